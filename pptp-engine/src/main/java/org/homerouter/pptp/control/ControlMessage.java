@@ -21,21 +21,21 @@ public sealed interface ControlMessage permits
         private Fields() {
         }
 
-        static int u8(String name, int v) {
+        public static int u8(String name, int v) {
             if (v < 0 || v > 0xFF) {
                 throw new IllegalArgumentException(name + " out of range 0..255: " + v);
             }
             return v;
         }
 
-        static int u16(String name, int v) {
+        public static int u16(String name, int v) {
             if (v < 0 || v > 0xFFFF) {
                 throw new IllegalArgumentException(name + " out of range 0..65535: " + v);
             }
             return v;
         }
 
-        static String text(String name, String v, int maxOctets) {
+        public static String text(String name, String v, int maxOctets) {
             if (v == null) {
                 throw new IllegalArgumentException(name + " is null");
             }

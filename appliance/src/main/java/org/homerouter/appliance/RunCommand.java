@@ -1,0 +1,50 @@
+package org.homerouter.appliance;
+
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code run}: start every service from the stored configuration and run until SIGINT/SIGTERM. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Start the appliance (PPTP server, ...) from the configuration in the data directory.")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = "--data-dir", defaultValue = "data",
+            description = "Directory of the SQLite database (created on first run). Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--pptp-port", description = "Override the stored PPTP control port (default 1723).")
+    Integer pptpPort;
+
+    @Option(names = "--pptp-address", description = "Override the stored listen address (default 0.0.0.0).")
+    String pptpAddress;
+
+    @Override
+    public Integer call() throws Exception {
+        LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
+                ProcessHandle.current().pid());
+        Appliance appliance;
+        try {
+            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort));
+        } catch (BindException e) {
+            LOG.error("cannot listen for PPTP: {}. Is another PPTP server running? Choose another port with "
+                    + "--pptp-port (make run PPTP_PORT=11723).", e.getMessage());
+            return 2;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down");
+            appliance.close();
+            LOG.info("stopped cleanly");
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

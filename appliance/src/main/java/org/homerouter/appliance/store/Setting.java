@@ -1,0 +1,27 @@
+package org.homerouter.appliance.store;
+
+/** The settings the appliance knows, each with the value a fresh router starts with. */
+public enum Setting {
+    PPTP_ENABLED("pptp.enabled", "true"),
+    PPTP_LISTEN_ADDRESS("pptp.listen_address", "0.0.0.0"),
+    PPTP_PORT("pptp.port", "1723"),
+    PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
+    PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
+    HOST_NAME("system.host_name", "homerouter");
+
+    private final String key;
+    private final String defaultValue;
+
+    Setting(String key, String defaultValue) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+}

@@ -1,0 +1,312 @@
+package org.homerouter.pptp.control;
+
+import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.homerouter.pptp.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of a PPTP control connection (RFC 2637 §2) that both ends share: phases, keepalive
+ * (Echo, §2.5/§2.6), orderly stop (§2.3/§2.4), call bookkeeping and teardown. The PAC (server)
+ * and PNS (client) sides add the call-setup messages each one answers.
+ *
+ * <p>A state machine only: it never touches a socket. Its inputs are {@link #onMessage},
+ * {@link #onTimer}, {@link #onProtocolError} and {@link #onTransportClosed}; its outputs go to a
+ * {@link ControlLink}. Not thread-safe: every input must come from one thread (the connection's
+ * event loop). Accessors for status pages may be read from any thread.
+ */
+public abstract sealed class ControlConnection permits PacControlConnection, PnsControlConnection {
+
+    public enum Phase { IDLE, WAIT_START_REPLY, ESTABLISHED, STOPPING, CLOSED }
+
+    protected final Logger log = LoggerFactory.getLogger(getClass());
+    protected final ControlLink link;
+    protected final Clock clock;
+    protected final ControlSettings settings;
+    protected final CallListener listener;
+    protected final CallIdAllocator callIds;
+    private final Map<Integer, PptpCall> callsByLocalId = new ConcurrentHashMap<>();
+    private final long createdNanos;
+    private volatile Phase phase = Phase.IDLE;
+    private long lastReceivedNanos;
+    private boolean echoOutstanding;
+    private long echoSentNanos;
+    private int echoIdentifier;
+    private long stopDeadlineNanos;
+    private volatile String closeReason;
+
+    protected ControlConnection(ControlLink link, Clock clock, ControlSettings settings,
+                                CallListener listener, CallIdAllocator callIds) {
+        this.link = link;
+        this.clock = clock;
+        this.settings = settings;
+        this.listener = listener;
+        this.callIds = callIds;
+        this.createdNanos = clock.nanos();
+        this.lastReceivedNanos = createdNanos;
+    }
+
+    // ---- inputs ---------------------------------------------------------------------------
+
+    /** A decoded message from the peer. Never throws: a bug in a handler closes the connection. */
+    public final void onMessage(ControlMessage message) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        lastReceivedNanos = clock.nanos();
+        // Any message proves the peer alive; an Echo-Reply is only the usual proof (§2.5).
+        echoOutstanding = false;
+        log.debug("{} <- {}", peer(), message);
+        try {
+            switch (message) {
+                case EchoRequest m -> onEchoRequest(m);
+                case EchoReply m -> onEchoReply(m);
+                case StopControlConnectionRequest m -> onStopRequest(m);
+                case StopControlConnectionReply m -> onStopReply(m);
+                default -> handle(message);
+            }
+        } catch (RuntimeException e) {
+            log.error("{}: internal error handling {}; closing the connection", peer(), message, e);
+            abort("internal error");
+        }
+    }
+
+    /** Timers: establishment timeout, keepalive, stop-reply timeout. Call about once a second. */
+    public final void onTimer() {
+        long now = clock.nanos();
+        switch (phase) {
+            case IDLE, WAIT_START_REPLY -> {
+                if (now - createdNanos >= settings.establishTimeout().toNanos()) {
+                    log.warn("{}: control connection not established within {} s; closing",
+                            peer(), settings.establishTimeout().toSeconds());
+                    abort("not established in time");
+                }
+            }
+            case ESTABLISHED -> {
+                if (echoOutstanding) {
+                    if (now - echoSentNanos >= settings.echoTimeout().toNanos()) {
+                        log.warn("{}: peer stopped answering (no reply to Echo-Request for {} s); tearing down",
+                                peer(), settings.echoTimeout().toSeconds());
+                        send(new StopControlConnectionRequest(StopControlConnectionRequest.REASON_NONE));
+                        abort("peer stopped answering echo requests");
+                    }
+                } else if (now - lastReceivedNanos >= settings.echoInterval().toNanos()) {
+                    echoIdentifier++;
+                    echoOutstanding = true;
+                    echoSentNanos = now;
+                    send(new EchoRequest(echoIdentifier));
+                }
+            }
+            case STOPPING -> {
+                if (now - stopDeadlineNanos >= 0) {
+                    log.info("{}: no Stop-Control-Connection-Reply in time; closing", peer());
+                    abort("stop reply timeout");
+                }
+            }
+            case CLOSED -> {
+            }
+        }
+    }
+
+    /** The byte stream could not be decoded: nothing after it can be trusted (no resync in PPTP). */
+    public final void onProtocolError(String description) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        log.warn("{}: malformed control message ({}); closing the connection", peer(), description);
+        abort("malformed message: " + description);
+    }
+
+    /** The TCP connection is gone. Every call on it is cleared with it (§2.3: calls die with the connection). */
+    public final void onTransportClosed() {
+        if (phase != Phase.CLOSED) {
+            log.info("{}: control connection closed by the peer", peer());
+        }
+        finish(closeReason != null ? closeReason : "control connection closed");
+    }
+
+    /**
+     * Orderly stop (§2.3): clear every call, send Stop-Control-Connection-Request and close once the
+     * reply arrives or {@link ControlSettings#stopTimeout()} passes.
+     */
+    public void stop(int reason) {
+        switch (phase) {
+            case ESTABLISHED -> {
+                clearAllCalls(CallDisconnectNotify.RESULT_ADMIN_SHUTDOWN, "control connection stopping");
+                send(new StopControlConnectionRequest(reason));
+                phase = Phase.STOPPING;
+                stopDeadlineNanos = clock.nanos() + settings.stopTimeout().toNanos();
+                closeReason = "stopped locally";
+            }
+            case IDLE, WAIT_START_REPLY -> abort("stopped locally");
+            case STOPPING, CLOSED -> {
+            }
+        }
+    }
+
+    // ---- shared message handling ----------------------------------------------------------
+
+    /** The messages specific to this side. */
+    protected abstract void handle(ControlMessage message);
+
+    /**
+     * How this side tells its peer that a call is gone when it clears it on its own: the PAC
+     * sends Call-Disconnect-Notify (§2.13), the PNS sends Call-Clear-Request (§2.12).
+     */
+    protected abstract void announceClear(PptpCall call, int resultCode);
+
+    private void onEchoRequest(EchoRequest m) {
+        if (phase != Phase.ESTABLISHED && phase != Phase.STOPPING) {
+            protocolViolation("Echo-Request before the control connection was established");
+            return;
+        }
+        send(new EchoReply(m.identifier(), EchoReply.RESULT_OK, ControlProtocol.ERROR_NONE));
+    }
+
+    private void onEchoReply(EchoReply m) {
+        if (m.identifier() != echoIdentifier) {
+            log.debug("{}: Echo-Reply with unexpected identifier {}", peer(), m.identifier());
+        }
+    }
+
+    private void onStopRequest(StopControlConnectionRequest m) {
+        log.info("{}: peer stops the control connection (reason {})", peer(), m.reason());
+        clearAllCalls(-1, "peer stopped the control connection");
+        send(new StopControlConnectionReply(StopControlConnectionReply.RESULT_OK, ControlProtocol.ERROR_NONE));
+        closeReason = "stopped by peer";
+        abort("stopped by peer");
+    }
+
+    private void onStopReply(StopControlConnectionReply m) {
+        if (phase == Phase.STOPPING) {
+            log.info("{}: control connection stopped", peer());
+            abort("stopped");
+        } else {
+            log.debug("{}: unsolicited Stop-Control-Connection-Reply ignored", peer());
+        }
+    }
+
+    /** A message that makes no sense in the current phase and leaves no way to continue. */
+    protected final void protocolViolation(String what) {
+        log.warn("{}: {}; closing the connection", peer(), what);
+        abort(what);
+    }
+
+    /** A message that makes no sense here but harms nothing: logged and ignored. */
+    protected final void ignored(ControlMessage m, String why) {
+        log.info("{}: ignoring {}: {}", peer(), m.type().abbreviation(), why);
+    }
+
+    // ---- calls -----------------------------------------------------------------------------
+
+    protected final PptpCall addCall(int localCallId, int peerCallId, int serial, PptpCall.State state) {
+        PptpCall call = new PptpCall(this, localCallId, peerCallId, serial, state);
+        callsByLocalId.put(localCallId, call);
+        return call;
+    }
+
+    protected final PptpCall callByLocalId(int localCallId) {
+        return callsByLocalId.get(localCallId);
+    }
+
+    protected final PptpCall callByPeerId(int peerCallId) {
+        for (PptpCall c : callsByLocalId.values()) {
+            if (c.peerCallId() == peerCallId) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    protected final void established(PptpCall call) {
+        call.state(PptpCall.State.ESTABLISHED);
+        log.info("{}: {} established", peer(), call);
+        listener.callEstablished(call);
+    }
+
+    /**
+     * Removes a call, returns its ID to the pool and tells the listener. When {@code announceResult}
+     * is not negative, the peer is told too (see {@link #announceClear}).
+     */
+    protected final void removeCall(PptpCall call, int announceResult, String reason) {
+        if (callsByLocalId.remove(call.localCallId()) == null) {
+            return;
+        }
+        boolean wasUp = call.state() == PptpCall.State.ESTABLISHED;
+        if (announceResult >= 0 && phase != Phase.CLOSED) {
+            announceClear(call, announceResult);
+        }
+        call.state(PptpCall.State.CLEARED);
+        callIds.release(call.localCallId());
+        log.info("{}: {} cleared: {}", peer(), call, reason);
+        if (wasUp) {
+            listener.callCleared(call, reason);
+        }
+    }
+
+    private void clearAllCalls(int announceResult, String reason) {
+        for (PptpCall c : List.copyOf(callsByLocalId.values())) {
+            removeCall(c, announceResult, reason);
+        }
+    }
+
+    // ---- output ----------------------------------------------------------------------------
+
+    protected final void send(ControlMessage m) {
+        log.debug("{} -> {}", peer(), m);
+        link.send(m);
+    }
+
+    protected final void phase(Phase p) {
+        this.phase = p;
+    }
+
+    /** Clears every call silently, closes the transport and marks the connection closed. */
+    protected final void abort(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        finish(reason);
+        link.close();
+    }
+
+    private void finish(String reason) {
+        if (phase == Phase.CLOSED && callsByLocalId.isEmpty()) {
+            return;
+        }
+        clearAllCalls(-1, reason);
+        phase = Phase.CLOSED;
+        closed(reason);
+    }
+
+    /** Hook for the side-specific cleanup once the connection is closed; called once. */
+    protected void closed(String reason) {
+    }
+
+    // ---- status ----------------------------------------------------------------------------
+
+    public final Phase phase() {
+        return phase;
+    }
+
+    public final Collection<PptpCall> calls() {
+        return List.copyOf(callsByLocalId.values());
+    }
+
+    public final InetSocketAddress remoteAddress() {
+        return link.remoteAddress();
+    }
+
+    /** Why the connection closed, once it has. */
+    public final String closeReason() {
+        return closeReason;
+    }
+
+    protected final String peer() {
+        return String.valueOf(link.remoteAddress());
+    }
+}

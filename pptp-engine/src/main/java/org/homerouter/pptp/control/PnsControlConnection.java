@@ -1,0 +1,162 @@
+package org.homerouter.pptp.control;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.homerouter.pptp.Clock;
+
+/**
+ * The PNS (client) side of a control connection: the engine's own PPTP client, used for tests,
+ * benchmarks, the demo and LAN-to-LAN dial-out. It starts the connection (§2.1), places calls
+ * with Outgoing-Call-Request (§2.7) and hangs them up with Call-Clear-Request (§2.12).
+ *
+ * <p>The futures complete on the connection's thread; continuations must not block.
+ */
+public final class PnsControlConnection extends ControlConnection {
+    private static final int CAPABILITIES = 3;
+    private static final int MIN_BPS = 300;
+    private static final int MAX_BPS = 100_000_000;
+
+    private final CompletableFuture<StartControlConnectionReply> started = new CompletableFuture<>();
+    private final Map<Integer, CompletableFuture<PptpCall>> pendingCalls = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<Void>> pendingClears = new ConcurrentHashMap<>();
+    private int nextSerial = 1;
+
+    public PnsControlConnection(ControlLink link, Clock clock, ControlSettings settings,
+                                CallListener listener, CallIdAllocator callIds) {
+        super(link, clock, settings, listener, callIds);
+    }
+
+    /** Sends Start-Control-Connection-Request; the future completes with the PAC's reply when it accepts. */
+    public CompletableFuture<StartControlConnectionReply> start() {
+        if (phase() == Phase.IDLE) {
+            send(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, CAPABILITIES, CAPABILITIES,
+                    0, settings.firmwareRevision(), settings.hostName(), settings.vendor()));
+            phase(Phase.WAIT_START_REPLY);
+        }
+        return started;
+    }
+
+    /** Places a call (OCRQ); the future completes when the PAC answers Connected, fails otherwise. */
+    public CompletableFuture<PptpCall> placeCall() {
+        CompletableFuture<PptpCall> f = new CompletableFuture<>();
+        if (phase() != Phase.ESTABLISHED) {
+            f.completeExceptionally(new CallSetupException("control connection not established", -1, -1));
+            return f;
+        }
+        int id = callIds.allocate();
+        if (id < 0) {
+            f.completeExceptionally(new CallSetupException("no free local call ID", -1, -1));
+            return f;
+        }
+        int serial = nextSerial++ & 0xFFFF;
+        addCall(id, 0, serial, PptpCall.State.WAIT_REPLY);
+        pendingCalls.put(id, f);
+        send(new OutgoingCallRequest(id, serial, MIN_BPS, MAX_BPS, CAPABILITIES, CAPABILITIES,
+                settings.receiveWindow(), 0, "", ""));
+        return f;
+    }
+
+    /** Hangs up (CCRQ); the future completes when the PAC confirms with Call-Disconnect-Notify. */
+    public CompletableFuture<Void> hangUp(PptpCall call) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (call.state() != PptpCall.State.ESTABLISHED || phase() != Phase.ESTABLISHED) {
+            f.complete(null);
+            return f;
+        }
+        call.state(PptpCall.State.CLEARING);
+        pendingClears.put(call.localCallId(), f);
+        send(new CallClearRequest(call.localCallId()));
+        return f;
+    }
+
+    @Override
+    protected void handle(ControlMessage message) {
+        switch (message) {
+            case StartControlConnectionReply m -> onStartReply(m);
+            case OutgoingCallReply m -> onOutgoingCallReply(m);
+            case CallDisconnectNotify m -> onCallDisconnectNotify(m);
+            case WanErrorNotify m -> log.warn("{}: WAN-Error-Notify for call {}: crc={} framing={} hw-overruns={} "
+                            + "buf-overruns={} timeouts={} alignment={}", peer(), m.peerCallId(), m.crcErrors(),
+                    m.framingErrors(), m.hardwareOverruns(), m.bufferOverruns(), m.timeoutErrors(),
+                    m.alignmentErrors());
+            case IncomingCallRequest m -> {
+                // We only dial out; §2.10 result 3 "Do Not Accept".
+                send(new IncomingCallReply(0, m.callId(), IncomingCallReply.RESULT_DO_NOT_ACCEPT,
+                        ControlProtocol.ERROR_NONE, 0, 0));
+                log.info("{}: incoming call {} declined (this client only dials out)", peer(), m.callId());
+            }
+            case SetLinkInfo m -> ignored(m, "only a PNS sends Set-Link-Info");
+            default -> ignored(message, "only a PNS sends this message");
+        }
+    }
+
+    private void onStartReply(StartControlConnectionReply m) {
+        if (phase() != Phase.WAIT_START_REPLY) {
+            ignored(m, "no Start-Control-Connection-Request outstanding");
+            return;
+        }
+        if (m.resultCode() != StartControlConnectionReply.RESULT_OK) {
+            started.completeExceptionally(new CallSetupException(
+                    "server refused the control connection", m.resultCode(), m.errorCode()));
+            protocolViolation("Start-Control-Connection-Reply result " + m.resultCode());
+            return;
+        }
+        phase(Phase.ESTABLISHED);
+        log.info("{}: control connection established (server \"{}\", vendor \"{}\")", peer(), m.hostName(),
+                m.vendorString());
+        started.complete(m);
+    }
+
+    private void onOutgoingCallReply(OutgoingCallReply m) {
+        // OCRP's Peer's Call ID is ours (§2.8).
+        PptpCall call = callByLocalId(m.peerCallId());
+        CompletableFuture<PptpCall> f = pendingCalls.remove(m.peerCallId());
+        if (call == null || f == null || call.state() != PptpCall.State.WAIT_REPLY) {
+            ignored(m, "no call waiting with call ID " + m.peerCallId());
+            return;
+        }
+        if (m.resultCode() != OutgoingCallReply.RESULT_CONNECTED) {
+            removeCall(call, -1, "refused by the server: result " + m.resultCode() + " error " + m.errorCode());
+            f.completeExceptionally(new CallSetupException("server refused the call", m.resultCode(), m.errorCode()));
+            return;
+        }
+        call.peerCallId(m.callId());
+        call.peerReceiveWindow(m.packetRecvWindowSize());
+        established(call);
+        f.complete(call);
+    }
+
+    private void onCallDisconnectNotify(CallDisconnectNotify m) {
+        // RFC 2637 §2.13 puts the PAC's Call ID here; some servers (accel-ppp) send ours. Accept both.
+        PptpCall call = callByPeerId(m.callId());
+        if (call == null) {
+            call = callByLocalId(m.callId());
+        }
+        if (call == null) {
+            ignored(m, "no call with ID " + m.callId());
+            return;
+        }
+        CompletableFuture<Void> f = pendingClears.remove(call.localCallId());
+        removeCall(call, -1, f != null ? "hung up" : "server disconnected the call (result " + m.resultCode() + ")");
+        if (f != null) {
+            f.complete(null);
+        }
+    }
+
+    @Override
+    protected void announceClear(PptpCall call, int resultCode) {
+        send(new CallClearRequest(call.localCallId()));
+    }
+
+    /** Fails whatever is still waiting once the connection is gone. */
+    @Override
+    protected void closed(String reason) {
+        CallSetupException e = new CallSetupException(reason, -1, -1);
+        started.completeExceptionally(e);
+        pendingCalls.values().forEach(f -> f.completeExceptionally(e));
+        pendingCalls.clear();
+        pendingClears.values().forEach(f -> f.complete(null));
+        pendingClears.clear();
+    }
+}

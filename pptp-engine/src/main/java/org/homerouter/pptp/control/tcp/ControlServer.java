@@ -1,0 +1,158 @@
+package org.homerouter.pptp.control.tcp;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallListener;
+import org.homerouter.pptp.control.ControlCodec;
+import org.homerouter.pptp.control.ControlConnection;
+import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.PacControlConnection;
+import org.homerouter.pptp.control.StopControlConnectionRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PPTP server's TCP side: accepts control connections (port 1723 by default) and gives each
+ * one a {@link PacControlConnection}. Shutdown is orderly: every peer gets a
+ * Stop-Control-Connection-Request and a moment to answer before the sockets close.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+
+    /**
+     * @param maxConnections control connections at once; more are closed at accept, so a flood of
+     *                       idle TCP connections cannot exhaust the box
+     * @param tick           how often each connection's timers are checked
+     */
+    public record Options(ControlSettings settings, int maxConnections, Duration tick, Clock clock) {
+        public static Options defaults(ControlSettings settings) {
+            return new Options(settings, 256, Duration.ofSeconds(1), Clock.SYSTEM);
+        }
+    }
+
+    private final NettyTransport transport;
+    private final Options options;
+    private final CallListener listener;
+    private final CallIdAllocator callIds;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private Channel serverChannel;
+
+    public ControlServer(NettyTransport transport, Options options, CallListener listener, CallIdAllocator callIds) {
+        this.transport = transport;
+        this.options = options;
+        this.listener = listener;
+        this.callIds = callIds;
+    }
+
+    /**
+     * Binds and starts accepting.
+     *
+     * @throws BindException when the address cannot be bound (in use, not local, no permission),
+     *                       with the address in the message, whichever transport failed
+     */
+    public InetSocketAddress start(InetSocketAddress bind) throws InterruptedException, BindException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(transport.group())
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (connections.size() >= options.maxConnections()) {
+                            LOG.warn("{}: refused: already {} control connections (the limit)",
+                                    ch.remoteAddress(), options.maxConnections());
+                            ch.close();
+                            return;
+                        }
+                        connections.add(ch);
+                        ControlCodec.addTo(ch.pipeline());
+                        ch.pipeline().addLast("pptp-control", new ControlChannelHandler(
+                                link -> new PacControlConnection(link, options.clock(), options.settings(),
+                                        listener, callIds),
+                                options.tick()));
+                        LOG.info("{}: control connection accepted", ch.remoteAddress());
+                    }
+                });
+        ChannelFuture bound = b.bind(bind).await();
+        if (!bound.isSuccess()) {
+            // Epoll reports errno as NativeIoException, NIO as java.net.BindException: one type for callers.
+            Throwable cause = bound.cause();
+            String reason = cause.getMessage() != null ? cause.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "") : cause.toString();
+            BindException e = new BindException("cannot listen on TCP " + bind + ": " + reason);
+            e.initCause(cause);
+            throw e;
+        }
+        serverChannel = bound.channel();
+        // Report the address as configured (an epoll socket shows 0.0.0.0 as [::]) with the real port.
+        InetSocketAddress local = new InetSocketAddress(bind.getAddress(),
+                ((InetSocketAddress) serverChannel.localAddress()).getPort());
+        LOG.info("PPTP control listening on {}:{} ({} transport)", local.getAddress().getHostAddress(),
+                local.getPort(), transport.name());
+        return local;
+    }
+
+    /** The live control connections, for status pages. */
+    public List<ControlConnection> connections() {
+        List<ControlConnection> out = new ArrayList<>();
+        for (Channel ch : connections) {
+            ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
+            if (h != null && h.connection() != null) {
+                out.add(h.connection());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Stops accepting, sends Stop-Control-Connection-Request to every peer, waits up to
+     * {@code grace} for them to answer, then closes what is left.
+     */
+    public void stop(Duration grace) {
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly();
+        }
+        int n = connections.size();
+        if (n > 0) {
+            LOG.info("stopping {} control connection(s): sending Stop-Control-Connection-Request", n);
+        }
+        for (Channel ch : connections) {
+            ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
+            if (h != null) {
+                ch.eventLoop().execute(() -> h.connection().stop(StopControlConnectionRequest.REASON_STOP_LOCAL_SHUTDOWN));
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!connections.isEmpty()) {
+            LOG.info("closing {} control connection(s) that did not answer in time", connections.size());
+        }
+        connections.close().awaitUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(3));
+    }
+}
