@@ -1,7 +1,6 @@
 package org.homerouter.pptp.control.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -10,14 +9,16 @@ import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.control.CallClearRequest;
 import org.homerouter.pptp.control.CallIdAllocator;
@@ -36,7 +37,6 @@ import org.homerouter.pptp.control.StopControlConnectionRequest;
 import org.homerouter.pptp.control.WanErrorNotify;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Wireshark's PPTP dissector, an implementation we did not write, reads every one of the 15
@@ -45,9 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class TsharkDissectionTest {
-    @TempDir
-    Path dir;
-
     @Test
     void tsharkDissectsEveryControlMessageWithoutMalformed() throws Exception {
         ManualClock clock = new ManualClock();
@@ -56,11 +53,12 @@ class TsharkDissectionTest {
                 new ControlServer.Options(ControlSettings.defaults("tshark-pac"), 4, Duration.ofMillis(10), clock),
                 CallListener.NONE, new CallIdAllocator(8));
         InetSocketAddress address = server.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Path pcap = dir.resolve("control.pcapng");
-        Process capture = new ProcessBuilder("tshark", "-i", "lo", "-f", "tcp port " + address.getPort(),
-                "-w", pcap.toString()).redirectErrorStream(true).start();
+        // Live dissection to stdout (-l: flushed per packet), so the test can wait for what it needs
+        // instead of guessing when the capture is running and when it has flushed.
+        LiveCapture capture = new LiveCapture("tshark", "-i", "lo", "-f", "tcp port " + address.getPort(),
+                "-d", "tcp.port==" + address.getPort() + ",pptp", "-l", "-V");
         try {
-            awaitCaptureStarted(capture);
+            capture.awaitLive(address);
             try (RawControlPeer peer = new RawControlPeer(address)) {
                 peer.send(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 3, 3, 0, 0x0100,
                         "tshark-pns", "homerouter test"));
@@ -82,67 +80,92 @@ class TsharkDissectionTest {
                 peer.send(new StopControlConnectionRequest(StopControlConnectionRequest.REASON_NONE));
                 peer.receive(); // StopCCRP
             }
-            Thread.sleep(500);
+            capture.awaitLine("Control Message Type: Stop-Control-Connection-Reply (4)");
         } finally {
-            new ProcessBuilder("kill", "-INT", Long.toString(capture.pid())).start().waitFor();
-            capture.waitFor(10, TimeUnit.SECONDS);
-            capture.destroyForcibly();
+            capture.stop();
             server.stop(Duration.ofMillis(100));
             transport.shutdown(Duration.ofSeconds(1));
         }
 
-        String decode = "tcp.port==" + address.getPort() + ",pptp";
-        List<String> verbose = run("tshark", "-r", pcap.toString(), "-d", decode, "-V");
-        List<String> malformed = verbose.stream()
+        List<String> lines = capture.lines();
+        List<String> malformed = lines.stream()
                 .filter(l -> l.contains("Malformed") || l.contains("[Expert Info (Error"))
                 .toList();
         assertTrue(malformed.isEmpty(), "tshark reports: " + malformed);
-
         Set<Integer> types = new TreeSet<>();
-        for (String line : run("tshark", "-r", pcap.toString(), "-d", decode, "-Y", "pptp",
-                "-T", "fields", "-e", "pptp.control_message_type")) {
-            for (String v : line.split(",")) {
-                if (!v.isBlank()) {
-                    types.add(Integer.parseInt(v.trim()));
-                }
+        Pattern type = Pattern.compile("^\\s*Control Message Type: .*\\((\\d+)\\)$");
+        for (String l : lines) {
+            Matcher m = type.matcher(l);
+            if (m.matches()) {
+                types.add(Integer.parseInt(m.group(1)));
             }
         }
         assertEquals(new TreeSet<>(Arrays.asList(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)), types,
                 "every control message type seen by the dissector");
-        assertFalse(verbose.stream().noneMatch(l -> l.contains("Host Name: tshark-pac")),
+        assertTrue(lines.stream().anyMatch(l -> l.contains("Host Name: tshark-pac")),
                 "the dissector reads our SCCRP's host name");
     }
 
-    private static void awaitCaptureStarted(Process capture) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(capture.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.contains("Capturing on")) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        out.transferTo(java.io.Writer.nullWriter());
-                    } catch (IOException ignored) {
-                        // capture ended
+    /** tshark dissecting live, its stdout collected line by line. */
+    private static final class LiveCapture {
+        private final Process process;
+        private final List<String> lines = new CopyOnWriteArrayList<>();
+        private final List<String> errors = new CopyOnWriteArrayList<>();
+
+        LiveCapture(String... cmd) throws IOException {
+            process = new ProcessBuilder(cmd).start();
+            collect(process.getInputStream(), lines);
+            collect(process.getErrorStream(), errors);
+        }
+
+        private static void collect(java.io.InputStream in, List<String> into) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        into.add(l);
                     }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                break;
+                } catch (IOException ignored) {
+                    // the capture ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** Probes with TCP connections until tshark shows one: then packets are really being captured. */
+        void awaitLive(InetSocketAddress address) throws Exception {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (lines.stream().noneMatch(l -> l.startsWith("Transmission Control Protocol"))) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("tshark is not capturing on lo (root needed; is tshark installed?): "
+                            + errors);
+                }
+                try (Socket probe = new Socket(address.getAddress(), address.getPort())) {
+                    probe.setSoLinger(true, 0);
+                }
+                Thread.sleep(200);
             }
         }
-        throw new AssertionError("tshark did not start capturing on lo (root needed; is tshark installed?)");
-    }
 
-    private List<String> run(String... cmd) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "tshark", ".out");
-        Path err = Files.createTempFile(dir, "tshark", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tshark timed out");
-        assertEquals(0, p.exitValue(), "tshark failed: " + Files.readString(err));
-        return Files.readAllLines(out);
+        void awaitLine(String text) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (lines.stream().noneMatch(l -> l.contains(text))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("tshark never showed: " + text);
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        void stop() throws Exception {
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+
+        List<String> lines() {
+            return List.copyOf(lines);
+        }
     }
 }
