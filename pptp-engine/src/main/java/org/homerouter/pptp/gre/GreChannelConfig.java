@@ -1,6 +1,7 @@
 package org.homerouter.pptp.gre;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Tuning of one {@link GreChannel}.
@@ -35,13 +36,16 @@ import java.time.Duration;
 public record GreChannelConfig(int reorderWindow, Duration reorderTimeout, Duration ackDelay, int ackEvery,
                                int firstSendSequence) {
 
+    // Declared before DEFAULTS: static initialisers run in order and the constructor reads it.
+    private static final Duration MAX_WAIT = Duration.ofSeconds(10);
+
     /** The defaults described above. */
     public static final GreChannelConfig DEFAULTS =
             new GreChannelConfig(64, Duration.ofMillis(100), Duration.ofMillis(100), 32, 1);
 
-    private static final Duration MAX_WAIT = Duration.ofSeconds(10);
-
     public GreChannelConfig {
+        Objects.requireNonNull(reorderTimeout, "reorderTimeout");
+        Objects.requireNonNull(ackDelay, "ackDelay");
         if (reorderWindow < 1 || reorderWindow > 4096) {
             throw new IllegalArgumentException("reorder window must be 1..4096: " + reorderWindow);
         }
