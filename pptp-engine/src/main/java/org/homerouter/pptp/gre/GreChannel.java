@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * held around the transport call. The receive lock is always taken first, so the sink may call
  * {@link #send} (to answer an LCP Echo, say). The sink must not call {@link #receive} or
  * {@link #poll}, and callers must not hold a lock the sink takes while calling them.
+ *
+ * <p>The channel does not hold back sends when the peer's receive window (§4.2) is full: it
+ * reports {@link #unacknowledged()} so the layer that owns the window size can decide.
  */
 public final class GreChannel {
 
@@ -168,7 +171,8 @@ public final class GreChannel {
             try {
                 sendAckOnlyIfOwed();
             } catch (IOException e) {
-                // Still owed: poll() retries after the ack delay.
+                // Treated like an ack lost on the wire: acks are cumulative (§4.2.5), so the next
+                // one we send covers these packets too.
                 log.debug("call {}: immediate ack failed: {}", localCallId, e.toString());
             }
         }
