@@ -1,0 +1,357 @@
+package org.homerouter.pptp.gre;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.homerouter.pptp.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The GRE data path of one PPTP call (RFC 2637 §4): sends PPP frames with sequence numbers and
+ * piggybacked acknowledgements, puts received frames back into order (see {@link ReorderBuffer})
+ * and acknowledges what it received.
+ *
+ * <p>Timers are the caller's: {@link #poll()} gives up on overdue gaps and sends an owed
+ * acknowledgement, and returns when it next needs to run. The channel reads time only from its
+ * {@link Clock} and does I/O only through its {@link GreTransport}.
+ *
+ * <p>Thread-safety: {@link #receive} and {@link #poll} may run on a receive thread and a timer
+ * thread while {@link #send} runs on a third. Two locks keep the directions apart: the receive lock
+ * guards sequencing and is held while the sink runs (so payloads reach it in order even when the
+ * timer releases them); the send lock guards the send sequence and acknowledgement state and is
+ * held around the transport call. The receive lock is always taken first, so the sink may call
+ * {@link #send} (to answer an LCP Echo, say). The sink must not call {@link #receive} or
+ * {@link #poll}, and callers must not hold a lock the sink takes while calling them.
+ *
+ * <p>The channel does not hold back sends when the peer's receive window (§4.2) is full: it
+ * reports {@link #unacknowledged()} so the layer that owns the window size can decide.
+ */
+public final class GreChannel {
+
+    /** {@link #poll()} and {@link #nextDeadline()} return this when no timer is needed. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private static final Logger log = LoggerFactory.getLogger(GreChannel.class);
+
+    private final int localCallId;
+    private final int peerCallId;
+    private final InetAddress peerAddress;
+    private final GreTransport transport;
+    private final Clock clock;
+    private final long ackDelayNanos;
+    private final int ackEvery;
+    private final int firstSequence;
+
+    private final ReentrantLock rxLock = new ReentrantLock();
+    private final ReorderBuffer reorder;
+    private long malformed;
+
+    private final ReentrantLock txLock = new ReentrantLock();
+    private ByteBuffer txBuffer;
+    private int nextSequence;
+    private boolean sentAny;
+    private int lastSent;
+    private boolean peerAckSeen;
+    private int peerAck;
+    // Acknowledgement we owe: §4.1 "the sequence number of the highest numbered GRE packet received".
+    private boolean receivedAny;
+    private int highestReceived;
+    private boolean ackOwed;
+    private long ackOwedSince;
+    private int unackedReceived;
+    private long txPackets;
+    private long txBytes;
+    private long ackOnlySent;
+    private long ackOnlyReceived;
+
+    /**
+     * @param localCallId the Call ID we assigned: peers put it in the Key of packets to us
+     * @param peerCallId  the Call ID the peer assigned: we put it in the Key of packets we send (§4.1)
+     * @param peerAddress the only source whose packets this call accepts, and where we send
+     * @param sink        receives the payloads in sequence order
+     */
+    public GreChannel(int localCallId, int peerCallId, InetAddress peerAddress, GreTransport transport,
+                      Clock clock, GreChannelConfig config, GrePayloadSink sink) {
+        if ((localCallId & ~0xFFFF) != 0 || (peerCallId & ~0xFFFF) != 0) {
+            throw new IllegalArgumentException("call IDs are 16 bits");
+        }
+        this.localCallId = localCallId;
+        this.peerCallId = peerCallId;
+        this.peerAddress = Objects.requireNonNull(peerAddress, "peerAddress");
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.ackDelayNanos = config.ackDelay().toNanos();
+        this.ackEvery = config.ackEvery();
+        this.firstSequence = config.firstSendSequence();
+        this.nextSequence = firstSequence;
+        this.reorder = new ReorderBuffer(config.reorderWindow(), config.reorderTimeout().toNanos(),
+                Objects.requireNonNull(sink, "sink"));
+        this.txBuffer = ByteBuffer.allocate(GreHeader.MAX_LENGTH + 2048);
+    }
+
+    public int localCallId() {
+        return localCallId;
+    }
+
+    public int peerCallId() {
+        return peerCallId;
+    }
+
+    public InetAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /**
+     * Sends one PPP frame (the octets between position and limit; neither moves) as a data packet
+     * with the next sequence number, acknowledging what we received if an acknowledgement is owed.
+     * If the transport fails, the sequence number is not used up and the acknowledgement stays owed.
+     *
+     * @throws IllegalArgumentException if the frame is empty or longer than 65535 octets
+     */
+    public void send(ByteBuffer pppFrame) throws IOException {
+        int length = pppFrame.remaining();
+        if (length == 0 || length > GreHeader.MAX_PAYLOAD_LENGTH) {
+            throw new IllegalArgumentException("PPP frame length must be 1..65535: " + length);
+        }
+        txLock.lock();
+        try {
+            ByteBuffer out = txBufferFor(length);
+            int sequence = nextSequence;
+            boolean withAck = ackOwed;
+            GreCodec.write(out, peerCallId, length, true, sequence, withAck, withAck ? highestReceived : 0);
+            out.put(out.position(), pppFrame, pppFrame.position(), length);
+            out.position(out.position() + length);
+            out.flip();
+            transport.send(peerAddress, out);
+            nextSequence = sequence + 1;
+            sentAny = true;
+            lastSent = sequence;
+            if (withAck) {
+                ackOwed = false;
+                unackedReceived = 0;
+            }
+            txPackets++;
+            txBytes += length;
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /**
+     * Takes one packet the demultiplexer routed to this call: {@code payload} holds exactly the
+     * payload between its position and limit (empty for an ack-only packet) and is not retained.
+     */
+    public void receive(GreHeader header, ByteBuffer payload) {
+        if (payload.remaining() != header.payloadLength()) {
+            countMalformed();
+            return;
+        }
+        long now = clock.nanos();
+        if (header.ackPresent()) {
+            onPeerAck(header.ack(), header.isAckOnly());
+        }
+        if (header.isAckOnly()) {
+            return;
+        }
+        boolean ackNow;
+        rxLock.lock();
+        try {
+            int sequence = header.sequence();
+            // Record the ack before the sink runs, so a reply it sends carries it.
+            ackNow = reorder.wouldAccept(sequence) && noteReceived(sequence, now);
+            reorder.accept(sequence, payload, now);
+        } finally {
+            rxLock.unlock();
+        }
+        if (ackNow) {
+            try {
+                sendAckOnlyIfOwed();
+            } catch (IOException e) {
+                // Treated like an ack lost on the wire: acks are cumulative (§4.2.5), so the next
+                // one we send covers these packets too.
+                log.debug("call {}: immediate ack failed: {}", localCallId, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Runs the channel's timers: gives up on gaps whose packets waited the reorder timeout (the sink
+     * runs on this thread for what that releases) and sends an ack-only packet if one has been owed
+     * for the ack delay.
+     *
+     * @return the clock time at which to call again, or {@link #NO_DEADLINE}
+     */
+    public long poll() throws IOException {
+        long now = clock.nanos();
+        rxLock.lock();
+        try {
+            reorder.releaseExpired(now);
+        } finally {
+            rxLock.unlock();
+        }
+        boolean due;
+        txLock.lock();
+        try {
+            due = ackOwed && now - ackOwedSince >= ackDelayNanos;
+        } finally {
+            txLock.unlock();
+        }
+        if (due) {
+            sendAckOnlyIfOwed();
+        }
+        return nextDeadline();
+    }
+
+    /** The clock time at which {@link #poll()} next has work, or {@link #NO_DEADLINE}. */
+    public long nextDeadline() {
+        long deadline = NO_DEADLINE;
+        rxLock.lock();
+        try {
+            if (reorder.hasDeadline()) {
+                deadline = reorder.deadline();
+            }
+        } finally {
+            rxLock.unlock();
+        }
+        txLock.lock();
+        try {
+            if (ackOwed) {
+                long ackDeadline = ackOwedSince + ackDelayNanos;
+                if (deadline == NO_DEADLINE || ackDeadline - deadline < 0) {
+                    deadline = ackDeadline;
+                }
+            }
+        } finally {
+            txLock.unlock();
+        }
+        return deadline;
+    }
+
+    /**
+     * Data packets sent that the peer has not acknowledged yet (§4.2: the sender may keep no more
+     * than the peer's receive window outstanding).
+     */
+    public long unacknowledged() {
+        txLock.lock();
+        try {
+            if (!sentAny) {
+                return 0;
+            }
+            return Integer.toUnsignedLong(lastSent - ackFloor());
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /** A consistent-per-direction snapshot of the counters. */
+    public GreChannelCounters counters() {
+        long rxPackets;
+        long rxBytes;
+        long lost;
+        long reordered;
+        long duplicates;
+        long stale;
+        long bad;
+        rxLock.lock();
+        try {
+            rxPackets = reorder.deliveredPackets;
+            rxBytes = reorder.deliveredBytes;
+            lost = reorder.lost;
+            reordered = reorder.reordered;
+            duplicates = reorder.duplicates;
+            stale = reorder.stale;
+            bad = malformed;
+        } finally {
+            rxLock.unlock();
+        }
+        txLock.lock();
+        try {
+            return new GreChannelCounters(rxPackets, rxBytes, txPackets, txBytes, lost, reordered, duplicates,
+                    stale, ackOnlySent, ackOnlyReceived, bad);
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /** Counts a packet for this call that failed to decode or disagreed with its header. */
+    void countMalformed() {
+        rxLock.lock();
+        try {
+            malformed++;
+        } finally {
+            rxLock.unlock();
+        }
+    }
+
+    /** Records a taken data packet; returns whether enough are unacknowledged to ack at once. */
+    private boolean noteReceived(int sequence, long now) {
+        txLock.lock();
+        try {
+            if (!receivedAny || Serial32.after(sequence, highestReceived)) {
+                highestReceived = sequence;
+            }
+            receivedAny = true;
+            if (!ackOwed) {
+                ackOwed = true;
+                ackOwedSince = now;
+            }
+            unackedReceived++;
+            return unackedReceived >= ackEvery;
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    private void onPeerAck(int ack, boolean ackOnly) {
+        txLock.lock();
+        try {
+            if (ackOnly) {
+                ackOnlyReceived++;
+            }
+            // §4.2.5: an ack covers every packet up to its number. Ignore acks of numbers we never
+            // sent and acks older than one already seen (reordered acks must not move us back).
+            if (sentAny && !Serial32.after(ack, lastSent) && Serial32.after(ack, ackFloor())) {
+                peerAckSeen = true;
+                peerAck = ack;
+            }
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    private void sendAckOnlyIfOwed() throws IOException {
+        txLock.lock();
+        try {
+            if (!ackOwed) {
+                return;
+            }
+            // Not owed any more even if the send fails: retrying on every poll would spin.
+            ackOwed = false;
+            unackedReceived = 0;
+            ByteBuffer out = txBufferFor(0);
+            GreCodec.write(out, peerCallId, 0, false, 0, true, highestReceived);
+            out.flip();
+            transport.send(peerAddress, out);
+            ackOnlySent++;
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    private ByteBuffer txBufferFor(int payloadLength) {
+        int needed = GreHeader.MAX_LENGTH + payloadLength;
+        if (txBuffer.capacity() < needed) {
+            txBuffer = ByteBuffer.allocate(needed);
+        }
+        return txBuffer.clear();
+    }
+
+    /** Highest sequence number the peer has acknowledged, or the one before our first if none yet. */
+    private int ackFloor() {
+        return peerAckSeen ? peerAck : firstSequence - 1;
+    }
+}

@@ -1,0 +1,274 @@
+package org.homerouter.pptp.gre;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Puts received data packets back into sequence order before they reach PPP.
+ *
+ * <p>RFC 2637 §4.3: PPP "does properly deal with the loss of packets, but not with reordering so
+ * out of sequence packets ... MUST be silently discarded, or they may be reordered by the
+ * receiver", and "a robust implementation will silently discard duplicate GRE packets". We reorder
+ * within a window of {@code window} sequence numbers starting at the next expected one:
+ * <ul>
+ * <li>the expected packet is delivered at once, followed by any held packets now in sequence;</li>
+ * <li>a packet up to {@code window - 1} ahead is copied and held until the gap before it fills,
+ * or until it has waited {@code timeout}: then the gap is declared lost (pptp-linux pqueue's rule);</li>
+ * <li>a packet {@code window} or more ahead means a burst loss longer than the window: waiting
+ * cannot help, so the held packets are flushed, the gap counted lost, and the packet delivered;</li>
+ * <li>a packet behind the expected one is dropped: a duplicate if it was delivered, stale if
+ * its number had been given up on or is too old to tell.</li>
+ * </ul>
+ *
+ * <p>Two rings of {@code window} slots, both indexed relative to the expected sequence number so
+ * that any window size works across the 2^32 wrap: one holds packets ahead, the other remembers
+ * whether each of the last {@code window} numbers was delivered. Slot buffers are allocated on
+ * first use and reused, so the steady state allocates nothing.
+ *
+ * <p>Not thread-safe: {@link GreChannel} serialises access.
+ */
+final class ReorderBuffer {
+
+    /** What became of one accepted packet. */
+    enum Verdict {
+        /** It was the expected packet and went to the sink. */
+        DELIVERED,
+        /** It arrived ahead of a gap and waits. */
+        HELD,
+        /** It was far ahead: the window jumped to it and it went to the sink. */
+        JUMPED,
+        /** Already delivered or already waiting. */
+        DUPLICATE,
+        /** Behind the window, or given up on before it arrived. */
+        STALE
+    }
+
+    private static final int MIN_SLOT_CAPACITY = 2048;
+
+    private final int window;
+    private final long timeoutNanos;
+    private final GrePayloadSink sink;
+
+    private boolean started;
+    /** Next sequence number to deliver. */
+    private int expected;
+
+    // Ring of packets ahead: slot (head + d) % window holds sequence number expected + d.
+    private final ByteBuffer[] slots;
+    private final boolean[] held;
+    private final long[] arrivedAt;
+    private int head;
+    private int heldCount;
+
+    // Ring of history: slot (historyNext + window + d) % window tells whether expected + d (d < 0)
+    // was delivered; historyNext is also where the fate of the current expected number goes.
+    private final boolean[] delivered;
+    private int historyNext;
+
+    private boolean deadlineSet;
+    private long deadline;
+
+    long deliveredPackets;
+    long deliveredBytes;
+    long lost;
+    long reordered;
+    long duplicates;
+    long stale;
+
+    ReorderBuffer(int window, long timeoutNanos, GrePayloadSink sink) {
+        this.window = window;
+        this.timeoutNanos = timeoutNanos;
+        this.sink = sink;
+        this.slots = new ByteBuffer[window];
+        this.held = new boolean[window];
+        this.arrivedAt = new long[window];
+        this.delivered = new boolean[window];
+    }
+
+    /**
+     * Whether {@link #accept} would take {@code sequence} (deliver, hold or jump) rather than drop it:
+     * the channel acknowledges only packets it takes.
+     */
+    boolean wouldAccept(int sequence) {
+        if (!started) {
+            return true;
+        }
+        int d = Serial32.distance(expected, sequence);
+        return d >= 0 && (d == 0 || d >= window || !held[slot(d)]);
+    }
+
+    /** Takes one data packet; the payload is between its position and limit and is not retained. */
+    Verdict accept(int sequence, ByteBuffer payload, long now) {
+        if (!started) {
+            // The first packet received sets the expected sequence: §4 gives no initial value.
+            started = true;
+            expected = sequence;
+        }
+        int d = Serial32.distance(expected, sequence);
+        if (d == 0) {
+            deliver(payload);
+            drainInSequence();
+            return Verdict.DELIVERED;
+        }
+        if (d < 0) {
+            if (d >= -window && delivered[historySlot(d)]) {
+                duplicates++;
+                return Verdict.DUPLICATE;
+            }
+            stale++;
+            return Verdict.STALE;
+        }
+        if (d < window) {
+            int s = slot(d);
+            if (held[s]) {
+                duplicates++;
+                return Verdict.DUPLICATE;
+            }
+            hold(s, payload, now);
+            return Verdict.HELD;
+        }
+        skipTo(sequence);
+        deliver(payload);
+        drainInSequence();
+        return Verdict.JUMPED;
+    }
+
+    /**
+     * Gives up on every gap in front of a packet that has waited the full timeout: the packets
+     * before and including it are delivered, the missing numbers counted lost.
+     */
+    void releaseExpired(long now) {
+        if (heldCount == 0) {
+            deadlineSet = false;
+            return;
+        }
+        if (deadlineSet && now - deadline < 0) {
+            return;
+        }
+        int lastExpired = -1;
+        for (int d = 1; d < window; d++) {
+            int s = slot(d);
+            if (held[s] && now - arrivedAt[s] >= timeoutNanos) {
+                lastExpired = d;
+            }
+        }
+        if (lastExpired > 0) {
+            skipTo(expected + lastExpired);
+            drainInSequence();
+        }
+        recomputeDeadline();
+    }
+
+    boolean hasDeadline() {
+        return deadlineSet;
+    }
+
+    /** When {@link #releaseExpired} next has work; meaningful only if {@link #hasDeadline()}. */
+    long deadline() {
+        return deadline;
+    }
+
+    int heldCount() {
+        return heldCount;
+    }
+
+    private void hold(int s, ByteBuffer payload, long now) {
+        int length = payload.remaining();
+        ByteBuffer buffer = slots[s];
+        if (buffer == null || buffer.capacity() < length) {
+            buffer = ByteBuffer.allocate(Math.max(length, MIN_SLOT_CAPACITY));
+            slots[s] = buffer;
+        }
+        buffer.clear();
+        buffer.put(0, payload, payload.position(), length);
+        buffer.limit(length);
+        held[s] = true;
+        arrivedAt[s] = now;
+        heldCount++;
+        reordered++;
+        if (!deadlineSet) {
+            deadlineSet = true;
+            deadline = now + timeoutNanos;
+        }
+    }
+
+    /** Delivers the packet numbered {@code expected}. State moves first so a throwing sink leaves it consistent. */
+    private void deliver(ByteBuffer payload) {
+        deliveredPackets++;
+        deliveredBytes += payload.remaining();
+        advance(true);
+        sink.onPayload(payload);
+    }
+
+    private void drainInSequence() {
+        while (heldCount > 0 && held[head]) {
+            deliverHeldAtHead();
+        }
+        if (heldCount == 0) {
+            deadlineSet = false;
+        }
+    }
+
+    private void deliverHeldAtHead() {
+        ByteBuffer buffer = slots[head];
+        held[head] = false;
+        heldCount--;
+        deliver(buffer);
+    }
+
+    /** Moves {@code expected} forward to {@code target}, delivering held packets and counting gaps lost. */
+    private void skipTo(int target) {
+        int remaining = Serial32.distance(expected, target);
+        while (remaining > 0 && heldCount > 0) {
+            if (held[head]) {
+                deliverHeldAtHead();
+            } else {
+                lost++;
+                advance(false);
+            }
+            remaining--;
+        }
+        if (remaining <= 0) {
+            return;
+        }
+        // Nothing is held any more, so both rings are uniform and only the history needs updating.
+        lost += remaining;
+        if (remaining >= window) {
+            Arrays.fill(delivered, false);
+            expected = target;
+        } else {
+            for (int i = 0; i < remaining; i++) {
+                advance(false);
+            }
+        }
+    }
+
+    private void advance(boolean wasDelivered) {
+        delivered[historyNext] = wasDelivered;
+        historyNext = next(historyNext);
+        head = next(head);
+        expected++;
+    }
+
+    private void recomputeDeadline() {
+        deadlineSet = false;
+        for (int s = 0; s < window; s++) {
+            if (held[s] && (!deadlineSet || arrivedAt[s] + timeoutNanos - deadline < 0)) {
+                deadlineSet = true;
+                deadline = arrivedAt[s] + timeoutNanos;
+            }
+        }
+    }
+
+    private int slot(int d) {
+        return (int) ((head + (long) d) % window);
+    }
+
+    private int historySlot(int d) {
+        return (historyNext + window + d) % window;
+    }
+
+    private int next(int index) {
+        return index + 1 == window ? 0 : index + 1;
+    }
+}
