@@ -236,7 +236,8 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         if (callsByLocalId.remove(call.localCallId()) == null) {
             return;
         }
-        boolean wasUp = call.state() == PptpCall.State.ESTABLISHED;
+        // A call being cleared (CCRQ sent, CDN awaited) was up: its listeners must hear it go.
+        boolean wasUp = call.state() == PptpCall.State.ESTABLISHED || call.state() == PptpCall.State.CLEARING;
         if (announceResult >= 0 && phase != Phase.CLOSED) {
             announceClear(call, announceResult);
         }

@@ -23,8 +23,13 @@ public record NettyTransport(EventLoopGroup group, Class<? extends ServerChannel
                              Class<? extends Channel> channel, String name) implements AutoCloseable {
 
     public static NettyTransport create(int threads, String threadName) {
+        return create(threads, threadName, true);
+    }
+
+    /** @param preferEpoll false forces NIO (what armhf routers get), e.g. to test that path */
+    public static NettyTransport create(int threads, String threadName, boolean preferEpoll) {
         DefaultThreadFactory tf = new DefaultThreadFactory(threadName, true);
-        if (Epoll.isAvailable()) {
+        if (preferEpoll && Epoll.isAvailable()) {
             return new NettyTransport(new MultiThreadIoEventLoopGroup(threads, tf, EpollIoHandler.newFactory()),
                     EpollServerSocketChannel.class, EpollSocketChannel.class, "epoll");
         }

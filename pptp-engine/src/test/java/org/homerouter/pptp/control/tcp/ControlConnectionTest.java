@@ -70,6 +70,25 @@ class ControlConnectionTest {
         transport.shutdown(Duration.ofSeconds(1));
     }
 
+    @Test
+    void nioTransportServesTheSameExchange() throws Exception {
+        // armhf has no native epoll: the NIO fallback must work end to end.
+        try (NettyTransport nio = NettyTransport.create(1, "nio-test", false)) {
+            assertEquals("nio", nio.name());
+            ControlServer nioServer = new ControlServer(nio,
+                    new ControlServer.Options(ControlSettings.defaults("nio-pac"), 4, TICK, clock),
+                    serverCalls, new CallIdAllocator(4));
+            InetSocketAddress at = nioServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            ClientConnection client = ControlClient.connect(nio, at, ControlSettings.defaults("pns"), clock, TICK,
+                    clientCalls, new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+            PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+            client.hangUp(call).get(5, TimeUnit.SECONDS);
+            client.stop().get(5, TimeUnit.SECONDS);
+            nioServer.stop(Duration.ofMillis(100));
+            assertEquals(1, serverCalls.cleared.size());
+        }
+    }
+
     private ClientConnection dial() throws Exception {
         return ControlClient.connect(transport, address, ControlSettings.defaults("test-pns"), clock, TICK,
                 clientCalls, new CallIdAllocator(16)).get(5, TimeUnit.SECONDS);
@@ -99,6 +118,7 @@ class ControlConnectionTest {
         client.hangUp(call).get(5, TimeUnit.SECONDS);
         Await.until("server clears the call", () -> serverCalls.cleared.size() == 1);
         assertEquals(PptpCall.State.CLEARED, call.state());
+        assertEquals(1, clientCalls.cleared.size(), "the client's own layers hear the hang-up too");
         assertTrue(serverCalls.cleared.getFirst().contains("cleared by the client"), serverCalls.cleared.toString());
 
         client.stop().get(5, TimeUnit.SECONDS);

@@ -1,0 +1,97 @@
+package org.homerouter.pptp.tunnel;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.CallListener;
+import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.gre.GreChannel;
+import org.homerouter.pptp.gre.GreChannelConfig;
+import org.homerouter.pptp.gre.GreDemux;
+import org.homerouter.pptp.gre.GrePayloadSink;
+import org.homerouter.pptp.gre.GreTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins the control plane to the data plane: when a call is established it gets a
+ * {@link GreChannel} with the call IDs both sides agreed on (RFC 2637 §4.1: we send with the
+ * peer's ID, receive on ours), registered in the demultiplexer so GRE for it is accepted only from
+ * the control connection's peer address; when the call is cleared the channel goes, so no packet
+ * for a dead call reaches anything. One instance serves every control connection of a server or
+ * client, over one GRE transport.
+ */
+public final class CallTunnels implements CallListener {
+    private static final Logger LOG = LoggerFactory.getLogger(CallTunnels.class);
+
+    private final GreTransport transport;
+    private final GreDemux demux;
+    private final Clock clock;
+    private final GreChannelConfig config;
+    private final Function<PptpCall, GrePayloadSink> sinks;
+    private final TunnelListener listener;
+    private final Map<Integer, CallTunnel> byLocalCallId = new ConcurrentHashMap<>();
+
+    /**
+     * @param sinks where each call's received PPP frames go, chosen when the call comes up
+     */
+    public CallTunnels(GreTransport transport, GreDemux demux, Clock clock, GreChannelConfig config,
+                       Function<PptpCall, GrePayloadSink> sinks, TunnelListener listener) {
+        this.transport = transport;
+        this.demux = demux;
+        this.clock = clock;
+        this.config = config;
+        this.sinks = sinks;
+        this.listener = listener;
+    }
+
+    @Override
+    public void callEstablished(PptpCall call) {
+        GreChannel channel = new GreChannel(call.localCallId(), call.peerCallId(), call.peerAddress(), transport,
+                clock, config, sinks.apply(call));
+        demux.register(channel);
+        CallTunnel tunnel = new CallTunnel(call, channel);
+        byLocalCallId.put(call.localCallId(), tunnel);
+        LOG.debug("GRE channel for {} open", call);
+        listener.tunnelUp(tunnel);
+    }
+
+    @Override
+    public void callCleared(PptpCall call, String reason) {
+        CallTunnel tunnel = byLocalCallId.remove(call.localCallId());
+        if (tunnel == null) {
+            return;
+        }
+        demux.unregister(tunnel.channel());
+        LOG.debug("GRE channel for {} closed: {}", call, reason);
+        listener.tunnelDown(tunnel, reason);
+    }
+
+    /** The tunnel of one of our call IDs, or null. */
+    public CallTunnel tunnel(int localCallId) {
+        return byLocalCallId.get(localCallId);
+    }
+
+    public List<CallTunnel> tunnels() {
+        return List.copyOf(byLocalCallId.values());
+    }
+
+    /**
+     * Runs every channel's timers (reorder give-up, delayed acks).
+     *
+     * @return the earliest next deadline in clock nanos, or {@link GreChannel#NO_DEADLINE}
+     */
+    public long poll() {
+        long next = GreChannel.NO_DEADLINE;
+        for (CallTunnel t : byLocalCallId.values()) {
+            try {
+                next = Math.min(next, t.channel().poll());
+            } catch (java.io.IOException e) {
+                LOG.debug("GRE send for {} failed: {}", t.call(), e.toString());
+            }
+        }
+        return next;
+    }
+}
