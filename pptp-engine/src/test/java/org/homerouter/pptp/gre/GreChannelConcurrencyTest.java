@@ -46,11 +46,17 @@ class GreChannelConcurrencyTest {
             AtomicBoolean receiving = new AtomicBoolean(true);
 
             Thread receiver = Thread.ofPlatform().start(() -> {
-                // Pairs swapped: every other packet waits for its predecessor.
-                for (int i = 0; i < PACKETS; i += 2) {
-                    for (int s : new int[] {i + 1, i}) {
-                        channel.receive(GreHeader.data(1, 4, s), ByteBuffer.allocate(4).putInt(0, s));
-                    }
+                // The first packet fixes the expected sequence, so it comes first; after it, pairs
+                // are swapped: every other packet waits for its predecessor.
+                List<Integer> order = new ArrayList<>();
+                order.add(0);
+                for (int i = 1; i + 1 < PACKETS; i += 2) {
+                    order.add(i + 1);
+                    order.add(i);
+                }
+                order.add(PACKETS - 1);
+                for (int s : order) {
+                    channel.receive(GreHeader.data(1, 4, s), ByteBuffer.allocate(4).putInt(0, s));
                 }
                 receiving.set(false);
             });
