@@ -1,0 +1,54 @@
+package org.homerouter.pptp.auth;
+
+import java.nio.charset.StandardCharsets;
+
+import org.bouncycastle.crypto.digests.MD4Digest;
+
+/**
+ * The NT password hash and its hash (RFC 2759 §8.3 NtPasswordHash, §8.4 HashNtPasswordHash).
+ *
+ * <p>The user directory stores {@link #of(CharSequence) NtPasswordHash} values, never plaintext:
+ * MS-CHAPv2 verification and MPPE key derivation both need only the hash, and the hash of the
+ * hash.
+ */
+public final class NtPasswordHash {
+    /** Length of both hashes in octets (MD4 output). */
+    public static final int LENGTH = 16;
+    /** RFC 2759 §8.1: the password is a "0-to-256-unicode-char" string. */
+    public static final int MAX_PASSWORD_CHARS = 256;
+
+    private NtPasswordHash() {
+    }
+
+    /**
+     * NtPasswordHash(Password): MD4 of the password in little-endian UTF-16 ("Unicode" in the
+     * RFC, which Windows means as UTF-16LE without a byte-order mark), RFC 2759 §8.3.
+     */
+    public static byte[] of(CharSequence password) {
+        if (password.length() > MAX_PASSWORD_CHARS) {
+            throw new IllegalArgumentException(
+                    "password longer than " + MAX_PASSWORD_CHARS + " UTF-16 units (RFC 2759 §8.1)");
+        }
+        return md4(password.toString().getBytes(StandardCharsets.UTF_16LE));
+    }
+
+    /** HashNtPasswordHash(PasswordHash): MD4 of the 16-octet NT hash, RFC 2759 §8.4. */
+    public static byte[] hashOf(byte[] passwordHash) {
+        requireLength("password hash", passwordHash, LENGTH);
+        return md4(passwordHash);
+    }
+
+    private static byte[] md4(byte[] input) {
+        MD4Digest md4 = new MD4Digest();
+        md4.update(input, 0, input.length);
+        byte[] out = new byte[LENGTH];
+        md4.doFinal(out, 0);
+        return out;
+    }
+
+    static void requireLength(String name, byte[] value, int length) {
+        if (value == null || value.length != length) {
+            throw new IllegalArgumentException(name + " must be " + length + " octets");
+        }
+    }
+}
