@@ -1,0 +1,66 @@
+package org.homerouter.pptp.tunnel;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The engine's test double for a session device: remembers what the tunnel wrote to "the OS" and
+ * lets a test inject packets as if the OS had routed them into the device.
+ */
+public final class InMemoryTunnelDevice implements TunnelDevice {
+    private final String name;
+    private final TunnelConfig config;
+    private final List<byte[]> written = new CopyOnWriteArrayList<>();
+    private volatile IpPacketSink sink;
+    private volatile boolean closed;
+
+    public InMemoryTunnelDevice(String name, TunnelConfig config) {
+        this.name = name;
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public TunnelConfig config() {
+        return config;
+    }
+
+    @Override
+    public void write(ByteBuffer ipPacket) {
+        byte[] copy = new byte[ipPacket.remaining()];
+        ipPacket.get(copy);
+        written.add(copy);
+    }
+
+    @Override
+    public void start(IpPacketSink sink) {
+        this.sink = sink;
+    }
+
+    /** As if the OS routed {@code packet} into this device. */
+    public void inject(byte[] packet) {
+        IpPacketSink s = sink;
+        if (s == null || closed) {
+            throw new IllegalStateException("device " + name + " not started or closed");
+        }
+        s.onIpPacket(ByteBuffer.wrap(packet));
+    }
+
+    /** Packets the tunnel delivered to the OS, in order. */
+    public List<byte[]> written() {
+        return List.copyOf(written);
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

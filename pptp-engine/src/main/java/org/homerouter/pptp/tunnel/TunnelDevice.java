@@ -1,0 +1,28 @@
+package org.homerouter.pptp.tunnel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A point-to-point IP interface that the operating system routes through, one per PPP session
+ * (what pppd calls ppp0, ppp1, ...). The engine writes the IP packets that arrive through the
+ * tunnel and is handed the packets the OS routes into it. On Linux it is a TUN device
+ * (netfilter-bridge); in tests, {@link InMemoryTunnelDevice}.
+ */
+public interface TunnelDevice extends AutoCloseable {
+    /** The interface name, e.g. "pptp3", for logs and the UI. */
+    String name();
+
+    /** Hands one IP packet (IPv4 or IPv6, no link header) from the tunnel to the OS. */
+    void write(ByteBuffer ipPacket) throws IOException;
+
+    /**
+     * Starts delivering the packets the OS routes into this device to {@code sink}, on a thread of
+     * the device's choosing. Called once.
+     */
+    void start(IpPacketSink sink);
+
+    /** Removes the device and everything it brought (addresses, routes). Idempotent. */
+    @Override
+    void close();
+}
