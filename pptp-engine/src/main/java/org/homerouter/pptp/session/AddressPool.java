@@ -1,0 +1,107 @@
+package org.homerouter.pptp.session;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.BitSet;
+import java.util.Optional;
+
+/**
+ * The IPv4 addresses handed to dial-in clients (IPCP, RFC 1332 §3.3): a contiguous range, each
+ * address out to at most one session at a time. A user's static address, when it falls inside the
+ * range, is taken from the same bitmap so the two can never collide; outside the range it is the
+ * caller's business (it is checked against overlap when configured). Thread-safe.
+ */
+public final class AddressPool {
+    private final int first;
+    private final int size;
+    private final BitSet inUse;
+    private int cursor;
+
+    /**
+     * @param first first address of the range, inclusive
+     * @param last  last address of the range, inclusive
+     */
+    public AddressPool(Inet4Address first, Inet4Address last) {
+        int a = toInt(first);
+        int b = toInt(last);
+        if (Integer.compareUnsigned(a, b) > 0) {
+            throw new IllegalArgumentException("pool range is empty: " + first.getHostAddress() + " > " + last.getHostAddress());
+        }
+        long n = Integer.toUnsignedLong(b) - Integer.toUnsignedLong(a) + 1;
+        if (n > 65536) {
+            throw new IllegalArgumentException("pool larger than 65536 addresses");
+        }
+        this.first = a;
+        this.size = (int) n;
+        this.inUse = new BitSet(size);
+    }
+
+    /** Any free address, rotating through the range so a just-released address is not reused at once. */
+    public synchronized Optional<Inet4Address> allocate() {
+        int i = inUse.nextClearBit(cursor);
+        if (i >= size) {
+            i = inUse.nextClearBit(0);
+            if (i >= size) {
+                return Optional.empty();
+            }
+        }
+        inUse.set(i);
+        cursor = (i + 1) % size;
+        return Optional.of(fromInt(first + i));
+    }
+
+    /**
+     * Reserves a specific address (a user's static one). False when it is in the range and taken;
+     * true, without reserving anything, when it lies outside the range.
+     */
+    public synchronized boolean claim(Inet4Address address) {
+        int i = indexOf(address);
+        if (i < 0) {
+            return true;
+        }
+        if (inUse.get(i)) {
+            return false;
+        }
+        inUse.set(i);
+        return true;
+    }
+
+    /** Returns an address; addresses outside the range and free ones are ignored. */
+    public synchronized void release(Inet4Address address) {
+        int i = indexOf(address);
+        if (i >= 0) {
+            inUse.clear(i);
+        }
+    }
+
+    public synchronized int inUse() {
+        return inUse.cardinality();
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean contains(Inet4Address address) {
+        return indexOf(address) >= 0;
+    }
+
+    private int indexOf(Inet4Address address) {
+        long off = Integer.toUnsignedLong(toInt(address)) - Integer.toUnsignedLong(first);
+        return off >= 0 && off < size ? (int) off : -1;
+    }
+
+    static int toInt(Inet4Address a) {
+        byte[] b = a.getAddress();
+        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+    }
+
+    static Inet4Address fromInt(int v) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
