@@ -196,6 +196,13 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         abort(what);
     }
 
+    /** WAN-Error-Notify (§2.14): line statistics from the PAC, only worth a log line. */
+    protected final void logWanError(WanErrorNotify m) {
+        log.warn("{}: WAN-Error-Notify for call {}: crc={} framing={} hw-overruns={} buf-overruns={} timeouts={} "
+                        + "alignment={}", peer(), m.peerCallId(), m.crcErrors(), m.framingErrors(), m.hardwareOverruns(),
+                m.bufferOverruns(), m.timeoutErrors(), m.alignmentErrors());
+    }
+
     /** A message that makes no sense here but harms nothing: logged and ignored. */
     protected final void ignored(ControlMessage m, String why) {
         log.info("{}: ignoring {}: {}", peer(), m.type().abbreviation(), why);

@@ -37,10 +37,7 @@ public final class PacControlConnection extends ControlConnection {
             case OutgoingCallRequest m -> onOutgoingCallRequest(m);
             case CallClearRequest m -> onCallClearRequest(m);
             case SetLinkInfo m -> onSetLinkInfo(m);
-            case WanErrorNotify m -> log.warn("{}: WAN-Error-Notify for call {}: crc={} framing={} hw-overruns={} "
-                            + "buf-overruns={} timeouts={} alignment={} (a PAC should not receive this)",
-                    peer(), m.peerCallId(), m.crcErrors(), m.framingErrors(), m.hardwareOverruns(),
-                    m.bufferOverruns(), m.timeoutErrors(), m.alignmentErrors());
+            case WanErrorNotify m -> logWanError(m);
             case IncomingCallReply m -> ignored(m, "this PAC never sends Incoming-Call-Request");
             case IncomingCallConnected m -> ignored(m, "this PAC never sends Incoming-Call-Request");
             default -> ignored(message, "only a PAC sends this message");

@@ -76,10 +76,7 @@ public final class PnsControlConnection extends ControlConnection {
             case StartControlConnectionReply m -> onStartReply(m);
             case OutgoingCallReply m -> onOutgoingCallReply(m);
             case CallDisconnectNotify m -> onCallDisconnectNotify(m);
-            case WanErrorNotify m -> log.warn("{}: WAN-Error-Notify for call {}: crc={} framing={} hw-overruns={} "
-                            + "buf-overruns={} timeouts={} alignment={}", peer(), m.peerCallId(), m.crcErrors(),
-                    m.framingErrors(), m.hardwareOverruns(), m.bufferOverruns(), m.timeoutErrors(),
-                    m.alignmentErrors());
+            case WanErrorNotify m -> logWanError(m);
             case IncomingCallRequest m -> {
                 // We only dial out; §2.10 result 3 "Do Not Accept".
                 send(new IncomingCallReply(0, m.callId(), IncomingCallReply.RESULT_DO_NOT_ACCEPT,
