@@ -1,0 +1,95 @@
+package org.homerouter.pptp.mppe;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+import org.bouncycastle.crypto.digests.SHA1Digest;
+import org.bouncycastle.crypto.engines.RC4Engine;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/**
+ * The RC4 state and session key of one direction, with key changes that allocate nothing:
+ * stateless mode changes the key for every packet, so this runs per packet.
+ */
+final class MppeSessionCipher {
+    private static final int SCRATCH = 2048;
+
+    private final MppeStrength strength;
+    private final int keyLength;
+    private final byte[] startKey;
+    private final byte[] sessionKey;
+    private final byte[] digest = new byte[20];
+    private final SHA1Digest sha = new SHA1Digest();
+    private final RC4Engine rc4 = new RC4Engine();
+    /*
+     * BouncyCastle's KeyParameter copies the key it is given but hands out its own array from
+     * getKey(), and RC4Engine.init reads the key from there. Writing the next key into that
+     * array and calling init again re-keys RC4 without a new KeyParameter per packet. If a
+     * BouncyCastle version ever returned a copy, keyShared is false and init falls back to a
+     * fresh KeyParameter.
+     */
+    private final KeyParameter keyParameter;
+    private final byte[] keyBytes;
+    private final boolean keyShared;
+    private final byte[] scratch = new byte[SCRATCH];
+    private long keyChanges;
+
+    MppeSessionCipher(byte[] startKey, MppeStrength strength) {
+        this.strength = strength;
+        this.keyLength = strength.keyLength();
+        MppeKeys.requireAtLeast("start key", startKey, keyLength);
+        this.startKey = Arrays.copyOf(startKey, keyLength);
+        this.sessionKey = MppeKeys.initialSessionKey(this.startKey, strength);
+        this.keyParameter = new KeyParameter(new byte[keyLength]);
+        this.keyBytes = keyParameter.getKey();
+        this.keyShared = keyBytes == keyParameter.getKey();
+        initTables();
+    }
+
+    /** Key change, RFC 3078 §7.3: SessionKey = RC4(Interim, Interim), Interim = GetNewKeyFromSHA(Start, Session). */
+    void changeKey() {
+        MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
+        rc4Init(digest);
+        rc4.processBytes(digest, 0, keyLength, sessionKey, 0);
+        strength.reduce(sessionKey);
+        keyChanges++;
+    }
+
+    /** Re-initialises the RC4 tables from the current session key (what the A bit announces). */
+    void initTables() {
+        rc4Init(sessionKey);
+    }
+
+    private void rc4Init(byte[] key) {
+        if (keyShared) {
+            System.arraycopy(key, 0, keyBytes, 0, keyLength);
+            rc4.init(true, keyParameter);
+        } else {
+            rc4.init(true, new KeyParameter(key, 0, keyLength));
+        }
+    }
+
+    /**
+     * XORs {@code len} octets of keystream over {@code src[srcIndex..]} into {@code dst[dstIndex..]}
+     * (absolute indices; positions untouched). The buffers may be the same, at the same index.
+     */
+    void crypt(ByteBuffer src, int srcIndex, ByteBuffer dst, int dstIndex, int len) {
+        if (src.hasArray() && dst.hasArray()) {
+            rc4.processBytes(src.array(), src.arrayOffset() + srcIndex, len,
+                    dst.array(), dst.arrayOffset() + dstIndex);
+            return;
+        }
+        // Direct or read-only buffers: go through the scratch array in chunks.
+        for (int done = 0; done < len; ) {
+            int n = Math.min(SCRATCH, len - done);
+            src.get(srcIndex + done, scratch, 0, n);
+            rc4.processBytes(scratch, 0, n, scratch, 0);
+            dst.put(dstIndex + done, scratch, 0, n);
+            done += n;
+        }
+    }
+
+    long keyChanges() {
+        return keyChanges;
+    }
+}
