@@ -1,0 +1,190 @@
+package org.homerouter.pptp.session;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.LongAdder;
+import org.homerouter.pptp.gre.GreChannel;
+import org.homerouter.pptp.mppe.MppeDecryptResult;
+import org.homerouter.pptp.mppe.MppeDecryptor;
+import org.homerouter.pptp.mppe.MppeEncryptor;
+import org.homerouter.pptp.mppe.MppeHeader;
+import org.homerouter.pptp.ppp.HeaderCompression;
+import org.homerouter.pptp.ppp.PppFrame;
+import org.homerouter.pptp.ppp.PppProtocol;
+import org.homerouter.pptp.tunnel.TunnelDevice;
+
+/**
+ * The steady-state IP path of one PPP session, both directions:
+ * <pre>
+ *   tunnel device -> [0x0021 + IP] -> MPPE encrypt -> PPP 0x00FD frame -> GRE channel
+ *   GRE channel -> PPP 0x00FD -> MPPE decrypt -> 0x0021/0x0057 -> tunnel device
+ * </pre>
+ * With encryption negotiated, unencrypted IP (0x0021 straight in the PPP frame) is refused in
+ * both directions (RFC 3078 §4 leaves it to policy; a server that requires MPPE must never let
+ * cleartext through). Scratch buffers are allocated once per session and reused: the path
+ * allocates nothing per packet. Each direction is serialised by its own lock because the tunnel
+ * reader and the GRE receiver run on different threads.
+ */
+public final class IpDataPath {
+    /** Why a packet did not make it; counted for the session's statistics and diagnostics. */
+    public enum Drop { UNENCRYPTED_REFUSED, DECRYPT_FAILED, RESET_REQUIRED, NOT_IP, TOO_LONG, SEND_FAILED }
+
+    private final GreChannel channel;
+    private final TunnelDevice device;
+    private final MppeEncryptor encryptor;
+    private final MppeDecryptor decryptor;
+    private final HeaderCompression compression;
+    private final int mtu;
+    private final Object txLock = new Object();
+    private final ByteBuffer txPlain;
+    private final ByteBuffer txFrame;
+    private final LongAdder[] drops = new LongAdder[Drop.values().length];
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder packetsIn = new LongAdder();
+    private final LongAdder packetsOut = new LongAdder();
+    private final Runnable resetRequest;
+
+    /**
+     * @param encryptor    null when no MPPE was negotiated (then decryptor is null too)
+     * @param compression  the header compression the peer agreed to receive (LCP PFC/ACFC)
+     * @param mtu          the largest IP packet the peer takes (its MRU)
+     * @param resetRequest asks CCP to send a Reset-Request (stateful MPPE lost sync)
+     */
+    public IpDataPath(GreChannel channel, TunnelDevice device, MppeEncryptor encryptor, MppeDecryptor decryptor,
+                      HeaderCompression compression, int mtu, Runnable resetRequest) {
+        if ((encryptor == null) != (decryptor == null)) {
+            throw new IllegalArgumentException("encryption is both directions or neither");
+        }
+        this.channel = channel;
+        this.device = device;
+        this.encryptor = encryptor;
+        this.decryptor = decryptor;
+        this.compression = compression;
+        this.mtu = mtu;
+        this.resetRequest = resetRequest;
+        this.txPlain = ByteBuffer.allocate(mtu + 2);
+        this.txFrame = ByteBuffer.allocate(PppFrame.MAX_HEADER_LENGTH + MppeHeader.LENGTH + mtu + 2);
+        for (int i = 0; i < drops.length; i++) {
+            drops[i] = new LongAdder();
+        }
+    }
+
+    public boolean encrypted() {
+        return encryptor != null;
+    }
+
+    /** An IP packet the OS routed into the session's device: send it to the peer. */
+    public void fromTunnel(ByteBuffer ip) {
+        int len = ip.remaining();
+        if (len > mtu) {
+            // The device's MTU equals the peer's MRU, so only a misconfigured device gets here.
+            drops[Drop.TOO_LONG.ordinal()].increment();
+            return;
+        }
+        int protocol = ipProtocol(ip);
+        if (protocol < 0) {
+            drops[Drop.NOT_IP.ordinal()].increment();
+            return;
+        }
+        synchronized (txLock) {
+            txFrame.clear();
+            if (encryptor != null) {
+                txPlain.clear();
+                txPlain.put((byte) 0).put((byte) protocol).put(ip).flip();
+                PppFrame.writeHeader(txFrame, PppProtocol.COMPRESSED_DATAGRAM, compression);
+                encryptor.encrypt(txPlain, txFrame);
+            } else {
+                PppFrame.writeHeader(txFrame, protocol, compression);
+                txFrame.put(ip);
+            }
+            txFrame.flip();
+            try {
+                channel.send(txFrame);
+                packetsOut.increment();
+                bytesOut.add(len);
+            } catch (IOException e) {
+                drops[Drop.SEND_FAILED.ordinal()].increment();
+            }
+        }
+    }
+
+    /**
+     * A PPP frame's information field for one of the data protocols (0x00FD, 0x0021, 0x0057),
+     * from the GRE receive thread. The buffer is decrypted in place.
+     */
+    public void fromPeer(int protocol, ByteBuffer information) {
+        if (protocol == PppProtocol.COMPRESSED_DATAGRAM) {
+            if (decryptor == null) {
+                drops[Drop.DECRYPT_FAILED.ordinal()].increment();
+                return;
+            }
+            MppeDecryptResult r = decryptor.decrypt(information);
+            if (r == MppeDecryptResult.RESET_REQUIRED) {
+                drops[Drop.RESET_REQUIRED.ordinal()].increment();
+                resetRequest.run();
+                return;
+            }
+            if (r != MppeDecryptResult.DELIVERED) {
+                drops[Drop.DECRYPT_FAILED.ordinal()].increment();
+                return;
+            }
+            // Inside MPPE the protocol field may be compressed too (RFC 3078 §3; Linux undoes PFC here).
+            int inner = PppFrame.readHeader(information);
+            deliver(inner, information);
+        } else if (encryptor != null) {
+            drops[Drop.UNENCRYPTED_REFUSED.ordinal()].increment();
+        } else {
+            deliver(protocol, information);
+        }
+    }
+
+    private void deliver(int protocol, ByteBuffer ip) {
+        if (protocol != PppProtocol.IPV4 && protocol != PppProtocol.IPV6) {
+            drops[Drop.NOT_IP.ordinal()].increment();
+            return;
+        }
+        int len = ip.remaining();
+        try {
+            device.write(ip);
+            packetsIn.increment();
+            bytesIn.add(len);
+        } catch (IOException e) {
+            drops[Drop.SEND_FAILED.ordinal()].increment();
+        }
+    }
+
+    /** 0x0021 or 0x0057 from the IP version nibble, or -1. */
+    private static int ipProtocol(ByteBuffer ip) {
+        if (!ip.hasRemaining()) {
+            return -1;
+        }
+        return switch ((ip.get(ip.position()) & 0xF0) >> 4) {
+            case 4 -> PppProtocol.IPV4;
+            case 6 -> PppProtocol.IPV6;
+            default -> -1;
+        };
+    }
+
+    public long drops(Drop reason) {
+        return drops[reason.ordinal()].sum();
+    }
+
+    /** IP octets delivered to the device from the peer. */
+    public long bytesIn() {
+        return bytesIn.sum();
+    }
+
+    /** IP octets sent to the peer. */
+    public long bytesOut() {
+        return bytesOut.sum();
+    }
+
+    public long packetsIn() {
+        return packetsIn.sum();
+    }
+
+    public long packetsOut() {
+        return packetsOut.sum();
+    }
+}
