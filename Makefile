@@ -9,6 +9,7 @@ MVN := ./mvnw -B -ntp
 JAR := appliance/target/appliance.jar
 # `make run PPTP_PORT=11723` runs unprivileged; 1723 needs root or CAP_NET_BIND_SERVICE.
 PPTP_PORT ?= 1723
+UI_PORT ?= 8080
 DATA_DIR ?= ./data
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
@@ -22,7 +23,7 @@ build:
 $(JAR): build
 
 run: build
-	$(JAVA_HOME)/bin/java -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT)
+	$(JAVA_HOME)/bin/java -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
 
 # Every tier. Tiers that need root (netns, packet capture) run only as root; without root they are
 # skipped with a banner, and in CI (CI=true) that is an error.

@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.webui.WebServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +25,16 @@ public final class Appliance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
     /** Command-line overrides of stored settings (null: use the stored value). */
-    public record Overrides(String pptpAddress, Integer pptpPort) {
-        public static final Overrides NONE = new Overrides(null, null);
+    public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort) {
+        public static final Overrides NONE = new Overrides(null, null, null);
     }
 
     private final ApplianceStore store;
     private final NettyTransport transport;
     private final ControlServer pptpServer;
     private final InetSocketAddress pptpAddress;
+    private WebServer web;
+    private int uiPort;
 
     private Appliance(ApplianceStore store, NettyTransport transport, ControlServer pptpServer,
                       InetSocketAddress pptpAddress) {
@@ -70,7 +74,33 @@ public final class Appliance implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new Appliance(store, transport, server, bound);
+        Appliance appliance = new Appliance(store, transport, server, bound);
+        try {
+            appliance.startWeb(cfg, overrides);
+        } catch (IOException e) {
+            appliance.close();
+            throw e;
+        }
+        return appliance;
+    }
+
+    private void startWeb(Map<Setting, String> cfg, Overrides overrides) throws IOException {
+        int port = overrides.uiPort() != null ? overrides.uiPort() : Integer.parseInt(cfg.get(Setting.UI_PORT));
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(cfg.get(Setting.UI_LISTEN_ADDRESS)), port);
+        web = new WebServer(bind, new LiveStatus(this, cfg));
+        try {
+            uiPort = web.start();
+        } catch (Exception e) {
+            web.close();
+            BindException be = new BindException("cannot serve the web UI on " + bind + ": " + e.getMessage());
+            be.initCause(e);
+            throw be;
+        }
+    }
+
+    /** The port the web UI listens on. */
+    public int uiPort() {
+        return uiPort;
     }
 
     public ApplianceStore store() {
@@ -89,6 +119,9 @@ public final class Appliance implements AutoCloseable {
     /** Orderly stop: Stop-Control-Connection-Request to every peer, then the event loops and the store. */
     @Override
     public void close() {
+        if (web != null) {
+            web.close();
+        }
         if (pptpServer != null) {
             pptpServer.stop(Duration.ofSeconds(3));
         }

@@ -25,16 +25,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--pptp-address", description = "Override the stored listen address (default 0.0.0.0).")
     String pptpAddress;
 
+    @Option(names = "--ui-port", description = "Override the stored web UI port (default 8080, on 127.0.0.1).")
+    Integer uiPort;
+
     @Override
     public Integer call() throws Exception {
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
         Appliance appliance;
         try {
-            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort));
+            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort));
         } catch (BindException e) {
-            LOG.error("cannot listen for PPTP: {}. Is another PPTP server running? Choose another port with "
-                    + "--pptp-port (make run PPTP_PORT=11723).", e.getMessage());
+            LOG.error("{}. Is another instance running? Choose other ports with --pptp-port / --ui-port "
+                    + "(make run PPTP_PORT=11723 UI_PORT=18080).", e.getMessage());
             return 2;
         }
         CountDownLatch stopped = new CountDownLatch(1);

@@ -33,7 +33,7 @@ class ApplianceTest {
     @Test
     void firstRunCreatesOwnerOnlyDatabaseWithDefaults() throws Exception {
         Path db = dir.resolve("data/appliance.db");
-        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0))) {
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0))) {
             assertTrue(Files.exists(db));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db.getParent())));
@@ -60,14 +60,35 @@ class ApplianceTest {
     void portInUseIsReportedAsBindFailure() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-                    () -> Appliance.start(dir.resolve("a.db"), new Appliance.Overrides("127.0.0.1", taken.getLocalPort())));
+                    () -> Appliance.start(dir.resolve("a.db"), new Appliance.Overrides("127.0.0.1", taken.getLocalPort(), 0)));
             assertTrue(e instanceof BindException, e.toString());
         }
     }
 
     @Test
+    void webUiShowsLiveCallsOnLoopback() throws Exception {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0))) {
+            NettyTransport clientTransport = NettyTransport.create(1, "client");
+            try {
+                ClientConnection client = ControlClient.connect(clientTransport, a.pptpAddress(),
+                        ControlSettings.defaults("pns"), Clock.SYSTEM, Duration.ofMillis(50), CallListener.NONE,
+                        new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+                org.homerouter.pptp.control.PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+                java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, page.statusCode());
+                assertTrue(page.body().contains(" / " + call.localCallId() + " ESTABLISHED"), page.body());
+                client.stop().get(5, TimeUnit.SECONDS);
+            } finally {
+                clientTransport.shutdown(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
     void shutdownStopsEveryConnectedPeerFirst() throws Exception {
-        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0));
+        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0));
         InetSocketAddress addr = a.pptpAddress();
         NettyTransport clientTransport = NettyTransport.create(1, "client");
         try {

@@ -7,7 +7,10 @@ public enum Setting {
     PPTP_PORT("pptp.port", "1723"),
     PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
     PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
-    HOST_NAME("system.host_name", "homerouter");
+    HOST_NAME("system.host_name", "homerouter"),
+    // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
+    UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),
+    UI_PORT("ui.port", "8080");
 
     private final String key;
     private final String defaultValue;
