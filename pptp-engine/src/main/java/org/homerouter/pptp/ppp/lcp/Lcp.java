@@ -1,6 +1,7 @@
 package org.homerouter.pptp.ppp.lcp;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -321,7 +322,7 @@ public final class Lcp {
             System.arraycopy(own, 0, data, 0, 4);
             int room = mru.transmitMru() - ControlPacket.HEADER_LENGTH;
             if (data.length > room) {
-                data = java.util.Arrays.copyOf(data, room);
+                data = Arrays.copyOf(data, room);
             }
             return Optional.of(new ControlPacket(LcpCode.ECHO_REPLY, request.identifier(), data));
         }

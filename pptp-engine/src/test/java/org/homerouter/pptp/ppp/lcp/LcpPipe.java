@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.homerouter.pptp.ManualClock;
@@ -51,7 +52,7 @@ final class LcpPipe {
         ByteBuffer b = ByteBuffer.allocate(PppFrame.MAX_HEADER_LENGTH + packet.length());
         PppFrame.writeHeader(b, PppProtocol.LCP, new HeaderCompression(true, true));
         ControlPacketCodec.encode(packet, b);
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     /** Opens both sides and brings the link up. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -101,7 +102,7 @@ class LcpTest {
         Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2)));
         ControlPacket ourRequest = server.last();
         byte[] ourOptions = ourRequest.data();
-        byte[] magic = java.util.Arrays.copyOfRange(ourOptions, 11, 15);
+        byte[] magic = Arrays.copyOfRange(ourOptions, 11, 15);
         // Our own request: MRU 1400, CHAP with MS-CHAPv2, a magic number, PFC, ACFC.
         assertEquals("01" + String.format("%02x", ourRequest.identifier()) + "0017"
                 + "01040578" // MRU 1400
@@ -110,7 +111,7 @@ class LcpTest {
                 + "0702" // PFC
                 + "0802", // ACFC
                 hex(ControlPacketCodec.encode(ourRequest)));
-        assertFalse(java.util.Arrays.equals(new byte[4], magic), "magic number is not zero");
+        assertFalse(Arrays.equals(new byte[4], magic), "magic number is not zero");
 
         server.receive(WINDOWS_REQUEST_0);
         assertEquals(hex(bytes("""
@@ -246,13 +247,13 @@ class LcpTest {
     @Test
     void peerUsingOurMagicNumberOrZeroIsNakedWithAnotherOne() {
         Endpoint server = new Endpoint(LcpSettings.server(List.of()));
-        byte[] ours = java.util.Arrays.copyOfRange(server.lastRequest().data(), 6, 10); // after MRU (4) and magic header (2)
+        byte[] ours = Arrays.copyOfRange(server.lastRequest().data(), 6, 10); // after MRU (4) and magic header (2)
         server.lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REQUEST, 9, bytes("0506" + hex(ours))));
         ControlPacket nak = server.last();
         assertEquals(ControlPacket.CONFIGURE_NAK, nak.code());
-        byte[] suggested = java.util.Arrays.copyOfRange(nak.data(), 2, 6);
-        assertFalse(java.util.Arrays.equals(ours, suggested));
-        assertFalse(java.util.Arrays.equals(new byte[4], suggested));
+        byte[] suggested = Arrays.copyOfRange(nak.data(), 2, 6);
+        assertFalse(Arrays.equals(ours, suggested));
+        assertFalse(Arrays.equals(new byte[4], suggested));
 
         server.receive("01 0a 00 0a 05 06 00 00 00 00");
         assertEquals(ControlPacket.CONFIGURE_NAK, server.last().code(), "zero is illegal");
@@ -275,6 +276,15 @@ class LcpTest {
         // Identification (12), id 2, Length 18: magic 0x1c8a3b5e, "MSRASV5.20"
         server.receive("0c 02 00 12 1c 8a 3b 5e 4d 53 52 41 53 56 35 2e 32 30");
         assertEquals(before, server.sent.size());
+    }
+
+    @Test
+    void discardRequestIsAbsorbedSilently() {
+        Endpoint server = opened();
+        int before = server.sent.size();
+        server.receive("0b 09 00 0a 1c 8a 3b 5e 00 00"); // Discard-Request: magic, two octets
+        assertEquals(before, server.sent.size());
+        assertEquals(AutomatonState.OPENED, server.lcp.state());
     }
 
     @Test
