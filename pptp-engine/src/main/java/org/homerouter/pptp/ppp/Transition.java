@@ -1,5 +1,6 @@
 package org.homerouter.pptp.ppp;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ public record Transition(List<AutomatonAction> actions, AutomatonState next, Str
         AutomatonState next = AutomatonState.ofNumber(Integer.parseInt(stateText.substring(0, digits)));
         List<AutomatonAction> actions = actionText.isEmpty()
                 ? List.of()
-                : java.util.Arrays.stream(actionText.split(",")).map(String::strip).map(AutomatonAction::ofRfcName).toList();
+                : Arrays.stream(actionText.split(",")).map(String::strip).map(AutomatonAction::ofRfcName).toList();
         return new Transition(actions, next, stateText.substring(digits));
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
@@ -108,7 +109,7 @@ class PppFrameTest {
         PppFrame.writeHeader(out, PppProtocol.COMPRESSED_DATAGRAM, new HeaderCompression(true, true));
         out.put((byte) 0x90);
         out.flip();
-        assertArrayEquals(new byte[] {(byte) 0xFD, (byte) 0x90}, java.util.Arrays.copyOf(out.array(), 2));
+        assertArrayEquals(new byte[] {(byte) 0xFD, (byte) 0x90}, Arrays.copyOf(out.array(), 2));
         assertEquals(0x00FD, PppFrame.readHeader(out));
     }
 }

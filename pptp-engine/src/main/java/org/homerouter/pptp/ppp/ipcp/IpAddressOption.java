@@ -1,0 +1,133 @@
+package org.homerouter.pptp.ppp.ipcp;
+
+import java.net.Inet4Address;
+import java.util.Optional;
+import org.homerouter.pptp.ppp.OptionHandler;
+import org.homerouter.pptp.ppp.OptionVerdict;
+
+/**
+ * IP-Address (RFC 1332 §3.3). Our request carries our own address, or 0.0.0.0 to ask the peer to
+ * assign one; an acceptable peer then Naks with the address to use (§3.3), which we take when
+ * configured to accept an assignment.
+ *
+ * <p>Judging the peer's address depends on the side. A server with an allocator assigns: a request
+ * for 0.0.0.0, or for any address other than the one allocated to this peer, is Nak'd with the
+ * allocated address; the allocation is made on first need and kept until {@link #release()}. A
+ * side without allocator accepts any address the peer names, but rejects 0.0.0.0 since it cannot
+ * assign one.
+ */
+public final class IpAddressOption implements OptionHandler {
+    private final Inet4Address wanted;
+    private final boolean acceptAssignment;
+    private final PeerAddressAllocator allocator;
+    private final Runnable exhausted;
+    private Inet4Address requesting;
+    private boolean sending;
+    private boolean acked;
+    private Inet4Address allocated;
+    private Inet4Address peerAddress;
+
+    /**
+     * @param wanted our address, or 0.0.0.0 to have the peer assign one
+     * @param acceptAssignment take the address the peer suggests in a Nak
+     * @param allocator assigns the peer's address; null to accept the peer's own choice
+     * @param exhausted told when the allocator has no address for the peer
+     */
+    public IpAddressOption(Inet4Address wanted, boolean acceptAssignment, PeerAddressAllocator allocator,
+                           Runnable exhausted) {
+        this.wanted = wanted;
+        this.acceptAssignment = acceptAssignment;
+        this.allocator = allocator;
+        this.exhausted = exhausted;
+        reset();
+    }
+
+    @Override
+    public int type() {
+        return IpcpOptionType.IP_ADDRESS;
+    }
+
+    @Override
+    public boolean wellFormed(byte[] data) {
+        return data.length == 4;
+    }
+
+    @Override
+    public void reset() {
+        requesting = wanted;
+        sending = true;
+        acked = false;
+        peerAddress = null;
+    }
+
+    @Override
+    public byte[] requestValue() {
+        return sending ? requesting.getAddress() : null;
+    }
+
+    @Override
+    public void acked(byte[] data) {
+        acked = true;
+    }
+
+    @Override
+    public void naked(byte[] data) {
+        Inet4Address suggested = Ipv4Octets.of(data);
+        if (acceptAssignment && !Ipv4Octets.isUnspecified(suggested)) {
+            requesting = suggested;
+        }
+    }
+
+    @Override
+    public void rejected() {
+        sending = false;
+    }
+
+    @Override
+    public void peerRequestStarts() {
+        peerAddress = null;
+    }
+
+    @Override
+    public OptionVerdict judge(byte[] data) {
+        Inet4Address asked = Ipv4Octets.of(data);
+        if (allocator == null) {
+            if (Ipv4Octets.isUnspecified(asked)) {
+                return OptionVerdict.reject();
+            }
+            peerAddress = asked;
+            return OptionVerdict.ack();
+        }
+        if (allocated == null) {
+            allocated = allocator.allocate().orElse(null);
+            if (allocated == null) {
+                exhausted.run();
+                return OptionVerdict.reject();
+            }
+        }
+        if (asked.equals(allocated)) {
+            peerAddress = asked;
+            return OptionVerdict.ack();
+        }
+        return OptionVerdict.nak(allocated.getAddress());
+    }
+
+    /** Our address as agreed, or as configured if the peer would not hear of it. */
+    public Optional<Inet4Address> localAddress() {
+        Inet4Address mine = sending && acked ? requesting : wanted;
+        return Ipv4Octets.isUnspecified(mine) ? Optional.empty() : Optional.of(mine);
+    }
+
+    /** The peer's address as we acknowledged it. */
+    public Optional<Inet4Address> peerAddress() {
+        return Optional.ofNullable(peerAddress);
+    }
+
+    /** Gives the allocated peer address back to the allocator, if one was taken. */
+    public void release() {
+        if (allocated != null) {
+            allocator.release(allocated);
+            allocated = null;
+        }
+    }
+}

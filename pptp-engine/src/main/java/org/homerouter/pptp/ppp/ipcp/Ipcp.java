@@ -1,0 +1,180 @@
+package org.homerouter.pptp.ppp.ipcp;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.ppp.AutomatonState;
+import org.homerouter.pptp.ppp.ConfigOption;
+import org.homerouter.pptp.ppp.ConfigureReply;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.ppp.ControlPacketCodec;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.homerouter.pptp.ppp.NegotiationAutomaton;
+import org.homerouter.pptp.ppp.OptionRegistry;
+import org.homerouter.pptp.ppp.ProtocolLayer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IP Control Protocol (RFC 1332, protocol 0x8021) with the name server options of RFC 1877.
+ * Handles IP-Address and the four name server options; everything else, notably Van Jacobson
+ * IP-Compression-Protocol (which a PPTP server has no use for) and the deprecated IP-Addresses, is
+ * rejected. IPCP uses only the common codes 1..7 (RFC 1332 §2), so any other code draws a
+ * Code-Reject.
+ *
+ * <p>The owner raises Up when LCP has opened and authentication succeeded (RFC 1661 §3.5), Down
+ * when LCP leaves Opened, and calls {@link #poll()} when {@link #deadline()} is due. Not
+ * thread-safe.
+ */
+public final class Ipcp {
+    private static final Logger log = LoggerFactory.getLogger(Ipcp.class);
+
+    private final IpcpListener listener;
+    private final OptionRegistry options = new OptionRegistry();
+    private final IpAddressOption address;
+    private final NameServerOption primaryDns;
+    private final NameServerOption secondaryDns;
+    private final NameServerOption primaryNbns;
+    private final NameServerOption secondaryNbns;
+    private final NegotiationAutomaton automaton;
+    private IpcpConfiguration configuration;
+
+    /**
+     * @param allocator assigns the peer's address (server side), or null to accept the peer's own
+     *     (client side)
+     */
+    public Ipcp(IpcpSettings settings, Clock clock, PeerAddressAllocator allocator, ControlPacketSender sender,
+                IpcpListener listener) {
+        this.listener = listener;
+        this.address = new IpAddressOption(settings.localAddress(), settings.acceptAssignedAddress(), allocator,
+                this::poolExhausted);
+        this.primaryDns = new NameServerOption(IpcpOptionType.PRIMARY_DNS, settings.primaryDns(), settings.learnDns());
+        this.primaryNbns = new NameServerOption(IpcpOptionType.PRIMARY_NBNS, settings.primaryNbns(), false);
+        this.secondaryDns = new NameServerOption(IpcpOptionType.SECONDARY_DNS, settings.secondaryDns(), settings.learnDns());
+        this.secondaryNbns = new NameServerOption(IpcpOptionType.SECONDARY_NBNS, settings.secondaryNbns(), false);
+        options.register(address).register(primaryDns).register(primaryNbns).register(secondaryDns).register(secondaryNbns);
+        this.automaton = new NegotiationAutomaton("IPCP", settings.automaton(), clock, new Layer(), sender);
+    }
+
+    /** Administrative Open. */
+    public void open() {
+        automaton.open();
+    }
+
+    /** Administrative Close. */
+    public void close() {
+        automaton.close();
+    }
+
+    /** The link is ready for IPCP (LCP opened, authentication done). */
+    public void lowerLayerUp() {
+        automaton.up();
+    }
+
+    /** The link is no longer usable for IPCP. */
+    public void lowerLayerDown() {
+        automaton.down();
+    }
+
+    /** The peer Protocol-Rejected IPCP: it will not run IPv4 with us. */
+    public void protocolRejected() {
+        automaton.protocolRejected();
+    }
+
+    /** Processes the Information field of a received IPCP frame; invalid packets are discarded. */
+    public void receive(ByteBuffer information) {
+        ControlPacketCodec.decode(information).ifPresentOrElse(automaton::receive,
+                () -> log.debug("IPCP: packet with an invalid Length, discarded"));
+    }
+
+    /** Processes a received IPCP packet. */
+    public void receive(ControlPacket packet) {
+        automaton.receive(packet);
+    }
+
+    /** Runs the Restart timer if it is due. */
+    public void poll() {
+        automaton.poll();
+    }
+
+    /** When {@link #poll()} next has work to do. */
+    public OptionalLong deadline() {
+        return automaton.deadline();
+    }
+
+    /** The automaton's state. */
+    public AutomatonState state() {
+        return automaton.state();
+    }
+
+    /** What was agreed, while IPCP is Opened. */
+    public Optional<IpcpConfiguration> configuration() {
+        return Optional.ofNullable(configuration);
+    }
+
+    private void poolExhausted() {
+        log.warn("IPCP: no address left for the peer");
+        listener.addressPoolExhausted();
+        automaton.close();
+    }
+
+    /** The IPCP side of the automaton. */
+    private final class Layer implements ProtocolLayer {
+        @Override
+        public void resetOptions() {
+            options.reset();
+        }
+
+        @Override
+        public List<ConfigOption> configureRequest() {
+            return options.buildRequest();
+        }
+
+        @Override
+        public ConfigureReply judgeConfigureRequest(List<ConfigOption> requested, boolean rejectInsteadOfNak) {
+            return options.judge(requested, rejectInsteadOfNak);
+        }
+
+        @Override
+        public void configureAcked(List<ConfigOption> acked) {
+            options.acked(acked);
+        }
+
+        @Override
+        public boolean configureNaked(List<ConfigOption> suggested) {
+            return options.naked(suggested);
+        }
+
+        @Override
+        public boolean configureRejected(List<ConfigOption> rejected) {
+            options.rejected(rejected);
+            return true;
+        }
+
+        @Override
+        public void thisLayerUp() {
+            configuration = new IpcpConfiguration(address.localAddress(), address.peerAddress(),
+                    primaryDns.agreed(), secondaryDns.agreed(), primaryNbns.agreed(), secondaryNbns.agreed());
+            log.debug("IPCP up: {}", configuration);
+            listener.ipUp(configuration);
+        }
+
+        @Override
+        public void thisLayerDown() {
+            configuration = null;
+            listener.ipDown();
+        }
+
+        @Override
+        public void thisLayerStarted() {
+        }
+
+        @Override
+        public void thisLayerFinished() {
+            address.release();
+            listener.finished();
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package org.homerouter.pptp.ppp.lcp;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.random.RandomGenerator;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.ppp.AutomatonObserver;
+import org.homerouter.pptp.ppp.AutomatonState;
+import org.homerouter.pptp.ppp.ConfigOption;
+import org.homerouter.pptp.ppp.ConfigureReply;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.ppp.ControlPacketCodec;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.homerouter.pptp.ppp.ExtensionEvent;
+import org.homerouter.pptp.ppp.NegotiationAutomaton;
+import org.homerouter.pptp.ppp.OptionRegistry;
+import org.homerouter.pptp.ppp.PppProtocol;
+import org.homerouter.pptp.ppp.ProtocolLayer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Link Control Protocol (RFC 1661, protocol 0xC021) of one PPP link: the negotiation automaton
+ * with the LCP options (MRU, ACCM, Authentication-Protocol, Magic-Number, PFC, ACFC; every other
+ * option, notably Windows' Callback, MRRU and Endpoint Discriminator, is rejected), plus the
+ * LCP-only codes: Protocol-Reject, Echo-Request/Reply keepalive, Discard-Request, and the
+ * informational Identification and Time-Remaining.
+ *
+ * <p>Like the automaton it does no I/O and reads no clock by itself: packets go out through the
+ * sender, and the owner calls {@link #poll()} when {@link #nextDeadline()} is due. Not thread-safe.
+ */
+public final class Lcp {
+    private static final Logger log = LoggerFactory.getLogger(Lcp.class);
+
+    private final LcpSettings settings;
+    private final Clock clock;
+    private final ControlPacketSender sender;
+    private final LcpListener listener;
+    private final OptionRegistry options = new OptionRegistry();
+    private final MruOption mru;
+    private final AuthenticationProtocolOption authentication;
+    private final MagicNumberOption magic;
+    private final ProtocolFieldCompressionOption pfc;
+    private final AddressControlFieldCompressionOption acfc;
+    private final EchoKeepalive keepalive;
+    private final NegotiationAutomaton automaton;
+    private LinkConfiguration configuration;
+    private boolean failedInCallback;
+
+    /**
+     * @param random source of Magic-Numbers
+     * @param sender where LCP packets go (the owner frames them, always uncompressed for LCP)
+     */
+    public Lcp(LcpSettings settings, Clock clock, RandomGenerator random, ControlPacketSender sender,
+               LcpListener listener) {
+        this(settings, clock, random, sender, listener, AutomatonObserver.NONE);
+    }
+
+    /** As the other constructor, with a trace of the automaton's work. */
+    public Lcp(LcpSettings settings, Clock clock, RandomGenerator random, ControlPacketSender sender,
+               LcpListener listener, AutomatonObserver observer) {
+        this.settings = settings;
+        this.clock = clock;
+        this.sender = sender;
+        this.listener = listener;
+        this.mru = new MruOption(settings.mru(), settings.minimumPeerMru());
+        this.authentication = new AuthenticationProtocolOption(settings.authenticatePeerWith(),
+                settings.authenticateSelfWith(), this::fail);
+        this.magic = new MagicNumberOption(random, settings.loopLimit(), this::fail);
+        this.pfc = new ProtocolFieldCompressionOption(settings.requestPfc());
+        this.acfc = new AddressControlFieldCompressionOption(settings.requestAcfc());
+        // Registration order is the order of our Configure-Request, the usual ascending types.
+        options.register(mru).register(new AccmOption()).register(authentication).register(magic)
+                .register(pfc).register(acfc);
+        this.keepalive = new EchoKeepalive(settings.echoInterval(), settings.echoFailures());
+        this.automaton = new NegotiationAutomaton("LCP", settings.automaton(), clock, new Layer(), sender,
+                observer, random.nextInt(256));
+    }
+
+    /** Administrative Open: LCP may come up once the lower layer is up. */
+    public void open() {
+        automaton.open();
+    }
+
+    /** Administrative Close: terminate the link (Terminate-Request) and stay down. */
+    public void close() {
+        automaton.close();
+    }
+
+    /** The lower layer (the PPTP call and its GRE channel) can carry frames. */
+    public void lowerLayerUp() {
+        automaton.up();
+    }
+
+    /** The lower layer is gone. */
+    public void lowerLayerDown() {
+        automaton.down();
+    }
+
+    /** Processes the Information field of a received LCP frame; invalid packets are discarded. */
+    public void receive(ByteBuffer information) {
+        ControlPacketCodec.decode(information).ifPresentOrElse(this::receive,
+                () -> log.debug("LCP: packet with an invalid Length, discarded"));
+    }
+
+    /** Processes a received LCP packet. */
+    public void receive(ControlPacket packet) {
+        automaton.receive(packet);
+    }
+
+    /** Runs whatever timer is due: the Restart timer, or the next keepalive echo. */
+    public void poll() {
+        automaton.poll();
+        long now = clock.nanos();
+        if (!keepalive.isDue(now)) {
+            return;
+        }
+        if (keepalive.exhausted()) {
+            keepalive.stop();
+            log.info("LCP: no reply to {} echo requests, link is dead", settings.echoFailures());
+            listener.linkFailed(LinkFailure.KEEPALIVE_TIMEOUT);
+            // The peer is unreachable: the lower layer is as good as down (tld, no Terminate
+            // exchange that could not complete), and we no longer want it (tlf: hang up).
+            automaton.down();
+            automaton.close();
+            return;
+        }
+        keepalive.requestSent();
+        sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, automaton.nextIdentifier(), u32(magic.localMagic())));
+    }
+
+    /** The earliest moment {@link #poll()} has work to do, if any timer runs. */
+    public OptionalLong nextDeadline() {
+        OptionalLong a = automaton.deadline();
+        OptionalLong b = keepalive.deadline();
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        return a.getAsLong() - b.getAsLong() <= 0 ? a : b;
+    }
+
+    /** The automaton's state. */
+    public AutomatonState state() {
+        return automaton.state();
+    }
+
+    /** What was agreed, while LCP is Opened. */
+    public Optional<LinkConfiguration> configuration() {
+        return Optional.ofNullable(configuration);
+    }
+
+    /**
+     * Protocol-Rejects a received frame of a protocol we do not run (RFC 1661 §5.7): the data is
+     * the rejected protocol followed by the frame's Information field, truncated to the peer's
+     * MRU. Only allowed while LCP is Opened.
+     *
+     * @param information the rejected frame's Information field; its position is not moved
+     * @return whether the Protocol-Reject was sent
+     */
+    public boolean sendProtocolReject(int protocol, ByteBuffer information) {
+        if (automaton.state() != AutomatonState.OPENED) {
+            return false;
+        }
+        int room = mru.transmitMru() - ControlPacket.HEADER_LENGTH - 2;
+        int copied = Math.max(0, Math.min(information.remaining(), room));
+        byte[] data = new byte[2 + copied];
+        data[0] = (byte) (protocol >>> 8);
+        data[1] = (byte) protocol;
+        information.get(information.position(), data, 2, copied);
+        sender.send(new ControlPacket(LcpCode.PROTOCOL_REJECT, automaton.nextIdentifier(), data));
+        return true;
+    }
+
+    private void fail(LinkFailure failure) {
+        log.info("LCP: link failed: {}", failure);
+        failedInCallback = true;
+        listener.linkFailed(failure);
+        automaton.close();
+    }
+
+    private static byte[] u32(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    /** The LCP side of the automaton. */
+    private final class Layer implements ProtocolLayer {
+        @Override
+        public void resetOptions() {
+            options.reset();
+        }
+
+        @Override
+        public List<ConfigOption> configureRequest() {
+            return options.buildRequest();
+        }
+
+        @Override
+        public ConfigureReply judgeConfigureRequest(List<ConfigOption> requested, boolean rejectInsteadOfNak) {
+            return options.judge(requested, rejectInsteadOfNak);
+        }
+
+        @Override
+        public void configureAcked(List<ConfigOption> acked) {
+            options.acked(acked);
+        }
+
+        @Override
+        public boolean configureNaked(List<ConfigOption> suggested) {
+            failedInCallback = false;
+            // A Nak that ends the negotiation (loop found, no authentication left) is not acted on:
+            // the Close raised by fail() follows instead of one more Configure-Request.
+            return options.naked(suggested) && !failedInCallback;
+        }
+
+        @Override
+        public boolean configureRejected(List<ConfigOption> rejected) {
+            failedInCallback = false;
+            options.rejected(rejected);
+            return !failedInCallback;
+        }
+
+        @Override
+        public void thisLayerUp() {
+            configuration = new LinkConfiguration(mru.receiveMru(), mru.transmitMru(),
+                    authentication.peerAuthentication(), authentication.selfAuthentication(),
+                    magic.localMagic(), magic.peerMagic(),
+                    pfc.receiveCompressed(), pfc.transmitCompressed(),
+                    acfc.receiveCompressed(), acfc.transmitCompressed());
+            log.debug("LCP up: {}", configuration);
+            keepalive.start(clock.nanos());
+            listener.linkUp(configuration);
+        }
+
+        @Override
+        public void thisLayerDown() {
+            keepalive.stop();
+            configuration = null;
+            listener.linkDown();
+        }
+
+        @Override
+        public void thisLayerStarted() {
+            listener.lowerLayerNeeded();
+        }
+
+        @Override
+        public void thisLayerFinished() {
+            keepalive.stop();
+            listener.lowerLayerFinished();
+        }
+
+        @Override
+        public boolean isCatastrophicCodeReject(int rejectedCode) {
+            if (rejectedCode == LcpCode.ECHO_REQUEST) {
+                // The peer cannot echo: keepalive would kill a healthy link, so stop it.
+                keepalive.stop();
+            }
+            return ProtocolLayer.super.isCatastrophicCodeReject(rejectedCode);
+        }
+
+        @Override
+        public ExtensionEvent extensionPacket(ControlPacket packet, AutomatonState state) {
+            switch (packet.code()) {
+                case LcpCode.PROTOCOL_REJECT -> {
+                    // §5.7: only meaningful in Opened, silently discarded elsewhere.
+                    if (state != AutomatonState.OPENED || packet.dataLength() < 2) {
+                        return ExtensionEvent.CONSUMED;
+                    }
+                    int protocol = packet.dataOctet(0) << 8 | packet.dataOctet(1);
+                    log.info("LCP: peer rejected protocol 0x{}", Integer.toHexString(protocol));
+                    if (protocol == PppProtocol.LCP) {
+                        return ExtensionEvent.RXJ_MINUS;
+                    }
+                    listener.protocolRejected(protocol);
+                    return ExtensionEvent.RXJ_PLUS;
+                }
+                case LcpCode.ECHO_REQUEST, LcpCode.DISCARD_REQUEST -> {
+                    // §5.8, §5.9: a Magic-Number field is mandatory; without it the packet is invalid.
+                    return packet.dataLength() < 4 ? ExtensionEvent.CONSUMED : ExtensionEvent.RXR;
+                }
+                case LcpCode.ECHO_REPLY -> {
+                    if (packet.dataLength() < 4) {
+                        return ExtensionEvent.CONSUMED;
+                    }
+                    int replyMagic = packet.dataOctet(0) << 24 | packet.dataOctet(1) << 16
+                            | packet.dataOctet(2) << 8 | packet.dataOctet(3);
+                    if (magic.localMagic() != 0 && replyMagic == magic.localMagic()) {
+                        // Our own request came back: a looped link is no proof of a live peer.
+                        log.debug("LCP: Echo-Reply carries our own magic number, ignored");
+                    } else if (state == AutomatonState.OPENED) {
+                        keepalive.replyReceived();
+                    }
+                    return ExtensionEvent.RXR;
+                }
+                case LcpCode.IDENTIFICATION, LcpCode.TIME_REMAINING -> {
+                    // RFC 1570 §2.1, §2.2: informational, never answered. Windows sends its
+                    // RAS version this way right after LCP opens.
+                    log.debug("LCP: peer sent code {} ({} octets)", packet.code(), packet.dataLength());
+                    return ExtensionEvent.CONSUMED;
+                }
+                default -> {
+                    return ExtensionEvent.UNKNOWN;
+                }
+            }
+        }
+
+        @Override
+        public Optional<ControlPacket> echoReply(ControlPacket request) {
+            if (request.code() != LcpCode.ECHO_REQUEST) {
+                return Optional.empty();
+            }
+            // §5.8: same Identifier, our own Magic-Number (0 if not negotiated), the data copied;
+            // the whole packet within the peer's MRU.
+            byte[] data = request.data();
+            byte[] own = u32(magic.localMagic());
+            System.arraycopy(own, 0, data, 0, 4);
+            int room = mru.transmitMru() - ControlPacket.HEADER_LENGTH;
+            if (data.length > room) {
+                data = Arrays.copyOf(data, room);
+            }
+            return Optional.of(new ControlPacket(LcpCode.ECHO_REPLY, request.identifier(), data));
+        }
+
+        @Override
+        public int maxPacketLength() {
+            return mru.transmitMru();
+        }
+    }
+}

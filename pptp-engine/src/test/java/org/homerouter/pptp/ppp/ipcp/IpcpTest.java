@@ -1,0 +1,274 @@
+package org.homerouter.pptp.ppp.ipcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.ppp.AutomatonState;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.ppp.ControlPacketCodec;
+import org.junit.jupiter.api.Test;
+
+class IpcpTest {
+
+    private static Inet4Address ip(String s) {
+        try {
+            return (Inet4Address) InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] bytes(String hex) {
+        return HexFormat.of().parseHex(hex.replaceAll("\\s+", ""));
+    }
+
+    private static String hex(ControlPacket p) {
+        return HexFormat.of().formatHex(ControlPacketCodec.encode(p));
+    }
+
+    /** Hands out addresses from a list and remembers what came back. */
+    private static final class ListAllocator implements PeerAddressAllocator {
+        final ArrayDeque<Inet4Address> free = new ArrayDeque<>();
+        final List<Inet4Address> released = new ArrayList<>();
+
+        ListAllocator(String... addresses) {
+            for (String a : addresses) {
+                free.add(ip(a));
+            }
+        }
+
+        @Override
+        public Optional<Inet4Address> allocate() {
+            return Optional.ofNullable(free.poll());
+        }
+
+        @Override
+        public void release(Inet4Address address) {
+            released.add(address);
+            free.add(address);
+        }
+    }
+
+    private static final class Events implements IpcpListener {
+        final List<String> log = new ArrayList<>();
+        IpcpConfiguration configuration;
+
+        @Override
+        public void ipUp(IpcpConfiguration c) {
+            configuration = c;
+            log.add("up");
+        }
+
+        @Override
+        public void ipDown() {
+            log.add("down");
+        }
+
+        @Override
+        public void finished() {
+            log.add("finished");
+        }
+
+        @Override
+        public void addressPoolExhausted() {
+            log.add("exhausted");
+        }
+    }
+
+    private static final class Endpoint {
+        final List<ControlPacket> sent = new ArrayList<>();
+        final Events events = new Events();
+        final Ipcp ipcp;
+
+        Endpoint(IpcpSettings settings, PeerAddressAllocator allocator) {
+            ipcp = new Ipcp(settings, new ManualClock(), allocator, sent::add, events);
+            ipcp.open();
+            ipcp.lowerLayerUp();
+        }
+
+        void receive(String hex) {
+            ipcp.receive(ByteBuffer.wrap(bytes(hex)));
+        }
+
+        ControlPacket ourRequest() {
+            return sent.stream().filter(p -> p.code() == ControlPacket.CONFIGURE_REQUEST).reduce((a, b) -> b).orElseThrow();
+        }
+
+        void peerAcksOurRequest() {
+            ControlPacket r = ourRequest();
+            ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, r.identifier(), r.data()));
+        }
+    }
+
+    private static IpcpSettings homeServer() {
+        return IpcpSettings.server(ip("192.168.1.1"), ip("192.168.1.1"), ip("8.8.8.8"), null, null);
+    }
+
+    @Test
+    void windowsClientGetsVjAndNbnsRejectedThenAddressAndDnsAssigned() {
+        ListAllocator pool = new ListAllocator("192.168.1.100");
+        Endpoint server = new Endpoint(homeServer(), pool);
+        ControlPacket ours = server.ourRequest();
+        assertEquals(String.format("01%02x000a", ours.identifier())
+                + "0306c0a80101", hex(ours), "IP-Address 192.168.1.1");
+
+        // Windows' first IPCP Configure-Request, Identifier 1, Length 40.
+        server.receive("""
+                01 01 00 28
+                02 06 00 2d 0f 01
+                03 06 00 00 00 00
+                81 06 00 00 00 00
+                82 06 00 00 00 00
+                83 06 00 00 00 00
+                84 06 00 00 00 00
+                """);
+        //   IP-Compression-Protocol: Van Jacobson (0x002d), Max-Slot-Id 15, Comp-Slot-Id 1
+        //   IP-Address 0.0.0.0, then Primary DNS, Primary NBNS, Secondary DNS, Secondary NBNS, all 0.0.0.0
+        assertEquals(HexFormat.of().formatHex(bytes("""
+                04 01 00 16
+                02 06 00 2d 0f 01
+                82 06 00 00 00 00
+                84 06 00 00 00 00
+                """)), hex(server.sent.getLast()), "Configure-Reject: VJ and the NBNS options we do not offer");
+
+        server.receive("""
+                01 02 00 16
+                03 06 00 00 00 00
+                81 06 00 00 00 00
+                83 06 00 00 00 00
+                """);
+        assertEquals(HexFormat.of().formatHex(bytes("""
+                03 02 00 16
+                03 06 c0 a8 01 64
+                81 06 c0 a8 01 01
+                83 06 08 08 08 08
+                """)), hex(server.sent.getLast()), "Configure-Nak: 192.168.1.100, DNS 192.168.1.1 and 8.8.8.8");
+
+        server.receive("""
+                01 03 00 16
+                03 06 c0 a8 01 64
+                81 06 c0 a8 01 01
+                83 06 08 08 08 08
+                """);
+        assertEquals(ControlPacket.CONFIGURE_ACK, server.sent.getLast().code());
+        server.peerAcksOurRequest();
+        assertEquals(AutomatonState.OPENED, server.ipcp.state());
+        IpcpConfiguration c = server.events.configuration;
+        assertEquals(Optional.of(ip("192.168.1.1")), c.localAddress());
+        assertEquals(Optional.of(ip("192.168.1.100")), c.peerAddress());
+        assertEquals(Optional.of(ip("192.168.1.1")), c.primaryDns());
+        assertEquals(Optional.of(ip("8.8.8.8")), c.secondaryDns());
+        assertEquals(Optional.empty(), c.primaryNbns());
+    }
+
+    @Test
+    void nbnsIsOfferedWhenConfiguredAndAnotherAddressIsCorrected() {
+        Endpoint server = new Endpoint(IpcpSettings.server(ip("10.0.0.1"), null, null, ip("10.0.0.2"), null),
+                new ListAllocator("10.0.0.50"));
+        server.receive("""
+                01 01 00 10
+                03 06 0a 00 00 07
+                82 06 00 00 00 00
+                """); // asks for 10.0.0.7 and a primary NBNS
+        assertEquals(HexFormat.of().formatHex(bytes("""
+                03 01 00 10
+                03 06 0a 00 00 32
+                82 06 0a 00 00 02
+                """)), hex(server.sent.getLast()), "the server decides the address");
+    }
+
+    @Test
+    void clientLearnsItsAddressAndDnsFromAServer() {
+        ListAllocator pool = new ListAllocator("192.168.1.100");
+        ManualClock clock = new ManualClock();
+        ArrayDeque<ControlPacket> toServer = new ArrayDeque<>();
+        ArrayDeque<ControlPacket> toClient = new ArrayDeque<>();
+        Events serverEvents = new Events();
+        Events clientEvents = new Events();
+        Ipcp server = new Ipcp(homeServer(), clock, pool, toClient::add, serverEvents);
+        Ipcp client = new Ipcp(IpcpSettings.client(), clock, null, toServer::add, clientEvents);
+        server.open();
+        client.open();
+        server.lowerLayerUp();
+        client.lowerLayerUp();
+        for (int i = 0; i < 50 && !(toServer.isEmpty() && toClient.isEmpty()); i++) {
+            if (!toServer.isEmpty()) {
+                server.receive(toServer.poll());
+            }
+            if (!toClient.isEmpty()) {
+                client.receive(toClient.poll());
+            }
+        }
+        assertEquals(AutomatonState.OPENED, server.state());
+        assertEquals(AutomatonState.OPENED, client.state());
+        IpcpConfiguration c = clientEvents.configuration;
+        assertEquals(Optional.of(ip("192.168.1.100")), c.localAddress());
+        assertEquals(Optional.of(ip("192.168.1.1")), c.peerAddress());
+        assertEquals(Optional.of(ip("192.168.1.1")), c.primaryDns());
+        assertEquals(Optional.of(ip("8.8.8.8")), c.secondaryDns());
+        assertEquals(Optional.of(ip("192.168.1.100")), serverEvents.configuration.peerAddress());
+    }
+
+    @Test
+    void clientStopsAskingForDnsTheServerRejects() {
+        Endpoint client = new Endpoint(IpcpSettings.client(), null);
+        ControlPacket first = client.ourRequest();
+        assertEquals(String.format("01%02x0016", first.identifier())
+                + "030600000000" + "810600000000" + "830600000000", hex(first));
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REJECT, first.identifier(),
+                bytes("81 06 00 00 00 00 83 06 00 00 00 00")));
+        ControlPacket second = client.ourRequest();
+        assertEquals("030600000000", HexFormat.of().formatHex(second.data()));
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, second.identifier(), bytes("03 06 c0 a8 01 64")));
+        assertEquals("0306c0a80164", HexFormat.of().formatHex(client.ourRequest().data()), "takes the assigned address");
+    }
+
+    @Test
+    void clientRejectsAServerWithoutAnAddress() {
+        Endpoint client = new Endpoint(IpcpSettings.client(), null);
+        client.receive("01 01 00 0a 03 06 00 00 00 00");
+        assertEquals("0401000a030600000000", hex(client.sent.getLast()));
+    }
+
+    @Test
+    void exhaustedPoolClosesIpcp() {
+        Endpoint server = new Endpoint(homeServer(), new ListAllocator());
+        server.receive("01 01 00 0a 03 06 00 00 00 00");
+        assertEquals(List.of("exhausted"), server.events.log);
+        assertEquals(ControlPacket.TERMINATE_REQUEST, server.sent.getLast().code());
+        assertEquals(AutomatonState.CLOSING, server.ipcp.state());
+    }
+
+    @Test
+    void peerAddressIsReleasedWhenIpcpFinishes() {
+        ListAllocator pool = new ListAllocator("192.168.1.100");
+        Endpoint server = new Endpoint(homeServer(), pool);
+        server.receive("01 01 00 0a 03 06 c0 a8 01 64");
+        server.peerAcksOurRequest();
+        assertEquals(AutomatonState.OPENED, server.ipcp.state());
+        assertEquals(List.of(), pool.released);
+
+        server.ipcp.close();
+        server.ipcp.receive(new ControlPacket(ControlPacket.TERMINATE_ACK, server.sent.getLast().identifier()));
+        assertEquals(List.of("up", "down", "finished"), server.events.log);
+        assertEquals(List.of(ip("192.168.1.100")), pool.released);
+        assertTrue(server.ipcp.configuration().isEmpty());
+    }
+
+    @Test
+    void unknownCodeIsCodeRejected() {
+        Endpoint server = new Endpoint(homeServer(), new ListAllocator("192.168.1.100"));
+        server.receive("09 01 00 08 00 00 00 00"); // an LCP-only code means nothing to IPCP
+        assertEquals(ControlPacket.CODE_REJECT, server.sent.getLast().code());
+    }
+}

@@ -1,0 +1,135 @@
+package org.homerouter.pptp.ppp.lcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.ppp.AutomatonState;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.junit.jupiter.api.Test;
+
+/** Loop detection and keepalive: the ways LCP finds out that a link is not a working link. */
+class LcpLinkHealthTest {
+
+    @Test
+    void loopedBackLinkIsDetectedByMagicNumbersAndClosed() {
+        ArrayDeque<ControlPacket> wire = new ArrayDeque<>();
+        List<ControlPacket> sent = new ArrayList<>();
+        RecordingLcpListener events = new RecordingLcpListener();
+        Lcp lcp = new Lcp(LcpSettings.client(List.of()), new ManualClock(), new Random(3), p -> {
+            sent.add(p);
+            wire.add(p);
+        }, events);
+        lcp.open();
+        lcp.lowerLayerUp();
+        for (int i = 0; i < 100 && !wire.isEmpty(); i++) {
+            lcp.receive(wire.poll()); // everything we send comes straight back
+        }
+        assertTrue(wire.isEmpty(), "the loop settles");
+        assertEquals(List.of("needed", "failed LOOPED_BACK", "finished"), events.events);
+        assertEquals(3, sent.stream().filter(p -> p.code() == ControlPacket.CONFIGURE_NAK).count(),
+                "three Naks of our own magic number came back before the loop was declared");
+        assertEquals(AutomatonState.CLOSED, lcp.state(), "closed after its own Terminate exchange");
+    }
+
+    private static LcpPipe openedPipe() {
+        LcpPipe pipe = new LcpPipe(LcpSettings.server(List.of()).withEcho(Duration.ofSeconds(10), 3),
+                LcpSettings.client(List.of()).withEcho(Duration.ZERO, 1));
+        pipe.start();
+        pipe.pump();
+        assertEquals(AutomatonState.OPENED, pipe.server.state());
+        assertEquals(AutomatonState.OPENED, pipe.client.state());
+        return pipe;
+    }
+
+    private static long count(List<ControlPacket> packets, int code) {
+        return packets.stream().filter(p -> p.code() == code).count();
+    }
+
+    @Test
+    void answeredEchoesKeepTheLinkUp() {
+        LcpPipe pipe = openedPipe();
+        for (int i = 0; i < 6; i++) {
+            pipe.elapse(10_000);
+        }
+        assertEquals(6, count(pipe.fromServer, LcpCode.ECHO_REQUEST));
+        assertEquals(6, count(pipe.fromClient, LcpCode.ECHO_REPLY));
+        assertEquals(0, count(pipe.fromClient, LcpCode.ECHO_REQUEST), "keepalive disabled on the client");
+        assertEquals(AutomatonState.OPENED, pipe.server.state());
+        assertEquals(List.of("needed", "up"), pipe.serverEvents.events);
+
+        ControlPacket request = pipe.fromServer.getLast();
+        assertEquals(pipe.serverEvents.configuration.localMagic(), ByteBuffer.wrap(request.data()).getInt());
+        ControlPacket reply = pipe.fromClient.getLast();
+        assertEquals(request.identifier(), reply.identifier());
+        assertEquals(pipe.clientEvents.configuration.localMagic(), ByteBuffer.wrap(reply.data()).getInt());
+    }
+
+    @Test
+    void unansweredEchoesTakeTheLinkDown() {
+        LcpPipe pipe = openedPipe();
+        pipe.elapse(10_000);
+        pipe.cut = true;
+        for (int i = 0; i < 3; i++) {
+            pipe.elapse(10_000);
+        }
+        assertEquals(4, count(pipe.fromServer, LcpCode.ECHO_REQUEST), "three unanswered");
+        pipe.elapse(9_999);
+        assertEquals(AutomatonState.OPENED, pipe.server.state(), "not before the fourth interval ends");
+
+        pipe.elapse(1);
+        assertEquals(List.of("needed", "up", "failed KEEPALIVE_TIMEOUT", "down", "finished"), pipe.serverEvents.events);
+        assertEquals(AutomatonState.INITIAL, pipe.server.state());
+        assertEquals(4, count(pipe.fromServer, LcpCode.ECHO_REQUEST), "no fourth request");
+        assertTrue(pipe.server.nextDeadline().isEmpty(), "nothing left to time");
+    }
+
+    @Test
+    void echoRepliesCarryingOurOwnMagicDoNotProveTheLinkAlive() {
+        ManualClock clock = new ManualClock();
+        List<ControlPacket> sent = new ArrayList<>();
+        RecordingLcpListener events = new RecordingLcpListener();
+        Lcp lcp = new Lcp(LcpSettings.server(List.of()).withEcho(Duration.ofSeconds(5), 2), clock, new Random(4),
+                sent::add, events);
+        lcp.open();
+        lcp.lowerLayerUp();
+        ControlPacket ours = sent.getLast();
+        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REQUEST, 1, new byte[] {5, 6, 0x0A, 0x0B, 0x0C, 0x0D}));
+        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, ours.identifier(), ours.data()));
+        assertEquals(AutomatonState.OPENED, lcp.state());
+        for (int i = 0; i < 2; i++) {
+            clock.advanceMillis(5_000);
+            lcp.poll();
+            ControlPacket request = sent.getLast();
+            // A looped link hands our request back as if it were the reply.
+            lcp.receive(new ControlPacket(LcpCode.ECHO_REPLY, request.identifier(), request.data()));
+        }
+        clock.advanceMillis(5_000);
+        lcp.poll();
+        assertTrue(events.events.contains("failed KEEPALIVE_TIMEOUT"));
+    }
+
+    @Test
+    void keepaliveStopsWhenThePeerCodeRejectsEchoRequest() {
+        LcpPipe pipe = openedPipe();
+        pipe.cut = true;
+        pipe.elapse(10_000);
+        ControlPacket request = pipe.fromServer.getLast();
+        byte[] rejected = new byte[4 + request.dataLength()];
+        rejected[0] = LcpCode.ECHO_REQUEST;
+        rejected[1] = (byte) request.identifier();
+        rejected[3] = (byte) rejected.length;
+        pipe.server.receive(new ControlPacket(ControlPacket.CODE_REJECT, 0x40, rejected));
+        for (int i = 0; i < 10; i++) {
+            pipe.elapse(10_000);
+        }
+        assertEquals(AutomatonState.OPENED, pipe.server.state(), "a peer that cannot echo is not a dead peer");
+        assertEquals(1, count(pipe.fromServer, LcpCode.ECHO_REQUEST));
+    }
+}
