@@ -37,6 +37,15 @@ public record MppeStartKeys(byte[] send, byte[] receive) {
         md4.update(ntPasswordHash, 0, ntPasswordHash.length);
         byte[] passwordHashHash = new byte[16];
         md4.doFinal(passwordHashHash, 0);
+        return fromPasswordHashHash(passwordHashHash, ntResponse, isServer);
+    }
+
+    /**
+     * The keys of one end straight from GetMasterKey's inputs (RFC 3079 §3.4): PasswordHashHash and
+     * the NT-Response, which is what an MS-CHAPv2 exchange leaves behind on either side.
+     */
+    public static MppeStartKeys fromPasswordHashHash(byte[] passwordHashHash, byte[] ntResponse, boolean isServer) {
+        MppeKeys.requireLength("password hash hash", passwordHashHash, 16);
         byte[] master = MppeKeys.masterKey(passwordHashHash, ntResponse);
         return new MppeStartKeys(
                 MppeKeys.asymmetricStartKey(master, MppeKeys.MASTER_KEY_LENGTH, true, isServer),
