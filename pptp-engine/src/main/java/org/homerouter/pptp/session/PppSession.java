@@ -1,0 +1,560 @@
+package org.homerouter.pptp.session;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.random.RandomGenerator;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.auth.AuthExchange;
+import org.homerouter.pptp.auth.AuthMethod;
+import org.homerouter.pptp.auth.AuthResult;
+import org.homerouter.pptp.auth.Authentication;
+import org.homerouter.pptp.auth.MppeKeyMaterial;
+import org.homerouter.pptp.gre.GreChannel;
+import org.homerouter.pptp.gre.GrePayloadSink;
+import org.homerouter.pptp.mppe.MppeDecryptor;
+import org.homerouter.pptp.mppe.MppeEncryptor;
+import org.homerouter.pptp.mppe.MppeStartKeys;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.ppp.ControlPacketCodec;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.homerouter.pptp.ppp.HeaderCompression;
+import org.homerouter.pptp.ppp.PppFrame;
+import org.homerouter.pptp.ppp.PppProtocol;
+import org.homerouter.pptp.ppp.ipcp.Ipcp;
+import org.homerouter.pptp.ppp.ipcp.IpcpConfiguration;
+import org.homerouter.pptp.ppp.ipcp.IpcpListener;
+import org.homerouter.pptp.ppp.ipcp.PeerAddressAllocator;
+import org.homerouter.pptp.ppp.lcp.Lcp;
+import org.homerouter.pptp.ppp.lcp.LcpListener;
+import org.homerouter.pptp.ppp.lcp.LinkConfiguration;
+import org.homerouter.pptp.ppp.lcp.LinkFailure;
+import org.homerouter.pptp.tunnel.TunnelConfig;
+import org.homerouter.pptp.tunnel.TunnelDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One PPP link over one PPTP call, from LCP to IP (RFC 1661 §3.2's phases): Establish (LCP),
+ * Authenticate (PAP, CHAP-MD5 or MS-CHAPv2), Network (CCP with MPPE, IPCP), then IP through the
+ * session's tunnel device. The same class is our server's end and the engine client's end; the
+ * {@link SessionRole} picks which side of each exchange it plays.
+ *
+ * <p>Threads: PPP frames arrive from the GRE receive thread ({@link #sink()}), timers from the
+ * caller's ticker ({@link #poll()}), hang-ups from the control connection. Control traffic is
+ * serialised by this object's lock; IP packets take the {@link IpDataPath} without it. Never call
+ * into the GRE channel's receive side while holding this lock (the channel calls us with its
+ * receive lock held).
+ */
+public final class PppSession {
+    private static final Logger LOG = LoggerFactory.getLogger(PppSession.class);
+
+    private final SessionSettings settings;
+    private final SessionEnvironment env;
+    private final GreChannel channel;
+    private final SessionListener listener;
+    private final Clock clock;
+    private final String id;
+    private final Lcp lcp;
+    private final LongAdder framesDiscarded = new LongAdder();
+    private final long startedNanos;
+
+    private SessionPhase phase = SessionPhase.DEAD;
+    private LinkConfiguration link;
+    private AuthExchange auth;
+    private MppeKeyMaterial keyMaterial;
+    private String userName;
+    private Ipcp ipcp;
+    private IpcpConfiguration ipConfiguration;
+    private EncryptionControl encryption;
+    private EncryptionControl.Agreed agreed;
+    private MppeEncryptor encryptor;
+    private TunnelDevice device;
+    private volatile IpDataPath ipPath;
+    private SessionEnd endReason;
+    private String endDetail = "";
+    private boolean ended;
+
+    /**
+     * @param id a short name for logs, e.g. "call 4711 from 192.0.2.7"
+     */
+    public PppSession(String id, SessionSettings settings, SessionEnvironment env, GreChannel channel,
+                      SessionListener listener) {
+        this.id = id;
+        this.settings = settings;
+        this.env = env;
+        this.channel = channel;
+        this.listener = listener;
+        this.clock = env.clock();
+        this.startedNanos = clock.nanos();
+        this.lcp = new Lcp(settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents());
+    }
+
+    // ---- inputs ---------------------------------------------------------------------------
+
+    /** The link is there (the PPTP call is up): begin LCP (RFC 1661 §3.2 Up + Open). */
+    public synchronized void start() {
+        phase = SessionPhase.ESTABLISH;
+        lcp.lowerLayerUp();
+        lcp.open();
+    }
+
+    /** Where the GRE channel delivers this call's PPP frames. */
+    public GrePayloadSink sink() {
+        return this::onFrame;
+    }
+
+    private void onFrame(ByteBuffer frame) {
+        int protocol = PppFrame.readHeader(frame);
+        if (protocol < 0) {
+            framesDiscarded.increment();
+            return;
+        }
+        if (protocol == PppProtocol.COMPRESSED_DATAGRAM || protocol == PppProtocol.IPV4 || protocol == PppProtocol.IPV6) {
+            IpDataPath path = ipPath;
+            if (path != null) {
+                path.fromPeer(protocol, frame);
+            } else {
+                // Before IPCP (and CCP) are up no data may pass (RFC 1661 §3.6).
+                framesDiscarded.increment();
+            }
+            return;
+        }
+        synchronized (this) {
+            if (!ended) {
+                control(protocol, frame);
+            }
+        }
+    }
+
+    private void control(int protocol, ByteBuffer information) {
+        switch (protocol) {
+            case PppProtocol.LCP -> lcp.receive(information);
+            case PppProtocol.PAP, PppProtocol.CHAP -> {
+                // §3.5: only the negotiated authentication protocol is meaningful, and only from the
+                // Authentication phase on; anything else is silently discarded.
+                if (auth != null && auth.protocol() == protocol) {
+                    ControlPacketCodec.decode(information).ifPresentOrElse(auth::receive, framesDiscarded::increment);
+                } else {
+                    framesDiscarded.increment();
+                }
+            }
+            case PppProtocol.IPCP -> {
+                if (phase == SessionPhase.NETWORK && ipcp != null) {
+                    ipcp.receive(information);
+                } else {
+                    framesDiscarded.increment();
+                }
+            }
+            case PppProtocol.CCP -> {
+                if (phase == SessionPhase.NETWORK && encryption != null) {
+                    encryption.receive(information);
+                } else if (phase == SessionPhase.NETWORK && settings.mppe().allowedStrengths().isEmpty()) {
+                    // We do no compression or encryption at all: tell the peer to stop trying (§5.7).
+                    lcp.sendProtocolReject(protocol, information);
+                } else {
+                    framesDiscarded.increment();
+                }
+            }
+            default -> {
+                // IPv6CP and everything else we do not speak: Protocol-Reject once LCP is Opened (§5.7).
+                if (!lcp.sendProtocolReject(protocol, information)) {
+                    framesDiscarded.increment();
+                }
+            }
+        }
+    }
+
+    /** Runs every timer that is due. */
+    public synchronized void poll() {
+        if (ended) {
+            return;
+        }
+        lcp.poll();
+        if (auth != null) {
+            auth.poll();
+        }
+        if (ipcp != null) {
+            ipcp.poll();
+        }
+        if (encryption != null) {
+            encryption.poll();
+        }
+    }
+
+    /** The earliest time {@link #poll()} has work, in clock nanos, or empty. */
+    public synchronized OptionalLong nextDeadline() {
+        long next = Long.MAX_VALUE;
+        next = min(next, lcp.nextDeadline());
+        if (auth != null) {
+            next = min(next, auth.deadline());
+        }
+        if (ipcp != null) {
+            next = min(next, ipcp.deadline());
+        }
+        if (encryption != null) {
+            next = min(next, encryption.deadline());
+        }
+        return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
+    }
+
+    private static long min(long a, OptionalLong b) {
+        return b.isPresent() ? Math.min(a, b.getAsLong()) : a;
+    }
+
+    /** Hang up from this side: LCP Terminate-Request, then the call is cleared (§3.7). */
+    public synchronized void close(String why) {
+        if (ended) {
+            return;
+        }
+        LOG.info("{}: closing the link: {}", id, why);
+        endDetail = why;
+        lcp.close();
+    }
+
+    /** The PPTP call went away under the link: no Terminate exchange is possible. */
+    public synchronized void lowerLayerGone() {
+        if (ended) {
+            return;
+        }
+        if (endReason == null) {
+            endReason = SessionEnd.CALL_CLEARED;
+        }
+        lcp.lowerLayerDown();
+        finish();
+    }
+
+    // ---- phases ---------------------------------------------------------------------------
+
+    private final class LinkEvents implements LcpListener {
+        @Override
+        public void linkUp(LinkConfiguration configuration) {
+            link = configuration;
+            phase = SessionPhase.AUTHENTICATE;
+            LOG.debug("{}: LCP up: {}", id, configuration);
+            Optional<AuthMethod> method = settings.role() == SessionRole.SERVER
+                    ? configuration.peerAuthentication() : configuration.selfAuthentication();
+            if (method.isEmpty()) {
+                if (settings.role() == SessionRole.SERVER) {
+                    // LCP only opens without authentication if the policy allowed none; ours never does.
+                    fail(SessionEnd.AUTH_METHOD_REFUSED, "LCP opened without an authentication protocol");
+                    return;
+                }
+                networkPhase();
+                return;
+            }
+            Authentication a = new Authentication(settings.auth(), clock, env.random());
+            ControlPacketSender s = sender(method.get().protocol());
+            auth = settings.role() == SessionRole.SERVER
+                    ? a.authenticator(method.get(), env.users(), settings.localName(), s, PppSession.this::authFinished)
+                    : a.peer(method.get(), settings.credentials().orElseThrow(), s, PppSession.this::authFinished);
+            auth.start();
+        }
+
+        @Override
+        public void linkDown() {
+            leaveNetworkPhase();
+            if (!ended) {
+                phase = SessionPhase.TERMINATE;
+            }
+        }
+
+        @Override
+        public void lowerLayerNeeded() {
+        }
+
+        @Override
+        public void lowerLayerFinished() {
+            finish();
+        }
+
+        @Override
+        public void linkFailed(LinkFailure failure) {
+            switch (failure) {
+                case KEEPALIVE_TIMEOUT -> recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests");
+                case AUTHENTICATION_REFUSED -> recordEnd(SessionEnd.AUTH_METHOD_REFUSED,
+                        "the client refused every allowed authentication method (" + settings.auth().methods() + ")");
+                case LOOPED_BACK -> recordEnd(SessionEnd.HUNG_UP, "the link is looped back");
+            }
+        }
+    }
+
+    private void authFinished(AuthResult result) {
+        switch (result) {
+            case AuthResult.Success s -> {
+                userName = s.userName();
+                keyMaterial = s.keyMaterial().orElse(null);
+                LOG.info("{}: {} authenticated with {}", id, s.userName(), s.method());
+                listener.authenticated(this, s.userName());
+                networkPhase();
+            }
+            case AuthResult.Failure f -> {
+                userName = f.userName().orElse(null);
+                SessionEnd end = switch (f.reason()) {
+                    case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
+                    case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
+                    case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
+                    default -> SessionEnd.AUTH_FAILED;
+                };
+                LOG.warn("{}: authentication of {} failed: {}", id, f.userName().orElse("(no name)"), f.message());
+                fail(end, f.message());
+            }
+        }
+    }
+
+    private void networkPhase() {
+        phase = SessionPhase.NETWORK;
+        if (encryptionWanted()) {
+            if (keyMaterial == null) {
+                // MPPE keys come from MS-CHAPv2 only (RFC 3079): PAP or CHAP-MD5 cannot give any.
+                if (settings.mppe().required()) {
+                    fail(SessionEnd.ENCRYPTION_REFUSED, "encryption is required but " + auth.method()
+                            + " yields no MPPE keys; allow MS-CHAPv2 only");
+                    return;
+                }
+            } else {
+                encryption = env.encryption().create(settings.role(), settings.mppe(), clock, sender(PppProtocol.CCP),
+                        new EncryptionEvents());
+                encryption.start();
+            }
+        }
+        PeerAddressAllocator allocator = new PeerAddressAllocator() {
+            @Override
+            public Optional<Inet4Address> allocate() {
+                return env.pool() == null ? Optional.empty() : env.pool().allocate();
+            }
+
+            @Override
+            public void release(Inet4Address address) {
+                if (env.pool() != null) {
+                    env.pool().release(address);
+                }
+            }
+        };
+        ipcp = new Ipcp(settings.ipcp(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
+        ipcp.lowerLayerUp();
+        ipcp.open();
+    }
+
+    private boolean encryptionWanted() {
+        return !settings.mppe().allowedStrengths().isEmpty();
+    }
+
+    private final class IpEvents implements IpcpListener {
+        @Override
+        public void ipUp(IpcpConfiguration configuration) {
+            ipConfiguration = configuration;
+            LOG.info("{}: IPCP up: us {} peer {}", id, configuration.localAddress().map(Inet4Address::getHostAddress).orElse("?"),
+                    configuration.peerAddress().map(Inet4Address::getHostAddress).orElse("?"));
+            maybeStartIp();
+        }
+
+        @Override
+        public void ipDown() {
+            stopIp();
+        }
+
+        @Override
+        public void addressPoolExhausted() {
+            LOG.warn("{}: no tunnel address left in the pool", id);
+            fail(SessionEnd.NO_ADDRESS, "the address pool is exhausted");
+        }
+    }
+
+    private final class EncryptionEvents implements EncryptionControl.Events {
+        @Override
+        public void encryptionUp(EncryptionControl.Agreed a) {
+            agreed = a;
+            LOG.info("{}: MPPE {} {} up", id, a.strength(), a.stateless() ? "stateless" : "stateful");
+            maybeStartIp();
+        }
+
+        @Override
+        public void encryptionRefused(String why) {
+            if (settings.mppe().required()) {
+                LOG.warn("{}: encryption refused: {}", id, why);
+                fail(SessionEnd.ENCRYPTION_REFUSED, why);
+            } else {
+                LOG.info("{}: continuing without encryption: {}", id, why);
+                encryption = null;
+                maybeStartIp();
+            }
+        }
+
+        @Override
+        public void peerRequestedReset() {
+            MppeEncryptor e = encryptor;
+            if (e != null) {
+                e.resetRequested();
+            }
+        }
+    }
+
+    /** IP may flow once IPCP is up and, where encryption was negotiated, CCP is up too (RFC 3078 §4). */
+    private void maybeStartIp() {
+        if (ipConfiguration == null || ipPath != null || ended) {
+            return;
+        }
+        if (encryption != null && agreed == null) {
+            return;
+        }
+        Inet4Address local = ipConfiguration.localAddress().orElse(null);
+        Inet4Address peer = ipConfiguration.peerAddress().orElse(null);
+        if (local == null || peer == null) {
+            fail(SessionEnd.NO_ADDRESS, "IPCP came up without both addresses");
+            return;
+        }
+        int mtu = Math.min(link.transmitMru(), link.receiveMru());
+        try {
+            device = env.devices().open(new TunnelConfig(settings.deviceName(), local, peer, Math.max(576, mtu)));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: cannot create the tunnel interface: {}", id, e.toString());
+            fail(SessionEnd.DEVICE_FAILED, e.getMessage());
+            return;
+        }
+        MppeDecryptor decryptor = null;
+        encryptor = null;
+        if (agreed != null) {
+            MppeStartKeys keys = MppeStartKeys.fromPasswordHashHash(keyMaterial.passwordHashHash(),
+                    keyMaterial.ntResponse(), settings.role() == SessionRole.SERVER);
+            encryptor = new MppeEncryptor(keys.send(), agreed.strength(), agreed.stateless());
+            decryptor = new MppeDecryptor(keys.receive(), agreed.strength(), agreed.stateless());
+        }
+        EncryptionControl ccp = encryption;
+        IpDataPath path = new IpDataPath(channel, device, encryptor, decryptor, link.transmitCompression(),
+                link.transmitMru(), () -> requestReset(ccp));
+        ipPath = path;
+        device.start(path::fromTunnel);
+        LOG.info("{}: session up on {} ({} -> {}, MTU {}, {})", id, device.name(), local.getHostAddress(),
+                peer.getHostAddress(), mtu, agreed == null ? "unencrypted" : "MPPE " + agreed.strength()
+                        + (agreed.stateless() ? " stateless" : " stateful"));
+        listener.up(this);
+    }
+
+    private void requestReset(EncryptionControl ccp) {
+        // Called from the GRE receive thread by the data path: CCP is control traffic, take the lock.
+        synchronized (this) {
+            if (ccp != null && ccp == encryption) {
+                ccp.requestReset();
+            }
+        }
+    }
+
+    private void stopIp() {
+        ipPath = null;
+        if (device != null) {
+            device.close();
+            device = null;
+        }
+        ipConfiguration = null;
+    }
+
+    private void leaveNetworkPhase() {
+        stopIp();
+        if (encryption != null) {
+            encryption.stop();
+            encryption = null;
+        }
+        agreed = null;
+        if (ipcp != null) {
+            // lowerLayerDown releases the peer's address through the allocator (tlf).
+            ipcp.lowerLayerDown();
+            ipcp = null;
+        }
+    }
+
+    private void fail(SessionEnd reason, String detail) {
+        recordEnd(reason, detail);
+        lcp.close();
+    }
+
+    private void recordEnd(SessionEnd reason, String detail) {
+        if (endReason == null) {
+            endReason = reason;
+            endDetail = detail;
+        }
+    }
+
+    private void finish() {
+        if (ended) {
+            return;
+        }
+        leaveNetworkPhase();
+        ended = true;
+        phase = SessionPhase.DEAD;
+        SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
+        LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        listener.ended(this, reason, endDetail);
+    }
+
+    // ---- output ---------------------------------------------------------------------------
+
+    /**
+     * Frames control packets of one protocol into GRE, with the header compression LCP agreed.
+     * Control packets are rare (a handful per session and echo interval), so each gets its own
+     * buffer rather than a per-session one that would cost memory on every idle session.
+     */
+    private ControlPacketSender sender(int protocol) {
+        return packet -> {
+            HeaderCompression hc = link == null ? HeaderCompression.NONE : link.transmitCompression();
+            ByteBuffer out = ByteBuffer.allocate(PppFrame.headerLength(protocol, hc) + ControlPacket.HEADER_LENGTH
+                    + packet.data().length);
+            PppFrame.writeHeader(out, protocol, hc);
+            ControlPacketCodec.encode(packet, out);
+            out.flip();
+            try {
+                channel.send(out);
+            } catch (IOException e) {
+                LOG.debug("{}: sending {} failed: {}", id, Integer.toHexString(protocol), e.toString());
+            }
+        };
+    }
+
+    // ---- status ---------------------------------------------------------------------------
+
+    public synchronized SessionPhase phase() {
+        return phase;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The authenticated user, once known. */
+    public synchronized Optional<String> userName() {
+        return Optional.ofNullable(userName);
+    }
+
+    public synchronized Optional<IpcpConfiguration> ipConfiguration() {
+        return Optional.ofNullable(ipConfiguration);
+    }
+
+    public synchronized Optional<EncryptionControl.Agreed> encryption() {
+        return Optional.ofNullable(agreed);
+    }
+
+    public synchronized Optional<String> deviceName() {
+        return device == null ? Optional.empty() : Optional.of(device.name());
+    }
+
+    /** The data path while IP flows, for counters. */
+    public Optional<IpDataPath> dataPath() {
+        return Optional.ofNullable(ipPath);
+    }
+
+    public long framesDiscarded() {
+        return framesDiscarded.sum();
+    }
+
+    public long startedNanos() {
+        return startedNanos;
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

@@ -1,0 +1,28 @@
+package org.homerouter.pptp.session;
+
+/**
+ * Why a session ended, in the terms the dashboard and the logs use (the Windows error a user sees
+ * in parentheses where one applies).
+ */
+public enum SessionEnd {
+    HUNG_UP("the link was closed normally"),
+    AUTH_FAILED("authentication failed (Windows error 691)"),
+    ACCOUNT_DISABLED("the account is disabled (Windows error 649)"),
+    AUTH_METHOD_REFUSED("client and server share no allowed authentication method"),
+    ENCRYPTION_REFUSED("client and server could not agree on encryption (Windows error 741/742)"),
+    NO_ADDRESS("no tunnel address left in the pool"),
+    LCP_TIMEOUT("the client stopped answering during link setup"),
+    PEER_DEAD("the client stopped answering LCP echo requests"),
+    DEVICE_FAILED("the tunnel interface could not be created"),
+    CALL_CLEARED("the PPTP call was cleared");
+
+    private final String description;
+
+    SessionEnd(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+}

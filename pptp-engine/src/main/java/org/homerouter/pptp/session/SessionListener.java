@@ -1,0 +1,18 @@
+package org.homerouter.pptp.session;
+
+/**
+ * What the rest of the appliance hears about a PPP session: the session registry, the event log,
+ * and the control connection that must hang the call up when the link is finished.
+ */
+public interface SessionListener {
+    /** The peer proved who it is (server side) or we were accepted (client side). */
+    default void authenticated(PppSession session, String userName) {
+    }
+
+    /** IP flows: addresses assigned, encryption (if any) up, the device exists. */
+    default void up(PppSession session) {
+    }
+
+    /** The link is finished; the PPTP call carrying it should be cleared. Called once. */
+    void ended(PppSession session, SessionEnd reason, String detail);
+}
