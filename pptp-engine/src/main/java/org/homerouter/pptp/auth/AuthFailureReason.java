@@ -1,0 +1,29 @@
+package org.homerouter.pptp.auth;
+
+/** Why an authentication exchange failed, in terms an administrator can act on. */
+public enum AuthFailureReason {
+    /** The password (or CHAP secret) was wrong; MS-CHAPv2 error 691. */
+    BAD_PASSWORD_691,
+    /**
+     * The account exists and the password was right, but it may not connect; MS-CHAPv2 error 649
+     * (ERROR_NO_DIALIN_PERMISSION, which Windows shows as "the account does not have permission to
+     * dial in"). On the peer side also any of 646-649 sent by the authenticator.
+     */
+    ACCOUNT_DISABLED_649,
+    /** No account of that name. On the wire this looks exactly like {@link #BAD_PASSWORD_691}. */
+    UNKNOWN_USER,
+    /** The other side went silent: retransmissions or the overall time ran out. */
+    TIMEOUT,
+    /**
+     * The method is not allowed by the policy, or the account cannot use it (CHAP-MD5 for an
+     * account without a cleartext secret).
+     */
+    METHOD_NOT_ALLOWED,
+    /** The other side sent something this protocol cannot accept, e.g. a wrong-sized value. */
+    PROTOCOL_ERROR,
+    /**
+     * Peer side, MS-CHAPv2: the authenticator's Success lacked a correct authenticator response
+     * S=..., so the server did not prove it knows the password (RFC 2759 §5, §8.8).
+     */
+    AUTHENTICATOR_NOT_VERIFIED
+}

@@ -1,0 +1,61 @@
+package org.homerouter.pptp.auth;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+import org.homerouter.pptp.ppp.ConfigOption;
+import org.homerouter.pptp.ppp.PppProtocol;
+
+/**
+ * The authentication protocols the engine speaks, with how LCP names them in its
+ * Authentication-Protocol option (RFC 1661 §6.2, type 3): the two-octet protocol number, and for
+ * CHAP one more octet for the algorithm (RFC 1994 §3: 5 = MD5; RFC 2759 §2: 0x81 = MS-CHAPv2).
+ */
+public enum AuthMethod {
+    /** Password Authentication Protocol, RFC 1334 §2: option data c0 23. */
+    PAP(PppProtocol.PAP, -1),
+    /** CHAP with MD5, RFC 1994: option data c2 23 05. */
+    CHAP_MD5(PppProtocol.CHAP, 0x05),
+    /** Microsoft CHAP version 2, RFC 2759: option data c2 23 81. */
+    MSCHAP_V2(PppProtocol.CHAP, 0x81);
+
+    /** LCP Configuration Option type of Authentication-Protocol (RFC 1661 §6.2). */
+    public static final int LCP_OPTION_TYPE = 3;
+
+    private final int protocol;
+    private final int chapAlgorithm;
+
+    AuthMethod(int protocol, int chapAlgorithm) {
+        this.protocol = protocol;
+        this.chapAlgorithm = chapAlgorithm;
+    }
+
+    /** The PPP protocol number its packets travel under: 0xC023 or 0xC223. */
+    public int protocol() {
+        return protocol;
+    }
+
+    /** The data of the LCP Authentication-Protocol option that asks for this method. */
+    public byte[] optionData() {
+        byte[] p = {(byte) (protocol >>> 8), (byte) protocol};
+        return chapAlgorithm < 0 ? p : new byte[] {p[0], p[1], (byte) chapAlgorithm};
+    }
+
+    /** The whole LCP Authentication-Protocol option for this method. */
+    public ConfigOption lcpOption() {
+        return new ConfigOption(LCP_OPTION_TYPE, optionData());
+    }
+
+    /**
+     * The method an Authentication-Protocol option's data names, or empty if it names one the
+     * engine does not speak (EAP, MS-CHAPv1, an unknown CHAP algorithm, extra octets).
+     */
+    public static Optional<AuthMethod> fromOptionData(byte[] data) {
+        for (AuthMethod m : values()) {
+            if (Arrays.equals(m.optionData(), data)) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+}

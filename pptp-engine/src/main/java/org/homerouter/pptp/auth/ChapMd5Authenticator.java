@@ -1,0 +1,68 @@
+package org.homerouter.pptp.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+
+/**
+ * Checks a peer with CHAP-MD5 (RFC 1994): a 16-octet random Challenge, the Response must be
+ * MD5(Identifier || secret || Challenge) (§4.1) computed with the account's cleartext secret.
+ * One Response decides: Success, or Failure after which the link should be terminated (§4.2).
+ *
+ * <p>Accounts without a stored cleartext secret cannot use CHAP-MD5 and fail with
+ * {@link AuthFailureReason#METHOD_NOT_ALLOWED}. A disabled account fails only after its secret
+ * has been checked, so that the answer tells a guesser nothing about which names exist.
+ */
+public final class ChapMd5Authenticator extends ChapAuthenticator {
+    /** Challenge Value length; RFC 1994 §2.3 asks only for unique, unpredictable values. */
+    public static final int CHALLENGE_LENGTH = 16;
+    private static final byte[] GRANTED = "Access granted".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DENIED = "Access denied".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * @param localName our Name in the Challenge (RFC 1994 §4.1: the system transmitting it)
+     */
+    public ChapMd5Authenticator(AuthPolicy policy, UserDirectory directory, String localName, Clock clock,
+                                RandomSource random, ControlPacketSender sender, AuthListener listener) {
+        super(AuthMethod.CHAP_MD5, policy, directory, localName, clock, random, sender, listener);
+    }
+
+    @Override
+    int challengeLength() {
+        return CHALLENGE_LENGTH;
+    }
+
+    @Override
+    Verdict judge(ChapValuePacket response, byte[] challenge) {
+        int id = response.identifier();
+        String name = nameOf(response);
+        if (response.value().length != ChapMd5.RESPONSE_LENGTH) {
+            return failure(id, AuthFailureReason.PROTOCOL_ERROR, name,
+                    "Response value is " + response.value().length + " octets, MD5 gives 16");
+        }
+        Optional<PppUser> user = directory.resolve(name);
+        if (user.isEmpty()) {
+            return failure(id, AuthFailureReason.UNKNOWN_USER, name, "no such user");
+        }
+        Optional<byte[]> secret = user.get().chapMd5Secret();
+        if (secret.isEmpty()) {
+            return failure(id, AuthFailureReason.METHOD_NOT_ALLOWED, name,
+                    "account has no cleartext secret, which CHAP-MD5 needs");
+        }
+        if (!ChapMd5.verify(id, secret.get(), challenge, response.value())) {
+            return failure(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
+        }
+        if (!user.get().enabled()) {
+            return failure(id, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
+        }
+        return Verdict.last(new ChapStatusPacket(true, id, GRANTED),
+                AuthResult.success(method, user.get().userName()));
+    }
+
+    private Verdict failure(int id, AuthFailureReason reason, String name, String message) {
+        return Verdict.last(new ChapStatusPacket(false, id, DENIED),
+                AuthResult.failure(method, reason, name, message));
+    }
+}

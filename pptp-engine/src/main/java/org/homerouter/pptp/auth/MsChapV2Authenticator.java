@@ -1,0 +1,107 @@
+package org.homerouter.pptp.auth;
+
+import java.util.Optional;
+
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks a peer with MS-CHAPv2 (RFC 2759) from the account's NT hash alone: a 16-octet random
+ * Challenge (§3); the Response's NT-Response is verified with {@link MsChapV2#verify} (§8.1); a
+ * Success carries {@code S=<authenticator response> M=...} (§5, §8.7) and the result carries the
+ * MPPE key material (RFC 3079 §3).
+ *
+ * <p>Failures follow RFC 2759 §6 as Windows reads them:
+ * <ul>
+ * <li>wrong password, and unknown user too: {@code E=691}. An unknown name gets exactly the same
+ *     answer as a wrong password (pppd and Windows servers also say 691), so the wire does not tell
+ *     a guesser which names exist; the result still says {@link AuthFailureReason#UNKNOWN_USER}
+ *     for the administrator. While {@link AuthPolicy#maxAttempts()} allows, the Failure says
+ *     {@code R=1} with a fresh challenge in {@code C=}, and a Response with the Failure's
+ *     Identifier plus one is judged against that challenge (the Identifier rule RFC 2759 §7 gives
+ *     for the Change-Password packet that also answers a Failure); the last allowed attempt gets
+ *     {@code R=0}.</li>
+ * <li>disabled account with the right password: {@code E=649 R=0} (ERROR_NO_DIALIN_PERMISSION,
+ *     "the account does not have permission to dial in"). The password is checked first, so only
+ *     someone who knows it learns that the account is disabled; a wrong password on a disabled
+ *     account is a plain 691.</li>
+ * </ul>
+ * Every Failure carries {@code C=} and {@code V=3}: §6 says C "MUST be present" and V "SHOULD
+ * always be 3".
+ */
+public final class MsChapV2Authenticator extends ChapAuthenticator {
+    private static final Logger log = LoggerFactory.getLogger(MsChapV2Authenticator.class);
+    /** Hash used to spend the same work on an unknown user as on a known one. */
+    private static final byte[] NO_USER_HASH = new byte[NtPasswordHash.LENGTH];
+
+    private int attempts;
+
+    /**
+     * @param localName our Name in the Challenge (RFC 1994 §4.1: the system transmitting it)
+     */
+    public MsChapV2Authenticator(AuthPolicy policy, UserDirectory directory, String localName, Clock clock,
+                                 RandomSource random, ControlPacketSender sender, AuthListener listener) {
+        super(AuthMethod.MSCHAP_V2, policy, directory, localName, clock, random, sender, listener);
+    }
+
+    @Override
+    int challengeLength() {
+        return MsChapV2.CHALLENGE_LENGTH;
+    }
+
+    @Override
+    Verdict judge(ChapValuePacket packet, byte[] challenge) {
+        int id = packet.identifier();
+        String name = nameOf(packet);
+        byte[] value = packet.value();
+        if (value.length != MsChapV2Response.VALUE_LENGTH) {
+            // Not an MS-CHAPv2 Response at all (a CHAP-MD5 one is 16 octets): retrying cannot help.
+            return last(id, MsChapError.AUTHENTICATION_FAILURE, AuthFailureReason.PROTOCOL_ERROR, name,
+                    "Response value is " + value.length + " octets, MS-CHAPv2 needs 49");
+        }
+        MsChapV2Response response = MsChapV2Response.decode(value, 0, value.length);
+        byte[] nameOctets = packet.name();
+        Optional<PppUser> user = directory.resolve(name);
+        if (user.isEmpty()) {
+            MsChapV2.verify(NO_USER_HASH, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
+            return attemptFailed(id, AuthFailureReason.UNKNOWN_USER, name, "no such user");
+        }
+        byte[] ntHash = user.get().ntHash();
+        Optional<String> authenticatorResponse =
+                MsChapV2.verify(ntHash, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
+        if (authenticatorResponse.isEmpty()) {
+            return attemptFailed(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
+        }
+        if (!user.get().enabled()) {
+            return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.ACCOUNT_DISABLED_649, name,
+                    "account disabled");
+        }
+        MsChapV2Success success = new MsChapV2Success(authenticatorResponse.get(), "Access granted");
+        return Verdict.last(new ChapStatusPacket(true, id, success.encode()),
+                AuthResult.success(method, user.get().userName(),
+                        MppeKeyMaterial.of(ntHash, response.ntResponse())));
+    }
+
+    private Verdict attemptFailed(int id, AuthFailureReason reason, String name, String message) {
+        attempts++;
+        if (attempts >= policy.maxAttempts()) {
+            return last(id, MsChapError.AUTHENTICATION_FAILURE, reason, name, message);
+        }
+        log.info("{}: attempt {} of {} failed for {}: {}; peer may retry", this, attempts,
+                policy.maxAttempts(), name, message);
+        byte[] next = random.bytes(MsChapV2.CHALLENGE_LENGTH);
+        MsChapV2Failure failure = MsChapV2Failure.of(MsChapError.AUTHENTICATION_FAILURE, true, next,
+                "Authentication failed");
+        return Verdict.retry(new ChapStatusPacket(false, id, failure.encode()), next);
+    }
+
+    private Verdict last(int id, MsChapError error, AuthFailureReason reason, String name, String message) {
+        // R=0, yet C= must be present (RFC 2759 §6); it is fresh and will never be accepted.
+        MsChapV2Failure failure = MsChapV2Failure.of(error, false, random.bytes(MsChapV2.CHALLENGE_LENGTH),
+                error == MsChapError.NO_DIALIN_PERMISSION ? "Dial-in not permitted" : "Authentication failed");
+        return Verdict.last(new ChapStatusPacket(false, id, failure.encode()),
+                AuthResult.msChapFailure(reason, error.code(), name, message));
+    }
+}

@@ -1,0 +1,90 @@
+package org.homerouter.pptp.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks a peer with PAP (RFC 1334 §2): waits for an Authenticate-Request, checks the password by
+ * computing its NT hash (RFC 2759 §8.3) and comparing it in constant time with the account's, and
+ * answers Authenticate-Ack or Authenticate-Nak. The first Request decides; a Nak ends the exchange
+ * (§2.2.2: the authenticator "SHOULD take action to terminate the link").
+ *
+ * <p>The peer resends its Request, with a new Identifier each time (§2.2.1), until it hears an
+ * answer; so once decided, every further Request gets the same answer under its own Identifier,
+ * as pppd does. The password is read as UTF-8, which is what Linux, macOS and Android clients send;
+ * a non-ASCII password typed on a Windows client set to a legacy code page would not match.
+ *
+ * <p>The authenticator sends nothing first and so has no resend timer; only the overall timeout
+ * bounds the wait.
+ */
+public final class PapAuthenticator extends AbstractAuthExchange {
+    private static final Logger log = LoggerFactory.getLogger(PapAuthenticator.class);
+    private static final byte[] NO_USER_HASH = new byte[NtPasswordHash.LENGTH];
+
+    private final UserDirectory directory;
+    /** Whether the decided answer is an Ack; null until decided. */
+    private Boolean acked;
+
+    public PapAuthenticator(AuthPolicy policy, UserDirectory directory, Clock clock, ControlPacketSender sender,
+                            AuthListener listener) {
+        super(AuthMethod.PAP, policy, clock, sender, listener);
+        this.directory = directory;
+    }
+
+    @Override
+    void begin() {
+        log.debug("{}: waiting for Authenticate-Request", this);
+    }
+
+    @Override
+    void handle(ControlPacket packet) {
+        Optional<PapAuthenticateRequest> request = PapAuthenticateRequest.decode(packet);
+        if (request.isEmpty()) {
+            log.debug("{}: {} is not a valid Authenticate-Request, discarded", this, packet);
+            return;
+        }
+        int id = request.get().identifier();
+        if (acked != null) {
+            log.debug("{}: Authenticate-Request id {} after the decision, same answer", this, id);
+            send(reply(acked, id));
+            return;
+        }
+        if (finished()) {
+            log.debug("{}: Authenticate-Request id {} after giving up, discarded", this, id);
+            return;
+        }
+        AuthResult result = judge(request.get());
+        acked = result.succeeded();
+        send(reply(acked, id));
+        finish(result);
+    }
+
+    private AuthResult judge(PapAuthenticateRequest request) {
+        String name = request.peerIdText();
+        byte[] offered = NtPasswordHash.of(new String(request.password(), StandardCharsets.UTF_8));
+        Optional<PppUser> user = directory.resolve(name);
+        // Compare even for an unknown user, so that the time taken does not tell names apart.
+        boolean match = MessageDigest.isEqual(offered, user.map(PppUser::ntHash).orElse(NO_USER_HASH));
+        if (user.isEmpty()) {
+            return AuthResult.failure(method, AuthFailureReason.UNKNOWN_USER, name, "no such user");
+        }
+        if (!match) {
+            return AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
+        }
+        if (!user.get().enabled()) {
+            return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
+        }
+        return AuthResult.success(method, user.get().userName());
+    }
+
+    private static ControlPacket reply(boolean ack, int identifier) {
+        return PapAuthenticateReply.of(ack, identifier, ack ? "Access granted" : "Access denied").toPacket();
+    }
+}

@@ -1,0 +1,40 @@
+package org.homerouter.pptp.auth;
+
+import java.util.Optional;
+
+/**
+ * Where the authenticators look accounts up. Implementations may be backed by the appliance's
+ * store; lookups happen on the session's thread, so they should be quick.
+ *
+ * <p>Names are compared exactly as given, case included: the directory decides what a name is,
+ * the protocol only carries octets.
+ */
+@FunctionalInterface
+public interface UserDirectory {
+
+    /** The account with exactly this name, if any. */
+    Optional<PppUser> find(String userName);
+
+    /**
+     * The account for a name as a peer sent it. The exact name wins; failing that, a name of the
+     * form DOMAIN&#92;user is looked up as {@code user}.
+     *
+     * <p>Why: Windows sends DOMAIN&#92;user when the connection is set to include the Windows
+     * logon domain or the user typed it that way, and RFC 2759 §8.2 already has the domain dropped
+     * before the name enters the MS-CHAPv2 challenge hash, so a router with local accounts should
+     * not fail such a client. Accepting the bare name loses nothing: the password still has to be
+     * the account's own. An account may still be created under the full DOMAIN&#92;user name,
+     * which then matches first.
+     */
+    default Optional<PppUser> resolve(String sentName) {
+        Optional<PppUser> exact = find(sentName);
+        if (exact.isPresent()) {
+            return exact;
+        }
+        int backslash = sentName.lastIndexOf('\\');
+        if (backslash < 0 || backslash == sentName.length() - 1) {
+            return Optional.empty();
+        }
+        return find(sentName.substring(backslash + 1));
+    }
+}
