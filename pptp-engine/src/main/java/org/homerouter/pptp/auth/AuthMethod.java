@@ -56,6 +56,10 @@ public enum AuthMethod {
                 return Optional.of(m);
             }
         }
+        // RFC 1334 gives PAP no data after the protocol; tolerate trailing octets from odd peers.
+        if (data.length > 2 && ((data[0] & 0xFF) << 8 | data[1] & 0xFF) == PppProtocol.PAP) {
+            return Optional.of(PAP);
+        }
         return Optional.empty();
     }
 }

@@ -1,5 +1,6 @@
 package org.homerouter.pptp.ppp.lcp;
 
+import org.homerouter.pptp.auth.AuthMethod;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;

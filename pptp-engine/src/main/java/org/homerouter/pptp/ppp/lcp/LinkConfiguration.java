@@ -1,5 +1,6 @@
 package org.homerouter.pptp.ppp.lcp;
 
+import org.homerouter.pptp.auth.AuthMethod;
 import java.util.Optional;
 import org.homerouter.pptp.ppp.HeaderCompression;
 

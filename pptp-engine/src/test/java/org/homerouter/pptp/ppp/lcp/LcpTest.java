@@ -1,5 +1,6 @@
 package org.homerouter.pptp.ppp.lcp;
 
+import org.homerouter.pptp.auth.AuthMethod;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -99,7 +100,7 @@ class LcpTest {
 
     @Test
     void windowsRequestGetsCallbackMrruAndEndpointRejectedThenAcked() {
-        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2)));
+        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)));
         ControlPacket ourRequest = server.last();
         byte[] ourOptions = ourRequest.data();
         byte[] magic = Arrays.copyOfRange(ourOptions, 11, 15);
@@ -137,7 +138,7 @@ class LcpTest {
         LinkConfiguration c = server.lcp.configuration().orElseThrow();
         assertEquals(1400, c.transmitMru());
         assertEquals(1400, c.receiveMru());
-        assertEquals(Optional.of(AuthMethod.MS_CHAP_V2), c.peerAuthentication());
+        assertEquals(Optional.of(AuthMethod.MSCHAP_V2), c.peerAuthentication());
         assertEquals(Optional.empty(), c.selfAuthentication());
         assertEquals(0x1c8a3b5e, c.peerMagic());
         assertEquals(ByteBuffer.wrap(magic).getInt(), c.localMagic());
@@ -146,16 +147,16 @@ class LcpTest {
 
     @Test
     void serverAndClientAgreeThroughAPipe() {
-        LcpPipe pipe = new LcpPipe(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2, AuthMethod.CHAP_MD5)),
-                LcpSettings.client(List.of(AuthMethod.MS_CHAP_V2)).withMru(1450));
+        LcpPipe pipe = new LcpPipe(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2, AuthMethod.CHAP_MD5)),
+                LcpSettings.client(List.of(AuthMethod.MSCHAP_V2)).withMru(1450));
         pipe.start();
         pipe.pump();
         assertEquals(AutomatonState.OPENED, pipe.server.state());
         assertEquals(AutomatonState.OPENED, pipe.client.state());
         LinkConfiguration s = pipe.serverEvents.configuration;
         LinkConfiguration c = pipe.clientEvents.configuration;
-        assertEquals(Optional.of(AuthMethod.MS_CHAP_V2), s.peerAuthentication());
-        assertEquals(Optional.of(AuthMethod.MS_CHAP_V2), c.selfAuthentication());
+        assertEquals(Optional.of(AuthMethod.MSCHAP_V2), s.peerAuthentication());
+        assertEquals(Optional.of(AuthMethod.MSCHAP_V2), c.selfAuthentication());
         assertEquals(Optional.empty(), c.peerAuthentication());
         assertEquals(1450, s.transmitMru(), "the server honours the client's MRU");
         assertEquals(1400, s.receiveMru());
@@ -169,7 +170,7 @@ class LcpTest {
 
     @Test
     void clientAllowingOnlyMsChapV2NaksPap() {
-        Endpoint client = new Endpoint(LcpSettings.client(List.of(AuthMethod.MS_CHAP_V2)));
+        Endpoint client = new Endpoint(LcpSettings.client(List.of(AuthMethod.MSCHAP_V2)));
         client.receive("""
                 01 07 00 0e
                 03 04 c0 23
@@ -187,12 +188,12 @@ class LcpTest {
                 """);
         assertEquals(ControlPacket.CONFIGURE_ACK, client.last().code());
         client.peerAcksOurRequest();
-        assertEquals(Optional.of(AuthMethod.MS_CHAP_V2), client.lcp.configuration().orElseThrow().selfAuthentication());
+        assertEquals(Optional.of(AuthMethod.MSCHAP_V2), client.lcp.configuration().orElseThrow().selfAuthentication());
     }
 
     @Test
     void serverRequiringMsChapV2GivesUpWhenTheClientWantsPap() {
-        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2)));
+        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)));
         int id = server.last().identifier();
         server.lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, id, bytes("03 04 c0 23")));
         assertEquals(List.of("failed AUTHENTICATION_REFUSED"), server.events.events);
@@ -202,18 +203,18 @@ class LcpTest {
 
     @Test
     void serverFallsBackToItsNextAllowedMethod() {
-        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2, AuthMethod.CHAP_MD5)));
+        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2, AuthMethod.CHAP_MD5)));
         server.lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, server.last().identifier(), bytes("03 04 c0 23")));
         assertTrue(hex(server.lastRequest().data()).contains("0305c22305"), "now asks for CHAP-MD5");
 
-        Endpoint flexible = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2, AuthMethod.CHAP_MD5, AuthMethod.PAP)));
+        Endpoint flexible = new Endpoint(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2, AuthMethod.CHAP_MD5, AuthMethod.PAP)));
         flexible.lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, flexible.last().identifier(), bytes("03 04 c0 23")));
         assertTrue(hex(flexible.lastRequest().data()).contains("0304c023"), "takes the peer's allowed suggestion");
     }
 
     @Test
     void serverFailsWhenTheClientRejectsAuthentication() {
-        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2)));
+        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)));
         server.lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REJECT, server.last().identifier(), bytes("03 05 c2 23 81")));
         assertEquals(List.of("failed AUTHENTICATION_REFUSED"), server.events.events);
         assertEquals(ControlPacket.TERMINATE_REQUEST, server.last().code());
@@ -221,7 +222,7 @@ class LcpTest {
 
     @Test
     void methodsAreAgreedEndToEndWhenFirstChoicesDiffer() {
-        LcpPipe pipe = new LcpPipe(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2, AuthMethod.CHAP_MD5)),
+        LcpPipe pipe = new LcpPipe(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2, AuthMethod.CHAP_MD5)),
                 LcpSettings.client(List.of(AuthMethod.CHAP_MD5)));
         pipe.start();
         pipe.pump();
@@ -232,7 +233,7 @@ class LcpTest {
 
     @Test
     void serverRejectsBeingAskedToAuthenticateItself() {
-        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MS_CHAP_V2)));
+        Endpoint server = new Endpoint(LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)));
         server.receive("01 03 00 09 03 05 c2 23 81");
         assertEquals("0403000903" + "05c22381", server.lastHex());
     }
