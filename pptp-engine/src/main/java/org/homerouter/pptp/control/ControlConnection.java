@@ -148,6 +148,23 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         }
     }
 
+    /**
+     * Clears a call because the layer above is done with it (its PPP link ended), from any thread:
+     * the PAC sends Call-Disconnect-Notify (§2.13), the PNS Call-Clear-Request (§2.12).
+     *
+     * @param lostCarrier the link died rather than being closed (CDN result 1 instead of 3)
+     */
+    public final void clearCall(PptpCall call, boolean lostCarrier, String reason) {
+        link.execute(() -> {
+            if (phase == Phase.ESTABLISHED && callsByLocalId.get(call.localCallId()) == call) {
+                clearFromAbove(call, lostCarrier, reason);
+            }
+        });
+    }
+
+    /** See {@link #clearCall}; runs on the connection's thread. */
+    protected abstract void clearFromAbove(PptpCall call, boolean lostCarrier, String reason);
+
     // ---- shared message handling ----------------------------------------------------------
 
     /** The messages specific to this side. */

@@ -11,6 +11,9 @@ public interface ControlLink {
     /** Flushes what was sent, then closes the TCP connection. Idempotent. */
     void close();
 
+    /** Runs {@code task} on the connection's own thread, where its state machine lives. */
+    void execute(Runnable task);
+
     /** The peer's address, for logs and for checking the source of GRE packets. */
     java.net.InetSocketAddress remoteAddress();
 }

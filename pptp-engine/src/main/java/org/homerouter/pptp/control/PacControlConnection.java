@@ -120,9 +120,10 @@ public final class PacControlConnection extends ControlConnection {
                 Integer.toHexString(m.sendAccm()), Integer.toHexString(m.receiveAccm()));
     }
 
-    /** Clears a call from this side, e.g. when its PPP session ended (§2.13: the PAC sends CDN). */
-    public void clearCall(PptpCall call, int cdnResult, String reason) {
-        removeCall(call, cdnResult, reason);
+    @Override
+    protected void clearFromAbove(PptpCall call, boolean lostCarrier, String reason) {
+        removeCall(call, lostCarrier ? CallDisconnectNotify.RESULT_LOST_CARRIER : CallDisconnectNotify.RESULT_ADMIN_SHUTDOWN,
+                reason);
     }
 
     @Override

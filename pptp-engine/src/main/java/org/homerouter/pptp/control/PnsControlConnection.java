@@ -142,6 +142,11 @@ public final class PnsControlConnection extends ControlConnection {
     }
 
     @Override
+    protected void clearFromAbove(PptpCall call, boolean lostCarrier, String reason) {
+        hangUp(call);
+    }
+
+    @Override
     protected void announceClear(PptpCall call, int resultCode) {
         send(new CallClearRequest(call.localCallId()));
     }

@@ -17,6 +17,7 @@ import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.mppe.MppeDecryptor;
 import org.homerouter.pptp.mppe.MppeEncryptor;
+import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStartKeys;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.homerouter.pptp.ppp.ControlPacketCodec;
@@ -152,7 +153,7 @@ public final class PppSession {
             case PppProtocol.CCP -> {
                 if (phase == SessionPhase.NETWORK && encryption != null) {
                     encryption.receive(information);
-                } else if (phase == SessionPhase.NETWORK && settings.mppe().allowedStrengths().isEmpty()) {
+                } else if (phase == SessionPhase.NETWORK && settings.mppe().isEmpty()) {
                     // We do no compression or encryption at all: tell the peer to stop trying (§5.7).
                     lcp.sendProtocolReject(protocol, information);
                 } else {
@@ -310,37 +311,48 @@ public final class PppSession {
         if (encryptionWanted()) {
             if (keyMaterial == null) {
                 // MPPE keys come from MS-CHAPv2 only (RFC 3079): PAP or CHAP-MD5 cannot give any.
-                if (settings.mppe().required()) {
+                if (encryptionRequired()) {
                     fail(SessionEnd.ENCRYPTION_REFUSED, "encryption is required but " + auth.method()
                             + " yields no MPPE keys; allow MS-CHAPv2 only");
                     return;
                 }
             } else {
-                encryption = env.encryption().create(settings.role(), settings.mppe(), clock, sender(PppProtocol.CCP),
+                encryption = env.encryption().create(settings.role(), settings.mppe().get(), clock, sender(PppProtocol.CCP),
                         new EncryptionEvents());
                 encryption.start();
             }
         }
-        PeerAddressAllocator allocator = new PeerAddressAllocator() {
-            @Override
-            public Optional<Inet4Address> allocate() {
-                return env.pool() == null ? Optional.empty() : env.pool().allocate();
-            }
-
-            @Override
-            public void release(Inet4Address address) {
-                if (env.pool() != null) {
-                    env.pool().release(address);
-                }
-            }
-        };
+        // The server assigns the client's address from the pool; the client takes the server's own
+        // address as given (IPCP with no allocator, RFC 1332 §3.3).
+        PeerAddressAllocator allocator = settings.role() == SessionRole.SERVER ? poolAllocator() : null;
         ipcp = new Ipcp(settings.ipcp(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
         ipcp.lowerLayerUp();
         ipcp.open();
     }
 
+    private PeerAddressAllocator poolAllocator() {
+        AddressPool pool = env.pool();
+        return new PeerAddressAllocator() {
+            @Override
+            public Optional<Inet4Address> allocate() {
+                return pool == null ? Optional.empty() : pool.allocate();
+            }
+
+            @Override
+            public void release(Inet4Address address) {
+                if (pool != null) {
+                    pool.release(address);
+                }
+            }
+        };
+    }
+
     private boolean encryptionWanted() {
-        return !settings.mppe().allowedStrengths().isEmpty();
+        return settings.mppe().isPresent();
+    }
+
+    private boolean encryptionRequired() {
+        return settings.mppe().map(MppePolicy::required).orElse(false);
     }
 
     private final class IpEvents implements IpcpListener {
@@ -374,7 +386,7 @@ public final class PppSession {
 
         @Override
         public void encryptionRefused(String why) {
-            if (settings.mppe().required()) {
+            if (encryptionRequired()) {
                 LOG.warn("{}: encryption refused: {}", id, why);
                 fail(SessionEnd.ENCRYPTION_REFUSED, why);
             } else {

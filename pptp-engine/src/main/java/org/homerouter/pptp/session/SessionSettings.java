@@ -12,10 +12,11 @@ import org.homerouter.pptp.ppp.lcp.LcpSettings;
  *
  * @param localName   our name in CHAP challenges and responses (RFC 1994 §4.1)
  * @param credentials the engine client's user name and password; empty on the server
+ * @param mppe        the encryption policy; empty: no CCP at all (the peer's CCP is Protocol-Rejected)
  * @param deviceName  name hint for the session's tunnel device, e.g. "pptp"
  */
 public record SessionSettings(SessionRole role, String localName, LcpSettings lcp, AuthPolicy auth,
-                              IpcpSettings ipcp, MppePolicy mppe, Optional<PeerCredentials> credentials,
+                              IpcpSettings ipcp, Optional<MppePolicy> mppe, Optional<PeerCredentials> credentials,
                               String deviceName) {
 
     public SessionSettings {

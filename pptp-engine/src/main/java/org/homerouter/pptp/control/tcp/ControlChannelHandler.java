@@ -97,6 +97,11 @@ public final class ControlChannelHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
+    public void execute(Runnable task) {
+        channel.eventLoop().execute(task);
+    }
+
+    @Override
     public InetSocketAddress remoteAddress() {
         return (InetSocketAddress) channel.remoteAddress();
     }

@@ -1,0 +1,239 @@
+package org.homerouter.pptp.session;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.auth.AuthMethod;
+import org.homerouter.pptp.auth.AuthPolicy;
+import org.homerouter.pptp.auth.InMemoryUserDirectory;
+import org.homerouter.pptp.auth.PeerCredentials;
+import org.homerouter.pptp.auth.PppUser;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.control.tcp.ClientConnection;
+import org.homerouter.pptp.control.tcp.ControlClient;
+import org.homerouter.pptp.control.tcp.ControlServer;
+import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.gre.GreChannelConfig;
+import org.homerouter.pptp.gre.GreDemux;
+import org.homerouter.pptp.gre.GreTransport;
+import org.homerouter.pptp.gre.InMemoryGreNetwork;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
+import org.homerouter.pptp.ppp.lcp.LcpSettings;
+import org.homerouter.pptp.tunnel.CallTunnels;
+import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Whole sessions in one JVM: the engine's client dials the engine's server, control over real TCP
+ * on loopback, GRE over the in-memory network, every PPP timer on a manual clock.
+ */
+class WholeSessionTest {
+    private static final InetAddress SERVER = ip("127.0.0.2");
+    private static final InetAddress CLIENT = ip("127.0.0.1");
+
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryGreNetwork network = new InMemoryGreNetwork();
+    private final Map<String, InMemoryTunnelDevice> devices = new ConcurrentHashMap<>();
+    private final List<String> serverEvents = new CopyOnWriteArrayList<>();
+    private final List<String> clientEvents = new CopyOnWriteArrayList<>();
+    private final InMemoryUserDirectory users = new InMemoryUserDirectory(PppUser.withPassword("User", "clientPass"),
+            PppUser.withPassword("off", "secret").withEnabled(false));
+    private NettyTransport io;
+    private ControlServer server;
+    private PppSessions serverSessions;
+    private PppSessions clientSessions;
+    private CallTunnels serverTunnels;
+    private CallTunnels clientTunnels;
+    private InetSocketAddress serverAddress;
+
+    private static InetAddress ip(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private TunnelDeviceFactory devices(String prefix) {
+        return config -> {
+            InMemoryTunnelDevice d = new InMemoryTunnelDevice(prefix + devices.size(), config);
+            devices.put(prefix, d);
+            return d;
+        };
+    }
+
+    private SessionListener recorder(List<String> events) {
+        return new SessionListener() {
+            @Override
+            public void authenticated(PppSession s, String userName) {
+                events.add("auth " + userName);
+            }
+
+            @Override
+            public void up(PppSession s) {
+                events.add("up");
+            }
+
+            @Override
+            public void ended(PppSession s, SessionEnd reason, String detail) {
+                events.add("ended " + reason);
+            }
+        };
+    }
+
+    private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
+                       Optional<MppePolicy> mppe) throws Exception {
+        Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
+        AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19"));
+        SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
+                LcpSettings.server(serverAuth.methods()), serverAuth,
+                IpcpSettings.server(routerSide, (Inet4Address) ip("192.168.1.1"), null, null, null), mppe,
+                Optional.empty(), "pptp");
+        SessionSettings clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
+                LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
+                IpcpSettings.client(), mppe, Optional.of(new PeerCredentials(user, password)), "ppp");
+        serverSessions = new PppSessions(serverSettings, new SessionEnvironment(clock, new Random(1)::nextBytes, users,
+                pool, devices("server"), null), recorder(serverEvents));
+        clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
+                null, devices("client"), null), recorder(clientEvents));
+
+        GreTransport serverGre = network.bind(SERVER);
+        GreTransport clientGre = network.bind(CLIENT);
+        GreDemux serverDemux = new GreDemux();
+        GreDemux clientDemux = new GreDemux();
+        serverGre.setReceiver(serverDemux);
+        clientGre.setReceiver(clientDemux);
+        serverTunnels = new CallTunnels(serverGre, serverDemux, clock, GreChannelConfig.DEFAULTS, serverSessions::sinkFor,
+                serverSessions);
+        clientTunnels = new CallTunnels(clientGre, clientDemux, clock, GreChannelConfig.DEFAULTS, clientSessions::sinkFor,
+                clientSessions);
+        io = NettyTransport.create(2, "session-io");
+        server = new ControlServer(io, new ControlServer.Options(ControlSettings.defaults("pac"), 8, Duration.ofMillis(10),
+                clock), serverTunnels, new CallIdAllocator(8));
+        serverAddress = server.start(new InetSocketAddress(SERVER, 0));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(Duration.ofMillis(200));
+            io.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    private ClientConnection dial() throws Exception {
+        return ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
+                clientTunnels, new CallIdAllocator(8)).get(5, TimeUnit.SECONDS);
+    }
+
+    /** Moves packets and time until the condition holds: 100 ms of manual time per round. */
+    private void run(String what, BooleanSupplier done) throws InterruptedException {
+        for (int round = 0; round < 2000; round++) {
+            network.deliverAll();
+            if (done.getAsBoolean()) {
+                return;
+            }
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            clientSessions.poll();
+            serverTunnels.poll();
+            clientTunnels.poll();
+            Thread.sleep(1); // lets the control connections' event loops run
+        }
+        throw new AssertionError("never happened: " + what + "; server " + serverEvents + " client " + clientEvents);
+    }
+
+    private static byte[] ipv4(Random r, int length) {
+        byte[] p = new byte[length];
+        r.nextBytes(p);
+        p[0] = 0x45;
+        return p;
+    }
+
+    @Test
+    void msChapV2SessionComesUpAndCarriesIpBothWaysThenHangsUpCleanly() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertEquals(List.of("auth User", "up"), serverEvents);
+
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        PppSession clientSide = clientSessions.sessions().getFirst();
+        assertEquals("192.168.250.10", serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress());
+        assertEquals("192.168.250.10", clientSide.ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress(),
+                "the client took the address the server assigned");
+        assertEquals("192.168.1.1", clientSide.ipConfiguration().orElseThrow().primaryDns().orElseThrow().getHostAddress(),
+                "the client learned the DNS server (RFC 1877)");
+
+        Random r = new Random(3);
+        InMemoryTunnelDevice serverDev = devices.get("server");
+        InMemoryTunnelDevice clientDev = devices.get("client");
+        for (int i = 0; i < 200; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            byte[] down = ipv4(r, 20 + r.nextInt(1300));
+            clientDev.inject(up);
+            serverDev.inject(down);
+            network.deliverAll();
+            assertArrayEquals(up, serverDev.written().get(i));
+            assertArrayEquals(down, clientDev.written().get(i));
+        }
+
+        client.hangUp(call).get(5, TimeUnit.SECONDS);
+        run("both sessions ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended"))
+                && clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertTrue(serverDev.isClosed() && clientDev.isClosed(), "tunnel devices removed");
+        assertTrue(serverSessions.sessions().isEmpty());
+        assertEquals(0, serverTunnels.tunnels().size());
+    }
+
+    @Test
+    void wrongPasswordIsRefusedWith691AndTheCallIsCleared() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "wrong", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended AUTH_FAILED"), serverEvents);
+        run("client hears it", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended AUTH_FAILED"), clientEvents);
+        run("call cleared on both sides", () -> serverTunnels.tunnels().isEmpty() && clientTunnels.tunnels().isEmpty());
+        assertTrue(devices.isEmpty(), "no device was ever created");
+    }
+
+    @Test
+    void disabledAccountIsRefusedWith649() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "off", "secret", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended ACCOUNT_DISABLED"), serverEvents);
+    }
+
+    @Test
+    void papOnlyClientIsRefusedUnderTheDefaultPolicy() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.PAP), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended AUTH_METHOD_REFUSED"), serverEvents);
+        run("call cleared", () -> serverTunnels.tunnels().isEmpty());
+    }
+}
