@@ -26,6 +26,15 @@ import org.homerouter.pptp.tunnel.TunnelDevice;
  * reader and the GRE receiver run on different threads.
  */
 public final class IpDataPath {
+    /** What the data path needs its session to do; called from the GRE receive thread. */
+    public interface Events {
+        /** Stateful MPPE lost sync: ask the peer for a CCP Reset-Request. */
+        void resetRequired();
+
+        /** Too many undecryptable packets in a row (Linux ppp_mppe's sanity limit): drop the link. */
+        void tooManyBadPackets();
+    }
+
     /** Why a packet did not make it; counted for the session's statistics and diagnostics. */
     public enum Drop { UNENCRYPTED_REFUSED, DECRYPT_FAILED, RESET_REQUIRED, NOT_IP, TOO_LONG, SEND_FAILED }
 
@@ -43,16 +52,16 @@ public final class IpDataPath {
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder packetsIn = new LongAdder();
     private final LongAdder packetsOut = new LongAdder();
-    private final Runnable resetRequest;
+    private final Events events;
 
     /**
      * @param encryptor    null when no MPPE was negotiated (then decryptor is null too)
      * @param compression  the header compression the peer agreed to receive (LCP PFC/ACFC)
      * @param mtu          the largest IP packet the peer takes (its MRU)
-     * @param resetRequest asks CCP to send a Reset-Request (stateful MPPE lost sync)
+     * @param events       reset requests and link failures go to the session
      */
     public IpDataPath(GreChannel channel, TunnelDevice device, MppeEncryptor encryptor, MppeDecryptor decryptor,
-                      HeaderCompression compression, int mtu, Runnable resetRequest) {
+                      HeaderCompression compression, int mtu, Events events) {
         if ((encryptor == null) != (decryptor == null)) {
             throw new IllegalArgumentException("encryption is both directions or neither");
         }
@@ -62,7 +71,7 @@ public final class IpDataPath {
         this.decryptor = decryptor;
         this.compression = compression;
         this.mtu = mtu;
-        this.resetRequest = resetRequest;
+        this.events = events;
         this.txPlain = ByteBuffer.allocate(mtu + 2);
         this.txFrame = ByteBuffer.allocate(PppFrame.MAX_HEADER_LENGTH + MppeHeader.LENGTH + mtu + 2);
         for (int i = 0; i < drops.length; i++) {
@@ -122,7 +131,12 @@ public final class IpDataPath {
             MppeDecryptResult r = decryptor.decrypt(information);
             if (r == MppeDecryptResult.RESET_REQUIRED) {
                 drops[Drop.RESET_REQUIRED.ordinal()].increment();
-                resetRequest.run();
+                events.resetRequired();
+                return;
+            }
+            if (r == MppeDecryptResult.LINK_FAILURE) {
+                drops[Drop.DECRYPT_FAILED.ordinal()].increment();
+                events.tooManyBadPackets();
                 return;
             }
             if (r != MppeDecryptResult.DELIVERED) {

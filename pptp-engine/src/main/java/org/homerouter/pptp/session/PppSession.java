@@ -437,7 +437,17 @@ public final class PppSession {
         }
         EncryptionControl ccp = encryption;
         IpDataPath path = new IpDataPath(channel, device, encryptor, decryptor, link.transmitCompression(),
-                link.transmitMru(), () -> requestReset(ccp));
+                link.transmitMru(), new IpDataPath.Events() {
+                    @Override
+                    public void resetRequired() {
+                        requestReset(ccp);
+                    }
+
+                    @Override
+                    public void tooManyBadPackets() {
+                        close("too many packets that do not decrypt: the peer's encryption is out of step");
+                    }
+                });
         ipPath = path;
         device.start(path::fromTunnel);
         LOG.info("{}: session up on {} ({} -> {}, MTU {}, {})", id, device.name(), local.getHostAddress(),

@@ -38,6 +38,16 @@ class IpDataPathTest {
     private static final InetAddress SERVER = InetAddress.getLoopbackAddress();
     private static final InetAddress CLIENT = addr("127.0.0.9");
 
+    private static final IpDataPath.Events NO_EVENTS = new IpDataPath.Events() {
+        @Override
+        public void resetRequired() {
+        }
+
+        @Override
+        public void tooManyBadPackets() {
+        }
+    };
+
     private final ManualClock clock = new ManualClock();
     private final InMemoryGreNetwork network = new InMemoryGreNetwork();
     private final List<byte[]> serverWire = new ArrayList<>();
@@ -83,11 +93,11 @@ class IpDataPathTest {
         paths[0] = new IpDataPath(sc, serverDev,
                 encrypted ? new MppeEncryptor(sk.send(), MppeStrength.BITS_128, stateless) : null,
                 encrypted ? new MppeDecryptor(sk.receive(), MppeStrength.BITS_128, stateless) : null,
-                full, 1400, () -> { });
+                full, 1400, NO_EVENTS);
         paths[1] = new IpDataPath(cc, clientDev,
                 encrypted ? new MppeEncryptor(ck.send(), MppeStrength.BITS_128, stateless) : null,
                 encrypted ? new MppeDecryptor(ck.receive(), MppeStrength.BITS_128, stateless) : null,
-                HeaderCompression.NONE, 1400, () -> { });
+                HeaderCompression.NONE, 1400, NO_EVENTS);
         return new End[] {new End(paths[0], serverDev), new End(paths[1], clientDev)};
     }
 
@@ -150,6 +160,31 @@ class IpDataPathTest {
         network.deliverAll();
         assertArrayEquals(ip, ends[0].device().written().getFirst());
         assertEquals(PppProtocol.IPV4, PppFrame.readHeader(ByteBuffer.wrap(serverWire.getFirst())));
+    }
+
+    @Test
+    void aStreamOfUndecryptablePacketsAsksForTheLinkToGo() {
+        End[] ends = pair(true, true);
+        int[] failures = {0};
+        MppeStartKeys sk = MppeStartKeys.forServer(NT_HASH, NT_RESPONSE);
+        IpDataPath path = new IpDataPath(null, ends[0].device(), new MppeEncryptor(sk.send(), MppeStrength.BITS_128, true),
+                new MppeDecryptor(sk.receive(), MppeStrength.BITS_128, true), HeaderCompression.NONE, 1400,
+                new IpDataPath.Events() {
+                    @Override
+                    public void resetRequired() {
+                    }
+
+                    @Override
+                    public void tooManyBadPackets() {
+                        failures[0]++;
+                    }
+                });
+        // Header without the Encrypted bit (RFC 3078 §3): Linux counts these as "bogons".
+        for (int i = 0; i < MppeDecryptor.DEFAULT_MAX_BAD_PACKETS + 2 && failures[0] == 0; i++) {
+            path.fromPeer(PppProtocol.COMPRESSED_DATAGRAM, ByteBuffer.wrap(new byte[] {(byte) 0x80, (byte) i, 1, 2, 3, 4}));
+        }
+        assertEquals(1, failures[0]);
+        assertTrue(ends[0].device().written().isEmpty());
     }
 
     @Test
