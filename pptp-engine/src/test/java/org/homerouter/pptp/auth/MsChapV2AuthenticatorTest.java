@@ -259,6 +259,8 @@ class MsChapV2AuthenticatorTest {
         assertTrue(sent.stream().allMatch(sent.getFirst()::equals));
         assertEquals(Duration.ofSeconds(30), Duration.ofNanos(clock.nanos()));
         assertEquals(AuthFailureReason.TIMEOUT, listener.failure().reason());
+        a.receive(response(1, AUTH_CHALLENGE, "User", "clientPass"));
+        assertEquals(10, sent.size(), "a Response after giving up is not answered");
     }
 
     @Test
@@ -277,9 +279,11 @@ class MsChapV2AuthenticatorTest {
         assertEquals(AuthFailureReason.TIMEOUT, listener.failure().reason());
         assertTrue(a.deadline().isEmpty());
 
-        // Too late now: the retry is not judged.
+        // Too late now: the retry is not judged, and no Success goes out after a reported timeout.
+        int before = sent.size();
         a.receive(response(2, second, "User", "clientPass"));
         assertEquals(1, listener.results.size());
+        assertEquals(before, sent.size());
     }
 
     @Test
