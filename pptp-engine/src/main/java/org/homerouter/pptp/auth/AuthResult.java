@@ -45,22 +45,30 @@ public sealed interface AuthResult {
         }
     }
 
+    /** A success without key material (PAP, CHAP-MD5). */
     static Success success(AuthMethod method, String userName) {
         return new Success(method, userName, Optional.empty());
     }
 
+    /** An MS-CHAPv2 success with the material MPPE keys derive from. */
     static Success success(AuthMethod method, String userName, MppeKeyMaterial keys) {
         return new Success(method, userName, Optional.of(keys));
     }
 
+    /**
+     * A failure before any name was known; also for the session to report what happens outside the
+     * exchange, e.g. the peer Protocol-Rejecting the authentication protocol (RFC 1661 §5.7).
+     */
     static Failure failure(AuthMethod method, AuthFailureReason reason, String message) {
         return new Failure(method, reason, OptionalInt.empty(), Optional.empty(), message);
     }
 
+    /** A failure for a named user, without an MS-CHAP error code. */
     static Failure failure(AuthMethod method, AuthFailureReason reason, String userName, String message) {
         return new Failure(method, reason, OptionalInt.empty(), Optional.of(userName), message);
     }
 
+    /** An MS-CHAPv2 failure with the E= code sent or received; the user name may be null. */
     static Failure msChapFailure(AuthFailureReason reason, int error, String userName, String message) {
         return new Failure(AuthMethod.MSCHAP_V2, reason, OptionalInt.of(error), Optional.ofNullable(userName), message);
     }

@@ -104,6 +104,11 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
             send(answer);
             return;
         }
+        if (finished()) {
+            // Gave up (timeout, method refused) before any answer: too late to judge anything.
+            log.debug("{}: Response id {} after giving up, discarded", this, packet.identifier());
+            return;
+        }
         if (!awaiting || packet.identifier() != identifier) {
             log.debug("{}: stale Response id {} (awaiting {}), discarded", this, packet.identifier(),
                     awaiting ? identifier : "none");
@@ -129,10 +134,5 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
         });
         send(answer);
         verdict.result().ifPresent(this::finish);
-    }
-
-    /** The peer's Name as text, for the directory and the log. */
-    static String nameOf(ChapValuePacket response) {
-        return response.nameText();
     }
 }

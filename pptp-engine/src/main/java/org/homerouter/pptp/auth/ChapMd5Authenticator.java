@@ -37,7 +37,7 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
     @Override
     Verdict judge(ChapValuePacket response, byte[] challenge) {
         int id = response.identifier();
-        String name = nameOf(response);
+        String name = response.nameText();
         if (response.value().length != ChapMd5.RESPONSE_LENGTH) {
             return failure(id, AuthFailureReason.PROTOCOL_ERROR, name,
                     "Response value is " + response.value().length + " octets, MD5 gives 16");

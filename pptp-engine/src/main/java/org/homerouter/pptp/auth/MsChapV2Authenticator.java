@@ -54,7 +54,7 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
     @Override
     Verdict judge(ChapValuePacket packet, byte[] challenge) {
         int id = packet.identifier();
-        String name = nameOf(packet);
+        String name = packet.nameText();
         byte[] value = packet.value();
         if (value.length != MsChapV2Response.VALUE_LENGTH) {
             // Not an MS-CHAPv2 Response at all (a CHAP-MD5 one is 16 octets): retrying cannot help.

@@ -13,9 +13,9 @@ import java.util.OptionalInt;
 
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.ppp.ControlPacket;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** Our authenticator against our own peer, for every method, over an in-memory link. */
 class AuthExchangePairTest {
