@@ -1,0 +1,335 @@
+package org.homerouter.bridge.gre;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static org.homerouter.bridge.ffm.ErrnoException.check;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.homerouter.bridge.ffm.Errno;
+import org.homerouter.bridge.ffm.ErrnoException;
+import org.homerouter.bridge.ffm.LibC;
+import org.homerouter.bridge.ffm.NativeStaging;
+import org.homerouter.bridge.ffm.Structs;
+import org.homerouter.pptp.gre.GrePacketReceiver;
+import org.homerouter.pptp.gre.GreTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link GreTransport} over a Linux raw socket for IP protocol 47 ({@code socket(AF_INET, SOCK_RAW,
+ * IPPROTO_GRE)}, raw(7)). Sending hands GRE header plus payload to sendto(2) and the kernel writes
+ * the IP header. Receiving runs on one platform daemon thread that waits in poll(2) on the socket
+ * and an eventfd (so {@link #close} wakes it at once), takes up to {@value #BATCH} datagrams per
+ * recvmmsg(2) into buffers allocated once, strips the IPv4 header ({@link Ipv4Envelope}) and calls
+ * the receiver with the packet's source address.
+ *
+ * <p>Needs CAP_NET_RAW. The socket belongs to the network namespace of the thread that calls
+ * {@link #open}; see {@code NetworkNamespace}.
+ */
+public final class RawGreSocket implements GreTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(RawGreSocket.class);
+
+    /** Datagrams one recvmmsg(2) call may return. */
+    static final int BATCH = 8;
+    /**
+     * One receive buffer per batch slot, large enough for any IPv4 datagram: the kernel reassembles
+     * fragments before raw delivery, so a datagram can exceed the link MTU.
+     */
+    static final int SLOT_SIZE = 65536;
+    /** The longest GRE packet an IPv4 datagram with a minimal header can carry. */
+    public static final int MAX_PACKET = 65535 - Ipv4Envelope.MIN_HEADER_LENGTH;
+    /** Socket receive buffer asked for: absorbs bursts from many sessions while the thread is busy. */
+    static final int RECEIVE_BUFFER = 1 << 20;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+    private static final ThreadLocal<SendAddress> SEND_ADDRESS = ThreadLocal.withInitial(SendAddress::new);
+
+    private final int fd;
+    private final int wakeFd;
+    private final String label;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment pollFds;
+    private final MemorySegment messages;
+    private final ByteBuffer[] slotViews = new ByteBuffer[BATCH];
+    private final MemorySegment wakeValue;
+    private final Ipv4AddressCache sources = new Ipv4AddressCache();
+    // Senders hold the read lock while they use the fd; releasing the fds takes the write lock, so
+    // no send can hit a closed descriptor (or worse, one the process has reused).
+    private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
+    private final AtomicBoolean closeRequested = new AtomicBoolean();
+    private volatile boolean closed;
+    private boolean released;
+    private volatile GrePacketReceiver receiver;
+    private Thread receiveThread;
+    private final LongAdder sent = new LongAdder();
+    // Written by the receive thread only.
+    private volatile long received;
+    private volatile long dropped;
+
+    /** Counts since open: datagrams sent, datagrams received, and received ones not handed on. */
+    public record Counters(long sent, long received, long dropped) {
+    }
+
+    private RawGreSocket(int fd, int wakeFd, String label) {
+        this.fd = fd;
+        this.wakeFd = wakeFd;
+        this.label = label;
+        pollFds = arena.allocate(Structs.POLLFD, 2);
+        long pollFdSize = Structs.POLLFD.byteSize();
+        pollFds.set(LibC.C_INT, 0, fd);
+        pollFds.set(LibC.C_SHORT, Structs.POLLFD_EVENTS, LibC.POLLIN);
+        pollFds.set(LibC.C_INT, pollFdSize, wakeFd);
+        pollFds.set(LibC.C_SHORT, pollFdSize + Structs.POLLFD_EVENTS, LibC.POLLIN);
+        MemorySegment slots = arena.allocate((long) SLOT_SIZE * BATCH, 64);
+        MemorySegment iovecs = arena.allocate(Structs.IOVEC, BATCH);
+        messages = arena.allocate(Structs.MMSGHDR, BATCH);
+        long iovLen = Structs.IOVEC.byteOffset(groupElement("iov_len"));
+        long msgIov = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_iov"));
+        long msgIovLen = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_iovlen"));
+        for (int i = 0; i < BATCH; i++) {
+            MemorySegment slot = slots.asSlice((long) i * SLOT_SIZE, SLOT_SIZE);
+            slotViews[i] = slot.asByteBuffer();
+            MemorySegment iovec = iovecs.asSlice(i * Structs.IOVEC.byteSize(), Structs.IOVEC);
+            iovec.set(LibC.C_POINTER, 0, slot);
+            Structs.putSize(iovec, iovLen, SLOT_SIZE);
+            // msg_name stays NULL: the source address is read from the IP header instead.
+            MemorySegment message = messages.asSlice(i * Structs.MMSGHDR.byteSize(), Structs.MMSGHDR);
+            message.set(LibC.C_POINTER, msgIov, iovec);
+            Structs.putSize(message, msgIovLen, 1);
+        }
+        wakeValue = arena.allocate(ValueLayout.JAVA_LONG);
+        wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
+    }
+
+    /** Opens a socket that receives GRE for every local address of the calling thread's namespace. */
+    public static RawGreSocket open() throws IOException {
+        return open(null);
+    }
+
+    /**
+     * Opens a socket bound to {@code localAddress} (null: any), so it receives only GRE addressed
+     * there and sends from it.
+     *
+     * @throws ErrnoException EPERM without CAP_NET_RAW; EADDRNOTAVAIL if the address is not local
+     */
+    public static RawGreSocket open(Inet4Address localAddress) throws IOException {
+        int fd = check("socket(AF_INET, SOCK_RAW, IPPROTO_GRE)",
+                LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.IPPROTO_GRE));
+        int wakeFd = -1;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment size = scratch.allocate(LibC.C_INT);
+            size.set(LibC.C_INT, 0, RECEIVE_BUFFER);
+            // SO_RCVBUFFORCE may exceed net.core.rmem_max but needs CAP_NET_ADMIN; without it the
+            // plain option still gets as much as the sysctl allows.
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, size, 4) < 0) {
+                check("setsockopt(SO_RCVBUF)", LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, size, 4));
+            }
+            if (localAddress != null) {
+                MemorySegment address = scratch.allocate(Structs.SOCKADDR_IN);
+                Structs.putSockaddrIn(address, localAddress, 0);
+                check("bind(" + localAddress.getHostAddress() + ")",
+                        LibC.bind(fd, address, (int) Structs.SOCKADDR_IN.byteSize()));
+            }
+            wakeFd = check("eventfd", LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK));
+            RawGreSocket socket = new RawGreSocket(fd, wakeFd,
+                    localAddress == null ? "any" : localAddress.getHostAddress());
+            socket.start();
+            return socket;
+        } catch (IOException | RuntimeException | Error e) {
+            LibC.close(fd);
+            if (wakeFd >= 0) {
+                LibC.close(wakeFd);
+            }
+            throw e;
+        }
+    }
+
+    private void start() {
+        receiveThread = Thread.ofPlatform().daemon().name("gre-raw-rx-" + label).start(this::receiveLoop);
+    }
+
+    @Override
+    public void send(InetAddress destination, ByteBuffer packet) throws IOException {
+        if (!(destination instanceof Inet4Address v4)) {
+            throw new IOException("GRE over a raw IPv4 socket needs an IPv4 destination: " + destination);
+        }
+        int length = packet.remaining();
+        if (length > MAX_PACKET) {
+            throw new IOException("GRE packet of " + length + " octets exceeds " + MAX_PACKET);
+        }
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IOException("raw GRE socket (" + label + ") is closed");
+            }
+            MemorySegment address = SEND_ADDRESS.get().of(v4);
+            MemorySegment data = NativeStaging.of(packet);
+            long rc;
+            do {
+                rc = LibC.sendto(fd, data, length, 0, address, (int) Structs.SOCKADDR_IN.byteSize());
+            } while (rc == -Errno.EINTR);
+            if (rc < 0) {
+                throw new ErrnoException("sendto(" + v4.getHostAddress() + ", " + length + " octets)", (int) -rc);
+            }
+            sent.increment();
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void setReceiver(GrePacketReceiver receiver) {
+        this.receiver = receiver;
+    }
+
+    /** Counts so far. */
+    public Counters counters() {
+        return new Counters(sent.sum(), received, dropped);
+    }
+
+    /**
+     * Stops the receive thread (waking it through the eventfd) and closes the socket. When called
+     * from the receiver itself, the thread stops as soon as the receiver returns.
+     */
+    @Override
+    public void close() {
+        if (!closeRequested.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
+        fdLock.readLock().lock();
+        try {
+            if (!released) {
+                LibC.write(wakeFd, wakeValue, 8);
+            }
+        } finally {
+            fdLock.readLock().unlock();
+        }
+        if (Thread.currentThread() == receiveThread) {
+            return;
+        }
+        try {
+            if (!receiveThread.join(CLOSE_WAIT)) {
+                LOG.warn("GRE receive thread ({}) did not stop within {}", label, CLOSE_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void receiveLoop() {
+        try {
+            while (!closed) {
+                int rc = LibC.poll(pollFds, 2, -1);
+                if (rc == -Errno.EINTR) {
+                    continue;
+                }
+                check("poll", rc);
+                if (closed) {
+                    break;
+                }
+                short revents = pollFds.get(LibC.C_SHORT, Structs.POLLFD_REVENTS);
+                if ((revents & LibC.POLLNVAL) != 0) {
+                    throw new IllegalStateException("raw GRE socket descriptor became invalid");
+                }
+                if ((revents & (LibC.POLLIN | LibC.POLLERR)) != 0) {
+                    drain();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.error("GRE receive loop ({}) stopped; the transport is closed", label, e);
+            }
+        } finally {
+            closed = true;
+            release();
+        }
+    }
+
+    /** Receives until the socket has nothing more, {@value #BATCH} datagrams per system call. */
+    private void drain() throws ErrnoException {
+        long messageSize = Structs.MMSGHDR.byteSize();
+        while (!closed) {
+            int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_DONTWAIT, MemorySegment.NULL);
+            if (n == -Errno.EAGAIN || n == -Errno.EINTR) {
+                return;
+            }
+            check("recvmmsg", n);
+            for (int i = 0; i < n; i++) {
+                long at = i * messageSize;
+                deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
+                        messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
+            }
+            if (n < BATCH) {
+                return;
+            }
+        }
+    }
+
+    private void deliver(ByteBuffer slot, int length, int flags) {
+        received++;
+        if ((flags & LibC.MSG_TRUNC) != 0) {
+            // Cannot happen with 64 KiB slots; if it does, a cut packet must not reach the codec.
+            dropped++;
+            LOG.debug("GRE datagram truncated to {} octets, dropped", length);
+            return;
+        }
+        slot.clear().limit(length);
+        Ipv4Envelope.Verdict verdict = Ipv4Envelope.open(slot);
+        if (verdict != Ipv4Envelope.Verdict.GRE) {
+            dropped++;
+            LOG.debug("received datagram of {} octets dropped: {}", length, verdict);
+            return;
+        }
+        GrePacketReceiver r = receiver;
+        if (r == null) {
+            dropped++;
+            return;
+        }
+        InetAddress source = sources.get(Ipv4Envelope.source(slot, 0));
+        try {
+            r.onPacket(source, slot);
+        } catch (RuntimeException e) {
+            LOG.warn("GRE receiver failed on a packet from {}", source.getHostAddress(), e);
+        }
+    }
+
+    private void release() {
+        fdLock.writeLock().lock();
+        try {
+            released = true;
+            LibC.close(fd);
+            LibC.close(wakeFd);
+            arena.close();
+        } finally {
+            fdLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The destination sockaddr_in of one sending thread, rewritten only when the destination
+     * changes (for a session's sender: never).
+     */
+    private static final class SendAddress {
+        private final MemorySegment sockaddr = Arena.ofAuto().allocate(Structs.SOCKADDR_IN);
+        private Inet4Address last;
+
+        MemorySegment of(Inet4Address destination) {
+            if (destination != last) {
+                Structs.putSockaddrIn(sockaddr, destination, 0);
+                last = destination;
+            }
+            return sockaddr;
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * Network namespaces: {@link org.homerouter.bridge.netns.NetworkNamespace} moves a thread into one
+ * (setns), {@link org.homerouter.bridge.netns.Netns} makes throw-away ones for tests with iproute2.
+ */
+package org.homerouter.bridge.netns;

@@ -1,0 +1,172 @@
+package org.homerouter.bridge.tun;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+import org.homerouter.bridge.ffm.Errno;
+import org.homerouter.bridge.ffm.ErrnoException;
+import org.homerouter.bridge.ffm.LibC;
+import org.homerouter.bridge.ffm.NativeStaging;
+import org.homerouter.pptp.tunnel.IpPacketSink;
+import org.homerouter.pptp.tunnel.TunnelConfig;
+import org.homerouter.pptp.tunnel.TunnelDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session's Linux TUN interface (IFF_TUN | IFF_NO_PI: bare IP packets, no link header, no
+ * packet-information prefix), made and configured by {@link TunDeviceFactory}. The OS's packets
+ * arrive through the factory's shared reader thread; {@link #write} injects one packet into the
+ * OS's stack. The device is not persistent, so closing its fd deletes the interface, and with it
+ * its addresses and the route to the peer.
+ */
+public final class TunDevice implements TunnelDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(TunDevice.class);
+
+    private final String name;
+    private final int fd;
+    private final TunnelConfig config;
+    private final TunReader reader;
+    private final Consumer<TunDevice> onClose;
+    // Users of the fd (writers, the reader) hold the read lock; close takes the write lock, so no
+    // one reads or writes a closed or reused descriptor.
+    private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile IpPacketSink sink;
+
+    TunDevice(String name, int fd, TunnelConfig config, TunReader reader, Consumer<TunDevice> onClose) {
+        this.name = name;
+        this.fd = fd;
+        this.config = config;
+        this.reader = reader;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The configuration the device was made with. */
+    public TunnelConfig config() {
+        return config;
+    }
+
+    /**
+     * Writes the packet between position and limit to the OS in one write(2), then moves the
+     * position to the limit (as the engine's in-memory device does).
+     *
+     * @throws ErrnoException e.g. EINVAL for something that is not an IP packet
+     */
+    @Override
+    public void write(ByteBuffer ipPacket) throws IOException {
+        int length = ipPacket.remaining();
+        if (length > NativeStaging.CAPACITY) {
+            throw new IOException("IP packet of " + length + " octets is too long");
+        }
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IOException("TUN device " + name + " is closed");
+            }
+            MemorySegment data = NativeStaging.of(ipPacket);
+            long rc;
+            do {
+                rc = LibC.write(fd, data, length);
+            } while (rc == -Errno.EINTR);
+            if (rc < 0) {
+                throw new ErrnoException("write(" + name + ", " + length + " octets)", (int) -rc);
+            }
+        } finally {
+            fdLock.readLock().unlock();
+        }
+        ipPacket.position(ipPacket.limit());
+    }
+
+    /**
+     * Registers with the shared reader; packets the OS routed here before this waited in the
+     * device's queue (up to its txqueuelen).
+     *
+     * @throws UncheckedIOException if epoll refuses the fd
+     */
+    @Override
+    public void start(IpPacketSink sink) {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("TUN device " + name + " already started");
+        }
+        this.sink = sink;
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("TUN device " + name + " is closed");
+            }
+            reader.register(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
+    /** Deletes the interface. Idempotent; safe from any thread, the sink included. */
+    @Override
+    public void close() {
+        fdLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (started.get()) {
+                reader.unregister(this);
+            }
+            LibC.close(fd);
+        } finally {
+            fdLock.writeLock().unlock();
+        }
+        onClose.accept(this);
+        LOG.debug("TUN device {} closed", name);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    /** For the reader: one read(2) into {@code buffer}, or -errno (-EBADF once closed). */
+    long read(MemorySegment buffer, long capacity) {
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                return -Errno.EBADF;
+            }
+            return LibC.read(fd, buffer, capacity);
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
+    /** For the reader: hands one packet to the sink, outside any lock, so the sink may write or close. */
+    void deliver(ByteBuffer packet) {
+        try {
+            sink.onIpPacket(packet);
+        } catch (RuntimeException e) {
+            LOG.warn("sink of TUN device {} failed on a packet", name, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TunDevice[" + name + " " + config.localAddress().getHostAddress() + " -> "
+                + config.peerAddress().getHostAddress() + "]";
+    }
+}

@@ -1,0 +1,130 @@
+package org.homerouter.bridge.tun;
+
+import static org.homerouter.bridge.ffm.ErrnoException.check;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.homerouter.bridge.ffm.ErrnoException;
+import org.homerouter.bridge.ffm.LibC;
+import org.homerouter.bridge.ffm.Structs;
+import org.homerouter.pptp.tunnel.TunnelConfig;
+import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
+
+/**
+ * Makes session devices from /dev/net/tun (Documentation/networking/tuntap.rst): TUNSETIFF with
+ * IFF_TUN | IFF_NO_PI and a name pattern such as "pptp%d", so the kernel picks the first free
+ * number; then MTU, local address, peer address, netmask 255.255.255.255 and the flags UP and
+ * POINTOPOINT, through {@link InterfaceControl}. The kernel then routes the peer's /32 into the
+ * device by itself, as it does for pppd's ppp0.
+ *
+ * <p>All devices of one factory share one reader thread ({@link TunReader}), started with the
+ * first device. Devices are created in the network namespace of the thread calling
+ * {@link #open}. Needs CAP_NET_ADMIN.
+ */
+public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseable {
+    /** The clone device of tuntap.rst. */
+    public static final String CLONE_DEVICE = "/dev/net/tun";
+    // linux/if_tun.h: TUNSETIFF is _IOW('T', 202, int): write direction (1) << 30, size 4 << 16,
+    // type 'T' << 8, number 202; x86_64 and ARM share this encoding (asm-generic/ioctl.h).
+    static final long TUNSETIFF = 1L << 30 | 4L << 16 | 'T' << 8 | 202;
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_NO_PI = 0x1000;
+    private static final Inet4Address HOST_MASK = ipv4("255.255.255.255");
+
+    private final Set<TunDevice> devices = ConcurrentHashMap.newKeySet();
+    private TunReader reader;
+    private boolean closed;
+
+    /**
+     * Creates, configures and brings up a device named after {@code config.nameHint()} ("pptp"
+     * becomes "pptp%d"; a hint with its own "%d" is used as it is).
+     *
+     * @throws ErrnoException ENOENT without /dev/net/tun, EPERM without CAP_NET_ADMIN
+     */
+    @Override
+    public TunDevice open(TunnelConfig config) throws IOException {
+        Inet4Address local = ipv4(config.localAddress(), "local");
+        Inet4Address peer = ipv4(config.peerAddress(), "peer");
+        String pattern = config.nameHint().contains("%d") ? config.nameHint() : config.nameHint() + "%d";
+        if (pattern.length() >= Structs.IFNAMSIZ) {
+            throw new IllegalArgumentException("name pattern longer than " + (Structs.IFNAMSIZ - 1) + ": " + pattern);
+        }
+        TunReader sharedReader = reader();
+        int fd = check("open(" + CLONE_DEVICE + ")",
+                LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ifreq = arena.allocate(Structs.IFREQ);
+            Structs.putIfName(ifreq, pattern);
+            ifreq.set(LibC.C_SHORT, Structs.IFREQ_UNION, (short) (IFF_TUN | IFF_NO_PI));
+            check("ioctl(TUNSETIFF, " + pattern + ")", LibC.ioctl(fd, TUNSETIFF, ifreq));
+            String name = Structs.ifName(ifreq);
+            try (InterfaceControl control = InterfaceControl.open()) {
+                control.setMtu(name, config.mtu());
+                control.setAddress(name, local);
+                control.setDestination(name, peer);
+                control.setNetmask(name, HOST_MASK);
+                // RUNNING is the kernel's to report (carrier is on while the fd is attached);
+                // asking for it is harmless and states the intent.
+                control.addFlags(name, InterfaceControl.IFF_UP | InterfaceControl.IFF_RUNNING
+                        | InterfaceControl.IFF_POINTOPOINT);
+            }
+            TunDevice device = new TunDevice(name, fd, config, sharedReader, devices::remove);
+            devices.add(device);
+            return device;
+        } catch (IOException | RuntimeException | Error e) {
+            LibC.close(fd); // deletes the half-made interface
+            throw e;
+        }
+    }
+
+    private synchronized TunReader reader() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("TUN device factory is closed");
+        }
+        if (reader == null) {
+            reader = TunReader.start();
+        }
+        return reader;
+    }
+
+    /** Closes every device still open, then stops the reader thread. */
+    @Override
+    public void close() {
+        TunReader r;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            r = reader;
+        }
+        for (TunDevice device : List.copyOf(devices)) {
+            device.close();
+        }
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    private static Inet4Address ipv4(InetAddress address, String role) {
+        if (address instanceof Inet4Address v4) {
+            return v4;
+        }
+        throw new IllegalArgumentException("the " + role + " address of a TUN session device must be IPv4: " + address);
+    }
+
+    private static Inet4Address ipv4(String literal) {
+        try {
+            return (Inet4Address) InetAddress.getByName(literal);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.homerouter.bridge.tun;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.NetworkNamespace;
+import org.homerouter.bridge.netns.Netns;
+import org.homerouter.pptp.tunnel.TunnelConfig;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TUN session devices in a namespace the test makes: configured as pppd would configure ppp0,
+ * read by the one shared reader, answering the real ping(8) of the namespace, and gone when
+ * closed.
+ */
+@Tag("root")
+class TunDeviceTest {
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(30);
+
+    @Test
+    void pingOfEachPeerIsAnsweredThroughItsDeviceAndClosingRemovesTheInterfaces() throws Exception {
+        List<String> names = new ArrayList<>();
+        try (Netns ns = Netns.create("tun"); TunDeviceFactory factory = new TunDeviceFactory()) {
+            // Two sessions sharing the server's local address, as pppd's ppp0 and ppp1 do.
+            InetAddress local = InetAddress.getByName("10.202.0.1");
+            List<TunDevice> devices = new ArrayList<>();
+            try {
+                for (String peer : List.of("10.202.0.2", "10.202.0.3")) {
+                    TunnelConfig config = new TunnelConfig("pptp", local, InetAddress.getByName(peer), 1400);
+                    devices.add(NetworkNamespace.call(ns.name(), () -> factory.open(config)));
+                }
+                devices.forEach(d -> names.add(d.name()));
+                assertTrue(names.get(0).matches("pptp\\d+"), names.toString());
+                assertNotEquals(names.get(0), names.get(1));
+
+                String first = ns.ip("-4", "addr", "show", "dev", names.get(0));
+                assertTrue(first.contains("inet 10.202.0.1 peer 10.202.0.2/32"), first);
+                String link = ns.ip("link", "show", "dev", names.get(0));
+                assertTrue(link.contains("mtu 1400") && link.contains("POINTOPOINT") && link.contains(",UP"), link);
+                String routes = ns.ip("-4", "route");
+                assertTrue(routes.contains("10.202.0.3 dev " + names.get(1)), routes);
+
+                List<IcmpEchoResponder> responders = new ArrayList<>();
+                for (TunDevice device : devices) {
+                    IcmpEchoResponder responder = new IcmpEchoResponder(device);
+                    responders.add(responder);
+                    device.start(responder);
+                }
+                // Both pings at once: the one reader thread serves both devices.
+                List<CommandResult> results = new CopyOnWriteArrayList<>();
+                List<Thread> pings = new ArrayList<>();
+                for (String peer : List.of("10.202.0.2", "10.202.0.3")) {
+                    pings.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            results.add(ns.exec(PING_TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", peer));
+                        } catch (IOException e) {
+                            results.add(new CommandResult("ping " + peer, -2, e.toString()));
+                        }
+                    }));
+                }
+                for (Thread t : pings) {
+                    t.join(PING_TIMEOUT.plusSeconds(5));
+                }
+                assertEquals(2, results.size());
+                for (CommandResult ping : results) {
+                    assertEquals(0, ping.exitCode(), ping.toString());
+                    assertTrue(ping.output().contains("3 received"), ping.output());
+                }
+                for (IcmpEchoResponder r : responders) {
+                    assertEquals(3, r.answered());
+                }
+            } finally {
+                devices.forEach(TunDevice::close);
+            }
+            String links = ns.ip("link");
+            for (String name : names) {
+                assertFalse(links.contains(name + ":"), links);
+            }
+            ByteBuffer packet = ByteBuffer.allocate(20);
+            IOException afterClose = assertThrows(IOException.class, () -> devices.get(0).write(packet));
+            assertTrue(afterClose.getMessage().contains("closed"), afterClose.getMessage());
+        }
+    }
+
+    @Test
+    void closingTheFactoryClosesItsDevices() throws Exception {
+        try (Netns ns = Netns.create("tunf")) {
+            TunDeviceFactory factory = new TunDeviceFactory();
+            TunnelConfig config = new TunnelConfig("sess%d", InetAddress.getByName("10.203.0.1"),
+                    InetAddress.getByName("10.203.0.2"), 1500);
+            TunDevice device = NetworkNamespace.call(ns.name(), () -> factory.open(config));
+            device.start(packet -> { });
+            assertTrue(device.name().startsWith("sess"), device.name());
+            assertTrue(ns.ip("link").contains(device.name() + ":"));
+            factory.close();
+            assertFalse(ns.ip("link").contains(device.name() + ":"));
+            assertThrows(IllegalStateException.class, () -> factory.open(config));
+        }
+    }
+}
