@@ -2,7 +2,7 @@
 # Installs the Debian packages that the privileged test tiers need, when run as root.
 # Idempotent and quiet when everything is present. Without root it only reports.
 set -eu
-PACKAGES=(tshark iproute2 iptables nftables ethtool)
+PACKAGES=(tshark iproute2 iptables nftables ethtool iputils-ping)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

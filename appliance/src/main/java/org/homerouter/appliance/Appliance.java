@@ -10,12 +10,9 @@ import java.time.Duration;
 import java.util.Map;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
-import org.homerouter.pptp.control.CallIdAllocator;
-import org.homerouter.pptp.control.CallListener;
-import org.homerouter.pptp.control.ControlSettings;
-import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.session.EncryptionControlFactory;
 import org.homerouter.webui.WebServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,20 +28,31 @@ public final class Appliance implements AutoCloseable {
 
     private final ApplianceStore store;
     private final NettyTransport transport;
-    private final ControlServer pptpServer;
-    private final InetSocketAddress pptpAddress;
+    private final PptpService pptp;
+    private final DataPlane dataPlane;
     private WebServer web;
     private int uiPort;
 
-    private Appliance(ApplianceStore store, NettyTransport transport, ControlServer pptpServer,
-                      InetSocketAddress pptpAddress) {
+    private Appliance(ApplianceStore store, NettyTransport transport, PptpService pptp, DataPlane dataPlane) {
         this.store = store;
         this.transport = transport;
-        this.pptpServer = pptpServer;
-        this.pptpAddress = pptpAddress;
+        this.pptp = pptp;
+        this.dataPlane = dataPlane;
     }
 
+    /** Starts everything on this machine's Linux data plane (or without one, saying why). */
     public static Appliance start(Path dbFile, Overrides overrides) throws SQLException, IOException, InterruptedException {
+        return start(dbFile, overrides, LinuxDataPlane.open(true), null);
+    }
+
+    /**
+     * Starts everything with the given data plane and CCP; tests pass in-memory ones.
+     *
+     * @param encryption CCP for the sessions; null for the engine's own
+     */
+    public static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane,
+                                  EncryptionControlFactory encryption)
+            throws SQLException, IOException, InterruptedException {
         ApplianceStore store = ApplianceStore.open(dbFile);
         LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
         Map<Setting, String> cfg = store.settings();
@@ -52,29 +60,30 @@ public final class Appliance implements AutoCloseable {
         if (NettyTransport.epollUnavailableReason() != null) {
             LOG.info("native epoll unavailable ({}); using NIO", NettyTransport.epollUnavailableReason());
         }
-        ControlServer server = null;
-        InetSocketAddress bound = null;
+        PptpService pptp = null;
         try {
             if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED))) {
-                int maxSessions = Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS));
-                ControlSettings settings = ControlSettings.defaults(cfg.get(Setting.HOST_NAME));
-                ControlServer.Options options = new ControlServer.Options(settings,
-                        Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS)), Duration.ofSeconds(1),
-                        org.homerouter.pptp.Clock.SYSTEM);
-                server = new ControlServer(transport, options, new EventLogCalls(store), new CallIdAllocator(maxSessions));
                 String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
                 int port = overrides.pptpPort() != null ? overrides.pptpPort() : Integer.parseInt(cfg.get(Setting.PPTP_PORT));
-                bound = server.start(new InetSocketAddress(InetAddress.getByName(address), port));
-                store.logEvent("service", "PPTP server listening on " + bound);
+                pptp = PptpService.start(cfg, store, transport, dataPlane,
+                        encryption != null ? encryption : Encryption.FACTORY,
+                        new InetSocketAddress(InetAddress.getByName(address), port));
+                store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else {
                 LOG.info("PPTP server disabled in the configuration");
             }
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | SQLException | RuntimeException e) {
             transport.shutdown(Duration.ofSeconds(1));
+            dataPlane.close();
             store.close();
             throw e;
+        } catch (Exception e) {
+            transport.shutdown(Duration.ofSeconds(1));
+            dataPlane.close();
+            store.close();
+            throw new IOException(e.getMessage(), e);
         }
-        Appliance appliance = new Appliance(store, transport, server, bound);
+        Appliance appliance = new Appliance(store, transport, pptp, dataPlane);
         try {
             appliance.startWeb(cfg, overrides);
         } catch (IOException e) {
@@ -109,11 +118,16 @@ public final class Appliance implements AutoCloseable {
 
     /** Where the PPTP server listens, or null when it is disabled. */
     public InetSocketAddress pptpAddress() {
-        return pptpAddress;
+        return pptp == null ? null : pptp.address();
     }
 
     public ControlServer pptpServer() {
-        return pptpServer;
+        return pptp == null ? null : pptp.control();
+    }
+
+    /** The live PPP sessions. */
+    public java.util.List<org.homerouter.pptp.session.PppSession> sessions() {
+        return pptp == null ? java.util.List.of() : pptp.sessions();
     }
 
     /** Orderly stop: Stop-Control-Connection-Request to every peer, then the event loops and the store. */
@@ -122,29 +136,16 @@ public final class Appliance implements AutoCloseable {
         if (web != null) {
             web.close();
         }
-        if (pptpServer != null) {
-            pptpServer.stop(Duration.ofSeconds(3));
+        if (pptp != null) {
+            pptp.close();
         }
         transport.shutdown(Duration.ofSeconds(2));
+        dataPlane.close();
         store.logEvent("service", "appliance stopped");
         try {
             store.close();
         } catch (SQLException e) {
             LOG.warn("closing the database: {}", e.toString());
-        }
-    }
-
-    /** Records calls in the event log; the PPP layer (P2) will attach sessions here. */
-    private record EventLogCalls(ApplianceStore store) implements CallListener {
-        @Override
-        public void callEstablished(PptpCall call) {
-            store.logEvent("call", "call " + call.localCallId() + " from " + call.peerAddress().getHostAddress() + " up");
-        }
-
-        @Override
-        public void callCleared(PptpCall call, String reason) {
-            store.logEvent("call", "call " + call.localCallId() + " from " + call.peerAddress().getHostAddress()
-                    + " cleared: " + reason);
         }
     }
 }

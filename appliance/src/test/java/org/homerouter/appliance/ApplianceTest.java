@@ -27,13 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ApplianceTest {
+    /** These tests never touch the machine's network configuration: no raw sockets, TUN or nftables. */
+    private static final DataPlane NO_DATA_PLANE = DataPlane.unavailable("test: no data plane");
     @TempDir
     Path dir;
 
     @Test
     void firstRunCreatesOwnerOnlyDatabaseWithDefaults() throws Exception {
         Path db = dir.resolve("data/appliance.db");
-        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0))) {
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE, null)) {
             assertTrue(Files.exists(db));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db.getParent())));
@@ -52,7 +54,7 @@ class ApplianceTest {
         try (ApplianceStore store = ApplianceStore.open(db)) {
             assertEquals("5", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("office", store.settings().get(Setting.HOST_NAME));
-            assertEquals(1, store.schemaVersion());
+            assertEquals(2, store.schemaVersion());
         }
     }
 
@@ -67,7 +69,7 @@ class ApplianceTest {
 
     @Test
     void webUiShowsLiveCallsOnLoopback() throws Exception {
-        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0))) {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE, null)) {
             NettyTransport clientTransport = NettyTransport.create(1, "client");
             try {
                 ClientConnection client = ControlClient.connect(clientTransport, a.pptpAddress(),
@@ -88,7 +90,7 @@ class ApplianceTest {
 
     @Test
     void shutdownStopsEveryConnectedPeerFirst() throws Exception {
-        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0));
+        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE, null);
         InetSocketAddress addr = a.pptpAddress();
         NettyTransport clientTransport = NettyTransport.create(1, "client");
         try {

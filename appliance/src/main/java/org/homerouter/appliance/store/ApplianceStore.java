@@ -165,6 +165,66 @@ public final class ApplianceStore implements AutoCloseable {
         return out;
     }
 
+    // ---- VPN users ---------------------------------------------------------------------------
+
+    /** Adds a user; false if the name is taken. */
+    public synchronized boolean addUser(VpnUser u) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms) "
+                        + "VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, u.name());
+            ps.setBytes(2, u.ntHash());
+            ps.setBytes(3, u.chapSecret().orElse(null));
+            ps.setInt(4, u.enabled() ? 1 : 0);
+            ps.setString(5, u.staticAddress().orElse(null));
+            ps.setLong(6, System.currentTimeMillis());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Replaces a user's secrets (password change); false if there is no such user. */
+    public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET nt_hash = ?, chap_secret = ? WHERE name = ?")) {
+            ps.setBytes(1, ntHash);
+            ps.setBytes(2, chapSecret);
+            ps.setString(3, name);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public synchronized boolean removeUser(String name) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_users WHERE name = ?")) {
+            ps.setString(1, name);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public synchronized java.util.Optional<VpnUser> user(String name) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT name, nt_hash, chap_secret, enabled, static_address FROM vpn_users WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
+            }
+        }
+    }
+
+    public synchronized java.util.List<VpnUser> users() throws SQLException {
+        java.util.List<VpnUser> out = new java.util.ArrayList<>();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT name, nt_hash, chap_secret, enabled, static_address FROM vpn_users ORDER BY name")) {
+            while (rs.next()) {
+                out.add(userRow(rs));
+            }
+        }
+        return out;
+    }
+
+    private static VpnUser userRow(ResultSet rs) throws SQLException {
+        return new VpnUser(rs.getString(1), rs.getBytes(2), java.util.Optional.ofNullable(rs.getBytes(3)),
+                rs.getInt(4) == 1, java.util.Optional.ofNullable(rs.getString(5)));
+    }
+
     @FunctionalInterface
     private interface SqlWork {
         void run() throws SQLException;

@@ -1,0 +1,65 @@
+package org.homerouter.appliance;
+
+import java.io.IOException;
+import org.homerouter.bridge.DataPlaneProbe;
+import org.homerouter.bridge.DataPlaneStatus;
+import org.homerouter.bridge.firewall.ServerFirewall;
+import org.homerouter.bridge.gre.RawGreSocket;
+import org.homerouter.bridge.tun.TunDeviceFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The data plane on this Linux machine: raw GRE socket, TUN devices and the server's nftables rules. */
+final class LinuxDataPlane {
+    private static final Logger LOG = LoggerFactory.getLogger(LinuxDataPlane.class);
+
+    private LinuxDataPlane() {
+    }
+
+    /** For the engine's client: GRE and TUN only. */
+    static DataPlane open() {
+        return open(false);
+    }
+
+    /**
+     * @param server also install the server's kernel policy (forwarding, MSS clamp, isolation)
+     */
+    static DataPlane open(boolean server) {
+        DataPlaneStatus status = DataPlaneProbe.probe();
+        if (!status.available()) {
+            return DataPlane.unavailable(status.message());
+        }
+        RawGreSocket gre = null;
+        TunDeviceFactory devices = null;
+        ServerFirewall firewall = null;
+        try {
+            gre = RawGreSocket.open();
+            devices = new TunDeviceFactory();
+            if (server) {
+                firewall = new ServerFirewall("pptp*", null);
+                firewall.apply();
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(gre, devices, firewall);
+            return DataPlane.unavailable("Linux data plane unavailable: " + e.getMessage()
+                    + "; PPTP control and the UI keep running");
+        }
+        RawGreSocket g = gre;
+        TunDeviceFactory d = devices;
+        ServerFirewall f = firewall;
+        LOG.info("data plane: raw GRE socket and TUN devices ready");
+        return new DataPlane(gre, devices, null, () -> closeQuietly(g, d, f));
+    }
+
+    private static void closeQuietly(AutoCloseable... resources) {
+        for (AutoCloseable r : resources) {
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    LOG.debug("closing {}: {}", r, e.toString());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.homerouter.appliance;
+
+import java.sql.SQLException;
+import java.util.Optional;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.pptp.auth.PppUser;
+import org.homerouter.pptp.auth.UserDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's user directory, read from SQLite at each authentication: a password changed or an
+ * account disabled in the UI applies to the next login without a restart.
+ */
+final class StoreUserDirectory implements UserDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreUserDirectory.class);
+    private final ApplianceStore store;
+
+    StoreUserDirectory(ApplianceStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public Optional<PppUser> find(String userName) {
+        try {
+            return store.user(userName).map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
+        } catch (SQLException e) {
+            // Failing closed: an unreadable store authenticates nobody.
+            LOG.error("reading user {} from the store failed: {}", userName, e.toString());
+            return Optional.empty();
+        }
+    }
+}

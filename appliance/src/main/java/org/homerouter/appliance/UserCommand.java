@@ -1,0 +1,146 @@
+package org.homerouter.appliance;
+
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code user add|list|remove|passwd}: manage dial-in accounts without the UI. */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage VPN dial-in accounts.",
+        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
+                UserCommand.Passwd.class})
+final class UserCommand {
+    /** Printable ASCII without space, quote or backslash: safe in every client's dialog and in logs. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+
+    abstract static class StoreCommand implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
+        Path dataDir;
+
+        @Option(names = "--password-stdin", description = "Read the password from standard input instead of prompting.")
+        boolean passwordStdin;
+
+        ApplianceStore open() throws Exception {
+            return ApplianceStore.open(dataDir.resolve("appliance.db"));
+        }
+
+        /** The new password: prompted twice on a terminal, or one line of stdin. Never from argv (ps shows argv). */
+        char[] readPassword(String name) throws Exception {
+            char[] pw;
+            Console console = System.console();
+            if (!passwordStdin && console != null) {
+                pw = console.readPassword("Password for %s: ", name);
+                char[] again = console.readPassword("Again: ");
+                if (pw == null || !java.util.Arrays.equals(pw, again)) {
+                    throw new IllegalArgumentException("the passwords do not match");
+                }
+            } else {
+                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                if (line == null) {
+                    throw new IllegalArgumentException("no password on standard input");
+                }
+                pw = line.toCharArray();
+            }
+            if (pw.length < 8 || pw.length > NtPasswordHash.MAX_PASSWORD_CHARS) {
+                throw new IllegalArgumentException("a password must have 8 to " + NtPasswordHash.MAX_PASSWORD_CHARS
+                        + " characters");
+            }
+            return pw;
+        }
+
+        static String checkName(String name) {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+            }
+            return name;
+        }
+    }
+
+    @Command(name = "add", description = "Add an account (password prompted, or --password-stdin).")
+    static final class Add extends StoreCommand {
+        @Parameters(index = "0", description = "User name")
+        String name;
+
+        @Option(names = "--disabled", description = "Create the account disabled.")
+        boolean disabled;
+
+        @Override
+        public Integer call() throws Exception {
+            checkName(name);
+            char[] pw = readPassword(name);
+            try (ApplianceStore store = open()) {
+                if (!store.addUser(new VpnUser(name, NtPasswordHash.of(new String(pw)), Optional.empty(), !disabled,
+                        Optional.empty()))) {
+                    System.err.println("user " + name + " already exists");
+                    return 1;
+                }
+                store.logEvent("config", "user " + name + " added from the command line");
+            }
+            System.out.println("added " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List the accounts.")
+    static final class ListUsers extends StoreCommand {
+        @Override
+        public Integer call() throws Exception {
+            try (ApplianceStore store = open()) {
+                for (VpnUser u : store.users()) {
+                    System.out.printf("%-32s %s%s%n", u.name(), u.enabled() ? "enabled" : "disabled",
+                            u.staticAddress().map(a -> "  static " + a).orElse(""));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", description = "Remove an account.")
+    static final class Remove extends StoreCommand {
+        @Parameters(index = "0", description = "User name")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ApplianceStore store = open()) {
+                if (!store.removeUser(name)) {
+                    System.err.println("no user " + name);
+                    return 1;
+                }
+                store.logEvent("config", "user " + name + " removed from the command line");
+            }
+            System.out.println("removed " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "passwd", description = "Set an account's password.")
+    static final class Passwd extends StoreCommand {
+        @Parameters(index = "0", description = "User name")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            char[] pw = readPassword(name);
+            try (ApplianceStore store = open()) {
+                if (!store.setUserSecrets(name, NtPasswordHash.of(new String(pw)), null)) {
+                    System.err.println("no user " + name);
+                    return 1;
+                }
+                store.logEvent("config", "password of " + name + " changed from the command line");
+            }
+            System.out.println("password of " + name + " changed");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package org.homerouter.bridge.firewall;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Applies the server's rule set inside a namespace of its own and reads it back from the kernel. */
+@Tag("root")
+class ServerFirewallTest {
+    private final String ns = "hrfw" + ProcessHandle.current().pid();
+
+    private static String sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return p.exitValue() + ":" + out;
+    }
+
+    @BeforeEach
+    void createNamespace() throws Exception {
+        assertTrue(sh("ip", "netns", "add", ns).startsWith("0:"));
+    }
+
+    @AfterEach
+    void deleteNamespace() throws Exception {
+        sh("ip", "netns", "del", ns);
+    }
+
+    @Test
+    void rulesAreInstalledAtomicallyReplacedAndRemoved() throws Exception {
+        try (ServerFirewall fw = new ServerFirewall("pptp*", ns)) {
+            fw.apply();
+            fw.apply(); // a second apply (restart after a crash) replaces, never duplicates
+            String table = sh("ip", "netns", "exec", ns, "nft", "list", "table", "inet", ServerFirewall.TABLE);
+            assertTrue(table.startsWith("0:"), table);
+            assertEquals(1, table.split("sessions never reach each other", -1).length - 1, table);
+            assertEquals(2, table.split("maxseg size set rt mtu", -1).length - 1, table);
+            assertEquals("0:1\n", sh("ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"));
+        }
+        String after = sh("ip", "netns", "exec", ns, "nft", "list", "tables");
+        assertFalse(after.contains(ServerFirewall.TABLE), after);
+    }
+}
