@@ -40,7 +40,7 @@ public enum MppeDecryptResult {
         return this == DELIVERED;
     }
 
-    /** Whether CCP should be told to ask the peer for a reset (see {@code CompressionControl#requestReset}). */
+    /** Whether CCP should be told, so that it asks the peer for a reset ({@code ppp.ccp.Ccp#requestReset}). */
     public boolean wantsReset() {
         return this == RESET_REQUIRED || this == DROPPED_AWAITING_FLUSH;
     }
