@@ -5,31 +5,43 @@ public enum MppeDecryptResult {
     /** Decrypted in place; deliver it. */
     DELIVERED,
     /**
-     * Stateful mode lost sync (a gap in the coherency count). The packet is dropped and the caller
-     * must send a CCP Reset-Request (RFC 1962 §3.1, RFC 3078 §8.2); packets are dropped until a
-     * flushed one arrives.
+     * Stateful mode lost sync: the count is not the previous one plus one. The packet is dropped
+     * and the caller must have CCP send a Reset-Request (RFC 1962 §3.1, RFC 3078 §8.2); packets
+     * are dropped until a flushed one arrives. Returned once per loss, as Linux's ppp_mppe.c
+     * enters its discard state once.
      */
     RESET_REQUIRED,
-    /** Stateful mode, still waiting for a flushed packet after a gap; the Reset-Request is out. */
+    /**
+     * Stateful mode, still waiting for a flushed packet after a loss. The caller passes this to
+     * CCP too, which repeats an unanswered Reset-Request only while such packets keep arriving,
+     * as pppd's ccp.c does (RREQ_REPEAT).
+     */
     DROPPED_AWAITING_FLUSH,
-    /** A count behind the last one, a duplicate, or more than 2048 ahead (Linux ppp_mppe.c). */
+    /** Stateless mode: a count behind the last one, a duplicate, or more than 2048 ahead. */
     DROPPED_LATE,
     /** Header only, no encrypted octet. */
     DROPPED_TOO_SHORT,
-    /** D bit clear: not an MPPE packet (Linux ppp_mppe.c sanity check). */
+    /** D bit clear: not an MPPE packet (Linux sanity check). */
     DROPPED_NOT_ENCRYPTED,
     /** C bit set: MPPC compression was never negotiated. */
     DROPPED_COMPRESSED,
-    /** Stateless mode but A clear (Linux ppp_mppe.c sanity check). */
+    /** Stateless mode but A clear (Linux sanity check). */
     DROPPED_NOT_FLUSHED,
+    /** Stateful mode, a flag packet (count low octet 0xFF) without A (Linux sanity check). */
+    DROPPED_FLAG_NOT_FLUSHED,
     /**
      * The peer keeps sending bogus packets: this one is dropped and the caller should terminate
-     * LCP, as Linux does when its sanity score passes its limit (DECOMP_FATALERROR).
+     * LCP, as Linux does when its sanity score reaches its limit (DECOMP_FATALERROR).
      */
     LINK_FAILURE;
 
     /** Whether the packet was decrypted and should be delivered. */
     public boolean delivered() {
         return this == DELIVERED;
+    }
+
+    /** Whether CCP should be told, so that it asks the peer for a reset ({@code ppp.ccp.Ccp#requestReset}). */
+    public boolean wantsReset() {
+        return this == RESET_REQUIRED || this == DROPPED_AWAITING_FLUSH;
     }
 }

@@ -3,16 +3,43 @@ package org.homerouter.pptp.mppe;
 import java.nio.ByteBuffer;
 
 /**
- * Decrypts the packets of one direction in place (RFC 3078 §3, §7, §8), with the receive-side
- * sanity rules of Linux's ppp_mppe.c: no D bit, C bit, or (stateless) no A bit is a bogus packet
- * that raises a score which good packets halve; past the limit the link should go down. Counts
- * outside the forward half of the count space are late and never followed.
+ * Decrypts the packets of one direction in place (RFC 3078 §3, §7, §8) exactly as Linux's
+ * drivers/net/ppp/ppp_mppe.c {@code mppe_decompress} does, so that it stays in step with a Linux
+ * pppd peer in both modes.
  *
- * <p>Where stateful mode differs from Linux, it follows the coherency count (RFC 3078 §7, §8.2)
- * so that no loss pattern can desynchronise the keys: key changes happen only at flag packets
- * (low count octet 0xFF), a flushed packet re-initialises RC4 without a key change, a flag packet
- * without the A bit is still taken as one, a flushed packet that itself reveals a gap resumes at
- * once, and a packet behind the expected count is dropped without asking for a reset.
+ * <p><b>Sanity rules</b> (Linux): a packet without the D (encrypted) bit, a stateless packet
+ * without the A (flushed) bit, and a stateful "flag" packet (low count octet 0xFF) without the A
+ * bit are bogus: each costs 100 points of a sanity score that every good packet halves, and at
+ * {@code 100 * maxBadPackets} (Linux: SANITY_MAX 1600, i.e. 16) the link should go down
+ * ({@link MppeDecryptResult#LINK_FAILURE}, Linux's DECOMP_FATALERROR). A packet with the C bit is
+ * treated the same way; that rule is ours (Linux does not look at C), since MPPC is never
+ * negotiated here and decrypting such a packet could only yield garbage. A packet too short to
+ * hold one encrypted octet is dropped without a score, as Linux does.
+ *
+ * <p><b>Stateless</b> (RFC 3078 §8.1): one key change per count the sender advanced. A count that
+ * is not ahead by 1..2048 is late and dropped at a cost of 1 point, as current Linux kernels do
+ * ("Discard late packet"); older kernels, such as the 2.6-era ppp_mppe.c, followed any count with
+ * up to 4095 key changes. Refusing a duplicate (ahead by 0) is ours: Linux would decrypt it with
+ * a keystream that is already used up, which yields garbage.
+ *
+ * <p><b>Stateful</b> (RFC 3078 §8.2, Linux's reading of it): in the normal state the count must be
+ * the previous one plus one, otherwise the decryptor enters the discard state and answers
+ * {@link MppeDecryptResult#RESET_REQUIRED} once, so that CCP sends a Reset-Request. In the discard
+ * state packets without the A bit are dropped silently; the first one with A is adopted: one key
+ * change per 256-count boundary between the expected count and its count (the "flag" packets the
+ * sender re-keyed at), the discard state ends, and then, as for every flushed packet in stateful
+ * mode, one more key change before it is decrypted, because the Linux sender re-keys on every
+ * packet it marks flushed (flag packets and the first packet after a Reset-Request).
+ *
+ * <p>FreeBSD's ng_mppc and this class's earlier versions re-initialise RC4 on a reset without a
+ * key change, and count key changes from the coherency count alone; a Linux peer and such a
+ * receiver fall out of step at the first reset. Our stateful peers are Linux pppd (Windows since
+ * Vista negotiates stateless mode only), so Linux semantics win. Stateless mode, which Windows
+ * uses, is the same in every implementation. A consequence of Linux semantics that no receiver
+ * can repair: if the sender's first flushed packet after a reset is lost and the sender re-keys
+ * again (a repeated Reset-Request) within the same block of 256 counts, the receiver counts one
+ * key change too few and delivers garbage until the next reset. RC4 has no integrity check; this
+ * is the reason stateless mode is preferred.
  *
  * <p>Not thread-safe; one instance per direction per link. Steady-state decryption allocates
  * nothing: the RC4 engine, SHA-1 digest and key buffers are reused.
@@ -20,20 +47,26 @@ import java.nio.ByteBuffer;
 public final class MppeDecryptor {
     /** Linux's SANITY_MAX is 1600 at 100 per bogus header: 16 bad packets in a row end the link. */
     public static final int DEFAULT_MAX_BAD_PACKETS = 16;
-    // Linux ppp_mppe.c weights: a malformed header costs 100, a late packet 1 (reordering is
-    // benign); every good packet halves the score.
+    // Linux ppp_mppe.c weights: a bogus header costs 100, a late packet 1; a good packet halves the score.
     private static final int BAD_HEADER = 100;
     private static final int LATE = 1;
-    /** Linux ppp_mppe.c refuses counts more than half the count space ahead. */
+    /** Linux discards stateless counts more than half the count space ahead. */
     private static final int WINDOW = MppeHeader.COUNT_SPACE / 2;
+    /** Mask of the count bits above the low octet: Linux's {@code ccount & ~0xff}. */
+    private static final int BLOCK_MASK = MppeHeader.COUNT_MASK & ~0xFF;
 
     private final MppeSessionCipher cipher;
     private final boolean stateless;
     private final int sanityLimit;
     private int sanityScore;
-    /** Stateless: the last count received (starts at 4095, as Linux). Stateful: the next count expected. */
-    private int syncCount;
-    private boolean awaitingFlush;
+    /**
+     * Linux's {@code state->ccount}: the last count received, starting at 4095 so that the first
+     * packet is expected to carry 0 (mppe_init). In the stateful discard state it is the count that
+     * was expected when the loss was detected.
+     */
+    private int ccount = MppeHeader.COUNT_MASK;
+    /** Linux's {@code state->discard}: stateful mode lost a packet and waits for a flushed one. */
+    private boolean discard;
     private final long[] results = new long[MppeDecryptResult.values().length];
 
     /** A decryptor that tolerates {@link #DEFAULT_MAX_BAD_PACKETS} bogus packets in a row. */
@@ -54,7 +87,6 @@ public final class MppeDecryptor {
         this.cipher = new MppeSessionCipher(startKey, strength);
         this.stateless = stateless;
         this.sanityLimit = maxBadPackets * BAD_HEADER;
-        this.syncCount = stateless ? MppeHeader.COUNT_MASK : 0;
     }
 
     /**
@@ -67,24 +99,27 @@ public final class MppeDecryptor {
         int at = packet.position();
         int len = packet.remaining() - MppeHeader.LENGTH;
         if (len < 1) {
-            return bad(MppeDecryptResult.DROPPED_TOO_SHORT, BAD_HEADER);
+            return record(MppeDecryptResult.DROPPED_TOO_SHORT); // Linux: "short pkt", no sanity cost
         }
         int bits = packet.get(at) & 0xF0;
-        int ccount = MppeHeader.count(packet.get(at), packet.get(at + 1));
+        int count = MppeHeader.count(packet.get(at), packet.get(at + 1));
         boolean flushed = (bits & MppeHeader.FLUSHED) != 0;
 
-        // Sanity checks, as Linux ppp_mppe.c mppe_decompress: "terminate with extreme prejudice".
+        // Sanity checks, in Linux's order: "terminate with extreme prejudice".
         if ((bits & MppeHeader.ENCRYPTED) == 0) {
-            return bad(MppeDecryptResult.DROPPED_NOT_ENCRYPTED, BAD_HEADER);
-        }
-        if ((bits & MppeHeader.COMPRESSED) != 0) {
-            return bad(MppeDecryptResult.DROPPED_COMPRESSED, BAD_HEADER);
+            return bogus(MppeDecryptResult.DROPPED_NOT_ENCRYPTED, BAD_HEADER);
         }
         if (stateless && !flushed) {
-            return bad(MppeDecryptResult.DROPPED_NOT_FLUSHED, BAD_HEADER);
+            return bogus(MppeDecryptResult.DROPPED_NOT_FLUSHED, BAD_HEADER);
+        }
+        if (!stateless && MppeHeader.isFlagPacket(count) && !flushed) {
+            return bogus(MppeDecryptResult.DROPPED_FLAG_NOT_FLUSHED, BAD_HEADER);
+        }
+        if ((bits & MppeHeader.COMPRESSED) != 0) {
+            return bogus(MppeDecryptResult.DROPPED_COMPRESSED, BAD_HEADER);
         }
 
-        MppeDecryptResult sync = stateless ? syncStateless(ccount) : syncStateful(ccount, flushed);
+        MppeDecryptResult sync = stateless ? syncStateless(count) : syncStateful(count, flushed);
         if (sync != MppeDecryptResult.DELIVERED) {
             return sync;
         }
@@ -95,61 +130,48 @@ public final class MppeDecryptor {
         return record(MppeDecryptResult.DELIVERED);
     }
 
-    /**
-     * RFC 3078 §8.1: one key change per count the sender advanced. Counts not in the forward half
-     * of the count space are late (Linux ppp_mppe.c "discard late packet"): following one would
-     * mean thousands of key changes, and a forged count must not buy that.
-     */
-    private MppeDecryptResult syncStateless(int ccount) {
-        int ahead = (ccount - syncCount) & MppeHeader.COUNT_MASK;
+    /** RFC 3078 §8.1 as Linux: one key change per count the sender advanced, late counts refused. */
+    private MppeDecryptResult syncStateless(int count) {
+        int ahead = (count - ccount) & MppeHeader.COUNT_MASK;
         if (ahead == 0 || ahead > WINDOW) {
-            // A duplicate (ahead == 0) would be decrypted with a used keystream: drop it too.
-            return bad(MppeDecryptResult.DROPPED_LATE, LATE);
+            return bogus(MppeDecryptResult.DROPPED_LATE, LATE);
         }
         for (int i = 0; i < ahead; i++) {
             cipher.changeKey();
         }
         cipher.initTables();
-        syncCount = ccount;
+        ccount = count;
         return MppeDecryptResult.DELIVERED;
     }
 
-    /**
-     * RFC 3078 §8.2. In order and not flushed: continue the keystream. A gap: drop, ask for a
-     * reset, and drop until a flushed packet. A flushed packet (or a flag packet, whose count
-     * alone says the tables were re-initialised) resynchronises from its count: one key change per
-     * flag packet missed, as Linux does, plus one if it is itself a flag packet.
-     */
-    private MppeDecryptResult syncStateful(int ccount, boolean flushed) {
-        int ahead = (ccount - syncCount) & MppeHeader.COUNT_MASK;
-        if (ahead > WINDOW) {
-            // Behind what we expect: a late or replayed packet. Dropping it costs no sync, since
-            // its keystream was never used; a forged flushed count cannot force key changes.
-            return bad(MppeDecryptResult.DROPPED_LATE, LATE);
-        }
-        boolean flag = MppeHeader.isFlagPacket(ccount);
-        if (flushed || flag) {
-            int missedFlags = ((ccount >>> 8) - (syncCount >>> 8)) & 0xF;
-            for (int i = 0; i < missedFlags; i++) {
-                cipher.changeKey();
+    /** RFC 3078 §8.2 as Linux's mppe_decompress reads it; see the class comment. */
+    private MppeDecryptResult syncStateful(int count, boolean flushed) {
+        if (!discard) {
+            ccount = (ccount + 1) & MppeHeader.COUNT_MASK;
+            if (count != ccount) {
+                // Loss (or reordering, which stateful mode cannot survive either): ask once.
+                discard = true;
+                return record(MppeDecryptResult.RESET_REQUIRED);
             }
-            if (flag) {
-                cipher.changeKey();
+        } else {
+            if (!flushed) {
+                return record(MppeDecryptResult.DROPPED_AWAITING_FLUSH);
             }
-            cipher.initTables();
-            awaitingFlush = false;
-        } else if (awaitingFlush) {
-            return record(MppeDecryptResult.DROPPED_AWAITING_FLUSH);
-        } else if (ahead != 0) {
-            // The expected count stays: the flushed packet's catch-up counts flag packets from it.
-            awaitingFlush = true;
-            return record(MppeDecryptResult.RESET_REQUIRED);
+            // One key change for every flag packet missed: at most 15, whatever the count says.
+            while ((count & BLOCK_MASK) != (ccount & BLOCK_MASK)) {
+                cipher.changeKey();
+                ccount = (ccount + 0x100) & MppeHeader.COUNT_MASK;
+            }
+            discard = false;
+            ccount = count;
         }
-        syncCount = (ccount + 1) & MppeHeader.COUNT_MASK;
+        if (flushed) {
+            cipher.rekey();
+        }
         return MppeDecryptResult.DELIVERED;
     }
 
-    private MppeDecryptResult bad(MppeDecryptResult reason, int weight) {
+    private MppeDecryptResult bogus(MppeDecryptResult reason, int weight) {
         record(reason);
         sanityScore += weight;
         if (sanityScore >= sanityLimit) {
@@ -173,8 +195,8 @@ public final class MppeDecryptor {
         return cipher.keyChanges();
     }
 
-    /** Stateful mode: a gap was seen and no flushed packet has arrived since. */
+    /** Stateful mode: a gap was seen and no flushed packet has arrived since (Linux's discard state). */
     public boolean awaitingFlush() {
-        return awaitingFlush;
+        return discard;
     }
 }

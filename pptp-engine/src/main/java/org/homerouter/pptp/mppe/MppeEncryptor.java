@@ -7,7 +7,17 @@ import java.nio.ByteBuffer;
  * information; output is the MPPE header and their RC4 encryption, to be sent as PPP protocol
  * 0x00FD. The caller decides which protocols to encrypt (Linux encrypts 0x0021-0x00FA).
  *
- * <p>Not thread-safe; one instance per direction per link.
+ * <p>Follows Linux's drivers/net/ppp/ppp_mppe.c {@code mppe_compress}: the count starts at 0;
+ * stateless mode changes the key (RFC 3078 §7.3, GetNewKeyFromSHA then RC4 of the interim key)
+ * and sets the A bit on every packet; stateful mode does both on every "flag" packet (count low
+ * octet 0xFF) and on the first packet after a CCP Reset-Request ({@link #resetRequested}), and
+ * continues the RC4 keystream otherwise. FreeBSD's ng_mppc re-initialises RC4 from the current
+ * key on a reset instead; a Linux receiver, which changes the key on every flushed packet, loses
+ * step with that, and our stateful peers are Linux pppd, so the key change is made. Stateless
+ * mode, the only one Windows negotiates since Vista, is the same everywhere. See
+ * {@link MppeDecryptor} for the receiving half.
+ *
+ * <p>Not thread-safe; one instance per direction per link. Steady-state encryption allocates nothing.
  */
 public final class MppeEncryptor {
     private final MppeSessionCipher cipher;
@@ -44,29 +54,14 @@ public final class MppeEncryptor {
         int bits = MppeHeader.ENCRYPTED;
         if (stateless) {
             // RFC 3078 §7: a new key for every packet, and the A bit on every packet.
-            cipher.changeKey();
-            cipher.initTables();
+            cipher.rekey();
             bits |= MppeHeader.FLUSHED;
-        } else {
-            if (MppeHeader.isFlagPacket(count)) {
-                // RFC 3078 §7: change the key before the "flag" packet. The A bit is set on it as
-                // Linux does (ppp_mppe.c drops a flag packet without A) and says the truth: the
-                // tables were re-initialised.
-                cipher.changeKey();
-                cipher.initTables();
-                bits |= MppeHeader.FLUSHED;
-            }
-            if (resetPending) {
-                // RFC 3078 §8.2: after a CCP Reset-Request, re-initialise the tables from the
-                // current session key and say so with A. No key change: key changes happen only
-                // at flag packets, so the receiver can always count them from the coherency count
-                // even if this flushed packet is lost too.
-                if ((bits & MppeHeader.FLUSHED) == 0) {
-                    cipher.initTables();
-                }
-                bits |= MppeHeader.FLUSHED;
-                resetPending = false;
-            }
+        } else if (MppeHeader.isFlagPacket(count) || resetPending) {
+            // Linux mppe_compress: re-key before a "flag" packet (RFC 3078 §7) and before the first
+            // packet after a CCP Reset-Request, and mark it flushed. Once, even when both apply.
+            cipher.rekey();
+            bits |= MppeHeader.FLUSHED;
+            resetPending = false;
         }
         int at = out.position();
         out.put(at, (byte) (bits | (count >>> 8)));
@@ -79,9 +74,10 @@ public final class MppeEncryptor {
     }
 
     /**
-     * The peer sent a CCP Reset-Request (RFC 1962 §3.1): the next packet goes out flushed.
-     * Several Requests before that packet (e.g. after a lost Reset-Ack) still mean one flush.
-     * Stateless mode flushes every packet anyway.
+     * The peer sent a CCP Reset-Request (RFC 1962 §3.1, answered with a Reset-Ack): the next
+     * packet goes out with a new key and the A bit. Several Requests before that packet (after a
+     * lost Reset-Ack) still mean one key change, as in Linux's mppe_comp_reset: the receiver
+     * cannot know how many Requests arrived. Stateless mode re-keys every packet anyway.
      */
     public void resetRequested() {
         if (!stateless) {
@@ -94,7 +90,7 @@ public final class MppeEncryptor {
         return packets;
     }
 
-    /** Key changes so far (one per packet in stateless mode, one per 256 in stateful mode). */
+    /** Key changes so far: one per packet in stateless mode; per flag packet and per reset in stateful mode. */
     public long keyChanges() {
         return cipher.keyChanges();
     }

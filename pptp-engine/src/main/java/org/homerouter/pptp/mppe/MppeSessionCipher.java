@@ -46,7 +46,11 @@ final class MppeSessionCipher {
         initTables();
     }
 
-    /** Key change, RFC 3078 §7.3: SessionKey = RC4(Interim, Interim), Interim = GetNewKeyFromSHA(Start, Session). */
+    /**
+     * Key change, RFC 3078 §7.3: SessionKey = RC4(Interim, Interim), Interim = GetNewKeyFromSHA(Start, Session).
+     * Leaves the RC4 engine keyed with the interim key: follow with {@link #initTables()} (or
+     * more key changes, then that) before crypting.
+     */
     void changeKey() {
         MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
         rc4Init(digest);
@@ -55,9 +59,15 @@ final class MppeSessionCipher {
         keyChanges++;
     }
 
-    /** Re-initialises the RC4 tables from the current session key (what the A bit announces). */
+    /** Re-initialises the RC4 tables from the current session key. */
     void initTables() {
         rc4Init(sessionKey);
+    }
+
+    /** A key change and fresh RC4 tables from the new key: Linux's {@code mppe_rekey(state, 0)}. */
+    void rekey() {
+        changeKey();
+        initTables();
     }
 
     private void rc4Init(byte[] key) {

@@ -1,0 +1,260 @@
+package org.homerouter.pptp.ppp.ccp;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.ppp.AutomatonSettings;
+import org.homerouter.pptp.ppp.AutomatonState;
+import org.homerouter.pptp.ppp.ConfigOption;
+import org.homerouter.pptp.ppp.ConfigureReply;
+import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.ppp.ControlPacketCodec;
+import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.homerouter.pptp.ppp.ExtensionEvent;
+import org.homerouter.pptp.ppp.NegotiationAutomaton;
+import org.homerouter.pptp.ppp.ProtocolLayer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Compression Control Protocol (RFC 1962, protocol 0x80FD) negotiating MPPE (RFC 3078 §2) and
+ * nothing else, on the generic RFC 1661 automaton. Every compression option is rejected; MPPE is
+ * negotiated so that both directions end with the same strength and mode, which the listener
+ * receives as a {@link CcpResult}, or with a {@link CcpFailure} (package-private
+ * MppeOptionNegotiator has the rules and their sources). The Reset-Request/Reset-Ack exchange
+ * (codes 14 and 15) keeps a stateful MPPE link in sync: a Reset-Request from the peer is answered
+ * with a Reset-Ack carrying its Identifier and reported ({@link CcpListener#peerRequestedReset}),
+ * and {@link #requestReset()} asks the peer, repeating as pppd does (see ResetRequester).
+ *
+ * <p>The owner raises Up when LCP has opened and authentication (MS-CHAPv2, whose keys MPPE needs)
+ * succeeded, Down when LCP leaves Opened, feeds CCP packets to {@link #receive}, calls
+ * {@link #poll()} when {@link #deadline()} is due, and terminates LCP when
+ * {@link CcpListener#failed} is called. Not thread-safe.
+ */
+public final class Ccp {
+    private static final Logger log = LoggerFactory.getLogger(Ccp.class);
+
+    private final MppePolicy policy;
+    private final ControlPacketSender sender;
+    private final CcpListener listener;
+    private final MppeOptionNegotiator options;
+    private final NegotiationAutomaton automaton;
+    private final ResetRequester resets;
+    private CcpResult result;
+    /**
+     * A failure was reported: report no other and never bring encryption up, since the session is
+     * ending the link.
+     */
+    private boolean failed;
+    /**
+     * Encryption has been up. The start keys come from this link's authentication, so a second
+     * MPPE start on them would repeat the keystream: a renegotiated CCP must never bring it up again.
+     */
+    private boolean keysUsed;
+    /** The owner closed CCP or took its lower layer down: leaving Opened is then no failure. */
+    private boolean ownerStopping;
+
+    public Ccp(MppePolicy policy, AutomatonSettings settings, Clock clock, ControlPacketSender sender,
+               CcpListener listener) {
+        this.policy = policy;
+        this.sender = sender;
+        this.listener = listener;
+        this.options = new MppeOptionNegotiator(policy, this::fail);
+        this.automaton = new NegotiationAutomaton("CCP", settings, clock, new Layer(), sender);
+        this.resets = new ResetRequester(clock, sender, automaton::nextIdentifier,
+                () -> fail(CcpFailure.RESET_UNANSWERED));
+    }
+
+    /** Administrative Open. */
+    public void open() {
+        ownerStopping = false;
+        automaton.open();
+    }
+
+    /** Administrative Close: CCP terminates; no failure is reported for it. */
+    public void close() {
+        ownerStopping = true;
+        automaton.close();
+    }
+
+    /** The link is ready for CCP (LCP opened, authentication done). */
+    public void lowerLayerUp() {
+        ownerStopping = false;
+        automaton.up();
+    }
+
+    /** The link is no longer usable for CCP. */
+    public void lowerLayerDown() {
+        ownerStopping = true;
+        automaton.down();
+    }
+
+    /** The peer Protocol-Rejected CCP: it does no compression or encryption at all. */
+    public void protocolRejected() {
+        automaton.protocolRejected();
+    }
+
+    /** Processes the Information field of a received CCP frame; invalid packets are discarded. */
+    public void receive(ByteBuffer information) {
+        ControlPacketCodec.decode(information).ifPresentOrElse(automaton::receive,
+                () -> log.debug("CCP: packet with an invalid Length, discarded"));
+    }
+
+    /** Processes a received CCP packet. */
+    public void receive(ControlPacket packet) {
+        automaton.receive(packet);
+    }
+
+    /**
+     * The decryptor failed to decrypt a packet and wants the peer to reset
+     * ({@link org.homerouter.pptp.mppe.MppeDecryptResult#wantsReset()}): sends a Reset-Request,
+     * or notes that an unanswered one should be repeated. Ignored unless CCP is Opened, and once
+     * a failure has been reported.
+     */
+    public void requestReset() {
+        if (automaton.state() == AutomatonState.OPENED && !failed) {
+            resets.decryptionFailed();
+        }
+    }
+
+    /** Runs the Restart timer and the Reset-Request timer if due. */
+    public void poll() {
+        automaton.poll();
+        resets.poll();
+    }
+
+    /** When {@link #poll()} next has work to do. */
+    public OptionalLong deadline() {
+        OptionalLong a = automaton.deadline();
+        OptionalLong b = resets.deadline();
+        if (a.isEmpty()) {
+            return b;
+        }
+        return b.isEmpty() ? a : OptionalLong.of(a.getAsLong() - b.getAsLong() <= 0 ? a.getAsLong() : b.getAsLong());
+    }
+
+    /** The automaton's state. */
+    public AutomatonState state() {
+        return automaton.state();
+    }
+
+    /** What was agreed, while CCP is Opened with encryption. */
+    public Optional<CcpResult> result() {
+        return Optional.ofNullable(result);
+    }
+
+    private void fail(CcpFailure failure) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        log.debug("CCP: {}", failure.description());
+        listener.failed(failure);
+    }
+
+    /** The CCP side of the automaton. */
+    private final class Layer implements ProtocolLayer {
+        private boolean opened;
+
+        @Override
+        public void resetOptions() {
+            options.reset();
+            opened = false;
+        }
+
+        @Override
+        public List<ConfigOption> configureRequest() {
+            return options.request();
+        }
+
+        @Override
+        public ConfigureReply judgeConfigureRequest(List<ConfigOption> requested, boolean rejectInsteadOfNak) {
+            return options.judge(requested, rejectInsteadOfNak);
+        }
+
+        @Override
+        public void configureAcked(List<ConfigOption> acked) {
+            options.acked(acked);
+        }
+
+        @Override
+        public boolean configureNaked(List<ConfigOption> suggested) {
+            return options.naked(suggested);
+        }
+
+        @Override
+        public boolean configureRejected(List<ConfigOption> rejected) {
+            return options.rejected(rejected);
+        }
+
+        @Override
+        public void thisLayerUp() {
+            opened = true;
+            Optional<CcpResult> agreed = options.agreed();
+            if (failed) {
+                return;
+            }
+            if (agreed.isPresent() && keysUsed) {
+                fail(CcpFailure.ENCRYPTION_STOPPED);
+            } else if (agreed.isPresent()) {
+                keysUsed = true;
+                result = agreed.get();
+                log.debug("CCP: up with {}", result);
+                listener.encryptionUp(result);
+            } else if (!options.anyEncryption() && !policy.required()) {
+                listener.openedWithoutEncryption();
+            } else {
+                fail(policy.required() && !options.anyEncryption()
+                        ? CcpFailure.PEER_REFUSED_ENCRYPTION : CcpFailure.DIRECTIONS_DISAGREE);
+            }
+        }
+
+        @Override
+        public void thisLayerDown() {
+            resets.cancel();
+            boolean wasEncrypting = result != null;
+            result = null;
+            listener.encryptionDown();
+            if (wasEncrypting && !ownerStopping) {
+                fail(CcpFailure.ENCRYPTION_STOPPED);
+            }
+        }
+
+        @Override
+        public void thisLayerStarted() {
+            // Nothing below CCP to start: the session opens it only once LCP is up.
+        }
+
+        @Override
+        public void thisLayerFinished() {
+            if (!opened && policy.required() && !ownerStopping) {
+                fail(CcpFailure.NOT_NEGOTIATED);
+            }
+        }
+
+        @Override
+        public ExtensionEvent extensionPacket(ControlPacket packet, AutomatonState state) {
+            switch (packet.code()) {
+                case CcpCode.RESET_REQUEST -> {
+                    // pppd's ccp_extcode: only an Opened CCP has anything to reset.
+                    if (state == AutomatonState.OPENED) {
+                        listener.peerRequestedReset();
+                        sender.send(new ControlPacket(CcpCode.RESET_ACK, packet.identifier()));
+                    }
+                    return ExtensionEvent.CONSUMED;
+                }
+                case CcpCode.RESET_ACK -> {
+                    resets.ackReceived(packet.identifier());
+                    return ExtensionEvent.CONSUMED;
+                }
+                default -> {
+                    return ExtensionEvent.UNKNOWN;
+                }
+            }
+        }
+    }
+}

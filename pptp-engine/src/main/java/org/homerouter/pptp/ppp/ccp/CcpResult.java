@@ -1,0 +1,34 @@
+package org.homerouter.pptp.ppp.ccp;
+
+import org.homerouter.pptp.mppe.MppeDecryptor;
+import org.homerouter.pptp.mppe.MppeEncryptor;
+import org.homerouter.pptp.mppe.MppeStartKeys;
+import org.homerouter.pptp.mppe.MppeStrength;
+
+/**
+ * The MPPE setting CCP agreed for both directions of the link (RFC 3078 §2).
+ *
+ * @param strength the session key strength
+ * @param stateless whether the H bit was agreed: a new key for every packet (RFC 3078 §7)
+ */
+public record CcpResult(MppeStrength strength, boolean stateless) {
+
+    public CcpResult {
+        if (strength == null) {
+            throw new IllegalArgumentException("strength is required");
+        }
+    }
+
+    /**
+     * The encryptor for what this end sends, from its start keys: {@link MppeStartKeys#forServer}
+     * on the authenticator, {@link MppeStartKeys#forClient} on the peer.
+     */
+    public MppeEncryptor newEncryptor(MppeStartKeys keys) {
+        return new MppeEncryptor(keys.send(), strength, stateless);
+    }
+
+    /** The decryptor for what this end receives, from the same start keys. */
+    public MppeDecryptor newDecryptor(MppeStartKeys keys) {
+        return new MppeDecryptor(keys.receive(), strength, stateless);
+    }
+}
