@@ -12,7 +12,6 @@ import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
-import org.homerouter.pptp.session.EncryptionControlFactory;
 import org.homerouter.webui.WebServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,16 +41,11 @@ public final class Appliance implements AutoCloseable {
 
     /** Starts everything on this machine's Linux data plane (or without one, saying why). */
     public static Appliance start(Path dbFile, Overrides overrides) throws SQLException, IOException, InterruptedException {
-        return start(dbFile, overrides, LinuxDataPlane.open(true), null);
+        return start(dbFile, overrides, LinuxDataPlane.open(true));
     }
 
-    /**
-     * Starts everything with the given data plane and CCP; tests pass in-memory ones.
-     *
-     * @param encryption CCP for the sessions; null for the engine's own
-     */
-    public static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane,
-                                  EncryptionControlFactory encryption)
+    /** Starts everything with the given data plane; tests pass in-memory or unavailable ones. */
+    public static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane)
             throws SQLException, IOException, InterruptedException {
         ApplianceStore store = ApplianceStore.open(dbFile);
         LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
@@ -66,7 +60,6 @@ public final class Appliance implements AutoCloseable {
                 String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
                 int port = overrides.pptpPort() != null ? overrides.pptpPort() : Integer.parseInt(cfg.get(Setting.PPTP_PORT));
                 pptp = PptpService.start(cfg, store, transport, dataPlane,
-                        encryption != null ? encryption : Encryption.FACTORY,
                         new InetSocketAddress(InetAddress.getByName(address), port));
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else {

@@ -91,7 +91,7 @@ final class DialCommand implements Callable<Integer> {
         CompletableFuture<PppSession> up = new CompletableFuture<>();
         CountDownLatch ended = new CountDownLatch(1);
         PppSessions sessions = new PppSessions(settings, new SessionEnvironment(Clock.SYSTEM, random::nextBytes, null,
-                null, plane.devices(), Encryption.FACTORY), new SessionListener() {
+                null, plane.devices()), new SessionListener() {
             @Override
             public void up(PppSession s) {
                 up.complete(s);

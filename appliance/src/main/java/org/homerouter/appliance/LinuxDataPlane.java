@@ -40,7 +40,7 @@ final class LinuxDataPlane {
                 firewall.apply();
             }
         } catch (IOException | RuntimeException e) {
-            closeQuietly(gre, devices, firewall);
+            closeQuietly(gre == null ? null : gre::close, devices, firewall);
             return DataPlane.unavailable("Linux data plane unavailable: " + e.getMessage()
                     + "; PPTP control and the UI keep running");
         }
@@ -48,7 +48,7 @@ final class LinuxDataPlane {
         TunDeviceFactory d = devices;
         ServerFirewall f = firewall;
         LOG.info("data plane: raw GRE socket and TUN devices ready");
-        return new DataPlane(gre, devices, null, () -> closeQuietly(g, d, f));
+        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close));
     }
 
     private static void closeQuietly(AutoCloseable... resources) {

@@ -32,7 +32,6 @@ import org.homerouter.pptp.mppe.MppeStrength;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.session.AddressPool;
-import org.homerouter.pptp.session.EncryptionControlFactory;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
@@ -70,7 +69,7 @@ final class PptpService implements AutoCloseable {
     }
 
     static PptpService start(Map<Setting, String> cfg, ApplianceStore store, NettyTransport transport,
-                             DataPlane dataPlane, EncryptionControlFactory encryption, InetSocketAddress bind)
+                             DataPlane dataPlane, InetSocketAddress bind)
             throws Exception {
         Clock clock = Clock.SYSTEM;
         CallIdAllocator callIds = new CallIdAllocator(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
@@ -84,7 +83,7 @@ final class PptpService implements AutoCloseable {
             AddressPool pool = new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
             SecureRandom random = new SecureRandom();
             SessionEnvironment env = new SessionEnvironment(clock, random::nextBytes, new StoreUserDirectory(store), pool,
-                    dataPlane.devices(), encryption);
+                    dataPlane.devices());
             sessions = new PppSessions(settings, env, new EventLogSessions(store));
             GreDemux demux = new GreDemux();
             dataPlane.gre().setReceiver(demux);

@@ -29,13 +29,27 @@ import org.junit.jupiter.api.io.TempDir;
 class ApplianceTest {
     /** These tests never touch the machine's network configuration: no raw sockets, TUN or nftables. */
     private static final DataPlane NO_DATA_PLANE = DataPlane.unavailable("test: no data plane");
+    private static final java.net.InetAddress SERVER_GRE = java.net.InetAddress.getLoopbackAddress();
+
+    private final org.homerouter.pptp.gre.InMemoryGreNetwork network = new org.homerouter.pptp.gre.InMemoryGreNetwork();
+    private final java.util.List<org.homerouter.pptp.tunnel.InMemoryTunnelDevice> serverDevices =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** GRE and tunnel devices in memory: sessions run for real, nothing reaches the kernel. */
+    private DataPlane inMemory() {
+        return new DataPlane(network.bind(SERVER_GRE), config -> {
+            var d = new org.homerouter.pptp.tunnel.InMemoryTunnelDevice("pptp" + serverDevices.size(), config);
+            serverDevices.add(d);
+            return d;
+        }, null, () -> { });
+    }
     @TempDir
     Path dir;
 
     @Test
     void firstRunCreatesOwnerOnlyDatabaseWithDefaults() throws Exception {
         Path db = dir.resolve("data/appliance.db");
-        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE, null)) {
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
             assertTrue(Files.exists(db));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db.getParent())));
@@ -69,7 +83,7 @@ class ApplianceTest {
 
     @Test
     void webUiShowsLiveCallsOnLoopback() throws Exception {
-        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE, null)) {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
             NettyTransport clientTransport = NettyTransport.create(1, "client");
             try {
                 ClientConnection client = ControlClient.connect(clientTransport, a.pptpAddress(),
@@ -89,8 +103,100 @@ class ApplianceTest {
     }
 
     @Test
+    void withoutADataPlaneACallIsClearedSayingWhy() throws Exception {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            NettyTransport clientTransport = NettyTransport.create(1, "client");
+            try {
+                ClientConnection client = ControlClient.connect(clientTransport, a.pptpAddress(),
+                        ControlSettings.defaults("pns"), Clock.SYSTEM, Duration.ofMillis(50), CallListener.NONE,
+                        new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+                client.placeCall().get(5, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (!a.pptpServer().connections().getFirst().calls().isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertTrue(a.pptpServer().connections().getFirst().calls().isEmpty(), "call cleared");
+            } finally {
+                clientTransport.shutdown(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void aStoredUserDialsInWithMppeAndGetsAPoolAddress() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new org.homerouter.appliance.store.VpnUser("alice",
+                    org.homerouter.pptp.auth.NtPasswordHash.of("correct horse"), java.util.Optional.empty(), true,
+                    java.util.Optional.empty()));
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
+            var clientGre = network.bind(java.net.InetAddress.getByName("127.0.0.5"));
+            var demux = new org.homerouter.pptp.gre.GreDemux();
+            clientGre.setReceiver(demux);
+            var clientDevices = new java.util.concurrent.CopyOnWriteArrayList<org.homerouter.pptp.tunnel.InMemoryTunnelDevice>();
+            var methods = List.of(org.homerouter.pptp.auth.AuthMethod.MSCHAP_V2);
+            var settings = new org.homerouter.pptp.session.SessionSettings(org.homerouter.pptp.session.SessionRole.CLIENT,
+                    "client", org.homerouter.pptp.ppp.lcp.LcpSettings.client(methods), org.homerouter.pptp.auth.AuthPolicy.DEFAULT,
+                    org.homerouter.pptp.ppp.ipcp.IpcpSettings.client(), java.util.Optional.of(org.homerouter.pptp.mppe.MppePolicy.DEFAULT),
+                    java.util.Optional.of(new org.homerouter.pptp.auth.PeerCredentials("alice", "correct horse")), "ppp");
+            var up = new java.util.concurrent.CompletableFuture<org.homerouter.pptp.session.PppSession>();
+            var sessions = new org.homerouter.pptp.session.PppSessions(settings, new org.homerouter.pptp.session.SessionEnvironment(
+                    Clock.SYSTEM, new java.security.SecureRandom()::nextBytes, null, null, config -> {
+                        var d = new org.homerouter.pptp.tunnel.InMemoryTunnelDevice("ppp0", config);
+                        clientDevices.add(d);
+                        return d;
+                    }), new org.homerouter.pptp.session.SessionListener() {
+                        @Override
+                        public void up(org.homerouter.pptp.session.PppSession s) {
+                            up.complete(s);
+                        }
+
+                        @Override
+                        public void ended(org.homerouter.pptp.session.PppSession s, org.homerouter.pptp.session.SessionEnd r, String d) {
+                            up.completeExceptionally(new AssertionError(r + " " + d));
+                        }
+                    });
+            var tunnels = new org.homerouter.pptp.tunnel.CallTunnels(clientGre, demux, Clock.SYSTEM,
+                    org.homerouter.pptp.gre.GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
+            // The client reaches the server's control port from 127.0.0.5, so its GRE comes from there too.
+            NettyTransport clientTransport = NettyTransport.create(1, "client");
+            try {
+                ClientConnection client = connectFrom("127.0.0.5", clientTransport, a.pptpAddress(), tunnels);
+                client.placeCall().get(5, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!up.isDone() && System.nanoTime() < deadline) {
+                    network.deliverAll();
+                    sessions.poll();
+                    tunnels.poll();
+                    Thread.sleep(5);
+                }
+                var session = up.get(1, TimeUnit.SECONDS);
+                assertEquals("192.168.250.10", session.ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress(),
+                        "address from the stored pool");
+                assertTrue(session.encryption().isPresent(), "MPPE from the stored policy (require-128)");
+                assertEquals(1, a.sessions().size());
+                assertEquals("alice", a.sessions().getFirst().userName().orElseThrow());
+                client.stop().get(5, TimeUnit.SECONDS);
+            } finally {
+                clientTransport.shutdown(Duration.ofSeconds(1));
+            }
+            assertTrue(a.store().recentEvents(10).stream().anyMatch(e -> e.startsWith("connect: alice connected")),
+                    a.store().recentEvents(10).toString());
+        }
+    }
+
+    /** A PPTP client whose TCP (and so its GRE source, as the server sees it) comes from {@code localAddress}. */
+    private static ClientConnection connectFrom(String localAddress, NettyTransport transport, InetSocketAddress server,
+                                                org.homerouter.pptp.control.CallListener calls) throws Exception {
+        return ControlClient.connect(transport, server, java.net.InetAddress.getByName(localAddress),
+                ControlSettings.defaults("pns"), Clock.SYSTEM, Duration.ofMillis(50), calls, new CallIdAllocator(4))
+                .get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void shutdownStopsEveryConnectedPeerFirst() throws Exception {
-        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE, null);
+        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), inMemory());
         InetSocketAddress addr = a.pptpAddress();
         NettyTransport clientTransport = NettyTransport.create(1, "client");
         try {

@@ -64,7 +64,14 @@ public final class MppeNegotiation {
             }
         }
 
-        if ((bits & MppeOption.H_STATELESS) == 0 && (naksAlreadySent == 0 || !policy.statefulAllowed())) {
+        boolean peerStateless = (bits & MppeOption.H_STATELESS) != 0;
+        if (policy.statefulPreferred()) {
+            // Ask once for stateful; a peer that insists on stateless gets it on the next round.
+            if (peerStateless && naksAlreadySent == 0) {
+                nak = true;
+                wanted &= ~MppeOption.H_STATELESS;
+            }
+        } else if (!peerStateless && (naksAlreadySent == 0 || !policy.statefulAllowed())) {
             nak = true;
             wanted |= MppeOption.H_STATELESS;
         }
@@ -76,9 +83,9 @@ public final class MppeNegotiation {
         return new Ack(answer, answer.singleStrength().orElseThrow(), answer.stateless());
     }
 
-    /** Our first Configure-Request: every strength we allow, stateless (RFC 3078 §2). */
+    /** Our first Configure-Request: every strength we allow, stateless unless stateful is preferred (RFC 3078 §2). */
     public static MppeOption initialRequest(MppePolicy policy) {
-        return new MppeOption(policy.allowedBits() | MppeOption.H_STATELESS);
+        return new MppeOption(policy.allowedBits() | (policy.statefulPreferred() ? 0 : MppeOption.H_STATELESS));
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.Set;
  *        stateful MPPE loses every packet until a CCP reset round trip after any loss, which is
  *        bad over the Internet (pppd refuses it by default for the same reason).
  */
-public record MppePolicy(Set<MppeStrength> allowedStrengths, boolean required, boolean statefulAllowed) {
+public record MppePolicy(Set<MppeStrength> allowedStrengths, boolean required, boolean statefulAllowed,
+                         boolean statefulPreferred) {
 
     /** 128-bit only, required, stateless preferred and stateful tolerated. */
     public static final MppePolicy DEFAULT = new MppePolicy(EnumSet.of(MppeStrength.BITS_128), true, true);
@@ -23,7 +24,24 @@ public record MppePolicy(Set<MppeStrength> allowedStrengths, boolean required, b
         if (allowedStrengths == null || allowedStrengths.isEmpty()) {
             throw new IllegalArgumentException("at least one MPPE strength must be allowed");
         }
+        if (statefulPreferred && !statefulAllowed) {
+            throw new IllegalArgumentException("stateful mode cannot be preferred and refused");
+        }
         allowedStrengths = Set.copyOf(allowedStrengths);
+    }
+
+    /** Stateless preferred (what Windows and pppd ask for). */
+    public MppePolicy(Set<MppeStrength> allowedStrengths, boolean required, boolean statefulAllowed) {
+        this(allowedStrengths, required, statefulAllowed, false);
+    }
+
+    /**
+     * The same strengths and requirement, asking for stateful mode first (pppd's {@code
+     * mppe-stateful} peers follow a Nak to it). Stateful saves a key change per packet but loses
+     * sync on loss until a CCP Reset: prefer it only on clean links.
+     */
+    public MppePolicy preferringStateful() {
+        return new MppePolicy(allowedStrengths, required, true, true);
     }
 
     /** The bits of {@link #allowedStrengths()} in the option. */

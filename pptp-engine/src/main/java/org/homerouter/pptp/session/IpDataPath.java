@@ -129,7 +129,8 @@ public final class IpDataPath {
                 return;
             }
             MppeDecryptResult r = decryptor.decrypt(information);
-            if (r == MppeDecryptResult.RESET_REQUIRED) {
+            if (r.wantsReset()) {
+                // Also while awaiting the flush: CCP resends its Reset-Request only as packets keep failing.
                 drops[Drop.RESET_REQUIRED.ordinal()].increment();
                 events.resetRequired();
                 return;

@@ -19,12 +19,17 @@ import org.homerouter.pptp.mppe.MppeDecryptor;
 import org.homerouter.pptp.mppe.MppeEncryptor;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStartKeys;
+import org.homerouter.pptp.ppp.AutomatonSettings;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.homerouter.pptp.ppp.ControlPacketCodec;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 import org.homerouter.pptp.ppp.HeaderCompression;
 import org.homerouter.pptp.ppp.PppFrame;
 import org.homerouter.pptp.ppp.PppProtocol;
+import org.homerouter.pptp.ppp.ccp.Ccp;
+import org.homerouter.pptp.ppp.ccp.CcpFailure;
+import org.homerouter.pptp.ppp.ccp.CcpListener;
+import org.homerouter.pptp.ppp.ccp.CcpResult;
 import org.homerouter.pptp.ppp.ipcp.Ipcp;
 import org.homerouter.pptp.ppp.ipcp.IpcpConfiguration;
 import org.homerouter.pptp.ppp.ipcp.IpcpListener;
@@ -70,8 +75,10 @@ public final class PppSession {
     private String userName;
     private Ipcp ipcp;
     private IpcpConfiguration ipConfiguration;
-    private EncryptionControl encryption;
-    private EncryptionControl.Agreed agreed;
+    private Ccp ccp;
+    private CcpResult agreed;
+    /** CCP opened but left both directions unencrypted (only when the policy allows it). */
+    private boolean ccpOpenedClear;
     private MppeEncryptor encryptor;
     private TunnelDevice device;
     private volatile IpDataPath ipPath;
@@ -151,8 +158,8 @@ public final class PppSession {
                 }
             }
             case PppProtocol.CCP -> {
-                if (phase == SessionPhase.NETWORK && encryption != null) {
-                    encryption.receive(information);
+                if (phase == SessionPhase.NETWORK && ccp != null) {
+                    ccp.receive(information);
                 } else if (phase == SessionPhase.NETWORK && settings.mppe().isEmpty()) {
                     // We do no compression or encryption at all: tell the peer to stop trying (§5.7).
                     lcp.sendProtocolReject(protocol, information);
@@ -181,8 +188,8 @@ public final class PppSession {
         if (ipcp != null) {
             ipcp.poll();
         }
-        if (encryption != null) {
-            encryption.poll();
+        if (ccp != null) {
+            ccp.poll();
         }
     }
 
@@ -196,8 +203,8 @@ public final class PppSession {
         if (ipcp != null) {
             next = min(next, ipcp.deadline());
         }
-        if (encryption != null) {
-            next = min(next, encryption.deadline());
+        if (ccp != null) {
+            next = min(next, ccp.deadline());
         }
         return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
     }
@@ -317,9 +324,10 @@ public final class PppSession {
                     return;
                 }
             } else {
-                encryption = env.encryption().create(settings.role(), settings.mppe().get(), clock, sender(PppProtocol.CCP),
+                ccp = new Ccp(settings.mppe().get(), AutomatonSettings.DEFAULTS, clock, sender(PppProtocol.CCP),
                         new EncryptionEvents());
-                encryption.start();
+                ccp.lowerLayerUp();
+                ccp.open();
             }
         }
         // The server assigns the client's address from the pool; the client takes the server's own
@@ -376,22 +384,38 @@ public final class PppSession {
         }
     }
 
-    private final class EncryptionEvents implements EncryptionControl.Events {
+    private final class EncryptionEvents implements CcpListener {
         @Override
-        public void encryptionUp(EncryptionControl.Agreed a) {
-            agreed = a;
-            LOG.info("{}: MPPE {} {} up", id, a.strength(), a.stateless() ? "stateless" : "stateful");
+        public void encryptionUp(CcpResult result) {
+            agreed = result;
+            LOG.info("{}: MPPE {} {} up", id, result.strength(), result.stateless() ? "stateless" : "stateful");
             maybeStartIp();
         }
 
         @Override
-        public void encryptionRefused(String why) {
-            if (encryptionRequired()) {
-                LOG.warn("{}: encryption refused: {}", id, why);
-                fail(SessionEnd.ENCRYPTION_REFUSED, why);
+        public void openedWithoutEncryption() {
+            LOG.info("{}: CCP open without encryption (the policy allows it)", id);
+            ccpOpenedClear = true;
+            maybeStartIp();
+        }
+
+        @Override
+        public void encryptionDown() {
+            // No cleartext may slip through while CCP renegotiates (RFC 3078 §4).
+            stopIp();
+        }
+
+        @Override
+        public void failed(CcpFailure failure) {
+            boolean fatal = encryptionRequired() || failure == CcpFailure.ENCRYPTION_STOPPED
+                    || failure == CcpFailure.RESET_UNANSWERED;
+            if (fatal) {
+                LOG.warn("{}: encryption failed: {}", id, failure.description());
+                fail(failure.encryptionMismatch() ? SessionEnd.ENCRYPTION_REFUSED : SessionEnd.HUNG_UP,
+                        failure.description());
             } else {
-                LOG.info("{}: continuing without encryption: {}", id, why);
-                encryption = null;
+                LOG.info("{}: continuing without encryption: {}", id, failure.description());
+                ccpOpenedClear = true;
                 maybeStartIp();
             }
         }
@@ -410,7 +434,7 @@ public final class PppSession {
         if (ipConfiguration == null || ipPath != null || ended) {
             return;
         }
-        if (encryption != null && agreed == null) {
+        if (ccp != null && agreed == null && !ccpOpenedClear) {
             return;
         }
         Inet4Address local = ipConfiguration.localAddress().orElse(null);
@@ -432,15 +456,15 @@ public final class PppSession {
         if (agreed != null) {
             MppeStartKeys keys = MppeStartKeys.fromPasswordHashHash(keyMaterial.passwordHashHash(),
                     keyMaterial.ntResponse(), settings.role() == SessionRole.SERVER);
-            encryptor = new MppeEncryptor(keys.send(), agreed.strength(), agreed.stateless());
-            decryptor = new MppeDecryptor(keys.receive(), agreed.strength(), agreed.stateless());
+            encryptor = agreed.newEncryptor(keys);
+            decryptor = agreed.newDecryptor(keys);
         }
-        EncryptionControl ccp = encryption;
+        Ccp negotiator = ccp;
         IpDataPath path = new IpDataPath(channel, device, encryptor, decryptor, link.transmitCompression(),
                 link.transmitMru(), new IpDataPath.Events() {
                     @Override
                     public void resetRequired() {
-                        requestReset(ccp);
+                        requestReset(negotiator);
                     }
 
                     @Override
@@ -456,11 +480,11 @@ public final class PppSession {
         listener.up(this);
     }
 
-    private void requestReset(EncryptionControl ccp) {
+    private void requestReset(Ccp negotiator) {
         // Called from the GRE receive thread by the data path: CCP is control traffic, take the lock.
         synchronized (this) {
-            if (ccp != null && ccp == encryption) {
-                ccp.requestReset();
+            if (negotiator != null && negotiator == ccp) {
+                negotiator.requestReset();
             }
         }
     }
@@ -476,11 +500,12 @@ public final class PppSession {
 
     private void leaveNetworkPhase() {
         stopIp();
-        if (encryption != null) {
-            encryption.stop();
-            encryption = null;
+        if (ccp != null) {
+            ccp.lowerLayerDown();
+            ccp = null;
         }
         agreed = null;
+        ccpOpenedClear = false;
         if (ipcp != null) {
             // lowerLayerDown releases the peer's address through the allocator (tlf).
             ipcp.lowerLayerDown();
@@ -554,7 +579,7 @@ public final class PppSession {
         return Optional.ofNullable(ipConfiguration);
     }
 
-    public synchronized Optional<EncryptionControl.Agreed> encryption() {
+    public synchronized Optional<CcpResult> encryption() {
         return Optional.ofNullable(agreed);
     }
 

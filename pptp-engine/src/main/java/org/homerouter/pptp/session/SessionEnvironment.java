@@ -7,8 +7,8 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 
 /**
  * What sessions share and get from outside: time, randomness, the accounts, the address pool (server
- * side; null on a client), the way to create tunnel devices, and CCP.
+ * side; null on a client) and the way to create tunnel devices.
  */
 public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
-                                 TunnelDeviceFactory devices, EncryptionControlFactory encryption) {
+                                 TunnelDeviceFactory devices) {
 }

@@ -42,6 +42,23 @@ class MppeNegotiationTest {
     }
 
     @Test
+    void preferringStatefulAsksForItOnceThenTakesWhatThePeerInsistsOn() {
+        MppePolicy stateful = MppePolicy.DEFAULT.preferringStateful();
+        assertEquals(new MppeOption(S), MppeNegotiation.initialRequest(stateful), "first request has no H");
+        assertNak(S, answer(stateful, H | S, 0));
+        Ack second = assertInstanceOf(Ack.class, answer(stateful, H | S, 1));
+        assertEquals(true, second.stateless(), "a peer that insists keeps stateless");
+        Ack statefulPeer = assertInstanceOf(Ack.class, answer(stateful, S, 0));
+        assertEquals(false, statefulPeer.stateless());
+    }
+
+    @Test
+    void statefulCannotBePreferredAndRefused() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new MppePolicy(EnumSet.of(MppeStrength.BITS_128), true, false, true));
+    }
+
+    @Test
     void fortyBitOnlyUnderRequired128IsNakkedWith128() {
         assertNak(H | S, answer(MppePolicy.DEFAULT, H | L, 0));
         assertNak(H | S, answer(MppePolicy.DEFAULT, H | L, 3));

@@ -113,9 +113,9 @@ class WholeSessionTest {
                 LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
                 IpcpSettings.client(), mppe, Optional.of(new PeerCredentials(user, password)), "ppp");
         serverSessions = new PppSessions(serverSettings, new SessionEnvironment(clock, new Random(1)::nextBytes, users,
-                pool, devices("server"), null), recorder(serverEvents));
+                pool, devices("server")), recorder(serverEvents));
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
-                null, devices("client"), null), recorder(clientEvents));
+                null, devices("client")), recorder(clientEvents));
 
         GreTransport serverGre = network.bind(SERVER);
         GreTransport clientGre = network.bind(CLIENT);
@@ -205,6 +205,97 @@ class WholeSessionTest {
         assertTrue(serverDev.isClosed() && clientDev.isClosed(), "tunnel devices removed");
         assertTrue(serverSessions.sessions().isEmpty());
         assertEquals(0, serverTunnels.tunnels().size());
+    }
+
+    @Test
+    void defaultPolicyBringsUpMppe128StatelessAndCarriesIp() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        for (PppSession s : List.of(serverSessions.sessions().getFirst(), clientSessions.sessions().getFirst())) {
+            var agreed = s.encryption().orElseThrow();
+            assertEquals(org.homerouter.pptp.mppe.MppeStrength.BITS_128, agreed.strength());
+            assertTrue(agreed.stateless(), "Windows and pppd ask for stateless: so do we");
+            assertTrue(s.dataPath().orElseThrow().encrypted());
+        }
+        Random r = new Random(4);
+        for (int i = 0; i < 100; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            devices.get("client").inject(up);
+            network.deliverAll();
+            assertArrayEquals(up, devices.get("server").written().get(i));
+        }
+    }
+
+    @Test
+    void statefulMppeRecoversFromLossThroughResetRequests() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass",
+                Optional.of(MppePolicy.DEFAULT.preferringStateful()));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertTrue(!serverSide.encryption().orElseThrow().stateless(), "stateful negotiated");
+
+        // Every tenth encrypted frame from the client is lost on the way.
+        int[] data = {0};
+        network.setImpairment((src, dst, packet) -> {
+            if (!src.equals(CLIENT)) {
+                return InMemoryGreNetwork.Fate.DELIVER;
+            }
+            ByteBuffer b = packet.duplicate();
+            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+            if (h.payloadLength() == 0 || org.homerouter.pptp.ppp.PppFrame.readHeader(b)
+                    != org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
+                return InMemoryGreNetwork.Fate.DELIVER;
+            }
+            return ++data[0] % 10 == 0 ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
+        });
+        Random r = new Random(5);
+        java.util.Set<String> sent = new java.util.HashSet<>();
+        InMemoryTunnelDevice clientDev = devices.get("client");
+        InMemoryTunnelDevice serverDev = devices.get("server");
+        for (int i = 0; i < 300; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            sent.add(java.util.HexFormat.of().formatHex(up));
+            clientDev.inject(up);
+            network.deliverAll();
+            // Time passes between packets: GRE gives up on gaps, CCP's Reset-Request goes out and is answered.
+            clock.advanceMillis(150);
+            serverTunnels.poll();
+            clientTunnels.poll();
+            serverSessions.poll();
+            clientSessions.poll();
+            network.deliverAll();
+        }
+        int deliveredWhileLossy = serverDev.written().size();
+        for (byte[] p : serverDev.written()) {
+            assertTrue(sent.contains(java.util.HexFormat.of().formatHex(p)), "never garbage: only packets that were sent");
+        }
+        assertTrue(deliveredWhileLossy >= 200, "most packets survive 10% loss: " + deliveredWhileLossy);
+        assertTrue(deliveredWhileLossy < 300);
+        assertTrue(serverSide.dataPath().orElseThrow().drops(IpDataPath.Drop.RESET_REQUIRED) > 0,
+                "losses were noticed and resynchronised through CCP Reset-Request");
+
+        network.setImpairment(InMemoryGreNetwork.Impairment.NONE);
+        // The last loss is only noticed when the next packet arrives: a few packets with time passing
+        // let GRE give up on its gap and CCP finish the reset.
+        for (int i = 0; i < 5; i++) {
+            clientDev.inject(ipv4(r, 100));
+            run("packet " + i + " after the losses handled", () -> true);
+            clock.advanceMillis(1100);
+            serverTunnels.poll();
+            serverSessions.poll();
+            clientSessions.poll();
+            network.deliverAll();
+        }
+        int settled = serverDev.written().size();
+        for (int i = 0; i < 50; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            clientDev.inject(up);
+            network.deliverAll();
+            assertArrayEquals(up, serverDev.written().get(settled + i), "in step again after the losses");
+        }
+        assertEquals(1, serverSessions.sessions().size(), "the session survived");
     }
 
     @Test

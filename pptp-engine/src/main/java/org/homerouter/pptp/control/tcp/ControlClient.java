@@ -27,6 +27,18 @@ public final class ControlClient {
     public static CompletableFuture<ClientConnection> connect(NettyTransport transport, InetSocketAddress server,
                                                                   ControlSettings settings, Clock clock, Duration tick,
                                                                   CallListener listener, CallIdAllocator callIds) {
+        return connect(transport, server, null, settings, clock, tick, listener, callIds);
+    }
+
+    /**
+     * As {@link #connect(NettyTransport, InetSocketAddress, ControlSettings, Clock, Duration, CallListener,
+     * CallIdAllocator)}, from a chosen local address (null: the system's choice). The server accepts
+     * GRE for the call only from the address the control connection came from.
+     */
+    public static CompletableFuture<ClientConnection> connect(NettyTransport transport, InetSocketAddress server,
+                                                              java.net.InetAddress localAddress,
+                                                              ControlSettings settings, Clock clock, Duration tick,
+                                                              CallListener listener, CallIdAllocator callIds) {
         CompletableFuture<ClientConnection> result = new CompletableFuture<>();
         Bootstrap b = new Bootstrap()
                 .group(transport.group())
@@ -41,7 +53,8 @@ public final class ControlClient {
                                 link -> new PnsControlConnection(link, clock, settings, listener, callIds), tick));
                     }
                 });
-        ChannelFuture cf = b.connect(server);
+        ChannelFuture cf = localAddress == null ? b.connect(server)
+                : b.connect(server, new InetSocketAddress(localAddress, 0));
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());
