@@ -83,7 +83,7 @@ final class PptpService implements AutoCloseable {
             AddressPool pool = new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
             SecureRandom random = new SecureRandom();
             SessionEnvironment env = new SessionEnvironment(clock, random::nextBytes, new StoreUserDirectory(store), pool,
-                    dataPlane.devices());
+                    user -> staticAddress(store, user), dataPlane.devices());
             sessions = new PppSessions(settings, env, new EventLogSessions(store));
             GreDemux demux = new GreDemux();
             dataPlane.gre().setReceiver(demux);
@@ -161,6 +161,17 @@ final class PptpService implements AutoCloseable {
 
     private static Inet4Address optionalIpv4(String s) throws UnknownHostException {
         return s == null || s.isBlank() ? null : ipv4(s);
+    }
+
+    /** The user's configured static tunnel address, if any (kept as text in the store). */
+    private static Optional<Inet4Address> staticAddress(ApplianceStore store, String user) {
+        try {
+            Optional<String> text = store.user(user).flatMap(u -> u.staticAddress());
+            return text.isEmpty() ? Optional.empty() : Optional.of(ipv4(text.get()));
+        } catch (java.sql.SQLException | UnknownHostException | IllegalArgumentException e) {
+            LOG.warn("static address of {} unreadable: {}; using the pool", user, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     InetSocketAddress address() {

@@ -9,13 +9,15 @@ import java.util.Optional;
 /**
  * The IPv4 addresses handed to dial-in clients (IPCP, RFC 1332 §3.3): a contiguous range, each
  * address out to at most one session at a time. A user's static address, when it falls inside the
- * range, is taken from the same bitmap so the two can never collide; outside the range it is the
- * caller's business (it is checked against overlap when configured). Thread-safe.
+ * range, is taken from the same bitmap so the two can never collide; outside the range it is
+ * tracked too, so no two sessions ever hold the same address. Thread-safe.
  */
 public final class AddressPool {
     private final int first;
     private final int size;
     private final BitSet inUse;
+    /** Static addresses outside the range that are out: still never given to two sessions at once. */
+    private final java.util.Set<Inet4Address> staticOutside = new java.util.HashSet<>();
     private int cursor;
 
     /**
@@ -51,14 +53,11 @@ public final class AddressPool {
         return Optional.of(fromInt(first + i));
     }
 
-    /**
-     * Reserves a specific address (a user's static one). False when it is in the range and taken;
-     * true, without reserving anything, when it lies outside the range.
-     */
+    /** Reserves a specific address (a user's static one, inside the range or not); false when it is taken. */
     public synchronized boolean claim(Inet4Address address) {
         int i = indexOf(address);
         if (i < 0) {
-            return true;
+            return staticOutside.add(address);
         }
         if (inUse.get(i)) {
             return false;
@@ -67,16 +66,18 @@ public final class AddressPool {
         return true;
     }
 
-    /** Returns an address; addresses outside the range and free ones are ignored. */
+    /** Returns an address, from the range or a claimed static one; free ones are ignored. */
     public synchronized void release(Inet4Address address) {
         int i = indexOf(address);
         if (i >= 0) {
             inUse.clear(i);
+        } else {
+            staticOutside.remove(address);
         }
     }
 
     public synchronized int inUse() {
-        return inUse.cardinality();
+        return inUse.cardinality() + staticOutside.size();
     }
 
     public int size() {

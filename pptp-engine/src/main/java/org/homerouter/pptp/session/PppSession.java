@@ -343,7 +343,19 @@ public final class PppSession {
         return new PeerAddressAllocator() {
             @Override
             public Optional<Inet4Address> allocate() {
-                return pool == null ? Optional.empty() : pool.allocate();
+                if (pool == null) {
+                    return Optional.empty();
+                }
+                // A user's static address, when configured and free, wins over the pool (IPCP Nak, RFC 1332 §3.3).
+                Optional<Inet4Address> fixed = userName == null ? Optional.empty() : env.staticAddresses().apply(userName);
+                if (fixed.isPresent()) {
+                    if (pool.claim(fixed.get())) {
+                        return fixed;
+                    }
+                    LOG.warn("{}: static address {} of {} is in use by another session; giving a pool address", id,
+                            fixed.get().getHostAddress(), userName);
+                }
+                return pool.allocate();
             }
 
             @Override

@@ -1,5 +1,8 @@
 package org.homerouter.pptp.session;
 
+import java.net.Inet4Address;
+import java.util.Optional;
+import java.util.function.Function;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.auth.RandomSource;
 import org.homerouter.pptp.auth.UserDirectory;
@@ -7,8 +10,16 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 
 /**
  * What sessions share and get from outside: time, randomness, the accounts, the address pool (server
- * side; null on a client) and the way to create tunnel devices.
+ * side; null on a client), each user's static tunnel address if one is configured, and the way to
+ * create tunnel devices.
  */
 public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
+                                 Function<String, Optional<Inet4Address>> staticAddresses,
                                  TunnelDeviceFactory devices) {
+
+    /** No static addresses: everyone gets one from the pool. */
+    public SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
+                              TunnelDeviceFactory devices) {
+        this(clock, random, users, pool, user -> Optional.empty(), devices);
+    }
 }

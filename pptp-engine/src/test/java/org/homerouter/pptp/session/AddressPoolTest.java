@@ -46,8 +46,11 @@ class AddressPoolTest {
         assertFalse(pool.claim(ip("10.0.0.2")), "a taken static address cannot be claimed twice");
         assertEquals(ip("10.0.0.1"), pool.allocate().orElseThrow());
         assertEquals(Optional.empty(), pool.allocate());
-        assertTrue(pool.claim(ip("172.16.0.9")), "outside the range: not the pool's to refuse");
-        assertEquals(2, pool.inUse());
+        assertTrue(pool.claim(ip("172.16.0.9")), "a static address outside the range");
+        assertFalse(pool.claim(ip("172.16.0.9")), "...is still only for one session at a time");
+        assertEquals(3, pool.inUse());
+        pool.release(ip("172.16.0.9"));
+        assertTrue(pool.claim(ip("172.16.0.9")));
     }
 
     @Test

@@ -101,6 +101,8 @@ class WholeSessionTest {
         };
     }
 
+    private Map<String, Inet4Address> staticAddresses = Map.of();
+
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
@@ -112,8 +114,9 @@ class WholeSessionTest {
         SessionSettings clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
                 LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
                 IpcpSettings.client(), mppe, Optional.of(new PeerCredentials(user, password)), "ppp");
+        Map<String, Inet4Address> statics = staticAddresses;
         serverSessions = new PppSessions(serverSettings, new SessionEnvironment(clock, new Random(1)::nextBytes, users,
-                pool, devices("server")), recorder(serverEvents));
+                pool, u -> Optional.ofNullable(statics.get(u)), devices("server")), recorder(serverEvents));
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
                 null, devices("client")), recorder(clientEvents));
 
@@ -296,6 +299,16 @@ class WholeSessionTest {
             assertArrayEquals(up, serverDev.written().get(settled + i), "in step again after the losses");
         }
         assertEquals(1, serverSessions.sessions().size(), "the session survived");
+    }
+
+    @Test
+    void aUserWithAStaticAddressGetsIt() throws Exception {
+        staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertEquals("10.8.8.8", clientSessions.sessions().getFirst().ipConfiguration().orElseThrow().localAddress()
+                .orElseThrow().getHostAddress());
     }
 
     @Test
