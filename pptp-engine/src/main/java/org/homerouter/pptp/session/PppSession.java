@@ -66,6 +66,7 @@ public final class PppSession {
     private final String id;
     private final Lcp lcp;
     private final LongAdder framesDiscarded = new LongAdder();
+    private final LongAdder framesReceived = new LongAdder();
     private final long startedNanos;
 
     private SessionPhase phase = SessionPhase.DEAD;
@@ -116,6 +117,7 @@ public final class PppSession {
     }
 
     private void onFrame(ByteBuffer frame) {
+        framesReceived.increment();
         int protocol = PppFrame.readHeader(frame);
         if (protocol < 0) {
             framesDiscarded.increment();
@@ -276,6 +278,15 @@ public final class PppSession {
 
         @Override
         public void lowerLayerFinished() {
+            if (endReason == null && phase == SessionPhase.ESTABLISH) {
+                // LCP gave up (Max-Configure, RFC 1661 §4.6). Silence from the very first frame is the
+                // classic PPTP failure: TCP 1723 got through, GRE did not.
+                if (framesReceived.sum() == 0) {
+                    recordEnd(SessionEnd.NO_GRE, "");
+                } else {
+                    recordEnd(SessionEnd.LCP_TIMEOUT, "no LCP agreement");
+                }
+            }
             finish();
         }
 

@@ -12,6 +12,8 @@ public enum SessionEnd {
     ENCRYPTION_REFUSED("client and server could not agree on encryption (Windows error 741/742)"),
     NO_ADDRESS("no tunnel address left in the pool"),
     LCP_TIMEOUT("the client stopped answering during link setup"),
+    NO_GRE("no GRE (IP protocol 47) ever arrived from the client: GRE is blocked between the client and this "
+            + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)"),
     PEER_DEAD("the client stopped answering LCP echo requests"),
     DEVICE_FAILED("the tunnel interface could not be created"),
     CALL_CLEARED("the PPTP call was cleared");

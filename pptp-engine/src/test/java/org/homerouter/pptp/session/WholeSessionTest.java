@@ -312,6 +312,18 @@ class WholeSessionTest {
     }
 
     @Test
+    void greBlockedOnTheWayIsDiagnosedAsSuch() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        // A firewall between client and server passes TCP 1723 but drops protocol 47 towards the server.
+        network.setImpairment((src, dst, packet) -> dst.equals(SERVER) ? InMemoryGreNetwork.Fate.DROP
+                : InMemoryGreNetwork.Fate.DELIVER);
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("server gives up", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended NO_GRE"), serverEvents);
+        run("call cleared", () -> serverTunnels.tunnels().isEmpty());
+    }
+
+    @Test
     void wrongPasswordIsRefusedWith691AndTheCallIsCleared() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "wrong", Optional.empty());
         ClientConnection client = dial();
