@@ -311,14 +311,15 @@ public final class PppSession {
                 networkPhase();
             }
             case AuthResult.Failure f -> {
-                userName = f.userName().orElse(null);
+                // A failed login's name is whatever the peer sent: keep it out of logs as raw text.
+                userName = f.userName().map(PppSession::printable).orElse(null);
                 SessionEnd end = switch (f.reason()) {
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
                     default -> SessionEnd.AUTH_FAILED;
                 };
-                LOG.warn("{}: authentication of {} failed: {}", id, f.userName().orElse("(no name)"), f.message());
+                LOG.warn("{}: authentication of {} failed: {}", id, userName == null ? "(no name)" : userName, f.message());
                 fail(end, f.message());
             }
         }
@@ -558,6 +559,20 @@ public final class PppSession {
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
         LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
         listener.ended(this, reason, endDetail);
+    }
+
+    /** Non-printable and non-ASCII characters as \\uXXXX, so a peer cannot forge log lines. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length() && b.length() < 128; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7F && c != '\\') {
+                b.append(c);
+            } else {
+                b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return b.toString();
     }
 
     // ---- output ---------------------------------------------------------------------------
