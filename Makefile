@@ -13,7 +13,7 @@ UI_PORT ?= 8080
 DATA_DIR ?= ./data
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all build run test test-unit setup clean
+.PHONY: all build run test test-unit setup clean demo
 
 all: build
 
@@ -43,6 +43,10 @@ test-unit:
 
 setup:
 	@scripts/setup-host.sh
+
+# The VPN working end to end in two throw-away network namespaces (root; builds the jar itself).
+demo:
+	@scripts/demo.sh
 
 clean:
 	$(MVN) -q clean

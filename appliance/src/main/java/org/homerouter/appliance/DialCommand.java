@@ -130,16 +130,29 @@ final class DialCommand implements Callable<Integer> {
                             .orElse("none"));
             System.out.flush();
             ClientConnection c = connection;
+            // Set by the hook before it hangs up: the session then ends while the hook still needs
+            // the event loop to send Stop-Control-Connection-Request, so the teardown below waits.
+            CountDownLatch hangingUp = new CountDownLatch(1);
+            CountDownLatch hungUp = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (ended.getCount() == 0) {
+                    return; // the peer already ended it; the event loop is gone
+                }
+                hangingUp.countDown();
                 LOG.info("hanging up");
                 try {
                     c.hangUp(call).get(3, TimeUnit.SECONDS);
                     c.stop().get(3, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     LOG.info("hang-up incomplete: {}", e.toString());
+                } finally {
+                    hungUp.countDown();
                 }
             }, "hang-up"));
             ended.await();
+            if (hangingUp.getCount() == 0) {
+                hungUp.await(7, TimeUnit.SECONDS);
+            }
             return 0;
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -1,0 +1,363 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.homerouter.bridge.firewall.ServerFirewall;
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.NetworkNamespace;
+import org.homerouter.bridge.netns.Netns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The product end to end on a real kernel: the appliance ({@code run}) in one network namespace,
+ * the engine's client ({@code dial}) in another, joined by a veth pair, each a separate JVM as in
+ * production. The tunnel must come up with MPPE-128, carry ping and a 64 MiB TCP stream
+ * byte-identical, and leave no device, route or firewall table behind whichever side hangs up.
+ * Everything happens inside namespaces this test creates and deletes; the root namespace is untouched.
+ */
+@Tag("root")
+class NetnsTunnelTest {
+    private static final String SERVER_VETH = "10.99.0.1";
+    private static final String CLIENT_VETH = "10.99.0.2";
+    private static final String TUNNEL_SERVER = "192.168.250.1";
+    /** First address of the default pool: each test starts a fresh server, so its only session gets it. */
+    private static final String TUNNEL_CLIENT = "192.168.250.10";
+    private static final String USER = "alice";
+    private static final String PASSWORD = "netns-test-password";
+    private static final int TRANSFER_BYTES = 64 << 20;
+    private static final int SINK_PORT = 5001;
+    private static final Duration START = Duration.ofSeconds(40);
+    private static final Duration STOP = Duration.ofSeconds(15);
+    private static final Duration TRANSFER = Duration.ofSeconds(120);
+    private static final Pattern UP = Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) peer=(\\S+) encryption=(\\S+)$");
+
+    @TempDir
+    Path dir;
+
+    private Netns srv;
+    private Netns cli;
+    private final List<Launched> launched = new ArrayList<>();
+
+    /** A JVM started by the test, its stdout and stderr together in {@link #log}. */
+    private record Launched(String name, Process process, Path log) {
+        String output() {
+            try {
+                return Files.readString(log, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(cannot read " + log + ": " + e + ")";
+            }
+        }
+
+        /** Everything the process printed, for assertion messages. */
+        String report() {
+            return "\n----- " + name + " (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
+                    + ") -----\n" + output() + "----- end of " + name + " -----";
+        }
+    }
+
+    @BeforeEach
+    void namespaces() throws IOException {
+        srv = Netns.create("srv");
+        cli = Netns.create("cli");
+        Netns.linkVeth(srv, SERVER_VETH + "/24", cli, CLIENT_VETH + "/24");
+    }
+
+    /** Kill what the test started before deleting the namespaces (a live process would keep its namespace alive). */
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Launched l : launched) {
+            l.process().destroyForcibly();
+        }
+        for (Launched l : launched) {
+            l.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS);
+        }
+        IOException failure = null;
+        for (Netns ns : new Netns[] {cli, srv}) {
+            try {
+                if (ns != null) {
+                    ns.close();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Test
+    void tunnelCarriesTrafficAndClientHangUpLeavesNothingBehind() throws Exception {
+        Launched server = startServer();
+        Launched dial = dial();
+        assertTunnelWorks(server, dial);
+
+        // SIGTERM: the dial's shutdown hook sends Call-Clear-Request and Stop-Control-Connection-Request.
+        dial.process().destroy();
+        assertTrue(dial.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "dial ignored SIGTERM" + dial.report());
+        assertTrue(dial.output().contains("\nDOWN "), "dial did not report the end" + dial.report());
+        assertFalse(dial.output().contains("hang-up incomplete"), dial.report());
+
+        // The server keeps running and drops the session's device and route by itself.
+        awaitNoTunnelLeft(srv, server);
+        assertNoTunnelLeft(cli, dial);
+        assertTrue(server.process().isAlive(), "the server must survive a client hang-up" + server.report());
+        String log = server.output();
+        assertTrue(log.contains("session ended"), "server log does not say the session ended" + server.report());
+        assertTrue(log.contains("peer stops the control connection"),
+                "the client hung up without Stop-Control-Connection-Request" + server.report() + dial.report());
+    }
+
+    @Test
+    void serverShutdownHangsUpTheClientAndRemovesItsFirewall() throws Exception {
+        Launched server = startServer();
+        Launched dial = dial();
+        assertTunnelWorksBriefly(server, dial);
+        assertTrue(nftTables(srv).contains("inet " + ServerFirewall.TABLE),
+                "the running server has no firewall table" + server.report());
+
+        // SIGTERM: the server sends Stop-Control-Connection-Request to every client, then exits.
+        server.process().destroy();
+        assertTrue(server.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS),
+                "server ignored SIGTERM" + server.report());
+        assertTrue(dial.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS),
+                "dial still running after the server stopped" + dial.report() + server.report());
+        assertEquals(0, dial.process().exitValue(), "dial should end on its own, normally" + dial.report());
+        assertTrue(dial.output().contains("\nDOWN "), "dial did not report the end" + dial.report());
+        // The server already ended the call: no hang-up attempt on a closed connection.
+        assertFalse(dial.output().contains("hang-up incomplete"), dial.report());
+
+        String log = server.output();
+        assertTrue(log.contains("session ended"), "server log does not say the session ended" + server.report());
+        assertTrue(log.contains("stopped cleanly"), server.report());
+        assertNoTunnelLeft(srv, server);
+        assertNoTunnelLeft(cli, dial);
+        assertFalse(nftTables(srv).contains(ServerFirewall.TABLE),
+                "server left its firewall table behind: " + nftTables(srv) + server.report());
+    }
+
+    // ------------------------------------------------------------------ the tunnel at work
+
+    /** The UP line, the routes, ping and a 64 MiB stream checked by SHA-256. */
+    private void assertTunnelWorks(Launched server, Launched dial) throws Exception {
+        assertTunnelWorksBriefly(server, dial);
+
+        long rxBefore = rxBytes(srv, "pptp0");
+        Transfer t = transfer();
+        String context = server.report() + dial.report();
+        assertEquals(TRANSFER_BYTES, t.received(), "bytes received" + context);
+        assertEquals(t.sentSha256(), t.receivedSha256(), "the stream arrived altered" + context);
+        // Sanity check that the stream really crossed the tunnel device, not some other path.
+        long rx = rxBytes(srv, "pptp0") - rxBefore;
+        assertTrue(rx >= TRANSFER_BYTES, "pptp0 received only " + rx + " bytes" + context);
+        double seconds = t.nanos() / 1e9;
+        System.out.printf("NetnsTunnelTest: %d MiB through PPTP/MPPE-128 in %.2f s = %.1f MB/s (pptp0 rx %d bytes)%n",
+                TRANSFER_BYTES >> 20, seconds, TRANSFER_BYTES / 1e6 / seconds, rx);
+    }
+
+    private void assertTunnelWorksBriefly(Launched server, Launched dial) throws Exception {
+        Matcher up = UP.matcher(dial.output());
+        assertTrue(up.find(), dial.report());
+        String context = server.report() + dial.report();
+        assertEquals(TUNNEL_CLIENT, up.group(2), "client address" + context);
+        assertEquals(TUNNEL_SERVER, up.group(3), "server address" + context);
+        assertEquals("mppe-BITS_128-stateless", up.group(4), "encryption" + context);
+        // Both ends have their device and host route: what the hang-up checks expect to disappear.
+        assertTrue(routes(cli).contains(TUNNEL_SERVER + " dev " + up.group(1)), routes(cli) + context);
+        assertTrue(routes(srv).contains(TUNNEL_CLIENT + " dev pptp0"), routes(srv) + context);
+
+        CommandResult ping = cli.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", TUNNEL_SERVER);
+        assertTrue(ping.succeeded() && ping.output().contains("3 received"), ping + context);
+    }
+
+    private record Transfer(long received, String sentSha256, String receivedSha256, long nanos) {
+    }
+
+    /**
+     * Pseudo-random bytes from a socket made in cli to one listening in srv on the server's tunnel
+     * address. The sockets are created by this thread while it is inside each namespace (setns), so
+     * they belong there; the only route between those addresses is the tunnel.
+     */
+    private Transfer transfer() throws Exception {
+        InetAddress tunnelServer = InetAddress.getByName(TUNNEL_SERVER);
+        try (ServerSocket listener = NetworkNamespace.call(srv.name(), () -> new ServerSocket(SINK_PORT, 1, tunnelServer))) {
+            CompletableFuture<long[]> sinkCount = new CompletableFuture<>();
+            CompletableFuture<String> sinkHash = new CompletableFuture<>();
+            Thread sink = Thread.ofPlatform().daemon().name("tcp-sink").start(() -> {
+                try (Socket s = listener.accept(); InputStream in = s.getInputStream()) {
+                    s.setSoTimeout(30_000); // a stalled tunnel fails the test instead of hanging it
+                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                    byte[] buffer = new byte[1 << 16];
+                    long total = 0;
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        sha.update(buffer, 0, n);
+                        total += n;
+                    }
+                    sinkCount.complete(new long[] {total, System.nanoTime()});
+                    sinkHash.complete(HexFormat.of().formatHex(sha.digest()));
+                } catch (Exception e) {
+                    sinkCount.completeExceptionally(e);
+                    sinkHash.completeExceptionally(e);
+                }
+            });
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long start = System.nanoTime();
+            try (Socket s = NetworkNamespace.call(cli.name(), () -> {
+                Socket socket = new Socket();
+                socket.connect(new InetSocketAddress(tunnelServer, SINK_PORT), 10_000);
+                return socket;
+            }); OutputStream out = s.getOutputStream()) {
+                SplittableRandom random = new SplittableRandom(20_250_101);
+                byte[] chunk = new byte[1 << 16];
+                for (int sent = 0; sent < TRANSFER_BYTES; sent += chunk.length) {
+                    random.nextBytes(chunk);
+                    sha.update(chunk);
+                    out.write(chunk);
+                }
+                s.shutdownOutput();
+                long[] got = sinkCount.get(TRANSFER.toSeconds(), TimeUnit.SECONDS);
+                return new Transfer(got[0], HexFormat.of().formatHex(sha.digest()),
+                        sinkHash.get(1, TimeUnit.SECONDS), got[1] - start);
+            } finally {
+                sink.interrupt();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    /** Adds the test user to a fresh data directory, then starts {@code run} in srv and waits until PPTP listens. */
+    private Launched startServer() throws Exception {
+        Path data = dir.resolve("data");
+        Launched add = launch("user-add", null, PASSWORD, "user", "add", USER, "--password-stdin",
+                "--data-dir", data.toString());
+        assertTrue(add.process().waitFor(START.toSeconds(), TimeUnit.SECONDS) && add.process().exitValue() == 0,
+                add.report());
+        Launched server = launch("server", srv, null, "run", "--data-dir", data.toString(), "--pptp-port", "1723",
+                "--ui-port", "18080");
+        awaitOutput(server, "PPTP control listening on");
+        assertTrue(server.output().contains("data plane: raw GRE socket and TUN devices ready"), server.report());
+        return server;
+    }
+
+    /** Starts {@code dial} in cli and waits for its UP line. */
+    private Launched dial() throws Exception {
+        Launched dial = launch("dial", cli, PASSWORD, "dial", "--server", SERVER_VETH, "--user", USER,
+                "--password-stdin", "--mppe", "require-128");
+        awaitOutput(dial, "\nUP ");
+        return dial;
+    }
+
+    /**
+     * Runs the appliance's Main in a new JVM (inside {@code ns} unless null) with the test JVM's own
+     * classpath: the shaded jar is only built after the tests.
+     */
+    private Launched launch(String name, Netns ns, String stdin, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (ns != null) {
+            // ip netns exec execs the command in place: the process we hold is the JVM itself,
+            // so destroy() delivers SIGTERM to it.
+            command.addAll(List.of("ip", "netns", "exec", ns.name()));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        Path log = dir.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        Launched l = new Launched(name, process, log);
+        launched.add(l);
+        try (OutputStream in = process.getOutputStream()) {
+            if (stdin != null) {
+                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return l;
+    }
+
+    /** Waits for {@code text} in the process's output; fails early if it exits first. */
+    private static void awaitOutput(Launched l, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (System.nanoTime() < deadline) {
+            // A leading newline in text may match the very first line too.
+            if (("\n" + l.output()).contains(text)) {
+                return;
+            }
+            if (!l.process().isAlive()) {
+                fail(l.name() + " exited before printing '" + text.strip() + "'" + l.report());
+            }
+            Thread.sleep(100);
+        }
+        fail(l.name() + " did not print '" + text.strip() + "' within " + START.toSeconds() + " s" + l.report());
+    }
+
+    // ------------------------------------------------------------------ what the kernel shows
+
+    private static String links(Netns ns) throws IOException {
+        return ns.ip("-o", "link", "show");
+    }
+
+    private static String routes(Netns ns) throws IOException {
+        return ns.ip("-4", "route", "show");
+    }
+
+    private static String nftTables(Netns ns) throws IOException {
+        CommandResult r = ns.exec(Duration.ofSeconds(10), "nft", "list", "tables");
+        assertTrue(r.succeeded(), r.toString());
+        return r.output();
+    }
+
+    private static long rxBytes(Netns ns, String device) throws IOException {
+        // ip netns exec mounts the namespace's own /sys.
+        CommandResult r = ns.exec(Duration.ofSeconds(10), "cat", "/sys/class/net/" + device + "/statistics/rx_bytes");
+        assertTrue(r.succeeded(), r.toString());
+        return Long.parseLong(r.output().strip());
+    }
+
+    private static final Pattern TUNNEL_DEVICE = Pattern.compile("\\bpp(tp)?\\d+\\b");
+
+    private static void assertNoTunnelLeft(Netns ns, Launched owner) throws IOException {
+        String links = links(ns);
+        String routes = routes(ns);
+        assertFalse(TUNNEL_DEVICE.matcher(links).find(), ns + " still has a tunnel device:\n" + links + owner.report());
+        assertFalse(TUNNEL_DEVICE.matcher(routes).find() || routes.contains("192.168.250."),
+                ns + " still routes through a tunnel:\n" + routes + owner.report());
+    }
+
+    /** The server removes a session's device shortly after the call is cleared: give it a bounded moment. */
+    private static void awaitNoTunnelLeft(Netns ns, Launched owner) throws Exception {
+        long deadline = System.nanoTime() + STOP.toNanos();
+        while (System.nanoTime() < deadline && TUNNEL_DEVICE.matcher(links(ns) + routes(ns)).find()) {
+            Thread.sleep(100);
+        }
+        assertNoTunnelLeft(ns, owner);
+    }
+}
