@@ -141,7 +141,12 @@ final class DialCommand implements Callable<Integer> {
                 hangingUp.countDown();
                 LOG.info("hanging up");
                 try {
-                    c.hangUp(call).get(3, TimeUnit.SECONDS);
+                    // As a real client does: LCP Terminate-Request first (RFC 1661 §3.7); when LCP is
+                    // finished the session clears the call (Call-Clear-Request), then the control connection stops.
+                    session.close("hung up by the user");
+                    if (!ended.await(3, TimeUnit.SECONDS)) {
+                        c.hangUp(call).get(3, TimeUnit.SECONDS);
+                    }
                     c.stop().get(3, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     LOG.info("hang-up incomplete: {}", e.toString());

@@ -231,10 +231,21 @@ public final class PppSession {
             return;
         }
         if (endReason == null) {
-            endReason = SessionEnd.CALL_CLEARED;
+            endReason = neverHeardFrom() ? SessionEnd.NO_GRE : SessionEnd.CALL_CLEARED;
         }
         lcp.lowerLayerDown();
         finish();
+    }
+
+    /**
+     * The client cleared the call while we were still sending LCP Configure-Requests into silence
+     * for at least one restart period: its own LCP gave up first (Windows then shows error 806/619),
+     * and the cause on the wire is the same as our Max-Configure running out.
+     */
+    private boolean neverHeardFrom() {
+        long waited = clock.nanos() - startedNanos;
+        return phase == SessionPhase.ESTABLISH && framesReceived.sum() == 0
+                && waited >= settings.lcp().automaton().restartTimeout().toNanos();
     }
 
     // ---- phases ---------------------------------------------------------------------------
