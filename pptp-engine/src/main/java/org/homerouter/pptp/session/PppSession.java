@@ -197,22 +197,17 @@ public final class PppSession {
 
     /** The earliest time {@link #poll()} has work, in clock nanos, or empty. */
     public synchronized OptionalLong nextDeadline() {
-        long next = Long.MAX_VALUE;
-        next = min(next, lcp.nextDeadline());
+        OptionalLong next = lcp.deadline();
         if (auth != null) {
-            next = min(next, auth.deadline());
+            next = Clock.earliest(next, auth.deadline());
         }
         if (ipcp != null) {
-            next = min(next, ipcp.deadline());
+            next = Clock.earliest(next, ipcp.deadline());
         }
         if (ccp != null) {
-            next = min(next, ccp.deadline());
+            next = Clock.earliest(next, ccp.deadline());
         }
-        return next == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(next);
-    }
-
-    private static long min(long a, OptionalLong b) {
-        return b.isPresent() ? Math.min(a, b.getAsLong()) : a;
+        return next;
     }
 
     /** Hang up from this side: LCP Terminate-Request, then the call is cleared (§3.7). */

@@ -1,6 +1,5 @@
 package org.homerouter.pptp.ppp.ccp;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -12,9 +11,9 @@ import org.homerouter.pptp.ppp.AutomatonState;
 import org.homerouter.pptp.ppp.ConfigOption;
 import org.homerouter.pptp.ppp.ConfigureReply;
 import org.homerouter.pptp.ppp.ControlPacket;
-import org.homerouter.pptp.ppp.ControlPacketCodec;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 import org.homerouter.pptp.ppp.ExtensionEvent;
+import org.homerouter.pptp.ppp.NegotiatedProtocol;
 import org.homerouter.pptp.ppp.NegotiationAutomaton;
 import org.homerouter.pptp.ppp.ProtocolLayer;
 import org.slf4j.Logger;
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Compression Control Protocol (RFC 1962, protocol 0x80FD) negotiating MPPE (RFC 3078 §2) and
- * nothing else, on the generic RFC 1661 automaton. Every compression option is rejected; MPPE is
+ * nothing else, on the generic RFC 1661 automaton(). Every compression option is rejected; MPPE is
  * negotiated so that both directions end with the same strength and mode, which the listener
  * receives as a {@link CcpResult}, or with a {@link CcpFailure} (package-private
  * MppeOptionNegotiator has the rules and their sources). The Reset-Request/Reset-Ack exchange
@@ -35,14 +34,13 @@ import org.slf4j.LoggerFactory;
  * {@link #poll()} when {@link #deadline()} is due, and terminates LCP when
  * {@link CcpListener#failed} is called. Not thread-safe.
  */
-public final class Ccp {
+public final class Ccp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Ccp.class);
 
     private final MppePolicy policy;
     private final ControlPacketSender sender;
     private final CcpListener listener;
     private final MppeOptionNegotiator options;
-    private final NegotiationAutomaton automaton;
     private final ResetRequester resets;
     private CcpResult result;
     /**
@@ -60,53 +58,42 @@ public final class Ccp {
 
     public Ccp(MppePolicy policy, AutomatonSettings settings, Clock clock, ControlPacketSender sender,
                CcpListener listener) {
+        super("CCP");
         this.policy = policy;
         this.sender = sender;
         this.listener = listener;
         this.options = new MppeOptionNegotiator(policy, this::fail);
-        this.automaton = new NegotiationAutomaton("CCP", settings, clock, new Layer(), sender);
-        this.resets = new ResetRequester(clock, sender, automaton::nextIdentifier,
+        attach(new NegotiationAutomaton("CCP", settings, clock, new Layer(), sender));
+        this.resets = new ResetRequester(clock, sender, automaton()::nextIdentifier,
                 () -> fail(CcpFailure.RESET_UNANSWERED));
     }
 
     /** Administrative Open. */
+    @Override
     public void open() {
         ownerStopping = false;
-        automaton.open();
+        super.open();
     }
 
     /** Administrative Close: CCP terminates; no failure is reported for it. */
+    @Override
     public void close() {
         ownerStopping = true;
-        automaton.close();
+        super.close();
     }
 
     /** The link is ready for CCP (LCP opened, authentication done). */
+    @Override
     public void lowerLayerUp() {
         ownerStopping = false;
-        automaton.up();
+        super.lowerLayerUp();
     }
 
     /** The link is no longer usable for CCP. */
+    @Override
     public void lowerLayerDown() {
         ownerStopping = true;
-        automaton.down();
-    }
-
-    /** The peer Protocol-Rejected CCP: it does no compression or encryption at all. */
-    public void protocolRejected() {
-        automaton.protocolRejected();
-    }
-
-    /** Processes the Information field of a received CCP frame; invalid packets are discarded. */
-    public void receive(ByteBuffer information) {
-        ControlPacketCodec.decode(information).ifPresentOrElse(automaton::receive,
-                () -> log.debug("CCP: packet with an invalid Length, discarded"));
-    }
-
-    /** Processes a received CCP packet. */
-    public void receive(ControlPacket packet) {
-        automaton.receive(packet);
+        super.lowerLayerDown();
     }
 
     /**
@@ -116,30 +103,21 @@ public final class Ccp {
      * a failure has been reported.
      */
     public void requestReset() {
-        if (automaton.state() == AutomatonState.OPENED && !failed) {
+        if (state() == AutomatonState.OPENED && !failed) {
             resets.decryptionFailed();
         }
     }
 
     /** Runs the Restart timer and the Reset-Request timer if due. */
+    @Override
     public void poll() {
-        automaton.poll();
+        super.poll();
         resets.poll();
     }
 
-    /** When {@link #poll()} next has work to do. */
+    @Override
     public OptionalLong deadline() {
-        OptionalLong a = automaton.deadline();
-        OptionalLong b = resets.deadline();
-        if (a.isEmpty()) {
-            return b;
-        }
-        return b.isEmpty() ? a : OptionalLong.of(a.getAsLong() - b.getAsLong() <= 0 ? a.getAsLong() : b.getAsLong());
-    }
-
-    /** The automaton's state. */
-    public AutomatonState state() {
-        return automaton.state();
+        return Clock.earliest(super.deadline(), resets.deadline());
     }
 
     /** What was agreed, while CCP is Opened with encryption. */
@@ -156,7 +134,7 @@ public final class Ccp {
         listener.failed(failure);
     }
 
-    /** The CCP side of the automaton. */
+    /** The CCP side of the automaton(). */
     private final class Layer implements ProtocolLayer {
         private boolean opened;
 

@@ -1,16 +1,12 @@
 package org.homerouter.pptp.ppp.ipcp;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.homerouter.pptp.Clock;
-import org.homerouter.pptp.ppp.AutomatonState;
 import org.homerouter.pptp.ppp.ConfigOption;
 import org.homerouter.pptp.ppp.ConfigureReply;
-import org.homerouter.pptp.ppp.ControlPacket;
-import org.homerouter.pptp.ppp.ControlPacketCodec;
 import org.homerouter.pptp.ppp.ControlPacketSender;
+import org.homerouter.pptp.ppp.NegotiatedProtocol;
 import org.homerouter.pptp.ppp.NegotiationAutomaton;
 import org.homerouter.pptp.ppp.OptionRegistry;
 import org.homerouter.pptp.ppp.ProtocolLayer;
@@ -28,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * when LCP leaves Opened, and calls {@link #poll()} when {@link #deadline()} is due. Not
  * thread-safe.
  */
-public final class Ipcp {
+public final class Ipcp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Ipcp.class);
 
     private final IpcpListener listener;
@@ -38,7 +34,6 @@ public final class Ipcp {
     private final NameServerOption secondaryDns;
     private final NameServerOption primaryNbns;
     private final NameServerOption secondaryNbns;
-    private final NegotiationAutomaton automaton;
     private IpcpConfiguration configuration;
 
     /**
@@ -47,6 +42,7 @@ public final class Ipcp {
      */
     public Ipcp(IpcpSettings settings, Clock clock, PeerAddressAllocator allocator, ControlPacketSender sender,
                 IpcpListener listener) {
+        super("IPCP");
         this.listener = listener;
         this.address = new IpAddressOption(settings.localAddress(), settings.acceptAssignedAddress(), allocator,
                 this::poolExhausted);
@@ -55,58 +51,7 @@ public final class Ipcp {
         this.secondaryDns = new NameServerOption(IpcpOptionType.SECONDARY_DNS, settings.secondaryDns(), settings.learnDns());
         this.secondaryNbns = new NameServerOption(IpcpOptionType.SECONDARY_NBNS, settings.secondaryNbns(), false);
         options.register(address).register(primaryDns).register(primaryNbns).register(secondaryDns).register(secondaryNbns);
-        this.automaton = new NegotiationAutomaton("IPCP", settings.automaton(), clock, new Layer(), sender);
-    }
-
-    /** Administrative Open. */
-    public void open() {
-        automaton.open();
-    }
-
-    /** Administrative Close. */
-    public void close() {
-        automaton.close();
-    }
-
-    /** The link is ready for IPCP (LCP opened, authentication done). */
-    public void lowerLayerUp() {
-        automaton.up();
-    }
-
-    /** The link is no longer usable for IPCP. */
-    public void lowerLayerDown() {
-        automaton.down();
-    }
-
-    /** The peer Protocol-Rejected IPCP: it will not run IPv4 with us. */
-    public void protocolRejected() {
-        automaton.protocolRejected();
-    }
-
-    /** Processes the Information field of a received IPCP frame; invalid packets are discarded. */
-    public void receive(ByteBuffer information) {
-        ControlPacketCodec.decode(information).ifPresentOrElse(automaton::receive,
-                () -> log.debug("IPCP: packet with an invalid Length, discarded"));
-    }
-
-    /** Processes a received IPCP packet. */
-    public void receive(ControlPacket packet) {
-        automaton.receive(packet);
-    }
-
-    /** Runs the Restart timer if it is due. */
-    public void poll() {
-        automaton.poll();
-    }
-
-    /** When {@link #poll()} next has work to do. */
-    public OptionalLong deadline() {
-        return automaton.deadline();
-    }
-
-    /** The automaton's state. */
-    public AutomatonState state() {
-        return automaton.state();
+        attach(new NegotiationAutomaton("IPCP", settings.automaton(), clock, new Layer(), sender));
     }
 
     /** What was agreed, while IPCP is Opened. */
@@ -117,10 +62,10 @@ public final class Ipcp {
     private void poolExhausted() {
         log.warn("IPCP: no address left for the peer");
         listener.addressPoolExhausted();
-        automaton.close();
+        automaton().close();
     }
 
-    /** The IPCP side of the automaton. */
+    /** The IPCP side of the automaton(). */
     private final class Layer implements ProtocolLayer {
         @Override
         public void resetOptions() {

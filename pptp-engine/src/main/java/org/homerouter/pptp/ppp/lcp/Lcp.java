@@ -12,9 +12,9 @@ import org.homerouter.pptp.ppp.AutomatonState;
 import org.homerouter.pptp.ppp.ConfigOption;
 import org.homerouter.pptp.ppp.ConfigureReply;
 import org.homerouter.pptp.ppp.ControlPacket;
-import org.homerouter.pptp.ppp.ControlPacketCodec;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 import org.homerouter.pptp.ppp.ExtensionEvent;
+import org.homerouter.pptp.ppp.NegotiatedProtocol;
 import org.homerouter.pptp.ppp.NegotiationAutomaton;
 import org.homerouter.pptp.ppp.OptionRegistry;
 import org.homerouter.pptp.ppp.PppProtocol;
@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * informational Identification and Time-Remaining.
  *
  * <p>Like the automaton it does no I/O and reads no clock by itself: packets go out through the
- * sender, and the owner calls {@link #poll()} when {@link #nextDeadline()} is due. Not thread-safe.
+ * sender, and the owner calls {@link #poll()} when {@link #deadline()} is due. Not thread-safe.
  */
-public final class Lcp {
+public final class Lcp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Lcp.class);
 
     private final LcpSettings settings;
@@ -46,7 +46,6 @@ public final class Lcp {
     private final ProtocolFieldCompressionOption pfc;
     private final AddressControlFieldCompressionOption acfc;
     private final EchoKeepalive keepalive;
-    private final NegotiationAutomaton automaton;
     private LinkConfiguration configuration;
     private boolean failedInCallback;
 
@@ -62,6 +61,7 @@ public final class Lcp {
     /** As the other constructor, with a trace of the automaton's work. */
     public Lcp(LcpSettings settings, Clock clock, RandomGenerator random, ControlPacketSender sender,
                LcpListener listener, AutomatonObserver observer) {
+        super("LCP");
         this.settings = settings;
         this.clock = clock;
         this.sender = sender;
@@ -76,44 +76,14 @@ public final class Lcp {
         options.register(mru).register(new AccmOption()).register(authentication).register(magic)
                 .register(pfc).register(acfc);
         this.keepalive = new EchoKeepalive(settings.echoInterval(), settings.echoFailures());
-        this.automaton = new NegotiationAutomaton("LCP", settings.automaton(), clock, new Layer(), sender,
-                observer, random.nextInt(256));
-    }
-
-    /** Administrative Open: LCP may come up once the lower layer is up. */
-    public void open() {
-        automaton.open();
-    }
-
-    /** Administrative Close: terminate the link (Terminate-Request) and stay down. */
-    public void close() {
-        automaton.close();
-    }
-
-    /** The lower layer (the PPTP call and its GRE channel) can carry frames. */
-    public void lowerLayerUp() {
-        automaton.up();
-    }
-
-    /** The lower layer is gone. */
-    public void lowerLayerDown() {
-        automaton.down();
-    }
-
-    /** Processes the Information field of a received LCP frame; invalid packets are discarded. */
-    public void receive(ByteBuffer information) {
-        ControlPacketCodec.decode(information).ifPresentOrElse(this::receive,
-                () -> log.debug("LCP: packet with an invalid Length, discarded"));
-    }
-
-    /** Processes a received LCP packet. */
-    public void receive(ControlPacket packet) {
-        automaton.receive(packet);
+        attach(new NegotiationAutomaton("LCP", settings.automaton(), clock, new Layer(), sender,
+                observer, random.nextInt(256)));
     }
 
     /** Runs whatever timer is due: the Restart timer, or the next keepalive echo. */
+    @Override
     public void poll() {
-        automaton.poll();
+        super.poll();
         long now = clock.nanos();
         if (!keepalive.isDue(now)) {
             return;
@@ -124,30 +94,17 @@ public final class Lcp {
             listener.linkFailed(LinkFailure.KEEPALIVE_TIMEOUT);
             // The peer is unreachable: the lower layer is as good as down (tld, no Terminate
             // exchange that could not complete), and we no longer want it (tlf: hang up).
-            automaton.down();
-            automaton.close();
+            automaton().down();
+            automaton().close();
             return;
         }
         keepalive.requestSent();
-        sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, automaton.nextIdentifier(), u32(magic.localMagic())));
+        sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, automaton().nextIdentifier(), u32(magic.localMagic())));
     }
 
-    /** The earliest moment {@link #poll()} has work to do, if any timer runs. */
-    public OptionalLong nextDeadline() {
-        OptionalLong a = automaton.deadline();
-        OptionalLong b = keepalive.deadline();
-        if (a.isEmpty()) {
-            return b;
-        }
-        if (b.isEmpty()) {
-            return a;
-        }
-        return a.getAsLong() - b.getAsLong() <= 0 ? a : b;
-    }
-
-    /** The automaton's state. */
-    public AutomatonState state() {
-        return automaton.state();
+    @Override
+    public OptionalLong deadline() {
+        return Clock.earliest(super.deadline(), keepalive.deadline());
     }
 
     /** What was agreed, while LCP is Opened. */
@@ -164,7 +121,7 @@ public final class Lcp {
      * @return whether the Protocol-Reject was sent
      */
     public boolean sendProtocolReject(int protocol, ByteBuffer information) {
-        if (automaton.state() != AutomatonState.OPENED) {
+        if (state() != AutomatonState.OPENED) {
             return false;
         }
         int room = mru.transmitMru() - ControlPacket.HEADER_LENGTH - 2;
@@ -173,7 +130,7 @@ public final class Lcp {
         data[0] = (byte) (protocol >>> 8);
         data[1] = (byte) protocol;
         information.get(information.position(), data, 2, copied);
-        sender.send(new ControlPacket(LcpCode.PROTOCOL_REJECT, automaton.nextIdentifier(), data));
+        sender.send(new ControlPacket(LcpCode.PROTOCOL_REJECT, automaton().nextIdentifier(), data));
         return true;
     }
 
@@ -181,14 +138,14 @@ public final class Lcp {
         log.info("LCP: link failed: {}", failure);
         failedInCallback = true;
         listener.linkFailed(failure);
-        automaton.close();
+        automaton().close();
     }
 
     private static byte[] u32(int v) {
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
-    /** The LCP side of the automaton. */
+    /** The LCP side of the automaton(). */
     private final class Layer implements ProtocolLayer {
         @Override
         public void resetOptions() {

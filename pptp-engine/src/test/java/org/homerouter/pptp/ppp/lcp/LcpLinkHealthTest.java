@@ -87,7 +87,7 @@ class LcpLinkHealthTest {
         assertEquals(List.of("needed", "up", "failed KEEPALIVE_TIMEOUT", "down", "finished"), pipe.serverEvents.events);
         assertEquals(AutomatonState.INITIAL, pipe.server.state());
         assertEquals(4, count(pipe.fromServer, LcpCode.ECHO_REQUEST), "no fourth request");
-        assertTrue(pipe.server.nextDeadline().isEmpty(), "nothing left to time");
+        assertTrue(pipe.server.deadline().isEmpty(), "nothing left to time");
     }
 
     @Test
