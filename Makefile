@@ -13,7 +13,7 @@ UI_PORT ?= 8080
 DATA_DIR ?= ./data
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all build run test test-unit setup clean demo
+.PHONY: all build run test test-unit setup clean demo fuzz
 
 all: build
 
@@ -30,16 +30,23 @@ run: build
 test: setup
 ifeq ($(IS_ROOT),yes)
 	$(MVN) verify
+	@scripts/fuzz.sh brief
 else
 	@echo "################################################################################"
 	@echo "## NOT ROOT: skipping the privileged tiers (tags: root). Run 'sudo make test'.  ##"
 	@echo "################################################################################"
 	@if [ "$${CI:-}" = true ]; then echo "CI must run every tier: run as root"; exit 1; fi
 	$(MVN) verify -Dtest.excludedGroups=root
+	@scripts/fuzz.sh brief
 endif
 
 test-unit:
 	$(MVN) verify -Dtest.excludedGroups=root
+
+# Every fuzz target mutating for FUZZ_SECONDS each (`make test` gives each 10 s).
+FUZZ_SECONDS ?= 300
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 setup:
 	@scripts/setup-host.sh

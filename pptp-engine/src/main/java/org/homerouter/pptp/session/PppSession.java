@@ -537,7 +537,7 @@ public final class PppSession {
         agreed = null;
         ccpOpenedClear = false;
         if (ipcp != null) {
-            // lowerLayerDown releases the peer's address through the allocator (tlf).
+            // Down gives the peer's address back to the pool, whatever state IPCP was in.
             ipcp.lowerLayerDown();
             ipcp = null;
         }

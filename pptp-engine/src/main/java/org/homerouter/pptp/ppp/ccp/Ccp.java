@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Compression Control Protocol (RFC 1962, protocol 0x80FD) negotiating MPPE (RFC 3078 §2) and
- * nothing else, on the generic RFC 1661 automaton(). Every compression option is rejected; MPPE is
+ * nothing else, on the generic RFC 1661 automaton. Every compression option is rejected; MPPE is
  * negotiated so that both directions end with the same strength and mode, which the listener
  * receives as a {@link CcpResult}, or with a {@link CcpFailure} (package-private
  * MppeOptionNegotiator has the rules and their sources). The Reset-Request/Reset-Ack exchange
@@ -134,7 +134,7 @@ public final class Ccp extends NegotiatedProtocol {
         listener.failed(failure);
     }
 
-    /** The CCP side of the automaton(). */
+    /** The CCP side of the automaton. */
     private final class Layer implements ProtocolLayer {
         private boolean opened;
 

@@ -59,13 +59,24 @@ public final class Ipcp extends NegotiatedProtocol {
         return Optional.ofNullable(configuration);
     }
 
+    /**
+     * The lower layer is gone. Down leaves Req-Sent, Ack-Rcvd and Ack-Sent for Starting without
+     * This-Layer-Finished (RFC 1661 §4.1 table), so an address handed out while judging the peer's
+     * Configure-Request would otherwise stay taken: give it back here, after This-Layer-Down.
+     */
+    @Override
+    public void lowerLayerDown() {
+        super.lowerLayerDown();
+        address.release();
+    }
+
     private void poolExhausted() {
         log.warn("IPCP: no address left for the peer");
         listener.addressPoolExhausted();
         automaton().close();
     }
 
-    /** The IPCP side of the automaton(). */
+    /** The IPCP side of the automaton. */
     private final class Layer implements ProtocolLayer {
         @Override
         public void resetOptions() {

@@ -145,7 +145,7 @@ public final class Lcp extends NegotiatedProtocol {
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
-    /** The LCP side of the automaton(). */
+    /** The LCP side of the automaton. */
     private final class Layer implements ProtocolLayer {
         @Override
         public void resetOptions() {

@@ -266,6 +266,22 @@ class IpcpTest {
     }
 
     @Test
+    void addressNakedBeforeIpcpOpensIsReleasedWhenTheLinkDrops() {
+        // Found by SessionFuzzTest: Down in Ack-Sent goes to Starting without This-Layer-Finished
+        // (RFC 1661 §4.1), so a client vanishing mid-negotiation used to keep its pool address.
+        ListAllocator pool = new ListAllocator("192.168.1.100");
+        Endpoint server = new Endpoint(homeServer(), pool);
+        server.receive("01 01 00 0a 03 06 00 00 00 00");
+        assertEquals(AutomatonState.REQ_SENT, server.ipcp.state(), "the 0.0.0.0 request was Nak'd, ours unanswered");
+        assertEquals(List.of(), pool.released);
+
+        server.ipcp.lowerLayerDown();
+        assertEquals(List.of(ip("192.168.1.100")), pool.released, "the Nak'd address went back to the pool");
+        server.ipcp.lowerLayerDown();
+        assertEquals(1, pool.released.size(), "released once only");
+    }
+
+    @Test
     void unknownCodeIsCodeRejected() {
         Endpoint server = new Endpoint(homeServer(), new ListAllocator("192.168.1.100"));
         server.receive("09 01 00 08 00 00 00 00"); // an LCP-only code means nothing to IPCP
