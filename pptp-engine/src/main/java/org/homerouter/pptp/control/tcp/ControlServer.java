@@ -9,10 +9,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.control.CallIdAllocator;
@@ -34,13 +36,24 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
     /**
-     * @param maxConnections control connections at once; more are closed at accept, so a flood of
-     *                       idle TCP connections cannot exhaust the box
-     * @param tick           how often each connection's timers are checked
+     * @param maxConnections   control connections at once; more are closed at accept, so a flood of
+     *                         idle TCP connections cannot exhaust the box
+     * @param perSource        control connections at once from one address (a PNS needs one: RFC 2637
+     *                         §1.3 has one control connection per PNS-PAC pair; a few NATed clients
+     *                         share an address), so one source cannot take every slot
+     * @param ratePerMinute    new control connections a minute from one address
+     * @param tick             how often each connection's timers are checked
      */
-    public record Options(ControlSettings settings, int maxConnections, Duration tick, Clock clock) {
+    public record Options(ControlSettings settings, int maxConnections, int perSource, int ratePerMinute,
+                          Duration tick, Clock clock) {
+        /** No per-source limits (tests, benchmarks, labs): the caller facing the internet sets them. */
+        public Options(ControlSettings settings, int maxConnections, Duration tick, Clock clock) {
+            this(settings, maxConnections, maxConnections, Integer.MAX_VALUE, tick, clock);
+        }
+
+        /** Limits for a server facing the internet: 256 at once, 16 and 60 a minute per address. */
         public static Options defaults(ControlSettings settings) {
-            return new Options(settings, 256, Duration.ofSeconds(1), Clock.SYSTEM);
+            return new Options(settings, 256, 16, 60, Duration.ofSeconds(1), Clock.SYSTEM);
         }
     }
 
@@ -49,6 +62,7 @@ public final class ControlServer implements AutoCloseable {
     private final CallListener listener;
     private final CallIdAllocator callIds;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final SourceAdmission admission;
     private Channel serverChannel;
 
     public ControlServer(NettyTransport transport, Options options, CallListener listener, CallIdAllocator callIds) {
@@ -56,6 +70,8 @@ public final class ControlServer implements AutoCloseable {
         this.options = options;
         this.listener = listener;
         this.callIds = callIds;
+        this.admission = new SourceAdmission(options.maxConnections(), options.perSource(), options.ratePerMinute(),
+                options.clock());
     }
 
     /**
@@ -73,12 +89,21 @@ public final class ControlServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (connections.size() >= options.maxConnections()) {
-                            LOG.warn("{}: refused: already {} control connections (the limit)",
-                                    ch.remoteAddress(), options.maxConnections());
+                        InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+                        Optional<String> refusal;
+                        synchronized (admission) {
+                            refusal = admission.admit(source);
+                        }
+                        if (refusal.isPresent()) {
+                            LOG.warn("{}: control connection refused: {}", ch.remoteAddress(), refusal.get());
                             ch.close();
                             return;
                         }
+                        ch.closeFuture().addListener(f -> {
+                            synchronized (admission) {
+                                admission.closed(source);
+                            }
+                        });
                         connections.add(ch);
                         ControlCodec.addTo(ch.pipeline());
                         ch.pipeline().addLast("pptp-control", new ControlChannelHandler(

@@ -1,0 +1,96 @@
+package org.homerouter.pptp.control.tcp;
+
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.homerouter.pptp.Clock;
+
+/**
+ * Who may open another control connection: at most {@code maxConnections} at once in all, at most
+ * {@code perSource} at once from one address, and at most {@code ratePerMinute} new ones a minute
+ * from one address (a token bucket). One scanner or slow-loris source then holds a few slots and
+ * cannot starve the others, which a global limit alone would let it do. Not thread-safe: the
+ * server calls it from one place under its own lock.
+ */
+final class SourceAdmission {
+    /** How many sources' rate buckets are remembered; the least recently seen are forgotten first. */
+    private static final int REMEMBERED_SOURCES = 4096;
+
+    private final int maxConnections;
+    private final int perSource;
+    private final int ratePerMinute;
+    private final Clock clock;
+    private final Map<InetAddress, Integer> open = new HashMap<>();
+    private final Map<InetAddress, Bucket> buckets = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<InetAddress, Bucket> eldest) {
+            return size() > REMEMBERED_SOURCES;
+        }
+    };
+    private int total;
+
+    SourceAdmission(int maxConnections, int perSource, int ratePerMinute, Clock clock) {
+        if (maxConnections < 1 || perSource < 1 || ratePerMinute < 1) {
+            throw new IllegalArgumentException("limits must be at least 1");
+        }
+        this.maxConnections = maxConnections;
+        this.perSource = perSource;
+        this.ratePerMinute = ratePerMinute;
+        this.clock = clock;
+    }
+
+    /**
+     * Admits a new connection from {@code source} and counts it, or says in plain words why not.
+     * An admitted connection must be {@link #closed} exactly once.
+     */
+    Optional<String> admit(InetAddress source) {
+        if (total >= maxConnections) {
+            return Optional.of("already " + total + " control connections (the limit)");
+        }
+        int fromSource = open.getOrDefault(source, 0);
+        if (fromSource >= perSource) {
+            return Optional.of("already " + fromSource + " control connections from this address (the per-address limit)");
+        }
+        Bucket bucket = buckets.computeIfAbsent(source, s -> new Bucket(ratePerMinute, clock.nanos()));
+        if (!bucket.take(clock.nanos(), ratePerMinute)) {
+            return Optional.of("more than " + ratePerMinute + " new control connections a minute from this address");
+        }
+        open.merge(source, 1, Integer::sum);
+        total++;
+        return Optional.empty();
+    }
+
+    /** An admitted connection from {@code source} has closed. */
+    void closed(InetAddress source) {
+        open.computeIfPresent(source, (s, n) -> n > 1 ? n - 1 : null);
+        total--;
+    }
+
+    int open() {
+        return total;
+    }
+
+    /** Tokens refill continuously at {@code ratePerMinute}, up to one minute's worth. */
+    private static final class Bucket {
+        private static final long MINUTE = 60_000_000_000L;
+        private double tokens;
+        private long refilledAt;
+
+        Bucket(int ratePerMinute, long now) {
+            this.tokens = ratePerMinute;
+            this.refilledAt = now;
+        }
+
+        boolean take(long now, int ratePerMinute) {
+            tokens = Math.min(ratePerMinute, tokens + (double) (now - refilledAt) * ratePerMinute / MINUTE);
+            refilledAt = now;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
+    }
+}
