@@ -1,0 +1,125 @@
+package org.homerouter.pptp.auth;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.homerouter.pptp.Clock;
+
+/**
+ * Brute-force protection for VPN logins: after {@code freeFailures} failed logins in a row, a user
+ * name and, separately, a source address are locked out, first for {@code firstLockout}, doubling
+ * with each further failure up to {@code maxLockout}. A success clears both counters. Locking the
+ * address stops one attacker trying many names; locking the name stops a botnet trying one name
+ * from many addresses (at the cost that the real user waits too, which is why the lockout is
+ * short and grows only while failures continue).
+ *
+ * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
+ * learns nothing from further attempts. Memory is bounded: the least recently failing keys are
+ * forgotten first. Thread-safe.
+ */
+public final class AuthFailureLockout {
+    /** Most keys (names plus addresses) remembered. */
+    private static final int REMEMBERED = 4096;
+
+    /** One locked-out user name or address, for logs and the UI. */
+    public record Lockout(String key, int failures, Duration remaining) {
+    }
+
+    private final int freeFailures;
+    private final Duration firstLockout;
+    private final Duration maxLockout;
+    private final Clock clock;
+    private final Map<String, Counter> entries = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Counter> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+
+    public AuthFailureLockout(int freeFailures, Duration firstLockout, Duration maxLockout, Clock clock) {
+        if (freeFailures < 1 || firstLockout.isNegative() || firstLockout.isZero() || maxLockout.compareTo(firstLockout) < 0) {
+            throw new IllegalArgumentException("need freeFailures >= 1 and 0 < firstLockout <= maxLockout");
+        }
+        this.freeFailures = freeFailures;
+        this.firstLockout = firstLockout;
+        this.maxLockout = maxLockout;
+        this.clock = clock;
+    }
+
+    /** Five free failures, then 30 s doubling up to 15 minutes. */
+    public static AuthFailureLockout defaults(Clock clock) {
+        return new AuthFailureLockout(5, Duration.ofSeconds(30), Duration.ofMinutes(15), clock);
+    }
+
+    /** The lockout that refuses this login now, if any: the user name's or the address's, whichever ends later. */
+    public synchronized Optional<Lockout> lockedOut(String userName, InetAddress source) {
+        long now = clock.nanos();
+        Optional<Lockout> byName = lockout(userKey(userName), now);
+        Optional<Lockout> byAddress = lockout(addressKey(source), now);
+        if (byName.isEmpty()) {
+            return byAddress;
+        }
+        if (byAddress.isEmpty()) {
+            return byName;
+        }
+        return byName.get().remaining().compareTo(byAddress.get().remaining()) >= 0 ? byName : byAddress;
+    }
+
+    /** A login with this name from this address failed (wrong password, unknown or disabled user). */
+    public synchronized void failed(String userName, InetAddress source) {
+        long now = clock.nanos();
+        fail(userKey(userName), now);
+        fail(addressKey(source), now);
+    }
+
+    /** A login succeeded: the name and the address start afresh. */
+    public synchronized void succeeded(String userName, InetAddress source) {
+        entries.remove(userKey(userName));
+        entries.remove(addressKey(source));
+    }
+
+    /** Every key locked out right now. */
+    public synchronized List<Lockout> current() {
+        long now = clock.nanos();
+        List<Lockout> out = new ArrayList<>();
+        for (String key : List.copyOf(entries.keySet())) {
+            lockout(key, now).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private void fail(String key, long now) {
+        Counter e = entries.computeIfAbsent(key, k -> new Counter());
+        e.failures++;
+        int over = e.failures - freeFailures;
+        if (over >= 0) {
+            Duration d = firstLockout.multipliedBy(1L << Math.min(over, 20));
+            e.lockedUntil = now + (d.compareTo(maxLockout) > 0 ? maxLockout : d).toNanos();
+        }
+    }
+
+    private Optional<Lockout> lockout(String key, long now) {
+        Counter e = entries.get(key);
+        if (e == null || e.lockedUntil == 0 || e.lockedUntil - now <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new Lockout(key, e.failures, Duration.ofNanos(e.lockedUntil - now)));
+    }
+
+    private static String userKey(String userName) {
+        return "user " + userName;
+    }
+
+    private static String addressKey(InetAddress source) {
+        return "address " + source.getHostAddress();
+    }
+
+    private static final class Counter {
+        int failures;
+        long lockedUntil;
+    }
+}

@@ -1,0 +1,67 @@
+package org.homerouter.pptp.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import org.homerouter.pptp.ManualClock;
+import org.junit.jupiter.api.Test;
+
+class AuthFailureLockoutTest {
+    private final ManualClock clock = new ManualClock();
+    private final AuthFailureLockout lockout = new AuthFailureLockout(3, Duration.ofSeconds(30),
+            Duration.ofMinutes(4), clock);
+
+    private static InetAddress ip(String s) throws Exception {
+        return InetAddress.getByName(s);
+    }
+
+    @Test
+    void aGuesserIsLockedOutAfterTheFreeFailuresWithGrowingWaits() throws Exception {
+        InetAddress attacker = ip("198.51.100.1");
+        for (int i = 0; i < 2; i++) {
+            lockout.failed("alice", attacker);
+            assertTrue(lockout.lockedOut("alice", attacker).isEmpty(), "failure " + (i + 1) + " is free");
+        }
+        lockout.failed("alice", attacker);
+        assertEquals(Duration.ofSeconds(30), lockout.lockedOut("alice", attacker).orElseThrow().remaining());
+        clock.advanceMillis(30_000);
+        assertTrue(lockout.lockedOut("alice", attacker).isEmpty(), "the first lockout lasts 30 s");
+        lockout.failed("alice", attacker);
+        assertEquals(Duration.ofSeconds(60), lockout.lockedOut("alice", attacker).orElseThrow().remaining(), "then doubles");
+        for (int i = 0; i < 10; i++) {
+            lockout.failed("alice", attacker);
+        }
+        assertEquals(Duration.ofMinutes(4), lockout.lockedOut("alice", attacker).orElseThrow().remaining(), "up to the cap");
+    }
+
+    @Test
+    void theNameIsLockedForEveryAddressAndTheAddressForEveryName() throws Exception {
+        InetAddress botnetA = ip("198.51.100.1");
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("bob", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("bob", botnetA).isPresent(), "one name tried from many addresses: the name is locked");
+        assertTrue(lockout.lockedOut("carol", botnetA).isEmpty(), "other users from a clean address are not");
+
+        InetAddress sprayer = ip("198.51.100.9");
+        lockout.failed("u1", sprayer);
+        lockout.failed("u2", sprayer);
+        lockout.failed("u3", sprayer);
+        assertTrue(lockout.lockedOut("dave", sprayer).isPresent(), "many names from one address: the address is locked");
+        assertEquals(2, lockout.current().stream().filter(l -> l.key().equals("user bob")
+                || l.key().equals("address 198.51.100.9")).count());
+    }
+
+    @Test
+    void successClearsTheCounters() throws Exception {
+        InetAddress home = ip("192.0.2.10");
+        lockout.failed("erin", home);
+        lockout.failed("erin", home);
+        lockout.succeeded("erin", home);
+        lockout.failed("erin", home);
+        lockout.failed("erin", home);
+        assertTrue(lockout.lockedOut("erin", home).isEmpty(), "a typo or two before a success does not accumulate");
+    }
+}
