@@ -164,6 +164,15 @@ public final class TunDevice implements TunnelDevice {
         }
     }
 
+    /** For the reader: the device broke (the interface is gone); tells the sink, outside any lock. */
+    void failed(String reason) {
+        try {
+            sink.deviceFailed(reason);
+        } catch (RuntimeException e) {
+            LOG.warn("sink of TUN device {} failed on the device's failure", name, e);
+        }
+    }
+
     @Override
     public String toString() {
         return "TunDevice[" + name + " " + config.localAddress().getHostAddress() + " -> "

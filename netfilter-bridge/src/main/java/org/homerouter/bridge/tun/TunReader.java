@@ -166,9 +166,10 @@ final class TunReader implements AutoCloseable {
             if (n < 0) {
                 // E.g. EBADFD once someone deleted the interface under us: the fd would stay
                 // readable-with-error forever, so stop watching it instead of spinning.
-                LOG.warn("TUN device {} failed: {}; no longer read", device.name(),
-                        new ErrnoException("read(" + device.name() + ")", (int) -n).getMessage());
+                String why = new ErrnoException("read(" + device.name() + ")", (int) -n).getMessage();
+                LOG.warn("TUN device {} failed: {}; no longer read", device.name(), why);
                 unregister(device);
+                device.failed(why);
                 return;
             }
             packetView.clear().limit((int) n);

@@ -96,6 +96,50 @@ class TunDeviceTest {
     }
 
     @Test
+    void anInterfaceDeletedUnderItsSessionIsReportedOnceAndTheOtherDevicesLiveOn() throws Exception {
+        try (Netns ns = Netns.create("tund"); TunDeviceFactory factory = new TunDeviceFactory()) {
+            InetAddress local = InetAddress.getByName("10.203.0.1");
+            List<TunDevice> devices = new ArrayList<>();
+            List<String> failures = new CopyOnWriteArrayList<>();
+            try {
+                for (String peer : List.of("10.203.0.2", "10.203.0.3")) {
+                    TunnelConfig config = new TunnelConfig("pptp", local, InetAddress.getByName(peer), 1400);
+                    TunDevice device = NetworkNamespace.call(ns.name(), () -> factory.open(config));
+                    devices.add(device);
+                    IcmpEchoResponder responder = new IcmpEchoResponder(device);
+                    device.start(new org.homerouter.pptp.tunnel.IpPacketSink() {
+                        @Override
+                        public void onIpPacket(ByteBuffer packet) {
+                            responder.onIpPacket(packet);
+                        }
+
+                        @Override
+                        public void deviceFailed(String reason) {
+                            failures.add(device.name() + ": " + reason);
+                        }
+                    });
+                }
+                String doomed = devices.get(0).name();
+                ns.ip("link", "del", doomed); // what an admin's `ip link del` or a crashed helper does
+
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (failures.isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertEquals(1, failures.size(), failures.toString());
+                assertTrue(failures.getFirst().startsWith(doomed + ": "), failures.toString());
+
+                CommandResult ping = ns.exec(PING_TIMEOUT, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", "10.203.0.3");
+                assertEquals(0, ping.exitCode(), "the other session's device still works: " + ping);
+                Thread.sleep(200);
+                assertEquals(1, failures.size(), "reported once, and the reader did not spin on the dead fd");
+            } finally {
+                devices.forEach(TunDevice::close);
+            }
+        }
+    }
+
+    @Test
     void closingTheFactoryClosesItsDevices() throws Exception {
         try (Netns ns = Netns.create("tunf")) {
             TunDeviceFactory factory = new TunDeviceFactory();

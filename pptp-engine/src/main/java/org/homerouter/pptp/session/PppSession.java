@@ -38,6 +38,7 @@ import org.homerouter.pptp.ppp.lcp.Lcp;
 import org.homerouter.pptp.ppp.lcp.LcpListener;
 import org.homerouter.pptp.ppp.lcp.LinkConfiguration;
 import org.homerouter.pptp.ppp.lcp.LinkFailure;
+import org.homerouter.pptp.tunnel.IpPacketSink;
 import org.homerouter.pptp.tunnel.TunnelConfig;
 import org.homerouter.pptp.tunnel.TunnelDevice;
 import org.slf4j.Logger;
@@ -503,7 +504,18 @@ public final class PppSession {
                     }
                 });
         ipPath = path;
-        device.start(path::fromTunnel);
+        TunnelDevice started = device;
+        device.start(new IpPacketSink() {
+            @Override
+            public void onIpPacket(ByteBuffer packet) {
+                path.fromTunnel(packet);
+            }
+
+            @Override
+            public void deviceFailed(String reason) {
+                tunnelDeviceFailed(started, reason);
+            }
+        });
         LOG.info("{}: session up on {} ({} -> {}, MTU {}, {})", id, device.name(), local.getHostAddress(),
                 peer.getHostAddress(), mtu, agreed == null ? "unencrypted" : "MPPE " + agreed.strength()
                         + (agreed.stateless() ? " stateless" : " stateful"));
@@ -517,6 +529,15 @@ public final class PppSession {
                 negotiator.requestReset();
             }
         }
+    }
+
+    /** The OS took the interface away: hang up properly (LCP Terminate) so the client knows at once. */
+    private synchronized void tunnelDeviceFailed(TunnelDevice failed, String reason) {
+        if (ended || failed != device) {
+            return;
+        }
+        LOG.warn("{}: tunnel interface {} failed ({}): ending the session", id, failed.name(), reason);
+        fail(SessionEnd.DEVICE_FAILED, failed.name() + ": " + reason);
     }
 
     private void stopIp() {

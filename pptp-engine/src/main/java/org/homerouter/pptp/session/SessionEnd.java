@@ -15,7 +15,7 @@ public enum SessionEnd {
     NO_GRE("no GRE (IP protocol 47) ever arrived from the client: GRE is blocked between the client and this "
             + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)"),
     PEER_DEAD("the client stopped answering LCP echo requests"),
-    DEVICE_FAILED("the tunnel interface could not be created"),
+    DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),
     CALL_CLEARED("the PPTP call was cleared");
 
     private final String description;

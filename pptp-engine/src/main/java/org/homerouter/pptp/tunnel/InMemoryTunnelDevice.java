@@ -50,6 +50,14 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
         s.onIpPacket(ByteBuffer.wrap(packet));
     }
 
+    /** As if the OS removed the interface under the session. */
+    public void fail(String reason) {
+        IpPacketSink s = sink;
+        if (s != null && !closed) {
+            s.deviceFailed(reason);
+        }
+    }
+
     /** Packets the tunnel delivered to the OS, in order. */
     public List<byte[]> written() {
         return List.copyOf(written);

@@ -6,4 +6,11 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface IpPacketSink {
     void onIpPacket(ByteBuffer packet);
+
+    /**
+     * The device broke under the session (on Linux: someone deleted the interface) and delivers
+     * nothing more. Called at most once, on the device's thread.
+     */
+    default void deviceFailed(String reason) {
+    }
 }

@@ -54,6 +54,7 @@ class WholeSessionTest {
     private final ManualClock clock = new ManualClock();
     private final InMemoryGreNetwork network = new InMemoryGreNetwork();
     private final Map<String, InMemoryTunnelDevice> devices = new ConcurrentHashMap<>();
+    private final List<InMemoryTunnelDevice> created = new CopyOnWriteArrayList<>();
     private final List<String> serverEvents = new CopyOnWriteArrayList<>();
     private final List<String> clientEvents = new CopyOnWriteArrayList<>();
     private final InMemoryUserDirectory users = new InMemoryUserDirectory(PppUser.withPassword("User", "clientPass"),
@@ -78,6 +79,7 @@ class WholeSessionTest {
         return config -> {
             InMemoryTunnelDevice d = new InMemoryTunnelDevice(prefix + devices.size(), config);
             devices.put(prefix, d);
+            created.add(d);
             return d;
         };
     }
@@ -299,6 +301,36 @@ class WholeSessionTest {
             assertArrayEquals(up, serverDev.written().get(settled + i), "in step again after the losses");
         }
         assertEquals(1, serverSessions.sessions().size(), "the session survived");
+    }
+
+    @Test
+    void aTunnelInterfaceRemovedUnderASessionEndsThatSessionAndNoOther() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("two sessions up", () -> serverEvents.stream().filter("up"::equals).count() == 2
+                && clientEvents.stream().filter("up"::equals).count() == 2);
+        List<InMemoryTunnelDevice> serverDevices = created.stream().filter(d -> d.name().startsWith("server")).toList();
+        InMemoryTunnelDevice doomed = serverDevices.get(0);
+        InMemoryTunnelDevice survivor = serverDevices.get(1);
+
+        doomed.fail("read: File descriptor in bad state (EBADFD)");
+        run("that session ends", () -> serverEvents.contains("ended DEVICE_FAILED"));
+        run("its client is hung up on", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(1, serverEvents.stream().filter(e -> e.startsWith("ended")).count(), "only one server session ended");
+        assertEquals(1, serverSessions.sessions().size());
+        assertTrue(doomed.isClosed());
+
+        InMemoryTunnelDevice survivorClient = created.stream().filter(d -> d.name().startsWith("client")
+                && d.config().localAddress().equals(survivor.config().peerAddress())).findFirst().orElseThrow();
+        Random r = new Random(9);
+        for (int i = 0; i < 20; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            survivorClient.inject(up);
+            network.deliverAll();
+            assertArrayEquals(up, survivor.written().get(i), "the other session still carries traffic");
+        }
     }
 
     @Test
