@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.pptp.alg.TrackedCallView;
@@ -33,6 +34,7 @@ public final class Appliance implements AutoCloseable {
     private final PptpService pptp;
     private final DataPlane dataPlane;
     private PassthroughAlg passthrough;
+    private InboundPptpForward inboundForward;
     private WebServer web;
     private int uiPort;
 
@@ -103,6 +105,12 @@ public final class Appliance implements AutoCloseable {
         try {
             passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
             store.logEvent("service", "PPTP passthrough on");
+            String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
+            if (!inbound.isEmpty()) {
+                inboundForward = new InboundPptpForward(null);
+                inboundForward.apply((java.net.Inet4Address) InetAddress.getByName(inbound));
+                store.logEvent("service", "inbound PPTP forwarded to " + inbound);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("PPTP passthrough could not start: {}", e.getMessage());
             store.logEvent("service", "PPTP passthrough could not start: " + e.getMessage());
@@ -159,6 +167,9 @@ public final class Appliance implements AutoCloseable {
         }
         if (pptp != null) {
             pptp.close();
+        }
+        if (inboundForward != null) {
+            inboundForward.close();
         }
         if (passthrough != null) {
             passthrough.close();

@@ -1,8 +1,11 @@
 package org.homerouter.appliance;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.pptp.alg.TrackedCallView;
@@ -25,11 +28,24 @@ final class PassthroughCommand implements Callable<Integer> {
     @Option(names = "--queue", defaultValue = "1723", description = "NFQUEUE number. Default: ${DEFAULT-VALUE}")
     int queue;
 
+    @Option(names = "--inbound-server", description = "Also forward TCP 1723 + GRE from outside to this PPTP server in the LAN.")
+    String inboundServer;
+
     @Override
     public Integer call() throws Exception {
         PassthroughAlg alg = PassthroughAlg.start(null, queue, new RouteSourceAddress(null));
+        InboundPptpForward forward = new InboundPptpForward(null);
+        if (inboundServer != null) {
+            try {
+                forward.apply((Inet4Address) InetAddress.getByName(inboundServer));
+            } catch (Exception e) {
+                alg.close();
+                throw e;
+            }
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            forward.close();
             alg.close();
             System.out.println("STOPPED");
             System.out.flush();

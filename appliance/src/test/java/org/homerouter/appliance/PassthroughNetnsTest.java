@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.bridge.alg.GreNatRules;
+import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.bridge.netns.CommandResult;
@@ -131,7 +132,7 @@ class PassthroughNetnsTest {
         assertTrue(!helper.succeeded() || helper.output().trim().equals("0"),
                 "the kernel must not attach its own PPTP helper automatically: " + helper);
         alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
-        Launched server = startServer();
+        Launched server = startServer(wan);
 
         Launched dial1 = dial("dial1", lan1, "alice");
         Launched dial2 = dial("dial2", lan2, "bob");
@@ -184,6 +185,26 @@ class PassthroughNetnsTest {
         assertTrue(!queueRules.output().contains("NFQUEUE"), "the queue rules removed: " + queueRules);
     }
 
+    @Test
+    void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
+        // The ALG runs too: the forwarded connection is not masqueraded, so it must leave it alone.
+        alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
+        try (InboundPptpForward forward = new InboundPptpForward(router.name())) {
+            forward.apply((Inet4Address) InetAddress.getByName("10.77.1.2"));
+            Launched server = startServer(lan1);
+            // The remote client dials the router's public address.
+            Launched dial = launch("dial-wan", wan, PASSWORD, "dial", "--server", ROUTER_WAN, "--user", "alice",
+                    "--password-stdin", "--mppe", "require-128");
+            awaitOutput(dial, "\nUP ");
+            assertPings(wan, server.report() + dial.report());
+            assertTrue(alg.calls().isEmpty(), "the ALG did not track the forwarded connection: " + alg.calls());
+            assertEquals(0, alg.segmentCounts()[0], "no forwarded segment was queued");
+            hangUp(dial);
+        }
+        CommandResult tables = router.exec(Duration.ofSeconds(10), "nft", "list", "tables");
+        assertTrue(!tables.output().contains(InboundPptpForward.TABLE), "the forward's table removed: " + tables);
+    }
+
     private void hangUp(Launched dial) throws Exception {
         dial.process().destroy();
         assertTrue(dial.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "dial ignored SIGTERM" + dial.report());
@@ -215,7 +236,7 @@ class PassthroughNetnsTest {
 
     // ------------------------------------------------------------------ processes (as NetnsTunnelTest)
 
-    private Launched startServer() throws Exception {
+    private Launched startServer(Netns ns) throws Exception {
         Path data = dir.resolve("data");
         for (String user : List.of("alice", "bob")) {
             Launched add = launch("user-add-" + user, null, PASSWORD, "user", "add", user, "--password-stdin",
@@ -223,7 +244,7 @@ class PassthroughNetnsTest {
             assertTrue(add.process().waitFor(START.toSeconds(), TimeUnit.SECONDS) && add.process().exitValue() == 0,
                     add.report());
         }
-        Launched server = launch("server", wan, null, "run", "--data-dir", data.toString(), "--pptp-port", "1723",
+        Launched server = launch("server", ns, null, "run", "--data-dir", data.toString(), "--pptp-port", "1723",
                 "--ui-port", "18080");
         awaitOutput(server, "PPTP control listening on");
         return server;

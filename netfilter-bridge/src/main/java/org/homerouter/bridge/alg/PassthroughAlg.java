@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The PPTP passthrough ALG running on a Linux router:
  * <ul>
- *   <li>forwarded TCP 1723 segments (both directions, after conntrack has undone the
- *       masquerade on replies, so the LAN client's own address is seen) are queued to
+ *   <li>forwarded TCP 1723 segments of masqueraded connections (both directions, after
+ *       conntrack has undone the masquerade on replies, so the LAN client's own address is seen) are queued to
  *       NFQUEUE by an iptables rule in {@code mangle FORWARD} (this kernel's nftables has no
  *       {@code queue} statement, iptables-nft's xt NFQUEUE target works);</li>
  *   <li>one thread feeds them to {@link PptpAlg} and returns each verdict, with the rewritten
@@ -144,8 +144,13 @@ public final class PassthroughAlg implements AutoCloseable {
                     "*mangle",
                     ":" + CHAIN + " - [0:0]",
                     "-I FORWARD -p tcp -j " + CHAIN,
-                    "-A " + CHAIN + " -p tcp --dport " + port + " -j NFQUEUE --queue-num " + q,
-                    "-A " + CHAIN + " -p tcp --sport " + port + " -j NFQUEUE --queue-num " + q,
+                    // Only connections the router masquerades (ctstate SNAT: original source differs
+                    // from the reply destination), both directions: a port-forwarded connection to a
+                    // PPTP server in the LAN is not ours to rewrite. A connection's first SYN is not
+                    // SNATed yet in FORWARD (NAT happens in POSTROUTING); it carries no payload, and
+                    // the tracker synchronises on the first PPTP header that follows.
+                    "-A " + CHAIN + " -p tcp -m conntrack --ctstate SNAT --ctproto tcp --ctorigdstport " + port
+                            + " -j NFQUEUE --queue-num " + q,
                     "COMMIT",
                     ""), "iptables-restore", "-w", "--noflush");
         }
