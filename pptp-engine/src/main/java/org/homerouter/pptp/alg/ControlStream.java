@@ -59,6 +59,7 @@ final class ControlStream {
     private boolean synced;
     private boolean lost;
     private int nextSequence;
+    private int firstSequence;
 
     ControlStream(Direction direction) {
         this.direction = direction;
@@ -73,6 +74,11 @@ final class ControlStream {
         if (s.syn()) {
             // The SYN occupies one sequence number; the stream starts after it (RFC 9293 §3.4).
             dataSequence++;
+            if (synced && dataSequence == firstSequence) {
+                // A retransmitted SYN (or SYN-ACK whose ACK was lost): the stream goes on as it was.
+                return s.length() == 0 ? SegmentVerdict.ACCEPT : SegmentVerdict.DROP;
+            }
+            firstSequence = dataSequence;
             synced = true;
             lost = false;
             nextSequence = dataSequence;

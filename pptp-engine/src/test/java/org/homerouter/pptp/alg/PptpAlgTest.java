@@ -347,6 +347,95 @@ class PptpAlgTest {
         assertNotEquals(4, u16At(m, 12));
     }
 
+    @Test
+    void aRetransmittedSynAckDoesNotResetTheStream() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = u16At(c.toServer(ocrq(1)), 12);
+        // The server did not see the client's ACK and repeats its SYN-ACK.
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, 5000, true, false, false, new byte[0], 0, 0)));
+        assertEquals(1, u16At(c.toClient(ocrp(0x100, nat, 1)), 14));
+        assertEquals(1, mapped.size());
+    }
+
+    /**
+     * The same conversation cut into random segments, some sent twice, some overlapping: what
+     * reaches the far end (each octet as first delivered) is the conversation with every call ID
+     * rewritten, and a dropped segment comes again joined to the next one, as Linux's
+     * retransmission collapses segments.
+     */
+    @Test
+    void randomSegmentationRetransmissionAndOverlapGiveTheSameRewrittenStream() {
+        java.util.Random random = new java.util.Random(20261202);
+        for (int round = 0; round < 200; round++) {
+            PptpAlg fresh = new PptpAlg(clock, AlgTimeouts.KERNEL, server -> PUBLIC, GreMappingListener.NONE,
+                    RandomGenerator.of("L64X128MixRandom"));
+            ControlFlow flow = new ControlFlow(CLIENT_A, 40000 + round, SERVER, 1723);
+            fresh.onSegment(new TcpSegment(flow, Direction.TO_SERVER, 0, true, false, false, new byte[0], 0, 0));
+            fresh.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 0, true, false, false, new byte[0], 0, 0));
+            // Client: two OCRQs, a CCRQ for the first. The NAT IDs are learnt from what got through.
+            byte[] toServer = concat(concat(ocrq(11), ocrq(12)), ccrq(11));
+            byte[] outServer = deliver(fresh, flow, Direction.TO_SERVER, toServer, random);
+            int nat11 = u16At(outServer, 12);
+            int nat12 = u16At(outServer, 168 + 12);
+            assertNotEquals(11, nat11);
+            assertNotEquals(nat11, nat12);
+            assertEquals(nat11, u16At(outServer, 336 + 12), "CCRQ carries the first call's NAT ID");
+            byte[] expectedServer = toServer.clone();
+            put16(expectedServer, 12, nat11);
+            put16(expectedServer, 168 + 12, nat12);
+            put16(expectedServer, 336 + 12, nat11);
+            assertArrayEquals(expectedServer, outServer, "round " + round);
+            // Server: both replies, an SLI for the second, a CDN for the first.
+            byte[] toClient = concat(concat(concat(ocrp(0x500, nat11, 1), ocrp(0x600, nat12, 1)), sli(nat12)), cdn(nat11));
+            byte[] outClient = deliver(fresh, flow, Direction.TO_CLIENT, toClient, random);
+            byte[] expectedClient = toClient.clone();
+            put16(expectedClient, 14, 11);
+            put16(expectedClient, 32 + 14, 12);
+            put16(expectedClient, 64 + 12, 12);
+            put16(expectedClient, 88 + 12, 11);
+            assertArrayEquals(expectedClient, outClient, "round " + round);
+            assertEquals(1, fresh.mappings().size(), "round " + round + ": call 12 remains");
+        }
+    }
+
+    /** Sends {@code stream} (sequence numbers from 1) in random pieces; returns the octets as the receiver got them. */
+    private static byte[] deliver(PptpAlg alg, ControlFlow flow, Direction d, byte[] stream, java.util.Random random) {
+        byte[] received = new byte[stream.length];
+        int acked = 0;
+        int start = 0;
+        while (acked < stream.length) {
+            // Sometimes go back (retransmission / overlap), sometimes leap ahead (a gap).
+            int from = random.nextInt(4) == 0 ? Math.max(0, acked - random.nextInt(40)) : acked;
+            if (random.nextInt(8) == 0 && acked + 10 < stream.length) {
+                from = acked + 1 + random.nextInt(5);
+            }
+            int length = Math.min(stream.length - from, 1 + random.nextInt(60));
+            if (from == start && length < stream.length - from && random.nextBoolean()) {
+                length = Math.min(stream.length - from, length + 30); // a collapsed retransmission
+            }
+            byte[] segment = Arrays.copyOfRange(stream, from, from + length);
+            SegmentVerdict v = alg.onSegment(TcpSegment.of(flow, d, 1 + from, segment));
+            if (v == SegmentVerdict.DROP) {
+                start = from;
+                continue;
+            }
+            for (int i = 0; i < length; i++) {
+                if (from + i >= acked) {
+                    received[from + i] = segment[i];
+                } else {
+                    assertEquals(received[from + i], segment[i], "a retransmitted octet differs from its first copy");
+                }
+            }
+            acked = Math.max(acked, from + length);
+        }
+        return received;
+    }
+
+    private static void put16(byte[] b, int at, int v) {
+        b[at] = (byte) (v >>> 8);
+        b[at + 1] = (byte) v;
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
