@@ -398,6 +398,40 @@ class PptpAlgTest {
         }
     }
 
+    /** Whatever arrives on port 1723, the tracker neither throws nor changes anything but call-ID octets. */
+    @Test
+    void arbitraryBytesNeverBreakTheTracker() {
+        java.util.Random random = new java.util.Random(7);
+        byte[][] pieces = {ocrq(1), ocrp(2, 3, 1), icrq(4), icrp(5, 4, 1), iccn(6), ccrq(7), cdn(8), wen(9), sli(10), stopccrq()};
+        for (int round = 0; round < 2000; round++) {
+            ControlFlow flow = new ControlFlow(CLIENT_A, 1024 + round % 50, SERVER, 1723);
+            byte[] data = random.nextBoolean() ? pieces[random.nextInt(pieces.length)].clone() : new byte[random.nextInt(300)];
+            if (random.nextBoolean()) {
+                for (int i = 0; i < 1 + random.nextInt(4); i++) {
+                    if (data.length > 0) {
+                        data[random.nextInt(data.length)] = (byte) random.nextInt();
+                    }
+                }
+            } else if (data.length > 1 && data[0] == 0 && data[1] == 0) {
+                random.nextBytes(data);
+            }
+            byte[] before = data.clone();
+            Direction d = random.nextBoolean() ? Direction.TO_SERVER : Direction.TO_CLIENT;
+            SegmentVerdict v = alg.onSegment(new TcpSegment(flow, d, random.nextInt(400), random.nextInt(10) == 0,
+                    random.nextInt(20) == 0, random.nextInt(50) == 0, data, 0, data.length));
+            assertNotNull(v);
+            int changed = 0;
+            for (int i = 0; i < data.length; i++) {
+                changed += data[i] != before[i] ? 1 : 0;
+            }
+            assertTrue(changed <= 2 * (1 + data.length / 16), "round " + round + ": " + changed + " octets changed");
+            if (round % 100 == 0) {
+                clock.advance(Duration.ofMinutes(10));
+                alg.expire();
+            }
+        }
+    }
+
     /** Sends {@code stream} (sequence numbers from 1) in random pieces; returns the octets as the receiver got them. */
     private static byte[] deliver(PptpAlg alg, ControlFlow flow, Direction d, byte[] stream, java.util.Random random) {
         byte[] received = new byte[stream.length];
