@@ -45,18 +45,18 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
     public record Counters(long bytesToClient, long bytesToServer) {
     }
 
-    private final Nft nft;
+    private final AdminCommands commands;
     private final Map<GreMapping, Handles> installed = new LinkedHashMap<>();
     private boolean tableInstalled;
 
     /** @param netns run nft inside this namespace (tests), or null for our own */
     public GreNatRules(String netns) {
-        this.nft = new Nft(netns);
+        this.commands = new AdminCommands(netns);
     }
 
     /** Creates the (empty) table, replacing one left by a crash, in one transaction. */
     public synchronized void install() throws IOException {
-        nft.run(String.join("\n",
+        commands.run(String.join("\n",
                 "table ip " + TABLE + " {}",
                 "delete table ip " + TABLE,
                 "table ip " + TABLE + " {",
@@ -91,7 +91,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
     @Override
     public synchronized void mapped(GreMapping m) {
         try {
-            String echoed = nft.run(rules(m), "nft", "--echo", "--handle", "-f", "-");
+            String echoed = commands.run(rules(m), "nft", "--echo", "--handle", "-f", "-");
             Matcher h = HANDLE.matcher(echoed);
             long[] handles = new long[3];
             for (int i = 0; i < 3; i++) {
@@ -114,7 +114,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             return;
         }
         try {
-            nft.run(String.join("\n",
+            commands.run(String.join("\n",
                     "delete rule ip " + TABLE + " pre handle " + h.in(),
                     "delete rule ip " + TABLE + " pre handle " + h.outNotrack(),
                     "delete rule ip " + TABLE + " post handle " + h.outSnat(),
@@ -135,7 +135,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         if (installed.isEmpty()) {
             return Map.of();
         }
-        String listing = nft.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
+        String listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
         Map<Long, Long> bytes = new HashMap<>();
         for (String line : listing.split("\n")) {
             Matcher c = COUNTER.matcher(line);
@@ -160,7 +160,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             return;
         }
         try {
-            nft.run(null, "nft", "delete", "table", "ip", TABLE);
+            commands.run(null, "nft", "delete", "table", "ip", TABLE);
         } catch (IOException e) {
             LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
         }

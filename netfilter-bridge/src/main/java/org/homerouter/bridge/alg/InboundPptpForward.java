@@ -26,12 +26,12 @@ public final class InboundPptpForward implements AutoCloseable {
     public static final String TABLE = "homerouter_pptp_in";
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
 
-    private final Nft nft;
+    private final AdminCommands commands;
     private boolean applied;
 
     /** @param netns run inside this namespace (tests), or null for our own */
     public InboundPptpForward(String netns) {
-        this.nft = new Nft(netns);
+        this.commands = new AdminCommands(netns);
     }
 
     /** The rule set forwarding to {@code server}, reached through {@code lanDevice}. */
@@ -53,12 +53,12 @@ public final class InboundPptpForward implements AutoCloseable {
 
     /** Installs (or replaces) the forwarding to {@code server}. */
     public synchronized void apply(Inet4Address server) throws IOException {
-        String route = nft.run(null, "ip", "-4", "-o", "route", "get", server.getHostAddress());
+        String route = commands.run(null, "ip", "-4", "-o", "route", "get", server.getHostAddress());
         Matcher m = DEV.matcher(route);
         if (!m.find()) {
             throw new IOException("no interface towards " + server.getHostAddress() + ": " + route.trim());
         }
-        nft.run(ruleset(server, m.group(1)), "nft", "-f", "-");
+        commands.run(ruleset(server, m.group(1)), "nft", "-f", "-");
         applied = true;
         LOG.info("alg: inbound PPTP (TCP 1723 + GRE) forwarded to {} on {}", server.getHostAddress(), m.group(1));
     }
@@ -69,7 +69,7 @@ public final class InboundPptpForward implements AutoCloseable {
             return;
         }
         try {
-            nft.run(null, "nft", "delete", "table", "ip", TABLE);
+            commands.run(null, "nft", "delete", "table", "ip", TABLE);
         } catch (IOException e) {
             LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
         }

@@ -42,7 +42,7 @@ public final class PassthroughAlg implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
     static final String CHAIN = "HR_PPTP_ALG";
 
-    private final Nft nft;
+    private final AdminCommands commands;
     private final int queue;
     private final GreNatRules rules;
     private final PptpAlg tracker;
@@ -56,7 +56,7 @@ public final class PassthroughAlg implements AutoCloseable {
     private volatile boolean closed;
 
     private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, Duration pollInterval) throws IOException {
-        this.nft = new Nft(netns);
+        this.commands = new AdminCommands(netns);
         this.queue = queue;
         this.pollInterval = pollInterval;
         this.rules = new GreNatRules(netns);
@@ -127,20 +127,20 @@ public final class PassthroughAlg implements AutoCloseable {
     private void queueRules(boolean add) throws IOException {
         // Remove what a crashed run may have left, then (re)install; errors on removal are expected.
         try {
-            nft.run(null, "iptables", "-w", "-t", "mangle", "-D", "FORWARD", "-p", "tcp", "-j", CHAIN);
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-D", "FORWARD", "-p", "tcp", "-j", CHAIN);
         } catch (IOException ignored) {
             // not there
         }
         try {
-            nft.run(null, "iptables", "-w", "-t", "mangle", "-F", CHAIN);
-            nft.run(null, "iptables", "-w", "-t", "mangle", "-X", CHAIN);
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-F", CHAIN);
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-X", CHAIN);
         } catch (IOException ignored) {
             // not there
         }
         if (add) {
             String port = Integer.toString(ControlProtocol.TCP_PORT);
             String q = Integer.toString(queue);
-            nft.run(String.join("\n",
+            commands.run(String.join("\n",
                     "*mangle",
                     ":" + CHAIN + " - [0:0]",
                     "-I FORWARD -p tcp -j " + CHAIN,

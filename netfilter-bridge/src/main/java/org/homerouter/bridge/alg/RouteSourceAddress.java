@@ -16,11 +16,11 @@ import java.util.regex.Pattern;
  */
 public final class RouteSourceAddress implements PublicAddressResolver {
     private static final Pattern SRC = Pattern.compile("\\bsrc (\\d+\\.\\d+\\.\\d+\\.\\d+)");
-    private final Nft ip;
+    private final AdminCommands ip;
 
     /** @param netns ask the routing table of this namespace, or null for our own */
     public RouteSourceAddress(String netns) {
-        this.ip = new Nft(netns);
+        this.ip = new AdminCommands(netns);
     }
 
     @Override

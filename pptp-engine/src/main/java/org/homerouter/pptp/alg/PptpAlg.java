@@ -2,6 +2,7 @@ package org.homerouter.pptp.alg;
 
 import io.netty.buffer.Unpooled;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.CallClearRequest;
 import org.homerouter.pptp.control.CallDisconnectNotify;
 import org.homerouter.pptp.control.ControlMessage;
 import org.homerouter.pptp.control.ControlMessageCodec;
@@ -369,7 +370,7 @@ public final class PptpAlg {
                             connect(call);
                         }
                     }
-                    case org.homerouter.pptp.control.CallClearRequest r when direction == Direction.TO_SERVER -> {
+                    case CallClearRequest r when direction == Direction.TO_SERVER -> {
                         Call call = byClientId(r.callId());
                         if (call != null) {
                             call.state = CallState.CLEARING;

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs nft / iptables-restore / ip, optionally inside a named network namespace, feeding stdin. */
-final class Nft {
+/** Runs the admin tools the ALG drives (nft, iptables, iptables-restore, ip), optionally inside a named network namespace, feeding stdin. */
+final class AdminCommands {
     private final List<String> prefix;
 
     /** @param netns run inside this namespace ({@code ip netns exec}), or null for our own */
-    Nft(String netns) {
+    AdminCommands(String netns) {
         this.prefix = netns == null ? List.of() : List.of("ip", "netns", "exec", netns);
     }
 
