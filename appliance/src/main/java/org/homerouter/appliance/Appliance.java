@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.util.Map;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.bridge.alg.InboundPptpForward;
+import org.homerouter.bridge.alg.PassthroughAlg;
+import org.homerouter.bridge.alg.RouteSourceAddress;
+import org.homerouter.pptp.alg.TrackedCallView;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
 import org.homerouter.webui.WebServer;
@@ -29,6 +33,8 @@ public final class Appliance implements AutoCloseable {
     private final NettyTransport transport;
     private final PptpService pptp;
     private final DataPlane dataPlane;
+    private PassthroughAlg passthrough;
+    private InboundPptpForward inboundForward;
     private WebServer web;
     private int uiPort;
 
@@ -77,6 +83,7 @@ public final class Appliance implements AutoCloseable {
             throw new IOException(e.getMessage(), e);
         }
         Appliance appliance = new Appliance(store, transport, pptp, dataPlane);
+        appliance.startPassthrough(cfg);
         try {
             appliance.startWeb(cfg, overrides);
         } catch (IOException e) {
@@ -84,6 +91,35 @@ public final class Appliance implements AutoCloseable {
             throw e;
         }
         return appliance;
+    }
+
+    /** The passthrough ALG, when configured and the Linux data plane is there; a failure is logged, not fatal. */
+    private void startPassthrough(Map<Setting, String> cfg) {
+        if (!Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED))) {
+            return;
+        }
+        if (!dataPlane.available() || dataPlane.gre() == null) {
+            LOG.warn("PPTP passthrough enabled but the Linux data plane is unavailable: {}", dataPlane.unavailableReason());
+            return;
+        }
+        try {
+            passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
+            store.logEvent("service", "PPTP passthrough on");
+            String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
+            if (!inbound.isEmpty()) {
+                inboundForward = new InboundPptpForward(null);
+                inboundForward.apply((java.net.Inet4Address) InetAddress.getByName(inbound));
+                store.logEvent("service", "inbound PPTP forwarded to " + inbound);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("PPTP passthrough could not start: {}", e.getMessage());
+            store.logEvent("service", "PPTP passthrough could not start: " + e.getMessage());
+        }
+    }
+
+    /** The calls the passthrough ALG tracks (LAN client, server, call IDs, bytes, age); empty when it is off. */
+    public java.util.List<TrackedCallView> passthroughCalls() {
+        return passthrough == null ? java.util.List.of() : passthrough.calls();
     }
 
     private void startWeb(Map<Setting, String> cfg, Overrides overrides) throws IOException {
@@ -131,6 +167,12 @@ public final class Appliance implements AutoCloseable {
         }
         if (pptp != null) {
             pptp.close();
+        }
+        if (inboundForward != null) {
+            inboundForward.close();
+        }
+        if (passthrough != null) {
+            passthrough.close();
         }
         transport.shutdown(Duration.ofSeconds(2));
         dataPlane.close();

@@ -74,6 +74,10 @@ final class DialCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "30", description = "Seconds to wait for the tunnel. Default: ${DEFAULT-VALUE}")
     int timeoutSeconds;
 
+    @Option(names = "--call-id", hidden = true, defaultValue = "0",
+            description = "Use this PPTP Call ID instead of a random one (tests: several clients with one ID behind a NAT).")
+    int callId;
+
     @Override
     public Integer call() throws Exception {
         String password = readPassword();
@@ -119,7 +123,7 @@ final class DialCommand implements Callable<Integer> {
         try {
             connection = ControlClient.connect(io, new InetSocketAddress(InetAddress.getByName(server), port),
                     ControlSettings.defaults("homerouter-client"), Clock.SYSTEM, Duration.ofSeconds(1), tunnels,
-                    new CallIdAllocator(1)).get(timeoutSeconds, TimeUnit.SECONDS);
+                    callIds()).get(timeoutSeconds, TimeUnit.SECONDS);
             var call = connection.placeCall().get(timeoutSeconds, TimeUnit.SECONDS);
             PppSession session = up.get(timeoutSeconds, TimeUnit.SECONDS);
             var ip = session.ipConfiguration().orElseThrow();
@@ -171,6 +175,24 @@ final class DialCommand implements Callable<Integer> {
             io.shutdown(Duration.ofSeconds(1));
             plane.gre().close();
         }
+    }
+
+    /** One Call ID, random unless {@code --call-id} fixes it (the allocator probes from nextInt(65535) + 1). */
+    private CallIdAllocator callIds() {
+        if (callId < 1 || callId > 65535) {
+            return new CallIdAllocator(1);
+        }
+        return new CallIdAllocator(1, new java.util.random.RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return callId - 1;
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                return callId - 1;
+            }
+        });
     }
 
     private String readPassword() throws Exception {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The appliance's command line: {@code java -jar appliance.jar <command>}. */
 @Command(name = "appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "HomeRouter PPTP appliance: VPN server, passthrough ALG and config UI.",
-        subcommands = {RunCommand.class, DialCommand.class, UserCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DialCommand.class, PassthroughCommand.class, UserCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -18,7 +18,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        if (args.length == 0 || !(args[0].equals("run") || args[0].equals("dial"))) {
+        if (args.length == 0 || !(args[0].equals("run") || args[0].equals("dial") || args[0].equals("passthrough"))) {
             // Admin commands print their own results; the service's progress log would only clutter them.
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }

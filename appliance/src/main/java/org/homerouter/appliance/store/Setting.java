@@ -17,6 +17,10 @@ public enum Setting {
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
     // require-128 | require-any | optional | none
     PPTP_MPPE("pptp.mppe", "require-128"),
+    // PPTP passthrough ALG for LAN clients dialing outside servers (needs root; P5).
+    PASSTHROUGH_ENABLED("passthrough.enabled", "false"),
+    // A PPTP server inside the LAN that TCP 1723 + GRE from outside are forwarded to; empty: none.
+    PASSTHROUGH_INBOUND_SERVER("passthrough.inbound_server", ""),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),

@@ -1,0 +1,294 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.bridge.alg.GreNatRules;
+import org.homerouter.bridge.alg.InboundPptpForward;
+import org.homerouter.bridge.alg.PassthroughAlg;
+import org.homerouter.bridge.alg.RouteSourceAddress;
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.Netns;
+import org.homerouter.pptp.alg.GreMapping;
+import org.homerouter.pptp.alg.TrackedCallView;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The passthrough ALG between real namespaces (root): two LAN clients ({@code lan1}, {@code lan2},
+ * each the engine's own {@code dial} in its own JVM and namespace, because each tunnel installs
+ * the same peer route), a {@code router} that masquerades to the WAN with the kernel's PPTP helper
+ * not attached and runs {@link PassthroughAlg}, and a PPTP server (the appliance's {@code run}) in
+ * {@code wan}. Both clients use Call ID 7 towards the same server at once.
+ */
+@Tag("root")
+class PassthroughNetnsTest {
+    private static final String SERVER = "10.77.0.1";
+    private static final String ROUTER_WAN = "10.77.0.2";
+    private static final String TUNNEL_SERVER = "192.168.250.1";
+    private static final int CALL_ID = 7;
+    private static final String PASSWORD = "passthrough-test-password";
+    private static final Duration START = Duration.ofSeconds(40);
+    private static final Duration STOP = Duration.ofSeconds(15);
+    private static final int QUEUE = 23;
+
+    @TempDir
+    Path dir;
+
+    private Netns wan;
+    private Netns router;
+    private Netns lan1;
+    private Netns lan2;
+    private PassthroughAlg alg;
+    private final List<Launched> launched = new ArrayList<>();
+
+    private record Launched(String name, Process process, Path log) {
+        String output() {
+            try {
+                return Files.readString(log, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(cannot read " + log + ": " + e + ")";
+            }
+        }
+
+        String report() {
+            return "\n----- " + name + " (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
+                    + ") -----\n" + output() + "----- end of " + name + " -----";
+        }
+    }
+
+    @BeforeEach
+    void namespaces() throws IOException {
+        wan = Netns.create("wan");
+        router = Netns.create("rtr");
+        lan1 = Netns.create("lan1");
+        lan2 = Netns.create("lan2");
+        link(wan, "veth0", SERVER + "/24", "wan", ROUTER_WAN + "/24");
+        link(lan1, "veth0", "10.77.1.2/24", "lan1", "10.77.1.1/24");
+        link(lan2, "veth0", "10.77.2.2/24", "lan2", "10.77.2.1/24");
+        lan1.ip("route", "add", "default", "via", "10.77.1.1");
+        lan2.ip("route", "add", "default", "via", "10.77.2.1");
+        require(router.exec(Duration.ofSeconds(10), "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"));
+        // A home router's NAT: everything leaving on the WAN side gets the router's address.
+        require(router.exec(Duration.ofSeconds(10), "nft", "add", "table", "ip", "nat"));
+        require(router.exec(Duration.ofSeconds(10), "nft", "add chain ip nat post { type nat hook postrouting priority srcnat; }"));
+        require(router.exec(Duration.ofSeconds(10), "nft", "add", "rule", "ip", "nat", "post", "oifname", "wan", "masquerade"));
+    }
+
+    /** veth pair: {@code aName} in {@code a}, {@code routerName} in the router. */
+    private void link(Netns a, String aName, String aCidr, String routerName, String routerCidr) throws IOException {
+        a.ip("link", "add", aName, "type", "veth", "peer", "name", routerName, "netns", router.name());
+        a.ip("addr", "add", aCidr, "dev", aName);
+        router.ip("addr", "add", routerCidr, "dev", routerName);
+        a.ip("link", "set", aName, "up");
+        router.ip("link", "set", routerName, "up");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Launched l : launched) {
+            l.process().destroyForcibly();
+        }
+        for (Launched l : launched) {
+            l.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS);
+        }
+        if (alg != null) {
+            alg.close();
+        }
+        IOException failure = null;
+        for (Netns ns : new Netns[] {lan1, lan2, router, wan}) {
+            try {
+                if (ns != null) {
+                    ns.close();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Test
+    void twoClientsWithTheSameCallIdHoldTunnelsToOneServerAtOnceAndHangUpsRemoveTheirRules() throws Exception {
+        CommandResult helper = router.exec(Duration.ofSeconds(10), "sysctl", "-n", "net.netfilter.nf_conntrack_helper");
+        assertTrue(!helper.succeeded() || helper.output().trim().equals("0"),
+                "the kernel must not attach its own PPTP helper automatically: " + helper);
+        alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
+        Launched server = startServer(wan);
+
+        Launched dial1 = dial("dial1", lan1, "alice");
+        Launched dial2 = dial("dial2", lan2, "bob");
+        String context = server.report() + dial1.report() + dial2.report();
+
+        List<GreMapping> mappings = alg.rules().mappings();
+        assertEquals(2, mappings.size(), "one GRE NAT per call" + context);
+        Inet4Address publicAddress = (Inet4Address) InetAddress.getByName(ROUTER_WAN);
+        for (GreMapping m : mappings) {
+            assertEquals(CALL_ID, m.clientCallId(), "both clients use the same Call ID" + context);
+            assertEquals(publicAddress, m.publicAddress());
+            assertEquals(InetAddress.getByName(SERVER), m.server());
+        }
+        assertNotEquals(mappings.get(0).natCallId(), mappings.get(1).natCallId(), "distinct NAT call IDs" + context);
+        assertNotEquals(mappings.get(0).serverCallId(), mappings.get(1).serverCallId());
+        assertEquals(6, countRules(), nftAlgTable());
+
+        // Both tunnels carry traffic at the same time.
+        assertPings(lan1, context);
+        assertPings(lan2, context);
+        alg.refresh();
+        List<TrackedCallView> calls = alg.calls();
+        assertEquals(2, calls.size(), calls.toString());
+        for (TrackedCallView c : calls) {
+            assertTrue(c.bytesToClient() > 0 && c.bytesToServer() > 0,
+                    "GRE went through the kernel rules both ways: " + c + "\n" + nftAlgTable());
+        }
+        System.out.println("PassthroughNetnsTest: tracked calls " + calls);
+        long[] counts = alg.segmentCounts();
+        System.out.printf("PassthroughNetnsTest: control segments queued %d, rewritten %d, dropped %d%n",
+                counts[0], counts[1], counts[2]);
+
+        // Client 1 hangs up: its rules go, client 2's tunnel keeps working.
+        hangUp(dial1);
+        assertEquals(1, alg.rules().size(), "client 1's rules removed" + nftAlgTable());
+        assertEquals(3, countRules(), nftAlgTable());
+        assertEquals(InetAddress.getByName("10.77.2.2"), alg.rules().mappings().getFirst().client());
+        assertPings(lan2, dial2.report());
+
+        hangUp(dial2);
+        assertEquals(0, alg.rules().size(), nftAlgTable());
+        assertEquals(0, countRules(), nftAlgTable());
+        assertTrue(alg.calls().isEmpty(), alg.calls().toString());
+
+        alg.close();
+        alg = null;
+        CommandResult tables = router.exec(Duration.ofSeconds(10), "nft", "list", "tables");
+        assertTrue(!tables.output().contains(GreNatRules.TABLE), "the ALG's table removed: " + tables);
+        CommandResult queueRules = router.exec(Duration.ofSeconds(10), "iptables", "-t", "mangle", "-S");
+        assertTrue(!queueRules.output().contains("NFQUEUE"), "the queue rules removed: " + queueRules);
+    }
+
+    @Test
+    void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
+        // The ALG runs too: the forwarded connection is not masqueraded, so it must leave it alone.
+        alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
+        try (InboundPptpForward forward = new InboundPptpForward(router.name())) {
+            forward.apply((Inet4Address) InetAddress.getByName("10.77.1.2"));
+            Launched server = startServer(lan1);
+            // The remote client dials the router's public address.
+            Launched dial = launch("dial-wan", wan, PASSWORD, "dial", "--server", ROUTER_WAN, "--user", "alice",
+                    "--password-stdin", "--mppe", "require-128");
+            awaitOutput(dial, "\nUP ");
+            assertPings(wan, server.report() + dial.report());
+            assertTrue(alg.calls().isEmpty(), "the ALG did not track the forwarded connection: " + alg.calls());
+            assertEquals(0, alg.segmentCounts()[0], "no forwarded segment was queued");
+            hangUp(dial);
+        }
+        CommandResult tables = router.exec(Duration.ofSeconds(10), "nft", "list", "tables");
+        assertTrue(!tables.output().contains(InboundPptpForward.TABLE), "the forward's table removed: " + tables);
+    }
+
+    private void hangUp(Launched dial) throws Exception {
+        dial.process().destroy();
+        assertTrue(dial.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "dial ignored SIGTERM" + dial.report());
+        assertTrue(dial.output().contains("\nDOWN "), dial.report());
+    }
+
+    private void assertPings(Netns lan, String context) throws IOException {
+        CommandResult ping = lan.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", TUNNEL_SERVER);
+        assertTrue(ping.succeeded() && ping.output().contains("3 received"), ping + context + "\n" + nftAlgTable());
+    }
+
+    private int countRules() throws IOException {
+        return (int) nftAlgTable().lines().filter(l -> l.contains("ip protocol gre")).count();
+    }
+
+    private String nftAlgTable() {
+        try {
+            return router.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", GreNatRules.TABLE).output();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static void require(CommandResult r) throws IOException {
+        if (!r.succeeded()) {
+            throw new IOException(r.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ processes (as NetnsTunnelTest)
+
+    private Launched startServer(Netns ns) throws Exception {
+        Path data = dir.resolve("data");
+        for (String user : List.of("alice", "bob")) {
+            Launched add = launch("user-add-" + user, null, PASSWORD, "user", "add", user, "--password-stdin",
+                    "--data-dir", data.toString());
+            assertTrue(add.process().waitFor(START.toSeconds(), TimeUnit.SECONDS) && add.process().exitValue() == 0,
+                    add.report());
+        }
+        Launched server = launch("server", ns, null, "run", "--data-dir", data.toString(), "--pptp-port", "1723",
+                "--ui-port", "18080");
+        awaitOutput(server, "PPTP control listening on");
+        return server;
+    }
+
+    private Launched dial(String name, Netns ns, String user) throws Exception {
+        Launched dial = launch(name, ns, PASSWORD, "dial", "--server", SERVER, "--user", user,
+                "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID));
+        awaitOutput(dial, "\nUP ");
+        return dial;
+    }
+
+    private Launched launch(String name, Netns ns, String stdin, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (ns != null) {
+            command.addAll(List.of("ip", "netns", "exec", ns.name()));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        Path log = dir.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Launched l = new Launched(name, process, log);
+        launched.add(l);
+        try (OutputStream in = process.getOutputStream()) {
+            if (stdin != null) {
+                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return l;
+    }
+
+    private static void awaitOutput(Launched l, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (("\n" + l.output()).contains(text)) {
+                return;
+            }
+            if (!l.process().isAlive()) {
+                fail(l.name() + " exited before printing '" + text.strip() + "'" + l.report());
+            }
+            Thread.sleep(100);
+        }
+        fail(l.name() + " did not print '" + text.strip() + "' within " + START.toSeconds() + " s" + l.report());
+    }
+}

@@ -1,0 +1,170 @@
+package org.homerouter.bridge.alg;
+
+import org.homerouter.pptp.alg.GreMapping;
+import org.homerouter.pptp.alg.GreMappingListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kernel half of the ALG's GRE NAT: per connected call, three nftables rules in table
+ * {@value #TABLE}, added in one {@code nft -f} transaction and deleted in one:
+ * <ol>
+ *   <li>prerouting, before conntrack (priority raw): GRE from the server to the public address
+ *       whose key call ID (octets 6–7 of the enhanced GRE header, RFC 2637 §4.1: {@code @th,48,16})
+ *       is the NAT ID is taken out of conntrack, its destination set to the LAN client and its
+ *       call ID to the client's own;</li>
+ *   <li>prerouting, priority raw: GRE from the client to the server with the server's call ID is
+ *       taken out of conntrack;</li>
+ *   <li>postrouting: that GRE leaves with the public address as its source.</li>
+ * </ol>
+ * So the GRE of a call is NATed statelessly, per call, by the kernel: it never reaches the JVM,
+ * and two LAN clients with the same call ID towards one server never meet in conntrack (which,
+ * without the kernel's PPTP helper and its keymap, tracks GRE by addresses only). nft updates the
+ * IP header checksum itself; PPTP's GRE carries no checksum (RFC 2637 §4.1: C bit 0).
+ * Each rule counts, which gives the UI its bytes and the tracker its activity.
+ */
+public final class GreNatRules implements GreMappingListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GreNatRules.class);
+    public static final String TABLE = "homerouter_alg";
+    private static final Pattern HANDLE = Pattern.compile("# handle (\\d+)");
+    private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes (\\d+).*# handle (\\d+)");
+
+    /** A call's rules by handle: inbound (server to client), outbound notrack, outbound SNAT. */
+    private record Handles(long in, long outNotrack, long outSnat) {
+    }
+
+    /** Cumulative GRE octets of one call, as the kernel counted them. */
+    public record Counters(long bytesToClient, long bytesToServer) {
+    }
+
+    private final AdminCommands commands;
+    private final Map<GreMapping, Handles> installed = new LinkedHashMap<>();
+    private boolean tableInstalled;
+
+    /** @param netns run nft inside this namespace (tests), or null for our own */
+    public GreNatRules(String netns) {
+        this.commands = new AdminCommands(netns);
+    }
+
+    /** Creates the (empty) table, replacing one left by a crash, in one transaction. */
+    public synchronized void install() throws IOException {
+        commands.run(String.join("\n",
+                "table ip " + TABLE + " {}",
+                "delete table ip " + TABLE,
+                "table ip " + TABLE + " {",
+                "  chain pre {",
+                "    type filter hook prerouting priority raw; policy accept;",
+                "  }",
+                "  chain post {",
+                "    type filter hook postrouting priority srcnat; policy accept;",
+                "  }",
+                "}",
+                ""), "nft", "-f", "-");
+        tableInstalled = true;
+    }
+
+    /** The rules of one call, as nft reads them. */
+    static String rules(GreMapping m) {
+        String server = m.server().getHostAddress();
+        String client = m.client().getHostAddress();
+        String pub = m.publicAddress().getHostAddress();
+        String tag = " comment \"pptp " + client + "#" + m.clientCallId() + " nat " + m.natCallId() + "\"";
+        return String.join("\n",
+                "add rule ip " + TABLE + " pre ip saddr " + server + " ip daddr " + pub
+                        + " ip protocol gre @th,48,16 " + m.natCallId()
+                        + " counter notrack ip daddr set " + client + " @th,48,16 set " + m.clientCallId() + tag,
+                "add rule ip " + TABLE + " pre ip saddr " + client + " ip daddr " + server
+                        + " ip protocol gre @th,48,16 " + m.serverCallId() + " counter notrack" + tag,
+                "add rule ip " + TABLE + " post ip saddr " + client + " ip daddr " + server
+                        + " ip protocol gre @th,48,16 " + m.serverCallId() + " ip saddr set " + pub + tag,
+                "");
+    }
+
+    @Override
+    public synchronized void mapped(GreMapping m) {
+        try {
+            String echoed = commands.run(rules(m), "nft", "--echo", "--handle", "-f", "-");
+            Matcher h = HANDLE.matcher(echoed);
+            long[] handles = new long[3];
+            for (int i = 0; i < 3; i++) {
+                if (!h.find()) {
+                    throw new IOException("nft did not echo the handles: " + echoed);
+                }
+                handles[i] = Long.parseLong(h.group(1));
+            }
+            installed.put(m, new Handles(handles[0], handles[1], handles[2]));
+            LOG.info("alg: GRE NAT rules in for {}", m);
+        } catch (IOException e) {
+            LOG.error("alg: could not install the GRE NAT of {}: {}", m, e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void unmapped(GreMapping m) {
+        Handles h = installed.remove(m);
+        if (h == null) {
+            return;
+        }
+        try {
+            commands.run(String.join("\n",
+                    "delete rule ip " + TABLE + " pre handle " + h.in(),
+                    "delete rule ip " + TABLE + " pre handle " + h.outNotrack(),
+                    "delete rule ip " + TABLE + " post handle " + h.outSnat(),
+                    ""), "nft", "-f", "-");
+            LOG.info("alg: GRE NAT rules out for {}", m);
+        } catch (IOException e) {
+            LOG.error("alg: could not remove the GRE NAT of {}: {}", m, e.getMessage());
+        }
+    }
+
+    /** How many calls have rules in the kernel. */
+    public synchronized int size() {
+        return installed.size();
+    }
+
+    /** Every installed call's GRE octet counters, read from the kernel in one listing. */
+    public synchronized Map<GreMapping, Counters> counters() throws IOException {
+        if (installed.isEmpty()) {
+            return Map.of();
+        }
+        String listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
+        Map<Long, Long> bytes = new HashMap<>();
+        for (String line : listing.split("\n")) {
+            Matcher c = COUNTER.matcher(line);
+            if (c.find()) {
+                bytes.put(Long.parseLong(c.group(3)), Long.parseLong(c.group(2)));
+            }
+        }
+        Map<GreMapping, Counters> out = new HashMap<>();
+        installed.forEach((m, h) -> out.put(m, new Counters(bytes.getOrDefault(h.in(), 0L), bytes.getOrDefault(h.outNotrack(), 0L))));
+        return out;
+    }
+
+    /** The calls whose rules are in, in installation order. */
+    public synchronized List<GreMapping> mappings() {
+        return List.copyOf(installed.keySet());
+    }
+
+    /** Deletes the table and with it every call's rules. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!tableInstalled) {
+            return;
+        }
+        try {
+            commands.run(null, "nft", "delete", "table", "ip", TABLE);
+        } catch (IOException e) {
+            LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
+        }
+        installed.clear();
+        tableInstalled = false;
+    }
+}

@@ -1,0 +1,78 @@
+package org.homerouter.bridge.alg;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Port forwarding of PPTP to a server inside the LAN: TCP 1723 and GRE (IP protocol 47) that
+ * reach one of the router's own addresses from anywhere but the LAN server's side are DNATed to
+ * the LAN server; its answers leave through the masquerade like any other LAN traffic. No call-ID
+ * rewriting is needed (one PAC behind the router, its call IDs are its own), so this is one
+ * nftables table, applied in one transaction and deleted at {@link #close}.
+ *
+ * <p>Why plain DNAT works for GRE without the kernel's PPTP helper: conntrack then tracks GRE by
+ * addresses and the key's call ID, so the server's answers (carrying the client's call ID) open
+ * their own connection, which the masquerade SNATs; the passthrough ALG's per-call rules act in
+ * prerouting before conntrack ({@code notrack}) and so never meet these. The router's own PPTP
+ * server cannot listen on the same public address at the same time: the DNAT takes TCP 1723.
+ */
+public final class InboundPptpForward implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InboundPptpForward.class);
+    public static final String TABLE = "homerouter_pptp_in";
+    private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
+
+    private final AdminCommands commands;
+    private boolean applied;
+
+    /** @param netns run inside this namespace (tests), or null for our own */
+    public InboundPptpForward(String netns) {
+        this.commands = new AdminCommands(netns);
+    }
+
+    /** The rule set forwarding to {@code server}, reached through {@code lanDevice}. */
+    static String ruleset(Inet4Address server, String lanDevice) {
+        String s = server.getHostAddress();
+        String dev = "\"" + lanDevice + "\"";
+        return String.join("\n",
+                "table ip " + TABLE + " {}",
+                "delete table ip " + TABLE,
+                "table ip " + TABLE + " {",
+                "  chain pre {",
+                "    type nat hook prerouting priority dstnat; policy accept;",
+                "    iifname != " + dev + " fib daddr type local tcp dport 1723 counter dnat to " + s,
+                "    iifname != " + dev + " fib daddr type local ip protocol gre counter dnat to " + s,
+                "  }",
+                "}",
+                "");
+    }
+
+    /** Installs (or replaces) the forwarding to {@code server}. */
+    public synchronized void apply(Inet4Address server) throws IOException {
+        String route = commands.run(null, "ip", "-4", "-o", "route", "get", server.getHostAddress());
+        Matcher m = DEV.matcher(route);
+        if (!m.find()) {
+            throw new IOException("no interface towards " + server.getHostAddress() + ": " + route.trim());
+        }
+        commands.run(ruleset(server, m.group(1)), "nft", "-f", "-");
+        applied = true;
+        LOG.info("alg: inbound PPTP (TCP 1723 + GRE) forwarded to {} on {}", server.getHostAddress(), m.group(1));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!applied) {
+            return;
+        }
+        try {
+            commands.run(null, "nft", "delete", "table", "ip", TABLE);
+        } catch (IOException e) {
+            LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
+        }
+        applied = false;
+    }
+}

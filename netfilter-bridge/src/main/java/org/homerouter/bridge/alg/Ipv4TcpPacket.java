@@ -1,0 +1,124 @@
+package org.homerouter.bridge.alg;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * The fields of an IPv4 TCP packet the ALG needs, read from a whole datagram (as NFQUEUE copies
+ * it), and the TCP checksum recomputed after the payload changed (RFC 9293 §3.1: one's
+ * complement sum over the pseudo-header, TCP header and payload). The IP header checksum does
+ * not change: the ALG never changes a length or an address here.
+ */
+final class Ipv4TcpPacket {
+    final byte[] packet;
+    final int ipHeaderLength;
+    final int tcpOffset;
+    final int payloadOffset;
+    final int payloadLength;
+
+    private Ipv4TcpPacket(byte[] packet, int ipHeaderLength, int payloadOffset, int payloadLength) {
+        this.packet = packet;
+        this.ipHeaderLength = ipHeaderLength;
+        this.tcpOffset = ipHeaderLength;
+        this.payloadOffset = payloadOffset;
+        this.payloadLength = payloadLength;
+    }
+
+    /** Null if the datagram is not an unfragmented IPv4 TCP segment with whole headers. */
+    static Ipv4TcpPacket parse(byte[] p) {
+        if (p.length < 20 || (p[0] & 0xF0) != 0x40 || (p[9] & 0xFF) != 6) {
+            return null;
+        }
+        int ihl = (p[0] & 0x0F) * 4;
+        int total = u16(p, 2);
+        // Fragments (MF set or an offset) cannot be parsed alone; the kernel's conntrack
+        // reassembles before the forward hook, so this does not happen in practice.
+        if (ihl < 20 || total > p.length || total < ihl + 20 || (u16(p, 6) & 0x3FFF) != 0) {
+            return null;
+        }
+        int dataOffset = ((p[ihl + 12] & 0xF0) >>> 4) * 4;
+        if (dataOffset < 20 || ihl + dataOffset > total) {
+            return null;
+        }
+        return new Ipv4TcpPacket(p, ihl, ihl + dataOffset, total - ihl - dataOffset);
+    }
+
+    Inet4Address source() {
+        return address(12);
+    }
+
+    Inet4Address destination() {
+        return address(16);
+    }
+
+    int sourcePort() {
+        return u16(packet, tcpOffset);
+    }
+
+    int destinationPort() {
+        return u16(packet, tcpOffset + 2);
+    }
+
+    int sequence() {
+        return (u16(packet, tcpOffset + 4) << 16) | u16(packet, tcpOffset + 6);
+    }
+
+    private int flags() {
+        return packet[tcpOffset + 13] & 0xFF;
+    }
+
+    boolean fin() {
+        return (flags() & 0x01) != 0;
+    }
+
+    boolean syn() {
+        return (flags() & 0x02) != 0;
+    }
+
+    boolean rst() {
+        return (flags() & 0x04) != 0;
+    }
+
+    /** Recomputes the TCP checksum over the (rewritten) segment. */
+    void fixTcpChecksum() {
+        int tcpLength = u16(packet, 2) - ipHeaderLength;
+        packet[tcpOffset + 16] = 0;
+        packet[tcpOffset + 17] = 0;
+        long sum = 0;
+        for (int i = 12; i < 20; i += 2) {
+            sum += u16(packet, i); // source and destination address
+        }
+        sum += 6 + tcpLength; // zero, protocol, TCP length
+        int end = tcpOffset + tcpLength;
+        int i = tcpOffset;
+        for (; i + 1 < end; i += 2) {
+            sum += u16(packet, i);
+        }
+        if (i < end) {
+            sum += (packet[i] & 0xFF) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int checksum = (int) (~sum & 0xFFFF);
+        packet[tcpOffset + 16] = (byte) (checksum >>> 8);
+        packet[tcpOffset + 17] = (byte) checksum;
+    }
+
+    int tcpChecksum() {
+        return u16(packet, tcpOffset + 16);
+    }
+
+    private Inet4Address address(int at) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {packet[at], packet[at + 1], packet[at + 2], packet[at + 3]});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int u16(byte[] b, int at) {
+        return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
+    }
+}

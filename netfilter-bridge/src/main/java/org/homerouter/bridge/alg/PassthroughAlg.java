@@ -1,0 +1,247 @@
+package org.homerouter.bridge.alg;
+
+import org.homerouter.bridge.netns.NetworkNamespace;
+import org.homerouter.bridge.nfqueue.NfQueueSocket;
+import org.homerouter.bridge.nfqueue.QueuedPacket;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.alg.AlgTimeouts;
+import org.homerouter.pptp.alg.ControlFlow;
+import org.homerouter.pptp.alg.Direction;
+import org.homerouter.pptp.alg.PptpAlg;
+import org.homerouter.pptp.alg.PublicAddressResolver;
+import org.homerouter.pptp.alg.SegmentVerdict;
+import org.homerouter.pptp.alg.TcpSegment;
+import org.homerouter.pptp.alg.TrackedCallView;
+import org.homerouter.pptp.control.ControlProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The PPTP passthrough ALG running on a Linux router:
+ * <ul>
+ *   <li>forwarded TCP 1723 segments of masqueraded connections (both directions, after
+ *       conntrack has undone the masquerade on replies, so the LAN client's own address is seen) are queued to
+ *       NFQUEUE by an iptables rule in {@code mangle FORWARD} (this kernel's nftables has no
+ *       {@code queue} statement, iptables-nft's xt NFQUEUE target works);</li>
+ *   <li>one thread feeds them to {@link PptpAlg} and returns each verdict, with the rewritten
+ *       payload and a recomputed TCP checksum when call IDs changed;</li>
+ *   <li>{@link GreNatRules} puts each connected call's GRE NAT into the kernel before the segment
+ *       that connected it goes on;</li>
+ *   <li>every {@code pollInterval} the rules' counters are read back as GRE activity and idle
+ *       calls expire.</li>
+ * </ul>
+ * The kernel's own PPTP helper must not be attached to these connections (it is not by default
+ * since Linux 4.7: {@code nf_conntrack_helper=0}), or both would rewrite the same fields.
+ */
+public final class PassthroughAlg implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
+    static final String CHAIN = "HR_PPTP_ALG";
+
+    private final AdminCommands commands;
+    private final int queue;
+    private final GreNatRules rules;
+    private final PptpAlg tracker;
+    private final NfQueueSocket socket;
+    private final Thread reader;
+    private final Thread maintenance;
+    private final Duration pollInterval;
+    private final AtomicLong segments = new AtomicLong();
+    private final AtomicLong rewritten = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean closed;
+
+    private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, Duration pollInterval) throws IOException {
+        this.commands = new AdminCommands(netns);
+        this.queue = queue;
+        this.pollInterval = pollInterval;
+        this.rules = new GreNatRules(netns);
+        this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
+        rules.install();
+        NfQueueSocket s;
+        try {
+            if (netns == null) {
+                s = NfQueueSocket.bind(queue);
+            } else {
+                // A netlink socket belongs to the namespace it was created in.
+                try (NetworkNamespace.Scope ignored = NetworkNamespace.enter(netns)) {
+                    s = NfQueueSocket.bind(queue);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            rules.close();
+            throw e;
+        }
+        this.socket = s;
+        try {
+            queueRules(true);
+        } catch (IOException e) {
+            socket.close();
+            rules.close();
+            throw e;
+        }
+        this.reader = Thread.ofPlatform().daemon().name("alg-nfqueue-" + queue).start(this::readLoop);
+        this.maintenance = Thread.ofPlatform().daemon().name("alg-expiry").start(this::maintenanceLoop);
+        LOG.info("alg: PPTP passthrough on (NFQUEUE {}, GRE NAT in table {})", queue, GreNatRules.TABLE);
+    }
+
+    /**
+     * Starts the ALG.
+     *
+     * @param netns           the router's namespace (tests), or null for our own
+     * @param queue           the NFQUEUE number to use
+     * @param publicAddresses the masquerade address towards a server, e.g. {@link RouteSourceAddress}
+     */
+    public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses) throws IOException {
+        return new PassthroughAlg(netns, queue, publicAddresses, Duration.ofSeconds(5));
+    }
+
+    public PptpAlg tracker() {
+        return tracker;
+    }
+
+    public GreNatRules rules() {
+        return rules;
+    }
+
+    /** Tracked calls, with the GRE byte counts as last read from the kernel. */
+    public List<TrackedCallView> calls() {
+        return tracker.calls();
+    }
+
+    /** Control segments seen, rewritten and dropped so far. */
+    public long[] segmentCounts() {
+        return new long[] {segments.get(), rewritten.get(), dropped.get()};
+    }
+
+    /** Reads the kernel's GRE counters into the tracker and expires idle calls now. */
+    public void refresh() throws IOException {
+        rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
+        tracker.expire();
+    }
+
+    private void queueRules(boolean add) throws IOException {
+        // Remove what a crashed run may have left, then (re)install; errors on removal are expected.
+        try {
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-D", "FORWARD", "-p", "tcp", "-j", CHAIN);
+        } catch (IOException ignored) {
+            // not there
+        }
+        try {
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-F", CHAIN);
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-X", CHAIN);
+        } catch (IOException ignored) {
+            // not there
+        }
+        if (add) {
+            String port = Integer.toString(ControlProtocol.TCP_PORT);
+            String q = Integer.toString(queue);
+            commands.run(String.join("\n",
+                    "*mangle",
+                    ":" + CHAIN + " - [0:0]",
+                    "-I FORWARD -p tcp -j " + CHAIN,
+                    // Only connections the router masquerades (ctstate SNAT: original source differs
+                    // from the reply destination), both directions: a port-forwarded connection to a
+                    // PPTP server in the LAN is not ours to rewrite. A connection's first SYN is not
+                    // SNATed yet in FORWARD (NAT happens in POSTROUTING); it carries no payload, and
+                    // the tracker synchronises on the first PPTP header that follows.
+                    "-A " + CHAIN + " -p tcp -m conntrack --ctstate SNAT --ctproto tcp --ctorigdstport " + port
+                            + " -j NFQUEUE --queue-num " + q,
+                    "COMMIT",
+                    ""), "iptables-restore", "-w", "--noflush");
+        }
+    }
+
+    private void readLoop() {
+        while (!closed) {
+            QueuedPacket p;
+            try {
+                p = socket.receive(200);
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.error("alg: NFQUEUE receive failed; control segments are no longer tracked", e);
+                }
+                return;
+            }
+            if (p == null) {
+                continue;
+            }
+            boolean accept = true;
+            byte[] payload = null;
+            try {
+                Ipv4TcpPacket t = Ipv4TcpPacket.parse(p.packet());
+                if (t != null) {
+                    segments.incrementAndGet();
+                    SegmentVerdict v = tracker.onSegment(segment(t));
+                    if (v == SegmentVerdict.ACCEPT_REWRITTEN) {
+                        t.fixTcpChecksum();
+                        payload = p.packet();
+                        rewritten.incrementAndGet();
+                    } else if (v == SegmentVerdict.DROP) {
+                        accept = false;
+                        dropped.incrementAndGet();
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("alg: segment passed untouched after an error", e);
+                payload = null;
+            }
+            try {
+                socket.verdict(p.id(), accept, payload);
+            } catch (IOException e) {
+                LOG.warn("alg: verdict for packet {} failed: {}", p.id(), e.getMessage());
+            }
+        }
+    }
+
+    private static TcpSegment segment(Ipv4TcpPacket t) {
+        boolean toServer = t.destinationPort() == ControlProtocol.TCP_PORT;
+        ControlFlow flow = toServer
+                ? new ControlFlow(t.source(), t.sourcePort(), t.destination(), t.destinationPort())
+                : new ControlFlow(t.destination(), t.destinationPort(), t.source(), t.sourcePort());
+        return new TcpSegment(flow, toServer ? Direction.TO_SERVER : Direction.TO_CLIENT, t.sequence(),
+                t.syn(), t.fin(), t.rst(), t.packet, t.payloadOffset, t.payloadLength);
+    }
+
+    private void maintenanceLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(pollInterval);
+                refresh();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("alg: GRE counters not read: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Stops queueing, unmaps every call and removes the rules and the table. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            queueRules(false);
+        } catch (IOException e) {
+            LOG.warn("alg: queue rules not removed: {}", e.getMessage());
+        }
+        maintenance.interrupt();
+        try {
+            reader.join(Duration.ofSeconds(5));
+            maintenance.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        tracker.clear();
+        rules.close();
+        socket.close();
+        LOG.info("alg: PPTP passthrough off");
+    }
+}

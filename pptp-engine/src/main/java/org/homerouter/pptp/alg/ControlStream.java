@@ -1,0 +1,213 @@
+package org.homerouter.pptp.alg;
+
+import org.homerouter.pptp.control.ControlMessageType;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+import static org.homerouter.pptp.control.ControlProtocol.HEADER_LENGTH;
+import static org.homerouter.pptp.control.ControlProtocol.MAGIC_COOKIE;
+import static org.homerouter.pptp.control.ControlProtocol.MAX_MESSAGE_LENGTH;
+import static org.homerouter.pptp.control.ControlProtocol.MESSAGE_TYPE_CONTROL;
+
+/**
+ * One direction of a control connection, followed by TCP sequence number: frames the byte
+ * stream into messages (RFC 2637 §2: every message has a fixed length, given by its type),
+ * asks its {@link Handler} what to write into each call-ID field as the field's two octets
+ * arrive, and remembers those rewrites by sequence number so that a retransmitted or
+ * overlapping segment is rewritten exactly as the first copy was. New bytes are parsed once, in
+ * order; a segment that starts beyond a gap is dropped, so the sender retransmits the gap first.
+ * Unlike {@code nf_conntrack_pptp.c}, which parses only a message that starts a segment and
+ * fits in it, messages may be split across segments anywhere.
+ */
+final class ControlStream {
+    /** What the stream tells the connection it belongs to. */
+    interface Handler {
+        /** The call-ID field {@code field} of the message being read holds {@code value}: what to write there. */
+        int rewrite(CallIdField field, int value);
+
+        /** A whole message, as the sender sent it (before any rewrite). */
+        void message(ControlMessageType type, byte[] original);
+
+        /** The stream no longer frames as PPTP: the connection is left alone from now on. */
+        void lostSync(String why);
+    }
+
+    private record Rewrite(int sequence, int value) {
+    }
+
+    /** How many rewrites are remembered for retransmissions: far more than a TCP window holds. */
+    private static final int HISTORY = 256;
+
+    /** Framing state, copied to look ahead without side effects. */
+    private static final class Framing {
+        final byte[] message = new byte[MAX_MESSAGE_LENGTH];
+        int have;
+        ControlMessageType type;
+
+        void copyFrom(Framing o) {
+            System.arraycopy(o.message, 0, message, 0, o.have);
+            have = o.have;
+            type = o.type;
+        }
+    }
+
+    private final Direction direction;
+    private final Framing framing = new Framing();
+    private final Framing lookahead = new Framing();
+    private final ArrayDeque<Rewrite> history = new ArrayDeque<>();
+    private boolean synced;
+    private boolean lost;
+    private int nextSequence;
+    private int firstSequence;
+
+    ControlStream(Direction direction) {
+        this.direction = direction;
+    }
+
+    boolean lost() {
+        return lost;
+    }
+
+    SegmentVerdict accept(TcpSegment s, Handler handler) {
+        int dataSequence = s.sequence();
+        if (s.syn()) {
+            // The SYN occupies one sequence number; the stream starts after it (RFC 9293 §3.4).
+            dataSequence++;
+            if (synced && dataSequence == firstSequence) {
+                // A retransmitted SYN (or SYN-ACK whose ACK was lost): the stream goes on as it was.
+                return s.length() == 0 ? SegmentVerdict.ACCEPT : SegmentVerdict.DROP;
+            }
+            firstSequence = dataSequence;
+            synced = true;
+            lost = false;
+            nextSequence = dataSequence;
+            framing.have = 0;
+            framing.type = null;
+            history.clear();
+        }
+        if (lost || s.length() == 0) {
+            return SegmentVerdict.ACCEPT;
+        }
+        if (!synced) {
+            // Picked up mid-stream (the ALG started after the connection): resynchronise on a
+            // segment that starts with a PPTP header, as the kernel's helper assumes of every one.
+            if (!startsWithHeader(s)) {
+                return SegmentVerdict.ACCEPT;
+            }
+            synced = true;
+            nextSequence = dataSequence;
+        }
+        int ahead = dataSequence - nextSequence; // serial arithmetic, RFC 1982
+        if (ahead > 0) {
+            return SegmentVerdict.DROP;
+        }
+        int seen = Math.min(s.length(), -ahead);
+        int fresh = s.length() - seen;
+        if (fresh > 0) {
+            lookahead.copyFrom(framing);
+            if (frame(lookahead, s.data(), s.offset() + seen, fresh, nextSequence, null)) {
+                return SegmentVerdict.DROP;
+            }
+            frame(framing, s.data(), s.offset() + seen, fresh, nextSequence, handler);
+            nextSequence += fresh;
+        }
+        return replay(s.data(), s.offset(), s.length(), dataSequence) ? SegmentVerdict.ACCEPT_REWRITTEN : SegmentVerdict.ACCEPT;
+    }
+
+    /**
+     * Feeds {@code n} new octets through the framing. With a null handler it only looks ahead and
+     * changes nothing but {@code f}.
+     *
+     * @return whether the octets end between the two octets of a call-ID field the ALG rewrites
+     */
+    private boolean frame(Framing f, byte[] data, int from, int n, int sequence, Handler handler) {
+        for (int i = 0; i < n; i++) {
+            f.message[f.have++] = data[from + i];
+            if (f.have == HEADER_LENGTH) {
+                f.type = checkHeader(f.message);
+                if (f.type == null) {
+                    if (handler != null) {
+                        lost = true;
+                        handler.lostSync(direction + ": not a PPTP control message header at sequence " + (sequence + i - HEADER_LENGTH + 1));
+                    }
+                    return false;
+                }
+            }
+            if (f.type == null) {
+                continue;
+            }
+            CallIdField field = CallIdField.of(direction, f.type);
+            if (field != null && f.have == field.offset + 2 && handler != null) {
+                int value = ((f.message[field.offset] & 0xFF) << 8) | (f.message[field.offset + 1] & 0xFF);
+                int replacement = handler.rewrite(field, value);
+                if (replacement != value) {
+                    remember(new Rewrite(sequence + i - 1, replacement));
+                }
+            }
+            if (f.have == f.type.length()) {
+                ControlMessageType type = f.type;
+                f.have = 0;
+                f.type = null;
+                if (handler != null) {
+                    handler.message(type, Arrays.copyOf(f.message, type.length()));
+                    if (lost) {
+                        return false;
+                    }
+                }
+            }
+        }
+        if (f.type == null) {
+            return false;
+        }
+        CallIdField field = CallIdField.of(direction, f.type);
+        return field != null && f.have == field.offset + 1;
+    }
+
+    private void remember(Rewrite r) {
+        if (history.size() == HISTORY) {
+            history.removeFirst();
+        }
+        history.addLast(r);
+    }
+
+    /** Writes every remembered rewrite that falls inside the segment; true if any octet changed. */
+    private boolean replay(byte[] data, int offset, int length, int sequence) {
+        boolean changed = false;
+        for (Rewrite r : history) {
+            for (int k = 0; k < 2; k++) {
+                int at = r.sequence + k - sequence;
+                if (at >= 0 && at < length) {
+                    byte b = (byte) (k == 0 ? r.value >>> 8 : r.value);
+                    if (data[offset + at] != b) {
+                        data[offset + at] = b;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** RFC 2637 §2: the header's Length must be its type's, Message Type 1, and the Magic Cookie right. */
+    private static ControlMessageType checkHeader(byte[] m) {
+        int length = u16(m, 0);
+        if (u16(m, 2) != MESSAGE_TYPE_CONTROL || u32(m, 4) != MAGIC_COOKIE) {
+            return null;
+        }
+        ControlMessageType type = ControlMessageType.ofCode(u16(m, 8));
+        return type != null && type.length() == length ? type : null;
+    }
+
+    private static boolean startsWithHeader(TcpSegment s) {
+        return s.length() >= HEADER_LENGTH && checkHeader(Arrays.copyOfRange(s.data(), s.offset(), s.offset() + HEADER_LENGTH)) != null;
+    }
+
+    private static int u16(byte[] b, int at) {
+        return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
+    }
+
+    private static int u32(byte[] b, int at) {
+        return (u16(b, at) << 16) | u16(b, at + 2);
+    }
+}

@@ -1,0 +1,400 @@
+package org.homerouter.pptp.alg;
+
+import io.netty.buffer.Unpooled;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.CallClearRequest;
+import org.homerouter.pptp.control.CallDisconnectNotify;
+import org.homerouter.pptp.control.ControlMessage;
+import org.homerouter.pptp.control.ControlMessageCodec;
+import org.homerouter.pptp.control.ControlMessageType;
+import org.homerouter.pptp.control.IncomingCallConnected;
+import org.homerouter.pptp.control.IncomingCallReply;
+import org.homerouter.pptp.control.MalformedControlMessageException;
+import org.homerouter.pptp.control.OutgoingCallReply;
+import org.homerouter.pptp.control.StopControlConnectionRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.Inet4Address;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * The PPTP passthrough ALG's tracker: follows every PPTP control connection a LAN client holds
+ * with an outside server (both directions, by TCP sequence number), gives each PNS call ID a NAT
+ * call ID unique per (public address, server), rewrites the call IDs in place (same length, so
+ * sequence numbers stay valid), and tells its {@link GreMappingListener} which GRE to NAT.
+ *
+ * <p>Lifetimes follow {@code nf_conntrack_pptp.c}: a call goes at once on CDN, on a
+ * Stop-Control-Connection-Request from either side and when its control connection closes (RST,
+ * or FIN both ways); otherwise when idle for the {@link AlgTimeouts}. Thread-safe: the packet
+ * path and the expiry timer may call in from different threads.
+ */
+public final class PptpAlg {
+    private static final Logger LOG = LoggerFactory.getLogger(PptpAlg.class);
+
+    enum CallState { OUT_REQUESTED, IN_REPLIED, CONNECTED, CLEARING }
+
+    private record NatKey(Inet4Address publicAddress, Inet4Address server, int natCallId) {
+    }
+
+    private final Clock clock;
+    private final AlgTimeouts timeouts;
+    private final PublicAddressResolver publicAddresses;
+    private final GreMappingListener listener;
+    private final NatCallIdPool pool;
+    private final Map<ControlFlow, Connection> connections = new HashMap<>();
+    private final Map<NatKey, Call> byNatId = new HashMap<>();
+
+    public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
+        this(clock, timeouts, publicAddresses, listener, RandomGenerator.getDefault());
+    }
+
+    public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener,
+                   RandomGenerator random) {
+        this.clock = clock;
+        this.timeouts = timeouts;
+        this.publicAddresses = publicAddresses;
+        this.listener = listener;
+        this.pool = new NatCallIdPool(random);
+    }
+
+    /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
+    public synchronized SegmentVerdict onSegment(TcpSegment s) {
+        Connection c = connections.get(s.flow());
+        if (c == null) {
+            if (s.rst() || s.fin()) {
+                return SegmentVerdict.ACCEPT;
+            }
+            c = new Connection(s.flow(), publicAddresses.publicAddressFor(s.flow().server()));
+            connections.put(s.flow(), c);
+        }
+        c.lastActivity = clock.nanos();
+        SegmentVerdict verdict = c.stream(s.direction()).accept(s, c.handler(s.direction()));
+        if (verdict != SegmentVerdict.DROP && s.length() > 0) {
+            c.dataSeen[s.direction().ordinal()] = true;
+        }
+        if (s.rst()) {
+            close(c, "TCP reset");
+        } else if (s.fin() && verdict != SegmentVerdict.DROP) {
+            c.finSeen[s.direction().ordinal()] = true;
+            if (c.finSeen[0] && c.finSeen[1]) {
+                close(c, "TCP closed");
+            }
+        }
+        return verdict;
+    }
+
+    /** The call whose server-to-client GRE arrives from {@code server} at {@code publicAddress} with key call ID {@code natCallId}. */
+    public synchronized Optional<GreMapping> mappingFor(Inet4Address server, Inet4Address publicAddress, int natCallId) {
+        Call call = byNatId.get(new NatKey(publicAddress, server, natCallId));
+        return call != null && call.mapped ? Optional.of(call.mapping()) : Optional.empty();
+    }
+
+    /** Every call whose GRE is currently NATed. */
+    public synchronized List<GreMapping> mappings() {
+        List<GreMapping> out = new ArrayList<>();
+        for (Call call : byNatId.values()) {
+            if (call.mapped) {
+                out.add(call.mapping());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The data plane's cumulative GRE counters of one mapping. A counter that moved counts as
+     * activity in its direction; once both directions have moved the call is streaming.
+     */
+    public synchronized void greCounters(GreMapping mapping, long bytesToClient, long bytesToServer) {
+        Call call = byNatId.get(new NatKey(mapping.publicAddress(), mapping.server(), mapping.natCallId()));
+        if (call == null || !call.mapped) {
+            return;
+        }
+        long now = clock.nanos();
+        if (bytesToClient > call.bytesToClient) {
+            call.bytesToClient = bytesToClient;
+            call.greToClient = true;
+            call.lastActivity = now;
+        }
+        if (bytesToServer > call.bytesToServer) {
+            call.bytesToServer = bytesToServer;
+            call.greToServer = true;
+            call.lastActivity = now;
+        }
+    }
+
+    /** Removes what has been idle too long; returns how many calls went. */
+    public synchronized int expire() {
+        long now = clock.nanos();
+        int removed = 0;
+        for (Iterator<Connection> it = connections.values().iterator(); it.hasNext(); ) {
+            Connection c = it.next();
+            for (Call call : List.copyOf(c.calls)) {
+                Duration limit = call.state == CallState.OUT_REQUESTED || call.state == CallState.IN_REPLIED
+                        || !(call.greToClient && call.greToServer) ? timeouts.unreplied() : timeouts.streaming();
+                if (now - call.lastActivity > limit.toNanos()) {
+                    removeCall(call, "idle for " + limit.toSeconds() + " s");
+                    removed++;
+                }
+            }
+            Duration limit = c.dataSeen[0] && c.dataSeen[1] ? timeouts.established() : timeouts.handshake();
+            if (c.calls.isEmpty() && now - c.lastActivity > limit.toNanos()) {
+                it.remove();
+            }
+        }
+        return removed;
+    }
+
+    /** Every tracked call, for the UI. */
+    public synchronized List<TrackedCallView> calls() {
+        long now = clock.nanos();
+        List<TrackedCallView> out = new ArrayList<>();
+        for (Connection c : connections.values()) {
+            for (Call call : c.calls) {
+                out.add(new TrackedCallView(c.flow.client(), c.flow.server(), call.clientCallId, call.natCallId,
+                        call.serverCallId, call.state.name(), call.bytesToClient, call.bytesToServer,
+                        Duration.ofNanos(now - call.createdAt)));
+            }
+        }
+        return out;
+    }
+
+    /** How many control connections are tracked. */
+    public synchronized int connectionCount() {
+        return connections.size();
+    }
+
+    /** Forgets everything, unmapping every call (shutdown). */
+    public synchronized void clear() {
+        for (Connection c : List.copyOf(connections.values())) {
+            close(c, "ALG stopped");
+        }
+    }
+
+    private void close(Connection c, String why) {
+        for (Call call : List.copyOf(c.calls)) {
+            removeCall(call, why);
+        }
+        connections.remove(c.flow);
+    }
+
+    private void removeCall(Call call, String why) {
+        Connection c = call.connection;
+        c.calls.remove(call);
+        byNatId.remove(new NatKey(c.publicAddress, c.flow.server(), call.natCallId));
+        pool.release(c.publicAddress, c.flow.server(), call.natCallId);
+        if (call.mapped) {
+            call.mapped = false;
+            listener.unmapped(call.mapping());
+        }
+        LOG.info("alg: {} call {} (NAT {}) gone: {}", c.flow, call.clientCallId, call.natCallId, why);
+    }
+
+    private void connect(Call call) {
+        call.state = CallState.CONNECTED;
+        call.lastActivity = clock.nanos();
+        if (!call.mapped && call.serverCallId >= 0) {
+            call.mapped = true;
+            listener.mapped(call.mapping());
+            LOG.info("alg: {} call connected, GRE {}", call.connection.flow, call.mapping());
+        }
+    }
+
+    private final class Call {
+        final Connection connection;
+        final int clientCallId;
+        final int natCallId;
+        final long createdAt;
+        int serverCallId = -1;
+        CallState state;
+        long lastActivity;
+        boolean mapped;
+        boolean greToClient;
+        boolean greToServer;
+        long bytesToClient;
+        long bytesToServer;
+
+        Call(Connection connection, int clientCallId, int natCallId, CallState state) {
+            this.connection = connection;
+            this.clientCallId = clientCallId;
+            this.natCallId = natCallId;
+            this.state = state;
+            this.createdAt = clock.nanos();
+            this.lastActivity = createdAt;
+        }
+
+        GreMapping mapping() {
+            return new GreMapping(connection.flow.client(), clientCallId, connection.flow.server(), serverCallId,
+                    connection.publicAddress, natCallId);
+        }
+    }
+
+    private final class Connection {
+        final ControlFlow flow;
+        final Inet4Address publicAddress;
+        final List<Call> calls = new ArrayList<>(2);
+        final ControlStream toServer = new ControlStream(Direction.TO_SERVER);
+        final ControlStream toClient = new ControlStream(Direction.TO_CLIENT);
+        final ControlStream.Handler toServerHandler = new StreamHandler(Direction.TO_SERVER);
+        final ControlStream.Handler toClientHandler = new StreamHandler(Direction.TO_CLIENT);
+        final boolean[] dataSeen = new boolean[2];
+        final boolean[] finSeen = new boolean[2];
+        long lastActivity;
+
+        Connection(ControlFlow flow, Inet4Address publicAddress) {
+            this.flow = flow;
+            this.publicAddress = publicAddress;
+        }
+
+        ControlStream stream(Direction d) {
+            return d == Direction.TO_SERVER ? toServer : toClient;
+        }
+
+        ControlStream.Handler handler(Direction d) {
+            return d == Direction.TO_SERVER ? toServerHandler : toClientHandler;
+        }
+
+        Call byClientId(int id) {
+            for (Call call : calls) {
+                if (call.clientCallId == id) {
+                    return call;
+                }
+            }
+            return null;
+        }
+
+        Call byNatId(int id) {
+            for (Call call : calls) {
+                if (call.natCallId == id) {
+                    return call;
+                }
+            }
+            return null;
+        }
+
+        Call byServerId(int id) {
+            for (Call call : calls) {
+                if (call.serverCallId == id) {
+                    return call;
+                }
+            }
+            return null;
+        }
+
+        private final class StreamHandler implements ControlStream.Handler {
+            private final Direction direction;
+
+            StreamHandler(Direction direction) {
+                this.direction = direction;
+            }
+
+            @Override
+            public int rewrite(CallIdField field, int value) {
+                switch (field.role) {
+                    case ALLOCATE -> {
+                        Call old = byClientId(value);
+                        if (old != null) {
+                            removeCall(old, "call ID reused by a new " + field.type.abbreviation());
+                        }
+                        int nat = pool.allocate(publicAddress, flow.server());
+                        if (nat < 0) {
+                            LOG.warn("alg: {} no free NAT call ID towards {}: {} passes untranslated", flow,
+                                    flow.server().getHostAddress(), field.type.abbreviation());
+                            return value;
+                        }
+                        Call call = new Call(Connection.this, value, nat, field.type == ControlMessageType.OUTGOING_CALL_REQUEST
+                                ? CallState.OUT_REQUESTED : CallState.IN_REPLIED);
+                        calls.add(call);
+                        byNatId.put(new NatKey(publicAddress, flow.server(), nat), call);
+                        return nat;
+                    }
+                    case TO_NAT -> {
+                        Call call = byClientId(value);
+                        return call != null ? call.natCallId : value;
+                    }
+                    case TO_CLIENT_ID, TO_CLIENT_ID_IF_KNOWN -> {
+                        Call call = byNatId(value);
+                        return call != null ? call.clientCallId : value;
+                    }
+                }
+                return value;
+            }
+
+            @Override
+            public void message(ControlMessageType type, byte[] original) {
+                ControlMessage m;
+                try {
+                    m = ControlMessageCodec.decode(Unpooled.wrappedBuffer(original));
+                } catch (MalformedControlMessageException e) {
+                    lostSync(e.getMessage());
+                    return;
+                }
+                switch (m) {
+                    case StopControlConnectionRequest r -> {
+                        for (Call call : List.copyOf(calls)) {
+                            removeCall(call, "Stop-Control-Connection-Request");
+                        }
+                    }
+                    case IncomingCallReply r when direction == Direction.TO_SERVER -> {
+                        Call call = byClientId(r.callId());
+                        if (call != null) {
+                            call.serverCallId = r.peerCallId();
+                            if (r.resultCode() == IncomingCallReply.RESULT_CONNECT) {
+                                connect(call);
+                            } else {
+                                removeCall(call, "ICRP result " + r.resultCode());
+                            }
+                        }
+                    }
+                    case OutgoingCallReply r when direction == Direction.TO_CLIENT -> {
+                        Call call = byNatId(r.peerCallId());
+                        if (call != null) {
+                            call.serverCallId = r.callId();
+                            if (r.resultCode() == OutgoingCallReply.RESULT_CONNECTED) {
+                                connect(call);
+                            } else {
+                                removeCall(call, "OCRP result " + r.resultCode());
+                            }
+                        }
+                    }
+                    case IncomingCallConnected r when direction == Direction.TO_CLIENT -> {
+                        Call call = byNatId(r.peerCallId());
+                        if (call != null && call.state != CallState.CONNECTED) {
+                            connect(call);
+                        }
+                    }
+                    case CallClearRequest r when direction == Direction.TO_SERVER -> {
+                        Call call = byClientId(r.callId());
+                        if (call != null) {
+                            call.state = CallState.CLEARING;
+                        }
+                    }
+                    case CallDisconnectNotify r when direction == Direction.TO_CLIENT -> {
+                        // The PNS's interpretation first, as the rewrite did; then RFC 2637's.
+                        Call call = byNatId(r.callId());
+                        if (call == null) {
+                            call = byServerId(r.callId());
+                        }
+                        if (call != null) {
+                            removeCall(call, "Call-Disconnect-Notify");
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+
+            @Override
+            public void lostSync(String why) {
+                LOG.warn("alg: {} control stream not followed any more: {}", flow, why);
+            }
+        }
+    }
+}

@@ -1,0 +1,478 @@
+package org.homerouter.pptp.alg;
+
+import org.homerouter.pptp.ManualClock;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.Inet4Address;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+import static org.homerouter.pptp.alg.AlgFixtures.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class PptpAlgTest {
+    static final Inet4Address CLIENT_A = ip("192.168.1.10");
+    static final Inet4Address CLIENT_B = ip("192.168.1.11");
+    static final Inet4Address SERVER = ip("203.0.113.5");
+    static final Inet4Address PUBLIC = ip("198.51.100.1");
+
+    final ManualClock clock = new ManualClock();
+    final List<String> events = new ArrayList<>();
+    final List<GreMapping> mapped = new ArrayList<>();
+    final PptpAlg alg = new PptpAlg(clock, AlgTimeouts.KERNEL, server -> PUBLIC, new GreMappingListener() {
+        @Override
+        public void mapped(GreMapping m) {
+            events.add("mapped " + m);
+            mapped.add(m);
+        }
+
+        @Override
+        public void unmapped(GreMapping m) {
+            events.add("unmapped " + m);
+            mapped.remove(m);
+        }
+    }, RandomGenerator.of("L64X128MixRandom"));
+
+    static Inet4Address ip(String s) {
+        try {
+            return (Inet4Address) InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Both ends of one control connection, each with its own sequence numbers, starting with a handshake. */
+    final class Conversation {
+        final ControlFlow flow;
+        int clientSeq;
+        int serverSeq;
+
+        Conversation(Inet4Address client, int port, int clientIsn, int serverIsn) {
+            flow = new ControlFlow(client, port, SERVER, 1723);
+            clientSeq = clientIsn;
+            serverSeq = serverIsn;
+            assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_SERVER, clientSeq, true, false, false, new byte[0], 0, 0)));
+            assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, serverSeq, true, false, false, new byte[0], 0, 0)));
+            clientSeq++;
+            serverSeq++;
+        }
+
+        /** Sends {@code bytes} in one segment and returns them as forwarded. */
+        byte[] toServer(byte[] bytes) {
+            return send(Direction.TO_SERVER, bytes, SegmentVerdict.ACCEPT, SegmentVerdict.ACCEPT_REWRITTEN);
+        }
+
+        byte[] toClient(byte[] bytes) {
+            return send(Direction.TO_CLIENT, bytes, SegmentVerdict.ACCEPT, SegmentVerdict.ACCEPT_REWRITTEN);
+        }
+
+        byte[] send(Direction d, byte[] bytes, SegmentVerdict... allowed) {
+            byte[] copy = bytes.clone();
+            SegmentVerdict v = alg.onSegment(TcpSegment.of(flow, d, d == Direction.TO_SERVER ? clientSeq : serverSeq, copy));
+            assertTrue(Arrays.asList(allowed).contains(v), "verdict " + v);
+            if (d == Direction.TO_SERVER) {
+                clientSeq += bytes.length;
+            } else {
+                serverSeq += bytes.length;
+            }
+            return copy;
+        }
+
+        /** Opens an outgoing call with the PNS's {@code callId}; the server answers with {@code serverCallId}. Returns the NAT ID. */
+        int call(int callId, int serverCallId) {
+            byte[] ocrq = toServer(ocrq(callId));
+            int nat = u16At(ocrq, 12);
+            byte[] ocrp = toClient(ocrp(serverCallId, nat, 1));
+            assertEquals(callId, u16At(ocrp, 14), "OCRP's Peer's Call ID restored for the client");
+            assertEquals(serverCallId, u16At(ocrp, 12), "the PAC's own Call ID is left alone");
+            return nat;
+        }
+    }
+
+    @Test
+    void ocrqGetsANatCallIdAndOcrpMapsItBackAndTheGreMappingAppears() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        byte[] ocrq = c.toServer(ocrq(0x0001));
+        int nat = u16At(ocrq, 12);
+        assertNotEquals(0, nat);
+        byte[] untouched = ocrq(0x0001);
+        untouched[12] = ocrq[12];
+        untouched[13] = ocrq[13];
+        assertArrayEquals(untouched, ocrq, "only the Call ID changes");
+        assertTrue(mapped.isEmpty(), "no GRE before the server answers");
+
+        byte[] ocrp = c.toClient(ocrp(0x4000, nat, 1));
+        assertEquals(0x0001, u16At(ocrp, 14));
+        assertEquals(List.of(new GreMapping(CLIENT_A, 1, SERVER, 0x4000, PUBLIC, nat)), mapped);
+        assertEquals(mapped.getFirst(), alg.mappingFor(SERVER, PUBLIC, nat).orElseThrow());
+    }
+
+    @Test
+    void twoClientsWithTheSameCallIdToTheSameServerGetDifferentNatIds() {
+        Conversation a = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        Conversation b = new Conversation(CLIENT_B, 40001, 1000, 5000);
+        int natA = a.call(7, 0x100);
+        int natB = b.call(7, 0x101);
+        assertNotEquals(natA, natB);
+        assertEquals(CLIENT_A, alg.mappingFor(SERVER, PUBLIC, natA).orElseThrow().client());
+        assertEquals(CLIENT_B, alg.mappingFor(SERVER, PUBLIC, natB).orElseThrow().client());
+        assertEquals(7, alg.mappingFor(SERVER, PUBLIC, natB).orElseThrow().clientCallId());
+        assertEquals(2, alg.calls().size());
+    }
+
+    @Test
+    void severalCallsShareOneControlConnection() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int first = c.call(1, 0x100);
+        int second = c.call(2, 0x200);
+        assertNotEquals(first, second);
+        assertEquals(2, mapped.size());
+        byte[] cdn = c.toClient(cdn(second));
+        assertEquals(2, u16At(cdn, 12));
+        assertEquals(List.of(first), mapped.stream().map(GreMapping::natCallId).toList());
+    }
+
+    @Test
+    void aMessageSplitAcrossSegmentsIsFollowedAndRewritten() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        byte[] whole = ocrq(0x0001);
+        // Split inside the header, right before the Call ID and in the middle of the phone number.
+        byte[] p1 = c.toServer(Arrays.copyOfRange(whole, 0, 5));
+        byte[] p2 = c.toServer(Arrays.copyOfRange(whole, 5, 12));
+        byte[] p3 = c.toServer(Arrays.copyOfRange(whole, 12, 100));
+        byte[] p4 = c.toServer(Arrays.copyOfRange(whole, 100, whole.length));
+        assertArrayEquals(Arrays.copyOfRange(whole, 0, 5), p1);
+        assertArrayEquals(Arrays.copyOfRange(whole, 5, 12), p2);
+        assertArrayEquals(Arrays.copyOfRange(whole, 100, whole.length), p4);
+        int nat = u16At(p3, 0);
+        assertNotEquals(1, nat);
+        // Two messages in one segment, the second one's Call ID rewritten too.
+        byte[] both = concat(ocrp(0x100, nat, 1), sli(nat));
+        byte[] out = c.toClient(both);
+        assertEquals(1, u16At(out, 14));
+        assertEquals(1, u16At(out, 32 + 12));
+        assertEquals(1, mapped.size());
+    }
+
+    @Test
+    void aSegmentEndingInsideACallIdFieldIsDroppedUntilTheFieldComesWhole() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        byte[] whole = ocrq(0x0001);
+        byte[] first = Arrays.copyOfRange(whole, 0, 13);
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, first)));
+        assertTrue(alg.calls().isEmpty(), "nothing allocated for a dropped segment");
+        // The sender retransmits, collapsed with what followed.
+        byte[] out = c.toServer(whole);
+        assertNotEquals(1, u16At(out, 12));
+        assertEquals(1, alg.calls().size());
+    }
+
+    @Test
+    void retransmittedAndOverlappingSegmentsAreRewrittenAsTheFirstCopyWas() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int start = c.clientSeq;
+        byte[] whole = ocrq(0x0001);
+        byte[] first = c.toServer(Arrays.copyOfRange(whole, 0, 60));
+        int nat = u16At(first, 12);
+        // Plain retransmission of the first segment.
+        byte[] again = Arrays.copyOfRange(whole, 0, 60);
+        assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, start, again)));
+        assertArrayEquals(first, again);
+        // A retransmission that overlaps: octets 10..100, the old part and 40 new octets.
+        byte[] overlap = Arrays.copyOfRange(whole, 10, 100);
+        assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, start + 10, overlap)));
+        assertEquals(nat, u16At(overlap, 2));
+        c.clientSeq = start + 100;
+        c.toServer(Arrays.copyOfRange(whole, 100, whole.length));
+        assertEquals(1, alg.calls().size(), "one call, not one per copy");
+        c.toClient(ocrp(0x100, nat, 1));
+        assertEquals(1, mapped.size());
+    }
+
+    @Test
+    void aSegmentBeyondAGapIsDroppedAndAcceptedOnceTheGapIsFilled() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        byte[] whole = ocrq(0x0001);
+        byte[] later = Arrays.copyOfRange(whole, 20, whole.length);
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq + 20, later)));
+        byte[] head = c.toServer(Arrays.copyOfRange(whole, 0, 20));
+        assertNotEquals(1, u16At(head, 12));
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, later)));
+    }
+
+    @Test
+    void sequenceNumbersWrapAround() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 0xFFFFFF00, 0xFFFFFFF0);
+        c.toServer(echoRequest());
+        int nat = c.call(9, 0x900);
+        assertEquals(9, alg.mappingFor(SERVER, PUBLIC, nat).orElseThrow().clientCallId());
+    }
+
+    @Test
+    void callIdsAreRewrittenInEveryFieldNfNatPptpRewrites() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(0x0005, 0x0700);
+        assertEquals(5, u16At(c.toClient(wen(nat)), 12), "WEN Peer's Call ID");
+        assertEquals(5, u16At(c.toClient(sli(nat)), 12), "SLI from the PAC: Peer's Call ID");
+        assertEquals(0x0700, u16At(c.toServer(sli(0x0700)), 12), "SLI from the PNS carries the PAC's ID: unchanged");
+        assertEquals(nat, u16At(c.toServer(ccrq(5)), 12), "CCRQ Call ID");
+        assertEquals(1, mapped.size(), "CCRQ alone does not end the call");
+        assertEquals(5, u16At(c.toClient(cdn(nat)), 12), "CDN with the PNS's (NAT) ID, as accel-ppp sends it");
+        assertTrue(mapped.isEmpty());
+        assertTrue(alg.calls().isEmpty());
+    }
+
+    @Test
+    void cdnCarryingThePacsOwnCallIdAsRfc2637SaysEndsTheCallUnchanged() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(3, 0x0333);
+        assertNotEquals(0x0333, nat);
+        assertEquals(0x0333, u16At(c.toClient(cdn(0x0333)), 12));
+        assertTrue(mapped.isEmpty());
+    }
+
+    @Test
+    void incomingCallsAreNattedAtIcrpAndIccn() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        assertArrayEquals(icrq(0x0444), c.toClient(icrq(0x0444)), "ICRQ carries only the PAC's ID");
+        byte[] icrp = c.toServer(icrp(0x0011, 0x0444, 1));
+        int nat = u16At(icrp, 12);
+        assertNotEquals(0x11, nat);
+        assertEquals(0x0444, u16At(icrp, 14));
+        assertEquals(List.of(new GreMapping(CLIENT_A, 0x11, SERVER, 0x0444, PUBLIC, nat)), mapped);
+        assertEquals(0x11, u16At(c.toClient(iccn(nat)), 12));
+    }
+
+    @Test
+    void aRefusedCallLeavesNoMappingAndFreesItsId() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = u16At(c.toServer(ocrq(1)), 12);
+        assertEquals(1, u16At(c.toClient(ocrp(0, nat, 2)), 14), "even a refusal carries the client's ID back");
+        assertTrue(mapped.isEmpty());
+        assertTrue(alg.calls().isEmpty());
+    }
+
+    @Test
+    void stopControlConnectionRequestEndsEveryCallAtOnce() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(1, 0x100);
+        c.call(2, 0x200);
+        c.toServer(stopccrq());
+        assertTrue(mapped.isEmpty());
+        assertTrue(alg.calls().isEmpty());
+    }
+
+    @Test
+    void tcpResetOrFinBothWaysEndsTheConnection() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(1, 0x100);
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_SERVER, c.clientSeq, false, false, true, new byte[0], 0, 0));
+        assertTrue(mapped.isEmpty());
+        assertEquals(0, alg.connectionCount());
+
+        Conversation d = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        d.call(1, 0x100);
+        alg.onSegment(new TcpSegment(d.flow, Direction.TO_SERVER, d.clientSeq, false, true, false, new byte[0], 0, 0));
+        assertEquals(1, mapped.size(), "half-closed: the call still stands");
+        alg.onSegment(new TcpSegment(d.flow, Direction.TO_CLIENT, d.serverSeq, false, true, false, new byte[0], 0, 0));
+        assertTrue(mapped.isEmpty());
+    }
+
+    @Test
+    void anUnansweredRequestExpiresAfterThirtySeconds() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.toServer(ocrq(1));
+        clock.advance(Duration.ofSeconds(29));
+        assertEquals(0, alg.expire());
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(1, alg.expire());
+        assertTrue(alg.calls().isEmpty());
+    }
+
+    @Test
+    void greSeenOneWayOnlyExpiresAfterThirtySecondsBothWaysAfterThreeMinutes() {
+        Conversation a = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        Conversation b = new Conversation(CLIENT_B, 40001, 1000, 5000);
+        a.call(1, 0x100);
+        b.call(1, 0x101);
+        GreMapping ma = mapped.get(0);
+        GreMapping mb = mapped.get(1);
+        alg.greCounters(ma, 0, 500);    // client A sends, nothing comes back
+        alg.greCounters(mb, 800, 600);  // B streams
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(1, alg.expire());
+        assertEquals(List.of(mb), mapped);
+        clock.advance(Duration.ofSeconds(140));
+        assertEquals(0, alg.expire(), "a streaming call lives 180 s idle");
+        alg.greCounters(mb, 900, 600);
+        clock.advance(Duration.ofSeconds(179));
+        assertEquals(0, alg.expire(), "traffic restarted the 180 s");
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(1, alg.expire());
+        assertTrue(mapped.isEmpty());
+        TrackedCallView none = alg.calls().stream().findFirst().orElse(null);
+        assertNull(none);
+    }
+
+    @Test
+    void theViewListsClientServerIdsBytesAndAge() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(1, 0x100);
+        alg.greCounters(mapped.getFirst(), 1234, 567);
+        clock.advance(Duration.ofSeconds(5));
+        TrackedCallView v = alg.calls().getFirst();
+        assertEquals(new TrackedCallView(CLIENT_A, SERVER, 1, nat, 0x100, "CONNECTED", 1234, 567, Duration.ofSeconds(5)), v);
+    }
+
+    @Test
+    void aStreamThatStopsFramingAsPptpIsLeftAlone() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        byte[] junk = new byte[40];
+        Arrays.fill(junk, (byte) 0x55);
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, junk)));
+        c.clientSeq += junk.length;
+        assertArrayEquals(ocrq(1), c.toServer(ocrq(1)));
+    }
+
+    @Test
+    void aConnectionPickedUpMidStreamIsFollowedFromTheNextHeader() {
+        ControlFlow flow = new ControlFlow(CLIENT_A, 40009, SERVER, 1723);
+        byte[] m = ocrq(4);
+        assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777, m)));
+        assertNotEquals(4, u16At(m, 12));
+    }
+
+    @Test
+    void aRetransmittedSynAckDoesNotResetTheStream() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = u16At(c.toServer(ocrq(1)), 12);
+        // The server did not see the client's ACK and repeats its SYN-ACK.
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, 5000, true, false, false, new byte[0], 0, 0)));
+        assertEquals(1, u16At(c.toClient(ocrp(0x100, nat, 1)), 14));
+        assertEquals(1, mapped.size());
+    }
+
+    /**
+     * The same conversation cut into random segments, some sent twice, some overlapping: what
+     * reaches the far end (each octet as first delivered) is the conversation with every call ID
+     * rewritten, and a dropped segment comes again joined to the next one, as Linux's
+     * retransmission collapses segments.
+     */
+    @Test
+    void randomSegmentationRetransmissionAndOverlapGiveTheSameRewrittenStream() {
+        java.util.Random random = new java.util.Random(20261202);
+        for (int round = 0; round < 200; round++) {
+            PptpAlg fresh = new PptpAlg(clock, AlgTimeouts.KERNEL, server -> PUBLIC, GreMappingListener.NONE,
+                    RandomGenerator.of("L64X128MixRandom"));
+            ControlFlow flow = new ControlFlow(CLIENT_A, 40000 + round, SERVER, 1723);
+            fresh.onSegment(new TcpSegment(flow, Direction.TO_SERVER, 0, true, false, false, new byte[0], 0, 0));
+            fresh.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 0, true, false, false, new byte[0], 0, 0));
+            // Client: two OCRQs, a CCRQ for the first. The NAT IDs are learnt from what got through.
+            byte[] toServer = concat(concat(ocrq(11), ocrq(12)), ccrq(11));
+            byte[] outServer = deliver(fresh, flow, Direction.TO_SERVER, toServer, random);
+            int nat11 = u16At(outServer, 12);
+            int nat12 = u16At(outServer, 168 + 12);
+            assertNotEquals(11, nat11);
+            assertNotEquals(nat11, nat12);
+            assertEquals(nat11, u16At(outServer, 336 + 12), "CCRQ carries the first call's NAT ID");
+            byte[] expectedServer = toServer.clone();
+            put16(expectedServer, 12, nat11);
+            put16(expectedServer, 168 + 12, nat12);
+            put16(expectedServer, 336 + 12, nat11);
+            assertArrayEquals(expectedServer, outServer, "round " + round);
+            // Server: both replies, an SLI for the second, a CDN for the first.
+            byte[] toClient = concat(concat(concat(ocrp(0x500, nat11, 1), ocrp(0x600, nat12, 1)), sli(nat12)), cdn(nat11));
+            byte[] outClient = deliver(fresh, flow, Direction.TO_CLIENT, toClient, random);
+            byte[] expectedClient = toClient.clone();
+            put16(expectedClient, 14, 11);
+            put16(expectedClient, 32 + 14, 12);
+            put16(expectedClient, 64 + 12, 12);
+            put16(expectedClient, 88 + 12, 11);
+            assertArrayEquals(expectedClient, outClient, "round " + round);
+            assertEquals(1, fresh.mappings().size(), "round " + round + ": call 12 remains");
+        }
+    }
+
+    /** Whatever arrives on port 1723, the tracker neither throws nor changes anything but call-ID octets. */
+    @Test
+    void arbitraryBytesNeverBreakTheTracker() {
+        java.util.Random random = new java.util.Random(7);
+        byte[][] pieces = {ocrq(1), ocrp(2, 3, 1), icrq(4), icrp(5, 4, 1), iccn(6), ccrq(7), cdn(8), wen(9), sli(10), stopccrq()};
+        for (int round = 0; round < 2000; round++) {
+            ControlFlow flow = new ControlFlow(CLIENT_A, 1024 + round % 50, SERVER, 1723);
+            byte[] data = random.nextBoolean() ? pieces[random.nextInt(pieces.length)].clone() : new byte[random.nextInt(300)];
+            if (random.nextBoolean()) {
+                for (int i = 0; i < 1 + random.nextInt(4); i++) {
+                    if (data.length > 0) {
+                        data[random.nextInt(data.length)] = (byte) random.nextInt();
+                    }
+                }
+            } else if (data.length > 1 && data[0] == 0 && data[1] == 0) {
+                random.nextBytes(data);
+            }
+            byte[] before = data.clone();
+            Direction d = random.nextBoolean() ? Direction.TO_SERVER : Direction.TO_CLIENT;
+            SegmentVerdict v = alg.onSegment(new TcpSegment(flow, d, random.nextInt(400), random.nextInt(10) == 0,
+                    random.nextInt(20) == 0, random.nextInt(50) == 0, data, 0, data.length));
+            assertNotNull(v);
+            int changed = 0;
+            for (int i = 0; i < data.length; i++) {
+                changed += data[i] != before[i] ? 1 : 0;
+            }
+            assertTrue(changed <= 2 * (1 + data.length / 16), "round " + round + ": " + changed + " octets changed");
+            if (round % 100 == 0) {
+                clock.advance(Duration.ofMinutes(10));
+                alg.expire();
+            }
+        }
+    }
+
+    /** Sends {@code stream} (sequence numbers from 1) in random pieces; returns the octets as the receiver got them. */
+    private static byte[] deliver(PptpAlg alg, ControlFlow flow, Direction d, byte[] stream, java.util.Random random) {
+        byte[] received = new byte[stream.length];
+        int acked = 0;
+        int start = 0;
+        while (acked < stream.length) {
+            // Sometimes go back (retransmission / overlap), sometimes leap ahead (a gap).
+            int from = random.nextInt(4) == 0 ? Math.max(0, acked - random.nextInt(40)) : acked;
+            if (random.nextInt(8) == 0 && acked + 10 < stream.length) {
+                from = acked + 1 + random.nextInt(5);
+            }
+            int length = Math.min(stream.length - from, 1 + random.nextInt(60));
+            if (from == start && length < stream.length - from && random.nextBoolean()) {
+                length = Math.min(stream.length - from, length + 30); // a collapsed retransmission
+            }
+            byte[] segment = Arrays.copyOfRange(stream, from, from + length);
+            SegmentVerdict v = alg.onSegment(TcpSegment.of(flow, d, 1 + from, segment));
+            if (v == SegmentVerdict.DROP) {
+                start = from;
+                continue;
+            }
+            for (int i = 0; i < length; i++) {
+                if (from + i >= acked) {
+                    received[from + i] = segment[i];
+                } else {
+                    assertEquals(received[from + i], segment[i], "a retransmitted octet differs from its first copy");
+                }
+            }
+            acked = Math.max(acked, from + length);
+        }
+        return received;
+    }
+
+    private static void put16(byte[] b, int at, int v) {
+        b[at] = (byte) (v >>> 8);
+        b[at + 1] = (byte) v;
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
