@@ -14,6 +14,7 @@ targets=(
   pptp-engine:GreFuzzTest
   pptp-engine:SessionFuzzTest
   pptp-engine:MppeFuzzTest
+  pptp-engine:AlgStreamFuzzTest
 )
 extra=()
 if [ "$seconds" != brief ]; then
