@@ -15,8 +15,13 @@ public enum Setting {
     PPTP_DNS_SECONDARY("pptp.dns_secondary", ""),
     // Comma-separated, preferred first: mschapv2, chap-md5, pap. Default: MS-CHAPv2 only.
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
-    // require-128 | require-any | optional | none
+    // require-128 | require-128-stateful | require-any | optional | none. require-128 prefers stateless
+    // and accepts stateful; require-128-stateful asks for stateful first (clean links only).
     PPTP_MPPE("pptp.mppe", "require-128"),
+    // LCP keepalive (RFC 1661 §5.8): an Echo-Request every interval seconds (0 = off); the link is
+    // declared dead after this many go unanswered. This is what notices a client that vanished.
+    PPTP_LCP_ECHO_INTERVAL("pptp.lcp_echo_interval", "20"),
+    PPTP_LCP_ECHO_FAILURES("pptp.lcp_echo_failures", "3"),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),

@@ -75,6 +75,8 @@ public final class PppSession {
     private MppeKeyMaterial keyMaterial;
     private String userName;
     private Ipcp ipcp;
+    /** The peer's last IPCP packet that arrived while IPCP waited for CCP. */
+    private ByteBuffer earlyIpcp;
     private IpcpConfiguration ipConfiguration;
     private Ccp ccp;
     private CcpResult agreed;
@@ -86,6 +88,8 @@ public final class PppSession {
     private SessionEnd endReason;
     private String endDetail = "";
     private boolean ended;
+    /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
+    private boolean failureLogged;
 
     /**
      * @param id a short name for logs, e.g. "call 4711 from 192.0.2.7"
@@ -155,6 +159,11 @@ public final class PppSession {
             case PppProtocol.IPCP -> {
                 if (phase == SessionPhase.NETWORK && ipcp != null) {
                     ipcp.receive(information);
+                } else if (phase == SessionPhase.NETWORK && ccp != null) {
+                    // A peer that runs IPCP alongside CCP (Windows, pppd without require-mppe) would
+                    // otherwise wait a restart period for its retransmission: keep its latest packet
+                    // for when IPCP opens.
+                    earlyIpcp = copyOf(information);
                 } else {
                     framesDiscarded.increment();
                 }
@@ -330,7 +339,11 @@ public final class PppSession {
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
                     default -> SessionEnd.AUTH_FAILED;
                 };
-                LOG.warn("{}: authentication of {} failed: {}", id, userName == null ? "(no name)" : userName, f.message());
+                // The one line a failed login gets (the session's end is then logged at debug only).
+                String code = f.msChapError().isPresent() && !f.message().contains("E=" + f.msChapError().getAsInt())
+                        ? " (MS-CHAP error " + f.msChapError().getAsInt() + ")" : "";
+                LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, f.message(), code);
+                failureLogged = true;
                 fail(end, f.message());
             }
         }
@@ -351,7 +364,23 @@ public final class PppSession {
                         new EncryptionEvents());
                 ccp.lowerLayerUp();
                 ccp.open();
+                // IPCP waits for CCP (see openIpcp).
+                return;
             }
+        }
+        openIpcp();
+    }
+
+    /**
+     * Starts IPCP. With MPPE in play only once CCP has settled: pppd with require-mppe starts no
+     * other NCP until CCP is Opened (auth.c start_networks, "don't start any other NCPs until CCP
+     * is up") and answers an earlier IPCP Configure-Request with Terminate-Ack, which costs a
+     * whole restart period (3 s) before our IPCP tries again. Windows also runs CCP first. RFC 3078
+     * §4 needs no IP before CCP anyway, so nothing is lost by waiting.
+     */
+    private void openIpcp() {
+        if (ipcp != null || ended || phase != SessionPhase.NETWORK) {
+            return;
         }
         // The server assigns the client's address from the pool; the client takes the server's own
         // address as given (IPCP with no allocator, RFC 1332 §3.3).
@@ -359,6 +388,17 @@ public final class PppSession {
         ipcp = new Ipcp(settings.ipcp(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
         ipcp.lowerLayerUp();
         ipcp.open();
+        ByteBuffer early = earlyIpcp;
+        earlyIpcp = null;
+        if (early != null) {
+            ipcp.receive(early);
+        }
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer information) {
+        ByteBuffer copy = ByteBuffer.allocate(information.remaining());
+        copy.put(information.duplicate()).flip();
+        return copy;
     }
 
     private PeerAddressAllocator poolAllocator() {
@@ -424,6 +464,7 @@ public final class PppSession {
         public void encryptionUp(CcpResult result) {
             agreed = result;
             LOG.info("{}: MPPE {} {} up", id, result.strength(), result.stateless() ? "stateless" : "stateful");
+            openIpcp();
             maybeStartIp();
         }
 
@@ -431,6 +472,7 @@ public final class PppSession {
         public void openedWithoutEncryption() {
             LOG.info("{}: CCP open without encryption (the policy allows it)", id);
             ccpOpenedClear = true;
+            openIpcp();
             maybeStartIp();
         }
 
@@ -451,6 +493,7 @@ public final class PppSession {
             } else {
                 LOG.info("{}: continuing without encryption: {}", id, failure.description());
                 ccpOpenedClear = true;
+                openIpcp();
                 maybeStartIp();
             }
         }
@@ -541,9 +584,12 @@ public final class PppSession {
         }
         agreed = null;
         ccpOpenedClear = false;
+        earlyIpcp = null;
         if (ipcp != null) {
-            // lowerLayerDown releases the peer's address through the allocator (tlf).
             ipcp.lowerLayerDown();
+            // Down from Opened is only This-Layer-Down, never -Finished: hand the address back here,
+            // or every ended session would keep its pool address.
+            ipcp.releaseAddress();
             ipcp = null;
         }
     }
@@ -568,7 +614,11 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
-        LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        if (failureLogged) {
+            LOG.debug("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        } else {
+            LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        }
         listener.ended(this, reason, endDetail);
     }
 

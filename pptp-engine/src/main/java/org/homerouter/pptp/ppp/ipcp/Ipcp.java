@@ -78,6 +78,16 @@ public final class Ipcp {
         automaton.down();
     }
 
+    /**
+     * This instance is done for good (its link left the Network phase): the peer's address goes
+     * back to the allocator. Needed besides This-Layer-Finished because a Down event in the Opened
+     * state only signals This-Layer-Down (RFC 1661 §4.1 state table), and that is how most links
+     * end: LCP Terminate, the call cleared, the LCP echo giving up.
+     */
+    public void releaseAddress() {
+        address.release();
+    }
+
     /** The peer Protocol-Rejected IPCP: it will not run IPv4 with us. */
     public void protocolRejected() {
         automaton.protocolRejected();
