@@ -237,7 +237,7 @@ class RealPeerInteropTest {
     @Test
     void vanishedClientIsDetectedByLcpEchoAndItsAddressIsFreed() throws Exception {
         // One pool address and one call: the second client gets in only if the first one's were freed.
-        Appliance app = startAppliance(Map.of(Setting.PPTP_LCP_ECHO_INTERVAL, "1", Setting.PPTP_LCP_ECHO_FAILURES, "3",
+        Appliance app = startAppliance(Map.of(Setting.PPTP_LCP_ECHO_INTERVAL, "1", Setting.PPTP_LCP_ECHO_FAILURES, "4",
                 Setting.PPTP_POOL_END, FIRST_POOL_ADDRESS, Setting.PPTP_MAX_SESSIONS, "1"));
         Launched guest = client(app, List.of("--keep"));
         assertEquals(FIRST_POOL_ADDRESS, awaitMatch(guest, PPP_UP, GUEST_RUN).group(2), guest.report());
