@@ -128,13 +128,15 @@ class RealPeerInteropTest {
             peer = Path.of(path);
             return;
         }
-        String message = "RealPeerInteropTest SKIPPED, no real PPTP peers: " + problem
+        String message = "RealPeerInteropTest: no real PPTP peers: " + problem
                 + ". Expected ../shared/peers/pptp-guest beside the project (override: make test PPTP_GUEST=...).";
-        System.err.println("#".repeat(100) + "\n## " + message + "\n" + "#".repeat(100));
-        if ("true".equals(System.getenv("CI"))) {
-            fail(message + " CI must run the interop tier.");
+        boolean ci = "true".equals(System.getenv("CI"));
+        String verdict = ci ? "FAILED: CI must run the interop tier." : "SKIPPED.";
+        System.err.println("#".repeat(100) + "\n## " + message + "\n## " + verdict + "\n" + "#".repeat(100));
+        if (ci) {
+            fail(message + " " + verdict);
         }
-        Assumptions.abort(message);
+        Assumptions.abort(message + " " + verdict);
     }
 
     /** Kill what the test started (guests first: their script deletes its tap), then the namespaces. */
