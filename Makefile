@@ -12,6 +12,9 @@ PPTP_PORT ?= 1723
 UI_PORT ?= 8080
 DATA_DIR ?= ./data
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+# Debian's real pptp/pppd/pptpd in a QEMU guest, for the interop tier (RealPeerInteropTest). It lives
+# beside the project (CI checks out shared/ next to the clone); `make test PPTP_GUEST=/path` overrides.
+PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
 
 .PHONY: all build run test test-unit setup clean demo fuzz
 
@@ -25,11 +28,22 @@ $(JAR): build
 run: build
 	$(JAVA_HOME)/bin/java -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
 
-# Every tier. Tiers that need root (netns, packet capture) run only as root; without root they are
-# skipped with a banner, and in CI (CI=true) that is an error.
+# Every tier. Tiers that need root (netns, packet capture, the real-peer interop tier) run only as
+# root; without root they are skipped with a banner, and in CI (CI=true) that is an error. As root,
+# the QEMU guest image of the real peers is built (or found up to date) first.
 test: setup
 ifeq ($(IS_ROOT),yes)
-	$(MVN) verify
+	@if [ -x "$(PPTP_GUEST)" ]; then \
+	  "$(PPTP_GUEST)" build; \
+	else \
+	  echo "################################################################################"; \
+	  echo "## NO REAL PEERS: $(PPTP_GUEST) is missing."; \
+	  echo "## The interop tier (Debian's pptp/pppd/pptpd, RealPeerInteropTest) is SKIPPED."; \
+	  echo "## Put shared/peers beside the project or run 'make test PPTP_GUEST=/path/to/pptp-guest'."; \
+	  echo "################################################################################"; \
+	  if [ "$${CI:-}" = true ]; then echo "CI must run the interop tier: pptp-guest is required"; exit 1; fi; \
+	fi
+	$(MVN) verify $(if $(wildcard $(PPTP_GUEST)),-Dpptp.guest=$(PPTP_GUEST))
 	@scripts/fuzz.sh brief
 else
 	@echo "################################################################################"

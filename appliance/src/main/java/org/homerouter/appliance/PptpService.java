@@ -122,8 +122,31 @@ final class PptpService implements AutoCloseable {
         IpcpSettings ipcp = IpcpSettings.server(ipv4(cfg.get(Setting.PPTP_LOCAL_ADDRESS)),
                 optionalIpv4(cfg.get(Setting.PPTP_DNS_PRIMARY)), optionalIpv4(cfg.get(Setting.PPTP_DNS_SECONDARY)),
                 null, null);
-        return new SessionSettings(SessionRole.SERVER, cfg.get(Setting.HOST_NAME), LcpSettings.server(methods), auth,
-                ipcp, mppePolicy(cfg.get(Setting.PPTP_MPPE)), Optional.empty(), "pptp");
+        LcpSettings lcp = LcpSettings.server(methods).withEcho(
+                Duration.ofSeconds(nonNegative(Setting.PPTP_LCP_ECHO_INTERVAL, cfg)),
+                positive(Setting.PPTP_LCP_ECHO_FAILURES, cfg));
+        return new SessionSettings(SessionRole.SERVER, cfg.get(Setting.HOST_NAME), lcp, auth, ipcp, mppePolicy(cfg.get(Setting.PPTP_MPPE)), Optional.empty(), "pptp");
+    }
+
+    private static int nonNegative(Setting setting, Map<Setting, String> cfg) {
+        return atLeast(0, setting, cfg);
+    }
+
+    private static int positive(Setting setting, Map<Setting, String> cfg) {
+        return atLeast(1, setting, cfg);
+    }
+
+    private static int atLeast(int minimum, Setting setting, Map<Setting, String> cfg) {
+        String text = cfg.get(setting).trim();
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= minimum) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(setting.key() + " must be a whole number >= " + minimum + ", not '" + text + "'");
     }
 
     static List<AuthMethod> authMethods(String csv) {
@@ -143,11 +166,12 @@ final class PptpService implements AutoCloseable {
     static Optional<MppePolicy> mppePolicy(String value) {
         return switch (value) {
             case "require-128" -> Optional.of(MppePolicy.DEFAULT);
+            case "require-128-stateful" -> Optional.of(MppePolicy.DEFAULT.preferringStateful());
             case "require-any" -> Optional.of(new MppePolicy(EnumSet.allOf(MppeStrength.class), true, true));
             case "optional" -> Optional.of(new MppePolicy(EnumSet.allOf(MppeStrength.class), false, true));
             case "none" -> Optional.empty();
             default -> throw new IllegalArgumentException("unknown MPPE policy '" + value
-                    + "' (use require-128, require-any, optional, none)");
+                    + "' (use require-128, require-128-stateful, require-any, optional, none)");
         };
     }
 

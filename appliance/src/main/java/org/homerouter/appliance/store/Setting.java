@@ -15,8 +15,14 @@ public enum Setting {
     PPTP_DNS_SECONDARY("pptp.dns_secondary", ""),
     // Comma-separated, preferred first: mschapv2, chap-md5, pap. Default: MS-CHAPv2 only.
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
-    // require-128 | require-any | optional | none
+    // require-128 | require-128-stateful | require-any | optional | none. require-128 prefers stateless
+    // and accepts stateful; require-128-stateful asks for stateful (clean links only): pppd clients
+    // then need `mppe-stateful`, without it pppd ends the link ("Refusing MPPE stateful mode").
     PPTP_MPPE("pptp.mppe", "require-128"),
+    // LCP keepalive (RFC 1661 §5.8): an Echo-Request every interval seconds (0 = off); the link is
+    // declared dead after this many go unanswered. This is what notices a client that vanished.
+    PPTP_LCP_ECHO_INTERVAL("pptp.lcp_echo_interval", "20"),
+    PPTP_LCP_ECHO_FAILURES("pptp.lcp_echo_failures", "3"),
     // PPTP passthrough ALG for LAN clients dialing outside servers (needs root; P5).
     PASSTHROUGH_ENABLED("passthrough.enabled", "false"),
     // A PPTP server inside the LAN that TCP 1723 + GRE from outside are forwarded to; empty: none.

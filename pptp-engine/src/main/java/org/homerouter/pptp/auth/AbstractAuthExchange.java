@@ -129,9 +129,11 @@ abstract class AbstractAuthExchange implements AuthExchange {
             return;
         }
         result = outcome;
+        // Debug only: the session that ran the exchange logs the outcome once, with its call and a
+        // printable user name (one line per login, success or failure).
         switch (outcome) {
-            case AuthResult.Success s -> log.info("{}: {} authenticated", this, s.userName());
-            case AuthResult.Failure f -> log.info("{}: failed, {} ({}){}", this, f.reason(), f.message(),
+            case AuthResult.Success s -> log.debug("{}: {} authenticated", this, s.userName());
+            case AuthResult.Failure f -> log.debug("{}: failed, {} ({}){}", this, f.reason(), f.message(),
                     f.userName().map(u -> ", user " + u).orElse(""));
         }
         listener.finished(outcome);

@@ -152,12 +152,21 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
      * Clears a call because the layer above is done with it (its PPP link ended), from any thread:
      * the PAC sends Call-Disconnect-Notify (§2.13), the PNS Call-Clear-Request (§2.12).
      *
-     * @param lostCarrier the link died rather than being closed (CDN result 1 instead of 3)
+     * @param lostCarrier the link died rather than being closed (CDN result 1 instead of 3). When
+     *        that leaves the connection without calls, it is stopped too: see below.
      */
     public final void clearCall(PptpCall call, boolean lostCarrier, String reason) {
         link.execute(() -> {
             if (phase == Phase.ESTABLISHED && callsByLocalId.get(call.localCallId()) == call) {
                 clearFromAbove(call, lostCarrier, reason);
+                if (lostCarrier && callsByLocalId.isEmpty()) {
+                    // The peer stopped answering PPP (LCP echo, RFC 1661 §5.8): it has most likely vanished
+                    // altogether, and an idle control connection to it would linger until the control
+                    // echo gives up (§2.5, minutes), holding a connection slot. Stop it now, as poptop and
+                    // accel-ppp do when a call ends; a peer that is still there gets a clean Stop (§2.3).
+                    log.info("{}: the peer of its last call is gone; stopping the control connection", peer());
+                    stop(StopControlConnectionRequest.REASON_NONE);
+                }
             }
         });
     }

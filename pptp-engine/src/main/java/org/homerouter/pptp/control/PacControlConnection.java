@@ -93,6 +93,8 @@ public final class PacControlConnection extends ControlConnection {
         }
         PptpCall call = addCall(id, m.callId(), m.callSerialNumber(), PptpCall.State.WAIT_REPLY);
         call.peerReceiveWindow(m.packetRecvWindowSize());
+        // Receive before the peer can send (see CallListener.callAccepted); start sending after.
+        listener.callAccepted(call);
         send(new OutgoingCallReply(id, m.callId(), OutgoingCallReply.RESULT_CONNECTED, ControlProtocol.ERROR_NONE,
                 0, CONNECT_SPEED_BPS, settings.receiveWindow(), 0, 0));
         established(call);

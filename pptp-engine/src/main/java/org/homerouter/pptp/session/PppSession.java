@@ -76,6 +76,8 @@ public final class PppSession {
     private MppeKeyMaterial keyMaterial;
     private String userName;
     private Ipcp ipcp;
+    /** The peer's last IPCP packet that arrived while IPCP waited for CCP. */
+    private ByteBuffer earlyIpcp;
     private IpcpConfiguration ipConfiguration;
     private Ccp ccp;
     private CcpResult agreed;
@@ -87,6 +89,8 @@ public final class PppSession {
     private SessionEnd endReason;
     private String endDetail = "";
     private boolean ended;
+    /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
+    private boolean failureLogged;
 
     /**
      * @param id a short name for logs, e.g. "call 4711 from 192.0.2.7"
@@ -156,6 +160,11 @@ public final class PppSession {
             case PppProtocol.IPCP -> {
                 if (phase == SessionPhase.NETWORK && ipcp != null) {
                     ipcp.receive(information);
+                } else if (phase == SessionPhase.NETWORK && ccp != null) {
+                    // A peer that runs IPCP alongside CCP (Windows, pppd without require-mppe) would
+                    // otherwise wait a restart period for its retransmission: keep its latest packet
+                    // for when IPCP opens.
+                    earlyIpcp = copyOf(information);
                 } else {
                     framesDiscarded.increment();
                 }
@@ -326,7 +335,11 @@ public final class PppSession {
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
                     default -> SessionEnd.AUTH_FAILED;
                 };
-                LOG.warn("{}: authentication of {} failed: {}", id, userName == null ? "(no name)" : userName, f.message());
+                // The one line a failed login gets (the session's end is then logged at debug only).
+                String code = f.msChapError().isPresent() && !f.message().contains("E=" + f.msChapError().getAsInt())
+                        ? " (MS-CHAP error " + f.msChapError().getAsInt() + ")" : "";
+                LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, f.message(), code);
+                failureLogged = true;
                 fail(end, f.message());
             }
         }
@@ -347,7 +360,23 @@ public final class PppSession {
                         new EncryptionEvents());
                 ccp.lowerLayerUp();
                 ccp.open();
+                // IPCP waits for CCP (see openIpcp).
+                return;
             }
+        }
+        openIpcp();
+    }
+
+    /**
+     * Starts IPCP. With MPPE in play only once CCP has settled: pppd with require-mppe starts no
+     * other NCP until CCP is Opened (auth.c start_networks, "don't start any other NCPs until CCP
+     * is up") and answers an earlier IPCP Configure-Request with Terminate-Ack, which costs a
+     * whole restart period (3 s) before our IPCP tries again. Windows also runs CCP first. RFC 3078
+     * §4 needs no IP before CCP anyway, so nothing is lost by waiting.
+     */
+    private void openIpcp() {
+        if (ipcp != null || ended || phase != SessionPhase.NETWORK) {
+            return;
         }
         // The server assigns the client's address from the pool; the client takes the server's own
         // address as given (IPCP with no allocator, RFC 1332 §3.3).
@@ -355,6 +384,17 @@ public final class PppSession {
         ipcp = new Ipcp(settings.ipcp(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
         ipcp.lowerLayerUp();
         ipcp.open();
+        ByteBuffer early = earlyIpcp;
+        earlyIpcp = null;
+        if (early != null) {
+            ipcp.receive(early);
+        }
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer information) {
+        ByteBuffer copy = ByteBuffer.allocate(information.remaining());
+        copy.put(information.duplicate()).flip();
+        return copy;
     }
 
     private PeerAddressAllocator poolAllocator() {
@@ -420,6 +460,7 @@ public final class PppSession {
         public void encryptionUp(CcpResult result) {
             agreed = result;
             LOG.info("{}: MPPE {} {} up", id, result.strength(), result.stateless() ? "stateless" : "stateful");
+            openIpcp();
             maybeStartIp();
         }
 
@@ -427,6 +468,7 @@ public final class PppSession {
         public void openedWithoutEncryption() {
             LOG.info("{}: CCP open without encryption (the policy allows it)", id);
             ccpOpenedClear = true;
+            openIpcp();
             maybeStartIp();
         }
 
@@ -447,6 +489,7 @@ public final class PppSession {
             } else {
                 LOG.info("{}: continuing without encryption: {}", id, failure.description());
                 ccpOpenedClear = true;
+                openIpcp();
                 maybeStartIp();
             }
         }
@@ -557,8 +600,9 @@ public final class PppSession {
         }
         agreed = null;
         ccpOpenedClear = false;
+        earlyIpcp = null;
         if (ipcp != null) {
-            // Down gives the peer's address back to the pool, whatever state IPCP was in.
+            // Down gives the peer's address back to the pool, whatever state IPCP was in (see Ipcp).
             ipcp.lowerLayerDown();
             ipcp = null;
         }
@@ -584,7 +628,11 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
-        LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        if (failureLogged) {
+            LOG.debug("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        } else {
+            LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+        }
         listener.ended(this, reason, endDetail);
     }
 

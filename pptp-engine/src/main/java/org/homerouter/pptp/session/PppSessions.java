@@ -1,6 +1,7 @@
 package org.homerouter.pptp.session;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,16 +21,51 @@ public final class PppSessions implements TunnelListener {
     private final SessionListener observer;
     private final Map<Integer, Slot> byLocalCallId = new ConcurrentHashMap<>();
 
-    /** Frames may arrive between the call coming up and its session existing: they wait for nobody. */
+    /**
+     * A call's place in the registry, from the moment its GRE channel opens (before the peer learns
+     * of the call) until its session ends. Frames that arrive before the session exists are kept,
+     * a few of them: the peer's first LCP Configure-Request is usually among them, and dropping it
+     * would cost a restart period (3 s) of LCP.
+     */
     private static final class Slot implements GrePayloadSink {
-        volatile PppSession session;
+        /** More than a peer sends before it hears from us (one Configure-Request, maybe a retransmission). */
+        static final int EARLY_FRAMES = 8;
+
+        /** Set only after the early frames went in, so frames reach the session in order. */
+        private volatile PppSession session;
+        private final ArrayDeque<ByteBuffer> early = new ArrayDeque<>();
 
         @Override
         public void onPayload(ByteBuffer payload) {
             PppSession s = session;
-            if (s != null) {
-                s.sink().onPayload(payload);
+            if (s == null) {
+                synchronized (this) {
+                    s = session;
+                    if (s == null) {
+                        if (early.size() < EARLY_FRAMES) {
+                            // The channel reuses its receive buffer: keep a copy.
+                            ByteBuffer copy = ByteBuffer.allocate(payload.remaining());
+                            copy.put(payload.duplicate()).flip();
+                            early.add(copy);
+                        }
+                        return;
+                    }
+                }
             }
+            s.sink().onPayload(payload);
+        }
+
+        /** Starts the session, gives it what arrived early, then lets frames through directly. */
+        synchronized void start(PppSession s) {
+            s.start();
+            for (ByteBuffer frame; (frame = early.poll()) != null; ) {
+                s.sink().onPayload(frame);
+            }
+            session = s;
+        }
+
+        PppSession session() {
+            return session;
         }
     }
 
@@ -70,15 +106,14 @@ public final class PppSessions implements TunnelListener {
                 observer.ended(s, reason, detail);
             }
         });
-        slot.session = session;
-        session.start();
+        slot.start(session);
     }
 
     @Override
     public void tunnelDown(CallTunnel tunnel, String reason) {
         Slot slot = byLocalCallId.remove(tunnel.call().localCallId());
-        if (slot != null && slot.session != null) {
-            slot.session.lowerLayerGone();
+        if (slot != null && slot.session() != null) {
+            slot.session().lowerLayerGone();
         }
     }
 
@@ -86,7 +121,7 @@ public final class PppSessions implements TunnelListener {
     public void poll() {
         long now = env.clock().nanos();
         for (Slot slot : byLocalCallId.values()) {
-            PppSession s = slot.session;
+            PppSession s = slot.session();
             if (s != null && s.nextDeadline().orElse(Long.MAX_VALUE) - now <= 0) {
                 s.poll();
             }
@@ -94,12 +129,12 @@ public final class PppSessions implements TunnelListener {
     }
 
     public List<PppSession> sessions() {
-        return byLocalCallId.values().stream().map(s -> s.session).filter(s -> s != null).toList();
+        return byLocalCallId.values().stream().map(Slot::session).filter(s -> s != null).toList();
     }
 
     /** The session of one of our call IDs, or null. */
     public PppSession session(int localCallId) {
         Slot slot = byLocalCallId.get(localCallId);
-        return slot == null ? null : slot.session;
+        return slot == null ? null : slot.session();
     }
 }

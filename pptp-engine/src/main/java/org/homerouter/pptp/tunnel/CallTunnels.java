@@ -47,15 +47,29 @@ public final class CallTunnels implements CallListener {
         this.listener = listener;
     }
 
+    /** Opens the call's GRE channel before the peer learns of the call, so its first frame is kept. */
+    @Override
+    public void callAccepted(PptpCall call) {
+        open(call);
+    }
+
     @Override
     public void callEstablished(PptpCall call) {
+        CallTunnel tunnel = byLocalCallId.get(call.localCallId());
+        if (tunnel == null || tunnel.call() != call) {
+            tunnel = open(call);
+        }
+        listener.tunnelUp(tunnel);
+    }
+
+    private CallTunnel open(PptpCall call) {
         GreChannel channel = new GreChannel(call.localCallId(), call.peerCallId(), call.peerAddress(), transport,
                 clock, config, sinks.apply(call));
         demux.register(channel);
         CallTunnel tunnel = new CallTunnel(call, channel);
         byLocalCallId.put(call.localCallId(), tunnel);
         LOG.debug("GRE channel for {} open", call);
-        listener.tunnelUp(tunnel);
+        return tunnel;
     }
 
     @Override

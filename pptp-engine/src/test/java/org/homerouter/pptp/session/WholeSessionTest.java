@@ -104,11 +104,12 @@ class WholeSessionTest {
     }
 
     private Map<String, Inet4Address> staticAddresses = Map.of();
+    private String poolEnd = "192.168.250.19";
 
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
-        AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19"));
+        AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
         SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
                 LcpSettings.server(serverAuth.methods()), serverAuth,
                 IpcpSettings.server(routerSide, (Inet4Address) ip("192.168.1.1"), null, null, null), mppe,
@@ -230,6 +231,69 @@ class WholeSessionTest {
             network.deliverAll();
             assertArrayEquals(up, devices.get("server").written().get(i));
         }
+    }
+
+    /** A pool of one address serves one session after another: each ended session gives its address back. */
+    @Test
+    void anEndedSessionsAddressGoesBackToThePool() throws Exception {
+        poolEnd = "192.168.250.10";
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        for (int round = 1; round <= 3; round++) {
+            long n = round;
+            ClientConnection client = dial();
+            PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+            run("session " + round + " up", () -> serverEvents.stream().filter("up"::equals).count() == n);
+            assertEquals("192.168.250.10", serverSessions.sessions().getFirst().ipConfiguration().orElseThrow()
+                    .peerAddress().orElseThrow().getHostAddress());
+            // Each way a link ends: LCP Terminate from the client, the call cleared under it, the client vanishing
+            // is the same Down event for IPCP as the second.
+            if (round == 1) {
+                clientSessions.sessions().getFirst().close("user hung up");
+            } else {
+                client.hangUp(call).get(5, TimeUnit.SECONDS);
+            }
+            run("session " + round + " ended", () -> serverEvents.stream().filter(e -> e.startsWith("ended")).count() == n);
+            client.stop().get(5, TimeUnit.SECONDS);
+        }
+        assertTrue(serverEvents.stream().noneMatch(e -> e.contains("NO_ADDRESS")), serverEvents.toString());
+    }
+
+    /**
+     * pppd with require-mppe starts IPCP only once CCP is Opened and answers an earlier IPCP
+     * Configure-Request with Terminate-Ack, stalling IPCP for a restart period: neither of our
+     * ends may send IPCP before CCP Configure-Acks have crossed both ways.
+     */
+    @Test
+    void withMppeNoIpcpIsSentBeforeCcpIsOpenedOnBothSides() throws Exception {
+        List<String> wire = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+            if (h.payloadLength() > 0) {
+                int protocol = org.homerouter.pptp.ppp.PppFrame.readHeader(b);
+                String side = src.equals(SERVER) ? "server" : "client";
+                if (protocol == org.homerouter.pptp.ppp.PppProtocol.CCP) {
+                    wire.add(side + " CCP " + (b.get(b.position()) & 0xFF));
+                } else if (protocol == org.homerouter.pptp.ppp.PppProtocol.IPCP) {
+                    wire.add(side + " IPCP " + (b.get(b.position()) & 0xFF));
+                }
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+
+        int firstIpcp = -1;
+        for (int i = 0; i < wire.size() && firstIpcp < 0; i++) {
+            firstIpcp = wire.get(i).contains("IPCP") ? i : -1;
+        }
+        int serverAck = wire.indexOf("server CCP 2");
+        int clientAck = wire.indexOf("client CCP 2");
+        assertTrue(serverAck >= 0 && clientAck >= 0 && firstIpcp > Math.max(serverAck, clientAck),
+                "IPCP before CCP was open: " + wire);
+        assertEquals(1, wire.stream().filter("server IPCP 1"::equals).count(),
+                "the server's IPCP Configure-Request went unanswered and was repeated: " + wire);
     }
 
     @Test

@@ -60,9 +60,11 @@ public final class Ipcp extends NegotiatedProtocol {
     }
 
     /**
-     * The lower layer is gone. Down leaves Req-Sent, Ack-Rcvd and Ack-Sent for Starting without
-     * This-Layer-Finished (RFC 1661 §4.1 table), so an address handed out while judging the peer's
-     * Configure-Request would otherwise stay taken: give it back here, after This-Layer-Down.
+     * The lower layer is gone. Down leaves Opened (This-Layer-Down only), Req-Sent, Ack-Rcvd and
+     * Ack-Sent for Starting without This-Layer-Finished (RFC 1661 §4.1 table), and that is how most
+     * links end (LCP Terminate, the call cleared, the echo giving up): an address handed out while
+     * judging the peer's Configure-Request would otherwise stay taken. Give it back here, after
+     * This-Layer-Down.
      */
     @Override
     public void lowerLayerDown() {

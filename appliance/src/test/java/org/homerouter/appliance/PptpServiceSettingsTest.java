@@ -1,0 +1,53 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.session.SessionSettings;
+import org.junit.jupiter.api.Test;
+
+/** Stored settings as the PPTP server applies them. */
+class PptpServiceSettingsTest {
+    private static Map<Setting, String> defaults() {
+        Map<Setting, String> cfg = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            cfg.put(s, s.defaultValue());
+        }
+        return cfg;
+    }
+
+    @Test
+    void lcpKeepaliveComesFromTheSettings() throws Exception {
+        SessionSettings stock = PptpService.serverSettings(defaults());
+        assertEquals(Duration.ofSeconds(20), stock.lcp().echoInterval());
+        assertEquals(3, stock.lcp().echoFailures());
+
+        Map<Setting, String> cfg = defaults();
+        cfg.put(Setting.PPTP_LCP_ECHO_INTERVAL, "1");
+        cfg.put(Setting.PPTP_LCP_ECHO_FAILURES, "2");
+        SessionSettings quick = PptpService.serverSettings(cfg);
+        assertEquals(Duration.ofSeconds(1), quick.lcp().echoInterval());
+        assertEquals(2, quick.lcp().echoFailures());
+
+        cfg.put(Setting.PPTP_LCP_ECHO_INTERVAL, "-5");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PptpService.serverSettings(cfg));
+        assertTrue(e.getMessage().contains("pptp.lcp_echo_interval"), e.getMessage());
+    }
+
+    @Test
+    void mppeCanPreferStatefulMode() {
+        MppePolicy stock = PptpService.mppePolicy("require-128").orElseThrow();
+        assertTrue(stock.required() && stock.statefulAllowed() && !stock.statefulPreferred());
+        MppePolicy stateful = PptpService.mppePolicy("require-128-stateful").orElseThrow();
+        assertTrue(stateful.required() && stateful.statefulPreferred());
+        assertEquals(stock.allowedStrengths(), stateful.allowedStrengths());
+        assertFalse(PptpService.mppePolicy("none").isPresent());
+    }
+}
