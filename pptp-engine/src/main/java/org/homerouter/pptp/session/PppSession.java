@@ -9,10 +9,12 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.auth.AuthExchange;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthResult;
 import org.homerouter.pptp.auth.Authentication;
 import org.homerouter.pptp.auth.MppeKeyMaterial;
+import org.homerouter.pptp.auth.UserDirectory;
 import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.mppe.MppeDecryptor;
@@ -89,6 +91,8 @@ public final class PppSession {
     private SessionEnd endReason;
     private String endDetail = "";
     private boolean ended;
+    /** Set when the login was refused because of a brute-force lockout, for the log line. */
+    private AuthFailureLockout.Lockout lockedOut;
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
 
@@ -275,7 +279,8 @@ public final class PppSession {
             Authentication a = new Authentication(settings.auth(), clock, env.random());
             ControlPacketSender s = sender(method.get().protocol());
             auth = settings.role() == SessionRole.SERVER
-                    ? a.authenticator(method.get(), env.users(), settings.localName(), s, PppSession.this::authFinished)
+                    ? a.authenticator(method.get(), lockoutGuarded(env.users()), settings.localName(), s,
+                            PppSession.this::authFinished)
                     : a.peer(method.get(), settings.credentials().orElseThrow(), s, PppSession.this::authFinished);
             auth.start();
         }
@@ -317,9 +322,30 @@ public final class PppSession {
         }
     }
 
+    /**
+     * The accounts as a login from this peer sees them: while the name or the peer's address is
+     * locked out after repeated failures, no account is found, so the password is never checked
+     * (and the attacker learns nothing) and the peer gets the usual 691.
+     */
+    private UserDirectory lockoutGuarded(UserDirectory users) {
+        if (env.lockout().isEmpty()) {
+            return users;
+        }
+        AuthFailureLockout lockout = env.lockout().get();
+        return name -> {
+            Optional<AuthFailureLockout.Lockout> l = lockout.lockedOut(name, channel.peerAddress());
+            if (l.isPresent()) {
+                lockedOut = l.get();
+                return Optional.empty();
+            }
+            return users.find(name);
+        };
+    }
+
     private void authFinished(AuthResult result) {
         switch (result) {
             case AuthResult.Success s -> {
+                env.lockout().ifPresent(l -> l.succeeded(s.userName(), channel.peerAddress()));
                 userName = s.userName();
                 keyMaterial = s.keyMaterial().orElse(null);
                 LOG.info("{}: {} authenticated with {}", id, s.userName(), s.method());
@@ -338,7 +364,16 @@ public final class PppSession {
                 // The one line a failed login gets (the session's end is then logged at debug only).
                 String code = f.msChapError().isPresent() && !f.message().contains("E=" + f.msChapError().getAsInt())
                         ? " (MS-CHAP error " + f.msChapError().getAsInt() + ")" : "";
-                LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, f.message(), code);
+                String why = f.message() + code;
+                if (lockedOut != null) {
+                    why = "refused without checking the password: " + PppSession.printable(lockedOut.key())
+                            + " is locked out for " + Math.max(1, lockedOut.remaining().toSeconds()) + " s after "
+                            + lockedOut.failures() + " failed logins";
+                }
+                if (end == SessionEnd.AUTH_FAILED) {
+                    f.userName().ifPresent(n -> env.lockout().ifPresent(l -> l.failed(n, channel.peerAddress())));
+                }
+                LOG.warn("{}: login of {} failed: {}", id, userName == null ? "(no name)" : userName, why);
                 failureLogged = true;
                 fail(end, f.message());
             }

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.auth.InMemoryUserDirectory;
@@ -104,6 +105,7 @@ class WholeSessionTest {
     }
 
     private Map<String, Inet4Address> staticAddresses = Map.of();
+    private AuthFailureLockout lockout;
     private String poolEnd = "192.168.250.19";
 
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
@@ -118,8 +120,10 @@ class WholeSessionTest {
                 LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
                 IpcpSettings.client(), mppe, Optional.of(new PeerCredentials(user, password)), "ppp");
         Map<String, Inet4Address> statics = staticAddresses;
-        serverSessions = new PppSessions(serverSettings, new SessionEnvironment(clock, new Random(1)::nextBytes, users,
-                pool, u -> Optional.ofNullable(statics.get(u)), devices("server")), recorder(serverEvents));
+        SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes, users,
+                pool, u -> Optional.ofNullable(statics.get(u)), devices("server"));
+        serverSessions = new PppSessions(serverSettings, lockout == null ? serverEnv : serverEnv.withLockout(lockout),
+                recorder(serverEvents));
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
                 null, devices("client")), recorder(clientEvents));
 
@@ -430,6 +434,26 @@ class WholeSessionTest {
         assertEquals(List.of("ended AUTH_FAILED"), clientEvents);
         run("call cleared on both sides", () -> serverTunnels.tunnels().isEmpty() && clientTunnels.tunnels().isEmpty());
         assertTrue(devices.isEmpty(), "no device was ever created");
+    }
+
+    @Test
+    void whileLockedOutEvenTheRightPasswordIsRefusedUntilTheLockoutEnds() throws Exception {
+        lockout = new AuthFailureLockout(1, Duration.ofSeconds(60), Duration.ofMinutes(5), clock);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "guess", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("first guess refused", () -> serverEvents.contains("ended AUTH_FAILED"));
+        assertEquals(1, lockout.current().stream().filter(l -> l.key().equals("user User")).count(), "the name is locked");
+
+        users.put(PppUser.withPassword("User", "guess")); // the client's password is now the right one
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("refused while locked", () -> serverEvents.stream().filter("ended AUTH_FAILED"::equals).count() == 2);
+        assertTrue(serverEvents.stream().noneMatch("up"::equals), "no session while locked out");
+
+        clock.advanceMillis(5 * 60_000); // past even the doubled lockout of the second failure
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("allowed once the lockout has passed", () -> serverEvents.contains("up"));
+        assertTrue(lockout.current().isEmpty(), "a success clears the lockout");
     }
 
     @Test
