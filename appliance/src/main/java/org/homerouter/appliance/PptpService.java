@@ -58,18 +58,25 @@ final class PptpService implements AutoCloseable {
     private final CallTunnels tunnels;
     private final ScheduledExecutorService ticker;
     private final InetSocketAddress address;
+    private final Sessions listener;
+    private final ApplianceStore store;
+    private final DataPlane dataPlane;
 
     private PptpService(ControlServer control, PppSessions sessions, CallTunnels tunnels,
-                        ScheduledExecutorService ticker, InetSocketAddress address) {
+                        ScheduledExecutorService ticker, InetSocketAddress address, Sessions listener,
+                        ApplianceStore store, DataPlane dataPlane) {
         this.control = control;
         this.sessions = sessions;
         this.tunnels = tunnels;
         this.ticker = ticker;
         this.address = address;
+        this.listener = listener;
+        this.store = store;
+        this.dataPlane = dataPlane;
     }
 
     static PptpService start(Map<Setting, String> cfg, ApplianceStore store, NettyTransport transport,
-                             DataPlane dataPlane, InetSocketAddress bind)
+                             DataPlane dataPlane, InetSocketAddress bind, SessionAccounting accounting)
             throws Exception {
         Clock clock = Clock.SYSTEM;
         CallIdAllocator callIds = new CallIdAllocator(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
@@ -78,13 +85,12 @@ final class PptpService implements AutoCloseable {
         PppSessions sessions = null;
         CallTunnels tunnels = null;
         CallListener calls;
+        Sessions listener = new Sessions(accounting, idleTimeout(cfg));
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
-            AddressPool pool = new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
-            SecureRandom random = new SecureRandom();
-            SessionEnvironment env = new SessionEnvironment(clock, random::nextBytes, new StoreUserDirectory(store), pool,
-                    user -> staticAddress(store, user), dataPlane.devices());
-            sessions = new PppSessions(settings, env, new EventLogSessions(store));
+            AddressPool pool = pool(cfg);
+            listener.pool = pool;
+            sessions = new PppSessions(settings, environment(store, dataPlane, pool), listener);
             GreDemux demux = new GreDemux();
             dataPlane.gre().setReceiver(demux);
             tunnels = new CallTunnels(dataPlane.gre(), demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
@@ -112,8 +118,63 @@ final class PptpService implements AutoCloseable {
                     LOG.error("session timers", e);
                 }
             }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(() -> listener.hangUpIdle(s), 1, 1, TimeUnit.SECONDS);
         }
-        return new PptpService(control, sessions, tunnels, ticker, bound);
+        return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane);
+    }
+
+    private static SessionEnvironment environment(ApplianceStore store, DataPlane dataPlane, AddressPool pool) {
+        SecureRandom random = new SecureRandom();
+        return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
+                user -> staticAddress(store, user), dataPlane.devices());
+    }
+
+    private static AddressPool pool(Map<Setting, String> cfg) throws UnknownHostException {
+        return new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
+    }
+
+    private static Duration idleTimeout(Map<Setting, String> cfg) {
+        return Duration.ofMinutes(Long.parseLong(cfg.get(Setting.PPTP_IDLE_TIMEOUT_MINUTES)));
+    }
+
+    /**
+     * Applies pool, DNS/WINS, authentication, encryption and idle-timeout changes without a restart:
+     * sessions that start from now on get the new settings; connected ones keep what they negotiated
+     * and stay up. Their tunnel addresses are reserved in the new pool until they end, so no new
+     * client is given an address that is still in use.
+     */
+    void reconfigure(Map<Setting, String> cfg) throws Exception {
+        listener.idleTimeout = idleTimeout(cfg);
+        if (sessions == null) {
+            return;
+        }
+        AddressPool pool = pool(cfg);
+        SessionSettings settings = serverSettings(cfg);
+        synchronized (listener) {
+            for (PppSession s : sessions.sessions()) {
+                s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
+                    pool.claim(a);
+                    listener.carriedOver.add(a);
+                });
+            }
+            listener.pool = pool;
+        }
+        sessions.reconfigure(settings, environment(store, dataPlane, pool));
+    }
+
+    /** Hangs one session up from this side (LCP Terminate-Request, then the call is cleared). */
+    boolean disconnect(int localCallId, String why) {
+        PppSession s = sessions == null ? null : sessions.session(localCallId);
+        if (s == null) {
+            return false;
+        }
+        s.close(why);
+        return true;
+    }
+
+    /** The session on one of our call IDs, or null. */
+    PppSession session(int localCallId) {
+        return sessions == null ? null : sessions.session(localCallId);
     }
 
     static SessionSettings serverSettings(Map<Setting, String> cfg) throws UnknownHostException {
@@ -121,7 +182,7 @@ final class PptpService implements AutoCloseable {
         AuthPolicy auth = AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new));
         IpcpSettings ipcp = IpcpSettings.server(ipv4(cfg.get(Setting.PPTP_LOCAL_ADDRESS)),
                 optionalIpv4(cfg.get(Setting.PPTP_DNS_PRIMARY)), optionalIpv4(cfg.get(Setting.PPTP_DNS_SECONDARY)),
-                null, null);
+                optionalIpv4(cfg.get(Setting.PPTP_WINS_PRIMARY)), optionalIpv4(cfg.get(Setting.PPTP_WINS_SECONDARY)));
         return new SessionSettings(SessionRole.SERVER, cfg.get(Setting.HOST_NAME), LcpSettings.server(methods), auth,
                 ipcp, mppePolicy(cfg.get(Setting.PPTP_MPPE)), Optional.empty(), "pptp");
     }
@@ -193,23 +254,63 @@ final class PptpService implements AutoCloseable {
         ticker.shutdownNow();
     }
 
-    /** Records what users and administrators need to read later: who connected, who failed, why. */
-    private record EventLogSessions(ApplianceStore store) implements SessionListener {
+    /**
+     * Every session's start and end go to the accounting (SQLite history, event log, counters); this
+     * also returns addresses carried over from a pool replaced by {@link #reconfigure} and hangs up
+     * sessions idle longer than the configured timeout.
+     */
+    private static final class Sessions implements SessionListener {
+        private final SessionAccounting accounting;
+        volatile Duration idleTimeout;
+        AddressPool pool;
+        final java.util.Set<Inet4Address> carriedOver = new java.util.HashSet<>();
+        private final Map<PppSession, long[]> traffic = new java.util.concurrent.ConcurrentHashMap<>();
+
+        Sessions(SessionAccounting accounting, Duration idleTimeout) {
+            this.accounting = accounting;
+            this.idleTimeout = idleTimeout;
+        }
+
         @Override
         public void up(PppSession s) {
-            store.logEvent("connect", s.userName().orElse("?") + " connected: " + s.id() + " got "
-                    + s.ipConfiguration().flatMap(c -> c.peerAddress()).map(Inet4Address::getHostAddress).orElse("?"));
+            accounting.up(s);
         }
 
         @Override
         public void ended(PppSession s, SessionEnd reason, String detail) {
-            String who = s.userName().orElse("unknown user");
-            String kind = switch (reason) {
-                case AUTH_FAILED, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> "auth-failure";
-                default -> "disconnect";
-            };
-            store.logEvent(kind, who + ", " + s.id() + ": " + reason.description()
-                    + (detail.isEmpty() ? "" : " — " + detail));
+            traffic.remove(s);
+            synchronized (this) {
+                s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
+                    if (carriedOver.remove(a)) {
+                        pool.release(a);
+                    }
+                });
+            }
+            accounting.ended(s, reason, detail);
+        }
+
+        /** Once a second: a session whose byte counters have not moved for the idle timeout is hung up. */
+        void hangUpIdle(PppSessions sessions) {
+            Duration limit = idleTimeout;
+            if (limit.isZero()) {
+                traffic.clear();
+                return;
+            }
+            long now = System.nanoTime();
+            for (PppSession s : sessions.sessions()) {
+                long bytes = s.dataPath().map(p -> p.bytesIn() + p.bytesOut()).orElse(-1L);
+                if (bytes < 0) {
+                    continue;
+                }
+                long[] seen = traffic.computeIfAbsent(s, k -> new long[] {bytes, now});
+                if (seen[0] != bytes) {
+                    seen[0] = bytes;
+                    seen[1] = now;
+                } else if (now - seen[1] >= limit.toNanos()) {
+                    traffic.remove(s);
+                    s.close("no traffic for " + limit.toMinutes() + " minutes (idle timeout)");
+                }
+            }
         }
     }
 

@@ -13,14 +13,26 @@ public enum Setting {
     PPTP_POOL_END("pptp.pool_end", "192.168.250.59"),
     PPTP_DNS_PRIMARY("pptp.dns_primary", ""),
     PPTP_DNS_SECONDARY("pptp.dns_secondary", ""),
+    // NetBIOS name servers for old Windows clients (RFC 1877); empty: none offered.
+    PPTP_WINS_PRIMARY("pptp.wins_primary", ""),
+    PPTP_WINS_SECONDARY("pptp.wins_secondary", ""),
     // Comma-separated, preferred first: mschapv2, chap-md5, pap. Default: MS-CHAPv2 only.
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
     // require-128 | require-any | optional | none
     PPTP_MPPE("pptp.mppe", "require-128"),
+    // Hang up a session that carried no IP traffic this long; 0: never.
+    PPTP_IDLE_TIMEOUT_MINUTES("pptp.idle_timeout_minutes", "0"),
+    // The passthrough ALG (P5) reads this; the UI's Passthrough page sets it.
+    PASSTHROUGH_ENABLED("passthrough.enabled", "true"),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),
-    UI_PORT("ui.port", "8080");
+    UI_PORT("ui.port", "8080"),
+    // HTTPS with a self-signed certificate, switched on from the System page.
+    UI_HTTPS("ui.https", "false"),
+    UI_HTTPS_PORT("ui.https_port", "8443"),
+    // Bearer token for /metrics; generated on first start (empty means not yet).
+    METRICS_TOKEN("ui.metrics_token", "");
 
     private final String key;
     private final String defaultValue;
