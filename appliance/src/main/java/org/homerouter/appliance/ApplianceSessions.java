@@ -58,10 +58,15 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                         s.ipConfiguration().flatMap(i -> i.peerAddress()).map(Inet4Address::getHostAddress).orElse(""),
                         phase(s), (now - s.startedNanos()) / 1_000_000_000L,
                         s.dataPath().map(p -> p.bytesIn()).orElse(0L), s.dataPath().map(p -> p.bytesOut()).orElse(0L),
-                        s.encryption().map(Object::toString).orElse(s.dataPath().isPresent() ? "none" : "")));
+                        s.encryption().map(ApplianceSessions::encryption).orElse(s.dataPath().isPresent() ? "none" : "")));
             }
         }
         return out;
+    }
+
+    /** "MPPE 128-bit, stateless" */
+    static String encryption(org.homerouter.pptp.ppp.ccp.CcpResult r) {
+        return "MPPE " + r.strength().name().replace("BITS_", "") + "-bit, " + (r.stateless() ? "stateless" : "stateful");
     }
 
     private static String phase(PppSession s) {

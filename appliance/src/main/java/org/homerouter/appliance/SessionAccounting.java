@@ -60,7 +60,7 @@ final class SessionAccounting implements SessionListener {
         try {
             rows.put(s, store.sessionStarted(startedMs(s), user, client(s), tunnelAddress(s),
                     user + " connected from " + client(s) + ", got " + tunnelAddress(s)
-                            + s.encryption().map(e -> ", " + e).orElse(", unencrypted")));
+                            + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted")));
         } catch (SQLException e) {
             LOG.warn("recording the start of {}: {}", s.id(), e.toString());
         }

@@ -47,6 +47,7 @@
           var dt = (s.t - last.t) / 1000;
           points.push({ t: s.t, inRate: Math.max(0, s['in'] - last['in']) / dt, outRate: Math.max(0, s.out - last.out) / dt });
           if (points.length > KEEP) { points.shift(); }
+          canvas.dataset.points = String(points.length);
           var p = points[points.length - 1];
           document.getElementById('chart-now').textContent = 'now: ' + human(p.inRate) + ' in, ' + human(p.outRate)
             + ' out, ' + s.sessions + ' session(s)';
