@@ -37,6 +37,10 @@ final class LoginThrottle {
 
     synchronized Verdict attempt(String address) {
         long now = clockMs.getAsLong();
+        if (byAddress.size() > 10_000) {
+            // Many addresses guessing at once: forget those neither locked nor recently seen.
+            byAddress.values().removeIf(x -> now >= x.lockedUntilMs && now - x.lastAttemptMs > LOCKOUT.toMillis());
+        }
         Entry e = byAddress.computeIfAbsent(address, a -> new Entry());
         if (now < e.lockedUntilMs) {
             return new Verdict.LockedOut((e.lockedUntilMs - now + 999) / 1000);
