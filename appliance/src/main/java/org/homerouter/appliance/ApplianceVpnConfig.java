@@ -34,7 +34,10 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     public void apply(VpnSettings settings, String event) {
         try {
             Map<Setting, String> before = VpnSettingsMapping.to(VpnSettingsMapping.from(appliance.store().settings()));
-            appliance.store().putSettings(VpnSettingsMapping.to(settings), event);
+            boolean dropChap = !settings.authMethods().contains("chap-md5");
+            appliance.store().putSettings(VpnSettingsMapping.to(settings),
+                    event + (dropChap && before.get(Setting.PPTP_AUTH_METHODS).contains("chap-md5")
+                            ? "; stored CHAP-MD5 secrets deleted" : ""), dropChap);
             try {
                 appliance.reconfigure();
             } catch (IOException e) {

@@ -172,6 +172,18 @@ final class PptpService implements AutoCloseable {
         return true;
     }
 
+    /** Hangs up every session of a user (account deleted or disabled); returns how many. */
+    int disconnectUser(String user, String why) {
+        int n = 0;
+        for (PppSession s : sessions()) {
+            if (s.userName().filter(user::equals).isPresent()) {
+                s.close(why);
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The session on one of our call IDs, or null. */
     PppSession session(int localCallId) {
         return sessions == null ? null : sessions.session(localCallId);

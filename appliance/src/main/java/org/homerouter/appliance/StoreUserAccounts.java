@@ -49,9 +49,21 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean update(String name, boolean enabled, String staticAddress, String event) {
         try {
-            return store.updateUser(name, enabled, staticAddress.isEmpty() ? null : staticAddress, event);
+            boolean done = store.updateUser(name, enabled, staticAddress.isEmpty() ? null : staticAddress, event);
+            if (done && !enabled) {
+                hangUp(name, "the account was disabled");
+            }
+            return done;
         } catch (SQLException e) {
             throw new StoreFailure(e);
+        }
+    }
+
+    /** A disabled or deleted account's sessions end now, not at their next login. */
+    private void hangUp(String name, String why) {
+        PptpService pptp = appliance.pptp();
+        if (pptp != null && pptp.disconnectUser(name, why) > 0) {
+            store.logEvent("admin", "disconnected " + name + ": " + why);
         }
     }
 
@@ -67,7 +79,11 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean delete(String name, String event) {
         try {
-            return store.removeUser(name, event);
+            boolean done = store.removeUser(name, event);
+            if (done) {
+                hangUp(name, "the account was deleted");
+            }
+            return done;
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

@@ -153,4 +153,49 @@ class LiveApplyTest {
             assertTrue(ui.get("/metrics").body().contains("homerouter_pptp_auth_failures_total 1"));
         }
     }
+
+    @Test
+    void disablingOrDeletingAUserHangsUpHerSessionsAtOnce() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+            assertEquals(303, ui.post("/users/edit", "name", "alice", "static_address", "").statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertFalse(bob.ended.isDone(), "bob is not concerned");
+            assertEquals(303, ui.post("/users/delete", "name", "bob").statusCode());
+            bob.ended.get(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (a.store().sessionHistory(10, false).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            var details = a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList();
+            assertTrue(details.contains("alice: the account was disabled"), details.toString());
+            assertTrue(details.contains("bob: the account was deleted"), details.toString());
+        }
+    }
+
+    @Test
+    void chapSecretsAreStoredOnlyWhileChapMd5IsAllowed() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers(), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] chap = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+            String[] withChap = java.util.Arrays.copyOf(chap, chap.length + 2);
+            withChap[chap.length] = "auth";
+            withChap[chap.length + 1] = "chap-md5";
+            assertEquals(303, ui.post("/vpn", withChap).statusCode());
+            assertTrue(ui.get("/vpn").body().contains("plaintext-equivalent"));
+            assertEquals(303, ui.post("/users/add", "name", "carol", "password", "carol password", "password_again",
+                    "carol password", "enabled", "on", "static_address", "").statusCode());
+            assertTrue(a.store().user("carol").orElseThrow().chapSecret().isPresent(), "CHAP-MD5 needs the secret");
+            assertTrue(ui.get("/users").body().contains("NT hash + CHAP secret (plaintext-equivalent)"));
+            assertEquals(303, ui.post("/vpn", chap).statusCode());
+            assertTrue(a.store().user("carol").orElseThrow().chapSecret().isEmpty(), "deleted with CHAP-MD5 off");
+            assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("stored CHAP-MD5 secrets deleted")));
+        }
+    }
 }

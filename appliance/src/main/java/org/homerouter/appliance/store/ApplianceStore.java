@@ -166,6 +166,24 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Settings, the config-change event that describes them and, when CHAP-MD5 is no longer
+     * allowed, the removal of every stored CHAP secret (plaintext-equivalent, so not kept a moment
+     * longer than needed), in one transaction.
+     */
+    public synchronized void putSettings(Map<Setting, String> values, String event, boolean dropChapSecrets)
+            throws SQLException {
+        inTransaction(() -> {
+            putSettings(values);
+            if (dropChapSecrets) {
+                try (Statement st = db.createStatement()) {
+                    st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL");
+                }
+            }
+            insertEvent("config", event);
+        });
+    }
+
     /** Settings and the config-change event that describes them, in one transaction. */
     public synchronized void putSettings(Map<Setting, String> values, String event) throws SQLException {
         inTransaction(() -> {
