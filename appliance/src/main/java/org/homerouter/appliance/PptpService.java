@@ -276,7 +276,7 @@ final class PptpService implements AutoCloseable {
         volatile Duration idleTimeout;
         AddressPool pool;
         final java.util.Set<Inet4Address> carriedOver = new java.util.HashSet<>();
-        private final Map<PppSession, long[]> traffic = new java.util.concurrent.ConcurrentHashMap<>();
+        private final IdleTracker<PppSession> traffic = new IdleTracker<>();
 
         Sessions(SessionAccounting accounting, Duration idleTimeout) {
             this.accounting = accounting;
@@ -290,7 +290,7 @@ final class PptpService implements AutoCloseable {
 
         @Override
         public void ended(PppSession s, SessionEnd reason, String detail) {
-            traffic.remove(s);
+            traffic.forget(s);
             synchronized (this) {
                 s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
                     if (carriedOver.remove(a)) {
@@ -314,12 +314,8 @@ final class PptpService implements AutoCloseable {
                 if (bytes < 0) {
                     continue;
                 }
-                long[] seen = traffic.computeIfAbsent(s, k -> new long[] {bytes, now});
-                if (seen[0] != bytes) {
-                    seen[0] = bytes;
-                    seen[1] = now;
-                } else if (now - seen[1] >= limit.toNanos()) {
-                    traffic.remove(s);
+                if (traffic.idle(s, bytes, now, limit)) {
+                    traffic.forget(s);
                     s.close("no traffic for " + limit.toMinutes() + " minutes (idle timeout)");
                 }
             }
