@@ -423,7 +423,15 @@ final class Pages {
     private Reply https(Exchange x) throws Exception {
         boolean on = x.form().checked("enabled");
         b.system().setHttps(on, "HTTPS for the web UI " + (on ? "switched on" : "switched off"));
-        web.applyHttps();
+        try {
+            web.applyHttps();
+        } catch (Exception e) {
+            // E.g. the HTTPS port is taken: back to plain HTTP, and say why next to the switch.
+            b.system().setHttps(false, "HTTPS for the web UI switched off again: " + e.getMessage());
+            Form form = x.form();
+            form.error("https", "HTTPS could not start on port " + b.system().httpsPort() + ": " + e.getMessage());
+            return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
         x.session.flash(on ? "HTTPS is on (port " + web.httpsPort() + "). Your browser will warn about the "
                 + "self-signed certificate once; plain HTTP now redirects there." : "HTTPS is off.");
         return new Reply.Redirect("/system");

@@ -115,7 +115,12 @@ public final class WebServer implements AutoCloseable {
             c.setHost(options.http().getHostString());
             c.setPort(backend.system().httpsPort());
             server.addConnector(c);
-            c.start();
+            try {
+                c.start();
+            } catch (Exception e) {
+                server.removeConnector(c);
+                throw e;
+            }
             httpsConnector = c;
             LOG.info("web UI on https://{}:{}/ (self-signed certificate)", options.http().getHostString(), c.getLocalPort());
         } else if (!want && httpsConnector != null) {

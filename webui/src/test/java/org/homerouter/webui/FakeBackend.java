@@ -101,7 +101,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     }
     @Override public void factoryReset() { hash = null; users.clear(); resets++; }
     @Override public boolean httpsEnabled() { return https; }
-    @Override public int httpsPort() { return 0; }
+    volatile int httpsPort;
+    @Override public int httpsPort() { return httpsPort; }
     @Override public void setHttps(boolean on, String event) { https = on; }
     @Override public String metricsToken() { return "s3cret-token"; }
 

@@ -360,6 +360,20 @@ class WebServerTest {
     }
 
     @Test
+    void httpsOnATakenPortIsRefusedNextToTheSwitchAndStaysOff() throws Exception {
+        Browser b = admin();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            fake.httpsPort = taken.getLocalPort();
+            HttpResponse<String> r = b.post("/system/https", "enabled", "on");
+            assertEquals(400, r.statusCode());
+            assertTrue(r.body().contains("HTTPS could not start on port " + taken.getLocalPort()), r.body());
+            assertFalse(fake.https, "switched off again");
+            assertEquals(-1, server.httpsPort());
+            assertEquals(200, b.get("/system").statusCode(), "plain HTTP still serves");
+        }
+    }
+
+    @Test
     void httpsServesTheUiWithASelfSignedCertificateAndSecureCookie() throws Exception {
         // Switched on through the System page; the listener opens without a restart.
         Browser b = admin();
