@@ -367,6 +367,7 @@ final class Pages {
         Map<String, Object> m = x.model("passthrough");
         m.put("enabled", b.vpn().passthroughEnabled());
         m.put("calls", b.passthrough().calls());
+        m.put("reason", b.passthrough().unavailableReason());
         return new Reply.Page(200, "passthrough.ftlh", m);
     }
 

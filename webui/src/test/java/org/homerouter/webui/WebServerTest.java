@@ -324,6 +324,17 @@ class WebServerTest {
     }
 
     @Test
+    void passthroughPageStoresTheSwitchAndSaysWhyNoCallsAreTracked() throws Exception {
+        Browser b = admin();
+        String page = b.get("/passthrough").body();
+        assertTrue(page.contains("No calls tracked.") && page.contains("the passthrough ALG is not part of this build"), page);
+        assertEquals(303, b.post("/passthrough", "enabled", "on").statusCode());
+        assertTrue(fake.passthrough);
+        assertEquals(303, b.post("/passthrough").statusCode());
+        assertFalse(fake.passthrough);
+    }
+
+    @Test
     void factoryResetNeedsConfirmationThenStartsSetupAgain() throws Exception {
         Browser b = admin();
         HttpResponse<String> r = b.post("/system/reset", "confirm", "yes");

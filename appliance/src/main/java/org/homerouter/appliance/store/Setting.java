@@ -7,6 +7,8 @@ public enum Setting {
     PPTP_PORT("pptp.port", "1723"),
     PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
     PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
+    // Hang up a session that carried no IP traffic this long; 0: never.
+    PPTP_IDLE_TIMEOUT_MINUTES("pptp.idle_timeout_minutes", "0"),
     // The router's end of every tunnel, and the range clients get (RFC 1332 via IPCP).
     PPTP_LOCAL_ADDRESS("pptp.local_address", "192.168.250.1"),
     PPTP_POOL_START("pptp.pool_start", "192.168.250.10"),
@@ -20,10 +22,10 @@ public enum Setting {
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
     // require-128 | require-any | optional | none
     PPTP_MPPE("pptp.mppe", "require-128"),
-    // Hang up a session that carried no IP traffic this long; 0: never.
-    PPTP_IDLE_TIMEOUT_MINUTES("pptp.idle_timeout_minutes", "0"),
-    // The passthrough ALG (P5) reads this; the UI's Passthrough page sets it.
-    PASSTHROUGH_ENABLED("passthrough.enabled", "true"),
+    // PPTP passthrough ALG for LAN clients dialing outside servers (needs root; P5).
+    PASSTHROUGH_ENABLED("passthrough.enabled", "false"),
+    // A PPTP server inside the LAN that TCP 1723 + GRE from outside are forwarded to; empty: none.
+    PASSTHROUGH_INBOUND_SERVER("passthrough.inbound_server", ""),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),

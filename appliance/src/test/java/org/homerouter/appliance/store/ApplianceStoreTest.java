@@ -132,7 +132,7 @@ class ApplianceStoreTest {
         ApplianceStore.open(db).close();
         String java = ProcessHandle.current().info().command().orElse("java");
         Process writer = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), StoreWriter.class.getName(), db.toString())
+                System.getProperty("java.class.path"), ConfigImportWriter.class.getName(), db.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

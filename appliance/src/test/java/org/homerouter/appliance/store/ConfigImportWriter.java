@@ -10,8 +10,8 @@ import java.util.Optional;
  * A child process for {@link ApplianceStoreTest}: imports configurations forever, the n-th with n
  * users and pptp.max_sessions = n, until it is killed.
  */
-public final class StoreWriter {
-    private StoreWriter() {
+public final class ConfigImportWriter {
+    private ConfigImportWriter() {
     }
 
     public static void main(String[] args) throws Exception {
