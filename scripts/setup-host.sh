@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the privileged test tiers need, when run as root.
+# Installs the Debian packages that the privileged test tiers need, when run as root, and the
+# browser test's npm packages (webui/e2e, pinned by its package-lock.json).
 # Idempotent and quiet when everything is present. Without root it only reports.
 set -eu
-PACKAGES=(tshark iproute2 iptables nftables ethtool iputils-ping)
+# chromium: the web UI's end-to-end test drives Debian's Chromium with playwright-core.
+PACKAGES=(tshark iproute2 iptables nftables ethtool iputils-ping chromium)
+E2E_DIR="$(cd "$(dirname "$0")/.." && pwd)/webui/e2e"
+install_e2e() {
+  # npm ci installs exactly the lockfile's versions; playwright-core downloads no browser of its own.
+  if [ -f "$E2E_DIR/package-lock.json" ] && [ ! -d "$E2E_DIR/node_modules/playwright-core" ]; then
+    if command -v npm >/dev/null; then
+      echo "setup-host: installing the browser test's npm packages (webui/e2e)"
+      (cd "$E2E_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    else
+      echo "setup-host: npm not found: the browser test will be skipped" >&2
+    fi
+  fi
+}
+install_e2e
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,25 +4,43 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.alg.RouteSourceAddress;
+import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.alg.TrackedCallView;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.session.PppSession;
 import org.homerouter.webui.WebServer;
+import org.homerouter.webui.api.Backend;
+import org.homerouter.webui.api.PassthroughCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running appliance: the store and the services built from it, started and stopped together. */
+/**
+ * The running appliance: the store and the services built from it, started and stopped together,
+ * and reconfigured live when the UI changes a setting.
+ */
 public final class Appliance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
+
+    /** Settings whose change needs a new control listener (and so drops every session). */
+    private static final Set<Setting> RESTART = EnumSet.of(Setting.PPTP_ENABLED, Setting.PPTP_LISTEN_ADDRESS,
+            Setting.PPTP_PORT, Setting.PPTP_MAX_SESSIONS, Setting.PPTP_MAX_CONTROL_CONNECTIONS, Setting.HOST_NAME);
 
     /** Command-line overrides of stored settings (null: use the stored value). */
     public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort) {
@@ -31,18 +49,27 @@ public final class Appliance implements AutoCloseable {
 
     private final ApplianceStore store;
     private final NettyTransport transport;
-    private final PptpService pptp;
     private final DataPlane dataPlane;
+    private final SessionAccounting accounting;
+    /** VPN login lockout; outlives listener restarts so that a restart does not reset an attacker's count. */
+    private final AuthFailureLockout vpnLockout = AuthFailureLockout.defaults(Clock.SYSTEM);
+    private final Map<Setting, String> startConfig;
+    private Overrides overrides;
+    private volatile PptpService pptp;
+    private Map<Setting, String> applied;
     private PassthroughAlg passthrough;
     private InboundPptpForward inboundForward;
     private WebServer web;
     private int uiPort;
 
-    private Appliance(ApplianceStore store, NettyTransport transport, PptpService pptp, DataPlane dataPlane) {
+    private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
+                      Overrides overrides) {
         this.store = store;
         this.transport = transport;
-        this.pptp = pptp;
         this.dataPlane = dataPlane;
+        this.accounting = new SessionAccounting(store);
+        this.startConfig = Map.copyOf(cfg);
+        this.overrides = overrides;
     }
 
     /** Starts everything on this machine's Linux data plane (or without one, saying why). */
@@ -55,37 +82,28 @@ public final class Appliance implements AutoCloseable {
             throws SQLException, IOException, InterruptedException {
         ApplianceStore store = ApplianceStore.open(dbFile);
         LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
+        int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
+        if (interrupted > 0) {
+            LOG.info("{} session(s) of the previous run were still open: recorded as interrupted", interrupted);
+        }
+        ensureMetricsToken(store);
         Map<Setting, String> cfg = store.settings();
         NettyTransport transport = NettyTransport.create(2, "pptp-io");
         if (NettyTransport.epollUnavailableReason() != null) {
             LOG.info("native epoll unavailable ({}); using NIO", NettyTransport.epollUnavailableReason());
         }
-        PptpService pptp = null;
+        Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
         try {
-            if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED))) {
-                String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
-                int port = overrides.pptpPort() != null ? overrides.pptpPort() : Integer.parseInt(cfg.get(Setting.PPTP_PORT));
-                pptp = PptpService.start(cfg, store, transport, dataPlane,
-                        new InetSocketAddress(InetAddress.getByName(address), port));
-                store.logEvent("service", "PPTP server listening on " + pptp.address());
-            } else {
-                LOG.info("PPTP server disabled in the configuration");
-            }
-        } catch (IOException | InterruptedException | SQLException | RuntimeException e) {
+            appliance.applyPptp(cfg);
+        } catch (IOException | RuntimeException e) {
             transport.shutdown(Duration.ofSeconds(1));
             dataPlane.close();
             store.close();
             throw e;
-        } catch (Exception e) {
-            transport.shutdown(Duration.ofSeconds(1));
-            dataPlane.close();
-            store.close();
-            throw new IOException(e.getMessage(), e);
         }
-        Appliance appliance = new Appliance(store, transport, pptp, dataPlane);
         appliance.startPassthrough(cfg);
         try {
-            appliance.startWeb(cfg, overrides);
+            appliance.startWeb(cfg, dbFile.toAbsolutePath().getParent());
         } catch (IOException e) {
             appliance.close();
             throw e;
@@ -117,15 +135,95 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
+    /** The Passthrough page's view of the ALG: its tracked calls, or why there are none. */
+    private final class PassthroughView implements PassthroughCalls {
+        @Override
+        public List<TrackedCall> calls() {
+            return passthroughCalls().stream().map(v -> new TrackedCall(v.client().getHostAddress(),
+                    v.server().getHostAddress(), v.clientCallId(), v.natCallId(), v.serverCallId(), v.state(),
+                    v.bytesToClient(), v.bytesToServer(), v.age().toSeconds())).toList();
+        }
+
+        @Override
+        public String unavailableReason() {
+            if (passthrough != null) {
+                return "";
+            }
+            return Boolean.parseBoolean(startConfig.get(Setting.PASSTHROUGH_ENABLED))
+                    ? "passthrough is switched on but could not start: see Logs"
+                    : "passthrough is switched off (the switch takes effect at the next start)";
+        }
+    }
+
     /** The calls the passthrough ALG tracks (LAN client, server, call IDs, bytes, age); empty when it is off. */
     public java.util.List<TrackedCallView> passthroughCalls() {
         return passthrough == null ? java.util.List.of() : passthrough.calls();
     }
 
-    private void startWeb(Map<Setting, String> cfg, Overrides overrides) throws IOException {
+    static void ensureMetricsToken(ApplianceStore store) throws SQLException {
+        if (store.settings().get(Setting.METRICS_TOKEN).isEmpty()) {
+            byte[] b = new byte[20];
+            new SecureRandom().nextBytes(b);
+            store.putSettings(Map.of(Setting.METRICS_TOKEN, HexFormat.of().formatHex(b)));
+        }
+    }
+
+    /**
+     * Brings the PPTP server in line with the stored settings: started, stopped, restarted on a new
+     * listener, or (for pool, DNS, authentication, encryption, idle timeout) reconfigured in place
+     * so connected clients stay up.
+     */
+    synchronized void reconfigure() throws IOException {
+        Map<Setting, String> cfg;
+        try {
+            cfg = store.settings();
+        } catch (SQLException e) {
+            throw new IOException("reading the settings: " + e.getMessage(), e);
+        }
+        if (overrides.pptpAddress() != null && !cfg.get(Setting.PPTP_LISTEN_ADDRESS).equals(startConfig.get(Setting.PPTP_LISTEN_ADDRESS))
+                || overrides.pptpPort() != null && !cfg.get(Setting.PPTP_PORT).equals(startConfig.get(Setting.PPTP_PORT))) {
+            // The administrator chose a listener in the UI: the command line's choice gives way.
+            overrides = new Overrides(null, null, overrides.uiPort());
+        }
+        applyPptp(cfg);
+    }
+
+    private synchronized void applyPptp(Map<Setting, String> cfg) throws IOException {
+        boolean want = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
+        boolean restart = applied == null || RESTART.stream().anyMatch(s -> !cfg.get(s).equals(applied.get(s)));
+        try {
+            if (pptp != null && (!want || restart)) {
+                pptp.close();
+                pptp = null;
+                store.logEvent("service", want ? "PPTP server restarting for the new listen settings" : "PPTP server stopped");
+            }
+            if (want && pptp == null) {
+                String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
+                int port = overrides.pptpPort() != null ? overrides.pptpPort() : Integer.parseInt(cfg.get(Setting.PPTP_PORT));
+                pptp = PptpService.start(cfg, store, transport, dataPlane,
+                        new InetSocketAddress(InetAddress.getByName(address), port), accounting, vpnLockout);
+                store.logEvent("service", "PPTP server listening on " + pptp.address());
+            } else if (want) {
+                pptp.reconfigure(cfg);
+            } else if (applied == null) {
+                LOG.info("PPTP server disabled in the configuration");
+            }
+            applied = Map.copyOf(cfg);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private void startWeb(Map<Setting, String> cfg, Path dataDir) throws IOException {
         int port = overrides.uiPort() != null ? overrides.uiPort() : Integer.parseInt(cfg.get(Setting.UI_PORT));
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(cfg.get(Setting.UI_LISTEN_ADDRESS)), port);
-        web = new WebServer(bind, new LiveStatus(this, cfg));
+        ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
+        Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
+                new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
+                new PassthroughView());
+        web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
         try {
             uiPort = web.start();
         } catch (Exception e) {
@@ -136,27 +234,59 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
+    static Path tlsKeyStore(Path dataDir) {
+        return dataDir.resolve("ui-tls.p12");
+    }
+
     /** The port the web UI listens on. */
     public int uiPort() {
         return uiPort;
+    }
+
+    WebServer web() {
+        return web;
     }
 
     public ApplianceStore store() {
         return store;
     }
 
+    DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    SessionAccounting accounting() {
+        return accounting;
+    }
+
+    PptpService pptp() {
+        return pptp;
+    }
+
     /** Where the PPTP server listens, or null when it is disabled. */
     public InetSocketAddress pptpAddress() {
-        return pptp == null ? null : pptp.address();
+        PptpService p = pptp;
+        return p == null ? null : p.address();
     }
 
     public ControlServer pptpServer() {
-        return pptp == null ? null : pptp.control();
+        PptpService p = pptp;
+        return p == null ? null : p.control();
     }
 
     /** The live PPP sessions. */
-    public java.util.List<org.homerouter.pptp.session.PppSession> sessions() {
-        return pptp == null ? java.util.List.of() : pptp.sessions();
+    public List<PppSession> sessions() {
+        PptpService p = pptp;
+        return p == null ? List.of() : p.sessions();
+    }
+
+    /** Deletes the HTTPS key so a factory-reset router makes a new one. */
+    void forgetTlsKey(Path keyStore) {
+        try {
+            Files.deleteIfExists(keyStore);
+        } catch (IOException e) {
+            LOG.warn("removing {}: {}", keyStore, e.toString());
+        }
     }
 
     /** Orderly stop: Stop-Control-Connection-Request to every peer, then the event loops and the store. */
@@ -165,8 +295,10 @@ public final class Appliance implements AutoCloseable {
         if (web != null) {
             web.close();
         }
-        if (pptp != null) {
-            pptp.close();
+        synchronized (this) {
+            if (pptp != null) {
+                pptp.close();
+            }
         }
         if (inboundForward != null) {
             inboundForward.close();

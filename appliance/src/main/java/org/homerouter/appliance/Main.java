@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The appliance's command line: {@code java -jar appliance.jar <command>}. */
 @Command(name = "appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "HomeRouter PPTP appliance: VPN server, passthrough ALG and config UI.",
-        subcommands = {RunCommand.class, DialCommand.class, PassthroughCommand.class, UserCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatusCommand.class, UserCommand.class, ConfigCommand.class, DialCommand.class,
+                PassthroughCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

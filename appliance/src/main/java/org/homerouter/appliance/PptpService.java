@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.control.CallIdAllocator;
@@ -53,38 +54,54 @@ final class PptpService implements AutoCloseable {
     /** PPP timers are seconds; GRE's reorder and delayed-ack timers are ~100 ms: this tick serves both. */
     private static final Duration TICK = Duration.ofMillis(20);
 
+    private static final int PER_ADDRESS_CONTROL_CONNECTIONS = 16;
+    private static final int NEW_CONTROL_CONNECTIONS_PER_MINUTE = 60;
+
     private final ControlServer control;
     private final PppSessions sessions;
     private final CallTunnels tunnels;
     private final ScheduledExecutorService ticker;
     private final InetSocketAddress address;
+    private final Sessions listener;
+    private final ApplianceStore store;
+    private final DataPlane dataPlane;
+    private final AuthFailureLockout lockout;
 
     private PptpService(ControlServer control, PppSessions sessions, CallTunnels tunnels,
-                        ScheduledExecutorService ticker, InetSocketAddress address) {
+                        ScheduledExecutorService ticker, InetSocketAddress address, Sessions listener,
+                        ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout) {
         this.control = control;
         this.sessions = sessions;
         this.tunnels = tunnels;
         this.ticker = ticker;
         this.address = address;
+        this.listener = listener;
+        this.store = store;
+        this.dataPlane = dataPlane;
+        this.lockout = lockout;
     }
 
     static PptpService start(Map<Setting, String> cfg, ApplianceStore store, NettyTransport transport,
-                             DataPlane dataPlane, InetSocketAddress bind)
+                             DataPlane dataPlane, InetSocketAddress bind, SessionAccounting accounting,
+                             AuthFailureLockout lockout)
             throws Exception {
         Clock clock = Clock.SYSTEM;
         CallIdAllocator callIds = new CallIdAllocator(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
+        int maxControl = Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS));
+        // Facing the internet: one address may hold a few control connections (NATed clients share
+        // one) and open a new one a second on average, so a scanner or slow-loris cannot take them all.
         ControlServer.Options options = new ControlServer.Options(ControlSettings.defaults(cfg.get(Setting.HOST_NAME)),
-                Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS)), Duration.ofSeconds(1), clock);
+                maxControl, Math.min(PER_ADDRESS_CONTROL_CONNECTIONS, maxControl), NEW_CONTROL_CONNECTIONS_PER_MINUTE,
+                Duration.ofSeconds(1), clock);
         PppSessions sessions = null;
         CallTunnels tunnels = null;
         CallListener calls;
+        Sessions listener = new Sessions(accounting, idleTimeout(cfg));
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
-            AddressPool pool = new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
-            SecureRandom random = new SecureRandom();
-            SessionEnvironment env = new SessionEnvironment(clock, random::nextBytes, new StoreUserDirectory(store), pool,
-                    user -> staticAddress(store, user), dataPlane.devices());
-            sessions = new PppSessions(settings, env, new EventLogSessions(store));
+            AddressPool pool = pool(cfg);
+            listener.pool = pool;
+            sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
             GreDemux demux = new GreDemux();
             dataPlane.gre().setReceiver(demux);
             tunnels = new CallTunnels(dataPlane.gre(), demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
@@ -112,8 +129,76 @@ final class PptpService implements AutoCloseable {
                     LOG.error("session timers", e);
                 }
             }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(() -> listener.hangUpIdle(s), 1, 1, TimeUnit.SECONDS);
         }
-        return new PptpService(control, sessions, tunnels, ticker, bound);
+        return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout);
+    }
+
+    private static SessionEnvironment environment(ApplianceStore store, DataPlane dataPlane, AddressPool pool,
+                                                  AuthFailureLockout lockout) {
+        SecureRandom random = new SecureRandom();
+        return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
+                user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout);
+    }
+
+    private static AddressPool pool(Map<Setting, String> cfg) throws UnknownHostException {
+        return new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
+    }
+
+    private static Duration idleTimeout(Map<Setting, String> cfg) {
+        return Duration.ofMinutes(Long.parseLong(cfg.get(Setting.PPTP_IDLE_TIMEOUT_MINUTES)));
+    }
+
+    /**
+     * Applies pool, DNS/WINS, authentication, encryption and idle-timeout changes without a restart:
+     * sessions that start from now on get the new settings; connected ones keep what they negotiated
+     * and stay up. Their tunnel addresses are reserved in the new pool until they end, so no new
+     * client is given an address that is still in use.
+     */
+    void reconfigure(Map<Setting, String> cfg) throws Exception {
+        listener.idleTimeout = idleTimeout(cfg);
+        if (sessions == null) {
+            return;
+        }
+        AddressPool pool = pool(cfg);
+        SessionSettings settings = serverSettings(cfg);
+        synchronized (listener) {
+            for (PppSession s : sessions.sessions()) {
+                s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
+                    pool.claim(a);
+                    listener.carriedOver.add(a);
+                });
+            }
+            listener.pool = pool;
+        }
+        sessions.reconfigure(settings, environment(store, dataPlane, pool, lockout));
+    }
+
+    /** Hangs one session up from this side (LCP Terminate-Request, then the call is cleared). */
+    boolean disconnect(int localCallId, String why) {
+        PppSession s = sessions == null ? null : sessions.session(localCallId);
+        if (s == null) {
+            return false;
+        }
+        s.close(why);
+        return true;
+    }
+
+    /** Hangs up every session of a user (account deleted or disabled); returns how many. */
+    int disconnectUser(String user, String why) {
+        int n = 0;
+        for (PppSession s : sessions()) {
+            if (s.userName().filter(user::equals).isPresent()) {
+                s.close(why);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The session on one of our call IDs, or null. */
+    PppSession session(int localCallId) {
+        return sessions == null ? null : sessions.session(localCallId);
     }
 
     static SessionSettings serverSettings(Map<Setting, String> cfg) throws UnknownHostException {
@@ -121,7 +206,7 @@ final class PptpService implements AutoCloseable {
         AuthPolicy auth = AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new));
         IpcpSettings ipcp = IpcpSettings.server(ipv4(cfg.get(Setting.PPTP_LOCAL_ADDRESS)),
                 optionalIpv4(cfg.get(Setting.PPTP_DNS_PRIMARY)), optionalIpv4(cfg.get(Setting.PPTP_DNS_SECONDARY)),
-                null, null);
+                optionalIpv4(cfg.get(Setting.PPTP_WINS_PRIMARY)), optionalIpv4(cfg.get(Setting.PPTP_WINS_SECONDARY)));
         LcpSettings lcp = LcpSettings.server(methods).withEcho(
                 Duration.ofSeconds(nonNegative(Setting.PPTP_LCP_ECHO_INTERVAL, cfg)),
                 positive(Setting.PPTP_LCP_ECHO_FAILURES, cfg));
@@ -217,23 +302,59 @@ final class PptpService implements AutoCloseable {
         ticker.shutdownNow();
     }
 
-    /** Records what users and administrators need to read later: who connected, who failed, why. */
-    private record EventLogSessions(ApplianceStore store) implements SessionListener {
+    /**
+     * Every session's start and end go to the accounting (SQLite history, event log, counters); this
+     * also returns addresses carried over from a pool replaced by {@link #reconfigure} and hangs up
+     * sessions idle longer than the configured timeout.
+     */
+    private static final class Sessions implements SessionListener {
+        private final SessionAccounting accounting;
+        volatile Duration idleTimeout;
+        AddressPool pool;
+        final java.util.Set<Inet4Address> carriedOver = new java.util.HashSet<>();
+        private final IdleTracker<PppSession> traffic = new IdleTracker<>();
+
+        Sessions(SessionAccounting accounting, Duration idleTimeout) {
+            this.accounting = accounting;
+            this.idleTimeout = idleTimeout;
+        }
+
         @Override
         public void up(PppSession s) {
-            store.logEvent("connect", s.userName().orElse("?") + " connected: " + s.id() + " got "
-                    + s.ipConfiguration().flatMap(c -> c.peerAddress()).map(Inet4Address::getHostAddress).orElse("?"));
+            accounting.up(s);
         }
 
         @Override
         public void ended(PppSession s, SessionEnd reason, String detail) {
-            String who = s.userName().orElse("unknown user");
-            String kind = switch (reason) {
-                case AUTH_FAILED, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> "auth-failure";
-                default -> "disconnect";
-            };
-            store.logEvent(kind, who + ", " + s.id() + ": " + reason.description()
-                    + (detail.isEmpty() ? "" : " — " + detail));
+            traffic.forget(s);
+            synchronized (this) {
+                s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
+                    if (carriedOver.remove(a)) {
+                        pool.release(a);
+                    }
+                });
+            }
+            accounting.ended(s, reason, detail);
+        }
+
+        /** Once a second: a session whose byte counters have not moved for the idle timeout is hung up. */
+        void hangUpIdle(PppSessions sessions) {
+            Duration limit = idleTimeout;
+            if (limit.isZero()) {
+                traffic.clear();
+                return;
+            }
+            long now = System.nanoTime();
+            for (PppSession s : sessions.sessions()) {
+                long bytes = s.dataPath().map(p -> p.bytesIn() + p.bytesOut()).orElse(-1L);
+                if (bytes < 0) {
+                    continue;
+                }
+                if (traffic.idle(s, bytes, now, limit)) {
+                    traffic.forget(s);
+                    s.close("no traffic for " + limit.toMinutes() + " minutes (idle timeout)");
+                }
+            }
         }
     }
 

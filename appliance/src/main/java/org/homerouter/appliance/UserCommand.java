@@ -80,11 +80,10 @@ final class UserCommand {
             char[] pw = readPassword(name);
             try (ApplianceStore store = open()) {
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(new String(pw)), Optional.empty(), !disabled,
-                        Optional.empty()))) {
+                        Optional.empty()), "user " + name + " added from the command line")) {
                     System.err.println("user " + name + " already exists");
                     return 1;
                 }
-                store.logEvent("config", "user " + name + " added from the command line");
             }
             System.out.println("added " + name);
             return 0;
@@ -113,11 +112,10 @@ final class UserCommand {
         @Override
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
-                if (!store.removeUser(name)) {
+                if (!store.removeUser(name, "user " + name + " removed from the command line")) {
                     System.err.println("no user " + name);
                     return 1;
                 }
-                store.logEvent("config", "user " + name + " removed from the command line");
             }
             System.out.println("removed " + name);
             return 0;
@@ -133,11 +131,11 @@ final class UserCommand {
         public Integer call() throws Exception {
             char[] pw = readPassword(name);
             try (ApplianceStore store = open()) {
-                if (!store.setUserSecrets(name, NtPasswordHash.of(new String(pw)), null)) {
+                if (!store.setUserSecrets(name, NtPasswordHash.of(new String(pw)), null,
+                        "password of " + name + " changed from the command line")) {
                     System.err.println("no user " + name);
                     return 1;
                 }
-                store.logEvent("config", "password of " + name + " changed from the command line");
             }
             System.out.println("password of " + name + " changed");
             return 0;

@@ -68,7 +68,7 @@ class ApplianceTest {
         try (ApplianceStore store = ApplianceStore.open(db)) {
             assertEquals("5", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("office", store.settings().get(Setting.HOST_NAME));
-            assertEquals(2, store.schemaVersion());
+            assertEquals(3, store.schemaVersion());
         }
     }
 
@@ -90,11 +90,11 @@ class ApplianceTest {
                         ControlSettings.defaults("pns"), Clock.SYSTEM, Duration.ofMillis(50), CallListener.NONE,
                         new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
                 org.homerouter.pptp.control.PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
-                java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                UiClient ui = UiClient.setUp(a.uiPort());
+                java.net.http.HttpResponse<String> page = ui.get("/");
                 assertEquals(200, page.statusCode());
-                assertTrue(page.body().contains(" / " + call.localCallId() + " ESTABLISHED"), page.body());
+                assertTrue(page.body().contains("<td>127.0.0.1</td>"), page.body());
+                assertTrue(page.body().contains("link setup (LCP)"), page.body());
                 client.stop().get(5, TimeUnit.SECONDS);
             } finally {
                 clientTransport.shutdown(Duration.ofSeconds(1));

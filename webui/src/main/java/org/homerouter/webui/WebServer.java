@@ -2,59 +2,137 @@ package org.homerouter.webui;
 
 import freemarker.template.Configuration;
 import freemarker.template.Template;
-import freemarker.template.TemplateException;
 import freemarker.template.TemplateExceptionHandler;
-import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.homerouter.webui.api.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The router's web UI on Jetty 12 (core handler API, no servlets), pages rendered with FreeMarker
- * templates ({@code .ftlh}: HTML auto-escaping, so a peer-chosen host name cannot inject markup).
- * Every response carries a strict Content-Security-Policy and refuses framing.
+ * templates ({@code .ftlh}: HTML auto-escaping, so a user or peer-chosen name cannot inject markup).
+ *
+ * <p>Security model, enforced here for every route rather than by each page: until an admin
+ * password exists every page leads to first-run setup; then every page but the login form, the
+ * health check and static files needs a logged-in session (cookie HttpOnly, SameSite=Strict, Secure
+ * over HTTPS); every POST must carry the session's CSRF token; every response carries a strict
+ * Content-Security-Policy (no inline script or style, no framing).
  */
 public final class WebServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
-    static final String CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            + "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+    static final String COOKIE = "hr_session";
+
+    /**
+     * @param http        where plain HTTP listens (loopback by default)
+     * @param tlsKeyStore where the self-signed certificate is kept once HTTPS is first switched on
+     */
+    public record Options(InetSocketAddress http, Path tlsKeyStore, String hostName) {
+    }
 
     private final Server server;
     private final Configuration templates;
-    private final StatusSource source;
+    private final Backend backend;
+    private final Options options;
+    private final AdminSessions sessions;
+    private final Pages pages;
+    private final Map<String, Route> routes = new HashMap<>();
+    private ServerConnector httpsConnector;
 
-    public WebServer(InetSocketAddress bind, StatusSource source) {
-        this.source = source;
+    public WebServer(Options options, Backend backend) {
+        this(options, backend, System::currentTimeMillis);
+    }
+
+    public WebServer(Options options, Backend backend, LongSupplier clockMs) {
+        this.options = options;
+        this.backend = backend;
+        this.sessions = new AdminSessions(clockMs);
         this.templates = new Configuration(Configuration.VERSION_2_3_34);
         templates.setClassForTemplateLoading(WebServer.class, "templates");
         templates.setDefaultEncoding("UTF-8");
         templates.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
         templates.setLogTemplateExceptions(false);
+        templates.setNumberFormat("computer");
+        templates.setOutputEncoding("UTF-8");
+        templates.setURLEscapingCharset("UTF-8");
+        this.pages = new Pages(backend, sessions, new LoginThrottle(clockMs), new PasswordHasher(), clockMs, this);
+        for (Route r : pages.routes()) {
+            routes.put(r.method() + " " + r.path(), r);
+        }
         this.server = new Server();
         ServerConnector connector = new ServerConnector(server);
-        connector.setHost(bind.getHostString());
-        connector.setPort(bind.getPort());
+        connector.setHost(options.http().getHostString());
+        connector.setPort(options.http().getPort());
         server.addConnector(connector);
-        server.setHandler(new Pages());
+        server.setHandler(new Dispatch());
     }
 
-    /** Starts listening; returns the bound port (useful with port 0). */
+    /** Starts listening (and HTTPS too when it is switched on); returns the HTTP port. */
     public int start() throws Exception {
         server.start();
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-        LOG.info("web UI on http://{}:{}/", ((ServerConnector) server.getConnectors()[0]).getHost(), port);
+        LOG.info("web UI on http://{}:{}/", options.http().getHostString(), port);
+        applyHttps();
         return port;
+    }
+
+    /** Opens or closes the HTTPS listener to match the stored choice; live, no restart. */
+    public synchronized void applyHttps() throws Exception {
+        boolean want = backend.system().httpsEnabled();
+        if (want && httpsConnector == null) {
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
+            tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
+            HttpConfiguration config = new HttpConfiguration();
+            config.addCustomizer(new SecureRequestCustomizer(false));
+            ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+                    new HttpConnectionFactory(config));
+            c.setHost(options.http().getHostString());
+            c.setPort(backend.system().httpsPort());
+            server.addConnector(c);
+            try {
+                c.start();
+            } catch (Exception e) {
+                server.removeConnector(c);
+                throw e;
+            }
+            httpsConnector = c;
+            LOG.info("web UI on https://{}:{}/ (self-signed certificate)", options.http().getHostString(), c.getLocalPort());
+        } else if (!want && httpsConnector != null) {
+            httpsConnector.stop();
+            server.removeConnector(httpsConnector);
+            httpsConnector = null;
+        }
+    }
+
+    /** The HTTPS port while HTTPS is on, else -1. */
+    public synchronized int httpsPort() {
+        return httpsConnector == null ? -1 : httpsConnector.getLocalPort();
     }
 
     @Override
@@ -66,44 +144,172 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    String render(String template, Map<String, Object> model) throws IOException, TemplateException {
+    /** Every route, for the test that proves each one refuses what it must. */
+    List<Route> routes() {
+        return List.copyOf(routes.values());
+    }
+
+    String render(String template, Map<String, Object> model) throws Exception {
         Template t = templates.getTemplate(template);
         StringWriter out = new StringWriter();
         t.process(model, out);
         return out.toString();
     }
 
-    private final class Pages extends Handler.Abstract {
+    private final class Dispatch extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            response.getHeaders().put("Content-Security-Policy", CSP);
-            response.getHeaders().put("X-Frame-Options", "DENY");
-            response.getHeaders().put("X-Content-Type-Options", "nosniff");
-            response.getHeaders().put("Referrer-Policy", "no-referrer");
-            String path = Request.getPathInContext(request);
-            if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
-                return send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "text/plain", "method not allowed\n");
+            var h = response.getHeaders();
+            h.put("Content-Security-Policy", CSP);
+            h.put("X-Frame-Options", "DENY");
+            h.put("X-Content-Type-Options", "nosniff");
+            h.put("Referrer-Policy", "no-referrer");
+            h.put(HttpHeader.CACHE_CONTROL, "no-store");
+            if (request.isSecure()) {
+                h.put("Strict-Transport-Security", "max-age=31536000");
             }
+            String path = Request.getPathInContext(request);
+            String method = "HEAD".equals(request.getMethod()) ? "GET" : request.getMethod();
             try {
-                return switch (path) {
-                    case "/" -> send(response, callback, HttpStatus.OK_200, "text/html;charset=utf-8",
-                            render("status.ftlh", Map.of("s", source.status())));
-                    case "/healthz" -> send(response, callback, HttpStatus.OK_200, "text/plain", "ok\n");
-                    default -> send(response, callback, HttpStatus.NOT_FOUND_404, "text/plain", "not found\n");
-                };
-            } catch (IOException | TemplateException | RuntimeException e) {
-                LOG.error("rendering {} failed", path, e);
-                return send(response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500, "text/plain",
-                        "internal error (see the appliance log)\n");
+                if ("GET".equals(method) && path.startsWith("/static/")) {
+                    return staticFile(path, response, callback);
+                }
+                if (!request.isSecure() && httpsPort() > 0 && !"/healthz".equals(path)) {
+                    // HTTPS is on: the admin password must not cross the network in clear.
+                    String host = Request.getServerName(request);
+                    return write(response, callback, new Reply.Redirect("https://" + (host.contains(":") ? "[" + host + "]" : host)
+                            + ":" + httpsPort() + path));
+                }
+                Route route = routes.get(method + " " + path);
+                if (route == null) {
+                    boolean known = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + path));
+                    return write(response, callback, known
+                            ? new Reply.Text(HttpStatus.METHOD_NOT_ALLOWED_405, "text/plain", "method not allowed\n")
+                            : new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
+                }
+                return write(response, callback, guard(route, request, response));
+            } catch (Exception e) {
+                LOG.error("{} {} failed", request.getMethod(), path, e);
+                return write(response, callback, new Reply.Text(HttpStatus.INTERNAL_SERVER_ERROR_500, "text/plain",
+                        "internal error (see the appliance log)\n"));
             }
         }
 
-        private boolean send(Response response, Callback callback, int status, String type, String body) {
+        /** Session, setup, login and CSRF checks, in that order, before any route runs. */
+        private Reply guard(Route route, Request request, Response response) throws Exception {
+            boolean post = "POST".equals(route.method());
+            Fields params = post ? Request.getParameters(request) : Request.extractQueryParameters(request);
+            AdminSessions.Session session = sessions.find(cookie(request));
+            if (route.access() == Route.Access.PUBLIC) {
+                return route.action().handle(new Exchange(request, session, params));
+            }
+            if (route.access() == Route.Access.METRICS && pages.metricsTokenMatches(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                return route.action().handle(new Exchange(request, session, params));
+            }
+            boolean setUp = backend.admin().passwordHash().isPresent();
+            if (post && (session == null || !session.csrfMatches(params.getValue("csrf")))) {
+                return new Reply.Text(HttpStatus.FORBIDDEN_403, "text/plain",
+                        "refused: this form expired or did not come from this router's pages; reload the page and try again\n");
+            }
+            if (!setUp && route.access() != Route.Access.SETUP) {
+                return post ? forbidden() : new Reply.Redirect("/setup");
+            }
+            if (setUp && route.access() == Route.Access.SETUP) {
+                return post ? forbidden() : new Reply.Redirect("/login");
+            }
+            if (route.access() == Route.Access.ADMIN || route.access() == Route.Access.METRICS) {
+                if (session == null || !session.admin) {
+                    if (post) {
+                        return forbidden();
+                    }
+                    if (route.path().startsWith("/api/") || route.access() == Route.Access.METRICS) {
+                        return new Reply.Text(HttpStatus.UNAUTHORIZED_401, "text/plain", "log in first\n");
+                    }
+                    return new Reply.Redirect("/login");
+                }
+            }
+            if (session == null) {
+                // Login and setup forms need a session before the first POST, for their CSRF token.
+                session = sessions.create(false);
+                setCookie(request, response, session);
+            }
+            Exchange x = new Exchange(request, session, params);
+            Reply reply = route.action().handle(x);
+            if (x.newSession != null) {
+                setCookie(request, response, x.newSession);
+            }
+            return reply;
+        }
+
+        private Reply forbidden() {
+            return new Reply.Text(HttpStatus.FORBIDDEN_403, "text/plain", "refused: log in first\n");
+        }
+
+        private String cookie(Request request) {
+            for (HttpCookie c : Request.getCookies(request)) {
+                if (COOKIE.equals(c.getName())) {
+                    return c.getValue();
+                }
+            }
+            return null;
+        }
+
+        private boolean staticFile(String path, Response response, Callback callback) throws Exception {
+            String name = path.substring("/static/".length());
+            String type = name.endsWith(".css") ? "text/css" : name.endsWith(".js") ? "text/javascript" : null;
+            if (type == null || !name.matches("[a-z0-9-]+\\.(css|js)")) {
+                return write(response, callback, new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
+            }
+            try (InputStream in = WebServer.class.getResourceAsStream("static/" + name)) {
+                if (in == null) {
+                    return write(response, callback, new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
+                }
+                return write(response, callback, new Reply.Text(HttpStatus.OK_200, type + ";charset=utf-8",
+                        new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            }
+        }
+
+        private boolean write(Response response, Callback callback, Reply reply) {
+            String body;
+            int status;
+            String type;
+            switch (reply) {
+                case Reply.Redirect r -> {
+                    status = HttpStatus.SEE_OTHER_303;
+                    response.getHeaders().put(HttpHeader.LOCATION, r.location());
+                    type = "text/plain";
+                    body = "see " + r.location() + "\n";
+                }
+                case Reply.Text t -> {
+                    status = t.status();
+                    type = t.contentType();
+                    body = t.body();
+                    if (t.downloadName() != null) {
+                        response.getHeaders().put(HttpHeader.CONTENT_DISPOSITION, "attachment; filename=\"" + t.downloadName() + "\"");
+                    }
+                }
+                case Reply.Page p -> {
+                    status = p.status();
+                    type = "text/html;charset=utf-8";
+                    try {
+                        body = render(p.template(), p.model());
+                    } catch (Exception e) {
+                        LOG.error("rendering {} failed", p.template(), e);
+                        status = HttpStatus.INTERNAL_SERVER_ERROR_500;
+                        type = "text/plain";
+                        body = "internal error (see the appliance log)\n";
+                    }
+                }
+            }
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
-            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
             response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
             return true;
         }
+    }
+
+    private static void setCookie(Request request, Response response, AdminSessions.Session session) {
+        Response.addCookie(response, HttpCookie.build(COOKIE, session.id).path("/").httpOnly(true)
+                .sameSite(HttpCookie.SameSite.STRICT).secure(request.isSecure()).build());
     }
 }

@@ -2,31 +2,35 @@ package org.homerouter.webui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.homerouter.webui.api.LiveSessions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WebServerTest {
+    private static final String ADMIN_PW = "correct horse battery";
+    private final FakeBackend fake = new FakeBackend();
+    private final AtomicLong now = new AtomicLong(1_000_000);
     private WebServer server;
     private String base;
-    private final HttpClient http = HttpClient.newHttpClient();
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void start() throws Exception {
-        StatusSource source = () -> new StatusSource.Status("1.2.3", true, "0.0.0.0:1723", 64,
-                List.of(new StatusSource.ControlConnectionRow("/192.0.2.7:40000 <script>alert(1)</script>", "ESTABLISHED",
-                        List.of(new StatusSource.CallRow(4711, 5, "ESTABLISHED")))),
-                List.of("call: call 4711 from 192.0.2.7 up"));
-        server = new WebServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), source);
+        server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                dir.resolve("tls.p12"), "homerouter"), fake.backend(), now::get);
         base = "http://127.0.0.1:" + server.start();
     }
 
@@ -35,42 +39,377 @@ class WebServerTest {
         server.close();
     }
 
-    private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    @Test
-    void statusPageShowsServerStateConnectionsAndEvents() throws Exception {
-        HttpResponse<String> r = get("/");
-        assertEquals(200, r.statusCode());
-        assertTrue(r.body().contains("listening on 0.0.0.0:1723"), r.body());
-        assertTrue(r.body().contains("4711 / 5 ESTABLISHED"));
-        assertTrue(r.body().contains("call 4711 from 192.0.2.7 up"));
-        assertTrue(r.body().contains("cryptographically weak"));
-    }
-
-    @Test
-    void peerChosenTextIsEscaped() throws Exception {
-        String body = get("/").body();
-        assertFalse(body.contains("<script>alert(1)</script>"), "markup from the network must not reach the page");
-        assertTrue(body.contains("&lt;script&gt;"));
-    }
-
-    @Test
-    void everyResponseForbidsFramingAndForeignScripts() throws Exception {
-        for (String path : new String[] {"/", "/healthz", "/missing"}) {
-            HttpResponse<String> r = get(path);
-            assertEquals(WebServer.CSP, r.headers().firstValue("Content-Security-Policy").orElse(""), path);
-            assertEquals("DENY", r.headers().firstValue("X-Frame-Options").orElse(""), path);
+    /** A browser that went through first-run setup and is logged in. */
+    private Browser admin() throws Exception {
+        Browser b = new Browser(base);
+        if (fake.hash == null) {
+            b.get("/setup");
+            HttpResponse<String> r = b.post("/setup", "password", ADMIN_PW, "password_again", ADMIN_PW);
+            assertEquals(303, r.statusCode(), r.body());
+        } else {
+            b.get("/login");
+            now.addAndGet(2000);
+            assertEquals(303, b.post("/login", "password", ADMIN_PW).statusCode());
         }
-        assertEquals(404, get("/missing").statusCode());
+        b.get("/");
+        return b;
+    }
+
+    private static String location(HttpResponse<String> r) {
+        return r.headers().firstValue("Location").orElse("");
     }
 
     @Test
-    void writesAreRefusedOnTheReadOnlyPages() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/"))
-                .POST(HttpRequest.BodyPublishers.ofString("x=1")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(405, r.statusCode());
+    void aFreshRouterSendsEveryPageToSetupAndSetupStoresAnArgon2idHash() throws Exception {
+        Browser b = new Browser(base);
+        for (Route r : server.routes()) {
+            if (r.access() == Route.Access.PUBLIC || r.access() == Route.Access.SETUP) {
+                continue;
+            }
+            if (r.method().equals("GET") && r.access() != Route.Access.METRICS) {
+                HttpResponse<String> resp = b.get(r.path());
+                assertEquals(303, resp.statusCode(), r.path());
+                assertEquals("/setup", location(resp), r.path());
+            }
+        }
+        b.get("/setup");
+        HttpResponse<String> tooShort = b.post("/setup", "password", "short", "password_again", "short");
+        assertEquals(400, tooShort.statusCode());
+        assertTrue(tooShort.body().contains("use at least 10 characters"), tooShort.body());
+        assertNull(fake.hash, "nothing stored");
+        HttpResponse<String> done = b.post("/setup", "password", ADMIN_PW, "password_again", ADMIN_PW);
+        assertEquals(303, done.statusCode());
+        assertTrue(fake.hash.startsWith("$argon2id$v=19$m=19456,t=2,p=1$"), fake.hash);
+        assertFalse(fake.hash.contains(ADMIN_PW));
+        assertEquals(200, b.get("/").statusCode(), "setup logs the browser in");
+        assertEquals("/login", location(new Browser(base).get("/setup")), "setup cannot run twice");
+    }
+
+    @Test
+    void everyRouteRefusesUnauthenticatedRequests() throws Exception {
+        admin();
+        Browser stranger = new Browser(base);
+        stranger.get("/login"); // has an anonymous session and a valid CSRF token for the login form
+        int checked = 0;
+        for (Route r : server.routes()) {
+            if (r.access() == Route.Access.PUBLIC || r.access() == Route.Access.SETUP || r.access() == Route.Access.LOGIN) {
+                continue;
+            }
+            HttpResponse<String> resp = r.method().equals("GET") ? stranger.get(r.path())
+                    : stranger.post(r.path(), "name", "x", "enabled", "on", "confirm", "RESET", "call_id", "1");
+            if (r.method().equals("POST")) {
+                assertEquals(403, resp.statusCode(), r.path());
+            } else if (r.path().startsWith("/api/") || r.access() == Route.Access.METRICS) {
+                assertEquals(401, resp.statusCode(), r.path());
+            } else {
+                assertEquals(303, resp.statusCode(), r.path());
+                assertEquals("/login", location(resp), r.path());
+            }
+            assertFalse(resp.body().contains("Dashboard"), r.path());
+            checked++;
+        }
+        assertTrue(checked >= 20, "routes checked: " + checked);
+        assertEquals(0, fake.resets, "the factory reset was refused");
+        assertTrue(fake.disconnected.isEmpty());
+        assertNotNull(fake.hash);
+    }
+
+    @Test
+    void everyPostWithoutTheSessionsCsrfTokenIsRefused() throws Exception {
+        Browser admin = admin();
+        int applied = fake.applied;
+        int posts = 0;
+        for (Route r : server.routes()) {
+            if (!r.method().equals("POST")) {
+                continue;
+            }
+            String[] form = {"name", "bob", "password", ADMIN_PW, "password_again", ADMIN_PW, "enabled", "on",
+                    "confirm", "RESET", "call_id", "1"};
+            assertEquals(403, admin.postRaw(r.path(), form).statusCode(), "no token: " + r.path());
+            String[] forged = java.util.Arrays.copyOf(form, form.length + 2);
+            forged[form.length] = "csrf";
+            forged[form.length + 1] = "0".repeat(64);
+            assertEquals(403, admin.postRaw(r.path(), forged).statusCode(), "wrong token: " + r.path());
+            posts++;
+        }
+        assertTrue(posts >= 12, "POST routes: " + posts);
+        assertEquals(applied, fake.applied);
+        assertEquals(0, fake.resets);
+        assertTrue(fake.users.isEmpty());
+        assertEquals(200, admin.get("/").statusCode(), "still logged in");
+    }
+
+    @Test
+    void sessionCookieIsHttpOnlyAndSameSiteStrictAndEveryResponseHasTheCsp() throws Exception {
+        Browser b = new Browser(base);
+        HttpResponse<String> r = b.get("/setup");
+        String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(cookie.contains("HttpOnly"), cookie);
+        assertTrue(cookie.contains("SameSite=Strict"), cookie);
+        assertFalse(cookie.contains("Secure"), "plain HTTP on loopback: " + cookie);
+        Browser admin = admin();
+        for (String path : List.of("/", "/vpn", "/users", "/logs", "/system", "/passthrough", "/healthz", "/missing",
+                "/static/app.css", "/login")) {
+            HttpResponse<String> resp = admin.get(path);
+            assertEquals(WebServer.CSP, resp.headers().firstValue("Content-Security-Policy").orElse(""), path);
+            assertTrue(WebServer.CSP.contains("frame-ancestors 'none'"));
+            assertEquals("DENY", resp.headers().firstValue("X-Frame-Options").orElse(""), path);
+        }
+    }
+
+    @Test
+    void loginIsRateLimitedAndLocksOutAfterFiveWrongPasswords() throws Exception {
+        admin();
+        Browser b = new Browser(base);
+        b.get("/login");
+        for (int i = 1; i <= 5; i++) {
+            now.addAndGet(2000);
+            HttpResponse<String> r = b.post("/login", "password", "wrong" + i);
+            assertEquals(401, r.statusCode());
+        }
+        now.addAndGet(2000);
+        HttpResponse<String> locked = b.post("/login", "password", ADMIN_PW);
+        assertEquals(429, locked.statusCode(), "the right password is refused while locked out");
+        assertTrue(locked.body().contains("locked for another 15 minute"), locked.body());
+        now.addAndGet(LoginThrottle.LOCKOUT.toMillis());
+        assertEquals(303, b.post("/login", "password", ADMIN_PW).statusCode());
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().contains("locked out")), fake.events.toString());
+
+        Browser hasty = new Browser(base);
+        hasty.get("/login");
+        now.addAndGet(2000);
+        assertEquals(401, hasty.post("/login", "password", "wrong").statusCode());
+        assertEquals(429, hasty.post("/login", "password", ADMIN_PW).statusCode(), "second attempt in the same second");
+    }
+
+    @Test
+    void loggingInReplacesTheSessionAndLoggingOutEndsIt() throws Exception {
+        admin();
+        Browser b = new Browser(base);
+        b.get("/login");
+        String anonymous = b.cookie;
+        now.addAndGet(2000);
+        b.post("/login", "password", ADMIN_PW);
+        assertFalse(anonymous.equals(b.cookie), "a new session id after login");
+        b.get("/");
+        String loggedIn = b.cookie;
+        assertEquals(303, b.post("/logout").statusCode());
+        Browser replay = new Browser(base);
+        replay.cookie = loggedIn;
+        assertEquals("/login", location(replay.get("/")));
+    }
+
+    @Test
+    void vpnPageExplainsTheWeaknessAndRejectsBadInputFieldByField() throws Exception {
+        Browser b = admin();
+        String page = b.get("/vpn").body();
+        assertTrue(page.contains("cracked offline"), "honest note about MS-CHAPv2");
+        assertTrue(page.contains("plaintext-equivalent"), "what CHAP-MD5 costs");
+        HttpResponse<String> r = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "70000",
+                "local_address", "192.168.250.1", "pool_start", "192.168.1.10", "pool_end", "192.168.250.40",
+                "dns_primary", "dns.example", "auth", "pap", "mppe", "require-128", "max_sessions", "10",
+                "idle_timeout", "0");
+        assertEquals(400, r.statusCode());
+        String body = r.body();
+        assertTrue(body.contains("The port must be a whole number from 1 to 65535"), body);
+        assertTrue(body.contains("the pool must lie inside 192.168.250.0/24"), body);
+        assertTrue(body.contains("enter an IPv4 address such as 192.168.1.1, or leave it empty"), body);
+        assertTrue(body.contains("required encryption needs MS-CHAPv2"), body);
+        assertTrue(body.contains("value=\"dns.example\""), "what was typed comes back");
+        assertTrue(body.indexOf("pool_start-error") > body.indexOf("id=\"pool_start\""), "message next to its field");
+        assertEquals(0, fake.applied, "nothing saved");
+
+        HttpResponse<String> lan = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.1.200", "pool_start", "192.168.1.210", "pool_end", "192.168.1.220",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "0");
+        assertTrue(lan.body().contains("the tunnel network 192.168.1.0/24 overlaps the LAN 192.168.1.0/24 on eth0"), lan.body());
+        assertTrue(lan.body().contains("the pool overlaps the LAN 192.168.1.0/24 on eth0"), lan.body());
+        HttpResponse<String> inside = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.1", "pool_end", "192.168.250.40",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "0");
+        assertTrue(inside.body().contains("the pool contains the router&#39;s own tunnel address"), inside.body());
+
+        HttpResponse<String> ok = b.post("/vpn", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "10.8.0.1", "pool_start", "10.8.0.100", "pool_end", "10.8.0.150",
+                "dns_primary", "10.8.0.1", "auth", "mschapv2", "auth", "chap-md5", "mppe", "require-any",
+                "max_sessions", "10", "idle_timeout", "30");
+        assertEquals(303, ok.statusCode(), ok.body());
+        assertEquals(1, fake.applied);
+        assertFalse(fake.vpn.enabled());
+        assertEquals("10.8.0.100", fake.vpn.poolStart());
+        assertEquals(FakeBackend.set("mschapv2", "chap-md5"), fake.vpn.authMethods());
+        assertEquals(30, fake.vpn.idleTimeoutMinutes());
+        assertTrue(b.get("/vpn").body().contains("Saved and applied."));
+        assertTrue(fake.events.getFirst().message().contains("server disabled"), fake.events.toString());
+    }
+
+    @Test
+    void usersAreValidatedAndDuplicatesRefused() throws Exception {
+        Browser b = admin();
+        assertEquals(303, b.post("/users/add", "name", "alice", "password", "long enough pw", "password_again",
+                "long enough pw", "enabled", "on", "static_address", "192.168.250.20").statusCode());
+        assertTrue(fake.users.get("alice").enabled());
+        HttpResponse<String> dup = b.post("/users/add", "name", "Alice", "password", "long enough pw",
+                "password_again", "long enough pw");
+        assertEquals(400, dup.statusCode());
+        assertTrue(dup.body().contains("a user named Alice already exists"), dup.body());
+        HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "short", "password_again",
+                "short", "static_address", "192.168.250.20");
+        assertTrue(bad.body().contains("use only letters A-Z a-z, digits and . _ @ -"), bad.body());
+        assertTrue(bad.body().contains("a password has 8 to 256 characters"), bad.body());
+        assertTrue(bad.body().contains("already the static address of alice"), bad.body());
+        HttpResponse<String> longName = b.post("/users/add", "name", "x".repeat(65), "password", "long enough pw",
+                "password_again", "long enough pw", "static_address", "10.0.0.1");
+        assertTrue(longName.body().contains("at most 64 characters"));
+        assertTrue(longName.body().contains("must lie inside the tunnel network 192.168.250.0/24"));
+        assertEquals(1, fake.users.size(), "nothing half-saved");
+
+        assertEquals(303, b.post("/users/edit", "name", "alice", "static_address", "").statusCode());
+        assertFalse(fake.users.get("alice").enabled(), "unchecked box disables");
+        assertTrue(b.get("/users").body().contains("disabled"));
+        assertEquals(303, b.post("/users/delete", "name", "alice").statusCode());
+        assertTrue(fake.users.isEmpty());
+    }
+
+    @Test
+    void namesFromTheNetworkAndFromFormsAreEscaped() throws Exception {
+        Browser b = admin();
+        String evil = "<script>alert(1)</script>";
+        fake.active.add(new LiveSessions.ActiveSession(7, evil, "192.0.2.7", "192.168.250.10", "NETWORK", 65, 1500, 3000, "MPPE-128"));
+        fake.history.add(new LiveSessions.SessionRecord(1, 2, "\"><img src=x onerror=alert(1)>", "192.0.2.9", "", 0, 0,
+                "authentication failed (Windows error 691)", "check the password", true));
+        fake.log("auth-failure", "user " + evil + " failed");
+        for (String path : List.of("/", "/logs")) {
+            String body = b.get(path).body();
+            assertFalse(body.contains(evil), path);
+            assertFalse(body.contains("<img src=x"), path);
+            assertTrue(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), path);
+        }
+        HttpResponse<String> echoed = b.post("/users/add", "name", "\"><b>x", "password", "p", "password_again", "p");
+        assertFalse(echoed.body().contains("\"><b>x"));
+        assertTrue(echoed.body().contains("&quot;&gt;&lt;b&gt;x"));
+    }
+
+    @Test
+    void dashboardShowsSessionsAndDisconnectsOne() throws Exception {
+        Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1536, 2 * 1048576, "MPPE-128 stateless"));
+        fake.history.add(new LiveSessions.SessionRecord(1, 2, "bob", "192.0.2.9", "", 0, 0,
+                "no GRE (IP protocol 47) ever arrived", "open protocol 47", true));
+        String page = b.get("/").body();
+        assertTrue(page.contains("alice") && page.contains("192.0.2.7") && page.contains("192.168.250.10"), page);
+        assertTrue(page.contains("1 h 2 min") && page.contains("1.5 KiB") && page.contains("2.0 MiB"), page);
+        assertTrue(page.contains("no GRE (IP protocol 47) ever arrived"), "diagnosis on the dashboard");
+        assertTrue(page.contains("/static/chart.js"));
+        assertEquals("{\"t\":", b.get("/api/throughput").body().substring(0, 5));
+        assertEquals(303, b.post("/sessions/disconnect", "call_id", "42").statusCode());
+        assertEquals(List.of(42), fake.disconnected);
+        assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."));
+    }
+
+    @Test
+    void metricsNeedALoginOrTheBearerToken() throws Exception {
+        Browser b = admin();
+        assertTrue(b.get("/metrics").body().contains("homerouter_pptp_auth_failures_total 3"));
+        var http = java.net.http.HttpClient.newHttpClient();
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics"));
+        assertEquals(401, http.send(req.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(401, http.send(req.header("Authorization", "Bearer wrong").build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> ok = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics"))
+                .header("Authorization", "Bearer s3cret-token").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode());
+        assertTrue(ok.body().contains("# TYPE homerouter_pptp_received_bytes_total counter\nhomerouter_pptp_received_bytes_total 1000"));
+    }
+
+    @Test
+    void passthroughPageStoresTheSwitchAndSaysWhyNoCallsAreTracked() throws Exception {
+        Browser b = admin();
+        String page = b.get("/passthrough").body();
+        assertTrue(page.contains("No calls tracked.") && page.contains("the passthrough ALG is not part of this build"), page);
+        assertEquals(303, b.post("/passthrough", "enabled", "on").statusCode());
+        assertTrue(fake.passthrough);
+        assertEquals(303, b.post("/passthrough").statusCode());
+        assertFalse(fake.passthrough);
+    }
+
+    @Test
+    void factoryResetNeedsConfirmationThenStartsSetupAgain() throws Exception {
+        Browser b = admin();
+        HttpResponse<String> r = b.post("/system/reset", "confirm", "yes");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("type RESET in capitals"));
+        assertEquals(0, fake.resets);
+        assertEquals("/setup", location(b.post("/system/reset", "confirm", "RESET")));
+        assertEquals(1, fake.resets);
+        assertEquals("/setup", location(b.get("/")));
+    }
+
+    @Test
+    void importErrorsAreShownNextToTheField() throws Exception {
+        Browser b = admin();
+        HttpResponse<String> r = b.post("/system/import", "config", "garbage");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("not imported, nothing changed: not JSON"));
+        assertNull(fake.imported);
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}").statusCode());
+    }
+
+    @Test
+    void adminPasswordChangeNeedsTheCurrentOneAndLogsOutOtherBrowsers() throws Exception {
+        Browser first = admin();
+        Browser second = admin();
+        HttpResponse<String> wrong = first.post("/system/password", "current_password", "nope", "password",
+                "another long pw", "password_again", "another long pw");
+        assertTrue(wrong.body().contains("that is not the current admin password"));
+        assertEquals(303, first.post("/system/password", "current_password", ADMIN_PW, "password",
+                "another long pw", "password_again", "another long pw").statusCode());
+        assertEquals(200, first.get("/system").statusCode());
+        assertEquals("/login", location(second.get("/")));
+        assertTrue(new PasswordHasher().verify("another long pw", fake.hash));
+    }
+
+    @Test
+    void httpsOnATakenPortIsRefusedNextToTheSwitchAndStaysOff() throws Exception {
+        Browser b = admin();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            fake.httpsPort = taken.getLocalPort();
+            HttpResponse<String> r = b.post("/system/https", "enabled", "on");
+            assertEquals(400, r.statusCode());
+            assertTrue(r.body().contains("HTTPS could not start on port " + taken.getLocalPort()), r.body());
+            assertFalse(fake.https, "switched off again");
+            assertEquals(-1, server.httpsPort());
+            assertEquals(200, b.get("/system").statusCode(), "plain HTTP still serves");
+        }
+    }
+
+    @Test
+    void httpsServesTheUiWithASelfSignedCertificateAndSecureCookie() throws Exception {
+        // Switched on through the System page; the listener opens without a restart.
+        Browser b = admin();
+        assertEquals(303, b.post("/system/https", "enabled", "on").statusCode());
+        int port = server.httpsPort();
+        assertTrue(port > 0);
+        assertTrue(java.nio.file.Files.exists(dir.resolve("tls.p12")));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve("tls.p12"))));
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        var params = new javax.net.ssl.SSLParameters();
+        params.setEndpointIdentificationAlgorithm(null);
+        var https = java.net.http.HttpClient.newBuilder().sslContext(trustAll).sslParameters(params).build();
+        HttpResponse<String> r = https.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://127.0.0.1:" + port + "/login")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        HttpResponse<String> plain = new Browser(base).get("/login");
+        assertEquals(303, plain.statusCode());
+        assertTrue(location(plain).startsWith("https://"), location(plain));
     }
 }

@@ -48,7 +48,12 @@ public final class ApplianceStore implements AutoCloseable {
             // Create it owner-only before SQLite opens it: no window where it is world-readable.
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
-        Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        java.util.Properties props = new java.util.Properties();
+        // BEGIN IMMEDIATE: a writer takes the write lock at the start of its transaction, so two
+        // writers (the service and a CLI command) queue on busy_timeout instead of one failing with
+        // SQLITE_BUSY when upgrading a read lock.
+        props.setProperty("transaction_mode", "IMMEDIATE");
+        Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
         try (Statement st = db.createStatement()) {
             st.execute("PRAGMA journal_mode=WAL");
             st.execute("PRAGMA synchronous=NORMAL");
@@ -151,6 +156,66 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /** The event row, inside the caller's transaction (so a change and its log line commit together). */
+    private void insertEvent(String kind, String message) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO event_log(at_ms, kind, message) VALUES (?, ?, ?)")) {
+            ps.setLong(1, System.currentTimeMillis());
+            ps.setString(2, kind);
+            ps.setString(3, message);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Settings, the config-change event that describes them and, when CHAP-MD5 is no longer
+     * allowed, the removal of every stored CHAP secret (plaintext-equivalent, so not kept a moment
+     * longer than needed), in one transaction.
+     */
+    public synchronized void putSettings(Map<Setting, String> values, String event, boolean dropChapSecrets)
+            throws SQLException {
+        inTransaction(() -> {
+            putSettings(values);
+            if (dropChapSecrets) {
+                try (Statement st = db.createStatement()) {
+                    st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL");
+                }
+            }
+            insertEvent("config", event);
+        });
+    }
+
+    /** Settings and the config-change event that describes them, in one transaction. */
+    public synchronized void putSettings(Map<Setting, String> values, String event) throws SQLException {
+        inTransaction(() -> {
+            putSettings(values);
+            insertEvent("config", event);
+        });
+    }
+
+    /** One logged event: when, what kind, the message. */
+    public record EventRow(long atMs, String kind, String message) {
+    }
+
+    /** Newest first; {@code kind} null for every kind. */
+    public synchronized java.util.List<EventRow> events(int limit, String kind) throws SQLException {
+        java.util.List<EventRow> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(kind == null
+                ? "SELECT at_ms, kind, message FROM event_log ORDER BY id DESC LIMIT ?"
+                : "SELECT at_ms, kind, message FROM event_log WHERE kind = ? ORDER BY id DESC LIMIT ?")) {
+            int i = 1;
+            if (kind != null) {
+                ps.setString(i++, kind);
+            }
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new EventRow(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        return out;
+    }
+
     public synchronized java.util.List<String> recentEvents(int limit) throws SQLException {
         java.util.List<String> out = new java.util.ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement(
@@ -165,7 +230,205 @@ public final class ApplianceStore implements AutoCloseable {
         return out;
     }
 
+    // ---- admin -------------------------------------------------------------------------------
+
+    public synchronized java.util.Optional<String> adminPasswordHash() throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT password_hash FROM admin WHERE id = 1")) {
+            return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+        }
+    }
+
+    public synchronized void setAdminPasswordHash(String encoded, String event) throws SQLException {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO admin(id, password_hash, changed_ms) VALUES (1, ?, ?) "
+                    + "ON CONFLICT(id) DO UPDATE SET password_hash = excluded.password_hash, changed_ms = excluded.changed_ms")) {
+                ps.setString(1, encoded);
+                ps.setLong(2, System.currentTimeMillis());
+                ps.executeUpdate();
+            }
+            insertEvent("admin", event);
+        });
+    }
+
+    // ---- session accounting ------------------------------------------------------------------
+
+    /** A session or failed attempt as recorded. {@code endedMs} 0 while up; reason is a SessionEnd name. */
+    public record SessionRow(long id, long startedMs, long endedMs, String user, String client, String tunnelAddress,
+                             long bytesIn, long bytesOut, boolean wasUp, String endReason, String endDetail) {
+    }
+
+    /** A session came up: its row, open until {@link #sessionEnded}. Returns the row id. */
+    public synchronized long sessionStarted(long startedMs, String user, String client, String tunnelAddress, String event)
+            throws SQLException {
+        long[] id = new long[1];
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, user_name, client, "
+                    + "tunnel_address, was_up) VALUES (?, ?, ?, ?, 1)", Statement.RETURN_GENERATED_KEYS)) {
+                ps.setLong(1, startedMs);
+                ps.setString(2, user);
+                ps.setString(3, client);
+                ps.setString(4, tunnelAddress);
+                ps.executeUpdate();
+                try (ResultSet k = ps.getGeneratedKeys()) {
+                    k.next();
+                    id[0] = k.getLong(1);
+                }
+            }
+            insertEvent("connect", event);
+        });
+        return id[0];
+    }
+
+    /**
+     * A session or attempt ended. {@code rowId} 0 for an attempt that never came up: it gets a row
+     * of its own, so failures show in the history too. The event line goes in the same transaction.
+     */
+    public synchronized void sessionEnded(long rowId, long startedMs, long endedMs, String user, String client,
+                                          String tunnelAddress, long bytesIn, long bytesOut, String reason,
+                                          String detail, String eventKind, String event) throws SQLException {
+        inTransaction(() -> {
+            if (rowId > 0) {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET ended_ms = ?, bytes_in = ?, "
+                        + "bytes_out = ?, end_reason = ?, end_detail = ? WHERE id = ?")) {
+                    ps.setLong(1, endedMs);
+                    ps.setLong(2, bytesIn);
+                    ps.setLong(3, bytesOut);
+                    ps.setString(4, reason);
+                    ps.setString(5, detail);
+                    ps.setLong(6, rowId);
+                    ps.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, ended_ms, user_name, "
+                        + "client, tunnel_address, bytes_in, bytes_out, was_up, end_reason, end_detail) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)")) {
+                    ps.setLong(1, startedMs);
+                    ps.setLong(2, endedMs);
+                    ps.setString(3, user);
+                    ps.setString(4, client);
+                    ps.setString(5, tunnelAddress);
+                    ps.setLong(6, bytesIn);
+                    ps.setLong(7, bytesOut);
+                    ps.setString(8, reason);
+                    ps.setString(9, detail);
+                    ps.executeUpdate();
+                }
+            }
+            insertEvent(eventKind, event);
+        });
+    }
+
+    /** Sessions still open from a previous run (power cut, kill -9): closed as interrupted. */
+    public synchronized int closeInterruptedSessions(long nowMs) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET ended_ms = ?, end_reason = 'INTERRUPTED', "
+                + "end_detail = 'the appliance stopped while the session was up' WHERE ended_ms IS NULL")) {
+            ps.setLong(1, nowMs);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Newest first. {@code openOnly}: the sessions recorded as up right now. */
+    public synchronized java.util.List<SessionRow> sessionHistory(int limit, boolean openOnly) throws SQLException {
+        java.util.List<SessionRow> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT id, started_ms, ended_ms, user_name, client, tunnel_address, "
+                + "bytes_in, bytes_out, was_up, end_reason, end_detail FROM vpn_sessions "
+                + (openOnly ? "WHERE ended_ms IS NULL " : "WHERE ended_ms IS NOT NULL ") + "ORDER BY id DESC LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SessionRow(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getLong(7), rs.getLong(8), rs.getInt(9) == 1, rs.getString(10),
+                            rs.getString(11)));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---- whole configuration -------------------------------------------------------------------
+
+    /** Replaces every setting given and every user, in one transaction (configuration import). */
+    public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users, String event)
+            throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = db.createStatement()) {
+                st.execute("DELETE FROM vpn_users");
+            }
+            putSettings(settings);
+            for (VpnUser u : users) {
+                if (!addUser(u)) {
+                    throw new SQLException("user " + u.name() + " twice in the configuration");
+                }
+            }
+            insertEvent("config", event);
+        });
+    }
+
+    /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
+    public synchronized void factoryReset() throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = db.createStatement()) {
+                for (String table : new String[] {"settings", "vpn_users", "admin", "vpn_sessions", "event_log"}) {
+                    st.execute("DELETE FROM " + table);
+                }
+            }
+            insertMissingDefaults();
+            insertEvent("config", "factory reset: default settings, no users, no admin password");
+        });
+    }
+
     // ---- VPN users ---------------------------------------------------------------------------
+
+    /** Adds a user and logs it in one transaction; false (nothing stored) if the name is taken. */
+    public synchronized boolean addUser(VpnUser u, String event) throws SQLException {
+        boolean[] added = new boolean[1];
+        inTransaction(() -> {
+            added[0] = addUser(u);
+            if (added[0]) {
+                insertEvent("config", event);
+            }
+        });
+        return added[0];
+    }
+
+    /** Enabled flag and static address (null for none); false if there is no such user. */
+    public synchronized boolean updateUser(String name, boolean enabled, String staticAddress, String event) throws SQLException {
+        boolean[] done = new boolean[1];
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET enabled = ?, static_address = ? WHERE name = ?")) {
+                ps.setInt(1, enabled ? 1 : 0);
+                ps.setString(2, staticAddress);
+                ps.setString(3, name);
+                done[0] = ps.executeUpdate() == 1;
+            }
+            if (done[0]) {
+                insertEvent("config", event);
+            }
+        });
+        return done[0];
+    }
+
+    public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret, String event) throws SQLException {
+        boolean[] done = new boolean[1];
+        inTransaction(() -> {
+            done[0] = setUserSecrets(name, ntHash, chapSecret);
+            if (done[0]) {
+                insertEvent("config", event);
+            }
+        });
+        return done[0];
+    }
+
+    public synchronized boolean removeUser(String name, String event) throws SQLException {
+        boolean[] done = new boolean[1];
+        inTransaction(() -> {
+            done[0] = removeUser(name);
+            if (done[0]) {
+                insertEvent("config", event);
+            }
+        });
+        return done[0];
+    }
 
     /** Adds a user; false if the name is taken. */
     public synchronized boolean addUser(VpnUser u) throws SQLException {
@@ -231,6 +494,11 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     private synchronized void inTransaction(SqlWork work) throws SQLException {
+        if (!db.getAutoCommit()) {
+            // Already inside a transaction of this store: join it (all or nothing together).
+            work.run();
+            return;
+        }
         db.setAutoCommit(false);
         try {
             work.run();

@@ -36,7 +36,31 @@ final class Migrations {
                         enabled        INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
                         static_address TEXT,
                         created_ms     INTEGER NOT NULL
-                    ) STRICT""")));
+                    ) STRICT""")),
+            new Migration(3, "admin account and session accounting", List.of(
+                    // One administrator; the password only as an Argon2id PHC string.
+                    """
+                    CREATE TABLE admin (
+                        id            INTEGER PRIMARY KEY CHECK (id = 1),
+                        password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+                        changed_ms    INTEGER NOT NULL
+                    ) STRICT""",
+                    // A row per session or failed attempt; ended_ms NULL while the session is up.
+                    """
+                    CREATE TABLE vpn_sessions (
+                        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+                        started_ms     INTEGER NOT NULL,
+                        ended_ms       INTEGER,
+                        user_name      TEXT,
+                        client         TEXT NOT NULL,
+                        tunnel_address TEXT,
+                        bytes_in       INTEGER NOT NULL DEFAULT 0,
+                        bytes_out      INTEGER NOT NULL DEFAULT 0,
+                        was_up         INTEGER NOT NULL CHECK (was_up IN (0, 1)),
+                        end_reason     TEXT,
+                        end_detail     TEXT
+                    ) STRICT""",
+                    "CREATE INDEX vpn_sessions_started ON vpn_sessions(started_ms)")));
 
     static int latest() {
         return ALL.getLast().version();

@@ -7,12 +7,17 @@ public enum Setting {
     PPTP_PORT("pptp.port", "1723"),
     PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
     PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
+    // Hang up a session that carried no IP traffic this long; 0: never.
+    PPTP_IDLE_TIMEOUT_MINUTES("pptp.idle_timeout_minutes", "0"),
     // The router's end of every tunnel, and the range clients get (RFC 1332 via IPCP).
     PPTP_LOCAL_ADDRESS("pptp.local_address", "192.168.250.1"),
     PPTP_POOL_START("pptp.pool_start", "192.168.250.10"),
     PPTP_POOL_END("pptp.pool_end", "192.168.250.59"),
     PPTP_DNS_PRIMARY("pptp.dns_primary", ""),
     PPTP_DNS_SECONDARY("pptp.dns_secondary", ""),
+    // NetBIOS name servers for old Windows clients (RFC 1877); empty: none offered.
+    PPTP_WINS_PRIMARY("pptp.wins_primary", ""),
+    PPTP_WINS_SECONDARY("pptp.wins_secondary", ""),
     // Comma-separated, preferred first: mschapv2, chap-md5, pap. Default: MS-CHAPv2 only.
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
     // require-128 | require-128-stateful | require-any | optional | none. require-128 prefers stateless
@@ -30,7 +35,12 @@ public enum Setting {
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),
-    UI_PORT("ui.port", "8080");
+    UI_PORT("ui.port", "8080"),
+    // HTTPS with a self-signed certificate, switched on from the System page.
+    UI_HTTPS("ui.https", "false"),
+    UI_HTTPS_PORT("ui.https_port", "8443"),
+    // Bearer token for /metrics; generated on first start (empty means not yet).
+    METRICS_TOKEN("ui.metrics_token", "");
 
     private final String key;
     private final String defaultValue;

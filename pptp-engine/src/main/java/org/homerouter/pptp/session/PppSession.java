@@ -375,7 +375,7 @@ public final class PppSession {
                 }
                 LOG.warn("{}: login of {} failed: {}", id, userName == null ? "(no name)" : userName, why);
                 failureLogged = true;
-                fail(end, f.message());
+                fail(end, why);
             }
         }
     }

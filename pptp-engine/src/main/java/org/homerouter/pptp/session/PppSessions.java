@@ -16,8 +16,9 @@ import org.homerouter.pptp.tunnel.TunnelListener;
  * dashboard reads and the one place that drives every session's timers.
  */
 public final class PppSessions implements TunnelListener {
-    private final SessionSettings settings;
-    private final SessionEnvironment env;
+    // Replaced by reconfigure(): only sessions that start afterwards see the new values.
+    private volatile SessionSettings settings;
+    private volatile SessionEnvironment env;
     private final SessionListener observer;
     private final Map<Integer, Slot> byLocalCallId = new ConcurrentHashMap<>();
 
@@ -75,6 +76,16 @@ public final class PppSessions implements TunnelListener {
         this.observer = observer;
     }
 
+    /**
+     * New settings and environment (e.g. another address pool or DNS server) for the sessions that
+     * start from now on; running sessions keep what they negotiated, so a change the administrator
+     * makes does not drop the clients it does not concern.
+     */
+    public void reconfigure(SessionSettings settings, SessionEnvironment env) {
+        this.settings = settings;
+        this.env = env;
+    }
+
     /** The sink for a call's GRE channel (give this to {@code CallTunnels}). */
     public GrePayloadSink sinkFor(PptpCall call) {
         Slot slot = new Slot();
@@ -86,6 +97,8 @@ public final class PppSessions implements TunnelListener {
     public void tunnelUp(CallTunnel tunnel) {
         PptpCall call = tunnel.call();
         Slot slot = byLocalCallId.computeIfAbsent(call.localCallId(), id -> new Slot());
+        SessionSettings settings = this.settings;
+        SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {
             @Override

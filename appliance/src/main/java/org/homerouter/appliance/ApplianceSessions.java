@@ -1,0 +1,121 @@
+package org.homerouter.appliance;
+
+import java.net.Inet4Address;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.ControlConnection;
+import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.session.PppSession;
+import org.homerouter.webui.api.LiveSessions;
+
+/** The dashboard's live view: control connections, their calls and sessions, and the history. */
+record ApplianceSessions(Appliance appliance) implements LiveSessions {
+    @Override
+    public ServerState state() {
+        Map<Setting, String> cfg;
+        try {
+            cfg = appliance.store().settings();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        var address = appliance.pptpAddress();
+        String listen = address == null ? "" : address.getAddress().getHostAddress() + ":" + address.getPort();
+        DataPlane dp = appliance.dataPlane();
+        boolean enabled = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
+        String problem = enabled && !dp.available() ? "Sessions cannot start: " + dp.unavailableReason() : "";
+        return new ServerState(Version.current(), enabled, address != null, listen,
+                Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem);
+    }
+
+    @Override
+    public List<ActiveSession> active() {
+        PptpService pptp = appliance.pptp();
+        if (pptp == null) {
+            return List.of();
+        }
+        long now = Clock.SYSTEM.nanos();
+        List<ActiveSession> out = new ArrayList<>();
+        for (ControlConnection c : pptp.control().connections()) {
+            if (c.calls().isEmpty()) {
+                // TCP 1723 is up but no call yet: shown, so a stuck attempt is visible.
+                out.add(new ActiveSession(-1, "", String.valueOf(c.remoteAddress()).replaceFirst("^/", ""), "",
+                        "control connection only (" + c.phase().name().toLowerCase() + ")", 0, 0, 0, ""));
+            }
+            for (PptpCall call : c.calls()) {
+                PppSession s = pptp.session(call.localCallId());
+                String client = call.peerAddress().getHostAddress();
+                if (s == null) {
+                    out.add(new ActiveSession(call.localCallId(), "", client, "", "call " + call.state().name().toLowerCase(),
+                            0, 0, 0, ""));
+                    continue;
+                }
+                out.add(new ActiveSession(call.localCallId(), s.userName().orElse(""), client,
+                        s.ipConfiguration().flatMap(i -> i.peerAddress()).map(Inet4Address::getHostAddress).orElse(""),
+                        phase(s), (now - s.startedNanos()) / 1_000_000_000L,
+                        s.dataPath().map(p -> p.bytesIn()).orElse(0L), s.dataPath().map(p -> p.bytesOut()).orElse(0L),
+                        s.encryption().map(ApplianceSessions::encryption).orElse(s.dataPath().isPresent() ? "none" : "")));
+            }
+        }
+        return out;
+    }
+
+    /** "MPPE 128-bit, stateless" */
+    static String encryption(org.homerouter.pptp.ppp.ccp.CcpResult r) {
+        return "MPPE " + r.strength().name().replace("BITS_", "") + "-bit, " + (r.stateless() ? "stateless" : "stateful");
+    }
+
+    private static String phase(PppSession s) {
+        return switch (s.phase()) {
+            case NETWORK -> s.dataPath().isPresent() ? "connected" : "setting up IP";
+            case AUTHENTICATE -> "logging in";
+            case ESTABLISH -> "link setup (LCP)";
+            default -> s.phase().name().toLowerCase();
+        };
+    }
+
+    @Override
+    public boolean disconnect(int callId, String event) {
+        PptpService pptp = appliance.pptp();
+        if (pptp == null || !pptp.disconnect(callId, "disconnected by the administrator")) {
+            return false;
+        }
+        appliance.store().logEvent("admin", event);
+        return true;
+    }
+
+    @Override
+    public Totals totals() {
+        long in = appliance.accounting().endedBytesIn();
+        long out = appliance.accounting().endedBytesOut();
+        List<PppSession> live = appliance.sessions();
+        for (PppSession s : live) {
+            in += s.dataPath().map(p -> p.bytesIn()).orElse(0L);
+            out += s.dataPath().map(p -> p.bytesOut()).orElse(0L);
+        }
+        return new Totals(in, out, live.size(), appliance.accounting().authFailures(), appliance.accounting().sessionsTotal());
+    }
+
+    @Override
+    public List<SessionRecord> history(int limit) {
+        try {
+            return appliance.store().sessionHistory(limit, false).stream().map(ApplianceSessions::record).toList();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    static SessionRecord record(ApplianceStore.SessionRow r) {
+        String what = Diagnosis.what(r.endReason());
+        if (r.endDetail() != null && !r.endDetail().isEmpty() && !r.endDetail().equals(what)) {
+            what += " — " + r.endDetail();
+        }
+        return new SessionRecord(r.startedMs(), r.endedMs(), r.user() == null ? "(not logged in)" : r.user(), r.client(),
+                r.tunnelAddress() == null ? "" : r.tunnelAddress(), r.bytesIn(), r.bytesOut(), what,
+                Diagnosis.advice(r.endReason()), Diagnosis.failed(r.endReason(), r.wasUp()));
+    }
+}

@@ -1,0 +1,98 @@
+package org.homerouter.appliance;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.Subnet;
+import org.homerouter.webui.api.VpnConfig;
+import org.homerouter.webui.api.VpnSettings;
+
+/** The VPN server page's settings: stored in one transaction, then applied to the running server. */
+record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
+    @Override
+    public VpnSettings vpn() {
+        try {
+            return VpnSettingsMapping.from(appliance.store().settings());
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    /**
+     * Stores and applies; if the server cannot run with the new settings (the port is taken, say),
+     * the old settings are put back and applied, and the error goes to the page: never half-applied.
+     */
+    @Override
+    public void apply(VpnSettings settings, String event) {
+        try {
+            Map<Setting, String> before = VpnSettingsMapping.to(VpnSettingsMapping.from(appliance.store().settings()));
+            boolean dropChap = !settings.authMethods().contains("chap-md5");
+            appliance.store().putSettings(VpnSettingsMapping.to(settings),
+                    event + (dropChap && before.get(Setting.PPTP_AUTH_METHODS).contains("chap-md5")
+                            ? "; stored CHAP-MD5 secrets deleted" : ""), dropChap);
+            try {
+                appliance.reconfigure();
+            } catch (IOException e) {
+                appliance.store().putSettings(before, "VPN server settings change undone: " + e.getMessage());
+                try {
+                    appliance.reconfigure();
+                } catch (IOException again) {
+                    appliance.store().logEvent("service", "PPTP server could not start: " + again.getMessage());
+                }
+                throw new IllegalArgumentException("the server cannot run with these settings: " + e.getMessage());
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    /**
+     * IPv4 networks on this machine's interfaces, except loopback and our own tunnel devices
+     * (pptpN, whose /32 peers come from the pool anyway).
+     */
+    @Override
+    public List<Subnet> lanNetworks() {
+        List<Subnet> out = new ArrayList<>();
+        try {
+            for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
+                if (nic.isLoopback() || nic.getName().startsWith("pptp") || !nic.isUp()) {
+                    continue;
+                }
+                for (InterfaceAddress a : nic.getInterfaceAddresses()) {
+                    if (a.getAddress() instanceof Inet4Address v4 && a.getNetworkPrefixLength() < 32) {
+                        out.add(new Subnet(nic.getName(), Ipv4.parse(v4.getHostAddress()), a.getNetworkPrefixLength()));
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // Without the list the pool is checked against the tunnel network only.
+        }
+        return out;
+    }
+
+    @Override
+    public boolean passthroughEnabled() {
+        try {
+            return Boolean.parseBoolean(appliance.store().settings().get(Setting.PASSTHROUGH_ENABLED));
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public void setPassthroughEnabled(boolean enabled, String event) {
+        try {
+            appliance.store().putSettings(Map.of(Setting.PASSTHROUGH_ENABLED, String.valueOf(enabled)), event);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+}

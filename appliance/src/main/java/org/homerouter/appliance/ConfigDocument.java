@@ -1,0 +1,176 @@
+package org.homerouter.appliance;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.session.AddressPool;
+import org.homerouter.webui.api.Ipv4;
+
+/**
+ * The configuration as a JSON document, for backup and moving to another router (System page and
+ * {@code config export|import}). Holds settings and users with their hashes; never the admin
+ * password or the metrics token. An import is checked whole before anything is written, and then
+ * written in one transaction.
+ */
+final class ConfigDocument {
+    static final String FORMAT = "homerouter-config";
+    static final int VERSION = 1;
+    /** Not part of a portable configuration: secrets of this router's own admin side. */
+    private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN);
+    private static final Set<Setting> ADDRESSES = EnumSet.of(Setting.PPTP_LISTEN_ADDRESS, Setting.PPTP_LOCAL_ADDRESS,
+            Setting.PPTP_POOL_START, Setting.PPTP_POOL_END, Setting.UI_LISTEN_ADDRESS);
+    private static final Set<Setting> OPTIONAL_ADDRESSES = EnumSet.of(Setting.PPTP_DNS_PRIMARY,
+            Setting.PPTP_DNS_SECONDARY, Setting.PPTP_WINS_PRIMARY, Setting.PPTP_WINS_SECONDARY,
+            Setting.PASSTHROUGH_INBOUND_SERVER);
+    private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS);
+    private static final Set<Setting> PORTS = EnumSet.of(Setting.PPTP_PORT, Setting.UI_PORT, Setting.UI_HTTPS_PORT);
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
+    private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+
+    private ConfigDocument() {
+    }
+
+    static String export(ApplianceStore store) throws SQLException {
+        StringBuilder b = new StringBuilder("{\n  \"format\": \"" + FORMAT + "\",\n  \"version\": " + VERSION
+                + ",\n  \"settings\": {");
+        String sep = "\n";
+        for (Map.Entry<Setting, String> e : store.settings().entrySet()) {
+            if (LOCAL.contains(e.getKey())) {
+                continue;
+            }
+            b.append(sep).append("    ").append(Json.quote(e.getKey().key())).append(": ").append(Json.quote(e.getValue()));
+            sep = ",\n";
+        }
+        b.append("\n  },\n  \"users\": [");
+        sep = "\n";
+        HexFormat hex = HexFormat.of();
+        for (VpnUser u : store.users()) {
+            b.append(sep).append("    {\"name\": ").append(Json.quote(u.name()))
+                    .append(", \"nt_hash\": ").append(Json.quote(hex.formatHex(u.ntHash())))
+                    .append(", \"chap_secret\": ").append(u.chapSecret().map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
+                    .append(", \"enabled\": ").append(u.enabled())
+                    .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null))).append('}');
+            sep = ",\n";
+        }
+        return b.append("\n  ]\n}\n").toString();
+    }
+
+    /** Checked settings and users of a document; settings it lacks keep their defaults. */
+    record Parsed(Map<Setting, String> settings, List<VpnUser> users) {
+    }
+
+    /** @throws IllegalArgumentException saying what is wrong, before anything is stored */
+    static Parsed parse(String json) {
+        if (!(Json.parse(json) instanceof Map<?, ?> doc)) {
+            throw new IllegalArgumentException("the document is not a JSON object");
+        }
+        if (!FORMAT.equals(doc.get("format"))) {
+            throw new IllegalArgumentException("not a HomeRouter configuration (\"format\" is not \"" + FORMAT + "\")");
+        }
+        if (!(doc.get("version") instanceof Double v) || v.intValue() != VERSION) {
+            throw new IllegalArgumentException("unsupported configuration version " + doc.get("version"));
+        }
+        Map<Setting, String> settings = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            if (!LOCAL.contains(s)) {
+                settings.put(s, s.defaultValue());
+            }
+        }
+        if (!(doc.get("settings") instanceof Map<?, ?> given)) {
+            throw new IllegalArgumentException("\"settings\" missing");
+        }
+        for (Map.Entry<?, ?> e : given.entrySet()) {
+            Setting s = byKey(String.valueOf(e.getKey()));
+            if (!(e.getValue() instanceof String value)) {
+                throw new IllegalArgumentException("setting " + e.getKey() + " must be a string");
+            }
+            check(s, value);
+            settings.put(s, value);
+        }
+        try {
+            PptpService.serverSettings(settings);
+            new AddressPool((java.net.Inet4Address) java.net.InetAddress.getByName(settings.get(Setting.PPTP_POOL_START)),
+                    (java.net.Inet4Address) java.net.InetAddress.getByName(settings.get(Setting.PPTP_POOL_END)));
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        List<VpnUser> users = new ArrayList<>();
+        if (!(doc.get("users") instanceof List<?> list)) {
+            throw new IllegalArgumentException("\"users\" missing");
+        }
+        Set<String> names = new java.util.HashSet<>();
+        HexFormat hex = HexFormat.of();
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> u) || !(u.get("name") instanceof String name) || !USER.matcher(name).matches()) {
+                throw new IllegalArgumentException("a user without a valid name (1 to 64 of A-Z a-z 0-9 . _ @ -)");
+            }
+            if (!names.add(name.toLowerCase())) {
+                throw new IllegalArgumentException("user " + name + " appears twice");
+            }
+            if (!(u.get("nt_hash") instanceof String nt) || !nt.matches("[0-9a-fA-F]{32}")) {
+                throw new IllegalArgumentException("user " + name + ": nt_hash must be 32 hex digits");
+            }
+            Optional<byte[]> chap = Optional.empty();
+            if (u.get("chap_secret") instanceof String c) {
+                if (!c.matches("([0-9a-fA-F]{2}){1,256}")) {
+                    throw new IllegalArgumentException("user " + name + ": chap_secret must be hex");
+                }
+                chap = Optional.of(hex.parseHex(c));
+            }
+            boolean enabled = !Boolean.FALSE.equals(u.get("enabled"));
+            Optional<String> fixed = Optional.empty();
+            if (u.get("static_address") instanceof String a && !a.isEmpty()) {
+                if (!Ipv4.valid(a)) {
+                    throw new IllegalArgumentException("user " + name + ": static_address is not an IPv4 address");
+                }
+                fixed = Optional.of(a);
+            }
+            users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed));
+        }
+        return new Parsed(settings, users);
+    }
+
+    private static Setting byKey(String key) {
+        for (Setting s : Setting.values()) {
+            if (s.key().equals(key) && !LOCAL.contains(s)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown setting " + key);
+    }
+
+    private static void check(Setting s, String v) {
+        boolean ok;
+        if (ADDRESSES.contains(s)) {
+            ok = Ipv4.valid(v);
+        } else if (OPTIONAL_ADDRESSES.contains(s)) {
+            ok = v.isEmpty() || Ipv4.valid(v);
+        } else if (BOOLEANS.contains(s)) {
+            ok = v.equals("true") || v.equals("false");
+        } else if (PORTS.contains(s)) {
+            ok = v.matches("\\d{1,5}") && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= 65535;
+        } else if (s == Setting.HOST_NAME) {
+            ok = HOST.matcher(v).matches();
+        } else if (s == Setting.PPTP_AUTH_METHODS) {
+            ok = v.matches("(mschapv2|chap-md5|pap)(,(mschapv2|chap-md5|pap))*");
+        } else if (s == Setting.PPTP_MPPE) {
+            ok = v.matches("require-128|require-any|optional|none");
+        } else {
+            // The remaining settings are counts and minutes.
+            ok = v.matches("\\d{1,6}");
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("setting " + s.key() + " has an invalid value \"" + v + "\"");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.homerouter.appliance;
+
+import org.homerouter.pptp.session.SessionEnd;
+
+/**
+ * What a session's end means for the person at the router, and what to do about it. The engine
+ * reports typed reasons ({@link SessionEnd}); this turns each into a sentence and an action. MTU
+ * trouble (large packets silently lost) is not detected by the engine, so it never appears here.
+ */
+final class Diagnosis {
+    /** Recorded for sessions a previous run left open (power cut, kill -9). */
+    static final String INTERRUPTED = "INTERRUPTED";
+
+    private Diagnosis() {
+    }
+
+    /** What happened, in plain words. */
+    static String what(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        if (INTERRUPTED.equals(reason)) {
+            return "the router stopped or restarted while the session was up";
+        }
+        try {
+            return SessionEnd.valueOf(reason).description();
+        } catch (IllegalArgumentException e) {
+            return reason;
+        }
+    }
+
+    /** What to do about it ("" when nothing is wrong). */
+    static String advice(String reason) {
+        if (reason == null || INTERRUPTED.equals(reason)) {
+            return INTERRUPTED.equals(reason) ? "Nothing, unless it repeats: then look for crashes in the appliance log." : "";
+        }
+        SessionEnd end;
+        try {
+            end = SessionEnd.valueOf(reason);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+        return switch (end) {
+            case HUNG_UP, CALL_CLEARED -> "";
+            case AUTH_FAILED -> "Check the user name and password typed on the client (both are case-sensitive); "
+                    + "set a new password on the Users page if in doubt.";
+            case ACCOUNT_DISABLED -> "The account is disabled on the Users page: enable it if this user should connect.";
+            case AUTH_METHOD_REFUSED -> "Allow MS-CHAP v2 on the client (Windows: VPN properties, Security tab), or allow "
+                    + "the client's method on the VPN server page.";
+            case ENCRYPTION_REFUSED -> "Make the client's encryption setting match the VPN server page (Windows: "
+                    + "\"Require encryption\" with MS-CHAP v2), or relax the encryption policy there.";
+            case NO_ADDRESS -> "Every pool address is in use: enlarge the pool on the VPN server page or disconnect "
+                    + "unused sessions.";
+            case LCP_TIMEOUT -> "The client went silent while the link was set up: check its network. If it happens "
+                    + "every time, something between client and router drops or mangles GRE (IP protocol 47).";
+            case NO_GRE -> "Let IP protocol 47 (GRE) through every firewall and NAT router between the client and this "
+                    + "router — forwarding TCP port 1723 alone is not enough; on the client's own router enable "
+                    + "\"PPTP passthrough\".";
+            case PEER_DEAD -> "The client vanished (sleep, lost Wi-Fi, a NAT timeout). Nothing to do unless it repeats; "
+                    + "then check the client's connection.";
+            case DEVICE_FAILED -> "The router could not create the tunnel interface: run the appliance as root (or with "
+                    + "CAP_NET_ADMIN) and see its log.";
+        };
+    }
+
+    /** A failed attempt or an abnormal end, as opposed to a normal hang-up. */
+    static boolean failed(String reason, boolean wasUp) {
+        if (reason == null) {
+            return false;
+        }
+        boolean normal = "HUNG_UP".equals(reason) || "CALL_CLEARED".equals(reason);
+        return !(normal && wasUp);
+    }
+}

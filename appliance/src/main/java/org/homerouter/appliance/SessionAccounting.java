@@ -1,0 +1,109 @@
+package org.homerouter.appliance;
+
+import java.net.Inet4Address;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.session.PppSession;
+import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.pptp.session.SessionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records every session in SQLite (start, end, user, client, tunnel address, bytes, end reason) and
+ * its event-log line in the same transaction, and keeps the appliance-wide counters the dashboard
+ * chart and /metrics read. Outlives {@link PptpService} restarts, so the counters never go back.
+ */
+final class SessionAccounting implements SessionListener {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionAccounting.class);
+    /** PppSessions names sessions "call N (client address)". */
+    private static final Pattern CLIENT = Pattern.compile("\\(([^)]+)\\)");
+
+    private final ApplianceStore store;
+    private final Clock clock = Clock.SYSTEM;
+    private final Map<PppSession, Long> rows = new ConcurrentHashMap<>();
+    /** The session's data path, kept from "up": the session lets go of it before it reports the end. */
+    private final Map<PppSession, org.homerouter.pptp.session.IpDataPath> paths = new ConcurrentHashMap<>();
+    private final AtomicLong endedBytesIn = new AtomicLong();
+    private final AtomicLong endedBytesOut = new AtomicLong();
+    private final AtomicLong authFailures = new AtomicLong();
+    private final AtomicLong sessionsTotal = new AtomicLong();
+
+    SessionAccounting(ApplianceStore store) {
+        this.store = store;
+    }
+
+    static String client(PppSession s) {
+        Matcher m = CLIENT.matcher(s.id());
+        return m.find() ? m.group(1) : s.id();
+    }
+
+    private long startedMs(PppSession s) {
+        return System.currentTimeMillis() - (clock.nanos() - s.startedNanos()) / 1_000_000;
+    }
+
+    private static String tunnelAddress(PppSession s) {
+        return s.ipConfiguration().flatMap(c -> c.peerAddress()).map(Inet4Address::getHostAddress).orElse(null);
+    }
+
+    @Override
+    public void up(PppSession s) {
+        sessionsTotal.incrementAndGet();
+        s.dataPath().ifPresent(p -> paths.put(s, p));
+        String user = s.userName().orElse("?");
+        try {
+            rows.put(s, store.sessionStarted(startedMs(s), user, client(s), tunnelAddress(s),
+                    user + " connected from " + client(s) + ", got " + tunnelAddress(s)
+                            + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted")));
+        } catch (SQLException e) {
+            LOG.warn("recording the start of {}: {}", s.id(), e.toString());
+        }
+    }
+
+    @Override
+    public void ended(PppSession s, SessionEnd reason, String detail) {
+        var path = java.util.Optional.ofNullable(paths.remove(s)).or(s::dataPath);
+        long in = path.map(p -> p.bytesIn()).orElse(0L);
+        long out = path.map(p -> p.bytesOut()).orElse(0L);
+        endedBytesIn.addAndGet(in);
+        endedBytesOut.addAndGet(out);
+        String kind = switch (reason) {
+            case AUTH_FAILED, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> {
+                authFailures.incrementAndGet();
+                yield "auth-failure";
+            }
+            default -> "disconnect";
+        };
+        Long row = rows.remove(s);
+        String who = s.userName().orElse("unknown user");
+        try {
+            store.sessionEnded(row == null ? 0 : row, startedMs(s), System.currentTimeMillis(), s.userName().orElse(null),
+                    client(s), tunnelAddress(s), in, out, reason.name(), detail, kind,
+                    who + " from " + client(s) + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail));
+        } catch (SQLException e) {
+            LOG.warn("recording the end of {}: {}", s.id(), e.toString());
+        }
+    }
+
+    long endedBytesIn() {
+        return endedBytesIn.get();
+    }
+
+    long endedBytesOut() {
+        return endedBytesOut.get();
+    }
+
+    long authFailures() {
+        return authFailures.get();
+    }
+
+    long sessionsTotal() {
+        return sessionsTotal.get();
+    }
+}

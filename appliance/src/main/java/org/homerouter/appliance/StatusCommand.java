@@ -1,0 +1,69 @@
+package org.homerouter.appliance;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code status}: what the database says about the router — configuration summary, sessions
+ * recorded as up, recent problems and events. Reads the same SQLite file a running appliance writes
+ * (WAL: readers never block it).
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the VPN server's configuration, connected sessions, recent problems and events.")
+final class StatusCommand implements Callable<Integer> {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dataDir.resolve("appliance.db"))) {
+            Map<Setting, String> c = store.settings();
+            System.out.printf("version        %s%n", Version.current());
+            System.out.printf("database       %s (schema %d)%n", store.file().toAbsolutePath(), store.schemaVersion());
+            System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");
+            System.out.printf("PPTP server    %s, %s:%s, up to %s sessions%n",
+                    Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED)) ? "enabled" : "disabled",
+                    c.get(Setting.PPTP_LISTEN_ADDRESS), c.get(Setting.PPTP_PORT), c.get(Setting.PPTP_MAX_SESSIONS));
+            System.out.printf("tunnel         %s, pool %s-%s, auth %s, encryption %s%n", c.get(Setting.PPTP_LOCAL_ADDRESS),
+                    c.get(Setting.PPTP_POOL_START), c.get(Setting.PPTP_POOL_END), c.get(Setting.PPTP_AUTH_METHODS),
+                    c.get(Setting.PPTP_MPPE));
+            System.out.printf("users          %d%n", store.users().size());
+            List<ApplianceStore.SessionRow> open = store.sessionHistory(100, true);
+            System.out.printf("%nsessions up (%d)%n", open.size());
+            for (ApplianceStore.SessionRow r : open) {
+                System.out.printf("  %-20s from %-15s tunnel %-15s since %s%n", r.user(), r.client(), r.tunnelAddress(),
+                        TIME.format(Instant.ofEpochMilli(r.startedMs())));
+            }
+            System.out.println();
+            System.out.println("recent problems");
+            int shown = 0;
+            for (ApplianceStore.SessionRow r : store.sessionHistory(100, false)) {
+                if (Diagnosis.failed(r.endReason(), r.wasUp()) && shown++ < 5) {
+                    System.out.printf("  %s %s from %s: %s%n    what to do: %s%n", TIME.format(Instant.ofEpochMilli(r.endedMs())),
+                            r.user() == null ? "(not logged in)" : r.user(), r.client(), Diagnosis.what(r.endReason()),
+                            Diagnosis.advice(r.endReason()));
+                }
+            }
+            if (shown == 0) {
+                System.out.println("  none");
+            }
+            System.out.println();
+            System.out.println("recent events");
+            for (ApplianceStore.EventRow e : store.events(10, null)) {
+                System.out.printf("  %s %-12s %s%n", TIME.format(Instant.ofEpochMilli(e.atMs())), e.kind(), e.message());
+            }
+        }
+        return 0;
+    }
+}

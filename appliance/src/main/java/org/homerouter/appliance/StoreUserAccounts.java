@@ -1,0 +1,97 @@
+package org.homerouter.appliance;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.homerouter.webui.api.UserAccounts;
+
+/**
+ * Dial-in accounts for the UI. Passwords become NT hashes at once; a CHAP-MD5 secret (the password
+ * itself, which CHAP-MD5 needs) is stored only while CHAP-MD5 is an allowed method.
+ */
+record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements UserAccounts {
+    @Override
+    public List<UserRow> users() {
+        try {
+            return store.users().stream().map(StoreUserAccounts::row).toList();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public Optional<UserRow> user(String name) {
+        try {
+            return store.user(name).map(StoreUserAccounts::row);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    private static UserRow row(VpnUser u) {
+        return new UserRow(u.name(), u.enabled(), u.staticAddress().orElse(""), u.chapSecret().isPresent());
+    }
+
+    @Override
+    public boolean add(String name, String password, boolean enabled, String staticAddress, String event) {
+        try {
+            return store.addUser(new VpnUser(name, NtPasswordHash.of(password), chapSecret(password), enabled,
+                    staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress)), event);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public boolean update(String name, boolean enabled, String staticAddress, String event) {
+        try {
+            boolean done = store.updateUser(name, enabled, staticAddress.isEmpty() ? null : staticAddress, event);
+            if (done && !enabled) {
+                hangUp(name, "the account was disabled");
+            }
+            return done;
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    /** A disabled or deleted account's sessions end now, not at their next login. */
+    private void hangUp(String name, String why) {
+        PptpService pptp = appliance.pptp();
+        if (pptp != null && pptp.disconnectUser(name, why) > 0) {
+            store.logEvent("admin", "disconnected " + name + ": " + why);
+        }
+    }
+
+    @Override
+    public boolean setPassword(String name, String password, String event) {
+        try {
+            return store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(password).orElse(null), event);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public boolean delete(String name, String event) {
+        try {
+            boolean done = store.removeUser(name, event);
+            if (done) {
+                hangUp(name, "the account was deleted");
+            }
+            return done;
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    private Optional<byte[]> chapSecret(String password) throws SQLException {
+        boolean chap = PptpService.authMethods(store.settings().get(Setting.PPTP_AUTH_METHODS)).stream()
+                .anyMatch(m -> m == org.homerouter.pptp.auth.AuthMethod.CHAP_MD5);
+        return chap ? Optional.of(password.getBytes(java.nio.charset.StandardCharsets.UTF_8)) : Optional.empty();
+    }
+}

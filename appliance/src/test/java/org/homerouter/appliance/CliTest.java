@@ -1,0 +1,90 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The headless admin commands: status, config export|import, --help. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int code = new CommandLine(new Main()).execute(args);
+            return new Run(code, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void helpListsEveryAdminCommand() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        for (String c : new String[] {"run", "status", "user", "config", "dial"}) {
+            assertTrue(r.out().contains("  " + c + " "), r.out());
+        }
+    }
+
+    @Test
+    void configExportedFromOneRouterImportsIntoAnother() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), false,
+                    Optional.of("192.168.250.30")), "added");
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1"));
+        }
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"nt_hash\": \"") && !json.contains("alice password"), json);
+        assertTrue(!json.contains("metrics_token"), "the metrics token stays on this router");
+
+        Path b = dir.resolve("b");
+        Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
+        assertEquals(0, imported.code(), imported.out());
+        try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
+            VpnUser alice = store.user("alice").orElseThrow();
+            assertEquals(false, alice.enabled());
+            assertEquals(Optional.of("192.168.250.30"), alice.staticAddress());
+            assertTrue(java.util.Arrays.equals(NtPasswordHash.of("alice password"), alice.ntHash()));
+            assertEquals("192.168.1.1", store.settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
+        }
+    }
+
+    @Test
+    void statusShowsConfigurationSessionsAndProblemsWithAdvice() throws Exception {
+        Path d = dir.resolve("s");
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            long row = store.sessionStarted(1000, "alice", "192.0.2.7", "192.168.250.10", "alice connected");
+            store.sessionEnded(0, 2000, 3000, null, "198.51.100.9", null, 0, 0, "NO_GRE", "", "disconnect", "no GRE");
+            assertTrue(row > 0);
+        }
+        Run r = run("status", "--data-dir", d.toString());
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("PPTP server    enabled, 0.0.0.0:1723"), r.out());
+        assertTrue(r.out().contains("sessions up (1)") && r.out().contains("alice"), r.out());
+        assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
+        assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
+    }
+}

@@ -1,0 +1,137 @@
+package org.homerouter.appliance;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.auth.AuthMethod;
+import org.homerouter.pptp.auth.AuthPolicy;
+import org.homerouter.pptp.auth.PeerCredentials;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.tcp.ClientConnection;
+import org.homerouter.pptp.control.tcp.ControlClient;
+import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.gre.GreChannelConfig;
+import org.homerouter.pptp.gre.GreDemux;
+import org.homerouter.pptp.gre.InMemoryGreNetwork;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
+import org.homerouter.pptp.ppp.lcp.LcpSettings;
+import org.homerouter.pptp.session.PppSession;
+import org.homerouter.pptp.session.PppSessions;
+import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.pptp.session.SessionEnvironment;
+import org.homerouter.pptp.session.SessionListener;
+import org.homerouter.pptp.session.SessionRole;
+import org.homerouter.pptp.session.SessionSettings;
+import org.homerouter.pptp.tunnel.CallTunnels;
+import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+
+/**
+ * The appliance's data plane in memory and the engine's own PPTP client dialling into it, each
+ * client from its own loopback address; a pump thread moves the GRE packets and runs the clients'
+ * timers. Nothing reaches the kernel.
+ */
+final class InMemoryDialIn implements AutoCloseable {
+    private final InMemoryGreNetwork network = new InMemoryGreNetwork();
+    final List<InMemoryTunnelDevice> serverDevices = new CopyOnWriteArrayList<>();
+    private final List<Client> clients = new CopyOnWriteArrayList<>();
+    private final NettyTransport transport = NettyTransport.create(1, "test-client");
+    private final Thread pump;
+    private volatile boolean running = true;
+    private int nextAddress = 5;
+
+    InMemoryDialIn() {
+        pump = new Thread(() -> {
+            while (running) {
+                network.deliverAll();
+                for (Client c : clients) {
+                    c.sessions.poll();
+                    c.tunnels.poll();
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "gre-pump");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    DataPlane dataPlane() {
+        return new DataPlane(network.bind(InetAddress.getLoopbackAddress()), config -> {
+            var d = new InMemoryTunnelDevice("pptp" + serverDevices.size(), config);
+            serverDevices.add(d);
+            return d;
+        }, null, () -> { });
+    }
+
+    /** One dialled-in client: its session once up, how it ended, its tunnel device. */
+    static final class Client {
+        final CompletableFuture<PppSession> up = new CompletableFuture<>();
+        final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
+        final List<InMemoryTunnelDevice> devices = new CopyOnWriteArrayList<>();
+        PppSessions sessions;
+        CallTunnels tunnels;
+        ClientConnection control;
+
+        String tunnelAddress() throws Exception {
+            return up.get(10, TimeUnit.SECONDS).ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress();
+        }
+    }
+
+    /** Dials in; the returned client's {@code up} completes when IP flows, {@code ended} when it is over. */
+    Client dial(InetSocketAddress server, String user, String password) throws Exception {
+        Client c = new Client();
+        String from = "127.0.0." + nextAddress++;
+        var gre = network.bind(InetAddress.getByName(from));
+        var demux = new GreDemux();
+        gre.setReceiver(demux);
+        var methods = List.of(AuthMethod.MSCHAP_V2);
+        var settings = new SessionSettings(SessionRole.CLIENT, "client", LcpSettings.client(methods), AuthPolicy.DEFAULT,
+                IpcpSettings.client(), Optional.of(MppePolicy.DEFAULT), Optional.of(new PeerCredentials(user, password)), "ppp");
+        c.sessions = new PppSessions(settings, new SessionEnvironment(Clock.SYSTEM, new SecureRandom()::nextBytes, null, null,
+                config -> {
+                    var d = new InMemoryTunnelDevice("ppp0", config);
+                    c.devices.add(d);
+                    return d;
+                }), new SessionListener() {
+                    @Override
+                    public void up(PppSession s) {
+                        c.up.complete(s);
+                    }
+
+                    @Override
+                    public void ended(PppSession s, SessionEnd r, String d) {
+                        c.ended.complete(r);
+                        c.up.completeExceptionally(new AssertionError(r + " " + d));
+                    }
+                });
+        c.tunnels = new CallTunnels(gre, demux, Clock.SYSTEM, GreChannelConfig.DEFAULTS, c.sessions::sinkFor, c.sessions);
+        clients.add(c);
+        c.control = ControlClient.connect(transport, server, InetAddress.getByName(from), ControlSettings.defaults("pns"),
+                Clock.SYSTEM, Duration.ofMillis(50), c.tunnels, new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+        c.control.placeCall().get(5, TimeUnit.SECONDS);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            pump.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.shutdown(Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,201 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.homerouter.pptp.session.SessionEnd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings changed in the UI take effect at once, and leave the sessions they do not concern up. */
+class LiveApplyTest {
+    @TempDir
+    Path dir;
+
+    private Path dbWithUsers(String... names) throws Exception {
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            for (String n : names) {
+                store.addUser(new VpnUser(n, NtPasswordHash.of(n + " password"), Optional.empty(), true, Optional.empty()));
+            }
+        }
+        return db;
+    }
+
+    /** The stored listener stays as it was (0.0.0.0:1723), so the command line's 127.0.0.1:0 stays in force. */
+    private static String[] vpnForm(boolean enabled, String poolStart, String poolEnd, String dns) {
+        return new String[] {"enabled", enabled ? "on" : "", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", poolStart, "pool_end", poolEnd, "dns_primary", dns,
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "64", "idle_timeout", "0"};
+    }
+
+    /** The VPN form as posted, without the "enabled" box when off (as a browser sends it). */
+    private static String[] form(boolean enabled, String poolStart, String poolEnd, String dns, int port) {
+        String[] f = vpnForm(enabled, poolStart, poolEnd, dns);
+        if (!enabled) {
+            String[] g = new String[f.length - 2];
+            System.arraycopy(f, 2, g, 0, g.length);
+            return g;
+        }
+        return f;
+    }
+
+    @Test
+    void poolAndDnsChangesApplyToNewSessionsWhileConnectedOnesStayUp() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            int port = a.pptpAddress().getPort();
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            assertEquals("192.168.250.10", alice.tunnelAddress());
+
+            UiClient ui = UiClient.setUp(a.uiPort());
+            var r = ui.post("/vpn", form(true, "192.168.250.100", "192.168.250.110", "192.168.250.1", port));
+            assertEquals(303, r.statusCode(), r.body());
+
+            assertEquals(port, a.pptpAddress().getPort(), "same listener: no restart");
+            assertFalse(alice.ended.isDone(), "alice's session is not concerned and stays up");
+            assertEquals(1, a.sessions().size());
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            assertEquals("192.168.250.100", bob.tunnelAddress(), "a new session gets the new pool");
+            assertEquals("192.168.250.1", bob.up.get().ipConfiguration().orElseThrow().primaryDns().orElseThrow().getHostAddress(),
+                    "and the new DNS server");
+            assertEquals(2, a.sessions().size());
+            assertFalse(alice.ended.isDone());
+            assertTrue(a.store().recentEvents(20).stream().anyMatch(e -> e.contains("pool 192.168.250.100–192.168.250.110")),
+                    a.store().recentEvents(20).toString());
+        }
+    }
+
+    @Test
+    void disablingStopsTheServerAndEnablingStartsItWithoutARestart() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            int port = a.pptpAddress().getPort();
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+
+            assertEquals(303, ui.post("/vpn", form(false, "192.168.250.10", "192.168.250.59", "", port)).statusCode());
+            assertNull(a.pptpAddress(), "stopped");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertThrows(java.io.IOException.class, () -> new Socket("127.0.0.1", port).close(), "nothing listens");
+            assertTrue(ui.get("/").body().contains("Disabled."));
+
+            // The command line's 127.0.0.1:0 still holds (the stored listener was not changed): a fresh port.
+            assertEquals(303, ui.post("/vpn", form(true, "192.168.250.10", "192.168.250.59", "", 0)).statusCode());
+            assertNotNull(a.pptpAddress(), "listening again");
+            new Socket("127.0.0.1", a.pptpAddress().getPort()).close();
+            InMemoryDialIn.Client again = net.dial(a.pptpAddress(), "alice", "alice password");
+            assertEquals("192.168.250.10", again.tunnelAddress());
+        }
+    }
+
+    @Test
+    void sessionsAreAccountedAndFailuresDiagnosedOnDashboardAndLogs() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            // 3 IPv4 packets of 100 bytes from the client into the tunnel.
+            byte[] packet = new byte[100];
+            packet[0] = 0x45;
+            for (int i = 0; i < 3; i++) {
+                alice.devices.getFirst().inject(packet);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (a.sessions().getFirst().dataPath().orElseThrow().bytesIn() < 300 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            String dash = ui.get("/").body();
+            assertTrue(dash.contains("<td>alice</td><td>127.0.0.5</td><td>192.168.250.10</td><td>connected</td>"), dash);
+            assertTrue(dash.contains("300 B"), dash);
+            assertTrue(ui.get("/api/throughput").body().contains("\"in\":300"));
+
+            String callId = dash.replaceAll("(?s).*name=\"call_id\" value=\"(\\d+)\".*", "$1");
+            assertEquals(303, ui.post("/sessions/disconnect", "call_id", callId).statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+
+            InMemoryDialIn.Client mallory = net.dial(a.pptpAddress(), "alice", "wrong password");
+            assertEquals(SessionEnd.AUTH_FAILED, mallory.ended.get(15, TimeUnit.SECONDS));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (a.store().sessionHistory(10, false).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            var history = a.store().sessionHistory(10, false);
+            assertEquals(2, history.size(), history.toString());
+            var done = history.get(1);
+            assertEquals("alice", done.user());
+            assertEquals("127.0.0.5", done.client());
+            assertEquals("192.168.250.10", done.tunnelAddress());
+            assertEquals(300, done.bytesIn());
+            assertEquals("HUNG_UP", done.endReason());
+            assertEquals("disconnected by the administrator", done.endDetail());
+            assertEquals("AUTH_FAILED", history.getFirst().endReason());
+
+            String page = ui.get("/").body();
+            assertTrue(page.contains("authentication failed (Windows error 691)"), "diagnosis on the dashboard");
+            assertTrue(page.contains("Check the user name and password"), "and what to do");
+            String logs = ui.get("/logs").body();
+            assertTrue(logs.contains("authentication failed (Windows error 691)"));
+            assertTrue(logs.contains("admin disconnected alice (127.0.0.5)"), logs);
+            assertTrue(ui.get("/metrics").body().contains("homerouter_pptp_auth_failures_total 1"));
+        }
+    }
+
+    @Test
+    void disablingOrDeletingAUserHangsUpHerSessionsAtOnce() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+            assertEquals(303, ui.post("/users/edit", "name", "alice", "static_address", "").statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertFalse(bob.ended.isDone(), "bob is not concerned");
+            assertEquals(303, ui.post("/users/delete", "name", "bob").statusCode());
+            bob.ended.get(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (a.store().sessionHistory(10, false).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            var details = a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList();
+            assertTrue(details.contains("alice: the account was disabled"), details.toString());
+            assertTrue(details.contains("bob: the account was deleted"), details.toString());
+        }
+    }
+
+    @Test
+    void chapSecretsAreStoredOnlyWhileChapMd5IsAllowed() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers(), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] chap = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+            String[] withChap = java.util.Arrays.copyOf(chap, chap.length + 2);
+            withChap[chap.length] = "auth";
+            withChap[chap.length + 1] = "chap-md5";
+            assertEquals(303, ui.post("/vpn", withChap).statusCode());
+            assertTrue(ui.get("/vpn").body().contains("plaintext-equivalent"));
+            assertEquals(303, ui.post("/users/add", "name", "carol", "password", "carol password", "password_again",
+                    "carol password", "enabled", "on", "static_address", "").statusCode());
+            assertTrue(a.store().user("carol").orElseThrow().chapSecret().isPresent(), "CHAP-MD5 needs the secret");
+            assertTrue(ui.get("/users").body().contains("NT hash + CHAP secret (plaintext-equivalent)"));
+            assertEquals(303, ui.post("/vpn", chap).statusCode());
+            assertTrue(a.store().user("carol").orElseThrow().chapSecret().isEmpty(), "deleted with CHAP-MD5 off");
+            assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("stored CHAP-MD5 secrets deleted")));
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package org.homerouter.appliance.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApplianceStoreTest {
+    @TempDir
+    Path dir;
+
+    private static VpnUser user(String name) {
+        return new VpnUser(name, new byte[16], Optional.empty(), true, Optional.empty());
+    }
+
+    private static long count(Path db, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void aVersion2DatabaseIsMigratedKeepingItsUsersAndSettings() throws Exception {
+        Path db = dir.resolve("old.db");
+        // A router that ran the previous firmware: schema 2, one user, one changed setting.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (Migration m : Migrations.ALL.subList(0, 2)) {
+                for (String sql : m.statements()) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = 2");
+            st.execute("INSERT INTO settings VALUES ('pptp.max_sessions', '7')");
+            st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(3, store.schemaVersion());
+            assertEquals("7", store.settings().get(Setting.PPTP_MAX_SESSIONS));
+            assertEquals("", store.settings().get(Setting.PPTP_WINS_PRIMARY), "new settings get their defaults");
+            assertTrue(store.user("alice").isPresent());
+            assertTrue(store.adminPasswordHash().isEmpty(), "no admin yet: the UI forces first-run setup");
+            assertTrue(store.sessionHistory(10, false).isEmpty());
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(3, store.schemaVersion(), "migrations run once");
+        }
+    }
+
+    @Test
+    void aDatabaseFromNewerFirmwareIsLeftAlone() throws Exception {
+        Path db = dir.resolve("new.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 99");
+        }
+        SQLException e = assertThrows(SQLException.class, () -> ApplianceStore.open(db));
+        assertTrue(e.getMessage().contains("newer than this firmware knows"), e.getMessage());
+    }
+
+    @Test
+    void theAdminPasswordHashMustBeArgon2id() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("a.db"))) {
+            assertThrows(SQLException.class, () -> store.setAdminPasswordHash("plaintext", "x"));
+            assertTrue(store.adminPasswordHash().isEmpty());
+            assertFalse(store.events(10, "admin").stream().anyMatch(e -> e.message().equals("x")),
+                    "the event of a refused change is rolled back with it");
+        }
+    }
+
+    @Test
+    void twoProcessesWritingAtOnceLoseNothing() throws Exception {
+        // Two stores on one file stand for the running service and a CLI command.
+        Path db = dir.resolve("busy.db");
+        try (ApplianceStore a = ApplianceStore.open(db); ApplianceStore b = ApplianceStore.open(db)) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                ApplianceStore s = t % 2 == 0 ? a : b;
+                int thread = t;
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < 150; i++) {
+                        if (!s.addUser(user("t" + thread + "u" + i), "added t" + thread + "u" + i)) {
+                            throw new AssertionError("duplicate?");
+                        }
+                        s.putSettings(Map.of(Setting.HOST_NAME, "h" + thread), "renamed");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertEquals(600, a.users().size());
+            assertEquals(600, b.users().size());
+            assertEquals(1200, a.events(5000, "config").size(), "every change logged with it");
+        }
+    }
+
+    @Test
+    void anImportThatFailsHalfwayChangesNothing() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("a.db"))) {
+            store.addUser(user("keep"), "added");
+            assertThrows(SQLException.class, () -> store.replaceConfiguration(Map.of(Setting.PPTP_MAX_SESSIONS, "3"),
+                    List.of(user("x"), user("x")), "import"));
+            assertEquals(List.of("keep"), store.users().stream().map(VpnUser::name).toList());
+            assertEquals("64", store.settings().get(Setting.PPTP_MAX_SESSIONS));
+        }
+    }
+
+    @Test
+    void aWriterKilledMidTransactionLeavesAConsistentDatabase() throws Exception {
+        Path db = dir.resolve("killed.db");
+        ApplianceStore.open(db).close();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process writer = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), ConfigImportWriter.class.getName(), db.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (count(db, "SELECT count(*) FROM vpn_users") < 100 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(writer.isAlive(), "the writer is still writing");
+        } finally {
+            writer.destroyForcibly(); // SIGKILL: no chance to finish a transaction or close the file
+            writer.waitFor(10, TimeUnit.SECONDS);
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
+                rs.next();
+                assertEquals("ok", rs.getString(1));
+            }
+            int users = store.users().size();
+            assertTrue(users >= 100, "users: " + users);
+            assertEquals(String.valueOf(users), store.settings().get(Setting.PPTP_MAX_SESSIONS),
+                    "users and settings from the same last committed import");
+            assertEquals("import " + users, store.events(1, "config").getFirst().message());
+        }
+    }
+}

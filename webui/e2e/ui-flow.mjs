@@ -1,0 +1,99 @@
+// The web UI end to end in Debian's headless Chromium: first-run setup, log out and in, add a VPN
+// user, enable the VPN server, then (after the JUnit test has dialled that user in) screenshot the
+// dashboard. Any Content-Security-Policy violation or page error fails the run.
+//
+// usage: node ui-flow.mjs <base-url> <screenshot.png>
+// Protocol with the JUnit driver: prints "ENABLED" when the server is on, then waits for a line on
+// stdin before the final dashboard visit.
+import { chromium } from 'playwright-core';
+import readline from 'node:readline';
+
+const [base, shot] = process.argv.slice(2);
+const ADMIN = 'browser test admin pw';
+const problems = [];
+
+function check(cond, what) {
+  if (!cond) { throw new Error('check failed: ' + what); }
+  console.log('ok   ' + what);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('console', m => { if (/Content.Security.Policy|Refused to/i.test(m.text())) { problems.push(m.text()); } });
+  page.on('pageerror', e => problems.push('page error: ' + e.message));
+
+  // 1. A fresh router: every page leads to first-run setup.
+  await page.goto(base + '/');
+  check(page.url().endsWith('/setup'), 'a fresh router opens first-run setup');
+  await page.fill('#password', 'short');
+  await page.fill('#password_again', 'short');
+  await page.click('button[type=submit]');
+  check((await page.textContent('#password-error')).includes('at least 10 characters'), 'a short admin password is refused next to the field');
+  await page.fill('#password', ADMIN);
+  await page.fill('#password_again', ADMIN);
+  await page.click('button[type=submit]');
+  await page.waitForURL(base + '/');
+  check((await page.textContent('h1')) === 'Dashboard', 'setup logs in and shows the dashboard');
+
+  // 2. Log out, then log in.
+  await page.click('header .logout button');
+  await page.waitForURL(/\/login$/);
+  await page.fill('#password', 'not the password');
+  await page.click('button[type=submit]');
+  check((await page.textContent('#password-error')).includes('wrong password'), 'a wrong password is refused');
+  await page.waitForTimeout(1100); // the login throttle allows one attempt per second
+  await page.fill('#password', ADMIN);
+  await page.click('button[type=submit]');
+  await page.waitForURL(base + '/');
+  check(true, 'logged in');
+  const cookies = await context.cookies();
+  const session = cookies.find(c => c.name === 'hr_session');
+  check(session && session.httpOnly && session.sameSite === 'Strict', 'session cookie is HttpOnly and SameSite=Strict');
+
+  // 3. Add a VPN user.
+  await page.click('nav a[href="/users"]');
+  await page.fill('#name', 'alice');
+  await page.fill('#password', 'alice vpn password');
+  await page.fill('#password_again', 'alice vpn password');
+  await page.click('form[action="/users/add"] button[type=submit]');
+  check((await page.textContent('.flash')).includes('User alice added.'), 'user added');
+  check((await page.textContent('#users')).includes('alice'), 'alice is listed');
+
+  // 4. Enable the VPN server.
+  await page.click('nav a[href="/vpn"]');
+  check((await page.textContent('.warning')).includes('cracked offline'), 'the VPN page says PPTP is weak');
+  check(!(await page.isChecked('input[name=enabled]')), 'the server starts disabled');
+  await page.check('input[name=enabled]');
+  await page.click('form[action="/vpn"] button[type=submit]');
+  check((await page.textContent('.flash')).includes('Saved and applied.'), 'settings saved and applied');
+  console.log('ENABLED');
+
+  // 5. The JUnit side dials alice in; then the dashboard shows her session and the live chart.
+  const rl = readline.createInterface({ input: process.stdin });
+  for await (const line of rl) { if (line.trim() === 'GO') { break; } }
+  rl.close();
+  process.stdin.destroy();
+  await page.click('nav a[href="/"]');
+  check((await page.textContent('section.card')).includes('Running'), 'dashboard: server running');
+  const sessions = await page.textContent('#sessions');
+  check(sessions.includes('alice') && sessions.includes('connected'), 'dashboard: alice connected');
+  check(await page.isVisible('#sessions button.danger'), 'dashboard: a Disconnect button');
+  // A few polls (every 2 s) so the chart draws lines, not a single point.
+  await page.waitForFunction(() => Number(document.getElementById('chart').dataset.points) >= 4, null, { timeout: 20000 });
+  check(true, 'live chart fed by /api/throughput');
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log('screenshot ' + shot);
+  check(problems.length === 0, 'no CSP violations or page errors (' + problems.join(' | ') + ')');
+} catch (e) {
+  console.log('FAILED ' + e.message);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
+process.exit();

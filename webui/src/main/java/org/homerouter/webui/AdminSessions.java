@@ -1,0 +1,106 @@
+package org.homerouter.webui;
+
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Browser sessions, in memory (a restart logs everybody out, which on a router is fine). Every
+ * browser gets one before logging in, so the login and setup forms carry a CSRF token too; logging
+ * in replaces it with a fresh one (no session fixation). Idle ones expire.
+ */
+final class AdminSessions {
+    static final Duration IDLE = Duration.ofMinutes(30);
+    static final Duration ABSOLUTE = Duration.ofHours(12);
+
+    /** One browser. {@code csrf} goes into every form and must come back with every POST. */
+    static final class Session {
+        final String id;
+        final String csrf;
+        final long createdMs;
+        volatile long lastSeenMs;
+        final boolean admin;
+        private volatile String flash;
+
+        /** A notice for the next page this browser sees ("Saved and applied."). */
+        void flash(String message) {
+            flash = message;
+        }
+
+        String takeFlash() {
+            String f = flash;
+            flash = null;
+            return f;
+        }
+
+        Session(String id, String csrf, long now, boolean admin) {
+            this.id = id;
+            this.csrf = csrf;
+            this.createdMs = now;
+            this.lastSeenMs = now;
+            this.admin = admin;
+        }
+
+        boolean csrfMatches(String token) {
+            return token != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.US_ASCII),
+                    token.getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    private final Map<String, Session> byId = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final LongSupplier clockMs;
+
+    AdminSessions(LongSupplier clockMs) {
+        this.clockMs = clockMs;
+    }
+
+    Session create(boolean admin) {
+        long now = clockMs.getAsLong();
+        byId.values().removeIf(s -> expired(s, now));
+        Session s = new Session(token(), token(), now, admin);
+        byId.put(s.id, s);
+        return s;
+    }
+
+    /** The live session for a cookie value, or null. */
+    Session find(String id) {
+        if (id == null) {
+            return null;
+        }
+        Session s = byId.get(id);
+        long now = clockMs.getAsLong();
+        if (s == null || expired(s, now)) {
+            if (s != null) {
+                byId.remove(id);
+            }
+            return null;
+        }
+        s.lastSeenMs = now;
+        return s;
+    }
+
+    void remove(Session s) {
+        byId.remove(s.id);
+    }
+
+    /** After the admin password changed or a factory reset: every other browser must log in again. */
+    void removeAllAdmins() {
+        byId.values().removeIf(s -> s.admin);
+    }
+
+    private boolean expired(Session s, long now) {
+        return now - s.lastSeenMs > IDLE.toMillis() || now - s.createdMs > ABSOLUTE.toMillis();
+    }
+
+    private String token() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

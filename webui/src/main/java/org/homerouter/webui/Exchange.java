@@ -1,0 +1,48 @@
+package org.homerouter.webui;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Fields;
+
+/** One request as the routes see it: the browser's session, the form, the client address. */
+final class Exchange {
+    final Request request;
+    final AdminSessions.Session session;
+    final Fields parameters;
+    final String clientAddress;
+    /** Set by a route that logs the browser in or out: the cookie then carries this one. */
+    AdminSessions.Session newSession;
+
+    Exchange(Request request, AdminSessions.Session session, Fields parameters) {
+        this.request = request;
+        this.session = session;
+        this.parameters = parameters;
+        this.clientAddress = Request.getRemoteAddr(request);
+    }
+
+    Form form() {
+        return new Form(parameters);
+    }
+
+    String param(String name) {
+        String v = parameters.getValue(name);
+        return v == null ? "" : v;
+    }
+
+    boolean secure() {
+        return request.isSecure();
+    }
+
+    /** The model every page starts from: its CSRF token, which nav entry is lit, and a one-shot notice. */
+    Map<String, Object> model(String nav) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("csrf", session == null ? "" : session.csrf);
+        m.put("nav", nav);
+        m.put("errors", Map.of());
+        m.put("values", Map.of());
+        String flash = session == null ? null : session.takeFlash();
+        m.put("flash", flash == null ? "" : flash);
+        return m;
+    }
+}

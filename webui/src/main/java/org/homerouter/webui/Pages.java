@@ -1,0 +1,472 @@
+package org.homerouter.webui;
+
+import static org.homerouter.webui.Route.Access.ADMIN;
+import static org.homerouter.webui.Route.Access.LOGIN;
+import static org.homerouter.webui.Route.Access.METRICS;
+import static org.homerouter.webui.Route.Access.PUBLIC;
+import static org.homerouter.webui.Route.Access.SETUP;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpStatus;
+import org.homerouter.webui.api.Backend;
+import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.UserAccounts.UserRow;
+import org.homerouter.webui.api.VpnSettings;
+
+/** Every page and form of the UI. {@link WebServer} has already checked session, setup and CSRF. */
+final class Pages {
+    private final Backend b;
+    private final AdminSessions sessions;
+    private final LoginThrottle throttle;
+    private final PasswordHasher hasher;
+    private final LongSupplier clockMs;
+    private final WebServer web;
+
+    Pages(Backend backend, AdminSessions sessions, LoginThrottle throttle, PasswordHasher hasher, LongSupplier clockMs,
+          WebServer web) {
+        this.b = backend;
+        this.sessions = sessions;
+        this.throttle = throttle;
+        this.hasher = hasher;
+        this.clockMs = clockMs;
+        this.web = web;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                new Route("GET", "/healthz", PUBLIC, x -> new Reply.Text(200, "text/plain", "ok\n")),
+                new Route("GET", "/setup", SETUP, x -> page(x, "setup.ftlh", "setup", 200)),
+                new Route("POST", "/setup", SETUP, this::setup),
+                new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : page(x, "login.ftlh", "login", 200)),
+                new Route("POST", "/login", LOGIN, this::login),
+                new Route("POST", "/logout", ADMIN, this::logout),
+                new Route("GET", "/", ADMIN, this::dashboard),
+                new Route("GET", "/api/throughput", ADMIN, this::throughput),
+                new Route("POST", "/sessions/disconnect", ADMIN, this::disconnect),
+                new Route("GET", "/vpn", ADMIN, x -> vpnPage(x, null)),
+                new Route("POST", "/vpn", ADMIN, this::saveVpn),
+                new Route("GET", "/users", ADMIN, x -> usersPage(x, null, 200)),
+                new Route("POST", "/users/add", ADMIN, this::addUser),
+                new Route("GET", "/users/edit", ADMIN, x -> editUserPage(x, null, 200)),
+                new Route("POST", "/users/edit", ADMIN, this::editUser),
+                new Route("POST", "/users/password", ADMIN, this::userPassword),
+                new Route("POST", "/users/delete", ADMIN, this::deleteUser),
+                new Route("GET", "/passthrough", ADMIN, this::passthrough),
+                new Route("POST", "/passthrough", ADMIN, this::savePassthrough),
+                new Route("GET", "/logs", ADMIN, this::logs),
+                new Route("GET", "/system", ADMIN, x -> systemPage(x, null, 200)),
+                new Route("POST", "/system/password", ADMIN, this::adminPassword),
+                new Route("POST", "/system/https", ADMIN, this::https),
+                new Route("GET", "/system/export", ADMIN, x -> new Reply.Text(200, "application/json",
+                        b.system().exportJson(), "homerouter-config.json")),
+                new Route("POST", "/system/import", ADMIN, this::importConfig),
+                new Route("POST", "/system/reset", ADMIN, this::factoryReset),
+                new Route("GET", "/metrics", METRICS, x -> new Reply.Text(200, "text/plain; version=0.0.4",
+                        Metrics.render(b.sessions().state(), b.sessions().totals(), b.sessions().active(),
+                                b.passthrough().calls().size()))));
+    }
+
+    boolean metricsTokenMatches(String authorization) {
+        String token = b.system().metricsToken();
+        return authorization != null && token != null && !token.isEmpty()
+                && MessageDigest.isEqual(("Bearer " + token).getBytes(StandardCharsets.UTF_8),
+                authorization.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Reply page(Exchange x, String template, String nav, int status) {
+        return new Reply.Page(status, template, x.model(nav));
+    }
+
+    private Reply invalid(Exchange x, String template, String nav, Form form, Map<String, Object> extra) {
+        Map<String, Object> m = x.model(nav);
+        m.put("errors", form.errors);
+        m.put("values", form.values());
+        m.putAll(extra);
+        return new Reply.Page(HttpStatus.BAD_REQUEST_400, template, m);
+    }
+
+    // ---- first run, login ---------------------------------------------------------------------
+
+    private Reply setup(Exchange x) {
+        Form form = x.form();
+        checkNewAdminPassword(form);
+        if (!form.ok()) {
+            return invalid(x, "setup.ftlh", "setup", form, Map.of());
+        }
+        b.admin().setPasswordHash(hasher.hash(form.raw("password")), "admin password set at first-run setup from " + x.clientAddress);
+        x.newSession = loggedIn(x);
+        x.newSession.flash("Admin password set. Next: add a VPN user and check the VPN server settings.");
+        return new Reply.Redirect("/");
+    }
+
+    private static void checkNewAdminPassword(Form form) {
+        String pw = form.raw("password");
+        if (pw.length() < 10) {
+            form.error("password", "use at least 10 characters: this password guards the whole router");
+        } else if (pw.length() > 256) {
+            form.error("password", "at most 256 characters");
+        } else if (!pw.equals(form.raw("password_again"))) {
+            form.error("password_again", "the two passwords differ");
+        }
+    }
+
+    private AdminSessions.Session loggedIn(Exchange x) {
+        sessions.remove(x.session);
+        return sessions.create(true);
+    }
+
+    private Reply login(Exchange x) {
+        Form form = x.form();
+        switch (throttle.attempt(x.clientAddress)) {
+            case LoginThrottle.Verdict.LockedOut l -> {
+                form.error("password", "too many wrong passwords from " + x.clientAddress + ": locked for another "
+                        + (l.secondsLeft() + 59) / 60 + " minute(s)");
+                return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
+            }
+            case LoginThrottle.Verdict.TooFast t -> {
+                form.error("password", "wait a second between attempts");
+                return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
+            }
+            case LoginThrottle.Verdict.Allowed a -> {
+            }
+        }
+        if (hasher.verify(form.raw("password"), b.admin().passwordHash().orElse(null))) {
+            throttle.succeeded(x.clientAddress);
+            b.events().log("admin", "admin logged in from " + x.clientAddress);
+            x.newSession = loggedIn(x);
+            return new Reply.Redirect("/");
+        }
+        boolean locked = throttle.failed(x.clientAddress);
+        b.events().log("admin", "wrong admin password from " + x.clientAddress
+                + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        form.error("password", locked ? "wrong password; too many attempts: locked for "
+                + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : "wrong password");
+        return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.UNAUTHORIZED_401);
+    }
+
+    private static Reply invalidStatus(Reply r, int status) {
+        Reply.Page p = (Reply.Page) r;
+        return new Reply.Page(status, p.template(), p.model());
+    }
+
+    private Reply logout(Exchange x) {
+        sessions.remove(x.session);
+        b.events().log("admin", "admin logged out");
+        x.newSession = sessions.create(false);
+        return new Reply.Redirect("/login");
+    }
+
+    // ---- dashboard ----------------------------------------------------------------------------
+
+    private Reply dashboard(Exchange x) {
+        Map<String, Object> m = x.model("dashboard");
+        m.put("state", b.sessions().state());
+        m.put("active", b.sessions().active());
+        List<LiveSessions.SessionRecord> history = b.sessions().history(50);
+        m.put("history", history.stream().limit(15).toList());
+        m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
+        m.put("users", b.users().users().size());
+        return new Reply.Page(200, "dashboard.ftlh", m);
+    }
+
+    private Reply throughput(Exchange x) {
+        LiveSessions.Totals t = b.sessions().totals();
+        return new Reply.Text(200, "application/json", "{\"t\":" + clockMs.getAsLong() + ",\"in\":" + t.bytesIn()
+                + ",\"out\":" + t.bytesOut() + ",\"sessions\":" + t.sessions() + "}");
+    }
+
+    private Reply disconnect(Exchange x) {
+        int id;
+        try {
+            id = Integer.parseInt(x.param("call_id"));
+        } catch (NumberFormatException e) {
+            x.session.flash("No such session.");
+            return new Reply.Redirect("/");
+        }
+        String who = b.sessions().active().stream().filter(s -> s.callId() == id).map(s -> s.user() + " (" + s.client() + ")")
+                .findFirst().orElse("call " + id);
+        boolean done = b.sessions().disconnect(id, "admin disconnected " + who);
+        x.session.flash(done ? "Disconnected " + who + "." : "That session had already ended.");
+        return new Reply.Redirect("/");
+    }
+
+    // ---- VPN server ---------------------------------------------------------------------------
+
+    private Reply vpnPage(Exchange x, Form invalid) {
+        Map<String, Object> m = x.model("vpn");
+        VpnSettings current = b.vpn().vpn();
+        m.put("state", b.sessions().state());
+        m.put("lans", b.vpn().lanNetworks().stream().map(Object::toString).toList());
+        if (invalid == null) {
+            m.put("values", VpnForm.values(current));
+            m.put("auth", List.copyOf(current.authMethods()));
+        } else {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+            m.put("auth", invalid.all("auth"));
+        }
+        return new Reply.Page(invalid == null ? 200 : HttpStatus.BAD_REQUEST_400, "vpn.ftlh", m);
+    }
+
+    private Reply saveVpn(Exchange x) {
+        Form form = x.form();
+        VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks());
+        if (s == null) {
+            return vpnPage(x, form);
+        }
+        VpnSettings old = b.vpn().vpn();
+        try {
+            b.vpn().apply(s, "VPN server settings changed: " + describeChanges(old, s));
+        } catch (IllegalArgumentException e) {
+            form.error("port", e.getMessage() + "; nothing was changed");
+            return vpnPage(x, form);
+        }
+        x.session.flash("Saved and applied.");
+        return new Reply.Redirect("/vpn");
+    }
+
+    static String describeChanges(VpnSettings a, VpnSettings c) {
+        List<String> out = new ArrayList<>();
+        if (a.enabled() != c.enabled()) {
+            out.add(c.enabled() ? "server enabled" : "server disabled");
+        }
+        if (!a.listenAddress().equals(c.listenAddress()) || a.port() != c.port()) {
+            out.add("listen " + c.listenAddress() + ":" + c.port());
+        }
+        if (!a.localAddress().equals(c.localAddress()) || !a.poolStart().equals(c.poolStart()) || !a.poolEnd().equals(c.poolEnd())) {
+            out.add("tunnel " + c.localAddress() + ", pool " + c.poolStart() + "–" + c.poolEnd());
+        }
+        if (!a.dnsPrimary().equals(c.dnsPrimary()) || !a.dnsSecondary().equals(c.dnsSecondary())) {
+            out.add("DNS " + (c.dnsPrimary() + " " + c.dnsSecondary()).trim());
+        }
+        if (!a.winsPrimary().equals(c.winsPrimary()) || !a.winsSecondary().equals(c.winsSecondary())) {
+            out.add("WINS " + (c.winsPrimary() + " " + c.winsSecondary()).trim());
+        }
+        if (!a.authMethods().equals(c.authMethods())) {
+            out.add("authentication " + String.join(",", c.authMethods()));
+        }
+        if (!a.mppe().equals(c.mppe())) {
+            out.add("encryption " + c.mppe());
+        }
+        if (a.maxSessions() != c.maxSessions()) {
+            out.add("max sessions " + c.maxSessions());
+        }
+        if (a.idleTimeoutMinutes() != c.idleTimeoutMinutes()) {
+            out.add("idle timeout " + c.idleTimeoutMinutes() + " min");
+        }
+        return out.isEmpty() ? "nothing" : String.join("; ", out);
+    }
+
+    // ---- users --------------------------------------------------------------------------------
+
+    private Reply usersPage(Exchange x, Form invalid, int status) {
+        Map<String, Object> m = x.model("users");
+        m.put("users", b.users().users());
+        m.put("vpn", b.vpn().vpn());
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+        } else {
+            m.put("values", Map.of("enabled", "on"));
+        }
+        return new Reply.Page(status, "users.ftlh", m);
+    }
+
+    private Reply addUser(Exchange x) {
+        Form form = x.form();
+        List<UserRow> users = b.users().users();
+        String name = form.get("name");
+        UserForm.checkName(form, name, users);
+        UserForm.checkPassword(form);
+        UserForm.checkStaticAddress(form, form.get("static_address"), name, b.vpn().vpn(), users);
+        if (!form.ok()) {
+            return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        if (!b.users().add(name, form.raw("password"), form.checked("enabled"), form.get("static_address"),
+                "user " + name + " added")) {
+            form.error("name", "a user named " + name + " already exists");
+            return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        x.session.flash("User " + name + " added.");
+        return new Reply.Redirect("/users");
+    }
+
+    private Reply editUserPage(Exchange x, Form invalid, int status) {
+        String name = invalid == null ? x.param("name") : invalid.get("name");
+        var user = b.users().user(name);
+        if (user.isEmpty()) {
+            x.session.flash("No user " + name + ".");
+            return new Reply.Redirect("/users");
+        }
+        Map<String, Object> m = x.model("users");
+        m.put("user", user.get());
+        m.put("vpn", b.vpn().vpn());
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+        } else {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("static_address", user.get().staticAddress());
+            if (user.get().enabled()) {
+                v.put("enabled", "on");
+            }
+            m.put("values", v);
+        }
+        return new Reply.Page(status, "user.ftlh", m);
+    }
+
+    private Reply editUser(Exchange x) {
+        Form form = x.form();
+        String name = form.get("name");
+        UserForm.checkStaticAddress(form, form.get("static_address"), name, b.vpn().vpn(), b.users().users());
+        if (!form.ok()) {
+            return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        boolean enabled = form.checked("enabled");
+        if (!b.users().update(name, enabled, form.get("static_address"), "user " + name + " changed: "
+                + (enabled ? "enabled" : "disabled") + ", static address " + (form.get("static_address").isEmpty()
+                ? "none" : form.get("static_address")))) {
+            x.session.flash("No user " + name + ".");
+            return new Reply.Redirect("/users");
+        }
+        x.session.flash("User " + name + " saved.");
+        return new Reply.Redirect("/users");
+    }
+
+    private Reply userPassword(Exchange x) {
+        Form form = x.form();
+        String name = form.get("name");
+        UserForm.checkPassword(form);
+        if (!form.ok()) {
+            return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        if (!b.users().setPassword(name, form.raw("password"), "password of user " + name + " changed")) {
+            x.session.flash("No user " + name + ".");
+            return new Reply.Redirect("/users");
+        }
+        x.session.flash("Password of " + name + " changed.");
+        return new Reply.Redirect("/users");
+    }
+
+    private Reply deleteUser(Exchange x) {
+        String name = x.param("name");
+        boolean done = b.users().delete(name, "user " + name + " deleted");
+        x.session.flash(done ? "User " + name + " deleted." : "No user " + name + ".");
+        return new Reply.Redirect("/users");
+    }
+
+    // ---- passthrough, logs --------------------------------------------------------------------
+
+    private Reply passthrough(Exchange x) {
+        Map<String, Object> m = x.model("passthrough");
+        m.put("enabled", b.vpn().passthroughEnabled());
+        m.put("calls", b.passthrough().calls());
+        m.put("reason", b.passthrough().unavailableReason());
+        return new Reply.Page(200, "passthrough.ftlh", m);
+    }
+
+    private Reply savePassthrough(Exchange x) {
+        boolean on = x.form().checked("enabled");
+        b.vpn().setPassthroughEnabled(on, "PPTP passthrough " + (on ? "enabled" : "disabled"));
+        x.session.flash("Saved.");
+        return new Reply.Redirect("/passthrough");
+    }
+
+    static final List<String> EVENT_KINDS = List.of("admin", "auth-failure", "connect", "disconnect", "config", "service");
+
+    private Reply logs(Exchange x) {
+        Map<String, Object> m = x.model("logs");
+        String kind = EVENT_KINDS.contains(x.param("kind")) ? x.param("kind") : "";
+        m.put("kind", kind);
+        m.put("kinds", EVENT_KINDS);
+        m.put("events", b.events().recent(300, kind.isEmpty() ? null : kind));
+        m.put("problems", b.sessions().history(200).stream().filter(LiveSessions.SessionRecord::failed).limit(20).toList());
+        return new Reply.Page(200, "logs.ftlh", m);
+    }
+
+    // ---- system -------------------------------------------------------------------------------
+
+    private Reply systemPage(Exchange x, Form invalid, int status) {
+        Map<String, Object> m = x.model("system");
+        m.put("https", b.system().httpsEnabled());
+        m.put("httpsPort", b.system().httpsPort());
+        m.put("metricsToken", b.system().metricsToken());
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+        }
+        return new Reply.Page(status, "system.ftlh", m);
+    }
+
+    private Reply adminPassword(Exchange x) {
+        Form form = x.form();
+        if (!hasher.verify(form.raw("current_password"), b.admin().passwordHash().orElse(null))) {
+            form.error("current_password", "that is not the current admin password");
+        }
+        checkNewAdminPassword(form);
+        if (!form.ok()) {
+            return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        b.admin().setPasswordHash(hasher.hash(form.raw("password")), "admin password changed from " + x.clientAddress);
+        // Other browsers logged in with the old password are logged out.
+        sessions.removeAllAdmins();
+        x.newSession = sessions.create(true);
+        x.newSession.flash("Admin password changed; other browsers were logged out.");
+        return new Reply.Redirect("/system");
+    }
+
+    private Reply https(Exchange x) throws Exception {
+        boolean on = x.form().checked("enabled");
+        b.system().setHttps(on, "HTTPS for the web UI " + (on ? "switched on" : "switched off"));
+        try {
+            web.applyHttps();
+        } catch (Exception e) {
+            // E.g. the HTTPS port is taken: back to plain HTTP, and say why next to the switch.
+            b.system().setHttps(false, "HTTPS for the web UI switched off again: " + e.getMessage());
+            Form form = x.form();
+            form.error("https", "HTTPS could not start on port " + b.system().httpsPort() + ": " + e.getMessage());
+            return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        x.session.flash(on ? "HTTPS is on (port " + web.httpsPort() + "). Your browser will warn about the "
+                + "self-signed certificate once; plain HTTP now redirects there." : "HTTPS is off.");
+        return new Reply.Redirect("/system");
+    }
+
+    private Reply importConfig(Exchange x) {
+        Form form = x.form();
+        String json = form.raw("config");
+        if (json.isBlank()) {
+            form.error("config", "paste an exported configuration (JSON) or choose the file");
+        } else {
+            try {
+                b.system().importJson(json, "configuration imported from " + x.clientAddress);
+            } catch (IllegalArgumentException e) {
+                form.error("config", "not imported, nothing changed: " + e.getMessage());
+            }
+        }
+        if (!form.ok()) {
+            return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        x.session.flash("Configuration imported and applied.");
+        return new Reply.Redirect("/system");
+    }
+
+    private Reply factoryReset(Exchange x) throws Exception {
+        Form form = x.form();
+        if (!"RESET".equals(form.get("confirm"))) {
+            form.error("confirm", "type RESET in capitals to confirm");
+            return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        b.system().factoryReset();
+        web.applyHttps();
+        sessions.removeAllAdmins();
+        x.newSession = sessions.create(false);
+        return new Reply.Redirect("/setup");
+    }
+}

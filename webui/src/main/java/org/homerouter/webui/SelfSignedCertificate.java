@@ -1,0 +1,73 @@
+package org.homerouter.webui;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The HTTPS certificate: self-signed (a home router has no name a public CA would sign), made with
+ * BouncyCastle once and kept in a PKCS#12 file, so its fingerprint stays the same across restarts and
+ * the browser's exception for it holds. The file is owner-only; its password is a constant because the
+ * file permission, not the password, is what protects the key (as for the database next to it).
+ */
+public final class SelfSignedCertificate {
+    static final String STORE_PASSWORD = "homerouter";
+    static final String ALIAS = "ui";
+
+    private SelfSignedCertificate() {
+    }
+
+    public static KeyStore loadOrCreate(Path file, String hostName) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                ks.load(in, STORE_PASSWORD.toCharArray());
+            }
+            return ks;
+        }
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(256, new SecureRandom());
+        KeyPair pair = gen.generateKeyPair();
+        X500Name name = new X500Name("CN=" + hostName.replaceAll("[^A-Za-z0-9.-]", "") + ", O=HomeRouter");
+        Instant now = Instant.now();
+        BigInteger serial = new BigInteger(64, new SecureRandom());
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial,
+                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), name, pair.getPublic());
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, hostName.replaceAll("[^A-Za-z0-9.-]", "")),
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+        X509Certificate cert = new JcaX509CertificateConverter()
+                .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+        ks.load(null, null);
+        ks.setKeyEntry(ALIAS, pair.getPrivate(), STORE_PASSWORD.toCharArray(), new X509Certificate[] {cert});
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ks.store(out, STORE_PASSWORD.toCharArray());
+        }
+        return ks;
+    }
+}

@@ -1,0 +1,134 @@
+package org.homerouter.webui;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.Subnet;
+import org.homerouter.webui.api.VpnSettings;
+
+/** Reads and checks the VPN server page. Nothing is stored unless every field is right. */
+final class VpnForm {
+    static final List<String> AUTH_METHODS = List.of("mschapv2", "chap-md5", "pap");
+    static final List<String> MPPE = List.of("require-128", "require-any", "optional", "none");
+    /** Clients get addresses from the router's tunnel network: its tunnel address's /24. */
+    static final int TUNNEL_PREFIX = 24;
+
+    private VpnForm() {
+    }
+
+    /** The settings, or null with the messages in {@code form.errors}. */
+    static VpnSettings read(Form form, List<Subnet> lans) {
+        boolean enabled = form.checked("enabled");
+        String listen = form.get("listen_address");
+        if (!Ipv4.valid(listen)) {
+            form.error("listen_address", "enter an IPv4 address such as 0.0.0.0 (every interface) or 192.168.1.1");
+        }
+        int port = form.integer("port", "The port", 1, 65535);
+        String local = form.get("local_address");
+        String start = form.get("pool_start");
+        String end = form.get("pool_end");
+        boolean addressesValid = checkUnicast(form, "local_address", local) & checkUnicast(form, "pool_start", start)
+                & checkUnicast(form, "pool_end", end);
+        if (addressesValid) {
+            int l = Ipv4.parse(local);
+            int s = Ipv4.parse(start);
+            int e = Ipv4.parse(end);
+            Subnet tunnel = new Subnet("the tunnel", l, TUNNEL_PREFIX);
+            String net = Ipv4.format(l & tunnel.mask()) + "/" + TUNNEL_PREFIX;
+            if (Integer.compareUnsigned(s, e) > 0) {
+                form.error("pool_end", "the pool ends before it starts");
+            } else if (!tunnel.contains(s) || !tunnel.contains(e)) {
+                form.error(tunnel.contains(s) ? "pool_end" : "pool_start",
+                        "the pool must lie inside " + net + ", the tunnel network of the router's tunnel address");
+            } else if ((s & ~tunnel.mask()) == 0 || (e & ~tunnel.mask()) == ~tunnel.mask()) {
+                form.error((s & ~tunnel.mask()) == 0 ? "pool_start" : "pool_end",
+                        "the network and broadcast addresses of " + net + " cannot be handed out");
+            } else if (Integer.compareUnsigned(l, s) >= 0 && Integer.compareUnsigned(l, e) <= 0) {
+                form.error("pool_start", "the pool contains the router's own tunnel address " + local);
+            }
+            for (Subnet lan : lans) {
+                // A routed tunnel network that overlaps a LAN would make both unreachable in part.
+                if (lan.contains(l) || new Subnet("", l, TUNNEL_PREFIX).contains(lan.network())) {
+                    form.error("local_address", "the tunnel network " + net + " overlaps the LAN " + lan);
+                }
+                if (lan.contains(s) || lan.contains(e)) {
+                    form.error(lan.contains(s) ? "pool_start" : "pool_end", "the pool overlaps the LAN " + lan);
+                }
+            }
+        }
+        for (String f : List.of("dns_primary", "dns_secondary", "wins_primary", "wins_secondary")) {
+            String v = form.get(f);
+            if (!v.isEmpty() && !Ipv4.valid(v)) {
+                form.error(f, "enter an IPv4 address such as 192.168.1.1, or leave it empty");
+            }
+        }
+        if (form.get("dns_primary").isEmpty() && !form.get("dns_secondary").isEmpty()) {
+            form.error("dns_secondary", "set the primary DNS server first");
+        }
+        if (form.get("wins_primary").isEmpty() && !form.get("wins_secondary").isEmpty()) {
+            form.error("wins_secondary", "set the primary WINS server first");
+        }
+        Set<String> auth = new LinkedHashSet<>();
+        for (String m : AUTH_METHODS) {
+            if (form.all("auth").contains(m)) {
+                auth.add(m);
+            }
+        }
+        if (auth.isEmpty()) {
+            form.error("auth", "allow at least one authentication method");
+        }
+        if (!form.all("auth").stream().allMatch(AUTH_METHODS::contains)) {
+            form.error("auth", "unknown authentication method");
+        }
+        String mppe = form.get("mppe");
+        if (!MPPE.contains(mppe)) {
+            form.error("mppe", "choose one of the listed encryption policies");
+        } else if (mppe.startsWith("require") && !auth.contains("mschapv2")) {
+            form.error("mppe", "required encryption needs MS-CHAPv2: MPPE keys come from it (RFC 3079)");
+        }
+        int max = form.integer("max_sessions", "Maximum sessions", 1, 1000);
+        int idle = form.integer("idle_timeout", "The idle timeout", 0, 10080);
+        if (!form.ok()) {
+            return null;
+        }
+        return new VpnSettings(enabled, listen, port, local, start, end, form.get("dns_primary"),
+                form.get("dns_secondary"), form.get("wins_primary"), form.get("wins_secondary"), auth, mppe, max, idle);
+    }
+
+    private static boolean checkUnicast(Form form, String field, String v) {
+        if (!Ipv4.valid(v)) {
+            form.error(field, "enter an IPv4 address such as 192.168.250.1");
+            return false;
+        }
+        int a = Ipv4.parse(v);
+        int first = a >>> 24;
+        if (first == 0 || first == 127 || first >= 224) {
+            form.error(field, v + " cannot be used here (this-network, loopback, multicast or reserved)");
+            return false;
+        }
+        return true;
+    }
+
+    /** The stored settings as form values, for the first display of the page. */
+    static Map<String, Object> values(VpnSettings s) {
+        Map<String, Object> v = new java.util.LinkedHashMap<>();
+        if (s.enabled()) {
+            v.put("enabled", "on");
+        }
+        v.put("listen_address", s.listenAddress());
+        v.put("port", String.valueOf(s.port()));
+        v.put("local_address", s.localAddress());
+        v.put("pool_start", s.poolStart());
+        v.put("pool_end", s.poolEnd());
+        v.put("dns_primary", s.dnsPrimary());
+        v.put("dns_secondary", s.dnsSecondary());
+        v.put("wins_primary", s.winsPrimary());
+        v.put("wins_secondary", s.winsSecondary());
+        v.put("mppe", s.mppe());
+        v.put("max_sessions", String.valueOf(s.maxSessions()));
+        v.put("idle_timeout", String.valueOf(s.idleTimeoutMinutes()));
+        return v;
+    }
+}

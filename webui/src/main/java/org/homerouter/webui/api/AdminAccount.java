@@ -1,0 +1,12 @@
+package org.homerouter.webui.api;
+
+import java.util.Optional;
+
+/** The one administrator's credential: an encoded Argon2id hash, never the password. */
+public interface AdminAccount {
+    /** The stored hash, empty on a fresh router (the UI then forces first-run setup). */
+    Optional<String> passwordHash();
+
+    /** Stores a new hash and records {@code event} in the event log, in one transaction. */
+    void setPasswordHash(String encodedHash, String event);
+}

@@ -1,0 +1,6 @@
+package org.homerouter.webui.api;
+
+/** Everything the UI reads and changes, implemented by the appliance (the UI holds no database). */
+public record Backend(AdminAccount admin, VpnConfig vpn, UserAccounts users, LiveSessions sessions, EventLog events,
+                      SystemAdmin system, PassthroughCalls passthrough) {
+}

@@ -1,0 +1,31 @@
+package org.homerouter.webui.api;
+
+import java.util.regex.Pattern;
+
+/** Strict dotted-quad IPv4 text (no host names: validation must never wait on DNS). */
+public final class Ipv4 {
+    private static final Pattern QUAD = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+
+    private Ipv4() {
+    }
+
+    public static boolean valid(String text) {
+        return text != null && QUAD.matcher(text).matches();
+    }
+
+    /** The address as an int (network order); call {@link #valid} first. */
+    public static int parse(String text) {
+        if (!valid(text)) {
+            throw new IllegalArgumentException("not an IPv4 address: " + text);
+        }
+        int v = 0;
+        for (String part : text.split("\\.")) {
+            v = v << 8 | Integer.parseInt(part);
+        }
+        return v;
+    }
+
+    public static String format(int v) {
+        return (v >>> 24) + "." + (v >>> 16 & 0xFF) + "." + (v >>> 8 & 0xFF) + "." + (v & 0xFF);
+    }
+}

@@ -1,0 +1,37 @@
+package org.homerouter.webui.api;
+
+import java.util.List;
+
+/** The running VPN server as the dashboard sees it, and its session history. */
+public interface LiveSessions {
+    ServerState state();
+
+    List<ActiveSession> active();
+
+    /** Hangs up one session (LCP Terminate, then the call is cleared); false if it is gone. */
+    boolean disconnect(int callId, String event);
+
+    /** Counters since the appliance started (ended sessions included): monotonic, for rates. */
+    Totals totals();
+
+    /** Finished sessions and failed attempts, newest first. */
+    List<SessionRecord> history(int limit);
+
+    /** Whether the server runs, where, and why not if it cannot carry sessions. */
+    record ServerState(String version, boolean enabled, boolean running, String listen, int maxSessions,
+                       String problem) {
+    }
+
+    /** One connected or connecting client. */
+    record ActiveSession(int callId, String user, String client, String tunnelAddress, String phase,
+                         long uptimeSeconds, long bytesIn, long bytesOut, String encryption) {
+    }
+
+    /** @param failed true for attempts that never carried traffic or ended on an error */
+    record SessionRecord(long startedMs, long endedMs, String user, String client, String tunnelAddress,
+                         long bytesIn, long bytesOut, String endReason, String advice, boolean failed) {
+    }
+
+    record Totals(long bytesIn, long bytesOut, int sessions, long authFailures, long sessionsTotal) {
+    }
+}

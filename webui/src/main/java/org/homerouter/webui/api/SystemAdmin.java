@@ -1,0 +1,27 @@
+package org.homerouter.webui.api;
+
+/** Whole-configuration operations of the System page. */
+public interface SystemAdmin {
+    /** Settings and users (secrets as hashes) as JSON; never the admin password hash. */
+    String exportJson();
+
+    /**
+     * Replaces settings and users with the document's, in one transaction, then applies them.
+     *
+     * @throws IllegalArgumentException with a message for the user when the document is unusable
+     */
+    void importJson(String json, String event);
+
+    /** Back to a fresh router: default settings, no users, no admin password, empty history. */
+    void factoryReset();
+
+    boolean httpsEnabled();
+
+    int httpsPort();
+
+    /** Stores the HTTPS choice (the web server applies it). */
+    void setHttps(boolean enabled, String event);
+
+    /** The bearer token a Prometheus scraper sends to /metrics. */
+    String metricsToken();
+}

@@ -1,0 +1,23 @@
+package org.homerouter.webui.api;
+
+import java.util.List;
+
+/** The VPN server's stored settings, and applying them to the running server. */
+public interface VpnConfig {
+    VpnSettings vpn();
+
+    /**
+     * Stores the settings (one transaction, logged) and applies them to the running server at once.
+     *
+     * @throws IllegalArgumentException when the server cannot run with them (e.g. the port is in
+     *                                  use); the previous settings are then back in force
+     */
+    void apply(VpnSettings settings, String event);
+
+    /** The networks on this router's interfaces: the pool must not overlap them. */
+    List<Subnet> lanNetworks();
+
+    boolean passthroughEnabled();
+
+    void setPassthroughEnabled(boolean enabled, String event);
+}

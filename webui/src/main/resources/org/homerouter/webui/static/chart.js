@@ -1,0 +1,62 @@
+// Live throughput: polls /api/throughput (cumulative byte counters) every 2 s and draws the rates of
+// the last two minutes. No library: a canvas and a few lines.
+(function () {
+  var canvas = document.getElementById('chart');
+  if (!canvas) { return; }
+  var ctx = canvas.getContext('2d');
+  var points = [];          // {t, inRate, outRate} in bytes/s
+  var last = null;
+  var KEEP = 60;
+
+  function human(bps) {
+    var bits = bps * 8;
+    if (bits < 1e3) { return bits.toFixed(0) + ' bit/s'; }
+    if (bits < 1e6) { return (bits / 1e3).toFixed(1) + ' kbit/s'; }
+    return (bits / 1e6).toFixed(2) + ' Mbit/s';
+  }
+
+  function draw() {
+    var w = canvas.width, h = canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    var max = 1;
+    points.forEach(function (p) { max = Math.max(max, p.inRate, p.outRate); });
+    ctx.strokeStyle = '#e5e7eb';
+    ctx.beginPath(); ctx.moveTo(0, h - 1); ctx.lineTo(w, h - 1); ctx.stroke();
+    ctx.fillStyle = '#5b6570';
+    ctx.font = '11px sans-serif';
+    ctx.fillText('peak ' + human(max), 4, 12);
+    [['inRate', '#1f5fa8'], ['outRate', '#d9822b']].forEach(function (series) {
+      ctx.strokeStyle = series[1];
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      points.forEach(function (p, i) {
+        var x = w - (points.length - 1 - i) * (w / (KEEP - 1));
+        var y = h - 2 - (p[series[0]] / max) * (h - 20);
+        if (i === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+      });
+      ctx.stroke();
+    });
+  }
+
+  function poll() {
+    fetch('/api/throughput', { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (!s) { return; }
+        if (last && s.t > last.t) {
+          var dt = (s.t - last.t) / 1000;
+          points.push({ t: s.t, inRate: Math.max(0, s['in'] - last['in']) / dt, outRate: Math.max(0, s.out - last.out) / dt });
+          if (points.length > KEEP) { points.shift(); }
+          canvas.dataset.points = String(points.length);
+          var p = points[points.length - 1];
+          document.getElementById('chart-now').textContent = 'now: ' + human(p.inRate) + ' in, ' + human(p.outRate)
+            + ' out, ' + s.sessions + ' session(s)';
+        }
+        last = s;
+        draw();
+      })
+      .catch(function () { /* the next poll tries again */ });
+  }
+  poll();
+  setInterval(poll, 2000);
+}());

@@ -1,0 +1,75 @@
+package org.homerouter.webui;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A minimal browser for the HTTP tests: keeps the session cookie, reads the CSRF token from forms. */
+final class Browser {
+    private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([0-9a-f]+)\"");
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String base;
+    String cookie;
+    String csrf;
+
+    Browser(String base) {
+        this.base = base;
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (cookie != null) {
+            b.header("Cookie", "hr_session=" + cookie);
+        }
+        return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** POSTs a form with this browser's CSRF token. */
+    HttpResponse<String> post(String path, String... pairs) throws Exception {
+        List<String> all = new ArrayList<>(List.of(pairs));
+        if (csrf != null) {
+            all.add("csrf");
+            all.add(csrf);
+        }
+        return postRaw(path, all.toArray(String[]::new));
+    }
+
+    /** POSTs exactly the given fields (no CSRF token unless listed). */
+    HttpResponse<String> postRaw(String path, String... pairs) throws Exception {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (!body.isEmpty()) {
+                body.append('&');
+            }
+            body.append(URLEncoder.encode(pairs[i], StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (cookie != null) {
+            b.header("Cookie", "hr_session=" + cookie);
+        }
+        return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private HttpResponse<String> remember(HttpResponse<String> r) {
+        for (String c : r.headers().allValues("Set-Cookie")) {
+            if (c.startsWith("hr_session=")) {
+                cookie = c.substring("hr_session=".length(), c.indexOf(';'));
+            }
+        }
+        Matcher m = CSRF.matcher(r.body());
+        if (m.find()) {
+            csrf = m.group(1);
+        }
+        return r;
+    }
+}

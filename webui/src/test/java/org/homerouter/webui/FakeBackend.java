@@ -1,0 +1,112 @@
+package org.homerouter.webui;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.homerouter.webui.api.AdminAccount;
+import org.homerouter.webui.api.Backend;
+import org.homerouter.webui.api.EventLog;
+import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.PassthroughCalls;
+import org.homerouter.webui.api.Subnet;
+import org.homerouter.webui.api.SystemAdmin;
+import org.homerouter.webui.api.UserAccounts;
+import org.homerouter.webui.api.VpnConfig;
+import org.homerouter.webui.api.VpnSettings;
+import org.homerouter.webui.api.Ipv4;
+
+/** The appliance's side of the UI, in memory: records what the pages changed. */
+final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSessions, EventLog, SystemAdmin {
+    volatile String hash;
+    volatile VpnSettings vpn = new VpnSettings(true, "0.0.0.0", 1723, "192.168.250.1", "192.168.250.10",
+            "192.168.250.59", "", "", "", "", new LinkedHashSet<>(List.of("mschapv2")), "require-128", 64, 0);
+    final Map<String, UserRow> users = new TreeMap<>();
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    final List<ActiveSession> active = new CopyOnWriteArrayList<>();
+    final List<SessionRecord> history = new CopyOnWriteArrayList<>();
+    final List<Integer> disconnected = new CopyOnWriteArrayList<>();
+    volatile int applied;
+    volatile boolean passthrough;
+    volatile boolean https;
+    volatile int resets;
+    volatile String imported;
+    List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24));
+
+    Backend backend() {
+        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE);
+    }
+
+    @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }
+    @Override public void setPasswordHash(String h, String event) { hash = h; log("admin", event); }
+
+    @Override public VpnSettings vpn() { return vpn; }
+    @Override public void apply(VpnSettings s, String event) { vpn = s; applied++; log("config", event); }
+    @Override public List<Subnet> lanNetworks() { return lans; }
+    @Override public boolean passthroughEnabled() { return passthrough; }
+    @Override public void setPassthroughEnabled(boolean on, String event) { passthrough = on; log("config", event); }
+
+    @Override public synchronized List<UserRow> users() { return new ArrayList<>(users.values()); }
+    @Override public synchronized Optional<UserRow> user(String name) { return Optional.ofNullable(users.get(name)); }
+    @Override public synchronized boolean add(String name, String pw, boolean enabled, String addr, String event) {
+        if (users.containsKey(name)) {
+            return false;
+        }
+        users.put(name, new UserRow(name, enabled, addr, false));
+        log("config", event);
+        return true;
+    }
+    @Override public synchronized boolean update(String name, boolean enabled, String addr, String event) {
+        if (!users.containsKey(name)) {
+            return false;
+        }
+        users.put(name, new UserRow(name, enabled, addr, false));
+        log("config", event);
+        return true;
+    }
+    @Override public synchronized boolean setPassword(String name, String pw, String event) {
+        log("config", event);
+        return users.containsKey(name);
+    }
+    @Override public synchronized boolean delete(String name, String event) {
+        log("config", event);
+        return users.remove(name) != null;
+    }
+
+    @Override public ServerState state() { return new ServerState("test", vpn.enabled(), vpn.enabled(), "0.0.0.0:1723", 64, ""); }
+    @Override public List<ActiveSession> active() { return active; }
+    @Override public boolean disconnect(int callId, String event) {
+        disconnected.add(callId);
+        log("admin", event);
+        return active.removeIf(s -> s.callId() == callId);
+    }
+    @Override public Totals totals() { return new Totals(1000, 2000, active.size(), 3, 7); }
+    @Override public List<SessionRecord> history(int limit) { return history.stream().limit(limit).toList(); }
+
+    @Override public void log(String kind, String message) { events.addFirst(new Event(System.currentTimeMillis(), kind, message)); }
+    @Override public List<Event> recent(int limit, String kind) {
+        return events.stream().filter(e -> kind == null || e.kind().equals(kind)).limit(limit).toList();
+    }
+
+    @Override public String exportJson() { return "{\"settings\":{}}"; }
+    @Override public void importJson(String json, String event) {
+        if (!json.startsWith("{")) {
+            throw new IllegalArgumentException("not JSON");
+        }
+        imported = json;
+    }
+    @Override public void factoryReset() { hash = null; users.clear(); resets++; }
+    @Override public boolean httpsEnabled() { return https; }
+    volatile int httpsPort;
+    @Override public int httpsPort() { return httpsPort; }
+    @Override public void setHttps(boolean on, String event) { https = on; }
+    @Override public String metricsToken() { return "s3cret-token"; }
+
+    static Set<String> set(String... s) {
+        return new LinkedHashSet<>(List.of(s));
+    }
+}
