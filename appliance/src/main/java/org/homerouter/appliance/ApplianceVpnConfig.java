@@ -88,9 +88,19 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     }
 
     @Override
-    public void setPassthroughEnabled(boolean enabled, String event) {
+    public String inboundServer() {
         try {
-            appliance.store().putSettings(Map.of(Setting.PASSTHROUGH_ENABLED, String.valueOf(enabled)), event);
+            return appliance.store().settings().get(Setting.PASSTHROUGH_INBOUND_SERVER);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public void setPassthrough(boolean enabled, String inboundServer, String event) {
+        try {
+            appliance.store().putSettings(Map.of(Setting.PASSTHROUGH_ENABLED, String.valueOf(enabled),
+                    Setting.PASSTHROUGH_INBOUND_SERVER, inboundServer), event);
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

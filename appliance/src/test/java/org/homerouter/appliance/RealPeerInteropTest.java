@@ -300,6 +300,9 @@ class RealPeerInteropTest {
 
     // ------------------------------------------------------------------ the appliance
 
+    /** The metrics endpoint's bearer token, set before the appliance starts (it keeps a stored one). */
+    private static final String METRICS_TOKEN = "interop-test-metrics-token";
+
     private record Appliance(Netns ns, Netns lan, Launched log, Capture capture) {
         String report() {
             return log.report();
@@ -326,6 +329,7 @@ class RealPeerInteropTest {
         try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
             store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), true, Optional.empty()));
             Map<Setting, String> values = new EnumMap<>(Setting.class);
+            values.put(Setting.METRICS_TOKEN, METRICS_TOKEN);
             values.putAll(settings);
             if (!values.isEmpty()) {
                 store.putSettings(values);
@@ -356,8 +360,8 @@ class RealPeerInteropTest {
     }
 
     /**
-     * Waits until the appliance has no session, no call and no control connection left (its own
-     * status page), and its namespace has no tunnel device or route to the pool.
+     * Waits until the appliance counts no session (its own metrics endpoint), and its namespace has
+     * no tunnel device or route to the pool.
      */
     private void awaitNoSessionLeft(Appliance app) throws Exception {
         long deadline = System.nanoTime() + CLEANUP.toNanos();
@@ -366,32 +370,33 @@ class RealPeerInteropTest {
             String routes = app.ns().ip("-4", "route", "show");
             String status;
             try {
-                status = statusPage(app.ns());
+                status = metrics(app.ns());
             } catch (IOException e) {
                 // The first page render (template compilation) can take long on a loaded 2-core machine.
-                status = "(status page unreadable: " + e + ")";
+                status = "(metrics unreadable: " + e + ")";
             }
             boolean clean = !TUNNEL_DEVICE.matcher(links).find() && !routes.contains("192.168.250.")
-                    && status.contains("No clients connected.");
+                    && status.contains("\nhomerouter_pptp_sessions 0\n");
             if (clean) {
                 return;
             }
             if (System.nanoTime() > deadline) {
                 fail("the appliance kept something of the ended session:\nlinks:\n" + links + "routes:\n" + routes
-                        + "status page:\n" + status + app.report());
+                        + "metrics:\n" + status + app.report());
             }
             Thread.sleep(200);
         }
     }
 
-    /** The web UI's dashboard, read from inside the appliance's namespace (it listens on its loopback). */
-    private static String statusPage(Netns ns) throws Exception {
+    /** The appliance's metrics (what a monitoring system reads), from inside its namespace (the UI listens on its loopback). */
+    private static String metrics(Netns ns) throws Exception {
         return NetworkNamespace.call(ns.name(), () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), UI_PORT), 5_000);
                 s.setSoTimeout(15_000);
                 OutputStream out = s.getOutputStream();
-                out.write("GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.write(("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + METRICS_TOKEN
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 InputStream in = s.getInputStream();
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
+import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnSettings;
@@ -364,18 +365,53 @@ final class Pages {
     // ---- passthrough, logs --------------------------------------------------------------------
 
     private Reply passthrough(Exchange x) {
+        return passthroughPage(x, null);
+    }
+
+    private Reply passthroughPage(Exchange x, Form invalid) {
         Map<String, Object> m = x.model("passthrough");
-        m.put("enabled", b.vpn().passthroughEnabled());
         m.put("calls", b.passthrough().calls());
         m.put("reason", b.passthrough().unavailableReason());
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+            return new Reply.Page(HttpStatus.BAD_REQUEST_400, "passthrough.ftlh", m);
+        }
+        Map<String, Object> v = new LinkedHashMap<>();
+        if (b.vpn().passthroughEnabled()) {
+            v.put("enabled", "on");
+        }
+        v.put("inbound_server", b.vpn().inboundServer());
+        m.put("values", v);
         return new Reply.Page(200, "passthrough.ftlh", m);
     }
 
     private Reply savePassthrough(Exchange x) {
-        boolean on = x.form().checked("enabled");
-        b.vpn().setPassthroughEnabled(on, "PPTP passthrough " + (on ? "enabled" : "disabled"));
-        x.session.flash("Saved.");
+        Form form = x.form();
+        boolean on = form.checked("enabled");
+        String inbound = form.get("inbound_server");
+        if (!inbound.isEmpty()) {
+            if (!Ipv4.valid(inbound)) {
+                form.error("inbound_server", "Not an IPv4 address such as 192.168.1.10.");
+            } else if (!privateAddress(Ipv4.parse(inbound))) {
+                form.error("inbound_server", "The server must be inside the LAN: a private address "
+                        + "(10.x.x.x, 172.16–31.x.x or 192.168.x.x).");
+            }
+        }
+        if (!form.ok()) {
+            return passthroughPage(x, form);
+        }
+        b.vpn().setPassthrough(on, inbound, "PPTP passthrough " + (on ? "enabled" : "disabled")
+                + (inbound.isEmpty() ? ", no inbound forward" : ", inbound PPTP forwarded to " + inbound));
+        x.session.flash("Saved. Passthrough changes take effect at the next start of the appliance.");
         return new Reply.Redirect("/passthrough");
+    }
+
+    /** RFC 1918 space: the only place a LAN server forwarded to from outside can be. */
+    private static boolean privateAddress(int a) {
+        int first = a >>> 24;
+        int second = (a >>> 16) & 0xFF;
+        return first == 10 || first == 172 && second >= 16 && second <= 31 || first == 192 && second == 168;
     }
 
     static final List<String> EVENT_KINDS = List.of("admin", "auth-failure", "connect", "disconnect", "config", "service");

@@ -48,7 +48,13 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public void apply(VpnSettings s, String event) { vpn = s; applied++; log("config", event); }
     @Override public List<Subnet> lanNetworks() { return lans; }
     @Override public boolean passthroughEnabled() { return passthrough; }
-    @Override public void setPassthroughEnabled(boolean on, String event) { passthrough = on; log("config", event); }
+    volatile String inboundServer = "";
+    @Override public String inboundServer() { return inboundServer; }
+    @Override public void setPassthrough(boolean on, String inbound, String event) {
+        passthrough = on;
+        inboundServer = inbound;
+        log("config", event);
+    }
 
     @Override public synchronized List<UserRow> users() { return new ArrayList<>(users.values()); }
     @Override public synchronized Optional<UserRow> user(String name) { return Optional.ofNullable(users.get(name)); }

@@ -332,6 +332,18 @@ class WebServerTest {
         assertTrue(fake.passthrough);
         assertEquals(303, b.post("/passthrough").statusCode());
         assertFalse(fake.passthrough);
+
+        // The inbound forward: a LAN address is stored with the switch, anything else is refused next to the field.
+        assertEquals(303, b.post("/passthrough", "enabled", "on", "inbound_server", "192.168.1.10").statusCode());
+        assertTrue(fake.passthrough);
+        assertEquals("192.168.1.10", fake.inboundServer);
+        HttpResponse<String> bad = b.post("/passthrough", "enabled", "on", "inbound_server", "8.8.8.8");
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("must be inside the LAN"), bad.body());
+        assertEquals("192.168.1.10", fake.inboundServer, "nothing saved from a refused form");
+        HttpResponse<String> junk = b.post("/passthrough", "inbound_server", "<script>");
+        assertEquals(400, junk.statusCode());
+        assertTrue(junk.body().contains("Not an IPv4 address") && !junk.body().contains("<script>"), junk.body());
     }
 
     @Test

@@ -66,6 +66,15 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
                 "  chain post {",
                 "    type filter hook postrouting priority srcnat; policy accept;",
                 "  }",
+                // A server sends GRE right after its Outgoing-Call-Reply, which can beat the call's
+                // rules by the few ms nft takes. The router, with no GRE socket of its own, would
+                // answer it with ICMP protocol-unreachable, and pptpd's GRE sockets connected to our
+                // public address then fail with ENOPROTOOPT and drop every call through us (seen
+                // with Debian's pptpd). Unmatched GRE is silently lost instead; PPP retransmits.
+                "  chain out {",
+                "    type filter hook output priority filter; policy accept;",
+                "    icmp type destination-unreachable icmp code prot-unreachable drop",
+                "  }",
                 "}",
                 ""), "nft", "-f", "-");
         tableInstalled = true;

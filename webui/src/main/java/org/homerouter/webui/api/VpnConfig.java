@@ -19,5 +19,9 @@ public interface VpnConfig {
 
     boolean passthroughEnabled();
 
-    void setPassthroughEnabled(boolean enabled, String event);
+    /** The PPTP server inside the LAN that TCP 1723 and GRE from outside are forwarded to; "" for none. */
+    String inboundServer();
+
+    /** Stores the passthrough switch and the inbound server in one transaction (both apply at the next start). */
+    void setPassthrough(boolean enabled, String inboundServer, String event);
 }
