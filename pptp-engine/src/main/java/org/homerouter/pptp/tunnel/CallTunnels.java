@@ -51,11 +51,17 @@ public final class CallTunnels implements CallListener {
     public void callEstablished(PptpCall call) {
         GreChannel channel = new GreChannel(call.localCallId(), call.peerCallId(), call.peerAddress(), transport,
                 clock, config, sinks.apply(call));
-        demux.register(channel);
         CallTunnel tunnel = new CallTunnel(call, channel);
         byLocalCallId.put(call.localCallId(), tunnel);
         LOG.debug("GRE channel for {} open", call);
         listener.tunnelUp(tunnel);
+        // Only now, with the session ready for them: the peer's first packets may already be
+        // waiting in the demultiplexer (see GreDemux, early packets), and they go to the channel
+        // as it registers. Registered earlier, they would reach a sink with no session yet.
+        demux.register(channel);
+        if (byLocalCallId.get(call.localCallId()) != tunnel) {
+            demux.unregister(channel); // the session already ended and cleared the call
+        }
     }
 
     @Override
@@ -85,9 +91,10 @@ public final class CallTunnels implements CallListener {
      */
     public long poll() {
         long next = GreChannel.NO_DEADLINE;
+        long now = clock.nanos();
         for (CallTunnel t : byLocalCallId.values()) {
             try {
-                next = Math.min(next, t.channel().poll());
+                next = Math.min(next, t.channel().poll(now));
             } catch (java.io.IOException e) {
                 LOG.debug("GRE send for {} failed: {}", t.call(), e.toString());
             }
