@@ -13,7 +13,7 @@ UI_PORT ?= 8080
 DATA_DIR ?= ./data
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all build run test test-unit setup clean demo
+.PHONY: all build run test test-unit setup clean demo bench
 
 all: build
 
@@ -47,6 +47,11 @@ setup:
 # The VPN working end to end in two throw-away network namespaces (root; builds the jar itself).
 demo:
 	@scripts/demo.sh
+
+# Benchmarks (issue 10): data path, session scale, tunnel throughput, each as a ratio measured in
+# one run; prints the table and writes bench/results/latest.md. ~10 min; not part of `make test`.
+bench:
+	@bench/run.sh
 
 clean:
 	$(MVN) -q clean

@@ -68,7 +68,7 @@ final class DialCommand implements Callable<Integer> {
     String auth;
 
     @Option(names = "--mppe", defaultValue = "require-128",
-            description = "require-128 | require-any | optional | none. Default: ${DEFAULT-VALUE}")
+            description = "require-128 | require-128-stateful | require-any | optional | none. Default: ${DEFAULT-VALUE}")
     String mppe;
 
     @Option(names = "--timeout", defaultValue = "30", description = "Seconds to wait for the tunnel. Default: ${DEFAULT-VALUE}")

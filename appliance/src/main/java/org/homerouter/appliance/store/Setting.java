@@ -15,7 +15,7 @@ public enum Setting {
     PPTP_DNS_SECONDARY("pptp.dns_secondary", ""),
     // Comma-separated, preferred first: mschapv2, chap-md5, pap. Default: MS-CHAPv2 only.
     PPTP_AUTH_METHODS("pptp.auth_methods", "mschapv2"),
-    // require-128 | require-any | optional | none
+    // require-128 | require-128-stateful | require-any | optional | none
     PPTP_MPPE("pptp.mppe", "require-128"),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
