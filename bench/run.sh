@@ -22,6 +22,10 @@ echo "bench: 1a data path (JMH, ~3 min)"
 "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" DataPathBenchmark -rf csv -rff "$RAW/jmh.csv" \
   > "$RAW/jmh.log" 2>&1 || { tail -n 40 "$RAW/jmh.log"; exit 1; }
 
+echo "bench: 1a again, engine and RC4 interleaved on one thread (~1 min)"
+"$JAVA" -Xms256m -Xmx256m --enable-native-access=ALL-UNNAMED -cp "$JAR" org.homerouter.bench.DataPathInterleaved \
+  "$RAW/interleaved.txt" > "$RAW/interleaved.log" 2>&1 || { cat "$RAW/interleaved.log"; exit 1; }
+
 echo "bench: 1b session scale (1,000 then 10,000 sessions, ~1 min)"
 # Both ends in one JVM hold a socket each per control connection: raise the open-file limit as far as allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -33,7 +37,7 @@ bench/tunnel-throughput.sh "$RAW/tunnel.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENC
   || { cat "$RAW/tunnel.log"; exit 1; }
 
 "$JAVA" -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo '?')" -cp "$JAR" \
-  org.homerouter.bench.BenchReport bench/results/latest.md "$RAW/jmh.csv" "$RAW/scale.txt" "$RAW/tunnel.txt" \
+  org.homerouter.bench.BenchReport bench/results/latest.md "$RAW/jmh.csv" "$RAW/interleaved.txt" "$RAW/scale.txt" "$RAW/tunnel.txt" \
   "$LOAD_AT_START"
 echo
 echo "bench: written to bench/results/latest.md (raw results and logs in $RAW)"

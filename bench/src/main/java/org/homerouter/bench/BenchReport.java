@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code bench/results/latest.md}: every figure next to the one it is compared with, both measured
  * in that run, and the ratio of the two.
  *
- * <p>Usage: {@code BenchReport OUT.md JMH.csv SCALE.txt TUNNEL.txt LOADAVG_AT_START}
+ * <p>Usage: {@code BenchReport OUT.md JMH.csv INTERLEAVED.txt SCALE.txt TUNNEL.txt LOADAVG_AT_START}
  */
 public final class BenchReport {
     private static final double DATA_PATH_TARGET = 0.8;
@@ -32,13 +32,14 @@ public final class BenchReport {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
         Path jmh = Path.of(args[1]);
-        Path scale = Path.of(args[2]);
-        Path tunnel = Path.of(args[3]);
-        String loadAtStart = args.length > 4 ? args[4] : "?";
+        Path interleaved = Path.of(args[2]);
+        Path scale = Path.of(args[3]);
+        Path tunnel = Path.of(args[4]);
+        String loadAtStart = args.length > 5 ? args[5] : "?";
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks (issue 10): every figure is a ratio of two things measured in the same run\n\n");
         machine(md, loadAtStart);
-        dataPath(md, jmh);
+        dataPath(md, jmh, interleaved);
         sessionScale(md, scale);
         tunnel(md, tunnel);
         md.append("## 1d. ALG against the kernel's nf_conntrack_pptp / nf_nat_pptp\n\n")
@@ -100,8 +101,48 @@ public final class BenchReport {
     private record Score(double ns, double error) {
     }
 
-    private static void dataPath(StringBuilder md, Path csv) throws IOException {
-        md.append("## 1a. Data path per packet (JMH): the engine against BouncyCastle's RC4 over the same bytes\n\n");
+    private static void dataPath(StringBuilder md, Path csv, Path interleaved) throws IOException {
+        md.append("## 1a. Data path per packet: the engine against BouncyCastle's RC4 over the same bytes\n\n");
+        md.append("`receive` = GRE demux + channel + PPP + MPPE-128 decryption into the tunnel device (the GRE packet "
+                + "arrives in a native buffer, as from the raw socket's recvmmsg); `send` = tunnel device + MPPE-128 "
+                + "encryption + PPP + GRE. `RC4 + key change` is RFC 3078 §7.3's per-packet key change (SHA-1, two "
+                + "RC4 key schedules) plus RC4, in BouncyCastle only: the least any stateless MPPE must do per packet. "
+                + "Ratio = the baseline's time / the engine's time, i.e. the engine's packet rate as a fraction of "
+                + "the baseline's. Target ≥ ").append(DATA_PATH_TARGET).append("× against raw RC4.\n\n");
+        if (Files.exists(interleaved)) {
+            Map<String, String> kv = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(interleaved)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    kv.put(line.substring(0, eq), line.substring(eq + 1).trim());
+                }
+            }
+            md.append("**Interleaved** (the figures that count on a loaded machine): the same state classes as the JMH "
+                    + "benchmarks, timed on one thread in alternating batches of ").append(kv.get("interleaved.batch"))
+                    .append(" packets (engine receive, engine send, RC4, RC4 + key change, again and again), so each "
+                            + "pair is measured milliseconds apart under the same load; medians of ")
+                    .append(kv.get("interleaved.rounds")).append(" rounds after warm-up.\n\n");
+            md.append("| direction | MPPE-128 | IP size | engine ns | RC4 ns | **ratio vs RC4** | RC4 + key change ns | ratio vs RC4 + key change |\n")
+                    .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+            for (String dir : List.of("receive", "send")) {
+                for (String mode : List.of("stateless", "stateful")) {
+                    for (String size : List.of("64", "512", "1400")) {
+                        String k = "interleaved." + dir + "." + mode + "." + size + ".";
+                        if (!kv.containsKey(k + "engineNs")) {
+                            continue;
+                        }
+                        md.append("| ").append(dir).append(" | ").append(mode).append(" | ").append(size).append(" | ")
+                                .append(kv.get(k + "engineNs")).append(" | ").append(kv.get(k + "rc4Ns")).append(" | **")
+                                .append(ratio(parse(kv.get(k + "ratioRc4")), DATA_PATH_TARGET)).append("** | ")
+                                .append(kv.get(k + "rc4KeyChangeNs")).append(" | ")
+                                .append(mode.equals("stateless") ? fmt(parse(kv.get(k + "ratioRc4KeyChange"))) : "")
+                                .append(" |\n");
+                    }
+                }
+            }
+            md.append("\n**JMH** (each benchmark in its own fork, one after the other: on a loaded machine its ratios "
+                    + "drift with the load between runs; see the error column):\n\n");
+        }
         if (!Files.exists(csv)) {
             md.append("Not run.\n\n");
             return;
@@ -119,12 +160,7 @@ public final class BenchReport {
             String size = f.get(iSize);
             scores.put(name + "/" + mode + "/" + size, new Score(parse(f.get(4)), parse(f.get(5))));
         }
-        md.append("Time per packet (ns, JMH average, ± 99.9% error). Ratio = RC4's time / the engine's time, i.e. the "
-                + "engine's packet rate as a fraction of what RC4 alone could do. `receive` = GRE demux + channel + "
-                + "PPP + MPPE-128 decryption into the tunnel device; `send` = tunnel device + MPPE-128 encryption + "
-                + "PPP + GRE. `RC4 + key change` is RFC 3078 §7.3's per-packet key change (SHA-1, two RC4 key "
-                + "schedules) plus RC4, in BouncyCastle only: the least any stateless MPPE must do per packet. "
-                + "Target ≥ ").append(DATA_PATH_TARGET).append("× against raw RC4.\n\n");
+        md.append("Time per packet (ns, JMH average, ± 99.9% error).\n\n");
         md.append("| direction | MPPE-128 | IP size | engine ns | RC4 ns | **ratio vs RC4** | RC4 + key change ns | ratio vs RC4 + key change |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (String dir : List.of("receive", "send")) {
@@ -217,7 +253,7 @@ public final class BenchReport {
                     .append(" | **").append(sessions == SCALE_TARGET_SESSIONS
                             ? ratio((double) heap / HEAP_BUDGET, -1.0) : fmt((double) heap / HEAP_BUDGET))
                     .append("** | ").append(r.get("threads")).append(" | ")
-                    .append(String.format(Locale.ROOT, "%.1f", Double.parseDouble(r.get("serverTickMicros")) / 1000))
+                    .append(String.format(Locale.ROOT, "%.2f", Double.parseDouble(r.get("serverTickMicros")) / 1000))
                     .append(" |\n");
         }
         if (rows.size() >= 2) {
@@ -226,10 +262,10 @@ public final class BenchReport {
             md.append("\nScaling, measured in this run: the ").append(b.get("phaseSessions"))
                     .append(" sessions opened after the first ").append(a.get("sessions")).append(" cost ")
                     .append(fmt(Double.parseDouble(b.get("cpuSecondsPerSetup")) / Double.parseDouble(a.get("cpuSecondsPerSetup"))))
-                    .append("× the CPU per setup of the first ones (JIT warm-up is in the first phase), and the heap per "
+                    .append(" the CPU per setup of the first ones (JIT warm-up is in the first phase), and the heap per "
                             + "session at ").append(b.get("sessions")).append(" is ")
                     .append(fmt(Double.parseDouble(b.get("heapPerSessionBytes")) / Double.parseDouble(a.get("heapPerSessionBytes"))))
-                    .append("× that at ").append(a.get("sessions")).append(". Threads do not grow with sessions (")
+                    .append(" that at ").append(a.get("sessions")).append(". Threads do not grow with sessions (")
                     .append(a.get("threads")).append(" → ").append(b.get("threads")).append(").\n");
         }
         md.append('\n');
