@@ -36,8 +36,9 @@ echo "bench: 1c tunnel throughput (iperf3 in two namespaces, ~3 min)"
 bench/tunnel-throughput.sh "$RAW/tunnel.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENCH_IPERF_PAIRS:-2}" 2> "$RAW/tunnel.log" \
   || { cat "$RAW/tunnel.log"; exit 1; }
 
+LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 "$JAVA" -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo '?')" -cp "$JAR" \
   org.homerouter.bench.BenchReport bench/results/latest.md "$RAW/jmh.csv" "$RAW/interleaved.txt" "$RAW/scale.txt" "$RAW/tunnel.txt" \
-  "$LOAD_AT_START"
+  "$LOAD_AT_START" "$LOAD_AT_END"
 echo
 echo "bench: written to bench/results/latest.md (raw results and logs in $RAW)"

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,7 @@ import java.util.Map;
  * {@code bench/results/latest.md}: every figure next to the one it is compared with, both measured
  * in that run, and the ratio of the two.
  *
- * <p>Usage: {@code BenchReport OUT.md JMH.csv INTERLEAVED.txt SCALE.txt TUNNEL.txt LOADAVG_AT_START}
+ * <p>Usage: {@code BenchReport OUT.md JMH.csv INTERLEAVED.txt SCALE.txt TUNNEL.txt LOADAVG_AT_START [LOADAVG_AT_END]}
  */
 public final class BenchReport {
     private static final double DATA_PATH_TARGET = 0.8;
@@ -36,9 +37,10 @@ public final class BenchReport {
         Path scale = Path.of(args[3]);
         Path tunnel = Path.of(args[4]);
         String loadAtStart = args.length > 5 ? args[5] : "?";
+        String loadAtEnd = args.length > 6 ? args[6] : null;
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks (issue 10): every figure is a ratio of two things measured in the same run\n\n");
-        machine(md, loadAtStart);
+        machine(md, loadAtStart, loadAtEnd);
         dataPath(md, jmh, interleaved);
         sessionScale(md, scale);
         tunnel(md, tunnel);
@@ -50,7 +52,7 @@ public final class BenchReport {
 
     // ------------------------------------------------------------------ machine
 
-    private static void machine(StringBuilder md, String loadAtStart) throws IOException {
+    private static void machine(StringBuilder md, String loadAtStart, String loadAtEndGiven) throws IOException {
         String cpu = "?";
         for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
             if (line.startsWith("model name")) {
@@ -65,7 +67,8 @@ public final class BenchReport {
             }
         }
         String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
-        String loadAtEnd = Files.readString(Path.of("/proc/loadavg")).trim();
+        String loadAtEnd = loadAtEndGiven != null ? loadAtEndGiven
+                : String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+"), 3));
         int nproc = Runtime.getRuntime().availableProcessors();
         md.append("## Machine\n\n")
                 .append("| | |\n|---|---|\n")
@@ -134,7 +137,7 @@ public final class BenchReport {
                         md.append("| ").append(dir).append(" | ").append(mode).append(" | ").append(size).append(" | ")
                                 .append(kv.get(k + "engineNs")).append(" | ").append(kv.get(k + "rc4Ns")).append(" | **")
                                 .append(ratio(parse(kv.get(k + "ratioRc4")), DATA_PATH_TARGET)).append("** | ")
-                                .append(kv.get(k + "rc4KeyChangeNs")).append(" | ")
+                                .append(mode.equals("stateless") ? kv.get(k + "rc4KeyChangeNs") : "").append(" | ")
                                 .append(mode.equals("stateless") ? fmt(parse(kv.get(k + "ratioRc4KeyChange"))) : "")
                                 .append(" |\n");
                     }
@@ -175,7 +178,7 @@ public final class BenchReport {
                     md.append("| ").append(dir).append(" | ").append(mode).append(" | ").append(size).append(" | ")
                             .append(ns(e)).append(" | ").append(ns(rc4)).append(" | **")
                             .append(ratio(rc4.ns / e.ns, DATA_PATH_TARGET)).append("** | ")
-                            .append(floor == null ? "" : ns(floor)).append(" | ")
+                            .append(floor == null || !mode.equals("stateless") ? "" : ns(floor)).append(" | ")
                             .append(floor == null || !mode.equals("stateless") ? "" : fmt(floor.ns / e.ns))
                             .append(" |\n");
                 }
