@@ -16,7 +16,7 @@ IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # beside the project (CI checks out shared/ next to the clone); `make test PPTP_GUEST=/path` overrides.
 PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
 
-.PHONY: all build run test test-unit setup clean demo fuzz
+.PHONY: all build run test test-unit setup clean demo fuzz bench
 
 all: build
 
@@ -68,6 +68,11 @@ setup:
 # The VPN working end to end in two throw-away network namespaces (root; builds the jar itself).
 demo:
 	@scripts/demo.sh
+
+# Benchmarks (issue 10): data path, session scale, tunnel throughput, each as a ratio measured in
+# one run; prints the table and writes bench/results/latest.md. ~10 min; not part of `make test`.
+bench:
+	@bench/run.sh
 
 clean:
 	$(MVN) -q clean

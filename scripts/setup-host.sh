@@ -2,9 +2,15 @@
 # Installs the Debian packages that the privileged test tiers need, when run as root, and the
 # browser test's npm packages (webui/e2e, pinned by its package-lock.json).
 # Idempotent and quiet when everything is present. Without root it only reports.
+# `setup-host.sh bench` adds what `make bench` needs (iperf3; sqlite3 to set the server's MPPE policy).
 set -eu
 # chromium: the web UI's end-to-end test drives Debian's Chromium with playwright-core.
 PACKAGES=(tshark iproute2 iptables nftables ethtool iputils-ping chromium)
+if [ "${1:-}" = bench ]; then
+  PACKAGES+=(iperf3 sqlite3)
+  # iperf3's package asks whether to start a daemon: no.
+  [ "$(id -u)" -ne 0 ] || echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections 2>/dev/null || true
+fi
 E2E_DIR="$(cd "$(dirname "$0")/.." && pwd)/webui/e2e"
 install_e2e() {
   # npm ci installs exactly the lockfile's versions; playwright-core downloads no browser of its own.

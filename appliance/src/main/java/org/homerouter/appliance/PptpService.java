@@ -251,6 +251,8 @@ final class PptpService implements AutoCloseable {
     static Optional<MppePolicy> mppePolicy(String value) {
         return switch (value) {
             case "require-128" -> Optional.of(MppePolicy.DEFAULT);
+            // Stateful MPPE first (one key change per 256 packets instead of per packet); only for
+            // clean links, since any loss costs a CCP reset round trip (see MppePolicy).
             case "require-128-stateful" -> Optional.of(MppePolicy.DEFAULT.preferringStateful());
             case "require-any" -> Optional.of(new MppePolicy(EnumSet.allOf(MppeStrength.class), true, true));
             case "optional" -> Optional.of(new MppePolicy(EnumSet.allOf(MppeStrength.class), false, true));

@@ -2,8 +2,14 @@ package org.homerouter.pptp.gre;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+
+import org.homerouter.pptp.Clock;
 
 /**
  * Routes packets from a {@link GreTransport} to the {@link GreChannel} of their call.
@@ -16,8 +22,25 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Lookups are lock-free and allocation-free: the table is an immutable pair of sorted arrays
  * replaced on (rare) registration changes.
+ *
+ * <p><b>Early packets.</b> The PAC sends its first LCP Configure-Request as soon as it has sent
+ * the Outgoing-Call-Reply (RFC 2637 §2.8), and that GRE packet can overtake the reply's TCP segment
+ * on its way through the PNS: the PNS only learns that the call exists, and registers its channel,
+ * when it has read the reply. Dropped, the Configure-Request costs the whole LCP restart timer
+ * (3 s, RFC 1661 §4.6) before the link can come up. So a packet for a call ID nobody has
+ * registered is kept for {@link #EARLY_PACKET_NANOS} (at most {@link #EARLY_PACKETS} of them,
+ * oldest evicted first) and routed when a channel for that call ID registers, if it came from
+ * that channel's peer: the same check as for any packet, so nothing can be injected that could
+ * not be sent after the registration anyway. It still counts as an unknown call when it arrives.
  */
 public final class GreDemux implements GrePacketReceiver {
+    /** How long a packet for a call not registered yet waits for its channel. */
+    public static final long EARLY_PACKET_NANOS = 1_000_000_000L;
+    /** Most packets kept for calls not registered yet, all calls together. */
+    public static final int EARLY_PACKETS = 64;
+
+    private record EarlyPacket(int callId, InetAddress source, byte[] packet, long arrived) {
+    }
 
     private record Table(int[] callIds, GreChannel[] channels) {
         GreChannel find(int callId) {
@@ -33,6 +56,18 @@ public final class GreDemux implements GrePacketReceiver {
     private final LongAdder malformed = new LongAdder();
     private final LongAdder unknownCall = new LongAdder();
     private final LongAdder wrongSource = new LongAdder();
+    private final Clock clock;
+    private final ArrayDeque<EarlyPacket> early = new ArrayDeque<>(); // guarded by itself
+
+    /** A demultiplexer that times early packets on the system clock. */
+    public GreDemux() {
+        this(Clock.SYSTEM);
+    }
+
+    /** @param clock times how long an early packet waits for its channel */
+    public GreDemux(Clock clock) {
+        this.clock = clock;
+    }
 
     /**
      * Starts routing packets for {@code channel}'s local Call ID to it.
@@ -57,6 +92,9 @@ public final class GreDemux implements GrePacketReceiver {
             System.arraycopy(t.callIds, at, ids, at + 1, n - at);
             System.arraycopy(t.channels, at, chs, at + 1, n - at);
             table = new Table(ids, chs);
+        }
+        for (EarlyPacket p : takeEarly(channel)) {
+            onPacket(p.source(), ByteBuffer.wrap(p.packet()));
         }
     }
 
@@ -92,6 +130,7 @@ public final class GreDemux implements GrePacketReceiver {
     @Override
     public void onPacket(InetAddress source, ByteBuffer packet) {
         Table t = table;
+        int start = packet.position();
         GreHeader header;
         try {
             header = GreCodec.decode(packet);
@@ -109,6 +148,7 @@ public final class GreDemux implements GrePacketReceiver {
         GreChannel channel = t.find(header.callId());
         if (channel == null) {
             unknownCall.increment();
+            keepEarly(header.callId(), source, packet, start);
             return;
         }
         if (!channel.peerAddress().equals(source)) {
@@ -118,6 +158,36 @@ public final class GreDemux implements GrePacketReceiver {
         routed.increment();
         packet.limit(packet.position() + header.payloadLength());
         channel.receive(header, packet);
+    }
+
+    private void keepEarly(int callId, InetAddress source, ByteBuffer packet, int start) {
+        byte[] copy = new byte[packet.limit() - start];
+        packet.get(start, copy);
+        long now = clock.nanos();
+        synchronized (early) {
+            if (early.size() == EARLY_PACKETS) {
+                early.removeFirst();
+            }
+            early.addLast(new EarlyPacket(callId, source, copy, now));
+        }
+    }
+
+    /** Removes and returns, oldest first, the early packets {@code channel} should get; forgets expired ones. */
+    private List<EarlyPacket> takeEarly(GreChannel channel) {
+        List<EarlyPacket> out = new ArrayList<>(0);
+        long now = clock.nanos();
+        synchronized (early) {
+            for (Iterator<EarlyPacket> it = early.iterator(); it.hasNext(); ) {
+                EarlyPacket p = it.next();
+                if (now - p.arrived() > EARLY_PACKET_NANOS) {
+                    it.remove();
+                } else if (p.callId() == channel.localCallId() && p.source().equals(channel.peerAddress())) {
+                    it.remove();
+                    out.add(p);
+                }
+            }
+        }
+        return out;
     }
 
     public GreDemuxCounters counters() {

@@ -97,6 +97,15 @@ final class ReorderBuffer {
         return d >= 0 && (d == 0 || d >= window || !held[slot(d)]);
     }
 
+    /** Whether {@link #accept} would hold {@code sequence} for a gap before it (the only case that needs the time). */
+    boolean wouldHold(int sequence) {
+        if (!started) {
+            return false;
+        }
+        int d = Serial32.distance(expected, sequence);
+        return d > 0 && d < window && !held[slot(d)];
+    }
+
     /** Takes one data packet; the payload is between its position and limit and is not retained. */
     Verdict accept(int sequence, ByteBuffer payload, long now) {
         if (!started) {

@@ -135,7 +135,8 @@ public final class PppSessions implements TunnelListener {
         long now = env.clock().nanos();
         for (Slot slot : byLocalCallId.values()) {
             PppSession s = slot.session();
-            if (s != null && s.nextDeadline().orElse(Long.MAX_VALUE) - now <= 0) {
+            // timerDue reads a volatile: idle sessions cost the tick neither a lock nor their layers.
+            if (s != null && s.timerDue(now)) {
                 s.poll();
             }
         }

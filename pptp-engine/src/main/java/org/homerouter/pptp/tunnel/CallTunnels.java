@@ -65,9 +65,12 @@ public final class CallTunnels implements CallListener {
     private CallTunnel open(PptpCall call) {
         GreChannel channel = new GreChannel(call.localCallId(), call.peerCallId(), call.peerAddress(), transport,
                 clock, config, sinks.apply(call));
-        demux.register(channel);
         CallTunnel tunnel = new CallTunnel(call, channel);
         byLocalCallId.put(call.localCallId(), tunnel);
+        // Packets that beat the call (on our client side, the server's first LCP frame can arrive
+        // before we have read its Outgoing-Call-Reply) wait in the demultiplexer and are handed over
+        // here; frames that arrive before the session exists wait in PppSessions' slot.
+        demux.register(channel);
         LOG.debug("GRE channel for {} open", call);
         return tunnel;
     }
@@ -99,9 +102,10 @@ public final class CallTunnels implements CallListener {
      */
     public long poll() {
         long next = GreChannel.NO_DEADLINE;
+        long now = clock.nanos();
         for (CallTunnel t : byLocalCallId.values()) {
             try {
-                next = Math.min(next, t.channel().poll());
+                next = Math.min(next, t.channel().poll(now));
             } catch (java.io.IOException e) {
                 LOG.debug("GRE send for {} failed: {}", t.call(), e.toString());
             }

@@ -25,7 +25,7 @@ class GreDemuxTest {
     private final ManualClock clock = new ManualClock();
     private final RecordingTransport transport = new RecordingTransport();
     private final List<byte[]> delivered = new ArrayList<>();
-    private final GreDemux demux = new GreDemux();
+    private final GreDemux demux = new GreDemux(clock);
     private final GreChannel channel = new GreChannel(0x0042, 0x9000, PEER, transport, clock,
             GreChannelConfig.DEFAULTS, payload -> {
                 byte[] copy = new byte[payload.remaining()];
@@ -127,5 +127,47 @@ class GreDemuxTest {
         }
         assertEquals(got.size(), demux.counters().routed());
         assertEquals(201 - got.size(), demux.counters().unknownCall());
+    }
+
+    @Test
+    void aPacketThatOvertakesItsCallIsDeliveredWhenTheChannelRegisters() {
+        // The PAC's first LCP Configure-Request, here before the PNS has read the Outgoing-Call-Reply.
+        demux.onPacket(PEER, packet(DATA_TO_CALL_42));
+        assertEquals(1, demux.counters().unknownCall());
+        assertTrue(delivered.isEmpty());
+        clock.advanceMillis(200);
+        demux.register(channel);
+        assertEquals(1, delivered.size(), "the early packet reached the session without waiting for a retransmission");
+        assertArrayEquals(new byte[] {(byte) 0xC0, 0x21, 0x01}, delivered.getFirst());
+        // Only once: registering again after a hang-up does not replay it.
+        demux.unregister(channel);
+        GreChannel again = new GreChannel(0x0042, 0x9000, PEER, transport, clock, GreChannelConfig.DEFAULTS,
+                p -> delivered.add(new byte[0]));
+        demux.register(again);
+        assertEquals(1, delivered.size());
+    }
+
+    @Test
+    void earlyPacketsFromAnotherSourceOrTooOldAreNotDelivered() {
+        demux.onPacket(SPOOFER, packet(DATA_TO_CALL_42));
+        demux.register(channel);
+        assertTrue(delivered.isEmpty(), "a spoofed early packet must not reach the call");
+        demux.unregister(channel);
+
+        demux.onPacket(PEER, packet(DATA_TO_CALL_42));
+        clock.advance(java.time.Duration.ofNanos(GreDemux.EARLY_PACKET_NANOS + 1));
+        demux.register(channel);
+        assertTrue(delivered.isEmpty(), "a packet older than the wait is stale: the peer retransmits by now");
+    }
+
+    @Test
+    void onlyTheNewestEarlyPacketsAreKept() {
+        for (int sequence = 1; sequence <= GreDemux.EARLY_PACKETS + 1; sequence++) {
+            ByteBuffer p = ByteBuffer.allocate(13).put(HexFormat.of().parseHex("3001880B00010042"))
+                    .putInt(sequence).put((byte) 0x21).flip();
+            demux.onPacket(PEER, p);
+        }
+        demux.register(channel);
+        assertEquals(GreDemux.EARLY_PACKETS, channel.counters().rxPackets(), "the oldest was evicted");
     }
 }

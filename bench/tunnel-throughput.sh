@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Acceptance 1c: TCP throughput (iperf3) through the PPTP tunnel between two throw-away network
+# namespaces (the appliance in one, the engine's `dial` client in the other, separate JVMs as in
+# production), against the same veth pair without the tunnel, at 1400-octet IP packets with
+# offloads off. For each mode (stateless MPPE-128, stateful MPPE-128, unencrypted) one tunnel is
+# brought up and iperf3 runs alternate veth / tunnel / veth / tunnel, so every ratio compares two
+# runs made seconds apart on the same machine. Root only; everything is removed at the end.
+#
+# Usage: bench/tunnel-throughput.sh RESULT_FILE [SECONDS_PER_RUN] [PAIRS]
+# Writes key=value lines: veth and tunnel Mbit/s of every run, per mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${1:?result file}
+SECS=${2:-8}
+PAIRS=${3:-2}
+MODES=${BENCH_TUNNEL_MODES:-"require-128 require-128-stateful none"}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tunnel-throughput: needs root (namespaces, TUN, raw GRE)" >&2
+  echo "skipped=not root" > "$OUT"
+  exit 0
+fi
+for tool in ip iperf3 ethtool sqlite3; do
+  command -v "$tool" >/dev/null || { echo "tunnel-throughput: '$tool' missing (scripts/setup-host.sh bench installs it)" >&2; exit 1; }
+done
+JAVA_HOME=${JAVA_HOME:-$(scripts/find-jdk.sh)}
+JAVA=$JAVA_HOME/bin/java
+JAR=appliance/target/appliance.jar
+[ -f "$JAR" ] || { echo "tunnel-throughput: $JAR missing: build first" >&2; exit 1; }
+
+SRV=hr-bench-srv-$$
+CLI=hr-bench-cli-$$
+SERVER_IP=10.99.0.1
+CLIENT_IP=10.99.0.2
+TUNNEL_SERVER=192.168.250.1
+USER_NAME=bench
+PASSWORD=bench-password-$$
+# 1400-octet IP packets on both paths: the tunnel's MTU is 1400 (its MRU), so TCP's MSS there is
+# 1360; the plain veth keeps MTU 1500 (the tunnel's GRE packets, 1400 + 44 octets, must not be
+# fragmented on it) and iperf3 sets the same MSS for the baseline.
+MSS=1360
+WORK=$(mktemp -d /tmp/homerouter-bench.XXXXXX)
+SERVER_PID=
+DIAL_PID=
+
+stop() {
+  local pid=$1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop "$DIAL_PID"; stop "$SERVER_PID"
+  ip netns pids "$SRV" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+  ip netns pids "$CLI" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+  ip netns delete "$CLI" 2>/dev/null || true
+  ip netns delete "$SRV" 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+await() {
+  local log=$1 text=$2 seconds=$3
+  for _ in $(seq 1 $((seconds * 10))); do
+    grep -q -- "$text" "$log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "tunnel-throughput: '$text' did not appear within $seconds s in $log:" >&2
+  sed 's/^/    /' "$log" >&2
+  return 1
+}
+
+ip netns add "$SRV"
+ip netns add "$CLI"
+ip -n "$SRV" link set lo up
+ip -n "$CLI" link set lo up
+ip -n "$SRV" link add veth0 type veth peer name veth0 netns "$CLI"
+ip -n "$SRV" addr add "$SERVER_IP/24" dev veth0
+ip -n "$CLI" addr add "$CLIENT_IP/24" dev veth0
+for ns in "$SRV" "$CLI"; do
+  ip netns exec "$ns" ethtool -K veth0 tso off gso off gro off
+  ip -n "$ns" link set veth0 up
+done
+
+# utime + stime of a process, in clock ticks (proc(5), /proc/PID/stat fields 14 and 15).
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# One iperf3 run from the client namespace to ADDRESS in the server namespace: prints Mbit/s received.
+iperf() {
+  local address=$1
+  ip netns exec "$SRV" iperf3 -s -1 -B "$address" > "$WORK/iperf-server.log" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 50); do
+    ip netns exec "$SRV" ss -ltn 2>/dev/null | grep -q "$address:5201" && break
+    sleep 0.1
+  done
+  local log=$WORK/iperf-client.log
+  timeout $((SECS + 30)) ip netns exec "$CLI" iperf3 -c "$address" -t "$SECS" -M "$MSS" -f m > "$log" 2>&1 || true
+  wait "$server" 2>/dev/null || true
+  # "[  5]   0.00-8.00   sec   1.9 GBytes  2000 Mbits/sec  12   sender" / "... receiver"
+  local mbps retr
+  mbps=$(awk '/receiver/ { print $(NF-2) }' "$log" | tail -n 1)
+  retr=$(awk '/sender/ { print $(NF-1) }' "$log" | tail -n 1)
+  echo "tunnel-throughput:   $address: ${mbps:-?} Mbit/s, ${retr:-?} TCP retransmissions" >&2
+  echo "${mbps:-0}"
+}
+
+"$JAVA" -jar "$JAR" user add "$USER_NAME" --password-stdin --data-dir "$WORK/data" <<< "$PASSWORD" > /dev/null
+: > "$OUT"
+for mode in $MODES; do
+  # The server's MPPE policy is a stored setting (the web UI's); set it as the UI would.
+  sqlite3 "$WORK/data/appliance.db" "UPDATE settings SET value = '$mode' WHERE key = 'pptp.mppe'"
+  ip netns exec "$SRV" "$JAVA" -jar "$JAR" run --data-dir "$WORK/data" --pptp-port 1723 --ui-port 18080 \
+    > "$WORK/server-$mode.log" 2>&1 &
+  SERVER_PID=$!
+  await "$WORK/server-$mode.log" "PPTP control listening" 60
+  ip netns exec "$CLI" "$JAVA" -jar "$JAR" dial --server "$SERVER_IP" --user "$USER_NAME" --password-stdin \
+    --mppe "$mode" <<< "$PASSWORD" > "$WORK/dial-$mode.log" 2>&1 &
+  DIAL_PID=$!
+  await "$WORK/dial-$mode.log" "^UP " 60
+  encryption=$(sed -n 's/^UP .*encryption=\([^ ]*\).*/\1/p' "$WORK/dial-$mode.log" | head -n 1)
+  echo "tunnel-throughput: $mode is up with encryption=$encryption" >&2
+  echo "mode.$mode.encryption=$encryption" >> "$OUT"
+  for address in "$SERVER_IP" "$TUNNEL_SERVER"; do
+    rtt=$(ip netns exec "$CLI" ping -q -c 5 -i 0.2 -W 2 "$address" | sed -n 's|.* = [0-9.]*/\([0-9.]*\)/.*|\1|p')
+    echo "tunnel-throughput:   ping $address: average RTT ${rtt:-?} ms" >&2
+  done
+  for pair in $(seq 1 "$PAIRS"); do
+    veth=$(iperf "$SERVER_IP")
+    cpu0=$(( $(cpu_ticks "$SERVER_PID") + $(cpu_ticks "$DIAL_PID") ))
+    packets0=$(ip netns exec "$SRV" cat /sys/class/net/pptp0/statistics/rx_packets)
+    tunnel=$(iperf "$TUNNEL_SERVER")
+    cpu=$(( $(cpu_ticks "$SERVER_PID") + $(cpu_ticks "$DIAL_PID") - cpu0 ))
+    packets=$(( $(ip netns exec "$SRV" cat /sys/class/net/pptp0/statistics/rx_packets) - packets0 ))
+    echo "tunnel-throughput: $mode pair $pair: veth $veth Mbit/s, tunnel $tunnel Mbit/s;" \
+      "both JVMs used $cpu CPU ticks for $packets packets" >&2
+    echo "mode.$mode.pair$pair.veth=$veth" >> "$OUT"
+    echo "mode.$mode.pair$pair.tunnel=$tunnel" >> "$OUT"
+    echo "mode.$mode.pair$pair.cpuTicks=$cpu" >> "$OUT"
+    echo "mode.$mode.pair$pair.packets=$packets" >> "$OUT"
+  done
+  stop "$DIAL_PID"; DIAL_PID=
+  stop "$SERVER_PID"; SERVER_PID=
+done
+echo "secondsPerRun=$SECS" >> "$OUT"
+echo "clockTicksPerSecond=$(getconf CLK_TCK)" >> "$OUT"
+echo "mss=$MSS" >> "$OUT"
