@@ -58,8 +58,10 @@ final class Diagnosis {
                     + "\"PPTP passthrough\".";
             case PEER_DEAD -> "The client vanished (sleep, lost Wi-Fi, a NAT timeout). Nothing to do unless it repeats; "
                     + "then check the client's connection.";
-            case DEVICE_FAILED -> "The router could not create the tunnel interface: run the appliance as root (or with "
-                    + "CAP_NET_ADMIN) and see its log.";
+            case DEVICE_FAILED -> "The tunnel interface could not be created, or was removed while the session ran: run "
+                    + "the appliance as root (or with CAP_NET_ADMIN), leave its pptpN interfaces alone, and see its log.";
+            case TOO_MANY_SESSIONS -> "This user already has as many sessions as allowed (pptp.max_sessions_per_user): "
+                    + "disconnect one on the Dashboard, or give each person an account of their own.";
         };
     }
 

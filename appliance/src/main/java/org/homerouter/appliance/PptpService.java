@@ -37,6 +37,7 @@ import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionEnvironment;
+import org.homerouter.pptp.session.SessionLimits;
 import org.homerouter.pptp.session.SessionListener;
 import org.homerouter.pptp.session.SessionRole;
 import org.homerouter.pptp.session.SessionSettings;
@@ -102,6 +103,7 @@ final class PptpService implements AutoCloseable {
             AddressPool pool = pool(cfg);
             listener.pool = pool;
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
+            sessions.setLimits(limits(cfg));
             GreDemux demux = new GreDemux();
             dataPlane.gre().setReceiver(demux);
             tunnels = new CallTunnels(dataPlane.gre(), demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
@@ -141,6 +143,10 @@ final class PptpService implements AutoCloseable {
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout);
     }
 
+    static SessionLimits limits(Map<Setting, String> cfg) {
+        return new SessionLimits(positive(Setting.PPTP_MAX_LOGGING_IN, cfg), positive(Setting.PPTP_MAX_SESSIONS_PER_USER, cfg));
+    }
+
     private static AddressPool pool(Map<Setting, String> cfg) throws UnknownHostException {
         return new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
     }
@@ -172,6 +178,7 @@ final class PptpService implements AutoCloseable {
             listener.pool = pool;
         }
         sessions.reconfigure(settings, environment(store, dataPlane, pool, lockout));
+        sessions.setLimits(limits(cfg));
     }
 
     /** Hangs one session up from this side (LCP Terminate-Request, then the call is cleared). */

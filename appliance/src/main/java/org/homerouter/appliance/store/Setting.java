@@ -7,6 +7,9 @@ public enum Setting {
     PPTP_PORT("pptp.port", "1723"),
     PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
     PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
+    // Sessions still logging in at once (a login flood's cost is bounded), and sessions per user.
+    PPTP_MAX_LOGGING_IN("pptp.max_logging_in", "16"),
+    PPTP_MAX_SESSIONS_PER_USER("pptp.max_sessions_per_user", "8"),
     // Hang up a session that carried no IP traffic this long; 0: never.
     PPTP_IDLE_TIMEOUT_MINUTES("pptp.idle_timeout_minutes", "0"),
     // The router's end of every tunnel, and the range clients get (RFC 1332 via IPCP).

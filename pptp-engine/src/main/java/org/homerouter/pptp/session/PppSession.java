@@ -262,6 +262,17 @@ public final class PppSession {
         updateDeadlineHint();
     }
 
+    /** Ends the session from this side for {@code reason} (LCP Terminate-Request, then the call is cleared). */
+    public synchronized void refuse(SessionEnd reason, String detail) {
+        if (ended) {
+            return;
+        }
+        LOG.warn("{}: ending the session: {} ({})", id, reason.description(), detail);
+        failureLogged = true;
+        fail(reason, detail);
+        updateDeadlineHint();
+    }
+
     /** The PPTP call went away under the link: no Terminate exchange is possible. */
     public synchronized void lowerLayerGone() {
         if (ended) {
@@ -379,7 +390,9 @@ public final class PppSession {
                 keyMaterial = s.keyMaterial().orElse(null);
                 LOG.info("{}: {} authenticated with {}", id, s.userName(), s.method());
                 listener.authenticated(this, s.userName());
-                networkPhase();
+                if (endReason == null) { // the listener may refuse the session (a limit)
+                    networkPhase();
+                }
             }
             case AuthResult.Failure f -> {
                 // A failed login's name is whatever the peer sent: keep it out of logs as raw text.

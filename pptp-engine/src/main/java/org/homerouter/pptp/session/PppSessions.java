@@ -5,10 +5,13 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.tunnel.CallTunnel;
 import org.homerouter.pptp.tunnel.TunnelListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gives every tunnel a PPP session and keeps the two lifetimes tied: a new tunnel starts LCP; a
@@ -17,10 +20,16 @@ import org.homerouter.pptp.tunnel.TunnelListener;
  */
 public final class PppSessions implements TunnelListener {
     // Replaced by reconfigure(): only sessions that start afterwards see the new values.
+    private static final Logger LOG = LoggerFactory.getLogger(PppSessions.class);
     private volatile SessionSettings settings;
     private volatile SessionEnvironment env;
     private final SessionListener observer;
     private final Map<Integer, Slot> byLocalCallId = new ConcurrentHashMap<>();
+    private volatile SessionLimits limits = SessionLimits.NONE;
+    /** Sessions set up but not yet authenticated. */
+    private final AtomicInteger loggingIn = new AtomicInteger();
+    /** Authenticated sessions per user name. */
+    private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
 
     /**
      * A call's place in the registry, from the moment its GRE channel opens (before the peer learns
@@ -70,6 +79,12 @@ public final class PppSessions implements TunnelListener {
         }
     }
 
+    /** Where one session stands in the limit counts: still logging in, or holding one of a user's slots. */
+    private static final class Counted {
+        boolean loggingIn = true;
+        String user;
+    }
+
     public PppSessions(SessionSettings settings, SessionEnvironment env, SessionListener observer) {
         this.settings = settings;
         this.env = env;
@@ -86,6 +101,11 @@ public final class PppSessions implements TunnelListener {
         this.env = env;
     }
 
+    /** Limits for sessions that start from now on. */
+    public void setLimits(SessionLimits limits) {
+        this.limits = limits;
+    }
+
     /** The sink for a call's GRE channel (give this to {@code CallTunnels}). */
     public GrePayloadSink sinkFor(PptpCall call) {
         Slot slot = new Slot();
@@ -100,9 +120,29 @@ public final class PppSessions implements TunnelListener {
         SessionSettings settings = this.settings;
         SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
+        SessionLimits limits = this.limits;
+        if (loggingIn.incrementAndGet() > limits.maxLoggingIn()) {
+            loggingIn.decrementAndGet();
+            byLocalCallId.remove(call.localCallId(), slot);
+            LOG.warn("{}: refused: {} sessions are already logging in (the limit); a flood of logins?", id,
+                    limits.maxLoggingIn());
+            call.connection().clearCall(call, false, "too many logins in progress");
+            return;
+        }
+        Counted counted = new Counted();
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {
             @Override
             public void authenticated(PppSession s, String userName) {
+                synchronized (counted) {
+                    counted.loggingIn = false;
+                    loggingIn.decrementAndGet();
+                    int n = perUser.merge(userName, 1, Integer::sum);
+                    counted.user = userName;
+                    if (n > limits.maxPerUser()) {
+                        s.refuse(SessionEnd.TOO_MANY_SESSIONS, userName + " already has " + (n - 1) + " sessions");
+                        return;
+                    }
+                }
                 observer.authenticated(s, userName);
             }
 
@@ -113,6 +153,16 @@ public final class PppSessions implements TunnelListener {
 
             @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
+                synchronized (counted) {
+                    if (counted.loggingIn) {
+                        loggingIn.decrementAndGet();
+                        counted.loggingIn = false;
+                    }
+                    if (counted.user != null) {
+                        perUser.computeIfPresent(counted.user, (u, n) -> n > 1 ? n - 1 : null);
+                        counted.user = null;
+                    }
+                }
                 byLocalCallId.remove(call.localCallId(), slot);
                 // The link is finished: the call that carried it goes too (RFC 2637 §2.13 / §2.12).
                 call.connection().clearCall(call, reason == SessionEnd.PEER_DEAD, reason.description());

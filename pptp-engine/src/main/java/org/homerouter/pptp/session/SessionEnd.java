@@ -16,6 +16,7 @@ public enum SessionEnd {
             + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)"),
     PEER_DEAD("the client stopped answering LCP echo requests"),
     DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),
+    TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
     CALL_CLEARED("the PPTP call was cleared");
 
     private final String description;

@@ -457,6 +457,43 @@ class WholeSessionTest {
     }
 
     @Test
+    void aUserBeyondThePerUserLimitIsHungUpOnAndTheFirstSessionStays() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        serverSessions.setLimits(new SessionLimits(16, 1));
+        ClientConnection client = dial();
+        PptpCall first = client.placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("second refused", () -> serverEvents.contains("ended TOO_MANY_SESSIONS"));
+        assertEquals(1, serverSessions.sessions().size(), "the first session stays");
+        assertEquals(1, serverEvents.stream().filter("up"::equals).count());
+
+        client.hangUp(first).get(5, TimeUnit.SECONDS);
+        run("first ended", () -> serverSessions.sessions().isEmpty());
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("a new session once the first is gone", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+    }
+
+    @Test
+    void callsBeyondTheLoggingInLimitAreClearedAtOnce() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        serverSessions.setLimits(new SessionLimits(1, 8));
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        client.placeCall().get(5, TimeUnit.SECONDS); // GRE not delivered yet: the first is still logging in
+        // The server refuses on its own thread: wait for the client to hear the clear before any GRE moves.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (clientTunnels.tunnels().size() != 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, clientTunnels.tunnels().size(), "the second call was cleared");
+        assertEquals(1, serverSessions.sessions().size());
+        run("the first logs in", () -> serverEvents.contains("up"));
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("once logged in it no longer counts", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+    }
+
+    @Test
     void disabledAccountIsRefusedWith649() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "off", "secret", Optional.empty());
         dial().placeCall().get(5, TimeUnit.SECONDS);
