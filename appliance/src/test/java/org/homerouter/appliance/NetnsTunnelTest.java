@@ -3,7 +3,6 @@ package org.homerouter.appliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,8 +11,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -64,23 +61,6 @@ class NetnsTunnelTest {
     private Netns srv;
     private Netns cli;
     private final List<Launched> launched = new ArrayList<>();
-
-    /** A JVM started by the test, its stdout and stderr together in {@link #log}. */
-    private record Launched(String name, Process process, Path log) {
-        String output() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(cannot read " + log + ": " + e + ")";
-            }
-        }
-
-        /** Everything the process printed, for assertion messages. */
-        String report() {
-            return "\n----- " + name + " (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
-                    + ") -----\n" + output() + "----- end of " + name + " -----";
-        }
-    }
 
     @BeforeEach
     void namespaces() throws IOException {
@@ -274,49 +254,13 @@ class NetnsTunnelTest {
         awaitOutput(dial, "\nUP ");
         return dial;
     }
-
-    /**
-     * Runs the appliance's Main in a new JVM (inside {@code ns} unless null) with the test JVM's own
-     * classpath: the shaded jar is only built after the tests.
-     */
     private Launched launch(String name, Netns ns, String stdin, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        if (ns != null) {
-            // ip netns exec execs the command in place: the process we hold is the JVM itself,
-            // so destroy() delivers SIGTERM to it.
-            command.addAll(List.of("ip", "netns", "exec", ns.name()));
-        }
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        command.addAll(List.of(args));
-        Path log = dir.resolve(name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        Launched l = new Launched(name, process, log);
+        Launched l = Launched.start(name, Launched.appliance(ns, args), stdin, dir);
         launched.add(l);
-        try (OutputStream in = process.getOutputStream()) {
-            if (stdin != null) {
-                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
         return l;
     }
-
-    /** Waits for {@code text} in the process's output; fails early if it exits first. */
     private static void awaitOutput(Launched l, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (System.nanoTime() < deadline) {
-            // A leading newline in text may match the very first line too.
-            if (("\n" + l.output()).contains(text)) {
-                return;
-            }
-            if (!l.process().isAlive()) {
-                fail(l.name() + " exited before printing '" + text.strip() + "'" + l.report());
-            }
-            Thread.sleep(100);
-        }
-        fail(l.name() + " did not print '" + text.strip() + "' within " + START.toSeconds() + " s" + l.report());
+        l.awaitOutput(text, START);
     }
 
     // ------------------------------------------------------------------ what the kernel shows

@@ -3,14 +3,10 @@ package org.homerouter.appliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,20 +54,6 @@ class PassthroughNetnsTest {
     private PassthroughAlg alg;
     private final List<Launched> launched = new ArrayList<>();
 
-    private record Launched(String name, Process process, Path log) {
-        String output() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(cannot read " + log + ": " + e + ")";
-            }
-        }
-
-        String report() {
-            return "\n----- " + name + " (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
-                    + ") -----\n" + output() + "----- end of " + name + " -----";
-        }
-    }
 
     @BeforeEach
     void namespaces() throws IOException {
@@ -258,37 +240,12 @@ class PassthroughNetnsTest {
     }
 
     private Launched launch(String name, Netns ns, String stdin, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        if (ns != null) {
-            command.addAll(List.of("ip", "netns", "exec", ns.name()));
-        }
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        command.addAll(List.of(args));
-        Path log = dir.resolve(name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Launched l = new Launched(name, process, log);
+        Launched l = Launched.start(name, Launched.appliance(ns, args), stdin, dir);
         launched.add(l);
-        try (OutputStream in = process.getOutputStream()) {
-            if (stdin != null) {
-                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
         return l;
     }
 
     private static void awaitOutput(Launched l, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (("\n" + l.output()).contains(text)) {
-                return;
-            }
-            if (!l.process().isAlive()) {
-                fail(l.name() + " exited before printing '" + text.strip() + "'" + l.report());
-            }
-            Thread.sleep(100);
-        }
-        fail(l.name() + " did not print '" + text.strip() + "' within " + START.toSeconds() + " s" + l.report());
+        l.awaitOutput(text, START);
     }
 }

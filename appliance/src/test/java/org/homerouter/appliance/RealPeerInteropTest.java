@@ -96,29 +96,6 @@ class RealPeerInteropTest {
     private final List<Launched> launched = new ArrayList<>();
     private int runs;
 
-    /** A process started by the test, its stdout and stderr together in {@link #log}. */
-    private record Launched(String name, Process process, Path log) {
-        String output() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(cannot read " + log + ": " + e + ")";
-            }
-        }
-
-        String report() {
-            return "\n----- " + name + " (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
-                    + ") -----\n" + output() + "----- end of " + name + " -----";
-        }
-
-        int awaitExit(Duration timeout) throws InterruptedException {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                fail(name + " still running after " + timeout.toSeconds() + " s" + report());
-            }
-            return process.exitValue();
-        }
-    }
-
     @BeforeAll
     static void findThePeer() {
         String path = System.getProperty(PEER_PROPERTY, "");
@@ -418,25 +395,13 @@ class RealPeerInteropTest {
         return launch("pptp-guest-" + role + "-" + (++runs), command, null);
     }
 
-    /** The appliance's Main in a new JVM inside {@code ns}, with the test JVM's classpath (the jar comes later). */
     private Launched launchJava(String name, Netns ns, String stdin, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns.name(),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        return launch(name, command, stdin);
+        return launch(name, Launched.appliance(ns, args), stdin);
     }
 
     private Launched launch(String name, List<String> command, String stdin) throws IOException {
-        Path log = dir.resolve(name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Launched l = new Launched(name, process, log);
+        Launched l = Launched.start(name, command, stdin, dir);
         launched.add(l);
-        try (OutputStream in = process.getOutputStream()) {
-            if (stdin != null) {
-                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
         return l;
     }
 

@@ -1,5 +1,6 @@
 package org.homerouter.bridge.alg;
 
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.pptp.alg.GreMapping;
 import org.homerouter.pptp.alg.GreMappingListener;
 import org.slf4j.Logger;

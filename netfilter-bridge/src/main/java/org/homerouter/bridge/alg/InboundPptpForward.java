@@ -1,5 +1,6 @@
 package org.homerouter.bridge.alg;
 
+import org.homerouter.bridge.admin.AdminCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package org.homerouter.bridge.alg;
 
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.nfqueue.NfQueueSocket;
 import org.homerouter.bridge.nfqueue.QueuedPacket;

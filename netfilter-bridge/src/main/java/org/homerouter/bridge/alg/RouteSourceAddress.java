@@ -1,5 +1,6 @@
 package org.homerouter.bridge.alg;
 
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.pptp.alg.PublicAddressResolver;
 
 import java.io.IOException;

@@ -1,12 +1,9 @@
 package org.homerouter.bridge.firewall;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.homerouter.bridge.admin.AdminCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +24,7 @@ public final class ServerFirewall implements AutoCloseable {
     public static final String TABLE = "homerouter_pptp";
 
     private final String devicePattern;
-    private final List<String> prefix;
+    private final AdminCommands commands;
     private boolean applied;
 
     /**
@@ -36,7 +33,7 @@ public final class ServerFirewall implements AutoCloseable {
      */
     public ServerFirewall(String devicePattern, String netns) {
         this.devicePattern = devicePattern;
-        this.prefix = netns == null ? List.of() : List.of("ip", "netns", "exec", netns);
+        this.commands = new AdminCommands(netns);
     }
 
     /** The rule set, as nft reads it. Deleting and re-adding the table in one file is atomic. */
@@ -59,7 +56,7 @@ public final class ServerFirewall implements AutoCloseable {
     /** Turns forwarding on and installs the table (replacing any left by a crash). */
     public void apply() throws IOException {
         sysctl("net/ipv4/ip_forward", "1");
-        run(List.of("nft", "-f", "-"), ruleset());
+        commands.run(ruleset(), "nft", "-f", "-");
         applied = true;
         LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other", devicePattern);
     }
@@ -71,7 +68,7 @@ public final class ServerFirewall implements AutoCloseable {
             return;
         }
         try {
-            run(List.of("nft", "delete", "table", "inet", TABLE), null);
+            commands.run(null, "nft", "delete", "table", "inet", TABLE);
             applied = false;
         } catch (IOException e) {
             LOG.warn("firewall: could not remove table {}: {}", TABLE, e.getMessage());
@@ -79,33 +76,10 @@ public final class ServerFirewall implements AutoCloseable {
     }
 
     private void sysctl(String key, String value) throws IOException {
-        if (prefix.isEmpty()) {
+        if (!commands.inOtherNamespace()) {
             Files.writeString(Path.of("/proc/sys", key), value);
         } else {
-            run(List.of("sysctl", "-q", "-w", key.replace('/', '.') + "=" + value), null);
-        }
-    }
-
-    private void run(List<String> command, String stdin) throws IOException {
-        List<String> full = new ArrayList<>(prefix);
-        full.addAll(command);
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-        if (stdin != null) {
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", full) + " timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out);
+            commands.run(null, "sysctl", "-q", "-w", key.replace('/', '.') + "=" + value);
         }
     }
 }

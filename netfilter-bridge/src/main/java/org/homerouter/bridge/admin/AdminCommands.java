@@ -1,4 +1,4 @@
-package org.homerouter.bridge.alg;
+package org.homerouter.bridge.admin;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,17 +6,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the admin tools the ALG drives (nft, iptables, iptables-restore, ip), optionally inside a named network namespace, feeding stdin. */
-final class AdminCommands {
+/**
+ * Runs the admin tools the data plane drives (nft, iptables, iptables-restore, ip, sysctl), optionally
+ * inside a named network namespace, feeding stdin: the server firewall and the ALG both use it.
+ */
+public final class AdminCommands {
     private final List<String> prefix;
 
     /** @param netns run inside this namespace ({@code ip netns exec}), or null for our own */
-    AdminCommands(String netns) {
+    public AdminCommands(String netns) {
         this.prefix = netns == null ? List.of() : List.of("ip", "netns", "exec", netns);
     }
 
+    /** Whether commands run in another namespace than ours. */
+    public boolean inOtherNamespace() {
+        return !prefix.isEmpty();
+    }
+
     /** Runs {@code command} with {@code stdin} (may be null); returns its output or throws with it. */
-    String run(String stdin, String... command) throws IOException {
+    public String run(String stdin, String... command) throws IOException {
         List<String> full = new ArrayList<>(prefix);
         full.addAll(List.of(command));
         Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
