@@ -21,8 +21,12 @@ public final class Appliance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
     /** Command-line overrides of stored settings (null: use the stored value). */
-    public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort) {
-        public static final Overrides NONE = new Overrides(null, null, null);
+    public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort, String uiAddress) {
+        public static final Overrides NONE = new Overrides(null, null, null, null);
+
+        public Overrides(String pptpAddress, Integer pptpPort, Integer uiPort) {
+            this(pptpAddress, pptpPort, uiPort, null);
+        }
     }
 
     private final ApplianceStore store;
@@ -88,7 +92,8 @@ public final class Appliance implements AutoCloseable {
 
     private void startWeb(Map<Setting, String> cfg, Overrides overrides) throws IOException {
         int port = overrides.uiPort() != null ? overrides.uiPort() : Integer.parseInt(cfg.get(Setting.UI_PORT));
-        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(cfg.get(Setting.UI_LISTEN_ADDRESS)), port);
+        String address = overrides.uiAddress() != null ? overrides.uiAddress() : cfg.get(Setting.UI_LISTEN_ADDRESS);
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(address), port);
         web = new WebServer(bind, new LiveStatus(this, cfg));
         try {
             uiPort = web.start();
