@@ -13,7 +13,7 @@ UI_PORT ?= 8080
 DATA_DIR ?= ./data
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all build run test test-unit setup clean demo fuzz
+.PHONY: all build run test test-unit setup clean demo fuzz image image-test
 
 all: build
 
@@ -54,6 +54,16 @@ setup:
 # The VPN working end to end in two throw-away network namespaces (root; builds the jar itself).
 demo:
 	@scripts/demo.sh
+
+# The ARM router firmware (root; Debian packages only): image/out/. ARCH=armhf for 32-bit ARM.
+# Not part of `make test`: a cold build takes ~10 min and the QEMU boot test ~10 min (TCG).
+ARCH ?= arm64
+image: build
+	ARCH=$(ARCH) image/build.sh
+
+# Boots the image twice in QEMU (with an update in between) and checks UI, PPTP and the kept config.
+image-test: image
+	ARCH=$(ARCH) image/test/boot_test.py
 
 clean:
 	$(MVN) -q clean
