@@ -13,7 +13,7 @@ done
 name=$(cat "$OUT/latest-$ARCH")
 mb() { echo "$(( ($(stat -c %s "$1") + 524288) / 1048576 )) MB"; }
 echo "==> image/out/$name.img.zst  (flash with dd; $(mb "$OUT/$name.img") unpacked)"
-echo "    root file system (squashfs, one slot): $(mb "$WORK/rootfs.squashfs")   [goal <= 100 MB]"
+echo "    root file system (squashfs, one slot): $(mb "$SQUASHFS")   [goal <= 100 MB]"
 echo "    flashable image, compressed:           $(mb "$OUT/$name.img.zst")"
 echo "    update bundle:                         $(mb "$OUT/$name.update")"
 echo "    built in $(( $(date +%s) - start )) s"

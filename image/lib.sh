@@ -8,6 +8,8 @@ SUITE=trixie
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 WORK=${WORK:-$IMAGE_DIR/work/$ARCH}
 OUT=${OUT:-$IMAGE_DIR/out}
+# The root file system image of the version being built (the boot test builds its update elsewhere)
+SQUASHFS=${SQUASHFS:-$WORK/rootfs.squashfs}
 JAVA_HOME=${JAVA_HOME:-$("$REPO_DIR/scripts/find-jdk.sh")}
 case "$ARCH" in
   arm64) QEMU_ARCH=aarch64; KERNEL_FLAVOUR=arm64; OBJCOPY=aarch64-linux-gnu-objcopy ;;

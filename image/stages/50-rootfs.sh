@@ -47,6 +47,6 @@ chroot_run "$R" sh -e -c "
 umount "$R/proc"
 fi
 mkdir -p "$OUT"
-rm -f "$WORK/rootfs.squashfs"
-mksquashfs "$R" "$WORK/rootfs.squashfs" -comp xz -b 1M -noappend -quiet -no-progress >/dev/null
-log "rootfs: $IMAGE_VERSION, $(du -sh "$R" | cut -f1) unpacked, squashfs $(du -h "$WORK/rootfs.squashfs" | cut -f1)"
+rm -f "$SQUASHFS"
+mksquashfs "$R" "$SQUASHFS" -comp xz -b 1M -noappend -quiet -no-progress >/dev/null
+log "rootfs: $IMAGE_VERSION, $(du -sh "$R" | cut -f1) unpacked, squashfs $(du -h "$SQUASHFS" | cut -f1)"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 SLOT_MB=${SLOT_MB:-256}; DATA_MB=${DATA_MB:-128}
 name=homerouter-$IMAGE_VERSION-$ARCH
 mkdir -p "$OUT"; rm -f "$OUT"/homerouter-*-"$ARCH".{img,img.zst,update}
-sq=$WORK/rootfs.squashfs
+sq=$SQUASHFS
 [ "$(stat -c %s "$sq")" -le $((SLOT_MB << 20)) ] || { echo "rootfs larger than a ${SLOT_MB} MiB slot" >&2; exit 1; }
 # The update bundle: what homerouter-update writes into the other slot.
 b=$WORK/bundle; rm -rf "$b"; mkdir -p "$b"

@@ -138,7 +138,8 @@ class Guest:
         while time.monotonic() < deadline:
             m = re.search(rb"@@end 42 (\d+)@@", self.buf)
             if m:
-                out = self.buf[:m.start()].decode(errors="replace")
+                # Drop the terminal's control sequences (bracketed paste, cursor queries).
+                out = re.sub(r"\x1b(\[[0-9;?!]*[A-Za-z]|\][^\x07]*\x07|[=>])", "", self.buf[:m.start()].decode(errors="replace"))
                 self.buf = self.buf[m.end():]
                 lines = [l for l in out.replace("\r", "").split("\n") if "@@end" not in l]
                 return int(m.group(1)), "\n".join(l for l in lines if l.strip())
@@ -168,6 +169,7 @@ class Guest:
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     name = open(os.path.join(OUT, f"latest-{ARCH}")).read().strip()
     os.makedirs(WORK, exist_ok=True)
     disk = os.path.join(WORK, "disk.img")
@@ -178,7 +180,8 @@ def main():
     # The update: the same sources built as another version, bundle only.
     upd = os.path.join(WORK, "update")
     shutil.rmtree(upd, ignore_errors=True)
-    env = dict(os.environ, IMAGE_VERSION=update_version, OUT=upd, BUNDLE_ONLY="1", REUSE_ROOT="1")
+    env = dict(os.environ, IMAGE_VERSION=update_version, OUT=upd, BUNDLE_ONLY="1", REUSE_ROOT="1",
+               SQUASHFS=os.path.join(upd, "rootfs.squashfs"))
     for stage in ("50-rootfs.sh", "60-disk.sh"):
         subprocess.run([os.path.join(IMAGE, "stages", stage)], env=env, check=True)
     bundle = os.path.join(upd, f"homerouter-{update_version}-{ARCH}.update")
@@ -201,7 +204,8 @@ def main():
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
-        g.check("sysctl -n net.ipv4.ip_forward")
+        if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
+            failures.append("IP forwarding is off")
         g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
         g.check("homerouter user list")
         g.check("homerouter-slot status")
