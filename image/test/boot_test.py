@@ -132,6 +132,7 @@ class Guest:
             self.shell.connect(self.sock_path)
             self.shell.settimeout(1)
             self.buf = b""
+            self.sync()
         # The end marker is computed by the shell, so the terminal's echo of the line never matches.
         self.shell.sendall(f"{command}; echo \"@@end $((6*7)) $?@@\"\n".encode())
         deadline = time.monotonic() + timeout
@@ -148,6 +149,27 @@ class Guest:
             except socket.timeout:
                 pass
         raise SystemExit(f"guest command timed out: {command}")
+
+    def sync(self):
+        # systemd probes the console's size when it starts the shell (ESC[6n) and takes what we type
+        # as the answer: repeat a no-op until the shell echoes its result, then the line is ours.
+        for attempt in range(60):
+            self.shell.sendall(b"\necho sync-$((20+attempt))\n".replace(b"attempt", str(attempt).encode()))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    self.buf += self.shell.recv(65536)
+                except socket.timeout:
+                    pass
+                if f"sync-{20 + attempt}".encode() in self.buf:
+                    time.sleep(1)
+                    self.buf = b""
+                    try:
+                        self.buf = self.shell.recv(65536) and b""
+                    except socket.timeout:
+                        pass
+                    return
+        raise SystemExit("the guest's debug shell does not answer")
 
     def check(self, command, timeout=300):
         rc, out = self.run(command, timeout)
@@ -208,7 +230,7 @@ def main():
             failures.append("IP forwarding is off")
         g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
         g.check("homerouter user list")
-        g.check("homerouter-slot status")
+        g.check("/usr/lib/homerouter/homerouter-slot status")
         t0 = time.monotonic()
         g.check("homerouter-update /dev/vdb", timeout=600)
         results["update: writing the other slot"] = f"{time.monotonic() - t0:.0f} s"
@@ -231,7 +253,7 @@ def main():
         users = g.check("homerouter user list")
         if "imagetest" not in users:
             failures.append("the user added before the update is gone")
-        g.check("sleep 5; homerouter-slot status")
+        g.check("sleep 5; /usr/lib/homerouter/homerouter-slot status")
         if g.run("test \"$(cat /data/boot/slot)\" = b")[0] != 0:
             failures.append("the updated slot b was not confirmed")
         g.shell.sendall(b"systemctl poweroff\n")
