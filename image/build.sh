@@ -11,7 +11,7 @@ for s in "$IMAGE_DIR"/stages/[0-9]*.sh; do
   t=$(date +%s); "$s"; log "$(basename "$s" .sh): $(( $(date +%s) - t )) s"
 done
 name=$(cat "$OUT/latest-$ARCH")
-mb() { echo "$(( ($(stat -c %s "$1") + 524288) / 1048576 )) MB"; }
+mb() { echo "$(( ($(stat -c %s "$1") + 524288) / 1048576 )) MiB"; }
 echo "==> image/out/$name.img.zst  (flash with dd; $(mb "$OUT/$name.img") unpacked)"
 echo "    root file system (squashfs, one slot): $(mb "$SQUASHFS")   [goal <= 100 MB]"
 echo "    flashable image, compressed:           $(mb "$OUT/$name.img.zst")"
