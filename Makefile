@@ -16,7 +16,7 @@ IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # beside the project (CI checks out shared/ next to the clone); `make test PPTP_GUEST=/path` overrides.
 PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
 
-.PHONY: all build run test test-unit setup clean demo fuzz bench
+.PHONY: all build run test test-unit setup clean demo fuzz bench image image-test
 
 all: build
 
@@ -73,6 +73,16 @@ demo:
 # one run; prints the table and writes bench/results/latest.md. ~10 min; not part of `make test`.
 bench:
 	@bench/run.sh
+
+# The ARM router firmware (root; Debian packages only): image/out/. ARCH=armhf for 32-bit ARM.
+# Not part of `make test`: a cold build takes ~10 min and the QEMU boot test ~10 min (TCG).
+ARCH ?= arm64
+image: build
+	ARCH=$(ARCH) image/build.sh
+
+# Boots the image twice in QEMU (with an update in between) and checks UI, PPTP and the kept config.
+image-test: image
+	ARCH=$(ARCH) image/test/boot_test.py
 
 clean:
 	$(MVN) -q clean

@@ -43,8 +43,12 @@ public final class Appliance implements AutoCloseable {
             Setting.PPTP_PORT, Setting.PPTP_MAX_SESSIONS, Setting.PPTP_MAX_CONTROL_CONNECTIONS, Setting.HOST_NAME);
 
     /** Command-line overrides of stored settings (null: use the stored value). */
-    public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort) {
-        public static final Overrides NONE = new Overrides(null, null, null);
+    public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort, String uiAddress) {
+        public static final Overrides NONE = new Overrides(null, null, null, null);
+
+        public Overrides(String pptpAddress, Integer pptpPort, Integer uiPort) {
+            this(pptpAddress, pptpPort, uiPort, null);
+        }
     }
 
     private final ApplianceStore store;
@@ -183,7 +187,7 @@ public final class Appliance implements AutoCloseable {
         if (overrides.pptpAddress() != null && !cfg.get(Setting.PPTP_LISTEN_ADDRESS).equals(startConfig.get(Setting.PPTP_LISTEN_ADDRESS))
                 || overrides.pptpPort() != null && !cfg.get(Setting.PPTP_PORT).equals(startConfig.get(Setting.PPTP_PORT))) {
             // The administrator chose a listener in the UI: the command line's choice gives way.
-            overrides = new Overrides(null, null, overrides.uiPort());
+            overrides = new Overrides(null, null, overrides.uiPort(), overrides.uiAddress());
         }
         applyPptp(cfg);
     }
@@ -218,7 +222,8 @@ public final class Appliance implements AutoCloseable {
 
     private void startWeb(Map<Setting, String> cfg, Path dataDir) throws IOException {
         int port = overrides.uiPort() != null ? overrides.uiPort() : Integer.parseInt(cfg.get(Setting.UI_PORT));
-        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(cfg.get(Setting.UI_LISTEN_ADDRESS)), port);
+        String address = overrides.uiAddress() != null ? overrides.uiAddress() : cfg.get(Setting.UI_LISTEN_ADDRESS);
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(address), port);
         ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),

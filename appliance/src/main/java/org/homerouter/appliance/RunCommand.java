@@ -28,13 +28,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ui-port", description = "Override the stored web UI port (default 8080, on 127.0.0.1).")
     Integer uiPort;
 
+    // The router image binds the UI to every address and lets its firewall admit the LAN only.
+    @Option(names = "--ui-address", description = "Override the stored web UI listen address (default 127.0.0.1).")
+    String uiAddress;
+
     @Override
     public Integer call() throws Exception {
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
         Appliance appliance;
         try {
-            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort));
+            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort, uiAddress));
         } catch (BindException e) {
             LOG.error("{}. Is another instance running? Choose other ports with --pptp-port / --ui-port "
                     + "(make run PPTP_PORT=11723 UI_PORT=18080).", e.getMessage());

@@ -82,6 +82,25 @@ class ApplianceTest {
     }
 
     @Test
+    void uiAddressOptionOverridesTheStoredLoopbackAddress() throws Exception {
+        // 127.0.0.2 is loopback too (Linux answers the whole 127/8), but not the stored 127.0.0.1.
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"),
+                new Appliance.Overrides("127.0.0.1", 0, 0, "127.0.0.2"), NO_DATA_PLANE)) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            // A fresh appliance answers every page with its first-run setup.
+            java.net.http.HttpResponse<Void> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.2:" + a.uiPort() + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            assertEquals(303, r.statusCode());
+            assertEquals("/setup", r.headers().firstValue("Location").orElse(""));
+            org.junit.jupiter.api.Assertions.assertThrows(java.net.ConnectException.class, () -> http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()));
+            assertEquals("127.0.0.1", a.store().settings().get(Setting.UI_LISTEN_ADDRESS), "the option is not stored");
+        }
+    }
+
+    @Test
     void webUiShowsLiveCallsOnLoopback() throws Exception {
         try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
             NettyTransport clientTransport = NettyTransport.create(1, "client");

@@ -1,0 +1,28 @@
+# Shared settings of the image build (sourced by build.sh and the stages).
+# ARCH: arm64 (default) or armhf. Everything below image/work/ is a cache, image/out/ the product.
+set -euo pipefail
+IMAGE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$IMAGE_DIR")
+ARCH=${ARCH:-arm64}
+SUITE=trixie
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+WORK=${WORK:-$IMAGE_DIR/work/$ARCH}
+OUT=${OUT:-$IMAGE_DIR/out}
+# The root file system image of the version being built (the boot test builds its update elsewhere)
+SQUASHFS=${SQUASHFS:-$WORK/rootfs.squashfs}
+JAVA_HOME=${JAVA_HOME:-$("$REPO_DIR/scripts/find-jdk.sh")}
+case "$ARCH" in
+  arm64) QEMU_ARCH=aarch64; KERNEL_FLAVOUR=arm64; OBJCOPY=aarch64-linux-gnu-objcopy ;;
+  armhf) QEMU_ARCH=arm; KERNEL_FLAVOUR=armmp-lpae; OBJCOPY=arm-linux-gnueabihf-objcopy ;;
+  *) echo "ARCH must be arm64 or armhf" >&2; exit 2 ;;
+esac
+JDK_PKG=openjdk-25-jdk-headless
+# What the base system needs: an init, module loading (nftables needs kmod), the firewall, the
+# network configuration; nothing interactive. (networkd is part of the systemd package in trixie)
+BASE_PACKAGES=systemd,systemd-sysv,udev,kmod,nftables,iproute2,netbase
+[ "$ARCH" = armhf ] && BASE_PACKAGES=$BASE_PACKAGES,libatomic1   # Zero's libjvm needs it
+
+log() { printf '[image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+chroot_run() { chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "${@:2}"; }
+# Unmount whatever an interrupted chroot step left mounted below $1 (before removing the tree).
+umount_below() { findmnt -rn -o TARGET | grep "^$1/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true; }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The Debian packages that are unpacked rather than installed: the kernel, the JDK (for its jmods:
+# trixie has no openjdk-25-jmods package, openjdk-25-jdk-headless carries them) and a static
+# busybox for the initramfs. apt in the base chroot fetches them for the target architecture.
+source "$(dirname "$0")/../lib.sh"
+DEBS=$WORK/debs; mkdir -p "$DEBS"
+base=$WORK/base
+if [ -f "$DEBS/stamp" ] && [ "$(cat "$DEBS/stamp")" = "$(cat "$WORK/base.stamp")" ]; then
+  log "debs: cached ($(ls "$DEBS"/*.deb | xargs -n1 basename | tr '\n' ' '))"; exit 0
+fi
+cp -L /etc/resolv.conf "$base/etc/resolv.conf"
+chroot_run "$base" apt-get -qq update
+kpkg=$(chroot_run "$base" apt-cache depends "linux-image-$KERNEL_FLAVOUR" | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
+[ -n "$kpkg" ] || { echo "no kernel package behind linux-image-$KERNEL_FLAVOUR" >&2; exit 1; }
+rm -f "$DEBS"/*.deb
+(cd "$DEBS" && chroot_run "$base" sh -c "cd /tmp && apt-get -qq download $kpkg $JDK_PKG ${JDK_PKG/jdk-headless/jre-headless} busybox-static" \
+  && mv "$base"/tmp/*.deb "$DEBS"/)
+: > "$base/etc/resolv.conf"
+cat "$WORK/base.stamp" > "$DEBS/stamp"
+log "debs: $(ls "$DEBS"/*.deb | xargs -n1 basename | tr '\n' ' ')"

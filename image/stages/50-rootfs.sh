@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The root file system of one firmware version: the cached base system, trimmed, plus the runtime,
+# the jar, the pruned kernel modules and the files in overlay/; packed as squashfs (xz).
+source "$(dirname "$0")/../lib.sh"
+: "${IMAGE_VERSION:?}"
+R=$WORK/root
+if [ -n "${REUSE_ROOT:-}" ] && [ -f "$R/etc/homerouter-release" ]; then
+  # The boot test's update: the tree just built, under another version (only the release differs).
+  sed -i "s/^VERSION=.*/VERSION=$IMAGE_VERSION/" "$R/etc/homerouter-release"
+else
+umount_below "$R"; rm -rf "$R"; cp -a "$WORK/base" "$R"
+kver=$(cat "$WORK/kernel/version")
+# Nothing installs packages on the router (updates replace the whole root): drop apt's lists and
+# caches, documentation, locales.
+rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/* "$R"/var/cache/debconf/*-old "$R"/var/log/* \
+  "$R"/usr/share/{doc,man,info,locale,lintian,bash-completion,zsh} "$R"/usr/share/common-licenses \
+  "$R"/usr/lib/modules "$R"/lib/modules 2>/dev/null || true
+mkdir -p "$R/usr/share/doc" "$R/usr/lib/modules"
+cp -a "$WORK/kernel/modules/$kver" "$R/usr/lib/modules/"
+cp -a "$IMAGE_DIR"/overlay/. "$R"/
+mkdir -p "$R/usr/lib/homerouter" "$R/data" "$R/var/lib/homerouter"
+cp -a "$WORK/jre" "$R/usr/lib/homerouter/jre"
+install -m 644 "$REPO_DIR/appliance/target/appliance.jar" "$R/usr/lib/homerouter/appliance.jar"
+# The kernel and initramfs also live in the slot, for boot loaders that load them from the root
+# (U-Boot's sqfsload); QEMU gets them from image/out/.
+mkdir -p "$R/boot"; cp "$WORK/kernel/vmlinuz" "$WORK/kernel/initrd.img" "$R/boot/"
+cat > "$R/etc/homerouter-release" <<REL
+NAME=HomeRouter
+VERSION=$IMAGE_VERSION
+ARCH=$ARCH
+KERNEL=$kver
+BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+REL
+echo homerouter > "$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 homerouter\n::1 localhost ip6-localhost ip6-loopback\n' > "$R/etc/hosts"
+: > "$R/etc/machine-id"; : > "$R/etc/resolv.conf"
+mount -t proc proc "$R/proc"; trap 'umount "$R/proc" 2>/dev/null || true' EXIT
+chroot_run "$R" sh -e -c "
+  depmod $kver
+  useradd --system --no-create-home --home-dir /var/lib/homerouter --shell /usr/sbin/nologin homerouter
+  passwd -l root >/dev/null
+  systemctl enable -q homerouter.service nftables.service systemd-networkd.service
+  systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer 2>/dev/null || true
+  # The JDK's own class-data archive (one is made for the application on its first run)
+  /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null
+"
+umount "$R/proc"
+fi
+mkdir -p "$OUT"
+rm -f "$SQUASHFS"
+mksquashfs "$R" "$SQUASHFS" -comp xz -b 1M -noappend -quiet -no-progress >/dev/null
+log "rootfs: $IMAGE_VERSION, $(du -sh "$R" | cut -f1) unpacked, squashfs $(du -h "$SQUASHFS" | cut -f1)"

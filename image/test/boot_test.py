@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""make image-test: boot the image in qemu-system-aarch64 (TCG) twice, with an update in between.
+
+Boot 1: the UI answers from the LAN side, not from the WAN side; TCP 1723 on the WAN answers a
+Start-Control-Connection-Request (RFC 2637 section 2.1) with a valid Reply; the service runs with
+exactly CAP_NET_ADMIN+CAP_NET_RAW+CAP_NET_BIND_SERVICE; a VPN user is added with the router's CLI;
+the update bundle of another version is applied (homerouter-update) and the router reboots.
+Boot 2: the new version runs from the other root slot, the user is still there, the slot is
+confirmed, the UI and PPTP answer again.
+
+All traffic goes through QEMU's user-mode network (restrict=on) and host forwards on 127.0.0.1.
+The guest's root shell for the test is systemd's debug shell on a virtio console (a UNIX socket
+here), switched on by this test's kernel command line only.
+"""
+import os, re, shutil, socket, struct, subprocess, sys, time, urllib.request
+
+IMAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARCH = os.environ.get("ARCH", "arm64")
+OUT = os.path.join(IMAGE, "out")
+WORK = os.path.join(IMAGE, "work", ARCH, "test")
+# armhf runs Java on the Zero interpreter: far slower to start.
+BOOT_TIMEOUT = 600 if ARCH == "arm64" else 1800
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sccrq():
+    # RFC 2637 2.1: length, message type 1 (control), magic cookie, control type 1, reserved,
+    # protocol version 1.0, reserved, framing (async), bearer (digital), channels, firmware, names.
+    return struct.pack("!HHIHHHHIIHH64s64s", 156, 1, 0x1A2B3C4D, 1, 0, 0x0100, 0, 1, 1, 0, 0,
+                       b"image-test", b"homerouter")
+
+
+def pptp_answers(port):
+    """True when the server on port answers a SCCRQ with a SCCRP whose result is 1 (success)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(sccrq())
+        data = b""
+        while len(data) < 156:
+            chunk = s.recv(156 - len(data))
+            if not chunk:
+                raise ConnectionError(f"connection closed after {len(data)} octets")
+            data += chunk
+    length, mtype, magic, ctype, _, version, result, error = struct.unpack("!HHIHHHBB", data[:16])
+    host = data[28:92].rstrip(b"\0").decode(errors="replace")
+    ok = (length, mtype, magic, ctype, version, result) == (156, 1, 0x1A2B3C4D, 2, 0x0100, 1)
+    print(f"    SCCRP: length {length} type {ctype} version {version:#06x} result {result} error {error} host '{host}'")
+    return ok
+
+
+def http_status(port, timeout=5):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=timeout) as r:
+        return r.status, r.read().decode(errors="replace")
+
+
+class Guest:
+    def __init__(self, tag, disk, bundle, kernel, initrd):
+        self.tag = tag
+        self.ports = {k: free_port() for k in ("pptp", "ui_lan", "ui_wan")}
+        self.sock_path = os.path.join(WORK, f"shell-{tag}.sock")
+        self.console = os.path.join(WORK, f"console-{tag}.log")
+        for p in (self.sock_path,):
+            if os.path.exists(p):
+                os.unlink(p)
+        wan = (f"user,id=wan,restrict=on,net=10.0.2.0/24,"
+               f"hostfwd=tcp:127.0.0.1:{self.ports['pptp']}-:1723,hostfwd=tcp:127.0.0.1:{self.ports['ui_wan']}-:8080")
+        lan = (f"user,id=lan,restrict=on,net=192.168.1.0/24,host=192.168.1.2,"
+               f"hostfwd=tcp:127.0.0.1:{self.ports['ui_lan']}-192.168.1.1:8080")
+        qemu, cpu = {"arm64": ("qemu-system-aarch64", "cortex-a72"), "armhf": ("qemu-system-arm", "cortex-a15")}[ARCH]
+        cmd = [qemu, "-M", "virt", "-cpu", cpu, "-smp", "2", "-m", "1024",
+               "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
+               "-serial", f"file:{self.console}",
+               "-kernel", kernel, "-initrd", initrd,
+               "-append", "console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 quiet",
+               "-drive", f"file={disk},if=none,format=raw,id=disk", "-device", "virtio-blk-pci,drive=disk",
+               "-drive", f"file={bundle},if=none,format=raw,id=usb,readonly=on", "-device", "virtio-blk-pci,drive=usb",
+               "-netdev", wan, "-device", "virtio-net-pci,netdev=wan",
+               "-netdev", lan, "-device", "virtio-net-pci,netdev=lan",
+               "-device", "virtio-rng-pci",
+               "-device", "virtio-serial-pci",
+               "-chardev", f"socket,id=sh,path={self.sock_path},server=on,wait=off",
+               "-device", "virtconsole,chardev=sh"]
+        self.started = time.monotonic()
+        self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        self.shell = None
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def wait_ui(self):
+        while self.elapsed() < BOOT_TIMEOUT:
+            if self.qemu.poll() is not None:
+                raise SystemExit(f"qemu exited ({self.qemu.returncode}); console: {self.console}")
+            try:
+                status, body = http_status(self.ports["ui_lan"])
+                if status == 200:
+                    return self.elapsed(), body
+            except OSError:
+                pass
+            time.sleep(2)
+        raise SystemExit(f"UI did not answer within {BOOT_TIMEOUT} s; console: {self.console}")
+
+    def wait_pptp(self):
+        # The WAN opens for PPTP right after the UI answers (homerouter-ready); allow it a moment.
+        deadline = time.monotonic() + 120
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                return pptp_answers(self.ports["pptp"])
+            except OSError as e:
+                last = e
+                time.sleep(2)
+        raise SystemExit(f"no SCCRP on TCP 1723: {last}")
+
+    def ui_closed_on_wan(self):
+        try:
+            status, _ = http_status(self.ports["ui_wan"], timeout=15)
+            print(f"    UI from the WAN answered {status}")
+            return False
+        except OSError as e:
+            print(f"    UI from the WAN: no answer ({type(e).__name__})")
+            return True
+
+    def run(self, command, timeout=300):
+        """Runs command in the guest's debug shell; returns (exit status, output)."""
+        if self.shell is None:
+            self.shell = socket.socket(socket.AF_UNIX)
+            self.shell.connect(self.sock_path)
+            self.shell.settimeout(1)
+            self.buf = b""
+            self.sync()
+        # The end marker is computed by the shell, so the terminal's echo of the line never matches.
+        self.shell.sendall(f"{command}; echo \"@@end $((6*7)) $?@@\"\n".encode())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(rb"@@end 42 (\d+)@@", self.buf)
+            if m:
+                # Drop the terminal's control sequences (bracketed paste, cursor queries).
+                out = re.sub(r"\x1b(\[[0-9;?!]*[A-Za-z]|\][^\x07]*\x07|[=>])", "", self.buf[:m.start()].decode(errors="replace"))
+                self.buf = self.buf[m.end():]
+                lines = [l for l in out.replace("\r", "").split("\n") if "@@end" not in l]
+                return int(m.group(1)), "\n".join(l for l in lines if l.strip())
+            try:
+                self.buf += self.shell.recv(65536)
+            except socket.timeout:
+                pass
+        raise SystemExit(f"guest command timed out: {command}")
+
+    def sync(self):
+        # systemd probes the console's size when it starts the shell (ESC[6n) and takes what we type
+        # as the answer: repeat a no-op until the shell echoes its result, then the line is ours.
+        for attempt in range(60):
+            self.shell.sendall(b"\necho sync-$((20+attempt))\n".replace(b"attempt", str(attempt).encode()))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    self.buf += self.shell.recv(65536)
+                except socket.timeout:
+                    pass
+                if f"sync-{20 + attempt}".encode() in self.buf:
+                    time.sleep(1)
+                    self.buf = b""
+                    try:
+                        self.buf = self.shell.recv(65536) and b""
+                    except socket.timeout:
+                        pass
+                    return
+        raise SystemExit("the guest's debug shell does not answer")
+
+    def check(self, command, timeout=300):
+        rc, out = self.run(command, timeout)
+        print("    $ " + command + ("\n      " + out.replace("\n", "\n      ") if out else ""))
+        if rc != 0:
+            raise SystemExit(f"guest command failed ({rc}): {command}")
+        return out
+
+    def wait_exit(self, timeout=300):
+        try:
+            self.qemu.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.qemu.kill()
+            raise SystemExit("the guest did not shut down")
+
+    def kill(self):
+        if self.qemu.poll() is None:
+            self.qemu.kill()
+
+
+def main():
+    sys.stdout.reconfigure(line_buffering=True)
+    name = open(os.path.join(OUT, f"latest-{ARCH}")).read().strip()
+    os.makedirs(WORK, exist_ok=True)
+    disk = os.path.join(WORK, "disk.img")
+    subprocess.run(["cp", "--sparse=always", os.path.join(OUT, f"{name}.img"), disk], check=True)
+    version = name[len("homerouter-"):-len(f"-{ARCH}")]
+    rootfs_size = os.path.getsize(os.path.join(IMAGE, "work", ARCH, "rootfs.squashfs"))
+    update_version = version + ".update-test"
+    # The update: the same sources built as another version, bundle only.
+    upd = os.path.join(WORK, "update")
+    shutil.rmtree(upd, ignore_errors=True)
+    env = dict(os.environ, IMAGE_VERSION=update_version, OUT=upd, BUNDLE_ONLY="1", REUSE_ROOT="1",
+               SQUASHFS=os.path.join(upd, "rootfs.squashfs"))
+    for stage in ("50-rootfs.sh", "60-disk.sh"):
+        subprocess.run([os.path.join(IMAGE, "stages", stage)], env=env, check=True)
+    bundle = os.path.join(upd, f"homerouter-{update_version}-{ARCH}.update")
+    kernel, initrd = os.path.join(OUT, f"vmlinuz-{ARCH}"), os.path.join(OUT, f"initrd-{ARCH}.img")
+    results = {}
+    failures = []
+
+    print(f"==> boot 1: {name}")
+    g = Guest("boot1", disk, bundle, kernel, initrd)
+    try:
+        t, body = g.wait_ui()
+        results["boot 1: power-on to UI (LAN)"] = f"{t:.0f} s"
+        print(f"    UI answered 200 from the LAN after {t:.0f} s")
+        if not g.wait_pptp():
+            failures.append("boot 1: invalid SCCRP")
+        if not g.ui_closed_on_wan():
+            failures.append("boot 1: the UI answers from the WAN")
+        g.check("cat /etc/homerouter-release")
+        caps = g.check("grep CapEff /proc/$(systemctl show -P MainPID homerouter)/status")
+        if not caps.strip().endswith("0000000000003400"):
+            failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
+        g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
+        if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
+            failures.append("IP forwarding is off")
+        g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
+        g.check("homerouter user list")
+        g.check("/usr/lib/homerouter/homerouter-slot status")
+        t0 = time.monotonic()
+        g.check("homerouter-update /dev/vdb", timeout=600)
+        results["update: writing the other slot"] = f"{time.monotonic() - t0:.0f} s"
+        g.shell.sendall(b"systemctl reboot\n")
+        g.wait_exit()
+    finally:
+        g.kill()
+
+    print(f"==> boot 2: after the update to {update_version}")
+    g = Guest("boot2", disk, bundle, kernel, initrd)
+    try:
+        t, body = g.wait_ui()
+        results["boot 2: power-on to UI (LAN)"] = f"{t:.0f} s"
+        print(f"    UI answered 200 from the LAN after {t:.0f} s")
+        if not g.wait_pptp():
+            failures.append("boot 2: invalid SCCRP")
+        release = g.check("cat /etc/homerouter-release")
+        if f"VERSION={update_version}" not in release:
+            failures.append("boot 2 does not run the updated version")
+        users = g.check("homerouter user list")
+        if "imagetest" not in users:
+            failures.append("the user added before the update is gone")
+        g.check("sleep 5; /usr/lib/homerouter/homerouter-slot status")
+        if g.run("test \"$(cat /data/boot/slot)\" = b")[0] != 0:
+            failures.append("the updated slot b was not confirmed")
+        g.shell.sendall(b"systemctl poweroff\n")
+        g.wait_exit()
+    finally:
+        g.kill()
+
+    print("==> results")
+    results["root file system (squashfs)"] = f"{rootfs_size / 1e6:.1f} MB"
+    results["flashable image (.img.zst)"] = f"{os.path.getsize(os.path.join(OUT, name + '.img.zst')) / 1e6:.1f} MB"
+    for k, v in results.items():
+        print(f"    {k:38s} {v}")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("image-test: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
