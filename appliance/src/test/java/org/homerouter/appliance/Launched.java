@@ -62,6 +62,16 @@ record Launched(String name, Process process, Path log) {
                 + ") -----\n" + output() + "----- end of " + name + " -----";
     }
 
+    /** Kills every process (SIGKILL), then waits up to {@code timeout} for each to go. */
+    static void killAll(List<Launched> launched, Duration timeout) throws InterruptedException {
+        for (Launched l : launched) {
+            l.process.destroyForcibly();
+        }
+        for (Launched l : launched) {
+            l.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Waits for the process to exit and returns its exit code; fails if it is still running after {@code timeout}. */
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -72,25 +72,8 @@ class NetnsTunnelTest {
     /** Kill what the test started before deleting the namespaces (a live process would keep its namespace alive). */
     @AfterEach
     void cleanUp() throws Exception {
-        for (Launched l : launched) {
-            l.process().destroyForcibly();
-        }
-        for (Launched l : launched) {
-            l.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS);
-        }
-        IOException failure = null;
-        for (Netns ns : new Netns[] {cli, srv}) {
-            try {
-                if (ns != null) {
-                    ns.close();
-                }
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Launched.killAll(launched, STOP);
+        Netns.closeAll(cli, srv);
     }
 
     @Test

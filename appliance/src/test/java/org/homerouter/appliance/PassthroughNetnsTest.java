@@ -84,28 +84,11 @@ class PassthroughNetnsTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Launched l : launched) {
-            l.process().destroyForcibly();
-        }
-        for (Launched l : launched) {
-            l.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS);
-        }
+        Launched.killAll(launched, STOP);
         if (alg != null) {
             alg.close();
         }
-        IOException failure = null;
-        for (Netns ns : new Netns[] {lan1, lan2, router, wan}) {
-            try {
-                if (ns != null) {
-                    ns.close();
-                }
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Netns.closeAll(lan1, lan2, router, wan);
     }
 
     @Test

@@ -106,6 +106,23 @@ public final class Netns implements AutoCloseable {
         require(run(IP_TIMEOUT, "ip", "netns", "delete", name));
     }
 
+    /** Deletes every namespace given (nulls skipped), even when one fails; then throws the last failure. */
+    public static void closeAll(Netns... namespaces) throws IOException {
+        IOException failure = null;
+        for (Netns ns : namespaces) {
+            try {
+                if (ns != null) {
+                    ns.close();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     /** Runs a command, collecting its combined output; a command that outlives {@code timeout} is killed. */
     public static CommandResult run(Duration timeout, String... command) throws IOException {
         String text = String.join(" ", command);
