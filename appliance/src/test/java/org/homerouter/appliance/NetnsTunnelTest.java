@@ -237,11 +237,13 @@ class NetnsTunnelTest {
         awaitOutput(dial, "\nUP ");
         return dial;
     }
+
     private Launched launch(String name, Netns ns, String stdin, String... args) throws IOException {
         Launched l = Launched.start(name, Launched.appliance(ns, args), stdin, dir);
         launched.add(l);
         return l;
     }
+
     private static void awaitOutput(Launched l, String text) throws InterruptedException {
         l.awaitOutput(text, START);
     }

@@ -381,48 +381,34 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Adds a user and logs it in one transaction; false (nothing stored) if the name is taken. */
     public synchronized boolean addUser(VpnUser u, String event) throws SQLException {
-        boolean[] added = new boolean[1];
-        inTransaction(() -> {
-            added[0] = addUser(u);
-            if (added[0]) {
-                insertEvent("config", event);
-            }
-        });
-        return added[0];
+        return changeLogged(event, () -> addUser(u));
     }
 
     /** Enabled flag and static address (null for none); false if there is no such user. */
     public synchronized boolean updateUser(String name, boolean enabled, String staticAddress, String event) throws SQLException {
-        boolean[] done = new boolean[1];
-        inTransaction(() -> {
+        return changeLogged(event, () -> {
             try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET enabled = ?, static_address = ? WHERE name = ?")) {
                 ps.setInt(1, enabled ? 1 : 0);
                 ps.setString(2, staticAddress);
                 ps.setString(3, name);
-                done[0] = ps.executeUpdate() == 1;
-            }
-            if (done[0]) {
-                insertEvent("config", event);
+                return ps.executeUpdate() == 1;
             }
         });
-        return done[0];
     }
 
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret, String event) throws SQLException {
-        boolean[] done = new boolean[1];
-        inTransaction(() -> {
-            done[0] = setUserSecrets(name, ntHash, chapSecret);
-            if (done[0]) {
-                insertEvent("config", event);
-            }
-        });
-        return done[0];
+        return changeLogged(event, () -> setUserSecrets(name, ntHash, chapSecret));
     }
 
     public synchronized boolean removeUser(String name, String event) throws SQLException {
+        return changeLogged(event, () -> removeUser(name));
+    }
+
+    /** A change that may find nothing to change: when it does change something, its config event goes in the same transaction. */
+    private boolean changeLogged(String event, SqlChange change) throws SQLException {
         boolean[] done = new boolean[1];
         inTransaction(() -> {
-            done[0] = removeUser(name);
+            done[0] = change.apply();
             if (done[0]) {
                 insertEvent("config", event);
             }
@@ -486,6 +472,12 @@ public final class ApplianceStore implements AutoCloseable {
     private static VpnUser userRow(ResultSet rs) throws SQLException {
         return new VpnUser(rs.getString(1), rs.getBytes(2), java.util.Optional.ofNullable(rs.getBytes(3)),
                 rs.getInt(4) == 1, java.util.Optional.ofNullable(rs.getString(5)));
+    }
+
+    @FunctionalInterface
+    private interface SqlChange {
+        /** @return whether anything changed */
+        boolean apply() throws SQLException;
     }
 
     @FunctionalInterface
