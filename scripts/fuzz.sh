@@ -32,6 +32,12 @@ for t in "${targets[@]}"; do
   else
     verdict=FAILED
     failed+=("$cls")
+    # Say why here: CI keeps only what is printed, not the log or the saved crashing input.
+    grep -m 3 -E 'FuzzTestFinding|Caused by|Test unit written|^== Java Exception' "$log" | sed 's/^/  /' || true
+    crash=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -1 | cut -d' ' -f5 || true)
+    if [ -n "$crash" ] && [ -f "$crash" ]; then
+      echo "  crashing input (base64, save it under that path to replay it): $(base64 -w0 "$crash")"
+    fi
   fi
   runs=$(grep -oE '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)
   echo "fuzz $cls: $verdict (${runs:-no libFuzzer summary}; $(( $(date +%s) - start )) s wall; log $log)"

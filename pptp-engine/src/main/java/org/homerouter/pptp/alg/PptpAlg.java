@@ -355,7 +355,13 @@ public final class PptpAlg {
                     }
                     case OutgoingCallReply r when direction == Direction.TO_CLIENT -> {
                         Call call = byNatId(r.peerCallId());
-                        if (call != null) {
+                        if (call != null && call.state != CallState.OUT_REQUESTED) {
+                            // One reply per request (RFC 2637 §2.8); nf_conntrack_pptp ignores
+                            // others too. Taking its call ID would orphan the GRE rule already
+                            // installed for the first one.
+                            LOG.warn("alg: {} second Outgoing-Call-Reply for call {} (NAT {}) ignored",
+                                    flow, call.clientCallId, call.natCallId);
+                        } else if (call != null) {
                             call.serverCallId = r.callId();
                             if (r.resultCode() == OutgoingCallReply.RESULT_CONNECTED) {
                                 connect(call);

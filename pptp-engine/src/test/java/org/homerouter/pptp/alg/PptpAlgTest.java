@@ -126,6 +126,18 @@ class PptpAlgTest {
     }
 
     @Test
+    void aSecondOutgoingCallReplyCannotMoveAnInstalledGreRule() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(1, 0x100);
+        GreMapping installed = mapped.getFirst();
+        c.toClient(ocrp(0x999, nat, 1));
+        assertEquals(List.of(installed), mapped, "the first reply's server call ID stays");
+        c.toClient(cdn(nat));
+        assertEquals(List.of(), mapped, "and the rule that was installed is the one removed");
+        assertEquals(List.of("mapped " + installed, "unmapped " + installed), events);
+    }
+
+    @Test
     void severalCallsShareOneControlConnection() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
         int first = c.call(1, 0x100);
