@@ -58,7 +58,9 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                         s.ipConfiguration().flatMap(i -> i.peerAddress()).map(Inet4Address::getHostAddress).orElse(""),
                         phase(s), (now - s.startedNanos()) / 1_000_000_000L,
                         s.dataPath().map(p -> p.bytesIn()).orElse(0L), s.dataPath().map(p -> p.bytesOut()).orElse(0L),
-                        s.encryption().map(ApplianceSessions::encryption).orElse(s.dataPath().isPresent() ? "none" : "")));
+                        s.encryption().map(ApplianceSessions::encryption).orElse(s.dataPath().isPresent() ? "none" : ""),
+                        s.problem().map(p -> p.description() + " — " + s.problemDetail()).orElse(""),
+                        s.problem().map(p -> Diagnosis.advice(p.name())).orElse("")));
             }
         }
         return out;
@@ -114,8 +116,16 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         if (r.endDetail() != null && !r.endDetail().isEmpty() && !r.endDetail().equals(what)) {
             what += " — " + r.endDetail();
         }
+        String advice = Diagnosis.advice(r.endReason());
+        boolean failed = Diagnosis.failed(r.endReason(), r.wasUp());
+        if (r.problem() != null) {
+            // A session that ended normally but limped while up is a problem to show all the same.
+            what += "; while it was up: " + Diagnosis.what(r.problem())
+                    + (r.problemDetail() == null || r.problemDetail().isEmpty() ? "" : " — " + r.problemDetail());
+            advice = advice.isEmpty() ? Diagnosis.advice(r.problem()) : advice + " " + Diagnosis.advice(r.problem());
+            failed = true;
+        }
         return new SessionRecord(r.startedMs(), r.endedMs(), r.user() == null ? "(not logged in)" : r.user(), r.client(),
-                r.tunnelAddress() == null ? "" : r.tunnelAddress(), r.bytesIn(), r.bytesOut(), what,
-                Diagnosis.advice(r.endReason()), Diagnosis.failed(r.endReason(), r.wasUp()));
+                r.tunnelAddress() == null ? "" : r.tunnelAddress(), r.bytesIn(), r.bytesOut(), what, advice, failed);
     }
 }

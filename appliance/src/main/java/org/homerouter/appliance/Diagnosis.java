@@ -1,11 +1,12 @@
 package org.homerouter.appliance;
 
 import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.pptp.session.SessionProblem;
 
 /**
- * What a session's end means for the person at the router, and what to do about it. The engine
- * reports typed reasons ({@link SessionEnd}); this turns each into a sentence and an action. MTU
- * trouble (large packets silently lost) is not detected by the engine, so it never appears here.
+ * What a session's end, or a problem it ran into while up, means for the person at the router, and
+ * what to do about it. The engine reports typed reasons ({@link SessionEnd}, {@link SessionProblem});
+ * this turns each into a sentence and an action.
  */
 final class Diagnosis {
     /** Recorded for sessions a previous run left open (power cut, kill -9). */
@@ -22,17 +23,30 @@ final class Diagnosis {
         if (INTERRUPTED.equals(reason)) {
             return "the router stopped or restarted while the session was up";
         }
-        try {
-            return SessionEnd.valueOf(reason).description();
-        } catch (IllegalArgumentException e) {
-            return reason;
+        for (SessionEnd e : SessionEnd.values()) {
+            if (e.name().equals(reason)) {
+                return e.description();
+            }
         }
+        for (SessionProblem p : SessionProblem.values()) {
+            if (p.name().equals(reason)) {
+                return p.description();
+            }
+        }
+        return reason;
     }
 
     /** What to do about it ("" when nothing is wrong). */
     static String advice(String reason) {
         if (reason == null || INTERRUPTED.equals(reason)) {
             return INTERRUPTED.equals(reason) ? "Nothing, unless it repeats: then look for crashes in the appliance log." : "";
+        }
+        if (SessionProblem.MTU_TROUBLE.name().equals(reason)) {
+            return "The router lowered this session's tunnel MTU by itself, which mends TCP (web, mail, file "
+                    + "shares). If the client still hangs on large transfers, lower the MTU on the client's side "
+                    + "(Windows: netsh interface ipv4 set subinterface \"VPN name\" mtu=1300) or look for a link "
+                    + "with a small MTU (PPPoE/DSL, mobile) between client and router that drops ICMP \"fragmentation "
+                    + "needed\".";
         }
         SessionEnd end;
         try {

@@ -36,6 +36,7 @@ import org.homerouter.pptp.session.AddressPool;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.pptp.session.SessionProblem;
 import org.homerouter.pptp.session.SessionEnvironment;
 import org.homerouter.pptp.session.SessionLimits;
 import org.homerouter.pptp.session.SessionListener;
@@ -331,6 +332,11 @@ final class PptpService implements AutoCloseable {
         @Override
         public void up(PppSession s) {
             accounting.up(s);
+        }
+
+        @Override
+        public void problem(PppSession s, SessionProblem problem, String detail) {
+            accounting.problem(s, problem, detail);
         }
 
         @Override

@@ -11,6 +11,7 @@ import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.pptp.session.SessionProblem;
 import org.homerouter.pptp.session.SessionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,19 @@ final class SessionAccounting implements SessionListener {
                             + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted")));
         } catch (SQLException e) {
             LOG.warn("recording the start of {}: {}", s.id(), e.toString());
+        }
+    }
+
+    /** Kept on the session's row and as a "problem" event, with what to do about it. */
+    @Override
+    public void problem(PppSession s, SessionProblem problem, String detail) {
+        Long row = rows.get(s);
+        String event = s.userName().orElse("unknown user") + " from " + client(s) + ": " + problem.description()
+                + " — " + detail + ". " + Diagnosis.advice(problem.name());
+        try {
+            store.sessionProblem(row == null ? 0 : row, problem.name(), detail, event);
+        } catch (SQLException e) {
+            LOG.warn("recording a problem of {}: {}", s.id(), e.toString());
         }
     }
 

@@ -44,15 +44,19 @@ final class StatusCommand implements Callable<Integer> {
             for (ApplianceStore.SessionRow r : open) {
                 System.out.printf("  %-20s from %-15s tunnel %-15s since %s%n", r.user(), r.client(), r.tunnelAddress(),
                         TIME.format(Instant.ofEpochMilli(r.startedMs())));
+                if (r.problem() != null) {
+                    System.out.printf("    problem: %s — %s%n    what to do: %s%n", Diagnosis.what(r.problem()),
+                            r.problemDetail(), Diagnosis.advice(r.problem()));
+                }
             }
             System.out.println();
             System.out.println("recent problems");
             int shown = 0;
-            for (ApplianceStore.SessionRow r : store.sessionHistory(100, false)) {
-                if (Diagnosis.failed(r.endReason(), r.wasUp()) && shown++ < 5) {
+            for (ApplianceStore.SessionRow row : store.sessionHistory(100, false)) {
+                var r = ApplianceSessions.record(row);
+                if (r.failed() && shown++ < 5) {
                     System.out.printf("  %s %s from %s: %s%n    what to do: %s%n", TIME.format(Instant.ofEpochMilli(r.endedMs())),
-                            r.user() == null ? "(not logged in)" : r.user(), r.client(), Diagnosis.what(r.endReason()),
-                            Diagnosis.advice(r.endReason()));
+                            r.user(), r.client(), r.endReason(), r.advice());
                 }
             }
             if (shown == 0) {

@@ -87,4 +87,33 @@ class CliTest {
         assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
         assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
     }
+
+    @Test
+    void mtuTroubleShowsOnTheLiveSessionAndStaysInTheHistoryAfterANormalEnd() throws Exception {
+        Path d = dir.resolve("mtu");
+        String detail = "1400-octet frames are lost between the client and this router; the largest that crossed: "
+                + "1280 octets; the tunnel MTU was lowered to 1276 for this session";
+        long bob;
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            long alice = store.sessionStarted(1000, "alice", "192.0.2.7", "192.168.250.10", "alice connected");
+            store.sessionProblem(alice, "MTU_TROUBLE", detail, "alice: MTU trouble");
+            bob = store.sessionStarted(1000, "bob", "192.0.2.8", "192.168.250.11", "bob connected");
+            store.sessionProblem(bob, "MTU_TROUBLE", detail, "bob: MTU trouble");
+            store.sessionEnded(bob, 1000, 5000, "bob", "192.0.2.8", "192.168.250.11", 10, 20, "HUNG_UP", "", "disconnect",
+                    "bob hung up");
+            var history = store.sessionHistory(10, false);
+            var record = ApplianceSessions.record(history.getFirst());
+            assertTrue(record.failed(), "a normal hang-up after MTU trouble still counts as a problem");
+            assertTrue(record.endReason().contains("the link was closed normally; while it was up: large packets are lost"),
+                    record.endReason());
+            assertTrue(record.advice().contains("lowered this session's tunnel MTU"), record.advice());
+            assertEquals(2, store.events(10, "problem").size(), "the event log has a line for each");
+        }
+        Run r = run("status", "--data-dir", d.toString());
+        assertEquals(0, r.code());
+        String out = r.out();
+        assertTrue(out.contains("problem: large packets are lost between the client and this router (MTU trouble)"), out);
+        assertTrue(out.contains(detail), out);
+        assertTrue(out.contains("bob from 192.0.2.8: the link was closed normally; while it was up: large packets"), out);
+    }
 }

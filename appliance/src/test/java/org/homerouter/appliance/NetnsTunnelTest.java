@@ -126,6 +126,36 @@ class NetnsTunnelTest {
                 "server left its firewall table behind: " + nftTables(srv) + server.report());
     }
 
+    /**
+     * MTU trouble for real: both namespaces silently drop arriving GRE packets longer than 1300
+     * octets, as a path through a small-MTU link with "fragmentation needed" filtered does. The
+     * server must find it by itself (padded LCP echoes), say so, and lower pptp0's MTU, after which
+     * a bulk TCP stream — whose 1400-octet packets would otherwise vanish — arrives intact.
+     */
+    @Test
+    void largeGreLostOnThePathIsFoundAndTheTunnelMtuLoweredSoTcpFlows() throws Exception {
+        for (Netns ns : List.of(srv, cli)) {
+            CommandResult nft = ns.exec(Duration.ofSeconds(10), "nft",
+                    "add table inet blackhole; add chain inet blackhole in { type filter hook input priority 0; }; "
+                            + "add rule inet blackhole in ip protocol gre ip length > 1300 drop");
+            assertTrue(nft.succeeded(), nft.toString());
+        }
+        Launched server = startServer();
+        Launched dial = dial();
+        assertTunnelWorksBriefly(server, dial);
+        server.awaitOutput("MTU trouble", Duration.ofSeconds(120));
+        String link = srv.ip("-o", "link", "show", "pptp0");
+        Matcher mtu = Pattern.compile("mtu (\\d+)").matcher(link);
+        assertTrue(mtu.find(), link);
+        int lowered = Integer.parseInt(mtu.group(1));
+        assertTrue(lowered < 1300 - 20 - 16 && lowered > 1200, "pptp0 MTU " + lowered + server.report());
+        assertTrue(server.output().contains("the tunnel MTU was lowered to " + lowered), server.report());
+
+        Transfer t = transfer(8 << 20);
+        assertEquals(8 << 20, t.received(), "bytes received" + server.report() + dial.report());
+        assertEquals(t.sentSha256(), t.receivedSha256());
+    }
+
     // ------------------------------------------------------------------ the tunnel at work
 
     /** The UP line, the routes, ping and a 64 MiB stream checked by SHA-256. */
@@ -133,7 +163,7 @@ class NetnsTunnelTest {
         assertTunnelWorksBriefly(server, dial);
 
         long rxBefore = rxBytes(srv, "pptp0");
-        Transfer t = transfer();
+        Transfer t = transfer(TRANSFER_BYTES);
         String context = server.report() + dial.report();
         assertEquals(TRANSFER_BYTES, t.received(), "bytes received" + context);
         assertEquals(t.sentSha256(), t.receivedSha256(), "the stream arrived altered" + context);
@@ -168,7 +198,7 @@ class NetnsTunnelTest {
      * address. The sockets are created by this thread while it is inside each namespace (setns), so
      * they belong there; the only route between those addresses is the tunnel.
      */
-    private Transfer transfer() throws Exception {
+    private Transfer transfer(int bytes) throws Exception {
         InetAddress tunnelServer = InetAddress.getByName(TUNNEL_SERVER);
         try (ServerSocket listener = NetworkNamespace.call(srv.name(), () -> new ServerSocket(SINK_PORT, 1, tunnelServer))) {
             CompletableFuture<long[]> sinkCount = new CompletableFuture<>();
@@ -199,7 +229,7 @@ class NetnsTunnelTest {
             }); OutputStream out = s.getOutputStream()) {
                 SplittableRandom random = new SplittableRandom(20_250_101);
                 byte[] chunk = new byte[1 << 16];
-                for (int sent = 0; sent < TRANSFER_BYTES; sent += chunk.length) {
+                for (int sent = 0; sent < bytes; sent += chunk.length) {
                     random.nextBytes(chunk);
                     sha.update(chunk);
                     out.write(chunk);

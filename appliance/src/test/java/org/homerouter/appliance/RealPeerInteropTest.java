@@ -174,6 +174,9 @@ class RealPeerInteropTest {
         assertTrue(out.contains("PING target=" + LAN_HOST + " ok tx=3 rx=3"),
                 "ping through the tunnel to the LAN host" + app.report() + guest.report());
         assertEquals(0, rc, guest.report());
+        // pppd echoed our full-size LCP probe: no false "MTU trouble" with a real client on a good path.
+        assertTrue(app.log().output().contains("the path carries 1400-octet frames both ways"), app.report());
+        assertFalse(app.log().output().contains("MTU trouble"), app.report());
 
         // The guest's pppd hung up (LCP Terminate, then pptp's Call-Clear-Request): nothing may remain.
         awaitNoSessionLeft(app);

@@ -309,6 +309,20 @@ class WebServerTest {
     }
 
     @Test
+    void aLiveSessionWithMtuTroubleShowsWhatHappenedAndWhatToDo() throws Exception {
+        Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(43, "carol", "192.0.2.8", "192.168.250.12", "connected", 60,
+                100, 200, "MPPE 128-bit, stateless", "large packets are lost between the client and this router (MTU "
+                + "trouble) — the largest that crossed: 1280 octets", "The router lowered this session's tunnel MTU <by itself>"));
+        fake.active.add(new LiveSessions.ActiveSession(44, "dave", "192.0.2.9", "192.168.250.13", "connected", 60,
+                100, 200, "MPPE 128-bit, stateless"));
+        String page = b.get("/").body();
+        assertTrue(page.contains("carol: large packets are lost between the client and this router (MTU trouble)"), page);
+        assertTrue(page.contains("tunnel MTU &lt;by itself&gt;"), "advice shown, escaped");
+        assertEquals(1, page.split("class=\"session-problem\"", -1).length - 1, "only the session with the problem");
+    }
+
+    @Test
     void metricsNeedALoginOrTheBearerToken() throws Exception {
         Browser b = admin();
         assertTrue(b.get("/metrics").body().contains("homerouter_pptp_auth_failures_total 3"));

@@ -252,9 +252,27 @@ public final class ApplianceStore implements AutoCloseable {
 
     // ---- session accounting ------------------------------------------------------------------
 
-    /** A session or failed attempt as recorded. {@code endedMs} 0 while up; reason is a SessionEnd name. */
+    /**
+     * A session or failed attempt as recorded. {@code endedMs} 0 while up; reason is a SessionEnd
+     * name; problem a SessionProblem name or null.
+     */
     public record SessionRow(long id, long startedMs, long endedMs, String user, String client, String tunnelAddress,
-                             long bytesIn, long bytesOut, boolean wasUp, String endReason, String endDetail) {
+                             long bytesIn, long bytesOut, boolean wasUp, String endReason, String endDetail,
+                             String problem, String problemDetail) {
+    }
+
+    /** A session that is up ran into a problem: kept on its row, with the event line, in one transaction. */
+    public synchronized void sessionProblem(long rowId, String problem, String detail, String event) throws SQLException {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET problem = ?, problem_detail = ? "
+                    + "WHERE id = ?")) {
+                ps.setString(1, problem);
+                ps.setString(2, detail);
+                ps.setLong(3, rowId);
+                ps.executeUpdate();
+            }
+            insertEvent("problem", event);
+        });
     }
 
     /** A session came up: its row, open until {@link #sessionEnded}. Returns the row id. */
@@ -331,14 +349,14 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized java.util.List<SessionRow> sessionHistory(int limit, boolean openOnly) throws SQLException {
         java.util.List<SessionRow> out = new java.util.ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement("SELECT id, started_ms, ended_ms, user_name, client, tunnel_address, "
-                + "bytes_in, bytes_out, was_up, end_reason, end_detail FROM vpn_sessions "
+                + "bytes_in, bytes_out, was_up, end_reason, end_detail, problem, problem_detail FROM vpn_sessions "
                 + (openOnly ? "WHERE ended_ms IS NULL " : "WHERE ended_ms IS NOT NULL ") + "ORDER BY id DESC LIMIT ?")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new SessionRow(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
                             rs.getString(6), rs.getLong(7), rs.getLong(8), rs.getInt(9) == 1, rs.getString(10),
-                            rs.getString(11)));
+                            rs.getString(11), rs.getString(12), rs.getString(13)));
                 }
             }
         }

@@ -60,7 +60,11 @@ final class Migrations {
                         end_reason     TEXT,
                         end_detail     TEXT
                     ) STRICT""",
-                    "CREATE INDEX vpn_sessions_started ON vpn_sessions(started_ms)")));
+                    "CREATE INDEX vpn_sessions_started ON vpn_sessions(started_ms)")),
+            // What went wrong while a session was up (large packets lost), a SessionProblem name.
+            new Migration(4, "session problems", List.of(
+                    "ALTER TABLE vpn_sessions ADD COLUMN problem TEXT",
+                    "ALTER TABLE vpn_sessions ADD COLUMN problem_detail TEXT")));
 
     static int latest() {
         return ALL.getLast().version();

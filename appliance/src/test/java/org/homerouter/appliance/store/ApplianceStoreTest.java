@@ -53,7 +53,7 @@ class ApplianceStoreTest {
             st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(3, store.schemaVersion());
+            assertEquals(4, store.schemaVersion());
             assertEquals("7", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("", store.settings().get(Setting.PPTP_WINS_PRIMARY), "new settings get their defaults");
             assertTrue(store.user("alice").isPresent());
@@ -61,7 +61,7 @@ class ApplianceStoreTest {
             assertTrue(store.sessionHistory(10, false).isEmpty());
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(3, store.schemaVersion(), "migrations run once");
+            assertEquals(4, store.schemaVersion(), "migrations run once");
         }
     }
 

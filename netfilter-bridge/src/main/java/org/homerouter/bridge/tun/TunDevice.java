@@ -53,6 +53,24 @@ public final class TunDevice implements TunnelDevice {
         return name;
     }
 
+    /** SIOCSIFMTU on the live interface; the calling thread must be in the device's namespace. */
+    @Override
+    public boolean setMtu(int mtu) {
+        fdLock.readLock().lock();
+        try (InterfaceControl control = InterfaceControl.open()) {
+            if (closed) {
+                return false;
+            }
+            control.setMtu(name, mtu);
+            return true;
+        } catch (ErrnoException e) {
+            LOG.warn("{}: cannot set MTU {}: {}", name, mtu, e.getMessage());
+            return false;
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
     /** The configuration the device was made with. */
     public TunnelConfig config() {
         return config;

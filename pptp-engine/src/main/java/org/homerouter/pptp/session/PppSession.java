@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
@@ -90,6 +91,9 @@ public final class PppSession {
     private volatile IpDataPath ipPath;
     private SessionEnd endReason;
     private String endDetail = "";
+    /** What went wrong while the session was up, for the dashboard; null while all is well. */
+    private volatile SessionProblem problem;
+    private volatile String problemDetail = "";
     private boolean ended;
     /** Set when the login was refused because of a brute-force lockout, for the log line. */
     private AuthFailureLockout.Lockout lockedOut;
@@ -349,6 +353,11 @@ public final class PppSession {
                 }
             }
             finish();
+        }
+
+        @Override
+        public void largeFramesLost(OptionalInt largestDelivered, int tried) {
+            pathMtuTrouble(largestDelivered, tried);
         }
 
         @Override
@@ -640,6 +649,41 @@ public final class PppSession {
                 peer.getHostAddress(), mtu, agreed == null ? "unencrypted" : "MPPE " + agreed.strength()
                         + (agreed.stateless() ? " stateless" : " stateful"));
         listener.up(this);
+        // Only now: IP flows, and a path that loses large frames would make exactly this session
+        // hang on anything bigger than a ping.
+        lcp.probePath();
+    }
+
+    /**
+     * The path probe found large frames lost between the peer and us (see {@code PathProbe}). The
+     * session stays up; the tunnel device's MTU drops to what crossed, so the OS clamps TCP MSS and
+     * tells LAN hosts "fragmentation needed" instead of their packets vanishing; and the owner
+     * hears of it, to say so on the dashboard.
+     */
+    private void pathMtuTrouble(OptionalInt largestDelivered, int tried) {
+        // An LCP packet of n octets crossed: an IP packet rides with at most 4 more (protocol
+        // field, and MPPE's header with the inner protocol, RFC 3078 §3), so n - 4 fits.
+        int fits = largestDelivered.orElse(0) - 4;
+        String lowered = "";
+        if (fits >= 576 && device != null && device.setMtu(fits)) {
+            lowered = "; the tunnel MTU was lowered to " + fits + " for this session";
+        }
+        problem = SessionProblem.MTU_TROUBLE;
+        problemDetail = tried + "-octet frames are lost between the client and this router; the largest that crossed: "
+                + (largestDelivered.isPresent() ? largestDelivered.getAsInt() + " octets" : "none above 128 octets")
+                + lowered;
+        LOG.warn("{}: {}: {}", id, problem.description(), problemDetail);
+        listener.problem(this, problem, problemDetail);
+    }
+
+    /** Something wrong that did not end the session (large frames lost), or empty. */
+    public Optional<SessionProblem> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    /** The measured detail of {@link #problem()}, "" without one. */
+    public String problemDetail() {
+        return problemDetail;
     }
 
     private void requestReset(Ccp negotiator) {

@@ -152,6 +152,11 @@ public final class PppSessions implements TunnelListener {
             }
 
             @Override
+            public void problem(PppSession s, SessionProblem problem, String detail) {
+                observer.problem(s, problem, detail);
+            }
+
+            @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
                 synchronized (counted) {
                     if (counted.loggingIn) {

@@ -13,6 +13,10 @@ public interface SessionListener {
     default void up(PppSession session) {
     }
 
+    /** Something is wrong with a session that stays up (e.g. large frames lost on the way). */
+    default void problem(PppSession session, SessionProblem problem, String detail) {
+    }
+
     /** The link is finished; the PPTP call carrying it should be cleared. Called once. */
     void ended(PppSession session, SessionEnd reason, String detail);
 }

@@ -14,10 +14,12 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
     private final List<byte[]> written = new CopyOnWriteArrayList<>();
     private volatile IpPacketSink sink;
     private volatile boolean closed;
+    private volatile int mtu;
 
     public InMemoryTunnelDevice(String name, TunnelConfig config) {
         this.name = name;
         this.config = config;
+        this.mtu = config.mtu();
     }
 
     @Override
@@ -34,6 +36,17 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
         byte[] copy = new byte[ipPacket.remaining()];
         ipPacket.get(copy);
         written.add(copy);
+    }
+
+    @Override
+    public boolean setMtu(int value) {
+        mtu = value;
+        return true;
+    }
+
+    /** The MTU now: the configured one unless the session lowered it. */
+    public int mtu() {
+        return mtu;
     }
 
     @Override

@@ -22,6 +22,17 @@ public interface TunnelDevice extends AutoCloseable {
      */
     void start(IpPacketSink sink);
 
+    /**
+     * Changes the interface's MTU while it runs: the session lowers it when it finds large packets
+     * lost on the way to the client, so that the OS sends ICMP "fragmentation needed" to LAN hosts
+     * and clamps TCP MSS to what actually crosses.
+     *
+     * @return false if this kind of device cannot (the MTU stays as it was)
+     */
+    default boolean setMtu(int mtu) {
+        return false;
+    }
+
     /** Removes the device and everything it brought (addresses, routes). Idempotent. */
     @Override
     void close();

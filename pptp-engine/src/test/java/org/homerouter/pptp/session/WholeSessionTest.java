@@ -98,6 +98,11 @@ class WholeSessionTest {
             }
 
             @Override
+            public void problem(PppSession s, SessionProblem problem, String detail) {
+                events.add("problem " + problem);
+            }
+
+            @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
                 events.add("ended " + reason);
             }
@@ -369,6 +374,61 @@ class WholeSessionTest {
             assertArrayEquals(up, serverDev.written().get(settled + i), "in step again after the losses");
         }
         assertEquals(1, serverSessions.sessions().size(), "the session survived");
+    }
+
+    /**
+     * A path that drops GRE packets above 1300 octets (a PPPoE or mobile link below, "fragmentation
+     * needed" filtered): the session comes up, pings would work, and large packets vanish. The
+     * server finds out by itself, says so, and lowers the session's tunnel MTU so that what the OS
+     * sends from then on crosses.
+     */
+    @Test
+    void aPathThatLosesLargePacketsIsDiagnosedAsMtuTroubleAndTheTunnelMtuLowered() throws Exception {
+        int pathLimit = 1300;
+        network.setImpairment((src, dst, packet) -> packet.remaining() > pathLimit
+                ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        run("MTU trouble found", () -> serverEvents.contains("problem MTU_TROUBLE"));
+
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertEquals(SessionProblem.MTU_TROUBLE, serverSide.problem().orElseThrow());
+        assertTrue(serverSide.problemDetail().startsWith("1400-octet frames are lost"), serverSide.problemDetail());
+        InMemoryTunnelDevice serverDev = devices.get("server");
+        InMemoryTunnelDevice clientDev = devices.get("client");
+        int mtu = serverDev.mtu();
+        // GRE header (≤ 16) and PPP header (4) ride on top; the search stops within 8 octets.
+        assertTrue(mtu <= pathLimit - 16 - 4 - 4 && mtu > pathLimit - 16 - 4 - 4 - 8 - 4, "tunnel MTU " + mtu);
+        assertTrue(serverSide.problemDetail().endsWith("lowered to " + mtu + " for this session"));
+
+        Random r = new Random(7);
+        int before = clientDev.written().size();
+        for (int i = 0; i < 20; i++) {
+            byte[] down = ipv4(r, mtu);
+            serverDev.inject(down);
+            network.deliverAll();
+            assertArrayEquals(down, clientDev.written().get(before + i), "a packet of the new MTU crosses");
+        }
+        assertEquals(List.of("auth User", "up", "problem MTU_TROUBLE"), serverEvents, "the session stays up");
+    }
+
+    @Test
+    void aGoodPathRaisesNoProblem() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        // A minute and a half: the probe's rounds and a few keepalives.
+        for (int i = 0; i < 900; i++) {
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            clientSessions.poll();
+            network.deliverAll();
+        }
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertTrue(serverSide.problem().isEmpty());
+        assertEquals(1400, devices.get("server").mtu(), "the MTU stays");
+        assertEquals(List.of("auth User", "up"), serverEvents);
     }
 
     @Test

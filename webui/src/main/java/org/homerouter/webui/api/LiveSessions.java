@@ -22,9 +22,20 @@ public interface LiveSessions {
                        String problem) {
     }
 
-    /** One connected or connecting client. */
+    /**
+     * One connected or connecting client.
+     *
+     * @param problem what is wrong with the session while it is up, in plain words ("" if nothing)
+     * @param advice  what to do about the problem ("" if nothing)
+     */
     record ActiveSession(int callId, String user, String client, String tunnelAddress, String phase,
-                         long uptimeSeconds, long bytesIn, long bytesOut, String encryption) {
+                         long uptimeSeconds, long bytesIn, long bytesOut, String encryption, String problem,
+                         String advice) {
+        /** A session without a problem. */
+        public ActiveSession(int callId, String user, String client, String tunnelAddress, String phase,
+                             long uptimeSeconds, long bytesIn, long bytesOut, String encryption) {
+            this(callId, user, client, tunnelAddress, phase, uptimeSeconds, bytesIn, bytesOut, encryption, "", "");
+        }
     }
 
     /** @param failed true for attempts that never carried traffic or ended on an error */

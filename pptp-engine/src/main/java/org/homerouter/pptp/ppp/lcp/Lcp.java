@@ -46,6 +46,7 @@ public final class Lcp extends NegotiatedProtocol {
     private final ProtocolFieldCompressionOption pfc;
     private final AddressControlFieldCompressionOption acfc;
     private final EchoKeepalive keepalive;
+    private final PathProbe pathProbe;
     private LinkConfiguration configuration;
     private boolean failedInCallback;
 
@@ -76,15 +77,17 @@ public final class Lcp extends NegotiatedProtocol {
         options.register(mru).register(new AccmOption()).register(authentication).register(magic)
                 .register(pfc).register(acfc);
         this.keepalive = new EchoKeepalive(settings.echoInterval(), settings.echoFailures());
+        this.pathProbe = new PathProbe(settings.pathProbe());
         attach(new NegotiationAutomaton("LCP", settings.automaton(), clock, new Layer(), sender,
                 observer, random.nextInt(256)));
     }
 
-    /** Runs whatever timer is due: the Restart timer, or the next keepalive echo. */
+    /** Runs whatever timer is due: the Restart timer, the next keepalive echo, the path probe's round. */
     @Override
     public void poll() {
         super.poll();
         long now = clock.nanos();
+        pollPathProbe(now);
         if (!keepalive.isDue(now)) {
             return;
         }
@@ -104,7 +107,49 @@ public final class Lcp extends NegotiatedProtocol {
 
     @Override
     public OptionalLong deadline() {
-        return Clock.earliest(super.deadline(), keepalive.deadline());
+        return Clock.earliest(Clock.earliest(super.deadline(), keepalive.deadline()), pathProbe.deadline());
+    }
+
+    /**
+     * Starts looking for the largest frame the path carries both ways, up to the tunnel's MTU (the
+     * smaller MRU), with padded Echo-Requests; the verdict goes to
+     * {@link LcpListener#largeFramesLost} if large frames are lost. Only while Opened; a no-op if the
+     * settings disable the probe.
+     */
+    public void probePath() {
+        if (state() != AutomatonState.OPENED || configuration == null) {
+            return;
+        }
+        int largest = Math.min(configuration.transmitMru(), configuration.receiveMru());
+        pathProbe.start(LcpSettings.MINIMUM_MRU, largest, clock.nanos());
+        pollPathProbe(clock.nanos());
+    }
+
+    private void pollPathProbe(long now) {
+        if (!pathProbe.running()) {
+            return;
+        }
+        PathProbe.Round round = pathProbe.poll(now, automaton()::nextIdentifier);
+        if (round != null) {
+            byte[] padded = new byte[round.probeLength() - ControlPacket.HEADER_LENGTH];
+            System.arraycopy(u32(magic.localMagic()), 0, padded, 0, 4);
+            sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, round.probeIdentifier(), padded));
+            sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, round.controlIdentifier(), u32(magic.localMagic())));
+            return;
+        }
+        if (pathProbe.running()) {
+            return;
+        }
+        pathProbe.verdict().ifPresentOrElse(v -> {
+            if (v.fullSizePasses()) {
+                log.info("LCP: the path carries {}-octet frames both ways", v.tried());
+            } else {
+                log.info("LCP: {}-octet frames are lost on the way; the largest that crossed: {}", v.tried(),
+                        v.largestDelivered().isPresent() ? v.largestDelivered().getAsInt() + " octets" : "none above "
+                                + LcpSettings.MINIMUM_MRU);
+                listener.largeFramesLost(v.largestDelivered(), v.tried());
+            }
+        }, () -> log.debug("LCP: path probe inconclusive (no echo came back)"));
     }
 
     /** What was agreed, while LCP is Opened. */
@@ -197,6 +242,7 @@ public final class Lcp extends NegotiatedProtocol {
         @Override
         public void thisLayerDown() {
             keepalive.stop();
+            pathProbe.stop();
             configuration = null;
             listener.linkDown();
         }
@@ -209,6 +255,7 @@ public final class Lcp extends NegotiatedProtocol {
         @Override
         public void thisLayerFinished() {
             keepalive.stop();
+            pathProbe.stop();
             listener.lowerLayerFinished();
         }
 
@@ -252,6 +299,10 @@ public final class Lcp extends NegotiatedProtocol {
                         log.debug("LCP: Echo-Reply carries our own magic number, ignored");
                     } else if (state == AutomatonState.OPENED) {
                         keepalive.replyReceived();
+                        long now = clock.nanos();
+                        if (pathProbe.replied(packet.identifier(), now)) {
+                            pollPathProbe(now);
+                        }
                     }
                     return ExtensionEvent.RXR;
                 }

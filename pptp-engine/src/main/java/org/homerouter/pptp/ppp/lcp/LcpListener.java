@@ -18,6 +18,13 @@ public interface LcpListener {
     default void protocolRejected(int protocol) {
     }
 
+    /**
+     * The path probe found that frames of {@code tried} octets (the tunnel's MTU) are lost on the
+     * way while small ones cross: the largest that crossed, if any above the floor, is given.
+     */
+    default void largeFramesLost(java.util.OptionalInt largestDelivered, int tried) {
+    }
+
     /** LCP gave up on the link by itself, before the Down/Close it raises as a consequence. */
     default void linkFailed(LinkFailure failure) {
     }

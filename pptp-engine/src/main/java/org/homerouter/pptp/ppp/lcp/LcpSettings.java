@@ -18,10 +18,12 @@ import org.homerouter.pptp.ppp.AutomatonSettings;
  * @param echoFailures unanswered Echo-Requests after which the link is declared dead
  * @param loopLimit consecutive Magic-Number loop indications that prove a looped-back link
  * @param automaton timers and counters of the negotiation automaton
+ * @param pathProbe whether and how the link is probed for large frames lost on the way (MTU trouble)
  */
 public record LcpSettings(int mru, int minimumPeerMru, boolean requestPfc, boolean requestAcfc,
                           List<AuthMethod> authenticatePeerWith, List<AuthMethod> authenticateSelfWith,
-                          Duration echoInterval, int echoFailures, int loopLimit, AutomatonSettings automaton) {
+                          Duration echoInterval, int echoFailures, int loopLimit, AutomatonSettings automaton,
+                          PathProbeSettings pathProbe) {
 
     /** The MRU Windows' own PPTP client asks for; leaves room for IP and GRE headers in 1500. */
     public static final int PPTP_MRU = 1400;
@@ -38,36 +40,42 @@ public record LcpSettings(int mru, int minimumPeerMru, boolean requestPfc, boole
 
     /**
      * A PPTP server: demands the given methods from the client, never authenticates itself,
-     * keepalive every 20 s, dead after 3 unanswered echoes (accel-ppp's usual lcp-echo values).
+     * keepalive every 20 s, dead after 3 unanswered echoes (accel-ppp's usual lcp-echo values), and
+     * the path probed for MTU trouble once the session is up.
      */
     public static LcpSettings server(List<AuthMethod> authenticatePeerWith) {
         return new LcpSettings(PPTP_MRU, MINIMUM_MRU, true, true, authenticatePeerWith, List.of(),
-                Duration.ofSeconds(20), 3, 3, AutomatonSettings.DEFAULTS);
+                Duration.ofSeconds(20), 3, 3, AutomatonSettings.DEFAULTS, PathProbeSettings.DEFAULT);
     }
 
     /** A PPTP client: authenticates itself with the given methods, demands nothing of the server. */
     public static LcpSettings client(List<AuthMethod> authenticateSelfWith) {
         return new LcpSettings(PPTP_MRU, MINIMUM_MRU, true, true, List.of(), authenticateSelfWith,
-                Duration.ofSeconds(20), 3, 3, AutomatonSettings.DEFAULTS);
+                Duration.ofSeconds(20), 3, 3, AutomatonSettings.DEFAULTS, PathProbeSettings.OFF);
     }
 
     public LcpSettings withEcho(Duration interval, int failures) {
         return new LcpSettings(mru, minimumPeerMru, requestPfc, requestAcfc, authenticatePeerWith,
-                authenticateSelfWith, interval, failures, loopLimit, automaton);
+                authenticateSelfWith, interval, failures, loopLimit, automaton, pathProbe);
     }
 
     public LcpSettings withMru(int value) {
         return new LcpSettings(value, minimumPeerMru, requestPfc, requestAcfc, authenticatePeerWith,
-                authenticateSelfWith, echoInterval, echoFailures, loopLimit, automaton);
+                authenticateSelfWith, echoInterval, echoFailures, loopLimit, automaton, pathProbe);
     }
 
     public LcpSettings withCompression(boolean pfc, boolean acfc) {
         return new LcpSettings(mru, minimumPeerMru, pfc, acfc, authenticatePeerWith,
-                authenticateSelfWith, echoInterval, echoFailures, loopLimit, automaton);
+                authenticateSelfWith, echoInterval, echoFailures, loopLimit, automaton, pathProbe);
     }
 
     public LcpSettings withAutomaton(AutomatonSettings value) {
         return new LcpSettings(mru, minimumPeerMru, requestPfc, requestAcfc, authenticatePeerWith,
-                authenticateSelfWith, echoInterval, echoFailures, loopLimit, value);
+                authenticateSelfWith, echoInterval, echoFailures, loopLimit, value, pathProbe);
+    }
+
+    public LcpSettings withPathProbe(PathProbeSettings value) {
+        return new LcpSettings(mru, minimumPeerMru, requestPfc, requestAcfc, authenticatePeerWith,
+                authenticateSelfWith, echoInterval, echoFailures, loopLimit, automaton, value);
     }
 }

@@ -19,7 +19,8 @@ import org.homerouter.pptp.ppp.PppProtocol;
 /**
  * Two LCP instances joined by an in-memory link that carries real PPP frames (header included, as
  * in a GRE payload). Frames queue up until {@link #pump()}, so each side sees them as separate
- * arrivals; {@link #cut} drops everything, like a dead tunnel.
+ * arrivals; {@link #cut} drops everything, like a dead tunnel, and {@link #maxFrame} drops frames
+ * longer than it, like a path with a smaller MTU that filters "fragmentation needed".
  */
 final class LcpPipe {
     final ManualClock clock = new ManualClock();
@@ -30,6 +31,7 @@ final class LcpPipe {
     final Lcp server;
     final Lcp client;
     boolean cut;
+    int maxFrame = Integer.MAX_VALUE;
     private final ArrayDeque<byte[]> toServer = new ArrayDeque<>();
     private final ArrayDeque<byte[]> toClient = new ArrayDeque<>();
 
@@ -41,8 +43,9 @@ final class LcpPipe {
     private ControlPacketSender sender(ArrayDeque<byte[]> queue, List<ControlPacket> record) {
         return packet -> {
             record.add(packet);
-            if (!cut) {
-                queue.add(frame(packet));
+            byte[] frame = frame(packet);
+            if (!cut && frame.length <= maxFrame) {
+                queue.add(frame);
             }
         };
     }

@@ -38,4 +38,10 @@ final class RecordingLcpListener implements LcpListener {
     public void linkFailed(LinkFailure failure) {
         events.add("failed " + failure);
     }
+
+    @Override
+    public void largeFramesLost(java.util.OptionalInt largestDelivered, int tried) {
+        events.add("large frames lost: " + tried + " tried, " + (largestDelivered.isPresent()
+                ? largestDelivered.getAsInt() : "none") + " crossed");
+    }
 }
