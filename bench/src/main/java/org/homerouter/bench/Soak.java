@@ -37,12 +37,16 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.auth.InMemoryUserDirectory;
 import org.homerouter.pptp.auth.PeerCredentials;
 import org.homerouter.pptp.auth.PppUser;
+import io.netty.channel.Channel;
+import java.lang.reflect.Field;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlConnection;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ClientConnection;
@@ -61,9 +65,11 @@ import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionEnvironment;
+import org.homerouter.pptp.session.SessionLimits;
 import org.homerouter.pptp.session.SessionListener;
 import org.homerouter.pptp.session.SessionRole;
 import org.homerouter.pptp.session.SessionSettings;
+import org.homerouter.pptp.tunnel.CallTunnel;
 import org.homerouter.pptp.tunnel.CallTunnels;
 import org.homerouter.pptp.tunnel.IpPacketSink;
 import org.homerouter.pptp.tunnel.TunnelConfig;
@@ -79,11 +85,13 @@ import org.homerouter.pptp.tunnel.TunnelDevice;
  * <ul>
  * <li>the client hangs up: LCP Terminate from the client, Call-Clear-Request, then
  *     Stop-Control-Connection-Request;</li>
- * <li>the client vanishes: from then on every GRE packet of the call is dropped both ways (the TCP
- *     connection stays, as when only protocol 47 dies), so only the server's LCP echo can notice;
- *     the server runs a short echo (2 s, dead after 3) so that this takes seconds, not a minute.
- *     The server must end the session as "peer dead", clear the call and stop the control
- *     connection itself;</li>
+ * <li>the client vanishes: from then on every GRE packet of the call is dropped both ways and the
+ *     client stops reading its TCP connection (a laptop whose network went away), so only the
+ *     server's LCP echo can notice; the server runs a short echo (2 s, dead after 3) so that this
+ *     takes seconds, not a minute. The server must end the session as "peer dead", clear the
+ *     call, stop the control connection and, as the Stop-Control-Connection-Request goes
+ *     unanswered, close it after its stop timeout. Only then does the client read again (and
+ *     finds its call and connection gone);</li>
  * <li>the server disconnects it (as the dashboard's Disconnect does: LCP Terminate from the
  *     server), then the client stops its control connection;</li>
  * </ul>
@@ -148,7 +156,8 @@ public final class Soak {
 
     enum Ending {
         CLIENT_HANGS_UP("client hangs up (LCP Terminate, CCRQ, StopCCRQ)"),
-        CLIENT_VANISHES("client vanishes (GRE black-holed; server's LCP echo ends it)"),
+        CLIENT_VANISHES("client vanishes (GRE black-holed, TCP unread; the server's LCP echo ends the session, "
+                + "its stop timeout the control connection)"),
         SERVER_DISCONNECTS("server disconnects (LCP Terminate from the server)");
 
         final String description;
@@ -240,8 +249,10 @@ public final class Soak {
         pool = new AddressPool(v4(first), v4(first + 2 * target - 1));
         serverCallIds = new CallIdAllocator(target + 64);
         clientCallIds = new CallIdAllocator(target + 64);
+        // As the appliance runs it: logins through the brute-force lockout, the session limits on.
         serverSessions = new PppSessions(serverSettings, new SessionEnvironment(Clock.SYSTEM, secure::nextBytes,
-                new InMemoryUserDirectory(PppUser.withPassword(USER, PASSWORD)), pool, config -> openDevice("pptp", config)),
+                new InMemoryUserDirectory(PppUser.withPassword(USER, PASSWORD)), pool, config -> openDevice("pptp", config))
+                .withLockout(AuthFailureLockout.defaults(Clock.SYSTEM)),
                 new SessionListener() {
                     @Override
                     public void ended(PppSession s, SessionEnd reason, String detail) {
@@ -267,6 +278,9 @@ public final class Soak {
                         d.clientEnd = reason;
                     }
                 });
+        // Tight enough that a count that leaks (one login or one user session never given back) soon
+        // refuses sessions: the dials in flight log in at once, and the one user holds every session.
+        serverSessions.setLimits(new SessionLimits(2 * IN_FLIGHT, target + 64));
         GreTransport serverGre = network.bind(SERVER);
         GreTransport clientGre = network.bind(CLIENT);
         serverGre.setReceiver(serverDemux);
@@ -439,6 +453,8 @@ public final class Soak {
         volatile SessionEnd clientEnd;
         int serverCallId;
         int clientCallId;
+        /** The server's end of this dial's control connection. */
+        ControlConnection serverControl;
         PppSession server;
         PppSession client;
         CheckedDevice serverDevice;
@@ -504,13 +520,17 @@ public final class Soak {
                         fail("ended while coming up: server " + serverEnd + ", client " + clientEnd);
                         return;
                     }
+                    if (serverControl == null) {
+                        CallTunnel t = serverTunnels.tunnel(serverCallId);
+                        serverControl = t == null ? null : t.call().connection();
+                    }
                     if (serverDevice == null && server != null) {
                         serverDevice = startedDevice(server);
                     }
                     if (clientDevice == null && client != null) {
                         clientDevice = startedDevice(client);
                     }
-                    if (serverDevice != null && clientDevice != null) {
+                    if (serverDevice != null && clientDevice != null && serverControl != null) {
                         setups.incrementAndGet();
                         upAt = now;
                         burst();
@@ -545,8 +565,11 @@ public final class Soak {
                     }
                 }
                 case ENDING -> {
-                    boolean callsGone = ending == Ending.CLIENT_VANISHES || connection.state().calls().isEmpty();
-                    if (serverEnd != null && clientEnd != null && callsGone) {
+                    // A vanished client hears nothing until the server has given up on it and closed the connection.
+                    boolean clientSideDone = ending == Ending.CLIENT_VANISHES
+                            ? serverControl.phase() == ControlConnection.Phase.CLOSED
+                            : clientEnd != null && connection.state().calls().isEmpty();
+                    if (serverEnd != null && clientSideDone) {
                         unblackhole();
                         String expectedServer = switch (ending) {
                             case CLIENT_HANGS_UP -> serverEnd == SessionEnd.HUNG_UP || serverEnd == SessionEnd.CALL_CLEARED
@@ -554,30 +577,35 @@ public final class Soak {
                             case CLIENT_VANISHES -> serverEnd == SessionEnd.PEER_DEAD ? null : "PEER_DEAD";
                             case SERVER_DISCONNECTS -> serverEnd == SessionEnd.HUNG_UP ? null : "HUNG_UP";
                         };
-                        endReasons.computeIfAbsent(ending.name() + " server " + serverEnd + ", client " + clientEnd,
-                                k -> new LongAdder()).increment();
                         if (expectedServer != null) {
                             fail(ending + ": the server ended the session as " + serverEnd + ", expected " + expectedServer);
                             return;
                         }
-                        if (ending != Ending.CLIENT_VANISHES) {
+                        if (ending == Ending.CLIENT_VANISHES) {
+                            channelOf(connection).config().setAutoRead(true);
+                        } else {
                             connection.stop();
                         }
                         to(Step.CLOSING, now);
                     } else {
                         timeout(now, ENDING_TIMEOUT, ending + ": not ended (server " + serverEnd + ", client "
-                                + clientEnd + ", client calls " + connection.state().calls().size() + ") after");
+                                + clientEnd + ", client calls " + connection.state().calls().size()
+                                + ", server's control connection " + serverControl.phase() + ") after");
                     }
                 }
                 case CLOSING -> {
-                    if (closed) {
+                    // Both ends of the control connection closed, both sessions ended.
+                    if (closed && clientEnd != null && serverControl.phase() == ControlConnection.Phase.CLOSED) {
+                        endReasons.computeIfAbsent(ending.name() + " server " + serverEnd + ", client " + clientEnd,
+                                k -> new LongAdder()).increment();
                         forget();
                         completed.incrementAndGet();
                         completedBy.get(ending).increment();
                         to(Step.DONE, now);
                     } else {
-                        timeout(now, CLOSE_TIMEOUT, ending + ": control connection still open ("
-                                + connection.state().phase() + ") after");
+                        timeout(now, CLOSE_TIMEOUT, ending + ": control connection still open (client "
+                                + connection.state().phase() + ", server " + serverControl.phase() + ", client session "
+                                + clientEnd + ") after");
                     }
                 }
                 case DONE -> {
@@ -609,6 +637,7 @@ public final class Soak {
                 case CLIENT_VANISHES -> {
                     blackholeToServer.add(serverCallId);
                     blackholeToClient.add(clientCallId);
+                    channelOf(connection).config().setAutoRead(false);
                 }
                 case SERVER_DISCONNECTS -> server.close("the administrator disconnected the session");
             }
@@ -635,6 +664,7 @@ public final class Soak {
             unblackhole();
             ClientConnection c = connection;
             if (c != null) {
+                channelOf(c).config().setAutoRead(true);
                 c.stop();
             }
             forget();
@@ -653,6 +683,29 @@ public final class Soak {
         private void to(Step next, long now) {
             step = next;
             since = now;
+        }
+    }
+
+    private static final Field CHANNEL;
+
+    static {
+        try {
+            CHANNEL = ClientConnection.class.getDeclaredField("channel");
+            CHANNEL.setAccessible(true);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The client's TCP channel, to stop and resume reading it. The engine's client has no reason to
+     * offer that (a real client that vanishes just stops), so the harness takes it by reflection.
+     */
+    private static Channel channelOf(ClientConnection c) {
+        try {
+            return (Channel) CHANNEL.get(c);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -922,7 +975,8 @@ public final class Soak {
             }
             md.append("\nThe server's LCP echo is every ").append(ECHO_INTERVAL.toSeconds()).append(" s, dead after ")
                     .append(ECHO_FAILURES).append(" unanswered (the appliance's default is 20 s), so a vanished client")
-                    .append(" is noticed in seconds. Clients send no echo.\n\n");
+                    .append(" is noticed in seconds; its control connection then waits out the server's stop timeout")
+                    .append(" (5 s) before the server closes it. Clients send no echo.\n\n");
             md.append("## Figures\n\n| | |\n|---|---|\n")
                     .append(row("sessions set up during the run", String.format(Locale.ROOT, "%,d in %.0f s (%.1f setups/s)",
                             setupsInRun, runSeconds, setupsInRun / runSeconds)))
