@@ -16,7 +16,7 @@ IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # beside the project (CI checks out shared/ next to the clone); `make test PPTP_GUEST=/path` overrides.
 PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
 
-.PHONY: all build run test test-unit setup clean demo fuzz bench image image-test
+.PHONY: all build run test test-unit setup clean demo fuzz bench soak image image-test
 
 all: build
 
@@ -73,6 +73,14 @@ demo:
 # one run; prints the table and writes bench/results/latest.md. ~10 min; not part of `make test`.
 bench:
 	@bench/run.sh
+
+# Soak (issue P7, point 4): SOAK_SESSIONS sessions kept up and churned for SOAK_MINUTES (connect,
+# traffic, three ways of hanging up); heap, threads and descriptors must stay flat and no call ID,
+# pool address or session may be left. Writes bench/results/soak.md. Not part of `make test`.
+SOAK_MINUTES ?= 10
+SOAK_SESSIONS ?= 1000
+soak:
+	@SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SESSIONS=$(SOAK_SESSIONS) bench/soak.sh
 
 # The ARM router firmware (root; Debian packages only): image/out/. ARCH=armhf for 32-bit ARM.
 # Not part of `make test`: a cold build takes ~10 min and the QEMU boot test ~10 min (TCG).

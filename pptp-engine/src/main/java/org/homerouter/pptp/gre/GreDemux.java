@@ -118,6 +118,11 @@ public final class GreDemux implements GrePacketReceiver {
         }
     }
 
+    /** How many channels are registered, for leak checks (the soak benchmark). Read-only. */
+    public int registered() {
+        return table.callIds.length;
+    }
+
     /** The channel registered for {@code localCallId}, or null. */
     public GreChannel channel(int localCallId) {
         return table.find(localCallId);

@@ -201,6 +201,25 @@ public final class PppSessions implements TunnelListener {
         return byLocalCallId.values().stream().map(Slot::session).filter(s -> s != null).toList();
     }
 
+    /**
+     * Calls in the registry: every call from the moment its GRE channel opens until its session
+     * ends, with or without a session yet ({@link #sessions()} counts only those with one). For
+     * leak checks (the soak benchmark): zero once every call is gone. Read-only.
+     */
+    public int registered() {
+        return byLocalCallId.size();
+    }
+
+    /** Sessions started but not yet authenticated (what {@link SessionLimits#maxLoggingIn()} counts). Read-only. */
+    public int loggingIn() {
+        return loggingIn.get();
+    }
+
+    /** Authenticated sessions {@code user} holds (what {@link SessionLimits#maxPerUser()} counts). Read-only. */
+    public int sessionsOf(String user) {
+        return perUser.getOrDefault(user, 0);
+    }
+
     /** The session of one of our call IDs, or null. */
     public PppSession session(int localCallId) {
         Slot slot = byLocalCallId.get(localCallId);

@@ -100,8 +100,10 @@ class GreDemuxTest {
                 p -> { });
         assertThrows(IllegalStateException.class, () -> demux.register(impostor));
         assertFalse(demux.unregister(impostor), "only the registered instance can be removed");
+        assertEquals(1, demux.registered());
         assertTrue(demux.unregister(channel));
         assertNull(demux.channel(0x42));
+        assertEquals(0, demux.registered(), "nothing is left registered (the soak's leak check)");
         demux.onPacket(PEER, packet(DATA_TO_CALL_42));
         assertTrue(delivered.isEmpty());
         assertEquals(1, demux.counters().unknownCall());

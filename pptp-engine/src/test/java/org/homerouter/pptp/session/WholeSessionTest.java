@@ -252,6 +252,9 @@ class WholeSessionTest {
             ClientConnection client = dial();
             PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
             run("session " + round + " up", () -> serverEvents.stream().filter("up"::equals).count() == n);
+            assertEquals(1, serverSessions.registered());
+            assertEquals(0, serverSessions.loggingIn(), "logged in");
+            assertEquals(1, serverSessions.sessionsOf("User"));
             assertEquals("192.168.250.10", serverSessions.sessions().getFirst().ipConfiguration().orElseThrow()
                     .peerAddress().orElseThrow().getHostAddress());
             // Each way a link ends: LCP Terminate from the client, the call cleared under it, the client vanishing
@@ -263,6 +266,10 @@ class WholeSessionTest {
             }
             run("session " + round + " ended", () -> serverEvents.stream().filter(e -> e.startsWith("ended")).count() == n);
             client.stop().get(5, TimeUnit.SECONDS);
+            // The registry's own counts (read by the soak benchmark) are back to zero too.
+            run("session " + round + " forgotten", () -> serverSessions.registered() == 0);
+            assertEquals(0, serverSessions.loggingIn());
+            assertEquals(0, serverSessions.sessionsOf("User"));
         }
         assertTrue(serverEvents.stream().noneMatch(e -> e.contains("NO_ADDRESS")), serverEvents.toString());
     }
