@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -52,7 +54,24 @@ public final class WebServer implements AutoCloseable {
      * @param http        where plain HTTP listens (loopback by default)
      * @param tlsKeyStore where the self-signed certificate is kept once HTTPS is first switched on
      */
-    public record Options(InetSocketAddress http, Path tlsKeyStore, String hostName) {
+    public record Options(InetSocketAddress http, Path tlsKeyStore, String hostName, Limits limits) {
+        public Options(InetSocketAddress http, Path tlsKeyStore, String hostName) {
+            this(http, tlsKeyStore, hostName, Limits.ROUTER);
+        }
+    }
+
+    /**
+     * What one client may hold of a small router's web server, on each listener (HTTP, HTTPS).
+     *
+     * @param headerTimeout   a connection that has not sent a whole request header this long after
+     *                        opening (or after its previous request) is closed; also Jetty's idle timeout
+     * @param maxConnections  connections per listener; beyond it Jetty stops accepting until one closes
+     * @param maxPerSource    connections one source address may hold; more are closed at once
+     * @param maxHeaderBytes  the largest request header accepted (431 beyond)
+     */
+    public record Limits(Duration headerTimeout, int maxConnections, int maxPerSource, int maxHeaderBytes) {
+        /** A browser opens about six connections per site; 32 leaves room for tabs and users behind one NAT. */
+        public static final Limits ROUTER = new Limits(Duration.ofSeconds(15), 256, 32, 8 * 1024);
     }
 
     private final Server server;
@@ -62,6 +81,7 @@ public final class WebServer implements AutoCloseable {
     private final AdminSessions sessions;
     private final Pages pages;
     private final Map<String, Route> routes = new HashMap<>();
+    private final ConnectionGuard guard;
     private ServerConnector httpsConnector;
 
     public WebServer(Options options, Backend backend) {
@@ -85,9 +105,13 @@ public final class WebServer implements AutoCloseable {
             routes.put(r.method() + " " + r.path(), r);
         }
         this.server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        this.guard = new ConnectionGuard(options.limits().headerTimeout(), options.limits().maxPerSource(),
+                server.getScheduler());
+        server.addBean(guard);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfiguration()));
         connector.setHost(options.http().getHostString());
         connector.setPort(options.http().getPort());
+        limit(connector);
         server.addConnector(connector);
         server.setHandler(new Dispatch());
     }
@@ -108,12 +132,13 @@ public final class WebServer implements AutoCloseable {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
             tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
-            HttpConfiguration config = new HttpConfiguration();
+            HttpConfiguration config = httpConfiguration();
             config.addCustomizer(new SecureRequestCustomizer(false));
             ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
                     new HttpConnectionFactory(config));
             c.setHost(options.http().getHostString());
             c.setPort(backend.system().httpsPort());
+            limit(c);
             server.addConnector(c);
             try {
                 c.start();
@@ -128,6 +153,20 @@ public final class WebServer implements AutoCloseable {
             server.removeConnector(httpsConnector);
             httpsConnector = null;
         }
+    }
+
+    private HttpConfiguration httpConfiguration() {
+        HttpConfiguration config = new HttpConfiguration();
+        config.setRequestHeaderSize(options.limits().maxHeaderBytes());
+        config.setIdleTimeout(options.limits().headerTimeout().toMillis());
+        return config;
+    }
+
+    /** The slow-loris guard and the connection cap on one listener (the guard is the server's, shared). */
+    private void limit(ServerConnector c) {
+        c.setIdleTimeout(options.limits().headerTimeout().toMillis());
+        c.addBean(guard, false);
+        c.addBean(new NetworkConnectionLimit(options.limits().maxConnections(), c));
     }
 
     /** The HTTPS port while HTTPS is on, else -1. */
