@@ -15,11 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -169,6 +171,19 @@ public final class WebServer implements AutoCloseable {
         c.addBean(new NetworkConnectionLimit(options.limits().maxConnections(), c));
     }
 
+    /** The browser sessions, for the fuzz test (which logs in without paying for Argon2 on every run). */
+    AdminSessions sessions() {
+        return sessions;
+    }
+
+    /** An in-memory listener (no socket) with the same HTTP settings, for the fuzz test's raw requests. */
+    LocalConnector addLocalConnector() throws Exception {
+        LocalConnector c = new LocalConnector(server, new HttpConnectionFactory(httpConfiguration()));
+        server.addConnector(c);
+        c.start();
+        return c;
+    }
+
     /** The HTTPS port while HTTPS is on, else -1. */
     public synchronized int httpsPort() {
         return httpsConnector == null ? -1 : httpsConnector.getLocalPort();
@@ -237,7 +252,15 @@ public final class WebServer implements AutoCloseable {
         /** Session, setup, login and CSRF checks, in that order, before any route runs. */
         private Reply guard(Route route, Request request, Response response) throws Exception {
             boolean post = "POST".equals(route.method());
-            Fields params = post ? Request.getParameters(request) : Request.extractQueryParameters(request);
+            Fields params;
+            try {
+                params = post ? Request.getParameters(request) : Request.extractQueryParameters(request);
+            } catch (RuntimeException e) {
+                // Broken percent-encoding, too many or too large fields: the client's fault, not ours.
+                int status = e instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500
+                        ? h.getCode() : HttpStatus.BAD_REQUEST_400;
+                return new Reply.Text(status, "text/plain", "refused: this form could not be read (" + e.getMessage() + ")\n");
+            }
             AdminSessions.Session session = sessions.find(cookie(request));
             if (route.access() == Route.Access.PUBLIC) {
                 return route.action().handle(new Exchange(request, session, params));
