@@ -412,6 +412,21 @@ class WebServerTest {
     }
 
     @Test
+    void aMalformedOrOversizedFormIsRefusedAndChangesNothing() throws Exception {
+        Browser b = admin();
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (String body : List.of("name=%zz&csrf=" + b.csrf, "csrf=" + b.csrf + "&name=" + "x".repeat(300_000),
+                "csrf=" + b.csrf + "&name=%C3%28%FF")) {
+            HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/users/add"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", "hr_session=" + b.cookie)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, r.statusCode() + " for " + body.substring(0, 20));
+        }
+        assertTrue(fake.users.isEmpty(), "nothing saved");
+        assertEquals(200, b.get("/users").statusCode(), "still logged in and served");
+    }
+
+    @Test
     void importErrorsAreShownNextToTheField() throws Exception {
         Browser b = admin();
         HttpResponse<String> r = b.post("/system/import", "config", "garbage");
