@@ -161,6 +161,26 @@ class SlowClientTest {
     }
 
     @Test
+    void whenIdleConnectionsTakeEverySlotANewUserWaitsOnlyUntilTheHeaderTimeoutFreesOne() throws Exception {
+        int max = 20;
+        start(new WebServer.Limits(HEADER_TIMEOUT, max, 1000, 8 * 1024));
+        for (int i = 0; i < max; i++) {
+            connect("127.0.0.3"); // connected, silent
+        }
+        Thread.sleep(500);
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(HEADER_TIMEOUT.plusSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long waited = System.nanoTime() - t0;
+        assertEquals(200, r.statusCode());
+        // Held back by the cap (not accepted while the 20 are open), then served once the timeout closed them.
+        assertTrue(waited >= HEADER_TIMEOUT.toNanos() / 2, "served after " + waited / 1_000_000 + " ms: the cap did not hold");
+        assertTrue(waited <= HEADER_TIMEOUT.plusSeconds(10).toNanos(), "served after " + waited / 1_000_000 + " ms");
+        System.out.printf("connection cap %d: a new user was served after %d ms%n", max, waited / 1_000_000);
+    }
+
+    @Test
     void anOversizedRequestHeaderIsRefused() throws Exception {
         start(WebServer.Limits.ROUTER);
         Socket s = connect("127.0.0.1");
