@@ -16,6 +16,7 @@ targets=(
   pptp-engine:MppeFuzzTest
   pptp-engine:AlgStreamFuzzTest
   webui:FormFuzzTest
+  appliance:ConfigImportFuzzTest
 )
 extra=()
 if [ "$seconds" != brief ]; then
