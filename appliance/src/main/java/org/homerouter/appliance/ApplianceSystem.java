@@ -3,8 +3,10 @@ package org.homerouter.appliance;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.appliance.store.VpnUser;
 import org.homerouter.webui.api.SystemAdmin;
 
 /** The System page's whole-router operations. */
@@ -21,14 +23,28 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     @Override
     public void importJson(String json, String event) {
         ConfigDocument.Parsed doc = ConfigDocument.parse(json);
+        Map<Setting, String> oldSettings;
+        List<VpnUser> oldUsers;
         try {
+            oldSettings = appliance.store().settings();
+            oldUsers = appliance.store().users();
             appliance.store().replaceConfiguration(doc.settings(), doc.users(), event);
-            appliance.reconfigure();
-            appliance.web().applyHttps();
         } catch (SQLException e) {
             throw new IllegalArgumentException("the database refused it: " + e.getMessage());
+        }
+        try {
+            appliance.reconfigure();
+            appliance.web().applyHttps();
         } catch (Exception e) {
-            throw new IllegalStateException("imported, but applying it failed: " + e.getMessage(), e);
+            // E.g. its PPTP or HTTPS port is taken: all or nothing, so the previous configuration comes back.
+            try {
+                appliance.store().replaceConfiguration(oldSettings, oldUsers, "configuration import undone: " + e.getMessage());
+                appliance.reconfigure();
+                appliance.web().applyHttps();
+            } catch (Exception again) {
+                appliance.store().logEvent("service", "restoring the configuration after a failed import: " + again.getMessage());
+            }
+            throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
         }
     }
 

@@ -198,4 +198,36 @@ class LiveApplyTest {
             assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("stored CHAP-MD5 secrets deleted")));
         }
     }
+
+    @Test
+    void anImportTheServerCannotRunWithIsUndoneWhole() throws Exception {
+        Path db = dbWithUsers("alice");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = probe.getLocalPort();
+            probe.close();
+            try (ApplianceStore store = ApplianceStore.open(db)) {
+                store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                        org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+            }
+            try (InMemoryDialIn net = new InMemoryDialIn();
+                 Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+                assertEquals(port, a.pptpAddress().getPort());
+                UiClient ui = UiClient.setUp(a.uiPort());
+                String exported = ui.get("/system/export").body();
+                String document = exported.replace("\"pptp.port\": \"" + port + "\"", "\"pptp.port\": \"" + taken.getLocalPort() + "\"")
+                        .replace("\"pptp.pool_start\": \"192.168.250.10\"", "\"pptp.pool_start\": \"192.168.250.30\"")
+                        .replaceFirst("\\{\"name\": \"alice\"[^}]*}", "");
+                assertFalse(document.equals(exported) || document.contains("alice"), document);
+
+                var r = ui.post("/system/import", "config", document);
+                assertEquals(400, r.statusCode(), r.body());
+                assertTrue(r.body().contains("not imported, nothing changed: the router cannot run with it"), r.body());
+                assertEquals(port, a.pptpAddress().getPort(), "listening where it was");
+                assertEquals(exported, ui.get("/system/export").body(), "settings and users as before");
+                assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress(),
+                        "alice still dials in, from the old pool");
+            }
+        }
+    }
 }

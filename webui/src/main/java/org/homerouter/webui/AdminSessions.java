@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +18,12 @@ import java.util.function.LongSupplier;
 final class AdminSessions {
     static final Duration IDLE = Duration.ofMinutes(30);
     static final Duration ABSOLUTE = Duration.ofHours(12);
+    /**
+     * Sessions of browsers not logged in: any request for the login form makes one, so without a
+     * cap a flood of cookie-less requests would fill the memory. Beyond it the oldest goes (its
+     * browser's login form then says "reload the page").
+     */
+    static final int MAX_ANONYMOUS = 1000;
 
     /** One browser. {@code csrf} goes into every form and must come back with every POST. */
     static final class Session {
@@ -53,6 +60,8 @@ final class AdminSessions {
     }
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
+    /** Anonymous session ids, oldest first. */
+    private final ArrayDeque<String> anonymous = new ArrayDeque<>();
     private final SecureRandom random = new SecureRandom();
     private final LongSupplier clockMs;
 
@@ -60,11 +69,18 @@ final class AdminSessions {
         this.clockMs = clockMs;
     }
 
-    Session create(boolean admin) {
+    synchronized Session create(boolean admin) {
         long now = clockMs.getAsLong();
         byId.values().removeIf(s -> expired(s, now));
         Session s = new Session(token(), token(), now, admin);
         byId.put(s.id, s);
+        if (!admin) {
+            // Ids of sessions already gone stay queued until their turn: harmless, and the queue stays bounded.
+            anonymous.add(s.id);
+            while (anonymous.size() > MAX_ANONYMOUS) {
+                byId.remove(anonymous.poll());
+            }
+        }
         return s;
     }
 

@@ -1,6 +1,9 @@
 package org.homerouter.webui;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -22,8 +25,14 @@ final class LoginThrottle {
         record LockedOut(long secondsLeft) implements Verdict { }
     }
 
+    /** An address locked out of the admin login now. */
+    record Lockout(String address, int failures, long secondsLeft) {
+    }
+
     private static final class Entry {
         int failures;
+        /** The failures that locked it, for the Lockouts page (the running count starts again at the lock). */
+        int lockedAfter;
         long lastAttemptMs = Long.MIN_VALUE / 2;
         long lockedUntilMs;
     }
@@ -57,6 +66,7 @@ final class LoginThrottle {
         Entry e = byAddress.computeIfAbsent(address, a -> new Entry());
         e.failures++;
         if (e.failures >= MAX_FAILURES) {
+            e.lockedAfter = e.failures;
             e.failures = 0;
             e.lockedUntilMs = clockMs.getAsLong() + LOCKOUT.toMillis();
             return true;
@@ -66,5 +76,28 @@ final class LoginThrottle {
 
     synchronized void succeeded(String address) {
         byAddress.remove(address);
+    }
+
+    /** The addresses locked out now. */
+    synchronized List<Lockout> current() {
+        long now = clockMs.getAsLong();
+        List<Lockout> out = new ArrayList<>();
+        byAddress.forEach((address, e) -> {
+            if (now < e.lockedUntilMs) {
+                out.add(new Lockout(address, e.lockedAfter, (e.lockedUntilMs - now + 999) / 1000));
+            }
+        });
+        out.sort(Comparator.comparing(Lockout::address));
+        return out;
+    }
+
+    /** An administrator lifts the lockout of one address; false when it is not locked. */
+    synchronized boolean unlock(String address) {
+        Entry e = byAddress.get(address);
+        if (e == null || clockMs.getAsLong() >= e.lockedUntilMs) {
+            return false;
+        }
+        byAddress.remove(address);
+        return true;
     }
 }

@@ -18,6 +18,7 @@ import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.UserAccounts.UserRow;
+import org.homerouter.webui.api.VpnLockouts;
 import org.homerouter.webui.api.VpnSettings;
 
 /** Every page and form of the UI. {@link WebServer} has already checked session, setup and CSRF. */
@@ -61,6 +62,8 @@ final class Pages {
                 new Route("GET", "/passthrough", ADMIN, this::passthrough),
                 new Route("POST", "/passthrough", ADMIN, this::savePassthrough),
                 new Route("GET", "/logs", ADMIN, this::logs),
+                new Route("GET", "/lockouts", ADMIN, this::lockouts),
+                new Route("POST", "/lockouts/unlock", ADMIN, this::unlock),
                 new Route("GET", "/system", ADMIN, x -> systemPage(x, null, 200)),
                 new Route("POST", "/system/password", ADMIN, this::adminPassword),
                 new Route("POST", "/system/https", ADMIN, this::https),
@@ -424,6 +427,63 @@ final class Pages {
         m.put("events", b.events().recent(300, kind.isEmpty() ? null : kind));
         m.put("problems", b.sessions().history(200).stream().filter(LiveSessions.SessionRecord::failed).limit(20).toList());
         return new Reply.Page(200, "logs.ftlh", m);
+    }
+
+    // ---- lockouts -----------------------------------------------------------------------------
+
+    /** VPN logins (per user name and per address, the engine's) and admin logins (per address, ours). */
+    private Reply lockouts(Exchange x) {
+        Map<String, Object> m = x.model("lockouts");
+        long now = clockMs.getAsLong();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (VpnLockouts.Lockout v : b.vpnLockouts().current()) {
+            rows.add(lockoutRow("vpn", v.key(), "VPN login", v.userName() ? "user name" : "source address",
+                    v.subject(), v.failures(), v.remainingSeconds(), now));
+        }
+        for (LoginThrottle.Lockout a : throttle.current()) {
+            rows.add(lockoutRow("admin", a.address(), "admin login", "source address", a.address(), a.failures(),
+                    a.secondsLeft(), now));
+        }
+        m.put("lockouts", rows);
+        return new Reply.Page(200, "lockouts.ftlh", m);
+    }
+
+    private static Map<String, Object> lockoutRow(String scope, String key, String login, String what, String subject,
+                                                  int failures, long remainingSeconds, long now) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("scope", scope);
+        r.put("key", key);
+        r.put("login", login);
+        r.put("what", what);
+        r.put("subject", subject);
+        r.put("failures", failures);
+        r.put("remaining", remainingSeconds);
+        r.put("until", now + remainingSeconds * 1000);
+        return r;
+    }
+
+    private Reply unlock(Exchange x) {
+        String scope = x.param("scope");
+        String key = x.param("key");
+        boolean done;
+        String what;
+        if ("vpn".equals(scope)) {
+            VpnLockouts.Lockout l = b.vpnLockouts().current().stream().filter(v -> v.key().equals(key)).findFirst()
+                    .orElse(null);
+            what = l == null ? "" : "VPN login of " + (l.userName() ? "user name " : "address ") + l.subject();
+            done = l != null && b.vpnLockouts().unlock(key, "lockout lifted by the admin: " + what);
+        } else if ("admin".equals(scope)) {
+            what = "admin login from " + key;
+            done = throttle.unlock(key);
+            if (done) {
+                b.events().log("admin", "lockout lifted by the admin: " + what);
+            }
+        } else {
+            what = "";
+            done = false;
+        }
+        x.session.flash(done ? "Unlocked the " + what + "." : "That lockout had already ended.");
+        return new Reply.Redirect("/lockouts");
     }
 
     // ---- system -------------------------------------------------------------------------------

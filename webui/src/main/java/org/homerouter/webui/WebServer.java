@@ -9,16 +9,20 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -52,7 +56,24 @@ public final class WebServer implements AutoCloseable {
      * @param http        where plain HTTP listens (loopback by default)
      * @param tlsKeyStore where the self-signed certificate is kept once HTTPS is first switched on
      */
-    public record Options(InetSocketAddress http, Path tlsKeyStore, String hostName) {
+    public record Options(InetSocketAddress http, Path tlsKeyStore, String hostName, Limits limits) {
+        public Options(InetSocketAddress http, Path tlsKeyStore, String hostName) {
+            this(http, tlsKeyStore, hostName, Limits.ROUTER);
+        }
+    }
+
+    /**
+     * What one client may hold of a small router's web server, on each listener (HTTP, HTTPS).
+     *
+     * @param headerTimeout   a connection that has not sent a whole request header this long after
+     *                        opening (or after its previous request) is closed; also Jetty's idle timeout
+     * @param maxConnections  connections per listener; beyond it Jetty stops accepting until one closes
+     * @param maxPerSource    connections one source address may hold; more are closed at once
+     * @param maxHeaderBytes  the largest request header accepted (431 beyond)
+     */
+    public record Limits(Duration headerTimeout, int maxConnections, int maxPerSource, int maxHeaderBytes) {
+        /** A browser opens about six connections per site; 32 leaves room for tabs and users behind one NAT. */
+        public static final Limits ROUTER = new Limits(Duration.ofSeconds(15), 256, 32, 8 * 1024);
     }
 
     private final Server server;
@@ -62,6 +83,7 @@ public final class WebServer implements AutoCloseable {
     private final AdminSessions sessions;
     private final Pages pages;
     private final Map<String, Route> routes = new HashMap<>();
+    private final ConnectionGuard guard;
     private ServerConnector httpsConnector;
 
     public WebServer(Options options, Backend backend) {
@@ -85,9 +107,13 @@ public final class WebServer implements AutoCloseable {
             routes.put(r.method() + " " + r.path(), r);
         }
         this.server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        this.guard = new ConnectionGuard(options.limits().headerTimeout(), options.limits().maxPerSource(),
+                server.getScheduler());
+        server.addBean(guard);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfiguration()));
         connector.setHost(options.http().getHostString());
         connector.setPort(options.http().getPort());
+        limit(connector);
         server.addConnector(connector);
         server.setHandler(new Dispatch());
     }
@@ -108,12 +134,13 @@ public final class WebServer implements AutoCloseable {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
             tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
-            HttpConfiguration config = new HttpConfiguration();
+            HttpConfiguration config = httpConfiguration();
             config.addCustomizer(new SecureRequestCustomizer(false));
             ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
                     new HttpConnectionFactory(config));
             c.setHost(options.http().getHostString());
             c.setPort(backend.system().httpsPort());
+            limit(c);
             server.addConnector(c);
             try {
                 c.start();
@@ -128,6 +155,33 @@ public final class WebServer implements AutoCloseable {
             server.removeConnector(httpsConnector);
             httpsConnector = null;
         }
+    }
+
+    private HttpConfiguration httpConfiguration() {
+        HttpConfiguration config = new HttpConfiguration();
+        config.setRequestHeaderSize(options.limits().maxHeaderBytes());
+        config.setIdleTimeout(options.limits().headerTimeout().toMillis());
+        return config;
+    }
+
+    /** The slow-loris guard and the connection cap on one listener (the guard is the server's, shared). */
+    private void limit(ServerConnector c) {
+        c.setIdleTimeout(options.limits().headerTimeout().toMillis());
+        c.addBean(guard, false);
+        c.addBean(new NetworkConnectionLimit(options.limits().maxConnections(), c));
+    }
+
+    /** The browser sessions, for the fuzz test (which logs in without paying for Argon2 on every run). */
+    AdminSessions sessions() {
+        return sessions;
+    }
+
+    /** An in-memory listener (no socket) with the same HTTP settings, for the fuzz test's raw requests. */
+    LocalConnector addLocalConnector() throws Exception {
+        LocalConnector c = new LocalConnector(server, new HttpConnectionFactory(httpConfiguration()));
+        server.addConnector(c);
+        c.start();
+        return c;
     }
 
     /** The HTTPS port while HTTPS is on, else -1. */
@@ -198,7 +252,15 @@ public final class WebServer implements AutoCloseable {
         /** Session, setup, login and CSRF checks, in that order, before any route runs. */
         private Reply guard(Route route, Request request, Response response) throws Exception {
             boolean post = "POST".equals(route.method());
-            Fields params = post ? Request.getParameters(request) : Request.extractQueryParameters(request);
+            Fields params;
+            try {
+                params = post ? Request.getParameters(request) : Request.extractQueryParameters(request);
+            } catch (RuntimeException e) {
+                // Broken percent-encoding, too many or too large fields: the client's fault, not ours.
+                int status = e instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500
+                        ? h.getCode() : HttpStatus.BAD_REQUEST_400;
+                return new Reply.Text(status, "text/plain", "refused: this form could not be read (" + e.getMessage() + ")\n");
+            }
             AdminSessions.Session session = sessions.find(cookie(request));
             if (route.access() == Route.Access.PUBLIC) {
                 return route.action().handle(new Exchange(request, session, params));

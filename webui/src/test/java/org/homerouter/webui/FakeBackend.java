@@ -17,11 +17,13 @@ import org.homerouter.webui.api.Subnet;
 import org.homerouter.webui.api.SystemAdmin;
 import org.homerouter.webui.api.UserAccounts;
 import org.homerouter.webui.api.VpnConfig;
+import org.homerouter.webui.api.VpnLockouts;
 import org.homerouter.webui.api.VpnSettings;
 import org.homerouter.webui.api.Ipv4;
 
 /** The appliance's side of the UI, in memory: records what the pages changed. */
-final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSessions, EventLog, SystemAdmin {
+final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSessions, EventLog, SystemAdmin,
+        VpnLockouts {
     volatile String hash;
     volatile VpnSettings vpn = new VpnSettings(true, "0.0.0.0", 1723, "192.168.250.1", "192.168.250.10",
             "192.168.250.59", "", "", "", "", new LinkedHashSet<>(List.of("mschapv2")), "require-128", 64, 0);
@@ -38,7 +40,17 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24));
 
     Backend backend() {
-        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE);
+        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this);
+    }
+
+    final List<VpnLockouts.Lockout> vpnLocked = new CopyOnWriteArrayList<>();
+    @Override public List<VpnLockouts.Lockout> current() { return List.copyOf(vpnLocked); }
+    @Override public boolean unlock(String key, String event) {
+        boolean done = vpnLocked.removeIf(l -> l.key().equals(key));
+        if (done) {
+            log("admin", event);
+        }
+        return done;
     }
 
     @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.VpnLockouts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,7 @@ class WebServerTest {
     @Test
     void everyRouteRefusesUnauthenticatedRequests() throws Exception {
         admin();
+        fake.vpnLocked.add(new VpnLockouts.Lockout("user alice", true, "alice", 5, 30));
         Browser stranger = new Browser(base);
         stranger.get("/login"); // has an anonymous session and a valid CSRF token for the login form
         int checked = 0;
@@ -96,7 +98,8 @@ class WebServerTest {
                 continue;
             }
             HttpResponse<String> resp = r.method().equals("GET") ? stranger.get(r.path())
-                    : stranger.post(r.path(), "name", "x", "enabled", "on", "confirm", "RESET", "call_id", "1");
+                    : stranger.post(r.path(), "name", "x", "enabled", "on", "confirm", "RESET", "call_id", "1",
+                    "scope", "vpn", "key", "user alice");
             if (r.method().equals("POST")) {
                 assertEquals(403, resp.statusCode(), r.path());
             } else if (r.path().startsWith("/api/") || r.access() == Route.Access.METRICS) {
@@ -110,6 +113,7 @@ class WebServerTest {
         }
         assertTrue(checked >= 20, "routes checked: " + checked);
         assertEquals(0, fake.resets, "the factory reset was refused");
+        assertEquals(1, fake.vpnLocked.size(), "the unlock was refused");
         assertTrue(fake.disconnected.isEmpty());
         assertNotNull(fake.hash);
     }
@@ -117,6 +121,7 @@ class WebServerTest {
     @Test
     void everyPostWithoutTheSessionsCsrfTokenIsRefused() throws Exception {
         Browser admin = admin();
+        fake.vpnLocked.add(new VpnLockouts.Lockout("user alice", true, "alice", 5, 30));
         int applied = fake.applied;
         int posts = 0;
         for (Route r : server.routes()) {
@@ -124,7 +129,7 @@ class WebServerTest {
                 continue;
             }
             String[] form = {"name", "bob", "password", ADMIN_PW, "password_again", ADMIN_PW, "enabled", "on",
-                    "confirm", "RESET", "call_id", "1"};
+                    "confirm", "RESET", "call_id", "1", "scope", "vpn", "key", "user alice"};
             assertEquals(403, admin.postRaw(r.path(), form).statusCode(), "no token: " + r.path());
             String[] forged = java.util.Arrays.copyOf(form, form.length + 2);
             forged[form.length] = "csrf";
@@ -135,6 +140,7 @@ class WebServerTest {
         assertTrue(posts >= 12, "POST routes: " + posts);
         assertEquals(applied, fake.applied);
         assertEquals(0, fake.resets);
+        assertEquals(1, fake.vpnLocked.size(), "still locked");
         assertTrue(fake.users.isEmpty());
         assertEquals(200, admin.get("/").statusCode(), "still logged in");
     }
@@ -279,7 +285,8 @@ class WebServerTest {
         fake.history.add(new LiveSessions.SessionRecord(1, 2, "\"><img src=x onerror=alert(1)>", "192.0.2.9", "", 0, 0,
                 "authentication failed (Windows error 691)", "check the password", true));
         fake.log("auth-failure", "user " + evil + " failed");
-        for (String path : List.of("/", "/logs")) {
+        fake.vpnLocked.add(new VpnLockouts.Lockout("user " + evil, true, evil, 5, 30));
+        for (String path : List.of("/", "/logs", "/lockouts")) {
             String body = b.get(path).body();
             assertFalse(body.contains(evil), path);
             assertFalse(body.contains("<img src=x"), path);
@@ -288,6 +295,52 @@ class WebServerTest {
         HttpResponse<String> echoed = b.post("/users/add", "name", "\"><b>x", "password", "p", "password_again", "p");
         assertFalse(echoed.body().contains("\"><b>x"));
         assertTrue(echoed.body().contains("&quot;&gt;&lt;b&gt;x"));
+    }
+
+    @Test
+    void lockoutsPageListsVpnAndAdminLockoutsAndUnlockLiftsOne() throws Exception {
+        Browser admin = admin();
+        assertTrue(admin.get("/").body().contains("href=\"/lockouts\""), "linked from the nav");
+        assertTrue(admin.get("/lockouts").body().contains("Nothing is locked out."));
+        fake.vpnLocked.add(new VpnLockouts.Lockout("user alice", true, "alice", 5, 30));
+        fake.vpnLocked.add(new VpnLockouts.Lockout("address 198.51.100.7", false, "198.51.100.7", 7, 120));
+        Browser guesser = new Browser(base);
+        guesser.get("/login");
+        for (int i = 0; i < LoginThrottle.MAX_FAILURES; i++) {
+            now.addAndGet(2000);
+            assertEquals(401, guesser.post("/login", "password", "wrong" + i).statusCode());
+        }
+        now.addAndGet(60_000);
+
+        String page = admin.get("/lockouts").body();
+        List<String> rows = java.util.Arrays.stream(page.split("<tr>")).filter(r -> r.contains(">Unlock</button>")).toList();
+        assertEquals(3, rows.size(), page);
+        String alice = rows.stream().filter(r -> r.contains("alice")).findFirst().orElseThrow();
+        assertTrue(alice.contains("VPN login") && alice.contains("user name") && alice.contains("<td>5</td>")
+                && alice.contains("30 s left"), alice);
+        String address = rows.stream().filter(r -> r.contains("198.51.100.7")).findFirst().orElseThrow();
+        assertTrue(address.contains("source address") && address.contains("<td>7</td>") && address.contains("2 min 0 s left"),
+                address);
+        String adminLogin = rows.stream().filter(r -> r.contains("admin login")).findFirst().orElseThrow();
+        assertTrue(adminLogin.contains("127.0.0.1") && adminLogin.contains("<td>5</td>") && adminLogin.contains("14 min 0 s left"),
+                adminLogin);
+
+        assertEquals(303, admin.post("/lockouts/unlock", "scope", "vpn", "key", "user alice").statusCode());
+        assertEquals(List.of("address 198.51.100.7"), fake.vpnLocked.stream().map(VpnLockouts.Lockout::key).toList());
+        page = admin.get("/lockouts").body();
+        assertTrue(page.contains("Unlocked the VPN login of user name alice."), page);
+        assertFalse(page.contains(">alice<"), page);
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().equals("lockout lifted by the admin: VPN login of user name alice")),
+                fake.events.toString());
+
+        now.addAndGet(2000);
+        assertEquals(429, guesser.post("/login", "password", ADMIN_PW).statusCode(), "still locked");
+        assertEquals(303, admin.post("/lockouts/unlock", "scope", "admin", "key", "127.0.0.1").statusCode());
+        now.addAndGet(2000);
+        assertEquals(303, guesser.post("/login", "password", ADMIN_PW).statusCode(), "unlocked: the right password works");
+        assertFalse(admin.get("/lockouts").body().contains("name=\"key\" value=\"127.0.0.1\""), "no longer listed");
+        assertEquals(303, admin.post("/lockouts/unlock", "scope", "admin", "key", "127.0.0.1").statusCode());
+        assertTrue(admin.get("/lockouts").body().contains("That lockout had already ended."));
     }
 
     @Test
@@ -370,6 +423,21 @@ class WebServerTest {
         assertEquals("/setup", location(b.post("/system/reset", "confirm", "RESET")));
         assertEquals(1, fake.resets);
         assertEquals("/setup", location(b.get("/")));
+    }
+
+    @Test
+    void aMalformedOrOversizedFormIsRefusedAndChangesNothing() throws Exception {
+        Browser b = admin();
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (String body : List.of("name=%zz&csrf=" + b.csrf, "csrf=" + b.csrf + "&name=" + "x".repeat(300_000),
+                "csrf=" + b.csrf + "&name=%C3%28%FF")) {
+            HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/users/add"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", "hr_session=" + b.cookie)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, r.statusCode() + " for " + body.substring(0, 20));
+        }
+        assertTrue(fake.users.isEmpty(), "nothing saved");
+        assertEquals(200, b.get("/users").statusCode(), "still logged in and served");
     }
 
     @Test

@@ -82,6 +82,20 @@ public final class AuthFailureLockout {
         entries.remove(addressKey(source));
     }
 
+    /**
+     * An administrator lifts the lockout of one key as {@link #current()} names it ("user alice",
+     * "address 192.0.2.7"): its failures are forgotten too, so the next wrong password is free again.
+     *
+     * @return false when that key is not locked out (any more)
+     */
+    public synchronized boolean unlock(String key) {
+        if (lockout(key, clock.nanos()).isEmpty()) {
+            return false;
+        }
+        entries.remove(key);
+        return true;
+    }
+
     /** Every key locked out right now. */
     public synchronized List<Lockout> current() {
         long now = clock.nanos();

@@ -1,10 +1,12 @@
 package org.homerouter.pptp.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import org.homerouter.pptp.ManualClock;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +54,22 @@ class AuthFailureLockoutTest {
         assertTrue(lockout.lockedOut("dave", sprayer).isPresent(), "many names from one address: the address is locked");
         assertEquals(2, lockout.current().stream().filter(l -> l.key().equals("user bob")
                 || l.key().equals("address 198.51.100.9")).count());
+    }
+
+    @Test
+    void anUnlockedKeyStartsAfreshAndTheOtherStaysLocked() throws Exception {
+        InetAddress guesser = ip("198.51.100.7");
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("frank", guesser);
+        }
+        assertEquals(2, lockout.current().size());
+        assertTrue(lockout.unlock("user frank"));
+        assertFalse(lockout.unlock("user frank"), "already unlocked");
+        assertFalse(lockout.unlock("user nobody"));
+        assertEquals(List.of("address 198.51.100.7"), lockout.current().stream().map(AuthFailureLockout.Lockout::key).toList());
+        assertTrue(lockout.lockedOut("frank", ip("192.0.2.1")).isEmpty(), "the name may log in from elsewhere");
+        lockout.failed("frank", ip("192.0.2.1"));
+        assertTrue(lockout.lockedOut("frank", ip("192.0.2.1")).isEmpty(), "its count started again");
     }
 
     @Test

@@ -8,7 +8,9 @@ public interface SystemAdmin {
     /**
      * Replaces settings and users with the document's, in one transaction, then applies them.
      *
-     * @throws IllegalArgumentException with a message for the user when the document is unusable
+     * @throws IllegalArgumentException with a message for the user when the document is unusable, or
+     *                                  the router cannot run with it (its port is taken...): the
+     *                                  previous configuration is then back in force
      */
     void importJson(String json, String event);
 

@@ -1,0 +1,58 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** VPN login lockouts of the running engine show on the Lockouts page, and its Unlock lets the user in again. */
+class LockoutsPageTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aUserNameLockedByWrongPasswordsIsListedAndUnlockLetsItDialIn() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), true, Optional.empty()));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            // Five wrong passwords, each from its own address: the name is locked, no address is.
+            for (int i = 0; i < 5; i++) {
+                InMemoryDialIn.Client guess = net.dial(a.pptpAddress(), "alice", "wrong " + i);
+                guess.ended.get(10, TimeUnit.SECONDS);
+            }
+            InMemoryDialIn.Client refused = net.dial(a.pptpAddress(), "alice", "alice password");
+            refused.ended.get(10, TimeUnit.SECONDS);
+            assertFalse(refused.up.isDone() && !refused.up.isCompletedExceptionally(), "locked: the right password is refused");
+
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/lockouts").body();
+            // Six failures: the attempt refused while locked counts too, and doubled the lockout to 60 s.
+            assertTrue(page.contains("<td>VPN login</td><td>user name</td><td>alice</td><td>6</td>"), page);
+            java.util.regex.Matcher left = java.util.regex.Pattern.compile("\\((\\d+) s left\\)").matcher(page);
+            assertTrue(left.find(), page);
+            assertTrue(Integer.parseInt(left.group(1)) > 30 && Integer.parseInt(left.group(1)) <= 60, left.group());
+
+            HttpResponse<String> r = ui.post("/lockouts/unlock", "scope", "vpn", "key", "user alice");
+            assertEquals(303, r.statusCode(), r.body());
+            page = ui.get("/lockouts").body();
+            assertTrue(page.contains("Unlocked the VPN login of user name alice.") && page.contains("Nothing is locked out."), page);
+            assertTrue(a.store().recentEvents(20).stream().anyMatch(e -> e.contains("lockout lifted by the admin: VPN login of user name alice")),
+                    a.store().recentEvents(20).toString());
+
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            assertEquals("192.168.250.10", alice.tunnelAddress(), "unlocked: alice is in");
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package org.homerouter.webui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Slow-loris and connection hogging on the UI port, from loopback. The slow clients come from
+ * other loopback addresses (127.0.0.2 ...: Linux routes all of 127/8 to lo), so that the per-address
+ * limit is tested apart from the header timeout, and the normal user is 127.0.0.1.
+ */
+class SlowClientTest {
+    private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(3);
+    private static final int PER_SOURCE = 32;
+    /** Bytes a slow client sends, one at a time: a request header that never ends. */
+    private static final byte[] ENDLESS = ("GET /login HTTP/1.1\r\nHost: router\r\nX-Slow: " + "a".repeat(100_000))
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private final FakeBackend fake = new FakeBackend();
+    private final List<Socket> sockets = new ArrayList<>();
+    private WebServer server;
+    private int port;
+    @TempDir
+    Path dir;
+
+    private void start(WebServer.Limits limits) throws Exception {
+        server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                dir.resolve("tls.p12"), "homerouter", limits), fake.backend());
+        port = server.start();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void twoHundredSlowLorisConnectionsNeitherStarveANormalUserNorOutliveTheHeaderTimeout() throws Exception {
+        start(new WebServer.Limits(HEADER_TIMEOUT, 512, PER_SOURCE, 8 * 1024));
+        int slow = 200;
+        long[] openedNanos = new long[slow];
+        long[] closedNanos = new long[slow];
+        for (int i = 0; i < slow; i++) {
+            // 20 connections from each of 10 addresses: under the per-address limit, so only the
+            // header timeout can end them.
+            openedNanos[i] = System.nanoTime();
+            connect("127.0.0." + (2 + i % 10)).getOutputStream().write(ENDLESS[0]);
+        }
+        Thread drip = Thread.ofPlatform().daemon().start(() -> {
+            // One more header byte per connection every 200 ms: Jetty's idle timeout never fires.
+            for (int sent = 1; sent < ENDLESS.length && !Thread.currentThread().isInterrupted(); sent++) {
+                boolean anyOpen = false;
+                for (int i = 0; i < slow; i++) {
+                    if (closedNanos[i] == 0) {
+                        try {
+                            sockets.get(i).getOutputStream().write(ENDLESS[sent]);
+                            anyOpen = true;
+                        } catch (IOException e) {
+                            closedNanos[i] = System.nanoTime();
+                        }
+                    }
+                }
+                if (!anyOpen) {
+                    return;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        long slowest = 0;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/setup"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            slowest = Math.max(slowest, System.nanoTime() - t0);
+            assertEquals(200, r.statusCode());
+            assertTrue(r.body().contains("admin password"), r.body());
+            Thread.sleep(500);
+        }
+        assertTrue(slowest < Duration.ofSeconds(5).toNanos(), "normal request took " + slowest / 1_000_000 + " ms");
+
+        drip.join(HEADER_TIMEOUT.plusSeconds(10).toMillis());
+        drip.interrupt();
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        int open = 0;
+        for (int i = 0; i < slow; i++) {
+            if (closedNanos[i] == 0) {
+                open++;
+            } else {
+                first = Math.min(first, closedNanos[i] - openedNanos[i]);
+                last = Math.max(last, closedNanos[i] - openedNanos[i]);
+            }
+        }
+        assertEquals(0, open, "slow connections still open " + HEADER_TIMEOUT.plusSeconds(10).toSeconds() + " s later");
+        assertTrue(last <= HEADER_TIMEOUT.plusSeconds(10).toNanos(), "last closed after " + last / 1_000_000 + " ms");
+        // Not refused on arrival: they were closed by the header timeout.
+        assertTrue(first >= HEADER_TIMEOUT.toNanos() / 2, "first closed after " + first / 1_000_000 + " ms");
+        System.out.printf("slow-loris: normal request at most %d ms; %d slow connections closed %d–%d ms after opening%n",
+                slowest / 1_000_000, slow, first / 1_000_000, last / 1_000_000);
+    }
+
+    @Test
+    void anAddressOverItsConnectionLimitIsRefusedWhileOthersAreServed() throws Exception {
+        start(new WebServer.Limits(Duration.ofSeconds(60), 512, PER_SOURCE, 8 * 1024));
+        List<Socket> hog = new ArrayList<>();
+        for (int i = 0; i < PER_SOURCE + 5; i++) {
+            hog.add(connect("127.0.0.9"));
+        }
+        Thread.sleep(1500);
+        List<Socket> kept = new ArrayList<>();
+        for (Socket s : hog) {
+            if (!closedByServer(s)) {
+                kept.add(s);
+            }
+        }
+        assertEquals(PER_SOURCE, kept.size(), "connections over the limit of " + PER_SOURCE + " closed, the others kept");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), "another address is served");
+        // Once the hog lets go of some, it may connect again.
+        for (int i = 0; i < 5; i++) {
+            kept.get(i).close();
+        }
+        Thread.sleep(500);
+        Socket again = connect("127.0.0.9");
+        again.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: router\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        again.setSoTimeout(5000);
+        String reply = new String(again.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+    }
+
+    @Test
+    void whenIdleConnectionsTakeEverySlotANewUserWaitsOnlyUntilTheHeaderTimeoutFreesOne() throws Exception {
+        int max = 20;
+        start(new WebServer.Limits(HEADER_TIMEOUT, max, 1000, 8 * 1024));
+        for (int i = 0; i < max; i++) {
+            connect("127.0.0.3"); // connected, silent
+        }
+        Thread.sleep(500);
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(HEADER_TIMEOUT.plusSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long waited = System.nanoTime() - t0;
+        assertEquals(200, r.statusCode());
+        // Held back by the cap (not accepted while the 20 are open), then served once the timeout closed them.
+        assertTrue(waited >= HEADER_TIMEOUT.toNanos() / 2, "served after " + waited / 1_000_000 + " ms: the cap did not hold");
+        assertTrue(waited <= HEADER_TIMEOUT.plusSeconds(10).toNanos(), "served after " + waited / 1_000_000 + " ms");
+        System.out.printf("connection cap %d: a new user was served after %d ms%n", max, waited / 1_000_000);
+    }
+
+    @Test
+    void anOversizedRequestHeaderIsRefused() throws Exception {
+        start(WebServer.Limits.ROUTER);
+        Socket s = connect("127.0.0.1");
+        s.setSoTimeout(5000);
+        s.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: router\r\nX-Big: " + "b".repeat(9 * 1024)
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String reply = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        assertEquals("HTTP/1.1 431", reply);
+    }
+
+    private Socket connect(String from) throws IOException {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+        return s;
+    }
+
+    /** True when the server has closed the connection (EOF or reset); the caller waited for it to act. */
+    private static boolean closedByServer(Socket s) throws IOException {
+        s.setSoTimeout(100);
+        InputStream in = s.getInputStream();
+        try {
+            return in.read() == -1;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}
