@@ -128,6 +128,9 @@ public final class LibC {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER),
             MethodType.methodType(int.class, int.class, MemorySegment.class, int.class, int.class,
                     MemorySegment.class));
+    private static final MethodHandle SENDMMSG = downcall("sendmmsg",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT),
+            MethodType.methodType(int.class, int.class, MemorySegment.class, int.class, int.class));
     // ioctl(2) and open(2) are variadic: the linker must pass the trailing argument the way the
     // ABI passes variadic arguments, so the first variadic index is declared.
     private static final MethodHandle IOCTL = downcall("ioctl",
@@ -281,6 +284,19 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) RECVMMSG.invokeExact(st, fd, messages, count, flags, timeout), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * sendmmsg(2): up to {@code count} datagrams in one call; returns how many were sent (possibly
+     * fewer than asked: the caller retries the rest), or -errno if the first one failed.
+     */
+    public static int sendmmsg(int fd, MemorySegment messages, int count, int flags) {
+        MemorySegment st = CALL_STATE.get();
+        try {
+            return result((int) SENDMMSG.invokeExact(st, fd, messages, count, flags), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

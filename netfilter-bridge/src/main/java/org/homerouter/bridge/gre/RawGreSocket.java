@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * recvmmsg(2) into buffers allocated once, strips the IPv4 header ({@link Ipv4Envelope}) and calls
  * the receiver with the packet's source address.
  *
+ * <p>{@link #sendBatched} copies a packet into the calling thread's {@link SendBatch} and
+ * {@link #flush} sends what that thread holds with one sendmmsg(2) (a batch that fills up is sent
+ * at once): the tunnel device's reader sends the GRE packets of a whole burst in one system call.
+ *
  * <p>Needs CAP_NET_RAW. The socket belongs to the network namespace of the thread that calls
  * {@link #open}; see {@code NetworkNamespace}.
  */
@@ -72,12 +76,22 @@ public final class RawGreSocket implements GreTransport {
     private volatile GrePacketReceiver receiver;
     private Thread receiveThread;
     private final LongAdder sent = new LongAdder();
+    private final LongAdder sendFailed = new LongAdder();
+    private final LongAdder sendCalls = new LongAdder();
+    private final ThreadLocal<SendBatch> batches = ThreadLocal.withInitial(SendBatch::new);
     // Written by the receive thread only.
     private volatile long received;
     private volatile long dropped;
 
     /** Counts since open: datagrams sent, datagrams received, and received ones not handed on. */
     public record Counters(long sent, long received, long dropped) {
+    }
+
+    /**
+     * Counts of the sending side since open: datagrams sent, held datagrams that {@link #flush}
+     * dropped, and the sendto(2)/sendmmsg(2) calls that carried the sent ones.
+     */
+    public record SendCounters(long sent, long dropped, long systemCalls) {
     }
 
     private RawGreSocket(int fd, int wakeFd, String label) {
@@ -178,6 +192,7 @@ public final class RawGreSocket implements GreTransport {
             do {
                 rc = LibC.sendto(fd, data, length, 0, address, (int) Structs.SOCKADDR_IN.byteSize());
             } while (rc == -Errno.EINTR);
+            sendCalls.increment();
             if (rc < 0) {
                 throw new ErrnoException("sendto(" + v4.getHostAddress() + ", " + length + " octets)", (int) -rc);
             }
@@ -185,6 +200,63 @@ public final class RawGreSocket implements GreTransport {
         } finally {
             fdLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Holds a copy of the packet in the calling thread's batch until {@link #flush} (or until the
+     * batch is full, when it is sent at once). A packet too long for a batch slot is sent at once
+     * after what the batch held, so the thread's packets keep their order.
+     */
+    @Override
+    public void sendBatched(InetAddress destination, ByteBuffer packet) throws IOException {
+        if (!(destination instanceof Inet4Address v4)) {
+            throw new IOException("GRE over a raw IPv4 socket needs an IPv4 destination: " + destination);
+        }
+        if (closed) {
+            throw new IOException("raw GRE socket (" + label + ") is closed");
+        }
+        if (!SendBatch.fits(packet.remaining())) {
+            flush();
+            send(destination, packet);
+            return;
+        }
+        SendBatch batch = batches.get();
+        batch.add(v4, packet);
+        if (batch.isFull()) {
+            flush(batch);
+        }
+    }
+
+    /** Sends what this thread's batch holds with sendmmsg(2); returns how many packets were dropped. */
+    @Override
+    public int flush() {
+        SendBatch batch = batches.get();
+        return batch.size() == 0 ? 0 : flush(batch);
+    }
+
+    private int flush(SendBatch batch) {
+        int held = batch.size();
+        int failed;
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                failed = batch.discard();
+            } else {
+                failed = batch.flush((messages, count) -> {
+                    sendCalls.increment();
+                    return LibC.sendmmsg(fd, messages, count, 0);
+                });
+            }
+        } finally {
+            fdLock.readLock().unlock();
+        }
+        sent.add(held - failed);
+        if (failed > 0) {
+            sendFailed.add(failed);
+            LOG.debug("raw GRE socket ({}): {} of {} batched packets not sent ({})", label, failed, held,
+                    closed ? "closed" : Errno.name(batch.lastError()));
+        }
+        return failed;
     }
 
     @Override
@@ -195,6 +267,11 @@ public final class RawGreSocket implements GreTransport {
     /** Counts so far. */
     public Counters counters() {
         return new Counters(sent.sum(), received, dropped);
+    }
+
+    /** Counts of the sending side so far. */
+    public SendCounters sendCounters() {
+        return new SendCounters(sent.sum(), sendFailed.sum(), sendCalls.sum());
     }
 
     /**

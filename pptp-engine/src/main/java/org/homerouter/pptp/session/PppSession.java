@@ -632,6 +632,11 @@ public final class PppSession {
             }
 
             @Override
+            public void endOfBurst() {
+                path.endOfBurst();
+            }
+
+            @Override
             public void deviceFailed(String reason) {
                 tunnelDeviceFailed(started, reason);
             }
