@@ -6,7 +6,6 @@ import static org.homerouter.bridge.ffm.ErrnoException.check;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -28,10 +27,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link GreTransport} over a Linux raw socket for IP protocol 47 ({@code socket(AF_INET, SOCK_RAW,
  * IPPROTO_GRE)}, raw(7)). Sending hands GRE header plus payload to sendto(2) and the kernel writes
- * the IP header. Receiving runs on one platform daemon thread that waits in poll(2) on the socket
- * and an eventfd (so {@link #close} wakes it at once), takes up to {@value #BATCH} datagrams per
- * recvmmsg(2) into buffers allocated once, strips the IPv4 header ({@link Ipv4Envelope}) and calls
- * the receiver with the packet's source address.
+ * the IP header. Receiving runs on one platform daemon thread that waits in recvmmsg(2) itself
+ * (MSG_WAITFORONE: it blocks for the first datagram, then takes up to {@value #BATCH} that are
+ * there, so a wake-up costs one system call, not a poll(2) and a receive), into buffers allocated
+ * once, strips the IPv4 header ({@link Ipv4Envelope}) and calls the receiver with the packet's
+ * source address. {@link #close} wakes the thread at once with shutdown(2), which ends a waiting
+ * receive on any socket (Linux's inet_shutdown wakes the socket's waiters even on an unconnected
+ * one, and a shut-down socket's receive returns at once).
  *
  * <p>{@link #sendBatched} copies a packet into the calling thread's {@link SendBatch} and
  * {@link #flush} sends what that thread holds with one sendmmsg(2) (a batch that fills up is sent
@@ -44,7 +46,7 @@ public final class RawGreSocket implements GreTransport {
     private static final Logger LOG = LoggerFactory.getLogger(RawGreSocket.class);
 
     /** Datagrams one recvmmsg(2) call may return. */
-    static final int BATCH = 8;
+    static final int BATCH = 32;
     /**
      * One receive buffer per batch slot, large enough for any IPv4 datagram: the kernel reassembles
      * fragments before raw delivery, so a datagram can exceed the link MTU.
@@ -59,13 +61,10 @@ public final class RawGreSocket implements GreTransport {
     private static final ThreadLocal<SendAddress> SEND_ADDRESS = ThreadLocal.withInitial(SendAddress::new);
 
     private final int fd;
-    private final int wakeFd;
     private final String label;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment pollFds;
     private final MemorySegment messages;
     private final ByteBuffer[] slotViews = new ByteBuffer[BATCH];
-    private final MemorySegment wakeValue;
     private final Ipv4AddressCache sources = new Ipv4AddressCache();
     // Senders hold the read lock while they use the fd; releasing the fds takes the write lock, so
     // no send can hit a closed descriptor (or worse, one the process has reused).
@@ -94,16 +93,9 @@ public final class RawGreSocket implements GreTransport {
     public record SendCounters(long sent, long dropped, long systemCalls) {
     }
 
-    private RawGreSocket(int fd, int wakeFd, String label) {
+    private RawGreSocket(int fd, String label) {
         this.fd = fd;
-        this.wakeFd = wakeFd;
         this.label = label;
-        pollFds = arena.allocate(Structs.POLLFD, 2);
-        long pollFdSize = Structs.POLLFD.byteSize();
-        pollFds.set(LibC.C_INT, 0, fd);
-        pollFds.set(LibC.C_SHORT, Structs.POLLFD_EVENTS, LibC.POLLIN);
-        pollFds.set(LibC.C_INT, pollFdSize, wakeFd);
-        pollFds.set(LibC.C_SHORT, pollFdSize + Structs.POLLFD_EVENTS, LibC.POLLIN);
         MemorySegment slots = arena.allocate((long) SLOT_SIZE * BATCH, 64);
         MemorySegment iovecs = arena.allocate(Structs.IOVEC, BATCH);
         messages = arena.allocate(Structs.MMSGHDR, BATCH);
@@ -121,8 +113,6 @@ public final class RawGreSocket implements GreTransport {
             message.set(LibC.C_POINTER, msgIov, iovec);
             Structs.putSize(message, msgIovLen, 1);
         }
-        wakeValue = arena.allocate(ValueLayout.JAVA_LONG);
-        wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
     }
 
     /** Opens a socket that receives GRE for every local address of the calling thread's namespace. */
@@ -139,7 +129,6 @@ public final class RawGreSocket implements GreTransport {
     public static RawGreSocket open(Inet4Address localAddress) throws IOException {
         int fd = check("socket(AF_INET, SOCK_RAW, IPPROTO_GRE)",
                 LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.IPPROTO_GRE));
-        int wakeFd = -1;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment size = scratch.allocate(LibC.C_INT);
             size.set(LibC.C_INT, 0, RECEIVE_BUFFER);
@@ -154,16 +143,11 @@ public final class RawGreSocket implements GreTransport {
                 check("bind(" + localAddress.getHostAddress() + ")",
                         LibC.bind(fd, address, (int) Structs.SOCKADDR_IN.byteSize()));
             }
-            wakeFd = check("eventfd", LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK));
-            RawGreSocket socket = new RawGreSocket(fd, wakeFd,
-                    localAddress == null ? "any" : localAddress.getHostAddress());
+            RawGreSocket socket = new RawGreSocket(fd, localAddress == null ? "any" : localAddress.getHostAddress());
             socket.start();
             return socket;
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(fd);
-            if (wakeFd >= 0) {
-                LibC.close(wakeFd);
-            }
             throw e;
         }
     }
@@ -275,7 +259,7 @@ public final class RawGreSocket implements GreTransport {
     }
 
     /**
-     * Stops the receive thread (waking it through the eventfd) and closes the socket. When called
+     * Stops the receive thread (waking it with shutdown(2)) and closes the socket. When called
      * from the receiver itself, the thread stops as soon as the receiver returns.
      */
     @Override
@@ -287,7 +271,8 @@ public final class RawGreSocket implements GreTransport {
         fdLock.readLock().lock();
         try {
             if (!released) {
-                LibC.write(wakeFd, wakeValue, 8);
+                // Fails with ENOTCONN on an unconnected socket, but still wakes the waiting receive.
+                LibC.shutdown(fd, LibC.SHUT_RDWR);
             }
         } finally {
             fdLock.readLock().unlock();
@@ -305,22 +290,21 @@ public final class RawGreSocket implements GreTransport {
     }
 
     private void receiveLoop() {
+        long messageSize = Structs.MMSGHDR.byteSize();
         try {
             while (!closed) {
-                int rc = LibC.poll(pollFds, 2, -1);
-                if (rc == -Errno.EINTR) {
+                int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_WAITFORONE, MemorySegment.NULL);
+                if (closed) {
+                    break; // woken by close: what the shut-down socket returned is nothing
+                }
+                if (n == -Errno.EINTR || n == -Errno.EAGAIN) {
                     continue;
                 }
-                check("poll", rc);
-                if (closed) {
-                    break;
-                }
-                short revents = pollFds.get(LibC.C_SHORT, Structs.POLLFD_REVENTS);
-                if ((revents & LibC.POLLNVAL) != 0) {
-                    throw new IllegalStateException("raw GRE socket descriptor became invalid");
-                }
-                if ((revents & (LibC.POLLIN | LibC.POLLERR)) != 0) {
-                    drain();
+                check("recvmmsg", n);
+                for (int i = 0; i < n; i++) {
+                    long at = i * messageSize;
+                    deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
+                            messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -330,26 +314,6 @@ public final class RawGreSocket implements GreTransport {
         } finally {
             closed = true;
             release();
-        }
-    }
-
-    /** Receives until the socket has nothing more, {@value #BATCH} datagrams per system call. */
-    private void drain() throws ErrnoException {
-        long messageSize = Structs.MMSGHDR.byteSize();
-        while (!closed) {
-            int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_DONTWAIT, MemorySegment.NULL);
-            if (n == -Errno.EAGAIN || n == -Errno.EINTR) {
-                return;
-            }
-            check("recvmmsg", n);
-            for (int i = 0; i < n; i++) {
-                long at = i * messageSize;
-                deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
-                        messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
-            }
-            if (n < BATCH) {
-                return;
-            }
         }
     }
 
@@ -386,7 +350,6 @@ public final class RawGreSocket implements GreTransport {
         try {
             released = true;
             LibC.close(fd);
-            LibC.close(wakeFd);
             arena.close();
         } finally {
             fdLock.writeLock().unlock();
