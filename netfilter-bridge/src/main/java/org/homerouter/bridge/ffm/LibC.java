@@ -53,6 +53,10 @@ public final class LibC {
     public static final int MSG_TRUNC = 0x20;
     /** linux/socket.h */
     public static final int MSG_DONTWAIT = 0x40;
+    /** linux/socket.h: recvmmsg(2) blocks for the first datagram only, then takes what is there. */
+    public static final int MSG_WAITFORONE = 0x10000;
+    /** sys/socket.h: shutdown(2) both directions. */
+    public static final int SHUT_RDWR = 2;
     /** asm-generic/socket.h */
     public static final int SOL_SOCKET = 1;
     /** asm-generic/socket.h */
@@ -104,6 +108,9 @@ public final class LibC {
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(C_INT, C_INT),
             MethodType.methodType(int.class, int.class));
+    private static final MethodHandle SHUTDOWN = downcall("shutdown",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT),
+            MethodType.methodType(int.class, int.class, int.class));
     private static final MethodHandle BIND = downcall("bind",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT),
             MethodType.methodType(int.class, int.class, MemorySegment.class, int.class));
@@ -128,6 +135,9 @@ public final class LibC {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER),
             MethodType.methodType(int.class, int.class, MemorySegment.class, int.class, int.class,
                     MemorySegment.class));
+    private static final MethodHandle SENDMMSG = downcall("sendmmsg",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT),
+            MethodType.methodType(int.class, int.class, MemorySegment.class, int.class, int.class));
     // ioctl(2) and open(2) are variadic: the linker must pass the trailing argument the way the
     // ABI passes variadic arguments, so the first variadic index is declared.
     private static final MethodHandle IOCTL = downcall("ioctl",
@@ -214,6 +224,16 @@ public final class LibC {
         }
     }
 
+    /** shutdown(2). */
+    public static int shutdown(int fd, int how) {
+        MemorySegment st = CALL_STATE.get();
+        try {
+            return result((int) SHUTDOWN.invokeExact(st, fd, how), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     /** bind(2). */
     public static int bind(int fd, MemorySegment address, int addressLength) {
         MemorySegment st = CALL_STATE.get();
@@ -281,6 +301,19 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) RECVMMSG.invokeExact(st, fd, messages, count, flags, timeout), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * sendmmsg(2): up to {@code count} datagrams in one call; returns how many were sent (possibly
+     * fewer than asked: the caller retries the rest), or -errno if the first one failed.
+     */
+    public static int sendmmsg(int fd, MemorySegment messages, int count, int flags) {
+        MemorySegment st = CALL_STATE.get();
+        try {
+            return result((int) SENDMMSG.invokeExact(st, fd, messages, count, flags), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

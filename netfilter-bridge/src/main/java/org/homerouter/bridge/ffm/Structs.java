@@ -107,7 +107,7 @@ public final class Structs {
             LibC.C_SIZE_T.withName("msg_controllen"),
             LibC.C_INT.withName("msg_flags"));
 
-    /** sys/socket.h {@code struct mmsghdr} for recvmmsg(2): a msghdr and the octets received. */
+    /** sys/socket.h {@code struct mmsghdr} for recvmmsg(2) and sendmmsg(2): a msghdr and the octets received or sent. */
     public static final StructLayout MMSGHDR = CStruct.of("mmsghdr",
             MSGHDR.withName("msg_hdr"),
             LibC.C_INT.withName("msg_len"));

@@ -6,7 +6,6 @@ import static org.homerouter.bridge.ffm.ErrnoException.check;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -28,10 +27,17 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link GreTransport} over a Linux raw socket for IP protocol 47 ({@code socket(AF_INET, SOCK_RAW,
  * IPPROTO_GRE)}, raw(7)). Sending hands GRE header plus payload to sendto(2) and the kernel writes
- * the IP header. Receiving runs on one platform daemon thread that waits in poll(2) on the socket
- * and an eventfd (so {@link #close} wakes it at once), takes up to {@value #BATCH} datagrams per
- * recvmmsg(2) into buffers allocated once, strips the IPv4 header ({@link Ipv4Envelope}) and calls
- * the receiver with the packet's source address.
+ * the IP header. Receiving runs on one platform daemon thread that waits in recvmmsg(2) itself
+ * (MSG_WAITFORONE: it blocks for the first datagram, then takes up to {@value #BATCH} that are
+ * there, so a wake-up costs one system call, not a poll(2) and a receive), into buffers allocated
+ * once, strips the IPv4 header ({@link Ipv4Envelope}) and calls the receiver with the packet's
+ * source address. {@link #close} wakes the thread at once with shutdown(2), which ends a waiting
+ * receive on any socket (Linux's inet_shutdown wakes the socket's waiters even on an unconnected
+ * one, and a shut-down socket's receive returns at once).
+ *
+ * <p>{@link #sendBatched} copies a packet into the calling thread's {@link SendBatch} and
+ * {@link #flush} sends what that thread holds with one sendmmsg(2) (a batch that fills up is sent
+ * at once): the tunnel device's reader sends the GRE packets of a whole burst in one system call.
  *
  * <p>Needs CAP_NET_RAW. The socket belongs to the network namespace of the thread that calls
  * {@link #open}; see {@code NetworkNamespace}.
@@ -40,7 +46,7 @@ public final class RawGreSocket implements GreTransport {
     private static final Logger LOG = LoggerFactory.getLogger(RawGreSocket.class);
 
     /** Datagrams one recvmmsg(2) call may return. */
-    static final int BATCH = 8;
+    static final int BATCH = 32;
     /**
      * One receive buffer per batch slot, large enough for any IPv4 datagram: the kernel reassembles
      * fragments before raw delivery, so a datagram can exceed the link MTU.
@@ -55,13 +61,10 @@ public final class RawGreSocket implements GreTransport {
     private static final ThreadLocal<SendAddress> SEND_ADDRESS = ThreadLocal.withInitial(SendAddress::new);
 
     private final int fd;
-    private final int wakeFd;
     private final String label;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment pollFds;
     private final MemorySegment messages;
     private final ByteBuffer[] slotViews = new ByteBuffer[BATCH];
-    private final MemorySegment wakeValue;
     private final Ipv4AddressCache sources = new Ipv4AddressCache();
     // Senders hold the read lock while they use the fd; releasing the fds takes the write lock, so
     // no send can hit a closed descriptor (or worse, one the process has reused).
@@ -72,6 +75,9 @@ public final class RawGreSocket implements GreTransport {
     private volatile GrePacketReceiver receiver;
     private Thread receiveThread;
     private final LongAdder sent = new LongAdder();
+    private final LongAdder sendFailed = new LongAdder();
+    private final LongAdder sendCalls = new LongAdder();
+    private final ThreadLocal<SendBatch> batches = ThreadLocal.withInitial(SendBatch::new);
     // Written by the receive thread only.
     private volatile long received;
     private volatile long dropped;
@@ -80,16 +86,16 @@ public final class RawGreSocket implements GreTransport {
     public record Counters(long sent, long received, long dropped) {
     }
 
-    private RawGreSocket(int fd, int wakeFd, String label) {
+    /**
+     * Counts of the sending side since open: datagrams sent, held datagrams that {@link #flush}
+     * dropped, and the sendto(2)/sendmmsg(2) calls that carried the sent ones.
+     */
+    public record SendCounters(long sent, long dropped, long systemCalls) {
+    }
+
+    private RawGreSocket(int fd, String label) {
         this.fd = fd;
-        this.wakeFd = wakeFd;
         this.label = label;
-        pollFds = arena.allocate(Structs.POLLFD, 2);
-        long pollFdSize = Structs.POLLFD.byteSize();
-        pollFds.set(LibC.C_INT, 0, fd);
-        pollFds.set(LibC.C_SHORT, Structs.POLLFD_EVENTS, LibC.POLLIN);
-        pollFds.set(LibC.C_INT, pollFdSize, wakeFd);
-        pollFds.set(LibC.C_SHORT, pollFdSize + Structs.POLLFD_EVENTS, LibC.POLLIN);
         MemorySegment slots = arena.allocate((long) SLOT_SIZE * BATCH, 64);
         MemorySegment iovecs = arena.allocate(Structs.IOVEC, BATCH);
         messages = arena.allocate(Structs.MMSGHDR, BATCH);
@@ -107,8 +113,6 @@ public final class RawGreSocket implements GreTransport {
             message.set(LibC.C_POINTER, msgIov, iovec);
             Structs.putSize(message, msgIovLen, 1);
         }
-        wakeValue = arena.allocate(ValueLayout.JAVA_LONG);
-        wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
     }
 
     /** Opens a socket that receives GRE for every local address of the calling thread's namespace. */
@@ -125,7 +129,6 @@ public final class RawGreSocket implements GreTransport {
     public static RawGreSocket open(Inet4Address localAddress) throws IOException {
         int fd = check("socket(AF_INET, SOCK_RAW, IPPROTO_GRE)",
                 LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.IPPROTO_GRE));
-        int wakeFd = -1;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment size = scratch.allocate(LibC.C_INT);
             size.set(LibC.C_INT, 0, RECEIVE_BUFFER);
@@ -140,16 +143,11 @@ public final class RawGreSocket implements GreTransport {
                 check("bind(" + localAddress.getHostAddress() + ")",
                         LibC.bind(fd, address, (int) Structs.SOCKADDR_IN.byteSize()));
             }
-            wakeFd = check("eventfd", LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK));
-            RawGreSocket socket = new RawGreSocket(fd, wakeFd,
-                    localAddress == null ? "any" : localAddress.getHostAddress());
+            RawGreSocket socket = new RawGreSocket(fd, localAddress == null ? "any" : localAddress.getHostAddress());
             socket.start();
             return socket;
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(fd);
-            if (wakeFd >= 0) {
-                LibC.close(wakeFd);
-            }
             throw e;
         }
     }
@@ -178,6 +176,7 @@ public final class RawGreSocket implements GreTransport {
             do {
                 rc = LibC.sendto(fd, data, length, 0, address, (int) Structs.SOCKADDR_IN.byteSize());
             } while (rc == -Errno.EINTR);
+            sendCalls.increment();
             if (rc < 0) {
                 throw new ErrnoException("sendto(" + v4.getHostAddress() + ", " + length + " octets)", (int) -rc);
             }
@@ -185,6 +184,63 @@ public final class RawGreSocket implements GreTransport {
         } finally {
             fdLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Holds a copy of the packet in the calling thread's batch until {@link #flush} (or until the
+     * batch is full, when it is sent at once). A packet too long for a batch slot is sent at once
+     * after what the batch held, so the thread's packets keep their order.
+     */
+    @Override
+    public void sendBatched(InetAddress destination, ByteBuffer packet) throws IOException {
+        if (!(destination instanceof Inet4Address v4)) {
+            throw new IOException("GRE over a raw IPv4 socket needs an IPv4 destination: " + destination);
+        }
+        if (closed) {
+            throw new IOException("raw GRE socket (" + label + ") is closed");
+        }
+        if (!SendBatch.fits(packet.remaining())) {
+            flush();
+            send(destination, packet);
+            return;
+        }
+        SendBatch batch = batches.get();
+        batch.add(v4, packet);
+        if (batch.isFull()) {
+            flush(batch);
+        }
+    }
+
+    /** Sends what this thread's batch holds with sendmmsg(2); returns how many packets were dropped. */
+    @Override
+    public int flush() {
+        SendBatch batch = batches.get();
+        return batch.size() == 0 ? 0 : flush(batch);
+    }
+
+    private int flush(SendBatch batch) {
+        int held = batch.size();
+        int failed;
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                failed = batch.discard();
+            } else {
+                failed = batch.flush((messages, count) -> {
+                    sendCalls.increment();
+                    return LibC.sendmmsg(fd, messages, count, 0);
+                });
+            }
+        } finally {
+            fdLock.readLock().unlock();
+        }
+        sent.add(held - failed);
+        if (failed > 0) {
+            sendFailed.add(failed);
+            LOG.debug("raw GRE socket ({}): {} of {} batched packets not sent ({})", label, failed, held,
+                    closed ? "closed" : Errno.name(batch.lastError()));
+        }
+        return failed;
     }
 
     @Override
@@ -197,8 +253,13 @@ public final class RawGreSocket implements GreTransport {
         return new Counters(sent.sum(), received, dropped);
     }
 
+    /** Counts of the sending side so far. */
+    public SendCounters sendCounters() {
+        return new SendCounters(sent.sum(), sendFailed.sum(), sendCalls.sum());
+    }
+
     /**
-     * Stops the receive thread (waking it through the eventfd) and closes the socket. When called
+     * Stops the receive thread (waking it with shutdown(2)) and closes the socket. When called
      * from the receiver itself, the thread stops as soon as the receiver returns.
      */
     @Override
@@ -210,7 +271,8 @@ public final class RawGreSocket implements GreTransport {
         fdLock.readLock().lock();
         try {
             if (!released) {
-                LibC.write(wakeFd, wakeValue, 8);
+                // Fails with ENOTCONN on an unconnected socket, but still wakes the waiting receive.
+                LibC.shutdown(fd, LibC.SHUT_RDWR);
             }
         } finally {
             fdLock.readLock().unlock();
@@ -228,22 +290,21 @@ public final class RawGreSocket implements GreTransport {
     }
 
     private void receiveLoop() {
+        long messageSize = Structs.MMSGHDR.byteSize();
         try {
             while (!closed) {
-                int rc = LibC.poll(pollFds, 2, -1);
-                if (rc == -Errno.EINTR) {
+                int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_WAITFORONE, MemorySegment.NULL);
+                if (closed) {
+                    break; // woken by close: what the shut-down socket returned is nothing
+                }
+                if (n == -Errno.EINTR || n == -Errno.EAGAIN) {
                     continue;
                 }
-                check("poll", rc);
-                if (closed) {
-                    break;
-                }
-                short revents = pollFds.get(LibC.C_SHORT, Structs.POLLFD_REVENTS);
-                if ((revents & LibC.POLLNVAL) != 0) {
-                    throw new IllegalStateException("raw GRE socket descriptor became invalid");
-                }
-                if ((revents & (LibC.POLLIN | LibC.POLLERR)) != 0) {
-                    drain();
+                check("recvmmsg", n);
+                for (int i = 0; i < n; i++) {
+                    long at = i * messageSize;
+                    deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
+                            messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -253,26 +314,6 @@ public final class RawGreSocket implements GreTransport {
         } finally {
             closed = true;
             release();
-        }
-    }
-
-    /** Receives until the socket has nothing more, {@value #BATCH} datagrams per system call. */
-    private void drain() throws ErrnoException {
-        long messageSize = Structs.MMSGHDR.byteSize();
-        while (!closed) {
-            int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_DONTWAIT, MemorySegment.NULL);
-            if (n == -Errno.EAGAIN || n == -Errno.EINTR) {
-                return;
-            }
-            check("recvmmsg", n);
-            for (int i = 0; i < n; i++) {
-                long at = i * messageSize;
-                deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
-                        messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
-            }
-            if (n < BATCH) {
-                return;
-            }
         }
     }
 
@@ -309,7 +350,6 @@ public final class RawGreSocket implements GreTransport {
         try {
             released = true;
             LibC.close(fd);
-            LibC.close(wakeFd);
             arena.close();
         } finally {
             fdLock.writeLock().unlock();

@@ -182,6 +182,15 @@ public final class TunDevice implements TunnelDevice {
         }
     }
 
+    /** For the reader: the burst of {@link #deliver} calls is over; outside any lock. */
+    void endOfBurst() {
+        try {
+            sink.endOfBurst();
+        } catch (RuntimeException e) {
+            LOG.warn("sink of TUN device {} failed at the end of a burst", name, e);
+        }
+    }
+
     /** For the reader: the device broke (the interface is gone); tells the sink, outside any lock. */
     void failed(String reason) {
         try {

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * and a thread each would cost more than the traffic. It waits in epoll_wait(2) on all device fds
  * (level-triggered) plus an eventfd for shutdown, reads at most {@value #PACKETS_PER_TURN} packets
  * from a ready device before moving to the next (so one busy session cannot starve the others),
- * and hands each packet, in one reused buffer, to the device's sink.
+ * and hands each packet, in one reused buffer, to the device's sink, then tells the sink that the
+ * burst is over ({@link org.homerouter.pptp.tunnel.IpPacketSink#endOfBurst}), so that the GRE
+ * packets the burst produced leave in one system call.
  *
  * <p>The epoll data of each registration is the fd; the fd-indexed table maps it to the device.
  * An fd number reused by a new device after an old one closed simply finds the new device, whose
@@ -158,10 +160,23 @@ final class TunReader implements AutoCloseable {
     }
 
     private void pump(TunDevice device) {
+        int delivered = 0;
+        try {
+            delivered = read(device);
+        } finally {
+            if (delivered > 0) {
+                device.endOfBurst();
+            }
+        }
+    }
+
+    /** Reads and delivers up to {@value #PACKETS_PER_TURN} packets; returns how many were delivered. */
+    private int read(TunDevice device) {
+        int delivered = 0;
         for (int i = 0; i < PACKETS_PER_TURN; i++) {
             long n = device.read(packet, NativeStaging.CAPACITY);
             if (n == -Errno.EAGAIN || n == -Errno.EINTR || device.isClosed()) {
-                return;
+                return delivered;
             }
             if (n < 0) {
                 // E.g. EBADFD once someone deleted the interface under us: the fd would stay
@@ -170,11 +185,13 @@ final class TunReader implements AutoCloseable {
                 LOG.warn("TUN device {} failed: {}; no longer read", device.name(), why);
                 unregister(device);
                 device.failed(why);
-                return;
+                return delivered;
             }
             packetView.clear().limit((int) n);
             device.deliver(packetView);
+            delivered++;
         }
+        return delivered;
     }
 
     /** Stops the thread and releases the epoll and event fds; devices must be closed first. */

@@ -9,11 +9,13 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 
 import org.homerouter.bridge.ffm.Errno;
 import org.homerouter.bridge.ffm.ErrnoException;
@@ -87,6 +89,51 @@ class RawGreSocketExchangeTest {
     }
 
     @Test
+    void burstsSentWithSendmmsgArriveWholeInOrderWithOneSystemCallPerBatch() throws Exception {
+        int bursts = 40;
+        int burst = 50; // more than one batch: a full batch goes out before the flush
+        try (Netns a = Netns.create("grema"); Netns b = Netns.create("gremb")) {
+            Netns.linkVeth(a, "10.201.1.1/24", b, "10.201.1.2/24");
+            Inet4Address addressA = (Inet4Address) InetAddress.getByName("10.201.1.1");
+            Inet4Address addressB = (Inet4Address) InetAddress.getByName("10.201.1.2");
+            RawGreSocket socketA = NetworkNamespace.call(a.name(), () -> RawGreSocket.open(addressA));
+            RawGreSocket socketB = null;
+            try {
+                socketB = NetworkNamespace.call(b.name(), RawGreSocket::open);
+                Collector atB = new Collector(addressA, 0xB1B1);
+                socketB.setReceiver(atB);
+                int total = bursts * burst;
+                for (int n = 0; n < bursts; n++) {
+                    for (int i = 0; i < burst; i++) {
+                        socketA.sendBatched(addressB, packet(0xB1B1, n * burst + i));
+                    }
+                    assertEquals(0, socketA.flush());
+                    assertEquals(0, socketA.flush(), "nothing left to send");
+                    atB.awaitCount((n + 1) * burst);
+                }
+                assertEquals(List.of(), atB.problems);
+                assertEquals(total, atB.count.get());
+                assertEquals(IntStream.range(0, total).boxed().toList(), atB.order(), "in the order sent");
+                RawGreSocket.SendCounters sent = socketA.sendCounters();
+                assertEquals(total, sent.sent());
+                assertEquals(0, sent.dropped());
+                int batchesPerBurst = (burst + SendBatch.CAPACITY - 1) / SendBatch.CAPACITY;
+                assertEquals((long) bursts * batchesPerBurst, sent.systemCalls(), "one sendmmsg per batch");
+            } finally {
+                socketA.close();
+                if (socketB != null) {
+                    socketB.close();
+                }
+            }
+            // Closed: nothing is held or sent any more.
+            IOException afterClose = assertThrows(IOException.class,
+                    () -> socketA.sendBatched(addressB, packet(0xB1B1, 0)));
+            assertTrue(afterClose.getMessage().contains("closed"), afterClose.getMessage());
+            assertEquals(0, socketA.flush());
+        }
+    }
+
+    @Test
     void bindingToAnAddressTheNamespaceDoesNotHaveNamesTheError() throws Exception {
         try (Netns ns = Netns.create("grebind")) {
             Inet4Address notLocal = (Inet4Address) InetAddress.getByName("10.201.9.9");
@@ -147,6 +194,7 @@ class RawGreSocketExchangeTest {
         final AtomicInteger count = new AtomicInteger();
         final List<String> problems = new CopyOnWriteArrayList<>();
         private final BitSet seen = new BitSet(PACKETS);
+        private final List<Integer> order = new ArrayList<>();
 
         Collector(InetAddress expectedSource, int expectedCallId) {
             this.expectedSource = expectedSource;
@@ -187,7 +235,22 @@ class RawGreSocketExchangeTest {
                     problems.add("duplicate " + seq);
                 }
                 seen.set(seq);
+                order.add(seq);
             }
+        }
+
+        List<Integer> order() {
+            synchronized (seen) {
+                return List.copyOf(order);
+            }
+        }
+
+        void awaitCount(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (count.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(n, count.get(), "packets arrived");
         }
 
         BitSet seen() {

@@ -96,6 +96,53 @@ class TunDeviceTest {
     }
 
     @Test
+    void everyBurstTheReaderDeliversEndsWithEndOfBurstOnTheReaderThread() throws Exception {
+        try (Netns ns = Netns.create("tunb"); TunDeviceFactory factory = new TunDeviceFactory()) {
+            TunnelConfig config = new TunnelConfig("pptp", InetAddress.getByName("10.204.0.1"),
+                    InetAddress.getByName("10.204.0.2"), 1400);
+            TunDevice device = NetworkNamespace.call(ns.name(), () -> factory.open(config));
+            // "p" per packet ("p1" for ICMPv4, "p0" for anything else the kernel sends, e.g. IPv6
+            // router solicitations), "e" per end of burst, each with the thread it came on.
+            List<String> events = new CopyOnWriteArrayList<>();
+            try {
+                device.start(new org.homerouter.pptp.tunnel.IpPacketSink() {
+                    @Override
+                    public void onIpPacket(ByteBuffer packet) {
+                        boolean icmp4 = (packet.get(packet.position()) & 0xF0) == 0x40
+                                && packet.get(packet.position() + 9) == 1;
+                        events.add((icmp4 ? "p1 " : "p0 ") + Thread.currentThread().getName());
+                    }
+
+                    @Override
+                    public void endOfBurst() {
+                        events.add("e " + Thread.currentThread().getName());
+                    }
+                });
+                // Nobody answers: the echo requests only need to reach the device, quickly one after another.
+                ns.exec(PING_TIMEOUT, "ping", "-n", "-q", "-c", "20", "-i", "0.002", "-W", "1", "10.204.0.2");
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (events.stream().filter(e -> e.startsWith("p1")).count() < 20 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(100);
+                List<String> seen = List.copyOf(events);
+                long packets = seen.stream().filter(e -> e.startsWith("p")).count();
+                long ends = seen.stream().filter(e -> e.startsWith("e")).count();
+                assertEquals(20, seen.stream().filter(e -> e.startsWith("p1")).count(), seen.toString());
+                assertTrue(ends >= 1 && ends <= packets, seen.toString());
+                assertTrue(seen.getLast().startsWith("e"), "the last burst was ended: " + seen);
+                for (int i = 1; i < seen.size(); i++) {
+                    assertFalse(seen.get(i).startsWith("e") && seen.get(i - 1).startsWith("e"),
+                            "no empty burst is ended: " + seen);
+                }
+                assertTrue(seen.stream().allMatch(e -> e.endsWith(" tun-reader")), seen.toString());
+            } finally {
+                device.close();
+            }
+        }
+    }
+
+    @Test
     void anInterfaceDeletedUnderItsSessionIsReportedOnceAndTheOtherDevicesLiveOn() throws Exception {
         try (Netns ns = Netns.create("tund"); TunDeviceFactory factory = new TunDeviceFactory()) {
             InetAddress local = InetAddress.getByName("10.203.0.1");

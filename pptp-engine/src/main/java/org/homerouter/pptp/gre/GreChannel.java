@@ -20,12 +20,20 @@ import org.slf4j.LoggerFactory;
  * {@link Clock} and does I/O only through its {@link GreTransport}.
  *
  * <p>Thread-safety: {@link #receive} and {@link #poll} may run on a receive thread and a timer
- * thread while {@link #send} runs on a third. Two locks keep the directions apart: the receive lock
- * guards sequencing and is held while the sink runs (so payloads reach it in order even when the
- * timer releases them); the send lock guards the send sequence and acknowledgement state and is
- * held around the transport call. The receive lock is always taken first, so the sink may call
- * {@link #send} (to answer an LCP Echo, say). The sink must not call {@link #receive} or
- * {@link #poll}, and callers must not hold a lock the sink takes while calling them.
+ * thread while {@link #send} runs on a third. Three locks keep the directions apart: the receive
+ * lock guards sequencing and is held while the sink runs (so payloads reach it in order even when
+ * the timer releases them); the send lock guards the send sequence and the send buffer and is held
+ * around the transport call (so packets leave in sequence order); the acknowledgement lock guards
+ * what each side has acknowledged and is only ever held for a few field updates, never around I/O.
+ * So the receive thread, which records every packet it takes and every acknowledgement the peer
+ * piggybacks, never waits for a send system call on another thread (that wait was a futex sleep
+ * and wake-up per packet under load). Locks are taken in the order receive, send, acknowledgement,
+ * so the sink may call {@link #send} (to answer an LCP Echo, say). The sink must not call
+ * {@link #receive} or {@link #poll}, and callers must not hold a lock the sink takes while calling
+ * them.
+ *
+ * <p>{@link #sendBatched} lets a caller that sends a burst (the tunnel device's reader) hand the
+ * packets to the transport for one system call at the end of the burst ({@link #flush}).
  *
  * <p>The channel does not hold back sends when the peer's receive window (§4.2) is full: it
  * reports {@link #unacknowledged()} so the layer that owns the window size can decide.
@@ -50,9 +58,15 @@ public final class GreChannel {
     private final ReorderBuffer reorder;
     private long malformed;
 
+    // Guarded by txLock: held around the transport call.
     private final ReentrantLock txLock = new ReentrantLock();
     private ByteBuffer txBuffer;
     private int nextSequence;
+    private long txPackets;
+    private long txBytes;
+    private long ackOnlySent;
+    // Guarded by ackLock: held for field updates only, never around I/O; taken after txLock.
+    private final ReentrantLock ackLock = new ReentrantLock();
     private boolean sentAny;
     private int lastSent;
     private boolean peerAckSeen;
@@ -63,9 +77,6 @@ public final class GreChannel {
     private boolean ackOwed;
     private long ackOwedSince;
     private int unackedReceived;
-    private long txPackets;
-    private long txBytes;
-    private long ackOnlySent;
     private long ackOnlyReceived;
     /*
      * The two deadlines of nextDeadline(), written under their locks whenever they change and read
@@ -119,6 +130,31 @@ public final class GreChannel {
      * @throws IllegalArgumentException if the frame is empty or longer than 65535 octets
      */
     public void send(ByteBuffer pppFrame) throws IOException {
+        send(pppFrame, false);
+    }
+
+    /**
+     * {@link #send}, except that the transport may hold the packet until this thread calls
+     * {@link #flush} ({@link GreTransport#sendBatched}): for a burst of packets from one thread,
+     * sent with one system call. The sequence number is used up at once, so a packet another thread
+     * sends meanwhile may reach the peer ahead of held ones (the peer's reorder buffer puts them
+     * back in order). A held packet that then fails to go out is lost as if on the wire.
+     */
+    public void sendBatched(ByteBuffer pppFrame) throws IOException {
+        send(pppFrame, true);
+    }
+
+    /**
+     * Sends what this thread's {@link #sendBatched} calls left held in the transport (those of
+     * every channel on the same transport).
+     *
+     * @return how many held packets could not be sent
+     */
+    public int flush() {
+        return transport.flush();
+    }
+
+    private void send(ByteBuffer pppFrame, boolean batched) throws IOException {
         int length = pppFrame.remaining();
         if (length == 0 || length > GreHeader.MAX_PAYLOAD_LENGTH) {
             throw new IllegalArgumentException("PPP frame length must be 1..65535: " + length);
@@ -127,24 +163,68 @@ public final class GreChannel {
         try {
             ByteBuffer out = txBufferFor(length);
             int sequence = nextSequence;
-            boolean withAck = ackOwed;
-            GreCodec.write(out, peerCallId, length, true, sequence, withAck, withAck ? highestReceived : 0);
+            boolean withAck;
+            int ack;
+            int covered;
+            boolean sentBefore;
+            int lastBefore;
+            ackLock.lock();
+            try {
+                withAck = ackOwed;
+                ack = highestReceived;
+                covered = unackedReceived;
+                // Counted as sent before the system call: the peer's acknowledgement of this packet
+                // can arrive on the receive thread before the call returns here.
+                sentBefore = sentAny;
+                lastBefore = lastSent;
+                sentAny = true;
+                lastSent = sequence;
+            } finally {
+                ackLock.unlock();
+            }
+            GreCodec.write(out, peerCallId, length, true, sequence, withAck, withAck ? ack : 0);
             out.put(out.position(), pppFrame, pppFrame.position(), length);
             out.position(out.position() + length);
             out.flip();
-            transport.send(peerAddress, out);
-            nextSequence = sequence + 1;
-            sentAny = true;
-            lastSent = sequence;
-            if (withAck) {
-                ackOwed = false;
-                unackedReceived = 0;
-                ackDeadlineHint = NO_DEADLINE;
+            boolean done = false;
+            try {
+                if (batched) {
+                    transport.sendBatched(peerAddress, out);
+                } else {
+                    transport.send(peerAddress, out);
+                }
+                done = true;
+            } finally {
+                ackLock.lock();
+                try {
+                    if (!done) {
+                        sentAny = sentBefore;
+                        lastSent = lastBefore;
+                    } else if (withAck) {
+                        settleAck(covered);
+                    }
+                } finally {
+                    ackLock.unlock();
+                }
             }
+            nextSequence = sequence + 1;
             txPackets++;
             txBytes += length;
         } finally {
             txLock.unlock();
+        }
+    }
+
+    /**
+     * An acknowledgement covering {@code covered} received packets went out (with the ack lock
+     * held): packets the receive thread took since the acknowledgement was read stay owed.
+     */
+    private void settleAck(int covered) {
+        unackedReceived -= covered;
+        if (unackedReceived <= 0) {
+            unackedReceived = 0;
+            ackOwed = false;
+            ackDeadlineHint = NO_DEADLINE;
         }
     }
 
@@ -215,11 +295,11 @@ public final class GreChannel {
             rxLock.unlock();
         }
         boolean due;
-        txLock.lock();
+        ackLock.lock();
         try {
             due = ackOwed && now - ackOwedSince >= ackDelayNanos;
         } finally {
-            txLock.unlock();
+            ackLock.unlock();
         }
         if (due) {
             sendAckOnlyIfOwed();
@@ -238,7 +318,7 @@ public final class GreChannel {
         } finally {
             rxLock.unlock();
         }
-        txLock.lock();
+        ackLock.lock();
         try {
             if (ackOwed) {
                 long ackDeadline = ackOwedSince + ackDelayNanos;
@@ -247,7 +327,7 @@ public final class GreChannel {
                 }
             }
         } finally {
-            txLock.unlock();
+            ackLock.unlock();
         }
         return deadline;
     }
@@ -257,14 +337,14 @@ public final class GreChannel {
      * than the peer's receive window outstanding).
      */
     public long unacknowledged() {
-        txLock.lock();
+        ackLock.lock();
         try {
             if (!sentAny) {
                 return 0;
             }
             return Integer.toUnsignedLong(lastSent - ackFloor());
         } finally {
-            txLock.unlock();
+            ackLock.unlock();
         }
     }
 
@@ -289,12 +369,23 @@ public final class GreChannel {
         } finally {
             rxLock.unlock();
         }
+        long sentPackets;
+        long sentBytes;
+        long ackOnly;
         txLock.lock();
         try {
-            return new GreChannelCounters(rxPackets, rxBytes, txPackets, txBytes, lost, reordered, duplicates,
-                    stale, ackOnlySent, ackOnlyReceived, bad);
+            sentPackets = txPackets;
+            sentBytes = txBytes;
+            ackOnly = ackOnlySent;
         } finally {
             txLock.unlock();
+        }
+        ackLock.lock();
+        try {
+            return new GreChannelCounters(rxPackets, rxBytes, sentPackets, sentBytes, lost, reordered, duplicates,
+                    stale, ackOnly, ackOnlyReceived, bad);
+        } finally {
+            ackLock.unlock();
         }
     }
 
@@ -310,7 +401,7 @@ public final class GreChannel {
 
     /** Records a taken data packet; returns whether enough are unacknowledged to ack at once. */
     private boolean noteReceived(int sequence) {
-        txLock.lock();
+        ackLock.lock();
         try {
             if (!receivedAny || Serial32.after(sequence, highestReceived)) {
                 highestReceived = sequence;
@@ -325,12 +416,12 @@ public final class GreChannel {
             unackedReceived++;
             return unackedReceived >= ackEvery;
         } finally {
-            txLock.unlock();
+            ackLock.unlock();
         }
     }
 
     private void onPeerAck(int ack, boolean ackOnly) {
-        txLock.lock();
+        ackLock.lock();
         try {
             if (ackOnly) {
                 ackOnlyReceived++;
@@ -342,22 +433,29 @@ public final class GreChannel {
                 peerAck = ack;
             }
         } finally {
-            txLock.unlock();
+            ackLock.unlock();
         }
     }
 
     private void sendAckOnlyIfOwed() throws IOException {
         txLock.lock();
         try {
-            if (!ackOwed) {
-                return;
+            int ack;
+            ackLock.lock();
+            try {
+                if (!ackOwed) {
+                    return;
+                }
+                // Not owed any more even if the send fails: retrying on every poll would spin.
+                ackOwed = false;
+                unackedReceived = 0;
+                ackDeadlineHint = NO_DEADLINE;
+                ack = highestReceived;
+            } finally {
+                ackLock.unlock();
             }
-            // Not owed any more even if the send fails: retrying on every poll would spin.
-            ackOwed = false;
-            unackedReceived = 0;
-            ackDeadlineHint = NO_DEADLINE;
             ByteBuffer out = txBufferFor(0);
-            GreCodec.write(out, peerCallId, 0, false, 0, true, highestReceived);
+            GreCodec.write(out, peerCallId, 0, false, 0, true, ack);
             out.flip();
             transport.send(peerAddress, out);
             ackOnlySent++;

@@ -18,6 +18,29 @@ public interface GreTransport {
      */
     void send(InetAddress destination, ByteBuffer packet) throws IOException;
 
+    /**
+     * Like {@link #send}, but the transport may hold a copy of the packet until the calling thread
+     * calls {@link #flush} (or until it holds as many as it sends at once), so that a burst goes
+     * out in one system call. Held packets are the calling thread's: another thread's flush does
+     * not send them. The transport is done with the buffer when this returns. The default sends at
+     * once.
+     *
+     * @throws IOException only for a packet sent at once (a held packet that fails is counted by {@link #flush})
+     */
+    default void sendBatched(InetAddress destination, ByteBuffer packet) throws IOException {
+        send(destination, packet);
+    }
+
+    /**
+     * Sends every packet the calling thread's {@link #sendBatched} calls still hold, in order.
+     * Packets that fail are dropped (as if lost on the wire) and counted.
+     *
+     * @return how many held packets could not be sent (0 when none were held)
+     */
+    default int flush() {
+        return 0;
+    }
+
     /** Installs the single receiver of all packets arriving on this transport, replacing any earlier one. */
     void setReceiver(GrePacketReceiver receiver);
 

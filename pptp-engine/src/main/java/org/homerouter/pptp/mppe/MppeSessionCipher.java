@@ -4,8 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import org.bouncycastle.crypto.digests.SHA1Digest;
-import org.bouncycastle.crypto.engines.RC4Engine;
-import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * The RC4 state and session key of one direction, with key changes that allocate nothing:
@@ -20,17 +18,9 @@ final class MppeSessionCipher {
     private final byte[] sessionKey;
     private final byte[] digest = new byte[20];
     private final SHA1Digest sha = new SHA1Digest();
-    private final RC4Engine rc4 = new RC4Engine();
-    /*
-     * BouncyCastle's KeyParameter copies the key it is given but hands out its own array from
-     * getKey(), and RC4Engine.init reads the key from there. Writing the next key into that
-     * array and calling init again re-keys RC4 without a new KeyParameter per packet. If a
-     * BouncyCastle version ever returned a copy, keyShared is false and init falls back to a
-     * fresh KeyParameter.
-     */
-    private final KeyParameter keyParameter;
-    private final byte[] keyBytes;
-    private final boolean keyShared;
+    // Our own RC4: keyed twice per packet in stateless mode, where BouncyCastle's keying costs as
+    // much as encrypting a full-size packet (see Rc4).
+    private final Rc4 rc4 = new Rc4();
     private final byte[] scratch = new byte[SCRATCH];
     private long keyChanges;
 
@@ -40,9 +30,6 @@ final class MppeSessionCipher {
         MppeKeys.requireAtLeast("start key", startKey, keyLength);
         this.startKey = Arrays.copyOf(startKey, keyLength);
         this.sessionKey = MppeKeys.initialSessionKey(this.startKey, strength);
-        this.keyParameter = new KeyParameter(new byte[keyLength]);
-        this.keyBytes = keyParameter.getKey();
-        this.keyShared = keyBytes == keyParameter.getKey();
         initTables();
     }
 
@@ -54,7 +41,7 @@ final class MppeSessionCipher {
     void changeKey() {
         MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
         rc4Init(digest);
-        rc4.processBytes(digest, 0, keyLength, sessionKey, 0);
+        rc4.process(digest, 0, keyLength, sessionKey, 0);
         strength.reduce(sessionKey);
         keyChanges++;
     }
@@ -71,12 +58,7 @@ final class MppeSessionCipher {
     }
 
     private void rc4Init(byte[] key) {
-        if (keyShared) {
-            System.arraycopy(key, 0, keyBytes, 0, keyLength);
-            rc4.init(true, keyParameter);
-        } else {
-            rc4.init(true, new KeyParameter(key, 0, keyLength));
-        }
+        rc4.init(key, keyLength);
     }
 
     /**
@@ -85,7 +67,7 @@ final class MppeSessionCipher {
      */
     void crypt(ByteBuffer src, int srcIndex, ByteBuffer dst, int dstIndex, int len) {
         if (src.hasArray() && dst.hasArray()) {
-            rc4.processBytes(src.array(), src.arrayOffset() + srcIndex, len,
+            rc4.process(src.array(), src.arrayOffset() + srcIndex, len,
                     dst.array(), dst.arrayOffset() + dstIndex);
             return;
         }
@@ -93,7 +75,7 @@ final class MppeSessionCipher {
         for (int done = 0; done < len; ) {
             int n = Math.min(SCRATCH, len - done);
             src.get(srcIndex + done, scratch, 0, n);
-            rc4.processBytes(scratch, 0, n, scratch, 0);
+            rc4.process(scratch, 0, n, scratch, 0);
             dst.put(dstIndex + done, scratch, 0, n);
             done += n;
         }

@@ -641,6 +641,11 @@ public final class PppSession {
             }
 
             @Override
+            public void endOfBurst() {
+                path.endOfBurst();
+            }
+
+            @Override
             public void deviceFailed(String reason) {
                 tunnelDeviceFailed(started, reason);
             }

@@ -61,6 +61,7 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
             throw new IllegalStateException("device " + name + " not started or closed");
         }
         s.onIpPacket(ByteBuffer.wrap(packet));
+        s.endOfBurst();
     }
 
     /** As if the OS removed the interface under the session. */

@@ -418,6 +418,50 @@ class GreChannelTest {
     }
 
     @Test
+    void packetsReceivedWhileASendIsInItsSystemCallStayOwed() throws IOException {
+        GreChannel ch = channel();
+        receive(ch, 1);
+        // The receive thread does not wait for the sender's system call any more: what it takes
+        // meanwhile is not covered by the ack already written into the packet being sent.
+        transport.duringNextSend = () -> receive(ch, 2);
+        ch.send(ByteBuffer.wrap(new byte[] {1}));
+        assertEquals(GreHeader.data(PEER_CALL, 1, 1, 1), GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())));
+        assertTrue(ch.nextDeadline() != GreChannel.NO_DEADLINE, "packet 2 is still owed an ack");
+        ch.send(ByteBuffer.wrap(new byte[] {2}));
+        assertEquals(GreHeader.data(PEER_CALL, 1, 2, 2), GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())));
+        assertEquals(GreChannel.NO_DEADLINE, ch.nextDeadline());
+    }
+
+    @Test
+    void thePeersAckOfAPacketStillInItsSendSystemCallCounts() throws IOException {
+        GreChannel ch = channel();
+        ch.send(ByteBuffer.wrap(new byte[] {1}));
+        // The peer answers packet 2 before our send call returns (another process, another core).
+        transport.duringNextSend = () -> ch.receive(GreHeader.ackOnly(LOCAL_CALL, 2), ByteBuffer.allocate(0));
+        ch.send(ByteBuffer.wrap(new byte[] {2}));
+        assertEquals(0, ch.unacknowledged());
+    }
+
+    @Test
+    void batchedSendsTakeConsecutiveSequenceNumbersAndLeaveOnFlush() throws IOException {
+        GreChannel ch = channel();
+        receive(ch, 9);
+        for (int i = 0; i < 5; i++) {
+            ch.sendBatched(ByteBuffer.wrap(new byte[] {(byte) i}));
+        }
+        assertTrue(transport.sent.isEmpty(), "held by the transport until the flush");
+        assertEquals(GreChannel.NO_DEADLINE, ch.nextDeadline(), "the ack went into the first held packet");
+        assertEquals(0, ch.flush());
+        assertEquals(5, transport.sent.size());
+        for (int i = 0; i < 5; i++) {
+            GreHeader h = GreCodec.decode(ByteBuffer.wrap(transport.sent.get(i).bytes()));
+            assertEquals(i + 1, h.sequence());
+            assertEquals(i == 0, h.ackPresent());
+        }
+        assertEquals(5, ch.counters().txPackets());
+    }
+
+    @Test
     void aPayloadDisagreeingWithItsHeaderIsCountedMalformed() {
         GreChannel ch = channel();
         ch.receive(GreHeader.data(LOCAL_CALL, 4, 1), ByteBuffer.allocate(3));

@@ -1,0 +1,64 @@
+package org.homerouter.pptp.mppe;
+
+/**
+ * RC4 (the keystream generator MPPE uses, RFC 3078 §7), for the per-packet path: keying allocates
+ * nothing and checks nothing beyond the key length, because stateless MPPE keys RC4 twice per
+ * packet (once with the interim key to make the session key, once with the session key). A
+ * general-purpose engine's keying costs several times the schedule itself there: BouncyCastle's
+ * RC4Engine.init goes through its services registrar's constraint check (an allocation and a
+ * lookup) and its key schedule wraps the key index with an integer division per step.
+ *
+ * <p>Checked against BouncyCastle's RC4Engine on random keys and data ({@code Rc4Test}) and by the
+ * MPPE known-answer and Linux-model tests. Not thread-safe.
+ */
+final class Rc4 {
+    private final byte[] state = new byte[256];
+    private int x;
+    private int y;
+
+    /** The key schedule from the first {@code keyLength} octets of {@code key} (1..256). */
+    void init(byte[] key, int keyLength) {
+        if (keyLength < 1 || keyLength > 256 || keyLength > key.length) {
+            throw new IllegalArgumentException("RC4 key length must be 1..256: " + keyLength);
+        }
+        byte[] s = state;
+        for (int i = 0; i < 256; i++) {
+            s[i] = (byte) i;
+        }
+        int j = 0;
+        int k = 0;
+        for (int i = 0; i < 256; i++) {
+            byte si = s[i];
+            // Sums of signed octets taken mod 256 equal those of the unsigned values.
+            j = (j + si + key[k]) & 0xFF;
+            s[i] = s[j];
+            s[j] = si;
+            if (++k == keyLength) {
+                k = 0;
+            }
+        }
+        x = 0;
+        y = 0;
+    }
+
+    /** XORs {@code len} octets of keystream over {@code in[inOff..]} into {@code out[outOff..]}; the arrays may be the same. */
+    void process(byte[] in, int inOff, int len, byte[] out, int outOff) {
+        if ((inOff | len | outOff) < 0 || inOff > in.length - len || outOff > out.length - len) {
+            throw new IndexOutOfBoundsException("RC4 range out of bounds");
+        }
+        byte[] s = state;
+        int a = x;
+        int b = y;
+        for (int i = 0; i < len; i++) {
+            a = (a + 1) & 0xFF;
+            byte sa = s[a];
+            b = (b + sa) & 0xFF;
+            byte sb = s[b];
+            s[a] = sb;
+            s[b] = sa;
+            out[outOff + i] = (byte) (in[inOff + i] ^ s[(sa + sb) & 0xFF]);
+        }
+        x = a;
+        y = b;
+    }
+}

@@ -1,0 +1,67 @@
+package org.homerouter.pptp.mppe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.HexFormat;
+import java.util.Random;
+
+import org.bouncycastle.crypto.engines.RC4Engine;
+import org.bouncycastle.crypto.params.KeyParameter;
+import org.junit.jupiter.api.Test;
+
+/** The engine's RC4 against published vectors and BouncyCastle's RC4Engine. */
+class Rc4Test {
+    @Test
+    void publishedTestVectors() {
+        // The classic vectors (Wikipedia "RC4", from the 1994 posting): Key/Plaintext, Wiki/pedia, Secret/Attack at dawn.
+        check("Key", "Plaintext", "BBF316E8D940AF0AD3");
+        check("Wiki", "pedia", "1021BF0420");
+        check("Secret", "Attack at dawn", "45A01F645FC35B383552544B9BF5");
+    }
+
+    private static void check(String key, String plaintext, String cipherHex) {
+        Rc4 rc4 = new Rc4();
+        byte[] k = key.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        rc4.init(k, k.length);
+        byte[] p = plaintext.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = new byte[p.length];
+        rc4.process(p, 0, p.length, out, 0);
+        assertArrayEquals(HexFormat.of().parseHex(cipherHex), out);
+    }
+
+    @Test
+    void matchesBouncyCastleAcrossKeysLengthsAndRekeysInPlace() {
+        Random random = new Random(7);
+        Rc4 ours = new Rc4();
+        byte[] keyBuffer = new byte[64];
+        for (int round = 0; round < 500; round++) {
+            int keyLength = 1 + random.nextInt(32);
+            random.nextBytes(keyBuffer);
+            byte[] key = java.util.Arrays.copyOf(keyBuffer, keyLength);
+            RC4Engine theirs = new RC4Engine();
+            theirs.init(true, new KeyParameter(key));
+            ours.init(keyBuffer, keyLength); // only the first keyLength octets count
+            // Several calls in a row: the keystream continues across them.
+            for (int piece = 0; piece < 3; piece++) {
+                byte[] data = new byte[random.nextInt(1600)];
+                random.nextBytes(data);
+                byte[] expected = new byte[data.length];
+                theirs.processBytes(data, 0, data.length, expected, 0);
+                byte[] inPlace = data.clone();
+                ours.process(inPlace, 0, inPlace.length, inPlace, 0);
+                assertArrayEquals(expected, inPlace, "round " + round + " piece " + piece);
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadKeysAndRanges() {
+        Rc4 rc4 = new Rc4();
+        assertThrows(IllegalArgumentException.class, () -> rc4.init(new byte[16], 0));
+        assertThrows(IllegalArgumentException.class, () -> rc4.init(new byte[16], 17));
+        rc4.init(new byte[16], 16);
+        assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(new byte[4], 1, 4, new byte[4], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(new byte[4], 0, 4, new byte[4], 1));
+    }
+}
