@@ -40,7 +40,12 @@ public final class BenchReport {
         String loadAtEnd = args.length > 6 ? args[6] : null;
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks (issue 10): every figure is a ratio of two things measured in the same run\n\n");
-        machine(md, loadAtStart, loadAtEnd);
+        if (machine(md, loadAtStart, loadAtEnd)) {
+            md.append("**This run was made on a loaded machine** (the load averages above: other builds and tests "
+                    + "were running on the same ").append(Runtime.getRuntime().availableProcessors()).append(" cores). "
+                    + "Absolute figures are noisy and low; the ratios compare runs made side by side under the same "
+                    + "load, which is why they are the figures that count.\n\n");
+        }
         dataPath(md, jmh, interleaved);
         sessionScale(md, scale);
         tunnel(md, tunnel);
@@ -52,7 +57,8 @@ public final class BenchReport {
 
     // ------------------------------------------------------------------ machine
 
-    private static void machine(StringBuilder md, String loadAtStart, String loadAtEndGiven) throws IOException {
+    /** The machine table (also the soak's); true when the load averages show other work on the cores. */
+    static boolean machine(StringBuilder md, String loadAtStart, String loadAtEndGiven) throws IOException {
         String cpu = "?";
         for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
             if (line.startsWith("model name")) {
@@ -83,12 +89,7 @@ public final class BenchReport {
                 .append("| load average at start / end | ").append(loadAtStart).append(" / ").append(loadAtEnd)
                 .append(" |\n\n");
         double load = firstNumber(loadAtStart);
-        if (Double.isNaN(load) || load > nproc * 0.5 || firstNumber(loadAtEnd) > nproc * 0.5) {
-            md.append("**This run was made on a loaded machine** (the load averages above: other builds and tests "
-                    + "were running on the same ").append(nproc).append(" cores). Absolute figures are noisy and "
-                    + "low; the ratios compare runs made side by side under the same load, which is why they are "
-                    + "the figures that count.\n\n");
-        }
+        return Double.isNaN(load) || load > nproc * 0.5 || firstNumber(loadAtEnd) > nproc * 0.5;
     }
 
     private static double firstNumber(String s) {

@@ -325,7 +325,7 @@ public final class Soak {
 
     private boolean run(Path out, String loadAtStart) throws Exception {
         serverAddress = server.start(new InetSocketAddress(SERVER, 0));
-        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "timers"));
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> SessionScale.daemon(r, "timers"));
         timers.scheduleAtFixedRate(() -> {
             try {
                 serverSessions.poll();
@@ -338,7 +338,7 @@ public final class Soak {
         }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         // The in-memory GRE "wire": delivers on its own thread, as the raw socket's reader does.
         AtomicBoolean wireRunning = new AtomicBoolean(true);
-        Thread wire = daemon(() -> {
+        Thread wire = SessionScale.daemon(() -> {
             while (wireRunning.get()) {
                 if (network.deliverAll() == 0) {
                     LockSupport.parkNanos(50_000);
@@ -355,7 +355,7 @@ public final class Soak {
         printHeader();
 
         startNanos = System.nanoTime();
-        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sampler"));
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> SessionScale.daemon(r, "sampler"));
         sampler.scheduleAtFixedRate(() -> {
             Sample s = sample((System.nanoTime() - startNanos) / 1e9);
             samples.add(s);
@@ -958,7 +958,11 @@ public final class Soak {
                     .append(fmtMinutes()).append(" (issue P7, acceptance point 4)\n\n");
             md.append("Verdict: **").append(passed ? "flat, nothing leaked" : "FAILED").append("**. Made by `make soak`")
                     .append(" (`bench/soak.sh`, `org.homerouter.bench.Soak`).\n\n");
-            machine(md, loadAtStart, loadAtEnd);
+            if (BenchReport.machine(md, loadAtStart, loadAtEnd)) {
+                md.append("**This run was made on a loaded machine** (other builds and tests were running on the same ")
+                        .append(Runtime.getRuntime().availableProcessors()).append(" cores): setup rates are lower ")
+                        .append("than the engine's own capacity; the flatness and leak checks do not depend on speed.\n\n");
+            }
             md.append("## What ran\n\n")
                     .append("One JVM (").append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB max heap) holds the server and the crowd of")
                     .append(" clients: each session its own control connection over loopback TCP, GRE in memory")
@@ -1114,48 +1118,6 @@ public final class Soak {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
-    /** The machine, as BenchReport describes it. */
-    private static void machine(StringBuilder md, String loadAtStart, String loadAtEnd) throws IOException {
-        String cpu = "?";
-        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-            if (line.startsWith("model name")) {
-                cpu = line.substring(line.indexOf(':') + 1).trim();
-                break;
-            }
-        }
-        String mem = "?";
-        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-            if (line.startsWith("MemTotal")) {
-                mem = line.substring(line.indexOf(':') + 1).trim();
-            }
-        }
-        String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
-        int nproc = Runtime.getRuntime().availableProcessors();
-        md.append("## Machine\n\n| | |\n|---|---|\n")
-                .append(row("date (UTC)", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()))
-                .append(row("nproc", String.valueOf(nproc)))
-                .append(row("CPU", cpu))
-                .append(row("memory", mem))
-                .append(row("kernel", kernel))
-                .append(row("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")))
-                .append(row("commit", System.getProperty("bench.commit", "?")))
-                .append(row("load average at start / end", loadAtStart + " / " + loadAtEnd))
-                .append('\n');
-        if (firstNumber(loadAtStart) > nproc * 0.5 || firstNumber(loadAtEnd) > nproc * 0.5) {
-            md.append("**This run was made on a loaded machine** (other builds and tests were running on the same ")
-                    .append(nproc).append(" cores): setup rates are lower than the engine's own capacity; the flatness ")
-                    .append("and leak checks do not depend on speed.\n\n");
-        }
-    }
-
-    private static double firstNumber(String s) {
-        try {
-            return Double.parseDouble(s.trim().split("\\s+")[0]);
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
     private static String loadAverage() {
         try {
             return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+"), 3));
@@ -1164,11 +1126,6 @@ public final class Soak {
         }
     }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-    }
 
     private static Inet4Address v4(int v) {
         try {
