@@ -31,8 +31,9 @@ final class ConfigDocument {
             Setting.PPTP_POOL_START, Setting.PPTP_POOL_END, Setting.UI_LISTEN_ADDRESS);
     private static final Set<Setting> OPTIONAL_ADDRESSES = EnumSet.of(Setting.PPTP_DNS_PRIMARY,
             Setting.PPTP_DNS_SECONDARY, Setting.PPTP_WINS_PRIMARY, Setting.PPTP_WINS_SECONDARY,
-            Setting.PASSTHROUGH_INBOUND_SERVER);
-    private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS);
+            Setting.PASSTHROUGH_INBOUND_SERVER, Setting.DIALOUT_SERVER);
+    private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS,
+            Setting.DIALOUT_ENABLED);
     private static final Set<Setting> PORTS = EnumSet.of(Setting.PPTP_PORT, Setting.UI_PORT, Setting.UI_HTTPS_PORT);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
@@ -163,8 +164,19 @@ final class ConfigDocument {
             ok = HOST.matcher(v).matches();
         } else if (s == Setting.PPTP_AUTH_METHODS) {
             ok = v.matches("(mschapv2|chap-md5|pap)(,(mschapv2|chap-md5|pap))*");
-        } else if (s == Setting.PPTP_MPPE) {
-            ok = v.matches("require-128|require-any|optional|none");
+        } else if (s == Setting.PPTP_MPPE || s == Setting.DIALOUT_MPPE) {
+            ok = v.matches("require-128|require-128-stateful|require-any|optional|none");
+        } else if (s == Setting.DIALOUT_USER) {
+            ok = v.isEmpty() || USER.matcher(v).matches();
+        } else if (s == Setting.DIALOUT_NT_HASH) {
+            ok = v.matches("([0-9a-fA-F]{32})?");
+        } else if (s == Setting.DIALOUT_SUBNETS) {
+            try {
+                org.homerouter.webui.api.RoutedSubnets.parse(v, "routed");
+                ok = true;
+            } catch (IllegalArgumentException e) {
+                ok = false;
+            }
         } else {
             // The remaining settings are counts and minutes.
             ok = v.matches("\\d{1,6}");

@@ -414,6 +414,39 @@ public final class ApplianceStore implements AutoCloseable {
         });
     }
 
+    /** The networks behind a user's tunnel, as stored ("10.2.0.0/24,10.3.0.0/16"); "" when none or no such user. */
+    public synchronized String routedSubnets(String name) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT routed_subnets FROM vpn_users WHERE name = ?")) {
+            ps.setString(1, name);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
+    }
+
+    /** Every user with routed subnets, name to the stored list. */
+    public synchronized Map<String, String> allRoutedSubnets() throws SQLException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT name, routed_subnets FROM vpn_users WHERE routed_subnets != ''");
+             java.sql.ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    /** Sets the networks behind a user's tunnel (validated by the caller); false if there is no such user. */
+    public synchronized boolean setRoutedSubnets(String name, String subnets, String event) throws SQLException {
+        return changeLogged(event, () -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
+                ps.setString(1, subnets);
+                ps.setString(2, name);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret, String event) throws SQLException {
         return changeLogged(event, () -> setUserSecrets(name, ntHash, chapSecret));
     }

@@ -676,6 +676,19 @@ public final class PppSession {
         listener.problem(this, problem, problemDetail);
     }
 
+    /**
+     * Routes {@code network/prefixLength} into this session's tunnel device (site-to-site: the
+     * subnets behind the peer). The routes go when the device does, at the session's end.
+     *
+     * @throws IllegalStateException if IP is not up (no device yet) or the session has ended
+     */
+    public synchronized void addRoute(Inet4Address network, int prefixLength) throws IOException {
+        if (device == null || ended) {
+            throw new IllegalStateException(id + ": no tunnel device to route into");
+        }
+        device.addRoute(network, prefixLength);
+    }
+
     /** Something wrong that did not end the session (large frames lost), or empty. */
     public Optional<SessionProblem> problem() {
         return Optional.ofNullable(problem);
