@@ -303,7 +303,7 @@ public final class Appliance implements AutoCloseable {
         ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
-                new PassthroughView());
+                new PassthroughView(), new ApplianceSiteToSite(this));
         web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
         try {
             uiPort = web.start();

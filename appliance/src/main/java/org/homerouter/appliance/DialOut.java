@@ -158,8 +158,8 @@ final class DialOut implements AutoCloseable {
         }
         state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0,
                 state.lastFailure());
-        PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(),
-                new CallIdAllocator(1), SETUP);
+        PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(), callIdBesideTheServer(),
+                SETUP);
         current = dialer;
         dialer.up().thenAccept(session -> loop.execute(() -> up(dialer, session)));
         dialer.ended().thenAccept(why -> loop.execute(() -> ended(dialer, why)));
@@ -169,6 +169,29 @@ final class DialOut implements AutoCloseable {
                 dialer.hangUp("the tunnel did not come up within " + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
         }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A random Call ID that no call of this router's own PPTP server holds right now: both share
+     * the one GRE demultiplexer, which tells calls apart by Call ID alone (RFC 2637 §4.1).
+     */
+    private CallIdAllocator callIdBesideTheServer() {
+        java.util.random.RandomGenerator random = java.util.random.RandomGenerator.getDefault();
+        return new CallIdAllocator(1, new java.util.random.RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return random.nextLong();
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                int id;
+                do {
+                    id = random.nextInt(bound); // the allocator adds 1
+                } while (plane.demux().channel(id + 1) != null);
+                return id;
+            }
+        });
     }
 
     private void up(PptpDialer dialer, PppSession session) {

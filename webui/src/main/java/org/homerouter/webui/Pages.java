@@ -17,6 +17,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnSettings;
 
@@ -60,6 +61,8 @@ final class Pages {
                 new Route("POST", "/users/delete", ADMIN, this::deleteUser),
                 new Route("GET", "/passthrough", ADMIN, this::passthrough),
                 new Route("POST", "/passthrough", ADMIN, this::savePassthrough),
+                new Route("GET", "/site-to-site", ADMIN, x -> siteToSitePage(x, null)),
+                new Route("POST", "/site-to-site", ADMIN, this::saveSiteToSite),
                 new Route("GET", "/logs", ADMIN, this::logs),
                 new Route("GET", "/system", ADMIN, x -> systemPage(x, null, 200)),
                 new Route("POST", "/system/password", ADMIN, this::adminPassword),
@@ -173,6 +176,7 @@ final class Pages {
         m.put("history", history.stream().limit(15).toList());
         m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
         m.put("users", b.users().users().size());
+        m.put("dialout", b.siteToSite().status());
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 
@@ -360,6 +364,69 @@ final class Pages {
         boolean done = b.users().delete(name, "user " + name + " deleted");
         x.session.flash(done ? "User " + name + " deleted." : "No user " + name + ".");
         return new Reply.Redirect("/users");
+    }
+
+    // ---- site-to-site -------------------------------------------------------------------------
+
+    private Reply siteToSitePage(Exchange x, Form invalid) {
+        Map<String, Object> m = x.model("site-to-site");
+        SiteToSite.Settings s = b.siteToSite().settings();
+        m.put("status", b.siteToSite().status());
+        m.put("passwordHint", s.passwordSet() ? "stored (only its hash); leave empty to keep it"
+                : "the password of that account on the remote server");
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+            return new Reply.Page(HttpStatus.BAD_REQUEST_400, "site-to-site.ftlh", m);
+        }
+        Map<String, Object> v = new LinkedHashMap<>();
+        if (s.enabled()) {
+            v.put("enabled", "on");
+        }
+        v.put("server", s.server());
+        v.put("user", s.user());
+        v.put("mppe", s.mppe());
+        v.put("subnets", s.subnets().replace(",", ", "));
+        m.put("values", v);
+        return new Reply.Page(200, "site-to-site.ftlh", m);
+    }
+
+    private Reply saveSiteToSite(Exchange x) {
+        Form form = x.form();
+        SiteToSite.Settings stored = b.siteToSite().settings();
+        boolean on = form.checked("enabled");
+        String server = form.get("server");
+        String user = form.get("user");
+        String password = form.raw("password");
+        String mppe = form.get("mppe");
+        if (!server.isEmpty() && !Ipv4.valid(server) || on && server.isEmpty()) {
+            form.error("server", "enter the remote server's IPv4 address, such as 203.0.113.7");
+        }
+        if (!user.isEmpty() && !UserForm.NAME.matcher(user).matches() || on && user.isEmpty()) {
+            form.error("user", "a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+        }
+        if (!password.isEmpty() && (password.length() < 8 || password.length() > 256)) {
+            form.error("password", "a password has 8 to 256 characters");
+        } else if (password.isEmpty() && on && !stored.passwordSet()) {
+            form.error("password", "enter the password the remote server expects");
+        }
+        if (!List.of("require-128", "require-any", "optional", "none").contains(mppe)) {
+            form.error("mppe", "choose one of the listed policies");
+        }
+        String subnets = "";
+        try {
+            subnets = b.siteToSite().checkSubnets(Ipv4.valid(server) ? server : "", form.get("subnets"));
+        } catch (IllegalArgumentException e) {
+            form.error("subnets", e.getMessage());
+        }
+        if (!form.ok()) {
+            return siteToSitePage(x, form);
+        }
+        b.siteToSite().apply(new SiteToSite.Settings(on, server, user, mppe, subnets, stored.passwordSet()),
+                password.isEmpty() ? null : password, "site-to-site dial-out " + (on ? "on, to " + server : "off")
+                        + (subnets.isEmpty() ? "" : ", routing " + subnets));
+        x.session.flash(on ? "Saved. The router dials " + server + " now." : "Saved. The site-to-site tunnel is off.");
+        return new Reply.Redirect("/site-to-site");
     }
 
     // ---- passthrough, logs --------------------------------------------------------------------

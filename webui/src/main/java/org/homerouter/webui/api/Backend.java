@@ -2,5 +2,11 @@ package org.homerouter.webui.api;
 
 /** Everything the UI reads and changes, implemented by the appliance (the UI holds no database). */
 public record Backend(AdminAccount admin, VpnConfig vpn, UserAccounts users, LiveSessions sessions, EventLog events,
-                      SystemAdmin system, PassthroughCalls passthrough) {
+                      SystemAdmin system, PassthroughCalls passthrough, SiteToSite siteToSite) {
+
+    /** Without a site-to-site dial-out. */
+    public Backend(AdminAccount admin, VpnConfig vpn, UserAccounts users, LiveSessions sessions, EventLog events,
+                   SystemAdmin system, PassthroughCalls passthrough) {
+        this(admin, vpn, users, sessions, events, system, passthrough, SiteToSite.NONE);
+    }
 }
