@@ -248,7 +248,10 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("dialout", "site-to-site dial-out " + dialOutIdle.lastFailure());
             return;
         }
-        dialOut = DialOut.start(dataPlane, transport, config, store::logEvent);
+        // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
+        dialOut = DialOut.start(dataPlane, transport, config,
+                server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
+                store::logEvent);
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */

@@ -22,7 +22,7 @@ final class ApplianceSiteToSite implements SiteToSite {
         Map<Setting, String> cfg = settingsOrFail();
         return new Settings(Boolean.parseBoolean(cfg.get(Setting.DIALOUT_ENABLED)), cfg.get(Setting.DIALOUT_SERVER),
                 cfg.get(Setting.DIALOUT_USER), cfg.get(Setting.DIALOUT_MPPE), cfg.get(Setting.DIALOUT_SUBNETS),
-                !cfg.get(Setting.DIALOUT_NT_HASH).isEmpty());
+                Boolean.parseBoolean(cfg.get(Setting.DIALOUT_DEFAULT_ROUTE)), !cfg.get(Setting.DIALOUT_NT_HASH).isEmpty());
     }
 
     @Override
@@ -50,6 +50,7 @@ final class ApplianceSiteToSite implements SiteToSite {
         changes.put(Setting.DIALOUT_USER, s.user());
         changes.put(Setting.DIALOUT_MPPE, s.mppe());
         changes.put(Setting.DIALOUT_SUBNETS, s.subnets());
+        changes.put(Setting.DIALOUT_DEFAULT_ROUTE, Boolean.toString(s.defaultRoute()));
         if (password != null) {
             // Only the NT hash: MS-CHAPv2's client side needs nothing more (RFC 2759 §8.1, §8.7).
             changes.put(Setting.DIALOUT_NT_HASH, HexFormat.of().formatHex(NtPasswordHash.of(password)));

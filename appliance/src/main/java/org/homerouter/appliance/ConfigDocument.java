@@ -33,7 +33,7 @@ final class ConfigDocument {
             Setting.PPTP_DNS_SECONDARY, Setting.PPTP_WINS_PRIMARY, Setting.PPTP_WINS_SECONDARY,
             Setting.PASSTHROUGH_INBOUND_SERVER, Setting.DIALOUT_SERVER);
     private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS,
-            Setting.DIALOUT_ENABLED);
+            Setting.DIALOUT_ENABLED, Setting.DIALOUT_DEFAULT_ROUTE);
     private static final Set<Setting> PORTS = EnumSet.of(Setting.PPTP_PORT, Setting.UI_PORT, Setting.UI_HTTPS_PORT);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");

@@ -73,8 +73,17 @@ final class DialOut implements AutoCloseable {
         }
     }
 
+    /**
+     * Pins the route to the server to the path it takes now, before a default route goes into the
+     * tunnel (on Linux {@code HostRoutePin}); closing the result removes the pin.
+     */
+    @FunctionalInterface
+    interface ServerPath {
+        AutoCloseable pin(Inet4Address server) throws java.io.IOException;
+    }
+
     /** The stored dial-out configuration, checked. */
-    record Config(InetSocketAddress server, SessionSettings session, List<Subnet> subnets) {
+    record Config(InetSocketAddress server, SessionSettings session, List<Subnet> subnets, boolean defaultRoute) {
         /**
          * @throws IllegalArgumentException with the sentence for the administrator
          */
@@ -101,7 +110,8 @@ final class DialOut implements AutoCloseable {
             SessionSettings session = new SessionSettings(SessionRole.CLIENT, cfg.get(Setting.HOST_NAME), lcp,
                     AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new)), IpcpSettings.client(), mppe,
                     Optional.of(PeerCredentials.ofNtHash(user, HexFormat.of().parseHex(hash))), "ppp");
-            return new Config(new InetSocketAddress(server, 1723), session, subnets);
+            return new Config(new InetSocketAddress(server, 1723), session, subnets,
+                    Boolean.parseBoolean(cfg.get(Setting.DIALOUT_DEFAULT_ROUTE)));
         }
 
         boolean encryptionRequired() {
@@ -113,6 +123,8 @@ final class DialOut implements AutoCloseable {
     private final NettyTransport io;
     private final Config config;
     private final BiConsumer<String, String> events;
+    private final ServerPath serverPath;
+    private AutoCloseable pinned; // loop thread only
     private final ReconnectBackoff backoff = new ReconnectBackoff();
     private final ScheduledExecutorService loop;
     private volatile State state;
@@ -120,8 +132,10 @@ final class DialOut implements AutoCloseable {
     private long upNanos;
     private boolean closed;
 
-    private DialOut(DataPlane plane, NettyTransport io, Config config, BiConsumer<String, String> events) {
+    private DialOut(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
+                    BiConsumer<String, String> events) {
         this.plane = plane;
+        this.serverPath = serverPath;
         this.io = io;
         this.config = config;
         this.events = events;
@@ -138,8 +152,9 @@ final class DialOut implements AutoCloseable {
      *
      * @param events (kind, message) for the event log
      */
-    static DialOut start(DataPlane plane, NettyTransport io, Config config, BiConsumer<String, String> events) {
-        DialOut d = new DialOut(plane, io, config, events);
+    static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
+                         BiConsumer<String, String> events) {
+        DialOut d = new DialOut(plane, io, config, serverPath, events);
         d.loop.execute(d::attempt);
         return d;
     }
@@ -208,6 +223,15 @@ final class DialOut implements AutoCloseable {
                 session.addRoute((Inet4Address) InetAddress.getByName(Ipv4.format(s.network())), s.prefixLength());
                 routes.add(RoutedSubnets.cidr(s));
             }
+            if (config.defaultRoute()) {
+                // The server first keeps its path, or the tunnel's own packets would enter the tunnel.
+                pinned = serverPath.pin((Inet4Address) config.server().getAddress());
+                // Two halves instead of replacing the default route (OpenVPN's def1): more specific,
+                // so they win, and they die with the device, bringing the old default back untouched.
+                session.addRoute((Inet4Address) InetAddress.getByName("0.0.0.0"), 1);
+                session.addRoute((Inet4Address) InetAddress.getByName("128.0.0.0"), 1);
+                routes.add("everything else (default route)");
+            }
         } catch (Exception e) {
             dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(), Duration.ofSeconds(3));
             return;
@@ -233,6 +257,7 @@ final class DialOut implements AutoCloseable {
             return;
         }
         current = null;
+        unpin();
         boolean wasUp = state.phase() == Phase.UP;
         if (closed) {
             return;
@@ -247,6 +272,17 @@ final class DialOut implements AutoCloseable {
         loop.schedule(this::attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private void unpin() {
+        if (pinned != null) {
+            try {
+                pinned.close();
+            } catch (Exception e) {
+                LOG.debug("unpinning the route to the server: {}", e.toString());
+            }
+            pinned = null;
+        }
+    }
+
     /** Hangs up (LCP Terminate, Call-Clear, Stop-Control-Connection) and stops redialing. */
     @Override
     public void close() {
@@ -258,6 +294,7 @@ final class DialOut implements AutoCloseable {
                     d.hangUp("site-to-site dial-out switched off", Duration.ofSeconds(3));
                     d.close();
                 }
+                unpin();
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.info("dial-out stop incomplete: {}", e.toString());

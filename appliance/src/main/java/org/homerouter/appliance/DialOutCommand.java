@@ -38,6 +38,10 @@ final class DialOutCommand extends UserCommand.StoreCommand {
     @Option(names = "--lcp-echo-interval", description = "Seconds between LCP echoes (a dead link is found after 3 unanswered).")
     Integer echoInterval;
 
+    @Option(names = "--default-route", negatable = true,
+            description = "Send everything else through the tunnel too (--no-default-route: only the listed networks).")
+    Boolean defaultRoute;
+
     @Option(names = "--enable", negatable = true, description = "Switch the dial-out on (--no-enable: off).")
     Boolean enable;
 
@@ -74,6 +78,9 @@ final class DialOutCommand extends UserCommand.StoreCommand {
                     changes.put(Setting.DIALOUT_NT_HASH,
                             HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name)))));
                 }
+                if (defaultRoute != null) {
+                    changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());
+                }
                 if (enable != null) {
                     changes.put(Setting.DIALOUT_ENABLED, enable.toString());
                 }
@@ -88,11 +95,12 @@ final class DialOutCommand extends UserCommand.StoreCommand {
             }
             store.putSettings(changes, "site-to-site dial-out configured from the command line");
             Map<Setting, String> now = store.settings();
-            System.out.printf("dial-out %s: server %s, user %s, password %s, MPPE %s, routes %s%n",
+            System.out.printf("dial-out %s: server %s, user %s, password %s, MPPE %s, routes %s%s%n",
                     Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED)) ? "on" : "off",
                     orNone(now.get(Setting.DIALOUT_SERVER)), orNone(now.get(Setting.DIALOUT_USER)),
                     now.get(Setting.DIALOUT_NT_HASH).isEmpty() ? "not set" : "set",
-                    now.get(Setting.DIALOUT_MPPE), orNone(now.get(Setting.DIALOUT_SUBNETS)));
+                    now.get(Setting.DIALOUT_MPPE), orNone(now.get(Setting.DIALOUT_SUBNETS)),
+                    Boolean.parseBoolean(now.get(Setting.DIALOUT_DEFAULT_ROUTE)) ? " and the default route" : "");
         }
         return 0;
     }

@@ -133,6 +133,32 @@ class SiteToSiteNetnsTest {
         assertTrue(serverB.process().isAlive(), serverB.report());
     }
 
+    /**
+     * Default route through the tunnel: A's LAN reaches an address only B has (A has no default
+     * route of its own), the server stays reachable through a pinned host route, and when A stops
+     * both the tunnel's routes and the pin are gone.
+     */
+    @Test
+    void defaultRouteSendsEverythingElseThroughTheTunnelAndKeepsTheServerOnItsPath() throws Exception {
+        b.ip("addr", "add", "198.51.100.1/32", "dev", "lo");
+        Launched serverB = startB();
+        Launched routerA = startA("--default-route");
+        routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
+        String routes = a.ip("-4", "route");
+        String context = routes + routerA.report() + serverB.report();
+        assertTrue(routes.contains("0.0.0.0/1 dev ppp0") && routes.contains("128.0.0.0/1 dev ppp0"), context);
+        assertTrue(routes.contains(B_WAN + " dev wan"), "the server's pinned route" + context);
+
+        CommandResult far = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", "198.51.100.1");
+        assertTrue(far.succeeded() && far.output().contains("3 received"), far + context);
+
+        routerA.process().destroy();
+        assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
+        String after = a.ip("-4", "route");
+        assertFalse(after.contains("0.0.0.0/1") || after.contains("128.0.0.0/1") || after.contains(B_WAN + " dev"),
+                "A left tunnel routes behind:\n" + after + routerA.report());
+    }
+
     private void assertLansReachEachOther(Launched routerA, Launched serverB) throws Exception {
         String context = routerA.report() + serverB.report();
         CommandResult there = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", HOST_B);
@@ -244,16 +270,18 @@ class SiteToSiteNetnsTest {
     }
 
     /** A: the dial-out to B routing LAN B (CLI, password on stdin), then {@code run}. */
-    private Launched startA() throws Exception {
+    private Launched startA(String... extra) throws Exception {
         Path data = dir.resolve("a");
         Launched loop = launch("a-dialout-loop", a, null, "dialout", "--server", B_WAN, "--subnets", "10.98.0.0/16",
                 "--data-dir", data.toString());
         assertEquals(2, loop.awaitExit(START), loop.report());
         assertTrue(loop.output().contains("refused: the server " + B_WAN + " lies inside 10.98.0.0/16"),
                 loop.report());
-        Launched set = launch("a-dialout", a, PASSWORD, "dialout", "--server", B_WAN, "--user", USER, "--password",
+        List<String> args = new ArrayList<>(List.of("dialout", "--server", B_WAN, "--user", USER, "--password",
                 "--password-stdin", "--subnets", LAN_B, "--lcp-echo-interval", "2", "--enable", "--data-dir",
-                data.toString());
+                data.toString()));
+        args.addAll(List.of(extra));
+        Launched set = launch("a-dialout", a, PASSWORD, args.toArray(String[]::new));
         assertEquals(0, set.awaitExit(START), set.report());
         assertTrue(set.output().contains("dial-out on: server " + B_WAN + ", user " + USER + ", password set"),
                 set.report());

@@ -58,6 +58,7 @@ final class Pages {
                 new Route("GET", "/users/edit", ADMIN, x -> editUserPage(x, null, 200)),
                 new Route("POST", "/users/edit", ADMIN, this::editUser),
                 new Route("POST", "/users/password", ADMIN, this::userPassword),
+                new Route("POST", "/users/subnets", ADMIN, this::userSubnets),
                 new Route("POST", "/users/delete", ADMIN, this::deleteUser),
                 new Route("GET", "/passthrough", ADMIN, this::passthrough),
                 new Route("POST", "/passthrough", ADMIN, this::savePassthrough),
@@ -312,17 +313,21 @@ final class Pages {
         Map<String, Object> m = x.model("users");
         m.put("user", user.get());
         m.put("vpn", b.vpn().vpn());
-        if (invalid != null) {
-            m.put("values", invalid.values());
-            m.put("errors", invalid.errors);
-        } else {
-            Map<String, Object> v = new LinkedHashMap<>();
-            v.put("static_address", user.get().staticAddress());
-            if (user.get().enabled()) {
-                v.put("enabled", "on");
-            }
-            m.put("values", v);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("static_address", user.get().staticAddress());
+        v.put("routed_subnets", b.users().routedSubnets(name).replace(",", ", "));
+        if (user.get().enabled()) {
+            v.put("enabled", "on");
         }
+        if (invalid != null) {
+            // The page has two forms: the refused one shows what was typed, the other what is stored.
+            if (invalid.values().containsKey("static_address")) {
+                v.remove("enabled"); // the account form: an unchecked box sends nothing
+            }
+            v.putAll(invalid.values());
+            m.put("errors", invalid.errors);
+        }
+        m.put("values", v);
         return new Reply.Page(status, "user.ftlh", m);
     }
 
@@ -342,6 +347,29 @@ final class Pages {
         }
         x.session.flash("User " + name + " saved.");
         return new Reply.Redirect("/users");
+    }
+
+    /** A branch office: the networks behind the account, routed into its tunnel from its next session. */
+    private Reply userSubnets(Exchange x) {
+        Form form = x.form();
+        String name = form.get("name");
+        String subnets = "";
+        try {
+            subnets = b.users().checkRoutedSubnets(name, form.get("routed_subnets"));
+        } catch (IllegalArgumentException e) {
+            form.error("routed_subnets", e.getMessage());
+        }
+        if (!form.ok()) {
+            return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        if (!b.users().setRoutedSubnets(name, subnets, "user " + name + " routes "
+                + (subnets.isEmpty() ? "no networks" : subnets))) {
+            x.session.flash("No user " + name + ".");
+            return new Reply.Redirect("/users");
+        }
+        x.session.flash(subnets.isEmpty() ? "User " + name + " routes no networks."
+                : "User " + name + " routes " + subnets + " from its next session.");
+        return new Reply.Redirect("/users/edit?name=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8));
     }
 
     private Reply userPassword(Exchange x) {
@@ -387,6 +415,9 @@ final class Pages {
         v.put("user", s.user());
         v.put("mppe", s.mppe());
         v.put("subnets", s.subnets().replace(",", ", "));
+        if (s.defaultRoute()) {
+            v.put("default_route", "on");
+        }
         m.put("values", v);
         return new Reply.Page(200, "site-to-site.ftlh", m);
     }
@@ -422,9 +453,10 @@ final class Pages {
         if (!form.ok()) {
             return siteToSitePage(x, form);
         }
-        b.siteToSite().apply(new SiteToSite.Settings(on, server, user, mppe, subnets, stored.passwordSet()),
+        boolean defaultRoute = form.checked("default_route");
+        b.siteToSite().apply(new SiteToSite.Settings(on, server, user, mppe, subnets, defaultRoute, stored.passwordSet()),
                 password.isEmpty() ? null : password, "site-to-site dial-out " + (on ? "on, to " + server : "off")
-                        + (subnets.isEmpty() ? "" : ", routing " + subnets));
+                        + (subnets.isEmpty() ? "" : ", routing " + subnets) + (defaultRoute ? " and the default route" : ""));
         x.session.flash(on ? "Saved. The router dials " + server + " now." : "Saved. The site-to-site tunnel is off.");
         return new Reply.Redirect("/site-to-site");
     }

@@ -56,7 +56,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         }
         @Override public void apply(Settings settings, String password, String event) {
             siteToSiteSettings = new Settings(settings.enabled(), settings.server(), settings.user(), settings.mppe(),
-                    settings.subnets(), settings.passwordSet() || password != null);
+                    settings.subnets(), settings.defaultRoute(), settings.passwordSet() || password != null);
             if (password != null) {
                 siteToSitePassword = password;
             }
@@ -104,6 +104,21 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public synchronized boolean setPassword(String name, String pw, String event) {
         log("config", event);
         return users.containsKey(name);
+    }
+    final Map<String, String> routed = new TreeMap<>();
+    @Override public synchronized String routedSubnets(String name) { return routed.getOrDefault(name, ""); }
+    @Override public synchronized String checkRoutedSubnets(String name, String subnets) {
+        List<Subnet> parsed = RoutedSubnets.parse(subnets, name);
+        RoutedSubnets.checkAgainstLocal(parsed, lans, new Subnet("tunnel", Ipv4.parse(vpn.localAddress()), 24));
+        return RoutedSubnets.format(parsed);
+    }
+    @Override public synchronized boolean setRoutedSubnets(String name, String subnets, String event) {
+        if (!users.containsKey(name)) {
+            return false;
+        }
+        routed.put(name, subnets);
+        log("config", event);
+        return true;
     }
     @Override public synchronized boolean delete(String name, String event) {
         log("config", event);

@@ -382,8 +382,10 @@ class WebServerTest {
         assertFalse(fake.siteToSiteSettings.enabled(), "nothing saved from a refused form");
 
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
-                "password", "remote-secret", "mppe", "require-128", "subnets", "10.2.0.0/24, 10.3.0.0/16").statusCode());
-        assertEquals(new SiteToSite.Settings(true, "203.0.113.7", "branch", "require-128", "10.2.0.0/24,10.3.0.0/16", true),
+                "password", "remote-secret", "mppe", "require-128", "subnets", "10.2.0.0/24, 10.3.0.0/16",
+                "default_route", "on").statusCode());
+        assertEquals(new SiteToSite.Settings(true, "203.0.113.7", "branch", "require-128", "10.2.0.0/24,10.3.0.0/16",
+                        true, true),
                 fake.siteToSiteSettings);
         assertEquals("remote-secret", fake.siteToSitePassword);
         String page = b.get("/site-to-site").body();
@@ -395,6 +397,26 @@ class WebServerTest {
         String dashboard = b.get("/").body();
         assertTrue(dashboard.contains("id=\"site-to-site\"")
                 && dashboard.contains("down, next attempt in 8 s; last failure: cannot reach"), dashboard);
+    }
+
+    @Test
+    void aBranchOfficeAccountGetsRoutedSubnetsAndOverlapsAreRefusedNextToTheField() throws Exception {
+        Browser b = admin();
+        assertEquals(303, b.post("/users/add", "name", "branch", "password", "branch-secret", "password_again",
+                "branch-secret", "enabled", "on").statusCode());
+        HttpResponse<String> lan = b.post("/users/subnets", "name", "branch", "routed_subnets", "192.168.1.128/25");
+        assertEquals(400, lan.statusCode());
+        assertTrue(lan.body().contains("192.168.1.128/25 overlaps this router&#39;s LAN 192.168.1.0/24 on eth0"), lan.body());
+        assertTrue(lan.body().contains("name=\"enabled\" checked"), "the account form still shows the stored state");
+        HttpResponse<String> pool = b.post("/users/subnets", "name", "branch", "routed_subnets", "192.168.250.0/24");
+        assertEquals(400, pool.statusCode());
+        assertTrue(pool.body().contains("overlaps the VPN tunnel network 192.168.250.0/24"), pool.body());
+        assertEquals("", fake.routedSubnets("branch"), "nothing saved from a refused form");
+
+        assertEquals(303, b.post("/users/subnets", "name", "branch", "routed_subnets", "10.2.0.0/24 , 10.3.0.0/16")
+                .statusCode());
+        assertEquals("10.2.0.0/24,10.3.0.0/16", fake.routedSubnets("branch"));
+        assertTrue(b.get("/users/edit?name=branch").body().contains("value=\"10.2.0.0/24, 10.3.0.0/16\""));
     }
 
     @Test

@@ -7,10 +7,12 @@ package org.homerouter.webui.api;
  */
 public interface SiteToSite {
     /**
-     * @param subnets     comma-separated CIDR networks behind the remote server
-     * @param passwordSet whether a password (only its NT hash) is stored
+     * @param subnets      comma-separated CIDR networks behind the remote server
+     * @param defaultRoute everything else goes through the tunnel too
+     * @param passwordSet  whether a password (only its NT hash) is stored
      */
-    record Settings(boolean enabled, String server, String user, String mppe, String subnets, boolean passwordSet) {
+    record Settings(boolean enabled, String server, String user, String mppe, String subnets, boolean defaultRoute,
+                    boolean passwordSet) {
     }
 
     /**
@@ -44,7 +46,7 @@ public interface SiteToSite {
     SiteToSite NONE = new SiteToSite() {
         @Override
         public Settings settings() {
-            return new Settings(false, "", "", "require-128", "", false);
+            return new Settings(false, "", "", "require-128", "", false, false);
         }
 
         @Override
