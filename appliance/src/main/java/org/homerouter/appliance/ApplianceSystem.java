@@ -22,7 +22,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     public void importJson(String json, String event) {
         ConfigDocument.Parsed doc = ConfigDocument.parse(json);
         try {
-            appliance.store().replaceConfiguration(doc.settings(), doc.users(), event);
+            appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
             appliance.reconfigure();
             appliance.web().applyHttps();
         } catch (SQLException e) {

@@ -60,14 +60,15 @@ final class ConfigDocument {
                     .append(", \"nt_hash\": ").append(Json.quote(hex.formatHex(u.ntHash())))
                     .append(", \"chap_secret\": ").append(u.chapSecret().map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
                     .append(", \"enabled\": ").append(u.enabled())
-                    .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null))).append('}');
+                    .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null)))
+                    .append(", \"routed_subnets\": ").append(Json.quote(store.routedSubnets(u.name()))).append('}');
             sep = ",\n";
         }
         return b.append("\n  ]\n}\n").toString();
     }
 
     /** Checked settings and users of a document; settings it lacks keep their defaults. */
-    record Parsed(Map<Setting, String> settings, List<VpnUser> users) {
+    record Parsed(Map<Setting, String> settings, List<VpnUser> users, Map<String, String> routedSubnets) {
     }
 
     /** @throws IllegalArgumentException saying what is wrong, before anything is stored */
@@ -110,6 +111,7 @@ final class ConfigDocument {
             throw new IllegalArgumentException("\"users\" missing");
         }
         Set<String> names = new java.util.HashSet<>();
+        Map<String, String> routed = new java.util.TreeMap<>();
         HexFormat hex = HexFormat.of();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> u) || !(u.get("name") instanceof String name) || !USER.matcher(name).matches()) {
@@ -128,6 +130,16 @@ final class ConfigDocument {
                 }
                 chap = Optional.of(hex.parseHex(c));
             }
+            if (u.get("routed_subnets") instanceof String r && !r.isBlank()) {
+                // Overlaps with this router's own LANs are the importing router's to judge at its next
+                // start; the list itself must parse, and not overlap another account's.
+                try {
+                    routed.put(name, org.homerouter.webui.api.RoutedSubnets.format(
+                            org.homerouter.webui.api.RoutedSubnets.parse(r, name)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("user " + name + ": routed_subnets: " + e.getMessage());
+                }
+            }
             boolean enabled = !Boolean.FALSE.equals(u.get("enabled"));
             Optional<String> fixed = Optional.empty();
             if (u.get("static_address") instanceof String a && !a.isEmpty()) {
@@ -138,7 +150,7 @@ final class ConfigDocument {
             }
             users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed));
         }
-        return new Parsed(settings, users);
+        return new Parsed(settings, users, routed);
     }
 
     private static Setting byKey(String key) {

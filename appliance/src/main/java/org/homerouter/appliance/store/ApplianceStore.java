@@ -368,6 +368,12 @@ public final class ApplianceStore implements AutoCloseable {
     /** Replaces every setting given and every user, in one transaction (configuration import). */
     public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users, String event)
             throws SQLException {
+        replaceConfiguration(settings, users, Map.of(), event);
+    }
+
+    /** As above, with the branch-office accounts' routed subnets (user name to list). */
+    public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users,
+                                                  Map<String, String> routedSubnets, String event) throws SQLException {
         inTransaction(() -> {
             try (Statement st = db.createStatement()) {
                 st.execute("DELETE FROM vpn_users");
@@ -376,6 +382,15 @@ public final class ApplianceStore implements AutoCloseable {
             for (VpnUser u : users) {
                 if (!addUser(u)) {
                     throw new SQLException("user " + u.name() + " twice in the configuration");
+                }
+            }
+            for (Map.Entry<String, String> r : routedSubnets.entrySet()) {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
+                    ps.setString(1, r.getValue());
+                    ps.setString(2, r.getKey());
+                    if (ps.executeUpdate() != 1) {
+                        throw new SQLException("routed subnets for " + r.getKey() + ", who is not in the configuration");
+                    }
                 }
             }
             insertEvent("config", event);
