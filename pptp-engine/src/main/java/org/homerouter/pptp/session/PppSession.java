@@ -355,6 +355,18 @@ public final class PppSession {
             finish();
         }
 
+        /**
+         * RFC 1661 §5.7: a Protocol-Reject is the RXJ- event of the protocol it names. A peer that
+         * rejects CCP will never encrypt: telling CCP now ends a session that requires MPPE at once,
+         * instead of after CCP's ten unanswered Configure-Requests (30 s).
+         */
+        @Override
+        public void protocolRejected(int protocol) {
+            if (protocol == PppProtocol.CCP && ccp != null) {
+                ccp.protocolRejected();
+            }
+        }
+
         @Override
         public void largeFramesLost(OptionalInt largestDelivered, int tried) {
             pathMtuTrouble(largestDelivered, tried);
