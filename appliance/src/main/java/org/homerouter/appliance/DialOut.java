@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.homerouter.appliance.store.Setting;
@@ -59,13 +58,19 @@ final class DialOut implements AutoCloseable {
             return new State(Phase.DISABLED, "", System.currentTimeMillis(), "", "", "", "", List.of(), 0, why);
         }
 
+        /** How long this phase has lasted, in the dashboard's words. */
+        private String age() {
+            long seconds = Math.max(0, (System.currentTimeMillis() - since) / 1000);
+            return seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h";
+        }
+
         /** One line for logs and the CLI. */
         String describe() {
             return switch (phase) {
                 case DISABLED -> "site-to-site: off" + (lastFailure.isEmpty() ? "" : " (" + lastFailure + ")");
                 case CONNECTING -> "site-to-site: dialing " + server;
-                case UP -> "site-to-site: up to " + server + " on " + device + " (" + localAddress + " -> " + peerAddress
-                        + ", " + encryption + "), routing " + String.join(", ", routes);
+                case UP -> "site-to-site: up to " + server + " for " + age() + " on " + device + " (" + localAddress
+                        + " -> " + peerAddress + ", " + encryption + "), routing " + String.join(", ", routes);
                 case WAITING -> "site-to-site: down, next attempt in "
                         + Math.max(0, (retryAt - System.currentTimeMillis() + 999) / 1000) + " s; last failure: "
                         + lastFailure;
@@ -179,7 +184,7 @@ final class DialOut implements AutoCloseable {
         dialer.up().thenAccept(session -> loop.execute(() -> up(dialer, session)));
         dialer.ended().thenAccept(why -> loop.execute(() -> ended(dialer, why)));
         // LCP and authentication have timers of their own; this bounds the whole setup anyway.
-        ScheduledFuture<?> unused = loop.schedule(() -> {
+        loop.schedule(() -> {
             if (current == dialer && !dialer.up().isDone()) {
                 dialer.hangUp("the tunnel did not come up within " + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
