@@ -65,6 +65,10 @@ public final class Appliance implements AutoCloseable {
     private InboundPptpForward inboundForward;
     private WebServer web;
     private int uiPort;
+    /** Site-to-site dial-out while configured and running; its settings as last applied. */
+    private DialOut dialOut;
+    private DialOut.State dialOutIdle = DialOut.State.disabled("");
+    private Map<Setting, String> dialOutApplied;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -106,6 +110,7 @@ public final class Appliance implements AutoCloseable {
             throw e;
         }
         appliance.startPassthrough(cfg);
+        appliance.applyDialOut(cfg);
         try {
             appliance.startWeb(cfg, dbFile.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -190,6 +195,80 @@ public final class Appliance implements AutoCloseable {
             overrides = new Overrides(null, null, overrides.uiPort(), overrides.uiAddress());
         }
         applyPptp(cfg);
+        applyDialOut(cfg);
+    }
+
+    /** The dial-out's own settings and what its routes are checked against: a change to any restarts it. */
+    private static Map<Setting, String> dialOutSettings(Map<Setting, String> cfg) {
+        Map<Setting, String> mine = new java.util.EnumMap<>(Setting.class);
+        cfg.forEach((k, v) -> {
+            if (k.key().startsWith("dialout.") || k == Setting.HOST_NAME || k == Setting.PPTP_LOCAL_ADDRESS) {
+                mine.put(k, v);
+            }
+        });
+        return mine;
+    }
+
+    /**
+     * Starts, stops or redials the site-to-site tunnel for the stored settings. A configuration that
+     * cannot work (no password yet, a routed network overlapping the LAN) leaves it off, saying why
+     * on the dashboard and in the log: the UI checks the same rules before it stores anything.
+     */
+    private synchronized void applyDialOut(Map<Setting, String> cfg) {
+        Map<Setting, String> mine = dialOutSettings(cfg);
+        if (mine.equals(dialOutApplied)) {
+            return;
+        }
+        boolean first = dialOutApplied == null;
+        dialOutApplied = mine;
+        if (dialOut != null) {
+            dialOut.close();
+            dialOut = null;
+        }
+        if (!Boolean.parseBoolean(cfg.get(Setting.DIALOUT_ENABLED))) {
+            dialOutIdle = DialOut.State.disabled("");
+            if (!first) {
+                store.logEvent("dialout", "site-to-site dial-out switched off");
+            }
+            return;
+        }
+        if (!dataPlane.available()) {
+            dialOutIdle = DialOut.State.disabled("needs the Linux data plane: " + dataPlane.unavailableReason());
+            LOG.warn("site-to-site dial-out: {}", dialOutIdle.lastFailure());
+            return;
+        }
+        DialOut.Config config;
+        try {
+            config = DialOut.Config.from(cfg);
+            org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(config.subnets(),
+                    ApplianceVpnConfig.localNetworks(), tunnelNetwork(cfg));
+        } catch (IllegalArgumentException e) {
+            dialOutIdle = DialOut.State.disabled("not started: " + e.getMessage());
+            LOG.warn("site-to-site dial-out {}", dialOutIdle.lastFailure());
+            store.logEvent("dialout", "site-to-site dial-out " + dialOutIdle.lastFailure());
+            return;
+        }
+        // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
+        dialOut = DialOut.start(dataPlane, transport, config,
+                server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
+                store::logEvent);
+    }
+
+    /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */
+    static org.homerouter.webui.api.Subnet tunnelNetwork(Map<Setting, String> cfg) {
+        String local = cfg.get(Setting.PPTP_LOCAL_ADDRESS);
+        return org.homerouter.webui.api.Ipv4.valid(local)
+                ? new org.homerouter.webui.api.Subnet("the VPN tunnel", org.homerouter.webui.api.Ipv4.parse(local), 24)
+                : null;
+    }
+
+    /** What the site-to-site dial-out is doing, for the dashboard and status. */
+    DialOut.State dialOutState() {
+        DialOut d;
+        synchronized (this) {
+            d = dialOut;
+        }
+        return d != null ? d.state() : dialOutIdle;
     }
 
     private synchronized void applyPptp(Map<Setting, String> cfg) throws IOException {
@@ -227,7 +306,7 @@ public final class Appliance implements AutoCloseable {
         ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
-                new PassthroughView(), new EngineLockouts(vpnLockout, store));
+                new PassthroughView(), new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this));
         web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
         try {
             uiPort = web.start();
@@ -301,6 +380,9 @@ public final class Appliance implements AutoCloseable {
             web.close();
         }
         synchronized (this) {
+            if (dialOut != null) {
+                dialOut.close();
+            }
             if (pptp != null) {
                 pptp.close();
             }

@@ -25,10 +25,12 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         ConfigDocument.Parsed doc = ConfigDocument.parse(json);
         Map<Setting, String> oldSettings;
         List<VpnUser> oldUsers;
+        Map<String, String> oldRoutedSubnets;
         try {
             oldSettings = appliance.store().settings();
             oldUsers = appliance.store().users();
-            appliance.store().replaceConfiguration(doc.settings(), doc.users(), event);
+            oldRoutedSubnets = appliance.store().allRoutedSubnets();
+            appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
         } catch (SQLException e) {
             throw new IllegalArgumentException("the database refused it: " + e.getMessage());
         }
@@ -38,7 +40,8 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         } catch (Exception e) {
             // E.g. its PPTP or HTTPS port is taken: all or nothing, so the previous configuration comes back.
             try {
-                appliance.store().replaceConfiguration(oldSettings, oldUsers, "configuration import undone: " + e.getMessage());
+                appliance.store().replaceConfiguration(oldSettings, oldUsers, oldRoutedSubnets,
+                        "configuration import undone: " + e.getMessage());
                 appliance.reconfigure();
                 appliance.web().applyHttps();
             } catch (Exception again) {

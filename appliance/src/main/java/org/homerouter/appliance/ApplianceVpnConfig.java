@@ -60,6 +60,11 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
      */
     @Override
     public List<Subnet> lanNetworks() {
+        return localNetworks();
+    }
+
+    /** As {@link #lanNetworks()}, for the command line and the dial-out. */
+    static List<Subnet> localNetworks() {
         List<Subnet> out = new ArrayList<>();
         try {
             for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {

@@ -56,7 +56,8 @@ final class ConfigCommand {
                     : Files.readString(Path.of(file), StandardCharsets.UTF_8);
             ConfigDocument.Parsed doc = ConfigDocument.parse(json);
             try (ApplianceStore store = ApplianceStore.open(dataDir.resolve("appliance.db"))) {
-                store.replaceConfiguration(doc.settings(), doc.users(), "configuration imported from the command line");
+                store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
+                        "configuration imported from the command line");
             }
             System.out.println("imported " + doc.settings().size() + " settings and " + doc.users().size() + " users");
             return 0;

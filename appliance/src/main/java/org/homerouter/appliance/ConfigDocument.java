@@ -31,8 +31,9 @@ final class ConfigDocument {
             Setting.PPTP_POOL_START, Setting.PPTP_POOL_END, Setting.UI_LISTEN_ADDRESS);
     private static final Set<Setting> OPTIONAL_ADDRESSES = EnumSet.of(Setting.PPTP_DNS_PRIMARY,
             Setting.PPTP_DNS_SECONDARY, Setting.PPTP_WINS_PRIMARY, Setting.PPTP_WINS_SECONDARY,
-            Setting.PASSTHROUGH_INBOUND_SERVER);
-    private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS);
+            Setting.PASSTHROUGH_INBOUND_SERVER, Setting.DIALOUT_SERVER);
+    private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS,
+            Setting.DIALOUT_ENABLED, Setting.DIALOUT_DEFAULT_ROUTE);
     private static final Set<Setting> PORTS = EnumSet.of(Setting.PPTP_PORT, Setting.UI_PORT, Setting.UI_HTTPS_PORT);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
@@ -59,14 +60,15 @@ final class ConfigDocument {
                     .append(", \"nt_hash\": ").append(Json.quote(hex.formatHex(u.ntHash())))
                     .append(", \"chap_secret\": ").append(u.chapSecret().map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
                     .append(", \"enabled\": ").append(u.enabled())
-                    .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null))).append('}');
+                    .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null)))
+                    .append(", \"routed_subnets\": ").append(Json.quote(store.routedSubnets(u.name()))).append('}');
             sep = ",\n";
         }
         return b.append("\n  ]\n}\n").toString();
     }
 
     /** Checked settings and users of a document; settings it lacks keep their defaults. */
-    record Parsed(Map<Setting, String> settings, List<VpnUser> users) {
+    record Parsed(Map<Setting, String> settings, List<VpnUser> users, Map<String, String> routedSubnets) {
     }
 
     /** @throws IllegalArgumentException saying what is wrong, before anything is stored */
@@ -109,6 +111,7 @@ final class ConfigDocument {
             throw new IllegalArgumentException("\"users\" missing");
         }
         Set<String> names = new java.util.HashSet<>();
+        Map<String, String> routed = new java.util.TreeMap<>();
         HexFormat hex = HexFormat.of();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> u) || !(u.get("name") instanceof String name) || !USER.matcher(name).matches()) {
@@ -127,6 +130,16 @@ final class ConfigDocument {
                 }
                 chap = Optional.of(hex.parseHex(c));
             }
+            if (u.get("routed_subnets") instanceof String r && !r.isBlank()) {
+                // Overlaps with this router's own LANs are the importing router's to judge at its next
+                // start; the list itself must parse, and not overlap another account's.
+                try {
+                    routed.put(name, org.homerouter.webui.api.RoutedSubnets.format(
+                            org.homerouter.webui.api.RoutedSubnets.parse(r, name)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("user " + name + ": routed_subnets: " + e.getMessage());
+                }
+            }
             boolean enabled = !Boolean.FALSE.equals(u.get("enabled"));
             Optional<String> fixed = Optional.empty();
             if (u.get("static_address") instanceof String a && !a.isEmpty()) {
@@ -137,7 +150,7 @@ final class ConfigDocument {
             }
             users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed));
         }
-        return new Parsed(settings, users);
+        return new Parsed(settings, users, routed);
     }
 
     private static Setting byKey(String key) {
@@ -163,8 +176,19 @@ final class ConfigDocument {
             ok = HOST.matcher(v).matches();
         } else if (s == Setting.PPTP_AUTH_METHODS) {
             ok = v.matches("(mschapv2|chap-md5|pap)(,(mschapv2|chap-md5|pap))*");
-        } else if (s == Setting.PPTP_MPPE) {
-            ok = v.matches("require-128|require-any|optional|none");
+        } else if (s == Setting.PPTP_MPPE || s == Setting.DIALOUT_MPPE) {
+            ok = v.matches("require-128|require-128-stateful|require-any|optional|none");
+        } else if (s == Setting.DIALOUT_USER) {
+            ok = v.isEmpty() || USER.matcher(v).matches();
+        } else if (s == Setting.DIALOUT_NT_HASH) {
+            ok = v.matches("([0-9a-fA-F]{32})?");
+        } else if (s == Setting.DIALOUT_SUBNETS) {
+            try {
+                org.homerouter.webui.api.RoutedSubnets.parse(v, "routed");
+                ok = true;
+            } catch (IllegalArgumentException e) {
+                ok = false;
+            }
         } else {
             // The remaining settings are counts and minutes.
             ok = v.matches("\\d{1,6}");

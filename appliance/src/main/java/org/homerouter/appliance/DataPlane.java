@@ -1,18 +1,36 @@
 package org.homerouter.appliance;
 
+import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 
 /**
- * Where the VPN server's packets go: on Linux a raw GRE socket and TUN devices (netfilter-bridge);
+ * Where the VPN server's (and the dial-out's) packets go: on Linux a raw GRE socket and TUN devices (netfilter-bridge);
  * in tests the engine's in-memory doubles. Null members mean the data plane is unavailable (no
  * CAP_NET_RAW/CAP_NET_ADMIN): control connections still work, sessions cannot start.
  *
  * @param unavailableReason one plain sentence for the log and the UI when unavailable, else null
  * @param resources         what to close at shutdown (sockets, reader threads, firewall rules)
+ * @param demux             the one receiver of the GRE transport: the server's calls and the
+ *                          dial-out's call register in it side by side (a transport has a single
+ *                          receiver, and RFC 2637 §4.1 tells calls apart by the Call ID alone)
  */
 public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason,
-                        AutoCloseable resources) implements AutoCloseable {
+                        AutoCloseable resources, GreDemux demux) implements AutoCloseable {
+
+    public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources) {
+        this(gre, devices, unavailableReason, resources, receiverOf(gre));
+    }
+
+    private static GreDemux receiverOf(GreTransport gre) {
+        if (gre == null) {
+            return null;
+        }
+        GreDemux demux = new GreDemux();
+        gre.setReceiver(demux);
+        return demux;
+    }
+
     public boolean available() {
         return gre != null && devices != null;
     }

@@ -36,7 +36,8 @@ final class LinuxDataPlane {
             gre = RawGreSocket.open();
             devices = new TunDeviceFactory();
             if (server) {
-                firewall = new ServerFirewall("pptp*", null);
+                // ppp*: the site-to-site dial-out's device, clamped for the LAN's TCP but not isolated.
+                firewall = new ServerFirewall("pptp*", java.util.List.of("ppp*"), null);
                 firewall.apply();
             }
         } catch (IOException | RuntimeException e) {

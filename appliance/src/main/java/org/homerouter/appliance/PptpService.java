@@ -27,7 +27,6 @@ import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
 import org.homerouter.pptp.gre.GreChannelConfig;
-import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStrength;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
@@ -98,16 +97,14 @@ final class PptpService implements AutoCloseable {
         PppSessions sessions = null;
         CallTunnels tunnels = null;
         CallListener calls;
-        Sessions listener = new Sessions(accounting, idleTimeout(cfg));
+        Sessions listener = new Sessions(accounting, idleTimeout(cfg), store);
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
             AddressPool pool = pool(cfg);
             listener.pool = pool;
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
             sessions.setLimits(limits(cfg));
-            GreDemux demux = new GreDemux();
-            dataPlane.gre().setReceiver(demux);
-            tunnels = new CallTunnels(dataPlane.gre(), demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
+            tunnels = new CallTunnels(dataPlane.gre(), dataPlane.demux(), clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
             calls = tunnels;
         } else {
             LOG.warn(dataPlane.unavailableReason());
@@ -310,6 +307,7 @@ final class PptpService implements AutoCloseable {
     public void close() {
         control.stop(Duration.ofSeconds(3));
         ticker.shutdownNow();
+        listener.routes.shutdownNow();
     }
 
     /**
@@ -323,15 +321,60 @@ final class PptpService implements AutoCloseable {
         AddressPool pool;
         final java.util.Set<Inet4Address> carriedOver = new java.util.HashSet<>();
         private final IdleTracker<PppSession> traffic = new IdleTracker<>();
+        private final ApplianceStore store;
+        /** Runs iproute2 for branch-office routes off the session's lock and the timer thread. */
+        final java.util.concurrent.ExecutorService routes = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "pptp-routes");
+            t.setDaemon(true);
+            return t;
+        });
 
-        Sessions(SessionAccounting accounting, Duration idleTimeout) {
+        Sessions(SessionAccounting accounting, Duration idleTimeout, ApplianceStore store) {
             this.accounting = accounting;
             this.idleTimeout = idleTimeout;
+            this.store = store;
         }
 
         @Override
         public void up(PppSession s) {
             accounting.up(s);
+            s.userName().ifPresent(user -> routes.execute(() -> routeSubnetsOf(s, user)));
+        }
+
+        /**
+         * A branch office's account: the networks behind it are routed into its tunnel while the
+         * session is up. They go with the tunnel device when the session ends; a newer session of
+         * the same account takes them over ("ip route replace"), so a quick redial is not blocked
+         * by the old session the server has not yet noticed is dead.
+         */
+        private void routeSubnetsOf(PppSession s, String user) {
+            List<org.homerouter.webui.api.Subnet> subnets;
+            try {
+                subnets = org.homerouter.webui.api.RoutedSubnets.parse(store.routedSubnets(user), user);
+            } catch (java.sql.SQLException | IllegalArgumentException e) {
+                LOG.warn("routed subnets of {} unreadable: {}", user, e.getMessage());
+                return;
+            }
+            if (subnets.isEmpty()) {
+                return;
+            }
+            List<String> routed = new ArrayList<>();
+            for (var subnet : subnets) {
+                String cidr = org.homerouter.webui.api.RoutedSubnets.cidr(subnet);
+                try {
+                    s.addRoute((Inet4Address) InetAddress.getByName(
+                            org.homerouter.webui.api.Ipv4.format(subnet.network())), subnet.prefixLength());
+                    routed.add(cidr);
+                } catch (Exception e) {
+                    LOG.warn("{}: cannot route {} into the tunnel of {}: {}", s.id(), cidr, user, e.getMessage());
+                    store.logEvent("route", "cannot route " + cidr + " to " + user + ": " + e.getMessage());
+                }
+            }
+            if (!routed.isEmpty()) {
+                String device = s.deviceName().orElse("?");
+                LOG.info("{}: {} routed into {} for {}", s.id(), String.join(", ", routed), device, user);
+                store.logEvent("route", String.join(", ", routed) + " routed into " + device + " for " + user);
+            }
         }
 
         @Override

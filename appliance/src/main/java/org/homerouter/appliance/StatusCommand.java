@@ -39,6 +39,20 @@ final class StatusCommand implements Callable<Integer> {
                     c.get(Setting.PPTP_POOL_START), c.get(Setting.PPTP_POOL_END), c.get(Setting.PPTP_AUTH_METHODS),
                     c.get(Setting.PPTP_MPPE));
             System.out.printf("users          %d%n", store.users().size());
+            store.allRoutedSubnets().forEach((user, subnets) ->
+                    System.out.printf("branch office  %s routes %s%n", user, subnets));
+            if (Boolean.parseBoolean(c.get(Setting.DIALOUT_ENABLED))) {
+                System.out.printf("site-to-site   on, to %s as %s, routing %s%s%n", c.get(Setting.DIALOUT_SERVER),
+                        c.get(Setting.DIALOUT_USER), c.get(Setting.DIALOUT_SUBNETS).isEmpty() ? "no networks"
+                                : c.get(Setting.DIALOUT_SUBNETS),
+                        Boolean.parseBoolean(c.get(Setting.DIALOUT_DEFAULT_ROUTE)) ? " and the default route" : "");
+                // The running appliance logs each up, drop and failure: the latest is its state.
+                for (ApplianceStore.EventRow e : store.events(1, "dialout")) {
+                    System.out.printf("               last: %s %s%n", TIME.format(Instant.ofEpochMilli(e.atMs())), e.message());
+                }
+            } else {
+                System.out.println("site-to-site   off");
+            }
             List<ApplianceStore.SessionRow> open = store.sessionHistory(100, true);
             System.out.printf("%nsessions up (%d)%n", open.size());
             for (ApplianceStore.SessionRow r : open) {

@@ -59,6 +59,33 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         }
     }
 
+    @Override
+    public String routedSubnets(String name) {
+        try {
+            return store.routedSubnets(name);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public String checkRoutedSubnets(String name, String subnets) {
+        try {
+            return RoutedNetworks.checkForUser(store, name, subnets);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public boolean setRoutedSubnets(String name, String subnets, String event) {
+        try {
+            return store.setRoutedSubnets(name, subnets, event);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
     /** A disabled or deleted account's sessions end now, not at their next login. */
     private void hangUp(String name, String why) {
         PptpService pptp = appliance.pptp();

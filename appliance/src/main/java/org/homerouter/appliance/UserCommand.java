@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 /** {@code user add|list|remove|passwd}: manage dial-in accounts without the UI. */
 @Command(name = "user", mixinStandardHelpOptions = true, description = "Manage VPN dial-in accounts.",
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
-                UserCommand.Passwd.class})
+                UserCommand.Passwd.class, UserCommand.Subnets.class})
 final class UserCommand {
     /** Printable ASCII without space, quote or backslash: safe in every client's dialog and in logs. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
@@ -74,15 +74,29 @@ final class UserCommand {
         @Option(names = "--disabled", description = "Create the account disabled.")
         boolean disabled;
 
+        @Option(names = "--routed-subnet", paramLabel = "CIDR",
+                description = "A network behind this account (a branch office), routed into its tunnel while it is up; repeatable.")
+        java.util.List<String> routedSubnets = new java.util.ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             checkName(name);
-            char[] pw = readPassword(name);
             try (ApplianceStore store = open()) {
+                String routed;
+                try {
+                    routed = RoutedNetworks.checkForUser(store, name, String.join(",", routedSubnets));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("refused: " + e.getMessage());
+                    return 2;
+                }
+                char[] pw = readPassword(name);
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(new String(pw)), Optional.empty(), !disabled,
                         Optional.empty()), "user " + name + " added from the command line")) {
                     System.err.println("user " + name + " already exists");
                     return 1;
+                }
+                if (!routed.isEmpty()) {
+                    store.setRoutedSubnets(name, routed, "user " + name + " routes " + routed);
                 }
             }
             System.out.println("added " + name);
@@ -96,8 +110,10 @@ final class UserCommand {
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
                 for (VpnUser u : store.users()) {
-                    System.out.printf("%-32s %s%s%n", u.name(), u.enabled() ? "enabled" : "disabled",
-                            u.staticAddress().map(a -> "  static " + a).orElse(""));
+                    String routed = store.routedSubnets(u.name());
+                    System.out.printf("%-32s %s%s%s%n", u.name(), u.enabled() ? "enabled" : "disabled",
+                            u.staticAddress().map(a -> "  static " + a).orElse(""),
+                            routed.isEmpty() ? "" : "  routes " + routed);
                 }
             }
             return 0;
@@ -138,6 +154,36 @@ final class UserCommand {
                 }
             }
             System.out.println("password of " + name + " changed");
+            return 0;
+        }
+    }
+
+    @Command(name = "subnets", description = "Set the networks behind an account (a branch office); \"\" for none.")
+    static final class Subnets extends StoreCommand {
+        @Parameters(index = "0", description = "User name")
+        String name;
+
+        @Parameters(index = "1", description = "Comma-separated networks, e.g. 10.2.0.0/24,10.3.0.0/16")
+        String subnets;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ApplianceStore store = open()) {
+                String routed;
+                try {
+                    routed = RoutedNetworks.checkForUser(store, name, subnets);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("refused: " + e.getMessage());
+                    return 2;
+                }
+                if (!store.setRoutedSubnets(name, routed, "user " + name + " routes "
+                        + (routed.isEmpty() ? "no networks" : routed))) {
+                    System.err.println("no user " + name);
+                    return 1;
+                }
+                System.out.println(name + " routes " + (routed.isEmpty() ? "no networks" : routed)
+                        + " (from its next session)");
+            }
             return 0;
         }
     }

@@ -40,7 +40,7 @@ class CliTest {
     void helpListsEveryAdminCommand() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String c : new String[] {"run", "status", "user", "config", "dial"}) {
+        for (String c : new String[] {"run", "status", "user", "config", "dial", "dialout"}) {
             assertTrue(r.out().contains("  " + c + " "), r.out());
         }
     }
@@ -52,6 +52,9 @@ class CliTest {
             store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), false,
                     Optional.of("192.168.250.30")), "added");
             store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1"));
+            store.setRoutedSubnets("alice", "10.77.0.0/24,10.78.0.0/16", "alice is a branch office");
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.DIALOUT_SUBNETS, "10.79.0.0/24",
+                    org.homerouter.appliance.store.Setting.DIALOUT_SERVER, "203.0.113.7"));
         }
         Path file = dir.resolve("export.json");
         assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
@@ -69,7 +72,11 @@ class CliTest {
             assertEquals(Optional.of("192.168.250.30"), alice.staticAddress());
             assertTrue(java.util.Arrays.equals(NtPasswordHash.of("alice password"), alice.ntHash()));
             assertEquals("192.168.1.1", store.settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
+            assertEquals("10.77.0.0/24,10.78.0.0/16", store.routedSubnets("alice"), "a branch office stays one");
+            assertEquals("10.79.0.0/24", store.settings().get(org.homerouter.appliance.store.Setting.DIALOUT_SUBNETS));
         }
+        Run status = run("status", "--data-dir", b.toString());
+        assertTrue(status.out().contains("branch office  alice routes 10.77.0.0/24,10.78.0.0/16"), status.out());
     }
 
     @Test

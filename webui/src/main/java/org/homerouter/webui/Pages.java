@@ -17,6 +17,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnLockouts;
 import org.homerouter.webui.api.VpnSettings;
@@ -58,9 +59,12 @@ final class Pages {
                 new Route("GET", "/users/edit", ADMIN, x -> editUserPage(x, null, 200)),
                 new Route("POST", "/users/edit", ADMIN, this::editUser),
                 new Route("POST", "/users/password", ADMIN, this::userPassword),
+                new Route("POST", "/users/subnets", ADMIN, this::userSubnets),
                 new Route("POST", "/users/delete", ADMIN, this::deleteUser),
                 new Route("GET", "/passthrough", ADMIN, this::passthrough),
                 new Route("POST", "/passthrough", ADMIN, this::savePassthrough),
+                new Route("GET", "/site-to-site", ADMIN, x -> siteToSitePage(x, null)),
+                new Route("POST", "/site-to-site", ADMIN, this::saveSiteToSite),
                 new Route("GET", "/logs", ADMIN, this::logs),
                 new Route("GET", "/lockouts", ADMIN, this::lockouts),
                 new Route("POST", "/lockouts/unlock", ADMIN, this::unlock),
@@ -176,6 +180,7 @@ final class Pages {
         m.put("history", history.stream().limit(15).toList());
         m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
         m.put("users", b.users().users().size());
+        m.put("dialout", b.siteToSite().status());
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 
@@ -311,17 +316,21 @@ final class Pages {
         Map<String, Object> m = x.model("users");
         m.put("user", user.get());
         m.put("vpn", b.vpn().vpn());
-        if (invalid != null) {
-            m.put("values", invalid.values());
-            m.put("errors", invalid.errors);
-        } else {
-            Map<String, Object> v = new LinkedHashMap<>();
-            v.put("static_address", user.get().staticAddress());
-            if (user.get().enabled()) {
-                v.put("enabled", "on");
-            }
-            m.put("values", v);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("static_address", user.get().staticAddress());
+        v.put("routed_subnets", b.users().routedSubnets(name).replace(",", ", "));
+        if (user.get().enabled()) {
+            v.put("enabled", "on");
         }
+        if (invalid != null) {
+            // The page has two forms: the refused one shows what was typed, the other what is stored.
+            if (invalid.values().containsKey("static_address")) {
+                v.remove("enabled"); // the account form: an unchecked box sends nothing
+            }
+            v.putAll(invalid.values());
+            m.put("errors", invalid.errors);
+        }
+        m.put("values", v);
         return new Reply.Page(status, "user.ftlh", m);
     }
 
@@ -341,6 +350,29 @@ final class Pages {
         }
         x.session.flash("User " + name + " saved.");
         return new Reply.Redirect("/users");
+    }
+
+    /** A branch office: the networks behind the account, routed into its tunnel from its next session. */
+    private Reply userSubnets(Exchange x) {
+        Form form = x.form();
+        String name = form.get("name");
+        String subnets = "";
+        try {
+            subnets = b.users().checkRoutedSubnets(name, form.get("routed_subnets"));
+        } catch (IllegalArgumentException e) {
+            form.error("routed_subnets", e.getMessage());
+        }
+        if (!form.ok()) {
+            return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        if (!b.users().setRoutedSubnets(name, subnets, "user " + name + " routes "
+                + (subnets.isEmpty() ? "no networks" : subnets))) {
+            x.session.flash("No user " + name + ".");
+            return new Reply.Redirect("/users");
+        }
+        x.session.flash(subnets.isEmpty() ? "User " + name + " routes no networks."
+                : "User " + name + " routes " + subnets + " from its next session.");
+        return new Reply.Redirect("/users/edit?name=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8));
     }
 
     private Reply userPassword(Exchange x) {
@@ -363,6 +395,73 @@ final class Pages {
         boolean done = b.users().delete(name, "user " + name + " deleted");
         x.session.flash(done ? "User " + name + " deleted." : "No user " + name + ".");
         return new Reply.Redirect("/users");
+    }
+
+    // ---- site-to-site -------------------------------------------------------------------------
+
+    private Reply siteToSitePage(Exchange x, Form invalid) {
+        Map<String, Object> m = x.model("site-to-site");
+        SiteToSite.Settings s = b.siteToSite().settings();
+        m.put("status", b.siteToSite().status());
+        m.put("passwordHint", s.passwordSet() ? "stored (only its hash); leave empty to keep it"
+                : "the password of that account on the remote server");
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+            return new Reply.Page(HttpStatus.BAD_REQUEST_400, "site-to-site.ftlh", m);
+        }
+        Map<String, Object> v = new LinkedHashMap<>();
+        if (s.enabled()) {
+            v.put("enabled", "on");
+        }
+        v.put("server", s.server());
+        v.put("user", s.user());
+        v.put("mppe", s.mppe());
+        v.put("subnets", s.subnets().replace(",", ", "));
+        if (s.defaultRoute()) {
+            v.put("default_route", "on");
+        }
+        m.put("values", v);
+        return new Reply.Page(200, "site-to-site.ftlh", m);
+    }
+
+    private Reply saveSiteToSite(Exchange x) {
+        Form form = x.form();
+        SiteToSite.Settings stored = b.siteToSite().settings();
+        boolean on = form.checked("enabled");
+        String server = form.get("server");
+        String user = form.get("user");
+        String password = form.raw("password");
+        String mppe = form.get("mppe");
+        if (!server.isEmpty() && !Ipv4.valid(server) || on && server.isEmpty()) {
+            form.error("server", "enter the remote server's IPv4 address, such as 203.0.113.7");
+        }
+        if (!user.isEmpty() && !UserForm.NAME.matcher(user).matches() || on && user.isEmpty()) {
+            form.error("user", "a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+        }
+        if (!password.isEmpty() && (password.length() < 8 || password.length() > 256)) {
+            form.error("password", "a password has 8 to 256 characters");
+        } else if (password.isEmpty() && on && !stored.passwordSet()) {
+            form.error("password", "enter the password the remote server expects");
+        }
+        if (!List.of("require-128", "require-any", "optional", "none").contains(mppe)) {
+            form.error("mppe", "choose one of the listed policies");
+        }
+        String subnets = "";
+        try {
+            subnets = b.siteToSite().checkSubnets(Ipv4.valid(server) ? server : "", form.get("subnets"));
+        } catch (IllegalArgumentException e) {
+            form.error("subnets", e.getMessage());
+        }
+        if (!form.ok()) {
+            return siteToSitePage(x, form);
+        }
+        boolean defaultRoute = form.checked("default_route");
+        b.siteToSite().apply(new SiteToSite.Settings(on, server, user, mppe, subnets, defaultRoute, stored.passwordSet()),
+                password.isEmpty() ? null : password, "site-to-site dial-out " + (on ? "on, to " + server : "off")
+                        + (subnets.isEmpty() ? "" : ", routing " + subnets) + (defaultRoute ? " and the default route" : ""));
+        x.session.flash(on ? "Saved. The router dials " + server + " now." : "Saved. The site-to-site tunnel is off.");
+        return new Reply.Redirect("/site-to-site");
     }
 
     // ---- passthrough, logs --------------------------------------------------------------------

@@ -13,6 +13,8 @@ import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.EventLog;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.PassthroughCalls;
+import org.homerouter.webui.api.RoutedSubnets;
+import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.Subnet;
 import org.homerouter.webui.api.SystemAdmin;
 import org.homerouter.webui.api.UserAccounts;
@@ -39,8 +41,33 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     volatile String imported;
     List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24));
 
+    volatile SiteToSite.Settings siteToSiteSettings = SiteToSite.NONE.settings();
+    volatile String siteToSitePassword;
+    volatile SiteToSite.Status siteToSiteStatus = SiteToSite.NONE.status();
+    /** The dial-out as the appliance checks it: the LANs and the tunnel network are its own. */
+    final SiteToSite siteToSite = new SiteToSite() {
+        @Override public Settings settings() { return siteToSiteSettings; }
+        @Override public Status status() { return siteToSiteStatus; }
+        @Override public String checkSubnets(String server, String subnets) {
+            List<Subnet> parsed = RoutedSubnets.parse(subnets, "the remote site");
+            RoutedSubnets.checkAgainstLocal(parsed, lans, new Subnet("tunnel", Ipv4.parse(vpn.localAddress()), 24));
+            if (!server.isEmpty()) {
+                RoutedSubnets.checkServerOutside(parsed, Ipv4.parse(server));
+            }
+            return RoutedSubnets.format(parsed);
+        }
+        @Override public void apply(Settings settings, String password, String event) {
+            siteToSiteSettings = new Settings(settings.enabled(), settings.server(), settings.user(), settings.mppe(),
+                    settings.subnets(), settings.defaultRoute(), settings.passwordSet() || password != null);
+            if (password != null) {
+                siteToSitePassword = password;
+            }
+            log("config", event);
+        }
+    };
+
     Backend backend() {
-        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this);
+        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this, siteToSite);
     }
 
     final List<VpnLockouts.Lockout> vpnLocked = new CopyOnWriteArrayList<>();
@@ -89,6 +116,21 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public synchronized boolean setPassword(String name, String pw, String event) {
         log("config", event);
         return users.containsKey(name);
+    }
+    final Map<String, String> routed = new TreeMap<>();
+    @Override public synchronized String routedSubnets(String name) { return routed.getOrDefault(name, ""); }
+    @Override public synchronized String checkRoutedSubnets(String name, String subnets) {
+        List<Subnet> parsed = RoutedSubnets.parse(subnets, name);
+        RoutedSubnets.checkAgainstLocal(parsed, lans, new Subnet("tunnel", Ipv4.parse(vpn.localAddress()), 24));
+        return RoutedSubnets.format(parsed);
+    }
+    @Override public synchronized boolean setRoutedSubnets(String name, String subnets, String event) {
+        if (!users.containsKey(name)) {
+            return false;
+        }
+        routed.put(name, subnets);
+        log("config", event);
+        return true;
     }
     @Override public synchronized boolean delete(String name, String event) {
         log("config", event);

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.VpnLockouts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -411,6 +412,64 @@ class WebServerTest {
         HttpResponse<String> junk = b.post("/passthrough", "inbound_server", "<script>");
         assertEquals(400, junk.statusCode());
         assertTrue(junk.body().contains("Not an IPv4 address") && !junk.body().contains("<script>"), junk.body());
+    }
+
+    @Test
+    void siteToSitePageRefusesLoopsAndOverlapsNextToTheFieldAndStoresAValidDialOut() throws Exception {
+        Browser b = admin();
+        assertTrue(b.get("/").body().contains("Site-to-site"), "the nav links the page");
+        assertFalse(b.get("/").body().contains("id=\"site-to-site\""), "no dashboard card while it is off and never failed");
+
+        HttpResponse<String> lan = b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "password", "remote-secret", "mppe", "require-128", "subnets", "192.168.0.0/16");
+        assertEquals(400, lan.statusCode());
+        assertTrue(lan.body().contains("192.168.0.0/16 overlaps this router&#39;s LAN 192.168.1.0/24 on eth0"), lan.body());
+        HttpResponse<String> loop = b.post("/site-to-site", "enabled", "on", "server", "10.2.0.9", "user", "branch",
+                "password", "remote-secret", "mppe", "require-128", "subnets", "10.2.0.0/24");
+        assertEquals(400, loop.statusCode());
+        assertTrue(loop.body().contains("the server 10.2.0.9 lies inside 10.2.0.0/24"), loop.body());
+        HttpResponse<String> noPassword = b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user",
+                "branch", "mppe", "require-128", "subnets", "10.2.0.0/24");
+        assertEquals(400, noPassword.statusCode());
+        assertTrue(noPassword.body().contains("enter the password the remote server expects"), noPassword.body());
+        assertFalse(fake.siteToSiteSettings.enabled(), "nothing saved from a refused form");
+
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "password", "remote-secret", "mppe", "require-128", "subnets", "10.2.0.0/24, 10.3.0.0/16",
+                "default_route", "on").statusCode());
+        assertEquals(new SiteToSite.Settings(true, "203.0.113.7", "branch", "require-128", "10.2.0.0/24,10.3.0.0/16",
+                        true, true),
+                fake.siteToSiteSettings);
+        assertEquals("remote-secret", fake.siteToSitePassword);
+        String page = b.get("/site-to-site").body();
+        assertTrue(page.contains("stored (only its hash); leave empty to keep it") && !page.contains("remote-secret"), page);
+
+        // The dashboard says what the dial-out is doing, with the last failure in plain words.
+        fake.siteToSiteStatus = new SiteToSite.Status("waiting", "down, next attempt in 8 s; last failure: cannot reach "
+                + "/203.0.113.7:1723: Connection refused", "cannot reach /203.0.113.7:1723: Connection refused");
+        String dashboard = b.get("/").body();
+        assertTrue(dashboard.contains("id=\"site-to-site\"")
+                && dashboard.contains("down, next attempt in 8 s; last failure: cannot reach"), dashboard);
+    }
+
+    @Test
+    void aBranchOfficeAccountGetsRoutedSubnetsAndOverlapsAreRefusedNextToTheField() throws Exception {
+        Browser b = admin();
+        assertEquals(303, b.post("/users/add", "name", "branch", "password", "branch-secret", "password_again",
+                "branch-secret", "enabled", "on").statusCode());
+        HttpResponse<String> lan = b.post("/users/subnets", "name", "branch", "routed_subnets", "192.168.1.128/25");
+        assertEquals(400, lan.statusCode());
+        assertTrue(lan.body().contains("192.168.1.128/25 overlaps this router&#39;s LAN 192.168.1.0/24 on eth0"), lan.body());
+        assertTrue(lan.body().contains("name=\"enabled\" checked"), "the account form still shows the stored state");
+        HttpResponse<String> pool = b.post("/users/subnets", "name", "branch", "routed_subnets", "192.168.250.0/24");
+        assertEquals(400, pool.statusCode());
+        assertTrue(pool.body().contains("overlaps the VPN tunnel network 192.168.250.0/24"), pool.body());
+        assertEquals("", fake.routedSubnets("branch"), "nothing saved from a refused form");
+
+        assertEquals(303, b.post("/users/subnets", "name", "branch", "routed_subnets", "10.2.0.0/24 , 10.3.0.0/16")
+                .statusCode());
+        assertEquals("10.2.0.0/24,10.3.0.0/16", fake.routedSubnets("branch"));
+        assertTrue(b.get("/users/edit?name=branch").body().contains("value=\"10.2.0.0/24, 10.3.0.0/16\""));
     }
 
     @Test

@@ -368,6 +368,12 @@ public final class ApplianceStore implements AutoCloseable {
     /** Replaces every setting given and every user, in one transaction (configuration import). */
     public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users, String event)
             throws SQLException {
+        replaceConfiguration(settings, users, Map.of(), event);
+    }
+
+    /** As above, with the branch-office accounts' routed subnets (user name to list). */
+    public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users,
+                                                  Map<String, String> routedSubnets, String event) throws SQLException {
         inTransaction(() -> {
             try (Statement st = db.createStatement()) {
                 st.execute("DELETE FROM vpn_users");
@@ -376,6 +382,15 @@ public final class ApplianceStore implements AutoCloseable {
             for (VpnUser u : users) {
                 if (!addUser(u)) {
                     throw new SQLException("user " + u.name() + " twice in the configuration");
+                }
+            }
+            for (Map.Entry<String, String> r : routedSubnets.entrySet()) {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
+                    ps.setString(1, r.getValue());
+                    ps.setString(2, r.getKey());
+                    if (ps.executeUpdate() != 1) {
+                        throw new SQLException("routed subnets for " + r.getKey() + ", who is not in the configuration");
+                    }
                 }
             }
             insertEvent("config", event);
@@ -409,6 +424,39 @@ public final class ApplianceStore implements AutoCloseable {
                 ps.setInt(1, enabled ? 1 : 0);
                 ps.setString(2, staticAddress);
                 ps.setString(3, name);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** The networks behind a user's tunnel, as stored ("10.2.0.0/24,10.3.0.0/16"); "" when none or no such user. */
+    public synchronized String routedSubnets(String name) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT routed_subnets FROM vpn_users WHERE name = ?")) {
+            ps.setString(1, name);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
+    }
+
+    /** Every user with routed subnets, name to the stored list. */
+    public synchronized Map<String, String> allRoutedSubnets() throws SQLException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT name, routed_subnets FROM vpn_users WHERE routed_subnets != ''");
+             java.sql.ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    /** Sets the networks behind a user's tunnel (validated by the caller); false if there is no such user. */
+    public synchronized boolean setRoutedSubnets(String name, String subnets, String event) throws SQLException {
+        return changeLogged(event, () -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
+                ps.setString(1, subnets);
+                ps.setString(2, name);
                 return ps.executeUpdate() == 1;
             }
         });

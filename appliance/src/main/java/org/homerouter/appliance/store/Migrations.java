@@ -64,7 +64,11 @@ final class Migrations {
             // What went wrong while a session was up (large packets lost), a SessionProblem name.
             new Migration(4, "session problems", List.of(
                     "ALTER TABLE vpn_sessions ADD COLUMN problem TEXT",
-                    "ALTER TABLE vpn_sessions ADD COLUMN problem_detail TEXT")));
+                    "ALTER TABLE vpn_sessions ADD COLUMN problem_detail TEXT")),
+            // A branch office's account: the networks behind it, routed into its tunnel while it is
+            // up ("10.2.0.0/24,10.3.0.0/16"; empty for an ordinary road-warrior account).
+            new Migration(5, "routed subnets of users", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN routed_subnets TEXT NOT NULL DEFAULT ''")));
 
     static int latest() {
         return ALL.getLast().version();

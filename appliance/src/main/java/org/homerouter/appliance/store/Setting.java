@@ -35,6 +35,24 @@ public enum Setting {
     PASSTHROUGH_ENABLED("passthrough.enabled", "false"),
     // A PPTP server inside the LAN that TCP 1723 + GRE from outside are forwarded to; empty: none.
     PASSTHROUGH_INBOUND_SERVER("passthrough.inbound_server", ""),
+    // Site-to-site dial-out (P9): this router dials a remote PPTP server and routes the listed
+    // networks (comma-separated CIDR) through the tunnel, reconnecting with backoff when it drops.
+    DIALOUT_ENABLED("dialout.enabled", "false"),
+    DIALOUT_SERVER("dialout.server", ""),
+    DIALOUT_USER("dialout.user", ""),
+    // MS-CHAPv2's client side needs only the NT password hash (RFC 2759 §8.1, §8.7): 32 hex digits,
+    // never the password.
+    DIALOUT_NT_HASH("dialout.nt_hash", ""),
+    // As pptp.mppe; require-* never lets the tunnel carry IP unencrypted.
+    DIALOUT_MPPE("dialout.mppe", "require-128"),
+    DIALOUT_SUBNETS("dialout.subnets", ""),
+    // Send everything else through the tunnel too (0.0.0.0/1 + 128.0.0.0/1, so the router's own
+    // default route is back by itself when the tunnel goes); the server keeps a pinned host route.
+    DIALOUT_DEFAULT_ROUTE("dialout.default_route", "false"),
+    // LCP keepalive of the dial-out (RFC 1661 §5.8): a lost link is noticed after interval x failures
+    // seconds, then redialed.
+    DIALOUT_LCP_ECHO_INTERVAL("dialout.lcp_echo_interval", "10"),
+    DIALOUT_LCP_ECHO_FAILURES("dialout.lcp_echo_failures", "3"),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),

@@ -53,15 +53,16 @@ class ApplianceStoreTest {
             st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(4, store.schemaVersion());
+            assertEquals(5, store.schemaVersion());
             assertEquals("7", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("", store.settings().get(Setting.PPTP_WINS_PRIMARY), "new settings get their defaults");
             assertTrue(store.user("alice").isPresent());
+            assertEquals("", store.routedSubnets("alice"), "an existing account routes no networks");
             assertTrue(store.adminPasswordHash().isEmpty(), "no admin yet: the UI forces first-run setup");
             assertTrue(store.sessionHistory(10, false).isEmpty());
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(4, store.schemaVersion(), "migrations run once");
+            assertEquals(5, store.schemaVersion(), "migrations run once");
         }
     }
 

@@ -3,6 +3,8 @@ package org.homerouter.bridge.firewall;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.homerouter.bridge.admin.AdminCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,7 @@ public final class ServerFirewall implements AutoCloseable {
     public static final String TABLE = "homerouter_pptp";
 
     private final String devicePattern;
+    private final List<String> clampedToo;
     private final AdminCommands commands;
     private boolean applied;
 
@@ -32,25 +35,38 @@ public final class ServerFirewall implements AutoCloseable {
      * @param netns         run nft inside this network namespace (tests), or null for our own
      */
     public ServerFirewall(String devicePattern, String netns) {
+        this(devicePattern, List.of(), netns);
+    }
+
+    /**
+     * @param clampedToo other tunnel devices whose TCP MSS is clamped too but which are not
+     *                   isolated, e.g. the site-to-site dial-out's "ppp*": LAN hosts send 1460-octet
+     *                   segments that only fit its smaller MTU if they are told so in the SYN
+     */
+    public ServerFirewall(String devicePattern, List<String> clampedToo, String netns) {
         this.devicePattern = devicePattern;
+        this.clampedToo = List.copyOf(clampedToo);
         this.commands = new AdminCommands(netns);
     }
 
     /** The rule set, as nft reads it. Deleting and re-adding the table in one file is atomic. */
     String ruleset() {
         String dev = "\"" + devicePattern + "\"";
-        return String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "table inet " + TABLE + " {}",
                 "delete table inet " + TABLE,
                 "table inet " + TABLE + " {",
                 "  chain forward {",
                 "    type filter hook forward priority filter; policy accept;",
-                "    iifname " + dev + " oifname " + dev + " counter drop comment \"sessions never reach each other\"",
-                "    iifname " + dev + " tcp flags syn tcp option maxseg size set rt mtu",
-                "    oifname " + dev + " tcp flags syn tcp option maxseg size set rt mtu",
-                "  }",
-                "}",
-                "");
+                "    iifname " + dev + " oifname " + dev + " counter drop comment \"sessions never reach each other\""));
+        List<String> clamped = new ArrayList<>(List.of(devicePattern));
+        clamped.addAll(clampedToo);
+        for (String pattern : clamped) {
+            lines.add("    iifname \"" + pattern + "\" tcp flags syn tcp option maxseg size set rt mtu");
+            lines.add("    oifname \"" + pattern + "\" tcp flags syn tcp option maxseg size set rt mtu");
+        }
+        lines.addAll(List.of("  }", "}", ""));
+        return String.join("\n", lines);
     }
 
     /** Turns forwarding on and installs the table (replacing any left by a crash). */
@@ -58,7 +74,8 @@ public final class ServerFirewall implements AutoCloseable {
         sysctl("net/ipv4/ip_forward", "1");
         commands.run(ruleset(), "nft", "-f", "-");
         applied = true;
-        LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other", devicePattern);
+        LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other",
+                clampedToo.isEmpty() ? devicePattern : devicePattern + " and " + String.join(", ", clampedToo));
     }
 
     /** Removes the table; forwarding stays as it is (other services of the router may need it). */

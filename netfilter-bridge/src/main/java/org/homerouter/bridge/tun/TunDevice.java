@@ -3,11 +3,13 @@ package org.homerouter.bridge.tun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.ffm.Errno;
 import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
@@ -39,6 +41,7 @@ public final class TunDevice implements TunnelDevice {
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
     private volatile IpPacketSink sink;
+    private final AdminCommands routes = new AdminCommands(null);
 
     TunDevice(String name, int fd, TunnelConfig config, TunReader reader, Consumer<TunDevice> onClose) {
         this.name = name;
@@ -69,6 +72,25 @@ public final class TunDevice implements TunnelDevice {
         } finally {
             fdLock.readLock().unlock();
         }
+    }
+
+    /**
+     * {@code ip route replace NETWORK/LEN dev NAME}, in the namespace of the calling process. A
+     * route is added once per session, not per packet, so running iproute2 (already needed for
+     * the firewall and the ALG) costs nothing that matters and spares an rtnetlink encoder. The
+     * kernel deletes the route with the interface when the fd closes: no teardown to forget.
+     * "replace", not "add": a route some earlier session left to the same network is taken over.
+     */
+    @Override
+    public void addRoute(Inet4Address network, int prefixLength) throws IOException {
+        if (prefixLength < 0 || prefixLength > 32) {
+            throw new IllegalArgumentException("prefix length " + prefixLength);
+        }
+        if (closed) {
+            throw new IOException("TUN device " + name + " is closed");
+        }
+        routes.run(null, "ip", "-4", "route", "replace", network.getHostAddress() + "/" + prefixLength, "dev", name);
+        LOG.info("{}: route {}/{} into the tunnel", name, network.getHostAddress(), prefixLength);
     }
 
     /** The configuration the device was made with. */

@@ -46,4 +46,18 @@ class ServerFirewallTest {
         String after = sh("ip", "netns", "exec", ns, "nft", "list", "tables");
         assertFalse(after.contains(ServerFirewall.TABLE), after);
     }
+
+    /** The dial-out's ppp* device: LAN TCP through it is clamped too, but it is no dial-in session to isolate. */
+    @Test
+    void theDialOutDeviceIsClampedButNotIsolated() throws Exception {
+        try (ServerFirewall fw = new ServerFirewall("pptp*", java.util.List.of("ppp*"), ns)) {
+            fw.apply();
+            String table = sh("ip", "netns", "exec", ns, "nft", "list", "table", "inet", ServerFirewall.TABLE);
+            assertTrue(table.startsWith("0:"), table);
+            assertEquals(4, table.split("maxseg size set rt mtu", -1).length - 1, table);
+            assertTrue(table.contains("oifname \"ppp*\" tcp flags syn"), table);
+            assertEquals(1, table.split("sessions never reach each other", -1).length - 1, table);
+            assertFalse(table.contains("iifname \"ppp*\" oifname"), table);
+        }
+    }
 }

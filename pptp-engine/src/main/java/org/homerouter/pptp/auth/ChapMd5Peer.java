@@ -16,7 +16,7 @@ public final class ChapMd5Peer extends ChapPeer {
     public ChapMd5Peer(AuthPolicy policy, PeerCredentials credentials, Clock clock, ControlPacketSender sender,
                        AuthListener listener) {
         super(AuthMethod.CHAP_MD5, policy, credentials, clock, sender, listener);
-        this.secret = credentials.password().getBytes(StandardCharsets.UTF_8);
+        this.secret = credentials.requirePassword(AuthMethod.CHAP_MD5).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -117,7 +117,15 @@ public final class MsChapV2 {
     public static boolean checkAuthenticatorResponse(CharSequence password, byte[] ntResponse,
                                                      byte[] peerChallenge, byte[] authenticatorChallenge,
                                                      byte[] userName, String receivedResponse) {
-        String expected = generateAuthenticatorResponse(NtPasswordHash.of(password), ntResponse,
+        return checkAuthenticatorResponseFromHash(NtPasswordHash.of(password), ntResponse, peerChallenge,
+                authenticatorChallenge, userName, receivedResponse);
+    }
+
+    /** CheckAuthenticatorResponse (RFC 2759 §8.8) from the NT password hash, for a peer that stores only that. */
+    public static boolean checkAuthenticatorResponseFromHash(byte[] passwordHash, byte[] ntResponse,
+                                                             byte[] peerChallenge, byte[] authenticatorChallenge,
+                                                             byte[] userName, String receivedResponse) {
+        String expected = generateAuthenticatorResponse(passwordHash, ntResponse,
                 peerChallenge, authenticatorChallenge, userName);
         Optional<byte[]> received = decodeAuthenticatorResponse(receivedResponse);
         return received.isPresent()

@@ -27,8 +27,8 @@ public final class MsChapV2Peer extends ChapPeer {
     public MsChapV2Peer(AuthPolicy policy, PeerCredentials credentials, Clock clock, RandomSource random,
                         ControlPacketSender sender, AuthListener listener) {
         super(AuthMethod.MSCHAP_V2, policy, credentials, clock, sender, listener);
-        // Fail now rather than at the Challenge: RFC 2759 §8.1 caps the password at 256 characters.
-        NtPasswordHash.of(credentials.password());
+        // The password (if any) was hashed, and its 256-character cap of RFC 2759 §8.1 checked, when
+        // the credentials were made: from here on only the hash is used.
         this.random = random;
     }
 
@@ -39,8 +39,8 @@ public final class MsChapV2Peer extends ChapPeer {
         }
         authenticatorChallenge = challenge.value();
         peerChallenge = random.bytes(MsChapV2.CHALLENGE_LENGTH);
-        ntResponse = MsChapV2.generateNtResponse(authenticatorChallenge, peerChallenge, userNameOctets,
-                credentials.password());
+        ntResponse = MsChapV2.generateNtResponseFromHash(authenticatorChallenge, peerChallenge, userNameOctets,
+                credentials.ntHash());
         return Optional.of(MsChapV2Response.of(peerChallenge, ntResponse).encode());
     }
 
@@ -53,12 +53,12 @@ public final class MsChapV2Peer extends ChapPeer {
         } catch (IllegalArgumentException e) {
             return notVerified("Success without a well-formed S= authenticator response: " + success.messageText());
         }
-        if (!MsChapV2.checkAuthenticatorResponse(credentials.password(), ntResponse, peerChallenge,
+        if (!MsChapV2.checkAuthenticatorResponseFromHash(credentials.ntHash(), ntResponse, peerChallenge,
                 authenticatorChallenge, userNameOctets, parsed.authenticatorResponse())) {
             return notVerified("the authenticator response S= is wrong: the server does not know the password");
         }
         return AuthResult.success(method, credentials.userName(),
-                MppeKeyMaterial.of(NtPasswordHash.of(credentials.password()), ntResponse));
+                MppeKeyMaterial.of(credentials.ntHash(), ntResponse));
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class PapPeer extends AbstractAuthExchange {
                    AuthListener listener) {
         super(AuthMethod.PAP, policy, clock, sender, listener);
         // Fail now rather than at start: Peer-ID and Password have one-octet lengths.
-        PapAuthenticateRequest.of(0, credentials.userName(), credentials.password());
+        PapAuthenticateRequest.of(0, credentials.userName(), credentials.requirePassword(AuthMethod.PAP));
         this.credentials = credentials;
     }
 
@@ -46,7 +46,7 @@ public final class PapPeer extends AbstractAuthExchange {
     private void sendRequest() {
         identifier = (identifier + 1) & 0xFF;
         sentIdentifiers.set(identifier);
-        send(PapAuthenticateRequest.of(identifier, credentials.userName(), credentials.password()).toPacket());
+        send(PapAuthenticateRequest.of(identifier, credentials.userName(), credentials.requirePassword(AuthMethod.PAP)).toPacket());
     }
 
     @Override

@@ -355,6 +355,18 @@ public final class PppSession {
             finish();
         }
 
+        /**
+         * RFC 1661 §5.7: a Protocol-Reject is the RXJ- event of the protocol it names. A peer that
+         * rejects CCP will never encrypt: telling CCP now ends a session that requires MPPE at once,
+         * instead of after CCP's ten unanswered Configure-Requests (30 s).
+         */
+        @Override
+        public void protocolRejected(int protocol) {
+            if (protocol == PppProtocol.CCP && ccp != null) {
+                ccp.protocolRejected();
+            }
+        }
+
         @Override
         public void largeFramesLost(OptionalInt largestDelivered, int tried) {
             pathMtuTrouble(largestDelivered, tried);
@@ -679,6 +691,19 @@ public final class PppSession {
                 + lowered;
         LOG.warn("{}: {}: {}", id, problem.description(), problemDetail);
         listener.problem(this, problem, problemDetail);
+    }
+
+    /**
+     * Routes {@code network/prefixLength} into this session's tunnel device (site-to-site: the
+     * subnets behind the peer). The routes go when the device does, at the session's end.
+     *
+     * @throws IllegalStateException if IP is not up (no device yet) or the session has ended
+     */
+    public synchronized void addRoute(Inet4Address network, int prefixLength) throws IOException {
+        if (device == null || ended) {
+            throw new IllegalStateException(id + ": no tunnel device to route into");
+        }
+        device.addRoute(network, prefixLength);
     }
 
     /** Something wrong that did not end the session (large frames lost), or empty. */

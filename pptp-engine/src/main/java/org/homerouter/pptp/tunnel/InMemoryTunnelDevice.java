@@ -15,6 +15,7 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
     private volatile IpPacketSink sink;
     private volatile boolean closed;
     private volatile int mtu;
+    private final List<String> routes = new CopyOnWriteArrayList<>();
 
     public InMemoryTunnelDevice(String name, TunnelConfig config) {
         this.name = name;
@@ -73,6 +74,20 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
     }
 
     /** Packets the tunnel delivered to the OS, in order. */
+    /** Records the route as "network/length", as a TUN device's kernel route would carry it. */
+    @Override
+    public void addRoute(java.net.Inet4Address network, int prefixLength) throws java.io.IOException {
+        if (closed) {
+            throw new java.io.IOException(name + " is closed");
+        }
+        routes.add(network.getHostAddress() + "/" + prefixLength);
+    }
+
+    /** The routes into this device, while it is open (a closed device has none, as in the kernel). */
+    public List<String> routes() {
+        return closed ? List.of() : List.copyOf(routes);
+    }
+
     public List<byte[]> written() {
         return List.copyOf(written);
     }

@@ -1,6 +1,7 @@
 package org.homerouter.pptp.tunnel;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 
 /**
@@ -31,6 +32,18 @@ public interface TunnelDevice extends AutoCloseable {
      */
     default boolean setMtu(int mtu) {
         return false;
+    }
+
+    /**
+     * Routes a whole network into this device (a branch office's LAN behind the peer). The route
+     * belongs to the device: closing the device removes it, so a session that ends takes its
+     * routes with it and nothing is left pointing into a dead tunnel.
+     *
+     * @throws IOException if the OS refused the route
+     * @throws UnsupportedOperationException if this kind of device cannot carry routes
+     */
+    default void addRoute(Inet4Address network, int prefixLength) throws IOException {
+        throw new UnsupportedOperationException(name() + " cannot carry routes");
     }
 
     /** Removes the device and everything it brought (addresses, routes). Idempotent. */

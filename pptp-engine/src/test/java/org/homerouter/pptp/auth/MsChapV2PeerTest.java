@@ -59,6 +59,22 @@ class MsChapV2PeerTest {
                 s.keyMaterial().orElseThrow().ntResponse());
     }
 
+    /** A router that dials out stores only the NT hash (RFC 2759 §9.2's PasswordHash for "clientPass"). */
+    @Test
+    void theNtHashAloneGivesTheRfcResponseAndVerifiesTheAuthenticator() {
+        MsChapV2Peer hashOnly = new MsChapV2Peer(AuthPolicy.DEFAULT,
+                PeerCredentials.ofNtHash("User", HEX.parseHex("44EBBA8D5312B8D611474411F56989AE")),
+                clock, new ScriptedRandom(PEER_CHALLENGE), sent::add, listener);
+        hashOnly.start();
+        hashOnly.receive(challenge(0x2A, AUTH_CHALLENGE));
+        assertArrayEquals(HEX.parseHex("82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF"),
+                java.util.Arrays.copyOfRange(ControlPacketCodec.encode(sent.getFirst()), 29, 53));
+
+        hashOnly.receive(status(ChapStatusPacket.SUCCESS, 0x2A, AUTH_RESPONSE + " M=Access granted"));
+        assertArrayEquals(HEX.parseHex("41C00C584BD2D91C4017A2A12FA59F3F"),
+                listener.success().keyMaterial().orElseThrow().passwordHashHash());
+    }
+
     @Test
     void successWithoutMessageTextIsAcceptedAsPppdSendsIt() {
         peer.start();

@@ -2,6 +2,7 @@ package org.homerouter.pptp.session;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
@@ -112,6 +113,8 @@ class WholeSessionTest {
     private Map<String, Inet4Address> staticAddresses = Map.of();
     private AuthFailureLockout lockout;
     private String poolEnd = "192.168.250.19";
+    /** The client's own encryption policy when it differs from the server's; null: the same. */
+    private Optional<MppePolicy> clientMppe;
 
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
@@ -123,7 +126,8 @@ class WholeSessionTest {
                 Optional.empty(), "pptp");
         SessionSettings clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
                 LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
-                IpcpSettings.client(), mppe, Optional.of(new PeerCredentials(user, password)), "ppp");
+                IpcpSettings.client(), clientMppe != null ? clientMppe : mppe,
+                Optional.of(new PeerCredentials(user, password)), "ppp");
         Map<String, Inet4Address> statics = staticAddresses;
         SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes, users,
                 pool, u -> Optional.ofNullable(statics.get(u)), devices("server"));
@@ -488,6 +492,24 @@ class WholeSessionTest {
         run("server gives up", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals(List.of("ended NO_GRE"), serverEvents);
         run("call cleared", () -> serverTunnels.tunnels().isEmpty());
+    }
+
+    /**
+     * A server without MPPE Protocol-Rejects CCP (RFC 1661 §5.7); a client that requires MPPE then
+     * ends with "could not agree on encryption" within one restart interval, not after CCP's ten
+     * Configure-Requests, and never opens a tunnel device that would carry IP in clear.
+     */
+    @Test
+    void aClientRequiringMppeEndsAtOnceWhenTheServerRejectsCcp() throws Exception {
+        clientMppe = Optional.of(MppePolicy.DEFAULT);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        long begin = clock.nanos();
+        run("client ends", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("auth User", "ended ENCRYPTION_REFUSED"), clientEvents, "authenticated, never up");
+        assertTrue(clock.nanos() - begin < Duration.ofSeconds(3).toNanos(),
+                "took " + (clock.nanos() - begin) / 1_000_000 + " ms");
+        assertFalse(devices.containsKey("client"), "the client opened no tunnel device");
     }
 
     @Test

@@ -19,6 +19,20 @@ public interface UserAccounts {
 
     boolean delete(String name, String event);
 
+    /** A branch office's networks, routed into its tunnel while it is up ("10.2.0.0/24,10.3.0.0/16"); "" for none. */
+    String routedSubnets(String name);
+
+    /**
+     * The networks in canonical form, checked against the router's own networks and every other
+     * network routed into a tunnel.
+     *
+     * @throws IllegalArgumentException with the sentence to show next to the field
+     */
+    String checkRoutedSubnets(String name, String subnets);
+
+    /** Stores checked networks; they apply from the account's next session. False when there is no such user. */
+    boolean setRoutedSubnets(String name, String subnets, String event);
+
     /** A dial-in account as the UI shows it (no secrets). */
     record UserRow(String name, boolean enabled, String staticAddress, boolean storesChapSecret) {
     }

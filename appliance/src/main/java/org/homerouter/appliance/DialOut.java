@@ -1,0 +1,310 @@
+package org.homerouter.appliance;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.auth.AuthMethod;
+import org.homerouter.pptp.auth.AuthPolicy;
+import org.homerouter.pptp.auth.PeerCredentials;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
+import org.homerouter.pptp.ppp.lcp.LcpSettings;
+import org.homerouter.pptp.session.PppSession;
+import org.homerouter.pptp.session.SessionRole;
+import org.homerouter.pptp.session.SessionSettings;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.RoutedSubnets;
+import org.homerouter.webui.api.Subnet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Site-to-site dial-out: keeps a tunnel up to a remote PPTP server and routes the remote site's
+ * networks into it. When the tunnel fails or drops it dials again after {@link ReconnectBackoff}'s
+ * wait, for as long as it is configured; the dashboard reads {@link #state()}.
+ *
+ * <p>Encryption: with an MPPE policy that requires encryption the engine refuses to open IP on a
+ * link without it (RFC 3078 §4, CCP must come up first), and this class checks again before it
+ * routes anything: no LAN packet is ever routed into an unencrypted tunnel.
+ */
+final class DialOut implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DialOut.class);
+    /** Longest a dial may take from TCP connect to IP up before it counts as failed. */
+    static final Duration SETUP = Duration.ofSeconds(45);
+
+    /** What the dial-out is doing, for the dashboard. */
+    enum Phase { DISABLED, CONNECTING, UP, WAITING }
+
+    /**
+     * @param since       when this phase began (epoch ms)
+     * @param retryAt     WAITING: when the next attempt starts (epoch ms), else 0
+     * @param lastFailure why the last attempt failed or the last tunnel ended, in plain words; "" if none yet
+     */
+    record State(Phase phase, String server, long since, String device, String localAddress, String peerAddress,
+                 String encryption, List<String> routes, long retryAt, String lastFailure) {
+        static State disabled(String why) {
+            return new State(Phase.DISABLED, "", System.currentTimeMillis(), "", "", "", "", List.of(), 0, why);
+        }
+
+        /** How long this phase has lasted, in the dashboard's words. */
+        private String age() {
+            long seconds = Math.max(0, (System.currentTimeMillis() - since) / 1000);
+            return seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h";
+        }
+
+        /** One line for logs and the CLI. */
+        String describe() {
+            return switch (phase) {
+                case DISABLED -> "site-to-site: off" + (lastFailure.isEmpty() ? "" : " (" + lastFailure + ")");
+                case CONNECTING -> "site-to-site: dialing " + server;
+                case UP -> "site-to-site: up to " + server + " for " + age() + " on " + device + " (" + localAddress
+                        + " -> " + peerAddress + ", " + encryption + "), routing " + String.join(", ", routes);
+                case WAITING -> "site-to-site: down, next attempt in "
+                        + Math.max(0, (retryAt - System.currentTimeMillis() + 999) / 1000) + " s; last failure: "
+                        + lastFailure;
+            };
+        }
+    }
+
+    /**
+     * Pins the route to the server to the path it takes now, before a default route goes into the
+     * tunnel (on Linux {@code HostRoutePin}); closing the result removes the pin.
+     */
+    @FunctionalInterface
+    interface ServerPath {
+        AutoCloseable pin(Inet4Address server) throws java.io.IOException;
+    }
+
+    /** The stored dial-out configuration, checked. */
+    record Config(InetSocketAddress server, SessionSettings session, List<Subnet> subnets, boolean defaultRoute) {
+        /**
+         * @throws IllegalArgumentException with the sentence for the administrator
+         */
+        static Config from(Map<Setting, String> cfg) {
+            String server = cfg.get(Setting.DIALOUT_SERVER).strip();
+            if (!Ipv4.valid(server)) {
+                throw new IllegalArgumentException("the server must be an IPv4 address, not '" + server + "'");
+            }
+            String user = cfg.get(Setting.DIALOUT_USER).strip();
+            if (!UserCommand.NAME.matcher(user).matches()) {
+                throw new IllegalArgumentException("no user name set for the remote server");
+            }
+            String hash = cfg.get(Setting.DIALOUT_NT_HASH).strip();
+            if (!hash.matches("[0-9a-fA-F]{32}")) {
+                throw new IllegalArgumentException("no password set for the remote server");
+            }
+            List<Subnet> subnets = RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "the remote site");
+            RoutedSubnets.checkServerOutside(subnets, Ipv4.parse(server));
+            Optional<MppePolicy> mppe = PptpService.mppePolicy(cfg.get(Setting.DIALOUT_MPPE));
+            List<AuthMethod> methods = List.of(AuthMethod.MSCHAP_V2); // the only one a stored hash can answer
+            LcpSettings lcp = LcpSettings.client(methods).withEcho(
+                    Duration.ofSeconds(Long.parseLong(cfg.get(Setting.DIALOUT_LCP_ECHO_INTERVAL).strip())),
+                    Integer.parseInt(cfg.get(Setting.DIALOUT_LCP_ECHO_FAILURES).strip()));
+            SessionSettings session = new SessionSettings(SessionRole.CLIENT, cfg.get(Setting.HOST_NAME), lcp,
+                    AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new)), IpcpSettings.client(), mppe,
+                    Optional.of(PeerCredentials.ofNtHash(user, HexFormat.of().parseHex(hash))), "ppp");
+            return new Config(new InetSocketAddress(server, 1723), session, subnets,
+                    Boolean.parseBoolean(cfg.get(Setting.DIALOUT_DEFAULT_ROUTE)));
+        }
+
+        boolean encryptionRequired() {
+            return session.mppe().map(MppePolicy::required).orElse(false);
+        }
+    }
+
+    private final DataPlane plane;
+    private final NettyTransport io;
+    private final Config config;
+    private final BiConsumer<String, String> events;
+    private final ServerPath serverPath;
+    private AutoCloseable pinned; // loop thread only
+    private final ReconnectBackoff backoff = new ReconnectBackoff();
+    private final ScheduledExecutorService loop;
+    private volatile State state;
+    private PptpDialer current; // loop thread only
+    private long upNanos;
+    private boolean closed;
+
+    private DialOut(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
+                    BiConsumer<String, String> events) {
+        this.plane = plane;
+        this.serverPath = serverPath;
+        this.io = io;
+        this.config = config;
+        this.events = events;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dial-out");
+            t.setDaemon(true);
+            return t;
+        });
+        this.state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0, "");
+    }
+
+    /**
+     * Starts dialing at once and keeps the tunnel up until {@link #close}.
+     *
+     * @param events (kind, message) for the event log
+     */
+    static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
+                         BiConsumer<String, String> events) {
+        DialOut d = new DialOut(plane, io, config, serverPath, events);
+        d.loop.execute(d::attempt);
+        return d;
+    }
+
+    State state() {
+        return state;
+    }
+
+    private String server() {
+        return config.server().getAddress().getHostAddress();
+    }
+
+    private void attempt() {
+        if (closed) {
+            return;
+        }
+        state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0,
+                state.lastFailure());
+        PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(), callIdBesideTheServer(),
+                SETUP);
+        current = dialer;
+        dialer.up().thenAccept(session -> loop.execute(() -> up(dialer, session)));
+        dialer.ended().thenAccept(why -> loop.execute(() -> ended(dialer, why)));
+        // LCP and authentication have timers of their own; this bounds the whole setup anyway.
+        loop.schedule(() -> {
+            if (current == dialer && !dialer.up().isDone()) {
+                dialer.hangUp("the tunnel did not come up within " + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
+            }
+        }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A random Call ID that no call of this router's own PPTP server holds right now: both share
+     * the one GRE demultiplexer, which tells calls apart by Call ID alone (RFC 2637 §4.1).
+     */
+    private CallIdAllocator callIdBesideTheServer() {
+        java.util.random.RandomGenerator random = java.util.random.RandomGenerator.getDefault();
+        return new CallIdAllocator(1, new java.util.random.RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return random.nextLong();
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                int id;
+                do {
+                    id = random.nextInt(bound); // the allocator adds 1
+                } while (plane.demux().channel(id + 1) != null);
+                return id;
+            }
+        });
+    }
+
+    private void up(PptpDialer dialer, PppSession session) {
+        if (current != dialer || closed) {
+            return;
+        }
+        if (config.encryptionRequired() && session.encryption().isEmpty()) {
+            dialer.hangUp("the tunnel came up without encryption although MPPE is required", Duration.ofSeconds(3));
+            return;
+        }
+        List<String> routes = new java.util.ArrayList<>();
+        try {
+            for (Subnet s : config.subnets()) {
+                session.addRoute((Inet4Address) InetAddress.getByName(Ipv4.format(s.network())), s.prefixLength());
+                routes.add(RoutedSubnets.cidr(s));
+            }
+            if (config.defaultRoute()) {
+                // The server first keeps its path, or the tunnel's own packets would enter the tunnel.
+                pinned = serverPath.pin((Inet4Address) config.server().getAddress());
+                // Two halves instead of replacing the default route (OpenVPN's def1): more specific,
+                // so they win, and they die with the device, bringing the old default back untouched.
+                session.addRoute((Inet4Address) InetAddress.getByName("0.0.0.0"), 1);
+                session.addRoute((Inet4Address) InetAddress.getByName("128.0.0.0"), 1);
+                routes.add("everything else (default route)");
+            }
+        } catch (Exception e) {
+            dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(), Duration.ofSeconds(3));
+            return;
+        }
+        upNanos = System.nanoTime();
+        var ip = session.ipConfiguration().orElseThrow();
+        String encryption = session.encryption()
+                .map(e -> "MPPE " + e.strength().name().substring("BITS_".length()) + "-bit "
+                        + (e.stateless() ? "stateless" : "stateful"))
+                .orElse("unencrypted");
+        state = new State(Phase.UP, server(), System.currentTimeMillis(), session.deviceName().orElse("?"),
+                ip.localAddress().map(InetAddress::getHostAddress).orElse("?"),
+                ip.peerAddress().map(InetAddress::getHostAddress).orElse("?"), encryption, List.copyOf(routes), 0,
+                state.lastFailure());
+        LOG.info(state.describe());
+        events.accept("dialout", "site-to-site tunnel up to " + server() + " on " + state.device()
+                + (routes.isEmpty() ? "" : ", routing " + String.join(", ", routes)));
+    }
+
+    private void ended(PptpDialer dialer, String why) {
+        dialer.close();
+        if (current != dialer) {
+            return;
+        }
+        current = null;
+        unpin();
+        boolean wasUp = state.phase() == Phase.UP;
+        if (closed) {
+            return;
+        }
+        Duration wait = wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed();
+        long now = System.currentTimeMillis();
+        state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toMillis(), why);
+        LOG.warn("site-to-site tunnel to {} {}: {}; next attempt in {} s", server(), wasUp ? "dropped" : "failed", why,
+                wait.toSeconds());
+        events.accept("dialout", "site-to-site tunnel to " + server() + (wasUp ? " dropped: " : " failed: ") + why
+                + "; next attempt in " + wait.toSeconds() + " s");
+        loop.schedule(this::attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void unpin() {
+        if (pinned != null) {
+            try {
+                pinned.close();
+            } catch (Exception e) {
+                LOG.debug("unpinning the route to the server: {}", e.toString());
+            }
+            pinned = null;
+        }
+    }
+
+    /** Hangs up (LCP Terminate, Call-Clear, Stop-Control-Connection) and stops redialing. */
+    @Override
+    public void close() {
+        try {
+            loop.submit(() -> {
+                closed = true;
+                PptpDialer d = current;
+                if (d != null) {
+                    d.hangUp("site-to-site dial-out switched off", Duration.ofSeconds(3));
+                    d.close();
+                }
+                unpin();
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.info("dial-out stop incomplete: {}", e.toString());
+        }
+        loop.shutdownNow();
+        state = State.disabled("");
+    }
+}

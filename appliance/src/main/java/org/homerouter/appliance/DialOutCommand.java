@@ -1,0 +1,111 @@
+package org.homerouter.appliance;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.homerouter.webui.api.Ipv4;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dialout}: configures the site-to-site dial-out without the UI (the running appliance
+ * applies it at its next start; the UI applies it at once). The password is read from stdin or a
+ * prompt and only its NT hash is stored: MS-CHAPv2's client side needs nothing more.
+ */
+@Command(name = "dialout", mixinStandardHelpOptions = true,
+        description = "Configure the site-to-site dial-out: this router dials a PPTP server and routes the remote networks through it.")
+final class DialOutCommand extends UserCommand.StoreCommand {
+    @Option(names = "--server", description = "The remote PPTP server's IPv4 address.")
+    String server;
+
+    @Option(names = "--user", description = "User name on the remote server.")
+    String user;
+
+    @Option(names = "--password", description = "Set the password (prompted, or one line of stdin with --password-stdin).")
+    boolean setPassword;
+
+    @Option(names = "--subnets", description = "Remote networks to route through the tunnel, comma-separated CIDR (\"\" for none).")
+    String subnets;
+
+    @Option(names = "--mppe", description = "require-128 | require-128-stateful | require-any | optional | none")
+    String mppe;
+
+    @Option(names = "--lcp-echo-interval", description = "Seconds between LCP echoes (a dead link is found after 3 unanswered).")
+    Integer echoInterval;
+
+    @Option(names = "--default-route", negatable = true,
+            description = "Send everything else through the tunnel too (--no-default-route: only the listed networks).")
+    Boolean defaultRoute;
+
+    @Option(names = "--enable", negatable = true, description = "Switch the dial-out on (--no-enable: off).")
+    Boolean enable;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ApplianceStore store = open()) {
+            Map<Setting, String> cfg = store.settings();
+            Map<Setting, String> changes = new EnumMap<>(Setting.class);
+            try {
+                if (server != null) {
+                    if (!Ipv4.valid(server)) {
+                        throw new IllegalArgumentException("the server must be an IPv4 address such as 203.0.113.7");
+                    }
+                    changes.put(Setting.DIALOUT_SERVER, server);
+                }
+                if (user != null) {
+                    changes.put(Setting.DIALOUT_USER, checkName(user));
+                }
+                if (mppe != null) {
+                    PptpService.mppePolicy(mppe);
+                    changes.put(Setting.DIALOUT_MPPE, mppe);
+                }
+                if (echoInterval != null) {
+                    if (echoInterval < 1 || echoInterval > 3600) {
+                        throw new IllegalArgumentException("the LCP echo interval is 1 to 3600 seconds");
+                    }
+                    changes.put(Setting.DIALOUT_LCP_ECHO_INTERVAL, echoInterval.toString());
+                }
+                String effectiveServer = changes.getOrDefault(Setting.DIALOUT_SERVER, cfg.get(Setting.DIALOUT_SERVER));
+                String effectiveSubnets = subnets != null ? subnets : cfg.get(Setting.DIALOUT_SUBNETS);
+                changes.put(Setting.DIALOUT_SUBNETS, RoutedNetworks.checkForDialOut(store, effectiveServer, effectiveSubnets));
+                if (setPassword) {
+                    String name = changes.getOrDefault(Setting.DIALOUT_USER, cfg.get(Setting.DIALOUT_USER));
+                    changes.put(Setting.DIALOUT_NT_HASH,
+                            HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name)))));
+                }
+                if (defaultRoute != null) {
+                    changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());
+                }
+                if (enable != null) {
+                    changes.put(Setting.DIALOUT_ENABLED, enable.toString());
+                }
+                Map<Setting, String> after = new EnumMap<>(cfg);
+                after.putAll(changes);
+                if (Boolean.parseBoolean(after.get(Setting.DIALOUT_ENABLED))) {
+                    DialOut.Config.from(after); // everything needed to dial is there
+                }
+            } catch (IllegalArgumentException e) {
+                System.err.println("refused: " + e.getMessage());
+                return 2;
+            }
+            store.putSettings(changes, "site-to-site dial-out configured from the command line");
+            Map<Setting, String> now = store.settings();
+            System.out.printf("dial-out %s: server %s, user %s, password %s, MPPE %s, routes %s%s%n",
+                    Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED)) ? "on" : "off",
+                    orNone(now.get(Setting.DIALOUT_SERVER)), orNone(now.get(Setting.DIALOUT_USER)),
+                    now.get(Setting.DIALOUT_NT_HASH).isEmpty() ? "not set" : "set",
+                    now.get(Setting.DIALOUT_MPPE), orNone(now.get(Setting.DIALOUT_SUBNETS)),
+                    Boolean.parseBoolean(now.get(Setting.DIALOUT_DEFAULT_ROUTE)) ? " and the default route" : "");
+        }
+        return 0;
+    }
+
+    private static String orNone(String v) {
+        return v.isEmpty() ? "(none)" : v;
+    }
+}

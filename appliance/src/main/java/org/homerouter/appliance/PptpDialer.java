@@ -1,0 +1,176 @@
+package org.homerouter.appliance;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.control.tcp.ClientConnection;
+import org.homerouter.pptp.control.tcp.ControlClient;
+import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.gre.GreChannelConfig;
+import org.homerouter.pptp.session.PppSession;
+import org.homerouter.pptp.session.PppSessions;
+import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.pptp.session.SessionEnvironment;
+import org.homerouter.pptp.session.SessionListener;
+import org.homerouter.pptp.session.SessionSettings;
+import org.homerouter.pptp.tunnel.CallTunnels;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One outgoing PPTP call with the engine's client, on a data plane: control connection (RFC 2637
+ * §2.1), Outgoing-Call-Request (§2.7), then PPP until IP flows. Shared by {@code dial} and the
+ * site-to-site dial-out, so both wire the engine the same way.
+ *
+ * <p>{@link #up()} completes with the session when IP flows, or fails with why the call never got
+ * there; {@link #ended()} completes exactly once, with the end in plain words, whether the call
+ * failed before, ended later, or was hung up.
+ */
+final class PptpDialer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PptpDialer.class);
+    private static final Duration TICK = Duration.ofMillis(20);
+
+    private final CompletableFuture<PppSession> up = new CompletableFuture<>();
+    private final CompletableFuture<String> ended = new CompletableFuture<>();
+    private final ScheduledExecutorService ticker;
+    private final CallTunnels tunnels;
+    private volatile ClientConnection connection;
+    private volatile PptpCall call;
+
+    private PptpDialer(DataPlane plane, SessionSettings settings) {
+        SecureRandom random = new SecureRandom();
+        PppSessions sessions = new PppSessions(settings, new SessionEnvironment(Clock.SYSTEM, random::nextBytes, null,
+                null, plane.devices()), new SessionListener() {
+            @Override
+            public void up(PppSession s) {
+                up.complete(s);
+            }
+
+            @Override
+            public void ended(PppSession s, SessionEnd reason, String detail) {
+                end(reason.description() + (detail.isEmpty() ? "" : " (" + detail + ")"));
+            }
+        });
+        tunnels = new CallTunnels(plane.gre(), plane.demux(), Clock.SYSTEM, GreChannelConfig.DEFAULTS,
+                sessions::sinkFor, sessions);
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dial-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleAtFixedRate(() -> {
+            try {
+                sessions.poll();
+                tunnels.poll();
+            } catch (RuntimeException e) {
+                LOG.error("dial timers", e);
+            }
+        }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts dialing {@code server}; returns at once. The caller owns the result and closes it.
+     *
+     * @param timeout how long the control connection and the call each may take
+     */
+    static PptpDialer dial(DataPlane plane, NettyTransport io, InetSocketAddress server, SessionSettings settings,
+                           CallIdAllocator callIds, Duration timeout) {
+        PptpDialer d = new PptpDialer(plane, settings);
+        ControlClient.connect(io, server, ControlSettings.defaults(settings.localName()), Clock.SYSTEM,
+                        Duration.ofSeconds(1), d.tunnels, callIds)
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(c -> {
+                    d.connection = c;
+                    // The control connection may die without a call (server restarted, link lost).
+                    c.closed().thenRun(() -> d.end("the control connection to " + server + " closed"));
+                    return c.placeCall().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                })
+                .whenComplete((placed, e) -> {
+                    if (e != null) {
+                        d.end(failure(server, e));
+                    } else {
+                        d.call = placed;
+                    }
+                });
+        return d;
+    }
+
+    /** A failed connect or call in the words of someone looking at the dashboard. */
+    private static String failure(InetSocketAddress server, Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return "no answer from " + server + " in time";
+        }
+        if (cause instanceof java.net.ConnectException) {
+            return "cannot reach " + server + ": " + cause.getMessage();
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    private void end(String why) {
+        if (ended.complete(why)) {
+            up.completeExceptionally(new IllegalStateException(why));
+        }
+    }
+
+    CompletableFuture<PppSession> up() {
+        return up;
+    }
+
+    CompletableFuture<String> ended() {
+        return ended;
+    }
+
+    /**
+     * Hangs up as a real client does: LCP Terminate-Request first (RFC 1661 §3.7); when LCP is
+     * finished the session clears the call (Call-Clear-Request), then the control connection stops
+     * (Stop-Control-Connection-Request, RFC 2637 §2.3). Waits at most about {@code wait} in all.
+     */
+    void hangUp(String why, Duration wait) {
+        long step = Math.max(1, wait.toMillis() / 3);
+        try {
+            PppSession session = up.getNow(null);
+            if (session != null && !ended.isDone()) {
+                session.close(why);
+                try {
+                    ended.get(step, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    PptpCall c = call;
+                    if (c != null && connection != null) {
+                        connection.hangUp(c).get(step, TimeUnit.MILLISECONDS);
+                    }
+                }
+            }
+            ClientConnection c = connection;
+            if (c != null && c.state().phase() == org.homerouter.pptp.control.ControlConnection.Phase.ESTABLISHED) {
+                c.stop().get(step, TimeUnit.MILLISECONDS);
+            }
+        } catch (Exception e) {
+            LOG.info("hang-up incomplete: {}", e.toString());
+        } finally {
+            end(why);
+        }
+    }
+
+    /**
+     * Stops the timers and, if the control connection outlived the call (a dead link leaves it
+     * waiting on TCP), starts its orderly stop without waiting: the engine closes it when the
+     * Stop-Control-Connection-Reply comes or its stop timeout passes (RFC 2637 §2.3).
+     */
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        ClientConnection c = connection;
+        if (c != null && c.state().phase() == org.homerouter.pptp.control.ControlConnection.Phase.ESTABLISHED) {
+            c.stop();
+        }
+    }
+}

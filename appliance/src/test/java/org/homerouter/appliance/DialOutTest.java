@@ -1,0 +1,177 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.gre.InMemoryGreNetwork;
+import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dial-out against a real appliance server, GRE and tunnel devices in memory: what the
+ * dashboard shows when the tunnel fails, comes up, and drops, and that it redials by itself.
+ */
+class DialOutTest {
+    /** The server's address; the dial-out's control connection comes from 127.0.0.1, so its GRE must too. */
+    private static final InetAddress SERVER = loopback("127.0.0.6");
+    private static final String USER = "branch";
+    private static final String PASSWORD = "branch password";
+
+    @TempDir
+    Path dir;
+
+    private final InMemoryGreNetwork network = new InMemoryGreNetwork();
+    private final List<InMemoryTunnelDevice> clientDevices = new CopyOnWriteArrayList<>();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final NettyTransport io = NettyTransport.create(1, "dialout-test");
+    private final List<AutoCloseable> open = new ArrayList<>();
+    /** The in-memory network delivers only when asked: this thread is its wire. */
+    private final Thread wire = Thread.ofPlatform().daemon().name("gre-wire").start(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+            network.deliverAll();
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    });
+
+    private static InetAddress loopback(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+        io.shutdown(Duration.ofSeconds(1));
+        wire.interrupt();
+    }
+
+    /** A server appliance with the branch account; {@code mppe} is its encryption policy. */
+    private Appliance server(String mppe) throws Exception {
+        Path db = dir.resolve("server.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), true, Optional.empty()));
+            store.putSettings(Map.of(Setting.PPTP_MPPE, mppe));
+        }
+        Appliance a = Appliance.start(db, new Appliance.Overrides(SERVER.getHostAddress(), 0, 0),
+                new DataPlane(network.bind(SERVER), config -> new InMemoryTunnelDevice("pptp0", config), null, () -> { }));
+        open.add(a);
+        return a;
+    }
+
+    private DialOut dialOut(Appliance server, String password) {
+        Map<Setting, String> cfg = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            cfg.put(s, s.defaultValue());
+        }
+        cfg.put(Setting.DIALOUT_SERVER, SERVER.getHostAddress());
+        cfg.put(Setting.DIALOUT_USER, USER);
+        cfg.put(Setting.DIALOUT_NT_HASH, HexFormat.of().formatHex(NtPasswordHash.of(password)));
+        cfg.put(Setting.DIALOUT_SUBNETS, "10.20.1.0/24");
+        DialOut.Config c = DialOut.Config.from(cfg);
+        // The server listens on a free port, not 1723.
+        c = new DialOut.Config(new InetSocketAddress(SERVER, server.pptpAddress().getPort()), c.session(), c.subnets(),
+                false);
+        DataPlane plane = new DataPlane(network.bind(loopback("127.0.0.1")), config -> {
+            var d = new InMemoryTunnelDevice("ppp" + clientDevices.size(), config);
+            clientDevices.add(d);
+            return d;
+        }, null, () -> { });
+        DialOut d = DialOut.start(plane, io, c, s -> {
+            throw new AssertionError("no default route configured");
+        }, (kind, message) -> events.add(message));
+        open.add(d);
+        return d;
+    }
+
+    private static DialOut.State await(DialOut d, Predicate<DialOut.State> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            DialOut.State s = d.state();
+            if (condition.test(s)) {
+                return s;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("dial-out never " + what + "; last: " + d.state().describe());
+    }
+
+    @Test
+    void aWrongPasswordIsShownInPlainWordsAndRetriedLaterEachTime() throws Exception {
+        DialOut d = dialOut(server("require-128"), "not the password");
+        DialOut.State first = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
+        assertTrue(first.lastFailure().startsWith("authentication failed (Windows error 691)"), first.lastFailure());
+        assertEquals(2, Math.round((first.retryAt() - first.since()) / 1000.0), "first retry after 2 s");
+        assertTrue(first.describe().startsWith("site-to-site: down, next attempt in "), first.describe());
+
+        await(d, s -> s.phase() == DialOut.Phase.CONNECTING, "redialed");
+        DialOut.State second = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed again");
+        assertEquals(4, Math.round((second.retryAt() - second.since()) / 1000.0), "then after 4 s");
+        assertTrue(events.stream().anyMatch(e -> e.contains("failed: authentication failed")), events.toString());
+    }
+
+    @Test
+    void comesUpWithMppeRoutesTheRemoteNetworkAndRedialsAfterTheServerHangsUp() throws Exception {
+        Appliance server = server("require-128");
+        DialOut d = dialOut(server, PASSWORD);
+        DialOut.State up = await(d, s -> s.phase() == DialOut.Phase.UP, "came up");
+        assertEquals("MPPE 128-bit stateless", up.encryption());
+        assertEquals(List.of("10.20.1.0/24"), up.routes());
+        assertEquals(List.of("10.20.1.0/24"), clientDevices.getFirst().routes());
+
+        assertEquals(1, server.pptp().disconnectUser(USER, "test: the server hangs up"));
+        DialOut.State down = await(d, s -> s.phase() == DialOut.Phase.WAITING, "noticed the hang-up");
+        // The server's LCP Terminate-Request and its Call-Disconnect-Notify race (GRE against TCP):
+        // either way the reason is the server's hang-up, in words.
+        assertTrue(down.lastFailure().startsWith("the link was closed normally")
+                || down.lastFailure().startsWith("the PPTP call was cleared"), down.lastFailure());
+        assertTrue(clientDevices.getFirst().isClosed(), "the old tunnel and its route are gone");
+
+        DialOut.State again = await(d, s -> s.phase() == DialOut.Phase.UP, "came back");
+        assertEquals(2, clientDevices.size());
+        assertEquals(List.of("10.20.1.0/24"), clientDevices.get(1).routes());
+        assertEquals(down.lastFailure(), again.lastFailure(), "the last failure stays visible");
+    }
+
+    @Test
+    void aServerThatWillNotEncryptNeverGetsTheTunnelWhenMppeIsRequired() throws Exception {
+        Appliance server = server("none");
+        long started = System.currentTimeMillis();
+        DialOut d = dialOut(server, PASSWORD);
+        DialOut.State failed = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
+        assertTrue(failed.lastFailure().startsWith("client and server could not agree on encryption"),
+                failed.lastFailure());
+        assertTrue(failed.since() - started < 10_000, "the refusal of CCP ends the attempt at once, not after 30 s");
+        assertTrue(clientDevices.isEmpty() || clientDevices.stream().allMatch(InMemoryTunnelDevice::isClosed),
+                "no tunnel device carried IP unencrypted");
+        assertFalse(events.stream().anyMatch(e -> e.contains("tunnel up")), events.toString());
+    }
+}

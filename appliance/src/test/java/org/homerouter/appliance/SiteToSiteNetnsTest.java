@@ -1,0 +1,298 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.NetworkNamespace;
+import org.homerouter.bridge.netns.Netns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * LAN to LAN (P9) on a real kernel: two appliances, each a separate JVM in its own namespace with a
+ * LAN namespace behind it. Appliance A is configured (CLI, as the UI would store it) to dial B and
+ * route B's LAN; on B the account A dials with is a branch office whose LAN B routes back. A host
+ * on LAN A then reaches a host on LAN B and back (ping, TCP both ways, byte-identical), and when
+ * the WAN link between the routers dies and comes back, A redials on its own and the LANs reach
+ * each other again. When A hangs up, B's route to LAN A goes with the tunnel.
+ *
+ * <pre>
+ *  lanA 10.10.1.2 --- 10.10.1.1 [A] 10.98.0.1 --- wan --- 10.98.0.2 [B] 10.20.1.1 --- 10.20.1.2 lanB
+ * </pre>
+ */
+@Tag("root")
+class SiteToSiteNetnsTest {
+    private static final String A_WAN = "10.98.0.1";
+    private static final String B_WAN = "10.98.0.2";
+    private static final String HOST_A = "10.10.1.2";
+    private static final String HOST_B = "10.20.1.2";
+    private static final String LAN_A = "10.10.1.0/24";
+    private static final String LAN_B = "10.20.1.0/24";
+    private static final String USER = "branch-a";
+    private static final String PASSWORD = "site-to-site-secret";
+    private static final int TRANSFER_BYTES = 8 << 20;
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final Duration STOP = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+
+    private Netns a;
+    private Netns b;
+    private Netns lanA;
+    private Netns lanB;
+    private final List<Launched> launched = new ArrayList<>();
+
+    @BeforeEach
+    void namespaces() throws IOException {
+        a = Netns.create("s2sa");
+        b = Netns.create("s2sb");
+        lanA = Netns.create("lana");
+        lanB = Netns.create("lanb");
+        link(a, "wan", A_WAN + "/24", b, "wan", B_WAN + "/24");
+        link(lanA, "lan", HOST_A + "/24", a, "lan", "10.10.1.1/24");
+        link(lanB, "lan", HOST_B + "/24", b, "lan", "10.20.1.1/24");
+        lanA.ip("route", "add", "default", "via", "10.10.1.1");
+        lanB.ip("route", "add", "default", "via", "10.20.1.1");
+    }
+
+    private static void link(Netns x, String xName, String xCidr, Netns y, String yName, String yCidr) throws IOException {
+        x.ip("link", "add", xName, "type", "veth", "peer", "name", yName, "netns", y.name());
+        x.ip("addr", "add", xCidr, "dev", xName);
+        y.ip("addr", "add", yCidr, "dev", yName);
+        x.ip("link", "set", xName, "up");
+        y.ip("link", "set", yName, "up");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Launched.killAll(launched, STOP);
+        Netns.closeAll(lanA, lanB, a, b);
+    }
+
+    @Test
+    void lanHostsReachEachOtherThroughTheDialOutAndTheTunnelComesBackAfterTheLinkDied() throws Exception {
+        Launched serverB = startB();
+        Launched routerA = startA();
+        routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
+        serverB.awaitOutput(LAN_A + " routed into", START);
+        String context = routerA.report() + serverB.report();
+        assertTrue(a.ip("-4", "route").contains(LAN_B + " dev ppp0"), a.ip("-4", "route") + context);
+        assertTrue(b.ip("-4", "route").matches("(?s).*" + LAN_A.replace(".", "\\.") + " dev pptp\\d.*"),
+                b.ip("-4", "route") + context);
+        assertTrue(routerA.output().contains("MPPE 128-bit stateless"), "the tunnel must be encrypted" + context);
+
+        assertLansReachEachOther(routerA, serverB);
+
+        // The WAN link dies under the tunnel: A notices by LCP echo (2 s x 3), then finds B
+        // unreachable while the link stays down, and must redial by itself once it is back.
+        a.ip("link", "set", "wan", "down");
+        routerA.awaitOutput("site-to-site tunnel to " + B_WAN + " dropped", START);
+        Thread.sleep(3000);
+        a.ip("link", "set", "wan", "up");
+        long restored = System.nanoTime();
+        awaitPing(lanA, HOST_B, Duration.ofSeconds(90), routerA, serverB);
+        double reconnect = (System.nanoTime() - restored) / 1e9;
+        System.out.printf("SiteToSiteNetnsTest: LAN A reached LAN B again %.1f s after the link came back%n", reconnect);
+        assertEquals(2, occurrences(routerA.output(), "site-to-site: up to " + B_WAN),
+                "A should have redialed exactly once" + routerA.report());
+        assertLansReachEachOther(routerA, serverB);
+
+        // A stops: it hangs up, and B's route to LAN A goes with the tunnel device.
+        routerA.process().destroy();
+        assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
+        long deadline = System.nanoTime() + STOP.toNanos();
+        while (System.nanoTime() < deadline && b.ip("-4", "route").contains(LAN_A)) {
+            Thread.sleep(100);
+        }
+        assertFalse(b.ip("-4", "route").contains(LAN_A), "B still routes LAN A: " + b.ip("-4", "route") + serverB.report());
+        assertTrue(serverB.process().isAlive(), serverB.report());
+    }
+
+    /**
+     * Default route through the tunnel: A's LAN reaches an address only B has (A has no default
+     * route of its own), the server stays reachable through a pinned host route, and when A stops
+     * both the tunnel's routes and the pin are gone.
+     */
+    @Test
+    void defaultRouteSendsEverythingElseThroughTheTunnelAndKeepsTheServerOnItsPath() throws Exception {
+        b.ip("addr", "add", "198.51.100.1/32", "dev", "lo");
+        Launched serverB = startB();
+        Launched routerA = startA("--default-route");
+        routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
+        String routes = a.ip("-4", "route");
+        String context = routes + routerA.report() + serverB.report();
+        assertTrue(routes.contains("0.0.0.0/1 dev ppp0") && routes.contains("128.0.0.0/1 dev ppp0"), context);
+        assertTrue(routes.contains(B_WAN + " dev wan"), "the server's pinned route" + context);
+
+        CommandResult far = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", "198.51.100.1");
+        assertTrue(far.succeeded() && far.output().contains("3 received"), far + context);
+
+        routerA.process().destroy();
+        assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
+        String after = a.ip("-4", "route");
+        assertFalse(after.contains("0.0.0.0/1") || after.contains("128.0.0.0/1") || after.contains(B_WAN + " dev"),
+                "A left tunnel routes behind:\n" + after + routerA.report());
+    }
+
+    private void assertLansReachEachOther(Launched routerA, Launched serverB) throws Exception {
+        String context = routerA.report() + serverB.report();
+        CommandResult there = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", HOST_B);
+        assertTrue(there.succeeded() && there.output().contains("3 received"), there + context);
+        CommandResult back = lanB.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", HOST_A);
+        assertTrue(back.succeeded() && back.output().contains("3 received"), back + context);
+        for (Netns[] pair : List.of(new Netns[] {lanA, lanB}, new Netns[] {lanB, lanA})) {
+            String to = pair[1] == lanB ? HOST_B : HOST_A;
+            Transfer t = transfer(pair[0], pair[1], to, TRANSFER_BYTES);
+            assertEquals(TRANSFER_BYTES, t.received(), "bytes " + pair[0] + " -> " + pair[1] + context);
+            assertEquals(t.sentSha256(), t.receivedSha256(), "the stream arrived altered" + context);
+            System.out.printf("SiteToSiteNetnsTest: %d MiB %s -> %s in %.2f s%n", TRANSFER_BYTES >> 20,
+                    pair[0] == lanA ? "LAN A" : "LAN B", pair[1] == lanA ? "LAN A" : "LAN B", t.nanos() / 1e9);
+        }
+    }
+
+    private static void awaitPing(Netns from, String to, Duration timeout, Launched... logs) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (from.exec(Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", to).succeeded()) {
+                return;
+            }
+        }
+        StringBuilder context = new StringBuilder();
+        for (Launched l : logs) {
+            context.append(l.report());
+        }
+        throw new AssertionError(to + " unreachable from " + from + " for " + timeout.toSeconds() + " s" + context);
+    }
+
+    private static int occurrences(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private record Transfer(long received, String sentSha256, String receivedSha256, long nanos) {
+    }
+
+    /** Pseudo-random bytes from a socket made in {@code from} to one listening in {@code to} on {@code address}. */
+    private static Transfer transfer(Netns from, Netns to, String address, int bytes) throws Exception {
+        InetAddress target = InetAddress.getByName(address);
+        try (ServerSocket listener = NetworkNamespace.call(to.name(), () -> new ServerSocket(5002, 1, target))) {
+            CompletableFuture<long[]> sinkCount = new CompletableFuture<>();
+            CompletableFuture<String> sinkHash = new CompletableFuture<>();
+            Thread sink = Thread.ofPlatform().daemon().name("tcp-sink").start(() -> {
+                try (Socket s = listener.accept(); InputStream in = s.getInputStream()) {
+                    s.setSoTimeout(30_000);
+                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                    byte[] buffer = new byte[1 << 16];
+                    long total = 0;
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        sha.update(buffer, 0, n);
+                        total += n;
+                    }
+                    sinkCount.complete(new long[] {total, System.nanoTime()});
+                    sinkHash.complete(HexFormat.of().formatHex(sha.digest()));
+                } catch (Exception e) {
+                    sinkCount.completeExceptionally(e);
+                    sinkHash.completeExceptionally(e);
+                }
+            });
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long start = System.nanoTime();
+            try (Socket s = NetworkNamespace.call(from.name(), () -> {
+                Socket socket = new Socket();
+                socket.connect(new InetSocketAddress(target, 5002), 10_000);
+                return socket;
+            }); OutputStream out = s.getOutputStream()) {
+                SplittableRandom random = new SplittableRandom(20_261_202);
+                byte[] chunk = new byte[1 << 16];
+                for (int sent = 0; sent < bytes; sent += chunk.length) {
+                    random.nextBytes(chunk);
+                    sha.update(chunk);
+                    out.write(chunk);
+                }
+                s.shutdownOutput();
+                long[] got = sinkCount.get(120, TimeUnit.SECONDS);
+                return new Transfer(got[0], HexFormat.of().formatHex(sha.digest()), sinkHash.get(1, TimeUnit.SECONDS),
+                        got[1] - start);
+            } finally {
+                sink.interrupt();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the two routers
+
+    /** B: the branch-office account with LAN A behind it (CLI), fast LCP echoes, then {@code run}. */
+    private Launched startB() throws Exception {
+        Path data = dir.resolve("b");
+        Launched add = launch("b-user-add", b, PASSWORD, "user", "add", USER, "--password-stdin", "--routed-subnet",
+                LAN_A, "--data-dir", data.toString());
+        assertEquals(0, add.awaitExit(START), add.report());
+        // Refused with a clear message: LAN B is B's own LAN.
+        Launched overlap = launch("b-user-overlap", b, null, "user", "subnets", USER, LAN_B, "--data-dir", data.toString());
+        assertEquals(2, overlap.awaitExit(START), overlap.report());
+        assertTrue(overlap.output().contains("refused: " + LAN_B + " overlaps this router's LAN " + LAN_B + " on lan"),
+                overlap.report());
+        try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
+            // B notices the dead link as quickly as A does, as a real peer with short echoes would.
+            store.putSettings(Map.of(Setting.PPTP_LCP_ECHO_INTERVAL, "2"));
+        }
+        Launched server = launch("b", b, null, "run", "--data-dir", data.toString(), "--ui-port", "18080");
+        server.awaitOutput("PPTP control listening on", START);
+        return server;
+    }
+
+    /** A: the dial-out to B routing LAN B (CLI, password on stdin), then {@code run}. */
+    private Launched startA(String... extra) throws Exception {
+        Path data = dir.resolve("a");
+        Launched loop = launch("a-dialout-loop", a, null, "dialout", "--server", B_WAN, "--subnets", "10.98.0.0/16",
+                "--data-dir", data.toString());
+        assertEquals(2, loop.awaitExit(START), loop.report());
+        assertTrue(loop.output().contains("refused: the server " + B_WAN + " lies inside 10.98.0.0/16"),
+                loop.report());
+        List<String> args = new ArrayList<>(List.of("dialout", "--server", B_WAN, "--user", USER, "--password",
+                "--password-stdin", "--subnets", LAN_B, "--lcp-echo-interval", "2", "--enable", "--data-dir",
+                data.toString()));
+        args.addAll(List.of(extra));
+        Launched set = launch("a-dialout", a, PASSWORD, args.toArray(String[]::new));
+        assertEquals(0, set.awaitExit(START), set.report());
+        assertTrue(set.output().contains("dial-out on: server " + B_WAN + ", user " + USER + ", password set"),
+                set.report());
+        Launched router = launch("a", a, null, "run", "--data-dir", data.toString(), "--ui-port", "18080");
+        router.awaitOutput("PPTP control listening on", START);
+        return router;
+    }
+
+    private Launched launch(String name, Netns ns, String stdin, String... args) throws IOException {
+        Launched l = Launched.start(name, Launched.appliance(ns, args), stdin, dir);
+        launched.add(l);
+        return l;
+    }
+}

@@ -1,0 +1,100 @@
+package org.homerouter.webui.api;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The networks routed through a site-to-site tunnel ("10.2.0.0/24, 10.3.0.0/16"), checked before
+ * they are stored: a routed network that overlaps the router's own LAN or its VPN tunnel network
+ * would take traffic away from hosts that are right here, and one that contains the remote PPTP
+ * server would send the tunnel's own packets into the tunnel (a loop that never comes up). The UI
+ * form and the command line use the same rules, so both refuse with the same sentence.
+ */
+public final class RoutedSubnets {
+    private RoutedSubnets() {
+    }
+
+    /**
+     * Parses comma-separated CIDR networks; empty text is no networks.
+     *
+     * @throws IllegalArgumentException saying which entry is wrong and why
+     */
+    public static List<Subnet> parse(String csv, String label) {
+        List<Subnet> out = new ArrayList<>();
+        if (csv == null || csv.isBlank()) {
+            return out;
+        }
+        for (String raw : csv.split(",")) {
+            String entry = raw.strip();
+            int slash = entry.indexOf('/');
+            String address = slash < 0 ? entry : entry.substring(0, slash);
+            String prefix = slash < 0 ? "" : entry.substring(slash + 1);
+            if (!Ipv4.valid(address) || !prefix.matches("[0-9]{1,2}") || Integer.parseInt(prefix) > 32) {
+                throw new IllegalArgumentException("'" + entry + "' is not a network such as 192.168.2.0/24");
+            }
+            int length = Integer.parseInt(prefix);
+            Subnet s = new Subnet(label, Ipv4.parse(address), length);
+            String exact = Ipv4.format(s.network() & s.mask()) + "/" + length;
+            if (length == 0) {
+                throw new IllegalArgumentException(entry + " is the whole internet, not a remote site's network");
+            }
+            if ((s.network() & ~s.mask()) != 0) {
+                throw new IllegalArgumentException(entry + " has host bits set: did you mean " + exact + "?");
+            }
+            for (Subnet earlier : out) {
+                if (overlap(earlier, s)) {
+                    throw new IllegalArgumentException(exact + " overlaps " + cidr(earlier) + ", listed before it");
+                }
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /**
+     * Refuses routed networks that overlap one of the router's own: a LAN, or the VPN server's
+     * tunnel network (its addresses and pool), whose hosts would become unreachable in part.
+     *
+     * @param tunnelNetwork the VPN server's tunnel network (router address and pool), or null
+     */
+    public static void checkAgainstLocal(List<Subnet> routed, List<Subnet> lans, Subnet tunnelNetwork) {
+        for (Subnet r : routed) {
+            for (Subnet lan : lans) {
+                if (overlap(r, lan)) {
+                    throw new IllegalArgumentException(cidr(r) + " overlaps this router's LAN " + lan
+                            + ": its hosts would be routed into the tunnel instead of reached here");
+                }
+            }
+            if (tunnelNetwork != null && overlap(r, tunnelNetwork)) {
+                throw new IllegalArgumentException(cidr(r) + " overlaps the VPN tunnel network " + cidr(tunnelNetwork)
+                        + " (the router's tunnel address and the client pool)");
+            }
+        }
+    }
+
+    /** Refuses routed networks that contain the PPTP server the tunnel is dialed to: GRE would be routed into itself. */
+    public static void checkServerOutside(List<Subnet> routed, int server) {
+        for (Subnet r : routed) {
+            if (r.contains(server)) {
+                throw new IllegalArgumentException("the server " + Ipv4.format(server) + " lies inside " + cidr(r)
+                        + ": the tunnel's own packets would be routed into the tunnel (a loop); reach the server "
+                        + "by an address outside the routed networks");
+            }
+        }
+    }
+
+    /** Whether two networks share any address (one contains the other's network address). */
+    public static boolean overlap(Subnet a, Subnet b) {
+        return a.contains(b.network() & b.mask()) || b.contains(a.network() & a.mask());
+    }
+
+    /** "10.2.0.0/24" without the interface. */
+    public static String cidr(Subnet s) {
+        return Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength();
+    }
+
+    /** Back to the stored form, "10.2.0.0/24,10.3.0.0/16". */
+    public static String format(List<Subnet> subnets) {
+        return String.join(",", subnets.stream().map(RoutedSubnets::cidr).toList());
+    }
+}
