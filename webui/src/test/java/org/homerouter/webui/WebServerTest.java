@@ -490,9 +490,17 @@ class WebServerTest {
         var http = java.net.http.HttpClient.newHttpClient();
         for (String body : List.of("name=%zz&csrf=" + b.csrf, "csrf=" + b.csrf + "&name=" + "x".repeat(300_000),
                 "csrf=" + b.csrf + "&name=%C3%28%FF")) {
-            HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/users/add"))
-                    .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", "hr_session=" + b.cookie)
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r;
+            try {
+                r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/users/add"))
+                        .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", "hr_session=" + b.cookie)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+                // Jetty answers an oversized form before reading all of it and closes the connection;
+                // a client still sending may see the close before the 400. Refused all the same.
+                assertTrue(body.length() > 100_000, "only the oversized form may be cut off: " + e);
+                continue;
+            }
             assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, r.statusCode() + " for " + body.substring(0, 20));
         }
         assertTrue(fake.users.isEmpty(), "nothing saved");
