@@ -278,6 +278,45 @@ class RealPeerInteropTest {
         assertFalse(TUNNEL_DEVICE.matcher(ns.ip("-o", "link", "show")).find(), ns.ip("-o", "link", "show"));
     }
 
+    /**
+     * Site-to-site (P9) against Debian's pptpd: the appliance's dial-out service, configured as an
+     * administrator would (the {@code dialout} command, password kept only as its NT hash), brings
+     * the tunnel up with MS-CHAPv2 + MPPE-128, routes the remote network through it, and carries
+     * traffic to the far side; stopping the appliance hangs up.
+     */
+    @Test
+    void applianceDialOutReachesDebianPptpdAndRoutesTheRemoteNetwork() throws Exception {
+        Netns ns = namespace("pgo");
+        String remoteNet = "10.88.0.0/24";
+        String remoteServer = "10.88.0.1";
+        Launched server = launchGuest("server", ns, List.of("--guest-ip", GUEST + "/24", "--tap", TAP,
+                "--tap-ip", TAP_HOST + "/24", "--user", USER, "--password", PASSWORD, "--local", remoteServer,
+                "--remote-range", "10.88.0.10-19", "--timeout", "300"));
+        awaitOutput(server, "\nSERVER_READY ", GUEST_RUN);
+
+        Path data = dir.resolve("data-dialout");
+        Launched config = launchJava("dialout-config", ns, PASSWORD, "dialout", "--server", GUEST, "--user", USER,
+                "--password", "--password-stdin", "--subnets", remoteNet, "--enable", "--data-dir", data.toString());
+        assertEquals(0, config.awaitExit(START), config.report());
+        Launched router = launchJava("appliance-dialout", ns, null, "run", "--data-dir", data.toString(),
+                "--pptp-port", "11723", "--ui-port", Integer.toString(UI_PORT));
+        awaitOutput(router, "site-to-site: up to ", START);
+        Matcher serverUp = awaitMatch(server, PPP_UP, START);
+        assertEquals("128-stateless", serverUp.group(4), server.report() + router.report());
+        assertEquals("mschap-v2", serverUp.group(5), server.report());
+        assertTrue(ns.ip("-4", "route", "show").contains(remoteNet + " dev ppp"), ns.ip("-4", "route", "show")
+                + router.report());
+
+        CommandResult ping = ns.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", remoteServer);
+        assertTrue(ping.succeeded() && ping.output().contains("3 received"), ping + router.report() + server.report());
+
+        router.process().destroy();
+        router.awaitExit(STOP);
+        awaitOutput(server, "\nPPP_DOWN ", STOP);
+        assertFalse(TUNNEL_DEVICE.matcher(ns.ip("-o", "link", "show")).find(), ns.ip("-o", "link", "show"));
+        assertFalse(ns.ip("-4", "route", "show").contains(remoteNet), "the route went with the tunnel");
+    }
+
     // ------------------------------------------------------------------ the appliance
 
     /** The metrics endpoint's bearer token, set before the appliance starts (it keeps a stored one). */
