@@ -5,26 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.homerouter.bridge.firewall.ServerFirewall;
 import org.homerouter.bridge.netns.CommandResult;
-import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.netns.Netns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,7 +140,7 @@ class NetnsTunnelTest {
         assertTrue(lowered < 1300 - 20 - 16 && lowered > 1200, "pptp0 MTU " + lowered + server.report());
         assertTrue(server.output().contains("the tunnel MTU was lowered to " + lowered), server.report());
 
-        Transfer t = transfer(8 << 20);
+        NetnsTransfer.Transfer t = transfer(8 << 20);
         assertEquals(8 << 20, t.received(), "bytes received" + server.report() + dial.report());
         assertEquals(t.sentSha256(), t.receivedSha256());
     }
@@ -163,7 +152,7 @@ class NetnsTunnelTest {
         assertTunnelWorksBriefly(server, dial);
 
         long rxBefore = rxBytes(srv, "pptp0");
-        Transfer t = transfer(TRANSFER_BYTES);
+        NetnsTransfer.Transfer t = transfer(TRANSFER_BYTES);
         String context = server.report() + dial.report();
         assertEquals(TRANSFER_BYTES, t.received(), "bytes received" + context);
         assertEquals(t.sentSha256(), t.receivedSha256(), "the stream arrived altered" + context);
@@ -190,58 +179,9 @@ class NetnsTunnelTest {
         assertTrue(ping.succeeded() && ping.output().contains("3 received"), ping + context);
     }
 
-    private record Transfer(long received, String sentSha256, String receivedSha256, long nanos) {
-    }
-
-    /**
-     * Pseudo-random bytes from a socket made in cli to one listening in srv on the server's tunnel
-     * address. The sockets are created by this thread while it is inside each namespace (setns), so
-     * they belong there; the only route between those addresses is the tunnel.
-     */
-    private Transfer transfer(int bytes) throws Exception {
-        InetAddress tunnelServer = InetAddress.getByName(TUNNEL_SERVER);
-        try (ServerSocket listener = NetworkNamespace.call(srv.name(), () -> new ServerSocket(SINK_PORT, 1, tunnelServer))) {
-            CompletableFuture<long[]> sinkCount = new CompletableFuture<>();
-            CompletableFuture<String> sinkHash = new CompletableFuture<>();
-            Thread sink = Thread.ofPlatform().daemon().name("tcp-sink").start(() -> {
-                try (Socket s = listener.accept(); InputStream in = s.getInputStream()) {
-                    s.setSoTimeout(30_000); // a stalled tunnel fails the test instead of hanging it
-                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                    byte[] buffer = new byte[1 << 16];
-                    long total = 0;
-                    for (int n; (n = in.read(buffer)) >= 0; ) {
-                        sha.update(buffer, 0, n);
-                        total += n;
-                    }
-                    sinkCount.complete(new long[] {total, System.nanoTime()});
-                    sinkHash.complete(HexFormat.of().formatHex(sha.digest()));
-                } catch (Exception e) {
-                    sinkCount.completeExceptionally(e);
-                    sinkHash.completeExceptionally(e);
-                }
-            });
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            long start = System.nanoTime();
-            try (Socket s = NetworkNamespace.call(cli.name(), () -> {
-                Socket socket = new Socket();
-                socket.connect(new InetSocketAddress(tunnelServer, SINK_PORT), 10_000);
-                return socket;
-            }); OutputStream out = s.getOutputStream()) {
-                SplittableRandom random = new SplittableRandom(20_250_101);
-                byte[] chunk = new byte[1 << 16];
-                for (int sent = 0; sent < bytes; sent += chunk.length) {
-                    random.nextBytes(chunk);
-                    sha.update(chunk);
-                    out.write(chunk);
-                }
-                s.shutdownOutput();
-                long[] got = sinkCount.get(TRANSFER.toSeconds(), TimeUnit.SECONDS);
-                return new Transfer(got[0], HexFormat.of().formatHex(sha.digest()),
-                        sinkHash.get(1, TimeUnit.SECONDS), got[1] - start);
-            } finally {
-                sink.interrupt();
-            }
-        }
+    /** A stream from cli to a socket in srv on the server's tunnel address: the only route between them is the tunnel. */
+    private NetnsTransfer.Transfer transfer(int bytes) throws Exception {
+        return NetnsTransfer.transfer(cli, srv, TUNNEL_SERVER, SINK_PORT, bytes, TRANSFER);
     }
 
     // ------------------------------------------------------------------ processes

@@ -5,26 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.netns.CommandResult;
-import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.netns.Netns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -167,7 +156,7 @@ class SiteToSiteNetnsTest {
         assertTrue(back.succeeded() && back.output().contains("3 received"), back + context);
         for (Netns[] pair : List.of(new Netns[] {lanA, lanB}, new Netns[] {lanB, lanA})) {
             String to = pair[1] == lanB ? HOST_B : HOST_A;
-            Transfer t = transfer(pair[0], pair[1], to, TRANSFER_BYTES);
+            NetnsTransfer.Transfer t = NetnsTransfer.transfer(pair[0], pair[1], to, 5002, TRANSFER_BYTES, Duration.ofSeconds(120));
             assertEquals(TRANSFER_BYTES, t.received(), "bytes " + pair[0] + " -> " + pair[1] + context);
             assertEquals(t.sentSha256(), t.receivedSha256(), "the stream arrived altered" + context);
             System.out.printf("SiteToSiteNetnsTest: %d MiB %s -> %s in %.2f s%n", TRANSFER_BYTES >> 20,
@@ -195,56 +184,6 @@ class SiteToSiteNetnsTest {
             n++;
         }
         return n;
-    }
-
-    private record Transfer(long received, String sentSha256, String receivedSha256, long nanos) {
-    }
-
-    /** Pseudo-random bytes from a socket made in {@code from} to one listening in {@code to} on {@code address}. */
-    private static Transfer transfer(Netns from, Netns to, String address, int bytes) throws Exception {
-        InetAddress target = InetAddress.getByName(address);
-        try (ServerSocket listener = NetworkNamespace.call(to.name(), () -> new ServerSocket(5002, 1, target))) {
-            CompletableFuture<long[]> sinkCount = new CompletableFuture<>();
-            CompletableFuture<String> sinkHash = new CompletableFuture<>();
-            Thread sink = Thread.ofPlatform().daemon().name("tcp-sink").start(() -> {
-                try (Socket s = listener.accept(); InputStream in = s.getInputStream()) {
-                    s.setSoTimeout(30_000);
-                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                    byte[] buffer = new byte[1 << 16];
-                    long total = 0;
-                    for (int n; (n = in.read(buffer)) >= 0; ) {
-                        sha.update(buffer, 0, n);
-                        total += n;
-                    }
-                    sinkCount.complete(new long[] {total, System.nanoTime()});
-                    sinkHash.complete(HexFormat.of().formatHex(sha.digest()));
-                } catch (Exception e) {
-                    sinkCount.completeExceptionally(e);
-                    sinkHash.completeExceptionally(e);
-                }
-            });
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            long start = System.nanoTime();
-            try (Socket s = NetworkNamespace.call(from.name(), () -> {
-                Socket socket = new Socket();
-                socket.connect(new InetSocketAddress(target, 5002), 10_000);
-                return socket;
-            }); OutputStream out = s.getOutputStream()) {
-                SplittableRandom random = new SplittableRandom(20_261_202);
-                byte[] chunk = new byte[1 << 16];
-                for (int sent = 0; sent < bytes; sent += chunk.length) {
-                    random.nextBytes(chunk);
-                    sha.update(chunk);
-                    out.write(chunk);
-                }
-                s.shutdownOutput();
-                long[] got = sinkCount.get(120, TimeUnit.SECONDS);
-                return new Transfer(got[0], HexFormat.of().formatHex(sha.digest()), sinkHash.get(1, TimeUnit.SECONDS),
-                        got[1] - start);
-            } finally {
-                sink.interrupt();
-            }
-        }
     }
 
     // ------------------------------------------------------------------ the two routers
