@@ -29,8 +29,10 @@ for t in "${targets[@]}"; do
   module=${t%%:*} cls=${t#*:}
   log=$module/target/fuzz-$cls.log
   start=$(date +%s)
-  # -am: a module's reactor dependencies (webui needs pptp-engine) come from their target/classes.
-  if JAZZER_FUZZ=1 ./mvnw -B -ntp -pl "$module" -am surefire:test -Dtest="$cls" -Dsurefire.failIfNoSpecifiedTests=false \
+  # -am with a lifecycle phase: a module's reactor dependencies (webui needs pptp-engine) then come
+  # from their target/classes of this build, never from a stale copy in the local repository.
+  if JAZZER_FUZZ=1 ./mvnw -B -ntp -pl "$module" -am process-test-classes surefire:test -Dtest="$cls" \
+      -Dsurefire.failIfNoSpecifiedTests=false \
       "${extra[@]}" >"$log" 2>&1; then
     verdict=ok
   else
