@@ -36,8 +36,12 @@ echo "bench: 1c tunnel throughput (iperf3 in two namespaces, ~3 min)"
 bench/tunnel-throughput.sh "$RAW/tunnel.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENCH_IPERF_PAIRS:-2}" 2> "$RAW/tunnel.log" \
   || { cat "$RAW/tunnel.log"; exit 1; }
 
+echo "bench: 1d ALG against the kernel's PPTP helper (iperf3 through a NAT router namespace, ~2 min)"
+bench/alg-throughput.sh "$RAW/alg.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENCH_ALG_ROUNDS:-2}" 2> "$RAW/alg.log" \
+  || { cat "$RAW/alg.log"; exit 1; }
+
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
-"$JAVA" -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo '?')" -cp "$JAR" \
+"$JAVA" -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo '?')" -Dbench.alg="$RAW/alg.txt" -cp "$JAR" \
   org.homerouter.bench.BenchReport bench/results/latest.md "$RAW/jmh.csv" "$RAW/interleaved.txt" "$RAW/scale.txt" "$RAW/tunnel.txt" \
   "$LOAD_AT_START" "$LOAD_AT_END"
 echo
