@@ -14,6 +14,8 @@
 # Usage: bench/alg-throughput.sh RESULT_FILE [SECONDS_PER_RUN] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME=alg-throughput
+. bench/lib.sh
 
 OUT=${1:?result file}
 SECS=${2:-8}
@@ -47,14 +49,6 @@ SERVER_PID=
 DIAL_PID=
 ALG_PID=
 
-stop() {
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -68,17 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-await() {
-  local log=$1 text=$2 seconds=$3
-  for _ in $(seq 1 $((seconds * 10))); do
-    grep -q -- "$text" "$log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "alg-throughput: '$text' did not appear within $seconds s in $log:" >&2
-  sed 's/^/    /' "$log" >&2
-  return 1
-}
 
 for ns in "$WAN" "$RTR" "$LAN"; do
   ip netns add "$ns"

@@ -10,6 +10,8 @@
 # Writes key=value lines: veth and tunnel Mbit/s of every run, per mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME=tunnel-throughput
+. bench/lib.sh
 
 OUT=${1:?result file}
 SECS=${2:-8}
@@ -44,14 +46,6 @@ WORK=$(mktemp -d /tmp/homerouter-bench.XXXXXX)
 SERVER_PID=
 DIAL_PID=
 
-stop() {
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -65,17 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-await() {
-  local log=$1 text=$2 seconds=$3
-  for _ in $(seq 1 $((seconds * 10))); do
-    grep -q -- "$text" "$log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "tunnel-throughput: '$text' did not appear within $seconds s in $log:" >&2
-  sed 's/^/    /' "$log" >&2
-  return 1
-}
 
 ip netns add "$SRV"
 ip netns add "$CLI"

@@ -295,19 +295,8 @@ public final class BenchReport {
 
     private static void tunnel(StringBuilder md, Path file) throws IOException {
         md.append("## 1c. TCP throughput (iperf3) through the tunnel between two namespaces, against the bare veth\n\n");
-        if (!Files.exists(file)) {
-            md.append("Not run.\n\n");
-            return;
-        }
-        Map<String, String> kv = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                kv.put(line.substring(0, eq), line.substring(eq + 1).trim());
-            }
-        }
-        if (kv.containsKey("skipped")) {
-            md.append("Skipped: ").append(kv.get("skipped")).append(".\n\n");
+        Map<String, String> kv = scriptResult(md, file);
+        if (kv == null) {
             return;
         }
         md.append("The appliance (`run`) in one namespace and the engine's client (`dial`) in another, separate JVMs, "
@@ -367,19 +356,8 @@ public final class BenchReport {
     /** 1d, from bench/alg-throughput.sh: rounds of ALG and kernel helper, each its own call. */
     private static void alg(StringBuilder md, Path file) throws IOException {
         md.append("## 1d. ALG against the kernel's nf_conntrack_pptp / nf_nat_pptp\n\n");
-        if (file == null || !Files.exists(file)) {
-            md.append("Not run.\n\n");
-            return;
-        }
-        Map<String, String> kv = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                kv.put(line.substring(0, eq), line.substring(eq + 1).trim());
-            }
-        }
-        if (kv.containsKey("skipped")) {
-            md.append("Skipped: ").append(kv.get("skipped")).append(".\n\n");
+        Map<String, String> kv = scriptResult(md, file);
+        if (kv == null) {
             return;
         }
         md.append("Three namespaces: a LAN client (the engine's `dial`), a router that masquerades to the WAN, and the "
@@ -410,6 +388,29 @@ public final class BenchReport {
                     .append(kv.getOrDefault("round" + round + ".kernel.evidence", "?")).append(" |\n");
         }
         md.append("| **mean** | | | **").append(ratio(n == 0 ? Double.NaN : sum / n, ALG_TARGET)).append("** | |\n\n");
+    }
+
+    /**
+     * A benchmark script's key=value result file; null (and the section says so) when the script
+     * did not run or skipped itself.
+     */
+    private static Map<String, String> scriptResult(StringBuilder md, Path file) throws IOException {
+        if (file == null || !Files.exists(file)) {
+            md.append("Not run.\n\n");
+            return null;
+        }
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                kv.put(line.substring(0, eq), line.substring(eq + 1).trim());
+            }
+        }
+        if (kv.containsKey("skipped")) {
+            md.append("Skipped: ").append(kv.get("skipped")).append(".\n\n");
+            return null;
+        }
+        return kv;
     }
 
     // ------------------------------------------------------------------ formatting
