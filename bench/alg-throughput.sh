@@ -14,8 +14,8 @@
 # Usage: bench/alg-throughput.sh RESULT_FILE [SECONDS_PER_RUN] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BENCH_NAME=alg-throughput
-. bench/lib.sh
+SCRIPT_NAME=alg-throughput
+. scripts/processes.sh
 
 OUT=${1:?result file}
 SECS=${2:-8}

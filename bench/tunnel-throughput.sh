@@ -10,8 +10,8 @@
 # Writes key=value lines: veth and tunnel Mbit/s of every run, per mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BENCH_NAME=tunnel-throughput
-. bench/lib.sh
+SCRIPT_NAME=tunnel-throughput
+. scripts/processes.sh
 
 OUT=${1:?result file}
 SECS=${2:-8}

@@ -34,15 +34,9 @@ SINK_PID=
 
 say() { printf '\n==> %s\n' "$*"; }
 indent() { sed 's/^/    /'; }
-
-# Stops one process we started: SIGTERM (the appliance and the client hang up cleanly), SIGKILL after 10 s.
-stop() {
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
+# stop PID (SIGTERM: the appliance and the client hang up cleanly; SIGKILL after 10 s), await LOG TEXT SECONDS.
+SCRIPT_NAME=demo
+. scripts/processes.sh
 
 cleanup() {
   local status=$?
@@ -59,15 +53,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM   # Ctrl-C: the EXIT trap above cleans up
 
 # Waits up to $3 seconds for text $2 in log $1; shows the log and fails if it never comes.
-await() {
-  local log=$1 text=$2 seconds=$3
-  for _ in $(seq 1 $((seconds * 10))); do
-    grep -q -- "$text" "$log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "demo: '$text' did not appear within $seconds s. The log says:"; indent < "$log"
-  return 1
-}
 
 say "Step 1/7: building the appliance jar (about 15 s on a warm cache)"
 ./mvnw -B -ntp -q -DskipTests package

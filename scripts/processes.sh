@@ -1,5 +1,5 @@
-# Shared by the benchmark scripts that run the appliance in namespaces (source it; BENCH_NAME names
-# the script in messages).
+# Process helpers shared by the scripts that run the appliance in namespaces (make demo, the
+# benchmarks): source it; SCRIPT_NAME names the script in messages.
 
 # Stops a process: SIGTERM (the appliance hangs up cleanly on it), SIGKILL after 10 s.
 stop() {
@@ -17,7 +17,7 @@ await() {
     grep -q -- "$text" "$log" 2>/dev/null && return 0
     sleep 0.1
   done
-  echo "$BENCH_NAME: '$text' did not appear within $seconds s in $log:" >&2
+  echo "$SCRIPT_NAME: '$text' did not appear within $seconds s in $log:" >&2
   sed 's/^/    /' "$log" >&2
   return 1
 }
