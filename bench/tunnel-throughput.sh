@@ -28,6 +28,9 @@ for tool in ip iperf3 ethtool sqlite3; do
 done
 JAVA_HOME=${JAVA_HOME:-$(scripts/find-jdk.sh)}
 JAVA=$JAVA_HOME/bin/java
+# Extra JVM options for both JVMs, e.g. a flight recording to profile the data path:
+# BENCH_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/tunnel-%p.jfr,settings=profile'
+read -r -a JAVA_OPTS <<< "${BENCH_JAVA_OPTS:-}"
 JAR=appliance/target/appliance.jar
 [ -f "$JAR" ] || { echo "tunnel-throughput: $JAR missing: build first" >&2; exit 1; }
 
@@ -77,6 +80,12 @@ cpu_ticks() {
   awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+# Its system time alone (field 15): the kernel's share, system calls and the network stack work
+# they run (a TUN write carries the packet through the inner TCP stack in the writer's context).
+sys_ticks() {
+  awk '{ print $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # One iperf3 run from the client namespace to ADDRESS in the server namespace: prints Mbit/s received.
 iperf() {
   local address=$1
@@ -102,11 +111,11 @@ iperf() {
 for mode in $MODES; do
   # The server's MPPE policy is a stored setting (the web UI's); set it as the UI would.
   sqlite3 "$WORK/data/appliance.db" "UPDATE settings SET value = '$mode' WHERE key = 'pptp.mppe'"
-  ip netns exec "$SRV" "$JAVA" -jar "$JAR" run --data-dir "$WORK/data" --pptp-port 1723 --ui-port 18080 \
+  ip netns exec "$SRV" "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" run --data-dir "$WORK/data" --pptp-port 1723 --ui-port 18080 \
     > "$WORK/server-$mode.log" 2>&1 &
   SERVER_PID=$!
   await "$WORK/server-$mode.log" "PPTP control listening" 60
-  ip netns exec "$CLI" "$JAVA" -jar "$JAR" dial --server "$SERVER_IP" --user "$USER_NAME" --password-stdin \
+  ip netns exec "$CLI" "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" dial --server "$SERVER_IP" --user "$USER_NAME" --password-stdin \
     --mppe "$mode" <<< "$PASSWORD" > "$WORK/dial-$mode.log" 2>&1 &
   DIAL_PID=$!
   await "$WORK/dial-$mode.log" "^UP " 60
@@ -120,15 +129,20 @@ for mode in $MODES; do
   for pair in $(seq 1 "$PAIRS"); do
     veth=$(iperf "$SERVER_IP")
     cpu0=$(( $(cpu_ticks "$SERVER_PID") + $(cpu_ticks "$DIAL_PID") ))
-    packets0=$(ip netns exec "$SRV" cat /sys/class/net/pptp0/statistics/rx_packets)
+    sys0=$(( $(sys_ticks "$SERVER_PID") + $(sys_ticks "$DIAL_PID") ))
+    # GRE packets on the wire into the server: one per tunnelled segment (the TUN device's own
+    # counter counts the joined packets of its offloads, not segments).
+    packets0=$(ip netns exec "$SRV" cat /sys/class/net/veth0/statistics/rx_packets)
     tunnel=$(iperf "$TUNNEL_SERVER")
     cpu=$(( $(cpu_ticks "$SERVER_PID") + $(cpu_ticks "$DIAL_PID") - cpu0 ))
-    packets=$(( $(ip netns exec "$SRV" cat /sys/class/net/pptp0/statistics/rx_packets) - packets0 ))
+    sys=$(( $(sys_ticks "$SERVER_PID") + $(sys_ticks "$DIAL_PID") - sys0 ))
+    packets=$(( $(ip netns exec "$SRV" cat /sys/class/net/veth0/statistics/rx_packets) - packets0 ))
     echo "tunnel-throughput: $mode pair $pair: veth $veth Mbit/s, tunnel $tunnel Mbit/s;" \
-      "both JVMs used $cpu CPU ticks for $packets packets" >&2
+      "both JVMs used $cpu CPU ticks ($sys in the kernel) for $packets packets" >&2
     echo "mode.$mode.pair$pair.veth=$veth" >> "$OUT"
     echo "mode.$mode.pair$pair.tunnel=$tunnel" >> "$OUT"
     echo "mode.$mode.pair$pair.cpuTicks=$cpu" >> "$OUT"
+    echo "mode.$mode.pair$pair.sysTicks=$sys" >> "$OUT"
     echo "mode.$mode.pair$pair.packets=$packets" >> "$OUT"
   done
   stop "$DIAL_PID"; DIAL_PID=

@@ -308,11 +308,13 @@ public final class BenchReport {
                 .append(" s alternate bare veth / tunnel; the ratio is the mean of each pair's tunnel / veth. "
                         + "Target ≥ ").append(TUNNEL_TARGET).append("× with stateless MPPE-128 (stretch ")
                 .append(TUNNEL_STRETCH).append("×). CPU per packet is the CPU time both JVMs (appliance and dial) "
-                        + "used during the tunnel run over the packets the server's tunnel device received; the last "
+                        + "used during the tunnel run over the GRE packets the server's veth received (one per "
+                        + "1400-octet segment; in brackets the part spent in the kernel: system calls and the network "
+                        + "stack work they carry); the last "
                         + "column is the rate that cost allows if the JVMs had every core to themselves, against the "
                         + "veth (context for a loaded machine, where the kernel's softirq work is not starved the way "
                         + "user threads are; it is not the measured ratio).\n\n");
-        md.append("| mode (`pptp.mppe`) | negotiated | veth Mbit/s | tunnel Mbit/s | **tunnel / veth** | CPU µs per packet, both JVMs | tunnel capacity on ")
+        md.append("| mode (`pptp.mppe`) | negotiated | veth Mbit/s | tunnel Mbit/s | **tunnel / veth** | CPU µs per packet, both JVMs (kernel) | tunnel capacity on ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores / veth |\n|---|---|---|---|---:|---:|---:|\n");
         double ticksPerSecond = parse(kv.getOrDefault("clockTicksPerSecond", "100"));
         for (String mode : List.of("require-128", "require-128-stateful", "none")) {
@@ -325,6 +327,7 @@ public final class BenchReport {
             double sum = 0;
             int n = 0;
             double cpuSeconds = 0;
+            double sysSeconds = 0;
             long packets = 0;
             double vethSum = 0;
             for (int pair = 1; kv.containsKey("mode." + mode + ".pair" + pair + ".veth"); pair++) {
@@ -338,6 +341,7 @@ public final class BenchReport {
                     n++;
                 }
                 cpuSeconds += parse(kv.getOrDefault("mode." + mode + ".pair" + pair + ".cpuTicks", "NaN")) / ticksPerSecond;
+                sysSeconds += parse(kv.getOrDefault("mode." + mode + ".pair" + pair + ".sysTicks", "NaN")) / ticksPerSecond;
                 packets += (long) parse(kv.getOrDefault("mode." + mode + ".pair" + pair + ".packets", "0"));
             }
             double r = n == 0 ? Double.NaN : sum / n;
@@ -347,7 +351,8 @@ public final class BenchReport {
             double capacityMbps = Runtime.getRuntime().availableProcessors() * 1e6 / microsPerPacket * 1400 * 8 / 1e6;
             md.append("| ").append(mode).append(" | ").append(enc).append(" | ").append(String.join(", ", veths))
                     .append(" | ").append(String.join(", ", tunnels)).append(" | **").append(shown).append("** | ")
-                    .append(String.format(Locale.ROOT, "%.1f", microsPerPacket)).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f (%.1f)", microsPerPacket,
+                            packets == 0 ? Double.NaN : sysSeconds * 1e6 / packets)).append(" | ")
                     .append(n == 0 ? "n/a" : fmt(capacityMbps / (vethSum / n))).append(" |\n");
         }
         md.append('\n');

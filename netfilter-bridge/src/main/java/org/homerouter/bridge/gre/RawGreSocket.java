@@ -19,6 +19,7 @@ import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
 import org.homerouter.bridge.ffm.NativeStaging;
 import org.homerouter.bridge.ffm.Structs;
+import org.homerouter.bridge.tun.TunWriteBurst;
 import org.homerouter.pptp.gre.GrePacketReceiver;
 import org.homerouter.pptp.gre.GreTransport;
 import org.slf4j.Logger;
@@ -301,10 +302,17 @@ public final class RawGreSocket implements GreTransport {
                     continue;
                 }
                 check("recvmmsg", n);
-                for (int i = 0; i < n; i++) {
-                    long at = i * messageSize;
-                    deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
-                            messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
+                // One TUN write burst per batch: consecutive TCP segments of a session that the
+                // batch decrypts go into its TUN device in one write (TunWriteBurst).
+                TunWriteBurst.begin();
+                try {
+                    for (int i = 0; i < n; i++) {
+                        long at = i * messageSize;
+                        deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
+                                messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
+                    }
+                } finally {
+                    TunWriteBurst.end();
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -2,6 +2,7 @@ package org.homerouter.bridge.tun;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
@@ -26,12 +27,24 @@ import org.slf4j.LoggerFactory;
  * arrive through the factory's shared reader thread; {@link #write} injects one packet into the
  * OS's stack. The device is not persistent, so closing its fd deletes the interface, and with it
  * its addresses and the route to the peer.
+ *
+ * <p>With offloads (IFF_VNET_HDR, the default), every packet read or written carries a
+ * {@link VirtioNetHeader}: the kernel hands over TCP packets of up to 64 KiB that the reader cuts
+ * into segments ({@link TcpSegmenter}), and inside a {@link TunWriteBurst} consecutive segments
+ * are joined before they are written ({@link TcpCoalescer}). Per-packet system calls are what
+ * the data path mostly costs, and this saves most of them for bulk TCP.
  */
 public final class TunDevice implements TunnelDevice {
     private static final Logger LOG = LoggerFactory.getLogger(TunDevice.class);
 
+    // A zero virtio-net header and a packet: a write outside a joined run. Per thread, as
+    // NativeStaging's area is, and one header longer.
+    private static final ThreadLocal<MemorySegment> FRAMED =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(TcpCoalescer.AREA_SIZE, 64));
+
     private final String name;
     private final int fd;
+    private final boolean offloads;
     private final TunnelConfig config;
     private final TunReader reader;
     private final Consumer<TunDevice> onClose;
@@ -41,11 +54,13 @@ public final class TunDevice implements TunnelDevice {
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
     private volatile IpPacketSink sink;
+    private final Consumer<ByteBuffer> deliverer = this::deliver;
     private final AdminCommands routes = new AdminCommands(null);
 
-    TunDevice(String name, int fd, TunnelConfig config, TunReader reader, Consumer<TunDevice> onClose) {
+    TunDevice(String name, int fd, boolean offloads, TunnelConfig config, TunReader reader, Consumer<TunDevice> onClose) {
         this.name = name;
         this.fd = fd;
+        this.offloads = offloads;
         this.config = config;
         this.reader = reader;
         this.onClose = onClose;
@@ -110,6 +125,17 @@ public final class TunDevice implements TunnelDevice {
         if (length > NativeStaging.CAPACITY) {
             throw new IOException("IP packet of " + length + " octets is too long");
         }
+        if (offloads) {
+            TcpCoalescer<TunDevice> burst = TunWriteBurst.active();
+            if (burst == null || !burst.add(this, ipPacket)) {
+                // The header stays all zero (no offload asked: the kernel checks the checksums).
+                MemorySegment framed = FRAMED.get();
+                MemorySegment.copy(MemorySegment.ofBuffer(ipPacket), 0, framed, VirtioNetHeader.LENGTH, length);
+                writeFramed(this, framed, VirtioNetHeader.LENGTH + length);
+            }
+            ipPacket.position(ipPacket.limit());
+            return;
+        }
         fdLock.readLock().lock();
         try {
             if (closed) {
@@ -127,6 +153,35 @@ public final class TunDevice implements TunnelDevice {
             fdLock.readLock().unlock();
         }
         ipPacket.position(ipPacket.limit());
+    }
+
+    /** One write(2) of a virtio-net header and a packet (the device has offloads on). */
+    static void writeFramed(TunDevice device, MemorySegment data, int length) throws IOException {
+        device.fdLock.readLock().lock();
+        try {
+            if (device.closed) {
+                throw new IOException("TUN device " + device.name + " is closed");
+            }
+            long rc;
+            do {
+                rc = LibC.write(device.fd, data, length);
+            } while (rc == -Errno.EINTR);
+            if (rc < 0) {
+                throw new ErrnoException("write(" + device.name + ", " + (length - VirtioNetHeader.LENGTH) + " octets)", (int) -rc);
+            }
+        } finally {
+            device.fdLock.readLock().unlock();
+        }
+    }
+
+    /** {@link #deliver} as a consumer, made once (the reader hands it a segment at a time). */
+    Consumer<ByteBuffer> deliverer() {
+        return deliverer;
+    }
+
+    /** Whether packets carry a virtio-net header (IFF_VNET_HDR): the reader must cut TSO packets. */
+    boolean offloads() {
+        return offloads;
     }
 
     /**

@@ -20,7 +20,7 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 /**
  * Makes session devices from /dev/net/tun (Documentation/networking/tuntap.rst): TUNSETIFF with
  * IFF_TUN | IFF_NO_PI and a name pattern such as "pptp%d", so the kernel picks the first free
- * number; then MTU, local address, peer address, netmask 255.255.255.255 and the flags UP and
+ * number (and IFF_VNET_HDR with TSO, see {@link TunDevice}); then MTU, local address, peer address, netmask 255.255.255.255 and the flags UP and
  * POINTOPOINT, through {@link InterfaceControl}. The kernel then routes the peer's /32 into the
  * device by itself, as it does for pppd's ppp0.
  *
@@ -36,6 +36,16 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
     static final long TUNSETIFF = 1L << 30 | 4L << 16 | 'T' << 8 | 202;
     static final short IFF_TUN = 0x0001;
     static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
+    // TUNSETOFFLOAD is _IOW('T', 208, unsigned int); its argument is the flags themselves.
+    static final long TUNSETOFFLOAD = 1L << 30 | 4L << 16 | 'T' << 8 | 208;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    /**
+     * System property: "false" turns the TUN offloads off (no virtio-net headers, one packet per
+     * read and write), e.g. to compare or to rule them out when something looks wrong.
+     */
+    public static final String OFFLOADS_PROPERTY = "homerouter.tun.offloads";
     private static final Inet4Address HOST_MASK = ipv4("255.255.255.255");
 
     private final Set<TunDevice> devices = ConcurrentHashMap.newKeySet();
@@ -57,14 +67,23 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
             throw new IllegalArgumentException("name pattern longer than " + (Structs.IFNAMSIZ - 1) + ": " + pattern);
         }
         TunReader sharedReader = reader();
+        boolean offloads = !"false".equalsIgnoreCase(System.getProperty(OFFLOADS_PROPERTY));
         int fd = check("open(" + CLONE_DEVICE + ")",
                 LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifreq = arena.allocate(Structs.IFREQ);
             Structs.putIfName(ifreq, pattern);
-            ifreq.set(LibC.C_SHORT, Structs.IFREQ_UNION, (short) (IFF_TUN | IFF_NO_PI));
+            short flags = (short) (IFF_TUN | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0));
+            ifreq.set(LibC.C_SHORT, Structs.IFREQ_UNION, flags);
             check("ioctl(TUNSETIFF, " + pattern + ")", LibC.ioctl(fd, TUNSETIFF, ifreq));
             String name = Structs.ifName(ifreq);
+            if (offloads) {
+                // Checksum and TCPv4 segmentation offload: the kernel may hand us partial checksums
+                // and 64 KiB TCP packets, which the reader completes and cuts (TcpSegmenter).
+                // No TSO6 (no IPv6 here), no ECN (CWR packets are cut by the kernel itself).
+                check("ioctl(TUNSETOFFLOAD, " + name + ")",
+                        LibC.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(TUN_F_CSUM | TUN_F_TSO4)));
+            }
             try (InterfaceControl control = InterfaceControl.open()) {
                 control.setMtu(name, config.mtu());
                 control.setAddress(name, local);
@@ -75,7 +94,7 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
                 control.addFlags(name, InterfaceControl.IFF_UP | InterfaceControl.IFF_RUNNING
                         | InterfaceControl.IFF_POINTOPOINT);
             }
-            TunDevice device = new TunDevice(name, fd, config, sharedReader, devices::remove);
+            TunDevice device = new TunDevice(name, fd, offloads, config, sharedReader, devices::remove);
             devices.add(device);
             return device;
         } catch (IOException | RuntimeException | Error e) {

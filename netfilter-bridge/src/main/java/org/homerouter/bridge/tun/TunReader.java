@@ -45,6 +45,7 @@ final class TunReader implements AutoCloseable {
     private final MemorySegment wakeValue;
     private final MemorySegment packet;
     private final ByteBuffer packetView;
+    private final TcpSegmenter segmenter;
     private final Object registry = new Object();
     // Copied on every change (registration is rare, lookups are per event) and published through
     // the volatile, so the reader never locks.
@@ -61,8 +62,10 @@ final class TunReader implements AutoCloseable {
         counter = arena.allocate(ValueLayout.JAVA_LONG);
         wakeValue = arena.allocate(ValueLayout.JAVA_LONG);
         wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
-        packet = arena.allocate(NativeStaging.CAPACITY, 64);
+        packet = arena.allocate(VirtioNetHeader.LENGTH + NativeStaging.CAPACITY, 64);
         packetView = packet.asByteBuffer();
+        // Heap, not native: the session encrypts each segment straight from its array.
+        segmenter = new TcpSegmenter(ByteBuffer.allocate(NativeStaging.CAPACITY));
     }
 
     static TunReader start() throws IOException {
@@ -170,11 +173,11 @@ final class TunReader implements AutoCloseable {
         }
     }
 
-    /** Reads and delivers up to {@value #PACKETS_PER_TURN} packets; returns how many were delivered. */
+    /** Reads and delivers up to {@value #PACKETS_PER_TURN} packets; returns how many reads delivered something. */
     private int read(TunDevice device) {
         int delivered = 0;
         for (int i = 0; i < PACKETS_PER_TURN; i++) {
-            long n = device.read(packet, NativeStaging.CAPACITY);
+            long n = device.read(packet, packet.byteSize());
             if (n == -Errno.EAGAIN || n == -Errno.EINTR || device.isClosed()) {
                 return delivered;
             }
@@ -187,8 +190,16 @@ final class TunReader implements AutoCloseable {
                 device.failed(why);
                 return delivered;
             }
-            packetView.clear().limit((int) n);
-            device.deliver(packetView);
+            packetView.clear();
+            if (!device.offloads()) {
+                packetView.limit((int) n);
+                device.deliver(packetView);
+            } else if (n >= VirtioNetHeader.LENGTH) {
+                VirtioNetHeader header = VirtioNetHeader.read(packetView, 0);
+                if (!segmenter.deliver(header, packetView, VirtioNetHeader.LENGTH, (int) n, device.deliverer())) {
+                    LOG.debug("{}: dropped a packet with offloads we cannot do ({})", device.name(), header);
+                }
+            }
             delivered++;
         }
         return delivered;

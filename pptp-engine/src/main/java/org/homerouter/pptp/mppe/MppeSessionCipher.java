@@ -1,9 +1,8 @@
 package org.homerouter.pptp.mppe;
 
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.Arrays;
-
-import org.bouncycastle.crypto.digests.SHA1Digest;
 
 /**
  * The RC4 state and session key of one direction, with key changes that allocate nothing:
@@ -17,7 +16,7 @@ final class MppeSessionCipher {
     private final byte[] startKey;
     private final byte[] sessionKey;
     private final byte[] digest = new byte[20];
-    private final SHA1Digest sha = new SHA1Digest();
+    private final MessageDigest sha = MppeKeys.sha1();
     // Our own RC4: keyed twice per packet in stateless mode, where BouncyCastle's keying costs as
     // much as encrypting a full-size packet (see Rc4).
     private final Rc4 rc4 = new Rc4();
