@@ -55,8 +55,13 @@ public final class RawGreSocket implements GreTransport {
     static final int SLOT_SIZE = 65536;
     /** The longest GRE packet an IPv4 datagram with a minimal header can carry. */
     public static final int MAX_PACKET = 65535 - Ipv4Envelope.MIN_HEADER_LENGTH;
-    /** Socket receive buffer asked for: absorbs bursts from many sessions while the thread is busy. */
-    static final int RECEIVE_BUFFER = 1 << 20;
+    /**
+     * Socket receive buffer asked for: absorbs bursts from many sessions while the thread is busy.
+     * A peer with TSO sends 64 KiB bursts (45 full-size packets) back to back, and every loss costs
+     * a stateful MPPE session a reset round trip: 4 MiB (the kernel doubles it for overhead) holds
+     * about a thousand full-size packets.
+     */
+    static final int RECEIVE_BUFFER = 4 << 20;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private static final ThreadLocal<SendAddress> SEND_ADDRESS = ThreadLocal.withInitial(SendAddress::new);

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
+import org.homerouter.pptp.tunnel.InternetChecksum;
+
 /**
  * What a NIC's receive offload (GRO) does, for the packets a burst writes into TUN devices:
  * consecutive in-order TCP segments of one connection are joined into one packet of up to 64 KiB

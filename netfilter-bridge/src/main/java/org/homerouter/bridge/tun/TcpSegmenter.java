@@ -3,6 +3,8 @@ package org.homerouter.bridge.tun;
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
+import org.homerouter.pptp.tunnel.InternetChecksum;
+
 /**
  * What a NIC does for TCP segmentation offload, done in software for packets a TUN device with
  * TSO hands over: an IPv4 TCP packet of up to 64 KiB becomes segments of {@code gsoSize} payload

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
+import org.homerouter.pptp.tunnel.InternetChecksum;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -2,6 +2,8 @@ package org.homerouter.pptp.mppe;
 
 import java.nio.ByteBuffer;
 
+import org.homerouter.pptp.tunnel.InternetChecksum;
+
 /**
  * Decrypts the packets of one direction in place (RFC 3078 §3, §7, §8) exactly as Linux's
  * drivers/net/ppp/ppp_mppe.c {@code mppe_decompress} does, so that it stays in step with a Linux
@@ -35,11 +37,18 @@ import java.nio.ByteBuffer;
  * key change, and count key changes from the coherency count alone; a Linux peer and such a
  * receiver fall out of step at the first reset. Our stateful peers are Linux pppd (Windows since
  * Vista negotiates stateless mode only), so Linux semantics win. Stateless mode, which Windows
- * uses, is the same in every implementation. A consequence of Linux semantics that no receiver
- * can repair: if the sender's first flushed packet after a reset is lost and the sender re-keys
- * again (a repeated Reset-Request) within the same block of 256 counts, the receiver counts one
- * key change too few and delivers garbage until the next reset. RC4 has no integrity check; this
- * is the reason stateless mode is preferred.
+ * uses, is the same in every implementation.
+ *
+ * <p><b>Where we go beyond Linux.</b> Linux semantics have a hole: if the sender's first flushed
+ * packet after a reset is lost and the sender re-keys again for a second Reset-Request within
+ * the same block of 256 counts, a Linux receiver makes one key change too few and, RC4 having no
+ * integrity check, delivers garbage for good (every later reset moves both ends by one). A burst
+ * of loss (a full socket buffer) makes exactly that likely. So when a flushed packet ends the
+ * discard state and Linux's one key change does not decrypt it to an IPv4 packet whose header
+ * checks out (PPP protocol 0x21, version 4, total length matching, header checksum valid), up to
+ * {@value #MAX_EXTRA_KEY_CHANGES} more key changes are tried, and the first that does is kept.
+ * Whenever Linux's choice decrypts correctly it is the one kept, so a Linux peer sees the same
+ * behaviour as from Linux, but for that hole closed; non-IPv4 traffic keeps Linux's choice.
  *
  * <p>Not thread-safe; one instance per direction per link. Steady-state decryption allocates
  * nothing: the RC4 engine, SHA-1 digest and key buffers are reused.
@@ -55,7 +64,16 @@ public final class MppeDecryptor {
     /** Mask of the count bits above the low octet: Linux's {@code ccount & ~0xff}. */
     private static final int BLOCK_MASK = MppeHeader.COUNT_MASK & ~0xFF;
 
+    /** Key changes tried beyond Linux's one to resynchronise after a lost flushed packet. */
+    static final int MAX_EXTRA_KEY_CHANGES = 3;
+    /** PPP protocol field (2) and the longest IPv4 header (60): what a resynchronisation check decrypts. */
+    private static final int TRIAL_OCTETS = 62;
+    private static final int PPP_IPV4 = 0x21;
+
     private final MppeSessionCipher cipher;
+    private final byte[] savedKey = new byte[16];
+    private final ByteBuffer trial = ByteBuffer.allocate(TRIAL_OCTETS);
+    private long resynchronisedBeyondLinux;
     private final boolean stateless;
     private final int sanityLimit;
     private int sanityScore;
@@ -119,11 +137,18 @@ public final class MppeDecryptor {
             return bogus(MppeDecryptResult.DROPPED_COMPRESSED, BAD_HEADER);
         }
 
+        boolean resynchronising = !stateless && discard && flushed;
         MppeDecryptResult sync = stateless ? syncStateless(count) : syncStateful(count, flushed);
         if (sync != MppeDecryptResult.DELIVERED) {
             return sync;
         }
         int payload = at + MppeHeader.LENGTH;
+        if (resynchronising) {
+            rekeyToDecrypt(packet, payload, len);
+        } else if (!stateless && flushed) {
+            // As for every flushed packet in stateful mode: the sender re-keyed before it.
+            cipher.rekey();
+        }
         cipher.crypt(packet, payload, packet, payload, len);
         packet.position(payload);
         sanityScore >>= 1; // Linux: "good packet credit"
@@ -165,10 +190,60 @@ public final class MppeDecryptor {
             discard = false;
             ccount = count;
         }
-        if (flushed) {
-            cipher.rekey();
-        }
         return MppeDecryptResult.DELIVERED;
+    }
+
+    /**
+     * The key change(s) for the flushed packet that ends the discard state: Linux's one, unless
+     * that does not decrypt the packet to a checked IPv4 packet and 2..{@value #MAX_EXTRA_KEY_CHANGES}+1
+     * changes do (see the class comment). Trials decrypt a copy of the first octets only.
+     */
+    private void rekeyToDecrypt(ByteBuffer packet, int payload, int len) {
+        cipher.saveKey(savedKey);
+        for (int changes = 1; changes <= 1 + MAX_EXTRA_KEY_CHANGES; changes++) {
+            if (changes > 1) {
+                cipher.restoreKey(savedKey, changes - 1);
+                for (int i = 1; i < changes; i++) {
+                    cipher.changeKey();
+                }
+            }
+            cipher.rekey();
+            int n = Math.min(len, TRIAL_OCTETS);
+            cipher.crypt(packet, payload, trial, 0, n);
+            cipher.initTables(); // back to the keystream's start for the real decryption
+            if (isCheckedIpv4(trial, n, len)) {
+                if (changes > 1) {
+                    resynchronisedBeyondLinux++;
+                }
+                return;
+            }
+        }
+        // Nothing checked out (not IPv4, or corrupt): Linux's one key change.
+        cipher.restoreKey(savedKey, 1 + MAX_EXTRA_KEY_CHANGES);
+        cipher.rekey();
+    }
+
+    /**
+     * Whether the {@code n} decrypted octets in {@code b} begin a PPP IPv4 frame of {@code len}
+     * octets: protocol 0x21 (with or without field compression), version 4, a total length that
+     * fills the frame, a valid header checksum. Random octets pass with odds of about 2^-40.
+     */
+    private static boolean isCheckedIpv4(ByteBuffer b, int n, int len) {
+        int ip;
+        if ((b.get(0) & 0xFF) == PPP_IPV4) {
+            ip = 1;
+        } else if (n >= 2 && b.get(0) == 0 && (b.get(1) & 0xFF) == PPP_IPV4) {
+            ip = 2;
+        } else {
+            return false;
+        }
+        if (n < ip + 20 || (b.get(ip) & 0xF0) != 0x40) {
+            return false;
+        }
+        int headerLength = (b.get(ip) & 0x0F) * 4;
+        return headerLength >= 20 && ip + headerLength <= n
+                && (b.getShort(ip + 2) & 0xFFFF) == len - ip
+                && InternetChecksum.verifies(InternetChecksum.add(0, b, ip, headerLength));
     }
 
     private MppeDecryptResult bogus(MppeDecryptResult reason, int weight) {
@@ -188,6 +263,11 @@ public final class MppeDecryptor {
     /** How many packets had this outcome (a LINK_FAILURE packet also counts under its reason). */
     public long count(MppeDecryptResult result) {
         return results[result.ordinal()];
+    }
+
+    /** Resynchronisations that needed more key changes than Linux makes (the hole it leaves, closed). */
+    public long resynchronisedBeyondLinux() {
+        return resynchronisedBeyondLinux;
     }
 
     /** Key changes performed so far. */

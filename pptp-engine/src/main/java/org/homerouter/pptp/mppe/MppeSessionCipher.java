@@ -83,4 +83,18 @@ final class MppeSessionCipher {
     long keyChanges() {
         return keyChanges;
     }
+
+    /** Copies the session key into {@code into} (at least the key length): a point to come back to. */
+    void saveKey(byte[] into) {
+        System.arraycopy(sessionKey, 0, into, 0, keyLength);
+    }
+
+    /**
+     * Goes back to a session key {@link #saveKey saved} {@code changesSince} key changes ago, as if
+     * they had not been made (tables included: follow with {@link #initTables()} or key changes).
+     */
+    void restoreKey(byte[] from, long changesSince) {
+        System.arraycopy(from, 0, sessionKey, 0, keyLength);
+        keyChanges -= changesSince;
+    }
 }

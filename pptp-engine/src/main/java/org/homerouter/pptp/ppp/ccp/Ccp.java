@@ -220,12 +220,15 @@ public final class Ccp extends NegotiatedProtocol {
                 case CcpCode.RESET_REQUEST -> {
                     // pppd's ccp_extcode: only an Opened CCP has anything to reset.
                     if (state == AutomatonState.OPENED) {
+                        log.debug("CCP: peer asked for a reset (Reset-Request {}): the next packet goes out re-keyed and flushed",
+                                packet.identifier());
                         listener.peerRequestedReset();
                         sender.send(new ControlPacket(CcpCode.RESET_ACK, packet.identifier()));
                     }
                     return ExtensionEvent.CONSUMED;
                 }
                 case CcpCode.RESET_ACK -> {
+                    log.debug("CCP: Reset-Ack {}", packet.identifier());
                     resets.ackReceived(packet.identifier());
                     return ExtensionEvent.CONSUMED;
                 }

@@ -1,5 +1,7 @@
 package org.homerouter.pptp.ppp.ccp;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.function.IntSupplier;
@@ -22,6 +24,7 @@ import org.homerouter.pptp.ppp.ControlPacketSender;
  * {@link CcpFailure#RESET_UNANSWERED}.
  */
 final class ResetRequester {
+    private static final Logger LOG = LoggerFactory.getLogger(ResetRequester.class);
     /** pppd's RACKTIMEOUT: one second between Reset-Requests. */
     static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
     /** Reset-Requests sent in one exchange before giving up. */
@@ -103,6 +106,7 @@ final class ResetRequester {
     }
 
     private void send() {
+        LOG.debug("CCP: decryption lost step: Reset-Request {} (#{} of this exchange)", identifier, sent + 1);
         sent++;
         deadline = clock.nanos() + RETRY_INTERVAL.toNanos();
         sender.send(new ControlPacket(CcpCode.RESET_REQUEST, identifier));

@@ -1,13 +1,14 @@
-package org.homerouter.bridge.tun;
+package org.homerouter.pptp.tunnel;
 
 import java.nio.ByteBuffer;
 
 /**
  * The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of 16-bit
  * words. Sums are kept unfolded in a {@code long} so that parts (pseudo-header, header, payload)
- * can be added up and folded once (RFC 1071 §2(B), deferred carries).
+ * can be added up and folded once (RFC 1071 §2(B), deferred carries). Used where IP packets are
+ * checked or rebuilt: the TUN offloads and stateful MPPE's resynchronisation check.
  */
-final class InternetChecksum {
+public final class InternetChecksum {
     private InternetChecksum() {
     }
 
@@ -15,7 +16,7 @@ final class InternetChecksum {
      * Adds the octets {@code buffer[from, from + length)} (absolute indices, big-endian words; an
      * odd last octet is padded with zero, RFC 1071 §4.1) to {@code sum}.
      */
-    static long add(long sum, ByteBuffer buffer, int from, int length) {
+    public static long add(long sum, ByteBuffer buffer, int from, int length) {
         int i = from;
         int end = from + length;
         // Eight octets at a time: both 32-bit halves added as unsigned values, so the 64-bit
@@ -34,13 +35,13 @@ final class InternetChecksum {
     }
 
     /** The IPv4 pseudo-header of RFC 793 §3.1 / RFC 768 for a TCP or UDP segment of {@code length} octets. */
-    static long pseudoHeader(ByteBuffer ip, int ipStart, int protocol, int length) {
+    public static long pseudoHeader(ByteBuffer ip, int ipStart, int protocol, int length) {
         long sum = add(0, ip, ipStart + 12, 8); // source and destination address
         return sum + protocol + length;
     }
 
     /** Folds a sum to 16 bits (end-around carries), without complementing. */
-    static int fold(long sum) {
+    public static int fold(long sum) {
         while ((sum >>> 16) != 0) {
             sum = (sum & 0xFFFF) + (sum >>> 16);
         }
@@ -48,12 +49,12 @@ final class InternetChecksum {
     }
 
     /** The checksum field value for {@code sum}: the ones' complement of the folded sum. */
-    static short finish(long sum) {
+    public static short finish(long sum) {
         return (short) ~fold(sum);
     }
 
     /** Whether octets whose sum (checksum field included) is {@code sum} verify (fold to 0xFFFF). */
-    static boolean verifies(long sum) {
+    public static boolean verifies(long sum) {
         return fold(sum) == 0xFFFF;
     }
 }
