@@ -9,7 +9,6 @@ import java.util.Arrays;
  * stateless mode changes the key for every packet, so this runs per packet.
  */
 final class MppeSessionCipher {
-    private static final int SCRATCH = 2048;
 
     private final MppeStrength strength;
     private final int keyLength;
@@ -20,7 +19,6 @@ final class MppeSessionCipher {
     // Our own RC4: keyed twice per packet in stateless mode, where BouncyCastle's keying costs as
     // much as encrypting a full-size packet (see Rc4).
     private final Rc4 rc4 = new Rc4();
-    private final byte[] scratch = new byte[SCRATCH];
     private long keyChanges;
 
     MppeSessionCipher(byte[] startKey, MppeStrength strength) {
@@ -70,14 +68,8 @@ final class MppeSessionCipher {
                     dst.array(), dst.arrayOffset() + dstIndex);
             return;
         }
-        // Direct or read-only buffers: go through the scratch array in chunks.
-        for (int done = 0; done < len; ) {
-            int n = Math.min(SCRATCH, len - done);
-            src.get(srcIndex + done, scratch, 0, n);
-            rc4.process(scratch, 0, n, scratch, 0);
-            dst.put(dstIndex + done, scratch, 0, n);
-            done += n;
-        }
+        // Direct buffers (the raw socket's receive slots): in place, no copies.
+        rc4.process(src, srcIndex, len, dst, dstIndex);
     }
 
     long keyChanges() {

@@ -1,5 +1,7 @@
 package org.homerouter.pptp.mppe;
 
+import java.nio.ByteBuffer;
+
 /**
  * RC4 (the keystream generator MPPE uses, RFC 3078 §7), for the per-packet path: keying allocates
  * nothing and checks nothing beyond the key length, because stateless MPPE keys RC4 twice per
@@ -48,6 +50,32 @@ final class Rc4 {
         }
         x = 0;
         y = 0;
+    }
+
+    /**
+     * XORs {@code len} octets of keystream over {@code in[inIndex..]} into {@code out[outIndex..]}
+     * (absolute indices; positions untouched), for buffers without an accessible array, such as
+     * the native receive slots: reading them in place spares two copies through a heap array,
+     * which for small packets cost as much as the keystream itself.
+     */
+    void process(ByteBuffer in, int inIndex, int len, ByteBuffer out, int outIndex) {
+        if ((inIndex | len | outIndex) < 0 || inIndex > in.limit() - len || outIndex > out.limit() - len) {
+            throw new IndexOutOfBoundsException("RC4 range out of bounds");
+        }
+        int[] s = state;
+        int a = x;
+        int b = y;
+        for (int i = 0; i < len; i++) {
+            a = (a + 1) & 0xFF;
+            int sa = s[a];
+            b = (b + sa) & 0xFF;
+            int sb = s[b];
+            s[a] = sb;
+            s[b] = sa;
+            out.put(outIndex + i, (byte) (in.get(inIndex + i) ^ s[(sa + sb) & 0xFF]));
+        }
+        x = a;
+        y = b;
     }
 
     /** XORs {@code len} octets of keystream over {@code in[inOff..]} into {@code out[outOff..]}; the arrays may be the same. */

@@ -48,6 +48,16 @@ class Rc4Test {
                 random.nextBytes(data);
                 byte[] expected = new byte[data.length];
                 theirs.processBytes(data, 0, data.length, expected, 0);
+                if (piece == 1) {
+                    // A native buffer (the raw socket's receive slots), in place at an offset.
+                    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length + 5);
+                    direct.put(5, data);
+                    ours.process(direct, 5, data.length, direct, 5);
+                    byte[] got = new byte[data.length];
+                    direct.get(5, got);
+                    assertArrayEquals(expected, got, "round " + round + " piece " + piece + " (direct)");
+                    continue;
+                }
                 byte[] inPlace = data.clone();
                 ours.process(inPlace, 0, inPlace.length, inPlace, 0);
                 assertArrayEquals(expected, inPlace, "round " + round + " piece " + piece);
@@ -63,5 +73,7 @@ class Rc4Test {
         rc4.init(new byte[16], 16);
         assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(new byte[4], 1, 4, new byte[4], 0));
         assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(new byte[4], 0, 4, new byte[4], 1));
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(4);
+        assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(direct, 1, 4, direct, 0));
     }
 }
