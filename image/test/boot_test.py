@@ -75,7 +75,10 @@ class Guest:
                "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
                "-serial", f"file:{self.console}",
                "-kernel", kernel, "-initrd", initrd,
-               "-append", "console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 quiet",
+               # systemd's getty generator also starts a login prompt on hvc0 (a virtual console):
+               # masked, or it and the debug shell take turns reading what the test types.
+               "-append", "console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 "
+                          "systemd.mask=serial-getty@hvc0.service quiet",
                "-drive", f"file={disk},if=none,format=raw,id=disk", "-device", "virtio-blk-pci,drive=disk",
                "-drive", f"file={bundle},if=none,format=raw,id=usb,readonly=on", "-device", "virtio-blk-pci,drive=usb",
                "-netdev", wan, "-device", "virtio-net-pci,netdev=wan",
