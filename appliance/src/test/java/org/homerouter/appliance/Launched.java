@@ -48,6 +48,15 @@ record Launched(String name, Process process, Path log) {
         return command;
     }
 
+    /**
+     * Whether a pptp-guest run reports that all 3 pings of {@code target} were answered. The
+     * "PING" tag itself is not matched: under load the guest's serial console has dropped a
+     * character of it ("ING target=... ok tx=3 rx=3") while the ping had succeeded.
+     */
+    static boolean pingedAll(String guestOutput, String target) {
+        return guestOutput.contains(" target=" + target + " ok tx=3 rx=3");
+    }
+
     String output() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
