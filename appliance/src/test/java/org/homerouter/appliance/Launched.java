@@ -50,8 +50,9 @@ record Launched(String name, Process process, Path log) {
 
     /**
      * Whether a pptp-guest run reports that all 3 pings of {@code target} were answered. The
-     * "PING" tag itself is not matched: under load the guest's serial console has dropped a
-     * character of it ("ING target=... ok tx=3 rx=3") while the ping had succeeded.
+     * "PING" tag itself is not matched: under load the guest's result channel (its second serial
+     * port) has dropped the start of a line ("ING target=... ok tx=3 rx=3") though the ping had
+     * succeeded.
      */
     static boolean pingedAll(String guestOutput, String target) {
         return guestOutput.contains(" target=" + target + " ok tx=3 rx=3");

@@ -132,7 +132,7 @@ class PassthroughInteropTest {
         String clientOut = Files.readString(clientLog);
         String context = log(clientLog) + log(serverLog) + log(dialLog);
         assertEquals(2, both.size(), "both LAN clients' calls tracked at once: " + both + context);
-        assertTrue(clientOut.contains("\nPPP_UP ") && clientOut.contains("mppe=128-stateless auth=mschap-v2"), context);
+        assertTrue(clientOut.contains("mppe=128-stateless auth=mschap-v2"), context);
         assertTrue(Launched.pingedAll(clientOut, peer), "real client pings through its tunnel" + context);
         assertTrue(clientOut.contains("EXEC rc=0"), "real client pings the server's tunnel address again" + context);
         System.out.println("PassthroughInteropTest: both calls " + both);
