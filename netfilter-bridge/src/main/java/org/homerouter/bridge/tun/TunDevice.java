@@ -133,44 +133,33 @@ public final class TunDevice implements TunnelDevice {
                 MemorySegment.copy(MemorySegment.ofBuffer(ipPacket), 0, framed, VirtioNetHeader.LENGTH, length);
                 writeFramed(this, framed, VirtioNetHeader.LENGTH + length);
             }
-            ipPacket.position(ipPacket.limit());
-            return;
-        }
-        fdLock.readLock().lock();
-        try {
-            if (closed) {
-                throw new IOException("TUN device " + name + " is closed");
-            }
-            MemorySegment data = NativeStaging.of(ipPacket);
-            long rc;
-            do {
-                rc = LibC.write(fd, data, length);
-            } while (rc == -Errno.EINTR);
-            if (rc < 0) {
-                throw new ErrnoException("write(" + name + ", " + length + " octets)", (int) -rc);
-            }
-        } finally {
-            fdLock.readLock().unlock();
+        } else {
+            writeOnce(NativeStaging.of(ipPacket), length, length);
         }
         ipPacket.position(ipPacket.limit());
     }
 
     /** One write(2) of a virtio-net header and a packet (the device has offloads on). */
     static void writeFramed(TunDevice device, MemorySegment data, int length) throws IOException {
-        device.fdLock.readLock().lock();
+        device.writeOnce(data, length, length - VirtioNetHeader.LENGTH);
+    }
+
+    /** One write(2) of {@code length} octets of {@code data}, holding {@code packetLength} octets of IP packet. */
+    private void writeOnce(MemorySegment data, int length, int packetLength) throws IOException {
+        fdLock.readLock().lock();
         try {
-            if (device.closed) {
-                throw new IOException("TUN device " + device.name + " is closed");
+            if (closed) {
+                throw new IOException("TUN device " + name + " is closed");
             }
             long rc;
             do {
-                rc = LibC.write(device.fd, data, length);
+                rc = LibC.write(fd, data, length);
             } while (rc == -Errno.EINTR);
             if (rc < 0) {
-                throw new ErrnoException("write(" + device.name + ", " + (length - VirtioNetHeader.LENGTH) + " octets)", (int) -rc);
+                throw new ErrnoException("write(" + name + ", " + packetLength + " octets)", (int) -rc);
             }
         } finally {
-            device.fdLock.readLock().unlock();
+            fdLock.readLock().unlock();
         }
     }
 
