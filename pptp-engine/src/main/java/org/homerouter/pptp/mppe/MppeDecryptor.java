@@ -196,17 +196,12 @@ public final class MppeDecryptor {
     /**
      * The key change(s) for the flushed packet that ends the discard state: Linux's one, unless
      * that does not decrypt the packet to a checked IPv4 packet and 2..{@value #MAX_EXTRA_KEY_CHANGES}+1
-     * changes do (see the class comment). Trials decrypt a copy of the first octets only.
+     * changes do (see the class comment). Trials decrypt a copy of the first octets only; each
+     * trial adds one key change to the one before.
      */
     private void rekeyToDecrypt(ByteBuffer packet, int payload, int len) {
         cipher.saveKey(savedKey);
         for (int changes = 1; changes <= 1 + MAX_EXTRA_KEY_CHANGES; changes++) {
-            if (changes > 1) {
-                cipher.restoreKey(savedKey, changes - 1);
-                for (int i = 1; i < changes; i++) {
-                    cipher.changeKey();
-                }
-            }
             cipher.rekey();
             int n = Math.min(len, TRIAL_OCTETS);
             cipher.crypt(packet, payload, trial, 0, n);
