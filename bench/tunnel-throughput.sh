@@ -89,9 +89,10 @@ sys_ticks() {
   awk '{ print $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# One iperf3 run from the client namespace to ADDRESS in the server namespace: prints Mbit/s received.
+# One iperf3 run from the client namespace to ADDRESS in the server namespace, for SECONDS
+# (default SECS): prints Mbit/s received.
 iperf() {
-  local address=$1
+  local address=$1 secs=${2:-$SECS}
   ip netns exec "$SRV" iperf3 -s -1 -B "$address" > "$WORK/iperf-server.log" 2>&1 &
   local server=$!
   for _ in $(seq 1 50); do
@@ -99,7 +100,7 @@ iperf() {
     sleep 0.1
   done
   local log=$WORK/iperf-client.log
-  timeout $((SECS + 30)) ip netns exec "$CLI" iperf3 -c "$address" -t "$SECS" -M "$MSS" -f m > "$log" 2>&1 || true
+  timeout $((secs + 30)) ip netns exec "$CLI" iperf3 -c "$address" -t "$secs" -M "$MSS" -f m > "$log" 2>&1 || true
   wait "$server" 2>/dev/null || true
   # "[  5]   0.00-8.00   sec   1.9 GBytes  2000 Mbits/sec  12   sender" / "... receiver"
   local mbps retr
@@ -132,7 +133,7 @@ for mode in $MODES; do
   # Warm-up through the tunnel, not counted: the JIT compiles the data path in its first seconds
   # of traffic (seconds of C2 time on 2 cores), a one-off cost a router pays once after boot.
   echo "tunnel-throughput: $mode warm-up (${WARMUP} s, not counted)" >&2
-  SECS_SAVED=$SECS; SECS=$WARMUP; iperf "$TUNNEL_SERVER" > /dev/null; SECS=$SECS_SAVED
+  iperf "$TUNNEL_SERVER" "$WARMUP" > /dev/null
   for pair in $(seq 1 "$PAIRS"); do
     veth=$(iperf "$SERVER_IP")
     cpu0=$(( $(cpu_ticks "$SERVER_PID") + $(cpu_ticks "$DIAL_PID") ))

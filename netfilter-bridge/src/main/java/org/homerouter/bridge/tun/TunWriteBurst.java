@@ -26,7 +26,7 @@ public final class TunWriteBurst {
     private TunWriteBurst() {
     }
 
-    /** Starts a burst on this thread (nested calls are harmless: the outermost end flushes). */
+    /** Starts a burst on this thread (if one is open already, it stays the one: the next {@link #end} ends it). */
     public static void begin() {
         if (ACTIVE.get() == null) {
             ACTIVE.set(COALESCER.get());
