@@ -5,6 +5,7 @@ import org.homerouter.bridge.DataPlaneProbe;
 import org.homerouter.bridge.DataPlaneStatus;
 import org.homerouter.bridge.firewall.ServerFirewall;
 import org.homerouter.bridge.gre.RawGreSocket;
+import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.bridge.tun.TunDeviceFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +13,13 @@ import org.slf4j.LoggerFactory;
 /** The data plane on this Linux machine: raw GRE socket, TUN devices and the server's nftables rules. */
 final class LinuxDataPlane {
     private static final Logger LOG = LoggerFactory.getLogger(LinuxDataPlane.class);
+    /**
+     * System property: "false" gives the raw GRE socket and the TUN devices a receive thread each
+     * instead of one shared {@link EventLoop} ("data-path"). One loop saves the cross-thread
+     * wake-ups of a tunnel's two directions (see EventLoop); separate threads spread one busy
+     * tunnel's two directions over two cores, which a machine with cores to spare may prefer.
+     */
+    static final String SHARED_LOOP_PROPERTY = "homerouter.datapath.sharedLoop";
 
     private LinuxDataPlane() {
     }
@@ -29,27 +37,33 @@ final class LinuxDataPlane {
         if (!status.available()) {
             return DataPlane.unavailable(status.message());
         }
+        EventLoop loop = null;
         RawGreSocket gre = null;
         TunDeviceFactory devices = null;
         ServerFirewall firewall = null;
         try {
-            gre = RawGreSocket.open();
-            devices = new TunDeviceFactory();
+            if (!"false".equalsIgnoreCase(System.getProperty(SHARED_LOOP_PROPERTY))) {
+                loop = EventLoop.start("data-path");
+            }
+            gre = RawGreSocket.open(null, loop);
+            devices = new TunDeviceFactory(loop);
             if (server) {
                 // ppp*: the site-to-site dial-out's device, clamped for the LAN's TCP but not isolated.
                 firewall = new ServerFirewall("pptp*", java.util.List.of("ppp*"), null);
                 firewall.apply();
             }
         } catch (IOException | RuntimeException e) {
-            closeQuietly(gre == null ? null : gre::close, devices, firewall);
+            closeQuietly(gre == null ? null : gre::close, devices, firewall, loop);
             return DataPlane.unavailable("Linux data plane unavailable: " + e.getMessage()
                     + "; PPTP control and the UI keep running");
         }
         RawGreSocket g = gre;
         TunDeviceFactory d = devices;
         ServerFirewall f = firewall;
-        LOG.info("data plane: raw GRE socket and TUN devices ready");
-        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close));
+        EventLoop l = loop;
+        LOG.info("data plane: raw GRE socket and TUN devices ready, {}", loop == null
+                ? "each read on a thread of its own" : "read on one thread (" + loop.name() + ")");
+        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l));
     }
 
     private static void closeQuietly(AutoCloseable... resources) {

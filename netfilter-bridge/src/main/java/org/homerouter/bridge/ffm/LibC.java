@@ -55,8 +55,6 @@ public final class LibC {
     public static final int MSG_DONTWAIT = 0x40;
     /** linux/socket.h: recvmmsg(2) blocks for the first datagram only, then takes what is there. */
     public static final int MSG_WAITFORONE = 0x10000;
-    /** sys/socket.h: shutdown(2) both directions. */
-    public static final int SHUT_RDWR = 2;
     /** asm-generic/socket.h */
     public static final int SOL_SOCKET = 1;
     /** asm-generic/socket.h */
@@ -108,9 +106,6 @@ public final class LibC {
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(C_INT, C_INT),
             MethodType.methodType(int.class, int.class));
-    private static final MethodHandle SHUTDOWN = downcall("shutdown",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT),
-            MethodType.methodType(int.class, int.class, int.class));
     private static final MethodHandle BIND = downcall("bind",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT),
             MethodType.methodType(int.class, int.class, MemorySegment.class, int.class));
@@ -219,16 +214,6 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) CLOSE.invokeExact(st, fd), st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** shutdown(2). */
-    public static int shutdown(int fd, int how) {
-        MemorySegment st = CALL_STATE.get();
-        try {
-            return result((int) SHUTDOWN.invokeExact(st, fd, how), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

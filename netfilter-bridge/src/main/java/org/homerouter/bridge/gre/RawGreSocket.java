@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -19,6 +18,7 @@ import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
 import org.homerouter.bridge.ffm.NativeStaging;
 import org.homerouter.bridge.ffm.Structs;
+import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.bridge.tun.TunWriteBurst;
 import org.homerouter.pptp.gre.GrePacketReceiver;
 import org.homerouter.pptp.gre.GreTransport;
@@ -28,13 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link GreTransport} over a Linux raw socket for IP protocol 47 ({@code socket(AF_INET, SOCK_RAW,
  * IPPROTO_GRE)}, raw(7)). Sending hands GRE header plus payload to sendto(2) and the kernel writes
- * the IP header. Receiving runs on one platform daemon thread that waits in recvmmsg(2) itself
- * (MSG_WAITFORONE: it blocks for the first datagram, then takes up to {@value #BATCH} that are
- * there, so a wake-up costs one system call, not a poll(2) and a receive), into buffers allocated
- * once, strips the IPv4 header ({@link Ipv4Envelope}) and calls the receiver with the packet's
- * source address. {@link #close} wakes the thread at once with shutdown(2), which ends a waiting
- * receive on any socket (Linux's inet_shutdown wakes the socket's waiters even on an unconnected
- * one, and a shut-down socket's receive returns at once).
+ * the IP header. Receiving runs on an {@link EventLoop}: the data path's, shared with the TUN
+ * devices (see there for why), or one of the socket's own. Each time the socket is readable one
+ * recvmmsg(2) takes up to {@value #BATCH} datagrams into buffers allocated once; each has its IPv4
+ * header stripped ({@link Ipv4Envelope}) and goes to the receiver with its source address.
  *
  * <p>{@link #sendBatched} copies a packet into the calling thread's {@link SendBatch} and
  * {@link #flush} sends what that thread holds with one sendmmsg(2) (a batch that fills up is sent
@@ -62,12 +59,12 @@ public final class RawGreSocket implements GreTransport {
      * about a thousand full-size packets.
      */
     static final int RECEIVE_BUFFER = 4 << 20;
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
-
     private static final ThreadLocal<SendAddress> SEND_ADDRESS = ThreadLocal.withInitial(SendAddress::new);
 
     private final int fd;
     private final String label;
+    private final EventLoop loop;
+    private final boolean ownsLoop;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment messages;
     private final ByteBuffer[] slotViews = new ByteBuffer[BATCH];
@@ -77,14 +74,12 @@ public final class RawGreSocket implements GreTransport {
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
     private final AtomicBoolean closeRequested = new AtomicBoolean();
     private volatile boolean closed;
-    private boolean released;
     private volatile GrePacketReceiver receiver;
-    private Thread receiveThread;
     private final LongAdder sent = new LongAdder();
     private final LongAdder sendFailed = new LongAdder();
     private final LongAdder sendCalls = new LongAdder();
     private final ThreadLocal<SendBatch> batches = ThreadLocal.withInitial(SendBatch::new);
-    // Written by the receive thread only.
+    // Written by the loop thread only.
     private volatile long received;
     private volatile long dropped;
 
@@ -99,9 +94,11 @@ public final class RawGreSocket implements GreTransport {
     public record SendCounters(long sent, long dropped, long systemCalls) {
     }
 
-    private RawGreSocket(int fd, String label) {
+    private RawGreSocket(int fd, String label, EventLoop loop, boolean ownsLoop) {
         this.fd = fd;
         this.label = label;
+        this.loop = loop;
+        this.ownsLoop = ownsLoop;
         MemorySegment slots = arena.allocate((long) SLOT_SIZE * BATCH, 64);
         MemorySegment iovecs = arena.allocate(Structs.IOVEC, BATCH);
         messages = arena.allocate(Structs.MMSGHDR, BATCH);
@@ -123,16 +120,22 @@ public final class RawGreSocket implements GreTransport {
 
     /** Opens a socket that receives GRE for every local address of the calling thread's namespace. */
     public static RawGreSocket open() throws IOException {
-        return open(null);
+        return open(null, null);
+    }
+
+    /** Opens a socket bound to {@code localAddress} (null: any) that receives on a thread of its own. */
+    public static RawGreSocket open(Inet4Address localAddress) throws IOException {
+        return open(localAddress, null);
     }
 
     /**
      * Opens a socket bound to {@code localAddress} (null: any), so it receives only GRE addressed
-     * there and sends from it.
+     * there and sends from it, receiving on {@code loop} (null: on a thread of its own, named
+     * "gre-raw-rx-" and the address). The caller closes a given loop after the socket.
      *
      * @throws ErrnoException EPERM without CAP_NET_RAW; EADDRNOTAVAIL if the address is not local
      */
-    public static RawGreSocket open(Inet4Address localAddress) throws IOException {
+    public static RawGreSocket open(Inet4Address localAddress, EventLoop loop) throws IOException {
         int fd = check("socket(AF_INET, SOCK_RAW, IPPROTO_GRE)",
                 LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.IPPROTO_GRE));
         try (Arena scratch = Arena.ofConfined()) {
@@ -149,17 +152,23 @@ public final class RawGreSocket implements GreTransport {
                 check("bind(" + localAddress.getHostAddress() + ")",
                         LibC.bind(fd, address, (int) Structs.SOCKADDR_IN.byteSize()));
             }
-            RawGreSocket socket = new RawGreSocket(fd, localAddress == null ? "any" : localAddress.getHostAddress());
-            socket.start();
+            String label = localAddress == null ? "any" : localAddress.getHostAddress();
+            EventLoop on = loop != null ? loop : EventLoop.start("gre-raw-rx-" + label);
+            RawGreSocket socket = new RawGreSocket(fd, label, on, loop == null);
+            try {
+                on.register(fd, socket::receiveReady);
+            } catch (IOException | RuntimeException e) {
+                socket.arena.close();
+                if (loop == null) {
+                    on.close();
+                }
+                throw e;
+            }
             return socket;
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(fd);
             throw e;
         }
-    }
-
-    private void start() {
-        receiveThread = Thread.ofPlatform().daemon().name("gre-raw-rx-" + label).start(this::receiveLoop);
     }
 
     @Override
@@ -265,8 +274,8 @@ public final class RawGreSocket implements GreTransport {
     }
 
     /**
-     * Stops the receive thread (waking it with shutdown(2)) and closes the socket. When called
-     * from the receiver itself, the thread stops as soon as the receiver returns.
+     * Stops receiving and closes the socket. Safe from any thread, the receiver included (the fd
+     * and buffers are then released once the receiver returns).
      */
     @Override
     public void close() {
@@ -274,59 +283,46 @@ public final class RawGreSocket implements GreTransport {
             return;
         }
         closed = true;
-        fdLock.readLock().lock();
-        try {
-            if (!released) {
-                // Fails with ENOTCONN on an unconnected socket, but still wakes the waiting receive.
-                LibC.shutdown(fd, LibC.SHUT_RDWR);
-            }
-        } finally {
-            fdLock.readLock().unlock();
-        }
-        if (Thread.currentThread() == receiveThread) {
-            return;
-        }
-        try {
-            if (!receiveThread.join(CLOSE_WAIT)) {
-                LOG.warn("GRE receive thread ({}) did not stop within {}", label, CLOSE_WAIT);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        loop.unregister(fd);
+        // On another thread: once the loop's turn is over no receive uses the fd or the slots. On
+        // the loop thread (a receiver closing its transport): after this turn.
+        loop.execute(this::release);
+        loop.awaitTurn();
+        if (ownsLoop) {
+            loop.close();
         }
     }
 
-    private void receiveLoop() {
-        long messageSize = Structs.MMSGHDR.byteSize();
-        try {
-            while (!closed) {
-                int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_WAITFORONE, MemorySegment.NULL);
-                if (closed) {
-                    break; // woken by close: what the shut-down socket returned is nothing
-                }
-                if (n == -Errno.EINTR || n == -Errno.EAGAIN) {
-                    continue;
-                }
-                check("recvmmsg", n);
-                // One TUN write burst per batch: consecutive TCP segments of a session that the
-                // batch decrypts go into its TUN device in one write (TunWriteBurst).
-                TunWriteBurst.begin();
-                try {
-                    for (int i = 0; i < n; i++) {
-                        long at = i * messageSize;
-                        deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
-                                messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
-                    }
-                } finally {
-                    TunWriteBurst.end();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+    /** One readable turn: a batch of datagrams, delivered in one TUN write burst. */
+    private void receiveReady() {
+        if (closed) {
+            return;
+        }
+        int n = LibC.recvmmsg(fd, messages, BATCH, LibC.MSG_DONTWAIT, MemorySegment.NULL);
+        if (n == -Errno.EINTR || n == -Errno.EAGAIN) {
+            return;
+        }
+        if (n < 0) {
             if (!closed) {
-                LOG.error("GRE receive loop ({}) stopped; the transport is closed", label, e);
+                LOG.error("GRE receive ({}) failed: {}; the transport is closed", label,
+                        new ErrnoException("recvmmsg", -n).getMessage());
+                close();
+            }
+            return;
+        }
+        long messageSize = Structs.MMSGHDR.byteSize();
+        // One TUN write burst per batch: consecutive TCP segments of a session that the batch
+        // decrypts go into its TUN device in one write (TunWriteBurst).
+        TunWriteBurst.begin();
+        try {
+            // A receiver may close the socket: what the batch holds after that is dropped with it.
+            for (int i = 0; i < n && !closed; i++) {
+                long at = i * messageSize;
+                deliver(slotViews[i], messages.get(LibC.C_INT, at + Structs.MMSGHDR_LEN),
+                        messages.get(LibC.C_INT, at + Structs.MMSGHDR_FLAGS));
             }
         } finally {
-            closed = true;
-            release();
+            TunWriteBurst.end();
         }
     }
 
@@ -361,7 +357,6 @@ public final class RawGreSocket implements GreTransport {
     private void release() {
         fdLock.writeLock().lock();
         try {
-            released = true;
             LibC.close(fd);
             arena.close();
         } finally {

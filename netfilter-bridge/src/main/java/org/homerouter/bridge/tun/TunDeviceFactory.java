@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
 import org.homerouter.bridge.ffm.Structs;
+import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.pptp.tunnel.TunnelConfig;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 
@@ -24,8 +25,8 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * POINTOPOINT, through {@link InterfaceControl}. The kernel then routes the peer's /32 into the
  * device by itself, as it does for pppd's ppp0.
  *
- * <p>All devices of one factory share one reader thread ({@link TunReader}), started with the
- * first device. Devices are created in the network namespace of the thread calling
+ * <p>All devices of one factory share one reader ({@link TunReader}) on one thread: their own,
+ * started with the first device, or an {@link EventLoop} given to the constructor. Devices are created in the network namespace of the thread calling
  * {@link #open}. Needs CAP_NET_ADMIN.
  */
 public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseable {
@@ -49,8 +50,22 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
     private static final Inet4Address HOST_MASK = ipv4("255.255.255.255");
 
     private final Set<TunDevice> devices = ConcurrentHashMap.newKeySet();
+    private final EventLoop loop;
     private TunReader reader;
     private boolean closed;
+
+    /** Devices read by a thread of their own ("tun-reader"), started with the first device. */
+    public TunDeviceFactory() {
+        this(null);
+    }
+
+    /**
+     * Devices read on {@code loop} (null: a thread of their own), e.g. the data path's loop that
+     * also receives GRE; the caller closes the loop after this factory.
+     */
+    public TunDeviceFactory(EventLoop loop) {
+        this.loop = loop;
+    }
 
     /**
      * Creates, configures and brings up a device named after {@code config.nameHint()} ("pptp"
@@ -108,7 +123,7 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
             throw new IllegalStateException("TUN device factory is closed");
         }
         if (reader == null) {
-            reader = TunReader.start();
+            reader = loop == null ? TunReader.start() : TunReader.on(loop);
         }
         return reader;
     }

@@ -13,12 +13,15 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
 import org.homerouter.bridge.ffm.Errno;
 import org.homerouter.bridge.ffm.ErrnoException;
+import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.gre.GreCodec;
@@ -80,7 +83,7 @@ class RawGreSocketExchangeTest {
                 }
                 closeMillis = (System.nanoTime() - start) / 1_000_000;
             }
-            // Both receive threads were blocked in poll(2): the eventfd must wake them at once.
+            // Both receive threads were waiting in epoll_wait(2): the eventfd must wake them at once.
             assertTrue(closeMillis < 1000, "close took " + closeMillis + " ms");
             ByteBuffer packet = packet(1, 1);
             IOException afterClose = assertThrows(IOException.class, () -> socketA.send(addressB, packet));
@@ -130,6 +133,49 @@ class RawGreSocketExchangeTest {
                     () -> socketA.sendBatched(addressB, packet(0xB1B1, 0)));
             assertTrue(afterClose.getMessage().contains("closed"), afterClose.getMessage());
             assertEquals(0, socketA.flush());
+        }
+    }
+
+    @Test
+    void onASharedLoopTheSocketReceivesThereAndClosingItFromItsReceiverLeavesTheLoopServingTheRest() throws Exception {
+        try (Netns a = Netns.create("grela"); Netns b = Netns.create("grelb");
+             EventLoop loop = EventLoop.start("gre-test-loop")) {
+            Netns.linkVeth(a, "10.201.1.1/24", b, "10.201.1.2/24");
+            Inet4Address addressA = (Inet4Address) InetAddress.getByName("10.201.1.1");
+            Inet4Address addressB = (Inet4Address) InetAddress.getByName("10.201.1.2");
+            RawGreSocket socketA = NetworkNamespace.call(a.name(), () -> RawGreSocket.open(addressA));
+            RawGreSocket socketB = NetworkNamespace.call(b.name(), () -> RawGreSocket.open(addressB, loop));
+            try {
+                List<String> threads = new CopyOnWriteArrayList<>();
+                AtomicInteger received = new AtomicInteger();
+                socketB.setReceiver((source, packet) -> {
+                    threads.add(Thread.currentThread().getName());
+                    if (GreCodec.decode(packet).sequence() == 5) {
+                        socketB.close(); // the session ends on its own packet, on the loop thread
+                    }
+                    received.incrementAndGet();
+                });
+                for (int seq = 0; seq < 10; seq++) {
+                    socketA.send(addressB, packet(0xC0C0, seq));
+                }
+                long deadline = System.nanoTime() + DEADLINE.toNanos();
+                while (received.get() < 6 && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                Thread.sleep(100); // packets 6..9 arrived too: none may reach the closed socket's receiver
+                assertEquals(6, received.get(), "packets 0..5, then nothing after the close");
+                assertEquals(List.of("gre-test-loop"), threads.stream().distinct().toList());
+                IOException afterClose = assertThrows(IOException.class, () -> socketB.send(addressA, packet(1, 1)));
+                assertTrue(afterClose.getMessage().contains("closed"), afterClose.getMessage());
+
+                // The loop lives on for what else is registered with it (other sockets, TUN devices).
+                CountDownLatch alive = new CountDownLatch(1);
+                loop.execute(alive::countDown);
+                assertTrue(alive.await(5, TimeUnit.SECONDS), "loop still turning");
+            } finally {
+                socketA.close();
+                socketB.close();
+            }
         }
     }
 

@@ -1,0 +1,137 @@
+package org.homerouter.bridge.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.homerouter.bridge.ffm.LibC;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The loop with eventfds as the watched fds: no privileges needed. */
+class EventLoopTest {
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
+    private final MemorySegment drained = arena.allocate(ValueLayout.JAVA_LONG);
+    private final List<Integer> fds = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeFds() {
+        fds.forEach(LibC::close);
+        arena.close();
+    }
+
+    @Test
+    void aReadableFdCallsItsHandlerOnTheLoopThreadUntilUnregistered() throws Exception {
+        int fd = eventFd();
+        AtomicInteger calls = new AtomicInteger();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        CountDownLatch first = new CountDownLatch(1);
+        try (EventLoop loop = EventLoop.start("loop-test")) {
+            loop.register(fd, () -> {
+                threads.add(Thread.currentThread().getName());
+                LibC.read(fd, drained, 8); // level-triggered: drain, or it is called again at once
+                calls.incrementAndGet();
+                first.countDown();
+            });
+            signal(fd);
+            assertTrue(first.await(5, TimeUnit.SECONDS), "handler called");
+            assertEquals(List.of("loop-test"), threads);
+
+            loop.unregister(fd);
+            loop.awaitTurn();
+            int before = calls.get();
+            signal(fd);
+            CountDownLatch turn = new CountDownLatch(1);
+            loop.execute(turn::countDown);
+            assertTrue(turn.await(5, TimeUnit.SECONDS));
+            Thread.sleep(50);
+            assertEquals(before, calls.get(), "no call after unregister");
+        }
+    }
+
+    @Test
+    void tasksRunInOrderOnTheLoopAndAfterItStoppedInTheCaller() throws Exception {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        EventLoop loop = EventLoop.start("loop-tasks");
+        CountDownLatch done = new CountDownLatch(1);
+        loop.execute(() -> ran.add("1 " + loop.inLoop()));
+        loop.execute(() -> ran.add("2 " + Thread.currentThread().getName()));
+        loop.execute(done::countDown);
+        assertTrue(done.await(5, TimeUnit.SECONDS));
+        assertEquals(List.of("1 true", "2 loop-tasks"), ran);
+        assertFalse(loop.inLoop());
+
+        loop.close();
+        loop.execute(() -> ran.add("after close on " + Thread.currentThread().getName()));
+        assertEquals("after close on " + Thread.currentThread().getName(), ran.get(2));
+        loop.awaitTurn(); // returns at once: nothing left to wait for
+        IOException e = assertThrows(IOException.class, () -> loop.register(eventFd(), () -> { }));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void aFailingHandlerIsLoggedAndTheOtherFdsAreStillServed() throws Exception {
+        int bad = eventFd();
+        int good = eventFd();
+        CountDownLatch served = new CountDownLatch(3);
+        AtomicInteger failures = new AtomicInteger();
+        try (EventLoop loop = EventLoop.start("loop-failing")) {
+            loop.register(bad, () -> {
+                LibC.read(bad, drained, 8);
+                failures.incrementAndGet();
+                throw new IllegalStateException("broken sink");
+            });
+            loop.register(good, () -> {
+                LibC.read(good, drained, 8);
+                served.countDown();
+            });
+            for (int i = 0; i < 3; i++) {
+                signal(bad);
+                signal(good);
+                Thread.sleep(10);
+            }
+            assertTrue(served.await(5, TimeUnit.SECONDS), "the good fd served 3 times");
+            assertTrue(failures.get() >= 1);
+        }
+    }
+
+    @Test
+    void aHandlerMayCloseItsLoop() throws Exception {
+        int fd = eventFd();
+        EventLoop loop = EventLoop.start("loop-self-close");
+        CountDownLatch released = new CountDownLatch(1);
+        loop.register(fd, () -> {
+            LibC.read(fd, drained, 8);
+            loop.unregister(fd);
+            loop.execute(released::countDown); // runs once this turn is over, before the loop ends
+            loop.close();
+        });
+        signal(fd);
+        assertTrue(released.await(5, TimeUnit.SECONDS), "the task queued by the closing handler ran");
+        loop.close(); // again, from outside: returns
+    }
+
+    private int eventFd() {
+        int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        assertTrue(fd >= 0, "eventfd: " + fd);
+        fds.add(fd);
+        return fd;
+    }
+
+    private void signal(int fd) {
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        assertEquals(8L, LibC.write(fd, one, 8));
+    }
+}
