@@ -17,7 +17,10 @@ OUT=${1:?result file}
 SECS=${2:-8}
 PAIRS=${3:-2}
 WARMUP=${BENCH_TUNNEL_WARMUP:-6}
-MODES=${BENCH_TUNNEL_MODES:-"require-128 require-128-stateful none"}
+# A mode is a pptp.mppe setting; "+threads" after it runs both JVMs with the data path's former
+# threading (a receive thread each for GRE and TUN instead of one event loop), for the side-by-side
+# before/after of that change.
+MODES=${BENCH_TUNNEL_MODES:-"require-128 require-128+threads require-128-stateful none"}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "tunnel-throughput: needs root (namespaces, TUN, raw GRE)" >&2
@@ -113,14 +116,17 @@ iperf() {
 "$JAVA" -jar "$JAR" user add "$USER_NAME" --password-stdin --data-dir "$WORK/data" <<< "$PASSWORD" > /dev/null
 : > "$OUT"
 for mode in $MODES; do
+  mppe=${mode%+threads}
+  MODE_OPTS=("${JAVA_OPTS[@]}")
+  if [ "$mppe" != "$mode" ]; then MODE_OPTS+=(-Dhomerouter.datapath.sharedLoop=false); fi
   # The server's MPPE policy is a stored setting (the web UI's); set it as the UI would.
-  sqlite3 "$WORK/data/appliance.db" "UPDATE settings SET value = '$mode' WHERE key = 'pptp.mppe'"
-  ip netns exec "$SRV" "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" run --data-dir "$WORK/data" --pptp-port 1723 --ui-port 18080 \
+  sqlite3 "$WORK/data/appliance.db" "UPDATE settings SET value = '$mppe' WHERE key = 'pptp.mppe'"
+  ip netns exec "$SRV" "$JAVA" "${MODE_OPTS[@]}" -jar "$JAR" run --data-dir "$WORK/data" --pptp-port 1723 --ui-port 18080 \
     > "$WORK/server-$mode.log" 2>&1 &
   SERVER_PID=$!
   await "$WORK/server-$mode.log" "PPTP control listening" 60
-  ip netns exec "$CLI" "$JAVA" "${JAVA_OPTS[@]}" -jar "$JAR" dial --server "$SERVER_IP" --user "$USER_NAME" --password-stdin \
-    --mppe "$mode" <<< "$PASSWORD" > "$WORK/dial-$mode.log" 2>&1 &
+  ip netns exec "$CLI" "$JAVA" "${MODE_OPTS[@]}" -jar "$JAR" dial --server "$SERVER_IP" --user "$USER_NAME" --password-stdin \
+    --mppe "$mppe" <<< "$PASSWORD" > "$WORK/dial-$mode.log" 2>&1 &
   DIAL_PID=$!
   await "$WORK/dial-$mode.log" "^UP " 60
   encryption=$(sed -n 's/^UP .*encryption=\([^ ]*\).*/\1/p' "$WORK/dial-$mode.log" | head -n 1)

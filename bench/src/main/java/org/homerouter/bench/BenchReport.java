@@ -327,7 +327,8 @@ public final class BenchReport {
         md.append("| mode (`pptp.mppe`) | negotiated | veth Mbit/s | tunnel Mbit/s | **tunnel / veth** | CPU µs per packet, both JVMs (kernel) | tunnel capacity on ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores / veth |\n|---|---|---|---|---:|---:|---:|\n");
         double ticksPerSecond = parse(kv.getOrDefault("clockTicksPerSecond", "100"));
-        for (String mode : List.of("require-128", "require-128-stateful", "none")) {
+        Map<String, Double> tunnelMeans = new java.util.HashMap<>();
+        for (String mode : List.of("require-128", "require-128+threads", "require-128-stateful", "none")) {
             String enc = kv.get("mode." + mode + ".encryption");
             if (enc == null) {
                 continue;
@@ -355,15 +356,27 @@ public final class BenchReport {
                 packets += (long) parse(kv.getOrDefault("mode." + mode + ".pair" + pair + ".packets", "0"));
             }
             double r = n == 0 ? Double.NaN : sum / n;
+            tunnelMeans.put(mode, tunnels.stream().mapToDouble(Double::parseDouble).average().orElse(Double.NaN));
             String shown = mode.equals("require-128") ? ratio(r, TUNNEL_TARGET) : fmt(r);
             double microsPerPacket = packets == 0 ? Double.NaN : cpuSeconds * 1e6 / packets;
             // 1400-octet packets: what the two JVMs' CPU cost per packet allows on all cores, against the veth.
             double capacityMbps = Runtime.getRuntime().availableProcessors() * 1e6 / microsPerPacket * 1400 * 8 / 1e6;
-            md.append("| ").append(mode).append(" | ").append(enc).append(" | ").append(String.join(", ", veths))
+            String label = mode.equals("require-128+threads")
+                    ? "require-128, a thread each for GRE and TUN (before)" : mode;
+            md.append("| ").append(label).append(" | ").append(enc).append(" | ").append(String.join(", ", veths))
                     .append(" | ").append(String.join(", ", tunnels)).append(" | **").append(shown).append("** | ")
                     .append(String.format(Locale.ROOT, "%.1f (%.1f)", microsPerPacket,
                             packets == 0 ? Double.NaN : sysSeconds * 1e6 / packets)).append(" | ")
                     .append(n == 0 ? "n/a" : fmt(capacityMbps / (vethSum / n))).append(" |\n");
+        }
+        Double loop = tunnelMeans.get("require-128");
+        Double threads = tunnelMeans.get("require-128+threads");
+        if (loop != null && threads != null) {
+            md.append("\nStateless MPPE-128 with each JVM's data path on one event loop (GRE receive and TUN reads "
+                    + "on one thread, the default) against a receive thread each for GRE and TUN "
+                    + "(`-Dhomerouter.datapath.sharedLoop=false`), in this run: tunnel throughput ")
+                    .append(fmt(loop / threads)).append(" (").append(String.format(Locale.ROOT, "%.0f", loop))
+                    .append(" against ").append(String.format(Locale.ROOT, "%.0f", threads)).append(" Mbit/s).\n");
         }
         md.append('\n');
     }

@@ -41,6 +41,7 @@ public final class LibC {
     public static final int O_CLOEXEC = 0x80000;
     /** asm-generic/fcntl.h: 04000; SOCK_NONBLOCK and EFD_NONBLOCK equal it. */
     public static final int O_NONBLOCK = 0x800;
+    public static final int SOCK_NONBLOCK = O_NONBLOCK;
     public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
     public static final int SOCK_CLOEXEC = O_CLOEXEC;
@@ -53,14 +54,16 @@ public final class LibC {
     public static final int MSG_TRUNC = 0x20;
     /** linux/socket.h */
     public static final int MSG_DONTWAIT = 0x40;
-    /** linux/socket.h: recvmmsg(2) blocks for the first datagram only, then takes what is there. */
-    public static final int MSG_WAITFORONE = 0x10000;
     /** asm-generic/socket.h */
     public static final int SOL_SOCKET = 1;
+    /** asm-generic/socket.h */
+    public static final int SO_SNDBUF = 7;
     /** asm-generic/socket.h */
     public static final int SO_RCVBUF = 8;
     /** asm-generic/socket.h: like SO_RCVBUF but may exceed net.core.rmem_max (CAP_NET_ADMIN). */
     public static final int SO_RCVBUFFORCE = 33;
+    /** asm-generic/socket.h: like SO_SNDBUF but may exceed net.core.wmem_max (CAP_NET_ADMIN). */
+    public static final int SO_SNDBUFFORCE = 32;
     /** asm-generic/poll.h */
     public static final short POLLIN = 0x001;
     /** asm-generic/poll.h */

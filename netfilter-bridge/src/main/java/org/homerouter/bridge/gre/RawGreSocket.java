@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #sendBatched} copies a packet into the calling thread's {@link SendBatch} and
  * {@link #flush} sends what that thread holds with one sendmmsg(2) (a batch that fills up is sent
  * at once): the tunnel device's reader sends the GRE packets of a whole burst in one system call.
+ * Sends never block (the socket is non-blocking, see {@link #SEND_BUFFER}): a packet the full send
+ * buffer refuses is dropped and counted.
  *
  * <p>Needs CAP_NET_RAW. The socket belongs to the network namespace of the thread that calls
  * {@link #open}; see {@code NetworkNamespace}.
@@ -59,6 +61,14 @@ public final class RawGreSocket implements GreTransport {
      * about a thousand full-size packets.
      */
     static final int RECEIVE_BUFFER = 4 << 20;
+    /**
+     * Socket send buffer asked for. The socket is non-blocking, so that a send never stalls the
+     * event loop (and with it every session's receiving) behind an uplink slower than the tunnels'
+     * senders: when the packets the kernel still queues for the device fill this buffer, further
+     * ones are dropped and counted, as a router's full queue drops them. 1 MiB holds several
+     * 64 KiB bursts of full-size packets.
+     */
+    static final int SEND_BUFFER = 1 << 20;
     private static final ThreadLocal<SendAddress> SEND_ADDRESS = ThreadLocal.withInitial(SendAddress::new);
 
     private final int fd;
@@ -137,14 +147,18 @@ public final class RawGreSocket implements GreTransport {
      */
     public static RawGreSocket open(Inet4Address localAddress, EventLoop loop) throws IOException {
         int fd = check("socket(AF_INET, SOCK_RAW, IPPROTO_GRE)",
-                LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.IPPROTO_GRE));
+                LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, LibC.IPPROTO_GRE));
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment size = scratch.allocate(LibC.C_INT);
+            // The *FORCE options may exceed net.core.rmem_max / wmem_max but need CAP_NET_ADMIN;
+            // without it the plain options still get as much as the sysctls allow.
             size.set(LibC.C_INT, 0, RECEIVE_BUFFER);
-            // SO_RCVBUFFORCE may exceed net.core.rmem_max but needs CAP_NET_ADMIN; without it the
-            // plain option still gets as much as the sysctl allows.
             if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, size, 4) < 0) {
                 check("setsockopt(SO_RCVBUF)", LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, size, 4));
+            }
+            size.set(LibC.C_INT, 0, SEND_BUFFER);
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, size, 4) < 0) {
+                check("setsockopt(SO_SNDBUF)", LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, size, 4));
             }
             if (localAddress != null) {
                 MemorySegment address = scratch.allocate(Structs.SOCKADDR_IN);

@@ -112,8 +112,8 @@ final class SendBatch {
     /**
      * Sends every held packet, in order, through {@code call}, and empties the batch. A partial
      * send is continued with the rest; a packet the kernel refuses (the call's -errno for the first
-     * of the remaining ones, e.g. ENOBUFS, or EAGAIN however unlikely on a blocking socket) is
-     * dropped as if lost on the wire, and the rest still go; EINTR is retried.
+     * of the remaining ones, e.g. ENOBUFS) is dropped as if lost on the wire, and the rest still
+     * go; EINTR is retried; EAGAIN (a full send buffer) drops the packet and all after it.
      *
      * @return how many packets were dropped
      */
@@ -125,6 +125,13 @@ final class SendBatch {
                 int rc = call.send(messages.asSlice(at * MESSAGE_SIZE), count - at);
                 if (rc == -Errno.EINTR) {
                     continue;
+                }
+                if (rc == -Errno.EAGAIN) {
+                    // The (non-blocking) socket's send buffer is full: the uplink is slower than
+                    // the senders. The rest would be refused too; drop them as a full queue does.
+                    lastError = Errno.EAGAIN;
+                    failed += count - at;
+                    break;
                 }
                 if (rc <= 0) {
                     // The first remaining packet failed (0 cannot happen for count > 0; treat it the

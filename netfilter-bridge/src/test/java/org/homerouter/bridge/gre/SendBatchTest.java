@@ -74,10 +74,22 @@ class SendBatchTest {
     @Test
     void aRefusedPacketIsDroppedAloneAndEintrIsRetried() {
         SendBatch batch = batchOf(5);
-        Scripted kernel = new Scripted(batch, 2, -Errno.EAGAIN, -Errno.EINTR, 2);
+        Scripted kernel = new Scripted(batch, 2, -ENOBUFS, -Errno.EINTR, 2);
         assertEquals(1, batch.flush(kernel));
-        // 0-1 sent; 2 refused with EAGAIN and dropped; 3-4 interrupted, retried, sent.
+        // 0-1 sent; 2 refused with ENOBUFS and dropped; 3-4 interrupted, retried, sent.
         assertEquals(List.of(List.of(0, 5), List.of(2, 3), List.of(3, 2), List.of(3, 2)), calls(kernel));
+        assertEquals(ENOBUFS, batch.lastError());
+        assertEquals(0, batch.size());
+    }
+
+    @Test
+    void aFullSendBufferDropsTheRestOfTheBatchAtOnce() {
+        SendBatch batch = batchOf(5);
+        Scripted kernel = new Scripted(batch, 2, -Errno.EAGAIN);
+        // 0-1 sent; the non-blocking socket's buffer is full: 2-4 dropped as a full queue drops,
+        // without a system call each (they would all be refused) and without waiting.
+        assertEquals(3, batch.flush(kernel));
+        assertEquals(List.of(List.of(0, 5), List.of(2, 3)), calls(kernel));
         assertEquals(Errno.EAGAIN, batch.lastError());
         assertEquals(0, batch.size());
     }
