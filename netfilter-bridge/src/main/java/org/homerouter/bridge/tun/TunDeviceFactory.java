@@ -26,8 +26,8 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * device by itself, as it does for pppd's ppp0.
  *
  * <p>All devices of one factory share one reader ({@link TunReader}) on one thread: their own,
- * started with the first device, or an {@link EventLoop} given to the constructor. Devices are created in the network namespace of the thread calling
- * {@link #open}. Needs CAP_NET_ADMIN.
+ * started with the first device, or an {@link EventLoop} given to the constructor. Devices are
+ * created in the network namespace of the thread calling {@link #open}. Needs CAP_NET_ADMIN.
  */
 public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseable {
     /** The clone device of tuntap.rst. */

@@ -10,8 +10,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -85,7 +87,7 @@ class EventLoopTest {
     void aFailingHandlerIsLoggedAndTheOtherFdsAreStillServed() throws Exception {
         int bad = eventFd();
         int good = eventFd();
-        java.util.concurrent.BlockingQueue<Integer> served = new java.util.concurrent.LinkedBlockingQueue<>();
+        BlockingQueue<Integer> served = new LinkedBlockingQueue<>();
         AtomicInteger failures = new AtomicInteger();
         try (EventLoop loop = EventLoop.start("loop-failing")) {
             loop.register(bad, () -> {
