@@ -395,7 +395,9 @@ public final class BenchReport {
                 + "(an nftables `ct helper`). iperf3 (TCP, ").append(kv.getOrDefault("secondsPerRun", "?"))
                 .append(" s) from the client through the tunnel (unencrypted, so that the endpoints' RC4 weighs "
                         + "least) to the server's tunnel address; rounds alternate ALG / kernel, each with a fresh "
-                        + "call. Target ≥ ").append(ALG_TARGET).append("×. Both keep GRE data in the kernel (ours "
+                        + "call, which first carries ").append(kv.getOrDefault("warmupSeconds", "no"))
+                .append(" s of iperf3 unmeasured (the JIT compiles the endpoints' data path in their first seconds "
+                        + "of traffic, alike for both modes). Target ≥ ").append(ALG_TARGET).append("×. Both keep GRE data in the kernel (ours "
                         + "through per-call nftables rules, the kernel's through conntrack expectations); the ratio "
                         + "compares them at the rate the tunnel's two JVM endpoints can drive.\n\n");
         md.append("| round | ALG Mbit/s | kernel helper Mbit/s | **ALG / kernel** | evidence the mode carried the call |\n"
