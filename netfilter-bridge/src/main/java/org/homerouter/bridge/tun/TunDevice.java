@@ -131,7 +131,7 @@ public final class TunDevice implements TunnelDevice {
                 // The header stays all zero (no offload asked: the kernel checks the checksums).
                 MemorySegment framed = FRAMED.get();
                 MemorySegment.copy(MemorySegment.ofBuffer(ipPacket), 0, framed, VirtioNetHeader.LENGTH, length);
-                writeFramed(this, framed, VirtioNetHeader.LENGTH + length);
+                writeFramed(framed, VirtioNetHeader.LENGTH + length);
             }
         } else {
             writeOnce(NativeStaging.of(ipPacket), length, length);
@@ -140,8 +140,8 @@ public final class TunDevice implements TunnelDevice {
     }
 
     /** One write(2) of a virtio-net header and a packet (the device has offloads on). */
-    static void writeFramed(TunDevice device, MemorySegment data, int length) throws IOException {
-        device.writeOnce(data, length, length - VirtioNetHeader.LENGTH);
+    void writeFramed(MemorySegment data, int length) throws IOException {
+        writeOnce(data, length, length - VirtioNetHeader.LENGTH);
     }
 
     /** One write(2) of {@code length} octets of {@code data}, holding {@code packetLength} octets of IP packet. */

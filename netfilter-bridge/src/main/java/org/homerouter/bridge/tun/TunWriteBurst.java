@@ -54,7 +54,7 @@ public final class TunWriteBurst {
      */
     private static void write(TunDevice device, MemorySegment data, int length) {
         try {
-            TunDevice.writeFramed(device, data, length);
+            device.writeFramed(data, length);
         } catch (IOException e) {
             LOG.debug("{}: joined TCP segments lost: {}", device.name(), e.getMessage());
         }
