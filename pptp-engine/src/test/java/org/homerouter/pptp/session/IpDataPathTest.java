@@ -140,7 +140,13 @@ class IpDataPathTest {
             assertFalse(indexOf(serverWire.get(i), java.util.Arrays.copyOfRange(plain, 1, 17)) >= 0,
                     "plaintext visible on the wire");
         }
-        assertEquals(up.stream().mapToLong(p -> p.length).sum(), ends[0].path().bytesIn());
+        // The counters the sessions page and the accounting log show, at both ends.
+        long upOctets = up.stream().mapToLong(p -> p.length).sum();
+        assertEquals(upOctets, ends[0].path().bytesIn());
+        assertEquals(upOctets, ends[1].path().bytesOut());
+        assertEquals(2000, ends[1].path().packetsOut());
+        assertEquals(2000, ends[0].path().packetsIn());
+        assertEquals(down.stream().mapToLong(p -> p.length).sum(), ends[0].path().bytesOut());
     }
 
     @Test
@@ -194,6 +200,8 @@ class IpDataPathTest {
         network.deliverAll();
         assertTrue(ends[1].device().written().isEmpty());
         assertEquals(1, ends[0].path().drops(IpDataPath.Drop.NOT_IP));
+        assertEquals(0, ends[0].path().packetsOut());
+        assertEquals(0, ends[0].path().bytesOut());
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {
