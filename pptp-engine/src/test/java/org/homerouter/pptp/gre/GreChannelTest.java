@@ -418,6 +418,21 @@ class GreChannelTest {
     }
 
     @Test
+    void aFailedSendWithNoAckOwedLeavesNothingOutstanding() throws IOException {
+        GreChannel ch = channel();
+        ch.send(ByteBuffer.wrap(new byte[] {1}));
+        ch.receive(GreHeader.ackOnly(LOCAL_CALL, 1), ByteBuffer.allocate(0));
+        transport.failNext = true;
+        assertThrows(IOException.class, () -> ch.send(ByteBuffer.wrap(new byte[] {2})));
+        // The lost packet never reached the peer: nothing waits for its acknowledgement, and the
+        // peer's ack of packet 1 still covers everything sent.
+        assertEquals(0, ch.unacknowledged());
+        ch.send(ByteBuffer.wrap(new byte[] {3}));
+        assertEquals(GreHeader.data(PEER_CALL, 1, 2), GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())));
+        assertEquals(1, ch.unacknowledged());
+    }
+
+    @Test
     void packetsReceivedWhileASendIsInItsSystemCallStayOwed() throws IOException {
         GreChannel ch = channel();
         receive(ch, 1);
