@@ -223,13 +223,16 @@ public final class BenchReport {
             return;
         }
         List<Map<String, String>> rows = new ArrayList<>();
+        Map<String, String> warmup = null;
         for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank()) {
+            if (line.startsWith("warmup=")) {
+                warmup = keyValues(line);
+            } else if (!line.isBlank()) {
                 rows.add(keyValues(line));
             }
         }
         if (rows.isEmpty()) {
-            md.append("No result.\n\n");
+            md.append(warmup == null ? "No result.\n\n" : "No result after the warm-up: " + warmup + "\n\n");
             return;
         }
         Map<String, String> first = rows.getFirst();
@@ -242,6 +245,18 @@ public final class BenchReport {
                         + "the engine has them to itself, which on a loaded machine the wall-clock rate cannot show. "
                         + "Server timer tick = the time one tick of the server's timers (every session and GRE channel "
                         + "polled) takes, timed after the sessions are up; the appliance ticks every 20 ms.\n\n");
+        if (warmup != null) {
+            double coldCpu = Double.parseDouble(warmup.get("cpuSecondsPerSetup"));
+            md.append("Warm-up, not counted: before the measured phases, ").append(warmup.get("warmup"))
+                    .append(" sessions were opened and all hung up again in the same JVM (the JIT compiles the setup "
+                            + "path during its first setups, as it compiles the data path in 1c's unmeasured first "
+                            + "seconds). On the cold JVM they took ").append(warmup.get("seconds")).append(" s: ")
+                    .append(warmup.get("setupsPerSecond")).append(" setups/s wall, ")
+                    .append(String.format(Locale.ROOT, "%.2f", coldCpu * 1000)).append(" ms CPU per setup, a capacity of ")
+                    .append(String.format(Locale.ROOT, "%.0f", Integer.parseInt(first.get("cores")) / coldCpu))
+                    .append(" setups/s on ").append(first.get("cores")).append(" cores. The heap figures below count "
+                            + "from before the warm-up.\n\n");
+        }
         md.append("| sessions | all up | wall s | setups/s (wall) | CPU ms per setup, both ends | **setups/s capacity on ")
                 .append(first.get("cores")).append(" cores (ratio to ").append((int) SETUPS_TARGET)
                 .append(")** | heap after GC | heap per session | **heap vs 512 MB** | threads | server timer tick, ms (of 20) |\n")
@@ -272,7 +287,7 @@ public final class BenchReport {
             md.append("\nScaling, measured in this run: the ").append(b.get("phaseSessions"))
                     .append(" sessions opened after the first ").append(a.get("sessions")).append(" cost ")
                     .append(fmt(Double.parseDouble(b.get("cpuSecondsPerSetup")) / Double.parseDouble(a.get("cpuSecondsPerSetup"))))
-                    .append(" the CPU per setup of the first ones (JIT warm-up is in the first phase), and the heap per "
+                    .append(" the CPU per setup of the first ones, and the heap per "
                             + "session at ").append(b.get("sessions")).append(" is ")
                     .append(fmt(Double.parseDouble(b.get("heapPerSessionBytes")) / Double.parseDouble(a.get("heapPerSessionBytes"))))
                     .append(" that at ").append(a.get("sessions")).append(". Threads do not grow with sessions (")

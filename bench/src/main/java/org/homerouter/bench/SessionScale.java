@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -71,6 +72,13 @@ public final class SessionScale {
      * hard limit on open files; two per connection keeps 10,000 sessions at 10,000 sockets.
      */
     private static final int CALLS_PER_CONNECTION = Integer.getInteger("bench.callsPerConnection", 2);
+    /**
+     * Sessions opened and hung up again before the measured phases, not counted: the JIT compiles
+     * the setup path (MS-CHAPv2, MPPE keys, the negotiations) during its first thousand or so
+     * setups, as it compiles the data path in 1c's unmeasured first seconds. Their own figures are
+     * reported too: a cold JVM's setup rate.
+     */
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 1000);
     private static final int TICKS_TIMED = 200;
     private static final Duration IDLE = Duration.ofSeconds(5);
     /** PptpService.TICK and DialCommand: the appliance runs its timers every 20 ms. */
@@ -104,6 +112,8 @@ public final class SessionScale {
         ConcurrentHashMap<PppSession, Long> started = new ConcurrentHashMap<>();
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
         AtomicReference<CountDownLatch> phaseDone = new AtomicReference<>(new CountDownLatch(0));
+        // Set while the warm-up's sessions are hung up on purpose: their ends are no failures.
+        AtomicBoolean hangingUp = new AtomicBoolean();
 
         InMemoryUserDirectory users = new InMemoryUserDirectory(PppUser.withPassword("bench", "bench-password"));
         List<AuthMethod> methods = List.of(AuthMethod.MSCHAP_V2);
@@ -128,7 +138,9 @@ public final class SessionScale {
 
                     @Override
                     public void ended(PppSession s, SessionEnd reason, String detail) {
-                        failure("server session ended: " + reason + " " + detail, failed, firstFailure);
+                        if (!hangingUp.get()) {
+                            failure("server session ended: " + reason + " " + detail, failed, firstFailure);
+                        }
                     }
                 });
         PppSessions clientSessions = new PppSessions(clientSettings, new SessionEnvironment(Clock.SYSTEM,
@@ -143,6 +155,9 @@ public final class SessionScale {
 
                     @Override
                     public void ended(PppSession s, SessionEnd reason, String detail) {
+                        if (hangingUp.get()) {
+                            return;
+                        }
                         failure("client session ended: " + reason + " " + detail, failed, firstFailure);
                         inFlight.release();
                         phaseDone.get().countDown();
@@ -185,15 +200,9 @@ public final class SessionScale {
         wire.start();
 
         CallIdAllocator clientCallIds = new CallIdAllocator(Math.max(n + 16, 256));
-        StringBuilder out = new StringBuilder();
-        int opened = 0;
-        for (int target : phases) {
-            int count = target - opened;
-            CountDownLatch done = new CountDownLatch(count);
-            phaseDone.set(done);
-            long cpu0 = processCpuNanos();
-            long timerCpu0 = threadCpuNanos(timerThread.get());
-            long t0 = System.nanoTime();
+        // Opens count sessions, CALLS_PER_CONNECTION per control connection, at most IN_FLIGHT
+        // dials at once; each session's up (or failure) counts phaseDone down.
+        Dialer dial = count -> {
             for (int i = 0; i < count; i += CALLS_PER_CONNECTION) {
                 int calls = Math.min(CALLS_PER_CONNECTION, count - i);
                 inFlight.acquire(calls);
@@ -218,6 +227,51 @@ public final class SessionScale {
                             }
                         });
             }
+        };
+
+        StringBuilder out = new StringBuilder();
+        if (WARMUP > 0) {
+            CountDownLatch done = new CountDownLatch(WARMUP);
+            phaseDone.set(done);
+            long cpu0 = processCpuNanos();
+            long t0 = System.nanoTime();
+            dial.open(WARMUP);
+            boolean finished = done.await(10, TimeUnit.MINUTES);
+            long elapsed = System.nanoTime() - t0;
+            long cpu = processCpuNanos() - cpu0;
+            int up = clientUp.get();
+            // Hang them all up (LCP Terminate, then the calls are cleared) and wait until neither
+            // end holds a call any more, so the measured phases start from none.
+            hangingUp.set(true);
+            for (PppSession s : clientSessions.sessions()) {
+                s.close("benchmark warm-up over");
+            }
+            long t1 = System.nanoTime();
+            while ((serverSessions.registered() > 0 || clientSessions.registered() > 0)
+                    && System.nanoTime() - t1 < TimeUnit.MINUTES.toNanos(1)) {
+                Thread.sleep(20);
+            }
+            boolean released = serverSessions.registered() == 0 && clientSessions.registered() == 0;
+            hangingUp.set(false);
+            clientUp.set(0);
+            serverUp.set(0);
+            out.append(String.format(Locale.ROOT,
+                    "warmup=%d up=%d failed=%d finished=%b released=%b seconds=%.2f setupsPerSecond=%.0f cpuSecondsPerSetup=%.6f%n",
+                    WARMUP, up, failed.get(), finished, released, elapsed / 1e9, WARMUP / (elapsed / 1e9),
+                    cpu / 1e9 / WARMUP));
+            if (!finished || !released || failed.get() > 0) {
+                return out.toString();
+            }
+        }
+        int opened = 0;
+        for (int target : phases) {
+            int count = target - opened;
+            CountDownLatch done = new CountDownLatch(count);
+            phaseDone.set(done);
+            long cpu0 = processCpuNanos();
+            long timerCpu0 = threadCpuNanos(timerThread.get());
+            long t0 = System.nanoTime();
+            dial.open(count);
             boolean finished = done.await(10, TimeUnit.MINUTES);
             long elapsed = System.nanoTime() - t0;
             long cpu = processCpuNanos() - cpu0;
@@ -261,6 +315,12 @@ public final class SessionScale {
             }
         }
         return out.toString();
+    }
+
+    /** Opens sessions; see its use in {@link #run}. */
+    @FunctionalInterface
+    private interface Dialer {
+        void open(int count) throws InterruptedException;
     }
 
     private static long threadCpuNanos(long threadId) {
