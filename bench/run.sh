@@ -36,8 +36,11 @@ echo "bench: 1c tunnel throughput (iperf3 in two namespaces, ~3 min)"
 bench/tunnel-throughput.sh "$RAW/tunnel.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENCH_IPERF_PAIRS:-2}" 2> "$RAW/tunnel.log" \
   || { cat "$RAW/tunnel.log"; exit 1; }
 
-echo "bench: 1d ALG against the kernel's PPTP helper (iperf3 through a NAT router namespace, ~2 min)"
-bench/alg-throughput.sh "$RAW/alg.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENCH_ALG_ROUNDS:-2}" 2> "$RAW/alg.log" \
+# Four rounds: a single round's ratio ranged 0.86-1.29x over the runs of 2026-12-02 (the JVM
+# endpoints, not the NAT, set the rate, and they vary by the second), so two rounds' mean could
+# land either side of the 0.9x target by chance.
+echo "bench: 1d ALG against the kernel's PPTP helper (iperf3 through a NAT router namespace, ~4 min)"
+bench/alg-throughput.sh "$RAW/alg.txt" "${BENCH_IPERF_SECONDS:-8}" "${BENCH_ALG_ROUNDS:-4}" 2> "$RAW/alg.log" \
   || { cat "$RAW/alg.log"; exit 1; }
 
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
