@@ -158,6 +158,56 @@ class GreCodecTest {
         assertEquals(0, packet.position(), "position untouched on failure");
     }
 
+    /**
+     * Every value of the two flag octets, with and without a payload, whole and one octet short:
+     * the decoder accepts exactly the headers §4.1 allows (K set; C, R, s, Recur, Flags zero; Ver
+     * 1; S exactly with a payload; S or A), reads them back as they were written, and refuses
+     * the rest with a reason, never with another exception (which the receive path would log as
+     * a failure instead of counting a malformed packet).
+     */
+    @Test
+    void decodesExactlyTheHeadersSection41AllowsAndGivesAReasonForEveryOther() {
+        int accepted = 0;
+        for (int f1 = 0; f1 < 256; f1++) {
+            for (int f2 = 0; f2 < 256; f2++) {
+                for (int payload : new int[] {0, 3}) {
+                    boolean s = (f1 & 0x10) != 0;
+                    boolean a = (f2 & 0x80) != 0;
+                    int headerLength = GreHeader.headerLength(s, a);
+                    ByteBuffer full = ByteBuffer.allocate(16 + payload);
+                    full.put((byte) f1).put((byte) f2).putShort((short) 0x880B).putShort((short) payload)
+                            .putShort((short) 0x0102).putInt(7).putInt(9);
+                    byte[] whole = new byte[headerLength + payload];
+                    System.arraycopy(full.array(), 0, whole, 0, Math.min(whole.length, 16));
+                    for (int cut : new int[] {0, 1}) {
+                        ByteBuffer packet = ByteBuffer.wrap(whole, 0, whole.length - cut);
+                        boolean allowed = (f1 & 0xEF) == 0x20 && (f2 & 0x7F) == 0x01
+                                && s == (payload > 0) && (s || a) && cut == 0;
+                        GreHeader h;
+                        try {
+                            h = GreCodec.decode(packet);
+                        } catch (MalformedGreException e) {
+                            assertFalse(allowed, () -> "refused an allowed header: " + e.getMessage());
+                            assertTrue(e.reason() != null);
+                            assertEquals(0, packet.position(), "a refused packet's position is unchanged");
+                            continue;
+                        }
+                        assertTrue(allowed, String.format("accepted flags %02X %02X, payload %d, cut %d", f1, f2, payload, cut));
+                        accepted++;
+                        assertEquals(0x0102, h.callId());
+                        assertEquals(payload, h.payloadLength());
+                        assertEquals(s ? 7 : 0, h.sequence());
+                        assertEquals(a ? (s ? 9 : 7) : 0, h.ack());
+                        assertEquals(headerLength, packet.position());
+                        assertArrayEquals(headerOf(whole, headerLength), encode(h));
+                    }
+                }
+            }
+        }
+        // K plus S with a payload, or K without S and with A without one; A free with a payload.
+        assertEquals(3, accepted);
+    }
+
     @Test
     void malformedExceptionIsCheapToThrow() {
         MalformedGreException e = assertThrows(MalformedGreException.class,
