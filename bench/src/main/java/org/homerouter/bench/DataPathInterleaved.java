@@ -17,6 +17,8 @@ import java.util.Locale;
 public final class DataPathInterleaved {
     private static final int BATCH = 1000;
     private static final int WARMUP_ROUNDS = 50;
+    /** Least warm-up time per combination (see main). */
+    private static final long WARMUP_NANOS = 2_000_000_000L;
     private static final int ROUNDS = 150;
     private static long sink;
 
@@ -35,30 +37,20 @@ public final class DataPathInterleaved {
                 rc4.size = size;
                 rc4.setUp();
                 double[][] ns = new double[4][ROUNDS];
-                for (int round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < BATCH; i++) {
-                        sink += engine.receive();
-                    }
-                    long t1 = System.nanoTime();
-                    for (int i = 0; i < BATCH; i++) {
-                        sink += engine.send();
-                    }
-                    long t2 = System.nanoTime();
-                    for (int i = 0; i < BATCH; i++) {
-                        sink += rc4.rc4()[size - 1];
-                    }
-                    long t3 = System.nanoTime();
-                    for (int i = 0; i < BATCH; i++) {
-                        sink += rc4.rc4PerPacketKey()[size - 1];
-                    }
-                    long t4 = System.nanoTime();
-                    if (round >= 0) {
-                        ns[0][round] = (t1 - t0) / (double) BATCH;
-                        ns[1][round] = (t2 - t1) / (double) BATCH;
-                        ns[2][round] = (t3 - t2) / (double) BATCH;
-                        ns[3][round] = (t4 - t3) / (double) BATCH;
-                    }
+                // Warm-up by time as well as by rounds: each combination takes branches the ones
+                // before it did not (stateful after stateless, another size), so the JIT throws
+                // away and recompiles the path, which on 2 busy cores can take longer than 50 rounds
+                // of 64-octet packets (about 10 ms). What remains is the JIT's own variance: in
+                // about one JVM in six, stateful 64-octet receive is compiled with less inlined
+                // (GreChannel.receive apart, its GreHeader then allocated) and runs at 230-270
+                // against 150-160 ns for the whole run (perf, 2026-12-03). JMH's separate forks
+                // show the same spread as its error column.
+                long warmUntil = System.nanoTime() + WARMUP_NANOS;
+                for (int round = 0; round < WARMUP_ROUNDS || System.nanoTime() < warmUntil; round++) {
+                    round(engine, rc4, size, null, 0);
+                }
+                for (int round = 0; round < ROUNDS; round++) {
+                    round(engine, rc4, size, ns, round);
                 }
                 String[] names = {"receive", "send"};
                 for (int d = 0; d < 2; d++) {
@@ -83,6 +75,33 @@ public final class DataPathInterleaved {
         Files.writeString(Path.of(args[0]), out.toString());
         System.out.print(out);
         System.err.println("(checksum " + sink + ")");
+    }
+
+    /** One round: a batch each of engine receive, engine send, RC4, RC4 with key change; times into ns[*][round] unless ns is null. */
+    private static void round(DataPathBenchmark.Engine engine, DataPathBenchmark.Rc4 rc4, int size, double[][] ns, int round) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < BATCH; i++) {
+            sink += engine.receive();
+        }
+        long t1 = System.nanoTime();
+        for (int i = 0; i < BATCH; i++) {
+            sink += engine.send();
+        }
+        long t2 = System.nanoTime();
+        for (int i = 0; i < BATCH; i++) {
+            sink += rc4.rc4()[size - 1];
+        }
+        long t3 = System.nanoTime();
+        for (int i = 0; i < BATCH; i++) {
+            sink += rc4.rc4PerPacketKey()[size - 1];
+        }
+        long t4 = System.nanoTime();
+        if (ns != null) {
+            ns[0][round] = (t1 - t0) / (double) BATCH;
+            ns[1][round] = (t2 - t1) / (double) BATCH;
+            ns[2][round] = (t3 - t2) / (double) BATCH;
+            ns[3][round] = (t4 - t3) / (double) BATCH;
+        }
     }
 
     private static double min(double[] values) {
