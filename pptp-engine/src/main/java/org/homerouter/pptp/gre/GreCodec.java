@@ -66,14 +66,15 @@ public final class GreCodec {
         // every packet also paid a call and a GreHeader allocation the inlined form avoids.
         int start = packet.position();
         int available = packet.remaining();
-        if (available < GreHeader.BASE_LENGTH
-                || (packet.get(start) & FIXED_BITS_1) != FLAG_K
-                || (packet.get(start + 1) & FIXED_BITS_2) != VERSION_ENHANCED
-                || u16(packet, start + 2) != PROTOCOL_PPP) {
+        if (available < GreHeader.BASE_LENGTH) {
             throw reject(packet);
         }
         int flags = packet.get(start) & 0xFF;
         int flags2 = packet.get(start + 1) & 0xFF;
+        if ((flags & FIXED_BITS_1) != FLAG_K || (flags2 & FIXED_BITS_2) != VERSION_ENHANCED
+                || u16(packet, start + 2) != PROTOCOL_PPP) {
+            throw reject(packet);
+        }
         boolean s = (flags & FLAG_S) != 0;
         boolean a = (flags2 & FLAG_A) != 0;
         int payloadLength = u16(packet, start + 4);
