@@ -26,8 +26,10 @@ final class MppeSessionCipher {
     // Our own RC4: keyed twice per packet in stateless mode, where BouncyCastle's keying costs as
     // much as encrypting a full-size packet (see Rc4).
     private final Rc4 rc4 = new Rc4();
-    // Keyed with the next change's interim key while the tables are keyed (see the class comment).
-    private final Rc4 ahead = new Rc4();
+    // Keyed with the next change's interim key while the tables are keyed (see the class comment),
+    // and of no use once that key is out: one per thread, not one per direction of every session
+    // (10,000 sessions' two directions at each end would hold 40 MB of them).
+    private static final ThreadLocal<Rc4> AHEAD = ThreadLocal.withInitial(Rc4::new);
     // The session key after sessionKey, valid while nextKeyKnown.
     private final byte[] nextKey;
     private boolean nextKeyKnown;
@@ -72,6 +74,7 @@ final class MppeSessionCipher {
             return;
         }
         MppeKeys.newKeyFromSha(sha, startKey, sessionKey, keyLength, digest);
+        Rc4 ahead = AHEAD.get();
         rc4.initTogether(sessionKey, ahead, digest, keyLength);
         ahead.process(digest, 0, keyLength, nextKey, 0);
         strength.reduce(nextKey);
