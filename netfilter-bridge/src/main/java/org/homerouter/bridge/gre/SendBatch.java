@@ -41,6 +41,10 @@ final class SendBatch {
     private static final long MSG_IOVLEN = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_iovlen"));
 
     private final MemorySegment slots;
+    // The slots as a buffer: its absolute bulk put copies from a heap or native packet without
+    // allocating, where MemorySegment.ofBuffer made two objects per packet (a segment and, for a
+    // heap buffer, a session).
+    private final ByteBuffer slotsView;
     private final MemorySegment iovecs;
     private final MemorySegment messages;
     private final MemorySegment addresses;
@@ -52,6 +56,7 @@ final class SendBatch {
     SendBatch() {
         Arena arena = Arena.ofAuto();
         slots = arena.allocate((long) SLOT_SIZE * CAPACITY, 64);
+        slotsView = slots.asByteBuffer();
         iovecs = arena.allocate(Structs.IOVEC, CAPACITY);
         messages = arena.allocate(Structs.MMSGHDR, CAPACITY);
         addresses = arena.allocate(Structs.SOCKADDR_IN, CAPACITY);
@@ -88,7 +93,7 @@ final class SendBatch {
             throw new IllegalStateException("batch full or packet of " + length + " octets too long");
         }
         int i = count;
-        MemorySegment.copy(MemorySegment.ofBuffer(packet), 0, slots, (long) i * SLOT_SIZE, length);
+        slotsView.put(i * SLOT_SIZE, packet, packet.position(), length);
         Structs.putSize(iovecs, i * Structs.IOVEC.byteSize() + IOV_LEN, length);
         lengths[i] = length;
         if (destinations[i] != destination) {

@@ -59,7 +59,14 @@ class SendBatchTest {
         for (int j = 0; j < bytes.length; j++) {
             bytes[j] = (byte) (i * 13 + j);
         }
-        return i % 2 == 0 ? ByteBuffer.wrap(bytes) : ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+        // Even packets on the heap, odd ones native; every other pair starts behind other octets, as
+        // a packet behind a header does.
+        int offset = (i / 2) % 2 == 0 ? 0 : 5;
+        ByteBuffer b = i % 2 == 0 ? ByteBuffer.allocate(offset + bytes.length) : ByteBuffer.allocateDirect(offset + bytes.length);
+        for (int j = 0; j < offset; j++) {
+            b.put((byte) 0x7F);
+        }
+        return b.put(bytes).position(offset);
     }
 
     @Test
