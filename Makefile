@@ -70,7 +70,7 @@ demo:
 	@scripts/demo.sh
 
 # Benchmarks (issue 10): data path, session scale, tunnel throughput, each as a ratio measured in
-# one run; prints the table and writes bench/results/latest.md. ~12 min; not part of `make test`.
+# one run; prints the table and writes bench/results/latest.md. ~15 min; not part of `make test`.
 bench:
 	@bench/run.sh
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark of issue 10 in one run, then the table (printed and written to
 # bench/results/latest.md). Each figure there is a ratio of two things measured in this run.
-# About 12 minutes on 2 cores. The tunnel benchmark needs root (namespaces); without root it is
+# About 15 minutes on 2 cores. The tunnel benchmark needs root (namespaces); without root it is
 # reported as skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."

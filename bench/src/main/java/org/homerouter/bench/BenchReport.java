@@ -140,7 +140,7 @@ public final class BenchReport {
                             + "pair is measured milliseconds apart under the same load; medians of ")
                     .append(kv.get("interleaved.rounds")).append(" rounds after at least 2 s of warm-up each (the JIT "
                             + "recompiles the path for every combination). In about one JVM in six the JIT compiles the "
-                            + "stateful 64-octet receive path with less inlined, and that row then reads 230-270 ns "
+                            + "stateful 64-octet receive path with less inlined, and that row then reads 180-270 ns "
                             + "instead of 150-160 for the whole run: the JMH table's error column shows the same spread.\n\n");
             md.append("| direction | MPPE-128 | IP size | engine ns | RC4 ns | **ratio vs RC4** | RC4 + key change ns | ratio vs RC4 + key change |\n")
                     .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
