@@ -10,6 +10,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+/** The checksum's own tests (the TUN offloads' tests check the segments and joins that use it). */
 class InternetChecksumTest {
     /** RFC 1071 §3's worked example: the octets 00 01 f2 03 f4 f5 f6 f7 sum to ddf2. */
     @Test
