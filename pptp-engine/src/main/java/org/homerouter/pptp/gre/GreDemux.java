@@ -170,11 +170,20 @@ public final class GreDemux implements GrePacketReceiver {
         packet.get(start, copy);
         long now = clock.nanos();
         synchronized (early) {
-            if (early.size() == EARLY_PACKETS) {
-                early.removeFirst();
+            // The channel may have registered since this packet's lookup, and its register() may
+            // have taken the early packets already: kept now, this one would wait for nobody and
+            // the peer's LCP would stall for its restart timer (bench 1b's 1,000 sessions saw
+            // such 3 s stalls). register() publishes the table before it takes the early packets
+            // under this lock, so whichever comes second here sees the other.
+            if (table.find(callId) == null) {
+                if (early.size() == EARLY_PACKETS) {
+                    early.removeFirst();
+                }
+                early.addLast(new EarlyPacket(callId, source, copy, now));
+                return;
             }
-            early.addLast(new EarlyPacket(callId, source, copy, now));
         }
+        onPacket(source, ByteBuffer.wrap(copy));
     }
 
     /** Removes and returns, oldest first, the early packets {@code channel} should get; forgets expired ones. */

@@ -149,6 +149,32 @@ class GreDemuxTest {
         assertEquals(1, delivered.size());
     }
 
+    /**
+     * The packet's lookup finds no channel, then the channel registers (taking the early packets,
+     * none yet) before the packet is kept: it must still be delivered, not kept for nobody until
+     * it expires while the peer's LCP waits out its 3 s restart timer. The demultiplexer reads
+     * its clock between the lookup and keeping the packet; this clock registers the channel
+     * there, which is the interleaving two threads can produce.
+     */
+    @Test
+    void aChannelRegisteringBetweenLookupAndKeepingStillGetsThePacket() {
+        Runnable[] hook = new Runnable[1];
+        GreDemux racing = new GreDemux(() -> {
+            Runnable h = hook[0];
+            hook[0] = null;
+            if (h != null) {
+                h.run();
+            }
+            return clock.nanos();
+        });
+        hook[0] = () -> racing.register(channel);
+        racing.onPacket(PEER, packet(DATA_TO_CALL_42));
+        assertEquals(1, delivered.size(), "the packet reached the channel that registered meanwhile");
+        assertArrayEquals(new byte[] {(byte) 0xC0, 0x21, 0x01}, delivered.getFirst());
+        assertEquals(1, racing.counters().unknownCall());
+        assertEquals(1, racing.counters().routed());
+    }
+
     @Test
     void earlyPacketsFromAnotherSourceOrTooOldAreNotDelivered() {
         demux.onPacket(SPOOFER, packet(DATA_TO_CALL_42));
