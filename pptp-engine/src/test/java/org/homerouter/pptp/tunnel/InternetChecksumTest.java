@@ -20,7 +20,7 @@ class InternetChecksumTest {
         assertEquals((short) 0x220d, InternetChecksum.finish(InternetChecksum.add(0, octets, 0, 8)));
     }
 
-    /** A captured IPv4 header (192.168.0.1 to 192.168.0.199, UDP) whose checksum field reads b861. */
+    /** A widely used IPv4 header example (192.168.0.1 to 192.168.0.199, UDP): its checksum field is b861. */
     @Test
     void ipv4HeaderChecksum() {
         ByteBuffer header = ByteBuffer.wrap(HexFormat.of().parseHex("450000730000400040110000c0a80001c0a800c7"));
