@@ -67,10 +67,12 @@ final class PptpService implements AutoCloseable {
     private final ApplianceStore store;
     private final DataPlane dataPlane;
     private final AuthFailureLockout lockout;
+    /** Where new sessions' addresses come from (null without a data plane); replaced by {@link #reconfigure}. */
+    private AddressPool pool;
 
     private PptpService(ControlServer control, PppSessions sessions, CallTunnels tunnels,
                         ScheduledExecutorService ticker, InetSocketAddress address, Sessions listener,
-                        ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout) {
+                        ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout, AddressPool pool) {
         this.control = control;
         this.sessions = sessions;
         this.tunnels = tunnels;
@@ -78,6 +80,7 @@ final class PptpService implements AutoCloseable {
         this.address = address;
         this.listener = listener;
         this.store = store;
+        this.pool = pool;
         this.dataPlane = dataPlane;
         this.lockout = lockout;
     }
@@ -97,11 +100,11 @@ final class PptpService implements AutoCloseable {
         PppSessions sessions = null;
         CallTunnels tunnels = null;
         CallListener calls;
+        AddressPool pool = null;
         Sessions listener = new Sessions(accounting, idleTimeout(cfg), store);
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
-            AddressPool pool = pool(cfg);
-            listener.pool = pool;
+            pool = pool(cfg);
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
             sessions.setLimits(limits(cfg));
             tunnels = new CallTunnels(dataPlane.gre(), dataPlane.demux(), clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
@@ -131,7 +134,7 @@ final class PptpService implements AutoCloseable {
             }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
             ticker.scheduleAtFixedRate(() -> listener.hangUpIdle(s), 1, 1, TimeUnit.SECONDS);
         }
-        return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout);
+        return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout, pool);
     }
 
     private static SessionEnvironment environment(ApplianceStore store, DataPlane dataPlane, AddressPool pool,
@@ -159,23 +162,19 @@ final class PptpService implements AutoCloseable {
      * and stay up. Their tunnel addresses are reserved in the new pool until they end, so no new
      * client is given an address that is still in use.
      */
-    void reconfigure(Map<Setting, String> cfg) throws Exception {
+    synchronized void reconfigure(Map<Setting, String> cfg) throws Exception {
         listener.idleTimeout = idleTimeout(cfg);
         if (sessions == null) {
             return;
         }
-        AddressPool pool = pool(cfg);
+        AddressPool next = pool(cfg);
         SessionSettings settings = serverSettings(cfg);
-        synchronized (listener) {
-            for (PppSession s : sessions.sessions()) {
-                s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
-                    pool.claim(a);
-                    listener.carriedOver.add(a);
-                });
-            }
-            listener.pool = pool;
-        }
-        sessions.reconfigure(settings, environment(store, dataPlane, pool, lockout));
+        // The connected sessions' addresses move into the new pool through the old one, which they
+        // give them back to. No session's lock is taken here: a session ending holds its own lock
+        // while it reports to the listener, and waiting for it under another lock could deadlock.
+        pool.handOverTo(next);
+        pool = next;
+        sessions.reconfigure(settings, environment(store, dataPlane, next, lockout));
         sessions.setLimits(limits(cfg));
     }
 
@@ -312,14 +311,11 @@ final class PptpService implements AutoCloseable {
 
     /**
      * Every session's start and end go to the accounting (SQLite history, event log, counters); this
-     * also returns addresses carried over from a pool replaced by {@link #reconfigure} and hangs up
-     * sessions idle longer than the configured timeout.
+     * also hangs up sessions idle longer than the configured timeout.
      */
     private static final class Sessions implements SessionListener {
         private final SessionAccounting accounting;
         volatile Duration idleTimeout;
-        AddressPool pool;
-        final java.util.Set<Inet4Address> carriedOver = new java.util.HashSet<>();
         private final IdleTracker<PppSession> traffic = new IdleTracker<>();
         private final ApplianceStore store;
         /** Runs iproute2 for branch-office routes off the session's lock and the timer thread. */
@@ -385,13 +381,6 @@ final class PptpService implements AutoCloseable {
         @Override
         public void ended(PppSession s, SessionEnd reason, String detail) {
             traffic.forget(s);
-            synchronized (this) {
-                s.ipConfiguration().flatMap(c -> c.peerAddress()).ifPresent(a -> {
-                    if (carriedOver.remove(a)) {
-                        pool.release(a);
-                    }
-                });
-            }
             accounting.ended(s, reason, detail);
         }
 

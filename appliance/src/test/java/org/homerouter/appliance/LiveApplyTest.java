@@ -78,6 +78,69 @@ class LiveApplyTest {
     }
 
     @Test
+    void anAddressInUseWhenThePoolChangesIsKeptFromNewClientsThenFreedWhenItsSessionEnds() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            int port = a.pptpAddress().getPort();
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            assertEquals("192.168.250.10", alice.tunnelAddress());
+            UiClient ui = UiClient.setUp(a.uiPort());
+            // The new pool is alice's address alone.
+            assertEquals(303, ui.post("/vpn", form(true, "192.168.250.10", "192.168.250.10", "", port)).statusCode());
+
+            InMemoryDialIn.Client early = net.dial(a.pptpAddress(), "bob", "bob password");
+            early.ended.get(15, TimeUnit.SECONDS);
+            assertFalse(alice.ended.isDone());
+            assertTrue(a.store().recentEvents(20).stream().anyMatch(e -> e.contains("pool is exhausted")),
+                    "bob is refused while alice holds the only address: " + a.store().recentEvents(20));
+
+            a.sessions().getFirst().close("hung up by the test");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            assertEquals("192.168.250.10", bob.tunnelAddress(), "alice's address came back to the new pool");
+        }
+    }
+
+    @Test
+    void savingSettingsDoesNotWaitForASessionThatIsBusy() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            int port = a.pptpAddress().getPort();
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            UiClient ui = UiClient.setUp(a.uiPort());
+            // A session holds its own lock while it ends (closing its tunnel device, then telling the
+            // service). Saving the settings used to wait for that lock while holding the service's,
+            // which the ending session needed next: both stuck, and with them the VPN and the UI.
+            var session = a.sessions().getFirst();
+            var held = new java.util.concurrent.CountDownLatch(1);
+            var release = new java.util.concurrent.CompletableFuture<Void>();
+            Thread busy = Thread.ofPlatform().start(() -> {
+                synchronized (session) {
+                    held.countDown();
+                    release.completeOnTimeout(null, 20, TimeUnit.SECONDS).join();
+                }
+            });
+            try {
+                held.await();
+                var saved = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return ui.post("/vpn", form(true, "192.168.250.100", "192.168.250.110", "", port)).statusCode();
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                assertEquals(303, saved.get(10, TimeUnit.SECONDS), "saved while the session was busy");
+            } finally {
+                release.complete(null);
+                busy.join();
+            }
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "alice", "alice password");
+            assertEquals("192.168.250.100", bob.tunnelAddress());
+        }
+    }
+
+    @Test
     void disablingStopsTheServerAndEnablingStartsItWithoutARestart() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {

@@ -11,6 +11,10 @@ import java.util.Optional;
  * address out to at most one session at a time. A user's static address, when it falls inside the
  * range, is taken from the same bitmap so the two can never collide; outside the range it is
  * tracked too, so no two sessions ever hold the same address. Thread-safe.
+ *
+ * <p>When the administrator changes the range while sessions are up, the old pool is
+ * {@linkplain #handOverTo handed over} to the new one rather than dropped, because its sessions
+ * still hold (and will give back) its addresses.
  */
 public final class AddressPool {
     private final int first;
@@ -19,6 +23,10 @@ public final class AddressPool {
     /** Static addresses outside the range that are out: still never given to two sessions at once. */
     private final java.util.Set<Inet4Address> staticOutside = new java.util.HashSet<>();
     private int cursor;
+    /** Set once this pool is retired: from then on it hands out the successor's addresses. */
+    private AddressPool successor;
+    /** The addresses this pool's sessions hold in the successor, to give back there. */
+    private final java.util.Set<Inet4Address> heldInSuccessor = new java.util.HashSet<>();
 
     /**
      * @param first first address of the range, inclusive
@@ -39,8 +47,47 @@ public final class AddressPool {
         this.inUse = new BitSet(size);
     }
 
+    /**
+     * Retires this pool in favour of {@code next}, a fresh pool for the new range: every address
+     * out from here is reserved in {@code next} until its session gives it back, so no new client
+     * is given an address that is still in use. A session still negotiating with the old settings
+     * asks this pool and gets an address of {@code next}. Locks go from the old pool to the new
+     * one only, so a chain of changes cannot deadlock.
+     */
+    public synchronized void handOverTo(AddressPool next) {
+        if (successor != null) {
+            throw new IllegalStateException("this pool was already handed over");
+        }
+        if (next == this || !next.fresh()) {
+            throw new IllegalArgumentException("the successor must be a fresh pool");
+        }
+        for (int i = inUse.nextSetBit(0); i >= 0; i = inUse.nextSetBit(i + 1)) {
+            keepInSuccessor(next, fromInt(first + i));
+        }
+        for (Inet4Address a : staticOutside) {
+            keepInSuccessor(next, a);
+        }
+        successor = next;
+    }
+
+    /** Nothing out and never handed over: the only kind of pool another may be handed over to. */
+    private synchronized boolean fresh() {
+        return successor == null && inUse.isEmpty() && staticOutside.isEmpty();
+    }
+
+    private void keepInSuccessor(AddressPool next, Inet4Address address) {
+        // next is fresh and this pool holds each address once, so the claim cannot fail.
+        next.claim(address);
+        heldInSuccessor.add(address);
+    }
+
     /** Any free address, rotating through the range so a just-released address is not reused at once. */
     public synchronized Optional<Inet4Address> allocate() {
+        if (successor != null) {
+            Optional<Inet4Address> a = successor.allocate();
+            a.ifPresent(heldInSuccessor::add);
+            return a;
+        }
         int i = inUse.nextClearBit(cursor);
         if (i >= size) {
             i = inUse.nextClearBit(0);
@@ -55,6 +102,13 @@ public final class AddressPool {
 
     /** Reserves a specific address (a user's static one, inside the range or not); false when it is taken. */
     public synchronized boolean claim(Inet4Address address) {
+        if (successor != null) {
+            if (!successor.claim(address)) {
+                return false;
+            }
+            heldInSuccessor.add(address);
+            return true;
+        }
         int i = indexOf(address);
         if (i < 0) {
             return staticOutside.add(address);
@@ -68,6 +122,13 @@ public final class AddressPool {
 
     /** Returns an address, from the range or a claimed static one; free ones are ignored. */
     public synchronized void release(Inet4Address address) {
+        if (successor != null) {
+            // Only what this pool's sessions hold: a stray release must not free a new session's address.
+            if (heldInSuccessor.remove(address)) {
+                successor.release(address);
+            }
+            return;
+        }
         int i = indexOf(address);
         if (i >= 0) {
             inUse.clear(i);
@@ -76,7 +137,11 @@ public final class AddressPool {
         }
     }
 
+    /** Addresses out to this pool's sessions (once handed over: those they hold in the successor). */
     public synchronized int inUse() {
+        if (successor != null) {
+            return heldInSuccessor.size();
+        }
         return inUse.cardinality() + staticOutside.size();
     }
 

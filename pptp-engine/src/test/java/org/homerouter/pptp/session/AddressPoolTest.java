@@ -66,4 +66,57 @@ class AddressPoolTest {
         assertThrows(IllegalArgumentException.class, () -> new AddressPool(ip("10.0.0.9"), ip("10.0.0.1")));
         assertThrows(IllegalArgumentException.class, () -> new AddressPool(ip("10.0.0.0"), ip("10.2.0.0")));
     }
+
+    @Test
+    void aReplacedPoolKeepsItsSessionsAddressesReservedInTheNewOneUntilTheyComeBack() throws Exception {
+        AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.4"));
+        Inet4Address a = old.allocate().orElseThrow();
+        Inet4Address b = old.allocate().orElseThrow();
+        assertTrue(old.claim(ip("172.16.0.9")), "a static address outside the range");
+        // The new range overlaps the old one: 10.0.0.1-2 are still out to the old sessions.
+        AddressPool next = new AddressPool(ip("10.0.0.1"), ip("10.0.0.3"));
+        old.handOverTo(next);
+        assertEquals(3, next.inUse());
+        assertEquals(ip("10.0.0.3"), next.allocate().orElseThrow(), "only the address nobody holds");
+        assertEquals(Optional.empty(), next.allocate());
+        assertFalse(next.claim(ip("172.16.0.9")), "the old session's static address is still taken");
+
+        old.release(a);
+        assertEquals(a, next.allocate().orElseThrow(), "given back through the old pool, it is free in the new one");
+        old.release(a);
+        assertEquals(4, next.inUse(), "a second release of it must not free the new session's address");
+        old.release(ip("172.16.0.9"));
+        assertTrue(next.claim(ip("172.16.0.9")));
+        assertEquals(1, old.inUse(), "b is still out");
+        old.release(b);
+        assertEquals(0, old.inUse());
+    }
+
+    @Test
+    void aSessionStillNegotiatingOnTheOldPoolGetsAnAddressOfTheNewOne() throws Exception {
+        AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"));
+        AddressPool next = new AddressPool(ip("10.1.0.1"), ip("10.1.0.1"));
+        old.handOverTo(next);
+        Inet4Address a = old.allocate().orElseThrow();
+        assertEquals(ip("10.1.0.1"), a);
+        assertEquals(Optional.empty(), next.allocate(), "held by the old pool's session");
+        assertFalse(old.claim(ip("10.1.0.1")));
+        old.release(a);
+        assertEquals(a, next.allocate().orElseThrow());
+    }
+
+    @Test
+    void releasesTravelAlongAChainOfChanges() throws Exception {
+        AddressPool first = new AddressPool(ip("10.0.0.1"), ip("10.0.0.2"));
+        Inet4Address a = first.allocate().orElseThrow();
+        AddressPool second = new AddressPool(ip("10.0.0.1"), ip("10.0.0.2"));
+        first.handOverTo(second);
+        AddressPool third = new AddressPool(ip("10.0.0.1"), ip("10.0.0.1"));
+        second.handOverTo(third);
+        assertEquals(Optional.empty(), third.allocate(), "the first pool's session still holds 10.0.0.1");
+        first.release(a);
+        assertEquals(a, third.allocate().orElseThrow());
+        assertThrows(IllegalStateException.class, () -> first.handOverTo(new AddressPool(ip("10.0.0.1"), ip("10.0.0.1"))));
+        assertThrows(IllegalArgumentException.class, () -> third.handOverTo(second), "only to a fresh pool");
+    }
 }
