@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
@@ -29,6 +30,16 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
         GreDemux demux = new GreDemux();
         gre.setReceiver(demux);
         return demux;
+    }
+
+    /**
+     * Call IDs for up to {@code maxCalls} calls on this data plane, never one that another call (the
+     * server's or the dial-out's, each with an allocator of its own) has registered in the shared
+     * demultiplexer.
+     */
+    public CallIdAllocator callIds(int maxCalls) {
+        return new CallIdAllocator(maxCalls, java.util.random.RandomGenerator.getDefault(),
+                id -> demux != null && demux.channel(id) != null);
     }
 
     public boolean available() {

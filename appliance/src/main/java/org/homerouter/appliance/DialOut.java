@@ -16,7 +16,6 @@ import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.auth.PeerCredentials;
-import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.tcp.NettyTransport;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
@@ -178,7 +177,7 @@ final class DialOut implements AutoCloseable {
         }
         state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0,
                 state.lastFailure());
-        PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(), callIdBesideTheServer(),
+        PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(), plane.callIds(1),
                 SETUP);
         current = dialer;
         dialer.up().thenAccept(session -> loop.execute(() -> up(dialer, session)));
@@ -189,29 +188,6 @@ final class DialOut implements AutoCloseable {
                 dialer.hangUp("the tunnel did not come up within " + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
         }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * A random Call ID that no call of this router's own PPTP server holds right now: both share
-     * the one GRE demultiplexer, which tells calls apart by Call ID alone (RFC 2637 §4.1).
-     */
-    private CallIdAllocator callIdBesideTheServer() {
-        java.util.random.RandomGenerator random = java.util.random.RandomGenerator.getDefault();
-        return new CallIdAllocator(1, new java.util.random.RandomGenerator() {
-            @Override
-            public long nextLong() {
-                return random.nextLong();
-            }
-
-            @Override
-            public int nextInt(int bound) {
-                int id;
-                do {
-                    id = random.nextInt(bound); // the allocator adds 1
-                } while (plane.demux().channel(id + 1) != null);
-                return id;
-            }
-        });
     }
 
     private void up(PptpDialer dialer, PppSession session) {

@@ -90,7 +90,7 @@ final class PptpService implements AutoCloseable {
                              AuthFailureLockout lockout)
             throws Exception {
         Clock clock = Clock.SYSTEM;
-        CallIdAllocator callIds = new CallIdAllocator(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
+        CallIdAllocator callIds = dataPlane.callIds(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
         int maxControl = Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS));
         // Facing the internet: one address may hold a few control connections (NATed clients share
         // one) and open a new one a second on average, so a scanner or slow-loris cannot take them all.

@@ -91,6 +91,11 @@ class LiveApplyTest {
             InMemoryDialIn.Client early = net.dial(a.pptpAddress(), "bob", "bob password");
             early.ended.get(15, TimeUnit.SECONDS);
             assertFalse(alice.ended.isDone());
+            // The server records the refusal as it ends the session, which the client may notice first.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (a.store().recentEvents(20).stream().noneMatch(e -> e.contains("pool is exhausted")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(a.store().recentEvents(20).stream().anyMatch(e -> e.contains("pool is exhausted")),
                     "bob is refused while alice holds the only address: " + a.store().recentEvents(20));
 

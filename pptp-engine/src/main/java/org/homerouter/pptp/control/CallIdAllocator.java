@@ -1,6 +1,7 @@
 package org.homerouter.pptp.control;
 
 import java.util.BitSet;
+import java.util.function.IntPredicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -9,12 +10,14 @@ import java.util.random.RandomGenerator;
  * alone (RFC 2637 §4.1). IDs are picked at random (never 0, which means "no call") so that a
  * peer cannot guess another session's ID from its own. The allocator also enforces the
  * process-wide session limit: when {@code maxCalls} IDs are out, {@link #allocate()} refuses.
- * Thread-safe.
+ * Where other calls share the demultiplexer with IDs of their own (the router's dial-out beside
+ * its server), {@code takenElsewhere} names those, and they are skipped. Thread-safe.
  */
 public final class CallIdAllocator {
     private final BitSet inUse = new BitSet(65536);
     private final int maxCalls;
     private final RandomGenerator random;
+    private final IntPredicate takenElsewhere;
     private int count;
 
     public CallIdAllocator(int maxCalls) {
@@ -22,27 +25,39 @@ public final class CallIdAllocator {
     }
 
     public CallIdAllocator(int maxCalls, RandomGenerator random) {
+        this(maxCalls, random, id -> false);
+    }
+
+    /** @param takenElsewhere IDs held outside this allocator (e.g. registered in a shared GRE demultiplexer) */
+    public CallIdAllocator(int maxCalls, RandomGenerator random, IntPredicate takenElsewhere) {
         if (maxCalls < 1 || maxCalls > 65535) {
             throw new IllegalArgumentException("maxCalls must be 1..65535: " + maxCalls);
         }
         this.maxCalls = maxCalls;
         this.random = random;
+        this.takenElsewhere = takenElsewhere;
     }
 
-    /** A fresh Call ID in 1..65535, or -1 when the session limit is reached. */
+    /** A fresh Call ID in 1..65535, or -1 when the session limit is reached (or every free ID is taken elsewhere). */
     public synchronized int allocate() {
         if (count >= maxCalls) {
             return -1;
         }
-        // Random probe first (cheap while the space is sparse), then a linear scan from there.
+        // Random probe first (cheap while the space is sparse), then a linear scan from there,
+        // wrapping once past 65535.
         int start = 1 + random.nextInt(65535);
-        int id = inUse.nextClearBit(start);
-        if (id > 65535) {
-            id = inUse.nextClearBit(1);
+        for (int id = inUse.nextClearBit(start), scanned = 0; scanned < 65535; scanned++) {
+            if (id > 65535) {
+                id = inUse.nextClearBit(1);
+            }
+            if (!takenElsewhere.test(id)) {
+                inUse.set(id);
+                count++;
+                return id;
+            }
+            id = inUse.nextClearBit(id + 1);
         }
-        inUse.set(id);
-        count++;
-        return id;
+        return -1;
     }
 
     /** Returns an ID to the pool; releasing an ID that is not allocated is a no-op. */

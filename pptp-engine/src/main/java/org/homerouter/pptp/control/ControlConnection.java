@@ -275,10 +275,15 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             announceClear(call, announceResult);
         }
         call.state(PptpCall.State.CLEARED);
-        callIds.release(call.localCallId());
         log.info("{}: {} cleared: {}", peer(), call, reason);
-        if (wasUp) {
-            listener.callCleared(call, reason);
+        try {
+            if (wasUp) {
+                listener.callCleared(call, reason);
+            }
+        } finally {
+            // Only once the call's GRE channel is gone: another connection's thread could otherwise
+            // be given this ID and find it still registered in the demultiplexer.
+            callIds.release(call.localCallId());
         }
     }
 

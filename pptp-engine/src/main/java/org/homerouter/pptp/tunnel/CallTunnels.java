@@ -70,15 +70,22 @@ public final class CallTunnels implements CallListener {
         // Packets that beat the call (on our client side, the server's first LCP frame can arrive
         // before we have read its Outgoing-Call-Reply) wait in the demultiplexer and are handed over
         // here; frames that arrive before the session exists wait in PppSessions' slot.
-        demux.register(channel);
+        try {
+            demux.register(channel);
+        } catch (IllegalStateException e) {
+            // The ID is another call's (an allocator that cannot see it): leave nothing of this one behind.
+            byLocalCallId.remove(call.localCallId(), tunnel);
+            listener.tunnelDown(tunnel, e.getMessage());
+            throw e;
+        }
         LOG.debug("GRE channel for {} open", call);
         return tunnel;
     }
 
     @Override
     public void callCleared(PptpCall call, String reason) {
-        CallTunnel tunnel = byLocalCallId.remove(call.localCallId());
-        if (tunnel == null) {
+        CallTunnel tunnel = byLocalCallId.get(call.localCallId());
+        if (tunnel == null || tunnel.call() != call || !byLocalCallId.remove(call.localCallId(), tunnel)) {
             return;
         }
         demux.unregister(tunnel.channel());
