@@ -95,16 +95,23 @@ public final class TunDevice implements TunnelDevice {
      * the firewall and the ALG) costs nothing that matters and spares an rtnetlink encoder. The
      * kernel deletes the route with the interface when the fd closes: no teardown to forget.
      * "replace", not "add": a route some earlier session left to the same network is taken over.
+     * The fd's read lock holds {@link #close} off meanwhile, so the route cannot land on a newer
+     * interface that took this one's name; the session calls this without its own lock.
      */
     @Override
     public void addRoute(Inet4Address network, int prefixLength) throws IOException {
         if (prefixLength < 0 || prefixLength > 32) {
             throw new IllegalArgumentException("prefix length " + prefixLength);
         }
-        if (closed) {
-            throw new IOException("TUN device " + name + " is closed");
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IOException("TUN device " + name + " is closed");
+            }
+            routes.run(null, "ip", "-4", "route", "replace", network.getHostAddress() + "/" + prefixLength, "dev", name);
+        } finally {
+            fdLock.readLock().unlock();
         }
-        routes.run(null, "ip", "-4", "route", "replace", network.getHostAddress() + "/" + prefixLength, "dev", name);
         LOG.info("{}: route {}/{} into the tunnel", name, network.getHostAddress(), prefixLength);
     }
 

@@ -699,11 +699,18 @@ public final class PppSession {
      *
      * @throws IllegalStateException if IP is not up (no device yet) or the session has ended
      */
-    public synchronized void addRoute(Inet4Address network, int prefixLength) throws IOException {
-        if (device == null || ended) {
-            throw new IllegalStateException(id + ": no tunnel device to route into");
+    public void addRoute(Inet4Address network, int prefixLength) throws IOException {
+        TunnelDevice routed;
+        synchronized (this) {
+            if (device == null || ended) {
+                throw new IllegalStateException(id + ": no tunnel device to route into");
+            }
+            routed = device;
         }
-        device.addRoute(network, prefixLength);
+        // Not under the session's lock: the OS takes milliseconds (iproute2), and meanwhile the
+        // data path's thread, shared by every tunnel, would wait on this lock for the session's
+        // next control frame. A device closed in between refuses (TunnelDevice#addRoute).
+        routed.addRoute(network, prefixLength);
     }
 
     /** Something wrong that did not end the session (large frames lost), or empty. */

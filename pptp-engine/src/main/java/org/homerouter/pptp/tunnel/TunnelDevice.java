@@ -37,9 +37,11 @@ public interface TunnelDevice extends AutoCloseable {
     /**
      * Routes a whole network into this device (a branch office's LAN behind the peer). The route
      * belongs to the device: closing the device removes it, so a session that ends takes its
-     * routes with it and nothing is left pointing into a dead tunnel.
+     * routes with it and nothing is left pointing into a dead tunnel. Callers may race
+     * {@link #close}: a closed device refuses, and one being closed must not route into whatever
+     * interface takes its name next.
      *
-     * @throws IOException if the OS refused the route
+     * @throws IOException if the OS refused the route, or the device is closed
      * @throws UnsupportedOperationException if this kind of device cannot carry routes
      */
     default void addRoute(Inet4Address network, int prefixLength) throws IOException {

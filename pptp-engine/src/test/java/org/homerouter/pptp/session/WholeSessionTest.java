@@ -41,6 +41,8 @@ import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.tunnel.CallTunnels;
 import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+import org.homerouter.pptp.tunnel.IpPacketSink;
+import org.homerouter.pptp.tunnel.TunnelDevice;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -116,6 +118,9 @@ class WholeSessionTest {
     /** The client's own encryption policy when it differs from the server's; null: the same. */
     private Optional<MppePolicy> clientMppe;
 
+    /** What the server's sessions get as their tunnel device, around the in-memory one. */
+    private java.util.function.UnaryOperator<TunnelDevice> serverDevice = d -> d;
+
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
@@ -130,7 +135,7 @@ class WholeSessionTest {
                 Optional.of(new PeerCredentials(user, password)), "ppp");
         Map<String, Inet4Address> statics = staticAddresses;
         SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes, users,
-                pool, u -> Optional.ofNullable(statics.get(u)), devices("server"));
+                pool, u -> Optional.ofNullable(statics.get(u)), config -> serverDevice.apply(devices("server").open(config)));
         serverSessions = new PppSessions(serverSettings, lockout == null ? serverEnv : serverEnv.withLockout(lockout),
                 recorder(serverEvents));
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
@@ -224,6 +229,74 @@ class WholeSessionTest {
         assertTrue(serverDev.isClosed() && clientDev.isClosed(), "tunnel devices removed");
         assertTrue(serverSessions.sessions().isEmpty());
         assertEquals(0, serverTunnels.tunnels().size());
+    }
+
+    @Test
+    void aSessionGoesOnWorkingWhileTheOsAddsARouteIntoItsTunnel() throws Exception {
+        var routing = new java.util.concurrent.CountDownLatch(1);
+        var routed = new java.util.concurrent.CountDownLatch(1);
+        // iproute2 takes milliseconds; this device's OS takes until the test lets it finish.
+        serverDevice = d -> new TunnelDevice() {
+            @Override
+            public String name() {
+                return d.name();
+            }
+
+            @Override
+            public void write(ByteBuffer ipPacket) throws java.io.IOException {
+                d.write(ipPacket);
+            }
+
+            @Override
+            public void start(IpPacketSink sink) {
+                d.start(sink);
+            }
+
+            @Override
+            public void addRoute(Inet4Address network, int prefixLength) throws java.io.IOException {
+                routing.countDown();
+                try {
+                    routed.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                d.addRoute(network, prefixLength);
+            }
+
+            @Override
+            public void close() {
+                d.close();
+            }
+        };
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+
+        // Threads of their own: the common pool may have a single thread on a 2-core machine.
+        var threads = java.util.concurrent.Executors.newCachedThreadPool();
+        var branchOffice = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                serverSide.addRoute((Inet4Address) ip("10.1.0.0"), 16);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, threads);
+        try {
+            routing.await();
+            // Its timers (the shared timer thread) and its frames (the shared data-path thread) need
+            // the session meanwhile; so does the dashboard.
+            var meanwhile = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                serverSide.poll();
+                return serverSide.phase();
+            }, threads);
+            assertEquals(SessionPhase.NETWORK, meanwhile.get(5, TimeUnit.SECONDS), "the session was not held up");
+        } finally {
+            routed.countDown();
+            threads.shutdown();
+        }
+        branchOffice.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("10.1.0.0/16"), devices.get("server").routes());
     }
 
     @Test
