@@ -26,6 +26,18 @@ final class IdleTracker<K> {
         lastMove.remove(key);
     }
 
+    /**
+     * Drops every key but {@code live}'s. A session can end while a tick looks at it, after its
+     * {@link #forget}, and the tick's {@link #idle} would then keep it for good.
+     */
+    void retainOnly(java.util.Collection<K> live) {
+        lastMove.keySet().retainAll(new java.util.HashSet<>(live));
+    }
+
+    int size() {
+        return lastMove.size();
+    }
+
     void clear() {
         lastMove.clear();
     }

@@ -392,7 +392,8 @@ final class PptpService implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            for (PppSession s : sessions.sessions()) {
+            List<PppSession> live = sessions.sessions();
+            for (PppSession s : live) {
                 long bytes = s.dataPath().map(p -> p.bytesIn() + p.bytesOut()).orElse(-1L);
                 if (bytes < 0) {
                     continue;
@@ -402,6 +403,7 @@ final class PptpService implements AutoCloseable {
                     s.close("no traffic for " + limit.toMinutes() + " minutes (idle timeout)");
                 }
             }
+            traffic.retainOnly(live);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,5 +35,19 @@ class IdleTrackerTest {
         assertFalse(t.idle("bob", 1, 10 * MIN, limit));
         t.forget("alice");
         assertFalse(t.idle("alice", 1, 30 * MIN, limit), "a forgotten session starts over");
+    }
+
+    @Test
+    void aSessionThatEndedDuringATickIsNotKept() {
+        t.idle("alice", 1, 0, limit);
+        t.idle("bob", 1, 0, limit);
+        // The tick took its list of sessions; alice ends (forget) before the tick reaches her.
+        t.forget("alice");
+        t.idle("alice", 1, MIN, limit);
+        t.idle("bob", 1, MIN, limit);
+        // The next tick's list no longer has her.
+        t.retainOnly(java.util.List.of("bob"));
+        assertEquals(1, t.size());
+        assertFalse(t.idle("alice", 1, 30 * MIN, limit), "had she been kept she would read as idle");
     }
 }
