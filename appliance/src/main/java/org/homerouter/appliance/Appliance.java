@@ -178,6 +178,17 @@ public final class Appliance implements AutoCloseable {
     }
 
     /**
+     * Held through a whole administrative change of the stored configuration: the write, applying
+     * it, and putting back what it found when the router cannot run with it. Another change made in
+     * between (another tab, another administrator) would otherwise be wiped by that undo. It is
+     * this object's monitor, which {@link #reconfigure} holds too. Whoever holds a session's lock
+     * must not wait for it: sessions are hung up after the change, outside.
+     */
+    Object changeLock() {
+        return this;
+    }
+
+    /**
      * Brings the PPTP server in line with the stored settings: started, stopped, restarted on a new
      * listener, or (for pool, DNS, authentication, encryption, idle timeout) reconfigured in place
      * so connected clients stay up.

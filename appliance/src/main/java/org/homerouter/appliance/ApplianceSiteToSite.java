@@ -55,13 +55,15 @@ final class ApplianceSiteToSite implements SiteToSite {
             // Only the NT hash: MS-CHAPv2's client side needs nothing more (RFC 2759 §8.1, §8.7).
             changes.put(Setting.DIALOUT_NT_HASH, HexFormat.of().formatHex(NtPasswordHash.of(password)));
         }
-        try {
-            appliance.store().putSettings(changes, event);
-            appliance.reconfigure();
-        } catch (SQLException e) {
-            throw new StoreFailure(e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+        synchronized (appliance.changeLock()) {
+            try {
+                appliance.store().putSettings(changes, event);
+                appliance.reconfigure();
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
     }
 

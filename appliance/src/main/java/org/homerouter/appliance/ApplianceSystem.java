@@ -23,45 +23,49 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     @Override
     public void importJson(String json, String event) {
         ConfigDocument.Parsed doc = ConfigDocument.parse(json);
-        Map<Setting, String> oldSettings;
-        List<VpnUser> oldUsers;
-        Map<String, String> oldRoutedSubnets;
-        try {
-            oldSettings = appliance.store().settings();
-            oldUsers = appliance.store().users();
-            oldRoutedSubnets = appliance.store().allRoutedSubnets();
-            appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
-        } catch (SQLException e) {
-            throw new IllegalArgumentException("the database refused it: " + e.getMessage());
-        }
-        try {
-            appliance.reconfigure();
-            appliance.web().applyHttps();
-        } catch (Exception e) {
-            // E.g. its PPTP or HTTPS port is taken: all or nothing, so the previous configuration comes back.
+        synchronized (appliance.changeLock()) {
+            Map<Setting, String> oldSettings;
+            List<VpnUser> oldUsers;
+            Map<String, String> oldRoutedSubnets;
             try {
-                appliance.store().replaceConfiguration(oldSettings, oldUsers, oldRoutedSubnets,
-                        "configuration import undone: " + e.getMessage());
+                oldSettings = appliance.store().settings();
+                oldUsers = appliance.store().users();
+                oldRoutedSubnets = appliance.store().allRoutedSubnets();
+                appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
+            } catch (SQLException e) {
+                throw new IllegalArgumentException("the database refused it: " + e.getMessage());
+            }
+            try {
                 appliance.reconfigure();
                 appliance.web().applyHttps();
-            } catch (Exception again) {
-                appliance.store().logEvent("service", "restoring the configuration after a failed import: " + again.getMessage());
+            } catch (Exception e) {
+                // E.g. its PPTP or HTTPS port is taken: all or nothing, so the previous configuration comes back.
+                try {
+                    appliance.store().replaceConfiguration(oldSettings, oldUsers, oldRoutedSubnets,
+                            "configuration import undone: " + e.getMessage());
+                    appliance.reconfigure();
+                    appliance.web().applyHttps();
+                } catch (Exception again) {
+                    appliance.store().logEvent("service", "restoring the configuration after a failed import: " + again.getMessage());
+                }
+                throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
             }
-            throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
         }
     }
 
     @Override
     public void factoryReset() {
-        try {
-            appliance.store().factoryReset();
-            Appliance.ensureMetricsToken(appliance.store());
-            appliance.forgetTlsKey(tlsKeyStore);
-            appliance.reconfigure();
-        } catch (SQLException e) {
-            throw new StoreFailure(e);
-        } catch (IOException e) {
-            throw new IllegalStateException("reset, but the PPTP server could not restart: " + e.getMessage(), e);
+        synchronized (appliance.changeLock()) {
+            try {
+                appliance.store().factoryReset();
+                Appliance.ensureMetricsToken(appliance.store());
+                appliance.forgetTlsKey(tlsKeyStore);
+                appliance.reconfigure();
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            } catch (IOException e) {
+                throw new IllegalStateException("reset, but the PPTP server could not restart: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -77,10 +81,12 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
 
     @Override
     public void setHttps(boolean enabled, String event) {
-        try {
-            appliance.store().putSettings(Map.of(Setting.UI_HTTPS, String.valueOf(enabled)), event);
-        } catch (SQLException e) {
-            throw new StoreFailure(e);
+        synchronized (appliance.changeLock()) {
+            try {
+                appliance.store().putSettings(Map.of(Setting.UI_HTTPS, String.valueOf(enabled)), event);
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            }
         }
     }
 

@@ -32,25 +32,27 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
      */
     @Override
     public void apply(VpnSettings settings, String event) {
-        try {
-            Map<Setting, String> before = VpnSettingsMapping.to(VpnSettingsMapping.from(appliance.store().settings()));
-            boolean dropChap = !settings.authMethods().contains("chap-md5");
-            appliance.store().putSettings(VpnSettingsMapping.to(settings),
-                    event + (dropChap && before.get(Setting.PPTP_AUTH_METHODS).contains("chap-md5")
-                            ? "; stored CHAP-MD5 secrets deleted" : ""), dropChap);
+        synchronized (appliance.changeLock()) {
             try {
-                appliance.reconfigure();
-            } catch (IOException e) {
-                appliance.store().putSettings(before, "VPN server settings change undone: " + e.getMessage());
+                Map<Setting, String> before = VpnSettingsMapping.to(VpnSettingsMapping.from(appliance.store().settings()));
+                boolean dropChap = !settings.authMethods().contains("chap-md5");
+                appliance.store().putSettings(VpnSettingsMapping.to(settings),
+                        event + (dropChap && before.get(Setting.PPTP_AUTH_METHODS).contains("chap-md5")
+                                ? "; stored CHAP-MD5 secrets deleted" : ""), dropChap);
                 try {
                     appliance.reconfigure();
-                } catch (IOException again) {
-                    appliance.store().logEvent("service", "PPTP server could not start: " + again.getMessage());
+                } catch (IOException e) {
+                    appliance.store().putSettings(before, "VPN server settings change undone: " + e.getMessage());
+                    try {
+                        appliance.reconfigure();
+                    } catch (IOException again) {
+                        appliance.store().logEvent("service", "PPTP server could not start: " + again.getMessage());
+                    }
+                    throw new IllegalArgumentException("the server cannot run with these settings: " + e.getMessage());
                 }
-                throw new IllegalArgumentException("the server cannot run with these settings: " + e.getMessage());
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
             }
-        } catch (SQLException e) {
-            throw new StoreFailure(e);
         }
     }
 
@@ -103,11 +105,13 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
 
     @Override
     public void setPassthrough(boolean enabled, String inboundServer, String event) {
-        try {
-            appliance.store().putSettings(Map.of(Setting.PASSTHROUGH_ENABLED, String.valueOf(enabled),
-                    Setting.PASSTHROUGH_INBOUND_SERVER, inboundServer), event);
-        } catch (SQLException e) {
-            throw new StoreFailure(e);
+        synchronized (appliance.changeLock()) {
+            try {
+                appliance.store().putSettings(Map.of(Setting.PASSTHROUGH_ENABLED, String.valueOf(enabled),
+                        Setting.PASSTHROUGH_INBOUND_SERVER, inboundServer), event);
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            }
         }
     }
 }

@@ -11,7 +11,9 @@ import org.homerouter.webui.api.UserAccounts;
 
 /**
  * Dial-in accounts for the UI. Passwords become NT hashes at once; a CHAP-MD5 secret (the password
- * itself, which CHAP-MD5 needs) is stored only while CHAP-MD5 is an allowed method.
+ * itself, which CHAP-MD5 needs) is stored only while CHAP-MD5 is an allowed method. Each write
+ * holds the appliance's {@linkplain Appliance#changeLock change lock}, so a failed import's undo
+ * cannot wipe it; sessions are hung up after it, outside.
  */
 record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements UserAccounts {
     @Override
@@ -39,8 +41,10 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean add(String name, String password, boolean enabled, String staticAddress, String event) {
         try {
-            return store.addUser(new VpnUser(name, NtPasswordHash.of(password), chapSecret(password), enabled,
-                    staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress)), event);
+            synchronized (appliance.changeLock()) {
+                return store.addUser(new VpnUser(name, NtPasswordHash.of(password), chapSecret(password), enabled,
+                        staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress)), event);
+            }
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -49,7 +53,10 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean update(String name, boolean enabled, String staticAddress, String event) {
         try {
-            boolean done = store.updateUser(name, enabled, staticAddress.isEmpty() ? null : staticAddress, event);
+            boolean done;
+            synchronized (appliance.changeLock()) {
+                done = store.updateUser(name, enabled, staticAddress.isEmpty() ? null : staticAddress, event);
+            }
             if (done && !enabled) {
                 hangUp(name, "the account was disabled");
             }
@@ -80,7 +87,9 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean setRoutedSubnets(String name, String subnets, String event) {
         try {
-            return store.setRoutedSubnets(name, subnets, event);
+            synchronized (appliance.changeLock()) {
+                return store.setRoutedSubnets(name, subnets, event);
+            }
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -97,7 +106,9 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean setPassword(String name, String password, String event) {
         try {
-            return store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(password).orElse(null), event);
+            synchronized (appliance.changeLock()) {
+                return store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(password).orElse(null), event);
+            }
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -106,7 +117,10 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean delete(String name, String event) {
         try {
-            boolean done = store.removeUser(name, event);
+            boolean done;
+            synchronized (appliance.changeLock()) {
+                done = store.removeUser(name, event);
+            }
             if (done) {
                 hangUp(name, "the account was deleted");
             }

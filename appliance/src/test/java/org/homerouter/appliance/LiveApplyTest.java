@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -297,5 +298,53 @@ class LiveApplyTest {
                         "alice still dials in, from the old pool");
             }
         }
+    }
+
+    @Test
+    void aPasswordChangedWhileAFailingImportIsUndoneStaysChanged() throws Exception {
+        Path db = dbWithUsers("alice");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String exported = ui.get("/system/export").body();
+            // An import the router cannot run with (its PPTP port is taken): it is undone whole.
+            String document = exported.replaceFirst("\"pptp.port\": \"\\d+\"", "\"pptp.port\": \"" + taken.getLocalPort() + "\"")
+                    .replace("\"pptp.listen_address\": \"0.0.0.0\"", "\"pptp.listen_address\": \"127.0.0.1\"");
+            assertFalse(document.equals(exported), document);
+            var accounts = new StoreUserAccounts(a.store(), a);
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            var importing = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+            Thread admin1;
+            Thread admin2;
+            // Another administrator's change lands while the import is under way, before its undo.
+            synchronized (a.changeLock()) {
+                admin1 = Thread.ofPlatform().start(() -> {
+                    try {
+                        system.importJson(document, "import");
+                    } catch (Throwable e) {
+                        importing.set(e);
+                    }
+                });
+                awaitBlocked(admin1);
+                admin2 = Thread.ofPlatform().start(() -> accounts.setPassword("alice", "new password", "password changed"));
+                admin2.join(2000);
+            }
+            admin1.join(20_000);
+            admin2.join(20_000);
+            assertTrue(importing.get() instanceof IllegalArgumentException, String.valueOf(importing.get()));
+            assertArrayEquals(NtPasswordHash.of("new password"), a.store().user("alice").orElseThrow().ntHash(),
+                    "the new password survives the import's undo");
+            assertEquals(SessionEnd.AUTH_FAILED, net.dial(a.pptpAddress(), "alice", "alice password").ended.get(15, TimeUnit.SECONDS),
+                    "the old password no longer works");
+        }
+    }
+
+    private static void awaitBlocked(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != Thread.State.BLOCKED && t.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.BLOCKED, t.getState(), "waiting for the change lock");
     }
 }
