@@ -34,6 +34,17 @@ class LiveApplyTest {
         return db;
     }
 
+    /** The appliance with these users, on loopback and the in-memory data plane, its PPTP port chosen by the OS. */
+    private Appliance start(InMemoryDialIn net, String... users) throws Exception {
+        return Appliance.start(dbWithUsers(users), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane());
+    }
+
+    private static InMemoryDialIn.Client aliceOnTheFirstAddress(InMemoryDialIn net, Appliance a) throws Exception {
+        InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+        assertEquals("192.168.250.10", alice.tunnelAddress());
+        return alice;
+    }
+
     /** The stored listener stays as it was (0.0.0.0:1723), so the command line's 127.0.0.1:0 stays in force. */
     private static String[] vpnForm(boolean enabled, String poolStart, String poolEnd, String dns) {
         return new String[] {"enabled", enabled ? "on" : "", "listen_address", "0.0.0.0", "port", "1723",
@@ -55,10 +66,9 @@ class LiveApplyTest {
     @Test
     void poolAndDnsChangesApplyToNewSessionsWhileConnectedOnesStayUp() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net, "alice", "bob")) {
             int port = a.pptpAddress().getPort();
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            assertEquals("192.168.250.10", alice.tunnelAddress());
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
 
             UiClient ui = UiClient.setUp(a.uiPort());
             var r = ui.post("/vpn", form(true, "192.168.250.100", "192.168.250.110", "192.168.250.1", port));
@@ -81,10 +91,9 @@ class LiveApplyTest {
     @Test
     void anAddressInUseWhenThePoolChangesIsKeptFromNewClientsThenFreedWhenItsSessionEnds() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net, "alice", "bob")) {
             int port = a.pptpAddress().getPort();
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            assertEquals("192.168.250.10", alice.tunnelAddress());
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
             UiClient ui = UiClient.setUp(a.uiPort());
             // The new pool is alice's address alone.
             assertEquals(303, ui.post("/vpn", form(true, "192.168.250.10", "192.168.250.10", "", port)).statusCode());
@@ -110,7 +119,7 @@ class LiveApplyTest {
     @Test
     void savingSettingsDoesNotWaitForASessionThatIsBusy() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net, "alice")) {
             int port = a.pptpAddress().getPort();
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
             alice.up.get(10, TimeUnit.SECONDS);
@@ -149,7 +158,7 @@ class LiveApplyTest {
     @Test
     void disablingStopsTheServerAndEnablingStartsItWithoutARestart() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net, "alice")) {
             UiClient ui = UiClient.setUp(a.uiPort());
             int port = a.pptpAddress().getPort();
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
@@ -173,7 +182,7 @@ class LiveApplyTest {
     @Test
     void sessionsAreAccountedAndFailuresDiagnosedOnDashboardAndLogs() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers("alice"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net, "alice")) {
             UiClient ui = UiClient.setUp(a.uiPort());
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
             alice.up.get(10, TimeUnit.SECONDS);
@@ -226,7 +235,7 @@ class LiveApplyTest {
     @Test
     void disablingOrDeletingAUserHangsUpHerSessionsAtOnce() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers("alice", "bob"), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net, "alice", "bob")) {
             UiClient ui = UiClient.setUp(a.uiPort());
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
             InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
@@ -250,7 +259,7 @@ class LiveApplyTest {
     @Test
     void chapSecretsAreStoredOnlyWhileChapMd5IsAllowed() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(dbWithUsers(), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+             Appliance a = start(net)) {
             UiClient ui = UiClient.setUp(a.uiPort());
             String[] chap = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
             String[] withChap = java.util.Arrays.copyOf(chap, chap.length + 2);

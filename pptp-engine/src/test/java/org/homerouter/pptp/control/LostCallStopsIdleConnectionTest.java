@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.homerouter.pptp.ManualClock;
@@ -20,26 +19,7 @@ class LostCallStopsIdleConnectionTest {
     private final ManualClock clock = new ManualClock();
     private final List<ControlMessage> sent = new ArrayList<>();
     private final List<PptpCall> calls = new ArrayList<>();
-    private final ControlLink link = new ControlLink() {
-        @Override
-        public void send(ControlMessage message) {
-            sent.add(message);
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
-        }
-    };
+    private final ControlLink link = new InlineControlLink(InetAddress.getLoopbackAddress(), sent::add);
     private final PacControlConnection pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"),
             new CallListener() {
                 @Override

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +18,7 @@ import org.homerouter.pptp.auth.InMemoryUserDirectory;
 import org.homerouter.pptp.auth.PppUser;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.ControlLink;
+import org.homerouter.pptp.control.InlineControlLink;
 import org.homerouter.pptp.control.ControlMessage;
 import org.homerouter.pptp.control.ControlProtocol;
 import org.homerouter.pptp.control.ControlSettings;
@@ -90,35 +90,18 @@ class FirstFrameAfterCallReplyTest {
                 sessions);
 
         List<OutgoingCallReply> replies = new ArrayList<>();
-        ControlLink link = new ControlLink() {
-            @Override
-            public void send(ControlMessage message) {
-                if (message instanceof OutgoingCallReply reply) {
-                    replies.add(reply);
-                    // The peer reads the reply and its pppd speaks before our send() has even returned.
-                    try {
-                        peerGre.send(SERVER, lcpConfigureRequest(reply.callId()));
-                    } catch (java.io.IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    network.deliverAll();
+        ControlLink link = new InlineControlLink(PEER, message -> {
+            if (message instanceof OutgoingCallReply reply) {
+                replies.add(reply);
+                // The peer reads the reply and its pppd speaks before our send() has even returned.
+                try {
+                    peerGre.send(SERVER, lcpConfigureRequest(reply.callId()));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
                 }
+                network.deliverAll();
             }
-
-            @Override
-            public void close() {
-            }
-
-            @Override
-            public void execute(Runnable task) {
-                task.run();
-            }
-
-            @Override
-            public InetSocketAddress remoteAddress() {
-                return new InetSocketAddress(PEER, 40000);
-            }
-        };
+        });
         PacControlConnection pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"), tunnels,
                 new CallIdAllocator(8));
         pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -15,7 +14,7 @@ import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.CallListener;
 import org.homerouter.pptp.control.ControlConnection;
-import org.homerouter.pptp.control.ControlLink;
+import org.homerouter.pptp.control.InlineControlLink;
 import org.homerouter.pptp.control.ControlMessage;
 import org.homerouter.pptp.control.ControlProtocol;
 import org.homerouter.pptp.control.ControlSettings;
@@ -77,26 +76,8 @@ class SharedCallIdsTest {
         final PacControlConnection connection;
 
         Pac(CallListener calls, CallIdAllocator ids) {
-            connection = new PacControlConnection(new ControlLink() {
-                @Override
-                public void send(ControlMessage message) {
-                    sent.add(message);
-                }
-
-                @Override
-                public void close() {
-                }
-
-                @Override
-                public void execute(Runnable task) {
-                    task.run();
-                }
-
-                @Override
-                public InetSocketAddress remoteAddress() {
-                    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
-                }
-            }, new ManualClock(), ControlSettings.defaults("pac"), calls, ids);
+            connection = new PacControlConnection(new InlineControlLink(InetAddress.getLoopbackAddress(), sent::add),
+                    new ManualClock(), ControlSettings.defaults("pac"), calls, ids);
             connection.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "pns", "test"));
         }
 
