@@ -40,6 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * since Linux 4.7: {@code nf_conntrack_helper=0}), or both would rewrite the same fields.
  */
 public final class PassthroughAlg implements AutoCloseable {
+    /** An admin command's timeout (10 s) and the reader's receive poll, with room to spare. */
+    private static final Duration READER_STOP = Duration.ofSeconds(15);
+
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
     static final String CHAIN = "HR_PPTP_ALG";
 
@@ -235,14 +238,20 @@ public final class PassthroughAlg implements AutoCloseable {
         }
         maintenance.interrupt();
         try {
-            reader.join(Duration.ofSeconds(5));
+            // Longer than an admin command may run (the reader runs ip and nft for a packet).
+            reader.join(READER_STOP);
             maintenance.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         tracker.clear();
         rules.close();
-        socket.close();
+        if (reader.isAlive()) {
+            // Closing the socket under a reader still in receive could hand it a reused descriptor.
+            LOG.warn("alg: the NFQUEUE reader did not stop within {} s; its socket is left open", READER_STOP.toSeconds());
+        } else {
+            socket.close();
+        }
         LOG.info("alg: PPTP passthrough off");
     }
 }
