@@ -2,9 +2,9 @@ package org.homerouter.bridge.admin;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class AdminCommands {
     /** Far longer than any of these tools takes; a hung one must not hang its caller (the ALG's queue reader). */
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final List<String> prefix;
     private final Duration timeout;

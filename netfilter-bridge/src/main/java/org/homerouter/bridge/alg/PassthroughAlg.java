@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * since Linux 4.7: {@code nf_conntrack_helper=0}), or both would rewrite the same fields.
  */
 public final class PassthroughAlg implements AutoCloseable {
-    /** An admin command's timeout (10 s) and the reader's receive poll, with room to spare. */
-    private static final Duration READER_STOP = Duration.ofSeconds(15);
+    /** Longer than an admin command may run (the reader runs ip and nft for a packet), with room for its receive poll. */
+    private static final Duration READER_STOP = AdminCommands.TIMEOUT.plusSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
     static final String CHAIN = "HR_PPTP_ALG";
@@ -238,7 +238,6 @@ public final class PassthroughAlg implements AutoCloseable {
         }
         maintenance.interrupt();
         try {
-            // Longer than an admin command may run (the reader runs ip and nft for a packet).
             reader.join(READER_STOP);
             maintenance.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
