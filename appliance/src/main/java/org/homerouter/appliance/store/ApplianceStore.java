@@ -25,8 +25,18 @@ import org.slf4j.LoggerFactory;
 public final class ApplianceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceStore.class);
 
+    /**
+     * Rows kept in the event log and in the session history: enough for months of a small office's
+     * use, while a flood of failed calls from the internet (each one a history row and an event)
+     * cannot fill the router's storage. The oldest rows go first; a session still up is kept.
+     */
+    public static final int EVENTS_KEPT = 10_000;
+    public static final int SESSIONS_KEPT = 10_000;
+
     private final Path file;
     private final Connection db;
+    private int eventsKept = EVENTS_KEPT;
+    private int sessionsKept = SESSIONS_KEPT;
 
     private ApplianceStore(Path file, Connection db) {
         this.file = file;
@@ -71,6 +81,12 @@ public final class ApplianceStore implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    /** Smaller limits than {@link #EVENTS_KEPT} and {@link #SESSIONS_KEPT}, for tests. */
+    synchronized void keepAtMost(int events, int sessions) {
+        this.eventsKept = events;
+        this.sessionsKept = sessions;
     }
 
     public synchronized int schemaVersion() throws SQLException {
@@ -150,6 +166,7 @@ public final class ApplianceStore implements AutoCloseable {
             ps.setString(2, kind);
             ps.setString(3, message);
             ps.executeUpdate();
+            trimEvents();
         } catch (SQLException e) {
             // The event log must never take the router down; the process log still has the line.
             LOG.warn("could not record event {}: {}", kind, e.toString());
@@ -162,6 +179,25 @@ public final class ApplianceStore implements AutoCloseable {
             ps.setLong(1, System.currentTimeMillis());
             ps.setString(2, kind);
             ps.setString(3, message);
+            ps.executeUpdate();
+        }
+        trimEvents();
+    }
+
+    // Ids only grow (AUTOINCREMENT), so "more than N below the newest" is the oldest rows beyond
+    // the newest N: one index lookup, and only the rows that go are touched.
+    private void trimEvents() throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "DELETE FROM event_log WHERE id <= (SELECT max(id) FROM event_log) - ?")) {
+            ps.setInt(1, eventsKept);
+            ps.executeUpdate();
+        }
+    }
+
+    private void trimSessions() throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_sessions WHERE ended_ms IS NOT NULL "
+                + "AND id <= (SELECT max(id) FROM vpn_sessions) - ?")) {
+            ps.setInt(1, sessionsKept);
             ps.executeUpdate();
         }
     }
@@ -292,6 +328,7 @@ public final class ApplianceStore implements AutoCloseable {
                     id[0] = k.getLong(1);
                 }
             }
+            trimSessions();
             insertEvent("connect", event);
         });
         return id[0];
@@ -331,6 +368,7 @@ public final class ApplianceStore implements AutoCloseable {
                     ps.setString(9, detail);
                     ps.executeUpdate();
                 }
+                trimSessions();
             }
             insertEvent(eventKind, event);
         });

@@ -158,4 +158,37 @@ class ApplianceStoreTest {
             assertEquals("import " + users, store.events(1, "config").getFirst().message());
         }
     }
+
+    @Test
+    void theEventLogAndSessionHistoryKeepOnlyTheNewestRowsAndNeverASessionThatIsUp() throws Exception {
+        Path db = dir.resolve("router.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.keepAtMost(5, 3);
+            long up = store.sessionStarted(1, "alice", "198.51.100.7", "192.168.250.10", "alice connected");
+            // A flood of refused calls: each one a history row and an event.
+            for (int i = 0; i < 50; i++) {
+                store.sessionEnded(0, 2 + i, 3 + i, null, "203.0.113.9", null, 0, 0, "REFUSED",
+                        "attempt " + i, "refused", "call " + i + " refused");
+            }
+            store.logEvent("config", "the newest event");
+
+            List<ApplianceStore.EventRow> events = store.events(100, null);
+            assertEquals(5, events.size());
+            assertEquals("the newest event", events.get(0).message());
+            assertEquals("call 46 refused", events.get(4).message());
+
+            List<ApplianceStore.SessionRow> ended = store.sessionHistory(100, false);
+            assertEquals(List.of("attempt 49", "attempt 48", "attempt 47"),
+                    ended.stream().map(ApplianceStore.SessionRow::endDetail).toList());
+            List<ApplianceStore.SessionRow> open = store.sessionHistory(100, true);
+            assertEquals(List.of(up), open.stream().map(ApplianceStore.SessionRow::id).toList(),
+                    "the session that is up keeps its row, however old");
+
+            store.sessionEnded(up, 1, 100, "alice", "198.51.100.7", "192.168.250.10", 10, 20, "USER_REQUEST",
+                    "hung up", "disconnect", "alice disconnected");
+            assertEquals(List.of("USER_REQUEST"), store.sessionHistory(100, false).stream()
+                    .filter(r -> r.id() == up).map(ApplianceStore.SessionRow::endReason).toList(),
+                    "its end is recorded on the kept row");
+        }
+    }
 }
