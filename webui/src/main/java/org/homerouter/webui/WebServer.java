@@ -225,6 +225,16 @@ public final class WebServer implements AutoCloseable {
             String path = Request.getPathInContext(request);
             String method = "HEAD".equals(request.getMethod()) ? "GET" : request.getMethod();
             try {
+                // /healthz tells nothing and /metrics needs its token: monitors may use any name.
+                if (!"/healthz".equals(path) && !"/metrics".equals(path)
+                        && !HostCheck.allowed(Request.getServerName(request), options.hostName())) {
+                    LOG.warn("refused {} {} from {} for the host name '{}' (DNS rebinding?)", request.getMethod(), path,
+                            Request.getRemoteAddr(request), Request.getServerName(request));
+                    return write(response, callback, new Reply.Text(HttpStatus.MISDIRECTED_REQUEST_421, "text/plain",
+                            "refused: this router's pages answer only to its address (e.g. http://192.168.1.1/), "
+                                    + "localhost, its own name or a local name (.lan, .local, .home.arpa), not to '"
+                                    + Request.getServerName(request) + "'\n"));
+                }
                 if ("GET".equals(method) && path.startsWith("/static/")) {
                     return staticFile(path, response, callback);
                 }

@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -574,5 +578,51 @@ class WebServerTest {
         HttpResponse<String> plain = new Browser(base).get("/login");
         assertEquals(303, plain.statusCode());
         assertTrue(location(plain).startsWith("https://"), location(plain));
+    }
+
+    /** One request with the given Host header (HttpClient will not send a Host of one's choosing). */
+    private String withHost(String requestLine, String host, String form) throws Exception {
+        String port = base.substring(base.lastIndexOf(':') + 1);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(port))) {
+            String body = form == null ? "" : form;
+            String head = requestLine + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+                    + (form == null ? "" : "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                    + body.length() + "\r\n") + "\r\n";
+            OutputStream out = s.getOutputStream();
+            out.write((head + body).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aPageReachedThroughAnotherSitesDomainNameIsRefusedSoDnsRebindingCannotTakeTheRouterOver() throws Exception {
+        // The attack: a web page whose domain now resolves to the router reads /setup's CSRF token
+        // (same origin, as far as the browser knows) and posts an admin password of its choosing.
+        String setup = withHost("GET /setup", "rebind.attacker.example", null);
+        assertTrue(setup.startsWith("HTTP/1.1 421"), setup);
+        assertFalse(setup.contains("csrf"), setup);
+        String post = withHost("POST /setup", "rebind.attacker.example:8080",
+                "password=attacker+chosen+pw&password_again=attacker+chosen+pw");
+        assertTrue(post.startsWith("HTTP/1.1 421"), post);
+        assertNull(fake.hash, "no admin password was set");
+
+        for (String host : List.of("127.0.0.1:8080", "192.168.1.1", "[::1]:8080", "localhost", "homerouter",
+                "router", "homerouter.lan", "Router.Home.Arpa.", "router.local")) {
+            String page = withHost("GET /setup", host, null);
+            assertTrue(page.startsWith("HTTP/1.1 200"), host + ": " + page);
+        }
+        assertTrue(withHost("GET /healthz", "monitor.example.net", null).startsWith("HTTP/1.1 200"),
+                "a monitor may reach /healthz under any name");
+    }
+
+    @Test
+    void theRoutersOwnFullDomainNameIsAcceptedAndNoOtherPublicName() {
+        assertTrue(HostCheck.allowed("vpn.example.com", "vpn.example.com"));
+        assertTrue(HostCheck.allowed("VPN.example.com.", "vpn.example.com"));
+        assertFalse(HostCheck.allowed("evil.example.com", "vpn.example.com"));
+        assertFalse(HostCheck.allowed("lan.example.com", "homerouter"));
+        assertFalse(HostCheck.allowed("1.2.3.4.example.com", "homerouter"));
     }
 }
