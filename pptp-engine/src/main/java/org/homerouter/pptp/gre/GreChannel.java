@@ -46,6 +46,8 @@ public final class GreChannel {
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private static final Logger log = LoggerFactory.getLogger(GreChannel.class);
+    /** The longest a {@link #send} waits for another thread to flush packets it holds for this channel. */
+    static final long MAX_BATCH_WAIT_MILLIS = 50;
 
     private final int localCallId;
     private final int peerCallId;
@@ -62,6 +64,9 @@ public final class GreChannel {
 
     // Guarded by txLock: held around the transport call.
     private final Object txLock = new Object();
+    // The thread whose sendBatched packets the transport may still hold (until this channel's
+    // flush), or null. Guarded by txLock, which flush notifies.
+    private Thread batchHolder;
     private ByteBuffer txBuffer;
     private int nextSequence;
     private long txPackets;
@@ -138,9 +143,13 @@ public final class GreChannel {
     /**
      * {@link #send}, except that the transport may hold the packet until this thread calls
      * {@link #flush} ({@link GreTransport#sendBatched}): for a burst of packets from one thread,
-     * sent with one system call. The sequence number is used up at once, so a packet another thread
-     * sends meanwhile may reach the peer ahead of held ones (the peer's reorder buffer puts them
-     * back in order). A held packet that then fails to go out is lost as if on the wire.
+     * sent with one system call. The sequence number is used up at once, so a {@link #send} from
+     * another thread meanwhile waits for that flush: sent at once, it would reach the peer ahead
+     * of the held packets, and a peer without a reorder buffer drops every packet older than the
+     * newest it has seen (RFC 2637 §4.3 allows that; Linux's kernel PPTP, which Android's client
+     * uses, does it), so an LCP Echo-Request in the middle of a download would cost the peer a
+     * whole burst. Only one thread may batch on a channel. A held packet that then fails to go out
+     * is lost as if on the wire.
      */
     public void sendBatched(ByteBuffer pppFrame) throws IOException {
         send(pppFrame, true);
@@ -153,7 +162,46 @@ public final class GreChannel {
      * @return how many held packets could not be sent
      */
     public int flush() {
-        return transport.flush();
+        int failed = transport.flush();
+        synchronized (txLock) {
+            if (batchHolder == Thread.currentThread()) {
+                batchHolder = null;
+                txLock.notifyAll();
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * Before a {@link #send}: packets the transport still holds for this channel go first. The
+     * holder's own ones are flushed here; another thread's are waited for (its flush comes at the
+     * end of its burst, microseconds away), but never longer than {@link #MAX_BATCH_WAIT_MILLIS},
+     * so a batching thread that stopped cannot block the control plane. Called with txLock held.
+     */
+    private void awaitHeldPackets() {
+        Thread holder = batchHolder;
+        if (holder == null) {
+            return;
+        }
+        if (holder == Thread.currentThread()) {
+            transport.flush();
+            batchHolder = null;
+            return;
+        }
+        long deadline = System.nanoTime() + MAX_BATCH_WAIT_MILLIS * 1_000_000L;
+        try {
+            while (batchHolder != null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.warn("call {}: sent a packet ahead of packets another thread still holds (no flush in {} ms)",
+                            localCallId, MAX_BATCH_WAIT_MILLIS);
+                    return;
+                }
+                txLock.wait(Math.max(1, left / 1_000_000L));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void send(ByteBuffer pppFrame, boolean batched) throws IOException {
@@ -162,6 +210,9 @@ public final class GreChannel {
             throw new IllegalArgumentException("PPP frame length must be 1..65535: " + length);
         }
         synchronized (txLock) {
+            if (!batched) {
+                awaitHeldPackets();
+            }
             ByteBuffer out = txBufferFor(length);
             int sequence = nextSequence;
             boolean withAck;
@@ -188,6 +239,7 @@ public final class GreChannel {
             try {
                 if (batched) {
                     transport.sendBatched(peerAddress, out);
+                    batchHolder = Thread.currentThread();
                 } else {
                     transport.send(peerAddress, out);
                 }
