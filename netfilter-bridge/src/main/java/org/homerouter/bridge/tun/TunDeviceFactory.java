@@ -7,6 +7,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +20,8 @@ import org.homerouter.bridge.ffm.Structs;
 import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.pptp.tunnel.TunnelConfig;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes session devices from /dev/net/tun (Documentation/networking/tuntap.rst): TUNSETIFF with
@@ -30,6 +35,7 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * created in the network namespace of the thread calling {@link #open}. Needs CAP_NET_ADMIN.
  */
 public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TunDeviceFactory.class);
     /** The clone device of tuntap.rst. */
     public static final String CLONE_DEVICE = "/dev/net/tun";
     // linux/if_tun.h: TUNSETIFF is _IOW('T', 202, int): write direction (1) << 30, size 4 << 16,
@@ -99,6 +105,7 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
                 check("ioctl(TUNSETOFFLOAD, " + name + ")",
                         LibC.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(TUN_F_CSUM | TUN_F_TSO4)));
             }
+            disableIpv6(name);
             try (InterfaceControl control = InterfaceControl.open()) {
                 control.setMtu(name, config.mtu());
                 control.setAddress(name, local);
@@ -115,6 +122,23 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(fd); // deletes the half-made interface
             throw e;
+        }
+    }
+
+    /**
+     * A session carries IPv4 only (IPCP; IPv6CP is refused), and the engine passes nothing else.
+     * Without IPv6 on the interface the kernel also makes no link-local address and sends no router
+     * solicitations into it, and would drop IPv6 written to it. Before the interface is up, so no
+     * address is ever made. The sysctl is the calling thread's namespace's, the device's.
+     */
+    private static void disableIpv6(String name) {
+        Path knob = Path.of("/proc/sys/net/ipv6/conf", name, "disable_ipv6");
+        try {
+            Files.writeString(knob, "1");
+        } catch (NoSuchFileException e) {
+            // A kernel without IPv6: nothing to turn off.
+        } catch (IOException e) {
+            LOG.warn("could not turn IPv6 off on {}: {} (the engine still passes only IPv4)", name, e.toString());
         }
     }
 

@@ -50,6 +50,10 @@ class TunDeviceTest {
                 assertTrue(first.contains("inet 10.202.0.1 peer 10.202.0.2/32"), first);
                 String link = ns.ip("link", "show", "dev", names.get(0));
                 assertTrue(link.contains("mtu 1400") && link.contains("POINTOPOINT") && link.contains(",UP"), link);
+                // IPv4 only: no link-local address, so no IPv6 (router solicitations, or a
+                // client's packets) ever travels through a session device.
+                String v6 = ns.ip("-6", "addr", "show", "dev", names.get(0));
+                assertFalse(v6.contains("inet6"), "IPv6 on a session device: " + v6);
                 String routes = ns.ip("-4", "route");
                 assertTrue(routes.contains("10.202.0.3 dev " + names.get(1)), routes);
 

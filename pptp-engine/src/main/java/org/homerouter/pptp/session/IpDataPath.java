@@ -35,7 +35,10 @@ public final class IpDataPath {
         void tooManyBadPackets();
     }
 
-    /** Why a packet did not make it; counted for the session's statistics and diagnostics. */
+    /**
+     * Why a packet did not make it; counted for the session's statistics and diagnostics.
+     * NOT_IP: not IPv4, the only network protocol the session carries.
+     */
     public enum Drop { UNENCRYPTED_REFUSED, DECRYPT_FAILED, RESET_REQUIRED, NOT_IP, TOO_LONG, SEND_FAILED }
 
     private final GreChannel channel;
@@ -134,7 +137,7 @@ public final class IpDataPath {
 
     /**
      * A PPP frame's information field for one of the data protocols (0x00FD, 0x0021, 0x0057),
-     * from the GRE receive thread. The buffer is decrypted in place.
+     * from the GRE receive thread. The buffer is decrypted in place. Only IPv4 reaches the device.
      */
     public void fromPeer(int protocol, ByteBuffer information) {
         if (protocol == PppProtocol.COMPRESSED_DATAGRAM) {
@@ -169,7 +172,11 @@ public final class IpDataPath {
     }
 
     private void deliver(int protocol, ByteBuffer ip) {
-        if (protocol != PppProtocol.IPV4 && protocol != PppProtocol.IPV6) {
+        // IPv4 only, by the PPP protocol and by the packet itself: IPCP is the only network
+        // protocol negotiated (IPv6CP is Protocol-Rejected), and the OS reads the IP version from
+        // the packet's first nibble, not from PPP. IPv6 let in here would bypass the address the
+        // session was given (any source, forwarded to the LAN and beyond, where IPv4 has rp_filter).
+        if (protocol != PppProtocol.IPV4 || ipProtocol(ip) != PppProtocol.IPV4) {
             drops[Drop.NOT_IP.ordinal()].increment();
             return;
         }
@@ -183,16 +190,15 @@ public final class IpDataPath {
         }
     }
 
-    /** 0x0021 or 0x0057 from the IP version nibble, or -1. */
+    /**
+     * 0x0021 for an IPv4 packet (by its version nibble), else -1: the session negotiated IPCP
+     * only, so IPv6 the OS routes into the device (router solicitations, say) is not sent either.
+     */
     private static int ipProtocol(ByteBuffer ip) {
-        if (!ip.hasRemaining()) {
+        if (!ip.hasRemaining() || (ip.get(ip.position()) & 0xF0) != 0x40) {
             return -1;
         }
-        return switch ((ip.get(ip.position()) & 0xF0) >> 4) {
-            case 4 -> PppProtocol.IPV4;
-            case 6 -> PppProtocol.IPV6;
-            default -> -1;
-        };
+        return PppProtocol.IPV4;
     }
 
     public long drops(Drop reason) {

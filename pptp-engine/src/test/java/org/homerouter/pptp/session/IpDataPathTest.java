@@ -116,7 +116,7 @@ class IpDataPathTest {
         List<byte[]> up = new ArrayList<>();
         List<byte[]> down = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            byte[] a = ipPacket(r, i % 10 == 0 ? 6 : 4);
+            byte[] a = ipPacket(r, 4);
             byte[] b = ipPacket(r, 4);
             up.add(a);
             down.add(b);
@@ -202,6 +202,43 @@ class IpDataPathTest {
         assertEquals(1, ends[0].path().drops(IpDataPath.Drop.NOT_IP));
         assertEquals(0, ends[0].path().packetsOut());
         assertEquals(0, ends[0].path().bytesOut());
+    }
+
+    @ParameterizedTest(name = "encrypted={0}")
+    @ValueSource(booleans = {true, false})
+    void ipv6NeverPassesEitherWaySinceOnlyIpcpIsNegotiated(boolean encrypted) {
+        // A client that sends IPv6 regardless (as protocol 0x0057, or as 0x0021 whose packet says
+        // version 6: the OS goes by the packet) would reach the LAN with any source address it likes.
+        End[] ends = pair(encrypted, true);
+        byte[] v6 = ipPacket(new Random(3), 6);
+        byte[] v4 = ipPacket(new Random(4), 4);
+        if (encrypted) {
+            MppeEncryptor client = new MppeEncryptor(MppeStartKeys.forClient(NT_HASH, NT_RESPONSE).send(),
+                    MppeStrength.BITS_128, true);
+            int[] inners = {PppProtocol.IPV6, PppProtocol.IPV4, PppProtocol.IPV4};
+            byte[][] packets = {v6, v6, v4};
+            for (int i = 0; i < 3; i++) {
+                int inner = inners[i];
+                byte[] packet = packets[i];
+                ByteBuffer plain = ByteBuffer.allocate(packet.length + 2).put((byte) 0).put((byte) inner).put(packet).flip();
+                ByteBuffer frame = ByteBuffer.allocate(packet.length + 16);
+                client.encrypt(plain, frame);
+                ends[0].path().fromPeer(PppProtocol.COMPRESSED_DATAGRAM, frame.flip());
+            }
+        } else {
+            ends[0].path().fromPeer(PppProtocol.IPV6, ByteBuffer.wrap(v6));
+            ends[0].path().fromPeer(PppProtocol.IPV4, ByteBuffer.wrap(v6));
+            ends[0].path().fromPeer(PppProtocol.IPV4, ByteBuffer.wrap(v4));
+        }
+        assertEquals(1, ends[0].device().written().size(), "only the IPv4 packet reached the OS");
+        assertArrayEquals(v4, ends[0].device().written().getFirst());
+        assertEquals(2, ends[0].path().drops(IpDataPath.Drop.NOT_IP));
+
+        // Nor does IPv6 the OS routes into the device (a router solicitation, say) go to the client.
+        ends[0].path().fromTunnel(ByteBuffer.wrap(v6));
+        network.deliverAll();
+        assertTrue(ends[1].device().written().isEmpty());
+        assertEquals(3, ends[0].path().drops(IpDataPath.Drop.NOT_IP));
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {
