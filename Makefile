@@ -26,7 +26,7 @@ build:
 $(JAR): build
 
 run: build
-	$(JAVA_HOME)/bin/java -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
+	$(JAVA_HOME)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
 
 # Every tier. Tiers that need root (netns, packet capture, the real-peer interop tier) run only as
 # root; without root they are skipped with a banner, and in CI (CI=true) that is an error. As root,

@@ -217,7 +217,9 @@ public final class EventLoop implements AutoCloseable {
                 }
                 runTasks();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (the service runs with -XX:+ExitOnOutOfMemoryError, so not that one):
+            // the loop is gone either way, and the log must say so rather than stderr alone.
             if (!closed) {
                 LOG.error("event loop {} stopped; its sockets and devices receive nothing any more", name, e);
             }

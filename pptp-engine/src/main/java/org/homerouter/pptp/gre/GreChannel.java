@@ -395,7 +395,7 @@ public final class GreChannel {
             reordered = reorder.reordered;
             duplicates = reorder.duplicates;
             stale = reorder.stale;
-            bad = malformed;
+            bad = malformed + reorder.tooLong;
         }
         long sentPackets;
         long sentBytes;

@@ -40,10 +40,18 @@ final class ReorderBuffer {
         /** Already delivered or already waiting. */
         DUPLICATE,
         /** Behind the window, or given up on before it arrived. */
-        STALE
+        STALE,
+        /** Ahead of a gap and longer than any PPP frame ({@link #MAX_HELD_LENGTH}): dropped. */
+        TOO_LONG
     }
 
-    private static final int MIN_SLOT_CAPACITY = 2048;
+    /**
+     * The longest payload held for a gap, and every slot's size. No PPP frame a peer may send is
+     * longer: the default MRU of 1500 (RFC 1661 §6.1), or the smaller one it agreed to, plus PPP
+     * and MPPE headers. A longer one ahead of a gap is dropped (counted as malformed): kept, 63 of
+     * them of 64 KiB each would pin 4 MiB per call, from the moment the call is set up.
+     */
+    static final int MAX_HELD_LENGTH = 2048;
 
     private final int window;
     private final long timeoutNanos;
@@ -74,6 +82,7 @@ final class ReorderBuffer {
     long reordered;
     long duplicates;
     long stale;
+    long tooLong;
 
     ReorderBuffer(int window, long timeoutNanos, GrePayloadSink sink) {
         this.window = window;
@@ -133,6 +142,10 @@ final class ReorderBuffer {
                 duplicates++;
                 return Verdict.DUPLICATE;
             }
+            if (payload.remaining() > MAX_HELD_LENGTH) {
+                tooLong++;
+                return Verdict.TOO_LONG;
+            }
             hold(s, payload, now);
             return Verdict.HELD;
         }
@@ -184,8 +197,8 @@ final class ReorderBuffer {
     private void hold(int s, ByteBuffer payload, long now) {
         int length = payload.remaining();
         ByteBuffer buffer = slots[s];
-        if (buffer == null || buffer.capacity() < length) {
-            buffer = ByteBuffer.allocate(Math.max(length, MIN_SLOT_CAPACITY));
+        if (buffer == null) {
+            buffer = ByteBuffer.allocate(MAX_HELD_LENGTH);
             slots[s] = buffer;
         }
         buffer.clear();

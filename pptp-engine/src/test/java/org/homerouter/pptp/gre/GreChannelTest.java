@@ -63,6 +63,28 @@ class GreChannelTest {
     }
 
     @Test
+    void framesLongerThanAnyPppFrameAreNotKeptWaitingForAGap() throws Exception {
+        // Before login, a peer sends 62 packets of 64 KiB ahead of a gap: kept, they would pin
+        // 4 MiB of this call's memory until the call ends.
+        GreChannel ch = channel();
+        receive(ch, 0);
+        for (int s = 2; s < 64; s++) {
+            ByteBuffer huge = ByteBuffer.allocate(GreHeader.MAX_PAYLOAD_LENGTH).putInt(0, s);
+            ch.receive(GreHeader.data(LOCAL_CALL, huge.remaining(), s), huge);
+        }
+        assertEquals(62, ch.counters().malformed());
+        assertEquals(0, ch.counters().reordered());
+        // A frame of a real PPP size still waits for its gap as before.
+        ByteBuffer ordinary = ByteBuffer.allocate(1508).putInt(0, 63);
+        ch.receive(GreHeader.data(LOCAL_CALL, ordinary.remaining(), 63), ordinary);
+        assertEquals(1, ch.counters().reordered());
+        receive(ch, 1);
+        clock.advance(java.time.Duration.ofMillis(200));
+        ch.poll();
+        assertEquals(List.of(0, 1, 63), delivered);
+    }
+
+    @Test
     void sequenceNumbersWrapFromFFFFFFFFToZero() {
         GreChannel ch = channel();
         receive(ch, 0xFFFFFFFD);
