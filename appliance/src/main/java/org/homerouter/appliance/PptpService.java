@@ -145,7 +145,8 @@ final class PptpService implements AutoCloseable {
     }
 
     static SessionLimits limits(Map<Setting, String> cfg) {
-        return new SessionLimits(positive(Setting.PPTP_MAX_LOGGING_IN, cfg), positive(Setting.PPTP_MAX_SESSIONS_PER_USER, cfg));
+        return SessionLimits.forRouter(positive(Setting.PPTP_MAX_LOGGING_IN, cfg),
+                positive(Setting.PPTP_MAX_SESSIONS_PER_USER, cfg));
     }
 
     private static AddressPool pool(Map<Setting, String> cfg) throws UnknownHostException {

@@ -30,6 +30,7 @@ public final class PppSessions implements TunnelListener {
     private final AtomicInteger loggingIn = new AtomicInteger();
     /** Authenticated sessions per user name. */
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+    private final Map<java.net.InetAddress, Integer> loggingInBySource = new ConcurrentHashMap<>();
 
     /**
      * A call's place in the registry, from the moment its GRE channel opens (before the peer learns
@@ -121,8 +122,19 @@ public final class PppSessions implements TunnelListener {
         SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         SessionLimits limits = this.limits;
+        java.net.InetAddress source = call.peerAddress();
+        int fromSource = loggingInBySource.merge(source, 1, Integer::sum);
+        if (fromSource > limits.maxLoggingInPerSource()) {
+            releaseSource(source);
+            byLocalCallId.remove(call.localCallId(), slot);
+            LOG.warn("{}: refused: {} sessions from this address are already logging in (the limit per address)",
+                    id, limits.maxLoggingInPerSource());
+            call.connection().clearCall(call, false, "too many logins in progress from this address");
+            return;
+        }
         if (loggingIn.incrementAndGet() > limits.maxLoggingIn()) {
             loggingIn.decrementAndGet();
+            releaseSource(source);
             byLocalCallId.remove(call.localCallId(), slot);
             LOG.warn("{}: refused: {} sessions are already logging in (the limit); a flood of logins?", id,
                     limits.maxLoggingIn());
@@ -136,6 +148,7 @@ public final class PppSessions implements TunnelListener {
                 synchronized (counted) {
                     counted.loggingIn = false;
                     loggingIn.decrementAndGet();
+                    releaseSource(source);
                     int n = perUser.merge(userName, 1, Integer::sum);
                     counted.user = userName;
                     if (n > limits.maxPerUser()) {
@@ -161,6 +174,7 @@ public final class PppSessions implements TunnelListener {
                 synchronized (counted) {
                     if (counted.loggingIn) {
                         loggingIn.decrementAndGet();
+                        releaseSource(source);
                         counted.loggingIn = false;
                     }
                     if (counted.user != null) {
@@ -211,6 +225,10 @@ public final class PppSessions implements TunnelListener {
     }
 
     /** Sessions started but not yet authenticated (what {@link SessionLimits#maxLoggingIn()} counts). Read-only. */
+    private void releaseSource(java.net.InetAddress source) {
+        loggingInBySource.computeIfPresent(source, (a, n) -> n > 1 ? n - 1 : null);
+    }
+
     public int loggingIn() {
         return loggingIn.get();
     }

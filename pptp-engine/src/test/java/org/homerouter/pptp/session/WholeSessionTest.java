@@ -46,6 +46,8 @@ import org.homerouter.pptp.tunnel.TunnelDevice;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Whole sessions in one JVM: the engine's client dials the engine's server, control over real TCP
@@ -636,10 +638,12 @@ class WholeSessionTest {
         run("a new session once the first is gone", () -> serverEvents.stream().filter("up"::equals).count() == 2);
     }
 
-    @Test
-    void callsBeyondTheLoggingInLimitAreClearedAtOnce() throws Exception {
+    /** The limit on logins in progress overall, and (a router's defaults, 16 and 4) per address. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"overall", "per address"})
+    void callsBeyondTheLoggingInLimitAreClearedAtOnce(String which) throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
-        serverSessions.setLimits(new SessionLimits(1, 8));
+        serverSessions.setLimits(which.equals("overall") ? new SessionLimits(1, 8) : new SessionLimits(16, 8, 1));
         ClientConnection client = dial();
         client.placeCall().get(5, TimeUnit.SECONDS);
         client.placeCall().get(5, TimeUnit.SECONDS); // GRE not delivered yet: the first is still logging in
