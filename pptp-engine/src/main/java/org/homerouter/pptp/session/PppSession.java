@@ -190,8 +190,10 @@ public final class PppSession {
             case PppProtocol.CCP -> {
                 if (phase == SessionPhase.NETWORK && ccp != null) {
                     ccp.receive(information);
-                } else if (phase == SessionPhase.NETWORK && settings.mppe().isEmpty()) {
-                    // We do no compression or encryption at all: tell the peer to stop trying (§5.7).
+                } else if (phase == SessionPhase.NETWORK) {
+                    // No CCP on our side (no MPPE configured, or optional MPPE after PAP or CHAP-MD5,
+                    // which give no keys): tell the peer to stop trying (§5.7) rather than let it
+                    // retry for half a minute before its IPCP.
                     lcp.sendProtocolReject(protocol, information);
                 } else {
                     framesDiscarded.increment();

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +38,7 @@ import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.gre.InMemoryGreNetwork;
 import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.mppe.MppeStrength;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.tunnel.CallTunnels;
@@ -585,6 +587,23 @@ class WholeSessionTest {
         assertTrue(clock.nanos() - begin < Duration.ofSeconds(3).toNanos(),
                 "took " + (clock.nanos() - begin) / 1_000_000 + " ms");
         assertFalse(devices.containsKey("client"), "the client opened no tunnel device");
+    }
+
+    /**
+     * The other way round, with MPPE optional on the server: a client that does no encryption
+     * (macOS with Encryption "None", pppd with noccp) Protocol-Rejects CCP, and the session comes
+     * up in the clear at once instead of waiting for CCP for good.
+     */
+    @Test
+    void withOptionalMppeAClientThatRejectsCcpGetsItsSessionInTheClear() throws Exception {
+        clientMppe = Optional.empty();
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass",
+                Optional.of(new MppePolicy(EnumSet.of(MppeStrength.BITS_128), false, true)));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        long begin = clock.nanos();
+        run("both up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertTrue(clock.nanos() - begin < Duration.ofSeconds(3).toNanos(),
+                "took " + (clock.nanos() - begin) / 1_000_000 + " ms");
     }
 
     @Test

@@ -209,7 +209,11 @@ public final class Ccp extends NegotiatedProtocol {
 
         @Override
         public void thisLayerFinished() {
-            if (!opened && policy.required() && !ownerStopping) {
+            // Required or not, the session must hear that CCP gave up without opening (a Protocol-
+            // Reject of CCP, or Max-Configure unanswered): with optional MPPE it then runs IPCP in
+            // the clear, and without this it would wait for CCP for good (macOS and pppd with
+            // noccp Protocol-Reject CCP).
+            if (!opened && !ownerStopping) {
                 fail(CcpFailure.NOT_NEGOTIATED);
             }
         }

@@ -15,6 +15,8 @@ import org.homerouter.pptp.ppp.ConfigOption;
 import org.homerouter.pptp.ppp.ConfigureReply;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Our authenticator (the default policy: 128-bit required, stateless preferred, stateful allowed)
@@ -182,10 +184,13 @@ class CcpNegotiationTest {
         assertEquals(List.of(CcpFailure.NOT_NEGOTIATED), server.events.failures);
     }
 
-    @Test
-    void protocolRejectOfCcpIsNotNegotiated() {
+    @ParameterizedTest(name = "required={0}")
+    @ValueSource(booleans = {true, false})
+    void protocolRejectOfCcpIsNotNegotiated(boolean required) {
         // pppd with noccp answers our Configure-Request with an LCP Protocol-Reject of 0x80FD.
-        CcpEnd ours = new CcpEnd(MppePolicy.DEFAULT, link.clock, packet -> { });
+        // With optional MPPE the session goes on in the clear, but it must be told (see PppSession).
+        CcpEnd ours = new CcpEnd(new MppePolicy(EnumSet.of(MppeStrength.BITS_128), required, true), link.clock,
+                packet -> { });
         ours.start();
         ours.ccp.protocolRejected();
         assertEquals(List.of(CcpFailure.NOT_NEGOTIATED), ours.events.failures);
