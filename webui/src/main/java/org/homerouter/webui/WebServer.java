@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpException;
@@ -31,7 +33,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.homerouter.webui.api.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -251,26 +255,77 @@ public final class WebServer implements AutoCloseable {
                             ? new Reply.Text(HttpStatus.METHOD_NOT_ALLOWED_405, "text/plain", "method not allowed\n")
                             : new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
                 }
-                return write(response, callback, guard(route, request, response));
+                if (!"POST".equals(route.method())) {
+                    return write(response, callback, guard(route, request, response, readable(() -> Request.extractQueryParameters(request))));
+                }
+                // The form is read without holding a thread, and within a deadline: a body dripped
+                // in a byte at a time (each resetting the idle timeout) would otherwise hold a
+                // thread, before any login check, for as long as the client liked.
+                CompletableFuture<Fields> form = new CompletableFuture<>();
+                // BLOCKING: what runs once the form is in (login's Argon2, the store) may block.
+                Request.onParameters(request, Promise.Invocable.from(Invocable.InvocationType.BLOCKING, (fields, error) -> {
+                    if (error == null) {
+                        form.complete(fields);
+                    } else {
+                        form.completeExceptionally(error);
+                    }
+                }));
+                form.orTimeout(options.limits().headerTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .whenComplete((fields, error) -> {
+                            Reply reply;
+                            try {
+                                reply = guard(route, request, response, error == null ? new Form(fields, null) : unreadable(error));
+                            } catch (Exception e) {
+                                LOG.error("{} {} failed", request.getMethod(), path, e);
+                                reply = internalError();
+                            }
+                            write(response, callback, reply);
+                        });
+                return true;
             } catch (Exception e) {
                 LOG.error("{} {} failed", request.getMethod(), path, e);
-                return write(response, callback, new Reply.Text(HttpStatus.INTERNAL_SERVER_ERROR_500, "text/plain",
-                        "internal error (see the appliance log)\n"));
+                return write(response, callback, internalError());
             }
         }
 
-        /** Session, setup, login and CSRF checks, in that order, before any route runs. */
-        private Reply guard(Route route, Request request, Response response) throws Exception {
-            boolean post = "POST".equals(route.method());
-            Fields params;
+        /** A request's fields, or why they could not be read. */
+        private record Form(Fields fields, Reply refusal) {
+        }
+
+        private static Form readable(java.util.function.Supplier<Fields> read) {
             try {
-                params = post ? Request.getParameters(request) : Request.extractQueryParameters(request);
+                return new Form(read.get(), null);
             } catch (RuntimeException e) {
-                // Broken percent-encoding, too many or too large fields: the client's fault, not ours.
-                int status = e instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500
-                        ? h.getCode() : HttpStatus.BAD_REQUEST_400;
-                return new Reply.Text(status, "text/plain", "refused: this form could not be read (" + e.getMessage() + ")\n");
+                return unreadable(e);
             }
+        }
+
+        private static Form unreadable(Throwable error) {
+            Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (e instanceof java.util.concurrent.TimeoutException) {
+                LOG.warn("a request body did not arrive in time; connection closed");
+                return new Form(null, new Reply.Text(HttpStatus.REQUEST_TIMEOUT_408, "text/plain",
+                        "refused: the form did not arrive in time\n"));
+            }
+            // Broken percent-encoding, too many or too large fields: the client's fault, not ours.
+            int status = e instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500
+                    ? h.getCode() : HttpStatus.BAD_REQUEST_400;
+            return new Form(null, new Reply.Text(status, "text/plain", "refused: this form could not be read ("
+                    + e.getMessage() + ")\n"));
+        }
+
+        private static Reply internalError() {
+            return new Reply.Text(HttpStatus.INTERNAL_SERVER_ERROR_500, "text/plain", "internal error (see the appliance log)\n");
+        }
+
+        /** Session, setup, login and CSRF checks, in that order, before any route runs. */
+        private Reply guard(Route route, Request request, Response response, Form form) throws Exception {
+            boolean post = "POST".equals(route.method());
+            if (form.refusal() != null) {
+                return form.refusal();
+            }
+            Fields params = form.fields();
             AdminSessions.Session session = sessions.find(cookie(request));
             if (route.access() == Route.Access.PUBLIC) {
                 return route.action().handle(new Exchange(request, session, params));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -189,6 +190,32 @@ class SlowClientTest {
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         String reply = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
         assertEquals("HTTP/1.1 431", reply);
+    }
+
+    @Test
+    void aRequestBodyDrippedInIsCutOffAtTheHeaderTimeout() throws Exception {
+        // A POST that announces 200 KB and sends a byte every 100 ms: before any login check, the
+        // thread reading the form would wait for it for half an hour.
+        start(new WebServer.Limits(Duration.ofSeconds(2), 64, 32, 8 * 1024));
+        Socket s = connect("127.0.0.1");
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /login HTTP/1.1\r\nHost: router\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: 200000\r\n\r\npassword=").getBytes(StandardCharsets.US_ASCII));
+        long start = System.nanoTime();
+        boolean closed = false;
+        while (!closed && System.nanoTime() - start < Duration.ofSeconds(20).toNanos()) {
+            try {
+                out.write('a');
+                out.flush();
+            } catch (IOException e) {
+                closed = true;
+                break;
+            }
+            closed = closedByServer(s);
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(closed, "the dripping request was still open after " + ms + " ms");
+        assertTrue(ms < 10_000, "cut off after " + ms + " ms");
     }
 
     private Socket connect(String from) throws IOException {
