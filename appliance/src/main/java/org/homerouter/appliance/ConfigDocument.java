@@ -71,8 +71,16 @@ final class ConfigDocument {
     record Parsed(Map<Setting, String> settings, List<VpnUser> users, Map<String, String> routedSubnets) {
     }
 
-    /** @throws IllegalArgumentException saying what is wrong, before anything is stored */
+    /** As {@link #parse(String, List)} against this machine's LANs. */
     static Parsed parse(String json) {
+        return parse(json, ApplianceVpnConfig.localNetworks());
+    }
+
+    /**
+     * @param lans the router's LANs, which the VPN settings must not overlap (as on the VPN page)
+     * @throws IllegalArgumentException saying what is wrong, before anything is stored
+     */
+    static Parsed parse(String json, List<org.homerouter.webui.api.Subnet> lans) {
         if (!(Json.parse(json) instanceof Map<?, ?> doc)) {
             throw new IllegalArgumentException("the document is not a JSON object");
         }
@@ -105,6 +113,11 @@ final class ConfigDocument {
                     (java.net.Inet4Address) java.net.InetAddress.getByName(settings.get(Setting.PPTP_POOL_END)));
         } catch (Exception e) {
             throw new IllegalArgumentException(e.getMessage());
+        }
+        List<String> problems = org.homerouter.webui.VpnSettingsCheck.problems(VpnSettingsMapping.from(settings), lans);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("the VPN settings would be refused on the VPN server page: "
+                    + String.join("; ", problems));
         }
         List<VpnUser> users = new ArrayList<>();
         if (!(doc.get("users") instanceof List<?> list)) {

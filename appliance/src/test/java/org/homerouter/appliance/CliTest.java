@@ -21,18 +21,22 @@ class CliTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out) {
+    private record Run(int code, String out, String err) {
     }
 
     private static Run run(String... args) {
         PrintStream old = System.out;
+        PrintStream oldErr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(errBuf, true, StandardCharsets.UTF_8));
         try {
             int code = new CommandLine(new Main()).execute(args);
-            return new Run(code, buf.toString(StandardCharsets.UTF_8));
+            return new Run(code, buf.toString(StandardCharsets.UTF_8), errBuf.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(old);
+            System.setErr(oldErr);
         }
     }
 
@@ -77,6 +81,30 @@ class CliTest {
         }
         Run status = run("status", "--data-dir", b.toString());
         assertTrue(status.out().contains("branch office  alice routes 10.77.0.0/24,10.78.0.0/16"), status.out());
+    }
+
+    @Test
+    void anImportWithVpnSettingsTheVpnPageWouldRefuseIsRefusedWhole() throws Exception {
+        Path a = dir.resolve("a");
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
+        String json = Files.readString(file);
+        // An old or hand-edited file: the pool holds the router's own tunnel address, and more
+        // sessions than the page allows.
+        String bad = json.replace("\"pptp.pool_start\": \"192.168.250.10\"", "\"pptp.pool_start\": \"192.168.250.1\"")
+                .replace("\"pptp.max_sessions\": \"64\"", "\"pptp.max_sessions\": \"50000\"");
+        assertTrue(!bad.equals(json), "the test edits the export: " + json);
+        Files.writeString(file, bad);
+
+        Path b = dir.resolve("b");
+        Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
+        assertTrue(imported.code() != 0, imported.out());
+        assertTrue(imported.err().contains("the pool contains the router's own tunnel address")
+                && imported.err().contains("Maximum sessions must be a whole number from 1 to 1000"), imported.err());
+        try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
+            assertEquals("192.168.250.10", store.settings().get(org.homerouter.appliance.store.Setting.PPTP_POOL_START),
+                    "nothing was imported");
+        }
     }
 
     @Test

@@ -34,7 +34,7 @@ class ConfigImportFuzzTest {
         String document = document(data);
         ConfigDocument.Parsed parsed;
         try {
-            parsed = ConfigDocument.parse(document);
+            parsed = ConfigDocument.parse(document, List.of());
         } catch (IllegalArgumentException refused) {
             assertNotNull(refused.getMessage(), "a refusal says why");
             assertEquals(baseExport, ConfigDocument.export(store), "refused, yet something changed");
@@ -47,7 +47,7 @@ class ConfigImportFuzzTest {
             return;
         }
         String stored = ConfigDocument.export(store);
-        ConfigDocument.Parsed again = ConfigDocument.parse(stored);
+        ConfigDocument.Parsed again = ConfigDocument.parse(stored, List.of());
         store.replaceConfiguration(again.settings(), again.users(), "fuzz: round trip");
         assertEquals(stored, ConfigDocument.export(store), "export, import, export is stable");
     }

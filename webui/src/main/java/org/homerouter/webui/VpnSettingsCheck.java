@@ -1,0 +1,32 @@
+package org.homerouter.webui;
+
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.util.Fields;
+import org.homerouter.webui.api.Subnet;
+import org.homerouter.webui.api.VpnSettings;
+
+/**
+ * The VPN server page's checks for settings that did not come through the page (a configuration
+ * import): the same rules, so that an imported file cannot set what the page would refuse (a pool
+ * on the LAN, outside the tunnel network or holding the router's own tunnel address, more
+ * sessions than the box allows).
+ */
+public final class VpnSettingsCheck {
+    private VpnSettingsCheck() {
+    }
+
+    /** What the page would say about these settings, "field: message" each; empty when it would save them. */
+    public static List<String> problems(VpnSettings settings, List<Subnet> lans) {
+        Fields fields = new Fields();
+        for (Map.Entry<String, Object> e : VpnForm.values(settings).entrySet()) {
+            fields.add(e.getKey(), String.valueOf(e.getValue()));
+        }
+        for (String method : settings.authMethods()) {
+            fields.add("auth", method);
+        }
+        Form form = new Form(fields);
+        VpnForm.read(form, lans);
+        return form.errors.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+    }
+}
