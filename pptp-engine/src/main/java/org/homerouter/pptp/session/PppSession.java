@@ -87,6 +87,10 @@ public final class PppSession {
     /** CCP opened but left both directions unencrypted (only when the policy allows it). */
     private boolean ccpOpenedClear;
     private MppeEncryptor encryptor;
+    private MppeDecryptor decryptor;
+    // The CCP agreement the two ciphers were made for: made once per agreement, kept across IPCP
+    // going down and up (RFC 3078 §7: a key stream is never used twice).
+    private CcpResult ciphersFor;
     private TunnelDevice device;
     private volatile IpDataPath ipPath;
     private SessionEnd endReason;
@@ -625,14 +629,18 @@ public final class PppSession {
             fail(SessionEnd.DEVICE_FAILED, e.getMessage());
             return;
         }
-        MppeDecryptor decryptor = null;
-        encryptor = null;
-        if (agreed != null) {
+        if (agreed == null) {
+            encryptor = null;
+            decryptor = null;
+        } else if (ciphersFor != agreed) {
             MppeStartKeys keys = MppeStartKeys.fromPasswordHashHash(keyMaterial.passwordHashHash(),
                     keyMaterial.ntResponse(), settings.role() == SessionRole.SERVER);
             encryptor = agreed.newEncryptor(keys);
             decryptor = agreed.newDecryptor(keys);
+            ciphersFor = agreed;
         }
+        // else IPCP came back (renegotiated) while CCP stayed up: the key streams go on where they
+        // were. New ones from the same start keys would encrypt new data with used key stream.
         Ccp negotiator = ccp;
         IpDataPath path = new IpDataPath(channel, device, encryptor, decryptor, link.transmitCompression(),
                 link.transmitMru(), new IpDataPath.Events() {
@@ -761,6 +769,7 @@ public final class PppSession {
             ccp = null;
         }
         agreed = null;
+        ciphersFor = null;
         ccpOpenedClear = false;
         earlyIpcp = null;
         if (ipcp != null) {

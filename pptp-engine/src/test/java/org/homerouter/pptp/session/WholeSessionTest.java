@@ -323,6 +323,56 @@ class WholeSessionTest {
         }
     }
 
+    /**
+     * A peer's IPCP Configure-Request in Opened renegotiates IPCP (RFC 1661 §4.2: tld, scr, then the
+     * answer) while CCP stays up. The MPPE key streams must go on where they were: restarting them
+     * from the start keys would encrypt new data with key stream already used (RFC 3078 §7 changes
+     * keys so that never happens), and anyone on the path can send that IPCP packet, since PPP
+     * control frames travel in the clear.
+     */
+    @Test
+    void ipcpRenegotiatedWhileMppeIsUpNeverReusesKeyStream() throws Exception {
+        List<Integer> serverCounts = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+            if (src.equals(SERVER) && h.payloadLength() > 0 && org.homerouter.pptp.ppp.PppFrame.readHeader(b)
+                    == org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
+                serverCounts.add(((b.get(b.position()) & 0x0F) << 8) | (b.get(b.position() + 1) & 0xFF));
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        Random r = new Random(6);
+        for (int i = 0; i < 20; i++) {
+            devices.get("server").inject(ipv4(r, 100));
+        }
+        network.deliverAll();
+        int before = serverCounts.size();
+        assertEquals(20, before);
+
+        // The client's address again, in an IPCP Configure-Request (identifier 0x77) as if from the client.
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        byte[] peer = serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getAddress();
+        ByteBuffer request = ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, 0x21, 0x01, 0x77, 0x00, 0x0A,
+                0x03, 0x06, peer[0], peer[1], peer[2], peer[3]});
+        serverSide.sink().onPayload(request);
+        run("IPCP open again on both sides", () -> serverEvents.stream().filter("up"::equals).count() == 2
+                && serverSide.dataPath().isPresent() && clientSessions.sessions().getFirst().dataPath().isPresent());
+        for (int i = 0; i < 20; i++) {
+            devices.get("server").inject(ipv4(r, 100));
+        }
+        network.deliverAll();
+        assertTrue(serverCounts.size() > before, "data flows again");
+        assertTrue(serverCounts.get(before) > serverCounts.get(before - 1),
+                "the coherency count went back from " + serverCounts.get(before - 1) + " to " + serverCounts.get(before)
+                        + ": key stream used a second time");
+        // IPCP down closed the client's tunnel device; its new one got every packet sent since.
+        assertEquals(20, devices.get("client").written().size(), "the client decrypted all of it");
+    }
+
     /** A pool of one address serves one session after another: each ended session gives its address back. */
     @Test
     void anEndedSessionsAddressGoesBackToThePool() throws Exception {
