@@ -95,6 +95,13 @@ class NetnsTunnelTest {
         assertTrue(nftTables(srv).contains("inet " + ServerFirewall.TABLE),
                 "the running server has no firewall table" + server.report());
 
+        // A client sends from an address it was not given: dropped on arrival, whatever the
+        // namespace's rp_filter (a fresh one has it off), so it reaches neither router nor LAN.
+        assertTrue(cli.exec(Duration.ofSeconds(10), "ip", "addr", "add", "192.168.250.77/32", "dev", "lo").succeeded());
+        long echoes = icmpInEchos(srv);
+        cli.exec(Duration.ofSeconds(10), "ping", "-c", "3", "-W", "1", "-I", "192.168.250.77", TUNNEL_SERVER);
+        assertEquals(echoes, icmpInEchos(srv), "a spoofed echo request reached the router" + server.report());
+
         // SIGTERM: the server sends Stop-Control-Connection-Request to every client, then exits.
         server.process().destroy();
         assertTrue(server.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS),
@@ -242,6 +249,14 @@ class NetnsTunnelTest {
     }
 
     private static final Pattern TUNNEL_DEVICE = Pattern.compile("\\bpp(tp)?\\d+\\b");
+
+    /** ICMP echo requests the namespace's stack took in (/proc/net/snmp, Icmp InEchos). */
+    private static long icmpInEchos(Netns ns) throws IOException {
+        String snmp = ns.exec(Duration.ofSeconds(10), "cat", "/proc/net/snmp").output();
+        String[] lines = snmp.lines().filter(l -> l.startsWith("Icmp: ")).toArray(String[]::new);
+        List<String> names = List.of(lines[0].split(" "));
+        return Long.parseLong(lines[1].split(" ")[names.indexOf("InEchos")]);
+    }
 
     private static void assertNoTunnelLeft(Netns ns, Launched owner) throws IOException {
         String links = links(ns);

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  *   <li>TCP MSS clamped to the route MTU on the tunnel devices, so TCP through a 1400-octet
  *       tunnel never depends on ICMP "fragmentation needed" getting through;</li>
  *   <li>traffic from one session's device to another's dropped: dial-in users reach the LAN,
- *       not each other.</li>
+ *       not each other;</li>
+ *   <li>a packet from a session device whose source address is not routed back into that device
+ *       dropped: a client cannot pose as another client, the LAN or anyone else.</li>
  * </ul>
  */
 public final class ServerFirewall implements AutoCloseable {
@@ -56,6 +58,14 @@ public final class ServerFirewall implements AutoCloseable {
                 "table inet " + TABLE + " {}",
                 "delete table inet " + TABLE,
                 "table inet " + TABLE + " {",
+                // Strict reverse-path check on the session devices: a packet whose source is not
+                // routed back through the device it came in on (the session's own address, or a
+                // branch office's routed subnets) is dropped, to the LAN and to the router alike.
+                // rp_filter does this only where the image's sysctl sets it; this table goes with us.
+                "  chain prerouting {",
+                "    type filter hook prerouting priority filter; policy accept;",
+                "    iifname " + dev + " fib saddr . iif oif missing counter drop comment \"a session sends only from its own addresses\"",
+                "  }",
                 "  chain forward {",
                 "    type filter hook forward priority filter; policy accept;",
                 "    iifname " + dev + " oifname " + dev + " counter drop comment \"sessions never reach each other\""));
@@ -74,7 +84,8 @@ public final class ServerFirewall implements AutoCloseable {
         sysctl("net/ipv4/ip_forward", "1");
         commands.run(ruleset(), "nft", "-f", "-");
         applied = true;
-        LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other",
+        LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other"
+                        + " and held to their own addresses",
                 clampedToo.isEmpty() ? devicePattern : devicePattern + " and " + String.join(", ", clampedToo));
     }
 

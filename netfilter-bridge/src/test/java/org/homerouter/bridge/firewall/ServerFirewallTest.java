@@ -41,6 +41,7 @@ class ServerFirewallTest {
             assertTrue(table.startsWith("0:"), table);
             assertEquals(1, table.split("sessions never reach each other", -1).length - 1, table);
             assertEquals(2, table.split("maxseg size set rt mtu", -1).length - 1, table);
+            assertEquals(1, table.split("a session sends only from its own addresses", -1).length - 1, table);
             assertEquals("0:1\n", sh("ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"));
         }
         String after = sh("ip", "netns", "exec", ns, "nft", "list", "tables");
