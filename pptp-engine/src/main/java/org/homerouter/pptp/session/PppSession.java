@@ -552,6 +552,19 @@ public final class PppSession {
             stopIp();
         }
 
+        /**
+         * IPCP gave up (the peer terminated it, or it could not be negotiated): with no network
+         * protocol left the link has no use, so it goes, as pppd's np_finished closes LCP ("No
+         * network protocols running"). Otherwise the session, and its pool address, would live on
+         * on keepalives alone. A session that is ending anyway keeps its own reason.
+         */
+        @Override
+        public void finished() {
+            if (!ended) {
+                fail(SessionEnd.HUNG_UP, "no network protocols running (IPCP closed)");
+            }
+        }
+
         @Override
         public void addressPoolExhausted() {
             LOG.warn("{}: no tunnel address left in the pool", id);

@@ -373,6 +373,20 @@ class WholeSessionTest {
         assertEquals(20, devices.get("client").written().size(), "the client decrypted all of it");
     }
 
+    /** The client terminates IPCP alone: with no network protocol left, the session ends and frees its address. */
+    @Test
+    void aSessionWhoseIpcpThePeerTerminatesEnds() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        // IPCP Terminate-Request (code 5, identifier 0x42), as if from the client.
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, 0x21, 0x05, 0x42, 0x00, 0x04}));
+        run("the server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals("ended HUNG_UP", serverEvents.getLast());
+        run("its address is free again", () -> serverSessions.registered() == 0);
+    }
+
     /** A pool of one address serves one session after another: each ended session gives its address back. */
     @Test
     void anEndedSessionsAddressGoesBackToThePool() throws Exception {
