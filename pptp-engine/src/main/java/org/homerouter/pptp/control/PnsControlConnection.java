@@ -88,12 +88,21 @@ public final class PnsControlConnection extends ControlConnection {
         }
     }
 
+    /**
+     * Result 1 is success (§2.2, §2.8); some servers (ADSL modems among them) send 0 for it, which
+     * §2 does not define. pptp-linux takes 0 in a Start reply and Android's mtpd in both, so a
+     * branch office behind such a box must connect here too.
+     */
+    private static boolean accepted(int resultCode, int success) {
+        return resultCode == success || resultCode == 0;
+    }
+
     private void onStartReply(StartControlConnectionReply m) {
         if (phase() != Phase.WAIT_START_REPLY) {
             ignored(m, "no Start-Control-Connection-Request outstanding");
             return;
         }
-        if (m.resultCode() != StartControlConnectionReply.RESULT_OK) {
+        if (!accepted(m.resultCode(), StartControlConnectionReply.RESULT_OK)) {
             started.completeExceptionally(new CallSetupException(
                     "server refused the control connection", m.resultCode(), m.errorCode()));
             protocolViolation("Start-Control-Connection-Reply result " + m.resultCode());
@@ -113,7 +122,7 @@ public final class PnsControlConnection extends ControlConnection {
             ignored(m, "no call waiting with call ID " + m.peerCallId());
             return;
         }
-        if (m.resultCode() != OutgoingCallReply.RESULT_CONNECTED) {
+        if (!accepted(m.resultCode(), OutgoingCallReply.RESULT_CONNECTED)) {
             removeCall(call, -1, "refused by the server: result " + m.resultCode() + " error " + m.errorCode());
             f.completeExceptionally(new CallSetupException("server refused the call", m.resultCode(), m.errorCode()));
             return;

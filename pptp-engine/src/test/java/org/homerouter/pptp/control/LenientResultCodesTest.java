@@ -1,0 +1,57 @@
+package org.homerouter.pptp.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.homerouter.pptp.ManualClock;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's client (the site-to-site dial-out) against a server that answers "success" with
+ * result code 0 instead of 1, as some ADSL modems do (pptp-linux and Android's mtpd accept it):
+ * the control connection and the call must come up all the same, and a real refusal still fails.
+ */
+class LenientResultCodesTest {
+    private final List<ControlMessage> sent = new ArrayList<>();
+    private final List<PptpCall> calls = new ArrayList<>();
+    private final PnsControlConnection pns = new PnsControlConnection(
+            new InlineControlLink(InetAddress.getLoopbackAddress(), sent::add), new ManualClock(),
+            ControlSettings.defaults("pns"), new CallListener() {
+                @Override
+                public void callEstablished(PptpCall call) {
+                    calls.add(call);
+                }
+
+                @Override
+                public void callCleared(PptpCall call, String reason) {
+                }
+            }, new CallIdAllocator(8));
+
+    private static StartControlConnectionReply startReply(int result) {
+        return new StartControlConnectionReply(ControlProtocol.PROTOCOL_VERSION, result, 0, 1, 1, 0, 1, "modem", "acme");
+    }
+
+    @Test
+    void resultZeroIsTakenForSuccessInBothReplies() throws Exception {
+        CompletableFuture<StartControlConnectionReply> started = pns.start();
+        pns.onMessage(startReply(0));
+        assertTrue(started.isDone() && !started.isCompletedExceptionally(), "control connection up");
+
+        CompletableFuture<PptpCall> call = pns.placeCall();
+        OutgoingCallRequest request = (OutgoingCallRequest) sent.getLast();
+        pns.onMessage(new OutgoingCallReply(77, request.callId(), 0, 0, 0, 100_000_000, 64, 0, 0));
+        assertEquals(77, call.get().peerCallId(), "the call is up with the server's Call ID");
+        assertEquals(1, calls.size());
+    }
+
+    @Test
+    void aRealRefusalStillFails() {
+        CompletableFuture<StartControlConnectionReply> started = pns.start();
+        pns.onMessage(startReply(StartControlConnectionReply.RESULT_GENERAL_ERROR));
+        assertTrue(started.isCompletedExceptionally());
+    }
+}
