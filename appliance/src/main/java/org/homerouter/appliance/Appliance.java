@@ -123,6 +123,11 @@ public final class Appliance implements AutoCloseable {
     /** The passthrough ALG, when configured and the Linux data plane is there; a failure is logged, not fatal. */
     private void startPassthrough(Map<Setting, String> cfg) {
         if (!Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED))) {
+            if (dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket) {
+                // Off now, but an earlier run that was killed may have left its NFQUEUE rule,
+                // which would drop the LAN's PPTP control traffic with nobody reading the queue.
+                PassthroughAlg.removeLeftovers(null);
+            }
             return;
         }
         if (!dataPlane.available() || dataPlane.gre() == null) {

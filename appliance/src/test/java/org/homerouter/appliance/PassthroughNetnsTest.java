@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,26 @@ class PassthroughNetnsTest {
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "table", "ip", "nat"));
         require(router.exec(Duration.ofSeconds(10), "nft", "add chain ip nat post { type nat hook postrouting priority srcnat; }"));
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "rule", "ip", "nat", "post", "oifname", "wan", "masquerade"));
+    }
+
+    /**
+     * The router was killed while passthrough ran (no shutdown hook: kill -9, or the exit on
+     * OutOfMemoryError) and starts again with passthrough off: the NFQUEUE rule it left, with no
+     * reader behind it, would drop the LAN's PPTP control traffic for good. The start removes it.
+     */
+    @Test
+    void aRouterStartedWithPassthroughOffRemovesTheQueueRuleAKilledRunLeft() throws Exception {
+        Duration t = Duration.ofSeconds(10);
+        require(router.exec(t, "iptables", "-w", "-t", "mangle", "-N", "HR_PPTP_ALG"));
+        require(router.exec(t, "iptables", "-w", "-t", "mangle", "-A", "HR_PPTP_ALG", "-p", "tcp", "-j", "NFQUEUE",
+                "--queue-num", Integer.toString(QUEUE)));
+        require(router.exec(t, "iptables", "-w", "-t", "mangle", "-I", "FORWARD", "-p", "tcp", "-j", "HR_PPTP_ALG"));
+        Launched routerRun = launch("router", router, null, "run", "--data-dir", dir.resolve("router-data").toString(),
+                "--pptp-port", "1723", "--ui-port", "18081");
+        awaitOutput(routerRun, "web UI on http");
+        CommandResult mangle = router.exec(t, "iptables", "-w", "-t", "mangle", "-S");
+        require(mangle);
+        assertFalse(mangle.output().contains("HR_PPTP_ALG"), mangle.output() + routerRun.report());
     }
 
     /** veth pair: {@code aName} in {@code a}, {@code routerName} in the router. */

@@ -128,10 +128,32 @@ public final class PassthroughAlg implements AutoCloseable {
         tracker.expire();
     }
 
-    private void queueRules(boolean add) throws IOException {
-        // Remove what a crashed run may have left, then (re)install; errors on removal are expected.
+    /**
+     * Removes what a run that did not stop cleanly (killed, or exited on OutOfMemoryError, which
+     * runs no shutdown hook) left in the kernel: above all the NFQUEUE rule, which with no reader
+     * behind it drops every masqueraded PPTP control packet for as long as it stays. For a start
+     * with passthrough off; {@link #start} clears the same itself. Quiet when nothing is there.
+     *
+     * @param netns the router's namespace (tests), or null for our own
+     */
+    public static void removeLeftovers(String netns) {
+        AdminCommands commands = new AdminCommands(netns);
+        removeQueueRule(commands);
+        for (String table : List.of(GreNatRules.TABLE, InboundPptpForward.TABLE)) {
+            try {
+                commands.run(null, "nft", "delete", "table", "ip", table);
+                LOG.info("alg: removed the table {} that an earlier run left", table);
+            } catch (IOException ignored) {
+                // not there
+            }
+        }
+    }
+
+    private static void removeQueueRule(AdminCommands commands) {
+        // Errors are expected: the rule and chain are usually not there (or iptables is not).
         try {
             commands.run(null, "iptables", "-w", "-t", "mangle", "-D", "FORWARD", "-p", "tcp", "-j", CHAIN);
+            LOG.info("alg: removed the NFQUEUE rule that an earlier run left");
         } catch (IOException ignored) {
             // not there
         }
@@ -141,6 +163,11 @@ public final class PassthroughAlg implements AutoCloseable {
         } catch (IOException ignored) {
             // not there
         }
+    }
+
+    private void queueRules(boolean add) throws IOException {
+        // Remove what a crashed run may have left, then (re)install.
+        removeQueueRule(commands);
         if (add) {
             String port = Integer.toString(ControlProtocol.TCP_PORT);
             String q = Integer.toString(queue);

@@ -1,0 +1,47 @@
+package org.homerouter.bridge.alg;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.Netns;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a killed run of the ALG leaves in the kernel (its NFQUEUE rule, its GRE NAT and inbound
+ * forwarding tables) is removed at the next start even with passthrough off: with no reader on the
+ * queue, that rule would drop the LAN's PPTP control traffic for good.
+ */
+@Tag("root")
+class LeftoverRulesTest {
+    private static final Duration T = Duration.ofSeconds(10);
+
+    private static String run(Netns ns, String... command) throws Exception {
+        CommandResult r = ns.exec(T, command);
+        assertTrue(r.succeeded(), r.toString());
+        return r.output();
+    }
+
+    @Test
+    void aKilledRunsQueueRuleAndTablesAreRemoved() throws Exception {
+        try (Netns ns = Netns.create("algleft")) {
+            run(ns, "iptables", "-w", "-t", "mangle", "-N", PassthroughAlg.CHAIN);
+            run(ns, "iptables", "-w", "-t", "mangle", "-I", "FORWARD", "-p", "tcp", "-j", PassthroughAlg.CHAIN);
+            run(ns, "iptables", "-w", "-t", "mangle", "-A", PassthroughAlg.CHAIN, "-p", "tcp", "-j", "NFQUEUE",
+                    "--queue-num", "7");
+            run(ns, "nft", "add", "table", "ip", GreNatRules.TABLE);
+            run(ns, "nft", "add", "table", "ip", InboundPptpForward.TABLE);
+
+            PassthroughAlg.removeLeftovers(ns.name());
+
+            String mangle = run(ns, "iptables", "-w", "-t", "mangle", "-S");
+            assertFalse(mangle.contains(PassthroughAlg.CHAIN), mangle);
+            String tables = run(ns, "nft", "list", "tables");
+            assertFalse(tables.contains(GreNatRules.TABLE) || tables.contains(InboundPptpForward.TABLE), tables);
+
+            PassthroughAlg.removeLeftovers(ns.name()); // nothing left: quiet, no error
+        }
+    }
+}
