@@ -112,8 +112,23 @@ class PassthroughNetnsTest {
         Netns.closeAll(lan1, lan2, router, wan);
     }
 
+    /**
+     * The router image's own base firewall (image/overlay/etc/nftables.conf, policy drop on
+     * forward, its masquerade) in the router namespace, its WAN and LAN names mapped to this test's:
+     * passthrough must work behind it as on the real router, not just behind an open test NAT.
+     */
+    private void imageFirewall() throws IOException {
+        String conf = java.nio.file.Files.readString(Path.of("..", "image", "overlay", "etc", "nftables.conf"))
+                .replace("define WAN = \"eth0\"", "define WAN = \"wan\"")
+                .replace("define LAN = \"eth1\"", "define LAN = { \"lan1\", \"lan2\" }");
+        Path file = dir.resolve("nftables.conf");
+        java.nio.file.Files.writeString(file, conf);
+        require(router.exec(Duration.ofSeconds(10), "nft", "-f", file.toString()));
+    }
+
     @Test
     void twoClientsWithTheSameCallIdHoldTunnelsToOneServerAtOnceAndHangUpsRemoveTheirRules() throws Exception {
+        imageFirewall();
         CommandResult helper = router.exec(Duration.ofSeconds(10), "sysctl", "-n", "net.netfilter.nf_conntrack_helper");
         assertTrue(!helper.succeeded() || helper.output().trim().equals("0"),
                 "the kernel must not attach its own PPTP helper automatically: " + helper);
@@ -173,6 +188,7 @@ class PassthroughNetnsTest {
 
     @Test
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
+        imageFirewall();
         // The ALG runs too: the forwarded connection is not masqueraded, so it must leave it alone.
         alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
         try (InboundPptpForward forward = new InboundPptpForward(router.name())) {
