@@ -412,7 +412,7 @@ final class PptpService implements AutoCloseable {
     private record CallsWithoutDataPlane(String reason) implements CallListener {
         @Override
         public void callEstablished(PptpCall call) {
-            call.connection().clearCall(call, false, reason);
+            call.connection().refuseCall(call, reason);
         }
 
         @Override

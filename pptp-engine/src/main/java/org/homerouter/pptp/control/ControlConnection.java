@@ -156,15 +156,31 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
      *        that leaves the connection without calls, it is stopped too: see below.
      */
     public final void clearCall(PptpCall call, boolean lostCarrier, String reason) {
+        // The peer stopped answering PPP (LCP echo, RFC 1661 §5.8): it has most likely vanished
+        // altogether, and an idle control connection to it would linger until the control echo
+        // gives up (§2.5, minutes), holding a connection slot. Stop it now, as poptop and accel-ppp
+        // do when a call ends; a peer that is still there gets a clean Stop (§2.3).
+        clear(call, lostCarrier, reason, lostCarrier ? "the peer of its last call is gone" : null);
+    }
+
+    /**
+     * Refuses a call the layer above will not serve (a login limit was reached): cleared as by
+     * {@link #clearCall}, and when it was the connection's only call the connection is stopped
+     * too. pptp-linux looks a Call-Disconnect-Notify up by its own Call ID rather than ours, as
+     * §2.13 has it, so it never hears that clear and waits for its PPP to time out (about 30 s);
+     * a Stop (§2.3) it hears at once. Stock clients place one call per control connection and end
+     * the connection when the call fails anyway.
+     */
+    public final void refuseCall(PptpCall call, String reason) {
+        clear(call, false, reason, "its only call was refused");
+    }
+
+    private void clear(PptpCall call, boolean lostCarrier, String reason, String stopIfLastBecause) {
         link.execute(() -> {
             if (phase == Phase.ESTABLISHED && callsByLocalId.get(call.localCallId()) == call) {
                 clearFromAbove(call, lostCarrier, reason);
-                if (lostCarrier && callsByLocalId.isEmpty()) {
-                    // The peer stopped answering PPP (LCP echo, RFC 1661 §5.8): it has most likely vanished
-                    // altogether, and an idle control connection to it would linger until the control
-                    // echo gives up (§2.5, minutes), holding a connection slot. Stop it now, as poptop and
-                    // accel-ppp do when a call ends; a peer that is still there gets a clean Stop (§2.3).
-                    log.info("{}: the peer of its last call is gone; stopping the control connection", peer());
+                if (stopIfLastBecause != null && callsByLocalId.isEmpty()) {
+                    log.info("{}: {}; stopping the control connection", peer(), stopIfLastBecause);
                     stop(StopControlConnectionRequest.REASON_NONE);
                 }
             }

@@ -129,7 +129,7 @@ public final class PppSessions implements TunnelListener {
             byLocalCallId.remove(call.localCallId(), slot);
             LOG.warn("{}: refused: {} sessions from this address are already logging in (the limit per address)",
                     id, limits.maxLoggingInPerSource());
-            call.connection().clearCall(call, false, "too many logins in progress from this address");
+            call.connection().refuseCall(call, "too many logins in progress from this address");
             return;
         }
         if (loggingIn.incrementAndGet() > limits.maxLoggingIn()) {
@@ -138,7 +138,7 @@ public final class PppSessions implements TunnelListener {
             byLocalCallId.remove(call.localCallId(), slot);
             LOG.warn("{}: refused: {} sessions are already logging in (the limit); a flood of logins?", id,
                     limits.maxLoggingIn());
-            call.connection().clearCall(call, false, "too many logins in progress");
+            call.connection().refuseCall(call, "too many logins in progress");
             return;
         }
         Counted counted = new Counted();

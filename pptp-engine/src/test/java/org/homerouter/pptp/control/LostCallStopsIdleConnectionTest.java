@@ -61,6 +61,19 @@ class LostCallStopsIdleConnectionTest {
     }
 
     @Test
+    void aRefusedOnlyCallStopsTheConnectionSoPptpLinuxHearsIt() {
+        // pptp-linux ignores the Call-Disconnect-Notify (it looks our Call ID up among its own) and
+        // would wait 30 s for PPP; the Stop it acts on at once.
+        PptpCall call = placeCall(5);
+        sent.clear();
+        pac.refuseCall(call, "too many logins in progress from this address");
+        assertEquals(2, sent.size(), sent.toString());
+        assertEquals(CallDisconnectNotify.RESULT_ADMIN_SHUTDOWN, ((CallDisconnectNotify) sent.get(0)).resultCode());
+        assertTrue(sent.get(1) instanceof StopControlConnectionRequest, sent.toString());
+        assertEquals(ControlConnection.Phase.STOPPING, pac.phase());
+    }
+
+    @Test
     void aLostCallLeavesAConnectionThatStillCarriesAnotherCall() {
         PptpCall first = placeCall(5);
         pac.onMessage(new OutgoingCallRequest(6, 2, 300, 100_000_000, 3, 3, 64, 0, "", ""));
