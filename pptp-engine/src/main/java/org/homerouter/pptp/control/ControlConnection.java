@@ -325,8 +325,13 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         if (closeReason == null) {
             closeReason = reason;
         }
-        finish(reason);
-        link.close();
+        try {
+            finish(reason);
+        } finally {
+            // Even when a listener fails while its calls are cleared: a connection left open here
+            // would keep its slot with no timers left to end it.
+            link.close();
+        }
     }
 
     private void finish(String reason) {
