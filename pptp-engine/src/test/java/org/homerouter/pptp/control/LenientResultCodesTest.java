@@ -17,19 +17,10 @@ import org.junit.jupiter.api.Test;
  */
 class LenientResultCodesTest {
     private final List<ControlMessage> sent = new ArrayList<>();
-    private final List<PptpCall> calls = new ArrayList<>();
+    private final RecordingCalls calls = new RecordingCalls();
     private final PnsControlConnection pns = new PnsControlConnection(
             new InlineControlLink(InetAddress.getLoopbackAddress(), sent::add), new ManualClock(),
-            ControlSettings.defaults("pns"), new CallListener() {
-                @Override
-                public void callEstablished(PptpCall call) {
-                    calls.add(call);
-                }
-
-                @Override
-                public void callCleared(PptpCall call, String reason) {
-                }
-            }, new CallIdAllocator(8));
+            ControlSettings.defaults("pns"), calls, new CallIdAllocator(8));
 
     private static StartControlConnectionReply startReply(int result) {
         return new StartControlConnectionReply(ControlProtocol.PROTOCOL_VERSION, result, 0, 1, 1, 0, 1, "modem", "acme");
@@ -45,7 +36,7 @@ class LenientResultCodesTest {
         OutgoingCallRequest request = (OutgoingCallRequest) sent.getLast();
         pns.onMessage(new OutgoingCallReply(77, request.callId(), 0, 0, 0, 100_000_000, 64, 0, 0));
         assertEquals(77, call.get().peerCallId(), "the call is up with the server's Call ID");
-        assertEquals(1, calls.size());
+        assertEquals(1, calls.established.size());
     }
 
     @Test

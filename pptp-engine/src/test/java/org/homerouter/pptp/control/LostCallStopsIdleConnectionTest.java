@@ -18,24 +18,15 @@ import org.junit.jupiter.api.Test;
 class LostCallStopsIdleConnectionTest {
     private final ManualClock clock = new ManualClock();
     private final List<ControlMessage> sent = new ArrayList<>();
-    private final List<PptpCall> calls = new ArrayList<>();
+    private final RecordingCalls calls = new RecordingCalls();
     private final ControlLink link = new InlineControlLink(InetAddress.getLoopbackAddress(), sent::add);
     private final PacControlConnection pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"),
-            new CallListener() {
-                @Override
-                public void callEstablished(PptpCall call) {
-                    calls.add(call);
-                }
-
-                @Override
-                public void callCleared(PptpCall call, String reason) {
-                }
-            }, new CallIdAllocator(8));
+            calls, new CallIdAllocator(8));
 
     private PptpCall placeCall(int peerCallId) {
         pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "pns", "test"));
         pac.onMessage(new OutgoingCallRequest(peerCallId, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
-        return calls.getLast();
+        return calls.established.getLast();
     }
 
     @Test

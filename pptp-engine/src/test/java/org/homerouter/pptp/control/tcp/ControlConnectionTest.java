@@ -28,6 +28,7 @@ import org.homerouter.pptp.control.EchoRequest;
 import org.homerouter.pptp.control.OutgoingCallReply;
 import org.homerouter.pptp.control.OutgoingCallRequest;
 import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.control.RecordingCalls;
 import org.homerouter.pptp.control.SetLinkInfo;
 import org.homerouter.pptp.control.StartControlConnectionReply;
 import org.homerouter.pptp.control.StartControlConnectionRequest;

@@ -1,14 +1,12 @@
-package org.homerouter.pptp.control.tcp;
+package org.homerouter.pptp.control;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.homerouter.pptp.control.CallListener;
-import org.homerouter.pptp.control.PptpCall;
 
 /** A CallListener that remembers what it heard. */
-final class RecordingCalls implements CallListener {
-    final List<PptpCall> established = new CopyOnWriteArrayList<>();
-    final List<String> cleared = new CopyOnWriteArrayList<>();
+public final class RecordingCalls implements CallListener {
+    public final List<PptpCall> established = new CopyOnWriteArrayList<>();
+    public final List<String> cleared = new CopyOnWriteArrayList<>();
 
     @Override
     public void callEstablished(PptpCall call) {
