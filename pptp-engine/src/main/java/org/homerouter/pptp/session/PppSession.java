@@ -204,8 +204,10 @@ public final class PppSession {
                 }
             }
             default -> {
-                // IPv6CP and everything else we do not speak: Protocol-Reject once LCP is Opened (§5.7).
-                if (!lcp.sendProtocolReject(protocol, information)) {
+                // IPv6CP and everything else we do not speak: Protocol-Reject once LCP is Opened
+                // (§5.7), but not before login is done: in the Authentication phase every packet but
+                // LCP and the authentication protocol MUST be silently discarded (§3.5).
+                if (phase != SessionPhase.NETWORK || !lcp.sendProtocolReject(protocol, information)) {
                     framesDiscarded.increment();
                 }
             }

@@ -174,6 +174,15 @@ class WholeSessionTest {
                 clientTunnels, new CallIdAllocator(8)).get(5, TimeUnit.SECONDS);
     }
 
+    /**
+     * The PPP protocol of a GRE packet on the in-memory wire, {@code b} left at its information
+     * field; -1 for an acknowledgement without payload.
+     */
+    private static int pppProtocol(ByteBuffer b) {
+        var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+        return h.payloadLength() == 0 ? -1 : org.homerouter.pptp.ppp.PppFrame.readHeader(b);
+    }
+
     /** Moves packets and time until the condition holds: 100 ms of manual time per round. */
     private void run(String what, BooleanSupplier done) throws InterruptedException {
         for (int round = 0; round < 2000; round++) {
@@ -335,9 +344,7 @@ class WholeSessionTest {
         List<Integer> serverCounts = new CopyOnWriteArrayList<>();
         network.setImpairment((src, dst, packet) -> {
             ByteBuffer b = packet.duplicate();
-            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
-            if (src.equals(SERVER) && h.payloadLength() > 0 && org.homerouter.pptp.ppp.PppFrame.readHeader(b)
-                    == org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
+            if (src.equals(SERVER) && pppProtocol(b) == org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
                 serverCounts.add(((b.get(b.position()) & 0x0F) << 8) | (b.get(b.position() + 1) & 0xFF));
             }
             return InMemoryGreNetwork.Fate.DELIVER;
@@ -371,6 +378,43 @@ class WholeSessionTest {
                         + ": key stream used a second time");
         // IPCP down closed the client's tunnel device; its new one got every packet sent since.
         assertEquals(20, devices.get("client").written().size(), "the client decrypted all of it");
+    }
+
+    /**
+     * RFC 1661 §3.5: while the client logs in, anything but LCP and the authentication protocol is
+     * silently discarded; once the session is in the Network phase an unknown protocol (IPv6CP
+     * here) gets its LCP Protocol-Reject (§5.7).
+     */
+    @Test
+    void anUnknownProtocolIsProtocolRejectedOnlyAfterLogin() throws Exception {
+        List<Integer> serverLcpCodes = new CopyOnWriteArrayList<>();
+        boolean[] holdLogin = {true};
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            int protocol = pppProtocol(b);
+            if (src.equals(CLIENT) && protocol == org.homerouter.pptp.ppp.PppProtocol.CHAP && holdLogin[0]) {
+                return InMemoryGreNetwork.Fate.DROP; // the server waits in the Authentication phase
+            }
+            if (src.equals(SERVER) && protocol == org.homerouter.pptp.ppp.PppProtocol.LCP) {
+                serverLcpCodes.add(b.get(b.position()) & 0xFF);
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the server waits for the login", () -> !serverSessions.sessions().isEmpty()
+                && serverSessions.sessions().getFirst().phase() == SessionPhase.AUTHENTICATE);
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        byte[] ipv6cp = {(byte) 0xFF, 0x03, (byte) 0x80, 0x57, 0x01, 0x01, 0x00, 0x04};
+        serverSide.sink().onPayload(ByteBuffer.wrap(ipv6cp));
+        network.deliverAll();
+        assertFalse(serverLcpCodes.contains(8), "Protocol-Reject before login: " + serverLcpCodes);
+
+        holdLogin[0] = false;
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        serverSide.sink().onPayload(ByteBuffer.wrap(ipv6cp));
+        network.deliverAll();
+        assertTrue(serverLcpCodes.contains(8), "Protocol-Reject once logged in: " + serverLcpCodes);
     }
 
     /** The client terminates IPCP alone: with no network protocol left, the session ends and frees its address. */
@@ -429,9 +473,8 @@ class WholeSessionTest {
         List<String> wire = new CopyOnWriteArrayList<>();
         network.setImpairment((src, dst, packet) -> {
             ByteBuffer b = packet.duplicate();
-            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
-            if (h.payloadLength() > 0) {
-                int protocol = org.homerouter.pptp.ppp.PppFrame.readHeader(b);
+            int protocol = pppProtocol(b);
+            if (protocol >= 0) {
                 String side = src.equals(SERVER) ? "server" : "client";
                 if (protocol == org.homerouter.pptp.ppp.PppProtocol.CCP) {
                     wire.add(side + " CCP " + (b.get(b.position()) & 0xFF));
@@ -472,10 +515,7 @@ class WholeSessionTest {
             if (!src.equals(CLIENT)) {
                 return InMemoryGreNetwork.Fate.DELIVER;
             }
-            ByteBuffer b = packet.duplicate();
-            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
-            if (h.payloadLength() == 0 || org.homerouter.pptp.ppp.PppFrame.readHeader(b)
-                    != org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
+            if (pppProtocol(packet.duplicate()) != org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
                 return InMemoryGreNetwork.Fate.DELIVER;
             }
             return ++data[0] % 10 == 0 ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
