@@ -84,6 +84,11 @@ final class AdminSessions {
         return s;
     }
 
+    /** Sessions held now, live or not yet swept (tests). */
+    synchronized int size() {
+        return byId.size();
+    }
+
     /** The live session for a cookie value, or null. */
     Session find(String id) {
         if (id == null) {

@@ -356,6 +356,13 @@ public final class WebServer implements AutoCloseable {
                 }
             }
             if (session == null) {
+                if (crossSiteSubresource(request)) {
+                    // An <img> or script of another site pointed at /login: it makes no session, or a
+                    // page full of them would push the admin's own login form out of the bounded
+                    // set of anonymous sessions ("this form expired"). A link followed from another
+                    // site is a document and gets one as usual.
+                    return new Reply.Text(HttpStatus.FORBIDDEN_403, "text/plain", "refused: cross-site request\n");
+                }
                 // Login and setup forms need a session before the first POST, for their CSRF token.
                 session = sessions.create(false);
                 setCookie(request, response, session);
@@ -366,6 +373,12 @@ public final class WebServer implements AutoCloseable {
                 setCookie(request, response, x.newSession);
             }
             return reply;
+        }
+
+        /** Fetch metadata (sent by current browsers): another site's request for something other than a page. */
+        private static boolean crossSiteSubresource(Request request) {
+            return "cross-site".equals(request.getHeaders().get("Sec-Fetch-Site"))
+                    && !"document".equals(request.getHeaders().get("Sec-Fetch-Dest"));
         }
 
         private Reply forbidden() {

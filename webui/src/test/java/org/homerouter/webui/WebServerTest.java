@@ -581,11 +581,12 @@ class WebServerTest {
     }
 
     /** One request with the given Host header (HttpClient will not send a Host of one's choosing). */
-    private String withHost(String requestLine, String host, String form) throws Exception {
+    private String withHost(String requestLine, String host, String form, String... headers) throws Exception {
         String port = base.substring(base.lastIndexOf(':') + 1);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(port))) {
             String body = form == null ? "" : form;
             String head = requestLine + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+                    + String.join("", java.util.Arrays.stream(headers).map(h -> h + "\r\n").toList())
                     + (form == null ? "" : "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
                     + body.length() + "\r\n") + "\r\n";
             OutputStream out = s.getOutputStream();
@@ -615,6 +616,20 @@ class WebServerTest {
         }
         assertTrue(withHost("GET /healthz", "monitor.example.net", null).startsWith("HTTP/1.1 200"),
                 "a monitor may reach /healthz under any name");
+    }
+
+    @Test
+    void anotherSitesImagesPointedAtTheLoginPageMakeNoSessions() throws Exception {
+        admin(); // set up, so /login is served
+        int before = server.sessions().size();
+        for (int i = 0; i < 20; i++) {
+            String img = withHost("GET /login", "192.168.1.1", null, "Sec-Fetch-Site: cross-site", "Sec-Fetch-Dest: image");
+            assertTrue(img.startsWith("HTTP/1.1 403") && !img.contains("Set-Cookie"), img);
+        }
+        assertEquals(before, server.sessions().size(), "no session for another site's images");
+        // A link followed from another site is a page: it gets its login form and session.
+        String page = withHost("GET /login", "192.168.1.1", null, "Sec-Fetch-Site: cross-site", "Sec-Fetch-Dest: document");
+        assertTrue(page.startsWith("HTTP/1.1 200") && page.contains("Set-Cookie"), page);
     }
 
     @Test
