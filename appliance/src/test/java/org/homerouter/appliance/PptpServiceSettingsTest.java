@@ -24,6 +24,19 @@ class PptpServiceSettingsTest {
     }
 
     @Test
+    void loginLimitsComeFromTheSettingsWithHalfPerSourceAddress() {
+        Map<Setting, String> cfg = defaults();
+        cfg.put(Setting.PPTP_MAX_LOGGING_IN, "16");
+        cfg.put(Setting.PPTP_MAX_SESSIONS_PER_USER, "3");
+        var limits = PptpService.limits(cfg);
+        assertEquals(16, limits.maxLoggingIn());
+        assertEquals(3, limits.maxPerUser());
+        assertEquals(8, limits.maxLoggingInPerSource(), "one address never takes every login slot");
+        cfg.put(Setting.PPTP_MAX_LOGGING_IN, "1");
+        assertEquals(1, PptpService.limits(cfg).maxLoggingInPerSource(), "a limit of one still lets a login through");
+    }
+
+    @Test
     void lcpKeepaliveComesFromTheSettings() throws Exception {
         SessionSettings stock = PptpService.serverSettings(defaults());
         assertEquals(Duration.ofSeconds(20), stock.lcp().echoInterval());

@@ -7,7 +7,7 @@ public enum Setting {
     PPTP_PORT("pptp.port", "1723"),
     PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
     PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
-    // Sessions still logging in at once (a login flood's cost is bounded; a quarter of them per client
+    // Sessions still logging in at once (a login flood's cost is bounded; half of them per client
     // address, so one host cannot take them all), and sessions per user.
     PPTP_MAX_LOGGING_IN("pptp.max_logging_in", "16"),
     PPTP_MAX_SESSIONS_PER_USER("pptp.max_sessions_per_user", "8"),

@@ -27,10 +27,11 @@ public record SessionLimits(int maxLoggingIn, int maxPerUser, int maxLoggingInPe
     }
 
     /**
-     * A router's: a quarter of the logins in progress per source address (at least one). Several
-     * users behind one NAT still log in side by side, as logins take about a second each.
+     * A router's: half of the logins in progress per source address (at least one). One host can
+     * then never take every slot, and an office behind one NAT address still has plenty for
+     * people who connect at the same moment (a login takes a second or two).
      */
     public static SessionLimits forRouter(int maxLoggingIn, int maxPerUser) {
-        return new SessionLimits(maxLoggingIn, maxPerUser, Math.max(1, maxLoggingIn / 4));
+        return new SessionLimits(maxLoggingIn, maxPerUser, Math.max(1, maxLoggingIn / 2));
     }
 }
