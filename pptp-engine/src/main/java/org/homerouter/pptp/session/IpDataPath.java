@@ -96,8 +96,7 @@ public final class IpDataPath {
             drops[Drop.TOO_LONG.ordinal()].increment();
             return;
         }
-        int protocol = ipProtocol(ip);
-        if (protocol < 0) {
+        if (!isIpv4(ip)) {
             drops[Drop.NOT_IP.ordinal()].increment();
             return;
         }
@@ -105,11 +104,11 @@ public final class IpDataPath {
             txFrame.clear();
             if (encryptor != null) {
                 txPlain.clear();
-                txPlain.put((byte) 0).put((byte) protocol).put(ip).flip();
+                txPlain.put((byte) 0).put((byte) PppProtocol.IPV4).put(ip).flip();
                 PppFrame.writeHeader(txFrame, PppProtocol.COMPRESSED_DATAGRAM, compression);
                 encryptor.encrypt(txPlain, txFrame);
             } else {
-                PppFrame.writeHeader(txFrame, protocol, compression);
+                PppFrame.writeHeader(txFrame, PppProtocol.IPV4, compression);
                 txFrame.put(ip);
             }
             txFrame.flip();
@@ -176,7 +175,7 @@ public final class IpDataPath {
         // protocol negotiated (IPv6CP is Protocol-Rejected), and the OS reads the IP version from
         // the packet's first nibble, not from PPP. IPv6 let in here would bypass the address the
         // session was given (any source, forwarded to the LAN and beyond, where IPv4 has rp_filter).
-        if (protocol != PppProtocol.IPV4 || ipProtocol(ip) != PppProtocol.IPV4) {
+        if (protocol != PppProtocol.IPV4 || !isIpv4(ip)) {
             drops[Drop.NOT_IP.ordinal()].increment();
             return;
         }
@@ -191,14 +190,11 @@ public final class IpDataPath {
     }
 
     /**
-     * 0x0021 for an IPv4 packet (by its version nibble), else -1: the session negotiated IPCP
-     * only, so IPv6 the OS routes into the device (router solicitations, say) is not sent either.
+     * Whether the packet is IPv4 by its version nibble: the session negotiated IPCP only, so IPv6
+     * the OS routes into the device (router solicitations, say) is not sent either.
      */
-    private static int ipProtocol(ByteBuffer ip) {
-        if (!ip.hasRemaining() || (ip.get(ip.position()) & 0xF0) != 0x40) {
-            return -1;
-        }
-        return PppProtocol.IPV4;
+    private static boolean isIpv4(ByteBuffer ip) {
+        return ip.hasRemaining() && (ip.get(ip.position()) & 0xF0) == 0x40;
     }
 
     public long drops(Drop reason) {

@@ -123,22 +123,21 @@ public final class PppSessions implements TunnelListener {
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         SessionLimits limits = this.limits;
         java.net.InetAddress source = call.peerAddress();
-        int fromSource = loggingInBySource.merge(source, 1, Integer::sum);
-        if (fromSource > limits.maxLoggingInPerSource()) {
-            releaseSource(source);
-            byLocalCallId.remove(call.localCallId(), slot);
-            LOG.warn("{}: refused: {} sessions from this address are already logging in (the limit per address)",
-                    id, limits.maxLoggingInPerSource());
-            call.connection().refuseCall(call, "too many logins in progress from this address");
-            return;
-        }
-        if (loggingIn.incrementAndGet() > limits.maxLoggingIn()) {
+        String refusal = null;
+        String clearReason = "too many logins in progress";
+        if (loggingInBySource.merge(source, 1, Integer::sum) > limits.maxLoggingInPerSource()) {
+            refusal = limits.maxLoggingInPerSource() + " sessions from this address are already logging in"
+                    + " (the limit per address)";
+            clearReason += " from this address";
+        } else if (loggingIn.incrementAndGet() > limits.maxLoggingIn()) {
             loggingIn.decrementAndGet();
+            refusal = limits.maxLoggingIn() + " sessions are already logging in (the limit); a flood of logins?";
+        }
+        if (refusal != null) {
             releaseSource(source);
             byLocalCallId.remove(call.localCallId(), slot);
-            LOG.warn("{}: refused: {} sessions are already logging in (the limit); a flood of logins?", id,
-                    limits.maxLoggingIn());
-            call.connection().refuseCall(call, "too many logins in progress");
+            LOG.warn("{}: refused: {}", id, refusal);
+            call.connection().refuseCall(call, clearReason);
             return;
         }
         Counted counted = new Counted();
