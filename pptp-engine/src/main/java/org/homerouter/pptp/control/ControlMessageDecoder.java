@@ -3,6 +3,9 @@ package org.homerouter.pptp.control;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
+import org.homerouter.pptp.control.MalformedControlMessageException.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -13,10 +16,18 @@ import java.util.List;
  * frame is dropped, because a bad Magic Cookie or Length means the stream has lost framing (RFC
  * 2637 §2) and whatever follows is not trustworthy.
  *
+ * <p>The one exception is a Control Message Type we do not know, in a frame whose Length, Message
+ * Type and Magic Cookie are sound: the stream is still in sync, so the message is skipped and
+ * logged, as pptpd, pptp-linux and Android's mtpd do. RFC 2637 defines no reply for it, and a
+ * newer peer's extension should not cost the user the tunnel.
+ *
  * <p>One instance per connection: it holds the failed state.
  */
 public final class ControlMessageDecoder extends MessageToMessageDecoder<ByteBuf> {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlMessageDecoder.class);
+
     private boolean failed;
+    private int skipped;
 
     public ControlMessageDecoder() {
         super(ByteBuf.class);
@@ -30,9 +41,23 @@ public final class ControlMessageDecoder extends MessageToMessageDecoder<ByteBuf
         try {
             out.add(ControlMessageCodec.decode(frame));
         } catch (MalformedControlMessageException e) {
+            if (e.reason() == Reason.UNKNOWN_CONTROL_TYPE) {
+                // Once per connection at warn: a peer sending them in a loop must not flood the log.
+                if (skipped++ == 0) {
+                    LOG.warn("{}: skipped a control message: {}", ctx.channel().remoteAddress(), e.getMessage());
+                } else {
+                    LOG.debug("{}: skipped a control message: {}", ctx.channel().remoteAddress(), e.getMessage());
+                }
+                return;
+            }
             failed = true;
             throw e;
         }
+    }
+
+    /** How many well-framed messages of an unknown Control Message Type were skipped. */
+    public int skipped() {
+        return skipped;
     }
 
     /** True once a malformed message was seen; nothing more will be emitted on this connection. */

@@ -213,6 +213,18 @@ class ControlCodecPipelineTest {
     }
 
     @Test
+    void anUnknownControlTypeIsSkippedAndTheStreamGoesOn() {
+        // Type 16, 16 octets, sound header: pptpd and pptp-linux skip such a message.
+        byte[] unknown = WireFixtures.hex("0010 0001" + WireFixtures.MAGIC + "0010 0000 00000000");
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(Unpooled.wrappedBuffer(concat(WireFixtures.ECHORQ, unknown, WireFixtures.STOPCCRQ)));
+        assertEquals(List.of(parsed(WireFixtures.ECHORQ), parsed(WireFixtures.STOPCCRQ)), drainInbound(ch));
+        ControlMessageDecoder decoder = (ControlMessageDecoder) ch.pipeline().get(ControlCodec.DECODE);
+        assertFalse(decoder.isFailed());
+        assertEquals(1, decoder.skipped());
+    }
+
+    @Test
     void managementMessageTypeStopsTheStream() {
         byte[] management = WireFixtures.STOPCCRQ.clone();
         management[3] = 2;

@@ -236,12 +236,21 @@ class ControlConnectionTest {
     }
 
     @Test
-    void unknownControlTypesCloseTheConnection() throws Exception {
-        for (int type : new int[] {0, 16, 255, 65535}) {
-            byte[] m = ControlMessageCodec.encode(new EchoRequest(1));
-            m[8] = (byte) (type >> 8);
-            m[9] = (byte) type;
-            assertRejected(m);
+    void unknownControlTypesAreSkippedAndTheConnectionGoesOn() throws Exception {
+        // As pptpd, pptp-linux and mtpd do: a well-framed message of a type we do not know is
+        // skipped, and the connection keeps answering.
+        try (RawControlPeer peer = new RawControlPeer(address)) {
+            peer.send(sccrq());
+            peer.receive();
+            for (int type : new int[] {0, 16, 255, 65535}) {
+                byte[] m = ControlMessageCodec.encode(new EchoRequest(1));
+                m[8] = (byte) (type >> 8);
+                m[9] = (byte) type;
+                peer.writeRaw(m);
+            }
+            peer.send(new EchoRequest(7));
+            EchoReply reply = assertInstanceOf(EchoReply.class, peer.receive());
+            assertEquals(7, reply.identifier());
         }
     }
 
