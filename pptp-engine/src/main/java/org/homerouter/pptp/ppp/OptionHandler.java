@@ -43,4 +43,13 @@ public interface OptionHandler {
 
     /** Judges the peer's request for this option, recording the value if it is acknowledged. */
     OptionVerdict judge(byte[] data);
+
+    /**
+     * The peer's Configure-Request left this option out. Returns the Data to suggest in a
+     * Configure-Nak, which RFC 1661 §5.3 allows for an option the peer did not include, or null
+     * to accept the option's default.
+     */
+    default byte[] nakWhenMissing() {
+        return null;
+    }
 }

@@ -1,10 +1,12 @@
 package org.homerouter.pptp.ppp;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The option handlers of one control protocol instance, looked up by type, and the list-level
@@ -50,13 +52,16 @@ public final class OptionRegistry {
      * type or malformed size is rejected; if anything is rejected the reply is a Configure-Reject
      * of exactly those options, since a Nak is only for a request whose every option is recognised
      * (§5.3). With {@code rejectInsteadOfNak} (Max-Failure reached, §4.6) what would be Nak'd is
-     * rejected.
+     * rejected. An option the peer left out may be Nak'd too, if its handler wants it
+     * ({@link OptionHandler#nakWhenMissing()}).
      */
     public ConfigureReply judge(List<ConfigOption> requested, boolean rejectInsteadOfNak) {
         handlers.values().forEach(OptionHandler::peerRequestStarts);
         List<ConfigOption> rejects = new ArrayList<>();
         List<ConfigOption> naks = new ArrayList<>();
+        Set<Integer> present = new HashSet<>();
         for (ConfigOption option : requested) {
+            present.add(option.type());
             OptionHandler h = handlers.get(option.type());
             if (h == null || !h.wellFormed(option.data())) {
                 rejects.add(option);
@@ -78,6 +83,14 @@ public final class OptionRegistry {
         }
         if (!rejects.isEmpty()) {
             return ConfigureReply.reject(rejects);
+        }
+        if (!rejectInsteadOfNak) {
+            for (OptionHandler h : handlers.values()) {
+                byte[] wanted = present.contains(h.type()) ? null : h.nakWhenMissing();
+                if (wanted != null) {
+                    naks.add(new ConfigOption(h.type(), wanted));
+                }
+            }
         }
         if (!naks.isEmpty()) {
             return ConfigureReply.nak(naks);

@@ -15,6 +15,12 @@ import org.homerouter.pptp.ppp.OptionVerdict;
  * allocated address; the allocation is made on first need and kept until {@link #release()}. A
  * side without allocator accepts any address the peer names, but rejects 0.0.0.0 since it cannot
  * assign one.
+ *
+ * <p>A peer that leaves the option out of its request (RFC 1332 §3.3: then no address is
+ * negotiated) is Nak'd once with the allocated address, as pppd's ipcp_reqci does, so that it asks
+ * for it. If it still leaves it out, the allocated address is its address all the same (pppd's
+ * ipcp_up falls back to its configured remote address): without one the session has nothing to
+ * route to.
  */
 public final class IpAddressOption implements OptionHandler {
     private final Inet4Address wanted;
@@ -26,6 +32,7 @@ public final class IpAddressOption implements OptionHandler {
     private boolean acked;
     private Inet4Address allocated;
     private Inet4Address peerAddress;
+    private boolean nakedMissing;
 
     /**
      * @param wanted our address, or 0.0.0.0 to have the peer assign one
@@ -58,6 +65,7 @@ public final class IpAddressOption implements OptionHandler {
         sending = true;
         acked = false;
         peerAddress = null;
+        nakedMissing = false;
     }
 
     @Override
@@ -98,18 +106,39 @@ public final class IpAddressOption implements OptionHandler {
             peerAddress = asked;
             return OptionVerdict.ack();
         }
-        if (allocated == null) {
-            allocated = allocator.allocate().orElse(null);
-            if (allocated == null) {
-                exhausted.run();
-                return OptionVerdict.reject();
-            }
+        if (!allocate()) {
+            return OptionVerdict.reject();
         }
         if (asked.equals(allocated)) {
             peerAddress = asked;
             return OptionVerdict.ack();
         }
         return OptionVerdict.nak(allocated.getAddress());
+    }
+
+    @Override
+    public byte[] nakWhenMissing() {
+        if (allocator == null || !allocate()) {
+            return null;
+        }
+        if (nakedMissing) {
+            peerAddress = allocated;
+            return null;
+        }
+        nakedMissing = true;
+        return allocated.getAddress();
+    }
+
+    /** Allocates the peer's address on first need; false (and the owner told) if none is left. */
+    private boolean allocate() {
+        if (allocated == null) {
+            allocated = allocator.allocate().orElse(null);
+            if (allocated == null) {
+                exhausted.run();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Our address as agreed, or as configured if the peer would not hear of it. */

@@ -188,6 +188,25 @@ class IpcpTest {
     }
 
     @Test
+    void aPeerThatLeavesTheAddressOutIsNakdOnceAndThenGivenItAllTheSame() {
+        // RFC 1332 §3.3 and pppd's ipcp_reqci: a request without IP-Address draws a Nak that
+        // carries one; a peer that still leaves it out gets the allocated address all the same.
+        Endpoint server = new Endpoint(homeServer(), new ListAllocator("192.168.1.100"));
+        server.receive("01 01 00 0a 81 06 00 00 00 00"); // only Primary DNS
+        assertEquals(HexFormat.of().formatHex(bytes("""
+                03 01 00 10
+                81 06 c0 a8 01 01
+                03 06 c0 a8 01 64
+                """)), hex(server.sent.getLast()), "Configure-Nak: the DNS, and the address to ask for");
+
+        server.receive("01 02 00 0a 81 06 c0 a8 01 01"); // ignores the address again
+        assertEquals("0202000a8106c0a80101", hex(server.sent.getLast()), "acknowledged: asked once only");
+        server.peerAcksOurRequest();
+        assertEquals(AutomatonState.OPENED, server.ipcp.state());
+        assertEquals(Optional.of(ip("192.168.1.100")), server.events.configuration.peerAddress());
+    }
+
+    @Test
     void clientLearnsItsAddressAndDnsFromAServer() {
         ListAllocator pool = new ListAllocator("192.168.1.100");
         ManualClock clock = new ManualClock();
