@@ -29,16 +29,15 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     /**
      * Stores and applies; if the server cannot run with the new settings (the port is taken, say),
      * the old settings are put back and applied, and the error goes to the page: never half-applied.
+     * Stored CHAP-MD5 secrets are deleted when CHAP-MD5 is turned off, but only once the server runs
+     * with that: an undone change must not have cost every user their CHAP-MD5 login.
      */
     @Override
     public void apply(VpnSettings settings, String event) {
         synchronized (appliance.changeLock()) {
             try {
                 Map<Setting, String> before = VpnSettingsMapping.to(VpnSettingsMapping.from(appliance.store().settings()));
-                boolean dropChap = !settings.authMethods().contains("chap-md5");
-                appliance.store().putSettings(VpnSettingsMapping.to(settings),
-                        event + (dropChap && before.get(Setting.PPTP_AUTH_METHODS).contains("chap-md5")
-                                ? "; stored CHAP-MD5 secrets deleted" : ""), dropChap);
+                appliance.store().putSettings(VpnSettingsMapping.to(settings), event);
                 try {
                     appliance.reconfigure();
                 } catch (IOException e) {
@@ -49,6 +48,9 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
                         appliance.store().logEvent("service", "PPTP server could not start: " + again.getMessage());
                     }
                     throw new IllegalArgumentException("the server cannot run with these settings: " + e.getMessage());
+                }
+                if (!settings.authMethods().contains("chap-md5") && appliance.store().dropChapSecrets() > 0) {
+                    appliance.store().logEvent("config", "stored CHAP-MD5 secrets deleted: CHAP-MD5 is off");
                 }
             } catch (SQLException e) {
                 throw new StoreFailure(e);

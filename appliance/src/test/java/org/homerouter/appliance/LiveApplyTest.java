@@ -278,6 +278,43 @@ class LiveApplyTest {
     }
 
     @Test
+    void aVpnSaveTheServerCannotRunWithKeepsTheChapSecrets() throws Exception {
+        Path db = dbWithUsers();
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] chap = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+            chap[3] = "127.0.0.1";
+            chap[5] = Integer.toString(port);
+            String[] withChap = java.util.Arrays.copyOf(chap, chap.length + 2);
+            withChap[chap.length] = "auth";
+            withChap[chap.length + 1] = "chap-md5";
+            var saved = ui.post("/vpn", withChap);
+            assertEquals(303, saved.statusCode(), saved.body());
+            assertEquals(303, ui.post("/users/add", "name", "carol", "password", "carol password", "password_again",
+                    "carol password", "enabled", "on", "static_address", "").statusCode());
+            assertTrue(a.store().user("carol").orElseThrow().chapSecret().isPresent());
+
+            chap[5] = Integer.toString(taken.getLocalPort()); // CHAP-MD5 off, on a port that is taken
+            var r = ui.post("/vpn", chap);
+            assertEquals(400, r.statusCode());
+            assertTrue(r.body().contains("nothing was changed"), r.body());
+            assertTrue(a.store().user("carol").orElseThrow().chapSecret().isPresent(),
+                    "the undone change kept carol's CHAP-MD5 login");
+            assertTrue(ui.get("/vpn").body().contains("value=\"chap-md5\" checked"), "CHAP-MD5 still on");
+        }
+    }
+
+    @Test
     void anImportTheServerCannotRunWithIsUndoneWhole() throws Exception {
         Path db = dbWithUsers("alice");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());

@@ -203,21 +203,13 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
-     * Settings, the config-change event that describes them and, when CHAP-MD5 is no longer
-     * allowed, the removal of every stored CHAP secret (plaintext-equivalent, so not kept a moment
-     * longer than needed), in one transaction.
+     * Deletes every stored CHAP secret (plaintext-equivalent, so not kept a moment longer than
+     * CHAP-MD5 is allowed). Returns how many users had one.
      */
-    public synchronized void putSettings(Map<Setting, String> values, String event, boolean dropChapSecrets)
-            throws SQLException {
-        inTransaction(() -> {
-            putSettings(values);
-            if (dropChapSecrets) {
-                try (Statement st = db.createStatement()) {
-                    st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL");
-                }
-            }
-            insertEvent("config", event);
-        });
+    public synchronized int dropChapSecrets() throws SQLException {
+        try (Statement st = db.createStatement()) {
+            return st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL WHERE chap_secret IS NOT NULL");
+        }
     }
 
     /** Settings and the config-change event that describes them, in one transaction. */
