@@ -444,7 +444,7 @@ final class Pages {
         } else if (password.isEmpty() && on && !stored.passwordSet()) {
             form.error("password", "enter the password the remote server expects");
         }
-        if (!List.of("require-128", "require-any", "optional", "none").contains(mppe)) {
+        if (!VpnForm.MPPE.contains(mppe)) {
             form.error("mppe", "choose one of the listed policies");
         }
         String subnets = "";

@@ -11,7 +11,7 @@ import org.homerouter.webui.api.VpnSettings;
 /** Reads and checks the VPN server page. Nothing is stored unless every field is right. */
 final class VpnForm {
     static final List<String> AUTH_METHODS = List.of("mschapv2", "chap-md5", "pap");
-    static final List<String> MPPE = List.of("require-128", "require-any", "optional", "none");
+    static final List<String> MPPE = List.of("require-128", "require-128-stateful", "require-any", "optional", "none");
     /** Clients get addresses from the router's tunnel network: its tunnel address's /24. */
     static final int TUNNEL_PREFIX = 24;
 

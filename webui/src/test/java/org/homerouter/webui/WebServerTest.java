@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.SiteToSite;
+import org.homerouter.webui.api.VpnSettings;
 import org.homerouter.webui.api.VpnLockouts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -252,6 +253,28 @@ class WebServerTest {
         assertEquals(30, fake.vpn.idleTimeoutMinutes());
         assertTrue(b.get("/vpn").body().contains("Saved and applied."));
         assertTrue(fake.events.getFirst().message().contains("server disabled"), fake.events.toString());
+    }
+
+    @Test
+    void aStatefulMppePolicyIsShownAndKeptBySavingEitherPage() throws Exception {
+        // Set by the command line or an import: the pages list it, so a save does not quietly
+        // turn it into "Require 128-bit".
+        fake.vpn = new VpnSettings(true, "0.0.0.0", 1723, "192.168.250.1", "192.168.250.10", "192.168.250.59",
+                "", "", "", "", new java.util.LinkedHashSet<>(List.of("mschapv2")), "require-128-stateful", 64, 0);
+        fake.siteToSiteSettings = new SiteToSite.Settings(false, "203.0.113.7", "branch", "require-128-stateful",
+                "10.2.0.0/24", false, true);
+        Browser b = admin();
+        String selected = "value=\"require-128-stateful\" selected";
+        assertTrue(b.get("/vpn").body().contains(selected), "VPN page");
+        assertTrue(b.get("/site-to-site").body().contains(selected), "site-to-site page");
+
+        assertEquals(303, b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                "auth", "mschapv2", "mppe", "require-128-stateful", "max_sessions", "64", "idle_timeout", "0").statusCode());
+        assertEquals("require-128-stateful", fake.vpn.mppe());
+        assertEquals(303, b.post("/site-to-site", "server", "203.0.113.7", "user", "branch",
+                "mppe", "require-128-stateful", "subnets", "10.2.0.0/24").statusCode());
+        assertEquals("require-128-stateful", fake.siteToSiteSettings.mppe());
     }
 
     @Test
