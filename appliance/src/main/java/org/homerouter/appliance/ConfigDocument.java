@@ -35,6 +35,9 @@ final class ConfigDocument {
     private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS,
             Setting.DIALOUT_ENABLED, Setting.DIALOUT_DEFAULT_ROUTE);
     private static final Set<Setting> PORTS = EnumSet.of(Setting.PPTP_PORT, Setting.UI_PORT, Setting.UI_HTTPS_PORT);
+    /** Limits the server cannot start with at 0 (it would refuse every connection or login). */
+    private static final Set<Setting> AT_LEAST_ONE = EnumSet.of(Setting.PPTP_MAX_CONTROL_CONNECTIONS,
+            Setting.PPTP_MAX_LOGGING_IN, Setting.PPTP_MAX_SESSIONS_PER_USER);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
@@ -202,6 +205,8 @@ final class ConfigDocument {
             } catch (IllegalArgumentException e) {
                 ok = false;
             }
+        } else if (AT_LEAST_ONE.contains(s)) {
+            ok = v.matches("\\d{1,6}") && Integer.parseInt(v) >= 1;
         } else {
             // The remaining settings are counts and minutes.
             ok = v.matches("\\d{1,6}");

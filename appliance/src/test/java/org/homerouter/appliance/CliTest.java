@@ -108,6 +108,21 @@ class CliTest {
     }
 
     @Test
+    void anImportWithALimitOfZeroIsRefused() throws Exception {
+        // The server cannot start with no control connections or logins allowed at all.
+        Path a = dir.resolve("a");
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
+        String json = Files.readString(file);
+        String bad = json.replace("\"pptp.max_logging_in\": \"16\"", "\"pptp.max_logging_in\": \"0\"");
+        assertTrue(!bad.equals(json), "the test edits the export: " + json);
+        Files.writeString(file, bad);
+        Run imported = run("config", "import", "--data-dir", dir.resolve("b").toString(), file.toString());
+        assertTrue(imported.code() != 0, imported.out());
+        assertTrue(imported.err().contains("setting pptp.max_logging_in has an invalid value \"0\""), imported.err());
+    }
+
+    @Test
     void statusShowsConfigurationSessionsAndProblemsWithAdvice() throws Exception {
         Path d = dir.resolve("s");
         try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
