@@ -60,6 +60,8 @@ public final class Appliance implements AutoCloseable {
     private final Map<Setting, String> startConfig;
     private Overrides overrides;
     private volatile PptpService pptp;
+    /** Why the enabled PPTP server is not running (its last start failed), or null. */
+    private volatile String pptpFailure;
     private Map<Setting, String> applied;
     private PassthroughAlg passthrough;
     private InboundPptpForward inboundForward;
@@ -104,10 +106,19 @@ public final class Appliance implements AutoCloseable {
         try {
             appliance.applyPptp(cfg);
         } catch (IOException | RuntimeException e) {
-            transport.shutdown(Duration.ofSeconds(1));
-            dataPlane.close();
-            store.close();
-            throw e;
+            if (overrides.pptpAddress() != null || overrides.pptpPort() != null) {
+                // A listener named on the command line (make run): its operator is there to read why.
+                transport.shutdown(Duration.ofSeconds(1));
+                dataPlane.close();
+                store.close();
+                throw e;
+            }
+            // From the stored settings, the UI must come up all the same: it is where the listen
+            // address or port is fixed (an address this router no longer has after a reboot, a
+            // port taken). Exiting would leave a router with no way in, restarted for ever.
+            LOG.error("PPTP server could not start: {}; the web UI starts all the same so the settings can be corrected",
+                    e.toString());
+            store.logEvent("service", "PPTP server could not start: " + e.getMessage());
         }
         appliance.startPassthrough(cfg);
         appliance.applyDialOut(cfg);
@@ -308,11 +319,19 @@ public final class Appliance implements AutoCloseable {
                 LOG.info("PPTP server disabled in the configuration");
             }
             applied = Map.copyOf(cfg);
+            pptpFailure = null;
         } catch (IOException | RuntimeException e) {
+            pptpFailure = e.getMessage() != null ? e.getMessage() : e.toString();
             throw e;
         } catch (Exception e) {
+            pptpFailure = e.getMessage() != null ? e.getMessage() : e.toString();
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /** Why the enabled PPTP server is not running, when its last start failed; else null. */
+    String pptpFailure() {
+        return pptp == null ? pptpFailure : null;
     }
 
     private void startWeb(Map<Setting, String> cfg, Path dataDir) throws IOException {

@@ -27,7 +27,10 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         String listen = address == null ? "" : address.getAddress().getHostAddress() + ":" + address.getPort();
         DataPlane dp = appliance.dataPlane();
         boolean enabled = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
-        String problem = enabled && !dp.available() ? "Sessions cannot start: " + dp.unavailableReason() : "";
+        String failure = appliance.pptpFailure();
+        String problem = enabled && failure != null
+                ? "The VPN server could not start: " + failure + ". Change its listen address or port on the VPN server page."
+                : enabled && !dp.available() ? "Sessions cannot start: " + dp.unavailableReason() : "";
         return new ServerState(Version.current(), enabled, address != null, listen,
                 Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem);
     }

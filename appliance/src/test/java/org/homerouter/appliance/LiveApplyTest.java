@@ -278,6 +278,41 @@ class LiveApplyTest {
     }
 
     @Test
+    void aServerThatCannotStartLeavesTheUiUpToFixIt() throws Exception {
+        // An address the router no longer has after a reboot, or a port taken: exiting would
+        // leave no way in, restarted by systemd for ever.
+        Path db = dbWithUsers("alice");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ApplianceStore store = ApplianceStore.open(db)) {
+                store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                        org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(taken.getLocalPort())));
+            }
+            try (InMemoryDialIn net = new InMemoryDialIn();
+                 Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+                assertEquals(null, a.pptpAddress(), "not listening");
+                UiClient ui = UiClient.setUp(a.uiPort());
+                String dashboard = ui.get("/").body();
+                assertTrue(dashboard.contains("The VPN server could not start"), dashboard);
+                assertTrue(ui.get("/vpn").body().contains("Change its listen address or port"));
+                assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("PPTP server could not start")));
+
+                int free;
+                try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    free = probe.getLocalPort();
+                }
+                String[] fixed = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+                fixed[3] = "127.0.0.1";
+                fixed[5] = Integer.toString(free);
+                var r = ui.post("/vpn", fixed);
+                assertEquals(303, r.statusCode(), r.body());
+                assertEquals(free, a.pptpAddress().getPort());
+                assertFalse(ui.get("/").body().contains("could not start"), "the problem is gone");
+                assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress());
+            }
+        }
+    }
+
+    @Test
     void aVpnSaveTheServerCannotRunWithKeepsTheChapSecrets() throws Exception {
         Path db = dbWithUsers();
         int port;
