@@ -19,6 +19,7 @@ import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.alg.RouteSourceAddress;
+import org.homerouter.bridge.firewall.WanAdmission;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.alg.TrackedCallView;
 import org.homerouter.pptp.auth.AuthFailureLockout;
@@ -71,6 +72,8 @@ public final class Appliance implements AutoCloseable {
     private DialOut dialOut;
     private DialOut.State dialOutIdle = DialOut.State.disabled("");
     private Map<Setting, String> dialOutApplied;
+    /** The router image's WAN admission for PPTP; null off the Linux data plane. */
+    private WanAdmission wan;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -122,6 +125,10 @@ public final class Appliance implements AutoCloseable {
         }
         appliance.startPassthrough(cfg);
         appliance.applyDialOut(cfg);
+        if (dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket) {
+            appliance.wan = WanAdmission.find(null);
+            appliance.admitFromWan();
+        }
         try {
             appliance.startWeb(cfg, dbFile.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -221,8 +228,31 @@ public final class Appliance implements AutoCloseable {
             // The administrator chose a listener in the UI: the command line's choice gives way.
             overrides = new Overrides(null, null, overrides.uiPort(), overrides.uiAddress());
         }
-        applyPptp(cfg);
-        applyDialOut(cfg);
+        try {
+            applyPptp(cfg);
+        } finally {
+            applyDialOut(cfg);
+            admitFromWan();
+        }
+    }
+
+    /**
+     * Opens the base firewall to what runs now: the server's port and GRE, or GRE from the
+     * dial-out's server. A failure is logged: what runs keeps running, reachable from the LAN.
+     */
+    private synchronized void admitFromWan() {
+        if (wan == null) {
+            return;
+        }
+        PptpService p = pptp;
+        java.net.Inet4Address server = dialOut != null
+                && dialOut.config().server().getAddress() instanceof java.net.Inet4Address v4 ? v4 : null;
+        try {
+            wan.admit(p == null ? 0 : p.address().getPort(), server);
+        } catch (IOException e) {
+            LOG.error("the firewall could not be opened for PPTP on the WAN: {}", e.getMessage());
+            store.logEvent("service", "the firewall could not be opened for PPTP on the WAN: " + e.getMessage());
+        }
     }
 
     /** The dial-out's own settings and what its routes are checked against: a change to any restarts it. */
@@ -421,6 +451,9 @@ public final class Appliance implements AutoCloseable {
             if (pptp != null) {
                 pptp.close();
             }
+        }
+        if (wan != null) {
+            wan.close();
         }
         if (inboundForward != null) {
             inboundForward.close();

@@ -156,6 +156,11 @@ final class DialOut implements AutoCloseable {
      *
      * @param events (kind, message) for the event log
      */
+    /** What it dials. */
+    Config config() {
+        return config;
+    }
+
     static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
                          BiConsumer<String, String> events) {
         DialOut d = new DialOut(plane, io, config, serverPath, events);

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * route B's LAN; on B the account A dials with is a branch office whose LAN B routes back. A host
  * on LAN A then reaches a host on LAN B and back (ping, TCP both ways, byte-identical), and when
  * the WAN link between the routers dies and comes back, A redials on its own and the LANs reach
- * each other again. When A hangs up, B's route to LAN A goes with the tunnel.
+ * each other again. When A hangs up, B's route to LAN A goes with the tunnel. Both routers run
+ * behind the router image's own base firewall; A's VPN server is off, so its WAN admits only B's GRE.
  *
  * <pre>
  *  lanA 10.10.1.2 --- 10.10.1.1 [A] 10.98.0.1 --- wan --- 10.98.0.2 [B] 10.20.1.1 --- 10.20.1.2 lanB
@@ -67,6 +68,25 @@ class SiteToSiteNetnsTest {
         link(lanB, "lan", HOST_B + "/24", b, "lan", "10.20.1.1/24");
         lanA.ip("route", "add", "default", "via", "10.10.1.1");
         lanB.ip("route", "add", "default", "via", "10.20.1.1");
+        imageFirewall(a);
+        imageFirewall(b);
+    }
+
+    /**
+     * The router image's own base firewall (image/overlay/etc/nftables.conf: policy drop on input
+     * and forward, the WAN admitting only what the appliance opens in wan_pptp), its interface
+     * names mapped to this test's: both routers run as on the real image.
+     */
+    private void imageFirewall(Netns router) throws IOException {
+        String conf = java.nio.file.Files.readString(Path.of("..", "image", "overlay", "etc", "nftables.conf"))
+                .replace("define WAN = \"eth0\"", "define WAN = \"wan\"")
+                .replace("define LAN = \"eth1\"", "define LAN = \"lan\"");
+        Path file = dir.resolve(router.name() + "-nftables.conf");
+        java.nio.file.Files.writeString(file, conf);
+        CommandResult r = router.exec(Duration.ofSeconds(10), "nft", "-f", file.toString());
+        if (!r.succeeded()) {
+            throw new IOException(r.toString());
+        }
     }
 
     private static void link(Netns x, String xName, String xCidr, Netns y, String yName, String yCidr) throws IOException {
@@ -224,8 +244,12 @@ class SiteToSiteNetnsTest {
         assertEquals(0, set.awaitExit(START), set.report());
         assertTrue(set.output().contains("dial-out on: server " + B_WAN + ", user " + USER + ", password set"),
                 set.report());
+        try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
+            // A dials out only: its WAN must then admit GRE from B by itself (no server port open).
+            store.putSettings(Map.of(Setting.PPTP_ENABLED, "false"));
+        }
         Launched router = launch("a", a, null, "run", "--data-dir", data.toString(), "--ui-port", "18080");
-        router.awaitOutput("PPTP control listening on", START);
+        router.awaitOutput("web UI on http", START);
         return router;
     }
 

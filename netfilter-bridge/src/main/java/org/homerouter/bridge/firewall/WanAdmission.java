@@ -1,0 +1,108 @@
+package org.homerouter.bridge.firewall;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.List;
+import org.homerouter.bridge.admin.AdminCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the router's base firewall admits from the WAN for PPTP, kept in step with what runs. The
+ * router image's {@code /etc/nftables.conf} drops everything from the WAN but what its chain
+ * {@code inet homerouter wan_pptp} accepts, and leaves that chain to us: the control port the VPN
+ * server listens on and GRE while it runs (RFC 2637 §1: TCP for control, enhanced GRE for data),
+ * and GRE from the site-to-site server while only the dial-out runs. Without a conntrack helper
+ * the kernel keys PPTP GRE by call ID and never matches a server's GRE to the dial-out's as a
+ * reply, so it must be admitted by address.
+ *
+ * <p>Filled here rather than by a boot script, because the listener moves when the VPN page
+ * changes its port or switches the server on or off, and the dial-out's server changes with its page.
+ * Where the chain does not exist (a development machine, a host with a firewall of its own) this
+ * does nothing: the host's own firewall is its administrator's.
+ */
+public final class WanAdmission implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WanAdmission.class);
+    /** The base firewall's chain, as the image's nftables.conf defines it. */
+    public static final String CHAIN = "inet homerouter wan_pptp";
+
+    private final AdminCommands commands;
+    private final boolean present;
+    private String current = "";
+
+    private WanAdmission(AdminCommands commands, boolean present) {
+        this.commands = commands;
+        this.present = present;
+    }
+
+    /** @param netns the namespace whose base firewall to fill (tests), or null for our own */
+    public static WanAdmission find(String netns) {
+        AdminCommands commands = new AdminCommands(netns);
+        boolean present;
+        try {
+            commands.run(null, "nft", "list", "chain", "inet", "homerouter", "wan_pptp");
+            present = true;
+        } catch (IOException e) {
+            present = false;
+            LOG.info("no base firewall chain {}: what the WAN may reach is this host's own firewall's business", CHAIN);
+        }
+        return new WanAdmission(commands, present);
+    }
+
+    /** Whether the base firewall's chain is there to fill. */
+    public boolean present() {
+        return present;
+    }
+
+    /**
+     * Admits exactly this from the WAN, replacing what was admitted before in one nft transaction.
+     *
+     * @param pptpPort      the VPN server's control port, or 0 when it does not listen
+     * @param dialOutServer the site-to-site dial-out's server, or null when it is off
+     */
+    public synchronized void admit(int pptpPort, Inet4Address dialOutServer) throws IOException {
+        String rules = rules(pptpPort, dialOutServer);
+        if (!present || rules.equals(current)) {
+            return;
+        }
+        commands.run(rules, "nft", "-f", "-");
+        current = rules;
+        LOG.info("WAN admits: {}", describe(pptpPort, dialOutServer));
+    }
+
+    /** The chain's new contents as an nft script: flushed and refilled, atomically. */
+    static String rules(int pptpPort, Inet4Address dialOutServer) {
+        List<String> lines = new ArrayList<>(List.of("flush chain " + CHAIN));
+        if (pptpPort > 0) {
+            lines.add("add rule " + CHAIN + " tcp dport " + pptpPort + " accept comment \"PPTP control\"");
+            lines.add("add rule " + CHAIN + " meta l4proto gre accept comment \"PPTP data\"");
+        } else if (dialOutServer != null) {
+            lines.add("add rule " + CHAIN + " ip saddr " + dialOutServer.getHostAddress()
+                    + " meta l4proto gre accept comment \"site-to-site data\"");
+        }
+        return String.join("\n", lines) + "\n";
+    }
+
+    private static String describe(int pptpPort, Inet4Address dialOutServer) {
+        if (pptpPort > 0) {
+            return "PPTP (TCP " + pptpPort + ", GRE)";
+        }
+        return dialOutServer != null ? "GRE from the site-to-site server " + dialOutServer.getHostAddress() : "no PPTP";
+    }
+
+    /** Admits nothing any more: the service is stopping. */
+    @Override
+    public synchronized void close() {
+        if (!present || current.isEmpty()) {
+            return;
+        }
+        try {
+            commands.run(null, "nft", "flush", "chain", "inet", "homerouter", "wan_pptp");
+            current = "";
+            LOG.info("WAN admits: no PPTP");
+        } catch (IOException e) {
+            LOG.warn("could not empty {}: {}", CHAIN, e.getMessage());
+        }
+    }
+}

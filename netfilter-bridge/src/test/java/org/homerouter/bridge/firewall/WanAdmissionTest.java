@@ -1,0 +1,85 @@
+package org.homerouter.bridge.firewall;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fills the router image's own wan_pptp chain (its nftables.conf, loaded in a namespace of its own). */
+@Tag("root")
+class WanAdmissionTest {
+    private final String ns = "hrwan" + ProcessHandle.current().pid();
+
+    @TempDir
+    Path dir;
+
+    private static String sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return p.exitValue() + ":" + out;
+    }
+
+    private String chain() throws Exception {
+        return sh("ip", "netns", "exec", ns, "nft", "list", "chain", "inet", "homerouter", "wan_pptp");
+    }
+
+    @BeforeEach
+    void createNamespace() throws Exception {
+        assertTrue(sh("ip", "netns", "add", ns).startsWith("0:"));
+    }
+
+    @AfterEach
+    void deleteNamespace() throws Exception {
+        sh("ip", "netns", "del", ns);
+    }
+
+    @Test
+    void theChainFollowsTheServersPortAndTheDialOutAndIsEmptiedAtTheEnd() throws Exception {
+        Path conf = dir.resolve("nftables.conf");
+        Files.copy(Path.of("..", "image", "overlay", "etc", "nftables.conf"), conf);
+        String loaded = sh("ip", "netns", "exec", ns, "nft", "-f", conf.toString());
+        assertTrue(loaded.startsWith("0:"), loaded);
+        // A killed run's rule is still there: the first admission replaces it.
+        sh("ip", "netns", "exec", ns, "nft", "add", "rule", "inet", "homerouter", "wan_pptp", "tcp", "dport", "1723", "accept");
+        Inet4Address server = (Inet4Address) InetAddress.getByName("203.0.113.7");
+
+        try (WanAdmission wan = WanAdmission.find(ns)) {
+            assertTrue(wan.present());
+            wan.admit(1724, null); // the VPN page moved the port
+            String c = chain();
+            assertTrue(c.contains("tcp dport 1724 accept") && c.contains("meta l4proto gre accept"), c);
+            assertFalse(c.contains("1723"), "the old port is closed: " + c);
+
+            wan.admit(0, server); // server off, site-to-site on
+            c = chain();
+            assertTrue(c.contains("ip saddr 203.0.113.7 meta l4proto gre accept"), c);
+            assertFalse(c.contains("tcp dport"), c);
+            assertEquals(1, c.split("accept", -1).length - 1, "only the dial-out's server's GRE: " + c);
+
+            wan.admit(0, null);
+            assertFalse(chain().contains("accept"), chain());
+            wan.admit(1723, server);
+        }
+        assertFalse(chain().contains("accept"), "emptied when the service stops: " + chain());
+    }
+
+    @Test
+    void withoutTheImagesFirewallNothingIsTouched() throws Exception {
+        try (WanAdmission wan = WanAdmission.find(ns)) {
+            assertFalse(wan.present());
+            wan.admit(1723, null);
+        }
+        assertEquals("0:", sh("ip", "netns", "exec", ns, "nft", "list", "ruleset").strip());
+    }
+}
