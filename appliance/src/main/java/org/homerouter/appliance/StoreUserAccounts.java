@@ -131,6 +131,15 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     }
 
     private Optional<byte[]> chapSecret(String password) throws SQLException {
+        return chapSecret(store, password);
+    }
+
+    /**
+     * The CHAP-MD5 secret to store with a new password: the password itself while CHAP-MD5 is
+     * allowed (it needs the plaintext, RFC 1994 §4), none otherwise. The page and the command line
+     * both store passwords through this.
+     */
+    static Optional<byte[]> chapSecret(ApplianceStore store, String password) throws SQLException {
         boolean chap = PptpService.authMethods(store.settings().get(Setting.PPTP_AUTH_METHODS)).stream()
                 .anyMatch(m -> m == org.homerouter.pptp.auth.AuthMethod.CHAP_MD5);
         return chap ? Optional.of(password.getBytes(java.nio.charset.StandardCharsets.UTF_8)) : Optional.empty();

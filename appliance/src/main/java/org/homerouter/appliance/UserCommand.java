@@ -90,7 +90,8 @@ final class UserCommand {
                     return 2;
                 }
                 char[] pw = readPassword(name);
-                if (!store.addUser(new VpnUser(name, NtPasswordHash.of(new String(pw)), Optional.empty(), !disabled,
+                if (!store.addUser(new VpnUser(name, NtPasswordHash.of(new String(pw)),
+                        StoreUserAccounts.chapSecret(store, new String(pw)), !disabled,
                         Optional.empty()), "user " + name + " added from the command line")) {
                     System.err.println("user " + name + " already exists");
                     return 1;
@@ -147,7 +148,8 @@ final class UserCommand {
         public Integer call() throws Exception {
             char[] pw = readPassword(name);
             try (ApplianceStore store = open()) {
-                if (!store.setUserSecrets(name, NtPasswordHash.of(new String(pw)), null,
+                if (!store.setUserSecrets(name, NtPasswordHash.of(new String(pw)),
+                        StoreUserAccounts.chapSecret(store, new String(pw)).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     System.err.println("no user " + name);
                     return 1;

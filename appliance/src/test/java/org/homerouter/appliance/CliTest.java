@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,38 @@ class CliTest {
         } finally {
             System.setOut(old);
             System.setErr(oldErr);
+        }
+    }
+
+    /** As {@link #run}, with {@code stdin} as standard input (a --password-stdin line). */
+    private static Run runWithInput(String stdin, String... args) {
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            return run(args);
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void passwordsSetFromTheCommandLineKeepChapMd5LoginsWorkingWhileItIsAllowed() throws Exception {
+        // As the Users page does: with CHAP-MD5 allowed, its secret is stored with each password.
+        Path d = dir.resolve("c");
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_AUTH_METHODS, "mschapv2,chap-md5"));
+        }
+        assertEquals(0, runWithInput("first password\n", "user", "add", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertArrayEquals("first password".getBytes(StandardCharsets.UTF_8),
+                    store.user("carol").orElseThrow().chapSecret().orElseThrow());
+        }
+        assertEquals(0, runWithInput("second password\n", "user", "passwd", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertArrayEquals("second password".getBytes(StandardCharsets.UTF_8),
+                    store.user("carol").orElseThrow().chapSecret().orElseThrow(), "the new password's secret");
         }
     }
 
