@@ -123,18 +123,28 @@ final class PptpService implements AutoCloseable {
         PppSessions s = sessions;
         CallTunnels t = tunnels;
         if (s != null) {
-            ticker.scheduleAtFixedRate(() -> {
-                try {
-                    s.poll();
-                    t.poll();
-                } catch (RuntimeException e) {
-                    // A timer bug must not stop every session's timers.
-                    LOG.error("session timers", e);
-                }
-            }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-            ticker.scheduleAtFixedRate(() -> listener.hangUpIdle(s), 1, 1, TimeUnit.SECONDS);
+            ticker.scheduleAtFixedRate(guarded("session timers", () -> {
+                s.poll();
+                t.poll();
+            }), TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(guarded("idle timeout", () -> listener.hangUpIdle(s)), 1, 1, TimeUnit.SECONDS);
         }
         return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout, pool);
+    }
+
+    /**
+     * A periodic task that survives its own failure: an exception escaping a scheduleAtFixedRate
+     * task cancels every later run, silently, and would stop every session's timers (or idle
+     * hang-ups) for good.
+     */
+    private static Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | StackOverflowError | AssertionError e) {
+                LOG.error(what, e);
+            }
+        };
     }
 
     private static SessionEnvironment environment(ApplianceStore store, DataPlane dataPlane, AddressPool pool,
