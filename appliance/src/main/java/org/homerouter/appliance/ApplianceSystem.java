@@ -51,6 +51,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
             }
         }
+        hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
     }
 
     @Override
@@ -65,6 +66,34 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 throw new StoreFailure(e);
             } catch (IOException e) {
                 throw new IllegalStateException("reset, but the PPTP server could not restart: " + e.getMessage(), e);
+            }
+        }
+        hangUpSessionsWithoutAccount("the router was reset to factory settings");
+    }
+
+    /**
+     * Hangs up the sessions whose account is gone or disabled now: accounts are checked only at
+     * login, so a reset or an import (after a compromised password, say) would otherwise leave them
+     * connected for as long as they like. Called after the change, outside the change lock, as
+     * hanging up takes each session's lock.
+     */
+    private void hangUpSessionsWithoutAccount(String why) {
+        PptpService pptp = appliance.pptp();
+        if (pptp == null) {
+            return;
+        }
+        for (org.homerouter.pptp.session.PppSession s : pptp.sessions()) {
+            String user = s.userName().orElse(null);
+            if (user == null) {
+                continue; // still logging in: its login is checked against the new accounts
+            }
+            try {
+                if (appliance.store().user(user).filter(VpnUser::enabled).isEmpty()) {
+                    s.close(why);
+                    appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
+                }
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
             }
         }
     }

@@ -313,6 +313,28 @@ class LiveApplyTest {
     }
 
     @Test
+    void anImportOrAResetHangsUpTheSessionsOfTheAccountsItRemoves() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+
+            String withoutBob = system.exportJson().replaceFirst(",?\\s*\\{\"name\": \"bob\"[^}]*}", "");
+            assertFalse(withoutBob.contains("bob"), withoutBob);
+            system.importJson(withoutBob, "import without bob");
+            bob.ended.get(10, TimeUnit.SECONDS);
+            assertFalse(alice.ended.isDone(), "alice's account is still there");
+
+            system.factoryReset();
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertTrue(a.sessions().isEmpty(), a.sessions().toString());
+        }
+    }
+
+    @Test
     void aVpnSaveTheServerCannotRunWithKeepsTheChapSecrets() throws Exception {
         Path db = dbWithUsers();
         int port;
