@@ -244,7 +244,7 @@ class LiveApplyTest {
             assertEquals(303, ui.post("/users/edit", "name", "alice", "static_address", "").statusCode());
             alice.ended.get(10, TimeUnit.SECONDS);
             assertFalse(bob.ended.isDone(), "bob is not concerned");
-            assertEquals(303, ui.post("/users/delete", "name", "bob").statusCode());
+            assertEquals(303, ui.post("/users/delete", "name", "bob", "confirm", "yes").statusCode());
             bob.ended.get(10, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (a.store().sessionHistory(10, false).size() < 2 && System.nanoTime() < deadline) {
@@ -392,7 +392,7 @@ class LiveApplyTest {
                         .replaceFirst("\\{\"name\": \"alice\"[^}]*}", "");
                 assertFalse(document.equals(exported) || document.contains("alice"), document);
 
-                var r = ui.post("/system/import", "config", document);
+                var r = ui.post("/system/import", "config", document, "replace", "on");
                 assertEquals(400, r.statusCode(), r.body());
                 assertTrue(r.body().contains("not imported, nothing changed: the router cannot run with it"), r.body());
                 assertEquals(port, a.pptpAddress().getPort(), "listening where it was");

@@ -392,6 +392,13 @@ final class Pages {
 
     private Reply deleteUser(Exchange x) {
         String name = x.param("name");
+        if (!"yes".equals(x.param("confirm"))) {
+            // One click from the list only asks: the account goes for good and its sessions hang up.
+            Map<String, Object> m = x.model("users");
+            m.put("name", name);
+            m.put("connected", b.sessions().active().stream().filter(s -> s.user().equalsIgnoreCase(name)).count());
+            return new Reply.Page(200, "delete-user.ftlh", m);
+        }
         boolean done = b.users().delete(name, "user " + name + " deleted");
         x.session.flash(done ? "User " + name + " deleted." : "No user " + name + ".");
         return new Reply.Redirect("/users");
@@ -638,6 +645,8 @@ final class Pages {
         String json = form.raw("config");
         if (json.isBlank()) {
             form.error("config", "paste an exported configuration (JSON) or choose the file");
+        } else if (!form.checked("replace")) {
+            form.error("replace", "tick this to confirm: the import replaces every setting and user");
         } else {
             try {
                 b.system().importJson(json, "configuration imported from " + x.clientAddress);

@@ -74,10 +74,10 @@ class FormFuzzTest {
                     List.of("name", "alice", "enabled", "on", "static_address", "192.168.250.21")),
             new Target("/users/password", false, List.of("name", "password", "password_again"),
                     List.of("name", "alice", "password", "long enough pw", "password_again", "long enough pw")),
-            new Target("/users/delete", false, List.of("name"), List.of("name", "alice")),
+            new Target("/users/delete", false, List.of("name", "confirm"), List.of("name", "alice", "confirm", "yes")),
             new Target("/passthrough", false, List.of("enabled", "inbound_server"),
                     List.of("enabled", "on", "inbound_server", "192.168.1.10")),
-            new Target("/system/import", false, List.of("config"), List.of("config", "{\"settings\":{}}")),
+            new Target("/system/import", false, List.of("config", "replace"), List.of("config", "{\"settings\":{}}", "replace", "on")),
             new Target("/lockouts/unlock", false, List.of("scope", "key"), List.of("scope", "vpn", "key", "user alice")),
             new Target("/login", true, List.of("password"), List.of("password", ADMIN_PW)),
             // Not a valid one: each success costs an Argon2 hash, seconds under the fuzzer.
@@ -87,7 +87,7 @@ class FormFuzzTest {
     private static final List<String> PLAUSIBLE = List.of("", "on", "0.0.0.0", "1723", "192.168.250.1",
             "192.168.250.10", "192.168.250.59", "192.168.250.20", "10.8.0.1", "192.168.1.10", "8.8.8.8", "mschapv2",
             "chap-md5", "pap", "require-128", "require-any", "optional", "none", "64", "0", "alice", "bob",
-            "long enough pw", "user alice", "vpn", "admin", "127.0.0.1", "{\"settings\":{}}", "RESET", ADMIN_PW);
+            "long enough pw", "user alice", "vpn", "admin", "127.0.0.1", "{\"settings\":{}}", "RESET", "yes", ADMIN_PW);
 
     private static final AtomicLong NOW = new AtomicLong(1_000_000);
     private static FakeBackend fake;

@@ -301,7 +301,12 @@ class WebServerTest {
         assertEquals(303, b.post("/users/edit", "name", "alice", "static_address", "").statusCode());
         assertFalse(fake.users.get("alice").enabled(), "unchecked box disables");
         assertTrue(b.get("/users").body().contains("disabled"));
-        assertEquals(303, b.post("/users/delete", "name", "alice").statusCode());
+        // The list's Delete button only asks; the confirmation deletes.
+        HttpResponse<String> ask = b.post("/users/delete", "name", "alice");
+        assertEquals(200, ask.statusCode());
+        assertTrue(ask.body().contains("Delete user alice?") && ask.body().contains("deleted for good"), ask.body());
+        assertEquals(1, fake.users.size(), "not deleted before it is confirmed");
+        assertEquals(303, b.post("/users/delete", "name", "alice", "confirm", "yes").statusCode());
         assertTrue(fake.users.isEmpty());
     }
 
@@ -539,11 +544,28 @@ class WebServerTest {
     @Test
     void importErrorsAreShownNextToTheField() throws Exception {
         Browser b = admin();
-        HttpResponse<String> r = b.post("/system/import", "config", "garbage");
+        HttpResponse<String> r = b.post("/system/import", "config", "garbage", "replace", "on");
         assertEquals(400, r.statusCode());
         assertTrue(r.body().contains("not imported, nothing changed: not JSON"));
+        assertTrue(r.body().contains(">garbage</textarea>"), "what was pasted comes back: " + r.body());
         assertNull(fake.imported);
-        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}").statusCode());
+        HttpResponse<String> unconfirmed = b.post("/system/import", "config", "{\"settings\":{}}");
+        assertEquals(400, unconfirmed.statusCode());
+        assertTrue(unconfirmed.body().contains("the import replaces every setting and user"), unconfirmed.body());
+        assertNull(fake.imported, "nothing replaced before it is confirmed");
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+    }
+
+    @Test
+    void aWrongLoginPasswordDoesNotTalkAboutSaving() throws Exception {
+        admin();
+        Browser stranger = new Browser(base);
+        stranger.get("/login");
+        now.addAndGet(2000);
+        HttpResponse<String> r = stranger.post("/login", "password", "not the password");
+        assertEquals(401, r.statusCode(), r.body());
+        assertTrue(r.body().contains("wrong password"), r.body());
+        assertFalse(r.body().contains("Nothing was saved"), r.body());
     }
 
     @Test
