@@ -335,8 +335,10 @@ public final class WebServer implements AutoCloseable {
             }
             boolean setUp = backend.admin().passwordHash().isPresent();
             if (post && (session == null || !session.csrfMatches(params.getValue("csrf")))) {
-                return new Reply.Text(HttpStatus.FORBIDDEN_403, "text/plain",
-                        "refused: this form expired or did not come from this router's pages; reload the page and try again\n");
+                // A page, not a line of text: the admin whose session timed out mid-form must learn
+                // that nothing was saved and where to log in again.
+                return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", new HashMap<>(Map.of(
+                        "csrf", "", "nav", "login", "errors", Map.of(), "values", Map.of(), "flash", "")));
             }
             if (!setUp && route.access() != Route.Access.SETUP) {
                 return post ? forbidden() : new Reply.Redirect("/setup");

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.EventLog;
 import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.VpnSettings;
 import org.homerouter.webui.api.VpnLockouts;
@@ -140,7 +141,11 @@ class WebServerTest {
             String[] forged = java.util.Arrays.copyOf(form, form.length + 2);
             forged[form.length] = "csrf";
             forged[form.length + 1] = "0".repeat(64);
-            assertEquals(403, admin.postRaw(r.path(), forged).statusCode(), "wrong token: " + r.path());
+            HttpResponse<String> refused = admin.postRaw(r.path(), forged);
+            assertEquals(403, refused.statusCode(), "wrong token: " + r.path());
+            // A page that says nothing was saved and links to the login, not a line of plain text.
+            assertTrue(refused.body().contains("what you entered was not saved") && refused.body().contains("href=\"/login\""),
+                    refused.body());
             posts++;
         }
         assertTrue(posts >= 12, "POST routes: " + posts);
@@ -308,6 +313,16 @@ class WebServerTest {
         assertEquals(1, fake.users.size(), "not deleted before it is confirmed");
         assertEquals(303, b.post("/users/delete", "name", "alice", "confirm", "yes").statusCode());
         assertTrue(fake.users.isEmpty());
+    }
+
+    @Test
+    void timesNameTheirZone() throws Exception {
+        Browser b = admin();
+        long at = 1_790_000_000_000L;
+        fake.events.addFirst(new EventLog.Event(at, "config", "a change"));
+        String shown = new java.text.SimpleDateFormat("yyyy-MM-dd HH:mm:ss z").format(new java.util.Date(at));
+        assertTrue(shown.matches(".* [A-Z].*"), shown);
+        assertTrue(b.get("/logs").body().contains(shown), "the time and its zone: " + shown);
     }
 
     @Test
