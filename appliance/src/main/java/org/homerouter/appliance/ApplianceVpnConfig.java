@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.SettingRefused;
 import org.homerouter.webui.api.Subnet;
 import org.homerouter.webui.api.VpnConfig;
 import org.homerouter.webui.api.VpnSettings;
@@ -47,7 +48,7 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
                     } catch (IOException again) {
                         appliance.store().logEvent("service", "PPTP server could not start: " + again.getMessage());
                     }
-                    throw new IllegalArgumentException("the server cannot run with these settings: " + e.getMessage());
+                    throw refusal(settings, e);
                 }
                 if (!settings.authMethods().contains("chap-md5") && appliance.store().dropChapSecrets() > 0) {
                     appliance.store().logEvent("config", "stored CHAP-MD5 secrets deleted: CHAP-MD5 is off");
@@ -56,6 +57,20 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
                 throw new StoreFailure(e);
             }
         }
+    }
+
+    /** Why the server cannot run with the settings, next to the field to change where that is clear. */
+    static IllegalArgumentException refusal(VpnSettings settings, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (e instanceof java.net.BindException && m.contains("Cannot assign requested address")) {
+            return new SettingRefused("listen_address", settings.listenAddress() + " is not an address of this router: "
+                    + "enter one of its own addresses, or 0.0.0.0 for all of them");
+        }
+        if (e instanceof java.net.BindException && m.contains("Address already in use")) {
+            return new SettingRefused("port", "another program on this router already uses TCP port " + settings.port()
+                    + ": choose another port");
+        }
+        return new IllegalArgumentException("the server cannot run with these settings: " + m);
     }
 
     /**

@@ -364,10 +364,19 @@ class LiveApplyTest {
             chap[5] = Integer.toString(taken.getLocalPort()); // CHAP-MD5 off, on a port that is taken
             var r = ui.post("/vpn", chap);
             assertEquals(400, r.statusCode());
-            assertTrue(r.body().contains("nothing was changed"), r.body());
+            assertTrue(r.body().contains("another program on this router already uses TCP port " + taken.getLocalPort()
+                    + ": choose another port; nothing was changed"), r.body());
+            assertTrue(r.body().indexOf("port-error") > r.body().indexOf("id=\"port\""), "next to the port");
             assertTrue(a.store().user("carol").orElseThrow().chapSecret().isPresent(),
                     "the undone change kept carol's CHAP-MD5 login");
             assertTrue(ui.get("/vpn").body().contains("value=\"chap-md5\" checked"), "CHAP-MD5 still on");
+
+            chap[3] = "192.0.2.55"; // an address this router does not have
+            chap[5] = Integer.toString(port);
+            var foreign = ui.post("/vpn", chap);
+            assertEquals(400, foreign.statusCode());
+            assertTrue(foreign.body().contains("192.0.2.55 is not an address of this router"), foreign.body());
+            assertTrue(foreign.body().indexOf("listen_address-error") > 0, "next to the listen address");
         }
     }
 

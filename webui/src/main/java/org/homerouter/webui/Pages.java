@@ -17,6 +17,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.SettingRefused;
 import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnLockouts;
@@ -232,6 +233,9 @@ final class Pages {
         VpnSettings old = b.vpn().vpn();
         try {
             b.vpn().apply(s, "VPN server settings changed: " + describeChanges(old, s));
+        } catch (SettingRefused e) {
+            form.error(e.field(), e.getMessage() + "; nothing was changed");
+            return vpnPage(x, form);
         } catch (IllegalArgumentException e) {
             form.error("port", e.getMessage() + "; nothing was changed");
             return vpnPage(x, form);
