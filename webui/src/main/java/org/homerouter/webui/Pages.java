@@ -641,6 +641,11 @@ final class Pages {
         }
         x.session.flash(on ? "HTTPS is on (port " + web.httpsPort() + "). Your browser will warn about the "
                 + "self-signed certificate once; plain HTTP now redirects there." : "HTTPS is off.");
+        if (!on && x.secure()) {
+            // Switched off over HTTPS, whose listener is about to close: on to the plain HTTP page.
+            String host = org.eclipse.jetty.server.Request.getServerName(x.request);
+            return new Reply.Redirect("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpPort() + "/system");
+        }
         return new Reply.Redirect("/system");
     }
 

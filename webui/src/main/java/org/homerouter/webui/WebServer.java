@@ -131,6 +131,9 @@ public final class WebServer implements AutoCloseable {
         return port;
     }
 
+    /** How long the HTTPS listener stays open after HTTPS is switched off, for the answers in flight. */
+    private static final java.time.Duration HTTPS_OFF_GRACE = java.time.Duration.ofSeconds(2);
+
     /** Opens or closes the HTTPS listener to match the stored choice; live, no restart. */
     public synchronized void applyHttps() throws Exception {
         boolean want = backend.system().httpsEnabled();
@@ -155,10 +158,27 @@ public final class WebServer implements AutoCloseable {
             httpsConnector = c;
             LOG.info("web UI on https://{}:{}/ (self-signed certificate)", options.http().getHostString(), c.getLocalPort());
         } else if (!want && httpsConnector != null) {
-            httpsConnector.stop();
-            server.removeConnector(httpsConnector);
+            // Plain HTTP stops redirecting at once; the listener itself closes a moment later, so
+            // the answer to the request that switched it off (which came over it) gets out first
+            // instead of the browser seeing its connection reset.
+            ServerConnector c = httpsConnector;
             httpsConnector = null;
+            Thread.ofVirtual().name("https-off").start(() -> {
+                try {
+                    Thread.sleep(HTTPS_OFF_GRACE.toMillis());
+                    c.stop();
+                } catch (Exception e) {
+                    LOG.warn("closing the HTTPS listener: {}", e.toString());
+                } finally {
+                    server.removeConnector(c);
+                }
+            });
         }
+    }
+
+    /** The HTTP port. */
+    public int httpPort() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
     private HttpConfiguration httpConfiguration() {

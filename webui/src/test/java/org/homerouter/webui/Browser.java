@@ -14,13 +14,19 @@ import java.util.regex.Pattern;
 /** A minimal browser for the HTTP tests: keeps the session cookie, reads the CSRF token from forms. */
 final class Browser {
     private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([0-9a-f]+)\"");
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
     private final String base;
     String cookie;
     String csrf;
 
     Browser(String base) {
+        this(base, HttpClient.newHttpClient());
+    }
+
+    /** With a client of the test's own (one that trusts a self-signed certificate, say). */
+    Browser(String base, HttpClient http) {
         this.base = base;
+        this.http = http;
     }
 
     HttpResponse<String> get(String path) throws Exception {

@@ -640,6 +640,43 @@ class WebServerTest {
         assertTrue(location(plain).startsWith("https://"), location(plain));
     }
 
+    @Test
+    void httpsSwitchedOffOverHttpsAnswersAndSendsTheBrowserToPlainHttp() throws Exception {
+        Browser b = admin();
+        assertEquals(303, b.post("/system/https", "enabled", "on").statusCode());
+        int port = server.httpsPort();
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        var params = new javax.net.ssl.SSLParameters();
+        params.setEndpointIdentificationAlgorithm(null);
+        Browser secure = new Browser("https://127.0.0.1:" + port,
+                java.net.http.HttpClient.newBuilder().sslContext(trustAll).sslParameters(params).build());
+        secure.get("/login");
+        now.addAndGet(2000);
+        assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
+        secure.get("/system");
+
+        HttpResponse<String> off = secure.post("/system/https"); // the box unticked
+        assertEquals(303, off.statusCode(), off.body());
+        assertEquals(base + "/system", location(off), "on to the plain HTTP page");
+        assertFalse(fake.https);
+        assertEquals(200, new Browser(base).get("/login").statusCode(), "plain HTTP no longer redirects");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        boolean closed = false;
+        while (!closed && System.nanoTime() < deadline) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                Thread.sleep(100);
+            } catch (java.io.IOException e) {
+                closed = true;
+            }
+        }
+        assertTrue(closed, "the HTTPS listener closes");
+    }
+
     /** One request with the given Host header (HttpClient will not send a Host of one's choosing). */
     private String withHost(String requestLine, String host, String form, String... headers) throws Exception {
         String port = base.substring(base.lastIndexOf(':') + 1);
