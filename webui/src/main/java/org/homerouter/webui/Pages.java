@@ -641,12 +641,7 @@ final class Pages {
         }
         x.session.flash(on ? "HTTPS is on (port " + web.httpsPort() + "). Your browser will warn about the "
                 + "self-signed certificate once; plain HTTP now redirects there." : "HTTPS is off.");
-        if (!on && x.secure()) {
-            // Switched off over HTTPS, whose listener is about to close: on to the plain HTTP page.
-            String host = org.eclipse.jetty.server.Request.getServerName(x.request);
-            return new Reply.Redirect("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpPort() + "/system");
-        }
-        return new Reply.Redirect("/system");
+        return on ? new Reply.Redirect("/system") : afterHttpsOff(x, "/system");
     }
 
     private Reply importConfig(Exchange x) {
@@ -680,6 +675,18 @@ final class Pages {
         web.applyHttps();
         sessions.removeAllAdmins();
         x.newSession = sessions.create(false);
-        return new Reply.Redirect("/setup");
+        return afterHttpsOff(x, "/setup"); // a reset router serves plain HTTP only
+    }
+
+    /**
+     * Where to go once HTTPS is off: over HTTPS, whose listener is about to close, on to the same
+     * page over plain HTTP; otherwise the page itself.
+     */
+    private Reply afterHttpsOff(Exchange x, String path) {
+        if (!x.secure()) {
+            return new Reply.Redirect(path);
+        }
+        String host = org.eclipse.jetty.server.Request.getServerName(x.request);
+        return new Reply.Redirect("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpPort() + path);
     }
 }
