@@ -36,6 +36,12 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
+        // A data-path thread killed by an Error would leave a service that looks up and passes
+        // nothing: exit instead, and let systemd (Restart=on-failure) bring it back whole.
+        org.homerouter.bridge.io.EventLoop.onUnexpectedStop(loop -> {
+            LOG.error("the data path ({}) stopped: exiting so that the service restarts", loop);
+            Thread.ofPlatform().start(() -> System.exit(70));
+        });
         Appliance appliance;
         try {
             appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort, uiAddress));

@@ -125,6 +125,28 @@ class EventLoopTest {
         loop.close(); // again, from outside: returns
     }
 
+    @Test
+    void aLoopKilledByAnErrorSaysSoAndAClosedOneDoesNot() throws Exception {
+        BlockingQueue<String> stopped = new LinkedBlockingQueue<>();
+        EventLoop.onUnexpectedStop(stopped::add);
+        try {
+            int fd = eventFd();
+            try (EventLoop loop = EventLoop.start("loop-error")) {
+                loop.register(fd, () -> {
+                    throw new AssertionError("a bug in a handler");
+                });
+                signal(fd);
+                assertEquals("loop-error", stopped.poll(5, TimeUnit.SECONDS), "the service is told, to restart");
+            }
+            try (EventLoop loop = EventLoop.start("loop-closed")) {
+                loop.awaitTurn();
+            }
+            assertEquals(null, stopped.poll(200, TimeUnit.MILLISECONDS), "an orderly close is not unexpected");
+        } finally {
+            EventLoop.onUnexpectedStop(name -> { });
+        }
+    }
+
     private int eventFd() {
         int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         assertTrue(fd >= 0, "eventfd: " + fd);
