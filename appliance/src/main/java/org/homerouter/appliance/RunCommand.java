@@ -36,10 +36,11 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
-        // A data-path thread killed by an Error would leave a service that looks up and passes
-        // nothing: exit instead, and let systemd (Restart=on-failure) bring it back whole.
-        org.homerouter.bridge.io.EventLoop.onUnexpectedStop(loop -> {
-            LOG.error("the data path ({}) stopped: exiting so that the service restarts", loop);
+        // A data-path thread that stopped (an event loop killed by an Error, the ALG's queue reader)
+        // leaves a service that looks up and passes nothing: exit instead, and let systemd
+        // (Restart=on-failure) bring it back whole.
+        org.homerouter.bridge.io.DataPathFailure.onFailure(what -> {
+            LOG.error("the data path ({}) stopped: exiting so that the service restarts", what);
             Thread.ofPlatform().start(() -> System.exit(70));
         });
         Appliance appliance;

@@ -1,6 +1,7 @@
 package org.homerouter.bridge.alg;
 
 import org.homerouter.bridge.admin.AdminCommands;
+import org.homerouter.bridge.io.DataPathFailure;
 import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.nfqueue.NfQueueSocket;
 import org.homerouter.bridge.nfqueue.QueuedPacket;
@@ -187,7 +188,23 @@ public final class PassthroughAlg implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads until closed. Should it stop otherwise, every masqueraded PPTP control segment would sit
+     * in a queue nobody reads: that is reported as a data-path failure (the service restarts).
+     */
     private void readLoop() {
+        try {
+            readSegments();
+        } catch (RuntimeException | Error e) {
+            LOG.error("alg: the NFQUEUE reader failed", e);
+        } finally {
+            if (!closed) {
+                DataPathFailure.report("the passthrough ALG's NFQUEUE reader");
+            }
+        }
+    }
+
+    private void readSegments() {
         while (!closed) {
             QueuedPacket p;
             try {

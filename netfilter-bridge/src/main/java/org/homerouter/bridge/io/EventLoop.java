@@ -70,18 +70,6 @@ public final class EventLoop implements AutoCloseable {
     private boolean released;
     private Thread thread;
 
-    /**
-     * Told, with the loop's name, when any loop stops for a reason other than {@link #close()}: its
-     * sockets and devices receive nothing any more while everything else looks up. The service
-     * sets it to exit, so that systemd brings it back whole (as -XX:+ExitOnOutOfMemoryError does
-     * for that one Error); tests and tools leave it unset.
-     */
-    private static volatile java.util.function.Consumer<String> onUnexpectedStop = name -> { };
-
-    /** Sets what happens when a loop stops unexpectedly (see the field). */
-    public static void onUnexpectedStop(java.util.function.Consumer<String> action) {
-        onUnexpectedStop = action;
-    }
 
     private EventLoop(String name, int epollFd, int wakeFd) {
         this.name = name;
@@ -235,11 +223,7 @@ public final class EventLoop implements AutoCloseable {
             // the loop is gone either way, and the log must say so rather than stderr alone.
             if (!closed) {
                 LOG.error("event loop {} stopped; its sockets and devices receive nothing any more", name, e);
-                try {
-                    onUnexpectedStop.accept(name);
-                } catch (RuntimeException hook) {
-                    LOG.warn("{}: unexpected-stop action failed", name, hook);
-                }
+                DataPathFailure.report("event loop " + name);
             }
         } finally {
             closed = true;

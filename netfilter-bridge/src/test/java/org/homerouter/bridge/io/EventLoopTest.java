@@ -128,7 +128,7 @@ class EventLoopTest {
     @Test
     void aLoopKilledByAnErrorSaysSoAndAClosedOneDoesNot() throws Exception {
         BlockingQueue<String> stopped = new LinkedBlockingQueue<>();
-        EventLoop.onUnexpectedStop(stopped::add);
+        DataPathFailure.onFailure(stopped::add);
         try {
             int fd = eventFd();
             try (EventLoop loop = EventLoop.start("loop-error")) {
@@ -136,14 +136,14 @@ class EventLoopTest {
                     throw new AssertionError("a bug in a handler");
                 });
                 signal(fd);
-                assertEquals("loop-error", stopped.poll(5, TimeUnit.SECONDS), "the service is told, to restart");
+                assertEquals("event loop loop-error", stopped.poll(5, TimeUnit.SECONDS), "the service is told, to restart");
             }
             try (EventLoop loop = EventLoop.start("loop-closed")) {
                 loop.awaitTurn();
             }
             assertEquals(null, stopped.poll(200, TimeUnit.MILLISECONDS), "an orderly close is not unexpected");
         } finally {
-            EventLoop.onUnexpectedStop(name -> { });
+            DataPathFailure.onFailure(what -> { });
         }
     }
 
