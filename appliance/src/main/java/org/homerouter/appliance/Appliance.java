@@ -127,8 +127,8 @@ public final class Appliance implements AutoCloseable {
         appliance.applyDialOut(cfg);
         if (dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket) {
             appliance.wan = WanAdmission.find(null);
-            appliance.admitFromWan();
         }
+        appliance.admitFromWan();
         try {
             appliance.startWeb(cfg, dbFile.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -241,17 +241,20 @@ public final class Appliance implements AutoCloseable {
      * dial-out's server. A failure is logged: what runs keeps running, reachable from the LAN.
      */
     private synchronized void admitFromWan() {
-        if (wan == null) {
-            return;
-        }
         PptpService p = pptp;
         java.net.Inet4Address server = dialOut != null
                 && dialOut.config().server().getAddress() instanceof java.net.Inet4Address v4 ? v4 : null;
         try {
-            wan.admit(p == null ? 0 : p.address().getPort(), server);
+            if (inboundForward != null) {
+                // The dial-out's GRE is the router's own, not the forwarded LAN server's.
+                inboundForward.keepGreFrom(server);
+            }
+            if (wan != null) {
+                wan.admit(p == null ? 0 : p.address().getPort(), server);
+            }
         } catch (IOException e) {
-            LOG.error("the firewall could not be opened for PPTP on the WAN: {}", e.getMessage());
-            store.logEvent("service", "the firewall could not be opened for PPTP on the WAN: " + e.getMessage());
+            LOG.error("the firewall could not be set for PPTP on the WAN: {}", e.getMessage());
+            store.logEvent("service", "the firewall could not be set for PPTP on the WAN: " + e.getMessage());
         }
     }
 

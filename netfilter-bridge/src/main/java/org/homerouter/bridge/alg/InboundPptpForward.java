@@ -21,11 +21,17 @@ import java.util.regex.Pattern;
  * their own connection, which the masquerade SNATs; the passthrough ALG's per-call rules act in
  * prerouting before conntrack ({@code notrack}) and so never meet these. The router's own PPTP
  * server cannot listen on the same public address at the same time: the DNAT takes TCP 1723.
+ *
+ * <p>For the same reason the router's own site-to-site dial-out would lose its server's GRE to the
+ * LAN server (its answers open a new conntrack entry, which the DNAT takes): GRE from the
+ * addresses in the set {@value #ROUTER_GRE} stays with the router ({@link #keepGreFrom}).
  */
 public final class InboundPptpForward implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InboundPptpForward.class);
     public static final String TABLE = "homerouter_pptp_in";
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
+    /** The set of servers whose GRE is the router's own (the dial-out's). */
+    static final String ROUTER_GRE = "router_gre";
 
     private final AdminCommands commands;
     private boolean applied;
@@ -43,10 +49,12 @@ public final class InboundPptpForward implements AutoCloseable {
                 "table ip " + TABLE + " {}",
                 "delete table ip " + TABLE,
                 "table ip " + TABLE + " {",
+                "  set " + ROUTER_GRE + " { type ipv4_addr; }",
                 "  chain pre {",
                 "    type nat hook prerouting priority dstnat; policy accept;",
                 "    iifname != " + dev + " fib daddr type local tcp dport 1723 counter dnat to " + s,
-                "    iifname != " + dev + " fib daddr type local ip protocol gre counter dnat to " + s,
+                "    iifname != " + dev + " fib daddr type local ip protocol gre ip saddr != @" + ROUTER_GRE
+                        + " counter dnat to " + s,
                 "  }",
                 "}",
                 "");
@@ -62,6 +70,20 @@ public final class InboundPptpForward implements AutoCloseable {
         commands.run(ruleset(server, m.group(1)), "nft", "-f", "-");
         applied = true;
         LOG.info("alg: inbound PPTP (TCP 1723 + GRE) forwarded to {} on {}", server.getHostAddress(), m.group(1));
+    }
+
+    /**
+     * GRE from {@code dialOutServer} (the router's own site-to-site server; null for none) stays
+     * with the router instead of being forwarded.
+     */
+    public synchronized void keepGreFrom(Inet4Address dialOutServer) throws IOException {
+        if (!applied) {
+            return;
+        }
+        String script = "flush set ip " + TABLE + " " + ROUTER_GRE + "\n"
+                + (dialOutServer == null ? "" : "add element ip " + TABLE + " " + ROUTER_GRE + " { "
+                + dialOutServer.getHostAddress() + " }\n");
+        commands.run(script, "nft", "-f", "-");
     }
 
     @Override
