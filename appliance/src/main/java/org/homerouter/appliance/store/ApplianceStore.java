@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +73,24 @@ public final class ApplianceStore implements AutoCloseable {
             st.execute("PRAGMA busy_timeout=5000");
         }
         ApplianceStore store = new ApplianceStore(file, db);
+        int version = store.schemaVersion();
+        Path before = backupBeforeMigration(file, Migrations.latest());
+        if (version > Migrations.latest() && Files.exists(before)) {
+            // A newer firmware migrated this database and then did not stay (its trial boot failed,
+            // or it was rolled back): its copy from before the migration is this firmware's own.
+            db.close();
+            Path newer = file.resolveSibling(file.getFileName() + ".schema-" + version);
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Path f = file.resolveSibling(file.getFileName() + suffix);
+                if (Files.exists(f)) {
+                    Files.move(f, newer.resolveSibling(newer.getFileName() + suffix), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.move(before, file); // moved, not copied: restored once, and never in a loop
+            LOG.warn("{} has schema version {}, from newer firmware: restored the copy that firmware made before "
+                    + "migrating it ({}); changes made since are kept aside in {}", file, version, before, newer);
+            return open(file);
+        }
         store.migrate();
         store.insertMissingDefaults();
         if (fresh) {
@@ -95,11 +115,40 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
-    private synchronized void migrate() throws SQLException {
+    /**
+     * Where a database of schema {@code version} is copied before it is migrated past it. Only the
+     * latest such copy is kept: an older firmware finds its own schema there, or nothing.
+     */
+    static Path backupBeforeMigration(Path file, int version) {
+        return file.resolveSibling(file.getFileName() + ".before-upgrade-from-schema-" + version);
+    }
+
+    private synchronized void migrate() throws SQLException, IOException {
         int current = schemaVersion();
         if (current > Migrations.latest()) {
             throw new SQLException("database schema version " + current + " is newer than this firmware knows ("
                     + Migrations.latest() + "): refusing to touch it");
+        }
+        if (current > 0 && current < Migrations.latest()) {
+            // A/B updates: if this firmware's trial boot fails, the previous one comes back and
+            // needs the database as it was (see open).
+            try (var old = Files.newDirectoryStream(file.toAbsolutePath().getParent(),
+                    file.getFileName() + ".before-upgrade-from-schema-*")) {
+                for (Path p : old) {
+                    Files.delete(p);
+                }
+            }
+            Path backup = backupBeforeMigration(file, current);
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                // Owner-only from the start, as the database itself: it holds the users' NT hashes.
+                // VACUUM INTO accepts an empty file.
+                Files.createFile(backup, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            try (PreparedStatement ps = db.prepareStatement("VACUUM INTO ?")) {
+                ps.setString(1, backup.toAbsolutePath().toString());
+                ps.execute();
+            }
+            LOG.info("database schema version {} copied to {} before the upgrade", current, backup);
         }
         for (Migration m : Migrations.ALL) {
             if (m.version() <= current) {

@@ -77,6 +77,45 @@ class ApplianceStoreTest {
     }
 
     @Test
+    void anUpgradeKeepsACopyThatThePreviousFirmwareRestoresIfTheNewOneDoesNotStay() throws Exception {
+        Path db = dir.resolve("ab.db");
+        int latest;
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            latest = store.schemaVersion();
+        }
+        // The database as the previous firmware (one schema version back) left it.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE vpn_users DROP COLUMN routed_subnets");
+            st.execute("PRAGMA user_version = " + (latest - 1));
+        }
+        // This firmware's first start migrates it, keeping a copy first.
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(latest, store.schemaVersion());
+            store.putSettings(Map.of(Setting.HOST_NAME, "mine"));
+        }
+        Path copy = ApplianceStore.backupBeforeMigration(db, latest - 1);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + copy); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            assertEquals(latest - 1, rs.getInt(1), "the copy is the database from before the upgrade");
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(copy)));
+
+        // A newer firmware does the same (copy, migrate, change a setting), then its trial boot fails
+        // and this firmware is back.
+        java.nio.file.Files.copy(db, ApplianceStore.backupBeforeMigration(db, latest));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("UPDATE settings SET value = 'newer' WHERE key = 'system.host_name'");
+            st.execute("PRAGMA user_version = " + (latest + 1));
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(latest, store.schemaVersion());
+            assertEquals("mine", store.settings().get(Setting.HOST_NAME), "the configuration from before that upgrade");
+        }
+        assertTrue(java.nio.file.Files.exists(dir.resolve("ab.db.schema-" + (latest + 1))), "the newer database kept aside");
+    }
+
+    @Test
     void theAdminPasswordHashMustBeArgon2id() throws Exception {
         try (ApplianceStore store = ApplianceStore.open(dir.resolve("a.db"))) {
             assertThrows(SQLException.class, () -> store.setAdminPasswordHash("plaintext", "x"));
