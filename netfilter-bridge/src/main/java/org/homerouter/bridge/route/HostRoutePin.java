@@ -24,6 +24,7 @@ public final class HostRoutePin implements AutoCloseable {
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
 
     private final AdminCommands ip;
+    /** The route added, or null when a host route of the administrator's was there already. */
     private final List<String> route;
     private boolean closed;
 
@@ -56,6 +57,11 @@ public final class HostRoutePin implements AutoCloseable {
             throw new IOException("the server " + address + " is reachable only through the tunnel " + dev.group(1)
                     + ": a default route through the tunnel would loop");
         }
+        if (!ip.run(null, "ip", "-4", "-o", "route", "show", "exact", address + "/32").isBlank()) {
+            // The administrator's own host route: it pins the server already, and is theirs to keep.
+            LOG.info("route to the tunnel server {}: the existing host route is kept", address);
+            return new HostRoutePin(ip, null);
+        }
         List<String> route = new ArrayList<>(List.of(address + "/32"));
         Matcher via = VIA.matcher(path);
         if (via.find()) {
@@ -72,7 +78,7 @@ public final class HostRoutePin implements AutoCloseable {
     /** Removes the host route (the default route through the tunnel has gone with its device). Idempotent. */
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (closed || route == null) {
             return;
         }
         closed = true;

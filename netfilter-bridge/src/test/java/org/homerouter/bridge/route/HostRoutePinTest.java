@@ -43,6 +43,18 @@ class HostRoutePinTest {
     }
 
     @Test
+    void anAdministratorsOwnHostRouteToTheServerIsLeftAsItWas() throws Exception {
+        try (Netns ns = Netns.create("pin")) {
+            link(ns, "wan9", "10.60.0.1/24");
+            ns.ip("route", "add", "10.70.1.1/32", "via", "10.60.0.253");
+            HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"));
+            pin.close();
+            assertTrue(ns.ip("-4", "route").contains("10.70.1.1 via 10.60.0.253 dev wan9"),
+                    "still there after the tunnel: " + ns.ip("-4", "route"));
+        }
+    }
+
+    @Test
     void aServerReachableOnlyThroughATunnelOrNotAtAllIsRefused() throws Exception {
         try (Netns ns = Netns.create("pin")) {
             link(ns, "ppp9", "10.50.0.1/24");
