@@ -81,19 +81,23 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         tableInstalled = true;
     }
 
-    /** The rules of one call, as nft reads them. */
+    /**
+     * The rules of one call, as nft reads them. Inserted at the head of their chains, not appended:
+     * should an ended call's rules have stayed behind (their delete failed), a new call that reuses
+     * its NAT ID towards the same server must still win, or its GRE would go to the old client.
+     */
     static String rules(GreMapping m) {
         String server = m.server().getHostAddress();
         String client = m.client().getHostAddress();
         String pub = m.publicAddress().getHostAddress();
         String tag = " comment \"pptp " + client + "#" + m.clientCallId() + " nat " + m.natCallId() + "\"";
         return String.join("\n",
-                "add rule ip " + TABLE + " pre ip saddr " + server + " ip daddr " + pub
+                "insert rule ip " + TABLE + " pre ip saddr " + server + " ip daddr " + pub
                         + " ip protocol gre @th,48,16 " + m.natCallId()
                         + " counter notrack ip daddr set " + client + " @th,48,16 set " + m.clientCallId() + tag,
-                "add rule ip " + TABLE + " pre ip saddr " + client + " ip daddr " + server
+                "insert rule ip " + TABLE + " pre ip saddr " + client + " ip daddr " + server
                         + " ip protocol gre @th,48,16 " + m.serverCallId() + " counter notrack" + tag,
-                "add rule ip " + TABLE + " post ip saddr " + client + " ip daddr " + server
+                "insert rule ip " + TABLE + " post ip saddr " + client + " ip daddr " + server
                         + " ip protocol gre @th,48,16 " + m.serverCallId() + " ip saddr set " + pub + tag,
                 "");
     }

@@ -1,0 +1,39 @@
+package org.homerouter.bridge.alg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.Netns;
+import org.homerouter.pptp.alg.GreMapping;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** A call's GRE NAT rules in the kernel, in a namespace of their own. */
+@Tag("root")
+class GreNatRulesTest {
+    private static Inet4Address v4(String s) throws Exception {
+        return (Inet4Address) InetAddress.getByName(s);
+    }
+
+    @Test
+    void aNewCallsRulesComeBeforeRulesAnEndedCallLeftBehind() throws Exception {
+        try (Netns ns = Netns.create("grenat"); GreNatRules rules = new GreNatRules(ns.name())) {
+            rules.install();
+            // An ended call whose rules stayed (their delete failed), then a new call from another
+            // LAN client that was given the same NAT ID towards the same server.
+            GreMapping old = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
+            GreMapping fresh = new GreMapping(v4("10.77.2.2"), 9, v4("203.0.113.7"), 4001, v4("198.51.100.1"), 31);
+            rules.mapped(old);
+            rules.mapped(fresh);
+            CommandResult pre = ns.exec(Duration.ofSeconds(10), "nft", "list", "chain", "ip", GreNatRules.TABLE, "pre");
+            assertTrue(pre.succeeded(), pre.toString());
+            String first = pre.output().lines().filter(l -> l.contains("ip saddr 203.0.113.7")).findFirst().orElseThrow();
+            assertTrue(first.contains("ip daddr set 10.77.2.2"), "the server's GRE for NAT ID 31 goes to the new call: " + pre.output());
+            assertEquals(2, rules.size());
+        }
+    }
+}
