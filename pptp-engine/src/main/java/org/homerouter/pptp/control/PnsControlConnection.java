@@ -157,7 +157,9 @@ public final class PnsControlConnection extends ControlConnection {
 
     @Override
     protected void announceClear(PptpCall call, int resultCode) {
-        send(new CallClearRequest(call.localCallId()));
+        if (call.state() != PptpCall.State.CLEARING) { // a hang-up under way has asked already (§2.12)
+            send(new CallClearRequest(call.localCallId()));
+        }
     }
 
     /** Fails whatever is still waiting once the connection is gone. */
