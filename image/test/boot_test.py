@@ -81,8 +81,10 @@ class Guest:
                           "systemd.mask=serial-getty@hvc0.service quiet",
                "-drive", f"file={disk},if=none,format=raw,id=disk", "-device", "virtio-blk-pci,drive=disk",
                "-drive", f"file={bundle},if=none,format=raw,id=usb,readonly=on", "-device", "virtio-blk-pci,drive=usb",
-               "-netdev", wan, "-device", "virtio-net-pci,netdev=wan",
-               "-netdev", lan, "-device", "virtio-net-pci,netdev=lan",
+               # romfile=: the kernel is booted directly, so no firmware needs the NICs' option ROM
+               # (efi-virtio.rom, which a host without ipxe-qemu lacks: QEMU would refuse to start).
+               "-netdev", wan, "-device", "virtio-net-pci,netdev=wan,romfile=",
+               "-netdev", lan, "-device", "virtio-net-pci,netdev=lan,romfile=",
                "-device", "virtio-rng-pci",
                "-device", "virtio-serial-pci",
                "-chardev", f"socket,id=sh,path={self.sock_path},server=on,wait=off",
@@ -233,6 +235,10 @@ def main():
             failures.append("IP forwarding is off")
         g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
         g.check("homerouter user list")
+        # Every command of the wrapper works on the service's database, from any directory.
+        status = g.check("cd /tmp && homerouter status")
+        if "users          1" not in status:
+            failures.append(f"homerouter status does not read the service's database: {status}")
         g.check("/usr/lib/homerouter/homerouter-slot status")
         t0 = time.monotonic()
         g.check("homerouter-update /dev/vdb", timeout=600)
