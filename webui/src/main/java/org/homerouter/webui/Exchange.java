@@ -13,6 +13,8 @@ final class Exchange {
     final String clientAddress;
     /** Set by a route that logs the browser in or out: the cookie then carries this one. */
     AdminSessions.Session newSession;
+    /** Set by a route that switched HTTPS off: the browser is about to go on over plain HTTP. */
+    boolean httpsGoingOff;
 
     Exchange(Request request, AdminSessions.Session session, Fields parameters) {
         this.request = request;

@@ -662,7 +662,7 @@ final class Pages {
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         x.session.flash("Configuration imported and applied.");
-        return new Reply.Redirect("/system");
+        return b.system().httpsEnabled() ? new Reply.Redirect("/system") : afterHttpsOff(x, "/system");
     }
 
     private Reply factoryReset(Exchange x) throws Exception {
@@ -686,6 +686,7 @@ final class Pages {
         if (!x.secure()) {
             return new Reply.Redirect(path);
         }
+        x.httpsGoingOff = true;
         String host = org.eclipse.jetty.server.Request.getServerName(x.request);
         return new Reply.Redirect("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpPort() + path);
     }

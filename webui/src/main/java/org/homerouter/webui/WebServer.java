@@ -131,12 +131,21 @@ public final class WebServer implements AutoCloseable {
         return port;
     }
 
+    /** The HTTPS listener in its grace period after HTTPS was switched off, or null. */
+    private ServerConnector closingHttps;
+
     /** How long the HTTPS listener stays open after HTTPS is switched off, for the answers in flight. */
     private static final java.time.Duration HTTPS_OFF_GRACE = java.time.Duration.ofSeconds(2);
 
     /** Opens or closes the HTTPS listener to match the stored choice; live, no restart. */
     public synchronized void applyHttps() throws Exception {
         boolean want = backend.system().httpsEnabled();
+        if (want && httpsConnector == null && closingHttps != null) {
+            // Switched on again within the grace period: the old listener still holds the port.
+            closingHttps.stop();
+            server.removeConnector(closingHttps);
+            closingHttps = null;
+        }
         if (want && httpsConnector == null) {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
@@ -163,14 +172,19 @@ public final class WebServer implements AutoCloseable {
             // instead of the browser seeing its connection reset.
             ServerConnector c = httpsConnector;
             httpsConnector = null;
+            closingHttps = c;
             Thread.ofVirtual().name("https-off").start(() -> {
                 try {
                     Thread.sleep(HTTPS_OFF_GRACE.toMillis());
-                    c.stop();
+                    synchronized (this) {
+                        if (closingHttps == c) {
+                            c.stop();
+                            server.removeConnector(c);
+                            closingHttps = null;
+                        }
+                    }
                 } catch (Exception e) {
                     LOG.warn("closing the HTTPS listener: {}", e.toString());
-                } finally {
-                    server.removeConnector(c);
                 }
             });
         }
@@ -391,7 +405,14 @@ public final class WebServer implements AutoCloseable {
             }
             Exchange x = new Exchange(request, session, params);
             Reply reply = route.action().handle(x);
-            if (x.newSession != null) {
+            if (x.httpsGoingOff && request.isSecure()) {
+                // HTTPS was switched off by this request, made over it: the browser goes on over
+                // plain HTTP, where it would not send a Secure cookie and may not replace it (so
+                // no login or setup form would ever be accepted), and where a remembered HSTS
+                // policy would send it straight back to the closed HTTPS port.
+                setCookie(response, x.newSession != null ? x.newSession : session, false);
+                response.getHeaders().put("Strict-Transport-Security", "max-age=0");
+            } else if (x.newSession != null) {
                 setCookie(request, response, x.newSession);
             }
             return reply;
@@ -471,7 +492,11 @@ public final class WebServer implements AutoCloseable {
     }
 
     private static void setCookie(Request request, Response response, AdminSessions.Session session) {
+        setCookie(response, session, request.isSecure());
+    }
+
+    private static void setCookie(Response response, AdminSessions.Session session, boolean secure) {
         Response.addCookie(response, HttpCookie.build(COOKIE, session.id).path("/").httpOnly(true)
-                .sameSite(HttpCookie.SameSite.STRICT).secure(request.isSecure()).build());
+                .sameSite(HttpCookie.SameSite.STRICT).secure(secure).build());
     }
 }

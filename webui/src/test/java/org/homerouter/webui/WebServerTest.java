@@ -663,6 +663,15 @@ class WebServerTest {
         HttpResponse<String> off = secure.post("/system/https"); // the box unticked
         assertEquals(303, off.statusCode(), off.body());
         assertEquals(base + "/system", location(off), "on to the plain HTTP page");
+        // The session goes along without Secure (a browser would not send a Secure cookie over
+        // plain HTTP, nor let an http page replace it), and any HSTS policy is withdrawn.
+        String cookie = off.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hr_session="))
+                .findFirst().orElseThrow();
+        assertFalse(cookie.contains("Secure"), cookie);
+        assertEquals("max-age=0", off.headers().firstValue("Strict-Transport-Security").orElse(""));
+        Browser plain = new Browser(base);
+        plain.cookie = cookie.substring("hr_session=".length(), cookie.indexOf(';'));
+        assertEquals(200, plain.get("/system").statusCode(), "still logged in over plain HTTP");
         assertFalse(fake.https);
         assertEquals(200, new Browser(base).get("/login").statusCode(), "plain HTTP no longer redirects");
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
@@ -675,6 +684,15 @@ class WebServerTest {
             }
         }
         assertTrue(closed, "the HTTPS listener closes");
+
+        // On and off and on again within the grace period: the new listener gets the port.
+        assertEquals(303, plain.post("/system/https", "enabled", "on").statusCode());
+        fake.httpsPort = server.httpsPort();
+        fake.https = false;
+        server.applyHttps();
+        fake.https = true;
+        server.applyHttps(); // within the grace period: the port must be free for it
+        assertEquals(fake.httpsPort, server.httpsPort());
     }
 
     /** One request with the given Host header (HttpClient will not send a Host of one's choosing). */
