@@ -78,15 +78,16 @@ public final class ApplianceStore implements AutoCloseable {
         if (version > Migrations.latest() && Files.exists(before)) {
             // A newer firmware migrated this database and then did not stay (its trial boot failed,
             // or it was rolled back): its copy from before the migration is this firmware's own.
-            db.close();
+            // The database file exists at every step (a crash here must not leave a router with
+            // no configuration and an open first-run setup): the newer one is copied aside, and
+            // the copy replaces it in one atomic rename, consumed so that it is restored once only.
+            db.close(); // the last connection: SQLite checkpoints the WAL into the file
             Path newer = file.resolveSibling(file.getFileName() + ".schema-" + version);
-            for (String suffix : List.of("", "-wal", "-shm")) {
-                Path f = file.resolveSibling(file.getFileName() + suffix);
-                if (Files.exists(f)) {
-                    Files.move(f, newer.resolveSibling(newer.getFileName() + suffix), StandardCopyOption.REPLACE_EXISTING);
-                }
+            Files.copy(file, newer, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            for (String suffix : List.of("-wal", "-shm")) {
+                Files.deleteIfExists(file.resolveSibling(file.getFileName() + suffix));
             }
-            Files.move(before, file); // moved, not copied: restored once, and never in a loop
+            Files.move(before, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.warn("{} has schema version {}, from newer firmware: restored the copy that firmware made before "
                     + "migrating it ({}); changes made since are kept aside in {}", file, version, before, newer);
             return open(file);
