@@ -258,6 +258,22 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings only the site-to-site dial-out (and what the WAN admits for it) in line with the
+     * stored settings: its page changes nothing of the VPN server's, which may be down for reasons
+     * of its own (a port taken) that must not make this save fail.
+     */
+    synchronized void reconfigureDialOut() throws IOException {
+        Map<Setting, String> cfg;
+        try {
+            cfg = store.settings();
+        } catch (SQLException e) {
+            throw new IOException("reading the settings: " + e.getMessage(), e);
+        }
+        applyDialOut(cfg);
+        admitFromWan();
+    }
+
     /** The dial-out's own settings and what its routes are checked against: a change to any restarts it. */
     private static Map<Setting, String> dialOutSettings(Map<Setting, String> cfg) {
         Map<Setting, String> mine = new java.util.EnumMap<>(Setting.class);

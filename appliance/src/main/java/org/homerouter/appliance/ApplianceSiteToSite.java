@@ -58,7 +58,7 @@ final class ApplianceSiteToSite implements SiteToSite {
         synchronized (appliance.changeLock()) {
             try {
                 appliance.store().putSettings(changes, event);
-                appliance.reconfigure();
+                appliance.reconfigureDialOut();
             } catch (SQLException e) {
                 throw new StoreFailure(e);
             } catch (IOException e) {

@@ -61,11 +61,16 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 appliance.store().factoryReset();
                 Appliance.ensureMetricsToken(appliance.store());
                 appliance.forgetTlsKey(tlsKeyStore);
-                appliance.reconfigure();
+                try {
+                    appliance.reconfigure();
+                } catch (IOException e) {
+                    // Reset all the same: setup comes next, and the dashboard says why the server
+                    // is not running (the default port taken, say) and what to change.
+                    appliance.store().logEvent("service", "after the factory reset the PPTP server could not start: "
+                            + e.getMessage());
+                }
             } catch (SQLException e) {
                 throw new StoreFailure(e);
-            } catch (IOException e) {
-                throw new IllegalStateException("reset, but the PPTP server could not restart: " + e.getMessage(), e);
             }
         }
         hangUpSessionsWithoutAccount("the router was reset to factory settings");

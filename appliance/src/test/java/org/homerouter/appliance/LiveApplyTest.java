@@ -295,6 +295,10 @@ class LiveApplyTest {
                 assertTrue(dashboard.contains("The VPN server could not start"), dashboard);
                 assertTrue(ui.get("/vpn").body().contains("Change its listen address or port"));
                 assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("PPTP server could not start")));
+                // The site-to-site page saves all the same: it changes nothing of the server's.
+                var s2s = ui.post("/site-to-site", "server", "203.0.113.7", "user", "branch", "mppe", "require-128",
+                        "subnets", "10.2.0.0/24");
+                assertEquals(303, s2s.statusCode(), s2s.body());
 
                 int free;
                 try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
