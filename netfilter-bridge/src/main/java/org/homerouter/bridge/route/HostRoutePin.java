@@ -22,6 +22,8 @@ public final class HostRoutePin implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HostRoutePin.class);
     private static final Pattern VIA = Pattern.compile("\\bvia (\\S+)");
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
+    /** The routing protocol number our pins carry, to tell them from an administrator's routes. */
+    static final String PROTO = "99";
 
     private final AdminCommands ip;
     /** The route added, or null when a host route of the administrator's was there already. */
@@ -43,6 +45,14 @@ public final class HostRoutePin implements AutoCloseable {
     public static HostRoutePin pin(String netns, Inet4Address host, Predicate<String> tunnelDevice) throws IOException {
         AdminCommands ip = new AdminCommands(netns);
         String address = host.getHostAddress();
+        // -N: the protocol as its number ("proto 99"), not the name some iproute2 versions give it.
+        String existing = ip.run(null, "ip", "-N", "-4", "-o", "route", "show", "exact", address + "/32");
+        boolean administrators = !existing.isBlank() && !existing.contains("proto " + PROTO);
+        if (!existing.isBlank() && !administrators) {
+            // One of ours, left by a run that died: the path is looked up afresh without it (the
+            // gateway may have changed since).
+            ip.run(null, "ip", "-4", "route", "del", address + "/32", "proto", PROTO);
+        }
         String path;
         try {
             path = ip.run(null, "ip", "-4", "-o", "route", "get", address);
@@ -57,7 +67,7 @@ public final class HostRoutePin implements AutoCloseable {
             throw new IOException("the server " + address + " is reachable only through the tunnel " + dev.group(1)
                     + ": a default route through the tunnel would loop");
         }
-        if (!ip.run(null, "ip", "-4", "-o", "route", "show", "exact", address + "/32").isBlank()) {
+        if (administrators) {
             // The administrator's own host route: it pins the server already, and is theirs to keep.
             LOG.info("route to the tunnel server {}: the existing host route is kept", address);
             return new HostRoutePin(ip, null);
@@ -67,7 +77,7 @@ public final class HostRoutePin implements AutoCloseable {
         if (via.find()) {
             route.addAll(List.of("via", via.group(1)));
         }
-        route.addAll(List.of("dev", dev.group(1)));
+        route.addAll(List.of("dev", dev.group(1), "proto", PROTO));
         List<String> replace = new ArrayList<>(List.of("ip", "-4", "route", "replace"));
         replace.addAll(route);
         ip.run(null, replace.toArray(String[]::new));

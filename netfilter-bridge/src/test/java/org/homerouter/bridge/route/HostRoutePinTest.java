@@ -55,6 +55,19 @@ class HostRoutePinTest {
     }
 
     @Test
+    void aPinLeftByARunThatDiedIsReplacedByTheCurrentPath() throws Exception {
+        try (Netns ns = Netns.create("pin")) {
+            link(ns, "wan9", "10.60.0.1/24");
+            ns.ip("route", "add", "10.70.0.0/16", "via", "10.60.0.254");
+            ns.ip("route", "add", "10.70.1.1/32", "via", "10.60.0.9", "proto", HostRoutePin.PROTO); // the old gateway
+            HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"));
+            assertTrue(ns.ip("-4", "route").contains("10.70.1.1 via 10.60.0.254 dev wan9"), ns.ip("-4", "route"));
+            pin.close();
+            assertFalse(ns.ip("-4", "route").contains("10.70.1.1 "), ns.ip("-4", "route"));
+        }
+    }
+
+    @Test
     void aServerReachableOnlyThroughATunnelOrNotAtAllIsRefused() throws Exception {
         try (Netns ns = Netns.create("pin")) {
             link(ns, "ppp9", "10.50.0.1/24");
