@@ -48,8 +48,10 @@ public interface OptionHandler {
      * The peer's Configure-Request left this option out. Returns the Data to suggest in a
      * Configure-Nak, which RFC 1661 §5.3 allows for an option the peer did not include, or null
      * to accept the option's default.
+     *
+     * @param mayNak false once Max-Failure is reached (§4.6): no Nak will be sent, whatever is returned
      */
-    default byte[] nakWhenMissing() {
+    default byte[] nakWhenMissing(boolean mayNak) {
         return null;
     }
 }

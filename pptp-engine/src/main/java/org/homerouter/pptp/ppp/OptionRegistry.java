@@ -53,7 +53,7 @@ public final class OptionRegistry {
      * of exactly those options, since a Nak is only for a request whose every option is recognised
      * (§5.3). With {@code rejectInsteadOfNak} (Max-Failure reached, §4.6) what would be Nak'd is
      * rejected. An option the peer left out may be Nak'd too, if its handler wants it
-     * ({@link OptionHandler#nakWhenMissing()}).
+     * ({@link OptionHandler#nakWhenMissing}).
      */
     public ConfigureReply judge(List<ConfigOption> requested, boolean rejectInsteadOfNak) {
         handlers.values().forEach(OptionHandler::peerRequestStarts);
@@ -84,12 +84,10 @@ public final class OptionRegistry {
         if (!rejects.isEmpty()) {
             return ConfigureReply.reject(rejects);
         }
-        if (!rejectInsteadOfNak) {
-            for (OptionHandler h : handlers.values()) {
-                byte[] wanted = present.contains(h.type()) ? null : h.nakWhenMissing();
-                if (wanted != null) {
-                    naks.add(new ConfigOption(h.type(), wanted));
-                }
+        for (OptionHandler h : handlers.values()) {
+            byte[] wanted = present.contains(h.type()) ? null : h.nakWhenMissing(!rejectInsteadOfNak);
+            if (wanted != null && !rejectInsteadOfNak) {
+                naks.add(new ConfigOption(h.type(), wanted));
             }
         }
         if (!naks.isEmpty()) {

@@ -117,11 +117,11 @@ public final class IpAddressOption implements OptionHandler {
     }
 
     @Override
-    public byte[] nakWhenMissing() {
+    public byte[] nakWhenMissing(boolean mayNak) {
         if (allocator == null || !allocate()) {
             return null;
         }
-        if (nakedMissing) {
+        if (nakedMissing || !mayNak) {
             peerAddress = allocated;
             return null;
         }

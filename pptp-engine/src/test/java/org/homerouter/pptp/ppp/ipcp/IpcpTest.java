@@ -207,6 +207,24 @@ class IpcpTest {
     }
 
     @Test
+    void aPeerThatLeavesTheAddressOutAfterMaxFailureIsGivenItWithoutANak() {
+        // RFC 1661 §4.6: after Max-Failure Naks the server rejects instead; a peer that then
+        // drops IP-Address is acknowledged, and still gets the allocated address.
+        Endpoint server = new Endpoint(homeServer(), new ListAllocator("192.168.1.100"));
+        for (int id = 1; id <= 5; id++) {
+            server.receive(String.format("01 %02x 00 0a 03 06 0a 00 00 07", id)); // insists on 10.0.0.7
+            assertEquals(ControlPacket.CONFIGURE_NAK, server.sent.getLast().code());
+        }
+        server.receive("01 06 00 0a 03 06 0a 00 00 07");
+        assertEquals(ControlPacket.CONFIGURE_REJECT, server.sent.getLast().code(), "Max-Failure reached");
+        server.receive("01 07 00 04");
+        assertEquals(ControlPacket.CONFIGURE_ACK, server.sent.getLast().code());
+        server.peerAcksOurRequest();
+        assertEquals(AutomatonState.OPENED, server.ipcp.state());
+        assertEquals(Optional.of(ip("192.168.1.100")), server.events.configuration.peerAddress());
+    }
+
+    @Test
     void clientLearnsItsAddressAndDnsFromAServer() {
         ListAllocator pool = new ListAllocator("192.168.1.100");
         ManualClock clock = new ManualClock();
