@@ -250,7 +250,7 @@ public final class Appliance implements AutoCloseable {
                 inboundForward.keepGreFrom(server);
             }
             if (wan != null) {
-                wan.admit(p == null ? 0 : p.address().getPort(), server);
+                wan.admit(p == null ? null : p.address(), server);
             }
         } catch (IOException e) {
             LOG.error("the firewall could not be set for PPTP on the WAN: {}", e.getMessage());

@@ -2,6 +2,7 @@ package org.homerouter.bridge.firewall;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.homerouter.bridge.admin.AdminCommands;
@@ -58,25 +59,30 @@ public final class WanAdmission implements AutoCloseable {
     /**
      * Admits exactly this from the WAN, replacing what was admitted before in one nft transaction.
      *
-     * @param pptpPort      the VPN server's control port, or 0 when it does not listen
+     * @param pptpServer    where the VPN server listens, or null when it does not; one address
+     *                      rather than all of them admits only what is sent to that address
      * @param dialOutServer the site-to-site dial-out's server, or null when it is off
      */
-    public synchronized void admit(int pptpPort, Inet4Address dialOutServer) throws IOException {
-        String rules = rules(pptpPort, dialOutServer);
+    public synchronized void admit(InetSocketAddress pptpServer, Inet4Address dialOutServer) throws IOException {
+        String rules = rules(pptpServer, dialOutServer);
         if (!present || rules.equals(current)) {
             return;
         }
         commands.run(rules, "nft", "-f", "-");
         current = rules;
-        LOG.info("WAN admits: {}", describe(pptpPort, dialOutServer));
+        LOG.info("WAN admits: {}", describe(pptpServer, dialOutServer));
     }
 
     /** The chain's new contents as an nft script: flushed and refilled, atomically. */
-    static String rules(int pptpPort, Inet4Address dialOutServer) {
+    static String rules(InetSocketAddress pptpServer, Inet4Address dialOutServer) {
         List<String> lines = new ArrayList<>(List.of("flush chain " + CHAIN));
-        if (pptpPort > 0) {
-            lines.add("add rule " + CHAIN + " tcp dport " + pptpPort + " accept comment \"PPTP control\"");
-            lines.add("add rule " + CHAIN + " meta l4proto gre accept comment \"PPTP data\"");
+        if (pptpServer != null) {
+            // A server on one address (a LAN address, say) is reached only there: nothing to
+            // admit from the WAN for another.
+            String to = pptpServer.getAddress().isAnyLocalAddress() ? ""
+                    : "ip daddr " + pptpServer.getAddress().getHostAddress() + " ";
+            lines.add("add rule " + CHAIN + " " + to + "tcp dport " + pptpServer.getPort() + " accept comment \"PPTP control\"");
+            lines.add("add rule " + CHAIN + " " + to + "meta l4proto gre accept comment \"PPTP data\"");
         } else if (dialOutServer != null) {
             lines.add("add rule " + CHAIN + " ip saddr " + dialOutServer.getHostAddress()
                     + " meta l4proto gre accept comment \"site-to-site data\"");
@@ -84,9 +90,10 @@ public final class WanAdmission implements AutoCloseable {
         return String.join("\n", lines) + "\n";
     }
 
-    private static String describe(int pptpPort, Inet4Address dialOutServer) {
-        if (pptpPort > 0) {
-            return "PPTP (TCP " + pptpPort + ", GRE)";
+    private static String describe(InetSocketAddress pptpServer, Inet4Address dialOutServer) {
+        if (pptpServer != null) {
+            return "PPTP (TCP " + pptpServer.getPort() + ", GRE)" + (pptpServer.getAddress().isAnyLocalAddress() ? ""
+                    : " to " + pptpServer.getAddress().getHostAddress());
         }
         return dialOutServer != null ? "GRE from the site-to-site server " + dialOutServer.getHostAddress() : "no PPTP";
     }

@@ -56,20 +56,22 @@ class WanAdmissionTest {
 
         try (WanAdmission wan = WanAdmission.find(ns)) {
             assertTrue(wan.present());
-            wan.admit(1724, null); // the VPN page moved the port
+            wan.admit(new java.net.InetSocketAddress(1724), null); // the VPN page moved the port
             String c = chain();
             assertTrue(c.contains("tcp dport 1724 accept") && c.contains("meta l4proto gre accept"), c);
             assertFalse(c.contains("1723"), "the old port is closed: " + c);
 
-            wan.admit(0, server); // server off, site-to-site on
+            wan.admit(null, server); // server off, site-to-site on
             c = chain();
             assertTrue(c.contains("ip saddr 203.0.113.7 meta l4proto gre accept"), c);
             assertFalse(c.contains("tcp dport"), c);
             assertEquals(1, c.split("accept", -1).length - 1, "only the dial-out's server's GRE: " + c);
 
-            wan.admit(0, null);
+            wan.admit(null, null);
             assertFalse(chain().contains("accept"), chain());
-            wan.admit(1723, server);
+            wan.admit(new java.net.InetSocketAddress(InetAddress.getByName("192.168.1.1"), 1723), server);
+            c = chain();
+            assertTrue(c.contains("ip daddr 192.168.1.1 tcp dport 1723 accept"), "only to the address it listens on: " + c);
         }
         assertFalse(chain().contains("accept"), "emptied when the service stops: " + chain());
     }
@@ -78,7 +80,7 @@ class WanAdmissionTest {
     void withoutTheImagesFirewallNothingIsTouched() throws Exception {
         try (WanAdmission wan = WanAdmission.find(ns)) {
             assertFalse(wan.present());
-            wan.admit(1723, null);
+            wan.admit(new java.net.InetSocketAddress(1723), null);
         }
         assertEquals("0:", sh("ip", "netns", "exec", ns, "nft", "list", "ruleset").strip());
     }
