@@ -217,12 +217,7 @@ public final class Appliance implements AutoCloseable {
      * so connected clients stay up.
      */
     synchronized void reconfigure() throws IOException {
-        Map<Setting, String> cfg;
-        try {
-            cfg = store.settings();
-        } catch (SQLException e) {
-            throw new IOException("reading the settings: " + e.getMessage(), e);
-        }
+        Map<Setting, String> cfg = storedSettings();
         if (overrides.pptpAddress() != null && !cfg.get(Setting.PPTP_LISTEN_ADDRESS).equals(startConfig.get(Setting.PPTP_LISTEN_ADDRESS))
                 || overrides.pptpPort() != null && !cfg.get(Setting.PPTP_PORT).equals(startConfig.get(Setting.PPTP_PORT))) {
             // The administrator chose a listener in the UI: the command line's choice gives way.
@@ -264,14 +259,16 @@ public final class Appliance implements AutoCloseable {
      * of its own (a port taken) that must not make this save fail.
      */
     synchronized void reconfigureDialOut() throws IOException {
-        Map<Setting, String> cfg;
+        applyDialOut(storedSettings());
+        admitFromWan();
+    }
+
+    private Map<Setting, String> storedSettings() throws IOException {
         try {
-            cfg = store.settings();
+            return store.settings();
         } catch (SQLException e) {
             throw new IOException("reading the settings: " + e.getMessage(), e);
         }
-        applyDialOut(cfg);
-        admitFromWan();
     }
 
     /** The dial-out's own settings and what its routes are checked against: a change to any restarts it. */

@@ -116,18 +116,24 @@ class CliTest {
         assertTrue(status.out().contains("branch office  alice routes 10.77.0.0/24,10.78.0.0/16"), status.out());
     }
 
+    /** A fresh router's export, edited (the edit must change it), in a file to import. */
+    private Path editedExport(java.util.function.UnaryOperator<String> edit) throws Exception {
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", dir.resolve("a").toString(), "-o", file.toString()).code());
+        String json = Files.readString(file);
+        String edited = edit.apply(json);
+        assertTrue(!edited.equals(json), "the test edits the export: " + json);
+        Files.writeString(file, edited);
+        return file;
+    }
+
     @Test
     void anImportWithVpnSettingsTheVpnPageWouldRefuseIsRefusedWhole() throws Exception {
-        Path a = dir.resolve("a");
-        Path file = dir.resolve("export.json");
-        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
-        String json = Files.readString(file);
         // An old or hand-edited file: the pool holds the router's own tunnel address, and more
         // sessions than the page allows.
-        String bad = json.replace("\"pptp.pool_start\": \"192.168.250.10\"", "\"pptp.pool_start\": \"192.168.250.1\"")
-                .replace("\"pptp.max_sessions\": \"64\"", "\"pptp.max_sessions\": \"50000\"");
-        assertTrue(!bad.equals(json), "the test edits the export: " + json);
-        Files.writeString(file, bad);
+        Path file = editedExport(json -> json
+                .replace("\"pptp.pool_start\": \"192.168.250.10\"", "\"pptp.pool_start\": \"192.168.250.1\"")
+                .replace("\"pptp.max_sessions\": \"64\"", "\"pptp.max_sessions\": \"50000\""));
 
         Path b = dir.resolve("b");
         Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
@@ -143,13 +149,7 @@ class CliTest {
     @Test
     void anImportWithALimitOfZeroIsRefused() throws Exception {
         // The server cannot start with no control connections or logins allowed at all.
-        Path a = dir.resolve("a");
-        Path file = dir.resolve("export.json");
-        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
-        String json = Files.readString(file);
-        String bad = json.replace("\"pptp.max_logging_in\": \"16\"", "\"pptp.max_logging_in\": \"0\"");
-        assertTrue(!bad.equals(json), "the test edits the export: " + json);
-        Files.writeString(file, bad);
+        Path file = editedExport(json -> json.replace("\"pptp.max_logging_in\": \"16\"", "\"pptp.max_logging_in\": \"0\""));
         Run imported = run("config", "import", "--data-dir", dir.resolve("b").toString(), file.toString());
         assertTrue(imported.code() != 0, imported.out());
         assertTrue(imported.err().contains("setting pptp.max_logging_in has an invalid value \"0\""), imported.err());

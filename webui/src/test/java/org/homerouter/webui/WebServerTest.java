@@ -621,15 +621,7 @@ class WebServerTest {
         assertTrue(java.nio.file.Files.exists(dir.resolve("tls.p12")));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 java.nio.file.Files.getPosixFilePermissions(dir.resolve("tls.p12"))));
-        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
-        var params = new javax.net.ssl.SSLParameters();
-        params.setEndpointIdentificationAlgorithm(null);
-        var https = java.net.http.HttpClient.newBuilder().sslContext(trustAll).sslParameters(params).build();
+        var https = trustingClient();
         HttpResponse<String> r = https.send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("https://127.0.0.1:" + port + "/login")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
@@ -645,16 +637,7 @@ class WebServerTest {
         Browser b = admin();
         assertEquals(303, b.post("/system/https", "enabled", "on").statusCode());
         int port = server.httpsPort();
-        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
-        var params = new javax.net.ssl.SSLParameters();
-        params.setEndpointIdentificationAlgorithm(null);
-        Browser secure = new Browser("https://127.0.0.1:" + port,
-                java.net.http.HttpClient.newBuilder().sslContext(trustAll).sslParameters(params).build());
+        Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
         secure.get("/login");
         now.addAndGet(2000);
         assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
@@ -693,6 +676,19 @@ class WebServerTest {
         fake.https = true;
         server.applyHttps(); // within the grace period: the port must be free for it
         assertEquals(fake.httpsPort, server.httpsPort());
+    }
+
+    /** An HTTP client that accepts the router's self-signed certificate, as a user who clicked through. */
+    private static java.net.http.HttpClient trustingClient() throws Exception {
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        var params = new javax.net.ssl.SSLParameters();
+        params.setEndpointIdentificationAlgorithm(null);
+        return java.net.http.HttpClient.newBuilder().sslContext(trustAll).sslParameters(params).build();
     }
 
     /** One request with the given Host header (HttpClient will not send a Host of one's choosing). */

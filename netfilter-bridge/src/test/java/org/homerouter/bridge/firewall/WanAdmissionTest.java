@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.Netns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -18,43 +20,41 @@ import org.junit.jupiter.api.io.TempDir;
 /** Fills the router image's own wan_pptp chain (its nftables.conf, loaded in a namespace of its own). */
 @Tag("root")
 class WanAdmissionTest {
-    private final String ns = "hrwan" + ProcessHandle.current().pid();
-
     @TempDir
     Path dir;
 
-    private static String sh(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return p.exitValue() + ":" + out;
+    private Netns ns;
+
+    private String sh(String... command) throws Exception {
+        CommandResult r = ns.exec(Duration.ofSeconds(10), command);
+        return (r.succeeded() ? "0:" : "1:") + r.output();
     }
 
     private String chain() throws Exception {
-        return sh("ip", "netns", "exec", ns, "nft", "list", "chain", "inet", "homerouter", "wan_pptp");
+        return sh("nft", "list", "chain", "inet", "homerouter", "wan_pptp");
     }
 
     @BeforeEach
     void createNamespace() throws Exception {
-        assertTrue(sh("ip", "netns", "add", ns).startsWith("0:"));
+        ns = Netns.create("hrwan");
     }
 
     @AfterEach
     void deleteNamespace() throws Exception {
-        sh("ip", "netns", "del", ns);
+        ns.close();
     }
 
     @Test
     void theChainFollowsTheServersPortAndTheDialOutAndIsEmptiedAtTheEnd() throws Exception {
         Path conf = dir.resolve("nftables.conf");
         Files.copy(Path.of("..", "image", "overlay", "etc", "nftables.conf"), conf);
-        String loaded = sh("ip", "netns", "exec", ns, "nft", "-f", conf.toString());
+        String loaded = sh("nft", "-f", conf.toString());
         assertTrue(loaded.startsWith("0:"), loaded);
         // A killed run's rule is still there: the first admission replaces it.
-        sh("ip", "netns", "exec", ns, "nft", "add", "rule", "inet", "homerouter", "wan_pptp", "tcp", "dport", "1723", "accept");
+        sh("nft", "add", "rule", "inet", "homerouter", "wan_pptp", "tcp", "dport", "1723", "accept");
         Inet4Address server = (Inet4Address) InetAddress.getByName("203.0.113.7");
 
-        try (WanAdmission wan = WanAdmission.find(ns)) {
+        try (WanAdmission wan = WanAdmission.find(ns.name())) {
             assertTrue(wan.present());
             wan.admit(new java.net.InetSocketAddress(1724), null); // the VPN page moved the port
             String c = chain();
@@ -78,10 +78,10 @@ class WanAdmissionTest {
 
     @Test
     void withoutTheImagesFirewallNothingIsTouched() throws Exception {
-        try (WanAdmission wan = WanAdmission.find(ns)) {
+        try (WanAdmission wan = WanAdmission.find(ns.name())) {
             assertFalse(wan.present());
             wan.admit(new java.net.InetSocketAddress(1723), null);
         }
-        assertEquals("0:", sh("ip", "netns", "exec", ns, "nft", "list", "ruleset").strip());
+        assertEquals("0:", sh("nft", "list", "ruleset").strip());
     }
 }
