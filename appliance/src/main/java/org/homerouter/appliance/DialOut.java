@@ -271,21 +271,32 @@ final class DialOut implements AutoCloseable {
 
     /** Hangs up (LCP Terminate, Call-Clear, Stop-Control-Connection) and stops redialing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (loop.isShutdown()) {
+            return; // closed already (its hang-up may still be queued behind a slow step)
+        }
+        state = State.disabled("");
+        java.util.concurrent.Future<?> stop = loop.submit(() -> {
+            closed = true;
+            PptpDialer d = current;
+            if (d != null) {
+                d.hangUp("site-to-site dial-out switched off", Duration.ofSeconds(3));
+                d.close();
+            }
+            unpin();
+            state = State.disabled("");
+        });
+        // The hang-up runs after whatever the loop is doing (a slow `ip` for a route, say): it is
+        // queued, and a loop that is merely shut down still runs it; cutting the loop short
+        // (shutdownNow) would drop it and leave the old tunnel up beside the next one.
+        loop.shutdown();
         try {
-            loop.submit(() -> {
-                closed = true;
-                PptpDialer d = current;
-                if (d != null) {
-                    d.hangUp("site-to-site dial-out switched off", Duration.ofSeconds(3));
-                    d.close();
-                }
-                unpin();
-            }).get(5, TimeUnit.SECONDS);
+            stop.get(5, TimeUnit.SECONDS);
+            loop.shutdownNow(); // hung up: the redials and timeouts still scheduled go too
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("site-to-site dial-out busy: it hangs up as soon as its current step ends");
         } catch (Exception e) {
             LOG.info("dial-out stop incomplete: {}", e.toString());
         }
-        loop.shutdownNow();
-        state = State.disabled("");
     }
 }

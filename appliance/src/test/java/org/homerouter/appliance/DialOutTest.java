@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
@@ -88,6 +89,12 @@ class DialOutTest {
     }
 
     private DialOut dialOut(Appliance server, String password) {
+        return dialOut(server, password, false, s -> {
+            throw new AssertionError("no default route configured");
+        });
+    }
+
+    private DialOut dialOut(Appliance server, String password, boolean defaultRoute, DialOut.ServerPath serverPath) {
         Map<Setting, String> cfg = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             cfg.put(s, s.defaultValue());
@@ -99,15 +106,13 @@ class DialOutTest {
         DialOut.Config c = DialOut.Config.from(cfg);
         // The server listens on a free port, not 1723.
         c = new DialOut.Config(new InetSocketAddress(SERVER, server.pptpAddress().getPort()), c.session(), c.subnets(),
-                false);
+                defaultRoute);
         DataPlane plane = new DataPlane(network.bind(loopback("127.0.0.1")), config -> {
             var d = new InMemoryTunnelDevice("ppp" + clientDevices.size(), config);
             clientDevices.add(d);
             return d;
         }, null, () -> { });
-        DialOut d = DialOut.start(plane, io, c, s -> {
-            throw new AssertionError("no default route configured");
-        }, (kind, message) -> events.add(message));
+        DialOut d = DialOut.start(plane, io, c, serverPath, (kind, message) -> events.add(message));
         open.add(d);
         return d;
     }
@@ -161,6 +166,29 @@ class DialOutTest {
         assertEquals(2, clientDevices.size());
         assertEquals(List.of("10.20.1.0/24"), clientDevices.get(1).routes());
         assertEquals(down.lastFailure(), again.lastFailure(), "the last failure stays visible");
+    }
+
+    @Test
+    void switchedOffWhileASlowStepRunsItStillHangsUpOnceThatStepEnds() throws Exception {
+        // The default route's host-route pin runs `ip`, which can take seconds under load: the
+        // switch-off must not be lost behind it, or the old tunnel would stay up beside the next.
+        java.util.concurrent.CountDownLatch pinning = new java.util.concurrent.CountDownLatch(1);
+        DialOut d = dialOut(server("require-128"), PASSWORD, true, server -> {
+            pinning.countDown();
+            try {
+                Thread.sleep(7000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return () -> { };
+        });
+        assertTrue(pinning.await(30, TimeUnit.SECONDS), "the tunnel came up and pins its server");
+        d.close(); // gives up waiting after 5 s
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!clientDevices.getFirst().isClosed() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(clientDevices.getFirst().isClosed(), "the tunnel was hung up once the slow step ended");
     }
 
     @Test
