@@ -232,6 +232,7 @@ class WebServerTest {
         assertTrue(body.contains("the pool must lie inside 192.168.250.0/24"), body);
         assertTrue(body.contains("enter an IPv4 address such as 192.168.1.1, or leave it empty"), body);
         assertTrue(body.contains("required encryption needs MS-CHAPv2"), body);
+        assertTrue(body.contains("<legend class=\"label\">Allowed authentication</legend>"), "a group a screen reader names");
         assertTrue(body.contains("value=\"dns.example\""), "what was typed comes back");
         assertTrue(body.indexOf("pool_start-error") > body.indexOf("id=\"pool_start\""), "message next to its field");
         assertEquals(0, fake.applied, "nothing saved");
@@ -306,6 +307,10 @@ class WebServerTest {
         assertEquals(303, b.post("/users/edit", "name", "alice", "static_address", "").statusCode());
         assertFalse(fake.users.get("alice").enabled(), "unchecked box disables");
         assertTrue(b.get("/users").body().contains("disabled"));
+        // Each row's buttons say, to a screen reader, whose row they act on.
+        String list = b.get("/users").body();
+        assertTrue(list.contains("Edit<span class=\"vh\"> alice</span>") && list.contains("Delete<span class=\"vh\"> alice</span>"),
+                list);
         // The list's Delete button only asks; the confirmation deletes.
         HttpResponse<String> ask = b.post("/users/delete", "name", "alice");
         assertEquals(200, ask.statusCode());
