@@ -69,8 +69,10 @@ public final class Appliance implements AutoCloseable {
     private WebServer web;
     private int uiPort;
     /** Site-to-site dial-out while configured and running; its settings as last applied. */
-    private DialOut dialOut;
-    private DialOut.State dialOutIdle = DialOut.State.disabled("");
+    // Volatile, read without the monitor: a reconfiguration holds it through a listener restart
+    // (seconds), and the dashboard must not wait for that to show the dial-out's state.
+    private volatile DialOut dialOut;
+    private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
     private Map<Setting, String> dialOutApplied;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
     private WanAdmission wan;
@@ -337,10 +339,7 @@ public final class Appliance implements AutoCloseable {
 
     /** What the site-to-site dial-out is doing, for the dashboard and status. */
     DialOut.State dialOutState() {
-        DialOut d;
-        synchronized (this) {
-            d = dialOut;
-        }
+        DialOut d = dialOut;
         return d != null ? d.state() : dialOutIdle;
     }
 
