@@ -42,7 +42,7 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     public boolean add(String name, String password, boolean enabled, String staticAddress, String event) {
         try {
             synchronized (appliance.changeLock()) {
-                return store.addUser(new VpnUser(name, NtPasswordHash.of(password), chapSecret(password), enabled,
+                return store.addUser(new VpnUser(name, NtPasswordHash.of(password), chapSecret(store, password), enabled,
                         staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress)), event);
             }
         } catch (SQLException e) {
@@ -107,7 +107,7 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     public boolean setPassword(String name, String password, String event) {
         try {
             synchronized (appliance.changeLock()) {
-                return store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(password).orElse(null), event);
+                return store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(store, password).orElse(null), event);
             }
         } catch (SQLException e) {
             throw new StoreFailure(e);
@@ -128,10 +128,6 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
-    }
-
-    private Optional<byte[]> chapSecret(String password) throws SQLException {
-        return chapSecret(store, password);
     }
 
     /**

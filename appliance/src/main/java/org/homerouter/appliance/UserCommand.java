@@ -89,9 +89,8 @@ final class UserCommand {
                     System.err.println("refused: " + e.getMessage());
                     return 2;
                 }
-                char[] pw = readPassword(name);
-                if (!store.addUser(new VpnUser(name, NtPasswordHash.of(new String(pw)),
-                        StoreUserAccounts.chapSecret(store, new String(pw)), !disabled,
+                String pw = new String(readPassword(name));
+                if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
                         Optional.empty()), "user " + name + " added from the command line")) {
                     System.err.println("user " + name + " already exists");
                     return 1;
@@ -146,10 +145,9 @@ final class UserCommand {
 
         @Override
         public Integer call() throws Exception {
-            char[] pw = readPassword(name);
+            String pw = new String(readPassword(name));
             try (ApplianceStore store = open()) {
-                if (!store.setUserSecrets(name, NtPasswordHash.of(new String(pw)),
-                        StoreUserAccounts.chapSecret(store, new String(pw)).orElse(null),
+                if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     System.err.println("no user " + name);
                     return 1;

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApplianceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceStore.class);
+    /** The database copy made before a schema migration: {@code <file><infix><schema version>}. */
+    private static final String BACKUP_INFIX = ".before-upgrade-from-schema-";
 
     /**
      * Rows kept in the event log and in the session history: enough for months of a small office's
@@ -48,7 +50,7 @@ public final class ApplianceStore implements AutoCloseable {
     /** Opens (creating on first run) the database and brings its schema up to date. */
     public static ApplianceStore open(Path file) throws SQLException, IOException {
         Path dir = file.toAbsolutePath().getParent();
-        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        boolean posix = posix();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
             if (posix) {
@@ -121,7 +123,11 @@ public final class ApplianceStore implements AutoCloseable {
      * latest such copy is kept: an older firmware finds its own schema there, or nothing.
      */
     static Path backupBeforeMigration(Path file, int version) {
-        return file.resolveSibling(file.getFileName() + ".before-upgrade-from-schema-" + version);
+        return file.resolveSibling(file.getFileName() + BACKUP_INFIX + version);
+    }
+
+    private static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
     private synchronized void migrate() throws SQLException, IOException {
@@ -134,13 +140,13 @@ public final class ApplianceStore implements AutoCloseable {
             // A/B updates: if this firmware's trial boot fails, the previous one comes back and
             // needs the database as it was (see open).
             try (var old = Files.newDirectoryStream(file.toAbsolutePath().getParent(),
-                    file.getFileName() + ".before-upgrade-from-schema-*")) {
+                    file.getFileName() + BACKUP_INFIX + "*")) {
                 for (Path p : old) {
                     Files.delete(p);
                 }
             }
             Path backup = backupBeforeMigration(file, current);
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            if (posix()) {
                 // Owner-only from the start, as the database itself: it holds the users' NT hashes.
                 // VACUUM INTO accepts an empty file.
                 Files.createFile(backup, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -42,7 +42,7 @@ public final class WanAdmission implements AutoCloseable {
         AdminCommands commands = new AdminCommands(netns);
         boolean present;
         try {
-            commands.run(null, "nft", "list", "chain", "inet", "homerouter", "wan_pptp");
+            commands.run("list chain " + CHAIN + "\n", "nft", "-f", "-");
             present = true;
         } catch (IOException e) {
             present = false;
@@ -105,7 +105,7 @@ public final class WanAdmission implements AutoCloseable {
             return;
         }
         try {
-            commands.run(null, "nft", "flush", "chain", "inet", "homerouter", "wan_pptp");
+            commands.run("flush chain " + CHAIN + "\n", "nft", "-f", "-");
             current = "";
             LOG.info("WAN admits: no PPTP");
         } catch (IOException e) {
