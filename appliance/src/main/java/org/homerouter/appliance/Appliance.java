@@ -115,6 +115,7 @@ public final class Appliance implements AutoCloseable {
                 // A listener named on the command line (make run): its operator is there to read why.
                 transport.shutdown(Duration.ofSeconds(1));
                 dataPlane.close();
+                appliance.accounting.close();
                 store.close();
                 throw e;
             }
@@ -478,6 +479,7 @@ public final class Appliance implements AutoCloseable {
         }
         transport.shutdown(Duration.ofSeconds(2));
         dataPlane.close();
+        accounting.close(); // the end rows of the sessions just hung up
         store.logEvent("service", "appliance stopped");
         try {
             store.close();

@@ -20,15 +20,20 @@ import org.slf4j.LoggerFactory;
  * Records every session in SQLite (start, end, user, client, tunnel address, bytes, end reason) and
  * its event-log line in the same transaction, and keeps the appliance-wide counters the dashboard
  * chart and /metrics read. Outlives {@link PptpService} restarts, so the counters never go back.
+ *
+ * <p>The sessions report from the data-path thread: what they report is taken there, and written
+ * to the store by {@link BackgroundWrites}, in order (a session's end after its start).
  */
-final class SessionAccounting implements SessionListener {
+final class SessionAccounting implements SessionListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionAccounting.class);
     /** PppSessions names sessions "call N (client address)". */
     private static final Pattern CLIENT = Pattern.compile("\\(([^)]+)\\)");
 
     private final ApplianceStore store;
+    private final BackgroundWrites writes = new BackgroundWrites("session-records", java.time.Duration.ofMinutes(1));
     private final Clock clock = Clock.SYSTEM;
-    private final Map<PppSession, Long> rows = new ConcurrentHashMap<>();
+    /** Each session's history row; used by the writes' thread only. */
+    private final Map<PppSession, Long> rows = new java.util.HashMap<>();
     /** The session's data path, kept from "up": the session lets go of it before it reports the end. */
     private final Map<PppSession, org.homerouter.pptp.session.IpDataPath> paths = new ConcurrentHashMap<>();
     private final AtomicLong endedBytesIn = new AtomicLong();
@@ -58,26 +63,23 @@ final class SessionAccounting implements SessionListener {
         sessionsTotal.incrementAndGet();
         s.dataPath().ifPresent(p -> paths.put(s, p));
         String user = s.userName().orElse("?");
-        try {
-            rows.put(s, store.sessionStarted(startedMs(s), user, client(s), tunnelAddress(s),
-                    user + " connected from " + client(s) + ", got " + tunnelAddress(s)
-                            + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted")));
-        } catch (SQLException e) {
-            LOG.warn("recording the start of {}: {}", s.id(), e.toString());
-        }
+        long startedMs = startedMs(s);
+        String client = client(s);
+        String address = tunnelAddress(s);
+        String event = user + " connected from " + client + ", got " + address
+                + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
+        writes.submit("the start of " + s.id(), () -> rows.put(s, store.sessionStarted(startedMs, user, client, address, event)));
     }
 
     /** Kept on the session's row and as a "problem" event, with what to do about it. */
     @Override
     public void problem(PppSession s, SessionProblem problem, String detail) {
-        Long row = rows.get(s);
         String event = s.userName().orElse("unknown user") + " from " + client(s) + ": " + problem.description()
                 + " — " + detail + ". " + Diagnosis.advice(problem.name());
-        try {
+        writes.submit("a problem of " + s.id(), () -> {
+            Long row = rows.get(s);
             store.sessionProblem(row == null ? 0 : row, problem.name(), detail, event);
-        } catch (SQLException e) {
-            LOG.warn("recording a problem of {}: {}", s.id(), e.toString());
-        }
+        });
     }
 
     @Override
@@ -94,15 +96,24 @@ final class SessionAccounting implements SessionListener {
             }
             default -> "disconnect";
         };
-        Long row = rows.remove(s);
         String who = s.userName().orElse("unknown user");
-        try {
-            store.sessionEnded(row == null ? 0 : row, startedMs(s), System.currentTimeMillis(), s.userName().orElse(null),
-                    client(s), tunnelAddress(s), in, out, reason.name(), detail, kind,
-                    who + " from " + client(s) + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail));
-        } catch (SQLException e) {
-            LOG.warn("recording the end of {}: {}", s.id(), e.toString());
-        }
+        long startedMs = startedMs(s);
+        long endedMs = System.currentTimeMillis();
+        String user = s.userName().orElse(null);
+        String client = client(s);
+        String address = tunnelAddress(s);
+        String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail);
+        writes.submit("the end of " + s.id(), () -> {
+            Long row = rows.remove(s);
+            store.sessionEnded(row == null ? 0 : row, startedMs, endedMs, user, client, address, in, out, reason.name(),
+                    detail, kind, event);
+        });
+    }
+
+    /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */
+    @Override
+    public void close() {
+        writes.close();
     }
 
     long endedBytesIn() {

@@ -39,6 +39,14 @@ public final class ApplianceStore implements AutoCloseable {
 
     private final Path file;
     private final Connection db;
+    /**
+     * A second connection for the lookups a login makes (its account, its static address). They
+     * run on the VPN's data-path thread, which carries every session's packets, so they must not
+     * wait behind this store's lock while a write holds it (a slow flash commit, a WAL checkpoint,
+     * or busy_timeout while a CLI command writes). In WAL mode a reader never waits for a writer.
+     * Opened once the schema is up to date; guarded by its own monitor.
+     */
+    private volatile Connection reader;
     private int eventsKept = EVENTS_KEPT;
     private int sessionsKept = SESSIONS_KEPT;
 
@@ -67,13 +75,7 @@ public final class ApplianceStore implements AutoCloseable {
         // writers (the service and a CLI command) queue on busy_timeout instead of one failing with
         // SQLITE_BUSY when upgrading a read lock.
         props.setProperty("transaction_mode", "IMMEDIATE");
-        Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
-        try (Statement st = db.createStatement()) {
-            st.execute("PRAGMA journal_mode=WAL");
-            st.execute("PRAGMA synchronous=NORMAL");
-            st.execute("PRAGMA foreign_keys=ON");
-            st.execute("PRAGMA busy_timeout=5000");
-        }
+        Connection db = connect(file, props);
         ApplianceStore store = new ApplianceStore(file, db);
         int version = store.schemaVersion();
         Path before = backupBeforeMigration(file, Migrations.latest());
@@ -96,10 +98,25 @@ public final class ApplianceStore implements AutoCloseable {
         }
         store.migrate();
         store.insertMissingDefaults();
+        store.reader = connect(file, new java.util.Properties());
         if (fresh) {
             LOG.info("created {} with default settings", file);
         }
         return store;
+    }
+
+    private static Connection connect(Path file, java.util.Properties props) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
+        try (Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            st.execute("PRAGMA synchronous=NORMAL");
+            st.execute("PRAGMA foreign_keys=ON");
+            st.execute("PRAGMA busy_timeout=5000");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     public Path file() {
@@ -600,12 +617,19 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
-    public synchronized java.util.Optional<VpnUser> user(String name) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT name, nt_hash, chap_secret, enabled, static_address FROM vpn_users WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
+    /**
+     * The account, as last committed (through the {@link #reader}: a login never waits for this
+     * store's writes, and sees none that is not yet committed).
+     */
+    public java.util.Optional<VpnUser> user(String name) throws SQLException {
+        Connection c = reader;
+        synchronized (c) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT name, nt_hash, chap_secret, enabled, static_address FROM vpn_users WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
+                }
             }
         }
     }
@@ -657,6 +681,14 @@ public final class ApplianceStore implements AutoCloseable {
 
     @Override
     public synchronized void close() throws SQLException {
-        db.close();
+        try {
+            if (reader != null) {
+                synchronized (reader) {
+                    reader.close();
+                }
+            }
+        } finally {
+            db.close();
+        }
     }
 }

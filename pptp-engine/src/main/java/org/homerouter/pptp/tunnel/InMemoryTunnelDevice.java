@@ -73,7 +73,6 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
         }
     }
 
-    /** Packets the tunnel delivered to the OS, in order. */
     /** Records the route as "network/length", as a TUN device's kernel route would carry it. */
     @Override
     public void addRoute(java.net.Inet4Address network, int prefixLength) throws java.io.IOException {
@@ -88,6 +87,7 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
         return closed ? List.of() : List.copyOf(routes);
     }
 
+    /** Packets the tunnel delivered to the OS, in order. */
     public List<byte[]> written() {
         return List.copyOf(written);
     }

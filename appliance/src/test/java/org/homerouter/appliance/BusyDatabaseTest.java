@@ -1,0 +1,92 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The VPN's packets do not wait for the database. Sessions report their start and end from the
+ * data-path thread that carries every session's traffic, and logins read their account there;
+ * a database that is slow to answer (another program writing, a WAL checkpoint on slow flash)
+ * must not stop everyone's traffic, and what was to be recorded is recorded once it answers.
+ */
+class BusyDatabaseTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void loginsAndTrafficGoOnWhileAnotherProgramHoldsTheDatabaseAndNothingIsLost() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            for (String n : new String[] {"alice", "bob", "carol"}) {
+                store.addUser(new VpnUser(n, NtPasswordHash.of(n + " password"), Optional.empty(), true, Optional.empty()));
+            }
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            var aliceAtServer = a.sessions().getFirst().dataPath().orElseThrow();
+
+            // Another program (a CLI command, say) holds the write lock for longer than the
+            // store's busy_timeout (5 s).
+            long held;
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db);
+                 Statement st = other.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+                held = System.nanoTime();
+
+                // Bob logs in: his session's start is to be recorded, and cannot be yet.
+                InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (a.accounting().sessionsTotal() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(2, a.accounting().sessionsTotal(), "bob's session came up at the server");
+
+                // Alice's packets still cross,
+                long before = aliceAtServer.bytesIn();
+                byte[] packet = new byte[100];
+                packet[0] = 0x45;
+                alice.devices.getFirst().inject(packet);
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                while (aliceAtServer.bytesIn() == before && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(before + 100, aliceAtServer.bytesIn(), "alice's packet crossed while the database was held");
+                // bob's session finishes coming up, and carol logs in (reading her account).
+                bob.up.get(2, TimeUnit.SECONDS);
+                InMemoryDialIn.Client carol = net.dial(a.pptpAddress(), "carol", "carol password");
+                carol.up.get(2, TimeUnit.SECONDS);
+                assertTrue(System.nanoTime() - held < TimeUnit.SECONDS.toNanos(5), "all of it while the database was held");
+
+                while (System.nanoTime() - held < TimeUnit.SECONDS.toNanos(6)) {
+                    Thread.sleep(50);
+                }
+                st.execute("ROLLBACK");
+            }
+
+            // Once the database answers, every start is recorded: the ones that waited beyond
+            // busy_timeout were tried again.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (a.store().sessionHistory(10, true).size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            var open = a.store().sessionHistory(10, true);
+            assertEquals(3, open.size(), open.toString());
+            assertEquals(java.util.Set.of("alice", "bob", "carol"),
+                    open.stream().map(ApplianceStore.SessionRow::user).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+}
