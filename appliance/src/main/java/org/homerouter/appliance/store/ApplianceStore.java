@@ -99,6 +99,9 @@ public final class ApplianceStore implements AutoCloseable {
         store.migrate();
         store.insertMissingDefaults();
         store.reader = connect(file, new java.util.Properties());
+        try (Statement st = store.reader.createStatement()) {
+            st.execute("PRAGMA query_only=1");
+        }
         if (fresh) {
             LOG.info("created {} with default settings", file);
         }
