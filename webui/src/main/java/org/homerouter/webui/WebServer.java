@@ -91,13 +91,20 @@ public final class WebServer implements AutoCloseable {
     private ServerConnector httpsConnector;
 
     public WebServer(Options options, Backend backend) {
-        this(options, backend, System::currentTimeMillis);
+        this(options, backend, System::currentTimeMillis, () -> System.nanoTime() / 1_000_000);
     }
 
-    public WebServer(Options options, Backend backend, LongSupplier clockMs) {
+    /**
+     * @param wallMs    the time of day, for what the pages show
+     * @param elapsedMs a clock that only counts elapsed time, for admin sessions' expiry and login
+     *                  lockouts: a router without a battery-backed clock boots at a stale time and
+     *                  steps it when its time server first answers, which must not log the admin
+     *                  out, nor (stepping back) stretch a 15-minute lockout into days
+     */
+    public WebServer(Options options, Backend backend, LongSupplier wallMs, LongSupplier elapsedMs) {
         this.options = options;
         this.backend = backend;
-        this.sessions = new AdminSessions(clockMs);
+        this.sessions = new AdminSessions(elapsedMs);
         this.templates = new Configuration(Configuration.VERSION_2_3_34);
         templates.setClassForTemplateLoading(WebServer.class, "templates");
         templates.setDefaultEncoding("UTF-8");
@@ -106,7 +113,7 @@ public final class WebServer implements AutoCloseable {
         templates.setNumberFormat("computer");
         templates.setOutputEncoding("UTF-8");
         templates.setURLEscapingCharset("UTF-8");
-        this.pages = new Pages(backend, sessions, new LoginThrottle(clockMs), new PasswordHasher(), clockMs, this);
+        this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs), new PasswordHasher(), wallMs, this);
         for (Route r : pages.routes()) {
             routes.put(r.method() + " " + r.path(), r);
         }

@@ -262,7 +262,7 @@ class FormFuzzTest {
         }
         fake = new FakeBackend();
         WebServer server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                Files.createTempDirectory("form-fuzz").resolve("tls.p12"), "homerouter"), fake.backend(), NOW::get);
+                Files.createTempDirectory("form-fuzz").resolve("tls.p12"), "homerouter"), fake.backend(), NOW::get, NOW::get);
         server.start();
         local = server.addLocalConnector();
         adminHash = ADMIN_HASH;

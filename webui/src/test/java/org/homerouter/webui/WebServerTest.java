@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 class WebServerTest {
     private static final String ADMIN_PW = "correct horse battery";
     private final FakeBackend fake = new FakeBackend();
+    /** Elapsed time, for session expiry and lockouts; {@link #wall} is the time of day the pages show. */
     private final AtomicLong now = new AtomicLong(1_000_000);
+    private final AtomicLong wall = new AtomicLong(1_000_000);
     private WebServer server;
     private String base;
     @TempDir
@@ -38,7 +40,7 @@ class WebServerTest {
     @BeforeEach
     void start() throws Exception {
         server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                dir.resolve("tls.p12"), "homerouter"), fake.backend(), now::get);
+                dir.resolve("tls.p12"), "homerouter"), fake.backend(), wall::get, now::get);
         base = "http://127.0.0.1:" + server.start();
     }
 
@@ -197,6 +199,31 @@ class WebServerTest {
         now.addAndGet(2000);
         assertEquals(401, hasty.post("/login", "password", "wrong").statusCode());
         assertEquals(429, hasty.post("/login", "password", ADMIN_PW).statusCode(), "second attempt in the same second");
+    }
+
+    /**
+     * A router without a battery-backed clock boots at a stale time and steps its clock when the
+     * time server first answers, by months either way: the admin stays logged in, and a lockout
+     * still ends 15 minutes after it began.
+     */
+    @Test
+    void aStepOfTheClockNeitherLogsTheAdminOutNorStretchesALockout() throws Exception {
+        Browser admin = admin();
+        wall.addAndGet(java.time.Duration.ofDays(200).toMillis());
+        now.addAndGet(1000);
+        assertEquals(200, admin.get("/").statusCode());
+        assertTrue(admin.get("/").body().contains("Log out"), "still logged in after the clock stepped forward");
+
+        Browser b = new Browser(base);
+        b.get("/login");
+        for (int i = 1; i <= 5; i++) {
+            now.addAndGet(2000);
+            assertEquals(401, b.post("/login", "password", "wrong" + i).statusCode());
+        }
+        wall.addAndGet(-java.time.Duration.ofDays(300).toMillis());
+        now.addAndGet(LoginThrottle.LOCKOUT.toMillis());
+        assertEquals(303, b.post("/login", "password", ADMIN_PW).statusCode(),
+                "the lockout ended after its 15 minutes although the clock stepped back");
     }
 
     @Test
