@@ -7,11 +7,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.appliance.store.ApplianceStore;
-import org.homerouter.appliance.store.VpnUser;
-import org.homerouter.pptp.auth.NtPasswordHash;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,12 +24,7 @@ class BusyDatabaseTest {
 
     @Test
     void loginsAndTrafficGoOnWhileAnotherProgramHoldsTheDatabaseAndNothingIsLost() throws Exception {
-        Path db = dir.resolve("appliance.db");
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            for (String n : new String[] {"alice", "bob", "carol"}) {
-                store.addUser(new VpnUser(n, NtPasswordHash.of(n + " password"), Optional.empty(), true, Optional.empty()));
-            }
-        }
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob", "carol");
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");

@@ -67,6 +67,18 @@ final class InMemoryDialIn implements AutoCloseable {
         pump.start();
     }
 
+    /** A new appliance database in {@code dir} with these VPN users, each with the password "NAME password". */
+    static java.nio.file.Path databaseWithUsers(java.nio.file.Path dir, String... names) throws Exception {
+        java.nio.file.Path db = dir.resolve("appliance.db");
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(db)) {
+            for (String n : names) {
+                store.addUser(new org.homerouter.appliance.store.VpnUser(n,
+                        org.homerouter.pptp.auth.NtPasswordHash.of(n + " password"), Optional.empty(), true, Optional.empty()));
+            }
+        }
+        return db;
+    }
+
     DataPlane dataPlane() {
         return new DataPlane(network.bind(InetAddress.getLoopbackAddress()), config -> {
             var d = new InMemoryTunnelDevice("pptp" + serverDevices.size(), config);

@@ -24,19 +24,9 @@ class LiveApplyTest {
     @TempDir
     Path dir;
 
-    private Path dbWithUsers(String... names) throws Exception {
-        Path db = dir.resolve("appliance.db");
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            for (String n : names) {
-                store.addUser(new VpnUser(n, NtPasswordHash.of(n + " password"), Optional.empty(), true, Optional.empty()));
-            }
-        }
-        return db;
-    }
-
     /** The appliance with these users, on loopback and the in-memory data plane, its PPTP port chosen by the OS. */
     private Appliance start(InMemoryDialIn net, String... users) throws Exception {
-        return Appliance.start(dbWithUsers(users), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane());
+        return Appliance.start(InMemoryDialIn.databaseWithUsers(dir, users), new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane());
     }
 
     private static InMemoryDialIn.Client aliceOnTheFirstAddress(InMemoryDialIn net, Appliance a) throws Exception {
@@ -281,7 +271,7 @@ class LiveApplyTest {
     void aServerThatCannotStartLeavesTheUiUpToFixIt() throws Exception {
         // An address the router no longer has after a reboot, or a port taken: exiting would
         // leave no way in, restarted by systemd for ever.
-        Path db = dbWithUsers("alice");
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             try (ApplianceStore store = ApplianceStore.open(db)) {
                 store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
@@ -340,7 +330,7 @@ class LiveApplyTest {
 
     @Test
     void aVpnSaveTheServerCannotRunWithKeepsTheChapSecrets() throws Exception {
-        Path db = dbWithUsers();
+        Path db = InMemoryDialIn.databaseWithUsers(dir);
         int port;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
@@ -386,7 +376,7 @@ class LiveApplyTest {
 
     @Test
     void anImportTheServerCannotRunWithIsUndoneWhole() throws Exception {
-        Path db = dbWithUsers("alice");
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             int port = probe.getLocalPort();
@@ -418,7 +408,7 @@ class LiveApplyTest {
 
     @Test
     void aPasswordChangedWhileAFailingImportIsUndoneStaysChanged() throws Exception {
-        Path db = dbWithUsers("alice");
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {

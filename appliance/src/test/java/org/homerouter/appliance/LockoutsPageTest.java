@@ -6,11 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.homerouter.appliance.store.ApplianceStore;
-import org.homerouter.appliance.store.VpnUser;
-import org.homerouter.pptp.auth.NtPasswordHash;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,10 +17,7 @@ class LockoutsPageTest {
 
     @Test
     void aUserNameLockedByWrongPasswordsIsListedAndUnlockLetsItDialIn() throws Exception {
-        Path db = dir.resolve("appliance.db");
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), true, Optional.empty()));
-        }
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             // Five wrong passwords, each from its own address: the name is locked, no address is.
