@@ -233,6 +233,12 @@ def main():
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
         if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
             failures.append("IP forwarding is off")
+        # The clock: set from a time server (none answers here: the WAN is restricted), and never
+        # older than the firmware before that.
+        if g.run("systemctl is-active systemd-timesyncd")[0] != 0:
+            failures.append("systemd-timesyncd is not running: the router's clock is never set")
+        if g.run("test $(date +%s) -ge $(stat -c %Y /usr/lib/clock-epoch)")[0] != 0:
+            failures.append("the clock is older than the firmware's clock-epoch")
         g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
         g.check("homerouter user list")
         # Every command of the wrapper works on the service's database, from any directory.
