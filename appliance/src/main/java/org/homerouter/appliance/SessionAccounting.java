@@ -1,7 +1,8 @@
 package org.homerouter.appliance;
 
 import java.net.Inet4Address;
-import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,8 +14,6 @@ import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionProblem;
 import org.homerouter.pptp.session.SessionListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Records every session in SQLite (start, end, user, client, tunnel address, bytes, end reason) and
@@ -25,15 +24,14 @@ import org.slf4j.LoggerFactory;
  * to the store by {@link BackgroundWrites}, in order (a session's end after its start).
  */
 final class SessionAccounting implements SessionListener, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SessionAccounting.class);
     /** PppSessions names sessions "call N (client address)". */
     private static final Pattern CLIENT = Pattern.compile("\\(([^)]+)\\)");
 
     private final ApplianceStore store;
-    private final BackgroundWrites writes = new BackgroundWrites("session-records", java.time.Duration.ofMinutes(1));
+    private final BackgroundWrites writes = new BackgroundWrites("session-records", Duration.ofMinutes(1));
     private final Clock clock = Clock.SYSTEM;
     /** Each session's history row; used by the writes' thread only. */
-    private final Map<PppSession, Long> rows = new java.util.HashMap<>();
+    private final Map<PppSession, Long> rows = new HashMap<>();
     /** The session's data path, kept from "up": the session lets go of it before it reports the end. */
     private final Map<PppSession, org.homerouter.pptp.session.IpDataPath> paths = new ConcurrentHashMap<>();
     private final AtomicLong endedBytesIn = new AtomicLong();
