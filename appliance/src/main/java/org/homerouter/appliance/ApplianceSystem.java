@@ -125,6 +125,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
+    public boolean clockNotYetSet() {
+        return !org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElse(true);
+    }
+
+    @Override
     public String metricsToken() {
         return setting(Setting.METRICS_TOKEN);
     }

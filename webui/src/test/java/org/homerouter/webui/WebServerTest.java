@@ -442,6 +442,14 @@ class WebServerTest {
     }
 
     @Test
+    void theDashboardSaysWhenTheClockHasNotBeenSetYet() throws Exception {
+        Browser b = admin();
+        assertFalse(b.get("/").body().contains("id=\"clock\""), "a set clock: no note");
+        fake.clockNotYetSet = true;
+        assertTrue(b.get("/").body().contains("The router's clock has not been set by a time server"));
+    }
+
+    @Test
     void aLiveSessionWithMtuTroubleShowsWhatHappenedAndWhatToDo() throws Exception {
         Browser b = admin();
         fake.active.add(new LiveSessions.ActiveSession(43, "carol", "192.0.2.8", "192.168.250.12", "connected", 60,

@@ -106,6 +106,9 @@ public final class LibC {
     private static final MethodHandle SOCKET = downcall("socket",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT),
             MethodType.methodType(int.class, int.class, int.class, int.class));
+    private static final MethodHandle ADJTIMEX = downcall("adjtimex",
+            FunctionDescriptor.of(C_INT, C_POINTER),
+            MethodType.methodType(int.class, MemorySegment.class));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(C_INT, C_INT),
             MethodType.methodType(int.class, int.class));
@@ -207,6 +210,16 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) SOCKET.invokeExact(st, domain, type, protocol), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** adjtimex(2): the clock's state (TIME_OK..TIME_ERROR), or -errno. */
+    public static int adjtimex(MemorySegment timex) {
+        MemorySegment st = CALL_STATE.get();
+        try {
+            return result((int) ADJTIMEX.invokeExact(st, timex), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -24,6 +24,12 @@ public interface SystemAdmin {
     /** Stores the HTTPS choice (the web server applies it). */
     void setHttps(boolean enabled, String event);
 
+    /**
+     * True while the router's clock has not been set by a time server (since boot): a router
+     * without a battery-backed clock then shows stale times, and the pages say so.
+     */
+    boolean clockNotYetSet();
+
     /** The bearer token a Prometheus scraper sends to /metrics. */
     String metricsToken();
 }
