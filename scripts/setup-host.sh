@@ -28,6 +28,8 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# python3: ClockStateTest's second opinion on adjtimex(2). Any python3 on the PATH will do.
+command -v python3 >/dev/null || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-host: not root, so not installing: ${missing[*]} (the root-only test tiers will be skipped)" >&2
