@@ -47,6 +47,8 @@ public final class ApplianceStore implements AutoCloseable {
      * Opened once the schema is up to date; guarded by its own monitor.
      */
     private volatile Connection reader;
+    /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
+    private boolean transactionOpen;
     private int eventsKept = EVENTS_KEPT;
     private int sessionsKept = SESSIONS_KEPT;
 
@@ -96,11 +98,20 @@ public final class ApplianceStore implements AutoCloseable {
                     + "migrating it ({}); changes made since are kept aside in {}", file, version, before, newer);
             return open(file);
         }
-        store.migrate();
-        store.insertMissingDefaults();
-        store.reader = connect(file, new java.util.Properties());
-        try (Statement st = store.reader.createStatement()) {
-            st.execute("PRAGMA query_only=1");
+        try {
+            store.migrate();
+            store.insertMissingDefaults();
+            store.reader = connect(file, new java.util.Properties());
+            try (Statement st = store.reader.createStatement()) {
+                st.execute("PRAGMA query_only=1");
+            }
+        } catch (SQLException | IOException | RuntimeException e) {
+            try {
+                store.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
         if (fresh) {
             LOG.info("created {} with default settings", file);
@@ -665,12 +676,26 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     private synchronized void inTransaction(SqlWork work) throws SQLException {
-        if (!db.getAutoCommit()) {
+        if (transactionOpen) {
             // Already inside a transaction of this store: join it (all or nothing together).
             work.run();
             return;
         }
-        db.setAutoCommit(false);
+        try {
+            db.setAutoCommit(false); // BEGIN IMMEDIATE: waits up to busy_timeout for the write lock
+        } catch (SQLException e) {
+            // sqlite-jdbc records manual-commit mode before its BEGIN runs. A BEGIN refused as
+            // busy would leave the connection in that mode with no transaction open, and every
+            // later write would commit statement by statement. Back to auto-commit (which
+            // complains that there is nothing to commit, and is right).
+            try {
+                db.setAutoCommit(true);
+            } catch (SQLException nothingToCommit) {
+                e.addSuppressed(nothingToCommit);
+            }
+            throw e;
+        }
+        transactionOpen = true;
         try {
             work.run();
             db.commit();
@@ -678,6 +703,7 @@ public final class ApplianceStore implements AutoCloseable {
             db.rollback();
             throw e;
         } finally {
+            transactionOpen = false;
             db.setAutoCommit(true);
         }
     }

@@ -166,6 +166,30 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * A write refused because another program held the database past busy_timeout must not cost
+     * the store its transactions: sqlite-jdbc records manual-commit mode before its BEGIN runs, so
+     * a BEGIN that failed left the connection with no transaction open, and every later "all or
+     * nothing" change committed statement by statement (a failed import then lost the users).
+     */
+    @Test
+    void aWriteRefusedAsBusyLeavesLaterChangesAllOrNothing() throws Exception {
+        Path db = dir.resolve("b.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(user("keep"), "added");
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db);
+                 Statement st = other.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+                assertThrows(SQLException.class, () -> store.putSettings(Map.of(Setting.PPTP_MAX_SESSIONS, "5"), "busy"));
+                st.execute("ROLLBACK");
+            }
+            assertThrows(SQLException.class, () -> store.replaceConfiguration(Map.of(Setting.PPTP_MAX_SESSIONS, "3"),
+                    List.of(user("x"), user("x")), "import"));
+            assertEquals(List.of("keep"), store.users().stream().map(VpnUser::name).toList());
+            assertEquals("64", store.settings().get(Setting.PPTP_MAX_SESSIONS));
+        }
+    }
+
     @Test
     void aWriterKilledMidTransactionLeavesAConsistentDatabase() throws Exception {
         Path db = dir.resolve("killed.db");
