@@ -2,7 +2,6 @@ package org.homerouter.appliance;
 
 import java.net.Inet4Address;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,8 +29,11 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     private final ApplianceStore store;
     private final BackgroundWrites writes = new BackgroundWrites("session-records", Duration.ofMinutes(1));
     private final Clock clock = Clock.SYSTEM;
-    /** Each session's history row; used by the writes' thread only. */
-    private final Map<PppSession, Long> rows = new HashMap<>();
+    /**
+     * Each live session's history row. The writes capture the {@link Row}, not the session: while
+     * the database does not answer, queued writes must not hold whole sessions in memory.
+     */
+    private final Map<PppSession, Row> rows = new ConcurrentHashMap<>();
     /** The session's data path, kept from "up": the session lets go of it before it reports the end. */
     private final Map<PppSession, org.homerouter.pptp.session.IpDataPath> paths = new ConcurrentHashMap<>();
     private final AtomicLong endedBytesIn = new AtomicLong();
@@ -66,7 +68,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String address = tunnelAddress(s);
         String event = user + " connected from " + client + ", got " + address
                 + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
-        writes.submit("the start of " + s.id(), () -> rows.put(s, store.sessionStarted(startedMs, user, client, address, event)));
+        Row row = new Row();
+        rows.put(s, row);
+        writes.submit("the start of " + s.id(), () -> row.id = store.sessionStarted(startedMs, user, client, address, event));
     }
 
     /** Kept on the session's row and as a "problem" event, with what to do about it. */
@@ -74,10 +78,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     public void problem(PppSession s, SessionProblem problem, String detail) {
         String event = s.userName().orElse("unknown user") + " from " + client(s) + ": " + problem.description()
                 + " — " + detail + ". " + Diagnosis.advice(problem.name());
-        writes.submit("a problem of " + s.id(), () -> {
-            Long row = rows.get(s);
-            store.sessionProblem(row == null ? 0 : row, problem.name(), detail, event);
-        });
+        Row row = rows.getOrDefault(s, Row.NONE);
+        writes.submit("a problem of " + s.id(), () -> store.sessionProblem(row.id, problem.name(), detail, event));
     }
 
     @Override
@@ -101,11 +103,18 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String client = client(s);
         String address = tunnelAddress(s);
         String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail);
-        writes.submit("the end of " + s.id(), () -> {
-            Long row = rows.remove(s);
-            store.sessionEnded(row == null ? 0 : row, startedMs, endedMs, user, client, address, in, out, reason.name(),
-                    detail, kind, event);
-        });
+        Row row = java.util.Objects.requireNonNullElse(rows.remove(s), Row.NONE);
+        writes.submit("the end of " + s.id(), () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
+                in, out, reason.name(), detail, kind, event));
+    }
+
+    /**
+     * A session's history row id, once its start is written (0 until then, or if that failed: the
+     * end then writes a row of its own). Set and read on the writes' thread only.
+     */
+    private static final class Row {
+        static final Row NONE = new Row();
+        long id;
     }
 
     /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */
