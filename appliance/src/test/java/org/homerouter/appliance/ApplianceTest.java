@@ -202,8 +202,9 @@ class ApplianceTest {
             } finally {
                 clientTransport.shutdown(Duration.ofSeconds(1));
             }
-            assertTrue(a.store().recentEvents(10).stream().anyMatch(e -> e.startsWith("connect: alice connected")),
-                    a.store().recentEvents(10).toString());
+            var events = Eventually.value(() -> a.store().recentEvents(10),
+                    ev -> ev.stream().anyMatch(e -> e.startsWith("connect: alice connected")));
+            assertTrue(events.stream().anyMatch(e -> e.startsWith("connect: alice connected")), events.toString());
         }
     }
 

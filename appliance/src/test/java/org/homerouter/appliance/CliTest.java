@@ -168,7 +168,7 @@ class CliTest {
         assertTrue(r.out().contains("PPTP server    enabled, 0.0.0.0:1723"), r.out());
         // This machine's clock, whichever state it is in (ClockStateTest checks the reading itself).
         assertTrue(r.out().contains(org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElseThrow()
-                ? "clock          set by a time server" : "clock          NOT SET by a time server yet"), r.out());
+                ? "clock          synchronized with a time server" : "clock          NOT synchronized with a time server"), r.out());
         assertTrue(r.out().contains("sessions up (1)") && r.out().contains("alice"), r.out());
         assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
         assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
