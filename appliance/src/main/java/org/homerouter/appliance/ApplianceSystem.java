@@ -125,7 +125,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
-    public boolean clockNotYetSet() {
+    public boolean clockNotSynchronized() {
         return !org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElse(true);
     }
 

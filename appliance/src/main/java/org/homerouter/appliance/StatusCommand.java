@@ -32,7 +32,7 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("version        %s%n", Version.current());
             System.out.printf("database       %s (schema %d)%n", store.file().toAbsolutePath(), store.schemaVersion());
             org.homerouter.bridge.ClockState.synchronizedByTimeServer().ifPresent(set -> System.out.printf(
-                    "clock          %s%n", set ? "set by a time server" : "NOT SET by a time server yet: times below may be wrong"));
+                    "clock          %s%n", set ? "synchronized with a time server" : "NOT synchronized with a time server: times below may be wrong"));
             System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");
             System.out.printf("PPTP server    %s, %s:%s, up to %s sessions%n",
                     Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED)) ? "enabled" : "disabled",

@@ -6,9 +6,10 @@ import java.util.Optional;
 import org.homerouter.bridge.ffm.LibC;
 
 /**
- * Whether the kernel's clock has been set by a time client (systemd-timesyncd, chrony, ntpd): they
- * all clear its "unsynchronized" status once a server answers. A router without a battery-backed
- * clock shows stale times until then, and the UI says so.
+ * Whether the kernel's clock is synchronized by a time client (systemd-timesyncd, chrony, ntpd):
+ * they all clear its "unsynchronized" status once a server answers, and the kernel sets it again
+ * when none has for hours (its error estimate has grown past 16 s). A router without a
+ * battery-backed clock shows stale times until then, and the UI says so.
  */
 public final class ClockState {
     /** linux/timex.h: the clock is not synchronized. */

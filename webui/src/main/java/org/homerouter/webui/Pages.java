@@ -182,7 +182,7 @@ final class Pages {
         m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
         m.put("users", b.users().users().size());
         m.put("dialout", b.siteToSite().status());
-        m.put("clockNotYetSet", b.system().clockNotYetSet());
+        m.put("clockNotSynchronized", b.system().clockNotSynchronized());
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 

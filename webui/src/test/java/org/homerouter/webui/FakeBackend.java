@@ -165,8 +165,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public int httpsPort() { return httpsPort; }
     @Override public void setHttps(boolean on, String event) { https = on; }
     @Override public String metricsToken() { return "s3cret-token"; }
-    volatile boolean clockNotYetSet;
-    @Override public boolean clockNotYetSet() { return clockNotYetSet; }
+    volatile boolean clockNotSynchronized;
+    @Override public boolean clockNotSynchronized() { return clockNotSynchronized; }
 
     static Set<String> set(String... s) {
         return new LinkedHashSet<>(List.of(s));

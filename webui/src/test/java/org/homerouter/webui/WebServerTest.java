@@ -442,11 +442,11 @@ class WebServerTest {
     }
 
     @Test
-    void theDashboardSaysWhenTheClockHasNotBeenSetYet() throws Exception {
+    void theDashboardSaysWhenTheClockIsNotSynchronized() throws Exception {
         Browser b = admin();
         assertFalse(b.get("/").body().contains("id=\"clock\""), "a set clock: no note");
-        fake.clockNotYetSet = true;
-        assertTrue(b.get("/").body().contains("The router's clock has not been set by a time server"));
+        fake.clockNotSynchronized = true;
+        assertTrue(b.get("/").body().contains("The router's clock is not synchronized with a time server"));
     }
 
     @Test

@@ -25,10 +25,11 @@ public interface SystemAdmin {
     void setHttps(boolean enabled, String event);
 
     /**
-     * True while the router's clock has not been set by a time server (since boot): a router
-     * without a battery-backed clock then shows stale times, and the pages say so.
+     * True while the router's clock is not synchronized with a time server (not yet since boot,
+     * or not for hours): a router without a battery-backed clock then shows stale times, and the
+     * pages say so.
      */
-    boolean clockNotYetSet();
+    boolean clockNotSynchronized();
 
     /** The bearer token a Prometheus scraper sends to /metrics. */
     String metricsToken();
