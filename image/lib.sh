@@ -20,7 +20,7 @@ JDK_PKG=openjdk-25-jdk-headless
 # What the base system needs: an init, module loading (nftables needs kmod), the firewall, the
 # network configuration; nothing interactive. (networkd is part of the systemd package in trixie)
 # iptables (the nft backend): the PPTP passthrough ALG's NFQUEUE rule is an iptables rule.
-BASE_PACKAGES=systemd,systemd-sysv,systemd-timesyncd,udev,kmod,nftables,iptables,iproute2,netbase
+BASE_PACKAGES=systemd,systemd-sysv,systemd-timesyncd,systemd-resolved,dbus,udev,kmod,nftables,iptables,iproute2,netbase
 [ "$ARCH" = armhf ] && BASE_PACKAGES=$BASE_PACKAGES,libatomic1   # Zero's libjvm needs it
 
 log() { printf '[image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -8,7 +8,9 @@ base=$WORK/base
 if [ -f "$DEBS/stamp" ] && [ "$(cat "$DEBS/stamp")" = "$(cat "$WORK/base.stamp")" ]; then
   log "debs: cached ($(ls "$DEBS"/*.deb | xargs -n1 basename | tr '\n' ' '))"; exit 0
 fi
-cp -L /etc/resolv.conf "$base/etc/resolv.conf"
+# The base's resolv.conf is systemd-resolved's symlink into /run (not there in the chroot): apt
+# here resolves with the host's, and the root file system gets the symlink back (50-rootfs).
+rm -f "$base/etc/resolv.conf"; cp -L /etc/resolv.conf "$base/etc/resolv.conf"
 chroot_run "$base" apt-get -qq update
 kpkg=$(chroot_run "$base" apt-cache depends "linux-image-$KERNEL_FLAVOUR" | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
 [ -n "$kpkg" ] || { echo "no kernel package behind linux-image-$KERNEL_FLAVOUR" >&2; exit 1; }

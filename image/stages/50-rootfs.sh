@@ -32,19 +32,23 @@ KERNEL=$kver
 BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 REL
 echo homerouter > "$R/etc/hostname"
-# Most ARM routers have no battery-backed clock: they boot at a stale time (1970, or systemd's build date)
-# until systemd-timesyncd reaches a time server (DHCP's, or Debian's pool). systemd starts the
-# clock no earlier than this file's date (its mtime), so until then times in the log and the
-# session history are at least no older than this firmware.
+# Most ARM routers have no battery-backed clock: they boot at a stale time (1970, or systemd's
+# build date) until systemd-timesyncd reaches a time server (DHCP's, or Debian's pool, found
+# through systemd-resolved). systemd starts the clock no earlier than this file's date (its
+# mtime), so until then times in the log and the session history are at least no older than
+# this firmware.
 touch "$R/usr/lib/clock-epoch"
 printf '127.0.0.1 localhost\n127.0.1.1 homerouter\n::1 localhost ip6-localhost ip6-loopback\n' > "$R/etc/hosts"
-: > "$R/etc/machine-id"; : > "$R/etc/resolv.conf"
+: > "$R/etc/machine-id"
+# Names resolve through systemd-resolved, with the DNS servers DHCP gives the WAN (the time
+# servers' pool needs it); the router itself has no other use for DNS.
+ln -sfn ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
 mount -t proc proc "$R/proc"; trap 'umount "$R/proc" 2>/dev/null || true' EXIT
 chroot_run "$R" sh -e -c "
   depmod $kver
   useradd --system --no-create-home --home-dir /var/lib/homerouter --shell /usr/sbin/nologin homerouter
   passwd -l root >/dev/null
-  systemctl enable -q homerouter.service nftables.service systemd-networkd.service systemd-timesyncd.service
+  systemctl enable -q homerouter.service nftables.service systemd-networkd.service systemd-timesyncd.service systemd-resolved.service
   systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer 2>/dev/null || true
   # The JDK's own class-data archive (one is made for the application on its first run)
   /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null

@@ -86,6 +86,9 @@ class Guest:
                "-netdev", wan, "-device", "virtio-net-pci,netdev=wan,romfile=",
                "-netdev", lan, "-device", "virtio-net-pci,netdev=lan,romfile=",
                "-device", "virtio-rng-pci",
+               # A clock of 2000, as a board without a battery-backed clock has at power-on: the
+               # firmware's clock-epoch must bring it forward (QEMU's default is the host's time).
+               "-rtc", "base=2000-01-01T00:00:00",
                "-device", "virtio-serial-pci",
                "-chardev", f"socket,id=sh,path={self.sock_path},server=on,wait=off",
                "-device", "virtconsole,chardev=sh"]
@@ -239,6 +242,10 @@ def main():
             failures.append("systemd-timesyncd is not running: the router's clock is never set")
         if g.run("test $(date +%s) -ge $(stat -c %Y /usr/lib/clock-epoch)")[0] != 0:
             failures.append("the clock is older than the firmware's clock-epoch")
+        # Names (Debian's time servers) resolve through systemd-resolved and the WAN's DNS.
+        if g.run("systemctl is-active systemd-resolved && "
+                 "test \"$(readlink /etc/resolv.conf)\" = ../run/systemd/resolve/stub-resolv.conf")[0] != 0:
+            failures.append("no DNS resolver: systemd-resolved is not running or resolv.conf does not point to it")
         g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
         g.check("homerouter user list")
         # Every command of the wrapper works on the service's database, from any directory.
