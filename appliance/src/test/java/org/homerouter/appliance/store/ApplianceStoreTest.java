@@ -159,11 +159,16 @@ class ApplianceStoreTest {
     void anImportThatFailsHalfwayChangesNothing() throws Exception {
         try (ApplianceStore store = ApplianceStore.open(dir.resolve("a.db"))) {
             store.addUser(user("keep"), "added");
-            assertThrows(SQLException.class, () -> store.replaceConfiguration(Map.of(Setting.PPTP_MAX_SESSIONS, "3"),
-                    List.of(user("x"), user("x")), "import"));
-            assertEquals(List.of("keep"), store.users().stream().map(VpnUser::name).toList());
-            assertEquals("64", store.settings().get(Setting.PPTP_MAX_SESSIONS));
+            aFailedImportChangesNothing(store);
         }
+    }
+
+    /** An import naming user "x" twice fails at the second, after deleting the users: all of it must be undone. */
+    private static void aFailedImportChangesNothing(ApplianceStore store) throws SQLException {
+        assertThrows(SQLException.class, () -> store.replaceConfiguration(Map.of(Setting.PPTP_MAX_SESSIONS, "3"),
+                List.of(user("x"), user("x")), "import"));
+        assertEquals(List.of("keep"), store.users().stream().map(VpnUser::name).toList());
+        assertEquals("64", store.settings().get(Setting.PPTP_MAX_SESSIONS));
     }
 
     /**
@@ -183,10 +188,7 @@ class ApplianceStoreTest {
                 assertThrows(SQLException.class, () -> store.putSettings(Map.of(Setting.PPTP_MAX_SESSIONS, "5"), "busy"));
                 st.execute("ROLLBACK");
             }
-            assertThrows(SQLException.class, () -> store.replaceConfiguration(Map.of(Setting.PPTP_MAX_SESSIONS, "3"),
-                    List.of(user("x"), user("x")), "import"));
-            assertEquals(List.of("keep"), store.users().stream().map(VpnUser::name).toList());
-            assertEquals("64", store.settings().get(Setting.PPTP_MAX_SESSIONS));
+            aFailedImportChangesNothing(store);
         }
     }
 
