@@ -89,11 +89,12 @@ final class BackgroundWrites implements AutoCloseable {
         }
     }
 
-    /** Makes the writes already queued (waiting up to {@code wait}), then stops. */
-    void close(Duration wait) {
+    /** Makes the writes already queued (waiting up to 10 s), then stops. */
+    @Override
+    public void close() {
         thread.shutdown();
         try {
-            if (!thread.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("{} session record(s) not written before the service stopped", thread.getQueue().size() + 1);
                 thread.shutdownNow();
             }
@@ -101,10 +102,5 @@ final class BackgroundWrites implements AutoCloseable {
             Thread.currentThread().interrupt();
             thread.shutdownNow();
         }
-    }
-
-    @Override
-    public void close() {
-        close(Duration.ofSeconds(10));
     }
 }
