@@ -72,11 +72,7 @@ class BusyDatabaseTest {
 
             // Once the database answers, every start is recorded: the ones that waited beyond
             // busy_timeout were tried again.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (a.store().sessionHistory(10, true).size() < 3 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            var open = a.store().sessionHistory(10, true);
+            var open = Eventually.value(() -> a.store().sessionHistory(10, true), rows -> rows.size() >= 3);
             assertEquals(3, open.size(), open.toString());
             assertEquals(java.util.Set.of("alice", "bob", "carol"),
                     open.stream().map(ApplianceStore.SessionRow::user).collect(java.util.stream.Collectors.toSet()));
