@@ -114,10 +114,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
-    public void setHttps(boolean enabled, String event) {
+    public void setHttps(boolean enabled, int port, String event) {
         synchronized (appliance.changeLock()) {
             try {
-                appliance.store().putSettings(Map.of(Setting.UI_HTTPS, String.valueOf(enabled)), event);
+                appliance.store().putSettings(Map.of(Setting.UI_HTTPS, String.valueOf(enabled),
+                        Setting.UI_HTTPS_PORT, String.valueOf(port)), event);
             } catch (SQLException e) {
                 throw new StoreFailure(e);
             }

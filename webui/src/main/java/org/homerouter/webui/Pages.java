@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
@@ -183,6 +184,7 @@ final class Pages {
         m.put("users", b.users().users().size());
         m.put("dialout", b.siteToSite().status());
         m.put("clockNotSynchronized", b.system().clockNotSynchronized());
+        m.put("httpsFailure", Objects.requireNonNullElse(web.httpsFailure(), ""));
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 
@@ -602,12 +604,20 @@ final class Pages {
     private Reply systemPage(Exchange x, Form invalid, int status) {
         Map<String, Object> m = x.model("system");
         m.put("https", b.system().httpsEnabled());
-        m.put("httpsPort", b.system().httpsPort());
         m.put("metricsToken", b.system().metricsToken());
-        if (invalid != null) {
-            m.put("values", invalid.values());
-            m.put("errors", invalid.errors);
+        Map<String, Object> values = new java.util.HashMap<>();
+        values.put("https_port", String.valueOf(b.system().httpsPort()));
+        Map<String, String> errors = new java.util.HashMap<>();
+        if (web.httpsFailure() != null) {
+            errors.put("https", web.httpsFailure() + ". Until it starts, the UI is served over plain HTTP only: free "
+                    + "the port, or choose another and save.");
         }
+        if (invalid != null) {
+            values.putAll(invalid.values());
+            errors.putAll(invalid.errors);
+        }
+        m.put("values", values);
+        m.put("errors", errors);
         return new Reply.Page(status, "system.ftlh", m);
     }
 
@@ -629,20 +639,39 @@ final class Pages {
     }
 
     private Reply https(Exchange x) throws Exception {
-        boolean on = x.form().checked("enabled");
-        b.system().setHttps(on, "HTTPS for the web UI " + (on ? "switched on" : "switched off"));
+        Form form = x.form();
+        boolean on = form.checked("enabled");
+        int port = form.integer("https_port", "The HTTPS port", 1, 65535);
+        if (form.ok() && port == web.httpPort()) {
+            form.error("https_port", "port " + port + " serves the UI over plain HTTP: choose another");
+        } else if (form.ok() && port == b.vpn().vpn().port()) {
+            form.error("https_port", "port " + port + " is the VPN server's (PPTP): choose another");
+        }
+        if (!form.ok()) {
+            return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        boolean wasOn = b.system().httpsEnabled();
+        int oldPort = b.system().httpsPort();
+        if (on == wasOn && port == oldPort && (web.httpsPort() > 0) == on) {
+            x.session.flash("Nothing to change.");
+            return new Reply.Redirect("/system");
+        }
+        b.system().setHttps(on, port, !on ? "HTTPS for the web UI switched off"
+                : wasOn ? "HTTPS for the web UI moved from port " + oldPort + " to " + port
+                : "HTTPS for the web UI switched on (port " + port + ")");
         try {
             web.applyHttps();
         } catch (Exception e) {
-            // E.g. the HTTPS port is taken: back to plain HTTP, and say why next to the switch.
-            b.system().setHttps(false, "HTTPS for the web UI switched off again: " + e.getMessage());
-            Form form = x.form();
-            form.error("https", "HTTPS could not start on port " + b.system().httpsPort() + ": " + e.getMessage());
+            // E.g. the port is taken: what was in force stays (HTTPS where it was, or off), and
+            // the reason is next to the field.
+            b.system().setHttps(wasOn, oldPort, "HTTPS for the web UI not changed: port " + port + ": " + e.getMessage());
+            form.error(on && port != oldPort ? "https_port" : "https",
+                    "HTTPS could not start on port " + port + ": " + e.getMessage() + (wasOn ? "; it stays on port " + oldPort : ""));
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         x.session.flash(on ? "HTTPS is on (port " + web.httpsPort() + "). Your browser will warn about the "
                 + "self-signed certificate once; plain HTTP now redirects there." : "HTTPS is off.");
-        return on ? new Reply.Redirect("/system") : afterHttpsOff(x, "/system");
+        return afterHttpsChange(x, "/system");
     }
 
     private Reply importConfig(Exchange x) {
@@ -663,7 +692,7 @@ final class Pages {
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         x.session.flash("Configuration imported and applied.");
-        return b.system().httpsEnabled() ? new Reply.Redirect("/system") : afterHttpsOff(x, "/system");
+        return afterHttpsChange(x, "/system");
     }
 
     private Reply factoryReset(Exchange x) throws Exception {
@@ -677,6 +706,22 @@ final class Pages {
         sessions.removeAllAdmins();
         x.newSession = sessions.create(false);
         return afterHttpsOff(x, "/setup"); // a reset router serves plain HTTP only
+    }
+
+    /**
+     * Where to go after HTTPS may have been switched off or moved: from a listener that is about to
+     * close, on to the same page where the UI is now served (the new HTTPS port, or plain HTTP);
+     * otherwise the page itself.
+     */
+    private Reply afterHttpsChange(Exchange x, String path) {
+        if (web.httpsPort() < 0) {
+            return afterHttpsOff(x, path);
+        }
+        if (x.secure() && org.eclipse.jetty.server.Request.getLocalPort(x.request) != web.httpsPort()) {
+            String host = org.eclipse.jetty.server.Request.getServerName(x.request);
+            return new Reply.Redirect("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpsPort() + path);
+        }
+        return new Reply.Redirect(path);
     }
 
     /**

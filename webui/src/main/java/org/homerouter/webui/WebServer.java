@@ -134,67 +134,131 @@ public final class WebServer implements AutoCloseable {
         server.start();
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         LOG.info("web UI on http://{}:{}/", options.http().getHostString(), port);
-        applyHttps();
+        try {
+            applyHttps();
+        } catch (Exception e) {
+            // E.g. another program took the HTTPS port, or the certificate file is unreadable. The
+            // UI stays up over plain HTTP and its pages say so: without it the admin could not
+            // change the port, and the router's VPN would not start either.
+            httpsFailure = "HTTPS is switched on but could not start on port " + backend.system().httpsPort()
+                    + ": " + e.getMessage();
+            LOG.error("{}; the UI is served over plain HTTP only", httpsFailure);
+        }
         return port;
+    }
+
+    /** Why HTTPS, switched on, is not serving (it failed at start), or null. */
+    public String httpsFailure() {
+        return httpsFailure;
     }
 
     /** The HTTPS listener in its grace period after HTTPS was switched off, or null. */
     private ServerConnector closingHttps;
 
+    /** Why HTTPS did not start with the server, until a later apply succeeds; else null. */
+    private volatile String httpsFailure;
+
     /** How long the HTTPS listener stays open after HTTPS is switched off, for the answers in flight. */
     private static final java.time.Duration HTTPS_OFF_GRACE = java.time.Duration.ofSeconds(2);
 
-    /** Opens or closes the HTTPS listener to match the stored choice; live, no restart. */
+    /**
+     * Opens, moves or closes the HTTPS listener to match the stored choice and port; live, no
+     * restart. A new port is opened before the old listener is let go, so a port that is taken
+     * leaves HTTPS serving where it was (and this throws).
+     */
     public synchronized void applyHttps() throws Exception {
+        applyHttpsSetting();
+        httpsFailure = null;
+    }
+
+    private void applyHttpsSetting() throws Exception {
         boolean want = backend.system().httpsEnabled();
-        if (want && httpsConnector == null && closingHttps != null) {
-            // Switched on again within the grace period: the old listener still holds the port.
-            closingHttps.stop();
-            server.removeConnector(closingHttps);
+        int port = backend.system().httpsPort();
+        if (want && httpsConnector != null && httpsConnector.getPort() != port) {
+            ServerConnector old = httpsConnector;
+            httpsConnector = openHttps(port);
+            retire(old);
+        } else if (want && httpsConnector == null) {
+            httpsConnector = openHttps(port);
+        } else if (!want && httpsConnector != null) {
+            // Plain HTTP stops redirecting at once; the listener itself closes a moment later.
+            retire(httpsConnector);
+            httpsConnector = null;
+        }
+    }
+
+    private ServerConnector openHttps(int port) throws Exception {
+        if (closingHttps != null) {
+            // Changed again within the grace period: the old listener may still hold the port.
+            stopNow(closingHttps);
             closingHttps = null;
         }
-        if (want && httpsConnector == null) {
-            SslContextFactory.Server tls = new SslContextFactory.Server();
-            tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
-            tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
-            HttpConfiguration config = httpConfiguration();
-            config.addCustomizer(new SecureRequestCustomizer(false));
-            ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
-                    new HttpConnectionFactory(config));
-            c.setHost(options.http().getHostString());
-            c.setPort(backend.system().httpsPort());
-            limit(c);
-            server.addConnector(c);
-            try {
-                c.start();
-            } catch (Exception e) {
-                server.removeConnector(c);
-                throw e;
-            }
-            httpsConnector = c;
-            LOG.info("web UI on https://{}:{}/ (self-signed certificate)", options.http().getHostString(), c.getLocalPort());
-        } else if (!want && httpsConnector != null) {
-            // Plain HTTP stops redirecting at once; the listener itself closes a moment later, so
-            // the answer to the request that switched it off (which came over it) gets out first
-            // instead of the browser seeing its connection reset.
-            ServerConnector c = httpsConnector;
-            httpsConnector = null;
-            closingHttps = c;
-            Thread.ofVirtual().name("https-off").start(() -> {
-                try {
-                    Thread.sleep(HTTPS_OFF_GRACE.toMillis());
-                    synchronized (this) {
-                        if (closingHttps == c) {
-                            c.stop();
-                            server.removeConnector(c);
-                            closingHttps = null;
-                        }
-                    }
-                } catch (Exception e) {
-                    LOG.warn("closing the HTTPS listener: {}", e.toString());
-                }
-            });
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
+        tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
+        HttpConfiguration config = httpConfiguration();
+        config.addCustomizer(new SecureRequestCustomizer(false));
+        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+                new HttpConnectionFactory(config));
+        c.setHost(options.http().getHostString());
+        c.setPort(port);
+        limit(c);
+        server.addConnector(c);
+        try {
+            c.start();
+        } catch (Exception e) {
+            server.removeConnector(c);
+            throw e;
         }
+        LOG.info("web UI on https://{}:{}/ (self-signed certificate)", options.http().getHostString(), c.getLocalPort());
+        return c;
+    }
+
+    /**
+     * Closes a listener HTTPS no longer uses a moment from now, so that the answer to the request
+     * that switched it off or moved it (which came over it) gets out first instead of the browser
+     * seeing its connection reset.
+     */
+    private void retire(ServerConnector c) {
+        if (closingHttps != null) {
+            stopNow(closingHttps);
+        }
+        closingHttps = c;
+        Thread.ofVirtual().name("https-off").start(() -> {
+            try {
+                Thread.sleep(HTTPS_OFF_GRACE.toMillis());
+                synchronized (this) {
+                    if (closingHttps == c) {
+                        stopNow(c);
+                        closingHttps = null;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private void stopNow(ServerConnector c) {
+        try {
+            c.stop();
+        } catch (Exception e) {
+            LOG.warn("closing the HTTPS listener on port {}: {}", c.getLocalPort(), e.toString());
+        }
+        server.removeConnector(c);
+        LOG.info("HTTPS listener on port {} closed", c.getPort());
+    }
+
+    /**
+     * The HSTS policy for an answer over HTTPS. A browser that holds one turns every plain-HTTP
+     * address of this host into HTTPS on the same port (RFC 6797 §8.3): http://router.lan:8080
+     * would become https://router.lan:8080, where only plain HTTP answers, and the admin could no
+     * longer open the address they know. So the policy is set only when the UI is on the standard
+     * ports (80 and 443, where that upgrade lands on HTTPS); otherwise it is withdrawn (max-age=0),
+     * also from browsers an older firmware gave one.
+     */
+    private String strictTransportSecurity() {
+        return httpPort() == 80 && httpsPort() == 443 ? "max-age=31536000" : "max-age=0";
     }
 
     /** The HTTP port. */
@@ -265,7 +329,7 @@ public final class WebServer implements AutoCloseable {
             h.put("Referrer-Policy", "no-referrer");
             h.put(HttpHeader.CACHE_CONTROL, "no-store");
             if (request.isSecure()) {
-                h.put("Strict-Transport-Security", "max-age=31536000");
+                h.put("Strict-Transport-Security", strictTransportSecurity());
             }
             String path = Request.getPathInContext(request);
             String method = "HEAD".equals(request.getMethod()) ? "GET" : request.getMethod();

@@ -163,7 +163,11 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public boolean httpsEnabled() { return https; }
     volatile int httpsPort;
     @Override public int httpsPort() { return httpsPort; }
-    @Override public void setHttps(boolean on, String event) { https = on; }
+    @Override public void setHttps(boolean on, int port, String event) {
+        https = on;
+        httpsPort = port;
+        log("config", event);
+    }
     @Override public String metricsToken() { return "s3cret-token"; }
     volatile boolean clockNotSynchronized;
     @Override public boolean clockNotSynchronized() { return clockNotSynchronized; }

@@ -642,7 +642,7 @@ class WebServerTest {
         Browser b = admin();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             fake.httpsPort = taken.getLocalPort();
-            HttpResponse<String> r = b.post("/system/https", "enabled", "on");
+            HttpResponse<String> r = b.post("/system/https", "enabled", "on", "https_port", String.valueOf(taken.getLocalPort()));
             assertEquals(400, r.statusCode());
             assertTrue(r.body().contains("HTTPS could not start on port " + taken.getLocalPort()), r.body());
             assertFalse(fake.https, "switched off again");
@@ -655,9 +655,10 @@ class WebServerTest {
     void httpsServesTheUiWithASelfSignedCertificateAndSecureCookie() throws Exception {
         // Switched on through the System page; the listener opens without a restart.
         Browser b = admin();
-        assertEquals(303, b.post("/system/https", "enabled", "on").statusCode());
+        int chosen = freePort();
+        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(chosen)).statusCode());
         int port = server.httpsPort();
-        assertTrue(port > 0);
+        assertEquals(chosen, port);
         assertTrue(java.nio.file.Files.exists(dir.resolve("tls.p12")));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 java.nio.file.Files.getPosixFilePermissions(dir.resolve("tls.p12"))));
@@ -675,7 +676,7 @@ class WebServerTest {
     @Test
     void httpsSwitchedOffOverHttpsAnswersAndSendsTheBrowserToPlainHttp() throws Exception {
         Browser b = admin();
-        assertEquals(303, b.post("/system/https", "enabled", "on").statusCode());
+        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())).statusCode());
         int port = server.httpsPort();
         Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
         secure.get("/login");
@@ -683,7 +684,7 @@ class WebServerTest {
         assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
         secure.get("/system");
 
-        HttpResponse<String> off = secure.post("/system/https"); // the box unticked
+        HttpResponse<String> off = secure.post("/system/https", "https_port", String.valueOf(port)); // the box unticked
         assertEquals(303, off.statusCode(), off.body());
         assertEquals(base + "/system", location(off), "on to the plain HTTP page");
         // The session goes along without Secure (a browser would not send a Secure cookie over
@@ -697,25 +698,119 @@ class WebServerTest {
         assertEquals(200, plain.get("/system").statusCode(), "still logged in over plain HTTP");
         assertFalse(fake.https);
         assertEquals(200, new Browser(base).get("/login").statusCode(), "plain HTTP no longer redirects");
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        boolean closed = false;
-        while (!closed && System.nanoTime() < deadline) {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                Thread.sleep(100);
-            } catch (java.io.IOException e) {
-                closed = true;
-            }
-        }
-        assertTrue(closed, "the HTTPS listener closes");
+        assertTrue(closesWithin10s(port), "the HTTPS listener closes");
 
         // On and off and on again within the grace period: the new listener gets the port.
-        assertEquals(303, plain.post("/system/https", "enabled", "on").statusCode());
+        assertEquals(303, plain.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())).statusCode());
         fake.httpsPort = server.httpsPort();
         fake.https = false;
         server.applyHttps();
         fake.https = true;
         server.applyHttps(); // within the grace period: the port must be free for it
         assertEquals(fake.httpsPort, server.httpsPort());
+    }
+
+    @Test
+    void theHttpsPortMovesLiveAndTheBrowserFollowsIt() throws Exception {
+        Browser b = admin();
+        int first = freePort();
+        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(first)).statusCode());
+        Browser secure = new Browser("https://127.0.0.1:" + first, trustingClient());
+        secure.get("/login");
+        now.addAndGet(2000);
+        assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
+        assertTrue(secure.get("/system").body().contains("value=\"" + first + "\""), "the field shows the port in use");
+
+        // Refused next to the field, nothing changed: the plain HTTP port, the VPN's, nonsense.
+        int http = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+        for (String bad : List.of(String.valueOf(http), String.valueOf(fake.vpn().port()), "0", "70000", "x")) {
+            HttpResponse<String> r = secure.post("/system/https", "enabled", "on", "https_port", bad);
+            assertEquals(400, r.statusCode(), bad);
+            assertTrue(r.body().contains("id=\"https_port-error\""), r.body());
+            assertEquals(first, fake.httpsPort, bad);
+            assertEquals(first, server.httpsPort(), bad);
+        }
+        // A port another program holds: HTTPS stays where it was, and says so.
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            HttpResponse<String> r = secure.post("/system/https", "enabled", "on", "https_port", String.valueOf(taken.getLocalPort()));
+            assertEquals(400, r.statusCode());
+            assertTrue(r.body().contains("it stays on port " + first), r.body());
+            assertTrue(fake.https);
+            assertEquals(first, fake.httpsPort);
+            assertEquals(200, secure.get("/system").statusCode(), "still served on the old port");
+        }
+
+        int second = freePort();
+        HttpResponse<String> moved = secure.post("/system/https", "enabled", "on", "https_port", String.valueOf(second));
+        assertEquals(303, moved.statusCode(), moved.body());
+        assertEquals("https://127.0.0.1:" + second + "/system", location(moved), "on to the new port");
+        assertEquals(second, server.httpsPort());
+        assertEquals(second, fake.httpsPort);
+        Browser followed = new Browser("https://127.0.0.1:" + second, trustingClient());
+        followed.cookie = secure.cookie;
+        assertEquals(200, followed.get("/system").statusCode(), "still logged in on the new port");
+        HttpResponse<String> plain = new Browser(base).get("/login");
+        assertEquals("https://127.0.0.1:" + second + "/login", location(plain), "plain HTTP redirects to the new port");
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().contains("moved from port " + first + " to " + second)));
+        assertTrue(closesWithin10s(first), "the old listener closes");
+    }
+
+    @Test
+    void onPortsOtherThan80And443NoHstsPolicyIsKeptThatWouldBreakThePlainHttpAddress() throws Exception {
+        // RFC 6797 §8.3: with a policy for the host, http://router.lan:8080 becomes
+        // https://router.lan:8080, where only plain HTTP answers.
+        Browser b = admin();
+        int port = freePort();
+        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)).statusCode());
+        HttpResponse<String> r = trustingClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://127.0.0.1:" + port + "/login")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("max-age=0", r.headers().firstValue("Strict-Transport-Security").orElse(""));
+    }
+
+    @Test
+    void anHttpsPortTakenAtStartLeavesTheUiUpOverPlainHttpAndSaysWhy() throws Exception {
+        server.close();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            fake.https = true;
+            fake.httpsPort = taken.getLocalPort();
+            server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    dir.resolve("tls.p12"), "homerouter"), fake.backend(), wall::get, now::get);
+            base = "http://127.0.0.1:" + server.start();
+            Browser b = admin();
+            assertTrue(b.get("/").body().contains("id=\"https-failure\""));
+            String system = b.get("/system").body();
+            assertTrue(system.contains("could not start on port " + taken.getLocalPort()), system);
+        }
+        // Saved again on a free port: HTTPS starts and the note goes.
+        int port = freePort();
+        Browser b = admin();
+        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)).statusCode());
+        assertEquals(port, server.httpsPort());
+        assertNull(server.httpsFailure());
+        Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
+        secure.cookie = b.cookie;
+        String dashboard = secure.get("/").body();
+        assertTrue(dashboard.contains("Active sessions") || dashboard.contains("VPN server"), dashboard);
+        assertFalse(dashboard.contains("https-failure"), "the note is gone");
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean closesWithin10s(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                Thread.sleep(100);
+            } catch (java.io.IOException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An HTTP client that accepts the router's self-signed certificate, as a user who clicked through. */

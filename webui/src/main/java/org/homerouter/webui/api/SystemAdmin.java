@@ -21,8 +21,8 @@ public interface SystemAdmin {
 
     int httpsPort();
 
-    /** Stores the HTTPS choice (the web server applies it). */
-    void setHttps(boolean enabled, String event);
+    /** Stores the HTTPS choice and port, in one change (the web server applies them). */
+    void setHttps(boolean enabled, int port, String event);
 
     /**
      * True while the router's clock is not synchronized with a time server (not yet since boot,
