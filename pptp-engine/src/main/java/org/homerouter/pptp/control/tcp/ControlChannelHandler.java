@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +27,19 @@ import org.slf4j.LoggerFactory;
 public final class ControlChannelHandler extends ChannelInboundHandlerAdapter implements ControlLink {
     private static final Logger LOG = LoggerFactory.getLogger(ControlChannelHandler.class);
 
+    /**
+     * How much a connection may hold for a peer that is not reading: a few dozen messages. PPTP
+     * control is request and reply (RFC 2637 §2), and a real peer reads every reply; a peer that
+     * keeps sending requests (Echo-Requests, say) without reading would otherwise make the replies
+     * pile up in memory without limit, before it has even logged in.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(8 * 1024, 32 * 1024);
+
+    /** How long a close waits for the last messages (a Stop-Control-Connection-Reply) to leave. */
+    private static final long CLOSE_FLUSH_MS = 2000;
+
     private final Function<ControlLink, ControlConnection> factory;
+    private boolean aborted;
     private final Duration tick;
     private Channel channel;
     private ControlConnection connection;
@@ -44,6 +57,7 @@ public final class ControlChannelHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        channel.config().setWriteBufferWaterMark(WATER_MARK);
         connection = factory.apply(this);
     }
 
@@ -85,15 +99,45 @@ public final class ControlChannelHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void send(ControlMessage message) {
+        if (!channel.isWritable()) {
+            abort();
+            return;
+        }
         channel.writeAndFlush(message).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    /**
+     * Closes at once, dropping what is queued: the peer has not read the last {@link #WATER_MARK}
+     * octets of replies. The state machine hears of it as a closed transport, from the close.
+     */
+    private void abort() {
+        if (aborted) {
+            return;
+        }
+        aborted = true;
+        LOG.warn("{}: closing the control connection: the peer does not read its replies (more than {} octets waiting)",
+                channel.remoteAddress(), WATER_MARK.high());
+        channel.config().setAutoRead(false);
+        channel.close();
     }
 
     @Override
     public void close() {
-        // Flush what the state machine queued (e.g. Stop-Control-Connection-Reply) before closing.
-        if (channel.isOpen()) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // Flush what the state machine queued (e.g. Stop-Control-Connection-Reply) before closing,
+        // but not for ever: a peer that does not read would keep the connection (and its slot).
+        if (!channel.isOpen()) {
+            return;
         }
+        if (!channel.isWritable()) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        channel.eventLoop().schedule(() -> {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }, CLOSE_FLUSH_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override

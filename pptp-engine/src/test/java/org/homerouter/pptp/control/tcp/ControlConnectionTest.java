@@ -160,6 +160,33 @@ class ControlConnectionTest {
     }
 
     @Test
+    void aPeerThatSendsRequestsButNeverReadsTheRepliesIsCutOffNotBufferedForEver() throws Exception {
+        // Echo-Requests (16 octets) as fast as TCP takes them, no reply ever read: without a limit
+        // the replies pile up in the server's memory (the helper that found it measured 168 MB
+        // queued for 25.6 MB sent), before any login.
+        byte[] echoes = new byte[16 * 1024];
+        byte[] one = ControlMessageCodec.encode(new EchoRequest(42));
+        for (int i = 0; i < echoes.length; i += one.length) {
+            System.arraycopy(one, 0, echoes, i, one.length);
+        }
+        try (RawControlPeer peer = new RawControlPeer(address, 4096)) {
+            peer.send(sccrq());
+            long sent = 0;
+            boolean refused = false;
+            while (!refused && sent < 16L << 20) {
+                try {
+                    peer.writeRaw(echoes);
+                    sent += echoes.length;
+                } catch (IOException e) {
+                    refused = true; // reset: the server closed
+                }
+            }
+            assertTrue(refused || peer.closedByServer(), "the server closes (" + (sent >> 20) + " MiB sent)");
+            Await.until("connection gone", () -> server.connections().isEmpty());
+        }
+    }
+
+    @Test
     void silentConnectionIsClosedBeforeEstablishment() throws Exception {
         try (RawControlPeer peer = new RawControlPeer(address)) {
             Await.until("accepted", () -> server.connections().size() == 1);

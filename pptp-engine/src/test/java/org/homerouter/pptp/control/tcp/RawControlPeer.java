@@ -21,7 +21,16 @@ final class RawControlPeer implements AutoCloseable {
     private final OutputStream out;
 
     RawControlPeer(InetSocketAddress server) throws IOException {
-        socket = new Socket(server.getAddress(), server.getPort());
+        this(server, 0);
+    }
+
+    /** With a receive buffer this small (0: the system's), as a peer that reads little or nothing. */
+    RawControlPeer(InetSocketAddress server, int receiveBuffer) throws IOException {
+        socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(server);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(5000);
         in = new DataInputStream(socket.getInputStream());
@@ -59,8 +68,9 @@ final class RawControlPeer implements AutoCloseable {
     /** True when the server closed the connection (EOF or reset) within the read timeout. */
     boolean closedByServer() throws IOException {
         try {
+            byte[] rest = new byte[8192];
             while (true) {
-                if (in.read() < 0) {
+                if (in.read(rest) < 0) {
                     return true;
                 }
             }
