@@ -60,8 +60,18 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     @Override
     public void up(PppSession s) {
+        org.homerouter.pptp.session.IpDataPath left = s.dataPath().map(p -> paths.put(s, p)).orElse(null);
+        Row known = rows.get(s);
+        if (known != null) {
+            // Up again on the same link: the peer renegotiated LCP (and logged in again) or IPCP.
+            // Still the same session and history row; the bytes of the path it left count too.
+            if (left != null && left != paths.get(s)) {
+                known.carriedIn += left.bytesIn();
+                known.carriedOut += left.bytesOut();
+            }
+            return;
+        }
         sessionsTotal.incrementAndGet();
-        s.dataPath().ifPresent(p -> paths.put(s, p));
         String user = s.userName().orElse("?");
         long startedMs = startedMs(s);
         String client = client(s);
@@ -85,8 +95,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     @Override
     public void ended(PppSession s, SessionEnd reason, String detail) {
         var path = java.util.Optional.ofNullable(paths.remove(s)).or(s::dataPath);
-        long in = path.map(p -> p.bytesIn()).orElse(0L);
-        long out = path.map(p -> p.bytesOut()).orElse(0L);
+        Row row = java.util.Objects.requireNonNullElse(rows.remove(s), Row.NONE);
+        long in = path.map(p -> p.bytesIn()).orElse(0L) + row.carriedIn;
+        long out = path.map(p -> p.bytesOut()).orElse(0L) + row.carriedOut;
         endedBytesIn.addAndGet(in);
         endedBytesOut.addAndGet(out);
         String kind = switch (reason) {
@@ -103,7 +114,6 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String client = client(s);
         String address = tunnelAddress(s);
         String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail);
-        Row row = java.util.Objects.requireNonNullElse(rows.remove(s), Row.NONE);
         writes.submit("the end of " + s.id(), () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
                 in, out, reason.name(), detail, kind, event));
     }
@@ -115,6 +125,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     private static final class Row {
         static final Row NONE = new Row();
         long id;
+        /** Octets of the data paths a renegotiation replaced; on the reporting thread only. */
+        long carriedIn;
+        long carriedOut;
     }
 
     /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */

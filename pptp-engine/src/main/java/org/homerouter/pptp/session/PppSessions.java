@@ -145,14 +145,24 @@ public final class PppSessions implements TunnelListener {
             @Override
             public void authenticated(PppSession s, String userName) {
                 synchronized (counted) {
-                    counted.loggingIn = false;
-                    loggingIn.decrementAndGet();
-                    releaseSource(source);
-                    int n = perUser.merge(userName, 1, Integer::sum);
-                    counted.user = userName;
-                    if (n > limits.maxPerUser()) {
-                        s.refuse(SessionEnd.TOO_MANY_SESSIONS, userName + " already has " + (n - 1) + " sessions");
-                        return;
+                    // Also called again on the same link when the peer renegotiates LCP after the
+                    // login (RFC 1661 §4.3: a Configure-Request in Opened) and logs in again: it
+                    // stopped logging in the first time, and stays one session of its user.
+                    if (counted.loggingIn) {
+                        counted.loggingIn = false;
+                        loggingIn.decrementAndGet();
+                        releaseSource(source);
+                    }
+                    if (!userName.equals(counted.user)) {
+                        if (counted.user != null) {
+                            perUser.computeIfPresent(counted.user, (u, n) -> n > 1 ? n - 1 : null);
+                        }
+                        int n = perUser.merge(userName, 1, Integer::sum);
+                        counted.user = userName;
+                        if (n > limits.maxPerUser()) {
+                            s.refuse(SessionEnd.TOO_MANY_SESSIONS, userName + " already has " + (n - 1) + " sessions");
+                            return;
+                        }
                     }
                 }
                 observer.authenticated(s, userName);

@@ -798,4 +798,30 @@ class WholeSessionTest {
         assertEquals(List.of("ended AUTH_METHOD_REFUSED"), serverEvents);
         run("call cleared", () -> serverTunnels.tunnels().isEmpty());
     }
+
+    @Test
+    void aLinkRenegotiatedAfterTheLoginStaysOneSessionOfItsUser() throws Exception {
+        // RFC 1661 §4.3: a Configure-Request in Opened renegotiates LCP, and the peer logs in again
+        // on the same link. Counted as a second login, each round took one of the user's 8 session
+        // slots for good and lowered the count of logins in progress below zero (switching off the
+        // flood limit).
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        for (int round = 2; round <= 3; round++) {
+            int ups = round;
+            // LCP Configure-Request without options, as the client would send it.
+            serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01,
+                    (byte) (0x50 + round), 0x00, 0x04}));
+            run("logged in and up again", () -> serverEvents.stream().filter("up"::equals).count() == ups);
+            assertEquals(1, serverSessions.sessionsOf("User"), "still one session of User");
+            assertEquals(0, serverSessions.loggingIn(), "nobody logging in");
+        }
+        client.hangUp(call).get(5, TimeUnit.SECONDS);
+        run("forgotten", () -> serverSessions.registered() == 0);
+        assertEquals(0, serverSessions.sessionsOf("User"), "the user's slot is free again");
+        assertEquals(0, serverSessions.loggingIn());
+    }
 }
