@@ -101,6 +101,8 @@ public final class PppSession {
     private boolean ended;
     /** Set when the login was refused because of a brute-force lockout, for the log line. */
     private AuthFailureLockout.Lockout lockedOut;
+    /** The last name the login looked an account up by (the name without its domain, if that found it). */
+    private String lookedUpName;
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
     /**
@@ -402,6 +404,7 @@ public final class PppSession {
         }
         AuthFailureLockout lockout = env.lockout().get();
         return name -> {
+            lookedUpName = name;
             Optional<AuthFailureLockout.Lockout> l = lockout.lockedOut(name, channel.peerAddress());
             if (l.isPresent()) {
                 lockedOut = l.get();
@@ -442,7 +445,13 @@ public final class PppSession {
                             + lockedOut.failures() + " failed logins";
                 }
                 if (end == SessionEnd.AUTH_FAILED) {
-                    f.userName().ifPresent(n -> env.lockout().ifPresent(l -> l.failed(n, channel.peerAddress())));
+                    // Under the name the account was looked up by: "CORP\alice" is alice's account
+                    // (UserDirectory.resolve), so its failures lock alice, however many domains an
+                    // attacker puts in front of the name.
+                    String counted = lookedUpName != null ? lookedUpName : f.userName().orElse(null);
+                    if (counted != null) {
+                        env.lockout().ifPresent(l -> l.failed(counted, channel.peerAddress()));
+                    }
                 }
                 LOG.warn("{}: login of {} failed: {}", id, userName == null ? "(no name)" : userName, why);
                 failureLogged = true;

@@ -744,6 +744,19 @@ class WholeSessionTest {
     }
 
     @Test
+    void aWindowsDomainInFrontOfTheNameCountsTowardsTheAccountsOwnLockout() throws Exception {
+        // "X1\User" logs in as User (UserDirectory.resolve): its failures must lock User, or an
+        // attacker guessing from many addresses would never lock the account, one domain per guess.
+        lockout = new AuthFailureLockout(1, Duration.ofSeconds(60), Duration.ofMinutes(5), clock);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "X1\\User", "guess", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("refused", () -> serverEvents.contains("ended AUTH_FAILED"));
+        assertEquals(List.of("user User"), lockout.current().stream().map(AuthFailureLockout.Lockout::key)
+                .filter(k -> k.startsWith("user ")).toList());
+        assertTrue(lockout.lockedOut("User", ip("203.0.113.9")).isPresent(), "locked from any address");
+    }
+
+    @Test
     void aUserBeyondThePerUserLimitIsHungUpOnAndTheFirstSessionStays() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
         serverSessions.setLimits(new SessionLimits(16, 1));
