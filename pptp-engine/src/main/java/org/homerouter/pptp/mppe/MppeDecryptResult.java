@@ -19,6 +19,11 @@ public enum MppeDecryptResult {
     DROPPED_AWAITING_FLUSH,
     /** Stateless mode: a count behind the last one, a duplicate, or more than 2048 ahead. */
     DROPPED_LATE,
+    /**
+     * Stateless mode: the count jumped ahead (packets lost, or a forged count), and the key for
+     * that count does not decrypt the packet to a checked IPv4 packet. The key stays as it was.
+     */
+    DROPPED_UNVERIFIED_JUMP,
     /** Header only, no encrypted octet. */
     DROPPED_TOO_SHORT,
     /** D bit clear: not an MPPE packet (Linux sanity check). */

@@ -22,7 +22,9 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * is not ahead by 1..2048 is late and dropped at a cost of 1 point, as current Linux kernels do
  * ("Discard late packet"); older kernels, such as the 2.6-era ppp_mppe.c, followed any count with
  * up to 4095 key changes. Refusing a duplicate (ahead by 0) is ours: Linux would decrypt it with
- * a keystream that is already used up, which yields garbage.
+ * a keystream that is already used up, which yields garbage. Also ours: a count more than one
+ * ahead is followed only when its key decrypts the packet to a checked IPv4 packet (see
+ * {@code syncStateless}), so that a forged count cannot make the genuine packets late.
  *
  * <p><b>Stateful</b> (RFC 3078 §8.2, Linux's reading of it): in the normal state the count must be
  * the previous one plus one, otherwise the decryptor enters the discard state and answers
@@ -138,11 +140,11 @@ public final class MppeDecryptor {
         }
 
         boolean resynchronising = !stateless && discard && flushed;
-        MppeDecryptResult sync = stateless ? syncStateless(count) : syncStateful(count, flushed);
+        int payload = at + MppeHeader.LENGTH;
+        MppeDecryptResult sync = stateless ? syncStateless(count, packet, payload, len) : syncStateful(count, flushed);
         if (sync != MppeDecryptResult.DELIVERED) {
             return sync;
         }
-        int payload = at + MppeHeader.LENGTH;
         if (resynchronising) {
             rekeyToDecrypt(packet, payload, len);
         } else if (!stateless && flushed) {
@@ -155,16 +157,37 @@ public final class MppeDecryptor {
         return record(MppeDecryptResult.DELIVERED);
     }
 
-    /** RFC 3078 §8.1 as Linux: one key change per count the sender advanced, late counts refused. */
-    private MppeDecryptResult syncStateless(int count) {
+    /**
+     * RFC 3078 §8.1 as Linux: one key change per count the sender advanced, late counts refused.
+     * Beyond Linux: a count more than one ahead is followed only if its key decrypts this packet
+     * to a checked IPv4 packet (all a PPTP session here carries: IPCP is its only network
+     * protocol). Otherwise it was forged (the header is in clear and anyone who knows the call ID
+     * and the client's address can send one), and following it would make the genuine packets
+     * that come next "late" for up to 2,047 counts; it is dropped as a bogus packet instead, with
+     * the key as it was.
+     */
+    private MppeDecryptResult syncStateless(int count, ByteBuffer packet, int payload, int len) {
         int ahead = (count - ccount) & MppeHeader.COUNT_MASK;
         if (ahead == 0 || ahead > WINDOW) {
             return bogus(MppeDecryptResult.DROPPED_LATE, LATE);
+        }
+        if (ahead > 1) {
+            cipher.saveKey(savedKey);
         }
         for (int i = 0; i < ahead; i++) {
             cipher.changeKey();
         }
         cipher.initTables();
+        if (ahead > 1) {
+            int n = Math.min(len, TRIAL_OCTETS);
+            cipher.crypt(packet, payload, trial, 0, n);
+            cipher.initTables(); // back to the keystream's start for the real decryption
+            if (!isCheckedIpv4(trial, n, len)) {
+                cipher.restoreKey(savedKey, ahead);
+                cipher.initTables();
+                return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, BAD_HEADER);
+            }
+        }
         ccount = count;
         return MppeDecryptResult.DELIVERED;
     }

@@ -3,6 +3,7 @@ package org.homerouter.pptp.mppe;
 import static org.homerouter.pptp.mppe.MppeTestPackets.START;
 import static org.homerouter.pptp.mppe.MppeTestPackets.encrypt;
 import static org.homerouter.pptp.mppe.MppeTestPackets.flushed;
+import static org.homerouter.pptp.mppe.MppeTestPackets.ipv4Plaintext;
 import static org.homerouter.pptp.mppe.MppeTestPackets.plaintext;
 import static org.homerouter.pptp.mppe.MppeTestPackets.remaining;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -111,7 +112,7 @@ class MppeLinuxInteropTest {
         List<byte[]> theirs = new ArrayList<>();
         List<byte[]> plains = new ArrayList<>();
         for (int i = 0; i < PACKETS; i++) {
-            byte[] plain = plaintext(rnd, 1 + rnd.nextInt(200));
+            byte[] plain = ipv4Plaintext(rnd, 22 + rnd.nextInt(180));
             plains.add(plain);
             ours.add(remaining(encrypt(enc, plain)));
             theirs.add(linuxSender.compress(plain));

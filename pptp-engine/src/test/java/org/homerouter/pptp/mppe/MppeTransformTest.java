@@ -2,6 +2,7 @@ package org.homerouter.pptp.mppe;
 
 import static org.homerouter.pptp.mppe.MppeTestPackets.START;
 import static org.homerouter.pptp.mppe.MppeTestPackets.encrypt;
+import static org.homerouter.pptp.mppe.MppeTestPackets.ipv4Plaintext;
 import static org.homerouter.pptp.mppe.MppeTestPackets.plaintext;
 import static org.homerouter.pptp.mppe.MppeTestPackets.remaining;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -104,7 +105,7 @@ class MppeTransformTest {
         MppeDecryptor dec = new MppeDecryptor(START, MppeStrength.BITS_128, true);
         int delivered = 0;
         for (int i = 0; i < 10_000; i++) {
-            byte[] plain = plaintext(rnd, 1 + rnd.nextInt(200));
+            byte[] plain = ipv4Plaintext(rnd, 22 + rnd.nextInt(180));
             ByteBuffer wire = encrypt(enc, plain);
             if (rnd.nextInt(10) == 0) {
                 continue; // lost
@@ -116,8 +117,8 @@ class MppeTransformTest {
         assertEquals(delivered, dec.count(MppeDecryptResult.DELIVERED));
         assertEquals(0, dec.count(MppeDecryptResult.RESET_REQUIRED), "stateless never needs a reset");
 
-        byte[] early = plaintext(rnd, 30);
-        byte[] late = plaintext(rnd, 30);
+        byte[] early = ipv4Plaintext(rnd, 30);
+        byte[] late = ipv4Plaintext(rnd, 30);
         ByteBuffer first = encrypt(enc, early);
         ByteBuffer second = encrypt(enc, late);
         assertEquals(MppeDecryptResult.DELIVERED, dec.decrypt(second));
@@ -159,10 +160,36 @@ class MppeTransformTest {
         forged.put(1, (byte) 2049);
         assertEquals(MppeDecryptResult.DROPPED_LATE, dec.decrypt(forged));
         assertEquals(keyChanges, dec.keyChanges(), "no key change for a refused count");
-        byte[] plain = plaintext(rnd, 30);
+        byte[] plain = ipv4Plaintext(rnd, 30);
         ByteBuffer next = encrypt(enc, plain); // count 2: the real stream goes on
         assertEquals(MppeDecryptResult.DELIVERED, dec.decrypt(next));
         assertArrayEquals(plain, remaining(next));
+    }
+
+    @Test
+    void aForgedCountAheadWithinTheWindowIsNotFollowedAndTheGenuineStreamGoesOn() {
+        // The MPPE header is in clear: one packet with a count 1,000 ahead, from anyone who knows
+        // the call ID and the client's address, made every genuine packet after it "late" for
+        // 1,000 counts. Its key does not decrypt it to an IPv4 packet, so it is not followed.
+        Random rnd = new Random(15);
+        MppeEncryptor enc = new MppeEncryptor(START, MppeStrength.BITS_128, true);
+        MppeDecryptor dec = new MppeDecryptor(START, MppeStrength.BITS_128, true);
+        assertEquals(MppeDecryptResult.DELIVERED, dec.decrypt(encrypt(enc, ipv4Plaintext(rnd, 60)))); // count 0
+        long keyChanges = dec.keyChanges();
+        ByteBuffer forged = encrypt(new MppeEncryptor(START, MppeStrength.BITS_128, true), ipv4Plaintext(rnd, 60));
+        forged.put(0, (byte) ((forged.get(0) & 0xF0) | (1000 >> 8)));
+        forged.put(1, (byte) 1000);
+        assertEquals(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, dec.decrypt(forged));
+        assertEquals(keyChanges, dec.keyChanges(), "the key is as it was");
+        for (int i = 0; i < 20; i++) {
+            byte[] plain = ipv4Plaintext(rnd, 22 + rnd.nextInt(100));
+            ByteBuffer next = encrypt(enc, plain); // counts 1, 2, ...
+            if (i % 3 == 0) {
+                continue; // lost on the way: genuine jumps are still followed
+            }
+            assertEquals(MppeDecryptResult.DELIVERED, dec.decrypt(next), "genuine packet " + i);
+            assertArrayEquals(plain, remaining(next));
+        }
     }
 
     @Test
@@ -176,7 +203,7 @@ class MppeTransformTest {
         before[0] = wire.get(0);
         assertEquals(MppeDecryptResult.DROPPED_NOT_ENCRYPTED, dec.decrypt(wire));
         assertArrayEquals(before, remaining(wire), "a dropped packet is left as it was");
-        byte[] plain = plaintext(rnd, 30);
+        byte[] plain = ipv4Plaintext(rnd, 30);
         ByteBuffer next = encrypt(enc, plain);
         assertEquals(MppeDecryptResult.DELIVERED, dec.decrypt(next));
         assertArrayEquals(plain, remaining(next));
