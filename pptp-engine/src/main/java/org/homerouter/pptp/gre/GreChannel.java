@@ -299,7 +299,15 @@ public final class GreChannel {
             ackNow = reorder.wouldAccept(sequence) && noteReceived(sequence);
             // The clock only for a packet that must wait: an in-order packet needs no time, and a
             // clock read is a large part of a small packet's cost on a VM (~0.1 µs on kvm-clock).
-            reorder.accept(sequence, payload, reorder.wouldHold(sequence) ? clock.nanos() : 0);
+            ReorderBuffer.Verdict verdict = reorder.accept(sequence, payload, reorder.wouldHold(sequence) ? clock.nanos() : 0);
+            if (verdict == ReorderBuffer.Verdict.RESYNCHRONISED) {
+                // The numbers received restart here too: acks must not name the number that made
+                // the window jump, which the peer never sent.
+                synchronized (ackLock) {
+                    highestReceived = sequence;
+                }
+                ackNow = noteReceived(sequence);
+            }
             updateReorderHint();
         }
         if (ackNow) {

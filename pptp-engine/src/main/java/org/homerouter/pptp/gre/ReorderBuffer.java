@@ -17,7 +17,12 @@ import java.util.Arrays;
  * <li>a packet {@code window} or more ahead means a burst loss longer than the window: waiting
  * cannot help, so the held packets are flushed, the gap counted lost, and the packet delivered;</li>
  * <li>a packet behind the expected one is dropped: a duplicate if it was delivered, stale if
- * its number had been given up on or is too old to tell.</li>
+ * its number had been given up on or is too old to tell;</li>
+ * <li>but {@value #RESYNC_AFTER} stale packets in a row with consecutive numbers mean the window
+ * itself is wrong: one packet far ahead made it jump (a forged one: the GRE header is in clear,
+ * and anyone who knows the call ID and the peer's address can send one; Linux's pptp has the same
+ * weakness). The window restarts at the last of them, which is delivered, instead of dropping the
+ * peer's every packet until its numbers catch up (up to 2^31 of them).</li>
  * </ul>
  *
  * <p>Two rings of {@code window} slots, both indexed relative to the expected sequence number so
@@ -42,8 +47,13 @@ final class ReorderBuffer {
         /** Behind the window, or given up on before it arrived. */
         STALE,
         /** Ahead of a gap and longer than any PPP frame ({@link #MAX_HELD_LENGTH}): dropped. */
-        TOO_LONG
+        TOO_LONG,
+        /** The last of a run of stale packets: the window restarted at it and it went to the sink. */
+        RESYNCHRONISED
     }
+
+    /** Stale packets in a row, with consecutive numbers, after which the window restarts at them. */
+    static final int RESYNC_AFTER = 8;
 
     /**
      * The longest payload held for a gap, and every slot's size. No PPP frame a peer may send is
@@ -76,6 +86,10 @@ final class ReorderBuffer {
     private boolean deadlineSet;
     private long deadline;
 
+    /** Stale packets in a row with consecutive numbers, and the number that would continue the run. */
+    private int staleRun;
+    private int staleNext;
+
     long deliveredPackets;
     long deliveredBytes;
     long lost;
@@ -83,6 +97,7 @@ final class ReorderBuffer {
     long duplicates;
     long stale;
     long tooLong;
+    long resynchronised;
 
     ReorderBuffer(int window, long timeoutNanos, GrePayloadSink sink) {
         this.window = window;
@@ -123,6 +138,9 @@ final class ReorderBuffer {
             expected = sequence;
         }
         int d = Serial32.distance(expected, sequence);
+        if (d >= 0) {
+            staleRun = 0;
+        }
         if (d == 0) {
             deliver(payload);
             drainInSequence();
@@ -134,6 +152,13 @@ final class ReorderBuffer {
                 return Verdict.DUPLICATE;
             }
             stale++;
+            staleRun = staleRun > 0 && sequence == staleNext ? staleRun + 1 : 1;
+            staleNext = sequence + 1;
+            if (staleRun >= RESYNC_AFTER) {
+                restartAt(sequence);
+                deliver(payload);
+                return Verdict.RESYNCHRONISED;
+            }
             return Verdict.STALE;
         }
         if (d < window) {
@@ -263,6 +288,17 @@ final class ReorderBuffer {
                 advance(false);
             }
         }
+    }
+
+    /** Forgets the window (held packets, history) and expects {@code sequence} next. */
+    private void restartAt(int sequence) {
+        Arrays.fill(held, false);
+        heldCount = 0;
+        Arrays.fill(delivered, false);
+        deadlineSet = false;
+        expected = sequence;
+        staleRun = 0;
+        resynchronised++;
     }
 
     private void advance(boolean wasDelivered) {

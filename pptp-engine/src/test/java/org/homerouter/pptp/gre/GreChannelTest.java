@@ -99,6 +99,28 @@ class GreChannelTest {
     }
 
     @Test
+    void oneForgedPacketFarAheadDoesNotCutTheCallOff() throws IOException {
+        // The GRE header is in clear: one packet 2^31 - 1 ahead, from anyone who knows the call ID
+        // and the peer's address, made the window jump, and every genuine packet after it was
+        // stale until the peer's numbers caught up: the call was dead.
+        GreChannel ch = channel();
+        for (int s = 0; s < 10; s++) {
+            receive(ch, s);
+        }
+        receive(ch, 10 + Integer.MAX_VALUE - 1); // forged
+        delivered.clear();
+        for (int s = 10; s < 1000; s++) {
+            receive(ch, s);
+        }
+        int dropped = ReorderBuffer.RESYNC_AFTER - 1;
+        assertEquals(range(10 + dropped, 999), delivered, "the genuine stream is back after " + dropped + " packets");
+        // The acks name what the peer sent, not the forged number.
+        clock.advance(Duration.ofSeconds(1));
+        ch.poll();
+        assertEquals(GreHeader.ackOnly(PEER_CALL, 999), GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())));
+    }
+
+    @Test
     void aWholeWindowArrivingBackwardsIsDeliveredInOrder() {
         GreChannel ch = channel();
         receive(ch, 0);
