@@ -44,6 +44,14 @@ public final class PptpAlg {
     private record NatKey(Inet4Address publicAddress, Inet4Address server, int natCallId) {
     }
 
+    /**
+     * Calls one control connection may hold. A PPTP client places one call per control connection
+     * (Linux's nf_conntrack_pptp expects at most two); without a cap, one LAN host sending
+     * Outgoing-Call-Requests on one connection took every NAT call ID towards a server (65,535),
+     * so no other LAN client could call it, and each lookup walked them all.
+     */
+    static final int MAX_CALLS_PER_CONNECTION = 8;
+
     private final Clock clock;
     private final AlgTimeouts timeouts;
     private final PublicAddressResolver publicAddresses;
@@ -69,7 +77,10 @@ public final class PptpAlg {
     public synchronized SegmentVerdict onSegment(TcpSegment s) {
         Connection c = connections.get(s.flow());
         if (c == null) {
-            if (s.rst() || s.fin()) {
+            if (s.rst() || s.fin() || (s.length() == 0 && !s.syn())) {
+                // Nothing to track: the last ACKs of a connection already closed, or a port
+                // scan's answers. State (and a route lookup for the public address) only for
+                // a connection being opened or carrying data.
                 return SegmentVerdict.ACCEPT;
             }
             c = new Connection(s.flow(), publicAddresses.publicAddressFor(s.flow().server()));
@@ -144,7 +155,10 @@ public final class PptpAlg {
                     removed++;
                 }
             }
-            Duration limit = c.dataSeen[0] && c.dataSeen[1] ? timeouts.established() : timeouts.handshake();
+            // Half-closed (a FIN one way): as short as before it carried data, as Linux's TCP
+            // tracking gives FIN_WAIT and CLOSE_WAIT minutes, not the established days.
+            Duration limit = c.dataSeen[0] && c.dataSeen[1] && !c.finSeen[0] && !c.finSeen[1]
+                    ? timeouts.established() : timeouts.handshake();
             if (c.calls.isEmpty() && now - c.lastActivity > limit.toNanos()) {
                 it.remove();
             }
@@ -247,6 +261,8 @@ public final class PptpAlg {
         final boolean[] dataSeen = new boolean[2];
         final boolean[] finSeen = new boolean[2];
         long lastActivity;
+        /** The call cap was logged for this connection: a flood of requests gets one line. */
+        boolean warnedFull;
 
         Connection(ControlFlow flow, Inet4Address publicAddress) {
             this.flow = flow;
@@ -302,6 +318,14 @@ public final class PptpAlg {
                         Call old = byClientId(value);
                         if (old != null) {
                             removeCall(old, "call ID reused by a new " + field.type.abbreviation());
+                        }
+                        if (calls.size() >= MAX_CALLS_PER_CONNECTION) {
+                            if (!warnedFull) {
+                                warnedFull = true;
+                                LOG.warn("alg: {} holds {} calls already: further calls on it pass untranslated", flow,
+                                        calls.size());
+                            }
+                            return value;
                         }
                         int nat = pool.allocate(publicAddress, flow.server());
                         if (nat < 0) {

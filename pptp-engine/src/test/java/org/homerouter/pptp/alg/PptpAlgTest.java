@@ -296,6 +296,39 @@ class PptpAlgTest {
     }
 
     @Test
+    void oneConnectionCannotTakeEveryNatCallIdTowardsAServer() {
+        // A LAN host sending Outgoing-Call-Requests on one connection took all 65,535 NAT IDs
+        // towards the server, and the next LAN client's call went out untranslated.
+        Conversation greedy = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        for (int id = 1; id <= 1000; id++) {
+            greedy.toServer(ocrq(id));
+        }
+        assertEquals(PptpAlg.MAX_CALLS_PER_CONNECTION, alg.calls().size(), "capped per connection");
+        Conversation other = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        int nat = other.call(7, 0x700);
+        assertEquals(1, mapped.size());
+        assertEquals(nat, mapped.getFirst().natCallId(), "the other client's call is translated and mapped");
+    }
+
+    @Test
+    void aHalfClosedConnectionIsForgottenInMinutesAndClosedOnesLeaveNoState() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.toServer(new byte[] {1, 2, 3}); // data both ways: established
+        c.toClient(new byte[] {4, 5, 6});
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_SERVER, c.clientSeq, false, true, false, new byte[0], 0, 0));
+        clock.advance(Duration.ofMinutes(3));
+        alg.expire();
+        assertEquals(0, alg.connectionCount(), "a FIN one way: gone after minutes, not the established 5 days");
+
+        // The last ACK after a close, or a port scan's answer, makes no state (nor a route lookup).
+        Conversation d = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        alg.onSegment(new TcpSegment(d.flow, Direction.TO_SERVER, d.clientSeq, false, false, true, new byte[0], 0, 0));
+        assertEquals(0, alg.connectionCount());
+        alg.onSegment(new TcpSegment(d.flow, Direction.TO_CLIENT, d.serverSeq, false, false, false, new byte[0], 0, 0));
+        assertEquals(0, alg.connectionCount(), "a bare ACK of a forgotten connection is not tracked");
+    }
+
+    @Test
     void anUnansweredRequestExpiresAfterThirtySeconds() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
         c.toServer(ocrq(1));
