@@ -59,6 +59,7 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AtomicLong rewritten = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean closed;
+    private final AlgInstanceLock instance;
 
     private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, Duration pollInterval) throws IOException {
         this.commands = new AdminCommands(netns);
@@ -66,7 +67,13 @@ public final class PassthroughAlg implements AutoCloseable {
         this.pollInterval = pollInterval;
         this.rules = new GreNatRules(netns);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
-        rules.install();
+        // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
+        // ALG (the passthrough command beside the service) must fail without breaking the first.
+        this.instance = AlgInstanceLock.tryAcquire(netns);
+        if (instance == null) {
+            throw new IOException("another PPTP passthrough ALG already runs here (the appliance with passthrough on?);"
+                    + " only one can: its calls are on the Passthrough page");
+        }
         NfQueueSocket s;
         try {
             if (netns == null) {
@@ -78,15 +85,17 @@ public final class PassthroughAlg implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            rules.close();
+            instance.close();
             throw e;
         }
         this.socket = s;
         try {
+            rules.install();
             queueRules(true);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             socket.close();
             rules.close();
+            instance.close();
             throw e;
         }
         this.reader = Thread.ofPlatform().daemon().name("alg-nfqueue-" + queue).start(this::readLoop);
@@ -125,8 +134,13 @@ public final class PassthroughAlg implements AutoCloseable {
 
     /** Reads the kernel's GRE counters into the tracker and expires idle calls now. */
     public void refresh() throws IOException {
-        rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
-        tracker.expire();
+        try {
+            rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
+        } finally {
+            // Even when the counters cannot be read (nft timed out on a busy board): calls that
+            // are over must still go, or their NAT IDs and rules would stay for good.
+            tracker.expire();
+        }
     }
 
     /**
@@ -138,6 +152,14 @@ public final class PassthroughAlg implements AutoCloseable {
      * @param netns the router's namespace (tests), or null for our own
      */
     public static void removeLeftovers(String netns) {
+        try (AlgInstanceLock free = AlgInstanceLock.tryAcquire(netns)) {
+            if (free == null) {
+                LOG.info("alg: a passthrough ALG runs here (the passthrough command?): its rules are left alone");
+                return;
+            }
+        } catch (IOException e) {
+            LOG.warn("alg: cannot tell whether another passthrough ALG runs: {}", e.getMessage());
+        }
         AdminCommands commands = new AdminCommands(netns);
         removeQueueRule(commands);
         for (String table : List.of(GreNatRules.TABLE, InboundPptpForward.TABLE)) {
@@ -295,6 +317,7 @@ public final class PassthroughAlg implements AutoCloseable {
         } else {
             socket.close();
         }
+        instance.close();
         LOG.info("alg: PPTP passthrough off");
     }
 }

@@ -44,4 +44,23 @@ class LeftoverRulesTest {
             PassthroughAlg.removeLeftovers(ns.name()); // nothing left: quiet, no error
         }
     }
+
+    @Test
+    void aSecondAlgInTheSameNamespaceFailsWithoutTouchingTheFirstsRules() throws Exception {
+        // The passthrough command run beside the service used to replace the service's table,
+        // and remove it (and its queue rule) when it failed or stopped: every LAN client's GRE
+        // through the router stopped.
+        try (Netns ns = Netns.create("algtwice");
+             PassthroughAlg first = PassthroughAlg.start(ns.name(), 7, server -> null)) {
+            java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> PassthroughAlg.start(ns.name(), 8, server -> null));
+            assertTrue(refused.getMessage().contains("already runs"), refused.getMessage());
+            assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("--queue-num 7"), "the first's queue rule stays");
+            assertTrue(run(ns, "nft", "list", "tables").contains(GreNatRules.TABLE), "the first's table stays");
+
+            PassthroughAlg.removeLeftovers(ns.name()); // a start with passthrough off, meanwhile
+            assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("--queue-num 7"),
+                    "nothing is a leftover while an ALG runs");
+        }
+    }
 }
