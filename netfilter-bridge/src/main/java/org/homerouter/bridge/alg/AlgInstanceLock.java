@@ -20,13 +20,13 @@ final class AlgInstanceLock implements AutoCloseable {
 
     private final FileChannel channel;
     private final FileLock lock;
-    /** The file to remove at close: a named namespace's (tests make many), never the router's own. */
-    private final Path removeAtClose;
+    /** Removed at close, while still locked: every namespace (tests make many) has a file of its own. */
+    private final Path file;
 
-    private AlgInstanceLock(FileChannel channel, FileLock lock, Path removeAtClose) {
+    private AlgInstanceLock(FileChannel channel, FileLock lock, Path file) {
         this.channel = channel;
         this.lock = lock;
-        this.removeAtClose = removeAtClose;
+        this.file = file;
     }
 
     /**
@@ -44,7 +44,7 @@ final class AlgInstanceLock implements AutoCloseable {
                 channel.close();
                 return null;
             }
-            return new AlgInstanceLock(channel, lock, netns != null ? file : null);
+            return new AlgInstanceLock(channel, lock, file);
         } catch (OverlappingFileLockException e) {
             channel.close(); // held by this JVM already
             return null;
@@ -66,9 +66,7 @@ final class AlgInstanceLock implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (removeAtClose != null) {
-                java.nio.file.Files.deleteIfExists(removeAtClose);
-            }
+            java.nio.file.Files.deleteIfExists(file);
             lock.release();
             channel.close();
         } catch (IOException e) {
