@@ -1,6 +1,7 @@
 package org.homerouter.pptp.control;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,8 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     private int echoIdentifier;
     private long stopDeadlineNanos;
     private volatile String closeReason;
+    /** Since when the established connection has had no call (meaningful while it has none). */
+    private long noCallSinceNanos;
 
     protected ControlConnection(ControlLink link, Clock clock, ControlSettings settings,
                                 CallListener listener, CallIdAllocator callIds) {
@@ -87,6 +90,12 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
                 }
             }
             case ESTABLISHED -> {
+                Duration callLess = callLessLimit();
+                if (callLess != null && callsByLocalId.isEmpty() && now - noCallSinceNanos >= callLess.toNanos()) {
+                    log.info("{}: no call for {} s; stopping the control connection", peer(), callLess.toSeconds());
+                    stop(StopControlConnectionRequest.REASON_NONE);
+                    return;
+                }
                 if (echoOutstanding) {
                     if (now - echoSentNanos >= settings.echoTimeout().toNanos()) {
                         log.warn("{}: peer stopped answering (no reply to Echo-Request for {} s); tearing down",
@@ -187,6 +196,16 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         });
     }
 
+    /**
+     * How long this side keeps an established connection that has no call, or null for as long
+     * as the peer answers echoes. A server stops such a connection: a client that never places a
+     * call, or stays connected after its call ended, would otherwise keep a connection slot for
+     * ever (sixteen addresses times sixteen connections fill all 256).
+     */
+    protected Duration callLessLimit() {
+        return null;
+    }
+
     /** See {@link #clearCall}; runs on the connection's thread. */
     protected abstract void clearFromAbove(PptpCall call, boolean lostCarrier, String reason);
 
@@ -285,6 +304,9 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         if (callsByLocalId.remove(call.localCallId()) == null) {
             return;
         }
+        if (callsByLocalId.isEmpty()) {
+            noCallSinceNanos = clock.nanos();
+        }
         // A call being cleared (CCRQ sent, CDN awaited) was up: its listeners must hear it go.
         boolean wasUp = call.state() == PptpCall.State.ESTABLISHED || call.state() == PptpCall.State.CLEARING;
         if (announceResult >= 0 && phase != Phase.CLOSED) {
@@ -317,6 +339,9 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     }
 
     protected final void phase(Phase p) {
+        if (p == Phase.ESTABLISHED && phase != Phase.ESTABLISHED) {
+            noCallSinceNanos = lastReceivedNanos; // when the message that established it arrived
+        }
         this.phase = p;
     }
 

@@ -18,6 +18,14 @@ public final class PacControlConnection extends ControlConnection {
         super(link, clock, settings, listener, callIds);
     }
 
+    /** A minute: stock clients place their call at once, and stop the connection when it ends. */
+    static final java.time.Duration CALL_LESS_LIMIT = java.time.Duration.ofSeconds(60);
+
+    @Override
+    protected java.time.Duration callLessLimit() {
+        return CALL_LESS_LIMIT;
+    }
+
     @Override
     protected void handle(ControlMessage message) {
         if (phase() == Phase.IDLE) {

@@ -129,6 +129,7 @@ class ControlConnectionTest {
     @Test
     void keepaliveAnsweredKeepsConnectionUp() throws Exception {
         ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS); // without a call the server stops it after a minute
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofSeconds(31));
             Thread.sleep(30);
@@ -183,6 +184,39 @@ class ControlConnectionTest {
             }
             assertTrue(refused || peer.closedByServer(), "the server closes (" + (sent >> 20) + " MiB sent)");
             Await.until("connection gone", () -> server.connections().isEmpty());
+        }
+    }
+
+    @Test
+    void aConnectionWithoutACallIsStoppedAfterAMinuteEvenIfItAnswersEchoes() throws Exception {
+        // Sixteen addresses times sixteen such connections held all 256 slots for good.
+        try (RawControlPeer peer = new RawControlPeer(address)) {
+            peer.send(sccrq());
+            assertInstanceOf(StartControlConnectionReply.class, peer.receive());
+            clock.advance(Duration.ofSeconds(30));
+            peer.send(new EchoRequest(1)); // alive, but no call
+            assertInstanceOf(EchoReply.class, peer.receive());
+            clock.advance(Duration.ofSeconds(31));
+            assertInstanceOf(StopControlConnectionRequest.class, peer.receive());
+            peer.send(new StopControlConnectionReply(StopControlConnectionReply.RESULT_OK, 0));
+            assertTrue(peer.closedByServer());
+        }
+        // A call keeps it, and the minute starts again once the call is gone.
+        try (RawControlPeer peer = new RawControlPeer(address)) {
+            peer.send(sccrq());
+            assertInstanceOf(StartControlConnectionReply.class, peer.receive());
+            peer.send(ocrq(7));
+            assertInstanceOf(OutgoingCallReply.class, peer.receive());
+            Await.until("call up", () -> serverCalls.established.size() == 1);
+            for (int i = 0; i < 4; i++) {
+                clock.advance(Duration.ofSeconds(50));
+                peer.send(new EchoRequest(10 + i));
+                assertInstanceOf(EchoReply.class, peer.receive(), "still up after " + (i + 1) * 50 + " s with a call");
+            }
+            peer.send(new CallClearRequest(7));
+            assertInstanceOf(CallDisconnectNotify.class, peer.receive());
+            clock.advance(Duration.ofSeconds(61));
+            assertInstanceOf(StopControlConnectionRequest.class, peer.receive());
         }
     }
 
