@@ -29,6 +29,9 @@ public final class NegotiationAutomaton {
     private final AutomatonSettings settings;
     private final Clock clock;
     private final ProtocolLayer layer;
+    /** The peer's last Configure-Request we acked, and whether it has been acked again (see ProtocolLayer#reAcksARepeatedRequest). */
+    private ControlPacket lastAcked;
+    private boolean lastAckRepeated;
     private final ControlPacketSender sender;
     private final AutomatonObserver observer;
 
@@ -196,6 +199,14 @@ public final class NegotiationAutomaton {
     }
 
     private void receiveConfigureRequest(ControlPacket packet) {
+        if (state == AutomatonState.OPENED && lastAcked != null && !lastAckRepeated && layer.reAcksARepeatedRequest()
+                && packet.identifier() == lastAcked.identifier() && Arrays.equals(packet.data(), lastAcked.data())) {
+            log.info("{}: Configure-Request id={} repeated unchanged: our Configure-Ack was lost; acked again", name,
+                    packet.identifier());
+            lastAckRepeated = true;
+            sender.send(new ControlPacket(ControlPacket.CONFIGURE_ACK, packet.identifier(), packet.data()));
+            return;
+        }
         Optional<List<ConfigOption>> options = ConfigOptionCodec.decode(packet.data());
         if (options.isEmpty()) {
             log.debug("{}: Configure-Request id={} with a malformed option list, discarded", name, packet.identifier());
@@ -356,6 +367,8 @@ public final class NegotiationAutomaton {
                     failureCounter = 0;
                     // §5.2: the Ack echoes the request's options unchanged, in order.
                     sender.send(new ControlPacket(ControlPacket.CONFIGURE_ACK, received.identifier(), received.data()));
+                    lastAcked = received;
+                    lastAckRepeated = false;
                 }
                 case SCN -> {
                     if (reply.code() == ControlPacket.CONFIGURE_NAK) {

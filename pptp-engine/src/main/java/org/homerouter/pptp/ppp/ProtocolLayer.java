@@ -62,6 +62,18 @@ public interface ProtocolLayer {
      * RFC 1661 §4.3: rejecting one of the codes every implementation must know, 1..7, is
      * catastrophic; rejecting an extension code is not.
      */
+    /**
+     * Whether a Configure-Request that repeats, Identifier and options alike, the one last acked
+     * while Opened is taken as a retransmission (our Configure-Ack was lost, and the peer's timer
+     * ran out) and acked again without leaving Opened, once per request. RFC 1661 §4.3 would
+     * renegotiate: for CCP that takes encryption down, which ends a session that requires it, so
+     * one lost packet during setup would fail the connection. A second repeat is renegotiated as
+     * the RFC says, so a peer that really restarted its negotiation still gets one.
+     */
+    default boolean reAcksARepeatedRequest() {
+        return false;
+    }
+
     default boolean isCatastrophicCodeReject(int rejectedCode) {
         return rejectedCode >= ControlPacket.CONFIGURE_REQUEST && rejectedCode <= ControlPacket.CODE_REJECT;
     }

@@ -136,6 +136,11 @@ public final class Ccp extends NegotiatedProtocol {
 
     /** The CCP side of the automaton. */
     private final class Layer implements ProtocolLayer {
+        @Override
+        public boolean reAcksARepeatedRequest() {
+            return true;
+        }
+
         private boolean opened;
 
         @Override

@@ -63,6 +63,36 @@ class CcpNegotiationTest {
     }
 
     @Test
+    void ourConfigureAckLostOnTheWayIsSentAgainAndEncryptionStaysUp() {
+        // The peer's timer runs out and it repeats its request unchanged. RFC 1661 §4.3 would
+        // take CCP (and so encryption, and so the session) down for one lost packet.
+        boolean[] lostOne = {false};
+        link.lose = p -> {
+            if (p.code() == ControlPacket.CONFIGURE_ACK && !lostOne[0] && link.sentByA.contains(p)) {
+                lostOne[0] = true;
+                return true;
+            }
+            return false;
+        };
+        CcpEnd windows = peer(WINDOWS);
+        assertTrue(lostOne[0], "the server's first Configure-Ack was lost");
+        assertEquals(AutomatonState.OPENED, server.ccp.state());
+        link.advance(Duration.ofSeconds(1), 4); // the peer's restart timer (3 s) runs out
+        assertEquals(AutomatonState.OPENED, windows.ccp.state());
+        assertEquals(AutomatonState.OPENED, server.ccp.state());
+        assertEquals(List.of(STATELESS_128), server.events.ups, "up once, never down");
+        assertEquals(List.of(), server.events.failures);
+        assertEquals(0, server.events.downs);
+        assertEquals(List.of(STATELESS_128), windows.events.ups);
+
+        // Once only: the same request yet again is a renegotiation, as RFC 1661 §4.3 has it.
+        ControlPacket repeated = link.sentByB.stream().filter(p -> p.code() == ControlPacket.CONFIGURE_REQUEST)
+                .reduce((first, last) -> last).orElseThrow();
+        server.receive(repeated);
+        assertEquals(1, server.events.downs);
+    }
+
+    @Test
     void pppdRequireMppe128AgreesOn128BitStateless() {
         CcpEnd pppd = peer(PPPD_REQUIRE_MPPE_128);
         assertEquals(List.of(STATELESS_128), server.events.ups);
