@@ -134,13 +134,10 @@ public final class PassthroughAlg implements AutoCloseable {
 
     /** Reads the kernel's GRE counters into the tracker and expires idle calls now. */
     public void refresh() throws IOException {
-        try {
-            rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
-        } finally {
-            // Even when the counters cannot be read (nft timed out on a busy board): calls that
-            // are over must still go, or their NAT IDs and rules would stay for good.
-            tracker.expire();
-        }
+        // Only after a good read: a call's activity is known from its counters, so while they
+        // cannot be read (nft timed out on a busy board) a busy call would look idle and go.
+        rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
+        tracker.expire();
     }
 
     /**
@@ -152,15 +149,21 @@ public final class PassthroughAlg implements AutoCloseable {
      * @param netns the router's namespace (tests), or null for our own
      */
     public static void removeLeftovers(String netns) {
+        // Held while removing: an ALG that starts meanwhile must not lose its new rules.
         try (AlgInstanceLock free = AlgInstanceLock.tryAcquire(netns)) {
             if (free == null) {
                 LOG.info("alg: a passthrough ALG runs here (the passthrough command?): its rules are left alone");
                 return;
             }
+            removeLeftovers(new AdminCommands(netns));
         } catch (IOException e) {
-            LOG.warn("alg: cannot tell whether another passthrough ALG runs: {}", e.getMessage());
+            LOG.warn("alg: cannot tell whether another passthrough ALG runs ({}); removing leftovers all the same",
+                    e.getMessage());
+            removeLeftovers(new AdminCommands(netns));
         }
-        AdminCommands commands = new AdminCommands(netns);
+    }
+
+    private static void removeLeftovers(AdminCommands commands) {
         removeQueueRule(commands);
         for (String table : List.of(GreNatRules.TABLE, InboundPptpForward.TABLE)) {
             try {
