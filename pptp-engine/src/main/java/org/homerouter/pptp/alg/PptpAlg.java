@@ -51,6 +51,8 @@ public final class PptpAlg {
      * so no other LAN client could call it, and each lookup walked them all.
      */
     static final int MAX_CALLS_PER_CONNECTION = 8;
+    /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
+    static final int NO_CALL_ID = 0;
 
     private final Clock clock;
     private final AlgTimeouts timeouts;
@@ -319,19 +321,23 @@ public final class PptpAlg {
                         if (old != null) {
                             removeCall(old, "call ID reused by a new " + field.type.abbreviation());
                         }
+                        // A call that cannot have a NAT ID goes out with Call ID 0, which the pool
+                        // never hands out: passed untranslated, the client's own ID could equal
+                        // another LAN client's NAT ID towards the server, and the server's GRE for
+                        // it would reach that client. With 0 this call fails, alone.
                         if (calls.size() >= MAX_CALLS_PER_CONNECTION) {
                             if (!warnedFull) {
                                 warnedFull = true;
-                                LOG.warn("alg: {} holds {} calls already: further calls on it pass untranslated", flow,
-                                        calls.size());
+                                LOG.warn("alg: {} holds {} calls already: further calls on it go out with Call ID 0"
+                                        + " and fail", flow, calls.size());
                             }
-                            return value;
+                            return NO_CALL_ID;
                         }
                         int nat = pool.allocate(publicAddress, flow.server());
                         if (nat < 0) {
-                            LOG.warn("alg: {} no free NAT call ID towards {}: {} passes untranslated", flow,
+                            LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
                                     flow.server().getHostAddress(), field.type.abbreviation());
-                            return value;
+                            return NO_CALL_ID;
                         }
                         Call call = new Call(Connection.this, value, nat, field.type == ControlMessageType.OUTGOING_CALL_REQUEST
                                 ? CallState.OUT_REQUESTED : CallState.IN_REPLIED);

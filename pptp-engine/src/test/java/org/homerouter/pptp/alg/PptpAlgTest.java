@@ -301,7 +301,11 @@ class PptpAlgTest {
         // towards the server, and the next LAN client's call went out untranslated.
         Conversation greedy = new Conversation(CLIENT_A, 40001, 1000, 5000);
         for (int id = 1; id <= 1000; id++) {
-            greedy.toServer(ocrq(id));
+            byte[] sent = greedy.toServer(ocrq(id));
+            if (id > PptpAlg.MAX_CALLS_PER_CONNECTION) {
+                // Not its own ID, which could be another client's NAT ID towards the server.
+                assertEquals(0, u16At(sent, 12), "a call beyond the cap goes out with Call ID 0");
+            }
         }
         assertEquals(PptpAlg.MAX_CALLS_PER_CONNECTION, alg.calls().size(), "capped per connection");
         Conversation other = new Conversation(CLIENT_B, 40002, 1000, 5000);
