@@ -18,8 +18,9 @@ import java.util.Arrays;
  * cannot help, so the held packets are flushed, the gap counted lost, and the packet delivered;</li>
  * <li>a packet behind the expected one is dropped: a duplicate if it was delivered, stale if
  * its number had been given up on or is too old to tell;</li>
- * <li>but {@value #RESYNC_AFTER} stale packets in a row with consecutive numbers mean the window
- * itself is wrong: one packet far ahead made it jump (a forged one: the GRE header is in clear,
+ * <li>but {@value #RESYNC_AFTER} stale packets in a row with consecutive numbers, all from before
+ * the last {@code window} numbers, mean the window itself is wrong: one packet far ahead made it
+ * jump (a forged one: the GRE header is in clear,
  * and anyone who knows the call ID and the peer's address can send one; Linux's pptp has the same
  * weakness). The window restarts at the last of them, which is delivered, instead of dropping the
  * peer's every packet until its numbers catch up (up to 2^31 of them).</li>
@@ -152,6 +153,12 @@ final class ReorderBuffer {
                 return Verdict.DUPLICATE;
             }
             stale++;
+            if (d >= -window) {
+                // Late, within the last window (a gap given up on after its timeout): an honest
+                // delay, which must not pull the window back over packets already delivered.
+                staleRun = 0;
+                return Verdict.STALE;
+            }
             staleRun = staleRun > 0 && sequence == staleNext ? staleRun + 1 : 1;
             staleNext = sequence + 1;
             if (staleRun >= RESYNC_AFTER) {

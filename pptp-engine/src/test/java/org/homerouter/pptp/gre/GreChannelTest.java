@@ -121,6 +121,24 @@ class GreChannelTest {
     }
 
     @Test
+    void aBurstArrivingAfterItsGapWasGivenUpOnDoesNotPullTheWindowBack() throws IOException {
+        // A Wi-Fi or mobile stall: 20 packets held back past the reorder timeout, then delivered.
+        GreChannel ch = channel();
+        receive(ch, 0);
+        for (int s = 21; s < 40; s++) {
+            receive(ch, s);
+        }
+        clock.advance(Duration.ofSeconds(1));
+        ch.poll(); // the gap 1..20 is given up on: 21..39 delivered
+        for (int s = 1; s <= 20; s++) {
+            receive(ch, s); // stale, and consecutive, but honest
+        }
+        delivered.clear();
+        receive(ch, 40);
+        assertEquals(List.of(40), delivered, "the window stayed where it was");
+    }
+
+    @Test
     void aWholeWindowArrivingBackwardsIsDeliveredInOrder() {
         GreChannel ch = channel();
         receive(ch, 0);
