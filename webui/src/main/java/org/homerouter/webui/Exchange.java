@@ -15,6 +15,8 @@ final class Exchange {
     AdminSessions.Session newSession;
     /** Set by a route that switched HTTPS off: the browser is about to go on over plain HTTP. */
     boolean httpsGoingOff;
+    /** Why HTTPS, switched on, is not serving (every page says so, the login page above all); else null. */
+    String httpsFailure;
 
     Exchange(Request request, AdminSessions.Session session, Fields parameters) {
         this.request = request;
@@ -45,6 +47,7 @@ final class Exchange {
         m.put("values", Map.of());
         String flash = session == null ? null : session.takeFlash();
         m.put("flash", flash == null ? "" : flash);
+        m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
         return m;
     }
 }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
@@ -184,7 +183,6 @@ final class Pages {
         m.put("users", b.users().users().size());
         m.put("dialout", b.siteToSite().status());
         m.put("clockNotSynchronized", b.system().clockNotSynchronized());
-        m.put("httpsFailure", Objects.requireNonNullElse(web.httpsFailure(), ""));
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 

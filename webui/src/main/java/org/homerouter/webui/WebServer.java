@@ -142,9 +142,25 @@ public final class WebServer implements AutoCloseable {
             // change the port, and the router's VPN would not start either.
             httpsFailure = "HTTPS is switched on but could not start on port " + backend.system().httpsPort()
                     + ": " + e.getMessage();
-            LOG.error("{}; the UI is served over plain HTTP only", httpsFailure);
+            LOG.error("{}; the UI is served over plain HTTP only, and HTTPS is tried again every minute", httpsFailure);
+            server.getScheduler().schedule(this::retryHttps, HTTPS_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
         return port;
+    }
+
+    /** How often HTTPS that failed at start is tried again: a port taken for a moment at boot. */
+    static final java.time.Duration HTTPS_RETRY = java.time.Duration.ofMinutes(1);
+
+    synchronized void retryHttps() {
+        if (httpsFailure == null || !server.isRunning()) {
+            return; // started meanwhile (saved again on the System page), or stopping
+        }
+        try {
+            applyHttps();
+            LOG.info("HTTPS started after all on port {}", httpsPort());
+        } catch (Exception e) {
+            server.getScheduler().schedule(this::retryHttps, HTTPS_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Why HTTPS, switched on, is not serving (it failed at start), or null. */
@@ -475,6 +491,7 @@ public final class WebServer implements AutoCloseable {
                 setCookie(request, response, session);
             }
             Exchange x = new Exchange(request, session, params);
+            x.httpsFailure = httpsFailure;
             Reply reply = route.action().handle(x);
             if (x.httpsGoingOff && request.isSecure()) {
                 // HTTPS was switched off by this request, made over it: the browser goes on over
