@@ -253,6 +253,21 @@ def main():
         if "users          1" not in status:
             failures.append(f"homerouter status does not read the service's database: {status}")
         g.check("/usr/lib/homerouter/homerouter-slot status")
+        # PPTP passthrough, switched on: the ALG starts as the service's own user, with its
+        # capabilities and read-only file system (NFQUEUE, iptables, nft, its one-instance lock).
+        g.check("homerouter config export -o /tmp/hr-config.json && "
+                "sed -i 's/\"passthrough.enabled\": \"false\"/\"passthrough.enabled\": \"true\"/' /tmp/hr-config.json && "
+                "homerouter config import /tmp/hr-config.json && systemctl restart homerouter")
+        g.wait_ui()
+        if g.run("journalctl -u homerouter -b --no-pager | grep -q 'alg: PPTP passthrough on'")[0] != 0:
+            print("      " + g.run("journalctl -u homerouter -b --no-pager | grep -i -e alg -e passthrough | tail -5")[1])
+            failures.append("passthrough switched on, but the ALG did not start in the service")
+        if g.run("nft list table ip homerouter_alg >/dev/null && iptables -w -t mangle -S | grep -q NFQUEUE")[0] != 0:
+            failures.append("passthrough switched on, but its table or queue rule is missing")
+        if g.run("homerouter passthrough 2>&1 | grep -q 'already runs'")[0] != 0:
+            failures.append("a second ALG (the passthrough command) did not refuse to run beside the service's")
+        if g.run("nft list table ip homerouter_alg >/dev/null")[0] != 0:
+            failures.append("the refused passthrough command removed the service's table")
         t0 = time.monotonic()
         g.check("homerouter-update /dev/vdb", timeout=600)
         results["update: writing the other slot"] = f"{time.monotonic() - t0:.0f} s"
