@@ -19,7 +19,7 @@ import java.util.Arrays;
  * <li>a packet behind the expected one is dropped: a duplicate if it was delivered, stale if
  * its number had been given up on or is too old to tell;</li>
  * <li>but {@value #RESYNC_AFTER} stale packets in a row with consecutive numbers, all from before
- * the last {@code window} numbers, mean the window itself is wrong: one packet far ahead made it
+ * the last {@code window} numbers or skipped by the last jump, mean the window itself is wrong: one packet far ahead made it
  * jump (a forged one: the GRE header is in clear,
  * and anyone who knows the call ID and the peer's address can send one; Linux's pptp has the same
  * weakness). The window restarts at the last of them, which is delivered, instead of dropping the
@@ -90,6 +90,10 @@ final class ReorderBuffer {
     /** Stale packets in a row with consecutive numbers, and the number that would continue the run. */
     private int staleRun;
     private int staleNext;
+    /** The numbers the last jump skipped, [jumpedFrom, jumpedTo), while jumped is set. */
+    private boolean jumped;
+    private int jumpedFrom;
+    private int jumpedTo;
 
     long deliveredPackets;
     long deliveredBytes;
@@ -153,7 +157,9 @@ final class ReorderBuffer {
                 return Verdict.DUPLICATE;
             }
             stale++;
-            if (d >= -window) {
+            boolean skippedByJump = jumped && Serial32.distance(jumpedFrom, sequence) >= 0
+                    && Serial32.distance(sequence, jumpedTo) > 0;
+            if (d >= -window && !skippedByJump) {
                 // Late, within the last window (a gap given up on after its timeout): an honest
                 // delay, which must not pull the window back over packets already delivered.
                 staleRun = 0;
@@ -181,6 +187,9 @@ final class ReorderBuffer {
             hold(s, payload, now);
             return Verdict.HELD;
         }
+        jumped = true;
+        jumpedFrom = expected;
+        jumpedTo = sequence;
         skipTo(sequence);
         deliver(payload);
         drainInSequence();
@@ -305,6 +314,7 @@ final class ReorderBuffer {
         deadlineSet = false;
         expected = sequence;
         staleRun = 0;
+        jumped = false;
         resynchronised++;
     }
 

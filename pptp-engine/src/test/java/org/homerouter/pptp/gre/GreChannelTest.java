@@ -121,6 +121,21 @@ class GreChannelTest {
     }
 
     @Test
+    void aForgedPacketJustBeyondTheWindowCostsNoMoreThanAFarOne() {
+        GreChannel ch = channel();
+        for (int s = 0; s < 10; s++) {
+            receive(ch, s);
+        }
+        receive(ch, 10 + 64 + 3); // forged: just beyond the 64-packet window
+        delivered.clear();
+        for (int s = 10; s < 200; s++) {
+            receive(ch, s);
+        }
+        int dropped = ReorderBuffer.RESYNC_AFTER - 1;
+        assertEquals(range(10 + dropped, 199), delivered, "back after " + dropped + " packets, not after 67");
+    }
+
+    @Test
     void aBurstArrivingAfterItsGapWasGivenUpOnDoesNotPullTheWindowBack() throws IOException {
         // A Wi-Fi or mobile stall: 20 packets held back past the reorder timeout, then delivered.
         GreChannel ch = channel();
