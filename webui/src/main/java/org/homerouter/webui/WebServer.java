@@ -152,16 +152,20 @@ public final class WebServer implements AutoCloseable {
     static final java.time.Duration HTTPS_RETRY = java.time.Duration.ofMinutes(1);
 
     synchronized void retryHttps() {
-        if (httpsFailure == null || !server.isRunning()) {
+        if (httpsFailure == null || closing || !server.isRunning()) {
             return; // started meanwhile (saved again on the System page), or stopping
         }
         try {
             applyHttps();
             LOG.info("HTTPS started after all on port {}", httpsPort());
         } catch (Exception e) {
+            LOG.debug("HTTPS still cannot start: {}", e.getMessage());
             server.getScheduler().schedule(this::retryHttps, HTTPS_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
+
+    /** Set under this object's lock by close(): no HTTPS listener may open after it. */
+    private boolean closing;
 
     /** Why HTTPS, switched on, is not serving (it failed at start), or null. */
     public String httpsFailure() {
@@ -316,6 +320,9 @@ public final class WebServer implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closing = true;
+        }
         try {
             server.stop();
         } catch (Exception e) {
@@ -491,7 +498,12 @@ public final class WebServer implements AutoCloseable {
                 setCookie(request, response, session);
             }
             Exchange x = new Exchange(request, session, params);
-            x.httpsFailure = httpsFailure;
+            String failure = httpsFailure;
+            if (failure != null) {
+                // Before login only the fact: the reason may name files or certificate errors.
+                x.httpsFailure = session.admin ? failure
+                        : "HTTPS is switched on but could not start on port " + backend.system().httpsPort();
+            }
             Reply reply = route.action().handle(x);
             if (x.httpsGoingOff && request.isSecure()) {
                 // HTTPS was switched off by this request, made over it: the browser goes on over

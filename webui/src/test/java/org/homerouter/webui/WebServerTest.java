@@ -780,6 +780,8 @@ class WebServerTest {
             // Before the password is typed (first-run setup here): it would cross the network in clear.
             String login = new Browser(base).get("/setup").body();
             assertTrue(login.contains("id=\"https-failure\"") && login.contains("unencrypted"), login);
+            assertTrue(login.contains("could not start on port " + taken.getLocalPort()), login);
+            assertFalse(login.contains("bind"), "before login, not the reason (it may name files): " + login);
             Browser b = admin();
             assertTrue(b.get("/").body().contains("id=\"https-failure\""));
             String system = b.get("/system").body();

@@ -134,10 +134,15 @@ public final class PassthroughAlg implements AutoCloseable {
 
     /** Reads the kernel's GRE counters into the tracker and expires idle calls now. */
     public void refresh() throws IOException {
-        // Only after a good read: a call's activity is known from its counters, so while they
-        // cannot be read (nft timed out on a busy board) a busy call would look idle and go.
-        rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
-        tracker.expire();
+        boolean read = false;
+        try {
+            rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
+            read = true;
+        } finally {
+            // While the counters cannot be read (nft timed out on a busy board, or the table was
+            // flushed), a mapped call's activity is unknown and it stays; the rest still expires.
+            tracker.expire(read);
+        }
     }
 
     /**

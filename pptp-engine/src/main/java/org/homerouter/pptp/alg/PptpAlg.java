@@ -145,11 +145,23 @@ public final class PptpAlg {
 
     /** Removes what has been idle too long; returns how many calls went. */
     public synchronized int expire() {
+        return expire(true);
+    }
+
+    /**
+     * As {@link #expire()}, when {@code countersRead} is false leaving the calls whose GRE is
+     * mapped: their activity is known only from the data plane's counters, which could not be
+     * read, so an idle one cannot be told from a busy one. Everything else still goes in time.
+     */
+    public synchronized int expire(boolean countersRead) {
         long now = clock.nanos();
         int removed = 0;
         for (Iterator<Connection> it = connections.values().iterator(); it.hasNext(); ) {
             Connection c = it.next();
             for (Call call : List.copyOf(c.calls)) {
+                if (call.mapped && !countersRead) {
+                    continue;
+                }
                 Duration limit = call.state == CallState.OUT_REQUESTED || call.state == CallState.IN_REPLIED
                         || !(call.greToClient && call.greToServer) ? timeouts.unreplied() : timeouts.streaming();
                 if (now - call.lastActivity > limit.toNanos()) {

@@ -333,6 +333,18 @@ class PptpAlgTest {
     }
 
     @Test
+    void whileTheCountersCannotBeReadMappedCallsStayAndTheRestStillExpires() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(1, 0x100); // mapped: its activity shows only in the counters
+        c.toServer(ocrq(2)); // never answered
+        clock.advance(Duration.ofMinutes(10));
+        assertEquals(1, alg.expire(false), "the unanswered request goes");
+        assertEquals(1, mapped.size(), "the mapped call, maybe busy, stays");
+        assertEquals(1, alg.expire(true), "once the counters are read again, it goes too");
+        assertTrue(mapped.isEmpty());
+    }
+
+    @Test
     void anUnansweredRequestExpiresAfterThirtySeconds() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
         c.toServer(ocrq(1));
