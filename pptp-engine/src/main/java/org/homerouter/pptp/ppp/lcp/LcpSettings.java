@@ -29,6 +29,12 @@ public record LcpSettings(int mru, int minimumPeerMru, boolean requestPfc, boole
     public static final int PPTP_MRU = 1400;
     /** pppd's PPP_MINMRU. */
     public static final int MINIMUM_MRU = 128;
+    /**
+     * The smallest MRU a session's peer may ask for: the tunnel device's smallest MTU (576, the
+     * datagram every IPv4 host must take, RFC 791). Below it the device would hand over packets
+     * longer than the peer receives, and they would be dropped without a word; Nak'd up instead.
+     */
+    public static final int SESSION_MINIMUM_MRU = 576;
 
     public LcpSettings {
         authenticatePeerWith = List.copyOf(authenticatePeerWith);
@@ -44,13 +50,13 @@ public record LcpSettings(int mru, int minimumPeerMru, boolean requestPfc, boole
      * the path probed for MTU trouble once the session is up.
      */
     public static LcpSettings server(List<AuthMethod> authenticatePeerWith) {
-        return new LcpSettings(PPTP_MRU, MINIMUM_MRU, true, true, authenticatePeerWith, List.of(),
+        return new LcpSettings(PPTP_MRU, SESSION_MINIMUM_MRU, true, true, authenticatePeerWith, List.of(),
                 Duration.ofSeconds(20), 3, 3, AutomatonSettings.DEFAULTS, PathProbeSettings.DEFAULT);
     }
 
     /** A PPTP client: authenticates itself with the given methods, demands nothing of the server. */
     public static LcpSettings client(List<AuthMethod> authenticateSelfWith) {
-        return new LcpSettings(PPTP_MRU, MINIMUM_MRU, true, true, List.of(), authenticateSelfWith,
+        return new LcpSettings(PPTP_MRU, SESSION_MINIMUM_MRU, true, true, List.of(), authenticateSelfWith,
                 Duration.ofSeconds(20), 3, 3, AutomatonSettings.DEFAULTS, PathProbeSettings.OFF);
     }
 

@@ -6,8 +6,9 @@ import org.homerouter.pptp.ppp.OptionVerdict;
 /**
  * Maximum-Receive-Unit (RFC 1661 §6.1). We ask for a smaller MRU than the default 1500 because
  * PPTP wraps every frame in IP and GRE headers (1400 is what Windows itself asks for), and we
- * honour whatever the peer asks for itself down to a floor: pppd's PPP_MINMRU of 128, below which
- * we Nak with the floor, as pppd's lcp_reqci does.
+ * honour whatever the peer asks for itself down to a floor (a session's is 576, see
+ * LcpSettings#SESSION_MINIMUM_MRU; pppd's PPP_MINMRU is 128), below which we Nak with the floor,
+ * as pppd's lcp_reqci does.
  */
 public final class MruOption implements OptionHandler {
     /** The MRU every implementation must accept (§6.1). */

@@ -242,7 +242,13 @@ class LcpTest {
     void tooSmallPeerMruIsNakedWithTheFloor() {
         Endpoint server = new Endpoint(LcpSettings.server(List.of()));
         server.receive("01 04 00 08 01 04 00 40"); // MRU 64
-        assertEquals(hex(bytes("03 04 00 08 01 04 00 80")), server.lastHex(), "Nak suggesting MRU 128");
+        assertEquals(hex(bytes("03 04 00 08 01 04 02 40")), server.lastHex(), "Nak suggesting MRU 576");
+        // 300 too: the tunnel device's MTU is at least 576, and the packets between 300 and 576
+        // it would hand over were dropped without a word.
+        server.receive("01 05 00 08 01 04 01 2c");
+        assertEquals(hex(bytes("03 05 00 08 01 04 02 40")), server.lastHex(), "Nak suggesting MRU 576");
+        server.receive("01 06 00 08 01 04 02 40");
+        assertEquals(ControlPacket.CONFIGURE_ACK, server.last().code(), "576 is taken");
     }
 
     @Test
