@@ -139,14 +139,19 @@ class ControlConnectionTest {
         assertEquals(1, server.connections().size());
     }
 
+    /** The raw peer starts the control connection and places call 7; returns once the server has it up. */
+    private void placeCall7(RawControlPeer peer) throws Exception {
+        peer.send(sccrq());
+        assertInstanceOf(StartControlConnectionReply.class, peer.receive());
+        peer.send(ocrq(7));
+        assertInstanceOf(OutgoingCallReply.class, peer.receive());
+        Await.until("call up", () -> serverCalls.established.size() == 1);
+    }
+
     @Test
     void peerThatStopsAnsweringEchoIsTornDown() throws Exception {
         try (RawControlPeer peer = new RawControlPeer(address)) {
-            peer.send(sccrq());
-            assertInstanceOf(StartControlConnectionReply.class, peer.receive());
-            peer.send(ocrq(7));
-            assertInstanceOf(OutgoingCallReply.class, peer.receive());
-            Await.until("call up", () -> serverCalls.established.size() == 1);
+            placeCall7(peer);
 
             clock.advance(Duration.ofSeconds(60));
             ControlMessage echo = peer.receive();
@@ -203,11 +208,7 @@ class ControlConnectionTest {
         }
         // A call keeps it, and the minute starts again once the call is gone.
         try (RawControlPeer peer = new RawControlPeer(address)) {
-            peer.send(sccrq());
-            assertInstanceOf(StartControlConnectionReply.class, peer.receive());
-            peer.send(ocrq(7));
-            assertInstanceOf(OutgoingCallReply.class, peer.receive());
-            Await.until("call up", () -> serverCalls.established.size() == 1);
+            placeCall7(peer);
             for (int i = 0; i < 4; i++) {
                 clock.advance(Duration.ofSeconds(50));
                 peer.send(new EchoRequest(10 + i));
