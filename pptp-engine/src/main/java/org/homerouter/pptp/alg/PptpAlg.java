@@ -277,6 +277,16 @@ public final class PptpAlg {
         long lastActivity;
         /** The call cap was logged for this connection: a flood of requests gets one line. */
         boolean warnedFull;
+        /** Client call IDs that went out as Call ID 0 (no NAT ID), the last few of them. */
+        final java.util.ArrayDeque<Integer> refused = new java.util.ArrayDeque<>();
+
+        void refuse(int clientCallId) {
+            refused.remove(clientCallId);
+            refused.addLast(clientCallId);
+            if (refused.size() > MAX_CALLS_PER_CONNECTION) {
+                refused.removeFirst(); // bounded: a flood of requests keeps only the newest
+            }
+        }
 
         Connection(ControlFlow flow, Inet4Address publicAddress) {
             this.flow = flow;
@@ -343,14 +353,17 @@ public final class PptpAlg {
                                 LOG.warn("alg: {} holds {} calls already: further calls on it go out with Call ID 0"
                                         + " and fail", flow, calls.size());
                             }
+                            refuse(value);
                             return NO_CALL_ID;
                         }
                         int nat = pool.allocate(publicAddress, flow.server());
                         if (nat < 0) {
                             LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
                                     flow.server().getHostAddress(), field.type.abbreviation());
+                            refuse(value);
                             return NO_CALL_ID;
                         }
+                        refused.remove(value);
                         Call call = new Call(Connection.this, value, nat, field.type == ControlMessageType.OUTGOING_CALL_REQUEST
                                 ? CallState.OUT_REQUESTED : CallState.IN_REPLIED);
                         calls.add(call);
@@ -359,7 +372,12 @@ public final class PptpAlg {
                     }
                     case TO_NAT -> {
                         Call call = byClientId(value);
-                        return call != null ? call.natCallId : value;
+                        if (call != null) {
+                            return call.natCallId;
+                        }
+                        // A call that went out as Call ID 0 is cleared as 0 too: its own ID could
+                        // be another client's NAT ID towards the server.
+                        return refused.contains(value) ? NO_CALL_ID : value;
                     }
                     case TO_CLIENT_ID, TO_CLIENT_ID_IF_KNOWN -> {
                         Call call = byNatId(value);

@@ -308,6 +308,7 @@ class PptpAlgTest {
             }
         }
         assertEquals(PptpAlg.MAX_CALLS_PER_CONNECTION, alg.calls().size(), "capped per connection");
+        assertEquals(0, u16At(greedy.toServer(ccrq(1000)), 12), "and cleared as Call ID 0 too");
         Conversation other = new Conversation(CLIENT_B, 40002, 1000, 5000);
         int nat = other.call(7, 0x700);
         assertEquals(1, mapped.size());
