@@ -187,11 +187,6 @@ public final class WebServer implements AutoCloseable {
      * leaves HTTPS serving where it was (and this throws).
      */
     public synchronized void applyHttps() throws Exception {
-        applyHttpsSetting();
-        httpsFailure = null;
-    }
-
-    private void applyHttpsSetting() throws Exception {
         boolean want = backend.system().httpsEnabled();
         int port = backend.system().httpsPort();
         if (want && httpsConnector != null && httpsConnector.getPort() != port) {
@@ -205,6 +200,7 @@ public final class WebServer implements AutoCloseable {
             retire(httpsConnector);
             httpsConnector = null;
         }
+        httpsFailure = null;
     }
 
     private ServerConnector openHttps(int port) throws Exception {

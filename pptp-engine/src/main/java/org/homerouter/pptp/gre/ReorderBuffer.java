@@ -19,10 +19,9 @@ import java.util.Arrays;
  * <li>a packet behind the expected one is dropped: a duplicate if it was delivered, stale if
  * its number had been given up on or is too old to tell;</li>
  * <li>but {@value #RESYNC_AFTER} stale packets in a row with consecutive numbers, all from before
- * the last {@code window} numbers or skipped by the last jump, mean the window itself is wrong: one packet far ahead made it
- * jump (a forged one: the GRE header is in clear,
- * and anyone who knows the call ID and the peer's address can send one; Linux's pptp has the same
- * weakness). The window restarts at the last of them, which is delivered, instead of dropping the
+ * the last {@code window} numbers or skipped by the last jump, mean the window itself is wrong:
+ * one packet far ahead made it jump (a forged one: the GRE header is in clear, and anyone who
+ * knows the call ID and the peer's address can send one; Linux's pptp has the same weakness). The window restarts at the last of them, which is delivered, instead of dropping the
  * peer's every packet until its numbers catch up (up to 2^31 of them).</li>
  * </ul>
  *
@@ -102,7 +101,6 @@ final class ReorderBuffer {
     long duplicates;
     long stale;
     long tooLong;
-    long resynchronised;
 
     ReorderBuffer(int window, long timeoutNanos, GrePayloadSink sink) {
         this.window = window;
@@ -315,7 +313,6 @@ final class ReorderBuffer {
         expected = sequence;
         staleRun = 0;
         jumped = false;
-        resynchronised++;
     }
 
     private void advance(boolean wasDelivered) {

@@ -179,10 +179,7 @@ public final class MppeDecryptor {
         }
         cipher.initTables();
         if (ahead > 1) {
-            int n = Math.min(len, TRIAL_OCTETS);
-            cipher.crypt(packet, payload, trial, 0, n);
-            cipher.initTables(); // back to the keystream's start for the real decryption
-            if (!isCheckedIpv4(trial, n, len)) {
+            if (!decryptsToCheckedIpv4(packet, payload, len)) {
                 cipher.restoreKey(savedKey, ahead);
                 cipher.initTables();
                 return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, BAD_HEADER);
@@ -226,10 +223,7 @@ public final class MppeDecryptor {
         cipher.saveKey(savedKey);
         for (int changes = 1; changes <= 1 + MAX_EXTRA_KEY_CHANGES; changes++) {
             cipher.rekey();
-            int n = Math.min(len, TRIAL_OCTETS);
-            cipher.crypt(packet, payload, trial, 0, n);
-            cipher.initTables(); // back to the keystream's start for the real decryption
-            if (isCheckedIpv4(trial, n, len)) {
+            if (decryptsToCheckedIpv4(packet, payload, len)) {
                 if (changes > 1) {
                     resynchronisedBeyondLinux++;
                 }
@@ -239,6 +233,17 @@ public final class MppeDecryptor {
         // Nothing checked out (not IPv4, or corrupt): Linux's one key change.
         cipher.restoreKey(savedKey, 1 + MAX_EXTRA_KEY_CHANGES);
         cipher.rekey();
+    }
+
+    /**
+     * Whether the current key decrypts the packet to a checked IPv4 frame: a trial on a copy of its
+     * first octets, after which the tables are back at the keystream's start for the real decryption.
+     */
+    private boolean decryptsToCheckedIpv4(ByteBuffer packet, int payload, int len) {
+        int n = Math.min(len, TRIAL_OCTETS);
+        cipher.crypt(packet, payload, trial, 0, n);
+        cipher.initTables();
+        return isCheckedIpv4(trial, n, len);
     }
 
     /**
