@@ -102,13 +102,22 @@ final class Pages {
 
     // ---- first run, login ---------------------------------------------------------------------
 
+    private static final String HASHER_BUSY = "the router is checking other passwords right now: try again in a few seconds";
+
     private Reply setup(Exchange x) {
         Form form = x.form();
         checkNewAdminPassword(form);
         if (!form.ok()) {
             return invalid(x, "setup.ftlh", "setup", form, Map.of());
         }
-        b.admin().setPasswordHash(hasher.hash(form.raw("password")), "admin password set at first-run setup from " + x.clientAddress);
+        String hash;
+        try {
+            hash = hasher.hash(form.raw("password"));
+        } catch (PasswordHasher.Busy e) {
+            form.error("password", HASHER_BUSY);
+            return invalidStatus(invalid(x, "setup.ftlh", "setup", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
+        }
+        b.admin().setPasswordHash(hash, "admin password set at first-run setup from " + x.clientAddress);
         x.newSession = loggedIn(x);
         x.newSession.flash("Admin password set. Next: add a VPN user and check the VPN server settings.");
         return new Reply.Redirect("/");
@@ -145,7 +154,15 @@ final class Pages {
             case LoginThrottle.Verdict.Allowed a -> {
             }
         }
-        if (hasher.verify(form.raw("password"), b.admin().passwordHash().orElse(null))) {
+        boolean right;
+        try {
+            right = hasher.verify(form.raw("password"), b.admin().passwordHash().orElse(null));
+        } catch (PasswordHasher.Busy e) {
+            // Not a failure: the password was not looked at. The address may try again in a second.
+            form.error("password", HASHER_BUSY);
+            return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
+        }
+        if (right) {
             throttle.succeeded(x.clientAddress);
             b.events().log("admin", "admin logged in from " + x.clientAddress);
             x.newSession = loggedIn(x);
@@ -621,14 +638,23 @@ final class Pages {
 
     private Reply adminPassword(Exchange x) {
         Form form = x.form();
-        if (!hasher.verify(form.raw("current_password"), b.admin().passwordHash().orElse(null))) {
-            form.error("current_password", "that is not the current admin password");
+        String hash = null;
+        try {
+            if (!hasher.verify(form.raw("current_password"), b.admin().passwordHash().orElse(null))) {
+                form.error("current_password", "that is not the current admin password");
+            }
+            checkNewAdminPassword(form);
+            if (form.ok()) {
+                hash = hasher.hash(form.raw("password"));
+            }
+        } catch (PasswordHasher.Busy e) {
+            form.error("current_password", HASHER_BUSY);
+            return systemPage(x, form, HttpStatus.SERVICE_UNAVAILABLE_503);
         }
-        checkNewAdminPassword(form);
         if (!form.ok()) {
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
-        b.admin().setPasswordHash(hasher.hash(form.raw("password")), "admin password changed from " + x.clientAddress);
+        b.admin().setPasswordHash(hash, "admin password changed from " + x.clientAddress);
         // Other browsers logged in with the old password are logged out.
         sessions.removeAllAdmins();
         x.newSession = sessions.create(true);

@@ -202,6 +202,53 @@ class WebServerTest {
     }
 
     /**
+     * Each admin password check computes an Argon2id hash that takes its memory (19 MiB) while it
+     * runs, and the throttle limits attempts per address only. Logins posted at the same moment
+     * from many addresses (a LAN host can take a dozen) ran that many checks side by side and
+     * exhausted the router's heap, and the service exits on OutOfMemoryError. Beyond two at once
+     * a check is now refused, not queued; the refused address may try again a second later.
+     */
+    @Test
+    void passwordChecksBeyondTwoAtOnceAreRefusedSoLoginsFromManyAddressesCannotExhaustTheHeap() throws Exception {
+        // A hash of the admin password slow enough to check (128 MiB, 4 passes: a second or more
+        // here) that the first two checks still run when the third login arrives.
+        byte[] salt = "sixteen octets!!".getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[32];
+        org.bouncycastle.crypto.generators.Argon2BytesGenerator slow = new org.bouncycastle.crypto.generators.Argon2BytesGenerator();
+        slow.init(new org.bouncycastle.crypto.params.Argon2Parameters.Builder(org.bouncycastle.crypto.params.Argon2Parameters.ARGON2_id)
+                .withVersion(org.bouncycastle.crypto.params.Argon2Parameters.ARGON2_VERSION_13)
+                .withMemoryAsKB(128 * 1024).withIterations(4).withParallelism(1).withSalt(salt).build());
+        slow.generateBytes(ADMIN_PW.getBytes(StandardCharsets.UTF_8), out);
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder().withoutPadding();
+        fake.hash = "$argon2id$v=19$m=131072,t=4,p=1$" + b64.encodeToString(salt) + "$" + b64.encodeToString(out);
+
+        List<Browser> from = new java.util.ArrayList<>();
+        for (int i = 2; i <= 4; i++) {
+            Browser b = new Browser(base, java.net.http.HttpClient.newBuilder()
+                    .localAddress(InetAddress.getByName("127.0.0." + i)).build());
+            b.get("/login");
+            from.add(b);
+        }
+        now.addAndGet(2000);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit(() -> from.get(0).post("/login", "password", "wrong guess 1"));
+            var second = pool.submit(() -> from.get(1).post("/login", "password", "wrong guess 2"));
+            Thread.sleep(400);
+            HttpResponse<String> third = from.get(2).post("/login", "password", ADMIN_PW);
+            assertEquals(503, third.statusCode(), "a third check while two run is refused, not run: " + third.body());
+            assertTrue(third.body().contains("checking other passwords right now"), third.body());
+            assertEquals(401, first.get().statusCode());
+            assertEquals(401, second.get().statusCode());
+        } finally {
+            pool.shutdownNow();
+        }
+        now.addAndGet(2000);
+        assertEquals(303, from.get(2).post("/login", "password", ADMIN_PW).statusCode(),
+                "the refused address logs in once the checks are done: the refusal did not count as a failure");
+    }
+
+    /**
      * A router without a battery-backed clock boots at a stale time and steps its clock when the
      * time server first answers, by months either way: the admin stays logged in, and a lockout
      * still ends 15 minutes after it began.
