@@ -1,10 +1,17 @@
 package org.homerouter.pptp.session;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GrePayloadSink;
@@ -30,7 +37,15 @@ public final class PppSessions implements TunnelListener {
     private final AtomicInteger loggingIn = new AtomicInteger();
     /** Authenticated sessions per user name. */
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
-    private final Map<java.net.InetAddress, Integer> loggingInBySource = new ConcurrentHashMap<>();
+    /**
+     * The sessions logging in, per source ({@link #sourceOf}), oldest first. Guarded by itself,
+     * with {@link #loggingIn}'s changes; never held while a session's own lock is taken.
+     */
+    private final Map<InetAddress, ArrayDeque<Counted>> loggingInBySource = new HashMap<>();
+    /** Admissions so far (guarded by {@link #loggingInBySource}). */
+    private long admitted;
+    /** Sessions that made room for a login from another source: ended at the next {@link #poll()}. */
+    private final Queue<Counted> evicted = new ConcurrentLinkedQueue<>();
 
     /**
      * A call's place in the registry, from the moment its GRE channel opens (before the peer learns
@@ -80,10 +95,20 @@ public final class PppSessions implements TunnelListener {
         }
     }
 
-    /** Where one session stands in the limit counts: still logging in, or holding one of a user's slots. */
+    /**
+     * Where one session stands in the limit counts: logging in while it is in its source's queue of
+     * {@link #loggingInBySource}, and then holding one of a user's slots.
+     */
     private static final class Counted {
-        boolean loggingIn = true;
+        final InetAddress source;
+        /** When it was admitted, in admissions (guarded by {@link #loggingInBySource}). */
+        long order;
+        volatile PppSession session;
         String user;
+
+        Counted(InetAddress source) {
+            this.source = source;
+        }
     }
 
     public PppSessions(SessionSettings settings, SessionEnvironment env, SessionListener observer) {
@@ -122,37 +147,28 @@ public final class PppSessions implements TunnelListener {
         SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         SessionLimits limits = this.limits;
-        java.net.InetAddress source = call.peerAddress();
-        String refusal = null;
-        String clearReason = "too many logins in progress";
-        if (loggingInBySource.merge(source, 1, Integer::sum) > limits.maxLoggingInPerSource()) {
-            refusal = limits.maxLoggingInPerSource() + " sessions from this address are already logging in"
-                    + " (the limit per address)";
-            clearReason += " from this address";
-        } else if (loggingIn.incrementAndGet() > limits.maxLoggingIn()) {
-            loggingIn.decrementAndGet();
-            refusal = limits.maxLoggingIn() + " sessions are already logging in (the limit); a flood of logins?";
-        }
-        if (refusal != null) {
-            releaseSource(source);
+        Counted counted = new Counted(sourceOf(call.peerAddress()));
+        Admission admission = admit(counted, limits);
+        if (admission.refusal() != null) {
             byLocalCallId.remove(call.localCallId(), slot);
-            LOG.warn("{}: refused: {}", id, refusal);
-            call.connection().refuseCall(call, clearReason);
+            LOG.warn("{}: refused: {}", id, admission.refusal());
+            call.connection().refuseCall(call, admission.clearReason());
             return;
         }
-        Counted counted = new Counted();
+        if (admission.victim() != null) {
+            LOG.warn("{}: {} logins in progress (the limit), {} of them from {}: its oldest makes room for this one",
+                    id, limits.maxLoggingIn(), admission.victimsSourceHeld(), admission.victim().source.getHostAddress());
+            evicted.add(admission.victim());
+        }
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {
             @Override
             public void authenticated(PppSession s, String userName) {
                 synchronized (counted) {
                     // Also called again on the same link when the peer renegotiates LCP after the
                     // login (RFC 1661 §4.3: a Configure-Request in Opened) and logs in again: it
-                    // stopped logging in the first time, and stays one session of its user.
-                    if (counted.loggingIn) {
-                        counted.loggingIn = false;
-                        loggingIn.decrementAndGet();
-                        releaseSource(source);
-                    }
+                    // stopped logging in the first time (release is a no-op then), and stays one
+                    // session of its user.
+                    release(counted);
                     if (!userName.equals(counted.user)) {
                         if (counted.user != null) {
                             perUser.computeIfPresent(counted.user, (u, n) -> n > 1 ? n - 1 : null);
@@ -181,11 +197,7 @@ public final class PppSessions implements TunnelListener {
             @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
                 synchronized (counted) {
-                    if (counted.loggingIn) {
-                        loggingIn.decrementAndGet();
-                        releaseSource(source);
-                        counted.loggingIn = false;
-                    }
+                    release(counted);
                     if (counted.user != null) {
                         perUser.computeIfPresent(counted.user, (u, n) -> n > 1 ? n - 1 : null);
                         counted.user = null;
@@ -197,7 +209,91 @@ public final class PppSessions implements TunnelListener {
                 observer.ended(s, reason, detail);
             }
         });
+        counted.session = session;
         slot.start(session);
+    }
+
+    /**
+     * Whether a new session may log in: its place in the counts, or why not. When every place for
+     * logins in progress is taken, the source holding the most of them gives up its oldest, as long
+     * as it would still hold more than the newcomer's source: a few addresses opening calls they
+     * never log in on (each held until LCP or the login times out, and taken again the moment it
+     * frees) would otherwise keep every real user out for as long as they like. To do that now
+     * takes as many addresses as there are places.
+     */
+    private record Admission(String refusal, String clearReason, Counted victim, int victimsSourceHeld) {
+    }
+
+    private Admission admit(Counted counted, SessionLimits limits) {
+        synchronized (loggingInBySource) {
+            ArrayDeque<Counted> mine = loggingInBySource.computeIfAbsent(counted.source, a -> new ArrayDeque<>());
+            if (mine.size() >= limits.maxLoggingInPerSource()) {
+                forgetIfEmpty(counted.source, mine);
+                return new Admission(limits.maxLoggingInPerSource() + " sessions from this address are already logging"
+                        + " in (the limit per address)", "too many logins in progress from this address", null, 0);
+            }
+            Counted victim = null;
+            int held = 0;
+            if (loggingIn.get() >= limits.maxLoggingIn()) {
+                ArrayDeque<Counted> most = null;
+                for (ArrayDeque<Counted> q : loggingInBySource.values()) {
+                    // Of sources holding as many, the one logging in longest gives way.
+                    if (most == null || q.size() > most.size()
+                            || (q.size() == most.size() && !q.isEmpty() && q.peekFirst().order < most.peekFirst().order)) {
+                        most = q;
+                    }
+                }
+                // Only a session already built can be ended (one being built on another thread is skipped).
+                if (most != null && most.size() > mine.size() + 1) {
+                    held = most.size();
+                    victim = most.stream().filter(c -> c.session != null).findFirst().orElse(null);
+                }
+                if (victim == null) {
+                    forgetIfEmpty(counted.source, mine);
+                    return new Admission(limits.maxLoggingIn() + " sessions are already logging in (the limit), none"
+                            + " of them can make room; a flood of logins?", "too many logins in progress", null, 0);
+                }
+                release(victim);
+            }
+            counted.order = admitted++;
+            mine.addLast(counted);
+            loggingIn.incrementAndGet();
+            return new Admission(null, null, victim, held);
+        }
+    }
+
+    /** The session no longer counts as logging in (logged in, ended, or made room); idempotent. */
+    private void release(Counted counted) {
+        synchronized (loggingInBySource) {
+            ArrayDeque<Counted> q = loggingInBySource.get(counted.source);
+            if (q != null && q.remove(counted)) {
+                loggingIn.decrementAndGet();
+                forgetIfEmpty(counted.source, q);
+            }
+        }
+    }
+
+    private void forgetIfEmpty(InetAddress source, ArrayDeque<Counted> q) {
+        if (q.isEmpty()) {
+            loggingInBySource.remove(source, q);
+        }
+    }
+
+    /**
+     * The source a login is counted under: the client's IPv4 address, or the /64 of its IPv6 one
+     * (one host holds a whole /64 and can pick any address in it: RFC 4291 §2.5.1, RFC 8981).
+     */
+    static InetAddress sourceOf(InetAddress peer) {
+        if (peer instanceof Inet6Address v6 && !(v6.isIPv4CompatibleAddress())) {
+            byte[] prefix = Arrays.copyOf(v6.getAddress(), 16);
+            Arrays.fill(prefix, 8, 16, (byte) 0);
+            try {
+                return InetAddress.getByAddress(prefix);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return peer;
     }
 
     @Override
@@ -208,8 +304,16 @@ public final class PppSessions implements TunnelListener {
         }
     }
 
-    /** Runs the timers of every session that has one due. */
+    /** Runs the timers of every session that has one due, and ends those that made room. */
     public void poll() {
+        for (Counted c; (c = evicted.poll()) != null; ) {
+            synchronized (c) {
+                if (c.user != null) {
+                    continue; // it logged in meanwhile: it made room all the same
+                }
+            }
+            c.session.refuse(SessionEnd.MADE_ROOM, "another address needed a place among the logins in progress");
+        }
         long now = env.clock().nanos();
         for (Slot slot : byLocalCallId.values()) {
             PppSession s = slot.session();
@@ -234,10 +338,6 @@ public final class PppSessions implements TunnelListener {
     }
 
     /** Sessions started but not yet authenticated (what {@link SessionLimits#maxLoggingIn()} counts). Read-only. */
-    private void releaseSource(java.net.InetAddress source) {
-        loggingInBySource.computeIfPresent(source, (a, n) -> n > 1 ? n - 1 : null);
-    }
-
     public int loggingIn() {
         return loggingIn.get();
     }

@@ -17,6 +17,8 @@ public enum SessionEnd {
     PEER_DEAD("the client stopped answering LCP echo requests"),
     DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
+    MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"
+            + " client's address: it made room for a login from another address"),
     CALL_CLEARED("the PPTP call was cleared");
 
     private final String description;

@@ -29,7 +29,8 @@ public record SessionLimits(int maxLoggingIn, int maxPerUser, int maxLoggingInPe
     /**
      * A router's: half of the logins in progress per source address (at least one). One host can
      * then never take every slot, and an office behind one NAT address still has plenty for
-     * people who connect at the same moment (a login takes a second or two).
+     * people who connect at the same moment (a login takes a second or two). When every slot is
+     * taken, the source holding the most gives one up to a newcomer ({@code PppSessions}).
      */
     public static SessionLimits forRouter(int maxLoggingIn, int maxPerUser) {
         return new SessionLimits(maxLoggingIn, maxPerUser, Math.max(1, maxLoggingIn / 2));

@@ -1,0 +1,142 @@
+package org.homerouter.pptp.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.auth.AuthMethod;
+import org.homerouter.pptp.auth.AuthPolicy;
+import org.homerouter.pptp.auth.InMemoryUserDirectory;
+import org.homerouter.pptp.auth.PppUser;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlProtocol;
+import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.InlineControlLink;
+import org.homerouter.pptp.control.OutgoingCallReply;
+import org.homerouter.pptp.control.OutgoingCallRequest;
+import org.homerouter.pptp.control.PacControlConnection;
+import org.homerouter.pptp.control.StartControlConnectionRequest;
+import org.homerouter.pptp.gre.GreChannelConfig;
+import org.homerouter.pptp.gre.GreDemux;
+import org.homerouter.pptp.gre.GreTransport;
+import org.homerouter.pptp.gre.InMemoryGreNetwork;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
+import org.homerouter.pptp.ppp.lcp.LcpSettings;
+import org.homerouter.pptp.tunnel.CallTunnels;
+import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Calls that never log in hold a place among the logins in progress until LCP or the login times
+ * out, and a flooder takes each place again the moment it frees. With the per-address cap at half
+ * the places, two addresses kept every real user out for as long as they liked.
+ */
+class LoggingInFairnessTest {
+    private static final InetAddress SERVER = ip("192.0.2.1");
+
+    private final ManualClock clock = new ManualClock();
+    private final List<String> ended = new ArrayList<>();
+    private PppSessions sessions;
+    private CallTunnels tunnels;
+    private int nextPeerCallId = 100;
+
+    private static InetAddress ip(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void startServer(SessionLimits limits) {
+        InMemoryGreNetwork network = new InMemoryGreNetwork();
+        GreTransport serverGre = network.bind(SERVER);
+        GreDemux demux = new GreDemux();
+        serverGre.setReceiver(demux);
+        SessionSettings settings = new SessionSettings(SessionRole.SERVER, "homerouter",
+                LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)), AuthPolicy.DEFAULT,
+                IpcpSettings.server((Inet4Address) ip("192.168.250.1"), null, null, null, null),
+                Optional.of(MppePolicy.DEFAULT), Optional.empty(), "pptp");
+        sessions = new PppSessions(settings, new SessionEnvironment(clock, new Random(1)::nextBytes,
+                new InMemoryUserDirectory(PppUser.withPassword("u", "password1")),
+                new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19")),
+                config -> new InMemoryTunnelDevice("pptp0", config)),
+                (s, reason, detail) -> ended.add(s.id() + " " + reason));
+        sessions.setLimits(limits);
+        tunnels = new CallTunnels(serverGre, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
+    }
+
+    /** A control connection from {@code peer} that places one call and never speaks PPP: our Call ID for it. */
+    private int callFrom(String peer) {
+        List<OutgoingCallReply> replies = new ArrayList<>();
+        PacControlConnection pac = new PacControlConnection(new InlineControlLink(ip(peer), m -> {
+            if (m instanceof OutgoingCallReply r) {
+                replies.add(r);
+            }
+        }), clock, ControlSettings.defaults("pac"), tunnels, new CallIdAllocator(8));
+        pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));
+        pac.onMessage(new OutgoingCallRequest(nextPeerCallId++, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
+        assertEquals(1, replies.size());
+        return replies.getFirst().callId();
+    }
+
+    /**
+     * Ten seconds of timers: an ended session's Terminate-Requests go unanswered (RFC 1661 §4.6:
+     * Max-Terminate 2, restart 3 s), while silent logins (10 Configure-Requests) still wait.
+     */
+    private void settle() {
+        for (int i = 0; i < 10; i++) {
+            sessions.poll();
+            clock.advanceMillis(1000);
+        }
+        sessions.poll();
+    }
+
+    @Test
+    void whenEveryPlaceIsTakenTheAddressHoldingTheMostMakesRoomForANewAddress() {
+        startServer(new SessionLimits(4, 8, 2));
+        int a1 = callFrom("198.51.100.1");
+        callFrom("198.51.100.1");
+        callFrom("198.51.100.2");
+        callFrom("198.51.100.2");
+        assertEquals(4, sessions.loggingIn());
+
+        int c = callFrom("203.0.113.7");
+        assertNotNull(sessions.session(c), "a login from a new address gets a place");
+        assertEquals(4, sessions.loggingIn());
+        settle();
+        assertEquals(1, ended.size(), ended.toString());
+        assertEquals("call " + a1 + " (198.51.100.1) MADE_ROOM", ended.getFirst());
+
+        callFrom("203.0.113.8"); // 198.51.100.2 still holds two: its oldest goes
+        settle();
+        assertEquals(2, ended.size(), ended.toString());
+        assertEquals(4, sessions.loggingIn());
+
+        // Now every address holds one: nobody can make room, and the newcomer is refused.
+        int refused = callFrom("203.0.113.9");
+        assertNull(sessions.session(refused));
+        assertEquals(4, sessions.loggingIn());
+        settle();
+        assertEquals(2, ended.stream().filter(e -> e.endsWith("MADE_ROOM")).count(), ended.toString());
+    }
+
+    @Test
+    void anIpv6HostCountsAsItsWhole64() {
+        startServer(new SessionLimits(16, 8, 2));
+        assertNotNull(sessions.session(callFrom("2001:db8:1:2::a")));
+        assertNotNull(sessions.session(callFrom("2001:db8:1:2::b")));
+        assertNull(sessions.session(callFrom("2001:db8:1:2:ffff::c")), "a third address of the same /64 is over the cap");
+        assertNotNull(sessions.session(callFrom("2001:db8:1:3::a")), "another /64 is another source");
+        assertEquals(3, sessions.loggingIn());
+    }
+}
