@@ -1,6 +1,7 @@
 package org.homerouter.pptp.auth;
 
 import java.net.InetAddress;
+import org.homerouter.pptp.control.ClientSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -129,7 +130,8 @@ public final class AuthFailureLockout {
     }
 
     private static String addressKey(InetAddress source) {
-        return "address " + source.getHostAddress();
+        // An IPv6 host picks any address of its /64: the /64 is what is locked.
+        return "address " + ClientSource.label(source);
     }
 
     private static final class Counter {

@@ -1,11 +1,8 @@
 package org.homerouter.pptp.session;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +10,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.tunnel.CallTunnel;
@@ -38,7 +36,7 @@ public final class PppSessions implements TunnelListener {
     /** Authenticated sessions per user name. */
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     /**
-     * The sessions logging in, per source ({@link #sourceOf}), oldest first. Guarded by itself,
+     * The sessions logging in, per source ({@link ClientSource}), oldest first. Guarded by itself,
      * with {@link #loggingIn}'s changes; never held while a session's own lock is taken.
      */
     private final Map<InetAddress, ArrayDeque<Counted>> loggingInBySource = new HashMap<>();
@@ -147,7 +145,7 @@ public final class PppSessions implements TunnelListener {
         SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         SessionLimits limits = this.limits;
-        Counted counted = new Counted(sourceOf(call.peerAddress()));
+        Counted counted = new Counted(ClientSource.of(call.peerAddress()));
         Admission admission = admit(counted, limits);
         if (admission.refusal() != null) {
             byLocalCallId.remove(call.localCallId(), slot);
@@ -277,23 +275,6 @@ public final class PppSessions implements TunnelListener {
         if (q.isEmpty()) {
             loggingInBySource.remove(source, q);
         }
-    }
-
-    /**
-     * The source a login is counted under: the client's IPv4 address, or the /64 of its IPv6 one
-     * (one host holds a whole /64 and can pick any address in it: RFC 4291 §2.5.1, RFC 8981).
-     */
-    static InetAddress sourceOf(InetAddress peer) {
-        if (peer instanceof Inet6Address v6 && !(v6.isIPv4CompatibleAddress())) {
-            byte[] prefix = Arrays.copyOf(v6.getAddress(), 16);
-            Arrays.fill(prefix, 8, 16, (byte) 0);
-            try {
-                return InetAddress.getByAddress(prefix);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return peer;
     }
 
     @Override

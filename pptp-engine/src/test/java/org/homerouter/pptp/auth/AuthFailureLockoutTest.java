@@ -57,6 +57,18 @@ class AuthFailureLockoutTest {
     }
 
     @Test
+    void anIpv6SprayerIsLockedAsItsWhole64() throws Exception {
+        lockout.failed("u1", ip("2001:db8:9:9::1"));
+        lockout.failed("u2", ip("2001:db8:9:9::2"));
+        lockout.failed("u3", ip("2001:db8:9:9:1:2:3:4"));
+        assertTrue(lockout.lockedOut("dave", ip("2001:db8:9:9::77")).isPresent(),
+                "names sprayed from addresses of one /64: the /64 is locked, whatever address comes next");
+        assertTrue(lockout.lockedOut("dave", ip("2001:db8:9:a::1")).isEmpty(), "the next /64 is not");
+        assertEquals(List.of("address 2001:db8:9:9:0:0:0:0/64"), lockout.current().stream()
+                .map(AuthFailureLockout.Lockout::key).filter(k -> k.startsWith("address")).toList());
+    }
+
+    @Test
     void anUnlockedKeyStartsAfreshAndTheOtherStaysLocked() throws Exception {
         InetAddress guesser = ip("198.51.100.7");
         for (int i = 0; i < 3; i++) {

@@ -6,11 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.control.ClientSource;
 
 /**
  * Who may open another control connection: at most {@code maxConnections} at once in all, at most
  * {@code perSource} at once from one address, and at most {@code ratePerMinute} new ones a minute
- * from one address (a token bucket). One scanner or slow-loris source then holds a few slots and
+ * from one address (a token bucket). An IPv6 address counts as its /64 ({@link ClientSource}).
+ * One scanner or slow-loris source then holds a few slots and
  * cannot starve the others, which a global limit alone would let it do. Not thread-safe: the
  * server calls it from one place under its own lock.
  */
@@ -45,7 +47,8 @@ final class SourceAdmission {
      * Admits a new connection from {@code source} and counts it, or says in plain words why not.
      * An admitted connection must be {@link #closed} exactly once.
      */
-    Optional<String> admit(InetAddress source) {
+    Optional<String> admit(InetAddress address) {
+        InetAddress source = ClientSource.of(address);
         if (total >= maxConnections) {
             return Optional.of("already " + total + " control connections (the limit)");
         }
@@ -63,8 +66,8 @@ final class SourceAdmission {
     }
 
     /** An admitted connection from {@code source} has closed. */
-    void closed(InetAddress source) {
-        open.computeIfPresent(source, (s, n) -> n > 1 ? n - 1 : null);
+    void closed(InetAddress address) {
+        open.computeIfPresent(ClientSource.of(address), (s, n) -> n > 1 ? n - 1 : null);
         total--;
     }
 

@@ -52,4 +52,16 @@ class SourceAdmissionTest {
         assertEquals(Optional.empty(), a.admit(scanner), "refilled after 10 s");
         assertTrue(a.admit(scanner).isPresent(), "but only one");
     }
+
+    @Test
+    void anIpv6HostCountsAsItsWhole64() throws Exception {
+        SourceAdmission a = new SourceAdmission(10, 2, 100, clock);
+        assertEquals(Optional.empty(), a.admit(ip("2001:db8:5:6::1")));
+        assertEquals(Optional.empty(), a.admit(ip("2001:db8:5:6::2")));
+        assertTrue(a.admit(ip("2001:db8:5:6:abcd::3")).orElseThrow().contains("from this address"),
+                "a third address of the same /64 is over the per-address limit");
+        assertEquals(Optional.empty(), a.admit(ip("2001:db8:5:7::1")), "another /64 gets in");
+        a.closed(ip("2001:db8:5:6::1"));
+        assertEquals(Optional.empty(), a.admit(ip("2001:db8:5:6::99")), "a close frees the /64's slot");
+    }
 }
