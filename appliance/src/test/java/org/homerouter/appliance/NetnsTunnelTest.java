@@ -32,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class NetnsTunnelTest {
     private static final String SERVER_VETH = "10.99.0.1";
     private static final String CLIENT_VETH = "10.99.0.2";
+    /** A secondary address of the server's: the kernel's source towards the client stays SERVER_VETH. */
+    private static final String SERVER_SECOND_ADDRESS = "10.99.0.5";
     private static final String TUNNEL_SERVER = "192.168.250.1";
     /** First address of the default pool: each test starts a fresh server, so its only session gets it. */
     private static final String TUNNEL_CLIENT = "192.168.250.10";
@@ -123,6 +125,23 @@ class NetnsTunnelTest {
     }
 
     /**
+     * A router with two addresses, dialled at the one its routes do not pick as the source towards
+     * the client (a second WAN address, or the public address dialled from the LAN). Our GRE must
+     * come from the address the client dialled: every PPTP client takes GRE only from there (the
+     * engine's client as Linux's and Android's kernel PPTP do), so GRE sent from the route's
+     * choice never got through, and the call died in LCP.
+     */
+    @Test
+    void aClientThatDialledTheServersSecondAddressGetsItsGreFromThatAddress() throws Exception {
+        CommandResult added = srv.exec(Duration.ofSeconds(10), "ip", "addr", "add", SERVER_SECOND_ADDRESS + "/24",
+                "dev", Netns.VETH);
+        assertTrue(added.succeeded(), added.toString());
+        Launched server = startServer();
+        Launched dial = dial(SERVER_SECOND_ADDRESS);
+        assertTunnelWorksBriefly(server, dial);
+    }
+
+    /**
      * MTU trouble for real: both namespaces silently drop arriving GRE packets longer than 1300
      * octets, as a path through a small-MTU link with "fragmentation needed" filtered does. The
      * server must find it by itself (padded LCP echoes), say so, and lower pptp0's MTU, after which
@@ -209,7 +228,11 @@ class NetnsTunnelTest {
 
     /** Starts {@code dial} in cli and waits for its UP line. */
     private Launched dial() throws Exception {
-        Launched dial = launch("dial", cli, PASSWORD, "dial", "--server", SERVER_VETH, "--user", USER,
+        return dial(SERVER_VETH);
+    }
+
+    private Launched dial(String serverAddress) throws Exception {
+        Launched dial = launch("dial", cli, PASSWORD, "dial", "--server", serverAddress, "--user", USER,
                 "--password-stdin", "--mppe", "require-128");
         awaitOutput(dial, "\nUP ");
         return dial;

@@ -122,6 +122,33 @@ public final class Structs {
         at.set(BE_INT, 4, ipv4(address));
     }
 
+    // cmsg(3): a control message is a struct cmsghdr (size_t len; int level; int type), then its
+    // data, each part aligned to a size_t (glibc's CMSG_ALIGN).
+    private static final long CMSG_HEADER = align(LibC.C_SIZE_T.byteSize() + 8);
+    private static final long IN_PKTINFO_SIZE = 12; // int ipi_ifindex; in_addr ipi_spec_dst, ipi_addr
+    /** CMSG_SPACE(sizeof(struct in_pktinfo)): room for one IP_PKTINFO control message. */
+    public static final long PKTINFO_SPACE = CMSG_HEADER + align(IN_PKTINFO_SIZE);
+    private static final int SOL_IP = 0;
+    private static final int IP_PKTINFO = 8;
+
+    private static long align(long length) {
+        long to = LibC.C_SIZE_T.byteSize();
+        return (length + to - 1) & -to;
+    }
+
+    /**
+     * Writes at {@code at} ({@link #PKTINFO_SPACE} octets) the IP_PKTINFO control message that
+     * sends a datagram from {@code source} (ip(7): ipi_spec_dst picks the source address; the
+     * interface is left to the routing table).
+     */
+    public static void putPktinfoSource(MemorySegment at, Inet4Address source) {
+        at.asSlice(0, PKTINFO_SPACE).fill((byte) 0);
+        putSize(at, 0, CMSG_HEADER + IN_PKTINFO_SIZE);
+        at.set(LibC.C_INT, LibC.C_SIZE_T.byteSize(), SOL_IP);
+        at.set(LibC.C_INT, LibC.C_SIZE_T.byteSize() + 4, IP_PKTINFO);
+        at.set(BE_INT, CMSG_HEADER + 4, ipv4(source));
+    }
+
     /** The address as a big-endian int (a.b.c.d is a<<24|b<<16|c<<8|d). */
     public static int ipv4(Inet4Address address) {
         byte[] b = address.getAddress();

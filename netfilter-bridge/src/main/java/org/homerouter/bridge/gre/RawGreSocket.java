@@ -89,6 +89,8 @@ public final class RawGreSocket implements GreTransport {
     private final LongAdder sendFailed = new LongAdder();
     private final LongAdder sendCalls = new LongAdder();
     private final ThreadLocal<SendBatch> batches = ThreadLocal.withInitial(SendBatch::new);
+    // One packet sent at once from a given source: sendmmsg(2) of one message with IP_PKTINFO.
+    private final ThreadLocal<SendBatch> singles = ThreadLocal.withInitial(() -> new SendBatch(1));
     // Written by the loop thread only.
     private volatile long received;
     private volatile long dropped;
@@ -216,12 +218,55 @@ public final class RawGreSocket implements GreTransport {
     }
 
     /**
+     * Sends from {@code source} (an IP_PKTINFO control message: the kernel would otherwise pick the
+     * source by the route to the destination, which on a router with several addresses is not
+     * always the one the peer's control connection reached, and PPTP clients accept GRE only from
+     * that one). A source that is not IPv4, or a packet longer than a batch slot (no PPP frame
+     * is), goes out as {@link #send(InetAddress, ByteBuffer)} does.
+     */
+    @Override
+    public void send(InetAddress source, InetAddress destination, ByteBuffer packet) throws IOException {
+        if (!(source instanceof Inet4Address from) || !SendBatch.fits(packet.remaining())) {
+            send(destination, packet);
+            return;
+        }
+        if (!(destination instanceof Inet4Address v4)) {
+            throw new IOException("GRE over a raw IPv4 socket needs an IPv4 destination: " + destination);
+        }
+        fdLock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IOException("raw GRE socket (" + label + ") is closed");
+            }
+            SendBatch one = singles.get();
+            one.add(from, v4, packet);
+            int failed = one.flush((messages, count) -> {
+                sendCalls.increment();
+                return LibC.sendmmsg(fd, messages, count, 0);
+            });
+            if (failed > 0) {
+                throw new ErrnoException("sendmsg(" + from.getHostAddress() + " -> " + v4.getHostAddress() + ", "
+                        + packet.remaining() + " octets)", one.lastError());
+            }
+            sent.increment();
+        } finally {
+            fdLock.readLock().unlock();
+        }
+    }
+
+    /**
      * Holds a copy of the packet in the calling thread's batch until {@link #flush} (or until the
      * batch is full, when it is sent at once). A packet too long for a batch slot is sent at once
      * after what the batch held, so the thread's packets keep their order.
      */
     @Override
     public void sendBatched(InetAddress destination, ByteBuffer packet) throws IOException {
+        sendBatched(null, destination, packet);
+    }
+
+    /** As {@link #sendBatched(InetAddress, ByteBuffer)}, from {@code source} as {@link #send(InetAddress, InetAddress, ByteBuffer)} says. */
+    @Override
+    public void sendBatched(InetAddress source, InetAddress destination, ByteBuffer packet) throws IOException {
         if (!(destination instanceof Inet4Address v4)) {
             throw new IOException("GRE over a raw IPv4 socket needs an IPv4 destination: " + destination);
         }
@@ -230,11 +275,11 @@ public final class RawGreSocket implements GreTransport {
         }
         if (!SendBatch.fits(packet.remaining())) {
             flush();
-            send(destination, packet);
+            send(source, destination, packet);
             return;
         }
         SendBatch batch = batches.get();
-        batch.add(v4, packet);
+        batch.add(source instanceof Inet4Address from ? from : null, v4, packet);
         if (batch.isFull()) {
             flush(batch);
         }

@@ -14,8 +14,9 @@ import org.homerouter.bridge.ffm.Structs;
 /**
  * GRE packets one thread has handed to {@link RawGreSocket#sendBatched} and not yet sent: up to
  * {@value #CAPACITY} packets of at most {@value #SLOT_SIZE} octets each, copied into native slots
- * allocated once, each with its destination, ready for one sendmmsg(2). Thread-confined: each
- * sending thread has its own (the memory is freed when the thread and the socket are gone).
+ * allocated once, each with its destination and, where one was given, its source address (an
+ * IP_PKTINFO control message), ready for one sendmmsg(2). Thread-confined: each sending thread
+ * has its own (the memory is freed when the thread and the socket are gone).
  */
 final class SendBatch {
     /** Packets one sendmmsg(2) call may carry. */
@@ -39,6 +40,8 @@ final class SendBatch {
     private static final long MSG_NAMELEN = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_namelen"));
     private static final long MSG_IOV = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_iov"));
     private static final long MSG_IOVLEN = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_iovlen"));
+    private static final long MSG_CONTROL = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_control"));
+    private static final long MSG_CONTROLLEN = Structs.MMSGHDR.byteOffset(groupElement("msg_hdr"), groupElement("msg_controllen"));
 
     private final MemorySegment slots;
     // The slots as a buffer: its absolute bulk put copies from a heap or native packet without
@@ -48,21 +51,34 @@ final class SendBatch {
     private final MemorySegment iovecs;
     private final MemorySegment messages;
     private final MemorySegment addresses;
-    private final Inet4Address[] destinations = new Inet4Address[CAPACITY];
-    private final int[] lengths = new int[CAPACITY];
+    private final MemorySegment controls;
+    private final int capacity;
+    private final Inet4Address[] destinations;
+    private final Inet4Address[] sources;
+    private final int[] lengths;
     private int count;
     private int lastError;
 
     SendBatch() {
+        this(CAPACITY);
+    }
+
+    /** @param capacity packets it holds (one for a single packet sent at once) */
+    SendBatch(int capacity) {
+        this.capacity = capacity;
+        destinations = new Inet4Address[capacity];
+        sources = new Inet4Address[capacity];
+        lengths = new int[capacity];
         Arena arena = Arena.ofAuto();
-        slots = arena.allocate((long) SLOT_SIZE * CAPACITY, 64);
+        slots = arena.allocate((long) SLOT_SIZE * capacity, 64);
         slotsView = slots.asByteBuffer();
-        iovecs = arena.allocate(Structs.IOVEC, CAPACITY);
-        messages = arena.allocate(Structs.MMSGHDR, CAPACITY);
-        addresses = arena.allocate(Structs.SOCKADDR_IN, CAPACITY);
+        iovecs = arena.allocate(Structs.IOVEC, capacity);
+        messages = arena.allocate(Structs.MMSGHDR, capacity);
+        addresses = arena.allocate(Structs.SOCKADDR_IN, capacity);
+        controls = arena.allocate(Structs.PKTINFO_SPACE * capacity, 8);
         long iovecSize = Structs.IOVEC.byteSize();
         long addressSize = Structs.SOCKADDR_IN.byteSize();
-        for (int i = 0; i < CAPACITY; i++) {
+        for (int i = 0; i < capacity; i++) {
             MemorySegment iovec = iovecs.asSlice(i * iovecSize, iovecSize);
             iovec.set(LibC.C_POINTER, 0, slots.asSlice((long) i * SLOT_SIZE, SLOT_SIZE));
             MemorySegment message = messages.asSlice(i * MESSAGE_SIZE, MESSAGE_SIZE);
@@ -83,13 +99,21 @@ final class SendBatch {
     }
 
     boolean isFull() {
-        return count == CAPACITY;
+        return count == capacity;
     }
 
     /** Copies the packet between position and limit (neither moves) into the next slot. */
     void add(Inet4Address destination, ByteBuffer packet) {
+        add(null, destination, packet);
+    }
+
+    /**
+     * Copies the packet between position and limit (neither moves) into the next slot, to go out
+     * from {@code source} (null: the address the routing table picks).
+     */
+    void add(Inet4Address source, Inet4Address destination, ByteBuffer packet) {
         int length = packet.remaining();
-        if (count == CAPACITY || !fits(length)) {
+        if (count == capacity || !fits(length)) {
             throw new IllegalStateException("batch full or packet of " + length + " octets too long");
         }
         int i = count;
@@ -100,6 +124,19 @@ final class SendBatch {
             Structs.putSockaddrIn(addresses.asSlice(i * Structs.SOCKADDR_IN.byteSize(), Structs.SOCKADDR_IN),
                     destination, 0);
             destinations[i] = destination;
+        }
+        if (sources[i] != source) { // the messages start zeroed: no control message, as sources[i] == null says
+            MemorySegment message = messages.asSlice(i * MESSAGE_SIZE, MESSAGE_SIZE);
+            if (source == null) {
+                message.set(LibC.C_POINTER, MSG_CONTROL, MemorySegment.NULL);
+                Structs.putSize(message, MSG_CONTROLLEN, 0);
+            } else {
+                MemorySegment control = controls.asSlice(i * Structs.PKTINFO_SPACE, Structs.PKTINFO_SPACE);
+                Structs.putPktinfoSource(control, source);
+                message.set(LibC.C_POINTER, MSG_CONTROL, control);
+                Structs.putSize(message, MSG_CONTROLLEN, Structs.PKTINFO_SPACE);
+            }
+            sources[i] = source;
         }
         count = i + 1;
     }

@@ -386,6 +386,11 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         return link.remoteAddress();
     }
 
+    /** Our end of the TCP connection, or null when the link does not know it. */
+    public final InetSocketAddress localAddress() {
+        return link.localAddress();
+    }
+
     /** Why the connection closed, once it has. */
     public final String closeReason() {
         return closeReason;

@@ -16,4 +16,9 @@ public interface ControlLink {
 
     /** The peer's address, for logs and for checking the source of GRE packets. */
     java.net.InetSocketAddress remoteAddress();
+
+    /** Our end's address, which the peer dialled: where our GRE for its calls comes from. Null when unknown. */
+    default java.net.InetSocketAddress localAddress() {
+        return null;
+    }
 }

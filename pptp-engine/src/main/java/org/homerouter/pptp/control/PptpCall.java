@@ -62,6 +62,12 @@ public final class PptpCall {
         return connection.remoteAddress().getAddress();
     }
 
+    /** Our address the peer's control connection reached (where our GRE must come from), or null if unknown. */
+    public InetAddress localAddress() {
+        java.net.InetSocketAddress local = connection.localAddress();
+        return local == null ? null : local.getAddress();
+    }
+
     public ControlConnection connection() {
         return connection;
     }

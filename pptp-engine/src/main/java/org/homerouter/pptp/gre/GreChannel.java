@@ -52,6 +52,8 @@ public final class GreChannel {
     private final int localCallId;
     private final int peerCallId;
     private final InetAddress peerAddress;
+    /** Where the peer's control connection reached us: our GRE goes out from here; null, the transport's choice. */
+    private final InetAddress localAddress;
     private final GreTransport transport;
     private final Clock clock;
     private final long ackDelayNanos;
@@ -100,12 +102,24 @@ public final class GreChannel {
      */
     public GreChannel(int localCallId, int peerCallId, InetAddress peerAddress, GreTransport transport,
                       Clock clock, GreChannelConfig config, GrePayloadSink sink) {
+        this(localCallId, peerCallId, peerAddress, null, transport, clock, config, sink);
+    }
+
+    /**
+     * @param localAddress the address of ours the call's control connection reached, which every
+     *                     PPTP client expects GRE from (Linux's and Android's kernel PPTP look a
+     *                     packet's call up by its source; pptp-client connects its GRE socket); null
+     *                     leaves the source to the transport
+     */
+    public GreChannel(int localCallId, int peerCallId, InetAddress peerAddress, InetAddress localAddress,
+                      GreTransport transport, Clock clock, GreChannelConfig config, GrePayloadSink sink) {
         if ((localCallId & ~0xFFFF) != 0 || (peerCallId & ~0xFFFF) != 0) {
             throw new IllegalArgumentException("call IDs are 16 bits");
         }
         this.localCallId = localCallId;
         this.peerCallId = peerCallId;
         this.peerAddress = Objects.requireNonNull(peerAddress, "peerAddress");
+        this.localAddress = localAddress;
         this.transport = Objects.requireNonNull(transport, "transport");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ackDelayNanos = config.ackDelay().toNanos();
@@ -238,10 +252,10 @@ public final class GreChannel {
             boolean done = false;
             try {
                 if (batched) {
-                    transport.sendBatched(peerAddress, out);
+                    transport.sendBatched(localAddress, peerAddress, out);
                     batchHolder = Thread.currentThread();
                 } else {
-                    transport.send(peerAddress, out);
+                    transport.send(localAddress, peerAddress, out);
                 }
                 done = true;
             } finally {
@@ -474,7 +488,7 @@ public final class GreChannel {
             ByteBuffer out = txBufferFor(0);
             GreCodec.write(out, peerCallId, 0, false, 0, true, ack);
             out.flip();
-            transport.send(peerAddress, out);
+            transport.send(localAddress, peerAddress, out);
             ackOnlySent++;
         }
     }

@@ -19,6 +19,20 @@ public interface GreTransport {
     void send(InetAddress destination, ByteBuffer packet) throws IOException;
 
     /**
+     * Like {@link #send(InetAddress, ByteBuffer)}, from {@code source}, one of this host's addresses:
+     * the one the peer's control connection reached, which is where PPTP clients accept GRE from.
+     * Null, or a transport that cannot choose (the default), leaves the source to the transport.
+     */
+    default void send(InetAddress source, InetAddress destination, ByteBuffer packet) throws IOException {
+        send(destination, packet);
+    }
+
+    /** {@link #sendBatched(InetAddress, ByteBuffer)} from {@code source}, as {@link #send(InetAddress, InetAddress, ByteBuffer)} says. */
+    default void sendBatched(InetAddress source, InetAddress destination, ByteBuffer packet) throws IOException {
+        sendBatched(destination, packet);
+    }
+
+    /**
      * Like {@link #send}, but the transport may hold a copy of the packet until the calling thread
      * calls {@link #flush} (or until it holds as many as it sends at once), so that a burst goes
      * out in one system call. Held packets are the calling thread's: another thread's flush does

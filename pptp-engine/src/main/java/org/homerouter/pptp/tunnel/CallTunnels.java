@@ -63,8 +63,8 @@ public final class CallTunnels implements CallListener {
     }
 
     private CallTunnel open(PptpCall call) {
-        GreChannel channel = new GreChannel(call.localCallId(), call.peerCallId(), call.peerAddress(), transport,
-                clock, config, sinks.apply(call));
+        GreChannel channel = new GreChannel(call.localCallId(), call.peerCallId(), call.peerAddress(),
+                call.localAddress(), transport, clock, config, sinks.apply(call));
         CallTunnel tunnel = new CallTunnel(call, channel);
         byLocalCallId.put(call.localCallId(), tunnel);
         // Packets that beat the call (on our client side, the server's first LCP frame can arrive

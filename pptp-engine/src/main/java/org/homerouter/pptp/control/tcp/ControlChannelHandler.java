@@ -149,4 +149,9 @@ public final class ControlChannelHandler extends ChannelInboundHandlerAdapter im
     public InetSocketAddress remoteAddress() {
         return (InetSocketAddress) channel.remoteAddress();
     }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
 }
