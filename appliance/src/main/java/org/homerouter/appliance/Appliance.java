@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -72,6 +73,8 @@ public final class Appliance implements AutoCloseable {
     // Volatile, read without the monitor: a reconfiguration holds it through a listener restart
     // (seconds), and the dashboard must not wait for that to show the dial-out's state.
     private volatile DialOut dialOut;
+    /** Networks reached only through a tunnel, unreachable while it is down; null without the Linux data plane. */
+    private org.homerouter.bridge.route.FailClosedRoutes tunnelOnly;
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
     private Map<Setting, String> dialOutApplied;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
@@ -291,6 +294,48 @@ public final class Appliance implements AutoCloseable {
      * on the dashboard and in the log: the UI checks the same rules before it stores anything.
      */
     private synchronized void applyDialOut(Map<Setting, String> cfg) {
+        try {
+            applyDialOutNow(cfg);
+        } finally {
+            keepTunnelOnlyNetworks();
+        }
+    }
+
+    /**
+     * Keeps the networks that must only be reached through a tunnel (the enabled dial-out's, every
+     * branch account's) unreachable while their tunnel is down, so that they never leave by the
+     * default route in clear. Called at start and after every change to them; a failure is logged.
+     */
+    synchronized void keepTunnelOnlyNetworks() {
+        if (!dataPlane.available()) {
+            return;
+        }
+        List<String> networks = new ArrayList<>();
+        try {
+            if (tunnelOnly == null) {
+                tunnelOnly = new org.homerouter.bridge.route.FailClosedRoutes(null);
+            }
+            if (dialOut != null) {
+                dialOut.config().subnets().forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
+            }
+            for (var entry : store.allRoutedSubnets().entrySet()) {
+                try {
+                    org.homerouter.webui.api.RoutedSubnets.parse(entry.getValue(), entry.getKey())
+                            .forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("routed subnets of {} unreadable: {}", entry.getKey(), e.getMessage());
+                }
+            }
+            tunnelOnly.keep(networks);
+        } catch (IOException | java.sql.SQLException e) {
+            LOG.error("networks reached through tunnels ({}) could not all be kept unreachable while their tunnel is"
+                    + " down: {}", networks, e.getMessage());
+            store.logEvent("service", "networks reached through tunnels could not all be kept unreachable while"
+                    + " their tunnel is down: " + e.getMessage());
+        }
+    }
+
+    private void applyDialOutNow(Map<Setting, String> cfg) {
         Map<Setting, String> mine = dialOutSettings(cfg);
         if (mine.equals(dialOutApplied)) {
             return;

@@ -88,7 +88,9 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     public boolean setRoutedSubnets(String name, String subnets, String event) {
         try {
             synchronized (appliance.changeLock()) {
-                return store.setRoutedSubnets(name, subnets, event);
+                boolean done = store.setRoutedSubnets(name, subnets, event);
+                appliance.keepTunnelOnlyNetworks();
+                return done;
             }
         } catch (SQLException e) {
             throw new StoreFailure(e);
@@ -120,6 +122,7 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
             boolean done;
             synchronized (appliance.changeLock()) {
                 done = store.removeUser(name, event);
+                appliance.keepTunnelOnlyNetworks();
             }
             if (done) {
                 hangUp(name, "the account was deleted");

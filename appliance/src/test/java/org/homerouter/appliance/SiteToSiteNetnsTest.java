@@ -131,15 +131,62 @@ class SiteToSiteNetnsTest {
                 "A should have redialed exactly once" + routerA.report());
         assertLansReachEachOther(routerA, serverB);
 
-        // A stops: it hangs up, and B's route to LAN A goes with the tunnel device.
+        // A stops: it hangs up, and B's route to LAN A goes with the tunnel device (its unreachable
+        // route stays: LAN A is reached through the tunnel or not at all).
         routerA.process().destroy();
         assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
+        String intoTunnel = "(?s).*" + LAN_A.replace(".", "\\.") + " dev pptp.*";
         long deadline = System.nanoTime() + STOP.toNanos();
-        while (System.nanoTime() < deadline && b.ip("-4", "route").contains(LAN_A)) {
+        while (System.nanoTime() < deadline && b.ip("-4", "route").matches(intoTunnel)) {
             Thread.sleep(100);
         }
-        assertFalse(b.ip("-4", "route").contains(LAN_A), "B still routes LAN A: " + b.ip("-4", "route") + serverB.report());
+        assertFalse(b.ip("-4", "route").matches(intoTunnel), "B still routes LAN A: " + b.ip("-4", "route") + serverB.report());
+        assertTrue(b.ip("-4", "route").contains("unreachable " + LAN_A), b.ip("-4", "route") + serverB.report());
         assertTrue(serverB.process().isAlive(), serverB.report());
+    }
+
+    /**
+     * While the tunnel is down (here the other side never answers: before the first connection,
+     * between redials and while it is unreachable look the same), a LAN's packets for the other
+     * LAN must not leave by the router's ordinary default route: they would cross the internet
+     * unencrypted. The dial-out's router (A) and the server with the branch account (B) both keep
+     * the other LAN unreachable instead.
+     */
+    @Test
+    void whileTheTunnelIsDownNeitherSideSendsTheOtherLansTrafficOutTheWanInClear() throws Exception {
+        a.ip("route", "add", "default", "via", B_WAN); // each router's internet route, as on any router
+        b.ip("route", "add", "default", "via", A_WAN);
+        countLeaks(a, LAN_B);
+        countLeaks(b, LAN_A);
+
+        Launched routerA = startA(); // B runs no server yet: A's dial-out keeps failing
+        assertTrue(a.ip("-4", "route").contains("unreachable " + LAN_B), a.ip("-4", "route") + routerA.report());
+        assertFalse(lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "1", HOST_B).succeeded());
+        assertEquals(0, leaks(a), "LAN A's packets for LAN B left A's WAN in clear" + routerA.report());
+        assertFalse(routerA.output().contains("site-to-site: up"), routerA.report());
+        routerA.process().destroy();
+        assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), routerA.report());
+
+        Launched serverB = startB(); // the branch account routes LAN A; A is gone, so no session
+        serverB.awaitOutput(LAN_A + " is reached only through its tunnel", START);
+        assertTrue(b.ip("-4", "route").contains("unreachable " + LAN_A), b.ip("-4", "route") + serverB.report());
+        assertFalse(lanB.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "1", HOST_A).succeeded());
+        assertEquals(0, leaks(b), "LAN B's packets for LAN A left B's WAN in clear" + serverB.report());
+    }
+
+    /** Counts, in {@code router}, packets for {@code lan} that leave by its WAN ({@link #leaks}). */
+    private static void countLeaks(Netns router, String lan) throws IOException {
+        CommandResult r = router.exec(Duration.ofSeconds(10), "nft", "add table ip leak; add chain ip leak out "
+                + "{ type filter hook postrouting priority 0; }; add rule ip leak out oifname \"wan\" ip daddr "
+                + lan + " counter");
+        assertTrue(r.succeeded(), r.toString());
+    }
+
+    private static long leaks(Netns router) throws IOException {
+        String table = router.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", "leak").output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(table);
+        assertTrue(m.find(), table);
+        return Long.parseLong(m.group(1));
     }
 
     /**

@@ -1,0 +1,82 @@
+package org.homerouter.bridge.route;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.homerouter.bridge.admin.AdminCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * "unreachable" routes for networks that must only ever be reached through a tunnel: a
+ * site-to-site dial-out's remote networks, and those behind a branch office's account. Their
+ * metric is above the tunnel's own routes, which therefore win while the tunnel is up; while it is
+ * down (before it first comes up, between redials, while the other side cannot be reached) the
+ * tunnel's routes are gone with its device, and without these the networks' packets followed the
+ * default route out of the WAN, unencrypted. Now the sender gets "network unreachable" instead.
+ * The routes outlive the service on purpose (a restart must not open that window either); the
+ * next start takes them over, and a network no longer routed anywhere gets its route removed.
+ */
+public final class FailClosedRoutes {
+    private static final Logger LOG = LoggerFactory.getLogger(FailClosedRoutes.class);
+    /** Above any metric a tunnel's or an administrator's route usually has. */
+    static final String METRIC = "4242";
+
+    private final AdminCommands ip;
+    private final Set<String> kept = new LinkedHashSet<>();
+
+    /**
+     * Removes every such route an earlier run left; {@link #keep} then puts back those still wanted.
+     *
+     * @param netns run in this namespace ({@code ip netns exec}), or null for our own
+     */
+    public FailClosedRoutes(String netns) throws IOException {
+        ip = new AdminCommands(netns);
+        ip.run(null, "ip", "-4", "route", "flush", "type", "unreachable", "proto", HostRoutePin.PROTO);
+    }
+
+    /**
+     * Keeps exactly {@code networks} (CIDR prefixes, e.g. {@code 10.20.1.0/24}) unreachable outside
+     * their tunnels: adds the missing routes, removes those no longer wanted.
+     *
+     * @throws IOException when a route could not be added (the others are in place)
+     */
+    public synchronized void keep(Collection<String> networks) throws IOException {
+        Set<String> wanted = new LinkedHashSet<>(networks);
+        for (String network : Set.copyOf(kept)) {
+            if (!wanted.contains(network)) {
+                try {
+                    ip.run(null, "ip", "-4", "route", "del", "unreachable", network, "metric", METRIC,
+                            "proto", HostRoutePin.PROTO);
+                } catch (IOException e) {
+                    LOG.debug("removing the unreachable route {}: {}", network, e.getMessage());
+                }
+                kept.remove(network);
+                LOG.info("{} is no longer kept unreachable outside a tunnel", network);
+            }
+        }
+        IOException failed = null;
+        for (String network : wanted) {
+            if (kept.contains(network)) {
+                continue;
+            }
+            try {
+                ip.run(null, "ip", "-4", "route", "replace", "unreachable", network, "metric", METRIC,
+                        "proto", HostRoutePin.PROTO);
+                kept.add(network);
+                LOG.info("{} is reached only through its tunnel: unreachable while the tunnel is down", network);
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** The networks kept unreachable outside their tunnels now. */
+    public synchronized Set<String> kept() {
+        return Set.copyOf(kept);
+    }
+}
