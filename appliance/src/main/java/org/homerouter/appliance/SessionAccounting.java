@@ -40,6 +40,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     private final AtomicLong endedBytesOut = new AtomicLong();
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong sessionsTotal = new AtomicLong();
+    private final AttemptRecords attempts = new AttemptRecords();
 
     SessionAccounting(ApplianceStore store) {
         this.store = store;
@@ -113,7 +114,20 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String user = s.userName().orElse(null);
         String client = client(s);
         String address = tunnelAddress(s);
-        String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail);
+        String unrecorded = "";
+        if (row == Row.NONE) {
+            // Never came up: anyone reaching the port can make these as fast as TCP carries calls.
+            AttemptRecords.Verdict v = attempts.admit(client, clock.nanos());
+            if (!v.record()) {
+                return;
+            }
+            if (v.notRecordedBefore() > 0) {
+                unrecorded = " (" + v.notRecordedBefore() + " more failed attempts before this one were not recorded"
+                        + " one by one: too many at once)";
+            }
+        }
+        String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail)
+                + unrecorded;
         writes.submit("the end of " + s.id(), () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
                 in, out, reason.name(), detail, kind, event));
     }

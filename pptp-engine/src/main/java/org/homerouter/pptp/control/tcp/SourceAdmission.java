@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.control.ClientSource;
 
 /**
@@ -25,9 +26,9 @@ final class SourceAdmission {
     private final int ratePerMinute;
     private final Clock clock;
     private final Map<InetAddress, Integer> open = new HashMap<>();
-    private final Map<InetAddress, Bucket> buckets = new LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<InetAddress, TokenBucket> buckets = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<InetAddress, Bucket> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<InetAddress, TokenBucket> eldest) {
             return size() > REMEMBERED_SOURCES;
         }
     };
@@ -56,8 +57,9 @@ final class SourceAdmission {
         if (fromSource >= perSource) {
             return Optional.of("already " + fromSource + " control connections from this address (the per-address limit)");
         }
-        Bucket bucket = buckets.computeIfAbsent(source, s -> new Bucket(ratePerMinute, clock.nanos()));
-        if (!bucket.take(clock.nanos(), ratePerMinute)) {
+        // A minute's worth at once, then ratePerMinute.
+        TokenBucket bucket = buckets.computeIfAbsent(source, s -> new TokenBucket(ratePerMinute, ratePerMinute, clock.nanos()));
+        if (!bucket.take(clock.nanos())) {
             return Optional.of("more than " + ratePerMinute + " new control connections a minute from this address");
         }
         open.merge(source, 1, Integer::sum);
@@ -73,27 +75,5 @@ final class SourceAdmission {
 
     int open() {
         return total;
-    }
-
-    /** Tokens refill continuously at {@code ratePerMinute}, up to one minute's worth. */
-    private static final class Bucket {
-        private static final long MINUTE = 60_000_000_000L;
-        private double tokens;
-        private long refilledAt;
-
-        Bucket(int ratePerMinute, long now) {
-            this.tokens = ratePerMinute;
-            this.refilledAt = now;
-        }
-
-        boolean take(long now, int ratePerMinute) {
-            tokens = Math.min(ratePerMinute, tokens + (double) (now - refilledAt) * ratePerMinute / MINUTE);
-            refilledAt = now;
-            if (tokens < 1) {
-                return false;
-            }
-            tokens -= 1;
-            return true;
-        }
     }
 }

@@ -1,0 +1,64 @@
+package org.homerouter.appliance;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.homerouter.pptp.TokenBucket;
+import org.homerouter.pptp.control.ClientSource;
+
+/**
+ * Which sessions that ended without ever coming up (failed logins, calls that never spoke PPP) get
+ * a history row and event-log line of their own: per source address (an IPv6 one being its /64)
+ * {@value #PER_SOURCE_BURST} at once, then {@value #PER_SOURCE_PER_MINUTE} a minute, and
+ * {@value #OVERALL_BURST} at once, then {@value #OVERALL_PER_MINUTE} a minute in all. Anyone who
+ * reaches the PPTP port can open and clear calls as fast as TCP carries the messages, without
+ * logging in; each such call wrote a row and an event, so one connection replaced the kept 10,000
+ * of each (admin logins, real users' failures) within seconds and kept the flash busy. The rest
+ * are counted, and the next one recorded says how many were not. Thread-safe.
+ */
+final class AttemptRecords {
+    static final int PER_SOURCE_BURST = 10;
+    static final int PER_SOURCE_PER_MINUTE = 2;
+    static final int OVERALL_BURST = 60;
+    static final int OVERALL_PER_MINUTE = 30;
+    private static final int REMEMBERED_SOURCES = 4096;
+
+    /** Whether to record this attempt, and how many were not recorded since the last one that was. */
+    record Verdict(boolean record, long notRecordedBefore) {
+    }
+
+    private final Map<String, TokenBucket> perSource = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
+            return size() > REMEMBERED_SOURCES;
+        }
+    };
+    private TokenBucket overall;
+    private long notRecorded;
+
+    /** @param client the client's address as text (a literal: nothing is looked up) */
+    synchronized Verdict admit(String client, long nowNanos) {
+        if (overall == null) {
+            overall = new TokenBucket(OVERALL_BURST, OVERALL_PER_MINUTE, nowNanos);
+        }
+        TokenBucket mine = perSource.computeIfAbsent(sourceOf(client),
+                s -> new TokenBucket(PER_SOURCE_BURST, PER_SOURCE_PER_MINUTE, nowNanos));
+        // The source's token first: a flooding source must not use up the overall budget.
+        if (!mine.take(nowNanos) || !overall.take(nowNanos)) {
+            notRecorded++;
+            return new Verdict(false, 0);
+        }
+        long before = notRecorded;
+        notRecorded = 0;
+        return new Verdict(true, before);
+    }
+
+    private static String sourceOf(String client) {
+        try {
+            return ClientSource.label(InetAddress.ofLiteral(client));
+        } catch (IllegalArgumentException e) {
+            return client;
+        }
+    }
+}

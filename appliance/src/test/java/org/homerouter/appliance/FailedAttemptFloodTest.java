@@ -1,0 +1,50 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.session.SessionEnd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Anyone who reaches the PPTP port can fail logins, or open and clear calls, as fast as TCP
+ * carries them. Each wrote a session-history row and an event, and both tables keep their newest
+ * 10,000: one connection wiped the record of admin logins and real users' failures in seconds.
+ */
+class FailedAttemptFloodTest {
+    private static final int ATTEMPTS = 25;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void failedAttemptsFromOneAddressFillNeitherTheHistoryNorTheEventLog() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            a.store().logEvent("admin", "admin logged in from 192.168.1.20");
+            InMemoryDialIn.Client guesser = net.dial(a.pptpAddress(), "alice", "a wrong guess");
+            assertEquals(SessionEnd.AUTH_FAILED, guesser.ended.get(10, TimeUnit.SECONDS));
+            // The same control connection, call after call (after 5 failures alice is locked out,
+            // and each call is refused at once).
+            for (int i = 1; i < ATTEMPTS; i++) {
+                long done = i + 1;
+                guesser.control.placeCall().get(5, TimeUnit.SECONDS);
+                Eventually.value(() -> a.accounting().authFailures(), n -> n >= done);
+            }
+            long failures = Eventually.value(() -> a.accounting().authFailures(), n -> n >= ATTEMPTS);
+            assertEquals(ATTEMPTS, failures, "every attempt counted");
+            var rows = Eventually.value(() -> a.store().sessionHistory(100, false), r -> r.size() >= AttemptRecords.PER_SOURCE_BURST);
+            Thread.sleep(500); // what else was queued has been written
+            rows = a.store().sessionHistory(100, false);
+            assertEquals(AttemptRecords.PER_SOURCE_BURST, rows.size(), "history rows for " + ATTEMPTS + " failures");
+            var events = a.store().events(100, null);
+            assertTrue(events.stream().anyMatch(e -> e.message().equals("admin logged in from 192.168.1.20")), events.toString());
+            assertEquals(AttemptRecords.PER_SOURCE_BURST,
+                    events.stream().filter(e -> e.message().startsWith("alice from 127.0.0.")).count(), events.toString());
+        }
+    }
+}
