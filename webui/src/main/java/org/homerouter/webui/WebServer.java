@@ -36,6 +36,7 @@ import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.webui.api.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
+    /** Refusals a client causes at will (a wrong host name, a dripped form): logged within a budget. */
+    private static final LogLimit REFUSED_LOGGED = new LogLimit();
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
             + "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
     static final String COOKIE = "hr_session";
@@ -356,8 +359,11 @@ public final class WebServer implements AutoCloseable {
                 // /healthz tells nothing and /metrics needs its token: monitors may use any name.
                 if (!"/healthz".equals(path) && !"/metrics".equals(path)
                         && !HostCheck.allowed(Request.getServerName(request), options.hostName())) {
-                    LOG.warn("refused {} {} from {} for the host name '{}' (DNS rebinding?)", request.getMethod(), path,
-                            Request.getRemoteAddr(request), Request.getServerName(request));
+                    String more = REFUSED_LOGGED.admit();
+                    if (more != null) {
+                        LOG.warn("refused {} {} from {} for the host name '{}' (DNS rebinding?){}", request.getMethod(),
+                                path, Request.getRemoteAddr(request), Request.getServerName(request), more);
+                    }
                     return write(response, callback, new Reply.Text(HttpStatus.MISDIRECTED_REQUEST_421, "text/plain",
                             "refused: this router's pages answer only to its address (e.g. http://192.168.1.1/), "
                                     + "localhost, its own name or a local name (.lan, .local, .home.arpa), not to '"
@@ -428,7 +434,10 @@ public final class WebServer implements AutoCloseable {
             Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             if (e instanceof java.util.concurrent.TimeoutException) {
-                LOG.warn("a request body did not arrive in time; connection closed");
+                String more = REFUSED_LOGGED.admit();
+                if (more != null) {
+                    LOG.warn("a request body did not arrive in time; connection closed{}", more);
+                }
                 return new Form(null, new Reply.Text(HttpStatus.REQUEST_TIMEOUT_408, "text/plain",
                         "refused: the form did not arrive in time\n"));
             }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,13 @@ import org.slf4j.LoggerFactory;
 public abstract sealed class ControlConnection permits PacControlConnection, PnsControlConnection {
 
     public enum Phase { IDLE, WAIT_START_REPLY, ESTABLISHED, STOPPING, CLOSED }
+
+    // Lines a peer can cause at will, once per message or call: within a budget (LogLimit).
+    private static final LogLimit IGNORED_LOGGED = new LogLimit();
+    private static final LogLimit WAN_ERRORS_LOGGED = new LogLimit();
+    private static final LogLimit CALLS_LOGGED = new LogLimit();
+    /** For the server's own refusals of a peer's message (PacControlConnection). */
+    protected static final LogLimit REFUSALS_LOGGED = new LogLimit();
 
     protected final Logger log = LoggerFactory.getLogger(getClass());
     protected final ControlLink link;
@@ -259,14 +267,20 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
 
     /** WAN-Error-Notify (§2.14): line statistics from the PAC, only worth a log line. */
     protected final void logWanError(WanErrorNotify m) {
-        log.warn("{}: WAN-Error-Notify for call {}: crc={} framing={} hw-overruns={} buf-overruns={} timeouts={} "
-                        + "alignment={}", peer(), m.peerCallId(), m.crcErrors(), m.framingErrors(), m.hardwareOverruns(),
-                m.bufferOverruns(), m.timeoutErrors(), m.alignmentErrors());
+        String more = WAN_ERRORS_LOGGED.admit();
+        if (more != null) {
+            log.warn("{}: WAN-Error-Notify for call {}: crc={} framing={} hw-overruns={} buf-overruns={} timeouts={} "
+                            + "alignment={}{}", peer(), m.peerCallId(), m.crcErrors(), m.framingErrors(),
+                    m.hardwareOverruns(), m.bufferOverruns(), m.timeoutErrors(), m.alignmentErrors(), more);
+        }
     }
 
-    /** A message that makes no sense here but harms nothing: logged and ignored. */
+    /** A message that makes no sense here but harms nothing: logged (within a budget) and ignored. */
     protected final void ignored(ControlMessage m, String why) {
-        log.info("{}: ignoring {}: {}", peer(), m.type().abbreviation(), why);
+        String more = IGNORED_LOGGED.admit();
+        if (more != null) {
+            log.info("{}: ignoring {}: {}{}", peer(), m.type().abbreviation(), why, more);
+        }
     }
 
     // ---- calls -----------------------------------------------------------------------------
@@ -292,7 +306,10 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
 
     protected final void established(PptpCall call) {
         call.state(PptpCall.State.ESTABLISHED);
-        log.info("{}: {} established", peer(), call);
+        String more = CALLS_LOGGED.admit();
+        if (more != null) {
+            log.info("{}: {} established{}", peer(), call, more);
+        }
         listener.callEstablished(call);
     }
 
@@ -313,7 +330,10 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             announceClear(call, announceResult);
         }
         call.state(PptpCall.State.CLEARED);
-        log.info("{}: {} cleared: {}", peer(), call, reason);
+        String more = CALLS_LOGGED.admit();
+        if (more != null) {
+            log.info("{}: {} cleared: {}{}", peer(), call, reason, more);
+        }
         try {
             if (wasUp) {
                 listener.callCleared(call, reason);

@@ -40,7 +40,10 @@ public final class PacControlConnection extends ControlConnection {
             case StartControlConnectionRequest m -> {
                 // A second SCCRQ on an established connection (§2.2 result code 3).
                 send(startReply(StartControlConnectionReply.RESULT_ALREADY_EXISTS));
-                log.info("{}: repeated Start-Control-Connection-Request refused (already established)", peer());
+                String more = REFUSALS_LOGGED.admit();
+                if (more != null) {
+                    log.info("{}: repeated Start-Control-Connection-Request refused (already established){}", peer(), more);
+                }
             }
             case OutgoingCallRequest m -> onOutgoingCallRequest(m);
             case CallClearRequest m -> onCallClearRequest(m);
@@ -89,14 +92,20 @@ public final class PacControlConnection extends ControlConnection {
             // The PNS reused a Call ID that is live on this connection: GRE could not tell them apart.
             send(new OutgoingCallReply(0, m.callId(), OutgoingCallReply.RESULT_GENERAL_ERROR,
                     ControlProtocol.ERROR_BAD_CALL_ID, 0, 0, 0, 0, 0));
-            log.warn("{}: Outgoing-Call-Request reuses live call ID {}; refused", peer(), m.callId());
+            String more = REFUSALS_LOGGED.admit();
+            if (more != null) {
+                log.warn("{}: Outgoing-Call-Request reuses live call ID {}; refused{}", peer(), m.callId(), more);
+            }
             return;
         }
         int id = callIds.allocate();
         if (id < 0) {
             send(new OutgoingCallReply(0, m.callId(), OutgoingCallReply.RESULT_BUSY,
                     ControlProtocol.ERROR_NONE, 0, 0, 0, 0, 0));
-            log.warn("{}: call refused, busy: all {} sessions in use", peer(), callIds.maxCalls());
+            String more = REFUSALS_LOGGED.admit();
+            if (more != null) {
+                log.warn("{}: call refused, busy: all {} sessions in use{}", peer(), callIds.maxCalls(), more);
+            }
             return;
         }
         PptpCall call = addCall(id, m.callId(), m.callSerialNumber(), PptpCall.State.WAIT_REPLY);

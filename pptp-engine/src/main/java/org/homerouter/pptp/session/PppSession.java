@@ -9,6 +9,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.auth.AuthExchange;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
@@ -61,6 +62,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PppSession {
     private static final Logger LOG = LoggerFactory.getLogger(PppSession.class);
+    /** Failed logins and ends of sessions that never logged in: lines a peer causes at will, within a budget. */
+    private static final LogLimit NEVER_UP_LOGGED = new LogLimit();
 
     private final SessionSettings settings;
     private final SessionEnvironment env;
@@ -105,6 +108,7 @@ public final class PppSession {
     private String lookedUpName;
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
+    private boolean everAuthenticated;
     /**
      * {@link #nextDeadline()} as of the last change made under this object's lock (every timer
      * changes under it), or {@link Long#MAX_VALUE} for none: the timer tick reads it without the
@@ -421,6 +425,7 @@ public final class PppSession {
                 userName = s.userName();
                 keyMaterial = s.keyMaterial().orElse(null);
                 LOG.info("{}: {} authenticated with {}", id, s.userName(), s.method());
+                everAuthenticated = true;
                 listener.authenticated(this, s.userName());
                 if (endReason == null) { // the listener may refuse the session (a limit)
                     networkPhase();
@@ -453,7 +458,10 @@ public final class PppSession {
                         env.lockout().ifPresent(l -> l.failed(counted, channel.peerAddress()));
                     }
                 }
-                LOG.warn("{}: login of {} failed: {}", id, userName == null ? "(no name)" : userName, why);
+                String more = NEVER_UP_LOGGED.admit();
+                if (more != null) {
+                    LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, why, more);
+                }
                 failureLogged = true;
                 fail(end, why);
             }
@@ -823,10 +831,17 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
+        String detail = endDetail.isEmpty() ? "" : " (" + endDetail + ")";
         if (failureLogged) {
-            LOG.debug("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+            LOG.debug("{}: session ended: {}{}", id, reason.description(), detail);
+        } else if (device != null || everAuthenticated) {
+            LOG.info("{}: session ended: {}{}", id, reason.description(), detail);
         } else {
-            LOG.info("{}: session ended: {}{}", id, reason.description(), endDetail.isEmpty() ? "" : " (" + endDetail + ")");
+            // Never logged in: anyone reaching the port can make these as fast as TCP carries calls.
+            String more = NEVER_UP_LOGGED.admit();
+            if (more != null) {
+                LOG.info("{}: session ended: {}{}{}", id, reason.description(), detail, more);
+            }
         }
         listener.ended(this, reason, endDetail);
     }

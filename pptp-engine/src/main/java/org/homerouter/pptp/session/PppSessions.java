@@ -10,6 +10,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GrePayloadSink;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class PppSessions implements TunnelListener {
     // Replaced by reconfigure(): only sessions that start afterwards see the new values.
     private static final Logger LOG = LoggerFactory.getLogger(PppSessions.class);
+    /** Refusals and evictions are lines a flood of calls causes at will: within a budget. */
+    private static final LogLimit REFUSALS_LOGGED = new LogLimit();
     private volatile SessionSettings settings;
     private volatile SessionEnvironment env;
     private final SessionListener observer;
@@ -149,13 +152,20 @@ public final class PppSessions implements TunnelListener {
         Admission admission = admit(counted, limits);
         if (admission.refusal() != null) {
             byLocalCallId.remove(call.localCallId(), slot);
-            LOG.warn("{}: refused: {}", id, admission.refusal());
+            String more = REFUSALS_LOGGED.admit();
+            if (more != null) {
+                LOG.warn("{}: refused: {}{}", id, admission.refusal(), more);
+            }
             call.connection().refuseCall(call, admission.clearReason());
             return;
         }
         if (admission.victim() != null) {
-            LOG.warn("{}: {} logins in progress (the limit), {} of them from {}: its oldest makes room for this one",
-                    id, limits.maxLoggingIn(), admission.victimsSourceHeld(), admission.victim().source.getHostAddress());
+            String more = REFUSALS_LOGGED.admit();
+            if (more != null) {
+                LOG.warn("{}: {} logins in progress (the limit), {} of them from {}: its oldest makes room for this one{}",
+                        id, limits.maxLoggingIn(), admission.victimsSourceHeld(), admission.victim().source.getHostAddress(),
+                        more);
+            }
             evicted.add(admission.victim());
         }
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.CallListener;
 import org.homerouter.pptp.control.ControlCodec;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    // A connection attempt is a log line a peer causes at will: within a budget.
+    private static final LogLimit REFUSED_LOGGED = new LogLimit();
+    private static final LogLimit ACCEPTED_LOGGED = new LogLimit();
 
     /**
      * @param maxConnections   control connections at once; more are closed at accept, so a flood of
@@ -95,7 +99,10 @@ public final class ControlServer implements AutoCloseable {
                             refusal = admission.admit(source);
                         }
                         if (refusal.isPresent()) {
-                            LOG.warn("{}: control connection refused: {}", ch.remoteAddress(), refusal.get());
+                            String more = REFUSED_LOGGED.admit();
+                            if (more != null) {
+                                LOG.warn("{}: control connection refused: {}{}", ch.remoteAddress(), refusal.get(), more);
+                            }
                             ch.close();
                             return;
                         }
@@ -110,7 +117,10 @@ public final class ControlServer implements AutoCloseable {
                                 link -> new PacControlConnection(link, options.clock(), options.settings(),
                                         listener, callIds),
                                 options.tick()));
-                        LOG.info("{}: control connection accepted", ch.remoteAddress());
+                        String more = ACCEPTED_LOGGED.admit();
+                        if (more != null) {
+                            LOG.info("{}: control connection accepted{}", ch.remoteAddress(), more);
+                        }
                     }
                 });
         ChannelFuture bound = b.bind(bind).await();
