@@ -78,7 +78,10 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
 
     @Override
     final void begin() {
-        identifier = 1;
+        // RFC 1994 §4.1: the Identifier changes with each Challenge. A random start keeps a
+        // Response to an earlier exchange on the same link (before an LCP renegotiation) from
+        // matching this one's.
+        identifier = random.bytes(1)[0] & 0xFF;
         challenge = random.bytes(challengeLength());
         challengePacket = ChapValuePacket.challenge(identifier, challenge, localName).toPacket();
         awaiting = true;

@@ -345,6 +345,12 @@ public final class PppSession {
 
         @Override
         public void linkDown() {
+            // The link's authentication exchange ends with it (RFC 1661 §3.5: it belongs to the link
+            // as negotiated). Left running, it kept retransmitting its Challenge after an LCP
+            // renegotiation, and the peer's answer to it could be judged against the new exchange's
+            // Challenge (a false failure), or its late success start the network phase under a
+            // link that was not open.
+            auth = null;
             leaveNetworkPhase();
             if (!ended) {
                 phase = SessionPhase.TERMINATE;
@@ -474,8 +480,9 @@ public final class PppSession {
             if (keyMaterial == null) {
                 // MPPE keys come from MS-CHAPv2 only (RFC 3079): PAP or CHAP-MD5 cannot give any.
                 if (encryptionRequired()) {
-                    fail(SessionEnd.ENCRYPTION_REFUSED, "encryption is required but " + auth.method()
-                            + " yields no MPPE keys; allow MS-CHAPv2 only");
+                    fail(SessionEnd.ENCRYPTION_REFUSED, "encryption is required but "
+                            + (auth == null ? "no authentication" : auth.method()) + " yields no MPPE keys; allow"
+                            + " MS-CHAPv2 only");
                     return;
                 }
             } else {

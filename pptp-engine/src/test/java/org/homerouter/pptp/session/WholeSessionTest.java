@@ -417,6 +417,61 @@ class WholeSessionTest {
         assertTrue(serverLcpCodes.contains(8), "Protocol-Reject once logged in: " + serverLcpCodes);
     }
 
+    /**
+     * An LCP renegotiation during the login (RFC 1661 §4.3: a lost Configure-Ack, or a forged
+     * Configure-Request, since PPP control travels in clear) starts a new authentication exchange.
+     * The client's answer to the challenge before it, arriving late, must be discarded as stale:
+     * every exchange's Challenge had Identifier 1, so it was judged against the new challenge and
+     * the login failed with 691 although the password was right.
+     */
+    @Test
+    void aLateAnswerToTheChallengeBeforeAnLcpRenegotiationDoesNotFailTheLogin() throws Exception {
+        List<byte[]> heldAnswers = new CopyOnWriteArrayList<>();
+        List<Integer> challengeIds = new CopyOnWriteArrayList<>();
+        boolean[] hold = {true};
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            int protocol = pppProtocol(b);
+            if (protocol == org.homerouter.pptp.ppp.PppProtocol.CHAP) {
+                if (src.equals(SERVER) && b.get(b.position()) == 1) {
+                    challengeIds.add(b.get(b.position() + 1) & 0xFF);
+                } else if (src.equals(CLIENT) && hold[0]) {
+                    byte[] info = new byte[b.remaining()];
+                    b.get(info);
+                    heldAnswers.add(info);
+                    return InMemoryGreNetwork.Fate.DROP;
+                }
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the client answered the first challenge", () -> !heldAnswers.isEmpty());
+        byte[] lateAnswer = heldAnswers.getFirst();
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        int firstChallenges = challengeIds.size();
+        // An LCP Configure-Request without options, as if from the client: both sides renegotiate.
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x33,
+                0x00, 0x04}));
+        run("a new exchange challenged and the client answered it", () -> challengeIds.size() > firstChallenges
+                && heldAnswers.size() > 1 && serverSide.phase() == SessionPhase.AUTHENTICATE);
+
+        serverSide.sink().onPayload(chapFrame(lateAnswer));
+        network.deliverAll();
+        assertFalse(serverEvents.stream().anyMatch(e -> e.startsWith("ended")),
+                "the late answer to challenge id " + challengeIds.getFirst() + " was judged against the new one (id "
+                        + challengeIds.getLast() + "): " + serverEvents);
+        hold[0] = false;
+        serverSide.sink().onPayload(chapFrame(heldAnswers.getLast()));
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+    }
+
+    private static ByteBuffer chapFrame(byte[] information) {
+        ByteBuffer frame = ByteBuffer.allocate(4 + information.length);
+        frame.put((byte) 0xFF).put((byte) 0x03).putShort((short) org.homerouter.pptp.ppp.PppProtocol.CHAP).put(information);
+        return frame.flip();
+    }
+
     /** The client terminates IPCP alone: with no network protocol left, the session ends and frees its address. */
     @Test
     void aSessionWhoseIpcpThePeerTerminatesEnds() throws Exception {
