@@ -14,7 +14,10 @@ import picocli.CommandLine.Parameters;
         subcommands = {ConfigCommand.Export.class, ConfigCommand.Import.class})
 final class ConfigCommand {
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = "Write settings and users (password hashes, never passwords) as JSON to stdout or a file.")
+            description = {"Write settings and users as JSON to stdout or a file.",
+                    "It signs users in: their NT hashes (which MS-CHAPv2 takes as the passwords), their CHAP secrets"
+                            + " (the passwords themselves) while CHAP-MD5 is allowed, and the site-to-site password's"
+                            + " NT hash. Keep it as private as the passwords. The admin password is not in it."})
     static final class Export implements Callable<Integer> {
         @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
         Path dataDir;

@@ -56,12 +56,15 @@ final class ConfigDocument {
             sep = ",\n";
         }
         b.append("\n  },\n  \"users\": [");
+        // A CHAP secret is the password itself: exported only while CHAP-MD5, which needs it, is allowed.
+        boolean chapAllowed = chapMd5Allowed(store.settings());
         sep = "\n";
         HexFormat hex = HexFormat.of();
         for (VpnUser u : store.users()) {
             b.append(sep).append("    {\"name\": ").append(Json.quote(u.name()))
                     .append(", \"nt_hash\": ").append(Json.quote(hex.formatHex(u.ntHash())))
-                    .append(", \"chap_secret\": ").append(u.chapSecret().map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
+                    .append(", \"chap_secret\": ").append(u.chapSecret().filter(s -> chapAllowed)
+                            .map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
                     .append(", \"enabled\": ").append(u.enabled())
                     .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null)))
                     .append(", \"routed_subnets\": ").append(Json.quote(store.routedSubnets(u.name()))).append('}');
@@ -128,6 +131,7 @@ final class ConfigDocument {
         }
         Set<String> names = new java.util.HashSet<>();
         Map<String, String> routed = new java.util.TreeMap<>();
+        boolean chapAllowed = chapMd5Allowed(settings);
         HexFormat hex = HexFormat.of();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> u) || !(u.get("name") instanceof String name) || !USER.matcher(name).matches()) {
@@ -144,7 +148,11 @@ final class ConfigDocument {
                 if (!c.matches("([0-9a-fA-F]{2}){1,256}")) {
                     throw new IllegalArgumentException("user " + name + ": chap_secret must be hex");
                 }
-                chap = Optional.of(hex.parseHex(c));
+                // A CHAP secret is the password itself: kept only where CHAP-MD5, which needs it, is
+                // allowed (as the VPN page deletes them when it is switched off).
+                if (chapAllowed) {
+                    chap = Optional.of(hex.parseHex(c));
+                }
             }
             if (u.get("routed_subnets") instanceof String r && !r.isBlank()) {
                 // Overlaps with this router's own LANs are the importing router's to judge at its next
@@ -167,6 +175,10 @@ final class ConfigDocument {
             users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed));
         }
         return new Parsed(settings, users, routed);
+    }
+
+    private static boolean chapMd5Allowed(Map<Setting, String> settings) {
+        return List.of(settings.getOrDefault(Setting.PPTP_AUTH_METHODS, "").split(",")).contains("chap-md5");
     }
 
     private static Setting byKey(String key) {

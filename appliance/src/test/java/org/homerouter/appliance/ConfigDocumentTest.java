@@ -1,0 +1,35 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A CHAP secret is the password itself. The VPN page deletes the stored ones when CHAP-MD5 is
+ * switched off; an import must not bring them back into a configuration that does not allow it.
+ */
+class ConfigDocumentTest {
+    private static String document(String authMethods) {
+        return """
+                {"format": "homerouter-config", "version": 1,
+                 "settings": {"pptp.auth_methods": "%s"},
+                 "users": [{"name": "carol", "nt_hash": "0123456789abcdef0123456789abcdef",
+                            "chap_secret": "6361726f6c2070617373776f7264", "enabled": true}]}
+                """.formatted(authMethods);
+    }
+
+    @Test
+    void anImportWithoutChapMd5KeepsNoChapSecret() {
+        var parsed = ConfigDocument.parse(document("mschapv2"), List.of());
+        assertTrue(parsed.users().getFirst().chapSecret().isEmpty(), "the password in clear was kept");
+    }
+
+    @Test
+    void anImportThatAllowsChapMd5KeepsItsSecrets() {
+        var parsed = ConfigDocument.parse(document("mschapv2,chap-md5"), List.of());
+        assertEquals("carol password", new String(parsed.users().getFirst().chapSecret().orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+}
