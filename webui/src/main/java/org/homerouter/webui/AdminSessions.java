@@ -33,6 +33,8 @@ final class AdminSessions {
         volatile long lastSeenMs;
         final boolean admin;
         private volatile String flash;
+        /** Its cookie was sent without Secure, over plain HTTP: not accepted as an admin's over HTTPS. */
+        volatile boolean sentInClear;
 
         /** A notice for the next page this browser sees ("Saved and applied."). */
         void flash(String message) {

@@ -118,6 +118,7 @@ final class Pages {
             return invalidStatus(invalid(x, "setup.ftlh", "setup", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         b.admin().setPasswordHash(hash, "admin password set at first-run setup from " + x.clientAddress);
+        throttle.succeeded(x.clientAddress); // the admin's own device, as after a login
         x.newSession = loggedIn(x);
         x.newSession.flash("Admin password set. Next: add a VPN user and check the VPN server settings.");
         return new Reply.Redirect("/");
@@ -148,7 +149,7 @@ final class Pages {
                 return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
             }
             case LoginThrottle.Verdict.TooFast t -> {
-                form.error("password", "wait a second between attempts");
+                form.error("password", t.why());
                 return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
             }
             case LoginThrottle.Verdict.Allowed a -> {

@@ -460,6 +460,13 @@ public final class WebServer implements AutoCloseable {
             }
             Fields params = form.fields();
             AdminSessions.Session session = sessions.find(cookie(request));
+            if (session != null && session.admin && session.sentInClear && request.isSecure()) {
+                // A login made over plain HTTP, before HTTPS was switched on: its cookie crossed the
+                // network in clear (anyone on the LAN could have read it) and lacks Secure, so the
+                // browser would keep sending it in clear. Over HTTPS the admin logs in again.
+                sessions.remove(session);
+                session = null;
+            }
             if (route.access() == Route.Access.PUBLIC) {
                 return route.action().handle(new Exchange(request, session, params));
             }
@@ -601,6 +608,9 @@ public final class WebServer implements AutoCloseable {
     }
 
     private static void setCookie(Response response, AdminSessions.Session session, boolean secure) {
+        if (!secure) {
+            session.sentInClear = true;
+        }
         Response.addCookie(response, HttpCookie.build(COOKIE, session.id).path("/").httpOnly(true)
                 .sameSite(HttpCookie.SameSite.STRICT).secure(secure).build());
     }

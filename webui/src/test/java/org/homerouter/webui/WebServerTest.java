@@ -202,6 +202,39 @@ class WebServerTest {
     }
 
     /**
+     * A LAN host can take many addresses, each with its own five tries. After 20 wrong passwords
+     * from any addresses, addresses that have not logged in share one attempt every 5 seconds;
+     * the admin's own device, which logged in before, is not slowed.
+     */
+    @Test
+    void wrongPasswordsFromManyAddressesSlowNewAddressesDownButNotTheAdminsOwn() throws Exception {
+        admin(); // from 127.0.0.1
+        for (int i = 0; i <= LoginThrottle.ROUTER_WIDE_FAILURES; i++) {
+            Browser guesser = from("127.0.1." + (i + 2));
+            guesser.get("/login");
+            now.addAndGet(2000);
+            assertEquals(401, guesser.post("/login", "password", "guess " + i).statusCode(), "guess " + i);
+        }
+        Browser next = from("127.0.2.2");
+        next.get("/login");
+        HttpResponse<String> slowed = next.post("/login", "password", "another guess");
+        assertEquals(429, slowed.statusCode(), slowed.body());
+        assertTrue(slowed.body().contains("one attempt every 5 seconds"), slowed.body());
+
+        Browser own = new Browser(base);
+        own.get("/login");
+        assertEquals(303, own.post("/login", "password", ADMIN_PW).statusCode(), "the admin's own address is not slowed");
+        now.addAndGet(LoginThrottle.ROUTER_WIDE_INTERVAL.toMillis());
+        assertEquals(401, next.post("/login", "password", "another guess").statusCode(), "one attempt per interval");
+        assertEquals(LoginThrottle.keyOf("2001:db8:1:2::5"), LoginThrottle.keyOf("2001:db8:1:2:ffff::6"),
+                "an IPv6 host counts as its /64");
+    }
+
+    private Browser from(String address) throws Exception {
+        return new Browser(base, java.net.http.HttpClient.newBuilder().localAddress(InetAddress.getByName(address)).build());
+    }
+
+    /**
      * Each admin password check computes an Argon2id hash that takes its memory (19 MiB) while it
      * runs, and the throttle limits attempts per address only. Logins posted at the same moment
      * from many addresses (a LAN host can take a dozen) ran that many checks side by side and
@@ -224,8 +257,7 @@ class WebServerTest {
 
         List<Browser> from = new java.util.ArrayList<>();
         for (int i = 2; i <= 4; i++) {
-            Browser b = new Browser(base, java.net.http.HttpClient.newBuilder()
-                    .localAddress(InetAddress.getByName("127.0.0." + i)).build());
+            Browser b = from("127.0.0." + i);
             b.get("/login");
             from.add(b);
         }
@@ -718,6 +750,29 @@ class WebServerTest {
         HttpResponse<String> plain = new Browser(base).get("/login");
         assertEquals(303, plain.statusCode());
         assertTrue(location(plain).startsWith("https://"), location(plain));
+    }
+
+    /**
+     * A login made over plain HTTP sent its cookie in clear: anyone on the LAN could have read it.
+     * Once HTTPS is on, that cookie no longer opens the admin pages over HTTPS; the admin logs in
+     * again there (and gets a Secure cookie).
+     */
+    @Test
+    void aLoginMadeOverPlainHttpIsNotAcceptedOverHttpsOnceItIsOn() throws Exception {
+        Browser plain = admin();
+        int port = freePort();
+        assertEquals(303, plain.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)).statusCode());
+        Browser sniffed = new Browser("https://127.0.0.1:" + port, trustingClient());
+        sniffed.cookie = plain.cookie;
+        HttpResponse<String> r = sniffed.get("/system");
+        assertEquals(303, r.statusCode(), r.body());
+        assertEquals("/login", location(r));
+
+        Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
+        secure.get("/login");
+        now.addAndGet(2000);
+        assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
+        assertEquals(200, secure.get("/system").statusCode(), "a login over HTTPS opens the pages");
     }
 
     @Test
