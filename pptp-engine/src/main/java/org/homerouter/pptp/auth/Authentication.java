@@ -37,6 +37,20 @@ public final class Authentication {
      *
      * @param localName our Name in CHAP Challenges, e.g. the router's host name
      */
+    /**
+     * As {@link #authenticator(AuthMethod, UserDirectory, String, ControlPacketSender, AuthListener)},
+     * whose CHAP or MS-CHAPv2 Challenge starts at Identifier {@code firstIdentifier}: a link's later
+     * exchange (after an LCP renegotiation) must not reuse the earlier one's (RFC 1994 §4.1).
+     */
+    public AuthExchange authenticator(AuthMethod method, UserDirectory directory, String localName,
+                                      ControlPacketSender sender, AuthListener listener, int firstIdentifier) {
+        AuthExchange exchange = authenticator(method, directory, localName, sender, listener);
+        if (exchange instanceof ChapAuthenticator chap) {
+            chap.firstIdentifier(firstIdentifier);
+        }
+        return exchange;
+    }
+
     public AuthExchange authenticator(AuthMethod method, UserDirectory directory, String localName,
                                       ControlPacketSender sender, AuthListener listener) {
         return switch (method) {

@@ -33,6 +33,12 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
     private final byte[] localName;
 
     private int identifier;
+    /**
+     * The first Challenge's Identifier. RFC 1994 §4.1: it changes with each Challenge, also from one
+     * exchange to the next on the same link (after an LCP renegotiation), or a late Response to the
+     * earlier exchange would be judged against this one's Challenge.
+     */
+    private int firstIdentifier = 1;
     private byte[] challenge;
     private ControlPacket challengePacket;
     /** Whether a Response with {@link #identifier} is awaited. */
@@ -66,6 +72,11 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
         this.localName = localName.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Sets the first Challenge's Identifier (1 unless set); before {@link #begin()}. */
+    final void firstIdentifier(int id) {
+        firstIdentifier = id & 0xFF;
+    }
+
     /** Octets in this method's challenge Value. */
     abstract int challengeLength();
 
@@ -78,10 +89,7 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
 
     @Override
     final void begin() {
-        // RFC 1994 §4.1: the Identifier changes with each Challenge. A random start keeps a
-        // Response to an earlier exchange on the same link (before an LCP renegotiation) from
-        // matching this one's.
-        identifier = random.bytes(1)[0] & 0xFF;
+        identifier = firstIdentifier;
         challenge = random.bytes(challengeLength());
         challengePacket = ChapValuePacket.challenge(identifier, challenge, localName).toPacket();
         awaiting = true;

@@ -109,6 +109,8 @@ public final class PppSession {
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
     private boolean everAuthenticated;
+    /** Authentication exchanges started on this link: each starts its Identifiers elsewhere. */
+    private int authExchanges;
     /**
      * {@link #nextDeadline()} as of the last change made under this object's lock (every timer
      * changes under it), or {@link Long#MAX_VALUE} for none: the timer tick reads it without the
@@ -338,7 +340,7 @@ public final class PppSession {
             ControlPacketSender s = sender(method.get().protocol());
             auth = settings.role() == SessionRole.SERVER
                     ? a.authenticator(method.get(), lockoutGuarded(env.users()), settings.localName(), s,
-                            PppSession.this::authFinished)
+                            PppSession.this::authFinished, 1 + 64 * (authExchanges++ % 4))
                     : a.peer(method.get(), settings.credentials().orElseThrow(), s, PppSession.this::authFinished);
             auth.start();
         }
