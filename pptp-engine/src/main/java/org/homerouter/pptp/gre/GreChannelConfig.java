@@ -23,8 +23,11 @@ import java.util.Objects;
  * <li>{@code ackEvery} 32 packets: the peer may not have more than our advertised receive window
  * unacknowledged (§4.2), so with one-way traffic we acknowledge at half that window at once
  * instead of waiting for the delay and stalling the peer's sender.</li>
- * <li>{@code firstSendSequence} 1: the first data packet we send carries 1, as Linux pptp.c and
- * pptp-linux do; tests start near 2^32 to exercise the wrap.</li>
+ * <li>{@code firstSendSequence} 0: the first data packet we send carries 0. Android's PPTP client
+ * (the PPPoPNS driver of Android 4 to 11) expects 0 first and holds any later number until a
+ * packet arrives a second afterwards: with 1, our first LCP Configure-Request waited for its own
+ * retransmission, 3 s later, on every connection. Linux's pptp.c starts expecting 0 too
+ * (seq_recv = 0xffffffff), and pptp-linux takes any. Tests start near 2^32 to exercise the wrap.</li>
  * </ul>
  *
  * @param reorderWindow     packets that may wait for a missing one, 1..4096
@@ -41,7 +44,7 @@ public record GreChannelConfig(int reorderWindow, Duration reorderTimeout, Durat
 
     /** The defaults described above. */
     public static final GreChannelConfig DEFAULTS =
-            new GreChannelConfig(64, Duration.ofMillis(100), Duration.ofMillis(100), 32, 1);
+            new GreChannelConfig(64, Duration.ofMillis(100), Duration.ofMillis(100), 32, 0);
 
     public GreChannelConfig {
         Objects.requireNonNull(reorderTimeout, "reorderTimeout");

@@ -20,6 +20,9 @@ import org.homerouter.pptp.ManualClock;
 import org.junit.jupiter.api.Test;
 
 class GreChannelTest {
+    /** The defaults, numbering our packets from 1 as these tests' expected sequence and ack numbers do. */
+    private static final GreChannelConfig FROM_ONE = GreChannelConfig.DEFAULTS.withFirstSendSequence(1);
+
     private static final int LOCAL_CALL = 0x0100;
     private static final int PEER_CALL = 0xBEEF;
     private static final InetAddress PEER = InetAddress.ofLiteral("192.0.2.7");
@@ -35,7 +38,7 @@ class GreChannelTest {
     }
 
     private GreChannel channel() {
-        return channel(GreChannelConfig.DEFAULTS);
+        return channel(FROM_ONE);
     }
 
     /** A data packet whose 4-octet payload is its own sequence number, so delivery order is visible. */
@@ -289,7 +292,7 @@ class GreChannelTest {
 
     @Test
     void theWindowEdgeIsExact() {
-        GreChannel ch = channel(GreChannelConfig.DEFAULTS.withReorderWindow(8));
+        GreChannel ch = channel(FROM_ONE.withReorderWindow(8));
         receive(ch, 0);
         receive(ch, 8);            // expected 1, 8 is offset 7: last slot, waits
         assertEquals(List.of(0), delivered);
@@ -379,7 +382,7 @@ class GreChannelTest {
     @Test
     void aReplySentFromTheSinkCarriesTheAckOfWhatTriggeredIt() {
         List<GreChannel> self = new ArrayList<>();
-        GreChannel ch = new GreChannel(LOCAL_CALL, PEER_CALL, PEER, transport, clock, GreChannelConfig.DEFAULTS,
+        GreChannel ch = new GreChannel(LOCAL_CALL, PEER_CALL, PEER, transport, clock, FROM_ONE,
                 payload -> {
                     try {
                         self.getFirst().send(ByteBuffer.wrap(new byte[] {9}));
@@ -442,7 +445,7 @@ class GreChannelTest {
 
     @Test
     void oneWayTrafficIsAcknowledgedEveryAckEveryPackets() {
-        GreChannel ch = channel(GreChannelConfig.DEFAULTS.withAckEvery(4));
+        GreChannel ch = channel(FROM_ONE.withAckEvery(4));
         for (int s = 0; s < 10; s++) {
             receive(ch, s);
         }
@@ -471,7 +474,7 @@ class GreChannelTest {
 
     @Test
     void acksWorkAcrossTheSequenceWrap() throws IOException {
-        GreChannel ch = channel(GreChannelConfig.DEFAULTS.withFirstSendSequence(0xFFFFFFFE));
+        GreChannel ch = channel(FROM_ONE.withFirstSendSequence(0xFFFFFFFE));
         for (int i = 0; i < 4; i++) {
             ch.send(ByteBuffer.wrap(new byte[] {1}));  // 0xFFFFFFFE, 0xFFFFFFFF, 0, 1
         }
@@ -492,6 +495,18 @@ class GreChannelTest {
         GreHeader h = GreCodec.decode(ByteBuffer.wrap(transport.last().bytes()));
         assertEquals(GreHeader.data(PEER_CALL, 1, 1, 3), h);
         assertEquals(1, ch.counters().txPackets());
+    }
+
+    /**
+     * Android's PPTP client (the PPPoPNS driver of Android 4 to 11) expects our first packet to be
+     * numbered 0 and holds any later number until a packet arrives a second afterwards: with 1, our
+     * first LCP Configure-Request waited for its own retransmission, 3 s later, on every call.
+     */
+    @Test
+    void withTheDefaultsTheFirstPacketIsNumbered0() throws IOException {
+        GreChannel ch = channel(GreChannelConfig.DEFAULTS);
+        ch.send(ByteBuffer.wrap(new byte[] {1}));
+        assertEquals(GreHeader.data(PEER_CALL, 1, 0), GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())));
     }
 
     @Test
@@ -563,12 +578,12 @@ class GreChannelTest {
 
     @Test
     void configRejectsNonsense() {
-        assertThrows(IllegalArgumentException.class, () -> GreChannelConfig.DEFAULTS.withReorderWindow(0));
+        assertThrows(IllegalArgumentException.class, () -> FROM_ONE.withReorderWindow(0));
         assertThrows(IllegalArgumentException.class,
-                () -> GreChannelConfig.DEFAULTS.withReorderTimeout(Duration.ZERO));
+                () -> FROM_ONE.withReorderTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class,
-                () -> GreChannelConfig.DEFAULTS.withAckDelay(Duration.ofSeconds(11)));
-        assertThrows(IllegalArgumentException.class, () -> GreChannelConfig.DEFAULTS.withAckEvery(0));
+                () -> FROM_ONE.withAckDelay(Duration.ofSeconds(11)));
+        assertThrows(IllegalArgumentException.class, () -> FROM_ONE.withAckEvery(0));
     }
 
     private static void pollUnchecked(GreChannel ch) {
