@@ -307,10 +307,11 @@ public final class Appliance implements AutoCloseable {
      * default route in clear. Called at start and after every change to them; a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
-        if (!dataPlane.available()) {
-            return;
+        if (!(dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket)) {
+            return; // an in-memory data plane (tests): this process's namespace is not the router's
         }
         List<String> networks = new ArrayList<>();
+        List<org.homerouter.webui.api.Subnet> local = ApplianceVpnConfig.localNetworks();
         try {
             if (tunnelOnly == null) {
                 tunnelOnly = new org.homerouter.bridge.route.FailClosedRoutes(null);
@@ -320,10 +321,14 @@ public final class Appliance implements AutoCloseable {
             }
             for (var entry : store.allRoutedSubnets().entrySet()) {
                 try {
-                    org.homerouter.webui.api.RoutedSubnets.parse(entry.getValue(), entry.getKey())
-                            .forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
+                    var subnets = org.homerouter.webui.api.RoutedSubnets.parse(entry.getValue(), entry.getKey());
+                    // An imported account's networks are checked against this router's LANs only now:
+                    // an overlapping one would cut those LAN hosts off, so it is left out.
+                    org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(subnets, local, null);
+                    subnets.forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
                 } catch (IllegalArgumentException e) {
-                    LOG.warn("routed subnets of {} unreadable: {}", entry.getKey(), e.getMessage());
+                    LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),
+                            e.getMessage());
                 }
             }
             tunnelOnly.keep(networks);
