@@ -115,8 +115,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String client = client(s);
         String address = tunnelAddress(s);
         String unrecorded = "";
-        if (row == Row.NONE) {
-            // Never came up: anyone reaching the port can make these as fast as TCP carries calls.
+        if (row == Row.NONE && !s.loggedIn()) {
+            // Never logged in: anyone reaching the port can make these as fast as TCP carries calls.
+            // (A user who logged in and was then refused, by a limit or the encryption, is recorded.)
             AttemptRecords.Verdict v = attempts.admit(client, clock.nanos());
             if (!v.record()) {
                 return;

@@ -293,6 +293,19 @@ public final class PppSession {
         updateDeadlineHint();
     }
 
+    /**
+     * {@link #refuse}, unless the session has logged in by now (a login in progress that was asked
+     * to give way, but finished first). Its log line is the session's end (within a budget): a
+     * flood of logins causes these at will.
+     */
+    public synchronized void refuseUnlessAuthenticated(SessionEnd reason, String detail) {
+        if (ended || everAuthenticated) {
+            return;
+        }
+        fail(reason, detail);
+        updateDeadlineHint();
+    }
+
     /** The PPTP call went away under the link: no Terminate exchange is possible. */
     public synchronized void lowerLayerGone() {
         if (ended) {
@@ -903,6 +916,11 @@ public final class PppSession {
     }
 
     /** The authenticated user, once known. */
+    /** Whether the peer ever logged in on this link (a failed login's name is in {@link #userName} too). */
+    public synchronized boolean loggedIn() {
+        return everAuthenticated;
+    }
+
     public synchronized Optional<String> userName() {
         return Optional.ofNullable(userName);
     }

@@ -217,8 +217,8 @@ public final class PppSessions implements TunnelListener {
                 observer.ended(s, reason, detail);
             }
         });
-        counted.session = session;
         slot.start(session);
+        counted.session = session; // only a started session may be made to give way (poll)
     }
 
     /**
@@ -298,12 +298,10 @@ public final class PppSessions implements TunnelListener {
     /** Runs the timers of every session that has one due, and ends those that made room. */
     public void poll() {
         for (Counted c; (c = evicted.poll()) != null; ) {
-            synchronized (c) {
-                if (c.user != null) {
-                    continue; // it logged in meanwhile: it made room all the same
-                }
-            }
-            c.session.refuse(SessionEnd.MADE_ROOM, "another address needed a place among the logins in progress");
+            // Unless it logged in meanwhile (it made room all the same): checked under the session's
+            // lock, which the login holds too.
+            c.session.refuseUnlessAuthenticated(SessionEnd.MADE_ROOM,
+                    "another address needed a place among the logins in progress");
         }
         long now = env.clock().nanos();
         for (Slot slot : byLocalCallId.values()) {
