@@ -126,7 +126,8 @@ class NetnsTunnelTest {
 
     /**
      * A router with two addresses, dialled at the one its routes do not pick as the source towards
-     * the client (a second WAN address, or the public address dialled from the LAN). Our GRE must
+     * the client (a second WAN address, or the public address dialled from the LAN), behind the
+     * image's own firewall and masquerade. Our GRE must
      * come from the address the client dialled: every PPTP client takes GRE only from there (the
      * engine's client as Linux's and Android's kernel PPTP do), so GRE sent from the route's
      * choice never got through, and the call died in LCP.
@@ -136,6 +137,15 @@ class NetnsTunnelTest {
         CommandResult added = srv.exec(Duration.ofSeconds(10), "ip", "addr", "add", SERVER_SECOND_ADDRESS + "/24",
                 "dev", Netns.VETH);
         assertTrue(added.succeeded(), added.toString());
+        // The router image's base firewall, its WAN being veth0: its masquerade must leave our GRE's
+        // source alone (it would rewrite it to the primary address).
+        java.nio.file.Path conf = dir.resolve("nftables.conf");
+        java.nio.file.Files.writeString(conf, java.nio.file.Files.readString(
+                        java.nio.file.Path.of("..", "image", "overlay", "etc", "nftables.conf"))
+                .replace("define WAN = \"eth0\"", "define WAN = \"" + Netns.VETH + "\"")
+                .replace("define LAN = \"eth1\"", "define LAN = \"lan\""));
+        CommandResult firewall = srv.exec(Duration.ofSeconds(10), "nft", "-f", conf.toString());
+        assertTrue(firewall.succeeded(), firewall.toString());
         Launched server = startServer();
         Launched dial = dial(SERVER_SECOND_ADDRESS);
         assertTunnelWorksBriefly(server, dial);
