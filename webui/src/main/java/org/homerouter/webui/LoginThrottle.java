@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Slows password guessing per client address (an IPv6 one as its /64): at most one attempt per
+ * Slows password guessing per client address: at most one attempt per
  * {@link #MIN_INTERVAL}, and after {@link #MAX_FAILURES} failures in a row the address is locked
  * out for {@link #LOCKOUT} (even a right password is refused meanwhile). A success clears the
  * count. After {@link #ROUTER_WIDE_FAILURES} wrong passwords from any addresses, those that have
@@ -67,17 +67,7 @@ final class LoginThrottle {
         this.clockMs = clockMs;
     }
 
-    /** The key an address is counted under: itself, or for IPv6 its /64 (one host may use any address in it). */
-    static String keyOf(String address) {
-        try {
-            return org.homerouter.pptp.control.ClientSource.label(java.net.InetAddress.ofLiteral(address));
-        } catch (IllegalArgumentException e) {
-            return address;
-        }
-    }
-
-    synchronized Verdict attempt(String clientAddress) {
-        String address = keyOf(clientAddress);
+    synchronized Verdict attempt(String address) {
         long now = clockMs.getAsLong();
         if (byAddress.size() > 10_000) {
             // Many addresses guessing at once: forget those neither locked nor recently seen.
@@ -94,6 +84,7 @@ final class LoginThrottle {
         boolean known = trusted != null && now - trusted < TRUSTED_FOR.toMillis();
         if (!known && recentFailures(now) >= ROUTER_WIDE_FAILURES) {
             if (now - lastSlowedAttemptMs < ROUTER_WIDE_INTERVAL.toMillis()) {
+                e.lastAttemptMs = now; // asking again at once costs the address its own second
                 return new Verdict.TooFast("many wrong passwords from several addresses lately: the router takes one"
                         + " attempt every " + ROUTER_WIDE_INTERVAL.toSeconds() + " seconds from addresses that have not"
                         + " logged in before; try again in a few seconds");
@@ -112,8 +103,7 @@ final class LoginThrottle {
     }
 
     /** Records a failure; true when this one locked the address out. */
-    synchronized boolean failed(String clientAddress) {
-        String address = keyOf(clientAddress);
+    synchronized boolean failed(String address) {
         recentFailuresMs.addLast(clockMs.getAsLong());
         if (recentFailuresMs.size() > ROUTER_WIDE_FAILURES) {
             recentFailuresMs.pollFirst();
@@ -129,8 +119,7 @@ final class LoginThrottle {
         return false;
     }
 
-    synchronized void succeeded(String clientAddress) {
-        String address = keyOf(clientAddress);
+    synchronized void succeeded(String address) {
         byAddress.remove(address);
         loggedInFrom.put(address, clockMs.getAsLong());
     }

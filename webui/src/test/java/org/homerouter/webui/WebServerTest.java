@@ -226,8 +226,6 @@ class WebServerTest {
         assertEquals(303, own.post("/login", "password", ADMIN_PW).statusCode(), "the admin's own address is not slowed");
         now.addAndGet(LoginThrottle.ROUTER_WIDE_INTERVAL.toMillis());
         assertEquals(401, next.post("/login", "password", "another guess").statusCode(), "one attempt per interval");
-        assertEquals(LoginThrottle.keyOf("2001:db8:1:2::5"), LoginThrottle.keyOf("2001:db8:1:2:ffff::6"),
-                "an IPv6 host counts as its /64");
     }
 
     private Browser from(String address) throws Exception {
