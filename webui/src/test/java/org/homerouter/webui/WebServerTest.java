@@ -765,12 +765,16 @@ class WebServerTest {
         HttpResponse<String> r = sniffed.get("/system");
         assertEquals(303, r.statusCode(), r.body());
         assertEquals("/login", location(r));
+        assertEquals(200, loggedInOverHttps(port).get("/system").statusCode(), "a login over HTTPS opens the pages");
+    }
 
+    /** A browser that logged in over HTTPS on {@code port}. */
+    private Browser loggedInOverHttps(int port) throws Exception {
         Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
         secure.get("/login");
         now.addAndGet(2000);
         assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
-        assertEquals(200, secure.get("/system").statusCode(), "a login over HTTPS opens the pages");
+        return secure;
     }
 
     @Test
@@ -815,10 +819,7 @@ class WebServerTest {
         Browser b = admin();
         int first = freePort();
         assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(first)).statusCode());
-        Browser secure = new Browser("https://127.0.0.1:" + first, trustingClient());
-        secure.get("/login");
-        now.addAndGet(2000);
-        assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
+        Browser secure = loggedInOverHttps(first);
         assertTrue(secure.get("/system").body().contains("value=\"" + first + "\""), "the field shows the port in use");
 
         // Refused next to the field, nothing changed: the plain HTTP port, the VPN's, nonsense.
