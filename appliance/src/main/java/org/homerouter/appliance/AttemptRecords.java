@@ -2,8 +2,7 @@ package org.homerouter.appliance;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import org.homerouter.pptp.SourceBuckets;
 import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.control.ClientSource;
 
@@ -22,18 +21,12 @@ final class AttemptRecords {
     static final int PER_SOURCE_PER_MINUTE = 2;
     static final int OVERALL_BURST = 60;
     static final int OVERALL_PER_MINUTE = 30;
-    private static final int REMEMBERED_SOURCES = 4096;
 
     /** Whether to record this attempt, and how many were not recorded since the last one that was. */
     record Verdict(boolean record, long notRecordedBefore) {
     }
 
-    private final Map<String, TokenBucket> perSource = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
-            return size() > REMEMBERED_SOURCES;
-        }
-    };
+    private final SourceBuckets<String> perSource = new SourceBuckets<>(PER_SOURCE_BURST, PER_SOURCE_PER_MINUTE);
     private TokenBucket overall;
     private long notRecorded;
 
@@ -42,10 +35,8 @@ final class AttemptRecords {
         if (overall == null) {
             overall = new TokenBucket(OVERALL_BURST, OVERALL_PER_MINUTE, nowNanos);
         }
-        TokenBucket mine = perSource.computeIfAbsent(sourceOf(client),
-                s -> new TokenBucket(PER_SOURCE_BURST, PER_SOURCE_PER_MINUTE, nowNanos));
         // The source's token first: a flooding source must not use up the overall budget.
-        if (!mine.take(nowNanos) || !overall.take(nowNanos)) {
+        if (!perSource.take(sourceOf(client), nowNanos) || !overall.take(nowNanos)) {
             notRecorded++;
             return new Verdict(false, 0);
         }

@@ -2,11 +2,10 @@ package org.homerouter.pptp.control.tcp;
 
 import java.net.InetAddress;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.homerouter.pptp.Clock;
-import org.homerouter.pptp.TokenBucket;
+import org.homerouter.pptp.SourceBuckets;
 import org.homerouter.pptp.control.ClientSource;
 
 /**
@@ -18,20 +17,12 @@ import org.homerouter.pptp.control.ClientSource;
  * server calls it from one place under its own lock.
  */
 final class SourceAdmission {
-    /** How many sources' rate buckets are remembered; the least recently seen are forgotten first. */
-    private static final int REMEMBERED_SOURCES = 4096;
-
     private final int maxConnections;
     private final int perSource;
     private final int ratePerMinute;
     private final Clock clock;
     private final Map<InetAddress, Integer> open = new HashMap<>();
-    private final Map<InetAddress, TokenBucket> buckets = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<InetAddress, TokenBucket> eldest) {
-            return size() > REMEMBERED_SOURCES;
-        }
-    };
+    private final SourceBuckets<InetAddress> rates;
     private int total;
 
     SourceAdmission(int maxConnections, int perSource, int ratePerMinute, Clock clock) {
@@ -42,6 +33,7 @@ final class SourceAdmission {
         this.perSource = perSource;
         this.ratePerMinute = ratePerMinute;
         this.clock = clock;
+        this.rates = new SourceBuckets<>(ratePerMinute, ratePerMinute); // a minute's worth at once
     }
 
     /**
@@ -57,9 +49,7 @@ final class SourceAdmission {
         if (fromSource >= perSource) {
             return Optional.of("already " + fromSource + " control connections from this address (the per-address limit)");
         }
-        // A minute's worth at once, then ratePerMinute.
-        TokenBucket bucket = buckets.computeIfAbsent(source, s -> new TokenBucket(ratePerMinute, ratePerMinute, clock.nanos()));
-        if (!bucket.take(clock.nanos())) {
+        if (!rates.take(source, clock.nanos())) {
             return Optional.of("more than " + ratePerMinute + " new control connections a minute from this address");
         }
         open.merge(source, 1, Integer::sum);
