@@ -1,7 +1,6 @@
 package org.homerouter.appliance;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import org.homerouter.pptp.SourceBuckets;
 import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.control.ClientSource;

@@ -11,10 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Slows password guessing per client address: at most one attempt per
- * {@link #MIN_INTERVAL}, and after {@link #MAX_FAILURES} failures in a row the address is locked
- * out for {@link #LOCKOUT} (even a right password is refused meanwhile). A success clears the
- * count. After {@link #ROUTER_WIDE_FAILURES} wrong passwords from any addresses, those that have
+ * Slows password guessing per client address: at most one attempt per {@link #MIN_INTERVAL}, and
+ * after {@link #MAX_FAILURES} failures in a row the address is locked out for {@link #LOCKOUT}
+ * (even a right password is refused meanwhile). A success clears the count. After {@link #ROUTER_WIDE_FAILURES} wrong passwords from any addresses, those that have
  * not logged in lately share one attempt per {@link #ROUTER_WIDE_INTERVAL}.
  */
 final class LoginThrottle {

@@ -240,10 +240,7 @@ public final class RawGreSocket implements GreTransport {
             }
             SendBatch one = singles.get();
             one.add(from, v4, packet);
-            int failed = one.flush((messages, count) -> {
-                sendCalls.increment();
-                return LibC.sendmmsg(fd, messages, count, 0);
-            });
+            int failed = one.flush(this::sendmmsg);
             if (failed > 0) {
                 throw new ErrnoException("sendmsg(" + from.getHostAddress() + " -> " + v4.getHostAddress() + ", "
                         + packet.remaining() + " octets)", one.lastError());
@@ -300,10 +297,7 @@ public final class RawGreSocket implements GreTransport {
             if (closed) {
                 failed = batch.discard();
             } else {
-                failed = batch.flush((messages, count) -> {
-                    sendCalls.increment();
-                    return LibC.sendmmsg(fd, messages, count, 0);
-                });
+                failed = batch.flush(this::sendmmsg);
             }
         } finally {
             fdLock.readLock().unlock();
@@ -315,6 +309,12 @@ public final class RawGreSocket implements GreTransport {
                     closed ? "closed" : Errno.name(batch.lastError()));
         }
         return failed;
+    }
+
+    /** One sendmmsg(2) of a batch's messages, counted; the caller holds the fd's read lock. */
+    private int sendmmsg(MemorySegment messages, int count) {
+        sendCalls.increment();
+        return LibC.sendmmsg(fd, messages, count, 0);
     }
 
     @Override
