@@ -35,7 +35,8 @@ JAVA=$JAVA_HOME/bin/java
 # Extra JVM options for both JVMs, e.g. a flight recording to profile the data path:
 # BENCH_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/tunnel-%p.jfr,settings=profile'
 read -r -a JAVA_OPTS <<< "${BENCH_JAVA_OPTS:-}"
-JAR=appliance/target/appliance.jar
+# BENCH_JAR: another build to measure, e.g. the commit before a change, for a before/after.
+JAR=${BENCH_JAR:-appliance/target/appliance.jar}
 [ -f "$JAR" ] || { echo "tunnel-throughput: $JAR missing: build first" >&2; exit 1; }
 
 SRV=hr-bench-srv-$$
