@@ -76,6 +76,9 @@ final class Diagnosis {
                     + "the appliance as root (or with CAP_NET_ADMIN), leave its pptpN interfaces alone, and see its log.";
             case TOO_MANY_SESSIONS -> "This user already has as many sessions as allowed (pptp.max_sessions_per_user): "
                     + "disconnect one on the Dashboard, or give each person an account of their own.";
+            case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "
+                    + "time, so it was hung up. Update or reinstall the client's VPN software; if you do not know "
+                    + "this client, change the account's password.";
             case MADE_ROOM -> "Many logins from this address were in progress at once (pptp.max_logging_in reached): "
                     + "if this is not an office behind one address, someone is flooding the VPN server from it.";
         };

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
+import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.auth.AuthExchange;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
@@ -64,6 +65,15 @@ public final class PppSession {
     private static final Logger LOG = LoggerFactory.getLogger(PppSession.class);
     /** Failed logins and ends of sessions that never logged in: lines a peer causes at will, within a budget. */
     private static final LogLimit NEVER_UP_LOGGED = new LogLimit();
+    /**
+     * Restarts of IP on one link that are let through: {@value #IP_RESTART_BURST} at once, then
+     * one every 10 s. Each renegotiation (of IPCP or CCP, or of LCP, which logs in again) closes the
+     * tunnel interface and opens a new one, on the data path's thread, which carries every
+     * session's packets; a client that renegotiates in a loop would make the router do that
+     * thousands of times a minute. Stock clients renegotiate rarely if ever.
+     */
+    static final int IP_RESTART_BURST = 5;
+    static final double IP_RESTARTS_PER_MINUTE = 6;
 
     private final SessionSettings settings;
     private final SessionEnvironment env;
@@ -96,6 +106,9 @@ public final class PppSession {
     private CcpResult ciphersFor;
     private TunnelDevice device;
     private volatile IpDataPath ipPath;
+    /** Whether IP has been up on this link, and, once it has, the budget of its restarts. */
+    private boolean ipWasUp;
+    private TokenBucket ipRestarts;
     private SessionEnd endReason;
     private String endDetail = "";
     /** What went wrong while the session was up, for the dashboard; null while all is well. */
@@ -675,6 +688,19 @@ public final class PppSession {
             fail(SessionEnd.NO_ADDRESS, "IPCP came up without both addresses");
             return;
         }
+        if (ipWasUp) {
+            if (ipRestarts == null) {
+                ipRestarts = new TokenBucket(IP_RESTART_BURST, IP_RESTARTS_PER_MINUTE, clock.nanos());
+            }
+            if (!ipRestarts.take(clock.nanos())) {
+                LOG.warn("{}: the client restarted IP more than {} times within a minute; hanging up", id,
+                        IP_RESTART_BURST);
+                failureLogged = true;
+                fail(SessionEnd.RESTARTED_TOO_OFTEN, "more than " + IP_RESTART_BURST
+                        + " renegotiations within a minute");
+                return;
+            }
+        }
         int mtu = Math.min(link.transmitMru(), link.receiveMru());
         try {
             device = env.devices().open(new TunnelConfig(settings.deviceName(), local, peer, Math.max(576, mtu)));
@@ -709,6 +735,7 @@ public final class PppSession {
                     }
                 });
         ipPath = path;
+        ipWasUp = true;
         TunnelDevice started = device;
         device.start(new IpPacketSink() {
             @Override

@@ -381,6 +381,47 @@ class WholeSessionTest {
     }
 
     /**
+     * Every IPCP renegotiation closes the tunnel interface and opens another on the data path's
+     * thread: a client that renegotiates in a loop is hung up after a burst, and one that
+     * renegotiates now and then is not.
+     */
+    @Test
+    void aClientThatRenegotiatesOverAndOverIsHungUpAndOneThatDoesSoNowAndThenIsNot() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+
+        // Now and then: one renegotiation every 15 s, more in all than the burst.
+        for (int i = 1; i <= PppSession.IP_RESTART_BURST + 3; i++) {
+            long ups = i + 1;
+            renegotiateIpcp(serverSide);
+            run("IPCP open again", () -> serverEvents.stream().filter("up"::equals).count() == ups
+                    && serverSide.dataPath().isPresent());
+            clock.advanceMillis(15_000);
+        }
+        assertTrue(serverEvents.stream().noneMatch(e -> e.startsWith("ended")), "still up: " + serverEvents);
+
+        // Over and over: the burst passes, the next one ends the session.
+        for (int i = 0; i <= PppSession.IP_RESTART_BURST; i++) {
+            long ups = serverEvents.stream().filter("up"::equals).count() + 1;
+            renegotiateIpcp(serverSide);
+            run("IPCP open again, or the session ended", () -> serverEvents.stream().filter("up"::equals).count() == ups
+                    || serverEvents.contains("ended RESTARTED_TOO_OFTEN"));
+        }
+        run("hung up", () -> serverEvents.contains("ended RESTARTED_TOO_OFTEN"));
+        assertEquals(PppSession.IP_RESTART_BURST + 3 + 1 + PppSession.IP_RESTART_BURST,
+                serverEvents.stream().filter("up"::equals).count(), "the burst's restarts were let through");
+    }
+
+    /** The client's address again, in an IPCP Configure-Request, as if from the client (RFC 1661 §4.2: IPCP renegotiates). */
+    private static void renegotiateIpcp(PppSession serverSide) {
+        byte[] peer = serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getAddress();
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, 0x21, 0x01, 0x77, 0x00,
+                0x0A, 0x03, 0x06, peer[0], peer[1], peer[2], peer[3]}));
+    }
+
+    /**
      * RFC 1661 §3.5: while the client logs in, anything but LCP and the authentication protocol is
      * silently discarded; once the session is in the Network phase an unknown protocol (IPv6CP
      * here) gets its LCP Protocol-Reject (§5.7).
