@@ -1,40 +1,57 @@
 package org.homerouter.bridge.alg;
 
-import org.homerouter.bridge.admin.AdminCommands;
+import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.pptp.alg.PublicAddressResolver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
 
 /**
- * Masquerade's choice of source address for a server, asked of the kernel's routing table
- * ({@code ip -o route get SERVER}: the route's preferred source), so the ALG's GRE SNAT leaves
- * from the same address as the control connection.
+ * Masquerade's choice of source address for a server: the source the kernel's routing table gives
+ * a socket connected to it (what {@code ip -o route get SERVER} shows as {@code src}), so the ALG's
+ * GRE SNAT leaves from the same address as the control connection.
+ *
+ * <p>Asked of a UDP socket: connecting one sends nothing, it only looks the route up and binds
+ * the source address. That takes microseconds on the ALG's one NFQUEUE thread, where running
+ * {@code ip route get} for every new control connection cost a process each (milliseconds, more
+ * on a small ARM board), so that a LAN host opening connections to port 1723 quickly held up
+ * every other client's passthrough traffic behind those processes.
  */
 public final class RouteSourceAddress implements PublicAddressResolver {
-    private static final Pattern SRC = Pattern.compile("\\bsrc (\\d+\\.\\d+\\.\\d+\\.\\d+)");
-    private final AdminCommands ip;
+    // Any port: connect(2) on UDP only needs one for the address.
+    private static final int PPTP_PORT = 1723;
+    private final String netns;
 
     /** @param netns ask the routing table of this namespace, or null for our own */
     public RouteSourceAddress(String netns) {
-        this.ip = new AdminCommands(netns);
+        this.netns = netns;
     }
 
     @Override
     public Inet4Address publicAddressFor(Inet4Address server) {
-        try {
-            String route = ip.run(null, "ip", "-4", "-o", "route", "get", server.getHostAddress());
-            Matcher m = SRC.matcher(route);
-            if (!m.find()) {
-                throw new IOException("no source address in: " + route.trim());
+        try (DatagramChannel probe = open()) {
+            probe.connect(new InetSocketAddress(server, PPTP_PORT));
+            if (probe.getLocalAddress() instanceof InetSocketAddress local
+                    && local.getAddress() instanceof Inet4Address source && !source.isAnyLocalAddress()) {
+                return source;
             }
-            return (Inet4Address) InetAddress.getByName(m.group(1));
+            throw new IOException("no source address chosen");
         } catch (IOException e) {
-            throw new UncheckedIOException("alg: no route to " + server.getHostAddress(), e);
+            throw new UncheckedIOException("alg: no route to " + server.getHostAddress() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An IPv4 UDP socket in the namespace (a socket belongs to the namespace it was made in). */
+    private DatagramChannel open() throws IOException {
+        if (netns == null) {
+            return DatagramChannel.open(StandardProtocolFamily.INET);
+        }
+        try (NetworkNamespace.Scope in = NetworkNamespace.enter(netns)) {
+            return DatagramChannel.open(StandardProtocolFamily.INET);
         }
     }
 }
