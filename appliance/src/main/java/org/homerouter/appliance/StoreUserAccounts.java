@@ -97,7 +97,7 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         }
     }
 
-    /** A disabled or deleted account's sessions end now, not at their next login. */
+    /** A disabled or deleted account's sessions, or those of a changed password, end now, not at their next login. */
     private void hangUp(String name, String why) {
         PptpService pptp = appliance.pptp();
         if (pptp != null && pptp.disconnectUser(name, why) > 0) {
@@ -105,12 +105,23 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         }
     }
 
+    /**
+     * A new password also ends the sessions logged in with the old one: a password is changed
+     * because it leaked, as often as not, and a session would otherwise outlive the change for as
+     * long as its client stays connected (its MPPE keys come from the old password, too).
+     */
     @Override
     public boolean setPassword(String name, String password, String event) {
         try {
+            boolean done;
             synchronized (appliance.changeLock()) {
-                return store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(store, password).orElse(null), event);
+                done = store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(store, password).orElse(null),
+                        event);
             }
+            if (done) {
+                hangUp(name, "the password was changed");
+            }
+            return done;
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

@@ -20,6 +20,10 @@ import picocli.CommandLine.Parameters;
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
                 UserCommand.Passwd.class, UserCommand.Subnets.class})
 final class UserCommand {
+    // The command line changes the database only; the running service's sessions are its own.
+    static final String CONNECTED_STAY = "; a session already connected stays up until it ends: disconnect it on the"
+            + " Dashboard (the web UI's Users page does that by itself)";
+
     /** Printable ASCII without space, quote or backslash: safe in every client's dialog and in logs. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
@@ -133,7 +137,7 @@ final class UserCommand {
                     return 1;
                 }
             }
-            System.out.println("removed " + name);
+            System.out.println("removed " + name + CONNECTED_STAY);
             return 0;
         }
     }
@@ -153,7 +157,7 @@ final class UserCommand {
                     return 1;
                 }
             }
-            System.out.println("password of " + name + " changed");
+            System.out.println("password of " + name + " changed" + CONNECTED_STAY);
             return 0;
         }
     }

@@ -245,6 +245,27 @@ class LiveApplyTest {
     }
 
     @Test
+    void aNewPasswordEndsTheSessionsLoggedInWithTheOldOne() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+            assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new secret 1",
+                    "password_again", "a new secret 1").statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertFalse(bob.ended.isDone(), "bob is not concerned");
+            assertTrue(ui.get("/users").body().contains("Sessions logged in with the old password were ended"));
+            var details = Eventually.value(() -> a.store().sessionHistory(10, false).stream()
+                    .map(r -> r.user() + ": " + r.endDetail()).toList(), d -> d.contains("alice: the password was changed"));
+            assertTrue(details.contains("alice: the password was changed"), details.toString());
+            net.dial(a.pptpAddress(), "alice", "a new secret 1").up.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void chapSecretsAreStoredOnlyWhileChapMd5IsAllowed() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net)) {

@@ -371,7 +371,8 @@ final class Pages {
             x.session.flash("No user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash("User " + name + " saved.");
+        x.session.flash("User " + name + " saved." + (enabled ? "" : " " + name
+                + " is disabled: any connected session of theirs was ended."));
         return new Reply.Redirect("/users");
     }
 
@@ -409,7 +410,8 @@ final class Pages {
             x.session.flash("No user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash("Password of " + name + " changed.");
+        x.session.flash("Password of " + name + " changed. Sessions logged in with the old password were ended: "
+                + name + " connects again with the new one.");
         return new Reply.Redirect("/users");
     }
 
@@ -469,8 +471,10 @@ final class Pages {
         if (!user.isEmpty() && !UserForm.NAME.matcher(user).matches() || on && user.isEmpty()) {
             form.error("user", "a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
         }
-        if (!password.isEmpty() && (password.length() < 8 || password.length() > 256)) {
-            form.error("password", "a password has 8 to 256 characters");
+        // The remote server's password is whatever its administrator chose: only MS-CHAPv2's
+        // limit of 256 characters (RFC 2759 §8.7) applies, not this router's rule for its own accounts.
+        if (password.length() > 256) {
+            form.error("password", "a password has at most 256 characters");
         } else if (password.isEmpty() && on && !stored.passwordSet()) {
             form.error("password", "enter the password the remote server expects");
         }
@@ -484,6 +488,11 @@ final class Pages {
             form.error("subnets", e.getMessage());
         }
         if (!form.ok()) {
+            if (!password.isEmpty()) {
+                // A password is never sent back to the browser, and an empty box keeps the stored
+                // one: without this, correcting the other field and saving would keep the old password.
+                form.error("password", "not saved with the rest: type the new password again");
+            }
             return siteToSitePage(x, form);
         }
         boolean defaultRoute = form.checked("default_route");

@@ -608,6 +608,18 @@ class WebServerTest {
         String page = b.get("/site-to-site").body();
         assertTrue(page.contains("stored (only its hash); leave empty to keep it") && !page.contains("remote-secret"), page);
 
+        // A new password typed with a mistake elsewhere: the page says it was not kept, so that the
+        // corrected form is not saved with the old one.
+        HttpResponse<String> typo = b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "password", "new-secret", "mppe", "require-128", "subnets", "10.2.0.0/33");
+        assertEquals(400, typo.statusCode());
+        assertTrue(typo.body().contains("not saved with the rest: type the new password again"), typo.body());
+        assertEquals("remote-secret", fake.siteToSitePassword, "nothing saved from a refused form");
+        // The remote office's password is theirs to choose: a short one is taken.
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "password", "abc12", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
+        assertEquals("abc12", fake.siteToSitePassword);
+
         // The dashboard says what the dial-out is doing, with the last failure in plain words.
         fake.siteToSiteStatus = new SiteToSite.Status("waiting", "down, next attempt in 8 s; last failure: cannot reach "
                 + "/203.0.113.7:1723: Connection refused", "cannot reach /203.0.113.7:1723: Connection refused");

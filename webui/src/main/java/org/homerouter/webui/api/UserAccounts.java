@@ -12,11 +12,13 @@ public interface UserAccounts {
     /** False when the name is taken. */
     boolean add(String name, String password, boolean enabled, String staticAddress, String event);
 
-    /** Enabled flag and static address ("" for none); false when there is no such user. */
+    /** Enabled flag and static address ("" for none); false when there is no such user. Disabling ends the user's sessions. */
     boolean update(String name, boolean enabled, String staticAddress, String event);
 
+    /** False when there is no such user. The sessions logged in with the old password end. */
     boolean setPassword(String name, String password, String event);
 
+    /** False when there is no such user. The user's sessions end. */
     boolean delete(String name, String event);
 
     /** A branch office's networks, routed into its tunnel while it is up ("10.2.0.0/24,10.3.0.0/16"); "" for none. */
