@@ -65,8 +65,12 @@ public final class Appliance implements AutoCloseable {
     /** Why the enabled PPTP server is not running (its last start failed), or null. */
     private volatile String pptpFailure;
     private Map<Setting, String> applied;
-    private PassthroughAlg passthrough;
+    private volatile PassthroughAlg passthrough;
+    /** Why the ALG is not running although switched on, or "". */
+    private volatile String passthroughFailure = "";
     private InboundPptpForward inboundForward;
+    /** The LAN server the inbound forward sends to now, or "". */
+    private String inboundApplied = "";
     private WebServer web;
     private int uiPort;
     /** Site-to-site dial-out while configured and running; its settings as last applied. */
@@ -129,7 +133,7 @@ public final class Appliance implements AutoCloseable {
                     e.toString());
             store.logEvent("service", "PPTP server could not start: " + e.getMessage());
         }
-        appliance.startPassthrough(cfg);
+        appliance.applyPassthrough(cfg, true);
         appliance.applyDialOut(cfg);
         if (dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket) {
             appliance.wan = WanAdmission.find(null);
@@ -144,32 +148,68 @@ public final class Appliance implements AutoCloseable {
         return appliance;
     }
 
-    /** The passthrough ALG, when configured and the Linux data plane is there; a failure is logged, not fatal. */
-    private void startPassthrough(Map<Setting, String> cfg) {
-        if (!Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED))) {
-            if (dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket) {
-                // Off now, but an earlier run that was killed may have left its NFQUEUE rule,
-                // which would drop the LAN's PPTP control traffic with nobody reading the queue.
+    /**
+     * The Passthrough page's two settings, applied now: at start, when the page is saved and after
+     * an import. The ALG is started or stopped (stopping it ends the passthrough calls it tracked:
+     * their GRE NAT rules go with it); the inbound forward is set, moved or removed. The forward is a
+     * DNAT of TCP 1723 and GRE to one LAN server and needs no ALG, so it follows its own field.
+     * Both need the Linux data plane (nftables, NFQUEUE in this process's namespace). A failure is
+     * logged, not fatal; the page shows it ({@link PassthroughView#unavailableReason}).
+     *
+     * @param atStart an earlier run that was killed may have left its NFQUEUE rule, which with
+     *                nobody reading the queue drops the LAN's PPTP control traffic: removed at start
+     *                when passthrough is off (later, such a rule may be the passthrough command's)
+     */
+    synchronized void applyPassthrough(Map<Setting, String> cfg, boolean atStart) {
+        boolean on = Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED));
+        String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
+        boolean linux = dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket;
+        passthroughFailure = "";
+        if (!on) {
+            if (passthrough != null) {
+                passthrough.close();
+                passthrough = null;
+                store.logEvent("service", "PPTP passthrough off");
+            } else if (atStart && linux) {
                 PassthroughAlg.removeLeftovers(null);
             }
-            return;
-        }
-        if (!dataPlane.available() || dataPlane.gre() == null) {
-            LOG.warn("PPTP passthrough enabled but the Linux data plane is unavailable: {}", dataPlane.unavailableReason());
-            return;
-        }
-        try {
-            passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
-            store.logEvent("service", "PPTP passthrough on");
-            String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
-            if (!inbound.isEmpty()) {
-                inboundForward = new InboundPptpForward(null);
-                inboundForward.apply((java.net.Inet4Address) InetAddress.getByName(inbound));
-                store.logEvent("service", "inbound PPTP forwarded to " + inbound);
+        } else if (passthrough == null) {
+            if (!linux) {
+                passthroughFailure = "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
+                LOG.warn("PPTP passthrough enabled but {}", passthroughFailure);
+            } else {
+                try {
+                    passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
+                    store.logEvent("service", "PPTP passthrough on");
+                } catch (IOException | RuntimeException e) {
+                    passthroughFailure = String.valueOf(e.getMessage());
+                    LOG.warn("PPTP passthrough could not start: {}", e.getMessage());
+                    store.logEvent("service", "PPTP passthrough could not start: " + e.getMessage());
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("PPTP passthrough could not start: {}", e.getMessage());
-            store.logEvent("service", "PPTP passthrough could not start: " + e.getMessage());
+        }
+        if (!inbound.equals(inboundApplied)) {
+            if (inboundForward != null) {
+                inboundForward.close();
+                inboundForward = null;
+                store.logEvent("service", "inbound PPTP no longer forwarded to " + inboundApplied);
+            }
+            inboundApplied = "";
+            if (!inbound.isEmpty() && linux) {
+                try {
+                    InboundPptpForward forward = new InboundPptpForward(null);
+                    forward.apply((java.net.Inet4Address) InetAddress.getByName(inbound));
+                    inboundForward = forward;
+                    inboundApplied = inbound;
+                    store.logEvent("service", "inbound PPTP forwarded to " + inbound);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("inbound PPTP could not be forwarded to {}: {}", inbound, e.getMessage());
+                    store.logEvent("service", "inbound PPTP could not be forwarded to " + inbound + ": " + e.getMessage());
+                }
+            }
+            if (!atStart) {
+                admitFromWan(); // the new forward keeps the dial-out's GRE for the router
+            }
         }
     }
 
@@ -187,15 +227,16 @@ public final class Appliance implements AutoCloseable {
             if (passthrough != null) {
                 return "";
             }
-            return Boolean.parseBoolean(startConfig.get(Setting.PASSTHROUGH_ENABLED))
-                    ? "passthrough is switched on but could not start: see Logs"
-                    : "passthrough is switched off (the switch takes effect at the next start)";
+            String failure = passthroughFailure;
+            return failure.isEmpty() ? "passthrough is switched off"
+                    : "passthrough is switched on but could not start: " + failure;
         }
     }
 
     /** The calls the passthrough ALG tracks (LAN client, server, call IDs, bytes, age); empty when it is off. */
     public java.util.List<TrackedCallView> passthroughCalls() {
-        return passthrough == null ? java.util.List.of() : passthrough.calls();
+        PassthroughAlg alg = passthrough;
+        return alg == null ? java.util.List.of() : alg.calls();
     }
 
     static void ensureMetricsToken(ApplianceStore store) throws SQLException {
@@ -232,6 +273,7 @@ public final class Appliance implements AutoCloseable {
         try {
             applyPptp(cfg);
         } finally {
+            applyPassthrough(cfg, false);
             applyDialOut(cfg);
             admitFromWan();
         }

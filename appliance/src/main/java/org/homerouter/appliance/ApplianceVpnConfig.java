@@ -126,6 +126,7 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
             try {
                 appliance.store().putSettings(Map.of(Setting.PASSTHROUGH_ENABLED, String.valueOf(enabled),
                         Setting.PASSTHROUGH_INBOUND_SERVER, inboundServer), event);
+                appliance.applyPassthrough(appliance.store().settings(), false);
             } catch (SQLException e) {
                 throw new StoreFailure(e);
             }

@@ -13,18 +13,45 @@ import java.util.regex.Pattern;
 final class UiClient {
     static final String ADMIN_PASSWORD = "admin password 1";
     private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([0-9a-f]+)\"");
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final Transport http;
     private final String base;
     private String cookie;
     private String csrf;
 
-    private UiClient(int port) {
+    /** How a request reaches the UI: a GET when {@code form} is null, else a POST of that form. */
+    interface Transport {
+        HttpResponse<String> send(URI uri, String cookie, String form) throws Exception;
+    }
+
+    private UiClient(int port, Transport http) {
         this.base = "http://127.0.0.1:" + port;
+        this.http = http;
     }
 
     /** Runs first-run setup (or logs in when it was done) and returns the logged-in client. */
     static UiClient setUp(int port) throws Exception {
-        UiClient c = new UiClient(port);
+        HttpClient client = HttpClient.newHttpClient();
+        return setUp(port, (uri, cookie, form) -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+            if (form != null) {
+                b.header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form));
+            }
+            if (cookie != null) {
+                b.header("Cookie", "hr_session=" + cookie);
+            }
+            return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        });
+    }
+
+    /** {@link #setUp(int)} for a UI on 127.0.0.1 inside network namespace {@code netns}. */
+    static UiClient setUpIn(String netns, int port) throws Exception {
+        return setUp(port, (uri, cookie, form) -> NetnsHttp.send(netns, uri, cookie == null ? null
+                : "hr_session=" + cookie, form));
+    }
+
+    private static UiClient setUp(int port, Transport transport) throws Exception {
+        UiClient c = new UiClient(port, transport);
         HttpResponse<String> r = c.get("/setup");
         if (r.statusCode() == 200) {
             r = c.post("/setup", "password", ADMIN_PASSWORD, "password_again", ADMIN_PASSWORD);
@@ -40,11 +67,7 @@ final class UiClient {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
-        if (cookie != null) {
-            b.header("Cookie", "hr_session=" + cookie);
-        }
-        return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+        return remember(http.send(URI.create(base + path), cookie, null));
     }
 
     HttpResponse<String> post(String path, String... pairs) throws Exception {
@@ -53,13 +76,7 @@ final class UiClient {
             body.append('&').append(URLEncoder.encode(pairs[i], StandardCharsets.UTF_8)).append('=')
                     .append(URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (cookie != null) {
-            b.header("Cookie", "hr_session=" + cookie);
-        }
-        return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+        return remember(http.send(URI.create(base + path), cookie, body.toString()));
     }
 
     private HttpResponse<String> remember(HttpResponse<String> r) {

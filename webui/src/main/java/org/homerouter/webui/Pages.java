@@ -544,7 +544,9 @@ final class Pages {
         }
         b.vpn().setPassthrough(on, inbound, "PPTP passthrough " + (on ? "enabled" : "disabled")
                 + (inbound.isEmpty() ? ", no inbound forward" : ", inbound PPTP forwarded to " + inbound));
-        x.session.flash("Saved. Passthrough changes take effect at the next start of the appliance.");
+        String reason = b.passthrough().unavailableReason();
+        x.session.flash((on ? reason.isEmpty() ? "Saved. Passthrough is on." : "Saved, but " + reason + "."
+                : "Saved. Passthrough is off.") + (inbound.isEmpty() ? "" : " Incoming PPTP goes to " + inbound + "."));
         return new Reply.Redirect("/passthrough");
     }
 

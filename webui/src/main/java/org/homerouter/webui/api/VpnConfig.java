@@ -22,6 +22,6 @@ public interface VpnConfig {
     /** The PPTP server inside the LAN that TCP 1723 and GRE from outside are forwarded to; "" for none. */
     String inboundServer();
 
-    /** Stores the passthrough switch and the inbound server in one transaction (both apply at the next start). */
+    /** Stores the passthrough switch and the inbound server in one transaction and applies both at once. */
     void setPassthrough(boolean enabled, String inboundServer, String event);
 }

@@ -1,0 +1,70 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.homerouter.bridge.netns.Netns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Passthrough page's switch and its inbound forward apply when saved, not at the next start
+ * (the page has no restart button): the appliance runs as the router, in a namespace of its own,
+ * and the page is driven from inside that namespace.
+ */
+@Tag("root")
+class PassthroughSwitchNetnsTest {
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final int UI_PORT = 8080;
+    private final List<Launched> launched = new ArrayList<>();
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        Launched.killAll(launched, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void thePassthroughSwitchAndTheInboundForwardApplyWhenSaved() throws Exception {
+        try (Netns router = Netns.create("pts")) {
+            router.ip("link", "add", "lan0", "type", "veth", "peer", "name", "lan0p");
+            router.ip("addr", "add", "192.168.1.1/24", "dev", "lan0");
+            router.ip("link", "set", "lan0", "up");
+            router.ip("link", "set", "lan0p", "up");
+            Launched appliance = Launched.start("router", Launched.appliance(router, "run", "--data-dir",
+                    dir.resolve("data").toString(), "--ui-port", Integer.toString(UI_PORT)), null, dir);
+            launched.add(appliance);
+            appliance.awaitOutput("web UI on http://", START);
+            UiClient ui = UiClient.setUpIn(router.name(), UI_PORT);
+            assertFalse(tables(router).contains("homerouter_alg"), tables(router));
+
+            assertEquals(303, ui.post("/passthrough", "enabled", "on", "inbound_server", "").statusCode());
+            assertTrue(tables(router).contains("table ip homerouter_alg"), "the ALG runs: " + tables(router));
+            assertTrue(ui.get("/passthrough").body().contains("Saved. Passthrough is on."));
+
+            // Off, and a LAN server to forward to: the forward needs no ALG.
+            assertEquals(303, ui.post("/passthrough", "inbound_server", "192.168.1.10").statusCode());
+            String off = tables(router);
+            assertFalse(off.contains("homerouter_alg"), "the ALG stopped: " + off);
+            assertTrue(off.contains("homerouter_pptp_in"), "the forward is in place: " + off);
+            assertTrue(ui.get("/passthrough").body().contains("Saved. Passthrough is off. Incoming PPTP goes to 192.168.1.10."));
+
+            assertEquals(303, ui.post("/passthrough", "inbound_server", "").statusCode());
+            assertFalse(tables(router).contains("homerouter_pptp_in"), "the forward is gone: " + tables(router));
+        }
+    }
+
+    private static String tables(Netns ns) throws IOException {
+        return ns.exec(Duration.ofSeconds(10), "nft", "list", "tables").output();
+    }
+}
