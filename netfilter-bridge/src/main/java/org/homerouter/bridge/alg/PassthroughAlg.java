@@ -45,6 +45,7 @@ public final class PassthroughAlg implements AutoCloseable {
     private static final Duration READER_STOP = AdminCommands.TIMEOUT.plusSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
+    private static final org.homerouter.pptp.LogLimit ERRORS_LOGGED = new org.homerouter.pptp.LogLimit();
     static final String CHAIN = "HR_PPTP_ALG";
 
     private final AdminCommands commands;
@@ -265,8 +266,15 @@ public final class PassthroughAlg implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
-                LOG.warn("alg: segment passed untouched after an error", e);
+                // Dropped, not passed untouched: a call request in it would leave with the LAN
+                // client's own call ID (see ControlStream.lostVerdict). TCP sends it again.
+                String note = ERRORS_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: segment dropped after an error{}", note, e);
+                }
+                accept = false;
                 payload = null;
+                dropped.incrementAndGet();
             }
             try {
                 socket.verdict(p.id(), accept, payload);

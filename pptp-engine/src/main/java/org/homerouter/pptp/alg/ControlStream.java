@@ -29,7 +29,7 @@ final class ControlStream {
         /** A whole message, as the sender sent it (before any rewrite). */
         void message(ControlMessageType type, byte[] original);
 
-        /** The stream no longer frames as PPTP: the connection is left alone from now on. */
+        /** The stream no longer frames as PPTP: from now on it is no longer parsed (see {@link #lostVerdict}). */
         void lostSync(String why);
     }
 
@@ -69,6 +69,15 @@ final class ControlStream {
         return lost;
     }
 
+    /**
+     * Whether {@code syn}, a SYN (or SYN-ACK) this way, starts a new TCP connection on the same
+     * addresses and ports: this direction was followed already, and the SYN is not a
+     * retransmission of the one it started from.
+     */
+    boolean startsAnotherConnection(TcpSegment syn) {
+        return synced && syn.sequence() + 1 != firstSequence;
+    }
+
     SegmentVerdict accept(TcpSegment s, Handler handler) {
         int dataSequence = s.sequence();
         if (s.syn()) {
@@ -86,8 +95,11 @@ final class ControlStream {
             framing.type = null;
             history.clear();
         }
-        if (lost || s.length() == 0) {
+        if (s.length() == 0) {
             return SegmentVerdict.ACCEPT;
+        }
+        if (lost) {
+            return lostVerdict();
         }
         if (!synced) {
             // Picked up mid-stream (the ALG started after the connection): resynchronise on a
@@ -111,6 +123,9 @@ final class ControlStream {
             }
             frame(framing, s.data(), s.offset() + seen, fresh, nextSequence, handler);
             nextSequence += fresh;
+            if (lost) {
+                return lostVerdict();
+            }
         }
         return replay(s.data(), s.offset(), s.length(), dataSequence) ? SegmentVerdict.ACCEPT_REWRITTEN : SegmentVerdict.ACCEPT;
     }
@@ -121,6 +136,18 @@ final class ControlStream {
      *
      * @return whether the octets end between the two octets of a call-ID field the ALG rewrites
      */
+    /**
+     * What becomes of data once the stream no longer frames as PPTP. From the client, it is
+     * dropped, and the connection stalls: passed on unparsed, a call request in it would leave with
+     * the client's own call ID, which can be another LAN client's NAT ID towards the server, whose
+     * GRE for it would then go to that client. A client that speaks PPTP never gets here, and one
+     * that does not has nothing to lose by it. From the server, it is passed on as it is: the
+     * client's call IDs in it stay NAT IDs, which fails only that connection's calls.
+     */
+    private SegmentVerdict lostVerdict() {
+        return direction == Direction.TO_SERVER ? SegmentVerdict.DROP : SegmentVerdict.ACCEPT;
+    }
+
     private boolean frame(Framing f, byte[] data, int from, int n, int sequence, Handler handler) {
         for (int i = 0; i < n; i++) {
             f.message[f.have++] = data[from + i];

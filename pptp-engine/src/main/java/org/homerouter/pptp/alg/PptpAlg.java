@@ -2,6 +2,8 @@ package org.homerouter.pptp.alg;
 
 import io.netty.buffer.Unpooled;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
+import org.homerouter.pptp.SourceBuckets;
 import org.homerouter.pptp.control.CallClearRequest;
 import org.homerouter.pptp.control.CallDisconnectNotify;
 import org.homerouter.pptp.control.ControlMessage;
@@ -9,8 +11,10 @@ import org.homerouter.pptp.control.ControlMessageCodec;
 import org.homerouter.pptp.control.ControlMessageType;
 import org.homerouter.pptp.control.IncomingCallConnected;
 import org.homerouter.pptp.control.IncomingCallReply;
+import org.homerouter.pptp.control.IncomingCallRequest;
 import org.homerouter.pptp.control.MalformedControlMessageException;
 import org.homerouter.pptp.control.OutgoingCallReply;
+import org.homerouter.pptp.control.StartControlConnectionReply;
 import org.homerouter.pptp.control.StopControlConnectionRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +55,29 @@ public final class PptpAlg {
      * so no other LAN client could call it, and each lookup walked them all.
      */
     static final int MAX_CALLS_PER_CONNECTION = 8;
+    /**
+     * Calls one LAN client may hold through the ALG at once, over all its control connections,
+     * and new calls it may place: {@value #CALL_BURST} at once, then {@value #CALLS_PER_MINUTE} a
+     * minute. Each call's GRE NAT is installed in the kernel (a process run on the one thread that
+     * reads the queue, holding up every client's control traffic meanwhile) and checked by every
+     * packet that enters the router; a LAN host that placed calls without end, on connections of
+     * its own, would otherwise do both as often as it liked.
+     */
+    static final int MAX_CALLS_PER_CLIENT = 16;
+    static final int CALL_BURST = 16;
+    static final double CALLS_PER_MINUTE = 60;
+    /** Calls through the ALG at once, all clients together. */
+    static final int MAX_CALLS = 1024;
+    /**
+     * Control connections tracked for one LAN client, and for all together: a connection to port
+     * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
+     * table. Untracked, its calls would leave with the client's own call IDs.
+     */
+    static final int MAX_CONNECTIONS_PER_CLIENT = 128;
+    static final int MAX_CONNECTIONS = 4096;
     /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
     static final int NO_CALL_ID = 0;
+    private static final LogLimit REFUSED_LOGGED = new LogLimit();
 
     private final Clock clock;
     private final AlgTimeouts timeouts;
@@ -61,6 +86,9 @@ public final class PptpAlg {
     private final NatCallIdPool pool;
     private final Map<ControlFlow, Connection> connections = new HashMap<>();
     private final Map<NatKey, Call> byNatId = new HashMap<>();
+    private final Map<Inet4Address, Integer> callsByClient = new HashMap<>();
+    private final Map<Inet4Address, Integer> connectionsByClient = new HashMap<>();
+    private final SourceBuckets<Inet4Address> newCalls = new SourceBuckets<>(CALL_BURST, CALLS_PER_MINUTE);
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
         this(clock, timeouts, publicAddresses, listener, RandomGenerator.getDefault());
@@ -78,6 +106,13 @@ public final class PptpAlg {
     /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
     public synchronized SegmentVerdict onSegment(TcpSegment s) {
         Connection c = connections.get(s.flow());
+        if (c != null && s.syn() && c.stream(s.direction()).startsAnotherConnection(s)) {
+            // The client reuses the ports of a connection whose end was not seen (its FIN or
+            // RST lost, or the ALG stopped meanwhile): that connection's calls are over, and the
+            // new one is followed from its start in both directions, not by the old sequence numbers.
+            close(c, "a new TCP connection on the same ports");
+            c = null;
+        }
         if (c == null) {
             if (s.rst() || s.fin() || (s.length() == 0 && !s.syn())) {
                 // Nothing to track: the last ACKs of a connection already closed, or a port
@@ -85,8 +120,20 @@ public final class PptpAlg {
                 // a connection being opened or carrying data.
                 return SegmentVerdict.ACCEPT;
             }
+            Inet4Address client = s.flow().client();
+            if (connections.size() >= MAX_CONNECTIONS
+                    || connectionsByClient.getOrDefault(client, 0) >= MAX_CONNECTIONS_PER_CLIENT) {
+                String note = REFUSED_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} not tracked: {} control connections already ({} of them {}'s); dropped{}",
+                            s.flow(), connections.size(), connectionsByClient.getOrDefault(client, 0),
+                            client.getHostAddress(), note);
+                }
+                return SegmentVerdict.DROP;
+            }
             c = new Connection(s.flow(), publicAddresses.publicAddressFor(s.flow().server()));
             connections.put(s.flow(), c);
+            connectionsByClient.merge(client, 1, Integer::sum);
         }
         c.lastActivity = clock.nanos();
         SegmentVerdict verdict = c.stream(s.direction()).accept(s, c.handler(s.direction()));
@@ -175,6 +222,7 @@ public final class PptpAlg {
                     ? timeouts.established() : timeouts.handshake();
             if (c.calls.isEmpty() && now - c.lastActivity > limit.toNanos()) {
                 it.remove();
+                forgetConnection(c);
             }
         }
         return removed;
@@ -210,12 +258,19 @@ public final class PptpAlg {
         for (Call call : List.copyOf(c.calls)) {
             removeCall(call, why);
         }
-        connections.remove(c.flow);
+        if (connections.remove(c.flow) != null) {
+            forgetConnection(c);
+        }
+    }
+
+    private void forgetConnection(Connection c) {
+        connectionsByClient.computeIfPresent(c.flow.client(), (k, n) -> n > 1 ? n - 1 : null);
     }
 
     private void removeCall(Call call, String why) {
         Connection c = call.connection;
         c.calls.remove(call);
+        callsByClient.computeIfPresent(c.flow.client(), (k, n) -> n > 1 ? n - 1 : null);
         byNatId.remove(new NatKey(c.publicAddress, c.flow.server(), call.natCallId));
         pool.release(c.publicAddress, c.flow.server(), call.natCallId);
         if (call.mapped) {
@@ -248,6 +303,8 @@ public final class PptpAlg {
         boolean greToServer;
         long bytesToClient;
         long bytesToServer;
+        /** Allocated by an Incoming-Call-Reply, whose Peer's Call ID is checked once it is whole. */
+        boolean answersIncoming;
 
         Call(Connection connection, int clientCallId, int natCallId, CallState state) {
             this.connection = connection;
@@ -275,6 +332,18 @@ public final class PptpAlg {
         final boolean[] dataSeen = new boolean[2];
         final boolean[] finSeen = new boolean[2];
         long lastActivity;
+        /**
+         * The server accepted the control connection (Start-Control-Connection-Reply, result 1)
+         * and no Stop-Control-Connection-Request followed: only then are calls placed on it, as
+         * nf_conntrack_pptp's PPTP_SESSION_CONFIRMED (RFC 2637 §2.1, §2.7).
+         */
+        boolean confirmed;
+        /**
+         * The server's Call IDs of its Incoming-Call-Requests not answered yet: each lets one
+         * Incoming-Call-Reply through, which must name one of them as its Peer's Call ID
+         * (RFC 2637 §2.10; nf_conntrack_pptp refuses an ICRP "without incall_req").
+         */
+        final java.util.ArrayDeque<Integer> incomingRequested = new java.util.ArrayDeque<>();
         /** The call cap was logged for this connection: a flood of requests gets one line. */
         boolean warnedFull;
         /** Client call IDs that went out as Call ID 0 (no NAT ID), the last few of them. */
@@ -340,6 +409,10 @@ public final class PptpAlg {
                 switch (field.role) {
                     case ALLOCATE -> {
                         Call old = byClientId(value);
+                        String refusal = refusal(field, old);
+                        if (refusal != null) {
+                            return refused(field, value, refusal);
+                        }
                         if (old != null) {
                             removeCall(old, "call ID reused by a new " + field.type.abbreviation());
                         }
@@ -356,6 +429,10 @@ public final class PptpAlg {
                             refuse(value);
                             return NO_CALL_ID;
                         }
+                        if (!newCalls.take(flow.client(), clock.nanos())) {
+                            return refused(field, value, flow.client().getHostAddress() + " placed more than "
+                                    + CALL_BURST + " calls within a minute");
+                        }
                         int nat = pool.allocate(publicAddress, flow.server());
                         if (nat < 0) {
                             LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
@@ -367,6 +444,10 @@ public final class PptpAlg {
                         Call call = new Call(Connection.this, value, nat, field.type == ControlMessageType.OUTGOING_CALL_REQUEST
                                 ? CallState.OUT_REQUESTED : CallState.IN_REPLIED);
                         calls.add(call);
+                        callsByClient.merge(flow.client(), 1, Integer::sum);
+                        if (field.type == ControlMessageType.INCOMING_CALL_REPLY) {
+                            call.answersIncoming = true;
+                        }
                         byNatId.put(new NatKey(publicAddress, flow.server(), nat), call);
                         return nat;
                     }
@@ -387,6 +468,39 @@ public final class PptpAlg {
                 return value;
             }
 
+            /**
+             * Why a new call (replacing {@code old}, its ID's earlier call on this connection, if
+             * any) may not have a NAT ID, or null when it may.
+             */
+            private String refusal(CallIdField field, Call old) {
+                if (!confirmed) {
+                    return "the server has not accepted the control connection";
+                }
+                if (field.type == ControlMessageType.INCOMING_CALL_REPLY && incomingRequested.isEmpty()) {
+                    return "an Incoming-Call-Reply to no Incoming-Call-Request";
+                }
+                int replaced = old == null ? 0 : 1;
+                Inet4Address client = flow.client();
+                if (callsByClient.getOrDefault(client, 0) - replaced >= MAX_CALLS_PER_CLIENT) {
+                    return client.getHostAddress() + " holds " + MAX_CALLS_PER_CLIENT + " calls already";
+                }
+                if (byNatId.size() - replaced >= MAX_CALLS) {
+                    return "the ALG holds " + MAX_CALLS + " calls already";
+                }
+                return null;
+            }
+
+            /** Logs (within a budget) why the call goes out with Call ID 0, and remembers it as refused. */
+            private int refused(CallIdField field, int clientCallId, String why) {
+                String note = REFUSED_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} {} goes out with Call ID 0 and fails: {}{}", flow, field.type.abbreviation(),
+                            why, note);
+                }
+                refuse(clientCallId);
+                return NO_CALL_ID;
+            }
+
             @Override
             public void message(ControlMessageType type, byte[] original) {
                 ControlMessage m;
@@ -397,14 +511,29 @@ public final class PptpAlg {
                     return;
                 }
                 switch (m) {
+                    case StartControlConnectionReply r when direction == Direction.TO_CLIENT ->
+                            confirmed = r.resultCode() == StartControlConnectionReply.RESULT_OK;
                     case StopControlConnectionRequest r -> {
+                        confirmed = false;
+                        incomingRequested.clear();
                         for (Call call : List.copyOf(calls)) {
                             removeCall(call, "Stop-Control-Connection-Request");
                         }
                     }
+                    case IncomingCallRequest r when direction == Direction.TO_CLIENT -> {
+                        incomingRequested.remove(r.callId());
+                        incomingRequested.addLast(r.callId());
+                        if (incomingRequested.size() > MAX_CALLS_PER_CONNECTION) {
+                            incomingRequested.removeFirst(); // bounded: the oldest unanswered go
+                        }
+                    }
                     case IncomingCallReply r when direction == Direction.TO_SERVER -> {
                         Call call = byClientId(r.callId());
-                        if (call != null) {
+                        if (call != null && call.answersIncoming && call.state == CallState.IN_REPLIED
+                                && !incomingRequested.remove(r.peerCallId())) {
+                            removeCall(call, "Incoming-Call-Reply to no Incoming-Call-Request of "
+                                    + r.peerCallId());
+                        } else if (call != null && call.state == CallState.IN_REPLIED) {
                             call.serverCallId = r.peerCallId();
                             if (r.resultCode() == IncomingCallReply.RESULT_CONNECT) {
                                 connect(call);

@@ -24,6 +24,28 @@ final class AlgFixtures {
         return String.format("%04X", v);
     }
 
+    /** §2.1 Start-Control-Connection-Request, 156 octets. */
+    static byte[] sccrq() {
+        return hex("009C" + "0001" + MAGIC      // 0 Length 156, control, Magic Cookie
+                + "0001" + "0000"               // 8 Control Message Type 1, Reserved0
+                + "0100" + "0000"               // 12 Protocol Version 1.0, Reserved1
+                + "00000001" + "00000001"       // 16 Framing, 20 Bearer Capabilities
+                + "0000" + "0001"               // 24 Maximum Channels, 26 Firmware Revision
+                + nul(64) + nul(64));           // 28 Host Name, 92 Vendor String
+    }
+
+    /** §2.2 Start-Control-Connection-Reply, 156 octets; result 1 accepts. */
+    static byte[] sccrp(int result) {
+        return hex("009C" + "0001" + MAGIC      // 0 Length 156
+                + "0002" + "0000"               // 8 Control Message Type 2
+                + "0100"                        // 12 Protocol Version 1.0
+                + String.format("%02X", result) // 14 Result Code
+                + "00"                          // 15 Error Code
+                + "00000001" + "00000001"       // 16 Framing, 20 Bearer Capabilities
+                + "0001" + "0001"               // 24 Maximum Channels, 26 Firmware Revision
+                + nul(64) + nul(64));           // 28 Host Name, 92 Vendor String
+    }
+
     /** §2.7 Outgoing-Call-Request, 168 octets. */
     static byte[] ocrq(int callId) {
         return hex("00A8" + "0001" + MAGIC      // 0 Length 168, control, Magic Cookie

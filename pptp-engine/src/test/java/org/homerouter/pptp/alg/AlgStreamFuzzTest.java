@@ -7,6 +7,8 @@ import static org.homerouter.pptp.alg.AlgFixtures.icrp;
 import static org.homerouter.pptp.alg.AlgFixtures.icrq;
 import static org.homerouter.pptp.alg.AlgFixtures.ocrp;
 import static org.homerouter.pptp.alg.AlgFixtures.ocrq;
+import static org.homerouter.pptp.alg.AlgFixtures.sccrp;
+import static org.homerouter.pptp.alg.AlgFixtures.sccrq;
 import static org.homerouter.pptp.alg.AlgFixtures.sli;
 import static org.homerouter.pptp.alg.AlgFixtures.stopccrq;
 import static org.homerouter.pptp.alg.AlgFixtures.wen;
@@ -104,7 +106,7 @@ class AlgStreamFuzzTest {
     private static byte[] message(FuzzedDataProvider data) {
         int id = data.consumeInt(0, 65535);
         int peer = data.consumeInt(0, 65535);
-        return switch (data.consumeInt(0, 11)) {
+        return switch (data.consumeInt(0, 13)) {
             case 0 -> ocrq(id);
             case 1 -> ocrp(id, peer, data.consumeInt(1, 7));
             case 2 -> icrq(id);
@@ -115,6 +117,8 @@ class AlgStreamFuzzTest {
             case 7 -> wen(peer);
             case 8 -> sli(peer);
             case 9 -> stopccrq();
+            case 10 -> sccrq();
+            case 11 -> sccrp(data.consumeInt(1, 2));
             default -> data.consumeBytes(data.consumeInt(0, 400));
         };
     }

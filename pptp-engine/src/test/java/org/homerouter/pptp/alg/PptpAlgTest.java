@@ -46,13 +46,20 @@ class PptpAlgTest {
         }
     }
 
-    /** Both ends of one control connection, each with its own sequence numbers, starting with a handshake. */
+    /**
+     * Both ends of one control connection, each with its own sequence numbers, starting with a
+     * TCP handshake and the control connection's Start-Control-Connection-Request and -Reply.
+     */
     final class Conversation {
         final ControlFlow flow;
         int clientSeq;
         int serverSeq;
 
         Conversation(Inet4Address client, int port, int clientIsn, int serverIsn) {
+            this(client, port, clientIsn, serverIsn, true);
+        }
+
+        Conversation(Inet4Address client, int port, int clientIsn, int serverIsn, boolean start) {
             flow = new ControlFlow(client, port, SERVER, 1723);
             clientSeq = clientIsn;
             serverSeq = serverIsn;
@@ -60,6 +67,10 @@ class PptpAlgTest {
             assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, serverSeq, true, false, false, new byte[0], 0, 0)));
             clientSeq++;
             serverSeq++;
+            if (start) {
+                toServer(sccrq());
+                toClient(sccrp(1));
+            }
         }
 
         /** Sends {@code bytes} in one segment and returns them as forwarded. */
@@ -316,6 +327,83 @@ class PptpAlgTest {
     }
 
     @Test
+    void callsAreNattedOnlyOnAControlConnectionTheServerAccepted() {
+        // nf_conntrack_pptp's PPTP_SESSION_CONFIRMED: a LAN host could otherwise have GRE rules
+        // installed by talking to anything that answers on port 1723.
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000, false);
+        assertEquals(0, u16At(c.toServer(ocrq(1)), 12), "no Start-Control-Connection-Reply yet");
+        c.toServer(sccrq());
+        c.toClient(sccrp(2));
+        assertEquals(0, u16At(c.toServer(ocrq(2)), 12), "the server refused the control connection");
+        assertTrue(alg.calls().isEmpty());
+
+        Conversation d = new Conversation(CLIENT_A, 40002, 1000, 5000);
+        d.call(3, 0x300);
+        assertEquals(1, mapped.size(), "accepted: calls are natted");
+        d.toServer(stopccrq());
+        assertEquals(0, u16At(d.toServer(ocrq(4)), 12), "nor after a Stop-Control-Connection-Request");
+        assertTrue(mapped.isEmpty());
+    }
+
+    @Test
+    void anIncomingCallReplyIsNattedOnlyForTheServersIncomingCallRequest() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        assertEquals(0, u16At(c.toServer(icrp(0x11, 0x444, 1)), 12), "no Incoming-Call-Request: refused");
+        c.toClient(icrq(0x444));
+        assertNotEquals(0, u16At(c.toServer(icrp(0x12, 0x555, 1)), 12));
+        assertTrue(mapped.isEmpty() && alg.calls().isEmpty(), "a reply naming another call is not mapped");
+        int nat = u16At(c.toServer(icrp(0x13, 0x444, 1)), 12);
+        assertEquals(List.of(new GreMapping(CLIENT_A, 0x13, SERVER, 0x444, PUBLIC, nat)), mapped);
+        assertEquals(0, u16At(c.toServer(icrp(0x14, 0x444, 1)), 12), "one reply per request");
+        assertEquals(1, mapped.size());
+    }
+
+    @Test
+    void oneLanClientCannotHoldOrChurnMoreCallsThanItsShare() {
+        // Every call's GRE NAT is a kernel rule, installed by a process on the queue's one thread.
+        List<Conversation> own = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Conversation c = new Conversation(CLIENT_A, 40001 + i, 1000, 5000);
+            own.add(c);
+            for (int id = 1; id <= PptpAlg.MAX_CALLS_PER_CONNECTION; id++) {
+                byte[] sent = c.toServer(ocrq(id));
+                int nat = u16At(sent, 12);
+                if (nat != 0) {
+                    c.toClient(ocrp(0x1000 * (i + 1) + id, nat, 1));
+                }
+            }
+        }
+        assertEquals(PptpAlg.MAX_CALLS_PER_CLIENT, mapped.size(), "capped per LAN client over its connections");
+        Conversation other = new Conversation(CLIENT_B, 40001, 1000, 5000);
+        other.call(7, 0x700);
+        assertEquals(PptpAlg.MAX_CALLS_PER_CLIENT + 1, mapped.size(), "another client still calls");
+
+        // Clearing calls makes room, but new ones come at 1 a second once the burst is spent.
+        Conversation first = own.getFirst();
+        for (GreMapping m : List.copyOf(mapped)) {
+            if (m.client().equals(CLIENT_A) && m.clientCallId() <= 2 && m.serverCallId() < 0x2000) {
+                first.toClient(cdn(m.natCallId()));
+            }
+        }
+        assertEquals(0, u16At(first.toServer(ocrq(1)), 12), "the burst was spent");
+        clock.advanceMillis(1_000);
+        int nat = u16At(first.toServer(ocrq(2)), 12);
+        assertNotEquals(0, nat, "a second later one more");
+    }
+
+    @Test
+    void controlConnectionsBeyondALanClientsShareAreDropped() {
+        for (int i = 0; i < PptpAlg.MAX_CONNECTIONS_PER_CLIENT; i++) {
+            new Conversation(CLIENT_A, 20000 + i, 1000, 5000, false);
+        }
+        ControlFlow more = new ControlFlow(CLIENT_A, 30000, SERVER, 1723);
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(new TcpSegment(more, Direction.TO_CLIENT, 5000, true, false, false,
+                new byte[0], 0, 0)), "its handshake fails, as beyond a full conntrack table");
+        new Conversation(CLIENT_B, 20000, 1000, 5000).call(1, 0x100);
+        assertEquals(1, mapped.size(), "another client is not concerned");
+    }
+
+    @Test
     void aHalfClosedConnectionIsForgottenInMinutesAndClosedOnesLeaveNoState() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
         c.toServer(new byte[] {1, 2, 3}); // data both ways: established
@@ -392,13 +480,23 @@ class PptpAlgTest {
     }
 
     @Test
-    void aStreamThatStopsFramingAsPptpIsLeftAlone() {
+    void aClientStreamThatStopsFramingAsPptpIsStoppedAndAServerStreamLeftAlone() {
+        // Passed on unparsed, the Outgoing-Call-Request after the junk would leave with the
+        // client's own call ID, which can be another LAN client's NAT ID towards the server.
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        Conversation other = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        int victim = other.call(1, 0x100);
         byte[] junk = new byte[40];
         Arrays.fill(junk, (byte) 0x55);
-        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, junk)));
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, junk)));
         c.clientSeq += junk.length;
-        assertArrayEquals(ocrq(1), c.toServer(ocrq(1)));
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                ocrq(victim))), "nothing more from that client on it");
+
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_CLIENT, c.serverSeq, junk)));
+        c.serverSeq += junk.length;
+        assertArrayEquals(echoRequest(), c.toClient(echoRequest()), "the server's side passes as it is");
+        assertEquals(1, mapped.size(), "the other client's call stands");
     }
 
     @Test
@@ -407,6 +505,32 @@ class PptpAlgTest {
         byte[] m = ocrq(4);
         assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777, m)));
         assertNotEquals(4, u16At(m, 12));
+    }
+
+    @Test
+    void aNewConnectionOnTheSamePortsStartsAfreshAndEndsTheOldOnesCalls() {
+        Conversation old = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        old.call(1, 0x100);
+        // The old connection's end was never seen; the client's SYN is not queued (not yet
+        // masqueraded), so the ALG sees the server's SYN-ACK first, with a new sequence number.
+        ControlFlow flow = old.flow;
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 90000, true, false, false,
+                new byte[0], 0, 0)));
+        assertTrue(mapped.isEmpty(), "the old connection's call is over");
+        int clientSeq = 777_001;
+        byte[] sccrq = sccrq();
+        alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, clientSeq, sccrq));
+        clientSeq += sccrq.length;
+        alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, 90001, sccrp(1)));
+        byte[] request = ocrq(2);
+        alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, clientSeq, request));
+        int nat = u16At(request, 12);
+        assertNotEquals(2, nat, "the new connection's call is translated");
+        assertNotEquals(0, nat);
+        byte[] reply = ocrp(0x200, nat, 1);
+        alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, 90001 + 156, reply));
+        assertEquals(2, u16At(reply, 14));
+        assertEquals(1, mapped.size());
     }
 
     @Test
@@ -434,6 +558,9 @@ class PptpAlgTest {
             ControlFlow flow = new ControlFlow(CLIENT_A, 40000 + round, SERVER, 1723);
             fresh.onSegment(new TcpSegment(flow, Direction.TO_SERVER, 0, true, false, false, new byte[0], 0, 0));
             fresh.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 0, true, false, false, new byte[0], 0, 0));
+            // The server accepts the control connection: calls are translated from then on.
+            byte[] accepted = sccrp(1);
+            assertArrayEquals(accepted, deliver(fresh, flow, Direction.TO_CLIENT, accepted, 0, random));
             // Client: two OCRQs, a CCRQ for the first. The NAT IDs are learnt from what got through.
             byte[] toServer = concat(concat(ocrq(11), ocrq(12)), ccrq(11));
             byte[] outServer = deliver(fresh, flow, Direction.TO_SERVER, toServer, random);
@@ -449,7 +576,7 @@ class PptpAlgTest {
             assertArrayEquals(expectedServer, outServer, "round " + round);
             // Server: both replies, an SLI for the second, a CDN for the first.
             byte[] toClient = concat(concat(concat(ocrp(0x500, nat11, 1), ocrp(0x600, nat12, 1)), sli(nat12)), cdn(nat11));
-            byte[] outClient = deliver(fresh, flow, Direction.TO_CLIENT, toClient, random);
+            byte[] outClient = deliver(fresh, flow, Direction.TO_CLIENT, toClient, accepted.length, random);
             byte[] expectedClient = toClient.clone();
             put16(expectedClient, 14, 11);
             put16(expectedClient, 32 + 14, 12);
@@ -496,6 +623,12 @@ class PptpAlgTest {
 
     /** Sends {@code stream} (sequence numbers from 1) in random pieces; returns the octets as the receiver got them. */
     private static byte[] deliver(PptpAlg alg, ControlFlow flow, Direction d, byte[] stream, java.util.Random random) {
+        return deliver(alg, flow, d, stream, 0, random);
+    }
+
+    /** As above, the stream's sequence numbers from {@code 1 + sent}: after {@code sent} octets already delivered. */
+    private static byte[] deliver(PptpAlg alg, ControlFlow flow, Direction d, byte[] stream, int sent,
+                                  java.util.Random random) {
         byte[] received = new byte[stream.length];
         int acked = 0;
         int start = 0;
@@ -510,7 +643,7 @@ class PptpAlgTest {
                 length = Math.min(stream.length - from, length + 30); // a collapsed retransmission
             }
             byte[] segment = Arrays.copyOfRange(stream, from, from + length);
-            SegmentVerdict v = alg.onSegment(TcpSegment.of(flow, d, 1 + from, segment));
+            SegmentVerdict v = alg.onSegment(TcpSegment.of(flow, d, 1 + sent + from, segment));
             if (v == SegmentVerdict.DROP) {
                 start = from;
                 continue;
