@@ -47,14 +47,13 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             if (c.calls().isEmpty()) {
                 // TCP 1723 is up but no call yet: shown, so a stuck attempt is visible.
                 out.add(new ActiveSession(-1, "", String.valueOf(c.remoteAddress()).replaceFirst("^/", ""), "",
-                        "control connection only (" + c.phase().name().toLowerCase() + ")", 0, 0, 0, ""));
+                        controlOnly(c.phase()), 0, 0, 0, ""));
             }
             for (PptpCall call : c.calls()) {
                 PppSession s = pptp.session(call.localCallId());
                 String client = call.peerAddress().getHostAddress();
                 if (s == null) {
-                    out.add(new ActiveSession(call.localCallId(), "", client, "", "call " + call.state().name().toLowerCase(),
-                            0, 0, 0, ""));
+                    out.add(new ActiveSession(call.localCallId(), "", client, "", callOnly(call.state()), 0, 0, 0, ""));
                     continue;
                 }
                 out.add(new ActiveSession(call.localCallId(), s.userName().orElse(""), client,
@@ -72,6 +71,24 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     /** "MPPE 128-bit, stateless" */
     static String encryption(org.homerouter.pptp.ppp.ccp.CcpResult r) {
         return "MPPE " + r.strength().name().replace("BITS_", "") + "-bit, " + (r.stateless() ? "stateless" : "stateful");
+    }
+
+    /** A control connection with no call, in the Dashboard's words. */
+    static String controlOnly(ControlConnection.Phase phase) {
+        return switch (phase) {
+            case IDLE, WAIT_START_REPLY -> "connecting (TCP 1723 open, no call yet)";
+            case ESTABLISHED -> "connected to TCP 1723, no call yet";
+            case STOPPING, CLOSED -> "disconnecting";
+        };
+    }
+
+    /** A call whose PPP session has not started or has gone, in the Dashboard's words. */
+    static String callOnly(PptpCall.State state) {
+        return switch (state) {
+            case WAIT_REPLY -> "placing the call";
+            case ESTABLISHED -> "call placed, starting the link";
+            case CLEARING, CLEARED -> "hanging up";
+        };
     }
 
     private static String phase(PppSession s) {

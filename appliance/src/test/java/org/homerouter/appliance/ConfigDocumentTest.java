@@ -21,6 +21,16 @@ class ConfigDocumentTest {
     }
 
     @Test
+    void aRefusedImportNamesTheFieldAsTheVpnPageShowsIt() {
+        // A backup restored onto a router whose LAN is the default tunnel network.
+        var lan = new org.homerouter.webui.api.Subnet("eth0", org.homerouter.webui.api.Ipv4.parse("192.168.250.0"), 24);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(document("mschapv2"), List.of(lan)));
+        assertTrue(e.getMessage().contains("\"Router's tunnel address\": ") && !e.getMessage().contains("local_address"),
+                e.getMessage());
+    }
+
+    @Test
     void anImportWithoutChapMd5KeepsNoChapSecret() {
         var parsed = ConfigDocument.parse(document("mschapv2"), List.of());
         assertTrue(parsed.users().getFirst().chapSecret().isEmpty(), "the password in clear was kept");

@@ -360,7 +360,12 @@ final class Pages {
     private Reply editUser(Exchange x) {
         Form form = x.form();
         String name = form.get("name");
-        UserForm.checkStaticAddress(form, form.get("static_address"), name, b.vpn().vpn(), b.users().users());
+        String stored = b.users().user(name).map(UserRow::staticAddress).orElse("");
+        if (!form.get("static_address").equals(stored)) {
+            // Only a new address is checked: one stored before the tunnel network or the pool
+            // moved would otherwise keep the account from being saved at all, even to disable it.
+            UserForm.checkStaticAddress(form, form.get("static_address"), name, b.vpn().vpn(), b.users().users());
+        }
         if (!form.ok()) {
             return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
@@ -499,7 +504,10 @@ final class Pages {
         b.siteToSite().apply(new SiteToSite.Settings(on, server, user, mppe, subnets, defaultRoute, stored.passwordSet()),
                 password.isEmpty() ? null : password, "site-to-site dial-out " + (on ? "on, to " + server : "off")
                         + (subnets.isEmpty() ? "" : ", routing " + subnets) + (defaultRoute ? " and the default route" : ""));
-        x.session.flash(on ? "Saved. The router dials " + server + " now." : "Saved. The site-to-site tunnel is off.");
+        SiteToSite.Status now = b.siteToSite().status();
+        x.session.flash(!on ? "Saved. The site-to-site tunnel is off."
+                : "off".equals(now.phase()) ? "Saved, but the tunnel cannot start: " + now.lastFailure()
+                : "Saved. The router dials " + server + " now.");
         return new Reply.Redirect("/site-to-site");
     }
 
@@ -630,19 +638,23 @@ final class Pages {
 
     private Reply systemPage(Exchange x, Form invalid, int status) {
         Map<String, Object> m = x.model("system");
-        m.put("https", b.system().httpsEnabled());
         m.put("metricsToken", b.system().metricsToken());
         Map<String, Object> values = new java.util.HashMap<>();
         values.put("https_port", String.valueOf(b.system().httpsPort()));
         Map<String, String> errors = new java.util.HashMap<>();
-        if (web.httpsFailure() != null) {
-            errors.put("https", web.httpsFailure() + ". Until it starts, the UI is served over plain HTTP only: free "
-                    + "the port, or choose another and save.");
-        }
+        // Not among the form's errors: it is the state of the router, not a refused form, and
+        // with it the page would say that nothing was saved whenever it is shown.
+        m.put("httpsProblem", web.httpsFailure() == null ? "" : web.httpsFailure() + ". Until it starts, the UI is "
+                + "served over plain HTTP only: free the port, or choose another and save.");
+        boolean httpsTicked = b.system().httpsEnabled();
         if (invalid != null) {
             values.putAll(invalid.values());
             errors.putAll(invalid.errors);
+            if (invalid.values().containsKey("https_port")) {
+                httpsTicked = invalid.checked("enabled"); // the HTTPS form as it was sent
+            }
         }
+        m.put("https", httpsTicked);
         m.put("values", values);
         m.put("errors", errors);
         return new Reply.Page(status, "system.ftlh", m);

@@ -59,6 +59,13 @@ final class UserForm {
             form.error("static_address", "that is the router's own tunnel address");
         } else if ((a & ~tunnel.mask()) == 0 || (a & ~tunnel.mask()) == ~tunnel.mask()) {
             form.error("static_address", "the network and broadcast addresses cannot be handed out");
+        } else if (Ipv4.valid(vpn.poolStart()) && Ipv4.valid(vpn.poolEnd())
+                && Integer.compareUnsigned(a, Ipv4.parse(vpn.poolStart())) >= 0
+                && Integer.compareUnsigned(a, Ipv4.parse(vpn.poolEnd())) <= 0) {
+            // A client from the pool may hold it when this user logs in, who would then get a
+            // pool address instead, with nothing said but a line in the log.
+            form.error("static_address", "inside the address pool " + vpn.poolStart() + "–" + vpn.poolEnd()
+                    + ", which other clients get: choose one outside it");
         } else {
             users.stream().filter(u -> !u.name().equals(self) && address.equals(u.staticAddress())).findFirst()
                     .ifPresent(u -> form.error("static_address", "already the static address of " + u.name()));

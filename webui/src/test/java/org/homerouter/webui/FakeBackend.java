@@ -44,6 +44,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     volatile SiteToSite.Settings siteToSiteSettings = SiteToSite.NONE.settings();
     volatile String siteToSitePassword;
     volatile SiteToSite.Status siteToSiteStatus = SiteToSite.NONE.status();
+    /** Why an enabled dial-out cannot start, as the appliance says it; "" when it dials. */
+    volatile String siteToSiteRefusal = "";
     /** The dial-out as the appliance checks it: the LANs and the tunnel network are its own. */
     final SiteToSite siteToSite = new SiteToSite() {
         @Override public Settings settings() { return siteToSiteSettings; }
@@ -62,6 +64,9 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
             if (password != null) {
                 siteToSitePassword = password;
             }
+            siteToSiteStatus = !settings.enabled() ? SiteToSite.NONE.status() : siteToSiteRefusal.isEmpty()
+                    ? new SiteToSite.Status("connecting", "dialling " + settings.server(), "")
+                    : new SiteToSite.Status("off", "off (" + siteToSiteRefusal + ")", siteToSiteRefusal);
             log("config", event);
         }
     };

@@ -391,14 +391,14 @@ class WebServerTest {
     void usersAreValidatedAndDuplicatesRefused() throws Exception {
         Browser b = admin();
         assertEquals(303, b.post("/users/add", "name", "alice", "password", "long enough pw", "password_again",
-                "long enough pw", "enabled", "on", "static_address", "192.168.250.20").statusCode());
+                "long enough pw", "enabled", "on", "static_address", "192.168.250.70").statusCode());
         assertTrue(fake.users.get("alice").enabled());
         HttpResponse<String> dup = b.post("/users/add", "name", "Alice", "password", "long enough pw",
                 "password_again", "long enough pw");
         assertEquals(400, dup.statusCode());
         assertTrue(dup.body().contains("a user named Alice already exists"), dup.body());
         HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "short", "password_again",
-                "short", "static_address", "192.168.250.20");
+                "short", "static_address", "192.168.250.70");
         assertTrue(bad.body().contains("use only letters A-Z a-z, digits and . _ @ -"), bad.body());
         assertTrue(bad.body().contains("a password has 8 to 256 characters"), bad.body());
         assertTrue(bad.body().contains("already the static address of alice"), bad.body());
@@ -408,6 +408,19 @@ class WebServerTest {
         assertTrue(longName.body().contains("must lie inside the tunnel network 192.168.250.0/24"));
         assertEquals(1, fake.users.size(), "nothing half-saved");
 
+        // An address from the pool could be held by a pool client when alice logs in.
+        HttpResponse<String> inPool = b.post("/users/edit", "name", "alice", "enabled", "on", "static_address",
+                "192.168.250.20");
+        assertEquals(400, inPool.statusCode());
+        assertTrue(inPool.body().contains("inside the address pool 192.168.250.10–192.168.250.59"), inPool.body());
+        // The tunnel network moves: alice's stored address is outside it now, and her account can
+        // still be saved as it is (only a new address is checked).
+        VpnSettings was = fake.vpn;
+        fake.vpn = new VpnSettings(was.enabled(), was.listenAddress(), was.port(), "10.9.0.1", "10.9.0.10", "10.9.0.59",
+                was.dnsPrimary(), was.dnsSecondary(), was.winsPrimary(), was.winsSecondary(), was.authMethods(),
+                was.mppe(), was.maxSessions(), was.idleTimeoutMinutes());
+        assertEquals(303, b.post("/users/edit", "name", "alice", "static_address", "192.168.250.70").statusCode());
+        fake.vpn = was;
         assertEquals(303, b.post("/users/edit", "name", "alice", "static_address", "").statusCode());
         assertFalse(fake.users.get("alice").enabled(), "unchecked box disables");
         assertTrue(b.get("/users").body().contains("disabled"));
@@ -619,6 +632,14 @@ class WebServerTest {
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
                 "password", "abc12", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
         assertEquals("abc12", fake.siteToSitePassword);
+        assertTrue(b.get("/site-to-site").body().contains("Saved. The router dials 203.0.113.7 now."));
+        // Saved, but it cannot run here: the page says so instead of "dials now".
+        fake.siteToSiteRefusal = "needs the Linux data plane: no CAP_NET_RAW";
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
+        String refused = b.get("/site-to-site").body();
+        assertTrue(refused.contains("Saved, but the tunnel cannot start: needs the Linux data plane")
+                && !refused.contains("dials 203.0.113.7 now"), refused);
 
         // The dashboard says what the dial-out is doing, with the last failure in plain words.
         fake.siteToSiteStatus = new SiteToSite.Status("waiting", "down, next attempt in 8 s; last failure: cannot reach "
@@ -724,6 +745,16 @@ class WebServerTest {
         assertEquals(200, first.get("/system").statusCode());
         assertEquals("/login", location(second.get("/")));
         assertTrue(new PasswordHasher().verify("another long pw", fake.hash));
+    }
+
+    @Test
+    void aRefusedHttpsFormKeepsTheSwitchAsItWasSent() throws Exception {
+        Browser b = admin();
+        HttpResponse<String> r = b.post("/system/https", "enabled", "on", "https_port", "84430");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("name=\"enabled\" checked"), "ticked, as sent: " + r.body());
+        assertTrue(r.body().contains("value=\"84430\""), r.body());
+        assertFalse(fake.https, "nothing saved");
     }
 
     @Test
@@ -899,6 +930,7 @@ class WebServerTest {
             assertTrue(b.get("/").body().contains("id=\"https-failure\""));
             String system = b.get("/system").body();
             assertTrue(system.contains("could not start on port " + taken.getLocalPort()), system);
+            assertFalse(system.contains("Nothing was saved"), "a plain visit refused nothing: " + system);
             server.retryHttps(); // the minute's retry, while the port is still taken
             assertEquals(-1, server.httpsPort());
             fake.httpsPort = freePort();

@@ -38,9 +38,20 @@
     });
   }
 
+  // Said instead of the last figures, which would otherwise stay on screen as if current.
+  function stale(why) {
+    document.getElementById('chart-now').textContent = 'not updating: ' + why;
+  }
+
   function poll() {
     fetch('/api/throughput', { credentials: 'same-origin', cache: 'no-store' })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403) {
+          stale('you are logged out (reload the page to log in again)');
+          return null;
+        }
+        return r.ok ? r.json() : null;
+      })
       .then(function (s) {
         if (!s) { return; }
         if (last && s.t > last.t) {
@@ -55,7 +66,7 @@
         last = s;
         draw();
       })
-      .catch(function () { /* the next poll tries again */ });
+      .catch(function () { stale('the router does not answer (it tries again every 2 s)'); });
   }
   poll();
   setInterval(poll, 2000);
