@@ -162,6 +162,18 @@ class PassthroughNetnsTest {
                     "GRE went through the kernel rules both ways: " + c + "\n" + nftAlgTable());
         }
         System.out.println("PassthroughNetnsTest: tracked calls " + calls);
+
+        // The ruleset flushed from under the ALG, as "systemctl restart nftables" does (its
+        // configuration starts with "flush ruleset"): the queue rule, the table and both calls'
+        // rules are back after the next refresh, and both tunnels carry traffic again.
+        require(router.exec(Duration.ofSeconds(10), "nft", "flush", "ruleset"));
+        imageFirewall();
+        alg.refresh();
+        assertEquals(6, countRules(), nftAlgTable());
+        assertTrue(router.exec(Duration.ofSeconds(10), "iptables", "-t", "mangle", "-S").output().contains("NFQUEUE"),
+                "the queue rule is back");
+        assertPings(lan1, context);
+        assertPings(lan2, context);
         long[] counts = alg.segmentCounts();
         System.out.printf("PassthroughNetnsTest: control segments queued %d, rewritten %d, dropped %d%n",
                 counts[0], counts[1], counts[2]);

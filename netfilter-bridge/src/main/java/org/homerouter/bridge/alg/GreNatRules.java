@@ -104,6 +104,9 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
 
     @Override
     public synchronized void mapped(GreMapping m) {
+        if (installed.containsKey(m)) {
+            return; // in already (a repair raced the tracker)
+        }
         try {
             String echoed = commands.run(rules(m), "nft", "--echo", "--handle", "-f", "-");
             Matcher h = HANDLE.matcher(echoed);
@@ -137,6 +140,51 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         } catch (IOException e) {
             LOG.error("alg: could not remove the GRE NAT of {}: {}", m, e.getMessage());
         }
+    }
+
+    /** Whether the call's rules are in, as far as this object knows ({@link #forgetWhatTheKernelLost}). */
+    public synchronized boolean has(GreMapping m) {
+        return installed.containsKey(m);
+    }
+
+    /**
+     * Compares what is installed with the kernel's table and forgets the calls whose rules are no
+     * longer there, so that they are put in again ({@link PassthroughAlg#refresh}): the table or
+     * its rules can go from under the ALG (an administrator's {@code nft flush ruleset}, or
+     * {@code systemctl restart nftables}, whose configuration starts with that flush). A table that
+     * is gone is created again, empty.
+     *
+     * @return how many calls were forgotten
+     */
+    public synchronized int forgetWhatTheKernelLost() throws IOException {
+        String listing;
+        try {
+            listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("No such file or directory")) {
+                throw e;
+            }
+            int lost = installed.size();
+            installed.clear();
+            LOG.warn("alg: table {} was removed from under the ALG: created again", TABLE);
+            install();
+            return lost;
+        }
+        java.util.Set<Long> handles = new java.util.HashSet<>();
+        Matcher h = HANDLE.matcher(listing);
+        while (h.find()) {
+            handles.add(Long.parseLong(h.group(1)));
+        }
+        int lost = 0;
+        for (var it = installed.entrySet().iterator(); it.hasNext(); ) {
+            Handles rules = it.next().getValue();
+            if (!handles.contains(rules.in()) || !handles.contains(rules.outNotrack())
+                    || !handles.contains(rules.outSnat())) {
+                it.remove();
+                lost++;
+            }
+        }
+        return lost;
     }
 
     /** How many calls have rules in the kernel. */

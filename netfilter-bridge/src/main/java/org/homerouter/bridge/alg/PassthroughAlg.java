@@ -133,8 +133,23 @@ public final class PassthroughAlg implements AutoCloseable {
         return new long[] {segments.get(), rewritten.get(), dropped.get()};
     }
 
-    /** Reads the kernel's GRE counters into the tracker and expires idle calls now. */
+    /**
+     * Puts back what is missing in the kernel (the queue rule, the table, a call's rules: a rule
+     * that failed to go in, say because nft timed out on a busy board, or a flushed ruleset), then
+     * reads the kernel's GRE counters into the tracker and expires idle calls now. Without the
+     * queue rule, control segments would pass untracked and their call IDs untranslated; without a
+     * call's rules, its tunnel carries nothing.
+     */
     public void refresh() throws IOException {
+        if (!queueRulePresent()) {
+            LOG.warn("alg: the NFQUEUE rule was removed from under the ALG: put back");
+            queueRules(true);
+        }
+        rules.forgetWhatTheKernelLost();
+        int again = tracker.mapAgain(rules::has);
+        if (again > 0) {
+            LOG.warn("alg: GRE NAT rules of {} call(s) were missing: put in again", again);
+        }
         boolean read = false;
         try {
             rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
@@ -194,6 +209,16 @@ public final class PassthroughAlg implements AutoCloseable {
             commands.run(null, "iptables", "-w", "-t", "mangle", "-X", CHAIN);
         } catch (IOException ignored) {
             // not there
+        }
+    }
+
+    /** Whether FORWARD still sends TCP to this ALG's chain (iptables -C: exit status 0 if so). */
+    private boolean queueRulePresent() {
+        try {
+            commands.run(null, "iptables", "-w", "-t", "mangle", "-C", "FORWARD", "-p", "tcp", "-j", CHAIN);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -157,6 +157,22 @@ public final class PptpAlg {
         return call != null && call.mapped ? Optional.of(call.mapping()) : Optional.empty();
     }
 
+    /**
+     * Tells the listener again of every call whose GRE should be NATed and for which
+     * {@code present} says it is not (its rules failed to go in, or went from under us); under the
+     * tracker's lock, so that no call ends meanwhile and gets its rules back. Returns how many.
+     */
+    public synchronized int mapAgain(java.util.function.Predicate<GreMapping> present) {
+        int again = 0;
+        for (Call call : byNatId.values()) {
+            if (call.mapped && !present.test(call.mapping())) {
+                listener.mapped(call.mapping());
+                again++;
+            }
+        }
+        return again;
+    }
+
     /** Every call whose GRE is currently NATed. */
     public synchronized List<GreMapping> mappings() {
         List<GreMapping> out = new ArrayList<>();
