@@ -71,6 +71,8 @@ public final class Appliance implements AutoCloseable {
     private InboundPptpForward inboundForward;
     /** The LAN server the inbound forward sends to now, or "". */
     private String inboundApplied = "";
+    /** Why the inbound forward set on the page is not in place, or "". */
+    private volatile String inboundFailure = "";
     private WebServer web;
     private int uiPort;
     /** Site-to-site dial-out while configured and running; its settings as last applied. */
@@ -182,7 +184,10 @@ public final class Appliance implements AutoCloseable {
                     passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
                     store.logEvent("service", "PPTP passthrough on");
                 } catch (IOException | RuntimeException e) {
-                    passthroughFailure = String.valueOf(e.getMessage());
+                    String why = String.valueOf(e.getMessage());
+                    // On this router's own page the other ALG can only be the command line's.
+                    passthroughFailure = why.contains("another PPTP passthrough ALG") ? "the 'homerouter passthrough'"
+                            + " command runs an ALG on this router (only one can): stop it, then save again" : why;
                     LOG.warn("PPTP passthrough could not start: {}", e.getMessage());
                     store.logEvent("service", "PPTP passthrough could not start: " + e.getMessage());
                 }
@@ -195,6 +200,8 @@ public final class Appliance implements AutoCloseable {
                 store.logEvent("service", "inbound PPTP no longer forwarded to " + inboundApplied);
             }
             inboundApplied = "";
+            inboundFailure = inbound.isEmpty() || linux ? ""
+                    : "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
             if (!inbound.isEmpty() && linux) {
                 try {
                     InboundPptpForward forward = new InboundPptpForward(null);
@@ -203,6 +210,7 @@ public final class Appliance implements AutoCloseable {
                     inboundApplied = inbound;
                     store.logEvent("service", "inbound PPTP forwarded to " + inbound);
                 } catch (IOException | RuntimeException e) {
+                    inboundFailure = String.valueOf(e.getMessage());
                     LOG.warn("inbound PPTP could not be forwarded to {}: {}", inbound, e.getMessage());
                     store.logEvent("service", "inbound PPTP could not be forwarded to " + inbound + ": " + e.getMessage());
                 }
@@ -228,8 +236,12 @@ public final class Appliance implements AutoCloseable {
                 return "";
             }
             String failure = passthroughFailure;
-            return failure.isEmpty() ? "passthrough is switched off"
-                    : "passthrough is switched on but could not start: " + failure;
+            return failure.isEmpty() ? "passthrough is switched off" : "passthrough could not start: " + failure;
+        }
+
+        @Override
+        public String inboundFailure() {
+            return inboundFailure;
         }
     }
 

@@ -56,6 +56,8 @@ class PassthroughSwitchNetnsTest {
             assertEquals(303, ui.post("/passthrough", "inbound_server", "192.168.1.10").statusCode());
             String off = tables(router);
             assertFalse(off.contains("homerouter_alg"), "the ALG stopped: " + off);
+            String queue = router.exec(Duration.ofSeconds(10), "iptables", "-t", "mangle", "-S").output();
+            assertFalse(queue.contains("NFQUEUE"), "no queue rule left with nobody reading it: " + queue);
             assertTrue(off.contains("homerouter_pptp_in"), "the forward is in place: " + off);
             assertTrue(ui.get("/passthrough").body().contains("Saved. Passthrough is off. Incoming PPTP goes to 192.168.1.10."));
 

@@ -232,6 +232,7 @@ final class Pages {
         VpnSettings current = b.vpn().vpn();
         m.put("state", b.sessions().state());
         m.put("lans", b.vpn().lanNetworks().stream().map(Object::toString).toList());
+        m.put("labels", VpnForm.LABELS);
         if (invalid == null) {
             m.put("values", VpnForm.values(current));
             m.put("auth", List.copyOf(current.authMethods()));
@@ -553,8 +554,11 @@ final class Pages {
         b.vpn().setPassthrough(on, inbound, "PPTP passthrough " + (on ? "enabled" : "disabled")
                 + (inbound.isEmpty() ? ", no inbound forward" : ", inbound PPTP forwarded to " + inbound));
         String reason = b.passthrough().unavailableReason();
+        String inboundFailure = b.passthrough().inboundFailure();
         x.session.flash((on ? reason.isEmpty() ? "Saved. Passthrough is on." : "Saved, but " + reason + "."
-                : "Saved. Passthrough is off.") + (inbound.isEmpty() ? "" : " Incoming PPTP goes to " + inbound + "."));
+                : "Saved. Passthrough is off.") + (inbound.isEmpty() ? ""
+                : inboundFailure.isEmpty() ? " Incoming PPTP goes to " + inbound + "."
+                : " Incoming PPTP is not forwarded to " + inbound + ": " + inboundFailure + "."));
         return new Reply.Redirect("/passthrough");
     }
 

@@ -10,6 +10,18 @@ import org.homerouter.webui.api.VpnSettings;
 
 /** Reads and checks the VPN server page. Nothing is stored unless every field is right. */
 final class VpnForm {
+    /**
+     * The VPN server page's field labels: the page shows them, and a refused import names its
+     * fields by them (VpnSettingsCheck), so that the owner finds what to change.
+     */
+    static final Map<String, String> LABELS = Map.ofEntries(Map.entry("listen_address", "Listen address"),
+            Map.entry("port", "TCP port"), Map.entry("local_address", "Router's tunnel address"),
+            Map.entry("pool_start", "Pool start"), Map.entry("pool_end", "Pool end"),
+            Map.entry("dns_primary", "DNS server"), Map.entry("dns_secondary", "Second DNS server"),
+            Map.entry("wins_primary", "WINS server"), Map.entry("wins_secondary", "Second WINS server"),
+            Map.entry("max_sessions", "Maximum sessions"), Map.entry("idle_timeout", "Idle timeout (minutes)"),
+            Map.entry("auth", "Allowed authentication"), Map.entry("mppe", "Encryption (MPPE)"));
+
     static final List<String> AUTH_METHODS = List.of("mschapv2", "chap-md5", "pap");
     static final List<String> MPPE = List.of("require-128", "require-128-stateful", "require-any", "optional", "none");
     /** Clients get addresses from the router's tunnel network: its tunnel address's /24. */

@@ -16,15 +16,6 @@ public final class VpnSettingsCheck {
     private VpnSettingsCheck() {
     }
 
-    /** The VPN server page's labels, so that a refused import names the field the owner sees there. */
-    private static final Map<String, String> LABELS = Map.ofEntries(Map.entry("listen_address", "Listen address"),
-            Map.entry("port", "TCP port"), Map.entry("local_address", "Router's tunnel address"),
-            Map.entry("pool_start", "Pool start"), Map.entry("pool_end", "Pool end"),
-            Map.entry("dns_primary", "DNS server"), Map.entry("dns_secondary", "Second DNS server"),
-            Map.entry("wins_primary", "WINS server"), Map.entry("wins_secondary", "Second WINS server"),
-            Map.entry("max_sessions", "Maximum sessions"), Map.entry("idle_timeout", "Idle timeout (minutes)"),
-            Map.entry("auth", "Allowed authentication"), Map.entry("mppe", "Encryption (MPPE)"));
-
     /** What the page would say about these settings, "Label: message" each; empty when it would save them. */
     public static List<String> problems(VpnSettings settings, List<Subnet> lans) {
         Fields fields = new Fields();
@@ -36,7 +27,7 @@ public final class VpnSettingsCheck {
         }
         Form form = new Form(fields);
         VpnForm.read(form, lans);
-        return form.errors.entrySet().stream().map(e -> "\"" + LABELS.getOrDefault(e.getKey(), e.getKey()) + "\": "
+        return form.errors.entrySet().stream().map(e -> "\"" + VpnForm.LABELS.getOrDefault(e.getKey(), e.getKey()) + "\": "
                 + e.getValue()).toList();
     }
 }

@@ -142,21 +142,18 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         }
     }
 
-    /** Whether the call's rules are in, as far as this object knows ({@link #forgetWhatTheKernelLost}). */
+    /** Whether the call's rules are in, as far as this object knows ({@link #reconcile}). */
     public synchronized boolean has(GreMapping m) {
         return installed.containsKey(m);
     }
 
     /**
-     * Compares what is installed with the kernel's table and forgets the calls whose rules are no
-     * longer there, so that they are put in again ({@link PassthroughAlg#refresh}): the table or
-     * its rules can go from under the ALG (an administrator's {@code nft flush ruleset}, or
-     * {@code systemctl restart nftables}, whose configuration starts with that flush). A table that
-     * is gone is created again, empty.
-     *
-     * @return how many calls were forgotten
+     * Reads the table once: forgets the calls whose rules are no longer in it, so that they are
+     * put in again ({@link PassthroughAlg#refresh}), creating the table again, empty, if it is gone
+     * (an administrator's {@code nft flush ruleset}, or {@code systemctl restart nftables}, whose
+     * configuration starts with that flush); and returns the GRE octet counters of the rest.
      */
-    public synchronized int forgetWhatTheKernelLost() throws IOException {
+    public synchronized Map<GreMapping, Counters> reconcile() throws IOException {
         String listing;
         try {
             listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
@@ -164,40 +161,18 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             if (!String.valueOf(e.getMessage()).contains("No such file or directory")) {
                 throw e;
             }
-            int lost = installed.size();
             installed.clear();
             LOG.warn("alg: table {} was removed from under the ALG: created again", TABLE);
             install();
-            return lost;
+            return Map.of();
         }
         java.util.Set<Long> handles = new java.util.HashSet<>();
         Matcher h = HANDLE.matcher(listing);
         while (h.find()) {
             handles.add(Long.parseLong(h.group(1)));
         }
-        int lost = 0;
-        for (var it = installed.entrySet().iterator(); it.hasNext(); ) {
-            Handles rules = it.next().getValue();
-            if (!handles.contains(rules.in()) || !handles.contains(rules.outNotrack())
-                    || !handles.contains(rules.outSnat())) {
-                it.remove();
-                lost++;
-            }
-        }
-        return lost;
-    }
-
-    /** How many calls have rules in the kernel. */
-    public synchronized int size() {
-        return installed.size();
-    }
-
-    /** Every installed call's GRE octet counters, read from the kernel in one listing. */
-    public synchronized Map<GreMapping, Counters> counters() throws IOException {
-        if (installed.isEmpty()) {
-            return Map.of();
-        }
-        String listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
+        installed.values().removeIf(rules -> !handles.contains(rules.in()) || !handles.contains(rules.outNotrack())
+                || !handles.contains(rules.outSnat()));
         Map<Long, Long> bytes = new HashMap<>();
         for (String line : listing.split("\n")) {
             Matcher c = COUNTER.matcher(line);
@@ -206,8 +181,14 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             }
         }
         Map<GreMapping, Counters> out = new HashMap<>();
-        installed.forEach((m, h) -> out.put(m, new Counters(bytes.getOrDefault(h.in(), 0L), bytes.getOrDefault(h.outNotrack(), 0L))));
+        installed.forEach((m, r) -> out.put(m, new Counters(bytes.getOrDefault(r.in(), 0L),
+                bytes.getOrDefault(r.outNotrack(), 0L))));
         return out;
+    }
+
+    /** How many calls have rules in the kernel. */
+    public synchronized int size() {
+        return installed.size();
     }
 
     /** The calls whose rules are in, in installation order. */

@@ -41,12 +41,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * since Linux 4.7: {@code nf_conntrack_helper=0}), or both would rewrite the same fields.
  */
 public final class PassthroughAlg implements AutoCloseable {
-    /** Longer than an admin command may run (the reader runs ip and nft for a packet), with room for its receive poll. */
+    /** Longer than an admin command may run (the reader runs nft for a call), with room for its receive poll. */
     private static final Duration READER_STOP = AdminCommands.TIMEOUT.plusSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
     private static final org.homerouter.pptp.LogLimit ERRORS_LOGGED = new org.homerouter.pptp.LogLimit();
     static final String CHAIN = "HR_PPTP_ALG";
+    /** Calls whose missing GRE NAT rules are put in again per refresh. */
+    private static final int REPAIRS_PER_REFRESH = 4;
 
     private final AdminCommands commands;
     private final int queue;
@@ -141,18 +143,30 @@ public final class PassthroughAlg implements AutoCloseable {
      * call's rules, its tunnel carries nothing.
      */
     public void refresh() throws IOException {
-        if (!queueRulePresent()) {
-            LOG.warn("alg: the NFQUEUE rule was removed from under the ALG: put back");
-            queueRules(true);
+        if (closed) {
+            return; // close() removes the queue rule: it must not come back
         }
-        rules.forgetWhatTheKernelLost();
-        int again = tracker.mapAgain(rules::has);
-        if (again > 0) {
-            LOG.warn("alg: GRE NAT rules of {} call(s) were missing: put in again", again);
+        try {
+            if (queueRuleMissing()) {
+                LOG.warn("alg: the NFQUEUE rule was removed from under the ALG: put back");
+                queueRules(true);
+                // Segments crossed unseen meanwhile: each stream picks up again at its next
+                // header, or every later segment would look like it came after a gap.
+                tracker.resynchronise();
+            }
+        } catch (IOException e) {
+            LOG.warn("alg: the NFQUEUE rule could not be checked or put back: {}", e.getMessage());
         }
         boolean read = false;
         try {
-            rules.counters().forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
+            var counters = rules.reconcile();
+            // A few at a time: each is an nft run, under the tracker's lock (so that no call ends
+            // meanwhile and gets its rules back), which holds up the queue's thread.
+            int again = tracker.mapAgain(rules::has, REPAIRS_PER_REFRESH);
+            if (again > 0) {
+                LOG.warn("alg: GRE NAT rules of {} call(s) were missing: put in again", again);
+            }
+            counters.forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
             read = true;
         } finally {
             // While the counters cannot be read (nft timed out on a busy board, or the table was
@@ -212,13 +226,21 @@ public final class PassthroughAlg implements AutoCloseable {
         }
     }
 
-    /** Whether FORWARD still sends TCP to this ALG's chain (iptables -C: exit status 0 if so). */
-    private boolean queueRulePresent() {
+    /**
+     * Whether FORWARD no longer sends TCP to this ALG's chain: iptables -C exits 1 without the
+     * rule, 2 without the chain. Any other failure (a timeout on a busy board) throws: the rule
+     * is then not touched, since putting it back resets every stream.
+     */
+    private boolean queueRuleMissing() throws IOException {
         try {
             commands.run(null, "iptables", "-w", "-t", "mangle", "-C", "FORWARD", "-p", "tcp", "-j", CHAIN);
-            return true;
-        } catch (IOException e) {
             return false;
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains(" failed (1)") || m.contains(" failed (2)")) {
+                return true;
+            }
+            throw e;
         }
     }
 
@@ -338,20 +360,28 @@ public final class PassthroughAlg implements AutoCloseable {
             return;
         }
         closed = true;
+        // The maintenance thread first: a refresh under way could put the queue rule back after
+        // it is removed, with no reader behind it, and every control segment would be dropped.
+        maintenance.interrupt();
+        try {
+            maintenance.join(AdminCommands.TIMEOUT.plusSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             queueRules(false);
         } catch (IOException e) {
             LOG.warn("alg: queue rules not removed: {}", e.getMessage());
         }
-        maintenance.interrupt();
         try {
             reader.join(READER_STOP);
-            maintenance.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        tracker.clear();
+        // The table first, with every call's rules in one go; the calls then forget their rules
+        // without an nft run each.
         rules.close();
+        tracker.clear();
         if (reader.isAlive()) {
             // Closing the socket under a reader still in receive could hand it a reused descriptor.
             LOG.warn("alg: the NFQUEUE reader did not stop within {} s; its socket is left open", READER_STOP.toSeconds());

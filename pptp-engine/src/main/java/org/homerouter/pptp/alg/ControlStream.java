@@ -29,7 +29,10 @@ final class ControlStream {
         /** A whole message, as the sender sent it (before any rewrite). */
         void message(ControlMessageType type, byte[] original);
 
-        /** The stream no longer frames as PPTP: from now on it is no longer parsed (see {@link #lostVerdict}). */
+        /**
+         * The stream no longer frames as PPTP: from now on it is not parsed, and the client's
+         * side is dropped ({@link ControlStream#lostVerdict}).
+         */
         void lostSync(String why);
     }
 
@@ -67,6 +70,17 @@ final class ControlStream {
 
     boolean lost() {
         return lost;
+    }
+
+    /**
+     * Forgets where the stream was (segments went by unseen): it picks up again at the next
+     * segment that starts with a header. A stream that stopped framing as PPTP stays stopped.
+     */
+    void resynchronise() {
+        synced = false;
+        framing.have = 0;
+        framing.type = null;
+        history.clear();
     }
 
     /**
@@ -131,12 +145,6 @@ final class ControlStream {
     }
 
     /**
-     * Feeds {@code n} new octets through the framing. With a null handler it only looks ahead and
-     * changes nothing but {@code f}.
-     *
-     * @return whether the octets end between the two octets of a call-ID field the ALG rewrites
-     */
-    /**
      * What becomes of data once the stream no longer frames as PPTP. From the client, it is
      * dropped, and the connection stalls: passed on unparsed, a call request in it would leave with
      * the client's own call ID, which can be another LAN client's NAT ID towards the server, whose
@@ -148,6 +156,12 @@ final class ControlStream {
         return direction == Direction.TO_SERVER ? SegmentVerdict.DROP : SegmentVerdict.ACCEPT;
     }
 
+    /**
+     * Feeds {@code n} new octets through the framing. With a null handler it only looks ahead and
+     * changes nothing but {@code f}.
+     *
+     * @return whether the octets end between the two octets of a call-ID field the ALG rewrites
+     */
     private boolean frame(Framing f, byte[] data, int from, int n, int sequence, Handler handler) {
         for (int i = 0; i < n; i++) {
             f.message[f.have++] = data[from + i];

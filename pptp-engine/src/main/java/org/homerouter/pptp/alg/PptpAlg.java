@@ -11,7 +11,6 @@ import org.homerouter.pptp.control.ControlMessageCodec;
 import org.homerouter.pptp.control.ControlMessageType;
 import org.homerouter.pptp.control.IncomingCallConnected;
 import org.homerouter.pptp.control.IncomingCallReply;
-import org.homerouter.pptp.control.IncomingCallRequest;
 import org.homerouter.pptp.control.MalformedControlMessageException;
 import org.homerouter.pptp.control.OutgoingCallReply;
 import org.homerouter.pptp.control.StartControlConnectionReply;
@@ -131,7 +130,19 @@ public final class PptpAlg {
                 }
                 return SegmentVerdict.DROP;
             }
-            c = new Connection(s.flow(), publicAddresses.publicAddressFor(s.flow().server()));
+            Inet4Address publicAddress;
+            try {
+                publicAddress = publicAddresses.publicAddressFor(s.flow().server());
+            } catch (RuntimeException e) {
+                // No route to the server in the main table (policy routing, say): not tracked,
+                // passed as the router's routing passes it, as before the ALG knew the address.
+                String note = REFUSED_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} not tracked: {}{}", s.flow(), e.getMessage(), note);
+                }
+                return SegmentVerdict.ACCEPT;
+            }
+            c = new Connection(s.flow(), publicAddress);
             connections.put(s.flow(), c);
             connectionsByClient.merge(client, 1, Integer::sum);
         }
@@ -158,19 +169,33 @@ public final class PptpAlg {
     }
 
     /**
-     * Tells the listener again of every call whose GRE should be NATed and for which
+     * Tells the listener again of up to {@code max} calls whose GRE should be NATed and for which
      * {@code present} says it is not (its rules failed to go in, or went from under us); under the
      * tracker's lock, so that no call ends meanwhile and gets its rules back. Returns how many.
      */
-    public synchronized int mapAgain(java.util.function.Predicate<GreMapping> present) {
+    public synchronized int mapAgain(java.util.function.Predicate<GreMapping> present, int max) {
         int again = 0;
         for (Call call : byNatId.values()) {
+            if (again == max) {
+                break;
+            }
             if (call.mapped && !present.test(call.mapping())) {
                 listener.mapped(call.mapping());
                 again++;
             }
         }
         return again;
+    }
+
+    /**
+     * Segments of every connection crossed unseen (the queue rule was gone for a while): each
+     * stream picks up again at its next segment that starts with a header, as after a start.
+     */
+    public synchronized void resynchronise() {
+        for (Connection c : connections.values()) {
+            c.toServer.resynchronise();
+            c.toClient.resynchronise();
+        }
     }
 
     /** Every call whose GRE is currently NATed. */
@@ -359,18 +384,14 @@ public final class PptpAlg {
          * Incoming-Call-Reply through, which must name one of them as its Peer's Call ID
          * (RFC 2637 §2.10; nf_conntrack_pptp refuses an ICRP "without incall_req").
          */
-        final java.util.ArrayDeque<Integer> incomingRequested = new java.util.ArrayDeque<>();
+        final RecentCallIds incomingRequested = new RecentCallIds(MAX_CALLS_PER_CONNECTION);
         /** The call cap was logged for this connection: a flood of requests gets one line. */
         boolean warnedFull;
         /** Client call IDs that went out as Call ID 0 (no NAT ID), the last few of them. */
-        final java.util.ArrayDeque<Integer> refused = new java.util.ArrayDeque<>();
+        final RecentCallIds refused = new RecentCallIds(MAX_CALLS_PER_CONNECTION);
 
         void refuse(int clientCallId) {
-            refused.remove(clientCallId);
-            refused.addLast(clientCallId);
-            if (refused.size() > MAX_CALLS_PER_CONNECTION) {
-                refused.removeFirst(); // bounded: a flood of requests keeps only the newest
-            }
+            refused.remember(clientCallId);
         }
 
         Connection(ControlFlow flow, Inet4Address publicAddress) {
@@ -519,28 +540,33 @@ public final class PptpAlg {
 
             @Override
             public void message(ControlMessageType type, byte[] original) {
+                // What lets calls through is read from the octets themselves (RFC 2637 §2.2's
+                // Result Code, §2.9's Call ID), as nf_conntrack_pptp does: a server whose message
+                // our codec found fault with elsewhere (a vendor string, say) must still be served.
+                if (direction == Direction.TO_CLIENT && type == ControlMessageType.START_CONTROL_CONNECTION_REPLY) {
+                    confirmed = (original[14] & 0xFF) == StartControlConnectionReply.RESULT_OK;
+                    return;
+                }
+                if (direction == Direction.TO_CLIENT && type == ControlMessageType.INCOMING_CALL_REQUEST) {
+                    incomingRequested.remember(((original[12] & 0xFF) << 8) | (original[13] & 0xFF));
+                    return;
+                }
                 ControlMessage m;
                 try {
                     m = ControlMessageCodec.decode(Unpooled.wrappedBuffer(original));
                 } catch (MalformedControlMessageException e) {
-                    lostSync(e.getMessage());
+                    String note = REFUSED_LOGGED.admit();
+                    if (note != null) {
+                        LOG.warn("alg: {} {} not acted on: {}{}", flow, type.abbreviation(), e.getMessage(), note);
+                    }
                     return;
                 }
                 switch (m) {
-                    case StartControlConnectionReply r when direction == Direction.TO_CLIENT ->
-                            confirmed = r.resultCode() == StartControlConnectionReply.RESULT_OK;
                     case StopControlConnectionRequest r -> {
                         confirmed = false;
                         incomingRequested.clear();
                         for (Call call : List.copyOf(calls)) {
                             removeCall(call, "Stop-Control-Connection-Request");
-                        }
-                    }
-                    case IncomingCallRequest r when direction == Direction.TO_CLIENT -> {
-                        incomingRequested.remove(r.callId());
-                        incomingRequested.addLast(r.callId());
-                        if (incomingRequested.size() > MAX_CALLS_PER_CONNECTION) {
-                            incomingRequested.removeFirst(); // bounded: the oldest unanswered go
                         }
                     }
                     case IncomingCallReply r when direction == Direction.TO_SERVER -> {

@@ -693,11 +693,11 @@ public final class PppSession {
                 ipRestarts = new TokenBucket(IP_RESTART_BURST, IP_RESTARTS_PER_MINUTE, clock.nanos());
             }
             if (!ipRestarts.take(clock.nanos())) {
-                LOG.warn("{}: the client restarted IP more than {} times within a minute; hanging up", id,
-                        IP_RESTART_BURST);
+                LOG.warn("{}: the client renegotiated {} times in quick succession, then again within 10 s;"
+                        + " hanging up", id, IP_RESTART_BURST);
                 failureLogged = true;
-                fail(SessionEnd.RESTARTED_TOO_OFTEN, "more than " + IP_RESTART_BURST
-                        + " renegotiations within a minute");
+                fail(SessionEnd.RESTARTED_TOO_OFTEN, IP_RESTART_BURST
+                        + " renegotiations in quick succession, then another within 10 s");
                 return;
             }
         }

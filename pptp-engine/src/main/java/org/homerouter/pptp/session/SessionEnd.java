@@ -19,8 +19,8 @@ public enum SessionEnd {
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
     MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"
             + " client's address: it made room for a login from another address"),
-    RESTARTED_TOO_OFTEN("the client renegotiated the connection over and over (more than "
-            + PppSession.IP_RESTART_BURST + " times within a minute)"),
+    RESTARTED_TOO_OFTEN("the client renegotiated the connection over and over (" + PppSession.IP_RESTART_BURST
+            + " times in quick succession, then more than once every 10 s)"),
     CALL_CLEARED("the PPTP call was cleared");
 
     private final String description;

@@ -11,6 +11,11 @@ public interface PassthroughCalls {
         return "";
     }
 
+    /** Why incoming PPTP is not forwarded to the LAN server set on the page; "" when it is, or none is set. */
+    default String inboundFailure() {
+        return "";
+    }
+
     /**
      * One tracked call.
      *
