@@ -293,6 +293,15 @@ def main():
         g.check("sleep 5; /usr/lib/homerouter/homerouter-slot status")
         if g.run("test \"$(cat /data/boot/slot)\" = b")[0] != 0:
             failures.append("the updated slot b was not confirmed")
+        # The base firewall reloaded (its configuration starts with "flush ruleset"): the service,
+        # PartOf nftables.service, restarts with it and puts its tables and WAN admission back.
+        g.check("systemctl restart nftables")
+        g.wait_ui()
+        if g.run("nft list table inet homerouter_pptp >/dev/null && "
+                 "nft list chain inet homerouter wan_pptp | grep -q accept && "
+                 "nft list table ip homerouter_alg >/dev/null")[0] != 0:
+            print("      " + g.run("nft list tables; nft list chain inet homerouter wan_pptp")[1])
+            failures.append("after 'systemctl restart nftables' the service's tables or WAN admission are missing")
         g.shell.sendall(b"systemctl poweroff\n")
         g.wait_exit()
     finally:
