@@ -180,7 +180,7 @@ final class ControlStream {
             }
             CallIdField field = CallIdField.of(direction, f.type);
             if (field != null && f.have == field.offset + 2 && handler != null) {
-                int value = ((f.message[field.offset] & 0xFF) << 8) | (f.message[field.offset + 1] & 0xFF);
+                int value = u16(f.message, field.offset);
                 int replacement = handler.rewrite(field, value);
                 if (replacement != value) {
                     remember(new Rewrite(sequence + i - 1, replacement));
@@ -244,7 +244,8 @@ final class ControlStream {
         return s.length() >= HEADER_LENGTH && checkHeader(Arrays.copyOfRange(s.data(), s.offset(), s.offset() + HEADER_LENGTH)) != null;
     }
 
-    private static int u16(byte[] b, int at) {
+    /** The big-endian 16-bit field at {@code at} (RFC 2637 §2: every field is in network order). */
+    static int u16(byte[] b, int at) {
         return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
     }
 

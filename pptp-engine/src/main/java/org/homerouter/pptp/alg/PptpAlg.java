@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.SourceBuckets;
+import org.homerouter.pptp.Tally;
 import org.homerouter.pptp.control.CallClearRequest;
 import org.homerouter.pptp.control.CallDisconnectNotify;
 import org.homerouter.pptp.control.ControlMessage;
@@ -85,8 +86,8 @@ public final class PptpAlg {
     private final NatCallIdPool pool;
     private final Map<ControlFlow, Connection> connections = new HashMap<>();
     private final Map<NatKey, Call> byNatId = new HashMap<>();
-    private final Map<Inet4Address, Integer> callsByClient = new HashMap<>();
-    private final Map<Inet4Address, Integer> connectionsByClient = new HashMap<>();
+    private final Tally<Inet4Address> callsByClient = new Tally<>();
+    private final Tally<Inet4Address> connectionsByClient = new Tally<>();
     private final SourceBuckets<Inet4Address> newCalls = new SourceBuckets<>(CALL_BURST, CALLS_PER_MINUTE);
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
@@ -121,11 +122,11 @@ public final class PptpAlg {
             }
             Inet4Address client = s.flow().client();
             if (connections.size() >= MAX_CONNECTIONS
-                    || connectionsByClient.getOrDefault(client, 0) >= MAX_CONNECTIONS_PER_CLIENT) {
+                    || connectionsByClient.count(client) >= MAX_CONNECTIONS_PER_CLIENT) {
                 String note = REFUSED_LOGGED.admit();
                 if (note != null) {
                     LOG.warn("alg: {} not tracked: {} control connections already ({} of them {}'s); dropped{}",
-                            s.flow(), connections.size(), connectionsByClient.getOrDefault(client, 0),
+                            s.flow(), connections.size(), connectionsByClient.count(client),
                             client.getHostAddress(), note);
                 }
                 return SegmentVerdict.DROP;
@@ -144,7 +145,7 @@ public final class PptpAlg {
             }
             c = new Connection(s.flow(), publicAddress);
             connections.put(s.flow(), c);
-            connectionsByClient.merge(client, 1, Integer::sum);
+            connectionsByClient.add(client);
         }
         c.lastActivity = clock.nanos();
         SegmentVerdict verdict = c.stream(s.direction()).accept(s, c.handler(s.direction()));
@@ -305,13 +306,13 @@ public final class PptpAlg {
     }
 
     private void forgetConnection(Connection c) {
-        connectionsByClient.computeIfPresent(c.flow.client(), (k, n) -> n > 1 ? n - 1 : null);
+        connectionsByClient.remove(c.flow.client());
     }
 
     private void removeCall(Call call, String why) {
         Connection c = call.connection;
         c.calls.remove(call);
-        callsByClient.computeIfPresent(c.flow.client(), (k, n) -> n > 1 ? n - 1 : null);
+        callsByClient.remove(c.flow.client());
         byNatId.remove(new NatKey(c.publicAddress, c.flow.server(), call.natCallId));
         pool.release(c.publicAddress, c.flow.server(), call.natCallId);
         if (call.mapped) {
@@ -481,7 +482,7 @@ public final class PptpAlg {
                         Call call = new Call(Connection.this, value, nat, field.type == ControlMessageType.OUTGOING_CALL_REQUEST
                                 ? CallState.OUT_REQUESTED : CallState.IN_REPLIED);
                         calls.add(call);
-                        callsByClient.merge(flow.client(), 1, Integer::sum);
+                        callsByClient.add(flow.client());
                         if (field.type == ControlMessageType.INCOMING_CALL_REPLY) {
                             call.answersIncoming = true;
                         }
@@ -518,7 +519,7 @@ public final class PptpAlg {
                 }
                 int replaced = old == null ? 0 : 1;
                 Inet4Address client = flow.client();
-                if (callsByClient.getOrDefault(client, 0) - replaced >= MAX_CALLS_PER_CLIENT) {
+                if (callsByClient.count(client) - replaced >= MAX_CALLS_PER_CLIENT) {
                     return client.getHostAddress() + " holds " + MAX_CALLS_PER_CLIENT + " calls already";
                 }
                 if (byNatId.size() - replaced >= MAX_CALLS) {
@@ -548,7 +549,7 @@ public final class PptpAlg {
                     return;
                 }
                 if (direction == Direction.TO_CLIENT && type == ControlMessageType.INCOMING_CALL_REQUEST) {
-                    incomingRequested.remember(((original[12] & 0xFF) << 8) | (original[13] & 0xFF));
+                    incomingRequested.remember(ControlStream.u16(original, 12));
                     return;
                 }
                 ControlMessage m;

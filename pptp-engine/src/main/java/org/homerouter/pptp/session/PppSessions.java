@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.homerouter.pptp.LogLimit;
+import org.homerouter.pptp.Tally;
 import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GrePayloadSink;
@@ -37,7 +38,7 @@ public final class PppSessions implements TunnelListener {
     /** Sessions set up but not yet authenticated. */
     private final AtomicInteger loggingIn = new AtomicInteger();
     /** Authenticated sessions per user name. */
-    private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+    private final Tally<String> perUser = new Tally<>();
     /**
      * The sessions logging in, per source ({@link ClientSource}), oldest first. Guarded by itself,
      * with {@link #loggingIn}'s changes; never held while a session's own lock is taken.
@@ -179,9 +180,9 @@ public final class PppSessions implements TunnelListener {
                     release(counted);
                     if (!userName.equals(counted.user)) {
                         if (counted.user != null) {
-                            perUser.computeIfPresent(counted.user, (u, n) -> n > 1 ? n - 1 : null);
+                            perUser.remove(counted.user);
                         }
-                        int n = perUser.merge(userName, 1, Integer::sum);
+                        int n = perUser.add(userName);
                         counted.user = userName;
                         if (n > limits.maxPerUser()) {
                             s.refuse(SessionEnd.TOO_MANY_SESSIONS, userName + " already has " + (n - 1) + " sessions");
@@ -207,7 +208,7 @@ public final class PppSessions implements TunnelListener {
                 synchronized (counted) {
                     release(counted);
                     if (counted.user != null) {
-                        perUser.computeIfPresent(counted.user, (u, n) -> n > 1 ? n - 1 : null);
+                        perUser.remove(counted.user);
                         counted.user = null;
                     }
                 }
@@ -333,7 +334,7 @@ public final class PppSessions implements TunnelListener {
 
     /** Authenticated sessions {@code user} holds (what {@link SessionLimits#maxPerUser()} counts). Read-only. */
     public int sessionsOf(String user) {
-        return perUser.getOrDefault(user, 0);
+        return perUser.count(user);
     }
 
     /** The session of one of our call IDs, or null. */

@@ -1,11 +1,10 @@
 package org.homerouter.pptp.control.tcp;
 
 import java.net.InetAddress;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.SourceBuckets;
+import org.homerouter.pptp.Tally;
 import org.homerouter.pptp.control.ClientSource;
 
 /**
@@ -21,7 +20,7 @@ final class SourceAdmission {
     private final int perSource;
     private final int ratePerMinute;
     private final Clock clock;
-    private final Map<InetAddress, Integer> open = new HashMap<>();
+    private final Tally<InetAddress> open = new Tally<>();
     private final SourceBuckets<InetAddress> rates;
     private int total;
 
@@ -45,21 +44,21 @@ final class SourceAdmission {
         if (total >= maxConnections) {
             return Optional.of("already " + total + " control connections (the limit)");
         }
-        int fromSource = open.getOrDefault(source, 0);
+        int fromSource = open.count(source);
         if (fromSource >= perSource) {
             return Optional.of("already " + fromSource + " control connections from this address (the per-address limit)");
         }
         if (!rates.take(source, clock.nanos())) {
             return Optional.of("more than " + ratePerMinute + " new control connections a minute from this address");
         }
-        open.merge(source, 1, Integer::sum);
+        open.add(source);
         total++;
         return Optional.empty();
     }
 
     /** An admitted connection from {@code source} has closed. */
     void closed(InetAddress address) {
-        open.computeIfPresent(ClientSource.of(address), (s, n) -> n > 1 ? n - 1 : null);
+        open.remove(ClientSource.of(address));
         total--;
     }
 
