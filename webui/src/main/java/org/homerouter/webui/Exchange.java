@@ -40,12 +40,20 @@ final class Exchange {
 
     /** The model every page starts from: its CSRF token, which nav entry is lit, and a one-shot notice. */
     Map<String, Object> model(String nav) {
+        return model(nav, true);
+    }
+
+    /**
+     * As {@link #model(String)}; without {@code takeFlash} the notice stays for the next page the
+     * browser shows (a copy fetched in the background to redraw part of a page must not swallow it).
+     */
+    Map<String, Object> model(String nav, boolean takeFlash) {
         Map<String, Object> m = new HashMap<>();
         m.put("csrf", session == null ? "" : session.csrf);
         m.put("nav", nav);
         m.put("errors", Map.of());
         m.put("values", Map.of());
-        String flash = session == null ? null : session.takeFlash();
+        String flash = session == null || !takeFlash ? null : session.takeFlash();
         m.put("flash", flash == null ? "" : flash);
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
         return m;

@@ -192,7 +192,8 @@ final class Pages {
     // ---- dashboard ----------------------------------------------------------------------------
 
     private Reply dashboard(Exchange x) {
-        Map<String, Object> m = x.model("dashboard");
+        // ?live=1: dashboard.js fetching the page to redraw its tables in place.
+        Map<String, Object> m = x.model("dashboard", !"1".equals(x.param("live")));
         m.put("state", b.sessions().state());
         m.put("active", b.sessions().active());
         List<LiveSessions.SessionRecord> history = b.sessions().history(50);

@@ -524,11 +524,34 @@ class WebServerTest {
         assertTrue(page.contains("alice") && page.contains("192.0.2.7") && page.contains("192.168.250.10"), page);
         assertTrue(page.contains("1 h 2 min") && page.contains("1.5 KiB") && page.contains("2.0 MiB"), page);
         assertTrue(page.contains("no GRE (IP protocol 47) ever arrived"), "diagnosis on the dashboard");
-        assertTrue(page.contains("/static/chart.js"));
         assertEquals("{\"t\":", b.get("/api/throughput").body().substring(0, 5));
         assertEquals(303, b.post("/sessions/disconnect", "call_id", "42").statusCode());
         assertEquals(List.of(42), fake.disconnected);
         assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."));
+    }
+
+    @Test
+    void theDashboardRedrawsItsTablesFromALiveCopyThatLeavesTheNoticeForTheNextPage() throws Exception {
+        Browser b = admin();
+        String page = b.get("/").body();
+        assertTrue(page.contains("No clients connected.") && page.contains("/static/dashboard.js"), page);
+        String script = b.get("/static/dashboard.js").body();
+        assertTrue(script.contains("'/?live=1'") && script.contains("[data-live]"), "the script redraws the live blocks");
+        for (String block : List.of("live-server", "live-status", "live-history")) {
+            assertTrue(page.contains("<div data-live id=\"" + block + "\">"), block);
+        }
+        // A client connects after the page was drawn: the copy the script fetches shows it.
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1536, 2 * 1048576, "MPPE-128 stateless"));
+        assertEquals("1", b.get("/api/throughput").body().replaceAll(".*\"sessions\":(\\d+).*", "$1").trim(),
+                "the count the script watches");
+        String live = b.get("/?live=1").body();
+        String status = live.substring(live.indexOf("id=\"live-status\""), live.indexOf("id=\"live-history\""));
+        assertTrue(status.contains("alice") && status.contains("192.168.250.10"), status);
+        // The script's copy, fetched while a notice waits, does not swallow it.
+        assertEquals(303, b.post("/sessions/disconnect", "call_id", "42").statusCode());
+        assertFalse(b.get("/?live=1").body().contains("Disconnected alice"));
+        assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."), "the notice is still there");
     }
 
     @Test

@@ -1,8 +1,13 @@
-// Live throughput: polls /api/throughput (cumulative byte counters) every 2 s and draws the rates of
-// the last two minutes. No library: a canvas and a few lines.
+// The dashboard, live. Throughput: polls /api/throughput (cumulative byte counters) every 2 s and
+// draws the rates of the last two minutes. Tables: every block marked data-live (server state,
+// site-to-site, problems, sessions, history) is redrawn from a fresh copy of the page every 15 s,
+// and at once when the number of sessions changes, so a client that connects or drops shows
+// without a reload. No library: a canvas and a few lines.
 (function () {
   var canvas = document.getElementById('chart');
   if (!canvas) { return; }
+  var drawnSessions = null;   // the session count when the tables were last drawn
+  var lastRedraw = Date.now();
   var ctx = canvas.getContext('2d');
   var points = [];          // {t, inRate, outRate} in bytes/s
   var last = null;
@@ -43,6 +48,24 @@
     document.getElementById('chart-now').textContent = 'not updating: ' + why;
   }
 
+  // The page as the server renders it now (live=1: without taking a notice meant for the next page
+  // shown); only the data-live blocks are taken from it. A redirect
+  // (to the login form, once the login has expired) leaves the page as it is.
+  function redrawTables() {
+    lastRedraw = Date.now();
+    fetch('/?live=1', { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        document.querySelectorAll('[data-live]').forEach(function (block) {
+          var now = fresh.getElementById(block.id);
+          if (now) { block.innerHTML = now.innerHTML; }
+        });
+      })
+      .catch(function () { /* the throughput poll says when the router does not answer */ });
+  }
+
   function poll() {
     fetch('/api/throughput', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) {
@@ -65,6 +88,12 @@
         }
         last = s;
         draw();
+        if (drawnSessions === null) {
+          drawnSessions = s.sessions;    // the page was drawn just now
+        } else if (s.sessions !== drawnSessions || Date.now() - lastRedraw >= 15000) {
+          drawnSessions = s.sessions;
+          redrawTables();
+        }
       })
       .catch(function () { stale('the router does not answer (it tries again every 2 s)'); });
   }
