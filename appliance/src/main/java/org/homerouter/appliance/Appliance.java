@@ -166,6 +166,7 @@ public final class Appliance implements AutoCloseable {
         boolean on = Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED));
         String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
         boolean linux = dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket;
+        String noLinux = "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
         passthroughFailure = "";
         if (!on) {
             if (passthrough != null) {
@@ -177,7 +178,7 @@ public final class Appliance implements AutoCloseable {
             }
         } else if (passthrough == null) {
             if (!linux) {
-                passthroughFailure = "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
+                passthroughFailure = noLinux;
                 LOG.warn("PPTP passthrough enabled but {}", passthroughFailure);
             } else {
                 try {
@@ -200,8 +201,7 @@ public final class Appliance implements AutoCloseable {
                 store.logEvent("service", "inbound PPTP no longer forwarded to " + inboundApplied);
             }
             inboundApplied = "";
-            inboundFailure = inbound.isEmpty() || linux ? ""
-                    : "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
+            inboundFailure = inbound.isEmpty() || linux ? "" : noLinux;
             if (!inbound.isEmpty() && linux) {
                 try {
                     InboundPptpForward forward = new InboundPptpForward(null);
