@@ -396,8 +396,10 @@ public final class Appliance implements AutoCloseable {
 
     private void applyDialOutNow(Map<Setting, String> cfg) {
         Map<Setting, String> mine = dialOutSettings(cfg);
-        if (mine.equals(dialOutApplied)) {
-            return;
+        DialOut running = dialOut;
+        boolean stopped = running != null && running.state().phase() == DialOut.Phase.STOPPED;
+        if (mine.equals(dialOutApplied) && !stopped) {
+            return; // a save of the same settings dials again only a dial-out that stopped (a refused login)
         }
         boolean first = dialOutApplied == null;
         dialOutApplied = mine;

@@ -207,7 +207,7 @@ final class ConfigDocument {
         } else if (s == Setting.PPTP_MPPE || s == Setting.DIALOUT_MPPE) {
             ok = v.matches("require-128|require-128-stateful|require-any|optional|none");
         } else if (s == Setting.DIALOUT_USER) {
-            ok = v.isEmpty() || USER.matcher(v).matches();
+            ok = v.isEmpty() || org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(v).matches();
         } else if (s == Setting.DIALOUT_NT_HASH) {
             ok = v.matches("([0-9a-fA-F]{32})?");
         } else if (s == Setting.DIALOUT_SUBNETS) {

@@ -59,6 +59,8 @@ final class Diagnosis {
             case AUTH_FAILED -> "Check the user name and password typed on the client (both are case-sensitive); "
                     + "set a new password on the Users page if in doubt.";
             case ACCOUNT_DISABLED -> "The account is disabled on the Users page: enable it if this user should connect.";
+            case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
+                    + " Site-to-site page.";
             case AUTH_METHOD_REFUSED -> "Allow MS-CHAP v2 on the client (Windows: VPN properties, Security tab), or allow "
                     + "the client's method on the VPN server page.";
             case ENCRYPTION_REFUSED -> "Make the client's encryption setting match the VPN server page (Windows: "

@@ -21,6 +21,7 @@ import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.session.PppSession;
+import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionRole;
 import org.homerouter.pptp.session.SessionSettings;
 import org.homerouter.webui.api.Ipv4;
@@ -43,8 +44,20 @@ final class DialOut implements AutoCloseable {
     /** Longest a dial may take from TCP connect to IP up before it counts as failed. */
     static final Duration SETUP = Duration.ofSeconds(45);
 
-    /** What the dial-out is doing, for the dashboard. */
-    enum Phase { DISABLED, CONNECTING, UP, WAITING }
+    /**
+     * A refused password is tried once more after this wait, then no more: the remote server counts
+     * every failed login, and Windows (an Active Directory account lockout, RRAS's MaxDenials) locks
+     * an account after a few, so dialing on would lock out the account, maybe a person's.
+     */
+    static final Duration AUTH_RETRY = Duration.ofMinutes(5);
+    /** Refused logins in a row after which the dial-out stops until its settings are saved again. */
+    static final int AUTH_FAILURES_TO_STOP = 2;
+
+    /**
+     * What the dial-out is doing, for the dashboard. STOPPED: the remote server refused the login in a
+     * way that dialing again cannot mend; it dials again when its settings are saved.
+     */
+    enum Phase { DISABLED, CONNECTING, UP, WAITING, STOPPED }
 
     /**
      * @param since       when this phase began (epoch ms)
@@ -73,6 +86,8 @@ final class DialOut implements AutoCloseable {
                 case WAITING -> "site-to-site: down, next attempt in "
                         + Math.max(0, (retryAt - System.currentTimeMillis() + 999) / 1000) + " s; last failure: "
                         + lastFailure;
+                case STOPPED -> "site-to-site: stopped, not dialing again until the Site-to-site page is saved: "
+                        + lastFailure;
             };
         }
     }
@@ -97,7 +112,7 @@ final class DialOut implements AutoCloseable {
                 throw new IllegalArgumentException("the server must be an IPv4 address, not '" + server + "'");
             }
             String user = cfg.get(Setting.DIALOUT_USER).strip();
-            if (!UserCommand.NAME.matcher(user).matches()) {
+            if (!org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(user).matches()) {
                 throw new IllegalArgumentException("no user name set for the remote server");
             }
             String hash = cfg.get(Setting.DIALOUT_NT_HASH).strip();
@@ -135,10 +150,13 @@ final class DialOut implements AutoCloseable {
     private PptpDialer current; // loop thread only
     private long upNanos;
     private boolean closed;
+    private int authFailures; // refused logins in a row; loop thread only
+    private final Duration authRetry;
 
     private DialOut(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
-                    BiConsumer<String, String> events) {
+                    BiConsumer<String, String> events, Duration authRetry) {
         this.plane = plane;
+        this.authRetry = authRetry;
         this.serverPath = serverPath;
         this.io = io;
         this.config = config;
@@ -163,7 +181,13 @@ final class DialOut implements AutoCloseable {
 
     static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
                          BiConsumer<String, String> events) {
-        DialOut d = new DialOut(plane, io, config, serverPath, events);
+        return start(plane, io, config, serverPath, events, AUTH_RETRY);
+    }
+
+    /** As above, with another wait before a refused login is tried again (tests). */
+    static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
+                         BiConsumer<String, String> events, Duration authRetry) {
+        DialOut d = new DialOut(plane, io, config, serverPath, events, authRetry);
         d.loop.execute(d::attempt);
         return d;
     }
@@ -185,6 +209,17 @@ final class DialOut implements AutoCloseable {
         PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(), plane.callIds(1),
                 SETUP);
         current = dialer;
+        dialer.onIpEvents(new PptpDialer.IpEvents() {
+            @Override
+            public void down(PppSession session) {
+                loop.execute(() -> ipDown(dialer));
+            }
+
+            @Override
+            public void upAgain(PppSession session) {
+                loop.execute(() -> up(dialer, session));
+            }
+        });
         dialer.up().thenAccept(session -> loop.execute(() -> up(dialer, session)));
         dialer.ended().thenAccept(why -> loop.execute(() -> ended(dialer, why)));
         // LCP and authentication have timers of their own; this bounds the whole setup anyway.
@@ -211,7 +246,9 @@ final class DialOut implements AutoCloseable {
             }
             if (config.defaultRoute()) {
                 // The server first keeps its path, or the tunnel's own packets would enter the tunnel.
-                pinned = serverPath.pin((Inet4Address) config.server().getAddress());
+                if (pinned == null) { // after a renegotiation it is in already
+                    pinned = serverPath.pin((Inet4Address) config.server().getAddress());
+                }
                 // Two halves instead of replacing the default route (OpenVPN's def1): more specific,
                 // so they win, and they die with the device, bringing the old default back untouched.
                 session.addRoute((Inet4Address) InetAddress.getByName("0.0.0.0"), 1);
@@ -222,7 +259,11 @@ final class DialOut implements AutoCloseable {
             dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(), Duration.ofSeconds(3));
             return;
         }
-        upNanos = System.nanoTime();
+        boolean again = state.phase() == Phase.CONNECTING && upNanos != 0 && state.device().equals(RENEGOTIATING);
+        if (!again) {
+            upNanos = System.nanoTime();
+        }
+        authFailures = 0;
         var ip = session.ipConfiguration().orElseThrow();
         String encryption = session.encryption()
                 .map(e -> "MPPE " + e.strength().name().substring("BITS_".length()) + "-bit "
@@ -233,8 +274,35 @@ final class DialOut implements AutoCloseable {
                 ip.peerAddress().map(InetAddress::getHostAddress).orElse("?"), encryption, List.copyOf(routes), 0,
                 state.lastFailure());
         LOG.info(state.describe());
-        events.accept("dialout", "site-to-site tunnel up to " + server() + " on " + state.device()
+        events.accept("dialout", "site-to-site tunnel " + (again ? "up again, after the server renegotiated it, to "
+                : "up to ") + server() + " on " + state.device()
                 + (routes.isEmpty() ? "" : ", routing " + String.join(", ", routes)));
+    }
+
+    /** The device marker of a CONNECTING state that is a renegotiation of a tunnel that was up. */
+    private static final String RENEGOTIATING = "(renegotiating)";
+
+    /**
+     * The server renegotiated a tunnel that was up: its device, and the routes into it, are gone
+     * until {@link #up} runs again. The remote networks are unreachable meanwhile (their fail-closed
+     * routes); a renegotiation that does not finish within {@link #SETUP} ends the call, which
+     * then dials again as after any drop.
+     */
+    private void ipDown(PptpDialer dialer) {
+        if (current != dialer || closed || state.phase() != Phase.UP) {
+            return;
+        }
+        state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), RENEGOTIATING, "", "", "",
+                List.of(), 0, state.lastFailure());
+        LOG.warn("site-to-site tunnel to {}: the server renegotiated the link; routes are back when it is up again",
+                server());
+        long downAt = state.since();
+        loop.schedule(() -> {
+            if (current == dialer && state.phase() == Phase.CONNECTING && state.since() == downAt) {
+                dialer.hangUp("the server renegotiated the link and it did not come up again within "
+                        + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
+            }
+        }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void ended(PptpDialer dialer, String why) {
@@ -244,12 +312,25 @@ final class DialOut implements AutoCloseable {
         }
         current = null;
         unpin();
-        boolean wasUp = state.phase() == Phase.UP;
+        boolean wasUp = state.phase() == Phase.UP || RENEGOTIATING.equals(state.device());
         if (closed) {
             return;
         }
-        Duration wait = wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed();
         long now = System.currentTimeMillis();
+        var reason = dialer.endReason().orElse(null);
+        boolean refused = reason == SessionEnd.AUTH_FAILED || reason == SessionEnd.SERVER_NOT_VERIFIED;
+        authFailures = refused ? authFailures + 1 : 0;
+        if (reason == SessionEnd.ACCOUNT_DISABLED || authFailures >= AUTH_FAILURES_TO_STOP) {
+            // No retry can mend these, and each one counts against the account at the remote server.
+            state = new State(Phase.STOPPED, server(), now, "", "", "", "", List.of(), 0, why);
+            LOG.warn("site-to-site tunnel to {} failed: {}; not dialing again until its settings are saved", server(),
+                    why);
+            events.accept("dialout", "site-to-site tunnel to " + server() + " failed: " + why
+                    + "; not dialing again until the Site-to-site page is saved");
+            return;
+        }
+        Duration wait = refused ? authRetry
+                : wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed();
         state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toMillis(), why);
         LOG.warn("site-to-site tunnel to {} {}: {}; next attempt in {} s", server(), wasUp ? "dropped" : "failed", why,
                 wait.toSeconds());

@@ -58,7 +58,10 @@ final class DialOutCommand extends UserCommand.StoreCommand {
                     changes.put(Setting.DIALOUT_SERVER, server);
                 }
                 if (user != null) {
-                    changes.put(Setting.DIALOUT_USER, checkName(user));
+                    if (!org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(user.strip()).matches()) {
+                        throw new IllegalArgumentException(org.homerouter.webui.api.SiteToSite.REMOTE_USER_RULE);
+                    }
+                    changes.put(Setting.DIALOUT_USER, user.strip());
                 }
                 if (mppe != null) {
                     PptpService.mppePolicy(mppe);

@@ -20,6 +20,7 @@ import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionEnvironment;
 import org.homerouter.pptp.session.SessionListener;
+import org.homerouter.pptp.session.SessionRole;
 import org.homerouter.pptp.session.SessionSettings;
 import org.homerouter.pptp.tunnel.CallTunnels;
 import org.slf4j.Logger;
@@ -44,6 +45,24 @@ final class PptpDialer implements AutoCloseable {
     private final CallTunnels tunnels;
     private volatile ClientConnection connection;
     private volatile PptpCall call;
+    /** The PPP session's end, when the call ended in PPP (null: before PPP, or not yet ended). */
+    private volatile SessionEnd endReason;
+    private volatile IpEvents ipEvents = new IpEvents() {
+    };
+
+    /**
+     * IP going down and coming up again on a session that was up: the server renegotiated LCP, IPCP
+     * or CCP (RFC 1661 §4: a Configure-Request in the Opened state restarts negotiation). The tunnel
+     * device, and with it every route into it, is gone in between; {@link #up()} completed the first
+     * time only.
+     */
+    interface IpEvents {
+        default void down(PppSession session) {
+        }
+
+        default void upAgain(PppSession session) {
+        }
+    }
 
     private PptpDialer(DataPlane plane, SessionSettings settings) {
         SecureRandom random = new SecureRandom();
@@ -51,12 +70,20 @@ final class PptpDialer implements AutoCloseable {
                 null, plane.devices()), new SessionListener() {
             @Override
             public void up(PppSession s) {
-                up.complete(s);
+                if (!up.complete(s)) {
+                    ipEvents.upAgain(s);
+                }
+            }
+
+            @Override
+            public void ipDown(PppSession s) {
+                ipEvents.down(s);
             }
 
             @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
-                end(reason.description() + (detail.isEmpty() ? "" : " (" + detail + ")"));
+                endReason = reason;
+                end(reason.description(SessionRole.CLIENT) + (detail.isEmpty() ? "" : " (" + detail + ")"));
             }
         });
         tunnels = new CallTunnels(plane.gre(), plane.demux(), Clock.SYSTEM, GreChannelConfig.DEFAULTS,
@@ -127,6 +154,16 @@ final class PptpDialer implements AutoCloseable {
 
     CompletableFuture<String> ended() {
         return ended;
+    }
+
+    /** Why PPP ended, once {@link #ended()} is done; empty if the call never reached PPP or ended outside it. */
+    java.util.Optional<SessionEnd> endReason() {
+        return java.util.Optional.ofNullable(endReason);
+    }
+
+    /** Where IP going down and up again after {@link #up()} is told; set before the session is up. */
+    void onIpEvents(IpEvents events) {
+        this.ipEvents = events;
     }
 
     /**

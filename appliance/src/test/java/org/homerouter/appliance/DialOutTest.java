@@ -37,6 +37,8 @@ class DialOutTest {
     private static final InetAddress SERVER = loopback("127.0.0.6");
     private static final String USER = "branch";
     private static final String PASSWORD = "branch password";
+    /** The wait before a refused login is tried again (5 min in the product). */
+    private static final Duration AUTH_RETRY = Duration.ofSeconds(2);
 
     @TempDir
     Path dir;
@@ -77,9 +79,14 @@ class DialOutTest {
 
     /** A server appliance with the branch account; {@code mppe} is its encryption policy. */
     private Appliance server(String mppe) throws Exception {
+        return server(mppe, true);
+    }
+
+    private Appliance server(String mppe, boolean branchEnabled) throws Exception {
         Path db = dir.resolve("server.db");
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), true, Optional.empty()));
+            store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), branchEnabled,
+                    Optional.empty()));
             store.putSettings(Map.of(Setting.PPTP_MPPE, mppe));
         }
         Appliance a = Appliance.start(db, new Appliance.Overrides(SERVER.getHostAddress(), 0, 0),
@@ -112,7 +119,7 @@ class DialOutTest {
             clientDevices.add(d);
             return d;
         }, null, () -> { });
-        DialOut d = DialOut.start(plane, io, c, serverPath, (kind, message) -> events.add(message));
+        DialOut d = DialOut.start(plane, io, c, serverPath, (kind, message) -> events.add(message), AUTH_RETRY);
         open.add(d);
         return d;
     }
@@ -130,19 +137,57 @@ class DialOutTest {
     }
 
     @Test
-    void aWrongPasswordIsShownInPlainWordsAndRetriedLaterEachTime() throws Exception {
+    void aWrongPasswordIsTriedOnceMoreAfterAWaitThenNoMoreSoTheRemoteAccountIsNotLockedOut() throws Exception {
         DialOut d = dialOut(server("require-128"), "not the password");
         DialOut.State first = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
-        assertTrue(first.lastFailure().startsWith("authentication failed (Windows error 691)"), first.lastFailure());
-        assertEquals(2, Math.round((first.retryAt() - first.since()) / 1000.0), "first retry after 2 s");
+        assertTrue(first.lastFailure().startsWith("the remote server refused the user name or password (Windows error"
+                + " 691)"), first.lastFailure());
+        assertEquals(AUTH_RETRY.toSeconds(), Math.round((first.retryAt() - first.since()) / 1000.0),
+                "a refused password waits its own (long) time, not the 2 s of a server that was down");
         assertTrue(first.describe().startsWith("site-to-site: down, next attempt in "), first.describe());
 
-        // The redial itself may be over between two looks (a refused login is quick): wait for the
-        // next failure, which follows it, rather than for the short CONNECTING in between.
-        DialOut.State second = await(d, s -> s.phase() == DialOut.Phase.WAITING && s.since() != first.since(),
-                "failed again");
-        assertEquals(4, Math.round((second.retryAt() - second.since()) / 1000.0), "then after 4 s");
-        assertTrue(events.stream().anyMatch(e -> e.contains("failed: authentication failed")), events.toString());
+        DialOut.State stopped = await(d, s -> s.phase() == DialOut.Phase.STOPPED, "stopped");
+        assertTrue(stopped.describe().startsWith("site-to-site: stopped, not dialing again until the Site-to-site page"
+                + " is saved: the remote server refused the user name or password"), stopped.describe());
+        Thread.sleep(3 * AUTH_RETRY.toMillis());
+        assertEquals(DialOut.Phase.STOPPED, d.state().phase());
+        assertEquals(2, events.stream().filter(e -> e.contains("failed: the remote server refused")).count(),
+                "two logins in all: " + events);
+        assertTrue(events.getLast().endsWith("not dialing again until the Site-to-site page is saved"), events.toString());
+    }
+
+    @Test
+    void anAccountTheServerWillNotLetInStopsTheDialOutAtOnce() throws Exception {
+        DialOut d = dialOut(server("require-128", false), PASSWORD);
+        DialOut.State stopped = await(d, s -> s.phase() == DialOut.Phase.STOPPED, "stopped");
+        assertTrue(stopped.lastFailure().startsWith("the remote server refused the account although the password may be"
+                + " right"), stopped.lastFailure());
+        assertEquals(1, events.size(), "one attempt: " + events);
+    }
+
+    @Test
+    void whenTheServerRenegotiatesTheLinkTheRoutesComeBackOnTheNewTunnelDevice() throws Exception {
+        Appliance server = server("require-128");
+        DialOut d = dialOut(server, PASSWORD);
+        await(d, s -> s.phase() == DialOut.Phase.UP, "came up");
+        assertEquals("ppp0", d.state().device());
+
+        // The server sends an IPCP Configure-Request on the open link (RFC 1661 §4: the client's
+        // IPCP goes down and negotiates again); here it does so because the test hands the server's
+        // session a Configure-Request as if from the client, which it answers with its own.
+        var serverSide = server.pptp().sessions().getFirst();
+        byte[] peer = serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getAddress();
+        serverSide.sink().onPayload(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, 0x21, 0x01,
+                0x77, 0x00, 0x0A, 0x03, 0x06, peer[0], peer[1], peer[2], peer[3]}));
+
+        DialOut.State again = await(d, s -> s.phase() == DialOut.Phase.UP && s.device().equals("ppp1"),
+                "came up again on the new device");
+        assertTrue(clientDevices.getFirst().isClosed(), "the old device went with the renegotiation");
+        assertEquals(List.of("10.20.1.0/24"), clientDevices.get(1).routes(), "the remote network is routed again");
+        assertEquals(List.of("10.20.1.0/24"), again.routes());
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("site-to-site tunnel up again, after the server"
+                + " renegotiated it")), events.toString());
+        assertEquals(1, server.pptp().sessions().size(), "the same call: no redial");
     }
 
     @Test

@@ -475,8 +475,8 @@ final class Pages {
         if (!server.isEmpty() && !Ipv4.valid(server) || on && server.isEmpty()) {
             form.error("server", "enter the remote server's IPv4 address, such as 203.0.113.7");
         }
-        if (!user.isEmpty() && !UserForm.NAME.matcher(user).matches() || on && user.isEmpty()) {
-            form.error("user", "a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+        if (!user.isEmpty() && !SiteToSite.REMOTE_USER.matcher(user).matches() || on && user.isEmpty()) {
+            form.error("user", SiteToSite.REMOTE_USER_RULE);
         }
         // The remote server's password is whatever its administrator chose: only MS-CHAPv2's
         // limit of 256 characters (RFC 2759 §8.7) applies, not this router's rule for its own accounts.

@@ -656,6 +656,14 @@ class WebServerTest {
                 "password", "abc12", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
         assertEquals("abc12", fake.siteToSitePassword);
         assertTrue(b.get("/site-to-site").body().contains("Saved. The router dials 203.0.113.7 now."));
+        // So is its user name, a Windows domain account here; only control characters are refused.
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "CORP\\Branch Office",
+                "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
+        assertEquals("CORP\\Branch Office", fake.siteToSiteSettings.user());
+        HttpResponse<String> control = b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user",
+                "branch\nINFO forged", "mppe", "require-128", "subnets", "10.2.0.0/24");
+        assertEquals(400, control.statusCode());
+        assertTrue(control.body().contains("without control characters"), control.body());
         // Saved, but it cannot run here: the page says so instead of "dials now".
         fake.siteToSiteRefusal = "needs the Linux data plane: no CAP_NET_RAW";
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",

@@ -115,6 +115,7 @@ public final class PppSession {
     private volatile SessionProblem problem;
     private volatile String problemDetail = "";
     private boolean ended;
+    private boolean finishing;
     /** Set when the login was refused because of a brute-force lockout, for the log line. */
     private AuthFailureLockout.Lockout lockedOut;
     /** The last name the login looked an account up by (the name without its domain, if that found it). */
@@ -300,7 +301,7 @@ public final class PppSession {
         if (ended) {
             return;
         }
-        LOG.warn("{}: ending the session: {} ({})", id, reason.description(), detail);
+        LOG.warn("{}: ending the session: {} ({})", id, reason.description(settings.role()), detail);
         failureLogged = true;
         fail(reason, detail);
         updateDeadlineHint();
@@ -357,6 +358,15 @@ public final class PppSession {
                 if (settings.role() == SessionRole.SERVER) {
                     // LCP only opens without authentication if the policy allowed none; ours never does.
                     fail(SessionEnd.AUTH_METHOD_REFUSED, "LCP opened without an authentication protocol");
+                    return;
+                }
+                if (settings.credentials().isPresent()) {
+                    // A client with credentials logs in with MS-CHAPv2, whose authenticator response
+                    // is the only proof of the server's identity (RFC 2759 §8.8). A server that asks
+                    // for no login proves nothing: anyone answering on its address would get the
+                    // link, in clear where encryption is merely optional.
+                    fail(SessionEnd.SERVER_NOT_VERIFIED, "it did not ask this router to log in (LCP opened without"
+                            + " an authentication protocol)");
                     return;
                 }
                 networkPhase();
@@ -472,6 +482,7 @@ public final class PppSession {
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
+                    case AUTHENTICATOR_NOT_VERIFIED -> SessionEnd.SERVER_NOT_VERIFIED;
                     default -> SessionEnd.AUTH_FAILED;
                 };
                 // The one line a failed login gets (the session's end is then logged at debug only).
@@ -835,12 +846,16 @@ public final class PppSession {
     }
 
     private void stopIp() {
+        boolean wasUp = ipPath != null;
         ipPath = null;
         if (device != null) {
             device.close();
             device = null;
         }
         ipConfiguration = null;
+        if (wasUp && !finishing) {
+            listener.ipDown(this);
+        }
     }
 
     private void leaveNetworkPhase() {
@@ -876,20 +891,21 @@ public final class PppSession {
         if (ended) {
             return;
         }
+        finishing = true; // IP stops for good: no ipDown, ended says it all
         leaveNetworkPhase();
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
         String detail = endDetail.isEmpty() ? "" : " (" + endDetail + ")";
         if (failureLogged) {
-            LOG.debug("{}: session ended: {}{}", id, reason.description(), detail);
+            LOG.debug("{}: session ended: {}{}", id, reason.description(settings.role()), detail);
         } else if (device != null || everAuthenticated) {
-            LOG.info("{}: session ended: {}{}", id, reason.description(), detail);
+            LOG.info("{}: session ended: {}{}", id, reason.description(settings.role()), detail);
         } else {
             // Never logged in: anyone reaching the port can make these as fast as TCP carries calls.
             String more = NEVER_UP_LOGGED.admit();
             if (more != null) {
-                LOG.info("{}: session ended: {}{}{}", id, reason.description(), detail, more);
+                LOG.info("{}: session ended: {}{}{}", id, reason.description(settings.role()), detail, more);
             }
         }
         listener.ended(this, reason, endDetail);

@@ -199,6 +199,11 @@ public final class PppSessions implements TunnelListener {
             }
 
             @Override
+            public void ipDown(PppSession s) {
+                observer.ipDown(s);
+            }
+
+            @Override
             public void problem(PppSession s, SessionProblem problem, String detail) {
                 observer.problem(s, problem, detail);
             }

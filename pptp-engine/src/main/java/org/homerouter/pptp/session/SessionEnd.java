@@ -6,30 +6,55 @@ package org.homerouter.pptp.session;
  */
 public enum SessionEnd {
     HUNG_UP("the link was closed normally"),
-    AUTH_FAILED("authentication failed (Windows error 691)"),
-    ACCOUNT_DISABLED("the account is disabled (Windows error 649)"),
+    AUTH_FAILED("authentication failed (Windows error 691)",
+            "the remote server refused the user name or password (Windows error 691)"),
+    ACCOUNT_DISABLED("the account is disabled (Windows error 649)",
+            "the remote server refused the account although the password may be right: no dial-in permission,"
+                    + " disabled, password expired or outside its logon hours (Windows errors 646-649)"),
+    /** Client role only: the MS-CHAPv2 Success lacked the right S= (RFC 2759 §8.8). */
+    SERVER_NOT_VERIFIED("the server did not prove that it knows the password",
+            "the remote server did not prove that it knows the password (its MS-CHAPv2 authenticator response"
+                    + " was wrong): it may not be the server it claims to be"),
     AUTH_METHOD_REFUSED("client and server share no allowed authentication method"),
     ENCRYPTION_REFUSED("client and server could not agree on encryption (Windows error 741/742)"),
-    NO_ADDRESS("no tunnel address left in the pool"),
-    LCP_TIMEOUT("the client stopped answering during link setup"),
+    NO_ADDRESS("no tunnel address left in the pool", "the remote server gave this router no tunnel address"),
+    LCP_TIMEOUT("the client stopped answering during link setup",
+            "the remote server stopped answering during link setup"),
     NO_GRE("no GRE (IP protocol 47) ever arrived from the client: GRE is blocked between the client and this "
-            + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)"),
-    PEER_DEAD("the client stopped answering LCP echo requests"),
+            + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)",
+            "no GRE (IP protocol 47) ever arrived from the remote server: GRE is blocked between it and this router"
+                    + " (a firewall or NAT in between passes TCP port 1723 but not protocol 47; Windows error 806/619)"),
+    PEER_DEAD("the client stopped answering LCP echo requests",
+            "the remote server stopped answering LCP echo requests"),
     DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
     MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"
             + " client's address: it made room for a login from another address"),
     RESTARTED_TOO_OFTEN("the client renegotiated the connection over and over (" + PppSession.IP_RESTART_BURST
-            + " times in quick succession, then more than once every 10 s)"),
+            + " times in quick succession, then more than once every 10 s)",
+            "the remote server renegotiated the connection over and over (" + PppSession.IP_RESTART_BURST
+                    + " times in quick succession, then more than once every 10 s)"),
     CALL_CLEARED("the PPTP call was cleared");
 
     private final String description;
+    private final String asClient;
 
     SessionEnd(String description) {
-        this.description = description;
+        this(description, description);
     }
 
+    SessionEnd(String description, String asClient) {
+        this.description = description;
+        this.asClient = asClient;
+    }
+
+    /** As the server's administrator reads it: "the client" is the far end. */
     public String description() {
         return description;
+    }
+
+    /** As the administrator of the side in {@code role} reads it: the router dialing out says "the remote server". */
+    public String description(SessionRole role) {
+        return role == SessionRole.CLIENT ? asClient : description;
     }
 }

@@ -13,6 +13,14 @@ public interface SessionListener {
     default void up(PppSession session) {
     }
 
+    /**
+     * IP stopped on a session that was {@link #up}: the peer renegotiated (LCP, IPCP or CCP), and the
+     * tunnel device is gone with its routes. {@link #up} follows if the renegotiation succeeds,
+     * {@link #ended} if it does not.
+     */
+    default void ipDown(PppSession session) {
+    }
+
     /** Something is wrong with a session that stays up (e.g. large frames lost on the way). */
     default void problem(PppSession session, SessionProblem problem, String detail) {
     }

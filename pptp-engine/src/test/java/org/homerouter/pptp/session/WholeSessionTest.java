@@ -105,6 +105,11 @@ class WholeSessionTest {
             }
 
             @Override
+            public void ipDown(PppSession s) {
+                events.add("ip down");
+            }
+
+            @Override
             public void problem(PppSession s, SessionProblem problem, String detail) {
                 events.add("problem " + problem);
             }
@@ -121,6 +126,8 @@ class WholeSessionTest {
     private String poolEnd = "192.168.250.19";
     /** The client's own encryption policy when it differs from the server's; null: the same. */
     private Optional<MppePolicy> clientMppe;
+    /** The server's LCP asks the client for no login (a server that is not ours). */
+    private boolean serverAsksNoLogin;
 
     /** What the server's sessions get as their tunnel device, around the in-memory one. */
     private java.util.function.UnaryOperator<TunnelDevice> serverDevice = d -> d;
@@ -130,7 +137,7 @@ class WholeSessionTest {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
         AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
         SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
-                LcpSettings.server(serverAuth.methods()), serverAuth,
+                LcpSettings.server(serverAsksNoLogin ? List.of() : serverAuth.methods()), serverAuth,
                 IpcpSettings.server(routerSide, (Inet4Address) ip("192.168.1.1"), null, null, null), mppe,
                 Optional.empty(), "pptp");
         SessionSettings clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
@@ -401,6 +408,8 @@ class WholeSessionTest {
             clock.advanceMillis(15_000);
         }
         assertTrue(serverEvents.stream().noneMatch(e -> e.startsWith("ended")), "still up: " + serverEvents);
+        assertEquals(PppSession.IP_RESTART_BURST + 3, serverEvents.stream().filter("ip down"::equals).count(),
+                "each renegotiation took IP down first, and said so");
 
         // Over and over: the burst passes, the next one ends the session.
         for (int i = 0; i <= PppSession.IP_RESTART_BURST; i++) {
@@ -412,6 +421,21 @@ class WholeSessionTest {
         run("hung up", () -> serverEvents.contains("ended RESTARTED_TOO_OFTEN"));
         assertEquals(PppSession.IP_RESTART_BURST + 3 + 1 + PppSession.IP_RESTART_BURST,
                 serverEvents.stream().filter("up"::equals).count(), "the burst's restarts were let through");
+    }
+
+    /**
+     * A client with credentials gets no link from a server that does not ask it to log in: without
+     * MS-CHAPv2's authenticator response (RFC 2759 §8.8) nothing proves who the server is, and
+     * with optional encryption the link would run in clear to whoever answered.
+     */
+    @Test
+    void aClientRefusesALinkOnWhichTheServerAskedForNoLogin() throws Exception {
+        serverAsksNoLogin = true;
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass",
+                Optional.of(new MppePolicy(java.util.EnumSet.of(org.homerouter.pptp.mppe.MppeStrength.BITS_128), false, true)));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended SERVER_NOT_VERIFIED"), clientEvents);
     }
 
     /** The client's address again, in an IPCP Configure-Request, as if from the client (RFC 1661 §4.2: IPCP renegotiates). */

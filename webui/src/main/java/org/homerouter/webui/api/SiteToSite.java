@@ -7,6 +7,15 @@ package org.homerouter.webui.api;
  */
 public interface SiteToSite {
     /**
+     * The name this router logs in with at the remote server: whatever that server's administrator
+     * chose ("CORP\\branch", "Branch Office", non-ASCII), so not this router's own rule for its
+     * accounts; only no control characters (they would reach logs and pages) and at most 255
+     * characters (MS-CHAPv2's Name field, RFC 2759 §4, fills the rest of a one-octet-length packet).
+     */
+    java.util.regex.Pattern REMOTE_USER = java.util.regex.Pattern.compile("[^\\p{Cntrl}]{1,255}");
+    String REMOTE_USER_RULE = "a user name is 1 to 255 characters, without control characters";
+
+    /**
      * @param subnets      comma-separated CIDR networks behind the remote server
      * @param defaultRoute everything else goes through the tunnel too
      * @param passwordSet  whether a password (only its NT hash) is stored
@@ -16,7 +25,7 @@ public interface SiteToSite {
     }
 
     /**
-     * @param phase       off, connecting, up or waiting
+     * @param phase       off, connecting, up, waiting or stopped (a refused login: until the page is saved)
      * @param summary     one sentence: what it is doing now
      * @param lastFailure why the last attempt failed or the tunnel dropped, in plain words; "" if none
      */
