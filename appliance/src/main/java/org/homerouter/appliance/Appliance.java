@@ -555,6 +555,7 @@ public final class Appliance implements AutoCloseable {
     void forgetTlsKey(Path keyStore) {
         try {
             Files.deleteIfExists(keyStore);
+            Files.deleteIfExists(keyStore.resolveSibling(keyStore.getFileName() + ".unreadable"));
         } catch (IOException e) {
             LOG.warn("removing {}: {}", keyStore, e.toString());
         }

@@ -40,6 +40,9 @@ final class ConfigDocument {
             Setting.PPTP_MAX_LOGGING_IN, Setting.PPTP_MAX_SESSIONS_PER_USER);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    /** The fields of an account in the document (see {@link #export}). */
+    private static final Set<Object> USER_KEYS = Set.of("name", "nt_hash", "chap_secret", "routed_subnets", "enabled",
+            "static_address");
 
     private ConfigDocument() {
     }
@@ -133,9 +136,17 @@ final class ConfigDocument {
         Map<String, String> routed = new java.util.TreeMap<>();
         boolean chapAllowed = chapMd5Allowed(settings);
         HexFormat hex = HexFormat.of();
+        Map<String, List<org.homerouter.webui.api.Subnet>> routedLists = new java.util.LinkedHashMap<>();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> u) || !(u.get("name") instanceof String name) || !USER.matcher(name).matches()) {
                 throw new IllegalArgumentException("a user without a valid name (1 to 64 of A-Z a-z 0-9 . _ @ -)");
+            }
+            for (Object key : u.keySet()) {
+                // A misspelt key ("enable") would otherwise be dropped without a word, and its account
+                // come back as the defaults have it.
+                if (!USER_KEYS.contains(key)) {
+                    throw new IllegalArgumentException("user " + name + ": unknown field \"" + key + "\"");
+                }
             }
             if (!names.add(name.toLowerCase())) {
                 throw new IllegalArgumentException("user " + name + " appears twice");
@@ -157,14 +168,34 @@ final class ConfigDocument {
             if (u.get("routed_subnets") instanceof String r && !r.isBlank()) {
                 // Overlaps with this router's own LANs are the importing router's to judge at its next
                 // start; the list itself must parse, and not overlap another account's.
+                List<org.homerouter.webui.api.Subnet> parsed;
                 try {
-                    routed.put(name, org.homerouter.webui.api.RoutedSubnets.format(
-                            org.homerouter.webui.api.RoutedSubnets.parse(r, name)));
+                    parsed = org.homerouter.webui.api.RoutedSubnets.parse(r, name);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("user " + name + ": routed_subnets: " + e.getMessage());
                 }
+                // Two accounts routing one network: its packets would go to whichever came up last.
+                for (var other : routedLists.entrySet()) {
+                    for (var mine : parsed) {
+                        for (var theirs : other.getValue()) {
+                            if (org.homerouter.webui.api.RoutedSubnets.overlap(mine, theirs)) {
+                                throw new IllegalArgumentException("user " + name + ": routed_subnets: "
+                                        + org.homerouter.webui.api.RoutedSubnets.cidr(mine) + " overlaps "
+                                        + org.homerouter.webui.api.RoutedSubnets.cidr(theirs) + " of user "
+                                        + other.getKey());
+                            }
+                        }
+                    }
+                }
+                routedLists.put(name, parsed);
+                routed.put(name, org.homerouter.webui.api.RoutedSubnets.format(parsed));
             }
-            boolean enabled = !Boolean.FALSE.equals(u.get("enabled"));
+            Object enabledField = u.containsKey("enabled") ? u.get("enabled") : Boolean.TRUE;
+            if (!(enabledField instanceof Boolean enabled)) {
+                // "false" (a string) or 0 would otherwise bring a disabled account back enabled.
+                throw new IllegalArgumentException("user " + name + ": enabled must be true or false, not "
+                        + enabledField);
+            }
             Optional<String> fixed = Optional.empty();
             if (u.get("static_address") instanceof String a && !a.isEmpty()) {
                 if (!Ipv4.valid(a)) {

@@ -42,4 +42,30 @@ class ConfigDocumentTest {
         assertEquals("carol password", new String(parsed.users().getFirst().chapSecret().orElseThrow(),
                 java.nio.charset.StandardCharsets.UTF_8));
     }
+
+    private static String users(String users) {
+        return """
+                {"format": "homerouter-config", "version": 1, "settings": {}, "users": [%s]}
+                """.formatted(users);
+    }
+
+    private static String refusal(String document) {
+        return org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(document, List.of())).getMessage();
+    }
+
+    /** A hand-edited backup: what the pages would refuse, or would read otherwise, is refused by name. */
+    @Test
+    void anImportRefusesAccountsThatWouldComeBackOtherwiseThanWritten() {
+        String hash = "\"nt_hash\": \"0123456789abcdef0123456789abcdef\"";
+        assertTrue(refusal(users("{\"name\": \"dave\", " + hash + ", \"enabled\": \"false\"}"))
+                .contains("user dave: enabled must be true or false, not false"), "a string would have enabled dave");
+        assertTrue(refusal(users("{\"name\": \"dave\", " + hash + ", \"enable\": false}"))
+                .contains("user dave: unknown field \"enable\""));
+        String overlap = refusal(users("{\"name\": \"a\", " + hash + ", \"routed_subnets\": \"10.2.0.0/16\"},"
+                + " {\"name\": \"b\", " + hash + ", \"routed_subnets\": \"10.2.3.0/24\"}"));
+        assertTrue(overlap.contains("user b: routed_subnets: 10.2.3.0/24 overlaps 10.2.0.0/16 of user a"), overlap);
+        var fine = ConfigDocument.parse(users("{\"name\": \"dave\", " + hash + ", \"enabled\": false}"), List.of());
+        assertTrue(!fine.users().getFirst().enabled(), "a disabled account stays disabled");
+    }
 }

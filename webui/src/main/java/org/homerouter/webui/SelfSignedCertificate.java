@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
@@ -15,6 +16,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import org.slf4j.LoggerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -42,8 +44,20 @@ public final class SelfSignedCertificate {
         if (Files.exists(file)) {
             try (InputStream in = Files.newInputStream(file)) {
                 ks.load(in, STORE_PASSWORD.toCharArray());
+                if (ks.isKeyEntry(ALIAS)) {
+                    return ks;
+                }
+                throw new java.security.KeyStoreException("no key '" + ALIAS + "' in it");
+            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+                // Torn or emptied (a power cut as it was written by an older version, a full disk):
+                // kept aside, and a new key made, or HTTPS could never start again short of a
+                // factory reset. Browsers then warn once more about the new certificate.
+                Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
+                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                LoggerFactory.getLogger(SelfSignedCertificate.class).warn("{} could not be read ({}): kept as {},"
+                        + " and a new key and certificate are made", file, e.getMessage(), aside);
+                ks = KeyStore.getInstance("PKCS12");
             }
-            return ks;
         }
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
         gen.initialize(256, new SecureRandom());
@@ -63,11 +77,17 @@ public final class SelfSignedCertificate {
         ks.load(null, null);
         ks.setKeyEntry(ALIAS, pair.getPrivate(), STORE_PASSWORD.toCharArray(), new X509Certificate[] {cert});
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
+        // Written beside it, synced, then renamed into place: a power cut leaves the old file or the
+        // whole new one, never a torn key.
+        Path next = file.resolveSibling(file.getFileName() + ".new");
+        Files.deleteIfExists(next);
+        Files.createFile(next, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(next, StandardOpenOption.WRITE);
+             OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             ks.store(out, STORE_PASSWORD.toCharArray());
+            ch.force(true);
         }
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return ks;
     }
 }

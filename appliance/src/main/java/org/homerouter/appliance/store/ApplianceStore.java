@@ -81,7 +81,7 @@ public final class ApplianceStore implements AutoCloseable {
         ApplianceStore store = new ApplianceStore(file, db);
         int version = store.schemaVersion();
         Path before = backupBeforeMigration(file, Migrations.latest());
-        if (version > Migrations.latest() && Files.exists(before)) {
+        if (version > Migrations.latest() && Files.exists(before) && usableCopy(before)) {
             // A newer firmware migrated this database and then did not stay (its trial boot failed,
             // or it was rolled back): its copy from before the migration is this firmware's own.
             // The database file exists at every step (a crash here must not leave a router with
@@ -119,11 +119,58 @@ public final class ApplianceStore implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Whether the copy made before a migration is whole and of this firmware's schema. A copy that a
+     * power cut left empty or torn must not replace the newer database: SQLite takes an empty file
+     * for an empty database, which would wipe every account and open the first-run setup.
+     */
+    private static boolean usableCopy(Path copy) {
+        java.util.Properties ro = new java.util.Properties();
+        ro.setProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + copy.toAbsolutePath(), ro);
+             Statement st = c.createStatement()) {
+            String check;
+            try (ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
+                check = rs.next() ? rs.getString(1) : "no answer";
+            }
+            int version;
+            try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : -1;
+            }
+            if ("ok".equals(check) && version == Migrations.latest()) {
+                return true;
+            }
+            LOG.error("{} (the copy from before a newer firmware's migration) is not usable (integrity: {}, schema"
+                    + " version {} where {} is needed): the newer database is left as it is", copy, check, version,
+                    Migrations.latest());
+        } catch (SQLException e) {
+            LOG.error("{} (the copy from before a newer firmware's migration) cannot be read ({}): the newer database"
+                    + " is left as it is", copy, e.getMessage());
+        }
+        return false;
+    }
+
+    /** fsync(2) of a file and of its directory, so that it and its name survive a power cut. */
+    private static void sync(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(file.toAbsolutePath().getParent(),
+                java.nio.file.StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            LOG.debug("fsync of the directory of {}: {}", file, e.toString()); // not every file system allows it
+        }
+    }
+
     private static Connection connect(Path file, java.util.Properties props) throws SQLException {
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA journal_mode=WAL");
-            st.execute("PRAGMA synchronous=NORMAL");
+            // FULL: a change the page has called saved (a password changed after a leak, an account
+            // deleted) survives a power cut; NORMAL in WAL mode may lose the last commits.
+            st.execute("PRAGMA synchronous=FULL");
             st.execute("PRAGMA foreign_keys=ON");
             st.execute("PRAGMA busy_timeout=5000");
         } catch (SQLException e) {
@@ -141,6 +188,13 @@ public final class ApplianceStore implements AutoCloseable {
     synchronized void keepAtMost(int events, int sessions) {
         this.eventsKept = events;
         this.sessionsKept = sessions;
+    }
+
+    /** A PRAGMA's value on the writing connection (tests). */
+    synchronized int pragma(String name) throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getInt(1) : -1;
+        }
     }
 
     public synchronized int schemaVersion() throws SQLException {
@@ -186,6 +240,9 @@ public final class ApplianceStore implements AutoCloseable {
                 ps.setString(1, backup.toAbsolutePath().toString());
                 ps.execute();
             }
+            // VACUUM INTO does not sync its output: without this, a power cut in the seconds after
+            // the migration could leave the migrated database beside an empty copy.
+            sync(backup);
             LOG.info("database schema version {} copied to {} before the upgrade", current, backup);
         }
         for (Migration m : Migrations.ALL) {
