@@ -39,8 +39,15 @@ final class RunCommand implements Callable<Integer> {
         // A data-path thread that stopped (an event loop killed by an Error, the ALG's queue reader)
         // leaves a service that looks up and passes nothing: exit instead, and let systemd
         // (Restart=on-failure) bring it back whole.
+        java.util.concurrent.atomic.AtomicReference<Appliance> running = new java.util.concurrent.atomic.AtomicReference<>();
         org.homerouter.bridge.io.DataPathFailure.onFailure(what -> {
             LOG.error("the data path ({}) stopped: exiting so that the service restarts", what);
+            Appliance a = running.get();
+            if (a != null) {
+                // The journal is in RAM on the router: the Logs page is where the owner can read why
+                // the sessions of that moment were cut.
+                a.store().logEvent("service", "the data path (" + what + ") stopped: the service restarts");
+            }
             Thread.ofPlatform().start(() -> System.exit(70));
         });
         Appliance appliance;
@@ -51,6 +58,7 @@ final class RunCommand implements Callable<Integer> {
                     + "(make run PPTP_PORT=11723 UI_PORT=18080).", e.getMessage());
             return 2;
         }
+        running.set(appliance);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");

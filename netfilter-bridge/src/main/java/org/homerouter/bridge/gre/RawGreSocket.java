@@ -18,6 +18,7 @@ import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
 import org.homerouter.bridge.ffm.NativeStaging;
 import org.homerouter.bridge.ffm.Structs;
+import org.homerouter.bridge.io.DataPathFailure;
 import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.bridge.tun.TunWriteBurst;
 import org.homerouter.pptp.gre.GrePacketReceiver;
@@ -366,6 +367,9 @@ public final class RawGreSocket implements GreTransport {
                 LOG.error("GRE receive ({}) failed: {}; the transport is closed", label,
                         new ErrnoException("recvmmsg", -n).getMessage());
                 close();
+                // Every session's GRE came through this socket: without it the service looks up
+                // and every call ends as if the clients' GRE were blocked.
+                DataPathFailure.report("the raw GRE socket (" + label + ")");
             }
             return;
         }
