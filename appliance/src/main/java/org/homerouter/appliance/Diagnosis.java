@@ -72,6 +72,9 @@ final class Diagnosis {
             case NO_GRE -> "Let IP protocol 47 (GRE) through every firewall and NAT router between the client and this "
                     + "router — forwarding TCP port 1723 alone is not enough; on the client's own router enable "
                     + "\"PPTP passthrough\".";
+            case GRE_ONE_WAY -> "The client's own router or firewall lets GRE (IP protocol 47) out but not back in: "
+                    + "enable \"PPTP passthrough\" (or \"VPN passthrough\") on the router in front of the client, or"
+                    + " let protocol 47 in through its firewall. This router's side is fine: the client's GRE arrives.";
             case PEER_DEAD -> "The client vanished (sleep, lost Wi-Fi, a NAT timeout). Nothing to do unless it repeats; "
                     + "then check the client's connection.";
             case DEVICE_FAILED -> "The tunnel interface could not be created, or was removed while the session ran: run "

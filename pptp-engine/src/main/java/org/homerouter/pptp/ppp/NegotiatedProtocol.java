@@ -41,6 +41,11 @@ public abstract class NegotiatedProtocol {
         return automaton;
     }
 
+    /** See {@link NegotiationAutomaton#onlyThePeerIsHeard()}. */
+    public boolean onlyThePeerIsHeard() {
+        return automaton.onlyThePeerIsHeard();
+    }
+
     /** Administrative Open (RFC 1661 §4.1): the protocol may come up once the lower layer is. */
     public void open() {
         automaton.open();

@@ -36,6 +36,9 @@ public final class NegotiationAutomaton {
     private final AutomatonObserver observer;
 
     private AutomatonState state = AutomatonState.INITIAL;
+    /** Configure-Requests received, and whether the peer ever answered ours ({@link #onlyThePeerIsHeard}). */
+    private int requestsReceived;
+    private boolean peerAnswered;
     private int restartCounter;
     /** Configure-Naks sent since the last Configure-Ack sent (RFC 1661 §4.6, Max-Failure). */
     private int failureCounter;
@@ -74,6 +77,15 @@ public final class NegotiationAutomaton {
     public NegotiationAutomaton(String name, AutomatonSettings settings, Clock clock, ProtocolLayer layer,
                                 ControlPacketSender sender) {
         this(name, settings, clock, layer, sender, AutomatonObserver.NONE, 0);
+    }
+
+    /**
+     * The peer's Configure-Requests reach us, more than once, and nothing it sent ever answered one of
+     * ours: our packets do not reach it (one-way loss on the path; for PPTP, GRE dropped towards
+     * the peer only).
+     */
+    public boolean onlyThePeerIsHeard() {
+        return requestsReceived >= 2 && !peerAnswered;
     }
 
     /** The current state. */
@@ -182,6 +194,12 @@ public final class NegotiationAutomaton {
             return;
         }
         received = packet;
+        switch (packet.code()) {
+            case ControlPacket.CONFIGURE_REQUEST -> requestsReceived++;
+            case ControlPacket.CONFIGURE_ACK, ControlPacket.CONFIGURE_NAK, ControlPacket.CONFIGURE_REJECT,
+                 ControlPacket.TERMINATE_ACK, ControlPacket.CODE_REJECT -> peerAnswered = true;
+            default -> { }
+        }
         try {
             switch (packet.code()) {
                 case ControlPacket.CONFIGURE_REQUEST -> receiveConfigureRequest(packet);

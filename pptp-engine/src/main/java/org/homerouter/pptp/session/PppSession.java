@@ -326,7 +326,8 @@ public final class PppSession {
             return;
         }
         if (endReason == null) {
-            endReason = neverHeardFrom() ? SessionEnd.NO_GRE : SessionEnd.CALL_CLEARED;
+            endReason = neverHeardFrom() ? SessionEnd.NO_GRE : onlyThePeerIsHeard() ? SessionEnd.GRE_ONE_WAY
+                    : SessionEnd.CALL_CLEARED;
         }
         lcp.lowerLayerDown();
         finish();
@@ -342,6 +343,16 @@ public final class PppSession {
         long waited = clock.nanos() - startedNanos;
         return phase == SessionPhase.ESTABLISH && framesReceived.sum() == 0
                 && waited >= settings.lcp().automaton().restartTimeout().toNanos();
+    }
+
+    /**
+     * Still setting up the link, the peer's LCP Configure-Requests arrive again and again, and it
+     * never answered ours: its frames reach us, ours do not reach it. For PPTP that is GRE dropped
+     * towards the peer only, typically by a NAT router on the client's side without PPTP
+     * passthrough, which lets GRE out but not back in.
+     */
+    private boolean onlyThePeerIsHeard() {
+        return phase == SessionPhase.ESTABLISH && lcp.onlyThePeerIsHeard();
     }
 
     // ---- phases ---------------------------------------------------------------------------
@@ -406,6 +417,8 @@ public final class PppSession {
                 // classic PPTP failure: TCP 1723 got through, GRE did not.
                 if (framesReceived.sum() == 0) {
                     recordEnd(SessionEnd.NO_GRE, "");
+                } else if (onlyThePeerIsHeard()) {
+                    recordEnd(SessionEnd.GRE_ONE_WAY, "");
                 } else {
                     recordEnd(SessionEnd.LCP_TIMEOUT, "no LCP agreement");
                 }

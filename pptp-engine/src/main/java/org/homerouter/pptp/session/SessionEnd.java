@@ -24,6 +24,10 @@ public enum SessionEnd {
             + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)",
             "no GRE (IP protocol 47) ever arrived from the remote server: GRE is blocked between it and this router"
                     + " (a firewall or NAT in between passes TCP port 1723 but not protocol 47; Windows error 806/619)"),
+    GRE_ONE_WAY("GRE (IP protocol 47) from the client arrives, but this router's never reaches it: something on the"
+            + " client's side (its own router, a firewall) drops GRE coming in (Windows error 806/619)",
+            "GRE (IP protocol 47) from the remote server arrives, but this router's never reaches it: something between"
+                    + " them drops GRE going to the server"),
     PEER_DEAD("the client stopped answering LCP echo requests",
             "the remote server stopped answering LCP echo requests"),
     DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),

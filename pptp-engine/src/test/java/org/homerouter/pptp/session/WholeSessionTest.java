@@ -796,6 +796,39 @@ class WholeSessionTest {
     }
 
     /**
+     * The commonest form in practice: the client's own NAT router lets GRE out but not back in. The
+     * client's LCP Configure-Requests arrive, again and again, and nothing it sends ever answers
+     * ours. Whichever side gives up first, the server says so, not "no LCP agreement".
+     */
+    @Test
+    void greLostOnlyOnTheWayToTheClientIsDiagnosedAsSuchWhicheverSideGivesUpFirst() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        network.setImpairment((src, dst, packet) -> dst.equals(CLIENT) ? InMemoryGreNetwork.Fate.DROP
+                : InMemoryGreNetwork.Fate.DELIVER);
+        ClientConnection connection = dial();
+        connection.placeCall().get(5, TimeUnit.SECONDS);
+        run("the server's LCP gives up", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended GRE_ONE_WAY"), serverEvents);
+
+        // Now the client gives up first: it clears the call after a few of its requests went unanswered.
+        serverEvents.clear();
+        PptpCall second = connection.placeCall().get(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 45; i++) { // 4.5 s: the client's first Configure-Request and its retransmission at 3 s
+            network.deliverAll();
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            clientSessions.poll();
+            serverTunnels.poll();
+            clientTunnels.poll();
+            Thread.sleep(1);
+        }
+        assertTrue(serverEvents.isEmpty(), "the server has not given up yet: " + serverEvents);
+        connection.hangUp(second).get(5, TimeUnit.SECONDS);
+        run("the server ends", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended GRE_ONE_WAY"), serverEvents);
+    }
+
+    /**
      * A server without MPPE Protocol-Rejects CCP (RFC 1661 §5.7); a client that requires MPPE then
      * ends with "could not agree on encryption" within one restart interval, not after CCP's ten
      * Configure-Requests, and never opens a tunnel device that would carry IP in clear.

@@ -277,7 +277,8 @@ public final class Lcp extends NegotiatedProtocol {
                         return ExtensionEvent.CONSUMED;
                     }
                     int protocol = packet.dataOctet(0) << 8 | packet.dataOctet(1);
-                    log.info("LCP: peer rejected protocol 0x{}", Integer.toHexString(protocol));
+                    // Debug only: LCP opens before the login, and a peer may send these at line rate.
+                    log.debug("LCP: peer rejected protocol 0x{}", Integer.toHexString(protocol));
                     if (protocol == PppProtocol.LCP) {
                         return ExtensionEvent.RXJ_MINUS;
                     }
