@@ -58,6 +58,10 @@ final class Diagnosis {
             case HUNG_UP, CALL_CLEARED -> "";
             case AUTH_FAILED -> "Check the user name and password typed on the client (both are case-sensitive); "
                     + "set a new password on the Users page if in doubt.";
+            case LOCKED_OUT -> "Failed logins in a row locked this user name or address out for a while (longer with each"
+                    + " further failure, up to 15 minutes; attempts while locked do not count). If the real user"
+                    + " mistyped, lift it on the Lockouts page; if nobody here tried, someone is guessing passwords:"
+                    + " give every account a long one.";
             case ACCOUNT_DISABLED -> "The account is disabled on the Users page: enable it if this user should connect.";
             case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
                     + " Site-to-site page.";

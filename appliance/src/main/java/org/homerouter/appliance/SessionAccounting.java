@@ -102,7 +102,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         endedBytesIn.addAndGet(in);
         endedBytesOut.addAndGet(out);
         String kind = switch (reason) {
-            case AUTH_FAILED, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> {
+            case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> {
                 authFailures.incrementAndGet();
                 yield "auth-failure";
             }

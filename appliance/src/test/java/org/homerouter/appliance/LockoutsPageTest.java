@@ -31,14 +31,19 @@ class LockoutsPageTest {
 
             UiClient ui = UiClient.setUp(a.uiPort());
             String page = ui.get("/lockouts").body();
-            // Six failures: the attempt refused while locked counts too, and doubled the lockout to 60 s.
-            assertTrue(page.contains("<td>VPN login</td><td>user name</td><td>alice</td><td>6</td>"), page);
-            // "(42 s left)", or "(1 min 0 s left)" when the page comes within the first second.
+            // Five failures: the attempt refused while locked is not one, and did not lengthen the 30 s.
+            assertTrue(page.contains("<td>VPN login</td><td>user name</td><td>alice</td><td>5</td>"), page);
             java.util.regex.Matcher left = java.util.regex.Pattern.compile("\\((?:(\\d+) min )?(\\d+) s left\\)")
                     .matcher(page);
             assertTrue(left.find(), page);
             int seconds = (left.group(1) == null ? 0 : 60 * Integer.parseInt(left.group(1))) + Integer.parseInt(left.group(2));
-            assertTrue(seconds > 30 && seconds <= 60, left.group());
+            assertTrue(seconds > 15 && seconds <= 30, left.group());
+            // The history says when the lockout began and which attempt it refused, with what to do.
+            var events = Eventually.value(() -> a.store().recentEvents(20),
+                    e -> e.stream().anyMatch(m -> m.contains("locked out after repeated failed logins")));
+            assertTrue(events.stream().anyMatch(m -> m.contains("user alice is now locked out for 30 s after 5 failed logins")),
+                    events.toString());
+            assertTrue(ui.get("/logs").body().contains("lift it on the Lockouts page"), "the advice");
 
             HttpResponse<String> r = ui.post("/lockouts/unlock", "scope", "vpn", "key", "user alice");
             assertEquals(303, r.statusCode(), r.body());

@@ -19,7 +19,8 @@ import org.homerouter.pptp.Clock;
  * short and grows only while failures continue).
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
- * learns nothing from further attempts. Memory is bounded: the least recently failing keys are
+ * learns nothing from further attempts; nor do they count as failures, or a client that retries on
+ * its own (Windows and Android redial) would keep its real user locked out for ever. Memory is bounded: the least recently failing keys are
  * forgotten first. Thread-safe.
  */
 public final class AuthFailureLockout {
@@ -70,11 +71,20 @@ public final class AuthFailureLockout {
         return byName.get().remaining().compareTo(byAddress.get().remaining()) >= 0 ? byName : byAddress;
     }
 
-    /** A login with this name from this address failed (wrong password, unknown or disabled user). */
-    public synchronized void failed(String userName, InetAddress source) {
+    /**
+     * A login with this name from this address failed (wrong password, unknown user), its password
+     * checked: not one refused because of a lockout.
+     *
+     * @return the lockouts this failure began (none, the name's, the address's or both), for the log
+     */
+    public synchronized List<Lockout> failed(String userName, InetAddress source) {
         long now = clock.nanos();
-        fail(userKey(userName), now);
-        fail(addressKey(source), now);
+        List<Lockout> begun = new ArrayList<>(2);
+        for (String key : List.of(userKey(userName), addressKey(source))) {
+            fail(key, now);
+            lockout(key, now).ifPresent(begun::add);
+        }
+        return begun;
     }
 
     /** A login succeeded: the name and the address start afresh. */

@@ -491,7 +491,7 @@ public final class PppSession {
             case AuthResult.Failure f -> {
                 // A failed login's name is whatever the peer sent: keep it out of logs as raw text.
                 userName = f.userName().map(PppSession::printable).orElse(null);
-                SessionEnd end = switch (f.reason()) {
+                SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
@@ -512,8 +512,11 @@ public final class PppSession {
                     // (UserDirectory.resolve), so its failures lock alice, however many domains an
                     // attacker puts in front of the name.
                     String counted = lookedUpName != null ? lookedUpName : f.userName().orElse(null);
-                    if (counted != null) {
-                        env.lockout().ifPresent(l -> l.failed(counted, channel.peerAddress()));
+                    if (counted != null && env.lockout().isPresent()) {
+                        for (AuthFailureLockout.Lockout begun : env.lockout().get().failed(counted, channel.peerAddress())) {
+                            why += "; " + PppSession.printable(begun.key()) + " is now locked out for "
+                                    + begun.remaining().toSeconds() + " s after " + begun.failures() + " failed logins";
+                        }
                     }
                 }
                 String more = NEVER_UP_LOGGED.admit();

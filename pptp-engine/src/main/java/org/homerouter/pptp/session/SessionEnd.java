@@ -11,6 +11,9 @@ public enum SessionEnd {
     ACCOUNT_DISABLED("the account is disabled (Windows error 649)",
             "the remote server refused the account although the password may be right: no dial-in permission,"
                     + " disabled, password expired or outside its logon hours (Windows errors 646-649)"),
+    /** Server role only: refused before the password was checked (AuthFailureLockout). */
+    LOCKED_OUT("refused without checking the password: the user name or the client's address is locked out after"
+            + " repeated failed logins (Windows error 691)"),
     /** Client role only: the MS-CHAPv2 Success lacked the right S= (RFC 2759 §8.8). */
     SERVER_NOT_VERIFIED("the server did not prove that it knows the password",
             "the remote server did not prove that it knows the password (its MS-CHAPv2 authenticator response"

@@ -23,10 +23,12 @@ class AuthFailureLockoutTest {
     void aGuesserIsLockedOutAfterTheFreeFailuresWithGrowingWaits() throws Exception {
         InetAddress attacker = ip("198.51.100.1");
         for (int i = 0; i < 2; i++) {
-            lockout.failed("alice", attacker);
+            assertEquals(List.of(), lockout.failed("alice", attacker), "failure " + (i + 1) + " begins no lockout");
             assertTrue(lockout.lockedOut("alice", attacker).isEmpty(), "failure " + (i + 1) + " is free");
         }
-        lockout.failed("alice", attacker);
+        // The failure that begins them says so, for the log line.
+        assertEquals(List.of("user alice", "address 198.51.100.1"),
+                lockout.failed("alice", attacker).stream().map(AuthFailureLockout.Lockout::key).toList());
         assertEquals(Duration.ofSeconds(30), lockout.lockedOut("alice", attacker).orElseThrow().remaining());
         clock.advanceMillis(30_000);
         assertTrue(lockout.lockedOut("alice", attacker).isEmpty(), "the first lockout lasts 30 s");
