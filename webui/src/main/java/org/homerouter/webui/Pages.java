@@ -570,7 +570,8 @@ final class Pages {
         return first == 10 || first == 172 && second >= 16 && second <= 31 || first == 192 && second == 168;
     }
 
-    static final List<String> EVENT_KINDS = List.of("admin", "auth-failure", "connect", "disconnect", "problem", "config", "service");
+    static final List<String> EVENT_KINDS = List.of("admin", "auth-failure", "connect", "disconnect", "problem", "config",
+            "service", "dialout", "route");
 
     private Reply logs(Exchange x) {
         Map<String, Object> m = x.model("logs");

@@ -38,6 +38,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.webui.api.Backend;
+import org.homerouter.webui.api.StorageUnavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -406,15 +407,13 @@ public final class WebServer implements AutoCloseable {
                             try {
                                 reply = guard(route, request, response, error == null ? new Form(fields, null) : unreadable(error));
                             } catch (Exception e) {
-                                LOG.error("{} {} failed", request.getMethod(), path, e);
-                                reply = internalError();
+                                reply = failed(request, path, e);
                             }
                             write(response, callback, reply);
                         });
                 return true;
             } catch (Exception e) {
-                LOG.error("{} {} failed", request.getMethod(), path, e);
-                return write(response, callback, internalError());
+                return write(response, callback, failed(request, path, e));
             }
         }
 
@@ -446,6 +445,22 @@ public final class WebServer implements AutoCloseable {
                     ? h.getCode() : HttpStatus.BAD_REQUEST_400;
             return new Form(null, new Reply.Text(status, "text/plain", "refused: this form could not be read ("
                     + e.getMessage() + ")\n"));
+        }
+
+        /**
+         * What a request that threw answers. A storage failure is the owner's to act on (free space,
+         * restart, restore a backup), so it gets a page naming it and saying that nothing was
+         * saved; anything else is a bug, answered "internal error" with the trace in the log.
+         */
+        private static Reply failed(Request request, String path, Exception e) {
+            if (e instanceof StorageUnavailable s) {
+                LOG.error("{} {}: {}", request.getMethod(), path, s.getMessage(), s.getCause());
+                return new Reply.Page(HttpStatus.SERVICE_UNAVAILABLE_503, "storage.ftlh", new HashMap<>(Map.of(
+                        "csrf", "", "nav", "", "errors", Map.of(), "values", Map.of(), "flash", "",
+                        "post", "POST".equals(request.getMethod()), "why", s.getMessage())));
+            }
+            LOG.error("{} {} failed", request.getMethod(), path, e);
+            return internalError();
         }
 
         private static Reply internalError() {

@@ -100,9 +100,20 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         log("config", event);
     }
 
-    @Override public synchronized List<UserRow> users() { return new ArrayList<>(users.values()); }
+    /** Thrown by the user accounts' reads and writes while set, as the appliance's store does when its disk fails. */
+    volatile RuntimeException storageFailure;
+
+    @Override public synchronized List<UserRow> users() {
+        if (storageFailure != null) {
+            throw storageFailure;
+        }
+        return new ArrayList<>(users.values());
+    }
     @Override public synchronized Optional<UserRow> user(String name) { return Optional.ofNullable(users.get(name)); }
     @Override public synchronized boolean add(String name, String pw, boolean enabled, String addr, String event) {
+        if (storageFailure != null) {
+            throw storageFailure;
+        }
         if (users.containsKey(name)) {
             return false;
         }

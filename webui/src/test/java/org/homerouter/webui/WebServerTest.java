@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.StorageUnavailable;
 import org.homerouter.webui.api.EventLog;
 import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.VpnSettings;
@@ -552,6 +553,40 @@ class WebServerTest {
         assertEquals(303, b.post("/sessions/disconnect", "call_id", "42").statusCode());
         assertFalse(b.get("/?live=1").body().contains("Disconnected alice"));
         assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."), "the notice is still there");
+    }
+
+    @Test
+    void theLogsCanBeNarrowedToTheSiteToSiteTunnelAndItsRoutes() throws Exception {
+        Browser b = admin();
+        fake.log("dialout", "site-to-site tunnel to 203.0.113.5 failed: no answer");
+        fake.log("route", "10.9.0.0/24 routed into ppp3 for branch");
+        fake.log("service", "PPTP server listening");
+        String dialOut = b.get("/logs?kind=dialout").body();
+        assertTrue(dialOut.contains("<option value=\"dialout\" selected>") && dialOut.contains("no answer")
+                && !dialOut.contains("PPTP server listening") && !dialOut.contains("routed into"), dialOut);
+        String routes = b.get("/logs?kind=route").body();
+        assertTrue(routes.contains("routed into ppp3") && !routes.contains("no answer"), routes);
+    }
+
+    @Test
+    void aFullDiskIsNamedOnThePageAndNothingIsSaved() throws Exception {
+        Browser b = admin();
+        fake.storageFailure = new StorageUnavailable("storage full: delete old files", null);
+        HttpResponse<String> add = b.post("/users/add", "name", "alice", "password", "long enough pw",
+                "password_again", "long enough pw", "enabled", "on");
+        assertEquals(503, add.statusCode());
+        assertTrue(add.body().contains("Your change was not saved: storage full: delete old files.")
+                && add.body().contains("send the form again"), add.body());
+        assertFalse(add.body().contains("Log out"), "no logout form without the session's token");
+        HttpResponse<String> list = b.get("/users");
+        assertEquals(503, list.statusCode());
+        assertTrue(list.body().contains("This page could not be shown: storage full"), list.body());
+        assertTrue(fake.users.isEmpty());
+
+        fake.storageFailure = null; // space freed: the same form goes through
+        assertEquals(303, b.post("/users/add", "name", "alice", "password", "long enough pw", "password_again",
+                "long enough pw", "enabled", "on").statusCode());
+        assertTrue(b.get("/users").body().contains("alice"));
     }
 
     @Test
