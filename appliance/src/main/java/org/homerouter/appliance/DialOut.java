@@ -151,6 +151,8 @@ final class DialOut implements AutoCloseable {
     private long upNanos;
     private boolean closed;
     private int authFailures; // refused logins in a row; loop thread only
+    /** A server down all night is one failure an hour in the event log, not 60. Loop thread only. */
+    private final RepeatedFailures repeats = new RepeatedFailures(Duration.ofHours(1));
     private final Duration authRetry;
 
     private DialOut(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
@@ -276,7 +278,7 @@ final class DialOut implements AutoCloseable {
         LOG.info(state.describe());
         events.accept("dialout", "site-to-site tunnel " + (again ? "up again, after the server renegotiated it, to "
                 : "up to ") + server() + " on " + state.device()
-                + (routes.isEmpty() ? "" : ", routing " + String.join(", ", routes)));
+                + (routes.isEmpty() ? "" : ", routing " + String.join(", ", routes)) + repeats.reset());
     }
 
     /** The device marker of a CONNECTING state that is a renegotiation of a tunnel that was up. */
@@ -326,16 +328,22 @@ final class DialOut implements AutoCloseable {
             LOG.warn("site-to-site tunnel to {} failed: {}; not dialing again until its settings are saved", server(),
                     why);
             events.accept("dialout", "site-to-site tunnel to " + server() + " failed: " + why
-                    + "; not dialing again until the Site-to-site page is saved");
+                    + "; not dialing again until the Site-to-site page is saved" + repeats.reset());
             return;
         }
         Duration wait = refused ? authRetry
                 : wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed();
         state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toMillis(), why);
-        LOG.warn("site-to-site tunnel to {} {}: {}; next attempt in {} s", server(), wasUp ? "dropped" : "failed", why,
-                wait.toSeconds());
-        events.accept("dialout", "site-to-site tunnel to " + server() + (wasUp ? " dropped: " : " failed: ") + why
-                + "; next attempt in " + wait.toSeconds() + " s");
+        // The Site-to-site page shows every failure as it happens; the logs get repeats summarised.
+        String more = wasUp ? repeats.reset() : repeats.admit(why, now);
+        if (more == null) {
+            LOG.debug("site-to-site tunnel to {} failed again: {}; next attempt in {} s", server(), why, wait.toSeconds());
+        } else {
+            LOG.warn("site-to-site tunnel to {} {}: {}; next attempt in {} s{}", server(), wasUp ? "dropped" : "failed",
+                    why, wait.toSeconds(), more);
+            events.accept("dialout", "site-to-site tunnel to " + server() + (wasUp ? " dropped: " : " failed: ") + why
+                    + "; next attempt in " + wait.toSeconds() + " s" + more);
+        }
         loop.schedule(this::attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -133,11 +133,25 @@ final class PptpDialer implements AutoCloseable {
     /** A failed connect or call in the words of someone looking at the dashboard. */
     private static String failure(InetSocketAddress server, Throwable e) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        String where = server.getAddress().getHostAddress() + " TCP port " + server.getPort();
         if (cause instanceof java.util.concurrent.TimeoutException) {
-            return "no answer from " + server + " in time";
+            return "no answer from " + where + " in time";
         }
         if (cause instanceof java.net.ConnectException) {
-            return "cannot reach " + server + ": " + cause.getMessage();
+            // Netty's epoll words ("finishConnect(..) failed with error(-111): Connection refused")
+            // mean nothing to the owner; the errno's meaning does.
+            String m = String.valueOf(cause.getMessage());
+            if (m.contains("Connection refused")) {
+                return "cannot reach " + where + ": the connection was refused (no PPTP server listens there, or a"
+                        + " firewall rejects it)";
+            }
+            if (m.contains("No route to host") || m.contains("Network is unreachable")) {
+                return "cannot reach " + where + ": no route to it (is this router's internet connection up?)";
+            }
+            if (m.contains("timed out")) {
+                return "no answer from " + where + " (a firewall may drop TCP port " + server.getPort() + ")";
+            }
+            return "cannot reach " + where + ": " + m;
         }
         return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }

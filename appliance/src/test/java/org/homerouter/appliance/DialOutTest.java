@@ -157,6 +157,30 @@ class DialOutTest {
     }
 
     @Test
+    void aServerThatStaysDownIsOneLineInTheEventLogNotOnePerRetry() throws Exception {
+        Appliance server = server("require-128");
+        int port = server.pptpAddress().getPort();
+        DialOut d = dialOut(server, PASSWORD);
+        server.close(); // nothing listens on its port any more
+        java.util.Set<Long> failures = new java.util.HashSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        // (The first attempt may still have reached the server as it closed: a failure of its own.)
+        while (failures.size() < 4 && System.nanoTime() < deadline) { // after 0, 2, 4 and 8 s of backoff
+            DialOut.State s = d.state();
+            if (s.phase() == DialOut.Phase.WAITING) {
+                failures.add(s.since());
+            }
+            Thread.sleep(10);
+        }
+        assertEquals(4, failures.size(), d.state().describe());
+        String refused = "failed: cannot reach 127.0.0.6 TCP port " + port
+                + ": the connection was refused (no PPTP server listens there";
+        assertEquals(1, events.stream().filter(e -> e.contains(refused)).count(), "the first refusal only: " + events);
+        assertTrue(events.size() <= 2, events.toString());
+        assertTrue(d.state().describe().startsWith("site-to-site: down, next attempt in "), "the page still tells each one");
+    }
+
+    @Test
     void anAccountTheServerWillNotLetInStopsTheDialOutAtOnce() throws Exception {
         DialOut d = dialOut(server("require-128", false), PASSWORD);
         DialOut.State stopped = await(d, s -> s.phase() == DialOut.Phase.STOPPED, "stopped");

@@ -1,0 +1,52 @@
+package org.homerouter.appliance;
+
+import java.time.Duration;
+
+/**
+ * Which failures of a connection that keeps retrying go to the event log. With its server down, the
+ * site-to-site dial-out fails once a minute, 1,440 times a day, each the same way: the first
+ * failure is logged, then the same failure again only once per {@code quiet} period, saying how
+ * many went unlogged; a different failure is logged at once. Not thread-safe (the dial-out's loop
+ * thread only).
+ */
+final class RepeatedFailures {
+    private final long quietMs;
+    private String last;
+    private long lastLoggedMs;
+    private int unlogged;
+
+    RepeatedFailures(Duration quiet) {
+        this.quietMs = quiet.toMillis();
+    }
+
+    /**
+     * @return null to leave this failure out of the event log; otherwise what to append to its line:
+     *         "" or " (the same failure 58 more times before this one, not logged one by one)"
+     */
+    String admit(String why, long nowMs) {
+        if (why.equals(last) && nowMs - lastLoggedMs < quietMs) {
+            unlogged++;
+            return null;
+        }
+        String more = why.equals(last) ? summary() : "";
+        last = why;
+        lastLoggedMs = nowMs;
+        unlogged = 0;
+        return more;
+    }
+
+    /**
+     * The connection came up, or stopped retrying: what the log has not been told yet (" (after the
+     * last failure logged, 12 more the same way)" or ""); the next failure is logged whatever it is.
+     */
+    String reset() {
+        String more = unlogged == 0 ? "" : " (after the last failure logged, " + unlogged + " more the same way)";
+        last = null;
+        unlogged = 0;
+        return more;
+    }
+
+    private String summary() {
+        return unlogged == 0 ? "" : " (the same failure " + unlogged + " more times before this one, not logged one by one)";
+    }
+}

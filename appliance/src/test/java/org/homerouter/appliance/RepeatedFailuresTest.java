@@ -1,0 +1,27 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RepeatedFailuresTest {
+    private static final long MINUTE = 60_000;
+
+    @Test
+    void aFailureRepeatedEveryMinuteIsLoggedOnceAnHourWithTheCountItLeftOut() {
+        RepeatedFailures r = new RepeatedFailures(Duration.ofHours(1));
+        assertEquals("", r.admit("no answer", 0));
+        for (int m = 1; m < 60; m++) {
+            assertNull(r.admit("no answer", m * MINUTE), "minute " + m);
+        }
+        assertEquals(" (the same failure 59 more times before this one, not logged one by one)",
+                r.admit("no answer", 60 * MINUTE));
+        assertEquals("", r.admit("refused", 61 * MINUTE), "another failure is logged at once");
+        assertNull(r.admit("refused", 62 * MINUTE));
+        assertNull(r.admit("refused", 63 * MINUTE));
+        assertEquals(" (after the last failure logged, 2 more the same way)", r.reset(), "told when the tunnel comes up");
+        assertEquals("", r.admit("refused", 64 * MINUTE), "and the next failure is logged again");
+    }
+}
