@@ -108,6 +108,12 @@ public final class PppSession {
     private volatile IpDataPath ipPath;
     /** Whether IP has been up on this link, and, once it has, the budget of its restarts. */
     private boolean ipWasUp;
+    /**
+     * We Protocol-Rejected the peer's CCP (no MPPE on our side): if the peer then ends the link
+     * before IP came up, it required encryption (Windows error 742, pppd "MPPE required but peer
+     * negotiation failed"), which is worth saying instead of "closed normally".
+     */
+    private boolean ccpRejected;
     private TokenBucket ipRestarts;
     private SessionEnd endReason;
     private String endDetail = "";
@@ -221,6 +227,7 @@ public final class PppSession {
                     // which give no keys): tell the peer to stop trying (§5.7) rather than let it
                     // retry for half a minute before its IPCP.
                     lcp.sendProtocolReject(protocol, information);
+                    ccpRejected = true;
                 } else {
                     framesDiscarded.increment();
                 }
@@ -326,8 +333,13 @@ public final class PppSession {
             return;
         }
         if (endReason == null) {
-            endReason = neverHeardFrom() ? SessionEnd.NO_GRE : onlyThePeerIsHeard() ? SessionEnd.GRE_ONE_WAY
-                    : SessionEnd.CALL_CLEARED;
+            if (neverHeardFrom()) {
+                endReason = SessionEnd.NO_GRE;
+            } else if (onlyThePeerIsHeard()) {
+                endReason = SessionEnd.GRE_ONE_WAY;
+            } else if (!leftForEncryption()) {
+                endReason = SessionEnd.CALL_CLEARED;
+            }
         }
         lcp.lowerLayerDown();
         finish();
@@ -649,6 +661,7 @@ public final class PppSession {
         @Override
         public void addressPoolExhausted() {
             LOG.warn("{}: no tunnel address left in the pool", id);
+            failureLogged = true; // one line for it, not a second at the end
             fail(SessionEnd.NO_ADDRESS, "the address pool is exhausted");
         }
     }
@@ -682,6 +695,7 @@ public final class PppSession {
                     || failure == CcpFailure.RESET_UNANSWERED;
             if (fatal) {
                 LOG.warn("{}: encryption failed: {}", id, failure.description());
+                failureLogged = true; // one line for it, not a second at the end
                 fail(failure.encryptionMismatch() ? SessionEnd.ENCRYPTION_REFUSED : SessionEnd.HUNG_UP,
                         failure.description());
             } else {
@@ -733,6 +747,7 @@ public final class PppSession {
             device = env.devices().open(new TunnelConfig(settings.deviceName(), local, peer, Math.max(576, mtu)));
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: cannot create the tunnel interface: {}", id, e.toString());
+            failureLogged = true; // one line for it, not a second at the end
             fail(SessionEnd.DEVICE_FAILED, e.getMessage());
             return;
         }
@@ -857,6 +872,7 @@ public final class PppSession {
             return;
         }
         LOG.warn("{}: tunnel interface {} failed ({}): ending the session", id, failed.name(), reason);
+        failureLogged = true; // one line for it, not a second at the end
         fail(SessionEnd.DEVICE_FAILED, failed.name() + ": " + reason);
         updateDeadlineHint();
     }
@@ -911,6 +927,9 @@ public final class PppSession {
         leaveNetworkPhase();
         ended = true;
         phase = SessionPhase.DEAD;
+        if (endReason == null) {
+            leftForEncryption();
+        }
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
         String detail = endDetail.isEmpty() ? "" : " (" + endDetail + ")";
         if (failureLogged) {
@@ -925,6 +944,21 @@ public final class PppSession {
             }
         }
         listener.ended(this, reason, endDetail);
+    }
+
+    /**
+     * Whether the peer, whose CCP we Protocol-Rejected, left before IP came up: it requires the
+     * encryption we do not offer. Records that as the end.
+     */
+    private boolean leftForEncryption() {
+        if (!ccpRejected || ipWasUp) {
+            return false;
+        }
+        recordEnd(SessionEnd.ENCRYPTION_REFUSED, settings.role() == SessionRole.CLIENT
+                ? "the remote server ended the link after this router declined encryption (its encryption setting is none)"
+                : "the client ended the link after this router declined encryption: the client requires it, and this"
+                        + " router's encryption policy is off");
+        return true;
     }
 
     /** Non-printable and non-ASCII characters as \\uXXXX, so a peer cannot forge log lines. */

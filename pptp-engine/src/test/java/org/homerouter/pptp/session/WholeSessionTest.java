@@ -844,6 +844,9 @@ class WholeSessionTest {
         assertTrue(clock.nanos() - begin < Duration.ofSeconds(3).toNanos(),
                 "took " + (clock.nanos() - begin) / 1_000_000 + " ms");
         assertFalse(devices.containsKey("client"), "the client opened no tunnel device");
+        // The server's owner learns why the client left, not "the link was closed normally".
+        run("server ends", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals("ended ENCRYPTION_REFUSED", serverEvents.getLast(), serverEvents.toString());
     }
 
     /**
