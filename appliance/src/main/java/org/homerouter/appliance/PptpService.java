@@ -129,6 +129,11 @@ final class PptpService implements AutoCloseable {
             }), TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
             ticker.scheduleAtFixedRate(guarded("idle timeout", () -> listener.hangUpIdle(s)), 1, 1, TimeUnit.SECONDS);
         }
+        CapacityRefusals refusals = new CapacityRefusals(Duration.ofMinutes(10));
+        int maxSessions = callIds.maxCalls();
+        ticker.scheduleWithFixedDelay(guarded("capacity refusals", () -> refusals.check(new CapacityRefusals.Counts(
+                        callIds.refusedAtLimit(), s == null ? 0 : s.refusedLogins(), control.refusedConnections()),
+                System.nanoTime(), maxSessions).ifPresent(event -> store.logEvent("problem", event))), 2, 2, TimeUnit.SECONDS);
         return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout, pool);
     }
 

@@ -19,6 +19,7 @@ public final class CallIdAllocator {
     private final RandomGenerator random;
     private final IntPredicate takenElsewhere;
     private int count;
+    private long refusedAtLimit;
 
     public CallIdAllocator(int maxCalls) {
         this(maxCalls, RandomGenerator.getDefault());
@@ -41,6 +42,7 @@ public final class CallIdAllocator {
     /** A fresh Call ID in 1..65535, or -1 when the session limit is reached (or every free ID is taken elsewhere). */
     public synchronized int allocate() {
         if (count >= maxCalls) {
+            refusedAtLimit++;
             return -1;
         }
         // Random probe first (cheap while the space is sparse), then a linear scan from there,
@@ -70,6 +72,11 @@ public final class CallIdAllocator {
 
     public synchronized int inUse() {
         return count;
+    }
+
+    /** Calls refused so far because {@code maxCalls} were out, for the owner's event log. */
+    public synchronized long refusedAtLimit() {
+        return refusedAtLimit;
     }
 
     public int maxCalls() {

@@ -33,6 +33,7 @@ public final class PppSessions implements TunnelListener {
     private volatile SessionSettings settings;
     private volatile SessionEnvironment env;
     private final SessionListener observer;
+    private final java.util.concurrent.atomic.LongAdder refusedLogins = new java.util.concurrent.atomic.LongAdder();
     private final Map<Integer, Slot> byLocalCallId = new ConcurrentHashMap<>();
     private volatile SessionLimits limits = SessionLimits.NONE;
     /** Sessions set up but not yet authenticated. */
@@ -152,6 +153,7 @@ public final class PppSessions implements TunnelListener {
         Counted counted = new Counted(ClientSource.of(call.peerAddress()));
         Admission admission = admit(counted, limits);
         if (admission.refusal() != null) {
+            refusedLogins.increment();
             byLocalCallId.remove(call.localCallId(), slot);
             String more = REFUSALS_LOGGED.admit();
             if (more != null) {
@@ -328,6 +330,11 @@ public final class PppSessions implements TunnelListener {
      * ends, with or without a session yet ({@link #sessions()} counts only those with one). For
      * leak checks (the soak benchmark): zero once every call is gone. Read-only.
      */
+    /** Calls refused so far by the limits on logins in progress (in all, per address). */
+    public long refusedLogins() {
+        return refusedLogins.sum();
+    }
+
     public int registered() {
         return byLocalCallId.size();
     }

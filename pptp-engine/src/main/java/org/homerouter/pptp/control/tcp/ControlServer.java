@@ -67,6 +67,7 @@ public final class ControlServer implements AutoCloseable {
     private final CallIdAllocator callIds;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final SourceAdmission admission;
+    private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private Channel serverChannel;
 
     public ControlServer(NettyTransport transport, Options options, CallListener listener, CallIdAllocator callIds) {
@@ -99,6 +100,7 @@ public final class ControlServer implements AutoCloseable {
                             refusal = admission.admit(source);
                         }
                         if (refusal.isPresent()) {
+                            refused.increment();
                             String more = REFUSED_LOGGED.admit();
                             if (more != null) {
                                 LOG.warn("{}: control connection refused: {}{}", ch.remoteAddress(), refusal.get(), more);
@@ -142,6 +144,11 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** The live control connections, for status pages. */
+    /** Control connections refused so far by the limits on connections (in all, per address, per minute). */
+    public long refusedConnections() {
+        return refused.sum();
+    }
+
     public List<ControlConnection> connections() {
         List<ControlConnection> out = new ArrayList<>();
         for (Channel ch : connections) {
