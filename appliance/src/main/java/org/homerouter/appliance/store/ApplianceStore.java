@@ -171,6 +171,8 @@ public final class ApplianceStore implements AutoCloseable {
             // FULL: a change the page has called saved (a password changed after a leak, an account
             // deleted) survives a power cut; NORMAL in WAL mode may lose the last commits.
             st.execute("PRAGMA synchronous=FULL");
+            // A deleted user's NT hash is zeroed, not left in a free page (see factoryReset).
+            st.execute("PRAGMA secure_delete=ON");
             st.execute("PRAGMA foreign_keys=ON");
             st.execute("PRAGMA busy_timeout=5000");
         } catch (SQLException e) {
@@ -582,6 +584,33 @@ public final class ApplianceStore implements AutoCloseable {
             insertMissingDefaults();
             insertEvent("config", "factory reset: default settings, no users, no admin password");
         });
+        forgetDeletedContent();
+    }
+
+    /**
+     * After a factory reset the router may change hands: the users' NT hashes (as good as their
+     * passwords against MS-CHAPv2), the dial-out's and the admin's must not survive anywhere in
+     * the files. secure_delete zeroes what each DELETE freed, but older copies of those pages may
+     * sit in the WAL, and the copies kept across firmware upgrades hold all of it: the WAL is
+     * checkpointed and truncated, the file rebuilt (VACUUM), and the copies deleted.
+     */
+    private void forgetDeletedContent() throws SQLException {
+        try (Statement st = db.createStatement()) {
+            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            st.execute("VACUUM");
+            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        try (var copies = Files.newDirectoryStream(file.toAbsolutePath().getParent(), file.getFileName() + ".*")) {
+            for (Path p : copies) {
+                String suffix = p.getFileName().toString().substring(file.getFileName().toString().length());
+                if (suffix.startsWith(BACKUP_INFIX) || suffix.startsWith(".schema-")) {
+                    Files.delete(p);
+                    LOG.info("factory reset: deleted {}", p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("factory reset: could not delete the copies of the old settings beside {}: {}", file, e.toString());
+        }
     }
 
     // ---- VPN users ---------------------------------------------------------------------------

@@ -286,4 +286,37 @@ class ApplianceStoreTest {
                     "its end is recorded on the kept row");
         }
     }
+
+    @Test
+    void aFactoryResetLeavesNoSecretInTheFilesAMachineGivenAwayKeeps() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        byte[] ntHash = java.util.HexFormat.of().parseHex("8846f7eaee8fb117ad06bdd830b7586c"); // MD4 of "password"
+        String dialOutHash = "a4f49c406510bdcab6824ee7c30fd852";
+        // Copies a firmware upgrade and a rollback left beside the database, with the secrets in them.
+        java.nio.file.Files.writeString(dir.resolve("appliance.db.before-upgrade-from-schema-3"), dialOutHash);
+        java.nio.file.Files.writeString(dir.resolve("appliance.db.schema-9"), dialOutHash);
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            for (int i = 0; i < 50; i++) { // enough rows to spread over several pages
+                store.addUser(new VpnUser("user" + i, ntHash, Optional.empty(), true, Optional.empty()));
+            }
+            store.putSettings(Map.of(Setting.DIALOUT_NT_HASH, dialOutHash));
+            store.setAdminPasswordHash("$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0c2FsdA$secretadminhash", "set");
+            store.factoryReset();
+
+            assertTrue(store.users().isEmpty());
+            for (String name : List.of("appliance.db", "appliance.db-wal")) {
+                Path f = dir.resolve(name);
+                if (!java.nio.file.Files.exists(f)) {
+                    continue;
+                }
+                byte[] bytes = java.nio.file.Files.readAllBytes(f);
+                String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertFalse(text.contains(new String(ntHash, java.nio.charset.StandardCharsets.ISO_8859_1)), name + ": NT hash");
+                assertFalse(text.contains(dialOutHash), name + ": the dial-out's hash");
+                assertFalse(text.contains("secretadminhash"), name + ": the admin's hash");
+            }
+        }
+        assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.before-upgrade-from-schema-3")));
+        assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.schema-9")));
+    }
 }
