@@ -12,9 +12,11 @@ import org.homerouter.webui.api.SystemAdmin;
 /** The System page's whole-router operations. */
 record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemAdmin {
     @Override
-    public String exportJson() {
+    public String exportJson(String event) {
         try {
-            return ConfigDocument.export(appliance.store());
+            String json = ConfigDocument.export(appliance.store());
+            appliance.store().logEvent("admin", event);
+            return json;
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

@@ -38,6 +38,8 @@ final class ConfigCommand {
                     Files.writeString(output, json, StandardCharsets.UTF_8);
                     System.out.println("exported to " + output);
                 }
+                store.logEvent("admin", "configuration exported, with the accounts' password hashes, by the command line"
+                        + (output == null ? "" : " to " + output.toAbsolutePath()));
             }
             return 0;
         }

@@ -323,7 +323,7 @@ class LiveApplyTest {
             alice.up.get(10, TimeUnit.SECONDS);
             bob.up.get(10, TimeUnit.SECONDS);
 
-            String withoutBob = system.exportJson().replaceFirst(",?\\s*\\{\"name\": \"bob\"[^}]*}", "");
+            String withoutBob = system.exportJson("export").replaceFirst(",?\\s*\\{\"name\": \"bob\"[^}]*}", "");
             assertFalse(withoutBob.contains("bob"), withoutBob);
             system.importJson(withoutBob, "import without bob");
             bob.ended.get(10, TimeUnit.SECONDS);
@@ -421,6 +421,8 @@ class LiveApplyTest {
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             UiClient ui = UiClient.setUp(a.uiPort());
             String exported = ui.get("/system/export").body();
+            assertTrue(a.store().recentEvents(5).contains("admin: configuration exported, with the accounts' password"
+                    + " hashes, to 127.0.0.1"), "the export is on record: " + a.store().recentEvents(5));
             // An import the router cannot run with (its PPTP port is taken): it is undone whole.
             String document = exported.replaceFirst("\"pptp.port\": \"\\d+\"", "\"pptp.port\": \"" + taken.getLocalPort() + "\"")
                     .replace("\"pptp.listen_address\": \"0.0.0.0\"", "\"pptp.listen_address\": \"127.0.0.1\"");

@@ -73,7 +73,8 @@ final class Pages {
                 new Route("POST", "/system/password", ADMIN, this::adminPassword),
                 new Route("POST", "/system/https", ADMIN, this::https),
                 new Route("GET", "/system/export", ADMIN, x -> new Reply.Text(200, "application/json",
-                        b.system().exportJson(), "homerouter-config.json")),
+                        b.system().exportJson("configuration exported, with the accounts' password hashes, to "
+                                + x.clientAddress), "homerouter-config.json")),
                 new Route("POST", "/system/import", ADMIN, this::importConfig),
                 new Route("POST", "/system/reset", ADMIN, this::factoryReset),
                 new Route("GET", "/metrics", METRICS, x -> new Reply.Text(200, "text/plain; version=0.0.4",

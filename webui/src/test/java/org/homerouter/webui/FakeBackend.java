@@ -168,7 +168,10 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return events.stream().filter(e -> kind == null || e.kind().equals(kind)).limit(limit).toList();
     }
 
-    @Override public String exportJson() { return "{\"settings\":{}}"; }
+    @Override public String exportJson(String event) {
+        log("admin", event);
+        return "{\"settings\":{}}";
+    }
     @Override public void importJson(String json, String event) {
         if (!json.startsWith("{")) {
             throw new IllegalArgumentException("not JSON");

@@ -2,8 +2,11 @@ package org.homerouter.webui.api;
 
 /** Whole-configuration operations of the System page. */
 public interface SystemAdmin {
-    /** Settings and users (secrets as hashes) as JSON; never the admin password hash. */
-    String exportJson();
+    /**
+     * Settings and users (secrets as hashes) as JSON; never the admin password hash. The hashes
+     * open the accounts, so each export is logged ({@code event}).
+     */
+    String exportJson(String event);
 
     /**
      * Replaces settings and users with the document's, in one transaction, then applies them.
