@@ -32,8 +32,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ui-address", description = "Override the stored web UI listen address (default 127.0.0.1).")
     String uiAddress;
 
+    /** Held until the process exits (the kernel releases it then, however it ends). */
+    private static InstanceLock instanceLock;
+
     @Override
     public Integer call() throws Exception {
+        StringBuilder holder = new StringBuilder();
+        var lock = InstanceLock.take(dataDir, holder);
+        if (lock.isEmpty()) {
+            LOG.error("another appliance is already running with {} ({}): stop it first, or give this one a data"
+                    + " directory of its own with --data-dir", dataDir.toAbsolutePath(), holder);
+            return 2;
+        }
+        instanceLock = lock.get();
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
         // A data-path thread that stopped (an event loop killed by an Error, the ALG's queue reader)
@@ -56,6 +67,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (BindException e) {
             LOG.error("{}. Is another instance running? Choose other ports with --pptp-port / --ui-port "
                     + "(make run PPTP_PORT=11723 UI_PORT=18080).", e.getMessage());
+            instanceLock.release();
             return 2;
         }
         running.set(appliance);

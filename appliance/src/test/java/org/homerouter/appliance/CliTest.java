@@ -2,6 +2,7 @@ package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -99,6 +100,11 @@ class CliTest {
         String json = Files.readString(file);
         assertTrue(json.contains("\"nt_hash\": \"") && !json.contains("alice password"), json);
         assertTrue(!json.contains("metrics_token"), "the metrics token stays on this router");
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(a.resolve("appliance.db"))) {
+            assertTrue(store.recentEvents(5).stream().anyMatch(e -> e.contains("configuration exported, with the"
+                    + " accounts' password hashes, by the command line to " + file.toAbsolutePath())),
+                    "the export is on record: " + store.recentEvents(5));
+        }
 
         Path b = dir.resolve("b");
         Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
@@ -201,5 +207,25 @@ class CliTest {
         assertTrue(out.contains("problem: large packets are lost between the client and this router (MTU trouble)"), out);
         assertTrue(out.contains(detail), out);
         assertTrue(out.contains("bob from 192.0.2.8: the link was closed normally; while it was up: large packets"), out);
+    }
+
+    @Test
+    void aSecondRunOnTheSameDataDirectoryIsRefusedAndTouchesNothing() throws Exception {
+        Path data = dir.resolve("data");
+        var first = InstanceLock.take(data, new StringBuilder()).orElseThrow(); // as a running service holds it
+        try {
+            Run second = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> run("run", "--data-dir", data.toString(), "--pptp-address", "127.0.0.1", "--pptp-port", "0",
+                            "--ui-port", "0"));
+            assertEquals(2, second.code());
+            assertFalse(Files.exists(data.resolve("appliance.db")), "the database was not opened");
+            StringBuilder holder = new StringBuilder();
+            assertTrue(InstanceLock.take(data, holder).isEmpty());
+            assertEquals("pid " + ProcessHandle.current().pid(), holder.toString(), "the message names the holder");
+        } finally {
+            first.release();
+        }
+        InstanceLock.take(data, new StringBuilder()).orElseThrow(() -> new AssertionError("free once the first stopped"))
+                .release();
     }
 }
