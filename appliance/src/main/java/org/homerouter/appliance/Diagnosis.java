@@ -39,7 +39,9 @@ final class Diagnosis {
     /** What to do about it ("" when nothing is wrong). */
     static String advice(String reason) {
         if (reason == null || INTERRUPTED.equals(reason)) {
-            return INTERRUPTED.equals(reason) ? "Nothing, unless it repeats: then look for crashes in the appliance log." : "";
+            return INTERRUPTED.equals(reason) ? "Nothing, unless it repeats: then show the"
+                    + " \"service\" events on the Logs page. A failure the service noticed is there; if none is, the"
+                    + " power was cut or the system stopped it (the system log does not survive a restart)." : "";
         }
         if (SessionProblem.MTU_TROUBLE.name().equals(reason)) {
             return "The router lowered this session's tunnel MTU by itself, which mends TCP (web, mail, file "
