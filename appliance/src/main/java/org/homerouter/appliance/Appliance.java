@@ -104,7 +104,7 @@ public final class Appliance implements AutoCloseable {
     /** Starts everything with the given data plane; tests pass in-memory or unavailable ones. */
     public static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane)
             throws SQLException, IOException, InterruptedException {
-        ApplianceStore store = ApplianceStore.open(dbFile);
+        ApplianceStore store = ApplianceStore.openOrSetAside(dbFile);
         LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
         int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
         if (interrupted > 0) {

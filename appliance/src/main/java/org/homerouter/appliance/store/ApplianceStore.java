@@ -28,6 +28,7 @@ public final class ApplianceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceStore.class);
     /** The database copy made before a schema migration: {@code <file><infix><schema version>}. */
     private static final String BACKUP_INFIX = ".before-upgrade-from-schema-";
+    private static final String DAMAGED_INFIX = ".damaged-";
 
     /**
      * Rows kept in the event log and in the session history: enough for months of a small office's
@@ -55,6 +56,39 @@ public final class ApplianceStore implements AutoCloseable {
     private ApplianceStore(Path file, Connection db) {
         this.file = file;
         this.db = db;
+    }
+
+    /**
+     * As {@link #open}, for the service: a file SQLite cannot read as a database at all (SQLITE_NOTADB,
+     * SQLITE_CORRUPT while opening) is set aside as {@code FILE.damaged-MILLIS}, kept for a
+     * technician, and the router starts with default settings and says so in its event log.
+     * Without this the service failed at every start, systemd restarted it for ever, and the
+     * owner had no web UI to restore a backup with.
+     */
+    public static ApplianceStore openOrSetAside(Path file) throws SQLException, IOException {
+        try {
+            return open(file);
+        } catch (SQLException e) {
+            int code = e.getErrorCode() & 0xff;
+            if (code != 26 && code != 11) {
+                throw e;
+            }
+            Path aside = file.resolveSibling(file.getFileName() + DAMAGED_INFIX + System.currentTimeMillis());
+            for (String suffix : List.of("-wal", "-shm")) {
+                Path p = file.resolveSibling(file.getFileName() + suffix);
+                if (Files.exists(p)) {
+                    Files.move(p, aside.resolveSibling(aside.getFileName() + suffix));
+                }
+            }
+            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            LOG.error("{} cannot be read as a database ({}): set aside as {}; starting with default settings", file,
+                    e.getMessage(), aside);
+            ApplianceStore store = open(file);
+            store.logEvent("service", "the settings database could not be read (" + e.getMessage() + "): it was set aside"
+                    + " as " + aside.getFileName() + " and the router started with default settings, no users and no"
+                    + " admin password; restore a configuration export on the System page");
+            return store;
+        }
     }
 
     /** Opens (creating on first run) the database and brings its schema up to date. */
@@ -603,7 +637,7 @@ public final class ApplianceStore implements AutoCloseable {
         try (var copies = Files.newDirectoryStream(file.toAbsolutePath().getParent(), file.getFileName() + ".*")) {
             for (Path p : copies) {
                 String suffix = p.getFileName().toString().substring(file.getFileName().toString().length());
-                if (suffix.startsWith(BACKUP_INFIX) || suffix.startsWith(".schema-")) {
+                if (suffix.startsWith(BACKUP_INFIX) || suffix.startsWith(".schema-") || suffix.startsWith(DAMAGED_INFIX)) {
                     Files.delete(p);
                     LOG.info("factory reset: deleted {}", p);
                 }

@@ -1,5 +1,6 @@
 package org.homerouter.appliance.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -318,5 +319,25 @@ class ApplianceStoreTest {
         }
         assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.before-upgrade-from-schema-3")));
         assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.schema-9")));
+    }
+
+    @Test
+    void aFileThatIsNoDatabaseIsSetAsideAndTheServiceStartsWithDefaults() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        byte[] garbage = new byte[8192];
+        new java.util.Random(7).nextBytes(garbage); // what a flash fault or a bad write leaves
+        java.nio.file.Files.write(db, garbage);
+        assertThrows(SQLException.class, () -> ApplianceStore.open(db), "a CLI command does not touch it");
+        try (ApplianceStore store = ApplianceStore.openOrSetAside(db)) {
+            assertTrue(store.users().isEmpty());
+            assertTrue(store.adminPasswordHash().isEmpty(), "the first-run setup opens");
+            assertTrue(store.recentEvents(5).getFirst().startsWith("service: the settings database could not be read"),
+                    store.recentEvents(5).toString());
+        }
+        try (var kept = java.nio.file.Files.list(dir)) {
+            Path aside = kept.filter(p -> p.getFileName().toString().startsWith("appliance.db.damaged-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the damaged file is kept"));
+            assertArrayEquals(garbage, java.nio.file.Files.readAllBytes(aside));
+        }
     }
 }
