@@ -41,6 +41,11 @@ public abstract class NegotiatedProtocol {
         return automaton;
     }
 
+    /** See {@link NegotiationAutomaton#renegotiating()}. */
+    public boolean renegotiating() {
+        return automaton.renegotiating();
+    }
+
     /** See {@link NegotiationAutomaton#onlyThePeerIsHeard()}. */
     public boolean onlyThePeerIsHeard() {
         return automaton.onlyThePeerIsHeard();

@@ -88,6 +88,21 @@ public final class NegotiationAutomaton {
         return requestsReceived >= 2 && !peerAnswered;
     }
 
+    /**
+     * Called from inside {@code thisLayerDown}: whether the layer goes down to negotiate again (a
+     * Configure-Request, -Ack or -Nak received in Opened, RFC 1661 §4.3) rather than to end (Close,
+     * a Terminate-Request, the lower layer going down). A Configure-Request's shared actions run
+     * before it is judged, with the state still Opened and no event yet (see receiveConfigureRequest);
+     * every other event has set the next state by then.
+     */
+    public boolean renegotiating() {
+        return switch (state) {
+            case REQ_SENT, ACK_RCVD, ACK_SENT -> true;
+            case OPENED -> event == null;
+            default -> false;
+        };
+    }
+
     /** The current state. */
     public AutomatonState state() {
         return state;

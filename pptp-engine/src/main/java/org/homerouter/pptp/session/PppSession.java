@@ -412,7 +412,9 @@ public final class PppSession {
             // Challenge (a false failure), or its late success start the network phase under a
             // link that was not open.
             auth = null;
-            leaveNetworkPhase();
+            // Only a renegotiation is an "IP down" (the dial-out then waits for IP to come back);
+            // a link that is ending says so once, in ended.
+            leaveNetworkPhase(lcp.renegotiating());
             if (!ended) {
                 phase = SessionPhase.TERMINATE;
             }
@@ -878,6 +880,10 @@ public final class PppSession {
     }
 
     private void stopIp() {
+        stopIp(true);
+    }
+
+    private void stopIp(boolean reportDown) {
         boolean wasUp = ipPath != null;
         ipPath = null;
         if (device != null) {
@@ -885,13 +891,13 @@ public final class PppSession {
             device = null;
         }
         ipConfiguration = null;
-        if (wasUp && !finishing) {
+        if (wasUp && reportDown && !finishing) {
             listener.ipDown(this);
         }
     }
 
-    private void leaveNetworkPhase() {
-        stopIp();
+    private void leaveNetworkPhase(boolean reportIpDown) {
+        stopIp(reportIpDown);
         if (ccp != null) {
             ccp.lowerLayerDown();
             ccp = null;
@@ -924,7 +930,7 @@ public final class PppSession {
             return;
         }
         finishing = true; // IP stops for good: no ipDown, ended says it all
-        leaveNetworkPhase();
+        leaveNetworkPhase(false);
         ended = true;
         phase = SessionPhase.DEAD;
         if (endReason == null) {
@@ -951,13 +957,13 @@ public final class PppSession {
      * encryption we do not offer. Records that as the end.
      */
     private boolean leftForEncryption() {
-        if (!ccpRejected || ipWasUp) {
-            return false;
+        if (!ccpRejected || ipWasUp || !endDetail.isEmpty()) {
+            return false; // (endDetail without endReason: this side is closing the link, see close)
         }
         recordEnd(SessionEnd.ENCRYPTION_REFUSED, settings.role() == SessionRole.CLIENT
                 ? "the remote server ended the link after this router declined encryption (its encryption setting is none)"
-                : "the client ended the link after this router declined encryption: the client requires it, and this"
-                        + " router's encryption policy is off");
+                : "the client ended the link after this router declined encryption (MPPE): the client requires it,"
+                        + " and this router offers none (encryption off, or a login method that gives no keys)");
         return true;
     }
 

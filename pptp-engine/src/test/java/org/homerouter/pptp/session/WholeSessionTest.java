@@ -252,6 +252,22 @@ class WholeSessionTest {
     }
 
     @Test
+    void aLinkThePeerClosesEndsOnceAndIsNotReportedAsARenegotiation() throws Exception {
+        // The dial-out takes "IP down" for a renegotiation and waits for IP to come back: a link that
+        // is ending (LCP Terminate-Request) must only end.
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        clientSessions.sessions().getFirst().close("the user disconnected");
+        run("both ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended"))
+                && clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        for (List<String> events : List.of(serverEvents, clientEvents)) {
+            assertEquals(List.of("auth User", "up"), events.subList(0, 2));
+            assertEquals(3, events.size(), "up, then ended, nothing between: " + events);
+        }
+    }
+
+    @Test
     void aSessionGoesOnWorkingWhileTheOsAddsARouteIntoItsTunnel() throws Exception {
         var routing = new java.util.concurrent.CountDownLatch(1);
         var routed = new java.util.concurrent.CountDownLatch(1);
