@@ -321,7 +321,11 @@ final class DialOut implements AutoCloseable {
         long now = System.currentTimeMillis();
         var reason = dialer.endReason().orElse(null);
         boolean refused = reason == SessionEnd.AUTH_FAILED || reason == SessionEnd.SERVER_NOT_VERIFIED;
-        authFailures = refused ? authFailures + 1 : 0;
+        // Reset only by a login that works (up) or a save of the page (a new DialOut): a server that
+        // also fails in other ways in between must not earn a wrong password endless retries.
+        if (refused) {
+            authFailures++;
+        }
         if (reason == SessionEnd.ACCOUNT_DISABLED || authFailures >= AUTH_FAILURES_TO_STOP) {
             // No retry can mend these, and each one counts against the account at the remote server.
             state = new State(Phase.STOPPED, server(), now, "", "", "", "", List.of(), 0, why);

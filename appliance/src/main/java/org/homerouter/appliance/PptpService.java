@@ -133,7 +133,11 @@ final class PptpService implements AutoCloseable {
         int maxSessions = callIds.maxCalls();
         ticker.scheduleWithFixedDelay(guarded("capacity refusals", () -> refusals.check(new CapacityRefusals.Counts(
                         callIds.refusedAtLimit(), s == null ? 0 : s.refusedLogins(), control.refusedConnections()),
-                System.nanoTime(), maxSessions).ifPresent(event -> store.logEvent("problem", event))), 2, 2, TimeUnit.SECONDS);
+                System.nanoTime(), maxSessions).ifPresent(event -> {
+                    // Not on this thread, which runs every session's timers: a write may wait for
+                    // the database (busy, fsync) and must not hold up the tunnels.
+                    Thread.ofVirtual().name("capacity-event").start(() -> store.logEvent("problem", event));
+                })), 2, 2, TimeUnit.SECONDS);
         return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout, pool);
     }
 

@@ -28,7 +28,8 @@ final class RepeatedFailures {
             unlogged++;
             return null;
         }
-        String more = why.equals(last) ? summary() : "";
+        String more = why.equals(last) ? summary() : unlogged == 0 ? ""
+                : " (before it, the previous failure " + unlogged + " more times, not logged one by one)";
         last = why;
         lastLoggedMs = nowMs;
         unlogged = 0;

@@ -19,7 +19,9 @@ final class StoreFailure extends StorageUnavailable {
                     + " backup; the settings need only a few hundred kilobytes";
             case 8, 10, 14 -> "the router's storage cannot be written (read-only, missing or failing): restart the"
                     + " router; if this comes back, the storage is wearing out";
-            case 11, 26 -> "the settings database is damaged: restore a backup on the System page";
+            case 11, 26 -> "the settings database is damaged: restart the router (if it cannot read the database"
+                    + " at all, it sets it aside and starts with default settings, and you import your last"
+                    + " configuration export on the System page)";
             case 5, 6 -> "the settings database was busy for too long: try again in a moment";
             default -> "the settings database failed (" + e.getMessage() + ")";
         };

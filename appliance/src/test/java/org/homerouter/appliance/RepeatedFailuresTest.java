@@ -23,5 +23,10 @@ class RepeatedFailuresTest {
         assertNull(r.admit("refused", 63 * MINUTE));
         assertEquals(" (after the last failure logged, 2 more the same way)", r.reset(), "told when the tunnel comes up");
         assertEquals("", r.admit("refused", 64 * MINUTE), "and the next failure is logged again");
+
+        assertNull(r.admit("refused", 65 * MINUTE));
+        assertNull(r.admit("refused", 66 * MINUTE));
+        assertEquals(" (before it, the previous failure 2 more times, not logged one by one)",
+                r.admit("no route", 67 * MINUTE), "a new failure tells what the old one left out");
     }
 }

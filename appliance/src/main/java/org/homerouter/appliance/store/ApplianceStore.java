@@ -81,6 +81,7 @@ public final class ApplianceStore implements AutoCloseable {
                 }
             }
             Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            sync(aside); // and its directory: the rename survives a power cut before the new file is made
             LOG.error("{} cannot be read as a database ({}): set aside as {}; starting with default settings", file,
                     e.getMessage(), aside);
             ApplianceStore store = open(file);
@@ -113,7 +114,13 @@ public final class ApplianceStore implements AutoCloseable {
         props.setProperty("transaction_mode", "IMMEDIATE");
         Connection db = connect(file, props);
         ApplianceStore store = new ApplianceStore(file, db);
-        int version = store.schemaVersion();
+        int version;
+        try {
+            version = store.schemaVersion();
+        } catch (SQLException e) {
+            db.close(); // before the file may be set aside (openOrSetAside)
+            throw e;
+        }
         Path before = backupBeforeMigration(file, Migrations.latest());
         if (version > Migrations.latest() && Files.exists(before) && usableCopy(before)) {
             // A newer firmware migrated this database and then did not stay (its trial boot failed,
@@ -628,11 +635,17 @@ public final class ApplianceStore implements AutoCloseable {
      * sit in the WAL, and the copies kept across firmware upgrades hold all of it: the WAL is
      * checkpointed and truncated, the file rebuilt (VACUUM), and the copies deleted.
      */
-    private void forgetDeletedContent() throws SQLException {
+    private void forgetDeletedContent() {
+        // Best effort, after the reset has been committed: a failure here must not report the
+        // reset as failed (it happened), only that traces of the old data may remain.
         try (Statement st = db.createStatement()) {
-            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            checkpoint(st);
             st.execute("VACUUM");
-            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            checkpoint(st);
+        } catch (SQLException e) {
+            LOG.warn("factory reset: the old settings could not be wiped from the database file: {}", e.getMessage());
+            logEvent("service", "factory reset done, but the old settings could not be wiped from the database file ("
+                    + e.getMessage() + "): reset once more to wipe them");
         }
         try (var copies = Files.newDirectoryStream(file.toAbsolutePath().getParent(), file.getFileName() + ".*")) {
             for (Path p : copies) {
@@ -644,6 +657,18 @@ public final class ApplianceStore implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.warn("factory reset: could not delete the copies of the old settings beside {}: {}", file, e.toString());
+        }
+    }
+
+    /**
+     * PRAGMA wal_checkpoint(TRUNCATE). It waits for readers through the busy handler (busy_timeout),
+     * then reports one still in the way as busy in its result row instead of failing: checked.
+     */
+    private static void checkpoint(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            if (rs.next() && rs.getInt(1) != 0) {
+                throw new SQLException("another program kept reading the database for more than 5 s");
+            }
         }
     }
 

@@ -302,7 +302,25 @@ class ApplianceStoreTest {
             }
             store.putSettings(Map.of(Setting.DIALOUT_NT_HASH, dialOutHash));
             store.setAdminPasswordHash("$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0c2FsdA$secretadminhash", "set");
+            // A CLI command ('status', say) is reading at that moment: its snapshot keeps the old
+            // pages in the WAL until it ends, and the wipe must wait for it, not give up.
+            var reading = new java.util.concurrent.CountDownLatch(1);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM vpn_users")) {
+                        rs.next();
+                    }
+                    reading.countDown();
+                    Thread.sleep(700);
+                    c.commit();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            reading.await();
             store.factoryReset();
+            reader.join();
 
             assertTrue(store.users().isEmpty());
             for (String name : List.of("appliance.db", "appliance.db-wal")) {
