@@ -31,6 +31,12 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         String problem = enabled && failure != null
                 ? "The VPN server could not start: " + failure + ". Change its listen address or port on the VPN server page."
                 : enabled && !dp.available() ? "Sessions cannot start: " + dp.unavailableReason() : "";
+        var aside = appliance.store().setAside();
+        if (aside.isPresent()) {
+            problem = ("The settings database could not be read at the last start and was set aside as "
+                    + aside.get().getFileName() + ": the router runs on default settings, without its users. Import"
+                    + " your last configuration export on the System page. " + problem).trim();
+        }
         return new ServerState(Version.current(), enabled, address != null, listen,
                 Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem);
     }

@@ -53,6 +53,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
             }
         }
+        appliance.store().setAsideDealtWith();
         hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
     }
 

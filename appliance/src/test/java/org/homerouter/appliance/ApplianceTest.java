@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.BindException;
@@ -97,6 +98,28 @@ class ApplianceTest {
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()));
             assertEquals("127.0.0.1", a.store().settings().get(Setting.UI_LISTEN_ADDRESS), "the option is not stored");
+        }
+    }
+
+    @Test
+    void afterADamagedDatabaseWasSetAsideTheDashboardAsksForTheLastExportUntilItIsImported() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        String exported;
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            exported = UiClient.setUp(a.uiPort()).get("/system/export").body();
+        }
+        byte[] garbage = new byte[4096];
+        new java.util.Random(3).nextBytes(garbage);
+        java.nio.file.Files.write(db, garbage); // what a flash fault leaves
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            UiClient ui = UiClient.setUp(a.uiPort()); // the first-run setup again: the admin password went too
+            String notice = "The settings database could not be read at the last start and was set aside as appliance.db.damaged-";
+            String page = ui.get("/").body();
+            assertTrue(page.contains(notice) && page.contains("Import your last configuration export on the System page"),
+                    page);
+            assertEquals(303, ui.post("/system/import", "config", exported, "replace", "on").statusCode());
+            assertTrue(a.store().users().stream().anyMatch(u -> u.name().equals("alice")), "alice is back");
+            assertFalse(ui.get("/").body().contains(notice), "dealt with");
         }
     }
 

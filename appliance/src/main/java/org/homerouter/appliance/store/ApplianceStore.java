@@ -48,6 +48,8 @@ public final class ApplianceStore implements AutoCloseable {
      * Opened once the schema is up to date; guarded by its own monitor.
      */
     private volatile Connection reader;
+    /** Where {@link #openOrSetAside} put a database it could not read, until a configuration replaces the defaults. */
+    private volatile Path setAside;
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
     private int eventsKept = EVENTS_KEPT;
@@ -85,11 +87,25 @@ public final class ApplianceStore implements AutoCloseable {
             LOG.error("{} cannot be read as a database ({}): set aside as {}; starting with default settings", file,
                     e.getMessage(), aside);
             ApplianceStore store = open(file);
+            store.setAside = aside;
             store.logEvent("service", "the settings database could not be read (" + e.getMessage() + "): it was set aside"
                     + " as " + aside.getFileName() + " and the router started with default settings, no users and no"
                     + " admin password; restore a configuration export on the System page");
             return store;
         }
+    }
+
+    /**
+     * The damaged database this run set aside at its start, while the router runs on the defaults
+     * that replaced it: the Dashboard asks for the last export to be imported.
+     */
+    public java.util.Optional<Path> setAside() {
+        return java.util.Optional.ofNullable(setAside);
+    }
+
+    /** A configuration was imported (or the owner reset the router): the set-aside file is dealt with. */
+    public void setAsideDealtWith() {
+        setAside = null;
     }
 
     /** Opens (creating on first run) the database and brings its schema up to date. */
@@ -626,6 +642,7 @@ public final class ApplianceStore implements AutoCloseable {
             insertEvent("config", "factory reset: default settings, no users, no admin password");
         });
         forgetDeletedContent();
+        setAside = null; // deleted with the other copies
     }
 
     /**

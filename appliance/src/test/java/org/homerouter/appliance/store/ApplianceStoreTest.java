@@ -31,6 +31,16 @@ class ApplianceStoreTest {
         return new VpnUser(name, new byte[16], Optional.empty(), true, Optional.empty());
     }
 
+    /** A new database with these users, as this firmware makes it: returns its (the latest) schema version. */
+    private static int createdWith(Path db, String... users) throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            for (String u : users) {
+                store.addUser(user(u));
+            }
+            return store.schemaVersion();
+        }
+    }
+
     private static long count(Path db, String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
@@ -80,10 +90,7 @@ class ApplianceStoreTest {
     @Test
     void anUpgradeKeepsACopyThatThePreviousFirmwareRestoresIfTheNewOneDoesNotStay() throws Exception {
         Path db = dir.resolve("ab.db");
-        int latest;
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            latest = store.schemaVersion();
-        }
+        int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("ALTER TABLE vpn_users DROP COLUMN routed_subnets");
@@ -119,11 +126,7 @@ class ApplianceStoreTest {
     @Test
     void aCopyThatAPowerCutLeftEmptyDoesNotReplaceTheNewerDatabase() throws Exception {
         Path db = dir.resolve("torn.db");
-        int latest;
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            latest = store.schemaVersion();
-            store.addUser(user("alice"));
-        }
+        int latest = createdWith(db, "alice");
         // A newer firmware migrated it; the power went before its copy reached the disk.
         java.nio.file.Files.createFile(ApplianceStore.backupBeforeMigration(db, latest));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
