@@ -33,13 +33,7 @@ final class InstanceLock {
      * @return empty, with {@code holder} set to what the lock file says, when another service holds it
      */
     static Optional<InstanceLock> take(Path dataDir, StringBuilder holder) throws IOException {
-        if (!Files.isDirectory(dataDir)) {
-            // Owner-only, as ApplianceStore would make it: it will hold the users' NT hashes.
-            Files.createDirectories(dataDir);
-            if (dataDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            }
-        }
+        org.homerouter.appliance.store.ApplianceStore.createDataDirectory(dataDir);
         Path file = dataDir.resolve("appliance.lock");
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;

@@ -110,14 +110,8 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Opens (creating on first run) the database and brings its schema up to date. */
     public static ApplianceStore open(Path file) throws SQLException, IOException {
-        Path dir = file.toAbsolutePath().getParent();
         boolean posix = posix();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            if (posix) {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            }
-        }
+        createDataDirectory(file.toAbsolutePath().getParent());
         boolean fresh = !Files.exists(file);
         if (fresh && posix) {
             // Create it owner-only before SQLite opens it: no window where it is world-readable.
@@ -268,6 +262,16 @@ public final class ApplianceStore implements AutoCloseable {
      */
     static Path backupBeforeMigration(Path file, int version) {
         return file.resolveSibling(file.getFileName() + BACKUP_INFIX + version);
+    }
+
+    /** The data directory, created owner-only if missing: it holds the users' NT hashes. */
+    public static void createDataDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            if (posix()) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+        }
     }
 
     private static boolean posix() {
