@@ -171,21 +171,12 @@ final class ConfigDocument {
                 List<org.homerouter.webui.api.Subnet> parsed;
                 try {
                     parsed = org.homerouter.webui.api.RoutedSubnets.parse(r, name);
+                    for (var other : routedLists.entrySet()) {
+                        org.homerouter.webui.api.RoutedSubnets.checkApart(parsed, other.getValue(),
+                                " of user " + other.getKey());
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("user " + name + ": routed_subnets: " + e.getMessage());
-                }
-                // Two accounts routing one network: its packets would go to whichever came up last.
-                for (var other : routedLists.entrySet()) {
-                    for (var mine : parsed) {
-                        for (var theirs : other.getValue()) {
-                            if (org.homerouter.webui.api.RoutedSubnets.overlap(mine, theirs)) {
-                                throw new IllegalArgumentException("user " + name + ": routed_subnets: "
-                                        + org.homerouter.webui.api.RoutedSubnets.cidr(mine) + " overlaps "
-                                        + org.homerouter.webui.api.RoutedSubnets.cidr(theirs) + " of user "
-                                        + other.getKey());
-                            }
-                        }
-                    }
                 }
                 routedLists.put(name, parsed);
                 routed.put(name, org.homerouter.webui.api.RoutedSubnets.format(parsed));

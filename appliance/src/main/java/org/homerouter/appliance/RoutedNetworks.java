@@ -55,16 +55,10 @@ final class RoutedNetworks {
             if (other.getKey().equals(owner)) {
                 continue;
             }
-            for (Subnet theirs : RoutedSubnets.parse(other.getValue(), other.getKey())) {
-                for (Subnet mine : subnets) {
-                    if (RoutedSubnets.overlap(mine, theirs)) {
-                        String whose = other.getKey().equals("dialout") ? "the site-to-site dial-out"
-                                : "the account " + other.getKey().substring("user:".length());
-                        throw new IllegalArgumentException(RoutedSubnets.cidr(mine) + " overlaps "
-                                + RoutedSubnets.cidr(theirs) + ", already routed to " + whose);
-                    }
-                }
-            }
+            String whose = other.getKey().equals("dialout") ? "the site-to-site dial-out"
+                    : "the account " + other.getKey().substring("user:".length());
+            RoutedSubnets.checkApart(subnets, RoutedSubnets.parse(other.getValue(), other.getKey()),
+                    ", already routed to " + whose);
         }
     }
 }

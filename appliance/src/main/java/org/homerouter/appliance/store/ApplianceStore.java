@@ -28,6 +28,9 @@ public final class ApplianceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceStore.class);
     /** The database copy made before a schema migration: {@code <file><infix><schema version>}. */
     private static final String BACKUP_INFIX = ".before-upgrade-from-schema-";
+    /** The newer firmware's database, kept aside when its pre-migration copy is restored. */
+    private static final String NEWER_INFIX = ".schema-";
+    /** A database that could not be read at all ({@link #openOrSetAside}). */
     private static final String DAMAGED_INFIX = ".damaged-";
 
     /**
@@ -139,7 +142,7 @@ public final class ApplianceStore implements AutoCloseable {
             // no configuration and an open first-run setup): the newer one is copied aside, and
             // the copy replaces it in one atomic rename, consumed so that it is restored once only.
             db.close(); // the last connection: SQLite checkpoints the WAL into the file
-            Path newer = file.resolveSibling(file.getFileName() + ".schema-" + version);
+            Path newer = file.resolveSibling(file.getFileName() + NEWER_INFIX + version);
             Files.copy(file, newer, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
             for (String suffix : List.of("-wal", "-shm")) {
                 Files.deleteIfExists(file.resolveSibling(file.getFileName() + suffix));
@@ -671,7 +674,7 @@ public final class ApplianceStore implements AutoCloseable {
         try (var copies = Files.newDirectoryStream(file.toAbsolutePath().getParent(), file.getFileName() + ".*")) {
             for (Path p : copies) {
                 String suffix = p.getFileName().toString().substring(file.getFileName().toString().length());
-                if (suffix.startsWith(BACKUP_INFIX) || suffix.startsWith(".schema-") || suffix.startsWith(DAMAGED_INFIX)) {
+                if (suffix.startsWith(BACKUP_INFIX) || suffix.startsWith(NEWER_INFIX) || suffix.startsWith(DAMAGED_INFIX)) {
                     Files.delete(p);
                     LOG.info("factory reset: deleted {}", p);
                 }

@@ -20,8 +20,8 @@ import org.homerouter.pptp.Clock;
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
- * its own (Windows and Android redial) would keep its real user locked out for ever. Memory is bounded: the least recently failing keys are
- * forgotten first. Thread-safe.
+ * its own (Windows and Android redial) would keep its real user locked out for ever. Memory is
+ * bounded: the least recently failing keys are forgotten first. Thread-safe.
  */
 public final class AuthFailureLockout {
     /** Most keys (names plus addresses) remembered. */

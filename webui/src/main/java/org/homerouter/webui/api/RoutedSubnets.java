@@ -83,6 +83,22 @@ public final class RoutedSubnets {
         }
     }
 
+    /**
+     * Refuses {@code mine} if one of them overlaps one of {@code theirs}, another tunnel's: two
+     * tunnels cannot both own a network (its packets would go to whichever came up last).
+     *
+     * @throws IllegalArgumentException "MINE overlaps THEIRS" followed by {@code whose}
+     */
+    public static void checkApart(List<Subnet> mine, List<Subnet> theirs, String whose) {
+        for (Subnet t : theirs) {
+            for (Subnet m : mine) {
+                if (overlap(m, t)) {
+                    throw new IllegalArgumentException(cidr(m) + " overlaps " + cidr(t) + whose);
+                }
+            }
+        }
+    }
+
     /** Whether two networks share any address (one contains the other's network address). */
     public static boolean overlap(Subnet a, Subnet b) {
         return a.contains(b.network() & b.mask()) || b.contains(a.network() & a.mask());
