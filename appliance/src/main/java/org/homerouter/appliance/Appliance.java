@@ -68,7 +68,7 @@ public final class Appliance implements AutoCloseable {
     private volatile PassthroughAlg passthrough;
     /** Why the ALG is not running although switched on, or "". */
     private volatile String passthroughFailure = "";
-    private InboundPptpForward inboundForward;
+    private volatile InboundPptpForward inboundForward;
     /** The LAN server the inbound forward sends to now, or "". */
     private String inboundApplied = "";
     /** Why the inbound forward set on the page is not in place, or "". */
@@ -84,7 +84,13 @@ public final class Appliance implements AutoCloseable {
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
     private Map<Setting, String> dialOutApplied;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
-    private WanAdmission wan;
+    private volatile WanAdmission wan;
+    /**
+     * Held while the WAN admission is set: besides this monitor's holders, the dial-out's thread sets
+     * it when the server's DNS name points elsewhere, and must not wait behind a reconfiguration
+     * that is itself waiting for the dial-out to hang up.
+     */
+    private final Object wanLock = new Object();
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -295,10 +301,18 @@ public final class Appliance implements AutoCloseable {
      * Opens the base firewall to what runs now: the server's port and GRE, or GRE from the
      * dial-out's server. A failure is logged: what runs keeps running, reachable from the LAN.
      */
-    private synchronized void admitFromWan() {
+    private void admitFromWan() {
+        synchronized (wanLock) {
+            admitFromWanNow();
+        }
+    }
+
+    private void admitFromWanNow() {
         PptpService p = pptp;
-        java.net.Inet4Address server = dialOut != null
-                && dialOut.config().server().getAddress() instanceof java.net.Inet4Address v4 ? v4 : null;
+        DialOut d = dialOut;
+        java.net.Inet4Address server = d == null ? null : d.serverAddress().orElse(null);
+        InboundPptpForward inboundForward = this.inboundForward;
+        WanAdmission wan = this.wan;
         try {
             if (inboundForward != null) {
                 // The dial-out's GRE is the router's own, not the forwarded LAN server's.
@@ -431,9 +445,11 @@ public final class Appliance implements AutoCloseable {
             return;
         }
         // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
-        dialOut = DialOut.start(dataPlane, transport, config,
+        // A server's name that points elsewhere now moves the WAN admission of its GRE along; every
+        // caller of this method admits for the new dial-out once it is in the field.
+        dialOut = DialOut.start(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
                 server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
-                store::logEvent);
+                moved -> admitFromWan(), store::logEvent);
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */

@@ -31,7 +31,7 @@ final class ConfigDocument {
             Setting.PPTP_POOL_START, Setting.PPTP_POOL_END, Setting.UI_LISTEN_ADDRESS);
     private static final Set<Setting> OPTIONAL_ADDRESSES = EnumSet.of(Setting.PPTP_DNS_PRIMARY,
             Setting.PPTP_DNS_SECONDARY, Setting.PPTP_WINS_PRIMARY, Setting.PPTP_WINS_SECONDARY,
-            Setting.PASSTHROUGH_INBOUND_SERVER, Setting.DIALOUT_SERVER);
+            Setting.PASSTHROUGH_INBOUND_SERVER);
     private static final Set<Setting> BOOLEANS = EnumSet.of(Setting.PPTP_ENABLED, Setting.PASSTHROUGH_ENABLED, Setting.UI_HTTPS,
             Setting.DIALOUT_ENABLED, Setting.DIALOUT_DEFAULT_ROUTE);
     private static final Set<Setting> PORTS = EnumSet.of(Setting.PPTP_PORT, Setting.UI_PORT, Setting.UI_HTTPS_PORT);
@@ -228,6 +228,8 @@ final class ConfigDocument {
             ok = v.matches("(mschapv2|chap-md5|pap)(,(mschapv2|chap-md5|pap))*");
         } else if (s == Setting.PPTP_MPPE || s == Setting.DIALOUT_MPPE) {
             ok = v.matches("require-128|require-128-stateful|require-any|optional|none");
+        } else if (s == Setting.DIALOUT_SERVER) {
+            ok = v.isEmpty() || org.homerouter.webui.api.SiteToSite.validServer(v);
         } else if (s == Setting.DIALOUT_USER) {
             ok = v.isEmpty() || org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(v).matches();
         } else if (s == Setting.DIALOUT_NT_HASH) {

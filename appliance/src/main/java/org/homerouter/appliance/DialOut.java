@@ -3,6 +3,7 @@ package org.homerouter.appliance;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
@@ -26,6 +28,7 @@ import org.homerouter.pptp.session.SessionRole;
 import org.homerouter.pptp.session.SessionSettings;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.RoutedSubnets;
+import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.Subnet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,15 +104,40 @@ final class DialOut implements AutoCloseable {
         AutoCloseable pin(Inet4Address server) throws java.io.IOException;
     }
 
-    /** The stored dial-out configuration, checked. */
-    record Config(InetSocketAddress server, SessionSettings session, List<Subnet> subnets, boolean defaultRoute) {
+    /**
+     * Finds the server's IPv4 address: at each dial, so that a DNS name that follows an office's
+     * dynamic address (DDNS) is dialed where it points now. The JDK caches an answer for 30 s
+     * ({@code networkaddress.cache.ttl}), a failure for 10 s.
+     */
+    @FunctionalInterface
+    interface Resolver {
+        /** An IPv4 literal is returned as is, without DNS. */
+        Resolver SYSTEM = host -> {
+            for (InetAddress a : InetAddress.getAllByName(host)) {
+                if (a instanceof Inet4Address v4) {
+                    return v4;
+                }
+            }
+            throw new UnknownHostException(host + ": the name has no IPv4 address (PPTP here runs over IPv4)");
+        };
+
+        Inet4Address resolve(String host) throws UnknownHostException;
+    }
+
+    /**
+     * The stored dial-out configuration, checked.
+     *
+     * @param server the remote server: an IPv4 address or a DNS name (see {@link Resolver})
+     */
+    record Config(String server, int port, SessionSettings session, List<Subnet> subnets, boolean defaultRoute) {
         /**
          * @throws IllegalArgumentException with the sentence for the administrator
          */
         static Config from(Map<Setting, String> cfg) {
             String server = cfg.get(Setting.DIALOUT_SERVER).strip();
-            if (!Ipv4.valid(server)) {
-                throw new IllegalArgumentException("the server must be an IPv4 address, not '" + server + "'");
+            if (!SiteToSite.validServer(server)) {
+                throw new IllegalArgumentException("the server must be an IPv4 address or a DNS name, not '" + server
+                        + "'");
             }
             String user = cfg.get(Setting.DIALOUT_USER).strip();
             if (!org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(user).matches()) {
@@ -120,7 +148,9 @@ final class DialOut implements AutoCloseable {
                 throw new IllegalArgumentException("no password set for the remote server");
             }
             List<Subnet> subnets = RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "the remote site");
-            RoutedSubnets.checkServerOutside(subnets, Ipv4.parse(server));
+            if (Ipv4.valid(server)) { // a name is checked where it points at each dial
+                RoutedSubnets.checkServerOutside(subnets, Ipv4.parse(server));
+            }
             Optional<MppePolicy> mppe = PptpService.mppePolicy(cfg.get(Setting.DIALOUT_MPPE));
             List<AuthMethod> methods = List.of(AuthMethod.MSCHAP_V2); // the only one a stored hash can answer
             LcpSettings lcp = LcpSettings.client(methods).withEcho(
@@ -129,7 +159,7 @@ final class DialOut implements AutoCloseable {
             SessionSettings session = new SessionSettings(SessionRole.CLIENT, cfg.get(Setting.HOST_NAME), lcp,
                     AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new)), IpcpSettings.client(), mppe,
                     Optional.of(PeerCredentials.ofNtHash(user, HexFormat.of().parseHex(hash))), "ppp");
-            return new Config(new InetSocketAddress(server, 1723), session, subnets,
+            return new Config(server, org.homerouter.pptp.control.ControlProtocol.TCP_PORT, session, subnets,
                     Boolean.parseBoolean(cfg.get(Setting.DIALOUT_DEFAULT_ROUTE)));
         }
 
@@ -143,6 +173,10 @@ final class DialOut implements AutoCloseable {
     private final Config config;
     private final BiConsumer<String, String> events;
     private final ServerPath serverPath;
+    private final Resolver resolver;
+    private final Consumer<Inet4Address> serverMoved;
+    /** Where the server's name pointed at the last dial that found it; null before. */
+    private volatile Inet4Address address;
     private AutoCloseable pinned; // loop thread only
     private final ReconnectBackoff backoff = new ReconnectBackoff();
     private final ScheduledExecutorService loop;
@@ -155,9 +189,11 @@ final class DialOut implements AutoCloseable {
     private final RepeatedFailures repeats = new RepeatedFailures(Duration.ofHours(1));
     private final Duration authRetry;
 
-    private DialOut(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
-                    BiConsumer<String, String> events, Duration authRetry) {
+    private DialOut(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
+                    Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
         this.plane = plane;
+        this.resolver = resolver;
+        this.serverMoved = serverMoved;
         this.authRetry = authRetry;
         this.serverPath = serverPath;
         this.io = io;
@@ -171,25 +207,35 @@ final class DialOut implements AutoCloseable {
         this.state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0, "");
     }
 
-    /**
-     * Starts dialing at once and keeps the tunnel up until {@link #close}.
-     *
-     * @param events (kind, message) for the event log
-     */
     /** What it dials. */
     Config config() {
         return config;
     }
 
-    static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
-                         BiConsumer<String, String> events) {
-        return start(plane, io, config, serverPath, events, AUTH_RETRY);
+    /**
+     * The server's address as last found, empty before a dial found it: what the WAN firewall lets
+     * GRE come from.
+     */
+    Optional<Inet4Address> serverAddress() {
+        return Optional.ofNullable(address);
+    }
+
+    /**
+     * Starts dialing at once and keeps the tunnel up until {@link #close}.
+     *
+     * @param serverMoved told, on the dial-out's thread and before it dials, each time the server is
+     *                    found at another address than before (the first time too)
+     * @param events      (kind, message) for the event log
+     */
+    static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
+                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events) {
+        return start(plane, io, config, resolver, serverPath, serverMoved, events, AUTH_RETRY);
     }
 
     /** As above, with another wait before a refused login is tried again (tests). */
-    static DialOut start(DataPlane plane, NettyTransport io, Config config, ServerPath serverPath,
-                         BiConsumer<String, String> events, Duration authRetry) {
-        DialOut d = new DialOut(plane, io, config, serverPath, events, authRetry);
+    static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
+                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
+        DialOut d = new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry);
         d.loop.execute(d::attempt);
         return d;
     }
@@ -198,8 +244,11 @@ final class DialOut implements AutoCloseable {
         return state;
     }
 
+    /** The server as the owner wrote it, and where a name points: "office.example.com (203.0.113.7)". */
     private String server() {
-        return config.server().getAddress().getHostAddress();
+        Inet4Address a = address;
+        return a == null || Ipv4.valid(config.server()) ? config.server()
+                : config.server() + " (" + a.getHostAddress() + ")";
     }
 
     private void attempt() {
@@ -208,8 +257,15 @@ final class DialOut implements AutoCloseable {
         }
         state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0,
                 state.lastFailure());
-        PptpDialer dialer = PptpDialer.dial(plane, io, config.server(), config.session(), plane.callIds(1),
-                SETUP);
+        Inet4Address found;
+        try {
+            found = find();
+        } catch (IllegalArgumentException e) {
+            waitAndRedial(e.getMessage(), backoff.failed(), false);
+            return;
+        }
+        PptpDialer dialer = PptpDialer.dial(plane, io, new InetSocketAddress(found, config.port()), config.session(),
+                plane.callIds(1), SETUP);
         current = dialer;
         dialer.onIpEvents(new PptpDialer.IpEvents() {
             @Override
@@ -232,6 +288,51 @@ final class DialOut implements AutoCloseable {
         }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Where the server is now. A name's new address is checked against the routed networks (a
+     * server inside them would route the tunnel into itself) and told to {@link #serverMoved}
+     * before anything is sent to it.
+     *
+     * @throws IllegalArgumentException why the dial cannot start, in the owner's words
+     */
+    private Inet4Address find() {
+        String host = config.server();
+        Inet4Address found;
+        try {
+            found = resolver.resolve(host);
+        } catch (UnknownHostException e) {
+            address = null; // the page no longer claims where it is
+            throw new IllegalArgumentException("cannot find the address of " + host + ": " + dnsFailure(host, e));
+        }
+        if (!found.equals(address)) {
+            try {
+                RoutedSubnets.checkServerOutside(config.subnets(), Ipv4.parse(found.getHostAddress()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(host + " now points to " + found.getHostAddress() + ": "
+                        + e.getMessage());
+            }
+            if (address != null) {
+                LOG.info("site-to-site: {} now points to {}, not {}", host, found.getHostAddress(),
+                        address.getHostAddress());
+            }
+            address = found; // before the callback: it reads serverAddress()
+            serverMoved.accept(found);
+        }
+        return found;
+    }
+
+    /** A failed lookup in plain words (the JDK gives the resolver's: "Name or service not known"). */
+    private static String dnsFailure(String host, UnknownHostException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Name or service not known") || m.contains("No address associated")) {
+            return "DNS knows no such name (check its spelling, and that the dynamic-DNS name is still registered)";
+        }
+        if (m.contains("Temporary failure")) {
+            return "no DNS server answered (is this router's internet connection up?)";
+        }
+        return m.startsWith(host + ": ") ? m.substring(host.length() + 2) : m;
+    }
+
     private void up(PptpDialer dialer, PppSession session) {
         if (current != dialer || closed) {
             return;
@@ -249,7 +350,7 @@ final class DialOut implements AutoCloseable {
             if (config.defaultRoute()) {
                 // The server first keeps its path, or the tunnel's own packets would enter the tunnel.
                 if (pinned == null) { // after a renegotiation it is in already
-                    pinned = serverPath.pin((Inet4Address) config.server().getAddress());
+                    pinned = serverPath.pin(address);
                 }
                 // Two halves instead of replacing the default route (OpenVPN's def1): more specific,
                 // so they win, and they die with the device, bringing the old default back untouched.
@@ -335,8 +436,13 @@ final class DialOut implements AutoCloseable {
                     + "; not dialing again until the Site-to-site page is saved" + repeats.reset());
             return;
         }
-        Duration wait = refused ? authRetry
-                : wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed();
+        waitAndRedial(why, refused ? authRetry
+                : wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed(), wasUp);
+    }
+
+    /** A dial failed, or a tunnel that was up ended: the next attempt after {@code wait}. */
+    private void waitAndRedial(String why, Duration wait, boolean wasUp) {
+        long now = System.currentTimeMillis();
         state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toMillis(), why);
         // The Site-to-site page shows every failure as it happens; the logs get repeats summarised.
         String more = wasUp ? repeats.reset() : repeats.admit(why, now);

@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.auth.NtPasswordHash;
-import org.homerouter.webui.api.Ipv4;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "dialout", mixinStandardHelpOptions = true,
         description = "Configure the site-to-site dial-out: this router dials a PPTP server and routes the remote networks through it.")
 final class DialOutCommand extends UserCommand.StoreCommand {
-    @Option(names = "--server", description = "The remote PPTP server's IPv4 address.")
+    @Option(names = "--server", description = "The remote PPTP server: an IPv4 address, or a DNS name looked up at each dial (a dynamic-DNS name works).")
     String server;
 
     @Option(names = "--user", description = "User name on the remote server.")
@@ -52,8 +51,9 @@ final class DialOutCommand extends UserCommand.StoreCommand {
             Map<Setting, String> changes = new EnumMap<>(Setting.class);
             try {
                 if (server != null) {
-                    if (!Ipv4.valid(server)) {
-                        throw new IllegalArgumentException("the server must be an IPv4 address such as 203.0.113.7");
+                    if (!org.homerouter.webui.api.SiteToSite.validServer(server)) {
+                        throw new IllegalArgumentException("the server must be an IPv4 address or a DNS name, such as"
+                                + " 203.0.113.7 or office.example.com");
                     }
                     changes.put(Setting.DIALOUT_SERVER, server);
                 }

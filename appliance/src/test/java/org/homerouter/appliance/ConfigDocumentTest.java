@@ -43,6 +43,19 @@ class ConfigDocumentTest {
                 java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** A backup of a router that dials its office by a dynamic-DNS name restores; a mistyped address does not. */
+    @Test
+    void theDialOutServerMayBeADnsName() {
+        String doc = """
+                {"format": "homerouter-config", "version": 1, "settings": {"dialout.server": "%s"}, "users": []}
+                """;
+        var parsed = ConfigDocument.parse(doc.formatted("office.example.com"), List.of());
+        assertEquals("office.example.com",
+                parsed.settings().get(org.homerouter.appliance.store.Setting.DIALOUT_SERVER));
+        assertTrue(refusal(doc.formatted("203.0.113.700")).contains("dialout.server"),
+                refusal(doc.formatted("203.0.113.700")));
+    }
+
     private static String users(String users) {
         return """
                 {"format": "homerouter-config", "version": 1, "settings": {}, "users": [%s]}

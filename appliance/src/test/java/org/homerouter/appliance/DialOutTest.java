@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +42,8 @@ class DialOutTest {
 
     @TempDir
     Path dir;
+    /** The dial-out's remote networks. */
+    private String routed = "10.20.1.0/24";
 
     private final InMemoryGreNetwork network = new InMemoryGreNetwork();
     private final List<InMemoryTunnelDevice> clientDevices = new CopyOnWriteArrayList<>();
@@ -106,24 +108,30 @@ class DialOutTest {
     }
 
     private DialOut dialOut(int port, String password, boolean defaultRoute, DialOut.ServerPath serverPath) {
+        return dialOut(SERVER.getHostAddress(), DialOut.Resolver.SYSTEM, moved -> { }, port, password, defaultRoute,
+                serverPath);
+    }
+
+    private DialOut dialOut(String server, DialOut.Resolver resolver, java.util.function.Consumer<Inet4Address> moved,
+                            int port, String password, boolean defaultRoute, DialOut.ServerPath serverPath) {
         Map<Setting, String> cfg = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             cfg.put(s, s.defaultValue());
         }
-        cfg.put(Setting.DIALOUT_SERVER, SERVER.getHostAddress());
+        cfg.put(Setting.DIALOUT_SERVER, server);
         cfg.put(Setting.DIALOUT_USER, USER);
         cfg.put(Setting.DIALOUT_NT_HASH, HexFormat.of().formatHex(NtPasswordHash.of(password)));
-        cfg.put(Setting.DIALOUT_SUBNETS, "10.20.1.0/24");
+        cfg.put(Setting.DIALOUT_SUBNETS, routed);
         DialOut.Config c = DialOut.Config.from(cfg);
         // The server listens on a free port, not 1723.
-        c = new DialOut.Config(new InetSocketAddress(SERVER, port), c.session(), c.subnets(),
-                defaultRoute);
+        c = new DialOut.Config(server, port, c.session(), c.subnets(), defaultRoute);
         DataPlane plane = new DataPlane(network.bind(loopback("127.0.0.1")), config -> {
             var d = new InMemoryTunnelDevice("ppp" + clientDevices.size(), config);
             clientDevices.add(d);
             return d;
         }, null, () -> { });
-        DialOut d = DialOut.start(plane, io, c, serverPath, (kind, message) -> events.add(message), AUTH_RETRY);
+        DialOut d = DialOut.start(plane, io, c, resolver, serverPath, moved, (kind, message) -> events.add(message),
+                AUTH_RETRY);
         open.add(d);
         return d;
     }
@@ -183,6 +191,63 @@ class DialOutTest {
         assertEquals(1, events.size(), "the first failure only: " + events);
         assertTrue(events.getFirst().contains(refused), events.getFirst());
         assertTrue(d.state().describe().startsWith("site-to-site: down, next attempt in "), "the page still tells each one");
+    }
+
+    /** A DNS that answers each lookup with the next of {@code answers} (null: no such name), then the last again. */
+    private static DialOut.Resolver dns(String name, String... answers) {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        return host -> {
+            assertEquals(name, host);
+            String a = answers[Math.min(lookups.getAndIncrement(), answers.length - 1)];
+            if (a == null) {
+                throw new java.net.UnknownHostException(host + ": Name or service not known");
+            }
+            return (Inet4Address) loopback(a);
+        };
+    }
+
+    @Test
+    void anOfficeOnADynamicAddressIsDialedWhereItsNameNowPointsAndTheFirewallIsToldEachMove() throws Exception {
+        Appliance server = server("require-128");
+        List<Inet4Address> moves = new CopyOnWriteArrayList<>();
+        // Not registered yet; then an address where nothing listens; then the office's server.
+        DialOut d = dialOut("office.example.test", dns("office.example.test", null, "127.0.0.7", "127.0.0.6"),
+                moves::add, server.pptpAddress().getPort(), PASSWORD, false, p -> {
+                    throw new AssertionError("no default route configured");
+                });
+        DialOut.State unknown = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
+        assertEquals("cannot find the address of office.example.test: DNS knows no such name (check its spelling, and"
+                + " that the dynamic-DNS name is still registered)", unknown.lastFailure());
+        assertEquals("office.example.test", unknown.server());
+        assertTrue(moves.isEmpty(), "nothing to admit yet: " + moves);
+
+        DialOut.State refused = await(d, s -> s.phase() == DialOut.Phase.WAITING && s.since() != unknown.since(),
+                "failed again");
+        assertTrue(refused.lastFailure().startsWith("cannot reach 127.0.0.7 TCP port"), refused.lastFailure());
+        assertEquals("office.example.test (127.0.0.7)", refused.server());
+
+        DialOut.State up = await(d, s -> s.phase() == DialOut.Phase.UP, "came up");
+        assertEquals("office.example.test (127.0.0.6)", up.server());
+        assertEquals(List.of(loopback("127.0.0.7"), loopback("127.0.0.6")), moves,
+                "the firewall follows each address, before GRE comes from it");
+        assertEquals(Optional.of(loopback("127.0.0.6")), d.serverAddress());
+        assertTrue(events.getLast().startsWith("site-to-site tunnel up to office.example.test (127.0.0.6) on ppp0"),
+                events.toString());
+    }
+
+    @Test
+    void aNameThatNowPointsIntoTheRoutedNetworksIsNotDialed() throws Exception {
+        routed = "10.20.1.0/24, 127.0.0.8/30"; // loopback: a dial that went ahead would stay on this machine
+        List<Inet4Address> moves = new CopyOnWriteArrayList<>();
+        DialOut d = dialOut("office.example.test", dns("office.example.test", "127.0.0.9"), moves::add, 1723, PASSWORD,
+                false, p -> {
+                    throw new AssertionError("never dialed");
+                });
+        DialOut.State s = await(d, x -> x.phase() == DialOut.Phase.WAITING, "failed");
+        assertTrue(s.lastFailure().startsWith("office.example.test now points to 127.0.0.9: the server 127.0.0.9 lies"
+                + " inside 127.0.0.8/30: the tunnel's own packets would be routed into the tunnel"), s.lastFailure());
+        assertTrue(moves.isEmpty(), "the firewall is not opened for it: " + moves);
+        assertTrue(clientDevices.isEmpty());
     }
 
     @Test

@@ -473,8 +473,8 @@ final class Pages {
         String user = form.get("user");
         String password = form.raw("password");
         String mppe = form.get("mppe");
-        if (!server.isEmpty() && !Ipv4.valid(server) || on && server.isEmpty()) {
-            form.error("server", "enter the remote server's IPv4 address, such as 203.0.113.7");
+        if (!server.isEmpty() && !SiteToSite.validServer(server) || on && server.isEmpty()) {
+            form.error("server", SiteToSite.SERVER_RULE);
         }
         if (!user.isEmpty() && !SiteToSite.REMOTE_USER.matcher(user).matches() || on && user.isEmpty()) {
             form.error("user", SiteToSite.REMOTE_USER_RULE);

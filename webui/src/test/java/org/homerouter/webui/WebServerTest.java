@@ -695,6 +695,19 @@ class WebServerTest {
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "CORP\\Branch Office",
                 "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
         assertEquals("CORP\\Branch Office", fake.siteToSiteSettings.user());
+        // An office on a dynamic address is reached by its DNS name; a mistyped address is no name.
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "office-1.example.com", "user", "branch",
+                "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
+        assertEquals("office-1.example.com", fake.siteToSiteSettings.server());
+        assertTrue(b.get("/site-to-site").body().contains("Saved. The router dials office-1.example.com now."));
+        for (String typo2 : List.of("203.0.113.700", "office_1.example.com", "-office.example.com", "office..example.com",
+                "office.example.com.", "http://office.example.com")) {
+            HttpResponse<String> notAServer = b.post("/site-to-site", "enabled", "on", "server", typo2, "user", "branch",
+                    "mppe", "require-128", "subnets", "10.2.0.0/24");
+            assertEquals(400, notAServer.statusCode(), typo2);
+            assertTrue(notAServer.body().contains("IPv4 address or DNS name"), notAServer.body());
+        }
+        assertEquals("office-1.example.com", fake.siteToSiteSettings.server(), "nothing saved from a refused form");
         HttpResponse<String> control = b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user",
                 "branch\nINFO forged", "mppe", "require-128", "subnets", "10.2.0.0/24");
         assertEquals(400, control.statusCode());

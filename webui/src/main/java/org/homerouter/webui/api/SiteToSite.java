@@ -15,6 +15,32 @@ public interface SiteToSite {
     java.util.regex.Pattern REMOTE_USER = java.util.regex.Pattern.compile("[^\\p{Cntrl}]{1,255}");
     String REMOTE_USER_RULE = "a user name is 1 to 255 characters, without control characters";
 
+    /** One label of a host name (RFC 1123 §2.1): letters, digits and inner hyphens, at most 63. */
+    java.util.regex.Pattern HOST_LABEL = java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    String SERVER_RULE = "enter the remote server's IPv4 address or DNS name, such as 203.0.113.7 or office.example.com";
+
+    /**
+     * The remote server: an IPv4 address, or a DNS name, resolved at each dial, for an office on a
+     * dynamic address that a DDNS name follows. Only the form is checked: a page must never wait on
+     * DNS. A name whose last label is all digits is refused (RFC 3696 §2), so that a mistyped
+     * address ("203.0.113.700") is not taken for a name.
+     */
+    static boolean validServer(String server) {
+        if (Ipv4.valid(server)) {
+            return true;
+        }
+        if (server.isEmpty() || server.length() > 253 || server.endsWith(".")) {
+            return false;
+        }
+        String[] labels = server.split("\\.", -1);
+        for (String label : labels) {
+            if (!HOST_LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return !labels[labels.length - 1].matches("[0-9]+");
+    }
+
     /**
      * @param subnets      comma-separated CIDR networks behind the remote server
      * @param defaultRoute everything else goes through the tunnel too
