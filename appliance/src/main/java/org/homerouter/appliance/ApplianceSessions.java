@@ -31,6 +31,12 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         String problem = enabled && failure != null
                 ? "The VPN server could not start: " + failure + ". Change its listen address or port on the VPN server page."
                 : enabled && !dp.available() ? "Sessions cannot start: " + dp.unavailableReason() : "";
+        String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER);
+        if (problem.isEmpty() && org.homerouter.webui.api.InboundForwardConflict.exists(VpnSettingsMapping.from(cfg),
+                inbound, ApplianceVpnConfig.localNetworks())) {
+            // Stored before the pages refused the pair (or by hand): say why clients from outside fail.
+            problem = org.homerouter.webui.api.InboundForwardConflict.forServer(inbound);
+        }
         var aside = appliance.store().setAside();
         if (aside.isPresent()) {
             problem = ("The settings database could not be read at the last start and was set aside as "

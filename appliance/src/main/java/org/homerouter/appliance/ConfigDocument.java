@@ -128,6 +128,11 @@ final class ConfigDocument {
             throw new IllegalArgumentException("the VPN settings would be refused on the VPN server page: "
                     + String.join("; ", problems));
         }
+        if (org.homerouter.webui.api.InboundForwardConflict.exists(VpnSettingsMapping.from(settings),
+                settings.get(Setting.PASSTHROUGH_INBOUND_SERVER), lans)) {
+            throw new IllegalArgumentException("passthrough.inbound_server would be refused on the Passthrough page: "
+                    + org.homerouter.webui.api.InboundForwardConflict.forForward());
+        }
         List<VpnUser> users = new ArrayList<>();
         if (!(doc.get("users") instanceof List<?> list)) {
             throw new IllegalArgumentException("\"users\" missing");

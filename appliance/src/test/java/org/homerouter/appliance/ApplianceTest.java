@@ -123,6 +123,20 @@ class ApplianceTest {
         }
     }
 
+    /** Stored before the pages refused the pair (an old version, by hand): the dashboard says why clients from outside fail. */
+    @Test
+    void aForwardStoredBesideAServerOpenToOutsideIsNamedOnTheDashboard() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(Map.of(Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.10"));
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
+            String page = UiClient.setUp(a.uiPort()).get("/").body();
+            assertTrue(page.contains("Incoming PPTP from outside is forwarded to 192.168.1.10 (PPTP passthrough page), so"
+                    + " this server cannot answer it"), page);
+        }
+    }
+
     @Test
     void webUiShowsLiveCallsOnLoopback() throws Exception {
         try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {

@@ -56,6 +56,19 @@ class ConfigDocumentTest {
                 refusal(doc.formatted("203.0.113.700")));
     }
 
+    /** A hand-edited backup cannot set up what the Passthrough page refuses: a forward taking the VPN server's clients. */
+    @Test
+    void anImportRefusesAnInboundForwardBesideAServerOpenToOutside() {
+        String doc = """
+                {"format": "homerouter-config", "version": 1,
+                 "settings": {"pptp.enabled": "%s", "passthrough.inbound_server": "192.168.1.10"}, "users": []}
+                """;
+        assertTrue(refusal(doc.formatted("true")).contains("The router's own VPN server is on and answers PPTP from"
+                + " outside"), refusal(doc.formatted("true")));
+        assertEquals("192.168.1.10", ConfigDocument.parse(doc.formatted("false"), List.of()).settings()
+                .get(org.homerouter.appliance.store.Setting.PASSTHROUGH_INBOUND_SERVER));
+    }
+
     private static String users(String users) {
         return """
                 {"format": "homerouter-config", "version": 1, "settings": {}, "users": [%s]}

@@ -52,6 +52,18 @@ class PassthroughSwitchNetnsTest {
             assertTrue(tables(router).contains("table ip homerouter_alg"), "the ALG runs: " + tables(router));
             assertTrue(ui.get("/passthrough").body().contains("Saved. Passthrough is on."));
 
+            // The router's own VPN server listens everywhere (the default): a forward would take its clients.
+            var taken = ui.post("/passthrough", "inbound_server", "192.168.1.10");
+            assertEquals(400, taken.statusCode());
+            assertTrue(taken.body().contains("The router&#39;s own VPN server is on and answers PPTP from outside"),
+                    taken.body());
+            assertFalse(tables(router).contains("homerouter_pptp_in"), "no forward: " + tables(router));
+            // Listening on its LAN address only, it keeps its LAN clients and leaves outside PPTP to the forward.
+            var lanOnly = ui.post("/vpn", "enabled", "on", "listen_address", "192.168.1.1", "port", "1723",
+                    "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                    "auth", "mschapv2", "mppe", "require-128", "max_sessions", "64", "idle_timeout", "0");
+            assertEquals(303, lanOnly.statusCode(), lanOnly.body());
+
             // Off, and a LAN server to forward to: the forward needs no ALG.
             assertEquals(303, ui.post("/passthrough", "inbound_server", "192.168.1.10").statusCode());
             String off = tables(router);

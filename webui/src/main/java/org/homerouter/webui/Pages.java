@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpStatus;
 import org.homerouter.webui.api.Backend;
+import org.homerouter.webui.api.InboundForwardConflict;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.SettingRefused;
@@ -249,6 +250,10 @@ final class Pages {
     private Reply saveVpn(Exchange x) {
         Form form = x.form();
         VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks());
+        if (s != null && InboundForwardConflict.exists(s, b.vpn().inboundServer(), b.vpn().lanNetworks())) {
+            form.error("listen_address", InboundForwardConflict.forServer(b.vpn().inboundServer()));
+            s = null;
+        }
         if (s == null) {
             return vpnPage(x, form);
         }
@@ -548,6 +553,8 @@ final class Pages {
             } else if (!privateAddress(Ipv4.parse(inbound))) {
                 form.error("inbound_server", "The server must be inside the LAN: a private address "
                         + "(10.x.x.x, 172.16–31.x.x or 192.168.x.x).");
+            } else if (InboundForwardConflict.exists(b.vpn().vpn(), inbound, b.vpn().lanNetworks())) {
+                form.error("inbound_server", InboundForwardConflict.forForward());
             }
         }
         if (!form.ok()) {

@@ -636,6 +636,18 @@ class WebServerTest {
         assertEquals(303, b.post("/passthrough").statusCode());
         assertFalse(fake.passthrough);
 
+        // The inbound forward would take the router's own VPN server's clients from outside: refused
+        // while that server is on and listens beyond the LAN.
+        HttpResponse<String> taken = b.post("/passthrough", "enabled", "on", "inbound_server", "192.168.1.10");
+        assertEquals(400, taken.statusCode());
+        assertTrue(taken.body().contains("The router&#39;s own VPN server is on and answers PPTP from outside"),
+                taken.body());
+        assertEquals("", fake.inboundServer, "nothing saved from a refused form");
+        // A server that listens on its LAN address only is reached from that LAN, which the forward leaves alone.
+        VpnSettings v = fake.vpn;
+        fake.vpn = new VpnSettings(true, "192.168.1.1", v.port(), v.localAddress(), v.poolStart(), v.poolEnd(),
+                v.dnsPrimary(), v.dnsSecondary(), v.winsPrimary(), v.winsSecondary(), v.authMethods(), v.mppe(),
+                v.maxSessions(), v.idleTimeoutMinutes());
         // The inbound forward: a LAN address is stored with the switch, anything else is refused next to the field.
         assertEquals(303, b.post("/passthrough", "enabled", "on", "inbound_server", "192.168.1.10").statusCode());
         assertTrue(fake.passthrough);
@@ -647,6 +659,15 @@ class WebServerTest {
         HttpResponse<String> junk = b.post("/passthrough", "inbound_server", "<script>");
         assertEquals(400, junk.statusCode());
         assertTrue(junk.body().contains("Not an IPv4 address") && !junk.body().contains("<script>"), junk.body());
+
+        // With the forward in place, the VPN page will not open the server to outside again.
+        HttpResponse<String> everywhere = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "64", "idle_timeout", "0");
+        assertEquals(400, everywhere.statusCode());
+        assertTrue(everywhere.body().contains("Incoming PPTP from outside is forwarded to 192.168.1.10 (PPTP passthrough"
+                + " page), so this server cannot answer it"), everywhere.body());
+        assertEquals("192.168.1.1", fake.vpn.listenAddress(), "nothing saved from a refused form");
     }
 
     @Test
