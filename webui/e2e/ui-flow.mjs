@@ -67,7 +67,7 @@ try {
 
   // 4. Enable the VPN server.
   await page.click('nav a[href="/vpn"]');
-  check((await page.textContent('.warning')).includes('cracked offline'), 'the VPN page says PPTP is weak');
+  check((await page.textContent('.warning')).includes('PPTP is old and broken'), 'the VPN page says PPTP is broken');
   check(!(await page.isChecked('input[name=enabled]')), 'the server starts disabled');
   await page.check('input[name=enabled]');
   await page.click('form[action="/vpn"] button[type=submit]');
