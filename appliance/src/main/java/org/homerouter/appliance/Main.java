@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "HomeRouter PPTP appliance: VPN server, passthrough ALG and config UI.",
         subcommands = {RunCommand.class, StatusCommand.class, UserCommand.class, ConfigCommand.class, DialCommand.class,
-                DialOutCommand.class, PassthroughCommand.class, CommandLine.HelpCommand.class})
+                DialOutCommand.class, PassthroughCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -74,11 +74,42 @@ class CliTest {
         }
     }
 
+    /** The way back in for an owner who forgot the web UI's password: it works at once, the old one no longer. */
+    @Test
+    void aForgottenAdminPasswordIsReplacedFromTheCommandLineAndTheOldLoginEnds() throws Exception {
+        Path d = dir.resolve("forgot");
+        try (Appliance a = Appliance.start(d.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0),
+                DataPlane.unavailable("test: no data plane"))) {
+            UiClient before = UiClient.setUp(a.uiPort()); // logged in with UiClient.ADMIN_PASSWORD
+            assertEquals(200, before.get("/system").statusCode());
+
+            // Nine characters do for a VPN account, not for the password that guards the whole router.
+            Run tooShort = runWithInput("ninechars\n", "admin", "password", "--password-stdin", "--data-dir",
+                    d.toString());
+            assertTrue(tooShort.code() != 0 && tooShort.err().contains("use at least 10 characters"), tooShort.err());
+            Run set = runWithInput("a new admin password\n", "admin", "password", "--password-stdin", "--data-dir",
+                    d.toString());
+            assertEquals(0, set.code(), set.err());
+            assertTrue(set.out().startsWith("admin password set"), set.out());
+
+            assertEquals(401, UiClient.logIn(a.uiPort(), UiClient.ADMIN_PASSWORD).statusCode(), "the old one is refused");
+            Thread.sleep(1100); // the login's pace after a wrong password (LoginThrottle.MIN_INTERVAL)
+            assertEquals(303, UiClient.logIn(a.uiPort(), "a new admin password").statusCode());
+            var after = before.get("/system");
+            assertTrue(after.statusCode() == 302 || after.statusCode() == 303, "the browser logged in with the old"
+                    + " password must log in again: " + after.statusCode());
+            try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+                assertTrue(store.events(50, null).stream().anyMatch(e -> e.message().equals(
+                        "admin password set from the command line")), "the Logs page says so");
+            }
+        }
+    }
+
     @Test
     void helpListsEveryAdminCommand() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String c : new String[] {"run", "status", "user", "config", "dial", "dialout"}) {
+        for (String c : new String[] {"run", "status", "user", "config", "dial", "dialout", "admin"}) {
             assertTrue(r.out().contains("  " + c + " "), r.out());
         }
     }

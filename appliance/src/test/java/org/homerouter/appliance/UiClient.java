@@ -30,8 +30,19 @@ final class UiClient {
 
     /** Runs first-run setup (or logs in when it was done) and returns the logged-in client. */
     static UiClient setUp(int port) throws Exception {
+        return setUp(port, http());
+    }
+
+    /** The login page's answer to {@code password}: 303 logged in, 401 refused. */
+    static HttpResponse<String> logIn(int port, String password) throws Exception {
+        UiClient c = new UiClient(port, http());
+        c.get("/login");
+        return c.post("/login", "password", password);
+    }
+
+    private static Transport http() {
         HttpClient client = HttpClient.newHttpClient();
-        return setUp(port, (uri, cookie, form) -> {
+        return (uri, cookie, form) -> {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri);
             if (form != null) {
                 b.header("Content-Type", "application/x-www-form-urlencoded")
@@ -41,7 +52,7 @@ final class UiClient {
                 b.header("Cookie", "hr_session=" + cookie);
             }
             return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        });
+        };
     }
 
     /** {@link #setUp(int)} for a UI on 127.0.0.1 inside network namespace {@code netns}. */

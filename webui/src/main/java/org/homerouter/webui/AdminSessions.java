@@ -32,6 +32,11 @@ final class AdminSessions {
         final long createdMs;
         volatile long lastSeenMs;
         final boolean admin;
+        /**
+         * The admin password's hash this session logged in with (null: anonymous): when the stored
+         * one differs (changed from the command line, say) the session is no longer an admin's.
+         */
+        final String adminHash;
         private volatile String flash;
         /** Its cookie was sent without Secure, over plain HTTP: not accepted as an admin's over HTTPS. */
         volatile boolean sentInClear;
@@ -47,12 +52,13 @@ final class AdminSessions {
             return f;
         }
 
-        Session(String id, String csrf, long now, boolean admin) {
+        Session(String id, String csrf, long now, String adminHash) {
             this.id = id;
             this.csrf = csrf;
             this.createdMs = now;
             this.lastSeenMs = now;
-            this.admin = admin;
+            this.adminHash = adminHash;
+            this.admin = adminHash != null;
         }
 
         boolean csrfMatches(String token) {
@@ -71,12 +77,22 @@ final class AdminSessions {
         this.clockMs = clockMs;
     }
 
-    synchronized Session create(boolean admin) {
+    /** A browser that has not logged in. */
+    Session createAnonymous() {
+        return create(null);
+    }
+
+    /** A browser that logged in with the admin password whose stored hash is {@code passwordHash}. */
+    Session createAdmin(String passwordHash) {
+        return create(java.util.Objects.requireNonNull(passwordHash));
+    }
+
+    private synchronized Session create(String adminHash) {
         long now = clockMs.getAsLong();
         byId.values().removeIf(s -> expired(s, now));
-        Session s = new Session(token(), token(), now, admin);
+        Session s = new Session(token(), token(), now, adminHash);
         byId.put(s.id, s);
-        if (!admin) {
+        if (adminHash == null) {
             // Ids of sessions already gone stay queued until their turn: harmless, and the queue stays bounded.
             anonymous.add(s.id);
             while (anonymous.size() > MAX_ANONYMOUS) {

@@ -121,7 +121,7 @@ final class Pages {
         }
         b.admin().setPasswordHash(hash, "admin password set at first-run setup from " + x.clientAddress);
         throttle.succeeded(x.clientAddress); // the admin's own device, as after a login
-        x.newSession = loggedIn(x);
+        x.newSession = loggedIn(x, hash);
         x.newSession.flash("Admin password set. Next: add a VPN user and check the VPN server settings.");
         return new Reply.Redirect("/");
     }
@@ -137,9 +137,9 @@ final class Pages {
         }
     }
 
-    private AdminSessions.Session loggedIn(Exchange x) {
+    private AdminSessions.Session loggedIn(Exchange x, String passwordHash) {
         sessions.remove(x.session);
-        return sessions.create(true);
+        return sessions.createAdmin(passwordHash);
     }
 
     private Reply login(Exchange x) {
@@ -158,8 +158,9 @@ final class Pages {
             }
         }
         boolean right;
+        String stored = b.admin().passwordHash().orElse(null);
         try {
-            right = hasher.verify(form.raw("password"), b.admin().passwordHash().orElse(null));
+            right = hasher.verify(form.raw("password"), stored);
         } catch (PasswordHasher.Busy e) {
             // Not a failure: the password was not looked at. The address may try again in a second.
             form.error("password", HASHER_BUSY);
@@ -168,7 +169,7 @@ final class Pages {
         if (right) {
             throttle.succeeded(x.clientAddress);
             b.events().log("admin", "admin logged in from " + x.clientAddress);
-            x.newSession = loggedIn(x);
+            x.newSession = loggedIn(x, stored);
             return new Reply.Redirect("/");
         }
         boolean locked = throttle.failed(x.clientAddress);
@@ -187,7 +188,7 @@ final class Pages {
     private Reply logout(Exchange x) {
         sessions.remove(x.session);
         b.events().log("admin", "admin logged out");
-        x.newSession = sessions.create(false);
+        x.newSession = sessions.createAnonymous();
         return new Reply.Redirect("/login");
     }
 
@@ -695,7 +696,7 @@ final class Pages {
         b.admin().setPasswordHash(hash, "admin password changed from " + x.clientAddress);
         // Other browsers logged in with the old password are logged out.
         sessions.removeAllAdmins();
-        x.newSession = sessions.create(true);
+        x.newSession = sessions.createAdmin(hash);
         x.newSession.flash("Admin password changed; other browsers were logged out.");
         return new Reply.Redirect("/system");
     }
@@ -766,7 +767,7 @@ final class Pages {
         b.system().factoryReset();
         web.applyHttps();
         sessions.removeAllAdmins();
-        x.newSession = sessions.create(false);
+        x.newSession = sessions.createAnonymous();
         return afterHttpsOff(x, "/setup"); // a reset router serves plain HTTP only
     }
 

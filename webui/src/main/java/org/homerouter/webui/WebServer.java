@@ -475,6 +475,13 @@ public final class WebServer implements AutoCloseable {
             }
             Fields params = form.fields();
             AdminSessions.Session session = sessions.find(cookie(request));
+            if (session != null && session.admin
+                    && !session.adminHash.equals(backend.admin().passwordHash().orElse(null))) {
+                // The password was changed where this server could not log the others out (the
+                // command line's `admin password`): a browser logged in with the old one logs in again.
+                sessions.remove(session);
+                session = null;
+            }
             if (session != null && session.admin && session.sentInClear && request.isSecure()) {
                 // A login made over plain HTTP, before HTTPS was switched on: its cookie crossed the
                 // network in clear (anyone on the LAN could have read it) and lacks Secure, so the
@@ -521,7 +528,7 @@ public final class WebServer implements AutoCloseable {
                     return new Reply.Text(HttpStatus.FORBIDDEN_403, "text/plain", "refused: cross-site request\n");
                 }
                 // Login and setup forms need a session before the first POST, for their CSRF token.
-                session = sessions.create(false);
+                session = sessions.createAnonymous();
                 setCookie(request, response, session);
             }
             Exchange x = new Exchange(request, session, params);

@@ -14,10 +14,10 @@ class AdminSessionsTest {
 
     @Test
     void aFloodOfAnonymousSessionsEvictsTheOldestAnonymousOnesButNoAdmin() {
-        AdminSessions.Session admin = sessions.create(true);
+        AdminSessions.Session admin = sessions.createAdmin("$argon2id$test");
         List<AdminSessions.Session> anonymous = new ArrayList<>();
         for (int i = 0; i < 3 * AdminSessions.MAX_ANONYMOUS; i++) {
-            anonymous.add(sessions.create(false));
+            anonymous.add(sessions.createAnonymous());
         }
         assertNotNull(sessions.find(admin.id), "the logged-in administrator stays");
         int live = 0;
