@@ -182,6 +182,9 @@ public final class PptpAlg {
             }
             if (call.mapped && !present.test(call.mapping())) {
                 listener.mapped(call.mapping());
+                // The new rules count from zero: what they report next is all new traffic.
+                call.counterToClient = 0;
+                call.counterToServer = 0;
                 again++;
             }
         }
@@ -211,8 +214,11 @@ public final class PptpAlg {
     }
 
     /**
-     * The data plane's cumulative GRE counters of one mapping. A counter that moved counts as
-     * activity in its direction; once both directions have moved the call is streaming.
+     * The data plane's cumulative GRE counters of one mapping's rules. A counter that moved counts
+     * as activity in its direction; once both directions have moved the call is streaming. Rules
+     * put in again (after {@code nft flush ruleset}, or a {@link #mapAgain}) count from zero: a
+     * counter lower than the last one is new traffic from zero, not silence until it passes the
+     * old total, or a busy call would expire as idle.
      */
     public synchronized void greCounters(GreMapping mapping, long bytesToClient, long bytesToServer) {
         Call call = byNatId.get(new NatKey(mapping.publicAddress(), mapping.server(), mapping.natCallId()));
@@ -220,13 +226,17 @@ public final class PptpAlg {
             return;
         }
         long now = clock.nanos();
-        if (bytesToClient > call.bytesToClient) {
-            call.bytesToClient = bytesToClient;
+        long toClient = bytesToClient >= call.counterToClient ? bytesToClient - call.counterToClient : bytesToClient;
+        long toServer = bytesToServer >= call.counterToServer ? bytesToServer - call.counterToServer : bytesToServer;
+        call.counterToClient = bytesToClient;
+        call.counterToServer = bytesToServer;
+        if (toClient > 0) {
+            call.bytesToClient += toClient;
             call.greToClient = true;
             call.lastActivity = now;
         }
-        if (bytesToServer > call.bytesToServer) {
-            call.bytesToServer = bytesToServer;
+        if (toServer > 0) {
+            call.bytesToServer += toServer;
             call.greToServer = true;
             call.lastActivity = now;
         }
@@ -343,8 +353,12 @@ public final class PptpAlg {
         boolean mapped;
         boolean greToClient;
         boolean greToServer;
+        /** GRE octets forwarded each way over the call's life (the view's counts). */
         long bytesToClient;
         long bytesToServer;
+        /** The data plane's counters of the call's current rules, as last read. */
+        long counterToClient;
+        long counterToServer;
         /** Allocated by an Incoming-Call-Reply, whose Peer's Call ID is checked once it is whole. */
         boolean answersIncoming;
 

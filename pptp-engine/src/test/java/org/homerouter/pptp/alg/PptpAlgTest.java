@@ -472,6 +472,36 @@ class PptpAlgTest {
         assertNull(none);
     }
 
+    /**
+     * After {@code nft flush ruleset} the ALG puts each call's rules back, and their counters start
+     * at zero: a call that had carried megabytes is still busy, not idle until it carries as much again.
+     */
+    @Test
+    void aBusyCallWhoseRulesWerePutBackCountingFromZeroIsNotExpiredAsIdle() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(1, 0x100);
+        GreMapping m = mapped.getFirst();
+        alg.greCounters(m, 5_000_000, 4_000_000);
+        // The table was flushed: the rules are back (by whoever), counting anew.
+        for (int i = 1; i <= 6; i++) {
+            clock.advance(Duration.ofSeconds(60));
+            alg.greCounters(m, 1000L * i, 1000L * i);
+            assertEquals(0, alg.expire(), "busy after " + 60 * i + " s");
+        }
+        assertEquals(List.of(m), mapped);
+        TrackedCallView v = alg.calls().getFirst();
+        assertEquals(5_006_000, v.bytesToClient(), "the page's count goes on from where it was");
+        assertEquals(4_006_000, v.bytesToServer());
+
+        // Put back by the ALG itself: the first count of the new rules is all new traffic.
+        assertEquals(1, alg.mapAgain(x -> false, 10));
+        clock.advance(Duration.ofSeconds(60));
+        alg.greCounters(m, 500, 500);
+        assertEquals(5_006_500, alg.calls().getFirst().bytesToClient());
+        clock.advance(Duration.ofSeconds(181));
+        assertEquals(1, alg.expire(), "and a call that does go quiet still ends");
+    }
+
     @Test
     void theViewListsClientServerIdsBytesAndAge() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
