@@ -43,8 +43,28 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                     + aside.get().getFileName() + ": the router runs on default settings, without its users. Import"
                     + " your last configuration export on the System page. " + problem).trim();
         }
+        String clientsDial = address != null && address.getAddress() instanceof Inet4Address at
+                ? ClientReach.describe(at, address.getPort(), internetSide()) : "";
         return new ServerState(Version.current(), enabled, address != null, listen,
-                Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem);
+                Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem, clientsDial);
+    }
+
+    /**
+     * The address this router's route to the internet leaves from: the source the kernel picks for
+     * a documentation address (RFC 5737), which sends nothing; empty without such a route.
+     */
+    private static java.util.Optional<Inet4Address> internetSide() {
+        try {
+            return java.util.Optional.of(new org.homerouter.bridge.alg.RouteSourceAddress(null).publicAddressFor(
+                    (Inet4Address) java.net.InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1})));
+        } catch (java.io.UncheckedIOException | java.net.UnknownHostException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    @Override
+    public List<String> connected() {
+        return appliance.accounting().connected();
     }
 
     @Override

@@ -79,7 +79,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String address = tunnelAddress(s);
         String event = user + " connected from " + client + ", got " + address
                 + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
-        Row row = new Row();
+        Row row = new Row(user + " (" + client + ")");
         rows.put(s, row);
         writes.submit("the start of " + s.id(), () -> row.id = store.sessionStarted(startedMs, user, client, address, event));
     }
@@ -138,11 +138,25 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      * end then writes a row of its own). Set and read on the writes' thread only.
      */
     private static final class Row {
-        static final Row NONE = new Row();
+        static final Row NONE = new Row("");
+        /** "alice (192.0.2.7)" */
+        final String who;
         long id;
         /** Octets of the data paths a renegotiation replaced; on the reporting thread only. */
         long carriedIn;
         long carriedOut;
+
+        Row(String who) {
+            this.who = who;
+        }
+    }
+
+    /**
+     * The sessions that came up and have not ended, "alice (192.0.2.7)" each: without asking the
+     * sessions themselves, so that a busy one (closing its device) holds up no page.
+     */
+    java.util.List<String> connected() {
+        return rows.values().stream().map(r -> r.who).sorted().toList();
     }
 
     /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */

@@ -123,6 +123,19 @@ class ApplianceTest {
         }
     }
 
+    /** The dashboard says where clients dial, from the server's real listener: here one only this machine reaches. */
+    @Test
+    void theDashboardSaysWhereClientsDialAndThatNobodyCanLogInWithoutUsers() throws Exception {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0),
+                inMemory())) {
+            String page = UiClient.setUp(a.uiPort()).get("/").body();
+            assertTrue(page.contains("The server listens on 127.0.0.1, on this machine only: no other machine can"
+                    + " connect.") && page.contains("Clients must dial TCP port " + a.pptpAddress().getPort()), page);
+            assertTrue(page.contains("0 user(s) configured: nobody can log in until you add one"), page);
+            assertTrue(page.contains("Setting up a client"), page);
+        }
+    }
+
     /** Stored before the pages refused the pair (an old version, by hand): the dashboard says why clients from outside fail. */
     @Test
     void aForwardStoredBesideAServerOpenToOutsideIsNamedOnTheDashboard() throws Exception {

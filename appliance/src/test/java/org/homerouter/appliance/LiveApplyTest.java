@@ -54,6 +54,14 @@ class LiveApplyTest {
         return f;
     }
 
+    /** The form, with the owner's yes to disconnecting the sessions up now. */
+    private static String[] withDisconnect(String[] form) {
+        String[] f = java.util.Arrays.copyOf(form, form.length + 2);
+        f[form.length] = "disconnect";
+        f[form.length + 1] = "yes";
+        return f;
+    }
+
     @Test
     void poolAndDnsChangesApplyToNewSessionsWhileConnectedOnesStayUp() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
@@ -131,7 +139,9 @@ class LiveApplyTest {
                 held.await();
                 var saved = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
-                        return ui.post("/vpn", form(true, "192.168.250.100", "192.168.250.110", "", port)).statusCode();
+                        // (The form's port differs from the stored 1723, so the page would ask first.)
+                        return ui.post("/vpn", withDisconnect(form(true, "192.168.250.100", "192.168.250.110", "",
+                                port))).statusCode();
                     } catch (Exception e) {
                         throw new java.util.concurrent.CompletionException(e);
                     }
@@ -155,7 +165,13 @@ class LiveApplyTest {
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
             alice.up.get(10, TimeUnit.SECONDS);
 
-            assertEquals(303, ui.post("/vpn", form(false, "192.168.250.10", "192.168.250.59", "", port)).statusCode());
+            // Switching it off disconnects alice: the page asks first, naming her.
+            var asked = ui.post("/vpn", form(false, "192.168.250.10", "192.168.250.59", "", port));
+            assertEquals(409, asked.statusCode());
+            assertTrue(asked.body().contains("disconnects the 1 connected session(s): alice (127.0.0."), asked.body());
+            assertNotNull(a.pptpAddress(), "nothing done yet");
+            assertEquals(303, ui.post("/vpn", withDisconnect(form(false, "192.168.250.10", "192.168.250.59", "", port)))
+                    .statusCode());
             assertNull(a.pptpAddress(), "stopped");
             alice.ended.get(10, TimeUnit.SECONDS);
             assertThrows(java.io.IOException.class, () -> new Socket("127.0.0.1", port).close(), "nothing listens");

@@ -259,6 +259,13 @@ final class Pages {
             return vpnPage(x, form);
         }
         VpnSettings old = b.vpn().vpn();
+        List<String> connected = restartsServer(old, s) ? b.sessions().connected() : List.of();
+        if (!connected.isEmpty() && !"yes".equals(form.get("disconnect"))) {
+            // Asked first: the family on the VPN would otherwise be cut off by a save that only says "applied".
+            Map<String, Object> m = ((Reply.Page) vpnPage(x, form)).model();
+            m.put("disconnecting", connected);
+            return new Reply.Page(HttpStatus.CONFLICT_409, "vpn.ftlh", m);
+        }
         try {
             b.vpn().apply(s, "VPN server settings changed: " + describeChanges(old, s));
         } catch (SettingRefused e) {
@@ -270,6 +277,15 @@ final class Pages {
         }
         x.session.flash("Saved and applied.");
         return new Reply.Redirect("/vpn");
+    }
+
+    /**
+     * Whether applying {@code c} over {@code a} restarts the server's listener, which disconnects
+     * every client: switching it off, another listen address or port, another session limit.
+     */
+    static boolean restartsServer(VpnSettings a, VpnSettings c) {
+        return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port()
+                || a.maxSessions() != c.maxSessions();
     }
 
     static String describeChanges(VpnSettings a, VpnSettings c) {

@@ -93,6 +93,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public List<Subnet> lanNetworks() { return lans; }
     @Override public boolean passthroughEnabled() { return passthrough; }
     volatile String inboundServer = "";
+    volatile String clientsDial = "";
     @Override public String inboundServer() { return inboundServer; }
     @Override public void setPassthrough(boolean on, String inbound, String event) {
         passthrough = on;
@@ -153,7 +154,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return users.remove(name) != null;
     }
 
-    @Override public ServerState state() { return new ServerState("test", vpn.enabled(), vpn.enabled(), "0.0.0.0:1723", 64, ""); }
+    @Override public ServerState state() { return new ServerState("test", vpn.enabled(), vpn.enabled(), "0.0.0.0:1723", 64, "", clientsDial); }
     @Override public List<ActiveSession> active() { return active; }
     @Override public boolean disconnect(int callId, String event) {
         disconnected.add(callId);

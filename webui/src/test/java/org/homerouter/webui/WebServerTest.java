@@ -322,6 +322,48 @@ class WebServerTest {
     }
 
     @Test
+    void theDashboardSaysWhereClientsDial() throws Exception {
+        Browser b = admin();
+        fake.clientsDial = "Clients dial 203.0.113.5, this router's internet address.";
+        String page = b.get("/").body();
+        assertTrue(page.contains("<p id=\"clients-dial\">Clients dial 203.0.113.5, this router&#39;s internet"
+                + " address.</p>"), page);
+        assertTrue(page.contains("Windows 10 and 11") && page.contains("no PPTP client since 2016"), page);
+    }
+
+    /** A save that restarts the server asks first while clients are connected; one that does not, does not. */
+    @Test
+    void aSaveThatWouldDisconnectConnectedClientsAsksFirstAndSaysWho() throws Exception {
+        Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1500, 3000, "MPPE-128"));
+        String[] form = {"enabled", "on", "listen_address", "0.0.0.0", "port", "1724", "local_address", "192.168.250.1",
+                "pool_start", "192.168.250.10", "pool_end", "192.168.250.59", "auth", "mschapv2", "mppe", "require-128",
+                "max_sessions", "64", "idle_timeout", "0"};
+        HttpResponse<String> asked = b.post("/vpn", form);
+        assertEquals(409, asked.statusCode());
+        assertTrue(asked.body().contains("Nothing was saved yet.") && asked.body().contains("disconnects the 1 connected"
+                + " session(s): alice (192.0.2.7)"), asked.body());
+        assertTrue(asked.body().contains("value=\"1724\""), "what was typed comes back");
+        assertEquals(0, fake.applied, "nothing saved before the owner agrees");
+
+        String[] agreed = java.util.Arrays.copyOf(form, form.length + 2);
+        agreed[form.length] = "disconnect";
+        agreed[form.length + 1] = "yes";
+        assertEquals(303, b.post("/vpn", agreed).statusCode());
+        assertEquals(1, fake.applied);
+        assertEquals(1724, fake.vpn.port());
+
+        // A DNS server for new connections leaves the connected ones up: nothing to ask.
+        form[5] = "1724";
+        String[] dns = java.util.Arrays.copyOf(form, form.length + 2);
+        dns[form.length] = "dns_primary";
+        dns[form.length + 1] = "192.168.1.1";
+        assertEquals(303, b.post("/vpn", dns).statusCode());
+        assertEquals(2, fake.applied);
+    }
+
+    @Test
     void vpnPageExplainsTheWeaknessAndRejectsBadInputFieldByField() throws Exception {
         Browser b = admin();
         String page = b.get("/vpn").body();

@@ -8,6 +8,15 @@ public interface LiveSessions {
 
     List<ActiveSession> active();
 
+    /**
+     * The clients whose sessions are up, "alice (192.0.2.7)" each, for a warning before a change
+     * that disconnects them; without waiting for a session that is busy.
+     */
+    default List<String> connected() {
+        return active().stream().filter(a -> a.callId() >= 0 && !a.user().isEmpty())
+                .map(a -> a.user() + " (" + a.client() + ")").toList();
+    }
+
     /** Hangs up one session (LCP Terminate, then the call is cleared); false if it is gone. */
     boolean disconnect(int callId, String event);
 
@@ -17,9 +26,13 @@ public interface LiveSessions {
     /** Finished sessions and failed attempts, newest first. */
     List<SessionRecord> history(int limit);
 
-    /** Whether the server runs, where, and why not if it cannot carry sessions. */
+    /**
+     * Whether the server runs, where, and why not if it cannot carry sessions.
+     *
+     * @param clientsDial while it runs, where clients dial it and what stands in the way ("" if unknown)
+     */
     record ServerState(String version, boolean enabled, boolean running, String listen, int maxSessions,
-                       String problem) {
+                       String problem, String clientsDial) {
     }
 
     /**

@@ -1,0 +1,56 @@
+package org.homerouter.appliance;
+
+import java.net.Inet4Address;
+import java.util.Optional;
+import org.homerouter.pptp.control.ControlProtocol;
+
+/**
+ * Where a client dials this router's VPN server, and what stands in the way, in one or two
+ * sentences for the dashboard: the first question of an owner setting up a client, and the usual
+ * reasons the first attempt from outside fails (another router in front, carrier-grade NAT, a
+ * port Windows' built-in client cannot use).
+ */
+final class ClientReach {
+    private ClientReach() {
+    }
+
+    /**
+     * @param listen       the address the server listens on (0.0.0.0: every interface)
+     * @param port         its TCP port
+     * @param internetSide the source address of this router's route to the internet, empty without one
+     */
+    static String describe(Inet4Address listen, int port, Optional<Inet4Address> internetSide) {
+        String portNote = port == ControlProtocol.TCP_PORT ? ""
+                : " Clients must dial TCP port " + port + ", which Windows' built-in client cannot: it always uses "
+                + ControlProtocol.TCP_PORT + ".";
+        if (listen.isLoopbackAddress()) {
+            return "The server listens on " + listen.getHostAddress() + ", on this machine only: no other machine can"
+                    + " connect. Change the listen address on the VPN server page." + portNote;
+        }
+        if (!listen.isAnyLocalAddress() && !internetSide.map(listen::equals).orElse(false)) {
+            return "Clients dial " + listen.getHostAddress() + ", the one address the server listens on." + portNote;
+        }
+        if (internetSide.isEmpty()) {
+            return "This router has no route to the internet now: only clients on its own networks can connect, to"
+                    + " its address there." + portNote;
+        }
+        Inet4Address a = internetSide.get();
+        String address = a.getHostAddress();
+        byte[] b = a.getAddress();
+        int first = b[0] & 0xFF;
+        int second = b[1] & 0xFF;
+        if (first == 100 && second >= 64 && second <= 127) {
+            return "This router's internet address " + address + " is in the range providers share among customers"
+                    + " (100.64.0.0/10, carrier-grade NAT): clients on the internet cannot reach it. Ask the provider"
+                    + " for a public IPv4 address; clients on the LAN can connect meanwhile." + portNote;
+        }
+        if (a.isSiteLocalAddress()) {
+            return "This router's address towards the internet, " + address + ", is private: another router stands"
+                    + " in front of it. Clients on the internet can connect only once that router forwards TCP port "
+                    + port + " and GRE (IP protocol 47) to " + address + " (its port forwarding, or its \"DMZ host\")."
+                    + portNote;
+        }
+        return "Clients dial " + address + ", this router's internet address (if the provider changes it from time"
+                + " to time, give clients a dynamic-DNS name instead)." + portNote;
+    }
+}

@@ -1,0 +1,58 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** What the dashboard tells the owner about where clients dial, for the routers owners have. */
+class ClientReachTest {
+    private static Inet4Address a(String dotted) throws Exception {
+        return (Inet4Address) InetAddress.getByName(dotted);
+    }
+
+    private static final String EVERYWHERE = "0.0.0.0";
+
+    @Test
+    void aPublicAddressIsTheOneToDial() throws Exception {
+        assertEquals("Clients dial 203.0.113.5, this router's internet address (if the provider changes it from time to"
+                + " time, give clients a dynamic-DNS name instead).",
+                ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("203.0.113.5"))));
+    }
+
+    @Test
+    void aPrivateAddressTowardsTheInternetMeansAnotherRouterMustForwardPptp() throws Exception {
+        String s = ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("192.168.0.20")));
+        assertTrue(s.contains("192.168.0.20, is private: another router stands in front of it")
+                && s.contains("forwards TCP port 1723 and GRE (IP protocol 47) to 192.168.0.20"), s);
+    }
+
+    @Test
+    void carrierGradeNatIsNamedAndTheWayOut() throws Exception {
+        String s = ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("100.72.3.4")));
+        assertTrue(s.contains("carrier-grade NAT): clients on the internet cannot reach it")
+                && s.contains("Ask the provider for a public IPv4 address"), s);
+    }
+
+    @Test
+    void anotherPortIsOneWindowsCannotDial() throws Exception {
+        String s = ClientReach.describe(a(EVERYWHERE), 11723, Optional.of(a("203.0.113.5")));
+        assertTrue(s.endsWith("Clients must dial TCP port 11723, which Windows' built-in client cannot: it always uses"
+                + " 1723."), s);
+    }
+
+    @Test
+    void aServerOnOneAddressOrOnlyThisMachineOrWithoutInternetSaysSo() throws Exception {
+        assertTrue(ClientReach.describe(a("127.0.0.1"), 1723, Optional.of(a("203.0.113.5")))
+                .startsWith("The server listens on 127.0.0.1, on this machine only"));
+        assertEquals("Clients dial 192.168.1.1, the one address the server listens on.",
+                ClientReach.describe(a("192.168.1.1"), 1723, Optional.of(a("203.0.113.5"))));
+        assertTrue(ClientReach.describe(a("203.0.113.5"), 1723, Optional.of(a("203.0.113.5")))
+                .startsWith("Clients dial 203.0.113.5, this router's internet address"));
+        assertTrue(ClientReach.describe(a(EVERYWHERE), 1723, Optional.empty())
+                .startsWith("This router has no route to the internet now"));
+    }
+}
