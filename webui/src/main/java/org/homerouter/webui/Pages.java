@@ -670,6 +670,7 @@ final class Pages {
     private Reply systemPage(Exchange x, Form invalid, int status) {
         Map<String, Object> m = x.model("system");
         m.put("metricsToken", b.system().metricsToken());
+        m.put("connected", b.sessions().connected());
         Map<String, Object> values = new java.util.HashMap<>();
         values.put("https_port", String.valueOf(b.system().httpsPort()));
         Map<String, String> errors = new java.util.HashMap<>();

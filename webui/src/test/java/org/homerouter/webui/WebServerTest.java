@@ -531,8 +531,10 @@ class WebServerTest {
         now.addAndGet(60_000);
 
         String page = admin.get("/lockouts").body();
-        List<String> rows = java.util.Arrays.stream(page.split("<tr>")).filter(r -> r.contains(">Unlock</button>")).toList();
+        List<String> rows = java.util.Arrays.stream(page.split("<tr>")).filter(r -> r.contains(">Unlock<span")).toList();
         assertEquals(3, rows.size(), page);
+        // Each button names what it unlocks, for a screen reader that reads it alone.
+        assertTrue(page.contains("Unlock<span class=\"vh\"> 198.51.100.7</span></button>"), page);
         String alice = rows.stream().filter(r -> r.contains("alice")).findFirst().orElseThrow();
         assertTrue(alice.contains("VPN login") && alice.contains("user name") && alice.contains("<td>5</td>")
                 && alice.contains("30 s left"), alice);
@@ -572,6 +574,8 @@ class WebServerTest {
         assertTrue(page.contains("alice") && page.contains("192.0.2.7") && page.contains("192.168.250.10"), page);
         assertTrue(page.contains("1 h 2 min") && page.contains("1.5 KiB") && page.contains("2.0 MiB"), page);
         assertTrue(page.contains("no GRE (IP protocol 47) ever arrived"), "diagnosis on the dashboard");
+        assertTrue(page.contains("Disconnect<span class=\"vh\"> alice from 192.0.2.7</span></button>"),
+                "a screen reader hears whom the button disconnects");
         assertEquals("{\"t\":", b.get("/api/throughput").body().substring(0, 5));
         assertEquals(303, b.post("/sessions/disconnect", "call_id", "42").statusCode());
         assertEquals(List.of(42), fake.disconnected);
@@ -819,6 +823,11 @@ class WebServerTest {
     @Test
     void factoryResetNeedsConfirmationThenStartsSetupAgain() throws Exception {
         Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1500, 3000, "MPPE-128"));
+        String page = b.get("/system").body();
+        assertTrue(page.contains("disconnects the 1 connected VPN session(s): alice (192.0.2.7)"), "the form says whom"
+                + " it cuts off: " + page);
         HttpResponse<String> r = b.post("/system/reset", "confirm", "yes");
         assertEquals(400, r.statusCode());
         assertTrue(r.body().contains("type RESET in capitals"));
