@@ -95,12 +95,10 @@ final class UserCommand {
                 }
                 String pw = new String(readPassword(name));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
-                        Optional.empty()), "user " + name + " added from the command line")) {
+                        Optional.empty()), routed, "user " + name + " added from the command line"
+                        + (routed.isEmpty() ? "" : ", routing " + routed))) {
                     System.err.println("user " + name + " already exists");
                     return 1;
-                }
-                if (!routed.isEmpty()) {
-                    store.setRoutedSubnets(name, routed, "user " + name + " routes " + routed);
                 }
             }
             System.out.println("added " + name);

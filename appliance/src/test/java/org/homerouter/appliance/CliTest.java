@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.VpnUser;
@@ -102,6 +103,20 @@ class CliTest {
                 assertTrue(store.events(50, null).stream().anyMatch(e -> e.message().equals(
                         "admin password set from the command line")), "the Logs page says so");
             }
+        }
+    }
+
+    /** A branch account and its networks are one change: one transaction, one line in the Logs. */
+    @Test
+    void aBranchAccountIsAddedWithItsNetworksAsOneChange() throws Exception {
+        Path d = dir.resolve("branch");
+        assertEquals(0, runWithInput("branch password\n", "user", "add", "branch-b", "--password-stdin",
+                "--routed-subnet", "10.66.0.0/24", "--routed-subnet", "10.67.0.0/24", "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertEquals("10.66.0.0/24,10.67.0.0/24", store.routedSubnets("branch-b"));
+            List<String> lines = store.events(20, "config").stream().map(ApplianceStore.EventRow::message).toList();
+            assertEquals(List.of("user branch-b added from the command line, routing 10.66.0.0/24,10.67.0.0/24"),
+                    lines.stream().filter(l -> l.contains("branch-b")).toList(), lines.toString());
         }
     }
 

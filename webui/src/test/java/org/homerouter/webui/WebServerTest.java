@@ -784,6 +784,11 @@ class WebServerTest {
                 "branch\nINFO forged", "mppe", "require-128", "subnets", "10.2.0.0/24");
         assertEquals(400, control.statusCode());
         assertTrue(control.body().contains("without control characters"), control.body());
+        // C1 controls and bidi overrides too: "branch\u202Egnp.exe" reads otherwise in a log line.
+        for (String hidden : List.of("branch\u0085INFO forged", "branch\u202Egnp.exe", "branch\u2028INFO forged")) {
+            assertEquals(400, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", hidden, "mppe",
+                    "require-128", "subnets", "10.2.0.0/24").statusCode(), hidden);
+        }
         // Saved, but it cannot run here: the page says so instead of "dials now".
         fake.siteToSiteRefusal = "needs the Linux data plane: no CAP_NET_RAW";
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",

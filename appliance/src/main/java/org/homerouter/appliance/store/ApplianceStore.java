@@ -703,6 +703,14 @@ public final class ApplianceStore implements AutoCloseable {
         return changeLogged(event, () -> addUser(u));
     }
 
+    /**
+     * Adds a branch-office user with the networks behind its tunnel (validated by the caller) and
+     * logs it, in one transaction: a power cut in between leaves no account without its routes.
+     */
+    public synchronized boolean addUser(VpnUser u, String routedSubnets, String event) throws SQLException {
+        return changeLogged(event, () -> addUser(u) && updateRoutedSubnets(u.name(), routedSubnets));
+    }
+
     /** Enabled flag and static address (null for none); false if there is no such user. */
     public synchronized boolean updateUser(String name, boolean enabled, String staticAddress, String event) throws SQLException {
         return changeLogged(event, () -> {
@@ -739,13 +747,15 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Sets the networks behind a user's tunnel (validated by the caller); false if there is no such user. */
     public synchronized boolean setRoutedSubnets(String name, String subnets, String event) throws SQLException {
-        return changeLogged(event, () -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
-                ps.setString(1, subnets);
-                ps.setString(2, name);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return changeLogged(event, () -> updateRoutedSubnets(name, subnets));
+    }
+
+    private boolean updateRoutedSubnets(String name, String subnets) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
+            ps.setString(1, subnets);
+            ps.setString(2, name);
+            return ps.executeUpdate() == 1;
+        }
     }
 
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret, String event) throws SQLException {

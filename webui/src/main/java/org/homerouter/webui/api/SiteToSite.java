@@ -9,10 +9,12 @@ public interface SiteToSite {
     /**
      * The name this router logs in with at the remote server: whatever that server's administrator
      * chose ("CORP\\branch", "Branch Office", non-ASCII), so not this router's own rule for its
-     * accounts; only no control characters (they would reach logs and pages) and at most 255
-     * characters (MS-CHAPv2's Name field, RFC 2759 §4, fills the rest of a one-octet-length packet).
+     * accounts; only no control characters (they would reach logs and pages: C0 and C1, line
+     * separators, and the invisible formatting ones, such as bidi overrides, that make a log line
+     * read otherwise) and at most 255 characters (MS-CHAPv2's Name field, RFC 2759 §4, fills the
+     * rest of a one-octet-length packet).
      */
-    java.util.regex.Pattern REMOTE_USER = java.util.regex.Pattern.compile("[^\\p{Cntrl}]{1,255}");
+    java.util.regex.Pattern REMOTE_USER = java.util.regex.Pattern.compile("[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]{1,255}");
     String REMOTE_USER_RULE = "a user name is 1 to 255 characters, without control characters";
 
     /** One label of a host name (RFC 1123 §2.1): letters, digits and inner hyphens, at most 63. */
