@@ -189,6 +189,7 @@ public final class Appliance implements AutoCloseable {
             } else {
                 try {
                     passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
+                    passthrough.onProblem(problem -> store.logEvent("problem", problem));
                     store.logEvent("service", "PPTP passthrough on");
                 } catch (IOException | RuntimeException e) {
                     String why = String.valueOf(e.getMessage());

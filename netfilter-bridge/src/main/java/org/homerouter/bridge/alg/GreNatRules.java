@@ -102,6 +102,13 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
                 "");
     }
 
+    /** Told each call whose rules could not be put in, in the owner's words; must return at once. */
+    private volatile java.util.function.Consumer<String> failures = why -> { };
+
+    public void onFailure(java.util.function.Consumer<String> sink) {
+        this.failures = sink;
+    }
+
     @Override
     public synchronized void mapped(GreMapping m) {
         if (installed.containsKey(m)) {
@@ -121,6 +128,9 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             LOG.info("alg: GRE NAT rules in for {}", m);
         } catch (IOException e) {
             LOG.error("alg: could not install the GRE NAT of {}: {}", m, e.getMessage());
+            failures.accept(m.client().getHostAddress() + "'s PPTP call to " + m.server().getHostAddress()
+                    + " carries nothing yet: its GRE NAT rules could not be put in (" + e.getMessage()
+                    + "); tried again every few seconds");
         }
     }
 

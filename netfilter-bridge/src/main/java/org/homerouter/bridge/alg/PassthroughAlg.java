@@ -63,6 +63,8 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean closed;
     private final AlgInstanceLock instance;
+    /** For the router's event log: refused calls, rules that could not be put in. */
+    private final AlgProblems problems = new AlgProblems(Duration.ofMinutes(10));
 
     private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, Duration pollInterval) throws IOException {
         this.commands = new AdminCommands(netns);
@@ -70,6 +72,8 @@ public final class PassthroughAlg implements AutoCloseable {
         this.pollInterval = pollInterval;
         this.rules = new GreNatRules(netns);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
+        tracker.onRefusal(why -> problems.add("refused", why));
+        rules.onFailure(why -> problems.add("rules", why));
         // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
         // ALG (the passthrough command beside the service) must fail without breaking the first.
         this.instance = AlgInstanceLock.tryAcquire(netns);
@@ -115,6 +119,14 @@ public final class PassthroughAlg implements AutoCloseable {
      */
     public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses) throws IOException {
         return new PassthroughAlg(netns, queue, publicAddresses, Duration.ofSeconds(5));
+    }
+
+    /**
+     * Where what went wrong for LAN clients' calls goes (the event log), a few lines at most every
+     * 10 minutes, from the maintenance thread.
+     */
+    public void onProblem(java.util.function.Consumer<String> sink) {
+        problems.sendTo(sink);
     }
 
     public PptpAlg tracker() {
@@ -165,6 +177,8 @@ public final class PassthroughAlg implements AutoCloseable {
             int again = tracker.mapAgain(rules::has, REPAIRS_PER_REFRESH);
             if (again > 0) {
                 LOG.warn("alg: GRE NAT rules of {} call(s) were missing: put in again", again);
+                problems.add("repaired", "the GRE NAT rules of " + again + " call(s) were missing (a firewall"
+                        + " reload?): put in again");
             }
             counters.forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
             read = true;
@@ -172,6 +186,7 @@ public final class PassthroughAlg implements AutoCloseable {
             // While the counters cannot be read (nft timed out on a busy board, or the table was
             // flushed), a mapped call's activity is unknown and it stays; the rest still expires.
             tracker.expire(read);
+            problems.flush(System.nanoTime());
         }
     }
 

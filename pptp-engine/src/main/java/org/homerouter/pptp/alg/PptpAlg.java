@@ -83,6 +83,8 @@ public final class PptpAlg {
     private final AlgTimeouts timeouts;
     private final PublicAddressResolver publicAddresses;
     private final GreMappingListener listener;
+    /** Told each call that goes out with Call ID 0, in the owner's words; must return at once. */
+    private volatile java.util.function.Consumer<String> refusals = why -> { };
     private final NatCallIdPool pool;
     private final Map<ControlFlow, Connection> connections = new HashMap<>();
     private final Map<NatKey, Call> byNatId = new HashMap<>();
@@ -101,6 +103,14 @@ public final class PptpAlg {
         this.publicAddresses = publicAddresses;
         this.listener = listener;
         this.pool = new NatCallIdPool(random);
+    }
+
+    /**
+     * Where each refused call is told ("192.168.1.20's call to 203.0.113.9 was refused: ..."),
+     * on the thread that tracks the segment and under this tracker's lock: the sink only queues.
+     */
+    public void onRefusal(java.util.function.Consumer<String> sink) {
+        this.refusals = sink;
     }
 
     /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
@@ -478,6 +488,7 @@ public final class PptpAlg {
                                 LOG.warn("alg: {} holds {} calls already: further calls on it go out with Call ID 0"
                                         + " and fail", flow, calls.size());
                             }
+                            tell("its control connection holds " + calls.size() + " calls already");
                             refuse(value);
                             return NO_CALL_ID;
                         }
@@ -489,6 +500,7 @@ public final class PptpAlg {
                         if (nat < 0) {
                             LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
                                     flow.server().getHostAddress(), field.type.abbreviation());
+                            tell("no call ID towards that server is free");
                             refuse(value);
                             return NO_CALL_ID;
                         }
@@ -549,8 +561,14 @@ public final class PptpAlg {
                     LOG.warn("alg: {} {} goes out with Call ID 0 and fails: {}{}", flow, field.type.abbreviation(),
                             why, note);
                 }
+                tell(why);
                 refuse(clientCallId);
                 return NO_CALL_ID;
+            }
+
+            private void tell(String why) {
+                refusals.accept(flow.client().getHostAddress() + "'s PPTP call to " + flow.server().getHostAddress()
+                        + " was refused: " + why);
             }
 
             @Override

@@ -361,6 +361,8 @@ class PptpAlgTest {
     @Test
     void oneLanClientCannotHoldMoreCallsThanItsShare() {
         // Every call's GRE NAT is a kernel rule, installed by a process on the queue's one thread.
+        List<String> told = new ArrayList<>();
+        alg.onRefusal(told::add);
         for (int i = 0; i < 3; i++) {
             Conversation c = new Conversation(CLIENT_A, 40001 + i, 1000, 5000);
             for (int id = 1; id <= PptpAlg.MAX_CALLS_PER_CONNECTION; id++) {
@@ -372,6 +374,10 @@ class PptpAlgTest {
             clock.advanceMillis(60_000); // a full bucket of new calls each time: the cap is what stops them
         }
         assertEquals(PptpAlg.MAX_CALLS_PER_CLIENT, mapped.size(), "capped per LAN client over its connections");
+        // The owner's event log hears of it (the ALG's own log line is the journal's, which the owner does not see).
+        assertTrue(told.contains(CLIENT_A.getHostAddress() + "'s PPTP call to " + SERVER.getHostAddress()
+                + " was refused: " + CLIENT_A.getHostAddress() + " holds " + PptpAlg.MAX_CALLS_PER_CLIENT
+                + " calls already"), told.toString());
         Conversation other = new Conversation(CLIENT_B, 40001, 1000, 5000);
         other.call(7, 0x700);
         assertEquals(PptpAlg.MAX_CALLS_PER_CLIENT + 1, mapped.size(), "another client still calls");

@@ -1,0 +1,47 @@
+package org.homerouter.bridge.alg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A LAN host in a loop makes a few lines in the event log, not thousands. */
+class AlgProblemsTest {
+    private static final long MINUTE = Duration.ofMinutes(1).toNanos();
+
+    @Test
+    void oneLinePerKindPerQuietPeriodTheNextSayingHowManyWereLeftOut() {
+        AlgProblems p = new AlgProblems(Duration.ofMinutes(10));
+        List<String> log = new ArrayList<>();
+        p.sendTo(log::add);
+        for (int i = 0; i < 20; i++) {
+            p.add("refused", "192.168.1.20's PPTP call to 203.0.113.9 was refused: call " + i);
+        }
+        p.add("rules", "192.168.1.30's PPTP call to 203.0.113.9 carries nothing yet");
+        p.flush(0);
+        assertEquals(List.of("passthrough: 192.168.1.20's PPTP call to 203.0.113.9 was refused: call 0",
+                "passthrough: 192.168.1.30's PPTP call to 203.0.113.9 carries nothing yet"), log);
+
+        p.add("refused", "later");
+        p.flush(5 * MINUTE);
+        assertEquals(2, log.size(), "still quiet");
+        p.add("refused", "much later");
+        p.flush(11 * MINUTE);
+        assertEquals("passthrough: much later (and 20 more like it since the last one logged)", log.getLast());
+    }
+
+    @Test
+    void aFloodBeyondWhatCanWaitIsCountedNotQueued() {
+        AlgProblems p = new AlgProblems(Duration.ZERO);
+        List<String> log = new ArrayList<>();
+        p.sendTo(log::add);
+        for (int i = 0; i < 1000; i++) {
+            p.add("kind" + i, "problem " + i);
+        }
+        p.flush(0);
+        assertEquals(64, log.size());
+        assertEquals("passthrough: problem 0 (936 more came too fast to be looked at)", log.getFirst());
+    }
+}
