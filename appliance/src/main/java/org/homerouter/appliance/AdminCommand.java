@@ -31,8 +31,8 @@ final class AdminCommand {
             try (ApplianceStore store = open()) {
                 store.setAdminPasswordHash(new PasswordHasher().hash(pw), "admin password set from the command line");
             }
-            System.out.println("admin password set: the web UI's login takes it now (browsers already logged in stay"
-                    + " so until they log out or stay away for the session's idle time)");
+            System.out.println("admin password set: the web UI's login takes it now, and browsers logged in with the"
+                    + " old one must log in again");
             return 0;
         }
     }

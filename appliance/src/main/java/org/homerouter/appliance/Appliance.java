@@ -91,6 +91,8 @@ public final class Appliance implements AutoCloseable {
      * that is itself waiting for the dial-out to hang up.
      */
     private final Object wanLock = new Object();
+    /** Set under {@link #wanLock} when the service stops: nothing is admitted after. */
+    private boolean wanClosed;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -309,6 +311,9 @@ public final class Appliance implements AutoCloseable {
     }
 
     private void admitFromWanNow() {
+        if (wanClosed) {
+            return;
+        }
         PptpService p = pptp;
         DialOut d = dialOut;
         java.net.Inet4Address server = d == null ? null : d.serverAddress().orElse(null);
@@ -446,11 +451,12 @@ public final class Appliance implements AutoCloseable {
             return;
         }
         // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
-        // A server's name that points elsewhere now moves the WAN admission of its GRE along; every
-        // caller of this method admits for the new dial-out once it is in the field.
-        dialOut = DialOut.start(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
+        // A server's name that points elsewhere now moves the WAN admission of its GRE along, before
+        // anything is sent to it: the callback reads this field, so it is set before the first dial.
+        dialOut = DialOut.create(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
                 server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
-                moved -> admitFromWan(), store::logEvent);
+                moved -> admitFromWan(), store::logEvent, DialOut.AUTH_RETRY);
+        dialOut.begin();
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */
@@ -592,8 +598,12 @@ public final class Appliance implements AutoCloseable {
                 pptp.close();
             }
         }
-        if (wan != null) {
-            wan.close();
+        synchronized (wanLock) {
+            // A dial-out's late callback (a DNS answer after its stop) must not admit again what this empties.
+            wanClosed = true;
+            if (wan != null) {
+                wan.close();
+            }
         }
         if (inboundForward != null) {
             inboundForward.close();

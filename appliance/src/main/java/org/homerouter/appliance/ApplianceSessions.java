@@ -43,8 +43,14 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                     + aside.get().getFileName() + ": the router runs on default settings, without its users. Import"
                     + " your last configuration export on the System page. " + problem).trim();
         }
-        String clientsDial = address != null && address.getAddress() instanceof Inet4Address at
-                ? ClientReach.describe(at, address.getPort(), internetSide()) : "";
+        String clientsDial = "";
+        if (address != null && address.getAddress() instanceof Inet4Address at) {
+            var side = internetSide();
+            // Through a tunnel (the site-to-site default route), which address the internet sees is
+            // not known here: better nothing than a private tunnel address called this router's.
+            clientsDial = side.filter(ApplianceSessions::throughTunnel).isPresent() ? ""
+                    : ClientReach.describe(at, address.getPort(), side);
+        }
         return new ServerState(Version.current(), enabled, address != null, listen,
                 Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem, clientsDial);
     }
@@ -53,6 +59,15 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
      * The address this router's route to the internet leaves from: the source the kernel picks for
      * a documentation address (RFC 5737), which sends nothing; empty without such a route.
      */
+    private static boolean throughTunnel(Inet4Address source) {
+        try {
+            java.net.NetworkInterface nic = java.net.NetworkInterface.getByInetAddress(source);
+            return nic != null && (nic.getName().startsWith("ppp") || nic.getName().startsWith("pptp"));
+        } catch (java.net.SocketException e) {
+            return false;
+        }
+    }
+
     private static java.util.Optional<Inet4Address> internetSide() {
         try {
             return java.util.Optional.of(new org.homerouter.bridge.alg.RouteSourceAddress(null).publicAddressFor(

@@ -128,11 +128,9 @@ final class ConfigDocument {
             throw new IllegalArgumentException("the VPN settings would be refused on the VPN server page: "
                     + String.join("; ", problems));
         }
-        if (org.homerouter.webui.api.InboundForwardConflict.exists(VpnSettingsMapping.from(settings),
-                settings.get(Setting.PASSTHROUGH_INBOUND_SERVER), lans)) {
-            throw new IllegalArgumentException("passthrough.inbound_server would be refused on the Passthrough page: "
-                    + org.homerouter.webui.api.InboundForwardConflict.forForward());
-        }
+        // An inbound forward beside a server open to outside is not refused here, although the pages
+        // refuse it: a backup from before they did holds the pair (the server is on by default), and
+        // must restore. The dashboard names the pair until the owner resolves it.
         List<VpnUser> users = new ArrayList<>();
         if (!(doc.get("users") instanceof List<?> list)) {
             throw new IllegalArgumentException("\"users\" missing");

@@ -93,8 +93,9 @@ final class Diagnosis {
             case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "
                     + "time, so it was hung up. Update or reinstall the client's VPN software; if you do not know "
                     + "this client, change the account's password.";
-            case MADE_ROOM -> "Many logins from this address were in progress at once ("
-                    + org.homerouter.appliance.store.Setting.PPTP_MAX_LOGGING_IN.defaultValue() + " unless "
+            case MADE_ROOM -> "Many logins were in progress at once, most of them from this address (the router"
+                    + " takes " + org.homerouter.appliance.store.Setting.PPTP_MAX_LOGGING_IN.defaultValue()
+                    + " at once in all, half of them from one address, unless "
                     + org.homerouter.appliance.store.Setting.PPTP_MAX_LOGGING_IN.key()
                     + " in an imported configuration says otherwise): "
                     + "if this is not an office behind one address, someone is flooding the VPN server from it.";

@@ -184,6 +184,8 @@ final class DialOut implements AutoCloseable {
     private PptpDialer current; // loop thread only
     private long upNanos;
     private boolean closed;
+    /** Set by {@link #close} at once, while its stop waits behind a step (a slow DNS lookup, say). */
+    private volatile boolean closing;
     private int authFailures; // refused logins in a row; loop thread only
     /** A server down all night is one failure an hour in the event log, not 60. Loop thread only. */
     private final RepeatedFailures repeats = new RepeatedFailures(Duration.ofHours(1));
@@ -226,18 +228,27 @@ final class DialOut implements AutoCloseable {
      * @param serverMoved told, on the dial-out's thread and before it dials, each time the server is
      *                    found at another address than before (the first time too)
      * @param events      (kind, message) for the event log
+     * @param authRetry   the wait before a refused login is tried again ({@link #AUTH_RETRY})
      */
     static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events) {
-        return start(plane, io, config, resolver, serverPath, serverMoved, events, AUTH_RETRY);
+                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
+        DialOut d = create(plane, io, config, resolver, serverPath, serverMoved, events, authRetry);
+        d.begin();
+        return d;
     }
 
-    /** As above, with another wait before a refused login is tried again (tests). */
-    static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
-        DialOut d = new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry);
-        d.loop.execute(d::attempt);
-        return d;
+    /**
+     * As {@link #start}, without dialing yet: the caller puts the result where {@code serverMoved}
+     * looks for it, then calls {@link #begin}.
+     */
+    static DialOut create(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
+                          Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
+        return new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry);
+    }
+
+    /** Starts dialing. */
+    void begin() {
+        loop.execute(this::attempt);
     }
 
     State state() {
@@ -263,6 +274,9 @@ final class DialOut implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             waitAndRedial(e.getMessage(), backoff.failed(), false);
             return;
+        }
+        if (closing) {
+            return; // switched off during the lookup: no dial with the old settings
         }
         PptpDialer dialer = PptpDialer.dial(plane, io, new InetSocketAddress(found, config.port()), config.session(),
                 plane.callIds(1), SETUP);
@@ -474,6 +488,7 @@ final class DialOut implements AutoCloseable {
         if (loop.isShutdown()) {
             return; // closed already (its hang-up may still be queued behind a slow step)
         }
+        closing = true;
         state = State.disabled("");
         java.util.concurrent.Future<?> stop = loop.submit(() -> {
             closed = true;

@@ -345,6 +345,10 @@ class WebServerTest {
         assertTrue(asked.body().contains("Nothing was saved yet.") && asked.body().contains("disconnects the 1 connected"
                 + " session(s): alice (192.0.2.7)"), asked.body());
         assertTrue(asked.body().contains("value=\"1724\""), "what was typed comes back");
+        // The yes is the warning's own button's: the form's ordinary Save, pressed later, asks again.
+        assertTrue(asked.body().contains("<button type=\"submit\" name=\"disconnect\" value=\"yes\">Save and"
+                + " disconnect them</button>") && !asked.body().contains("type=\"hidden\" name=\"disconnect\""),
+                asked.body());
         assertEquals(0, fake.applied, "nothing saved before the owner agrees");
 
         String[] agreed = java.util.Arrays.copyOf(form, form.length + 2);

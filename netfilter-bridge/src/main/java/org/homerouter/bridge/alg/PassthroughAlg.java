@@ -178,7 +178,7 @@ public final class PassthroughAlg implements AutoCloseable {
             if (again > 0) {
                 LOG.warn("alg: GRE NAT rules of {} call(s) were missing: put in again", again);
                 problems.add("repaired", "the GRE NAT rules of " + again + " call(s) were missing (a firewall"
-                        + " reload?): put in again");
+                        + " reload?): putting them in again");
             }
             counters.forEach((m, c) -> tracker.greCounters(m, c.bytesToClient(), c.bytesToServer()));
             read = true;

@@ -25,19 +25,22 @@ public final class InboundForwardConflict {
         }
         int listen = Ipv4.parse(vpn.listenAddress());
         int forwarded = Ipv4.parse(inboundServer);
+        boolean loopback = listen >>> 24 == 127;
         boolean lanOnly = listen != 0 && lans.stream().anyMatch(n -> n.contains(listen) && n.contains(forwarded));
-        return !lanOnly;
+        return !loopback && !lanOnly;
     }
 
     /** One sentence, for the Passthrough page and an import. */
     public static String forForward() {
         return "The router's own VPN server is on and answers PPTP from outside: a forward would take its clients."
-                + " Switch the server off on the VPN server page first, or make it listen on its LAN address only.";
+                + " Switch the server off on the VPN server page first, or make it listen only on its address in the"
+                + " forwarded server's LAN.";
     }
 
     /** One sentence, for the VPN server page and the dashboard. */
     public static String forServer(String inboundServer) {
         return "Incoming PPTP from outside is forwarded to " + inboundServer + " (PPTP passthrough page), so this"
-                + " server cannot answer it: remove that forward first, or listen on a LAN address only.";
+                + " server cannot answer it: remove that forward first, or listen only on this router's address in "
+                + inboundServer + "'s LAN.";
     }
 }
