@@ -467,6 +467,11 @@ public final class Appliance implements AutoCloseable {
                 : null;
     }
 
+    /** Whether going from settings {@code from} to {@code to} needs a new control listener, dropping every session. */
+    static boolean restarts(Map<Setting, String> from, Map<Setting, String> to) {
+        return RESTART.stream().anyMatch(s -> !java.util.Objects.equals(from.get(s), to.get(s)));
+    }
+
     /** What the site-to-site dial-out is doing, for the dashboard and status. */
     DialOut.State dialOutState() {
         DialOut d = dialOut;
@@ -475,7 +480,7 @@ public final class Appliance implements AutoCloseable {
 
     private synchronized void applyPptp(Map<Setting, String> cfg) throws IOException {
         boolean want = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
-        boolean restart = applied == null || RESTART.stream().anyMatch(s -> !cfg.get(s).equals(applied.get(s)));
+        boolean restart = applied == null || restarts(applied, cfg);
         try {
             if (pptp != null && (!want || restart)) {
                 pptp.close();

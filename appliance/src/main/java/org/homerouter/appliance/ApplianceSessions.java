@@ -55,10 +55,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                 Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem, clientsDial);
     }
 
-    /**
-     * The address this router's route to the internet leaves from: the source the kernel picks for
-     * a documentation address (RFC 5737), which sends nothing; empty without such a route.
-     */
+    /** Whether {@code source} is a tunnel's (ppp* the dial-out's, pptp* a VPN client's). */
     private static boolean throughTunnel(Inet4Address source) {
         try {
             java.net.NetworkInterface nic = java.net.NetworkInterface.getByInetAddress(source);
@@ -68,6 +65,10 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         }
     }
 
+    /**
+     * The address this router's route to the internet leaves from: the source the kernel picks for
+     * a documentation address (RFC 5737), which sends nothing; empty without such a route.
+     */
     private static java.util.Optional<Inet4Address> internetSide() {
         try {
             return java.util.Optional.of(new org.homerouter.bridge.alg.RouteSourceAddress(null).publicAddressFor(

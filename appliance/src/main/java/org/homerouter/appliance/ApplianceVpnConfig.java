@@ -27,6 +27,11 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
         }
     }
 
+    @Override
+    public boolean restartsServer(VpnSettings from, VpnSettings to) {
+        return Appliance.restarts(VpnSettingsMapping.to(from), VpnSettingsMapping.to(to));
+    }
+
     /**
      * Stores and applies; if the server cannot run with the new settings (the port is taken, say),
      * the old settings are put back and applied, and the error goes to the page: never half-applied.

@@ -259,7 +259,7 @@ final class Pages {
             return vpnPage(x, form);
         }
         VpnSettings old = b.vpn().vpn();
-        List<String> connected = restartsServer(old, s) ? b.sessions().connected() : List.of();
+        List<String> connected = b.vpn().restartsServer(old, s) ? b.sessions().connected() : List.of();
         if (!connected.isEmpty() && !"yes".equals(form.get("disconnect"))) {
             // Asked first: the family on the VPN would otherwise be cut off by a save that only says "applied".
             Map<String, Object> m = ((Reply.Page) vpnPage(x, form)).model();
@@ -277,15 +277,6 @@ final class Pages {
         }
         x.session.flash("Saved and applied.");
         return new Reply.Redirect("/vpn");
-    }
-
-    /**
-     * Whether applying {@code c} over {@code a} restarts the server's listener, which disconnects
-     * every client: switching it off, another listen address or port, another session limit.
-     */
-    static boolean restartsServer(VpnSettings a, VpnSettings c) {
-        return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port()
-                || a.maxSessions() != c.maxSessions();
     }
 
     static String describeChanges(VpnSettings a, VpnSettings c) {

@@ -91,6 +91,11 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public VpnSettings vpn() { return vpn; }
     @Override public void apply(VpnSettings s, String event) { vpn = s; applied++; log("config", event); }
     @Override public List<Subnet> lanNetworks() { return lans; }
+    /** As the appliance decides it: these fields need a new listener. */
+    @Override public boolean restartsServer(VpnSettings a, VpnSettings c) {
+        return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port()
+                || a.maxSessions() != c.maxSessions();
+    }
     @Override public boolean passthroughEnabled() { return passthrough; }
     volatile String inboundServer = "";
     volatile String clientsDial = "";

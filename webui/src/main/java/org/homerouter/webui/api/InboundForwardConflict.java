@@ -30,7 +30,7 @@ public final class InboundForwardConflict {
         return !loopback && !lanOnly;
     }
 
-    /** One sentence, for the Passthrough page and an import. */
+    /** One sentence, for the Passthrough page. */
     public static String forForward() {
         return "The router's own VPN server is on and answers PPTP from outside: a forward would take its clients."
                 + " Switch the server off on the VPN server page first, or make it listen only on its address in the"

@@ -14,6 +14,12 @@ public interface VpnConfig {
      */
     void apply(VpnSettings settings, String event);
 
+    /**
+     * Whether applying {@code to} over {@code from} restarts the server's listener, which
+     * disconnects every client (the page asks first while clients are connected).
+     */
+    boolean restartsServer(VpnSettings from, VpnSettings to);
+
     /** The networks on this router's interfaces: the pool must not overlap them. */
     List<Subnet> lanNetworks();
 
