@@ -253,6 +253,10 @@ def main():
         if "users          1" not in status:
             failures.append(f"homerouter status does not read the service's database: {status}")
         g.check("/usr/lib/homerouter/homerouter-slot status")
+        # A forgotten admin password: the wrapper sets a new one on the service's database.
+        admin = g.check("cd /tmp && echo image-test-admin-pw | homerouter admin password --password-stdin")
+        if "admin password set" not in admin:
+            failures.append(f"homerouter admin password did not set the service's admin password: {admin}")
         # PPTP passthrough, switched on: the ALG starts as the service's own user, with its
         # capabilities and read-only file system (NFQUEUE, iptables, nft, its one-instance lock).
         g.check("homerouter config export -o /tmp/hr-config.json && "
