@@ -619,12 +619,22 @@ public final class PptpAlg {
                     }
                     case OutgoingCallReply r when direction == Direction.TO_CLIENT -> {
                         Call call = byNatId(r.peerCallId());
-                        if (call != null && call.state != CallState.OUT_REQUESTED) {
+                        if (call != null && call.state == CallState.CLEARING && call.serverCallId < 0) {
+                            // The client hung up while the call was being placed (its Call-Clear-
+                            // Request crossed this reply): nothing to connect, but the server's ID
+                            // lets its Call-Disconnect-Notify, sent with that ID (RFC 2637 §2.13),
+                            // end the call at once rather than by timeout.
+                            call.serverCallId = r.callId();
+                        } else if (call != null && call.state != CallState.OUT_REQUESTED) {
                             // One reply per request (RFC 2637 §2.8); nf_conntrack_pptp ignores
                             // others too. Taking its call ID would orphan the GRE rule already
-                            // installed for the first one.
-                            LOG.warn("alg: {} second Outgoing-Call-Reply for call {} (NAT {}) ignored",
-                                    flow, call.clientCallId, call.natCallId);
+                            // installed for the first one. A server may repeat them: a line
+                            // within the budget, not one each.
+                            String note = REFUSED_LOGGED.admit();
+                            if (note != null) {
+                                LOG.warn("alg: {} second Outgoing-Call-Reply for call {} (NAT {}) ignored{}",
+                                        flow, call.clientCallId, call.natCallId, note);
+                            }
                         } else if (call != null) {
                             call.serverCallId = r.callId();
                             if (r.resultCode() == OutgoingCallReply.RESULT_CONNECTED) {

@@ -250,6 +250,19 @@ class PptpAlgTest {
         assertTrue(alg.calls().isEmpty());
     }
 
+    /** The user cancels while connecting: the server's reply crosses the Call-Clear-Request. */
+    @Test
+    void aCallClearedBeforeItsReplyEndsAtTheServersDisconnectNotifyAndIsNeverMapped() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = u16At(c.toServer(ocrq(4)), 12);
+        c.toServer(ccrq(4));
+        c.toClient(ocrp(0x0444, nat, 1));
+        assertTrue(mapped.isEmpty(), "nothing to NAT for a call the client gave up");
+        assertEquals(1, alg.calls().size());
+        assertEquals(0x0444, u16At(c.toClient(cdn(0x0444)), 12), "the server's own ID passes unchanged");
+        assertTrue(alg.calls().isEmpty(), "ended at once, not 30 s later");
+    }
+
     @Test
     void cdnCarryingThePacsOwnCallIdAsRfc2637SaysEndsTheCallUnchanged() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
