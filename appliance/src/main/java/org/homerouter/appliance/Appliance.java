@@ -42,7 +42,7 @@ public final class Appliance implements AutoCloseable {
 
     /** Settings whose change needs a new control listener (and so drops every session). */
     private static final Set<Setting> RESTART = EnumSet.of(Setting.PPTP_ENABLED, Setting.PPTP_LISTEN_ADDRESS,
-            Setting.PPTP_PORT, Setting.PPTP_MAX_SESSIONS, Setting.PPTP_MAX_CONTROL_CONNECTIONS, Setting.HOST_NAME);
+            Setting.PPTP_PORT, Setting.PPTP_MAX_CONTROL_CONNECTIONS, Setting.HOST_NAME);
 
     /** Command-line overrides of stored settings (null: use the stored value). */
     public record Overrides(String pptpAddress, Integer pptpPort, Integer uiPort, String uiAddress) {

@@ -59,6 +59,8 @@ final class PptpService implements AutoCloseable {
     private static final int NEW_CONTROL_CONNECTIONS_PER_MINUTE = 60;
 
     private final ControlServer control;
+    /** The server's Call IDs, and with them its session limit ({@link #reconfigure} changes it live). */
+    private final CallIdAllocator callIds;
     private final PppSessions sessions;
     private final CallTunnels tunnels;
     private final ScheduledExecutorService ticker;
@@ -70,10 +72,11 @@ final class PptpService implements AutoCloseable {
     /** Where new sessions' addresses come from (null without a data plane); replaced by {@link #reconfigure}. */
     private AddressPool pool;
 
-    private PptpService(ControlServer control, PppSessions sessions, CallTunnels tunnels,
+    private PptpService(ControlServer control, CallIdAllocator callIds, PppSessions sessions, CallTunnels tunnels,
                         ScheduledExecutorService ticker, InetSocketAddress address, Sessions listener,
                         ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout, AddressPool pool) {
         this.control = control;
+        this.callIds = callIds;
         this.sessions = sessions;
         this.tunnels = tunnels;
         this.ticker = ticker;
@@ -130,15 +133,15 @@ final class PptpService implements AutoCloseable {
             ticker.scheduleAtFixedRate(guarded("idle timeout", () -> listener.hangUpIdle(s)), 1, 1, TimeUnit.SECONDS);
         }
         CapacityRefusals refusals = new CapacityRefusals(Duration.ofMinutes(10));
-        int maxSessions = callIds.maxCalls();
         ticker.scheduleWithFixedDelay(guarded("capacity refusals", () -> refusals.check(new CapacityRefusals.Counts(
                         callIds.refusedAtLimit(), s == null ? 0 : s.refusedLogins(), control.refusedConnections()),
-                System.nanoTime(), maxSessions).ifPresent(event -> {
+                System.nanoTime(), callIds.maxCalls()).ifPresent(event -> {
                     // Not on this thread, which runs every session's timers: a write may wait for
                     // the database (busy, fsync) and must not hold up the tunnels.
                     Thread.ofVirtual().name("capacity-event").start(() -> store.logEvent("problem", event));
                 })), 2, 2, TimeUnit.SECONDS);
-        return new PptpService(control, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout, pool);
+        return new PptpService(control, callIds, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout,
+                pool);
     }
 
     /**
@@ -177,13 +180,14 @@ final class PptpService implements AutoCloseable {
     }
 
     /**
-     * Applies pool, DNS/WINS, authentication, encryption and idle-timeout changes without a restart:
-     * sessions that start from now on get the new settings; connected ones keep what they negotiated
-     * and stay up. Their tunnel addresses are reserved in the new pool until they end, so no new
+     * Applies pool, DNS/WINS, authentication, encryption, idle-timeout and session-limit changes
+     * without a restart: sessions that start from now on get the new settings; connected ones keep
+     * what they negotiated and stay up (a lower session limit ends none of them). Their tunnel addresses are reserved in the new pool until they end, so no new
      * client is given an address that is still in use.
      */
     synchronized void reconfigure(Map<Setting, String> cfg) throws Exception {
         listener.idleTimeout = idleTimeout(cfg);
+        callIds.setMaxCalls(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
         if (sessions == null) {
             return;
         }

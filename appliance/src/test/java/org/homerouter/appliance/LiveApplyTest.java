@@ -87,6 +87,29 @@ class LiveApplyTest {
         }
     }
 
+    /** A new session limit needs no restart: nobody is cut off, and the next client meets the new limit. */
+    @Test
+    void aLowerSessionLimitAppliesAtOnceWithoutDroppingTheConnected() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            int port = a.pptpAddress().getPort();
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] oneSession = form(true, "192.168.250.10", "192.168.250.59", "", port);
+            oneSession[java.util.Arrays.asList(oneSession).indexOf("max_sessions") + 1] = "1";
+            var r = ui.post("/vpn", oneSession);
+            assertEquals(303, r.statusCode(), "nothing to ask: nobody is disconnected. " + r.body());
+            assertEquals(port, a.pptpAddress().getPort(), "same listener: no restart");
+            assertFalse(alice.ended.isDone(), "alice stays up");
+
+            // bob is refused: the one session allowed is alice's.
+            org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> net.dial(a.pptpAddress(), "bob", "bob password").tunnelAddress());
+            assertFalse(alice.ended.isDone());
+            assertEquals(1, a.sessions().size());
+        }
+    }
+
     @Test
     void anAddressInUseWhenThePoolChangesIsKeptFromNewClientsThenFreedWhenItsSessionEnds() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();

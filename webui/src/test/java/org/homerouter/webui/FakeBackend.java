@@ -93,8 +93,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public List<Subnet> lanNetworks() { return lans; }
     /** As the appliance decides it: these fields need a new listener. */
     @Override public boolean restartsServer(VpnSettings a, VpnSettings c) {
-        return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port()
-                || a.maxSessions() != c.maxSessions();
+        return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port();
     }
     @Override public boolean passthroughEnabled() { return passthrough; }
     volatile String inboundServer = "";

@@ -15,7 +15,7 @@ import java.util.random.RandomGenerator;
  */
 public final class CallIdAllocator {
     private final BitSet inUse = new BitSet(65536);
-    private final int maxCalls;
+    private int maxCalls;
     private final RandomGenerator random;
     private final IntPredicate takenElsewhere;
     private int count;
@@ -79,7 +79,18 @@ public final class CallIdAllocator {
         return refusedAtLimit;
     }
 
-    public int maxCalls() {
+    public synchronized int maxCalls() {
         return maxCalls;
+    }
+
+    /**
+     * A new session limit, at once: a limit below the calls out now ends none of them; new calls
+     * are refused until enough have ended.
+     */
+    public synchronized void setMaxCalls(int maxCalls) {
+        if (maxCalls < 1 || maxCalls > 65535) {
+            throw new IllegalArgumentException("maxCalls must be 1..65535: " + maxCalls);
+        }
+        this.maxCalls = maxCalls;
     }
 }
