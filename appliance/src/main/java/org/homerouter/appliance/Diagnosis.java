@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionProblem;
 
@@ -86,17 +87,17 @@ final class Diagnosis {
             case DEVICE_FAILED -> "The tunnel interface could not be created, or was removed while the session ran: run "
                     + "the appliance as root (or with CAP_NET_ADMIN), leave its pptpN interfaces alone, and see its log.";
             case TOO_MANY_SESSIONS -> "This user already has as many sessions as one account may hold ("
-                    + org.homerouter.appliance.store.Setting.PPTP_MAX_SESSIONS_PER_USER.defaultValue() + " unless "
-                    + org.homerouter.appliance.store.Setting.PPTP_MAX_SESSIONS_PER_USER.key()
+                    + Setting.PPTP_MAX_SESSIONS_PER_USER.defaultValue() + " unless "
+                    + Setting.PPTP_MAX_SESSIONS_PER_USER.key()
                     + " in an imported configuration says otherwise): "
                     + "disconnect one on the Dashboard, or give each person an account of their own.";
             case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "
                     + "time, so it was hung up. Update or reinstall the client's VPN software; if you do not know "
                     + "this client, change the account's password.";
             case MADE_ROOM -> "Many logins were in progress at once, most of them from this address (the router"
-                    + " takes " + org.homerouter.appliance.store.Setting.PPTP_MAX_LOGGING_IN.defaultValue()
+                    + " takes " + Setting.PPTP_MAX_LOGGING_IN.defaultValue()
                     + " at once in all, half of them from one address, unless "
-                    + org.homerouter.appliance.store.Setting.PPTP_MAX_LOGGING_IN.key()
+                    + Setting.PPTP_MAX_LOGGING_IN.key()
                     + " in an imported configuration says otherwise): "
                     + "if this is not an office behind one address, someone is flooding the VPN server from it.";
         };

@@ -183,9 +183,8 @@ final class DialOut implements AutoCloseable {
     private volatile State state;
     private PptpDialer current; // loop thread only
     private long upNanos;
-    private boolean closed;
     /** Set by {@link #close} at once, while its stop waits behind a step (a slow DNS lookup, say). */
-    private volatile boolean closing;
+    private volatile boolean closed;
     private int authFailures; // refused logins in a row; loop thread only
     /** A server down all night is one failure an hour in the event log, not 60. Loop thread only. */
     private final RepeatedFailures repeats = new RepeatedFailures(Duration.ofHours(1));
@@ -275,7 +274,7 @@ final class DialOut implements AutoCloseable {
             waitAndRedial(e.getMessage(), backoff.failed(), false);
             return;
         }
-        if (closing) {
+        if (closed) {
             return; // switched off during the lookup: no dial with the old settings
         }
         PptpDialer dialer = PptpDialer.dial(plane, io, new InetSocketAddress(found, config.port()), config.session(),
@@ -488,10 +487,9 @@ final class DialOut implements AutoCloseable {
         if (loop.isShutdown()) {
             return; // closed already (its hang-up may still be queued behind a slow step)
         }
-        closing = true;
+        closed = true;
         state = State.disabled("");
         java.util.concurrent.Future<?> stop = loop.submit(() -> {
-            closed = true;
             PptpDialer d = current;
             if (d != null) {
                 d.hangUp("site-to-site dial-out switched off", Duration.ofSeconds(3));

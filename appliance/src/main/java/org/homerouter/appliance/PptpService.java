@@ -182,7 +182,8 @@ final class PptpService implements AutoCloseable {
     /**
      * Applies pool, DNS/WINS, authentication, encryption, idle-timeout and session-limit changes
      * without a restart: sessions that start from now on get the new settings; connected ones keep
-     * what they negotiated and stay up (a lower session limit ends none of them). Their tunnel addresses are reserved in the new pool until they end, so no new
+     * what they negotiated and stay up (a lower session limit ends none of them). Their tunnel
+     * addresses are reserved in the new pool until they end, so no new
      * client is given an address that is still in use.
      */
     synchronized void reconfigure(Map<Setting, String> cfg) throws Exception {

@@ -31,10 +31,7 @@ public final class CallIdAllocator {
 
     /** @param takenElsewhere IDs held outside this allocator (e.g. registered in a shared GRE demultiplexer) */
     public CallIdAllocator(int maxCalls, RandomGenerator random, IntPredicate takenElsewhere) {
-        if (maxCalls < 1 || maxCalls > 65535) {
-            throw new IllegalArgumentException("maxCalls must be 1..65535: " + maxCalls);
-        }
-        this.maxCalls = maxCalls;
+        this.maxCalls = checkedLimit(maxCalls);
         this.random = random;
         this.takenElsewhere = takenElsewhere;
     }
@@ -88,9 +85,13 @@ public final class CallIdAllocator {
      * are refused until enough have ended.
      */
     public synchronized void setMaxCalls(int maxCalls) {
+        this.maxCalls = checkedLimit(maxCalls);
+    }
+
+    private static int checkedLimit(int maxCalls) {
         if (maxCalls < 1 || maxCalls > 65535) {
             throw new IllegalArgumentException("maxCalls must be 1..65535: " + maxCalls);
         }
-        this.maxCalls = maxCalls;
+        return maxCalls;
     }
 }
