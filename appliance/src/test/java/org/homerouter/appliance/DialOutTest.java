@@ -148,6 +148,20 @@ class DialOutTest {
         throw new AssertionError("dial-out never " + what + "; last: " + d.state().describe());
     }
 
+    /** The dial-out logs its event just after it publishes the state a test waits for. */
+    private String awaitEvent(Predicate<String> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String e : events) {
+                if (condition.test(e)) {
+                    return e;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no event " + what + ": " + events);
+    }
+
     @Test
     void aWrongPasswordIsTriedOnceMoreAfterAWaitThenNoMoreSoTheRemoteAccountIsNotLockedOut() throws Exception {
         DialOut d = dialOut(server("require-128"), "not the password");
@@ -231,8 +245,8 @@ class DialOutTest {
         assertEquals(List.of(loopback("127.0.0.7"), loopback("127.0.0.6")), moves,
                 "the firewall follows each address, before GRE comes from it");
         assertEquals(Optional.of(loopback("127.0.0.6")), d.serverAddress());
-        assertTrue(events.getLast().startsWith("site-to-site tunnel up to office.example.test (127.0.0.6) on ppp0"),
-                events.toString());
+        awaitEvent(e -> e.startsWith("site-to-site tunnel up to office.example.test (127.0.0.6) on ppp0"),
+                "of the tunnel up at its new address");
     }
 
     @Test
@@ -256,6 +270,7 @@ class DialOutTest {
         DialOut.State stopped = await(d, s -> s.phase() == DialOut.Phase.STOPPED, "stopped");
         assertTrue(stopped.lastFailure().startsWith("the remote server refused the account although the password may be"
                 + " right"), stopped.lastFailure());
+        awaitEvent(e -> e.endsWith("not dialing again until the Site-to-site page is saved"), "of the stop");
         assertEquals(1, events.size(), "one attempt: " + events);
     }
 
@@ -279,8 +294,8 @@ class DialOutTest {
         assertTrue(clientDevices.getFirst().isClosed(), "the old device went with the renegotiation");
         assertEquals(List.of("10.20.1.0/24"), clientDevices.get(1).routes(), "the remote network is routed again");
         assertEquals(List.of("10.20.1.0/24"), again.routes());
-        assertTrue(events.stream().anyMatch(e -> e.startsWith("site-to-site tunnel up again, after the server"
-                + " renegotiated it")), events.toString());
+        awaitEvent(e -> e.startsWith("site-to-site tunnel up again, after the server renegotiated it"),
+                "of the tunnel up again");
         assertEquals(1, server.pptp().sessions().size(), "the same call: no redial");
     }
 
