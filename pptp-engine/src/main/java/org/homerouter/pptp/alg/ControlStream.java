@@ -13,7 +13,7 @@ import static org.homerouter.pptp.control.ControlProtocol.MESSAGE_TYPE_CONTROL;
 /**
  * One direction of a control connection, followed by TCP sequence number: frames the byte
  * stream into messages (RFC 2637 §2: every message has a fixed length, given by its type),
- * asks its {@link Handler} what to write into each call-ID field as the field's two octets
+ * asks its {@link Handler} what to write into each rewritten field as the field's two octets
  * arrive, and remembers those rewrites by sequence number so that a retransmitted or
  * overlapping segment is rewritten exactly as the first copy was. New bytes are parsed once, in
  * order; a segment that starts beyond a gap is dropped, so the sender retransmits the gap first.
@@ -23,8 +23,8 @@ import static org.homerouter.pptp.control.ControlProtocol.MESSAGE_TYPE_CONTROL;
 final class ControlStream {
     /** What the stream tells the connection it belongs to. */
     interface Handler {
-        /** The call-ID field {@code field} of the message being read holds {@code value}: what to write there. */
-        int rewrite(CallIdField field, int value);
+        /** The field {@code field} of the message being read holds {@code value}: what to write there. */
+        int rewrite(RewrittenField field, int value);
 
         /** A whole message, as the sender sent it (before any rewrite). */
         void message(ControlMessageType type, byte[] original);
@@ -160,7 +160,7 @@ final class ControlStream {
      * Feeds {@code n} new octets through the framing. With a null handler it only looks ahead and
      * changes nothing but {@code f}.
      *
-     * @return whether the octets end between the two octets of a call-ID field the ALG rewrites
+     * @return whether the octets end between the two octets of a field the ALG rewrites
      */
     private boolean frame(Framing f, byte[] data, int from, int n, int sequence, Handler handler) {
         for (int i = 0; i < n; i++) {
@@ -178,12 +178,15 @@ final class ControlStream {
             if (f.type == null) {
                 continue;
             }
-            CallIdField field = CallIdField.of(direction, f.type);
-            if (field != null && f.have == field.offset + 2 && handler != null) {
-                int value = u16(f.message, field.offset);
-                int replacement = handler.rewrite(field, value);
-                if (replacement != value) {
-                    remember(new Rewrite(sequence + i - 1, replacement));
+            if (handler != null) {
+                for (RewrittenField field : RewrittenField.of(direction, f.type)) {
+                    if (f.have == field.offset + 2) {
+                        int value = u16(f.message, field.offset);
+                        int replacement = handler.rewrite(field, value);
+                        if (replacement != value) {
+                            remember(new Rewrite(sequence + i - 1, replacement));
+                        }
+                    }
                 }
             }
             if (f.have == f.type.length()) {
@@ -201,8 +204,12 @@ final class ControlStream {
         if (f.type == null) {
             return false;
         }
-        CallIdField field = CallIdField.of(direction, f.type);
-        return field != null && f.have == field.offset + 1;
+        for (RewrittenField field : RewrittenField.of(direction, f.type)) {
+            if (f.have == field.offset + 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void remember(Rewrite r) {

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -414,9 +415,25 @@ public final class PptpAlg {
         boolean warnedFull;
         /** Client call IDs that went out as Call ID 0 (no NAT ID), the last few of them. */
         final RecentCallIds refused = new RecentCallIds(MAX_CALLS_PER_CONNECTION);
+        /**
+         * Client call IDs of Outgoing-Call-Requests that went out as Call ID 0, oldest first, whose
+         * replies have not come back: the server answers each with Peer's Call ID 0, in order (RFC
+         * 2637 §2.8: one reply per request), and the reply goes back to the client with its own ID
+         * and a failure, or the client waits for a reply to its call until its own timeout.
+         */
+        final ArrayDeque<Integer> refusedAwaitingReply = new ArrayDeque<>();
+        /** The Outgoing-Call-Reply being read answers a refused call: its result is rewritten. */
+        boolean replyToRefused;
 
-        void refuse(int clientCallId) {
+        void refuse(RewrittenField field, int clientCallId) {
             refused.remember(clientCallId);
+            // Before the server accepted the connection it may send no reply at all (§2.1).
+            if (field.type == ControlMessageType.OUTGOING_CALL_REQUEST && confirmed) {
+                if (refusedAwaitingReply.size() == MAX_CALLS_PER_CONNECTION) {
+                    refusedAwaitingReply.removeFirst(); // a flood of requests: the newest are answered
+                }
+                refusedAwaitingReply.addLast(clientCallId);
+            }
         }
 
         Connection(ControlFlow flow, Inet4Address publicAddress) {
@@ -467,7 +484,7 @@ public final class PptpAlg {
             }
 
             @Override
-            public int rewrite(CallIdField field, int value) {
+            public int rewrite(RewrittenField field, int value) {
                 switch (field.role) {
                     case ALLOCATE -> {
                         Call old = byClientId(value);
@@ -489,7 +506,7 @@ public final class PptpAlg {
                                         + " and fail", flow, calls.size());
                             }
                             tell("its control connection holds " + calls.size() + " calls already");
-                            refuse(value);
+                            refuse(field, value);
                             return NO_CALL_ID;
                         }
                         if (!newCalls.take(flow.client(), clock.nanos())) {
@@ -501,7 +518,7 @@ public final class PptpAlg {
                             LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
                                     flow.server().getHostAddress(), field.type.abbreviation());
                             tell("no call ID towards that server is free");
-                            refuse(value);
+                            refuse(field, value);
                             return NO_CALL_ID;
                         }
                         refused.remove(value);
@@ -526,7 +543,25 @@ public final class PptpAlg {
                     }
                     case TO_CLIENT_ID, TO_CLIENT_ID_IF_KNOWN -> {
                         Call call = byNatId(value);
+                        if (field == RewrittenField.OCRP_PEER_CALL_ID) {
+                            replyToRefused = call == null && value == NO_CALL_ID && !refusedAwaitingReply.isEmpty();
+                            if (replyToRefused) {
+                                return refusedAwaitingReply.removeFirst();
+                            }
+                        }
                         return call != null ? call.clientCallId : value;
+                    }
+                    case REFUSED_RESULT -> {
+                        // The server connected a call that has no NAT ID (its GRE could reach no
+                        // one): the client is told "Do Not Accept" (RFC 2637 §2.8, Result Code 7,
+                        // Error Code 0), and its PPTP client reports the failure at once. A reply
+                        // that failed already keeps the server's own reason.
+                        boolean refusedReply = replyToRefused;
+                        replyToRefused = false;
+                        if (refusedReply && value >>> 8 == OutgoingCallReply.RESULT_CONNECTED) {
+                            return OutgoingCallReply.RESULT_DO_NOT_ACCEPT << 8;
+                        }
+                        return value;
                     }
                 }
                 return value;
@@ -536,7 +571,7 @@ public final class PptpAlg {
              * Why a new call (replacing {@code old}, its ID's earlier call on this connection, if
              * any) may not have a NAT ID, or null when it may.
              */
-            private String refusal(CallIdField field, Call old) {
+            private String refusal(RewrittenField field, Call old) {
                 if (!confirmed) {
                     return "the server has not accepted the control connection";
                 }
@@ -555,14 +590,14 @@ public final class PptpAlg {
             }
 
             /** Logs (within a budget) why the call goes out with Call ID 0, and remembers it as refused. */
-            private int refused(CallIdField field, int clientCallId, String why) {
+            private int refused(RewrittenField field, int clientCallId, String why) {
                 String note = REFUSED_LOGGED.admit();
                 if (note != null) {
                     LOG.warn("alg: {} {} goes out with Call ID 0 and fails: {}{}", flow, field.type.abbreviation(),
                             why, note);
                 }
                 tell(why);
-                refuse(clientCallId);
+                refuse(field, clientCallId);
                 return NO_CALL_ID;
             }
 
@@ -598,6 +633,7 @@ public final class PptpAlg {
                     case StopControlConnectionRequest r -> {
                         confirmed = false;
                         incomingRequested.clear();
+                        refusedAwaitingReply.clear();
                         for (Call call : List.copyOf(calls)) {
                             removeCall(call, "Stop-Control-Connection-Request");
                         }

@@ -1,6 +1,7 @@
 package org.homerouter.pptp.alg;
 
 import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.control.OutgoingCallReply;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -101,6 +102,7 @@ class PptpAlgTest {
             byte[] ocrp = toClient(ocrp(serverCallId, nat, 1));
             assertEquals(callId, u16At(ocrp, 14), "OCRP's Peer's Call ID restored for the client");
             assertEquals(serverCallId, u16At(ocrp, 12), "the PAC's own Call ID is left alone");
+            assertEquals(1, ocrp[16], "a call with a NAT ID is told the server's result (connected)");
             return nat;
         }
     }
@@ -411,6 +413,32 @@ class PptpAlgTest {
         Conversation other = new Conversation(CLIENT_B, 40001, 1000, 5000);
         other.call(7, 0x700);
         assertEquals(2, alg.calls().size(), "another client has its own budget");
+    }
+
+    @Test
+    void aCallRefusedAtTheLimitsFailsAtTheClientAtOnceInsteadOfWaitingForItsTimeout() {
+        // The server connects a call that left as Call ID 0 like any other; passed on as it came,
+        // its reply names call 0, which the client never placed, and the client waits (Linux's
+        // pptp and Windows for about a minute) before it reports the call as failed.
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        for (int round = 0; round < PptpAlg.CALL_BURST; round++) {
+            c.toClient(cdn(c.call(1, 0x100 + round)));
+        }
+        assertEquals(0, u16At(c.toServer(ocrq(2)), 12), "the burst was spent: out as Call ID 0");
+        assertEquals(0, u16At(c.toServer(ocrq(3)), 12));
+
+        byte[] first = c.toClient(ocrp(0x200, 0, OutgoingCallReply.RESULT_CONNECTED));
+        assertEquals(2, u16At(first, 14), "the reply names the client's own call");
+        assertEquals(OutgoingCallReply.RESULT_DO_NOT_ACCEPT, first[16], "and says the call was not accepted");
+        assertEquals(0, first[17], "Error Code 0: it means something only with a General Error");
+        byte[] second = c.toClient(ocrp(0x201, 0, OutgoingCallReply.RESULT_BUSY));
+        assertEquals(3, u16At(second, 14), "replies come in the order of the requests (RFC 2637 §2.8)");
+        assertEquals(OutgoingCallReply.RESULT_BUSY, second[16], "a reply that failed already keeps the server's reason");
+        assertTrue(mapped.isEmpty() && alg.calls().isEmpty(), "nothing of either call is NATed");
+
+        clock.advanceMillis(1_000);
+        c.call(4, 0x300); // asserts the next call's reply passes with its own result, connected
+        assertEquals(1, mapped.size());
     }
 
     @Test

@@ -2,16 +2,19 @@ package org.homerouter.pptp.alg;
 
 import org.homerouter.pptp.control.ControlMessageType;
 
+import java.util.Arrays;
+
 /**
- * Where the PNS's call ID sits in each control message, per direction, and what the ALG does
- * with it. The table is {@code nf_nat_pptp.c}'s: {@code pptp_outbound_pkt} rewrites OCRQ, ICRP
- * and CCRQ's Call ID; {@code pptp_inbound_pkt} rewrites the Peer's Call ID of OCRP, ICCN, WEN and
- * SLI and the Call ID of CDN. Offsets are from the start of the message (RFC 2637 §2.7–2.15:
- * every one of them is octet 12, the first after the header, except OCRP's Peer's Call ID at 14).
- * Fields not listed carry the PAC's call ID (OCRP, ICRQ and ICRP's own Call ID from the PAC, the
- * Peer's Call ID of SLI sent by the PNS) and pass unchanged.
+ * The fields the ALG rewrites, per direction: where the PNS's call ID sits in each control
+ * message and what the ALG does with it, and one more for a call the ALG refused. The call-ID
+ * table is {@code nf_nat_pptp.c}'s: {@code pptp_outbound_pkt} rewrites OCRQ, ICRP and CCRQ's
+ * Call ID; {@code pptp_inbound_pkt} rewrites the Peer's Call ID of OCRP, ICCN, WEN and SLI and
+ * the Call ID of CDN. Offsets are from the start of the message (RFC 2637 §2.7–2.15: every one of
+ * them is octet 12, the first after the header, except OCRP's Peer's Call ID at 14). Fields not
+ * listed carry the PAC's call ID (OCRP, ICRQ and ICRP's own Call ID from the PAC, the Peer's Call
+ * ID of SLI sent by the PNS) and pass unchanged. Every field is two octets.
  */
-enum CallIdField {
+enum RewrittenField {
     /** OCRQ (§2.7) Call ID: a new outgoing call; the PNS's ID gets a NAT ID. */
     OCRQ_CALL_ID(Direction.TO_SERVER, ControlMessageType.OUTGOING_CALL_REQUEST, 12, Role.ALLOCATE),
     /** ICRP (§2.10) Call ID: the PNS accepts an incoming call with this ID. */
@@ -20,6 +23,11 @@ enum CallIdField {
     CCRQ_CALL_ID(Direction.TO_SERVER, ControlMessageType.CALL_CLEAR_REQUEST, 12, Role.TO_NAT),
     /** OCRP (§2.8) Peer's Call ID: echoes the OCRQ's. */
     OCRP_PEER_CALL_ID(Direction.TO_CLIENT, ControlMessageType.OUTGOING_CALL_REPLY, 14, Role.TO_CLIENT_ID),
+    /**
+     * OCRP (§2.8) Result Code and Error Code, octets 16 and 17: for a call that went out with
+     * Call ID 0, a "connected" becomes "Do Not Accept", so that the client fails the call at once.
+     */
+    OCRP_RESULT(Direction.TO_CLIENT, ControlMessageType.OUTGOING_CALL_REPLY, 16, Role.REFUSED_RESULT),
     /** ICCN (§2.11) Peer's Call ID: the ICRP's Call ID. */
     ICCN_PEER_CALL_ID(Direction.TO_CLIENT, ControlMessageType.INCOMING_CALL_CONNECTED, 12, Role.TO_CLIENT_ID),
     /**
@@ -41,14 +49,23 @@ enum CallIdField {
         /** A NAT ID: write back the PNS's own. */
         TO_CLIENT_ID,
         /** Maybe a NAT ID (then as {@link #TO_CLIENT_ID}), maybe the PAC's (then unchanged). */
-        TO_CLIENT_ID_IF_KNOWN
+        TO_CLIENT_ID_IF_KNOWN,
+        /** Result and Error Code of a reply to a call the ALG refused: the client must see a failure. */
+        REFUSED_RESULT
     }
 
-    private static final CallIdField[][] TABLE = new CallIdField[2][16];
+    private static final RewrittenField[] NONE = {};
+    private static final RewrittenField[][][] TABLE = new RewrittenField[2][16][];
 
     static {
-        for (CallIdField f : values()) {
-            TABLE[f.direction.ordinal()][f.type.code()] = f;
+        for (RewrittenField[][] byType : TABLE) {
+            Arrays.fill(byType, NONE);
+        }
+        for (RewrittenField f : values()) {
+            RewrittenField[] old = TABLE[f.direction.ordinal()][f.type.code()];
+            RewrittenField[] fields = Arrays.copyOf(old, old.length + 1);
+            fields[old.length] = f; // in offset order: the constants are declared so
+            TABLE[f.direction.ordinal()][f.type.code()] = fields;
         }
     }
 
@@ -57,15 +74,15 @@ enum CallIdField {
     final int offset;
     final Role role;
 
-    CallIdField(Direction direction, ControlMessageType type, int offset, Role role) {
+    RewrittenField(Direction direction, ControlMessageType type, int offset, Role role) {
         this.direction = direction;
         this.type = type;
         this.offset = offset;
         this.role = role;
     }
 
-    /** The call-ID field the ALG rewrites in this message going this way, or null. */
-    static CallIdField of(Direction direction, ControlMessageType type) {
+    /** The fields the ALG rewrites in this message going this way, by offset (none: empty; never modify). */
+    static RewrittenField[] of(Direction direction, ControlMessageType type) {
         return TABLE[direction.ordinal()][type.code()];
     }
 }
