@@ -62,8 +62,9 @@ class BusyDatabaseTest {
                 bob.up.get(3, TimeUnit.SECONDS);
                 InMemoryDialIn.Client carol = net.dial(a.pptpAddress(), "carol", "carol password");
                 carol.up.get(3, TimeUnit.SECONDS);
-                assertTrue(System.nanoTime() - held < holdNanos, "all of it while the database was held");
-
+                // All of it while the database was held (the lock goes below, not before): each wait
+                // above is shorter than busy_timeout, so none of it waited for the database. The
+                // lock is held 8 s at least, longer on a slow machine that took longer to get here.
                 while (System.nanoTime() - held < holdNanos) {
                     Thread.sleep(50);
                 }

@@ -182,7 +182,8 @@ class RealPeerInteropTest {
 
         // The guest's pppd hung up (LCP Terminate, then pptp's Call-Clear-Request): nothing may remain.
         awaitNoSessionLeft(app);
-        assertTrue(app.log().output().contains("session ended"), app.report());
+        // The session's slot goes first, its "session ended" line a moment later.
+        awaitOutput(app.log(), "session ended", CLEANUP);
         assertTrue(app.log().output().contains("cleared by the client"), "the client cleared the call" + app.report());
 
         List<String> dissection = capture.stopAndDissect();

@@ -33,6 +33,11 @@ final class Pages {
     private final LongSupplier clockMs;
     private final WebServer web;
 
+    /** How many admin password checks are being computed now. */
+    int passwordChecksRunning() {
+        return hasher.running();
+    }
+
     Pages(Backend backend, AdminSessions sessions, LoginThrottle throttle, PasswordHasher hasher, LongSupplier clockMs,
           WebServer web) {
         this.b = backend;

@@ -43,6 +43,11 @@ public final class PasswordHasher {
     private final SecureRandom random = new SecureRandom();
     private final Semaphore running = new Semaphore(AT_ONCE);
 
+    /** How many hashes are being computed now (tests wait for checks to be under way). */
+    int running() {
+        return AT_ONCE - running.availablePermits();
+    }
+
     /** @throws Busy when {@link #AT_ONCE} hashes are being computed already */
     public String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];

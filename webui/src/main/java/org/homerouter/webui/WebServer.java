@@ -318,6 +318,11 @@ public final class WebServer implements AutoCloseable {
         return httpsConnector == null ? -1 : httpsConnector.getLocalPort();
     }
 
+    /** How many admin password checks are being computed now (for tests that time logins against them). */
+    int passwordChecksRunning() {
+        return pages.passwordChecksRunning();
+    }
+
     @Override
     public void close() {
         synchronized (this) {

@@ -265,7 +265,11 @@ class WebServerTest {
         try {
             var first = pool.submit(() -> from.get(0).post("/login", "password", "wrong guess 1"));
             var second = pool.submit(() -> from.get(1).post("/login", "password", "wrong guess 2"));
-            Thread.sleep(400);
+            // Both checks under way (a slow machine may take a while to start them), then the third.
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            while (server.passwordChecksRunning() < PasswordHasher.AT_ONCE && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             HttpResponse<String> third = from.get(2).post("/login", "password", ADMIN_PW);
             assertEquals(503, third.statusCode(), "a third check while two run is refused, not run: " + third.body());
             assertTrue(third.body().contains("checking other passwords right now"), third.body());

@@ -128,7 +128,10 @@ class TunDeviceTest {
                 while (events.stream().filter(e -> e.startsWith("p1")).count() < 20 && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
-                Thread.sleep(100);
+                // The reader ends a burst once a read finds the device empty, just after the last packet.
+                while ((events.isEmpty() || !events.getLast().startsWith("e")) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
                 List<String> seen = List.copyOf(events);
                 long packets = seen.stream().filter(e -> e.startsWith("p")).count();
                 long ends = seen.stream().filter(e -> e.startsWith("e")).count();

@@ -42,7 +42,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     private final long createdNanos;
     private volatile Phase phase = Phase.IDLE;
     private long lastReceivedNanos;
-    private boolean echoOutstanding;
+    private volatile boolean echoOutstanding;
     private long echoSentNanos;
     private int echoIdentifier;
     private long stopDeadlineNanos;
@@ -396,6 +396,11 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
 
     public final Phase phase() {
         return phase;
+    }
+
+    /** An Echo-Request of ours is unanswered (RFC 2637 §2.4); read from any thread. */
+    public final boolean awaitingEchoReply() {
+        return echoOutstanding;
     }
 
     public final Collection<PptpCall> calls() {

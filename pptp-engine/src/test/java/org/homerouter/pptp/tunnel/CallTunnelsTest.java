@@ -132,8 +132,10 @@ class CallTunnelsTest {
         }
 
         client.hangUp(call).get(5, TimeUnit.SECONDS);
-        await("server tunnel gone", () -> serverTunnels.tunnels().isEmpty());
-        assertNull(serverDemux.channel(serverSide.call().localCallId()), "no channel left for a cleared call");
+        // The server forgets the tunnel, then unregisters its channel: wait for both.
+        int serverId = serverSide.call().localCallId();
+        await("server tunnel and its channel gone", () -> serverTunnels.tunnels().isEmpty()
+                && serverDemux.channel(serverId) == null);
         assertNull(clientDemux.channel(call.localCallId()));
 
         // A frame sent on the dead channel reaches nobody.

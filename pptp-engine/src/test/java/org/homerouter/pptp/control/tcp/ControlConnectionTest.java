@@ -130,9 +130,12 @@ class ControlConnectionTest {
     void keepaliveAnsweredKeepsConnectionUp() throws Exception {
         ClientConnection client = dial();
         client.placeCall().get(5, TimeUnit.SECONDS); // without a call the server stops it after a minute
+        ControlConnection serverSide = server.connections().getFirst();
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofSeconds(31));
-            Thread.sleep(30);
+            Thread.sleep(30); // a timer tick on each side: an Echo-Request goes out once 60 s are silent
+            // Its reply is in before the clock moves on: a slow machine's scheduling is no silence.
+            Await.until("echo answered", () -> !client.state().awaitingEchoReply() && !serverSide.awaitingEchoReply());
         }
         // 310 s of silence from the application: both sides sent Echo-Requests and answered them.
         assertEquals(ControlConnection.Phase.ESTABLISHED, client.state().phase());
