@@ -178,6 +178,7 @@ public final class Appliance implements AutoCloseable {
         passthroughFailure = "";
         if (!on) {
             if (passthrough != null) {
+                dataPlane.reserveCallIds(id -> false);
                 passthrough.close();
                 passthrough = null;
                 store.logEvent("service", "PPTP passthrough off");
@@ -192,6 +193,9 @@ public final class Appliance implements AutoCloseable {
                 try {
                     passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
                     passthrough.onProblem(problem -> store.logEvent("problem", problem));
+                    // The router's own calls and the LAN's NAT IDs share the public address's GRE keys.
+                    passthrough.avoidRouterCallIds(dataPlane::callIdRegistered);
+                    dataPlane.reserveCallIds(passthrough::natIdInUse);
                     store.logEvent("service", "PPTP passthrough on");
                 } catch (IOException | RuntimeException e) {
                     String why = String.valueOf(e.getMessage());

@@ -5,6 +5,9 @@ import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
+
 /**
  * Where the VPN server's (and the dial-out's) packets go: on Linux a raw GRE socket and TUN devices (netfilter-bridge);
  * in tests the engine's in-memory doubles. Null members mean the data plane is unavailable (no
@@ -15,12 +18,14 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * @param demux             the one receiver of the GRE transport: the server's calls and the
  *                          dial-out's call register in it side by side (a transport has a single
  *                          receiver, and RFC 2637 §4.1 tells calls apart by the Call ID alone)
+ * @param reserved          call IDs that new calls must not take either ({@link #reserveCallIds})
  */
 public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason,
-                        AutoCloseable resources, GreDemux demux) implements AutoCloseable {
+                        AutoCloseable resources, GreDemux demux, AtomicReference<IntPredicate> reserved)
+        implements AutoCloseable {
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources) {
-        this(gre, devices, unavailableReason, resources, receiverOf(gre));
+        this(gre, devices, unavailableReason, resources, receiverOf(gre), new AtomicReference<>(id -> false));
     }
 
     private static GreDemux receiverOf(GreTransport gre) {
@@ -35,11 +40,24 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
     /**
      * Call IDs for up to {@code maxCalls} calls on this data plane, never one that another call (the
      * server's or the dial-out's, each with an allocator of its own) has registered in the shared
-     * demultiplexer.
+     * demultiplexer, nor one {@link #reserveCallIds} names.
      */
     public CallIdAllocator callIds(int maxCalls) {
         return new CallIdAllocator(maxCalls, java.util.random.RandomGenerator.getDefault(),
-                id -> demux != null && demux.channel(id) != null);
+                id -> callIdRegistered(id) || reserved.get().test(id));
+    }
+
+    /** Whether a call on this data plane holds {@code id} (its GRE is keyed by it); lock-free. */
+    public boolean callIdRegistered(int id) {
+        return demux != null && demux.channel(id) != null;
+    }
+
+    /**
+     * IDs that new calls here must not take: the passthrough ALG's NAT IDs, whose GRE NAT would
+     * take a call's GRE with that key to a LAN client. Asked while allocating: must not block.
+     */
+    public void reserveCallIds(IntPredicate ids) {
+        reserved.set(ids);
     }
 
     public boolean available() {

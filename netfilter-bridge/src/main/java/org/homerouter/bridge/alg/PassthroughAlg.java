@@ -110,6 +110,16 @@ public final class PassthroughAlg implements AutoCloseable {
         LOG.info("alg: PPTP passthrough on (NFQUEUE {}, GRE NAT in table {})", queue, GreNatRules.TABLE);
     }
 
+    /** The router's own calls' IDs, which no NAT ID may be ({@link PptpAlg#avoidRouterCallIds}); must not block. */
+    public void avoidRouterCallIds(java.util.function.IntPredicate routerCallIds) {
+        tracker.avoidRouterCallIds(routerCallIds);
+    }
+
+    /** Whether {@code id} is a LAN client's NAT ID now, towards any server; lock-free. */
+    public boolean natIdInUse(int id) {
+        return tracker.natIdInUse(id);
+    }
+
     /**
      * Starts the ALG.
      *

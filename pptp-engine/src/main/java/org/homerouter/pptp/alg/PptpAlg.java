@@ -86,6 +86,7 @@ public final class PptpAlg {
     private final GreMappingListener listener;
     /** Told each call that goes out with Call ID 0, in the owner's words; must return at once. */
     private volatile java.util.function.Consumer<String> refusals = why -> { };
+    private volatile java.util.function.IntPredicate routerCallIds = id -> false;
     private final NatCallIdPool pool;
     private final Map<ControlFlow, Connection> connections = new HashMap<>();
     private final Map<NatKey, Call> byNatId = new HashMap<>();
@@ -112,6 +113,24 @@ public final class PptpAlg {
      */
     public void onRefusal(java.util.function.Consumer<String> sink) {
         this.refusals = sink;
+    }
+
+    /**
+     * The call IDs the router's own calls hold (its VPN server's and its dial-out's): no NAT ID is
+     * one of them. Their GRE comes to the same public address keyed by that ID, and a call's GRE
+     * NAT for the same server and ID would take it to a LAN client. Asked on the packet path: must
+     * not block.
+     */
+    public void avoidRouterCallIds(java.util.function.IntPredicate routerCallIds) {
+        this.routerCallIds = routerCallIds;
+    }
+
+    /**
+     * Whether {@code id} is a NAT ID of some call now, towards any server: the router's own
+     * allocators skip those. Lock-free, for any thread.
+     */
+    public boolean natIdInUse(int id) {
+        return pool.inUseAnywhere(id);
     }
 
     /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
@@ -513,7 +532,7 @@ public final class PptpAlg {
                             return refused(field, value, flow.client().getHostAddress() + " placed more than "
                                     + CALL_BURST + " calls within a minute");
                         }
-                        int nat = pool.allocate(publicAddress, flow.server());
+                        int nat = pool.allocate(publicAddress, flow.server(), routerCallIds);
                         if (nat < 0) {
                             LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
                                     flow.server().getHostAddress(), field.type.abbreviation());

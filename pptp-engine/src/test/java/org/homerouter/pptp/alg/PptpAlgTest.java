@@ -441,6 +441,23 @@ class PptpAlgTest {
         assertEquals(1, mapped.size());
     }
 
+    /**
+     * The router's own calls (its site-to-site dial-out to the same office server a LAN laptop
+     * dials, say) get their GRE at the public address keyed by their own call ID: a LAN call's NAT
+     * ID equal to it would have its GRE NAT take the router's tunnel traffic to that laptop.
+     */
+    @Test
+    void noNatIdIsACallIdTheRoutersOwnCallsHold() {
+        alg.avoidRouterCallIds(id -> id != 0x4242); // the router holds every ID but one
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(1, 0x100);
+        assertEquals(0x4242, nat, "the one ID the router does not hold");
+        assertTrue(alg.natIdInUse(0x4242), "told to the router's own allocators");
+        assertEquals(0, u16At(c.toServer(ocrq(2)), 12), "none left: the next call goes out as Call ID 0");
+        c.toClient(cdn(nat));
+        assertFalse(alg.natIdInUse(0x4242), "free again once the call ended");
+    }
+
     @Test
     void controlConnectionsBeyondALanClientsShareAreDropped() {
         for (int i = 0; i < PptpAlg.MAX_CONNECTIONS_PER_CLIENT; i++) {
