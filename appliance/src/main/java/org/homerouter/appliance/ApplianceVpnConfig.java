@@ -87,6 +87,11 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
         return localNetworks();
     }
 
+    @Override
+    public List<String> hostNameServers() {
+        return PptpService.hostNameServers(appliance.dataPlane()).get().stream().map(a -> a.getHostAddress()).toList();
+    }
+
     /** As {@link #lanNetworks()}, for the command line and the dial-out. */
     static List<Subnet> localNetworks() {
         List<Subnet> out = new ArrayList<>();

@@ -163,7 +163,16 @@ final class PptpService implements AutoCloseable {
                                                   AuthFailureLockout lockout) {
         SecureRandom random = new SecureRandom();
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
-                user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout);
+                user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
+                .withHostNameServers(hostNameServers(dataPlane));
+    }
+
+    /**
+     * The router's own DNS servers, offered to clients when the VPN page names none; none with a
+     * data plane in memory (tests, which must not depend on the machine's resolv.conf).
+     */
+    static java.util.function.Supplier<List<java.net.Inet4Address>> hostNameServers(DataPlane dataPlane) {
+        return dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket ? HostNameServers.SYSTEM : List::of;
     }
 
     static SessionLimits limits(Map<Setting, String> cfg) {

@@ -241,6 +241,7 @@ final class Pages {
         VpnSettings current = b.vpn().vpn();
         m.put("state", b.sessions().state());
         m.put("lans", b.vpn().lanNetworks().stream().map(Object::toString).toList());
+        m.put("hostDns", b.vpn().hostNameServers());
         m.put("labels", VpnForm.LABELS);
         if (invalid == null) {
             m.put("values", VpnForm.values(current));

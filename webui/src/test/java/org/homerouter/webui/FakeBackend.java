@@ -91,6 +91,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public VpnSettings vpn() { return vpn; }
     @Override public void apply(VpnSettings s, String event) { vpn = s; applied++; log("config", event); }
     @Override public List<Subnet> lanNetworks() { return lans; }
+    List<String> hostDns = List.of();
+    @Override public List<String> hostNameServers() { return hostDns; }
     /** As the appliance decides it: these fields need a new listener. */
     @Override public boolean restartsServer(VpnSettings a, VpnSettings c) {
         return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port();

@@ -371,6 +371,17 @@ class WebServerTest {
         assertEquals(2, fake.applied);
     }
 
+    /** Clients get a DNS server even when the page names none: the page says which, or that there is none. */
+    @Test
+    void vpnPageSaysWhichDnsServersClientsGetWhenTheFieldIsEmpty() throws Exception {
+        Browser b = admin();
+        assertTrue(b.get("/vpn").body().contains("set one: this router knows no DNS server of its own"),
+                "no DNS server known: the owner is asked to set one");
+        fake.hostDns = List.of("203.0.113.53", "203.0.113.54");
+        assertTrue(b.get("/vpn").body().contains("left empty, clients get this router's own DNS servers (now"
+                + " 203.0.113.53, 203.0.113.54)"), b.get("/vpn").body());
+    }
+
     @Test
     void vpnPageExplainsTheWeaknessAndRejectsBadInputFieldByField() throws Exception {
         Browser b = admin();

@@ -3,6 +3,7 @@ package org.homerouter.pptp.session;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -38,6 +39,7 @@ import org.homerouter.pptp.ppp.ccp.CcpResult;
 import org.homerouter.pptp.ppp.ipcp.Ipcp;
 import org.homerouter.pptp.ppp.ipcp.IpcpConfiguration;
 import org.homerouter.pptp.ppp.ipcp.IpcpListener;
+import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.ipcp.PeerAddressAllocator;
 import org.homerouter.pptp.ppp.lcp.Lcp;
 import org.homerouter.pptp.ppp.lcp.LcpListener;
@@ -573,6 +575,20 @@ public final class PppSession {
      * whole restart period (3 s) before our IPCP tries again. Windows also runs CCP first. RFC 3078
      * §4 needs no IP before CCP anyway, so nothing is lost by waiting.
      */
+    /**
+     * The session's IPCP settings. A server whose settings name no DNS server offers the host's own
+     * (RFC 1877): a client offered none has no name service through the tunnel (Android's built-in
+     * client uses only the servers the link gives it), and stock clients ask for them every time.
+     */
+    private IpcpSettings ipcpSettings() {
+        IpcpSettings s = settings.ipcp();
+        if (settings.role() != SessionRole.SERVER || s.primaryDns() != null) {
+            return s;
+        }
+        List<Inet4Address> host = env.hostNameServers().get();
+        return host.isEmpty() ? s : s.withDns(host.getFirst(), host.size() > 1 ? host.get(1) : null);
+    }
+
     private void openIpcp() {
         if (ipcp != null || ended || phase != SessionPhase.NETWORK) {
             return;
@@ -580,7 +596,7 @@ public final class PppSession {
         // The server assigns the client's address from the pool; the client takes the server's own
         // address as given (IPCP with no allocator, RFC 1332 §3.3).
         PeerAddressAllocator allocator = settings.role() == SessionRole.SERVER ? poolAllocator() : null;
-        ipcp = new Ipcp(settings.ipcp(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
+        ipcp = new Ipcp(ipcpSettings(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
         ipcp.lowerLayerUp();
         ipcp.open();
         ByteBuffer early = earlyIpcp;

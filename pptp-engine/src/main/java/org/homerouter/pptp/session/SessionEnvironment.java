@@ -1,8 +1,10 @@
 package org.homerouter.pptp.session;
 
 import java.net.Inet4Address;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.RandomSource;
@@ -12,11 +14,21 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
 /**
  * What sessions share and get from outside: time, randomness, the accounts, the address pool (server
  * side; null on a client), each user's static tunnel address if one is configured, the way to
- * create tunnel devices, and the brute-force lockout that logins go through (server side).
+ * create tunnel devices, the brute-force lockout that logins go through (server side), and the
+ * name servers the host itself uses, which a server offers its clients when its settings name none
+ * (asked as each session's IPCP starts, so a host whose servers change hands out the current ones).
  */
 public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
                                  Function<String, Optional<Inet4Address>> staticAddresses,
-                                 TunnelDeviceFactory devices, Optional<AuthFailureLockout> lockout) {
+                                 TunnelDeviceFactory devices, Optional<AuthFailureLockout> lockout,
+                                 Supplier<List<Inet4Address>> hostNameServers) {
+
+    /** The host's name servers unknown: none offered unless the settings name some. */
+    public SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
+                              Function<String, Optional<Inet4Address>> staticAddresses,
+                              TunnelDeviceFactory devices, Optional<AuthFailureLockout> lockout) {
+        this(clock, random, users, pool, staticAddresses, devices, lockout, List::of);
+    }
 
     /** No login lockout. */
     public SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
@@ -32,6 +44,12 @@ public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory
 
     /** The same, with logins going through {@code l}. */
     public SessionEnvironment withLockout(AuthFailureLockout l) {
-        return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, Optional.of(l));
+        return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, Optional.of(l),
+                hostNameServers);
+    }
+
+    /** The same, offering {@code servers} (asked at each session's IPCP) where the settings name no DNS server. */
+    public SessionEnvironment withHostNameServers(Supplier<List<Inet4Address>> servers) {
+        return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, lockout, servers);
     }
 }

@@ -129,6 +129,10 @@ class WholeSessionTest {
     /** The server's LCP asks the client for no login (a server that is not ours). */
     private boolean serverAsksNoLogin;
 
+    /** The DNS server the server's settings name (null: none), and the host's own, offered when they name none. */
+    private Inet4Address settingsDns = (Inet4Address) ip("192.168.1.1");
+    private List<Inet4Address> hostDns = List.of((Inet4Address) ip("198.51.100.53"));
+
     /** What the server's sessions get as their tunnel device, around the in-memory one. */
     private java.util.function.UnaryOperator<TunnelDevice> serverDevice = d -> d;
 
@@ -138,7 +142,7 @@ class WholeSessionTest {
         AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
         SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
                 LcpSettings.server(serverAsksNoLogin ? List.of() : serverAuth.methods()), serverAuth,
-                IpcpSettings.server(routerSide, (Inet4Address) ip("192.168.1.1"), null, null, null), mppe,
+                IpcpSettings.server(routerSide, settingsDns, null, null, null), mppe,
                 Optional.empty(), "pptp");
         SessionSettings clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
                 LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
@@ -146,7 +150,8 @@ class WholeSessionTest {
                 Optional.of(new PeerCredentials(user, password)), "ppp");
         Map<String, Inet4Address> statics = staticAddresses;
         SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes, users,
-                pool, u -> Optional.ofNullable(statics.get(u)), config -> serverDevice.apply(devices("server").open(config)));
+                pool, u -> Optional.ofNullable(statics.get(u)), config -> serverDevice.apply(devices("server").open(config)))
+                .withHostNameServers(() -> hostDns);
         serverSessions = new PppSessions(serverSettings, lockout == null ? serverEnv : serverEnv.withLockout(lockout),
                 recorder(serverEvents));
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
@@ -214,6 +219,24 @@ class WholeSessionTest {
         return p;
     }
 
+    /**
+     * Out of the box the VPN page names no DNS server. A client offered none has no name service
+     * through the tunnel (Android's built-in client uses only what the link gives it): the server
+     * offers the DNS servers the router itself uses, as they are when the session starts.
+     */
+    @Test
+    void withNoDnsServerConfiguredClientsGetTheRoutersOwn() throws Exception {
+        settingsDns = null;
+        hostDns = List.of((Inet4Address) ip("198.51.100.53"), (Inet4Address) ip("198.51.100.54"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        var learned = clientSessions.sessions().getFirst().ipConfiguration().orElseThrow();
+        assertEquals(Optional.of(ip("198.51.100.53")), learned.primaryDns().map(a -> (java.net.InetAddress) a));
+        assertEquals(Optional.of(ip("198.51.100.54")), learned.secondaryDns().map(a -> (java.net.InetAddress) a));
+    }
+
     @Test
     void msChapV2SessionComesUpAndCarriesIpBothWaysThenHangsUpCleanly() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
@@ -228,7 +251,7 @@ class WholeSessionTest {
         assertEquals("192.168.250.10", clientSide.ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress(),
                 "the client took the address the server assigned");
         assertEquals("192.168.1.1", clientSide.ipConfiguration().orElseThrow().primaryDns().orElseThrow().getHostAddress(),
-                "the client learned the DNS server (RFC 1877)");
+                "the client learned the DNS server (RFC 1877): the configured one, not the host's");
 
         Random r = new Random(3);
         InMemoryTunnelDevice serverDev = devices.get("server");

@@ -23,6 +23,11 @@ public interface VpnConfig {
     /** The networks on this router's interfaces: the pool must not overlap them. */
     List<Subnet> lanNetworks();
 
+    /** The DNS servers this router uses, which clients get when the page names none (empty: none known). */
+    default List<String> hostNameServers() {
+        return List.of();
+    }
+
     boolean passthroughEnabled();
 
     /** The PPTP server inside the LAN that TCP 1723 and GRE from outside are forwarded to; "" for none. */

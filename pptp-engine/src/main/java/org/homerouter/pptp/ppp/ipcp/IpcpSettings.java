@@ -34,6 +34,12 @@ public record IpcpSettings(Inet4Address localAddress, boolean acceptAssignedAddr
                 AutomatonSettings.DEFAULTS);
     }
 
+    /** The same, handing out these DNS servers (RFC 1877 §1.1, §1.3; {@code secondary} may be null). */
+    public IpcpSettings withDns(Inet4Address primary, Inet4Address secondary) {
+        return new IpcpSettings(localAddress, acceptAssignedAddress, primary, secondary, primaryNbns, secondaryNbns,
+                learnDns, automaton);
+    }
+
     /** A client: asks for an address and for DNS servers, offers nothing. */
     public static IpcpSettings client() {
         return new IpcpSettings(Ipv4Octets.UNSPECIFIED, true, null, null, null, null, true, AutomatonSettings.DEFAULTS);
