@@ -79,6 +79,9 @@ public final class PppSession {
 
     private final SessionSettings settings;
     private final SessionEnvironment env;
+    /** A server's LCP is to be opened at the client's first frame, or at {@code lcpOpenAt}. */
+    private boolean lcpOpenPending;
+    private long lcpOpenAt;
     private final GreChannel channel;
     private final SessionListener listener;
     private final Clock clock;
@@ -159,12 +162,35 @@ public final class PppSession {
 
     // ---- inputs ---------------------------------------------------------------------------
 
-    /** The link is there (the PPTP call is up): begin LCP (RFC 1661 §3.2 Up + Open). */
+    /**
+     * The link is there (the PPTP call is up): begin LCP (RFC 1661 §3.2 Up + Open). A server opens
+     * LCP when the client's first frame arrives, or after {@link #SERVER_SPEAKS_AFTER} of silence.
+     * The call is up for us the moment we send the Outgoing-Call-Reply, but Apple's and Android's
+     * clients set up their GRE only after reading it, and drop what comes before: a Configure-
+     * Request sent at once was lost, and LCP waited a whole restart period (3 s) to send it again,
+     * while Android's driver held later frames waiting for the lost sequence number 0. Every stock
+     * client sends its own Configure-Request as soon as it can.
+     */
     public synchronized void start() {
         phase = SessionPhase.ESTABLISH;
         lcp.lowerLayerUp();
-        lcp.open();
+        if (settings.role() == SessionRole.SERVER) {
+            lcpOpenPending = true;
+            lcpOpenAt = clock.nanos() + SERVER_SPEAKS_AFTER.toNanos();
+        } else {
+            lcp.open();
+        }
         updateDeadlineHint();
+    }
+
+    /** How long a server waits for the client to speak first before it opens LCP anyway. */
+    static final java.time.Duration SERVER_SPEAKS_AFTER = java.time.Duration.ofSeconds(1);
+
+    private void openLcpIfPending() {
+        if (lcpOpenPending) {
+            lcpOpenPending = false;
+            lcp.open();
+        }
     }
 
     /** Where the GRE channel delivers this call's PPP frames. */
@@ -191,6 +217,9 @@ public final class PppSession {
         }
         synchronized (this) {
             if (!ended) {
+                // Open before the frame is read: LCP in Closed answers a Configure-Request with
+                // Terminate-Ack (RFC 1661 §4.1); opened, it sends ours, then acks theirs.
+                openLcpIfPending();
                 control(protocol, frame);
             }
             updateDeadlineHint();
@@ -251,6 +280,9 @@ public final class PppSession {
             updateDeadlineHint();
             return;
         }
+        if (lcpOpenPending && clock.nanos() - lcpOpenAt >= 0) {
+            openLcpIfPending();
+        }
         lcp.poll();
         if (auth != null) {
             auth.poll();
@@ -281,7 +313,7 @@ public final class PppSession {
 
     /** The earliest time {@link #poll()} has work, in clock nanos, or empty. */
     public synchronized OptionalLong nextDeadline() {
-        OptionalLong next = lcp.deadline();
+        OptionalLong next = lcpOpenPending ? OptionalLong.of(lcpOpenAt) : lcp.deadline();
         if (auth != null) {
             next = Clock.earliest(next, auth.deadline());
         }
@@ -301,7 +333,7 @@ public final class PppSession {
         }
         LOG.info("{}: closing the link: {}", id, why);
         endDetail = why;
-        lcp.close();
+        closeLcp();
         updateDeadlineHint();
     }
 
@@ -931,6 +963,19 @@ public final class PppSession {
 
     private void fail(SessionEnd reason, String detail) {
         recordEnd(reason, detail);
+        closeLcp();
+    }
+
+    /**
+     * LCP Close (RFC 1661 §3.7). An LCP not opened yet (the client has not spoken) has nothing to
+     * terminate, and Close in Closed is no event (§4.1): the session ends at once.
+     */
+    private void closeLcp() {
+        if (lcpOpenPending) {
+            lcpOpenPending = false;
+            finish();
+            return;
+        }
         lcp.close();
     }
 

@@ -63,59 +63,62 @@ class FirstFrameAfterCallReplyTest {
         }
     }
 
-    @Test
-    void thePeersFirstLcpFrameSentOnReadingTheCallReplyIsAnswered() throws Exception {
-        ManualClock clock = new ManualClock();
-        InMemoryGreNetwork network = new InMemoryGreNetwork();
-        GreTransport serverGre = network.bind(SERVER);
-        GreTransport peerGre = network.bind(PEER);
-        GreDemux demux = new GreDemux();
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryGreNetwork network = new InMemoryGreNetwork();
+    private final GreTransport serverGre = network.bind(SERVER);
+    private final GreTransport peerGre = network.bind(PEER);
+    private final GreDemux demux = new GreDemux();
+    private final List<ByteBuffer> peerReceived = new ArrayList<>();
+    private final List<OutgoingCallReply> replies = new ArrayList<>();
+    private PppSessions sessions;
+
+    /** Our server with one call placed by the peer; {@code onReply} runs inside the reply's send. */
+    private void placeCall(java.util.function.Consumer<OutgoingCallReply> onReply) {
         serverGre.setReceiver(demux);
-        List<ByteBuffer> peerReceived = new ArrayList<>();
         peerGre.setReceiver((source, packet) -> {
             ByteBuffer copy = ByteBuffer.allocate(packet.remaining());
             copy.put(packet.duplicate()).flip();
             peerReceived.add(copy);
         });
-
         SessionSettings settings = new SessionSettings(SessionRole.SERVER, "homerouter",
                 LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)), AuthPolicy.DEFAULT,
                 IpcpSettings.server((Inet4Address) ip("192.168.250.1"), null, null, null, null),
                 Optional.of(MppePolicy.DEFAULT), Optional.empty(), "pptp");
-        PppSessions sessions = new PppSessions(settings, new SessionEnvironment(clock, new Random(1)::nextBytes,
+        sessions = new PppSessions(settings, new SessionEnvironment(clock, new Random(1)::nextBytes,
                 new InMemoryUserDirectory(PppUser.withPassword("u", "password1")),
                 new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19")),
                 config -> new InMemoryTunnelDevice("pptp0", config)), (s, reason, detail) -> { });
         CallTunnels tunnels = new CallTunnels(serverGre, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor,
                 sessions);
-
-        List<OutgoingCallReply> replies = new ArrayList<>();
         ControlLink link = new InlineControlLink(PEER, message -> {
             if (message instanceof OutgoingCallReply reply) {
                 replies.add(reply);
-                // The peer reads the reply and its pppd speaks before our send() has even returned.
-                try {
-                    peerGre.send(SERVER, lcpConfigureRequest(reply.callId()));
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                network.deliverAll();
+                onReply.accept(reply);
             }
         });
         PacControlConnection pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"), tunnels,
                 new CallIdAllocator(8));
         pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));
         pac.onMessage(new OutgoingCallRequest(PEER_CALL_ID, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
-
         assertEquals(1, replies.size());
         assertEquals(OutgoingCallReply.RESULT_CONNECTED, replies.getFirst().resultCode());
-        assertEquals(0, demux.counters().unknownCall(), "the early frame found no GRE channel");
-        assertNotNull(sessions.session(replies.getFirst().callId()));
+    }
 
+    private void peerSendsConfigureRequest() {
+        try {
+            peerGre.send(SERVER, lcpConfigureRequest(replies.getFirst().callId()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
         network.deliverAll();
-        List<Integer> lcpCodes = new ArrayList<>();
-        boolean acked = false;
-        for (ByteBuffer packet : peerReceived) {
+    }
+
+    /** The LCP frames the peer has received, as "code/identifier". */
+    private List<String> lcpReceived() {
+        network.deliverAll();
+        List<String> out = new ArrayList<>();
+        for (ByteBuffer received : peerReceived) {
+            ByteBuffer packet = received.duplicate();
             GreHeader h = GreCodec.decode(packet);
             if (h.payloadLength() == 0) {
                 continue;
@@ -124,12 +127,51 @@ class FirstFrameAfterCallReplyTest {
             if (PppFrame.readHeader(packet) != PppProtocol.LCP) {
                 continue;
             }
-            int code = packet.get() & 0xFF;
-            int id = packet.get() & 0xFF;
-            lcpCodes.add(code);
-            acked |= code == CONFIGURE_ACK && id == PEER_IDENTIFIER;
+            out.add((packet.get() & 0xFF) + "/" + (packet.get() & 0xFF));
         }
-        assertTrue(acked, "our LCP never acknowledged the peer's first Configure-Request; LCP codes sent: " + lcpCodes);
+        return out;
+    }
+
+    @Test
+    void thePeersFirstLcpFrameSentOnReadingTheCallReplyIsAnswered() throws Exception {
+        // The peer reads the reply and its pppd speaks before our send() has even returned.
+        placeCall(reply -> peerSendsConfigureRequest());
+        assertEquals(0, demux.counters().unknownCall(), "the early frame found no GRE channel");
+        assertNotNull(sessions.session(replies.getFirst().callId()));
+        assertTrue(lcpReceived().contains(CONFIGURE_ACK + "/" + PEER_IDENTIFIER),
+                "our LCP never acknowledged the peer's first Configure-Request; LCP sent: " + lcpReceived());
+    }
+
+    /**
+     * Apple's and Android's clients open their GRE only after reading the Outgoing-Call-Reply and
+     * drop what arrives before: our Configure-Request, if sent with the reply, was lost, and LCP
+     * came up only after our 3 s restart timer sent it again. The server lets the client speak first.
+     */
+    @Test
+    void theServerSpeaksLcpOnlyOnceTheClientHasSoItsFirstFrameIsNotLostToAClientStillSettingUp() {
+        placeCall(reply -> { });
+        clock.advanceMillis(900);
+        sessions.poll();
+        assertEquals(List.of(), lcpReceived(), "nothing sent into a client that may not be listening yet");
+
+        peerSendsConfigureRequest();
+        List<String> lcp = lcpReceived();
+        assertEquals(2, lcp.size(), lcp.toString());
+        assertTrue(lcp.getFirst().startsWith(CONFIGURE_REQUEST + "/"), "our Configure-Request first: " + lcp);
+        assertEquals(CONFIGURE_ACK + "/" + PEER_IDENTIFIER, lcp.get(1), "then the client's is acknowledged");
+    }
+
+    /** A client that waits for the server to speak first still gets LCP going, a second later. */
+    @Test
+    void aClientThatWaitsHearsTheServersConfigureRequestAfterASecond() {
+        placeCall(reply -> { });
+        sessions.poll();
+        assertEquals(List.of(), lcpReceived());
+        clock.advanceMillis(1000);
+        sessions.poll();
+        List<String> lcp = lcpReceived();
+        assertEquals(1, lcp.size(), lcp.toString());
+        assertTrue(lcp.getFirst().startsWith(CONFIGURE_REQUEST + "/"), lcp.toString());
     }
 
     /** Enhanced GRE (RFC 2637 §4.1) carrying LCP Configure-Request with a Magic-Number, as pppd's first frame. */
