@@ -183,6 +183,9 @@ public final class PppSession {
         updateDeadlineHint();
     }
 
+    /** What MPPE adds inside the Information field: its header and the encrypted protocol field. */
+    static final int MPPE_OVERHEAD = org.homerouter.pptp.mppe.MppeHeader.LENGTH + 2;
+
     /** How long a server waits for the client to speak first before it opens LCP anyway. */
     static final java.time.Duration SERVER_SPEAKS_AFTER = java.time.Duration.ofSeconds(1);
 
@@ -792,7 +795,10 @@ public final class PppSession {
                 return;
             }
         }
-        int mtu = Math.min(link.transmitMru(), link.receiveMru());
+        // MRU bounds the Information field (RFC 1661 §6.1). MPPE puts its header and the inner
+        // protocol field there before the IP packet (RFC 3078 §3): 4 octets less for IP, as pppd
+        // (MPPE_PAD) and accel-ppp leave. A full-size packet would otherwise exceed the peer's MRU.
+        int mtu = Math.min(link.transmitMru(), link.receiveMru()) - (agreed == null ? 0 : MPPE_OVERHEAD);
         try {
             device = env.devices().open(new TunnelConfig(settings.deviceName(), local, peer, Math.max(576, mtu)));
         } catch (IOException | RuntimeException e) {
