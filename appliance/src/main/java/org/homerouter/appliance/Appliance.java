@@ -145,7 +145,7 @@ public final class Appliance implements AutoCloseable {
         }
         appliance.applyPassthrough(cfg, true);
         appliance.applyDialOut(cfg);
-        if (dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket) {
+        if (dataPlane.linux()) {
             appliance.wan = WanAdmission.find(null);
         }
         appliance.admitFromWan();
@@ -173,7 +173,7 @@ public final class Appliance implements AutoCloseable {
     synchronized void applyPassthrough(Map<Setting, String> cfg, boolean atStart) {
         boolean on = Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED));
         String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
-        boolean linux = dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket;
+        boolean linux = dataPlane.linux();
         String noLinux = "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
         passthroughFailure = "";
         if (!on) {
@@ -385,7 +385,7 @@ public final class Appliance implements AutoCloseable {
      * default route in clear. Called at start and after every change to them; a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
-        if (!(dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket)) {
+        if (!dataPlane.linux()) {
             return; // an in-memory data plane (tests): this process's namespace is not the router's
         }
         List<String> networks = new ArrayList<>();

@@ -89,7 +89,7 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
 
     @Override
     public List<String> hostNameServers() {
-        return PptpService.hostNameServers(appliance.dataPlane()).get().stream().map(a -> a.getHostAddress()).toList();
+        return PptpService.hostNameServers(appliance.dataPlane()).get().stream().map(java.net.InetAddress::getHostAddress).toList();
     }
 
     /** As {@link #lanNetworks()}, for the command line and the dial-out. */

@@ -60,6 +60,14 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
         reserved.set(ids);
     }
 
+    /**
+     * Whether packets go through this machine's kernel (a raw GRE socket), not through memory as in
+     * tests: only then do the machine's firewall, routes and resolver belong to the router.
+     */
+    public boolean linux() {
+        return gre instanceof org.homerouter.bridge.gre.RawGreSocket;
+    }
+
     public boolean available() {
         return gre != null && devices != null;
     }

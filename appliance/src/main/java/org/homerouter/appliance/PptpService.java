@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.Clock;
@@ -171,8 +172,8 @@ final class PptpService implements AutoCloseable {
      * The router's own DNS servers, offered to clients when the VPN page names none; none with a
      * data plane in memory (tests, which must not depend on the machine's resolv.conf).
      */
-    static java.util.function.Supplier<List<java.net.Inet4Address>> hostNameServers(DataPlane dataPlane) {
-        return dataPlane.gre() instanceof org.homerouter.bridge.gre.RawGreSocket ? HostNameServers.SYSTEM : List::of;
+    static Supplier<List<Inet4Address>> hostNameServers(DataPlane dataPlane) {
+        return dataPlane.linux() ? HostNameServers.SYSTEM : List::of;
     }
 
     static SessionLimits limits(Map<Setting, String> cfg) {
