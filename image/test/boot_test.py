@@ -4,6 +4,7 @@
 Boot 1: the UI answers from the LAN side, not from the WAN side; TCP 1723 on the WAN answers a
 Start-Control-Connection-Request (RFC 2637 section 2.1) with a valid Reply; the service runs with
 exactly CAP_NET_ADMIN+CAP_NET_RAW+CAP_NET_BIND_SERVICE; a VPN user is added with the router's CLI;
+the admin logs in and the VPN page names the DNS server clients get (the WAN's, behind resolved);
 the update bundle of another version is applied (homerouter-update) and the router reboots.
 Boot 2: the new version runs from the other root slot, the user is still there, the slot is
 confirmed, the UI and PPTP answer again.
@@ -12,7 +13,7 @@ All traffic goes through QEMU's user-mode network (restrict=on) and host forward
 The guest's root shell for the test is systemd's debug shell on a virtio console (a UNIX socket
 here), switched on by this test's kernel command line only.
 """
-import os, re, shutil, socket, struct, subprocess, sys, time, urllib.request
+import http.cookiejar, os, re, shutil, socket, struct, subprocess, sys, time, urllib.parse, urllib.request
 
 IMAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARCH = os.environ.get("ARCH", "arm64")
@@ -55,6 +56,21 @@ def pptp_answers(port):
 def http_status(port, timeout=5):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=timeout) as r:
         return r.status, r.read().decode(errors="replace")
+
+
+def ui_page(port, password, path):
+    """Logs in to the UI as the admin (as a browser does: the login form's CSRF token, the session cookie)
+    and returns the page at path."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+    form = opener.open(base + "/login", timeout=15).read().decode(errors="replace")
+    fields = {"password": password}
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', form)
+    if token:
+        fields["csrf"] = token.group(1)
+    # The password check is an Argon2 hash, slow under TCG emulation.
+    opener.open(base + "/login", data=urllib.parse.urlencode(fields).encode(), timeout=120).read()
+    return opener.open(base + path, timeout=15).read().decode(errors="replace")
 
 
 class Guest:
@@ -257,6 +273,19 @@ def main():
         admin = g.check("cd /tmp && echo image-test-admin-pw | homerouter admin password --password-stdin")
         if "admin password set" not in admin:
             failures.append(f"homerouter admin password did not set the service's admin password: {admin}")
+        # VPN clients get a DNS server with none set on the VPN page: the router's own, which the
+        # service (its own user, read-only system) reads behind systemd-resolved's stub. The test's
+        # restricted WAN gives no DNS server by DHCP, so the page first asks the owner to set one;
+        # then a WAN server appears (set at run time, as a new DHCP lease would; nothing is sent to it).
+        vpn = ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/vpn")
+        if "set one: this router knows no DNS server" not in vpn:
+            failures.append("with no DNS server known, the VPN page does not ask the owner to set one")
+        g.check("resolvectl dns eth0 192.0.2.53 && grep nameserver /run/systemd/resolve/resolv.conf")
+        vpn = ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/vpn")
+        dns = re.search(r"own DNS servers \(now ([^)]*)\)", vpn)
+        print(f"    VPN page: clients get DNS {dns.group(1) if dns else 'NONE'}")
+        if not dns or dns.group(1) != "192.0.2.53":
+            failures.append("the VPN page does not say clients get the router's own DNS server (192.0.2.53)")
         # PPTP passthrough, switched on: the ALG starts as the service's own user, with its
         # capabilities and read-only file system (NFQUEUE, iptables, nft, its one-instance lock).
         g.check("homerouter config export -o /tmp/hr-config.json && "
