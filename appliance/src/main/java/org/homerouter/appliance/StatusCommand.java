@@ -40,6 +40,7 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("tunnel         %s, pool %s-%s, auth %s, encryption %s%n", c.get(Setting.PPTP_LOCAL_ADDRESS),
                     c.get(Setting.PPTP_POOL_START), c.get(Setting.PPTP_POOL_END), c.get(Setting.PPTP_AUTH_METHODS),
                     c.get(Setting.PPTP_MPPE));
+            System.out.printf("client DNS     %s%n", clientDns(c, HostNameServers.SYSTEM.get()));
             System.out.printf("users          %d%n", store.users().size());
             store.allRoutedSubnets().forEach((user, subnets) ->
                     System.out.printf("branch office  %s routes %s%n", user, subnets));
@@ -85,5 +86,22 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The DNS servers VPN clients get: the VPN page's, else the router's own (the command runs on
+     * the router, so it reads the same files as the service), else none, with what to do.
+     */
+    static String clientDns(Map<Setting, String> c, java.util.List<java.net.Inet4Address> routersOwn) {
+        String primary = c.get(Setting.PPTP_DNS_PRIMARY).trim();
+        String secondary = c.get(Setting.PPTP_DNS_SECONDARY).trim();
+        if (!primary.isEmpty()) {
+            return primary + (secondary.isEmpty() ? "" : ", " + secondary);
+        }
+        if (!routersOwn.isEmpty()) {
+            return "the router's own: " + String.join(", ",
+                    routersOwn.stream().map(java.net.InetAddress::getHostAddress).toList());
+        }
+        return "NONE: this router knows no DNS server of its own; set one on the VPN page";
     }
 }

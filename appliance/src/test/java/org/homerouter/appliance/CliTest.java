@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
 import org.homerouter.appliance.store.VpnUser;
 import org.homerouter.pptp.auth.NtPasswordHash;
 import org.junit.jupiter.api.Test;
@@ -222,8 +223,21 @@ class CliTest {
         assertTrue(r.out().contains(org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElseThrow()
                 ? "clock          synchronized with a time server" : "clock          NOT synchronized with a time server"), r.out());
         assertTrue(r.out().contains("sessions up (1)") && r.out().contains("alice"), r.out());
+        assertTrue(r.out().contains("client DNS     "), "which DNS servers clients get: " + r.out());
         assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
         assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
+    }
+
+    /** Clients get the VPN page's DNS servers, else the router's own, else none: status says which. */
+    @Test
+    void statusSaysWhichDnsServersClientsGet() throws Exception {
+        var own = List.of((java.net.Inet4Address) java.net.InetAddress.getByName("203.0.113.53"));
+        var none = java.util.Map.of(Setting.PPTP_DNS_PRIMARY, "", Setting.PPTP_DNS_SECONDARY, "");
+        assertEquals("the router's own: 203.0.113.53", StatusCommand.clientDns(none, own));
+        assertEquals("NONE: this router knows no DNS server of its own; set one on the VPN page",
+                StatusCommand.clientDns(none, List.of()));
+        assertEquals("192.0.2.1, 192.0.2.2", StatusCommand.clientDns(java.util.Map.of(Setting.PPTP_DNS_PRIMARY,
+                "192.0.2.1", Setting.PPTP_DNS_SECONDARY, "192.0.2.2"), own), "the VPN page's win");
     }
 
     @Test
