@@ -1,5 +1,7 @@
 package org.homerouter.appliance;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -92,7 +94,7 @@ final class StatusCommand implements Callable<Integer> {
      * The DNS servers VPN clients get: the VPN page's, else the router's own (the command runs on
      * the router, so it reads the same files as the service), else none, with what to do.
      */
-    static String clientDns(Map<Setting, String> c, java.util.List<java.net.Inet4Address> routersOwn) {
+    static String clientDns(Map<Setting, String> c, List<Inet4Address> routersOwn) {
         String primary = c.get(Setting.PPTP_DNS_PRIMARY).trim();
         String secondary = c.get(Setting.PPTP_DNS_SECONDARY).trim();
         if (!primary.isEmpty()) {
@@ -100,7 +102,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (!routersOwn.isEmpty()) {
             return "the router's own: " + String.join(", ",
-                    routersOwn.stream().map(java.net.InetAddress::getHostAddress).toList());
+                    routersOwn.stream().map(InetAddress::getHostAddress).toList());
         }
         return "NONE: this router knows no DNS server of its own; set one on the VPN page";
     }

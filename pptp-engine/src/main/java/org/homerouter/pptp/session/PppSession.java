@@ -3,6 +3,7 @@ package org.homerouter.pptp.session;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -23,6 +24,7 @@ import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.mppe.MppeDecryptor;
 import org.homerouter.pptp.mppe.MppeEncryptor;
+import org.homerouter.pptp.mppe.MppeHeader;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStartKeys;
 import org.homerouter.pptp.ppp.AutomatonSettings;
@@ -184,10 +186,10 @@ public final class PppSession {
     }
 
     /** What MPPE adds inside the Information field: its header and the encrypted protocol field. */
-    static final int MPPE_OVERHEAD = org.homerouter.pptp.mppe.MppeHeader.LENGTH + 2;
+    static final int MPPE_OVERHEAD = MppeHeader.LENGTH + 2;
 
     /** How long a server waits for the client to speak first before it opens LCP anyway. */
-    static final java.time.Duration SERVER_SPEAKS_AFTER = java.time.Duration.ofSeconds(1);
+    static final Duration SERVER_SPEAKS_AFTER = Duration.ofSeconds(1);
 
     private void openLcpIfPending() {
         if (lcpOpenPending) {
