@@ -81,6 +81,10 @@ public final class Appliance implements AutoCloseable {
     private volatile DialOut dialOut;
     /** Networks reached only through a tunnel, unreachable while it is down; null without the Linux data plane. */
     private org.homerouter.bridge.route.FailClosedRoutes tunnelOnly;
+    /** Forwarded traffic off the default route while the dial-out is to carry everything; null likewise. */
+    private org.homerouter.bridge.route.DefaultRouteFailClosed everythingThroughTunnel;
+    /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
+    private volatile boolean forwardedHeldForTunnel;
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
     private Map<Setting, String> dialOutApplied;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
@@ -382,7 +386,9 @@ public final class Appliance implements AutoCloseable {
     /**
      * Keeps the networks that must only be reached through a tunnel (the enabled dial-out's, every
      * branch account's) unreachable while their tunnel is down, so that they never leave by the
-     * default route in clear. Called at start and after every change to them; a failure is logged.
+     * default route in clear; with the dial-out's default route on, every forwarded packet is held
+     * off the router's own default route likewise. Called at start and after every change to them;
+     * a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
         if (!dataPlane.linux()) {
@@ -416,6 +422,32 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("service", "networks reached through tunnels could not all be kept unreachable while"
                     + " their tunnel is down: " + e.getMessage());
         }
+        // The owner's intent, not whether the dial-out could start: a configuration it refuses
+        // (an overlap found only now) must not send the LAN out in clear either.
+        Map<Setting, String> d = dialOutApplied;
+        boolean everything = d != null && Boolean.parseBoolean(d.get(Setting.DIALOUT_ENABLED))
+                && Boolean.parseBoolean(d.get(Setting.DIALOUT_DEFAULT_ROUTE));
+        try {
+            if (everythingThroughTunnel == null) {
+                everythingThroughTunnel = new org.homerouter.bridge.route.DefaultRouteFailClosed(null);
+            }
+            everythingThroughTunnel.keep(everything);
+            forwardedHeldForTunnel = everything;
+        } catch (IOException e) {
+            forwardedHeldForTunnel = false;
+            LOG.error("the site-to-site default route: forwarded traffic could not be {} the router's own default"
+                    + " route: {}", everything ? "kept off" : "let back onto", e.getMessage());
+            store.logEvent("service", "the site-to-site default route: forwarded traffic could not be "
+                    + (everything ? "kept off" : "let back onto") + " the router's own default route: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether forwarded traffic is held off the router's own default route for the dial-out's
+     * "everything else" (its rules are in): LAN hosts reach nothing beyond the LAN while it is down.
+     */
+    boolean forwardedHeldForTunnel() {
+        return forwardedHeldForTunnel;
     }
 
     private void applyDialOutNow(Map<Setting, String> cfg) {

@@ -29,6 +29,10 @@ final class ApplianceSiteToSite implements SiteToSite {
     public Status status() {
         DialOut.State s = appliance.dialOutState();
         String summary = s.describe().substring("site-to-site: ".length());
+        if (s.phase() != DialOut.Phase.UP && appliance.forwardedHeldForTunnel()) {
+            summary += ". Until it is up, LAN hosts reach nothing beyond the networks this router is on: everything"
+                    + " else goes through the tunnel or nowhere";
+        }
         return new Status(s.phase().name().toLowerCase(java.util.Locale.ROOT).replace("disabled", "off"), summary,
                 s.lastFailure());
     }

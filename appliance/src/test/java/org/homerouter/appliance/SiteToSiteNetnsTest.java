@@ -190,29 +190,56 @@ class SiteToSiteNetnsTest {
     }
 
     /**
-     * Default route through the tunnel: A's LAN reaches an address only B has (A has no default
-     * route of its own), the server stays reachable through a pinned host route, and when A stops
-     * both the tunnel's routes and the pin are gone.
+     * Default route through the tunnel: A's LAN reaches an address behind B through the tunnel, the
+     * server stays reachable through a pinned host route; while the tunnel is down (B gone) A's LAN
+     * hears "network unreachable" and nothing of it leaves A's WAN in clear, though A has a default
+     * route of its own (by B: the internet here); when A stops both the tunnel's routes and the pin
+     * are gone, and the hold stays for the next start.
      */
     @Test
-    void defaultRouteSendsEverythingElseThroughTheTunnelAndKeepsTheServerOnItsPath() throws Exception {
+    void defaultRouteSendsEverythingElseThroughTheTunnelAndNothingInClearWhileItIsDown() throws Exception {
         b.ip("addr", "add", "198.51.100.1/32", "dev", "lo");
+        a.ip("route", "add", "default", "via", B_WAN);
         Launched serverB = startB();
         Launched routerA = startA("--default-route");
         routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
         String routes = a.ip("-4", "route");
         String context = routes + routerA.report() + serverB.report();
         assertTrue(routes.contains("0.0.0.0/1 dev ppp0") && routes.contains("128.0.0.0/1 dev ppp0"), context);
-        assertTrue(routes.contains(B_WAN + " dev wan"), "the server's pinned route" + context);
+        // A line of its own: A's default route names B_WAN too ("default via 10.98.0.2 dev wan").
+        assertTrue(routes.lines().anyMatch(l -> l.startsWith(B_WAN + " dev wan")), "the server's pinned route" + context);
 
         CommandResult far = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", "198.51.100.1");
         assertTrue(far.succeeded() && far.output().contains("3 received"), far + context);
 
+        // B goes away: A's tunnel and its two halves go, A's own default route is back in force.
+        serverB.process().destroy();
+        assertTrue(serverB.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "B ignored SIGTERM" + serverB.report());
+        long deadline = System.nanoTime() + START.toNanos();
+        while (a.ip("-4", "route").contains("0.0.0.0/1") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertFalse(a.ip("-4", "route").contains("0.0.0.0/1"), "the tunnel stayed up" + routerA.report());
+        // What arrives at B's WAN in clear from LAN A, counted before B's firewall sees it.
+        Path leakRules = dir.resolve("leak.nft");
+        java.nio.file.Files.writeString(leakRules, "add table ip leak\n"
+                + "add chain ip leak pre { type filter hook prerouting priority -300; }\n"
+                + "add rule ip leak pre iifname \"wan\" ip saddr " + HOST_A + " counter\n");
+        CommandResult counter = b.exec(Duration.ofSeconds(10), "nft", "-f", leakRules.toString());
+        assertTrue(counter.succeeded(), counter.toString());
+        CommandResult down = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "2", "-W", "2", "198.51.100.1");
+        assertTrue(!down.succeeded() && down.output().contains("Destination Net Unreachable"),
+                "LAN A must hear that the tunnel is down: " + down + routerA.report());
+        String counted = b.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", "leak").output();
+        assertTrue(counted.contains("counter packets 0 "), "LAN A's packets left A's WAN in clear:\n" + counted);
+
         routerA.process().destroy();
         assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
         String after = a.ip("-4", "route");
-        assertFalse(after.contains("0.0.0.0/1") || after.contains("128.0.0.0/1") || after.contains(B_WAN + " dev"),
+        assertFalse(after.contains("0.0.0.0/1") || after.contains("128.0.0.0/1") || after.lines().anyMatch(l -> l.startsWith(B_WAN + " ")),
                 "A left tunnel routes behind:\n" + after + routerA.report());
+        String rules = a.ip("-4", "rule", "show");
+        assertTrue(rules.contains("unreachable"), "a restart must not open the window either:\n" + rules);
     }
 
     private void assertLansReachEachOther(Launched routerA, Launched serverB) throws Exception {
