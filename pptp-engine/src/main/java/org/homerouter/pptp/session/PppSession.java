@@ -78,6 +78,15 @@ public final class PppSession {
      */
     static final int IP_RESTART_BURST = 5;
     static final double IP_RESTARTS_PER_MINUTE = 6;
+    /**
+     * The server's bound on a whole login, from the call to success. Each login exchange has its
+     * own limit (AuthPolicy's 30 s), but an LCP renegotiation ends the exchange with the link and
+     * the next link begins a fresh one: a client that renegotiated LCP every 25 s and never
+     * answered a Challenge held one of the router's logins in progress (PppSessions) for as long
+     * as it liked, and 16 such clients kept every real login out. A stock client logs in within
+     * seconds of its call, or fails the first exchange within its 30 s.
+     */
+    static final Duration LOGIN_DEADLINE = Duration.ofSeconds(60);
 
     private final SessionSettings settings;
     private final SessionEnvironment env;
@@ -288,6 +297,10 @@ public final class PppSession {
         if (lcpOpenPending && clock.nanos() - lcpOpenAt >= 0) {
             openLcpIfPending();
         }
+        if (loginWaitingFor() && clock.nanos() - loginDeadline() >= 0) {
+            fail(SessionEnd.LCP_TIMEOUT, "no login within " + LOGIN_DEADLINE.toSeconds() + " s of the call ("
+                    + authExchanges + " login exchange" + (authExchanges == 1 ? "" : "s") + " begun)");
+        }
         lcp.poll();
         if (auth != null) {
             auth.poll();
@@ -319,6 +332,9 @@ public final class PppSession {
     /** The earliest time {@link #poll()} has work, in clock nanos, or empty. */
     public synchronized OptionalLong nextDeadline() {
         OptionalLong next = lcpOpenPending ? OptionalLong.of(lcpOpenAt) : lcp.deadline();
+        if (loginWaitingFor()) {
+            next = Clock.earliest(next, OptionalLong.of(loginDeadline()));
+        }
         if (auth != null) {
             next = Clock.earliest(next, auth.deadline());
         }
@@ -383,6 +399,15 @@ public final class PppSession {
         lcp.lowerLayerDown();
         finish();
         updateDeadlineHint();
+    }
+
+    /** A server still waiting for the client to log in, before its {@link #LOGIN_DEADLINE}. */
+    private boolean loginWaitingFor() {
+        return settings.role() == SessionRole.SERVER && !everAuthenticated && endReason == null && !ended;
+    }
+
+    private long loginDeadline() {
+        return startedNanos + LOGIN_DEADLINE.toNanos();
     }
 
     /**

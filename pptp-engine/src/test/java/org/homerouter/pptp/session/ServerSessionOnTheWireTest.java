@@ -42,12 +42,13 @@ import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
 import org.junit.jupiter.api.Test;
 
 /**
- * pptp-linux starts pppd the moment it reads our Outgoing-Call-Reply, and pppd sends its first
- * LCP Configure-Request at once. That frame can reach us before the code after the reply has run:
- * it must find the call's GRE channel and reach its PPP session, or LCP stalls for a restart
+ * Our server's session against a peer written octet by octet, for what the peer does with its
+ * timing. pptp-linux starts pppd the moment it reads our Outgoing-Call-Reply, and pppd sends its
+ * first LCP Configure-Request at once. That frame can reach us before the code after the reply has
+ * run: it must find the call's GRE channel and reach its PPP session, or LCP stalls for a restart
  * period. Here the peer answers inside the reply's own send, which is the earliest possible moment.
  */
-class FirstFrameAfterCallReplyTest {
+class ServerSessionOnTheWireTest {
     private static final InetAddress SERVER = ip("127.0.0.2");
     private static final InetAddress PEER = ip("127.0.0.1");
     private static final int PEER_CALL_ID = 777;
@@ -71,6 +72,9 @@ class FirstFrameAfterCallReplyTest {
     private final List<ByteBuffer> peerReceived = new ArrayList<>();
     private final List<OutgoingCallReply> replies = new ArrayList<>();
     private PppSessions sessions;
+    private final List<String> ended = new ArrayList<>();
+    /** The peer's next GRE sequence number: a repeated one is a duplicate the server drops (RFC 2637 §4.3). */
+    private int peerSequence = 1;
 
     /** Our server with one call placed by the peer; {@code onReply} runs inside the reply's send. */
     private void placeCall(java.util.function.Consumer<OutgoingCallReply> onReply) {
@@ -87,7 +91,8 @@ class FirstFrameAfterCallReplyTest {
         sessions = new PppSessions(settings, new SessionEnvironment(clock, new Random(1)::nextBytes,
                 new InMemoryUserDirectory(PppUser.withPassword("u", "password1")),
                 new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19")),
-                config -> new InMemoryTunnelDevice("pptp0", config)), (s, reason, detail) -> { });
+                config -> new InMemoryTunnelDevice("pptp0", config)),
+                (s, reason, detail) -> ended.add(reason + ": " + detail));
         CallTunnels tunnels = new CallTunnels(serverGre, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor,
                 sessions);
         ControlLink link = new InlineControlLink(PEER, message -> {
@@ -105,12 +110,41 @@ class FirstFrameAfterCallReplyTest {
     }
 
     private void peerSendsConfigureRequest() {
+        peerSends(lcpConfigureRequest());
+    }
+
+    private void peerSends(byte[] ppp) {
+        ByteBuffer out = ByteBuffer.allocate(GreHeader.MAX_LENGTH + ppp.length);
+        GreCodec.encode(GreHeader.data(replies.getFirst().callId(), ppp.length, peerSequence++), out);
+        out.put(ppp).flip();
         try {
-            peerGre.send(SERVER, lcpConfigureRequest(replies.getFirst().callId()));
+            peerGre.send(SERVER, out);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
         network.deliverAll();
+    }
+
+    /** The peer acknowledges every LCP Configure-Request it has received, as they came, and forgets what it read. */
+    private void peerAcksOurConfigureRequests() {
+        network.deliverAll();
+        List<byte[]> acks = new ArrayList<>();
+        for (ByteBuffer received : peerReceived) {
+            ByteBuffer packet = received.duplicate();
+            GreHeader h = GreCodec.decode(packet);
+            if (h.payloadLength() == 0) {
+                continue;
+            }
+            int frameStart = packet.position();
+            byte[] frame = new byte[packet.remaining()];
+            packet.duplicate().get(frame);
+            if (PppFrame.readHeader(packet) == PppProtocol.LCP && packet.get(packet.position()) == CONFIGURE_REQUEST) {
+                frame[packet.position() - frameStart] = CONFIGURE_ACK; // same identifier and options (RFC 1661 §5.2)
+                acks.add(frame);
+            }
+        }
+        peerReceived.clear();
+        acks.forEach(this::peerSends);
     }
 
     /** The LCP frames the peer has received, as "code/identifier". */
@@ -174,15 +208,40 @@ class FirstFrameAfterCallReplyTest {
         assertTrue(lcp.getFirst().startsWith(CONFIGURE_REQUEST + "/"), lcp.toString());
     }
 
-    /** Enhanced GRE (RFC 2637 §4.1) carrying LCP Configure-Request with a Magic-Number, as pppd's first frame. */
-    private static ByteBuffer lcpConfigureRequest(int toCallId) {
-        byte[] ppp = {
+    /**
+     * A client that never logs in but renegotiates LCP before each login exchange runs out (RFC
+     * 1661 §4.2: a Configure-Request in Opened restarts the link, and with it the login) held one
+     * of the router's logins in progress for ever; 16 of them kept every real login out. The whole
+     * login now has a deadline from the call.
+     */
+    @Test
+    void aClientThatRenegotiatesLcpInsteadOfLoggingInIsHungUpAfterTheLoginDeadline() {
+        placeCall(reply -> { });
+        long renegotiations = 0;
+        for (int second = 0; second < 600 && ended.isEmpty(); second++) {
+            if (second % 20 == 0) {
+                peerSendsConfigureRequest(); // a new link, a new login exchange, each before 30 s
+                renegotiations++;
+            }
+            peerAcksOurConfigureRequests(); // LCP opens; the Challenge that follows goes unanswered
+            clock.advanceMillis(1000);
+            sessions.poll();
+        }
+        assertTrue(renegotiations >= 3, "the login exchanges were restarted: " + renegotiations);
+        assertEquals(1, ended.size(), "still logging in after 10 min, renegotiated " + renegotiations + " times");
+        assertTrue(ended.getFirst().startsWith(SessionEnd.LCP_TIMEOUT + ": no login within 60 s"), ended.toString());
+        assertTrue(clock.nanos() <= java.time.Duration.ofSeconds(70).toNanos() + clockStart, "ended at "
+                + (clock.nanos() - clockStart) / 1_000_000_000 + " s");
+        assertEquals(0, sessions.loggingIn(), "its login slot is free");
+    }
+
+    private final long clockStart = clock.nanos();
+
+    /** LCP Configure-Request with a Magic-Number, as pppd's first frame. */
+    private static byte[] lcpConfigureRequest() {
+        return new byte[] {
                 (byte) 0xFF, 0x03, (byte) 0xC0, 0x21,                 // Address, Control, LCP
                 CONFIGURE_REQUEST, PEER_IDENTIFIER, 0x00, 0x0A,       // Code, Identifier, Length 10
                 0x05, 0x06, 0x12, 0x34, 0x56, 0x78};                  // Magic-Number
-        ByteBuffer out = ByteBuffer.allocate(GreHeader.MAX_LENGTH + ppp.length);
-        GreCodec.encode(GreHeader.data(toCallId, ppp.length, 1), out);
-        out.put(ppp).flip();
-        return out;
     }
 }
