@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
@@ -127,10 +128,13 @@ final class PptpService implements AutoCloseable {
         PppSessions s = sessions;
         CallTunnels t = tunnels;
         if (s != null) {
-            ticker.scheduleAtFixedRate(guarded("session timers", () -> {
-                s.poll();
-                t.poll();
-            }), TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+            // Each guarded apart: a failure of the sessions' must not cost the GRE channels their acks.
+            Runnable sessionTimers = guarded("session timers", s::poll);
+            Runnable greTimers = guarded("GRE timers", t::poll);
+            ticker.scheduleAtFixedRate(() -> {
+                sessionTimers.run();
+                greTimers.run();
+            }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
             ticker.scheduleAtFixedRate(guarded("idle timeout", () -> listener.hangUpIdle(s)), 1, 1, TimeUnit.SECONDS);
         }
         CapacityRefusals refusals = new CapacityRefusals(Duration.ofMinutes(10));
@@ -148,14 +152,24 @@ final class PptpService implements AutoCloseable {
     /**
      * A periodic task that survives its own failure: an exception escaping a scheduleAtFixedRate
      * task cancels every later run, silently, and would stop every session's timers (or idle
-     * hang-ups) for good.
+     * hang-ups) for good. Its lines have a budget (a failure repeats at every 20 ms tick). Any other
+     * Error ends the timers all the same, so it is reported as a data-path failure: the service
+     * exits and systemd brings it back whole, as when an event loop stops.
      */
     private static Runnable guarded(String what, Runnable task) {
+        LogLimit budget = new LogLimit();
         return () -> {
             try {
                 task.run();
             } catch (RuntimeException | StackOverflowError | AssertionError e) {
-                LOG.error(what, e);
+                String more = budget.admit();
+                if (more != null) {
+                    LOG.error(what + more, e);
+                }
+            } catch (Error e) {
+                LOG.error("{} stopped for good", what, e);
+                org.homerouter.bridge.io.DataPathFailure.report("the PPTP " + what);
+                throw e;
             }
         };
     }

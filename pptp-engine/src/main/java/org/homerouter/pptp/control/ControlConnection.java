@@ -88,6 +88,17 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
 
     /** Timers: establishment timeout, keepalive, stop-reply timeout. Call about once a second. */
     public final void onTimer() {
+        try {
+            timers();
+        } catch (RuntimeException e) {
+            // As in onMessage. Escaping, it cancelled the periodic task that calls this (Netty's and
+            // the JDK's schedulers both do), and the connection never timed out again.
+            log.error("{}: internal error in its timers; closing the connection", peer(), e);
+            abort("internal error");
+        }
+    }
+
+    private void timers() {
         long now = clock.nanos();
         switch (phase) {
             case IDLE, WAIT_START_REPLY -> {

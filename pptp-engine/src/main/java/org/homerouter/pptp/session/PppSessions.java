@@ -30,6 +30,7 @@ public final class PppSessions implements TunnelListener {
     private static final Logger LOG = LoggerFactory.getLogger(PppSessions.class);
     /** Refusals and evictions are lines a flood of calls causes at will: within a budget. */
     private static final LogLimit REFUSALS_LOGGED = new LogLimit();
+    private static final LogLimit TIMER_FAILURES_LOGGED = new LogLimit();
     private volatile SessionSettings settings;
     private volatile SessionEnvironment env;
     private final SessionListener observer;
@@ -316,8 +317,29 @@ public final class PppSessions implements TunnelListener {
             PppSession s = slot.session();
             // timerDue reads a volatile: idle sessions cost the tick neither a lock nor their layers.
             if (s != null && s.timerDue(now)) {
-                s.poll();
+                try {
+                    s.poll();
+                } catch (RuntimeException e) {
+                    timersFailed(s, e);
+                }
             }
+        }
+    }
+
+    /**
+     * One session's timers failed (a bug, or a transport that threw): that session is hung up, and
+     * the tick goes on to the others. Escaping, the failure ended the tick at that session every
+     * time, and every session after it lost its timers (LCP, login, IPCP, echo) for good.
+     */
+    private static void timersFailed(PppSession s, RuntimeException e) {
+        String more = TIMER_FAILURES_LOGGED.admit();
+        if (more != null) {
+            LOG.error("{}: internal error in the session's timers; hanging it up{}", s.id(), more, e);
+        }
+        try {
+            s.close("internal error in its timers: " + e);
+        } catch (RuntimeException again) {
+            LOG.debug("{}: hanging up failed too: {}", s.id(), again.toString());
         }
     }
 

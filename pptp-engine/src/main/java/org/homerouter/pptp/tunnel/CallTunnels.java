@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.control.CallListener;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GreChannel;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CallTunnels implements CallListener {
     private static final Logger LOG = LoggerFactory.getLogger(CallTunnels.class);
+    private static final LogLimit TIMER_FAILURES_LOGGED = new LogLimit();
 
     private final GreTransport transport;
     private final GreDemux demux;
@@ -115,6 +117,12 @@ public final class CallTunnels implements CallListener {
                 next = Math.min(next, t.channel().poll(now));
             } catch (java.io.IOException e) {
                 LOG.debug("GRE send for {} failed: {}", t.call(), e.toString());
+            } catch (RuntimeException e) {
+                // One channel's failure must not cost every channel after it its acks and reorder give-ups.
+                String more = TIMER_FAILURES_LOGGED.admit();
+                if (more != null) {
+                    LOG.error("GRE timers of {} failed{}", t.call(), more, e);
+                }
             }
         }
         return next;

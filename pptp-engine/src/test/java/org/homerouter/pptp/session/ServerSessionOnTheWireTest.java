@@ -72,6 +72,9 @@ class ServerSessionOnTheWireTest {
     private final List<ByteBuffer> peerReceived = new ArrayList<>();
     private final List<OutgoingCallReply> replies = new ArrayList<>();
     private PppSessions sessions;
+    private PacControlConnection pac;
+    /** What the server's calls send through: {@link #serverGre}, unless a test breaks it. */
+    private GreTransport serverSends = serverGre;
     private final List<String> ended = new ArrayList<>();
     /** The peer's next GRE sequence number: a repeated one is a duplicate the server drops (RFC 2637 §4.3). */
     private int peerSequence = 1;
@@ -93,7 +96,7 @@ class ServerSessionOnTheWireTest {
                 new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19")),
                 config -> new InMemoryTunnelDevice("pptp0", config)),
                 (s, reason, detail) -> ended.add(reason + ": " + detail));
-        CallTunnels tunnels = new CallTunnels(serverGre, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor,
+        CallTunnels tunnels = new CallTunnels(serverSends, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor,
                 sessions);
         ControlLink link = new InlineControlLink(PEER, message -> {
             if (message instanceof OutgoingCallReply reply) {
@@ -101,7 +104,7 @@ class ServerSessionOnTheWireTest {
                 onReply.accept(reply);
             }
         });
-        PacControlConnection pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"), tunnels,
+        pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"), tunnels,
                 new CallIdAllocator(8));
         pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));
         pac.onMessage(new OutgoingCallRequest(PEER_CALL_ID, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
@@ -236,6 +239,58 @@ class ServerSessionOnTheWireTest {
     }
 
     private final long clockStart = clock.nanos();
+
+    /**
+     * One session's timers fail at every tick (here its GRE sends throw, as a bug would): the
+     * others keep theirs. The failure used to end the whole tick at that session, and every
+     * session after it never sent its LCP again.
+     */
+    @Test
+    void aSessionWhoseTimersFailDoesNotStopTheOthers() {
+        int[] broken = {0}; // the call that sends first is the broken one, whichever the tick reaches first
+        serverSends = new GreTransport() {
+            @Override
+            public void send(InetAddress destination, ByteBuffer packet) throws java.io.IOException {
+                int callId = GreCodec.decode(packet.duplicate()).callId();
+                if (broken[0] == 0) {
+                    broken[0] = callId;
+                }
+                if (callId == broken[0]) {
+                    throw new IllegalStateException("this call's sends are broken");
+                }
+                serverGre.send(destination, packet);
+            }
+
+            @Override
+            public void setReceiver(org.homerouter.pptp.gre.GrePacketReceiver receiver) {
+                serverGre.setReceiver(receiver);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        placeCall(reply -> { });
+        replies.clear();
+        pac.onMessage(new OutgoingCallRequest(PEER_CALL_ID + 1, 2, 300, 100_000_000, 3, 3, 64, 0, "", ""));
+        assertEquals(1, replies.size());
+        assertEquals(OutgoingCallReply.RESULT_CONNECTED, replies.getFirst().resultCode());
+        for (int tick = 0; tick < 100; tick++) { // 5 s: LCP opens after 1 s, then retransmits every 3 s
+            clock.advanceMillis(50);
+            sessions.poll();
+        }
+        assertTrue(broken[0] != 0, "a call sent");
+        network.deliverAll();
+        int healthy = broken[0] == PEER_CALL_ID ? PEER_CALL_ID + 1 : PEER_CALL_ID; // as the peer numbers them
+        long requests = peerReceived.stream().filter(b -> {
+            ByteBuffer packet = b.duplicate();
+            GreHeader h = GreCodec.decode(packet);
+            return h.callId() == healthy && h.payloadLength() > 0 && PppFrame.readHeader(packet) == PppProtocol.LCP
+                    && packet.get(packet.position()) == CONFIGURE_REQUEST;
+        }).count();
+        assertTrue(requests >= 2, "the healthy call's LCP Configure-Requests (first, then a retransmission): "
+                + requests);
+    }
 
     /** LCP Configure-Request with a Magic-Number, as pppd's first frame. */
     private static byte[] lcpConfigureRequest() {
