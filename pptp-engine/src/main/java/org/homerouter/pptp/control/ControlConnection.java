@@ -418,6 +418,11 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         return List.copyOf(callsByLocalId.values());
     }
 
+    /** Whether a call is up or being set up on this connection; read from any thread. */
+    public final boolean holdsCall() {
+        return !callsByLocalId.isEmpty();
+    }
+
     public final InetSocketAddress remoteAddress() {
         return link.remoteAddress();
     }

@@ -38,6 +38,7 @@ public final class ControlServer implements AutoCloseable {
     // A connection attempt is a log line a peer causes at will: within a budget.
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
     private static final LogLimit ACCEPTED_LOGGED = new LogLimit();
+    private static final LogLimit ROOM_MADE_LOGGED = new LogLimit();
 
     /**
      * @param maxConnections   control connections at once; more are closed at accept, so a flood of
@@ -96,8 +97,28 @@ public final class ControlServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
                         Optional<String> refusal;
+                        Channel victim = null;
                         synchronized (admission) {
                             refusal = admission.admit(source);
+                            if (refusal.isPresent() && admission.full()) {
+                                victim = makingRoomFor(source);
+                                if (victim != null) {
+                                    refusal = admission.admit(source, true);
+                                    if (refusal.isPresent()) {
+                                        victim = null; // refused for its own address's limits: nobody goes
+                                    }
+                                }
+                            }
+                        }
+                        if (victim != null) {
+                            String more = ROOM_MADE_LOGGED.admit();
+                            if (more != null) {
+                                LOG.warn("{}: every control connection slot was taken, most of them by {}: closed its"
+                                        + " connection {} (no call on it) to make room{}", ch.remoteAddress(),
+                                        ((InetSocketAddress) victim.remoteAddress()).getAddress().getHostAddress(),
+                                        victim.remoteAddress(), more);
+                            }
+                            victim.close(); // its close listener gives the slot back
                         }
                         if (refusal.isPresent()) {
                             refused.increment();
@@ -141,6 +162,37 @@ public final class ControlServer implements AutoCloseable {
         LOG.info("PPTP control listening on {}:{} ({} transport)", local.getAddress().getHostAddress(),
                 local.getPort(), transport.name());
         return local;
+    }
+
+    /**
+     * With every slot taken, the connection to close for a newcomer from {@code source}: one without
+     * a call, from the address holding the most connections, if it holds at least two more than
+     * the newcomer's (as PppSessions makes room among logins in progress). Without it, 16 addresses
+     * each holding their 16 silent connections (reopened as the 30 s setup limit closes them) kept
+     * every real client out; the newcomer's own address gains nothing by it beyond the rule's margin.
+     * A connection with a call is never chosen: that is a working tunnel. Called under the
+     * admission's lock, from the newcomer's event loop; other connections are only read.
+     */
+    private Channel makingRoomFor(InetAddress source) {
+        int newcomers = admission.heldBy(source);
+        Channel best = null;
+        int bestHeld = newcomers + 1;
+        boolean bestEstablished = true;
+        for (Channel ch : connections) {
+            ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
+            if (h == null || h.connection() == null || h.connection().holdsCall() || !ch.isActive()) {
+                continue;
+            }
+            int held = admission.heldBy(((InetSocketAddress) ch.remoteAddress()).getAddress());
+            boolean established = h.connection().phase() == ControlConnection.Phase.ESTABLISHED;
+            // The address holding the most; among its connections, one still setting up before an established one.
+            if (held > bestHeld || (held == bestHeld && best != null && bestEstablished && !established)) {
+                best = ch;
+                bestHeld = held;
+                bestEstablished = established;
+            }
+        }
+        return best;
     }
 
     /** The live control connections, for status pages. */

@@ -40,8 +40,16 @@ final class SourceAdmission {
      * An admitted connection must be {@link #closed} exactly once.
      */
     Optional<String> admit(InetAddress address) {
+        return admit(address, false);
+    }
+
+    /**
+     * {@link #admit(InetAddress)}, with {@code roomMade}: the caller is closing another connection
+     * for this one, so the limit in all does not refuse it (the count is one over until that close).
+     */
+    Optional<String> admit(InetAddress address, boolean roomMade) {
         InetAddress source = ClientSource.of(address);
-        if (total >= maxConnections) {
+        if (total >= maxConnections && !roomMade) {
             return Optional.of("already " + total + " control connections (the limit)");
         }
         int fromSource = open.count(source);
@@ -64,5 +72,15 @@ final class SourceAdmission {
 
     int open() {
         return total;
+    }
+
+    /** Whether the limit in all is reached. */
+    boolean full() {
+        return total >= maxConnections;
+    }
+
+    /** Connections open now from {@code address}'s source (its /64 for IPv6). */
+    int heldBy(InetAddress address) {
+        return open.count(ClientSource.of(address));
     }
 }

@@ -1,0 +1,128 @@
+package org.homerouter.pptp.control.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.RecordingCalls;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every control connection slot taken by a few addresses holding silent connections: a client
+ * from another address still gets in, in place of one of theirs. Over loopback, each "address"
+ * one of 127.0.0.0/8's.
+ */
+class ControlServerRoomTest {
+    private static final Duration TICK = Duration.ofMillis(10);
+
+    private final ManualClock clock = new ManualClock();
+    private final List<Socket> silent = new ArrayList<>();
+    private NettyTransport transport;
+    private ControlServer server;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void start() throws Exception {
+        transport = NettyTransport.create(2, "room-io");
+        // 4 in all, 2 per address: two addresses can take every slot.
+        server = new ControlServer(transport,
+                new ControlServer.Options(ControlSettings.defaults("room-pac"), 4, 2, 1000, TICK, clock),
+                new RecordingCalls(), new CallIdAllocator(4));
+        address = server.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        for (Socket s : silent) {
+            s.close();
+        }
+        server.stop(Duration.ofMillis(200));
+        transport.shutdown(Duration.ofSeconds(1));
+    }
+
+    /** A TCP connection from {@code from} that never says anything. */
+    private Socket silentFrom(String from) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
+        s.connect(address, 2000);
+        s.setSoTimeout(50);
+        silent.add(s);
+        return s;
+    }
+
+    /** Whether the server has closed {@code s} (it reads end of stream). */
+    private static boolean closedByServer(Socket s) throws IOException {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    private long closedCount() throws IOException {
+        long n = 0;
+        for (Socket s : silent) {
+            if (closedByServer(s)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void aClientFromAnotherAddressGetsInInPlaceOfASilentConnectionOfTheAddressHoldingTheMost() throws Exception {
+        for (String from : List.of("127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3")) {
+            silentFrom(from);
+        }
+        Await.until("four connections held", () -> server.connections().size() == 4);
+
+        // A real client (from 127.0.0.1) sets its control connection up and places a call.
+        ClientConnection client = ControlClient.connect(transport, address, ControlSettings.defaults("room-pns"), clock,
+                TICK, new RecordingCalls(), new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        Await.until("one silent connection closed", () -> {
+            try {
+                return closedCount() == 1;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        // Room is made only from an address holding at least two more than the newcomer's: once
+        // every address holds as many as another's newcomer would, the limit refuses as before.
+        Socket third = silentFrom("127.0.0.4"); // 127.0.0.2 or .3 still holds 2: one of those goes
+        Await.until("a second silent connection closed", () -> {
+            try {
+                return closedCount() == 2;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(!closedByServer(third), "the newcomer from 127.0.0.4 is in");
+        Socket refused = silentFrom("127.0.0.5"); // everyone holds 1 now (the client's has a call)
+        Await.until("the fifth address refused", () -> {
+            try {
+                return closedByServer(refused);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(3, closedCount(), "the refused one, and the two closed to make room");
+        assertEquals(1, client.state().calls().size(), "the client's call is untouched");
+    }
+}
