@@ -6,14 +6,15 @@ import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.control.ClientSource;
 
 /**
- * Which sessions that ended without ever coming up (failed logins, calls that never spoke PPP) get
- * a history row and event-log line of their own: per source address (an IPv6 one being its /64)
- * {@value #PER_SOURCE_BURST} at once, then {@value #PER_SOURCE_PER_MINUTE} a minute, and
- * {@value #OVERALL_BURST} at once, then {@value #OVERALL_PER_MINUTE} a minute in all. Anyone who
- * reaches the PPTP port can open and clear calls as fast as TCP carries the messages, without
- * logging in; each such call wrote a row and an event, so one connection replaced the kept 10,000
- * of each (admin logins, real users' failures) within seconds and kept the flash busy. The rest
- * are counted, and the next one recorded says how many were not. Thread-safe.
+ * Which sessions that ended without ever coming up (failed logins, calls that never spoke PPP,
+ * logins then refused by a limit) get a history row and event-log line of their own: per source
+ * address (an IPv6 one being its /64) {@value #PER_SOURCE_BURST} at once, then
+ * {@value #PER_SOURCE_PER_MINUTE} a minute, and {@value #OVERALL_BURST} at once, then
+ * {@value #OVERALL_PER_MINUTE} a minute in all. Anyone who reaches the PPTP port can open and clear
+ * calls as fast as TCP carries the messages, without logging in; each such call wrote a row and an
+ * event, so one connection replaced the kept 10,000 of each (admin logins, real users' failures)
+ * within seconds and kept the flash busy. The rest are counted, and the next one recorded says how
+ * many were not. Thread-safe.
  */
 final class AttemptRecords {
     static final int PER_SOURCE_BURST = 10;

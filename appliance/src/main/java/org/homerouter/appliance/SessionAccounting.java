@@ -115,9 +115,10 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String client = client(s);
         String address = tunnelAddress(s);
         String unrecorded = "";
-        if (row == Row.NONE && !s.loggedIn()) {
-            // Never logged in: anyone reaching the port can make these as fast as TCP carries calls.
-            // (A user who logged in and was then refused, by a limit or the encryption, is recorded.)
+        if (row == Row.NONE) {
+            // Never came up: anyone reaching the port can make these as fast as TCP carries calls,
+            // and a device that logs in and is refused (a per-user limit, the pool, the encryption)
+            // redials as fast as its client retries: its first ones are recorded, the rest counted.
             AttemptRecords.Verdict v = attempts.admit(client, clock.nanos());
             if (!v.record()) {
                 return;

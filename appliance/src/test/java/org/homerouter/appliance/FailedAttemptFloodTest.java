@@ -47,4 +47,35 @@ class FailedAttemptFloodTest {
                     events.stream().filter(e -> e.message().startsWith("alice from 127.0.0.")).count(), events.toString());
         }
     }
+
+    /**
+     * A device that logs in and is then refused (here the account's one session is taken: a 9th
+     * device on a shared account, an always-on phone redialing) was recorded every time: each
+     * redial a history row and an event, until the kept 10,000 were all it.
+     */
+    @Test
+    void aClientRefusedAfterLoggingInOverAndOverFillsNeitherTheHistoryNorTheEventLog() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_MAX_SESSIONS_PER_USER, "1"));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            net.dial(a.pptpAddress(), "alice", "alice password").up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client again = net.dial(a.pptpAddress(), "alice", "alice password");
+            again.ended.get(10, TimeUnit.SECONDS); // logged in, then refused: the call is cleared
+            for (int i = 1; i < ATTEMPTS; i++) {
+                Eventually.value(() -> again.sessions.sessions().size(), n -> n == 0);
+                again.control.placeCall().get(5, TimeUnit.SECONDS);
+            }
+            Eventually.value(() -> again.sessions.sessions().size(), n -> n == 0);
+            Thread.sleep(500); // what else was queued has been written
+            String client = "from " + again.control.state().localAddress().getAddress().getHostAddress();
+            var events = a.store().events(100, null).stream()
+                    .filter(e -> e.message().startsWith("alice " + client) && e.message().contains("per-user limit"))
+                    .toList();
+            assertTrue(events.size() >= 1, "the refusal is on record: " + a.store().events(100, null));
+            assertEquals(AttemptRecords.PER_SOURCE_BURST, events.size(), ATTEMPTS + " refusals: " + events);
+        }
+    }
 }
