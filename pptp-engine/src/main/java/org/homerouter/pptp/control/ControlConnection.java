@@ -31,6 +31,12 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     private static final LogLimit CALLS_LOGGED = new LogLimit();
     /** For the server's own refusals of a peer's message (PacControlConnection). */
     protected static final LogLimit REFUSALS_LOGGED = new LogLimit();
+    /**
+     * Lines of a connection's life (established, timed out, closed, malformed): a peer causes them
+     * as fast as it opens connections, and a few addresses reopening silent ones all day pushed the
+     * router's RAM journal (and the real errors in it) out within hours.
+     */
+    private static final LogLimit LIFE_LOGGED = new LogLimit();
 
     protected final Logger log = LoggerFactory.getLogger(getClass());
     protected final ControlLink link;
@@ -103,7 +109,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         switch (phase) {
             case IDLE, WAIT_START_REPLY -> {
                 if (now - createdNanos >= settings.establishTimeout().toNanos()) {
-                    log.warn("{}: control connection not established within {} s; closing",
+                    lifeLine(true, "{}: control connection not established within {} s; closing",
                             peer(), settings.establishTimeout().toSeconds());
                     abort("not established in time");
                 }
@@ -111,13 +117,14 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             case ESTABLISHED -> {
                 Duration callLess = callLessLimit();
                 if (callLess != null && callsByLocalId.isEmpty() && now - noCallSinceNanos >= callLess.toNanos()) {
-                    log.info("{}: no call for {} s; stopping the control connection", peer(), callLess.toSeconds());
+                    lifeLine(false, "{}: no call for {} s; stopping the control connection", peer(),
+                            callLess.toSeconds());
                     stop(StopControlConnectionRequest.REASON_NONE);
                     return;
                 }
                 if (echoOutstanding) {
                     if (now - echoSentNanos >= settings.echoTimeout().toNanos()) {
-                        log.warn("{}: peer stopped answering (no reply to Echo-Request for {} s); tearing down",
+                        lifeLine(true, "{}: peer stopped answering (no reply to Echo-Request for {} s); tearing down",
                                 peer(), settings.echoTimeout().toSeconds());
                         send(new StopControlConnectionRequest(StopControlConnectionRequest.REASON_NONE));
                         abort("peer stopped answering echo requests");
@@ -131,7 +138,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             }
             case STOPPING -> {
                 if (now - stopDeadlineNanos >= 0) {
-                    log.info("{}: no Stop-Control-Connection-Reply in time; closing", peer());
+                    lifeLine(false, "{}: no Stop-Control-Connection-Reply in time; closing", peer());
                     abort("stop reply timeout");
                 }
             }
@@ -145,14 +152,14 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         if (phase == Phase.CLOSED) {
             return;
         }
-        log.warn("{}: malformed control message ({}); closing the connection", peer(), description);
+        lifeLine(true, "{}: malformed control message ({}); closing the connection", peer(), description);
         abort("malformed message: " + description);
     }
 
     /** The TCP connection is gone. Every call on it is cleared with it (§2.3: calls die with the connection). */
     public final void onTransportClosed() {
         if (phase != Phase.CLOSED) {
-            log.info("{}: control connection closed by the peer", peer());
+            lifeLine(false, "{}: control connection closed by the peer", peer());
         }
         finish(closeReason != null ? closeReason : "control connection closed");
     }
@@ -254,7 +261,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     }
 
     private void onStopRequest(StopControlConnectionRequest m) {
-        log.info("{}: peer stops the control connection (reason {})", peer(), m.reason());
+        lifeLine(false, "{}: peer stops the control connection (reason {})", peer(), m.reason());
         clearAllCalls(-1, "peer stopped the control connection");
         send(new StopControlConnectionReply(StopControlConnectionReply.RESULT_OK, ControlProtocol.ERROR_NONE));
         closeReason = "stopped by peer";
@@ -263,7 +270,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
 
     private void onStopReply(StopControlConnectionReply m) {
         if (phase == Phase.STOPPING) {
-            log.info("{}: control connection stopped", peer());
+            lifeLine(false, "{}: control connection stopped", peer());
             abort("stopped");
         } else {
             log.debug("{}: unsolicited Stop-Control-Connection-Reply ignored", peer());
@@ -272,8 +279,23 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
 
     /** A message that makes no sense in the current phase and leaves no way to continue. */
     protected final void protocolViolation(String what) {
-        log.warn("{}: {}; closing the connection", peer(), what);
+        lifeLine(true, "{}: {}; closing the connection", peer(), what);
         abort(what);
+    }
+
+    /** A line of the connection's life, within {@link #LIFE_LOGGED}'s budget (the next says how many were not). */
+    protected final void lifeLine(boolean warning, String format, Object... args) {
+        String more = LIFE_LOGGED.admit();
+        if (more == null) {
+            return;
+        }
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = more;
+        if (warning) {
+            log.warn(format + "{}", all);
+        } else {
+            log.info(format + "{}", all);
+        }
     }
 
     /** WAN-Error-Notify (§2.14): line statistics from the PAC, only worth a log line. */

@@ -59,7 +59,7 @@ public final class PacControlConnection extends ControlConnection {
         switch (message) {
             case StartControlConnectionRequest m -> {
                 if (m.protocolVersion() != ControlProtocol.PROTOCOL_VERSION) {
-                    log.warn("{}: unsupported PPTP protocol version 0x{}; refusing", peer(),
+                    lifeLine(true, "{}: unsupported PPTP protocol version 0x{}; refusing", peer(),
                             Integer.toHexString(m.protocolVersion()));
                     send(startReply(StartControlConnectionReply.RESULT_BAD_PROTOCOL_VERSION));
                     abort("unsupported protocol version");
@@ -67,7 +67,7 @@ public final class PacControlConnection extends ControlConnection {
                 }
                 send(startReply(StartControlConnectionReply.RESULT_OK));
                 phase(Phase.ESTABLISHED);
-                log.info("{}: control connection established (host \"{}\", vendor \"{}\", firmware 0x{})",
+                lifeLine(false, "{}: control connection established (host \"{}\", vendor \"{}\", firmware 0x{})",
                         peer(), m.hostName(), m.vendorString(), Integer.toHexString(m.firmwareRevision()));
             }
             case OutgoingCallRequest m -> {
