@@ -35,12 +35,8 @@ public final class AuthFailureLockout {
     private final Duration firstLockout;
     private final Duration maxLockout;
     private final Clock clock;
-    private final Map<String, Counter> entries = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Counter> eldest) {
-            return size() > REMEMBERED;
-        }
-    };
+    /** In access order: the least recently failing (or checked) first, the first forgotten (see {@link #forgetOne}). */
+    private final Map<String, Counter> entries = new LinkedHashMap<>(64, 0.75f, true);
 
     public AuthFailureLockout(int freeFailures, Duration firstLockout, Duration maxLockout, Clock clock) {
         if (freeFailures < 1 || firstLockout.isNegative() || firstLockout.isZero() || maxLockout.compareTo(firstLockout) < 0) {
@@ -118,12 +114,40 @@ public final class AuthFailureLockout {
     }
 
     private void fail(String key, long now) {
+        if (!entries.containsKey(key) && entries.size() >= REMEMBERED) {
+            forgetOne(now);
+        }
         Counter e = entries.computeIfAbsent(key, k -> new Counter());
         e.failures++;
         int over = e.failures - freeFailures;
         if (over >= 0) {
             Duration d = firstLockout.multipliedBy(1L << Math.min(over, 20));
             e.lockedUntil = now + (d.compareTo(maxLockout) > 0 ? maxLockout : d).toNanos();
+        }
+    }
+
+    /**
+     * Makes room for one more key: the least recent one not locked out now, else the least recent.
+     * Forgetting the eldest alone let failures under ~4096 fresh keys (about 700 addresses, five
+     * names each) wipe a locked-out name, and its attacker had five new guesses and the doubling
+     * started over; now that takes 4096 keys locked out at once.
+     */
+    private void forgetOne(long now) {
+        var it = entries.entrySet().iterator();
+        String eldest = null;
+        while (it.hasNext()) {
+            var entry = it.next();
+            if (eldest == null) {
+                eldest = entry.getKey();
+            }
+            Counter c = entry.getValue();
+            if (c.lockedUntil == 0 || c.lockedUntil - now <= 0) {
+                it.remove();
+                return;
+            }
+        }
+        if (eldest != null) {
+            entries.remove(eldest);
         }
     }
 

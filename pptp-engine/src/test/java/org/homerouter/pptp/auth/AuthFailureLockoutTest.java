@@ -40,6 +40,22 @@ class AuthFailureLockoutTest {
         assertEquals(Duration.ofMinutes(4), lockout.lockedOut("alice", attacker).orElseThrow().remaining(), "up to the cap");
     }
 
+    /**
+     * A botnet cannot wash a locked-out name out of the bounded memory with failures under fresh
+     * names from fresh addresses (each one locks nothing) and then guess again for free.
+     */
+    @Test
+    void aLockedOutNameOutlivesAFloodOfFreshKeys() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("198.51.100.1"));
+        }
+        for (int i = 0; i < 5000; i++) { // 10,000 fresh keys, none locked: name and address once each
+            lockout.failed("n" + i, ip("10." + (i >> 16) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF)));
+        }
+        assertTrue(lockout.lockedOut("alice", ip("203.0.113.9")).isPresent(), "alice's lockout was forgotten");
+        assertTrue(lockout.lockedOut("n0", ip("203.0.113.9")).isEmpty());
+    }
+
     @Test
     void theNameIsLockedForEveryAddressAndTheAddressForEveryName() throws Exception {
         InetAddress botnetA = ip("198.51.100.1");
