@@ -5,6 +5,7 @@ import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.SourceBuckets;
 import org.homerouter.pptp.Tally;
+import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.control.CallClearRequest;
 import org.homerouter.pptp.control.CallDisconnectNotify;
 import org.homerouter.pptp.control.ControlMessage;
@@ -70,6 +71,14 @@ public final class PptpAlg {
     /** Calls through the ALG at once, all clients together. */
     static final int MAX_CALLS = 1024;
     /**
+     * New calls of all clients together: {@value #ALL_CALL_BURST} at once (a whole office after a
+     * power cut), then {@value #ALL_CALLS_PER_MINUTE} a minute. The per-client rate alone let one
+     * LAN host with many addresses (50 aliases: 3,000 calls a minute) keep the queue's one thread
+     * installing and removing kernel rules, while every client's control traffic waited behind it.
+     */
+    static final int ALL_CALL_BURST = 64;
+    static final double ALL_CALLS_PER_MINUTE = 600;
+    /**
      * Control connections tracked for one LAN client, and for all together: a connection to port
      * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
      * table. Untracked, its calls would leave with the client's own call IDs.
@@ -93,6 +102,16 @@ public final class PptpAlg {
     private final Tally<Inet4Address> callsByClient = new Tally<>();
     private final Tally<Inet4Address> connectionsByClient = new Tally<>();
     private final SourceBuckets<Inet4Address> newCalls = new SourceBuckets<>(CALL_BURST, CALLS_PER_MINUTE);
+    private TokenBucket allNewCalls;
+
+    /** A token for one more new call of any client (see {@link #ALL_CALL_BURST}); under the tracker's lock. */
+    private boolean allNewCallsTake() {
+        long now = clock.nanos();
+        if (allNewCalls == null) {
+            allNewCalls = new TokenBucket(ALL_CALL_BURST, ALL_CALLS_PER_MINUTE, now);
+        }
+        return allNewCalls.take(now);
+    }
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
         this(clock, timeouts, publicAddresses, listener, RandomGenerator.getDefault());
@@ -531,6 +550,10 @@ public final class PptpAlg {
                         if (!newCalls.take(flow.client(), clock.nanos())) {
                             return refused(field, value, flow.client().getHostAddress() + " placed more than "
                                     + CALL_BURST + " calls within a minute");
+                        }
+                        if (!allNewCallsTake()) {
+                            return refused(field, value, "the LAN placed more than " + ALL_CALL_BURST
+                                    + " calls within a minute");
                         }
                         int nat = pool.allocate(publicAddress, flow.server(), routerCallIds);
                         if (nat < 0) {

@@ -416,6 +416,27 @@ class PptpAlgTest {
     }
 
     @Test
+    void theWholeLansNewCallsHaveABudgetTooSoManyAddressesDoNotMultiplyOnesRate() {
+        // One host with many addresses (or many hosts) placing and clearing calls: each call is two
+        // kernel rule changes on the queue's one thread, whoever places it.
+        List<String> told = new ArrayList<>();
+        alg.onRefusal(told::add);
+        int placed = 0;
+        for (int client = 0; placed < PptpAlg.ALL_CALL_BURST; client++) {
+            Conversation c = new Conversation(ip("192.168.1." + (100 + client)), 40001, 1000, 5000);
+            for (int round = 0; round < PptpAlg.CALL_BURST && placed < PptpAlg.ALL_CALL_BURST; round++, placed++) {
+                c.toClient(cdn(c.call(1, 0x100 + round)));
+            }
+        }
+        Conversation fresh = new Conversation(ip("192.168.1.99"), 40001, 1000, 5000);
+        assertEquals(0, u16At(fresh.toServer(ocrq(1)), 12), "a client with its own burst unspent, over the LAN's");
+        assertTrue(told.stream().anyMatch(t -> t.contains("the LAN placed more than " + PptpAlg.ALL_CALL_BURST)),
+                told.toString());
+        clock.advanceMillis(200); // 10 a second
+        fresh.call(2, 0x200);
+    }
+
+    @Test
     void aCallRefusedAtTheLimitsFailsAtTheClientAtOnceInsteadOfWaitingForItsTimeout() {
         // The server connects a call that left as Call ID 0 like any other; passed on as it came,
         // its reply names call 0, which the client never placed, and the client waits (Linux's
