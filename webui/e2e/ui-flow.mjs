@@ -1,14 +1,15 @@
 // The web UI end to end in Debian's headless Chromium: first-run setup, log out and in, add a VPN
 // user, enable the VPN server, then (after the JUnit test has dialled that user in) screenshot the
-// dashboard. Any Content-Security-Policy violation or page error fails the run.
+// dashboard; last, switch HTTPS on over plain HTTP and off again over HTTPS, following the UI from
+// one origin to the other. Any Content-Security-Policy violation or page error fails the run.
 //
-// usage: node ui-flow.mjs <base-url> <screenshot.png>
+// usage: node ui-flow.mjs <base-url> <screenshot.png> <free-https-port>
 // Protocol with the JUnit driver: prints "ENABLED" when the server is on, then waits for a line on
 // stdin before the final dashboard visit.
 import { chromium } from 'playwright-core';
 import readline from 'node:readline';
 
-const [base, shot] = process.argv.slice(2);
+const [base, shot, httpsPort] = process.argv.slice(2);
 const ADMIN = 'browser test admin pw';
 const problems = [];
 
@@ -23,7 +24,8 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The router's certificate is self-signed: an admin accepts it once; the test accepts it always.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
   const page = await context.newPage();
   page.on('console', m => { if (/Content.Security.Policy|Refused to/i.test(m.text())) { problems.push(m.text()); } });
   page.on('pageerror', e => problems.push('page error: ' + e.message));
@@ -89,6 +91,31 @@ try {
   check(true, 'live chart fed by /api/throughput');
   await page.screenshot({ path: shot, fullPage: true });
   console.log('screenshot ' + shot);
+
+  // 6. HTTPS switched on over plain HTTP: the browser goes on to the HTTPS port (where the admin,
+  // whose login crossed the network in clear, logs in again), and back to plain HTTP once it is
+  // switched off there. Each crosses to another origin in answer to a form.
+  const secure = new URL(base);
+  secure.protocol = 'https:';
+  secure.port = httpsPort;
+  await page.click('nav a[href="/system"]');
+  await page.check('form[action="/system/https"] input[name=enabled]');
+  await page.fill('#https_port', httpsPort);
+  await page.click('form[action="/system/https"] button[type=submit]');
+  await page.waitForURL(secure.origin + '/login', { timeout: 15000 }).catch(() => {});
+  check(page.url() === secure.origin + '/login', 'HTTPS on: the browser follows to ' + secure.origin
+    + '/login (it is at ' + page.url() + '; ' + problems.join(' | ') + ')');
+  await page.fill('#password', ADMIN);
+  await page.click('button[type=submit]');
+  await page.waitForURL(secure.origin + '/');
+  check(true, 'logged in again over HTTPS');
+  await page.click('nav a[href="/system"]');
+  await page.uncheck('form[action="/system/https"] input[name=enabled]');
+  await page.click('form[action="/system/https"] button[type=submit]');
+  await page.waitForURL(base + '/system', { timeout: 15000 }).catch(() => {});
+  check(page.url() === base + '/system', 'HTTPS off: the browser follows back to ' + base
+    + '/system (it is at ' + page.url() + '; ' + problems.join(' | ') + ')');
+  check((await page.textContent('.flash')).includes('HTTPS is off.'), 'still logged in over plain HTTP, told HTTPS is off');
   check(problems.length === 0, 'no CSP violations or page errors (' + problems.join(' | ') + ')');
 } catch (e) {
   console.log('FAILED ' + e.message);

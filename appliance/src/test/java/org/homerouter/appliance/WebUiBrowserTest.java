@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code webui/e2e/ui-flow.mjs}) through first-run setup, logout and login, adding a user and
  * enabling the server; then this test dials that user in (in-memory data plane) and the browser
  * screenshots the dashboard with the session and the live chart, to
- * {@code appliance/target/e2e/dashboard.png}. {@code scripts/setup-host.sh} (run by {@code make test})
+ * {@code appliance/target/e2e/dashboard.png}; last, the browser switches HTTPS on over plain HTTP
+ * and off again over HTTPS, and must follow the UI to the other origin each time. {@code scripts/setup-host.sh} (run by {@code make test})
  * installs chromium and the pinned npm packages; without them the test is skipped, except in CI.
  */
 @Tag("browser")
@@ -51,8 +52,10 @@ class WebUiBrowserTest {
         Files.createDirectories(shot.getParent());
         Files.deleteIfExists(shot);
         try (InMemoryDialIn net = new InMemoryDialIn();
-             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
-            Process node = new ProcessBuilder(List.of("node", "ui-flow.mjs", "http://127.0.0.1:" + a.uiPort(), shot.toString()))
+             // The UI on loopback only; its HTTPS listener opens on the same address.
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0, "127.0.0.1"), net.dataPlane())) {
+            Process node = new ProcessBuilder(List.of("node", "ui-flow.mjs", "http://127.0.0.1:" + a.uiPort(), shot.toString(),
+                    String.valueOf(freeLoopbackPort())))
                     .directory(E2E.toFile()).redirectErrorStream(true).start();
             // A hung browser must not hang the build: the reader below ends when the process dies.
             java.util.concurrent.CompletableFuture.delayedExecutor(180, TimeUnit.SECONDS).execute(node::destroyForcibly);
@@ -83,6 +86,13 @@ class WebUiBrowserTest {
         }
         byte[] png = Files.readAllBytes(shot);
         assertTrue(png.length > 10_000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a real PNG screenshot");
+    }
+
+    /** A port nothing listens on now, for the browser to switch HTTPS on to. */
+    private static int freeLoopbackPort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     /** A trickle of IP packets from the client so the chart has something to draw. */

@@ -51,6 +51,7 @@ final class Pages {
     List<Route> routes() {
         return List.of(
                 new Route("GET", "/healthz", PUBLIC, x -> new Reply.Text(200, "text/plain", "ok\n")),
+                new Route("GET", "/moving", PUBLIC, this::moving),
                 new Route("GET", "/setup", SETUP, x -> page(x, "setup.ftlh", "setup", 200)),
                 new Route("POST", "/setup", SETUP, this::setup),
                 new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : page(x, "login.ftlh", "login", 200)),
@@ -786,17 +787,16 @@ final class Pages {
     }
 
     /**
-     * Where to go after HTTPS may have been switched off or moved: from a listener that is about to
-     * close, on to the same page where the UI is now served (the new HTTPS port, or plain HTTP);
-     * otherwise the page itself.
+     * Where to go after HTTPS may have been switched on, off or moved: from plain HTTP or a listener
+     * that is about to close, on to the same page where the UI is now served (the HTTPS port, or
+     * plain HTTP); otherwise the page itself. Another origin is reached through {@link WebServer#onTo}.
      */
     private Reply afterHttpsChange(Exchange x, String path) {
         if (web.httpsPort() < 0) {
             return afterHttpsOff(x, path);
         }
-        if (x.secure() && org.eclipse.jetty.server.Request.getLocalPort(x.request) != web.httpsPort()) {
-            String host = org.eclipse.jetty.server.Request.getServerName(x.request);
-            return new Reply.Redirect("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpsPort() + path);
+        if (!x.secure() || org.eclipse.jetty.server.Request.getLocalPort(x.request) != web.httpsPort()) {
+            return WebServer.onTo(WebServer.origin(x.request, "https", web.httpsPort()) + path);
         }
         return new Reply.Redirect(path);
     }
@@ -810,7 +810,17 @@ final class Pages {
             return new Reply.Redirect(path);
         }
         x.httpsGoingOff = true;
-        String host = org.eclipse.jetty.server.Request.getServerName(x.request);
-        return new Reply.Redirect("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + web.httpPort() + path);
+        return WebServer.onTo(WebServer.origin(x.request, "http", web.httpPort()) + "/moving?to=" + path);
+    }
+
+    /**
+     * The second step from HTTPS to plain HTTP ({@link #afterHttpsOff}). Chromium counts a
+     * navigation from an HTTPS page to an HTTP one as cross-site, so it arrives here without the
+     * SameSite=Strict session cookie (and the page itself would send the admin to log in again);
+     * from this page, of the same site, it goes along. Only to a page of this UI: no open redirect.
+     */
+    private Reply moving(Exchange x) {
+        String to = x.param("to");
+        return WebServer.onTo(web.isPage(to) && !"/moving".equals(to) ? to : "/");
     }
 }

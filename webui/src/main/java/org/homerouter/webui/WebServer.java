@@ -281,6 +281,27 @@ public final class WebServer implements AutoCloseable {
         return httpPort() == 80 && httpsPort() == 443 ? "max-age=31536000" : "max-age=0";
     }
 
+    /** {@code scheme://host:port} with the host the request named (its Host header, checked by then). */
+    static String origin(Request request, String scheme, int port) {
+        String host = Request.getServerName(request);
+        return scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * The answer to a form whose next page is at another of this router's origins (HTTPS switched
+     * on, moved or off): a page of this origin that sends the browser on, not a redirect. Chromium
+     * checks the form's CSP {@code form-action 'self'} against every redirect that follows a form
+     * submission, and refuses one to another scheme or port, leaving the admin on the old page.
+     * Widening form-action instead cannot work: the policy comes with the page that holds the form,
+     * served before the change, so it cannot name the port typed into that very form; and CSP cannot
+     * name an IPv6 address literal, which the UI answers to. Navigating on from a page is not a form
+     * submission, so form-action stays 'self'.
+     */
+    static Reply onTo(String url) {
+        return new Reply.Page(HttpStatus.OK_200, "moving.ftlh", new HashMap<>(Map.of("csrf", "", "nav", "moving",
+                "errors", Map.of(), "values", Map.of(), "flash", "", "httpsFailure", "", "to", url)));
+    }
+
     /** The HTTP port. */
     public int httpPort() {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
@@ -335,6 +356,11 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
+    /** Whether {@code path} is one of the UI's pages (a GET route). */
+    boolean isPage(String path) {
+        return routes.containsKey("GET " + path);
+    }
+
     /** Every route, for the test that proves each one refuses what it must. */
     List<Route> routes() {
         return List.copyOf(routes.values());
@@ -379,10 +405,10 @@ public final class WebServer implements AutoCloseable {
                     return staticFile(path, response, callback);
                 }
                 if (!request.isSecure() && httpsPort() > 0 && !"/healthz".equals(path)) {
-                    // HTTPS is on: the admin password must not cross the network in clear.
-                    String host = Request.getServerName(request);
-                    return write(response, callback, new Reply.Redirect("https://" + (host.contains(":") ? "[" + host + "]" : host)
-                            + ":" + httpsPort() + path));
+                    // HTTPS is on: the admin password must not cross the network in clear. A form
+                    // posted from a page loaded before it was switched on goes on from a page here.
+                    String there = origin(request, "https", httpsPort()) + path;
+                    return write(response, callback, "POST".equals(method) ? onTo(there) : new Reply.Redirect(there));
                 }
                 Route route = routes.get(method + " " + path);
                 if (route == null) {

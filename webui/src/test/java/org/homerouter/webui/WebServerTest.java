@@ -70,6 +70,23 @@ class WebServerTest {
         return r.headers().firstValue("Location").orElse("");
     }
 
+    private static final java.util.regex.Pattern REFRESH =
+            java.util.regex.Pattern.compile("<meta http-equiv=\"refresh\" content=\"0;url=([^\"]+)\">");
+
+    /**
+     * Where a form's answer sends the browser on, at another of the router's origins: a page of
+     * this origin that goes there by itself. Not a redirect: Chromium checks the form page's
+     * {@code form-action 'self'} against redirects too, and a browser would stay where it was.
+     */
+    private static String onTo(HttpResponse<String> r) {
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("", location(r), "no redirect to another origin in answer to a form");
+        java.util.regex.Matcher m = REFRESH.matcher(r.body());
+        assertTrue(m.find(), r.body());
+        assertTrue(r.body().contains("<a href=\"" + m.group(1) + "\">"), "and a link there: " + r.body());
+        return m.group(1);
+    }
+
     @Test
     void aFreshRouterSendsEveryPageToSetupAndSetupStoresAnArgon2idHash() throws Exception {
         Browser b = new Browser(base);
@@ -956,7 +973,8 @@ class WebServerTest {
         // Switched on through the System page; the listener opens without a restart.
         Browser b = admin();
         int chosen = freePort();
-        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(chosen)).statusCode());
+        assertEquals("https://127.0.0.1:" + chosen + "/system",
+                onTo(b.post("/system/https", "enabled", "on", "https_port", String.valueOf(chosen))), "on to the HTTPS page");
         int port = server.httpsPort();
         assertEquals(chosen, port);
         assertTrue(java.nio.file.Files.exists(dir.resolve("tls.p12")));
@@ -970,7 +988,10 @@ class WebServerTest {
         assertTrue(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
         HttpResponse<String> plain = new Browser(base).get("/login");
         assertEquals(303, plain.statusCode());
-        assertTrue(location(plain).startsWith("https://"), location(plain));
+        assertEquals("https://127.0.0.1:" + port + "/login", location(plain));
+        // A login form loaded over plain HTTP before HTTPS was switched on, sent after.
+        Browser stale = new Browser(base);
+        assertEquals("https://127.0.0.1:" + port + "/login", onTo(stale.postRaw("/login", "password", "x")));
     }
 
     /**
@@ -982,7 +1003,8 @@ class WebServerTest {
     void aLoginMadeOverPlainHttpIsNotAcceptedOverHttpsOnceItIsOn() throws Exception {
         Browser plain = admin();
         int port = freePort();
-        assertEquals(303, plain.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)).statusCode());
+        assertEquals("https://127.0.0.1:" + port + "/system",
+                onTo(plain.post("/system/https", "enabled", "on", "https_port", String.valueOf(port))));
         Browser sniffed = new Browser("https://127.0.0.1:" + port, trustingClient());
         sniffed.cookie = plain.cookie;
         HttpResponse<String> r = sniffed.get("/system");
@@ -1003,7 +1025,7 @@ class WebServerTest {
     @Test
     void httpsSwitchedOffOverHttpsAnswersAndSendsTheBrowserToPlainHttp() throws Exception {
         Browser b = admin();
-        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())).statusCode());
+        onTo(b.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())));
         int port = server.httpsPort();
         Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
         secure.get("/login");
@@ -1012,8 +1034,7 @@ class WebServerTest {
         secure.get("/system");
 
         HttpResponse<String> off = secure.post("/system/https", "https_port", String.valueOf(port)); // the box unticked
-        assertEquals(303, off.statusCode(), off.body());
-        assertEquals(base + "/system", location(off), "on to the plain HTTP page");
+        assertEquals(base + "/moving?to=/system", onTo(off), "on to plain HTTP");
         // The session goes along without Secure (a browser would not send a Secure cookie over
         // plain HTTP, nor let an http page replace it), and any HSTS policy is withdrawn.
         String cookie = off.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hr_session="))
@@ -1022,13 +1043,16 @@ class WebServerTest {
         assertEquals("max-age=0", off.headers().firstValue("Strict-Transport-Security").orElse(""));
         Browser plain = new Browser(base);
         plain.cookie = cookie.substring("hr_session=".length(), cookie.indexOf(';'));
+        // There (reached without the cookie, a cross-site navigation for the browser) on to the page.
+        assertEquals("/system", onTo(new Browser(base).get("/moving?to=/system")));
+        assertEquals("/", onTo(new Browser(base).get("/moving?to=//elsewhere.example/")), "only to the UI's own pages");
         assertEquals(200, plain.get("/system").statusCode(), "still logged in over plain HTTP");
         assertFalse(fake.https);
         assertEquals(200, new Browser(base).get("/login").statusCode(), "plain HTTP no longer redirects");
         assertTrue(closesWithin10s(port), "the HTTPS listener closes");
 
         // On and off and on again within the grace period: the new listener gets the port.
-        assertEquals(303, plain.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())).statusCode());
+        onTo(plain.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())));
         fake.httpsPort = server.httpsPort();
         fake.https = false;
         server.applyHttps();
@@ -1041,7 +1065,7 @@ class WebServerTest {
     void theHttpsPortMovesLiveAndTheBrowserFollowsIt() throws Exception {
         Browser b = admin();
         int first = freePort();
-        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(first)).statusCode());
+        onTo(b.post("/system/https", "enabled", "on", "https_port", String.valueOf(first)));
         Browser secure = loggedInOverHttps(first);
         assertTrue(secure.get("/system").body().contains("value=\"" + first + "\""), "the field shows the port in use");
 
@@ -1066,8 +1090,7 @@ class WebServerTest {
 
         int second = freePort();
         HttpResponse<String> moved = secure.post("/system/https", "enabled", "on", "https_port", String.valueOf(second));
-        assertEquals(303, moved.statusCode(), moved.body());
-        assertEquals("https://127.0.0.1:" + second + "/system", location(moved), "on to the new port");
+        assertEquals("https://127.0.0.1:" + second + "/system", onTo(moved), "on to the new port");
         assertEquals(second, server.httpsPort());
         assertEquals(second, fake.httpsPort);
         Browser followed = new Browser("https://127.0.0.1:" + second, trustingClient());
@@ -1085,7 +1108,7 @@ class WebServerTest {
         // https://router.lan:8080, where only plain HTTP answers.
         Browser b = admin();
         int port = freePort();
-        assertEquals(303, b.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)).statusCode());
+        onTo(b.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)));
         HttpResponse<String> r = trustingClient().send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("https://127.0.0.1:" + port + "/login")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
