@@ -107,8 +107,19 @@ final class AdminSessions {
         return byId.size();
     }
 
-    /** The live session for a cookie value, or null. */
+    /** The live session for a cookie value, or null; the request counts as the browser's activity. */
     Session find(String id) {
+        return find(id, true);
+    }
+
+    /**
+     * The live session for a cookie value, or null.
+     *
+     * @param activity false for a request a page makes by itself (the dashboard's polls): it shows
+     *                 that a tab is open, not that anyone is at it, so it does not put off the idle
+     *                 logout
+     */
+    Session find(String id, boolean activity) {
         if (id == null) {
             return null;
         }
@@ -120,7 +131,9 @@ final class AdminSessions {
             }
             return null;
         }
-        s.lastSeenMs = now;
+        if (activity) {
+            s.lastSeenMs = now;
+        }
         return s;
     }
 

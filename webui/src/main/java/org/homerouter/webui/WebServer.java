@@ -505,7 +505,7 @@ public final class WebServer implements AutoCloseable {
                 return form.refusal();
             }
             Fields params = form.fields();
-            AdminSessions.Session session = sessions.find(cookie(request));
+            AdminSessions.Session session = sessions.find(cookie(request), !background(route, params));
             if (session != null && session.admin
                     && !session.adminHash.equals(backend.admin().passwordHash().orElse(null))) {
                 // The password was changed where this server could not log the others out (the
@@ -581,6 +581,15 @@ public final class WebServer implements AutoCloseable {
                 setCookie(request, response, x.newSession);
             }
             return reply;
+        }
+
+        /**
+         * What dashboard.js fetches by itself, every 2 s (the throughput chart) and every 15 s (its
+         * tables, from {@code /?live=1}): answered as usual, but no sign that the admin is there, or
+         * a dashboard left open in a tab would never reach the 30-minute idle logout.
+         */
+        private static boolean background(Route route, Fields params) {
+            return "/api/throughput".equals(route.path()) || "/".equals(route.path()) && "1".equals(params.getValue("live"));
         }
 
         /** Fetch metadata (sent by current browsers): another site's request for something other than a page. */

@@ -325,6 +325,32 @@ class WebServerTest {
                 "the lockout ended after its 15 minutes although the clock stepped back");
     }
 
+    /**
+     * A dashboard left open in a tab polls the router by itself (the throughput chart every 2 s,
+     * its tables every 15 s). The polls are answered while the login lasts, but do not keep it
+     * alive: 30 minutes after the admin's last own visit, the next page asks to log in again.
+     */
+    @Test
+    void theDashboardsPollsDoNotPutOffTheIdleLogoutButTheAdminsVisitsDo() throws Exception {
+        Browser b = admin();
+        long step = java.time.Duration.ofMinutes(2).toMillis();
+        for (long t = step; t <= 2 * AdminSessions.IDLE.toMillis(); t += step) {
+            now.addAndGet(step);
+            assertEquals(200, b.get("/vpn").statusCode(), "the admin at work for " + t / 60_000 + " minutes");
+        }
+        // Then the tab is left open on the dashboard.
+        for (long t = step; t <= AdminSessions.IDLE.toMillis(); t += step) {
+            now.addAndGet(step);
+            assertEquals(200, b.get("/api/throughput").statusCode(), "polled after " + t / 60_000 + " minutes");
+            assertEquals(200, b.get("/?live=1").statusCode(), "tables redrawn after " + t / 60_000 + " minutes");
+        }
+        now.addAndGet(step);
+        assertEquals(401, b.get("/api/throughput").statusCode(), "the chart says the admin is logged out");
+        HttpResponse<String> page = b.get("/");
+        assertEquals(303, page.statusCode(), "logged out 30 minutes after the last visit");
+        assertEquals("/login", location(page));
+    }
+
     @Test
     void loggingInReplacesTheSessionAndLoggingOutEndsIt() throws Exception {
         admin();
