@@ -17,6 +17,15 @@ record StoreAdminAccount(ApplianceStore store) implements AdminAccount {
     }
 
     @Override
+    public boolean setFirstPasswordHash(String encodedHash, String event) {
+        try {
+            return store.setFirstAdminPasswordHash(encodedHash, event);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
     public void setPasswordHash(String encodedHash, String event) {
         try {
             store.setAdminPasswordHash(encodedHash, event);

@@ -125,7 +125,15 @@ final class Pages {
             form.error("password", HASHER_BUSY);
             return invalidStatus(invalid(x, "setup.ftlh", "setup", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
-        b.admin().setPasswordHash(hash, "admin password set at first-run setup from " + x.clientAddress);
+        // Stored only if still unset: the guard's check that setup is due ran before the hashing,
+        // and another browser's setup may have finished meanwhile. That one's password stands.
+        if (!b.admin().setFirstPasswordHash(hash, "admin password set at first-run setup from " + x.clientAddress)) {
+            b.events().log("admin", "first-run setup from " + x.clientAddress
+                    + " refused: the admin password had been set moments before");
+            x.session.flash("The admin password was set from another browser a moment ago; yours was not saved. "
+                    + "Log in with that password.");
+            return new Reply.Redirect("/login");
+        }
         throttle.succeeded(x.clientAddress); // the admin's own device, as after a login
         x.newSession = loggedIn(x, hash);
         x.newSession.flash("Admin password set. Next: add a VPN user and check the VPN server settings.");

@@ -85,8 +85,33 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return done;
     }
 
+    /** When set, each admin password store waits here first (tests make two stores meet). */
+    volatile java.util.concurrent.CyclicBarrier adminStoreGate;
+
+    private void adminStoreGate() {
+        java.util.concurrent.CyclicBarrier gate = adminStoreGate;
+        if (gate != null) {
+            try {
+                gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("the other store did not come", e);
+            }
+        }
+    }
+
     @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }
-    @Override public void setPasswordHash(String h, String event) { hash = h; log("admin", event); }
+    @Override public void setPasswordHash(String h, String event) { adminStoreGate(); hash = h; log("admin", event); }
+    @Override public boolean setFirstPasswordHash(String h, String event) {
+        adminStoreGate();
+        synchronized (this) {
+            if (hash != null) {
+                return false;
+            }
+            hash = h;
+        }
+        log("admin", event);
+        return true;
+    }
 
     @Override public VpnSettings vpn() { return vpn; }
     @Override public void apply(VpnSettings s, String event) { vpn = s; applied++; log("config", event); }

@@ -1,5 +1,6 @@
 package org.homerouter.webui;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -111,6 +112,39 @@ class WebServerTest {
         assertFalse(fake.hash.contains(ADMIN_PW));
         assertEquals(200, b.get("/").statusCode(), "setup logs the browser in");
         assertEquals("/login", location(new Browser(base).get("/setup")), "setup cannot run twice");
+    }
+
+    /**
+     * Two browsers on a fresh router send the setup form at the same moment: both pass the check
+     * that setup is due, both passwords are hashed, and both reach the store before either is
+     * stored. Only one password is set and only its browser is logged in; the other is told.
+     */
+    @Test
+    void twoBrowsersRacingThroughSetupSetOnePasswordAndTheOtherIsToldSo() throws Exception {
+        List<String> passwords = List.of("first admin password", "second admin password");
+        List<Browser> browsers = List.of(new Browser(base), new Browser(base));
+        browsers.forEach(b -> assertEquals(200, assertDoesNotThrow(() -> b.get("/setup")).statusCode()));
+        fake.adminStoreGate = new java.util.concurrent.CyclicBarrier(2);
+        List<HttpResponse<String>> answers;
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var both = List.of(0, 1).stream().map(i -> pool.submit(() -> browsers.get(i).post("/setup",
+                    "password", passwords.get(i), "password_again", passwords.get(i)))).toList();
+            answers = List.of(both.get(0).get(60, java.util.concurrent.TimeUnit.SECONDS),
+                    both.get(1).get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        fake.adminStoreGate = null;
+        List<Integer> won = List.of(0, 1).stream().filter(i -> location(answers.get(i)).equals("/")).toList();
+        assertEquals(1, won.size(), "exactly one setup succeeds: " + answers.stream().map(WebServerTest::location).toList());
+        int winner = won.getFirst();
+        int loser = 1 - winner;
+        assertEquals(303, answers.get(loser).statusCode(), answers.get(loser).body());
+        assertEquals("/login", location(answers.get(loser)));
+        String login = browsers.get(loser).get("/login").body();
+        assertTrue(login.contains("The admin password was set from another browser a moment ago; yours was not saved."), login);
+        assertEquals("/login", location(browsers.get(loser).get("/")), "the other browser is not logged in");
+        assertEquals(200, browsers.get(winner).get("/").statusCode(), "the first is logged in");
+        assertTrue(new PasswordHasher().verify(passwords.get(winner), fake.hash), "its password is the one set");
+        assertEquals(1, fake.events.stream().filter(e -> e.message().startsWith("admin password set at first-run setup")).count());
     }
 
     @Test

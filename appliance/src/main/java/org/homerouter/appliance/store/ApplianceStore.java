@@ -488,6 +488,26 @@ public final class ApplianceStore implements AutoCloseable {
         });
     }
 
+    /**
+     * The admin password of first-run setup: stored with its event only if none is stored yet (by
+     * this process or another, e.g. the CLI); false, nothing stored or logged, if one already is.
+     */
+    public synchronized boolean setFirstAdminPasswordHash(String encoded, String event) throws SQLException {
+        boolean[] stored = new boolean[1];
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO admin(id, password_hash, changed_ms) VALUES (1, ?, ?) "
+                    + "ON CONFLICT(id) DO NOTHING")) {
+                ps.setString(1, encoded);
+                ps.setLong(2, System.currentTimeMillis());
+                stored[0] = ps.executeUpdate() == 1;
+            }
+            if (stored[0]) {
+                insertEvent("admin", event);
+            }
+        });
+        return stored[0];
+    }
+
     // ---- session accounting ------------------------------------------------------------------
 
     /**

@@ -160,6 +160,21 @@ class ApplianceStoreTest {
     }
 
     @Test
+    void firstRunSetupStoresTheAdminPasswordOnlyIfNoneIsSet() throws Exception {
+        String first = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$Zmlyc3RmaXJzdA";
+        String second = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$c2Vjb25kc2Vjb25k";
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("setup.db"));
+             ApplianceStore cli = ApplianceStore.open(dir.resolve("setup.db"))) {
+            assertTrue(store.setFirstAdminPasswordHash(first, "set first"));
+            assertFalse(cli.setFirstAdminPasswordHash(second, "set second"), "another process's setup, just after");
+            assertFalse(store.setFirstAdminPasswordHash(second, "set second"));
+            assertEquals(first, store.adminPasswordHash().orElseThrow(), "the first password stands");
+            assertEquals(List.of("set first"), store.events(10, "admin").stream().map(e -> e.message()).toList(),
+                    "no event for what was not stored");
+        }
+    }
+
+    @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         // Two stores on one file stand for the running service and a CLI command.
         Path db = dir.resolve("busy.db");

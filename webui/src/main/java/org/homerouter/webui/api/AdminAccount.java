@@ -9,4 +9,11 @@ public interface AdminAccount {
 
     /** Stores a new hash and records {@code event} in the event log, in one transaction. */
     void setPasswordHash(String encodedHash, String event);
+
+    /**
+     * First-run setup: stores the hash and records {@code event}, in one transaction, only if no
+     * hash is stored yet. False, with nothing stored or logged, when one already is: two browsers
+     * may run setup at the same moment, and the second must not replace the first one's password.
+     */
+    boolean setFirstPasswordHash(String encodedHash, String event);
 }
