@@ -385,6 +385,16 @@ class WebServerTest {
         assertEquals("/login", location(page));
     }
 
+    /** A scanner on the LAN learns nothing of the server software, whose version tells its known holes. */
+    @Test
+    void noAnswerNamesTheServerSoftware() throws Exception {
+        Browser b = new Browser(base);
+        for (String path : List.of("/setup", "/static/app.css", "/no-such-page", "/healthz")) {
+            HttpResponse<String> r = b.get(path);
+            assertEquals(java.util.Optional.empty(), r.headers().firstValue("Server"), path);
+        }
+    }
+
     @Test
     void loggingInReplacesTheSessionAndLoggingOutEndsIt() throws Exception {
         admin();
@@ -1044,6 +1054,7 @@ class WebServerTest {
         HttpResponse<String> r = https.send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("https://127.0.0.1:" + port + "/login")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
+        assertEquals(java.util.Optional.empty(), r.headers().firstValue("Server"), "no server software named over HTTPS either");
         String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
         assertTrue(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
         HttpResponse<String> plain = new Browser(base).get("/login");
