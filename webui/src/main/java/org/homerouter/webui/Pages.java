@@ -194,6 +194,41 @@ final class Pages {
         return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.UNAUTHORIZED_401);
     }
 
+    /**
+     * The current admin password, asked again before what a logged-in browser must not do alone
+     * (change the password, reset the router). Checked through the login's throttle: otherwise a
+     * session left open on a shared computer could be used to guess it as fast as Argon2 allows.
+     *
+     * @param field where the password is and its error goes
+     * @param what  for the event log: "at a password change"
+     * @return whether it is right (else the field says why)
+     */
+    private boolean currentPasswordConfirmed(Exchange x, Form form, String field, String what)
+            throws PasswordHasher.Busy {
+        switch (throttle.attempt(x.clientAddress)) {
+            case LoginThrottle.Verdict.LockedOut l -> {
+                form.error(field, "too many wrong passwords from " + x.clientAddress + ": locked for another "
+                        + (l.secondsLeft() + 59) / 60 + " minute(s)");
+                return false;
+            }
+            case LoginThrottle.Verdict.TooFast t -> {
+                form.error(field, t.why());
+                return false;
+            }
+            case LoginThrottle.Verdict.Allowed a -> {
+            }
+        }
+        if (hasher.verify(form.raw(field), b.admin().passwordHash().orElse(null))) {
+            return true;
+        }
+        boolean locked = throttle.failed(x.clientAddress);
+        b.events().log("admin", "wrong current admin password " + what + " from " + x.clientAddress
+                + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        form.error(field, "that is not the current admin password" + (locked ? "; too many attempts: locked for "
+                + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        return false;
+    }
+
     private static Reply invalidStatus(Reply r, int status) {
         Reply.Page p = (Reply.Page) r;
         return new Reply.Page(status, p.template(), p.model());
@@ -702,9 +737,7 @@ final class Pages {
         Form form = x.form();
         String hash = null;
         try {
-            if (!hasher.verify(form.raw("current_password"), b.admin().passwordHash().orElse(null))) {
-                form.error("current_password", "that is not the current admin password");
-            }
+            currentPasswordConfirmed(x, form, "current_password", "at a password change");
             checkNewAdminPassword(form);
             if (form.ok()) {
                 hash = hasher.hash(form.raw("password"));
@@ -786,6 +819,16 @@ final class Pages {
         if (!"RESET".equals(form.get("confirm"))) {
             form.error("confirm", "type RESET in capitals to confirm");
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+        }
+        // A reset starts first-run setup, where whoever comes first sets the admin password: without
+        // the password, a browser left logged in (or a stolen session) was enough to take the router.
+        try {
+            if (!currentPasswordConfirmed(x, form, "reset_password", "at a factory reset")) {
+                return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
+            }
+        } catch (PasswordHasher.Busy e) {
+            form.error("reset_password", HASHER_BUSY);
+            return systemPage(x, form, HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         b.system().factoryReset();
         web.applyHttps();

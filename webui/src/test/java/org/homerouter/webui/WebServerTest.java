@@ -943,7 +943,14 @@ class WebServerTest {
         assertEquals(400, r.statusCode());
         assertTrue(r.body().contains("type RESET in capitals"));
         assertEquals(0, fake.resets);
-        assertEquals("/setup", location(b.post("/system/reset", "confirm", "RESET")));
+        // A browser left logged in is not enough: the reset lets whoever comes first set the password.
+        now.addAndGet(2000);
+        HttpResponse<String> noPassword = b.post("/system/reset", "confirm", "RESET", "reset_password", "a guess");
+        assertEquals(400, noPassword.statusCode());
+        assertTrue(noPassword.body().contains("that is not the current admin password"), noPassword.body());
+        assertEquals(0, fake.resets);
+        now.addAndGet(2000);
+        assertEquals("/setup", location(b.post("/system/reset", "confirm", "RESET", "reset_password", ADMIN_PW)));
         assertEquals(1, fake.resets);
         assertEquals("/setup", location(b.get("/")));
     }
@@ -1007,11 +1014,38 @@ class WebServerTest {
         HttpResponse<String> wrong = first.post("/system/password", "current_password", "nope", "password",
                 "another long pw", "password_again", "another long pw");
         assertTrue(wrong.body().contains("that is not the current admin password"));
+        now.addAndGet(2000); // one try a second, as at the login
         assertEquals(303, first.post("/system/password", "current_password", ADMIN_PW, "password",
                 "another long pw", "password_again", "another long pw").statusCode());
         assertEquals(200, first.get("/system").statusCode());
         assertEquals("/login", location(second.get("/")));
         assertTrue(new PasswordHasher().verify("another long pw", fake.hash));
+    }
+
+    /**
+     * A browser left logged in on a shared computer: whoever sits down may not guess the current
+     * password on the System page faster than at the login, nor past its lockout.
+     */
+    @Test
+    void guessingTheCurrentPasswordOnTheSystemPageIsThrottledLikeTheLogin() throws Exception {
+        Browser b = admin();
+        for (int i = 1; i <= LoginThrottle.MAX_FAILURES; i++) {
+            now.addAndGet(2000);
+            b.post("/system/password", "current_password", "guess" + i, "password", "another long pw",
+                    "password_again", "another long pw");
+        }
+        now.addAndGet(2000);
+        HttpResponse<String> right = b.post("/system/password", "current_password", ADMIN_PW, "password",
+                "another long pw", "password_again", "another long pw");
+        assertEquals(400, right.statusCode());
+        assertTrue(right.body().contains("locked for another 15 minute"), right.body());
+        assertTrue(new PasswordHasher().verify(ADMIN_PW, fake.hash), "the password is unchanged");
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().startsWith("wrong current admin password at a"
+                + " password change from ") && e.message().contains("locked out")), fake.events.toString());
+        now.addAndGet(2000);
+        assertEquals(400, b.post("/system/reset", "confirm", "RESET", "reset_password", ADMIN_PW).statusCode(),
+                "nor a reset meanwhile");
+        assertEquals(0, fake.resets);
     }
 
     @Test
