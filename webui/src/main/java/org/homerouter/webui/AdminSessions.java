@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,12 +25,21 @@ final class AdminSessions {
      * browser's login form then says "reload the page").
      */
     static final int MAX_ANONYMOUS = 1000;
+    /**
+     * Of those, one address's (an IPv6 one's /64): beyond it that address's own oldest goes. With
+     * the cap in all alone, one LAN host requesting /login without a cookie in a loop pushed every
+     * other browser's session out, the admin's login form among them ("this form expired") before
+     * the password was typed. In all, beyond the cap, the oldest of the address holding the most goes.
+     */
+    static final int MAX_ANONYMOUS_PER_SOURCE = 32;
 
     /** One browser. {@code csrf} goes into every form and must come back with every POST. */
     static final class Session {
         final String id;
         final String csrf;
         final long createdMs;
+        /** The order of creation (clocks step, and tests' stand still). */
+        long serial;
         volatile long lastSeenMs;
         final boolean admin;
         /**
@@ -68,8 +78,10 @@ final class AdminSessions {
     }
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
-    /** Anonymous session ids, oldest first. */
-    private final ArrayDeque<String> anonymous = new ArrayDeque<>();
+    /** Anonymous session ids by source (see {@link #sourceOf}), oldest first. */
+    private final Map<String, ArrayDeque<String>> anonymous = new HashMap<>();
+    private int anonymousQueued;
+    private long created;
     private final SecureRandom random = new SecureRandom();
     private final LongSupplier clockMs;
 
@@ -77,29 +89,67 @@ final class AdminSessions {
         this.clockMs = clockMs;
     }
 
-    /** A browser that has not logged in. */
-    Session createAnonymous() {
-        return create(null);
+    /** A browser that has not logged in, at {@code clientAddress} (a literal). */
+    Session createAnonymous(String clientAddress) {
+        return create(null, sourceOf(clientAddress));
     }
 
     /** A browser that logged in with the admin password whose stored hash is {@code passwordHash}. */
     Session createAdmin(String passwordHash) {
-        return create(java.util.Objects.requireNonNull(passwordHash));
+        return create(java.util.Objects.requireNonNull(passwordHash), null);
     }
 
-    private synchronized Session create(String adminHash) {
+    private synchronized Session create(String adminHash, String source) {
         long now = clockMs.getAsLong();
         byId.values().removeIf(s -> expired(s, now));
         Session s = new Session(token(), token(), now, adminHash);
+        s.serial = ++created;
         byId.put(s.id, s);
         if (adminHash == null) {
-            // Ids of sessions already gone stay queued until their turn: harmless, and the queue stays bounded.
-            anonymous.add(s.id);
-            while (anonymous.size() > MAX_ANONYMOUS) {
-                byId.remove(anonymous.poll());
+            ArrayDeque<String> mine = anonymous.computeIfAbsent(source, k -> new ArrayDeque<>());
+            mine.add(s.id);
+            anonymousQueued++;
+            forgetGone(mine);
+            if (mine.size() > MAX_ANONYMOUS_PER_SOURCE) {
+                byId.remove(mine.poll());
+                anonymousQueued--;
             }
+            while (anonymousQueued > MAX_ANONYMOUS) {
+                ArrayDeque<String> most = null;
+                for (ArrayDeque<String> q : anonymous.values()) {
+                    forgetGone(q);
+                    // The address holding the most; among equals, the one whose oldest is oldest.
+                    if (!q.isEmpty() && (most == null || q.size() > most.size()
+                            || q.size() == most.size() && byId.get(q.peek()).serial < byId.get(most.peek()).serial)) {
+                        most = q;
+                    }
+                }
+                if (anonymousQueued <= MAX_ANONYMOUS) {
+                    break; // forgetting the gone ones made the room
+                }
+                byId.remove(most.poll());
+                anonymousQueued--;
+            }
+            anonymous.values().removeIf(ArrayDeque::isEmpty);
         }
         return s;
+    }
+
+    /** Drops the ids of sessions already gone (logged in, out, expired) from the front of {@code q}. */
+    private void forgetGone(ArrayDeque<String> q) {
+        while (!q.isEmpty() && !byId.containsKey(q.peek())) {
+            q.poll();
+            anonymousQueued--;
+        }
+    }
+
+    /** An address, or an IPv6 one's /64, which one host can fill with addresses of its own. */
+    private static String sourceOf(String clientAddress) {
+        try {
+            return org.homerouter.pptp.control.ClientSource.label(java.net.InetAddress.ofLiteral(clientAddress));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return String.valueOf(clientAddress);
+        }
     }
 
     /** Sessions held now, live or not yet swept (tests). */

@@ -237,7 +237,7 @@ final class Pages {
     private Reply logout(Exchange x) {
         sessions.remove(x.session);
         b.events().log("admin", "admin logged out");
-        x.newSession = sessions.createAnonymous();
+        x.newSession = sessions.createAnonymous(x.clientAddress);
         return new Reply.Redirect("/login");
     }
 
@@ -833,7 +833,7 @@ final class Pages {
         b.system().factoryReset();
         web.applyHttps();
         sessions.removeAllAdmins();
-        x.newSession = sessions.createAnonymous();
+        x.newSession = sessions.createAnonymous(x.clientAddress);
         return afterHttpsOff(x, "/setup"); // a reset router serves plain HTTP only
     }
 

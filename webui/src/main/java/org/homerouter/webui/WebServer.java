@@ -561,7 +561,7 @@ public final class WebServer implements AutoCloseable {
                     return new Reply.Text(HttpStatus.FORBIDDEN_403, "text/plain", "refused: cross-site request\n");
                 }
                 // Login and setup forms need a session before the first POST, for their CSRF token.
-                session = sessions.createAnonymous();
+                session = sessions.createAnonymous(Request.getRemoteAddr(request));
                 setCookie(request, response, session);
             }
             Exchange x = new Exchange(request, session, params);

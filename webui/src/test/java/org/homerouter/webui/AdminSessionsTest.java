@@ -17,7 +17,7 @@ class AdminSessionsTest {
         AdminSessions.Session admin = sessions.createAdmin("$argon2id$test");
         List<AdminSessions.Session> anonymous = new ArrayList<>();
         for (int i = 0; i < 3 * AdminSessions.MAX_ANONYMOUS; i++) {
-            anonymous.add(sessions.createAnonymous());
+            anonymous.add(sessions.createAnonymous("10.0." + (i / 250) + "." + (i % 250)));
         }
         assertNotNull(sessions.find(admin.id), "the logged-in administrator stays");
         int live = 0;
@@ -27,5 +27,25 @@ class AdminSessionsTest {
         org.junit.jupiter.api.Assertions.assertEquals(AdminSessions.MAX_ANONYMOUS, live);
         assertNull(sessions.find(anonymous.getFirst().id), "the oldest went first");
         assertNotNull(sessions.find(anonymous.getLast().id), "the newest is there");
+    }
+
+    /**
+     * One LAN host asking for the login form without a cookie, in a loop: the admin's login form,
+     * opened on another device just before, must still be accepted when the password is sent.
+     */
+    @Test
+    void oneAddressFloodingEvictsOnlyItsOwnAnonymousSessions() {
+        AdminSessions.Session adminsForm = sessions.createAnonymous("192.168.1.20");
+        for (int i = 0; i < 3 * AdminSessions.MAX_ANONYMOUS; i++) {
+            sessions.createAnonymous("192.168.1.66");
+        }
+        assertNotNull(sessions.find(adminsForm.id), "the admin's login form expired under another host's flood");
+        // An IPv6 host takes any address of its /64: that is one source.
+        for (int i = 0; i < 3 * AdminSessions.MAX_ANONYMOUS; i++) {
+            sessions.createAnonymous("2001:db8:0:1::" + Integer.toHexString(i + 1));
+        }
+        assertNotNull(sessions.find(adminsForm.id), "nor under one /64's");
+        org.junit.jupiter.api.Assertions.assertTrue(sessions.size() <= 1 + 2 * AdminSessions.MAX_ANONYMOUS_PER_SOURCE,
+                "each flood holds its share: " + sessions.size());
     }
 }
