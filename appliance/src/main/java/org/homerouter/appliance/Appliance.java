@@ -434,7 +434,11 @@ public final class Appliance implements AutoCloseable {
             everythingThroughTunnel.keep(everything);
             forwardedHeldForTunnel = everything;
         } catch (IOException e) {
-            forwardedHeldForTunnel = false;
+            try {
+                forwardedHeldForTunnel = everythingThroughTunnel.holding();
+            } catch (IOException unknown) {
+                forwardedHeldForTunnel = false;
+            }
             LOG.error("the site-to-site default route: forwarded traffic could not be {} the router's own default"
                     + " route: {}", everything ? "kept off" : "let back onto", e.getMessage());
             store.logEvent("service", "the site-to-site default route: forwarded traffic could not be "

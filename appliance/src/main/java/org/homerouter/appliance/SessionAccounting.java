@@ -41,6 +41,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong sessionsTotal = new AtomicLong();
     private final AttemptRecords attempts = new AttemptRecords();
+    /** Of those who logged in and were refused: apart, or a flood of failed logins would leave them unrecorded. */
+    private final AttemptRecords refusedAfterLogin = new AttemptRecords();
 
     SessionAccounting(ApplianceStore store) {
         this.store = store;
@@ -119,7 +121,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             // Never came up: anyone reaching the port can make these as fast as TCP carries calls,
             // and a device that logs in and is refused (a per-user limit, the pool, the encryption)
             // redials as fast as its client retries: its first ones are recorded, the rest counted.
-            AttemptRecords.Verdict v = attempts.admit(client, clock.nanos());
+            AttemptRecords.Verdict v = (s.loggedIn() ? refusedAfterLogin : attempts).admit(client, clock.nanos());
             if (!v.record()) {
                 return;
             }

@@ -69,11 +69,13 @@ class FailedAttemptFloodTest {
                 again.control.placeCall().get(5, TimeUnit.SECONDS);
             }
             Eventually.value(() -> again.sessions.sessions().size(), n -> n == 0);
-            Thread.sleep(500); // what else was queued has been written
             String client = "from " + again.control.state().localAddress().getAddress().getHostAddress();
-            var events = a.store().events(100, null).stream()
-                    .filter(e -> e.message().startsWith("alice " + client) && e.message().contains("per-user limit"))
-                    .toList();
+            java.util.concurrent.Callable<java.util.List<org.homerouter.appliance.store.ApplianceStore.EventRow>> refusals =
+                    () -> a.store().events(100, null).stream().filter(e -> e.message().startsWith("alice " + client)
+                            && e.message().contains("per-user limit")).toList();
+            Eventually.value(refusals, l -> l.size() >= AttemptRecords.PER_SOURCE_BURST);
+            Thread.sleep(500); // what else was queued has been written
+            var events = refusals.call();
             assertTrue(events.size() >= 1, "the refusal is on record: " + a.store().events(100, null));
             assertEquals(AttemptRecords.PER_SOURCE_BURST, events.size(), ATTEMPTS + " refusals: " + events);
         }

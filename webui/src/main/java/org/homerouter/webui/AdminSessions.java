@@ -26,10 +26,11 @@ final class AdminSessions {
      */
     static final int MAX_ANONYMOUS = 1000;
     /**
-     * Of those, one address's (an IPv6 one's /64): beyond it that address's own oldest goes. With
-     * the cap in all alone, one LAN host requesting /login without a cookie in a loop pushed every
-     * other browser's session out, the admin's login form among them ("this form expired") before
-     * the password was typed. In all, beyond the cap, the oldest of the address holding the most goes.
+     * Of those, one address's: beyond it that address's own oldest goes. With the cap in all alone,
+     * one LAN host requesting /login without a cookie in a loop pushed every other browser's session
+     * out, the admin's login form among them ("this form expired") before the password was typed.
+     * Per address, not per IPv6 /64: the LAN's hosts share one /64. Beyond the cap in all, see
+     * {@link #mostHeld}.
      */
     static final int MAX_ANONYMOUS_PER_SOURCE = 32;
 
@@ -78,8 +79,11 @@ final class AdminSessions {
     }
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
-    /** Anonymous session ids by source (see {@link #sourceOf}), oldest first. */
-    private final Map<String, ArrayDeque<String>> anonymous = new HashMap<>();
+    /** Anonymous sessions by client address, oldest first (see {@link #forgetGone}). */
+    private final Map<String, ArrayDeque<Session>> anonymous = new HashMap<>();
+    /** Each queued address's network (see {@link #networkOf}), and how many each network holds. */
+    private final Map<String, String> networks = new HashMap<>();
+    private final Map<String, Integer> heldByNetwork = new HashMap<>();
     private int anonymousQueued;
     private long created;
     private final SecureRandom random = new SecureRandom();
@@ -91,7 +95,7 @@ final class AdminSessions {
 
     /** A browser that has not logged in, at {@code clientAddress} (a literal). */
     Session createAnonymous(String clientAddress) {
-        return create(null, sourceOf(clientAddress));
+        return create(null, String.valueOf(clientAddress));
     }
 
     /** A browser that logged in with the admin password whose stored hash is {@code passwordHash}. */
@@ -99,52 +103,84 @@ final class AdminSessions {
         return create(java.util.Objects.requireNonNull(passwordHash), null);
     }
 
-    private synchronized Session create(String adminHash, String source) {
+    private synchronized Session create(String adminHash, String address) {
         long now = clockMs.getAsLong();
         byId.values().removeIf(s -> expired(s, now));
         Session s = new Session(token(), token(), now, adminHash);
         s.serial = ++created;
         byId.put(s.id, s);
         if (adminHash == null) {
-            ArrayDeque<String> mine = anonymous.computeIfAbsent(source, k -> new ArrayDeque<>());
-            mine.add(s.id);
+            ArrayDeque<Session> mine = anonymous.computeIfAbsent(address, k -> new ArrayDeque<>());
+            mine.add(s);
             anonymousQueued++;
-            forgetGone(mine);
+            heldByNetwork.merge(networks.computeIfAbsent(address, AdminSessions::networkOf), 1, Integer::sum);
+            forgetGone(address, mine);
             if (mine.size() > MAX_ANONYMOUS_PER_SOURCE) {
-                byId.remove(mine.poll());
-                anonymousQueued--;
+                drop(address, mine);
             }
             while (anonymousQueued > MAX_ANONYMOUS) {
-                ArrayDeque<String> most = null;
-                for (ArrayDeque<String> q : anonymous.values()) {
-                    forgetGone(q);
-                    // The address holding the most; among equals, the one whose oldest is oldest.
-                    if (!q.isEmpty() && (most == null || q.size() > most.size()
-                            || q.size() == most.size() && byId.get(q.peek()).serial < byId.get(most.peek()).serial)) {
-                        most = q;
-                    }
-                }
-                if (anonymousQueued <= MAX_ANONYMOUS) {
-                    break; // forgetting the gone ones made the room
-                }
-                byId.remove(most.poll());
-                anonymousQueued--;
+                String victim = mostHeld();
+                drop(victim, anonymous.get(victim));
             }
-            anonymous.values().removeIf(ArrayDeque::isEmpty);
         }
         return s;
     }
 
-    /** Drops the ids of sessions already gone (logged in, out, expired) from the front of {@code q}. */
-    private void forgetGone(ArrayDeque<String> q) {
-        while (!q.isEmpty() && !byId.containsKey(q.peek())) {
+    /**
+     * Whose anonymous session goes when there are too many in all: of the network holding the most
+     * (an address, an IPv6 one's /64, which one host can fill with addresses of its own), the
+     * address whose oldest is oldest. Counts include sessions already gone, which go first then.
+     */
+    private String mostHeld() {
+        int most = 0;
+        for (int n : heldByNetwork.values()) {
+            most = Math.max(most, n);
+        }
+        String victim = null;
+        long oldest = Long.MAX_VALUE;
+        for (var entry : anonymous.entrySet()) {
+            Session head = entry.getValue().peek();
+            if (head != null && head.serial < oldest && heldByNetwork.get(networks.get(entry.getKey())) == most) {
+                victim = entry.getKey();
+                oldest = head.serial;
+            }
+        }
+        return victim;
+    }
+
+    /** Ends the oldest session queued for {@code address} (gone already, perhaps). */
+    private void drop(String address, ArrayDeque<Session> q) {
+        Session gone = q.poll();
+        byId.remove(gone.id, gone);
+        dequeued(address, q);
+    }
+
+    /**
+     * Drops sessions already gone (logged in, out, expired) from the front of {@code q}. The queues
+     * hold the sessions themselves: {@link #find} and {@link #remove} change the map without this
+     * lock, and an id looked up again could be gone by then.
+     */
+    private void forgetGone(String address, ArrayDeque<Session> q) {
+        while (!q.isEmpty() && byId.get(q.peek().id) != q.peek()) {
             q.poll();
-            anonymousQueued--;
+            dequeued(address, q);
         }
     }
 
-    /** An address, or an IPv6 one's /64, which one host can fill with addresses of its own. */
-    private static String sourceOf(String clientAddress) {
+    private void dequeued(String address, ArrayDeque<Session> q) {
+        anonymousQueued--;
+        String network = networks.get(address);
+        if (heldByNetwork.merge(network, -1, Integer::sum) == 0) {
+            heldByNetwork.remove(network);
+        }
+        if (q.isEmpty()) {
+            anonymous.remove(address);
+            networks.remove(address);
+        }
+    }
+
+    /** The network one host can fill with addresses of its own: an IPv4 address, an IPv6 address's /64. */
+    private static String networkOf(String clientAddress) {
         try {
             return org.homerouter.pptp.control.ClientSource.label(java.net.InetAddress.ofLiteral(clientAddress));
         } catch (IllegalArgumentException | NullPointerException e) {

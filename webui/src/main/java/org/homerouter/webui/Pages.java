@@ -219,6 +219,7 @@ final class Pages {
             }
         }
         if (hasher.verify(form.raw(field), b.admin().passwordHash().orElse(null))) {
+            throttle.succeeded(x.clientAddress); // as after a login: earlier typos no longer count
             return true;
         }
         boolean locked = throttle.failed(x.clientAddress);
@@ -871,7 +872,9 @@ final class Pages {
      * from this page, of the same site, it goes along. Only to a page of this UI: no open redirect.
      */
     private Reply moving(Exchange x) {
+        // Only where afterHttpsOff sends it: any page would let another site's link carry the
+        // SameSite=Strict cookie to it (this page turns a cross-site arrival into a same-site one).
         String to = x.param("to");
-        return WebServer.onTo(web.isPage(to) && !"/moving".equals(to) ? to : "/");
+        return WebServer.onTo("/setup".equals(to) ? to : "/system");
     }
 }

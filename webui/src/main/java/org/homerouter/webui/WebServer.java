@@ -358,11 +358,6 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    /** Whether {@code path} is one of the UI's pages (a GET route). */
-    boolean isPage(String path) {
-        return routes.containsKey("GET " + path);
-    }
-
     /** Every route, for the test that proves each one refuses what it must. */
     List<Route> routes() {
         return List.copyOf(routes.values());

@@ -1150,7 +1150,10 @@ class WebServerTest {
         plain.cookie = cookie.substring("hr_session=".length(), cookie.indexOf(';'));
         // There (reached without the cookie, a cross-site navigation for the browser) on to the page.
         assertEquals("/system", onTo(new Browser(base).get("/moving?to=/system")));
-        assertEquals("/", onTo(new Browser(base).get("/moving?to=//elsewhere.example/")), "only to the UI's own pages");
+        assertEquals("/setup", onTo(new Browser(base).get("/moving?to=/setup")), "after a reset");
+        assertEquals("/system", onTo(new Browser(base).get("/moving?to=//elsewhere.example/")), "only to those two");
+        // Any other page would let another site's link carry the SameSite=Strict cookie there.
+        assertEquals("/system", onTo(new Browser(base).get("/moving?to=/system/export")), "not to a download");
         assertEquals(200, plain.get("/system").statusCode(), "still logged in over plain HTTP");
         assertFalse(fake.https);
         assertEquals(200, new Browser(base).get("/login").statusCode(), "plain HTTP no longer redirects");

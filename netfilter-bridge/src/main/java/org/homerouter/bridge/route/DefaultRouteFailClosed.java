@@ -45,31 +45,38 @@ public final class DefaultRouteFailClosed {
     }
 
     /**
-     * Puts the rules in ({@code on}) or takes them out, whatever an earlier run left.
+     * Puts the rules in ({@code on}) or takes them out, whatever an earlier run left: off removes
+     * whatever of ours is there (half a pair a killed run or a failed add left included, which alone
+     * would let nothing forwarded out at all). A kernel without IPv6 has only IPv4's.
      *
-     * @throws IOException when a family's rules could not be put in or taken out (the other's are done)
+     * @throws IOException when a family's rules could not be put in (the other's are done)
      */
     public synchronized void keep(boolean on) throws IOException {
         IOException failed = null;
         for (String family : FAMILIES) {
             try {
-                if (on != present(family)) {
-                    if (on) {
-                        add(family);
-                        LOG.info("IPv{}: forwarded traffic leaves only through the site-to-site tunnel: none by"
-                                + " the default route while it is down", family.substring(1));
-                    } else {
-                        remove(family);
-                        LOG.info("IPv{}: forwarded traffic may take the default route again", family.substring(1));
-                    }
+                if (on && !present(family)) {
+                    add(family);
+                    LOG.info("IPv{}: forwarded traffic leaves only through the site-to-site tunnel: none by"
+                            + " the default route while it is down", family.substring(1));
+                } else if (!on && remove(family) > 0) {
+                    LOG.info("IPv{}: forwarded traffic may take the default route again", family.substring(1));
                 }
             } catch (IOException e) {
+                if (family.equals("-6") && String.valueOf(e.getMessage()).contains("not supported")) {
+                    continue; // IPv6 is off in this kernel: nothing to hold
+                }
                 failed = failed == null ? e : failed;
             }
         }
         if (failed != null) {
             throw failed;
         }
+    }
+
+    /** Whether forwarded IPv4 is held off the default route now (our unreachable rule is in), as the kernel says. */
+    public synchronized boolean holding() throws IOException {
+        return ip.run(null, "ip", "-4", "rule", "show", "pref", UNREACHABLE).contains(SHOWN_UNREACHABLE);
     }
 
     private boolean present(String family) throws IOException {
@@ -79,22 +86,31 @@ public final class DefaultRouteFailClosed {
 
     private void add(String family) throws IOException {
         remove(family); // half of a pair a killed run left
-        // The unreachable rule first: for a moment there is no way out at all, never a way out in clear.
-        ip.run(null, command(family, "add", UNREACHABLE_RULE));
+        // The main table's rule first: alone it changes nothing, where the unreachable rule alone
+        // would let nothing forwarded out at all, through the tunnel neither, if the second failed.
         ip.run(null, command(family, "add", MAIN_RULE));
+        ip.run(null, command(family, "add", UNREACHABLE_RULE));
     }
 
-    /** Ours only, by their whole selector: an administrator's rule at the same preference stays. */
-    private void remove(String family) throws IOException {
-        for (String[] rule : new String[][] {MAIN_RULE, UNREACHABLE_RULE}) {
+    /**
+     * Ours only, by their whole selector: an administrator's rule at the same preference stays. The
+     * unreachable rule first, so that it is never left alone.
+     *
+     * @return how many rules went
+     */
+    private int remove(String family) {
+        int removed = 0;
+        for (String[] rule : new String[][] {UNREACHABLE_RULE, MAIN_RULE}) {
             for (int i = 0; i < 8; i++) { // a killed run's, twice perhaps
                 try {
                     ip.run(null, command(family, "del", rule));
+                    removed++;
                 } catch (IOException noMore) {
                     break;
                 }
             }
         }
+        return removed;
     }
 
     private static String[] command(String family, String verb, String[] rule) {

@@ -108,6 +108,14 @@ class DefaultRouteFailClosedTest {
         assertEquals(0, count(rules, "unreachable") + count(rules, "suppress_prefixlength"), rules);
         assertTrue(rules.contains("from 10.10.9.0/24 lookup main"), "the administrator's rule: " + rules);
         assertReached(host, FAR);
+
+        // Switched off with only the unreachable half there (a run killed between its two adds):
+        // alone it lets nothing forwarded out, and off must take it out too.
+        router.ip("-4", "rule", "add", "not", "iif", "lo", "unreachable", "pref", DefaultRouteFailClosed.UNREACHABLE);
+        assertTrue(guard.holding());
+        new DefaultRouteFailClosed(router.name()).keep(false);
+        assertReached(host, FAR);
+        assertTrue(!guard.holding());
     }
 
     private static int count(String text, String what) {

@@ -552,8 +552,8 @@ public final class PptpAlg {
                                     + CALL_BURST + " calls within a minute");
                         }
                         if (!allNewCallsTake()) {
-                            return refused(field, value, "the LAN placed more than " + ALL_CALL_BURST
-                                    + " calls within a minute");
+                            return refused(field, value, "the LAN's new calls came faster than " + ALL_CALL_BURST
+                                    + " at once, then " + (int) (ALL_CALLS_PER_MINUTE / 60) + " a second");
                         }
                         int nat = pool.allocate(publicAddress, flow.server(), routerCallIds);
                         if (nat < 0) {

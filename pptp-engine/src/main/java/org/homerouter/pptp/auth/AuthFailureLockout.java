@@ -127,28 +127,26 @@ public final class AuthFailureLockout {
     }
 
     /**
-     * Makes room for one more key: the least recent one not locked out now, else the least recent.
-     * Forgetting the eldest alone let failures under ~4096 fresh keys (about 700 addresses, five
-     * names each) wipe a locked-out name, and its attacker had five new guesses and the doubling
-     * started over; now that takes 4096 keys locked out at once.
+     * Makes room for one more key: the least recent that never reached a lockout, else the least
+     * recent not locked out now, else the least recent. Forgetting the eldest alone let failures
+     * under ~4096 fresh keys (about 700 addresses, five names each) wipe a locked-out name, and its
+     * attacker had five new guesses with the doubling started over; now the flood's own keys, each
+     * one failure, go first, and a name that was locked keeps its count while the flood lasts.
      */
     private void forgetOne(long now) {
-        var it = entries.entrySet().iterator();
-        String eldest = null;
-        while (it.hasNext()) {
+        String notLocked = null;
+        for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
-            if (eldest == null) {
-                eldest = entry.getKey();
-            }
             Counter c = entry.getValue();
-            if (c.lockedUntil == 0 || c.lockedUntil - now <= 0) {
+            if (c.failures < freeFailures) {
                 it.remove();
                 return;
             }
+            if (notLocked == null && (c.lockedUntil == 0 || c.lockedUntil - now <= 0)) {
+                notLocked = entry.getKey();
+            }
         }
-        if (eldest != null) {
-            entries.remove(eldest);
-        }
+        entries.remove(notLocked != null ? notLocked : entries.keySet().iterator().next());
     }
 
     private Optional<Lockout> lockout(String key, long now) {

@@ -283,9 +283,17 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         abort(what);
     }
 
-    /** A line of the connection's life, within {@link #LIFE_LOGGED}'s budget (the next says how many were not). */
+    /**
+     * The budget of {@link #lifeLine}: the server's connections share {@link #LIFE_LOGGED}; a side
+     * whose lines strangers cannot cause (the dial-out's) has its own, so a flood does not hide them.
+     */
+    protected LogLimit lifeLogged() {
+        return LIFE_LOGGED;
+    }
+
+    /** A line of the connection's life, within {@link #lifeLogged}'s budget (the next says how many were not). */
     protected final void lifeLine(boolean warning, String format, Object... args) {
-        String more = LIFE_LOGGED.admit();
+        String more = lifeLogged().admit();
         if (more == null) {
             return;
         }

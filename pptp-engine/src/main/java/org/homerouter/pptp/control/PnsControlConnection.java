@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
 
 /**
  * The PNS (client) side of a control connection: the engine's own PPTP client, used for tests,
@@ -13,6 +14,8 @@ import org.homerouter.pptp.Clock;
  * <p>The futures complete on the connection's thread; continuations must not block.
  */
 public final class PnsControlConnection extends ControlConnection {
+    /** Our own calls' connections: a budget apart from the server's, which strangers can use up. */
+    private static final LogLimit LIFE_LOGGED = new LogLimit();
     private static final int CAPABILITIES = 3;
     private static final int MIN_BPS = 300;
     private static final int MAX_BPS = 100_000_000;
@@ -171,5 +174,10 @@ public final class PnsControlConnection extends ControlConnection {
         pendingCalls.clear();
         pendingClears.values().forEach(f -> f.complete(null));
         pendingClears.clear();
+    }
+
+    @Override
+    protected LogLimit lifeLogged() {
+        return LIFE_LOGGED;
     }
 }

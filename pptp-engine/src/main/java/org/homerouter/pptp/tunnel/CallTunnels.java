@@ -118,10 +118,17 @@ public final class CallTunnels implements CallListener {
             } catch (java.io.IOException e) {
                 LOG.debug("GRE send for {} failed: {}", t.call(), e.toString());
             } catch (RuntimeException e) {
-                // One channel's failure must not cost every channel after it its acks and reorder give-ups.
+                // One channel's failure must not cost every channel after it its acks and reorder
+                // give-ups; the failing one is taken down (its session ends with it) rather than
+                // failing at every tick.
                 String more = TIMER_FAILURES_LOGGED.admit();
                 if (more != null) {
-                    LOG.error("GRE timers of {} failed{}", t.call(), more, e);
+                    LOG.error("GRE timers of {} failed; closing its tunnel{}", t.call(), more, e);
+                }
+                try {
+                    callCleared(t.call(), "internal error in its GRE timers: " + e);
+                } catch (RuntimeException again) {
+                    LOG.debug("closing the tunnel of {} failed too: {}", t.call(), again.toString());
                 }
             }
         }

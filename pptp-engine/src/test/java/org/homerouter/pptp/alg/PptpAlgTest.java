@@ -430,7 +430,7 @@ class PptpAlgTest {
         }
         Conversation fresh = new Conversation(ip("192.168.1.99"), 40001, 1000, 5000);
         assertEquals(0, u16At(fresh.toServer(ocrq(1)), 12), "a client with its own burst unspent, over the LAN's");
-        assertTrue(told.stream().anyMatch(t -> t.contains("the LAN placed more than " + PptpAlg.ALL_CALL_BURST)),
+        assertTrue(told.stream().anyMatch(t -> t.contains("the LAN's new calls came faster than " + PptpAlg.ALL_CALL_BURST + " at once")),
                 told.toString());
         clock.advanceMillis(200); // 10 a second
         fresh.call(2, 0x200);

@@ -54,6 +54,16 @@ class AuthFailureLockoutTest {
         }
         assertTrue(lockout.lockedOut("alice", ip("203.0.113.9")).isPresent(), "alice's lockout was forgotten");
         assertTrue(lockout.lockedOut("n0", ip("203.0.113.9")).isEmpty());
+
+        // Its lockout over, a flood again: the count is kept, so the next wrong guess locks at once, for longer.
+        clock.advanceMillis(30_000);
+        assertTrue(lockout.lockedOut("alice", ip("203.0.113.9")).isEmpty());
+        for (int i = 0; i < 5000; i++) {
+            lockout.failed("m" + i, ip("10.100." + (i >> 8) + "." + (i & 0xFF)));
+        }
+        lockout.failed("alice", ip("203.0.113.10"));
+        assertEquals(Duration.ofSeconds(60), lockout.lockedOut("alice", ip("203.0.113.9")).orElseThrow().remaining(),
+                "the doubling went on: alice's failures were remembered");
     }
 
     @Test

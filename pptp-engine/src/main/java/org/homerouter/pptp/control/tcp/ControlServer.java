@@ -68,6 +68,8 @@ public final class ControlServer implements AutoCloseable {
     private final CallIdAllocator callIds;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final SourceAdmission admission;
+    /** Connections closed to make room whose close has not yet given their slot back; under the admission's lock. */
+    private final java.util.Set<Channel> closing = new java.util.HashSet<>();
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private Channel serverChannel;
 
@@ -106,6 +108,8 @@ public final class ControlServer implements AutoCloseable {
                                     refusal = admission.admit(source, true);
                                     if (refusal.isPresent()) {
                                         victim = null; // refused for its own address's limits: nobody goes
+                                    } else {
+                                        closing.add(victim); // until its close gives the slot back
                                     }
                                 }
                             }
@@ -132,6 +136,7 @@ public final class ControlServer implements AutoCloseable {
                         ch.closeFuture().addListener(f -> {
                             synchronized (admission) {
                                 admission.closed(source);
+                                closing.remove(ch);
                             }
                         });
                         connections.add(ch);
@@ -180,10 +185,13 @@ public final class ControlServer implements AutoCloseable {
         boolean bestEstablished = true;
         for (Channel ch : connections) {
             ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
-            if (h == null || h.connection() == null || h.connection().holdsCall() || !ch.isActive()) {
+            if (h == null || h.connection() == null || h.connection().holdsCall() || !ch.isActive()
+                    || closing.contains(ch)) {
                 continue;
             }
-            int held = admission.heldBy(((InetSocketAddress) ch.remoteAddress()).getAddress());
+            InetAddress its = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+            // Its address's count, less those of its connections already closing for room.
+            int held = admission.heldBy(its) - closingFrom(its);
             boolean established = h.connection().phase() == ControlConnection.Phase.ESTABLISHED;
             // The address holding the most; among its connections, one still setting up before an established one.
             if (held > bestHeld || (held == bestHeld && best != null && bestEstablished && !established)) {
@@ -193,6 +201,18 @@ public final class ControlServer implements AutoCloseable {
             }
         }
         return best;
+    }
+
+    private int closingFrom(InetAddress address) {
+        InetAddress source = org.homerouter.pptp.control.ClientSource.of(address);
+        int n = 0;
+        for (Channel ch : closing) {
+            if (org.homerouter.pptp.control.ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress())
+                    .equals(source)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The live control connections, for status pages. */
