@@ -62,9 +62,9 @@ class PassthroughNetnsTest {
         router = Netns.create("rtr");
         lan1 = Netns.create("lan1");
         lan2 = Netns.create("lan2");
-        link(wan, "veth0", SERVER + "/24", "wan", ROUTER_WAN + "/24");
-        link(lan1, "veth0", "10.77.1.2/24", "lan1", "10.77.1.1/24");
-        link(lan2, "veth0", "10.77.2.2/24", "lan2", "10.77.2.1/24");
+        Netns.linkVeth(wan, "veth0", SERVER + "/24", router, "wan", ROUTER_WAN + "/24");
+        Netns.linkVeth(lan1, "veth0", "10.77.1.2/24", router, "lan1", "10.77.1.1/24");
+        Netns.linkVeth(lan2, "veth0", "10.77.2.2/24", router, "lan2", "10.77.2.1/24");
         lan1.ip("route", "add", "default", "via", "10.77.1.1");
         lan2.ip("route", "add", "default", "via", "10.77.2.1");
         require(router.exec(Duration.ofSeconds(10), "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"));
@@ -92,15 +92,6 @@ class PassthroughNetnsTest {
         CommandResult mangle = router.exec(t, "iptables", "-w", "-t", "mangle", "-S");
         require(mangle);
         assertFalse(mangle.output().contains("HR_PPTP_ALG"), mangle.output() + routerRun.report());
-    }
-
-    /** veth pair: {@code aName} in {@code a}, {@code routerName} in the router. */
-    private void link(Netns a, String aName, String aCidr, String routerName, String routerCidr) throws IOException {
-        a.ip("link", "add", aName, "type", "veth", "peer", "name", routerName, "netns", router.name());
-        a.ip("addr", "add", aCidr, "dev", aName);
-        router.ip("addr", "add", routerCidr, "dev", routerName);
-        a.ip("link", "set", aName, "up");
-        router.ip("link", "set", routerName, "up");
     }
 
     @AfterEach

@@ -63,9 +63,9 @@ class SiteToSiteNetnsTest {
         b = Netns.create("s2sb");
         lanA = Netns.create("lana");
         lanB = Netns.create("lanb");
-        link(a, "wan", A_WAN + "/24", b, "wan", B_WAN + "/24");
-        link(lanA, "lan", HOST_A + "/24", a, "lan", "10.10.1.1/24");
-        link(lanB, "lan", HOST_B + "/24", b, "lan", "10.20.1.1/24");
+        Netns.linkVeth(a, "wan", A_WAN + "/24", b, "wan", B_WAN + "/24");
+        Netns.linkVeth(lanA, "lan", HOST_A + "/24", a, "lan", "10.10.1.1/24");
+        Netns.linkVeth(lanB, "lan", HOST_B + "/24", b, "lan", "10.20.1.1/24");
         lanA.ip("route", "add", "default", "via", "10.10.1.1");
         lanB.ip("route", "add", "default", "via", "10.20.1.1");
         imageFirewall(a);
@@ -87,14 +87,6 @@ class SiteToSiteNetnsTest {
         if (!r.succeeded()) {
             throw new IOException(r.toString());
         }
-    }
-
-    private static void link(Netns x, String xName, String xCidr, Netns y, String yName, String yCidr) throws IOException {
-        x.ip("link", "add", xName, "type", "veth", "peer", "name", yName, "netns", y.name());
-        x.ip("addr", "add", xCidr, "dev", xName);
-        y.ip("addr", "add", yCidr, "dev", yName);
-        x.ip("link", "set", xName, "up");
-        y.ip("link", "set", yName, "up");
     }
 
     @AfterEach

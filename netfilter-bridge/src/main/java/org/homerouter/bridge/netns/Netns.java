@@ -89,11 +89,17 @@ public final class Netns implements AutoCloseable {
      * namespace the test runs in.
      */
     public static void linkVeth(Netns a, String aCidr, Netns b, String bCidr) throws IOException {
-        a.ip("link", "add", VETH, "type", "veth", "peer", "name", VETH, "netns", b.name);
-        a.ip("addr", "add", aCidr, "dev", VETH);
-        b.ip("addr", "add", bCidr, "dev", VETH);
-        a.ip("link", "set", VETH, "up");
-        b.ip("link", "set", VETH, "up");
+        linkVeth(a, VETH, aCidr, b, VETH, bCidr);
+    }
+
+    /** {@link #linkVeth(Netns, String, Netns, String)} with the ends named {@code aName} and {@code bName}. */
+    public static void linkVeth(Netns a, String aName, String aCidr, Netns b, String bName, String bCidr)
+            throws IOException {
+        a.ip("link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name);
+        a.ip("addr", "add", aCidr, "dev", aName);
+        b.ip("addr", "add", bCidr, "dev", bName);
+        a.ip("link", "set", aName, "up");
+        b.ip("link", "set", bName, "up");
     }
 
     /** Deletes the namespace and everything in it. Idempotent. */

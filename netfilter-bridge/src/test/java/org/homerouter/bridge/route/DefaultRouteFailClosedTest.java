@@ -32,21 +32,13 @@ class DefaultRouteFailClosedTest {
         router = Netns.create("dfr");
         host = Netns.create("dfh");
         internet = Netns.create("dfi");
-        link(host, "lan", "10.10.1.2/24", router, "lan", "10.10.1.1/24");
-        link(router, "wan", "10.98.0.1/24", internet, "wan", "10.98.0.2/24");
+        Netns.linkVeth(host, "lan", "10.10.1.2/24", router, "lan", "10.10.1.1/24");
+        Netns.linkVeth(router, "wan", "10.98.0.1/24", internet, "wan", "10.98.0.2/24");
         router.exec(Duration.ofSeconds(5), "sysctl", "-qw", "net.ipv4.ip_forward=1");
         router.ip("route", "add", "default", "via", "10.98.0.2");
         host.ip("route", "add", "default", "via", "10.10.1.1");
         internet.ip("addr", "add", FAR + "/32", "dev", "lo");
         internet.ip("route", "add", "10.10.1.0/24", "via", "10.98.0.1");
-    }
-
-    private static void link(Netns x, String xName, String xCidr, Netns y, String yName, String yCidr) throws IOException {
-        x.ip("link", "add", xName, "type", "veth", "peer", "name", yName, "netns", y.name());
-        x.ip("addr", "add", xCidr, "dev", xName);
-        y.ip("addr", "add", yCidr, "dev", yName);
-        x.ip("link", "set", xName, "up");
-        y.ip("link", "set", yName, "up");
     }
 
     @AfterEach
