@@ -4,22 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Random;
 import org.homerouter.pptp.ManualClock;
-import org.homerouter.pptp.auth.AuthMethod;
-import org.homerouter.pptp.auth.AuthPolicy;
-import org.homerouter.pptp.auth.InMemoryUserDirectory;
-import org.homerouter.pptp.auth.PppUser;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.ControlLink;
 import org.homerouter.pptp.control.InlineControlLink;
-import org.homerouter.pptp.control.ControlMessage;
 import org.homerouter.pptp.control.ControlProtocol;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.OutgoingCallReply;
@@ -32,13 +24,9 @@ import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.gre.GreHeader;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.gre.InMemoryGreNetwork;
-import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.ppp.PppFrame;
 import org.homerouter.pptp.ppp.PppProtocol;
-import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
-import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.tunnel.CallTunnels;
-import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,15 +75,7 @@ class ServerSessionOnTheWireTest {
             copy.put(packet.duplicate()).flip();
             peerReceived.add(copy);
         });
-        SessionSettings settings = new SessionSettings(SessionRole.SERVER, "homerouter",
-                LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)), AuthPolicy.DEFAULT,
-                IpcpSettings.server((Inet4Address) ip("192.168.250.1"), null, null, null, null),
-                Optional.of(MppePolicy.DEFAULT), Optional.empty(), "pptp");
-        sessions = new PppSessions(settings, new SessionEnvironment(clock, new Random(1)::nextBytes,
-                new InMemoryUserDirectory(PppUser.withPassword("u", "password1")),
-                new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip("192.168.250.19")),
-                config -> new InMemoryTunnelDevice("pptp0", config)),
-                (s, reason, detail) -> ended.add(reason + ": " + detail));
+        sessions = TestServerSessions.create(clock, (s, reason, detail) -> ended.add(reason + ": " + detail));
         CallTunnels tunnels = new CallTunnels(serverSends, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor,
                 sessions);
         ControlLink link = new InlineControlLink(PEER, message -> {
