@@ -21,16 +21,15 @@ final class AdminSessions {
     static final Duration ABSOLUTE = Duration.ofHours(12);
     /**
      * Sessions of browsers not logged in: any request for the login form makes one, so without a
-     * cap a flood of cookie-less requests would fill the memory. Beyond it the oldest goes (its
-     * browser's login form then says "reload the page").
+     * cap a flood of cookie-less requests would fill the memory. Beyond it one goes (its browser's
+     * login form then says "reload the page"): the oldest of the network holding the most ({@link #mostHeld}).
      */
     static final int MAX_ANONYMOUS = 1000;
     /**
      * Of those, one address's: beyond it that address's own oldest goes. With the cap in all alone,
      * one LAN host requesting /login without a cookie in a loop pushed every other browser's session
      * out, the admin's login form among them ("this form expired") before the password was typed.
-     * Per address, not per IPv6 /64: the LAN's hosts share one /64. Beyond the cap in all, see
-     * {@link #mostHeld}.
+     * Per address, not per IPv6 /64: the LAN's hosts share one /64.
      */
     static final int MAX_ANONYMOUS_PER_SOURCE = 32;
 

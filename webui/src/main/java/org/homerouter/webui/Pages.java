@@ -158,18 +158,10 @@ final class Pages {
 
     private Reply login(Exchange x) {
         Form form = x.form();
-        switch (throttle.attempt(x.clientAddress)) {
-            case LoginThrottle.Verdict.LockedOut l -> {
-                form.error("password", "too many wrong passwords from " + x.clientAddress + ": locked for another "
-                        + (l.secondsLeft() + 59) / 60 + " minute(s)");
-                return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
-            }
-            case LoginThrottle.Verdict.TooFast t -> {
-                form.error("password", t.why());
-                return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
-            }
-            case LoginThrottle.Verdict.Allowed a -> {
-            }
+        String refused = throttleRefusal(x);
+        if (refused != null) {
+            form.error("password", refused);
+            return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
         }
         boolean right;
         String stored = b.admin().passwordHash().orElse(null);
@@ -186,9 +178,7 @@ final class Pages {
             x.newSession = loggedIn(x, stored);
             return new Reply.Redirect("/");
         }
-        boolean locked = throttle.failed(x.clientAddress);
-        b.events().log("admin", "wrong admin password from " + x.clientAddress
-                + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        boolean locked = wrongAdminPassword(x, "admin password");
         form.error("password", locked ? "wrong password; too many attempts: locked for "
                 + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : "wrong password");
         return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.UNAUTHORIZED_401);
@@ -205,29 +195,37 @@ final class Pages {
      */
     private boolean currentPasswordConfirmed(Exchange x, Form form, String field, String what)
             throws PasswordHasher.Busy {
-        switch (throttle.attempt(x.clientAddress)) {
-            case LoginThrottle.Verdict.LockedOut l -> {
-                form.error(field, "too many wrong passwords from " + x.clientAddress + ": locked for another "
-                        + (l.secondsLeft() + 59) / 60 + " minute(s)");
-                return false;
-            }
-            case LoginThrottle.Verdict.TooFast t -> {
-                form.error(field, t.why());
-                return false;
-            }
-            case LoginThrottle.Verdict.Allowed a -> {
-            }
+        String refused = throttleRefusal(x);
+        if (refused != null) {
+            form.error(field, refused);
+            return false;
         }
         if (hasher.verify(form.raw(field), b.admin().passwordHash().orElse(null))) {
             throttle.succeeded(x.clientAddress); // as after a login: earlier typos no longer count
             return true;
         }
-        boolean locked = throttle.failed(x.clientAddress);
-        b.events().log("admin", "wrong current admin password " + what + " from " + x.clientAddress
-                + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        boolean locked = wrongAdminPassword(x, "current admin password " + what);
         form.error(field, "that is not the current admin password" + (locked ? "; too many attempts: locked for "
                 + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
         return false;
+    }
+
+    /** Why the login throttle lets this address check no password now, or null if it may. */
+    private String throttleRefusal(Exchange x) {
+        return switch (throttle.attempt(x.clientAddress)) {
+            case LoginThrottle.Verdict.LockedOut l -> "too many wrong passwords from " + x.clientAddress
+                    + ": locked for another " + (l.secondsLeft() + 59) / 60 + " minute(s)";
+            case LoginThrottle.Verdict.TooFast t -> t.why();
+            case LoginThrottle.Verdict.Allowed a -> null;
+        };
+    }
+
+    /** A wrong password ({@code what}: "admin password") counted against the address and logged; whether it locked it. */
+    private boolean wrongAdminPassword(Exchange x, String what) {
+        boolean locked = throttle.failed(x.clientAddress);
+        b.events().log("admin", "wrong " + what + " from " + x.clientAddress
+                + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        return locked;
     }
 
     private static Reply invalidStatus(Reply r, int status) {
