@@ -40,6 +40,9 @@ echo homerouter > "$R/etc/hostname"
 touch "$R/usr/lib/clock-epoch"
 printf '127.0.0.1 localhost\n127.0.1.1 homerouter\n::1 localhost ip6-localhost ip6-loopback\n' > "$R/etc/hosts"
 : > "$R/etc/machine-id"
+# D-Bus's copy, written by debootstrap, would be every router's ID (systemd takes it when
+# /etc/machine-id is empty): one file, made per router at boot by the initramfs.
+ln -sfn /etc/machine-id "$R/var/lib/dbus/machine-id"
 # Names resolve through systemd-resolved, with the DNS servers DHCP gives the WAN (the time
 # servers' pool needs it); the router itself has no other use for DNS.
 ln -sfn ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"

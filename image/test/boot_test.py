@@ -246,6 +246,16 @@ def main():
         if not g.ui_closed_on_wan():
             failures.append("boot 1: the UI answers from the WAN")
         g.check("cat /etc/homerouter-release")
+        # This router's own machine ID (the WAN's DHCP client ID and DUID come from it): made at its
+        # first boot, kept on /data (boot 2 must show the same), not D-Bus's copy from the build.
+        machine_id = g.check("cat /etc/machine-id").strip()
+        if not re.fullmatch(r"[0-9a-f]{32}", machine_id) or g.run("test -L /var/lib/dbus/machine-id")[0] != 0:
+            failures.append(f"no machine ID of its own: {machine_id!r}")
+        # The LAN gets addresses and a DNS server from the router.
+        if g.run("ss -Hlun 'sport = :67' | grep -q .")[0] != 0:
+            failures.append("no DHCP server on the LAN")
+        if g.run("ss -Hlun 'sport = :53' | grep -q 192.168.1.1")[0] != 0:
+            failures.append("no DNS server on the LAN address")
         caps = g.check("grep CapEff /proc/$(systemctl show -P MainPID homerouter)/status")
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
@@ -320,6 +330,8 @@ def main():
         release = g.check("cat /etc/homerouter-release")
         if f"VERSION={update_version}" not in release:
             failures.append("boot 2 does not run the updated version")
+        if g.check("cat /etc/machine-id").strip() != machine_id:
+            failures.append("the machine ID changed across the reboot and update (a new WAN DHCP identity)")
         users = g.check("homerouter user list")
         if "imagetest" not in users:
             failures.append("the user added before the update is gone")
