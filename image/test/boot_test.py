@@ -262,6 +262,8 @@ def main():
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
         if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
             failures.append("IP forwarding is off")
+        if g.check("cat /proc/sys/kernel/panic /proc/sys/kernel/panic_on_oops").split() != ["10", "1"]:
+            failures.append("a kernel panic or oops would hang the router instead of rebooting it")
         # The clock: set from a time server (none answers here: the WAN is restricted), and never
         # older than the firmware before that.
         if g.run("systemctl is-active systemd-timesyncd")[0] != 0:
