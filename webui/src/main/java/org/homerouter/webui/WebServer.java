@@ -298,8 +298,15 @@ public final class WebServer implements AutoCloseable {
      * submission, so form-action stays 'self'.
      */
     static Reply onTo(String url) {
-        return new Reply.Page(HttpStatus.OK_200, "moving.ftlh", new HashMap<>(Map.of("csrf", "", "nav", "moving",
-                "errors", Map.of(), "values", Map.of(), "flash", "", "httpsFailure", "", "to", url)));
+        Map<String, Object> model = bareModel("moving");
+        model.put("to", url);
+        return new Reply.Page(HttpStatus.OK_200, "moving.ftlh", model);
+    }
+
+    /** The layout's model for a page shown without a form of the session's (no CSRF token, no notice). */
+    static Map<String, Object> bareModel(String nav) {
+        return new HashMap<>(Map.of("csrf", "", "nav", nav, "errors", Map.of(), "values", Map.of(), "flash", "",
+                "httpsFailure", ""));
     }
 
     /** The HTTP port. */
@@ -483,9 +490,10 @@ public final class WebServer implements AutoCloseable {
         private static Reply failed(Request request, String path, Exception e) {
             if (e instanceof StorageUnavailable s) {
                 LOG.error("{} {}: {}", request.getMethod(), path, s.getMessage(), s.getCause());
-                return new Reply.Page(HttpStatus.SERVICE_UNAVAILABLE_503, "storage.ftlh", new HashMap<>(Map.of(
-                        "csrf", "", "nav", "", "errors", Map.of(), "values", Map.of(), "flash", "",
-                        "post", "POST".equals(request.getMethod()), "why", s.getMessage())));
+                Map<String, Object> model = bareModel("");
+                model.put("post", "POST".equals(request.getMethod()));
+                model.put("why", s.getMessage());
+                return new Reply.Page(HttpStatus.SERVICE_UNAVAILABLE_503, "storage.ftlh", model);
             }
             LOG.error("{} {} failed", request.getMethod(), path, e);
             return internalError();
@@ -527,8 +535,7 @@ public final class WebServer implements AutoCloseable {
             if (post && (session == null || !session.csrfMatches(params.getValue("csrf")))) {
                 // A page, not a line of text: the admin whose session timed out mid-form must learn
                 // that nothing was saved and where to log in again.
-                return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", new HashMap<>(Map.of(
-                        "csrf", "", "nav", "login", "errors", Map.of(), "values", Map.of(), "flash", "")));
+                return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", bareModel("login"));
             }
             if (!setUp && route.access() != Route.Access.SETUP) {
                 return post ? forbidden() : new Reply.Redirect("/setup");
