@@ -97,6 +97,16 @@ public final class Appliance implements AutoCloseable {
     private final Object wanLock = new Object();
     /** Set under {@link #wanLock} when the service stops: nothing is admitted after. */
     private boolean wanClosed;
+    /** The first wait before the stored listener is tried again after it could not start; doubled up to the second. */
+    static final Duration PPTP_RETRY_FIRST = Duration.ofSeconds(2);
+    static final Duration PPTP_RETRY_MAX = Duration.ofSeconds(30);
+    /** Runs the listener's retries (see {@link #retryPptpLater}); made when first needed. */
+    private java.util.concurrent.ScheduledExecutorService pptpRetries;
+    private java.util.concurrent.ScheduledFuture<?> pptpRetry;
+    private Duration pptpRetryDelay = PPTP_RETRY_FIRST;
+    private int pptpRetryCount;
+    /** Set under this monitor by {@link #close}: no retry starts a listener after. */
+    private boolean closed;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -145,7 +155,8 @@ public final class Appliance implements AutoCloseable {
             // port taken). Exiting would leave a router with no way in, restarted for ever.
             LOG.error("PPTP server could not start: {}; the web UI starts all the same so the settings can be corrected",
                     e.toString());
-            store.logEvent("service", "PPTP server could not start: " + e.getMessage());
+            store.logEvent("service", "PPTP server could not start: " + e.getMessage() + "; trying again until it can");
+            appliance.retryPptpLater();
         }
         appliance.applyPassthrough(cfg, true);
         appliance.applyDialOut(cfg);
@@ -301,6 +312,9 @@ public final class Appliance implements AutoCloseable {
         }
         try {
             applyPptp(cfg);
+        } catch (IOException | RuntimeException e) {
+            retryPptpLater();
+            throw e;
         } finally {
             applyPassthrough(cfg, false);
             applyDialOut(cfg);
@@ -540,6 +554,7 @@ public final class Appliance implements AutoCloseable {
             }
             applied = Map.copyOf(cfg);
             pptpFailure = null;
+            pptpRetryDelay = PPTP_RETRY_FIRST;
         } catch (IOException | RuntimeException e) {
             pptpFailure = e.getMessage() != null ? e.getMessage() : e.toString();
             throw e;
@@ -547,6 +562,56 @@ public final class Appliance implements AutoCloseable {
             pptpFailure = e.getMessage() != null ? e.getMessage() : e.toString();
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The stored listener could not start: it is tried again (after 2 s, the wait doubling up to
+     * 30 s) until it starts, or the server is switched off or started by a change of its settings.
+     * At boot a listen address the owner chose (the WAN's, from DHCP) often arrives after the
+     * service, and a port may be held by a program about to exit: the VPN must not stay down until
+     * someone saves the VPN page or reboots. Only the first failure is an event; the start is one.
+     */
+    private synchronized void retryPptpLater() {
+        if (closed || pptpRetry != null) {
+            return;
+        }
+        if (pptpRetries == null) {
+            pptpRetries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "pptp-listen-retry");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        pptpRetry = pptpRetries.schedule(this::retryPptp, pptpRetryDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        Duration next = pptpRetryDelay.multipliedBy(2);
+        pptpRetryDelay = next.compareTo(PPTP_RETRY_MAX) > 0 ? PPTP_RETRY_MAX : next;
+    }
+
+    private void retryPptp() {
+        int tries;
+        synchronized (this) {
+            pptpRetry = null;
+            if (closed || pptp != null || pptpFailure == null) {
+                return; // started by a change of the settings, or stopping
+            }
+            pptpRetryCount++;
+            try {
+                Map<Setting, String> cfg = storedSettings();
+                if (!Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED))) {
+                    pptpFailure = null;
+                    return; // switched off meanwhile (an import)
+                }
+                applyPptp(cfg);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("PPTP server still cannot start (try {}): {}", pptpRetryCount, e.toString());
+                retryPptpLater();
+                return;
+            }
+            tries = pptpRetryCount;
+            pptpRetryCount = 0;
+        }
+        LOG.info("PPTP server started at try {} after it could not start", tries);
+        admitFromWan();
     }
 
     /** Why the enabled PPTP server is not running, when its last start failed; else null. */
@@ -636,6 +701,10 @@ public final class Appliance implements AutoCloseable {
             web.close();
         }
         synchronized (this) {
+            closed = true;
+            if (pptpRetries != null) {
+                pptpRetries.shutdownNow();
+            }
             if (dialOut != null) {
                 dialOut.close();
             }

@@ -353,6 +353,39 @@ class LiveApplyTest {
     }
 
     @Test
+    void aServerThatCouldNotStartStartsByItselfOnceItsPortComesFree() throws Exception {
+        // At boot the listen address the owner chose (the WAN's, from DHCP) may come after the
+        // service, or a port be held by a program about to exit: the VPN must not stay down until
+        // someone saves the VPN page or reboots.
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        int port = taken.getLocalPort();
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            assertEquals(null, a.pptpAddress(), "not listening");
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertTrue(ui.get("/").body().contains("It tries again every 30 s"), "the dashboard says it keeps trying");
+            Thread.sleep(3000); // a retry or two while the port is still held
+            assertEquals(null, a.pptpAddress());
+            taken.close();
+            long deadline = System.nanoTime() + 40_000_000_000L;
+            while (a.pptpAddress() == null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(port, a.pptpAddress() != null ? a.pptpAddress().getPort() : -1, "listening once the port is free");
+            assertFalse(ui.get("/").body().contains("could not start"), "the problem is gone");
+            assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("PPTP server listening on")));
+            assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress());
+        } finally {
+            taken.close();
+        }
+    }
+
+    @Test
     void anImportOrAResetHangsUpTheSessionsOfTheAccountsItRemoves() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice", "bob")) {
