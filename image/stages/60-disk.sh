@@ -14,7 +14,7 @@ cp "$WORK/root/etc/homerouter-release" "$b/release"; ln "$sq" "$b/rootfs.squashf
 (cd "$b" && sha256sum rootfs.squashfs > SHA256SUMS && tar -cf "$OUT/$name.update" release SHA256SUMS rootfs.squashfs)
 [ -n "${BUNDLE_ONLY:-}" ] && { echo "$name" > "$OUT/latest-$ARCH"; log "update bundle: $OUT/$name.update"; exit 0; }
 # The data partition starts with the slot record and the appliance's (empty) state directory.
-d=$WORK/data; rm -rf "$d" "$WORK/data.ext4"; mkdir -p "$d/boot" "$d/homerouter"; echo a > "$d/boot/slot"
+d=$WORK/data; rm -rf "$d" "$WORK/data.ext4"; mkdir -p "$d/boot" "$d/homerouter" "$d/timesync"; echo a > "$d/boot/slot"
 mkfs.ext4 -q -L hrdata -d "$d" "$WORK/data.ext4" "${DATA_MB}M"
 img=$OUT/$name.img
 truncate -s $(( (1 + DATA_MB + 2 * SLOT_MB + 1) << 20 )) "$img"

@@ -107,6 +107,8 @@ public final class Appliance implements AutoCloseable {
     private int pptpRetryCount;
     /** Set under this monitor by {@link #close}: no retry starts a listener after. */
     private boolean closed;
+    /** The database's directory, where the boot's hold of the fail-closed routes is kept (BootHold). */
+    private Path dataDir;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -139,6 +141,7 @@ public final class Appliance implements AutoCloseable {
             LOG.info("native epoll unavailable ({}); using NIO", NettyTransport.epollUnavailableReason());
         }
         Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
+        appliance.dataDir = dbFile.toAbsolutePath().getParent();
         try {
             appliance.applyPptp(cfg);
         } catch (IOException | RuntimeException e) {
@@ -458,6 +461,15 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("service", "the site-to-site default route: forwarded traffic could not be "
                     + (everything ? "kept off" : "let back onto") + " the router's own default route: " + e.getMessage());
         }
+        // What the next boot holds before this service runs again: the owner's intent, as above,
+        // also for a route the kernel refused now (the boot may take it).
+        try {
+            org.homerouter.bridge.route.BootHold.write(dataDir, networks, everything);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("the boot's hold of the tunnel-only networks could not be written: {}", e.toString());
+            store.logEvent("service", "the tunnel-only networks could not be saved for the next boot: until the"
+                    + " service starts then, they may be reached outside their tunnel: " + e.getMessage());
+        }
     }
 
     /**
@@ -612,6 +624,41 @@ public final class Appliance implements AutoCloseable {
         }
         LOG.info("PPTP server started at try {} after it could not start", tries);
         admitFromWan();
+    }
+
+    /**
+     * What the service's watchdog checks: the control connections' event loops, the data path's
+     * loop, the sessions' timers, the configuration's lock and the database. Not the web UI's
+     * threads, which a flood of slow clients may hold for a while: a restart would cost every
+     * session for what the UI's own limits handle; nor the dial-out's, whose DNS lookups may wait.
+     */
+    List<ServiceWatchdog.Probe> watchdogProbes() {
+        List<ServiceWatchdog.Probe> probes = new ArrayList<>();
+        int i = 0;
+        for (io.netty.util.concurrent.EventExecutor loop : transport.group()) {
+            probes.add(new ServiceWatchdog.Probe("control event loop " + i++, loop));
+        }
+        if (dataPlane.loop() != null) {
+            probes.add(new ServiceWatchdog.Probe("data path loop", dataPlane.loop()));
+        }
+        PptpService p = pptp;
+        if (p != null) {
+            probes.add(new ServiceWatchdog.Probe("session timers", p.timers()));
+        }
+        probes.add(new ServiceWatchdog.Probe("configuration lock", task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
+            synchronized (this) {
+                task.run();
+            }
+        })));
+        probes.add(new ServiceWatchdog.Probe("database", task -> Thread.ofVirtual().name("watchdog-db").start(() -> {
+            try {
+                store.settings();
+            } catch (java.sql.SQLException e) {
+                // It answered: an error is the pages' to show, not a hang.
+            }
+            task.run();
+        })));
+        return probes;
     }
 
     /** Why the enabled PPTP server is not running, when its last start failed; else null. */

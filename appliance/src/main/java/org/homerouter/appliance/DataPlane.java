@@ -19,13 +19,21 @@ import java.util.function.IntPredicate;
  *                          dial-out's call register in it side by side (a transport has a single
  *                          receiver, and RFC 2637 §4.1 tells calls apart by the Call ID alone)
  * @param reserved          call IDs that new calls must not take either ({@link #reserveCallIds})
+ * @param loop              the thread that reads and writes the GRE socket and the devices, for the
+ *                          service's watchdog; null where they have threads of their own (tests)
  */
 public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason,
-                        AutoCloseable resources, GreDemux demux, AtomicReference<IntPredicate> reserved)
+                        AutoCloseable resources, GreDemux demux, AtomicReference<IntPredicate> reserved,
+                        java.util.concurrent.Executor loop)
         implements AutoCloseable {
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources) {
-        this(gre, devices, unavailableReason, resources, receiverOf(gre), new AtomicReference<>(id -> false));
+        this(gre, devices, unavailableReason, resources, null);
+    }
+
+    public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources,
+                     java.util.concurrent.Executor loop) {
+        this(gre, devices, unavailableReason, resources, receiverOf(gre), new AtomicReference<>(id -> false), loop);
     }
 
     private static GreDemux receiverOf(GreTransport gre) {

@@ -63,7 +63,7 @@ final class LinuxDataPlane {
         EventLoop l = loop;
         LOG.info("data plane: raw GRE socket and TUN devices ready, {}", loop == null
                 ? "each read on a thread of its own" : "read on one thread (" + loop.name() + ")");
-        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l));
+        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l), l == null ? null : l::execute);
     }
 
     private static void closeQuietly(AutoCloseable... resources) {

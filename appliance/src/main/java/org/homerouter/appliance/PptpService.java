@@ -342,6 +342,11 @@ final class PptpService implements AutoCloseable {
         return address;
     }
 
+    /** The sessions' timer thread (LCP, login, IPCP, echo, idle), for the service's watchdog. */
+    java.util.concurrent.Executor timers() {
+        return ticker;
+    }
+
     ControlServer control() {
         return control;
     }

@@ -71,14 +71,38 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         running.set(appliance);
+        ServiceWatchdog watchdog = tellSystemd(appliance);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");
+            if (watchdog != null) {
+                watchdog.close();
+                watchdog.notify("STOPPING=1");
+            }
             appliance.close();
             LOG.info("stopped cleanly");
             stopped.countDown();
         }, "shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Run by systemd ({@code Type=notify}): tells it the service is up (the unit's ExecStartPost and
+     * what waits for it run then, not when the JVM merely started), and starts the watchdog if the
+     * unit asks for one. Null when no manager listens (make run, tests).
+     */
+    private static ServiceWatchdog tellSystemd(Appliance appliance) {
+        var socket = org.homerouter.bridge.systemd.NotifySocket.fromEnvironment(System.getenv());
+        if (socket.isEmpty()) {
+            return null;
+        }
+        ServiceWatchdog watchdog = new ServiceWatchdog(ServiceWatchdog.to(socket.get()), appliance::watchdogProbes,
+                problem -> Thread.ofVirtual().start(() -> appliance.store().logEvent("problem", problem)));
+        var address = appliance.pptpAddress();
+        watchdog.notify("READY=1\nSTATUS=web UI on port " + appliance.uiPort()
+                + (address == null ? ", VPN server not listening" : ", VPN server on " + address));
+        ServiceWatchdog.interval(System.getenv(), ProcessHandle.current().pid()).ifPresent(watchdog::start);
+        return watchdog;
     }
 }

@@ -21,8 +21,16 @@ record Launched(String name, Process process, Path log) {
 
     /** Starts {@code command} with its output in {@code dir/name.log}, writing {@code stdin} (if any) as one line. */
     static Launched start(String name, List<String> command, String stdin, Path dir) throws IOException {
+        return start(name, command, stdin, dir, java.util.Map.of());
+    }
+
+    /** As {@link #start(String, List, String, Path)}, with {@code env} added to the environment. */
+    static Launched start(String name, List<String> command, String stdin, Path dir, java.util.Map<String, String> env)
+            throws IOException {
         Path log = dir.resolve(name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
         try (OutputStream in = process.getOutputStream()) {
             if (stdin != null) {
                 in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));

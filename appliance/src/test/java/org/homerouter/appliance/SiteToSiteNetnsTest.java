@@ -232,6 +232,10 @@ class SiteToSiteNetnsTest {
                 "A left tunnel routes behind:\n" + after + routerA.report());
         String rules = a.ip("-4", "rule", "show");
         assertTrue(rules.contains("unreachable"), "a restart must not open the window either:\n" + rules);
+        // Nor a reboot: the router image's homerouter-hold puts back, before the network comes up,
+        // what this file says (BootHoldTest runs it).
+        String hold = java.nio.file.Files.readString(dir.resolve("a").resolve("boot-hold"));
+        assertTrue(hold.contains("\nunreachable " + LAN_B + "\n") && hold.contains("\ndefault-route-held\n"), hold);
     }
 
     private void assertLansReachEachOther(Launched routerA, Launched serverB) throws Exception {

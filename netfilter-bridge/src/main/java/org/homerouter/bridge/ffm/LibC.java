@@ -31,6 +31,8 @@ public final class LibC {
     }
 
     // Constants: include/uapi/asm-generic (used by x86_64, arm64 and arm), linux/socket.h, linux/in.h.
+    /** linux/socket.h: AF_UNIX (AF_LOCAL). */
+    public static final int AF_UNIX = 1;
     /** linux/socket.h */
     public static final int AF_INET = 2;
     /** linux/net.h (enum sock_type) */

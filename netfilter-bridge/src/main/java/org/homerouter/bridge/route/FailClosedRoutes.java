@@ -27,13 +27,29 @@ public final class FailClosedRoutes {
     private final Set<String> kept = new LinkedHashSet<>();
 
     /**
-     * Removes every such route an earlier run left; {@link #keep} then puts back those still wanted.
+     * Takes over every such route already there (an earlier run's, or the ones the router image's
+     * {@code homerouter-hold} put in at boot, see {@link BootHold}); {@link #keep} then removes those
+     * no longer wanted. They were flushed here before: the networks were open from that moment until
+     * keep put them back.
      *
      * @param netns run in this namespace ({@code ip netns exec}), or null for our own
      */
     public FailClosedRoutes(String netns) throws IOException {
         ip = new AdminCommands(netns);
-        ip.run(null, "ip", "-4", "route", "flush", "type", "unreachable", "proto", HostRoutePin.PROTO);
+        String shown = ip.run(null, "ip", "-4", "route", "show", "type", "unreachable", "proto", HostRoutePin.PROTO);
+        for (String line : shown.split("\n")) {
+            // "unreachable 10.2.0.0/24 metric 4242", or a bare address for a /32 ("type" is not repeated
+            // by every version of ip: the first word that is an address is the network).
+            for (String word : line.trim().split("\\s+")) {
+                if (word.matches("(\\d{1,3}\\.){3}\\d{1,3}(/\\d{1,2})?")) {
+                    kept.add(word.contains("/") ? word : word + "/32");
+                    break;
+                }
+            }
+        }
+        if (!kept.isEmpty()) {
+            LOG.info("unreachable routes already in place (an earlier run's, or the boot's hold): {}", kept);
+        }
     }
 
     /**

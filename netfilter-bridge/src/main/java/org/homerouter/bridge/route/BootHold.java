@@ -1,0 +1,69 @@
+package org.homerouter.bridge.route;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.regex.Pattern;
+
+/**
+ * What {@link FailClosedRoutes} and {@link DefaultRouteFailClosed} hold, kept in a file for the
+ * next boot. The service starts a minute or more after the network (the JVM, on a small ARM
+ * board): until then a site-to-site LAN's packets for the office, or all of them with "everything
+ * through the tunnel", went out of the WAN in clear. The router image's {@code homerouter-hold}
+ * (root, before systemd-networkd) reads this file and puts the same routes and rules in place;
+ * the service then finds them and takes them over.
+ *
+ * <p>The file is data, not commands: it is written by the service's own user and read by root,
+ * so {@code homerouter-hold} accepts only the two kinds of line below, each checked, and builds
+ * the {@code ip} commands itself.
+ * <pre>
+ * unreachable 10.2.0.0/24
+ * default-route-held
+ * </pre>
+ */
+public final class BootHold {
+    /** The file's name in the service's data directory, where {@code homerouter-hold} looks for it. */
+    public static final String FILE_NAME = "boot-hold";
+    private static final Pattern CIDR = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
+
+    private BootHold() {
+    }
+
+    /** The file's text for these networks and whether forwarded traffic is held off the default route. */
+    public static String render(Collection<String> unreachable, boolean defaultRouteHeld) {
+        StringBuilder b = new StringBuilder("# Written by the HomeRouter service: the routes and rules homerouter-hold puts back at\n"
+                + "# boot, before the network comes up and until the service takes them over.\n");
+        for (String network : unreachable) {
+            if (!CIDR.matcher(network).matches()) {
+                throw new IllegalArgumentException("not an IPv4 network: " + network);
+            }
+            b.append("unreachable ").append(network).append('\n');
+        }
+        if (defaultRouteHeld) {
+            b.append("default-route-held\n");
+        }
+        return b.toString();
+    }
+
+    /**
+     * Writes the file in {@code dataDir}, whole or not at all (a new file moved over the old): a
+     * power cut while writing must not leave half a list for the next boot.
+     */
+    public static void write(Path dataDir, Collection<String> unreachable, boolean defaultRouteHeld) throws IOException {
+        Path file = dataDir.resolve(FILE_NAME);
+        String text = render(unreachable, defaultRouteHeld);
+        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+            return;
+        }
+        Path next = dataDir.resolve(FILE_NAME + ".new");
+        try (var out = java.nio.channels.FileChannel.open(next, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+            out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
