@@ -413,10 +413,10 @@ public final class Appliance implements AutoCloseable {
         }
         List<String> networks = new ArrayList<>();
         List<org.homerouter.webui.api.Subnet> local = ApplianceVpnConfig.localNetworks();
+        // Whether every network was found: only then is the next boot's hold rewritten (a list
+        // missing some would open them at the next boot).
+        boolean complete = false;
         try {
-            if (tunnelOnly == null) {
-                tunnelOnly = new org.homerouter.bridge.route.FailClosedRoutes(null);
-            }
             if (dialOut != null) {
                 dialOut.config().subnets().forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
             }
@@ -431,6 +431,10 @@ public final class Appliance implements AutoCloseable {
                     LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),
                             e.getMessage());
                 }
+            }
+            complete = true;
+            if (tunnelOnly == null) {
+                tunnelOnly = new org.homerouter.bridge.route.FailClosedRoutes(null);
             }
             tunnelOnly.keep(networks);
         } catch (IOException | java.sql.SQLException e) {
@@ -463,6 +467,9 @@ public final class Appliance implements AutoCloseable {
         }
         // What the next boot holds before this service runs again: the owner's intent, as above,
         // also for a route the kernel refused now (the boot may take it).
+        if (!complete) {
+            return;
+        }
         try {
             org.homerouter.bridge.route.BootHold.write(dataDir, networks, everything);
         } catch (IOException | RuntimeException e) {

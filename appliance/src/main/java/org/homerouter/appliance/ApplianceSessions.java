@@ -29,7 +29,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         boolean enabled = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
         String failure = appliance.pptpFailure();
         String problem = enabled && failure != null
-                ? "The VPN server could not start: " + failure + ". It tries again every 30 s. Change its listen address or port"
+                ? "The VPN server could not start: " + failure + ". It tries again, every 30 s at most. Change its listen address or port"
                         + " on the VPN server page if that address or port stays unavailable."
                 : enabled && !dp.available() ? "Sessions cannot start: " + dp.unavailableReason() : "";
         String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER);

@@ -45,14 +45,16 @@ final class ServiceWatchdog implements AutoCloseable {
         void send(String state) throws IOException;
     }
 
-    /** The task handed to one probe: when it was given, and whether (and on which thread) it ran. */
+    /** The task handed to one probe: to which executor, when, and whether (and on which thread) it ran. */
     private static final class Pending {
+        final Executor executor;
         final long givenAt;
         volatile boolean ran;
         volatile Thread thread;
         boolean reported;
 
-        Pending(long givenAt, Thread lastThread) {
+        Pending(Executor executor, long givenAt, Thread lastThread) {
+            this.executor = executor;
             this.givenAt = givenAt;
             this.thread = lastThread;
         }
@@ -126,6 +128,11 @@ final class ServiceWatchdog implements AutoCloseable {
         for (Probe p : current) {
             names.add(p.name());
             Pending last = pending.get(p.name());
+            if (last != null && last.executor != p.executor()) {
+                // Another executor under the same name: the VPN server restarted on a new listener,
+                // its old timers shut down with this probe's task still queued (thrown away).
+                last = null;
+            }
             if (last != null && !last.ran) {
                 alive = false;
                 if (!last.reported) {
@@ -137,7 +144,7 @@ final class ServiceWatchdog implements AutoCloseable {
             if (last != null && last.reported) {
                 LOG.warn("watchdog: {} runs again after {} s", p.name(), Duration.ofNanos(now - last.givenAt).toSeconds());
             }
-            Pending next = new Pending(now, last == null ? null : last.thread);
+            Pending next = new Pending(p.executor(), now, last == null ? null : last.thread);
             pending.put(p.name(), next);
             try {
                 p.executor().execute(() -> {
@@ -159,10 +166,17 @@ final class ServiceWatchdog implements AutoCloseable {
         long seconds = Duration.ofNanos(now - p.givenAt).toSeconds();
         Thread t = p.thread;
         StringBuilder stack = new StringBuilder();
-        if (t != null) {
+        if (t != null && t.isAlive()) {
             stack.append(" (thread ").append(t.getName()).append(", ").append(t.getState()).append(')');
             for (StackTraceElement e : t.getStackTrace()) {
                 stack.append("\n\tat ").append(e);
+            }
+        } else {
+            // A probe run on a fresh thread each time (the configuration's lock, the database): who
+            // holds it is one of the others. All of them, once per incident.
+            stack.append("; every thread:");
+            for (var info : java.lang.management.ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+                stack.append("\n").append(info.toString().stripTrailing());
             }
         }
         String message = name + " has not run a task for " + seconds + " s: if it stays so, systemd restarts the service";

@@ -82,6 +82,21 @@ class ServiceWatchdogTest {
     }
 
     @Test
+    void aNewExecutorUnderTheSameNameIsNotTheOldOnesUnrunTask() {
+        // The VPN server restarted on a new listener: its old timer thread was shut down with the
+        // watchdog's task still queued, and the new one has the same name.
+        HeldLoop oldTimers = new HeldLoop();
+        List<ServiceWatchdog.Probe> probes = new ArrayList<>(List.of(new ServiceWatchdog.Probe("session timers", oldTimers)));
+        ServiceWatchdog w = new ServiceWatchdog(sent::add, () -> List.copyOf(probes), problems::add);
+        assertTrue(w.check(0));
+        oldTimers.queued.clear(); // shutdownNow() drops what was queued
+        probes.set(0, new ServiceWatchdog.Probe("session timers", Runnable::run));
+        assertTrue(w.check(30 * SECOND), "the new timers are asked afresh");
+        assertTrue(w.check(60 * SECOND));
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
     void aNotificationSocketThatFailsIsNotFatal() {
         ServiceWatchdog w = new ServiceWatchdog(state -> {
             throw new java.io.IOException("connection refused");

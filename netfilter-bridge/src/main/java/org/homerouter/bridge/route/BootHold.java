@@ -1,10 +1,13 @@
 package org.homerouter.bridge.route;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.regex.Pattern;
 
@@ -49,21 +52,29 @@ public final class BootHold {
     }
 
     /**
-     * Writes the file in {@code dataDir}, whole or not at all (a new file moved over the old): a
-     * power cut while writing must not leave half a list for the next boot.
+     * Writes the file in {@code dataDir}, whole or not at all (a new file moved over the old, the
+     * directory synced after): a power cut while writing must not leave half a list, or the list
+     * before the last change, for the next boot.
      */
     public static void write(Path dataDir, Collection<String> unreachable, boolean defaultRouteHeld) throws IOException {
         Path file = dataDir.resolve(FILE_NAME);
-        String text = render(unreachable, defaultRouteHeld);
-        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-            return;
+        byte[] text = render(unreachable, defaultRouteHeld).getBytes(StandardCharsets.UTF_8);
+        try {
+            if (java.util.Arrays.equals(Files.readAllBytes(file), text)) {
+                return;
+            }
+        } catch (IOException missingOrUnreadable) {
+            // Written below.
         }
         Path next = dataDir.resolve(FILE_NAME + ".new");
-        try (var out = java.nio.channels.FileChannel.open(next, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(text));
             out.force(true);
         }
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
     }
 }

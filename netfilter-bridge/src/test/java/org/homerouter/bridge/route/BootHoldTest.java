@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -24,45 +25,42 @@ import org.junit.jupiter.api.io.TempDir;
  * back, from the file the service left ({@link BootHold}), what the service held, and the service
  * then takes it over without a gap.
  *
- * <pre>
- *  host 10.10.1.2 --- 10.10.1.1 [router] 10.98.0.1 --- 10.98.0.2 [internet, 198.51.100.1 and 10.2.0.5 on lo]
- * </pre>
+ * ({@link LanRouterInternet}, with the office's 10.2.0.5 on the internet's side).
  */
 @Tag("root")
 class BootHoldTest {
     /** The router image's script, run here as the image runs it at boot (root, before the network). */
     private static final Path SCRIPT = Path.of("..", "image", "overlay", "usr", "lib", "homerouter", "homerouter-hold");
-    private static final String FAR = "198.51.100.1";
+    private static final String FAR = LanRouterInternet.FAR;
     private static final String OFFICE_HOST = "10.2.0.5";
+    private LanRouterInternet net;
     private Netns router;
     private Netns host;
-    private Netns internet;
     @TempDir
     Path data;
 
     @BeforeEach
     void topology() throws IOException {
-        router = Netns.create("bhr");
-        host = Netns.create("bhh");
-        internet = Netns.create("bhi");
-        Netns.linkVeth(host, "lan", "10.10.1.2/24", router, "lan", "10.10.1.1/24");
-        Netns.linkVeth(router, "wan", "10.98.0.1/24", internet, "wan", "10.98.0.2/24");
-        router.exec(Duration.ofSeconds(5), "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        router.ip("route", "add", "default", "via", "10.98.0.2");
-        host.ip("route", "add", "default", "via", "10.10.1.1");
-        internet.ip("addr", "add", FAR + "/32", "dev", "lo");
-        internet.ip("addr", "add", OFFICE_HOST + "/32", "dev", "lo"); // what the ISP would see: the office's address in clear
-        internet.ip("route", "add", "10.10.1.0/24", "via", "10.98.0.1");
+        net = LanRouterInternet.create("bh");
+        router = net.router();
+        host = net.host();
+        // What the ISP would see: the office's address in clear.
+        net.internet().ip("addr", "add", OFFICE_HOST + "/32", "dev", "lo");
     }
 
     @AfterEach
     void cleanUp() throws IOException {
-        Netns.closeAll(host, internet, router);
+        net.close();
     }
 
+    /** Runs the image's script on the router, reading the file as "nobody" (the image: the service's user). */
     private CommandResult hold() throws IOException {
-        return router.exec(Duration.ofSeconds(10), "sh", SCRIPT.toAbsolutePath().toString(),
-                data.resolve(BootHold.FILE_NAME).toString());
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = data.resolve(BootHold.FILE_NAME);
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(file)) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        return router.exec(Duration.ofSeconds(20), "sh", SCRIPT.toAbsolutePath().toString(), file.toString(), "nobody");
     }
 
     private static CommandResult ping(Netns from, String to) throws IOException {
@@ -124,5 +122,19 @@ class BootHoldTest {
         assertTrue(routes.strip().matches("unreachable 10\\.4\\.0\\.0/24 proto (99|openr) metric 4242"), "only the valid line: "
                 + routes + r);
         assertThrows(IllegalArgumentException.class, () -> BootHold.render(List.of("10.2.0.0/24; reboot"), false));
+    }
+
+    @Test
+    void aLinkToAFileOfRootsIsReadAsTheServicesUserAndSoNotAtAll(@TempDir Path rootOnly) throws Exception {
+        // The service's user owns its data directory: it could put a link there in place of the file.
+        Path secret = rootOnly.resolve("secret");
+        Files.writeString(secret, "unreachable 10.9.0.0/24\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createSymbolicLink(data.resolve(BootHold.FILE_NAME), secret);
+        CommandResult r = hold();
+        assertFalse(r.succeeded(), r.toString());
+        assertTrue(r.output().contains("cannot read"), r.toString());
+        assertEquals("", router.ip("-4", "route", "show", "type", "unreachable").strip(), r.toString());
     }
 }

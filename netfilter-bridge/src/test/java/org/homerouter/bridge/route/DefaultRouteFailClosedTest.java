@@ -16,34 +16,25 @@ import org.junit.jupiter.api.Test;
  * A router with a default route to the internet, a LAN host behind it, and the site-to-site
  * tunnel's "everything else" down: forwarded traffic must not take the default route.
  *
- * <pre>
- *  host 10.10.1.2 --- 10.10.1.1 [router] 10.98.0.1 --- 10.98.0.2 [internet, 198.51.100.1 on lo]
- * </pre>
+ * ({@link LanRouterInternet}).
  */
 @Tag("root")
 class DefaultRouteFailClosedTest {
-    private static final String FAR = "198.51.100.1";
+    private static final String FAR = LanRouterInternet.FAR;
+    private LanRouterInternet net;
     private Netns router;
     private Netns host;
-    private Netns internet;
 
     @BeforeEach
     void topology() throws IOException {
-        router = Netns.create("dfr");
-        host = Netns.create("dfh");
-        internet = Netns.create("dfi");
-        Netns.linkVeth(host, "lan", "10.10.1.2/24", router, "lan", "10.10.1.1/24");
-        Netns.linkVeth(router, "wan", "10.98.0.1/24", internet, "wan", "10.98.0.2/24");
-        router.exec(Duration.ofSeconds(5), "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        router.ip("route", "add", "default", "via", "10.98.0.2");
-        host.ip("route", "add", "default", "via", "10.10.1.1");
-        internet.ip("addr", "add", FAR + "/32", "dev", "lo");
-        internet.ip("route", "add", "10.10.1.0/24", "via", "10.98.0.1");
+        net = LanRouterInternet.create("df");
+        router = net.router();
+        host = net.host();
     }
 
     @AfterEach
     void cleanUp() throws IOException {
-        Netns.closeAll(host, internet, router);
+        net.close();
     }
 
     private static CommandResult ping(Netns from, String to) throws IOException {
