@@ -420,6 +420,11 @@ def main():
                  "nft list table ip homerouter_alg >/dev/null")[0] != 0:
             print("      " + g.run("nft list tables; nft list chain inet homerouter wan_pptp")[1])
             failures.append("after 'systemctl restart nftables' the service's tables or WAN admission are missing")
+        # The same bundle again (not newer than what runs): refused, nothing written.
+        rc, out = g.run("homerouter-update /dev/vdb; test ! -e /data/boot/trial", timeout=120)
+        print("    $ homerouter-update /dev/vdb  (again)\n      " + out.replace("\n", "\n      "))
+        if rc != 0 or "is not newer than the running" not in out:
+            failures.append("an update bundle that is not newer than the running firmware was not refused")
         # An updated slot that does not confirm itself is abandoned 30 minutes after boot. Slot b is
         # confirmed: nothing happens. Made unconfirmed again (as if its service had never come up),
         # the check reboots into slot a; QEMU runs with -no-reboot, so it exits.
