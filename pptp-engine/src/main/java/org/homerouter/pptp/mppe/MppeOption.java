@@ -98,6 +98,20 @@ public record MppeOption(int supportedBits) {
         return s.size() == 1 ? Optional.of(s.iterator().next()) : Optional.empty();
     }
 
+    /**
+     * This option with its strongest strength alone (S over M over L), the rest kept. A peer that
+     * acks a request naming several strengths encrypts with the strongest: Linux's ppp_mppe picks
+     * 128 bits when both 40 and 128 are set (RFC 3078 §2 leaves one key length in use per direction).
+     */
+    public MppeOption strongestOnly() {
+        for (int bit : new int[] {S_128_BIT, M_56_BIT, L_40_BIT}) {
+            if ((supportedBits & bit) != 0) {
+                return new MppeOption((supportedBits & ~STRENGTH_BITS) | bit);
+            }
+        }
+        return this;
+    }
+
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("MppeOption[0x").append(String.format("%08X", supportedBits));

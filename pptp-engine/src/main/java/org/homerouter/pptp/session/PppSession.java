@@ -771,8 +771,10 @@ public final class PppSession {
 
         @Override
         public void failed(CcpFailure failure) {
+            // Directions that disagree are fatal even with encryption optional: one of them encrypts,
+            // and continuing in clear left a tunnel whose one side sent what the other dropped.
             boolean fatal = encryptionRequired() || failure == CcpFailure.ENCRYPTION_STOPPED
-                    || failure == CcpFailure.RESET_UNANSWERED;
+                    || failure == CcpFailure.RESET_UNANSWERED || failure == CcpFailure.DIRECTIONS_DISAGREE;
             if (fatal) {
                 LOG.warn("{}: encryption failed: {}", id, failure.description());
                 failureLogged = true; // one line for it, not a second at the end

@@ -68,8 +68,15 @@ final class MppeOptionNegotiator {
         return wanted == null ? List.of() : List.of(toConfigOption(wanted));
     }
 
+    /**
+     * The peer acked our request. Our first one names every strength the policy allows (RFC 3078
+     * §2); a peer that acks it as it is (pppd does, with Linux's ppp_mppe) then uses the strongest,
+     * and so does our direction's agreement: comparing the several-strength option as such with the
+     * peer's single one never matched, and the session failed (or, with encryption optional, ran
+     * in clear while the peer encrypted).
+     */
     void acked(List<ConfigOption> options) {
-        acked = find(options).flatMap(MppeOptionNegotiator::decode).orElse(null);
+        acked = find(options).flatMap(MppeOptionNegotiator::decode).map(MppeOption::strongestOnly).orElse(null);
     }
 
     /** The peer's Nak: take its MPPE suggestion if the policy allows one; ignore anything else, as pppd does. */

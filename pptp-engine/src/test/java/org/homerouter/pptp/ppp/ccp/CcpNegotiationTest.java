@@ -193,6 +193,24 @@ class CcpNegotiationTest {
         assertEquals(List.of(), server.events.ups);
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aPeerAckingOurEveryStrengthRequestAsItIsAgreesOnTheStrongest(boolean required) {
+        // Any strength allowed (require-any, or optional): our first request is H|M|S|L. A peer
+        // that acks it verbatim (pppd over Linux's ppp_mppe does) encrypts with 128 bits; it
+        // asks for 128-bit stateless itself.
+        CcpEnd anyStrength = new CcpEnd(new MppePolicy(EnumSet.allOf(MppeStrength.class), required, true),
+                link.clock, link.senderA());
+        ScriptedPeer peer = new ScriptedPeer(link.clock, link.senderB(),
+                List.of(mppe(MppeOption.H_STATELESS | MppeOption.S_128_BIT)), requested -> ConfigureReply.ack());
+        link.connect(anyStrength, peer);
+        link.start();
+        ControlPacket ours = link.sentByA.stream().filter(p -> p.code() == ControlPacket.CONFIGURE_REQUEST).findFirst().orElseThrow();
+        assertEquals(0xE0, ours.data()[5] & 0xFF, "every strength offered: " + ours);
+        assertEquals(List.of(), anyStrength.events.failures);
+        assertEquals(List.of(STATELESS_128), anyStrength.events.ups);
+    }
+
     @Test
     void silentPeerEndsWithNotNegotiated() {
         link.connect(server, new CcpTestLink.End() {
