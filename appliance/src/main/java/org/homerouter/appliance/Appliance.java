@@ -109,6 +109,13 @@ public final class Appliance implements AutoCloseable {
     private boolean closed;
     /** The database's directory, where the boot's hold of the fail-closed routes is kept (BootHold). */
     private Path dataDir;
+    /**
+     * The watchdog's probes of the configuration's lock and of the database, made once: the
+     * watchdog tells a probe's pending task by its executor, and a new one at every check would
+     * never be seen stuck.
+     */
+    private final ServiceWatchdog.Probe lockProbe;
+    private final ServiceWatchdog.Probe databaseProbe;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -118,6 +125,20 @@ public final class Appliance implements AutoCloseable {
         this.accounting = new SessionAccounting(store);
         this.startConfig = Map.copyOf(cfg);
         this.overrides = overrides;
+        this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
+                task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
+                    synchronized (this) {
+                        task.run();
+                    }
+                }));
+        this.databaseProbe = new ServiceWatchdog.Probe("database", task -> Thread.ofVirtual().name("watchdog-db").start(() -> {
+            try {
+                store.settings();
+            } catch (java.sql.SQLException e) {
+                // It answered: an error is the pages' to show, not a hang.
+            }
+            task.run();
+        }));
     }
 
     /** Starts everything on this machine's Linux data plane (or without one, saying why). */
@@ -652,19 +673,8 @@ public final class Appliance implements AutoCloseable {
         if (p != null) {
             probes.add(new ServiceWatchdog.Probe("session timers", p.timers()));
         }
-        probes.add(new ServiceWatchdog.Probe("configuration lock", task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
-            synchronized (this) {
-                task.run();
-            }
-        })));
-        probes.add(new ServiceWatchdog.Probe("database", task -> Thread.ofVirtual().name("watchdog-db").start(() -> {
-            try {
-                store.settings();
-            } catch (java.sql.SQLException e) {
-                // It answered: an error is the pages' to show, not a hang.
-            }
-            task.run();
-        })));
+        probes.add(lockProbe);
+        probes.add(databaseProbe);
         return probes;
     }
 

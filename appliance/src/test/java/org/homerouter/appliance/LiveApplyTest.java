@@ -386,6 +386,32 @@ class LiveApplyTest {
     }
 
     @Test
+    void aConfigurationLockHeldForEverStopsTheWatchdogsPings() throws Exception {
+        // A deadlock on the configuration's lock leaves a process that looks up and changes nothing:
+        // systemd must hear nothing from it, and restart it.
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice")) {
+            List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ServiceWatchdog w = new ServiceWatchdog(sent::add, a::watchdogProbes, problems::add);
+            assertTrue(w.check(0));
+            Thread.sleep(500); // the probes' tasks run (the lock's and the database's on threads of their own)
+            assertTrue(w.check(30_000_000_000L), "everything answers");
+            Thread.sleep(500);
+            synchronized (a.changeLock()) {
+                assertTrue(w.check(60_000_000_000L), "the last tasks ran; new ones are handed out");
+                Thread.sleep(500);
+                assertFalse(w.check(90_000_000_000L), "the lock's task waits: no ping");
+                assertFalse(w.check(120_000_000_000L));
+            }
+            assertEquals(List.of("configuration lock has not run a task for 30 s: if it stays so, systemd restarts the"
+                    + " service"), problems);
+            Thread.sleep(500);
+            assertTrue(w.check(150_000_000_000L), "released: it answers again");
+        }
+    }
+
+    @Test
     void anImportOrAResetHangsUpTheSessionsOfTheAccountsItRemoves() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice", "bob")) {

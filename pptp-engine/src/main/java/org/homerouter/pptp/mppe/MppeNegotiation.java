@@ -108,11 +108,10 @@ public final class MppeNegotiation {
 
     /** The single strongest strength bit: S (128) over M (56) over L (40). */
     private static int strongest(int strengthBits) {
-        for (int bit : new int[] {MppeOption.S_128_BIT, MppeOption.M_56_BIT, MppeOption.L_40_BIT}) {
-            if ((strengthBits & bit) != 0) {
-                return bit;
-            }
+        int best = new MppeOption(strengthBits & MppeOption.STRENGTH_BITS).strongestOnly().supportedBits();
+        if (best == 0) {
+            throw new IllegalArgumentException("no strength bit set");
         }
-        throw new IllegalArgumentException("no strength bit set");
+        return best;
     }
 }
