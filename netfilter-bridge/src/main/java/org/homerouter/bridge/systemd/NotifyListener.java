@@ -38,20 +38,10 @@ public final class NotifyListener implements AutoCloseable {
 
     /** Binds a new socket: a file-system path, or an abstract name after '@' (as NOTIFY_SOCKET names them). */
     public static NotifyListener bind(String where) throws IOException {
-        byte[] name = where.getBytes(StandardCharsets.UTF_8);
-        if (name.length >= 108) {
-            throw new IOException("path too long for sockaddr_un: " + where);
-        }
-        boolean abstractName = name[0] == '@';
+        UnixAddress at = UnixAddress.of(where);
         int fd = check("socket(AF_UNIX, SOCK_DGRAM)", LibC.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0));
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment address = a.allocate(110);
-            address.set(ValueLayout.JAVA_SHORT, 0, (short) LibC.AF_UNIX);
-            MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
-            if (abstractName) {
-                address.set(ValueLayout.JAVA_BYTE, 2, (byte) 0);
-            }
-            check("bind(" + where + ")", LibC.bind(fd, address, 2 + name.length + (abstractName ? 0 : 1)));
+            check("bind(" + where + ")", LibC.bind(fd, at.in(a), at.length()));
         } catch (IOException | RuntimeException e) {
             LibC.close(fd);
             throw e;

@@ -18,10 +18,6 @@ import org.homerouter.bridge.ffm.LibC;
  * '@' is in the abstract namespace. The JDK's channels speak only stream {@code AF_UNIX}, hence FFM.
  */
 public final class NotifySocket {
-    /** sizeof(struct sockaddr_un): sa_family_t, then sun_path[108] (linux/un.h). */
-    private static final int SOCKADDR_UN_SIZE = 110;
-    private static final int PATH_OFFSET = 2;
-
     private final String path;
 
     private NotifySocket(String path) {
@@ -54,27 +50,13 @@ public final class NotifySocket {
      *                     socket closed): the caller decides whether that matters
      */
     public void send(String state) throws IOException {
-        byte[] name = path.getBytes(StandardCharsets.UTF_8);
-        if (name.length >= SOCKADDR_UN_SIZE - PATH_OFFSET) {
-            throw new IOException("NOTIFY_SOCKET too long for sockaddr_un: " + path);
-        }
+        UnixAddress to = UnixAddress.of(path);
         int fd = check("socket(AF_UNIX, SOCK_DGRAM)", LibC.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0));
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE);
-            address.set(ValueLayout.JAVA_SHORT, 0, (short) LibC.AF_UNIX);
-            MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, PATH_OFFSET, name.length);
-            int length;
-            if (name[0] == '@') {
-                // Abstract: a leading NUL, and the length says where the name ends (no terminator).
-                address.set(ValueLayout.JAVA_BYTE, PATH_OFFSET, (byte) 0);
-                length = PATH_OFFSET + name.length;
-            } else {
-                length = PATH_OFFSET + name.length + 1; // the allocation is zeroed: the terminating NUL
-            }
             byte[] message = state.getBytes(StandardCharsets.UTF_8);
             MemorySegment buffer = arena.allocate(Math.max(1, message.length));
             MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, 0, message.length);
-            long sent = check("sendto(" + path + ")", LibC.sendto(fd, buffer, message.length, 0, address, length));
+            long sent = check("sendto(" + path + ")", LibC.sendto(fd, buffer, message.length, 0, to.in(arena), to.length()));
             if (sent != message.length) {
                 throw new IOException("sendto(" + path + "): " + sent + " of " + message.length + " octets sent");
             }
