@@ -64,6 +64,14 @@ final class Ipv4TcpPacket {
         return (u16(packet, tcpOffset + 4) << 16) | u16(packet, tcpOffset + 6);
     }
 
+    int acknowledgment() {
+        return (u16(packet, tcpOffset + 8) << 16) | u16(packet, tcpOffset + 10);
+    }
+
+    boolean ack() {
+        return (flags() & 0x10) != 0;
+    }
+
     private int flags() {
         return packet[tcpOffset + 13] & 0xFF;
     }

@@ -283,7 +283,7 @@ public final class PassthroughAlg implements AutoCloseable {
                     // from the reply destination), both directions: a port-forwarded connection to a
                     // PPTP server in the LAN is not ours to rewrite. A connection's first SYN is not
                     // SNATed yet in FORWARD (NAT happens in POSTROUTING); it carries no payload, and
-                    // the tracker synchronises on the first PPTP header that follows.
+                    // the server's SYN-ACK says where the client's data starts.
                     "-A " + CHAIN + " -p tcp -m conntrack --ctstate SNAT --ctproto tcp --ctorigdstport " + port
                             + " -j NFQUEUE --queue-num " + q,
                     "COMMIT",
@@ -362,7 +362,7 @@ public final class PassthroughAlg implements AutoCloseable {
                 ? new ControlFlow(t.source(), t.sourcePort(), t.destination(), t.destinationPort())
                 : new ControlFlow(t.destination(), t.destinationPort(), t.source(), t.sourcePort());
         return new TcpSegment(flow, toServer ? Direction.TO_SERVER : Direction.TO_CLIENT, t.sequence(),
-                t.syn(), t.fin(), t.rst(), t.packet, t.payloadOffset, t.payloadLength);
+                t.syn(), t.fin(), t.rst(), t.packet, t.payloadOffset, t.payloadLength, t.ack(), t.acknowledgment());
     }
 
     private void maintenanceLoop() {

@@ -27,6 +27,14 @@ class Ipv4TcpPacketTest {
         assertFalse(p.rst());
         assertEquals(0, p.payloadLength);
         assertEquals(40, p.payloadOffset);
+        assertFalse(p.ack());
+        // The server's SYN-ACK: its acknowledgment is where the client's data starts.
+        byte[] synAck = SYN.clone();
+        synAck[33] = 0x12; // SYN|ACK
+        System.arraycopy(HexFormat.of().parseHex("ee6b2801"), 0, synAck, 28, 4); // 4000000001, above 2^31
+        Ipv4TcpPacket reply = Ipv4TcpPacket.parse(synAck);
+        assertTrue(reply.syn() && reply.ack());
+        assertEquals((int) 4_000_000_001L, reply.acknowledgment());
     }
 
     @Test

@@ -39,8 +39,13 @@ final class ControlStream {
     private record Rewrite(int sequence, int value) {
     }
 
-    /** How many rewrites are remembered for retransmissions: far more than a TCP window holds. */
-    private static final int HISTORY = 256;
+    /**
+     * How many rewrites are remembered for retransmissions, at most: those the receiver has
+     * acknowledged are forgotten ({@link #acknowledged}), so a connection whose peers acknowledge
+     * keeps a few; the cap bounds one whose peer does not (a LAN host and a server of its own, set
+     * on filling the router's memory: 4096 connections at 256 rewrites each way came to some 65 MB).
+     */
+    static final int HISTORY = 64;
 
     /** Framing state, copied to look ahead without side effects. */
     private static final class Framing {
@@ -92,6 +97,43 @@ final class ControlStream {
         return synced && syn.sequence() + 1 != firstSequence;
     }
 
+    /**
+     * The other side's SYN-ACK acknowledged this direction's SYN: its data starts at
+     * {@code sequence}. Where this direction's own SYN went by unseen (a client's first SYN is
+     * not masqueraded yet where the ALG looks), the stream is followed from its first octet all the
+     * same, rather than picked up at the first segment that starts with a header: a client could
+     * otherwise start every segment inside a message and have its call requests pass unparsed,
+     * with call IDs of its choosing (another client's NAT ID, whose server's GRE it would then divert).
+     */
+    void startAt(int sequence) {
+        if (!synced) {
+            firstSequence = sequence;
+            nextSequence = sequence;
+            synced = true;
+            lost = false;
+            framing.have = 0;
+            framing.type = null;
+            history.clear();
+        }
+    }
+
+    /**
+     * The receiver acknowledged everything before {@code ack}: rewrites that lie wholly before it
+     * are forgotten. A copy of those octets sent again (the ACK lost on its way back to the
+     * sender) goes unrewritten, which does not matter: the receiver has them, and TCP discards
+     * octets it has (RFC 9293 §3.10.7.4) without looking at them.
+     */
+    void acknowledged(int ack) {
+        while (!history.isEmpty() && history.peekFirst().sequence() + 2 - ack <= 0) { // serial arithmetic
+            history.removeFirst();
+        }
+    }
+
+    /** How many rewrites are remembered now (tests). */
+    int remembered() {
+        return history.size();
+    }
+
     SegmentVerdict accept(TcpSegment s, Handler handler) {
         int dataSequence = s.sequence();
         if (s.syn()) {
@@ -116,8 +158,9 @@ final class ControlStream {
             return lostVerdict();
         }
         if (!synced) {
-            // Picked up mid-stream (the ALG started after the connection): resynchronise on a
-            // segment that starts with a PPTP header, as the kernel's helper assumes of every one.
+            // Picked up mid-stream (the ALG started after the connection, so saw no SYN-ACK):
+            // resynchronise on a segment that starts with a PPTP header, as the kernel's helper
+            // assumes of every one.
             if (!startsWithHeader(s)) {
                 return SegmentVerdict.ACCEPT;
             }

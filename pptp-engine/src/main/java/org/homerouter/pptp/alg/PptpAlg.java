@@ -81,10 +81,12 @@ public final class PptpAlg {
     /**
      * Control connections tracked for one LAN client, and for all together: a connection to port
      * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
-     * table. Untracked, its calls would leave with the client's own call IDs.
+     * table. Untracked, its calls would leave with the client's own call IDs. All together, as
+     * many as calls ({@value #MAX_CALLS}: a connection is there to carry one); each holds a few KB
+     * at most (its framing and {@link ControlStream#HISTORY} rewrites each way), a few MB in all.
      */
     static final int MAX_CONNECTIONS_PER_CLIENT = 128;
-    static final int MAX_CONNECTIONS = 4096;
+    static final int MAX_CONNECTIONS = MAX_CALLS;
     /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
     static final int NO_CALL_ID = 0;
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
@@ -152,6 +154,15 @@ public final class PptpAlg {
         return pool.inUseAnywhere(id);
     }
 
+    /** How many rewrites all connections remember for retransmissions (tests: the memory they hold). */
+    synchronized int rewritesRemembered() {
+        int n = 0;
+        for (Connection c : connections.values()) {
+            n += c.toServer.remembered() + c.toClient.remembered();
+        }
+        return n;
+    }
+
     /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
     public synchronized SegmentVerdict onSegment(TcpSegment s) {
         Connection c = connections.get(s.flow());
@@ -197,6 +208,11 @@ public final class PptpAlg {
             connectionsByClient.add(client);
         }
         c.lastActivity = clock.nanos();
+        if (s.syn() && s.ack() && s.direction() == Direction.TO_CLIENT) {
+            c.stream(Direction.TO_SERVER).startAt(s.acknowledgment());
+        } else if (s.ack()) {
+            c.stream(s.direction().reverse()).acknowledged(s.acknowledgment());
+        }
         SegmentVerdict verdict = c.stream(s.direction()).accept(s, c.handler(s.direction()));
         if (verdict != SegmentVerdict.DROP && s.length() > 0) {
             c.dataSeen[s.direction().ordinal()] = true;
@@ -310,8 +326,13 @@ public final class PptpAlg {
                 if (call.mapped && !countersRead) {
                     continue;
                 }
+                // A request the server has not answered yet waits as long as a TCP handshake may
+                // (a PAC placing a call can take its time; the kernel's helper keeps a request
+                // for as long as its control connection), not GRE's 30 s: an answer after those
+                // would reach the client with a NAT ID, and no GRE would be mapped.
                 Duration limit = call.state == CallState.OUT_REQUESTED || call.state == CallState.IN_REPLIED
-                        || !(call.greToClient && call.greToServer) ? timeouts.unreplied() : timeouts.streaming();
+                        ? timeouts.handshake()
+                        : !(call.greToClient && call.greToServer) ? timeouts.unreplied() : timeouts.streaming();
                 if (now - call.lastActivity > limit.toNanos()) {
                     removeCall(call, "idle for " + limit.toSeconds() + " s");
                     removed++;

@@ -125,6 +125,65 @@ class PptpAlgTest {
         assertEquals(mapped.getFirst(), alg.mappingFor(SERVER, PUBLIC, nat).orElseThrow());
     }
 
+    /**
+     * As in production, where the client's first SYN is not queued (it is not masqueraded yet
+     * where the ALG looks): the server's SYN-ACK says where the client's data starts, so a client
+     * that starts every segment inside a message still has its call request parsed and its Call
+     * ID rewritten, rather than passed with an ID of its choosing (another client's NAT ID).
+     */
+    @Test
+    void aClientWhoseSegmentsAllStartInsideAMessageIsFollowedFromTheServersSynAck() {
+        ControlFlow flow = new ControlFlow(CLIENT_A, 40001, SERVER, 1723);
+        int clientSeq = 1001;
+        int serverSeq = 5000;
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, serverSeq++, true, false,
+                false, new byte[0], 0, 0, true, clientSeq)));
+        byte[] start = sccrq();
+        byte[] call = ocrq(0x2345);
+        for (byte[] part : List.of(Arrays.copyOfRange(start, 0, 6), Arrays.copyOfRange(start, 6, start.length))) {
+            alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, clientSeq, part));
+            clientSeq += part.length;
+        }
+        byte[] reply = sccrp(1);
+        alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, serverSeq, reply));
+        byte[] head = Arrays.copyOfRange(call, 0, 6);
+        assertNotEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, clientSeq, head)));
+        byte[] rest = Arrays.copyOfRange(call, 6, call.length);
+        assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, clientSeq + 6, rest)));
+        assertNotEquals(0x2345, u16At(rest, 12 - 6), "the call request's Call ID was rewritten to a NAT ID");
+        assertEquals(1, alg.calls().size());
+    }
+
+    /**
+     * Every rewrite is remembered for a retransmission, until the receiver acknowledges it: a
+     * connection whose server acknowledges holds a few, one whose server never does (a LAN host
+     * and a server of its own, flooding rewrites to fill the router's memory) holds a bounded number.
+     */
+    @Test
+    void rewritesAreForgottenOnceAcknowledgedAndBoundedWhenNeverAcknowledged() {
+        Conversation acked = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        acked.call(7, 0x100);
+        for (int i = 0; i < 300; i++) {
+            assertNotEquals(7, u16At(acked.toServer(ccrq(7)), 12), "each Call-Clear-Request rewritten");
+            alg.onSegment(new TcpSegment(acked.flow, Direction.TO_CLIENT, acked.serverSeq, false, false, false,
+                    new byte[0], 0, 0, true, acked.clientSeq));
+        }
+        assertTrue(alg.rewritesRemembered() <= 1, "acknowledged rewrites kept: " + alg.rewritesRemembered());
+        // Unacknowledged, the last one is still rewritten when sent again.
+        int before = acked.clientSeq;
+        byte[] last = acked.toServer(ccrq(7));
+        byte[] again = ccrq(7);
+        assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(acked.flow, Direction.TO_SERVER, before, again)));
+        assertArrayEquals(last, again);
+
+        Conversation unacked = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        unacked.call(8, 0x101);
+        for (int i = 0; i < 300; i++) {
+            unacked.toServer(ccrq(8));
+        }
+        assertTrue(alg.rewritesRemembered() <= 2 + 2 * ControlStream.HISTORY, "bounded: " + alg.rewritesRemembered());
+    }
+
     @Test
     void twoClientsWithTheSameCallIdToTheSameServerGetDifferentNatIds() {
         Conversation a = new Conversation(CLIENT_A, 40001, 1000, 5000);
@@ -521,15 +580,26 @@ class PptpAlgTest {
         assertTrue(mapped.isEmpty());
     }
 
+    /**
+     * A request waits two minutes for its answer, not GRE's 30 s: an answer after 30 s still
+     * reaches the client with its own Call ID and maps the call's GRE; one never answered goes.
+     */
     @Test
-    void anUnansweredRequestExpiresAfterThirtySeconds() {
+    void anUnansweredRequestWaitsTwoMinutesForItsAnswer() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
-        c.toServer(ocrq(1));
-        clock.advance(Duration.ofSeconds(29));
+        int nat = u16At(c.toServer(ocrq(5)), 12);
+        clock.advance(Duration.ofSeconds(31));
         assertEquals(0, alg.expire());
+        byte[] ocrp = c.toClient(ocrp(0x100, nat, 1));
+        assertEquals(5, u16At(ocrp, 14), "the late answer's Peer's Call ID is the client's own again");
+        assertEquals(1, mapped.size());
+
+        c.toServer(ocrq(6));
+        clock.advance(Duration.ofSeconds(119));
+        assertEquals(0, alg.expire(false)); // (false: the mapped call's GRE, not seen here, is left alone)
         clock.advance(Duration.ofSeconds(2));
-        assertEquals(1, alg.expire());
-        assertTrue(alg.calls().isEmpty());
+        assertEquals(1, alg.expire(false), "never answered: gone after two minutes");
+        assertEquals(1, alg.calls().size());
     }
 
     @Test
