@@ -48,6 +48,12 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
 
     private final AdminCommands commands;
     private final Map<GreMapping, Handles> installed = new LinkedHashMap<>();
+    /**
+     * Ended calls whose rules could not all be deleted: deleted at the next {@link #reconcile}.
+     * Left in, they would send that server's GRE for that NAT ID to the old client until the ID is
+     * given out again, and pile up.
+     */
+    private final List<Handles> leftBehind = new java.util.ArrayList<>();
     private boolean tableInstalled;
 
     /** @param netns run nft inside this namespace (tests), or null for our own */
@@ -141,14 +147,27 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             return;
         }
         try {
-            commands.run(String.join("\n",
-                    "delete rule ip " + TABLE + " pre handle " + h.in(),
-                    "delete rule ip " + TABLE + " pre handle " + h.outNotrack(),
-                    "delete rule ip " + TABLE + " post handle " + h.outSnat(),
-                    ""), "nft", "-f", "-");
+            delete(h, handle -> true);
             LOG.info("alg: GRE NAT rules out for {}", m);
         } catch (IOException e) {
-            LOG.error("alg: could not remove the GRE NAT of {}: {}", m, e.getMessage());
+            LOG.error("alg: could not remove the GRE NAT of {}: {}; tried again in a few seconds", m, e.getMessage());
+            leftBehind.add(h);
+        }
+    }
+
+    /** Deletes, in one transaction, those of the call's rules that {@code present} admits. */
+    private void delete(Handles h, java.util.function.LongPredicate present) throws IOException {
+        StringBuilder batch = new StringBuilder();
+        String[] chains = {"pre", "pre", "post"};
+        long[] handles = {h.in(), h.outNotrack(), h.outSnat()};
+        for (int i = 0; i < 3; i++) {
+            if (present.test(handles[i])) {
+                batch.append("delete rule ip ").append(TABLE).append(' ').append(chains[i]).append(" handle ")
+                        .append(handles[i]).append('\n');
+            }
+        }
+        if (!batch.isEmpty()) {
+            commands.run(batch.toString(), "nft", "-f", "-");
         }
     }
 
@@ -172,6 +191,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
                 throw e;
             }
             installed.clear();
+            leftBehind.clear();
             LOG.warn("alg: table {} was removed from under the ALG: created again", TABLE);
             install();
             return Map.of();
@@ -183,6 +203,17 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         }
         installed.values().removeIf(rules -> !handles.contains(rules.in()) || !handles.contains(rules.outNotrack())
                 || !handles.contains(rules.outSnat()));
+        // Only the rules still in the table: deleting one that is gone fails the whole batch.
+        leftBehind.removeIf(rules -> {
+            try {
+                delete(rules, handles::contains);
+                LOG.info("alg: GRE NAT rules of an ended call removed on a second try");
+                return true;
+            } catch (IOException e) {
+                LOG.warn("alg: still cannot remove an ended call's GRE NAT rules: {}", e.getMessage());
+                return false;
+            }
+        });
         Map<Long, Long> bytes = new HashMap<>();
         for (String line : listing.split("\n")) {
             Matcher c = COUNTER.matcher(line);
@@ -218,6 +249,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
             LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
         }
         installed.clear();
+        leftBehind.clear();
         tableInstalled = false;
     }
 }

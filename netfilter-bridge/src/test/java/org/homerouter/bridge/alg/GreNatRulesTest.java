@@ -1,6 +1,7 @@
 package org.homerouter.bridge.alg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
@@ -35,5 +36,32 @@ class GreNatRulesTest {
             assertTrue(first.contains("ip daddr set 10.77.2.2"), "the server's GRE for NAT ID 31 goes to the new call: " + pre.output());
             assertEquals(2, rules.size());
         }
+    }
+
+    /** An ended call's rules whose delete failed are not left in for good: the next reconcile removes them. */
+    @Test
+    void anEndedCallsRulesWhoseDeleteFailedGoAtTheNextReconcile() throws Exception {
+        try (Netns ns = Netns.create("grenat"); GreNatRules rules = new GreNatRules(ns.name())) {
+            rules.install();
+            GreMapping m = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
+            rules.mapped(m);
+            // One of its three rules deleted by hand: the call's delete, one transaction, then fails.
+            String post = ns.exec(Duration.ofSeconds(10), "nft", "--handle", "list", "chain", "ip", GreNatRules.TABLE, "post")
+                    .output();
+            String rule = post.lines().filter(l -> l.contains("203.0.113.7")).findFirst().orElseThrow();
+            java.util.regex.Matcher h = java.util.regex.Pattern.compile("# handle (\\d+)").matcher(rule);
+            assertTrue(h.find(), post);
+            assertTrue(ns.exec(Duration.ofSeconds(10), "nft", "delete", "rule", "ip", GreNatRules.TABLE, "post", "handle",
+                    h.group(1)).succeeded());
+            rules.unmapped(m);
+            assertTrue(listing(ns).contains("203.0.113.7"), "the failed delete left the other two in");
+            rules.reconcile();
+            assertFalse(listing(ns).contains("203.0.113.7"), "still in after the reconcile: " + listing(ns));
+            assertEquals(0, rules.size());
+        }
+    }
+
+    private static String listing(Netns ns) throws Exception {
+        return ns.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", GreNatRules.TABLE).output();
     }
 }
