@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The Debian packages that are unpacked rather than installed: the kernel, the JDK (for its jmods:
-# trixie has no openjdk-25-jmods package, openjdk-25-jdk-headless carries them) and a static
-# busybox for the initramfs. apt in the base chroot fetches them for the target architecture.
+# trixie has no openjdk-25-jmods package, openjdk-25-jdk-headless carries them), a static
+# busybox for the initramfs and e2fsprogs with its libraries (the initramfs checks, and if need be
+# formats, the data partition). apt in the base chroot fetches them for the target architecture.
 source "$(dirname "$0")/../lib.sh"
 DEBS=$WORK/debs; mkdir -p "$DEBS"
 base=$WORK/base
-if [ -f "$DEBS/stamp" ] && [ "$(cat "$DEBS/stamp")" = "$(cat "$WORK/base.stamp")" ]; then
+INITRAMFS_DEBS="busybox-static e2fsprogs libext2fs2t64 libcom-err2"
+key="$(cat "$WORK/base.stamp") $INITRAMFS_DEBS"
+if [ -f "$DEBS/stamp" ] && [ "$(cat "$DEBS/stamp")" = "$key" ]; then
   log "debs: cached ($(ls "$DEBS"/*.deb | xargs -n1 basename | tr '\n' ' '))"; exit 0
 fi
 # The base's resolv.conf is systemd-resolved's symlink into /run (not there in the chroot): apt
@@ -15,8 +18,8 @@ chroot_run "$base" apt-get -qq update
 kpkg=$(chroot_run "$base" apt-cache depends "linux-image-$KERNEL_FLAVOUR" | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -1)
 [ -n "$kpkg" ] || { echo "no kernel package behind linux-image-$KERNEL_FLAVOUR" >&2; exit 1; }
 rm -f "$DEBS"/*.deb
-(cd "$DEBS" && chroot_run "$base" sh -c "cd /tmp && apt-get -qq download $kpkg $JDK_PKG ${JDK_PKG/jdk-headless/jre-headless} busybox-static" \
+(cd "$DEBS" && chroot_run "$base" sh -c "cd /tmp && apt-get -qq download $kpkg $JDK_PKG ${JDK_PKG/jdk-headless/jre-headless} $INITRAMFS_DEBS" \
   && mv "$base"/tmp/*.deb "$DEBS"/)
 : > "$base/etc/resolv.conf"
-cat "$WORK/base.stamp" > "$DEBS/stamp"
+echo "$key" > "$DEBS/stamp"
 log "debs: $(ls "$DEBS"/*.deb | xargs -n1 basename | tr '\n' ' ')"

@@ -43,7 +43,7 @@ log "kernel: $kver, $(wc -l < "$K/keep.list") of $(wc -l < "$moddir/modules.dep"
 I=$K/initramfs; rm -rf "$I"; mkdir -p "$I"/{bin,dev,proc,sys,mnt,newroot,lib/modules}
 rm -rf "$K/bb"; dpkg-deb -x "$WORK"/debs/busybox-static_*.deb "$K/bb"
 install -m 755 "$(ls "$K"/bb/usr/bin/busybox "$K"/bb/bin/busybox 2>/dev/null | head -1)" "$I/bin/busybox"
-for a in sh mount umount mkdir cat echo sleep insmod switch_root ls rm sync mv dd blkid grep sed readlink uname; do ln -s busybox "$I/bin/$a"; done
+for a in sh mount umount mkdir cat echo sleep insmod switch_root ls rm sync mv dd blkid grep sed readlink uname sort tail printf; do ln -s busybox "$I/bin/$a"; done
 python3 - "$moddir" virtio_pci virtio_blk virtio_mmio crc32c_generic squashfs overlay ext4 mmc_block sdhci-of-arasan dw_mmc-rockchip sdhci-iproc > "$I/lib/modules/load.order" <<'PY'
 import sys, os
 moddir, wanted = sys.argv[1], sys.argv[2:]
@@ -66,6 +66,48 @@ while read -r m; do
   case "$m" in *.xz) xz -dc "$moddir/$m" ;; *.zst) zstd -qdc "$moddir/$m" ;; *) cat "$moddir/$m" ;; esac > "$I/lib/modules/$f"
   echo "$f"
 done < "$I/lib/modules/load.order" > "$I/lib/modules/load.list"
+# e2fsck and mke2fs (dynamically linked: Debian has no static mke2fs) with the libraries they need,
+# found through their ELF headers in the unpacked e2fsprogs packages and the base system; the loader
+# at its own path (PT_INTERP), the libraries in /lib/<multiarch> (one of its default directories).
+rm -rf "$K/e2fs"; mkdir -p "$K/e2fs"
+for d in "$WORK"/debs/{e2fsprogs,libext2fs2t64,libcom-err2}_*.deb; do dpkg-deb -x "$d" "$K/e2fs"; done
+# In /sbin, called by that path: busybox's shell runs its own applets first, and its mke2fs makes
+# ext2 only (and knows no -t).
+mkdir -p "$I/etc" "$I/lib" "$I/sbin"
+install -m 755 "$K/e2fs/usr/sbin/e2fsck" "$K/e2fs/usr/sbin/mke2fs" "$I/sbin/" 2>/dev/null \
+  || install -m 755 "$K/e2fs/sbin/e2fsck" "$K/e2fs/sbin/mke2fs" "$I/sbin/"
+cp "$K/e2fs/etc/mke2fs.conf" "$I/etc/"
+# No battery-backed clock on most boards: the initramfs's clock may be 1970 or the RTC's 2000, so
+# every superblock would look written "in the future" (and be "fixed" at each boot).
+printf '[options]\n\tbroken_system_clock = 1\n' > "$I/etc/e2fsck.conf"
+python3 - "$I" "$K/e2fs" "$WORK/base" <<'PY'
+import os, re, shutil, subprocess, sys
+initramfs, roots = sys.argv[1], sys.argv[2:]
+def elf(path, what):
+    return subprocess.run(["readelf", what, path], capture_output=True, text=True, check=True).stdout
+def find(name):   # (the library's file, its multiarch directory name)
+    for r in roots:
+        for d in ("usr/lib", "lib"):
+            top = os.path.join(r, d)
+            for sub in sorted(os.listdir(top)) if os.path.isdir(top) else []:
+                f = os.path.join(top, sub, name)
+                if re.fullmatch(r"\w+-linux-gnu\w*", sub) and os.path.exists(f):
+                    return os.path.realpath(f), sub
+    raise SystemExit(f"initramfs: no {name} for e2fsprogs")
+todo = [os.path.join(initramfs, "sbin", b) for b in ("e2fsck", "mke2fs")]
+interp = re.search(r"interpreter: (\S+)\]", elf(todo[0], "-l")).group(1)
+done = set()
+while todo:
+    for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", elf(todo.pop(), "-d")):
+        if lib not in done:
+            f, multiarch = find(lib); done.add(lib); todo.append(f)
+            os.makedirs(os.path.join(initramfs, "lib", multiarch), exist_ok=True)
+            shutil.copy(f, os.path.join(initramfs, "lib", multiarch, lib))
+loader = next(os.path.realpath(os.path.join(r, interp.lstrip("/"))) for r in roots[1:])
+os.makedirs(os.path.dirname(initramfs + interp), exist_ok=True)
+shutil.copy(loader, initramfs + interp)
+print(f"initramfs: e2fsck, mke2fs with {' '.join(sorted(done))} and {interp}", file=sys.stderr)
+PY
 install -m 755 "$IMAGE_DIR/initramfs/init" "$I/init"
 (cd "$I" && find . | cpio -o -H newc --quiet | zstd -q -19 > "$K/initrd.img") || (cd "$I" && find . | cpio -o -H newc --quiet | gzip -9 > "$K/initrd.img")
 cp "$K"/deb/boot/vmlinuz-* "$K/vmlinuz"

@@ -439,6 +439,56 @@ def main():
     finally:
         g.kill()
 
+    # The data partition (1 MiB into the disk, 128 MiB), damaged as a power cut or worn flash does.
+    data_at, data_len = 1 << 20, 128 << 20
+    print("==> boot 3: the data partition's superblock destroyed (repairable from its backups)")
+    with open(disk, "r+b") as f:
+        f.seek(data_at + 1024)
+        f.write(b"\0" * 1024)
+    g = Guest("boot3", disk, bundle, kernel, initrd)
+    try:
+        t, _ = g.wait_ui()
+        results["boot 3: power-on to UI (data repaired)"] = f"{t:.0f} s"
+        console = open(g.console, errors="replace").read()
+        if "repairing it" not in console or "formatting" in console:
+            failures.append("boot 3: the damaged superblock was not repaired (or the partition was formatted)")
+        if "imagetest" not in g.check("homerouter user list"):
+            failures.append("boot 3: the repair lost the VPN user")
+        if g.run("test ! -e /var/lib/homerouter/data-partition-formatted")[0] != 0:
+            failures.append("boot 3: a repaired partition is reported as formatted")
+        g.shell.sendall(b"systemctl poweroff\n")
+        g.wait_exit()
+    finally:
+        g.kill()
+
+    print("==> boot 4: the data partition overwritten (beyond repair)")
+    with open(disk, "r+b") as f:
+        f.seek(data_at)
+        for _ in range(data_len >> 20):
+            f.write(b"\x5a" * (1 << 20))
+    g = Guest("boot4", disk, bundle, kernel, initrd)
+    try:
+        t, body = g.wait_ui()
+        results["boot 4: power-on to UI (data formatted)"] = f"{t:.0f} s"
+        console = open(g.console, errors="replace").read()
+        if "cannot be repaired" not in console:
+            failures.append("boot 4: the initramfs did not say the data partition was formatted")
+        # The slot record went too: the newer firmware (slot b) is tried, slot a kept to come back to.
+        if f"VERSION={update_version}" not in g.check("cat /etc/homerouter-release"):
+            failures.append("boot 4: the newer firmware did not boot after the data partition was formatted")
+        if g.run("sleep 5; test \"$(cat /data/boot/slot)\" = b")[0] != 0:
+            failures.append("boot 4: the newer slot was not confirmed")
+        if "imagetest" in g.run("homerouter user list")[1]:
+            failures.append("boot 4: the formatted partition still has the old user (not formatted?)")
+        # The owner is told, on the first page a router without settings shows.
+        if "could not be repaired" not in body or "restore" not in body.lower():
+            print("      " + body[:2000].replace("\n", "\n      "))
+            failures.append("boot 4: the first-run page does not say the settings were lost and why")
+        if not g.wait_pptp():
+            failures.append("boot 4: invalid SCCRP")
+    finally:
+        g.kill()
+
     print("==> results")
     results["root file system (squashfs)"] = f"{rootfs_size / 1e6:.1f} MB"
     results["flashable image (.img.zst)"] = f"{os.path.getsize(os.path.join(OUT, name + '.img.zst')) / 1e6:.1f} MB"

@@ -64,6 +64,8 @@ public final class Appliance implements AutoCloseable {
     private volatile PptpService pptp;
     /** Why the enabled PPTP server is not running (its last start failed), or null. */
     private volatile String pptpFailure;
+    /** Why this run is on factory settings after the image formatted the data partition ({@link DataPartitionNote}); else null. */
+    private volatile String dataPartitionFormatted;
     private Map<Setting, String> applied;
     private volatile PassthroughAlg passthrough;
     /** Why the ALG is not running although switched on, or "". */
@@ -163,6 +165,7 @@ public final class Appliance implements AutoCloseable {
         }
         Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
         appliance.dataDir = dbFile.toAbsolutePath().getParent();
+        appliance.dataPartitionFormatted = DataPartitionNote.take(appliance.dataDir, store).orElse(null);
         try {
             appliance.applyPptp(cfg);
         } catch (IOException | RuntimeException e) {
@@ -676,6 +679,26 @@ public final class Appliance implements AutoCloseable {
         probes.add(lockProbe);
         probes.add(databaseProbe);
         return probes;
+    }
+
+    /**
+     * Why this run started on factory settings (its database could not be read and was set aside,
+     * or the image formatted the data partition at boot), until a configuration is imported or the
+     * router reset: the dashboard and first-run setup ask for the last export.
+     */
+    java.util.Optional<String> settingsLost() {
+        var aside = store.setAside();
+        if (aside.isPresent()) {
+            return java.util.Optional.of("The settings database could not be read at the last start and was set aside as "
+                    + aside.get().getFileName());
+        }
+        return java.util.Optional.ofNullable(dataPartitionFormatted);
+    }
+
+    /** A configuration was imported, or the router reset: {@link #settingsLost} is dealt with. */
+    void settingsLostDealtWith() {
+        store.setAsideDealtWith();
+        dataPartitionFormatted = null;
     }
 
     /** Why the enabled PPTP server is not running, when its last start failed; else null. */

@@ -38,10 +38,9 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             // Stored before the pages refused the pair (or by hand): say why clients from outside fail.
             problem = org.homerouter.webui.api.InboundForwardConflict.forServer(inbound);
         }
-        var aside = appliance.store().setAside();
-        if (aside.isPresent()) {
-            problem = ("The settings database could not be read at the last start and was set aside as "
-                    + aside.get().getFileName() + ": the router runs on default settings, without its users. Import"
+        var lost = appliance.settingsLost();
+        if (lost.isPresent()) {
+            problem = (lost.get() + ": the router runs on default settings, without its users. Import"
                     + " your last configuration export on the System page. " + problem).trim();
         }
         String clientsDial = "";

@@ -53,7 +53,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
             }
         }
-        appliance.store().setAsideDealtWith();
+        appliance.settingsLostDealtWith();
         hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
     }
 
@@ -62,6 +62,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         synchronized (appliance.changeLock()) {
             try {
                 appliance.store().factoryReset();
+                appliance.settingsLostDealtWith();
                 Appliance.ensureMetricsToken(appliance.store());
                 appliance.forgetTlsKey(tlsKeyStore);
                 try {
@@ -131,6 +132,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     @Override
     public boolean clockNotSynchronized() {
         return !org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElse(true);
+    }
+
+    @Override
+    public java.util.Optional<String> settingsLost() {
+        return appliance.settingsLost();
     }
 
     @Override

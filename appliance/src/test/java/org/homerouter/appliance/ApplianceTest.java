@@ -123,6 +123,42 @@ class ApplianceTest {
         }
     }
 
+    /**
+     * The router image formats a data partition no repair can open and leaves a note (its
+     * initramfs): the owner, who finds first-run setup instead of the login, is told why there and
+     * on the dashboard, until a configuration export is imported; the event log keeps it.
+     */
+    @Test
+    void afterTheImageFormattedTheDataPartitionSetupAndTheDashboardSayWhyUntilAnImport() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        String exported;
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            exported = UiClient.setUp(a.uiPort()).get("/system/export").body();
+        }
+        Files.delete(db); // what the format left: an empty directory, and the initramfs's note
+        Files.writeString(db.resolveSibling(DataPartitionNote.FILE), "e2fsck exit code 8<script>\nmore\n");
+        String why = "The router&#39;s data partition could not be repaired at the last boot (e2fsck exit code 8script) and was formatted";
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertFalse(Files.exists(db.resolveSibling(DataPartitionNote.FILE)), "taken once");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+            String setup = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(setup.contains(why) && setup.contains("Choose a new admin password"), setup);
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/").body();
+            assertTrue(page.contains(why) && page.contains("Import your last configuration export on the System page"), page);
+            assertEquals(303, ui.post("/system/import", "config", exported, "replace", "on").statusCode());
+            assertTrue(a.store().users().stream().anyMatch(u -> u.name().equals("alice")), "alice is back");
+            assertFalse(ui.get("/").body().contains("data partition"), "dealt with");
+            assertTrue(ui.get("/logs").body().contains("could not be repaired at the last boot"), "in the event log");
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertTrue(a.settingsLost().isEmpty(), "not again at the next start");
+        }
+    }
+
     /** The dashboard says where clients dial, from the server's real listener: here one only this machine reaches. */
     @Test
     void theDashboardSaysWhereClientsDialAndThatNobodyCanLogInWithoutUsers() throws Exception {

@@ -52,7 +52,7 @@ final class Pages {
         return List.of(
                 new Route("GET", "/healthz", PUBLIC, x -> new Reply.Text(200, "text/plain", "ok\n")),
                 new Route("GET", "/moving", PUBLIC, this::moving),
-                new Route("GET", "/setup", SETUP, x -> page(x, "setup.ftlh", "setup", 200)),
+                new Route("GET", "/setup", SETUP, x -> new Reply.Page(200, "setup.ftlh", setupModel(x))),
                 new Route("POST", "/setup", SETUP, this::setup),
                 new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : page(x, "login.ftlh", "login", 200)),
                 new Route("POST", "/login", LOGIN, this::login),
@@ -112,18 +112,26 @@ final class Pages {
 
     private static final String HASHER_BUSY = "the router is checking other passwords right now: try again in a few seconds";
 
+    /** First-run setup's page; after a loss of the settings it says why (the owner sees no other page first). */
+    private Map<String, Object> setupModel(Exchange x) {
+        Map<String, Object> m = x.model("setup");
+        m.put("settingsLost", b.system().settingsLost().orElse(""));
+        return m;
+    }
+
     private Reply setup(Exchange x) {
         Form form = x.form();
         checkNewAdminPassword(form);
+        Map<String, Object> lost = Map.of("settingsLost", b.system().settingsLost().orElse(""));
         if (!form.ok()) {
-            return invalid(x, "setup.ftlh", "setup", form, Map.of());
+            return invalid(x, "setup.ftlh", "setup", form, lost);
         }
         String hash;
         try {
             hash = hasher.hash(form.raw("password"));
         } catch (PasswordHasher.Busy e) {
             form.error("password", HASHER_BUSY);
-            return invalidStatus(invalid(x, "setup.ftlh", "setup", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
+            return invalidStatus(invalid(x, "setup.ftlh", "setup", form, lost), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         // Stored only if still unset: the guard's check that setup is due ran before the hashing,
         // and another browser's setup may have finished meanwhile. That one's password stands.

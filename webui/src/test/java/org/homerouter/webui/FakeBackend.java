@@ -222,6 +222,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public String metricsToken() { return "s3cret-token"; }
     volatile boolean clockNotSynchronized;
     @Override public boolean clockNotSynchronized() { return clockNotSynchronized; }
+    volatile String settingsLost = "";
+    @Override public java.util.Optional<String> settingsLost() { return java.util.Optional.of(settingsLost).filter(s -> !s.isEmpty()); }
 
     static Set<String> set(String... s) {
         return new LinkedHashSet<>(List.of(s));

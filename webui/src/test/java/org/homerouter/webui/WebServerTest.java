@@ -114,6 +114,21 @@ class WebServerTest {
         assertEquals("/login", location(new Browser(base).get("/setup")), "setup cannot run twice");
     }
 
+    /** After a loss of the settings, first-run setup (the only page the owner can reach) says why and what to do. */
+    @Test
+    void setupSaysWhyTheSettingsWereLostAndAsksForTheLastExport() throws Exception {
+        Browser b = new Browser(base);
+        assertFalse(b.get("/setup").body().contains("id=\"settings-lost\""), "a new router: no such note");
+        fake.settingsLost = "The router's data partition could not be repaired at the last boot (e2fsck exit code 8) and was formatted";
+        String page = b.get("/setup").body();
+        assertTrue(page.contains("The router&#39;s data partition could not be repaired at the last boot (e2fsck exit code 8)"
+                + " and was formatted: this router's settings, its VPN users and its admin password"), page);
+        assertTrue(page.contains("restore your last configuration\nexport on the System page"), page);
+        HttpResponse<String> tooShort = b.post("/setup", "password", "short", "password_again", "short");
+        assertEquals(400, tooShort.statusCode());
+        assertTrue(tooShort.body().contains("id=\"settings-lost\""), "still said when the form comes back");
+    }
+
     /**
      * Two browsers on a fresh router send the setup form at the same moment: both pass the check
      * that setup is due, both passwords are hashed, and both reach the store before either is

@@ -34,6 +34,13 @@ public interface SystemAdmin {
      */
     boolean clockNotSynchronized();
 
+    /**
+     * Why this router started on factory settings, when it had to (its settings database or its
+     * data partition was damaged beyond use), until a configuration is imported or the router reset:
+     * first-run setup, the only page the owner can then reach, says so and asks for the last export.
+     */
+    java.util.Optional<String> settingsLost();
+
     /** The bearer token a Prometheus scraper sends to /metrics. */
     String metricsToken();
 }
