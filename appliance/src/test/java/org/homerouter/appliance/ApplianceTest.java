@@ -104,10 +104,7 @@ class ApplianceTest {
     @Test
     void afterADamagedDatabaseWasSetAsideTheDashboardAsksForTheLastExportUntilItIsImported() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
-        String exported;
-        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
-            exported = UiClient.setUp(a.uiPort()).get("/system/export").body();
-        }
+        String exported = exportOf(db);
         byte[] garbage = new byte[4096];
         new java.util.Random(3).nextBytes(garbage);
         java.nio.file.Files.write(db, garbage); // what a flash fault leaves
@@ -131,10 +128,7 @@ class ApplianceTest {
     @Test
     void afterTheImageFormattedTheDataPartitionSetupAndTheDashboardSayWhyUntilAnImport() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
-        String exported;
-        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
-            exported = UiClient.setUp(a.uiPort()).get("/system/export").body();
-        }
+        String exported = exportOf(db);
         Files.delete(db); // what the format left: an empty directory, and the initramfs's note
         Files.writeString(db.resolveSibling(DataPartitionNote.FILE), "e2fsck exit code 8<script>\nmore\n");
         String why = "The router&#39;s data partition could not be repaired at the last boot (e2fsck exit code 8script) and was formatted";
@@ -156,6 +150,13 @@ class ApplianceTest {
         }
         try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
             assertTrue(a.settingsLost().isEmpty(), "not again at the next start");
+        }
+    }
+
+    /** The configuration export of the router on {@code db}, as its owner downloads it. */
+    private static String exportOf(Path db) throws Exception {
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            return UiClient.setUp(a.uiPort()).get("/system/export").body();
         }
     }
 

@@ -107,14 +107,19 @@ final class ControlStream {
      */
     void startAt(int sequence) {
         if (!synced) {
-            firstSequence = sequence;
-            nextSequence = sequence;
-            synced = true;
-            lost = false;
-            framing.have = 0;
-            framing.type = null;
-            history.clear();
+            start(sequence);
         }
+    }
+
+    /** Follows the stream afresh from its first data octet, {@code sequence}. */
+    private void start(int sequence) {
+        firstSequence = sequence;
+        nextSequence = sequence;
+        synced = true;
+        lost = false;
+        framing.have = 0;
+        framing.type = null;
+        history.clear();
     }
 
     /**
@@ -143,13 +148,7 @@ final class ControlStream {
                 // A retransmitted SYN (or SYN-ACK whose ACK was lost): the stream goes on as it was.
                 return s.length() == 0 ? SegmentVerdict.ACCEPT : SegmentVerdict.DROP;
             }
-            firstSequence = dataSequence;
-            synced = true;
-            lost = false;
-            nextSequence = dataSequence;
-            framing.have = 0;
-            framing.type = null;
-            history.clear();
+            start(dataSequence);
         }
         if (s.length() == 0) {
             return SegmentVerdict.ACCEPT;
