@@ -40,12 +40,17 @@ final class ControlStream {
     }
 
     /**
-     * How many rewrites are remembered for retransmissions, at most: those the receiver has
-     * acknowledged are forgotten ({@link #acknowledged}), so a connection whose peers acknowledge
-     * keeps a few; the cap bounds one whose peer does not (a LAN host and a server of its own, set
-     * on filling the router's memory: 4096 connections at 256 rewrites each way came to some 65 MB).
+     * How many octets sent and not yet acknowledged the stream follows: beyond them, new data is
+     * dropped until the receiver acknowledges (the sender sends it again). They are kept as first
+     * sent, so that a retransmission that differs is dropped: a copy that never reached the
+     * receiver (sent with a TTL that ends past the router) could otherwise be followed by other
+     * octets in its place, a call request with a call ID of the sender's choosing, passed unparsed
+     * as "already seen". The rewrites remembered for retransmissions lie in these octets too
+     * ({@link #acknowledged} forgets both), so a stream holds at most this many octets and a
+     * rewrite per 16 of them (the shortest message): a few KB, however its peer acknowledges.
+     * PPTP's control messages are a few hundred octets in flight at most.
      */
-    static final int HISTORY = 64;
+    static final int MAX_UNACKNOWLEDGED = 2048;
 
     /** Framing state, copied to look ahead without side effects. */
     private static final class Framing {
@@ -64,6 +69,9 @@ final class ControlStream {
     private final Framing framing = new Framing();
     private final Framing lookahead = new Framing();
     private final ArrayDeque<Rewrite> history = new ArrayDeque<>();
+    /** The octets from {@link #unacknowledgedStart} to {@link #nextSequence}, as the sender sent them. */
+    private byte[] unacknowledged = new byte[256];
+    private int unacknowledgedStart;
     private boolean synced;
     private boolean lost;
     private int nextSequence;
@@ -115,6 +123,7 @@ final class ControlStream {
     private void start(int sequence) {
         firstSequence = sequence;
         nextSequence = sequence;
+        unacknowledgedStart = sequence;
         synced = true;
         lost = false;
         framing.have = 0;
@@ -131,6 +140,11 @@ final class ControlStream {
     void acknowledged(int ack) {
         while (!history.isEmpty() && history.peekFirst().sequence() + 2 - ack <= 0) { // serial arithmetic
             history.removeFirst();
+        }
+        int done = Math.min(ack - unacknowledgedStart, nextSequence - unacknowledgedStart);
+        if (synced && done > 0) {
+            System.arraycopy(unacknowledged, done, unacknowledged, 0, nextSequence - unacknowledgedStart - done);
+            unacknowledgedStart += done;
         }
     }
 
@@ -165,6 +179,7 @@ final class ControlStream {
             }
             synced = true;
             nextSequence = dataSequence;
+            unacknowledgedStart = dataSequence;
         }
         int ahead = dataSequence - nextSequence; // serial arithmetic, RFC 1982
         if (ahead > 0) {
@@ -172,11 +187,22 @@ final class ControlStream {
         }
         int seen = Math.min(s.length(), -ahead);
         int fresh = s.length() - seen;
+        if (!sameAsFirstSent(s.data(), s.offset(), seen, dataSequence)) {
+            return SegmentVerdict.DROP;
+        }
         if (fresh > 0) {
+            int pending = nextSequence - unacknowledgedStart;
+            if (pending + fresh > MAX_UNACKNOWLEDGED) {
+                return SegmentVerdict.DROP;
+            }
             lookahead.copyFrom(framing);
             if (frame(lookahead, s.data(), s.offset() + seen, fresh, nextSequence, null)) {
                 return SegmentVerdict.DROP;
             }
+            if (pending + fresh > unacknowledged.length) {
+                unacknowledged = Arrays.copyOf(unacknowledged, MAX_UNACKNOWLEDGED);
+            }
+            System.arraycopy(s.data(), s.offset() + seen, unacknowledged, pending, fresh); // before any rewrite
             frame(framing, s.data(), s.offset() + seen, fresh, nextSequence, handler);
             nextSequence += fresh;
             if (lost) {
@@ -255,10 +281,21 @@ final class ControlStream {
     }
 
     private void remember(Rewrite r) {
-        if (history.size() == HISTORY) {
-            history.removeFirst();
+        history.addLast(r); // bounded with the unacknowledged octets it lies in
+    }
+
+    /**
+     * Whether the {@code n} octets at {@code sequence}, all sent before, are those first sent,
+     * where they are not yet acknowledged (acknowledged ones the receiver discards unread).
+     */
+    private boolean sameAsFirstSent(byte[] data, int offset, int n, int sequence) {
+        for (int i = 0; i < n; i++) {
+            int at = sequence + i - unacknowledgedStart;
+            if (at >= 0 && data[offset + i] != unacknowledged[at]) {
+                return false;
+            }
         }
-        history.addLast(r);
+        return true;
     }
 
     /** Writes every remembered rewrite that falls inside the segment; true if any octet changed. */

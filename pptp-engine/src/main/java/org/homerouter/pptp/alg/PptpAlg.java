@@ -83,9 +83,11 @@ public final class PptpAlg {
      * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
      * table. Untracked, its calls would leave with the client's own call IDs. All together, as
      * many as calls ({@value #MAX_CALLS}: a connection is there to carry one); each holds a few KB
-     * at most (its framing and {@link ControlStream#HISTORY} rewrites each way), a few MB in all.
+     * at most (its framing, {@link ControlStream#MAX_UNACKNOWLEDGED} octets each way and their
+     * rewrites), a few MB in all. One LAN address holds no more than 32 (twice its calls, for
+     * connections on their way out): filling the table takes 32 addresses, as it did before.
      */
-    static final int MAX_CONNECTIONS_PER_CLIENT = 128;
+    static final int MAX_CONNECTIONS_PER_CLIENT = 32;
     static final int MAX_CONNECTIONS = MAX_CALLS;
     /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
     static final int NO_CALL_ID = 0;

@@ -55,6 +55,8 @@ class PptpAlgTest {
         final ControlFlow flow;
         int clientSeq;
         int serverSeq;
+        /** Whether the receiver of each segment acknowledges it at once (a bare ACK), as TCP does. */
+        boolean acknowledge = true;
 
         Conversation(Inet4Address client, int port, int clientIsn, int serverIsn) {
             this(client, port, clientIsn, serverIsn, true);
@@ -91,6 +93,11 @@ class PptpAlgTest {
                 clientSeq += bytes.length;
             } else {
                 serverSeq += bytes.length;
+            }
+            if (acknowledge && v != SegmentVerdict.DROP) {
+                Direction back = d == Direction.TO_SERVER ? Direction.TO_CLIENT : Direction.TO_SERVER;
+                alg.onSegment(new TcpSegment(flow, back, back == Direction.TO_SERVER ? clientSeq : serverSeq, false, false,
+                        false, new byte[0], 0, 0, true, d == Direction.TO_SERVER ? clientSeq : serverSeq));
             }
             return copy;
         }
@@ -170,18 +177,49 @@ class PptpAlgTest {
         }
         assertTrue(alg.rewritesRemembered() <= 1, "acknowledged rewrites kept: " + alg.rewritesRemembered());
         // Unacknowledged, the last one is still rewritten when sent again.
+        acked.acknowledge = false;
         int before = acked.clientSeq;
         byte[] last = acked.toServer(ccrq(7));
         byte[] again = ccrq(7);
         assertEquals(SegmentVerdict.ACCEPT_REWRITTEN, alg.onSegment(TcpSegment.of(acked.flow, Direction.TO_SERVER, before, again)));
         assertArrayEquals(last, again);
 
+        // Never acknowledged: once 2 KB wait, new data is dropped (its sender sends it again later).
         Conversation unacked = new Conversation(CLIENT_B, 40002, 1000, 5000);
         unacked.call(8, 0x101);
+        int sent = 0;
         for (int i = 0; i < 300; i++) {
-            unacked.toServer(ccrq(8));
+            byte[] clear = ccrq(8);
+            if (alg.onSegment(TcpSegment.of(unacked.flow, Direction.TO_SERVER, unacked.clientSeq, clear)) == SegmentVerdict.DROP) {
+                break;
+            }
+            unacked.clientSeq += clear.length;
+            sent++;
         }
-        assertTrue(alg.rewritesRemembered() <= 2 + 2 * ControlStream.HISTORY, "bounded: " + alg.rewritesRemembered());
+        assertTrue(sent > 50 && sent < 300, sent + " Call-Clear-Requests passed unacknowledged");
+        assertTrue(alg.rewritesRemembered() <= 2 + ControlStream.MAX_UNACKNOWLEDGED / 16, "bounded: " + alg.rewritesRemembered());
+    }
+
+    /**
+     * A retransmission must carry what was first sent: a LAN client whose first copy never
+     * reached the server (a TTL that ends past the router) cannot follow it with other octets, a
+     * call request with another client's NAT ID, passed unparsed as "seen already".
+     */
+    @Test
+    void aRetransmissionThatDiffersFromTheFirstCopyIsDropped() {
+        Conversation victim = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int victimNat = victim.call(7, 0x100);
+        Conversation c = new Conversation(CLIENT_B, 40002, 3000, 7000);
+        byte[] harmless = echoRequest();
+        byte[] forged = Arrays.copyOf(ocrq(victimNat), harmless.length);
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, harmless.clone())));
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, forged)));
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, harmless.clone())),
+                "the true retransmission passes");
+        // Once the server has acknowledged them, octets sent again are discarded by it unread: not checked.
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, false, new byte[0], 0, 0,
+                true, c.clientSeq + harmless.length));
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, forged)));
     }
 
     @Test
@@ -259,6 +297,7 @@ class PptpAlgTest {
     @Test
     void retransmittedAndOverlappingSegmentsAreRewrittenAsTheFirstCopyWas() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.acknowledge = false; // (sent again because no acknowledgment came)
         int start = c.clientSeq;
         byte[] whole = ocrq(0x0001);
         byte[] first = c.toServer(Arrays.copyOfRange(whole, 0, 60));
