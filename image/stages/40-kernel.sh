@@ -80,11 +80,11 @@ cp "$K/e2fs/etc/mke2fs.conf" "$I/etc/"
 # No battery-backed clock on most boards: the initramfs's clock may be 1970 or the RTC's 2000, so
 # every superblock would look written "in the future" (and be "fixed" at each boot).
 printf '[options]\n\tbroken_system_clock = 1\n' > "$I/etc/e2fsck.conf"
-python3 - "$I" "$K/e2fs" "$WORK/base" <<'PY'
+python3 - "${OBJCOPY%objcopy}readelf" "$I" "$K/e2fs" "$WORK/base" <<'PY'
 import os, re, shutil, subprocess, sys
-initramfs, roots = sys.argv[1], sys.argv[2:]
+readelf, initramfs, roots = sys.argv[1], sys.argv[2], sys.argv[3:]
 def elf(path, what):
-    return subprocess.run(["readelf", what, path], capture_output=True, text=True, check=True).stdout
+    return subprocess.run([readelf, what, path], capture_output=True, text=True, check=True).stdout
 def find(name):   # (the library's file, its multiarch directory name)
     for r in roots:
         for d in ("usr/lib", "lib"):

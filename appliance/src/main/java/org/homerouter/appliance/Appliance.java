@@ -165,7 +165,7 @@ public final class Appliance implements AutoCloseable {
         }
         Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
         appliance.dataDir = dbFile.toAbsolutePath().getParent();
-        appliance.dataPartitionFormatted = DataPartitionNote.take(appliance.dataDir, store).orElse(null);
+        appliance.dataPartitionFormatted = DataPartitionNote.read(appliance.dataDir, store).orElse(null);
         try {
             appliance.applyPptp(cfg);
         } catch (IOException | RuntimeException e) {
@@ -699,6 +699,7 @@ public final class Appliance implements AutoCloseable {
     void settingsLostDealtWith() {
         store.setAsideDealtWith();
         dataPartitionFormatted = null;
+        DataPartitionNote.dealtWith(dataDir);
     }
 
     /** Why the enabled PPTP server is not running, when its last start failed; else null. */

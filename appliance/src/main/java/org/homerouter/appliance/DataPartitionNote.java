@@ -2,9 +2,12 @@ package org.homerouter.appliance;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
 import java.util.Optional;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.slf4j.Logger;
@@ -12,54 +15,76 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The note the router image's initramfs leaves in the data directory when it had to format the
- * data partition at boot (no repair could open it; see image/initramfs/init): this run is on
- * factory settings, and the owner, who sees only first-run setup, must learn why and that a
- * configuration export brings the accounts back. Taken once: logged as an event, then deleted (as a
- * database set aside is, the dashboard keeps saying it for this run, until an import or a reset).
+ * data partition at boot (no repair could open it; see image/initramfs/init): this router is on
+ * factory settings, and its owner, who finds first-run setup instead of the login, must learn why
+ * and that a configuration export brings the accounts back. The note stays until the owner has
+ * been through setup (an admin password exists), imported a configuration or reset the router, so
+ * a power cycle before the owner looks does not lose it; the event is logged once.
  */
 final class DataPartitionNote {
     static final String FILE = "data-partition-formatted";
     private static final Logger LOG = LoggerFactory.getLogger(DataPartitionNote.class);
     /** The initramfs writes one short line (the check's exit code); more is not its. */
     private static final int MAX_BYTES = 200;
+    /** The line the service adds once it has logged the event. */
+    private static final String LOGGED = "logged";
 
     private DataPartitionNote() {
     }
 
-    /** What the dashboard and the setup page say, if the initramfs left a note; the note is gone after. */
-    static Optional<String> take(Path dataDir, ApplianceStore store) {
+    /** What first-run setup and the dashboard say, while the initramfs's note stands. */
+    static Optional<String> read(Path dataDir, ApplianceStore store) {
         Path file = dataDir.resolve(FILE);
-        String detail;
+        String[] lines;
         try (InputStream in = Files.newInputStream(file)) {
-            detail = printable(in.readNBytes(MAX_BYTES));
+            lines = new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII).split("\n");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            detail = "";
+            lines = new String[] {""};
         }
-        String why = "The router's data partition could not be repaired at the last boot"
-                + (detail.isEmpty() ? "" : " (" + detail + ")") + " and was formatted";
-        LOG.error("{}: starting with factory settings", why);
-        store.logEvent("service", why + ": the router started with factory settings, no users and no admin password;"
-                + " restore a configuration export on the System page");
         try {
-            Files.delete(file);
-        } catch (IOException e) {
-            // Read again at the next start: one more event, nothing worse.
-            LOG.warn("cannot delete {}: {}", file, e.toString());
+            if (store.adminPasswordHash().isPresent()) {
+                dealtWith(dataDir); // the owner has been through setup since, and read it there
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        String detail = printable(lines[0]);
+        String why = "The router's data partition could not be repaired at a boot"
+                + (detail.isEmpty() ? "" : " (" + detail + ")") + " and was formatted";
+        if (!java.util.Arrays.asList(lines).contains(LOGGED)) {
+            LOG.error("{}: starting with factory settings", why);
+            store.logEvent("service", why + ": the router started with factory settings, no users and no admin password;"
+                    + " restore a configuration export on the System page");
+            try {
+                Path next = dataDir.resolve(FILE + ".new");
+                Files.writeString(next, detail + "\n" + LOGGED + "\n", StandardCharsets.US_ASCII);
+                Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                // Logged again at the next start: one more event, nothing worse.
+                LOG.warn("cannot mark {} as logged: {}", file, e.toString());
+            }
         }
         return Optional.of(why);
     }
 
-    /** The first line, printable ASCII only: no markup or control characters reach the pages or the log. */
-    private static String printable(byte[] bytes) {
+    /** The owner went through setup, imported a configuration or reset the router: the note is done. */
+    static void dealtWith(Path dataDir) {
+        try {
+            Files.deleteIfExists(dataDir.resolve(FILE));
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", dataDir.resolve(FILE), e.toString());
+        }
+    }
+
+    /** Printable ASCII only: no markup or control characters reach the pages or the log. */
+    private static String printable(String line) {
         StringBuilder s = new StringBuilder();
-        for (byte b : bytes) {
-            if (b == '\n' || b == '\r') {
-                break;
-            }
-            if (b >= 0x20 && b < 0x7f && b != '<' && b != '>' && b != '&') {
-                s.append((char) b);
+        for (char c : line.toCharArray()) {
+            if (c >= 0x20 && c < 0x7f && c != '<' && c != '>' && c != '&') {
+                s.append(c);
             }
         }
         return s.toString().strip();

@@ -119,9 +119,9 @@ class WebServerTest {
     void setupSaysWhyTheSettingsWereLostAndAsksForTheLastExport() throws Exception {
         Browser b = new Browser(base);
         assertFalse(b.get("/setup").body().contains("id=\"settings-lost\""), "a new router: no such note");
-        fake.settingsLost = "The router's data partition could not be repaired at the last boot (e2fsck exit code 8) and was formatted";
+        fake.settingsLost = "The router's data partition could not be repaired at a boot (e2fsck exit code 8) and was formatted";
         String page = b.get("/setup").body();
-        assertTrue(page.contains("The router&#39;s data partition could not be repaired at the last boot (e2fsck exit code 8)"
+        assertTrue(page.contains("The router&#39;s data partition could not be repaired at a boot (e2fsck exit code 8)"
                 + " and was formatted: this router's settings, its VPN users and its admin password"), page);
         assertTrue(page.contains("restore your last configuration\nexport on the System page"), page);
         HttpResponse<String> tooShort = b.post("/setup", "password", "short", "password_again", "short");

@@ -201,8 +201,16 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         while (h.find()) {
             handles.add(Long.parseLong(h.group(1)));
         }
-        installed.values().removeIf(rules -> !handles.contains(rules.in()) || !handles.contains(rules.outNotrack())
-                || !handles.contains(rules.outSnat()));
+        installed.values().removeIf(rules -> {
+            boolean whole = handles.contains(rules.in()) && handles.contains(rules.outNotrack())
+                    && handles.contains(rules.outSnat());
+            if (!whole) {
+                // Put in again whole by the caller; what is left of these goes below, or it would
+                // stay for good beside the new ones.
+                leftBehind.add(rules);
+            }
+            return !whole;
+        });
         // Only the rules still in the table: deleting one that is gone fails the whole batch.
         leftBehind.removeIf(rules -> {
             try {

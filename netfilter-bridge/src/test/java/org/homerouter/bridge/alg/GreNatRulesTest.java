@@ -46,19 +46,33 @@ class GreNatRulesTest {
             GreMapping m = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
             rules.mapped(m);
             // One of its three rules deleted by hand: the call's delete, one transaction, then fails.
-            String post = ns.exec(Duration.ofSeconds(10), "nft", "--handle", "list", "chain", "ip", GreNatRules.TABLE, "post")
-                    .output();
-            String rule = post.lines().filter(l -> l.contains("203.0.113.7")).findFirst().orElseThrow();
-            java.util.regex.Matcher h = java.util.regex.Pattern.compile("# handle (\\d+)").matcher(rule);
-            assertTrue(h.find(), post);
-            assertTrue(ns.exec(Duration.ofSeconds(10), "nft", "delete", "rule", "ip", GreNatRules.TABLE, "post", "handle",
-                    h.group(1)).succeeded());
+            deleteOneRule(ns, "post");
             rules.unmapped(m);
             assertTrue(listing(ns).contains("203.0.113.7"), "the failed delete left the other two in");
             rules.reconcile();
             assertFalse(listing(ns).contains("203.0.113.7"), "still in after the reconcile: " + listing(ns));
             assertEquals(0, rules.size());
+
+            // A live call one of whose rules went (by hand): the reconcile forgets it, so that it is
+            // put in again whole, and removes the rest of the old ones.
+            rules.mapped(m);
+            deleteOneRule(ns, "post");
+            rules.reconcile();
+            assertFalse(rules.has(m));
+            assertFalse(listing(ns).contains("203.0.113.7"), "the old call's other rules stayed: " + listing(ns));
+            rules.mapped(m);
+            assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
         }
+    }
+
+    private static void deleteOneRule(Netns ns, String chain) throws Exception {
+        String rules = ns.exec(Duration.ofSeconds(10), "nft", "--handle", "list", "chain", "ip", GreNatRules.TABLE, chain)
+                .output();
+        String rule = rules.lines().filter(l -> l.contains("203.0.113.7")).findFirst().orElseThrow();
+        java.util.regex.Matcher h = java.util.regex.Pattern.compile("# handle (\\d+)").matcher(rule);
+        assertTrue(h.find(), rules);
+        assertTrue(ns.exec(Duration.ofSeconds(10), "nft", "delete", "rule", "ip", GreNatRules.TABLE, chain, "handle",
+                h.group(1)).succeeded());
     }
 
     private static String listing(Netns ns) throws Exception {
