@@ -164,6 +164,9 @@ public final class Appliance implements AutoCloseable {
             LOG.info("native epoll unavailable ({}); using NIO", NettyTransport.epollUnavailableReason());
         }
         Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
+        if (!dataPlane.available()) {
+            LOG.warn("{}", dataPlane.unavailableReason()); // the journal says why no session can start
+        }
         appliance.dataDir = dbFile.toAbsolutePath().getParent();
         appliance.dataPartitionFormatted = DataPartitionNote.read(appliance.dataDir, store).orElse(null);
         try {
@@ -432,8 +435,13 @@ public final class Appliance implements AutoCloseable {
      * a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
-        if (!dataPlane.linux()) {
-            return; // an in-memory data plane (tests): this process's namespace is not the router's
+        if (!dataPlane.linux() && !Files.exists(dataDir.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME))) {
+            // An in-memory data plane (tests), or a Linux one that cannot run (no CAP_NET_RAW, say)
+            // in a data directory no router ever ran in: this process's namespace is not known to
+            // be the router's. Where a run with the data plane left a boot hold, it is: the holds
+            // put back at boot must still follow the settings (switched off, they are lifted), or
+            // the LAN would reach nothing beyond the router until the data plane works again.
+            return;
         }
         List<String> networks = new ArrayList<>();
         List<org.homerouter.webui.api.Subnet> local = ApplianceVpnConfig.localNetworks();

@@ -236,6 +236,25 @@ class SiteToSiteNetnsTest {
         // what this file says (BootHoldTest runs it).
         String hold = java.nio.file.Files.readString(dir.resolve("a").resolve("boot-hold"));
         assertTrue(hold.contains("\nunreachable " + LAN_B + "\n") && hold.contains("\ndefault-route-held\n"), hold);
+
+        // Site-to-site switched off, and the service started where its data plane cannot run (no
+        // CAP_NET_RAW for its raw GRE socket): what was held is lifted all the same, or LAN A would
+        // reach nothing beyond the router until the data plane worked again.
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("a").resolve("appliance.db"))) {
+            store.putSettings(Map.of(Setting.DIALOUT_ENABLED, "false"));
+        }
+        List<String> withoutRaw = new ArrayList<>(Launched.appliance(a, "run", "--data-dir", dir.resolve("a").toString(),
+                "--ui-port", "18080"));
+        withoutRaw.addAll(4, List.of("setpriv", "--bounding-set", "-net_raw", "--"));
+        Launched crippled = Launched.start("a-no-raw", withoutRaw, null, dir);
+        launched.add(crippled);
+        crippled.awaitOutput("web UI on http", START);
+        assertTrue(crippled.output().contains("Linux data plane unavailable: no CAP_NET_RAW"),
+                "the data plane ran after all" + crippled.report());
+        String rulesAfter = a.ip("-4", "rule", "show");
+        String unreachable = a.ip("-4", "route", "show", "type", "unreachable");
+        assertFalse(rulesAfter.contains("unreachable") || unreachable.contains(LAN_B),
+                "still held with site-to-site off:\n" + rulesAfter + unreachable + crippled.report());
     }
 
     private void assertLansReachEachOther(Launched routerA, Launched serverB) throws Exception {
