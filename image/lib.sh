@@ -17,6 +17,9 @@ case "$ARCH" in
   *) echo "ARCH must be arm64 or armhf" >&2; exit 2 ;;
 esac
 JDK_PKG=openjdk-25-jdk-headless
+# e2fsprogs' packages with the libraries its e2fsck and mke2fs need beyond the base system's: the
+# initramfs checks the data partition with them (20-debs fetches them, 40-kernel unpacks them).
+E2FSPROGS_DEBS="e2fsprogs libext2fs2t64 libcom-err2"
 # What the base system needs: an init, module loading (nftables needs kmod), the firewall, the
 # network configuration; nothing interactive. (networkd is part of the systemd package in trixie)
 # iptables (the nft backend): the PPTP passthrough ALG's NFQUEUE rule is an iptables rule.

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 DEBS=$WORK/debs; mkdir -p "$DEBS"
 base=$WORK/base
-INITRAMFS_DEBS="busybox-static e2fsprogs libext2fs2t64 libcom-err2"
+INITRAMFS_DEBS="busybox-static $E2FSPROGS_DEBS"
 key="$(cat "$WORK/base.stamp") $INITRAMFS_DEBS"
 if [ -f "$DEBS/stamp" ] && [ "$(cat "$DEBS/stamp")" = "$key" ]; then
   log "debs: cached ($(ls "$DEBS"/*.deb | xargs -n1 basename | tr '\n' ' '))"; exit 0

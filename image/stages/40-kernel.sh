@@ -70,7 +70,7 @@ done < "$I/lib/modules/load.order" > "$I/lib/modules/load.list"
 # found through their ELF headers in the unpacked e2fsprogs packages and the base system; the loader
 # at its own path (PT_INTERP), the libraries in /lib/<multiarch> (one of its default directories).
 rm -rf "$K/e2fs"; mkdir -p "$K/e2fs"
-for d in "$WORK"/debs/{e2fsprogs,libext2fs2t64,libcom-err2}_*.deb; do dpkg-deb -x "$d" "$K/e2fs"; done
+for pkg in $E2FSPROGS_DEBS; do dpkg-deb -x "$(ls "$WORK"/debs/"${pkg}"_*.deb)" "$K/e2fs"; done
 # In /sbin, called by that path: busybox's shell runs its own applets first, and its mke2fs makes
 # ext2 only (and knows no -t).
 mkdir -p "$I/etc" "$I/lib" "$I/sbin"
