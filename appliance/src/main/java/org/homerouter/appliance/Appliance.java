@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
-import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.bridge.firewall.WanAdmission;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.alg.TrackedCallView;
@@ -236,7 +236,7 @@ public final class Appliance implements AutoCloseable {
                 LOG.warn("PPTP passthrough enabled but {}", passthroughFailure);
             } else {
                 try {
-                    passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new RouteSourceAddress(null));
+                    passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null));
                     passthrough.onProblem(problem -> store.logEvent("problem", problem));
                     // The router's own calls and the LAN's NAT IDs share the public address's GRE keys.
                     passthrough.avoidRouterCallIds(dataPlane::callIdRegistered);

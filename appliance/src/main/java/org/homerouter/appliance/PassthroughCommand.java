@@ -5,9 +5,9 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
-import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.pptp.alg.TrackedCallView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +33,7 @@ final class PassthroughCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PassthroughAlg alg = PassthroughAlg.start(null, queue, new RouteSourceAddress(null));
+        PassthroughAlg alg = PassthroughAlg.start(null, queue, new ConntrackNatAddress(null));
         InboundPptpForward forward = new InboundPptpForward(null);
         if (inboundServer != null) {
             try {

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.PassthroughAlg;
-import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.TrackedCallView;
@@ -93,7 +93,7 @@ class PassthroughInteropTest {
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "table", "ip", "nat"));
         require(router.exec(Duration.ofSeconds(10), "nft", "add chain ip nat post { type nat hook postrouting priority srcnat; }"));
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "rule", "ip", "nat", "post", "oifname", "wan", "masquerade"));
-        alg = PassthroughAlg.start(router.name(), 31, new RouteSourceAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), 31, new ConntrackNatAddress(router.name()));
 
         Path serverLog = start("pptpd", null, PPTP_GUEST.toString(), "server", "--netns", wan.name(), "--bridge", "br0",
                 "--tap", "pgs" + ProcessHandle.current().pid() % 100000, "--guest-ip", "10.77.0.1/24",

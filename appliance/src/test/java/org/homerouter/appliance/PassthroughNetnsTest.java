@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.bridge.alg.GreNatRules;
 import org.homerouter.bridge.alg.InboundPptpForward;
+import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.bridge.netns.CommandResult;
@@ -123,7 +124,7 @@ class PassthroughNetnsTest {
         CommandResult helper = router.exec(Duration.ofSeconds(10), "sysctl", "-n", "net.netfilter.nf_conntrack_helper");
         assertTrue(!helper.succeeded() || helper.output().trim().equals("0"),
                 "the kernel must not attach its own PPTP helper automatically: " + helper);
-        alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
         Launched server = startServer(wan);
 
         Launched dial1 = dial("dial1", lan1, "alice");
@@ -189,11 +190,38 @@ class PassthroughNetnsTest {
         assertTrue(!queueRules.output().contains("NFQUEUE"), "the queue rules removed: " + queueRules);
     }
 
+    /**
+     * An office router with two WAN addresses that NATs its LAN to the second ('snat to', as for a
+     * block of static addresses), while its route's source is the first: the call's GRE must leave
+     * from the address the control connection was NATed to (the kernel's conntrack entry), or the
+     * server takes it for another host's and the tunnel never comes up.
+     */
+    @Test
+    void aCallsGreLeavesFromTheAddressTheLanIsNatedToNotTheRoutesSource() throws Exception {
+        String natAddress = "10.77.0.3";
+        require(router.exec(Duration.ofSeconds(10), "ip", "address", "add", natAddress + "/24", "dev", "wan"));
+        require(router.exec(Duration.ofSeconds(10), "nft", "flush", "chain", "ip", "nat", "post"));
+        require(router.exec(Duration.ofSeconds(10), "nft", "add", "rule", "ip", "nat", "post", "oifname", "wan",
+                "snat", "to", natAddress));
+        RouteSourceAddress routeSource = new RouteSourceAddress(router.name());
+        assertEquals(InetAddress.getByName(ROUTER_WAN), routeSource.publicAddressFor((Inet4Address) InetAddress.getByName(SERVER)),
+                "the route's source is the first address");
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
+        Launched server = startServer(wan);
+        Launched dial = dial("dial1", lan1, "alice");
+        String context = server.report() + dial.report();
+        List<GreMapping> mappings = alg.rules().mappings();
+        assertEquals(1, mappings.size(), context);
+        assertEquals(InetAddress.getByName(natAddress), mappings.getFirst().publicAddress(), context);
+        assertPings(lan1, context);
+        hangUp(dial);
+    }
+
     @Test
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
         imageFirewall();
         // The ALG runs too: the forwarded connection is not masqueraded, so it must leave it alone.
-        alg = PassthroughAlg.start(router.name(), QUEUE, new RouteSourceAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
         try (InboundPptpForward forward = new InboundPptpForward(router.name())) {
             forward.apply((Inet4Address) InetAddress.getByName("10.77.1.2"));
             Launched server = startServer(lan1);

@@ -125,7 +125,7 @@ public final class PassthroughAlg implements AutoCloseable {
      *
      * @param netns           the router's namespace (tests), or null for our own
      * @param queue           the NFQUEUE number to use
-     * @param publicAddresses the masquerade address towards a server, e.g. {@link RouteSourceAddress}
+     * @param publicAddresses the address the router's NAT gave a control connection, e.g. {@link ConntrackNatAddress}
      */
     public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses) throws IOException {
         return new PassthroughAlg(netns, queue, publicAddresses, Duration.ofSeconds(5));

@@ -1,7 +1,6 @@
 package org.homerouter.bridge.alg;
 
 import org.homerouter.bridge.netns.NetworkNamespace;
-import org.homerouter.pptp.alg.PublicAddressResolver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,9 +10,12 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 
 /**
- * Masquerade's choice of source address for a server: the source the kernel's routing table gives
- * a socket connected to it (what {@code ip -o route get SERVER} shows as {@code src}), so the ALG's
- * GRE SNAT leaves from the same address as the control connection.
+ * The router's source address towards a server: the source the kernel's routing table gives a
+ * socket connected to it (what {@code ip -o route get SERVER} shows as {@code src}). The ALG's GRE
+ * SNAT must leave from the control connection's address, which {@link ConntrackNatAddress} reads
+ * from the kernel's NAT; this is its fallback where it cannot (no ctnetlink). It is masquerade's
+ * choice on a WAN with one address, not where masquerade takes the primary of several or an
+ * {@code snat to} rule names another.
  *
  * <p>Asked of a UDP socket: connecting one sends nothing, it only looks the route up and binds
  * the source address. That takes microseconds on the ALG's one NFQUEUE thread, where running
@@ -21,7 +23,7 @@ import java.nio.channels.DatagramChannel;
  * on a small ARM board), so that a LAN host opening connections to port 1723 quickly held up
  * every other client's passthrough traffic behind those processes.
  */
-public final class RouteSourceAddress implements PublicAddressResolver {
+public final class RouteSourceAddress {
     // Any port: connect(2) on UDP only needs one for the address.
     private static final int PPTP_PORT = 1723;
     private final String netns;
@@ -31,7 +33,7 @@ public final class RouteSourceAddress implements PublicAddressResolver {
         this.netns = netns;
     }
 
-    @Override
+    /** @throws UncheckedIOException when there is no route to {@code server} */
     public Inet4Address publicAddressFor(Inet4Address server) {
         try (DatagramChannel probe = open()) {
             probe.connect(new InetSocketAddress(server, PPTP_PORT));

@@ -195,7 +195,7 @@ public final class PptpAlg {
             }
             Inet4Address publicAddress;
             try {
-                publicAddress = publicAddresses.publicAddressFor(s.flow().server());
+                publicAddress = publicAddresses.publicAddressFor(s.flow());
             } catch (RuntimeException e) {
                 // No route to the server in the main table (policy routing, say): not tracked,
                 // passed as the router's routing passes it, as before the ALG knew the address.

@@ -42,7 +42,7 @@ class AlgStreamFuzzTest {
     void anyStreamKeepsTheTrackerConsistentAndLeavesNothingMapped(FuzzedDataProvider data) {
         ManualClock clock = new ManualClock();
         List<GreMapping> installed = new ArrayList<>();
-        PptpAlg alg = new PptpAlg(clock, AlgTimeouts.KERNEL, server -> PUBLIC, new GreMappingListener() {
+        PptpAlg alg = new PptpAlg(clock, AlgTimeouts.KERNEL, flow -> PUBLIC, new GreMappingListener() {
             @Override
             public void mapped(GreMapping m) {
                 installed.add(m);

@@ -25,7 +25,9 @@ class PptpAlgTest {
     final ManualClock clock = new ManualClock();
     final List<String> events = new ArrayList<>();
     final List<GreMapping> mapped = new ArrayList<>();
-    final PptpAlg alg = new PptpAlg(clock, AlgTimeouts.KERNEL, server -> PUBLIC, new GreMappingListener() {
+    /** Connections the NAT gave another address than {@link #PUBLIC}. */
+    final java.util.Map<ControlFlow, Inet4Address> natted = new java.util.HashMap<>();
+    final PptpAlg alg = new PptpAlg(clock, AlgTimeouts.KERNEL, flow -> natted.getOrDefault(flow, PUBLIC), new GreMappingListener() {
         @Override
         public void mapped(GreMapping m) {
             events.add("mapped " + m);
@@ -220,6 +222,22 @@ class PptpAlgTest {
         alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, false, new byte[0], 0, 0,
                 true, c.clientSeq + harmless.length));
         assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, forged)));
+    }
+
+    /**
+     * An office NATs one LAN host to another of its public addresses ('snat to'): that call's GRE
+     * must leave from the address its control connection was NATed to, the other's from theirs.
+     */
+    @Test
+    void eachCallsGreLeavesFromTheAddressItsControlConnectionWasNatedTo() {
+        Inet4Address other = ip("198.51.100.7");
+        natted.put(new ControlFlow(CLIENT_A, 40000, SERVER, 1723), other);
+        int natA = new Conversation(CLIENT_A, 40000, 1000, 5000).call(7, 300);
+        int natB = new Conversation(CLIENT_B, 40001, 2000, 6000).call(7, 301);
+        assertEquals(List.of(other, PUBLIC), mapped.stream().map(GreMapping::publicAddress).toList());
+        assertTrue(alg.mappingFor(SERVER, other, natA).isPresent(), "the server's GRE to that address finds the call");
+        assertTrue(alg.mappingFor(SERVER, PUBLIC, natA).isEmpty());
+        assertTrue(alg.mappingFor(SERVER, PUBLIC, natB).isPresent());
     }
 
     @Test
@@ -780,7 +798,7 @@ class PptpAlgTest {
     void randomSegmentationRetransmissionAndOverlapGiveTheSameRewrittenStream() {
         java.util.Random random = new java.util.Random(20261202);
         for (int round = 0; round < 200; round++) {
-            PptpAlg fresh = new PptpAlg(clock, AlgTimeouts.KERNEL, server -> PUBLIC, GreMappingListener.NONE,
+            PptpAlg fresh = new PptpAlg(clock, AlgTimeouts.KERNEL, flow -> PUBLIC, GreMappingListener.NONE,
                     RandomGenerator.of("L64X128MixRandom"));
             ControlFlow flow = new ControlFlow(CLIENT_A, 40000 + round, SERVER, 1723);
             fresh.onSegment(new TcpSegment(flow, Direction.TO_SERVER, 0, true, false, false, new byte[0], 0, 0));

@@ -1,0 +1,107 @@
+package org.homerouter.bridge.alg;
+
+import org.homerouter.bridge.ffm.Errno;
+import org.homerouter.bridge.ffm.ErrnoException;
+import org.homerouter.bridge.ffm.LibC;
+import org.homerouter.bridge.netns.NetworkNamespace;
+import org.homerouter.pptp.alg.ControlFlow;
+import org.homerouter.pptp.alg.PublicAddressResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+
+import static org.homerouter.bridge.ffm.ErrnoException.check;
+
+/**
+ * The address the router's NAT gave a LAN client's control connection, read from the kernel's
+ * conntrack entry over ctnetlink, as {@code nf_nat_pptp} takes it from the entry itself. Masquerade
+ * picks the WAN's primary address, an {@code snat to} rule whichever it names: neither need be the
+ * routing table's source ({@link RouteSourceAddress}), which an office with several public
+ * addresses would otherwise get, and with it GRE the server drops.
+ *
+ * <p>One netlink request per new control connection, on the ALG's queue thread: the kernel answers
+ * within the send, so the answer is read without waiting. Where the entry cannot be read (a kernel
+ * without ctnetlink, say), the route's source is used, and that is logged once.
+ */
+public final class ConntrackNatAddress implements PublicAddressResolver {
+    private static final Logger LOG = LoggerFactory.getLogger(ConntrackNatAddress.class);
+    private static final int AF_NETLINK = 16;
+    private static final int NETLINK_NETFILTER = 12;
+    private static final int BUFFER = 8192;
+
+    private final String netns;
+    private final RouteSourceAddress fallback;
+    private int sequence;
+    private boolean fallbackLogged;
+
+    /** @param netns the namespace whose conntrack table (and routes) to read, or null for our own */
+    public ConntrackNatAddress(String netns) {
+        this.netns = netns;
+        this.fallback = new RouteSourceAddress(netns);
+    }
+
+    @Override
+    public synchronized Inet4Address publicAddressFor(ControlFlow flow) {
+        String why;
+        try {
+            Inet4Address natted = lookUp(flow);
+            if (natted != null) {
+                return natted;
+            }
+            why = "the kernel's answer held no reply address";
+        } catch (IOException e) {
+            why = e.getMessage();
+        }
+        Inet4Address routed = fallback.publicAddressFor(flow.server()); // throws when there is no route
+        if (!fallbackLogged) {
+            fallbackLogged = true;
+            LOG.warn("alg: the NAT of {} could not be read from conntrack ({}): its calls' GRE leaves from the route's"
+                    + " source {}, wrong where the WAN NATs to another of its addresses (said once)",
+                    flow, why, routed.getHostAddress());
+        }
+        return routed;
+    }
+
+    private Inet4Address lookUp(ControlFlow flow) throws IOException {
+        ByteBuffer request = ConntrackMessages.get(flow, ++sequence);
+        int fd = open();
+        try (Arena arena = Arena.ofConfined()) {
+            // struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }
+            MemorySegment kernel = arena.allocate(12, 4);
+            kernel.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
+            MemorySegment buffer = arena.allocate(BUFFER, 8);
+            int length = request.remaining();
+            MemorySegment.copy(MemorySegment.ofBuffer(request), 0, buffer, 0, length);
+            check("sendto(netlink, IPCTNL_MSG_CT_GET)", LibC.sendto(fd, buffer, length, 0, kernel, 12));
+            long n = LibC.recvfrom(fd, buffer, BUFFER, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
+            if (n == -Errno.EAGAIN) {
+                throw new IOException("no answer from ctnetlink");
+            }
+            check("recvfrom(netlink, conntrack)", n);
+            return ConntrackMessages.replyDestination(buffer.asSlice(0, n).asByteBuffer());
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    /** A ctnetlink socket in the namespace (a socket belongs to the namespace it was made in). */
+    private int open() throws IOException {
+        if (netns == null) {
+            return socket();
+        }
+        try (NetworkNamespace.Scope in = NetworkNamespace.enter(netns)) {
+            return socket();
+        }
+    }
+
+    private static int socket() throws ErrnoException {
+        return check("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER)",
+                LibC.socket(AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_NETFILTER));
+    }
+}
