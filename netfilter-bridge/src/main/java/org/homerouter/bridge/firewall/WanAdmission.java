@@ -83,7 +83,10 @@ public final class WanAdmission implements AutoCloseable {
                     : "ip daddr " + pptpServer.getAddress().getHostAddress() + " ";
             lines.add("add rule " + CHAIN + " " + to + "tcp dport " + pptpServer.getPort() + " accept comment \"PPTP control\"");
             lines.add("add rule " + CHAIN + " " + to + "meta l4proto gre accept comment \"PPTP data\"");
-        } else if (dialOutServer != null) {
+        }
+        // Not covered by the server's rules when it listens on one address (the LAN's, say): the
+        // dial-out's GRE comes to the WAN's; nor always by conntrack, GRE's tuple being its key.
+        if (dialOutServer != null && (pptpServer == null || !pptpServer.getAddress().isAnyLocalAddress())) {
             lines.add("add rule " + CHAIN + " ip saddr " + dialOutServer.getHostAddress()
                     + " meta l4proto gre accept comment \"site-to-site data\"");
         }
@@ -91,11 +94,15 @@ public final class WanAdmission implements AutoCloseable {
     }
 
     private static String describe(InetSocketAddress pptpServer, Inet4Address dialOutServer) {
+        List<String> what = new ArrayList<>(2);
         if (pptpServer != null) {
-            return "PPTP (TCP " + pptpServer.getPort() + ", GRE)" + (pptpServer.getAddress().isAnyLocalAddress() ? ""
-                    : " to " + pptpServer.getAddress().getHostAddress());
+            what.add("PPTP (TCP " + pptpServer.getPort() + ", GRE)" + (pptpServer.getAddress().isAnyLocalAddress() ? ""
+                    : " to " + pptpServer.getAddress().getHostAddress()));
         }
-        return dialOutServer != null ? "GRE from the site-to-site server " + dialOutServer.getHostAddress() : "no PPTP";
+        if (dialOutServer != null && (pptpServer == null || !pptpServer.getAddress().isAnyLocalAddress())) {
+            what.add("GRE from the site-to-site server " + dialOutServer.getHostAddress());
+        }
+        return what.isEmpty() ? "no PPTP" : String.join(" and ", what);
     }
 
     /** Admits nothing any more: the service is stopping. */
