@@ -429,10 +429,10 @@ public final class Appliance implements AutoCloseable {
 
     /**
      * Keeps the networks that must only be reached through a tunnel (the enabled dial-out's, every
-     * branch account's) unreachable while their tunnel is down, so that they never leave by the
-     * default route in clear; with the dial-out's default route on, every forwarded packet is held
-     * off the router's own default route likewise. Called at start and after every change to them;
-     * a failure is logged.
+     * branch account's, and the VPN server's tunnel network while it runs) unreachable while their
+     * tunnel is down, so that they never leave by the default route in clear; with the dial-out's
+     * default route on, every forwarded packet is held off the router's own default route likewise.
+     * Called at start and after every change to them; a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
         if (!dataPlane.linux() && !Files.exists(dataDir.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME))) {
@@ -451,6 +451,19 @@ public final class Appliance implements AutoCloseable {
         try {
             if (dialOut != null) {
                 dialOut.config().subnets().forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
+            }
+            Map<Setting, String> cfg = store.settings();
+            org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(cfg);
+            if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
+                // A VPN client's address has a route only while its session lasts: once it is gone
+                // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
+                // copy's retransmissions, sent that client's data out of the WAN in clear.
+                try {
+                    org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(List.of(tunnel), local, null);
+                    networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(tunnel));
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
+                }
             }
             for (var entry : store.allRoutedSubnets().entrySet()) {
                 try {
