@@ -109,7 +109,7 @@ final class PptpService implements AutoCloseable {
         Sessions listener = new Sessions(accounting, idleTimeout(cfg), store);
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
-            pool = pool(cfg);
+            pool = pool(cfg, dataPlane);
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
             sessions.setLimits(limits(cfg));
             tunnels = new CallTunnels(dataPlane.gre(), dataPlane.demux(), clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
@@ -195,8 +195,29 @@ final class PptpService implements AutoCloseable {
                 positive(Setting.PPTP_MAX_SESSIONS_PER_USER, cfg));
     }
 
-    private static AddressPool pool(Map<Setting, String> cfg) throws UnknownHostException {
-        return new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
+    private static AddressPool pool(Map<Setting, String> cfg, DataPlane dataPlane) throws UnknownHostException {
+        AddressPool pool = new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
+        if (dataPlane.linux()) {
+            pool.avoid(PptpService::addressOfThisHost);
+        }
+        return pool;
+    }
+
+    /**
+     * Whether one of this host's interfaces has {@code address}: the site-to-site dial-out's, given by
+     * a remote server whose pool is this router's too (both on factory settings).
+     */
+    private static boolean addressOfThisHost(Inet4Address address) {
+        try {
+            if (java.net.NetworkInterface.getByInetAddress(address) == null) {
+                return false;
+            }
+            LOG.info("pool address {} not handed out: this router uses it itself (the site-to-site tunnel's own?)",
+                    address.getHostAddress());
+            return true;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     private static Duration idleTimeout(Map<Setting, String> cfg) {
@@ -216,7 +237,7 @@ final class PptpService implements AutoCloseable {
         if (sessions == null) {
             return;
         }
-        AddressPool next = pool(cfg);
+        AddressPool next = pool(cfg, dataPlane);
         SessionSettings settings = serverSettings(cfg);
         // The connected sessions' addresses move into the new pool through the old one, which they
         // give them back to. No session's lock is taken here: a session ending holds its own lock

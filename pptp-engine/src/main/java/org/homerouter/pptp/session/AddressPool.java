@@ -27,6 +27,8 @@ public final class AddressPool {
     private AddressPool successor;
     /** The addresses this pool's sessions hold in the successor, to give back there. */
     private final java.util.Set<Inet4Address> heldInSuccessor = new java.util.HashSet<>();
+    /** Addresses this host uses itself, see {@link #avoid}. */
+    private volatile java.util.function.Predicate<Inet4Address> usedHere = a -> false;
 
     /**
      * @param first first address of the range, inclusive
@@ -81,23 +83,40 @@ public final class AddressPool {
         heldInSuccessor.add(address);
     }
 
-    /** Any free address, rotating through the range so a just-released address is not reused at once. */
+    /**
+     * Addresses this host already uses itself, which no client may be given while that lasts: a
+     * remote server hands the site-to-site dial-out an address of its own pool, which is this
+     * router's pool too when both routers keep the factory settings. A client given it reaches
+     * nothing: the kernel takes its packets for the router's own (a martian source) and keeps what
+     * is sent to it. Asked for free addresses only, as they are handed out; must be cheap.
+     */
+    public void avoid(java.util.function.Predicate<Inet4Address> usedHere) {
+        this.usedHere = usedHere;
+    }
+
+    /**
+     * Any free address this host does not use itself ({@link #avoid}), rotating through the range so
+     * a just-released address is not reused at once.
+     */
     public synchronized Optional<Inet4Address> allocate() {
         if (successor != null) {
             Optional<Inet4Address> a = successor.allocate();
             a.ifPresent(heldInSuccessor::add);
             return a;
         }
-        int i = inUse.nextClearBit(cursor);
-        if (i >= size) {
-            i = inUse.nextClearBit(0);
-            if (i >= size) {
-                return Optional.empty();
+        for (int k = 0; k < size; k++) {
+            int i = (int) ((cursor + (long) k) % size);
+            if (inUse.get(i)) {
+                continue;
+            }
+            Inet4Address a = fromInt(first + i);
+            if (!usedHere.test(a)) {
+                inUse.set(i);
+                cursor = (i + 1) % size;
+                return Optional.of(a);
             }
         }
-        inUse.set(i);
-        cursor = (i + 1) % size;
-        return Optional.of(fromInt(first + i));
+        return Optional.empty(); // every address is out, or one this host uses itself
     }
 
     /** Reserves a specific address (a user's static one, inside the range or not); false when it is taken. */

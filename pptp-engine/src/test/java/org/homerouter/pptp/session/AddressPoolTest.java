@@ -30,6 +30,23 @@ class AddressPoolTest {
         assertEquals(ip("192.168.250.13"), pool.allocate().orElseThrow());
     }
 
+    /**
+     * Two routers on factory settings, one dialling the other: the remote's pool gave this router's
+     * dial-out 192.168.250.10, the first address of this router's own pool too. A VPN client here
+     * must not be given it (it would reach nothing); it is handed out again once this host lets it go.
+     */
+    @Test
+    void anAddressThisHostUsesItselfIsNotHandedOutWhileItDoes() throws Exception {
+        AddressPool pool = new AddressPool(ip("192.168.250.10"), ip("192.168.250.12"));
+        Set<Inet4Address> usedHere = new HashSet<>(Set.of(ip("192.168.250.10")));
+        pool.avoid(usedHere::contains);
+        assertEquals(ip("192.168.250.11"), pool.allocate().orElseThrow());
+        assertEquals(ip("192.168.250.12"), pool.allocate().orElseThrow());
+        assertTrue(pool.allocate().isEmpty(), "only the address this host uses is left");
+        usedHere.clear(); // the dial-out went down
+        assertEquals(ip("192.168.250.10"), pool.allocate().orElseThrow());
+    }
+
     @Test
     void releasedAddressIsNotReusedImmediately() throws Exception {
         AddressPool pool = new AddressPool(ip("10.0.0.1"), ip("10.0.0.5"));
