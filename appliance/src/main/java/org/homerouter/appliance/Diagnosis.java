@@ -61,7 +61,8 @@ final class Diagnosis {
             case HUNG_UP, CALL_CLEARED -> "";
             case AUTH_FAILED -> "Check the user name and password typed on the client (both are case-sensitive); "
                     + "set a new password on the Users page if in doubt.";
-            case LOCKED_OUT -> "Failed logins in a row locked this user name or address out for a while (longer with each"
+            case LOCKED_OUT -> "Failed logins in a row locked this user name out for a while, or the client's address where"
+                    + " they tried 3 or more names (longer with each"
                     + " further failure, up to 15 minutes; attempts while locked do not count). If the real user"
                     + " mistyped, lift it on the Lockouts page; if nobody here tried, someone is guessing passwords:"
                     + " give every account a long one.";

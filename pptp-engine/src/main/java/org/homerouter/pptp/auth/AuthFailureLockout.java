@@ -12,20 +12,34 @@ import org.homerouter.pptp.Clock;
 
 /**
  * Brute-force protection for VPN logins: after {@code freeFailures} failed logins in a row, a user
- * name and, separately, a source address are locked out, first for {@code firstLockout}, doubling
- * with each further failure up to {@code maxLockout}. A success clears both counters. Locking the
+ * name is locked out, first for {@code firstLockout}, doubling with each further failure up to
+ * {@code maxLockout}. A source address is locked the same way, but only once its failures span at
+ * least {@value #DISTINCT_NAMES} distinct user names; its first lockout is then {@code
+ * firstLockout} however many failures came before. A success clears both counters. Locking the
  * address stops one attacker trying many names; locking the name stops a botnet trying one name
  * from many addresses (at the cost that the real user waits too, which is why the lockout is
  * short and grows only while failures continue).
  *
+ * <p>Why the address needs several names: remote workers behind one office or hotel NAT share
+ * its public address. One phone that keeps redialling with an old password (Android's always-on
+ * VPN, NetworkManager's retries) used to lock that address, and with it every colleague behind
+ * it, who was then refused like a wrong password (691) for up to 15 minutes. One name failing
+ * over and over is what the name's own lockout is for (pptpd/pppd lock no address at all, Windows
+ * RRAS locks per user name only); an address is suspect when it tries many names. Failures under
+ * one name do not make the address's later lockout any longer either, so a colleague who then
+ * mistypes a third name there waits {@code firstLockout}, not the phone's accumulated doubling.
+ *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
  * its own (Windows and Android redial) would keep its real user locked out for ever. Memory is
- * bounded: the least recently failing keys are forgotten first. Thread-safe.
+ * bounded: the least recently failing keys are forgotten first, and an address keeps at most
+ * {@value #DISTINCT_NAMES} - 1 of the names that failed from it. Thread-safe.
  */
 public final class AuthFailureLockout {
     /** Most keys (names plus addresses) remembered. */
     private static final int REMEMBERED = 4096;
+    /** Distinct user names an address's failures must span before the address is locked. */
+    static final int DISTINCT_NAMES = 3;
 
     /** One locked-out user name or address, for logs and the UI. */
     public record Lockout(String key, int failures, Duration remaining) {
@@ -76,10 +90,12 @@ public final class AuthFailureLockout {
     public synchronized List<Lockout> failed(String userName, InetAddress source) {
         long now = clock.nanos();
         List<Lockout> begun = new ArrayList<>(2);
-        for (String key : List.of(userKey(userName), addressKey(source))) {
-            fail(key, now);
-            lockout(key, now).ifPresent(begun::add);
-        }
+        String user = userKey(userName);
+        fail(user, now, null);
+        lockout(user, now).ifPresent(begun::add);
+        String address = addressKey(source);
+        fail(address, now, user);
+        lockout(address, now).ifPresent(begun::add);
         return begun;
     }
 
@@ -113,13 +129,33 @@ public final class AuthFailureLockout {
         return out;
     }
 
-    private void fail(String key, long now) {
+    /**
+     * Counts a failure under {@code key}; {@code name} is the failing user's key when {@code key}
+     * is an address (whose lockout waits for {@link #DISTINCT_NAMES} names), null for a name.
+     */
+    private void fail(String key, long now, String name) {
         if (!entries.containsKey(key) && entries.size() >= REMEMBERED) {
             forgetOne(now);
         }
         Counter e = entries.computeIfAbsent(key, k -> new Counter());
         e.failures++;
-        int over = e.failures - freeFailures;
+        if (name != null && e.failuresAtManyNames == 0) {
+            if (e.names == null) {
+                e.names = new ArrayList<>(DISTINCT_NAMES - 1);
+            }
+            if (!e.names.contains(name)) {
+                if (e.names.size() + 1 < DISTINCT_NAMES) {
+                    e.names.add(name);
+                } else {
+                    e.names = null; // enough names: the address may be locked from here on
+                    e.failuresAtManyNames = e.failures;
+                }
+            }
+            if (e.failuresAtManyNames == 0) {
+                return; // too few names yet: one user's failures lock only that user
+            }
+        }
+        int over = e.failures - Math.max(freeFailures, e.failuresAtManyNames);
         if (over >= 0) {
             Duration d = firstLockout.multipliedBy(1L << Math.min(over, 20));
             e.lockedUntil = now + (d.compareTo(maxLockout) > 0 ? maxLockout : d).toNanos();
@@ -169,5 +205,15 @@ public final class AuthFailureLockout {
     private static final class Counter {
         int failures;
         long lockedUntil;
+        /**
+         * An address's distinct failing user keys while fewer than {@link #DISTINCT_NAMES}; null
+         * before the first and once there were that many (and for a name's own counter).
+         */
+        List<String> names;
+        /**
+         * An address's failure (counting from 1) that brought its {@link #DISTINCT_NAMES}th name,
+         * from which on it may be locked and its doubling counts; 0 before (and for a name).
+         */
+        int failuresAtManyNames;
     }
 }

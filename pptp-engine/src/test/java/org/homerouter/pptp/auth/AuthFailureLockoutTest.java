@@ -26,8 +26,8 @@ class AuthFailureLockoutTest {
             assertEquals(List.of(), lockout.failed("alice", attacker), "failure " + (i + 1) + " begins no lockout");
             assertTrue(lockout.lockedOut("alice", attacker).isEmpty(), "failure " + (i + 1) + " is free");
         }
-        // The failure that begins them says so, for the log line.
-        assertEquals(List.of("user alice", "address 198.51.100.1"),
+        // The failure that begins it says so, for the log line. One name only: the address is not locked.
+        assertEquals(List.of("user alice"),
                 lockout.failed("alice", attacker).stream().map(AuthFailureLockout.Lockout::key).toList());
         assertEquals(Duration.ofSeconds(30), lockout.lockedOut("alice", attacker).orElseThrow().remaining());
         clock.advanceMillis(30_000);
@@ -99,6 +99,8 @@ class AuthFailureLockoutTest {
     @Test
     void anUnlockedKeyStartsAfreshAndTheOtherStaysLocked() throws Exception {
         InetAddress guesser = ip("198.51.100.7");
+        lockout.failed("u1", guesser);
+        lockout.failed("u2", guesser); // with frank, three names: the address is locked too
         for (int i = 0; i < 3; i++) {
             lockout.failed("frank", guesser);
         }
@@ -110,6 +112,95 @@ class AuthFailureLockoutTest {
         assertTrue(lockout.lockedOut("frank", ip("192.0.2.1")).isEmpty(), "the name may log in from elsewhere");
         lockout.failed("frank", ip("192.0.2.1"));
         assertTrue(lockout.lockedOut("frank", ip("192.0.2.1")).isEmpty(), "its count started again");
+    }
+
+    /**
+     * Colleagues behind one office or hotel NAT share its address: one phone redialling with an
+     * old password (always-on VPN) locks its own name, never the address and everyone behind it.
+     */
+    @Test
+    void oneUserFailingOverAndOverLocksOnlyThatNameNotColleaguesBehindTheSameAddress() throws Exception {
+        AuthFailureLockout office = AuthFailureLockout.defaults(clock);
+        InetAddress nat = ip("198.51.100.20");
+        for (int i = 0; i < 4; i++) {
+            office.failed("alice", nat);
+        }
+        assertEquals(List.of("user alice"),
+                office.failed("alice", nat).stream().map(AuthFailureLockout.Lockout::key).toList(),
+                "the fifth failure locks the name alone");
+        assertTrue(office.lockedOut("alice", nat).isPresent(), "alice is locked");
+        assertTrue(office.lockedOut("bob", nat).isEmpty(), "bob behind the same NAT is not");
+        for (int i = 0; i < 6; i++) { // the phone keeps at it, one counted failure per lockout
+            clock.advance(office.lockedOut("alice", nat).orElseThrow().remaining());
+            office.failed("alice", nat);
+        }
+        assertEquals(List.of("user alice"), office.current().stream().map(AuthFailureLockout.Lockout::key).toList());
+        assertTrue(office.lockedOut("bob", nat).isEmpty(), "after 11 failures of alice's, bob is still let in");
+        office.failed("bob", nat); // and a colleague's own typo on top
+        assertTrue(office.lockedOut("carol", nat).isEmpty(), "two names are not a spray: carol is let in");
+        office.succeeded("bob", nat);
+        assertTrue(office.lockedOut("alice", nat).isPresent(), "bob's success does not lift alice's lockout");
+    }
+
+    @Test
+    void failuresUnderThreeNamesFromOneAddressLockItForAFourth() throws Exception {
+        AuthFailureLockout office = AuthFailureLockout.defaults(clock);
+        InetAddress sprayer = ip("198.51.100.30");
+        office.failed("alice", sprayer);
+        office.failed("bob", sprayer);
+        office.failed("carol", sprayer);
+        assertTrue(office.lockedOut("dave", sprayer).isEmpty(), "three names, but fewer failures than the free five");
+        office.failed("alice", sprayer);
+        assertEquals(List.of("address 198.51.100.30"),
+                office.failed("bob", sprayer).stream().map(AuthFailureLockout.Lockout::key).toList(),
+                "the fifth failure, under three names, locks the address");
+        assertEquals(Duration.ofSeconds(30), office.lockedOut("dave", sprayer).orElseThrow().remaining(),
+                "a fourth name from that address is refused");
+        assertTrue(office.lockedOut("dave", ip("198.51.100.31")).isEmpty(), "the name from elsewhere is not");
+        clock.advanceMillis(30_000);
+        office.failed("erin", sprayer);
+        assertEquals(Duration.ofSeconds(60), office.lockedOut("dave", sprayer).orElseThrow().remaining(), "then doubles");
+    }
+
+    /**
+     * An office address that does get locked (a third name mistyped there) starts at the first
+     * lockout: the failures one phone piled up under one name do not make everyone wait 15 minutes.
+     */
+    @Test
+    void oneNamesFailuresDoNotLengthenTheAddressesLaterLockout() throws Exception {
+        AuthFailureLockout office = AuthFailureLockout.defaults(clock);
+        InetAddress nat = ip("198.51.100.20");
+        for (int i = 0; i < 5; i++) {
+            office.failed("alice", nat);
+        }
+        for (int i = 0; i < 6; i++) {
+            clock.advance(office.lockedOut("alice", nat).orElseThrow().remaining());
+            office.failed("alice", nat);
+        }
+        office.failed("bob", nat);
+        assertTrue(office.lockedOut("dave", nat).isEmpty());
+        assertEquals(List.of("address 198.51.100.20"),
+                office.failed("carol", nat).stream().map(AuthFailureLockout.Lockout::key).toList());
+        AuthFailureLockout.Lockout l = office.lockedOut("dave", nat).orElseThrow();
+        assertEquals(Duration.ofSeconds(30), l.remaining(), "the first lockout, not alice's doubled one");
+        assertEquals(13, l.failures(), "the log still says how many failed from there");
+        clock.advanceMillis(30_000);
+        office.failed("carol", nat);
+        assertEquals(Duration.ofSeconds(60), office.lockedOut("dave", nat).orElseThrow().remaining(), "then doubles");
+    }
+
+    @Test
+    void aSuccessFromTheAddressForgetsTheNamesThatFailedThere() throws Exception {
+        AuthFailureLockout office = AuthFailureLockout.defaults(clock);
+        InetAddress nat = ip("198.51.100.20");
+        office.failed("alice", nat);
+        office.failed("bob", nat);
+        office.succeeded("bob", nat);
+        for (int i = 0; i < 5; i++) {
+            office.failed("carol", nat);
+        }
+        assertTrue(office.lockedOut("carol", nat).isPresent());
+        assertTrue(office.lockedOut("dave", nat).isEmpty(), "alice's and bob's failures went with bob's success");
     }
 
     @Test
