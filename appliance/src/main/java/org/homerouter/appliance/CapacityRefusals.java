@@ -13,9 +13,12 @@ import java.util.Optional;
  * a password-guessing run) is exactly what the limits are for. Not thread-safe (one timer thread).
  */
 final class CapacityRefusals {
-    /** The engine's counters of refusals, each only growing. */
-    record Counts(long calls, long logins, long connections) {
-        static final Counts NONE = new Counts(0, 0, 0);
+    /**
+     * The engine's counters of refusals, each only growing: calls beyond the session limit, calls
+     * the address pool had no address for, logins beyond their limits, control connections.
+     */
+    record Counts(long calls, long callsWithoutAddress, long logins, long connections) {
+        static final Counts NONE = new Counts(0, 0, 0, 0);
     }
 
     private final long quietNanos;
@@ -37,11 +40,16 @@ final class CapacityRefusals {
         }
         List<String> parts = new ArrayList<>();
         long calls = now.calls() - reported.calls();
+        long withoutAddress = now.callsWithoutAddress() - reported.callsWithoutAddress();
         long logins = now.logins() - reported.logins();
         long connections = now.connections() - reported.connections();
         if (calls > 0) {
             parts.add(count(calls, "call") + " because all " + maxSessions + " sessions were in use (raise \"Maximum"
                     + " sessions\" on the VPN server page, or disconnect idle sessions)");
+        }
+        if (withoutAddress > 0) {
+            parts.add(count(withoutAddress, "call") + " because every address of the pool was in use or promised to"
+                    + " a call still logging in (enlarge the pool on the VPN server page, or disconnect idle sessions)");
         }
         if (logins > 0) {
             parts.add(count(logins, "call") + " because too many logins were in progress at once, from one address or"

@@ -57,6 +57,9 @@ final class PptpService implements AutoCloseable {
     /** PPP timers are seconds; GRE's reorder and delayed-ack timers are ~100 ms: this tick serves both. */
     private static final Duration TICK = Duration.ofMillis(20);
 
+    /** Asked at every call while the pool is full: a broken store must not flood the journal. */
+    private static final LogLimit STATIC_ADDRESSES_UNREADABLE = new LogLimit();
+
     private static final int PER_ADDRESS_CONTROL_CONNECTIONS = 16;
     private static final int NEW_CONTROL_CONNECTIONS_PER_MINUTE = 60;
 
@@ -112,6 +115,9 @@ final class PptpService implements AutoCloseable {
             pool = pool(cfg, dataPlane);
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
             sessions.setLimits(limits(cfg));
+            // A call the pool has no address for is refused as busy at once (RFC 2637 §2.8), not
+            // after the login and encryption when IPCP finds none.
+            callIds.requireAddress(sessions::addressForAnotherCall);
             tunnels = new CallTunnels(dataPlane.gre(), dataPlane.demux(), clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
             calls = tunnels;
         } else {
@@ -139,7 +145,8 @@ final class PptpService implements AutoCloseable {
         }
         CapacityRefusals refusals = new CapacityRefusals(Duration.ofMinutes(10));
         ticker.scheduleWithFixedDelay(guarded("capacity refusals", () -> refusals.check(new CapacityRefusals.Counts(
-                        callIds.refusedAtLimit(), s == null ? 0 : s.refusedLogins(), control.refusedConnections()),
+                        callIds.refusedAtLimit(), callIds.refusedWithoutAddress(), s == null ? 0 : s.refusedLogins(),
+                        control.refusedConnections()),
                 System.nanoTime(), callIds.maxCalls()).ifPresent(event -> {
                     // Not on this thread, which runs every session's timers: a write may wait for
                     // the database (busy, fsync) and must not hold up the tunnels.
@@ -179,7 +186,7 @@ final class PptpService implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
-                .withHostNameServers(hostNameServers(dataPlane));
+                .withHostNameServers(hostNameServers(dataPlane)).withAssignedStaticAddresses(() -> staticAddresses(store));
     }
 
     /**
@@ -357,6 +364,29 @@ final class PptpService implements AutoCloseable {
             LOG.warn("static address of {} unreadable: {}; using the pool", user, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * The enabled users' static tunnel addresses (one unreadable is left out, as a login then uses
+     * the pool); none when the store cannot be read, so a full pool refuses the call.
+     */
+    private static List<Inet4Address> staticAddresses(ApplianceStore store) {
+        List<Inet4Address> out = new ArrayList<>();
+        try {
+            for (String text : store.enabledStaticAddresses()) {
+                // Dotted quads only: anything else would be a name lookup on a data-path thread
+                // (and staticAddress says so when that user logs in).
+                if (org.homerouter.webui.api.Ipv4.valid(text.trim())) {
+                    out.add(ipv4(text.trim()));
+                }
+            }
+        } catch (java.sql.SQLException | UnknownHostException e) {
+            String more = STATIC_ADDRESSES_UNREADABLE.admit();
+            if (more != null) {
+                LOG.warn("static addresses unreadable: {}; a full pool refuses new calls{}", e.getMessage(), more);
+            }
+        }
+        return out;
     }
 
     InetSocketAddress address() {

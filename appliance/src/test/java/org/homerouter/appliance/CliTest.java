@@ -186,7 +186,7 @@ class CliTest {
         // sessions than the page allows.
         Path file = editedExport(json -> json
                 .replace("\"pptp.pool_start\": \"192.168.250.10\"", "\"pptp.pool_start\": \"192.168.250.1\"")
-                .replace("\"pptp.max_sessions\": \"64\"", "\"pptp.max_sessions\": \"50000\""));
+                .replace("\"pptp.max_sessions\": \"50\"", "\"pptp.max_sessions\": \"50000\""));
 
         Path b = dir.resolve("b");
         Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());

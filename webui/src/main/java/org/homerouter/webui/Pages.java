@@ -294,13 +294,20 @@ final class Pages {
         m.put("lans", b.vpn().lanNetworks().stream().map(Object::toString).toList());
         m.put("hostDns", b.vpn().hostNameServers());
         m.put("labels", VpnForm.LABELS);
+        Map<String, ?> values;
         if (invalid == null) {
-            m.put("values", VpnForm.values(current));
+            values = VpnForm.values(current);
             m.put("auth", List.copyOf(current.authMethods()));
         } else {
-            m.put("values", invalid.values());
+            values = invalid.values();
             m.put("errors", invalid.errors);
             m.put("auth", invalid.all("auth"));
+        }
+        m.put("values", values);
+        String note = VpnForm.sessionsBeyondPoolNote(String.valueOf(values.get("pool_start")),
+                String.valueOf(values.get("pool_end")), String.valueOf(values.get("max_sessions")));
+        if (note != null) {
+            m.put("sessionsNote", note);
         }
         return new Reply.Page(invalid == null ? 200 : HttpStatus.BAD_REQUEST_400, "vpn.ftlh", m);
     }
@@ -332,7 +339,10 @@ final class Pages {
             form.error("port", e.getMessage() + "; nothing was changed");
             return vpnPage(x, form);
         }
-        x.session.flash("Saved and applied.");
+        int pool = VpnForm.poolSmallerThanSessions(s.poolStart(), s.poolEnd(), String.valueOf(s.maxSessions()));
+        x.session.flash(pool == 0 ? "Saved and applied." : "Saved and applied. Note: at most " + pool
+                + (pool == 1 ? " client" : " clients") + " can be connected at once, as many as the pool holds (see "
+                + VpnForm.LABELS.get("max_sessions") + ").");
         return new Reply.Redirect("/vpn");
     }
 
@@ -361,6 +371,11 @@ final class Pages {
         }
         if (a.maxSessions() != c.maxSessions()) {
             out.add("max sessions " + c.maxSessions());
+        }
+        int pool = VpnForm.poolSmallerThanSessions(c.poolStart(), c.poolEnd(), String.valueOf(c.maxSessions()));
+        if (pool > 0 && (a.maxSessions() != c.maxSessions() || !a.poolStart().equals(c.poolStart())
+                || !a.poolEnd().equals(c.poolEnd()))) {
+            out.add("at most " + pool + " at once: the pool holds " + pool);
         }
         if (a.idleTimeoutMinutes() != c.idleTimeoutMinutes()) {
             out.add("idle timeout " + c.idleTimeoutMinutes() + " min");

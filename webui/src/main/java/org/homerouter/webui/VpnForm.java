@@ -109,6 +109,35 @@ final class VpnForm {
                 form.get("dns_secondary"), form.get("wins_primary"), form.get("wins_secondary"), auth, mppe, max, idle);
     }
 
+    /**
+     * The pool's size when it holds fewer addresses than {@code maxSessions} allows, else 0 (also
+     * when a value is not valid: the field's own error says so). A call the pool has no address
+     * for is refused as busy (RFC 2637 §2.8), as pptpd caps its calls at its remoteip addresses,
+     * so the pool is the real limit then. Saved all the same, with a note: the defaults of earlier
+     * versions (64 sessions, 50 addresses) were like that, and refusing them would leave an owner
+     * unable to save an unrelated change until they understood why.
+     */
+    static int poolSmallerThanSessions(String poolStart, String poolEnd, String maxSessions) {
+        if (!Ipv4.valid(poolStart) || !Ipv4.valid(poolEnd) || !maxSessions.matches("\\d{1,9}")) {
+            return 0;
+        }
+        long size = Integer.toUnsignedLong(Ipv4.parse(poolEnd)) - Integer.toUnsignedLong(Ipv4.parse(poolStart)) + 1;
+        return size >= 1 && size < Long.parseLong(maxSessions) ? (int) size : 0;
+    }
+
+    /** What the page says next to Maximum sessions when the pool holds fewer addresses; null when it does not. */
+    static String sessionsBeyondPoolNote(String poolStart, String poolEnd, String maxSessions) {
+        int size = poolSmallerThanSessions(poolStart, poolEnd, maxSessions);
+        if (size == 0) {
+            return null;
+        }
+        return "The pool " + poolStart + "–" + poolEnd + " holds " + size + " address" + (size == 1 ? "" : "es")
+                + ", fewer than the " + maxSessions + " sessions allowed: at most " + size + " client"
+                + (size == 1 ? "" : "s") + " can be connected at once (more only for users with a static address"
+                + " outside the pool), and a call beyond that is refused as busy. Lower " + LABELS.get("max_sessions")
+                + " to " + size + ", or widen the pool.";
+    }
+
     private static boolean checkUnicast(Form form, String field, String v) {
         if (!Ipv4.valid(v)) {
             form.error(field, "enter an IPv4 address such as 192.168.250.1");

@@ -28,7 +28,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         VpnLockouts {
     volatile String hash;
     volatile VpnSettings vpn = new VpnSettings(true, "0.0.0.0", 1723, "192.168.250.1", "192.168.250.10",
-            "192.168.250.59", "", "", "", "", new LinkedHashSet<>(List.of("mschapv2")), "require-128", 64, 0);
+            "192.168.250.59", "", "", "", "", new LinkedHashSet<>(List.of("mschapv2")), "require-128", 50, 0);
     final Map<String, UserRow> users = new TreeMap<>();
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<ActiveSession> active = new CopyOnWriteArrayList<>();

@@ -484,6 +484,47 @@ class WebServerTest {
                 + " 203.0.113.53, 203.0.113.54)"), b.get("/vpn").body());
     }
 
+    /**
+     * A call the pool has no address for is refused as busy, so with more sessions allowed than
+     * the pool holds the pool is the real limit: saved all the same (earlier versions' defaults
+     * were 64 and 50), and the page, the save and the event log say so.
+     */
+    @Test
+    void vpnPageSaysWhenThePoolHoldsFewerAddressesThanSessionsAllowed() throws Exception {
+        Browser b = admin();
+        assertFalse(b.get("/vpn").body().contains("max-sessions-note"), "the defaults: 50 sessions, 50 addresses");
+        HttpResponse<String> r = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "64", "idle_timeout", "0");
+        assertEquals(303, r.statusCode(), r.body());
+        assertEquals(64, fake.vpn.maxSessions(), "saved all the same");
+        String page = b.get("/vpn").body();
+        assertTrue(page.contains("Saved and applied. Note: at most 50 clients can be connected at once, as many as the"
+                + " pool holds (see Maximum sessions)."), page);
+        assertTrue(page.contains("<p class=\"warning\" id=\"max-sessions-note\" role=\"note\">The pool"
+                + " 192.168.250.10–192.168.250.59 holds 50 addresses, fewer than the 64 sessions allowed: at most 50"
+                + " clients can be connected at once (more only for users with a static address outside the pool), and"
+                + " a call beyond that is refused as busy. Lower Maximum sessions to 50, or widen the pool.</p>"), page);
+        assertTrue(page.indexOf("max-sessions-note") > page.indexOf("id=\"max_sessions\""), "next to its field");
+        assertTrue(fake.events.getFirst().message().contains("max sessions 64; at most 50 at once: the pool holds 50"),
+                fake.events.toString());
+
+        // A form sent back for another error says it too, from what was typed.
+        HttpResponse<String> bad = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "70000",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.11",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "3", "idle_timeout", "0");
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("holds 2 addresses, fewer than the 3 sessions allowed"), bad.body());
+
+        // Widened to hold them all: no note.
+        assertEquals(303, b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.73",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "64", "idle_timeout", "0").statusCode());
+        page = b.get("/vpn").body();
+        assertTrue(page.contains("Saved and applied.") && !page.contains("Note:"), page);
+        assertFalse(page.contains("max-sessions-note"), page);
+    }
+
     @Test
     void vpnPageExplainsTheWeaknessAndRejectsBadInputFieldByField() throws Exception {
         Browser b = admin();

@@ -847,6 +847,24 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The static tunnel addresses of the enabled users, as stored (text), through the {@link #reader}:
+     * the VPN server asks when its pool has no address left for a new call, on a data-path thread.
+     */
+    public java.util.List<String> enabledStaticAddresses() throws SQLException {
+        Connection c = reader;
+        synchronized (c) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT static_address FROM vpn_users"
+                    + " WHERE enabled = 1 AND static_address IS NOT NULL AND static_address <> ''")) {
+                java.util.List<String> out = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+                return out;
+            }
+        }
+    }
+
     public synchronized java.util.List<VpnUser> users() throws SQLException {
         java.util.List<VpnUser> out = new java.util.ArrayList<>();
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(

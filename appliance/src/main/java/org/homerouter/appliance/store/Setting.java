@@ -5,7 +5,8 @@ public enum Setting {
     PPTP_ENABLED("pptp.enabled", "true"),
     PPTP_LISTEN_ADDRESS("pptp.listen_address", "0.0.0.0"),
     PPTP_PORT("pptp.port", "1723"),
-    PPTP_MAX_SESSIONS("pptp.max_sessions", "64"),
+    // As many as the default pool below holds: a call beyond the pool is refused as busy anyway.
+    PPTP_MAX_SESSIONS("pptp.max_sessions", "50"),
     PPTP_MAX_CONTROL_CONNECTIONS("pptp.max_control_connections", "256"),
     // Sessions still logging in at once (a login flood's cost is bounded; half of them per client
     // address, so one host cannot take them all), and sessions per user.

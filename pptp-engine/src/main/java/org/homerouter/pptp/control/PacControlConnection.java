@@ -100,10 +100,15 @@ public final class PacControlConnection extends ControlConnection {
         }
         int id = callIds.allocate();
         if (id < 0) {
+            // §2.8 result code 4 (Busy) for both: the client says "busy" and may try later, instead
+            // of logging in and negotiating encryption only to fail at IPCP for want of an address.
             send(new OutgoingCallReply(0, m.callId(), OutgoingCallReply.RESULT_BUSY,
                     ControlProtocol.ERROR_NONE, 0, 0, 0, 0, 0));
             String more = REFUSALS_LOGGED.admit();
-            if (more != null) {
+            if (more != null && id == CallIdAllocator.NO_ADDRESS) {
+                log.warn("{}: call refused, busy: no tunnel address free for it (the address pool is exhausted){}",
+                        peer(), more);
+            } else if (more != null) {
                 log.warn("{}: call refused, busy: all {} sessions in use{}", peer(), callIds.maxCalls(), more);
             }
             return;

@@ -164,6 +164,23 @@ public final class AddressPool {
         return inUse.cardinality() + staticOutside.size();
     }
 
+    /** Addresses of the range no session holds (once handed over: the successor's). */
+    public synchronized int freeInRange() {
+        if (successor != null) {
+            return successor.freeInRange();
+        }
+        return size - inUse.cardinality();
+    }
+
+    /** Whether a session holds {@code address}, from the range or as its static one (once handed over: in the successor). */
+    public synchronized boolean holds(Inet4Address address) {
+        if (successor != null) {
+            return successor.holds(address);
+        }
+        int i = indexOf(address);
+        return i >= 0 ? inUse.get(i) : staticOutside.contains(address);
+    }
+
     public int size() {
         return size;
     }

@@ -136,6 +136,41 @@ public final class PppSessions implements TunnelListener {
         this.limits = limits;
     }
 
+    /**
+     * Whether a call placed now could still be given a tunnel address while {@code callsOut} of the
+     * server's calls are out (not counting this one): the server's {@code CallIdAllocator} asks it at
+     * each Outgoing-Call-Request ({@code requireAddress}), so that a call the pool cannot serve is
+     * answered Busy (RFC 2637 §2.8) rather than connected, logged in and encrypted only for IPCP to
+     * find no address (RFC 1332 §3.3), which the client shows as a PPP negotiation error.
+     *
+     * <p>The calls out that hold no address yet (still logging in) are each owed one of the range's
+     * free addresses; the new call needs one more. A static address outside the range that no
+     * session holds counts as room too: who calls, PPTP does not say, and it may be that address's
+     * user (anyone else fails at IPCP as before). One inside the range is either free, and counted
+     * already, or held by another session, when its user too needs a free one. True without a pool
+     * (a client's sessions).
+     */
+    public boolean addressForAnotherCall(int callsOut) {
+        SessionEnvironment env = this.env;
+        AddressPool pool = env.pool();
+        if (pool == null) {
+            return true;
+        }
+        // Every address out belongs to one call (sessions of the old pool, after a change, hold
+        // theirs in this one too). A session ending gives its address back just before its call is
+        // cleared: for that moment its call counts as owed one, erring towards busy, never towards
+        // a login that finds no address.
+        int owed = Math.max(0, callsOut - pool.inUse());
+        int free = pool.freeInRange();
+        if (owed < free) {
+            return true;
+        }
+        // Asked only now: the list may come from the store.
+        long unheldStatics = env.assignedStaticAddresses().get().stream().distinct()
+                .filter(a -> !pool.contains(a) && !pool.holds(a)).count();
+        return owed < free + unheldStatics;
+    }
+
     /** The sink for a call's GRE channel (give this to {@code CallTunnels}). */
     public GrePayloadSink sinkFor(PptpCall call) {
         Slot slot = new Slot();

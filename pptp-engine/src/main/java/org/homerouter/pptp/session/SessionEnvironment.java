@@ -16,12 +16,23 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * side; null on a client), each user's static tunnel address if one is configured, the way to
  * create tunnel devices, the brute-force lockout that logins go through (server side), and the
  * name servers the host itself uses, which a server offers its clients when its settings name none
- * (asked as each session's IPCP starts, so a host whose servers change hands out the current ones).
+ * (asked as each session's IPCP starts, so a host whose servers change hands out the current ones),
+ * and every static address configured for a user who may log in (asked only when the pool has no
+ * address left for a new call: see {@link PppSessions#addressForAnotherCall}).
  */
 public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
                                  Function<String, Optional<Inet4Address>> staticAddresses,
                                  TunnelDeviceFactory devices, Optional<AuthFailureLockout> lockout,
-                                 Supplier<List<Inet4Address>> hostNameServers) {
+                                 Supplier<List<Inet4Address>> hostNameServers,
+                                 Supplier<List<Inet4Address>> assignedStaticAddresses) {
+
+    /** No static address known beforehand: a full pool refuses every new call. */
+    public SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
+                              Function<String, Optional<Inet4Address>> staticAddresses,
+                              TunnelDeviceFactory devices, Optional<AuthFailureLockout> lockout,
+                              Supplier<List<Inet4Address>> hostNameServers) {
+        this(clock, random, users, pool, staticAddresses, devices, lockout, hostNameServers, List::of);
+    }
 
     /** The host's name servers unknown: none offered unless the settings name some. */
     public SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
@@ -45,11 +56,18 @@ public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory
     /** The same, with logins going through {@code l}. */
     public SessionEnvironment withLockout(AuthFailureLockout l) {
         return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, Optional.of(l),
-                hostNameServers);
+                hostNameServers, assignedStaticAddresses);
     }
 
     /** The same, offering {@code servers} (asked at each session's IPCP) where the settings name no DNS server. */
     public SessionEnvironment withHostNameServers(Supplier<List<Inet4Address>> servers) {
-        return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, lockout, servers);
+        return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, lockout, servers,
+                assignedStaticAddresses);
+    }
+
+    /** The same, with {@code addresses} (the static addresses of the users who may log in) asked for when the pool is full. */
+    public SessionEnvironment withAssignedStaticAddresses(Supplier<List<Inet4Address>> addresses) {
+        return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, lockout, hostNameServers,
+                addresses);
     }
 }

@@ -109,6 +109,26 @@ class AddressPoolTest {
         assertEquals(0, old.inUse());
     }
 
+    /** What the server's check at each new call reads (PppSessions.addressForAnotherCall), also across a change of range. */
+    @Test
+    void freeAndHeldAddressesAreToldApartAcrossAChangeOfRange() throws Exception {
+        AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.3"));
+        Inet4Address a = old.allocate().orElseThrow();
+        assertEquals(ip("10.0.0.1"), a);
+        assertTrue(old.claim(ip("172.16.0.9")));
+        assertEquals(2, old.freeInRange(), "a static address outside the range takes none of it");
+        assertTrue(old.holds(a) && old.holds(ip("172.16.0.9")));
+        assertFalse(old.holds(ip("172.16.0.10")));
+        AddressPool next = new AddressPool(ip("10.0.0.1"), ip("10.0.0.2"));
+        old.handOverTo(next);
+        assertEquals(next.freeInRange(), old.freeInRange(), "a retired pool answers for its successor");
+        assertEquals(1, next.freeInRange(), "10.0.0.1 is still out to the old pool's session");
+        assertTrue(next.holds(a) && old.holds(ip("172.16.0.9")));
+        old.release(a);
+        assertFalse(next.holds(a));
+        assertEquals(2, next.freeInRange());
+    }
+
     @Test
     void aSessionStillNegotiatingOnTheOldPoolGetsAnAddressOfTheNewOne() throws Exception {
         AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"));

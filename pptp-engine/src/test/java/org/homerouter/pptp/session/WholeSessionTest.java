@@ -3,6 +3,8 @@ package org.homerouter.pptp.session;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
@@ -17,6 +19,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.homerouter.pptp.ManualClock;
@@ -27,7 +30,9 @@ import org.homerouter.pptp.auth.InMemoryUserDirectory;
 import org.homerouter.pptp.auth.PeerCredentials;
 import org.homerouter.pptp.auth.PppUser;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallSetupException;
 import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.OutgoingCallReply;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ClientConnection;
 import org.homerouter.pptp.control.tcp.ControlClient;
@@ -124,6 +129,8 @@ class WholeSessionTest {
     private Map<String, Inet4Address> staticAddresses = Map.of();
     private AuthFailureLockout lockout;
     private String poolEnd = "192.168.250.19";
+    /** The server's session limit (pptp.max_sessions). */
+    private int serverMaxCalls = 8;
     /** The client's own encryption policy when it differs from the server's; null: the same. */
     private Optional<MppePolicy> clientMppe;
     /** The server's LCP asks the client for no login (a server that is not ours). */
@@ -151,7 +158,7 @@ class WholeSessionTest {
         Map<String, Inet4Address> statics = staticAddresses;
         SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes, users,
                 pool, u -> Optional.ofNullable(statics.get(u)), config -> serverDevice.apply(devices("server").open(config)))
-                .withHostNameServers(() -> hostDns);
+                .withHostNameServers(() -> hostDns).withAssignedStaticAddresses(() -> List.copyOf(statics.values()));
         serverSessions = new PppSessions(serverSettings, lockout == null ? serverEnv : serverEnv.withLockout(lockout),
                 recorder(serverEvents));
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
@@ -168,8 +175,11 @@ class WholeSessionTest {
         clientTunnels = new CallTunnels(clientGre, clientDemux, clock, GreChannelConfig.DEFAULTS, clientSessions::sinkFor,
                 clientSessions);
         io = NettyTransport.create(2, "session-io");
+        // As the appliance wires its server: a call the pool has no address for is refused as busy.
+        CallIdAllocator serverCallIds = new CallIdAllocator(serverMaxCalls);
+        serverCallIds.requireAddress(serverSessions::addressForAnotherCall);
         server = new ControlServer(io, new ControlServer.Options(ControlSettings.defaults("pac"), 8, Duration.ofMillis(10),
-                clock), serverTunnels, new CallIdAllocator(8));
+                clock), serverTunnels, serverCallIds);
         serverAddress = server.start(new InetSocketAddress(SERVER, 0));
     }
 
@@ -621,6 +631,58 @@ class WholeSessionTest {
             assertEquals(0, serverSessions.sessionsOf("User"));
         }
         assertTrue(serverEvents.stream().noneMatch(e -> e.contains("NO_ADDRESS")), serverEvents.toString());
+    }
+
+    /**
+     * A call the pool has no address for is refused at its Outgoing-Call-Request as busy (RFC 2637
+     * §2.8 result 4), as pptpd refuses calls beyond its remoteip addresses. Before, with more
+     * sessions allowed than the pool held, the call was connected, logged in and encrypted, and only
+     * then did IPCP fail (NO_ADDRESS): a PPP error on the client after a login that worked.
+     */
+    @Test
+    void aCallThePoolHasNoAddressForIsRefusedAsBusyBeforeAnyPpp() throws Exception {
+        poolEnd = "192.168.250.11";
+        serverMaxCalls = 3;
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        ClientConnection first = dial();
+        PptpCall firstCall = first.placeCall().get(5, TimeUnit.SECONDS);
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        // Both still logging in, neither holds an address yet: the pool's two are owed to them.
+        ExecutionException e = assertThrows(ExecutionException.class, () -> dial().placeCall().get(5, TimeUnit.SECONDS),
+                "the third call is refused");
+        CallSetupException refusal = assertInstanceOf(CallSetupException.class, e.getCause());
+        assertEquals(OutgoingCallReply.RESULT_BUSY, refusal.resultCode());
+        assertEquals(2, serverSessions.registered(), "no PPP session for the refused call");
+        run("both sessions up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        assertEquals(2, serverSessions.registered());
+        assertTrue(serverEvents.stream().noneMatch(ev -> ev.contains("NO_ADDRESS")), serverEvents.toString());
+
+        // One hangs up: its address serves the next call.
+        first.hangUp(firstCall).get(5, TimeUnit.SECONDS);
+        run("its session ended", () -> serverSessions.registered() == 1);
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the next session up", () -> serverEvents.stream().filter("up"::equals).count() == 3);
+        assertTrue(serverEvents.stream().noneMatch(ev -> ev.contains("NO_ADDRESS")), serverEvents.toString());
+    }
+
+    /**
+     * With the pool's addresses spoken for, a call is still answered while a user's static address
+     * outside the pool is held by nobody: PPTP does not say who calls, and it may be that user.
+     */
+    @Test
+    void aFreeStaticAddressOutsideThePoolLeavesRoomForOneMoreCall() throws Exception {
+        poolEnd = "192.168.250.10";
+        staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> dial().placeCall().get(5, TimeUnit.SECONDS),
+                "the pool's address and the static one are both spoken for");
+        assertEquals(OutgoingCallReply.RESULT_BUSY, assertInstanceOf(CallSetupException.class, e.getCause()).resultCode());
+        run("both sessions up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        assertEquals(java.util.Set.of("10.8.8.8", "192.168.250.10"), serverSessions.sessions().stream()
+                .map(s -> s.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress())
+                .collect(java.util.stream.Collectors.toSet()));
     }
 
     /**
