@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on LAN A then reaches a host on LAN B and back (ping, TCP both ways, byte-identical), and when
  * the WAN link between the routers dies and comes back, A redials on its own and the LANs reach
  * each other again. When A hangs up, B's route to LAN A goes with the tunnel. Both routers run
- * behind the router image's own base firewall; A's VPN server is off, so its WAN admits only B's GRE.
+ * behind the router image's own base firewall; A's VPN server is off (but in the default-route test,
+ * where a remote worker dials A), so its WAN admits only B's GRE.
  *
  * <pre>
  *  lanA 10.10.1.2 --- 10.10.1.1 [A] 10.98.0.1 --- wan --- 10.98.0.2 [B] 10.20.1.1 --- 10.20.1.2 lanB
@@ -44,6 +45,9 @@ class SiteToSiteNetnsTest {
     private static final String LAN_B = "10.20.1.0/24";
     private static final String USER = "branch-a";
     private static final String PASSWORD = "site-to-site-secret";
+    /** A remote worker's account on A's own VPN server. */
+    private static final String WORKER = "worker";
+    private static final String WORKER_PASSWORD = "worker-secret-1";
     private static final int TRANSFER_BYTES = 8 << 20;
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration STOP = Duration.ofSeconds(15);
@@ -193,7 +197,7 @@ class SiteToSiteNetnsTest {
         b.ip("addr", "add", "198.51.100.1/32", "dev", "lo");
         a.ip("route", "add", "default", "via", B_WAN);
         Launched serverB = startB();
-        Launched routerA = startA("--default-route");
+        Launched routerA = startA(true, "--default-route");
         routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
         String routes = a.ip("-4", "route");
         String context = routes + routerA.report() + serverB.report();
@@ -203,6 +207,28 @@ class SiteToSiteNetnsTest {
 
         CommandResult far = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", "198.51.100.1");
         assertTrue(far.succeeded() && far.output().contains("3 received"), far + context);
+
+        // A remote worker dialled into A (from LAN A here) reaches the internet through the office
+        // as the LAN does, and LAN B; A's pool is B's too (both on factory settings), and the
+        // address B gave A's dial-out is not handed to the worker.
+        Launched worker = launch("worker", lanA, WORKER_PASSWORD, "dial", "--server", "10.10.1.1", "--user", WORKER,
+                "--password-stdin");
+        worker.awaitOutput("\nUP ", START);
+        java.util.regex.Matcher up = java.util.regex.Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) ")
+                .matcher(worker.output());
+        assertTrue(up.find(), worker.report());
+        String dialOutAddress = a.ip("-4", "-o", "addr", "show", "dev", "ppp0");
+        assertFalse(dialOutAddress.contains("inet " + up.group(2) + " "),
+                "the worker got the dial-out's own address " + up.group(2) + ": " + dialOutAddress + worker.report());
+        lanA.ip("route", "add", "198.51.100.1/32", "dev", up.group(1));
+        lanA.ip("route", "add", HOST_B + "/32", "dev", up.group(1));
+        for (String to : List.of("198.51.100.1", HOST_B)) {
+            CommandResult viaWorker = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", to);
+            assertTrue(viaWorker.succeeded() && viaWorker.output().contains("3 received"),
+                    "the VPN client reaches " + to + " through the office: " + viaWorker + context + worker.report());
+        }
+        worker.process().destroy();
+        assertTrue(worker.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), worker.report());
 
         // B goes away: A's tunnel and its two halves go, A's own default route is back in force.
         serverB.process().destroy();
@@ -319,7 +345,17 @@ class SiteToSiteNetnsTest {
 
     /** A: the dial-out to B routing LAN B (CLI, password on stdin), then {@code run}. */
     private Launched startA(String... extra) throws Exception {
+        return startA(false, extra);
+    }
+
+    /** @param vpnServer whether A's VPN server runs too, with the account {@link #WORKER} */
+    private Launched startA(boolean vpnServer, String... extra) throws Exception {
         Path data = dir.resolve("a");
+        if (vpnServer) {
+            Launched add = launch("a-user-add", a, WORKER_PASSWORD, "user", "add", WORKER, "--password-stdin",
+                    "--data-dir", data.toString());
+            assertEquals(0, add.awaitExit(START), add.report());
+        }
         Launched loop = launch("a-dialout-loop", a, null, "dialout", "--server", B_WAN, "--subnets", "10.98.0.0/16",
                 "--data-dir", data.toString());
         assertEquals(2, loop.awaitExit(START), loop.report());
@@ -335,7 +371,7 @@ class SiteToSiteNetnsTest {
                 set.report());
         try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
             // A dials out only: its WAN must then admit GRE from B by itself (no server port open).
-            store.putSettings(Map.of(Setting.PPTP_ENABLED, "false"));
+            store.putSettings(Map.of(Setting.PPTP_ENABLED, Boolean.toString(vpnServer)));
         }
         Launched router = launch("a", a, null, "run", "--data-dir", data.toString(), "--ui-port", "18080");
         router.awaitOutput("web UI on http", START);
