@@ -117,7 +117,8 @@ final class PptpDialer implements AutoCloseable {
                 .thenCompose(c -> {
                     d.connection = c;
                     // The control connection may die without a call (server restarted, link lost).
-                    c.closed().thenRun(() -> d.end("the control connection to " + server + " closed"));
+                    c.closed().thenRun(() -> d.end("the control connection to " + server.getAddress().getHostAddress()
+                            + " TCP port " + server.getPort() + " closed"));
                     return c.placeCall().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 })
                 .whenComplete((placed, e) -> {
