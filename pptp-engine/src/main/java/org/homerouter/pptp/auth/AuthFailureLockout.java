@@ -25,9 +25,10 @@ import org.homerouter.pptp.Clock;
  * VPN, NetworkManager's retries) used to lock that address, and with it every colleague behind
  * it, who was then refused like a wrong password (691) for up to 15 minutes. One name failing
  * over and over is what the name's own lockout is for (pptpd/pppd lock no address at all, Windows
- * RRAS locks per user name only); an address is suspect when it tries many names. Failures under
- * one name do not make the address's later lockout any longer either, so a colleague who then
- * mistypes a third name there waits {@code firstLockout}, not the phone's accumulated doubling.
+ * RRAS locks per user name only); an address is suspect when it tries many names. So a name's
+ * failures beyond its own free ones do not count at the address at all, before or after the
+ * address may be locked: a colleague who mistypes a third name there waits {@code firstLockout},
+ * and the phone's further failures neither lengthen that nor lock the address again.
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
@@ -93,9 +94,14 @@ public final class AuthFailureLockout {
         String user = userKey(userName);
         fail(user, now, null);
         lockout(user, now).ifPresent(begun::add);
-        String address = addressKey(source);
-        fail(address, now, user);
-        lockout(address, now).ifPresent(begun::add);
+        // A name past its own free failures is its own lockout's business: counted at the address
+        // too, one phone redialling with an old password would keep its office's address locked,
+        // doubling up to the maximum, once two colleagues had mistyped there.
+        if (entries.get(user).failures <= freeFailures) {
+            String address = addressKey(source);
+            fail(address, now, user);
+            lockout(address, now).ifPresent(begun::add);
+        }
         return begun;
     }
 

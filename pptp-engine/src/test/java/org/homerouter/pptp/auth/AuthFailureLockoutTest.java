@@ -183,10 +183,34 @@ class AuthFailureLockoutTest {
                 office.failed("carol", nat).stream().map(AuthFailureLockout.Lockout::key).toList());
         AuthFailureLockout.Lockout l = office.lockedOut("dave", nat).orElseThrow();
         assertEquals(Duration.ofSeconds(30), l.remaining(), "the first lockout, not alice's doubled one");
-        assertEquals(13, l.failures(), "the log still says how many failed from there");
+        assertEquals(7, l.failures(), "alice's first five, bob's and carol's: the ones that count at the address");
         clock.advanceMillis(30_000);
         office.failed("carol", nat);
         assertEquals(Duration.ofSeconds(60), office.lockedOut("dave", nat).orElseThrow().remaining(), "then doubles");
+    }
+
+    /**
+     * The phone goes on failing after two colleagues mistyped once each behind the same address: the
+     * address's 30 s lockout ends and it is not locked again by the phone, whose own name stays locked.
+     */
+    @Test
+    void aNameFailingOnAndOnDoesNotLockItsOfficesAddressAgainAfterOthersMistyped() throws Exception {
+        AuthFailureLockout office = AuthFailureLockout.defaults(clock);
+        InetAddress nat = ip("198.51.100.20");
+        for (int i = 0; i < 5; i++) {
+            office.failed("alice", nat);
+        }
+        office.failed("bob", nat);
+        office.failed("carol", nat);
+        assertEquals(Duration.ofSeconds(30), office.lockedOut("dave", nat).orElseThrow().remaining());
+        clock.advanceMillis(30_000);
+        for (int i = 0; i < 6; i++) {
+            clock.advance(office.lockedOut("alice", nat).map(AuthFailureLockout.Lockout::remaining).orElse(Duration.ZERO));
+            office.failed("alice", nat);
+            assertTrue(office.lockedOut("dave", nat).isEmpty(), "the office locked again by alice's phone, failure "
+                    + (6 + i) + ": " + office.lockedOut("dave", nat));
+            assertTrue(office.lockedOut("alice", nat).isPresent());
+        }
     }
 
     @Test
