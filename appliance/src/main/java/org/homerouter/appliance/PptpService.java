@@ -186,7 +186,7 @@ final class PptpService implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
-                .withHostNameServers(hostNameServers(dataPlane)).withAssignedStaticAddresses(() -> staticAddresses(store));
+                .withHostNameServers(hostNameServers(dataPlane)).withAssignedStaticAddresses(readAtMostEvery(Duration.ofSeconds(10), () -> staticAddresses(store)));
     }
 
     /**
@@ -364,6 +364,31 @@ final class PptpService implements AutoCloseable {
             LOG.warn("static address of {} unreadable: {}; using the pool", user, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * {@code source}'s answer, asked again only once {@code interval} has passed since: the static
+     * addresses are asked at every call request while the pool is full, on the control connections'
+     * thread, and such requests cost their sender nothing (no login comes first), so a flood of them
+     * must not become a flood of database reads. A user's new static address counts within the interval.
+     */
+    static <T> Supplier<T> readAtMostEvery(Duration interval, Supplier<T> source) {
+        return new Supplier<>() {
+            private T value;
+            private long readAt;
+            private boolean read;
+
+            @Override
+            public synchronized T get() {
+                long now = System.nanoTime();
+                if (!read || now - readAt >= interval.toNanos()) {
+                    value = source.get();
+                    readAt = now;
+                    read = true;
+                }
+                return value;
+            }
+        };
     }
 
     /**

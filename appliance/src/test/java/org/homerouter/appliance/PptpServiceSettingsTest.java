@@ -63,4 +63,23 @@ class PptpServiceSettingsTest {
         assertEquals(stock.allowedStrengths(), stateful.allowedStrengths());
         assertFalse(PptpService.mppePolicy("none").isPresent());
     }
+
+    /**
+     * While the pool is full every call request asks for the users' static addresses, and a flood
+     * of requests (no login comes first) must not be a flood of database reads.
+     */
+    @Test
+    void staticAddressesAreReadOnceForAFloodOfCallRequests() {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<java.util.List<String>> cached = PptpService.readAtMostEvery(Duration.ofSeconds(10),
+                () -> java.util.List.of("read " + reads.incrementAndGet()));
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(java.util.List.of("read 1"), cached.get());
+        }
+        assertEquals(1, reads.get());
+        java.util.function.Supplier<java.util.List<String>> fresh = PptpService.readAtMostEvery(Duration.ZERO,
+                () -> java.util.List.of("read " + reads.incrementAndGet()));
+        fresh.get();
+        assertEquals(java.util.List.of("read 3"), fresh.get(), "asked again once the interval has passed");
+    }
 }

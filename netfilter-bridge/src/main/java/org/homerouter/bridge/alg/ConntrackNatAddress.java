@@ -27,7 +27,8 @@ import static org.homerouter.bridge.ffm.ErrnoException.check;
  *
  * <p>One netlink request per new control connection, on the ALG's queue thread: the kernel answers
  * within the send, so the answer is read without waiting. Where the entry cannot be read (a kernel
- * without ctnetlink, say), the route's source is used, and that is logged once.
+ * without ctnetlink, say), the route's source is used, logged once, and the kernel is asked again
+ * only a minute later.
  */
 public final class ConntrackNatAddress implements PublicAddressResolver {
     private static final Logger LOG = LoggerFactory.getLogger(ConntrackNatAddress.class);
@@ -37,8 +38,12 @@ public final class ConntrackNatAddress implements PublicAddressResolver {
 
     private final String netns;
     private final RouteSourceAddress fallback;
+    private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(1);
+
     private int sequence;
     private boolean fallbackLogged;
+    private boolean failed;
+    private long failedAt;
 
     /** @param netns the namespace whose conntrack table (and routes) to read, or null for our own */
     public ConntrackNatAddress(String netns) {
@@ -48,15 +53,22 @@ public final class ConntrackNatAddress implements PublicAddressResolver {
 
     @Override
     public synchronized Inet4Address publicAddressFor(ControlFlow flow) {
-        String why;
-        try {
-            Inet4Address natted = lookUp(flow);
-            if (natted != null) {
-                return natted;
+        String why = "not asked again yet after the last failure";
+        if (!failed || System.nanoTime() - failedAt >= RETRY_AFTER.toNanos()) {
+            try {
+                Inet4Address natted = lookUp(flow);
+                if (natted != null) {
+                    failed = false;
+                    return natted;
+                }
+                why = "the kernel's answer held no reply address";
+            } catch (IOException e) {
+                why = e.getMessage();
             }
-            why = "the kernel's answer held no reply address";
-        } catch (IOException e) {
-            why = e.getMessage();
+            // Not asked again for a while: where ctnetlink is missing, each try has the kernel look
+            // for its module (a modprobe run), on the ALG's one queue thread.
+            failed = true;
+            failedAt = System.nanoTime();
         }
         Inet4Address routed = fallback.publicAddressFor(flow.server()); // throws when there is no route
         if (!fallbackLogged) {

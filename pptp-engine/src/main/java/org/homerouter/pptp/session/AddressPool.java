@@ -164,12 +164,22 @@ public final class AddressPool {
         return inUse.cardinality() + staticOutside.size();
     }
 
-    /** Addresses of the range no session holds (once handed over: the successor's). */
-    public synchronized int freeInRange() {
+    /**
+     * Addresses {@link #allocate} could still hand out: free, and not used by this host itself
+     * ({@link #avoid}), counted up to {@code atMost} (each is asked of the predicate, which may be
+     * costly: a caller only needing to know whether there are more than n asks for n + 1).
+     */
+    public synchronized int allocatable(int atMost) {
         if (successor != null) {
-            return successor.freeInRange();
+            return successor.allocatable(atMost);
         }
-        return size - inUse.cardinality();
+        int n = 0;
+        for (int i = inUse.nextClearBit(0); i < size && n < atMost; i = inUse.nextClearBit(i + 1)) {
+            if (!usedHere.test(fromInt(first + i))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Whether a session holds {@code address}, from the range or as its static one (once handed over: in the successor). */

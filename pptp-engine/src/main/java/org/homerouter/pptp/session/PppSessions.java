@@ -161,7 +161,8 @@ public final class PppSessions implements TunnelListener {
         // cleared: for that moment its call counts as owed one, erring towards busy, never towards
         // a login that finds no address.
         int owed = Math.max(0, callsOut - pool.inUse());
-        int free = pool.freeInRange();
+        // Exact up to owed + 1, all it takes: an address this host uses itself is none to give.
+        int free = pool.allocatable(owed + 1);
         if (owed < free) {
             return true;
         }

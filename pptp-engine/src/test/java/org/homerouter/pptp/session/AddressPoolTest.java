@@ -43,6 +43,7 @@ class AddressPoolTest {
         assertEquals(ip("192.168.250.11"), pool.allocate().orElseThrow());
         assertEquals(ip("192.168.250.12"), pool.allocate().orElseThrow());
         assertTrue(pool.allocate().isEmpty(), "only the address this host uses is left");
+        assertEquals(0, pool.allocatable(5), "nothing a new call could be given: it is refused as busy");
         usedHere.clear(); // the dial-out went down
         assertEquals(ip("192.168.250.10"), pool.allocate().orElseThrow());
     }
@@ -116,17 +117,17 @@ class AddressPoolTest {
         Inet4Address a = old.allocate().orElseThrow();
         assertEquals(ip("10.0.0.1"), a);
         assertTrue(old.claim(ip("172.16.0.9")));
-        assertEquals(2, old.freeInRange(), "a static address outside the range takes none of it");
+        assertEquals(2, old.allocatable(100), "a static address outside the range takes none of it");
         assertTrue(old.holds(a) && old.holds(ip("172.16.0.9")));
         assertFalse(old.holds(ip("172.16.0.10")));
         AddressPool next = new AddressPool(ip("10.0.0.1"), ip("10.0.0.2"));
         old.handOverTo(next);
-        assertEquals(next.freeInRange(), old.freeInRange(), "a retired pool answers for its successor");
-        assertEquals(1, next.freeInRange(), "10.0.0.1 is still out to the old pool's session");
+        assertEquals(next.allocatable(100), old.allocatable(100), "a retired pool answers for its successor");
+        assertEquals(1, next.allocatable(100), "10.0.0.1 is still out to the old pool's session");
         assertTrue(next.holds(a) && old.holds(ip("172.16.0.9")));
         old.release(a);
         assertFalse(next.holds(a));
-        assertEquals(2, next.freeInRange());
+        assertEquals(2, next.allocatable(100));
     }
 
     @Test

@@ -129,6 +129,8 @@ class WholeSessionTest {
     private Map<String, Inet4Address> staticAddresses = Map.of();
     private AuthFailureLockout lockout;
     private String poolEnd = "192.168.250.19";
+    /** Pool addresses the host uses itself ({@link AddressPool#avoid}). */
+    private java.util.Set<Inet4Address> usedHere = java.util.Set.of();
     /** The server's session limit (pptp.max_sessions). */
     private int serverMaxCalls = 8;
     /** The client's own encryption policy when it differs from the server's; null: the same. */
@@ -147,6 +149,7 @@ class WholeSessionTest {
                        Optional<MppePolicy> mppe) throws Exception {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
         AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
+        pool.avoid(usedHere::contains);
         SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
                 LcpSettings.server(serverAsksNoLogin ? List.of() : serverAuth.methods()), serverAuth,
                 IpcpSettings.server(routerSide, settingsDns, null, null, null), mppe,
@@ -663,6 +666,25 @@ class WholeSessionTest {
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("the next session up", () -> serverEvents.stream().filter("up"::equals).count() == 3);
         assertTrue(serverEvents.stream().noneMatch(ev -> ev.contains("NO_ADDRESS")), serverEvents.toString());
+    }
+
+    /**
+     * The site-to-site dial-out holds the pool's first address (the remote's pool is this router's
+     * too): a pool of two then serves one call, and the second is busy rather than logged in for an
+     * address that will never come.
+     */
+    @Test
+    void anAddressThisHostUsesItselfLeavesNoRoomForACall() throws Exception {
+        poolEnd = "192.168.250.11";
+        usedHere = java.util.Set.of((Inet4Address) ip("192.168.250.10"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> dial().placeCall().get(5, TimeUnit.SECONDS),
+                "the second call is refused");
+        assertEquals(OutgoingCallReply.RESULT_BUSY, assertInstanceOf(CallSetupException.class, e.getCause()).resultCode());
+        run("the first session up", () -> serverEvents.stream().filter("up"::equals).count() == 1);
+        assertEquals(List.of("192.168.250.11"), serverSessions.sessions().stream()
+                .map(x -> x.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress()).toList());
     }
 
     /**
