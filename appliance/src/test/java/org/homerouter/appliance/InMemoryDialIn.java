@@ -136,6 +136,16 @@ final class InMemoryDialIn implements AutoCloseable {
         return c;
     }
 
+    /** Dials in and expects the call refused as busy (RFC 2637 §2.8 result 4), not failed otherwise. */
+    void dialRefusedBusy(InetSocketAddress server, String user, String password) {
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> dial(server, user, password), user + "'s call");
+        var refusal = org.junit.jupiter.api.Assertions.assertInstanceOf(
+                org.homerouter.pptp.control.CallSetupException.class, e.getCause(), user + "'s call");
+        org.junit.jupiter.api.Assertions.assertEquals(org.homerouter.pptp.control.OutgoingCallReply.RESULT_BUSY,
+                refusal.resultCode(), user + "'s call is refused as busy");
+    }
+
     @Override
     public void close() {
         running = false;

@@ -103,8 +103,7 @@ class LiveApplyTest {
             assertFalse(alice.ended.isDone(), "alice stays up");
 
             // bob is refused: the one session allowed is alice's.
-            org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-                    () -> net.dial(a.pptpAddress(), "bob", "bob password").tunnelAddress());
+            net.dialRefusedBusy(a.pptpAddress(), "bob", "bob password");
             assertFalse(alice.ended.isDone());
             assertEquals(1, a.sessions().size());
         }
@@ -121,8 +120,7 @@ class LiveApplyTest {
             assertEquals(303, ui.post("/vpn", form(true, "192.168.250.10", "192.168.250.10", "", port)).statusCode());
 
             // bob is refused while alice holds the only address: as busy, at his call, before any login.
-            assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> net.dial(a.pptpAddress(), "bob", "bob password"));
+            net.dialRefusedBusy(a.pptpAddress(), "bob", "bob password");
             assertFalse(alice.ended.isDone());
             assertEquals(1, a.sessions().size(), "no session for bob's call");
 

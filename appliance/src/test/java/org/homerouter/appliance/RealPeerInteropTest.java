@@ -400,9 +400,7 @@ class RealPeerInteropTest {
                 // The first page render (template compilation) can take long on a loaded 2-core machine.
                 status = "(metrics unreadable: " + e + ")";
             }
-            // The tunnel network's "unreachable" route stays on purpose (Appliance.keepTunnelOnlyNetworks).
-            boolean routed = routes.lines().anyMatch(l -> l.contains("192.168.250.") && !l.startsWith("unreachable"));
-            boolean clean = !TUNNEL_DEVICE.matcher(links).find() && !routed
+            boolean clean = !TUNNEL_DEVICE.matcher(links).find() && !NetnsTunnelTest.routesIntoTheTunnelNetwork(routes)
                     && status.contains("\nhomerouter_pptp_sessions 0\n");
             if (clean) {
                 return;

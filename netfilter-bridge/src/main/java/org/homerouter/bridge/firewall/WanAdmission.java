@@ -84,13 +84,20 @@ public final class WanAdmission implements AutoCloseable {
             lines.add("add rule " + CHAIN + " " + to + "tcp dport " + pptpServer.getPort() + " accept comment \"PPTP control\"");
             lines.add("add rule " + CHAIN + " " + to + "meta l4proto gre accept comment \"PPTP data\"");
         }
-        // Not covered by the server's rules when it listens on one address (the LAN's, say): the
-        // dial-out's GRE comes to the WAN's; nor always by conntrack, GRE's tuple being its key.
-        if (dialOutServer != null && (pptpServer == null || !pptpServer.getAddress().isAnyLocalAddress())) {
+        if (dialOutGreOfItsOwn(pptpServer, dialOutServer)) {
             lines.add("add rule " + CHAIN + " ip saddr " + dialOutServer.getHostAddress()
                     + " meta l4proto gre accept comment \"site-to-site data\"");
         }
         return String.join("\n", lines) + "\n";
+    }
+
+    /**
+     * Whether the dial-out's server needs a GRE rule of its own: the server's rule admits all GRE
+     * only where it listens on every address; on one address (the LAN's, say) only GRE sent there,
+     * while the dial-out's comes to the WAN's.
+     */
+    private static boolean dialOutGreOfItsOwn(InetSocketAddress pptpServer, Inet4Address dialOutServer) {
+        return dialOutServer != null && (pptpServer == null || !pptpServer.getAddress().isAnyLocalAddress());
     }
 
     private static String describe(InetSocketAddress pptpServer, Inet4Address dialOutServer) {
@@ -99,7 +106,7 @@ public final class WanAdmission implements AutoCloseable {
             what.add("PPTP (TCP " + pptpServer.getPort() + ", GRE)" + (pptpServer.getAddress().isAnyLocalAddress() ? ""
                     : " to " + pptpServer.getAddress().getHostAddress()));
         }
-        if (dialOutServer != null && (pptpServer == null || !pptpServer.getAddress().isAnyLocalAddress())) {
+        if (dialOutGreOfItsOwn(pptpServer, dialOutServer)) {
             what.add("GRE from the site-to-site server " + dialOutServer.getHostAddress());
         }
         return what.isEmpty() ? "no PPTP" : String.join(" and ", what);

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * "unreachable" routes for networks that must only ever be reached through a tunnel: a
- * site-to-site dial-out's remote networks, and those behind a branch office's account. Their
+ * site-to-site dial-out's remote networks, those behind a branch office's account, and the VPN
+ * server's tunnel network (its clients' addresses, each routed only while its session lasts). Their
  * metric is above the tunnel's own routes, which therefore win while the tunnel is up; while it is
  * down (before it first comes up, between redials, while the other side cannot be reached) the
  * tunnel's routes are gone with its device, and without these the networks' packets followed the

@@ -178,7 +178,7 @@ public final class PptpAlg {
         if (c == null) {
             if (s.rst() || s.fin() || (s.length() == 0 && !s.syn())) {
                 // Nothing to track: the last ACKs of a connection already closed, or a port
-                // scan's answers. State (and a route lookup for the public address) only for
+                // scan's answers. State (and a look at the NAT for the public address) only for
                 // a connection being opened or carrying data.
                 return SegmentVerdict.ACCEPT;
             }
@@ -197,8 +197,8 @@ public final class PptpAlg {
             try {
                 publicAddress = publicAddresses.publicAddressFor(s.flow());
             } catch (RuntimeException e) {
-                // No route to the server in the main table (policy routing, say): not tracked,
-                // passed as the router's routing passes it, as before the ALG knew the address.
+                // Its NAT unknown and no route to the server in the main table (policy routing,
+                // say): not tracked, passed as the router's routing passes it.
                 String note = REFUSED_LOGGED.admit();
                 if (note != null) {
                     LOG.warn("alg: {} not tracked: {}{}", s.flow(), e.getMessage(), note);
