@@ -417,9 +417,12 @@ def main():
         g.wait_ui()
         if g.run("nft list table inet homerouter_pptp >/dev/null && "
                  "nft list chain inet homerouter wan_pptp | grep -q accept && "
+                 "nft list set inet homerouter vpn_clients | grep -q 192.168.250.0/24 && "
                  "nft list table ip homerouter_alg >/dev/null")[0] != 0:
-            print("      " + g.run("nft list tables; nft list chain inet homerouter wan_pptp")[1])
-            failures.append("after 'systemctl restart nftables' the service's tables or WAN admission are missing")
+            print("      " + g.run("nft list tables; nft list chain inet homerouter wan_pptp; "
+                                   "nft list set inet homerouter vpn_clients")[1])
+            failures.append("after 'systemctl restart nftables' the service's tables, WAN admission or VPN clients"
+                            " are missing")
         # The same bundle again (not newer than what runs): refused, nothing written.
         rc, out = g.run("homerouter-update /dev/vdb; test ! -e /data/boot/trial", timeout=120)
         print("    $ homerouter-update /dev/vdb  (again)\n      " + out.replace("\n", "\n      "))

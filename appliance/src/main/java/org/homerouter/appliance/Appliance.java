@@ -354,7 +354,8 @@ public final class Appliance implements AutoCloseable {
 
     /**
      * Opens the base firewall to what runs now: the server's port and GRE, or GRE from the
-     * dial-out's server. A failure is logged: what runs keeps running, reachable from the LAN.
+     * dial-out's server; and names the server's clients, who may use the site-to-site tunnel. A
+     * failure is logged: what runs keeps running, reachable from the LAN.
      */
     private void admitFromWan() {
         synchronized (wanLock) {
@@ -378,6 +379,9 @@ public final class Appliance implements AutoCloseable {
             }
             if (wan != null) {
                 wan.admit(p == null ? null : p.address(), server);
+                Map<Setting, String> a = applied;
+                org.homerouter.webui.api.Subnet clients = p == null || a == null ? null : tunnelNetwork(a);
+                wan.vpnClients(clients == null ? null : org.homerouter.webui.api.RoutedSubnets.cidr(clients));
             }
         } catch (IOException e) {
             LOG.error("the firewall could not be set for PPTP on the WAN: {}", e.getMessage());

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * server listens on and GRE while it runs (RFC 2637 §1: TCP for control, enhanced GRE for data),
  * and GRE from the site-to-site server while only the dial-out runs. Without a conntrack helper
  * the kernel keys PPTP GRE by call ID and never matches a server's GRE to the dial-out's as a
- * reply, so it must be admitted by address.
+ * reply, so it must be admitted by address. Its set {@code inet homerouter vpn_clients} is ours
+ * too: the VPN server's tunnel network, whose clients the forward chain lets into the site-to-site
+ * tunnel, and not the LANs of branch offices behind their accounts, which arrive on the same devices.
  *
  * <p>Filled here rather than by a boot script, because the listener moves when the VPN page
  * changes its port or switches the server on or off, and the dial-out's server changes with its page.
@@ -27,10 +29,13 @@ public final class WanAdmission implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WanAdmission.class);
     /** The base firewall's chain, as the image's nftables.conf defines it. */
     public static final String CHAIN = "inet homerouter wan_pptp";
+    /** The base firewall's set of the VPN server's client addresses, as the image's nftables.conf defines it. */
+    public static final String VPN_CLIENTS = "inet homerouter vpn_clients";
 
     private final AdminCommands commands;
     private final boolean present;
     private String current = "";
+    private String currentClients = "";
 
     private WanAdmission(AdminCommands commands, boolean present) {
         this.commands = commands;
@@ -73,6 +78,21 @@ public final class WanAdmission implements AutoCloseable {
         LOG.info("WAN admits: {}", describe(pptpServer, dialOutServer));
     }
 
+    /**
+     * Names the VPN server's clients for the forward chain: its tunnel network (e.g.
+     * {@code 192.168.250.0/24}), or null while the server does not run.
+     */
+    public synchronized void vpnClients(String tunnelNetwork) throws IOException {
+        String script = "flush set " + VPN_CLIENTS + "\n"
+                + (tunnelNetwork == null ? "" : "add element " + VPN_CLIENTS + " { " + tunnelNetwork + " }\n");
+        if (!present || script.equals(currentClients)) {
+            return;
+        }
+        commands.run(script, "nft", "-f", "-");
+        currentClients = script;
+        LOG.info("VPN clients who may use the site-to-site tunnel: {}", tunnelNetwork == null ? "none" : tunnelNetwork);
+    }
+
     /** The chain's new contents as an nft script: flushed and refilled, atomically. */
     static String rules(InetSocketAddress pptpServer, Inet4Address dialOutServer) {
         List<String> lines = new ArrayList<>(List.of("flush chain " + CHAIN));
@@ -112,18 +132,19 @@ public final class WanAdmission implements AutoCloseable {
         return what.isEmpty() ? "no PPTP" : String.join(" and ", what);
     }
 
-    /** Admits nothing any more: the service is stopping. */
+    /** Admits nothing any more, and names no VPN client: the service is stopping. */
     @Override
     public synchronized void close() {
-        if (!present || current.isEmpty()) {
+        if (!present || current.isEmpty() && currentClients.isEmpty()) {
             return;
         }
         try {
-            commands.run("flush chain " + CHAIN + "\n", "nft", "-f", "-");
+            commands.run("flush chain " + CHAIN + "\nflush set " + VPN_CLIENTS + "\n", "nft", "-f", "-");
             current = "";
+            currentClients = "";
             LOG.info("WAN admits: no PPTP");
         } catch (IOException e) {
-            LOG.warn("could not empty {}: {}", CHAIN, e.getMessage());
+            LOG.warn("could not empty {} and {}: {}", CHAIN, VPN_CLIENTS, e.getMessage());
         }
     }
 }

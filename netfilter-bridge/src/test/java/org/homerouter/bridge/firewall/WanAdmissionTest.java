@@ -34,6 +34,10 @@ class WanAdmissionTest {
         return sh("nft", "list", "chain", "inet", "homerouter", "wan_pptp");
     }
 
+    private String vpnClients() throws Exception {
+        return sh("nft", "list", "set", "inet", "homerouter", "vpn_clients");
+    }
+
     @BeforeEach
     void createNamespace() throws Exception {
         ns = Netns.create("hrwan");
@@ -75,8 +79,18 @@ class WanAdmissionTest {
             // The dial-out's server sends its GRE to the WAN's address, which the server's rules
             // no longer cover: it is admitted on its own, or every call ends "no GRE arrived".
             assertTrue(c.contains("ip saddr 203.0.113.7 meta l4proto gre accept"), "the dial-out's GRE too: " + c);
+
+            // The VPN server's clients, whom the forward chain lets into the site-to-site tunnel.
+            wan.vpnClients("192.168.250.0/24");
+            assertTrue(vpnClients().contains("elements = { 192.168.250.0/24 }"), vpnClients());
+            wan.vpnClients("10.9.0.0/24"); // the VPN page moved the tunnel network
+            assertTrue(vpnClients().contains("elements = { 10.9.0.0/24 }"), vpnClients());
+            wan.vpnClients(null); // the server switched off
+            assertFalse(vpnClients().contains("elements"), vpnClients());
+            wan.vpnClients("192.168.250.0/24");
         }
         assertFalse(chain().contains("accept"), "emptied when the service stops: " + chain());
+        assertFalse(vpnClients().contains("elements"), "no VPN client named when the service stops: " + vpnClients());
     }
 
     @Test
