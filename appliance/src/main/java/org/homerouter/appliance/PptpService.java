@@ -186,7 +186,8 @@ final class PptpService implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
-                .withHostNameServers(hostNameServers(dataPlane)).withAssignedStaticAddresses(readAtMostEvery(Duration.ofSeconds(10), () -> staticAddresses(store)));
+                .withHostNameServers(hostNameServers(dataPlane))
+                .withAssignedStaticAddresses(readAtMostEvery(Duration.ofSeconds(10), () -> staticAddresses(store)));
     }
 
     /**
@@ -210,6 +211,9 @@ final class PptpService implements AutoCloseable {
         return pool;
     }
 
+    /** The pool address last found to be this host's own, so that it is logged once. */
+    private static volatile Inet4Address lastSkipped;
+
     /**
      * Whether one of this host's interfaces has {@code address}: the site-to-site dial-out's, given by
      * a remote server whose pool is this router's too (both on factory settings).
@@ -219,8 +223,12 @@ final class PptpService implements AutoCloseable {
             if (java.net.NetworkInterface.getByInetAddress(address) == null) {
                 return false;
             }
-            LOG.info("pool address {} not handed out: this router uses it itself (the site-to-site tunnel's own?)",
-                    address.getHostAddress());
+            // Asked again at every call while it lasts (the busy check counts free addresses): said once.
+            if (!address.equals(lastSkipped)) {
+                lastSkipped = address;
+                LOG.info("pool address {} not handed out: this router uses it itself (the site-to-site tunnel's own?)",
+                        address.getHostAddress());
+            }
             return true;
         } catch (java.net.SocketException e) {
             return false;

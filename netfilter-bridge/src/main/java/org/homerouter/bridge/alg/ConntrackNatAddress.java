@@ -35,10 +35,10 @@ public final class ConntrackNatAddress implements PublicAddressResolver {
     private static final int AF_NETLINK = 16;
     private static final int NETLINK_NETFILTER = 12;
     private static final int BUFFER = 8192;
+    private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(1);
 
     private final String netns;
     private final RouteSourceAddress fallback;
-    private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(1);
 
     private int sequence;
     private boolean fallbackLogged;
