@@ -433,10 +433,11 @@ public final class Appliance implements AutoCloseable {
 
     /**
      * Keeps the networks that must only be reached through a tunnel (the enabled dial-out's, every
-     * branch account's, and the VPN server's tunnel network while it runs) unreachable while their
-     * tunnel is down, so that they never leave by the default route in clear; with the dial-out's
-     * default route on, every forwarded packet is held off the router's own default route likewise.
-     * Called at start and after every change to them; a failure is logged.
+     * branch account's, and the VPN server's tunnel network while it is switched on, whether or not
+     * it could start) unreachable while their tunnel is down, so that they never leave by the
+     * default route in clear; with the dial-out's default route on, every forwarded packet is held
+     * off the router's own default route likewise. Called at start and after every change to them;
+     * a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
         if (!dataPlane.linux() && !Files.exists(dataDir.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME))) {
