@@ -189,7 +189,7 @@ public final class Appliance implements AutoCloseable {
             appliance.retryPptpLater();
         }
         appliance.applyPassthrough(cfg, true);
-        appliance.applyDialOut(cfg);
+        appliance.applyDialOut(cfg, false);
         if (dataPlane.linux()) {
             appliance.wan = WanAdmission.find(null);
         }
@@ -347,7 +347,7 @@ public final class Appliance implements AutoCloseable {
             throw e;
         } finally {
             applyPassthrough(cfg, false);
-            applyDialOut(cfg);
+            applyDialOut(cfg, false);
             admitFromWan();
         }
     }
@@ -395,7 +395,7 @@ public final class Appliance implements AutoCloseable {
      * of its own (a port taken) that must not make this save fail.
      */
     synchronized void reconfigureDialOut() throws IOException {
-        applyDialOut(storedSettings());
+        applyDialOut(storedSettings(), true);
         admitFromWan();
     }
 
@@ -422,10 +422,14 @@ public final class Appliance implements AutoCloseable {
      * Starts, stops or redials the site-to-site tunnel for the stored settings. A configuration that
      * cannot work (no password yet, a routed network overlapping the LAN) leaves it off, saying why
      * on the dashboard and in the log: the UI checks the same rules before it stores anything.
+     *
+     * @param itsPage a save of the Site-to-site page, which dials again a dial-out
+     *                that stopped after refused logins even with the same settings; other saves
+     *                (the VPN page, an import of the same settings) leave it stopped
      */
-    private synchronized void applyDialOut(Map<Setting, String> cfg) {
+    private synchronized void applyDialOut(Map<Setting, String> cfg, boolean itsPage) {
         try {
-            applyDialOutNow(cfg);
+            applyDialOutNow(cfg, itsPage);
         } finally {
             keepTunnelOnlyNetworks();
         }
@@ -537,12 +541,15 @@ public final class Appliance implements AutoCloseable {
         return forwardedHeldForTunnel;
     }
 
-    private void applyDialOutNow(Map<Setting, String> cfg) {
+    private void applyDialOutNow(Map<Setting, String> cfg, boolean itsPage) {
         Map<Setting, String> mine = dialOutSettings(cfg);
         DialOut running = dialOut;
         boolean stopped = running != null && running.state().phase() == DialOut.Phase.STOPPED;
-        if (mine.equals(dialOutApplied) && !stopped) {
-            return; // a save of the same settings dials again only a dial-out that stopped (a refused login)
+        // The same settings dial again only a dial-out stopped after refused logins, and only when the
+        // owner saves its own page (having mended the password at the remote server, say): a save of
+        // the VPN page cost two more refused logins at the remote, counting towards its account's lockout.
+        if (mine.equals(dialOutApplied) && !(stopped && itsPage)) {
+            return;
         }
         boolean first = dialOutApplied == null;
         dialOutApplied = mine;

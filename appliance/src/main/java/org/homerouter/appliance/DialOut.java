@@ -53,12 +53,12 @@ final class DialOut implements AutoCloseable {
      * an account after a few, so dialing on would lock out the account, maybe a person's.
      */
     static final Duration AUTH_RETRY = Duration.ofMinutes(5);
-    /** Refused logins in a row after which the dial-out stops until its settings are saved again. */
+    /** Refused logins in a row after which the dial-out stops until the Site-to-site page is saved again. */
     static final int AUTH_FAILURES_TO_STOP = 2;
 
     /**
      * What the dial-out is doing, for the dashboard. STOPPED: the remote server refused the login in a
-     * way that dialing again cannot mend; it dials again when its settings are saved.
+     * way that dialing again cannot mend; it dials again when the Site-to-site page is saved (not when another page is).
      */
     enum Phase { DISABLED, CONNECTING, UP, WAITING, STOPPED }
 
@@ -443,7 +443,7 @@ final class DialOut implements AutoCloseable {
         if (reason == SessionEnd.ACCOUNT_DISABLED || authFailures >= AUTH_FAILURES_TO_STOP) {
             // No retry can mend these, and each one counts against the account at the remote server.
             state = new State(Phase.STOPPED, server(), now, "", "", "", "", List.of(), 0, why);
-            LOG.warn("site-to-site tunnel to {} failed: {}; not dialing again until its settings are saved", server(),
+            LOG.warn("site-to-site tunnel to {} failed: {}; not dialing again until the Site-to-site page is saved", server(),
                     why);
             events.accept("dialout", "site-to-site tunnel to " + server() + " failed: " + why
                     + "; not dialing again until the Site-to-site page is saved" + repeats.reset());

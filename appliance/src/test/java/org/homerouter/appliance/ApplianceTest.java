@@ -38,7 +38,12 @@ class ApplianceTest {
 
     /** GRE and tunnel devices in memory: sessions run for real, nothing reaches the kernel. */
     private DataPlane inMemory() {
-        return new DataPlane(network.bind(SERVER_GRE), config -> {
+        return inMemory(SERVER_GRE);
+    }
+
+    /** The same, for a router whose GRE is sent from and received at {@code address}. */
+    private DataPlane inMemory(java.net.InetAddress address) {
+        return new DataPlane(network.bind(address), config -> {
             var d = new org.homerouter.pptp.tunnel.InMemoryTunnelDevice("pptp" + serverDevices.size(), config);
             serverDevices.add(d);
             return d;
@@ -334,6 +339,60 @@ class ApplianceTest {
             List<String> events = store.recentEvents(10);
             assertTrue(events.stream().anyMatch(e -> e.contains("cleared")), events.toString());
             assertTrue(events.getFirst().contains("appliance stopped"), events.toString());
+        }
+    }
+
+    /**
+     * The remote server refuses the dial-out's account (disabled there, Windows error 649): the
+     * dial-out stops, since every login it tries counts towards the account's lockout at the remote.
+     * Saving another page (the VPN page here) leaves it stopped; saving its own page dials again.
+     * The dial-out always dials TCP port 1723: the remote listens there on 127.0.0.2.
+     */
+    @Test
+    void aStoppedDialOutIsDialledAgainByASaveOfItsOwnPageOnly() throws Exception {
+        Path remoteDb = dir.resolve("remote/appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(remoteDb)) {
+            store.addUser(new org.homerouter.appliance.store.VpnUser("branch",
+                    org.homerouter.pptp.auth.NtPasswordHash.of("branch secret"), java.util.Optional.empty(), false,
+                    java.util.Optional.empty()));
+        }
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(Map.of(Setting.PPTP_ENABLED, "false", Setting.DIALOUT_ENABLED, "true",
+                    Setting.DIALOUT_SERVER, "127.0.0.2", Setting.DIALOUT_USER, "branch",
+                    Setting.DIALOUT_NT_HASH, java.util.HexFormat.of().formatHex(
+                            org.homerouter.pptp.auth.NtPasswordHash.of("branch secret")),
+                    Setting.DIALOUT_SUBNETS, "10.2.0.0/24"));
+        }
+        java.net.InetAddress remoteAddress = java.net.InetAddress.getByName("127.0.0.2");
+        // The in-memory GRE network delivers when told to: here all the time, as a wire would.
+        java.util.concurrent.ScheduledExecutorService wire = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        wire.scheduleWithFixedDelay(network::deliverAll, 5, 5, TimeUnit.MILLISECONDS);
+        try (AutoCloseable stopWire = wire::shutdownNow;
+             Appliance remote = Appliance.start(remoteDb, new Appliance.Overrides("127.0.0.2", 1723, 0),
+                     inMemory(remoteAddress));
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
+            String stop = "not dialing again until the Site-to-site page is saved";
+            java.util.function.Supplier<Long> stops = () -> {
+                try {
+                    return a.store().events(50, "dialout").stream().filter(e -> e.message().endsWith(stop)).count();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertEquals(1L, Eventually.value(stops::get, n -> n == 1), a.dialOutState().describe() + a.store().recentEvents(10));
+            assertTrue(remote.pptpAddress().getPort() == 1723, "the remote listens where the dial-out dials");
+            assertEquals(DialOut.Phase.STOPPED, a.dialOutState().phase());
+            assertTrue(a.dialOutState().lastFailure().contains("disabled"), a.dialOutState().describe());
+
+            a.reconfigure(); // what the VPN page's save, or an import of the same settings, does
+            Thread.sleep(2000); // a dial to 127.0.0.2 is refused within a few hundred milliseconds
+            assertEquals(1L, stops.get(), "the VPN page's save dialled the stopped dial-out again: "
+                    + a.store().recentEvents(10));
+            assertEquals(DialOut.Phase.STOPPED, a.dialOutState().phase());
+
+            a.reconfigureDialOut(); // the Site-to-site page's save
+            assertEquals(2L, Eventually.value(stops::get, n -> n == 2), a.store().recentEvents(10).toString());
         }
     }
 }
