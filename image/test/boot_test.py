@@ -343,6 +343,10 @@ def main():
         held = g.check("cat /var/lib/homerouter/boot-hold; ip route show type unreachable; ip rule show pref 4243")
         if "unreachable 10.2.0.0/24" not in held or "default-route-held" not in held:
             failures.append("site-to-site on, but the service left nothing to hold at the next boot")
+        # The LAN's DNS queries to the router, which resolved would send to the WAN's servers in
+        # clear: dropped while the tunnel is down (the base firewall's chain, filled by the service).
+        if g.run("nft list chain inet homerouter lan_dns | grep -qw drop")[0] != 0:
+            failures.append("site-to-site with the default route, tunnel down, but the LAN's DNS is not held")
         # PPTP passthrough, switched on: the ALG starts as the service's own user, with its
         # capabilities and read-only file system (NFQUEUE, iptables, nft, its one-instance lock).
         g.check("homerouter config export -o /tmp/hr-config.json && "
@@ -391,6 +395,10 @@ def main():
             failures.append("homerouter-hold did not run before systemd-networkd")
         if g.run("ip route show type unreachable | grep -q '10.2.0.0/24' && ip rule show pref 4243 | grep -q unreachable")[0] != 0:
             failures.append("the site-to-site network and default route are not held after the boot")
+        if g.run("journalctl -b -u homerouter-hold --no-pager | grep -q \"the LAN's DNS kept off\" && "
+                 "nft list chain inet homerouter lan_dns | grep -qw drop")[0] != 0:
+            g.check("journalctl -b -u homerouter-hold --no-pager | tail -5; nft list chain inet homerouter lan_dns")
+            failures.append("the LAN's DNS is not held after the boot (homerouter-hold)")
         if g.run("journalctl -b --no-pager | grep -qi 'ordering cycle'")[0] == 0:
             g.check("journalctl -b --no-pager | grep -i -A3 'ordering cycle' | head -20")
             failures.append("systemd found an ordering cycle (and dropped a unit to break it)")

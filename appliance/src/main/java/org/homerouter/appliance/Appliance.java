@@ -85,6 +85,12 @@ public final class Appliance implements AutoCloseable {
     private org.homerouter.bridge.route.FailClosedRoutes tunnelOnly;
     /** Forwarded traffic off the default route while the dial-out is to carry everything; null likewise. */
     private org.homerouter.bridge.route.DefaultRouteFailClosed everythingThroughTunnel;
+    /**
+     * The LAN's DNS queries to the router: through the tunnel or held while the dial-out is to carry
+     * everything; null where this process's namespace is not known to be the router's (as {@link
+     * #keepTunnelOnlyNetworks} decides).
+     */
+    private volatile org.homerouter.bridge.firewall.LanDns lanDns;
     /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
     private volatile boolean forwardedHeldForTunnel;
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
@@ -189,6 +195,9 @@ public final class Appliance implements AutoCloseable {
             appliance.retryPptpLater();
         }
         appliance.applyPassthrough(cfg, true);
+        if (appliance.routerNamespace()) {
+            appliance.lanDns = org.homerouter.bridge.firewall.LanDns.find(null);
+        }
         appliance.applyDialOut(cfg, false);
         if (dataPlane.linux()) {
             appliance.wan = WanAdmission.find(null);
@@ -444,12 +453,7 @@ public final class Appliance implements AutoCloseable {
      * a failure is logged.
      */
     synchronized void keepTunnelOnlyNetworks() {
-        if (!dataPlane.linux() && !Files.exists(dataDir.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME))) {
-            // An in-memory data plane (tests), or a Linux one that cannot run (no CAP_NET_RAW, say)
-            // in a data directory no router ever ran in: this process's namespace is not known to
-            // be the router's. Where a run with the data plane left a boot hold, it is: the holds
-            // put back at boot must still follow the settings (switched off, they are lifted), or
-            // the LAN would reach nothing beyond the router until the data plane works again.
+        if (!routerNamespace()) {
             return;
         }
         List<String> networks = new ArrayList<>();
@@ -519,6 +523,17 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("service", "the site-to-site default route: forwarded traffic could not be "
                     + (everything ? "kept off" : "let back onto") + " the router's own default route: " + e.getMessage());
         }
+        org.homerouter.bridge.firewall.LanDns dns = lanDns;
+        try {
+            if (dns != null) {
+                dns.hold(everything);
+            }
+        } catch (IOException e) {
+            LOG.error("the site-to-site default route: the LAN's DNS could not be {}: {}",
+                    everything ? "held to the tunnel" : "given back to this router's resolver", e.getMessage());
+            store.logEvent("service", "the site-to-site default route: the LAN's DNS could not be "
+                    + (everything ? "held to the tunnel" : "given back to this router's resolver") + ": " + e.getMessage());
+        }
         // What the next boot holds before this service runs again: the owner's intent, as above,
         // also for a route the kernel refused now (the boot may take it).
         if (!complete) {
@@ -531,6 +546,18 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("service", "the tunnel-only networks could not be saved for the next boot: until the"
                     + " service starts then, they may be reached outside their tunnel: " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether this process's namespace is the router's, whose routes and firewall the tunnels'
+     * holds belong in. Not with an in-memory data plane (tests), nor with a Linux one that cannot
+     * run (no CAP_NET_RAW, say) in a data directory no router ever ran in. Where a run with the
+     * data plane left a boot hold, it is: the holds put back at boot must still follow the settings
+     * (switched off, they are lifted), or the LAN would reach nothing beyond the router until the
+     * data plane works again.
+     */
+    private boolean routerNamespace() {
+        return dataPlane.linux() || Files.exists(dataDir.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME));
     }
 
     /**
@@ -585,8 +612,31 @@ public final class Appliance implements AutoCloseable {
         // anything is sent to it: the callback reads this field, so it is set before the first dial.
         dialOut = DialOut.create(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
                 server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
-                moved -> admitFromWan(), store::logEvent, DialOut.AUTH_RETRY);
+                moved -> admitFromWan(), store::logEvent, DialOut.AUTH_RETRY, lanDnsRoute());
         dialOut.begin();
+    }
+
+    /** The dial-out's way to {@link #lanDns}, which is not there off the router's namespace. */
+    private DialOut.LanDnsRoute lanDnsRoute() {
+        return new DialOut.LanDnsRoute() {
+            @Override
+            public java.net.Inet4Address up(java.net.Inet4Address officeDns, String device) throws IOException {
+                org.homerouter.bridge.firewall.LanDns dns = lanDns;
+                if (dns == null) {
+                    return null;
+                }
+                dns.tunnelUp(officeDns, device);
+                return dns.officeDns();
+            }
+
+            @Override
+            public void down() throws IOException {
+                org.homerouter.bridge.firewall.LanDns dns = lanDns;
+                if (dns != null) {
+                    dns.tunnelDown();
+                }
+            }
+        };
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */
@@ -831,6 +881,9 @@ public final class Appliance implements AutoCloseable {
             }
             if (pptp != null) {
                 pptp.close();
+            }
+            if (lanDns != null) {
+                lanDns.close(); // held still if the owner wants everything through the tunnel
             }
         }
         synchronized (wanLock) {

@@ -105,6 +105,35 @@ final class DialOut implements AutoCloseable {
     }
 
     /**
+     * Where the LAN's DNS queries to the router go while the tunnel carries everything else (on
+     * Linux {@code LanDns}): the router's resolver would ask the WAN's DNS servers, in clear.
+     */
+    interface LanDnsRoute {
+        LanDnsRoute NONE = new LanDnsRoute() {
+            @Override
+            public Inet4Address up(Inet4Address officeDns, String device) {
+                return null;
+            }
+
+            @Override
+            public void down() {
+            }
+        };
+
+        /**
+         * The tunnel is up on {@code device}, with everything else routed into it.
+         *
+         * @param officeDns the DNS server the office offered in IPCP (RFC 1877), null if none
+         * @return where the LAN's queries go now: {@code officeDns}, or null when the router's own
+         *         resolver answers them (none offered, or one the tunnel does not reach)
+         */
+        Inet4Address up(Inet4Address officeDns, String device) throws java.io.IOException;
+
+        /** The tunnel is down (or renegotiating): the LAN's queries are held with the rest. */
+        void down() throws java.io.IOException;
+    }
+
+    /**
      * Finds the server's IPv4 address: at each dial, so that a DNS name that follows an office's
      * dynamic address (DDNS) is dialed where it points now. The JDK caches an answer for 30 s
      * ({@code networkaddress.cache.ttl}), a failure for 10 s.
@@ -175,6 +204,7 @@ final class DialOut implements AutoCloseable {
     private final ServerPath serverPath;
     private final Resolver resolver;
     private final Consumer<Inet4Address> serverMoved;
+    private final LanDnsRoute lanDns;
     /** Where the server's name pointed at the last dial that found it; null before. */
     private volatile Inet4Address address;
     private AutoCloseable pinned; // loop thread only
@@ -191,8 +221,10 @@ final class DialOut implements AutoCloseable {
     private final Duration authRetry;
 
     private DialOut(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                    Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
+                    Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
+                    LanDnsRoute lanDns) {
         this.plane = plane;
+        this.lanDns = lanDns;
         this.resolver = resolver;
         this.serverMoved = serverMoved;
         this.authRetry = authRetry;
@@ -228,10 +260,12 @@ final class DialOut implements AutoCloseable {
      *                    found at another address than before (the first time too)
      * @param events      (kind, message) for the event log
      * @param authRetry   the wait before a refused login is tried again ({@link #AUTH_RETRY})
+     * @param lanDns      told when a tunnel carrying everything else comes up and goes down
      */
     static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
-        DialOut d = create(plane, io, config, resolver, serverPath, serverMoved, events, authRetry);
+                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
+                         LanDnsRoute lanDns) {
+        DialOut d = create(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, lanDns);
         d.begin();
         return d;
     }
@@ -241,8 +275,9 @@ final class DialOut implements AutoCloseable {
      * looks for it, then calls {@link #begin}.
      */
     static DialOut create(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                          Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry) {
-        return new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry);
+                          Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
+                          LanDnsRoute lanDns) {
+        return new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, lanDns);
     }
 
     /** Starts dialing. */
@@ -375,6 +410,9 @@ final class DialOut implements AutoCloseable {
             dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(), Duration.ofSeconds(3));
             return;
         }
+        if (config.defaultRoute()) {
+            routes.add(lanDnsUp(session));
+        }
         boolean again = state.phase() == Phase.CONNECTING && upNanos != 0 && state.device().equals(RENEGOTIATING);
         if (!again) {
             upNanos = System.nanoTime();
@@ -395,6 +433,41 @@ final class DialOut implements AutoCloseable {
                 + (routes.isEmpty() ? "" : ", routing " + String.join(", ", routes)) + repeats.reset());
     }
 
+    /**
+     * With everything else in the tunnel, the LAN's DNS queries to the router go to the DNS server
+     * the office offered (RFC 1877: its primary, else its secondary).
+     *
+     * @return what the routes list says of it
+     */
+    private String lanDnsUp(PppSession session) {
+        var ip = session.ipConfiguration().orElseThrow();
+        Inet4Address offered = ip.primaryDns().or(ip::secondaryDns).orElse(null);
+        try {
+            Inet4Address to = lanDns.up(offered, session.deviceName().orElse("?"));
+            if (to != null) {
+                return "the LAN's DNS (to the office's server " + to.getHostAddress() + ")";
+            }
+            LOG.warn("site-to-site: the LAN's names are looked up by this router's own DNS servers{}",
+                    offered == null ? ": the office offered none" : "");
+            return "the LAN's DNS by this router's own servers" + (offered == null ? " (the office offered none)" : "");
+        } catch (java.io.IOException e) {
+            // The queries stay dropped (held): nothing goes out in clear, but names are not answered.
+            LOG.error("site-to-site: the LAN's DNS could not be sent through the tunnel: {}", e.getMessage());
+            events.accept("dialout", "the LAN's DNS could not be sent through the site-to-site tunnel, so the LAN's"
+                    + " names are not answered: " + e.getMessage());
+            return "not the LAN's DNS (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The tunnel is no longer up: the LAN's DNS is held with the rest of its traffic. */
+    private void lanDnsDown() {
+        try {
+            lanDns.down();
+        } catch (java.io.IOException e) {
+            LOG.error("site-to-site: the LAN's DNS could not be held while the tunnel is down: {}", e.getMessage());
+        }
+    }
+
     /** The device marker of a CONNECTING state that is a renegotiation of a tunnel that was up. */
     private static final String RENEGOTIATING = "(renegotiating)";
 
@@ -410,6 +483,7 @@ final class DialOut implements AutoCloseable {
         }
         state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), RENEGOTIATING, "", "", "",
                 List.of(), 0, state.lastFailure());
+        lanDnsDown();
         LOG.warn("site-to-site tunnel to {}: the server renegotiated the link; routes are back when it is up again",
                 server());
         long downAt = state.since();
@@ -428,6 +502,7 @@ final class DialOut implements AutoCloseable {
         }
         current = null;
         unpin();
+        lanDnsDown();
         boolean wasUp = state.phase() == Phase.UP || RENEGOTIATING.equals(state.device());
         if (closed) {
             return;
@@ -496,6 +571,7 @@ final class DialOut implements AutoCloseable {
                 d.close();
             }
             unpin();
+            lanDnsDown();
             state = State.disabled("");
         });
         // The hang-up runs after whatever the loop is doing (a slow `ip` for a route, say): it is

@@ -50,6 +50,8 @@ class DialOutTest {
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final NettyTransport io = NettyTransport.create(1, "dialout-test");
     private final List<AutoCloseable> open = new ArrayList<>();
+    /** Where the dial-outs tell the LAN's DNS to go. */
+    private DialOut.LanDnsRoute lanDns = DialOut.LanDnsRoute.NONE;
     /** The in-memory network delivers only when asked: this thread is its wire. */
     private final Thread wire = Thread.ofPlatform().daemon().name("gre-wire").start(() -> {
         while (!Thread.currentThread().isInterrupted()) {
@@ -85,11 +87,16 @@ class DialOutTest {
     }
 
     private Appliance server(String mppe, boolean branchEnabled) throws Exception {
+        return server(mppe, branchEnabled, Map.of());
+    }
+
+    private Appliance server(String mppe, boolean branchEnabled, Map<Setting, String> more) throws Exception {
         Path db = dir.resolve("server.db");
         try (ApplianceStore store = ApplianceStore.open(db)) {
             store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), branchEnabled,
                     Optional.empty()));
             store.putSettings(Map.of(Setting.PPTP_MPPE, mppe));
+            store.putSettings(more);
         }
         Appliance a = Appliance.start(db, new Appliance.Overrides(SERVER.getHostAddress(), 0, 0),
                 new DataPlane(network.bind(SERVER), config -> new InMemoryTunnelDevice("pptp0", config), null, () -> { }));
@@ -131,7 +138,7 @@ class DialOutTest {
             return d;
         }, null, () -> { });
         DialOut d = DialOut.start(plane, io, c, resolver, serverPath, moved, (kind, message) -> events.add(message),
-                AUTH_RETRY);
+                AUTH_RETRY, lanDns);
         open.add(d);
         return d;
     }
@@ -320,6 +327,37 @@ class DialOutTest {
         assertEquals(2, clientDevices.size());
         assertEquals(List.of("10.20.1.0/24"), clientDevices.get(1).routes());
         assertEquals(down.lastFailure(), again.lastFailure(), "the last failure stays visible");
+    }
+
+    /**
+     * With everything else through the tunnel, the LAN's DNS goes there too: to the DNS server the
+     * office offers in IPCP (RFC 1877), from when the tunnel is up until it goes; the page says so.
+     */
+    @Test
+    void withTheDefaultRouteTheLanDnsGoesToTheOfficesServerWhileTheTunnelIsUp() throws Exception {
+        List<String> told = new CopyOnWriteArrayList<>();
+        lanDns = new DialOut.LanDnsRoute() {
+            @Override
+            public Inet4Address up(Inet4Address officeDns, String device) {
+                told.add("up " + officeDns.getHostAddress() + " on " + device);
+                return officeDns;
+            }
+
+            @Override
+            public void down() {
+                told.add("down");
+            }
+        };
+        Appliance server = server("require-128", true, Map.of(Setting.PPTP_DNS_PRIMARY, "10.20.1.53"));
+        DialOut d = dialOut(server, PASSWORD, true, s -> () -> { });
+        DialOut.State up = await(d, s -> s.phase() == DialOut.Phase.UP, "came up");
+        assertEquals(List.of("up 10.20.1.53 on ppp0"), told);
+        assertEquals(List.of("10.20.1.0/24", "everything else (default route)",
+                "the LAN's DNS (to the office's server 10.20.1.53)"), up.routes());
+
+        assertEquals(1, server.pptp().disconnectUser(USER, "test: the server hangs up"));
+        await(d, s -> s.phase() == DialOut.Phase.WAITING, "noticed the hang-up");
+        assertEquals(List.of("up 10.20.1.53 on ppp0", "down"), told);
     }
 
     @Test

@@ -196,9 +196,16 @@ class SiteToSiteNetnsTest {
     void defaultRouteSendsEverythingElseThroughTheTunnelAndNothingInClearWhileItIsDown() throws Exception {
         b.ip("addr", "add", "198.51.100.1/32", "dev", "lo");
         a.ip("route", "add", "default", "via", B_WAN);
+        // The office's DNS server (B offers it in IPCP), and A's own resolver, which on the image
+        // asks the WAN's DNS servers in clear: each answers with its name.
+        answerDns(lanB, HOST_B, "office");
+        answerDns(a, "10.10.1.1", "router");
+        assertEquals("router", lookUp(), "LAN A asks A, as its DHCP tells it to");
         Launched serverB = startB();
         Launched routerA = startA(true, "--default-route");
         routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
+        assertTrue(routerA.output().contains("the LAN's DNS (to the office's server " + HOST_B + ")"), routerA.report());
+        assertEquals("office", lookUp(), "LAN A's names are looked up through the tunnel" + routerA.report());
         String routes = a.ip("-4", "route");
         String context = routes + routerA.report() + serverB.report();
         assertTrue(routes.contains("0.0.0.0/1 dev ppp0") && routes.contains("128.0.0.0/1 dev ppp0"), context);
@@ -250,6 +257,8 @@ class SiteToSiteNetnsTest {
                 "LAN A must hear that the tunnel is down: " + down + routerA.report());
         String counted = b.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", "leak").output();
         assertTrue(counted.contains("counter packets 0 "), "LAN A's packets left A's WAN in clear:\n" + counted);
+        assertEquals("no answer", lookUp(), "A's resolver answered LAN A (from the WAN's DNS) with the tunnel down"
+                + routerA.report());
 
         routerA.process().destroy();
         assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
@@ -258,6 +267,7 @@ class SiteToSiteNetnsTest {
                 "A left tunnel routes behind:\n" + after + routerA.report());
         String rules = a.ip("-4", "rule", "show");
         assertTrue(rules.contains("unreachable"), "a restart must not open the window either:\n" + rules);
+        assertEquals("no answer", lookUp(), "A's resolver answered LAN A after the service stopped");
         // Nor a reboot: the router image's homerouter-hold puts back, before the network comes up,
         // what this file says (BootHoldTest runs it).
         String hold = java.nio.file.Files.readString(dir.resolve("a").resolve("boot-hold"));
@@ -281,6 +291,36 @@ class SiteToSiteNetnsTest {
         String unreachable = a.ip("-4", "route", "show", "type", "unreachable");
         assertFalse(rulesAfter.contains("unreachable") || unreachable.contains(LAN_B),
                 "still held with site-to-site off:\n" + rulesAfter + unreachable + crippled.report());
+        assertEquals("router", lookUp(), "LAN A's DNS still held with site-to-site off" + crippled.report());
+    }
+
+    /** A stand-in DNS server on {@code address} port 53 (UDP) in {@code ns}: it answers every query with {@code name}. */
+    private void answerDns(Netns ns, String address, String name) throws Exception {
+        String py = "import socket\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "s.bind(('" + address + "', 53))\n"
+                + "print('ready', flush=True)\n"
+                + "while True:\n"
+                + "    q, peer = s.recvfrom(512)\n"
+                + "    s.sendto(b'" + name + "', peer)\n";
+        Launched l = Launched.start("dns-" + name, List.of("ip", "netns", "exec", ns.name(), "python3", "-c", py), null, dir);
+        launched.add(l);
+        l.awaitOutput("ready", Duration.ofSeconds(10));
+    }
+
+    /** LAN A asks its DNS server, A's LAN address: who answers, or "no answer" within 2 s. */
+    private String lookUp() throws IOException {
+        String py = "import socket\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "s.settimeout(2)\n"
+                + "s.sendto(b'query', ('10.10.1.1', 53))\n"
+                + "try:\n"
+                + "    print(s.recv(512).decode())\n"
+                + "except OSError:\n"
+                + "    print('no answer')\n";
+        CommandResult r = lanA.exec(Duration.ofSeconds(10), "python3", "-c", py);
+        assertTrue(r.succeeded(), r.toString());
+        return r.output().strip();
     }
 
     private void assertLansReachEachOther(Launched routerA, Launched serverB) throws Exception {
@@ -337,6 +377,8 @@ class SiteToSiteNetnsTest {
         try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
             // B notices the dead link as quickly as A does, as a real peer with short echoes would.
             store.putSettings(Map.of(Setting.PPTP_LCP_ECHO_INTERVAL, "2"));
+            // The office's DNS server, offered to its VPN clients (RFC 1877).
+            store.putSettings(Map.of(Setting.PPTP_DNS_PRIMARY, HOST_B));
         }
         Launched server = launch("b", b, null, "run", "--data-dir", data.toString(), "--ui-port", "18080");
         server.awaitOutput("PPTP control listening on", START);

@@ -63,6 +63,17 @@ class BootHoldTest {
         return router.exec(Duration.ofSeconds(20), "sh", SCRIPT.toAbsolutePath().toString(), file.toString(), "nobody");
     }
 
+    private String lanDns() throws IOException {
+        CommandResult r = router.exec(Duration.ofSeconds(10), "nft", "list", "chain", "inet", "homerouter", "lan_dns");
+        assertTrue(r.succeeded(), r.toString());
+        return r.output();
+    }
+
+    /** The drop rules in the base firewall's chain for the LAN's DNS. */
+    private int drops() throws IOException {
+        return (int) lanDns().lines().filter(l -> l.strip().startsWith("drop")).count();
+    }
+
     private static CommandResult ping(Netns from, String to) throws IOException {
         return from.exec(Duration.ofSeconds(10), "ping", "-c", "1", "-W", "2", to);
     }
@@ -75,15 +86,20 @@ class BootHoldTest {
     @Test
     void whatTheServiceHeldIsHeldAgainAtBootAndTakenOverWithoutAGap() throws Exception {
         assertTrue(ping(host, OFFICE_HOST).succeeded(), "the leak: at boot the office's network went out of the WAN");
+        // The base firewall's chain for the LAN's DNS (the image loads nftables.conf before the hold).
+        CommandResult chain = router.exec(Duration.ofSeconds(10), "nft", "add table inet homerouter; add chain inet homerouter lan_dns");
+        assertTrue(chain.succeeded(), chain.toString());
         BootHold.write(data, List.of("10.2.0.0/24"), true);
         CommandResult r = hold();
         assertTrue(r.succeeded(), r.toString());
+        assertEquals(1, drops(), "the LAN's DNS queries to the router, held: " + lanDns());
         assertUnreachable(host, OFFICE_HOST);
         assertUnreachable(host, FAR);
         assertTrue(ping(router, FAR).succeeded(), "the router's own traffic (its dial to the office) still leaves");
         assertTrue(hold().succeeded(), "a second run");
         String rules = router.ip("-4", "rule", "show") + router.ip("-6", "rule", "show");
         assertEquals(2, rules.split("unreachable", -1).length - 1, "not twice: " + rules);
+        assertEquals(1, drops(), "not twice: " + lanDns());
 
         // The service starts: it finds both in place and keeps them (no moment without them).
         FailClosedRoutes routes = new FailClosedRoutes(router.name());
@@ -94,10 +110,15 @@ class BootHoldTest {
         routes.keep(List.of("10.2.0.0/24"));
         rule.keep(true);
         assertEquals(2, (router.ip("-4", "rule", "show") + router.ip("-6", "rule", "show")).split("unreachable", -1).length - 1);
+        org.homerouter.bridge.firewall.LanDns dns = org.homerouter.bridge.firewall.LanDns.find(router.name());
+        dns.hold(true);
+        assertEquals(1, drops(), lanDns());
 
         // The owner switches site-to-site off: the next boot holds nothing.
         routes.keep(List.of());
         rule.keep(false);
+        dns.hold(false);
+        assertEquals(0, drops(), lanDns());
         BootHold.write(data, List.of(), false);
         assertTrue(ping(host, FAR).succeeded());
         assertTrue(hold().succeeded());
