@@ -63,31 +63,42 @@ final class DialOut implements AutoCloseable {
     enum Phase { DISABLED, CONNECTING, UP, WAITING, STOPPED }
 
     /**
-     * @param since       when this phase began (epoch ms)
-     * @param retryAt     WAITING: when the next attempt starts (epoch ms), else 0
-     * @param lastFailure why the last attempt failed or the last tunnel ended, in plain words; "" if none yet
+     * The times are {@link System#nanoTime()} readings, not the wall clock: a board without a battery
+     * clock steps its clock by months when its time server first answers (or back), and the
+     * dashboard would say "up for 2160 h" of a tunnel up for a minute, or "next attempt in 0 s".
+     * Nothing shows them as a date.
+     *
+     * @param sinceNanos   when this phase began (also what tells one phase from the next of the same kind)
+     * @param retryAtNanos WAITING: when the next attempt starts, else 0
+     * @param lastFailure  why the last attempt failed or the last tunnel ended, in plain words; "" if none yet
      */
-    record State(Phase phase, String server, long since, String device, String localAddress, String peerAddress,
-                 String encryption, List<String> routes, long retryAt, String lastFailure) {
+    record State(Phase phase, String server, long sinceNanos, String device, String localAddress, String peerAddress,
+                 String encryption, List<String> routes, long retryAtNanos, String lastFailure) {
         static State disabled(String why) {
-            return new State(Phase.DISABLED, "", System.currentTimeMillis(), "", "", "", "", List.of(), 0, why);
+            return new State(Phase.DISABLED, "", System.nanoTime(), "", "", "", "", List.of(), 0, why);
         }
 
         /** How long this phase has lasted, in the dashboard's words. */
-        private String age() {
-            long seconds = Math.max(0, (System.currentTimeMillis() - since) / 1000);
+        private String age(long nowNanos) {
+            long seconds = Math.max(0, (nowNanos - sinceNanos) / 1_000_000_000);
             return seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h";
         }
 
         /** One line for logs and the CLI. */
         String describe() {
+            return describe(System.nanoTime());
+        }
+
+        /** As {@link #describe()}, at {@code nowNanos} ({@link System#nanoTime()}). */
+        String describe(long nowNanos) {
             return switch (phase) {
                 case DISABLED -> "site-to-site: off" + (lastFailure.isEmpty() ? "" : " (" + lastFailure + ")");
                 case CONNECTING -> "site-to-site: dialing " + server;
-                case UP -> "site-to-site: up to " + server + " for " + age() + " on " + device + " (" + localAddress
-                        + " -> " + peerAddress + ", " + encryption + "), routing " + String.join(", ", routes);
+                case UP -> "site-to-site: up to " + server + " for " + age(nowNanos) + " on " + device + " ("
+                        + localAddress + " -> " + peerAddress + ", " + encryption + "), routing "
+                        + String.join(", ", routes);
                 case WAITING -> "site-to-site: down, next attempt in "
-                        + Math.max(0, (retryAt - System.currentTimeMillis() + 999) / 1000) + " s; last failure: "
+                        + Math.max(0, (retryAtNanos - nowNanos + 999_999_999) / 1_000_000_000) + " s; last failure: "
                         + lastFailure;
                 case STOPPED -> "site-to-site: stopped, not dialing again until the Site-to-site page is saved: "
                         + lastFailure;
@@ -237,7 +248,7 @@ final class DialOut implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0, "");
+        this.state = new State(Phase.CONNECTING, server(), System.nanoTime(), "", "", "", "", List.of(), 0, "");
     }
 
     /** What it dials. */
@@ -300,7 +311,7 @@ final class DialOut implements AutoCloseable {
         if (closed) {
             return;
         }
-        state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), "", "", "", "", List.of(), 0,
+        state = new State(Phase.CONNECTING, server(), System.nanoTime(), "", "", "", "", List.of(), 0,
                 state.lastFailure());
         Inet4Address found;
         try {
@@ -423,7 +434,7 @@ final class DialOut implements AutoCloseable {
                 .map(e -> "MPPE " + e.strength().name().substring("BITS_".length()) + "-bit "
                         + (e.stateless() ? "stateless" : "stateful"))
                 .orElse("unencrypted");
-        state = new State(Phase.UP, server(), System.currentTimeMillis(), session.deviceName().orElse("?"),
+        state = new State(Phase.UP, server(), System.nanoTime(), session.deviceName().orElse("?"),
                 ip.localAddress().map(InetAddress::getHostAddress).orElse("?"),
                 ip.peerAddress().map(InetAddress::getHostAddress).orElse("?"), encryption, List.copyOf(routes), 0,
                 state.lastFailure());
@@ -481,14 +492,14 @@ final class DialOut implements AutoCloseable {
         if (current != dialer || closed || state.phase() != Phase.UP) {
             return;
         }
-        state = new State(Phase.CONNECTING, server(), System.currentTimeMillis(), RENEGOTIATING, "", "", "",
+        state = new State(Phase.CONNECTING, server(), System.nanoTime(), RENEGOTIATING, "", "", "",
                 List.of(), 0, state.lastFailure());
         lanDnsDown();
         LOG.warn("site-to-site tunnel to {}: the server renegotiated the link; routes are back when it is up again",
                 server());
-        long downAt = state.since();
+        long downAt = state.sinceNanos();
         loop.schedule(() -> {
-            if (current == dialer && state.phase() == Phase.CONNECTING && state.since() == downAt) {
+            if (current == dialer && state.phase() == Phase.CONNECTING && state.sinceNanos() == downAt) {
                 dialer.hangUp("the server renegotiated the link and it did not come up again within "
                         + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
@@ -507,7 +518,7 @@ final class DialOut implements AutoCloseable {
         if (closed) {
             return;
         }
-        long now = System.currentTimeMillis();
+        long now = System.nanoTime();
         var reason = dialer.endReason().orElse(null);
         boolean refused = reason == SessionEnd.AUTH_FAILED || reason == SessionEnd.SERVER_NOT_VERIFIED;
         // Reset only by a login that works (up) or a save of the page (a new DialOut): a server that
@@ -530,8 +541,8 @@ final class DialOut implements AutoCloseable {
 
     /** A dial failed, or a tunnel that was up ended: the next attempt after {@code wait}. */
     private void waitAndRedial(String why, Duration wait, boolean wasUp) {
-        long now = System.currentTimeMillis();
-        state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toMillis(), why);
+        long now = System.nanoTime();
+        state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toNanos(), why);
         // The Site-to-site page shows every failure as it happens; the logs get repeats summarised.
         String more = wasUp ? repeats.reset() : repeats.admit(why, now);
         if (more == null) {

@@ -10,28 +10,31 @@ import java.time.Duration;
  * thread only).
  */
 final class RepeatedFailures {
-    private final long quietMs;
+    private final long quietNanos;
     private String last;
-    private long lastLoggedMs;
+    private long lastLoggedNanos;
     private int unlogged;
 
     RepeatedFailures(Duration quiet) {
-        this.quietMs = quiet.toMillis();
+        this.quietNanos = quiet.toNanos();
     }
 
     /**
+     * @param nowNanos {@link System#nanoTime()}, not the wall clock: a clock stepped back (a board
+     *                 without a battery clock, when its time server first answers) would keep the
+     *                 repeats out of the log for the step and the quiet period on top
      * @return null to leave this failure out of the event log; otherwise what to append to its line:
      *         "" or " (the same failure 58 more times before this one, not logged one by one)"
      */
-    String admit(String why, long nowMs) {
-        if (why.equals(last) && nowMs - lastLoggedMs < quietMs) {
+    String admit(String why, long nowNanos) {
+        if (why.equals(last) && nowNanos - lastLoggedNanos < quietNanos) {
             unlogged++;
             return null;
         }
         String more = why.equals(last) ? summary() : unlogged == 0 ? ""
                 : " (before it, the previous failure " + unlogged + " more times, not logged one by one)";
         last = why;
-        lastLoggedMs = nowMs;
+        lastLoggedNanos = nowNanos;
         unlogged = 0;
         return more;
     }

@@ -175,7 +175,7 @@ class DialOutTest {
         DialOut.State first = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
         assertTrue(first.lastFailure().startsWith("the remote server refused the user name or password (Windows error"
                 + " 691)"), first.lastFailure());
-        assertEquals(AUTH_RETRY.toSeconds(), Math.round((first.retryAt() - first.since()) / 1000.0),
+        assertEquals(AUTH_RETRY.toSeconds(), Math.round((first.retryAtNanos() - first.sinceNanos()) / 1e9),
                 "a refused password waits its own (long) time, not the 2 s of a server that was down");
         assertTrue(first.describe().startsWith("site-to-site: down, next attempt in "), first.describe());
 
@@ -187,6 +187,24 @@ class DialOutTest {
         assertEquals(2, events.stream().filter(e -> e.contains("failed: the remote server refused")).count(),
                 "two logins in all: " + events);
         assertTrue(events.getLast().endsWith("not dialing again until the Site-to-site page is saved"), events.toString());
+    }
+
+    /**
+     * A board without a battery clock steps its wall clock by months when its time server first
+     * answers: the dashboard's "up for" and "next attempt in" count elapsed time, which no step
+     * moves (with the wall clock, a tunnel up for 90 s was "up for 2160 h" after the step).
+     */
+    @Test
+    void theDashboardsAgeAndCountdownCountElapsedTimeNotTheTimeOfDay() {
+        long t = System.nanoTime();
+        DialOut.State up = new DialOut.State(DialOut.Phase.UP, "203.0.113.7", t, "ppp0", "10.0.0.2", "10.0.0.1",
+                "MPPE 128-bit stateless", List.of("10.20.1.0/24"), 0, "");
+        assertEquals("site-to-site: up to 203.0.113.7 for 90 s on ppp0 (10.0.0.2 -> 10.0.0.1, MPPE 128-bit stateless),"
+                + " routing 10.20.1.0/24", up.describe(t + Duration.ofSeconds(90).toNanos()));
+        DialOut.State waiting = new DialOut.State(DialOut.Phase.WAITING, "203.0.113.7", t, "", "", "", "", List.of(),
+                t + Duration.ofMinutes(1).toNanos(), "no answer");
+        assertEquals("site-to-site: down, next attempt in 45 s; last failure: no answer",
+                waiting.describe(t + Duration.ofSeconds(15).toNanos()));
     }
 
     @Test
@@ -202,7 +220,7 @@ class DialOutTest {
         while (failures.size() < 3 && System.nanoTime() < deadline) { // after 0, 2 and 4 s of backoff
             DialOut.State s = d.state();
             if (s.phase() == DialOut.Phase.WAITING) {
-                failures.add(s.since());
+                failures.add(s.sinceNanos());
             }
             Thread.sleep(10);
         }
@@ -242,8 +260,8 @@ class DialOutTest {
         assertEquals("office.example.test", unknown.server());
         assertTrue(moves.isEmpty(), "nothing to admit yet: " + moves);
 
-        DialOut.State refused = await(d, s -> s.phase() == DialOut.Phase.WAITING && s.since() != unknown.since(),
-                "failed again");
+        DialOut.State refused = await(d,
+                s -> s.phase() == DialOut.Phase.WAITING && s.sinceNanos() != unknown.sinceNanos(), "failed again");
         assertTrue(refused.lastFailure().startsWith("cannot reach 127.0.0.7 TCP port"), refused.lastFailure());
         assertEquals("office.example.test (127.0.0.7)", refused.server());
 
@@ -386,12 +404,13 @@ class DialOutTest {
     @Test
     void aServerThatWillNotEncryptNeverGetsTheTunnelWhenMppeIsRequired() throws Exception {
         Appliance server = server("none");
-        long started = System.currentTimeMillis();
+        long started = System.nanoTime();
         DialOut d = dialOut(server, PASSWORD);
         DialOut.State failed = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
         assertTrue(failed.lastFailure().startsWith("client and server could not agree on encryption"),
                 failed.lastFailure());
-        assertTrue(failed.since() - started < 10_000, "the refusal of CCP ends the attempt at once, not after 30 s");
+        assertTrue(failed.sinceNanos() - started < Duration.ofSeconds(10).toNanos(),
+                "the refusal of CCP ends the attempt at once, not after 30 s");
         assertTrue(clientDevices.isEmpty() || clientDevices.stream().allMatch(InMemoryTunnelDevice::isClosed),
                 "no tunnel device carried IP unencrypted");
         assertFalse(events.stream().anyMatch(e -> e.contains("tunnel up")), events.toString());

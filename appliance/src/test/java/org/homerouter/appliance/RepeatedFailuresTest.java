@@ -7,7 +7,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class RepeatedFailuresTest {
-    private static final long MINUTE = 60_000;
+    /** In {@link System#nanoTime()}'s unit. */
+    private static final long MINUTE = Duration.ofMinutes(1).toNanos();
 
     @Test
     void aFailureRepeatedEveryMinuteIsLoggedOnceAnHourWithTheCountItLeftOut() {
