@@ -559,20 +559,24 @@ public final class ApplianceStore implements AutoCloseable {
     /**
      * A session or attempt ended. {@code rowId} 0 for an attempt that never came up: it gets a row
      * of its own, so failures show in the history too. The event line goes in the same transaction.
+     * A row that was started gets {@code startedMs} too: the caller reckons it back from the end by
+     * the time elapsed, and the wall clock may have stepped since the start was written (by months,
+     * on a board without a battery clock when its time server first answers).
      */
     public synchronized void sessionEnded(long rowId, long startedMs, long endedMs, String user, String client,
                                           String tunnelAddress, long bytesIn, long bytesOut, String reason,
                                           String detail, String eventKind, String event) throws SQLException {
         inTransaction(() -> {
             if (rowId > 0) {
-                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET ended_ms = ?, bytes_in = ?, "
-                        + "bytes_out = ?, end_reason = ?, end_detail = ? WHERE id = ?")) {
-                    ps.setLong(1, endedMs);
-                    ps.setLong(2, bytesIn);
-                    ps.setLong(3, bytesOut);
-                    ps.setString(4, reason);
-                    ps.setString(5, detail);
-                    ps.setLong(6, rowId);
+                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET started_ms = ?, ended_ms = ?, "
+                        + "bytes_in = ?, bytes_out = ?, end_reason = ?, end_detail = ? WHERE id = ?")) {
+                    ps.setLong(1, startedMs);
+                    ps.setLong(2, endedMs);
+                    ps.setLong(3, bytesIn);
+                    ps.setLong(4, bytesOut);
+                    ps.setString(5, reason);
+                    ps.setString(6, detail);
+                    ps.setLong(7, rowId);
                     ps.executeUpdate();
                 }
             } else {

@@ -306,6 +306,27 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * A board without a battery clock steps its clock by months when its time server first answers:
+     * a session up across the step ends with its start reckoned back from the end by the time it
+     * lasted, and the row takes that start, not the one written before the step.
+     */
+    @Test
+    void aSessionsEndBringsItsStartSoAClockStepDoesNotStretchItsRowOverMonths() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            long beforeStep = 1_000_000;
+            long id = store.sessionStarted(beforeStep, "alice", "198.51.100.7", "192.168.250.10", "alice connected");
+            long ended = beforeStep + java.time.Duration.ofDays(90).toMillis();
+            long started = ended - java.time.Duration.ofMinutes(10).toMillis();
+            store.sessionEnded(id, started, ended, "alice", "198.51.100.7", "192.168.250.10", 10, 20, "USER_REQUEST",
+                    "hung up", "disconnect", "alice disconnected");
+            ApplianceStore.SessionRow row = store.sessionHistory(1, false).getFirst();
+            assertEquals(id, row.id());
+            assertEquals(started, row.startedMs(), "ten minutes before its end, not 90 days");
+            assertEquals(ended, row.endedMs());
+        }
+    }
+
     @Test
     void aFactoryResetLeavesNoSecretInTheFilesAMachineGivenAwayKeeps() throws Exception {
         Path db = dir.resolve("appliance.db");
