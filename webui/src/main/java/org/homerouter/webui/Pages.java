@@ -31,6 +31,8 @@ final class Pages {
     private final LoginThrottle throttle;
     private final PasswordHasher hasher;
     private final LongSupplier clockMs;
+    /** Elapsed time only (see {@link WebServer}'s constructor), for what is reckoned from differences. */
+    private final LongSupplier elapsedMs;
     private final WebServer web;
 
     /** How many admin password checks are being computed now. */
@@ -39,12 +41,13 @@ final class Pages {
     }
 
     Pages(Backend backend, AdminSessions sessions, LoginThrottle throttle, PasswordHasher hasher, LongSupplier clockMs,
-          WebServer web) {
+          LongSupplier elapsedMs, WebServer web) {
         this.b = backend;
         this.sessions = sessions;
         this.throttle = throttle;
         this.hasher = hasher;
         this.clockMs = clockMs;
+        this.elapsedMs = elapsedMs;
         this.web = web;
     }
 
@@ -264,9 +267,14 @@ final class Pages {
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 
+    /**
+     * t: elapsed time, not the time of day: dashboard.js divides the bytes between two polls by
+     * the difference, and a step of the clock (months, on a board without a battery clock when its
+     * time server first answers) would draw a rate of nearly nothing, or no point at all.
+     */
     private Reply throughput(Exchange x) {
         LiveSessions.Totals t = b.sessions().totals();
-        return new Reply.Text(200, "application/json", "{\"t\":" + clockMs.getAsLong() + ",\"in\":" + t.bytesIn()
+        return new Reply.Text(200, "application/json", "{\"t\":" + elapsedMs.getAsLong() + ",\"in\":" + t.bytesIn()
                 + ",\"out\":" + t.bytesOut() + ",\"sessions\":" + t.sessions() + "}");
     }
 

@@ -100,10 +100,11 @@ public final class WebServer implements AutoCloseable {
 
     /**
      * @param wallMs    the time of day, for what the pages show
-     * @param elapsedMs a clock that only counts elapsed time, for admin sessions' expiry and login
-     *                  lockouts: a router without a battery-backed clock boots at a stale time and
-     *                  steps it when its time server first answers, which must not log the admin
-     *                  out, nor (stepping back) stretch a 15-minute lockout into days
+     * @param elapsedMs a clock that only counts elapsed time, for admin sessions' expiry, login
+     *                  lockouts and the dashboard's throughput rates: a router without a
+     *                  battery-backed clock boots at a stale time and steps it when its time server
+     *                  first answers, which must not log the admin out, nor (stepping back)
+     *                  stretch a 15-minute lockout into days
      */
     public WebServer(Options options, Backend backend, LongSupplier wallMs, LongSupplier elapsedMs) {
         this.options = options;
@@ -117,7 +118,8 @@ public final class WebServer implements AutoCloseable {
         templates.setNumberFormat("computer");
         templates.setOutputEncoding("UTF-8");
         templates.setURLEscapingCharset("UTF-8");
-        this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs), new PasswordHasher(), wallMs, this);
+        this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs), new PasswordHasher(), wallMs, elapsedMs,
+                this);
         for (Route r : pages.routes()) {
             routes.put(r.method() + " " + r.path(), r);
         }

@@ -744,6 +744,25 @@ class WebServerTest {
         assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."));
     }
 
+    /** The chart's rates are bytes over the time between two polls: a step of the clock is no time. */
+    @Test
+    void theThroughputsSampleTimeIsElapsedTimeSoAClockStepDrawsNoWrongRate() throws Exception {
+        Browser b = admin();
+        long first = sampleTime(b.get("/api/throughput").body());
+        wall.addAndGet(java.time.Duration.ofDays(90).toMillis());
+        now.addAndGet(2000);
+        assertEquals(2000, sampleTime(b.get("/api/throughput").body()) - first, "the 2 s between the polls");
+        wall.addAndGet(-java.time.Duration.ofDays(300).toMillis());
+        now.addAndGet(2000);
+        assertEquals(4000, sampleTime(b.get("/api/throughput").body()) - first, "stepped back: still 2 s more");
+    }
+
+    private static long sampleTime(String throughput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\"t\":(-?\\d+),").matcher(throughput);
+        assertTrue(m.lookingAt(), throughput);
+        return Long.parseLong(m.group(1));
+    }
+
     @Test
     void theDashboardRedrawsItsTablesFromALiveCopyThatLeavesTheNoticeForTheNextPage() throws Exception {
         Browser b = admin();

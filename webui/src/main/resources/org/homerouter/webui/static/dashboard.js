@@ -77,6 +77,7 @@
       })
       .then(function (s) {
         if (!s) { return; }
+        // s.t: the router's elapsed-time clock in ms, not the time of day, which can step by months.
         if (last && s.t > last.t) {
           var dt = (s.t - last.t) / 1000;
           points.push({ t: s.t, inRate: Math.max(0, s['in'] - last['in']) / dt, outRate: Math.max(0, s.out - last.out) / dt });
