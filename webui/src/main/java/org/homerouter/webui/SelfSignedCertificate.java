@@ -35,6 +35,17 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class SelfSignedCertificate {
     static final String STORE_PASSWORD = "homerouter";
     static final String ALIAS = "ui";
+    /**
+     * The validity, fixed rather than from the clock: a board without a battery clock may make its
+     * certificate while its clock is far off (a date years ahead, until its time server answers),
+     * and one dated from that would be "not yet valid" for years after; and a certificate that is
+     * never renewed must not expire. RFC 5280 §4.1.2.5: 99991231235959Z for "no well-defined
+     * expiration date" (a GeneralizedTime, which BouncyCastle writes for any year after 2049).
+     */
+    static final Instant NOT_BEFORE = Instant.parse("2000-01-01T00:00:00Z");
+    static final Instant NOT_AFTER = Instant.parse("9999-12-31T23:59:59Z");
+    /** A certificate of an older version (dated from the clock, ten years) is replaced this long before its end. */
+    static final Duration RENEW_BEFORE = Duration.ofDays(365);
 
     private SelfSignedCertificate() {
     }
@@ -44,10 +55,17 @@ public final class SelfSignedCertificate {
         if (Files.exists(file)) {
             try (InputStream in = Files.newInputStream(file)) {
                 ks.load(in, STORE_PASSWORD.toCharArray());
-                if (ks.isKeyEntry(ALIAS)) {
+                if (!ks.isKeyEntry(ALIAS)) {
+                    throw new java.security.KeyStoreException("no key '" + ALIAS + "' in it");
+                }
+                X509Certificate kept = (X509Certificate) ks.getCertificate(ALIAS);
+                if (!outdated(kept)) {
                     return ks;
                 }
-                throw new java.security.KeyStoreException("no key '" + ALIAS + "' in it");
+                LoggerFactory.getLogger(SelfSignedCertificate.class).warn("the HTTPS certificate in {} is valid from {}"
+                        + " to {} only: a new key and certificate are made, valid for good", file,
+                        kept.getNotBefore().toInstant(), kept.getNotAfter().toInstant());
+                ks = KeyStore.getInstance("PKCS12");
             } catch (java.io.IOException | java.security.GeneralSecurityException e) {
                 // Torn or emptied (a power cut as it was written by an older version, a full disk):
                 // kept aside, and a new key made, or HTTPS could never start again short of a
@@ -63,10 +81,9 @@ public final class SelfSignedCertificate {
         gen.initialize(256, new SecureRandom());
         KeyPair pair = gen.generateKeyPair();
         X500Name name = new X500Name("CN=" + hostName.replaceAll("[^A-Za-z0-9.-]", "") + ", O=HomeRouter");
-        Instant now = Instant.now();
         BigInteger serial = new BigInteger(64, new SecureRandom());
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial,
-                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), name, pair.getPublic());
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial, Date.from(NOT_BEFORE),
+                Date.from(NOT_AFTER), name, pair.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                 new GeneralName(GeneralName.dNSName, hostName.replaceAll("[^A-Za-z0-9.-]", "")),
@@ -89,5 +106,20 @@ public final class SelfSignedCertificate {
         }
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return ks;
+    }
+
+    /**
+     * Made by an older version and, by this router's clock, not valid yet or ending within
+     * {@link #RENEW_BEFORE}. One with the fixed validity never is, whatever the clock says (a clock
+     * still stale at boot would otherwise replace it at every start); so an old one is replaced at
+     * most once, and browsers warn once more.
+     */
+    private static boolean outdated(X509Certificate cert) {
+        if (cert.getNotAfter().toInstant().equals(NOT_AFTER)) {
+            return false;
+        }
+        Instant now = Instant.now();
+        return now.isBefore(cert.getNotBefore().toInstant())
+                || now.plus(RENEW_BEFORE).isAfter(cert.getNotAfter().toInstant());
     }
 }
