@@ -578,6 +578,9 @@ public final class Appliance implements AutoCloseable {
         if (mine.equals(dialOutApplied) && !(stopped && itsPage)) {
             return;
         }
+        if (stopped && !itsPage && dialOutApplied != null && ownKeys(mine).equals(ownKeys(dialOutApplied))) {
+            return; // the host name or the tunnel network changed: the stopped dial-out waits for its page all the same
+        }
         boolean first = dialOutApplied == null;
         dialOutApplied = mine;
         if (dialOut != null) {
@@ -610,29 +613,93 @@ public final class Appliance implements AutoCloseable {
         // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
         // A server's name that points elsewhere now moves the WAN admission of its GRE along, before
         // anything is sent to it: the callback reads this field, so it is set before the first dial.
+        java.util.concurrent.atomic.AtomicReference<DialOut> owner = new java.util.concurrent.atomic.AtomicReference<>();
         dialOut = DialOut.create(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
                 server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
-                moved -> admitFromWan(), store::logEvent, DialOut.AUTH_RETRY, lanDnsRoute());
+                moved -> admitFromWan(), store::logEvent, DialOut.AUTH_RETRY, dialOutRouter(owner));
+        owner.set(dialOut);
         dialOut.begin();
     }
 
-    /** The dial-out's way to {@link #lanDns}, which is not there off the router's namespace. */
-    private DialOut.LanDnsRoute lanDnsRoute() {
-        return new DialOut.LanDnsRoute() {
+    /**
+     * The office gave the dial-out {@code address}. Two of our routers on factory settings share the
+     * pool 192.168.250.10-59, and the office hands its first client (this router's dial-out) .10
+     * again after each of its restarts: this router's VPN server may have given .10 to a remote
+     * worker meanwhile (its pool skips the router's own address only while the router has it). Both
+     * then reached nothing: the kernel takes the worker's packets for the router's own. The worker's
+     * session is ended, and its next call gets another address. An address inside one of this
+     * router's networks (the office's pool overlapping the LAN) is only logged: the setup may work,
+     * but a host there with that address can no longer be reached.
+     */
+    private void dialOutAddress(java.net.Inet4Address address, String device) {
+        PptpService server = pptp;
+        String a = address.getHostAddress();
+        if (server != null) {
+            List<String> users = server.disconnectAddress(address, "the site-to-site tunnel was given its address " + a);
+            if (!users.isEmpty()) {
+                LOG.warn("site-to-site: the office gave this router {}, the address of the VPN session(s) of {}:"
+                        + " ended, to dial again for another address", a, users);
+                store.logEvent("dialout", "the office gave the site-to-site tunnel " + a + ", the address "
+                        + String.join(", ", users) + " had on this router's VPN: that session was ended (a new call"
+                        + " gets another address). Both routers hand out the same addresses: give this router's VPN"
+                        + " server a tunnel network of its own (VPN page) to avoid this");
+            }
+        }
+        int ip = org.homerouter.webui.api.Ipv4.parse(a);
+        for (org.homerouter.webui.api.Subnet n : ApplianceVpnConfig.localNetworks()) {
+            if (!n.interfaceName().equals(device) && n.contains(ip)) {
+                LOG.warn("site-to-site: the office gave this router {}, inside its network {}", a, n);
+                store.logEvent("dialout", "the office gave the site-to-site tunnel " + a + ", inside this router's"
+                        + " network " + n + ": a host there with that address can no longer be reached, and the"
+                        + " office may not route that network back; give the office's VPN clients addresses of their own");
+            }
+        }
+    }
+
+    /** The dial-out's own settings alone. */
+    private static Map<Setting, String> ownKeys(Map<Setting, String> settings) {
+        Map<Setting, String> own = new java.util.EnumMap<>(Setting.class);
+        settings.forEach((k, v) -> {
+            if (k.key().startsWith("dialout.")) {
+                own.put(k, v);
+            }
+        });
+        return own;
+    }
+
+    /**
+     * What the dial-out's tunnel coming and going means here: the VPN server's sessions, the LAN's
+     * DNS. Only for the dial-out that runs: one replaced while a slow step held it up hangs up later,
+     * and its word must not undo what the new one's tunnel set.
+     */
+    private DialOut.Router dialOutRouter(java.util.concurrent.atomic.AtomicReference<DialOut> owner) {
+        return new DialOut.Router() {
             @Override
-            public java.net.Inet4Address up(java.net.Inet4Address officeDns, String device) throws IOException {
+            public void ownAddress(java.net.Inet4Address address, String device) {
+                if (owner.get() == dialOut) {
+                    dialOutAddress(address, device);
+                }
+            }
+
+            @Override
+            public java.net.Inet4Address lanDnsUp(List<java.net.Inet4Address> officeDns, String device)
+                    throws IOException {
                 org.homerouter.bridge.firewall.LanDns dns = lanDns;
-                if (dns == null) {
+                if (dns == null || owner.get() != dialOut) {
                     return null;
                 }
-                dns.tunnelUp(officeDns, device);
+                // The office's first; then this router's own, which reached through the tunnel
+                // (not the modem's on the WAN's subnet) see the queries come from the office.
+                List<java.net.Inet4Address> candidates = new ArrayList<>(officeDns);
+                candidates.addAll(PptpService.hostNameServers(dataPlane).get());
+                dns.tunnelUp(candidates, device);
                 return dns.officeDns();
             }
 
             @Override
-            public void down() throws IOException {
+            public void lanDnsDown() throws IOException {
                 org.homerouter.bridge.firewall.LanDns dns = lanDns;
-                if (dns != null) {
+                if (dns != null && owner.get() == dialOut) {
                     dns.tunnelDown();
                 }
             }

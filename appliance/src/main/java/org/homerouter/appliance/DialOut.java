@@ -115,33 +115,40 @@ final class DialOut implements AutoCloseable {
         AutoCloseable pin(Inet4Address server) throws java.io.IOException;
     }
 
-    /**
-     * Where the LAN's DNS queries to the router go while the tunnel carries everything else (on
-     * Linux {@code LanDns}): the router's resolver would ask the WAN's DNS servers, in clear.
-     */
-    interface LanDnsRoute {
-        LanDnsRoute NONE = new LanDnsRoute() {
+    /** What the tunnel's coming and going means for the rest of the router (the appliance). */
+    interface Router {
+        Router NONE = new Router() {
             @Override
-            public Inet4Address up(Inet4Address officeDns, String device) {
+            public Inet4Address lanDnsUp(List<Inet4Address> officeDns, String device) {
                 return null;
             }
 
             @Override
-            public void down() {
+            public void lanDnsDown() {
             }
         };
 
         /**
-         * The tunnel is up on {@code device}, with everything else routed into it.
-         *
-         * @param officeDns the DNS server the office offered in IPCP (RFC 1877), null if none
-         * @return where the LAN's queries go now: {@code officeDns}, or null when the router's own
-         *         resolver answers them (none offered, or one the tunnel does not reach)
+         * The office gave the tunnel this address (IPCP, RFC 1332 §3.3), before anything is routed
+         * into it: whatever else of this router had it must give it up or be told.
          */
-        Inet4Address up(Inet4Address officeDns, String device) throws java.io.IOException;
+        default void ownAddress(Inet4Address address, String device) {
+        }
+
+        /**
+         * The tunnel is up on {@code device}, with everything else routed into it: the LAN's DNS
+         * queries to the router go there too (on Linux {@code LanDns}), where the router's resolver
+         * would ask the WAN's DNS servers, in clear.
+         *
+         * @param officeDns the DNS servers the office offered in IPCP (RFC 1877), primary first
+         * @return where the LAN's queries go now (one of {@code officeDns}, else one of the
+         *         router's own that the tunnel reaches), or null when they are dropped: no DNS
+         *         server is reached through the tunnel
+         */
+        Inet4Address lanDnsUp(List<Inet4Address> officeDns, String device) throws java.io.IOException;
 
         /** The tunnel is down (or renegotiating): the LAN's queries are held with the rest. */
-        void down() throws java.io.IOException;
+        void lanDnsDown() throws java.io.IOException;
     }
 
     /**
@@ -215,7 +222,7 @@ final class DialOut implements AutoCloseable {
     private final ServerPath serverPath;
     private final Resolver resolver;
     private final Consumer<Inet4Address> serverMoved;
-    private final LanDnsRoute lanDns;
+    private final Router router;
     /** Where the server's name pointed at the last dial that found it; null before. */
     private volatile Inet4Address address;
     private AutoCloseable pinned; // loop thread only
@@ -233,9 +240,9 @@ final class DialOut implements AutoCloseable {
 
     private DialOut(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
                     Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
-                    LanDnsRoute lanDns) {
+                    Router router) {
         this.plane = plane;
-        this.lanDns = lanDns;
+        this.router = router;
         this.resolver = resolver;
         this.serverMoved = serverMoved;
         this.authRetry = authRetry;
@@ -271,12 +278,12 @@ final class DialOut implements AutoCloseable {
      *                    found at another address than before (the first time too)
      * @param events      (kind, message) for the event log
      * @param authRetry   the wait before a refused login is tried again ({@link #AUTH_RETRY})
-     * @param lanDns      told when a tunnel carrying everything else comes up and goes down
+     * @param router      told when the tunnel comes up and goes down
      */
     static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
                          Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
-                         LanDnsRoute lanDns) {
-        DialOut d = create(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, lanDns);
+                         Router router) {
+        DialOut d = create(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, router);
         d.begin();
         return d;
     }
@@ -287,8 +294,8 @@ final class DialOut implements AutoCloseable {
      */
     static DialOut create(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
                           Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
-                          LanDnsRoute lanDns) {
-        return new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, lanDns);
+                          Router router) {
+        return new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, router);
     }
 
     /** Starts dialing. */
@@ -400,6 +407,8 @@ final class DialOut implements AutoCloseable {
             dialer.hangUp("the tunnel came up without encryption although MPPE is required", Duration.ofSeconds(3));
             return;
         }
+        session.ipConfiguration().flatMap(c -> c.localAddress())
+                .ifPresent(own -> router.ownAddress(own, session.deviceName().orElse("?")));
         List<String> routes = new java.util.ArrayList<>();
         try {
             for (Subnet s : config.subnets()) {
@@ -445,22 +454,25 @@ final class DialOut implements AutoCloseable {
     }
 
     /**
-     * With everything else in the tunnel, the LAN's DNS queries to the router go to the DNS server
-     * the office offered (RFC 1877: its primary, else its secondary).
+     * With everything else in the tunnel, the LAN's DNS queries to the router go through it too: to
+     * a DNS server the office offered (RFC 1877), else one of the router's own the tunnel reaches.
      *
      * @return what the routes list says of it
      */
     private String lanDnsUp(PppSession session) {
         var ip = session.ipConfiguration().orElseThrow();
-        Inet4Address offered = ip.primaryDns().or(ip::secondaryDns).orElse(null);
+        List<Inet4Address> offered = java.util.stream.Stream.of(ip.primaryDns(), ip.secondaryDns())
+                .flatMap(Optional::stream).toList();
         try {
-            Inet4Address to = lanDns.up(offered, session.deviceName().orElse("?"));
+            Inet4Address to = router.lanDnsUp(offered, session.deviceName().orElse("?"));
             if (to != null) {
-                return "the LAN's DNS (to the office's server " + to.getHostAddress() + ")";
+                return "the LAN's DNS (to " + (offered.contains(to) ? "the office's server " : "") + to.getHostAddress()
+                        + ")";
             }
-            LOG.warn("site-to-site: the LAN's names are looked up by this router's own DNS servers{}",
-                    offered == null ? ": the office offered none" : "");
-            return "the LAN's DNS by this router's own servers" + (offered == null ? " (the office offered none)" : "");
+            String why = offered.isEmpty() ? "the office offered none" : "the office's is not reached through it";
+            events.accept("dialout", "the LAN gets no names: no DNS server is reached through the site-to-site tunnel ("
+                    + why + "), and its DNS must not leave in clear. Have the office's VPN server offer one");
+            return "not the LAN's DNS: no DNS server is reached through the tunnel (" + why + ")";
         } catch (java.io.IOException e) {
             // The queries stay dropped (held): nothing goes out in clear, but names are not answered.
             LOG.error("site-to-site: the LAN's DNS could not be sent through the tunnel: {}", e.getMessage());
@@ -473,7 +485,7 @@ final class DialOut implements AutoCloseable {
     /** The tunnel is no longer up: the LAN's DNS is held with the rest of its traffic. */
     private void lanDnsDown() {
         try {
-            lanDns.down();
+            router.lanDnsDown();
         } catch (java.io.IOException e) {
             LOG.error("site-to-site: the LAN's DNS could not be held while the tunnel is down: {}", e.getMessage());
         }

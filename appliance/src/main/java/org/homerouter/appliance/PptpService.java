@@ -285,6 +285,22 @@ final class PptpService implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Hangs up the sessions whose client has {@code address} (its tunnel address, IPCP); returns
+     * their users' names.
+     */
+    List<String> disconnectAddress(Inet4Address address, String why) {
+        List<String> users = new java.util.ArrayList<>();
+        for (PppSession s : sessions()) {
+            boolean at = s.ipConfiguration().flatMap(c -> c.peerAddress()).filter(address::equals).isPresent();
+            if (at) {
+                s.close(why);
+                users.add(s.userName().orElse("?"));
+            }
+        }
+        return users;
+    }
+
     /** The session on one of our call IDs, or null. */
     PppSession session(int localCallId) {
         return sessions == null ? null : sessions.session(localCallId);

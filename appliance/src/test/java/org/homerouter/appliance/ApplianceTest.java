@@ -254,60 +254,83 @@ class ApplianceTest {
                     org.homerouter.pptp.auth.NtPasswordHash.of("correct horse"), java.util.Optional.empty(), true,
                     java.util.Optional.empty()));
         }
-        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
-            var clientGre = network.bind(java.net.InetAddress.getByName("127.0.0.5"));
-            var demux = new org.homerouter.pptp.gre.GreDemux();
-            clientGre.setReceiver(demux);
-            var clientDevices = new java.util.concurrent.CopyOnWriteArrayList<org.homerouter.pptp.tunnel.InMemoryTunnelDevice>();
-            var methods = List.of(org.homerouter.pptp.auth.AuthMethod.MSCHAP_V2);
-            var settings = new org.homerouter.pptp.session.SessionSettings(org.homerouter.pptp.session.SessionRole.CLIENT,
-                    "client", org.homerouter.pptp.ppp.lcp.LcpSettings.client(methods), org.homerouter.pptp.auth.AuthPolicy.DEFAULT,
-                    org.homerouter.pptp.ppp.ipcp.IpcpSettings.client(), java.util.Optional.of(org.homerouter.pptp.mppe.MppePolicy.DEFAULT),
-                    java.util.Optional.of(new org.homerouter.pptp.auth.PeerCredentials("alice", "correct horse")), "ppp");
-            var up = new java.util.concurrent.CompletableFuture<org.homerouter.pptp.session.PppSession>();
-            var sessions = new org.homerouter.pptp.session.PppSessions(settings, new org.homerouter.pptp.session.SessionEnvironment(
-                    Clock.SYSTEM, new java.security.SecureRandom()::nextBytes, null, null, config -> {
-                        var d = new org.homerouter.pptp.tunnel.InMemoryTunnelDevice("ppp0", config);
-                        clientDevices.add(d);
-                        return d;
-                    }), new org.homerouter.pptp.session.SessionListener() {
-                        @Override
-                        public void up(org.homerouter.pptp.session.PppSession s) {
-                            up.complete(s);
-                        }
-
-                        @Override
-                        public void ended(org.homerouter.pptp.session.PppSession s, org.homerouter.pptp.session.SessionEnd r, String d) {
-                            up.completeExceptionally(new AssertionError(r + " " + d));
-                        }
-                    });
-            var tunnels = new org.homerouter.pptp.tunnel.CallTunnels(clientGre, demux, Clock.SYSTEM,
-                    org.homerouter.pptp.gre.GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
-            // The client reaches the server's control port from 127.0.0.5, so its GRE comes from there too.
-            NettyTransport clientTransport = NettyTransport.create(1, "client");
-            try {
-                ClientConnection client = connectFrom("127.0.0.5", clientTransport, a.pptpAddress(), tunnels);
-                client.placeCall().get(5, TimeUnit.SECONDS);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!up.isDone() && System.nanoTime() < deadline) {
-                    network.deliverAll();
-                    sessions.poll();
-                    tunnels.poll();
-                    Thread.sleep(5);
-                }
-                var session = up.get(1, TimeUnit.SECONDS);
-                assertEquals("192.168.250.10", session.ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress(),
-                        "address from the stored pool");
-                assertTrue(session.encryption().isPresent(), "MPPE from the stored policy (require-128)");
-                assertEquals(1, a.sessions().size());
-                assertEquals("alice", a.sessions().getFirst().userName().orElseThrow());
-                client.stop().get(5, TimeUnit.SECONDS);
-            } finally {
-                clientTransport.shutdown(Duration.ofSeconds(1));
-            }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory());
+             DialIn client = dialIn(a, "127.0.0.5", "alice", "correct horse")) {
+            var session = client.up().get(10, TimeUnit.SECONDS);
+            assertEquals("192.168.250.10", session.ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress(),
+                    "address from the stored pool");
+            assertTrue(session.encryption().isPresent(), "MPPE from the stored policy (require-128)");
+            assertEquals(1, a.sessions().size());
+            assertEquals("alice", a.sessions().getFirst().userName().orElseThrow());
+            client.control().stop().get(5, TimeUnit.SECONDS);
             var events = Eventually.value(() -> a.store().recentEvents(10),
                     ev -> ev.stream().anyMatch(e -> e.startsWith("connect: alice connected")));
             assertTrue(events.stream().anyMatch(e -> e.startsWith("connect: alice connected")), events.toString());
+        }
+    }
+
+    /**
+     * A remote worker's call to {@code a} from {@code from} (its TCP, and so its GRE as the server
+     * sees it): the engine's client side in memory, the GRE network delivering all the while.
+     *
+     * @param up    completed when IP is up; failed if the session ends first
+     * @param ended completed with the reason when the session ends
+     */
+    private record DialIn(ClientConnection control, java.util.concurrent.CompletableFuture<org.homerouter.pptp.session.PppSession> up,
+                          java.util.concurrent.CompletableFuture<org.homerouter.pptp.session.SessionEnd> ended,
+                          AutoCloseable resources) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            resources.close();
+        }
+    }
+
+    private DialIn dialIn(Appliance a, String from, String user, String password) throws Exception {
+        var clientGre = network.bind(java.net.InetAddress.getByName(from));
+        var demux = new org.homerouter.pptp.gre.GreDemux();
+        clientGre.setReceiver(demux);
+        var methods = List.of(org.homerouter.pptp.auth.AuthMethod.MSCHAP_V2);
+        var settings = new org.homerouter.pptp.session.SessionSettings(org.homerouter.pptp.session.SessionRole.CLIENT,
+                "client", org.homerouter.pptp.ppp.lcp.LcpSettings.client(methods), org.homerouter.pptp.auth.AuthPolicy.DEFAULT,
+                org.homerouter.pptp.ppp.ipcp.IpcpSettings.client(), java.util.Optional.of(org.homerouter.pptp.mppe.MppePolicy.DEFAULT),
+                java.util.Optional.of(new org.homerouter.pptp.auth.PeerCredentials(user, password)), "ppp");
+        var up = new java.util.concurrent.CompletableFuture<org.homerouter.pptp.session.PppSession>();
+        var ended = new java.util.concurrent.CompletableFuture<org.homerouter.pptp.session.SessionEnd>();
+        var sessions = new org.homerouter.pptp.session.PppSessions(settings, new org.homerouter.pptp.session.SessionEnvironment(
+                Clock.SYSTEM, new java.security.SecureRandom()::nextBytes, null, null,
+                config -> new org.homerouter.pptp.tunnel.InMemoryTunnelDevice("ppp0", config)),
+                new org.homerouter.pptp.session.SessionListener() {
+                    @Override
+                    public void up(org.homerouter.pptp.session.PppSession s) {
+                        up.complete(s);
+                    }
+
+                    @Override
+                    public void ended(org.homerouter.pptp.session.PppSession s, org.homerouter.pptp.session.SessionEnd r, String d) {
+                        up.completeExceptionally(new AssertionError(r + " " + d));
+                        ended.complete(r);
+                    }
+                });
+        var tunnels = new org.homerouter.pptp.tunnel.CallTunnels(clientGre, demux, Clock.SYSTEM,
+                org.homerouter.pptp.gre.GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
+        NettyTransport clientTransport = NettyTransport.create(1, "client");
+        var wire = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        wire.scheduleWithFixedDelay(() -> {
+            network.deliverAll();
+            sessions.poll();
+            tunnels.poll();
+        }, 5, 5, TimeUnit.MILLISECONDS);
+        AutoCloseable resources = () -> {
+            wire.shutdownNow();
+            clientTransport.shutdown(Duration.ofSeconds(1));
+        };
+        try {
+            ClientConnection client = connectFrom(from, clientTransport, a.pptpAddress(), tunnels);
+            client.placeCall().get(5, TimeUnit.SECONDS);
+            return new DialIn(client, up, ended, resources);
+        } catch (Exception e) {
+            resources.close();
+            throw e;
         }
     }
 
@@ -386,13 +409,61 @@ class ApplianceTest {
             assertTrue(a.dialOutState().lastFailure().contains("disabled"), a.dialOutState().describe());
 
             a.reconfigure(); // what the VPN page's save, or an import of the same settings, does
+            // A new host name (System page), which the dial-out's own settings include, likewise.
+            a.store().putSettings(Map.of(Setting.HOST_NAME, "branch-router"), "test: a new host name");
+            a.reconfigure();
             Thread.sleep(2000); // a dial to 127.0.0.2 is refused within a few hundred milliseconds
-            assertEquals(1L, stops.get(), "the VPN page's save dialled the stopped dial-out again: "
+            assertEquals(1L, stops.get(), "another page's save dialled the stopped dial-out again: "
                     + a.store().recentEvents(10));
             assertEquals(DialOut.Phase.STOPPED, a.dialOutState().phase());
 
             a.reconfigureDialOut(); // the Site-to-site page's save
             assertEquals(2L, Eventually.value(stops::get, n -> n == 2), a.store().recentEvents(10).toString());
+        }
+    }
+
+    /**
+     * Two of our routers on factory settings share the pool 192.168.250.10-59: a remote worker
+     * dialled in here holds .10 when the office (its first client being this router's dial-out)
+     * hands the dial-out .10 too, after a restart of its own. Both would then reach nothing: the
+     * worker's session is ended (its next call gets another address) and the event log says why.
+     */
+    @Test
+    void theDialOutGivenTheAddressAWorkerHoldsHereEndsTheWorkersSessionAndSaysWhy() throws Exception {
+        byte[] branchHash = org.homerouter.pptp.auth.NtPasswordHash.of("branch secret");
+        Path remoteDb = dir.resolve("remote/appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(remoteDb)) {
+            store.addUser(new org.homerouter.appliance.store.VpnUser("branch", branchHash, java.util.Optional.empty(),
+                    true, java.util.Optional.empty()));
+        }
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new org.homerouter.appliance.store.VpnUser("alice",
+                    org.homerouter.pptp.auth.NtPasswordHash.of("alice secret"), java.util.Optional.empty(), true,
+                    java.util.Optional.empty()));
+            store.putSettings(Map.of(Setting.DIALOUT_SERVER, "127.0.0.2", Setting.DIALOUT_USER, "branch",
+                    Setting.DIALOUT_NT_HASH, java.util.HexFormat.of().formatHex(branchHash),
+                    Setting.DIALOUT_SUBNETS, "10.2.0.0/24"));
+        }
+        try (Appliance remote = Appliance.start(remoteDb, new Appliance.Overrides("127.0.0.2", 1723, 0),
+                     inMemory(java.net.InetAddress.getByName("127.0.0.2")));
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory());
+             DialIn worker = dialIn(a, "127.0.0.5", "alice", "alice secret")) {
+            var session = worker.up().get(10, TimeUnit.SECONDS);
+            assertEquals("192.168.250.10", session.ipConfiguration().orElseThrow().localAddress().orElseThrow()
+                    .getHostAddress());
+            assertEquals(1723, remote.pptpAddress().getPort(), "the remote listens where the dial-out dials");
+
+            a.store().putSettings(Map.of(Setting.DIALOUT_ENABLED, "true"), "test: the dial-out switched on");
+            a.reconfigureDialOut();
+            DialOut.State up = Eventually.value(a::dialOutState, s -> s.phase() == DialOut.Phase.UP);
+            assertEquals("192.168.250.10", up.localAddress(), up.describe());
+            worker.ended().get(10, TimeUnit.SECONDS); // the worker's session ended
+            assertEquals(List.of(), Eventually.value(a::sessions, List::isEmpty), "alice's session is gone here too");
+            String expected = "the office gave the site-to-site tunnel 192.168.250.10, the address alice had";
+            List<String> events = Eventually.value(() -> a.store().recentEvents(20),
+                    ev -> ev.stream().anyMatch(e -> e.contains(expected)));
+            assertTrue(events.stream().anyMatch(e -> e.contains(expected)), events.toString());
         }
     }
 }

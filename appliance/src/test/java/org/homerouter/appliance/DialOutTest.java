@@ -50,8 +50,8 @@ class DialOutTest {
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final NettyTransport io = NettyTransport.create(1, "dialout-test");
     private final List<AutoCloseable> open = new ArrayList<>();
-    /** Where the dial-outs tell the LAN's DNS to go. */
-    private DialOut.LanDnsRoute lanDns = DialOut.LanDnsRoute.NONE;
+    /** What the dial-outs tell of their tunnels (the LAN's DNS). */
+    private DialOut.Router router = DialOut.Router.NONE;
     /** The in-memory network delivers only when asked: this thread is its wire. */
     private final Thread wire = Thread.ofPlatform().daemon().name("gre-wire").start(() -> {
         while (!Thread.currentThread().isInterrupted()) {
@@ -138,7 +138,7 @@ class DialOutTest {
             return d;
         }, null, () -> { });
         DialOut d = DialOut.start(plane, io, c, resolver, serverPath, moved, (kind, message) -> events.add(message),
-                AUTH_RETRY, lanDns);
+                AUTH_RETRY, router);
         open.add(d);
         return d;
     }
@@ -354,28 +354,28 @@ class DialOutTest {
     @Test
     void withTheDefaultRouteTheLanDnsGoesToTheOfficesServerWhileTheTunnelIsUp() throws Exception {
         List<String> told = new CopyOnWriteArrayList<>();
-        lanDns = new DialOut.LanDnsRoute() {
+        router = new DialOut.Router() {
             @Override
-            public Inet4Address up(Inet4Address officeDns, String device) {
-                told.add("up " + officeDns.getHostAddress() + " on " + device);
-                return officeDns;
+            public Inet4Address lanDnsUp(List<Inet4Address> officeDns, String device) {
+                told.add("up " + officeDns + " on " + device);
+                return officeDns.getFirst();
             }
 
             @Override
-            public void down() {
+            public void lanDnsDown() {
                 told.add("down");
             }
         };
         Appliance server = server("require-128", true, Map.of(Setting.PPTP_DNS_PRIMARY, "10.20.1.53"));
         DialOut d = dialOut(server, PASSWORD, true, s -> () -> { });
         DialOut.State up = await(d, s -> s.phase() == DialOut.Phase.UP, "came up");
-        assertEquals(List.of("up 10.20.1.53 on ppp0"), told);
+        assertEquals(List.of("up [/10.20.1.53] on ppp0"), told);
         assertEquals(List.of("10.20.1.0/24", "everything else (default route)",
                 "the LAN's DNS (to the office's server 10.20.1.53)"), up.routes());
 
         assertEquals(1, server.pptp().disconnectUser(USER, "test: the server hangs up"));
         await(d, s -> s.phase() == DialOut.Phase.WAITING, "noticed the hang-up");
-        assertEquals(List.of("up 10.20.1.53 on ppp0", "down"), told);
+        assertEquals(List.of("up [/10.20.1.53] on ppp0", "down"), told);
     }
 
     @Test

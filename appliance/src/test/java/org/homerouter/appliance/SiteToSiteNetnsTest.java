@@ -201,11 +201,16 @@ class SiteToSiteNetnsTest {
         answerDns(lanB, HOST_B, "office");
         answerDns(a, "10.10.1.1", "router");
         assertEquals("router", lookUp(), "LAN A asks A, as its DHCP tells it to");
+        // A LAN host that keeps one source port (a forwarder), asking since before the hold: the
+        // nat chain never sees its flow again, conntrack having it.
+        assertEquals("router", lookUp(STEADY_PORT));
         Launched serverB = startB();
+        assertEquals("router", lookUp(STEADY_PORT), "the flow kept alive until A starts");
         Launched routerA = startA(true, "--default-route");
         routerA.awaitOutput("site-to-site: up to " + B_WAN, START);
         assertTrue(routerA.output().contains("the LAN's DNS (to the office's server " + HOST_B + ")"), routerA.report());
         assertEquals("office", lookUp(), "LAN A's names are looked up through the tunnel" + routerA.report());
+        assertEquals("no answer", lookUp(STEADY_PORT), "a flow older than the hold still reached A's resolver");
         String routes = a.ip("-4", "route");
         String context = routes + routerA.report() + serverB.report();
         assertTrue(routes.contains("0.0.0.0/1 dev ppp0") && routes.contains("128.0.0.0/1 dev ppp0"), context);
@@ -308,10 +313,20 @@ class SiteToSiteNetnsTest {
         l.awaitOutput("ready", Duration.ofSeconds(10));
     }
 
+    /** A LAN host's source port for DNS that stays the same from query to query. */
+    private static final int STEADY_PORT = 5353;
+
     /** LAN A asks its DNS server, A's LAN address: who answers, or "no answer" within 2 s. */
     private String lookUp() throws IOException {
+        return lookUp(0);
+    }
+
+    /** As {@link #lookUp()}, from {@code sourcePort} (0: a new one). */
+    private String lookUp(int sourcePort) throws IOException {
         String py = "import socket\n"
                 + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                + "s.bind(('" + HOST_A + "', " + sourcePort + "))\n"
                 + "s.settimeout(2)\n"
                 + "s.sendto(b'query', ('10.10.1.1', 53))\n"
                 + "try:\n"

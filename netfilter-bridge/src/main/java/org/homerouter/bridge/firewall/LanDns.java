@@ -15,26 +15,32 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The router image's base firewall sends DNS addressed to the router by the LAN and the VPN
  * clients (UDP and TCP port 53) from its nat prerouting chain to the chain {@link #CHAIN}, which
- * is ours: while the tunnel is up, a DNAT to the DNS server the office offered in IPCP (RFC 1877),
- * so the queries cross the tunnel as forwarded traffic; while it is down, a drop, as the rest of
- * the LAN's traffic is held ({@code DefaultRouteFailClosed}); empty (the router's own resolver)
- * when the tunnel carries only the office's networks, or when the office offered no DNS server
- * that the tunnel reaches. Where the chain does not exist (a development machine) this does nothing.
+ * is ours: while the tunnel is up, a DNAT to a DNS server the tunnel reaches (the one the office
+ * offered in IPCP, RFC 1877, else one of the router's own), so the queries cross the tunnel as
+ * forwarded traffic; while it is down, or with no such server, a drop, as the rest of the LAN's
+ * traffic is held ({@code DefaultRouteFailClosed}); empty when the tunnel carries only the
+ * office's networks. The nat chain sees only a flow's first packet: a LAN host that kept one
+ * source port since before the hold (a forwarder, a TCP connection) would go on reaching the
+ * router's resolver, so the base firewall's input chain jumps to {@link #INPUT_CHAIN}, a drop
+ * while held (what the DNAT takes never reaches input). Where the chains do not exist (a
+ * development machine) this does nothing.
  *
- * <p>Like the held routes, the drop outlives the service (a restart must not let the LAN's names
- * out in clear either), and the image's {@code homerouter-hold} puts it in at boot.
+ * <p>Like the held routes, the drops outlive the service (a restart must not let the LAN's names
+ * out in clear either), and the image's {@code homerouter-hold} puts them in at boot.
  */
 public final class LanDns implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LanDns.class);
     /** The base firewall's chain, as the image's nftables.conf defines it. */
     public static final String CHAIN = "inet homerouter lan_dns";
+    /** The base firewall's chain for what reaches the router's own resolver anyway. */
+    public static final String INPUT_CHAIN = "inet homerouter lan_dns_input";
 
     private final AdminCommands commands;
     private final boolean present;
     /** The owner's intent: everything through the tunnel. */
     private boolean held;
     private boolean tunnelUp;
-    /** The office's DNS server the tunnel reaches, while it is up; null if none. */
+    /** Where the LAN's queries go while the tunnel is up: a DNS server it reaches; null if none. */
     private Inet4Address officeDns;
     /** The chain's contents as last written; null before the first write (whatever is there is replaced). */
     private String current;
@@ -49,7 +55,9 @@ public final class LanDns implements AutoCloseable {
         AdminCommands commands = new AdminCommands(netns);
         boolean present;
         try {
+            // One list per run: nft 1.0 fails a batch of two.
             commands.run("list chain " + CHAIN + "\n", "nft", "-f", "-");
+            commands.run("list chain " + INPUT_CHAIN + "\n", "nft", "-f", "-");
             present = true;
         } catch (IOException e) {
             present = false;
@@ -68,26 +76,31 @@ public final class LanDns implements AutoCloseable {
     }
 
     /**
-     * The tunnel is up and carries everything else: the LAN's queries go to {@code offered} (the
-     * office's primary DNS server, or its secondary), if the kernel routes it into {@code device}.
-     * One the router would reach another way (an address of its WAN's own subnet, the office's
-     * public address pinned to the WAN) would take the queries out of the WAN in clear: then the
-     * router's own resolver answers, as it would with no DNS server offered, and the log says so.
-     *
-     * @param offered the office's DNS server, or null when it offered none
+     * The tunnel is up and carries everything else: the LAN's queries go to the first of {@code
+     * candidates} (the office's DNS servers, then the router's own) that the kernel routes into
+     * {@code device}. One it would reach another way (an address of the WAN's own subnet, such as
+     * the modem's; the office's public address, pinned to the WAN) would take the queries out of the
+     * WAN in clear; with none left they are dropped, and the LAN gets no names (the log says why).
      */
-    public synchronized void tunnelUp(Inet4Address offered, String device) throws IOException {
-        tunnelUp = true;
-        officeDns = null;
-        if (offered != null && present) {
-            String route = commands.run(null, "ip", "-4", "route", "get", offered.getHostAddress());
-            if (route.matches("(?s).*\\bdev " + java.util.regex.Pattern.quote(device) + "\\b.*")) {
-                officeDns = offered;
-            } else {
-                LOG.warn("the office's DNS server {} is not reached through the tunnel ({}): the LAN's names are"
-                        + " looked up by this router's own DNS servers", offered.getHostAddress(), route.strip());
+    public synchronized void tunnelUp(java.util.List<Inet4Address> candidates, String device) throws IOException {
+        Inet4Address to = null;
+        if (present) {
+            for (Inet4Address c : candidates) {
+                String route = commands.run(null, "ip", "-4", "route", "get", c.getHostAddress());
+                if (route.matches("(?s).*\\bdev " + java.util.regex.Pattern.quote(device) + "\\b.*")) {
+                    to = c;
+                    break;
+                }
+                LOG.info("DNS server {} is not reached through the tunnel: {}", c.getHostAddress(), route.strip());
+            }
+            if (to == null) {
+                LOG.warn("no DNS server of {} is reached through the site-to-site tunnel: the LAN's DNS queries to"
+                        + " this router are dropped while everything goes through it", candidates);
             }
         }
+        // Only now, the commands having worked: a failure above leaves the state as it was.
+        tunnelUp = true;
+        officeDns = to;
         write();
     }
 
@@ -98,22 +111,28 @@ public final class LanDns implements AutoCloseable {
         write();
     }
 
-    /** The office's DNS server the LAN's queries go to now, or null (held, the router's own, or not ours to set). */
+    /**
+     * Where the LAN's queries go while the tunnel is up (told by {@link #tunnelUp}), or null: none
+     * of the candidates reached through the tunnel, the tunnel down, or no chain to fill.
+     */
     public synchronized Inet4Address officeDns() {
-        return present && held && tunnelUp ? officeDns : null;
+        return present && tunnelUp ? officeDns : null;
     }
 
-    /** The chain's contents for the state: flushed and refilled in one nft transaction. */
+    /** The chains' contents for the state: flushed and refilled in one nft transaction. */
     static String rules(boolean held, boolean tunnelUp, Inet4Address officeDns) {
-        StringBuilder b = new StringBuilder("flush chain " + CHAIN + "\n");
-        if (held && tunnelUp && officeDns != null) {
+        StringBuilder b = new StringBuilder("flush chain " + CHAIN + "\nflush chain " + INPUT_CHAIN + "\n");
+        if (!held) {
+            return b.toString();
+        }
+        if (tunnelUp && officeDns != null) {
             b.append("add rule ").append(CHAIN).append(" meta nfproto ipv4 dnat ip to ")
                     .append(officeDns.getHostAddress()).append(" comment \"LAN DNS through the tunnel\"\n");
         }
-        if (held && (!tunnelUp || officeDns != null)) {
-            // IPv6 too (PPTP carries IPv4 only): nothing of the LAN's DNS leaves another way.
-            b.append("add rule ").append(CHAIN).append(" drop comment \"LAN DNS held while the tunnel is down\"\n");
-        }
+        // What the DNAT does not take (IPv6, which PPTP does not carry; everything while the tunnel
+        // is down or reaches no DNS server) is dropped, here and for flows older than the hold.
+        b.append("add rule ").append(CHAIN).append(" drop comment \"LAN DNS held\"\n");
+        b.append("add rule ").append(INPUT_CHAIN).append(" drop comment \"LAN DNS held\"\n");
         return b.toString();
     }
 
@@ -126,8 +145,8 @@ public final class LanDns implements AutoCloseable {
         current = script;
         LOG.info("the LAN's DNS queries to this router: {}", !held ? "answered by its own resolver"
                 : !tunnelUp ? "dropped while the site-to-site tunnel is down"
-                : officeDns != null ? "sent to the office's DNS server " + officeDns.getHostAddress() + " through the tunnel"
-                : "answered by its own resolver (no office DNS server the tunnel reaches)");
+                : officeDns != null ? "sent to the DNS server " + officeDns.getHostAddress() + " through the tunnel"
+                : "dropped (no DNS server is reached through the tunnel)");
     }
 
     /**

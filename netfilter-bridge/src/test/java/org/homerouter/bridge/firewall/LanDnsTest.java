@@ -6,10 +6,11 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
-/** What the base firewall's chain holds for each state of the dial-out (nothing run here). */
+/** What the base firewall's chains hold for each state of the dial-out (nothing run here). */
 class LanDnsTest {
-    private static final String FLUSH = "flush chain inet homerouter lan_dns\n";
-    private static final String DROP = "add rule inet homerouter lan_dns drop comment \"LAN DNS held while the tunnel is down\"\n";
+    private static final String FLUSH = "flush chain inet homerouter lan_dns\nflush chain inet homerouter lan_dns_input\n";
+    private static final String DROP = "add rule inet homerouter lan_dns drop comment \"LAN DNS held\"\n"
+            + "add rule inet homerouter lan_dns_input drop comment \"LAN DNS held\"\n";
 
     private static Inet4Address office() throws Exception {
         return (Inet4Address) InetAddress.getByName("10.20.1.53");
@@ -32,8 +33,9 @@ class LanDnsTest {
                 + " comment \"LAN DNS through the tunnel\"\n" + DROP, LanDns.rules(true, true, office()));
     }
 
+    /** No DNS server reached through the tunnel: no names, rather than names looked up in clear. */
     @Test
-    void upWithNoOfficeServerTheRoutersOwnResolverAnswers() {
-        assertEquals(FLUSH, LanDns.rules(true, true, null));
+    void upWithNoServerTheTunnelReachesTheyAreDroppedStill() {
+        assertEquals(FLUSH + DROP, LanDns.rules(true, true, null));
     }
 }

@@ -69,9 +69,14 @@ class BootHoldTest {
         return r.output();
     }
 
-    /** The drop rules in the base firewall's chain for the LAN's DNS. */
+    /** The drop rules in the base firewall's chains for the LAN's DNS (one in each when held). */
     private int drops() throws IOException {
-        return (int) lanDns().lines().filter(l -> l.strip().startsWith("drop")).count();
+        CommandResult input = router.exec(Duration.ofSeconds(10), "nft", "list", "chain", "inet", "homerouter", "lan_dns_input");
+        assertTrue(input.succeeded(), input.toString());
+        long nat = lanDns().lines().filter(l -> l.strip().startsWith("drop")).count();
+        long in = input.output().lines().filter(l -> l.strip().startsWith("drop")).count();
+        assertEquals(nat, in, "both chains: " + lanDns() + input.output());
+        return (int) nat;
     }
 
     private static CommandResult ping(Netns from, String to) throws IOException {
@@ -87,7 +92,7 @@ class BootHoldTest {
     void whatTheServiceHeldIsHeldAgainAtBootAndTakenOverWithoutAGap() throws Exception {
         assertTrue(ping(host, OFFICE_HOST).succeeded(), "the leak: at boot the office's network went out of the WAN");
         // The base firewall's chain for the LAN's DNS (the image loads nftables.conf before the hold).
-        CommandResult chain = router.exec(Duration.ofSeconds(10), "nft", "add table inet homerouter; add chain inet homerouter lan_dns");
+        CommandResult chain = router.exec(Duration.ofSeconds(10), "nft", "add table inet homerouter; add chain inet homerouter lan_dns; add chain inet homerouter lan_dns_input");
         assertTrue(chain.succeeded(), chain.toString());
         BootHold.write(data, List.of("10.2.0.0/24"), true);
         CommandResult r = hold();
