@@ -431,6 +431,25 @@ def main():
                                    "nft list set inet homerouter vpn_clients")[1])
             failures.append("after 'systemctl restart nftables' the service's tables, WAN admission or VPN clients"
                             " are missing")
+        if g.run("nft list chain inet homerouter lan_dns | grep -qw drop && "
+                 "nft list chain inet homerouter lan_dns_input | grep -qw drop")[0] != 0:
+            failures.append("after 'systemctl restart nftables' the LAN's DNS is not held (site-to-site tunnel down)")
+        # A reload runs the same file (its "flush ruleset"): the service and the hold start again.
+        started = re.findall(r"^\d+$", g.check("systemctl show -P ExecMainStartTimestampMonotonic homerouter"), re.M)[-1]
+        g.check("systemctl reload nftables")
+        rc, out = g.run("ok=0; for i in $(seq 180); do "
+                        f"if [ \"$(systemctl show -P ExecMainStartTimestampMonotonic homerouter)\" != {started} ] && "
+                        "systemctl is-active -q homerouter && "
+                        "nft list chain inet homerouter wan_pptp | grep -q accept && "
+                        "nft list chain inet homerouter lan_dns | grep -qw drop && "
+                        "nft list set inet homerouter vpn_clients | grep -q 192.168.250.0/24; "
+                        "then ok=1; break; fi; sleep 1; done; [ $ok = 1 ]",
+                        timeout=200)
+        if rc != 0:
+            print("      " + g.run("nft list tables; nft list chain inet homerouter wan_pptp; "
+                                   "nft list chain inet homerouter lan_dns; systemctl status homerouter | head -5")[1])
+            failures.append("after 'systemctl reload nftables' the service did not restart and put back its rules")
+        g.wait_ui()
         # The same bundle again (not newer than what runs): refused, nothing written.
         rc, out = g.run("homerouter-update /dev/vdb; test ! -e /data/boot/trial", timeout=120)
         print("    $ homerouter-update /dev/vdb  (again)\n      " + out.replace("\n", "\n      "))
