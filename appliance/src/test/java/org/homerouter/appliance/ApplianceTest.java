@@ -172,7 +172,7 @@ class ApplianceTest {
     /** The configuration export of the router on {@code db}, as its owner downloads it. */
     private static String exportOf(Path db) throws Exception {
         try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
-            return UiClient.setUp(a.uiPort()).get("/system/export").body();
+            return UiClient.setUp(a.uiPort()).export();
         }
     }
 

@@ -488,7 +488,7 @@ class LiveApplyTest {
                  Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
                 assertEquals(port, a.pptpAddress().getPort());
                 UiClient ui = UiClient.setUp(a.uiPort());
-                String exported = ui.get("/system/export").body();
+                String exported = ui.export();
                 String document = exported.replace("\"pptp.port\": \"" + port + "\"", "\"pptp.port\": \"" + taken.getLocalPort() + "\"")
                         .replace("\"pptp.pool_start\": \"192.168.250.10\"", "\"pptp.pool_start\": \"192.168.250.30\"")
                         .replaceFirst("\\{\"name\": \"alice\"[^}]*}", "");
@@ -498,7 +498,7 @@ class LiveApplyTest {
                 assertEquals(400, r.statusCode(), r.body());
                 assertTrue(r.body().contains("not imported, nothing changed: the router cannot run with it"), r.body());
                 assertEquals(port, a.pptpAddress().getPort(), "listening where it was");
-                assertEquals(exported, ui.get("/system/export").body(), "settings and users as before");
+                assertEquals(exported, ui.export(), "settings and users as before");
                 assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress(),
                         "alice still dials in, from the old pool");
             }
@@ -512,7 +512,7 @@ class LiveApplyTest {
              InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             UiClient ui = UiClient.setUp(a.uiPort());
-            String exported = ui.get("/system/export").body();
+            String exported = ui.export();
             assertTrue(a.store().recentEvents(5).contains("admin: configuration exported, with the accounts' password"
                     + " hashes, to 127.0.0.1"), "the export is on record: " + a.store().recentEvents(5));
             // An import the router cannot run with (its PPTP port is taken): it is undone whole.

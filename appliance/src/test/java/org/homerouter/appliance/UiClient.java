@@ -90,6 +90,15 @@ final class UiClient {
         return remember(http.send(URI.create(base + path), cookie, body.toString()));
     }
 
+    /** The configuration export, as the System page's form downloads it (it asks for the admin password). */
+    String export() throws Exception {
+        HttpResponse<String> r = post("/system/export", "export_password", ADMIN_PASSWORD);
+        if (r.statusCode() != 200) {
+            throw new AssertionError("export refused: " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
+    }
+
     private HttpResponse<String> remember(HttpResponse<String> r) {
         for (String c : r.headers().allValues("Set-Cookie")) {
             if (c.startsWith("hr_session=")) {

@@ -82,9 +82,7 @@ final class Pages {
                 new Route("GET", "/system", ADMIN, x -> systemPage(x, null, 200)),
                 new Route("POST", "/system/password", ADMIN, this::adminPassword),
                 new Route("POST", "/system/https", ADMIN, this::https),
-                new Route("GET", "/system/export", ADMIN, x -> new Reply.Text(200, "application/json",
-                        b.system().exportJson("configuration exported, with the accounts' password hashes, to "
-                                + x.clientAddress), "homerouter-config.json")),
+                new Route("POST", "/system/export", ADMIN, this::exportConfig),
                 new Route("POST", "/system/import", ADMIN, this::importConfig),
                 new Route("POST", "/system/reset", ADMIN, this::factoryReset),
                 new Route("GET", "/metrics", METRICS, x -> new Reply.Text(200, "text/plain; version=0.0.4",
@@ -197,7 +195,7 @@ final class Pages {
 
     /**
      * The current admin password, asked again before what a logged-in browser must not do alone
-     * (change the password, reset the router). Checked through the login's throttle: otherwise a
+     * (change the password, reset the router, download the accounts' hashes). Checked through the login's throttle: otherwise a
      * session left open on a shared computer could be used to guess it as fast as Argon2 allows.
      *
      * @param field where the password is and its error goes
@@ -821,6 +819,33 @@ final class Pages {
         x.session.flash(on ? "HTTPS is on (port " + web.httpsPort() + "). Your browser will warn about the "
                 + "self-signed certificate once; plain HTTP now redirects there." : "HTTPS is off.");
         return afterHttpsChange(x, "/system");
+    }
+
+    /**
+     * The configuration as a download. It holds every account's NT hash (and the dial-out's), which
+     * MS-CHAPv2 takes in place of the password: as with a reset, a browser left logged in must not
+     * be enough, so it asks for the current admin password. A POST, so no link or GET can fetch it
+     * (a GET answers 405, as any route's other method does).
+     */
+    private Reply exportConfig(Exchange x) {
+        Form form = x.form();
+        try {
+            if (!currentPasswordConfirmed(x, form, "export_password", "at a configuration export")) {
+                return exportRefused(x, form, HttpStatus.BAD_REQUEST_400);
+            }
+        } catch (PasswordHasher.Busy e) {
+            form.error("export_password", HASHER_BUSY);
+            return exportRefused(x, form, HttpStatus.SERVICE_UNAVAILABLE_503);
+        }
+        return new Reply.Text(200, "application/json", b.system().exportJson(
+                "configuration exported, with the accounts' password hashes, to " + x.clientAddress), "homerouter-config.json");
+    }
+
+    /** The System page with the export's refusal; its banner does not speak of saving, nothing was. */
+    private Reply exportRefused(Exchange x, Form form, int status) {
+        Reply.Page p = (Reply.Page) systemPage(x, form, status);
+        p.model().put("errorSummary", "Nothing was exported: please correct the marked field.");
+        return p;
     }
 
     private Reply importConfig(Exchange x) {

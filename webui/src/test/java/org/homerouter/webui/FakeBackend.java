@@ -200,9 +200,16 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return events.stream().filter(e -> kind == null || e.kind().equals(kind)).limit(limit).toList();
     }
 
+    /** An account's NT hash in the export: MS-CHAPv2 takes it for the password. */
+    static final String EXPORTED_NT_HASH = "8846f7eaee8fb117ad06bdd830b7586c";
+    /** The dial-out's, in the export too. */
+    static final String EXPORTED_DIALOUT_NT_HASH = "32ed87bdb5fdc5e9cba88547376818d4";
+    static final String EXPORTED = "{\"settings\":{\"dialout.nt_hash\":\"" + EXPORTED_DIALOUT_NT_HASH + "\"},"
+            + "\"users\":[{\"name\":\"alice\",\"nt_hash\":\"" + EXPORTED_NT_HASH + "\"}]}";
+
     @Override public String exportJson(String event) {
         log("admin", event);
-        return "{\"settings\":{}}";
+        return EXPORTED;
     }
     @Override public void importJson(String json, String event) {
         if (!json.startsWith("{")) {

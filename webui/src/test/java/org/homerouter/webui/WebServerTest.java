@@ -1123,6 +1123,57 @@ class WebServerTest {
         assertEquals(0, fake.resets);
     }
 
+    /**
+     * The export holds every account's NT hash and the dial-out's, which MS-CHAPv2 takes for the
+     * passwords: whoever sits down at a browser left logged in may not download it, nor guess the
+     * admin password there faster than at the login. A GET (a link, an old bookmark) gets nothing.
+     */
+    @Test
+    void theConfigurationExportNeedsTheCurrentAdminPasswordAndNoGetFetchesIt() throws Exception {
+        Browser b = admin();
+        String page = b.get("/system").body();
+        assertTrue(page.contains("<form method=\"post\" action=\"/system/export\">")
+                && page.contains("name=\"export_password\" type=\"password\""), page);
+        assertFalse(page.contains("href=\"/system/export\""), "no link downloads it: " + page);
+        HttpResponse<String> get = b.get("/system/export");
+        assertEquals(405, get.statusCode(), get.body());
+        assertFalse(get.body().contains(FakeBackend.EXPORTED_NT_HASH), get.body());
+        List<List<String>> wrong = List.of(List.of(), List.of("export_password", ""),
+                List.of("export_password", "a guess"), List.of("export_password", ADMIN_PW + " "),
+                List.of("export_password", "another guess"));
+        for (List<String> form : wrong) {
+            now.addAndGet(2000);
+            HttpResponse<String> refused = b.post("/system/export", form.toArray(String[]::new));
+            assertEquals(400, refused.statusCode(), form + ": " + refused.body());
+            assertFalse(refused.body().contains(FakeBackend.EXPORTED_NT_HASH)
+                    || refused.body().contains(FakeBackend.EXPORTED_DIALOUT_NT_HASH), refused.body());
+            assertTrue(refused.headers().firstValue("Content-Disposition").isEmpty(), form + ": not a download");
+            assertTrue(refused.body().contains("<span class=\"error\" id=\"export_password-error\">that is not the"
+                    + " current admin password"), "next to the field: " + refused.body());
+            assertTrue(refused.body().contains("Nothing was exported"), refused.body());
+        }
+        assertEquals(LoginThrottle.MAX_FAILURES, fake.events.stream().filter(e -> e.message().startsWith(
+                "wrong current admin password at a configuration export from 127.0.0.1")).count(), fake.events.toString());
+        // Counted like the login's wrong passwords: the fifth locked the address, the right one waits.
+        now.addAndGet(2000);
+        HttpResponse<String> locked = b.post("/system/export", "export_password", ADMIN_PW);
+        assertEquals(400, locked.statusCode());
+        assertTrue(locked.body().contains("locked for another 15 minute"), locked.body());
+        assertFalse(locked.body().contains(FakeBackend.EXPORTED_NT_HASH), locked.body());
+        assertTrue(fake.events.stream().noneMatch(e -> e.message().startsWith("configuration exported")), "nothing exported");
+
+        now.addAndGet(LoginThrottle.LOCKOUT.toMillis());
+        HttpResponse<String> right = b.post("/system/export", "export_password", ADMIN_PW);
+        assertEquals(200, right.statusCode(), right.body());
+        assertEquals(FakeBackend.EXPORTED, right.body());
+        assertEquals("application/json", right.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("attachment; filename=\"homerouter-config.json\"",
+                right.headers().firstValue("Content-Disposition").orElse(""));
+        assertEquals("no-store", right.headers().firstValue("Cache-Control").orElse(""));
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().equals("configuration exported, with the accounts'"
+                + " password hashes, to 127.0.0.1")), "on record: " + fake.events);
+    }
+
     @Test
     void aRefusedHttpsFormKeepsTheSwitchAsItWasSent() throws Exception {
         Browser b = admin();
