@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  */
 public final class GreNatRules implements GreMappingListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GreNatRules.class);
+    /** Two lines a call: a LAN host calling its own server outside sets their pace. */
+    private static final org.homerouter.pptp.LogLimit LOGGED = new org.homerouter.pptp.LogLimit();
     public static final String TABLE = "homerouter_alg";
     private static final Pattern HANDLE = Pattern.compile("# handle (\\d+)");
     private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes (\\d+).*# handle (\\d+)");
@@ -131,7 +133,10 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
                 handles[i] = Long.parseLong(h.group(1));
             }
             installed.put(m, new Handles(handles[0], handles[1], handles[2]));
-            LOG.info("alg: GRE NAT rules in for {}", m);
+            String note = LOGGED.admit();
+            if (note != null) {
+                LOG.info("alg: GRE NAT rules in for {}{}", m, note);
+            }
         } catch (IOException e) {
             LOG.error("alg: could not install the GRE NAT of {}: {}", m, e.getMessage());
             failures.accept(m.client().getHostAddress() + "'s PPTP call to " + m.server().getHostAddress()
@@ -148,7 +153,10 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         }
         try {
             delete(h, handle -> true);
-            LOG.info("alg: GRE NAT rules out for {}", m);
+            String note = LOGGED.admit();
+            if (note != null) {
+                LOG.info("alg: GRE NAT rules out for {}{}", m, note);
+            }
         } catch (IOException e) {
             LOG.error("alg: could not remove the GRE NAT of {}: {}; tried again in a few seconds", m, e.getMessage());
             leftBehind.add(h);

@@ -92,6 +92,8 @@ public final class PptpAlg {
     /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
     static final int NO_CALL_ID = 0;
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
+    /** A call's and a control stream's life lines: a LAN host calling its own server outside sets their pace. */
+    private static final LogLimit CALLS_LOGGED = new LogLimit();
 
     private final Clock clock;
     private final AlgTimeouts timeouts;
@@ -401,7 +403,10 @@ public final class PptpAlg {
             call.mapped = false;
             listener.unmapped(call.mapping());
         }
-        LOG.info("alg: {} call {} (NAT {}) gone: {}", c.flow, call.clientCallId, call.natCallId, why);
+        String note = CALLS_LOGGED.admit();
+        if (note != null) {
+            LOG.info("alg: {} call {} (NAT {}) gone: {}{}", c.flow, call.clientCallId, call.natCallId, why, note);
+        }
     }
 
     private void connect(Call call) {
@@ -410,7 +415,10 @@ public final class PptpAlg {
         if (!call.mapped && call.serverCallId >= 0) {
             call.mapped = true;
             listener.mapped(call.mapping());
-            LOG.info("alg: {} call connected, GRE {}", call.connection.flow, call.mapping());
+            String note = CALLS_LOGGED.admit();
+            if (note != null) {
+                LOG.info("alg: {} call connected, GRE {}{}", call.connection.flow, call.mapping(), note);
+            }
         }
     }
 
@@ -774,7 +782,10 @@ public final class PptpAlg {
 
             @Override
             public void lostSync(String why) {
-                LOG.warn("alg: {} control stream not followed any more: {}", flow, why);
+                String note = CALLS_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} control stream not followed any more: {}{}", flow, why, note);
+                }
             }
         }
     }

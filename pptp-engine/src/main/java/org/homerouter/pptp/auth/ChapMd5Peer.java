@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.Printable;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 
 /**
@@ -32,6 +33,6 @@ public final class ChapMd5Peer extends ChapPeer {
     @Override
     AuthResult failed(ChapStatusPacket failure) {
         return AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, credentials.userName(),
-                "authenticator refused the credentials: " + failure.messageText());
+                "authenticator refused the credentials: " + Printable.of(failure.messageText()));
     }
 }

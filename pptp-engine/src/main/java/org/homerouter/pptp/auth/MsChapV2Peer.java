@@ -3,6 +3,7 @@ package org.homerouter.pptp.auth;
 import java.util.Optional;
 
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.Printable;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 
 /**
@@ -51,7 +52,8 @@ public final class MsChapV2Peer extends ChapPeer {
         try {
             parsed = MsChapV2Success.decode(message, 0, message.length);
         } catch (IllegalArgumentException e) {
-            return notVerified("Success without a well-formed S= authenticator response: " + success.messageText());
+            return notVerified("Success without a well-formed S= authenticator response: "
+                    + Printable.of(success.messageText()));
         }
         if (!MsChapV2.checkAuthenticatorResponseFromHash(credentials.ntHash(), ntResponse, peerChallenge,
                 authenticatorChallenge, userNameOctets, parsed.authenticatorResponse())) {
@@ -69,7 +71,7 @@ public final class MsChapV2Peer extends ChapPeer {
             parsed = MsChapV2Failure.decode(message, 0, message.length);
         } catch (IllegalArgumentException e) {
             return AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, credentials.userName(),
-                    "authenticator refused the credentials: " + failure.messageText());
+                    "authenticator refused the credentials: " + Printable.of(failure.messageText()));
         }
         int code = parsed.errorCode();
         AuthFailureReason reason = code >= MsChapError.RESTRICTED_LOGON_HOURS.code()
@@ -79,7 +81,7 @@ public final class MsChapV2Peer extends ChapPeer {
         return AuthResult.msChapFailure(reason, code, credentials.userName(),
                 "authenticator refused: E=" + code + " (" + name + ")"
                         + (parsed.retryAllowed() ? ", retry offered but not taken" : "")
-                        + (parsed.message().isEmpty() ? "" : ": " + parsed.message()));
+                        + (parsed.message().isEmpty() ? "" : ": " + Printable.of(parsed.message())));
     }
 
     private AuthResult notVerified(String message) {

@@ -4,6 +4,7 @@ import java.util.BitSet;
 import java.util.Optional;
 
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.Printable;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 import org.slf4j.Logger;
@@ -65,7 +66,7 @@ public final class PapPeer extends AbstractAuthExchange {
             finish(AuthResult.success(method, credentials.userName()));
         } else {
             finish(AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, credentials.userName(),
-                    "authenticator refused the credentials: " + reply.get().messageText()));
+                    "authenticator refused the credentials: " + Printable.of(reply.get().messageText())));
         }
     }
 }

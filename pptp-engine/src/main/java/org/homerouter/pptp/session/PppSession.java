@@ -1065,16 +1065,7 @@ public final class PppSession {
 
     /** Non-printable and non-ASCII characters as \\uXXXX, so a peer cannot forge log lines. */
     static String printable(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length() && b.length() < 128; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x7F && c != '\\') {
-                b.append(c);
-            } else {
-                b.append(String.format("\\u%04x", (int) c));
-            }
-        }
-        return b.toString();
+        return org.homerouter.pptp.Printable.of(s);
     }
 
     // ---- output ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package org.homerouter.pptp.auth;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -123,6 +124,25 @@ class MsChapV2PeerTest {
         assertEquals(AuthFailureReason.BAD_PASSWORD_691, f.reason());
         assertEquals(OptionalInt.of(691), f.msChapError());
         assertEquals(1, sent.size(), "no retry with the same password");
+    }
+
+    /**
+     * The server's text goes into the dial-out's log line, its event log row and `homerouter
+     * status`: a newline in it would forge a line of its own, an escape sequence would act on the
+     * administrator's terminal (OSC 52 writes the clipboard), and its length is the server's.
+     */
+    @Test
+    void theServersFailureTextCannotForgeALineNorReachTheTerminalRaw() {
+        peer.start();
+        peer.receive(challenge(1, AUTH_CHALLENGE));
+        peer.receive(status(ChapStatusPacket.FAILURE, 1, "E=691 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M=no\n"
+                + "2026-12-05 06:00:00.000 [INFO] DialOut - site-to-site: up\u001b]52;c;cm0gLXJmIH4=\u0007"
+                + "x".repeat(1000)));
+
+        String message = listener.failure().message();
+        assertTrue(message.contains("M=no") || message.contains(": no\\u000a2026-12-05"), message);
+        assertFalse(message.contains("\n") || message.contains("\u001b") || message.contains("\u0007"), message);
+        assertTrue(message.length() < 400, "the server chooses how long: " + message.length());
     }
 
     @Test
