@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StoreUserDirectory implements UserDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(StoreUserDirectory.class);
+    private static final org.homerouter.pptp.LogLimit UNREADABLE_LOGGED = new org.homerouter.pptp.LogLimit();
     private final ApplianceStore store;
 
     StoreUserDirectory(ApplianceStore store) {
@@ -25,8 +26,13 @@ final class StoreUserDirectory implements UserDirectory {
         try {
             return store.user(userName).map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
         } catch (SQLException e) {
-            // Failing closed: an unreadable store authenticates nobody.
-            LOG.error("reading user {} from the store failed: {}", userName, e.toString());
+            // Failing closed: an unreadable store authenticates nobody. The name is the peer's, and
+            // so is the pace (every login attempt while the disk is full, say).
+            String more = UNREADABLE_LOGGED.admit();
+            if (more != null) {
+                LOG.error("reading user {} from the store failed: {}{}", org.homerouter.pptp.Printable.of(userName),
+                        e.toString(), more);
+            }
             return Optional.empty();
         }
     }

@@ -718,7 +718,9 @@ final class Pages {
         if ("vpn".equals(scope)) {
             VpnLockouts.Lockout l = b.vpnLockouts().current().stream().filter(v -> v.key().equals(key)).findFirst()
                     .orElse(null);
-            what = l == null ? "" : "VPN login of " + (l.userName() ? "user name " : "address ") + l.subject();
+            // The subject is what a peer sent (a user name): printable, as in the engine's own lines.
+            what = l == null ? "" : "VPN login of " + (l.userName() ? "user name " : "address ")
+                    + org.homerouter.pptp.Printable.of(l.subject());
             done = l != null && b.vpnLockouts().unlock(key, "lockout lifted by the admin: " + what);
         } else if ("admin".equals(scope)) {
             what = "admin login from " + key;

@@ -400,7 +400,8 @@ public final class WebServer implements AutoCloseable {
                     String more = REFUSED_LOGGED.admit();
                     if (more != null) {
                         LOG.warn("refused {} {} from {} for the host name '{}' (DNS rebinding?){}", request.getMethod(),
-                                path, Request.getRemoteAddr(request), Request.getServerName(request), more);
+                                org.homerouter.pptp.Printable.of(path), Request.getRemoteAddr(request),
+                                org.homerouter.pptp.Printable.of(Request.getServerName(request)), more);
                     }
                     return write(response, callback, new Reply.Text(HttpStatus.MISDIRECTED_REQUEST_421, "text/plain",
                             "refused: this router's pages answer only to its address (e.g. http://192.168.1.1/), "

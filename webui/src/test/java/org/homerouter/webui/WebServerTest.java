@@ -677,6 +677,22 @@ class WebServerTest {
         assertTrue(echoed.body().contains("&quot;&gt;&lt;b&gt;x"));
     }
 
+    /**
+     * A locked-out user name is what a peer sent: unlocking it writes it into the event log, which
+     * `homerouter status` prints on a terminal, so a newline in it must not forge a row of its own.
+     */
+    @Test
+    void unlockingANameWithANewlineWritesOneEventLine() throws Exception {
+        Browser admin = admin();
+        String forged = "mallory\n2026-12-05 06:00 admin: admin password changed\u001b[2J";
+        fake.vpnLocked.add(new VpnLockouts.Lockout("user " + forged, true, forged, 5, 30));
+        assertEquals(303, admin.post("/lockouts/unlock", "scope", "vpn", "key", "user " + forged).statusCode());
+        String event = fake.events.stream().map(e -> e.message()).filter(m -> m.startsWith("lockout lifted"))
+                .findFirst().orElseThrow(() -> new AssertionError(fake.events.toString()));
+        assertEquals("lockout lifted by the admin: VPN login of user name mallory\\u000a2026-12-05 06:00 admin: admin"
+                + " password changed\\u001b[2J", event);
+    }
+
     @Test
     void lockoutsPageListsVpnAndAdminLockoutsAndUnlockLiftsOne() throws Exception {
         Browser admin = admin();

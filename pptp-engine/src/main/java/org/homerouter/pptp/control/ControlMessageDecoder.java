@@ -25,6 +25,7 @@ import java.util.List;
  */
 public final class ControlMessageDecoder extends MessageToMessageDecoder<ByteBuf> {
     private static final Logger LOG = LoggerFactory.getLogger(ControlMessageDecoder.class);
+    private static final org.homerouter.pptp.LogLimit SKIPPED_LOGGED = new org.homerouter.pptp.LogLimit();
 
     private boolean failed;
     private int skipped;
@@ -43,8 +44,10 @@ public final class ControlMessageDecoder extends MessageToMessageDecoder<ByteBuf
         } catch (MalformedControlMessageException e) {
             if (e.reason() == Reason.UNKNOWN_CONTROL_TYPE) {
                 // Once per connection at warn: a peer sending them in a loop must not flood the log.
-                if (skipped++ == 0) {
-                    LOG.warn("{}: skipped a control message: {}", ctx.channel().remoteAddress(), e.getMessage());
+                // And a budget across connections: a scanner opening one after another sets the pace.
+                String more = skipped++ == 0 ? SKIPPED_LOGGED.admit() : null;
+                if (more != null) {
+                    LOG.warn("{}: skipped a control message: {}{}", ctx.channel().remoteAddress(), e.getMessage(), more);
                 } else {
                     LOG.debug("{}: skipped a control message: {}", ctx.channel().remoteAddress(), e.getMessage());
                 }

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlChannelHandler extends ChannelInboundHandlerAdapter implements ControlLink {
     private static final Logger LOG = LoggerFactory.getLogger(ControlChannelHandler.class);
+    private static final org.homerouter.pptp.LogLimit ABORT_LOGGED = new org.homerouter.pptp.LogLimit();
 
     /**
      * How much a connection may hold for a peer that is not reading: a few dozen messages. PPTP
@@ -115,8 +116,12 @@ public final class ControlChannelHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         aborted = true;
-        LOG.warn("{}: closing the control connection: the peer does not read its replies (more than {} octets waiting)",
-                channel.remoteAddress(), WATER_MARK.high());
+        // A peer's doing, one connection after another: under a budget.
+        String more = ABORT_LOGGED.admit();
+        if (more != null) {
+            LOG.warn("{}: closing the control connection: the peer does not read its replies (more than {} octets"
+                    + " waiting){}", channel.remoteAddress(), WATER_MARK.high(), more);
+        }
         channel.config().setAutoRead(false);
         channel.close();
     }
