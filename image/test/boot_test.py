@@ -347,6 +347,15 @@ def main():
         # clear: dropped while the tunnel is down (the base firewall's chain, filled by the service).
         if g.run("nft list chain inet homerouter lan_dns | grep -qw drop")[0] != 0:
             failures.append("site-to-site with the default route, tunnel down, but the LAN's DNS is not held")
+        # Switched on after this boot (no boot-hold file at boot): a restart of nftables flushes the
+        # chains, and homerouter-hold puts the drops back at once, long before the service is up again.
+        g.check("systemctl restart nftables")
+        if g.run("ok=0; for i in $(seq 15); do if nft list chain inet homerouter lan_dns | grep -qw drop && "
+                 "nft list chain inet homerouter lan_dns_input | grep -qw drop; then ok=1; break; fi; sleep 1; done; "
+                 "[ $ok = 1 ]", timeout=60)[0] != 0:
+            g.check("systemctl status homerouter-hold --no-pager | head -5; nft list chain inet homerouter lan_dns")
+            failures.append("after 'systemctl restart nftables' the LAN's DNS was not held again within 15 s")
+        g.wait_ui()
         # PPTP passthrough, switched on: the ALG starts as the service's own user, with its
         # capabilities and read-only file system (NFQUEUE, iptables, nft, its one-instance lock).
         g.check("homerouter config export -o /tmp/hr-config.json && "

@@ -91,6 +91,8 @@ public final class Appliance implements AutoCloseable {
      * #keepTunnelOnlyNetworks} decides).
      */
     private volatile org.homerouter.bridge.firewall.LanDns lanDns;
+    /** The dial-out address and network last warned about (dial-out's thread). */
+    private volatile String dialOutAddressWarned = "";
     /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
     private volatile boolean forwardedHeldForTunnel;
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
@@ -586,6 +588,16 @@ public final class Appliance implements AutoCloseable {
         if (dialOut != null) {
             dialOut.close();
             dialOut = null;
+            // The old tunnel's own word may come late (its stop waits behind a slow step) and is then
+            // not taken: its tunnel counts as down from here.
+            org.homerouter.bridge.firewall.LanDns dns = lanDns;
+            if (dns != null) {
+                try {
+                    dns.tunnelDown();
+                } catch (IOException e) {
+                    LOG.error("the LAN's DNS could not be held for the dial-out's restart: {}", e.getMessage());
+                }
+            }
         }
         if (!Boolean.parseBoolean(cfg.get(Setting.DIALOUT_ENABLED))) {
             dialOutIdle = DialOut.State.disabled("");
@@ -647,7 +659,9 @@ public final class Appliance implements AutoCloseable {
         }
         int ip = org.homerouter.webui.api.Ipv4.parse(a);
         for (org.homerouter.webui.api.Subnet n : ApplianceVpnConfig.localNetworks()) {
-            if (!n.interfaceName().equals(device) && n.contains(ip)) {
+            // Once for an address and network, not at every redial.
+            if (!n.interfaceName().equals(device) && n.contains(ip) && !(a + n).equals(dialOutAddressWarned)) {
+                dialOutAddressWarned = a + n;
                 LOG.warn("site-to-site: the office gave this router {}, inside its network {}", a, n);
                 store.logEvent("dialout", "the office gave the site-to-site tunnel " + a + ", inside this router's"
                         + " network " + n + ": a host there with that address can no longer be reached, and the"
@@ -694,6 +708,12 @@ public final class Appliance implements AutoCloseable {
                 candidates.addAll(PptpService.hostNameServers(dataPlane).get());
                 dns.tunnelUp(candidates, device);
                 return dns.officeDns();
+            }
+
+            @Override
+            public boolean lanDnsManaged() {
+                org.homerouter.bridge.firewall.LanDns dns = lanDns;
+                return dns != null && dns.present();
             }
 
             @Override

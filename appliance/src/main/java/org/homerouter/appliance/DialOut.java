@@ -149,6 +149,14 @@ final class DialOut implements AutoCloseable {
 
         /** The tunnel is down (or renegotiating): the LAN's queries are held with the rest. */
         void lanDnsDown() throws java.io.IOException;
+
+        /**
+         * Whether this router sends the LAN's DNS anywhere (the image's firewall chains are there):
+         * elsewhere the host's own resolver answers the LAN, whatever {@link #lanDnsUp} returns.
+         */
+        default boolean lanDnsManaged() {
+            return false;
+        }
     }
 
     /**
@@ -223,6 +231,8 @@ final class DialOut implements AutoCloseable {
     private final Resolver resolver;
     private final Consumer<Inet4Address> serverMoved;
     private final Router router;
+    /** What {@link #warnOnce} said last; loop thread only. */
+    private String lastWarning = "";
     /** Where the server's name pointed at the last dial that found it; null before. */
     private volatile Inet4Address address;
     private AutoCloseable pinned; // loop thread only
@@ -465,13 +475,24 @@ final class DialOut implements AutoCloseable {
                 .flatMap(Optional::stream).toList();
         try {
             Inet4Address to = router.lanDnsUp(offered, session.deviceName().orElse("?"));
-            if (to != null) {
-                return "the LAN's DNS (to " + (offered.contains(to) ? "the office's server " : "") + to.getHostAddress()
-                        + ")";
+            if (!router.lanDnsManaged()) {
+                return "not the LAN's DNS (this host's own resolver answers it)";
             }
-            String why = offered.isEmpty() ? "the office offered none" : "the office's is not reached through it";
-            events.accept("dialout", "the LAN gets no names: no DNS server is reached through the site-to-site tunnel ("
-                    + why + "), and its DNS must not leave in clear. Have the office's VPN server offer one");
+            if (to != null && offered.contains(to)) {
+                return "the LAN's DNS (to the office's server " + to.getHostAddress() + ")";
+            }
+            String why = offered.isEmpty() ? "the office offered no DNS server"
+                    : "the office's DNS server " + offered.getFirst().getHostAddress() + " is not reached through it";
+            if (to != null) {
+                // This router's own (the ISP's, often) sees the queries come from the office's
+                // address, and may refuse them.
+                warnOnce("the LAN's DNS goes through the site-to-site tunnel to this router's own DNS server "
+                        + to.getHostAddress() + " (" + why + "), which may refuse queries from the office's address;"
+                        + " have the office's VPN server offer a DNS server");
+                return "the LAN's DNS (to this router's own server " + to.getHostAddress() + ", through the office)";
+            }
+            warnOnce("the LAN gets no names: no DNS server is reached through the site-to-site tunnel (" + why
+                    + "), and its DNS must not leave in clear; have the office's VPN server offer one the tunnel reaches");
             return "not the LAN's DNS: no DNS server is reached through the tunnel (" + why + ")";
         } catch (java.io.IOException e) {
             // The queries stay dropped (held): nothing goes out in clear, but names are not answered.
@@ -479,6 +500,15 @@ final class DialOut implements AutoCloseable {
             events.accept("dialout", "the LAN's DNS could not be sent through the site-to-site tunnel, so the LAN's"
                     + " names are not answered: " + e.getMessage());
             return "not the LAN's DNS (" + e.getMessage() + ")";
+        }
+    }
+
+    /** A warning for the log and the event log, unless it is the one given at the last up (a redial, a renegotiation). */
+    private void warnOnce(String warning) {
+        if (!warning.equals(lastWarning)) {
+            lastWarning = warning;
+            LOG.warn("site-to-site: {}", warning);
+            events.accept("dialout", warning);
         }
     }
 

@@ -41,6 +41,12 @@ class ApplianceTest {
         return inMemory(SERVER_GRE);
     }
 
+    /** A dial-in account with this password, enabled or not. */
+    private static void addUser(ApplianceStore store, String name, String password, boolean enabled) throws Exception {
+        store.addUser(new org.homerouter.appliance.store.VpnUser(name, org.homerouter.pptp.auth.NtPasswordHash.of(password),
+                java.util.Optional.empty(), enabled, java.util.Optional.empty()));
+    }
+
     /** The same, for a router whose GRE is sent from and received at {@code address}. */
     private DataPlane inMemory(java.net.InetAddress address) {
         return new DataPlane(network.bind(address), config -> {
@@ -250,9 +256,7 @@ class ApplianceTest {
     void aStoredUserDialsInWithMppeAndGetsAPoolAddress() throws Exception {
         Path db = dir.resolve("appliance.db");
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.addUser(new org.homerouter.appliance.store.VpnUser("alice",
-                    org.homerouter.pptp.auth.NtPasswordHash.of("correct horse"), java.util.Optional.empty(), true,
-                    java.util.Optional.empty()));
+            addUser(store, "alice", "correct horse", true);
         }
         try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory());
              DialIn client = dialIn(a, "127.0.0.5", "alice", "correct horse")) {
@@ -375,9 +379,7 @@ class ApplianceTest {
     void aStoppedDialOutIsDialledAgainByASaveOfItsOwnPageOnly() throws Exception {
         Path remoteDb = dir.resolve("remote/appliance.db");
         try (ApplianceStore store = ApplianceStore.open(remoteDb)) {
-            store.addUser(new org.homerouter.appliance.store.VpnUser("branch",
-                    org.homerouter.pptp.auth.NtPasswordHash.of("branch secret"), java.util.Optional.empty(), false,
-                    java.util.Optional.empty()));
+            addUser(store, "branch", "branch secret", false);
         }
         Path db = dir.resolve("appliance.db");
         try (ApplianceStore store = ApplianceStore.open(db)) {
@@ -433,14 +435,11 @@ class ApplianceTest {
         byte[] branchHash = org.homerouter.pptp.auth.NtPasswordHash.of("branch secret");
         Path remoteDb = dir.resolve("remote/appliance.db");
         try (ApplianceStore store = ApplianceStore.open(remoteDb)) {
-            store.addUser(new org.homerouter.appliance.store.VpnUser("branch", branchHash, java.util.Optional.empty(),
-                    true, java.util.Optional.empty()));
+            addUser(store, "branch", "branch secret", true);
         }
         Path db = dir.resolve("appliance.db");
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.addUser(new org.homerouter.appliance.store.VpnUser("alice",
-                    org.homerouter.pptp.auth.NtPasswordHash.of("alice secret"), java.util.Optional.empty(), true,
-                    java.util.Optional.empty()));
+            addUser(store, "alice", "alice secret", true);
             store.putSettings(Map.of(Setting.DIALOUT_SERVER, "127.0.0.2", Setting.DIALOUT_USER, "branch",
                     Setting.DIALOUT_NT_HASH, java.util.HexFormat.of().formatHex(branchHash),
                     Setting.DIALOUT_SUBNETS, "10.2.0.0/24"));

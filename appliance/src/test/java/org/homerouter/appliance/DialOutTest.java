@@ -365,6 +365,11 @@ class DialOutTest {
             public void lanDnsDown() {
                 told.add("down");
             }
+
+            @Override
+            public boolean lanDnsManaged() {
+                return true;
+            }
         };
         Appliance server = server("require-128", true, Map.of(Setting.PPTP_DNS_PRIMARY, "10.20.1.53"));
         DialOut d = dialOut(server, PASSWORD, true, s -> () -> { });

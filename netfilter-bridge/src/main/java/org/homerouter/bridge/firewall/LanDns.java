@@ -53,17 +53,17 @@ public final class LanDns implements AutoCloseable {
     /** @param netns the namespace whose base firewall to fill (tests), or null for our own */
     public static LanDns find(String netns) {
         AdminCommands commands = new AdminCommands(netns);
-        boolean present;
-        try {
-            // One list per run: nft 1.0 fails a batch of two.
-            commands.run("list chain " + CHAIN + "\n", "nft", "-f", "-");
-            commands.run("list chain " + INPUT_CHAIN + "\n", "nft", "-f", "-");
-            present = true;
-        } catch (IOException e) {
-            present = false;
-            LOG.info("no base firewall chain {}: the LAN's DNS is this host's own resolver's business", CHAIN);
+        boolean present = BaseChains.present(commands, CHAIN, INPUT_CHAIN);
+        if (!present) {
+            LOG.info("no base firewall chains {} and {}: the LAN's DNS is this host's own resolver's business", CHAIN,
+                    INPUT_CHAIN);
         }
         return new LanDns(commands, present);
+    }
+
+    /** Whether the base firewall's chains are there to fill. */
+    public boolean present() {
+        return present;
     }
 
     /**

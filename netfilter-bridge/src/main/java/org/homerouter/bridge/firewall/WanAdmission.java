@@ -45,12 +45,8 @@ public final class WanAdmission implements AutoCloseable {
     /** @param netns the namespace whose base firewall to fill (tests), or null for our own */
     public static WanAdmission find(String netns) {
         AdminCommands commands = new AdminCommands(netns);
-        boolean present;
-        try {
-            commands.run("list chain " + CHAIN + "\n", "nft", "-f", "-");
-            present = true;
-        } catch (IOException e) {
-            present = false;
+        boolean present = BaseChains.present(commands, CHAIN);
+        if (!present) {
             LOG.info("no base firewall chain {}: what the WAN may reach is this host's own firewall's business", CHAIN);
         }
         return new WanAdmission(commands, present);
