@@ -707,7 +707,7 @@ public final class Appliance implements AutoCloseable {
                 List<java.net.Inet4Address> candidates = new ArrayList<>(officeDns);
                 candidates.addAll(PptpService.hostNameServers(dataPlane).get());
                 dns.tunnelUp(candidates, device);
-                return dns.officeDns();
+                return dns.server();
             }
 
             @Override

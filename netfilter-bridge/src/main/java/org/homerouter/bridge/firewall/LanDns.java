@@ -41,7 +41,7 @@ public final class LanDns implements AutoCloseable {
     private boolean held;
     private boolean tunnelUp;
     /** Where the LAN's queries go while the tunnel is up: a DNS server it reaches; null if none. */
-    private Inet4Address officeDns;
+    private Inet4Address server;
     /** The chain's contents as last written; null before the first write (whatever is there is replaced). */
     private String current;
 
@@ -100,14 +100,14 @@ public final class LanDns implements AutoCloseable {
         }
         // Only now, the commands having worked: a failure above leaves the state as it was.
         tunnelUp = true;
-        officeDns = to;
+        server = to;
         write();
     }
 
     /** The tunnel is down: the LAN's queries are held with the rest of its traffic. */
     public synchronized void tunnelDown() throws IOException {
         tunnelUp = false;
-        officeDns = null;
+        server = null;
         write();
     }
 
@@ -115,19 +115,19 @@ public final class LanDns implements AutoCloseable {
      * Where the LAN's queries go while the tunnel is up (told by {@link #tunnelUp}), or null: none
      * of the candidates reached through the tunnel, the tunnel down, or no chain to fill.
      */
-    public synchronized Inet4Address officeDns() {
-        return present && tunnelUp ? officeDns : null;
+    public synchronized Inet4Address server() {
+        return present && tunnelUp ? server : null;
     }
 
     /** The chains' contents for the state: flushed and refilled in one nft transaction. */
-    static String rules(boolean held, boolean tunnelUp, Inet4Address officeDns) {
+    static String rules(boolean held, boolean tunnelUp, Inet4Address server) {
         StringBuilder b = new StringBuilder("flush chain " + CHAIN + "\nflush chain " + INPUT_CHAIN + "\n");
         if (!held) {
             return b.toString();
         }
-        if (tunnelUp && officeDns != null) {
+        if (tunnelUp && server != null) {
             b.append("add rule ").append(CHAIN).append(" meta nfproto ipv4 dnat ip to ")
-                    .append(officeDns.getHostAddress()).append(" comment \"LAN DNS through the tunnel\"\n");
+                    .append(server.getHostAddress()).append(" comment \"LAN DNS through the tunnel\"\n");
         }
         // What the DNAT does not take (IPv6, which PPTP does not carry; everything while the tunnel
         // is down or reaches no DNS server) is dropped, here and for flows older than the hold.
@@ -137,7 +137,7 @@ public final class LanDns implements AutoCloseable {
     }
 
     private void write() throws IOException {
-        String script = rules(held, tunnelUp, officeDns);
+        String script = rules(held, tunnelUp, server);
         if (!present || script.equals(current)) {
             return;
         }
@@ -145,7 +145,7 @@ public final class LanDns implements AutoCloseable {
         current = script;
         LOG.info("the LAN's DNS queries to this router: {}", !held ? "answered by its own resolver"
                 : !tunnelUp ? "dropped while the site-to-site tunnel is down"
-                : officeDns != null ? "sent to the DNS server " + officeDns.getHostAddress() + " through the tunnel"
+                : server != null ? "sent to the DNS server " + server.getHostAddress() + " through the tunnel"
                 : "dropped (no DNS server is reached through the tunnel)");
     }
 
@@ -156,9 +156,7 @@ public final class LanDns implements AutoCloseable {
     @Override
     public synchronized void close() {
         try {
-            tunnelUp = false;
-            officeDns = null;
-            write();
+            tunnelDown();
         } catch (IOException e) {
             LOG.warn("could not set {} for the service's stop: {}", CHAIN, e.getMessage());
         }
