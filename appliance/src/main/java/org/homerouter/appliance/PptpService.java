@@ -275,14 +275,7 @@ final class PptpService implements AutoCloseable {
 
     /** Hangs up every session of a user (account deleted or disabled); returns how many. */
     int disconnectUser(String user, String why) {
-        int n = 0;
-        for (PppSession s : sessions()) {
-            if (s.userName().filter(user::equals).isPresent()) {
-                s.close(why);
-                n++;
-            }
-        }
-        return n;
+        return closeWhere(s -> s.userName().filter(user::equals).isPresent(), why).size();
     }
 
     /**
@@ -290,15 +283,20 @@ final class PptpService implements AutoCloseable {
      * their users' names.
      */
     List<String> disconnectAddress(Inet4Address address, String why) {
-        List<String> users = new java.util.ArrayList<>();
+        return closeWhere(s -> s.ipConfiguration().flatMap(c -> c.peerAddress()).filter(address::equals).isPresent(),
+                why).stream().map(s -> s.userName().orElse("?")).toList();
+    }
+
+    /** Hangs up the sessions that {@code which} picks; returns them. */
+    private List<PppSession> closeWhere(java.util.function.Predicate<PppSession> which, String why) {
+        List<PppSession> closed = new java.util.ArrayList<>();
         for (PppSession s : sessions()) {
-            boolean at = s.ipConfiguration().flatMap(c -> c.peerAddress()).filter(address::equals).isPresent();
-            if (at) {
+            if (which.test(s)) {
                 s.close(why);
-                users.add(s.userName().orElse("?"));
+                closed.add(s);
             }
         }
-        return users;
+        return closed;
     }
 
     /** The session on one of our call IDs, or null. */
