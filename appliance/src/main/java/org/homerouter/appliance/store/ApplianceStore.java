@@ -37,8 +37,17 @@ public final class ApplianceStore implements AutoCloseable {
      * Rows kept in the event log and in the session history: enough for months of a small office's
      * use, while a flood of failed calls from the internet (each one a history row and an event)
      * cannot fill the router's storage. The oldest rows go first; a session still up is kept.
+     * The event log keeps this many of {@link #CALL_KINDS} and, apart, this many of the rest.
      */
     public static final int EVENTS_KEPT = 10_000;
+    /**
+     * The events that the VPN's callers and the LAN's passthrough clients cause: anyone who reaches
+     * the port makes them. A sustained flood of failed calls (30 recorded a minute, from many
+     * addresses) replaced the whole log in about 5.5 hours, the administrator's logins, password
+     * changes and configuration changes with it; these rows are trimmed apart from the router's
+     * own record, which only the administrator and the router itself write.
+     */
+    static final java.util.Set<String> CALL_KINDS = java.util.Set.of("auth-failure", "disconnect", "connect", "problem");
     public static final int SESSIONS_KEPT = 10_000;
 
     private final Path file;
@@ -56,6 +65,12 @@ public final class ApplianceStore implements AutoCloseable {
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
     private int eventsKept = EVENTS_KEPT;
+    /**
+     * Events written by this store since its last count of each pool, calls' and the rest's; -1
+     * before the first count. Guarded by this.
+     */
+    private int callEventsSinceTrim = -1;
+    private int otherEventsSinceTrim = -1;
     private int sessionsKept = SESSIONS_KEPT;
 
     private ApplianceStore(Path file, Connection db) {
@@ -376,7 +391,7 @@ public final class ApplianceStore implements AutoCloseable {
             ps.setString(2, kind);
             ps.setString(3, message);
             ps.executeUpdate();
-            trimEvents();
+            trimEvents(kind);
         } catch (SQLException e) {
             // The event log must never take the router down; the process log still has the line.
             LOG.warn("could not record event {}: {}", kind, e.toString());
@@ -391,16 +406,40 @@ public final class ApplianceStore implements AutoCloseable {
             ps.setString(3, message);
             ps.executeUpdate();
         }
-        trimEvents();
+        trimEvents(kind);
     }
 
-    // Ids only grow (AUTOINCREMENT), so "more than N below the newest" is the oldest rows beyond
-    // the newest N: one index lookup, and only the rows that go are touched.
-    private void trimEvents() throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement(
-                "DELETE FROM event_log WHERE id <= (SELECT max(id) FROM event_log) - ?")) {
-            ps.setInt(1, eventsKept);
-            ps.executeUpdate();
+    /**
+     * Keeps the newest {@link #eventsKept} rows of the new event's pool. Counting a pool scans the
+     * table, so it is counted once per hundredth of the limit written (the pool may exceed its
+     * limit by that much meanwhile), and at the first event after a start; a count, not a number
+     * kept in memory, because the command line writes events too and a rolled-back transaction
+     * takes its event with it. The oldest rows of the pool go first (ids only grow: AUTOINCREMENT).
+     */
+    private void trimEvents(String kind) throws SQLException {
+        boolean calls = CALL_KINDS.contains(kind);
+        int since = calls ? ++callEventsSinceTrim : ++otherEventsSinceTrim;
+        if (since > 0 && since <= eventsKept / 100) { // 0: the first event since the start
+            return;
+        }
+        if (calls) {
+            callEventsSinceTrim = 0;
+        } else {
+            otherEventsSinceTrim = 0;
+        }
+        String pool = "kind " + (calls ? "" : "NOT ") + "IN (" + String.join(", ",
+                CALL_KINDS.stream().sorted().map(k -> "'" + k + "'").toList()) + ")";
+        int excess;
+        try (Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM event_log WHERE " + pool)) {
+            excess = rs.next() ? rs.getInt(1) - eventsKept : 0;
+        }
+        if (excess > 0) {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM event_log WHERE id IN "
+                    + "(SELECT id FROM event_log WHERE " + pool + " ORDER BY id LIMIT ?)")) {
+                ps.setInt(1, excess);
+                ps.executeUpdate();
+            }
         }
     }
 

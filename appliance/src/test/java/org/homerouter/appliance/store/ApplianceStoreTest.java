@@ -287,9 +287,10 @@ class ApplianceStoreTest {
             store.logEvent("config", "the newest event");
 
             List<ApplianceStore.EventRow> events = store.events(100, null);
-            assertEquals(5, events.size());
+            assertEquals(6, events.size(), "5 and, kept apart, the connect: " + events);
             assertEquals("the newest event", events.get(0).message());
             assertEquals("call 46 refused", events.get(4).message());
+            assertEquals("alice connected", events.get(5).message());
 
             List<ApplianceStore.SessionRow> ended = store.sessionHistory(100, false);
             assertEquals(List.of("attempt 49", "attempt 48", "attempt 47"),
@@ -303,6 +304,55 @@ class ApplianceStoreTest {
             assertEquals(List.of("USER_REQUEST"), store.sessionHistory(100, false).stream()
                     .filter(r -> r.id() == up).map(ApplianceStore.SessionRow::endReason).toList(),
                     "its end is recorded on the kept row");
+        }
+    }
+
+    /**
+     * A flood of failed calls from many addresses (30 recorded a minute) replaced the whole event
+     * log in hours, and with it the administrator's logins and the configuration's changes: the
+     * calls' events are now kept apart from the router's own record.
+     */
+    @Test
+    void aFloodOfFailedCallsCannotPushTheAdministratorsRecordOutOfTheEventLog() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            store.keepAtMost(5, 3);
+            store.logEvent("admin", "admin logged in from 192.168.1.20");
+            store.putSettings(Map.of(Setting.PPTP_MAX_SESSIONS, "7"), "maximum sessions set to 7");
+            for (int i = 0; i < 40; i++) {
+                store.sessionEnded(0, 2 + i, 3 + i, "guess" + i, "203.0.113." + i, null, 0, 0, "AUTH_FAILED",
+                        "wrong password", i % 2 == 0 ? "auth-failure" : "disconnect", "guess" + i + " refused");
+            }
+            store.logEvent("problem", "the newest call event");
+
+            List<String> all = store.events(100, null).stream().map(ApplianceStore.EventRow::message).toList();
+            assertEquals(List.of("the newest call event", "guess39 refused", "guess38 refused", "guess37 refused",
+                    "guess36 refused", "maximum sessions set to 7", "admin logged in from 192.168.1.20"), all,
+                    "the newest 5 calls' events, and the router's own record before them");
+
+            // The router's own record is trimmed too, apart: its newest 5.
+            for (int i = 0; i < 6; i++) {
+                store.logEvent(i % 2 == 0 ? "service" : "admin", "own " + i);
+            }
+            assertEquals(List.of("own 5", "own 4", "own 3", "own 2", "own 1"),
+                    store.events(100, null).stream().filter(e -> !ApplianceStore.CALL_KINDS.contains(e.kind()))
+                            .map(ApplianceStore.EventRow::message).toList());
+            assertEquals(5, store.events(100, "auth-failure").size() + store.events(100, "disconnect").size()
+                    + store.events(100, "problem").size());
+        }
+    }
+
+    /** A pool is counted once per hundredth of its limit: it never grows past the limit by more. */
+    @Test
+    void theEventLogGrowsPastItsLimitByAHundredthAtMost() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            store.keepAtMost(300, 3);
+            int most = 0;
+            for (int i = 0; i < 340; i++) {
+                store.logEvent("connect", "alice connected " + i);
+                most = Math.max(most, store.events(1000, "connect").size());
+            }
+            assertTrue(most > 300 && most <= 303, "the most rows kept at once: " + most);
+            assertEquals("alice connected 339", store.events(1, null).getFirst().message());
         }
     }
 
