@@ -126,6 +126,8 @@ public final class Appliance implements AutoCloseable {
      */
     private final ServiceWatchdog.Probe lockProbe;
     private final ServiceWatchdog.Probe databaseProbe;
+    /** Writes a line to the event log where the wall clock jumps (its times jump there too). */
+    private final ClockSteps clockSteps;
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -135,6 +137,7 @@ public final class Appliance implements AutoCloseable {
         this.accounting = new SessionAccounting(store);
         this.startConfig = Map.copyOf(cfg);
         this.overrides = overrides;
+        this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line));
         this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
                 task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
                     synchronized (this) {
@@ -196,6 +199,7 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("service", "PPTP server could not start: " + e.getMessage() + "; trying again until it can");
             appliance.retryPptpLater();
         }
+        appliance.clockSteps.start();
         appliance.applyPassthrough(cfg, true);
         if (appliance.routerNamespace()) {
             appliance.lanDns = org.homerouter.bridge.firewall.LanDns.find(null);
@@ -989,6 +993,7 @@ public final class Appliance implements AutoCloseable {
         transport.shutdown(Duration.ofSeconds(2));
         dataPlane.close();
         accounting.close(); // the end rows of the sessions just hung up
+        clockSteps.close();
         store.logEvent("service", "appliance stopped");
         try {
             store.close();
