@@ -9,6 +9,9 @@ the update bundle of another version is applied (homerouter-update) and the rout
 Boot 2, with the WAN cable out at power-on: the UI answers without waiting for the WAN; then the
 cable goes in; the new version runs from the other root slot, the user is still there, the slot is
 confirmed, PPTP answers again, and the clock starts no earlier than where boot 1 left it.
+Boots 3 and 4: the data partition damaged (repaired), then beyond repair (formatted: setup says why).
+Five quick starts (the power cut as soon as the initramfs counted each), then boot 5: the admin
+password is reset at the router, setup says why, the VPN user is kept, the count clears after a minute.
 
 All traffic goes through QEMU's user-mode network (restrict=on) and host forwards on 127.0.0.1.
 The guest's root shell for the test is systemd's debug shell on a virtio console (a UNIX socket
@@ -528,6 +531,48 @@ def main():
             failures.append("boot 4: the first-run page does not say the settings were lost and why")
         if not g.wait_pptp():
             failures.append("boot 4: invalid SCCRP")
+        # For the reset at the router: an admin password (forgotten next) and a user (kept).
+        g.check("echo image-test-admin-pw | homerouter admin password --password-stdin")
+        g.check("echo image-test-secret | homerouter user add resettest --password-stdin")
+        g.shell.sendall(b"systemctl poweroff\n")
+        g.wait_exit()
+    finally:
+        g.kill()
+
+    # The owner forgot the admin password: five quick starts in a row, each switched off as soon as
+    # the initramfs has counted it (well within the minute after which a start no longer counts).
+    for n in range(1, 6):
+        print(f"==> quick start {n} of 5")
+        g = Guest(f"quick{n}", disk, bundle, kernel, initrd)
+        try:
+            seen = None
+            while g.elapsed() < 120 and seen is None and g.qemu.poll() is None:
+                time.sleep(0.2)
+                seen = re.search(r"quick start (\d) of 5", open(g.console, errors="replace").read())
+            t = g.elapsed()
+        finally:
+            g.kill()
+        if seen is None or seen.group(1) != str(n):
+            failures.append(f"quick start {n}: the initramfs counted {seen.group(1) if seen else 'nothing'}")
+            break
+        results[f"quick start {n}: power-on to counted"] = f"{t:.0f} s"
+    print("==> boot 5: after five quick starts (the admin password reset at the router)")
+    g = Guest("boot5", disk, bundle, kernel, initrd)
+    try:
+        t, body = g.wait_ui()
+        results["boot 5: power-on to UI (admin reset)"] = f"{t:.0f} s"
+        if "was reset at the router" not in body or "Choose" not in body:
+            print("      " + body[:2000].replace("\n", "\n      "))
+            failures.append("boot 5: first-run setup does not say the admin password was reset")
+        if "resettest" not in g.run("homerouter user list")[1]:
+            failures.append("boot 5: the reset at the router lost the VPN user")
+        if g.run("journalctl -b --no-pager -u homerouter | grep -q 'was reset at the router'")[0] != 0:
+            failures.append("boot 5: the service did not log the reset")
+        # A minute after the boot the row of quick starts is over: a later cut counts from one.
+        if g.run("sleep 60; test ! -e /data/boot/quick-starts")[0] != 0:
+            failures.append("boot 5: the count of quick starts was not cleared after a minute")
+        g.shell.sendall(b"systemctl poweroff\n")
+        g.wait_exit()
     finally:
         g.kill()
 

@@ -66,6 +66,8 @@ public final class Appliance implements AutoCloseable {
     private volatile String pptpFailure;
     /** Why this run is on factory settings after the image formatted the data partition ({@link DataPartitionNote}); else null. */
     private volatile String dataPartitionFormatted;
+    /** Why this run has no admin password, after the image's reset at the router ({@link AdminPasswordReset}); else null. */
+    private volatile String adminPasswordReset;
     private Map<Setting, String> applied;
     private volatile PassthroughAlg passthrough;
     /** Why the ALG is not running although switched on, or "". */
@@ -180,6 +182,7 @@ public final class Appliance implements AutoCloseable {
         }
         appliance.dataDir = dbFile.toAbsolutePath().getParent();
         appliance.dataPartitionFormatted = DataPartitionNote.read(appliance.dataDir, store).orElse(null);
+        appliance.adminPasswordReset = AdminPasswordReset.apply(appliance.dataDir, store).orElse(null);
         try {
             appliance.applyPptp(cfg);
         } catch (IOException | RuntimeException e) {
@@ -869,11 +872,32 @@ public final class Appliance implements AutoCloseable {
         return java.util.Optional.ofNullable(dataPartitionFormatted);
     }
 
+    /**
+     * While first-run setup follows the image's reset of the admin password: why. Once a new one is
+     * chosen, or the router was reset to factory settings since, nothing.
+     */
+    java.util.Optional<String> adminPasswordReset() {
+        String why = adminPasswordReset;
+        try {
+            if (why != null && store.adminPasswordHash().isPresent()) {
+                adminPasswordReset = null;
+                AdminPasswordReset.dealtWith(dataDir);
+                return java.util.Optional.empty();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new StoreFailure(e);
+        }
+        return java.util.Optional.ofNullable(why);
+    }
+
     /** A configuration was imported, or the router reset: {@link #settingsLost} is dealt with. */
     void settingsLostDealtWith() {
         store.setAsideDealtWith();
         dataPartitionFormatted = null;
         DataPartitionNote.dealtWith(dataDir);
+        // After a factory reset the settings are not kept, as setup would say after the image's reset.
+        adminPasswordReset = null;
+        AdminPasswordReset.dealtWith(dataDir);
     }
 
     /** Why the enabled PPTP server is not running, when its last start failed; else null. */

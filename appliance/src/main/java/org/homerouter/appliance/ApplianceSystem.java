@@ -140,6 +140,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
+    public java.util.Optional<String> adminPasswordReset() {
+        return appliance.adminPasswordReset();
+    }
+
+    @Override
     public String metricsToken() {
         return setting(Setting.METRICS_TOKEN);
     }

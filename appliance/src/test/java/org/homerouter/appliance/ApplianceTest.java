@@ -132,6 +132,45 @@ class ApplianceTest {
     }
 
     /**
+     * The router image has no login, and the export that would save the settings asks for the
+     * admin password: an owner who forgot it resets it at the router (five quick starts; the
+     * initramfs leaves a note). The admin password alone goes: setup asks for a new one and says
+     * why, also after one more power cycle, and the users are kept; the reset is logged once.
+     */
+    @Test
+    void theImagesResetAtTheRouterDeletesTheAdminPasswordOnlyAndSetupSaysWhy() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            UiClient.setUp(a.uiPort()); // the forgotten password
+        }
+        Path note = db.resolveSibling(AdminPasswordReset.FILE);
+        Files.writeString(note, "five quick starts\n");
+        String why = "The admin password was reset at the router (it was switched on and off five times in a row";
+        for (int start = 1; start <= 2; start++) {
+            try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+                assertTrue(a.store().adminPasswordHash().isEmpty(), "start " + start + ": the old password is gone");
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                        .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+                String setup = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(setup.contains(why) && setup.contains("VPN users and history are kept"), "start " + start + ": " + setup);
+                assertEquals(List.of("alice"), a.store().users().stream().map(u -> u.name()).toList(), "start " + start);
+                assertEquals(1, a.store().recentEvents(100).stream().filter(e -> e.contains("was reset at the router")).count(),
+                        "start " + start);
+            }
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertFalse(ui.get("/").body().contains("was reset at the router"));
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertEquals(303, UiClient.logIn(a.uiPort(), UiClient.ADMIN_PASSWORD).statusCode(), "no second reset");
+            assertFalse(Files.exists(note), "a new password was chosen: the note is done");
+        }
+    }
+
+    /**
      * The router image formats a data partition no repair can open and leaves a note (its
      * initramfs): the owner, who finds first-run setup instead of the login, is told why there and
      * on the dashboard, until a configuration export is imported; the event log keeps it.

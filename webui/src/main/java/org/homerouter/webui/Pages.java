@@ -117,6 +117,7 @@ final class Pages {
     private Map<String, Object> setupModel(Exchange x) {
         Map<String, Object> m = x.model("setup");
         m.put("settingsLost", b.system().settingsLost().orElse(""));
+        m.put("adminPasswordReset", b.system().adminPasswordReset().orElse(""));
         return m;
     }
 

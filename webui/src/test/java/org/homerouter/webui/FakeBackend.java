@@ -231,6 +231,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public boolean clockNotSynchronized() { return clockNotSynchronized; }
     volatile String settingsLost = "";
     @Override public java.util.Optional<String> settingsLost() { return java.util.Optional.of(settingsLost).filter(s -> !s.isEmpty()); }
+    volatile String adminPasswordReset = "";
+    @Override public java.util.Optional<String> adminPasswordReset() { return java.util.Optional.of(adminPasswordReset).filter(s -> !s.isEmpty()); }
 
     static Set<String> set(String... s) {
         return new LinkedHashSet<>(List.of(s));

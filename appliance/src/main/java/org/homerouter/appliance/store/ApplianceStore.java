@@ -528,6 +528,19 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * No admin password, with its event, in one transaction: first-run setup asks for a new one.
+     * The router image's reset at the router ({@code AdminPasswordReset}); settings and users stay.
+     */
+    public synchronized void clearAdminPassword(String event) throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = db.createStatement()) {
+                st.executeUpdate("DELETE FROM admin");
+            }
+            insertEvent("admin", event);
+        });
+    }
+
+    /**
      * The admin password of first-run setup: stored with its event only if none is stored yet (by
      * this process or another, e.g. the CLI); false, nothing stored or logged, if one already is.
      */

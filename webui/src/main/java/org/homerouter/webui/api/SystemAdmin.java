@@ -41,6 +41,13 @@ public interface SystemAdmin {
      */
     java.util.Optional<String> settingsLost();
 
+    /**
+     * Why this router has no admin password although it had one, when its owner reset it at the
+     * router (switched on and off five times in a row: the image's reset, see image/README.md),
+     * until a new one is chosen: first-run setup says so, and that the settings and users are kept.
+     */
+    java.util.Optional<String> adminPasswordReset();
+
     /** The bearer token a Prometheus scraper sends to /metrics. */
     String metricsToken();
 }
