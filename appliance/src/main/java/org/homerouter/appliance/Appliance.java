@@ -170,7 +170,7 @@ public final class Appliance implements AutoCloseable {
         if (interrupted > 0) {
             LOG.info("{} session(s) of the previous run were still open: recorded as interrupted", interrupted);
         }
-        ensureMetricsToken(store);
+        ensureLocalSecrets(store);
         Map<Setting, String> cfg = store.settings();
         NettyTransport transport = NettyTransport.create(2, "pptp-io");
         if (NettyTransport.epollUnavailableReason() != null) {
@@ -327,11 +327,25 @@ public final class Appliance implements AutoCloseable {
         return alg == null ? java.util.List.of() : alg.calls();
     }
 
-    static void ensureMetricsToken(ApplianceStore store) throws SQLException {
-        if (store.settings().get(Setting.METRICS_TOKEN).isEmpty()) {
-            byte[] b = new byte[20];
-            new SecureRandom().nextBytes(b);
-            store.putSettings(Map.of(Setting.METRICS_TOKEN, HexFormat.of().formatHex(b)));
+    /**
+     * The router's own secrets, made on first start and after a factory reset (which deletes them):
+     * the metrics token and the key of the known-device cookies. Under the store's lock, so that a
+     * login asking for the key at the same moment cannot make a second one.
+     */
+    static void ensureLocalSecrets(ApplianceStore store) throws SQLException {
+        synchronized (store) {
+            Map<Setting, String> now = store.settings();
+            Map<Setting, String> made = new java.util.EnumMap<>(Setting.class);
+            for (Map.Entry<Setting, Integer> s : Map.of(Setting.METRICS_TOKEN, 20, Setting.UI_KNOWN_DEVICE_KEY, 32).entrySet()) {
+                if (now.get(s.getKey()).isEmpty()) {
+                    byte[] b = new byte[s.getValue()];
+                    new SecureRandom().nextBytes(b);
+                    made.put(s.getKey(), HexFormat.of().formatHex(b));
+                }
+            }
+            if (!made.isEmpty()) {
+                store.putSettings(made);
+            }
         }
     }
 

@@ -63,7 +63,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             try {
                 appliance.store().factoryReset();
                 appliance.settingsLostDealtWith();
-                Appliance.ensureMetricsToken(appliance.store());
+                Appliance.ensureLocalSecrets(appliance.store());
                 appliance.forgetTlsKey(tlsKeyStore);
                 try {
                     appliance.reconfigure();

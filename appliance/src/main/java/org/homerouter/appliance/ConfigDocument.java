@@ -19,14 +19,14 @@ import org.homerouter.webui.api.Ipv4;
 /**
  * The configuration as a JSON document, for backup and moving to another router (System page and
  * {@code config export|import}). Holds settings and users with their hashes; never the admin
- * password or the metrics token. An import is checked whole before anything is written, and then
- * written in one transaction.
+ * password, the metrics token or the key of the known-device cookies. An import is checked whole
+ * before anything is written, and then written in one transaction.
  */
 final class ConfigDocument {
     static final String FORMAT = "homerouter-config";
     static final int VERSION = 1;
     /** Not part of a portable configuration: secrets of this router's own admin side. */
-    private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN);
+    private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN, Setting.UI_KNOWN_DEVICE_KEY);
     private static final Set<Setting> ADDRESSES = EnumSet.of(Setting.PPTP_LISTEN_ADDRESS, Setting.PPTP_LOCAL_ADDRESS,
             Setting.PPTP_POOL_START, Setting.PPTP_POOL_END, Setting.UI_LISTEN_ADDRESS);
     private static final Set<Setting> OPTIONAL_ADDRESSES = EnumSet.of(Setting.PPTP_DNS_PRIMARY,

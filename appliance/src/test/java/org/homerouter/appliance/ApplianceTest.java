@@ -84,6 +84,34 @@ class ApplianceTest {
         }
     }
 
+    /**
+     * The key of the UI's known-device cookies: the owner's browser must stay known across a
+     * restart (the point of the cookie), the key must not leave the router in an export (it would
+     * let the file's holder make such cookies), and a factory reset, after which the router may
+     * change hands, makes a new one.
+     */
+    @Test
+    void theKnownDeviceKeySurvivesARestartStaysOutOfTheExportAndAFactoryResetReplacesIt() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        byte[] first;
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            first = new StoreAdminAccount(a.store()).knownDeviceKey();
+            assertEquals(32, first.length);
+            String json = new ApplianceSystem(a, dir.resolve("tls.p12")).exportJson("export");
+            assertFalse(json.contains("known_device") || json.contains(java.util.HexFormat.of().formatHex(first)), json);
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            var admin = new StoreAdminAccount(a.store());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(first, admin.knownDeviceKey(), "the same after a restart");
+            new ApplianceSystem(a, dir.resolve("tls.p12")).factoryReset();
+            String stored = a.store().settings().get(Setting.UI_KNOWN_DEVICE_KEY);
+            assertEquals(64, stored.length(), "made by the reset itself, not left for the next login to make");
+            byte[] after = admin.knownDeviceKey();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.HexFormat.of().parseHex(stored), after);
+            assertFalse(java.util.Arrays.equals(first, after), "a new one after a factory reset");
+        }
+    }
+
     @Test
     void portInUseIsReportedAsBindFailure() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

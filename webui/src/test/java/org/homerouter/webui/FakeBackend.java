@@ -99,6 +99,15 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         }
     }
 
+    /** As the appliance keeps it: made once, kept across restarts of the UI, replaced at a factory reset. */
+    volatile byte[] knownDeviceKey = newKey();
+    private static byte[] newKey() {
+        byte[] k = new byte[32];
+        new java.security.SecureRandom().nextBytes(k);
+        return k;
+    }
+    @Override public byte[] knownDeviceKey() { return knownDeviceKey.clone(); }
+
     @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }
     @Override public void setPasswordHash(String h, String event) { adminStoreGate(); hash = h; log("admin", event); }
     @Override public boolean setFirstPasswordHash(String h, String event) {
@@ -217,7 +226,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         }
         imported = json;
     }
-    @Override public void factoryReset() { hash = null; users.clear(); resets++; }
+    @Override public void factoryReset() { hash = null; users.clear(); knownDeviceKey = newKey(); resets++; }
     @Override public boolean httpsEnabled() { return https; }
     volatile int httpsPort;
     @Override public int httpsPort() { return httpsPort; }

@@ -63,7 +63,10 @@ public enum Setting {
     UI_HTTPS("ui.https", "false"),
     UI_HTTPS_PORT("ui.https_port", "8443"),
     // Bearer token for /metrics; generated on first start (empty means not yet).
-    METRICS_TOKEN("ui.metrics_token", "");
+    METRICS_TOKEN("ui.metrics_token", ""),
+    // The key (32 random bytes, hex) that signs the cookie by which the UI knows a browser that
+    // logged in before; generated on first start and after a factory reset (empty means not yet).
+    UI_KNOWN_DEVICE_KEY("ui.known_device_key", "");
 
     private final String key;
     private final String defaultValue;

@@ -16,4 +16,11 @@ public interface AdminAccount {
      * may run setup at the same moment, and the second must not replace the first one's password.
      */
     boolean setFirstPasswordHash(String encodedHash, String event);
+
+    /**
+     * A random secret of this router (32 bytes), kept in its database across restarts, never
+     * exported, and replaced at a factory reset: the key that signs the cookie by which the UI
+     * knows a browser that logged in before.
+     */
+    byte[] knownDeviceKey();
 }
