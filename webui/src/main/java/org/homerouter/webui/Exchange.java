@@ -13,6 +13,10 @@ final class Exchange {
     final String clientAddress;
     /** Set by a route that logs the browser in or out: the cookie then carries this one. */
     AdminSessions.Session newSession;
+    /** The known-device cookie the browser sent, unchecked ({@link KnownDevices#check}); else null. */
+    final String deviceCookie;
+    /** Set by a route where the admin password was shown: the browser is known from now on. */
+    String newDeviceCookie;
     /** Set by a route that switched HTTPS off: the browser is about to go on over plain HTTP. */
     boolean httpsGoingOff;
     /** Why HTTPS, switched on, is not serving (every page says so, the login page above all); else null. */
@@ -23,6 +27,7 @@ final class Exchange {
         this.session = session;
         this.parameters = parameters;
         this.clientAddress = Request.getRemoteAddr(request);
+        this.deviceCookie = KnownDevices.presented(request);
     }
 
     Form form() {

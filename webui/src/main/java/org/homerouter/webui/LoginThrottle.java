@@ -13,8 +13,16 @@ import java.util.function.LongSupplier;
 /**
  * Slows password guessing per client address: at most one attempt per {@link #MIN_INTERVAL}, and
  * after {@link #MAX_FAILURES} failures in a row the address is locked out for {@link #LOCKOUT}
- * (even a right password is refused meanwhile). A success clears the count. After {@link #ROUTER_WIDE_FAILURES} wrong passwords from any addresses, those that have
- * not logged in lately share one attempt per {@link #ROUTER_WIDE_INTERVAL}.
+ * (even a right password is refused meanwhile). A success clears the count. After
+ * {@link #ROUTER_WIDE_FAILURES} wrong passwords from any addresses, those that have not logged in
+ * lately share one attempt per {@link #ROUTER_WIDE_INTERVAL}.
+ *
+ * <p>A browser holding a genuine {@link KnownDevices known-device cookie} (it logged in before,
+ * under the current password) is counted by that cookie instead, whatever its address: neither
+ * the shared slowdown nor a lockout of the address it has now (another host's failures may have
+ * locked it) hold it back. Its own wrong passwords still count, against the cookie and the
+ * address both: five lock the cookie out like an address, so a copied cookie is worth five
+ * guesses per {@link #LOCKOUT}, and only until the password changes.
  */
 final class LoginThrottle {
     static final int MAX_FAILURES = 5;
@@ -47,13 +55,24 @@ final class LoginThrottle {
         int lockedAfter;
         long lastAttemptMs = Long.MIN_VALUE / 2;
         long lockedUntilMs;
+        /** Where the last wrong password came from (for a known device: which unlock lifts its lockout). */
+        String lastAddress;
     }
 
     private final Map<String, Entry> byAddress = new ConcurrentHashMap<>();
     private final LongSupplier clockMs;
     /** When the recent wrong passwords were given, oldest first (at most {@link #ROUTER_WIDE_FAILURES}). */
     private final ArrayDeque<Long> recentFailuresMs = new ArrayDeque<>();
-    /** Addresses that logged in, and when: the admin's own devices. */
+    /**
+     * Browsers with a known-device cookie, by the cookie's id. Only the router issues ids (at a
+     * login), so no client can make this grow; it is pruned as {@link #byAddress} all the same.
+     */
+    private final Map<String, Entry> byDevice = new ConcurrentHashMap<>();
+    /**
+     * Addresses that logged in, and when: the admin's own devices, known this way too when their
+     * known-device cookie is not sent (a browser whose cookies were cleared, a Secure one over
+     * plain HTTP). Kept in memory only: a restart or a new DHCP lease forgets it, the cookie not.
+     */
     private final Map<String, Long> loggedInFrom = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
@@ -66,32 +85,54 @@ final class LoginThrottle {
         this.clockMs = clockMs;
     }
 
-    synchronized Verdict attempt(String address) {
+    /**
+     * Whether an attempt from {@code address} may check a password now.
+     *
+     * @param device the id of the browser's genuine known-device cookie, or null
+     */
+    synchronized Verdict attempt(String address, String device) {
         long now = clockMs.getAsLong();
-        if (byAddress.size() > 10_000) {
-            // Many addresses guessing at once: forget those neither locked nor recently seen.
-            byAddress.values().removeIf(x -> now >= x.lockedUntilMs && now - x.lastAttemptMs > LOCKOUT.toMillis());
+        prune(byAddress, now);
+        if (device != null) {
+            prune(byDevice, now);
+            return ownPace(byDevice.computeIfAbsent(device, d -> new Entry()), now);
         }
-        Entry e = byAddress.computeIfAbsent(address, a -> new Entry());
+        // Marks the attempt even when the shared slowdown refuses it below: asking again at once
+        // costs the address its own second.
+        Verdict own = ownPace(byAddress.computeIfAbsent(address, a -> new Entry()), now);
+        if (!(own instanceof Verdict.Allowed)) {
+            return own;
+        }
+        Long trusted = loggedInFrom.get(address);
+        boolean known = trusted != null && now - trusted < TRUSTED_FOR.toMillis();
+        if (!known && recentFailures(now) >= ROUTER_WIDE_FAILURES) {
+            if (now - lastSlowedAttemptMs < ROUTER_WIDE_INTERVAL.toMillis()) {
+                return new Verdict.TooFast("many wrong passwords from several addresses lately: the router takes one"
+                        + " attempt every " + ROUTER_WIDE_INTERVAL.toSeconds() + " seconds from browsers that have not"
+                        + " logged in here before; try again in a few seconds");
+            }
+            lastSlowedAttemptMs = now;
+        }
+        return own;
+    }
+
+    /** The lockout and the one-second pace of one address or browser; marks an allowed attempt. */
+    private static Verdict ownPace(Entry e, long now) {
         if (now < e.lockedUntilMs) {
             return new Verdict.LockedOut((e.lockedUntilMs - now + 999) / 1000);
         }
         if (now - e.lastAttemptMs < MIN_INTERVAL.toMillis()) {
             return new Verdict.TooFast("wait a second between attempts");
         }
-        Long trusted = loggedInFrom.get(address);
-        boolean known = trusted != null && now - trusted < TRUSTED_FOR.toMillis();
-        if (!known && recentFailures(now) >= ROUTER_WIDE_FAILURES) {
-            if (now - lastSlowedAttemptMs < ROUTER_WIDE_INTERVAL.toMillis()) {
-                e.lastAttemptMs = now; // asking again at once costs the address its own second
-                return new Verdict.TooFast("many wrong passwords from several addresses lately: the router takes one"
-                        + " attempt every " + ROUTER_WIDE_INTERVAL.toSeconds() + " seconds from addresses that have not"
-                        + " logged in before; try again in a few seconds");
-            }
-            lastSlowedAttemptMs = now;
-        }
         e.lastAttemptMs = now;
         return new Verdict.Allowed();
+    }
+
+    /** Many addresses guessing at once: forget those neither locked nor recently seen. */
+    private static void prune(Map<String, Entry> entries, long now) {
+        if (entries.size() > 10_000) {
+            entries.values().removeIf(x -> now >= x.lockedUntilMs && now - x.lastAttemptMs > LOCKOUT.toMillis());
+        }
     }
 
     private int recentFailures(long now) {
@@ -101,14 +142,27 @@ final class LoginThrottle {
         return recentFailuresMs.size();
     }
 
-    /** Records a failure; true when this one locked the address out. */
-    synchronized boolean failed(String address) {
+    /**
+     * Records a wrong password, against the address and against the known device (its id, or
+     * null) it came with; true when this one locked out what {@link #attempt} checks: the device
+     * when there is one, else the address.
+     */
+    synchronized boolean failed(String address, String device) {
         recentFailuresMs.addLast(clockMs.getAsLong());
         if (recentFailuresMs.size() > ROUTER_WIDE_FAILURES) {
             recentFailuresMs.pollFirst();
         }
-        Entry e = byAddress.computeIfAbsent(address, a -> new Entry());
+        // The address too: with the cookie dropped, the same host starts no fresh count there.
+        boolean addressLocked = count(byAddress.computeIfAbsent(address, a -> new Entry()), address);
+        if (device == null) {
+            return addressLocked;
+        }
+        return count(byDevice.computeIfAbsent(device, d -> new Entry()), address);
+    }
+
+    private boolean count(Entry e, String address) {
         e.failures++;
+        e.lastAddress = address;
         if (e.failures >= MAX_FAILURES) {
             e.lockedAfter = e.failures;
             e.failures = 0;
@@ -118,8 +172,12 @@ final class LoginThrottle {
         return false;
     }
 
-    synchronized void succeeded(String address) {
+    /** The right password, from {@code address} with the known device {@code device} (or null): its count starts again. */
+    synchronized void succeeded(String address, String device) {
         byAddress.remove(address);
+        if (device != null) {
+            byDevice.remove(device);
+        }
         loggedInFrom.put(address, clockMs.getAsLong());
     }
 
@@ -136,13 +194,17 @@ final class LoginThrottle {
         return out;
     }
 
-    /** An administrator lifts the lockout of one address; false when it is not locked. */
+    /**
+     * An administrator lifts the lockout of one address, and of the known browsers locked by wrong
+     * passwords from there (the page lists addresses only); false when the address is not locked.
+     */
     synchronized boolean unlock(String address) {
         Entry e = byAddress.get(address);
         if (e == null || clockMs.getAsLong() >= e.lockedUntilMs) {
             return false;
         }
         byAddress.remove(address);
+        byDevice.values().removeIf(d -> address.equals(d.lastAddress));
         return true;
     }
 }

@@ -29,6 +29,7 @@ final class Pages {
     private final Backend b;
     private final AdminSessions sessions;
     private final LoginThrottle throttle;
+    private final KnownDevices devices;
     private final PasswordHasher hasher;
     private final LongSupplier clockMs;
     /** Elapsed time only (see {@link WebServer}'s constructor), for what is reckoned from differences. */
@@ -40,11 +41,12 @@ final class Pages {
         return hasher.running();
     }
 
-    Pages(Backend backend, AdminSessions sessions, LoginThrottle throttle, PasswordHasher hasher, LongSupplier clockMs,
-          LongSupplier elapsedMs, WebServer web) {
+    Pages(Backend backend, AdminSessions sessions, LoginThrottle throttle, KnownDevices devices, PasswordHasher hasher,
+          LongSupplier clockMs, LongSupplier elapsedMs, WebServer web) {
         this.b = backend;
         this.sessions = sessions;
         this.throttle = throttle;
+        this.devices = devices;
         this.hasher = hasher;
         this.clockMs = clockMs;
         this.elapsedMs = elapsedMs;
@@ -144,7 +146,8 @@ final class Pages {
                     + "Log in with that password.");
             return new Reply.Redirect("/login");
         }
-        throttle.succeeded(x.clientAddress); // the admin's own device, as after a login
+        throttle.succeeded(x.clientAddress, null); // the admin's own device, as after a login
+        x.newDeviceCookie = devices.issue(hash);
         x.newSession = loggedIn(x, hash);
         x.newSession.flash("Admin password set. Next: add a VPN user and check the VPN server settings.");
         return new Reply.Redirect("/");
@@ -183,8 +186,9 @@ final class Pages {
             return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         if (right) {
-            throttle.succeeded(x.clientAddress);
+            throttle.succeeded(x.clientAddress, knownDevice(x));
             b.events().log("admin", "admin logged in from " + x.clientAddress);
+            x.newDeviceCookie = devices.issue(stored); // a fresh one: another year from now
             x.newSession = loggedIn(x, stored);
             return new Reply.Redirect("/");
         }
@@ -211,7 +215,7 @@ final class Pages {
             return false;
         }
         if (hasher.verify(form.raw(field), b.admin().passwordHash().orElse(null))) {
-            throttle.succeeded(x.clientAddress); // as after a login: earlier typos no longer count
+            throttle.succeeded(x.clientAddress, knownDevice(x)); // as after a login: earlier typos no longer count
             return true;
         }
         boolean locked = wrongAdminPassword(x, "current admin password " + what);
@@ -220,22 +224,32 @@ final class Pages {
         return false;
     }
 
-    /** Why the login throttle lets this address check no password now, or null if it may. */
+    /** Why the login throttle lets this browser check no password now, or null if it may. */
     private String throttleRefusal(Exchange x) {
-        return switch (throttle.attempt(x.clientAddress)) {
-            case LoginThrottle.Verdict.LockedOut l -> "too many wrong passwords from " + x.clientAddress
+        String device = knownDevice(x);
+        return switch (throttle.attempt(x.clientAddress, device)) {
+            case LoginThrottle.Verdict.LockedOut l -> "too many wrong passwords from "
+                    + (device != null ? "this browser" : x.clientAddress)
                     + ": locked for another " + (l.secondsLeft() + 59) / 60 + " minute(s)";
             case LoginThrottle.Verdict.TooFast t -> t.why();
             case LoginThrottle.Verdict.Allowed a -> null;
         };
     }
 
-    /** A wrong password ({@code what}: "admin password") counted against the address and logged; whether it locked it. */
+    /**
+     * A wrong password ({@code what}: "admin password") counted against the address (and the known
+     * browser, if it is one) and logged; whether it locked out what the next attempt is checked by.
+     */
     private boolean wrongAdminPassword(Exchange x, String what) {
-        boolean locked = throttle.failed(x.clientAddress);
+        boolean locked = throttle.failed(x.clientAddress, knownDevice(x));
         b.events().log("admin", "wrong " + what + " from " + x.clientAddress
                 + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
         return locked;
+    }
+
+    /** The id of the known-device cookie this browser sent, when genuine and made under the current password; else null. */
+    private String knownDevice(Exchange x) {
+        return x.deviceCookie == null ? null : devices.check(x.deviceCookie);
     }
 
     private static Reply invalidStatus(Reply r, int status) {
@@ -781,8 +795,10 @@ final class Pages {
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         b.admin().setPasswordHash(hash, "admin password changed from " + x.clientAddress);
-        // Other browsers logged in with the old password are logged out.
+        // Other browsers logged in with the old password are logged out, and no longer known
+        // devices (their cookies were made under the old hash); this one is known anew.
         sessions.removeAllAdmins();
+        x.newDeviceCookie = devices.issue(hash);
         x.newSession = sessions.createAdmin(hash);
         x.newSession.flash("Admin password changed; other browsers were logged out.");
         return new Reply.Redirect("/system");

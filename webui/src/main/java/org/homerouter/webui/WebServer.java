@@ -118,8 +118,8 @@ public final class WebServer implements AutoCloseable {
         templates.setNumberFormat("computer");
         templates.setOutputEncoding("UTF-8");
         templates.setURLEscapingCharset("UTF-8");
-        this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs), new PasswordHasher(), wallMs, elapsedMs,
-                this);
+        this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs), new KnownDevices(backend.admin(), wallMs),
+                new PasswordHasher(), wallMs, elapsedMs, this);
         for (Route r : pages.routes()) {
             routes.put(r.method() + " " + r.path(), r);
         }
@@ -577,7 +577,8 @@ public final class WebServer implements AutoCloseable {
                         : "HTTPS is switched on but could not start on port " + backend.system().httpsPort();
             }
             Reply reply = route.action().handle(x);
-            if (x.httpsGoingOff && request.isSecure()) {
+            boolean goingOff = x.httpsGoingOff && request.isSecure();
+            if (goingOff) {
                 // HTTPS was switched off by this request, made over it: the browser goes on over
                 // plain HTTP, where it would not send a Secure cookie and may not replace it (so
                 // no login or setup form would ever be accepted), and where a remembered HSTS
@@ -586,6 +587,11 @@ public final class WebServer implements AutoCloseable {
                 response.getHeaders().put("Strict-Transport-Security", "max-age=0");
             } else if (x.newSession != null) {
                 setCookie(request, response, x.newSession);
+            }
+            // The known-device cookie too, or this browser would be a stranger over plain HTTP.
+            String device = x.newDeviceCookie != null ? x.newDeviceCookie : goingOff ? x.deviceCookie : null;
+            if (device != null) {
+                Response.addCookie(response, KnownDevices.cookie(device, request.isSecure() && !goingOff));
             }
             return reply;
         }

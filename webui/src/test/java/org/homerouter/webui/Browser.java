@@ -11,12 +11,17 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A minimal browser for the HTTP tests: keeps the session cookie, reads the CSRF token from forms. */
+/**
+ * A minimal browser for the HTTP tests: keeps the session cookie and the known-device cookie, reads
+ * the CSRF token from forms.
+ */
 final class Browser {
     private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([0-9a-f]+)\"");
     private final HttpClient http;
     private final String base;
     String cookie;
+    /** The known-device cookie ({@link KnownDevices#COOKIE}), kept as a browser keeps it; else null. */
+    String device;
     String csrf;
 
     Browser(String base) {
@@ -31,9 +36,7 @@ final class Browser {
 
     HttpResponse<String> get(String path) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
-        if (cookie != null) {
-            b.header("Cookie", "hr_session=" + cookie);
-        }
+        cookies(b);
         return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
@@ -60,16 +63,29 @@ final class Browser {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (cookie != null) {
-            b.header("Cookie", "hr_session=" + cookie);
-        }
+        cookies(b);
         return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private void cookies(HttpRequest.Builder b) {
+        List<String> sent = new ArrayList<>();
+        if (cookie != null) {
+            sent.add("hr_session=" + cookie);
+        }
+        if (device != null) {
+            sent.add(KnownDevices.COOKIE + "=" + device);
+        }
+        if (!sent.isEmpty()) {
+            b.header("Cookie", String.join("; ", sent));
+        }
     }
 
     private HttpResponse<String> remember(HttpResponse<String> r) {
         for (String c : r.headers().allValues("Set-Cookie")) {
             if (c.startsWith("hr_session=")) {
                 cookie = c.substring("hr_session=".length(), c.indexOf(';'));
+            } else if (c.startsWith(KnownDevices.COOKIE + "=")) {
+                device = c.substring(KnownDevices.COOKIE.length() + 1, c.indexOf(';'));
             }
         }
         Matcher m = CSRF.matcher(r.body());

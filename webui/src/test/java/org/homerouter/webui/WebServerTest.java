@@ -300,6 +300,127 @@ class WebServerTest {
     }
 
     /**
+     * A LAN host guessing from many addresses, as the review found it: 21 addresses of the /24,
+     * enough wrong passwords for the router-wide slowdown, the last one taking this 5 s's attempt.
+     * A browser that never logged in, from yet another address, is told to wait.
+     */
+    private void manyAddressesGuess() throws Exception {
+        for (int i = 0; i <= LoginThrottle.ROUTER_WIDE_FAILURES; i++) {
+            Browser guesser = from("127.0.1." + (i + 2));
+            guesser.get("/login");
+            now.addAndGet(2000);
+            assertEquals(401, guesser.post("/login", "password", "guess " + i).statusCode(), "guess " + i);
+        }
+        Browser stranger = from("127.0.9.9");
+        stranger.get("/login");
+        HttpResponse<String> slowed = stranger.post("/login", "password", ADMIN_PW);
+        assertEquals(429, slowed.statusCode(), "a browser that never logged in waits: " + slowed.body());
+        assertTrue(slowed.body().contains("try again in a few seconds"), slowed.body());
+    }
+
+    /** A browser at a new address that carries {@code deviceCookie}, the login form loaded. */
+    private Browser knownFrom(String address, String deviceCookie) throws Exception {
+        Browser b = from(address);
+        b.device = deviceCookie;
+        b.get("/login");
+        return b;
+    }
+
+    /**
+     * The review's case: the owner's laptop logged in yesterday; the router restarted (its memory
+     * of addresses gone) and the laptop has a new DHCP address; a LAN host keeps 20 wrong passwords
+     * a quarter of an hour from 40 addresses. The laptop still logs in at once, by its
+     * known-device cookie, while a browser that never logged in is told to wait.
+     */
+    @Test
+    void aBrowserThatLoggedInBeforeLogsInAtOnceFromANewAddressAfterARestartWhileManyAddressesGuess() throws Exception {
+        Browser laptop = admin();
+        assertNotNull(laptop.device, "a login makes the browser a known device");
+        HttpResponse<String> login = new Browser(base).get("/login");
+        assertTrue(login.headers().allValues("Set-Cookie").stream().noneMatch(c -> c.startsWith(KnownDevices.COOKIE)),
+                "only a login makes one");
+        server.close();
+        now.addAndGet(java.time.Duration.ofHours(20).toMillis());
+        wall.addAndGet(java.time.Duration.ofHours(20).toMillis());
+        start(); // the same backend (database), a new UI process
+        manyAddressesGuess();
+
+        Browser moved = knownFrom("127.0.3.3", laptop.device);
+        HttpResponse<String> in = moved.post("/login", "password", ADMIN_PW);
+        assertEquals(303, in.statusCode(), "not slowed: " + in.body());
+        assertEquals(200, moved.get("/").statusCode());
+        assertNotNull(moved.device, "and known anew, for another year");
+    }
+
+    /** Only a cookie this router made is worth anything: a forged or altered one is no cookie. */
+    @Test
+    void aForgedOrAlteredKnownDeviceCookieGivesNoExemption() throws Exception {
+        String genuine = admin().device;
+        String[] parts = genuine.split("\\.");
+        KnownDevices otherRouter = new KnownDevices(new FakeBackend(), wall::get);
+        List<String> forged = List.of(
+                parts[0] + "." + parts[1] + "." + "0".repeat(64),
+                (parts[0].startsWith("0") ? "1" : "0") + parts[0].substring(1) + "." + parts[1] + "." + parts[2],
+                parts[0] + "." + (Long.parseLong(parts[1]) + 1) + "." + parts[2],
+                parts[0] + "." + parts[1] + "." + parts[2].substring(0, 63) + (parts[2].endsWith("0") ? "1" : "0"),
+                otherRouter.issue(fake.hash),
+                "anything");
+        manyAddressesGuess();
+        int i = 0;
+        for (String cookie : forged) {
+            HttpResponse<String> r = knownFrom("127.0.4." + (++i), cookie).post("/login", "password", ADMIN_PW);
+            assertEquals(429, r.statusCode(), cookie + ": " + r.body());
+            assertTrue(r.body().contains("try again in a few seconds"), r.body());
+        }
+        assertEquals(303, knownFrom("127.0.4.99", genuine).post("/login", "password", ADMIN_PW).statusCode(),
+                "the genuine one, to show the others were refused for what they are");
+    }
+
+    /**
+     * A copied cookie (a laptop stolen, a browser profile copied) stops helping once the owner
+     * changes the admin password: every cookie made before is void, the owner's browser gets a new one.
+     */
+    @Test
+    void afterTheAdminPasswordChangesAnOldKnownDeviceCookieNoLongerExempts() throws Exception {
+        Browser owner = admin();
+        String copied = owner.device;
+        assertEquals(303, owner.post("/system/password", "current_password", ADMIN_PW, "password", "another long pw",
+                "password_again", "another long pw").statusCode());
+        assertNotNull(owner.device);
+        assertFalse(copied.equals(owner.device), "a new cookie with the new password");
+        manyAddressesGuess();
+
+        HttpResponse<String> old = knownFrom("127.0.5.2", copied).post("/login", "password", "another long pw");
+        assertEquals(429, old.statusCode(), "made under the old password: " + old.body());
+        assertEquals(303, knownFrom("127.0.5.3", owner.device).post("/login", "password", "another long pw").statusCode(),
+                "the owner's browser, known anew at the change");
+    }
+
+    /**
+     * The cookie spares its browser the slowdown other addresses caused, not its own mistakes: its
+     * wrong passwords count, against the cookie whatever address it comes from, and five lock it
+     * out like an address. So a copied cookie gives five guesses a quarter of an hour, not more.
+     */
+    @Test
+    void aKnownBrowsersOwnWrongPasswordsStillCountAndLockItOutWhateverItsAddress() throws Exception {
+        String device = admin().device;
+        manyAddressesGuess();
+        for (int i = 1; i <= LoginThrottle.MAX_FAILURES; i++) {
+            now.addAndGet(1000);
+            HttpResponse<String> r = knownFrom("127.0.6." + i, device).post("/login", "password", "typo " + i);
+            assertEquals(401, r.statusCode(), "checked at once, and wrong: " + r.body());
+        }
+        now.addAndGet(1000);
+        HttpResponse<String> locked = knownFrom("127.0.6.77", device).post("/login", "password", ADMIN_PW);
+        assertEquals(429, locked.statusCode(), locked.body());
+        assertTrue(locked.body().contains("too many wrong passwords from this browser: locked for another 15 minute"),
+                locked.body());
+        now.addAndGet(LoginThrottle.LOCKOUT.toMillis());
+        assertEquals(303, knownFrom("127.0.6.78", device).post("/login", "password", ADMIN_PW).statusCode(),
+                "after the quarter of an hour");
+    }
+
+    /**
      * Each admin password check computes an Argon2id hash that takes its memory (19 MiB) while it
      * runs, and the throttle limits attempts per address only. Logins posted at the same moment
      * from many addresses (a LAN host can take a dozen) ran that many checks side by side and
@@ -1277,7 +1398,13 @@ class WebServerTest {
         Browser secure = new Browser("https://127.0.0.1:" + port, trustingClient());
         secure.get("/login");
         now.addAndGet(2000);
-        assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
+        HttpResponse<String> in = secure.post("/login", "password", ADMIN_PW);
+        assertEquals(303, in.statusCode());
+        String secureDevice = in.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith(KnownDevices.COOKIE + "=")).findFirst().orElseThrow();
+        assertTrue(secureDevice.contains("Secure") && secureDevice.contains("HttpOnly")
+                && secureDevice.contains("SameSite=Strict") && secureDevice.contains("Path=/")
+                && secureDevice.contains("Max-Age=31536000"), secureDevice);
         secure.get("/system");
 
         HttpResponse<String> off = secure.post("/system/https", "https_port", String.valueOf(port)); // the box unticked
@@ -1287,6 +1414,12 @@ class WebServerTest {
         String cookie = off.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hr_session="))
                 .findFirst().orElseThrow();
         assertFalse(cookie.contains("Secure"), cookie);
+        // So does the known-device cookie, or this browser would be a stranger over plain HTTP.
+        String device = off.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith(KnownDevices.COOKIE + "=")).findFirst().orElseThrow();
+        assertEquals(KnownDevices.COOKIE + "=" + secure.device + ";", device.substring(0, device.indexOf(';') + 1));
+        assertFalse(device.contains("Secure"), device);
+        assertTrue(device.contains("HttpOnly") && device.contains("Max-Age=31536000"), device);
         assertEquals("max-age=0", off.headers().firstValue("Strict-Transport-Security").orElse(""));
         Browser plain = new Browser(base);
         plain.cookie = cookie.substring("hr_session=".length(), cookie.indexOf(';'));
