@@ -15,10 +15,11 @@ import org.homerouter.pptp.Clock;
  * name is locked out, first for {@code firstLockout}, doubling with each further failure up to
  * {@code maxLockout}. A source address is locked the same way, but only once its failures span at
  * least {@value #DISTINCT_NAMES} distinct user names; its first lockout is then {@code
- * firstLockout} however many failures came before. A success clears both counters. Locking the
- * address stops one attacker trying many names; locking the name stops a botnet trying one name
- * from many addresses (at the cost that the real user waits too, which is why the lockout is
- * short and grows only while failures continue).
+ * firstLockout} however many failures came before. A success clears both counters (but see
+ * {@link #succeeded}). Locking the address stops one attacker trying many names; locking the name
+ * stops a botnet trying one name from many addresses (at the cost that the real user waits too
+ * where they have not logged in before, which is why the lockout is short and grows only while
+ * failures continue).
  *
  * <p>Why the address needs several names: remote workers behind one office or hotel NAT share
  * its public address. One phone that keeps redialling with an old password (Android's always-on
@@ -29,6 +30,15 @@ import org.homerouter.pptp.Clock;
  * failures beyond its own free ones do not count at the address at all, before or after the
  * address may be locked: a colleague who mistypes a third name there waits {@code firstLockout},
  * and the phone's further failures neither lengthen that nor lock the address again.
+ *
+ * <p>A name's lockout does not refuse it at a source it logged in from in the last 30 days
+ * ({@link FamiliarSources}): anyone on the internet may lock a name with one guess per lockout,
+ * and its owner, refused with the same 691 as a wrong password, would be kept out of the router
+ * for as long as they liked, with only the LAN's Lockouts page to lift it. There the name's
+ * failures count apart, under "user NAME from SOURCE", which locks the name there only, the same
+ * way: so a familiar source (a hotel's NAT the owner once used, shared with a guesser) gives no
+ * free guesses, and the owner's typos there do not lock the name elsewhere. The source's own
+ * lockout (many names failing there) still applies.
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
@@ -52,6 +62,7 @@ public final class AuthFailureLockout {
     private final Clock clock;
     /** In access order: the least recently failing (or checked) first, the first forgotten (see {@link #forgetOne}). */
     private final Map<String, Counter> entries = new LinkedHashMap<>(64, 0.75f, true);
+    private final FamiliarSources familiar = new FamiliarSources();
 
     public AuthFailureLockout(int freeFailures, Duration firstLockout, Duration maxLockout, Clock clock) {
         if (freeFailures < 1 || firstLockout.isNegative() || firstLockout.isZero() || maxLockout.compareTo(firstLockout) < 0) {
@@ -68,10 +79,13 @@ public final class AuthFailureLockout {
         return new AuthFailureLockout(5, Duration.ofSeconds(30), Duration.ofMinutes(15), clock);
     }
 
-    /** The lockout that refuses this login now, if any: the user name's or the address's, whichever ends later. */
+    /**
+     * The lockout that refuses this login now, if any: the user name's (at a familiar source, the
+     * name's there) or the address's, whichever ends later.
+     */
     public synchronized Optional<Lockout> lockedOut(String userName, InetAddress source) {
         long now = clock.nanos();
-        Optional<Lockout> byName = lockout(userKey(userName), now);
+        Optional<Lockout> byName = lockout(nameKey(userName, source, now), now);
         Optional<Lockout> byAddress = lockout(addressKey(source), now);
         if (byName.isEmpty()) {
             return byAddress;
@@ -91,24 +105,44 @@ public final class AuthFailureLockout {
     public synchronized List<Lockout> failed(String userName, InetAddress source) {
         long now = clock.nanos();
         List<Lockout> begun = new ArrayList<>(2);
-        String user = userKey(userName);
-        fail(user, now, null);
-        lockout(user, now).ifPresent(begun::add);
+        String counted = nameKey(userName, source, now);
+        fail(counted, now, null);
+        lockout(counted, now).ifPresent(begun::add);
         // A name past its own free failures is its own lockout's business: counted at the address
         // too, one phone redialling with an old password would keep its office's address locked,
         // doubling up to the maximum, once two colleagues had mistyped there.
-        if (entries.get(user).failures <= freeFailures) {
+        if (entries.get(counted).failures <= freeFailures) {
             String address = addressKey(source);
-            fail(address, now, user);
+            fail(address, now, userKey(userName));
             lockout(address, now).ifPresent(begun::add);
         }
         return begun;
     }
 
-    /** A login succeeded: the name and the address start afresh. */
+    /**
+     * A login succeeded: the name's count it passed (at a familiar source, the name's there) and
+     * the address start afresh, and the source is familiar to the name from now on. The name's
+     * count elsewhere is left alone: it is a guesser's, and lifting it whenever the owner logs in
+     * from home (an always-on VPN redials often) would give them five free guesses each time.
+     */
     public synchronized void succeeded(String userName, InetAddress source) {
-        entries.remove(userKey(userName));
+        long now = clock.nanos();
+        entries.remove(nameKey(userName, source, now));
         entries.remove(addressKey(source));
+        familiar.loggedIn(userName, ClientSource.label(source), now);
+    }
+
+    /**
+     * {@code userName} logged in from {@code source} {@code ago} (before this run, as the session
+     * history says): the source is familiar to the name as if it had happened here, for what is
+     * left of the 30 days.
+     */
+    public synchronized void loggedInBefore(String userName, InetAddress source, Duration ago) {
+        // A history row "in the future" is the wall clock set back since: count it as just now.
+        Duration age = ago.isNegative() ? Duration.ZERO : ago;
+        if (age.compareTo(FamiliarSources.FOR) < 0) {
+            familiar.loggedIn(userName, ClientSource.label(source), clock.nanos() - age.toNanos());
+        }
     }
 
     /**
@@ -201,6 +235,12 @@ public final class AuthFailureLockout {
 
     private static String userKey(String userName) {
         return "user " + userName;
+    }
+
+    /** Where a name's failures from this source count: the name's own, or at a familiar source the name's there. */
+    private String nameKey(String userName, InetAddress source, long now) {
+        String from = ClientSource.label(source);
+        return familiar.knows(userName, from, now) ? userKey(userName) + " from " + from : userKey(userName);
     }
 
     private static String addressKey(InetAddress source) {

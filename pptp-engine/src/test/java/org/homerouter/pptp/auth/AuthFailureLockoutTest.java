@@ -224,4 +224,109 @@ class AuthFailureLockoutTest {
         lockout.failed("erin", home);
         assertTrue(lockout.lockedOut("erin", home).isEmpty(), "a typo or two before a success does not accumulate");
     }
+
+    /**
+     * Anyone may keep a name locked with one guess per lockout; its owner still gets in from where
+     * they logged in before, and only there.
+     */
+    @Test
+    void aNameLockedByAGuesserStillLetsItsOwnerInFromWhereTheyLoggedInBefore() throws Exception {
+        InetAddress home = ip("192.0.2.10");
+        lockout.succeeded("alice", home);
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("alice", ip("198.51.100.50")).isPresent(), "from a new address alice is refused");
+        assertTrue(lockout.lockedOut("alice", home).isEmpty(), "from home she is let in");
+        lockout.succeeded("alice", home);
+        assertTrue(lockout.lockedOut("alice", ip("198.51.100.50")).isPresent(),
+                "her login from home does not lift the guesser's lockout elsewhere");
+        clock.advanceMillis(30_000);
+        lockout.failed("alice", ip("203.0.113.4"));
+        assertEquals(Duration.ofSeconds(60), lockout.lockedOut("alice", ip("198.51.100.50")).orElseThrow().remaining(),
+                "nor does it give the guesser free guesses: the doubling goes on");
+        assertTrue(lockout.lockedOut("alice", home).isEmpty());
+    }
+
+    @Test
+    void aLoginMakesItsSourceFamiliarForThirtyDays() throws Exception {
+        InetAddress home = ip("192.0.2.10");
+        lockout.succeeded("alice", home);
+        clock.advance(FamiliarSources.FOR.minusSeconds(10));
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("alice", home).isEmpty(), "10 s short of 30 days, home is still familiar");
+        clock.advanceMillis(15_000);
+        assertTrue(lockout.lockedOut("alice", home).isPresent(), "after 30 days it is an address like any other");
+        assertTrue(lockout.lockedOut("bob", ip("203.0.113.9")).isEmpty(), "another name is not locked");
+        lockout.succeeded("bob", home);
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("bob", ip("203.0.113." + (i + 10)));
+        }
+        assertTrue(lockout.lockedOut("bob", home).isEmpty(), "familiar to the name that logged in there");
+        assertTrue(lockout.lockedOut("alice", home).isPresent(), "not to the other names");
+    }
+
+    /** A familiar address (a hotel's NAT once used, shared with a guesser) gives no free guesses. */
+    @Test
+    void wrongPasswordsFromAFamiliarAddressLockTheNameThereOnly() throws Exception {
+        InetAddress hotel = ip("198.51.100.40");
+        lockout.succeeded("alice", hotel);
+        lockout.failed("alice", hotel);
+        lockout.failed("alice", hotel);
+        assertEquals(List.of("user alice from 198.51.100.40"),
+                lockout.failed("alice", hotel).stream().map(AuthFailureLockout.Lockout::key).toList());
+        assertEquals(Duration.ofSeconds(30), lockout.lockedOut("alice", hotel).orElseThrow().remaining(),
+                "refused there after the free failures, like anyone");
+        assertTrue(lockout.lockedOut("alice", ip("192.0.2.10")).isEmpty(), "elsewhere the name is not locked");
+        clock.advanceMillis(30_000);
+        lockout.failed("alice", hotel);
+        assertEquals(Duration.ofSeconds(60), lockout.lockedOut("alice", hotel).orElseThrow().remaining(), "then doubles");
+        lockout.failed("u1", hotel);
+        lockout.failed("u2", hotel);
+        assertTrue(lockout.lockedOut("dave", hotel).isPresent(), "names sprayed there lock the address as before");
+    }
+
+    @Test
+    void anIpv6LoginMakesItsWhole64FamiliarAndANameKeepsItsEightLatestSources() throws Exception {
+        lockout.succeeded("alice", ip("2001:db8:1:1::5"));
+        for (int i = 0; i < FamiliarSources.PER_NAME; i++) {
+            lockout.succeeded("alice", ip("192.0.2." + (i + 1)));
+        }
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("alice", ip("192.0.2.1")).isEmpty());
+        assertTrue(lockout.lockedOut("alice", ip("192.0.2.8")).isEmpty());
+        assertTrue(lockout.lockedOut("alice", ip("2001:db8:1:1::77")).isPresent(),
+                "the ninth source back is forgotten");
+        lockout.unlock("user alice");
+        lockout.succeeded("alice", ip("2001:db8:1:1::5"));
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("alice", ip("2001:db8:1:1:a:b:c:d")).isEmpty(),
+                "a new privacy address in the same /64 is still home");
+        assertTrue(lockout.lockedOut("alice", ip("192.0.2.1")).isPresent(), "and the eldest IPv4 one went");
+    }
+
+    /** The history's logins, seeded at start, make their sources familiar as a login here would. */
+    @Test
+    void aLoginFromBeforeARestartMakesItsSourceFamiliar() throws Exception {
+        InetAddress home = ip("192.0.2.10");
+        lockout.loggedInBefore("alice", home, Duration.ofDays(29));
+        lockout.loggedInBefore("bob", home, Duration.ofDays(31));
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("203.0.113." + (i + 1)));
+            lockout.failed("bob", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("alice", home).isEmpty(), "alice logged in from home 29 days ago");
+        assertTrue(lockout.lockedOut("bob", home).isPresent(), "bob's login from there was 31 days ago");
+        clock.advance(Duration.ofDays(1));
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", ip("203.0.113." + (i + 1)));
+        }
+        assertTrue(lockout.lockedOut("alice", home).isPresent(), "its 30 days count from the login, not the restart");
+    }
 }
