@@ -16,10 +16,10 @@ import org.homerouter.pptp.Clock;
  * {@code maxLockout}. A source address is locked the same way, but only once its failures span at
  * least {@value #DISTINCT_NAMES} distinct user names; its first lockout is then {@code
  * firstLockout} however many failures came before. A success clears both counters (but see
- * {@link #succeeded}). Locking the address stops one attacker trying many names; locking the name
- * stops a botnet trying one name from many addresses (at the cost that the real user waits too
- * where they have not logged in before, which is why the lockout is short and grows only while
- * failures continue).
+ * {@link #succeeded}), and so does a day without a failure ({@link #FORGOTTEN_AFTER}). Locking
+ * the address stops one attacker trying many names; locking the name stops a botnet trying one
+ * name from many addresses (at the cost that the real user waits too where they have not logged
+ * in before, which is why the lockout is short and grows only while failures continue).
  *
  * <p>Why the address needs several names: remote workers behind one office or hotel NAT share
  * its public address. One phone that keeps redialling with an old password (Android's always-on
@@ -51,6 +51,15 @@ public final class AuthFailureLockout {
     private static final int REMEMBERED = 4096;
     /** Distinct user names an address's failures must span before the address is locked. */
     static final int DISTINCT_NAMES = 3;
+    /**
+     * How long a key must go without a failure, counted from the end of its lockout if it had
+     * one, before its failures are forgotten. The lockout "grows only while failures continue":
+     * kept for ever, failures from months ago made one new typo lock a name again at once, for
+     * up to the maximum (Windows' "Reset account lockout counter after" and RRAS's ResetTime
+     * forget them the same way). A day, so that waiting it out gives a guesser some ten tries a
+     * day where keeping on gives one per maximum lockout (96 a day at 15 minutes).
+     */
+    static final Duration FORGOTTEN_AFTER = Duration.ofDays(1);
 
     /** One locked-out user name or address, for logs and the UI. */
     public record Lockout(String key, int failures, Duration remaining) {
@@ -174,11 +183,16 @@ public final class AuthFailureLockout {
      * is an address (whose lockout waits for {@link #DISTINCT_NAMES} names), null for a name.
      */
     private void fail(String key, long now, String name) {
-        if (!entries.containsKey(key) && entries.size() >= REMEMBERED) {
-            forgetOne(now);
+        Counter e = live(key, now);
+        if (e == null) {
+            if (entries.size() >= REMEMBERED) {
+                forgetOne(now);
+            }
+            e = new Counter();
+            entries.put(key, e);
         }
-        Counter e = entries.computeIfAbsent(key, k -> new Counter());
         e.failures++;
+        e.lastFailure = now;
         if (name != null && e.failuresAtManyNames == 0) {
             if (e.names == null) {
                 e.names = new ArrayList<>(DISTINCT_NAMES - 1);
@@ -226,11 +240,25 @@ public final class AuthFailureLockout {
     }
 
     private Optional<Lockout> lockout(String key, long now) {
-        Counter e = entries.get(key);
+        Counter e = live(key, now);
         if (e == null || e.lockedUntil == 0 || e.lockedUntil - now <= 0) {
             return Optional.empty();
         }
         return Optional.of(new Lockout(key, e.failures, Duration.ofNanos(e.lockedUntil - now)));
+    }
+
+    /** The key's counter, unless it has been quiet for {@link #FORGOTTEN_AFTER} (then forgotten): null if none. */
+    private Counter live(String key, long now) {
+        Counter e = entries.get(key);
+        if (e == null) {
+            return null;
+        }
+        long quietSince = e.lockedUntil != 0 && e.lockedUntil - e.lastFailure > 0 ? e.lockedUntil : e.lastFailure;
+        if (now - quietSince >= FORGOTTEN_AFTER.toNanos()) {
+            entries.remove(key);
+            return null;
+        }
+        return e;
     }
 
     private static String userKey(String userName) {
@@ -250,6 +278,8 @@ public final class AuthFailureLockout {
 
     private static final class Counter {
         int failures;
+        /** The clock's nanos at the last failure counted. */
+        long lastFailure;
         long lockedUntil;
         /**
          * An address's distinct failing user keys while fewer than {@link #DISTINCT_NAMES}; null

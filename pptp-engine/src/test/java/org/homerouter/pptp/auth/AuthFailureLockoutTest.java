@@ -329,4 +329,34 @@ class AuthFailureLockoutTest {
         }
         assertTrue(lockout.lockedOut("alice", home).isPresent(), "its 30 days count from the login, not the restart");
     }
+
+    /** Failures from long ago do not make one new typo lock the name again (at the longest lockout). */
+    @Test
+    void failuresAreForgottenAfterADayWithoutOne() throws Exception {
+        InetAddress home = ip("192.0.2.10");
+        lockout.failed("erin", home);
+        lockout.failed("erin", home);
+        clock.advance(AuthFailureLockout.FORGOTTEN_AFTER);
+        lockout.failed("erin", home);
+        lockout.failed("erin", home);
+        assertTrue(lockout.lockedOut("erin", home).isEmpty(), "yesterday's two typos and today's two are not three in a row");
+
+        InetAddress guesser = ip("198.51.100.1");
+        for (int i = 0; i < 12; i++) { // well past the doubling's cap
+            clock.advance(lockout.lockedOut("frank", guesser).map(AuthFailureLockout.Lockout::remaining).orElse(Duration.ZERO));
+            lockout.failed("frank", guesser);
+        }
+        assertEquals(Duration.ofMinutes(4), lockout.lockedOut("frank", guesser).orElseThrow().remaining());
+        clock.advance(AuthFailureLockout.FORGOTTEN_AFTER);
+        lockout.failed("frank", guesser);
+        assertEquals(Duration.ofMinutes(4), lockout.lockedOut("frank", guesser).orElseThrow().remaining(),
+                "a day from the failure but not from the lockout's end: the count is kept");
+        clock.advance(Duration.ofMinutes(4).plus(AuthFailureLockout.FORGOTTEN_AFTER));
+        assertTrue(lockout.current().isEmpty(), "a day after the lockout ended, it is forgotten: " + lockout.current());
+        lockout.failed("frank", guesser);
+        assertTrue(lockout.lockedOut("frank", guesser).isEmpty(), "so the next typo is a free one again");
+        lockout.failed("frank", guesser);
+        assertEquals(Duration.ofSeconds(30), lockout.failed("frank", guesser).get(0).remaining(),
+                "and the third locks for the first 30 s, not the longest");
+    }
 }
