@@ -57,7 +57,10 @@ public final class Appliance implements AutoCloseable {
     private final NettyTransport transport;
     private final DataPlane dataPlane;
     private final SessionAccounting accounting;
-    /** VPN login lockout; outlives listener restarts so that a restart does not reset an attacker's count. */
+    /**
+     * VPN login lockout; outlives listener restarts so that a restart does not reset an attacker's
+     * count. Where users logged in from lately it learns at start from the history ({@link KnownLogins}).
+     */
     private final AuthFailureLockout vpnLockout = AuthFailureLockout.defaults(Clock.SYSTEM);
     private final Map<Setting, String> startConfig;
     private Overrides overrides;
@@ -177,6 +180,7 @@ public final class Appliance implements AutoCloseable {
             LOG.info("native epoll unavailable ({}); using NIO", NettyTransport.epollUnavailableReason());
         }
         Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
+        KnownLogins.seed(store, appliance.vpnLockout, System.currentTimeMillis());
         if (!dataPlane.available()) {
             LOG.warn("{}", dataPlane.unavailableReason()); // the journal says why no session can start
         }

@@ -95,17 +95,29 @@ final class InMemoryDialIn implements AutoCloseable {
         PppSessions sessions;
         CallTunnels tunnels;
         ClientConnection control;
+        org.homerouter.pptp.gre.GreTransport gre;
 
         String tunnelAddress() throws Exception {
             return up.get(10, TimeUnit.SECONDS).ipConfiguration().orElseThrow().localAddress().orElseThrow().getHostAddress();
+        }
+
+        /** Stops the control connection (the server clears the call) and frees the address to dial from again. */
+        void hangUp() throws Exception {
+            control.stop().get(5, TimeUnit.SECONDS);
+            gre.close();
         }
     }
 
     /** Dials in; the returned client's {@code up} completes when IP flows, {@code ended} when it is over. */
     Client dial(InetSocketAddress server, String user, String password) throws Exception {
+        return dialFrom(server, user, password, "127.0.0." + nextAddress++);
+    }
+
+    /** As {@link #dial}, from the given loopback address (one that {@link #dial} does not hand out: 127.0.1.x). */
+    Client dialFrom(InetSocketAddress server, String user, String password, String from) throws Exception {
         Client c = new Client();
-        String from = "127.0.0." + nextAddress++;
         var gre = network.bind(InetAddress.getByName(from));
+        c.gre = gre;
         var demux = new GreDemux();
         gre.setReceiver(demux);
         var methods = List.of(AuthMethod.MSCHAP_V2);

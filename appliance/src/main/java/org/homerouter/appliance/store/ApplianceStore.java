@@ -679,6 +679,28 @@ public final class ApplianceStore implements AutoCloseable {
         return out;
     }
 
+    /** A user's last login from a client address since a time, for {@link #loginsSince}. */
+    public record Login(String user, String client, long startedMs) {
+    }
+
+    /**
+     * Each user's last session that came up from each client address, started at {@code sinceMs}
+     * or later, the oldest first (failed attempts are not logins).
+     */
+    public synchronized java.util.List<Login> loginsSince(long sinceMs) throws SQLException {
+        java.util.List<Login> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT user_name, client, max(started_ms) AS last FROM vpn_sessions "
+                + "WHERE was_up = 1 AND user_name IS NOT NULL AND started_ms >= ? GROUP BY user_name, client ORDER BY last")) {
+            ps.setLong(1, sinceMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Login(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+        return out;
+    }
+
     // ---- whole configuration -------------------------------------------------------------------
 
     /** Replaces every setting given and every user, in one transaction (configuration import). */
