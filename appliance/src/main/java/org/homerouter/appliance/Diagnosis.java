@@ -63,7 +63,8 @@ final class Diagnosis {
                     + "set a new password on the Users page if in doubt.";
             case LOCKED_OUT -> "Failed logins in a row locked this user name out for a while, or the client's address where"
                     + " they tried 3 or more names (longer with each"
-                    + " further failure, up to 15 minutes; attempts while locked do not count). If the real user"
+                    + " further failure, up to 15 minutes; attempts while locked do not count). The user still logs in"
+                    + " from an address they logged in from in the last 30 days. If the real user"
                     + " mistyped, lift it on the Lockouts page; if nobody here tried, someone is guessing passwords:"
                     + " give every account a long one.";
             case ACCOUNT_DISABLED -> "The account is disabled on the Users page: enable it if this user should connect.";
