@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.webui.api.SettingRefused;
 import org.homerouter.webui.api.SystemAdmin;
 
 /** The System page's whole-router operations. */
@@ -37,8 +38,13 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             } catch (SQLException e) {
                 throw new IllegalArgumentException("the database refused it: " + e.getMessage());
             }
+            String listenerWaits;
             try {
-                appliance.reconfigure();
+                try {
+                    listenerWaits = applyPptp(doc.settings());
+                } catch (IOException e) {
+                    throw new ImportRefused(VpnSettingsMapping.from(doc.settings()), e);
+                }
                 appliance.web().applyHttps();
             } catch (Exception e) {
                 // E.g. its PPTP or HTTPS port is taken: all or nothing, so the previous configuration comes back.
@@ -52,9 +58,44 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 }
                 throw new IllegalArgumentException("the router cannot run with it: " + e.getMessage());
             }
+            if (listenerWaits != null) {
+                appliance.store().logEvent("service", listenerWaits);
+            }
         }
         appliance.settingsLostDealtWith();
         hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
+    }
+
+    /**
+     * Applies the imported settings to the PPTP server (and what follows it). A listen address this
+     * router does not have now does not undo the import: the WAN address the owner chose is missing
+     * with the cable out, after a new DHCP lease, or on a replacement box, and the owner's own backup
+     * must restore there. The listener is then tried again until the address comes (as at start:
+     * {@link Appliance#reconfigure} schedules it) and the Dashboard says why the server is down.
+     *
+     * @return the event saying the server waits for its address, or null when it runs as imported
+     */
+    private String applyPptp(Map<Setting, String> settings) throws IOException {
+        try {
+            appliance.reconfigure();
+            return null;
+        } catch (IOException e) {
+            if (!ApplianceVpnConfig.addressNotHere(e)) {
+                throw e;
+            }
+            return "the VPN server cannot listen on " + settings.get(Setting.PPTP_LISTEN_ADDRESS)
+                    + " (pptp.listen_address of the imported configuration): this router does not have that address"
+                    + " now. The configuration is kept, and the server starts once the address is there; if it will"
+                    + " not come back, change the listen address on the VPN server page (0.0.0.0: all of them)";
+        }
+    }
+
+    /** A listener failure, worded as the VPN page words it, with the field named as the document names it. */
+    private static final class ImportRefused extends Exception {
+        ImportRefused(org.homerouter.webui.api.VpnSettings settings, IOException e) {
+            super(ApplianceVpnConfig.refusal(settings, e) instanceof SettingRefused f
+                    ? "pptp." + f.field() + ": " + f.getMessage() : e.getMessage(), e);
+        }
     }
 
     @Override

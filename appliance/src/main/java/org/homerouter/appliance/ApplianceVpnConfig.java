@@ -67,7 +67,7 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     /** Why the server cannot run with the settings, next to the field to change where that is clear. */
     static IllegalArgumentException refusal(VpnSettings settings, IOException e) {
         String m = String.valueOf(e.getMessage());
-        if (e instanceof java.net.BindException && m.contains("Cannot assign requested address")) {
+        if (addressNotHere(e)) {
             return new SettingRefused("listen_address", settings.listenAddress() + " is not an address of this router: "
                     + "enter one of its own addresses, or 0.0.0.0 for all of them");
         }
@@ -76,6 +76,11 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
                     + ": choose another port");
         }
         return new IllegalArgumentException("the server cannot run with these settings: " + m);
+    }
+
+    /** Whether the listener failed because this router does not have its address (EADDRNOTAVAIL), now at least. */
+    static boolean addressNotHere(IOException e) {
+        return e instanceof java.net.BindException && String.valueOf(e.getMessage()).contains("Cannot assign requested address");
     }
 
     /**

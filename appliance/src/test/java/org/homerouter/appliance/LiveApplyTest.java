@@ -496,12 +496,52 @@ class LiveApplyTest {
 
                 var r = ui.post("/system/import", "config", document, "replace", "on");
                 assertEquals(400, r.statusCode(), r.body());
-                assertTrue(r.body().contains("not imported, nothing changed: the router cannot run with it"), r.body());
+                assertTrue(r.body().contains("not imported, nothing changed: the router cannot run with it:"
+                        + " pptp.port: another program on this router already uses TCP port " + taken.getLocalPort()),
+                        "worded as the VPN page words it, the field named as in the file: " + r.body());
                 assertEquals(port, a.pptpAddress().getPort(), "listening where it was");
                 assertEquals(exported, ui.export(), "settings and users as before");
                 assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress(),
                         "alice still dials in, from the old pool");
             }
+        }
+    }
+
+    /**
+     * The owner's own backup, restored while the WAN address it listens on is missing (the cable out,
+     * a new DHCP lease, a replacement box): kept, as a start with it is, and the server waits for the
+     * address; the Dashboard and the Logs say so.
+     */
+    @Test
+    void anImportListeningOnAnAddressThisRouterLacksNowIsKeptAndTheServerWaitsForIt() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            assertNotNull(a.pptpAddress());
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String document = ui.export().replace("\"pptp.listen_address\": \"127.0.0.1\"",
+                    "\"pptp.listen_address\": \"192.0.2.55\"").replaceFirst("\\{\"name\": \"alice\"[^}]*}", "");
+            assertFalse(document.contains("alice") || !document.contains("192.0.2.55"), document);
+
+            var r = ui.post("/system/import", "config", document, "replace", "on");
+            assertEquals(303, r.statusCode(), "imported: " + r.body());
+            assertEquals(document.replaceAll("\\s+", ""), ui.export().replaceAll("\\s+", ""),
+                    "the backup's settings and users, as they were in it");
+            assertNull(a.pptpAddress(), "no listener on an address this router does not have");
+            String dashboard = ui.get("/").body();
+            assertTrue(dashboard.matches("(?s).*The VPN server could not start: [^<]*192\\.0\\.2\\.55[^<]*Cannot assign"
+                    + " requested address\\. It tries again.*"), "the Dashboard says why and that it tries again: " + dashboard);
+            assertTrue(a.store().recentEvents(10).stream().anyMatch(e -> e.contains("the VPN server cannot listen on"
+                    + " 192.0.2.55 (pptp.listen_address of the imported configuration): this router does not have that"
+                    + " address now. The configuration is kept")), a.store().recentEvents(10).toString());
         }
     }
 
