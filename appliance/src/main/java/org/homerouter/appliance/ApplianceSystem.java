@@ -26,9 +26,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     @Override
     public void importJson(String json, String event) {
         ConfigDocument.Parsed doc = ConfigDocument.parse(json);
+        List<VpnUser> oldUsers;
         synchronized (appliance.changeLock()) {
             Map<Setting, String> oldSettings;
-            List<VpnUser> oldUsers;
             Map<String, String> oldRoutedSubnets;
             try {
                 oldSettings = appliance.store().settings();
@@ -64,6 +64,38 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         }
         appliance.settingsLostDealtWith();
         hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
+        hangUpSessionsOfNewPasswords(oldUsers);
+    }
+
+    /**
+     * Hangs up the sessions whose account the import gave another password, as the Users page does
+     * when a password is changed: a backup is restored after a compromise, as often as not, and the
+     * session of a leaked password would otherwise stay up for as long as its client likes.
+     */
+    private void hangUpSessionsOfNewPasswords(List<VpnUser> before) {
+        PptpService pptp = appliance.pptp();
+        if (pptp == null) {
+            return;
+        }
+        Map<String, byte[]> oldHashes = new java.util.HashMap<>();
+        before.forEach(u -> oldHashes.put(u.name(), u.ntHash()));
+        for (org.homerouter.pptp.session.PppSession s : pptp.sessions()) {
+            String user = s.userName().orElse(null);
+            byte[] old = user == null ? null : oldHashes.get(user);
+            if (old == null) {
+                continue; // still logging in (its login is checked against the new accounts), or hung up above
+            }
+            try {
+                var now = appliance.store().user(user);
+                if (now.isPresent() && now.get().enabled() && !java.util.Arrays.equals(old, now.get().ntHash())) {
+                    String why = "its password was changed by a configuration import";
+                    s.close(why);
+                    appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
+                }
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            }
+        }
     }
 
     /**

@@ -427,6 +427,30 @@ class LiveApplyTest {
         }
     }
 
+    /** As a password changed on the Users page: a session of the old password does not outlive the import. */
+    @Test
+    void anImportThatChangesAnAccountsPasswordHangsUpItsSessions() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+
+            java.util.HexFormat hex = java.util.HexFormat.of();
+            String exported = system.exportJson("export");
+            String newPassword = exported.replace(hex.formatHex(NtPasswordHash.of("alice password")),
+                    hex.formatHex(NtPasswordHash.of("a new alice password")));
+            assertFalse(newPassword.equals(exported), exported);
+            system.importJson(newPassword, "import with alice's new password");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertFalse(bob.ended.isDone(), "bob's password is as it was");
+            assertTrue(a.store().recentEvents(10).contains("admin: disconnected alice: its password was changed by a"
+                    + " configuration import"), a.store().recentEvents(10).toString());
+        }
+    }
+
     @Test
     void aVpnSaveTheServerCannotRunWithKeepsTheChapSecrets() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir);
