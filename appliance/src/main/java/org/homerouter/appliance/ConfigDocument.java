@@ -24,7 +24,17 @@ import org.homerouter.webui.api.Ipv4;
  */
 final class ConfigDocument {
     static final String FORMAT = "homerouter-config";
+    /**
+     * Counts incompatible changes only: a key whose meaning or format changed, which an older
+     * firmware would read otherwise than written. A new setting or account field is no such change
+     * and keeps the version: a document without it restores with its default, and an older firmware
+     * refuses one holding it by name, saying which firmware made it (its {@code "firmware"}) and to
+     * update first. Raising the version for a new setting would make every older firmware refuse
+     * every newer backup, even one whose new settings it could do without.
+     */
     static final int VERSION = 1;
+    /** A firmware version as the document may name it: shown in a message, so nothing else. */
+    private static final Pattern FIRMWARE = Pattern.compile("[A-Za-z0-9._+-]{1,40}");
     /** Not part of a portable configuration: secrets of this router's own admin side. */
     private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN, Setting.UI_KNOWN_DEVICE_KEY);
     private static final Set<Setting> ADDRESSES = EnumSet.of(Setting.PPTP_LISTEN_ADDRESS, Setting.PPTP_LOCAL_ADDRESS,
@@ -49,7 +59,7 @@ final class ConfigDocument {
 
     static String export(ApplianceStore store) throws SQLException {
         StringBuilder b = new StringBuilder("{\n  \"format\": \"" + FORMAT + "\",\n  \"version\": " + VERSION
-                + ",\n  \"settings\": {");
+                + ",\n  \"firmware\": " + Json.quote(Version.current()) + ",\n  \"settings\": {");
         String sep = "\n";
         for (Map.Entry<Setting, String> e : store.settings().entrySet()) {
             if (LOCAL.contains(e.getKey())) {
@@ -85,19 +95,35 @@ final class ConfigDocument {
         return parse(json, ApplianceVpnConfig.localNetworks());
     }
 
+    /** As {@link #parse(String, List, String)} by this firmware. */
+    static Parsed parse(String json, List<org.homerouter.webui.api.Subnet> lans) {
+        return parse(json, lans, Version.current());
+    }
+
     /**
      * @param lans the router's LANs, which the VPN settings must not overlap (as on the VPN page)
+     * @param running the firmware version that reads it, for the message on a newer firmware's document
      * @throws IllegalArgumentException saying what is wrong, before anything is stored
      */
-    static Parsed parse(String json, List<org.homerouter.webui.api.Subnet> lans) {
+    static Parsed parse(String json, List<org.homerouter.webui.api.Subnet> lans, String running) {
         if (!(Json.parse(json) instanceof Map<?, ?> doc)) {
             throw new IllegalArgumentException("the document is not a JSON object");
         }
         if (!FORMAT.equals(doc.get("format"))) {
             throw new IllegalArgumentException("not a HomeRouter configuration (\"format\" is not \"" + FORMAT + "\")");
         }
-        if (!(doc.get("version") instanceof Double v) || v.intValue() != VERSION) {
-            throw new IllegalArgumentException("unsupported configuration version " + doc.get("version"));
+        // Absent from documents of firmware before it named itself, or edited by hand: then unknown.
+        String madeBy = doc.get("firmware") instanceof String f && FIRMWARE.matcher(f).matches() ? f : null;
+        if (!(doc.get("version") instanceof Double v) || v != VERSION) {
+            String shown = doc.get("version") instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e9
+                    ? Long.toString(d.longValue()) : String.valueOf(doc.get("version"));
+            if (doc.get("version") instanceof Double d && d > VERSION) {
+                throw new IllegalArgumentException("this configuration was made by newer firmware"
+                        + (madeBy == null ? "" : " (" + madeBy + ")") + ", in configuration version " + shown
+                        + ", which this router's firmware (" + running + ", version " + VERSION + ") cannot read:"
+                        + " update this router's firmware first, then import it again");
+            }
+            throw new IllegalArgumentException("unsupported configuration version " + shown);
         }
         Map<Setting, String> settings = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
@@ -108,8 +134,13 @@ final class ConfigDocument {
         if (!(doc.get("settings") instanceof Map<?, ?> given)) {
             throw new IllegalArgumentException("\"settings\" missing");
         }
+        List<String> unknown = given.keySet().stream().map(String::valueOf).filter(k -> byKey(k).isEmpty()).toList();
+        if (!unknown.isEmpty()) {
+            throw unknownToThisFirmware("unknown setting" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown),
+                    madeBy, running);
+        }
         for (Map.Entry<?, ?> e : given.entrySet()) {
-            Setting s = byKey(String.valueOf(e.getKey()));
+            Setting s = byKey(String.valueOf(e.getKey())).orElseThrow();
             if (!(e.getValue() instanceof String value)) {
                 throw new IllegalArgumentException("setting " + e.getKey() + " must be a string");
             }
@@ -148,7 +179,7 @@ final class ConfigDocument {
                 // A misspelt key ("enable") would otherwise be dropped without a word, and its account
                 // come back as the defaults have it.
                 if (!USER_KEYS.contains(key)) {
-                    throw new IllegalArgumentException("user " + name + ": unknown field \"" + key + "\"");
+                    throw unknownToThisFirmware("user " + name + ": unknown field \"" + key + "\"", madeBy, running);
                 }
             }
             if (!names.add(name.toLowerCase())) {
@@ -206,13 +237,50 @@ final class ConfigDocument {
         return List.of(settings.getOrDefault(Setting.PPTP_AUTH_METHODS, "").split(",")).contains("chap-md5");
     }
 
-    private static Setting byKey(String key) {
+    private static Optional<Setting> byKey(String key) {
         for (Setting s : Setting.values()) {
             if (s.key().equals(key) && !LOCAL.contains(s)) {
-                return s;
+                return Optional.of(s);
             }
         }
-        throw new IllegalArgumentException("unknown setting " + key);
+        return Optional.empty();
+    }
+
+    /**
+     * A key this firmware does not know: as often as not, the document was made by newer firmware,
+     * which added it (see {@link #VERSION}); said first where the document says so, else offered
+     * beside a misspelling.
+     */
+    private static IllegalArgumentException unknownToThisFirmware(String unknown, String madeBy, String running) {
+        if (madeBy != null && newer(madeBy, running)) {
+            return new IllegalArgumentException("this configuration was made by newer firmware (" + madeBy
+                    + ") than this router's (" + running + "): update this router's firmware first, then import it"
+                    + " again; " + unknown);
+        }
+        return new IllegalArgumentException(unknown + ": misspelt, or made by newer firmware than this router's ("
+                + running + "): then update this router's firmware first");
+    }
+
+    /** Whether firmware version {@code a} is newer than {@code b} by their leading numbers (1.10 after 1.9); false where either has none ("dev"). */
+    static boolean newer(String a, String b) {
+        List<Integer> x = numbers(a);
+        List<Integer> y = numbers(b);
+        if (x.isEmpty() || y.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < Math.max(x.size(), y.size()); i++) {
+            int p = i < x.size() ? x.get(i) : 0;
+            int q = i < y.size() ? y.get(i) : 0;
+            if (p != q) {
+                return p > q;
+            }
+        }
+        return false;
+    }
+
+    private static List<Integer> numbers(String version) {
+        java.util.regex.Matcher m = Pattern.compile("^\\d{1,9}(\\.\\d{1,9})*").matcher(version);
+        return m.find() ? java.util.Arrays.stream(m.group().split("\\.")).map(Integer::valueOf).toList() : List.of();
     }
 
     private static void check(Setting s, String v) {

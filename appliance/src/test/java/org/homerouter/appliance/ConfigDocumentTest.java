@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -95,5 +96,58 @@ class ConfigDocumentTest {
         assertTrue(overlap.contains("user b: routed_subnets: 10.2.3.0/24 overlaps 10.2.0.0/16 of user a"), overlap);
         var fine = ConfigDocument.parse(users("{\"name\": \"dave\", " + hash + ", \"enabled\": false}"), List.of());
         assertTrue(!fine.users().getFirst().enabled(), "a disabled account stays disabled");
+    }
+
+    /**
+     * Settings are added from one firmware to the next: a backup of a newer one, restored on an
+     * older router, says so first and what to do, and names every key this firmware lacks.
+     */
+    @Test
+    void aBackupFromNewerFirmwareSaysToUpdateThisRouterFirst() {
+        String doc = """
+                {"format": "homerouter-config", "version": 1, "firmware": "%s",
+                 "settings": {"pptp.port": "1723", "pptp.shiny_new": "on", "dialout.other_new": "7"}, "users": []}
+                """;
+        String newer = assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(doc.formatted("1.10.0"), List.of(), "1.9.3")).getMessage();
+        assertTrue(newer.startsWith("this configuration was made by newer firmware (1.10.0) than this router's (1.9.3):"
+                + " update this router's firmware first, then import it again;"), newer);
+        assertTrue(newer.contains("unknown settings pptp.shiny_new, dialout.other_new"), newer);
+
+        // A firmware that does not say, or an older one: misspelt, or newer after all.
+        String unsaid = assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(doc.formatted("1.9.0"), List.of(), "1.9.3")).getMessage();
+        assertTrue(unsaid.startsWith("unknown settings pptp.shiny_new, dialout.other_new: misspelt, or made by newer"
+                + " firmware than this router's (1.9.3): then update this router's firmware first"), unsaid);
+
+        // Known settings only: a newer firmware's backup restores.
+        assertEquals("1723", ConfigDocument.parse(doc.formatted("1.10.0").replace(", \"pptp.shiny_new\": \"on\","
+                + " \"dialout.other_new\": \"7\"", ""), List.of(), "1.9.3").settings()
+                .get(org.homerouter.appliance.store.Setting.PPTP_PORT));
+    }
+
+    @Test
+    void aDocumentOfAnIncompatibleNewerFormatSaysSoWithItsVersionAsAWholeNumber() {
+        String doc = """
+                {"format": "homerouter-config", "version": %s, "firmware": "2.0.1", "settings": {}, "users": []}
+                """;
+        String newer = assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(doc.formatted("2"), List.of(), "1.9.3")).getMessage();
+        assertTrue(newer.startsWith("this configuration was made by newer firmware (2.0.1), in configuration version 2,"
+                + " which this router's firmware (1.9.3, version 1) cannot read: update this router's firmware first"),
+                newer);
+        assertTrue(refusal(doc.formatted("0")).equals("unsupported configuration version 0"), refusal(doc.formatted("0")));
+    }
+
+    /** The export names the firmware that made it, which an older one's refusal then names. */
+    @Test
+    void anExportNamesItsFirmwareAndReadsBack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("appliance.db"))) {
+            String json = ConfigDocument.export(store);
+            assertTrue(json.contains("\"version\": 1,\n  \"firmware\": " + Json.quote(Version.current()) + ",\n"), json);
+            ConfigDocument.parse(json, List.of());
+        }
+        assertTrue(ConfigDocument.newer("0.10.0", "0.9.12") && !ConfigDocument.newer("0.9.12", "0.10.0"));
+        assertTrue(!ConfigDocument.newer("1.2", "1.2.0-SNAPSHOT") && !ConfigDocument.newer("2.0", "dev"));
     }
 }
