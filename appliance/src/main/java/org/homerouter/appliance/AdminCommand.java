@@ -23,12 +23,13 @@ final class AdminCommand {
     static final class Password extends UserCommand.StoreCommand {
         @Override
         public Integer call() throws Exception {
-            String pw = new String(readPassword("the web UI's admin"));
-            if (pw.length() < MIN_CHARS) {
-                throw new IllegalArgumentException("use at least " + MIN_CHARS
-                        + " characters: this password guards the whole router");
-            }
             try (ApplianceStore store = open()) {
+                // After open: a wrong directory is said before the password is typed.
+                String pw = new String(readPassword("the web UI's admin"));
+                if (pw.length() < MIN_CHARS) {
+                    throw new IllegalArgumentException("use at least " + MIN_CHARS
+                            + " characters: this password guards the whole router");
+                }
                 store.setAdminPasswordHash(new PasswordHasher().hash(pw), "admin password set from the command line");
             }
             System.out.println("admin password set: the web UI's login takes it now, and browsers logged in with the"

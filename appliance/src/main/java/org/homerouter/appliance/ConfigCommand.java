@@ -1,5 +1,8 @@
 package org.homerouter.appliance;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +22,7 @@ final class ConfigCommand {
                             + " (the passwords themselves) while CHAP-MD5 is allowed, and the site-to-site password's"
                             + " NT hash. Keep it as private as the passwords. The admin password is not in it."})
     static final class Export implements Callable<Integer> {
-        @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
+        @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
         Path dataDir;
 
         @Option(names = {"-o", "--output"}, description = "Write to this file (created owner-only) instead of stdout.")
@@ -27,7 +30,7 @@ final class ConfigCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (ApplianceStore store = ApplianceStore.open(dataDir.resolve("appliance.db"))) {
+            try (ApplianceStore store = CliDatabase.open(dataDir, false)) {
                 String json = ConfigDocument.export(store);
                 if (output == null) {
                     System.out.print(json);
@@ -36,7 +39,9 @@ final class ConfigCommand {
                     Files.createFile(output, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
                     Files.writeString(output, json, StandardCharsets.UTF_8);
-                    System.out.println("exported to " + output);
+                    // The count and the database: a backup of the wrong router is noticed now, not at a restore.
+                    System.out.println("exported the settings and " + store.users().size() + " users of "
+                            + store.file().toAbsolutePath() + " to " + output.toAbsolutePath());
                 }
                 store.logEvent("admin", "configuration exported, with the accounts' password hashes, by the command line"
                         + (output == null ? "" : " to " + output.toAbsolutePath()));
@@ -47,9 +52,10 @@ final class ConfigCommand {
 
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Replace settings and users with those of an exported JSON file, in one transaction. "
-                    + "A running appliance applies it at its next start; importing on the System page applies it at once.")
+                    + "A running appliance takes the accounts at their next login and the settings at its next start;"
+                    + " importing on the System page applies it all at once.")
     static final class Import implements Callable<Integer> {
-        @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
+        @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
         Path dataDir;
 
         @Parameters(index = "0", description = "The JSON file ('-' for stdin).")
@@ -57,15 +63,43 @@ final class ConfigCommand {
 
         @Override
         public Integer call() throws Exception {
-            String json = "-".equals(file) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            String json = text("-".equals(file) ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file)));
             ConfigDocument.Parsed doc = ConfigDocument.parse(json);
-            try (ApplianceStore store = ApplianceStore.open(dataDir.resolve("appliance.db"))) {
+            Path db;
+            try (ApplianceStore store = CliDatabase.open(dataDir, true)) {
                 store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
                         "configuration imported from the command line");
+                db = store.file().toAbsolutePath();
             }
-            System.out.println("imported " + doc.settings().size() + " settings and " + doc.users().size() + " users");
+            System.out.println("imported " + doc.settings().size() + " settings and " + doc.users().size() + " users into "
+                    + db);
+            System.out.println(RUNNING_SERVICE);
             return 0;
         }
+
+        /**
+         * The file as text: UTF-8, as exported, with a byte-order mark some editors put first (the
+         * System page's upload drops it too). Another encoding is refused by name, not read garbled.
+         */
+        String text(byte[] bytes) {
+            try {
+                String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+                return s.startsWith("\uFEFF") ? s.substring(1) : s;
+            } catch (CharacterCodingException e) {
+                throw new IllegalArgumentException(("-".equals(file) ? "standard input" : file) + " is not UTF-8 text"
+                        + " (an export is): was it saved in another encoding?");
+            }
+        }
     }
+
+    /**
+     * What the import means for a service running on that database: this process changes the file
+     * only. Logins read the accounts from it each time; the settings are read at the start, and the
+     * sessions up now are the service's, which this process cannot reach.
+     */
+    static final String RUNNING_SERVICE = "A running service: logins use the imported accounts at once; its settings"
+            + " take effect when it restarts (on the router: systemctl restart homerouter, which also ends every"
+            + " session). Until then the sessions up now stay connected, also those of accounts removed or given a"
+            + " new password. Importing on the System page instead applies it all at once and ends those sessions.";
 }

@@ -45,6 +45,11 @@ final class DialOutCommand extends UserCommand.StoreCommand {
     Boolean enable;
 
     @Override
+    boolean startsConfiguration() {
+        return true;
+    }
+
+    @Override
     public Integer call() throws Exception {
         try (ApplianceStore store = open()) {
             Map<Setting, String> cfg = store.settings();

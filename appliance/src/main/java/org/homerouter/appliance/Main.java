@@ -23,15 +23,30 @@ public final class Main implements Runnable {
             // Admin commands print their own results; the service's progress log would only clutter them.
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        CommandLine cl = new CommandLine(new Main());
-        // Bad input gets one clear line, not a stack trace.
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException) {
-                cmd.getErr().println("error: " + e.getMessage());
-                return 2;
-            }
-            throw e;
-        });
-        System.exit(cl.execute(args));
+        System.exit(commandLine().execute(args));
     }
+
+    /**
+     * The command line with its errors in one line each: bad input (exit 2), and a file or the
+     * database that cannot be read or written (exit 1), which is the owner's to act on, not a bug.
+     * {@value #DEBUG}=1 in the environment adds the stack trace.
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String problem = e instanceof IllegalArgumentException ? e.getMessage() : CliProblem.describe(e);
+            if (problem == null) {
+                throw e; // a bug: its stack trace is the report
+            }
+            cmd.getErr().println("error: " + problem);
+            if (System.getenv(DEBUG) != null) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cl;
+    }
+
+    /** Set in the environment, an admin command's error is followed by its stack trace. */
+    static final String DEBUG = "HOMEROUTER_DEBUG";
 }

@@ -24,12 +24,12 @@ import picocli.CommandLine.Option;
 final class StatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
-    @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
+    @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
     Path dataDir;
 
     @Override
     public Integer call() throws Exception {
-        try (ApplianceStore store = ApplianceStore.open(dataDir.resolve("appliance.db"))) {
+        try (ApplianceStore store = CliDatabase.open(dataDir, false)) {
             Map<Setting, String> c = store.settings();
             System.out.printf("version        %s%n", Version.current());
             System.out.printf("database       %s (schema %d)%n", store.file().toAbsolutePath(), store.schemaVersion());

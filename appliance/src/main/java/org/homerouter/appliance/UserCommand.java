@@ -28,14 +28,19 @@ final class UserCommand {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
     abstract static class StoreCommand implements Callable<Integer> {
-        @Option(names = "--data-dir", defaultValue = "data", description = "Directory of the SQLite database.")
+        @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
         Path dataDir;
 
         @Option(names = "--password-stdin", description = "Read the password from standard input instead of prompting.")
         boolean passwordStdin;
 
         ApplianceStore open() throws Exception {
-            return ApplianceStore.open(dataDir.resolve("appliance.db"));
+            return CliDatabase.open(dataDir, startsConfiguration());
+        }
+
+        /** Whether this command may make the first database of a router set up before its first run. */
+        boolean startsConfiguration() {
+            return false;
         }
 
         /** The new password: prompted twice on a terminal, or one line of stdin. Never from argv (ps shows argv). */
@@ -77,6 +82,11 @@ final class UserCommand {
 
         @Option(names = "--disabled", description = "Create the account disabled.")
         boolean disabled;
+
+        @Override
+        boolean startsConfiguration() {
+            return true;
+        }
 
         @Option(names = "--routed-subnet", paramLabel = "CIDR",
                 description = "A network behind this account (a branch office), routed into its tunnel while it is up; repeatable.")
@@ -147,8 +157,8 @@ final class UserCommand {
 
         @Override
         public Integer call() throws Exception {
-            String pw = new String(readPassword(name));
             try (ApplianceStore store = open()) {
+                String pw = new String(readPassword(name)); // after open: a wrong directory is said first
                 if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     System.err.println("no user " + name);

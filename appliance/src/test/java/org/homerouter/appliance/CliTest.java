@@ -18,7 +18,6 @@ import org.homerouter.appliance.store.VpnUser;
 import org.homerouter.pptp.auth.NtPasswordHash;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The headless admin commands: status, config export|import, --help. */
 class CliTest {
@@ -36,7 +35,7 @@ class CliTest {
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(errBuf, true, StandardCharsets.UTF_8));
         try {
-            int code = new CommandLine(new Main()).execute(args);
+            int code = Main.commandLine().execute(args);
             return new Run(code, buf.toString(StandardCharsets.UTF_8), errBuf.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(old);
@@ -171,6 +170,7 @@ class CliTest {
 
     /** A fresh router's export, edited (the edit must change it), in a file to import. */
     private Path editedExport(java.util.function.UnaryOperator<String> edit) throws Exception {
+        ApplianceStore.open(dir.resolve("a").resolve("appliance.db")).close();
         Path file = dir.resolve("export.json");
         assertEquals(0, run("config", "export", "--data-dir", dir.resolve("a").toString(), "-o", file.toString()).code());
         String json = Files.readString(file);
@@ -294,5 +294,100 @@ class CliTest {
         }
         InstanceLock.take(data, new StringBuilder()).orElseThrow(() -> new AssertionError("free once the first stopped"))
                 .release();
+    }
+
+    /** One line, "error: ...", and no stack trace: what the owner reads at a shell. */
+    private static void oneErrorLine(Run r, String expected) {
+        assertTrue(r.code() != 0, r.out());
+        assertEquals("error: " + expected, r.err().strip(), "one line, no stack trace");
+    }
+
+    /**
+     * Run from the wrong directory (the default --data-dir is relative) or with a mistyped one, a
+     * command used to make an empty database and report success on it: an export without users,
+     * an admin password the service never sees. Refused, naming where it looked.
+     */
+    @Test
+    void aCommandOnAMissingDatabaseIsRefusedNamingItsAbsolutePath() throws Exception {
+        Path missing = dir.resolve("typo");
+        String where = "no database at " + missing.resolve("appliance.db").toAbsolutePath() + ": give the service's"
+                + " data directory with --data-dir (the homerouter command on the router does), or run this where its"
+                + " data/ is";
+        String d = missing.toString();
+        oneErrorLine(run("config", "export", "--data-dir", d, "-o", dir.resolve("backup.json").toString()), where);
+        assertFalse(Files.exists(dir.resolve("backup.json")), "no backup of an empty database");
+        oneErrorLine(runWithInput("a new admin password\n", "admin", "password", "--password-stdin", "--data-dir", d),
+                where);
+        oneErrorLine(run("status", "--data-dir", d), where);
+        oneErrorLine(run("user", "list", "--data-dir", d), where);
+        oneErrorLine(runWithInput("new password\n", "user", "passwd", "alice", "--password-stdin", "--data-dir", d),
+                where);
+        assertFalse(Files.exists(missing), "nothing was created");
+
+        // The default, relative to wherever the command runs.
+        Path here = Path.of("data").toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(here.resolve("appliance.db")), "a database is here");
+        Run defaulted = run("config", "export");
+        oneErrorLine(defaulted, "no database at " + here.resolve("appliance.db") + ": give the service's data"
+                + " directory with --data-dir (the homerouter command on the router does), or run this where its data/ is");
+        assertFalse(Files.exists(here.resolve("appliance.db")), "nothing was created");
+    }
+
+    @Test
+    void aMissingFileOrADamagedDatabaseIsOneLineNotAStackTrace() throws Exception {
+        Path nowhere = dir.resolve("nowhere.json");
+        oneErrorLine(run("config", "import", "--data-dir", dir.resolve("b").toString(), nowhere.toString()),
+                "no such file or directory: " + nowhere);
+        assertEquals(1, run("config", "import", "--data-dir", dir.resolve("b").toString(), nowhere.toString()).code());
+
+        Path latin1 = dir.resolve("latin1.json");
+        Files.write(latin1, "{\"format\": \"homerouter-config\", \"caf\u00e9\": 1}".getBytes(StandardCharsets.ISO_8859_1));
+        oneErrorLine(run("config", "import", "--data-dir", dir.resolve("b").toString(), latin1.toString()),
+                latin1 + " is not UTF-8 text (an export is): was it saved in another encoding?");
+
+        Path damaged = dir.resolve("damaged");
+        Files.createDirectories(damaged);
+        Files.write(damaged.resolve("appliance.db"), new byte[4096]); // zeros: no SQLite header
+        Run status = run("status", "--data-dir", damaged.toString());
+        assertEquals(1, status.code(), status.err());
+        assertTrue(status.err().startsWith("error: the settings database is damaged") && status.err().strip().lines()
+                .count() == 1, status.err());
+    }
+
+    /**
+     * A backup saved by an editor that puts a byte-order mark first imports, as on the System page;
+     * the output says what a service running on that database makes of it.
+     */
+    @Test
+    void aBackupWithAByteOrderMarkImportsAndTheOutputSaysWhenItTakesEffect() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), true,
+                    Optional.empty()), "added");
+        }
+        Path file = dir.resolve("export.json");
+        Run exported = run("config", "export", "--data-dir", a.toString(), "-o", file.toString());
+        assertEquals("exported the settings and 1 users of " + a.resolve("appliance.db").toAbsolutePath() + " to "
+                + file.toAbsolutePath(), exported.out().strip());
+        byte[] json = Files.readAllBytes(file);
+        byte[] withBom = new byte[json.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, withBom, 3, json.length);
+        Files.write(file, withBom);
+
+        Path b = dir.resolve("b");
+        ApplianceStore.open(b.resolve("appliance.db")).close();
+        Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
+        assertEquals(0, imported.code(), imported.err());
+        try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
+            assertTrue(store.user("alice").isPresent());
+        }
+        assertTrue(imported.out().contains("users into " + b.resolve("appliance.db").toAbsolutePath()), imported.out());
+        assertTrue(imported.out().contains("logins use the imported accounts at once; its settings take effect when it"
+                + " restarts (on the router: systemctl restart homerouter, which also ends every session). Until then"
+                + " the sessions up now stay connected, also those of accounts removed or given a new password"),
+                imported.out());
     }
 }
