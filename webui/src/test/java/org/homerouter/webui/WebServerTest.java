@@ -881,6 +881,22 @@ class WebServerTest {
         assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."));
     }
 
+    /**
+     * On a phone (360 px) a label sits above its field, and a wide table (the sessions' 9 columns)
+     * scrolls in a box of its own instead of pushing the whole page wider than the screen.
+     */
+    @Test
+    void onAPhoneLabelsStandAboveTheFieldsAndWideTablesScrollInTheirOwnBox() throws Exception {
+        Browser b = admin();
+        String css = b.get("/static/app.css").body();
+        assertTrue(css.contains("@media (max-width: 40rem)") && css.contains(".field { grid-template-columns: minmax(0, 1fr); }"),
+                css);
+        assertTrue(css.contains("input, select, textarea { max-width: 100%;"), css);
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1536, 2 * 1048576, "MPPE-128 stateless"));
+        assertTrue(b.get("/").body().contains("<div class=\"scroll\"><table id=\"sessions\">"), "the sessions' table");
+    }
+
     /** The chart's rates are bytes over the time between two polls: a step of the clock is no time. */
     @Test
     void theThroughputsSampleTimeIsElapsedTimeSoAClockStepDrawsNoWrongRate() throws Exception {

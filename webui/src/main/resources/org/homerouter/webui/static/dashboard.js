@@ -20,8 +20,17 @@
     return (bits / 1e6).toFixed(2) + ' Mbit/s';
   }
 
+  // Drawn at the size the stylesheet gives the canvas (its width, a quarter of it high): its pixels
+  // follow that size, so a phone's narrow chart is not a 720-pixel one shrunk to tiny text.
   function draw() {
-    var w = canvas.width, h = canvas.height;
+    var ratio = window.devicePixelRatio || 1;
+    var w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !h) { return; }   // not laid out (hidden): nothing to size it by
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
     var max = 1;
     points.forEach(function (p) { max = Math.max(max, p.inRate, p.outRate); });
