@@ -64,6 +64,7 @@ final class Pages {
                 new Route("POST", "/logout", ADMIN, this::logout),
                 new Route("GET", "/", ADMIN, this::dashboard),
                 new Route("GET", "/api/throughput", ADMIN, this::throughput),
+                new Route("GET", "/sessions/disconnect", ADMIN, this::confirmDisconnect),
                 new Route("POST", "/sessions/disconnect", ADMIN, this::disconnect),
                 new Route("GET", "/vpn", ADMIN, x -> vpnPage(x, null)),
                 new Route("POST", "/vpn", ADMIN, this::saveVpn),
@@ -291,19 +292,52 @@ final class Pages {
                 + ",\"out\":" + t.bytesOut() + ",\"sessions\":" + t.sessions() + "}");
     }
 
-    private Reply disconnect(Exchange x) {
-        int id;
-        try {
-            id = Integer.parseInt(x.param("call_id"));
-        } catch (NumberFormatException e) {
-            x.session.flash("No such session.");
+    /**
+     * The dashboard's Disconnect button only asks: its rows move as sessions come and go (a tap can
+     * land on the next one), and the session may be the owner's own way in. The page names whom it
+     * hangs up, and says so when this browser reaches the router through that very session.
+     */
+    private Reply confirmDisconnect(Exchange x) {
+        LiveSessions.ActiveSession s = activeSession(x.param("call_id"));
+        if (s == null) {
+            x.session.flash("That session had already ended.");
             return new Reply.Redirect("/");
         }
-        String who = b.sessions().active().stream().filter(s -> s.callId() == id).map(s -> s.user() + " (" + s.client() + ")")
-                .findFirst().orElse("call " + id);
-        boolean done = b.sessions().disconnect(id, "admin disconnected " + who);
-        x.session.flash(done ? "Disconnected " + who + "." : "That session had already ended.");
+        Map<String, Object> m = x.model("dashboard");
+        m.put("s", s);
+        m.put("who", who(s));
+        // The admin's browser at the session's tunnel address: the page came through the tunnel.
+        m.put("own", !s.tunnelAddress().isEmpty() && s.tunnelAddress().equals(x.clientAddress));
+        return new Reply.Page(200, "disconnect.ftlh", m);
+    }
+
+    private Reply disconnect(Exchange x) {
+        LiveSessions.ActiveSession s = activeSession(x.param("call_id"));
+        String expected = x.param("who");
+        if (s == null || !expected.isEmpty() && !expected.equals(who(s))) {
+            // Ended meanwhile, or its call ID already belongs to another client: hang up nobody.
+            x.session.flash("That session had already ended.");
+            return new Reply.Redirect("/");
+        }
+        boolean done = b.sessions().disconnect(s.callId(), "admin disconnected " + who(s));
+        x.session.flash(done ? "Disconnected " + who(s) + "." : "That session had already ended.");
         return new Reply.Redirect("/");
+    }
+
+    /** The connected session with this call ID, or null (none, or not a number). */
+    private LiveSessions.ActiveSession activeSession(String callId) {
+        int id;
+        try {
+            id = Integer.parseInt(callId);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return id < 0 ? null : b.sessions().active().stream().filter(s -> s.callId() == id).findFirst().orElse(null);
+    }
+
+    /** "alice (192.0.2.7)", as the event log and the notices name a session; the address alone before a login. */
+    private static String who(LiveSessions.ActiveSession s) {
+        return s.user().isEmpty() ? s.client() : s.user() + " (" + s.client() + ")";
     }
 
     // ---- VPN server ---------------------------------------------------------------------------

@@ -873,12 +873,43 @@ class WebServerTest {
         assertTrue(page.contains("alice") && page.contains("192.0.2.7") && page.contains("192.168.250.10"), page);
         assertTrue(page.contains("1 h 2 min") && page.contains("1.5 KiB") && page.contains("2.0 MiB"), page);
         assertTrue(page.contains("no GRE (IP protocol 47) ever arrived"), "diagnosis on the dashboard");
-        assertTrue(page.contains("Disconnect<span class=\"vh\"> alice from 192.0.2.7</span></button>"),
-                "a screen reader hears whom the button disconnects");
+        assertTrue(page.contains(">Disconnect alice<span class=\"vh\"> from 192.0.2.7</span>…</button>"),
+                "the button says whom it disconnects (a screen reader hears from where too)");
+        assertTrue(page.contains("<form method=\"get\" action=\"/sessions/disconnect\"><input type=\"hidden\" name=\"call_id\" value=\"42\">"),
+                "the button only asks: " + page);
         assertEquals("{\"t\":", b.get("/api/throughput").body().substring(0, 5));
-        assertEquals(303, b.post("/sessions/disconnect", "call_id", "42").statusCode());
+        HttpResponse<String> ask = b.get("/sessions/disconnect?call_id=42");
+        assertEquals(200, ask.statusCode());
+        assertTrue(ask.body().contains("<title>Disconnect alice? — HomeRouter</title>"), ask.body());
+        assertTrue(ask.body().contains("The session of <strong>alice</strong> from 192.0.2.7"), ask.body());
+        assertTrue(ask.body().contains("<button type=\"submit\" class=\"danger\">Disconnect alice</button>"), ask.body());
+        assertFalse(ask.body().contains("id=\"own-session\""), "managed from the LAN, not through alice's tunnel");
+        assertTrue(fake.disconnected.isEmpty(), "asking hangs up nobody");
+        assertEquals(303, b.post("/sessions/disconnect", "call_id", "42", "who", "alice (192.0.2.7)").statusCode());
         assertEquals(List.of(42), fake.disconnected);
         assertTrue(b.get("/").body().contains("Disconnected alice (192.0.2.7)."));
+    }
+
+    /**
+     * The session the admin's browser comes through (its address is the tunnel's): the confirming
+     * page says that disconnecting it cuts the admin off. A call ID that passed to another client
+     * between the question and the answer hangs up nobody.
+     */
+    @Test
+    void disconnectingTheAdminsOwnVpnSessionSaysSoAndAReusedCallIdHangsUpNobody() throws Exception {
+        Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(7, "owner", "198.51.100.4", "127.0.0.1", "NETWORK", 60,
+                0, 0, "MPPE-128 stateless"));
+        String ask = b.get("/sessions/disconnect?call_id=7").body();
+        assertTrue(ask.contains("<p class=\"warning\" id=\"own-session\" role=\"alert\"><strong>This is your own connection.</strong>"),
+                ask);
+        fake.active.clear();
+        fake.active.add(new LiveSessions.ActiveSession(7, "bob", "203.0.113.9", "192.168.250.11", "NETWORK", 1,
+                0, 0, "MPPE-128 stateless"));
+        assertEquals(303, b.post("/sessions/disconnect", "call_id", "7", "who", "owner (198.51.100.4)").statusCode());
+        assertTrue(fake.disconnected.isEmpty(), "bob, who has call 7 now, stays connected");
+        assertTrue(b.get("/").body().contains("That session had already ended."));
+        assertEquals("/", location(b.get("/sessions/disconnect?call_id=99")), "an ended session: back to the dashboard");
     }
 
     /**

@@ -2,7 +2,8 @@
 // draws the rates of the last two minutes. Tables: every block marked data-live (server state,
 // site-to-site, problems, sessions, history) is redrawn from a fresh copy of the page every 15 s,
 // and at once when the number of sessions changes, so a client that connects or drops shows
-// without a reload. No library: a canvas and a few lines.
+// without a reload (but not a block the owner is pointing or typing in). No library: a canvas and a
+// few lines.
 (function () {
   var canvas = document.getElementById('chart');
   if (!canvas) { return; }
@@ -57,6 +58,32 @@
     document.getElementById('chart-now').textContent = 'not updating: ' + why;
   }
 
+  // A block is not redrawn under the owner: while the keyboard focus or the mouse is in it, its new
+  // copy waits and goes in when they leave. Otherwise a redraw drops the focus (a screen reader
+  // starts over) and moves the rows under a pointer about to click. A tap on a phone gives no
+  // warning; the Disconnect button there only asks (a confirming page) and names whom.
+  var held = {};            // block id -> markup waiting for the owner to leave the block
+  var pointerIn = {};       // block id -> true while a pointer is over it
+  function inUse(block) {
+    return pointerIn[block.id] || block.contains(document.activeElement);
+  }
+  function put(block, html) {
+    if (inUse(block)) { held[block.id] = html; return; }
+    delete held[block.id];
+    block.innerHTML = html;
+  }
+  function release(block) {
+    // After the event: focus that moves to another element of the same block keeps it held.
+    setTimeout(function () {
+      if (held.hasOwnProperty(block.id)) { put(block, held[block.id]); }
+    }, 0);
+  }
+  document.querySelectorAll('[data-live]').forEach(function (block) {
+    block.addEventListener('pointerenter', function () { pointerIn[block.id] = true; });
+    block.addEventListener('pointerleave', function () { delete pointerIn[block.id]; release(block); });
+    block.addEventListener('focusout', function () { release(block); });
+  });
+
   // The page as the server renders it now (live=1: without taking a notice meant for the next page
   // shown); only the data-live blocks are taken from it. A redirect
   // (to the login form, once the login has expired) leaves the page as it is.
@@ -69,7 +96,7 @@
         var fresh = new DOMParser().parseFromString(html, 'text/html');
         document.querySelectorAll('[data-live]').forEach(function (block) {
           var now = fresh.getElementById(block.id);
-          if (now) { block.innerHTML = now.innerHTML; }
+          if (now) { put(block, now.innerHTML); }
         });
       })
       .catch(function () { /* the throughput poll says when the router does not answer */ });
