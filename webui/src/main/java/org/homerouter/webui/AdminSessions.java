@@ -33,6 +33,10 @@ final class AdminSessions {
      */
     static final int MAX_ANONYMOUS_PER_SOURCE = 32;
 
+    /** A one-shot notice; {@code warning}: see {@link Session#warn}. */
+    record Flash(String message, boolean warning) {
+    }
+
     /** One browser. {@code csrf} goes into every form and must come back with every POST. */
     static final class Session {
         final String id;
@@ -47,17 +51,25 @@ final class AdminSessions {
          * one differs (changed from the command line, say) the session is no longer an admin's.
          */
         final String adminHash;
-        private volatile String flash;
+        private volatile Flash flash;
         /** Its cookie was sent without Secure, over plain HTTP: not accepted as an admin's over HTTPS. */
         volatile boolean sentInClear;
 
         /** A notice for the next page this browser sees ("Saved and applied."). */
         void flash(String message) {
-            flash = message;
+            flash = new Flash(message, false);
         }
 
-        String takeFlash() {
-            String f = flash;
+        /**
+         * A notice that what was asked was done only in part, or not at all ("Saved, but the tunnel
+         * cannot start"): shown as a warning, not in the green of a success the owner would skim past.
+         */
+        void warn(String message) {
+            flash = new Flash(message, true);
+        }
+
+        Flash takeFlash() {
+            Flash f = flash;
             flash = null;
             return f;
         }

@@ -58,8 +58,9 @@ final class Exchange {
         m.put("nav", nav);
         m.put("errors", Map.of());
         m.put("values", Map.of());
-        String flash = session == null || !takeFlash ? null : session.takeFlash();
-        m.put("flash", flash == null ? "" : flash);
+        AdminSessions.Flash flash = session == null || !takeFlash ? null : session.takeFlash();
+        m.put("flash", flash == null ? "" : flash.message());
+        m.put("flashWarning", flash != null && flash.warning());
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
         return m;
     }

@@ -143,7 +143,7 @@ final class Pages {
         if (!b.admin().setFirstPasswordHash(hash, "admin password set at first-run setup from " + x.clientAddress)) {
             b.events().log("admin", "first-run setup from " + x.clientAddress
                     + " refused: the admin password had been set moments before");
-            x.session.flash("The admin password was set from another browser a moment ago; yours was not saved. "
+            x.session.warn("The admin password was set from another browser a moment ago; yours was not saved. "
                     + "Log in with that password.");
             return new Reply.Redirect("/login");
         }
@@ -300,7 +300,7 @@ final class Pages {
     private Reply confirmDisconnect(Exchange x) {
         LiveSessions.ActiveSession s = activeSession(x.param("call_id"));
         if (s == null) {
-            x.session.flash("That session had already ended.");
+            x.session.warn("That session had already ended.");
             return new Reply.Redirect("/");
         }
         Map<String, Object> m = x.model("dashboard");
@@ -316,11 +316,14 @@ final class Pages {
         String expected = x.param("who");
         if (s == null || !expected.isEmpty() && !expected.equals(who(s))) {
             // Ended meanwhile, or its call ID already belongs to another client: hang up nobody.
-            x.session.flash("That session had already ended.");
+            x.session.warn("That session had already ended.");
             return new Reply.Redirect("/");
         }
-        boolean done = b.sessions().disconnect(s.callId(), "admin disconnected " + who(s));
-        x.session.flash(done ? "Disconnected " + who(s) + "." : "That session had already ended.");
+        if (b.sessions().disconnect(s.callId(), "admin disconnected " + who(s))) {
+            x.session.flash("Disconnected " + who(s) + ".");
+        } else {
+            x.session.warn("That session had already ended.");
+        }
         return new Reply.Redirect("/");
     }
 
@@ -476,7 +479,7 @@ final class Pages {
         String name = invalid == null ? x.param("name") : invalid.get("name");
         var user = b.users().user(name);
         if (user.isEmpty()) {
-            x.session.flash("No user " + name + ".");
+            x.session.warn("No user " + name + ".");
             return new Reply.Redirect("/users");
         }
         Map<String, Object> m = x.model("users");
@@ -516,7 +519,7 @@ final class Pages {
         if (!b.users().update(name, enabled, form.get("static_address"), "user " + name + " changed: "
                 + (enabled ? "enabled" : "disabled") + ", static address " + (form.get("static_address").isEmpty()
                 ? "none" : form.get("static_address")))) {
-            x.session.flash("No user " + name + ".");
+            x.session.warn("No user " + name + ".");
             return new Reply.Redirect("/users");
         }
         x.session.flash("User " + name + " saved." + (enabled ? "" : " " + name
@@ -539,7 +542,7 @@ final class Pages {
         }
         if (!b.users().setRoutedSubnets(name, subnets, "user " + name + " routes "
                 + (subnets.isEmpty() ? "no networks" : subnets))) {
-            x.session.flash("No user " + name + ".");
+            x.session.warn("No user " + name + ".");
             return new Reply.Redirect("/users");
         }
         x.session.flash(subnets.isEmpty() ? "User " + name + " routes no networks."
@@ -555,7 +558,7 @@ final class Pages {
             return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         if (!b.users().setPassword(name, form.raw("password"), "password of user " + name + " changed")) {
-            x.session.flash("No user " + name + ".");
+            x.session.warn("No user " + name + ".");
             return new Reply.Redirect("/users");
         }
         x.session.flash("Password of " + name + " changed. Sessions logged in with the old password were ended: "
@@ -572,8 +575,11 @@ final class Pages {
             m.put("connected", b.sessions().active().stream().filter(s -> s.user().equalsIgnoreCase(name)).count());
             return new Reply.Page(200, "delete-user.ftlh", m);
         }
-        boolean done = b.users().delete(name, "user " + name + " deleted");
-        x.session.flash(done ? "User " + name + " deleted." : "No user " + name + ".");
+        if (b.users().delete(name, "user " + name + " deleted")) {
+            x.session.flash("User " + name + " deleted.");
+        } else {
+            x.session.warn("No user " + name + ".");
+        }
         return new Reply.Redirect("/users");
     }
 
@@ -648,9 +654,11 @@ final class Pages {
                 password.isEmpty() ? null : password, "site-to-site dial-out " + (on ? "on, to " + server : "off")
                         + (subnets.isEmpty() ? "" : ", routing " + subnets) + (defaultRoute ? " and the default route" : ""));
         SiteToSite.Status now = b.siteToSite().status();
-        x.session.flash(!on ? "Saved. The site-to-site tunnel is off."
-                : "off".equals(now.phase()) ? "Saved, but the tunnel cannot start: " + now.lastFailure()
-                : "Saved. The router dials " + server + " now.");
+        if (on && "off".equals(now.phase())) {
+            x.session.warn("Saved, but the tunnel cannot start: " + now.lastFailure());
+        } else {
+            x.session.flash(on ? "Saved. The router dials " + server + " now." : "Saved. The site-to-site tunnel is off.");
+        }
         return new Reply.Redirect("/site-to-site");
     }
 
@@ -699,10 +707,15 @@ final class Pages {
                 + (inbound.isEmpty() ? ", no inbound forward" : ", inbound PPTP forwarded to " + inbound));
         String reason = b.passthrough().unavailableReason();
         String inboundFailure = b.passthrough().inboundFailure();
-        x.session.flash((on ? reason.isEmpty() ? "Saved. Passthrough is on." : "Saved, but " + reason + "."
+        String notice = (on ? reason.isEmpty() ? "Saved. Passthrough is on." : "Saved, but " + reason + "."
                 : "Saved. Passthrough is off.") + (inbound.isEmpty() ? ""
                 : inboundFailure.isEmpty() ? " Incoming PPTP goes to " + inbound + "."
-                : " Incoming PPTP is not forwarded to " + inbound + ": " + inboundFailure + "."));
+                : " Incoming PPTP is not forwarded to " + inbound + ": " + inboundFailure + ".");
+        if (on && !reason.isEmpty() || !inbound.isEmpty() && !inboundFailure.isEmpty()) {
+            x.session.warn(notice);
+        } else {
+            x.session.flash(notice);
+        }
         return new Reply.Redirect("/passthrough");
     }
 
@@ -781,7 +794,11 @@ final class Pages {
             what = "";
             done = false;
         }
-        x.session.flash(done ? "Unlocked the " + what + "." : "That lockout had already ended.");
+        if (done) {
+            x.session.flash("Unlocked the " + what + ".");
+        } else {
+            x.session.warn("That lockout had already ended.");
+        }
         return new Reply.Redirect("/lockouts");
     }
 

@@ -308,7 +308,7 @@ public final class WebServer implements AutoCloseable {
     /** The layout's model for a page shown without a form of the session's (no CSRF token, no notice). */
     static Map<String, Object> bareModel(String nav) {
         return new HashMap<>(Map.of("csrf", "", "nav", nav, "errors", Map.of(), "values", Map.of(), "flash", "",
-                "httpsFailure", ""));
+                "flashWarning", false, "httpsFailure", ""));
     }
 
     /** The HTTP port. */

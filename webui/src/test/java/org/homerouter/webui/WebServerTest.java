@@ -1042,6 +1042,30 @@ class WebServerTest {
         assertTrue(ok.body().contains("# TYPE homerouter_pptp_received_bytes_total counter\nhomerouter_pptp_received_bytes_total 1000"));
     }
 
+    /**
+     * A save that took but does not work ("Saved, but the tunnel cannot start"), or an action that
+     * found nothing to do, is a warning read out at once, not the green notice of a success.
+     */
+    @Test
+    void aSaveThatOnlyPartlyWorksIsAWarningNotTheGreenSavedNotice() throws Exception {
+        Browser b = admin();
+        fake.siteToSiteRefusal = "needs the Linux data plane: no CAP_NET_RAW";
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "password", "branch secret", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
+        String page = b.get("/site-to-site").body();
+        assertTrue(page.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">Saved, but the tunnel cannot start:"),
+                page);
+        assertFalse(page.contains("class=\"flash\""), "not in the green of a success");
+        // Passthrough switched on where it cannot run (no ALG in this build).
+        assertEquals(303, b.post("/passthrough", "enabled", "on").statusCode());
+        assertTrue(b.get("/passthrough").body().contains("role=\"alert\">Saved, but the passthrough ALG is not part of this build."));
+        assertEquals(303, b.post("/passthrough").statusCode());
+        assertTrue(b.get("/passthrough").body().contains("<p class=\"flash\" role=\"status\">Saved. Passthrough is off.</p>"),
+                "a plain success stays a quiet notice");
+        assertEquals(303, b.post("/lockouts/unlock", "scope", "admin", "key", "192.0.2.1").statusCode());
+        assertTrue(b.get("/lockouts").body().contains("role=\"alert\">That lockout had already ended."));
+    }
+
     @Test
     void passthroughPageStoresTheSwitchAndSaysWhyNoCallsAreTracked() throws Exception {
         Browser b = admin();
