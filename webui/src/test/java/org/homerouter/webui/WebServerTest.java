@@ -718,6 +718,34 @@ class WebServerTest {
         assertEquals("require-128-stateful", fake.siteToSiteSettings.mppe());
     }
 
+    /**
+     * A refused form's summary lists each error as a link to its field, named by its label; a
+     * screen reader reads a field's hint ("optional", "at least 10 characters") and its error.
+     */
+    @Test
+    void theErrorSummaryLinksToEachFieldAndEveryFieldReadsItsHint() throws Exception {
+        Browser b = admin();
+        String fresh = b.get("/users").body();
+        assertTrue(fresh.contains("autocomplete=\"off\" value=\"\" aria-describedby=\"static_address-hint\">"), fresh);
+        assertTrue(fresh.contains("<span class=\"hint\" id=\"static_address-hint\">optional;"), fresh);
+        assertTrue(b.get("/vpn").body().contains("aria-describedby=\"auth-hint\""), "the authentication boxes' hint");
+        fake.users.put("alice", new org.homerouter.webui.api.UserAccounts.UserRow("alice", true, "192.168.250.70", false));
+        HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "long enough pw",
+                "password_again", "long enough pw", "static_address", "192.168.250.70");
+        assertEquals(400, bad.statusCode());
+        String page = bad.body();
+        assertTrue(page.contains("<div class=\"problem\" id=\"error-summary\" role=\"alert\">"), page);
+        assertTrue(page.contains("<li><a href=\"#name\">User name: use only letters A-Z a-z, digits and . _ @ -</a></li>"), page);
+        assertTrue(page.contains("<li><a href=\"#static_address\">Static tunnel address: already the static address of alice</a></li>"),
+                page);
+        assertTrue(page.contains("id=\"name\" name=\"name\"") && page.contains("aria-invalid=\"true\" aria-describedby=\"name-error name-hint\">"),
+                page);
+        // A checkbox is a link target too.
+        String importRefused = b.post("/system/import", "config", "{}").body();
+        assertTrue(importRefused.contains("<a href=\"#replace\">Replace every setting and user with this file"), importRefused);
+        assertTrue(importRefused.contains("<input type=\"checkbox\" id=\"replace\" name=\"replace\""), importRefused);
+    }
+
     @Test
     void usersAreValidatedAndDuplicatesRefused() throws Exception {
         Browser b = admin();
