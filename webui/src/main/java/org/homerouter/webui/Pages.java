@@ -253,6 +253,17 @@ final class Pages {
         return x.deviceCookie == null ? null : devices.check(x.deviceCookie);
     }
 
+    /**
+     * A refused form comes back with its password boxes empty (a password is never sent back to the
+     * browser): said at the new password's box (unless its own error is there already), or the
+     * owner who corrects the other field is refused again, now for an empty password.
+     */
+    private static void typeThePasswordsAgain(Form form, String field) {
+        if (!form.raw(field).isEmpty()) {
+            form.error(field, "not kept: type the password again in both boxes");
+        }
+    }
+
     private static Reply invalidStatus(Reply r, int status) {
         Reply.Page p = (Reply.Page) r;
         return new Reply.Page(status, p.template(), p.model());
@@ -464,6 +475,7 @@ final class Pages {
         UserForm.checkPassword(form);
         UserForm.checkStaticAddress(form, form.get("static_address"), name, b.vpn().vpn(), users);
         if (!form.ok()) {
+            typeThePasswordsAgain(form, "password");
             return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         if (!b.users().add(name, form.raw("password"), form.checked("enabled"), form.get("static_address"),
@@ -843,6 +855,7 @@ final class Pages {
             return systemPage(x, form, HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         if (!form.ok()) {
+            typeThePasswordsAgain(form, "password");
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         b.admin().setPasswordHash(hash, "admin password changed from " + x.clientAddress);

@@ -764,6 +764,10 @@ class WebServerTest {
         HttpResponse<String> longName = b.post("/users/add", "name", "x".repeat(65), "password", "long enough pw",
                 "password_again", "long enough pw", "static_address", "10.0.0.1");
         assertTrue(longName.body().contains("at most 64 characters"));
+        // The password was fine, but its boxes come back empty: the page says so at them.
+        assertTrue(longName.body().contains("<span class=\"error\" id=\"password-error\">not kept: type the password again in both boxes</span>"),
+                longName.body());
+        assertFalse(longName.body().contains("long enough pw"), "the password itself never comes back");
         assertTrue(longName.body().contains("must lie inside the tunnel network 192.168.250.0/24"));
         assertEquals(1, fake.users.size(), "nothing half-saved");
 
@@ -1325,6 +1329,8 @@ class WebServerTest {
         HttpResponse<String> wrong = first.post("/system/password", "current_password", "nope", "password",
                 "another long pw", "password_again", "another long pw");
         assertTrue(wrong.body().contains("that is not the current admin password"));
+        assertTrue(wrong.body().contains("<a href=\"#password\">New password: not kept: type the password again in both boxes</a>"),
+                "the new one, refused with the current, must be typed again too: " + wrong.body());
         now.addAndGet(2000); // one try a second, as at the login
         assertEquals(303, first.post("/system/password", "current_password", ADMIN_PW, "password",
                 "another long pw", "password_again", "another long pw").statusCode());
