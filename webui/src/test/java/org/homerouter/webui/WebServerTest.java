@@ -726,7 +726,7 @@ class WebServerTest {
     void theErrorSummaryLinksToEachFieldAndEveryFieldReadsItsHint() throws Exception {
         Browser b = admin();
         String fresh = b.get("/users").body();
-        assertTrue(fresh.contains("autocomplete=\"off\" value=\"\" aria-describedby=\"static_address-hint\">"), fresh);
+        assertTrue(fresh.contains("value=\"\" aria-describedby=\"static_address-hint\">"), fresh);
         assertTrue(fresh.contains("<span class=\"hint\" id=\"static_address-hint\">optional;"), fresh);
         assertTrue(b.get("/vpn").body().contains("aria-describedby=\"auth-hint\""), "the authentication boxes' hint");
         fake.users.put("alice", new org.homerouter.webui.api.UserAccounts.UserRow("alice", true, "192.168.250.70", false));
@@ -744,6 +744,25 @@ class WebServerTest {
         String importRefused = b.post("/system/import", "config", "{}").body();
         assertTrue(importRefused.contains("<a href=\"#replace\">Replace every setting and user with this file"), importRefused);
         assertTrue(importRefused.contains("<input type=\"checkbox\" id=\"replace\" name=\"replace\""), importRefused);
+    }
+
+    /** A phone neither capitalises nor "corrects" a user name or an address, and offers digits for a port. */
+    @Test
+    void phonesKeepNamesAndAddressesAsTypedAndOfferDigitsForNumbers() throws Exception {
+        Browser b = admin();
+        String verbatim = " autocapitalize=\"none\" autocorrect=\"off\" spellcheck=\"false\"";
+        String users = b.get("/users").body();
+        assertTrue(users.contains("<input id=\"name\" name=\"name\" type=\"text\" size=\"20\" autocomplete=\"off\"" + verbatim), users);
+        String siteToSite = b.get("/site-to-site").body();
+        for (String field : List.of("server", "user", "subnets")) {
+            assertTrue(siteToSite.matches("(?s).*<input id=\"" + field + "\" [^>]*" + verbatim + ".*"), field + ": " + siteToSite);
+        }
+        String vpn = b.get("/vpn").body();
+        assertTrue(vpn.matches("(?s).*<input id=\"pool_start\" [^>]*" + verbatim + ".*"), vpn);
+        for (String field : List.of("port", "max_sessions", "idle_timeout")) {
+            assertTrue(vpn.matches("(?s).*<input id=\"" + field + "\" [^>]* inputmode=\"numeric\".*"), field + ": " + vpn);
+        }
+        assertTrue(b.get("/system").body().matches("(?s).*<input id=\"https_port\" [^>]* inputmode=\"numeric\".*"));
     }
 
     @Test
