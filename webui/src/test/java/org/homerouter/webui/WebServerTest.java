@@ -924,6 +924,10 @@ class WebServerTest {
         assertTrue(page.contains("alice") && page.contains("192.0.2.7") && page.contains("192.168.250.10"), page);
         assertTrue(page.contains("1 h 2 min") && page.contains("1.5 KiB") && page.contains("2.0 MiB"), page);
         assertTrue(page.contains("no GRE (IP protocol 47) ever arrived"), "diagnosis on the dashboard");
+        assertTrue(page.contains("<td><span class=\"failed-mark\">Failed:</span> no GRE (IP protocol 47) ever arrived</td>"),
+                "a failed attempt says so in words, not only in the row's colour: " + page);
+        assertTrue(page.contains("<canvas id=\"chart\" width=\"720\" height=\"180\" role=\"img\" aria-label="),
+                "the chart is an image with a name to a screen reader");
         assertTrue(page.contains(">Disconnect alice<span class=\"vh\"> from 192.0.2.7</span>…</button>"),
                 "the button says whom it disconnects (a screen reader hears from where too)");
         assertTrue(page.contains("<form method=\"get\" action=\"/sessions/disconnect\"><input type=\"hidden\" name=\"call_id\" value=\"42\">"),

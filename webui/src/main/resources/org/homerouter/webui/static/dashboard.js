@@ -40,7 +40,7 @@
     ctx.fillStyle = '#5b6570';
     ctx.font = '11px sans-serif';
     ctx.fillText('peak ' + human(max), 4, 12);
-    [['inRate', '#1f5fa8'], ['outRate', '#d9822b']].forEach(function (series) {
+    [['inRate', '#1f5fa8'], ['outRate', '#a85400']].forEach(function (series) {
       ctx.strokeStyle = series[1];
       ctx.lineWidth = 2;
       ctx.beginPath();
