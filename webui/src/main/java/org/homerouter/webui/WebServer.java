@@ -305,6 +305,22 @@ public final class WebServer implements AutoCloseable {
         return new Reply.Page(HttpStatus.OK_200, "moving.ftlh", model);
     }
 
+    /**
+     * A request that found no page or failed, answered with a page of the UI (its status code
+     * unchanged) that says so and links on to the Dashboard and the Logs page, not a bare line of text.
+     */
+    static Reply errorPage(int status, String heading, String message) {
+        Map<String, Object> model = bareModel("error");
+        model.put("heading", heading);
+        model.put("message", message);
+        return new Reply.Page(status, "error.ftlh", model);
+    }
+
+    /** Where an internal error's details are: not among the events of the Logs page. */
+    static final String INTERNAL_ERROR = "The router failed to answer this request (an internal error). The details "
+            + "are in the service's log: on the router image, the journal of homerouter.service "
+            + "(journalctl -u homerouter). The Logs page shows whether your change was made.";
+
     /** The layout's model for a page shown without a form of the session's (no CSRF token, no notice). */
     static Map<String, Object> bareModel(String nav) {
         return new HashMap<>(Map.of("csrf", "", "nav", nav, "errors", Map.of(), "values", Map.of(), "flash", "",
@@ -421,8 +437,9 @@ public final class WebServer implements AutoCloseable {
                 if (route == null) {
                     boolean known = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + path));
                     return write(response, callback, known
-                            ? new Reply.Text(HttpStatus.METHOD_NOT_ALLOWED_405, "text/plain", "method not allowed\n")
-                            : new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
+                            ? errorPage(HttpStatus.METHOD_NOT_ALLOWED_405, "Not available this way", "This address "
+                                    + "answers only to the form or the link on its own page: open that page and use it.")
+                            : notFound());
                 }
                 if (!"POST".equals(route.method())) {
                     return write(response, callback, guard(route, request, response, readable(() -> Request.extractQueryParameters(request))));
@@ -475,14 +492,14 @@ public final class WebServer implements AutoCloseable {
                 if (more != null) {
                     LOG.warn("a request body did not arrive in time; connection closed{}", more);
                 }
-                return new Form(null, new Reply.Text(HttpStatus.REQUEST_TIMEOUT_408, "text/plain",
-                        "refused: the form did not arrive in time\n"));
+                return new Form(null, errorPage(HttpStatus.REQUEST_TIMEOUT_408, "Nothing was saved",
+                        "The form did not arrive in time, so nothing was saved. Go back and send it again."));
             }
             // Broken percent-encoding, too many or too large fields: the client's fault, not ours.
             int status = e instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500
                     ? h.getCode() : HttpStatus.BAD_REQUEST_400;
-            return new Form(null, new Reply.Text(status, "text/plain", "refused: this form could not be read ("
-                    + e.getMessage() + ")\n"));
+            return new Form(null, errorPage(status, "Nothing was saved", "This form could not be read ("
+                    + e.getMessage() + "), so nothing was saved. Go back, reload the page and send it again."));
         }
 
         /**
@@ -503,7 +520,21 @@ public final class WebServer implements AutoCloseable {
         }
 
         private static Reply internalError() {
-            return new Reply.Text(HttpStatus.INTERNAL_SERVER_ERROR_500, "text/plain", "internal error (see the appliance log)\n");
+            return errorPage(HttpStatus.INTERNAL_SERVER_ERROR_500, "Something went wrong", INTERNAL_ERROR);
+        }
+
+        /** The internal-error page, or null when it cannot be rendered either. */
+        private String renderedInternalError() {
+            Reply.Page error = (Reply.Page) internalError();
+            try {
+                return render(error.template(), error.model());
+            } catch (Exception e) {
+                return null;
+            }
+        }
+
+        private static Reply notFound() {
+            return errorPage(HttpStatus.NOT_FOUND_404, "Page not found", "This router has no page at this address.");
         }
 
         /** Session, setup, login and CSRF checks, in that order, before any route runs. */
@@ -628,11 +659,11 @@ public final class WebServer implements AutoCloseable {
             String name = path.substring("/static/".length());
             String type = name.endsWith(".css") ? "text/css" : name.endsWith(".js") ? "text/javascript" : null;
             if (type == null || !name.matches("[a-z0-9-]+\\.(css|js)")) {
-                return write(response, callback, new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
+                return write(response, callback, notFound());
             }
             try (InputStream in = WebServer.class.getResourceAsStream("static/" + name)) {
                 if (in == null) {
-                    return write(response, callback, new Reply.Text(HttpStatus.NOT_FOUND_404, "text/plain", "not found\n"));
+                    return write(response, callback, notFound());
                 }
                 return write(response, callback, new Reply.Text(HttpStatus.OK_200, type + ";charset=utf-8",
                         new String(in.readAllBytes(), StandardCharsets.UTF_8)));
@@ -666,8 +697,11 @@ public final class WebServer implements AutoCloseable {
                     } catch (Exception e) {
                         LOG.error("rendering {} failed", p.template(), e);
                         status = HttpStatus.INTERNAL_SERVER_ERROR_500;
-                        type = "text/plain";
-                        body = "internal error (see the appliance log)\n";
+                        body = renderedInternalError();
+                        if (body == null) {
+                            type = "text/plain"; // the templates themselves are broken
+                            body = INTERNAL_ERROR + "\n";
+                        }
                     }
                 }
             }

@@ -12,6 +12,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -519,6 +521,34 @@ class WebServerTest {
         HttpResponse<String> page = b.get("/");
         assertEquals(303, page.statusCode(), "logged out 30 minutes after the last visit");
         assertEquals("/login", location(page));
+    }
+
+    /**
+     * No such page, a GET of a form's address, a form that cannot be read, an internal error: each
+     * a page of the UI (its status code unchanged) saying what happened and where the owner goes on.
+     */
+    @Test
+    void errorPagesSayWhatHappenedAndLinkToTheDashboardAndTheLogs() throws Exception {
+        Browser b = admin();
+        String onward = "<a href=\"/\">Go to the Dashboard</a>, or see on the <a href=\"/logs\">Logs page</a>";
+        HttpResponse<String> missing = b.get("/no-such-page");
+        assertEquals(404, missing.statusCode());
+        assertEquals("text/html;charset=utf-8", missing.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(missing.body().contains("<title>Page not found — HomeRouter</title>") && missing.body().contains(onward),
+                missing.body());
+        HttpResponse<String> notThisWay = b.get("/users/add");
+        assertEquals(405, notThisWay.statusCode());
+        assertTrue(notThisWay.body().contains(onward), notThisWay.body());
+        HttpResponse<String> unreadable = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        java.net.URI.create(base + "/users/add")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("name=%zz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, unreadable.statusCode());
+        assertTrue(unreadable.body().contains("so nothing was saved") && unreadable.body().contains(onward), unreadable.body());
+        fake.storageFailure = new IllegalStateException("a bug");
+        HttpResponse<String> failed = b.get("/users");
+        assertEquals(500, failed.statusCode());
+        assertTrue(failed.body().contains("the journal of homerouter.service") && failed.body().contains(onward), failed.body());
+        assertFalse(failed.body().contains("a bug"), "the details go to the log, not to the page");
     }
 
     /** A scanner on the LAN learns nothing of the server software, whose version tells its known holes. */
