@@ -551,6 +551,19 @@ class WebServerTest {
         assertFalse(failed.body().contains("a bug"), "the details go to the log, not to the page");
     }
 
+    /** The nav says which page is open; a keyboard can skip past it; tables name their columns as such. */
+    @Test
+    void theNavMarksTheOpenPageAndAKeyboardCanSkipIt() throws Exception {
+        Browser b = admin();
+        String users = b.get("/users").body();
+        assertTrue(users.contains("<a href=\"/users\" class=\"on\" aria-current=\"page\">Users</a>"), users);
+        assertFalse(users.contains("<a href=\"/\" class=\"on\""), "one page is open");
+        assertTrue(users.contains("<a class=\"skip\" href=\"#main\">Skip to the page</a>") && users.contains("<main id=\"main\">"),
+                users);
+        assertTrue(users.contains("label for=\"password_again\">Repeat the password</label>"), users);
+        assertTrue(b.get("/logs").body().contains("<th scope=\"col\">When</th>"));
+    }
+
     /** A scanner on the LAN learns nothing of the server software, whose version tells its known holes. */
     @Test
     void noAnswerNamesTheServerSoftware() throws Exception {
@@ -603,7 +616,7 @@ class WebServerTest {
                 + " session(s): alice (192.0.2.7)"), asked.body());
         assertTrue(asked.body().contains("value=\"1724\""), "what was typed comes back");
         // The yes is the warning's own button's: the form's ordinary Save, pressed later, asks again.
-        assertTrue(asked.body().contains("<button type=\"submit\" name=\"disconnect\" value=\"yes\">Save and"
+        assertTrue(asked.body().contains("<button type=\"submit\" name=\"disconnect\" value=\"yes\" class=\"danger\">Save and"
                 + " disconnect them</button>") && !asked.body().contains("type=\"hidden\" name=\"disconnect\""),
                 asked.body());
         assertEquals(0, fake.applied, "nothing saved before the owner agrees");
