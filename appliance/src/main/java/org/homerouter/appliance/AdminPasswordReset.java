@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
 import java.util.Optional;
 import org.homerouter.appliance.store.ApplianceStore;
@@ -64,13 +63,7 @@ final class AdminPasswordReset {
             throw new StoreFailure(e);
         }
         LOG.warn("{}: first-run setup asks for a new one; the settings and VPN users are kept", WHY);
-        try {
-            Path next = dataDir.resolve(FILE + ".new");
-            Files.writeString(next, DONE + "\n", StandardCharsets.US_ASCII);
-            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.warn("cannot mark {} as done: {}", file, e.toString());
-        }
+        DataPartitionNote.rewrite(file, DONE + "\n");
         return Optional.of(WHY);
     }
 

@@ -58,14 +58,8 @@ final class DataPartitionNote {
             LOG.error("{}: starting with factory settings", why);
             store.logEvent("service", why + ": the router started with factory settings, no users and no admin password;"
                     + " restore a configuration export on the System page");
-            try {
-                Path next = dataDir.resolve(FILE + ".new");
-                Files.writeString(next, detail + "\n" + LOGGED + "\n", StandardCharsets.US_ASCII);
-                Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                // Logged again at the next start: one more event, nothing worse.
-                LOG.warn("cannot mark {} as logged: {}", file, e.toString());
-            }
+            // Logged again at the next start if this fails: one more event, nothing worse.
+            rewrite(file, detail + "\n" + LOGGED + "\n");
         }
         return Optional.of(why);
     }
@@ -76,6 +70,17 @@ final class DataPartitionNote {
             Files.deleteIfExists(dataDir.resolve(FILE));
         } catch (IOException e) {
             LOG.warn("cannot delete {}: {}", dataDir.resolve(FILE), e.toString());
+        }
+    }
+
+    /** Replaces a note of the initramfs's whole (a power cut leaves the old or the new one), or warns. */
+    static void rewrite(Path file, String text) {
+        try {
+            Path next = file.resolveSibling(file.getFileName() + ".new");
+            Files.writeString(next, text, StandardCharsets.US_ASCII);
+            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("cannot rewrite {}: {}", file, e.toString());
         }
     }
 

@@ -15,13 +15,18 @@ final class StoreFailure extends StorageUnavailable {
      */
     static String plainWords(SQLException e) {
         return switch (e.getErrorCode() & 0xff) {
-            case 13 -> "the router's storage is full: delete old exports or logs from it, or restore a smaller"
-                    + " backup; the settings need only a few hundred kilobytes";
+            // On the router image the owner has no shell to delete files with: what the pages can do.
+            case 13 -> "the router's storage is full: export the configuration on the System page, then a factory"
+                    + " reset frees what the router keeps besides it (old copies of the database, the history), and"
+                    + " importing the export brings the settings and users back; they need only a few hundred"
+                    + " kilobytes (where you have a shell on the router: delete old exports or logs from its disk)";
             case 8, 10, 14 -> "the router's storage cannot be written (read-only, missing or failing): restart the"
                     + " router; if this comes back, the storage is wearing out";
-            case 11, 26 -> "the settings database is damaged: restart the router (if it cannot read the database"
-                    + " at all, it sets it aside and starts with default settings, and you import your last"
-                    + " configuration export on the System page)";
+            // A restart helps only if the damage shows when the database is opened (it is then set
+            // aside); damage further in stays, so the way out that always works is said too.
+            case 11, 26 -> "the settings database is damaged: export the configuration on the System page if it"
+                    + " still can, then a factory reset makes a new database, and importing that export (or your"
+                    + " last one) brings the settings and users back";
             case 5, 6 -> "the settings database was busy for too long: try again in a moment";
             default -> "the settings database failed (" + e.getMessage() + ")";
         };

@@ -159,6 +159,14 @@ class ApplianceTest {
         }
     }
 
+    /** The page a browser lands on at the UI's root (first-run setup on a router without an admin password). */
+    private static String firstPage(int port) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /**
      * The router image has no login, and the export that would save the settings asks for the
      * admin password: an owner who forgot it resets it at the router (five quick starts; the
@@ -177,11 +185,7 @@ class ApplianceTest {
         for (int start = 1; start <= 2; start++) {
             try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
                 assertTrue(a.store().adminPasswordHash().isEmpty(), "start " + start + ": the old password is gone");
-                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                        .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
-                String setup = http.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                String setup = firstPage(a.uiPort());
                 assertTrue(setup.contains(why) && setup.contains("VPN users and history are kept"), "start " + start + ": " + setup);
                 assertEquals(List.of("alice"), a.store().users().stream().map(u -> u.name()).toList(), "start " + start);
                 assertEquals(1, a.store().recentEvents(100).stream().filter(e -> e.contains("was reset at the router")).count(),
@@ -214,11 +218,7 @@ class ApplianceTest {
         // Restarted (a power cycle) before the owner looks: still said, logged once.
         for (int start = 1; start <= 2; start++) {
             try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
-                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                        .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
-                String setup = http.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                String setup = firstPage(a.uiPort());
                 assertTrue(setup.contains(why) && setup.contains("Choose a new admin password"), "start " + start + ": " + setup);
                 assertEquals(1, a.store().recentEvents(100).stream().filter(e -> e.contains("could not be repaired")).count(),
                         "start " + start);
