@@ -908,6 +908,76 @@ public final class Appliance implements AutoCloseable {
         return java.util.Optional.ofNullable(why);
     }
 
+    /**
+     * Why first-run setup is not served to {@code clientAddress} now, else empty. After the reset at
+     * the router the VPN users are kept, and the UI is reachable through their tunnels (and a branch
+     * office's): whoever reaches setup first chooses the admin password, and it must be someone at
+     * the router's own LAN, not anyone with an account. So, meanwhile, setup answers only an
+     * address on a LAN link of this router (not a point-to-point tunnel) and outside the VPN's
+     * tunnel network (a pool inside the LAN's subnet, proxy-ARPed, is still a tunnel), or this host.
+     */
+    java.util.Optional<String> setupRefusedFrom(String clientAddress) {
+        if (adminPasswordReset().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.net.InetAddress a;
+        try {
+            a = java.net.InetAddress.ofLiteral(clientAddress);
+        } catch (IllegalArgumentException e) {
+            a = null;
+        }
+        if (a != null && (a.isLoopbackAddress() || onLanLink(a) && !inTunnelNetwork(a))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("After the reset at the router, the new admin password is chosen from a computer"
+                + " on the router's own LAN (by cable or its Wi-Fi), not through a VPN connection: every VPN user"
+                + " was kept, and none of them should be the one who chooses it");
+    }
+
+    private static boolean onLanLink(java.net.InetAddress a) {
+        try {
+            for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp() || nif.isLoopback() || nif.isPointToPoint()) {
+                    continue;
+                }
+                for (java.net.InterfaceAddress ia : nif.getInterfaceAddresses()) {
+                    if (sameSubnet(ia.getAddress(), a, ia.getNetworkPrefixLength())) {
+                        return true;
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            LOG.warn("cannot list this host's interfaces: {}", e.toString());
+        }
+        return false;
+    }
+
+    static boolean sameSubnet(java.net.InetAddress network, java.net.InetAddress a, int prefixLength) {
+        byte[] x = network.getAddress();
+        byte[] y = a.getAddress();
+        if (x.length != y.length || prefixLength <= 0) {
+            return false;
+        }
+        for (int bit = 0; bit < Math.min(prefixLength, x.length * 8); bit++) {
+            int mask = 0x80 >>> (bit % 8);
+            if ((x[bit / 8] & mask) != (y[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean inTunnelNetwork(java.net.InetAddress a) {
+        Map<Setting, String> cfg = applied;
+        org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(cfg != null ? cfg : startConfig);
+        if (a instanceof java.net.Inet4Address v4 && tunnel != null
+                && tunnel.contains(java.nio.ByteBuffer.wrap(v4.getAddress()).getInt())) {
+            return true;
+        }
+        return sessions().stream().anyMatch(s -> s.ipConfiguration().flatMap(c -> c.peerAddress())
+                .filter(a::equals).isPresent());
+    }
+
     /** A configuration was imported, or the router reset: {@link #settingsLost} is dealt with. */
     void settingsLostDealtWith() {
         store.setAsideDealtWith();

@@ -218,6 +218,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
+    public java.util.Optional<String> setupRefusedFrom(String clientAddress) {
+        return appliance.setupRefusedFrom(clientAddress);
+    }
+
+    @Override
     public String metricsToken() {
         return setting(Setting.METRICS_TOKEN);
     }

@@ -36,7 +36,8 @@ final class ConfigDocument {
     /** A firmware version as the document may name it: shown in a message, so nothing else. */
     private static final Pattern FIRMWARE = Pattern.compile("[A-Za-z0-9._+-]{1,40}");
     /** Not part of a portable configuration: secrets of this router's own admin side. */
-    private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN, Setting.UI_KNOWN_DEVICE_KEY);
+    private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN, Setting.UI_KNOWN_DEVICE_KEY,
+            Setting.ADMIN_RESET_APPLIED);
     private static final Set<Setting> ADDRESSES = EnumSet.of(Setting.PPTP_LISTEN_ADDRESS, Setting.PPTP_LOCAL_ADDRESS,
             Setting.PPTP_POOL_START, Setting.PPTP_POOL_END, Setting.UI_LISTEN_ADDRESS);
     private static final Set<Setting> OPTIONAL_ADDRESSES = EnumSet.of(Setting.PPTP_DNS_PRIMARY,

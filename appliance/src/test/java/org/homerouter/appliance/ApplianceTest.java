@@ -180,7 +180,7 @@ class ApplianceTest {
             UiClient.setUp(a.uiPort()); // the forgotten password
         }
         Path note = db.resolveSibling(AdminPasswordReset.FILE);
-        Files.writeString(note, "five quick starts\n");
+        Files.writeString(note, "five quick starts 6f1c2a9e-1d2b-4c3d-9e8f-0a1b2c3d4e5f\n");
         String why = "The admin password was reset at the router (it was switched on and off five times in a row";
         for (int start = 1; start <= 2; start++) {
             try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
@@ -200,6 +200,58 @@ class ApplianceTest {
             assertEquals(303, UiClient.logIn(a.uiPort(), UiClient.ADMIN_PASSWORD).statusCode(), "no second reset");
             assertFalse(Files.exists(note), "a new password was chosen: the note is done");
         }
+        // A note the service could not delete (a full disk) is not applied again at every restart:
+        // that would delete the password the owner chose since. A new reset has a new token.
+        Files.writeString(note, "five quick starts 6f1c2a9e-1d2b-4c3d-9e8f-0a1b2c3d4e5f\n");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertTrue(a.store().adminPasswordHash().isPresent(), "the same reset, not applied twice");
+        }
+        Files.writeString(note, "five quick starts 0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a\n");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertTrue(a.store().adminPasswordHash().isEmpty(), "a new reset");
+        }
+        assertFalse(exportOf(db).contains("0d9e8f7a"), "the reset's token is not exported");
+    }
+
+    /**
+     * After the reset at the router the VPN users are kept, and the UI is reachable through their
+     * tunnels: first-run setup answers only this router's LAN links (and this host) meanwhile, never
+     * an address of the VPN's tunnel network or one behind a tunnel; with no reset pending, anyone
+     * who reaches setup may use it as before.
+     */
+    @Test
+    void afterTheResetAtTheRouterSetupAnswersTheLanOnlyNotTheVpnsTunnels() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertTrue(a.setupRefusedFrom("192.168.250.10").isEmpty(), "no reset pending: as before");
+        }
+        Files.writeString(db.resolveSibling(AdminPasswordReset.FILE), "five quick starts 1\n");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            String tunnel = a.store().settings().get(Setting.PPTP_POOL_START);
+            assertTrue(a.setupRefusedFrom(tunnel).orElse("").contains("from a computer on the router's own LAN"),
+                    "a VPN client's address: " + tunnel);
+            assertTrue(a.setupRefusedFrom("203.0.113.9").isPresent(), "an address behind a tunnel (a branch LAN, the office)");
+            assertTrue(a.setupRefusedFrom("not an address").isPresent());
+            assertTrue(a.setupRefusedFrom("127.0.0.1").isEmpty(), "this host");
+            java.net.InetAddress lan = lanLinkAddress();
+            if (lan != null) {
+                assertTrue(a.setupRefusedFrom(lan.getHostAddress()).isEmpty(), "an address on a LAN link: " + lan);
+            }
+        }
+    }
+
+    /** An address of this host on a link that is not point to point (as a LAN's), or null. */
+    private static java.net.InetAddress lanLinkAddress() throws Exception {
+        for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (nif.isUp() && !nif.isLoopback() && !nif.isPointToPoint()) {
+                for (java.net.InterfaceAddress ia : nif.getInterfaceAddresses()) {
+                    if (ia.getAddress() instanceof java.net.Inet4Address) {
+                        return ia.getAddress();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /**

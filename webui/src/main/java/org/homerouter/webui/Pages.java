@@ -57,7 +57,7 @@ final class Pages {
         return List.of(
                 new Route("GET", "/healthz", PUBLIC, x -> new Reply.Text(200, "text/plain", "ok\n")),
                 new Route("GET", "/moving", PUBLIC, this::moving),
-                new Route("GET", "/setup", SETUP, x -> new Reply.Page(200, "setup.ftlh", setupModel(x))),
+                new Route("GET", "/setup", SETUP, x -> new Reply.Page(setupRefused(x) ? 403 : 200, "setup.ftlh", setupModel(x))),
                 new Route("POST", "/setup", SETUP, this::setup),
                 new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : page(x, "login.ftlh", "login", 200)),
                 new Route("POST", "/login", LOGIN, this::login),
@@ -119,15 +119,28 @@ final class Pages {
     /** First-run setup's page; after a loss of the settings it says why (the owner sees no other page first). */
     private Map<String, Object> setupModel(Exchange x) {
         Map<String, Object> m = x.model("setup");
-        m.put("settingsLost", b.system().settingsLost().orElse(""));
-        m.put("adminPasswordReset", b.system().adminPasswordReset().orElse(""));
+        m.putAll(setupNotes(x));
         return m;
     }
 
+    /** What first-run setup says above its form: why the settings or the password are gone, why it refuses this browser. */
+    private Map<String, Object> setupNotes(Exchange x) {
+        return Map.of("settingsLost", b.system().settingsLost().orElse(""),
+                "adminPasswordReset", b.system().adminPasswordReset().orElse(""),
+                "setupRefused", b.system().setupRefusedFrom(x.clientAddress).orElse(""));
+    }
+
+    private boolean setupRefused(Exchange x) {
+        return b.system().setupRefusedFrom(x.clientAddress).isPresent();
+    }
+
     private Reply setup(Exchange x) {
+        if (setupRefused(x)) {
+            return new Reply.Page(HttpStatus.FORBIDDEN_403, "setup.ftlh", setupModel(x));
+        }
         Form form = x.form();
         checkNewAdminPassword(form);
-        Map<String, Object> lost = Map.of("settingsLost", b.system().settingsLost().orElse(""));
+        Map<String, Object> lost = setupNotes(x);
         if (!form.ok()) {
             return invalid(x, "setup.ftlh", "setup", form, lost);
         }

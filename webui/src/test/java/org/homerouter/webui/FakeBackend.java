@@ -242,6 +242,9 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public java.util.Optional<String> settingsLost() { return java.util.Optional.of(settingsLost).filter(s -> !s.isEmpty()); }
     volatile String adminPasswordReset = "";
     @Override public java.util.Optional<String> adminPasswordReset() { return java.util.Optional.of(adminPasswordReset).filter(s -> !s.isEmpty()); }
+    /** Addresses first-run setup refuses, and why. */
+    final Map<String, String> setupRefused = new java.util.concurrent.ConcurrentHashMap<>();
+    @Override public java.util.Optional<String> setupRefusedFrom(String clientAddress) { return java.util.Optional.ofNullable(setupRefused.get(clientAddress)); }
 
     static Set<String> set(String... s) {
         return new LinkedHashSet<>(List.of(s));

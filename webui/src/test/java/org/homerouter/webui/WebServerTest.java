@@ -116,6 +116,30 @@ class WebServerTest {
         assertEquals("/login", location(new Browser(base).get("/setup")), "setup cannot run twice");
     }
 
+    /**
+     * After the reset at the router, setup says why (also when its form comes back refused) and
+     * serves only the router's LAN: a browser the backend refuses (a VPN client) gets the reason,
+     * no form, and its POST stores nothing.
+     */
+    @Test
+    void afterTheResetAtTheRouterSetupSaysWhyAndRefusesWhomTheBackendRefuses() throws Exception {
+        fake.adminPasswordReset = "The admin password was reset at the router";
+        Browser lan = new Browser(base);
+        lan.get("/setup");
+        HttpResponse<String> tooShort = lan.post("/setup", "password", "short", "password_again", "short");
+        assertEquals(400, tooShort.statusCode());
+        assertTrue(tooShort.body().contains("id=\"admin-password-reset\""), "the why stays: " + tooShort.body());
+
+        fake.setupRefused.put("127.0.0.1", "After the reset at the router, the new admin password is chosen from the LAN");
+        Browser vpn = new Browser(base);
+        HttpResponse<String> page = vpn.get("/setup");
+        assertEquals(403, page.statusCode());
+        assertTrue(page.body().contains("chosen from the LAN") && !page.body().contains("name=\"password\""), page.body());
+        HttpResponse<String> post = lan.post("/setup", "password", ADMIN_PW, "password_again", ADMIN_PW);
+        assertEquals(403, post.statusCode());
+        assertNull(fake.hash, "nothing stored");
+    }
+
     /** After a loss of the settings, first-run setup (the only page the owner can reach) says why and what to do. */
     @Test
     void setupSaysWhyTheSettingsWereLostAndAsksForTheLastExport() throws Exception {

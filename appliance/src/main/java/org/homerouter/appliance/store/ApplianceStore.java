@@ -528,14 +528,16 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
-     * No admin password, with its event, in one transaction: first-run setup asks for a new one.
-     * The router image's reset at the router ({@code AdminPasswordReset}); settings and users stay.
+     * No admin password, the reset's token as applied, and its event, in one transaction: first-run
+     * setup asks for a new password, and the same reset is never applied again. The router image's
+     * reset at the router ({@code AdminPasswordReset}); settings and users stay.
      */
-    public synchronized void clearAdminPassword(String event) throws SQLException {
+    public synchronized void clearAdminPassword(String token, String event) throws SQLException {
         inTransaction(() -> {
             try (Statement st = db.createStatement()) {
                 st.executeUpdate("DELETE FROM admin");
             }
+            putSettings(Map.of(Setting.ADMIN_RESET_APPLIED, token));
             insertEvent("admin", event);
         });
     }

@@ -66,7 +66,10 @@ public enum Setting {
     METRICS_TOKEN("ui.metrics_token", ""),
     // The key (32 random bytes, hex) that signs the cookie by which the UI knows a browser that
     // logged in before; generated on first start and after a factory reset (empty means not yet).
-    UI_KNOWN_DEVICE_KEY("ui.known_device_key", "");
+    UI_KNOWN_DEVICE_KEY("ui.known_device_key", ""),
+    // The token of the last reset of the admin password at the router that was applied (the
+    // initramfs's note carries it): a note is applied once, however often the service restarts.
+    ADMIN_RESET_APPLIED("admin.reset_applied", "");
 
     private final String key;
     private final String defaultValue;

@@ -48,6 +48,13 @@ public interface SystemAdmin {
      */
     java.util.Optional<String> adminPasswordReset();
 
+    /**
+     * Why first-run setup is not served to {@code clientAddress} now, else empty: after the reset at
+     * the router, only the router's own LAN chooses the new admin password (the VPN users, kept,
+     * reach the UI through their tunnels).
+     */
+    java.util.Optional<String> setupRefusedFrom(String clientAddress);
+
     /** The bearer token a Prometheus scraper sends to /metrics. */
     String metricsToken();
 }
