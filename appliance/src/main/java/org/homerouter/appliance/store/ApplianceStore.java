@@ -41,13 +41,14 @@ public final class ApplianceStore implements AutoCloseable {
      */
     public static final int EVENTS_KEPT = 10_000;
     /**
-     * The events that the VPN's callers and the LAN's passthrough clients cause: anyone who reaches
-     * the port makes them. A sustained flood of failed calls (30 recorded a minute, from many
+     * The events that the VPN's callers, the LAN's passthrough clients and wrong admin passwords
+     * cause: anyone who reaches the port or the login makes them. A sustained flood of failed calls (30 recorded a minute, from many
      * addresses) replaced the whole log in about 5.5 hours, the administrator's logins, password
      * changes and configuration changes with it; these rows are trimmed apart from the router's
      * own record, which only the administrator and the router itself write.
      */
-    static final java.util.Set<String> CALL_KINDS = java.util.Set.of("auth-failure", "disconnect", "connect", "problem");
+    static final java.util.Set<String> CALL_KINDS = java.util.Set.of("auth-failure", "disconnect", "connect", "problem",
+            "admin-failure");
     public static final int SESSIONS_KEPT = 10_000;
 
     private final Path file;

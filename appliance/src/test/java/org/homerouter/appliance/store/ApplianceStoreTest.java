@@ -321,13 +321,15 @@ class ApplianceStoreTest {
             for (int i = 0; i < 40; i++) {
                 store.sessionEnded(0, 2 + i, 3 + i, "guess" + i, "203.0.113." + i, null, 0, 0, "AUTH_FAILED",
                         "wrong password", i % 2 == 0 ? "auth-failure" : "disconnect", "guess" + i + " refused");
+                store.logEvent("admin-failure", "wrong admin password from 192.168.1." + i);
             }
             store.logEvent("problem", "the newest call event");
 
             List<String> all = store.events(100, null).stream().map(ApplianceStore.EventRow::message).toList();
-            assertEquals(List.of("the newest call event", "guess39 refused", "guess38 refused", "guess37 refused",
-                    "guess36 refused", "maximum sessions set to 7", "admin logged in from 192.168.1.20"), all,
-                    "the newest 5 calls' events, and the router's own record before them");
+            assertEquals(List.of("the newest call event", "wrong admin password from 192.168.1.39", "guess39 refused",
+                    "wrong admin password from 192.168.1.38", "guess38 refused", "maximum sessions set to 7",
+                    "admin logged in from 192.168.1.20"), all,
+                    "the newest 5 events of calls and wrong passwords, and the router's own record before them");
 
             // The router's own record is trimmed too, apart: its newest 5.
             for (int i = 0; i < 6; i++) {
@@ -337,7 +339,7 @@ class ApplianceStoreTest {
                     store.events(100, null).stream().filter(e -> !ApplianceStore.CALL_KINDS.contains(e.kind()))
                             .map(ApplianceStore.EventRow::message).toList());
             assertEquals(5, store.events(100, "auth-failure").size() + store.events(100, "disconnect").size()
-                    + store.events(100, "problem").size());
+                    + store.events(100, "problem").size() + store.events(100, "admin-failure").size());
         }
     }
 
