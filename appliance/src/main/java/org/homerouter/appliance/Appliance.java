@@ -62,6 +62,11 @@ public final class Appliance implements AutoCloseable {
      * count. Where users logged in from lately it learns at start from the history ({@link KnownLogins}).
      */
     private final AuthFailureLockout vpnLockout = AuthFailureLockout.defaults(Clock.SYSTEM);
+
+    /** The VPN login lockout the appliance keeps across listener restarts. */
+    AuthFailureLockout vpnLockout() {
+        return vpnLockout;
+    }
     private final Map<Setting, String> startConfig;
     private Overrides overrides;
     private volatile PptpService pptp;

@@ -65,6 +65,25 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         appliance.settingsLostDealtWith();
         hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
         hangUpSessionsOfNewPasswords(oldUsers);
+        forgetWhereChangedAccountsLoggedIn(oldUsers);
+    }
+
+    /**
+     * As the Users page does: an account the import removed, disabled or gave another password is no
+     * longer spared a lockout where it logged in before (who logged in there may have held the old,
+     * leaked password).
+     */
+    private void forgetWhereChangedAccountsLoggedIn(List<VpnUser> before) {
+        for (VpnUser old : before) {
+            try {
+                var now = appliance.store().user(old.name());
+                if (now.isEmpty() || !now.get().enabled() || !java.util.Arrays.equals(old.ntHash(), now.get().ntHash())) {
+                    appliance.vpnLockout().accountChanged(old.name());
+                }
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            }
+        }
     }
 
     /**

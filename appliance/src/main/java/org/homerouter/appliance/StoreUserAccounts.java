@@ -99,6 +99,7 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
 
     /** A disabled or deleted account's sessions, or those of a changed password, end now, not at their next login. */
     private void hangUp(String name, String why) {
+        appliance.vpnLockout().accountChanged(name); // where it logged in before no longer spares it a lockout
         PptpService pptp = appliance.pptp();
         if (pptp != null && pptp.disconnectUser(name, why) > 0) {
             store.logEvent("admin", "disconnected " + name + ": " + why);

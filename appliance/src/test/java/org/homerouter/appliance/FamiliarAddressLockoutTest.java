@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
@@ -36,6 +37,27 @@ class FamiliarAddressLockoutTest {
             lockByGuesses(net, a);
             assertRefused(net.dial(a.pptpAddress(), "alice", "alice password"), "from a new address");
             net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME).tunnelAddress();
+        }
+    }
+
+    /**
+     * Who logged in with a password that has since been changed (a leaked one, as often as not) is
+     * no longer spared the name's lockout where they did: the change forgets where the name
+     * logged in before.
+     */
+    @Test
+    void aChangedPasswordForgetsWhereTheNameLoggedInBefore() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            InMemoryDialIn.Client leaked = net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME);
+            leaked.tunnelAddress();
+            leaked.hangUp();
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new password",
+                    "password_again", "a new password").statusCode());
+            lockByGuesses(net, a);
+            assertRefused(net.dialFrom(a.pptpAddress(), "alice", "a new password", HOME), "from where the old password logged in");
         }
     }
 

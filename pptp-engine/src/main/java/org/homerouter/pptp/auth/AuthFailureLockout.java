@@ -142,6 +142,16 @@ public final class AuthFailureLockout {
     }
 
     /**
+     * {@code userName}'s password changed, or its account was disabled or deleted: the sources it
+     * logged in from no longer spare it a lockout. A leaked password's user (who logged in with it)
+     * would otherwise keep, at their address, a count of their own, apart from the name's lockout,
+     * for 30 days after the owner changed it.
+     */
+    public synchronized void accountChanged(String userName) {
+        familiar.forget(userName);
+    }
+
+    /**
      * {@code userName} logged in from {@code source} {@code ago} (before this run, as the session
      * history says): the source is familiar to the name as if it had happened here, for what is
      * left of the 30 days.

@@ -46,6 +46,11 @@ final class FamiliarSources {
         }
     }
 
+    /** {@code userName}'s password changed, or the account was disabled or deleted: where it logged in before counts no more. */
+    void forget(String userName) {
+        byName.remove(userName);
+    }
+
     /** Whether {@code userName} logged in from {@code source} less than {@link #FOR} before {@code now}. */
     boolean knows(String userName, String source, long now) {
         Map<String, Long> sources = byName.get(userName);
