@@ -24,10 +24,16 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
-    public void importJson(String json, String event) {
+    public Imported importJson(String json, String event) {
         ConfigDocument.Parsed doc = ConfigDocument.parse(json);
         List<VpnUser> oldUsers;
+        List<String> hungUp = new java.util.ArrayList<>();
+        String listenerWaits;
         synchronized (appliance.changeLock()) {
+            // Who is on the server now: if the import restarts or stops it, they are all cut off.
+            PptpService server = appliance.pptp();
+            List<String> onServer = server == null ? List.of() : server.sessions().stream()
+                    .filter(s -> s.loggedIn() && s.userName().isPresent()).map(ApplianceSystem::who).toList();
             Map<Setting, String> oldSettings;
             Map<String, String> oldRoutedSubnets;
             try {
@@ -38,7 +44,6 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             } catch (SQLException e) {
                 throw new IllegalArgumentException("the database refused it: " + e.getMessage());
             }
-            String listenerWaits;
             try {
                 try {
                     listenerWaits = applyPptp(doc.settings());
@@ -61,11 +66,24 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (listenerWaits != null) {
                 appliance.store().logEvent("service", listenerWaits);
             }
+            if (server != null && appliance.pptp() != server) {
+                String why = appliance.pptp() == null ? ": the VPN server stopped for the imported settings"
+                        : ": the VPN server restarted for the imported settings";
+                onServer.forEach(who -> hungUp.add(who + why));
+            }
         }
         appliance.settingsLostDealtWith();
-        hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import");
-        hangUpSessionsOfNewPasswords(oldUsers);
+        hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import")
+                .forEach(who -> hungUp.add(who + ": the import removed or disabled the account"));
+        hangUpSessionsOfNewPasswords(oldUsers)
+                .forEach(who -> hungUp.add(who + ": the import gave the account another password"));
         forgetWhereChangedAccountsLoggedIn(oldUsers);
+        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits));
+    }
+
+    /** "alice (192.0.2.7)", as the pages and the event log name a session. */
+    private static String who(org.homerouter.pptp.session.PppSession s) {
+        return s.userName().orElse("?") + " (" + SessionAccounting.client(s) + ")";
     }
 
     /**
@@ -91,10 +109,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
      * when a password is changed: a backup is restored after a compromise, as often as not, and the
      * session of a leaked password would otherwise stay up for as long as its client likes.
      */
-    private void hangUpSessionsOfNewPasswords(List<VpnUser> before) {
+    private List<String> hangUpSessionsOfNewPasswords(List<VpnUser> before) {
+        List<String> hungUp = new java.util.ArrayList<>();
         PptpService pptp = appliance.pptp();
         if (pptp == null) {
-            return;
+            return hungUp;
         }
         Map<String, byte[]> oldHashes = new java.util.HashMap<>();
         before.forEach(u -> oldHashes.put(u.name(), u.ntHash()));
@@ -110,11 +129,13 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                     String why = "its password was changed by a configuration import";
                     s.close(why);
                     appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
+                    hungUp.add(who(s));
                 }
             } catch (SQLException e) {
                 throw new StoreFailure(e);
             }
         }
+        return hungUp;
     }
 
     /**
@@ -177,11 +198,14 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
      * login, so a reset or an import (after a compromised password, say) would otherwise leave them
      * connected for as long as they like. Called after the change, outside the change lock, as
      * hanging up takes each session's lock.
+     *
+     * @return who was hung up, "alice (192.0.2.7)" each
      */
-    private void hangUpSessionsWithoutAccount(String why) {
+    private List<String> hangUpSessionsWithoutAccount(String why) {
+        List<String> hungUp = new java.util.ArrayList<>();
         PptpService pptp = appliance.pptp();
         if (pptp == null) {
-            return;
+            return hungUp;
         }
         for (org.homerouter.pptp.session.PppSession s : pptp.sessions()) {
             String user = s.userName().orElse(null);
@@ -192,11 +216,13 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 if (appliance.store().user(user).filter(VpnUser::enabled).isEmpty()) {
                     s.close(why);
                     appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
+                    hungUp.add(who(s));
                 }
             } catch (SQLException e) {
                 throw new StoreFailure(e);
             }
         }
+        return hungUp;
     }
 
     @Override

@@ -417,13 +417,37 @@ class LiveApplyTest {
 
             String withoutBob = system.exportJson("export").replaceFirst(",?\\s*\\{\"name\": \"bob\"[^}]*}", "");
             assertFalse(withoutBob.contains("bob"), withoutBob);
-            system.importJson(withoutBob, "import without bob");
+            var imported = system.importJson(withoutBob, "import without bob");
             bob.ended.get(10, TimeUnit.SECONDS);
+            assertEquals(1, imported.hungUp().size(), imported.toString());
+            assertTrue(imported.hungUp().getFirst().matches("bob \\([0-9.]+\\): the import removed or disabled the account"),
+                    "named for the page's notice: " + imported);
             assertFalse(alice.ended.isDone(), "alice's account is still there");
 
             system.factoryReset();
             alice.ended.get(10, TimeUnit.SECONDS);
             assertTrue(a.sessions().isEmpty(), a.sessions().toString());
+        }
+    }
+
+    /** A restart for the imported settings drops every session: the page's notice names them all. */
+    @Test
+    void anImportThatRestartsTheServerNamesEveryoneItCutOff() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice")) {
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+
+            String exported = system.exportJson("export");
+            String renamed = exported.replace("\"system.host_name\": \"homerouter\"", "\"system.host_name\": \"office\"");
+            assertFalse(renamed.equals(exported), exported);
+            var imported = system.importJson(renamed, "import with another host name");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertEquals(1, imported.hungUp().size(), imported.toString());
+            assertTrue(imported.hungUp().getFirst().matches("alice \\([0-9.]+\\): the VPN server restarted for the"
+                    + " imported settings"), imported.toString());
+            assertTrue(imported.serverWaits().isEmpty(), imported.toString());
         }
     }
 
@@ -443,8 +467,11 @@ class LiveApplyTest {
             String newPassword = exported.replace(hex.formatHex(NtPasswordHash.of("alice password")),
                     hex.formatHex(NtPasswordHash.of("a new alice password")));
             assertFalse(newPassword.equals(exported), exported);
-            system.importJson(newPassword, "import with alice's new password");
+            var imported = system.importJson(newPassword, "import with alice's new password");
             alice.ended.get(10, TimeUnit.SECONDS);
+            assertEquals(1, imported.hungUp().size(), imported.toString());
+            assertTrue(imported.hungUp().getFirst().matches("alice \\([0-9.]+\\): the import gave the account another password"),
+                    "named for the page's notice: " + imported);
             assertFalse(bob.ended.isDone(), "bob's password is as it was");
             assertTrue(a.store().recentEvents(10).contains("admin: disconnected alice: its password was changed by a"
                     + " configuration import"), a.store().recentEvents(10).toString());
@@ -557,6 +584,9 @@ class LiveApplyTest {
 
             var r = ui.post("/system/import", "config", document, "replace", "on");
             assertEquals(303, r.statusCode(), "imported: " + r.body());
+            String system = ui.get("/system").body();
+            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">Configuration imported, but the VPN server"
+                    + " cannot listen on 192.0.2.55"), "a warning, not the green \"applied\": " + system);
             assertEquals(document.replaceAll("\\s+", ""), ui.export().replaceAll("\\s+", ""),
                     "the backup's settings and users, as they were in it");
             assertNull(a.pptpAddress(), "no listener on an address this router does not have");

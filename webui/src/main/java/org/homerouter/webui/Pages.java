@@ -20,6 +20,7 @@ import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.SettingRefused;
 import org.homerouter.webui.api.SiteToSite;
+import org.homerouter.webui.api.SystemAdmin;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnLockouts;
 import org.homerouter.webui.api.VpnSettings;
@@ -954,9 +955,11 @@ final class Pages {
             form.error("config", "paste an exported configuration (JSON) or choose the file");
         } else if (!form.checked("replace")) {
             form.error("replace", "tick this to confirm: the import replaces every setting and user");
-        } else {
+        }
+        SystemAdmin.Imported imported = null;
+        if (form.ok()) {
             try {
-                b.system().importJson(json, "configuration imported from " + x.clientAddress);
+                imported = b.system().importJson(json, "configuration imported from " + x.clientAddress);
             } catch (IllegalArgumentException e) {
                 form.error("config", "not imported, nothing changed: " + e.getMessage());
             }
@@ -964,7 +967,15 @@ final class Pages {
         if (!form.ok()) {
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
-        x.session.flash("Configuration imported and applied.");
+        // The import cut people off without asking (the page only warned): name them, or say nobody.
+        String hungUp = imported.hungUp().isEmpty() ? " No VPN session was ended."
+                : " Disconnected " + String.join("; ", imported.hungUp()) + ".";
+        if (imported.serverWaits().isPresent()) {
+            // Kept, but not all in force: not the green "applied".
+            x.session.warn("Configuration imported, but " + imported.serverWaits().get() + "." + hungUp);
+        } else {
+            x.session.flash("Configuration imported and applied." + hungUp);
+        }
         return afterHttpsChange(x, "/system");
     }
 

@@ -220,11 +220,14 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         log("admin", event);
         return EXPORTED;
     }
-    @Override public void importJson(String json, String event) {
+    /** What the next import reports: whom it hung up, and whether the VPN server waits for its address. */
+    volatile Imported importResult = new Imported(List.of(), java.util.Optional.empty());
+    @Override public Imported importJson(String json, String event) {
         if (!json.startsWith("{")) {
             throw new IllegalArgumentException("not JSON");
         }
         imported = json;
+        return importResult;
     }
     @Override public void factoryReset() { hash = null; users.clear(); knownDeviceKey = newKey(); resets++; }
     @Override public boolean httpsEnabled() { return https; }

@@ -23,6 +23,7 @@ import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.StorageUnavailable;
 import org.homerouter.webui.api.EventLog;
 import org.homerouter.webui.api.SiteToSite;
+import org.homerouter.webui.api.SystemAdmin;
 import org.homerouter.webui.api.VpnSettings;
 import org.homerouter.webui.api.VpnLockouts;
 import org.junit.jupiter.api.AfterEach;
@@ -1398,6 +1399,45 @@ class WebServerTest {
         assertTrue(unconfirmed.body().contains("the import replaces every setting and user"), unconfirmed.body());
         assertNull(fake.imported, "nothing replaced before it is confirmed");
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+    }
+
+    /**
+     * An import hangs up without asking: the form says beforehand who is connected and whose sessions
+     * it ends, and the notice afterwards names whom it disconnected, or says nobody.
+     */
+    @Test
+    void anImportSaysWhomItMayCutOffAndThenWhomItDid() throws Exception {
+        Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1500, 3000, "MPPE-128"));
+        String page = b.get("/system").body();
+        int notice = page.indexOf("id=\"import-disconnects\"");
+        int field = page.indexOf("id=\"config\"");
+        assertTrue(notice > page.indexOf("action=\"/system/import\"") && notice < field, "above the import field: " + page);
+        String said = page.substring(notice, field).replaceAll("\\s+", " ");
+        assertTrue(said.contains("ends the VPN sessions of the users it removes, disables or gives another password"), said);
+        assertTrue(said.contains("Connected now: alice (192.0.2.7)."), said);
+        fake.active.clear();
+        assertTrue(b.get("/system").body().replaceAll("\\s+", " ").contains("Nobody is connected to the VPN now."));
+
+        fake.importResult = new SystemAdmin.Imported(List.of("alice (192.0.2.7): the import removed or disabled the account",
+                "bob (192.0.2.8): the import gave the account another password"), java.util.Optional.empty());
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        assertTrue(b.get("/system").body().contains("<p class=\"flash\" role=\"status\">Configuration imported and applied."
+                + " Disconnected alice (192.0.2.7): the import removed or disabled the account; bob (192.0.2.8): the import"
+                + " gave the account another password.</p>"), "the notice names them");
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty());
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        assertTrue(b.get("/system").body().contains("Configuration imported and applied. No VPN session was ended.</p>"));
+
+        // Kept while the VPN server waits for its listen address: a warning, not the green "applied".
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.of("the VPN server cannot listen on"
+                + " 192.0.2.55 (pptp.listen_address of the imported configuration): this router does not have that address now"));
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        String waits = b.get("/system").body();
+        assertTrue(waits.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">Configuration imported, but the"
+                + " VPN server cannot listen on 192.0.2.55"), waits);
+        assertFalse(waits.contains("imported and applied"), waits);
     }
 
     @Test

@@ -15,7 +15,19 @@ public interface SystemAdmin {
      *                                  the router cannot run with it (its port is taken...): the
      *                                  previous configuration is then back in force
      */
-    void importJson(String json, String event);
+    Imported importJson(String json, String event);
+
+    /**
+     * What an import did besides replacing the configuration, for the page to tell the owner: it
+     * cuts people off without asking, so the page names them afterwards.
+     *
+     * @param hungUp      the VPN sessions it ended, "alice (192.0.2.7): why" each (her account was
+     *                    removed, disabled or given another password; the server restarted)
+     * @param serverWaits why the VPN server does not run with it yet (the listen address it names
+     *                    is missing on this router now): the configuration is kept all the same
+     */
+    record Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits) {
+    }
 
     /** Back to a fresh router: default settings, no users, no admin password, empty history. */
     void factoryReset();
