@@ -98,7 +98,9 @@ final class VpnForm {
         if (!MPPE.contains(mppe)) {
             form.error("mppe", "choose one of the listed encryption policies");
         } else if (mppe.startsWith("require") && !auth.contains("mschapv2")) {
-            form.error("mppe", "required encryption needs MS-CHAPv2: MPPE keys come from it (RFC 3079)");
+            // On the boxes, where the fix usually is: the summary's link lands on MS-CHAPv2's box.
+            form.error("auth", "the encryption chosen below needs MS-CHAPv2, the only method that gives encryption"
+                    + " keys: tick MS-CHAPv2, or choose Optional encryption below");
         }
         int max = form.integer("max_sessions", "Maximum sessions", 1, 1000);
         int idle = form.integer("idle_timeout", "The idle timeout", 0, 10080);

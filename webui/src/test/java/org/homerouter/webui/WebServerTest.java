@@ -725,6 +725,15 @@ class WebServerTest {
         assertFalse(page.contains("only as strong as"), page);
         assertTrue(page.contains("The idle timeout applies to connected clients too"), "what a shorter one does");
         assertTrue(page.contains("plaintext-equivalent"), "what CHAP-MD5 costs");
+        // Where the owner must choose, the page says what to choose, in plain words.
+        assertTrue(page.contains("id=\"auth-hint\">Leave only MS-CHAPv2 ticked unless an old client can do nothing else."),
+                "what to tick: " + page);
+        assertTrue(page.contains(">Require 128-bit (recommended)</option>"), page);
+        assertTrue(page.contains("aria-describedby=\"mppe-hint\"") && page.contains("<span class=\"hint\" id=\"mppe-hint\">Choose"
+                + " Require 128-bit: it is what Windows, macOS and Linux use, it keeps working when packets are lost"), page);
+        assertFalse(page.contains("faster"), "stateful is not sold as the better pick: " + page);
+        assertTrue(page.contains("id=\"local_address-hint\">the router&#39;s own address inside the VPN; the pool below must"
+                + " share its first three numbers"), "no prefix-length jargon: " + page);
         HttpResponse<String> r = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "70000",
                 "local_address", "192.168.250.1", "pool_start", "192.168.1.10", "pool_end", "192.168.250.40",
                 "dns_primary", "dns.example", "auth", "pap", "mppe", "require-128", "max_sessions", "10",
@@ -734,7 +743,10 @@ class WebServerTest {
         assertTrue(body.contains("The port must be a whole number from 1 to 65535"), body);
         assertTrue(body.contains("the pool must lie inside 192.168.250.0/24"), body);
         assertTrue(body.contains("enter an IPv4 address such as 192.168.1.1, or leave it empty"), body);
-        assertTrue(body.contains("required encryption needs MS-CHAPv2"), body);
+        // On the boxes, where the fix is, and saying what to do rather than citing an RFC.
+        assertTrue(body.contains("<span class=\"error\" id=\"auth-error\">the encryption chosen below needs MS-CHAPv2, the"
+                + " only method that gives encryption keys: tick MS-CHAPv2, or choose Optional encryption below</span>"), body);
+        assertFalse(body.contains("RFC 3079") || body.contains("id=\"mppe-error\""), body);
         assertTrue(body.contains("<legend class=\"label\">Allowed authentication</legend>"), "a group a screen reader names");
         assertTrue(body.contains("value=\"dns.example\""), "what was typed comes back");
         assertTrue(body.indexOf("pool_start-error") > body.indexOf("id=\"pool_start\""), "message next to its field");
@@ -1194,6 +1206,9 @@ class WebServerTest {
         Browser b = admin();
         String page = b.get("/passthrough").body();
         assertTrue(page.contains("No calls tracked.") && page.contains("the passthrough ALG is not part of this build"), page);
+        // The label says what the box does; what it needs from the system is in the hint, in plain words.
+        assertTrue(page.contains("the calls it tracks)</label>") && page.contains("aria-describedby=\"enabled-hint\"")
+                && page.contains("id=\"enabled-hint\">works when the router software runs with full rights"), page);
         assertEquals(303, b.post("/passthrough", "enabled", "on").statusCode());
         assertTrue(fake.passthrough);
         assertEquals(303, b.post("/passthrough").statusCode());
