@@ -64,7 +64,7 @@ try {
   await page.fill('#password', 'alice vpn password');
   await page.fill('#password_again', 'alice vpn password');
   await page.click('form[action="/users/add"] button[type=submit]');
-  check((await page.textContent('.flash')).includes('User alice added.'), 'user added');
+  check((await page.textContent('.flash')).includes('VPN user alice added.'), 'user added');
   check((await page.textContent('#users')).includes('alice'), 'alice is listed');
 
   // 4. Enable the VPN server.

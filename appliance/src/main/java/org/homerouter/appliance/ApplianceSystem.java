@@ -74,9 +74,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         }
         appliance.settingsLostDealtWith();
         hangUpSessionsWithoutAccount("the account was removed or disabled by a configuration import")
-                .forEach(who -> hungUp.add(who + ": the import removed or disabled the account"));
+                .forEach(who -> hungUp.add(who + ": removed or disabled by the import"));
         hangUpSessionsOfNewPasswords(oldUsers)
-                .forEach(who -> hungUp.add(who + ": the import gave the account another password"));
+                .forEach(who -> hungUp.add(who + ": given another password by the import"));
         forgetWhereChangedAccountsLoggedIn(oldUsers);
         return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits));
     }

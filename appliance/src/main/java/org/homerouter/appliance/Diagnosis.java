@@ -60,14 +60,14 @@ final class Diagnosis {
         return switch (end) {
             case HUNG_UP, CALL_CLEARED -> "";
             case AUTH_FAILED -> "Check the user name and password typed on the client (both are case-sensitive); "
-                    + "set a new password on the Users page if in doubt.";
+                    + "set a new password on the VPN users page if in doubt.";
             case LOCKED_OUT -> "Failed logins in a row locked this user name out for a while, or the client's address where"
                     + " they tried 3 or more names (longer with each"
                     + " further failure, up to 15 minutes; attempts while locked do not count). The user still logs in"
                     + " from an address they logged in from in the last 30 days. If the real user"
                     + " mistyped, lift it on the Lockouts page; if nobody here tried, someone is guessing passwords:"
-                    + " give every account a long one.";
-            case ACCOUNT_DISABLED -> "The account is disabled on the Users page: enable it if this user should connect.";
+                    + " give every VPN user a long one.";
+            case ACCOUNT_DISABLED -> "This VPN user is disabled on the VPN users page: enable them there if they should connect.";
             case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
                     + " Site-to-site page.";
             case AUTH_METHOD_REFUSED -> "Allow MS-CHAP v2 on the client (Windows: VPN properties, Security tab), or allow "

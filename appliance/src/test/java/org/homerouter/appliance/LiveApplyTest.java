@@ -420,7 +420,7 @@ class LiveApplyTest {
             var imported = system.importJson(withoutBob, "import without bob");
             bob.ended.get(10, TimeUnit.SECONDS);
             assertEquals(1, imported.hungUp().size(), imported.toString());
-            assertTrue(imported.hungUp().getFirst().matches("bob \\([0-9.]+\\): the import removed or disabled the account"),
+            assertTrue(imported.hungUp().getFirst().matches("bob \\([0-9.]+\\): removed or disabled by the import"),
                     "named for the page's notice: " + imported);
             assertFalse(alice.ended.isDone(), "alice's account is still there");
 
@@ -470,7 +470,7 @@ class LiveApplyTest {
             var imported = system.importJson(newPassword, "import with alice's new password");
             alice.ended.get(10, TimeUnit.SECONDS);
             assertEquals(1, imported.hungUp().size(), imported.toString());
-            assertTrue(imported.hungUp().getFirst().matches("alice \\([0-9.]+\\): the import gave the account another password"),
+            assertTrue(imported.hungUp().getFirst().matches("alice \\([0-9.]+\\): given another password by the import"),
                     "named for the page's notice: " + imported);
             assertFalse(bob.ended.isDone(), "bob's password is as it was");
             assertTrue(a.store().recentEvents(10).contains("admin: disconnected alice: its password was changed by a"

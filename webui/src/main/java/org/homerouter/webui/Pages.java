@@ -497,10 +497,10 @@ final class Pages {
         }
         if (!b.users().add(name, form.raw("password"), form.checked("enabled"), form.get("static_address"),
                 "user " + name + " added")) {
-            form.error("name", "a user named " + name + " already exists");
+            form.error("name", "a VPN user named " + name + " already exists");
             return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
-        x.session.flash("User " + name + " added.");
+        x.session.flash("VPN user " + name + " added.");
         return new Reply.Redirect("/users");
     }
 
@@ -508,7 +508,7 @@ final class Pages {
         String name = invalid == null ? x.param("name") : invalid.get("name");
         var user = b.users().user(name);
         if (user.isEmpty()) {
-            x.session.warn("No user " + name + ".");
+            x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
         Map<String, Object> m = x.model("users");
@@ -548,10 +548,10 @@ final class Pages {
         if (!b.users().update(name, enabled, form.get("static_address"), "user " + name + " changed: "
                 + (enabled ? "enabled" : "disabled") + ", static address " + (form.get("static_address").isEmpty()
                 ? "none" : form.get("static_address")))) {
-            x.session.warn("No user " + name + ".");
+            x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash("User " + name + " saved." + (enabled ? "" : " " + name
+        x.session.flash("VPN user " + name + " saved." + (enabled ? "" : " " + name
                 + " is disabled: any connected session of theirs was ended."));
         return new Reply.Redirect("/users");
     }
@@ -571,11 +571,11 @@ final class Pages {
         }
         if (!b.users().setRoutedSubnets(name, subnets, "user " + name + " routes "
                 + (subnets.isEmpty() ? "no networks" : subnets))) {
-            x.session.warn("No user " + name + ".");
+            x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash(subnets.isEmpty() ? "User " + name + " routes no networks."
-                : "User " + name + " routes " + subnets + " from its next session.");
+        x.session.flash(subnets.isEmpty() ? "No networks behind " + name + ": none are routed into its tunnel."
+                : "Networks behind " + name + ": " + subnets + ", routed into its tunnel from its next session.");
         return new Reply.Redirect("/users/edit?name=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8));
     }
 
@@ -587,7 +587,7 @@ final class Pages {
             return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         if (!b.users().setPassword(name, form.raw("password"), "password of user " + name + " changed")) {
-            x.session.warn("No user " + name + ".");
+            x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
         x.session.flash("Password of " + name + " changed. Sessions logged in with the old password were ended: "
@@ -605,9 +605,9 @@ final class Pages {
             return new Reply.Page(200, "delete-user.ftlh", m);
         }
         if (b.users().delete(name, "user " + name + " deleted")) {
-            x.session.flash("User " + name + " deleted.");
+            x.session.flash("VPN user " + name + " deleted.");
         } else {
-            x.session.warn("No user " + name + ".");
+            x.session.warn("No VPN user " + name + ".");
         }
         return new Reply.Redirect("/users");
     }
@@ -954,7 +954,7 @@ final class Pages {
         if (json.isBlank()) {
             form.error("config", "paste an exported configuration (JSON) or choose the file");
         } else if (!form.checked("replace")) {
-            form.error("replace", "tick this to confirm: the import replaces every setting and user");
+            form.error("replace", "tick this to confirm: the import replaces every setting and VPN user");
         }
         SystemAdmin.Imported imported = null;
         if (form.ok()) {

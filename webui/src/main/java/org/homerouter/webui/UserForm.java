@@ -26,7 +26,7 @@ final class UserForm {
             form.error("name", "use only letters A-Z a-z, digits and . _ @ -");
         } else if (existing.stream().anyMatch(u -> u.name().equalsIgnoreCase(name))) {
             // Windows sends the name as typed; two names differing in case only would confuse everybody.
-            form.error("name", "a user named " + name + " already exists");
+            form.error("name", "a VPN user named " + name + " already exists");
         }
     }
 

@@ -581,7 +581,7 @@ class WebServerTest {
     void theNavMarksTheOpenPageAndAKeyboardCanSkipIt() throws Exception {
         Browser b = admin();
         String users = b.get("/users").body();
-        assertTrue(users.contains("<a href=\"/users\" class=\"on\" aria-current=\"page\">Users</a>"), users);
+        assertTrue(users.contains("<a href=\"/users\" class=\"on\" aria-current=\"page\">VPN users</a>"), users);
         assertFalse(users.contains("<a href=\"/\" class=\"on\""), "one page is open");
         assertTrue(users.contains("<a class=\"skip\" href=\"#main\">Skip to the page</a>") && users.contains("<main id=\"main\">"),
                 users);
@@ -822,7 +822,7 @@ class WebServerTest {
                 page);
         // A checkbox is a link target too.
         String importRefused = b.post("/system/import", "config", "{}").body();
-        assertTrue(importRefused.contains("<a href=\"#replace\">Replace every setting and user with this file"), importRefused);
+        assertTrue(importRefused.contains("<a href=\"#replace\">Replace every setting and VPN user with this file"), importRefused);
         assertTrue(importRefused.contains("<input type=\"checkbox\" id=\"replace\" name=\"replace\""), importRefused);
     }
 
@@ -854,7 +854,7 @@ class WebServerTest {
         HttpResponse<String> dup = b.post("/users/add", "name", "Alice", "password", "long enough pw",
                 "password_again", "long enough pw");
         assertEquals(400, dup.statusCode());
-        assertTrue(dup.body().contains("a user named Alice already exists"), dup.body());
+        assertTrue(dup.body().contains("a VPN user named Alice already exists"), dup.body());
         HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "short", "password_again",
                 "short", "static_address", "192.168.250.70");
         assertTrue(bad.body().contains("use only letters A-Z a-z, digits and . _ @ -"), bad.body());
@@ -893,7 +893,7 @@ class WebServerTest {
         // The list's Delete button only asks; the confirmation deletes.
         HttpResponse<String> ask = b.post("/users/delete", "name", "alice");
         assertEquals(200, ask.statusCode());
-        assertTrue(ask.body().contains("Delete user alice?") && ask.body().contains("deleted for good"), ask.body());
+        assertTrue(ask.body().contains("Delete VPN user alice?") && ask.body().contains("deleted for good"), ask.body());
         assertEquals(1, fake.users.size(), "not deleted before it is confirmed");
         assertEquals(303, b.post("/users/delete", "name", "alice", "confirm", "yes").statusCode());
         assertTrue(fake.users.isEmpty());
@@ -1352,6 +1352,32 @@ class WebServerTest {
         assertTrue(b.get("/users/edit?name=branch").body().contains("value=\"10.2.0.0/24, 10.3.0.0/16\""));
     }
 
+    /** One name per thing on the pages an owner reads: the nav's, the page's, the notices'. */
+    @Test
+    void eachThingHasOneNameAcrossThePages() throws Exception {
+        Browser b = admin();
+        String users = b.get("/users").body();
+        assertTrue(users.contains(">VPN users</a>") && users.contains("<h1>VPN users</h1>"), users);
+        assertTrue(users.contains(">PPTP passthrough</a>"), "the nav names the page as its title does: " + users);
+        assertFalse(users.contains("Dial-in accounts"), users);
+        assertEquals(303, b.post("/users/add", "name", "branch", "password", "branch-secret", "password_again",
+                "branch-secret", "enabled", "on").statusCode());
+        assertTrue(b.get("/users").body().contains("VPN user branch added."));
+        String user = b.get("/users/edit?name=branch").body();
+        assertTrue(user.contains("<label for=\"routed_subnets\">Networks behind branch</label>"), user);
+        assertFalse(user.contains("account") || user.contains("subnets</"), user);
+        assertEquals(303, b.post("/users/subnets", "name", "branch", "routed_subnets", "10.2.0.0/24").statusCode());
+        assertTrue(b.get("/users/edit?name=branch").body().contains("Networks behind branch: 10.2.0.0/24, routed into its"
+                + " tunnel from its next session."));
+        assertTrue(b.post("/users/delete", "name", "branch").body().contains("The VPN user <strong>branch</strong>"));
+        String siteToSite = b.get("/site-to-site").body();
+        assertTrue(siteToSite.contains("<label for=\"subnets\">Networks behind the remote office</label>"), siteToSite);
+        assertFalse(siteToSite.contains("routed subnets"), siteToSite);
+        String system = b.get("/system").body();
+        assertTrue(system.contains("site-to-site tunnel's password"), system);
+        assertFalse(system.contains("dial-out"), system);
+    }
+
     @Test
     void factoryResetNeedsConfirmationThenStartsSetupAgain() throws Exception {
         Browser b = admin();
@@ -1411,7 +1437,7 @@ class WebServerTest {
         assertNull(fake.imported);
         HttpResponse<String> unconfirmed = b.post("/system/import", "config", "{\"settings\":{}}");
         assertEquals(400, unconfirmed.statusCode());
-        assertTrue(unconfirmed.body().contains("the import replaces every setting and user"), unconfirmed.body());
+        assertTrue(unconfirmed.body().contains("the import replaces every setting and VPN user"), unconfirmed.body());
         assertNull(fake.imported, "nothing replaced before it is confirmed");
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
     }
@@ -1430,17 +1456,17 @@ class WebServerTest {
         int field = page.indexOf("id=\"config\"");
         assertTrue(notice > page.indexOf("action=\"/system/import\"") && notice < field, "above the import field: " + page);
         String said = page.substring(notice, field).replaceAll("\\s+", " ");
-        assertTrue(said.contains("ends the VPN sessions of the users it removes, disables or gives another password"), said);
+        assertTrue(said.contains("ends the sessions of the VPN users it removes, disables or gives another password"), said);
         assertTrue(said.contains("Connected now: alice (192.0.2.7)."), said);
         fake.active.clear();
         assertTrue(b.get("/system").body().replaceAll("\\s+", " ").contains("Nobody is connected to the VPN now."));
 
-        fake.importResult = new SystemAdmin.Imported(List.of("alice (192.0.2.7): the import removed or disabled the account",
-                "bob (192.0.2.8): the import gave the account another password"), java.util.Optional.empty());
+        fake.importResult = new SystemAdmin.Imported(List.of("alice (192.0.2.7): removed or disabled by the import",
+                "bob (192.0.2.8): given another password by the import"), java.util.Optional.empty());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         assertTrue(b.get("/system").body().contains("<p class=\"flash\" role=\"status\">Configuration imported and applied."
-                + " Disconnected alice (192.0.2.7): the import removed or disabled the account; bob (192.0.2.8): the import"
-                + " gave the account another password.</p>"), "the notice names them");
+                + " Disconnected alice (192.0.2.7): removed or disabled by the import; bob (192.0.2.8): given another password"
+                + " by the import.</p>"), "the notice names them");
         fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         assertTrue(b.get("/system").body().contains("Configuration imported and applied. No VPN session was ended.</p>"));

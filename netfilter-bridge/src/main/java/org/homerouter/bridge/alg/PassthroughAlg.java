@@ -79,7 +79,7 @@ public final class PassthroughAlg implements AutoCloseable {
         this.instance = AlgInstanceLock.tryAcquire(netns);
         if (instance == null) {
             throw new IOException("another PPTP passthrough ALG already runs here (the appliance with passthrough on?);"
-                    + " only one can: its calls are on the Passthrough page");
+                    + " only one can: its calls are on the PPTP passthrough page");
         }
         NfQueueSocket s;
         try {

@@ -21,8 +21,8 @@ public interface SystemAdmin {
      * What an import did besides replacing the configuration, for the page to tell the owner: it
      * cuts people off without asking, so the page names them afterwards.
      *
-     * @param hungUp      the VPN sessions it ended, "alice (192.0.2.7): why" each (her account was
-     *                    removed, disabled or given another password; the server restarted)
+     * @param hungUp      the VPN sessions it ended, "alice (192.0.2.7): why" each (removed, disabled
+     *                    or given another password by it; the server restarted for it)
      * @param serverWaits why the VPN server does not run with it yet (the listen address it names
      *                    is missing on this router now): the configuration is kept all the same
      */
