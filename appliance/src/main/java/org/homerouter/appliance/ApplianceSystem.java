@@ -93,13 +93,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
      */
     private void forgetWhereChangedAccountsLoggedIn(List<VpnUser> before) {
         for (VpnUser old : before) {
-            try {
-                var now = appliance.store().user(old.name());
-                if (now.isEmpty() || !now.get().enabled() || !java.util.Arrays.equals(old.ntHash(), now.get().ntHash())) {
-                    appliance.vpnLockout().accountChanged(old.name());
-                }
-            } catch (SQLException e) {
-                throw new StoreFailure(e);
+            var now = account(old.name());
+            if (now.isEmpty() || !now.get().enabled() || !java.util.Arrays.equals(old.ntHash(), now.get().ntHash())) {
+                appliance.vpnLockout().accountChanged(old.name());
             }
         }
     }
@@ -110,32 +106,13 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
      * session of a leaked password would otherwise stay up for as long as its client likes.
      */
     private List<String> hangUpSessionsOfNewPasswords(List<VpnUser> before) {
-        List<String> hungUp = new java.util.ArrayList<>();
-        PptpService pptp = appliance.pptp();
-        if (pptp == null) {
-            return hungUp;
-        }
         Map<String, byte[]> oldHashes = new java.util.HashMap<>();
         before.forEach(u -> oldHashes.put(u.name(), u.ntHash()));
-        for (org.homerouter.pptp.session.PppSession s : pptp.sessions()) {
-            String user = s.userName().orElse(null);
-            byte[] old = user == null ? null : oldHashes.get(user);
-            if (old == null) {
-                continue; // still logging in (its login is checked against the new accounts), or hung up above
-            }
-            try {
-                var now = appliance.store().user(user);
-                if (now.isPresent() && now.get().enabled() && !java.util.Arrays.equals(old, now.get().ntHash())) {
-                    String why = "its password was changed by a configuration import";
-                    s.close(why);
-                    appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
-                    hungUp.add(who(s));
-                }
-            } catch (SQLException e) {
-                throw new StoreFailure(e);
-            }
-        }
-        return hungUp;
+        return hangUpWhere(user -> {
+            byte[] old = oldHashes.get(user);
+            var now = old == null ? java.util.Optional.<VpnUser>empty() : account(user); // new, or hung up above
+            return now.isPresent() && now.get().enabled() && !java.util.Arrays.equals(old, now.get().ntHash());
+        }, "its password was changed by a configuration import");
     }
 
     /**
@@ -202,6 +179,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
      * @return who was hung up, "alice (192.0.2.7)" each
      */
     private List<String> hangUpSessionsWithoutAccount(String why) {
+        return hangUpWhere(user -> account(user).filter(VpnUser::enabled).isEmpty(), why);
+    }
+
+    /** Hangs up, and logs, the logged-in sessions whose user {@code ends} picks; who was hung up. */
+    private List<String> hangUpWhere(java.util.function.Predicate<String> ends, String why) {
         List<String> hungUp = new java.util.ArrayList<>();
         PptpService pptp = appliance.pptp();
         if (pptp == null) {
@@ -209,20 +191,22 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         }
         for (org.homerouter.pptp.session.PppSession s : pptp.sessions()) {
             String user = s.userName().orElse(null);
-            if (user == null) {
-                continue; // still logging in: its login is checked against the new accounts
-            }
-            try {
-                if (appliance.store().user(user).filter(VpnUser::enabled).isEmpty()) {
-                    s.close(why);
-                    appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
-                    hungUp.add(who(s));
-                }
-            } catch (SQLException e) {
-                throw new StoreFailure(e);
+            // A session still logging in has its login checked against the new accounts.
+            if (user != null && ends.test(user)) {
+                s.close(why);
+                appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
+                hungUp.add(who(s));
             }
         }
         return hungUp;
+    }
+
+    private java.util.Optional<VpnUser> account(String user) {
+        try {
+            return appliance.store().user(user);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
     }
 
     @Override
