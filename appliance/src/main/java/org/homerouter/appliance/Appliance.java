@@ -62,11 +62,6 @@ public final class Appliance implements AutoCloseable {
      * count. Where users logged in from lately it learns at start from the history ({@link KnownLogins}).
      */
     private final AuthFailureLockout vpnLockout = AuthFailureLockout.defaults(Clock.SYSTEM);
-
-    /** The VPN login lockout the appliance keeps across listener restarts. */
-    AuthFailureLockout vpnLockout() {
-        return vpnLockout;
-    }
     private final Map<Setting, String> startConfig;
     private Overrides overrides;
     private volatile PptpService pptp;
@@ -991,6 +986,11 @@ public final class Appliance implements AutoCloseable {
         // After a factory reset the settings are not kept, as setup would say after the image's reset.
         adminPasswordReset = null;
         AdminPasswordReset.dealtWith(dataDir);
+    }
+
+    /** The VPN login lockout the appliance keeps across listener restarts. */
+    AuthFailureLockout vpnLockout() {
+        return vpnLockout;
     }
 
     /** Why the enabled PPTP server is not running, when its last start failed; else null. */

@@ -73,8 +73,8 @@ final class DataPartitionNote {
         }
     }
 
-    /** Replaces a note of the initramfs's whole (a power cut leaves the old or the new one), or warns. */
-    static void rewrite(Path file, String text) {
+    /** Replaces the note whole (a power cut leaves the old or the new one), or warns. */
+    private static void rewrite(Path file, String text) {
         try {
             Path next = file.resolveSibling(file.getFileName() + ".new");
             Files.writeString(next, text, StandardCharsets.US_ASCII);

@@ -58,7 +58,7 @@ final class Pages {
         return List.of(
                 new Route("GET", "/healthz", PUBLIC, x -> new Reply.Text(200, "text/plain", "ok\n")),
                 new Route("GET", "/moving", PUBLIC, this::moving),
-                new Route("GET", "/setup", SETUP, x -> new Reply.Page(setupRefused(x) ? 403 : 200, "setup.ftlh", setupModel(x))),
+                new Route("GET", "/setup", SETUP, x -> setupPage(x, setupNotes(x))),
                 new Route("POST", "/setup", SETUP, this::setup),
                 new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : page(x, "login.ftlh", "login", 200)),
                 new Route("POST", "/login", LOGIN, this::login),
@@ -117,13 +117,6 @@ final class Pages {
 
     private static final String HASHER_BUSY = "the router is checking other passwords right now: try again in a few seconds";
 
-    /** First-run setup's page; after a loss of the settings it says why (the owner sees no other page first). */
-    private Map<String, Object> setupModel(Exchange x) {
-        Map<String, Object> m = x.model("setup");
-        m.putAll(setupNotes(x));
-        return m;
-    }
-
     /** What first-run setup says above its form: why the settings or the password are gone, why it refuses this browser. */
     private Map<String, Object> setupNotes(Exchange x) {
         return Map.of("settingsLost", b.system().settingsLost().orElse(""),
@@ -131,26 +124,36 @@ final class Pages {
                 "setupRefused", b.system().setupRefusedFrom(x.clientAddress).orElse(""));
     }
 
-    private boolean setupRefused(Exchange x) {
-        return b.system().setupRefusedFrom(x.clientAddress).isPresent();
+    /**
+     * First-run setup's page, saying why after a loss of the settings or a reset (the owner sees no
+     * other page first); refused to this browser, its reason alone, with 403.
+     */
+    private Reply setupPage(Exchange x, Map<String, Object> notes) {
+        Map<String, Object> m = x.model("setup");
+        m.putAll(notes);
+        return new Reply.Page(refused(notes) ? HttpStatus.FORBIDDEN_403 : HttpStatus.OK_200, "setup.ftlh", m);
+    }
+
+    private static boolean refused(Map<String, Object> setupNotes) {
+        return !setupNotes.get("setupRefused").toString().isEmpty();
     }
 
     private Reply setup(Exchange x) {
-        if (setupRefused(x)) {
-            return new Reply.Page(HttpStatus.FORBIDDEN_403, "setup.ftlh", setupModel(x));
+        Map<String, Object> notes = setupNotes(x);
+        if (refused(notes)) {
+            return setupPage(x, notes);
         }
         Form form = x.form();
         checkNewAdminPassword(form);
-        Map<String, Object> lost = setupNotes(x);
         if (!form.ok()) {
-            return invalid(x, "setup.ftlh", "setup", form, lost);
+            return invalid(x, "setup.ftlh", "setup", form, notes);
         }
         String hash;
         try {
             hash = hasher.hash(form.raw("password"));
         } catch (PasswordHasher.Busy e) {
             form.error("password", HASHER_BUSY);
-            return invalidStatus(invalid(x, "setup.ftlh", "setup", form, lost), HttpStatus.SERVICE_UNAVAILABLE_503);
+            return invalidStatus(invalid(x, "setup.ftlh", "setup", form, notes), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         // Stored only if still unset: the guard's check that setup is due ran before the hashing,
         // and another browser's setup may have finished meanwhile. That one's password stands.
