@@ -587,13 +587,14 @@ final class DialOut implements AutoCloseable {
         state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toNanos(), why);
         // The Site-to-site page shows every failure as it happens; the logs get repeats summarised.
         String more = wasUp ? repeats.reset() : repeats.admit(why, now);
+        long seconds = Math.round(wait.toMillis() / 1000.0); // the waits are spread: 1.6 s reads "2 s"
         if (more == null) {
-            LOG.debug("site-to-site tunnel to {} failed again: {}; next attempt in {} s", server(), why, wait.toSeconds());
+            LOG.debug("site-to-site tunnel to {} failed again: {}; next attempt in {} s", server(), why, seconds);
         } else {
             LOG.warn("site-to-site tunnel to {} {}: {}; next attempt in {} s{}", server(), wasUp ? "dropped" : "failed",
-                    why, wait.toSeconds(), more);
+                    why, seconds, more);
             events.accept("dialout", "site-to-site tunnel to " + server() + (wasUp ? " dropped: " : " failed: ") + why
-                    + "; next attempt in " + wait.toSeconds() + " s" + more);
+                    + "; next attempt in " + seconds + " s" + more);
         }
         loop.schedule(this::attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
