@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
  * At start, tells the VPN login lockout where each user logged in from in the last 30 days, from
  * the session history: a user name locked by someone else's guesses still lets its owner in from
  * there, and a restart (an upgrade, a power cut) must not take that away while the guessing goes on.
+ * Only logins since the account's password was last set, or it was created, enabled or disabled,
+ * count ({@link ApplianceStore#loginsSince}), as the lockout forgot the earlier ones then: a restart
+ * must not give them back either.
  */
 final class KnownLogins {
     private static final Logger LOG = LoggerFactory.getLogger(KnownLogins.class);

@@ -50,6 +50,12 @@ public final class ApplianceStore implements AutoCloseable {
     static final java.util.Set<String> CALL_KINDS = java.util.Set.of("auth-failure", "disconnect", "connect", "problem",
             "admin-failure");
     public static final int SESSIONS_KEPT = 10_000;
+    /**
+     * The newest session row: a user's logins up to it no longer make their addresses familiar
+     * ({@link #loginsSince}) once its password is set, it is created or enabled or disabled. Rows
+     * are trimmed from the oldest and ids never reused (AUTOINCREMENT), so later logins lie above.
+     */
+    private static final String LAST_SESSION = "(SELECT coalesce(max(id), 0) FROM vpn_sessions)";
 
     private final Path file;
     private final Connection db;
@@ -688,12 +694,16 @@ public final class ApplianceStore implements AutoCloseable {
 
     /**
      * Each user's last session that came up from each client address, started at {@code sinceMs}
-     * or later, the oldest first (failed attempts are not logins).
+     * or later, the oldest first (failed attempts are not logins). Only the logins of the account
+     * as it is now: none of a deleted account's, and none from before the account's password was
+     * last set or it was created, enabled or disabled (who logged in then may have held a leaked
+     * password, or been the owner of another account of that name).
      */
     public synchronized java.util.List<Login> loginsSince(long sinceMs) throws SQLException {
         java.util.List<Login> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT user_name, client, max(started_ms) AS last FROM vpn_sessions "
-                + "WHERE was_up = 1 AND user_name IS NOT NULL AND started_ms >= ? GROUP BY user_name, client ORDER BY last")) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT s.user_name, s.client, max(s.started_ms) AS last "
+                + "FROM vpn_sessions s JOIN vpn_users u ON u.name = s.user_name WHERE s.was_up = 1 "
+                + "AND s.started_ms >= ? AND s.id > u.logins_after_session GROUP BY s.user_name, s.client ORDER BY last")) {
             ps.setLong(1, sinceMs);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -716,6 +726,7 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users,
                                                   Map<String, String> routedSubnets, String event) throws SQLException {
         inTransaction(() -> {
+            Map<String, Long> unchangedLoginsAfter = loginsAfterOfUnchanged(users);
             try (Statement st = db.createStatement()) {
                 st.execute("DELETE FROM vpn_users");
             }
@@ -723,6 +734,14 @@ public final class ApplianceStore implements AutoCloseable {
             for (VpnUser u : users) {
                 if (!addUser(u)) {
                     throw new SQLException("user " + u.name() + " twice in the configuration");
+                }
+                Long after = unchangedLoginsAfter.get(u.name());
+                if (after != null) {
+                    try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET logins_after_session = ? WHERE name = ?")) {
+                        ps.setLong(1, after);
+                        ps.setString(2, u.name());
+                        ps.executeUpdate();
+                    }
                 }
             }
             for (Map.Entry<String, String> r : routedSubnets.entrySet()) {
@@ -736,6 +755,29 @@ public final class ApplianceStore implements AutoCloseable {
             }
             insertEvent("config", event);
         });
+    }
+
+    /**
+     * Where the logins count of each account that {@code users} keeps as it is (the same password,
+     * enabled or not as before): an import of the router's own export must not make its owners'
+     * addresses unfamiliar after the next restart, no more than it does until then.
+     */
+    private Map<String, Long> loginsAfterOfUnchanged(java.util.List<VpnUser> users) throws SQLException {
+        Map<String, Long> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT logins_after_session FROM vpn_users WHERE name = ? AND nt_hash = ? AND enabled = ?")) {
+            for (VpnUser u : users) {
+                ps.setString(1, u.name());
+                ps.setBytes(2, u.ntHash());
+                ps.setInt(3, u.enabled() ? 1 : 0);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        out.put(u.name(), rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
@@ -815,10 +857,14 @@ public final class ApplianceStore implements AutoCloseable {
     /** Enabled flag and static address (null for none); false if there is no such user. */
     public synchronized boolean updateUser(String name, boolean enabled, String staticAddress, String event) throws SQLException {
         return changeLogged(event, () -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET enabled = ?, static_address = ? WHERE name = ?")) {
+            // SQLite's SET sees the row as it was: a change of the flag moves where logins count.
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET logins_after_session = CASE WHEN "
+                    + "enabled <> ? THEN " + LAST_SESSION + " ELSE logins_after_session END, enabled = ?, "
+                    + "static_address = ? WHERE name = ?")) {
                 ps.setInt(1, enabled ? 1 : 0);
-                ps.setString(2, staticAddress);
-                ps.setString(3, name);
+                ps.setInt(2, enabled ? 1 : 0);
+                ps.setString(3, staticAddress);
+                ps.setString(4, name);
                 return ps.executeUpdate() == 1;
             }
         });
@@ -882,8 +928,8 @@ public final class ApplianceStore implements AutoCloseable {
     /** Adds a user; false if the name is taken. */
     public synchronized boolean addUser(VpnUser u) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement(
-                "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms) "
-                        + "VALUES (?, ?, ?, ?, ?, ?)")) {
+                "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms, "
+                        + "logins_after_session) VALUES (?, ?, ?, ?, ?, ?, " + LAST_SESSION + ")")) {
             ps.setString(1, u.name());
             ps.setBytes(2, u.ntHash());
             ps.setBytes(3, u.chapSecret().orElse(null));
@@ -896,7 +942,8 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Replaces a user's secrets (password change); false if there is no such user. */
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET nt_hash = ?, chap_secret = ? WHERE name = ?")) {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET nt_hash = ?, chap_secret = ?, "
+                + "logins_after_session = " + LAST_SESSION + " WHERE name = ?")) {
             ps.setBytes(1, ntHash);
             ps.setBytes(2, chapSecret);
             ps.setString(3, name);

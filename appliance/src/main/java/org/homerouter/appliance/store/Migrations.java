@@ -68,7 +68,17 @@ final class Migrations {
             // A branch office's account: the networks behind it, routed into its tunnel while it is
             // up ("10.2.0.0/24,10.3.0.0/16"; empty for an ordinary road-warrior account).
             new Migration(5, "routed subnets of users", List.of(
-                    "ALTER TABLE vpn_users ADD COLUMN routed_subnets TEXT NOT NULL DEFAULT ''")));
+                    "ALTER TABLE vpn_users ADD COLUMN routed_subnets TEXT NOT NULL DEFAULT ''")),
+            // Where a user's logins begin to count when the start seeds the lockout's familiar
+            // addresses (KnownLogins): the last session row before its password was last set, it
+            // was created or its enabled flag changed. A row id, not a time: a board without a
+            // battery clock may change a password before its time server answers, months behind
+            // the history's times. An existing account's changes are unknown: it counts from the
+            // upgrade on (each owner's first login from an address makes it familiar again), so
+            // that a password changed after a leak does not make the leaked logins familiar again.
+            new Migration(6, "where each user's logins count for its familiar addresses", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN logins_after_session INTEGER NOT NULL DEFAULT 0",
+                    "UPDATE vpn_users SET logins_after_session = (SELECT coalesce(max(id), 0) FROM vpn_sessions)")));
 
     static int latest() {
         return ALL.getLast().version();

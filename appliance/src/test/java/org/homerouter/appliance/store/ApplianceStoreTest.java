@@ -64,7 +64,7 @@ class ApplianceStoreTest {
             st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(5, store.schemaVersion());
+            assertEquals(6, store.schemaVersion());
             assertEquals("7", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("", store.settings().get(Setting.PPTP_WINS_PRIMARY), "new settings get their defaults");
             assertTrue(store.user("alice").isPresent());
@@ -73,7 +73,34 @@ class ApplianceStoreTest {
             assertTrue(store.sessionHistory(10, false).isEmpty());
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(5, store.schemaVersion(), "migrations run once");
+            assertEquals(6, store.schemaVersion(), "migrations run once");
+        }
+    }
+
+    /**
+     * Whether an account's password was changed before the upgrade is not known: its logins from
+     * before do not make their addresses familiar at the next start (they might be a leaked
+     * password's), those after the upgrade do.
+     */
+    @Test
+    void anUpgradeCountsTheLoginsOfExistingAccountsForTheLockoutOnlyFromThenOn() throws Exception {
+        Path db = dir.resolve("v5.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (Migration m : Migrations.ALL.subList(0, 5)) {
+                for (String sql : m.statements()) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = 5");
+            st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
+            st.execute("INSERT INTO vpn_sessions(started_ms, ended_ms, user_name, client, was_up) "
+                    + "VALUES (" + (System.currentTimeMillis() - 60_000) + ", " + System.currentTimeMillis() + ", 'alice', '192.0.2.7', 1)");
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(List.of(), store.loginsSince(0), "the login from before the upgrade");
+            long now = System.currentTimeMillis();
+            store.sessionStarted(now, "alice", "198.51.100.9", "192.168.250.10", "alice connected");
+            assertEquals(List.of(new ApplianceStore.Login("alice", "198.51.100.9", now)), store.loginsSince(0));
         }
     }
 
@@ -93,7 +120,7 @@ class ApplianceStoreTest {
         int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE vpn_users DROP COLUMN routed_subnets");
+            st.execute("ALTER TABLE vpn_users DROP COLUMN logins_after_session");
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
         // This firmware's first start migrates it, keeping a copy first.
