@@ -49,6 +49,14 @@ final class LoginThrottle {
     record Lockout(String address, int failures, long secondsLeft) {
     }
 
+    /**
+     * A browser with a known-device cookie (its id) locked out now by its own wrong passwords, the
+     * last of them from {@code lastAddress}: they may have come from several addresses (a laptop
+     * moving between networks, IPv6 temporary addresses), none of them locked.
+     */
+    record DeviceLockout(String device, String lastAddress, int failures, long secondsLeft) {
+    }
+
     private static final class Entry {
         int failures;
         /** The failures that locked it, for the Lockouts page (the running count starts again at the lock). */
@@ -194,9 +202,36 @@ final class LoginThrottle {
         return out;
     }
 
+    /** The known browsers locked out now, by the address of their last wrong password. */
+    synchronized List<DeviceLockout> currentDevices() {
+        long now = clockMs.getAsLong();
+        List<DeviceLockout> out = new ArrayList<>();
+        byDevice.forEach((device, e) -> {
+            if (now < e.lockedUntilMs) {
+                out.add(new DeviceLockout(device, e.lastAddress, e.lockedAfter, (e.lockedUntilMs - now + 999) / 1000));
+            }
+        });
+        out.sort(Comparator.comparing(DeviceLockout::lastAddress).thenComparing(DeviceLockout::device));
+        return out;
+    }
+
+    /**
+     * An administrator lifts the lockout of one known browser; its last address stays locked if it
+     * is (other hosts' guesses may have locked it too). False when the browser is not locked.
+     */
+    synchronized boolean unlockDevice(String device) {
+        Entry e = byDevice.get(device);
+        if (e == null || clockMs.getAsLong() >= e.lockedUntilMs) {
+            return false;
+        }
+        byDevice.remove(device);
+        return true;
+    }
+
     /**
      * An administrator lifts the lockout of one address, and of the known browsers locked by wrong
-     * passwords from there (the page lists addresses only); false when the address is not locked.
+     * passwords last made there: the owner, locked out on the laptop at home, unlocks the address
+     * they know from the phone and expects the laptop in again. False when the address is not locked.
      */
     synchronized boolean unlock(String address) {
         Entry e = byAddress.get(address);

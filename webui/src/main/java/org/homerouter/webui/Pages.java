@@ -773,7 +773,7 @@ final class Pages {
 
     // ---- lockouts -----------------------------------------------------------------------------
 
-    /** VPN logins (per user name and per address, the engine's) and admin logins (per address, ours). */
+    /** VPN logins (per user name and per address, the engine's) and admin logins (per address and known browser, ours). */
     private Reply lockouts(Exchange x) {
         Map<String, Object> m = x.model("lockouts");
         long now = clockMs.getAsLong();
@@ -786,8 +786,20 @@ final class Pages {
             rows.add(lockoutRow("admin", a.address(), "admin login", "source address", a.address(), a.failures(),
                     a.secondsLeft(), now));
         }
+        for (LoginThrottle.DeviceLockout d : throttle.currentDevices()) {
+            rows.add(lockoutRow("admin-browser", d.device(), "admin login", "browser", knownBrowser(d), d.failures(),
+                    d.secondsLeft(), now));
+        }
         m.put("lockouts", rows);
         return new Reply.Page(200, "lockouts.ftlh", m);
+    }
+
+    /**
+     * A known browser as its owner would recognise it: the cookie's id means nothing to them, the
+     * address (their laptop's, as the DHCP page shows it) may.
+     */
+    private static String knownBrowser(LoginThrottle.DeviceLockout d) {
+        return "a browser that logged in here before, last from " + d.lastAddress();
     }
 
     private static Map<String, Object> lockoutRow(String scope, String key, String login, String what, String subject,
@@ -816,6 +828,14 @@ final class Pages {
             what = l == null ? "" : "VPN login of " + (l.userName() ? "user name " : "address ")
                     + org.homerouter.pptp.Printable.of(l.subject());
             done = l != null && b.vpnLockouts().unlock(key, "lockout lifted by the admin: " + what);
+        } else if ("admin-browser".equals(scope)) {
+            LoginThrottle.DeviceLockout d = throttle.currentDevices().stream().filter(l -> l.device().equals(key))
+                    .findFirst().orElse(null);
+            what = d == null ? "" : "admin login of " + knownBrowser(d);
+            done = d != null && throttle.unlockDevice(key);
+            if (done) {
+                b.events().log("admin", "lockout lifted by the admin: " + what);
+            }
         } else if ("admin".equals(scope)) {
             what = "admin login from " + key;
             done = throttle.unlock(key);

@@ -36,7 +36,7 @@ class LoginThrottleTest {
 
     /**
      * The cookie's own wrong passwords lock it and the address they came from: dropping the cookie
-     * there starts no fresh count. The Lockouts page lists the address; unlocking it lifts the
+     * there starts no fresh count. The Lockouts page lists both; unlocking the address lifts the
      * browser's lockout too (the owner, locked out on the laptop, unlocks from the phone).
      */
     @Test
@@ -52,10 +52,13 @@ class LoginThrottleTest {
         assertInstanceOf(LoginThrottle.Verdict.Allowed.class, throttle.attempt("192.168.1.22", "phone"),
                 "another known browser is not");
         assertEquals(List.of("192.168.1.20"), throttle.current().stream().map(LoginThrottle.Lockout::address).toList());
+        assertEquals(List.of(new LoginThrottle.DeviceLockout("laptop", "192.168.1.20", LoginThrottle.MAX_FAILURES,
+                LoginThrottle.LOCKOUT.toSeconds() - 1)), throttle.currentDevices());
 
         assertTrue(throttle.unlock("192.168.1.20"));
         now.addAndGet(1000);
         assertInstanceOf(LoginThrottle.Verdict.Allowed.class, throttle.attempt("192.168.1.20", "laptop"));
+        assertEquals(List.of(), throttle.currentDevices(), "no longer listed");
         assertFalse(throttle.unlock("192.168.1.20"), "nothing left locked");
     }
 }

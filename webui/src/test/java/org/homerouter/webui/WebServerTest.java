@@ -448,6 +448,45 @@ class WebServerTest {
     }
 
     /**
+     * A known browser locked by its own wrong passwords, made from addresses none of which is
+     * locked (a laptop moving between networks): the Lockouts page lists it in words its owner
+     * knows, and its Unlock lets it log in again.
+     */
+    @Test
+    void aKnownBrowserLockedByItsOwnWrongPasswordsIsListedOnTheLockoutsPageAndUnlockLetsItIn() throws Exception {
+        String laptop = admin().device;
+        for (int i = 1; i <= LoginThrottle.MAX_FAILURES; i++) {
+            now.addAndGet(1000);
+            assertEquals(401, knownFrom("127.0.6." + i, laptop).post("/login", "password", "typo " + i).statusCode());
+        }
+        now.addAndGet(60_000);
+        Browser phone = admin();
+        String page = phone.get("/lockouts").body();
+        List<String> rows = java.util.Arrays.stream(page.split("<tr>")).filter(r -> r.contains(">Unlock<span")).toList();
+        assertEquals(1, rows.size(), page);
+        String row = rows.getFirst();
+        assertTrue(row.contains("<td>admin login</td><td>browser</td><td>a browser that logged in here before, last from"
+                + " 127.0.6.5</td><td>5</td>") && row.contains("13 min 58 s left"), row); // the phone's login took 2 s
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile(
+                "name=\"scope\" value=\"admin-browser\"><input type=\"hidden\" name=\"key\" value=\"([^\"]+)\"").matcher(row);
+        assertTrue(key.find(), row);
+        now.addAndGet(1000);
+        assertEquals(429, knownFrom("127.0.6.6", laptop).post("/login", "password", ADMIN_PW).statusCode(), "still locked");
+
+        assertEquals(303, phone.post("/lockouts/unlock", "scope", "admin-browser", "key", key.group(1)).statusCode());
+        page = phone.get("/lockouts").body();
+        assertTrue(page.contains("Unlocked the admin login of a browser that logged in here before, last from 127.0.6.5.")
+                && page.contains("Nothing is locked out."), page);
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().equals("lockout lifted by the admin: admin login of a"
+                + " browser that logged in here before, last from 127.0.6.5")), fake.events.toString());
+        now.addAndGet(1000);
+        assertEquals(303, knownFrom("127.0.6.7", laptop).post("/login", "password", ADMIN_PW).statusCode(),
+                "unlocked: the right password works");
+        assertEquals(303, phone.post("/lockouts/unlock", "scope", "admin-browser", "key", key.group(1)).statusCode());
+        assertTrue(phone.get("/lockouts").body().contains("That lockout had already ended."));
+    }
+
+    /**
      * Each admin password check computes an Argon2id hash that takes its memory (19 MiB) while it
      * runs, and the throttle limits attempts per address only. Logins posted at the same moment
      * from many addresses (a LAN host can take a dozen) ran that many checks side by side and
