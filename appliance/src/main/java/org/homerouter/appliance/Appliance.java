@@ -133,6 +133,15 @@ public final class Appliance implements AutoCloseable {
     private final ServiceWatchdog.Probe databaseProbe;
     /** Writes a line to the event log where the wall clock jumps (its times jump there too). */
     private final ClockSteps clockSteps;
+    /** Deletes the records older than they are kept, at start and once a day. */
+    private final AgedRecords agedRecords;
+    /** The thread of the periodic chores above: one daemon thread for both. */
+    private final java.util.concurrent.ScheduledExecutorService housekeeping =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "housekeeping");
+                t.setDaemon(true);
+                return t;
+            });
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
                       Overrides overrides) {
@@ -143,6 +152,7 @@ public final class Appliance implements AutoCloseable {
         this.startConfig = Map.copyOf(cfg);
         this.overrides = overrides;
         this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line));
+        this.agedRecords = AgedRecords.system(store);
         this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
                 task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
                     synchronized (this) {
@@ -206,7 +216,8 @@ public final class Appliance implements AutoCloseable {
             store.logEvent("service", "PPTP server could not start: " + e.getMessage() + "; trying again until it can");
             appliance.retryPptpLater();
         }
-        appliance.clockSteps.start();
+        appliance.clockSteps.start(appliance.housekeeping);
+        appliance.agedRecords.start(appliance.housekeeping);
         appliance.applyPassthrough(cfg, true);
         if (appliance.routerNamespace()) {
             appliance.lanDns = org.homerouter.bridge.firewall.LanDns.find(null);
@@ -1111,6 +1122,8 @@ public final class Appliance implements AutoCloseable {
         dataPlane.close();
         accounting.close(); // the end rows of the sessions just hung up
         clockSteps.close();
+        agedRecords.close(); // after a batch that is under way: the store closes below
+        housekeeping.shutdownNow();
         store.logEvent("service", "appliance stopped");
         try {
             store.close();

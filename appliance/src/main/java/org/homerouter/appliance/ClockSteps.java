@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -48,7 +48,7 @@ final class ClockSteps implements AutoCloseable {
     /** Steps since the last line, not logged one by one, and what they add up to. */
     private int unlogged;
     private long unloggedMillis;
-    private ScheduledExecutorService timer;
+    private ScheduledFuture<?> task;
     /** Set by {@link #close}: a check waiting for the monitor then writes nothing (the store is closing). */
     private boolean closed;
 
@@ -72,15 +72,10 @@ final class ClockSteps implements AutoCloseable {
         return new ClockSteps(System::currentTimeMillis, System::nanoTime, ZoneId.systemDefault(), events);
     }
 
-    /** Checks every {@link #PERIOD} on a thread of its own, until {@link #close}. */
-    synchronized void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "clock-steps");
-            t.setDaemon(true);
-            return t;
-        });
+    /** Checks every {@link #PERIOD} on {@code timer} (the appliance's housekeeping thread), until {@link #close}. */
+    synchronized void start(ScheduledExecutorService timer) {
         // With a fixed delay, not rate: after a suspend no burst of checks catches up.
-        timer.scheduleWithFixedDelay(() -> {
+        task = timer.scheduleWithFixedDelay(() -> {
             try {
                 check();
             } catch (RuntimeException e) {
@@ -180,8 +175,8 @@ final class ClockSteps implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        if (timer != null) {
-            timer.shutdownNow();
+        if (task != null) {
+            task.cancel(false);
         }
     }
 }

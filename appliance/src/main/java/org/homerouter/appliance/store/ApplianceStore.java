@@ -37,7 +37,8 @@ public final class ApplianceStore implements AutoCloseable {
      * Rows kept in the event log and in the session history: enough for months of a small office's
      * use, while a flood of failed calls from the internet (each one a history row and an event)
      * cannot fill the router's storage. The oldest rows go first; a session still up is kept.
-     * The event log keeps this many of {@link #CALL_KINDS} and, apart, this many of the rest.
+     * The event log keeps this many of {@link #CALL_KINDS} and, apart, this many of the rest. Rows
+     * older than they are kept for ({@link #KEPT_FOR}) go besides.
      */
     public static final int EVENTS_KEPT = 10_000;
     /**
@@ -56,6 +57,27 @@ public final class ApplianceStore implements AutoCloseable {
      * are trimmed from the oldest and ids never reused (AUTOINCREMENT), so later logins lie above.
      */
     private static final String LAST_SESSION = "(SELECT coalesce(max(id), 0) FROM vpn_sessions)";
+    /**
+     * How long the session history and the router's own record keep a row: the history answers who
+     * used the VPN last spring, while the names and addresses of people long gone leave the router.
+     * A quiet router never reached the counts above, and kept them for ever.
+     */
+    public static final java.time.Duration KEPT_FOR = java.time.Duration.ofDays(365);
+    /**
+     * Shorter for what others fill: the events of {@link #CALL_KINDS} and the history's failed
+     * attempts. Most of these rows are the addresses of strangers who try the VPN port or the login
+     * from the internet, and the names they guess; they matter while the guessing goes on, not a
+     * season later. Who logged in stays the year in the history's sessions (the VPN lockout reads
+     * its last 30 days at start, {@code KnownLogins}).
+     */
+    public static final java.time.Duration OTHERS_KEPT_FOR = java.time.Duration.ofDays(90);
+    /** The pools that age out, each by the time its rows carry ({@link AgedRows}). */
+    private static final List<AgedRows> AGED = List.of(
+            new AgedRows("event_log", "at_ms", eventPool(true), OTHERS_KEPT_FOR),
+            new AgedRows("event_log", "at_ms", eventPool(false), KEPT_FOR),
+            // A session still up (ended_ms NULL) is kept, however long ago it started.
+            new AgedRows("vpn_sessions", "ended_ms", "ended_ms IS NOT NULL AND was_up = 0", OTHERS_KEPT_FOR),
+            new AgedRows("vpn_sessions", "ended_ms", "ended_ms IS NOT NULL AND was_up = 1", KEPT_FOR));
 
     private final Path file;
     private final Connection db;
@@ -434,8 +456,7 @@ public final class ApplianceStore implements AutoCloseable {
         } else {
             otherEventsSinceTrim = 0;
         }
-        String pool = "kind " + (calls ? "" : "NOT ") + "IN (" + String.join(", ",
-                CALL_KINDS.stream().sorted().map(k -> "'" + k + "'").toList()) + ")";
+        String pool = eventPool(calls);
         int excess;
         try (Statement st = db.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM event_log WHERE " + pool)) {
@@ -448,6 +469,30 @@ public final class ApplianceStore implements AutoCloseable {
                 ps.executeUpdate();
             }
         }
+    }
+
+    /** The SQL condition that picks one of event_log's pools: the {@link #CALL_KINDS}, or the router's own record. */
+    private static String eventPool(boolean calls) {
+        return "kind " + (calls ? "" : "NOT ") + "IN (" + String.join(", ",
+                CALL_KINDS.stream().sorted().map(k -> "'" + k + "'").toList()) + ")";
+    }
+
+    /**
+     * Deletes at most {@code atMost} rows of the event log and the session history that are older
+     * than they are kept for ({@link #KEPT_FOR}, {@link #OTHERS_KEPT_FOR}) when the wall clock reads
+     * {@code nowMs}, and returns how many: the caller calls again while it gets {@code atMost}, so
+     * that the pages never wait long behind this store's lock (a flood of failed calls 90 days
+     * ago leaves thousands to delete at once). A clock that is wrong for a while does not wipe the history: see
+     * {@link AgedRows}.
+     */
+    public synchronized int deleteAgedRows(long nowMs, int atMost) throws SQLException {
+        int deleted = 0;
+        for (AgedRows pool : AGED) {
+            if (deleted < atMost) {
+                deleted += pool.delete(db, nowMs, atMost - deleted);
+            }
+        }
+        return deleted;
     }
 
     private void trimSessions() throws SQLException {

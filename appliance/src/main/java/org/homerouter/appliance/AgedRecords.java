@@ -1,0 +1,85 @@
+package org.homerouter.appliance;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the event log's and the session history's rows once they are older than they are kept
+ * for ({@link ApplianceStore#KEPT_FOR}, {@link ApplianceStore#OTHERS_KEPT_FOR}): at start, then
+ * every {@link #PERIOD}, on the appliance's housekeeping thread, so that neither a page nor the
+ * VPN's data path waits for it. The trimming by count runs with each write; age is checked here,
+ * because on a quiet router no write comes to trim anything.
+ */
+final class AgedRecords implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgedRecords.class);
+    /** Rows age by days: once a day is soon enough. */
+    static final Duration PERIOD = Duration.ofDays(1);
+    /** Rows deleted under one hold of the store's lock: a page waits for one batch at most. */
+    static final int BATCH = 500;
+
+    private final ApplianceStore store;
+    private final LongSupplier wallMillis;
+    private final Duration period;
+    private ScheduledFuture<?> task;
+    /** Set by {@link #close}: a run waiting for the monitor then deletes nothing more (the store is closing). */
+    private boolean closed;
+
+    /**
+     * @param wallMillis {@link System#currentTimeMillis()}: the clock the rows' times came from
+     * @param period     {@link #PERIOD}; shorter in tests
+     */
+    AgedRecords(ApplianceStore store, LongSupplier wallMillis, Duration period) {
+        this.store = store;
+        this.wallMillis = wallMillis;
+        this.period = period;
+    }
+
+    static AgedRecords system(ApplianceStore store) {
+        return new AgedRecords(store, System::currentTimeMillis, PERIOD);
+    }
+
+    /** Runs at once on {@code timer}, then every {@link #period}, until {@link #close}. */
+    synchronized void start(ScheduledExecutorService timer) {
+        // A fixed delay, counted on the monotonic clock: a step of the wall clock neither hurries nor delays it.
+        task = timer.scheduleWithFixedDelay(this::deleteAged, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One run: batch after batch until the store has no more aged rows. */
+    void deleteAged() {
+        long now = wallMillis.getAsLong();
+        int deleted = 0;
+        try {
+            int batch;
+            do {
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    batch = store.deleteAgedRows(now, BATCH);
+                }
+                deleted += batch;
+            } while (batch == BATCH);
+        } catch (SQLException | RuntimeException e) {
+            // Caught: an exception would end the schedule, and the next day's run may well succeed.
+            LOG.warn("could not delete the records older than they are kept: {}", e.toString());
+        }
+        if (deleted > 0) {
+            LOG.info("{} row(s) of the event log and session history older than they are kept: deleted", deleted);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The records older than they are kept go at start and again later, on the housekeeping thread, by a clock the test moves. */
+class AgedRecordsTest {
+    @TempDir
+    Path dir;
+    private ApplianceStore store;
+    private final AtomicLong wallMillis = new AtomicLong(Instant.parse("2030-01-01T00:00:00Z").toEpochMilli());
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeEach
+    void open() throws Exception {
+        store = ApplianceStore.open(dir.resolve("appliance.db"));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        housekeeping.shutdownNow();
+        store.close();
+    }
+
+    /** Events stamped {@code ago} before the wall clock's reading now, written as the service wrote them. */
+    private void events(int count, Duration ago, String message) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+             PreparedStatement ps = c.prepareStatement("INSERT INTO event_log(at_ms, kind, message) VALUES (?, 'admin', ?)")) {
+            for (int i = 0; i < count; i++) {
+                ps.setLong(1, wallMillis.get() - ago.toMillis());
+                ps.setString(2, message);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private List<String> messages() throws Exception {
+        return store.events(10_000, null).stream().map(ApplianceStore.EventRow::message).toList();
+    }
+
+    @Test
+    void atStartTheRowsOverAYearOldGoHoweverManyBatchesTheyTake() throws Exception {
+        events(2 * AgedRecords.BATCH + 100, Duration.ofDays(400), "admin logged in 400 days ago");
+        events(1, Duration.ofDays(1), "admin logged in yesterday");
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, AgedRecords.PERIOD)) {
+            aged.start(housekeeping);
+            assertEquals(List.of("admin logged in yesterday"), Eventually.value(this::messages, m -> m.size() == 1));
+        }
+    }
+
+    @Test
+    void laterRunsDeleteWhatHasAgedSinceWithoutARestart() throws Exception {
+        events(1, Duration.ofDays(400), "admin logged in 400 days ago");
+        events(1, Duration.ofDays(1), "admin logged in yesterday");
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, Duration.ofMillis(20))) {
+            aged.start(housekeeping);
+            assertEquals(List.of("admin logged in yesterday"), Eventually.value(this::messages, m -> m.size() == 1));
+            wallMillis.addAndGet(Duration.ofDays(365).toMillis());
+            assertEquals(List.of(), Eventually.value(this::messages, List::isEmpty), "a year later it has gone too");
+        }
+    }
+}
