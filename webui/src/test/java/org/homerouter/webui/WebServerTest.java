@@ -938,6 +938,16 @@ class WebServerTest {
         assertTrue(fake.users.isEmpty());
     }
 
+    /** The router deletes its records as they age (ApplianceStore.KEPT_FOR): the pages that show them say when. */
+    @Test
+    void theHistoryAndTheEventLogSayHowLongTheyAreKept() throws Exception {
+        Browser b = admin();
+        assertTrue(b.get("/").body().contains("Kept for a year after each session ends; failed attempts, which anyone on"
+                + " the internet can make, for 90 days."));
+        assertTrue(b.get("/logs").body().contains("Kept for a year; what others can cause (VPN connections, failed logins,"
+                + " problems, wrong admin passwords) for 90 days."));
+    }
+
     @Test
     void timesNameTheirZone() throws Exception {
         Browser b = admin();
