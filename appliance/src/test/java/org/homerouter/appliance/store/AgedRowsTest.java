@@ -95,6 +95,8 @@ class AgedRowsTest {
 
     @Test
     void rowsOlderThanAYearGoAndWhatStrangersFillGoesAfter90Days() throws Exception {
+        // alice's account exists before her logins: the lockout learns an account's logins only.
+        store.addUser(new VpnUser("alice", new byte[16], java.util.Optional.empty(), true, java.util.Optional.empty()));
         event(NOW - days(400), "config", "maximum sessions set to 7, 400 days ago");
         event(NOW - days(300), "admin", "admin logged in, 300 days ago");
         event(NOW - days(100), "auth-failure", "guess refused, 100 days ago");
