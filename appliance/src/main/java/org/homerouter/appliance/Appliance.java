@@ -98,6 +98,12 @@ public final class Appliance implements AutoCloseable {
     private volatile org.homerouter.bridge.firewall.LanDns lanDns;
     /** The dial-out address and network last warned about (dial-out's thread). */
     private volatile String dialOutAddressWarned = "";
+    /**
+     * The VPN server's port while it is switched on (whether or not it could start), as last read:
+     * with "everything" through the dial-out its answers to remote workers must not follow the rest
+     * into the tunnel ({@link #keepTunnelOnlyNetworks}). Under this monitor.
+     */
+    private java.util.OptionalInt serverPortHeld = java.util.OptionalInt.empty();
     /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
     private volatile boolean forwardedHeldForTunnel;
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
@@ -375,6 +381,23 @@ public final class Appliance implements AutoCloseable {
         return this;
     }
 
+    /** The VPN server's TCP port while it is switched on in {@code cfg}, else empty. */
+    private java.util.OptionalInt serverPort(Map<Setting, String> cfg) {
+        try {
+            int port = pptpPort(cfg);
+            // 0: any free port (tests), which no rule can name.
+            return Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && port > 0 ? java.util.OptionalInt.of(port)
+                    : java.util.OptionalInt.empty();
+        } catch (NumberFormatException e) {
+            return java.util.OptionalInt.empty(); // the server cannot listen on it either
+        }
+    }
+
+    /** The TCP port the VPN server listens on with {@code cfg}: the command line's, else the stored one. */
+    private int pptpPort(Map<Setting, String> cfg) {
+        return overrides.pptpPort() != null ? overrides.pptpPort() : Integer.parseInt(cfg.get(Setting.PPTP_PORT));
+    }
+
     /**
      * Brings the PPTP server in line with the stored settings: started, stopped, restarted on a new
      * listener, or (for pool, DNS, authentication, encryption, idle timeout) reconfigured in place
@@ -504,6 +527,7 @@ public final class Appliance implements AutoCloseable {
                 dialOut.config().subnets().forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
             }
             Map<Setting, String> cfg = store.settings();
+            serverPortHeld = serverPort(cfg);
             org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(cfg);
             if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
                 // A VPN client's address has a route only while its session lasts: once it is gone
@@ -548,7 +572,7 @@ public final class Appliance implements AutoCloseable {
             if (everythingThroughTunnel == null) {
                 everythingThroughTunnel = new org.homerouter.bridge.route.DefaultRouteFailClosed(null);
             }
-            everythingThroughTunnel.keep(everything);
+            everythingThroughTunnel.keep(everything, serverPortHeld);
             forwardedHeldForTunnel = everything;
         } catch (IOException e) {
             try {
@@ -664,7 +688,8 @@ public final class Appliance implements AutoCloseable {
         java.util.concurrent.atomic.AtomicReference<DialOut> owner = new java.util.concurrent.atomic.AtomicReference<>();
         dialOut = DialOut.create(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
                 server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
-                moved -> admitFromWan(), store::logEvent, DialOut.AUTH_RETRY, dialOutRouter(owner));
+                new org.homerouter.bridge.route.EverythingElseRoute(null)::into, moved -> admitFromWan(),
+                store::logEvent, DialOut.AUTH_RETRY, dialOutRouter(owner));
         owner.set(dialOut);
         dialOut.begin();
     }
@@ -792,7 +817,7 @@ public final class Appliance implements AutoCloseable {
             }
             if (want && pptp == null) {
                 String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
-                int port = overrides.pptpPort() != null ? overrides.pptpPort() : Integer.parseInt(cfg.get(Setting.PPTP_PORT));
+                int port = pptpPort(cfg);
                 pptp = PptpService.start(cfg, store, transport, dataPlane,
                         new InetSocketAddress(InetAddress.getByName(address), port), accounting, vpnLockout);
                 store.logEvent("service", "PPTP server listening on " + pptp.address());

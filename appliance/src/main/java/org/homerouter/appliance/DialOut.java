@@ -115,6 +115,17 @@ final class DialOut implements AutoCloseable {
         AutoCloseable pin(Inet4Address server) throws java.io.IOException;
     }
 
+    /**
+     * Routes "everything else" (whatever no more specific route takes) into the tunnel's device:
+     * on Linux {@code EverythingElseRoute}, a table of its own that the router's VPN server's
+     * answers to remote workers skip, where a route in the main table sent them into the office.
+     * The route goes with the device.
+     */
+    @FunctionalInterface
+    interface EverythingElse {
+        void into(String device) throws java.io.IOException;
+    }
+
     /** What the tunnel's coming and going means for the rest of the router (the appliance). */
     interface Router {
         Router NONE = new Router() {
@@ -228,6 +239,7 @@ final class DialOut implements AutoCloseable {
     private final Config config;
     private final BiConsumer<String, String> events;
     private final ServerPath serverPath;
+    private final EverythingElse everythingElse;
     private final Resolver resolver;
     private final Consumer<Inet4Address> serverMoved;
     private final Router router;
@@ -249,14 +261,15 @@ final class DialOut implements AutoCloseable {
     private final Duration authRetry;
 
     private DialOut(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                    Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
-                    Router router) {
+                    EverythingElse everythingElse, Consumer<Inet4Address> serverMoved,
+                    BiConsumer<String, String> events, Duration authRetry, Router router) {
         this.plane = plane;
         this.router = router;
         this.resolver = resolver;
         this.serverMoved = serverMoved;
         this.authRetry = authRetry;
         this.serverPath = serverPath;
+        this.everythingElse = everythingElse;
         this.io = io;
         this.config = config;
         this.events = events;
@@ -284,6 +297,8 @@ final class DialOut implements AutoCloseable {
     /**
      * Starts dialing at once and keeps the tunnel up until {@link #close}.
      *
+     * @param serverPath  pins the route to the server before everything else goes into the tunnel
+     * @param everythingElse routes everything else into the tunnel, with {@link Config#defaultRoute()}
      * @param serverMoved told, on the dial-out's thread and before it dials, each time the server is
      *                    found at another address than before (the first time too)
      * @param events      (kind, message) for the event log
@@ -291,9 +306,9 @@ final class DialOut implements AutoCloseable {
      * @param router      told when the tunnel comes up and goes down
      */
     static DialOut start(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                         Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
-                         Router router) {
-        DialOut d = create(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, router);
+                         EverythingElse everythingElse, Consumer<Inet4Address> serverMoved,
+                         BiConsumer<String, String> events, Duration authRetry, Router router) {
+        DialOut d = create(plane, io, config, resolver, serverPath, everythingElse, serverMoved, events, authRetry, router);
         d.begin();
         return d;
     }
@@ -303,9 +318,9 @@ final class DialOut implements AutoCloseable {
      * looks for it, then calls {@link #begin}.
      */
     static DialOut create(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
-                          Consumer<Inet4Address> serverMoved, BiConsumer<String, String> events, Duration authRetry,
-                          Router router) {
-        return new DialOut(plane, io, config, resolver, serverPath, serverMoved, events, authRetry, router);
+                          EverythingElse everythingElse, Consumer<Inet4Address> serverMoved,
+                          BiConsumer<String, String> events, Duration authRetry, Router router) {
+        return new DialOut(plane, io, config, resolver, serverPath, everythingElse, serverMoved, events, authRetry, router);
     }
 
     /** Starts dialing. */
@@ -430,10 +445,11 @@ final class DialOut implements AutoCloseable {
                 if (pinned == null) { // after a renegotiation it is in already
                     pinned = serverPath.pin(address);
                 }
-                // Two halves instead of replacing the default route (OpenVPN's def1): more specific,
-                // so they win, and they die with the device, bringing the old default back untouched.
-                session.addRoute((Inet4Address) InetAddress.getByName("0.0.0.0"), 1);
-                session.addRoute((Inet4Address) InetAddress.getByName("128.0.0.0"), 1);
+                // Into a table of its own, not the main table: the router's own default route stays
+                // (in force again when the device, and its route, goes), and its VPN server answers
+                // remote workers by it.
+                everythingElse.into(session.deviceName()
+                        .orElseThrow(() -> new java.io.IOException("the tunnel has no device")));
                 routes.add("everything else (default route)");
             }
         } catch (Exception e) {

@@ -50,6 +50,8 @@ class DialOutTest {
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final NettyTransport io = NettyTransport.create(1, "dialout-test");
     private final List<AutoCloseable> open = new ArrayList<>();
+    /** The devices "everything else" was routed into (in the product, their own table's default route). */
+    private final List<String> everythingElseInto = new CopyOnWriteArrayList<>();
     /** What the dial-outs tell of their tunnels (the LAN's DNS). */
     private DialOut.Router router = DialOut.Router.NONE;
     /** The in-memory network delivers only when asked: this thread is its wire. */
@@ -137,8 +139,8 @@ class DialOutTest {
             clientDevices.add(d);
             return d;
         }, null, () -> { });
-        DialOut d = DialOut.start(plane, io, c, resolver, serverPath, moved, (kind, message) -> events.add(message),
-                AUTH_RETRY, router);
+        DialOut d = DialOut.start(plane, io, c, resolver, serverPath, everythingElseInto::add, moved,
+                (kind, message) -> events.add(message), AUTH_RETRY, router);
         open.add(d);
         return d;
     }
@@ -377,6 +379,10 @@ class DialOutTest {
         assertEquals(List.of("up [/10.20.1.53] on ppp0"), told);
         assertEquals(List.of("10.20.1.0/24", "everything else (default route)",
                 "the LAN's DNS (to the office's server 10.20.1.53)"), up.routes());
+        assertEquals(List.of("ppp0"), everythingElseInto);
+        // Not in the main table beside the remote network: the router's VPN server answered remote
+        // workers into the office by such routes.
+        assertEquals(List.of("10.20.1.0/24"), clientDevices.getFirst().routes());
 
         assertEquals(1, server.pptp().disconnectUser(USER, "test: the server hangs up"));
         await(d, s -> s.phase() == DialOut.Phase.WAITING, "noticed the hang-up");

@@ -15,6 +15,7 @@ import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
+import org.homerouter.bridge.route.DefaultRouteFailClosed;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -28,11 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
  * on LAN A then reaches a host on LAN B and back (ping, TCP both ways, byte-identical), and when
  * the WAN link between the routers dies and comes back, A redials on its own and the LANs reach
  * each other again. When A hangs up, B's route to LAN A goes with the tunnel. Both routers run
- * behind the router image's own base firewall; A's VPN server is off (but in the default-route test,
- * where a remote worker dials A), so its WAN admits only B's GRE.
+ * behind the router image's own base firewall and its strict reverse-path filter; A's VPN server is
+ * off (but in the default-route test, where a remote worker dials A), so its WAN admits only B's GRE.
+ * In the default-route test B is also A's internet (198.51.100.1 on its loopback) and the ISP of
+ * that remote worker, whom A reaches by its default route only.
  *
  * <pre>
  *  lanA 10.10.1.2 --- 10.10.1.1 [A] 10.98.0.1 --- wan --- 10.98.0.2 [B] 10.20.1.1 --- 10.20.1.2 lanB
+ *                                                                   [B] 203.0.113.1 --- 203.0.113.10 worker
  * </pre>
  */
 @Tag("root")
@@ -48,6 +52,10 @@ class SiteToSiteNetnsTest {
     /** A remote worker's account on A's own VPN server. */
     private static final String WORKER = "worker";
     private static final String WORKER_PASSWORD = "worker-secret-1";
+    /** The remote worker's address on the internet, behind B as its ISP. */
+    private static final String WORKER_HOME = "203.0.113.10";
+    /** An address on the internet (B's loopback), reached through the office with the default route. */
+    private static final String FAR = "198.51.100.1";
     private static final int TRANSFER_BYTES = 8 << 20;
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration STOP = Duration.ofSeconds(15);
@@ -59,6 +67,8 @@ class SiteToSiteNetnsTest {
     private Netns b;
     private Netns lanA;
     private Netns lanB;
+    /** The remote worker's namespace, in the default-route test only. */
+    private Netns home;
     private final List<Launched> launched = new ArrayList<>();
 
     @BeforeEach
@@ -74,6 +84,25 @@ class SiteToSiteNetnsTest {
         lanB.ip("route", "add", "default", "via", "10.20.1.1");
         imageFirewall(a);
         imageFirewall(b);
+        imageSysctl(a);
+        imageSysctl(b);
+    }
+
+    /**
+     * The router image's interface settings (image/overlay/etc/sysctl.d/90-homerouter.conf): its
+     * strict reverse-path filter among them. Only net.ipv4.conf.*, which a namespace has of its own.
+     */
+    private static void imageSysctl(Netns router) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(
+                Path.of("..", "image", "overlay", "etc", "sysctl.d", "90-homerouter.conf"))) {
+            String setting = line.replace(" ", "");
+            if (setting.startsWith("net.ipv4.conf.")) {
+                CommandResult r = router.exec(Duration.ofSeconds(10), "sysctl", "-qw", setting);
+                if (!r.succeeded()) {
+                    throw new IOException(r.toString());
+                }
+            }
+        }
     }
 
     /**
@@ -96,7 +125,7 @@ class SiteToSiteNetnsTest {
     @AfterEach
     void cleanUp() throws Exception {
         Launched.killAll(launched, STOP);
-        Netns.closeAll(lanA, lanB, a, b);
+        Netns.closeAll(home, lanA, lanB, a, b);
     }
 
     @Test
@@ -187,14 +216,16 @@ class SiteToSiteNetnsTest {
 
     /**
      * Default route through the tunnel: A's LAN reaches an address behind B through the tunnel, the
-     * server stays reachable through a pinned host route; while the tunnel is down (B gone) A's LAN
+     * server stays reachable through a pinned host route, and a remote worker on the internet still
+     * dials A's own VPN server, whose answers must not follow the rest into the office (nor may A
+     * refuse the worker's packets from the WAN for that); while the tunnel is down (B gone) A's LAN
      * hears "network unreachable" and nothing of it leaves A's WAN in clear, though A has a default
      * route of its own (by B: the internet here); when A stops both the tunnel's routes and the pin
      * are gone, and the hold stays for the next start.
      */
     @Test
     void defaultRouteSendsEverythingElseThroughTheTunnelAndNothingInClearWhileItIsDown() throws Exception {
-        b.ip("addr", "add", "198.51.100.1/32", "dev", "lo");
+        b.ip("addr", "add", FAR + "/32", "dev", "lo");
         a.ip("route", "add", "default", "via", B_WAN);
         // The office's DNS server (B offers it in IPCP), and A's own resolver, which on the image
         // asks the WAN's DNS servers in clear: each answers with its name.
@@ -211,19 +242,13 @@ class SiteToSiteNetnsTest {
         assertTrue(routerA.output().contains("the LAN's DNS (to the office's server " + HOST_B + ")"), routerA.report());
         assertEquals("office", lookUp(), "LAN A's names are looked up through the tunnel" + routerA.report());
         assertEquals("no answer", lookUp(STEADY_PORT), "a flow older than the hold still reached A's resolver");
-        String routes = a.ip("-4", "route");
-        String context = routes + routerA.report() + serverB.report();
-        assertTrue(routes.contains("0.0.0.0/1 dev ppp0") && routes.contains("128.0.0.0/1 dev ppp0"), context);
-        // A line of its own: A's default route names B_WAN too ("default via 10.98.0.2 dev wan").
-        assertTrue(routes.lines().anyMatch(l -> l.startsWith(B_WAN + " dev wan")), "the server's pinned route" + context);
+        String context = routerA.report() + serverB.report();
 
-        CommandResult far = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", "198.51.100.1");
-        assertTrue(far.succeeded() && far.output().contains("3 received"), far + context);
-
-        // A remote worker dialled into A (from LAN A here) reaches the internet through the office
-        // as the LAN does, and LAN B; A's pool is B's too (both on factory settings), and the
-        // address B gave A's dial-out is not handed to the worker.
-        Launched worker = launch("worker", lanA, WORKER_PASSWORD, "dial", "--server", "10.10.1.1", "--user", WORKER,
+        // A remote worker at home, beyond A's WAN gateway, dials A's own VPN server, reaches the
+        // internet through the office as the LAN does, and LAN B. A's pool is B's too (both on
+        // factory settings), and the address B gave A's dial-out is not handed to the worker.
+        home = workerAtHome();
+        Launched worker = launch("worker", home, WORKER_PASSWORD, "dial", "--server", A_WAN, "--user", WORKER,
                 "--password-stdin");
         worker.awaitOutput("\nUP ", START);
         java.util.regex.Matcher up = java.util.regex.Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) ")
@@ -232,24 +257,45 @@ class SiteToSiteNetnsTest {
         String dialOutAddress = a.ip("-4", "-o", "addr", "show", "dev", "ppp0");
         assertFalse(dialOutAddress.contains("inet " + up.group(2) + " "),
                 "the worker got the dial-out's own address " + up.group(2) + ": " + dialOutAddress + worker.report());
-        lanA.ip("route", "add", "198.51.100.1/32", "dev", up.group(1));
-        lanA.ip("route", "add", HOST_B + "/32", "dev", up.group(1));
-        for (String to : List.of("198.51.100.1", HOST_B)) {
-            CommandResult viaWorker = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", to);
+        home.ip("route", "add", FAR + "/32", "dev", up.group(1));
+        home.ip("route", "add", HOST_B + "/32", "dev", up.group(1));
+        for (String to : List.of(FAR, HOST_B)) {
+            CommandResult viaWorker = home.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", to);
             assertTrue(viaWorker.succeeded() && viaWorker.output().contains("3 received"),
                     "the VPN client reaches " + to + " through the office: " + viaWorker + context + worker.report());
         }
         worker.process().destroy();
         assertTrue(worker.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), worker.report());
 
-        // B goes away: A's tunnel and its two halves go, A's own default route is back in force.
+        // Everything else is the tunnel's own table's default route, not the main table's.
+        String everything = a.ip("-4", "route", "show", "table", DefaultRouteFailClosed.TABLE);
+        String routes = a.ip("-4", "route");
+        context = everything + routes + context;
+        assertTrue(everything.contains("default dev ppp0"), context);
+        assertFalse(routes.lines().anyMatch(l -> l.startsWith("default dev ppp0") || l.contains("/1 dev ppp0")), context);
+        // A line of its own: A's default route names B_WAN too ("default via 10.98.0.2 dev wan").
+        assertTrue(routes.lines().anyMatch(l -> l.startsWith(B_WAN + " dev wan")), "the server's pinned route" + context);
+
+        // LAN A's traffic for the internet goes through the tunnel, none of it out of A's WAN.
+        CommandResult count = a.exec(Duration.ofSeconds(10), "nft", "add table ip toward; add chain ip toward post "
+                + "{ type filter hook postrouting priority 0; }; "
+                + "add rule ip toward post oifname \"ppp0\" ip saddr " + HOST_A + " ip daddr " + FAR + " counter; "
+                + "add rule ip toward post oifname \"wan\" ip saddr " + HOST_A + " ip daddr " + FAR + " counter");
+        assertTrue(count.succeeded(), count.toString());
+        CommandResult far = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "3", "-W", "2", FAR);
+        assertTrue(far.succeeded() && far.output().contains("3 received"), far + context);
+        String counted = a.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", "toward").output();
+        assertTrue(counted.matches("(?s).*\"ppp0\".*counter packets 3 .*\"wan\".*counter packets 0 .*"),
+                "LAN A's pings: through the tunnel, not out of the WAN:\n" + counted);
+
+        // B goes away: A's tunnel and its default route go, A's own default route is back in force.
         serverB.process().destroy();
         assertTrue(serverB.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "B ignored SIGTERM" + serverB.report());
         long deadline = System.nanoTime() + START.toNanos();
-        while (a.ip("-4", "route").contains("0.0.0.0/1") && System.nanoTime() < deadline) {
+        while (!everythingElse().isBlank() && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertFalse(a.ip("-4", "route").contains("0.0.0.0/1"), "the tunnel stayed up" + routerA.report());
+        assertEquals("", everythingElse(), "the tunnel stayed up" + routerA.report());
         // What arrives at B's WAN in clear from LAN A, counted before B's firewall sees it.
         Path leakRules = dir.resolve("leak.nft");
         java.nio.file.Files.writeString(leakRules, "add table ip leak\n"
@@ -257,19 +303,19 @@ class SiteToSiteNetnsTest {
                 + "add rule ip leak pre iifname \"wan\" ip saddr " + HOST_A + " counter\n");
         CommandResult counter = b.exec(Duration.ofSeconds(10), "nft", "-f", leakRules.toString());
         assertTrue(counter.succeeded(), counter.toString());
-        CommandResult down = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "2", "-W", "2", "198.51.100.1");
+        CommandResult down = lanA.exec(Duration.ofSeconds(20), "ping", "-c", "2", "-W", "2", FAR);
         assertTrue(!down.succeeded() && down.output().contains("Destination Net Unreachable"),
                 "LAN A must hear that the tunnel is down: " + down + routerA.report());
-        String counted = b.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", "leak").output();
-        assertTrue(counted.contains("counter packets 0 "), "LAN A's packets left A's WAN in clear:\n" + counted);
+        String leaked = b.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", "leak").output();
+        assertTrue(leaked.contains("counter packets 0 "), "LAN A's packets left A's WAN in clear:\n" + leaked);
         assertEquals("no answer", lookUp(), "A's resolver answered LAN A (from the WAN's DNS) with the tunnel down"
                 + routerA.report());
 
         routerA.process().destroy();
         assertTrue(routerA.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "A ignored SIGTERM" + routerA.report());
         String after = a.ip("-4", "route");
-        assertFalse(after.contains("0.0.0.0/1") || after.contains("128.0.0.0/1") || after.lines().anyMatch(l -> l.startsWith(B_WAN + " ")),
-                "A left tunnel routes behind:\n" + after + routerA.report());
+        assertFalse(!everythingElse().isBlank() || after.lines().anyMatch(l -> l.startsWith(B_WAN + " ")),
+                "A left tunnel routes behind:\n" + after + everythingElse() + routerA.report());
         String rules = a.ip("-4", "rule", "show");
         assertTrue(rules.contains("unreachable"), "a restart must not open the window either:\n" + rules);
         assertEquals("no answer", lookUp(), "A's resolver answered LAN A after the service stopped");
@@ -297,6 +343,28 @@ class SiteToSiteNetnsTest {
         assertFalse(rulesAfter.contains("unreachable") || unreachable.contains(LAN_B),
                 "still held with site-to-site off:\n" + rulesAfter + unreachable + crippled.report());
         assertEquals("router", lookUp(), "LAN A's DNS still held with site-to-site off" + crippled.report());
+    }
+
+    /** A's routes in the tunnel's own table (its default route while the tunnel is up). */
+    private String everythingElse() throws IOException {
+        return a.ip("-4", "route", "show", "table", DefaultRouteFailClosed.TABLE).strip();
+    }
+
+    /**
+     * The remote worker's home on the internet: B is its ISP, forwarding between it and A (which
+     * the image's firewall on B would not: B stands in for the internet here) without masquerading,
+     * so that A sees the worker's own address, reached by A's default route only.
+     */
+    private Netns workerAtHome() throws IOException {
+        Netns ns = Netns.create("s2sw");
+        Netns.linkVeth(b, "isp", "203.0.113.1/24", ns, "wan", WORKER_HOME + "/24");
+        ns.ip("route", "add", "default", "via", "203.0.113.1");
+        CommandResult isp = b.exec(Duration.ofSeconds(10), "nft",
+                "add rule inet homerouter forward iifname \"isp\" oifname \"wan\" accept; "
+                + "add rule inet homerouter forward iifname \"wan\" oifname \"isp\" accept; "
+                + "insert rule inet homerouter postrouting iifname \"isp\" accept");
+        assertTrue(isp.succeeded(), isp.toString());
+        return ns;
     }
 
     /** A stand-in DNS server on {@code address} port 53 (UDP) in {@code ns}: it answers every query with {@code name}. */

@@ -48,8 +48,9 @@ public enum Setting {
     // As pptp.mppe; require-* never lets the tunnel carry IP unencrypted.
     DIALOUT_MPPE("dialout.mppe", "require-128"),
     DIALOUT_SUBNETS("dialout.subnets", ""),
-    // Send everything else through the tunnel too (0.0.0.0/1 + 128.0.0.0/1, so the router's own
-    // default route is back by itself when the tunnel goes); the server keeps a pinned host route.
+    // Send everything else through the tunnel too (a default route in a table of its own, so the
+    // router's own default route is back by itself when the tunnel goes, and its VPN server still
+    // answers remote workers by it); the server keeps a pinned host route.
     DIALOUT_DEFAULT_ROUTE("dialout.default_route", "false"),
     // LCP keepalive of the dial-out (RFC 1661 §5.8): a lost link is noticed after interval x failures
     // seconds, then redialed.
