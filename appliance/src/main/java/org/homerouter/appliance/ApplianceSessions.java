@@ -107,7 +107,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                 out.add(new ActiveSession(call.localCallId(), s.userName().orElse(""), client,
                         s.ipConfiguration().flatMap(i -> i.peerAddress()).map(Inet4Address::getHostAddress).orElse(""),
                         phase(s), (now - s.startedNanos()) / 1_000_000_000L,
-                        s.dataPath().map(p -> p.bytesIn()).orElse(0L), s.dataPath().map(p -> p.bytesOut()).orElse(0L),
+                        s.traffic().bytesIn(), s.traffic().bytesOut(),
                         s.encryption().map(ApplianceSessions::encryption).orElse(s.dataPath().isPresent() ? "none" : ""),
                         s.problem().map(p -> p.description() + " — " + s.problemDetail()).orElse(""),
                         s.problem().map(p -> Diagnosis.advice(p.name())).orElse("")));
@@ -160,14 +160,11 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
 
     @Override
     public Totals totals() {
-        long in = appliance.accounting().endedBytesIn();
-        long out = appliance.accounting().endedBytesOut();
-        List<PppSession> live = appliance.sessions();
-        for (PppSession s : live) {
-            in += s.dataPath().map(p -> p.bytesIn()).orElse(0L);
-            out += s.dataPath().map(p -> p.bytesOut()).orElse(0L);
-        }
-        return new Totals(in, out, live.size(), appliance.accounting().authFailures(), appliance.accounting().sessionsTotal());
+        // From the accounting, not the sessions the server holds now: a session leaves the server
+        // before its end is reported, and its bytes would be missing from the totals meanwhile.
+        SessionAccounting.Traffic t = appliance.accounting().traffic();
+        return new Totals(t.bytesIn(), t.bytesOut(), appliance.sessions().size(), appliance.accounting().authFailures(),
+                appliance.accounting().sessionsTotal());
     }
 
     @Override

@@ -34,10 +34,13 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      * the database does not answer, queued writes must not hold whole sessions in memory.
      */
     private final Map<PppSession, Row> rows = new ConcurrentHashMap<>();
-    /** The session's data path, kept from "up": the session lets go of it before it reports the end. */
-    private final Map<PppSession, org.homerouter.pptp.session.IpDataPath> paths = new ConcurrentHashMap<>();
-    private final AtomicLong endedBytesIn = new AtomicLong();
-    private final AtomicLong endedBytesOut = new AtomicLong();
+    /**
+     * Guards the moment a session's bytes move from {@link #rows} to the ended totals, so that
+     * {@link #traffic()} counts them once, never twice or not at all.
+     */
+    private final Object totalsLock = new Object();
+    private long endedBytesIn;
+    private long endedBytesOut;
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong sessionsTotal = new AtomicLong();
     private final AttemptRecords attempts = new AttemptRecords();
@@ -63,15 +66,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     @Override
     public void up(PppSession s) {
-        org.homerouter.pptp.session.IpDataPath left = s.dataPath().map(p -> paths.put(s, p)).orElse(null);
-        Row known = rows.get(s);
-        if (known != null) {
+        if (rows.containsKey(s)) {
             // Up again on the same link: the peer renegotiated LCP (and logged in again) or IPCP.
-            // Still the same session and history row; the bytes of the path it left count too.
-            if (left != null && left != paths.get(s)) {
-                known.carriedIn += left.bytesIn();
-                known.carriedOut += left.bytesOut();
-            }
+            // Still the same session and history row (its traffic counts on, in the session).
             return;
         }
         sessionsTotal.incrementAndGet();
@@ -97,12 +94,20 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     @Override
     public void ended(PppSession s, SessionEnd reason, String detail) {
-        var path = java.util.Optional.ofNullable(paths.remove(s)).or(s::dataPath);
-        Row row = java.util.Objects.requireNonNullElse(rows.remove(s), Row.NONE);
-        long in = path.map(p -> p.bytesIn()).orElse(0L) + row.carriedIn;
-        long out = path.map(p -> p.bytesOut()).orElse(0L) + row.carriedOut;
-        endedBytesIn.addAndGet(in);
-        endedBytesOut.addAndGet(out);
+        Row row;
+        long in;
+        long out;
+        synchronized (totalsLock) {
+            // Read under the lock: a total read meanwhile, with a packet the session still counted,
+            // must not be more than the ended totals then get.
+            in = s.traffic().bytesIn();
+            out = s.traffic().bytesOut();
+            row = java.util.Objects.requireNonNullElse(rows.remove(s), Row.NONE);
+            if (row != Row.NONE) {
+                endedBytesIn += in;
+                endedBytesOut += out;
+            }
+        }
         String kind = switch (reason) {
             case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> {
                 authFailures.incrementAndGet();
@@ -145,9 +150,6 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         /** "alice (192.0.2.7)" */
         final String who;
         long id;
-        /** Octets of the data paths a renegotiation replaced; on the reporting thread only. */
-        long carriedIn;
-        long carriedOut;
 
         Row(String who) {
             this.who = who;
@@ -168,12 +170,25 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         writes.close();
     }
 
-    long endedBytesIn() {
-        return endedBytesIn.get();
+    /** IP octets in and out since the appliance started. */
+    record Traffic(long bytesIn, long bytesOut) {
     }
 
-    long endedBytesOut() {
-        return endedBytesOut.get();
+    /**
+     * What the sessions have carried since the appliance started: those ended and those up now,
+     * each counted once. Never less than an earlier answer: the sessions' own counters only grow
+     * (renegotiations included), and a session's move to the ended totals is seen whole.
+     */
+    Traffic traffic() {
+        synchronized (totalsLock) {
+            long in = endedBytesIn;
+            long out = endedBytesOut;
+            for (PppSession s : rows.keySet()) {
+                in += s.traffic().bytesIn();
+                out += s.traffic().bytesOut();
+            }
+            return new Traffic(in, out);
+        }
     }
 
     long authFailures() {

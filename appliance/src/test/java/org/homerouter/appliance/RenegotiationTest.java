@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.pptp.session.PppSession;
+import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+import org.homerouter.webui.api.LiveSessions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,5 +48,76 @@ class RenegotiationTest {
             assertEquals("alice", ended.getFirst().user());
             assertEquals(0, a.store().sessionHistory(10, true).size(), "no row left open");
         }
+    }
+
+    /**
+     * The dashboard's chart and /metrics publish the byte totals as counters: a renegotiation (a new
+     * data path) or a session's end must never make them smaller, or Prometheus reads a reset and
+     * rate() a spike.
+     */
+    @Test
+    void theByteTotalsNeverGoBackAcrossARenegotiationOrTheSessionsEnd() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            ApplianceSessions dashboard = new ApplianceSessions(a);
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            PppSession atServer = a.sessions().getFirst();
+            trafficBothWays(alice.devices.getLast(), net.serverDevices.getLast());
+            Eventually.value(dashboard::totals, t -> t.bytesIn() == 100 && t.bytesOut() == 60);
+
+            // Read as often as a busy scraper would, from before the renegotiation to after the end.
+            List<String> wentBack = new CopyOnWriteArrayList<>();
+            AtomicBoolean reading = new AtomicBoolean(true);
+            Thread scraper = Thread.ofPlatform().start(() -> {
+                LiveSessions.Totals last = dashboard.totals();
+                while (reading.get()) {
+                    LiveSessions.Totals now = dashboard.totals();
+                    if (now.bytesIn() < last.bytesIn() || now.bytesOut() < last.bytesOut()) {
+                        wentBack.add(last + " then " + now);
+                    }
+                    last = now;
+                }
+            });
+
+            var before = atServer.dataPath().orElseThrow();
+            // An LCP Configure-Request without options, from the client's side: both ends renegotiate.
+            atServer.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x70,
+                    0x00, 0x04}));
+            Eventually.value(() -> atServer.dataPath().orElse(before), p -> p != before);
+            var again = dashboard.totals();
+            assertEquals(100, again.bytesIn(), "the first path's bytes still count once the new one is up");
+            assertEquals(60, again.bytesOut());
+            Eventually.value(() -> alice.devices.size(), n -> n == 2);
+            trafficBothWays(alice.devices.getLast(), net.serverDevices.getLast());
+            var both = Eventually.value(dashboard::totals, t -> t.bytesIn() == 200 && t.bytesOut() == 120);
+            assertEquals(200, both.bytesIn(), both.toString());
+            assertEquals(List.of(200L), dashboard.active().stream().map(LiveSessions.ActiveSession::bytesIn).toList(),
+                    "the session's own bytes on the dashboard count both paths");
+
+            atServer.close("test over");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            Eventually.value(() -> a.sessions().isEmpty(), gone -> gone);
+            reading.set(false);
+            scraper.join();
+            var after = dashboard.totals();
+            assertEquals(200, after.bytesIn(), after.toString());
+            assertEquals(120, after.bytesOut(), after.toString());
+            assertEquals(List.of(), wentBack, "the totals never went back");
+            var row = Eventually.value(() -> a.store().sessionHistory(10, false), rows -> !rows.isEmpty()).getFirst();
+            assertEquals(200, row.bytesIn(), "the history row has both paths' bytes");
+            assertEquals(120, row.bytesOut());
+        }
+    }
+
+    /** 100 octets of IP from the client into the tunnel, 60 from the LAN side to the client. */
+    private static void trafficBothWays(InMemoryTunnelDevice client, InMemoryTunnelDevice server) {
+        byte[] up = new byte[100];
+        up[0] = 0x45;
+        client.inject(up);
+        byte[] down = new byte[60];
+        down[0] = 0x45;
+        server.inject(down);
     }
 }

@@ -23,7 +23,8 @@ import org.homerouter.pptp.tunnel.TunnelDevice;
  * both directions (RFC 3078 §4 leaves it to policy; a server that requires MPPE must never let
  * cleartext through). Scratch buffers are allocated once per session and reused: the path
  * allocates nothing per packet. Each direction is serialised by its own lock because the tunnel
- * reader and the GRE receiver run on different threads.
+ * reader and the GRE receiver run on different threads. What it carries is counted in its
+ * session's {@link TrafficCounters}, which outlive it.
  */
 public final class IpDataPath {
     /** What the data path needs its session to do; called from the GRE receive thread. */
@@ -47,16 +48,11 @@ public final class IpDataPath {
     private final MppeDecryptor decryptor;
     private final HeaderCompression compression;
     private final int mtu;
-    private final Object txLock = new Object();
+    private final Object txLock;
     private final ByteBuffer txPlain;
     private final ByteBuffer txFrame;
     private final LongAdder[] drops = new LongAdder[Drop.values().length];
-    private final LongAdder bytesIn = new LongAdder();
-    // Guarded by txLock, which every send already holds: a plain add there, where an atomic one
-    // cost a locked instruction per counter per packet.
-    private long bytesOut;
-    private final LongAdder packetsIn = new LongAdder();
-    private long packetsOut;
+    private final TrafficCounters traffic;
     private final Events events;
 
     /**
@@ -67,6 +63,12 @@ public final class IpDataPath {
      */
     public IpDataPath(GreChannel channel, TunnelDevice device, MppeEncryptor encryptor, MppeDecryptor decryptor,
                       HeaderCompression compression, int mtu, Events events) {
+        this(channel, device, encryptor, decryptor, compression, mtu, events, new TrafficCounters());
+    }
+
+    /** As above, counting into {@code traffic}: the session's, which its earlier paths counted into too. */
+    public IpDataPath(GreChannel channel, TunnelDevice device, MppeEncryptor encryptor, MppeDecryptor decryptor,
+                      HeaderCompression compression, int mtu, Events events, TrafficCounters traffic) {
         if ((encryptor == null) != (decryptor == null)) {
             throw new IllegalArgumentException("encryption is both directions or neither");
         }
@@ -77,6 +79,8 @@ public final class IpDataPath {
         this.compression = compression;
         this.mtu = mtu;
         this.events = events;
+        this.traffic = traffic;
+        this.txLock = traffic.txLock;
         this.txPlain = ByteBuffer.allocate(mtu + 2);
         this.txFrame = ByteBuffer.allocate(PppFrame.MAX_HEADER_LENGTH + MppeHeader.LENGTH + mtu + 2);
         for (int i = 0; i < drops.length; i++) {
@@ -114,8 +118,7 @@ public final class IpDataPath {
             txFrame.flip();
             try {
                 channel.sendBatched(txFrame);
-                packetsOut++;
-                bytesOut += len;
+                traffic.sent(len);
             } catch (IOException e) {
                 drops[Drop.SEND_FAILED.ordinal()].increment();
             }
@@ -182,8 +185,7 @@ public final class IpDataPath {
         int len = ip.remaining();
         try {
             device.write(ip);
-            packetsIn.increment();
-            bytesIn.add(len);
+            traffic.received(len);
         } catch (IOException e) {
             drops[Drop.SEND_FAILED.ordinal()].increment();
         }
@@ -201,25 +203,26 @@ public final class IpDataPath {
         return drops[reason.ordinal()].sum();
     }
 
-    /** IP octets delivered to the device from the peer. */
-    public long bytesIn() {
-        return bytesIn.sum();
+    /** What this path and the session's earlier ones carried (the counters it was given). */
+    public TrafficCounters traffic() {
+        return traffic;
     }
 
-    /** IP octets sent to the peer. */
+    /** IP octets delivered to the device from the peer, on this path and the session's earlier ones. */
+    public long bytesIn() {
+        return traffic.bytesIn();
+    }
+
+    /** IP octets sent to the peer, on this path and the session's earlier ones. */
     public long bytesOut() {
-        synchronized (txLock) {
-            return bytesOut;
-        }
+        return traffic.bytesOut();
     }
 
     public long packetsIn() {
-        return packetsIn.sum();
+        return traffic.packetsIn();
     }
 
     public long packetsOut() {
-        synchronized (txLock) {
-            return packetsOut;
-        }
+        return traffic.packetsOut();
     }
 }

@@ -122,6 +122,8 @@ public final class PppSession {
     private CcpResult ciphersFor;
     private TunnelDevice device;
     private volatile IpDataPath ipPath;
+    /** What every data path of this link has carried: each counts into it, so it survives renegotiations. */
+    private final TrafficCounters traffic = new TrafficCounters();
     /** Whether IP has been up on this link, and, once it has, the budget of its restarts. */
     private boolean ipWasUp;
     /**
@@ -860,7 +862,7 @@ public final class PppSession {
                     public void tooManyBadPackets() {
                         close("too many packets that do not decrypt: the peer's encryption is out of step");
                     }
-                });
+                }, traffic);
         ipPath = path;
         ipWasUp = true;
         TunnelDevice started = device;
@@ -1123,9 +1125,17 @@ public final class PppSession {
         return device == null ? Optional.empty() : Optional.of(device.name());
     }
 
-    /** The data path while IP flows, for counters. */
+    /** The data path while IP flows. */
     public Optional<IpDataPath> dataPath() {
         return Optional.ofNullable(ipPath);
+    }
+
+    /**
+     * The IP this session has carried since its call, over every data path it had: these never go
+     * back, neither while IP is negotiated again nor after the session ends.
+     */
+    public TrafficCounters traffic() {
+        return traffic;
     }
 
     public long framesDiscarded() {
