@@ -2,8 +2,13 @@ package org.homerouter.appliance;
 
 import java.net.Inet4Address;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,6 +18,8 @@ import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionProblem;
 import org.homerouter.pptp.session.SessionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records every session in SQLite (start, end, user, client, tunnel address, bytes, end reason) and
@@ -21,13 +28,25 @@ import org.homerouter.pptp.session.SessionListener;
  *
  * <p>The sessions report from the data-path thread: what they report is taken there, and written
  * to the store by {@link BackgroundWrites}, in order (a session's end after its start).
+ *
+ * <p>Every {@link #PROGRESS_EVERY} the rows of the sessions that are up get their bytes so far and
+ * the time they were last seen up: a row's end is otherwise written only when the session ends,
+ * and after a power cut, kill -9 or crash the next start could only close it at its own time,
+ * with no bytes (a three-day session read as 0 bytes, lasting until the router came back).
  */
 final class SessionAccounting implements SessionListener, AutoCloseable {
     /** PppSessions names sessions "call N (client address)". */
     private static final Pattern CLIENT = Pattern.compile("\\(([^)]+)\\)");
 
+    /** How often the rows of the sessions that are up are brought up to date: what a crash may lose. */
+    static final Duration PROGRESS_EVERY = Duration.ofMinutes(10);
+    private static final Logger LOG = LoggerFactory.getLogger(SessionAccounting.class);
+
     private final ApplianceStore store;
     private final BackgroundWrites writes = new BackgroundWrites("session-records", Duration.ofMinutes(1));
+    /** Only takes the sessions' counters and queues the write: the write is the writes' thread's. */
+    private final ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("session-progress").factory());
     private final Clock clock = Clock.SYSTEM;
     /**
      * Each live session's history row. The writes capture the {@link Row}, not the session: while
@@ -49,6 +68,36 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     SessionAccounting(ApplianceStore store) {
         this.store = store;
+        progress.scheduleWithFixedDelay(() -> {
+            try {
+                recordProgress();
+            } catch (RuntimeException e) {
+                // Escaping, it would cancel every later run.
+                LOG.warn("recording the progress of the sessions that are up: {}", e.toString());
+            }
+        }, PROGRESS_EVERY.toMillis(), PROGRESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Keeps each session that is up on its row: its bytes so far and now as the time it was last
+     * seen up. Reads the sessions' counters here; the write goes to the writes' thread, after the
+     * starts already asked for (a row not written yet is left for the next time).
+     */
+    void recordProgress() {
+        long nowMs = System.currentTimeMillis();
+        List<Seen> seen = new ArrayList<>();
+        rows.forEach((s, row) -> seen.add(new Seen(row, startedMs(s), s.traffic().bytesIn(), s.traffic().bytesOut())));
+        if (seen.isEmpty()) {
+            return;
+        }
+        writes.submit("the progress of " + seen.size() + " session(s)", () -> store.sessionsSeen(nowMs, seen.stream()
+                .filter(x -> x.row().id > 0)
+                .map(x -> new ApplianceStore.SessionSeen(x.row().id, x.startedMs(), x.bytesIn(), x.bytesOut()))
+                .toList()));
+    }
+
+    /** A session's row and what it had carried when it was last seen up: the row, not the session, is kept. */
+    private record Seen(Row row, long startedMs, long bytesIn, long bytesOut) {
     }
 
     static String client(PppSession s) {
@@ -167,6 +216,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */
     @Override
     public void close() {
+        progress.shutdownNow();
         writes.close();
     }
 

@@ -644,12 +644,13 @@ public final class ApplianceStore implements AutoCloseable {
             throws SQLException {
         long[] id = new long[1];
         inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, user_name, client, "
-                    + "tunnel_address, was_up) VALUES (?, ?, ?, ?, 1)", Statement.RETURN_GENERATED_KEYS)) {
+            try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, seen_ms, user_name, "
+                    + "client, tunnel_address, was_up) VALUES (?, ?, ?, ?, ?, 1)", Statement.RETURN_GENERATED_KEYS)) {
                 ps.setLong(1, startedMs);
-                ps.setString(2, user);
-                ps.setString(3, client);
-                ps.setString(4, tunnelAddress);
+                ps.setLong(2, startedMs);
+                ps.setString(3, user);
+                ps.setString(4, client);
+                ps.setString(5, tunnelAddress);
                 ps.executeUpdate();
                 try (ResultSet k = ps.getGeneratedKeys()) {
                     k.next();
@@ -706,10 +707,44 @@ public final class ApplianceStore implements AutoCloseable {
         });
     }
 
-    /** Sessions still open from a previous run (power cut, kill -9): closed as interrupted. */
+    /** A session that is up, as last seen: {@code startedMs} reckoned back from now, as in {@link #sessionEnded}. */
+    public record SessionSeen(long rowId, long startedMs, long bytesIn, long bytesOut) {
+    }
+
+    /**
+     * Sessions that are up were seen at {@code seenMs} with these bytes: kept on their open rows, in
+     * one transaction, so that a power cut or crash loses only what came after. A row whose end was
+     * written meanwhile keeps its end.
+     */
+    public synchronized void sessionsSeen(long seenMs, java.util.List<SessionSeen> sessions) throws SQLException {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET started_ms = ?, seen_ms = ?, "
+                    + "bytes_in = ?, bytes_out = ? WHERE id = ? AND ended_ms IS NULL")) {
+                for (SessionSeen s : sessions) {
+                    ps.setLong(1, s.startedMs());
+                    ps.setLong(2, seenMs);
+                    ps.setLong(3, s.bytesIn());
+                    ps.setLong(4, s.bytesOut());
+                    ps.setLong(5, s.rowId());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        });
+    }
+
+    /**
+     * Sessions still open from a previous run (power cut, kill -9, a crash): closed as interrupted,
+     * at the time each was last seen up, with its bytes then ({@link #sessionsSeen}). Rows written
+     * before that was recorded (older firmware) end at {@code nowMs}.
+     */
     public synchronized int closeInterruptedSessions(long nowMs) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET ended_ms = ?, end_reason = 'INTERRUPTED', "
-                + "end_detail = 'the appliance stopped while the session was up' WHERE ended_ms IS NULL")) {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET ended_ms = coalesce(seen_ms, ?), "
+                + "end_reason = 'INTERRUPTED', end_detail = CASE WHEN seen_ms IS NULL "
+                + "THEN 'the appliance stopped while the session was up' "
+                // Shown after Diagnosis's "the router stopped or restarted while the session was up".
+                + "ELSE 'its end and bytes are as last recorded while it was up (every 10 minutes)' END "
+                + "WHERE ended_ms IS NULL")) {
             ps.setLong(1, nowMs);
             return ps.executeUpdate();
         }

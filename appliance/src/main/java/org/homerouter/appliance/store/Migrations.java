@@ -78,7 +78,11 @@ final class Migrations {
             // that a password changed after a leak does not make the leaked logins familiar again.
             new Migration(6, "where each user's logins count for its familiar addresses", List.of(
                     "ALTER TABLE vpn_users ADD COLUMN logins_after_session INTEGER NOT NULL DEFAULT 0",
-                    "UPDATE vpn_users SET logins_after_session = (SELECT coalesce(max(id), 0) FROM vpn_sessions)")));
+                    "UPDATE vpn_users SET logins_after_session = (SELECT coalesce(max(id), 0) FROM vpn_sessions)")),
+            // When a session that is up was last known to be (its start, then every 10 minutes, with
+            // its bytes then): where a power cut or crash leaves its row open, the row ends there.
+            new Migration(7, "last-seen time of sessions", List.of(
+                    "ALTER TABLE vpn_sessions ADD COLUMN seen_ms INTEGER")));
 
     static int latest() {
         return ALL.getLast().version();

@@ -64,7 +64,7 @@ class ApplianceStoreTest {
             st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(6, store.schemaVersion());
+            assertEquals(7, store.schemaVersion());
             assertEquals("7", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("", store.settings().get(Setting.PPTP_WINS_PRIMARY), "new settings get their defaults");
             assertTrue(store.user("alice").isPresent());
@@ -73,7 +73,7 @@ class ApplianceStoreTest {
             assertTrue(store.sessionHistory(10, false).isEmpty());
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(6, store.schemaVersion(), "migrations run once");
+            assertEquals(7, store.schemaVersion(), "migrations run once");
         }
     }
 
@@ -120,7 +120,7 @@ class ApplianceStoreTest {
         int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE vpn_users DROP COLUMN logins_after_session");
+            st.execute("ALTER TABLE vpn_sessions DROP COLUMN seen_ms");
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
         // This firmware's first start migrates it, keeping a copy first.
@@ -403,6 +403,29 @@ class ApplianceStoreTest {
             assertEquals(id, row.id());
             assertEquals(started, row.startedMs(), "ten minutes before its end, not 90 days");
             assertEquals(ended, row.endedMs());
+        }
+    }
+
+    /**
+     * The rows of the sessions that are up are brought up to date every 10 minutes. One such write
+     * that reaches a row after its session's end was written (it ended at that moment) leaves the
+     * end and its bytes as they are, and the row is not taken for one a crash left open.
+     */
+    @Test
+    void aSessionsProgressWrittenAfterItsEndLeavesTheEnd() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            long started = 1_000_000;
+            long ended = started + java.time.Duration.ofHours(5).toMillis();
+            long id = store.sessionStarted(started, "alice", "198.51.100.7", "192.168.250.10", "alice connected");
+            store.sessionEnded(id, started, ended, "alice", "198.51.100.7", "192.168.250.10", 500, 700, "USER_REQUEST",
+                    "hung up", "disconnect", "alice disconnected");
+            store.sessionsSeen(ended - 1, List.of(new ApplianceStore.SessionSeen(id, started, 300, 400)));
+            assertEquals(0, store.closeInterruptedSessions(ended + java.time.Duration.ofDays(1).toMillis()));
+            ApplianceStore.SessionRow row = store.sessionHistory(1, false).getFirst();
+            assertEquals(500, row.bytesIn());
+            assertEquals(700, row.bytesOut());
+            assertEquals(ended, row.endedMs());
+            assertEquals("USER_REQUEST", row.endReason());
         }
     }
 
