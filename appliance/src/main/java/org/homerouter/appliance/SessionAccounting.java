@@ -115,9 +115,20 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     @Override
     public void up(PppSession s) {
-        if (rows.containsKey(s)) {
+        Row known = rows.get(s);
+        if (known != null) {
             // Up again on the same link: the peer renegotiated LCP (and logged in again) or IPCP.
-            // Still the same session and history row (its traffic counts on, in the session).
+            // Still the same session and history row (its traffic counts on, in the session). It
+            // keeps its address if it can; where it could not (another session took it meanwhile,
+            // the pool changed, the client asked for another), the row follows.
+            String now = tunnelAddress(s);
+            String was = known.address;
+            if (now != null && !now.equals(was)) {
+                known.address = now;
+                String event = known.who + " now has tunnel address " + now + " (was " + was
+                        + "): the link was negotiated again";
+                writes.submit("the new address of " + s.id(), () -> store.sessionAddressChanged(known.id, now, event));
+            }
             return;
         }
         sessionsTotal.incrementAndGet();
@@ -127,7 +138,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String address = tunnelAddress(s);
         String event = user + " connected from " + client + ", got " + address
                 + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
-        Row row = new Row(user + " (" + client + ")");
+        Row row = new Row(user + " (" + client + ")", address);
         rows.put(s, row);
         writes.submit("the start of " + s.id(), () -> row.id = store.sessionStarted(startedMs, user, client, address, event));
     }
@@ -169,7 +180,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         long endedMs = System.currentTimeMillis();
         String user = s.userName().orElse(null);
         String client = client(s);
-        String address = tunnelAddress(s);
+        // The session has let go of its addresses by now: the row's is the last it had.
+        String address = row == Row.NONE ? tunnelAddress(s) : row.address;
         String unrecorded = "";
         if (row == Row.NONE) {
             // Never came up: anyone reaching the port can make these as fast as TCP carries calls,
@@ -195,13 +207,16 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      * end then writes a row of its own). Set and read on the writes' thread only.
      */
     private static final class Row {
-        static final Row NONE = new Row("");
+        static final Row NONE = new Row("", null);
         /** "alice (192.0.2.7)" */
         final String who;
         long id;
+        /** The tunnel address the session has now; on the reporting thread only. */
+        String address;
 
-        Row(String who) {
+        Row(String who, String address) {
             this.who = who;
+            this.address = address;
         }
     }
 

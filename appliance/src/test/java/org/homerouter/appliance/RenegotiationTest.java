@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
 import org.homerouter.webui.api.LiveSessions;
@@ -108,6 +110,42 @@ class RenegotiationTest {
             var row = Eventually.value(() -> a.store().sessionHistory(10, false), rows -> !rows.isEmpty()).getFirst();
             assertEquals(200, row.bytesIn(), "the history row has both paths' bytes");
             assertEquals(120, row.bytesOut());
+        }
+    }
+
+    /**
+     * A session keeps its tunnel address across a renegotiation when it can. Where it cannot (here
+     * the owner moved the pool meanwhile, so the old address is no longer for clients), the history
+     * and the event log show the address the session actually has, not the first one.
+     */
+    @Test
+    void aSessionGivenAnotherAddressByARenegotiationShowsItInTheHistory() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            assertEquals("192.168.250.10", alice.tunnelAddress());
+            PppSession atServer = a.sessions().getFirst();
+            Eventually.value(() -> a.store().sessionHistory(10, true), rows -> !rows.isEmpty());
+            a.store().putSettings(java.util.Map.of(Setting.PPTP_POOL_START, "192.168.250.100",
+                    Setting.PPTP_POOL_END, "192.168.250.110"));
+            a.reconfigure();
+
+            var before = atServer.dataPath().orElseThrow();
+            atServer.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x71,
+                    0x00, 0x04}));
+            Eventually.value(() -> atServer.dataPath().orElse(before), p -> p != before);
+            assertEquals("192.168.250.100", atServer.ipConfiguration().orElseThrow().peerAddress().orElseThrow()
+                    .getHostAddress(), "an address of the new pool");
+            var open = Eventually.value(() -> a.store().sessionHistory(10, true).getFirst(),
+                    r -> "192.168.250.100".equals(r.tunnelAddress()));
+            assertEquals("192.168.250.100", open.tunnelAddress(), "the open row follows");
+            assertTrue(a.store().recentEvents(10).stream().anyMatch(e -> e.contains(
+                    "now has tunnel address 192.168.250.100 (was 192.168.250.10)")), a.store().recentEvents(10).toString());
+
+            atServer.close("test over");
+            var ended = Eventually.value(() -> a.store().sessionHistory(10, false), rows -> !rows.isEmpty());
+            assertEquals("192.168.250.100", ended.getFirst().tunnelAddress(), "and so does the ended row");
         }
     }
 

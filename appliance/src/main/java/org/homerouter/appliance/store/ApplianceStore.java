@@ -664,6 +664,22 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * A session that is up has another tunnel address (its link was negotiated again): kept on its
+     * row, with the event line, in one transaction. {@code rowId} 0 (its start not written): the
+     * event only.
+     */
+    public synchronized void sessionAddressChanged(long rowId, String tunnelAddress, String event) throws SQLException {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET tunnel_address = ? WHERE id = ?")) {
+                ps.setString(1, tunnelAddress);
+                ps.setLong(2, rowId);
+                ps.executeUpdate();
+            }
+            insertEvent("connect", event);
+        });
+    }
+
+    /**
      * A session or attempt ended. {@code rowId} 0 for an attempt that never came up: it gets a row
      * of its own, so failures show in the history too. The event line goes in the same transaction.
      * A row that was started gets {@code startedMs} too: the caller reckons it back from the end by
@@ -675,15 +691,18 @@ public final class ApplianceStore implements AutoCloseable {
                                           String detail, String eventKind, String event) throws SQLException {
         inTransaction(() -> {
             if (rowId > 0) {
+                // The address too: the last the session had, should a change not have been written.
                 try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET started_ms = ?, ended_ms = ?, "
-                        + "bytes_in = ?, bytes_out = ?, end_reason = ?, end_detail = ? WHERE id = ?")) {
+                        + "bytes_in = ?, bytes_out = ?, end_reason = ?, end_detail = ?, "
+                        + "tunnel_address = coalesce(?, tunnel_address) WHERE id = ?")) {
                     ps.setLong(1, startedMs);
                     ps.setLong(2, endedMs);
                     ps.setLong(3, bytesIn);
                     ps.setLong(4, bytesOut);
                     ps.setString(5, reason);
                     ps.setString(6, detail);
-                    ps.setLong(7, rowId);
+                    ps.setString(7, tunnelAddress);
+                    ps.setLong(8, rowId);
                     ps.executeUpdate();
                 }
             } else {

@@ -139,6 +139,28 @@ public final class AddressPool {
         return true;
     }
 
+    /**
+     * Reserves {@code address} for a client that asked for it in IPCP (RFC 1332 §3.3): only an
+     * address of the range that is free and not this host's own ({@link #avoid}); false otherwise,
+     * and the client is given another. Unlike {@link #claim}, never one outside the range: a client
+     * cannot choose an address the administrator did not set aside for clients.
+     */
+    public synchronized boolean claimRequested(Inet4Address address) {
+        if (successor != null) {
+            if (!successor.claimRequested(address)) {
+                return false;
+            }
+            heldInSuccessor.add(address);
+            return true;
+        }
+        int i = indexOf(address);
+        if (i < 0 || inUse.get(i) || usedHere.test(address)) {
+            return false;
+        }
+        inUse.set(i);
+        return true;
+    }
+
     /** Returns an address, from the range or a claimed static one; free ones are ignored. */
     public synchronized void release(Inet4Address address) {
         if (successor != null) {

@@ -111,6 +111,11 @@ public final class PppSession {
     /** The peer's last IPCP packet that arrived while IPCP waited for CCP. */
     private ByteBuffer earlyIpcp;
     private IpcpConfiguration ipConfiguration;
+    /**
+     * The peer's address when IP was last up on this link (server side): offered again when the
+     * link or IPCP is negotiated again, so that the client's connections survive a renegotiation.
+     */
+    private Inet4Address peerAddressHad;
     private Ccp ccp;
     private CcpResult agreed;
     /** CCP opened but left both directions unencrypted (only when the policy allows it). */
@@ -679,13 +684,29 @@ public final class PppSession {
     private PeerAddressAllocator poolAllocator() {
         AddressPool pool = env.pool();
         return new PeerAddressAllocator() {
+            /** The user's static address, read once for this IPCP (it may come from the store). */
+            private Optional<Inet4Address> fixed;
+
+            private Optional<Inet4Address> fixed() {
+                if (fixed == null) {
+                    fixed = userName == null ? Optional.empty() : env.staticAddresses().apply(userName);
+                }
+                return fixed;
+            }
+
             @Override
             public Optional<Inet4Address> allocate() {
                 if (pool == null) {
                     return Optional.empty();
                 }
+                // Negotiated again on this link: the address it had (given back to the pool as the
+                // link went down a moment ago), unless another session has taken it since.
+                Inet4Address had = peerAddressHad;
+                if (had != null && pool.claimRequested(had)) {
+                    return Optional.of(had);
+                }
                 // A user's static address, when configured and free, wins over the pool (IPCP Nak, RFC 1332 §3.3).
-                Optional<Inet4Address> fixed = userName == null ? Optional.empty() : env.staticAddresses().apply(userName);
+                Optional<Inet4Address> fixed = fixed();
                 if (fixed.isPresent()) {
                     if (pool.claim(fixed.get())) {
                         return fixed;
@@ -694,6 +715,22 @@ public final class PppSession {
                             fixed.get().getHostAddress(), userName);
                 }
                 return pool.allocate();
+            }
+
+            /**
+             * The address the client asked for, if free in the pool (RFC 1332 §3.3). Not while the
+             * user's static address is free: that one is the user's to get.
+             */
+            @Override
+            public boolean claim(Inet4Address asked) {
+                if (pool == null) {
+                    return false;
+                }
+                Optional<Inet4Address> fixed = fixed();
+                if (fixed.isPresent() && !fixed.get().equals(asked) && !pool.holds(fixed.get())) {
+                    return false;
+                }
+                return pool.claimRequested(asked);
             }
 
             @Override
@@ -717,6 +754,7 @@ public final class PppSession {
         @Override
         public void ipUp(IpcpConfiguration configuration) {
             ipConfiguration = configuration;
+            configuration.peerAddress().ifPresent(a -> peerAddressHad = a);
             LOG.info("{}: IPCP up: us {} peer {}", id, configuration.localAddress().map(Inet4Address::getHostAddress).orElse("?"),
                     configuration.peerAddress().map(Inet4Address::getHostAddress).orElse("?"));
             maybeStartIp();

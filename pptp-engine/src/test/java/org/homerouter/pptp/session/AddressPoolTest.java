@@ -157,4 +157,31 @@ class AddressPoolTest {
         assertThrows(IllegalStateException.class, () -> first.handOverTo(new AddressPool(ip("10.0.0.1"), ip("10.0.0.1"))));
         assertThrows(IllegalArgumentException.class, () -> third.handOverTo(second), "only to a fresh pool");
     }
+
+    /**
+     * What a client asks for in IPCP it gets only from the range, free, and not this host's own:
+     * never another session's address or one the administrator did not set aside for clients.
+     */
+    @Test
+    void anAddressAClientAsksForIsGivenOnlyIfItIsAFreeOneOfTheRange() throws Exception {
+        AddressPool pool = new AddressPool(ip("192.168.250.10"), ip("192.168.250.19"));
+        pool.avoid(ip("192.168.250.19")::equals);
+        Inet4Address another = pool.allocate().orElseThrow();
+        assertFalse(pool.claimRequested(another), "another session's");
+        assertFalse(pool.claimRequested(ip("192.168.250.20")), "outside the range");
+        assertFalse(pool.claimRequested(ip("192.168.250.19")), "this host's own");
+        assertTrue(pool.claimRequested(ip("192.168.250.15")), "free");
+        assertFalse(pool.claimRequested(ip("192.168.250.15")), "now taken");
+        assertEquals(2, pool.inUse());
+
+        // The range changed while sessions are up: the old range's addresses are no longer for the asking.
+        AddressPool next = new AddressPool(ip("10.1.0.10"), ip("10.1.0.19"));
+        pool.handOverTo(next);
+        pool.release(ip("192.168.250.15"));
+        assertFalse(pool.claimRequested(ip("192.168.250.15")), "outside the new range");
+        assertTrue(pool.claimRequested(ip("10.1.0.12")));
+        assertTrue(next.holds(ip("10.1.0.12")));
+        pool.release(ip("10.1.0.12"));
+        assertFalse(next.holds(ip("10.1.0.12")), "given back through the old pool");
+    }
 }

@@ -1128,4 +1128,97 @@ class WholeSessionTest {
         assertEquals(0, serverSessions.sessionsOf("User"), "the user's slot is free again");
         assertEquals(0, serverSessions.loggingIn());
     }
+
+    /**
+     * A client that renegotiates its link mid-session (RFC 1661 §4.3) gives its address back to the
+     * pool as the link goes down, and asks again: it keeps the address it had, not the pool's next
+     * one, or its connections through the tunnel would break.
+     */
+    @Test
+    void aClientThatRenegotiatesItsLinkKeepsItsTunnelAddress() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertEquals("192.168.250.10", serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress());
+        for (int round = 2; round <= 3; round++) {
+            long ups = round;
+            // LCP Configure-Request without options, as the client would send it: both sides renegotiate.
+            serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01,
+                    (byte) (0x60 + round), 0x00, 0x04}));
+            run("up again", () -> serverEvents.stream().filter("up"::equals).count() == ups
+                    && clientEvents.stream().filter("up"::equals).count() == ups);
+            assertEquals("192.168.250.10", serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow()
+                    .getHostAddress(), "round " + round);
+            assertEquals("192.168.250.10", clientSessions.sessions().getFirst().ipConfiguration().orElseThrow()
+                    .localAddress().orElseThrow().getHostAddress(), "the client's side, round " + round);
+        }
+    }
+
+    /**
+     * RFC 1332 §3.3: a client may name the address it wants (a Windows or macOS client asks for the
+     * one it had). The first it names, if free in the pool, is the one it gets.
+     */
+    @Test
+    void aClientAskingForAFreeAddressOfThePoolGetsIt() throws Exception {
+        List<byte[]> serverIpcp = speakForTheClientsIpcp();
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the server's IPCP asked", () -> !serverIpcp.isEmpty());
+        PppSession serverSide = serverSessions.sessions().getFirst();
+
+        ipcpRequestFromClient(serverSide, 0x42, "192.168.250.15");
+        network.deliverAll();
+        assertEquals(java.util.HexFormat.of().formatHex(new byte[] {2, 0x42, 0, 10, 3, 6, (byte) 192, (byte) 168,
+                (byte) 250, 15}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()), "acknowledged");
+        run("the server's side up", () -> serverEvents.contains("up"));
+        assertEquals("192.168.250.15", serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow()
+                .getHostAddress());
+    }
+
+    /** A client cannot choose an address outside the pool: it is Nak'd with one of the pool (RFC 1332 §3.3). */
+    @Test
+    void aClientAskingForAnAddressOutsideThePoolIsOfferedOneOfThePool() throws Exception {
+        List<byte[]> serverIpcp = speakForTheClientsIpcp();
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the server's IPCP asked", () -> !serverIpcp.isEmpty());
+        PppSession serverSide = serverSessions.sessions().getFirst();
+
+        ipcpRequestFromClient(serverSide, 0x41, "10.9.9.9");
+        network.deliverAll();
+        assertEquals(java.util.HexFormat.of().formatHex(new byte[] {3, 0x41, 0, 10, 3, 6, (byte) 192, (byte) 168,
+                (byte) 250, 10}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()), "Nak'd with the pool's");
+    }
+
+    /**
+     * Drops the client's IPCP Configure-Requests, for the test to send its own; returns the IPCP
+     * packets the server sends from then on (information fields).
+     */
+    private List<byte[]> speakForTheClientsIpcp() {
+        List<byte[]> serverIpcp = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            if (pppProtocol(b) != org.homerouter.pptp.ppp.PppProtocol.IPCP) {
+                return InMemoryGreNetwork.Fate.DELIVER;
+            }
+            if (src.equals(CLIENT) && b.get(b.position()) == 1) {
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            if (src.equals(SERVER)) {
+                byte[] info = new byte[b.remaining()];
+                b.get(info);
+                serverIpcp.add(info);
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        return serverIpcp;
+    }
+
+    /** An IPCP Configure-Request naming {@code address}, as if from the client. */
+    private static void ipcpRequestFromClient(PppSession serverSide, int identifier, String address) {
+        byte[] a = ip(address).getAddress();
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, 0x21, 0x01,
+                (byte) identifier, 0x00, 0x0A, 0x03, 0x06, a[0], a[1], a[2], a[3]}));
+    }
 }

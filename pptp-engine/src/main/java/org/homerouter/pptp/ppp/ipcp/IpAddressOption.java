@@ -12,9 +12,11 @@ import org.homerouter.pptp.ppp.OptionVerdict;
  *
  * <p>Judging the peer's address depends on the side. A server with an allocator assigns: a request
  * for 0.0.0.0, or for any address other than the one allocated to this peer, is Nak'd with the
- * allocated address; the allocation is made on first need and kept until {@link #release()}. A
- * side without allocator accepts any address the peer names, but rejects 0.0.0.0 since it cannot
- * assign one.
+ * allocated address; the allocation is made on first need and kept until {@link #release()}. The
+ * first address the peer names is allocated to it if the allocator may give it (free, in the pool):
+ * a client negotiating again after an LCP renegotiation asks for the address its connections use,
+ * and a Nak with another would break them. A side without allocator accepts any address the peer
+ * names, but rejects 0.0.0.0 since it cannot assign one.
  *
  * <p>A peer that leaves the option out of its request (RFC 1332 §3.3: then no address is
  * negotiated) is Nak'd once with the allocated address, as pppd's ipcp_reqci does, so that it asks
@@ -105,6 +107,10 @@ public final class IpAddressOption implements OptionHandler {
             }
             peerAddress = asked;
             return OptionVerdict.ack();
+        }
+        if (allocated == null && !Ipv4Octets.isUnspecified(asked) && allocator.claim(asked)) {
+            // RFC 1332 §3.3: the peer may name the address it wants, and an acceptable one is acked.
+            allocated = asked;
         }
         if (!allocate()) {
             return OptionVerdict.reject();
