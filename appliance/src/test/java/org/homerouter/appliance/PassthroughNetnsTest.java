@@ -38,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("root")
 class PassthroughNetnsTest {
     private static final String SERVER = "10.77.0.1";
+    /** The same server on a second address, reached through the router's site-to-site device (ppp*). */
+    private static final String OFFICE_SERVER = "10.78.0.1";
     private static final String ROUTER_WAN = "10.77.0.2";
     private static final String TUNNEL_SERVER = "192.168.250.1";
     private static final int CALL_ID = 7;
@@ -55,6 +57,8 @@ class PassthroughNetnsTest {
     private Netns lan2;
     private PassthroughAlg alg;
     private final List<Launched> launched = new ArrayList<>();
+    /** Namespaces a test makes beyond the four above. */
+    private final List<Netns> more = new ArrayList<>();
 
 
     @BeforeEach
@@ -101,6 +105,7 @@ class PassthroughNetnsTest {
         if (alg != null) {
             alg.close();
         }
+        Netns.closeAll(more.toArray(Netns[]::new));
         Netns.closeAll(lan1, lan2, router, wan);
     }
 
@@ -188,6 +193,47 @@ class PassthroughNetnsTest {
         assertTrue(!tables.output().contains(GreNatRules.TABLE), "the ALG's table removed: " + tables);
         CommandResult queueRules = router.exec(Duration.ofSeconds(10), "iptables", "-t", "mangle", "-S");
         assertTrue(!queueRules.output().contains("NFQUEUE"), "the queue rules removed: " + queueRules);
+    }
+
+    /**
+     * The router's VPN clients (its devices are pptp*) calling PPTP servers outside: one over the
+     * WAN, one through the site-to-site tunnel (its device is ppp*), both masqueraded by the image's
+     * firewall and so translated by the ALG like a LAN host's calls. The server's GRE must reach
+     * them behind the image's forward policy: before, both calls connected and then died in LCP,
+     * their GRE dropped in forward while the ALG's counters showed it flowing toward them.
+     */
+    @Test
+    void vpnClientsCallingServersOverTheWanAndThroughTheSiteToSiteTunnelGetTheirGre() throws Exception {
+        Netns overWan = more(Netns.create("vpn1"));
+        Netns overTunnel = more(Netns.create("vpn2"));
+        Netns.linkVeth(overWan, "veth0", "10.77.3.2/24", router, "pptp9", "10.77.3.1/24");
+        Netns.linkVeth(overTunnel, "veth0", "10.77.4.2/24", router, "pptp8", "10.77.4.1/24");
+        Netns.linkVeth(wan, "veth1", OFFICE_SERVER + "/24", router, "ppp9", "10.78.0.2/24");
+        overWan.ip("route", "add", "default", "via", "10.77.3.1");
+        overTunnel.ip("route", "add", "default", "via", "10.77.4.1");
+        imageFirewall();
+        // As the appliance fills it while its VPN server runs: only its clients may use the tunnel.
+        require(router.exec(Duration.ofSeconds(10), "nft", "add", "element", "inet", "homerouter", "vpn_clients",
+                "{ 10.77.3.2, 10.77.4.2 }"));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
+        Launched server = startServer(wan);
+
+        Launched viaWan = dial("dial-wan", overWan, "alice", SERVER);
+        Launched viaTunnel = dial("dial-tunnel", overTunnel, "bob", OFFICE_SERVER);
+        String context = server.report() + viaWan.report() + viaTunnel.report();
+        assertEquals(2, alg.rules().size(), "both calls translated" + context);
+        assertEquals(java.util.Set.of(InetAddress.getByName(ROUTER_WAN), InetAddress.getByName("10.78.0.2")),
+                java.util.Set.copyOf(alg.rules().mappings().stream().map(GreMapping::publicAddress).toList()),
+                "each from the address its device masquerades to" + context);
+        assertPings(overWan, context);
+        assertPings(overTunnel, context);
+        hangUp(viaWan);
+        hangUp(viaTunnel);
+    }
+
+    private Netns more(Netns ns) {
+        more.add(ns);
+        return ns;
     }
 
     /**
@@ -284,7 +330,11 @@ class PassthroughNetnsTest {
     }
 
     private Launched dial(String name, Netns ns, String user) throws Exception {
-        Launched dial = launch(name, ns, PASSWORD, "dial", "--server", SERVER, "--user", user,
+        return dial(name, ns, user, SERVER);
+    }
+
+    private Launched dial(String name, Netns ns, String user, String server) throws Exception {
+        Launched dial = launch(name, ns, PASSWORD, "dial", "--server", server, "--user", user,
                 "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID));
         awaitOutput(dial, "\nUP ");
         return dial;
