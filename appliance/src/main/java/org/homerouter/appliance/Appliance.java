@@ -278,7 +278,7 @@ public final class Appliance implements AutoCloseable {
                     passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null));
                     passthrough.onProblem(problem -> store.logEvent("problem", problem));
                     // The router's own calls and the LAN's NAT IDs share the public address's GRE keys.
-                    passthrough.avoidRouterCallIds(dataPlane::callIdRegistered);
+                    passthrough.avoidRouterCallIds(dataPlane::callIdTaken);
                     dataPlane.reserveCallIds(passthrough::natIdInUse);
                     store.logEvent("service", "PPTP passthrough on");
                 } catch (IOException | RuntimeException e) {

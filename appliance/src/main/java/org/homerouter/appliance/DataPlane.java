@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallIdSpace;
 import org.homerouter.pptp.gre.GreDemux;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
@@ -19,12 +20,15 @@ import java.util.function.IntPredicate;
  *                          dial-out's call register in it side by side (a transport has a single
  *                          receiver, and RFC 2637 §4.1 tells calls apart by the Call ID alone)
  * @param reserved          call IDs that new calls must not take either ({@link #reserveCallIds})
+ * @param callIdSpace       the IDs the allocators of {@link #callIds} hold, each from the moment
+ *                          it hands one out: a call placed and not yet answered is not in the
+ *                          demultiplexer yet
  * @param loop              the thread that reads and writes the GRE socket and the devices, for the
  *                          service's watchdog; null where they have threads of their own (tests)
  */
 public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason,
                         AutoCloseable resources, GreDemux demux, AtomicReference<IntPredicate> reserved,
-                        java.util.concurrent.Executor loop)
+                        CallIdSpace callIdSpace, java.util.concurrent.Executor loop)
         implements AutoCloseable {
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources) {
@@ -33,7 +37,8 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources,
                      java.util.concurrent.Executor loop) {
-        this(gre, devices, unavailableReason, resources, receiverOf(gre), new AtomicReference<>(id -> false), loop);
+        this(gre, devices, unavailableReason, resources, receiverOf(gre), new AtomicReference<>(id -> false),
+                new CallIdSpace(), loop);
     }
 
     private static GreDemux receiverOf(GreTransport gre) {
@@ -47,16 +52,26 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
 
     /**
      * Call IDs for up to {@code maxCalls} calls on this data plane, never one that another call (the
-     * server's or the dial-out's, each with an allocator of its own) has registered in the shared
-     * demultiplexer, nor one {@link #reserveCallIds} names.
+     * server's or the dial-out's, each with an allocator of its own) holds, answered or not, nor
+     * one {@link #reserveCallIds} names.
      */
     public CallIdAllocator callIds(int maxCalls) {
-        return new CallIdAllocator(maxCalls, java.util.random.RandomGenerator.getDefault(),
-                id -> callIdRegistered(id) || reserved.get().test(id));
+        return callIds(maxCalls, java.util.random.RandomGenerator.getDefault());
     }
 
-    /** Whether a call on this data plane holds {@code id} (its GRE is keyed by it); lock-free. */
-    public boolean callIdRegistered(int id) {
+    CallIdAllocator callIds(int maxCalls, java.util.random.RandomGenerator random) {
+        return new CallIdAllocator(maxCalls, random, id -> registered(id) || reserved.get().test(id), callIdSpace);
+    }
+
+    /**
+     * Whether a call of the router's own on this data plane holds {@code id}: its GRE is, or once
+     * answered will be, keyed by it. Lock-free.
+     */
+    public boolean callIdTaken(int id) {
+        return callIdSpace.held(id) || registered(id);
+    }
+
+    private boolean registered(int id) {
         return demux != null && demux.channel(id) != null;
     }
 

@@ -12,8 +12,8 @@ import java.util.random.RandomGenerator;
  * process-wide session limit: when {@code maxCalls} IDs are out, {@link #allocate()} refuses.
  * A server's allocator may also be told to refuse a call that could get no tunnel address
  * ({@link #requireAddress}). Where other calls share the demultiplexer with IDs of their own (the
- * router's dial-out beside its server), {@code takenElsewhere} names those, and they are skipped.
- * Thread-safe.
+ * router's dial-out beside its server), their allocators share one {@link CallIdSpace}, and
+ * {@code takenElsewhere} names any other IDs to skip. Thread-safe.
  */
 public final class CallIdAllocator {
     /** {@link #allocate()}'s refusal: {@code maxCalls} calls are out, or no ID is free. */
@@ -31,6 +31,7 @@ public final class CallIdAllocator {
     private int maxCalls;
     private final RandomGenerator random;
     private final IntPredicate takenElsewhere;
+    private final CallIdSpace space;
     private int count;
     private long refusedAtLimit;
     private AddressRoom addressRoom = callsOut -> true;
@@ -46,9 +47,19 @@ public final class CallIdAllocator {
 
     /** @param takenElsewhere IDs held outside this allocator (e.g. registered in a shared GRE demultiplexer) */
     public CallIdAllocator(int maxCalls, RandomGenerator random, IntPredicate takenElsewhere) {
+        this(maxCalls, random, takenElsewhere, new CallIdSpace());
+    }
+
+    /**
+     * @param takenElsewhere IDs to skip that no allocator of {@code space} holds (a passthrough
+     *                       ALG's NAT IDs, channels registered in the demultiplexer by other means)
+     * @param space          the IDs of every allocator on the same GRE transport, this one's included
+     */
+    public CallIdAllocator(int maxCalls, RandomGenerator random, IntPredicate takenElsewhere, CallIdSpace space) {
         this.maxCalls = checkedLimit(maxCalls);
         this.random = random;
         this.takenElsewhere = takenElsewhere;
+        this.space = space;
     }
 
     /**
@@ -71,7 +82,7 @@ public final class CallIdAllocator {
             if (id > 65535) {
                 id = inUse.nextClearBit(1);
             }
-            if (!takenElsewhere.test(id)) {
+            if (!takenElsewhere.test(id) && space.claim(id)) {
                 inUse.set(id);
                 count++;
                 return id;
@@ -98,6 +109,7 @@ public final class CallIdAllocator {
     public synchronized void release(int id) {
         if (id >= 1 && id <= 65535 && inUse.get(id)) {
             inUse.clear(id);
+            space.release(id);
             count--;
         }
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallIdSpace;
 import org.homerouter.pptp.control.CallListener;
 import org.homerouter.pptp.control.ControlConnection;
 import org.homerouter.pptp.control.InlineControlLink;
@@ -21,7 +22,9 @@ import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.OutgoingCallReply;
 import org.homerouter.pptp.control.OutgoingCallRequest;
 import org.homerouter.pptp.control.PacControlConnection;
+import org.homerouter.pptp.control.PnsControlConnection;
 import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.control.StartControlConnectionReply;
 import org.homerouter.pptp.control.StartControlConnectionRequest;
 import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GreChannelConfig;
@@ -106,6 +109,35 @@ class SharedCallIdsTest {
         assertEquals(ControlConnection.Phase.ESTABLISHED, pac.connection.phase());
         assertSame(dialOut, demux.channel(1), "the dial-out keeps its channel");
         assertEquals(id, demux.channel(id).localCallId());
+    }
+
+    /**
+     * The dial-out's ID is its own from its Outgoing-Call-Request (RFC 2637 §2.7), but its channel
+     * registers only at the office's reply (§2.8): a client calling the server meanwhile was given
+     * the same ID, and the office's answer then found it taken and the dial-out's call failed.
+     */
+    @Test
+    void theServerSkipsTheIdOfADialOutCallNotYetAnswered() {
+        CallIdSpace space = new CallIdSpace();
+        List<ControlMessage> dialOutSent = new ArrayList<>();
+        PnsControlConnection dialOut = new PnsControlConnection(
+                new InlineControlLink(InetAddress.getLoopbackAddress(), dialOutSent::add), new ManualClock(),
+                ControlSettings.defaults("pns"), tunnels, new CallIdAllocator(1, FROM_ONE, id -> demux.channel(id) != null, space));
+        dialOut.start();
+        dialOut.onMessage(new StartControlConnectionReply(ControlProtocol.PROTOCOL_VERSION, 1, 0, 1, 1, 0, 1, "office", "test"));
+        dialOut.placeCall();
+        int dialOutId = ((OutgoingCallRequest) dialOutSent.getLast()).callId();
+        assertNull(demux.channel(dialOutId), "no channel until the office answers");
+
+        Pac pac = new Pac(tunnels, new CallIdAllocator(8, FROM_ONE, id -> demux.channel(id) != null, space));
+        int serverId = pac.placeCall(5);
+        assertNotEquals(-1, serverId, "the client's call connects");
+        assertNotEquals(dialOutId, serverId, "with an ID of its own");
+
+        dialOut.onMessage(new OutgoingCallReply(77, dialOutId, OutgoingCallReply.RESULT_CONNECTED, 0, 0, 100_000_000, 64, 0, 0));
+        assertEquals(dialOutId, demux.channel(dialOutId).localCallId(), "the dial-out's call connects too");
+        assertEquals(serverId, demux.channel(serverId).localCallId());
+        assertTrue(tunnelsDown.isEmpty(), tunnelsDown.toString());
     }
 
     @Test
