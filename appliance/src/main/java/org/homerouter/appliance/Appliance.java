@@ -262,7 +262,6 @@ public final class Appliance implements AutoCloseable {
         passthroughFailure = "";
         if (!on) {
             if (passthrough != null) {
-                dataPlane.reserveCallIds(id -> false);
                 passthrough.close();
                 passthrough = null;
                 store.logEvent("service", "PPTP passthrough off");
@@ -275,11 +274,10 @@ public final class Appliance implements AutoCloseable {
                 LOG.warn("PPTP passthrough enabled but {}", passthroughFailure);
             } else {
                 try {
-                    passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null));
-                    passthrough.onProblem(problem -> store.logEvent("problem", problem));
                     // The router's own calls and the LAN's NAT IDs share the public address's GRE keys.
-                    passthrough.avoidRouterCallIds(dataPlane::callIdTaken);
-                    dataPlane.reserveCallIds(passthrough::natIdInUse);
+                    passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null),
+                            dataPlane);
+                    passthrough.onProblem(problem -> store.logEvent("problem", problem));
                     store.logEvent("service", "PPTP passthrough on");
                 } catch (IOException | RuntimeException e) {
                     String why = String.valueOf(e.getMessage());

@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import org.homerouter.pptp.alg.RouterCallIds;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.CallIdSpace;
 import org.homerouter.pptp.gre.GreDemux;
@@ -29,7 +30,7 @@ import java.util.function.IntPredicate;
 public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason,
                         AutoCloseable resources, GreDemux demux, AtomicReference<IntPredicate> reserved,
                         CallIdSpace callIdSpace, java.util.concurrent.Executor loop)
-        implements AutoCloseable {
+        implements AutoCloseable, RouterCallIds {
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources) {
         this(gre, devices, unavailableReason, resources, null);
@@ -67,6 +68,7 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
      * Whether a call of the router's own on this data plane holds {@code id}: its GRE is, or once
      * answered will be, keyed by it. Lock-free.
      */
+    @Override
     public boolean callIdTaken(int id) {
         return callIdSpace.held(id) || registered(id);
     }
@@ -79,6 +81,7 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
      * IDs that new calls here must not take: the passthrough ALG's NAT IDs, whose GRE NAT would
      * take a call's GRE with that key to a LAN client. Asked while allocating: must not block.
      */
+    @Override
     public void reserveCallIds(IntPredicate ids) {
         reserved.set(ids);
     }

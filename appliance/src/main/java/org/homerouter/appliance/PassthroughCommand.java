@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
+import org.homerouter.pptp.alg.RouterCallIds;
 import org.homerouter.pptp.alg.TrackedCallView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +34,7 @@ final class PassthroughCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PassthroughAlg alg = PassthroughAlg.start(null, queue, new ConntrackNatAddress(null));
+        PassthroughAlg alg = PassthroughAlg.start(null, queue, new ConntrackNatAddress(null), RouterCallIds.NONE);
         InboundPptpForward forward = new InboundPptpForward(null);
         if (inboundServer != null) {
             try {

@@ -20,6 +20,7 @@ import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
+import org.homerouter.pptp.alg.RouterCallIds;
 import org.homerouter.pptp.alg.TrackedCallView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -93,7 +94,7 @@ class PassthroughInteropTest {
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "table", "ip", "nat"));
         require(router.exec(Duration.ofSeconds(10), "nft", "add chain ip nat post { type nat hook postrouting priority srcnat; }"));
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "rule", "ip", "nat", "post", "oifname", "wan", "masquerade"));
-        alg = PassthroughAlg.start(router.name(), 31, new ConntrackNatAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), 31, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
 
         Path serverLog = start("pptpd", null, PPTP_GUEST.toString(), "server", "--netns", wan.name(), "--bridge", "br0",
                 "--tap", "pgs" + ProcessHandle.current().pid() % 100000, "--guest-ip", "10.77.0.1/24",

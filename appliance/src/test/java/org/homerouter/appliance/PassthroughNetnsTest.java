@@ -21,6 +21,7 @@ import org.homerouter.bridge.alg.RouteSourceAddress;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.GreMapping;
+import org.homerouter.pptp.alg.RouterCallIds;
 import org.homerouter.pptp.alg.TrackedCallView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,7 +130,7 @@ class PassthroughNetnsTest {
         CommandResult helper = router.exec(Duration.ofSeconds(10), "sysctl", "-n", "net.netfilter.nf_conntrack_helper");
         assertTrue(!helper.succeeded() || helper.output().trim().equals("0"),
                 "the kernel must not attach its own PPTP helper automatically: " + helper);
-        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
         Launched server = startServer(wan);
 
         Launched dial1 = dial("dial1", lan1, "alice");
@@ -215,7 +216,7 @@ class PassthroughNetnsTest {
         // As the appliance fills it while its VPN server runs: only its clients may use the tunnel.
         require(router.exec(Duration.ofSeconds(10), "nft", "add", "element", "inet", "homerouter", "vpn_clients",
                 "{ 10.77.3.2, 10.77.4.2 }"));
-        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
         Launched server = startServer(wan);
 
         Launched viaWan = dial("dial-wan", overWan, "alice", SERVER);
@@ -252,7 +253,7 @@ class PassthroughNetnsTest {
         RouteSourceAddress routeSource = new RouteSourceAddress(router.name());
         assertEquals(InetAddress.getByName(ROUTER_WAN), routeSource.publicAddressFor((Inet4Address) InetAddress.getByName(SERVER)),
                 "the route's source is the first address");
-        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
         Launched server = startServer(wan);
         Launched dial = dial("dial1", lan1, "alice");
         String context = server.report() + dial.report();
@@ -267,7 +268,7 @@ class PassthroughNetnsTest {
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
         imageFirewall();
         // The ALG runs too: the forwarded connection is not masqueraded, so it must leave it alone.
-        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()));
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
         try (InboundPptpForward forward = new InboundPptpForward(router.name())) {
             forward.apply((Inet4Address) InetAddress.getByName("10.77.1.2"));
             Launched server = startServer(lan1);

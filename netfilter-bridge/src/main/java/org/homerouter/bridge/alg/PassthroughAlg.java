@@ -11,6 +11,7 @@ import org.homerouter.pptp.alg.ControlFlow;
 import org.homerouter.pptp.alg.Direction;
 import org.homerouter.pptp.alg.PptpAlg;
 import org.homerouter.pptp.alg.PublicAddressResolver;
+import org.homerouter.pptp.alg.RouterCallIds;
 import org.homerouter.pptp.alg.SegmentVerdict;
 import org.homerouter.pptp.alg.TcpSegment;
 import org.homerouter.pptp.alg.TrackedCallView;
@@ -63,15 +64,19 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean closed;
     private final AlgInstanceLock instance;
+    private final RouterCallIds router;
     /** For the router's event log: refused calls, rules that could not be put in. */
     private final AlgProblems problems = new AlgProblems(Duration.ofMinutes(10));
 
-    private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, Duration pollInterval) throws IOException {
+    private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, RouterCallIds router,
+                           Duration pollInterval) throws IOException {
         this.commands = new AdminCommands(netns);
         this.queue = queue;
         this.pollInterval = pollInterval;
+        this.router = router;
         this.rules = new GreNatRules(netns);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
+        tracker.avoidRouterCallIds(router::callIdTaken);
         tracker.onRefusal(why -> problems.add("refused", why));
         rules.onFailure(why -> problems.add("rules", why));
         // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
@@ -105,19 +110,12 @@ public final class PassthroughAlg implements AutoCloseable {
             instance.close();
             throw e;
         }
+        // Before the reader: a call it connects at once could otherwise take a NAT ID that one of
+        // the router's own calls takes a moment later.
+        router.reserveCallIds(tracker::natIdInUse);
         this.reader = Thread.ofPlatform().daemon().name("alg-nfqueue-" + queue).start(this::readLoop);
         this.maintenance = Thread.ofPlatform().daemon().name("alg-expiry").start(this::maintenanceLoop);
         LOG.info("alg: PPTP passthrough on (NFQUEUE {}, GRE NAT in table {})", queue, GreNatRules.TABLE);
-    }
-
-    /** The router's own calls' IDs, which no NAT ID may be ({@link PptpAlg#avoidRouterCallIds}); must not block. */
-    public void avoidRouterCallIds(java.util.function.IntPredicate routerCallIds) {
-        tracker.avoidRouterCallIds(routerCallIds);
-    }
-
-    /** Whether {@code id} is a LAN client's NAT ID now, towards any server; lock-free. */
-    public boolean natIdInUse(int id) {
-        return tracker.natIdInUse(id);
     }
 
     /**
@@ -126,9 +124,12 @@ public final class PassthroughAlg implements AutoCloseable {
      * @param netns           the router's namespace (tests), or null for our own
      * @param queue           the NFQUEUE number to use
      * @param publicAddresses the address the router's NAT gave a control connection, e.g. {@link ConntrackNatAddress}
+     * @param router          the router's own calls, whose IDs no NAT ID may be and which are told the
+     *                        NAT IDs in use until {@link #close} ({@link RouterCallIds#NONE} if it has none)
      */
-    public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses) throws IOException {
-        return new PassthroughAlg(netns, queue, publicAddresses, Duration.ofSeconds(5));
+    public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses,
+                                       RouterCallIds router) throws IOException {
+        return new PassthroughAlg(netns, queue, publicAddresses, router, Duration.ofSeconds(5));
     }
 
     /**
@@ -407,6 +408,8 @@ public final class PassthroughAlg implements AutoCloseable {
         // without an nft run each.
         rules.close();
         tracker.clear();
+        // Only now: until its rules were gone, a router call with a NAT ID's key lost its GRE.
+        router.reserveCallIds(id -> false);
         if (reader.isAlive()) {
             // Closing the socket under a reader still in receive could hand it a reused descriptor.
             LOG.warn("alg: the NFQUEUE reader did not stop within {} s; its socket is left open", READER_STOP.toSeconds());

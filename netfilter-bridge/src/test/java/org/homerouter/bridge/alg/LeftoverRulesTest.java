@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
+import org.homerouter.pptp.alg.RouterCallIds;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -51,9 +52,9 @@ class LeftoverRulesTest {
         // and remove it (and its queue rule) when it failed or stopped: every LAN client's GRE
         // through the router stopped.
         try (Netns ns = Netns.create("algtwice");
-             PassthroughAlg first = PassthroughAlg.start(ns.name(), 7, flow -> null)) {
+             PassthroughAlg first = PassthroughAlg.start(ns.name(), 7, flow -> null, RouterCallIds.NONE)) {
             java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                    () -> PassthroughAlg.start(ns.name(), 8, flow -> null));
+                    () -> PassthroughAlg.start(ns.name(), 8, flow -> null, RouterCallIds.NONE));
             assertTrue(refused.getMessage().contains("already runs"), refused.getMessage());
             assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("--queue-num 7"), "the first's queue rule stays");
             assertTrue(run(ns, "nft", "list", "tables").contains(GreNatRules.TABLE), "the first's table stays");
