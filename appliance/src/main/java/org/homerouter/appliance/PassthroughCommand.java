@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  * SIGINT/SIGTERM. Prints {@code READY} once the queue and the table are in place, then one
  * {@code CALL ...} line per tracked call whenever the set of calls changes. For tests, interop
  * runs and routers that want only the ALG; {@code run} starts it too when
- * {@code passthrough.enabled} is true.
+ * {@code passthrough.enabled} is true, and while {@code run} runs this command refuses to
+ * ({@link RunningService}).
  */
 @Command(name = "passthrough", mixinStandardHelpOptions = true,
         description = "Run the PPTP passthrough ALG (NAT of PPTP control and GRE call IDs for LAN clients; needs root).")
@@ -34,6 +35,12 @@ final class PassthroughCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (RunningService.runsHere()) {
+            // Beside it, this ALG would not know the router's own calls' IDs (a NAT ID equal to one
+            // takes that call's GRE to a LAN host), and its inbound forward has the service's table name.
+            throw new java.io.IOException("the homerouter service runs here: switch passthrough on in its web UI"
+                    + " (PPTP passthrough page), or stop the service first");
+        }
         PassthroughAlg alg = PassthroughAlg.start(null, queue, new ConntrackNatAddress(null), RouterCallIds.NONE);
         InboundPptpForward forward = new InboundPptpForward(null);
         if (inboundServer != null) {

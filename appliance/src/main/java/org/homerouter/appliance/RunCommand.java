@@ -34,6 +34,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** Held until the process exits (the kernel releases it then, however it ends). */
     private static InstanceLock instanceLock;
+    /** Likewise: the passthrough command refuses to run beside this service. */
+    private static org.homerouter.bridge.netns.NamespaceLock runningHere;
 
     @Override
     public Integer call() throws Exception {
@@ -45,6 +47,10 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         instanceLock = lock.get();
+        runningHere = RunningService.mark().orElse(null);
+        if (runningHere == null) {
+            LOG.warn("another homerouter service runs in this network namespace: both use its firewall and GRE");
+        }
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
         // A data-path thread that stopped (an event loop killed by an Error, the ALG's queue reader)

@@ -48,6 +48,14 @@ class PassthroughSwitchNetnsTest {
             UiClient ui = UiClient.setUpIn(router.name(), UI_PORT);
             assertFalse(tables(router).contains("homerouter_alg"), tables(router));
 
+            // The passthrough command beside the service, passthrough off: it used to start, its
+            // ALG blind to the router's own calls' IDs and its forward under the service's table name.
+            Launched command = Launched.start("passthrough-command", Launched.appliance(router, "passthrough"), null, dir);
+            launched.add(command);
+            assertEquals(1, command.awaitExit(START), command.report());
+            assertTrue(command.output().contains("error: the homerouter service runs here"), command.report());
+            assertFalse(tables(router).contains("homerouter_alg"), "nothing of it left: " + tables(router));
+
             assertEquals(303, ui.post("/passthrough", "enabled", "on", "inbound_server", "").statusCode());
             assertTrue(tables(router).contains("table ip homerouter_alg"), "the ALG runs: " + tables(router));
             assertTrue(ui.get("/passthrough").body().contains("Saved. Passthrough is on."));

@@ -2,6 +2,7 @@ package org.homerouter.bridge.alg;
 
 import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.io.DataPathFailure;
+import org.homerouter.bridge.netns.NamespaceLock;
 import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.nfqueue.NfQueueSocket;
 import org.homerouter.bridge.nfqueue.QueuedPacket;
@@ -63,7 +64,14 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AtomicLong rewritten = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean closed;
-    private final AlgInstanceLock instance;
+    /**
+     * Only one ALG per network namespace: its NFQUEUE rule, chain and {@code homerouter_alg} table
+     * have fixed names, and a second one (the {@code passthrough} command run beside the service)
+     * would replace them and, when it stops, remove them: every LAN client's GRE would stop.
+     */
+    static final String INSTANCE_LOCK = "homerouter-passthrough-alg";
+
+    private final NamespaceLock instance;
     private final RouterCallIds router;
     /** For the router's event log: refused calls, rules that could not be put in. */
     private final AlgProblems problems = new AlgProblems(Duration.ofMinutes(10));
@@ -81,7 +89,7 @@ public final class PassthroughAlg implements AutoCloseable {
         rules.onFailure(why -> problems.add("rules", why));
         // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
         // ALG (the passthrough command beside the service) must fail without breaking the first.
-        this.instance = AlgInstanceLock.tryAcquire(netns);
+        this.instance = NamespaceLock.tryAcquire(netns, INSTANCE_LOCK);
         if (instance == null) {
             throw new IOException("another PPTP passthrough ALG already runs here (the appliance with passthrough on?);"
                     + " only one can: its calls are on the PPTP passthrough page");
@@ -211,7 +219,7 @@ public final class PassthroughAlg implements AutoCloseable {
      */
     public static void removeLeftovers(String netns) {
         // Held while removing: an ALG that starts meanwhile must not lose its new rules.
-        try (AlgInstanceLock free = AlgInstanceLock.tryAcquire(netns)) {
+        try (NamespaceLock free = NamespaceLock.tryAcquire(netns, INSTANCE_LOCK)) {
             if (free == null) {
                 LOG.info("alg: a passthrough ALG runs here (the passthrough command?): its rules are left alone");
                 return;
