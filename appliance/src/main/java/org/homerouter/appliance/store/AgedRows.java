@@ -31,7 +31,12 @@ import java.time.Instant;
  * it is. A clock set ahead by more than the time kept does delete what it takes to be old, as it
  * would if that time had really passed; nothing in the rows tells the two apart.
  */
-record AgedRows(String table, String stamp, String pool, Duration keptFor) {
+record AgedRows(String table, String stamp, String writtenAt, String pool, Duration keptFor) {
+    /** Rows whose age is counted from the time they were written ({@code stamp} is that time). */
+    AgedRows(String table, String stamp, String pool, Duration keptFor) {
+        this(table, stamp, stamp, pool, keptFor);
+    }
+
     /**
      * No router ran this firmware before this day (its first build was in November 2026): a time
      * before it was read from a clock not yet set (1970, a reset clock chip's 2000). A fixed day,
@@ -51,13 +56,17 @@ record AgedRows(String table, String stamp, String pool, Duration keptFor) {
             return 0; // no plausible stamp can be older than the cutoff (a clock not yet set reads earlier still)
         }
         String s = stamp;
+        // The rows written around it are found by the time each was written (its id's order): a
+        // session's row is written as it starts, and one that ended yesterday after 200 days up must
+        // not be taken for written yesterday, or it would keep every row written after it.
+        String w = writtenAt;
         String sql = "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + pool + " AND ("
-                // plausible and old, not written after a row stamped within the time kept
-                + "(" + s + " >= ? AND " + s + " < ? AND id < coalesce((SELECT min(id) FROM " + table + " WHERE " + s
+                // plausible and old, not written after a row written within the time kept
+                + "(" + s + " >= ? AND " + s + " < ? AND id < coalesce((SELECT min(id) FROM " + table + " WHERE " + w
                 + " BETWEEN ? AND ?), 9223372036854775807))"
-                // not plausible, written before a row that is plausibly old
-                + " OR ((" + s + " < ? OR " + s + " > ?) AND id < coalesce((SELECT max(id) FROM " + table + " WHERE " + s
-                + " >= ? AND " + s + " < ?), 0))"
+                // not plausible, written before a row that was plausibly written long ago
+                + " OR ((" + s + " < ? OR " + s + " > ?) AND id < coalesce((SELECT max(id) FROM " + table + " WHERE " + w
+                + " >= ? AND " + w + " < ?), 0))"
                 + ") ORDER BY id LIMIT ?)";
         try (PreparedStatement ps = db.prepareStatement(sql)) {
             ps.setLong(1, first);

@@ -76,8 +76,9 @@ public final class ApplianceStore implements AutoCloseable {
             new AgedRows("event_log", "at_ms", eventPool(true), OTHERS_KEPT_FOR),
             new AgedRows("event_log", "at_ms", eventPool(false), KEPT_FOR),
             // A session still up (ended_ms NULL) is kept, however long ago it started.
-            new AgedRows("vpn_sessions", "ended_ms", "ended_ms IS NOT NULL AND was_up = 0", OTHERS_KEPT_FOR),
-            new AgedRows("vpn_sessions", "ended_ms", "ended_ms IS NOT NULL AND was_up = 1", KEPT_FOR));
+            // Kept from its end; its row was written as it started.
+            new AgedRows("vpn_sessions", "ended_ms", "started_ms", "ended_ms IS NOT NULL AND was_up = 0", OTHERS_KEPT_FOR),
+            new AgedRows("vpn_sessions", "ended_ms", "started_ms", "ended_ms IS NOT NULL AND was_up = 1", KEPT_FOR));
 
     private final Path file;
     private final Connection db;

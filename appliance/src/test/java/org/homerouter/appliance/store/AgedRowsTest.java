@@ -93,6 +93,22 @@ class AgedRowsTest {
         return java.util.stream.Stream.concat(finished.stream(), up.stream()).toList();
     }
 
+    /**
+     * A session's row is written as it starts: a branch office's tunnel that was up 500 days and
+     * ended yesterday is not a row written yesterday, and keeps none of the rows written after it
+     * (before, the sessions and failed attempts of those 500 days stayed until it aged out).
+     */
+    @Test
+    void aLongSessionThatEndedLatelyKeepsNoOlderRowWrittenAfterIt() throws Exception {
+        session(NOW - days(500), NOW - days(1), true, "branch1");
+        session(NOW - days(401), NOW - days(400), true, "carol");
+        session(NOW - days(150), NOW - days(150), false, "guess150");
+        session(NOW - days(20), NOW - days(20), true, "alice");
+
+        assertEquals(2, deleteAged(NOW));
+        assertEquals(List.of("branch1", "alice"), history());
+    }
+
     @Test
     void rowsOlderThanAYearGoAndWhatStrangersFillGoesAfter90Days() throws Exception {
         // alice's account exists before her logins: the lockout learns an account's logins only.
