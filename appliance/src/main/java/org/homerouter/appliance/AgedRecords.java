@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.slf4j.Logger;
@@ -24,31 +25,67 @@ final class AgedRecords implements AutoCloseable {
     /** Rows deleted under one hold of the store's lock: a page waits for one batch at most. */
     static final int BATCH = 500;
 
+    /** How soon a run skipped for an unsynchronised clock is tried again. */
+    static final Duration RETRY = Duration.ofHours(1);
+
     private final ApplianceStore store;
     private final LongSupplier wallMillis;
+    private final BooleanSupplier clockSet;
     private final Duration period;
     private ScheduledFuture<?> task;
+    /** {@link System#nanoTime()} of the last run that deleted by age; 0 before the first. */
+    private long lastRunNanos;
     /** Set by {@link #close}: a run waiting for the monitor then deletes nothing more (the store is closing). */
     private boolean closed;
 
     /**
      * @param wallMillis {@link System#currentTimeMillis()}: the clock the rows' times came from
+     * @param clockSet   whether a time server has set that clock (true where nobody can say)
      * @param period     {@link #PERIOD}; shorter in tests
      */
-    AgedRecords(ApplianceStore store, LongSupplier wallMillis, Duration period) {
+    AgedRecords(ApplianceStore store, LongSupplier wallMillis, BooleanSupplier clockSet, Duration period) {
         this.store = store;
         this.wallMillis = wallMillis;
+        this.clockSet = clockSet;
         this.period = period;
     }
 
     static AgedRecords system(ApplianceStore store) {
-        return new AgedRecords(store, System::currentTimeMillis, PERIOD);
+        return new AgedRecords(store, System::currentTimeMillis,
+                () -> org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElse(true), PERIOD);
     }
 
-    /** Runs at once on {@code timer}, then every {@link #period}, until {@link #close}. */
+    /**
+     * Tries at once on {@code timer}, then every {@link #RETRY} (or {@link #period} if shorter),
+     * deleting once per {@link #period}, until {@link #close}.
+     */
     synchronized void start(ScheduledExecutorService timer) {
         // A fixed delay, counted on the monotonic clock: a step of the wall clock neither hurries nor delays it.
-        task = timer.scheduleWithFixedDelay(this::deleteAged, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        long every = Math.min(period.toMillis(), RETRY.toMillis());
+        task = timer.scheduleWithFixedDelay(this::tryDeleteAged, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Deletes by age when a period has passed since the last time, and only while a time server has
+     * set the clock: a board whose clock reads years ahead at boot (a battery clock gone wrong, a
+     * bad saved time) would otherwise take the whole history and event log for old in the minute
+     * before its time server answers.
+     */
+    private void tryDeleteAged() {
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (lastRunNanos != 0 && now - lastRunNanos < period.toNanos()) {
+                return;
+            }
+        }
+        if (!clockSet.getAsBoolean()) {
+            LOG.debug("the clock is not set by a time server yet: old records are deleted once it is");
+            return;
+        }
+        synchronized (this) {
+            lastRunNanos = now == 0 ? 1 : now;
+        }
+        deleteAged();
     }
 
     /** One run: batch after batch until the store has no more aged rows. */

@@ -58,8 +58,29 @@ class AgedRecordsTest {
     void atStartTheRowsOverAYearOldGoHoweverManyBatchesTheyTake() throws Exception {
         events(2 * AgedRecords.BATCH + 100, Duration.ofDays(400), "admin logged in 400 days ago");
         events(1, Duration.ofDays(1), "admin logged in yesterday");
-        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, AgedRecords.PERIOD)) {
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, () -> true, AgedRecords.PERIOD)) {
             aged.start(housekeeping);
+            assertEquals(List.of("admin logged in yesterday"), Eventually.value(this::messages, m -> m.size() == 1));
+        }
+    }
+
+    /**
+     * A board whose clock reads years ahead at boot, until its time server answers: nothing is
+     * deleted while the clock is not set; once it is (and reads right), only what is really old.
+     */
+    @Test
+    void nothingGoesWhileTheClockIsNotSetByATimeServer() throws Exception {
+        events(1, Duration.ofDays(400), "admin logged in 400 days ago");
+        events(1, Duration.ofDays(1), "admin logged in yesterday");
+        java.util.concurrent.atomic.AtomicBoolean set = new java.util.concurrent.atomic.AtomicBoolean();
+        long right = wallMillis.get();
+        wallMillis.addAndGet(Duration.ofDays(5 * 365).toMillis()); // the clock five years ahead
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, set::get, Duration.ofMillis(20))) {
+            aged.start(housekeeping);
+            Thread.sleep(200); // ten tries
+            assertEquals(2, messages().size(), "nothing deleted by a clock no time server has set");
+            wallMillis.set(right);
+            set.set(true);
             assertEquals(List.of("admin logged in yesterday"), Eventually.value(this::messages, m -> m.size() == 1));
         }
     }
@@ -68,7 +89,7 @@ class AgedRecordsTest {
     void laterRunsDeleteWhatHasAgedSinceWithoutARestart() throws Exception {
         events(1, Duration.ofDays(400), "admin logged in 400 days ago");
         events(1, Duration.ofDays(1), "admin logged in yesterday");
-        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, Duration.ofMillis(20))) {
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, () -> true, Duration.ofMillis(20))) {
             aged.start(housekeeping);
             assertEquals(List.of("admin logged in yesterday"), Eventually.value(this::messages, m -> m.size() == 1));
             wallMillis.addAndGet(Duration.ofDays(365).toMillis());
