@@ -564,6 +564,9 @@ public final class PppSession {
         switch (result) {
             case AuthResult.Success s -> {
                 env.lockout().ifPresent(l -> l.succeeded(s.userName(), channel.peerAddress()));
+                if (userName != null && !userName.equals(s.userName())) {
+                    peerAddressHad = null; // logged in again as someone else: not theirs to keep
+                }
                 userName = s.userName();
                 keyMaterial = s.keyMaterial().orElse(null);
                 LOG.info("{}: {} authenticated with {}", id, s.userName(), s.method());
@@ -719,7 +722,9 @@ public final class PppSession {
 
             /**
              * The address the client asked for, if free in the pool (RFC 1332 §3.3). Not while the
-             * user's static address is free: that one is the user's to get.
+             * user's static address is free: that one is the user's to get. Never another user's
+             * static address: free while its owner is away, it is still theirs, and a client could
+             * otherwise take it by naming it.
              */
             @Override
             public boolean claim(Inet4Address asked) {
@@ -728,6 +733,9 @@ public final class PppSession {
                 }
                 Optional<Inet4Address> fixed = fixed();
                 if (fixed.isPresent() && !fixed.get().equals(asked) && !pool.holds(fixed.get())) {
+                    return false;
+                }
+                if (!fixed.map(asked::equals).orElse(false) && env.assignedStaticAddresses().get().contains(asked)) {
                     return false;
                 }
                 return pool.claimRequested(asked);

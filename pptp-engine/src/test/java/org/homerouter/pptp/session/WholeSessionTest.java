@@ -1176,6 +1176,25 @@ class WholeSessionTest {
                 .getHostAddress());
     }
 
+    /**
+     * Another user's static address inside the pool is free while that user is away, but a client
+     * naming it does not get it: it is Nak'd with one of the pool.
+     */
+    @Test
+    void aClientAskingForAnotherUsersStaticAddressIsOfferedOneOfThePool() throws Exception {
+        staticAddresses = Map.of("Bob", (Inet4Address) ip("192.168.250.15"));
+        List<byte[]> serverIpcp = speakForTheClientsIpcp();
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the server's IPCP asked", () -> !serverIpcp.isEmpty());
+        PppSession serverSide = serverSessions.sessions().getFirst();
+
+        ipcpRequestFromClient(serverSide, 0x43, "192.168.250.15");
+        network.deliverAll();
+        assertEquals(java.util.HexFormat.of().formatHex(new byte[] {3, 0x43, 0, 10, 3, 6, (byte) 192, (byte) 168,
+                (byte) 250, 10}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()), "Nak'd with the pool's");
+    }
+
     /** A client cannot choose an address outside the pool: it is Nak'd with one of the pool (RFC 1332 §3.3). */
     @Test
     void aClientAskingForAnAddressOutsideThePoolIsOfferedOneOfThePool() throws Exception {
