@@ -6,7 +6,7 @@ import java.util.function.DoubleSupplier;
 /**
  * How long the dial-out waits before the next attempt: 2 s after the first failure, doubling up to
  * 60 s while attempts keep failing, so a server that is down is not hammered and one that comes
- * back is found within a minute. A session that stayed up a while ({@link #STABLE}) resets the
+ * back is found within a minute or so (75 s at most, with the spread below). A session that stayed up a while ({@link #STABLE}) resets the
  * wait: a link that drops once a day reconnects in 2 s, not in whatever the last outage reached.
  *
  * <p>Each wait is spread by up to a quarter either way ({@link #SPREAD}): the branches of one
