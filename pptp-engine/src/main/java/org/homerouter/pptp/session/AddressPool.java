@@ -121,22 +121,7 @@ public final class AddressPool {
 
     /** Reserves a specific address (a user's static one, inside the range or not); false when it is taken. */
     public synchronized boolean claim(Inet4Address address) {
-        if (successor != null) {
-            if (!successor.claim(address)) {
-                return false;
-            }
-            heldInSuccessor.add(address);
-            return true;
-        }
-        int i = indexOf(address);
-        if (i < 0) {
-            return staticOutside.add(address);
-        }
-        if (inUse.get(i)) {
-            return false;
-        }
-        inUse.set(i);
-        return true;
+        return claim(address, false);
     }
 
     /**
@@ -146,15 +131,22 @@ public final class AddressPool {
      * cannot choose an address the administrator did not set aside for clients.
      */
     public synchronized boolean claimRequested(Inet4Address address) {
+        return claim(address, true);
+    }
+
+    private boolean claim(Inet4Address address, boolean askedByClient) {
         if (successor != null) {
-            if (!successor.claimRequested(address)) {
+            if (!(askedByClient ? successor.claimRequested(address) : successor.claim(address))) {
                 return false;
             }
             heldInSuccessor.add(address);
             return true;
         }
         int i = indexOf(address);
-        if (i < 0 || inUse.get(i) || usedHere.test(address)) {
+        if (i < 0) {
+            return !askedByClient && staticOutside.add(address);
+        }
+        if (inUse.get(i) || askedByClient && usedHere.test(address)) {
             return false;
         }
         inUse.set(i);
