@@ -33,8 +33,8 @@ final class AgedRecords implements AutoCloseable {
     private final BooleanSupplier clockSet;
     private final Duration period;
     private ScheduledFuture<?> task;
-    /** {@link System#nanoTime()} of the last run that deleted by age; 0 before the first. */
-    private long lastRunNanos;
+    /** {@link System#nanoTime()} of the last run that deleted by age, null before the first; the timer's thread only. */
+    private Long lastRunNanos;
     /** Set by {@link #close}: a run waiting for the monitor then deletes nothing more (the store is closing). */
     private boolean closed;
 
@@ -73,18 +73,14 @@ final class AgedRecords implements AutoCloseable {
      */
     private void tryDeleteAged() {
         long now = System.nanoTime();
-        synchronized (this) {
-            if (lastRunNanos != 0 && now - lastRunNanos < period.toNanos()) {
-                return;
-            }
+        if (lastRunNanos != null && now - lastRunNanos < period.toNanos()) {
+            return;
         }
         if (!clockSet.getAsBoolean()) {
             LOG.debug("the clock is not set by a time server yet: old records are deleted once it is");
             return;
         }
-        synchronized (this) {
-            lastRunNanos = now == 0 ? 1 : now;
-        }
+        lastRunNanos = now;
         deleteAged();
     }
 
