@@ -141,7 +141,7 @@ public final class Appliance implements AutoCloseable {
     private final ClockSteps clockSteps;
     /** Deletes the records older than they are kept, at start and once a day. */
     private final AgedRecords agedRecords;
-    /** The thread of the periodic chores above: one daemon thread for both. */
+    /** The thread of the periodic chores (the two above, the sessions' progress): one daemon thread for all. */
     private final java.util.concurrent.ScheduledExecutorService housekeeping =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "housekeeping");
@@ -224,6 +224,7 @@ public final class Appliance implements AutoCloseable {
         }
         appliance.clockSteps.start(appliance.housekeeping);
         appliance.agedRecords.start(appliance.housekeeping);
+        appliance.accounting.start(appliance.housekeeping);
         appliance.applyPassthrough(cfg, true);
         if (appliance.routerNamespace()) {
             appliance.lanDns = org.homerouter.bridge.firewall.LanDns.find(null);

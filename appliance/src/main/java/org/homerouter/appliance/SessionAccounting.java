@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -44,9 +44,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     private final ApplianceStore store;
     private final BackgroundWrites writes = new BackgroundWrites("session-records", Duration.ofMinutes(1));
-    /** Only takes the sessions' counters and queues the write: the write is the writes' thread's. */
-    private final ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofVirtual().name("session-progress").factory());
+    /** The periodic {@link #recordProgress}, once {@link #start}ed. */
+    private ScheduledFuture<?> progress;
     private final Clock clock = Clock.SYSTEM;
     /**
      * Each live session's history row. The writes capture the {@link Row}, not the session: while
@@ -68,7 +67,15 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     SessionAccounting(ApplianceStore store) {
         this.store = store;
-        progress.scheduleWithFixedDelay(() -> {
+    }
+
+    /**
+     * Records the progress of the sessions that are up every {@link #PROGRESS_EVERY} on {@code timer}
+     * (the appliance's housekeeping thread), until {@link #close}. Each run only takes the sessions'
+     * counters and queues the write: the write is the writes' thread's.
+     */
+    synchronized void start(ScheduledExecutorService timer) {
+        progress = timer.scheduleWithFixedDelay(() -> {
             try {
                 recordProgress();
             } catch (RuntimeException e) {
@@ -231,7 +238,11 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */
     @Override
     public void close() {
-        progress.shutdownNow();
+        synchronized (this) {
+            if (progress != null) {
+                progress.cancel(false);
+            }
+        }
         writes.close();
     }
 
