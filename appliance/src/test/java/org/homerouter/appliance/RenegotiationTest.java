@@ -91,7 +91,9 @@ class RenegotiationTest {
             var again = dashboard.totals();
             assertEquals(100, again.bytesIn(), "the first path's bytes still count once the new one is up");
             assertEquals(60, again.bytesOut());
-            Eventually.value(() -> alice.devices.size(), n -> n == 2);
+            // Both ends' new devices started (the data path's swap does not wait for the client's).
+            Eventually.value(() -> alice.devices.size() == 2 && alice.devices.getLast().running()
+                    && net.serverDevices.getLast().running(), started -> started);
             trafficBothWays(alice.devices.getLast(), net.serverDevices.getLast());
             var both = Eventually.value(dashboard::totals, t -> t.bytesIn() == 200 && t.bytesOut() == 120);
             assertEquals(200, both.bytesIn(), both.toString());

@@ -55,6 +55,11 @@ public final class InMemoryTunnelDevice implements TunnelDevice {
         this.sink = sink;
     }
 
+    /** Started by its session and not closed: {@link #inject} may be called. */
+    public boolean running() {
+        return sink != null && !closed;
+    }
+
     /** As if the OS routed {@code packet} into this device. */
     public void inject(byte[] packet) {
         IpPacketSink s = sink;
