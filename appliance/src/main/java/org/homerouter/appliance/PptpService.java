@@ -100,8 +100,9 @@ final class PptpService implements AutoCloseable {
         Clock clock = Clock.SYSTEM;
         CallIdAllocator callIds = dataPlane.callIds(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
         int maxControl = Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS));
-        // Facing the internet: one address may hold a few control connections (NATed clients share
-        // one) and open a new one a second on average, so a scanner or slow-loris cannot take them all.
+        // Facing the internet: one address may hold a few control connections besides those of its
+        // logged-in users (an office's workers share its NAT) and open a new one a second on
+        // average, so a scanner or slow-loris cannot take them all.
         ControlServer.Options options = new ControlServer.Options(ControlSettings.defaults(cfg.get(Setting.HOST_NAME)),
                 maxControl, Math.min(PER_ADDRESS_CONTROL_CONNECTIONS, maxControl), NEW_CONTROL_CONNECTIONS_PER_MINUTE,
                 Duration.ofSeconds(1), clock);

@@ -18,6 +18,7 @@ public final class PptpCall {
     private volatile int peerReceiveWindow;
     private volatile int sendAccm = 0xFFFFFFFF;
     private volatile int receiveAccm = 0xFFFFFFFF;
+    private volatile boolean loggedIn;
 
     PptpCall(ControlConnection connection, int localCallId, int peerCallId, int serialNumber, State state) {
         this.connection = connection;
@@ -87,6 +88,19 @@ public final class PptpCall {
     void linkInfo(int send, int receive) {
         this.sendAccm = send;
         this.receiveAccm = receive;
+    }
+
+    /**
+     * Its PPP session has authenticated a user: a working tunnel, no longer a stranger's attempt.
+     * The control server's per-address limit counts only connections without such a call, so
+     * that many workers behind one office NAT can all be connected at once.
+     */
+    public void markLoggedIn() {
+        loggedIn = true;
+    }
+
+    public boolean loggedIn() {
+        return loggedIn;
     }
 
     @Override

@@ -229,6 +229,7 @@ public final class PppSessions implements TunnelListener {
                         }
                     }
                 }
+                call.markLoggedIn();
                 observer.authenticated(s, userName);
             }
 

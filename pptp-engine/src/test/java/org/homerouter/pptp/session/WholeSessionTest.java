@@ -536,6 +536,29 @@ class WholeSessionTest {
     }
 
     /**
+     * The control server's per-address limit spares connections whose call carries a logged-in
+     * user (many workers behind one office NAT): a call counts so only once its login succeeded.
+     */
+    @Test
+    void aCallCountsAsAWorkingTunnelOnlyOnceItsUserHasLoggedIn() throws Exception {
+        boolean[] holdLogin = {true};
+        network.setImpairment((src, dst, packet) -> src.equals(CLIENT) && holdLogin[0]
+                && pppProtocol(packet.duplicate()) == org.homerouter.pptp.ppp.PppProtocol.CHAP
+                ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the server waits for the login", () -> !serverSessions.sessions().isEmpty()
+                && serverSessions.sessions().getFirst().phase() == SessionPhase.AUTHENTICATE);
+        List<PptpCall> calls = List.copyOf(server.connections().getFirst().calls());
+        assertEquals(1, calls.size());
+        assertFalse(calls.getFirst().loggedIn(), "a call still logging in is a stranger's attempt");
+
+        holdLogin[0] = false;
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertTrue(calls.getFirst().loggedIn(), "the user logged in on it");
+    }
+
+    /**
      * An LCP renegotiation during the login (RFC 1661 §4.3: a lost Configure-Ack, or a forged
      * Configure-Request, since PPP control travels in clear) starts a new authentication exchange.
      * The client's answer to the challenge before it, arriving late, must be discarded as stale:

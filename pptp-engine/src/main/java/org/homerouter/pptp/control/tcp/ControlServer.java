@@ -24,6 +24,7 @@ import org.homerouter.pptp.control.ControlCodec;
 import org.homerouter.pptp.control.ControlConnection;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.PacControlConnection;
+import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.StopControlConnectionRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,11 +102,12 @@ public final class ControlServer implements AutoCloseable {
                         Optional<String> refusal;
                         Channel victim = null;
                         synchronized (admission) {
-                            refusal = admission.admit(source);
+                            int working = workingFrom(source);
+                            refusal = admission.admit(source, false, working);
                             if (refusal.isPresent() && admission.full()) {
                                 victim = makingRoomFor(source);
                                 if (victim != null) {
-                                    refusal = admission.admit(source, true);
+                                    refusal = admission.admit(source, true, working);
                                     if (refusal.isPresent()) {
                                         victim = null; // refused for its own address's limits: nobody goes
                                     } else {
@@ -201,6 +203,22 @@ public final class ControlServer implements AutoCloseable {
             }
         }
         return best;
+    }
+
+    /** Connections from {@code address}'s source carrying a logged-in session (a user's working tunnel). */
+    private int workingFrom(InetAddress address) {
+        InetAddress source = org.homerouter.pptp.control.ClientSource.of(address);
+        int n = 0;
+        for (Channel ch : connections) {
+            ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
+            if (h != null && h.connection() != null && ch.isActive()
+                    && h.connection().calls().stream().anyMatch(PptpCall::loggedIn)
+                    && org.homerouter.pptp.control.ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress())
+                    .equals(source)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private int closingFrom(InetAddress address) {

@@ -9,8 +9,8 @@ import org.homerouter.pptp.control.ClientSource;
 
 /**
  * Who may open another control connection: at most {@code maxConnections} at once in all, at most
- * {@code perSource} at once from one address, and at most {@code ratePerMinute} new ones a minute
- * from one address (a token bucket). An IPv6 address counts as its /64 ({@link ClientSource}).
+ * {@code perSource} at once from one address (not counting those carrying a logged-in session),
+ * and at most {@code ratePerMinute} new ones a minute from one address (a token bucket). An IPv6 address counts as its /64 ({@link ClientSource}).
  * One scanner or slow-loris source then holds a few slots and
  * cannot starve the others, which a global limit alone would let it do. Not thread-safe: the
  * server calls it from one place under its own lock.
@@ -48,13 +48,23 @@ final class SourceAdmission {
      * for this one, so the limit in all does not refuse it (the count is one over until that close).
      */
     Optional<String> admit(InetAddress address, boolean roomMade) {
+        return admit(address, roomMade, 0);
+    }
+
+    /**
+     * {@link #admit(InetAddress, boolean)}, where {@code working} of the source's open connections
+     * carry a logged-in session: those do not count toward the per-address limit, which is there
+     * against strangers holding slots, not against the workers of one office sharing its NAT.
+     */
+    Optional<String> admit(InetAddress address, boolean roomMade, int working) {
         InetAddress source = ClientSource.of(address);
         if (total >= maxConnections && !roomMade) {
             return Optional.of("already " + total + " control connections (the limit)");
         }
-        int fromSource = open.count(source);
+        int fromSource = open.count(source) - working;
         if (fromSource >= perSource) {
-            return Optional.of("already " + fromSource + " control connections from this address (the per-address limit)");
+            return Optional.of("already " + fromSource + " control connections without a logged-in session from this"
+                    + " address (the per-address limit)");
         }
         if (!rates.take(source, clock.nanos())) {
             return Optional.of("more than " + ratePerMinute + " new control connections a minute from this address");

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallListener;
 import org.homerouter.pptp.control.ControlSettings;
+import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.RecordingCalls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,5 +126,52 @@ class ControlServerRoomTest {
         });
         assertEquals(3, closedCount(), "the refused one, and the two closed to make room");
         assertEquals(1, client.state().calls().size(), "the client's call is untouched");
+    }
+
+    @Test
+    void workersBehindOneOfficeNatAreNotCountedAgainstTheirAddressOnceLoggedIn() throws Exception {
+        // 2 per address, as in start(); here a session layer that logs every call in at once.
+        CallListener loggingIn = new CallListener() {
+            @Override
+            public void callEstablished(PptpCall call) {
+                call.markLoggedIn();
+            }
+
+            @Override
+            public void callCleared(PptpCall call, String reason) {
+            }
+        };
+        ControlServer office = new ControlServer(transport,
+                new ControlServer.Options(ControlSettings.defaults("office-pac"), 16, 2, 1000, TICK, clock),
+                loggingIn, new CallIdAllocator(16));
+        InetSocketAddress at = office.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try {
+            // Four workers from one address (127.0.0.1, the office's NAT), each logged in.
+            List<ClientConnection> workers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ClientConnection w = ControlClient.connect(transport, at, ControlSettings.defaults("worker-" + i), clock,
+                        TICK, new RecordingCalls(), new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+                w.placeCall().get(5, TimeUnit.SECONDS);
+                workers.add(w);
+            }
+            for (ClientConnection w : workers) {
+                assertEquals(1, w.state().calls().size(), "every worker's call is up");
+            }
+            // The limit still holds for connections that have logged nobody in.
+            address = at;
+            Socket first = silentFrom("127.0.0.1");
+            Socket second = silentFrom("127.0.0.1");
+            Socket third = silentFrom("127.0.0.1");
+            Await.until("the third silent connection refused", () -> {
+                try {
+                    return closedByServer(third);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(!closedByServer(first) && !closedByServer(second), "two silent ones are within the limit");
+        } finally {
+            office.stop(Duration.ofMillis(200));
+        }
     }
 }

@@ -29,6 +29,18 @@ class SourceAdmissionTest {
     }
 
     @Test
+    void connectionsOfLoggedInUsersDoNotCountTowardTheirAddressesLimit() throws Exception {
+        SourceAdmission a = new SourceAdmission(10, 2, 100, clock);
+        InetAddress office = ip("198.51.100.7");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Optional.empty(), a.admit(office, false, i), "worker " + i + ": the others are logged in");
+        }
+        assertEquals(Optional.empty(), a.admit(office, false, 3), "one still logging in beside three logged in");
+        assertTrue(a.admit(office, false, 3).orElseThrow().contains("from this address"),
+                "a second and a third still logging in are over the limit");
+    }
+
+    @Test
     void theGlobalLimitHolds() throws Exception {
         SourceAdmission a = new SourceAdmission(2, 2, 100, clock);
         assertEquals(Optional.empty(), a.admit(ip("192.0.2.1")));
