@@ -205,6 +205,19 @@ public final class AddressPool {
         return i >= 0 ? inUse.get(i) : staticOutside.contains(address);
     }
 
+    /**
+     * Whether {@code address}, held or free, is one clients may be given now: of the range in force
+     * (the successor's, once handed over) and not one this host uses itself ({@link #avoid}). A
+     * session that kept its address through a renegotiation asks before giving it to its client
+     * again: the administrator may have moved the pool meanwhile.
+     */
+    public synchronized boolean forClients(Inet4Address address) {
+        if (successor != null) {
+            return successor.forClients(address);
+        }
+        return indexOf(address) >= 0 && !usedHere.test(address);
+    }
+
     public int size() {
         return size;
     }

@@ -112,10 +112,15 @@ public final class PppSession {
     private ByteBuffer earlyIpcp;
     private IpcpConfiguration ipConfiguration;
     /**
-     * The peer's address when IP was last up on this link (server side): offered again when the
-     * link or IPCP is negotiated again, so that the client's connections survive a renegotiation.
+     * The peer's address while no IPCP holds it (server side). An LCP renegotiation (RFC 1661 §4.3:
+     * a Configure-Request in Opened) takes IPCP down with the link, and IPCP gives the address up;
+     * the session keeps it claimed in the pool until the next IPCP gives it to the client again, so
+     * that the client's connections survive and no other session is given it in between (a client
+     * naming it, RFC 1332 §3.3, or the pool's next allocation). Given back to the pool when the
+     * session ends, when someone else logs in on the link, or when it is no longer this user's to
+     * have (see {@link #poolAllocator}).
      */
-    private Inet4Address peerAddressHad;
+    private Inet4Address peerAddressKept;
     private Ccp ccp;
     private CcpResult agreed;
     /** CCP opened but left both directions unencrypted (only when the policy allows it). */
@@ -565,7 +570,7 @@ public final class PppSession {
             case AuthResult.Success s -> {
                 env.lockout().ifPresent(l -> l.succeeded(s.userName(), channel.peerAddress()));
                 if (userName != null && !userName.equals(s.userName())) {
-                    peerAddressHad = null; // logged in again as someone else: not theirs to keep
+                    giveBackKeptAddress(); // logged in again as someone else: not theirs to keep
                 }
                 userName = s.userName();
                 keyMaterial = s.keyMaterial().orElse(null);
@@ -702,11 +707,10 @@ public final class PppSession {
                 if (pool == null) {
                     return Optional.empty();
                 }
-                // Negotiated again on this link: the address it had (given back to the pool as the
-                // link went down a moment ago), unless another session has taken it since.
-                Inet4Address had = peerAddressHad;
-                if (had != null && pool.claimRequested(had)) {
-                    return Optional.of(had);
+                // Negotiated again on this link: the address the session kept for the client.
+                Inet4Address kept = takeKept();
+                if (kept != null) {
+                    return Optional.of(kept);
                 }
                 // A user's static address, when configured and free, wins over the pool (IPCP Nak, RFC 1332 §3.3).
                 Optional<Inet4Address> fixed = fixed();
@@ -731,6 +735,11 @@ public final class PppSession {
                 if (pool == null) {
                     return false;
                 }
+                if (asked.equals(peerAddressKept)) {
+                    // The address it had, kept for it through the renegotiation (held by this
+                    // session, so the pool would refuse it).
+                    return takeKept() != null;
+                }
                 Optional<Inet4Address> fixed = fixed();
                 if (fixed.isPresent() && !fixed.get().equals(asked) && !pool.holds(fixed.get())) {
                     return false;
@@ -738,16 +747,75 @@ public final class PppSession {
                 if (!fixed.map(asked::equals).orElse(false) && env.assignedStaticAddresses().get().contains(asked)) {
                     return false;
                 }
-                return pool.claimRequested(asked);
+                if (!pool.claimRequested(asked)) {
+                    return false;
+                }
+                // It chose another address than the one kept for it: that one is free for others.
+                giveBackKeptAddress();
+                return true;
             }
 
+            /**
+             * The address IPCP gives up. While the session lives it stays claimed, kept for the
+             * next IPCP on this link (an LCP renegotiation, see {@link #peerAddressKept}); once
+             * the session is finishing it goes back to the pool.
+             */
             @Override
             public void release(Inet4Address address) {
-                if (pool != null) {
+                if (pool == null) {
+                    return;
+                }
+                if (!finishing && !ended && peerAddressKept == null) {
+                    peerAddressKept = address;
+                } else {
                     pool.release(address);
                 }
             }
+
+            /**
+             * The kept address, handed to this IPCP, if it is still the user's to have; otherwise
+             * it goes back to the pool. Null when none was kept or it went back.
+             */
+            private Inet4Address takeKept() {
+                Inet4Address kept = peerAddressKept;
+                peerAddressKept = null;
+                if (kept == null || stillTheirs(kept)) {
+                    return kept;
+                }
+                LOG.info("{}: tunnel address {} is no longer for {}: giving another", id, kept.getHostAddress(),
+                        userName);
+                pool.release(kept);
+                return null;
+            }
+
+            /**
+             * Whether the user may still have {@code kept}, as a first IPCP would judge it: their
+             * static address; otherwise not while their static address is free (it wins, as at the
+             * first IPCP), and only an address the pool still gives clients (the administrator may
+             * have moved the pool) that is no other user's static address.
+             */
+            private boolean stillTheirs(Inet4Address kept) {
+                Optional<Inet4Address> fixed = fixed();
+                if (fixed.isPresent()) {
+                    if (fixed.get().equals(kept)) {
+                        return true;
+                    }
+                    if (!pool.holds(fixed.get())) {
+                        return false;
+                    }
+                }
+                return pool.forClients(kept) && !env.assignedStaticAddresses().get().contains(kept);
+            }
         };
+    }
+
+    /** The address kept through a renegotiation goes back to the pool (server side), if one is kept. */
+    private void giveBackKeptAddress() {
+        Inet4Address kept = peerAddressKept;
+        if (kept != null) {
+            peerAddressKept = null;
+            env.pool().release(kept);
+        }
     }
 
     private boolean encryptionWanted() {
@@ -762,7 +830,6 @@ public final class PppSession {
         @Override
         public void ipUp(IpcpConfiguration configuration) {
             ipConfiguration = configuration;
-            configuration.peerAddress().ifPresent(a -> peerAddressHad = a);
             LOG.info("{}: IPCP up: us {} peer {}", id, configuration.localAddress().map(Inet4Address::getHostAddress).orElse("?"),
                     configuration.peerAddress().map(Inet4Address::getHostAddress).orElse("?"));
             maybeStartIp();
@@ -1038,7 +1105,8 @@ public final class PppSession {
         ccpOpenedClear = false;
         earlyIpcp = null;
         if (ipcp != null) {
-            // Down gives the peer's address back to the pool, whatever state IPCP was in (see Ipcp).
+            // Down gives the peer's address up, whatever state IPCP was in (see Ipcp): the session
+            // keeps it for the next IPCP, or gives it back to the pool when finishing (poolAllocator).
             ipcp.lowerLayerDown();
             ipcp = null;
         }
@@ -1074,7 +1142,8 @@ public final class PppSession {
             return;
         }
         finishing = true; // IP stops for good: no ipDown, ended says it all
-        leaveNetworkPhase(false);
+        leaveNetworkPhase(false); // IPCP gives its address back to the pool
+        giveBackKeptAddress(); // as does the session, if it kept one through a renegotiation
         ended = true;
         phase = SessionPhase.DEAD;
         if (endReason == null) {

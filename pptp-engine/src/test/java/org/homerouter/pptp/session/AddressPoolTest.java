@@ -48,6 +48,25 @@ class AddressPoolTest {
         assertEquals(ip("192.168.250.10"), pool.allocate().orElseThrow());
     }
 
+    /**
+     * A session keeping its address through a renegotiation asks whether clients may still be given
+     * it: not once the pool has moved elsewhere, nor while this host uses it itself; held or not.
+     */
+    @Test
+    void anAddressIsForClientsWhileItIsInTheRangeInForceAndNotThisHostsOwn() throws Exception {
+        AddressPool old = new AddressPool(ip("192.168.250.10"), ip("192.168.250.19"));
+        Inet4Address held = old.allocate().orElseThrow();
+        assertTrue(old.forClients(held));
+        assertTrue(old.forClients(ip("192.168.250.19")), "free ones too");
+        assertFalse(old.forClients(ip("10.8.8.8")), "outside the range (a static address)");
+        AddressPool next = new AddressPool(ip("192.168.250.100"), ip("192.168.250.110"));
+        old.handOverTo(next);
+        assertFalse(old.forClients(held), "the pool moved: still held, but no longer for clients");
+        assertTrue(old.forClients(ip("192.168.250.100")));
+        next.avoid(ip("192.168.250.100")::equals);
+        assertFalse(old.forClients(ip("192.168.250.100")), "this host's own");
+    }
+
     @Test
     void releasedAddressIsNotReusedImmediately() throws Exception {
         AddressPool pool = new AddressPool(ip("10.0.0.1"), ip("10.0.0.5"));

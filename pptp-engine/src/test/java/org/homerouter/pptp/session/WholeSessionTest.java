@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -71,7 +72,7 @@ class WholeSessionTest {
     private final List<String> serverEvents = new CopyOnWriteArrayList<>();
     private final List<String> clientEvents = new CopyOnWriteArrayList<>();
     private final InMemoryUserDirectory users = new InMemoryUserDirectory(PppUser.withPassword("User", "clientPass"),
-            PppUser.withPassword("off", "secret").withEnabled(false));
+            PppUser.withPassword("off", "secret").withEnabled(false), PppUser.withPassword("Other", "otherPass"));
     private NettyTransport io;
     private ControlServer server;
     private PppSessions serverSessions;
@@ -129,6 +130,8 @@ class WholeSessionTest {
     private Map<String, Inet4Address> staticAddresses = Map.of();
     private AuthFailureLockout lockout;
     private String poolEnd = "192.168.250.19";
+    /** The server's address pool, as {@link #start} made it. */
+    private AddressPool pool;
     /** Pool addresses the host uses itself ({@link AddressPool#avoid}). */
     private java.util.Set<Inet4Address> usedHere = java.util.Set.of();
     /** The server's session limit (pptp.max_sessions). */
@@ -148,7 +151,7 @@ class WholeSessionTest {
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
-        AddressPool pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
+        pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
         pool.avoid(usedHere::contains);
         SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
                 LcpSettings.server(serverAsksNoLogin ? List.of() : serverAuth.methods()), serverAuth,
@@ -1153,9 +1156,9 @@ class WholeSessionTest {
     }
 
     /**
-     * A client that renegotiates its link mid-session (RFC 1661 §4.3) gives its address back to the
-     * pool as the link goes down, and asks again: it keeps the address it had, not the pool's next
-     * one, or its connections through the tunnel would break.
+     * A client that renegotiates its link mid-session (RFC 1661 §4.3) keeps the address it had, not
+     * the pool's next one, or its connections through the tunnel would break: its session holds the
+     * address from the link going down until IPCP is up again.
      */
     @Test
     void aClientThatRenegotiatesItsLinkKeepsItsTunnelAddress() throws Exception {
@@ -1231,6 +1234,236 @@ class WholeSessionTest {
         network.deliverAll();
         assertEquals(java.util.HexFormat.of().formatHex(new byte[] {3, 0x41, 0, 10, 3, 6, (byte) 192, (byte) 168,
                 (byte) 250, 10}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()), "Nak'd with the pool's");
+    }
+
+    /**
+     * A client renegotiating its link (RFC 1661 §4.3) is between LCP going down and IPCP coming
+     * back for a moment, which a slow client or a lost packet stretches to seconds. Its session
+     * keeps its address claimed meanwhile: another client naming that address (RFC 1332 §3.3) is
+     * Nak'd with another, and the renegotiating client comes back with its own. Before, the address
+     * went back to the pool as the link went down, the other client was given it, and the first
+     * came back with another address: its connections through the tunnel broke.
+     */
+    @Test
+    void anotherClientAskingForTheAddressOfAClientThatRenegotiatesDoesNotGetIt() throws Exception {
+        Set<Integer> held = ConcurrentHashMap.newKeySet();
+        List<byte[]> serverIpcp = holdTheClientsIpcpRequests(held);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        PptpCall firstCall = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the first session up", () -> serverEvents.contains("up"));
+        PppSession first = serverSessions.session(firstCall.peerCallId());
+        assertEquals("192.168.250.10", peerAddress(first));
+
+        // The second client's IPCP requests are the test's to send.
+        PptpCall secondCall = dial().placeCall().get(5, TimeUnit.SECONDS);
+        held.add(secondCall.peerCallId());
+        run("the second session logged in", () -> serverSessions.session(secondCall.peerCallId()) != null
+                && serverSessions.session(secondCall.peerCallId()).phase() == SessionPhase.NETWORK);
+        PppSession second = serverSessions.session(secondCall.peerCallId());
+
+        // The first client renegotiates its link, and stays in between: its IPCP requests are lost.
+        held.add(firstCall.peerCallId());
+        first.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x61, 0x00, 0x04}));
+        run("the first client logged in again", () -> serverEvents.stream().filter("auth User"::equals).count() == 3
+                && first.phase() == SessionPhase.NETWORK);
+        assertTrue(first.ipConfiguration().isEmpty(), "between LCP down and IPCP up");
+
+        ipcpRequestFromClient(second, 0x44, "192.168.250.10");
+        network.deliverAll();
+        assertEquals(java.util.HexFormat.of().formatHex(new byte[] {3, 0x44, 0, 10, 3, 6, (byte) 192, (byte) 168,
+                (byte) 250, 11}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()),
+                "Nak'd with another address: the first client's is still its own");
+
+        held.clear();
+        run("both up", () -> first.ipConfiguration().isPresent() && second.ipConfiguration().isPresent());
+        assertEquals("192.168.250.10", peerAddress(first), "the renegotiating client has its address back");
+        assertEquals("192.168.250.11", peerAddress(second));
+        assertEquals(2, pool.inUse());
+    }
+
+    /**
+     * The same for the pool's next allocation: the pool hands addresses out in turn, and with the
+     * turn back at the renegotiating client's address a new session was given it, while the
+     * renegotiating client came back with another.
+     */
+    @Test
+    void aNewSessionWhileAClientRenegotiatesIsNotGivenItsAddress() throws Exception {
+        poolEnd = "192.168.250.11";
+        Set<Integer> held = ConcurrentHashMap.newKeySet();
+        holdTheClientsIpcpRequests(held);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        PptpCall firstCall = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the first session up", () -> serverEvents.stream().filter("up"::equals).count() == 1);
+        ClientConnection other = dial();
+        PptpCall otherCall = other.placeCall().get(5, TimeUnit.SECONDS);
+        run("the second session up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        PppSession first = serverSessions.session(firstCall.peerCallId());
+        assertEquals("192.168.250.10", peerAddress(first));
+        // The second goes: the pool's turn is back at .10.
+        other.hangUp(otherCall).get(5, TimeUnit.SECONDS);
+        run("the second session ended", () -> serverSessions.registered() == 1);
+
+        held.add(firstCall.peerCallId());
+        first.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x62, 0x00, 0x04}));
+        run("the first client logged in again", () -> serverEvents.stream().filter("auth User"::equals).count() == 3
+                && first.phase() == SessionPhase.NETWORK);
+        assertTrue(first.ipConfiguration().isEmpty(), "between LCP down and IPCP up");
+
+        PptpCall thirdCall = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("a new session up", () -> serverSessions.session(thirdCall.peerCallId()) != null
+                && serverSessions.session(thirdCall.peerCallId()).ipConfiguration().isPresent());
+        assertEquals("192.168.250.11", peerAddress(serverSessions.session(thirdCall.peerCallId())),
+                "the address the renegotiating client holds is not the new session's");
+
+        held.clear();
+        run("the first up again", () -> first.ipConfiguration().isPresent());
+        assertEquals("192.168.250.10", peerAddress(first), "the renegotiating client has its address back");
+    }
+
+    /**
+     * However a session ends, also in the middle of a renegotiation while it keeps its address for
+     * the client, the address goes back to the pool, once: a pool of one address serves session
+     * after session, each renegotiating several times.
+     */
+    @Test
+    void sessionsThatRenegotiateAndEndInEveryWayLeaveThePoolFull() throws Exception {
+        poolEnd = "192.168.250.10";
+        Set<Integer> held = ConcurrentHashMap.newKeySet();
+        holdTheClientsIpcpRequests(held);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        long ups = 0;
+        long logins = 0;
+        for (int round = 1; round <= 4; round++) {
+            ClientConnection client = dial();
+            PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+            long upsBefore = ups;
+            run("session " + round + " up", () -> serverEvents.stream().filter("up"::equals).count() == upsBefore + 1);
+            ups++;
+            logins++;
+            PppSession serverSide = serverSessions.session(call.peerCallId());
+            for (int r = 0; r < 2; r++) {
+                long upsNow = ups;
+                serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01,
+                        (byte) (0x30 + r), 0x00, 0x04}));
+                run("up again", () -> serverEvents.stream().filter("up"::equals).count() == upsNow + 1);
+                ups++;
+                logins++;
+                assertEquals("192.168.250.10", peerAddress(serverSide));
+                assertEquals(1, pool.inUse());
+            }
+            // Once more, and the session ends while the client is between LCP down and IPCP up.
+            held.add(call.peerCallId());
+            long loginsNow = logins;
+            serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x3F,
+                    0x00, 0x04}));
+            run("logged in again", () -> serverEvents.stream().filter("auth User"::equals).count() == loginsNow + 1
+                    && serverSide.phase() == SessionPhase.NETWORK);
+            logins++;
+            assertEquals(1, pool.inUse(), "kept through the renegotiation");
+            long endedBefore = round - 1;
+            switch (round) {
+                case 1 -> client.hangUp(call).get(5, TimeUnit.SECONDS); // the call cleared under the link
+                case 2 -> clientSessions.session(call.localCallId()).close("user hung up"); // LCP Terminate from the client
+                case 3 -> serverSide.close("the administrator disconnected the session"); // LCP Terminate from us
+                default -> {
+                    // The client vanishes: the keepalive gives up.
+                    network.setImpairment((src, dst, packet) -> InMemoryGreNetwork.Fate.DROP);
+                }
+            }
+            run("session " + round + " ended", () -> serverEvents.stream().filter(e -> e.startsWith("ended")).count()
+                    == endedBefore + 1);
+            run("session " + round + " forgotten", () -> serverSessions.registered() == 0);
+            assertEquals(0, pool.inUse(), "the address is back in the pool after round " + round);
+            held.clear();
+            client.stop().get(5, TimeUnit.SECONDS);
+        }
+        assertTrue(serverEvents.stream().noneMatch(e -> e.contains("NO_ADDRESS")), serverEvents.toString());
+    }
+
+    /**
+     * Someone else logging in on a renegotiated link (RFC 1661 §4.3) is not handed the address the
+     * link had: that was the first user's, kept for them through the renegotiation, and it goes back
+     * to the pool (once: the pool then holds only the new user's).
+     */
+    @Test
+    void whoLogsInAsSomeoneElseOnARenegotiatedLinkIsNotHandedTheFirstUsersAddress() throws Exception {
+        int[] clientsPapIdentifier = {-1};
+        boolean[] speakForTheClient = {false};
+        List<byte[]> serverIpcp = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            int protocol = pppProtocol(b);
+            if (src.equals(CLIENT) && speakForTheClient[0] && b.get(b.position()) == 1) {
+                if (protocol == org.homerouter.pptp.ppp.PppProtocol.PAP) {
+                    clientsPapIdentifier[0] = b.get(b.position() + 1) & 0xFF;
+                    return InMemoryGreNetwork.Fate.DROP;
+                }
+                if (protocol == org.homerouter.pptp.ppp.PppProtocol.IPCP) {
+                    return InMemoryGreNetwork.Fate.DROP;
+                }
+            }
+            if (src.equals(SERVER) && protocol == org.homerouter.pptp.ppp.PppProtocol.IPCP) {
+                byte[] info = new byte[b.remaining()];
+                b.get(info);
+                serverIpcp.add(info);
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT.withMethods(AuthMethod.PAP), List.of(AuthMethod.PAP), "User", "clientPass",
+                Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("up", () -> serverEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertEquals("192.168.250.10", peerAddress(serverSide));
+
+        speakForTheClient[0] = true;
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x53, 0x00, 0x04}));
+        run("the client's login held back", () -> clientsPapIdentifier[0] >= 0);
+        // PAP Authenticate-Request (RFC 1334 §2.2.1) as Other, under the client's Identifier.
+        ByteBuffer pap = ByteBuffer.allocate(24).put(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x23, 0x01,
+                (byte) clientsPapIdentifier[0], 0x00, 0x14, 0x05});
+        pap.put("Other".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 9)
+                .put("otherPass".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).flip();
+        serverSide.sink().onPayload(pap);
+        run("logged in as Other", () -> serverEvents.contains("auth Other") && serverSide.phase() == SessionPhase.NETWORK);
+
+        ipcpRequestFromClient(serverSide, 0x45, "0.0.0.0");
+        network.deliverAll();
+        assertEquals(java.util.HexFormat.of().formatHex(new byte[] {3, 0x45, 0, 10, 3, 6, (byte) 192, (byte) 168,
+                (byte) 250, 11}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()),
+                "assigned the pool's next address, not User's");
+        assertEquals(1, pool.inUse(), "User's address went back to the pool");
+    }
+
+    private static String peerAddress(PppSession serverSide) {
+        return serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress();
+    }
+
+    /**
+     * Drops the IPCP Configure-Requests the clients send on the server's calls in {@code held}
+     * (their Call IDs at the server, as they are at the time); returns the IPCP packets the server
+     * sends from then on (information fields).
+     */
+    private List<byte[]> holdTheClientsIpcpRequests(Set<Integer> held) {
+        List<byte[]> serverIpcp = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+            if (h.payloadLength() == 0 || org.homerouter.pptp.ppp.PppFrame.readHeader(b)
+                    != org.homerouter.pptp.ppp.PppProtocol.IPCP) {
+                return InMemoryGreNetwork.Fate.DELIVER;
+            }
+            if (src.equals(CLIENT) && b.get(b.position()) == 1 && held.contains(h.callId())) {
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            if (src.equals(SERVER)) {
+                byte[] info = new byte[b.remaining()];
+                b.get(info);
+                serverIpcp.add(info);
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        return serverIpcp;
     }
 
     /**
