@@ -121,6 +121,11 @@ public final class PppSession {
      * have (see {@link #poolAllocator}).
      */
     private Inet4Address peerAddressKept;
+    /**
+     * Our address when IP was last up on this link (client side): asked for again when IPCP is
+     * negotiated anew after an LCP renegotiation (RFC 1332 §3.3), so the server can keep it.
+     */
+    private Inet4Address ownAddressHad;
     private Ccp ccp;
     private CcpResult agreed;
     /** CCP opened but left both directions unencrypted (only when the policy allows it). */
@@ -674,6 +679,11 @@ public final class PppSession {
         // address as given (IPCP with no allocator, RFC 1332 §3.3).
         PeerAddressAllocator allocator = settings.role() == SessionRole.SERVER ? poolAllocator() : null;
         ipcp = new Ipcp(ipcpSettings(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
+        if (ownAddressHad != null) {
+            // The link was renegotiated: ask for the address we had (RFC 1332 §3.3), not 0.0.0.0,
+            // or a server that would keep it for us may give another and break our connections.
+            ipcp.askForAddress(ownAddressHad);
+        }
         ipcp.lowerLayerUp();
         ipcp.open();
         ByteBuffer early = earlyIpcp;
@@ -830,6 +840,9 @@ public final class PppSession {
         @Override
         public void ipUp(IpcpConfiguration configuration) {
             ipConfiguration = configuration;
+            if (settings.role() == SessionRole.CLIENT) {
+                configuration.localAddress().ifPresent(a -> ownAddressHad = a);
+            }
             LOG.info("{}: IPCP up: us {} peer {}", id, configuration.localAddress().map(Inet4Address::getHostAddress).orElse("?"),
                     configuration.peerAddress().map(Inet4Address::getHostAddress).orElse("?"));
             maybeStartIp();

@@ -1381,6 +1381,70 @@ class WholeSessionTest {
     }
 
     /**
+     * The engine's own client (the site-to-site dial-out), renegotiating its link, asks for the
+     * address the server gave it (RFC 1332 §3.3) rather than 0.0.0.0, so a server that would keep
+     * the address for it does; a server that will not Naks with another, which the client takes.
+     */
+    @Test
+    void theClientRenegotiatingAsksForItsAddressAndTakesAnotherIfTheServerOffersOne() throws Exception {
+        Set<Inet4Address> hostUses = ConcurrentHashMap.newKeySet();
+        usedHere = hostUses;
+        List<String> asked = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            if (src.equals(CLIENT) && pppProtocol(b) == org.homerouter.pptp.ppp.PppProtocol.IPCP && b.get(b.position()) == 1) {
+                asked.add(ipAddressOption(b));
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        PppSession clientSide = clientSessions.sessions().getFirst();
+        assertEquals("0.0.0.0", asked.getFirst(), "the first time, it asks to be given one");
+        assertEquals("192.168.250.10", clientSide.ipConfiguration().orElseThrow().localAddress().orElseThrow()
+                .getHostAddress());
+
+        asked.clear();
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x51, 0x00, 0x04}));
+        run("up again", () -> clientEvents.stream().filter("up"::equals).count() == 2);
+        assertEquals(List.of("192.168.250.10"), asked.stream().distinct().toList(), "asked for the address it had, and was given it");
+        assertEquals("192.168.250.10", clientSide.ipConfiguration().orElseThrow().localAddress().orElseThrow()
+                .getHostAddress());
+
+        // Now this router uses that address itself (pool.avoid): the server gives another.
+        hostUses.add((Inet4Address) ip("192.168.250.10"));
+        asked.clear();
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x52, 0x00, 0x04}));
+        run("up a third time", () -> clientEvents.stream().filter("up"::equals).count() == 3
+                && serverEvents.stream().filter("up"::equals).count() == 3);
+        assertEquals(List.of("192.168.250.10", "192.168.250.11"), asked.stream().distinct().toList(), "Nak'd with another, which it asked for next");
+        assertEquals("192.168.250.11", clientSide.ipConfiguration().orElseThrow().localAddress().orElseThrow()
+                .getHostAddress(), "the client took the address the server offered");
+        assertEquals("192.168.250.11", peerAddress(serverSide));
+        assertEquals(1, pool.inUse(), "the old address went back to the pool");
+    }
+
+    /** The IP-Address option (RFC 1332 §3.3) of the IPCP Configure-Request at {@code b}, or "none". */
+    private static String ipAddressOption(ByteBuffer b) {
+        ByteBuffer p = b.duplicate();
+        p.position(p.position() + 4);
+        while (p.remaining() >= 2) {
+            int type = p.get() & 0xFF;
+            int length = p.get() & 0xFF;
+            if (length < 2) {
+                break;
+            }
+            if (type == 3 && length == 6) {
+                return (p.get() & 0xFF) + "." + (p.get() & 0xFF) + "." + (p.get() & 0xFF) + "." + (p.get() & 0xFF);
+            }
+            p.position(p.position() + length - 2);
+        }
+        return "none";
+    }
+
+    /**
      * Someone else logging in on a renegotiated link (RFC 1661 §4.3) is not handed the address the
      * link had: that was the first user's, kept for them through the renegotiation, and it goes back
      * to the pool (once: the pool then holds only the new user's).

@@ -8,7 +8,10 @@ import org.homerouter.pptp.ppp.OptionVerdict;
 /**
  * IP-Address (RFC 1332 §3.3). Our request carries our own address, or 0.0.0.0 to ask the peer to
  * assign one; an acceptable peer then Naks with the address to use (§3.3), which we take when
- * configured to accept an assignment.
+ * configured to accept an assignment. Once the peer has acknowledged an address it assigned, a
+ * new negotiation (a renegotiation of IPCP, or of the link: {@link #askFor}) asks for that address
+ * rather than 0.0.0.0 (§3.3 lets us name the address we want), so that a peer willing to keep it
+ * for us does, and our connections survive; a peer that will not Naks with another, taken as usual.
  *
  * <p>Judging the peer's address depends on the side. A server with an allocator assigns: a request
  * for 0.0.0.0, or for any address other than the one allocated to this peer, is Nak'd with the
@@ -30,6 +33,8 @@ public final class IpAddressOption implements OptionHandler {
     private final PeerAddressAllocator allocator;
     private final Runnable exhausted;
     private Inet4Address requesting;
+    /** The address the peer assigned us before (accepting an assignment): asked for at each new negotiation. */
+    private Inet4Address assignedBefore;
     private boolean sending;
     private boolean acked;
     private Inet4Address allocated;
@@ -63,7 +68,7 @@ public final class IpAddressOption implements OptionHandler {
 
     @Override
     public void reset() {
-        requesting = wanted;
+        requesting = assignedBefore != null ? assignedBefore : wanted;
         sending = true;
         acked = false;
         peerAddress = null;
@@ -78,6 +83,20 @@ public final class IpAddressOption implements OptionHandler {
     @Override
     public void acked(byte[] data) {
         acked = true;
+        if (acceptAssignment && !Ipv4Octets.isUnspecified(requesting)) {
+            assignedBefore = requesting;
+        }
+    }
+
+    /**
+     * Asks for {@code address} from the next negotiation on, in place of the configured one: the
+     * address the peer assigned us on this link before, when a new IPCP starts after an LCP
+     * renegotiation. Only when accepting an assignment (a client); the peer may still Nak.
+     */
+    public void askFor(Inet4Address address) {
+        if (acceptAssignment && !Ipv4Octets.isUnspecified(address)) {
+            assignedBefore = address;
+        }
     }
 
     @Override

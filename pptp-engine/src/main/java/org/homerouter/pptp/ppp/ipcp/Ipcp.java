@@ -1,5 +1,6 @@
 package org.homerouter.pptp.ppp.ipcp;
 
+import java.net.Inet4Address;
 import java.util.List;
 import java.util.Optional;
 import org.homerouter.pptp.Clock;
@@ -52,6 +53,15 @@ public final class Ipcp extends NegotiatedProtocol {
         this.secondaryNbns = new NameServerOption(IpcpOptionType.SECONDARY_NBNS, settings.secondaryNbns(), false);
         options.register(address).register(primaryDns).register(primaryNbns).register(secondaryDns).register(secondaryNbns);
         attach(new NegotiationAutomaton("IPCP", settings.automaton(), clock, new Layer(), sender));
+    }
+
+    /**
+     * A client renegotiating the link asks for the address the peer assigned it before (RFC 1332
+     * §3.3) instead of 0.0.0.0: call before {@link #open()}. The peer may Nak with another, which
+     * is taken as usual. No effect unless the settings accept an assigned address.
+     */
+    public void askForAddress(Inet4Address previous) {
+        address.askFor(previous);
     }
 
     /** What was agreed, while IPCP is Opened. */

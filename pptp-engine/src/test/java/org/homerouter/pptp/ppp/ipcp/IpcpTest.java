@@ -270,6 +270,55 @@ class IpcpTest {
         assertEquals("0306c0a80164", HexFormat.of().formatHex(client.ourRequest().data()), "takes the assigned address");
     }
 
+    /**
+     * RFC 1332 §3.3: a client may name the address it wants. Renegotiating (here the server's
+     * Configure-Request in Opened, RFC 1661 §4.2), the client asks for the address it was assigned,
+     * not 0.0.0.0, so a server that keeps it for the client acks it; one that will not Naks with
+     * another, and the client takes that.
+     */
+    @Test
+    void aClientRenegotiatingAsksForTheAddressItWasAssignedAndTakesAnotherIfNakd() {
+        Endpoint client = new Endpoint(new IpcpSettings(ip("0.0.0.0"), true, null, null, null, null, false,
+                org.homerouter.pptp.ppp.AutomatonSettings.DEFAULTS), null);
+        client.receive("01 01 00 0a 03 06 c0 a8 01 01"); // the server's own address: acked
+        assertEquals("030600000000", HexFormat.of().formatHex(client.ourRequest().data()), "first: assign me one");
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, client.ourRequest().identifier(),
+                bytes("03 06 c0 a8 01 64")));
+        client.peerAcksOurRequest();
+        assertEquals(AutomatonState.OPENED, client.ipcp.state());
+        assertEquals(Optional.of(ip("192.168.1.100")), client.events.configuration.localAddress());
+
+        client.receive("01 02 00 0a 03 06 c0 a8 01 01"); // the server renegotiates
+        assertEquals("0306c0a80164", HexFormat.of().formatHex(client.ourRequest().data()),
+                "asks for the address it had");
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, client.ourRequest().identifier(),
+                bytes("03 06 c0 a8 01 65")));
+        assertEquals("0306c0a80165", HexFormat.of().formatHex(client.ourRequest().data()), "takes the one offered");
+        client.peerAcksOurRequest();
+        assertEquals(AutomatonState.OPENED, client.ipcp.state());
+        assertEquals(Optional.of(ip("192.168.1.101")), client.events.configuration.localAddress());
+    }
+
+    /** A new IPCP after the link was renegotiated asks for the address the client had (see PppSession). */
+    @Test
+    void aClientsNewIpcpAsksForTheAddressItHadBefore() {
+        ManualClock clock = new ManualClock();
+        List<ControlPacket> sent = new ArrayList<>();
+        Ipcp client = new Ipcp(IpcpSettings.client(), clock, null, sent::add, new Events());
+        client.askForAddress(ip("192.168.1.100"));
+        client.lowerLayerUp();
+        client.open();
+        assertEquals("0306c0a80164" + "810600000000" + "830600000000", HexFormat.of().formatHex(sent.getLast().data()));
+
+        List<ControlPacket> fromServer = new ArrayList<>();
+        Ipcp server = new Ipcp(homeServer(), clock, new ListAllocator("192.168.1.100"), fromServer::add, new Events());
+        server.askForAddress(ip("192.168.1.7"));
+        server.lowerLayerUp();
+        server.open();
+        assertEquals("0306c0a80101", HexFormat.of().formatHex(fromServer.getLast().data()),
+                "a server's own address is configured, not assigned: unchanged");
+    }
+
     @Test
     void clientRejectsAServerWithoutAnAddress() {
         Endpoint client = new Endpoint(IpcpSettings.client(), null);
