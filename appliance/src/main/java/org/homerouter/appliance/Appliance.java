@@ -476,14 +476,19 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
-    /** The dial-out's own settings and what its routes are checked against: a change to any restarts it. */
+    /**
+     * The dial-out's own settings and what its routes are checked against (the VPN's tunnel
+     * network, not the router's address in it): a change to any restarts it.
+     */
     private static Map<Setting, String> dialOutSettings(Map<Setting, String> cfg) {
         Map<Setting, String> mine = new java.util.EnumMap<>(Setting.class);
         cfg.forEach((k, v) -> {
-            if (k.key().startsWith("dialout.") || k == Setting.HOST_NAME || k == Setting.PPTP_LOCAL_ADDRESS) {
+            if (k.key().startsWith("dialout.") || k == Setting.HOST_NAME) {
                 mine.put(k, v);
             }
         });
+        String tunnel = tunnelCidr(cfg);
+        mine.put(Setting.PPTP_LOCAL_ADDRESS, tunnel != null ? tunnel : String.valueOf(cfg.get(Setting.PPTP_LOCAL_ADDRESS)));
         return mine;
     }
 
@@ -794,9 +799,22 @@ public final class Appliance implements AutoCloseable {
                 : null;
     }
 
-    /** Whether going from settings {@code from} to {@code to} needs a new control listener, dropping every session. */
+    /**
+     * Whether going from settings {@code from} to {@code to} needs a new control listener, dropping
+     * every session: a listener setting, or a tunnel network moved elsewhere (the connected clients'
+     * addresses would be left outside it, where the firewall's VPN client set and the routes held
+     * unreachable outside their sessions no longer cover them). A new router address within the same
+     * network needs no restart.
+     */
     static boolean restarts(Map<Setting, String> from, Map<Setting, String> to) {
-        return RESTART.stream().anyMatch(s -> !java.util.Objects.equals(from.get(s), to.get(s)));
+        return RESTART.stream().anyMatch(s -> !java.util.Objects.equals(from.get(s), to.get(s)))
+                || !java.util.Objects.equals(tunnelCidr(from), tunnelCidr(to));
+    }
+
+    /** The tunnel network as "192.168.250.0/24" (null when the address is not valid): two addresses in it compare equal. */
+    private static String tunnelCidr(Map<Setting, String> cfg) {
+        org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(cfg);
+        return tunnel == null ? null : org.homerouter.webui.api.RoutedSubnets.cidr(tunnel);
     }
 
     /** What the site-to-site dial-out is doing, for the dashboard and status. */

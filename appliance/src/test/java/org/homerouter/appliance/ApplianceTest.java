@@ -544,6 +544,48 @@ class ApplianceTest {
     }
 
     /**
+     * The dial-out's routes are checked against the VPN's tunnel network, so moving that network
+     * dials again; a new router address within the same network (VPN page) leaves the up tunnel,
+     * and the LAN's traffic through it, alone.
+     */
+    @Test
+    void aNewRouterAddressInTheSameTunnelNetworkDoesNotRedialTheSiteToSiteTunnel() throws Exception {
+        Path remoteDb = dir.resolve("remote/appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(remoteDb)) {
+            addUser(store, "branch", "branch secret", true);
+        }
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(Map.of(Setting.DIALOUT_ENABLED, "true", Setting.DIALOUT_SERVER, "127.0.0.2",
+                    Setting.DIALOUT_USER, "branch", Setting.DIALOUT_NT_HASH, java.util.HexFormat.of().formatHex(
+                            org.homerouter.pptp.auth.NtPasswordHash.of("branch secret")),
+                    Setting.DIALOUT_SUBNETS, "10.2.0.0/24"));
+        }
+        java.util.concurrent.ScheduledExecutorService wire = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        wire.scheduleWithFixedDelay(network::deliverAll, 5, 5, TimeUnit.MILLISECONDS);
+        try (AutoCloseable stopWire = wire::shutdownNow;
+             Appliance remote = Appliance.start(remoteDb, new Appliance.Overrides("127.0.0.2", 1723, 0),
+                     inMemory(java.net.InetAddress.getByName("127.0.0.2")));
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), inMemory())) {
+            DialOut.State up = Eventually.value(a::dialOutState, st -> st.phase() == DialOut.Phase.UP);
+            assertEquals(1723, remote.pptpAddress().getPort(), "the remote listens where the dial-out dials");
+            var first = remote.sessions().getFirst();
+
+            a.store().putSettings(Map.of(Setting.PPTP_LOCAL_ADDRESS, "192.168.250.2"), "test: a new router address");
+            a.reconfigure();
+            Thread.sleep(1000); // a redial over loopback takes well under a second
+            assertEquals(DialOut.Phase.UP, a.dialOutState().phase(), a.store().recentEvents(10).toString());
+            assertEquals(List.of(first), remote.sessions(), "the same session at the office: no redial");
+
+            a.store().putSettings(Map.of(Setting.PPTP_LOCAL_ADDRESS, "10.9.0.1", Setting.PPTP_POOL_START, "10.9.0.10",
+                    Setting.PPTP_POOL_END, "10.9.0.20"), "test: the tunnel network moved");
+            a.reconfigure();
+            var redialled = Eventually.value(remote::sessions, ss -> ss.size() == 1 && ss.getFirst() != first);
+            assertEquals(1, redialled.size(), up.describe());
+        }
+    }
+
+    /**
      * Two of our routers on factory settings share the pool 192.168.250.10-59: a remote worker
      * dialled in here holds .10 when the office (its first client being this router's dial-out)
      * hands the dial-out .10 too, after a restart of its own. Both would then reach nothing: the

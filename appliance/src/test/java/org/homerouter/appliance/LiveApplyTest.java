@@ -87,6 +87,40 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * Moving the VPN's tunnel network strands the connected clients' addresses outside it (the
+     * firewall's set of VPN clients and the fail-closed routes follow the new network): the page
+     * asks first, like a port change, and the owner's yes disconnects them to dial in again. A new
+     * router address within the same network needs neither.
+     */
+    @Test
+    void movingTheTunnelNetworkAsksFirstThenDisconnectsTheConnected() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
+            UiClient ui = UiClient.setUp(a.uiPort());
+
+            String[] sameNetwork = form(true, "192.168.250.10", "192.168.250.59", "", 0);
+            sameNetwork[java.util.Arrays.asList(sameNetwork).indexOf("local_address") + 1] = "192.168.250.2";
+            var r = ui.post("/vpn", sameNetwork);
+            assertEquals(303, r.statusCode(), "nothing to ask within the same network. " + r.body());
+            assertFalse(alice.ended.isDone(), "alice stays up");
+
+            String[] moved = form(true, "10.9.0.10", "10.9.0.20", "", 0);
+            moved[java.util.Arrays.asList(moved).indexOf("local_address") + 1] = "10.9.0.1";
+            var asked = ui.post("/vpn", moved);
+            assertEquals(409, asked.statusCode(), asked.body());
+            assertTrue(asked.body().contains("Nothing was saved yet.") && asked.body().contains("session(s): alice"),
+                    asked.body());
+            assertFalse(alice.ended.isDone(), "nothing is done before the owner says yes");
+
+            assertEquals(303, ui.post("/vpn", withDisconnect(moved)).statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            assertEquals("10.9.0.10", bob.tunnelAddress(), "a new session is in the new network");
+        }
+    }
+
     /** A new session limit needs no restart: nobody is cut off, and the next client meets the new limit. */
     @Test
     void aLowerSessionLimitAppliesAtOnceWithoutDroppingTheConnected() throws Exception {
