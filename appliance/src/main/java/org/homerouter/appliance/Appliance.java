@@ -827,16 +827,21 @@ public final class Appliance implements AutoCloseable {
         boolean want = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
         boolean restart = applied == null || restarts(applied, cfg);
         try {
+            InetSocketAddress bind = null;
+            if (want && (pptp == null || restart)) {
+                String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
+                bind = new InetSocketAddress(InetAddress.getByName(address), pptpPort(cfg));
+            }
+            if (pptp != null && bind != null) {
+                checkCanListen(bind);
+            }
             if (pptp != null && (!want || restart)) {
                 pptp.close();
                 pptp = null;
                 store.logEvent("service", want ? "PPTP server restarting for the new listen settings" : "PPTP server stopped");
             }
             if (want && pptp == null) {
-                String address = overrides.pptpAddress() != null ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS);
-                int port = pptpPort(cfg);
-                pptp = PptpService.start(cfg, store, transport, dataPlane,
-                        new InetSocketAddress(InetAddress.getByName(address), port), accounting, vpnLockout);
+                pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout);
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else if (want) {
                 pptp.reconfigure(cfg);
@@ -853,6 +858,65 @@ public final class Appliance implements AutoCloseable {
             pptpFailure = e.getMessage() != null ? e.getMessage() : e.toString();
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Throws, as the new listener's start would, when the server could not listen on {@code bind}:
+     * before the running server is closed, which ends every session. Otherwise a save refused for a
+     * port another program holds ("nothing was changed") would have dropped every remote worker all
+     * the same. Its own endpoint needs no check. Where the two overlap (the same port, on the same
+     * address or either on all of them) the running one would be in the way of the check: it stops
+     * accepting for that moment, its connections and sessions untouched, and goes on if the new one
+     * cannot listen. What the check cannot see (another program binding in between) fails at the
+     * start, as before.
+     */
+    private void checkCanListen(InetSocketAddress bind) throws Exception {
+        InetSocketAddress now = pptp.address();
+        if (bind.getPort() == 0 || bind.equals(now)) {
+            return;
+        }
+        boolean overlaps = bind.getPort() == now.getPort() && (bind.getAddress().equals(now.getAddress())
+                || bind.getAddress().isAnyLocalAddress() || now.getAddress().isAnyLocalAddress());
+        if (!overlaps) {
+            ControlServer.checkCanListen(transport, bind);
+            return;
+        }
+        pptp.control().pause();
+        try {
+            ControlServer.checkCanListen(transport, bind);
+        } catch (Exception e) {
+            try {
+                pptp.control().resume();
+            } catch (Exception again) {
+                // Taken in that instant: no listener now; the retries bring one back.
+                LOG.warn("PPTP server cannot listen on {} again: {}", now, again.toString());
+                e.addSuppressed(again);
+                pptp.close();
+                pptp = null;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * For stored settings kept although their listener cannot start now (a factory reset whose port
+     * is taken, an import whose listen address this router lacks for now): the server of the
+     * settings before, left running by the failed check ({@link #checkCanListen}), stops with its
+     * sessions rather than serve on with settings no longer stored, and the stored listener is
+     * tried again until it starts, the Dashboard saying why the server does not run meanwhile.
+     */
+    synchronized void waitForStoredListener() {
+        try {
+            if (pptp != null && pptpFailure != null && restarts(applied, storedSettings())) {
+                pptp.close();
+                pptp = null;
+                store.logEvent("service", "PPTP server stopped: it cannot listen as its settings say; trying again"
+                        + " until it can");
+            }
+        } catch (IOException e) {
+            LOG.warn("PPTP server left as it runs: {}", e.getMessage()); // the retries read them again
+        }
+        retryPptpLater();
     }
 
     /**

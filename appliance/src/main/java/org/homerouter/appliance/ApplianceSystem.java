@@ -132,6 +132,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (!ApplianceVpnConfig.addressNotHere(e)) {
                 throw e;
             }
+            appliance.waitForStoredListener();
             return "the VPN server cannot listen on " + settings.get(Setting.PPTP_LISTEN_ADDRESS)
                     + " (pptp.listen_address of the imported configuration): this router does not have that address"
                     + " now. The configuration is kept, and the server starts once the address is there; if it will"
@@ -160,6 +161,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 } catch (IOException e) {
                     // Reset all the same: setup comes next, and the dashboard says why the server
                     // is not running (the default port taken, say) and what to change.
+                    appliance.waitForStoredListener();
                     appliance.store().logEvent("service", "after the factory reset the PPTP server could not start: "
                             + e.getMessage());
                 }

@@ -558,6 +558,93 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * The owner moves the server to a port another program holds and agrees to disconnect the
+     * connected: the save is refused ("nothing was changed") and it is true, nobody was cut off.
+     * Before, the old listener was closed first, ending every session, and only then was the new
+     * port found taken.
+     */
+    @Test
+    void aVpnPortThatIsTakenIsRefusedWithoutDisconnectingAnyone() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
+        int port = freeLoopbackPort();
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] moved = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+            moved[3] = "127.0.0.1";
+            moved[5] = Integer.toString(taken.getLocalPort());
+            assertEquals(409, ui.post("/vpn", moved).statusCode(), "asked first: alice is connected");
+
+            var r = ui.post("/vpn", withDisconnect(moved));
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("another program on this router already uses TCP port " + taken.getLocalPort()
+                    + ": choose another port; nothing was changed"), r.body());
+            assertStillUp(alice, a);
+            assertEquals(port, a.pptpAddress().getPort(), "listening where it was");
+            assertEquals(Integer.toString(port), a.store().settings().get(org.homerouter.appliance.store.Setting.PPTP_PORT));
+            assertEquals("192.168.250.11", net.dial(a.pptpAddress(), "bob", "bob password").tunnelAddress(),
+                    "a new client still dials in");
+        }
+    }
+
+    /**
+     * The same port on all addresses instead of one: the running listener holds it itself, which
+     * must not count as taken; another program holding it on another address does.
+     */
+    @Test
+    void theSamePortOnAllAddressesIsRefusedOnlyWhenAnotherProgramHoldsItSomewhere() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
+        int port = freeLoopbackPort();
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] everywhere = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+            everywhere[5] = Integer.toString(port);
+            try (java.net.ServerSocket other = new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
+                var r = ui.post("/vpn", withDisconnect(everywhere));
+                assertEquals(400, r.statusCode(), r.body());
+                assertTrue(r.body().contains("already uses TCP port " + port), r.body());
+                assertStillUp(alice, a);
+                assertEquals(java.net.InetAddress.getByName("127.0.0.1"), a.pptpAddress().getAddress());
+                assertEquals("192.168.250.11", net.dial(a.pptpAddress(), "bob", "bob password").tunnelAddress(),
+                        "the listener accepts again after the check");
+            }
+            var r = ui.post("/vpn", withDisconnect(everywhere));
+            assertEquals(303, r.statusCode(), r.body());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertTrue(a.pptpAddress().getAddress().isAnyLocalAddress() && a.pptpAddress().getPort() == port,
+                    "moved: " + a.pptpAddress());
+        }
+    }
+
+    /** {@code client}'s session is still up a second after, on the server too. */
+    private static void assertStillUp(InMemoryDialIn.Client client, Appliance a) throws Exception {
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> client.ended.get(1, TimeUnit.SECONDS),
+                "still connected");
+        assertEquals(1, a.sessions().stream().filter(s -> s.userName().filter("alice"::equals).isPresent()).count(),
+                "alice's session is up on the server");
+    }
+
+    private static int freeLoopbackPort() throws java.io.IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
     @Test
     void anImportTheServerCannotRunWithIsUndoneWhole() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");

@@ -408,10 +408,15 @@ final class Pages {
             form.error("listen_address", InboundForwardConflict.forServer(b.vpn().inboundServer()));
             s = null;
         }
+        VpnSettings old = b.vpn().vpn();
+        String uiPort = s == null ? null : webUiPortClash(s, old);
+        if (uiPort != null) {
+            form.error("port", uiPort);
+            s = null;
+        }
         if (s == null) {
             return vpnPage(x, form);
         }
-        VpnSettings old = b.vpn().vpn();
         List<String> connected = b.vpn().restartsServer(old, s) ? b.sessions().connected() : List.of();
         if (!connected.isEmpty() && !"yes".equals(form.get("disconnect"))) {
             // Asked first: the family on the VPN would otherwise be cut off by a save that only says "applied".
@@ -433,6 +438,25 @@ final class Pages {
                 + (pool == 1 ? " client" : " clients") + " can be connected at once, as many as the pool holds (see "
                 + VpnForm.LABELS.get("max_sessions") + ").");
         return new Reply.Redirect("/vpn");
+    }
+
+    /**
+     * Why the VPN server cannot have the port chosen, when it is this web UI's own, or null: the
+     * System page refuses it the other way round. Otherwise the listener fails and the page blames
+     * "another program". Asked when the port changes or the server is switched on only: a save that
+     * leaves a listener as it is must not be refused for it.
+     */
+    private String webUiPortClash(VpnSettings s, VpnSettings old) {
+        if (s.port() == old.port() && (old.enabled() || !s.enabled())) {
+            return null;
+        }
+        if (s.port() == web.httpPort()) {
+            return "port " + s.port() + " serves this web UI over plain HTTP: choose another";
+        }
+        if (s.port() == web.httpsPort() || b.system().httpsEnabled() && s.port() == b.system().httpsPort()) {
+            return "port " + s.port() + " serves this web UI over HTTPS (see the System page): choose another";
+        }
+        return null;
     }
 
     static String describeChanges(VpnSettings a, VpnSettings c) {

@@ -701,6 +701,32 @@ class WebServerTest {
         assertEquals(2, fake.applied);
     }
 
+    /**
+     * The VPN server on one of this web UI's own ports cannot listen: the page says so, naming the
+     * UI, rather than letting the listener fail with "another program on this router uses it".
+     */
+    @Test
+    void aVpnPortThatServesThisWebUiIsRefusedNamingTheUi() throws Exception {
+        Browser b = admin();
+        String[] form = {"enabled", "on", "listen_address", "0.0.0.0", "port", String.valueOf(server.httpPort()),
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "50", "idle_timeout", "0"};
+        HttpResponse<String> http = b.post("/vpn", form);
+        assertEquals(400, http.statusCode(), http.body());
+        assertTrue(http.body().contains("<span class=\"error\" id=\"port-error\">port " + server.httpPort()
+                + " serves this web UI over plain HTTP: choose another</span>"), http.body());
+
+        fake.https = true;
+        fake.httpsPort = 8443;
+        form[5] = "8443";
+        HttpResponse<String> https = b.post("/vpn", form);
+        assertEquals(400, https.statusCode(), https.body());
+        assertTrue(https.body().contains("port 8443 serves this web UI over HTTPS (see the System page): choose another"),
+                https.body());
+        assertTrue(https.body().contains("value=\"8443\""), "what was typed comes back");
+        assertEquals(0, fake.applied, "nothing saved");
+    }
+
     /** Clients get a DNS server even when the page names none: the page says which, or that there is none. */
     @Test
     void vpnPageSaysWhichDnsServersClientsGetWhenTheFieldIsEmpty() throws Exception {

@@ -72,7 +72,10 @@ public final class ControlServer implements AutoCloseable {
     /** Connections closed to make room whose close has not yet given their slot back; under the admission's lock. */
     private final java.util.Set<Channel> closing = new java.util.HashSet<>();
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
-    private Channel serverChannel;
+    private volatile Channel serverChannel;
+    /** How {@link #start} listened, and where (the port it got): {@link #resume} listens there again. */
+    private ServerBootstrap bootstrap;
+    private InetSocketAddress listening;
 
     public ControlServer(NettyTransport transport, Options options, CallListener listener, CallIdAllocator callIds) {
         this.transport = transport;
@@ -90,10 +93,7 @@ public final class ControlServer implements AutoCloseable {
      *                       with the address in the message, whichever transport failed
      */
     public InetSocketAddress start(InetSocketAddress bind) throws InterruptedException, BindException {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(transport.group())
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_REUSEADDR, true)
+        ServerBootstrap b = bootstrap(transport)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -153,6 +153,62 @@ public final class ControlServer implements AutoCloseable {
                         }
                     }
                 });
+        serverChannel = bind(b, bind);
+        bootstrap = b;
+        // Report the address as configured (an epoll socket shows 0.0.0.0 as [::]) with the real port.
+        InetSocketAddress local = new InetSocketAddress(bind.getAddress(),
+                ((InetSocketAddress) serverChannel.localAddress()).getPort());
+        listening = local;
+        LOG.info("PPTP control listening on {}:{} ({} transport)", local.getAddress().getHostAddress(),
+                local.getPort(), transport.name());
+        return local;
+    }
+
+    /**
+     * Throws as {@link #start} would on {@code bind} now, with the same kind of socket (the
+     * transport's, SO_REUSEADDR): bound and closed at once, nothing accepted. Lets a caller that
+     * must close something first (a running server, and with it every session) find out before
+     * that a new listener cannot start.
+     */
+    public static void checkCanListen(NettyTransport transport, InetSocketAddress bind)
+            throws InterruptedException, BindException {
+        ServerBootstrap b = bootstrap(transport).childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.close(); // a connection that came in the moment it was bound
+            }
+        });
+        bind(b, bind).close().awaitUninterruptibly();
+    }
+
+    /**
+     * Stops accepting new control connections for now; those open keep working. The port is free
+     * again meanwhile (a caller checks whether another listener could have it), until
+     * {@link #resume} or {@link #stop}.
+     */
+    public void pause() {
+        Channel ch = serverChannel;
+        if (ch != null) {
+            ch.close().awaitUninterruptibly();
+        }
+    }
+
+    /** Accepts again where {@link #start} listened (its port, even if it was chosen then), after {@link #pause}. */
+    public void resume() throws InterruptedException, BindException {
+        if (serverChannel != null && serverChannel.isOpen()) {
+            return;
+        }
+        serverChannel = bind(bootstrap, listening);
+    }
+
+    private static ServerBootstrap bootstrap(NettyTransport transport) {
+        return new ServerBootstrap()
+                .group(transport.group())
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true);
+    }
+
+    private static Channel bind(ServerBootstrap b, InetSocketAddress bind) throws InterruptedException, BindException {
         ChannelFuture bound = b.bind(bind).await();
         if (!bound.isSuccess()) {
             // Epoll reports errno as NativeIoException, NIO as java.net.BindException: one type for callers.
@@ -162,13 +218,7 @@ public final class ControlServer implements AutoCloseable {
             e.initCause(cause);
             throw e;
         }
-        serverChannel = bound.channel();
-        // Report the address as configured (an epoll socket shows 0.0.0.0 as [::]) with the real port.
-        InetSocketAddress local = new InetSocketAddress(bind.getAddress(),
-                ((InetSocketAddress) serverChannel.localAddress()).getPort());
-        LOG.info("PPTP control listening on {}:{} ({} transport)", local.getAddress().getHostAddress(),
-                local.getPort(), transport.name());
-        return local;
+        return bound.channel();
     }
 
     /**
