@@ -57,7 +57,7 @@ final class PptpService implements AutoCloseable {
     /** PPP timers are seconds; GRE's reorder and delayed-ack timers are ~100 ms: this tick serves both. */
     private static final Duration TICK = Duration.ofMillis(20);
 
-    /** Asked at every call while the pool is full: a broken store must not flood the journal. */
+    /** Asked at every call and every address handed out (at most every 10 s): a broken store must not flood the journal. */
     private static final LogLimit STATIC_ADDRESSES_UNREADABLE = new LogLimit();
 
     private static final int PER_ADDRESS_CONTROL_CONNECTIONS = 16;
@@ -391,8 +391,8 @@ final class PptpService implements AutoCloseable {
 
     /**
      * {@code source}'s answer, asked again only once {@code interval} has passed since: the static
-     * addresses are asked at every call request while the pool is full, on the control connections'
-     * thread, and such requests cost their sender nothing (no login comes first), so a flood of them
+     * addresses are asked at every call request (and every pool address handed out), on the control
+     * connections' thread, and such requests cost their sender nothing (no login comes first), so a flood of them
      * must not become a flood of database reads. A user's new static address counts within the interval.
      */
     static <T> Supplier<T> readAtMostEvery(Duration interval, Supplier<T> source) {
@@ -416,7 +416,8 @@ final class PptpService implements AutoCloseable {
 
     /**
      * The enabled users' static tunnel addresses (one unreadable is left out, as a login then uses
-     * the pool); none when the store cannot be read, so a full pool refuses the call.
+     * the pool); none when the store cannot be read, so a full pool refuses the call (and the pool
+     * keeps none of them from other clients meanwhile).
      */
     private static List<Inet4Address> staticAddresses(ApplianceStore store) {
         List<Inet4Address> out = new ArrayList<>();

@@ -414,6 +414,10 @@ final class Pages {
             form.error("port", uiPort);
             s = null;
         }
+        if (s != null) {
+            VpnForm.checkStaticAddresses(form, old, s, b.users().users());
+            s = form.ok() ? s : null;
+        }
         if (s == null) {
             return vpnPage(x, form);
         }

@@ -40,6 +40,46 @@ final class UserForm {
         }
     }
 
+    /**
+     * What keeps an address from being a user's static address under the VPN settings {@code vpn}.
+     * The one rule: the Users page applies it to the address typed, the VPN page ({@link
+     * VpnForm#checkStaticAddresses}) to the users' addresses when the tunnel network or the pool changes.
+     */
+    enum StaticAddressProblem {
+        /** Routed nowhere: the tunnel network is the router's tunnel address's /24. */
+        OUTSIDE_TUNNEL,
+        ROUTERS_OWN,
+        NETWORK_OR_BROADCAST,
+        /** A client from the pool may hold it when its user logs in, who then gets a pool address instead. */
+        IN_POOL
+    }
+
+    /** The problem with (valid) {@code address} as a static address under {@code vpn}, if any. */
+    static java.util.Optional<StaticAddressProblem> staticAddressProblem(String address, VpnSettings vpn) {
+        int a = Ipv4.parse(address);
+        int local = Ipv4.parse(vpn.localAddress());
+        Subnet tunnel = new Subnet("", local, VpnForm.TUNNEL_PREFIX);
+        StaticAddressProblem p = null;
+        if (!tunnel.contains(a)) {
+            p = StaticAddressProblem.OUTSIDE_TUNNEL;
+        } else if (a == local) {
+            p = StaticAddressProblem.ROUTERS_OWN;
+        } else if ((a & ~tunnel.mask()) == 0 || (a & ~tunnel.mask()) == ~tunnel.mask()) {
+            p = StaticAddressProblem.NETWORK_OR_BROADCAST;
+        } else if (Ipv4.valid(vpn.poolStart()) && Ipv4.valid(vpn.poolEnd())
+                && Integer.compareUnsigned(a, Ipv4.parse(vpn.poolStart())) >= 0
+                && Integer.compareUnsigned(a, Ipv4.parse(vpn.poolEnd())) <= 0) {
+            p = StaticAddressProblem.IN_POOL;
+        }
+        return java.util.Optional.ofNullable(p);
+    }
+
+    /** The tunnel network of {@code vpn}, as the pages write it: "192.168.250.0/24". */
+    static String tunnelNetwork(VpnSettings vpn) {
+        int local = Ipv4.parse(vpn.localAddress());
+        return Ipv4.format(local & new Subnet("", local, VpnForm.TUNNEL_PREFIX).mask()) + "/" + VpnForm.TUNNEL_PREFIX;
+    }
+
     /** A static address must be a free address of the tunnel network, not the router's own. */
     static void checkStaticAddress(Form form, String address, String self, VpnSettings vpn, List<UserRow> users) {
         if (address.isEmpty()) {
@@ -49,23 +89,15 @@ final class UserForm {
             form.error("static_address", "enter an IPv4 address such as 192.168.250.20, or leave it empty");
             return;
         }
-        int a = Ipv4.parse(address);
-        int local = Ipv4.parse(vpn.localAddress());
-        Subnet tunnel = new Subnet("", local, VpnForm.TUNNEL_PREFIX);
-        String net = Ipv4.format(local & tunnel.mask()) + "/" + VpnForm.TUNNEL_PREFIX;
-        if (!tunnel.contains(a)) {
-            form.error("static_address", "must lie inside the tunnel network " + net);
-        } else if (a == local) {
-            form.error("static_address", "that is the router's own tunnel address");
-        } else if ((a & ~tunnel.mask()) == 0 || (a & ~tunnel.mask()) == ~tunnel.mask()) {
-            form.error("static_address", "the network and broadcast addresses cannot be handed out");
-        } else if (Ipv4.valid(vpn.poolStart()) && Ipv4.valid(vpn.poolEnd())
-                && Integer.compareUnsigned(a, Ipv4.parse(vpn.poolStart())) >= 0
-                && Integer.compareUnsigned(a, Ipv4.parse(vpn.poolEnd())) <= 0) {
-            // A client from the pool may hold it when this user logs in, who would then get a
-            // pool address instead, with nothing said but a line in the log.
-            form.error("static_address", "inside the address pool " + vpn.poolStart() + "–" + vpn.poolEnd()
-                    + ", which other clients get: choose one outside it");
+        var problem = staticAddressProblem(address, vpn);
+        if (problem.isPresent()) {
+            form.error("static_address", switch (problem.get()) {
+                case OUTSIDE_TUNNEL -> "must lie inside the tunnel network " + tunnelNetwork(vpn);
+                case ROUTERS_OWN -> "that is the router's own tunnel address";
+                case NETWORK_OR_BROADCAST -> "the network and broadcast addresses cannot be handed out";
+                case IN_POOL -> "inside the address pool " + vpn.poolStart() + "–" + vpn.poolEnd()
+                        + ", which other clients get: choose one outside it";
+            });
         } else {
             users.stream().filter(u -> !u.name().equals(self) && address.equals(u.staticAddress())).findFirst()
                     .ifPresent(u -> form.error("static_address", "already the static address of " + u.name()));

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.Subnet;
+import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnSettings;
 
 /** Reads and checks the VPN server page. Nothing is stored unless every field is right. */
@@ -109,6 +110,60 @@ final class VpnForm {
         }
         return new VpnSettings(enabled, listen, port, local, start, end, form.get("dns_primary"),
                 form.get("dns_secondary"), form.get("wins_primary"), form.get("wins_secondary"), auth, mppe, max, idle);
+    }
+
+    /**
+     * Refuses settings that would strand users' static addresses: a pool that would contain one (a
+     * client from the pool may hold it when its user logs in, who then gets a pool address, and the
+     * pool would hand it out to anyone), or a tunnel address whose network would leave one out (routed
+     * nowhere). The Users page's rule ({@link UserForm#staticAddressProblem}) from the other side.
+     * Only addresses the settings in force allow: one stranded already (an import, the command line)
+     * does not block an unrelated save, as the pool never hands it out.
+     */
+    static void checkStaticAddresses(Form form, VpnSettings old, VpnSettings s, List<UserRow> users) {
+        List<String> inPool = new java.util.ArrayList<>();
+        List<String> offNetwork = new java.util.ArrayList<>();
+        String net = UserForm.tunnelNetwork(s);
+        for (UserRow u : users) {
+            String a = u.staticAddress();
+            if (a == null || !Ipv4.valid(a) || validAddresses(old) && UserForm.staticAddressProblem(a, old).isPresent()) {
+                continue;
+            }
+            UserForm.staticAddressProblem(a, s).ifPresent(p -> {
+                switch (p) {
+                    case IN_POOL -> inPool.add(u.name() + " (" + a + ")");
+                    case OUTSIDE_TUNNEL -> offNetwork.add(u.name() + " (" + a + ", outside " + net + ")");
+                    case ROUTERS_OWN -> offNetwork.add(u.name() + " (" + a + ", the router's own tunnel address)");
+                    case NETWORK_OR_BROADCAST -> offNetwork.add(u.name() + " (" + a + ", the network or broadcast"
+                            + " address of " + net + ")");
+                }
+            });
+        }
+        if (!inPool.isEmpty()) {
+            boolean one = inPool.size() == 1;
+            form.error("pool_start", "the pool " + s.poolStart() + "–" + s.poolEnd() + " would contain the static address"
+                    + (one ? "" : "es") + " of " + joined(inPool) + ", which a client from the pool could hold when "
+                    + (one ? "that user logs in" : "their users log in") + ": keep the pool clear of "
+                    + (one ? "it" : "them") + ", or first give " + (one ? "that user" : "those users")
+                    + " another static address (or none) on the Users page");
+        }
+        if (!offNetwork.isEmpty()) {
+            boolean one = offNetwork.size() == 1;
+            form.error("local_address", "the static address" + (one ? "" : "es") + " of " + joined(offNetwork)
+                    + " would no longer work with the tunnel network " + net + ": first give "
+                    + (one ? "that user an address" : "those users addresses") + " of " + net
+                    + " outside the pool (or none) on the Users page, or keep the router's tunnel address as it was");
+        }
+    }
+
+    private static boolean validAddresses(VpnSettings v) {
+        return Ipv4.valid(v.localAddress()) && Ipv4.valid(v.poolStart()) && Ipv4.valid(v.poolEnd());
+    }
+
+    /** "a", "a and b", "a, b and c". */
+    private static String joined(List<String> items) {
+        int n = items.size();
+        return n == 1 ? items.getFirst() : String.join(", ", items.subList(0, n - 1)) + " and " + items.getLast();
     }
 
     /**

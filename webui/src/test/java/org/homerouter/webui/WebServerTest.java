@@ -727,6 +727,43 @@ class WebServerTest {
         assertEquals(0, fake.applied, "nothing saved");
     }
 
+    /**
+     * A pool widened over a user's static address, or a tunnel network moved away from it, would
+     * strand it: refused, naming the user and the address and saying what to do, the form kept.
+     */
+    @Test
+    void aPoolOrTunnelNetworkThatWouldStrandAUsersStaticAddressIsRefusedNamingThem() throws Exception {
+        Browser b = admin();
+        fake.users.put("bob", new org.homerouter.webui.api.UserAccounts.UserRow("bob", true, "192.168.250.70", false));
+        fake.users.put("carol", new org.homerouter.webui.api.UserAccounts.UserRow("carol", true, "", false));
+        String[] widened = {"enabled", "on", "listen_address", "0.0.0.0", "port", "1723", "local_address",
+                "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.80", "auth", "mschapv2",
+                "mppe", "require-128", "max_sessions", "50", "idle_timeout", "0"};
+        HttpResponse<String> r = b.post("/vpn", widened);
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("<span class=\"error\" id=\"pool_start-error\">the pool 192.168.250.10–192.168.250.80"
+                + " would contain the static address of bob (192.168.250.70), which a client from the pool could hold"
+                + " when that user logs in: keep the pool clear of it, or first give that user another static address"
+                + " (or none) on the Users page</span>"), r.body());
+        assertTrue(r.body().contains("value=\"192.168.250.80\""), "what was typed comes back");
+
+        String[] moved = widened.clone();
+        moved[7] = "10.8.0.1";
+        moved[9] = "10.8.0.10";
+        moved[11] = "10.8.0.50";
+        HttpResponse<String> m = b.post("/vpn", moved);
+        assertEquals(400, m.statusCode(), m.body());
+        assertTrue(m.body().contains("the static address of bob (192.168.250.70, outside 10.8.0.0/24) would no longer"
+                + " work with the tunnel network 10.8.0.0/24: first give that user an address of 10.8.0.0/24 outside"
+                + " the pool (or none) on the Users page"), m.body());
+        assertTrue(m.body().indexOf("local_address-error") > m.body().indexOf("id=\"local_address\""), "next to its field");
+        assertEquals(0, fake.applied, "nothing saved");
+
+        widened[11] = "192.168.250.69"; // up to bob's address, not over it
+        assertEquals(303, b.post("/vpn", widened).statusCode());
+        assertEquals("192.168.250.69", fake.vpn.poolEnd());
+    }
+
     /** Clients get a DNS server even when the page names none: the page says which, or that there is none. */
     @Test
     void vpnPageSaysWhichDnsServersClientsGetWhenTheFieldIsEmpty() throws Exception {

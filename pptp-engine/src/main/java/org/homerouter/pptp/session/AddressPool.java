@@ -98,9 +98,18 @@ public final class AddressPool {
      * Any free address this host does not use itself ({@link #avoid}), rotating through the range so
      * a just-released address is not reused at once.
      */
-    public synchronized Optional<Inet4Address> allocate() {
+    public Optional<Inet4Address> allocate() {
+        return allocate(a -> false);
+    }
+
+    /**
+     * As {@link #allocate()}, never one that {@code reserved} keeps for someone: users' static
+     * addresses, each its user's even while free (the pool may have been widened over one by an
+     * import or the command line), or its user, logging in later, would be given a pool address.
+     */
+    public synchronized Optional<Inet4Address> allocate(java.util.function.Predicate<Inet4Address> reserved) {
         if (successor != null) {
-            Optional<Inet4Address> a = successor.allocate();
+            Optional<Inet4Address> a = successor.allocate(reserved);
             a.ifPresent(heldInSuccessor::add);
             return a;
         }
@@ -110,7 +119,7 @@ public final class AddressPool {
                 continue;
             }
             Inet4Address a = fromInt(first + i);
-            if (!usedHere.test(a)) {
+            if (!usedHere.test(a) && !reserved.test(a)) {
                 inUse.set(i);
                 cursor = (i + 1) % size;
                 return Optional.of(a);
@@ -183,13 +192,19 @@ public final class AddressPool {
      * ({@link #avoid}), counted up to {@code atMost} (each is asked of the predicate, which may be
      * costly: a caller only needing to know whether there are more than n asks for n + 1).
      */
-    public synchronized int allocatable(int atMost) {
+    public int allocatable(int atMost) {
+        return allocatable(atMost, a -> false);
+    }
+
+    /** As {@link #allocatable(int)}, for {@link #allocate(java.util.function.Predicate)} with {@code reserved}. */
+    public synchronized int allocatable(int atMost, java.util.function.Predicate<Inet4Address> reserved) {
         if (successor != null) {
-            return successor.allocatable(atMost);
+            return successor.allocatable(atMost, reserved);
         }
         int n = 0;
         for (int i = inUse.nextClearBit(0); i < size && n < atMost; i = inUse.nextClearBit(i + 1)) {
-            if (!usedHere.test(fromInt(first + i))) {
+            Inet4Address a = fromInt(first + i);
+            if (!usedHere.test(a) && !reserved.test(a)) {
                 n++;
             }
         }

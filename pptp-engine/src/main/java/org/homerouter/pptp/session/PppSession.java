@@ -731,7 +731,8 @@ public final class PppSession {
                     LOG.warn("{}: static address {} of {} is in use by another session; giving a pool address", id,
                             fixed.get().getHostAddress(), userName);
                 }
-                return pool.allocate();
+                // Never another user's static address, free while its user is away (as claim below).
+                return pool.allocate(java.util.Set.copyOf(env.assignedStaticAddresses().get())::contains);
             }
 
             /**

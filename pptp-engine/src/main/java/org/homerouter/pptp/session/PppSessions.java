@@ -1,5 +1,6 @@
 package org.homerouter.pptp.session;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -7,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -144,11 +146,11 @@ public final class PppSessions implements TunnelListener {
      * find no address (RFC 1332 §3.3), which the client shows as a PPP negotiation error.
      *
      * <p>The calls out that hold no address yet (still logging in) are each owed one of the range's
-     * free addresses; the new call needs one more. A static address outside the range that no
-     * session holds counts as room too: who calls, PPTP does not say, and it may be that address's
-     * user (anyone else fails at IPCP as before). One inside the range is either free, and counted
-     * already, or held by another session, when its user too needs a free one. True without a pool
-     * (a client's sessions).
+     * free addresses that is no user's static address (the pool gives those nobody else); the new
+     * call needs one more. A user's static address, inside the range or not, that no session holds
+     * counts as room too: who calls, PPTP does not say, and it may be that address's user (anyone
+     * else fails at IPCP as before). One held by another session does not: its user too needs a
+     * free one. True without a pool (a client's sessions).
      */
     public boolean addressForAnotherCall(int callsOut) {
         SessionEnvironment env = this.env;
@@ -161,14 +163,15 @@ public final class PppSessions implements TunnelListener {
         // cleared: for that moment its call counts as owed one, erring towards busy, never towards
         // a login that finds no address.
         int owed = Math.max(0, callsOut - pool.inUse());
-        // Exact up to owed + 1, all it takes: an address this host uses itself is none to give.
-        int free = pool.allocatable(owed + 1);
+        // The list may come from the store: the appliance's is read at most every 10 s.
+        Set<Inet4Address> statics = Set.copyOf(env.assignedStaticAddresses().get());
+        // Exact up to owed + 1, all it takes: an address this host uses itself is none to give, nor
+        // is a user's static address (the pool gives it nobody else).
+        int free = pool.allocatable(owed + 1, statics::contains);
         if (owed < free) {
             return true;
         }
-        // Asked only now: the list may come from the store.
-        long unheldStatics = env.assignedStaticAddresses().get().stream().distinct()
-                .filter(a -> !pool.contains(a) && !pool.holds(a)).count();
+        long unheldStatics = statics.stream().filter(a -> !pool.holds(a)).count();
         return owed < free + unheldStatics;
     }
 

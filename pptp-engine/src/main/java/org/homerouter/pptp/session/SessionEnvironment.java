@@ -17,8 +17,9 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * create tunnel devices, the brute-force lockout that logins go through (server side), and the
  * name servers the host itself uses, which a server offers its clients when its settings name none
  * (asked as each session's IPCP starts, so a host whose servers change hands out the current ones),
- * and every static address configured for a user who may log in (asked only when the pool has no
- * address left for a new call: see {@link PppSessions#addressForAnotherCall}).
+ * and every static address configured for a user who may log in (asked at each call and each
+ * address handed out, so a caching supplier suits: the pool never hands one to anyone else, and a
+ * free one leaves room for its user's call, see {@link PppSessions#addressForAnotherCall}).
  */
 public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
                                  Function<String, Optional<Inet4Address>> staticAddresses,
@@ -65,7 +66,7 @@ public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory
                 assignedStaticAddresses);
     }
 
-    /** The same, with {@code addresses} (the static addresses of the users who may log in) asked for when the pool is full. */
+    /** The same, with {@code addresses} (the static addresses of the users who may log in), kept from other clients. */
     public SessionEnvironment withAssignedStaticAddresses(Supplier<List<Inet4Address>> addresses) {
         return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, lockout, hostNameServers,
                 addresses);

@@ -1221,6 +1221,26 @@ class WholeSessionTest {
                 (byte) 250, 10}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()), "Nak'd with the pool's");
     }
 
+    /**
+     * Another user's static address inside the pool (widened over it by an import or the command
+     * line) is theirs even while free: the pool hands the next client another, and when the pool
+     * has no other, the call is still answered (it may be that user's) but no other client gets it.
+     */
+    @Test
+    void thePoolNeverHandsOutAnotherUsersStaticAddressWhileItIsFree() throws Exception {
+        poolEnd = "192.168.250.11";
+        staticAddresses = Map.of("Bob", (Inet4Address) ip("192.168.250.10"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the first session up", () -> serverEvents.contains("up"));
+        assertEquals("192.168.250.11", peerAddress(serverSessions.sessions().getFirst()), "not Bob's");
+        assertFalse(pool.holds((Inet4Address) ip("192.168.250.10")), "Bob's still free");
+
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the second session ended without an address", () -> serverEvents.contains("ended NO_ADDRESS"));
+        assertFalse(pool.holds((Inet4Address) ip("192.168.250.10")), "Bob's still free for Bob");
+    }
+
     /** A client cannot choose an address outside the pool: it is Nak'd with one of the pool (RFC 1332 §3.3). */
     @Test
     void aClientAskingForAnAddressOutsideThePoolIsOfferedOneOfThePool() throws Exception {
