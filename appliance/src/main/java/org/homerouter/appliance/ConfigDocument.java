@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
 import org.homerouter.pptp.session.AddressPool;
 import org.homerouter.webui.api.Ipv4;
 
@@ -51,6 +52,12 @@ final class ConfigDocument {
             Setting.PPTP_MAX_LOGGING_IN, Setting.PPTP_MAX_SESSIONS_PER_USER);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]{1,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    /**
+     * The longest CHAP-MD5 secret the pages and the command line store: a password of at most
+     * {@link NtPasswordHash#MAX_PASSWORD_CHARS} UTF-16 units, as UTF-8 ({@link StoreUserAccounts#chapSecret}),
+     * which is at most 3 bytes a unit (a surrogate pair is 2 units and 4 bytes).
+     */
+    static final int MAX_CHAP_SECRET_BYTES = 3 * NtPasswordHash.MAX_PASSWORD_CHARS;
     /** The fields of an account in the document (see {@link #export}). */
     private static final Set<Object> USER_KEYS = Set.of("name", "nt_hash", "chap_secret", "routed_subnets", "enabled",
             "static_address");
@@ -191,8 +198,14 @@ final class ConfigDocument {
             }
             Optional<byte[]> chap = Optional.empty();
             if (u.get("chap_secret") instanceof String c) {
-                if (!c.matches("([0-9a-fA-F]{2}){1,256}")) {
-                    throw new IllegalArgumentException("user " + name + ": chap_secret must be hex");
+                // A character class, not a repeated group: a long string must not recurse the matcher.
+                if (!c.matches("[0-9a-fA-F]+") || c.length() % 2 != 0) {
+                    throw new IllegalArgumentException("user " + name + ": chap_secret must be hex digits, two a byte");
+                }
+                if (c.length() / 2 > MAX_CHAP_SECRET_BYTES) {
+                    throw new IllegalArgumentException("user " + name + ": chap_secret has " + c.length() / 2
+                            + " bytes, more than the " + MAX_CHAP_SECRET_BYTES + " of the longest password ("
+                            + NtPasswordHash.MAX_PASSWORD_CHARS + " characters)");
                 }
                 // A CHAP secret is the password itself: kept only where CHAP-MD5, which needs it, is
                 // allowed (as the VPN page deletes them when it is switched off).

@@ -83,6 +83,30 @@ class ConfigDocumentTest {
                 () -> ConfigDocument.parse(document, List.of())).getMessage();
     }
 
+    private static String withChapSecret(String hex) {
+        return document("mschapv2,chap-md5").replace("6361726f6c2070617373776f7264", hex);
+    }
+
+    /**
+     * The longest passwords the pages take (256 UTF-16 units) restore with their CHAP-MD5 secrets,
+     * at 3 bytes a unit ('€') and 4 a surrogate pair; longer is refused saying so, and what is not
+     * hex saying that.
+     */
+    @Test
+    void chapSecretsOfTheLongestPasswordsRestoreAndARefusalSaysWhatIsWrong() {
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        for (String pw : List.of("€".repeat(256), "\uD83D\uDE00".repeat(128), "ж".repeat(256))) {
+            byte[] secret = pw.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            var parsed = ConfigDocument.parse(withChapSecret(hex.formatHex(secret)), List.of());
+            assertTrue(java.util.Arrays.equals(secret, parsed.users().getFirst().chapSecret().orElseThrow()),
+                    secret.length + " bytes");
+        }
+        assertEquals("user carol: chap_secret has 769 bytes, more than the 768 of the longest password (256 characters)",
+                refusal(withChapSecret("61".repeat(769))));
+        assertEquals("user carol: chap_secret must be hex digits, two a byte", refusal(withChapSecret("6g")));
+        assertEquals("user carol: chap_secret must be hex digits, two a byte", refusal(withChapSecret("616")));
+    }
+
     /** A hand-edited backup: what the pages would refuse, or would read otherwise, is refused by name. */
     @Test
     void anImportRefusesAccountsThatWouldComeBackOtherwiseThanWritten() {
