@@ -174,7 +174,7 @@ final class ConfigDocument {
         if (!(doc.get("users") instanceof List<?> list)) {
             throw new IllegalArgumentException("\"users\" missing");
         }
-        Set<String> names = new java.util.HashSet<>();
+        Map<String, String> names = new java.util.HashMap<>(); // lower case to as written
         Map<String, String> routed = new java.util.TreeMap<>();
         boolean chapAllowed = chapMd5Allowed(settings);
         HexFormat hex = HexFormat.of();
@@ -190,8 +190,13 @@ final class ConfigDocument {
                     throw unknownToThisFirmware("user " + name + ": unknown field \"" + key + "\"", madeBy, running);
                 }
             }
-            if (!names.add(name.toLowerCase())) {
-                throw new IllegalArgumentException("user " + name + " appears twice");
+            // One name in any case, as the store takes it (ApplianceStore.addUser); a database from
+            // before it did may hold both, and its backup says which two to make one.
+            String before = names.putIfAbsent(name.toLowerCase(java.util.Locale.ROOT), name);
+            if (before != null) {
+                throw new IllegalArgumentException("user " + name + " appears twice"
+                        + (before.equals(name) ? "" : " (also as " + before + ": names differing only in case are one"
+                        + " name: remove one of the two from the file, or delete it on its router and export again)"));
             }
             if (!(u.get("nt_hash") instanceof String nt) || !nt.matches("[0-9a-fA-F]{32}")) {
                 throw new IllegalArgumentException("user " + name + ": nt_hash must be 32 hex digits");

@@ -103,16 +103,26 @@ final class UserCommand {
                     System.err.println("refused: " + e.getMessage());
                     return 2;
                 }
+                // Said before the password is typed, and again should another add it meanwhile.
+                if (store.takenName(name).isPresent()) {
+                    return taken(store);
+                }
                 String pw = new String(readPassword(name));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
                         Optional.empty()), routed, "user " + name + " added from the command line"
                         + (routed.isEmpty() ? "" : ", routing " + routed))) {
-                    System.err.println("user " + name + " already exists");
-                    return 1;
+                    return taken(store);
                 }
             }
             System.out.println("added " + name);
             return 0;
+        }
+
+        private int taken(ApplianceStore store) throws Exception {
+            String stored = store.takenName(name).orElse(name);
+            System.err.println(stored.equals(name) ? "user " + name + " already exists"
+                    : "a user named " + stored + " already exists (names differ only in case)");
+            return 1;
         }
     }
 

@@ -75,6 +75,31 @@ class CliTest {
         }
     }
 
+    /**
+     * The Users page refuses "alice" beside "Alice", and so does the command line: before, it added
+     * both, and the backup of that router could not be restored ("user alice appears twice").
+     */
+    @Test
+    void aUserNameDifferingOnlyInCaseIsRefusedAndTheBackupStillRestores() throws Exception {
+        Path a = dir.resolve("a");
+        assertEquals(0, runWithInput("alice password\n", "user", "add", "Alice", "--password-stdin",
+                "--data-dir", a.toString()).code());
+        Run twin = runWithInput("other password\n", "user", "add", "alice", "--password-stdin", "--data-dir", a.toString());
+        assertEquals(1, twin.code(), twin.out());
+        assertEquals("a user named Alice already exists (names differ only in case)", twin.err().strip());
+        Run same = runWithInput("other password\n", "user", "add", "Alice", "--password-stdin", "--data-dir", a.toString());
+        assertEquals("user Alice already exists", same.err().strip());
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            assertEquals(List.of("Alice"), store.users().stream().map(VpnUser::name).toList());
+            assertArrayEquals(NtPasswordHash.of("alice password"), store.user("Alice").orElseThrow().ntHash(),
+                    "the first account as it was");
+        }
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
+        Run imported = run("config", "import", "--data-dir", dir.resolve("b").toString(), file.toString());
+        assertEquals(0, imported.code(), imported.err());
+    }
+
     /** The way back in for an owner who forgot the web UI's password: it works at once, the old one no longer. */
     @Test
     void aForgottenAdminPasswordIsReplacedFromTheCommandLineAndTheOldLoginEnds() throws Exception {

@@ -107,6 +107,20 @@ class ConfigDocumentTest {
         assertEquals("user carol: chap_secret must be hex digits, two a byte", refusal(withChapSecret("616")));
     }
 
+    /**
+     * A database from before the store refused names differing only in case may hold both: the
+     * backup's refusal names the two, and what to do.
+     */
+    @Test
+    void aBackupWithTwoNamesDifferingOnlyInCaseSaysWhichTwo() {
+        String hash = "\"nt_hash\": \"0123456789abcdef0123456789abcdef\"";
+        assertEquals("user alice appears twice (also as Alice: names differing only in case are one name: remove one of"
+                + " the two from the file, or delete it on its router and export again)",
+                refusal(users("{\"name\": \"Alice\", " + hash + "}, {\"name\": \"alice\", " + hash + "}")));
+        assertEquals("user alice appears twice",
+                refusal(users("{\"name\": \"alice\", " + hash + "}, {\"name\": \"alice\", " + hash + "}")));
+    }
+
     /** A hand-edited backup: what the pages would refuse, or would read otherwise, is refused by name. */
     @Test
     void anImportRefusesAccountsThatWouldComeBackOtherwiseThanWritten() {

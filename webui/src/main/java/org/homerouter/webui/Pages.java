@@ -632,7 +632,9 @@ final class Pages {
             // One click from the list only asks: the account goes for good and its sessions hang up.
             Map<String, Object> m = x.model("users");
             m.put("name", name);
-            m.put("connected", b.sessions().active().stream().filter(s -> s.user().equalsIgnoreCase(name)).count());
+            // Exactly this name's sessions, the ones deleting hangs up: logins are case-sensitive, and
+            // an older database may hold "Alice" beside "alice".
+            m.put("connected", b.sessions().active().stream().filter(s -> s.user().equals(name)).count());
             return new Reply.Page(200, "delete-user.ftlh", m);
         }
         if (b.users().delete(name, "user " + name + " deleted")) {

@@ -1001,6 +1001,27 @@ class WebServerTest {
         assertTrue(fake.users.isEmpty());
     }
 
+    /**
+     * Deleting alice hangs up alice's sessions, not Alice's (logins are case-sensitive; an older
+     * database may hold both names): the confirmation counts the same sessions.
+     */
+    @Test
+    void theDeleteConfirmationCountsTheSessionsDeletingHangsUp() throws Exception {
+        Browser b = admin();
+        synchronized (fake) {
+            fake.users.put("alice", new org.homerouter.webui.api.UserAccounts.UserRow("alice", true, "", false));
+            fake.users.put("Alice", new org.homerouter.webui.api.UserAccounts.UserRow("Alice", true, "", false));
+        }
+        fake.active.add(new LiveSessions.ActiveSession(42, "Alice", "192.0.2.7", "192.168.250.10", "NETWORK", 60,
+                0, 0, "MPPE-128"));
+        String ask = b.post("/users/delete", "name", "alice").body();
+        assertTrue(ask.contains("Delete VPN user alice?") && !ask.contains("connected now"), ask);
+        fake.active.add(new LiveSessions.ActiveSession(43, "alice", "192.0.2.8", "192.168.250.11", "NETWORK", 60,
+                0, 0, "MPPE-128"));
+        ask = b.post("/users/delete", "name", "alice").body();
+        assertTrue(ask.contains("alice is connected now (1 session)"), ask);
+    }
+
     /** The router deletes its records as they age (ApplianceStore.KEPT_FOR): the pages that show them say when. */
     @Test
     void theHistoryAndTheEventLogSayHowLongTheyAreKept() throws Exception {

@@ -1025,8 +1025,17 @@ public final class ApplianceStore implements AutoCloseable {
         return done[0];
     }
 
-    /** Adds a user; false if the name is taken. */
+    /**
+     * Adds a user; false if the name is taken, also where it differs from a stored one only in
+     * ASCII case ("alice" beside "Alice"): logins look the name up as sent, case and all, so two
+     * such accounts would be two passwords for what every owner reads as one name, and a backup
+     * holding both would not restore ({@code ConfigDocument} takes them for one name twice). The
+     * pages, the command line and an import all add users here.
+     */
     public synchronized boolean addUser(VpnUser u) throws SQLException {
+        if (takenName(u.name()).isPresent()) {
+            return false;
+        }
         try (PreparedStatement ps = db.prepareStatement(
                 "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms, "
                         + "logins_after_session) VALUES (?, ?, ?, ?, ?, ?, " + LAST_SESSION + ")")) {
@@ -1037,6 +1046,21 @@ public final class ApplianceStore implements AutoCloseable {
             ps.setString(5, u.staticAddress().orElse(null));
             ps.setLong(6, System.currentTimeMillis());
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * The stored user name that {@code name} would duplicate: itself, or one differing from it only
+     * in ASCII case (SQLite's NOCASE folds A-Z only, as user names are ASCII).
+     */
+    public synchronized java.util.Optional<String> takenName(String name) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT name FROM vpn_users WHERE name = ? COLLATE NOCASE ORDER BY name = ? DESC LIMIT 1")) {
+            ps.setString(1, name);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+            }
         }
     }
 
