@@ -149,12 +149,12 @@ final class DialCommand implements Callable<Integer> {
     private String readPassword() throws Exception {
         if (!passwordStdin && System.console() != null) {
             char[] pw = System.console().readPassword("Password for %s: ", user);
-            return pw == null ? "" : new String(pw);
+            return pw == null ? "" : new String(ReadPassword.typed(pw));
         }
         String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         if (line == null) {
             throw new IllegalArgumentException("no password on standard input");
         }
-        return line;
+        return new String(ReadPassword.piped(line.toCharArray()));
     }
 }

@@ -31,7 +31,7 @@ final class UserCommand {
         @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
         Path dataDir;
 
-        @Option(names = "--password-stdin", description = "Read the password from standard input instead of prompting.")
+        @Option(names = "--password-stdin", description = "Read the password from standard input (one line, UTF-8) instead of prompting.")
         boolean passwordStdin;
 
         ApplianceStore open() throws Exception {
@@ -53,12 +53,13 @@ final class UserCommand {
                 if (pw == null || !java.util.Arrays.equals(pw, again)) {
                     throw new IllegalArgumentException("the passwords do not match");
                 }
+                ReadPassword.typed(pw);
             } else {
                 String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 if (line == null) {
                     throw new IllegalArgumentException("no password on standard input");
                 }
-                pw = line.toCharArray();
+                pw = ReadPassword.piped(line.toCharArray());
             }
             if (pw.length < 8 || pw.length > NtPasswordHash.MAX_PASSWORD_CHARS) {
                 throw new IllegalArgumentException("a password must have 8 to " + NtPasswordHash.MAX_PASSWORD_CHARS

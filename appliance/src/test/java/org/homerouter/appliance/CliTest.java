@@ -54,6 +54,52 @@ class CliTest {
         }
     }
 
+    /** As {@link #runWithInput}, with these bytes as standard input. */
+    private static Run runWithBytes(byte[] stdin, String... args) {
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(stdin));
+        try {
+            return run(args);
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    /**
+     * A password whose letters could not be read as characters is refused, not stored as another
+     * one that no client (Windows: error 691) and no web UI login would then match: "Grüße-2024!"
+     * sent in Latin-1 to --password-stdin, and typed at a terminal that Java reads as ASCII (a
+     * router without locales), where each byte of "ü" arrives as U+FFFD.
+     */
+    @Test
+    void aPasswordThatCouldNotBeReadAsTextIsRefusedAndNothingStored() throws Exception {
+        Path d = dir.resolve("latin1");
+        byte[] latin1 = "Grüße-2024!\n".getBytes(StandardCharsets.ISO_8859_1);
+        Run add = runWithBytes(latin1, "user", "add", "bob", "--password-stdin", "--data-dir", d.toString());
+        assertEquals(2, add.code(), add.out());
+        assertTrue(add.err().contains("the password on standard input is not UTF-8 text"), add.err());
+        assertEquals(0, runWithInput("Grüße-2024!\n", "user", "add", "carol", "--password-stdin", "--data-dir",
+                d.toString()).code(), "the same password in UTF-8 is taken");
+        Run passwd = runWithBytes(latin1, "user", "passwd", "carol", "--password-stdin", "--data-dir", d.toString());
+        assertEquals(2, passwd.code(), passwd.out());
+        Run admin = runWithBytes("Grüße-2024-admin\n".getBytes(StandardCharsets.ISO_8859_1), "admin", "password",
+                "--password-stdin", "--data-dir", d.toString());
+        assertEquals(2, admin.code(), admin.out());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertEquals(List.of("carol"), store.users().stream().map(VpnUser::name).toList(), "no bob");
+            assertArrayEquals(NtPasswordHash.of("Grüße-2024!"), store.user("carol").orElseThrow().ntHash(),
+                    "carol's password as it was");
+            assertTrue(store.adminPasswordHash().isEmpty(), "no admin password set");
+        }
+
+        IllegalArgumentException typed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ReadPassword.typed("Gr\uFFFD\uFFFD\uFFFD\uFFFDe-2024!".toCharArray()));
+        assertTrue(typed.getMessage().startsWith("the password typed could not be read: the terminal sent characters")
+                && typed.getMessage().contains("LC_ALL=C.UTF-8") && typed.getMessage().contains("--password-stdin"),
+                typed.getMessage());
+        assertEquals("Grüße-2024!", new String(ReadPassword.typed("Grüße-2024!".toCharArray())));
+    }
+
     @Test
     void passwordsSetFromTheCommandLineKeepChapMd5LoginsWorkingWhileItIsAllowed() throws Exception {
         // As the Users page does: with CHAP-MD5 allowed, its secret is stored with each password.
