@@ -1,5 +1,7 @@
 package org.homerouter.appliance;
 
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.pptp.auth.AuthFailureLockout;
@@ -17,16 +19,26 @@ record EngineLockouts(AuthFailureLockout lockout, ApplianceStore store) implemen
             String subject = l.key().substring(user ? USER.length() : l.key().startsWith(ADDRESS) ? ADDRESS.length() : 0);
             // Rounded up: a lockout with 200 ms left is still one, and shows as 1 s.
             long seconds = (l.remaining().toMillis() + 999) / 1000;
-            return new Lockout(l.key(), user, subject, l.failures(), seconds);
+            return new Lockout(reference(l.key()), user, subject, l.failures(), seconds);
         }).toList();
     }
 
     @Override
-    public boolean unlock(String key, String event) {
-        boolean done = lockout.unlock(key);
+    public boolean unlock(String reference, String event) {
+        boolean done = lockout.current().stream().map(AuthFailureLockout.Lockout::key)
+                .filter(k -> reference(k).equals(reference)).findFirst().map(lockout::unlock).orElse(false);
         if (done) {
             store.logEvent("admin", event);
         }
         return done;
+    }
+
+    /**
+     * The page's handle on a lockout: hex of its key's UTF-8 bytes. The key holds the user name
+     * as the peer sent it, which may hold CR or NUL, which an HTML form does not send back as it
+     * was (the parser makes CR a line feed and NUL U+FFFD): Unlock then found no such lockout.
+     */
+    private static String reference(String key) {
+        return HexFormat.of().formatHex(key.getBytes(StandardCharsets.UTF_8));
     }
 }

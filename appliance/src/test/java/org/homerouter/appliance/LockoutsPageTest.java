@@ -47,7 +47,7 @@ class LockoutsPageTest {
                     events.toString());
             assertTrue(ui.get("/logs").body().contains("lift it on the Lockouts page"), "the advice");
 
-            HttpResponse<String> r = ui.post("/lockouts/unlock", "scope", "vpn", "key", "user alice");
+            HttpResponse<String> r = ui.post("/lockouts/unlock", "scope", "vpn", "key", renderedKey(page));
             assertEquals(303, r.statusCode(), r.body());
             page = ui.get("/lockouts").body();
             assertTrue(page.contains("Unlocked the VPN login of user name alice.") && page.contains("Nothing is locked out."), page);
@@ -57,5 +57,46 @@ class LockoutsPageTest {
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
             assertEquals("192.168.250.10", alice.tunnelAddress(), "unlocked: alice is in");
         }
+    }
+
+    /**
+     * A locked name is what a peer sent. It shows as the logs show it: a right-to-left override
+     * (U+202E) before "ecila" would show "alice". And its Unlock works although a browser sends a
+     * CR in it back as a line feed.
+     */
+    @Test
+    void aLockedNameAsAPeerSentItShowsPrintableAndUnlocks() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            String name = "x\rb\u202Eecila";
+            java.net.InetAddress from = java.net.InetAddress.getByName("192.0.2.7");
+            for (int i = 0; i < 5; i++) {
+                a.vpnLockout().failed(name, from);
+            }
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/lockouts").body();
+            assertTrue(page.contains("<td>VPN login</td><td>user name</td><td>x\\u000db\\u202eecila</td><td>5</td>"), page);
+            assertFalse(page.contains("\u202E") || page.contains("\r"), "nothing of the name raw");
+
+            HttpResponse<String> r = ui.post("/lockouts/unlock", "scope", "vpn", "key", renderedKey(page));
+            assertEquals(303, r.statusCode(), r.body());
+            page = ui.get("/lockouts").body();
+            assertTrue(page.contains("Unlocked the VPN login of user name x\\u000db\\u202eecila.")
+                    && page.contains("Nothing is locked out."), page);
+            assertTrue(a.vpnLockout().current().isEmpty(), a.vpnLockout().current().toString());
+        }
+    }
+
+    /**
+     * The first Unlock button's key as a browser posts it: its HTML parser turns CR and CR LF into
+     * a line feed (HTML, 13.2.3.5 Preprocessing the input stream), and undoes the escapes.
+     */
+    private static String renderedKey(String page) {
+        String parsed = page.replace("\r\n", "\n").replace('\r', '\n');
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile("name=\"key\" value=\"([^\"]*)\"").matcher(parsed);
+        assertTrue(key.find(), page);
+        return key.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+                .replace("&amp;", "&");
     }
 }

@@ -809,8 +809,9 @@ final class Pages {
         long now = clockMs.getAsLong();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (VpnLockouts.Lockout v : b.vpnLockouts().current()) {
+            // A user name is what a peer sent: shown as the logs show it, not as another (U+202E, zero-width).
             rows.add(lockoutRow("vpn", v.key(), "VPN login", v.userName() ? "user name" : "source address",
-                    v.subject(), v.failures(), v.remainingSeconds(), now));
+                    org.homerouter.pptp.Printable.of(v.subject()), v.failures(), v.remainingSeconds(), now));
         }
         for (LoginThrottle.Lockout a : throttle.current()) {
             rows.add(lockoutRow("admin", a.address(), "admin login", "source address", a.address(), a.failures(),

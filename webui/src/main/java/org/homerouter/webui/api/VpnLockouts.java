@@ -16,7 +16,8 @@ public interface VpnLockouts {
     boolean unlock(String key, String event);
 
     /**
-     * @param key              opaque, to hand back to {@link #unlock}
+     * @param key              opaque, to hand back to {@link #unlock}: printable ASCII, which a form
+     *                         carries unchanged (a user name a peer sent may not be)
      * @param userName         true: a user name is locked; false: a source address
      * @param subject          the user name or the address
      * @param failures         failed logins counted for it
