@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.Printable;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 import org.slf4j.Logger;
@@ -132,9 +133,9 @@ abstract class AbstractAuthExchange implements AuthExchange {
         // Debug only: the session that ran the exchange logs the outcome once, with its call and a
         // printable user name (one line per login, success or failure).
         switch (outcome) {
-            case AuthResult.Success s -> log.debug("{}: {} authenticated", this, s.userName());
+            case AuthResult.Success s -> log.debug("{}: {} authenticated", this, Printable.of(s.userName()));
             case AuthResult.Failure f -> log.debug("{}: failed, {} ({}){}", this, f.reason(), f.message(),
-                    f.userName().map(u -> ", user " + u).orElse(""));
+                    f.userName().map(u -> ", user " + Printable.of(u)).orElse(""));
         }
         listener.finished(outcome);
     }

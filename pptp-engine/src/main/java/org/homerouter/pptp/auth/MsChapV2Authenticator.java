@@ -3,6 +3,7 @@ package org.homerouter.pptp.auth;
 import java.util.Optional;
 
 import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.Printable;
 import org.homerouter.pptp.ppp.ControlPacketSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,8 +90,9 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         if (attempts >= policy.maxAttempts()) {
             return last(id, MsChapError.AUTHENTICATION_FAILURE, reason, name, message);
         }
+        // The name is what the peer sent: a newline in it would forge a log line of its own.
         log.info("{}: attempt {} of {} failed for {}: {}; peer may retry", this, attempts,
-                policy.maxAttempts(), name, message);
+                policy.maxAttempts(), Printable.of(name), message);
         byte[] next = random.bytes(MsChapV2.CHALLENGE_LENGTH);
         MsChapV2Failure failure = MsChapV2Failure.of(MsChapError.AUTHENTICATION_FAILURE, true, next,
                 "Authentication failed");
