@@ -319,6 +319,46 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * The pages' forms carry which stored settings they were made from, read here from the real
+     * store: a form saved from the page just opened is stored; the same page saved again after that
+     * change (as a second tab left open would be) is refused, and what the first save stored stays.
+     */
+    @Test
+    void aFormFromAPageOpenedBeforeANewerSaveIsRefused() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String vpnPage = formVersion(ui.get("/vpn").body());
+            assertEquals(303, ui.post("/vpn", with(vpnForm(true, "192.168.250.10", "192.168.250.59", "192.168.1.53"),
+                    "version", vpnPage)).statusCode());
+            var stale = ui.post("/vpn", with(vpnForm(true, "192.168.250.10", "192.168.250.59", ""), "version", vpnPage));
+            assertEquals(409, stale.statusCode(), stale.body());
+            assertEquals("192.168.1.53", a.store().settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
+
+            String bobPage = formVersion(ui.get("/users/edit?name=bob").body());
+            assertEquals(303, ui.post("/users/edit", "name", "bob", "static_address", "", "version", bobPage).statusCode());
+            assertEquals(409, ui.post("/users/edit", "name", "bob", "enabled", "on", "static_address", "192.168.250.70",
+                    "version", bobPage).statusCode());
+            VpnUser bob = a.store().user("bob").orElseThrow();
+            assertFalse(bob.enabled(), "bob stays disabled");
+            assertTrue(bob.staticAddress().isEmpty(), bob.staticAddress().toString());
+        }
+    }
+
+    /** The hidden field of the page's settings form that says which stored values it shows. */
+    private static String formVersion(String page) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"version\" value=\"([0-9a-f]+)\"").matcher(page);
+        assertTrue(m.find(), page);
+        return m.group(1);
+    }
+
+    private static String[] with(String[] form, String... more) {
+        String[] f = java.util.Arrays.copyOf(form, form.length + more.length);
+        System.arraycopy(more, 0, f, form.length, more.length);
+        return f;
+    }
+
     @Test
     void chapSecretsAreStoredOnlyWhileChapMd5IsAllowed() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();

@@ -36,6 +36,12 @@ final class Pages {
     /** Elapsed time only (see {@link WebServer}'s constructor), for what is reckoned from differences. */
     private final LongSupplier elapsedMs;
     private final WebServer web;
+    /**
+     * Held from a settings form's check that the stored values are still those it was made from
+     * ({@link FormVersion}) through its save: two browsers' saves in between would otherwise both
+     * pass the check, and a save's log line compare with values another save replaced meanwhile.
+     */
+    private final Object saveLock = new Object();
 
     /** How many admin password checks are being computed now. */
     int passwordChecksRunning() {
@@ -68,30 +74,39 @@ final class Pages {
                 new Route("GET", "/sessions/disconnect", ADMIN, this::confirmDisconnect),
                 new Route("POST", "/sessions/disconnect", ADMIN, this::disconnect),
                 new Route("GET", "/vpn", ADMIN, x -> vpnPage(x, null)),
-                new Route("POST", "/vpn", ADMIN, this::saveVpn),
+                new Route("POST", "/vpn", ADMIN, locked(this::saveVpn)),
                 new Route("GET", "/users", ADMIN, x -> usersPage(x, null, 200)),
                 new Route("POST", "/users/add", ADMIN, this::addUser),
                 new Route("GET", "/users/edit", ADMIN, x -> editUserPage(x, null, 200)),
-                new Route("POST", "/users/edit", ADMIN, this::editUser),
+                new Route("POST", "/users/edit", ADMIN, locked(this::editUser)),
                 new Route("POST", "/users/password", ADMIN, this::userPassword),
                 new Route("POST", "/users/subnets", ADMIN, this::userSubnets),
                 new Route("POST", "/users/delete", ADMIN, this::deleteUser),
                 new Route("GET", "/passthrough", ADMIN, this::passthrough),
-                new Route("POST", "/passthrough", ADMIN, this::savePassthrough),
+                new Route("POST", "/passthrough", ADMIN, locked(this::savePassthrough)),
                 new Route("GET", "/site-to-site", ADMIN, x -> siteToSitePage(x, null)),
-                new Route("POST", "/site-to-site", ADMIN, this::saveSiteToSite),
+                new Route("POST", "/site-to-site", ADMIN, locked(this::saveSiteToSite)),
                 new Route("GET", "/logs", ADMIN, this::logs),
                 new Route("GET", "/lockouts", ADMIN, this::lockouts),
                 new Route("POST", "/lockouts/unlock", ADMIN, this::unlock),
                 new Route("GET", "/system", ADMIN, x -> systemPage(x, null, 200)),
                 new Route("POST", "/system/password", ADMIN, this::adminPassword),
-                new Route("POST", "/system/https", ADMIN, this::https),
+                new Route("POST", "/system/https", ADMIN, locked(this::https)),
                 new Route("POST", "/system/export", ADMIN, this::exportConfig),
-                new Route("POST", "/system/import", ADMIN, this::importConfig),
+                new Route("POST", "/system/import", ADMIN, locked(this::importConfig)),
                 new Route("POST", "/system/reset", ADMIN, this::factoryReset),
                 new Route("GET", "/metrics", METRICS, x -> new Reply.Text(200, "text/plain; version=0.0.4",
                         Metrics.render(b.sessions().state(), b.sessions().totals(), b.sessions().active(),
                                 b.passthrough().calls().size()))));
+    }
+
+    /** {@code action} under {@link #saveLock}. */
+    private Route.Action locked(Route.Action action) {
+        return x -> {
+            synchronized (saveLock) {
+                return action.handle(x);
+            }
+        };
     }
 
     boolean metricsTokenMatches(String authorization) {
@@ -393,6 +408,7 @@ final class Pages {
             m.put("auth", invalid.all("auth"));
         }
         m.put("values", values);
+        m.put("version", FormVersion.shown(invalid, FormVersion.vpn(current)));
         String note = VpnForm.sessionsBeyondPoolNote(String.valueOf(values.get("pool_start")),
                 String.valueOf(values.get("pool_end")), String.valueOf(values.get("max_sessions")));
         if (note != null) {
@@ -403,6 +419,9 @@ final class Pages {
 
     private Reply saveVpn(Exchange x) {
         Form form = x.form();
+        if (FormVersion.stale(form, FormVersion.vpn(b.vpn().vpn()))) {
+            return FormVersion.conflict(vpnPage(x, null));
+        }
         VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks());
         if (s != null && InboundForwardConflict.exists(s, b.vpn().inboundServer(), b.vpn().lanNetworks())) {
             form.error("listen_address", InboundForwardConflict.forServer(b.vpn().inboundServer()));
@@ -560,13 +579,19 @@ final class Pages {
             m.put("errors", invalid.errors);
         }
         m.put("values", v);
+        m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("static_address") ? invalid
+                : null, FormVersion.user(user.get())));
         return new Reply.Page(status, "user.ftlh", m);
     }
 
     private Reply editUser(Exchange x) {
         Form form = x.form();
         String name = form.get("name");
-        String stored = b.users().user(name).map(UserRow::staticAddress).orElse("");
+        var row = b.users().user(name);
+        if (row.isPresent() && FormVersion.stale(form, FormVersion.user(row.get()))) {
+            return FormVersion.conflict(editUserPage(x, null, HttpStatus.CONFLICT_409));
+        }
+        String stored = row.map(UserRow::staticAddress).orElse("");
         if (!form.get("static_address").equals(stored)) {
             // Only a new address is checked: one stored before the tunnel network or the pool
             // moved would otherwise keep the account from being saved at all, even to disable it.
@@ -653,6 +678,7 @@ final class Pages {
         m.put("status", b.siteToSite().status());
         m.put("passwordHint", s.passwordSet() ? "stored (only its hash); leave empty to keep it"
                 : "the password of that account on the remote server");
+        m.put("version", FormVersion.shown(invalid, FormVersion.siteToSite(s)));
         if (invalid != null) {
             m.put("values", invalid.values());
             m.put("errors", invalid.errors);
@@ -676,6 +702,9 @@ final class Pages {
     private Reply saveSiteToSite(Exchange x) {
         Form form = x.form();
         SiteToSite.Settings stored = b.siteToSite().settings();
+        if (FormVersion.stale(form, FormVersion.siteToSite(stored))) {
+            return FormVersion.conflict(siteToSitePage(x, null));
+        }
         boolean on = form.checked("enabled");
         String server = form.get("server");
         String user = form.get("user");
@@ -734,6 +763,8 @@ final class Pages {
         Map<String, Object> m = x.model("passthrough");
         m.put("calls", b.passthrough().calls());
         m.put("reason", b.passthrough().unavailableReason());
+        m.put("version", FormVersion.shown(invalid, FormVersion.passthrough(b.vpn().passthroughEnabled(),
+                b.vpn().inboundServer())));
         if (invalid != null) {
             m.put("values", invalid.values());
             m.put("errors", invalid.errors);
@@ -750,6 +781,9 @@ final class Pages {
 
     private Reply savePassthrough(Exchange x) {
         Form form = x.form();
+        if (FormVersion.stale(form, FormVersion.passthrough(b.vpn().passthroughEnabled(), b.vpn().inboundServer()))) {
+            return FormVersion.conflict(passthroughPage(x, null));
+        }
         boolean on = form.checked("enabled");
         String inbound = form.get("inbound_server");
         if (!inbound.isEmpty()) {
@@ -907,6 +941,8 @@ final class Pages {
             }
         }
         m.put("https", httpsTicked);
+        m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("https_port") ? invalid
+                : null, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort())));
         m.put("values", values);
         m.put("errors", errors);
         return new Reply.Page(status, "system.ftlh", m);
@@ -941,6 +977,9 @@ final class Pages {
 
     private Reply https(Exchange x) throws Exception {
         Form form = x.form();
+        if (FormVersion.stale(form, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort()))) {
+            return FormVersion.conflict(systemPage(x, null, HttpStatus.CONFLICT_409));
+        }
         boolean on = form.checked("enabled");
         int port = form.integer("https_port", "The HTTPS port", 1, 65535);
         if (form.ok() && port == web.httpPort()) {

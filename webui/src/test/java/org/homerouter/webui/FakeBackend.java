@@ -123,7 +123,27 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     }
 
     @Override public VpnSettings vpn() { return vpn; }
-    @Override public void apply(VpnSettings s, String event) { vpn = s; applied++; log("config", event); }
+    @Override public void apply(VpnSettings s, String event) {
+        vpnApplyGate();
+        vpn = s;
+        applied++;
+        log("config", event);
+    }
+    /** When set, each VPN settings save says it has begun, then waits to be let through (tests make two saves meet). */
+    volatile java.util.concurrent.Semaphore vpnApplyEntered;
+    volatile java.util.concurrent.CountDownLatch vpnApplyRelease;
+
+    private void vpnApplyGate() {
+        java.util.concurrent.CountDownLatch release = vpnApplyRelease;
+        if (release != null) {
+            vpnApplyEntered.release();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
     @Override public List<Subnet> lanNetworks() { return lans; }
     List<String> hostDns = List.of();
     @Override public List<String> hostNameServers() { return hostDns; }
