@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.pptp.session.SessionProblem;
 
@@ -102,6 +103,12 @@ final class Diagnosis {
                     + Setting.PPTP_MAX_LOGGING_IN.key()
                     + " in an imported configuration says otherwise): "
                     + "if this is not an office behind one address, someone is flooding the VPN server from it.";
+            case LOGIN_STALLED -> "The client set up its call but had not answered the router's login request "
+                    + PppSessions.UNANSWERED_GRACE_SECONDS + " s later, while every place for logins in progress ("
+                    + Setting.PPTP_MAX_LOGGING_IN.key() + ") was taken, so it gave its place to a newer login. A"
+                    + " client dialling normally answers within a second or two: if many of these come from addresses"
+                    + " you do not know, someone is holding the VPN server's logins to keep users out (the router"
+                    + " keeps letting new logins in past them).";
         };
     }
 

@@ -27,6 +27,7 @@ abstract class AbstractAuthExchange implements AuthExchange {
     private boolean started;
     private long overallDeadline;
     private AuthResult result;
+    private boolean peerAnswered;
 
     AbstractAuthExchange(AuthMethod method, AuthPolicy policy, Clock clock, ControlPacketSender sender,
                          AuthListener listener) {
@@ -114,6 +115,16 @@ abstract class AbstractAuthExchange implements AuthExchange {
     @Override
     public final Optional<AuthResult> result() {
         return Optional.ofNullable(result);
+    }
+
+    @Override
+    public final boolean peerAnswered() {
+        return peerAnswered;
+    }
+
+    /** An authenticator is about to judge what the peer sent ({@link #peerAnswered()}). */
+    final void markPeerAnswered() {
+        peerAnswered = true;
     }
 
     final boolean finished() {

@@ -45,4 +45,11 @@ public interface AuthExchange {
 
     /** The outcome, once there is one. */
     Optional<AuthResult> result();
+
+    /**
+     * An authenticator: whether the peer has answered it, with a Response to the Challenge (RFC
+     * 1994 §4.1) or a PAP Authenticate-Request (RFC 1334 §2.2.1) that was judged; stale or
+     * malformed packets do not count. Always false for a peer's side.
+     */
+    boolean peerAnswered();
 }

@@ -132,6 +132,7 @@ abstract sealed class ChapAuthenticator extends AbstractAuthExchange
         }
         timer.stop();
         awaiting = false;
+        markPeerAnswered();
         Verdict verdict = judge(response.get(), challenge);
         answeredIdentifier = packet.identifier();
         answer = verdict.reply();

@@ -60,6 +60,7 @@ public final class PapAuthenticator extends AbstractAuthExchange {
             log.debug("{}: Authenticate-Request id {} after giving up, discarded", this, id);
             return;
         }
+        markPeerAnswered();
         AuthResult result = judge(request.get());
         acked = result.succeeded();
         send(reply(acked, id));

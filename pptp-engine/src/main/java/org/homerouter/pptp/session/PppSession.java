@@ -165,6 +165,11 @@ public final class PppSession {
     /** Authentication exchanges started on this link: each starts its Identifiers elsewhere. */
     private int authExchanges;
     /**
+     * Whether the peer has answered the login request of the link as it is now (see {@link
+     * #loginUnanswered()}); volatile, as that is read without this object's lock.
+     */
+    private volatile boolean loginAnswered;
+    /**
      * {@link #nextDeadline()} as of the last change made under this object's lock (every timer
      * changes under it), or {@link Long#MAX_VALUE} for none: the timer tick reads it without the
      * lock, so that it walks thousands of idle sessions without taking thousands of locks and
@@ -264,7 +269,11 @@ public final class PppSession {
                 // §3.5: only the negotiated authentication protocol is meaningful, and only from the
                 // Authentication phase on; anything else is silently discarded.
                 if (auth != null && auth.protocol() == protocol) {
-                    ControlPacketCodec.decode(information).ifPresentOrElse(auth::receive, framesDiscarded::increment);
+                    AuthExchange exchange = auth;
+                    ControlPacketCodec.decode(information).ifPresentOrElse(exchange::receive, framesDiscarded::increment);
+                    if (auth == exchange && exchange.peerAnswered()) {
+                        loginAnswered = true;
+                    }
                 } else {
                     framesDiscarded.increment();
                 }
@@ -418,6 +427,18 @@ public final class PppSession {
         updateDeadlineHint();
     }
 
+    /**
+     * While the session logs in (server side): whether it waits on the client without an answer,
+     * that is the link is not set up yet (LCP), or the client has not answered this link's login
+     * request: no Response to the CHAP Challenge (RFC 1994 §4.1), no PAP Authenticate-Request
+     * (RFC 1334 §2.2.1). A client whose password was refused with a retry allowed (MS-CHAPv2 R=1)
+     * has answered: its user may be typing a new one. Read without the session's lock, for {@link
+     * PppSessions}, which asks holding a lock of its own that is taken under this one.
+     */
+    public boolean loginUnanswered() {
+        return !loginAnswered;
+    }
+
     /** A server still waiting for the client to log in, before its {@link #LOGIN_DEADLINE}. */
     private boolean loginWaitingFor() {
         return settings.role() == SessionRole.SERVER && !everAuthenticated && endReason == null && !ended;
@@ -482,6 +503,7 @@ public final class PppSession {
                     ? a.authenticator(method.get(), lockoutGuarded(env.users()), settings.localName(), s,
                             PppSession.this::authFinished, 1 + 64 * (authExchanges++ % 4))
                     : a.peer(method.get(), settings.credentials().orElseThrow(), s, PppSession.this::authFinished);
+            loginAnswered = false;
             auth.start();
         }
 
@@ -493,6 +515,7 @@ public final class PppSession {
             // Challenge (a false failure), or its late success start the network phase under a
             // link that was not open.
             auth = null;
+            loginAnswered = false; // the next link asks afresh
             // Only a renegotiation is an "IP down" (the dial-out then waits for IP to come back);
             // a link that is ending says so once, in ended.
             leaveNetworkPhase(lcp.renegotiating());

@@ -33,6 +33,19 @@ public final class PppSessions implements TunnelListener {
     /** Refusals and evictions are lines a flood of calls causes at will: within a budget. */
     private static final LogLimit REFUSALS_LOGGED = new LogLimit();
     private static final LogLimit TIMER_FAILURES_LOGGED = new LogLimit();
+    /**
+     * How long a login may wait on the client without an answer before it gives way to a newcomer
+     * when every place for logins in progress is taken ({@link #admit}). A client answers the
+     * Challenge the moment it arrives (RFC 1994 §4.1; MS-CHAPv2 and PAP clients send what they
+     * were given when they dialled), and LCP opens within a round trip or two: 10 s is LCP losing
+     * three of its 3 s restart periods (RFC 1661 §4.6) on a bad link, and still well within the
+     * 30 s a silent call otherwise holds its place. Within it, no login gives way on this count,
+     * so a flood of newcomers cannot churn real logins on a slow link out of their places. Nor does
+     * a silent login end by itself at the grace: it costs nothing until the places run out, and
+     * then gives way on demand; ending it sooner would only cut short logins over a bad link (a
+     * flooder places its call again at once either way).
+     */
+    public static final int UNANSWERED_GRACE_SECONDS = 10;
     private volatile SessionSettings settings;
     private volatile SessionEnvironment env;
     private final SessionListener observer;
@@ -109,8 +122,12 @@ public final class PppSessions implements TunnelListener {
         final InetAddress source;
         /** When it was admitted, in admissions (guarded by {@link #loggingInBySource}). */
         long order;
+        /** When it was admitted, in clock nanos (guarded by {@link #loggingInBySource}). */
+        long admittedNanos;
         volatile PppSession session;
         String user;
+        /** Why it made room ({@link SessionEnd#MADE_ROOM} or {@link SessionEnd#LOGIN_STALLED}), once it did. */
+        SessionEnd gaveWay;
 
         Counted(InetAddress source) {
             this.source = source;
@@ -203,13 +220,20 @@ public final class PppSessions implements TunnelListener {
             return;
         }
         if (admission.victim() != null) {
+            Counted victim = admission.victim();
             String more = REFUSALS_LOGGED.admit();
             if (more != null) {
-                LOG.warn("{}: {} logins in progress (the limit), {} of them from {}: its oldest makes room for this one{}",
-                        id, limits.maxLoggingIn(), admission.victimsSourceHeld(), admission.victim().source.getHostAddress(),
-                        more);
+                if (victim.gaveWay == SessionEnd.LOGIN_STALLED) {
+                    LOG.warn("{}: {} logins in progress (the limit): {} has waited {} s without its client answering"
+                            + " (link set-up or the login request), and makes room for this one{}", id,
+                            limits.maxLoggingIn(), victim.session.id(), admission.victimsWait(), more);
+                } else {
+                    LOG.warn("{}: {} logins in progress (the limit), {} of them from {}: its oldest makes room for this one{}",
+                            id, limits.maxLoggingIn(), admission.victimsSourceHeld(), victim.source.getHostAddress(),
+                            more);
+                }
             }
-            evicted.add(admission.victim());
+            evicted.add(victim); // publishes gaveWay to the poll that ends it
         }
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {
             @Override
@@ -272,13 +296,17 @@ public final class PppSessions implements TunnelListener {
 
     /**
      * Whether a new session may log in: its place in the counts, or why not. When every place for
-     * logins in progress is taken, the source holding the most of them gives up its oldest, as long
-     * as it would still hold more than the newcomer's source: a few addresses opening calls they
-     * never log in on (each held until LCP or the login times out, and taken again the moment it
-     * frees) would otherwise keep every real user out for as long as they like. To do that now
-     * takes as many addresses as there are places.
+     * logins in progress is taken, the oldest login that has waited on its client for {@value
+     * #UNANSWERED_GRACE_SECONDS} s without an answer ({@link PppSession#loginUnanswered()}) gives
+     * up its place, from whatever address; failing that, the source holding the most of them gives
+     * up its oldest, as long as it would still hold more than the newcomer's source. Calls never
+     * logged in on are each held until LCP or the login times out (30 s of Configure-Requests or
+     * Challenges), and taken again the moment they free: a few addresses would otherwise keep every
+     * real user out for as long as they like, and with the rule per address alone, as many
+     * addresses as there are places (16) still did.
      */
-    private record Admission(String refusal, String clearReason, Counted victim, int victimsSourceHeld) {
+    private record Admission(String refusal, String clearReason, Counted victim, int victimsSourceHeld,
+                             long victimsWait) {
     }
 
     private Admission admit(Counted counted, SessionLimits limits) {
@@ -287,11 +315,20 @@ public final class PppSessions implements TunnelListener {
             if (mine.size() >= limits.maxLoggingInPerSource()) {
                 forgetIfEmpty(counted.source, mine);
                 return new Admission(limits.maxLoggingInPerSource() + " sessions from this address are already logging"
-                        + " in (the limit per address)", "too many logins in progress from this address", null, 0);
+                        + " in (the limit per address)", "too many logins in progress from this address", null, 0, 0);
             }
             Counted victim = null;
             int held = 0;
+            long now = env.clock().nanos();
+            long waited = 0;
             if (loggingIn.get() >= limits.maxLoggingIn()) {
+                victim = oldestUnanswered(now);
+                if (victim != null) {
+                    victim.gaveWay = SessionEnd.LOGIN_STALLED;
+                    waited = (now - victim.admittedNanos) / 1_000_000_000L;
+                    release(victim);
+                    return admitted(counted, mine, now, victim, 0, waited);
+                }
                 ArrayDeque<Counted> most = null;
                 for (ArrayDeque<Counted> q : loggingInBySource.values()) {
                     // Of sources holding as many, the one logging in longest gives way.
@@ -308,15 +345,46 @@ public final class PppSessions implements TunnelListener {
                 if (victim == null) {
                     forgetIfEmpty(counted.source, mine);
                     return new Admission(limits.maxLoggingIn() + " sessions are already logging in (the limit), none"
-                            + " of them can make room; a flood of logins?", "too many logins in progress", null, 0);
+                            + " of them can make room (each has answered, or been waiting less than "
+                            + UNANSWERED_GRACE_SECONDS + " s, and no address holds 2 more than this one); a flood of"
+                            + " logins?", "too many logins in progress", null, 0, 0);
                 }
+                victim.gaveWay = SessionEnd.MADE_ROOM;
                 release(victim);
             }
-            counted.order = admitted++;
-            mine.addLast(counted);
-            loggingIn.incrementAndGet();
-            return new Admission(null, null, victim, held);
+            return admitted(counted, mine, now, victim, held, waited);
         }
+    }
+
+    /** Counts {@code counted} in (guarded by {@link #loggingInBySource}). */
+    private Admission admitted(Counted counted, ArrayDeque<Counted> mine, long now, Counted victim, int held,
+                               long waited) {
+        counted.order = admitted++;
+        counted.admittedNanos = now;
+        mine.addLast(counted);
+        loggingIn.incrementAndGet();
+        return new Admission(null, null, victim, held, waited);
+    }
+
+    /**
+     * Of the logins in progress, the one admitted first among those still waiting on their client
+     * without an answer after {@value #UNANSWERED_GRACE_SECONDS} s, or null (guarded by {@link
+     * #loggingInBySource}). Reads each session without its lock ({@link PppSession#loginUnanswered()}):
+     * one answering at this moment may give way all the same, as one logging in may (see poll).
+     */
+    private Counted oldestUnanswered(long now) {
+        long grace = java.util.concurrent.TimeUnit.SECONDS.toNanos(UNANSWERED_GRACE_SECONDS);
+        Counted oldest = null;
+        for (ArrayDeque<Counted> q : loggingInBySource.values()) {
+            for (Counted c : q) {
+                PppSession s = c.session; // only a started session may be made to give way
+                if (s != null && now - c.admittedNanos >= grace && s.loginUnanswered()
+                        && (oldest == null || c.order < oldest.order)) {
+                    oldest = c;
+                }
+            }
+        }
+        return oldest;
     }
 
     /** The session no longer counts as logging in (logged in, ended, or made room); idempotent. */
@@ -349,8 +417,9 @@ public final class PppSessions implements TunnelListener {
         for (Counted c; (c = evicted.poll()) != null; ) {
             // Unless it logged in meanwhile (it made room all the same): checked under the session's
             // lock, which the login holds too.
-            c.session.refuseUnlessAuthenticated(SessionEnd.MADE_ROOM,
-                    "another address needed a place among the logins in progress");
+            c.session.refuseUnlessAuthenticated(c.gaveWay, c.gaveWay == SessionEnd.LOGIN_STALLED
+                    ? "another login needed a place among the logins in progress"
+                    : "another address needed a place among the logins in progress");
         }
         long now = env.clock().nanos();
         for (Slot slot : byLocalCallId.values()) {

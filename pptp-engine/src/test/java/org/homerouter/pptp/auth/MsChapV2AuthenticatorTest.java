@@ -133,9 +133,11 @@ class MsChapV2AuthenticatorTest {
         byte[] second = HEX.parseHex("00112233445566778899AABBCCDDEEFF");
         MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT.withMaxAttempts(2), AUTH_CHALLENGE, second);
         a.start();
+        assertFalse(a.peerAnswered());
         a.receive(response(1, AUTH_CHALLENGE, "User", "typo"));
         assertEquals(a.deadline(), OptionalLong.of(Duration.ofSeconds(30).toNanos()),
                 "after R=1 only the overall timeout runs: the user may be typing");
+        assertTrue(a.peerAnswered(), "a login waiting for a retyped password has answered (PppSessions spares it)");
 
         // A Response to the old challenge is the peer repeating itself: same Failure again.
         a.receive(response(1, AUTH_CHALLENGE, "User", "typo"));
@@ -223,6 +225,7 @@ class MsChapV2AuthenticatorTest {
 
         assertEquals(1, sent.size());
         assertTrue(listener.results.isEmpty());
+        assertFalse(a.peerAnswered(), "a stale Response is no answer");
         a.receive(response(1, AUTH_CHALLENGE, "User", "clientPass"));
         assertTrue(listener.only().succeeded());
     }

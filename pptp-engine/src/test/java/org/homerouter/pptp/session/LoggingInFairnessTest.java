@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Calls that never log in hold a place among the logins in progress until LCP or the login times
  * out, and a flooder takes each place again the moment it frees. With the per-address cap at half
- * the places, two addresses kept every real user out for as long as they liked.
+ * the places, two addresses kept every real user out for as long as they liked; with the rule per
+ * address, sixteen still did, until silent logins past a grace gave way too.
  */
 class LoggingInFairnessTest {
     private static final InetAddress SERVER = ip("192.0.2.1");
@@ -87,20 +88,15 @@ class LoggingInFairnessTest {
         startServer(new SessionLimits(4, 8, 2));
         int a1 = callFrom("198.51.100.1");
         callFrom("198.51.100.1");
-        callFrom("198.51.100.2");
+        int b1 = callFrom("198.51.100.2");
         callFrom("198.51.100.2");
         assertEquals(4, sessions.loggingIn());
 
+        // All within the grace for silent logins: the rule per address alone makes room.
         int c = callFrom("203.0.113.7");
         assertNotNull(sessions.session(c), "a login from a new address gets a place");
         assertEquals(4, sessions.loggingIn());
-        settle();
-        assertEquals(1, ended.size(), ended.toString());
-        assertEquals("call " + a1 + " (198.51.100.1) MADE_ROOM", ended.getFirst());
-
         callFrom("203.0.113.8"); // 198.51.100.2 still holds two: its oldest goes
-        settle();
-        assertEquals(2, ended.size(), ended.toString());
         assertEquals(4, sessions.loggingIn());
 
         // Now every address holds one: nobody can make room, and the newcomer is refused.
@@ -108,7 +104,57 @@ class LoggingInFairnessTest {
         assertNull(sessions.session(refused));
         assertEquals(4, sessions.loggingIn());
         settle();
-        assertEquals(2, ended.stream().filter(e -> e.endsWith("MADE_ROOM")).count(), ended.toString());
+        assertEquals(List.of("call " + a1 + " (198.51.100.1) MADE_ROOM", "call " + b1 + " (198.51.100.2) MADE_ROOM"),
+                ended);
+    }
+
+    /**
+     * Sixteen addresses each holding one silent call (no answer to LCP or the login request, held
+     * 30 s, and placed again at once) took every place, and no address held more than a newcomer's:
+     * every real user was refused, "too many logins in progress", for as long as they kept it up.
+     * Past the grace a silent login gives way, the oldest first, whatever its address.
+     */
+    @Test
+    void sixteenAddressesHoldingOneSilentLoginEachNoLongerKeepEveryoneOut() {
+        startServer(SessionLimits.forRouter(16, 8));
+        List<Integer> silent = new ArrayList<>();
+        for (int i = 1; i <= 16; i++) {
+            silent.add(callFrom("198.51.100." + i));
+        }
+        assertEquals(16, sessions.loggingIn());
+
+        // Within the grace a login gives way to nobody: newcomers cannot churn slow real logins out.
+        advanceSeconds(PppSessions.UNANSWERED_GRACE_SECONDS - 1);
+        assertNull(sessions.session(callFrom("203.0.113.1")), "refused while every login is within its grace");
+        assertEquals(List.of(), ended);
+
+        advanceSeconds(1);
+        int worker = callFrom("203.0.113.2");
+        assertNotNull(sessions.session(worker), "a remote worker gets in past the silent logins");
+        assertEquals(16, sessions.loggingIn());
+        // Seven seconds: its Terminate-Requests go unanswered (RFC 1661 §4.6: Max-Terminate 2, restart 3 s).
+        advanceSeconds(7);
+        assertEquals(List.of("call " + silent.getFirst() + " (198.51.100.1) LOGIN_STALLED"), ended,
+                "the oldest silent login made room");
+
+        // The rest give way one by one, each to one newcomer; the newcomers, within their grace, do not.
+        for (int i = 3; i <= 17; i++) {
+            assertNotNull(sessions.session(callFrom("203.0.113." + i)));
+        }
+        assertNull(sessions.session(callFrom("203.0.113.99")), "every place is held by a login within its grace");
+        assertEquals(16, sessions.loggingIn());
+        settle();
+        assertEquals(silent.stream().map(id -> "call " + id + " (198.51.100." + (silent.indexOf(id) + 1)
+                + ") LOGIN_STALLED").sorted().toList(), ended.stream().sorted().toList());
+        assertNotNull(sessions.session(worker), "the worker's login kept its place");
+    }
+
+    /** Ticks the timers through {@code seconds} seconds, a second at a time. */
+    private void advanceSeconds(int seconds) {
+        for (int i = 0; i < seconds; i++) {
+            clock.advanceMillis(1000);
+            sessions.poll();
+        }
     }
 
     @Test
