@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FamiliarAddressLockoutTest {
     private static final String HOME = "127.0.1.1";
+    /** Another address of home's /24, as a phone's carrier-grade NAT hands out from one call to the next. */
+    private static final String NEAR_HOME = "127.0.1.2";
 
     @TempDir
     Path dir;
@@ -39,6 +41,7 @@ class FamiliarAddressLockoutTest {
             lockByGuesses(net, a);
             assertRefused(net.dial(a.pptpAddress(), "alice", "alice password"), "from a new address");
             net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME).tunnelAddress();
+            net.dialFrom(a.pptpAddress(), "alice", "alice password", NEAR_HOME).tunnelAddress(); // its /24 is home too
         }
     }
 

@@ -33,7 +33,7 @@ class LockoutsPageTest {
             String page = ui.get("/lockouts").body();
             // Five failures: the attempt refused while locked is not one, and did not lengthen the 30 s.
             assertTrue(page.contains("<td>VPN login</td><td>user name</td><td>alice</td><td>5</td>"), page);
-            assertTrue(page.contains("a locked name still logs in from an address it\nlogged in from in the last 30 days"),
+            assertTrue(page.contains("a locked name still logs in near an address it\nlogged in from in the last 30 days: in the same /24"),
                     "the page says where a locked name is still let in");
             java.util.regex.Matcher left = java.util.regex.Pattern.compile("\\((?:(\\d+) min )?(\\d+) s left\\)")
                     .matcher(page);

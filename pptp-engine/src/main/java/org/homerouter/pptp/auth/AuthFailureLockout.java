@@ -31,14 +31,15 @@ import org.homerouter.pptp.Clock;
  * address may be locked: a colleague who mistypes a third name there waits {@code firstLockout},
  * and the phone's further failures neither lengthen that nor lock the address again.
  *
- * <p>A name's lockout does not refuse it at a source it logged in from in the last 30 days
- * ({@link FamiliarSources}): anyone on the internet may lock a name with one guess per lockout,
- * and its owner, refused with the same 691 as a wrong password, would be kept out of the router
- * for as long as they liked, with only the LAN's Lockouts page to lift it. There the name's
- * failures count apart, under "user NAME from SOURCE", which locks the name there only, the same
- * way: so a familiar source (a hotel's NAT the owner once used, shared with a guesser) gives no
- * free guesses, and the owner's typos there do not lock the name elsewhere. The source's own
- * lockout (many names failing there) still applies.
+ * <p>A name's lockout does not refuse it near an address it logged in from in the last 30 days
+ * (the same IPv4 /24 or IPv6 /64, {@link FamiliarSources#near}): anyone on the internet may lock
+ * a name with one guess per lockout, and its owner, refused with the same 691 as a wrong password,
+ * would be kept out of the router for as long as they liked, with only the LAN's Lockouts page to
+ * lift it. There the name's failures count apart, under "user NAME from NETWORK" (e.g. "user alice
+ * from 198.51.100.0/24"), which locks the name there only, the same way: so a familiar network (a
+ * hotel's NAT the owner once used, shared with a guesser) gives no free guesses, and the owner's
+ * typos there do not lock the name elsewhere. The address's own lockout (many names failing
+ * there) still applies.
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
@@ -138,7 +139,7 @@ public final class AuthFailureLockout {
         long now = clock.nanos();
         entries.remove(nameKey(userName, source, now));
         entries.remove(addressKey(source));
-        familiar.loggedIn(userName, ClientSource.label(source), now);
+        familiar.loggedIn(userName, source, now);
     }
 
     /**
@@ -160,7 +161,7 @@ public final class AuthFailureLockout {
         // A history row "in the future" is the wall clock set back since: count it as just now.
         Duration age = ago.isNegative() ? Duration.ZERO : ago;
         if (age.compareTo(FamiliarSources.FOR) < 0) {
-            familiar.loggedIn(userName, ClientSource.label(source), clock.nanos() - age.toNanos());
+            familiar.loggedIn(userName, source, clock.nanos() - age.toNanos());
         }
     }
 
@@ -275,10 +276,10 @@ public final class AuthFailureLockout {
         return "user " + userName;
     }
 
-    /** Where a name's failures from this source count: the name's own, or at a familiar source the name's there. */
+    /** Where a name's failures from this source count: the name's own, or near a familiar address the name's there. */
     private String nameKey(String userName, InetAddress source, long now) {
-        String from = ClientSource.label(source);
-        return familiar.knows(userName, from, now) ? userKey(userName) + " from " + from : userKey(userName);
+        return familiar.knows(userName, source, now)
+                ? userKey(userName) + " from " + FamiliarSources.near(source) : userKey(userName);
     }
 
     private static String addressKey(InetAddress source) {

@@ -275,7 +275,7 @@ class AuthFailureLockoutTest {
         lockout.succeeded("alice", hotel);
         lockout.failed("alice", hotel);
         lockout.failed("alice", hotel);
-        assertEquals(List.of("user alice from 198.51.100.40"),
+        assertEquals(List.of("user alice from 198.51.100.0/24"),
                 lockout.failed("alice", hotel).stream().map(AuthFailureLockout.Lockout::key).toList());
         assertEquals(Duration.ofSeconds(30), lockout.lockedOut("alice", hotel).orElseThrow().remaining(),
                 "refused there after the free failures, like anyone");
@@ -292,13 +292,13 @@ class AuthFailureLockoutTest {
     void anIpv6LoginMakesItsWhole64FamiliarAndANameKeepsItsEightLatestSources() throws Exception {
         lockout.succeeded("alice", ip("2001:db8:1:1::5"));
         for (int i = 0; i < FamiliarSources.PER_NAME; i++) {
-            lockout.succeeded("alice", ip("192.0.2." + (i + 1)));
+            lockout.succeeded("alice", ip("192.0." + (i + 1) + ".1")); // eight networks (/24)
         }
         for (int i = 0; i < 3; i++) {
             lockout.failed("alice", ip("203.0.113." + (i + 1)));
         }
-        assertTrue(lockout.lockedOut("alice", ip("192.0.2.1")).isEmpty());
-        assertTrue(lockout.lockedOut("alice", ip("192.0.2.8")).isEmpty());
+        assertTrue(lockout.lockedOut("alice", ip("192.0.1.1")).isEmpty());
+        assertTrue(lockout.lockedOut("alice", ip("192.0.8.1")).isEmpty());
         assertTrue(lockout.lockedOut("alice", ip("2001:db8:1:1::77")).isPresent(),
                 "the ninth source back is forgotten");
         lockout.unlock("user alice");
@@ -308,7 +308,43 @@ class AuthFailureLockoutTest {
         }
         assertTrue(lockout.lockedOut("alice", ip("2001:db8:1:1:a:b:c:d")).isEmpty(),
                 "a new privacy address in the same /64 is still home");
-        assertTrue(lockout.lockedOut("alice", ip("192.0.2.1")).isPresent(), "and the eldest IPv4 one went");
+        assertTrue(lockout.lockedOut("alice", ip("192.0.1.1")).isPresent(), "and the eldest IPv4 one went");
+    }
+
+    /**
+     * A phone on carrier-grade NAT comes from another address of its carrier's pool nearly every
+     * time: its owner was refused from the next one like any guesser, who kept the name locked
+     * with one guess per lockout. The network (/24) the owner logged in from is familiar, not only
+     * the address; another network is not.
+     */
+    @Test
+    void aNameLockedByAGuesserStillLetsItsOwnerInFromANearbyAddressOfTheSameNetwork() throws Exception {
+        AuthFailureLockout lockout = AuthFailureLockout.defaults(clock);
+        lockout.succeeded("alice", ip("198.51.100.7"));
+        for (int i = 0; i < 5; i++) {
+            lockout.failed("alice", ip("203.0.113.9"));
+        }
+        assertTrue(lockout.lockedOut("alice", ip("203.0.113.10")).isPresent(), "the guesses locked the name");
+        assertTrue(lockout.lockedOut("alice", ip("198.51.100.8")).isEmpty(),
+                "her phone's next address in the carrier's /24 is let in");
+        assertTrue(lockout.lockedOut("alice", ip("198.51.101.8")).isPresent(), "the next /24 is somewhere else");
+
+        // Wrong passwords there lock the name there only, under the network's name.
+        for (int i = 0; i < 4; i++) {
+            lockout.failed("alice", ip("198.51.100." + (20 + i)));
+        }
+        assertEquals(List.of("user alice from 198.51.100.0/24"),
+                lockout.failed("alice", ip("198.51.100.99")).stream().map(AuthFailureLockout.Lockout::key).toList());
+        assertTrue(lockout.lockedOut("alice", ip("198.51.100.7")).isPresent());
+
+        // The same after a restart, when the history's logins are read back.
+        AuthFailureLockout restarted = AuthFailureLockout.defaults(clock);
+        restarted.loggedInBefore("alice", ip("198.51.100.7"), Duration.ofDays(2));
+        for (int i = 0; i < 5; i++) {
+            restarted.failed("alice", ip("203.0.113.9"));
+        }
+        assertTrue(restarted.lockedOut("alice", ip("198.51.100.8")).isEmpty(), "after a restart too");
+        assertTrue(restarted.lockedOut("alice", ip("198.51.101.8")).isPresent());
     }
 
     /** The history's logins, seeded at start, make their sources familiar as a login here would. */
