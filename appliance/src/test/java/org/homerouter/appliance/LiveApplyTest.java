@@ -606,12 +606,8 @@ class LiveApplyTest {
      */
     @Test
     void aVpnPortThatIsTakenIsRefusedWithoutDisconnectingAnyone() throws Exception {
-        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
         int port = freeLoopbackPort();
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
-                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
-        }
+        Path db = aliceAndBobListeningOn(port);
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
@@ -641,12 +637,8 @@ class LiveApplyTest {
      */
     @Test
     void theSamePortOnAllAddressesIsRefusedOnlyWhenAnotherProgramHoldsItSomewhere() throws Exception {
-        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
         int port = freeLoopbackPort();
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
-                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
-        }
+        Path db = aliceAndBobListeningOn(port);
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
@@ -800,6 +792,16 @@ class LiveApplyTest {
             assertEquals(SessionEnd.AUTH_FAILED, net.dial(a.pptpAddress(), "alice", "alice password").ended.get(15, TimeUnit.SECONDS),
                     "the old password no longer works");
         }
+    }
+
+    /** A database with alice and bob whose server listens on 127.0.0.1:{@code port} (no command-line override). */
+    private Path aliceAndBobListeningOn(int port) throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        return db;
     }
 
     private static void awaitBlocked(Thread t) throws InterruptedException {

@@ -1529,6 +1529,11 @@ class WholeSessionTest {
      * sends from then on (information fields).
      */
     private List<byte[]> holdTheClientsIpcpRequests(Set<Integer> held) {
+        return holdTheClientsIpcpRequests(held::contains);
+    }
+
+    /** As {@link #holdTheClientsIpcpRequests(Set)}, for the calls whose Call ID {@code held} accepts. */
+    private List<byte[]> holdTheClientsIpcpRequests(java.util.function.IntPredicate held) {
         List<byte[]> serverIpcp = new CopyOnWriteArrayList<>();
         network.setImpairment((src, dst, packet) -> {
             ByteBuffer b = packet.duplicate();
@@ -1537,7 +1542,7 @@ class WholeSessionTest {
                     != org.homerouter.pptp.ppp.PppProtocol.IPCP) {
                 return InMemoryGreNetwork.Fate.DELIVER;
             }
-            if (src.equals(CLIENT) && b.get(b.position()) == 1 && held.contains(h.callId())) {
+            if (src.equals(CLIENT) && b.get(b.position()) == 1 && held.test(h.callId())) {
                 return InMemoryGreNetwork.Fate.DROP;
             }
             if (src.equals(SERVER)) {
@@ -1555,23 +1560,7 @@ class WholeSessionTest {
      * packets the server sends from then on (information fields).
      */
     private List<byte[]> speakForTheClientsIpcp() {
-        List<byte[]> serverIpcp = new CopyOnWriteArrayList<>();
-        network.setImpairment((src, dst, packet) -> {
-            ByteBuffer b = packet.duplicate();
-            if (pppProtocol(b) != org.homerouter.pptp.ppp.PppProtocol.IPCP) {
-                return InMemoryGreNetwork.Fate.DELIVER;
-            }
-            if (src.equals(CLIENT) && b.get(b.position()) == 1) {
-                return InMemoryGreNetwork.Fate.DROP;
-            }
-            if (src.equals(SERVER)) {
-                byte[] info = new byte[b.remaining()];
-                b.get(info);
-                serverIpcp.add(info);
-            }
-            return InMemoryGreNetwork.Fate.DELIVER;
-        });
-        return serverIpcp;
+        return holdTheClientsIpcpRequests(callId -> true);
     }
 
     /** An IPCP Configure-Request naming {@code address}, as if from the client. */
