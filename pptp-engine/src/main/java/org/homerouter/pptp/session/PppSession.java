@@ -674,13 +674,6 @@ public final class PppSession {
     }
 
     /**
-     * Starts IPCP. With MPPE in play only once CCP has settled: pppd with require-mppe starts no
-     * other NCP until CCP is Opened (auth.c start_networks, "don't start any other NCPs until CCP
-     * is up") and answers an earlier IPCP Configure-Request with Terminate-Ack, which costs a
-     * whole restart period (3 s) before our IPCP tries again. Windows also runs CCP first. RFC 3078
-     * §4 needs no IP before CCP anyway, so nothing is lost by waiting.
-     */
-    /**
      * The session's IPCP settings. A server whose settings name no DNS server offers the host's own
      * (RFC 1877): a client offered none has no name service through the tunnel (Android's built-in
      * client uses only the servers the link gives it), and stock clients ask for them every time.
@@ -694,6 +687,13 @@ public final class PppSession {
         return host.isEmpty() ? s : s.withDns(host.getFirst(), host.size() > 1 ? host.get(1) : null);
     }
 
+    /**
+     * Starts IPCP. With MPPE in play only once CCP has settled: pppd with require-mppe starts no
+     * other NCP until CCP is Opened (auth.c start_networks, "don't start any other NCPs until CCP
+     * is up") and answers an earlier IPCP Configure-Request with Terminate-Ack, which costs a
+     * whole restart period (3 s) before our IPCP tries again. Windows also runs CCP first. RFC 3078
+     * §4 needs no IP before CCP anyway, so nothing is lost by waiting.
+     */
     private void openIpcp() {
         if (ipcp != null || ended || phase != SessionPhase.NETWORK) {
             return;
@@ -1255,12 +1255,12 @@ public final class PppSession {
         return id;
     }
 
-    /** The authenticated user, once known. */
     /** Whether the peer ever logged in on this link (a failed login's name is in {@link #userName} too). */
     public synchronized boolean loggedIn() {
         return everAuthenticated;
     }
 
+    /** The user name the peer logged in with (or tried to), once known. */
     public synchronized Optional<String> userName() {
         return Optional.ofNullable(userName);
     }

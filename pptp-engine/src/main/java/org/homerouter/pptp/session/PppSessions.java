@@ -456,16 +456,16 @@ public final class PppSessions implements TunnelListener {
         return byLocalCallId.values().stream().map(Slot::session).filter(s -> s != null).toList();
     }
 
-    /**
-     * Calls in the registry: every call from the moment its GRE channel opens until its session
-     * ends, with or without a session yet ({@link #sessions()} counts only those with one). For
-     * leak checks (the soak benchmark): zero once every call is gone. Read-only.
-     */
     /** Calls refused so far by the limits on logins in progress (in all, per address). */
     public long refusedLogins() {
         return refusedLogins.sum();
     }
 
+    /**
+     * Calls in the registry: every call from the moment its GRE channel opens until its session
+     * ends, with or without a session yet ({@link #sessions()} counts only those with one). For
+     * leak checks (the soak benchmark): zero once every call is gone. Read-only.
+     */
     public int registered() {
         return byLocalCallId.size();
     }
