@@ -24,6 +24,13 @@ public enum MppeDecryptResult {
      * that count does not decrypt the packet to a checked IPv4 packet. The key stays as it was.
      */
     DROPPED_UNVERIFIED_JUMP,
+    /**
+     * Stateful mode, traffic known to be IPv4: a flushed packet (the sender changed the key before
+     * it, RFC 3078 §7) that none of the key changes it calls for decrypts to a checked IPv4 packet.
+     * The stateful counterpart of {@link #DROPPED_UNVERIFIED_JUMP}: the key stays as it was, and
+     * the decryptor is (or stays) in the discard state, waiting for a flushed packet that checks out.
+     */
+    DROPPED_UNVERIFIED_FLUSH,
     /** Header only, no encrypted octet. */
     DROPPED_TOO_SHORT,
     /** D bit clear: not an MPPE packet (Linux sanity check). */

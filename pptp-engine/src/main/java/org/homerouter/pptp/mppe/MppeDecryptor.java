@@ -50,7 +50,24 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * checks out (PPP protocol 0x21, version 4, total length matching, header checksum valid), up to
  * {@value #MAX_EXTRA_KEY_CHANGES} more key changes are tried, and the first that does is kept.
  * Whenever Linux's choice decrypts correctly it is the one kept, so a Linux peer sees the same
- * behaviour as from Linux, but for that hole closed; non-IPv4 traffic keeps Linux's choice.
+ * behaviour as from Linux, but for that hole closed; non-IPv4 traffic keeps Linux's choice, unless
+ * the decryptor knows its traffic is IPv4 (below).
+ *
+ * <p><b>Traffic known to be IPv4</b> ({@code ipv4Only}, what a PPTP session's decryptor is made
+ * with: IPCP is its only network protocol, and nothing else is delivered). Then no flushed packet
+ * is believed in stateful mode unless one of its key changes decrypts it to a checked IPv4
+ * packet; if none does, the key and the count stay as they were, the decryptor is (or stays) in
+ * the discard state (RFC 3078 §8.2), and the packet is dropped as bogus
+ * ({@link MppeDecryptResult#DROPPED_UNVERIFIED_FLUSH}, weighted as stateless mode's unverified
+ * jump). Key changes only go forward (each key is made from the one before, RFC 3078 §7.3), and
+ * the header is in clear: without this check two forged packets with the call ID (a wrong count,
+ * which makes us ask for a reset, then a flushed one with a count in another block of 256) put us
+ * up to 19 keys ahead of the peer for good, every later packet decrypting to garbage while the
+ * link stays up (LCP is not encrypted) and carries nothing. A genuine flushed packet refused
+ * (one that is not IPv4) costs one more reset: the packets after it keep CCP asking, and the
+ * flushed packet that answers is found with one of the {@value #MAX_EXTRA_KEY_CHANGES} extra key
+ * changes. A flushed packet with the expected count is checked too, and treated as lost if it
+ * fails: forged with the right count, it would otherwise move the key just the same.
  *
  * <p>Not thread-safe; one instance per direction per link. Steady-state decryption allocates
  * nothing: the RC4 engine, SHA-1 digest and key buffers are reused.
@@ -74,9 +91,13 @@ public final class MppeDecryptor {
 
     private final MppeSessionCipher cipher;
     private final byte[] savedKey = new byte[16];
+    /** The key when a stateful resynchronisation began, before the missed flag packets' key changes. */
+    private final byte[] keyBeforeResync = new byte[16];
     private final ByteBuffer trial = ByteBuffer.allocate(TRIAL_OCTETS);
     private long resynchronisedBeyondLinux;
     private final boolean stateless;
+    /** Stateful mode refuses flushed packets that do not decrypt to checked IPv4 (see the class comment). */
+    private final boolean ipv4Only;
     private final int sanityLimit;
     private int sanityScore;
     /**
@@ -101,11 +122,23 @@ public final class MppeDecryptor {
      *        score) after which {@link MppeDecryptResult#LINK_FAILURE} is returned
      */
     public MppeDecryptor(byte[] startKey, MppeStrength strength, boolean stateless, int maxBadPackets) {
+        this(startKey, strength, stateless, maxBadPackets, false);
+    }
+
+    /**
+     * @param ipv4Only whether the peer sends IPv4 and nothing else (a PPTP session: IPCP is its only
+     *        network protocol), so that in stateful mode a flushed packet whose key change does not
+     *        decrypt it to a checked IPv4 packet is refused rather than followed (see the class
+     *        comment); without it, stateful mode follows Linux for traffic it cannot check
+     */
+    public MppeDecryptor(byte[] startKey, MppeStrength strength, boolean stateless, int maxBadPackets,
+            boolean ipv4Only) {
         if (maxBadPackets < 1) {
             throw new IllegalArgumentException("maxBadPackets must be at least 1: " + maxBadPackets);
         }
         this.cipher = new MppeSessionCipher(startKey, strength);
         this.stateless = stateless;
+        this.ipv4Only = ipv4Only;
         this.sanityLimit = maxBadPackets * BAD_HEADER;
     }
 
@@ -139,17 +172,11 @@ public final class MppeDecryptor {
             return bogus(MppeDecryptResult.DROPPED_COMPRESSED, BAD_HEADER);
         }
 
-        boolean resynchronising = !stateless && discard && flushed;
         int payload = at + MppeHeader.LENGTH;
-        MppeDecryptResult sync = stateless ? syncStateless(count, packet, payload, len) : syncStateful(count, flushed);
+        MppeDecryptResult sync = stateless ? syncStateless(count, packet, payload, len)
+                : syncStateful(count, flushed, packet, payload, len);
         if (sync != MppeDecryptResult.DELIVERED) {
             return sync;
-        }
-        if (resynchronising) {
-            rekeyToDecrypt(packet, payload, len);
-        } else if (!stateless && flushed) {
-            // As for every flushed packet in stateful mode: the sender re-keyed before it.
-            cipher.rekey();
         }
         cipher.crypt(packet, payload, packet, payload, len);
         packet.position(payload);
@@ -182,6 +209,10 @@ public final class MppeDecryptor {
             if (!decryptsToCheckedIpv4(packet, payload, len)) {
                 cipher.restoreKey(savedKey, ahead);
                 cipher.initTables();
+                // A bogus header's weight, not a late packet's: the genuine packet after a loss
+                // checks out and costs nothing, however large the loss; one that does not is forged
+                // or the peer is out of step, which 16 in a row should end visibly. An attacker
+                // ends the link as fast with 16 packets without the D bit, so less would buy nothing.
                 return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, BAD_HEADER);
             }
         }
@@ -189,8 +220,11 @@ public final class MppeDecryptor {
         return MppeDecryptResult.DELIVERED;
     }
 
-    /** RFC 3078 §8.2 as Linux's mppe_decompress reads it; see the class comment. */
-    private MppeDecryptResult syncStateful(int count, boolean flushed) {
+    /**
+     * RFC 3078 §8.2 as Linux's mppe_decompress reads it, with the key changes the packet needs
+     * (for a flushed one, checked when {@link #ipv4Only}); see the class comment.
+     */
+    private MppeDecryptResult syncStateful(int count, boolean flushed, ByteBuffer packet, int payload, int len) {
         if (!discard) {
             ccount = (ccount + 1) & MppeHeader.COUNT_MASK;
             if (count != ccount) {
@@ -198,18 +232,53 @@ public final class MppeDecryptor {
                 discard = true;
                 return record(MppeDecryptResult.RESET_REQUIRED);
             }
-        } else {
             if (!flushed) {
-                return record(MppeDecryptResult.DROPPED_AWAITING_FLUSH);
+                return MppeDecryptResult.DELIVERED;
             }
-            // One key change for every flag packet missed: at most 15, whatever the count says.
-            while ((count & BLOCK_MASK) != (ccount & BLOCK_MASK)) {
-                cipher.changeKey();
-                ccount = (ccount + 0x100) & MppeHeader.COUNT_MASK;
+            // As for every flushed packet in stateful mode: the sender re-keyed before it.
+            if (!ipv4Only) {
+                cipher.rekey();
+                return MppeDecryptResult.DELIVERED;
             }
-            discard = false;
-            ccount = count;
+            cipher.saveKey(savedKey);
+            cipher.rekey();
+            if (decryptsToCheckedIpv4(packet, payload, len)) {
+                return MppeDecryptResult.DELIVERED;
+            }
+            // Forged with the next count, or not IPv4: no key change we could not take back (RFC
+            // 3078 §7.3). Treated as lost (§8.2): ccount is the count expected, and the next
+            // flushed packet (a reset's answer, or the next flag packet) decides the key changes.
+            cipher.restoreKey(savedKey, 1);
+            cipher.initTables();
+            discard = true;
+            return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_FLUSH, BAD_HEADER);
         }
+        if (!flushed) {
+            return record(MppeDecryptResult.DROPPED_AWAITING_FLUSH);
+        }
+        cipher.saveKey(keyBeforeResync);
+        int expected = ccount;
+        // One key change for every flag packet missed: at most 15, whatever the count says.
+        int missedFlags = 0;
+        while ((count & BLOCK_MASK) != (ccount & BLOCK_MASK)) {
+            cipher.changeKey();
+            ccount = (ccount + 0x100) & MppeHeader.COUNT_MASK;
+            missedFlags++;
+        }
+        if (!rekeyToDecrypt(packet, payload, len)) {
+            if (ipv4Only) {
+                // A forged count (anyone who knows the call ID can send one) would otherwise leave
+                // us keys ahead of the peer for good: stay in the discard state (RFC 3078 §8.2) on
+                // the key we had, and let the next flushed packet show the way.
+                cipher.restoreKey(keyBeforeResync, missedFlags);
+                cipher.initTables();
+                ccount = expected;
+                return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_FLUSH, BAD_HEADER);
+            }
+            cipher.rekey(); // not IPv4, or corrupt: Linux's one key change
+        }
+        discard = false;
+        ccount = count;
         return MppeDecryptResult.DELIVERED;
     }
 
@@ -218,8 +287,11 @@ public final class MppeDecryptor {
      * that does not decrypt the packet to a checked IPv4 packet and 2..{@value #MAX_EXTRA_KEY_CHANGES}+1
      * changes do (see the class comment). Trials decrypt a copy of the first octets only; each
      * trial adds one key change to the one before.
+     *
+     * @return whether one did; if not, the key is back where it was (tables stale: follow with
+     *         {@link MppeSessionCipher#rekey()} or a restore)
      */
-    private void rekeyToDecrypt(ByteBuffer packet, int payload, int len) {
+    private boolean rekeyToDecrypt(ByteBuffer packet, int payload, int len) {
         cipher.saveKey(savedKey);
         for (int changes = 1; changes <= 1 + MAX_EXTRA_KEY_CHANGES; changes++) {
             cipher.rekey();
@@ -227,12 +299,11 @@ public final class MppeDecryptor {
                 if (changes > 1) {
                     resynchronisedBeyondLinux++;
                 }
-                return;
+                return true;
             }
         }
-        // Nothing checked out (not IPv4, or corrupt): Linux's one key change.
         cipher.restoreKey(savedKey, 1 + MAX_EXTRA_KEY_CHANGES);
-        cipher.rekey();
+        return false;
     }
 
     /**

@@ -49,6 +49,7 @@ import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.tunnel.CallTunnels;
 import org.homerouter.pptp.tunnel.InMemoryTunnelDevice;
+import org.homerouter.pptp.tunnel.InternetChecksum;
 import org.homerouter.pptp.tunnel.IpPacketSink;
 import org.homerouter.pptp.tunnel.TunnelDevice;
 import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
@@ -228,10 +229,17 @@ class WholeSessionTest {
         throw new AssertionError("never happened: " + what + "; server " + serverEvents + " client " + clientEvents);
     }
 
+    /**
+     * An IPv4 packet as an IP stack sends it: random but for a header that checks out (total
+     * length, header checksum), which is what a stateful session's decryptor looks for before it
+     * believes a flushed packet's key change.
+     */
     private static byte[] ipv4(Random r, int length) {
         byte[] p = new byte[length];
         r.nextBytes(p);
-        p[0] = 0x45;
+        ByteBuffer b = ByteBuffer.wrap(p);
+        b.put(0, (byte) 0x45).putShort(2, (short) length).putShort(10, (short) 0);
+        b.putShort(10, InternetChecksum.finish(InternetChecksum.add(0, b, 0, 20)));
         return p;
     }
 

@@ -27,8 +27,12 @@ public record CcpResult(MppeStrength strength, boolean stateless) {
         return new MppeEncryptor(keys.send(), strength, stateless);
     }
 
-    /** The decryptor for what this end receives, from the same start keys. */
+    /**
+     * The decryptor for what this end receives, from the same start keys. IPv4 is all a session
+     * carries (IPCP is its only network protocol), so a stateful decryptor refuses the flushed
+     * packets it cannot check as IPv4 rather than follow a key change it could never undo.
+     */
     public MppeDecryptor newDecryptor(MppeStartKeys keys) {
-        return new MppeDecryptor(keys.receive(), strength, stateless);
+        return new MppeDecryptor(keys.receive(), strength, stateless, MppeDecryptor.DEFAULT_MAX_BAD_PACKETS, true);
     }
 }

@@ -20,6 +20,7 @@ import org.homerouter.pptp.mppe.MppeStartKeys;
 import org.homerouter.pptp.mppe.MppeStrength;
 import org.homerouter.pptp.ppp.AutomatonState;
 import org.homerouter.pptp.ppp.ControlPacket;
+import org.homerouter.pptp.tunnel.InternetChecksum;
 import org.junit.jupiter.api.Test;
 
 /** CCP Reset-Request and Reset-Ack (RFC 1962 §3.1) between two opened CCPs. */
@@ -146,7 +147,8 @@ class CcpResetTest {
      * and CCP between them. Each loss makes the decryptor ask, the server's CCP sends a
      * Reset-Request, the client's CCP acks it and flushes its encryptor, and the next packet
      * resynchronises the server. The keys come from {@link CcpResult}'s factories, server and
-     * client side, so their mirroring is checked too.
+     * client side, so their mirroring is checked too. The packets are IPv4, as a session's are:
+     * its decryptor believes no flushed packet that does not decrypt to a checked IPv4 packet.
      */
     @Test
     void statefulLinkRecoversFromLossThroughCcp() {
@@ -161,8 +163,7 @@ class CcpResetTest {
         int lost = 0;
         int delivered = 0;
         for (int i = 0; i < sent; i++) {
-            byte[] plain = new byte[1 + rnd.nextInt(200)];
-            rnd.nextBytes(plain);
+            byte[] plain = ipv4Frame(rnd, 22 + rnd.nextInt(200));
             ByteBuffer wire = ByteBuffer.allocate(plain.length + 2);
             clientOut.encrypt(ByteBuffer.wrap(plain), wire);
             wire.flip();
@@ -190,5 +191,15 @@ class CcpResetTest {
         assertEquals(sent - lost - client.events.resetsRequestedByPeer, delivered, "each loss costs one more packet, no more");
         assertEquals(clientOut.keyChanges(), serverIn.keyChanges());
         assertEquals(List.of(), server.events.failures);
+    }
+
+    /** A PPP frame of {@code size} octets: protocol 0x0021, an IPv4 header that checks out, random data. */
+    private static byte[] ipv4Frame(Random rnd, int size) {
+        byte[] f = new byte[size];
+        rnd.nextBytes(f);
+        ByteBuffer b = ByteBuffer.wrap(f);
+        b.putShort(0, (short) 0x0021).put(2, (byte) 0x45).putShort(4, (short) (size - 2)).putShort(12, (short) 0);
+        b.putShort(12, InternetChecksum.finish(InternetChecksum.add(0, b, 2, 20)));
+        return f;
     }
 }
