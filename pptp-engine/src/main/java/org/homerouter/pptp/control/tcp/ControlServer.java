@@ -20,6 +20,7 @@ import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.CallListener;
+import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.ControlCodec;
 import org.homerouter.pptp.control.ControlConnection;
 import org.homerouter.pptp.control.ControlSettings;
@@ -102,7 +103,8 @@ public final class ControlServer implements AutoCloseable {
                         Optional<String> refusal;
                         Channel victim = null;
                         synchronized (admission) {
-                            int working = workingFrom(source);
+                            // Only an address at its limit is worth the scan for logged-in users' connections.
+                            int working = admission.heldBy(source) >= options.perSource() ? workingFrom(source) : 0;
                             refusal = admission.admit(source, false, working);
                             if (refusal.isPresent() && admission.full()) {
                                 victim = makingRoomFor(source);
@@ -227,11 +229,15 @@ public final class ControlServer implements AutoCloseable {
      * the newcomer's (as PppSessions makes room among logins in progress). Without it, 16 addresses
      * each holding their 16 silent connections (reopened as the 30 s setup limit closes them) kept
      * every real client out; the newcomer's own address gains nothing by it beyond the rule's margin.
-     * A connection with a call is never chosen: that is a working tunnel. Called under the
-     * admission's lock, from the newcomer's event loop; other connections are only read.
+     * A connection with a call is never chosen: that is a working tunnel. Connections carrying a
+     * logged-in user do not count towards their address's total, as for the per-address limit: an
+     * office's NAT holding many workers' tunnels must not make its redialling workers the first to
+     * go. Called under the admission's lock, from the newcomer's event loop; other connections are
+     * only read.
      */
     private Channel makingRoomFor(InetAddress source) {
-        int newcomers = admission.heldBy(source);
+        java.util.Map<InetAddress, Integer> working = workingBySource();
+        int newcomers = admission.heldBy(source) - working.getOrDefault(ClientSource.of(source), 0);
         Channel best = null;
         int bestHeld = newcomers + 1;
         boolean bestEstablished = true;
@@ -242,8 +248,8 @@ public final class ControlServer implements AutoCloseable {
                 continue;
             }
             InetAddress its = ((InetSocketAddress) ch.remoteAddress()).getAddress();
-            // Its address's count, less those of its connections already closing for room.
-            int held = admission.heldBy(its) - closingFrom(its);
+            // Its address's count, less its logged-in users' and its connections already closing for room.
+            int held = admission.heldBy(its) - working.getOrDefault(ClientSource.of(its), 0) - closingFrom(its);
             boolean established = h.connection().phase() == ControlConnection.Phase.ESTABLISHED;
             // The address holding the most; among its connections, one still setting up before an established one.
             if (held > bestHeld || (held == bestHeld && best != null && bestEstablished && !established)) {
@@ -257,25 +263,27 @@ public final class ControlServer implements AutoCloseable {
 
     /** Connections from {@code address}'s source carrying a logged-in session (a user's working tunnel). */
     private int workingFrom(InetAddress address) {
-        InetAddress source = org.homerouter.pptp.control.ClientSource.of(address);
-        int n = 0;
+        return workingBySource().getOrDefault(ClientSource.of(address), 0);
+    }
+
+    /** Per source ({@link ClientSource}), its connections carrying a logged-in session; one pass over them all. */
+    private java.util.Map<InetAddress, Integer> workingBySource() {
+        java.util.Map<InetAddress, Integer> out = new java.util.HashMap<>();
         for (Channel ch : connections) {
             ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
             if (h != null && h.connection() != null && ch.isActive()
-                    && h.connection().calls().stream().anyMatch(PptpCall::loggedIn)
-                    && org.homerouter.pptp.control.ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress())
-                    .equals(source)) {
-                n++;
+                    && h.connection().calls().stream().anyMatch(PptpCall::loggedIn)) {
+                out.merge(ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress()), 1, Integer::sum);
             }
         }
-        return n;
+        return out;
     }
 
     private int closingFrom(InetAddress address) {
-        InetAddress source = org.homerouter.pptp.control.ClientSource.of(address);
+        InetAddress source = ClientSource.of(address);
         int n = 0;
         for (Channel ch : closing) {
-            if (org.homerouter.pptp.control.ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress())
+            if (ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress())
                     .equals(source)) {
                 n++;
             }
@@ -283,12 +291,12 @@ public final class ControlServer implements AutoCloseable {
         return n;
     }
 
-    /** The live control connections, for status pages. */
     /** Control connections refused so far by the limits on connections (in all, per address, per minute). */
     public long refusedConnections() {
         return refused.sum();
     }
 
+    /** The live control connections, for status pages. */
     public List<ControlConnection> connections() {
         List<ControlConnection> out = new ArrayList<>();
         for (Channel ch : connections) {

@@ -174,4 +174,51 @@ class ControlServerRoomTest {
             office.stop(Duration.ofMillis(200));
         }
     }
+
+    @Test
+    void makingRoomTakesAFloodersConnectionNotTheOfficesWhoseOthersAreLoggedIn() throws Exception {
+        CallListener loggingIn = new CallListener() {
+            @Override
+            public void callEstablished(PptpCall call) {
+                call.markLoggedIn();
+            }
+
+            @Override
+            public void callCleared(PptpCall call, String reason) {
+            }
+        };
+        // 6 in all, 2 per address (not counting logged-in users').
+        ControlServer office = new ControlServer(transport,
+                new ControlServer.Options(ControlSettings.defaults("office-pac"), 6, 2, 1000, TICK, clock),
+                loggingIn, new CallIdAllocator(16));
+        InetSocketAddress at = office.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try {
+            // The office's NAT (127.0.0.1): three workers logged in, a fourth redialling (no call yet).
+            for (int i = 0; i < 3; i++) {
+                ControlClient.connect(transport, at, ControlSettings.defaults("worker-" + i), clock, TICK,
+                        new RecordingCalls(), new CallIdAllocator(4)).get(5, TimeUnit.SECONDS)
+                        .placeCall().get(5, TimeUnit.SECONDS);
+            }
+            ClientConnection redialling = ControlClient.connect(transport, at, ControlSettings.defaults("worker-3"),
+                    clock, TICK, new RecordingCalls(), new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
+            // A flooder holds its address's two.
+            address = at;
+            Socket flood1 = silentFrom("127.0.0.2");
+            Socket flood2 = silentFrom("127.0.0.2");
+            Await.until("every slot taken", () -> office.connections().size() == 6);
+
+            Socket newcomer = silentFrom("127.0.0.3");
+            Await.until("one of the flooder's closed", () -> {
+                try {
+                    return closedByServer(flood1) || closedByServer(flood2);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(!closedByServer(newcomer), "the newcomer is in");
+            assertTrue(!redialling.closed().isDone(), "the office's redialling worker keeps its connection");
+        } finally {
+            office.stop(Duration.ofMillis(200));
+        }
+    }
 }
