@@ -76,7 +76,10 @@ final class Pages {
                 new Route("GET", "/vpn", ADMIN, x -> vpnPage(x, null)),
                 new Route("POST", "/vpn", ADMIN, locked(this::saveVpn)),
                 new Route("GET", "/users", ADMIN, x -> usersPage(x, null, 200)),
-                new Route("POST", "/users/add", ADMIN, this::addUser),
+                // Locked as the VPN page's save is: a user's static address is checked against the
+                // pool there and the pool against users' static addresses here, each by what the
+                // other stored; two admins saving both at once would otherwise leave one in the pool.
+                new Route("POST", "/users/add", ADMIN, locked(this::addUser)),
                 new Route("GET", "/users/edit", ADMIN, x -> editUserPage(x, null, 200)),
                 new Route("POST", "/users/edit", ADMIN, locked(this::editUser)),
                 new Route("POST", "/users/password", ADMIN, this::userPassword),
