@@ -128,9 +128,11 @@ class ControlServerRoomTest {
         assertEquals(1, client.state().calls().size(), "the client's call is untouched");
     }
 
-    @Test
-    void workersBehindOneOfficeNatAreNotCountedAgainstTheirAddressOnceLoggedIn() throws Exception {
-        // 2 per address, as in start(); here a session layer that logs every call in at once.
+    /**
+     * A server of {@code total} control connections in all and 2 per address (not counting those
+     * of logged-in users), whose session layer logs every call in at once. Not started.
+     */
+    private ControlServer loggingEveryCallIn(int total) {
         CallListener loggingIn = new CallListener() {
             @Override
             public void callEstablished(PptpCall call) {
@@ -141,9 +143,14 @@ class ControlServerRoomTest {
             public void callCleared(PptpCall call, String reason) {
             }
         };
-        ControlServer office = new ControlServer(transport,
-                new ControlServer.Options(ControlSettings.defaults("office-pac"), 16, 2, 1000, TICK, clock),
+        return new ControlServer(transport,
+                new ControlServer.Options(ControlSettings.defaults("office-pac"), total, 2, 1000, TICK, clock),
                 loggingIn, new CallIdAllocator(16));
+    }
+
+    @Test
+    void workersBehindOneOfficeNatAreNotCountedAgainstTheirAddressOnceLoggedIn() throws Exception {
+        ControlServer office = loggingEveryCallIn(16);
         InetSocketAddress at = office.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         try {
             // Four workers from one address (127.0.0.1, the office's NAT), each logged in.
@@ -177,20 +184,7 @@ class ControlServerRoomTest {
 
     @Test
     void makingRoomTakesAFloodersConnectionNotTheOfficesWhoseOthersAreLoggedIn() throws Exception {
-        CallListener loggingIn = new CallListener() {
-            @Override
-            public void callEstablished(PptpCall call) {
-                call.markLoggedIn();
-            }
-
-            @Override
-            public void callCleared(PptpCall call, String reason) {
-            }
-        };
-        // 6 in all, 2 per address (not counting logged-in users').
-        ControlServer office = new ControlServer(transport,
-                new ControlServer.Options(ControlSettings.defaults("office-pac"), 6, 2, 1000, TICK, clock),
-                loggingIn, new CallIdAllocator(16));
+        ControlServer office = loggingEveryCallIn(6);
         InetSocketAddress at = office.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         try {
             // The office's NAT (127.0.0.1): three workers logged in, a fourth redialling (no call yet).
