@@ -8,9 +8,11 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -417,10 +419,12 @@ final class PptpService implements AutoCloseable {
     /**
      * The enabled users' static tunnel addresses (one unreadable is left out, as a login then uses
      * the pool); none when the store cannot be read, so a full pool refuses the call (and the pool
-     * keeps none of them from other clients meanwhile).
+     * keeps none of them from other clients meanwhile). A set, made once per read: the sessions ask
+     * it {@code contains} for each address the pool hands out or a client asks for, and it is
+     * cached (see {@link #readAtMostEvery}), so no call copies it.
      */
-    private static List<Inet4Address> staticAddresses(ApplianceStore store) {
-        List<Inet4Address> out = new ArrayList<>();
+    private static Set<Inet4Address> staticAddresses(ApplianceStore store) {
+        Set<Inet4Address> out = new HashSet<>();
         try {
             for (String text : store.enabledStaticAddresses()) {
                 // Dotted quads only: anything else would be a name lookup on a data-path thread
@@ -435,7 +439,8 @@ final class PptpService implements AutoCloseable {
                 LOG.warn("static addresses unreadable: {}; a full pool refuses new calls{}", e.getMessage(), more);
             }
         }
-        return out;
+        // Immutable: the cache hands this one set to every thread that asks within the interval.
+        return Set.copyOf(out);
     }
 
     InetSocketAddress address() {

@@ -106,6 +106,10 @@ public final class AddressPool {
      * As {@link #allocate()}, never one that {@code reserved} keeps for someone: users' static
      * addresses, each its user's even while free (the pool may have been widened over one by an
      * import or the command line), or its user, logging in later, would be given a pool address.
+     * Asked under this pool's lock, of free addresses only: it must be cheap (a set's contains, read
+     * from the store beforehand), or every session's release would wait for the store. The pool
+     * does not keep it: which addresses are a user's, and that a user's own is theirs to
+     * {@link #claim}, is the sessions' to know (see {@code PppSession}'s allocator).
      */
     public synchronized Optional<Inet4Address> allocate(java.util.function.Predicate<Inet4Address> reserved) {
         if (successor != null) {

@@ -754,8 +754,19 @@ public final class PppSession {
                     LOG.warn("{}: static address {} of {} is in use by another session; giving a pool address", id,
                             fixed.get().getHostAddress(), userName);
                 }
-                // Never another user's static address, free while its user is away (as claim below).
-                return pool.allocate(java.util.Set.copyOf(env.assignedStaticAddresses().get())::contains);
+                // Never a user's static address, free while its user is away (as claim below). All
+                // of them, read once: this user's own, if any, was just found held, so it is no
+                // candidate anyway.
+                return pool.allocate(env.assignedStaticAddresses().get()::contains);
+            }
+
+            /**
+             * Whether {@code address} is the static address of a user other than this one: theirs
+             * even while free, so never this client's (the pool's allocate above skips them all).
+             */
+            private boolean anotherUsersStatic(Inet4Address address) {
+                return !fixed().map(address::equals).orElse(false)
+                        && env.assignedStaticAddresses().get().contains(address);
             }
 
             /**
@@ -778,7 +789,7 @@ public final class PppSession {
                 if (fixed.isPresent() && !fixed.get().equals(asked) && !pool.holds(fixed.get())) {
                     return false;
                 }
-                if (!fixed.map(asked::equals).orElse(false) && env.assignedStaticAddresses().get().contains(asked)) {
+                if (anotherUsersStatic(asked)) {
                     return false;
                 }
                 if (!pool.claimRequested(asked)) {
@@ -838,7 +849,7 @@ public final class PppSession {
                         return false;
                     }
                 }
-                return pool.forClients(kept) && !env.assignedStaticAddresses().get().contains(kept);
+                return pool.forClients(kept) && !anotherUsersStatic(kept);
             }
         };
     }

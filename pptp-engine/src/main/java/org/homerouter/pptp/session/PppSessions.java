@@ -4,11 +4,11 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -180,15 +180,17 @@ public final class PppSessions implements TunnelListener {
         // cleared: for that moment its call counts as owed one, erring towards busy, never towards
         // a login that finds no address.
         int owed = Math.max(0, callsOut - pool.inUse());
-        // The list may come from the store: the appliance's is read at most every 10 s.
-        Set<Inet4Address> statics = Set.copyOf(env.assignedStaticAddresses().get());
+        // Asked once for this call: it may come from the store (the appliance's is read at most
+        // every 10 s, as a set, so it is not copied here).
+        Collection<Inet4Address> statics = env.assignedStaticAddresses().get();
         // Exact up to owed + 1, all it takes: an address this host uses itself is none to give, nor
         // is a user's static address (the pool gives it nobody else).
         int free = pool.allocatable(owed + 1, statics::contains);
         if (owed < free) {
             return true;
         }
-        long unheldStatics = statics.stream().filter(a -> !pool.holds(a)).count();
+        // Distinct: two users given the same static address (an import) leave room for one call.
+        long unheldStatics = statics.stream().distinct().filter(a -> !pool.holds(a)).count();
         return owed < free + unheldStatics;
     }
 

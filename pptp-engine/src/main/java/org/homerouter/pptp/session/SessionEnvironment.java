@@ -1,6 +1,7 @@
 package org.homerouter.pptp.session;
 
 import java.net.Inet4Address;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -20,12 +21,16 @@ import org.homerouter.pptp.tunnel.TunnelDeviceFactory;
  * and every static address configured for a user who may log in (asked at each call and each
  * address handed out, so a caching supplier suits: the pool never hands one to anyone else, and a
  * free one leaves room for its user's call, see {@link PppSessions#addressForAnotherCall}).
+ *
+ * <p>The static addresses may come as any collection, duplicates allowed, that does not change once
+ * returned: the sessions only ask it {@code contains} (and count it distinct), so a supplier that
+ * caches a {@code Set} (the appliance's) costs no copy per call or per address handed out.
  */
 public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
                                  Function<String, Optional<Inet4Address>> staticAddresses,
                                  TunnelDeviceFactory devices, Optional<AuthFailureLockout> lockout,
                                  Supplier<List<Inet4Address>> hostNameServers,
-                                 Supplier<List<Inet4Address>> assignedStaticAddresses) {
+                                 Supplier<? extends Collection<Inet4Address>> assignedStaticAddresses) {
 
     /** No static address known beforehand: a full pool refuses every new call. */
     public SessionEnvironment(Clock clock, RandomSource random, UserDirectory users, AddressPool pool,
@@ -67,7 +72,7 @@ public record SessionEnvironment(Clock clock, RandomSource random, UserDirectory
     }
 
     /** The same, with {@code addresses} (the static addresses of the users who may log in), kept from other clients. */
-    public SessionEnvironment withAssignedStaticAddresses(Supplier<List<Inet4Address>> addresses) {
+    public SessionEnvironment withAssignedStaticAddresses(Supplier<? extends Collection<Inet4Address>> addresses) {
         return new SessionEnvironment(clock, random, users, pool, staticAddresses, devices, lockout, hostNameServers,
                 addresses);
     }
