@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.pptp.ManualClock;
 import org.junit.jupiter.api.Test;
@@ -32,18 +31,21 @@ class HeldBatchOrderTest {
         channel.sendBatched(ByteBuffer.wrap(new byte[] {0x21, 1}));
         channel.sendBatched(ByteBuffer.wrap(new byte[] {0x21, 2}));
 
-        ExecutorService timer = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> echo = timer.submit(() -> {
+        Thread echo = Thread.ofPlatform().start(() -> {
+            try {
                 channel.send(ByteBuffer.wrap(new byte[] {(byte) 0xC0, 0x21, 9}));
-                return null;
-            });
-            Thread.sleep(20); // the echo is on its way while the burst is still held
-            channel.flush();
-            echo.get(5, TimeUnit.SECONDS);
-        } finally {
-            timer.shutdownNow();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        // The echo is on its way while the burst is still held: flush once it waits for the burst,
+        // not after a fixed sleep (on a loaded machine a 20 ms sleep could outlast its 50 ms wait).
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (echo.getState() != Thread.State.TIMED_WAITING && echo.isAlive() && System.nanoTime() < until) {
+            Thread.onSpinWait();
         }
+        channel.flush();
+        echo.join(5000);
         List<Integer> wire = transport.sent.stream().map(HeldBatchOrderTest::sequence).toList();
         int first = wire.getFirst();
         assertEquals(List.of(first, first + 1, first + 2), wire, "sequence numbers leave in order");
