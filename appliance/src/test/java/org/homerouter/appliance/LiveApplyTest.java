@@ -663,6 +663,127 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * The VPN page as a browser uses it: the form as the page renders it (with its version), a new
+     * port while alice is connected, the page asking first, and the owner's "Save and disconnect
+     * them" from the asking page, whose form carries the version the first page was opened with.
+     * A yes from that page after a newer change elsewhere is refused and cuts nobody off.
+     */
+    @Test
+    void theVpnPagesAskBeforeDisconnectingCarriesTheFormsVersionToTheYes() throws Exception {
+        int port = freeLoopbackPort();
+        Path db = aliceAndBobListeningOn(port);
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            UiClient ui = UiClient.setUp(a.uiPort());
+
+            // A yes from an asking page made before a newer save elsewhere: refused, nobody cut off.
+            List<String> opened = vpnFormAsShown(ui.get("/vpn").body());
+            int newPort = freeLoopbackPort();
+            var asked = ui.post("/vpn", set(opened, "port", Integer.toString(newPort)));
+            assertEquals(409, asked.statusCode(), asked.body());
+            List<String> asking = vpnFormAsShown(asked.body());
+            assertEquals(field(opened, "version"), field(asking, "version"),
+                    "the asking page carries the version of the page the change was made on");
+            UiClient other = UiClient.setUp(a.uiPort());
+            assertEquals(303, other.post("/vpn", set(vpnFormAsShown(other.get("/vpn").body()), "dns_primary",
+                    "192.168.1.53")).statusCode(), "another administrator's save (a new DNS server; no restart)");
+            var staleYes = ui.post("/vpn", set(asking, "disconnect", "yes"));
+            assertEquals(409, staleYes.statusCode(), staleYes.body());
+            assertTrue(staleYes.body().contains("changed elsewhere"), staleYes.body());
+            assertStillUp(alice, a);
+            assertEquals(port, a.pptpAddress().getPort(), "still listening where it was");
+
+            // The same from a page opened now: asked, then yes, and the server moves.
+            opened = vpnFormAsShown(ui.get("/vpn").body());
+            assertEquals("192.168.1.53", field(opened, "dns_primary"), "the page shows the other save");
+            asked = ui.post("/vpn", set(opened, "port", Integer.toString(newPort)));
+            assertEquals(409, asked.statusCode(), asked.body());
+            assertTrue(asked.body().contains("Nothing was saved yet.") && asked.body().contains("session(s): alice"),
+                    asked.body());
+            assertFalse(alice.ended.isDone(), "nothing is done before the owner says yes");
+            asking = vpnFormAsShown(asked.body());
+            assertEquals(field(opened, "version"), field(asking, "version"));
+            assertEquals(Integer.toString(newPort), field(asking, "port"), "the asking page keeps the change");
+
+            var yes = ui.post("/vpn", set(asking, "disconnect", "yes"));
+            assertEquals(303, yes.statusCode(), yes.body());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertEquals(newPort, a.pptpAddress().getPort(), "moved");
+            assertEquals(Integer.toString(newPort), a.store().settings().get(org.homerouter.appliance.store.Setting.PPTP_PORT));
+            assertEquals("192.168.1.53", a.store().settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY),
+                    "the other save stays");
+            assertNotNull(net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress(),
+                    "alice dials in again on the new port");
+        }
+    }
+
+    private static final java.util.regex.Pattern INPUT = java.util.regex.Pattern.compile("<input\\b([^>]*)>");
+    private static final java.util.regex.Pattern SELECT =
+            java.util.regex.Pattern.compile("<select\\b([^>]*)>(.*?)</select>", java.util.regex.Pattern.DOTALL);
+    private static final java.util.regex.Pattern SELECTED =
+            java.util.regex.Pattern.compile("<option value=\"([^\"]*)\" selected>");
+
+    /**
+     * The fields, name and value in turn, that the VPN page's form sends as a browser would with
+     * nothing touched: ticked boxes, the selected option; the CSRF token is the client's to add, and
+     * the asking page's "Save and disconnect them" button is the test's.
+     */
+    private static List<String> vpnFormAsShown(String page) {
+        int start = page.indexOf("<form method=\"post\" action=\"/vpn\"");
+        assertTrue(start >= 0, page);
+        String form = page.substring(start, page.indexOf("</form>", start));
+        List<String> out = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = INPUT.matcher(form);
+        while (m.find()) {
+            String name = attribute(m.group(1), "name");
+            if (name == null || name.equals("csrf") || "checkbox".equals(attribute(m.group(1), "type"))
+                    && !m.group(1).contains(" checked")) {
+                continue;
+            }
+            String value = attribute(m.group(1), "value");
+            out.add(name);
+            out.add(value == null ? "on" : value);
+        }
+        java.util.regex.Matcher s = SELECT.matcher(form);
+        while (s.find()) {
+            java.util.regex.Matcher o = SELECTED.matcher(s.group(2));
+            if (o.find()) {
+                out.add(attribute(s.group(1), "name"));
+                out.add(o.group(1));
+            }
+        }
+        assertTrue(out.contains("version") && out.contains("port"), out.toString());
+        return out;
+    }
+
+    private static String attribute(String attributes, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b" + name + "=\"([^\"]*)\"").matcher(attributes);
+        return m.find() ? m.group(1).replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<")
+                .replace("&gt;", ">").replace("&amp;", "&") : null;
+    }
+
+    private static String field(List<String> fields, String name) {
+        int i = fields.indexOf(name);
+        assertTrue(i >= 0 && i % 2 == 0, name + " in " + fields);
+        return fields.get(i + 1);
+    }
+
+    /** The fields with {@code name} set to {@code value}, added when the form had none. */
+    private static String[] set(List<String> fields, String name, String value) {
+        List<String> out = new java.util.ArrayList<>(fields);
+        int i = out.indexOf(name);
+        if (i >= 0 && i % 2 == 0) {
+            out.set(i + 1, value);
+        } else {
+            out.add(name);
+            out.add(value);
+        }
+        return out.toArray(String[]::new);
+    }
+
     /** {@code client}'s session is still up a second after, on the server too. */
     private static void assertStillUp(InMemoryDialIn.Client client, Appliance a) throws Exception {
         assertThrows(java.util.concurrent.TimeoutException.class, () -> client.ended.get(1, TimeUnit.SECONDS),
