@@ -1,14 +1,19 @@
 package org.homerouter.pptp.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.ControlProtocol;
 import org.homerouter.pptp.control.ControlSettings;
@@ -18,9 +23,13 @@ import org.homerouter.pptp.control.OutgoingCallRequest;
 import org.homerouter.pptp.control.PacControlConnection;
 import org.homerouter.pptp.control.StartControlConnectionRequest;
 import org.homerouter.pptp.gre.GreChannelConfig;
+import org.homerouter.pptp.gre.GreCodec;
 import org.homerouter.pptp.gre.GreDemux;
+import org.homerouter.pptp.gre.GreHeader;
 import org.homerouter.pptp.gre.GreTransport;
 import org.homerouter.pptp.gre.InMemoryGreNetwork;
+import org.homerouter.pptp.ppp.PppFrame;
+import org.homerouter.pptp.ppp.PppProtocol;
 import org.homerouter.pptp.tunnel.CallTunnels;
 import org.junit.jupiter.api.Test;
 
@@ -47,12 +56,17 @@ class LoggingInFairnessTest {
         }
     }
 
+    private final InMemoryGreNetwork network = new InMemoryGreNetwork();
+
     private void startServer(SessionLimits limits) {
-        InMemoryGreNetwork network = new InMemoryGreNetwork();
+        startServer(limits, AuthPolicy.DEFAULT);
+    }
+
+    private void startServer(SessionLimits limits, AuthPolicy auth) {
         GreTransport serverGre = network.bind(SERVER);
         GreDemux demux = new GreDemux();
         serverGre.setReceiver(demux);
-        sessions = TestServerSessions.create(clock, (s, reason, detail) -> ended.add(s.id() + " " + reason));
+        sessions = TestServerSessions.create(clock, (s, reason, detail) -> ended.add(s.id() + " " + reason), auth);
         sessions.setLimits(limits);
         tunnels = new CallTunnels(serverGre, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
     }
@@ -147,6 +161,111 @@ class LoggingInFairnessTest {
         assertEquals(silent.stream().map(id -> "call " + id + " (198.51.100." + (silent.indexOf(id) + 1)
                 + ") LOGIN_STALLED").sorted().toList(), ended.stream().sorted().toList());
         assertNotNull(sessions.session(worker), "the worker's login kept its place");
+    }
+
+    /**
+     * A login whose client answered is not "waiting on its client": here the password was wrong
+     * and MS-CHAPv2 invited a retry (R=1), so its user may be typing the password again, for longer
+     * than the grace. It is the oldest login in progress, yet a newcomer ends the oldest silent
+     * one instead; with the silent ones gone, a newcomer is refused rather than end it.
+     */
+    @Test
+    void aLoginWhoseClientAnsweredIsNotEndedToMakeRoomHoweverLongItWaits() {
+        startServer(new SessionLimits(4, 8, 2), AuthPolicy.DEFAULT.withMaxAttempts(3));
+        int retyping = callThatFailsItsFirstPasswordFrom("198.51.100.50");
+        assertFalse(sessions.session(retyping).loginUnanswered(), "the client answered the Challenge");
+        List<Integer> silent = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            silent.add(callFrom("198.51.100." + i));
+        }
+        assertEquals(4, sessions.loggingIn());
+
+        advanceSeconds(PppSessions.UNANSWERED_GRACE_SECONDS + 5); // every login is past the grace
+        for (int i = 1; i <= 3; i++) {
+            assertNotNull(sessions.session(callFrom("203.0.113." + i)), "a newcomer gets the place of a silent login");
+        }
+        assertNull(sessions.session(callFrom("203.0.113.99")),
+                "refused: the one login past the grace has answered, the newcomers are within it");
+        advanceSeconds(7); // the silent logins' Terminate-Requests go unanswered (Max-Terminate 2, 3 s)
+        assertEquals(List.of("call " + silent.get(0) + " (198.51.100.1) LOGIN_STALLED",
+                "call " + silent.get(1) + " (198.51.100.2) LOGIN_STALLED",
+                "call " + silent.get(2) + " (198.51.100.3) LOGIN_STALLED").stream().sorted().toList(),
+                ended.stream().sorted().toList(),
+                "the silent logins made room; the answered one, older, did not");
+        assertNotNull(sessions.session(retyping), "still waiting for the retyped password");
+        assertEquals(4, sessions.loggingIn());
+    }
+
+    /**
+     * A call from {@code peer} whose client speaks PPP: LCP opens, it answers the MS-CHAPv2
+     * Challenge with a wrong password, and the server's Failure invites a retry (R=1). Our Call ID.
+     */
+    private int callThatFailsItsFirstPasswordFrom(String peer) {
+        List<ByteBuffer> received = new ArrayList<>();
+        GreTransport peerGre = network.bind(ip(peer));
+        peerGre.setReceiver((source, packet) -> {
+            ByteBuffer copy = ByteBuffer.allocate(packet.remaining());
+            copy.put(packet.duplicate()).flip();
+            received.add(copy);
+        });
+        int callId = callFrom(peer);
+        int[] sequence = {1};
+        java.util.function.Consumer<byte[]> send = ppp -> {
+            ByteBuffer out = ByteBuffer.allocate(GreHeader.MAX_LENGTH + ppp.length);
+            GreCodec.encode(GreHeader.data(callId, ppp.length, sequence[0]++), out);
+            out.put(ppp).flip();
+            try {
+                peerGre.send(SERVER, out);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            network.deliverAll();
+        };
+        send.accept(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 1, 0x42, 0, 10, 5, 6, 0x12, 0x34, 0x56, 0x78});
+        // Acknowledge the server's Configure-Request as it came (same identifier and options); LCP
+        // opens and the server sends its Challenge.
+        for (byte[] lcp : framesOf(received, PppProtocol.LCP)) {
+            if (lcp[4] == 1) {
+                lcp[4] = 2;
+                send.accept(lcp);
+            }
+        }
+        List<byte[]> chap = framesOf(received, PppProtocol.CHAP);
+        assertEquals(1, chap.size(), "the Challenge");
+        byte[] challenge = chap.getFirst();
+        assertEquals(1, challenge[4], "a Challenge");
+        byte[] name = "u".getBytes(StandardCharsets.US_ASCII);
+        int length = 4 + 1 + 49 + name.length;
+        ByteBuffer response = ByteBuffer.allocate(4 + length);
+        response.put(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC2, 0x23, 2, challenge[5]}).putShort((short) length)
+                .put((byte) 49).put(new byte[16]).put(new byte[8]).put(new byte[24]).put((byte) 0).put(name);
+        send.accept(response.array()); // an NT-Response of zeros: the wrong password
+        chap = framesOf(received, PppProtocol.CHAP);
+        assertEquals(1, chap.size(), "the Failure");
+        String failure = new String(chap.getFirst(), 8, chap.getFirst().length - 8, StandardCharsets.UTF_8);
+        assertTrue(chap.getFirst()[4] == 4 && failure.contains(" R=1 "), failure);
+        return callId;
+    }
+
+    /** The frames of {@code protocol} the peer has received since last asked, each from its Address field on. */
+    private List<byte[]> framesOf(List<ByteBuffer> received, int protocol) {
+        network.deliverAll();
+        List<byte[]> out = new ArrayList<>();
+        for (ByteBuffer b : received) {
+            ByteBuffer packet = b.duplicate();
+            GreHeader h = GreCodec.decode(packet);
+            if (h.payloadLength() == 0) {
+                continue;
+            }
+            byte[] frame = new byte[packet.remaining()];
+            packet.duplicate().get(frame);
+            if (PppFrame.readHeader(packet) == protocol) {
+                assertEquals(4, packet.position() - (packet.limit() - frame.length), "Address, Control, Protocol");
+                out.add(frame);
+            }
+        }
+        received.clear();
+        return out;
     }
 
     /** Ticks the timers through {@code seconds} seconds, a second at a time. */

@@ -22,8 +22,13 @@ final class TestServerSessions {
     }
 
     static PppSessions create(ManualClock clock, SessionListener listener) {
+        return create(clock, listener, AuthPolicy.DEFAULT);
+    }
+
+    /** The same with {@code auth}'s patience (retries, timeouts). */
+    static PppSessions create(ManualClock clock, SessionListener listener, AuthPolicy auth) {
         SessionSettings settings = new SessionSettings(SessionRole.SERVER, "homerouter",
-                LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)), AuthPolicy.DEFAULT,
+                LcpSettings.server(List.of(AuthMethod.MSCHAP_V2)), auth,
                 IpcpSettings.server(v4("192.168.250.1"), null, null, null, null),
                 Optional.of(MppePolicy.DEFAULT), Optional.empty(), "pptp");
         return new PppSessions(settings, new SessionEnvironment(clock, new Random(1)::nextBytes,
