@@ -830,6 +830,9 @@ class WebServerTest {
         // Where the owner must choose, the page says what to choose, in plain words.
         assertTrue(page.contains("id=\"auth-hint\">Leave only MS-CHAPv2 ticked unless an old client can do nothing else."),
                 "what to tick: " + page);
+        // A password beyond ASCII that works with MS-CHAPv2 may fail with PAP or CHAP-MD5: the owner reads why here.
+        assertTrue(page.contains("fails from a Windows client set to a legacy code page, where MS-CHAPv2"),
+                "the hint says which passwords the older methods may refuse");
         assertTrue(page.contains(">Require 128-bit (recommended)</option>"), page);
         assertTrue(page.contains("aria-describedby=\"mppe-hint\"") && page.contains("<span class=\"hint\" id=\"mppe-hint\">Choose"
                 + " Require 128-bit: it is what Windows, macOS and Linux use, it keeps working when packets are lost"), page);
