@@ -40,21 +40,15 @@ final class SourceAdmission {
      * An admitted connection must be {@link #closed} exactly once.
      */
     Optional<String> admit(InetAddress address) {
-        return admit(address, false);
+        return admit(address, false, 0);
     }
 
     /**
      * {@link #admit(InetAddress)}, with {@code roomMade}: the caller is closing another connection
-     * for this one, so the limit in all does not refuse it (the count is one over until that close).
-     */
-    Optional<String> admit(InetAddress address, boolean roomMade) {
-        return admit(address, roomMade, 0);
-    }
-
-    /**
-     * {@link #admit(InetAddress, boolean)}, where {@code working} of the source's open connections
-     * carry a logged-in session: those do not count toward the per-address limit, which is there
-     * against strangers holding slots, not against the workers of one office sharing its NAT.
+     * for this one, so the limit in all does not refuse it (the count is one over until that
+     * close); and where {@code working} of the source's open connections carry a logged-in
+     * session: those do not count toward the per-address limit, which is there against strangers
+     * holding slots, not against the workers of one office sharing its NAT.
      */
     Optional<String> admit(InetAddress address, boolean roomMade, int working) {
         InetAddress source = ClientSource.of(address);
