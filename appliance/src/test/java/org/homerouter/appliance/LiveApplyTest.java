@@ -170,8 +170,7 @@ class LiveApplyTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice")) {
             int port = a.pptpAddress().getPort();
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            alice.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
             UiClient ui = UiClient.setUp(a.uiPort());
             // A session holds its own lock while it ends (closing its tunnel device, then telling the
             // service). Saving the settings used to wait for that lock while holding the service's,
@@ -611,8 +610,7 @@ class LiveApplyTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            alice.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
             UiClient ui = UiClient.setUp(a.uiPort());
             String[] moved = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
             moved[3] = "127.0.0.1";
@@ -641,8 +639,7 @@ class LiveApplyTest {
         Path db = aliceAndBobListeningOn(port);
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            alice.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
             UiClient ui = UiClient.setUp(a.uiPort());
             String[] everywhere = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
             everywhere[5] = Integer.toString(port);
@@ -675,8 +672,7 @@ class LiveApplyTest {
         Path db = aliceAndBobListeningOn(port);
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            alice.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
             UiClient ui = UiClient.setUp(a.uiPort());
 
             // A yes from an asking page made before a newer save elsewhere: refused, nobody cut off.
