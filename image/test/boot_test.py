@@ -315,6 +315,11 @@ def main():
             failures.append("no DNS resolver: systemd-resolved is not running or resolv.conf does not point to it")
         g.check("echo image-test-secret | homerouter user add imagetest --password-stdin")
         g.check("homerouter user list")
+        # Bare "homerouter user" lists its subcommands; the wrapper's --data-dir is not refused as an
+        # option the owner never typed.
+        bare = g.run("homerouter user 2>&1")[1]
+        if "Unknown option" in bare or "passwd" not in bare:
+            failures.append(f"homerouter user does not list its subcommands: {bare}")
         # Every command of the wrapper works on the service's database, from any directory.
         status = g.check("cd /tmp && homerouter status")
         if "users          1" not in status:
