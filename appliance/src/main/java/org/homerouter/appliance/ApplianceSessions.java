@@ -52,7 +52,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                     : ClientReach.describe(at, address.getPort(), side);
         }
         return new ServerState(Version.current(), enabled, address != null, listen,
-                Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)), problem, clientsDial);
+                PptpService.sessionsServed(cfg), problem, clientsDial);
     }
 
     /** Whether {@code source} is a tunnel's (ppp* the dial-out's, pptp* a VPN client's). */

@@ -52,7 +52,8 @@ final class ConfigCommand {
 
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Replace settings and users with those of an exported JSON file, in one transaction. "
-                    + "A running appliance takes the accounts at their next login and the settings at its next start;"
+                    + "A running appliance takes the accounts at their next login and the settings at its next start"
+                    + " or the VPN server page's next save;"
                     + " importing on the System page applies it all at once.")
     static final class Import implements Callable<Integer> {
         @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
@@ -100,6 +101,6 @@ final class ConfigCommand {
      */
     static final String RUNNING_SERVICE = "A running service: logins use the imported accounts at once; its settings"
             + " take effect when it restarts (on the router: systemctl restart homerouter, which also ends every"
-            + " session). Until then the sessions up now stay connected, also those of accounts removed or given a"
+            + " session) or when the VPN server page is saved. Until then the sessions up now stay connected, also those of accounts removed or given a"
             + " new password. Importing on the System page instead applies it all at once and ends those sessions.";
 }

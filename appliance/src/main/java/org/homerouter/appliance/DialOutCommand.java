@@ -19,6 +19,15 @@ import picocli.CommandLine.Option;
 @Command(name = "dialout", mixinStandardHelpOptions = true,
         description = "Configure the site-to-site dial-out: this router dials a PPTP server and routes the remote networks through it.")
 final class DialOutCommand extends UserCommand.StoreCommand {
+    /**
+     * This process changes the database only: a running service reads the dial-out's settings when
+     * it starts or when a page applies them, never by itself. Printed so that "dial-out on" is not
+     * read as "dialling now".
+     */
+    static final String RUNNING_SERVICE = "A running service applies this when it restarts (on the router: systemctl"
+            + " restart homerouter, which also ends every session) or when the Site-to-site page is saved; until"
+            + " then it keeps the dial-out as it was.";
+
     @Option(names = "--server", description = "The remote PPTP server: an IPv4 address, or a DNS name looked up at each dial (a dynamic-DNS name works).")
     String server;
 
@@ -109,6 +118,7 @@ final class DialOutCommand extends UserCommand.StoreCommand {
                     now.get(Setting.DIALOUT_NT_HASH).isEmpty() ? "not set" : "set",
                     now.get(Setting.DIALOUT_MPPE), orNone(now.get(Setting.DIALOUT_SUBNETS)),
                     Boolean.parseBoolean(now.get(Setting.DIALOUT_DEFAULT_ROUTE)) ? " and the default route" : "");
+            System.out.println(RUNNING_SERVICE);
         }
         return 0;
     }

@@ -245,7 +245,8 @@ final class PptpService implements AutoCloseable {
     /**
      * Applies pool, DNS/WINS, authentication, encryption, idle-timeout and session-limit changes
      * without a restart: sessions that start from now on get the new settings; connected ones keep
-     * what they negotiated and stay up (a lower session limit ends none of them). Their tunnel
+     * what they negotiated and stay up (a lower session limit ends none of them), except that the
+     * idle timeout applies to them too (the next tick hangs up those already idle longer). Their tunnel
      * addresses are reserved in the new pool until they end, so no new
      * client is given an address that is still in use.
      */
@@ -366,6 +367,21 @@ final class PptpService implements AutoCloseable {
             default -> throw new IllegalArgumentException("unknown MPPE policy '" + value
                     + "' (use require-128, require-128-stateful, require-any, optional, none)");
         };
+    }
+
+    /**
+     * How many sessions the server can hold at once: its limit, or the pool's size where that is
+     * smaller (a call the pool has no address for is refused as busy). Routers set up with the old
+     * default keep a stored 64 beside a pool of 50: the dashboard and status said "up to 64".
+     */
+    static int sessionsServed(Map<Setting, String> cfg) {
+        int limit = Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS));
+        try {
+            return Math.min(limit, new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)),
+                    ipv4(cfg.get(Setting.PPTP_POOL_END))).size());
+        } catch (UnknownHostException | IllegalArgumentException e) {
+            return limit; // a pool the server could not start with: it serves nobody, and says why elsewhere
+        }
     }
 
     private static Inet4Address ipv4(String s) throws UnknownHostException {

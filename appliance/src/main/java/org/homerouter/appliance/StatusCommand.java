@@ -38,7 +38,7 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");
             System.out.printf("PPTP server    %s, %s:%s, up to %s sessions%n",
                     Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED)) ? "enabled" : "disabled",
-                    c.get(Setting.PPTP_LISTEN_ADDRESS), c.get(Setting.PPTP_PORT), c.get(Setting.PPTP_MAX_SESSIONS));
+                    c.get(Setting.PPTP_LISTEN_ADDRESS), c.get(Setting.PPTP_PORT), PptpService.sessionsServed(c));
             System.out.printf("tunnel         %s, pool %s-%s, auth %s, encryption %s%n", c.get(Setting.PPTP_LOCAL_ADDRESS),
                     c.get(Setting.PPTP_POOL_START), c.get(Setting.PPTP_POOL_END), c.get(Setting.PPTP_AUTH_METHODS),
                     c.get(Setting.PPTP_MPPE));

@@ -191,6 +191,17 @@ class CliTest {
         }
     }
 
+    /** "dial-out on" printed by the command line is not read as "dialling now": the running service has not seen it. */
+    @Test
+    void dialOutSaysWhenARunningServiceAppliesIt() throws Exception {
+        Path d = dir.resolve("dialout");
+        Run r = run("dialout", "--server", "203.0.113.7", "--user", "branch-a", "--data-dir", d.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("dial-out off: server 203.0.113.7, user branch-a"), r.out());
+        assertTrue(r.out().contains("A running service applies this when it restarts (on the router: systemctl restart"
+                + " homerouter, which also ends every session) or when the Site-to-site page is saved"), r.out());
+    }
+
     @Test
     void helpListsEveryAdminCommand() {
         Run r = run("--help");
@@ -315,7 +326,7 @@ class CliTest {
         }
         Run r = run("status", "--data-dir", d.toString());
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("PPTP server    enabled, 0.0.0.0:1723"), r.out());
+        assertTrue(r.out().contains("PPTP server    enabled, 0.0.0.0:1723, up to 50 sessions"), r.out());
         // This machine's clock, whichever state it is in (ClockStateTest checks the reading itself).
         assertTrue(r.out().contains(org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElseThrow()
                 ? "clock          synchronized with a time server" : "clock          NOT synchronized with a time server"), r.out());
@@ -323,6 +334,26 @@ class CliTest {
         assertTrue(r.out().contains("client DNS     "), "which DNS servers clients get: " + r.out());
         assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
         assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
+    }
+
+    /**
+     * A router set up when the default was 64 sessions keeps that beside the pool's 50 addresses:
+     * status says 50, the most it serves (the 51st call is refused as busy), and the limit where it
+     * is the smaller.
+     */
+    @Test
+    void statusSaysHowManySessionsThePoolAndTheLimitAllow() throws Exception {
+        Path d = dir.resolve("old-default");
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(Setting.PPTP_MAX_SESSIONS, "64"));
+        }
+        Run r = run("status", "--data-dir", d.toString());
+        assertTrue(r.out().contains(", up to 50 sessions"), r.out());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(Setting.PPTP_MAX_SESSIONS, "20"));
+        }
+        r = run("status", "--data-dir", d.toString());
+        assertTrue(r.out().contains(", up to 20 sessions"), r.out());
     }
 
     /** Clients get the VPN page's DNS servers, else the router's own, else none: status says which. */
@@ -483,7 +514,8 @@ class CliTest {
         }
         assertTrue(imported.out().contains("users into " + b.resolve("appliance.db").toAbsolutePath()), imported.out());
         assertTrue(imported.out().contains("logins use the imported accounts at once; its settings take effect when it"
-                + " restarts (on the router: systemctl restart homerouter, which also ends every session). Until then"
+                + " restarts (on the router: systemctl restart homerouter, which also ends every session) or when the"
+                + " VPN server page is saved. Until then"
                 + " the sessions up now stay connected, also those of accounts removed or given a new password"),
                 imported.out());
     }
