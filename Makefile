@@ -69,8 +69,9 @@ setup:
 demo:
 	@scripts/demo.sh
 
-# Benchmarks (issue 10): data path, session scale, tunnel throughput, each as a ratio measured in
-# one run; prints the table and writes bench/results/latest.md. ~15 min; not part of `make test`.
+# Benchmarks (issue 10): data path, session scale, tunnel throughput, the ALG against the kernel's,
+# each as a ratio measured in one run; prints the table and writes bench/results/latest.md. ~15 min;
+# not part of `make test`.
 bench:
 	@bench/run.sh
 

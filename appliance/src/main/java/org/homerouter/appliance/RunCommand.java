@@ -104,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
             return null;
         }
         ServiceWatchdog watchdog = new ServiceWatchdog(ServiceWatchdog.to(socket.get()), appliance::watchdogProbes,
-                problem -> Thread.ofVirtual().start(() -> appliance.store().logEvent("problem", problem)));
+                problem -> Thread.ofVirtual().start(() -> appliance.store().logEvent("service", problem)));
         var address = appliance.pptpAddress();
         watchdog.notify("READY=1\nSTATUS=web UI on port " + appliance.uiPort()
                 + (address == null ? ", VPN server not listening" : ", VPN server on " + address));
