@@ -81,7 +81,7 @@ public final class PptpAlg {
     /**
      * Control connections tracked for one LAN client, and for all together: a connection to port
      * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
-     * table. Untracked, its calls would leave with the client's own call IDs. All together, as
+     * table, unless one not yet used can make room ({@link #roomFor}). Untracked, its calls would leave with the client's own call IDs. All together, as
      * many as calls ({@value #MAX_CALLS}: a connection is there to carry one); each holds a few KB
      * at most (its framing, {@link ControlStream#MAX_UNACKNOWLEDGED} octets each way and their
      * rewrites), a few MB in all. One LAN address holds no more than 32 (twice its calls, for
@@ -92,6 +92,8 @@ public final class PptpAlg {
     /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
     static final int NO_CALL_ID = 0;
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
+    /** Connections closed to make room: a flood makes one a segment, whose lines must not take the refusals' budget. */
+    private static final LogLimit ROOM_LOGGED = new LogLimit();
     /** A call's and a control stream's life lines: a LAN host calling its own server outside sets their pace. */
     private static final LogLimit CALLS_LOGGED = new LogLimit();
 
@@ -185,8 +187,10 @@ public final class PptpAlg {
                 return SegmentVerdict.ACCEPT;
             }
             Inet4Address client = s.flow().client();
-            if (connections.size() >= MAX_CONNECTIONS
-                    || connectionsByClient.count(client) >= MAX_CONNECTIONS_PER_CLIENT) {
+            boolean full = connections.size() >= MAX_CONNECTIONS;
+            boolean clientFull = connectionsByClient.count(client) >= MAX_CONNECTIONS_PER_CLIENT;
+            Room room = full && !clientFull ? roomFor(client) : null;
+            if (clientFull || (full && room == null)) {
                 String note = REFUSED_LOGGED.admit();
                 if (note != null) {
                     LOG.warn("alg: {} not tracked: {} control connections already ({} of them {}'s); dropped{}",
@@ -206,6 +210,16 @@ public final class PptpAlg {
                     LOG.warn("alg: {} not tracked: {}{}", s.flow(), e.getMessage(), note);
                 }
                 return SegmentVerdict.ACCEPT;
+            }
+            if (room != null) {
+                String note = ROOM_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: control connections full ({}): {} closed to track {}; {} holds the most that never"
+                            + " carried data both ways ({}: opened and left unused, as by a host flooding port 1723){}",
+                            connections.size(), room.connection().flow, s.flow(),
+                            room.connection().flow.client().getHostAddress(), room.held(), note);
+                }
+                close(room.connection(), "closed to make room for " + s.flow());
             }
             c = new Connection(s.flow(), publicAddress);
             connections.put(s.flow(), c);
@@ -380,6 +394,47 @@ public final class PptpAlg {
         }
     }
 
+    /**
+     * A connection to close so that {@code client}'s new one is tracked, every place being taken;
+     * null if none may go. Without it, a LAN host sending SYNs from 32 addresses (a /24's any, as
+     * rp_filter lets through) and resending them within two minutes kept the table full, and every
+     * other client's PPTP to an outside server failed at its TCP handshake. Only a connection that
+     * holds no call and has not carried data both ways may go (a SYN never answered, or a server
+     * that never sent its Start-Control-Connection-Reply): any working PPTP client's has, within a
+     * round trip of connecting. It is taken from the address holding the most such connections,
+     * the least recently active of them, and from another address than the newcomer's only if
+     * that one holds more than the newcomer would: otherwise from the newcomer's own, or none. A
+     * flooder thus loses its own entries, not the real clients', whose connection is one among
+     * its dozens. Their lifetime stays conntrack's SYN_SENT 120 s from the last segment, refreshed
+     * by a resent SYN: a shorter one from the first would not stop a host resending its SYNs, whose
+     * next SYN makes the expired entry again, while it could cut a slow real handshake. A scan of
+     * the table, only when it is full.
+     */
+    private Room roomFor(Inet4Address client) {
+        Map<Inet4Address, Integer> held = new HashMap<>();
+        Map<Inet4Address, Connection> leastActive = new HashMap<>();
+        for (Connection c : connections.values()) {
+            if (c.mayGiveWay()) {
+                held.merge(c.flow.client(), 1, Integer::sum);
+                leastActive.merge(c.flow.client(), c, (a, b) -> b.lastActivity - a.lastActivity < 0 ? b : a);
+            }
+        }
+        Inet4Address most = client;
+        int mostHeld = held.getOrDefault(client, 0) + 1;
+        for (Map.Entry<Inet4Address, Integer> e : held.entrySet()) {
+            if (e.getValue() > mostHeld) {
+                most = e.getKey();
+                mostHeld = e.getValue();
+            }
+        }
+        Connection c = leastActive.get(most);
+        return c == null ? null : new Room(c, held.get(most));
+    }
+
+    /** The connection {@link #roomFor} closes, and how many that may give way its address held. */
+    private record Room(Connection connection, int held) {
+    }
+
     private void close(Connection c, String why) {
         for (Call call : List.copyOf(c.calls)) {
             removeCall(call, why);
@@ -512,6 +567,11 @@ public final class PptpAlg {
 
         ControlStream stream(Direction d) {
             return d == Direction.TO_SERVER ? toServer : toClient;
+        }
+
+        /** Whether the connection may be closed to make room for another ({@link #roomFor}). */
+        boolean mayGiveWay() {
+            return calls.isEmpty() && !(dataSeen[0] && dataSeen[1]);
         }
 
         ControlStream.Handler handler(Direction d) {

@@ -607,6 +607,48 @@ class PptpAlgTest {
         assertEquals(1, mapped.size(), "another client is not concerned");
     }
 
+    /**
+     * A LAN host sending SYNs from 32 addresses (rp_filter passes any of the LAN's), 32 from each,
+     * resent and never used, filled the table: every other client's PPTP failed at its TCP
+     * handshake for as long as it went on. Room is now made from the address holding the most
+     * connections that never carried data both ways; a connection with calls, or one that carried
+     * data both ways, is never closed for it, even at the address holding the most connections.
+     */
+    @Test
+    void aFullTableMakesRoomFromTheAddressHoldingTheMostUnusedConnectionsNeverFromAWorkingOne() {
+        // An office's router behind one address: 8 tunnels, and 24 control connections between calls.
+        for (int i = 0; i < 8; i++) {
+            new Conversation(CLIENT_A, 30000 + i, 1000, 5000).call(1, 0x100 + i);
+        }
+        List<Conversation> betweenCalls = new ArrayList<>();
+        for (int i = 8; i < PptpAlg.MAX_CONNECTIONS_PER_CLIENT; i++) {
+            betweenCalls.add(new Conversation(CLIENT_A, 30000 + i, 1000, 5000));
+        }
+        for (int resent = 0; resent < 3; resent++) {
+            for (int a = 0; a < 32; a++) {
+                for (int port = 0; port < 32; port++) {
+                    alg.onSegment(new TcpSegment(new ControlFlow(ip("192.168.1." + (100 + a)), 20000 + port, SERVER, 1723),
+                            Direction.TO_SERVER, 1000, true, false, false, new byte[0], 0, 0));
+                }
+            }
+            clock.advance(Duration.ofSeconds(30));
+        }
+        assertEquals(PptpAlg.MAX_CONNECTIONS, alg.connectionCount(), "the table is full");
+
+        Conversation newcomer = new Conversation(CLIENT_B, 40001, 1000, 5000); // asserts its SYN passes
+        int nat = newcomer.call(7, 0x700);
+        assertNotEquals(7, nat, "its call is translated");
+        assertEquals(nat, alg.mappingFor(SERVER, PUBLIC, nat).orElseThrow().natCallId());
+        assertEquals(9, mapped.size(), "the office's tunnels stand");
+        for (Conversation c : betweenCalls) {
+            clock.advanceMillis(1_000); // (the office's new calls: 1 a second once its burst is spent)
+            // Closed and picked up again, its connection would not be known as accepted: Call ID 0.
+            int next = u16At(c.toServer(ocrq(2)), 12);
+            assertNotEquals(0, next, c.flow + " still followed");
+            c.toClient(cdn(next));
+        }
+    }
+
     @Test
     void aHalfClosedConnectionIsForgottenInMinutesAndClosedOnesLeaveNoState() {
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
