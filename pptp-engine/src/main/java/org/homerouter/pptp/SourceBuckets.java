@@ -31,4 +31,10 @@ public final class SourceBuckets<K> {
     public boolean take(K source, long nowNanos) {
         return buckets.computeIfAbsent(source, s -> new TokenBucket(burst, perMinute, nowNanos)).take(nowNanos);
     }
+
+    /** Whether {@code source}'s bucket has a token now (a source not seen has); none is taken. */
+    public boolean has(K source, long nowNanos) {
+        TokenBucket b = buckets.get(source);
+        return b == null || b.has(nowNanos);
+    }
 }

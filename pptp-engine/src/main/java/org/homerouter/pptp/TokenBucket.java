@@ -24,12 +24,27 @@ public final class TokenBucket {
 
     /** Takes a token if there is one: whether the event may happen now. */
     public boolean take(long nowNanos) {
-        tokens = Math.min(burst, tokens + (double) (nowNanos - refilledAt) * perMinute / MINUTE);
-        refilledAt = nowNanos;
-        if (tokens < 1) {
+        return take(nowNanos, 0);
+    }
+
+    /** Takes a token only if {@code keep} more remain after it: the last {@code keep} are for others. */
+    public boolean take(long nowNanos, int keep) {
+        refill(nowNanos);
+        if (tokens < 1 + keep) {
             return false;
         }
         tokens -= 1;
         return true;
+    }
+
+    /** Whether a token is there now; none is taken. */
+    public boolean has(long nowNanos) {
+        refill(nowNanos);
+        return tokens >= 1;
+    }
+
+    private void refill(long nowNanos) {
+        tokens = Math.min(burst, tokens + (double) (nowNanos - refilledAt) * perMinute / MINUTE);
+        refilledAt = nowNanos;
     }
 }

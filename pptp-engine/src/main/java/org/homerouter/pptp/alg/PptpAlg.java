@@ -75,9 +75,21 @@ public final class PptpAlg {
      * power cut), then {@value #ALL_CALLS_PER_MINUTE} a minute. The per-client rate alone let one
      * LAN host with many addresses (50 aliases: 3,000 calls a minute) keep the queue's one thread
      * installing and removing kernel rules, while every client's control traffic waited behind it.
+     *
+     * <p>Its last {@value #RESERVED_CALLS} are kept for quiet clients, those that placed at most
+     * {@value #QUIET_CALLS} calls in the last minute (a bucket of their own, as many at once and a
+     * minute): a busier client's call takes a token only while more are left. Taken first come
+     * first served, twenty addresses placing a call a second each (the per-client rate; ten only
+     * just fall short) kept the bucket empty, and every other client's call went out with Call ID
+     * 0. Now the busy ones share what
+     * is above the reserve, and the reserve is refilled first: keeping it empty takes the quiet
+     * share of 300 addresses (10 a second, at {@value #QUIET_CALLS} a minute each), more than a /24
+     * holds. The total stays the bucket's, whoever places the calls.
      */
     static final int ALL_CALL_BURST = 64;
     static final double ALL_CALLS_PER_MINUTE = 600;
+    static final int RESERVED_CALLS = 16;
+    static final int QUIET_CALLS = 2;
     /**
      * Control connections tracked for one LAN client, and for all together: a connection to port
      * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
@@ -110,15 +122,19 @@ public final class PptpAlg {
     private final Tally<Inet4Address> callsByClient = new Tally<>();
     private final Tally<Inet4Address> connectionsByClient = new Tally<>();
     private final SourceBuckets<Inet4Address> newCalls = new SourceBuckets<>(CALL_BURST, CALLS_PER_MINUTE);
+    /** Whose calls may take the LAN's reserve: a token here is a quiet client (see {@link #ALL_CALL_BURST}). */
+    private final SourceBuckets<Inet4Address> quietCalls = new SourceBuckets<>(QUIET_CALLS, QUIET_CALLS);
     private TokenBucket allNewCalls;
 
-    /** A token for one more new call of any client (see {@link #ALL_CALL_BURST}); under the tracker's lock. */
-    private boolean allNewCallsTake() {
-        long now = clock.nanos();
+    /**
+     * A token for one more new call of any client, leaving {@code keep} in the bucket (see
+     * {@link #ALL_CALL_BURST}); under the tracker's lock.
+     */
+    private boolean allNewCallsTake(long now, int keep) {
         if (allNewCalls == null) {
             allNewCalls = new TokenBucket(ALL_CALL_BURST, ALL_CALLS_PER_MINUTE, now);
         }
-        return allNewCalls.take(now);
+        return allNewCalls.take(now, keep);
     }
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
@@ -638,14 +654,19 @@ public final class PptpAlg {
                             refuse(field, value);
                             return NO_CALL_ID;
                         }
-                        if (!newCalls.take(flow.client(), clock.nanos())) {
+                        long now = clock.nanos();
+                        if (!newCalls.take(flow.client(), now)) {
                             return refused(field, value, flow.client().getHostAddress() + " placed more than "
                                     + CALL_BURST + " calls within a minute");
                         }
-                        if (!allNewCallsTake()) {
+                        boolean quiet = quietCalls.has(flow.client(), now);
+                        if (!allNewCallsTake(now, quiet ? 0 : RESERVED_CALLS)) {
                             return refused(field, value, "the LAN's new calls came faster than " + ALL_CALL_BURST
-                                    + " at once, then " + (int) (ALL_CALLS_PER_MINUTE / 60) + " a second");
+                                    + " at once, then " + (int) (ALL_CALLS_PER_MINUTE / 60) + " a second" + (quiet ? ""
+                                    : " (the last " + RESERVED_CALLS + " are kept for clients that placed at most "
+                                    + QUIET_CALLS + " calls in the last minute)"));
                         }
+                        quietCalls.take(flow.client(), now);
                         int nat = pool.allocate(publicAddress, flow.server(), routerCallIds);
                         if (nat < 0) {
                             LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,

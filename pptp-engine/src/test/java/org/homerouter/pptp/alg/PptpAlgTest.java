@@ -538,18 +538,81 @@ class PptpAlgTest {
         List<String> told = new ArrayList<>();
         alg.onRefusal(told::add);
         int placed = 0;
-        for (int client = 0; placed < PptpAlg.ALL_CALL_BURST; client++) {
+        for (int client = 0; client < 20; client++) {
             Conversation c = new Conversation(ip("192.168.1." + (100 + client)), 40001, 1000, 5000);
-            for (int round = 0; round < PptpAlg.CALL_BURST && placed < PptpAlg.ALL_CALL_BURST; round++, placed++) {
-                c.toClient(cdn(c.call(1, 0x100 + round)));
+            for (int round = 0; round < PptpAlg.CALL_BURST; round++) {
+                placed += placeAndClear(c) ? 1 : 0;
             }
         }
+        assertEquals(PptpAlg.ALL_CALL_BURST, placed, "20 addresses, each with its own burst unspent: the LAN's burst in all");
         Conversation fresh = new Conversation(ip("192.168.1.99"), 40001, 1000, 5000);
         assertEquals(0, u16At(fresh.toServer(ocrq(1)), 12), "a client with its own burst unspent, over the LAN's");
         assertTrue(told.stream().anyMatch(t -> t.contains("the LAN's new calls came faster than " + PptpAlg.ALL_CALL_BURST + " at once")),
                 told.toString());
         clock.advanceMillis(200); // 10 a second
         fresh.call(2, 0x200);
+    }
+
+    /**
+     * Twenty addresses placing a call a second each (a LAN host with aliases, calling a server of
+     * its own: the per-client rate; ten only just fall short, their calls coming as fast as the
+     * bucket refills) kept the LAN's bucket of new calls empty, and every other client's call went
+     * out with Call ID 0 and failed. The bucket's last calls are now kept for clients that placed
+     * few lately.
+     */
+    @Test
+    void busyAddressesNoLongerTakeEveryOtherClientsNewCalls() {
+        List<Conversation> busy = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            busy.add(new Conversation(ip("192.168.1." + (100 + i)), 40001, 1000, 5000));
+        }
+        for (Conversation c : busy) {
+            for (int round = 0; round < PptpAlg.CALL_BURST; round++) {
+                placeAndClear(c);
+            }
+        }
+        for (int step = 0; step < 1200; step++) { // a minute: one of the twenty calls every 50 ms
+            clock.advanceMillis(50);
+            placeAndClear(busy.get(step % busy.size()));
+        }
+        Conversation other = new Conversation(CLIENT_B, 40001, 1000, 5000);
+        int nat = other.call(7, 0x700); // asserts the reply passes as connected: the call has a NAT ID
+        assertNotEquals(0, nat);
+        assertEquals(CLIENT_B, alg.mappingFor(SERVER, PUBLIC, nat).orElseThrow().client());
+    }
+
+    /** The reserve for quiet clients leaves the LAN's total where it was: fifty aliases, as fast as each may. */
+    @Test
+    void fiftyAliasesTogetherStillPlaceNoMoreThanTheLansBudget() {
+        List<Conversation> aliases = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            aliases.add(new Conversation(ip("192.168.1." + (100 + i)), 40001, 1000, 5000));
+        }
+        int placed = 0;
+        for (int step = 0; step < 600; step++) { // a minute, every alias calling every 100 ms
+            for (Conversation c : aliases) {
+                placed += placeAndClear(c) ? 1 : 0;
+            }
+            clock.advanceMillis(100);
+        }
+        assertTrue(placed <= PptpAlg.ALL_CALL_BURST + PptpAlg.ALL_CALLS_PER_MINUTE, placed + " calls in a minute");
+        assertTrue(placed > PptpAlg.ALL_CALLS_PER_MINUTE - 2 * PptpAlg.RESERVED_CALLS, placed + ": the busy still share the rest");
+        new Conversation(CLIENT_B, 40001, 1000, 5000).call(7, 0x700);
+    }
+
+    /**
+     * Places a call on {@code c} and, if it has a NAT ID, has the server connect and clear it;
+     * a refused call gets the server's reply to Call ID 0. Returns whether it had a NAT ID.
+     */
+    private static boolean placeAndClear(Conversation c) {
+        int nat = u16At(c.toServer(ocrq(1)), 12);
+        if (nat == 0) {
+            c.toClient(ocrp(0x100, 0, 1));
+            return false;
+        }
+        c.toClient(ocrp(0x100, nat, 1));
+        c.toClient(cdn(nat));
+        return true;
     }
 
     @Test
