@@ -148,6 +148,19 @@ final class ControlStream {
         }
     }
 
+    /**
+     * Whether a RST sent this way at {@code sequence} ends the connection at its receiver. A TCP
+     * acts on a RST only at exactly the sequence number it expects next, and answers one elsewhere
+     * in its window with a challenge ACK and goes on (RFC 5961 §3.2); Linux's conntrack keeps such
+     * a connection established too. Expected next is this stream's next octet, or, while octets
+     * are in flight, the receiver's last acknowledgment (the RST a reset sender answers a challenge
+     * ACK with). Where the stream's numbers are not known (not started, picked up mid-stream and
+     * not yet in step, or no longer followed), any RST does, as before.
+     */
+    boolean resetAt(int sequence) {
+        return !synced || lost || sequence == nextSequence || sequence == unacknowledgedStart;
+    }
+
     /** How many rewrites are remembered now (tests). */
     int remembered() {
         return history.size();

@@ -38,9 +38,9 @@ import java.util.random.RandomGenerator;
  * sequence numbers stay valid), and tells its {@link GreMappingListener} which GRE to NAT.
  *
  * <p>Lifetimes follow {@code nf_conntrack_pptp.c}: a call goes at once on CDN, on a
- * Stop-Control-Connection-Request from either side and when its control connection closes (RST,
- * or FIN both ways); otherwise when idle for the {@link AlgTimeouts}. Thread-safe: the packet
- * path and the expiry timer may call in from different threads.
+ * Stop-Control-Connection-Request from either side and when its control connection closes (a RST
+ * its receiver acts on, or FIN both ways); otherwise when idle for the {@link AlgTimeouts}.
+ * Thread-safe: the packet path and the expiry timer may call in from different threads.
  */
 public final class PptpAlg {
     private static final Logger LOG = LoggerFactory.getLogger(PptpAlg.class);
@@ -242,6 +242,8 @@ public final class PptpAlg {
             connectionsByClient.add(client);
         }
         c.lastActivity = clock.nanos();
+        // Before the segment moves the stream on (a RST may carry data).
+        boolean reset = s.rst() && c.stream(s.direction()).resetAt(s.sequence());
         if (s.syn() && s.ack() && s.direction() == Direction.TO_CLIENT) {
             c.stream(Direction.TO_SERVER).startAt(s.acknowledgment());
         } else if (s.ack()) {
@@ -251,8 +253,17 @@ public final class PptpAlg {
         if (verdict != SegmentVerdict.DROP && s.length() > 0) {
             c.dataSeen[s.direction().ordinal()] = true;
         }
-        if (s.rst()) {
+        if (reset) {
             close(c, "TCP reset");
+        } else if (s.rst()) {
+            // Its receiver ignores it (see resetAt): closed here, the calls' GRE would be cut while
+            // their control connection goes on. A LAN host could send such RSTs for another
+            // client's connection knowing only its ports.
+            String note = CALLS_LOGGED.admit();
+            if (note != null) {
+                LOG.info("alg: {} RST at sequence {} is not where its receiver expects one: passed, the connection"
+                        + " and its calls kept{}", s.flow(), Integer.toUnsignedString(s.sequence()), note);
+            }
         } else if (s.fin() && verdict != SegmentVerdict.DROP) {
             c.finSeen[s.direction().ordinal()] = true;
             if (c.finSeen[0] && c.finSeen[1]) {

@@ -437,6 +437,26 @@ class PptpAlgTest {
         assertTrue(mapped.isEmpty());
     }
 
+    /**
+     * A RST inside the window but not at the sequence number its receiver expects is ignored by
+     * that receiver (RFC 5961 §3.2: it answers with a challenge ACK): the ALG closed the connection
+     * on any RST, and the call's GRE stopped while its TCP went on. Any LAN host knowing the ports
+     * could do it to another client's tunnel.
+     */
+    @Test
+    void aResetNotAtTheExpectedSequenceLeavesTheCallAndOneAtItEndsIt() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(1, 0x100);
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_SERVER, c.clientSeq + 1000, false, false, true, new byte[0], 0, 0));
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq - 100, false, false, true, new byte[0], 0, 0));
+        assertEquals(1, mapped.size(), "the call's GRE is still translated");
+        assertEquals(1, u16At(c.toClient(sli(nat)), 12), "and its control connection still followed");
+
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, true, new byte[0], 0, 0));
+        assertTrue(mapped.isEmpty(), "a RST at the expected sequence ends the call");
+        assertEquals(0, alg.connectionCount());
+    }
+
     @Test
     void oneConnectionCannotTakeEveryNatCallIdTowardsAServer() {
         // A LAN host sending Outgoing-Call-Requests on one connection took all 65,535 NAT IDs
