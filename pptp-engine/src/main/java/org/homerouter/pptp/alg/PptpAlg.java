@@ -667,8 +667,8 @@ public final class PptpAlg {
                         }
                         long now = clock.nanos();
                         if (!newCalls.take(flow.client(), now)) {
-                            return refused(field, value, flow.client().getHostAddress() + " placed more than "
-                                    + CALL_BURST + " calls within a minute");
+                            return refused(field, value, flow.client().getHostAddress() + " placed calls faster than "
+                                    + CALL_BURST + " at once, then " + (int) (CALLS_PER_MINUTE / 60) + " a second");
                         }
                         boolean quiet = quietCalls.has(flow.client(), now);
                         if (!allNewCallsTake(now, quiet ? 0 : RESERVED_CALLS)) {

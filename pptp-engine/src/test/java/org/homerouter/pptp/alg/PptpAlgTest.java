@@ -537,6 +537,8 @@ class PptpAlgTest {
     @Test
     void aLanClientsNewCallsComeAtOneASecondOnceItsBurstIsSpent() {
         // Placing and clearing calls without end would run nft twice a call on the queue's thread.
+        List<String> told = new ArrayList<>();
+        alg.onRefusal(told::add);
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
         for (int round = 0; round < PptpAlg.CALL_BURST; round++) {
             int nat = c.call(1, 0x100 + round);
@@ -544,6 +546,9 @@ class PptpAlgTest {
         }
         assertTrue(mapped.isEmpty(), "every call cleared");
         assertEquals(0, u16At(c.toServer(ocrq(2)), 12), "the burst was spent");
+        // The Logs page says the rule as it is: a burst of 16 in a second is allowed, the 17th is not.
+        assertTrue(told.stream().anyMatch(t -> t.endsWith("was refused: " + CLIENT_A.getHostAddress()
+                + " placed calls faster than 16 at once, then 1 a second")), told.toString());
         clock.advanceMillis(1_000);
         assertNotEquals(0, u16At(c.toServer(ocrq(3)), 12), "a second later one more");
         Conversation other = new Conversation(CLIENT_B, 40001, 1000, 5000);
