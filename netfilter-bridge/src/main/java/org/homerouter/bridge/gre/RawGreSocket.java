@@ -20,6 +20,7 @@ import org.homerouter.bridge.ffm.NativeStaging;
 import org.homerouter.bridge.ffm.Structs;
 import org.homerouter.bridge.io.DataPathFailure;
 import org.homerouter.bridge.io.EventLoop;
+import org.homerouter.bridge.io.PacketFailureLog;
 import org.homerouter.bridge.tun.TunWriteBurst;
 import org.homerouter.pptp.gre.GrePacketReceiver;
 import org.homerouter.pptp.gre.GreTransport;
@@ -80,6 +81,8 @@ public final class RawGreSocket implements GreTransport {
     private final MemorySegment messages;
     private final ByteBuffer[] slotViews = new ByteBuffer[BATCH];
     private final Ipv4AddressCache sources = new Ipv4AddressCache();
+    /** A receiver that throws does so for every packet: within a budget. */
+    private final PacketFailureLog receiverFailed = new PacketFailureLog();
     // Senders hold the read lock while they use the fd; releasing the fds takes the write lock, so
     // no send can hit a closed descriptor (or worse, one the process has reused).
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
@@ -413,7 +416,7 @@ public final class RawGreSocket implements GreTransport {
         try {
             r.onPacket(source, slot);
         } catch (RuntimeException e) {
-            LOG.warn("GRE receiver failed on a packet from {}", source.getHostAddress(), e);
+            receiverFailed.warn(LOG, e, "GRE receiver failed on a packet from {}", source.getHostAddress());
         }
     }
 

@@ -61,6 +61,8 @@ public final class EventLoop implements AutoCloseable {
     private final MemorySegment wakeValue;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Object registry = new Object();
+    /** A handler that throws throws again at its fd's next readiness, for every packet: within a budget. */
+    private final PacketFailureLog handlerFailed = new PacketFailureLog();
     // Copied on every change (registration is rare, lookups are per event) and published through
     // the volatile, so the loop never locks.
     private volatile Handler[] byFd = new Handler[0];
@@ -212,7 +214,7 @@ public final class EventLoop implements AutoCloseable {
                         try {
                             handler.ready();
                         } catch (RuntimeException e) {
-                            LOG.warn("{}: handler of fd {} failed", name, fd, e);
+                            handlerFailed.warn(LOG, e, "{}: handler of fd {} failed", name, fd);
                         }
                     }
                 }

@@ -15,6 +15,7 @@ import org.homerouter.bridge.ffm.Errno;
 import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
 import org.homerouter.bridge.ffm.NativeStaging;
+import org.homerouter.bridge.io.PacketFailureLog;
 import org.homerouter.pptp.tunnel.IpPacketSink;
 import org.homerouter.pptp.tunnel.TunnelConfig;
 import org.homerouter.pptp.tunnel.TunnelDevice;
@@ -36,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TunDevice implements TunnelDevice {
     private static final Logger LOG = LoggerFactory.getLogger(TunDevice.class);
+    /** A sink that throws does so for every packet: within a budget (PacketFailureLog). */
+    private static final PacketFailureLog SINK_FAILED = new PacketFailureLog();
 
     // A zero virtio-net header and a packet: a write outside a joined run. Per thread, as
     // NativeStaging's area is, and one header longer.
@@ -251,7 +254,7 @@ public final class TunDevice implements TunnelDevice {
         try {
             sink.onIpPacket(packet);
         } catch (RuntimeException e) {
-            LOG.warn("sink of TUN device {} failed on a packet", name, e);
+            SINK_FAILED.warn(LOG, e, "sink of TUN device {} failed on a packet", name);
         }
     }
 
@@ -260,7 +263,7 @@ public final class TunDevice implements TunnelDevice {
         try {
             sink.endOfBurst();
         } catch (RuntimeException e) {
-            LOG.warn("sink of TUN device {} failed at the end of a burst", name, e);
+            SINK_FAILED.warn(LOG, e, "sink of TUN device {} failed at the end of a burst", name);
         }
     }
 

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -107,6 +110,42 @@ class EventLoopTest {
             }
             assertTrue(failures.get() >= 1);
         }
+    }
+
+    /**
+     * A handler that throws on every readiness (a receiver with a bug that every packet reaches):
+     * the log gets a few lines and one stack trace, not one per packet. Each used to write a stack
+     * trace, thousands a second, from the thread that moves every session's packets.
+     */
+    @Test
+    void aHandlerThatFailsOnEveryPacketIsLoggedWithinABudgetWithOneStackTrace() throws Exception {
+        int fd = eventFd();
+        int failures = 2000;
+        CountDownLatch failed = new CountDownLatch(failures);
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (EventLoop loop = EventLoop.start("loop-flood")) {
+            loop.register(fd, () -> {
+                failed.countDown();
+                throw new IllegalStateException("broken on every packet"); // never drained: ready again at once
+            });
+            signal(fd);
+            assertTrue(failed.await(30, TimeUnit.SECONDS), "the handler kept being called");
+            loop.unregister(fd);
+            loop.awaitTurn();
+        } finally {
+            System.setErr(err);
+        }
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+        long warnings = lines.stream().filter(l -> l.contains("loop-flood: handler of fd")).count();
+        long traces = lines.stream().filter(l -> l.startsWith("java.lang.IllegalStateException: broken on every packet"))
+                .count();
+        assertTrue(warnings >= 1 && warnings <= 30, warnings + " warnings for " + failures + " failures");
+        assertEquals(1, traces, "stack traces");
+        assertTrue(lines.stream().filter(l -> l.contains("loop-flood: handler of fd")).skip(1)
+                .allMatch(l -> l.contains("java.lang.IllegalStateException: broken on every packet")),
+                "the later lines still say what failed");
     }
 
     @Test
