@@ -23,6 +23,10 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EMSGSIZE = 90;
+    public static final int EADDRNOTAVAIL = 99;
+    public static final int ENETUNREACH = 101;
+    public static final int ENOBUFS = 105;
+    public static final int EHOSTUNREACH = 113;
 
     private record Entry(String name, String text) {
     }
@@ -59,14 +63,14 @@ public final class Errno {
         add(95, "EOPNOTSUPP", "operation not supported");
         add(97, "EAFNOSUPPORT", "address family not supported by protocol");
         add(98, "EADDRINUSE", "address already in use");
-        add(99, "EADDRNOTAVAIL", "cannot assign requested address");
+        add(EADDRNOTAVAIL, "EADDRNOTAVAIL", "cannot assign requested address");
         add(100, "ENETDOWN", "network is down");
-        add(101, "ENETUNREACH", "network is unreachable");
-        add(105, "ENOBUFS", "no buffer space available");
+        add(ENETUNREACH, "ENETUNREACH", "network is unreachable");
+        add(ENOBUFS, "ENOBUFS", "no buffer space available");
         add(107, "ENOTCONN", "transport endpoint is not connected");
         add(110, "ETIMEDOUT", "connection timed out");
         add(111, "ECONNREFUSED", "connection refused");
-        add(113, "EHOSTUNREACH", "no route to host");
+        add(EHOSTUNREACH, "EHOSTUNREACH", "no route to host");
     }
 
     private static void add(int errno, String name, String text) {

@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -22,6 +24,7 @@ import org.homerouter.bridge.io.DataPathFailure;
 import org.homerouter.bridge.io.EventLoop;
 import org.homerouter.bridge.io.PacketFailureLog;
 import org.homerouter.bridge.tun.TunWriteBurst;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.gre.GrePacketReceiver;
 import org.homerouter.pptp.gre.GreTransport;
 import org.slf4j.Logger;
@@ -83,6 +86,8 @@ public final class RawGreSocket implements GreTransport {
     private final Ipv4AddressCache sources = new Ipv4AddressCache();
     /** A receiver that throws does so for every packet: within a budget. */
     private final PacketFailureLog receiverFailed = new PacketFailureLog();
+    /** Send errors logged, per errno (see {@link #sendFailed}). */
+    private final Map<Integer, LogLimit> sendErrorsLogged = new ConcurrentHashMap<>();
     // Senders hold the read lock while they use the fd; releasing the fds takes the write lock, so
     // no send can hit a closed descriptor (or worse, one the process has reused).
     private final ReentrantReadWriteLock fdLock = new ReentrantReadWriteLock();
@@ -213,7 +218,10 @@ public final class RawGreSocket implements GreTransport {
             } while (rc == -Errno.EINTR);
             sendCalls.increment();
             if (rc < 0) {
-                throw new ErrnoException("sendto(" + v4.getHostAddress() + ", " + length + " octets)", (int) -rc);
+                int errno = (int) -rc;
+                sendFailed(errno, null, v4, "1 packet");
+                throw new ErrnoException("sendto(" + v4.getHostAddress() + ", " + length + " octets)", errno,
+                        sendHint(errno));
             }
             sent.increment();
         } finally {
@@ -246,8 +254,10 @@ public final class RawGreSocket implements GreTransport {
             one.add(from, v4, packet);
             int failed = one.flush(this::sendmmsg);
             if (failed > 0) {
+                int errno = one.lastError();
+                sendFailed(errno, from, v4, "1 packet");
                 throw new ErrnoException("sendmsg(" + from.getHostAddress() + " -> " + v4.getHostAddress() + ", "
-                        + packet.remaining() + " octets)", one.lastError());
+                        + packet.remaining() + " octets)", errno, sendHint(errno));
             }
             sent.increment();
         } finally {
@@ -309,10 +319,44 @@ public final class RawGreSocket implements GreTransport {
         sent.add(held - failed);
         if (failed > 0) {
             sendFailed.add(failed);
-            LOG.debug("raw GRE socket ({}): {} of {} batched packets not sent ({})", label, failed, held,
-                    closed ? "closed" : Errno.name(batch.lastError()));
+            if (closed) {
+                LOG.debug("raw GRE socket ({}): {} of {} batched packets not sent (closed)", label, failed, held);
+            } else {
+                sendFailed(batch.lastError(), batch.lastFailedSource(), batch.lastFailedDestination(),
+                        failed + " of " + held + " packets");
+            }
         }
         return failed;
+    }
+
+    /**
+     * The owner's only sign that the kernel refuses this router's GRE: the clients see nothing
+     * arrive, stop answering, and their sessions end as if they had gone. One line per errno
+     * within a budget: a flood of one (ENOBUFS under load) cannot hide another (EPERM).
+     */
+    private void sendFailed(int errno, Inet4Address source, Inet4Address destination, String what) {
+        String note = sendErrorsLogged.computeIfAbsent(errno, e -> new LogLimit()).admit();
+        if (note == null) {
+            return;
+        }
+        String hint = sendHint(errno);
+        String from = source != null ? source.getHostAddress() : "any".equals(label) ? "the address its route picks" : label;
+        String to = destination == null ? "?" : destination.getHostAddress();
+        LOG.warn("GRE to {} from {} not sent ({}): {} [{}]{}; what this router sends to {} is lost while this lasts{}",
+                to, from, what, Errno.text(errno), Errno.name(errno), hint == null ? "" : ": " + hint, to, note);
+    }
+
+    /** What a send's errno means on a raw socket that is already open, for the owner; null when nothing useful is known. */
+    static String sendHint(int errno) {
+        return switch (errno) {
+            // Not a missing capability (the socket is open): netfilter refused the packet.
+            case Errno.EPERM, Errno.EACCES -> "a firewall rule on this router drops GRE (IP protocol 47) going out"
+                    + " (its OUTPUT chain)";
+            case Errno.ENOBUFS, Errno.EAGAIN -> "the send queue is full: more is sent than the uplink carries";
+            case Errno.ENETUNREACH, Errno.EHOSTUNREACH, Errno.EADDRNOTAVAIL, Errno.EINVAL -> "no route to that address,"
+                    + " or the address GRE goes out from is no longer this router's (the WAN address changed?)";
+            default -> null;
+        };
     }
 
     /** One sendmmsg(2) of a batch's messages, counted; the caller holds the fd's read lock. */

@@ -58,6 +58,8 @@ final class SendBatch {
     private final int[] lengths;
     private int count;
     private int lastError;
+    private Inet4Address lastFailedSource;
+    private Inet4Address lastFailedDestination;
 
     SendBatch() {
         this(CAPACITY);
@@ -171,14 +173,14 @@ final class SendBatch {
                 if (rc == -Errno.EAGAIN) {
                     // The (non-blocking) socket's send buffer is full: the uplink is slower than
                     // the senders. The rest would be refused too; drop them as a full queue does.
-                    lastError = Errno.EAGAIN;
+                    dropped(at, Errno.EAGAIN);
                     failed += count - at;
                     break;
                 }
                 if (rc <= 0) {
                     // The first remaining packet failed (0 cannot happen for count > 0; treat it the
                     // same way rather than spin): drop it and go on with the next.
-                    lastError = rc == 0 ? Errno.EAGAIN : -rc;
+                    dropped(at, rc == 0 ? Errno.EAGAIN : -rc);
                     failed++;
                     at++;
                 } else {
@@ -191,6 +193,12 @@ final class SendBatch {
         return failed;
     }
 
+    private void dropped(int index, int errno) {
+        lastError = errno;
+        lastFailedSource = sources[index];
+        lastFailedDestination = destinations[index];
+    }
+
     /** Drops every held packet (the socket closed); returns how many. */
     int discard() {
         int n = count;
@@ -201,5 +209,15 @@ final class SendBatch {
     /** The errno of the last packet dropped by {@link #flush}, or 0. */
     int lastError() {
         return lastError;
+    }
+
+    /** The source the last packet dropped by {@link #flush} was to go out from (null: the route's choice). */
+    Inet4Address lastFailedSource() {
+        return lastFailedSource;
+    }
+
+    /** Where the last packet dropped by {@link #flush} was going. */
+    Inet4Address lastFailedDestination() {
+        return lastFailedDestination;
     }
 }
