@@ -159,6 +159,14 @@ public final class PppSession {
     private AuthFailureLockout.Lockout lockedOut;
     /** The last name the login looked an account up by (the name without its domain, if that found it). */
     private String lookedUpName;
+    /**
+     * Control packets to the peer (LCP echo requests among them) that this router failed to send
+     * since the last one it sent, and the last failure: when echo requests then go unanswered, it
+     * is this router that could not reach the peer (a firewall rule on it, a WAN address gone),
+     * not the peer that vanished. Guarded by this object's lock, as every control send is.
+     */
+    private int unsentSinceSent;
+    private String lastSendFailure = "";
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
     private boolean everAuthenticated;
@@ -564,7 +572,15 @@ public final class PppSession {
         @Override
         public void linkFailed(LinkFailure failure) {
             switch (failure) {
-                case KEEPALIVE_TIMEOUT -> recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests");
+                case KEEPALIVE_TIMEOUT -> {
+                    if (unsentSinceSent > 0) {
+                        recordEnd(SessionEnd.GRE_NOT_SENT, "no answer to LCP echo requests; this router's last "
+                                + unsentSinceSent + " control packet(s) to " + channel.peerAddress().getHostAddress()
+                                + " could not be sent: " + lastSendFailure);
+                    } else {
+                        recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests");
+                    }
+                }
                 case AUTHENTICATION_REFUSED -> recordEnd(SessionEnd.AUTH_METHOD_REFUSED,
                         "the client refused every allowed authentication method (" + settings.auth().methods() + ")");
                 case LOOPED_BACK -> recordEnd(SessionEnd.HUNG_UP, "the link is looped back");
@@ -1250,7 +1266,12 @@ public final class PppSession {
             out.flip();
             try {
                 channel.send(out);
+                unsentSinceSent = 0;
             } catch (IOException e) {
+                // The transport logs why (once per kind of failure, not per session); the session
+                // remembers it for its end (see LinkEvents#linkFailed).
+                unsentSinceSent++;
+                lastSendFailure = String.valueOf(e.getMessage());
                 LOG.debug("{}: sending {} failed: {}", id, Integer.toHexString(protocol), e.toString());
             }
         };

@@ -288,7 +288,8 @@ public final class PppSessions implements TunnelListener {
                 }
                 byLocalCallId.remove(call.localCallId(), slot);
                 // The link is finished: the call that carried it goes too (RFC 2637 §2.13 / §2.12).
-                call.connection().clearCall(call, reason == SessionEnd.PEER_DEAD, reason.description());
+                call.connection().clearCall(call, reason == SessionEnd.PEER_DEAD || reason == SessionEnd.GRE_NOT_SENT,
+                        reason.description());
                 observer.ended(s, reason, detail);
             }
         });

@@ -33,6 +33,11 @@ public enum SessionEnd {
                     + " them drops GRE going to the server"),
     PEER_DEAD("the client stopped answering LCP echo requests",
             "the remote server stopped answering LCP echo requests"),
+    /** The peer went silent while this router's own sends to it were failing (PppSession#unsentSinceSent). */
+    GRE_NOT_SENT("no answer to LCP echo requests while this router could not send to the client: its own system"
+            + " refused the GRE (a firewall rule on this router, a WAN address that changed, a full send queue)",
+            "no answer to LCP echo requests while this router could not send to the remote server: its own system"
+                    + " refused the GRE (a firewall rule on this router, a WAN address that changed, a full send queue)"),
     DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
     MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"

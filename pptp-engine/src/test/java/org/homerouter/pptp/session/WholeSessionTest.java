@@ -148,6 +148,8 @@ class WholeSessionTest {
 
     /** What the server's sessions get as their tunnel device, around the in-memory one. */
     private java.util.function.UnaryOperator<TunnelDevice> serverDevice = d -> d;
+    /** The server's GRE transport, around the in-memory network's. */
+    private java.util.function.UnaryOperator<GreTransport> serverTransport = t -> t;
 
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
@@ -171,7 +173,7 @@ class WholeSessionTest {
         clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
                 null, devices("client")), recorder(clientEvents));
 
-        GreTransport serverGre = network.bind(SERVER);
+        GreTransport serverGre = serverTransport.apply(network.bind(SERVER));
         GreTransport clientGre = network.bind(CLIENT);
         GreDemux serverDemux = new GreDemux();
         GreDemux clientDemux = new GreDemux();
@@ -939,6 +941,57 @@ class WholeSessionTest {
         run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
         assertEquals("10.8.8.8", clientSessions.sessions().getFirst().ipConfiguration().orElseThrow().localAddress()
                 .orElseThrow().getHostAddress());
+    }
+
+    /**
+     * This router's own system refuses its GRE (an output firewall rule, a WAN address gone after a
+     * DHCP renewal, where nothing the client sends arrives either): the client hears nothing, and
+     * the session ends for unanswered LCP echo requests. That end says this router could not send;
+     * it said the client had stopped answering, which sent the owner to look at the client. A client
+     * that vanishes while this router's sends go out is still the client gone.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void echoesUnansweredWhileThisRoutersSendsFailEndAsNotSentRatherThanAsTheClientGone(boolean sendsFail)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
+        serverTransport = t -> new GreTransport() {
+            @Override
+            public void send(InetAddress destination, ByteBuffer packet) throws java.io.IOException {
+                if (refusing.get()) {
+                    // As RawGreSocket throws it for a source address the router no longer has.
+                    throw new java.io.IOException("sendmsg(" + SERVER.getHostAddress() + " -> "
+                            + destination.getHostAddress() + ", " + packet.remaining() + " octets): network is unreachable"
+                            + " [ENETUNREACH]");
+                }
+                t.send(destination, packet);
+            }
+
+            @Override
+            public void setReceiver(org.homerouter.pptp.gre.GrePacketReceiver receiver) {
+                t.setReceiver(receiver);
+            }
+
+            @Override
+            public void close() {
+                t.close();
+            }
+        };
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+
+        network.setImpairment((src, dst, packet) -> InMemoryGreNetwork.Fate.DROP);
+        refusing.set(sendsFail);
+        // The server's timers only: the client, whose timers stand still, cannot give up first.
+        for (int i = 0; i < 1200 && serverEvents.stream().noneMatch(e -> e.startsWith("ended")); i++) {
+            network.deliverAll();
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            serverTunnels.poll();
+        }
+        assertEquals(List.of("ended " + (sendsFail ? SessionEnd.GRE_NOT_SENT : SessionEnd.PEER_DEAD)),
+                serverEvents.stream().filter(e -> e.startsWith("ended")).toList());
     }
 
     @Test
