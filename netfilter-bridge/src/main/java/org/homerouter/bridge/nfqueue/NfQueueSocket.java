@@ -30,7 +30,6 @@ public final class NfQueueSocket implements AutoCloseable {
     private static final int AF_NETLINK = 16;
     private static final int NETLINK_NETFILTER = 12;
     private static final int BUFFER = 65536 + 4096;
-    private static final int ENOBUFS = 105;
 
     private final int queue;
     private final Arena arena = Arena.ofShared();
@@ -40,6 +39,10 @@ public final class NfQueueSocket implements AutoCloseable {
     private final Deque<QueuedPacket> pending = new ArrayDeque<>();
     private int fd;
     private int sequence;
+    // Written by the one thread that receives and gives verdicts; read by any.
+    private volatile long overruns;
+    private volatile long verdictsRefused;
+    private volatile String lastRefusal = "";
 
     private NfQueueSocket(int queue, int fd) {
         this.queue = queue;
@@ -98,8 +101,11 @@ public final class NfQueueSocket implements AutoCloseable {
                 return null;
             }
             long n = LibC.recvfrom(fd, buffer, BUFFER, 0, MemorySegment.NULL, MemorySegment.NULL);
-            if (n == -ENOBUFS) {
-                // The kernel dropped queued packets for lack of room; they are lost, carry on.
+            if (n == -Errno.ENOBUFS) {
+                // The socket's receive buffer overflowed: the kernel dropped packets queued to us
+                // (at least one since the last report; netlink does not say how many). They are
+                // lost, and only the count says so: carry on.
+                overruns++;
                 continue;
             }
             check("recvfrom(netlink)", n);
@@ -107,6 +113,10 @@ public final class NfQueueSocket implements AutoCloseable {
             for (NfQueueMessages.Received m; (m = NfQueueMessages.next(b)) != null; ) {
                 if (m instanceof NfQueueMessages.Packet p) {
                     pending.addLast(p.packet());
+                } else if (m instanceof NfQueueMessages.Ack a && a.error() != 0) {
+                    // Verdicts ask for no ack, so only a refused one comes back, here, later (the
+                    // configuration requests' answers are read by request): its packet went nowhere.
+                    refused(new ErrnoException("verdict", -a.error(), null).getMessage());
                 }
             }
             if (!pending.isEmpty()) {
@@ -118,8 +128,36 @@ public final class NfQueueSocket implements AutoCloseable {
 
     /** Lets the packet go, as queued ({@code rewritten} null) or replaced by {@code rewritten}; or drops it. */
     public void verdict(int id, boolean accept, byte[] rewritten) throws IOException {
-        send(NfQueueMessages.verdict(queue, id, accept ? NfQueueMessages.NF_ACCEPT : NfQueueMessages.NF_DROP, rewritten),
-                "verdict " + id);
+        try {
+            send(NfQueueMessages.verdict(queue, id, accept ? NfQueueMessages.NF_ACCEPT : NfQueueMessages.NF_DROP,
+                    rewritten), "verdict " + id);
+        } catch (IOException e) {
+            refused(e.getMessage());
+            throw e;
+        }
+    }
+
+    private void refused(String why) {
+        verdictsRefused++;
+        lastRefusal = why;
+    }
+
+    /**
+     * Times the kernel dropped packets queued here because this socket fell behind (each at least
+     * one packet: netlink reports an overflow, not its size).
+     */
+    public long overruns() {
+        return overruns;
+    }
+
+    /** Verdicts the kernel refused, at once or later (as a netlink error read by {@link #receive}). */
+    public long verdictsRefused() {
+        return verdictsRefused;
+    }
+
+    /** Why the last refused verdict was refused, "" before the first. */
+    public String lastRefusal() {
+        return lastRefusal;
     }
 
     private void send(ByteBuffer message, String what) throws IOException {
