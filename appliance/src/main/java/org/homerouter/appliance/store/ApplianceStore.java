@@ -326,15 +326,65 @@ public final class ApplianceStore implements AutoCloseable {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
+    /**
+     * Brings the schema up to date: every pending step and the new user_version in one transaction
+     * (SQLite's DDL is transactional), so that a step that fails, a full disk or a power cut leaves
+     * the version the database had. Step by step, a 5-to-7 upgrade stopped after step 6 left version
+     * 6: the next start deleted the copy of 5 and kept one of 6, and the previous firmware (5), back
+     * after the failed trial, found no copy of its own and refused to start until the router was
+     * reflashed. The migrations must hold only what a transaction can (no VACUUM, no PRAGMA that
+     * is ignored inside one, such as foreign_keys).
+     */
     private synchronized void migrate() throws SQLException, IOException {
-        int current = schemaVersion();
-        if (current > Migrations.latest()) {
-            throw new SQLException("database schema version " + current + " is newer than this firmware knows ("
-                    + Migrations.latest() + "): refusing to touch it");
+        int[] from = {0};
+        try {
+            inTransaction(() -> {
+                // Read under the write lock (BEGIN IMMEDIATE): the service and a CLI command opening
+                // the database at the same moment after an update both read the old version first,
+                // and the second's ALTER failed ("duplicate column"). The second now waits for the
+                // first's commit (busy_timeout) and finds nothing left to do.
+                int current = schemaVersion();
+                from[0] = current;
+                if (current > Migrations.latest()) {
+                    throw new SQLException("database schema version " + current + " is newer than this firmware knows ("
+                            + Migrations.latest() + "): refusing to touch it");
+                }
+                if (current == Migrations.latest()) {
+                    return;
+                }
+                if (current > 0) {
+                    copyBeforeMigration(current);
+                }
+                try (Statement st = db.createStatement()) {
+                    for (Migration m : Migrations.ALL) {
+                        if (m.version() > current) {
+                            for (String sql : m.statements()) {
+                                st.execute(sql);
+                            }
+                        }
+                    }
+                    st.execute("PRAGMA user_version = " + Migrations.latest());
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        if (current > 0 && current < Migrations.latest()) {
-            // A/B updates: if this firmware's trial boot fails, the previous one comes back and
-            // needs the database as it was (see open).
+        for (Migration m : Migrations.ALL) {
+            if (m.version() > from[0]) {
+                LOG.info("database schema migrated to version {} ({})", m.version(), m.description());
+            }
+        }
+    }
+
+    /**
+     * A/B updates: if this firmware's trial boot fails, the previous one comes back and needs the
+     * database as it was (see {@link #open}): copied, under the migration's write lock, so that no
+     * other program changes it or its copies meanwhile. The copy is read through a connection of
+     * its own (VACUUM cannot run inside a transaction); in WAL mode a reader does not wait for the
+     * lock, and no write has been made under it yet.
+     */
+    private void copyBeforeMigration(int current) throws SQLException {
+        try {
             try (var old = Files.newDirectoryStream(file.toAbsolutePath().getParent(),
                     file.getFileName() + BACKUP_INFIX + "*")) {
                 for (Path p : old) {
@@ -347,7 +397,8 @@ public final class ApplianceStore implements AutoCloseable {
                 // VACUUM INTO accepts an empty file.
                 Files.createFile(backup, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
-            try (PreparedStatement ps = db.prepareStatement("VACUUM INTO ?")) {
+            try (Connection c = connect(file, new java.util.Properties());
+                 PreparedStatement ps = c.prepareStatement("VACUUM INTO ?")) {
                 ps.setString(1, backup.toAbsolutePath().toString());
                 ps.execute();
             }
@@ -355,20 +406,8 @@ public final class ApplianceStore implements AutoCloseable {
             // the migration could leave the migrated database beside an empty copy.
             sync(backup);
             LOG.info("database schema version {} copied to {} before the upgrade", current, backup);
-        }
-        for (Migration m : Migrations.ALL) {
-            if (m.version() <= current) {
-                continue;
-            }
-            inTransaction(() -> {
-                try (Statement st = db.createStatement()) {
-                    for (String sql : m.statements()) {
-                        st.execute(sql);
-                    }
-                    st.execute("PRAGMA user_version = " + m.version());
-                }
-            });
-            LOG.info("database schema migrated to version {} ({})", m.version(), m.description());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // unwrapped by migrate, after the rollback
         }
     }
 

@@ -104,6 +104,78 @@ class ApplianceStoreTest {
         }
     }
 
+    /** A database as a firmware of schema {@code version} made it, with user alice. */
+    private static void databaseOfSchema(Path db, int version) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (Migration m : Migrations.ALL.subList(0, version)) {
+                for (String sql : m.statements()) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = " + version);
+            st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('alice', zeroblob(16), 1)");
+        }
+    }
+
+    /**
+     * An upgrade from schema 5 whose step 7 fails (here a column it adds is there already; as well a
+     * full disk or a power cut) after step 6: the database stays at 5, and the copy of 5 stays
+     * through the service's restarts during the trial. Step by step, the first start left version
+     * 6 and the second replaced the copy of 5 by one of 6: the previous firmware, back after the
+     * failed trial, found no copy of its own schema and refused to start, for ever.
+     */
+    @Test
+    void anUpgradeThatFailsPartWayLeavesTheDatabaseAndItsCopyForThePreviousFirmware() throws Exception {
+        Path db = dir.resolve("v5.db");
+        databaseOfSchema(db, 5);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE vpn_sessions ADD COLUMN seen_ms INTEGER");
+        }
+        for (int start = 1; start <= 2; start++) { // systemd restarts the service that failed
+            SQLException e = assertThrows(SQLException.class, () -> ApplianceStore.open(db));
+            assertTrue(e.getMessage().contains("duplicate column"), e.getMessage());
+            assertEquals(5, count(db, "PRAGMA user_version"), "start " + start + ": the version from before the upgrade");
+            Path copy = ApplianceStore.backupBeforeMigration(db, 5);
+            assertTrue(java.nio.file.Files.exists(copy), "start " + start + ": the previous firmware's copy");
+            assertEquals(5, count(copy, "PRAGMA user_version"));
+            assertEquals(1, count(copy, "SELECT count(*) FROM vpn_users WHERE name = 'alice'"));
+        }
+        assertFalse(java.nio.file.Files.exists(ApplianceStore.backupBeforeMigration(db, 6)));
+    }
+
+    /**
+     * The service and a CLI command opening the database at the same moment after an update: both
+     * start, and the schema is migrated once. Before, both read the old version before either
+     * migrated, and the second failed (a duplicate column, or the first's copy in its way).
+     */
+    @Test
+    void twoProgramsOpeningAnOldDatabaseAtOnceBothStart() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            Path db = dir.resolve("race" + round + ".db");
+            databaseOfSchema(db, 5);
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<Integer>> opened = new ArrayList<>();
+                for (int p = 0; p < 2; p++) {
+                    opened.add(pool.submit(() -> {
+                        together.await();
+                        try (ApplianceStore store = ApplianceStore.open(db)) {
+                            return store.schemaVersion();
+                        }
+                    }));
+                }
+                for (Future<Integer> f : opened) {
+                    assertEquals(Migrations.latest(), f.get(60, TimeUnit.SECONDS), "round " + round);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(5, count(ApplianceStore.backupBeforeMigration(db, 5), "PRAGMA user_version"));
+            assertEquals(1, count(db, "SELECT count(*) FROM vpn_users WHERE name = 'alice'"));
+        }
+    }
+
     @Test
     void aDatabaseFromNewerFirmwareIsLeftAlone() throws Exception {
         Path db = dir.resolve("new.db");
