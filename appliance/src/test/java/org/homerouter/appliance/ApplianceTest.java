@@ -159,6 +159,39 @@ class ApplianceTest {
         }
     }
 
+    /**
+     * A newer firmware migrated the database and did not stay (its trial start failed): this one
+     * restores the copy made before that upgrade. The owner, who added a user under the newer
+     * firmware, is told on the Dashboard and in the event log that those changes are not in use and
+     * where they are kept; before, only the service's journal said so.
+     */
+    @Test
+    void afterANewerFirmwareDidNotStayTheDashboardSaysItsChangesAreNotInUse() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        int latest;
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            UiClient.setUp(a.uiPort());
+            latest = a.store().schemaVersion();
+        }
+        // What the newer firmware did: its copy of this firmware's database, then its own schema,
+        // and bob added while it ran.
+        Files.copy(db, db.resolveSibling("appliance.db.before-upgrade-from-schema-" + latest));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("INSERT INTO vpn_users(name, nt_hash, created_ms) VALUES ('bob', zeroblob(16), 1)");
+            st.execute("PRAGMA user_version = " + (latest + 1));
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertEquals(List.of("alice"), a.store().users().stream().map(u -> u.name()).toList());
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/").body();
+            assertTrue(page.contains("A newer firmware did not stay on this router") && page.contains(
+                    "Changes made while the newer firmware ran are not in use; they are kept in appliance.db.schema-"
+                            + (latest + 1)), page);
+            assertTrue(ui.get("/logs").body().contains("kept in appliance.db.schema-" + (latest + 1)), "in the event log");
+        }
+    }
+
     /** The page a browser lands on at the UI's root (first-run setup on a router without an admin password). */
     private static String firstPage(int port) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()

@@ -92,6 +92,8 @@ public final class ApplianceStore implements AutoCloseable {
     private volatile Connection reader;
     /** Where {@link #openOrSetAside} put a database it could not read, until a configuration replaces the defaults. */
     private volatile Path setAside;
+    /** The newer firmware's database that {@link #open} replaced by its copy from before the upgrade, this run; else null. */
+    private volatile Path newerKeptAside;
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
     private int eventsKept = EVENTS_KEPT;
@@ -151,6 +153,16 @@ public final class ApplianceStore implements AutoCloseable {
         return java.util.Optional.ofNullable(setAside);
     }
 
+    /**
+     * The newer firmware's database that this run's start replaced by the copy made before that
+     * firmware's upgrade (its trial failed, or it was rolled back): the Dashboard says that the
+     * changes made under it are not in use, and where they are kept. Until a factory reset, which
+     * deletes the file.
+     */
+    public java.util.Optional<Path> newerFirmwareDatabase() {
+        return java.util.Optional.ofNullable(newerKeptAside);
+    }
+
     /** A configuration was imported (or the owner reset the router): the set-aside file is dealt with. */
     public void setAsideDealtWith() {
         setAside = null;
@@ -195,7 +207,15 @@ public final class ApplianceStore implements AutoCloseable {
             Files.move(before, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.warn("{} has schema version {}, from newer firmware: restored the copy that firmware made before "
                     + "migrating it ({}); changes made since are kept aside in {}", file, version, before, newer);
-            return open(file);
+            // Said where the owner looks (the Logs page, the Dashboard): the changes made under the
+            // newer firmware are gone from the router's configuration without a word otherwise.
+            ApplianceStore restored = open(file);
+            restored.newerKeptAside = newer;
+            restored.logEvent("service", "a newer firmware (database schema " + version + ") did not stay (its trial"
+                    + " start failed, or it was rolled back): the router went back to this firmware and to the settings"
+                    + " from before that update; changes made while the newer firmware ran are not in use, they are"
+                    + " kept in " + newer.getFileName());
+            return restored;
         }
         try {
             store.migrate();
@@ -932,6 +952,7 @@ public final class ApplianceStore implements AutoCloseable {
         });
         forgetDeletedContent();
         setAside = null; // deleted with the other copies
+        newerKeptAside = null;
     }
 
     /**

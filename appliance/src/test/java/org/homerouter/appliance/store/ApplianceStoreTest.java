@@ -218,8 +218,17 @@ class ApplianceStoreTest {
         try (ApplianceStore store = ApplianceStore.open(db)) {
             assertEquals(latest, store.schemaVersion());
             assertEquals("mine", store.settings().get(Setting.HOST_NAME), "the configuration from before that upgrade");
+            // Said, not only undone: the Dashboard's note (Appliance) and the event log name the kept file.
+            assertTrue(java.nio.file.Files.exists(dir.resolve("ab.db.schema-" + (latest + 1))), "the newer database kept aside");
+            assertEquals(Optional.of(dir.resolve("ab.db.schema-" + (latest + 1))), store.newerFirmwareDatabase());
+            assertTrue(store.events(10, "service").stream().anyMatch(e -> e.message().contains("did not stay")
+                    && e.message().contains("kept in ab.db.schema-" + (latest + 1))), "in the event log");
+            store.factoryReset();
+            assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "the reset deleted it");
         }
-        assertTrue(java.nio.file.Files.exists(dir.resolve("ab.db.schema-" + (latest + 1))), "the newer database kept aside");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "said at the start that restored it");
+        }
     }
 
     @Test
