@@ -24,11 +24,16 @@ install -m 644 "$REPO_DIR/appliance/target/appliance.jar" "$R/usr/lib/homerouter
 # The kernel and initramfs also live in the slot, for boot loaders that load them from the root
 # (U-Boot's sqfsload); QEMU gets them from image/out/.
 mkdir -p "$R/boot"; cp "$WORK/kernel/vmlinuz" "$WORK/kernel/initrd.img" "$R/boot/"
+# The database schema this firmware reads and writes, as its jar says: homerouter-update refuses to
+# go back to a firmware of an older one, which cannot read the router's settings.
+schema=$("$JAVA_HOME/bin/java" -jar "$REPO_DIR/appliance/target/appliance.jar" --version | sed -n 's/^database schema \([0-9][0-9]*\)$/\1/p')
+[ -n "$schema" ] || { echo "appliance.jar --version names no database schema" >&2; exit 1; }
 cat > "$R/etc/homerouter-release" <<REL
 NAME=HomeRouter
 VERSION=$IMAGE_VERSION
 ARCH=$ARCH
 KERNEL=$kver
+SCHEMA=$schema
 BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 REL
 echo homerouter > "$R/etc/hostname"

@@ -8,7 +8,8 @@ the admin logs in and the VPN page names the DNS server clients get (the WAN's, 
 the update bundle of another version is applied (homerouter-update) and the router reboots.
 Boot 2, with the WAN cable out at power-on: the UI answers without waiting for the WAN; then the
 cable goes in; the new version runs from the other root slot, the user is still there, the slot is
-confirmed, PPTP answers again, and the clock starts no earlier than where boot 1 left it.
+confirmed, PPTP answers again, and the clock starts no earlier than where boot 1 left it; a bundle
+of an older database schema is refused, even with --downgrade.
 Boots 3 and 4: the data partition damaged (repaired), then beyond repair (formatted: setup says why).
 Five quick starts (the power cut as soon as the initramfs counted each), then boot 5: the admin
 password is reset at the router, setup says why, the VPN user is kept, the count clears after a minute.
@@ -472,6 +473,18 @@ def main():
         print("    $ homerouter-update /dev/vdb  (again)\n      " + out.replace("\n", "\n      "))
         if rc != 0 or "is not newer than the running" not in out:
             failures.append("an update bundle that is not newer than the running firmware was not refused")
+        # The release names the database schema of its firmware; a bundle of an older schema is refused
+        # even with --downgrade, nothing written: that firmware could not read this router's settings.
+        if not re.search(r"^SCHEMA=[1-9][0-9]*$", release, re.M):
+            failures.append("the release file does not name the firmware's database schema (SCHEMA=)")
+        rc, out = g.run("rm -rf /tmp/older && mkdir /tmp/older && "
+                        "sed 's/^SCHEMA=.*/SCHEMA=1/' /etc/homerouter-release > /tmp/older/release && "
+                        ": > /tmp/older/SHA256SUMS && tar -cf /tmp/older.update -C /tmp/older release SHA256SUMS && "
+                        "homerouter-update --downgrade /tmp/older.update; test ! -e /data/boot/trial", timeout=120)
+        print("    $ homerouter-update --downgrade /tmp/older.update  (database schema 1)\n      "
+              + out.replace("\n", "\n      "))
+        if rc != 0 or "reads database schema 1 at most" not in out or "--discard-settings" not in out:
+            failures.append("a --downgrade to a firmware of an older database schema was not refused with its reason")
         # An updated slot that does not confirm itself is abandoned 30 minutes after boot. Slot b is
         # confirmed: nothing happens. Made unconfirmed again (as if its service had never come up),
         # the check reboots into slot a; QEMU runs with -no-reboot, so it exits.

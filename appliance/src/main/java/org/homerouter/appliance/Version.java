@@ -9,8 +9,10 @@ public final class Version implements CommandLine.IVersionProvider {
         return v != null ? v : "dev";
     }
 
+    /** The second line is read by the image build (image/stages/50-rootfs.sh): keep its form. */
     @Override
     public String[] getVersion() {
-        return new String[] {"homerouter appliance " + current() + " (Java " + Runtime.version() + ")"};
+        return new String[] {"homerouter appliance " + current() + " (Java " + Runtime.version() + ")",
+                "database schema " + org.homerouter.appliance.store.ApplianceStore.latestSchemaVersion()};
     }
 }

@@ -211,6 +211,20 @@ class CliTest {
         }
     }
 
+    /**
+     * --version names the database schema this firmware reads and writes, on a line of its own: the
+     * image build writes it into the release file, and homerouter-update refuses to go back to a
+     * firmware of an older schema, which could not read the router's settings.
+     */
+    @Test
+    void versionNamesTheDatabaseSchema() throws Exception {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("appliance.db"))) {
+            assertTrue(r.out().lines().anyMatch(("database schema " + store.schemaVersion())::equals), r.out());
+        }
+    }
+
     @Test
     void configExportedFromOneRouterImportsIntoAnother() throws Exception {
         Path a = dir.resolve("a");

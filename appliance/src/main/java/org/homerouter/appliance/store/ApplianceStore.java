@@ -318,6 +318,15 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The schema version this firmware's migrations end at: {@code --version} prints it, and the
+     * router image states it in its release file, so that homerouter-update can refuse to go back to
+     * a firmware that cannot read this router's database.
+     */
+    public static int latestSchemaVersion() {
+        return Migrations.latest();
+    }
+
     public synchronized int schemaVersion() throws SQLException {
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
             return rs.next() ? rs.getInt(1) : 0;
