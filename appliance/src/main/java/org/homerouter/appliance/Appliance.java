@@ -118,6 +118,10 @@ public final class Appliance implements AutoCloseable {
     private final Object wanLock = new Object();
     /** Set under {@link #wanLock} when the service stops: nothing is admitted after. */
     private boolean wanClosed;
+    /** The rules a stopped ALG (or an earlier run) could not remove, tried again; under this monitor. */
+    private final KernelRetry algLeftovers;
+    /** The table of an inbound forward that could not be removed, tried again; under this monitor. */
+    private final KernelRetry inboundLeftover;
     /** The first wait before the stored listener is tried again after it could not start; doubled up to the second. */
     static final Duration PPTP_RETRY_FIRST = Duration.ofSeconds(2);
     static final Duration PPTP_RETRY_MAX = Duration.ofSeconds(30);
@@ -159,6 +163,8 @@ public final class Appliance implements AutoCloseable {
         this.overrides = overrides;
         this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line));
         this.agedRecords = AgedRecords.system(store);
+        this.algLeftovers = new KernelRetry(line -> store.logEvent("service", line));
+        this.inboundLeftover = new KernelRetry(line -> store.logEvent("service", line));
         this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
                 task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
                     synchronized (this) {
@@ -225,6 +231,13 @@ public final class Appliance implements AutoCloseable {
         appliance.clockSteps.start(appliance.housekeeping);
         appliance.agedRecords.start(appliance.housekeeping);
         appliance.accounting.start(appliance.housekeeping);
+        appliance.housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                appliance.retryKernelChanges();
+            } catch (RuntimeException e) {
+                LOG.warn("trying kernel changes again: {}", e.toString());
+            }
+        }, KernelRetry.PERIOD.toMillis(), KernelRetry.PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         appliance.applyPassthrough(cfg, true);
         if (appliance.routerNamespace()) {
             appliance.lanDns = org.homerouter.bridge.firewall.LanDns.find(null);
@@ -253,7 +266,12 @@ public final class Appliance implements AutoCloseable {
      *
      * @param atStart an earlier run that was killed may have left its NFQUEUE rule, which with
      *                nobody reading the queue drops the LAN's PPTP control traffic: removed at start
-     *                when passthrough is off (later, such a rule may be the passthrough command's)
+     *                when passthrough is off (later, such a rule may be the passthrough command's);
+     *                and its inbound forward, removed at start unless one is set
+     *
+     * <p>What could not be removed (a switched-off ALG's rules, a forward's table) is tried again
+     * every {@link KernelRetry#PERIOD} ({@link #retryKernelChanges}), the event log saying meanwhile
+     * that it is still in place.
      */
     synchronized void applyPassthrough(Map<Setting, String> cfg, boolean atStart) {
         boolean on = Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED));
@@ -263,11 +281,15 @@ public final class Appliance implements AutoCloseable {
         passthroughFailure = "";
         if (!on) {
             if (passthrough != null) {
-                passthrough.close();
+                PassthroughAlg alg = passthrough;
                 passthrough = null;
-                store.logEvent("service", "PPTP passthrough off");
+                if (algLeftovers.make("PPTP passthrough off, but not all of it could be removed",
+                        "PPTP passthrough off: what stayed of its rules is removed now", alg::stop)) {
+                    store.logEvent("service", "PPTP passthrough off");
+                }
             } else if (atStart && linux) {
-                PassthroughAlg.removeLeftovers(null);
+                algLeftovers.make("what an earlier run of PPTP passthrough left could not all be removed",
+                        "what an earlier run of PPTP passthrough left is removed now", () -> PassthroughAlg.removeLeftovers(null));
             }
         } else if (passthrough == null) {
             if (!linux) {
@@ -279,6 +301,7 @@ public final class Appliance implements AutoCloseable {
                     passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null),
                             dataPlane);
                     passthrough.onProblem(problem -> store.logEvent("problem", problem));
+                    algLeftovers.forget(); // its start replaced the old queue rule and table
                     store.logEvent("service", "PPTP passthrough on");
                 } catch (IOException | RuntimeException e) {
                     String why = String.valueOf(e.getMessage());
@@ -290,11 +313,21 @@ public final class Appliance implements AutoCloseable {
                 }
             }
         }
+        if (atStart && linux && inbound.isEmpty()) {
+            // An earlier run's table would forward the WAN's PPTP to a LAN server no setting names.
+            inboundLeftover.make("an earlier run's inbound PPTP forward could not be removed: TCP 1723 and GRE from"
+                    + " outside still go to the LAN server it named", "the inbound PPTP forward an earlier run left is"
+                    + " removed now", () -> new InboundPptpForward(null).remove());
+        }
         if (!inbound.equals(inboundApplied)) {
             if (inboundForward != null) {
-                inboundForward.close();
+                InboundPptpForward old = inboundForward;
                 inboundForward = null;
-                store.logEvent("service", "inbound PPTP no longer forwarded to " + inboundApplied);
+                String was = inboundApplied;
+                if (inboundLeftover.make("inbound PPTP is still forwarded to " + was + ": its rules could not be removed",
+                        "inbound PPTP no longer forwarded to " + was, old::remove)) {
+                    store.logEvent("service", "inbound PPTP no longer forwarded to " + was);
+                }
             }
             inboundApplied = "";
             inboundFailure = inbound.isEmpty() || linux ? "" : noLinux;
@@ -304,6 +337,7 @@ public final class Appliance implements AutoCloseable {
                     forward.apply((java.net.Inet4Address) InetAddress.getByName(inbound));
                     inboundForward = forward;
                     inboundApplied = inbound;
+                    inboundLeftover.forget(); // its table replaced the one that stayed
                     store.logEvent("service", "inbound PPTP forwarded to " + inbound);
                 } catch (IOException | RuntimeException e) {
                     inboundFailure = String.valueOf(e.getMessage());
@@ -455,6 +489,23 @@ public final class Appliance implements AutoCloseable {
         } catch (IOException e) {
             LOG.error("the firewall could not be set for PPTP on the WAN: {}", e.getMessage());
             store.logEvent("service", "the firewall could not be set for PPTP on the WAN: " + e.getMessage());
+        }
+    }
+
+    /**
+     * What failed to reach the kernel, tried again: every {@link KernelRetry#PERIOD} on the
+     * housekeeping thread. Each lock is taken only when something is to be tried.
+     */
+    void retryKernelChanges() {
+        if (algLeftovers.failing() || inboundLeftover.failing()) {
+            synchronized (this) {
+                if (!closed && passthrough == null) {
+                    algLeftovers.retry(() -> PassthroughAlg.removeLeftovers(null));
+                }
+                if (!closed && inboundForward == null) {
+                    inboundLeftover.retry(() -> new InboundPptpForward(null).remove());
+                }
+            }
         }
     }
 

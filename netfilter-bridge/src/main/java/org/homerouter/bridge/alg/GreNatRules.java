@@ -60,7 +60,16 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
 
     /** @param netns run nft inside this namespace (tests), or null for our own */
     public GreNatRules(String netns) {
-        this.commands = new AdminCommands(netns);
+        this(new AdminCommands(netns));
+    }
+
+    GreNatRules(AdminCommands commands) {
+        this.commands = commands;
+    }
+
+    /** Whether nft failed because the table (or what it named in it) is not there. */
+    static boolean noSuchTable(IOException e) {
+        return String.valueOf(e.getMessage()).contains("No such file or directory");
     }
 
     /** Creates the (empty) table, replacing one left by a crash, in one transaction. */
@@ -195,7 +204,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         try {
             listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
         } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("No such file or directory")) {
+            if (!noSuchTable(e)) {
                 throw e;
             }
             installed.clear();
@@ -253,19 +262,38 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         return List.copyOf(installed.keySet());
     }
 
-    /** Deletes the table and with it every call's rules. Idempotent. */
-    @Override
-    public synchronized void close() {
+    /**
+     * Deletes the table and with it every call's rules, and forgets them: the ALG is stopping, and
+     * what nft could not delete goes by the table's name ({@link PassthroughAlg#removeLeftovers}),
+     * not call by call. Idempotent.
+     *
+     * @throws IOException when nft could not delete the table (a timeout on a busy board): it is
+     *                     still in, with the rules of the calls that were up
+     */
+    public synchronized void remove() throws IOException {
         if (!tableInstalled) {
             return;
-        }
-        try {
-            commands.run(null, "nft", "delete", "table", "ip", TABLE);
-        } catch (IOException e) {
-            LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
         }
         installed.clear();
         leftBehind.clear();
         tableInstalled = false;
+        try {
+            commands.run(null, "nft", "delete", "table", "ip", TABLE);
+        } catch (IOException e) {
+            if (!noSuchTable(e)) {
+                throw e;
+            }
+        }
+    }
+
+    /** {@link #remove}, saying in the log when the table stayed. */
+    @Override
+    public synchronized void close() {
+        try {
+            remove();
+        } catch (IOException e) {
+            LOG.error("alg: table {} is still in, with its calls' GRE NAT rules: it could not be removed: {}", TABLE,
+                    e.getMessage());
+        }
     }
 }

@@ -38,7 +38,11 @@ public final class InboundPptpForward implements AutoCloseable {
 
     /** @param netns run inside this namespace (tests), or null for our own */
     public InboundPptpForward(String netns) {
-        this.commands = new AdminCommands(netns);
+        this(new AdminCommands(netns));
+    }
+
+    InboundPptpForward(AdminCommands commands) {
+        this.commands = commands;
     }
 
     /** The rule set forwarding to {@code server}, reached through {@code lanDevice}. */
@@ -86,16 +90,36 @@ public final class InboundPptpForward implements AutoCloseable {
         commands.run(script, "nft", "-f", "-");
     }
 
+    /**
+     * Removes the forwarding, this object's or one an earlier run left (by its table's name); quiet
+     * when there is none.
+     *
+     * @throws IOException when nft could not remove it (a timeout on a busy board): TCP 1723 and GRE
+     *                     from the WAN still go to the LAN server, which the base firewall lets
+     *                     through ({@code ct status dnat}); call again until it returns
+     */
+    public synchronized void remove() throws IOException {
+        try {
+            commands.run(null, "nft", "delete", "table", "ip", TABLE);
+            LOG.info("alg: inbound PPTP no longer forwarded (table {} removed)", TABLE);
+        } catch (IOException e) {
+            if (!GreNatRules.noSuchTable(e)) {
+                throw e;
+            }
+        }
+        applied = false;
+    }
+
+    /** {@link #remove}, saying in the log when the forwarding stayed. */
     @Override
     public synchronized void close() {
         if (!applied) {
             return;
         }
         try {
-            commands.run(null, "nft", "delete", "table", "ip", TABLE);
+            remove();
         } catch (IOException e) {
-            LOG.warn("alg: could not remove table {}: {}", TABLE, e.getMessage());
+            LOG.error("alg: inbound PPTP is still forwarded: table {} could not be removed: {}", TABLE, e.getMessage());
         }
-        applied = false;
     }
 }

@@ -81,13 +81,13 @@ public final class PassthroughAlg implements AutoCloseable {
     /** For the router's event log: refused calls, rules that could not be put in. */
     private final AlgProblems problems = new AlgProblems(Duration.ofMinutes(10));
 
-    private PassthroughAlg(String netns, int queue, PublicAddressResolver publicAddresses, RouterCallIds router,
-                           Duration pollInterval) throws IOException {
-        this.commands = new AdminCommands(netns);
+    private PassthroughAlg(AdminCommands commands, String netns, int queue, PublicAddressResolver publicAddresses,
+                           RouterCallIds router, Duration pollInterval) throws IOException {
+        this.commands = commands;
         this.queue = queue;
         this.pollInterval = pollInterval;
         this.router = router;
-        this.rules = new GreNatRules(netns);
+        this.rules = new GreNatRules(commands);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
         tracker.avoidRouterCallIds(router::callIdTaken);
         tracker.onRefusal(why -> problems.add("refused", why));
@@ -142,7 +142,13 @@ public final class PassthroughAlg implements AutoCloseable {
      */
     public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses,
                                        RouterCallIds router) throws IOException {
-        return new PassthroughAlg(netns, queue, publicAddresses, router, Duration.ofSeconds(5));
+        return start(new AdminCommands(netns), netns, queue, publicAddresses, router);
+    }
+
+    /** {@link #start} running its commands with {@code commands} (tests: ones that fail on demand). */
+    static PassthroughAlg start(AdminCommands commands, String netns, int queue, PublicAddressResolver publicAddresses,
+                                RouterCallIds router) throws IOException {
+        return new PassthroughAlg(commands, netns, queue, publicAddresses, router, Duration.ofSeconds(5));
     }
 
     /**
@@ -216,53 +222,104 @@ public final class PassthroughAlg implements AutoCloseable {
 
     /**
      * Removes what a run that did not stop cleanly (killed, or exited on OutOfMemoryError, which
-     * runs no shutdown hook) left in the kernel: above all the NFQUEUE rule, which with no reader
-     * behind it drops every masqueraded PPTP control packet for as long as it stays. For a start
-     * with passthrough off; {@link #start} clears the same itself. Quiet when nothing is there.
+     * runs no shutdown hook), or whose {@link #stop} failed, left in the kernel: above all the
+     * NFQUEUE rule, which with no reader behind it drops every masqueraded PPTP control packet for
+     * as long as it stays; and the GRE NAT table. For passthrough off; {@link #start} clears the same
+     * itself. Quiet when nothing is there. The inbound forward's table is not touched: it follows its
+     * own setting ({@link InboundPptpForward#remove}).
      *
      * @param netns the router's namespace (tests), or null for our own
+     * @throws IOException when some of it could not be removed (a timeout on a busy board): it is
+     *                     still in place, as the message says; call again until it returns
      */
-    public static void removeLeftovers(String netns) {
-        // Held while removing: an ALG that starts meanwhile must not lose its new rules.
-        try (NamespaceLock free = NamespaceLock.tryAcquire(netns, INSTANCE_LOCK)) {
-            if (free == null) {
-                LOG.info("alg: a passthrough ALG runs here (the passthrough command?): its rules are left alone");
-                return;
-            }
-            removeLeftovers(new AdminCommands(netns));
+    public static void removeLeftovers(String netns) throws IOException {
+        removeLeftovers(netns, new AdminCommands(netns));
+    }
+
+    static void removeLeftovers(String netns, AdminCommands commands) throws IOException {
+        NamespaceLock free;
+        try {
+            free = NamespaceLock.tryAcquire(netns, INSTANCE_LOCK);
         } catch (IOException e) {
             LOG.warn("alg: cannot tell whether another passthrough ALG runs ({}); removing leftovers all the same",
                     e.getMessage());
-            removeLeftovers(new AdminCommands(netns));
+            removeLeftovers(commands);
+            return;
+        }
+        if (free == null) {
+            LOG.info("alg: a passthrough ALG runs here (the passthrough command?): its rules are left alone");
+            return;
+        }
+        // Held while removing: an ALG that starts meanwhile must not lose its new rules.
+        try (free) {
+            removeLeftovers(commands);
         }
     }
 
-    private static void removeLeftovers(AdminCommands commands) {
-        removeQueueRule(commands);
-        for (String table : List.of(GreNatRules.TABLE, InboundPptpForward.TABLE)) {
-            try {
-                commands.run(null, "nft", "delete", "table", "ip", table);
-                LOG.info("alg: removed the table {} that an earlier run left", table);
-            } catch (IOException ignored) {
-                // not there
+    private static void removeLeftovers(AdminCommands commands) throws IOException {
+        List<String> stayed = new java.util.ArrayList<>(2);
+        try {
+            if (removeQueueRule(commands)) {
+                LOG.info("alg: removed the NFQUEUE rule that no ALG reads (an earlier run's, or one a stop could not remove)");
+            }
+        } catch (IOException e) {
+            stayed.add(queueRuleStays(e));
+        }
+        try {
+            commands.run(null, "nft", "delete", "table", "ip", GreNatRules.TABLE);
+            LOG.info("alg: removed the table {} that no ALG runs (an earlier run's, or one a stop could not remove)",
+                    GreNatRules.TABLE);
+        } catch (IOException e) {
+            if (!GreNatRules.noSuchTable(e)) {
+                stayed.add(tableStays(e));
             }
         }
+        if (!stayed.isEmpty()) {
+            throw new IOException(String.join("; ", stayed));
+        }
     }
 
-    private static void removeQueueRule(AdminCommands commands) {
-        // Errors are expected: the rule and chain are usually not there (or iptables is not).
+    /** What a queue rule that could not be removed means, for the event log. */
+    private static String queueRuleStays(IOException e) {
+        return "its NFQUEUE rule is still in place, and drops the LAN's PPTP control packets while it stays ("
+                + e.getMessage() + ")";
+    }
+
+    private static String tableStays(IOException e) {
+        return "its table " + GreNatRules.TABLE + " of GRE NAT rules is still in (" + e.getMessage() + ")";
+    }
+
+    /**
+     * Removes FORWARD's jump to this ALG's chain, and the chain.
+     *
+     * @return whether the jump was there
+     * @throws IOException when iptables failed otherwise than finding no such rule (a timeout on a
+     *                     busy board): the rule may well still be in
+     */
+    private static boolean removeQueueRule(AdminCommands commands) throws IOException {
+        boolean was = true;
         try {
             commands.run(null, "iptables", "-w", "-t", "mangle", "-D", "FORWARD", "-p", "tcp", "-j", CHAIN);
-            LOG.info("alg: removed the NFQUEUE rule that an earlier run left");
-        } catch (IOException ignored) {
-            // not there
+        } catch (IOException e) {
+            if (!notThere(e)) {
+                throw e;
+            }
+            was = false;
         }
         try {
             commands.run(null, "iptables", "-w", "-t", "mangle", "-F", CHAIN);
             commands.run(null, "iptables", "-w", "-t", "mangle", "-X", CHAIN);
         } catch (IOException ignored) {
-            // not there
+            // Usually not there. Else, with the jump gone nothing reaches it, and the next start's
+            // restore empties it again.
         }
+        return was;
+    }
+
+    /** Whether iptables said that the rule (exit status 1) or its chain (2) is not there, as -C and -D do. */
+    private static boolean notThere(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains(" failed (1)") || m.contains(" failed (2)");
     }
 
     /**
@@ -275,8 +332,7 @@ public final class PassthroughAlg implements AutoCloseable {
             commands.run(null, "iptables", "-w", "-t", "mangle", "-C", "FORWARD", "-p", "tcp", "-j", CHAIN);
             return false;
         } catch (IOException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains(" failed (1)") || m.contains(" failed (2)")) {
+            if (notThere(e)) {
                 return true;
             }
             throw e;
@@ -425,13 +481,19 @@ public final class PassthroughAlg implements AutoCloseable {
         }
     }
 
-    /** Stops queueing, unmaps every call and removes the rules and the table. */
-    @Override
-    public void close() {
+    /**
+     * Stops queueing, unmaps every call and removes the rules and the table. Idempotent.
+     *
+     * @throws IOException when the queue rule or the table could not be removed (a timeout on a busy
+     *                     board): the ALG is stopped all the same, and what stayed in the kernel, as
+     *                     the message says, goes with {@link #removeLeftovers}
+     */
+    public void stop() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
+        List<String> stayed = new java.util.ArrayList<>(2);
         // The maintenance thread first: a refresh under way could put the queue rule back after
         // it is removed, with no reader behind it, and every control segment would be dropped.
         maintenance.interrupt();
@@ -443,7 +505,7 @@ public final class PassthroughAlg implements AutoCloseable {
         try {
             queueRules(false);
         } catch (IOException e) {
-            LOG.warn("alg: queue rules not removed: {}", e.getMessage());
+            stayed.add(queueRuleStays(e));
         }
         try {
             reader.join(READER_STOP);
@@ -452,7 +514,11 @@ public final class PassthroughAlg implements AutoCloseable {
         }
         // The table first, with every call's rules in one go; the calls then forget their rules
         // without an nft run each.
-        rules.close();
+        try {
+            rules.remove();
+        } catch (IOException e) {
+            stayed.add(tableStays(e));
+        }
         tracker.clear();
         // Only now: until its rules were gone, a router call with a NAT ID's key lost its GRE.
         router.reserveCallIds(id -> false);
@@ -463,6 +529,21 @@ public final class PassthroughAlg implements AutoCloseable {
             socket.close();
         }
         instance.close();
+        if (!stayed.isEmpty()) {
+            String what = String.join("; ", stayed);
+            LOG.error("alg: PPTP passthrough stopped, but {}", what);
+            throw new IOException(what);
+        }
         LOG.info("alg: PPTP passthrough off");
+    }
+
+    /** {@link #stop}; what stayed in the kernel is in the log. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (IOException e) {
+            // Logged by stop.
+        }
     }
 }

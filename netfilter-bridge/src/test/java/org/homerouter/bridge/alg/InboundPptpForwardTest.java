@@ -1,13 +1,18 @@
 package org.homerouter.bridge.alg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.regex.Matcher;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.junit.jupiter.api.Tag;
@@ -15,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The inbound forward's GRE DNAT leaves the router's own dial-out alone: GRE from the site-to-site
- * server stays with the router, GRE from anyone else goes to the LAN server.
+ * server stays with the router, GRE from anyone else goes to the LAN server. A forward whose removal
+ * failed says so, and goes at the next try.
  */
 @Tag("root")
 class InboundPptpForwardTest {
@@ -66,5 +72,48 @@ class InboundPptpForwardTest {
                 assertEquals(2, greForwarded(router));
             }
         }
+    }
+
+    /**
+     * nft timing out on a busy board while the forward is removed: the caller is told (the appliance
+     * then says "still forwarded" and tries again), not left to believe TCP 1723 and GRE from the WAN
+     * no longer reach the LAN server; the next try removes it, and one with nothing left is quiet.
+     */
+    @Test
+    void aForwardWhoseRemovalFailedIsReportedAndTheNextTryRemovesIt() throws Exception {
+        try (Netns router = Netns.create("fwdrm")) {
+            router.ip("link", "add", "lan0", "type", "veth", "peer", "name", "lan0p");
+            router.ip("addr", "add", "10.61.0.1/24", "dev", "lan0");
+            router.ip("link", "set", "lan0", "up");
+            router.ip("link", "set", "lan0p", "up");
+            AtomicBoolean busy = new AtomicBoolean();
+            AdminCommands commands = new AdminCommands(router.name()) {
+                @Override
+                public String run(String stdin, String... command) throws IOException {
+                    if (busy.get() && String.join(" ", command).startsWith("nft delete table")) {
+                        throw new IOException(String.join(" ", command) + " timed out after 10000 ms");
+                    }
+                    return super.run(stdin, command);
+                }
+            };
+            InboundPptpForward forward = new InboundPptpForward(commands);
+            forward.apply((Inet4Address) InetAddress.getByName("10.61.0.2"));
+
+            busy.set(true);
+            IOException failed = assertThrows(IOException.class, forward::remove);
+            assertTrue(failed.getMessage().contains("timed out"), failed.getMessage());
+            assertTrue(tables(router).contains(InboundPptpForward.TABLE), "still forwarded: " + tables(router));
+
+            busy.set(false);
+            forward.remove();
+            assertFalse(tables(router).contains(InboundPptpForward.TABLE), tables(router));
+            new InboundPptpForward(commands).remove(); // a start with none set and nothing left: quiet
+        }
+    }
+
+    private static String tables(Netns router) throws Exception {
+        CommandResult r = router.exec(T, "nft", "list", "tables");
+        assertTrue(r.succeeded(), r.toString());
+        return r.output();
     }
 }

@@ -1,9 +1,13 @@
 package org.homerouter.bridge.alg;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.RouterCallIds;
@@ -13,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What a killed run of the ALG leaves in the kernel (its NFQUEUE rule, its GRE NAT and inbound
  * forwarding tables) is removed at the next start even with passthrough off: with no reader on the
- * queue, that rule would drop the LAN's PPTP control traffic for good.
+ * queue, that rule would drop the LAN's PPTP control traffic for good. So is what a stop could not
+ * remove, which the stop reports.
  */
 @Tag("root")
 class LeftoverRulesTest {
@@ -36,6 +41,7 @@ class LeftoverRulesTest {
             run(ns, "nft", "add", "table", "ip", InboundPptpForward.TABLE);
 
             PassthroughAlg.removeLeftovers(ns.name());
+            new InboundPptpForward(ns.name()).remove(); // the appliance's, with no inbound server set
 
             String mangle = run(ns, "iptables", "-w", "-t", "mangle", "-S");
             assertFalse(mangle.contains(PassthroughAlg.CHAIN), mangle);
@@ -62,6 +68,47 @@ class LeftoverRulesTest {
             PassthroughAlg.removeLeftovers(ns.name()); // a start with passthrough off, meanwhile
             assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("--queue-num 7"),
                     "nothing is a leftover while an ALG runs");
+        }
+    }
+
+    /**
+     * iptables and nft timing out on a busy board while passthrough is switched off: the stop says
+     * that the queue rule (dropping every masqueraded PPTP control packet, with nobody reading the
+     * queue now) and the table stayed, instead of "off"; a try while they still fail says so too,
+     * and the next one removes them.
+     */
+    @Test
+    void aStopThatCouldNotRemoveTheQueueRuleAndTableSaysSoAndTheNextTryRemovesThem() throws Exception {
+        try (Netns ns = Netns.create("algstop")) {
+            AtomicBoolean busy = new AtomicBoolean();
+            AdminCommands commands = new AdminCommands(ns.name()) {
+                @Override
+                public String run(String stdin, String... command) throws IOException {
+                    String line = String.join(" ", command);
+                    if (busy.get() && (line.contains(" -D FORWARD ") || line.startsWith("nft delete table"))) {
+                        throw new IOException(line + " timed out after 10000 ms");
+                    }
+                    return super.run(stdin, command);
+                }
+            };
+            PassthroughAlg alg = PassthroughAlg.start(commands, ns.name(), 7, flow -> null, RouterCallIds.NONE);
+
+            busy.set(true);
+            IOException stayed = assertThrows(IOException.class, alg::stop);
+            assertTrue(stayed.getMessage().contains("NFQUEUE rule is still in place"), stayed.getMessage());
+            assertTrue(stayed.getMessage().contains("table " + GreNatRules.TABLE), stayed.getMessage());
+            assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("-j " + PassthroughAlg.CHAIN),
+                    "the queue rule stayed");
+            assertTrue(run(ns, "nft", "list", "tables").contains(GreNatRules.TABLE), "the table stayed");
+            IOException still = assertThrows(IOException.class, () -> PassthroughAlg.removeLeftovers(ns.name(), commands));
+            assertTrue(still.getMessage().contains("NFQUEUE rule is still in place"), still.getMessage());
+
+            busy.set(false);
+            PassthroughAlg.removeLeftovers(ns.name(), commands);
+            String mangle = run(ns, "iptables", "-w", "-t", "mangle", "-S");
+            assertFalse(mangle.contains(PassthroughAlg.CHAIN), mangle);
+            assertFalse(run(ns, "nft", "list", "tables").contains(GreNatRules.TABLE), "the table removed");
+            alg.stop(); // stopped already: nothing more to say
         }
     }
 }
