@@ -118,6 +118,8 @@ public final class Appliance implements AutoCloseable {
     private final Object wanLock = new Object();
     /** Set under {@link #wanLock} when the service stops: nothing is admitted after. */
     private boolean wanClosed;
+    /** What the WAN admits, tried again while it could not be set; under {@link #wanLock}. */
+    private final KernelRetry wanRetry;
     /** The rules a stopped ALG (or an earlier run) could not remove, tried again; under this monitor. */
     private final KernelRetry algLeftovers;
     /** The table of an inbound forward that could not be removed, tried again; under this monitor. */
@@ -163,6 +165,7 @@ public final class Appliance implements AutoCloseable {
         this.overrides = overrides;
         this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line));
         this.agedRecords = AgedRecords.system(store);
+        this.wanRetry = new KernelRetry(line -> store.logEvent("service", line));
         this.algLeftovers = new KernelRetry(line -> store.logEvent("service", line));
         this.inboundLeftover = new KernelRetry(line -> store.logEvent("service", line));
         this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
@@ -458,7 +461,8 @@ public final class Appliance implements AutoCloseable {
     /**
      * Opens the base firewall to what runs now: the server's port and GRE, or GRE from the
      * dial-out's server; and names the server's clients, who may use the site-to-site tunnel. A
-     * failure is logged: what runs keeps running, reachable from the LAN.
+     * failure is logged once and tried again every {@link KernelRetry#PERIOD} until it is set: what
+     * runs keeps running meanwhile, reachable from the LAN.
      */
     private void admitFromWan() {
         synchronized (wanLock) {
@@ -470,25 +474,42 @@ public final class Appliance implements AutoCloseable {
         if (wanClosed) {
             return;
         }
+        wanRetry.make("the firewall could not be set for PPTP on the WAN", "the firewall is set for PPTP on the WAN"
+                + " again", this::setWanNow);
+    }
+
+    /** What {@link #admitFromWan} sets, each part on its own: one that fails must not keep the others out. */
+    private void setWanNow() throws IOException {
         PptpService p = pptp;
         DialOut d = dialOut;
         java.net.Inet4Address server = d == null ? null : d.serverAddress().orElse(null);
         InboundPptpForward inboundForward = this.inboundForward;
         WanAdmission wan = this.wan;
-        try {
-            if (inboundForward != null) {
+        List<String> failures = new ArrayList<>(3);
+        if (inboundForward != null) {
+            try {
                 // The dial-out's GRE is the router's own, not the forwarded LAN server's.
                 inboundForward.keepGreFrom(server);
+            } catch (IOException e) {
+                failures.add(e.getMessage());
             }
-            if (wan != null) {
+        }
+        if (wan != null) {
+            try {
                 wan.admit(p == null ? null : p.address(), server);
+            } catch (IOException e) {
+                failures.add(e.getMessage());
+            }
+            try {
                 Map<Setting, String> a = applied;
                 org.homerouter.webui.api.Subnet clients = p == null || a == null ? null : tunnelNetwork(a);
                 wan.vpnClients(clients == null ? null : org.homerouter.webui.api.RoutedSubnets.cidr(clients));
+            } catch (IOException e) {
+                failures.add(e.getMessage());
             }
-        } catch (IOException e) {
-            LOG.error("the firewall could not be set for PPTP on the WAN: {}", e.getMessage());
-            store.logEvent("service", "the firewall could not be set for PPTP on the WAN: " + e.getMessage());
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException(String.join("; ", failures));
         }
     }
 
@@ -507,6 +528,19 @@ public final class Appliance implements AutoCloseable {
                 }
             }
         }
+        if (wanRetry.failing()) {
+            synchronized (wanLock) {
+                if (!wanClosed) {
+                    wanRetry.retry(this::setWanNow);
+                }
+            }
+        }
+    }
+
+    /** Tests: {@code wan} (a namespace's base firewall) is filled as this router's own. */
+    void admitFromWanThrough(WanAdmission wan) {
+        this.wan = wan;
+        admitFromWan();
     }
 
     /**
