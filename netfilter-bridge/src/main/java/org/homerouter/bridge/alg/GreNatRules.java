@@ -39,6 +39,9 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
     public static final String TABLE = "homerouter_alg";
     private static final Pattern HANDLE = Pattern.compile("# handle (\\d+)");
     private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes (\\d+).*# handle (\\d+)");
+    /** A line of the listing that opens a chain, and one that is a call's rule (by its comment, {@link #rules}). */
+    private static final Pattern CHAIN_LINE = Pattern.compile("^\\s*chain (\\S+) \\{");
+    private static final Pattern CALL_RULE = Pattern.compile("comment \"pptp .*# handle (\\d+)\\s*$");
 
     /** A call's rules by handle: inbound (server to client), outbound notrack, outbound SNAT. */
     private record Handles(long in, long outNotrack, long outSnat) {
@@ -218,6 +221,13 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         while (h.find()) {
             handles.add(Long.parseLong(h.group(1)));
         }
+        java.util.Set<Long> known = new java.util.HashSet<>();
+        for (Handles r : installed.values()) {
+            known.addAll(List.of(r.in(), r.outNotrack(), r.outSnat()));
+        }
+        for (Handles r : leftBehind) {
+            known.addAll(List.of(r.in(), r.outNotrack(), r.outSnat()));
+        }
         installed.values().removeIf(rules -> {
             boolean whole = handles.contains(rules.in()) && handles.contains(rules.outNotrack())
                     && handles.contains(rules.outSnat());
@@ -239,6 +249,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
                 return false;
             }
         });
+        deleteUnknown(listing, known);
         Map<Long, Long> bytes = new HashMap<>();
         for (String line : listing.split("\n")) {
             Matcher c = COUNTER.matcher(line);
@@ -250,6 +261,42 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         installed.forEach((m, r) -> out.put(m, new Counters(bytes.getOrDefault(r.in(), 0L),
                 bytes.getOrDefault(r.outNotrack(), 0L))));
         return out;
+    }
+
+    /**
+     * Deletes the calls' rules (by their comment) in {@code listing} whose handles this object does
+     * not know: an nft that put a call's rules in and was killed at its timeout before it echoed
+     * their handles. The call's rules go in again, with handles, at the next repair; the unknown ones
+     * would outlive the call and send its server's GRE for that NAT ID to its client until the ID is
+     * given out again. A failure is tried again at the next reconcile, from its new listing.
+     */
+    private void deleteUnknown(String listing, java.util.Set<Long> known) {
+        StringBuilder batch = new StringBuilder();
+        int count = 0;
+        String chain = null;
+        for (String line : listing.split("\n")) {
+            Matcher c = CHAIN_LINE.matcher(line);
+            if (c.find()) {
+                chain = c.group(1);
+                continue;
+            }
+            Matcher r = CALL_RULE.matcher(line);
+            if (chain != null && r.find() && !known.contains(Long.parseLong(r.group(1)))) {
+                batch.append("delete rule ip ").append(TABLE).append(' ').append(chain).append(" handle ")
+                        .append(r.group(1)).append('\n');
+                count++;
+            }
+        }
+        if (count == 0) {
+            return;
+        }
+        try {
+            commands.run(batch.toString(), "nft", "-f", "-");
+            LOG.warn("alg: removed {} GRE NAT rule(s) of no call (an nft killed at its timeout had put them in)", count);
+        } catch (IOException e) {
+            LOG.warn("alg: {} GRE NAT rule(s) of no call could not be removed: {}; tried again in a few seconds", count,
+                    e.getMessage());
+        }
     }
 
     /** How many calls have rules in the kernel. */

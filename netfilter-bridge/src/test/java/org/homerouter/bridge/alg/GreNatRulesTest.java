@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.GreMapping;
@@ -62,6 +65,44 @@ class GreNatRulesTest {
             assertFalse(listing(ns).contains("203.0.113.7"), "the old call's other rules stayed: " + listing(ns));
             rules.mapped(m);
             assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
+        }
+    }
+
+    /**
+     * nft put a call's rules in, then was killed at its timeout before it echoed their handles: the
+     * next reconcile removes them, or they would outlive the call (its rules go in again, with
+     * handles, at the next repair) and take its server's GRE for that NAT ID to its old client.
+     */
+    @Test
+    void rulesPutInByAnNftKilledBeforeItsEchoGoAtTheNextReconcile() throws Exception {
+        try (Netns ns = Netns.create("grenat")) {
+            AtomicBoolean slow = new AtomicBoolean(true);
+            AdminCommands commands = new AdminCommands(ns.name()) {
+                @Override
+                public String run(String stdin, String... command) throws IOException {
+                    String out = super.run(stdin, command);
+                    if (slow.get() && command[1].equals("--echo")) {
+                        throw new IOException(String.join(" ", command) + " timed out after 10000 ms");
+                    }
+                    return out;
+                }
+            };
+            try (GreNatRules rules = new GreNatRules(commands)) {
+                rules.install();
+                GreMapping m = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
+                rules.mapped(m);
+                assertFalse(rules.has(m));
+                assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
+
+                slow.set(false);
+                rules.reconcile();
+                assertFalse(listing(ns).contains("203.0.113.7"), "rules of no call stayed: " + listing(ns));
+                assertTrue(listing(ns).contains("prot-unreachable drop"), "the table's own rule stays: " + listing(ns));
+                rules.mapped(m); // the repair
+                rules.reconcile();
+                assertTrue(rules.has(m));
+                assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
+            }
         }
     }
 
