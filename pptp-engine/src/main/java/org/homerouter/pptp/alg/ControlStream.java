@@ -154,11 +154,16 @@ final class ControlStream {
      * in its window with a challenge ACK and goes on (RFC 5961 §3.2); Linux's conntrack keeps such
      * a connection established too. Expected next is this stream's next octet, or, while octets
      * are in flight, the receiver's last acknowledgment (the RST a reset sender answers a challenge
-     * ACK with). Where the stream's numbers are not known (not started, picked up mid-stream and
-     * not yet in step, or no longer followed), any RST does, as before.
+     * ACK with); after this side's FIN, also the octet after it (the FIN takes a sequence number
+     * of its own, which {@code nextSequence} does not count): the RST a closed socket sends when
+     * data still arrives. Where the stream's numbers are not known (not started, picked up
+     * mid-stream and not yet in step, or no longer followed), any RST does, as before.
+     *
+     * @param finSent whether this side's FIN went through
      */
-    boolean resetAt(int sequence) {
-        return !synced || lost || sequence == nextSequence || sequence == unacknowledgedStart;
+    boolean resetAt(int sequence, boolean finSent) {
+        return !synced || lost || sequence == nextSequence || sequence == unacknowledgedStart
+                || finSent && sequence == nextSequence + 1;
     }
 
     /** How many rewrites are remembered now (tests). */

@@ -106,6 +106,8 @@ public final class PptpAlg {
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
     /** Connections closed to make room: a flood makes one a segment, whose lines must not take the refusals' budget. */
     private static final LogLimit ROOM_LOGGED = new LogLimit();
+    /** RSTs passed without closing (see ControlStream#resetAt): a host spraying them must not silence the calls' lines. */
+    private static final LogLimit IGNORED_RESETS_LOGGED = new LogLimit();
     /** A call's and a control stream's life lines: a LAN host calling its own server outside sets their pace. */
     private static final LogLimit CALLS_LOGGED = new LogLimit();
 
@@ -243,7 +245,7 @@ public final class PptpAlg {
         }
         c.lastActivity = clock.nanos();
         // Before the segment moves the stream on (a RST may carry data).
-        boolean reset = s.rst() && c.stream(s.direction()).resetAt(s.sequence());
+        boolean reset = s.rst() && c.stream(s.direction()).resetAt(s.sequence(), c.finSeen[s.direction().ordinal()]);
         if (s.syn() && s.ack() && s.direction() == Direction.TO_CLIENT) {
             c.stream(Direction.TO_SERVER).startAt(s.acknowledgment());
         } else if (s.ack()) {
@@ -259,7 +261,7 @@ public final class PptpAlg {
             // Its receiver ignores it (see resetAt): closed here, the calls' GRE would be cut while
             // their control connection goes on. A LAN host could send such RSTs for another
             // client's connection knowing only its ports.
-            String note = CALLS_LOGGED.admit();
+            String note = IGNORED_RESETS_LOGGED.admit();
             if (note != null) {
                 LOG.info("alg: {} RST at sequence {} is not where its receiver expects one: passed, the connection"
                         + " and its calls kept{}", s.flow(), Integer.toUnsignedString(s.sequence()), note);

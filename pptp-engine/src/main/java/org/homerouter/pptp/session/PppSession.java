@@ -166,6 +166,8 @@ public final class PppSession {
      * not the peer that vanished. Guarded by this object's lock, as every control send is.
      */
     private int unsentSinceSent;
+    /** When the first of {@link #unsentSinceSent} failed. */
+    private long unsentSinceNanos;
     private String lastSendFailure = "";
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
@@ -569,11 +571,25 @@ public final class PppSession {
             pathMtuTrouble(largestDelivered, tried);
         }
 
+        /**
+         * Whether this router's sends have failed since the first unanswered echo request of the
+         * keepalive window (sent echo-failures intervals ago; half an interval's margin for a late
+         * timer), not just lately: a dead client whose last echo requests met a full send queue
+         * for a moment is still a dead client.
+         */
+        private boolean sendsFailedAllWindow() {
+            if (unsentSinceSent == 0) {
+                return false;
+            }
+            long interval = settings.lcp().echoInterval().toNanos();
+            return clock.nanos() - unsentSinceNanos >= interval * settings.lcp().echoFailures() - interval / 2;
+        }
+
         @Override
         public void linkFailed(LinkFailure failure) {
             switch (failure) {
                 case KEEPALIVE_TIMEOUT -> {
-                    if (unsentSinceSent > 0) {
+                    if (sendsFailedAllWindow()) {
                         recordEnd(SessionEnd.GRE_NOT_SENT, "no answer to LCP echo requests; this router's last "
                                 + unsentSinceSent + " control packet(s) to " + channel.peerAddress().getHostAddress()
                                 + " could not be sent: " + lastSendFailure);
@@ -1268,6 +1284,9 @@ public final class PppSession {
                 channel.send(out);
                 unsentSinceSent = 0;
             } catch (IOException e) {
+                if (unsentSinceSent == 0) {
+                    unsentSinceNanos = clock.nanos();
+                }
                 // The transport logs why (once per kind of failure, not per session); the session
                 // remembers it for its end (see LinkEvents#linkFailed).
                 unsentSinceSent++;

@@ -457,6 +457,22 @@ class PptpAlgTest {
         assertEquals(0, alg.connectionCount());
     }
 
+    /**
+     * A client closed (its FIN sent) and then killed answers the server's next data with a RST at
+     * the octet after its FIN, which the server and conntrack act on: the call ends here too, not
+     * when it goes idle.
+     */
+    @Test
+    void aResetAfterItsSidesFinEndsTheCall() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(1, 0x100);
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_SERVER, c.clientSeq, false, true, false, new byte[0], 0, 0));
+        assertEquals(1, mapped.size(), "half-closed: the call still stands");
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_SERVER, c.clientSeq + 1, false, false, true, new byte[0], 0, 0));
+        assertTrue(mapped.isEmpty(), "the RST after the FIN ends the call");
+        assertEquals(0, alg.connectionCount());
+    }
+
     @Test
     void oneConnectionCannotTakeEveryNatCallIdTowardsAServer() {
         // A LAN host sending Outgoing-Call-Requests on one connection took all 65,535 NAT IDs
