@@ -87,10 +87,10 @@ final class Diagnosis {
                     + " let protocol 47 in through its firewall. This router's side is fine: the client's GRE arrives.";
             case PEER_DEAD -> "The client vanished (sleep, lost Wi-Fi, a NAT timeout). Nothing to do unless it repeats; "
                     + "then check the client's connection.";
-            case GRE_NOT_SENT -> "The client may well be fine: this router could not send to it. The service log's"
-                    + " \"GRE to ... not sent\" warning says why: a firewall rule on this router that drops IP protocol 47"
-                    + " going out (let it out), a WAN address that changed under the session (the client reconnects to"
-                    + " the new one), or a send queue kept full by an overloaded uplink.";
+            case GRE_NOT_SENT -> "The client may well be fine: this router could not send to it. The session's detail"
+                    + " gives the error and what it means: a firewall rule on this router that drops IP protocol 47 going"
+                    + " out (let it out), a WAN address that changed under the session (the client reconnects to the new"
+                    + " one), or a send queue kept full by an overloaded uplink.";
             case DEVICE_FAILED -> "The tunnel interface could not be created, or was removed while the session ran: run "
                     + "the appliance as root (or with CAP_NET_ADMIN), leave its pptpN interfaces alone, and see its log.";
             case TOO_MANY_SESSIONS -> "This user already has as many sessions as one account may hold ("

@@ -76,8 +76,8 @@ public final class PptpAlg {
      * LAN host with many addresses (50 aliases: 3,000 calls a minute) keep the queue's one thread
      * installing and removing kernel rules, while every client's control traffic waited behind it.
      *
-     * <p>Its last {@value #RESERVED_CALLS} are kept for quiet clients, those that placed at most
-     * {@value #QUIET_CALLS} calls in the last minute (a bucket of their own, as many at once and a
+     * <p>Its last {@value #RESERVED_CALLS} are kept for quiet clients, those placing at most one
+     * call every 30 s ({@value #QUIET_CALLS} at once: a bucket of their own, as many at once and a
      * minute): a busier client's call takes a token only while more are left. Taken first come
      * first served, twenty addresses placing a call a second each (the per-client rate; ten only
      * just fall short) kept the bucket empty, and every other client's call went out with Call ID
@@ -676,8 +676,8 @@ public final class PptpAlg {
                         if (!allNewCallsTake(now, quiet ? 0 : RESERVED_CALLS)) {
                             return refused(field, value, "the LAN's new calls came faster than " + ALL_CALL_BURST
                                     + " at once, then " + (int) (ALL_CALLS_PER_MINUTE / 60) + " a second" + (quiet ? ""
-                                    : " (the last " + RESERVED_CALLS + " are kept for clients that placed at most "
-                                    + QUIET_CALLS + " calls in the last minute)"));
+                                    : " (the last " + RESERVED_CALLS + " are kept for clients placing at most one"
+                                    + " call every " + (int) (60 / QUIET_CALLS) + " s, " + QUIET_CALLS + " at once)"));
                         }
                         quietCalls.take(flow.client(), now);
                         int nat = pool.allocate(publicAddress, flow.server(), routerCallIds);

@@ -195,7 +195,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         // altogether, and an idle control connection to it would linger until the control echo
         // gives up (§2.5, minutes), holding a connection slot. Stop it now, as poptop and accel-ppp
         // do when a call ends; a peer that is still there gets a clean Stop (§2.3).
-        clear(call, lostCarrier, reason, lostCarrier ? "the peer of its last call is gone" : null);
+        clear(call, lostCarrier, reason, lostCarrier ? "the peer of its last call cannot be reached" : null);
     }
 
     /**
