@@ -485,6 +485,15 @@ def main():
               + out.replace("\n", "\n      "))
         if rc != 0 or "reads database schema 1 at most" not in out or "--discard-settings" not in out:
             failures.append("a --downgrade to a firmware of an older database schema was not refused with its reason")
+        # --discard-settings where the firmware reads this router's settings: refused, the settings stay.
+        rc, out = g.run("rm -rf /tmp/same && mkdir /tmp/same && cp /etc/homerouter-release /tmp/same/release && "
+                        ": > /tmp/same/SHA256SUMS && tar -cf /tmp/same.update -C /tmp/same release SHA256SUMS && "
+                        "homerouter-update --downgrade --discard-settings /tmp/same.update; "
+                        "test ! -e /data/boot/trial && test -e /var/lib/homerouter/appliance.db", timeout=120)
+        print("    $ homerouter-update --downgrade --discard-settings /tmp/same.update  (same schema)\n      "
+              + out.replace("\n", "\n      "))
+        if rc != 0 or "--discard-settings is not needed" not in out:
+            failures.append("--discard-settings was not refused for a firmware that reads this router's settings")
         # An updated slot that does not confirm itself is abandoned 30 minutes after boot. Slot b is
         # confirmed: nothing happens. Made unconfirmed again (as if its service had never come up),
         # the check reboots into slot a; QEMU runs with -no-reboot, so it exits.
