@@ -99,8 +99,9 @@ final class ConfigCommand {
      * only. Logins read the accounts from it each time; the settings are read at the start, and the
      * sessions up now are the service's, which this process cannot reach.
      */
+    static final String RESTARTS = "when it restarts (on the router: systemctl restart homerouter, which also ends"
+            + " every session)";
     static final String RUNNING_SERVICE = "A running service: logins use the imported accounts at once; its settings"
-            + " take effect when it restarts (on the router: systemctl restart homerouter, which also ends every"
-            + " session) or when the VPN server page is saved. Until then the sessions up now stay connected, also those of accounts removed or given a"
+            + " take effect " + RESTARTS + " or when the VPN server page is saved. Until then the sessions up now stay connected, also those of accounts removed or given a"
             + " new password. Importing on the System page instead applies it all at once and ends those sessions.";
 }

@@ -24,9 +24,8 @@ final class DialOutCommand extends UserCommand.StoreCommand {
      * it starts or when a page applies them, never by itself. Printed so that "dial-out on" is not
      * read as "dialling now".
      */
-    static final String RUNNING_SERVICE = "A running service applies this when it restarts (on the router: systemctl"
-            + " restart homerouter, which also ends every session) or when the Site-to-site page is saved; until"
-            + " then it keeps the dial-out as it was.";
+    static final String RUNNING_SERVICE = "A running service applies this " + ConfigCommand.RESTARTS
+            + " or when the Site-to-site page is saved; until then it keeps the dial-out as it was.";
 
     @Option(names = "--server", description = "The remote PPTP server: an IPv4 address, or a DNS name looked up at each dial (a dynamic-DNS name works).")
     String server;
