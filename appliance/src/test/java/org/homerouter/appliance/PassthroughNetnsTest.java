@@ -147,7 +147,7 @@ class PassthroughNetnsTest {
         }
         assertNotEquals(mappings.get(0).natCallId(), mappings.get(1).natCallId(), "distinct NAT call IDs" + context);
         assertNotEquals(mappings.get(0).serverCallId(), mappings.get(1).serverCallId());
-        assertEquals(6, countRules(), nftAlgTable());
+        assertEquals(8, countRules(), nftAlgTable());
 
         // Both tunnels carry traffic at the same time.
         assertPings(lan1, context);
@@ -167,7 +167,7 @@ class PassthroughNetnsTest {
         require(router.exec(Duration.ofSeconds(10), "nft", "flush", "ruleset"));
         imageFirewall();
         alg.refresh();
-        assertEquals(6, countRules(), nftAlgTable());
+        assertEquals(8, countRules(), nftAlgTable());
         assertTrue(router.exec(Duration.ofSeconds(10), "iptables", "-t", "mangle", "-S").output().contains("NFQUEUE"),
                 "the queue rule is back");
         assertPings(lan1, context);
@@ -179,7 +179,7 @@ class PassthroughNetnsTest {
         // Client 1 hangs up: its rules go, client 2's tunnel keeps working.
         hangUp(dial1);
         assertEquals(1, alg.rules().size(), "client 1's rules removed" + nftAlgTable());
-        assertEquals(3, countRules(), nftAlgTable());
+        assertEquals(4, countRules(), nftAlgTable());
         assertEquals(InetAddress.getByName("10.77.2.2"), alg.rules().mappings().getFirst().client());
         assertPings(lan2, dial2.report());
 

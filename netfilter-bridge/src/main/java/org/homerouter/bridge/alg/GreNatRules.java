@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The kernel half of the ALG's GRE NAT: per connected call, three nftables rules in table
+ * The kernel half of the ALG's GRE NAT: per connected call, four nftables rules in table
  * {@value #TABLE}, added in one {@code nft -f} transaction and deleted in one:
  * <ol>
  *   <li>prerouting, before conntrack (priority raw): GRE from the server to the public address
@@ -23,8 +23,16 @@ import java.util.regex.Pattern;
  *       is the NAT ID is taken out of conntrack, its destination set to the LAN client and its
  *       call ID to the client's own;</li>
  *   <li>prerouting, priority raw: GRE from the client to the server with the server's call ID is
- *       taken out of conntrack;</li>
- *   <li>postrouting: that GRE leaves with the public address as its source.</li>
+ *       taken out of conntrack, and accepted there: it never reaches the guards below;</li>
+ *   <li>postrouting: that GRE leaves with the public address as its source;</li>
+ *   <li>prerouting, at the chain's end (a guard): GRE to the server with the server's call ID from
+ *       anyone else is dropped. Without it, another LAN host (or VPN client) that guessed the 16-bit
+ *       ID matched no rule of the call, was tracked as ordinary GRE, passed the forward chain
+ *       ({@code iifname $LAN oifname $WAN accept}) and was masqueraded to the same public address:
+ *       the server took it for the call's, and a clear-text LCP Terminate-Request (MPPE encrypts no
+ *       PPP control packet) ended the client's tunnel. The kernel's {@code nf_nat_pptp} lets it through
+ *       too. A host that sends with the client's own address is not told apart (the LAN is one
+ *       link).</li>
  * </ol>
  * So the GRE of a call is NATed statelessly, per call, by the kernel: it never reaches the JVM,
  * and two LAN clients with the same call ID towards one server never meet in conntrack (which,
@@ -43,8 +51,11 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
     private static final Pattern CHAIN_LINE = Pattern.compile("^\\s*chain (\\S+) \\{");
     private static final Pattern CALL_RULE = Pattern.compile("comment \"pptp .*# handle (\\d+)\\s*$");
 
-    /** A call's rules by handle: inbound (server to client), outbound notrack, outbound SNAT. */
-    private record Handles(long in, long outNotrack, long outSnat) {
+    /** A call's rules by handle: inbound (server to client), outbound notrack, outbound SNAT, guard. */
+    private record Handles(long in, long outNotrack, long outSnat, long guard) {
+        List<Long> all() {
+            return List.of(in, outNotrack, outSnat, guard);
+        }
     }
 
     /** Cumulative GRE octets of one call, as the kernel counted them. */
@@ -102,9 +113,13 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
     }
 
     /**
-     * The rules of one call, as nft reads them. Inserted at the head of their chains, not appended:
-     * should an ended call's rules have stayed behind (their delete failed), a new call that reuses
-     * its NAT ID towards the same server must still win, or its GRE would go to the old client.
+     * The rules of one call, as nft reads them, nft echoing their handles in this order. Inserted at
+     * the head of their chains, not appended: should an ended call's rules have stayed behind (their
+     * delete failed), a new call that reuses its NAT ID towards the same server must still win, or its
+     * GRE would go to the old client. The guard alone is appended, so that every call's notrack rule
+     * (which accepts) comes before every guard: a guard names its own client only, and two calls to
+     * one server with the same server call ID (an ended call's rules left behind, or two clients NATed
+     * to two public addresses) must not drop each other's GRE.
      */
     static String rules(GreMapping m) {
         String server = m.server().getHostAddress();
@@ -116,9 +131,14 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
                         + " ip protocol gre @th,48,16 " + m.natCallId()
                         + " counter notrack ip daddr set " + client + " @th,48,16 set " + m.clientCallId() + tag,
                 "insert rule ip " + TABLE + " pre ip saddr " + client + " ip daddr " + server
-                        + " ip protocol gre @th,48,16 " + m.serverCallId() + " counter notrack" + tag,
+                        + " ip protocol gre @th,48,16 " + m.serverCallId() + " counter notrack accept" + tag,
                 "insert rule ip " + TABLE + " post ip saddr " + client + " ip daddr " + server
                         + " ip protocol gre @th,48,16 " + m.serverCallId() + " ip saddr set " + pub + tag,
+                // In prerouting: it sees GRE that arrives from hosts (the LAN's, VPN clients' on
+                // pptp*), never the router's own (the VPN server's, the dial-out's), which leaves
+                // through output. With passthrough off the table is gone, and with it every guard.
+                "add rule ip " + TABLE + " pre ip daddr " + server + " ip protocol gre @th,48,16 " + m.serverCallId()
+                        + " ip saddr != " + client + " counter drop" + tag,
                 "");
     }
 
@@ -137,14 +157,14 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         try {
             String echoed = commands.run(rules(m), "nft", "--echo", "--handle", "-f", "-");
             Matcher h = HANDLE.matcher(echoed);
-            long[] handles = new long[3];
-            for (int i = 0; i < 3; i++) {
+            long[] handles = new long[4];
+            for (int i = 0; i < handles.length; i++) {
                 if (!h.find()) {
                     throw new IOException("nft did not echo the handles: " + echoed);
                 }
                 handles[i] = Long.parseLong(h.group(1));
             }
-            installed.put(m, new Handles(handles[0], handles[1], handles[2]));
+            installed.put(m, new Handles(handles[0], handles[1], handles[2], handles[3]));
             String note = LOGGED.admit();
             if (note != null) {
                 LOG.info("alg: GRE NAT rules in for {}{}", m, note);
@@ -178,12 +198,12 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
     /** Deletes, in one transaction, those of the call's rules that {@code present} admits. */
     private void delete(Handles h, java.util.function.LongPredicate present) throws IOException {
         StringBuilder batch = new StringBuilder();
-        String[] chains = {"pre", "pre", "post"};
-        long[] handles = {h.in(), h.outNotrack(), h.outSnat()};
-        for (int i = 0; i < 3; i++) {
-            if (present.test(handles[i])) {
+        String[] chains = {"pre", "pre", "post", "pre"};
+        List<Long> handles = h.all();
+        for (int i = 0; i < chains.length; i++) {
+            if (present.test(handles.get(i))) {
                 batch.append("delete rule ip ").append(TABLE).append(' ').append(chains[i]).append(" handle ")
-                        .append(handles[i]).append('\n');
+                        .append(handles.get(i)).append('\n');
             }
         }
         if (!batch.isEmpty()) {
@@ -223,14 +243,13 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         }
         java.util.Set<Long> known = new java.util.HashSet<>();
         for (Handles r : installed.values()) {
-            known.addAll(List.of(r.in(), r.outNotrack(), r.outSnat()));
+            known.addAll(r.all());
         }
         for (Handles r : leftBehind) {
-            known.addAll(List.of(r.in(), r.outNotrack(), r.outSnat()));
+            known.addAll(r.all());
         }
         installed.values().removeIf(rules -> {
-            boolean whole = handles.contains(rules.in()) && handles.contains(rules.outNotrack())
-                    && handles.contains(rules.outSnat());
+            boolean whole = handles.containsAll(rules.all());
             if (!whole) {
                 // Put in again whole by the caller; what is left of these goes below, or it would
                 // stay for good beside the new ones.

@@ -15,10 +15,16 @@ import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.GreMapping;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A call's GRE NAT rules in the kernel, in a namespace of their own. */
 @Tag("root")
 class GreNatRulesTest {
+    private static final Duration T = Duration.ofSeconds(10);
+
+    @TempDir
+    java.nio.file.Path dir;
+
     private static Inet4Address v4(String s) throws Exception {
         return (Inet4Address) InetAddress.getByName(s);
     }
@@ -48,10 +54,10 @@ class GreNatRulesTest {
             rules.install();
             GreMapping m = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
             rules.mapped(m);
-            // One of its three rules deleted by hand: the call's delete, one transaction, then fails.
+            // One of its four rules deleted by hand: the call's delete, one transaction, then fails.
             deleteOneRule(ns, "post");
             rules.unmapped(m);
-            assertTrue(listing(ns).contains("203.0.113.7"), "the failed delete left the other two in");
+            assertTrue(listing(ns).contains("203.0.113.7"), "the failed delete left the other three in");
             rules.reconcile();
             assertFalse(listing(ns).contains("203.0.113.7"), "still in after the reconcile: " + listing(ns));
             assertEquals(0, rules.size());
@@ -64,7 +70,7 @@ class GreNatRulesTest {
             assertFalse(rules.has(m));
             assertFalse(listing(ns).contains("203.0.113.7"), "the old call's other rules stayed: " + listing(ns));
             rules.mapped(m);
-            assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
+            assertEquals(4, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
         }
     }
 
@@ -92,7 +98,7 @@ class GreNatRulesTest {
                 GreMapping m = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
                 rules.mapped(m);
                 assertFalse(rules.has(m));
-                assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
+                assertEquals(4, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
 
                 slow.set(false);
                 rules.reconcile();
@@ -101,8 +107,117 @@ class GreNatRulesTest {
                 rules.mapped(m); // the repair
                 rules.reconcile();
                 assertTrue(rules.has(m));
-                assertEquals(3, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
+                assertEquals(4, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
             }
+        }
+    }
+
+    /**
+     * Another LAN host that knows (or guesses: 16 bits) the server's call ID of a client's call
+     * sends GRE with that key to that server, behind the image's own firewall. It used to match none
+     * of the call's rules, went through conntrack as ordinary GRE, was accepted by the forward chain
+     * and masqueraded to the public address: the server took it for the call's own, and a clear-text
+     * LCP Terminate-Request in it ended the client's tunnel. Now it never reaches the server, nor
+     * does a VPN client's (pptp*); the client's GRE does, and so does the other host's GRE with a key
+     * no call of the ALG has.
+     */
+    @Test
+    void greAnotherLanHostSendsWithACallsKeyNeverReachesItsServer() throws Exception {
+        try (Netns router = Netns.create("grerouter"); Netns lan = Netns.create("grelan");
+             Netns vpn = Netns.create("grevpn"); Netns server = Netns.create("greserver");
+             GreNatRules rules = new GreNatRules(router.name())) {
+            behindTheImagesFirewall(router, lan, vpn, server);
+            rules.install();
+            rules.mapped(new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 31));
+
+            sendGre(lan, "10.77.1.3", "203.0.113.7", 4000); // the other host, with the call's key
+            sendGre(vpn, "10.77.3.2", "203.0.113.7", 4000); // a VPN client, with the call's key
+            sendGre(lan, "10.77.1.3", "203.0.113.7", 4001); // the other host's own GRE
+            sendGre(lan, "10.77.1.2", "203.0.113.7", 4000); // the client
+            long[] seen = awaitKey4000(server);
+            assertEquals(1, seen[1], "the other host's own GRE goes on: " + listing(router));
+            assertEquals(1, seen[0], "only the client's GRE with the call's key reaches the server: " + listing(router));
+        }
+    }
+
+    /**
+     * An ended call's rules stayed behind (their delete failed) and the server gave its call ID to a
+     * new call from another LAN client: the old call's rules, its drop of GRE from anyone else with
+     * that key among them, must not stop the new call's GRE until the next reconcile removes them.
+     */
+    @Test
+    void anEndedCallsRulesLeftBehindDoNotDropANewCallsGreWithTheSameKey() throws Exception {
+        try (Netns router = Netns.create("grerouter"); Netns lan = Netns.create("grelan");
+             Netns vpn = Netns.create("grevpn"); Netns server = Netns.create("greserver");
+             GreNatRules rules = new GreNatRules(router.name())) {
+            behindTheImagesFirewall(router, lan, vpn, server);
+            rules.install();
+            rules.mapped(new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 31));
+            rules.mapped(new GreMapping(v4("10.77.1.3"), 9, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 32));
+
+            sendGre(lan, "10.77.1.3", "203.0.113.7", 4000); // the new call's client
+            assertEquals(1, awaitKey4000(server)[0], "the new call's GRE reaches the server: " + listing(router));
+        }
+    }
+
+    /**
+     * A client at 10.77.1.2 and another LAN host at 10.77.1.3 (lan0), a VPN client at 10.77.3.2
+     * (pptp9), the server at 203.0.113.7 outside (wan0); the router's public address 203.0.113.1,
+     * behind the image's own nftables.conf. The server counts the GRE it gets from the public
+     * address with keys 4000 and 4001 ({@link #seen}).
+     */
+    private void behindTheImagesFirewall(Netns router, Netns lan, Netns vpn, Netns server) throws Exception {
+        Netns.linkVeth(server, "veth0", "203.0.113.7/24", router, "wan0", "203.0.113.1/24");
+        Netns.linkVeth(lan, "veth0", "10.77.1.2/24", router, "lan0", "10.77.1.1/24");
+        Netns.linkVeth(vpn, "veth0", "10.77.3.2/24", router, "pptp9", "10.77.3.1/24");
+        lan.ip("addr", "add", "10.77.1.3/24", "dev", "veth0");
+        lan.ip("route", "add", "default", "via", "10.77.1.1");
+        vpn.ip("route", "add", "default", "via", "10.77.3.1");
+        require(router.exec(T, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"));
+        String conf = java.nio.file.Files.readString(java.nio.file.Path.of("..", "image", "overlay", "etc", "nftables.conf"))
+                .replace("define WAN = \"eth0\"", "define WAN = \"wan0\"")
+                .replace("define LAN = \"eth1\"", "define LAN = \"lan0\"");
+        java.nio.file.Path file = dir.resolve("nftables.conf");
+        java.nio.file.Files.writeString(file, conf);
+        require(router.exec(T, "nft", "-f", file.toString()));
+        require(server.exec(T, "nft", "add table ip seen; add chain ip seen pre { type filter hook prerouting"
+                + " priority raw; }; add rule ip seen pre ip saddr 203.0.113.1 ip protocol gre @th,48,16 4000"
+                + " counter; add rule ip seen pre ip saddr 203.0.113.1 ip protocol gre @th,48,16 4001 counter"));
+    }
+
+    /**
+     * The server's counts once GRE with key 4000 has arrived (or 10 s passed): the tests send the
+     * packet that must arrive last, so its arrival says the ones before it have been dealt with.
+     */
+    private static long[] awaitKey4000(Netns server) throws Exception {
+        long[] seen = seen(server);
+        for (long end = System.nanoTime() + T.toNanos(); seen[0] == 0 && System.nanoTime() < end; seen = seen(server)) {
+            Thread.onSpinWait();
+        }
+        return seen;
+    }
+
+    /** One enhanced GRE packet (RFC 2637 §4.1, no payload) with key call ID {@code callId}, by a raw socket. */
+    private static void sendGre(Netns from, String source, String to, int callId) throws Exception {
+        String py = String.format("import socket; s=socket.socket(socket.AF_INET, socket.SOCK_RAW, 47); s.bind(('%s', 0));"
+                + " s.sendto(bytes.fromhex('2001880b0000%04x'), ('%s', 0))", source, callId, to);
+        require(from.exec(T, "python3", "-c", py));
+    }
+
+    /** The server's counts of GRE from the public address with keys 4000 and 4001 (nft lists them in hex). */
+    private static long[] seen(Netns server) throws Exception {
+        String out = server.exec(T, "nft", "list", "table", "ip", "seen").output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("@th,48,16 (0xfa0|0xfa1) counter packets (\\d+)").matcher(out);
+        long[] counts = new long[2];
+        while (m.find()) {
+            counts[m.group(1).equals("0xfa0") ? 0 : 1] = Long.parseLong(m.group(2));
+        }
+        return counts;
+    }
+
+    private static void require(CommandResult r) throws IOException {
+        if (!r.succeeded()) {
+            throw new IOException(r.toString());
         }
     }
 
