@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.homerouter.bridge.admin.AdminCommands;
+import org.homerouter.bridge.admin.FailingCommands;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.GreMapping;
@@ -82,17 +80,8 @@ class GreNatRulesTest {
     @Test
     void rulesPutInByAnNftKilledBeforeItsEchoGoAtTheNextReconcile() throws Exception {
         try (Netns ns = Netns.create("grenat")) {
-            AtomicBoolean slow = new AtomicBoolean(true);
-            AdminCommands commands = new AdminCommands(ns.name()) {
-                @Override
-                public String run(String stdin, String... command) throws IOException {
-                    String out = super.run(stdin, command);
-                    if (slow.get() && command[1].equals("--echo")) {
-                        throw new IOException(String.join(" ", command) + " timed out after 10000 ms");
-                    }
-                    return out;
-                }
-            };
+            FailingCommands commands = new FailingCommands(ns.name());
+            commands.timeOutAfterRunning("nft --echo");
             try (GreNatRules rules = new GreNatRules(commands)) {
                 rules.install();
                 GreMapping m = new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("198.51.100.1"), 31);
@@ -100,7 +89,7 @@ class GreNatRulesTest {
                 assertFalse(rules.has(m));
                 assertEquals(4, listing(ns).lines().filter(l -> l.contains("203.0.113.7")).count(), listing(ns));
 
-                slow.set(false);
+                commands.heal();
                 rules.reconcile();
                 assertFalse(listing(ns).contains("203.0.113.7"), "rules of no call stayed: " + listing(ns));
                 assertTrue(listing(ns).contains("prot-unreachable drop"), "the table's own rule stays: " + listing(ns));

@@ -10,9 +10,8 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.regex.Matcher;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-import org.homerouter.bridge.admin.AdminCommands;
+import org.homerouter.bridge.admin.FailingCommands;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.junit.jupiter.api.Tag;
@@ -86,25 +85,16 @@ class InboundPptpForwardTest {
             router.ip("addr", "add", "10.61.0.1/24", "dev", "lan0");
             router.ip("link", "set", "lan0", "up");
             router.ip("link", "set", "lan0p", "up");
-            AtomicBoolean busy = new AtomicBoolean();
-            AdminCommands commands = new AdminCommands(router.name()) {
-                @Override
-                public String run(String stdin, String... command) throws IOException {
-                    if (busy.get() && String.join(" ", command).startsWith("nft delete table")) {
-                        throw new IOException(String.join(" ", command) + " timed out after 10000 ms");
-                    }
-                    return super.run(stdin, command);
-                }
-            };
+            FailingCommands commands = new FailingCommands(router.name());
             InboundPptpForward forward = new InboundPptpForward(commands);
             forward.apply((Inet4Address) InetAddress.getByName("10.61.0.2"));
 
-            busy.set(true);
+            commands.timeOut("nft delete table");
             IOException failed = assertThrows(IOException.class, forward::remove);
             assertTrue(failed.getMessage().contains("timed out"), failed.getMessage());
             assertTrue(tables(router).contains(InboundPptpForward.TABLE), "still forwarded: " + tables(router));
 
-            busy.set(false);
+            commands.heal();
             forward.remove();
             assertFalse(tables(router).contains(InboundPptpForward.TABLE), tables(router));
             new InboundPptpForward(commands).remove(); // a start with none set and nothing left: quiet

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.homerouter.bridge.admin.AdminCommands;
+import org.homerouter.bridge.admin.FailingCommands;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.pptp.alg.RouterCallIds;
@@ -80,20 +79,10 @@ class LeftoverRulesTest {
     @Test
     void aStopThatCouldNotRemoveTheQueueRuleAndTableSaysSoAndTheNextTryRemovesThem() throws Exception {
         try (Netns ns = Netns.create("algstop")) {
-            AtomicBoolean busy = new AtomicBoolean();
-            AdminCommands commands = new AdminCommands(ns.name()) {
-                @Override
-                public String run(String stdin, String... command) throws IOException {
-                    String line = String.join(" ", command);
-                    if (busy.get() && (line.contains(" -D FORWARD ") || line.startsWith("nft delete table"))) {
-                        throw new IOException(line + " timed out after 10000 ms");
-                    }
-                    return super.run(stdin, command);
-                }
-            };
+            FailingCommands commands = new FailingCommands(ns.name());
             PassthroughAlg alg = PassthroughAlg.start(commands, ns.name(), 7, flow -> null, RouterCallIds.NONE);
 
-            busy.set(true);
+            commands.timeOut(" -D FORWARD ", "nft delete table");
             IOException stayed = assertThrows(IOException.class, alg::stop);
             assertTrue(stayed.getMessage().contains("NFQUEUE rule is still in place"), stayed.getMessage());
             assertTrue(stayed.getMessage().contains("table " + GreNatRules.TABLE), stayed.getMessage());
@@ -103,7 +92,7 @@ class LeftoverRulesTest {
             IOException still = assertThrows(IOException.class, () -> PassthroughAlg.removeLeftovers(ns.name(), commands));
             assertTrue(still.getMessage().contains("NFQUEUE rule is still in place"), still.getMessage());
 
-            busy.set(false);
+            commands.heal();
             PassthroughAlg.removeLeftovers(ns.name(), commands);
             String mangle = run(ns, "iptables", "-w", "-t", "mangle", "-S");
             assertFalse(mangle.contains(PassthroughAlg.CHAIN), mangle);
