@@ -316,16 +316,26 @@ public final class PassthroughAlg implements AutoCloseable {
         return was;
     }
 
-    /** Whether iptables said that the rule (exit status 1) or its chain (2) is not there, as -C and -D do. */
+    private static final java.util.regex.Pattern NOT_THERE = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote("Bad rule (does a matching rule exist in that chain?)")
+                    + "|No chain/target/match by that name|Chain '" + CHAIN + "' does not exist"
+                    + "|Couldn't load target `" + CHAIN + "'");
+
+    /**
+     * Whether iptables said that the jump to this ALG's chain is not there, as -C and -D do, in its
+     * own words: "Bad rule (does a matching rule exist in that chain?)" without the rule,
+     * "Chain '...' does not exist" (iptables-nft) or "Couldn't load target `...'" (iptables-legacy)
+     * without the chain, or "No chain/target/match by that name". Its exit status does not tell:
+     * iptables-nft exits 1 too when its netlink commit fails, and the rule is then still in.
+     */
     private static boolean notThere(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains(" failed (1)") || m.contains(" failed (2)");
+        return NOT_THERE.matcher(String.valueOf(e.getMessage())).find();
     }
 
     /**
-     * Whether FORWARD no longer sends TCP to this ALG's chain: iptables -C exits 1 without the
-     * rule, 2 without the chain. Any other failure (a timeout on a busy board) throws: the rule
-     * is then not touched, since putting it back resets every stream.
+     * Whether FORWARD no longer sends TCP to this ALG's chain ({@link #notThere}). Any other failure
+     * (a timeout on a busy board) throws: the rule is then not touched, since putting it back resets
+     * every stream.
      */
     private boolean queueRuleMissing() throws IOException {
         try {

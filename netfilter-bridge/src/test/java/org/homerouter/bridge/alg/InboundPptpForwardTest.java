@@ -76,7 +76,9 @@ class InboundPptpForwardTest {
     /**
      * nft timing out on a busy board while the forward is removed: the caller is told (the appliance
      * then says "still forwarded" and tries again), not left to believe TCP 1723 and GRE from the WAN
-     * no longer reach the LAN server; the next try removes it, and one with nothing left is quiet.
+     * no longer reach the LAN server; so is an nft that could not be run, whose "No such file or
+     * directory" is not nft's "no such table"; the next try removes it, and one with nothing left
+     * is quiet.
      */
     @Test
     void aForwardWhoseRemovalFailedIsReportedAndTheNextTryRemovesIt() throws Exception {
@@ -92,6 +94,11 @@ class InboundPptpForwardTest {
             commands.timeOut("nft delete table");
             IOException failed = assertThrows(IOException.class, forward::remove);
             assertTrue(failed.getMessage().contains("timed out"), failed.getMessage());
+            assertTrue(tables(router).contains(InboundPptpForward.TABLE), "still forwarded: " + tables(router));
+            // ENOENT, but not nft's: nft never ran (not found where ip netns exec looked for it).
+            commands.exit(1, "exec of \"nft\" failed: No such file or directory", "nft delete table");
+            failed = assertThrows(IOException.class, forward::remove);
+            assertTrue(failed.getMessage().contains("exec of"), failed.getMessage());
             assertTrue(tables(router).contains(InboundPptpForward.TABLE), "still forwarded: " + tables(router));
 
             commands.heal();

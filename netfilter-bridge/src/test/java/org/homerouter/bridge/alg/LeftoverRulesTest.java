@@ -100,4 +100,36 @@ class LeftoverRulesTest {
             alg.stop(); // stopped already: nothing more to say
         }
     }
+
+    /**
+     * iptables-nft exits 1 both when the rule is not there and when its netlink commit fails: a stop
+     * whose removal of the queue rule failed that way says that the rule stayed (with nobody reading
+     * the queue, it drops every masqueraded PPTP control packet), not that passthrough is off. Only
+     * iptables' own words for "no such rule" count as removed: "Bad rule" with the chain there and
+     * the jump gone, "does not exist" with both gone (the first test), each quiet.
+     */
+    @Test
+    void aQueueRuleWhoseRemovalFailedWithExitStatus1IsNotCountedAsRemoved() throws Exception {
+        try (Netns ns = Netns.create("algexit1")) {
+            FailingCommands commands = new FailingCommands(ns.name());
+            PassthroughAlg alg = PassthroughAlg.start(commands, ns.name(), 7, flow -> null, RouterCallIds.NONE);
+
+            commands.exit(1, "iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Invalid argument",
+                    " -D FORWARD ");
+            IOException stayed = assertThrows(IOException.class, alg::stop);
+            assertTrue(stayed.getMessage().contains("NFQUEUE rule is still in place")
+                    && stayed.getMessage().contains("generation id"), stayed.getMessage());
+            assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("-j " + PassthroughAlg.CHAIN),
+                    "the queue rule stayed");
+
+            commands.heal();
+            PassthroughAlg.removeLeftovers(ns.name(), commands);
+            assertFalse(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains(PassthroughAlg.CHAIN), "removed");
+
+            run(ns, "iptables", "-w", "-t", "mangle", "-N", PassthroughAlg.CHAIN); // the chain, no jump to it
+            PassthroughAlg.removeLeftovers(ns.name(), commands);
+            String mangle = run(ns, "iptables", "-w", "-t", "mangle", "-S");
+            assertFalse(mangle.contains(PassthroughAlg.CHAIN), mangle);
+        }
+    }
 }
