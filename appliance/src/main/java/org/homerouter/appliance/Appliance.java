@@ -287,12 +287,13 @@ public final class Appliance implements AutoCloseable {
                 PassthroughAlg alg = passthrough;
                 passthrough = null;
                 if (algLeftovers.make("PPTP passthrough off, but not all of it could be removed",
-                        "PPTP passthrough off: what stayed of its rules is removed now", alg::stop)) {
+                        "PPTP passthrough off: what stayed of its rules is removed now", alg::stop,
+                        Appliance::removeAlgLeftovers)) {
                     store.logEvent("service", "PPTP passthrough off");
                 }
             } else if (atStart && linux) {
                 algLeftovers.make("what an earlier run of PPTP passthrough left could not all be removed",
-                        "what an earlier run of PPTP passthrough left is removed now", () -> PassthroughAlg.removeLeftovers(null));
+                        "what an earlier run of PPTP passthrough left is removed now", Appliance::removeAlgLeftovers);
             }
         } else if (passthrough == null) {
             if (!linux) {
@@ -352,6 +353,11 @@ public final class Appliance implements AutoCloseable {
                 admitFromWan(); // the new forward keeps the dial-out's GRE for the router
             }
         }
+    }
+
+    /** What a stopped ALG, or an earlier run's, left in the kernel (none while an ALG runs: the command's). */
+    private static void removeAlgLeftovers() throws IOException {
+        PassthroughAlg.removeLeftovers(null);
     }
 
     /** The Passthrough page's view of the ALG: its tracked calls, or why there are none. */
@@ -521,17 +527,17 @@ public final class Appliance implements AutoCloseable {
         if (algLeftovers.failing() || inboundLeftover.failing()) {
             synchronized (this) {
                 if (!closed && passthrough == null) {
-                    algLeftovers.retry(() -> PassthroughAlg.removeLeftovers(null));
+                    algLeftovers.retry();
                 }
                 if (!closed && inboundForward == null) {
-                    inboundLeftover.retry(() -> new InboundPptpForward(null).remove());
+                    inboundLeftover.retry();
                 }
             }
         }
         if (wanRetry.failing()) {
             synchronized (wanLock) {
                 if (!wanClosed) {
-                    wanRetry.retry(this::setWanNow);
+                    wanRetry.retry();
                 }
             }
         }

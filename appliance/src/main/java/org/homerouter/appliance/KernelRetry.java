@@ -31,6 +31,8 @@ final class KernelRetry {
      * the housekeeping reads it without its caller's lock, so that it takes that lock only for a try.
      */
     private volatile String done;
+    /** What the tries make while {@link #done} is set; written before it. */
+    private Change retry;
 
     /** @param events the event log (as "service") */
     KernelRetry(Consumer<String> events) {
@@ -38,13 +40,22 @@ final class KernelRetry {
     }
 
     /**
-     * Makes {@code change} now. When it fails after nothing failed, {@code failed} goes to the event
-     * log with the error and the promise of the tries to come; when it succeeds after a failure,
-     * {@code done}. A failure while one is already being tried again adds nothing.
+     * Makes {@code change} now, and again at each {@link #retry} while it fails. When it fails after
+     * nothing failed, {@code failed} goes to the event log with the error and the promise of the
+     * tries to come; when it succeeds after a failure, {@code done}. A failure while one is already
+     * being tried again adds nothing.
      *
      * @return whether it is done
      */
     boolean make(String failed, String done, Change change) {
+        return make(failed, done, change, change);
+    }
+
+    /**
+     * As {@link #make(String, String, Change)}, for a change that cannot be made twice (an ALG's
+     * stop): the tries make {@code then} instead, which finishes what {@code change} left undone.
+     */
+    boolean make(String failed, String done, Change change, Change then) {
         try {
             change.make();
         } catch (IOException e) {
@@ -55,6 +66,7 @@ final class KernelRetry {
             } else {
                 LOG.debug("{}, still: {}", failed, e.getMessage());
             }
+            this.retry = then;
             this.done = done;
             return false;
         }
@@ -62,13 +74,13 @@ final class KernelRetry {
         return true;
     }
 
-    /** The housekeeping's try: {@code change} again if it failed, saying so when it is done now. */
-    void retry(Change change) {
+    /** The housekeeping's try: the change that failed, again, saying so when it is done now. */
+    void retry() {
         if (done == null) {
             return;
         }
         try {
-            change.make();
+            retry.make();
         } catch (IOException e) {
             LOG.debug("still failing: {}", e.getMessage());
             return;
@@ -81,6 +93,7 @@ final class KernelRetry {
             LOG.info("{}", done);
             events.accept(done);
             done = null;
+            retry = null;
         }
     }
 
@@ -92,5 +105,6 @@ final class KernelRetry {
     /** Something else did what the change was to do (a new forward replaced the old one's table): no more tries. */
     void forget() {
         done = null;
+        retry = null;
     }
 }
