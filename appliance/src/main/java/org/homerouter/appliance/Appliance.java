@@ -270,7 +270,8 @@ public final class Appliance implements AutoCloseable {
      * @param atStart an earlier run that was killed may have left its NFQUEUE rule, which with
      *                nobody reading the queue drops the LAN's PPTP control traffic: removed at start
      *                when passthrough is off (later, such a rule may be the passthrough command's);
-     *                and its inbound forward, removed at start unless one is set
+     *                and its inbound forward, removed at start unless one is set (or the
+     *                passthrough command runs beside it: the forward is then the command's)
      *
      * <p>What could not be removed (a switched-off ALG's rules, a forward's table) is tried again
      * every {@link KernelRetry#PERIOD} ({@link #retryKernelChanges}), the event log saying meanwhile
@@ -321,7 +322,7 @@ public final class Appliance implements AutoCloseable {
             // An earlier run's table would forward the WAN's PPTP to a LAN server no setting names.
             inboundLeftover.make("an earlier run's inbound PPTP forward could not be removed: TCP 1723 and GRE from"
                     + " outside still go to the LAN server it named", "the inbound PPTP forward an earlier run left is"
-                    + " removed now", () -> new InboundPptpForward(null).remove());
+                    + " removed now", this::removeInboundLeftover);
         }
         if (!inbound.equals(inboundApplied)) {
             if (inboundForward != null) {
@@ -358,6 +359,19 @@ public final class Appliance implements AutoCloseable {
     /** What a stopped ALG, or an earlier run's, left in the kernel (none while an ALG runs: the command's). */
     private static void removeAlgLeftovers() throws IOException {
         PassthroughAlg.removeLeftovers(null);
+    }
+
+    /**
+     * An earlier run's inbound forward. While this service runs no ALG, one that runs is the
+     * {@code passthrough} command's, started before the service, and the forward its own: left
+     * alone. Under this monitor.
+     */
+    private void removeInboundLeftover() throws IOException {
+        if (passthrough != null) {
+            new InboundPptpForward(null).remove(); // our ALG holds the namespace: no command's runs
+        } else {
+            InboundPptpForward.removeLeftover(null);
+        }
     }
 
     /** The Passthrough page's view of the ALG: its tracked calls, or why there are none. */

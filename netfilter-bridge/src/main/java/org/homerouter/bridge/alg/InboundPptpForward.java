@@ -110,6 +110,24 @@ public final class InboundPptpForward implements AutoCloseable {
         applied = false;
     }
 
+    /**
+     * Removes the forwarding an earlier run left (by its table's name), for a start with no inbound
+     * server set; quiet when there is none. Left alone while a passthrough ALG runs here: the
+     * forward is then the {@code passthrough --inbound-server} command's, in a table of the same
+     * name. Not for a caller that runs an ALG of its own ({@link #remove} then).
+     *
+     * @param netns the router's namespace (tests), or null for our own
+     * @throws IOException as {@link #remove}
+     */
+    public static void removeLeftover(String netns) throws IOException {
+        removeLeftover(netns, new AdminCommands(netns));
+    }
+
+    static void removeLeftover(String netns, AdminCommands commands) throws IOException {
+        PassthroughAlg.unlessAnAlgRuns(netns, "its inbound PPTP forward (table " + TABLE + ") is left alone",
+                () -> new InboundPptpForward(commands).remove());
+    }
+
     /** {@link #remove}, saying in the log when the forwarding stayed. */
     @Override
     public synchronized void close() {

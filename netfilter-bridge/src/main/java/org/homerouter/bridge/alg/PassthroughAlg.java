@@ -237,22 +237,39 @@ public final class PassthroughAlg implements AutoCloseable {
     }
 
     static void removeLeftovers(String netns, AdminCommands commands) throws IOException {
+        unlessAnAlgRuns(netns, "its rules are left alone", () -> removeLeftovers(commands));
+    }
+
+    /** A removal of what an earlier run left in the kernel. */
+    @FunctionalInterface
+    interface Removal {
+        void remove() throws IOException;
+    }
+
+    /**
+     * Makes {@code removal} unless a passthrough ALG runs in {@code netns}: what it would remove by
+     * name is then that ALG's (the {@code passthrough} command's, whose rules and inbound forward have
+     * the same names as the service's). The ALG's lock is held meanwhile: one that starts then must
+     * not lose its new rules.
+     *
+     * @param leftAlone what the log says is left alone when an ALG runs
+     */
+    static void unlessAnAlgRuns(String netns, String leftAlone, Removal removal) throws IOException {
         NamespaceLock free;
         try {
             free = NamespaceLock.tryAcquire(netns, INSTANCE_LOCK);
         } catch (IOException e) {
             LOG.warn("alg: cannot tell whether another passthrough ALG runs ({}); removing leftovers all the same",
                     e.getMessage());
-            removeLeftovers(commands);
+            removal.remove();
             return;
         }
         if (free == null) {
-            LOG.info("alg: a passthrough ALG runs here (the passthrough command?): its rules are left alone");
+            LOG.info("alg: a passthrough ALG runs here (the passthrough command?): {}", leftAlone);
             return;
         }
-        // Held while removing: an ALG that starts meanwhile must not lose its new rules.
         try (free) {
-            removeLeftovers(commands);
+            removal.remove();
         }
     }
 

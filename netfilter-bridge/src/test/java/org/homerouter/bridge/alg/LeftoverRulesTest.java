@@ -40,7 +40,7 @@ class LeftoverRulesTest {
             run(ns, "nft", "add", "table", "ip", InboundPptpForward.TABLE);
 
             PassthroughAlg.removeLeftovers(ns.name());
-            new InboundPptpForward(ns.name()).remove(); // the appliance's, with no inbound server set
+            InboundPptpForward.removeLeftover(ns.name()); // the appliance's, with no inbound server set
 
             String mangle = run(ns, "iptables", "-w", "-t", "mangle", "-S");
             assertFalse(mangle.contains(PassthroughAlg.CHAIN), mangle);
@@ -67,6 +67,25 @@ class LeftoverRulesTest {
             PassthroughAlg.removeLeftovers(ns.name()); // a start with passthrough off, meanwhile
             assertTrue(run(ns, "iptables", "-w", "-t", "mangle", "-S").contains("--queue-num 7"),
                     "nothing is a leftover while an ALG runs");
+        }
+    }
+
+    /**
+     * The {@code passthrough --inbound-server} command runs (its ALG, and its forward in the table
+     * the service's has too); the service, started beside it with no inbound server set, takes
+     * neither for an earlier run's leftover: before, its start deleted the command's forward, and
+     * the WAN's PPTP no longer reached the command's LAN server.
+     */
+    @Test
+    void theInboundForwardOfTheCommandsRunningAlgIsNoLeftover() throws Exception {
+        try (Netns ns = Netns.create("algfwd")) {
+            try (PassthroughAlg command = PassthroughAlg.start(ns.name(), 7, flow -> null, RouterCallIds.NONE)) {
+                run(ns, "nft", "add", "table", "ip", InboundPptpForward.TABLE); // its forward
+                InboundPptpForward.removeLeftover(ns.name());
+                assertTrue(run(ns, "nft", "list", "tables").contains(InboundPptpForward.TABLE), "the command's forward stays");
+            }
+            InboundPptpForward.removeLeftover(ns.name()); // the command killed before it removed its forward
+            assertFalse(run(ns, "nft", "list", "tables").contains(InboundPptpForward.TABLE), "an earlier run's goes");
         }
     }
 
