@@ -48,8 +48,6 @@ public final class PassthroughAlg implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
     private static final org.homerouter.pptp.LogLimit ERRORS_LOGGED = new org.homerouter.pptp.LogLimit();
-    /** Queue trouble: can come with every packet of a burst the ALG is too slow for. */
-    private static final org.homerouter.pptp.LogLimit QUEUE_TROUBLE_LOGGED = new org.homerouter.pptp.LogLimit();
     static final String CHAIN = "HR_PPTP_ALG";
     /** Calls whose missing GRE NAT rules are put in again per refresh. */
     private static final int REPAIRS_PER_REFRESH = 4;
@@ -65,9 +63,6 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AtomicLong segments = new AtomicLong();
     private final AtomicLong rewritten = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    /** The socket's trouble counts already reported (reader thread only). */
-    private long overrunsReported;
-    private long refusalsReported;
     private volatile boolean closed;
     /**
      * Only one ALG per network namespace: its NFQUEUE rule, chain and {@code homerouter_alg} table
@@ -78,8 +73,10 @@ public final class PassthroughAlg implements AutoCloseable {
 
     private final NamespaceLock instance;
     private final RouterCallIds router;
-    /** For the router's event log: refused calls, rules that could not be put in. */
+    /** For the router's event log: refused calls, rules that could not be put in, the queue's trouble. */
     private final AlgProblems problems = new AlgProblems(Duration.ofMinutes(10));
+    /** The queue's trouble, reported to {@link #problems} (reader thread only). */
+    private final QueueTrouble queueTrouble = new QueueTrouble(problems);
 
     private PassthroughAlg(AdminCommands commands, String netns, int queue, PublicAddressResolver publicAddresses,
                            RouterCallIds router, Duration pollInterval) throws IOException {
@@ -454,36 +451,9 @@ public final class PassthroughAlg implements AutoCloseable {
         }
     }
 
-    /**
-     * Says what the kernel did to queued segments that the ALG never saw or could not let go: the
-     * only sign of it, as the LAN clients' control connections just stall (fail-closed: such a
-     * segment goes nowhere) until TCP sends it again. Reader thread.
-     */
+    /** What the kernel did to queued segments, from the socket's counts ({@link QueueTrouble}). Reader thread. */
     private void reportQueueTrouble() {
-        long overruns = socket.overruns();
-        if (overruns != overrunsReported) {
-            String what = "the kernel dropped PPTP control packets queued for the ALG (its queue overflowed " + overruns
-                    + " time(s) since start, each losing one packet or more): the ALG fell behind, and LAN clients'"
-                    + " PPTP control connections stall until TCP resends those packets";
-            overrunsReported = overruns;
-            queueTrouble(what);
-        }
-        long refusals = socket.verdictsRefused();
-        if (refusals != refusalsReported) {
-            String what = "the kernel refused " + (refusals - refusalsReported) + " verdict(s) on queued PPTP control"
-                    + " packets (" + refusals + " since start; the last: " + socket.lastRefusal() + "): those packets"
-                    + " went nowhere, and LAN clients' PPTP control connections stall until TCP resends them";
-            refusalsReported = refusals;
-            queueTrouble(what);
-        }
-    }
-
-    private void queueTrouble(String what) {
-        problems.add("queue", what);
-        String note = QUEUE_TROUBLE_LOGGED.admit();
-        if (note != null) {
-            LOG.warn("alg: {}{}", what, note);
-        }
+        queueTrouble.seen(socket.overruns(), socket.verdictsRefused(), socket.lastRefusal());
     }
 
     private static TcpSegment segment(Ipv4TcpPacket t) {
