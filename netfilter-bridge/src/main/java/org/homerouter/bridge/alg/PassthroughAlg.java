@@ -451,6 +451,11 @@ public final class PassthroughAlg implements AutoCloseable {
         }
     }
 
+    /** Tests: the octets of queued packets the ALG's queue holds before the kernel drops more. */
+    int queueBuffer() throws IOException {
+        return socket.receiveBuffer();
+    }
+
     /** What the kernel did to queued segments, from the socket's counts ({@link QueueTrouble}). Reader thread. */
     private void reportQueueTrouble() {
         queueTrouble.seen(socket.overruns(), socket.verdictsRefused(), socket.lastRefusal());

@@ -120,6 +120,9 @@ public final class LibC {
     private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT),
             MethodType.methodType(int.class, int.class, int.class, int.class, MemorySegment.class, int.class));
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER),
+            MethodType.methodType(int.class, int.class, int.class, int.class, MemorySegment.class, MemorySegment.class));
     private static final MethodHandle READ = downcall("read",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T),
             MethodType.methodType(long.class, int.class, MemorySegment.class, long.class));
@@ -252,6 +255,16 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) SETSOCKOPT.invokeExact(st, fd, level, option, value, valueLength), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** getsockopt(2); {@code valueLength} is a socklen_t, in and out. */
+    public static int getsockopt(int fd, int level, int option, MemorySegment value, MemorySegment valueLength) {
+        MemorySegment st = CALL_STATE.get();
+        try {
+            return result((int) GETSOCKOPT.invokeExact(st, fd, level, option, value, valueLength), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

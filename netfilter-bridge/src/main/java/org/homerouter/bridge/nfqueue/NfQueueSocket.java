@@ -150,6 +150,20 @@ public final class NfQueueSocket implements AutoCloseable {
         return overruns;
     }
 
+    /**
+     * How many octets of queued packets this socket holds before the kernel drops more (SO_RCVBUF:
+     * twice what was asked, as the kernel counts its own overhead in it).
+     */
+    public int receiveBuffer() throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment value = a.allocate(LibC.C_INT);
+            MemorySegment length = a.allocate(LibC.C_INT);
+            length.set(LibC.C_INT, 0, 4);
+            check("getsockopt(SO_RCVBUF)", LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, value, length));
+            return value.get(LibC.C_INT, 0);
+        }
+    }
+
     /** Verdicts the kernel refused, at once or later (as a netlink error read by {@link #receive}). */
     public long verdictsRefused() {
         return verdictsRefused;

@@ -29,8 +29,13 @@ import org.junit.jupiter.api.Test;
 class PassthroughAlgQueueTroubleTest {
     private static final int QUEUE = 12;
     private static final Duration COMMAND = Duration.ofSeconds(20);
-    /** Datagrams queued while the ALG is held up: ~15 MiB of copies, more than its socket's 8 MiB. */
-    private static final int SENDERS = 60;
+    /**
+     * Datagrams queued while the ALG is held up, until they hold more than its socket does. A
+     * sender has a few in flight at most (each stays charged to its send buffer while it waits in
+     * the queue): so many senders. Under the queue's own length (1,024 packets), so that what
+     * drops them is the socket's buffer, which the ALG counts.
+     */
+    private static final int MAX_SENDERS = 250;
     private static final int DATAGRAMS_EACH = 4;
     private static final int DATAGRAM = 60_000;
 
@@ -67,14 +72,24 @@ class PassthroughAlgQueueTroubleTest {
                     return c;
                 }));
                 assertTrue(busy.await(10, TimeUnit.SECONDS), "the ALG took the SYN");
-                for (int i = 0; i < SENDERS; i++) {
+                // What the socket holds: the kernel doubles what the ALG asks for (socket(7)), and
+                // may cap it; each queued copy takes its length and more of it.
+                long holds = alg.queueBuffer();
+                long sent = 0;
+                int datagrams = 0;
+                for (int i = 0; i < MAX_SENDERS && sent <= holds + DATAGRAM; i++) {
                     DatagramChannel d = NetworkNamespace.call(ns.name(), DatagramChannel::open);
                     sockets.add(d);
                     d.configureBlocking(false);
                     for (int j = 0; j < DATAGRAMS_EACH; j++) {
-                        d.send(ByteBuffer.allocate(DATAGRAM), new InetSocketAddress("127.0.0.1", 9));
+                        // Non-blocking: 0 when the sender's buffer is full, and nothing is queued.
+                        int n = d.send(ByteBuffer.allocate(DATAGRAM), new InetSocketAddress("127.0.0.1", 9));
+                        sent += n;
+                        datagrams += n > 0 ? 1 : 0;
                     }
                 }
+                assertTrue(sent > holds, "only " + sent + " octets in " + datagrams + " datagrams could be queued"
+                        + " for the ALG, not more than its socket holds (" + holds + "): nothing can overflow");
                 goOn.countDown();
 
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
