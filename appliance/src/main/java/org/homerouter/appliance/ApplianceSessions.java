@@ -38,12 +38,9 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             // Stored before the pages refused the pair (or by hand): say why clients from outside fail.
             problem = org.homerouter.webui.api.InboundForwardConflict.forServer(inbound);
         }
-        var newer = appliance.store().newerFirmwareDatabase();
+        var newer = appliance.store().newerFirmwareNote();
         if (newer.isPresent()) {
-            problem = ("A newer firmware did not stay on this router (its trial start failed, or it was rolled back): the"
-                    + " router went back to this firmware and to the settings from before that update. Changes made while"
-                    + " the newer firmware ran are not in use; they are kept in " + newer.get().getFileName() + ". Make"
-                    + " them again if you need them. " + problem).trim();
+            problem = (newer.get() + " " + problem).trim();
         }
         var lost = appliance.settingsLost();
         if (lost.isPresent()) {

@@ -190,6 +190,13 @@ class ApplianceTest {
                             + (latest + 1)), page);
             assertTrue(ui.get("/logs").body().contains("kept in appliance.db.schema-" + (latest + 1)), "in the event log");
         }
+        // The next start (a reboot): said again, as long as that file is kept; before, only the run
+        // that restored the copy said it.
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            String page = UiClient.setUp(a.uiPort()).get("/").body();
+            assertTrue(page.contains("A newer firmware did not stay on this router") && page.contains(
+                    "they are kept in appliance.db.schema-" + (latest + 1)), page);
+        }
     }
 
     /** The page a browser lands on at the UI's root (first-run setup on a router without an admin password). */

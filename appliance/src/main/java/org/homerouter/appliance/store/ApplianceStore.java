@@ -92,8 +92,6 @@ public final class ApplianceStore implements AutoCloseable {
     private volatile Connection reader;
     /** Where {@link #openOrSetAside} put a database it could not read, until a configuration replaces the defaults. */
     private volatile Path setAside;
-    /** The newer firmware's database that {@link #open} replaced by its copy from before the upgrade, this run; else null. */
-    private volatile Path newerKeptAside;
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
     private int eventsKept = EVENTS_KEPT;
@@ -154,13 +152,48 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
-     * The newer firmware's database that this run's start replaced by the copy made before that
-     * firmware's upgrade (its trial failed, or it was rolled back): the Dashboard says that the
-     * changes made under it are not in use, and where they are kept. Until a factory reset, which
-     * deletes the file.
+     * The newer firmware's database that a start of this firmware replaced by the copy made before
+     * that firmware's upgrade (its trial failed, or it was rolled back), as long as it is kept
+     * ({@code FILE.schema-N}, N above this firmware's schema; the highest if there are several):
+     * the Dashboard says at every start that the changes made under it are not in use, and where
+     * they are kept, until a factory reset deletes the file (or the owner does). Read from the
+     * directory, not remembered by the store that restored the copy: that may have been a CLI
+     * command's, or a run before a restart. Empty when it cannot be read.
      */
     public java.util.Optional<Path> newerFirmwareDatabase() {
-        return java.util.Optional.ofNullable(newerKeptAside);
+        Path dir = file.toAbsolutePath().getParent();
+        java.util.regex.Pattern kept = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(file.getFileName() + NEWER_INFIX) + "(\\d{1,9})");
+        Path newest = null;
+        int newestVersion = Migrations.latest();
+        try (var files = Files.newDirectoryStream(dir, file.getFileName() + NEWER_INFIX + "*")) {
+            for (Path p : files) {
+                // Not FILE.schema-N.<time>: a database set aside by 'homerouter-update --discard-settings'.
+                java.util.regex.Matcher m = kept.matcher(p.getFileName().toString());
+                if (m.matches() && Integer.parseInt(m.group(1)) > newestVersion) {
+                    newestVersion = Integer.parseInt(m.group(1));
+                    newest = p;
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("reading {} for a newer firmware's database: {}", dir, e.toString());
+        }
+        return java.util.Optional.ofNullable(newest);
+    }
+
+    /**
+     * What the Dashboard says while {@link #newerFirmwareDatabase} is kept, and the event log once,
+     * when the copy is restored; empty while there is none.
+     */
+    public java.util.Optional<String> newerFirmwareNote() {
+        return newerFirmwareDatabase().map(ApplianceStore::newerFirmwareNote);
+    }
+
+    private static String newerFirmwareNote(Path kept) {
+        return "A newer firmware did not stay on this router (its trial start failed, or it was rolled back): the"
+                + " router went back to this firmware and to the settings from before that update. Changes made while"
+                + " the newer firmware ran are not in use; they are kept in " + kept.getFileName() + ". Make them"
+                + " again if you need them.";
     }
 
     /** A configuration was imported (or the owner reset the router): the set-aside file is dealt with. */
@@ -210,11 +243,7 @@ public final class ApplianceStore implements AutoCloseable {
             // Said where the owner looks (the Logs page, the Dashboard): the changes made under the
             // newer firmware are gone from the router's configuration without a word otherwise.
             ApplianceStore restored = open(file);
-            restored.newerKeptAside = newer;
-            restored.logEvent("service", "a newer firmware (database schema " + version + ") did not stay (its trial"
-                    + " start failed, or it was rolled back): the router went back to this firmware and to the settings"
-                    + " from before that update; changes made while the newer firmware ran are not in use, they are"
-                    + " kept in " + newer.getFileName());
+            restored.logEvent("service", newerFirmwareNote(newer));
             return restored;
         }
         try {
@@ -961,7 +990,6 @@ public final class ApplianceStore implements AutoCloseable {
         });
         forgetDeletedContent();
         setAside = null; // deleted with the other copies
-        newerKeptAside = null;
     }
 
     /**

@@ -223,11 +223,18 @@ class ApplianceStoreTest {
             assertEquals(Optional.of(dir.resolve("ab.db.schema-" + (latest + 1))), store.newerFirmwareDatabase());
             assertTrue(store.events(10, "service").stream().anyMatch(e -> e.message().contains("did not stay")
                     && e.message().contains("kept in ab.db.schema-" + (latest + 1))), "in the event log");
+        }
+        // Opened again (the service after a CLI command restored it, or after a restart): still said,
+        // as long as the file is kept. A database that an update's --discard-settings set aside is not that.
+        java.nio.file.Files.writeString(dir.resolve("ab.db.schema-" + (latest + 1) + ".1700000000"), "");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(Optional.of(dir.resolve("ab.db.schema-" + (latest + 1))), store.newerFirmwareDatabase());
+            assertTrue(store.newerFirmwareNote().orElseThrow().contains("kept in ab.db.schema-" + (latest + 1)));
             store.factoryReset();
             assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "the reset deleted it");
         }
         try (ApplianceStore store = ApplianceStore.open(db)) {
-            assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "said at the start that restored it");
+            assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "gone for good");
         }
     }
 
