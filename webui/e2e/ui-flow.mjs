@@ -1,7 +1,8 @@
 // The web UI end to end in Debian's headless Chromium: first-run setup, log out and in, add a VPN
 // user, enable the VPN server, then (after the JUnit test has dialled that user in) screenshot the
-// dashboard; last, switch HTTPS on over plain HTTP and off again over HTTPS, following the UI from
-// one origin to the other. Any Content-Security-Policy violation or page error fails the run.
+// dashboard; the Logs page's times in the browser's zone (Europe/Berlin here); last, switch HTTPS on
+// over plain HTTP and off again over HTTPS, following the UI from one origin to the other. Any
+// Content-Security-Policy violation or page error fails the run.
 //
 // usage: node ui-flow.mjs <base-url> <screenshot.png> <free-https-port>
 // Protocol with the JUnit driver: prints "ENABLED" when the server is on, then waits for a line on
@@ -18,6 +19,12 @@ function check(cond, what) {
   console.log('ok   ' + what);
 }
 
+// Minutes from the first "yyyy-MM-dd HH:mm:ss ..." wall-clock reading to the second.
+function minutesApart(from, to) {
+  const at = t => Date.parse(t.slice(0, 19).replace(' ', 'T') + 'Z');
+  return (at(to) - at(from)) / 60000;
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -25,7 +32,9 @@ const browser = await chromium.launch({
 });
 try {
   // The router's certificate is self-signed: an admin accepts it once; the test accepts it always.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
+  // An owner in Berlin: the pages, sent in UTC, show their times in the browser's zone.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true,
+    timezoneId: 'Europe/Berlin' });
   const page = await context.newPage();
   page.on('console', m => { if (/Content.Security.Policy|Refused to/i.test(m.text())) { problems.push(m.text()); } });
   page.on('pageerror', e => problems.push('page error: ' + e.message));
@@ -91,6 +100,30 @@ try {
   check(true, 'live chart fed by /api/throughput');
   await page.screenshot({ path: shot, fullPage: true });
   console.log('screenshot ' + shot);
+
+  // 5b. The Logs page's times in Berlin time (CET or CEST, "GMT+1" or "GMT+2" in some languages),
+  // the UTC the router sent kept as the title; also a row put in after the page was drawn, as
+  // dashboard.js redraws its tables.
+  await page.click('nav a[href="/logs"]');
+  check(await page.locator('#events time[datetime]').count() > 0, 'Logs: the times are <time datetime> elements');
+  const first = page.locator('#events time').first();
+  await page.waitForFunction(() => !/UTC$/.test(document.querySelector('#events time').textContent), null, { timeout: 5000 })
+    .catch(() => {});
+  const local = await first.textContent(), utc = await first.getAttribute('title');
+  check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (CES?T|GMT\+[12])$/.test(local) && / UTC$/.test(utc || '')
+    && minutesApart(utc, local) === (/CEST|GMT\+2/.test(local) ? 120 : 60),
+    'Logs: an event at ' + local + ' in Berlin, ' + utc + ' as its title');
+  await page.evaluate(() => {
+    const row = document.createElement('tr');
+    row.innerHTML = '<td><time id="winter" datetime="2026-01-15T12:00:00Z">2026-01-15 12:00:00 UTC</time></td>'
+      + '<td><time id="summer" datetime="2026-07-15T12:00:00Z">2026-07-15 12:00:00 UTC</time></td>';
+    document.querySelector('#events tbody').appendChild(row);
+  });
+  await page.waitForFunction(() => !/UTC$/.test(document.getElementById('summer').textContent), null, { timeout: 5000 })
+    .catch(() => {});
+  const winter = await page.textContent('#winter'), summer = await page.textContent('#summer');
+  check(/^2026-01-15 13:00:00 (CET|GMT\+1)$/.test(winter) && /^2026-07-15 14:00:00 (CEST|GMT\+2)$/.test(summer),
+    'a row drawn later: ' + winter + ', ' + summer);
 
   // 6. HTTPS switched on over plain HTTP: the browser goes on to the HTTPS port (where the admin,
   // whose login crossed the network in clear, logs in again), and back to plain HTTP once it is

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code webui/e2e/ui-flow.mjs}) through first-run setup, logout and login, adding a user and
  * enabling the server; then this test dials that user in (in-memory data plane) and the browser
  * screenshots the dashboard with the session and the live chart, to
- * {@code appliance/target/e2e/dashboard.png}; last, the browser switches HTTPS on over plain HTTP
+ * {@code appliance/target/e2e/dashboard.png}, and reads the Logs page's times in its own zone
+ * (Europe/Berlin); last, the browser switches HTTPS on over plain HTTP
  * and off again over HTTPS, and must follow the UI to the other origin each time. {@code scripts/setup-host.sh} (run by {@code make test})
  * installs chromium and the pinned npm packages; without them the test is skipped, except in CI.
  */

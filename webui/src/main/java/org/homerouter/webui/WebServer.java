@@ -116,6 +116,9 @@ public final class WebServer implements AutoCloseable {
         templates.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
         templates.setLogTemplateExceptions(false);
         templates.setNumberFormat("computer");
+        // Times in UTC, whatever the JVM's default zone: layout.ftlh's `when` writes them so, for
+        // static/times.js to show in the browser's own zone.
+        templates.setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
         templates.setOutputEncoding("UTF-8");
         templates.setURLEscapingCharset("UTF-8");
         this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs), new KnownDevices(backend.admin(), wallMs),

@@ -2,8 +2,9 @@
 // draws the rates of the last two minutes. Tables: every block marked data-live (server state,
 // site-to-site, problems, sessions, history) is redrawn from a fresh copy of the page every 15 s,
 // and at once when the number of sessions changes, so a client that connects or drops shows
-// without a reload (but not a block the owner is pointing or typing in). No library: a canvas and a
-// few lines.
+// without a reload (but not a block the owner is pointing or typing in); times.js shows the times in
+// the redrawn blocks in the browser's zone, as it watches the page. No library: a canvas and a few
+// lines.
 (function () {
   var canvas = document.getElementById('chart');
   if (!canvas) { return; }
