@@ -67,9 +67,9 @@ final class ClockSteps implements AutoCloseable {
         this.lastNanos = nanos.getAsLong();
     }
 
-    /** This machine's clocks, to the event log. */
+    /** This machine's clocks, to the event log; its times in UTC, as the pages write every time without script. */
     static ClockSteps system(Consumer<String> events) {
-        return new ClockSteps(System::currentTimeMillis, System::nanoTime, ZoneId.systemDefault(), events);
+        return new ClockSteps(System::currentTimeMillis, System::nanoTime, java.time.ZoneOffset.UTC, events);
     }
 
     /** Checks every {@link #PERIOD} on {@code timer} (the appliance's housekeeping thread), until {@link #close}. */
