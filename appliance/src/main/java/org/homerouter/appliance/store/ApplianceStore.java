@@ -151,14 +151,18 @@ public final class ApplianceStore implements AutoCloseable {
         return java.util.Optional.ofNullable(setAside);
     }
 
+    /** How long the Dashboard tells of a newer firmware that did not stay ({@link #newerFirmwareDatabase}). */
+    public static final java.time.Duration NEWER_FIRMWARE_NOTED = java.time.Duration.ofDays(14);
+
     /**
      * The newer firmware's database that a start of this firmware replaced by the copy made before
      * that firmware's upgrade (its trial failed, or it was rolled back), as long as it is kept
      * ({@code FILE.schema-N}, N above this firmware's schema; the highest if there are several):
-     * the Dashboard says at every start that the changes made under it are not in use, and where
-     * they are kept, until a factory reset deletes the file (or the owner does). Read from the
-     * directory, not remembered by the store that restored the copy: that may have been a CLI
-     * command's, or a run before a restart. Empty when it cannot be read.
+     * the Dashboard says that the changes made under it are not in use, and where they are kept,
+     * for {@link #NEWER_FIRMWARE_NOTED} after that firmware last wrote it (the page has nothing to
+     * dismiss it with, and the file stays until a factory reset), or until the file is deleted. Read
+     * from the directory, not remembered by the store that restored the copy: that may have been a
+     * CLI command's, or a run before a restart. Empty when it cannot be read.
      */
     public java.util.Optional<Path> newerFirmwareDatabase() {
         Path dir = file.toAbsolutePath().getParent();
@@ -170,7 +174,8 @@ public final class ApplianceStore implements AutoCloseable {
             for (Path p : files) {
                 // Not FILE.schema-N.<time>: a database set aside by 'homerouter-update --discard-settings'.
                 java.util.regex.Matcher m = kept.matcher(p.getFileName().toString());
-                if (m.matches() && Integer.parseInt(m.group(1)) > newestVersion) {
+                if (m.matches() && Integer.parseInt(m.group(1)) > newestVersion
+                        && Files.getLastModifiedTime(p).toMillis() > System.currentTimeMillis() - NEWER_FIRMWARE_NOTED.toMillis()) {
                     newestVersion = Integer.parseInt(m.group(1));
                     newest = p;
                 }

@@ -230,6 +230,13 @@ class ApplianceStoreTest {
         try (ApplianceStore store = ApplianceStore.open(db)) {
             assertEquals(Optional.of(dir.resolve("ab.db.schema-" + (latest + 1))), store.newerFirmwareDatabase());
             assertTrue(store.newerFirmwareNote().orElseThrow().contains("kept in ab.db.schema-" + (latest + 1)));
+            // Not for ever: the page has nothing to dismiss it with, and the file stays until a reset.
+            Path kept = dir.resolve("ab.db.schema-" + (latest + 1));
+            java.nio.file.attribute.FileTime written = java.nio.file.Files.getLastModifiedTime(kept);
+            java.nio.file.Files.setLastModifiedTime(kept, java.nio.file.attribute.FileTime.fromMillis(
+                    System.currentTimeMillis() - ApplianceStore.NEWER_FIRMWARE_NOTED.toMillis() - 60_000));
+            assertEquals(Optional.empty(), store.newerFirmwareNote(), "no longer said two weeks after");
+            java.nio.file.Files.setLastModifiedTime(kept, written);
             store.factoryReset();
             assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "the reset deleted it");
         }
