@@ -113,20 +113,16 @@ class GreNatRulesTest {
      */
     @Test
     void greAnotherLanHostSendsWithACallsKeyNeverReachesItsServer() throws Exception {
-        try (Netns router = Netns.create("grerouter"); Netns lan = Netns.create("grelan");
-             Netns vpn = Netns.create("grevpn"); Netns server = Netns.create("greserver");
-             GreNatRules rules = new GreNatRules(router.name())) {
-            behindTheImagesFirewall(router, lan, vpn, server);
-            rules.install();
-            rules.mapped(new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 31));
+        try (Behind t = behindTheImagesFirewall()) {
+            t.rules().mapped(new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 31));
 
-            sendGre(lan, "10.77.1.3", "203.0.113.7", 4000); // the other host, with the call's key
-            sendGre(vpn, "10.77.3.2", "203.0.113.7", 4000); // a VPN client, with the call's key
-            sendGre(lan, "10.77.1.3", "203.0.113.7", 4001); // the other host's own GRE
-            sendGre(lan, "10.77.1.2", "203.0.113.7", 4000); // the client
-            long[] seen = awaitKey4000(server);
-            assertEquals(1, seen[1], "the other host's own GRE goes on: " + listing(router));
-            assertEquals(1, seen[0], "only the client's GRE with the call's key reaches the server: " + listing(router));
+            sendGre(t.lan(), "10.77.1.3", "203.0.113.7", 4000); // the other host, with the call's key
+            sendGre(t.vpn(), "10.77.3.2", "203.0.113.7", 4000); // a VPN client, with the call's key
+            sendGre(t.lan(), "10.77.1.3", "203.0.113.7", 4001); // the other host's own GRE
+            sendGre(t.lan(), "10.77.1.2", "203.0.113.7", 4000); // the client
+            long[] seen = awaitKey4000(t.server());
+            assertEquals(1, seen[1], "the other host's own GRE goes on: " + listing(t.router()));
+            assertEquals(1, seen[0], "only the client's GRE with the call's key reaches the server: " + listing(t.router()));
         }
     }
 
@@ -137,16 +133,12 @@ class GreNatRulesTest {
      */
     @Test
     void anEndedCallsRulesLeftBehindDoNotDropANewCallsGreWithTheSameKey() throws Exception {
-        try (Netns router = Netns.create("grerouter"); Netns lan = Netns.create("grelan");
-             Netns vpn = Netns.create("grevpn"); Netns server = Netns.create("greserver");
-             GreNatRules rules = new GreNatRules(router.name())) {
-            behindTheImagesFirewall(router, lan, vpn, server);
-            rules.install();
-            rules.mapped(new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 31));
-            rules.mapped(new GreMapping(v4("10.77.1.3"), 9, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 32));
+        try (Behind t = behindTheImagesFirewall()) {
+            t.rules().mapped(new GreMapping(v4("10.77.1.2"), 7, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 31));
+            t.rules().mapped(new GreMapping(v4("10.77.1.3"), 9, v4("203.0.113.7"), 4000, v4("203.0.113.1"), 32));
 
-            sendGre(lan, "10.77.1.3", "203.0.113.7", 4000); // the new call's client
-            assertEquals(1, awaitKey4000(server)[0], "the new call's GRE reaches the server: " + listing(router));
+            sendGre(t.lan(), "10.77.1.3", "203.0.113.7", 4000); // the new call's client
+            assertEquals(1, awaitKey4000(t.server())[0], "the new call's GRE reaches the server: " + listing(t.router()));
         }
     }
 
@@ -154,9 +146,38 @@ class GreNatRulesTest {
      * A client at 10.77.1.2 and another LAN host at 10.77.1.3 (lan0), a VPN client at 10.77.3.2
      * (pptp9), the server at 203.0.113.7 outside (wan0); the router's public address 203.0.113.1,
      * behind the image's own nftables.conf. The server counts the GRE it gets from the public
-     * address with keys 4000 and 4001 ({@link #seen}).
+     * address with keys 4000 and 4001 ({@link #seen}). The ALG's table is installed, with no call yet.
      */
-    private void behindTheImagesFirewall(Netns router, Netns lan, Netns vpn, Netns server) throws Exception {
+    private Behind behindTheImagesFirewall() throws Exception {
+        Netns router = null;
+        Netns lan = null;
+        Netns vpn = null;
+        Netns server = null;
+        try {
+            router = Netns.create("grerouter");
+            lan = Netns.create("grelan");
+            vpn = Netns.create("grevpn");
+            server = Netns.create("greserver");
+            connect(router, lan, vpn, server);
+            GreNatRules rules = new GreNatRules(router.name());
+            rules.install();
+            return new Behind(router, lan, vpn, server, rules);
+        } catch (Exception e) {
+            Netns.closeAll(server, vpn, lan, router);
+            throw e;
+        }
+    }
+
+    /** The namespaces of {@link #behindTheImagesFirewall} and the ALG's rules in the router's; closed the other way round. */
+    private record Behind(Netns router, Netns lan, Netns vpn, Netns server, GreNatRules rules) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            rules.close();
+            Netns.closeAll(server, vpn, lan, router);
+        }
+    }
+
+    private void connect(Netns router, Netns lan, Netns vpn, Netns server) throws Exception {
         Netns.linkVeth(server, "veth0", "203.0.113.7/24", router, "wan0", "203.0.113.1/24");
         Netns.linkVeth(lan, "veth0", "10.77.1.2/24", router, "lan0", "10.77.1.1/24");
         Netns.linkVeth(vpn, "veth0", "10.77.3.2/24", router, "pptp9", "10.77.3.1/24");
