@@ -211,14 +211,7 @@ class LoggingInFairnessTest {
         int callId = callFrom(peer);
         int[] sequence = {1};
         java.util.function.Consumer<byte[]> send = ppp -> {
-            ByteBuffer out = ByteBuffer.allocate(GreHeader.MAX_LENGTH + ppp.length);
-            GreCodec.encode(GreHeader.data(callId, ppp.length, sequence[0]++), out);
-            out.put(ppp).flip();
-            try {
-                peerGre.send(SERVER, out);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
+            PeerGre.send(peerGre, SERVER, callId, sequence[0]++, ppp);
             network.deliverAll();
         };
         send.accept(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 1, 0x42, 0, 10, 5, 6, 0x12, 0x34, 0x56, 0x78});

@@ -97,14 +97,7 @@ class ServerSessionOnTheWireTest {
     }
 
     private void peerSends(byte[] ppp) {
-        ByteBuffer out = ByteBuffer.allocate(GreHeader.MAX_LENGTH + ppp.length);
-        GreCodec.encode(GreHeader.data(replies.getFirst().callId(), ppp.length, peerSequence++), out);
-        out.put(ppp).flip();
-        try {
-            peerGre.send(SERVER, out);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        PeerGre.send(peerGre, SERVER, replies.getFirst().callId(), peerSequence++, ppp);
         network.deliverAll();
     }
 
