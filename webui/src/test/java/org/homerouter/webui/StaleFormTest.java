@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,8 +37,7 @@ class StaleFormTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                dir.resolve("tls.p12"), "homerouter"), fake.backend(), now::get, now::get);
+        server = TestServers.onLoopback(dir, fake, now::get, now::get);
         base = "http://127.0.0.1:" + server.start();
     }
 
@@ -51,16 +48,7 @@ class StaleFormTest {
 
     /** A logged-in browser: the first sets the admin password, each later one logs in (another device). */
     private Browser admin() throws Exception {
-        Browser b = new Browser(base);
-        if (fake.hash == null) {
-            b.get("/setup");
-            assertEquals(303, b.post("/setup", "password", ADMIN_PW, "password_again", ADMIN_PW).statusCode());
-        } else {
-            b.get("/login");
-            now.addAndGet(2000);
-            assertEquals(303, b.post("/login", "password", ADMIN_PW).statusCode());
-        }
-        return b;
+        return TestServers.admin(base, fake, now, ADMIN_PW);
     }
 
     @Test

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,8 +43,7 @@ class WebServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                dir.resolve("tls.p12"), "homerouter"), fake.backend(), wall::get, now::get);
+        server = TestServers.onLoopback(dir, fake, wall::get, now::get);
         base = "http://127.0.0.1:" + server.start();
     }
 
@@ -56,16 +54,7 @@ class WebServerTest {
 
     /** A browser that went through first-run setup and is logged in. */
     private Browser admin() throws Exception {
-        Browser b = new Browser(base);
-        if (fake.hash == null) {
-            b.get("/setup");
-            HttpResponse<String> r = b.post("/setup", "password", ADMIN_PW, "password_again", ADMIN_PW);
-            assertEquals(303, r.statusCode(), r.body());
-        } else {
-            b.get("/login");
-            now.addAndGet(2000);
-            assertEquals(303, b.post("/login", "password", ADMIN_PW).statusCode());
-        }
+        Browser b = TestServers.admin(base, fake, now, ADMIN_PW);
         b.get("/");
         return b;
     }
@@ -1045,8 +1034,7 @@ class WebServerTest {
         try {
             java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Asia/Kolkata"));
             server.close();
-            server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    dir.resolve("tls.p12"), "homerouter"), fake.backend(), wall::get, now::get);
+            server = TestServers.onLoopback(dir, fake, wall::get, now::get);
             base = "http://127.0.0.1:" + server.start();
             Browser b = admin();
             long at = 1_790_000_000_123L;
@@ -1950,8 +1938,7 @@ class WebServerTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             fake.https = true;
             fake.httpsPort = taken.getLocalPort();
-            server = new WebServer(new WebServer.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    dir.resolve("tls.p12"), "homerouter"), fake.backend(), wall::get, now::get);
+            server = TestServers.onLoopback(dir, fake, wall::get, now::get);
             base = "http://127.0.0.1:" + server.start();
             // Before the password is typed (first-run setup here): it would cross the network in clear.
             String login = new Browser(base).get("/setup").body();
