@@ -51,6 +51,7 @@ final class ClientReach {
                     + portNote;
         }
         return "Clients dial " + address + ", this router's internet address (if the provider changes it from time"
-                + " to time, give clients a dynamic-DNS name instead)." + portNote;
+                + " to time, give clients a dynamic-DNS name instead, with an IPv4 (A) record: PPTP runs over IPv4"
+                + " only)." + portNote;
     }
 }

@@ -104,10 +104,11 @@ final class PptpService implements AutoCloseable {
         int maxControl = Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS));
         // Facing the internet: one address may hold a few control connections besides those of its
         // logged-in users (an office's workers share its NAT) and open a new one a second on
-        // average, so a scanner or slow-loris cannot take them all.
+        // average, so a scanner or slow-loris cannot take them all. Over IPv4 only: the raw GRE
+        // socket is IPv4's (a call made over IPv6 would never carry data).
         ControlServer.Options options = new ControlServer.Options(ControlSettings.defaults(cfg.get(Setting.HOST_NAME)),
                 maxControl, Math.min(PER_ADDRESS_CONTROL_CONNECTIONS, maxControl), NEW_CONTROL_CONNECTIONS_PER_MINUTE,
-                Duration.ofSeconds(1), clock);
+                Duration.ofSeconds(1), clock, true);
         PppSessions sessions = null;
         CallTunnels tunnels = null;
         CallListener calls;

@@ -19,7 +19,7 @@ class ClientReachTest {
     @Test
     void aPublicAddressIsTheOneToDial() throws Exception {
         assertEquals("Clients dial 203.0.113.5, this router's internet address (if the provider changes it from time to"
-                + " time, give clients a dynamic-DNS name instead).",
+                + " time, give clients a dynamic-DNS name instead, with an IPv4 (A) record: PPTP runs over IPv4 only).",
                 ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("203.0.113.5"))));
     }
 

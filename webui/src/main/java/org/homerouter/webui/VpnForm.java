@@ -36,7 +36,7 @@ final class VpnForm {
         boolean enabled = form.checked("enabled");
         String listen = form.get("listen_address");
         if (!Ipv4.valid(listen)) {
-            form.error("listen_address", "enter an IPv4 address such as 0.0.0.0 (every interface) or 192.168.1.1");
+            form.error("listen_address", "enter an IPv4 address such as 0.0.0.0 (every address) or 192.168.1.1");
         }
         int port = form.integer("port", "The port", 1, 65535);
         String local = form.get("local_address");

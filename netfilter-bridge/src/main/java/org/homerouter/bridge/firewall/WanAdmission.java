@@ -94,8 +94,10 @@ public final class WanAdmission implements AutoCloseable {
         List<String> lines = new ArrayList<>(List.of("flush chain " + CHAIN));
         if (pptpServer != null) {
             // A server on one address (a LAN address, say) is reached only there: nothing to
-            // admit from the WAN for another.
-            String to = pptpServer.getAddress().isAnyLocalAddress() ? ""
+            // admit from the WAN for another. On every address, IPv4's only: the chain is in an
+            // inet table, where a bare port rule admits IPv6 too, and PPTP here runs over IPv4
+            // (the listener closes IPv6 connections; GRE over IPv6 reaches nothing).
+            String to = pptpServer.getAddress().isAnyLocalAddress() ? "meta nfproto ipv4 "
                     : "ip daddr " + pptpServer.getAddress().getHostAddress() + " ";
             lines.add("add rule " + CHAIN + " " + to + "tcp dport " + pptpServer.getPort() + " accept comment \"PPTP control\"");
             lines.add("add rule " + CHAIN + " " + to + "meta l4proto gre accept comment \"PPTP data\"");

@@ -93,6 +93,43 @@ class WanAdmissionTest {
         assertFalse(vpnClients().contains("elements"), "no VPN client named when the service stops: " + vpnClients());
     }
 
+    /**
+     * A server on every address is admitted from the WAN over IPv4 only: the internet host's SYN
+     * to port 1723 is answered over IPv4 (a reset: nothing listens here) and dropped over IPv6, as
+     * every other port is. The chain is in an inet table, where a bare port rule admits both.
+     */
+    @Test
+    void theServersPortIsOpenFromTheWanOverIpv4Only() throws Exception {
+        Path conf = dir.resolve("nftables.conf");
+        Files.copy(Path.of("..", "image", "overlay", "etc", "nftables.conf"), conf);
+        assertTrue(sh("nft", "-f", conf.toString()).startsWith("0:"));
+        try (Netns internet = Netns.create("hrwani")) {
+            Netns.linkVeth(internet, "veth0", "198.51.100.2/24", ns, "eth0", "198.51.100.1/24");
+            internet.exec(Duration.ofSeconds(5), "ip", "-6", "addr", "add", "2001:db8:1::2/64", "dev", "veth0", "nodad");
+            sh("ip", "-6", "addr", "add", "2001:db8:1::1/64", "dev", "eth0", "nodad");
+            try (WanAdmission wan = WanAdmission.find(ns.name())) {
+                wan.admit(new java.net.InetSocketAddress(1723), null);
+                assertEquals("refused", connect(internet, "198.51.100.1"), "admitted over IPv4: " + chain());
+                assertEquals("timed out", connect(internet, "2001:db8:1::1"), "dropped over IPv6: " + chain());
+            }
+        }
+    }
+
+    /** A TCP connection to port 1723 from {@code from}, as it ends: refused, timed out, or connected. */
+    private static String connect(Netns from, String to) throws Exception {
+        CommandResult r = from.exec(Duration.ofSeconds(10), "python3", "-c", """
+                import socket, sys
+                try:
+                    socket.create_connection((sys.argv[1], 1723), timeout=2)
+                    print("connected")
+                except ConnectionRefusedError:
+                    print("refused")
+                except (socket.timeout, TimeoutError):
+                    print("timed out")
+                """, to);
+        return r.output().strip();
+    }
+
     @Test
     void withoutTheImagesFirewallNothingIsTouched() throws Exception {
         try (WanAdmission wan = WanAdmission.find(ns.name())) {

@@ -9,6 +9,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -41,6 +42,7 @@ public final class ControlServer implements AutoCloseable {
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
     private static final LogLimit ACCEPTED_LOGGED = new LogLimit();
     private static final LogLimit ROOM_MADE_LOGGED = new LogLimit();
+    private static final LogLimit IPV6_LOGGED = new LogLimit();
 
     /**
      * @param maxConnections   control connections at once; more are closed at accept, so a flood of
@@ -50,12 +52,21 @@ public final class ControlServer implements AutoCloseable {
      *                         share an address), so one source cannot take every slot
      * @param ratePerMinute    new control connections a minute from one address
      * @param tick             how often each connection's timers are checked
+     * @param ipv4Only         control connections over IPv6 are closed at accept, before they count
+     *                         towards any limit: for a caller whose GRE goes over IPv4 only, where
+     *                         such a connection could set up calls whose data never flows
      */
     public record Options(ControlSettings settings, int maxConnections, int perSource, int ratePerMinute,
-                          Duration tick, Clock clock) {
+                          Duration tick, Clock clock, boolean ipv4Only) {
         /** No per-source limits (tests, benchmarks, labs): the caller facing the internet sets them. */
         public Options(ControlSettings settings, int maxConnections, Duration tick, Clock clock) {
             this(settings, maxConnections, maxConnections, Integer.MAX_VALUE, tick, clock);
+        }
+
+        /** Over either IP version. */
+        public Options(ControlSettings settings, int maxConnections, int perSource, int ratePerMinute,
+                       Duration tick, Clock clock) {
+            this(settings, maxConnections, perSource, ratePerMinute, tick, clock, false);
         }
 
         /** Limits for a server facing the internet: 256 at once, 16 and 60 a minute per address. */
@@ -100,6 +111,21 @@ public final class ControlServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+                        if (options.ipv4Only() && source instanceof Inet6Address) {
+                            // A wildcard listener is dual-stack (an epoll socket binds 0.0.0.0 as [::]),
+                            // but no stock client dials PPTP over IPv6 and the calls' GRE here is
+                            // IPv4's. Counted, such connections would let a host with a routed /56
+                            // (256 /64s, each a source of its own: ClientSource) take every slot for
+                            // nothing. (An IPv4 client on the dual-stack socket shows as IPv4.)
+                            refused.increment();
+                            String more = IPV6_LOGGED.admit();
+                            if (more != null) {
+                                LOG.warn("{}: control connection over IPv6 closed: PPTP here runs over IPv4 only{}",
+                                        ch.remoteAddress(), more);
+                            }
+                            ch.close();
+                            return;
+                        }
                         Optional<String> refusal;
                         Channel victim = null;
                         synchronized (admission) {
@@ -291,7 +317,10 @@ public final class ControlServer implements AutoCloseable {
         return n;
     }
 
-    /** Control connections refused so far by the limits on connections (in all, per address, per minute). */
+    /**
+     * Control connections refused so far by the limits on connections (in all, per address, per
+     * minute) and, with {@link Options#ipv4Only}, those over IPv6.
+     */
     public long refusedConnections() {
         return refused.sum();
     }
