@@ -286,10 +286,13 @@ public final class WebServer implements AutoCloseable {
         return httpPort() == 80 && httpsPort() == 443 ? "max-age=31536000" : "max-age=0";
     }
 
-    /** {@code scheme://host:port} with the host the request named (its Host header, checked by then). */
+    /**
+     * {@code scheme://host:port} with the host the request named (its Host header, checked by then).
+     * Jetty gives an IPv6 literal with its brackets ({@code [::1]}); bracketed here only if it did not.
+     */
     static String origin(Request request, String scheme, int port) {
         String host = Request.getServerName(request);
-        return scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return scheme + "://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /**

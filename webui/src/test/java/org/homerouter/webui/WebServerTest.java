@@ -1791,6 +1791,9 @@ class WebServerTest {
         HttpResponse<String> plain = new Browser(base).get("/login");
         assertEquals(303, plain.statusCode());
         assertEquals("https://127.0.0.1:" + port + "/login", location(plain));
+        // Opened by an IPv6 address (an SSH tunnel to [::1], a link-local address): its brackets once.
+        String v6 = withHost("GET /login", "[::1]:" + base.substring(base.lastIndexOf(':') + 1), null);
+        assertTrue(v6.contains("\r\nLocation: https://[::1]:" + port + "/login\r\n"), v6);
         // A login form loaded over plain HTTP before HTTPS was switched on, sent after.
         Browser stale = new Browser(base);
         assertEquals("https://127.0.0.1:" + port + "/login", onTo(stale.postRaw("/login", "password", "x")));
