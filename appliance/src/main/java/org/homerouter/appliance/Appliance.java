@@ -62,6 +62,8 @@ public final class Appliance implements AutoCloseable {
      * count. Where users logged in from lately it learns at start from the history ({@link KnownLogins}).
      */
     private final AuthFailureLockout vpnLockout = AuthFailureLockout.defaults(Clock.SYSTEM);
+    /** Whether clients on the internet reach the VPN server at all: for the Dashboard, across server restarts. */
+    private final InternetReach internetReach = new InternetReach(System::currentTimeMillis);
     private final Map<Setting, String> startConfig;
     private Overrides overrides;
     private volatile PptpService pptp;
@@ -947,6 +949,7 @@ public final class Appliance implements AutoCloseable {
             }
             if (want && pptp == null) {
                 pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout);
+                pptp.control().onConnection(internetReach::seen); // the first moment's connections may go uncounted
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else if (want) {
                 pptp.reconfigure(cfg);
@@ -1211,6 +1214,10 @@ public final class Appliance implements AutoCloseable {
     }
 
     /** The VPN login lockout the appliance keeps across listener restarts. */
+    InternetReach internetReach() {
+        return internetReach;
+    }
+
     AuthFailureLockout vpnLockout() {
         return vpnLockout;
     }

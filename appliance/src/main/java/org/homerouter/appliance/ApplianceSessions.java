@@ -54,6 +54,10 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             // not known here: better nothing than a private tunnel address called this router's.
             clientsDial = side.filter(ApplianceSessions::throughTunnel).isPresent() ? ""
                     : ClientReach.describe(at, address.getPort(), side);
+            // Only for a server the internet could reach (listening there, not behind a tunnel).
+            if (!clientsDial.isEmpty() && side.isPresent() && (at.isAnyLocalAddress() || side.get().equals(at))) {
+                clientsDial += " " + appliance.internetReach().describe();
+            }
         }
         return new ServerState(Version.current(), enabled, address != null, listen,
                 PptpService.sessionsServed(cfg), problem, clientsDial);

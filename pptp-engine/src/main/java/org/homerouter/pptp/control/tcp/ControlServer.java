@@ -85,6 +85,7 @@ public final class ControlServer implements AutoCloseable {
     private final java.util.Set<Channel> closing = new java.util.HashSet<>();
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private volatile Channel serverChannel;
+    private volatile java.util.function.Consumer<InetAddress> reached = source -> { };
     /** How {@link #start} listened, and where (the port it got): {@link #resume} listens there again. */
     private ServerBootstrap bootstrap;
     private InetSocketAddress listening;
@@ -111,6 +112,7 @@ public final class ControlServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+                        reached.accept(source);
                         if (options.ipv4Only() && source instanceof Inet6Address) {
                             // A wildcard listener is dual-stack (an epoll socket binds 0.0.0.0 as [::]),
                             // but no stock client dials PPTP over IPv6 and the calls' GRE here is
@@ -190,6 +192,14 @@ public final class ControlServer implements AutoCloseable {
         LOG.info("PPTP control listening on {}:{} ({} transport)", local.getAddress().getHostAddress(),
                 local.getPort(), transport.name());
         return local;
+    }
+
+    /**
+     * Tells {@code observer} the source of every control connection that reaches the listener from
+     * now on, admitted or not, on the accepting event loop (it must not block).
+     */
+    public void onConnection(java.util.function.Consumer<InetAddress> observer) {
+        reached = observer;
     }
 
     /**

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The router listens on every address (0.0.0.0, which an epoll socket makes dual-stack) but its GRE
- * is IPv4's: a control connection over IPv6 is closed at once and takes no slot, so that hosts of
- * a routed IPv6 prefix (each /64 a source of its own) cannot fill the slots the real clients need.
- * Over loopback (::1 and 127.0.0.1).
+ * What happens at accept. The router listens on every address (0.0.0.0, which an epoll socket makes
+ * dual-stack) but its GRE is IPv4's: a control connection over IPv6 is closed at once and takes no
+ * slot, so that hosts of a routed IPv6 prefix (each /64 a source of its own) cannot fill the slots
+ * the real clients need. Every connection that reaches the listener is reported (the Dashboard says
+ * whether any from the internet do). Over loopback (::1 and 127.0.0.1).
  */
-class ControlServerIpv6Test {
+class ControlServerAcceptTest {
     private static final Duration TICK = Duration.ofMillis(10);
     private final ManualClock clock = new ManualClock();
     private NettyTransport transport;
@@ -67,6 +68,20 @@ class ControlServerIpv6Test {
                 .get(5, TimeUnit.SECONDS);
         client.placeCall().get(5, TimeUnit.SECONDS);
         Await.until("the IPv4 client's connection held", () -> server.connections().size() == 1);
+    }
+
+    @Test
+    void everyConnectionThatReachesTheListenerIsReportedAdmittedOrNot() throws Exception {
+        int port = start(true);
+        java.util.List<InetAddress> reached = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.onConnection(reached::add);
+        try (Socket first = new Socket(InetAddress.getByName("127.0.0.1"), port);
+             Socket second = new Socket(InetAddress.getByName("127.0.0.1"), port); // over the 1 per address
+             Socket v6 = new Socket(InetAddress.getByName("::1"), port)) {
+            assertTrue(closedByServer(second) && closedByServer(v6));
+            assertEquals(java.util.List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.1"),
+                    InetAddress.getByName("::1")), reached);
+        }
     }
 
     @Test

@@ -1,0 +1,81 @@
+package org.homerouter.appliance;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * Whether PPTP control connections from the internet reach this router at all, for the owner of a
+ * router whose remote clients "cannot connect": with none since the service started, the clients'
+ * attempts stop before the router (a router in front that does not forward TCP 1723, a provider
+ * that blocks it, a client dialling an old address), which nothing else on the router can show.
+ * Connections from the LAN do not count: an owner testing from the LAN connects, which says
+ * nothing about the internet. Sources are counted whether or not the server then admits them.
+ */
+final class InternetReach {
+    private final LongSupplier wallMillis;
+    private final long since;
+    private volatile Seen last;
+
+    private record Seen(Inet4Address from, long at) {
+    }
+
+    InternetReach(LongSupplier wallMillis) {
+        this.wallMillis = wallMillis;
+        this.since = wallMillis.getAsLong();
+    }
+
+    /** A control connection reached the listener from {@code source}. */
+    void seen(InetAddress source) {
+        if (source instanceof Inet4Address v4 && fromTheInternet(v4)) {
+            last = new Seen(v4, wallMillis.getAsLong());
+        }
+    }
+
+    /**
+     * A public unicast IPv4 source: not a private (RFC 1918), shared (RFC 6598: carrier-grade NAT,
+     * a LAN behind another router), loopback, link-local, multicast or reserved address. An
+     * upstream router that forwards the port keeps the client's source, so a forwarded connection
+     * counts; the LAN's and the VPN clients' (a private pool) do not.
+     */
+    static boolean fromTheInternet(Inet4Address a) {
+        byte[] b = a.getAddress();
+        int first = b[0] & 0xFF;
+        int second = b[1] & 0xFF;
+        boolean shared = first == 100 && second >= 64 && second <= 127;
+        return !(a.isSiteLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
+                || a.isMulticastAddress() || shared || first == 0 || first >= 240);
+    }
+
+    /** One sentence for the Dashboard's "clients dial" note. */
+    String describe() {
+        long now = wallMillis.getAsLong();
+        Seen s = last;
+        if (s == null) {
+            return "No PPTP connection from the internet has reached this router since the service started "
+                    + ago(now - since) + ": if a client outside tried meanwhile, its attempt stopped before this"
+                    + " router (check the address it dials, and what stands in front of this router).";
+        }
+        return "The last PPTP connection from the internet reached this router " + ago(now - s.at) + ", from "
+                + s.from.getHostAddress() + ".";
+    }
+
+    private static String ago(long millis) {
+        Duration d = Duration.ofMillis(Math.max(0, millis));
+        if (d.toMinutes() < 1) {
+            return "less than a minute ago";
+        }
+        if (d.toHours() < 1) {
+            return plural(d.toMinutes(), "minute") + " ago";
+        }
+        if (d.toDays() < 1) {
+            return plural(d.toHours(), "hour") + " ago";
+        }
+        return plural(d.toDays(), "day") + " ago";
+    }
+
+    private static String plural(long n, String unit) {
+        return n + " " + unit + (n == 1 ? "" : "s");
+    }
+}

@@ -1,0 +1,57 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Dashboard tells an owner whose remote clients "cannot connect" whether any of their
+ * connections reach this router: none since the start means they stop before it.
+ */
+class InternetReachTest {
+    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
+    private final InternetReach reach = new InternetReach(now::get);
+
+    private static Inet4Address a(String text) throws Exception {
+        return (Inet4Address) InetAddress.getByName(text);
+    }
+
+    @Test
+    void noneFromTheInternetSaysTheAttemptsStopBeforeTheRouterWhateverTheLanDoes() throws Exception {
+        now.addAndGet(3 * 3_600_000L);
+        reach.seen(a("192.168.1.20")); // the owner testing from the LAN
+        reach.seen(a("192.168.250.10")); // a VPN client
+        reach.seen(a("100.72.1.1")); // the provider's shared range
+        reach.seen(InetAddress.getByName("2001:db8::1"));
+        assertEquals("No PPTP connection from the internet has reached this router since the service started 3 hours"
+                + " ago: if a client outside tried meanwhile, its attempt stopped before this router (check the address"
+                + " it dials, and what stands in front of this router).", reach.describe());
+    }
+
+    @Test
+    void theLastFromTheInternetIsNamedWithHowLongAgo() throws Exception {
+        reach.seen(a("198.51.100.7"));
+        now.addAndGet(90_000);
+        assertEquals("The last PPTP connection from the internet reached this router 1 minute ago, from 198.51.100.7.",
+                reach.describe());
+        reach.seen(a("192.168.1.20"));
+        now.addAndGet(2 * 86_400_000L);
+        assertTrue(reach.describe().contains("2 days ago, from 198.51.100.7."), reach.describe());
+    }
+
+    @Test
+    void onlyPublicUnicastSourcesAreTheInternet() throws Exception {
+        for (String local : new String[] {"10.1.2.3", "172.16.0.1", "192.168.0.1", "100.64.0.1", "100.127.255.254",
+                "127.0.0.1", "169.254.1.1", "0.0.0.0", "224.0.0.1", "255.255.255.255"}) {
+            assertFalse(InternetReach.fromTheInternet(a(local)), local);
+        }
+        for (String internet : new String[] {"8.8.8.8", "100.63.255.255", "100.128.0.1", "172.32.0.1", "203.0.113.9"}) {
+            assertTrue(InternetReach.fromTheInternet(a(internet)), internet);
+        }
+    }
+}
