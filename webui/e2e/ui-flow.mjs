@@ -1,6 +1,7 @@
 // The web UI end to end in Debian's headless Chromium: first-run setup, log out and in, add a VPN
 // user, enable the VPN server, then (after the JUnit test has dialled that user in) screenshot the
-// dashboard; the Logs page's times in the browser's zone (Europe/Berlin here); last, switch HTTPS on
+// dashboard; the Logs page's times in the browser's zone (Europe/Berlin here); the nav links' size
+// and focus outline on a phone-sized screen; last, switch HTTPS on
 // over plain HTTP and off again over HTTPS, following the UI from one origin to the other. Any
 // Content-Security-Policy violation or page error fails the run.
 //
@@ -124,6 +125,28 @@ try {
   const winter = await page.textContent('#winter'), summer = await page.textContent('#summer');
   check(/^2026-01-15 13:00:00 (CET|GMT\+1)$/.test(winter) && /^2026-07-15 14:00:00 (CEST|GMT\+2)$/.test(summer),
     'a row drawn later: ' + winter + ', ' + summer);
+
+  // 5c. On a phone, 360 px wide: each nav link a target at least 24 px high, none on top of another
+  // (WCAG 2.5.8); a link with the keyboard's focus outlined in white, seen on the dark header (2.4.7).
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(base + '/logs');
+  const links = await page.$$eval('nav a', all => all.map(a => {
+    const r = a.getBoundingClientRect();
+    return { name: a.textContent, x: r.x, y: r.y, w: r.width, h: r.height };
+  }));
+  check(links.length === 8 && links.every(a => a.h >= 24), 'phone: each nav link 24 px high or more ('
+    + links.map(a => a.name + ' ' + a.h.toFixed(1)).join(', ') + ')');
+  const overlap = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  check(links.every((a, i) => links.every((b, j) => i === j || !overlap(a, b))), 'phone: no nav link overlaps another');
+  await page.keyboard.press('Tab');   // the skip link
+  await page.keyboard.press('Tab');   // the first nav link
+  const ring = await page.evaluate(() => {
+    const e = document.activeElement, s = getComputedStyle(e);
+    return { link: e.matches('nav a'), style: s.outlineStyle, color: s.outlineColor };
+  });
+  check(ring.link && ring.style === 'solid' && ring.color === 'rgb(255, 255, 255)',
+    'keyboard focus on a nav link: outlined in white (' + JSON.stringify(ring) + ')');
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // 6. HTTPS switched on over plain HTTP: the browser goes on to the HTTPS port (where the admin,
   // whose login crossed the network in clear, logs in again), and back to plain HTTP once it is
