@@ -101,6 +101,21 @@ try {
   check(true, 'live chart fed by /api/throughput');
   await page.screenshot({ path: shot, fullPage: true });
   console.log('screenshot ' + shot);
+  // The tables' redraw (every 15 s) rewrites only what changed: the cell a screen reader is on stays
+  // in the page, and the live region says nothing while the number of sessions stays the same.
+  await page.evaluate(() => { window.readHere = document.querySelector('#sessions td'); });
+  await page.waitForFunction(() => Number(document.getElementById('chart').dataset.redraws) >= 1, null, { timeout: 25000 });
+  check(await page.evaluate(() => window.readHere.isConnected && window.readHere.textContent === 'alice'),
+    'dashboard: a redraw leaves the cell being read in place');
+  check((await page.textContent('#sessions-said')) === '', 'dashboard: a redraw with the same sessions says nothing');
+  // Pause live updates (WCAG 2.2.2): the chart stops until it is pressed again.
+  await page.click('#live-pause');
+  const pausedAt = await page.evaluate(() => document.getElementById('chart').dataset.points);
+  await page.waitForTimeout(4500);
+  check(await page.getAttribute('#live-pause', 'aria-pressed') === 'true'
+    && await page.evaluate(() => document.getElementById('chart').dataset.points) === pausedAt,
+    'dashboard: paused, the chart stays as it was');
+  await page.click('#live-pause');
 
   // 5b. The Logs page's times in Berlin time (CET or CEST, "GMT+1" or "GMT+2" in some languages),
   // the UTC the router sent kept as the title; also a row put in after the page was drawn, as

@@ -1296,6 +1296,27 @@ class WebServerTest {
         assertTrue(b.get("/users").body().contains("alice"));
     }
 
+    /**
+     * For a screen reader, the dashboard's redraws say one thing: a polite live region, outside the
+     * redrawn blocks, which the script sets only when the number of sessions changes (WCAG 4.1.3);
+     * a button pauses the updates (2.2.2); and without script, the page says its figures are as loaded.
+     */
+    @Test
+    void theDashboardSaysAChangedSessionCountPolitelyAndItsUpdatesCanBePaused() throws Exception {
+        Browser b = admin();
+        String page = b.get("/").body();
+        int region = page.indexOf("<p class=\"vh\" id=\"sessions-said\" aria-live=\"polite\"></p>");
+        assertTrue(region > page.indexOf("<h2>Throughput</h2>") && region < page.indexOf("id=\"live-history\""),
+                "one polite region, in no live block: " + page);
+        assertEquals(1, page.split("aria-live").length - 1, page);
+        assertTrue(page.contains("<button type=\"button\" id=\"live-pause\" aria-pressed=\"false\" hidden>Pause live updates</button>"), page);
+        assertTrue(page.contains("<noscript><p class=\"note\" id=\"no-script\">Without JavaScript, the figures on this page"
+                + " are those of when it was\nloaded (reload it for current ones)"), page);
+        String script = b.get("/static/dashboard.js").body();
+        assertTrue(script.contains("getElementById('sessions-said')") && script.contains("getElementById('live-pause')"),
+                "the script sets the region and runs the button");
+    }
+
     @Test
     void theDashboardSaysWhenTheClockIsNotSynchronized() throws Exception {
         Browser b = admin();

@@ -4,12 +4,15 @@
 // and at once when the number of sessions changes, so a client that connects or drops shows
 // without a reload (but not a block the owner is pointing or typing in); times.js shows the times in
 // the redrawn blocks in the browser's zone, as it watches the page. No library: a canvas and a few
-// lines.
+// lines. A Pause live updates button stops both.
 (function () {
   var canvas = document.getElementById('chart');
   if (!canvas) { return; }
   var drawnSessions = null;   // the session count when the tables were last drawn
   var lastRedraw = Date.now();
+  var paused = false;         // the owner's Pause live updates button
+  var said = document.getElementById('sessions-said');
+  var pause = document.getElementById('live-pause');
   var ctx = canvas.getContext('2d');
   var points = [];          // {t, inRate, outRate} in bytes/s
   var last = null;
@@ -63,15 +66,45 @@
   // copy waits and goes in when they leave. Otherwise a redraw drops the focus (a screen reader
   // starts over) and moves the rows under a pointer about to click. A tap on a phone gives no
   // warning; the Disconnect button there only asks (a confirming page) and names whom.
-  var held = {};            // block id -> markup waiting for the owner to leave the block
+  var held = {};            // block id -> its fresh copy, waiting for the owner to leave the block
   var pointerIn = {};       // block id -> true while a pointer is over it
   function inUse(block) {
     return pointerIn[block.id] || block.contains(document.activeElement);
   }
-  function put(block, html) {
-    if (inUse(block)) { held[block.id] = html; return; }
+  function put(block, fresh) {
+    if (inUse(block)) { held[block.id] = fresh; return; }
     delete held[block.id];
-    block.innerHTML = html;
+    update(block, fresh);
+  }
+
+  // Only what changed is rewritten: a cell's text in place, a node of another kind replaced. A screen
+  // reader's reading position is not the focus and is lost with the node it is on: rewriting every
+  // block every 15 s threw its user off the row being read. A <time> of the same instant is left as
+  // times.js showed it (the fresh copy has it in UTC).
+  function update(old, fresh) {
+    var a = old.childNodes, b = fresh.childNodes, i;
+    for (i = 0; i < b.length; i++) {
+      if (i >= a.length) {
+        old.appendChild(document.importNode(b[i], true));
+      } else if (a[i].nodeName !== b[i].nodeName
+          || a[i].nodeName === 'TIME' && a[i].getAttribute('datetime') !== b[i].getAttribute('datetime')) {
+        old.replaceChild(document.importNode(b[i], true), a[i]);   // a new <time>: times.js sees it added
+      } else if (a[i].nodeType === Node.TEXT_NODE) {
+        if (a[i].data !== b[i].data) { a[i].data = b[i].data; }
+      } else if (a[i].nodeType === Node.ELEMENT_NODE && a[i].nodeName !== 'TIME') {
+        attributes(a[i], b[i]);
+        update(a[i], b[i]);
+      }
+    }
+    while (a.length > b.length) { old.removeChild(old.lastChild); }
+  }
+  function attributes(old, fresh) {
+    Array.prototype.slice.call(old.attributes).forEach(function (at) {
+      if (!fresh.hasAttribute(at.name)) { old.removeAttribute(at.name); }
+    });
+    Array.prototype.forEach.call(fresh.attributes, function (at) {
+      if (old.getAttribute(at.name) !== at.value) { old.setAttribute(at.name, at.value); }
+    });
   }
   function release(block) {
     // After the event: focus that moves to another element of the same block keeps it held.
@@ -93,17 +126,37 @@
     fetch('/?live=1', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
       .then(function (html) {
-        if (!html) { return; }
+        if (!html || paused) { return; }
         var fresh = new DOMParser().parseFromString(html, 'text/html');
         document.querySelectorAll('[data-live]').forEach(function (block) {
           var now = fresh.getElementById(block.id);
-          if (now) { put(block, now.innerHTML); }
+          if (now) { put(block, now); }
         });
+        canvas.dataset.redraws = String(Number(canvas.dataset.redraws || 0) + 1);
       })
       .catch(function () { /* the throughput poll says when the router does not answer */ });
   }
 
+  // Read out by screen readers (a polite live region): set only when the count changes.
+  function sayCount(n) {
+    said.textContent = (n === 0 ? 'No' : String(n)) + ' VPN session' + (n === 1 ? '' : 's') + ' connected';
+  }
+
+  // Paused, nothing on the page changes until the owner resumes; then the rate starts afresh.
+  pause.hidden = false;
+  pause.addEventListener('click', function () {
+    paused = !paused;
+    pause.setAttribute('aria-pressed', String(paused));
+    if (paused) {
+      document.getElementById('chart-now').textContent = 'paused';
+    } else {
+      last = null;
+      poll();
+    }
+  });
+
   function poll() {
+    if (paused) { return; }
     fetch('/api/throughput', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) {
         if (r.status === 401 || r.status === 403) {
@@ -113,7 +166,7 @@
         return r.ok ? r.json() : null;
       })
       .then(function (s) {
-        if (!s) { return; }
+        if (!s || paused) { return; }
         // s.t: the router's elapsed-time clock in ms, not the time of day, which can step by months.
         if (last && s.t > last.t) {
           var dt = (s.t - last.t) / 1000;
@@ -129,6 +182,7 @@
         if (drawnSessions === null) {
           drawnSessions = s.sessions;    // the page was drawn just now
         } else if (s.sessions !== drawnSessions || Date.now() - lastRedraw >= 15000) {
+          if (s.sessions !== drawnSessions) { sayCount(s.sessions); }
           drawnSessions = s.sessions;
           redrawTables();
         }
