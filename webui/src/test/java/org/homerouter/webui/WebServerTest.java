@@ -894,13 +894,16 @@ class WebServerTest {
 
     /**
      * A refused form's summary lists each error as a link to its field, named by its label; a
-     * screen reader reads a field's hint ("optional", "at least 10 characters") and its error.
+     * screen reader reads a field's hint ("optional", "at least 10 characters") and its error. The
+     * page it comes back on says Error in its title and has the summary take the focus, so a screen
+     * reader starts there (WCAG 3.3.1).
      */
     @Test
     void theErrorSummaryLinksToEachFieldAndEveryFieldReadsItsHint() throws Exception {
         Browser b = admin();
         String fresh = b.get("/users").body();
         assertTrue(fresh.contains("value=\"\" aria-describedby=\"static_address-hint\">"), fresh);
+        assertTrue(fresh.contains("<title>VPN users — HomeRouter</title>"), fresh);
         assertTrue(fresh.contains("<span class=\"hint\" id=\"static_address-hint\">optional;"), fresh);
         assertTrue(b.get("/vpn").body().contains("aria-describedby=\"auth-hint\""), "the authentication boxes' hint");
         fake.users.put("alice", new org.homerouter.webui.api.UserAccounts.UserRow("alice", true, "192.168.250.70", false));
@@ -908,7 +911,8 @@ class WebServerTest {
                 "password_again", "long enough pw", "static_address", "192.168.250.70");
         assertEquals(400, bad.statusCode());
         String page = bad.body();
-        assertTrue(page.contains("<div class=\"problem\" id=\"error-summary\" role=\"alert\">"), page);
+        assertTrue(page.contains("<title>Error: VPN users — HomeRouter</title>"), page);
+        assertTrue(page.contains("<div class=\"problem\" id=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus>"), page);
         assertTrue(page.contains("<li><a href=\"#name\">User name: use only letters A-Z a-z, digits and . _ @ -</a></li>"), page);
         assertTrue(page.contains("<li><a href=\"#static_address\">Static tunnel address: already the static address of alice</a></li>"),
                 page);
@@ -1668,6 +1672,12 @@ class WebServerTest {
         assertEquals(401, r.statusCode(), r.body());
         assertTrue(r.body().contains("wrong password"), r.body());
         assertFalse(r.body().contains("Nothing was saved"), r.body());
+        // No summary on this page: the title says Error and the focus goes to the password and its error.
+        assertTrue(r.body().contains("<title>Error: Log in — HomeRouter</title>"), r.body());
+        assertTrue(r.body().matches("(?s).*<input id=\"password\" [^>]* aria-invalid=\"true\" aria-describedby=\"password-error\" autofocus>.*"),
+                r.body());
+        String fresh = new Browser(base).get("/login").body();
+        assertTrue(fresh.contains("<title>Log in — HomeRouter</title>") && !fresh.contains("autofocus"), fresh);
     }
 
     @Test
