@@ -1680,6 +1680,39 @@ class WebServerTest {
         assertTrue(fresh.contains("<title>Log in — HomeRouter</title>") && !fresh.contains("autofocus"), fresh);
     }
 
+    /**
+     * Password managers: the admin password's forms name the admin, so a phone's keychain does not
+     * file it with the VPN users' passwords; the VPN user's name and the remote office's password
+     * are not offered as this router's login or a password to generate. The server ignores the name.
+     */
+    @Test
+    void theAdminPasswordFormsNameTheAdminForPasswordManagers() throws Exception {
+        String named = "<input type=\"text\" name=\"username\" value=\"admin\" autocomplete=\"username\" readonly hidden>";
+        Browser fresh = new Browser(base);
+        String setup = fresh.get("/setup").body();
+        assertTrue(setup.contains(named), setup);
+        assertEquals(303, fresh.post("/setup", "username", "admin", "password", ADMIN_PW, "password_again", ADMIN_PW)
+                .statusCode(), "setup takes the form as the browser sends it");
+        String login = new Browser(base).get("/login").body();
+        assertTrue(login.contains(named), login);
+        Browser b = new Browser(base);
+        b.get("/login");
+        now.addAndGet(2000);
+        assertEquals(303, b.post("/login", "username", "admin", "password", ADMIN_PW).statusCode());
+        String system = b.get("/system").body();
+        for (String action : List.of("/system/password", "/system/export", "/system/reset")) {
+            int form = system.indexOf("action=\"" + action + "\"");
+            assertTrue(form >= 0 && system.substring(form, system.indexOf("</form>", form)).contains(named), action + ": " + system);
+        }
+        String users = b.get("/users").body();
+        assertFalse(users.contains("autocomplete=\"username\""), users);
+        assertTrue(users.contains("<input id=\"name\" name=\"name\" type=\"text\" size=\"20\" autocomplete=\"off\""), users);
+        String siteToSite = b.get("/site-to-site").body();
+        assertTrue(siteToSite.matches("(?s).*<input id=\"password\" name=\"password\" type=\"password\" size=\"20\" autocomplete=\"off\".*"),
+                siteToSite);
+        assertFalse(siteToSite.contains("new-password"), siteToSite);
+    }
+
     @Test
     void adminPasswordChangeNeedsTheCurrentOneAndLogsOutOtherBrowsers() throws Exception {
         Browser first = admin();
