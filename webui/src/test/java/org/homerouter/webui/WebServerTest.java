@@ -916,12 +916,36 @@ class WebServerTest {
         assertTrue(page.contains("<li><a href=\"#name\">User name: use only letters A-Z a-z, digits and . _ @ -</a></li>"), page);
         assertTrue(page.contains("<li><a href=\"#static_address\">Static tunnel address: already the static address of alice</a></li>"),
                 page);
-        assertTrue(page.contains("id=\"name\" name=\"name\"") && page.contains("aria-invalid=\"true\" aria-describedby=\"name-error name-hint\">"),
+        assertTrue(page.contains("id=\"name\" name=\"name\"") && page.contains("aria-invalid=\"true\" aria-describedby=\"name-error name-hint\" aria-required=\"true\">"),
                 page);
         // A checkbox is a link target too.
         String importRefused = b.post("/system/import", "config", "{}").body();
         assertTrue(importRefused.contains("<a href=\"#replace\">Replace every setting and VPN user with this file"), importRefused);
         assertTrue(importRefused.contains("<input type=\"checkbox\" id=\"replace\" name=\"replace\""), importRefused);
+    }
+
+    /**
+     * Smaller things for phones, keyboards and screen readers: the factory reset's RESET is typed in
+     * capitals from the start; a table with nothing to focus in it takes the focus itself, so the
+     * keyboard can scroll it (WCAG 2.1.1); a new VPN user's name and passwords are marked required
+     * for screen readers only, so the server's own messages still show.
+     */
+    @Test
+    void resetTypesCapitalsScrollingTablesTakeTheFocusAndRequiredFieldsSaySo() throws Exception {
+        Browser b = admin();
+        String system = b.get("/system").body();
+        assertTrue(system.contains("<input id=\"confirm\" name=\"confirm\" type=\"text\" size=\"8\" autocomplete=\"off\""
+                + " autocapitalize=\"characters\" autocorrect=\"off\" spellcheck=\"false\""), system);
+        fake.history.add(new LiveSessions.SessionRecord(1, 2, "bob", "192.0.2.9", "", 0, 0,
+                "no GRE (IP protocol 47) ever arrived", "open protocol 47", true));
+        fake.log("admin", "admin logged in");
+        assertTrue(b.get("/").body().contains("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Session history\"><table>"));
+        assertTrue(b.get("/logs").body().contains("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Event log\"><table id=\"events\">"));
+        String users = b.get("/users").body();
+        for (String field : List.of("name", "password", "password_again")) {
+            assertTrue(users.matches("(?s).*<input id=\"" + field + "\" [^>]* aria-required=\"true\".*"), field + ": " + users);
+        }
+        assertFalse(users.contains(" required"), "no browser bubble in place of the server's messages: " + users);
     }
 
     /** A phone neither capitalises nor "corrects" a user name or an address, and offers digits for a port. */
