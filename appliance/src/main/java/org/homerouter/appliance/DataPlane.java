@@ -57,7 +57,9 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
      * one {@link #reserveCallIds} names.
      */
     public CallIdAllocator callIds(int maxCalls) {
-        return callIds(maxCalls, java.util.random.RandomGenerator.getDefault());
+        // Not guessable (CallIdAllocator: a peer must not predict the next call's key): a
+        // SecureRandom, not the default generator, whose state a few IDs seen would give away.
+        return callIds(maxCalls, new java.security.SecureRandom());
     }
 
     CallIdAllocator callIds(int maxCalls, java.util.random.RandomGenerator random) {

@@ -608,11 +608,23 @@ public final class ApplianceStore implements AutoCloseable {
 
     /**
      * Deletes every stored CHAP secret (plaintext-equivalent, so not kept a moment longer than
-     * CHAP-MD5 is allowed). Returns how many users had one.
+     * CHAP-MD5 is allowed). Returns how many users had one. secure_delete zeroes the freed cells,
+     * but the pages as they were stay in the WAL, and in the database file until a checkpoint
+     * copies the new ones there: checkpointed and truncated at once, best effort (a reader holding
+     * its snapshot for longer than the busy timeout leaves them to the next checkpoint).
      */
     public synchronized int dropChapSecrets() throws SQLException {
         try (Statement st = db.createStatement()) {
-            return st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL WHERE chap_secret IS NOT NULL");
+            int dropped = st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL WHERE chap_secret IS NOT NULL");
+            if (dropped > 0) {
+                try {
+                    checkpoint(st);
+                } catch (SQLException e) {
+                    LOG.warn("CHAP secrets deleted, but older copies may stay in the database's log until its next"
+                            + " checkpoint: {}", e.getMessage());
+                }
+            }
+            return dropped;
         }
     }
 

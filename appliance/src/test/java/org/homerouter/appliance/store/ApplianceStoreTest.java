@@ -575,6 +575,29 @@ class ApplianceStoreTest {
         assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.schema-9")));
     }
 
+    /** CHAP-MD5 switched off: its secrets (the passwords, in effect) leave the files, not only the table. */
+    @Test
+    void chapSecretsDroppedAreGoneFromTheFilesToo() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        String secret = "carols-chap-password-1234";
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new VpnUser("carol", new byte[16], Optional.of(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    true, Optional.empty()));
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+                st.execute("PRAGMA wal_checkpoint(TRUNCATE)"); // on disk in the file, as after any checkpoint
+            }
+            assertEquals(1, store.dropChapSecrets());
+            assertTrue(store.user("carol").orElseThrow().chapSecret().isEmpty());
+            for (String name : List.of("appliance.db", "appliance.db-wal")) {
+                Path f = dir.resolve(name);
+                if (java.nio.file.Files.exists(f)) {
+                    String text = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertFalse(text.contains(secret), name + " still holds the secret");
+                }
+            }
+        }
+    }
+
     @Test
     void aFileThatIsNoDatabaseIsSetAsideAndTheServiceStartsWithDefaults() throws Exception {
         Path db = dir.resolve("appliance.db");

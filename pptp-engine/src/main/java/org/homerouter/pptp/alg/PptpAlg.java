@@ -140,7 +140,8 @@ public final class PptpAlg {
     }
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
-        this(clock, timeouts, publicAddresses, listener, RandomGenerator.getDefault());
+        // SecureRandom: a LAN host that saw a few NAT call IDs must not predict the next one.
+        this(clock, timeouts, publicAddresses, listener, new java.security.SecureRandom());
     }
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener,
