@@ -15,6 +15,12 @@ import org.homerouter.webui.api.LiveSessions;
 
 /** The dashboard's live view: control connections, their calls and sessions, and the history. */
 record ApplianceSessions(Appliance appliance) implements LiveSessions {
+    /**
+     * Who a session was that never logged in (no GRE, gone before its login), in the history and
+     * the event log alike: "unknown user" read as a user name the router did not know.
+     */
+    static final String NOT_LOGGED_IN = "(not logged in)";
+
     @Override
     public ServerState state() {
         Map<Setting, String> cfg;
@@ -198,7 +204,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             advice = advice.isEmpty() ? Diagnosis.advice(r.problem()) : advice + " " + Diagnosis.advice(r.problem());
             failed = true;
         }
-        return new SessionRecord(r.startedMs(), r.endedMs(), r.user() == null ? "(not logged in)" : r.user(), r.client(),
+        return new SessionRecord(r.startedMs(), r.endedMs(), r.user() == null ? NOT_LOGGED_IN : r.user(), r.client(),
                 r.tunnelAddress() == null ? "" : r.tunnelAddress(), r.bytesIn(), r.bytesOut(), what, advice, failed);
     }
 }

@@ -153,8 +153,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     /** Kept on the session's row and as a "problem" event, with what to do about it. */
     @Override
     public void problem(PppSession s, SessionProblem problem, String detail) {
-        String event = s.userName().orElse("unknown user") + " from " + client(s) + ": " + problem.description()
-                + " — " + detail + ". " + Diagnosis.advice(problem.name());
+        String event = s.userName().orElse(ApplianceSessions.NOT_LOGGED_IN) + " from " + client(s) + ": "
+                + problem.description() + " — " + detail + ". " + Diagnosis.advice(problem.name());
         Row row = rows.getOrDefault(s, Row.NONE);
         writes.submit("a problem of " + s.id(), () -> store.sessionProblem(row.id, problem.name(), detail, event));
     }
@@ -182,7 +182,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             }
             default -> "disconnect";
         };
-        String who = s.userName().orElse("unknown user");
+        String who = s.userName().orElse(ApplianceSessions.NOT_LOGGED_IN);
         long startedMs = startedMs(s);
         long endedMs = System.currentTimeMillis();
         String user = s.userName().orElse(null);

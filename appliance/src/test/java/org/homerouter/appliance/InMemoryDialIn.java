@@ -79,6 +79,11 @@ final class InMemoryDialIn implements AutoCloseable {
         return db;
     }
 
+    /** From now on no GRE gets through, either way (a firewall that passes only TCP port 1723). */
+    void blockGre() {
+        network.setImpairment((source, destination, packet) -> org.homerouter.pptp.gre.InMemoryGreNetwork.Fate.DROP);
+    }
+
     DataPlane dataPlane() {
         return new DataPlane(network.bind(InetAddress.getLoopbackAddress()), config -> {
             var d = new InMemoryTunnelDevice("pptp" + serverDevices.size(), config);
