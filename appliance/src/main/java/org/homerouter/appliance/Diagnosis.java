@@ -60,7 +60,8 @@ final class Diagnosis {
         }
         return switch (end) {
             case HUNG_UP, CALL_CLEARED -> "";
-            case AUTH_FAILED -> "Check the user name and password typed on the client (both are case-sensitive); "
+            case AUTH_FAILED -> "Check the user name and password typed on the client (the password is"
+                    + " case-sensitive, the user name is not); "
                     + "set a new password on the VPN users page if in doubt.";
             case LOCKED_OUT -> "Failed logins in a row locked this user name out for a while, or the client's address where"
                     + " they tried 3 or more names (longer with each"

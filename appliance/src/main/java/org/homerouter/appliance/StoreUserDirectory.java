@@ -24,7 +24,8 @@ final class StoreUserDirectory implements UserDirectory {
     @Override
     public Optional<PppUser> find(String userName) {
         try {
-            return store.user(userName).map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
+            return store.loginAccount(userName)
+                    .map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
         } catch (SQLException e) {
             // Failing closed: an unreadable store authenticates nobody. The name is the peer's, and
             // so is the pace (every login attempt while the disk is full, say).

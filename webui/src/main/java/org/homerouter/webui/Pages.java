@@ -660,8 +660,8 @@ final class Pages {
             // One click from the list only asks: the account goes for good and its sessions hang up.
             Map<String, Object> m = x.model("users");
             m.put("name", name);
-            // Exactly this name's sessions, the ones deleting hangs up: logins are case-sensitive, and
-            // an older database may hold "Alice" beside "alice".
+            // Exactly this name's sessions, the ones deleting hangs up: a session carries its account's
+            // own name (whatever case the client typed), and an older database may hold "Alice" beside "alice".
             m.put("connected", b.sessions().active().stream().filter(s -> s.user().equals(name)).count());
             return new Reply.Page(200, "delete-user.ftlh", m);
         }

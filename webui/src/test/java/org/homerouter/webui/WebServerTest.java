@@ -1022,8 +1022,8 @@ class WebServerTest {
     }
 
     /**
-     * Deleting alice hangs up alice's sessions, not Alice's (logins are case-sensitive; an older
-     * database may hold both names): the confirmation counts the same sessions.
+     * Deleting alice hangs up alice's sessions, not Alice's (a session carries its account's
+     * own name; an older database may hold both names): the confirmation counts the same sessions.
      */
     @Test
     void theDeleteConfirmationCountsTheSessionsDeletingHangsUp() throws Exception {

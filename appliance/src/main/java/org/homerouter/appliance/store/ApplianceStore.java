@@ -1214,6 +1214,26 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * The account a VPN login names, ASCII case aside (SQLite's NOCASE), as last committed (through
+     * the {@link #reader}): a phone that capitalises "Alice" logs in to the account "alice". The
+     * store refuses names differing only in case ({@link #takenName}); should an older database hold
+     * two, the exact one wins, else the first in binary order.
+     */
+    public java.util.Optional<VpnUser> loginAccount(String name) throws SQLException {
+        Connection c = reader;
+        synchronized (c) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, nt_hash, chap_secret, enabled, static_address"
+                    + " FROM vpn_users WHERE name = ? COLLATE NOCASE ORDER BY name = ? DESC, name LIMIT 1")) {
+                ps.setString(1, name);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
+                }
+            }
+        }
+    }
+
+    /**
      * The static tunnel addresses of the enabled users, as stored (text), through the {@link #reader}:
      * the VPN server asks when its pool has no address left for a new call, on a data-path thread.
      */

@@ -4,8 +4,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link UserDirectory} held in memory, for tests and the demo. Thread-safe. */
+/**
+ * A {@link UserDirectory} held in memory, for tests and the demo: names match regardless of ASCII
+ * case, as in the appliance's store. Thread-safe.
+ */
 public final class InMemoryUserDirectory implements UserDirectory {
+    /** By {@link UserDirectory#fold folded} name. */
     private final Map<String, PppUser> users = new ConcurrentHashMap<>();
 
     public InMemoryUserDirectory(PppUser... initial) {
@@ -14,19 +18,19 @@ public final class InMemoryUserDirectory implements UserDirectory {
         }
     }
 
-    /** Adds the account, replacing one of the same name. */
+    /** Adds the account, replacing one of the same name (ASCII case aside). */
     public InMemoryUserDirectory put(PppUser user) {
-        users.put(user.userName(), user);
+        users.put(UserDirectory.fold(user.userName()), user);
         return this;
     }
 
-    /** Removes the account of this name, if any. */
+    /** Removes the account of this name (ASCII case aside), if any. */
     public void remove(String userName) {
-        users.remove(userName);
+        users.remove(UserDirectory.fold(userName));
     }
 
     @Override
     public Optional<PppUser> find(String userName) {
-        return Optional.ofNullable(users.get(userName));
+        return Optional.ofNullable(users.get(UserDirectory.fold(userName)));
     }
 }

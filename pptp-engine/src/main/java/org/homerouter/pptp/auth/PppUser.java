@@ -13,7 +13,7 @@ import java.util.Optional;
  * Response is MD5 over the secret itself (RFC 1994 §4.1); an account that should accept CHAP-MD5
  * carries its secret in clear, and every other account should not.
  *
- * @param userName the name as the peer must send it (compared exactly, see {@link UserDirectory})
+ * @param userName the account's name; a peer may send it in any ASCII case (see {@link UserDirectory})
  * @param ntHash NtPasswordHash(password), 16 octets
  * @param chapMd5Secret the cleartext secret, present only for accounts that may use CHAP-MD5
  * @param enabled false to keep the account but refuse it (MS-CHAPv2 answers E=649)

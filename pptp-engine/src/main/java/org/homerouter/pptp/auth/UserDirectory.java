@@ -6,13 +6,17 @@ import java.util.Optional;
  * Where the authenticators look accounts up. Implementations may be backed by the appliance's
  * store; lookups happen on the session's thread, so they should be quick.
  *
- * <p>Names are compared exactly as given, case included: the directory decides what a name is,
- * the protocol only carries octets.
+ * <p>Names match regardless of ASCII case ({@link #fold}): a phone or the Windows dialog that
+ * capitalises "Alice" logs in to the account "alice", as Windows servers do. The store refuses two
+ * names that differ only in case, so the match is unique; an exact match wins where it is not. From
+ * the lookup on, the session uses the account's own name ({@link PppUser#userName}): its limits,
+ * lockout and history are the account's, whatever case the client typed. MS-CHAPv2 still computes
+ * with the name as sent (RFC 2759 §8.2), which the client hashed.
  */
 @FunctionalInterface
 public interface UserDirectory {
 
-    /** The account with exactly this name, if any. */
+    /** The account of this name, ASCII case aside, if any. */
     Optional<PppUser> find(String userName);
 
     /**
@@ -36,5 +40,15 @@ public interface UserDirectory {
             return Optional.empty();
         }
         return find(sentName.substring(backslash + 1));
+    }
+
+    /** A name with A-Z folded to a-z and nothing else changed: how names are compared. */
+    static String fold(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            b.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+        }
+        return b.toString();
     }
 }

@@ -19,6 +19,7 @@ import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthResult;
 import org.homerouter.pptp.auth.Authentication;
 import org.homerouter.pptp.auth.MppeKeyMaterial;
+import org.homerouter.pptp.auth.PppUser;
 import org.homerouter.pptp.auth.UserDirectory;
 import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GrePayloadSink;
@@ -157,8 +158,13 @@ public final class PppSession {
     private boolean finishing;
     /** Set when the login was refused because of a brute-force lockout, for the log line. */
     private AuthFailureLockout.Lockout lockedOut;
-    /** The last name the login looked an account up by (the name without its domain, if that found it). */
+    /**
+     * The name the login's failures count under: the account's own name when the last lookup found
+     * one ("Alice" and "CORP\\alice" are alice), else the name looked up.
+     */
     private String lookedUpName;
+    /** The account the last lookup found (its own name), null if none: a failed login is shown under it. */
+    private String lookedUpAccount;
     /**
      * Control packets to the peer (LCP echo requests among them) that this router failed to send
      * since the last one it sent, and the last failure: when echo requests then go unanswered, it
@@ -509,6 +515,8 @@ public final class PppSession {
             }
             Authentication a = new Authentication(settings.auth(), clock, env.random());
             ControlPacketSender s = sender(method.get().protocol());
+            lookedUpName = null; // this exchange's lookups, not an earlier login's
+            lookedUpAccount = null;
             auth = settings.role() == SessionRole.SERVER
                     ? a.authenticator(method.get(), lockoutGuarded(env.users()), settings.localName(), s,
                             PppSession.this::authFinished, 1 + 64 * (authExchanges++ % 4))
@@ -605,23 +613,25 @@ public final class PppSession {
     }
 
     /**
-     * The accounts as a login from this peer sees them: while the name or the peer's address is
-     * locked out after repeated failures, no account is found, so the password is never checked
-     * (and the attacker learns nothing) and the peer gets the usual 691.
+     * The accounts as a login from this peer sees them: while the account (or, for a name without
+     * one, the name) or the peer's address is locked out after repeated failures, no account is
+     * found, so the password is never checked (and the attacker learns nothing) and the peer gets
+     * the usual 691. The lockout is the account's whatever case the name comes in.
      */
     private UserDirectory lockoutGuarded(UserDirectory users) {
-        if (env.lockout().isEmpty()) {
-            return users;
-        }
-        AuthFailureLockout lockout = env.lockout().get();
+        Optional<AuthFailureLockout> lockout = env.lockout();
         return name -> {
-            lookedUpName = name;
-            Optional<AuthFailureLockout.Lockout> l = lockout.lockedOut(name, channel.peerAddress());
-            if (l.isPresent()) {
-                lockedOut = l.get();
-                return Optional.empty();
+            Optional<PppUser> found = users.find(name);
+            lookedUpAccount = found.map(PppUser::userName).orElse(null);
+            lookedUpName = found.isPresent() ? lookedUpAccount : name;
+            if (lockout.isPresent()) {
+                Optional<AuthFailureLockout.Lockout> l = lockout.get().lockedOut(lookedUpName, channel.peerAddress());
+                if (l.isPresent()) {
+                    lockedOut = l.get();
+                    return Optional.empty();
+                }
             }
-            return users.find(name);
+            return found;
         };
     }
 
@@ -642,8 +652,9 @@ public final class PppSession {
                 }
             }
             case AuthResult.Failure f -> {
-                // A failed login's name is whatever the peer sent: keep it out of logs as raw text.
-                userName = f.userName().map(PppSession::printable).orElse(null);
+                // Under the account it named, if any ("Alice" is alice's); else whatever the peer
+                // sent: keep that out of logs as raw text.
+                userName = lookedUpAccount != null ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
                 SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;

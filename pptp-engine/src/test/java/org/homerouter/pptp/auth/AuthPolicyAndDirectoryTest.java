@@ -31,13 +31,16 @@ class AuthPolicyAndDirectoryTest {
     }
 
     @Test
-    void namesMatchExactlyThenWithoutAWindowsDomain() {
+    void namesMatchRegardlessOfAsciiCaseThenWithoutAWindowsDomain() {
         InMemoryUserDirectory d = new InMemoryUserDirectory(PppUser.withPassword("alice", "x"),
                 PppUser.withPassword("OFFICE\\bob", "y"));
 
         assertEquals("alice", d.resolve("alice").orElseThrow().userName());
         assertEquals("alice", d.resolve("HOME\\alice").orElseThrow().userName());
-        assertEquals(Optional.empty(), d.resolve("Alice"), "case counts");
+        assertEquals("alice", d.resolve("Alice").orElseThrow().userName(), "the account's own name, whatever the case");
+        assertEquals("alice", d.resolve("HOME\\ALICE").orElseThrow().userName());
+        assertEquals("office\\bob", UserDirectory.fold("OFFICE\\bob"));
+        assertEquals("\u00c9mile", UserDirectory.fold("\u00c9MILE"), "ASCII letters only");
         assertEquals(Optional.empty(), d.resolve("alice\\"));
         assertEquals("OFFICE\\bob", d.resolve("OFFICE\\bob").orElseThrow().userName());
         assertEquals(Optional.empty(), d.resolve("bob"), "a stored domain name is not matched by the bare name");

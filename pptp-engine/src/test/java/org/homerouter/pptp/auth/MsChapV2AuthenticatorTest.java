@@ -150,6 +150,37 @@ class MsChapV2AuthenticatorTest {
         assertEquals("User", listener.success().userName());
     }
 
+    /**
+     * The RFC 2759 §9.2 Response, sent as "User", logs in to the account "user": the challenge hash
+     * takes the name as sent (§8.2), so the NT-Response verifies and the Success carries the RFC's
+     * authenticator response, and the result names the account. Before, the lookup matched case
+     * exactly: 691, "no such user".
+     */
+    @Test
+    void aNameSentInAnotherCaseLogsInToTheAccountWithTheRfcComputationOverTheNameAsSent() {
+        users.remove("User");
+        users.put(PppUser.withPassword("user", "clientPass"));
+        MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);
+        a.start();
+        a.receive(ChapValuePacket.response(1, MsChapV2Response.of(PEER_CHALLENGE, NT_RESPONSE).encode(), USER).toPacket());
+
+        byte[] m = sent.get(1).data();
+        assertEquals(ChapStatusPacket.SUCCESS, sent.get(1).code());
+        assertEquals(AUTH_RESPONSE, MsChapV2Success.decode(m, 0, m.length).authenticatorResponse());
+        AuthResult.Success s = listener.success();
+        assertEquals("user", s.userName(), "the account's own name");
+        assertArrayEquals(NT_RESPONSE, s.keyMaterial().orElseThrow().ntResponse());
+    }
+
+    @Test
+    void aNameSentInCapitalsLogsInToTheAccount() {
+        MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);
+        a.start();
+        a.receive(response(1, AUTH_CHALLENGE, "USER", "clientPass"));
+        assertEquals(ChapStatusPacket.SUCCESS, sent.get(1).code());
+        assertEquals("User", listener.success().userName());
+    }
+
     @Test
     void unknownUserGetsExactlyTheBadPasswordAnswer() {
         MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);

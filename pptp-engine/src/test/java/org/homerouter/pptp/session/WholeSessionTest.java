@@ -124,8 +124,25 @@ class WholeSessionTest {
             @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
                 events.add("ended " + reason);
+                endDetails.add(reason + ": " + detail);
+                endedUsers.add(s.userName().orElse("(none)"));
             }
         };
+    }
+
+    /** How each session ended, with its detail ("AUTH_FAILED: wrong password ..."), both sides. */
+    private final List<String> endDetails = new CopyOnWriteArrayList<>();
+    /** Who each session was as it ended ({@link PppSession#userName}), both sides. */
+    private final List<String> endedUsers = new CopyOnWriteArrayList<>();
+    private SessionSettings clientSettings;
+    private SessionEnvironment clientEnv;
+
+    /** The client's calls from now on log in as {@code user}. */
+    private void clientLogsInAs(String user, String password) {
+        SessionSettings c = clientSettings;
+        clientSettings = new SessionSettings(c.role(), c.localName(), c.lcp(), c.auth(), c.ipcp(), c.mppe(),
+                Optional.of(new PeerCredentials(user, password)), c.deviceName());
+        clientSessions.reconfigure(clientSettings, clientEnv);
     }
 
     private Map<String, Inet4Address> staticAddresses = Map.of();
@@ -160,7 +177,7 @@ class WholeSessionTest {
                 LcpSettings.server(serverAsksNoLogin ? List.of() : serverAuth.methods()), serverAuth,
                 IpcpSettings.server(routerSide, settingsDns, null, null, null), mppe,
                 Optional.empty(), "pptp");
-        SessionSettings clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
+        clientSettings = new SessionSettings(SessionRole.CLIENT, "client",
                 LcpSettings.client(clientMethods), AuthPolicy.DEFAULT.withMethods(clientMethods.toArray(AuthMethod[]::new)),
                 IpcpSettings.client(), clientMppe != null ? clientMppe : mppe,
                 Optional.of(new PeerCredentials(user, password)), "ppp");
@@ -170,8 +187,8 @@ class WholeSessionTest {
                 .withHostNameServers(() -> hostDns).withAssignedStaticAddresses(() -> List.copyOf(statics.values()));
         serverSessions = new PppSessions(serverSettings, lockout == null ? serverEnv : serverEnv.withLockout(lockout),
                 recorder(serverEvents));
-        clientSessions = new PppSessions(clientSettings, new SessionEnvironment(clock, new Random(2)::nextBytes, null,
-                null, devices("client")), recorder(clientEvents));
+        clientEnv = new SessionEnvironment(clock, new Random(2)::nextBytes, null, null, devices("client"));
+        clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
 
         GreTransport serverGre = serverTransport.apply(network.bind(SERVER));
         GreTransport clientGre = network.bind(CLIENT);
@@ -1142,6 +1159,63 @@ class WholeSessionTest {
         assertEquals(List.of("user User"), lockout.current().stream().map(AuthFailureLockout.Lockout::key)
                 .filter(k -> k.startsWith("user ")).toList());
         assertTrue(lockout.lockedOut("User", ip("203.0.113.9")).isPresent(), "locked from any address");
+    }
+
+    /**
+     * A phone or the Windows dialog that capitalises the name ("USER" for the account User) logs in
+     * to that account: before, the lookup matched case exactly and the worker got 691, the owner
+     * "no such user". MS-CHAPv2 still hashes the name as the client sent it (RFC 2759 §8.2), or the
+     * client's NT-Response would not verify nor the router's authenticator response satisfy it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"USER", "user", "uSeR"})
+    void aNameInAnotherCaseLogsInToTheAccountAndTheSessionIsTheAccounts(String sent) throws Exception {
+        staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), sent, "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertEquals("auth User", serverEvents.getFirst(), "the account's own name: " + serverEvents);
+        assertEquals(Optional.of("User"), serverSessions.sessions().getFirst().userName());
+        assertEquals(1, serverSessions.sessionsOf("User"), "counted under the account");
+        assertEquals("10.8.8.8", clientSessions.sessions().getFirst().ipConfiguration().orElseThrow().localAddress()
+                .orElseThrow().getHostAddress(), "the account's static address");
+    }
+
+    /** "user" and "User" are one account: the per-user limit counts both. */
+    @Test
+    void thePerUserLimitCountsANameInAnotherCaseAsTheSameUser() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        serverSessions.setLimits(new SessionLimits(16, 1));
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+        clientLogsInAs("user", "clientPass");
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("second refused", () -> serverEvents.contains("ended TOO_MANY_SESSIONS"));
+        assertEquals(1, serverSessions.sessions().size(), "the first session stays");
+        assertEquals(List.of("auth User", "up", "ended TOO_MANY_SESSIONS"), serverEvents);
+        assertTrue(endDetails.contains("TOO_MANY_SESSIONS: User already has 1 sessions"), endDetails.toString());
+    }
+
+    /**
+     * A wrong password as "user" is a failure of the account User: it counts toward User's lockout
+     * (which then refuses "USER" too) and the failed attempt is shown under User. Counted under the
+     * name as sent, an attacker could try each password under another case and never lock the account.
+     */
+    @Test
+    void aWrongPasswordUnderAnotherCaseCountsTowardTheAccountsLockout() throws Exception {
+        lockout = new AuthFailureLockout(1, Duration.ofSeconds(60), Duration.ofMinutes(5), clock);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "user", "guess", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("refused", () -> serverEvents.contains("ended AUTH_FAILED"));
+        assertEquals(List.of("user User"), lockout.current().stream().map(AuthFailureLockout.Lockout::key)
+                .filter(k -> k.startsWith("user ")).toList());
+        assertTrue(endedUsers.contains("User"), "the server shows the failed login under the account: " + endedUsers);
+        clientLogsInAs("USER", "clientPass");
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("refused while locked", () -> serverEvents.contains("ended LOCKED_OUT"));
+        assertTrue(serverEvents.stream().noneMatch("up"::equals), "no session while locked out: " + serverEvents);
     }
 
     @Test
