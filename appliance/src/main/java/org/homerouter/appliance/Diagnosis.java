@@ -69,6 +69,9 @@ final class Diagnosis {
                     + " from an address they logged in from in the last 30 days. If the real user"
                     + " mistyped, lift it on the Lockouts page; if nobody here tried, someone is guessing passwords:"
                     + " give every VPN user a long one.";
+            case ACCOUNTS_UNREADABLE -> "Not the user's fault, and not counted against them: the router's database"
+                    + " failed when the login was checked (the detail gives the error). If it keeps happening, see the"
+                    + " \"service\" events on the Logs page: a full or failing data partition is the usual cause.";
             case ACCOUNT_DISABLED -> "This VPN user is disabled on the VPN users page: enable them there if they should connect.";
             case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
                     + " Site-to-site page.";

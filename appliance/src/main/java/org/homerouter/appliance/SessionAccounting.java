@@ -176,7 +176,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             }
         }
         String kind = switch (reason) {
-            case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED -> {
+            case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED, ACCOUNTS_UNREADABLE -> {
                 authFailures.incrementAndGet();
                 yield "auth-failure";
             }

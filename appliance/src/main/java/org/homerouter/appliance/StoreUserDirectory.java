@@ -27,14 +27,15 @@ final class StoreUserDirectory implements UserDirectory {
             return store.loginAccount(userName)
                     .map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
         } catch (SQLException e) {
-            // Failing closed: an unreadable store authenticates nobody. The name is the peer's, and
-            // so is the pace (every login attempt while the disk is full, say).
+            // Failing closed: an unreadable store authenticates nobody. Yet not as "no such user":
+            // the owner is told the router could not read its accounts, and no lockout counts it.
+            // The name is the peer's, and so is the pace (every login attempt while the disk is full, say).
             String more = UNREADABLE_LOGGED.admit();
             if (more != null) {
                 LOG.error("reading user {} from the store failed: {}{}", org.homerouter.pptp.Printable.of(userName),
                         e.toString(), more);
             }
-            return Optional.empty();
+            throw new UserDirectory.Unreadable("reading the VPN users from the database failed: " + e.getMessage(), e);
         }
     }
 }

@@ -12,6 +12,12 @@ public enum AuthFailureReason {
     ACCOUNT_DISABLED_649,
     /** No account of that name. On the wire this looks exactly like {@link #BAD_PASSWORD_691}. */
     UNKNOWN_USER,
+    /**
+     * Authenticator side: the accounts could not be read ({@link UserDirectory.Unreadable}), so the
+     * password was never checked. The router's failure, not the client's: it counts toward no
+     * lockout. On the wire a plain failure (MS-CHAPv2 E=691 without a retry).
+     */
+    ACCOUNTS_UNREADABLE,
     /** The other side went silent: retransmissions or the overall time ran out. */
     TIMEOUT,
     /**

@@ -42,7 +42,12 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
             return failure(id, AuthFailureReason.PROTOCOL_ERROR, name,
                     "Response value is " + response.value().length + " octets, MD5 gives 16");
         }
-        Optional<PppUser> user = directory.resolve(name);
+        Optional<PppUser> user;
+        try {
+            user = directory.resolve(name);
+        } catch (UserDirectory.Unreadable e) {
+            return failure(id, AuthFailureReason.ACCOUNTS_UNREADABLE, name, e.getMessage());
+        }
         if (user.isEmpty()) {
             return failure(id, AuthFailureReason.UNKNOWN_USER, name, "no such user");
         }

@@ -64,7 +64,13 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         }
         MsChapV2Response response = MsChapV2Response.decode(value, 0, value.length);
         byte[] nameOctets = packet.name();
-        Optional<PppUser> user = directory.resolve(name);
+        Optional<PppUser> user;
+        try {
+            user = directory.resolve(name);
+        } catch (UserDirectory.Unreadable e) {
+            return last(id, MsChapError.AUTHENTICATION_FAILURE, AuthFailureReason.ACCOUNTS_UNREADABLE, name,
+                    e.getMessage());
+        }
         if (user.isEmpty()) {
             MsChapV2.verify(NO_USER_HASH, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
             return attemptFailed(id, AuthFailureReason.UNKNOWN_USER, name, "no such user");

@@ -70,7 +70,12 @@ public final class PapAuthenticator extends AbstractAuthExchange {
     private AuthResult judge(PapAuthenticateRequest request) {
         String name = request.peerIdText();
         byte[] offered = NtPasswordHash.of(new String(request.password(), StandardCharsets.UTF_8));
-        Optional<PppUser> user = directory.resolve(name);
+        Optional<PppUser> user;
+        try {
+            user = directory.resolve(name);
+        } catch (UserDirectory.Unreadable e) {
+            return AuthResult.failure(method, AuthFailureReason.ACCOUNTS_UNREADABLE, name, e.getMessage());
+        }
         // Compare even for an unknown user, so that the time taken does not tell names apart.
         boolean match = MessageDigest.isEqual(offered, user.map(PppUser::ntHash).orElse(NO_USER_HASH));
         if (user.isEmpty()) {

@@ -16,7 +16,11 @@ import java.util.Optional;
 @FunctionalInterface
 public interface UserDirectory {
 
-    /** The account of this name, ASCII case aside, if any. */
+    /**
+     * The account of this name, ASCII case aside, if any.
+     *
+     * @throws Unreadable when the accounts cannot be read (the router's problem, not the client's)
+     */
     Optional<PppUser> find(String userName);
 
     /**
@@ -29,6 +33,8 @@ public interface UserDirectory {
      * not fail such a client. Accepting the bare name loses nothing: the password still has to be
      * the account's own. An account may still be created under the full DOMAIN&#92;user name,
      * which then matches first.
+     *
+     * @throws Unreadable when the accounts cannot be read
      */
     default Optional<PppUser> resolve(String sentName) {
         Optional<PppUser> exact = find(sentName);
@@ -50,5 +56,15 @@ public interface UserDirectory {
             b.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
         }
         return b.toString();
+    }
+
+    /**
+     * The accounts could not be read (a database error): the login ends as the router's failure,
+     * not as a wrong name, and counts toward no lockout.
+     */
+    final class Unreadable extends RuntimeException {
+        public Unreadable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 }

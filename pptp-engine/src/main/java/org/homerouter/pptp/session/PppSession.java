@@ -15,6 +15,7 @@ import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.auth.AuthExchange;
 import org.homerouter.pptp.auth.AuthFailureLockout;
+import org.homerouter.pptp.auth.AuthFailureReason;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthResult;
 import org.homerouter.pptp.auth.Authentication;
@@ -654,8 +655,10 @@ public final class PppSession {
             case AuthResult.Failure f -> {
                 // Under the account it named, if any ("Alice" is alice's); else whatever the peer
                 // sent: keep that out of logs as raw text.
-                userName = lookedUpAccount != null ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
+                userName = lookedUpAccount != null && f.reason() != AuthFailureReason.ACCOUNTS_UNREADABLE
+                        ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
                 SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
+                    case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;

@@ -14,6 +14,9 @@ public enum SessionEnd {
     /** Server role only: refused before the password was checked (AuthFailureLockout). */
     LOCKED_OUT("refused without checking the password: the user name or the client's address is locked out after"
             + " repeated failed logins (Windows error 691)"),
+    /** Server role only: the user accounts could not be read (UserDirectory.Unreadable); counts toward no lockout. */
+    ACCOUNTS_UNREADABLE("this router could not read its list of VPN users, so it could not check the login"
+            + " (the client sees a failed login, Windows error 691)"),
     /** Client role only: the MS-CHAPv2 Success lacked the right S= (RFC 2759 §8.8). */
     SERVER_NOT_VERIFIED("the server did not prove that it knows the password",
             "the remote server did not prove that it knows the password (its MS-CHAPv2 authenticator response"

@@ -181,6 +181,26 @@ class MsChapV2AuthenticatorTest {
         assertEquals("User", listener.success().userName());
     }
 
+    /**
+     * The accounts cannot be read: a failure of its own kind (the router's, not a wrong name), and
+     * final, with no retry offered, even where the policy allows retries.
+     */
+    @Test
+    void unreadableAccountsEndTheLoginAsTheRoutersFailureWithoutRetry() {
+        MsChapV2Authenticator a = new MsChapV2Authenticator(AuthPolicy.DEFAULT.withMaxAttempts(3), name -> {
+            throw new UserDirectory.Unreadable("reading the VPN users from the database failed: disk I/O error", null);
+        }, "router", clock, new ScriptedRandom(AUTH_CHALLENGE), sent::add, listener);
+        a.start();
+        a.receive(response(1, AUTH_CHALLENGE, "User", "clientPass"));
+
+        MsChapV2Failure f = failureIn(sent.get(1));
+        assertEquals(691, f.errorCode());
+        assertFalse(f.retryAllowed());
+        AuthResult.Failure result = listener.failure();
+        assertEquals(AuthFailureReason.ACCOUNTS_UNREADABLE, result.reason());
+        assertTrue(result.message().contains("disk I/O error"), result.message());
+    }
+
     @Test
     void unknownUserGetsExactlyTheBadPasswordAnswer() {
         MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);

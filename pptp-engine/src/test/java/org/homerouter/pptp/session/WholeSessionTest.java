@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.auth.AuthFailureLockout;
+import org.homerouter.pptp.auth.UserDirectory;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.auth.InMemoryUserDirectory;
@@ -134,6 +135,8 @@ class WholeSessionTest {
     private final List<String> endDetails = new CopyOnWriteArrayList<>();
     /** Who each session was as it ended ({@link PppSession#userName}), both sides. */
     private final List<String> endedUsers = new CopyOnWriteArrayList<>();
+    /** The server's accounts when not {@link #users}. */
+    private UserDirectory serverUsers;
     private SessionSettings clientSettings;
     private SessionEnvironment clientEnv;
 
@@ -182,7 +185,8 @@ class WholeSessionTest {
                 IpcpSettings.client(), clientMppe != null ? clientMppe : mppe,
                 Optional.of(new PeerCredentials(user, password)), "ppp");
         Map<String, Inet4Address> statics = staticAddresses;
-        SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes, users,
+        SessionEnvironment serverEnv = new SessionEnvironment(clock, new Random(1)::nextBytes,
+                serverUsers != null ? serverUsers : users,
                 pool, u -> Optional.ofNullable(statics.get(u)), config -> serverDevice.apply(devices("server").open(config)))
                 .withHostNameServers(() -> hostDns).withAssignedStaticAddresses(() -> List.copyOf(statics.values()));
         serverSessions = new PppSessions(serverSettings, lockout == null ? serverEnv : serverEnv.withLockout(lockout),
@@ -1216,6 +1220,32 @@ class WholeSessionTest {
         client.placeCall().get(5, TimeUnit.SECONDS);
         run("refused while locked", () -> serverEvents.contains("ended LOCKED_OUT"));
         assertTrue(serverEvents.stream().noneMatch("up"::equals), "no session while locked out: " + serverEvents);
+    }
+
+    /**
+     * The accounts cannot be read (the database failed): the login ends as the router's failure,
+     * saying so with the error, not as "no such user", and counts toward no lockout. Before, the
+     * owner read a wrong user name and the user's retries locked the account out.
+     */
+    @Test
+    void aLoginWhoseAccountsCannotBeReadEndsAsTheRoutersFailureAndLocksNothing() throws Exception {
+        lockout = new AuthFailureLockout(1, Duration.ofSeconds(60), Duration.ofMinutes(5), clock);
+        serverUsers = name -> {
+            throw new UserDirectory.Unreadable("reading the VPN users from the database failed: disk I/O error", null);
+        };
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended ACCOUNTS_UNREADABLE"), serverEvents);
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("ACCOUNTS_UNREADABLE: ") && d.contains("disk I/O error")),
+                endDetails.toString());
+        assertTrue(SessionEnd.ACCOUNTS_UNREADABLE.description().contains("could not read its list of VPN users"));
+        run("client hears a failed login", () -> clientEvents.contains("ended AUTH_FAILED"));
+        assertEquals(List.of(), lockout.current(), "no strike against the user or the address");
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("again", () -> serverEvents.stream().filter("ended ACCOUNTS_UNREADABLE"::equals).count() == 2);
+        assertEquals(List.of(), lockout.current(), "still none");
     }
 
     @Test
