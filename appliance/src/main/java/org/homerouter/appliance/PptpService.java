@@ -310,7 +310,8 @@ final class PptpService implements AutoCloseable {
     }
 
     static SessionSettings serverSettings(Map<Setting, String> cfg) throws UnknownHostException {
-        List<AuthMethod> methods = authMethods(cfg.get(Setting.PPTP_AUTH_METHODS));
+        Optional<MppePolicy> mppe = mppePolicy(cfg.get(Setting.PPTP_MPPE));
+        List<AuthMethod> methods = offered(authMethods(cfg.get(Setting.PPTP_AUTH_METHODS)), mppe);
         AuthPolicy auth = AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new));
         IpcpSettings ipcp = IpcpSettings.server(ipv4(cfg.get(Setting.PPTP_LOCAL_ADDRESS)),
                 optionalIpv4(cfg.get(Setting.PPTP_DNS_PRIMARY)), optionalIpv4(cfg.get(Setting.PPTP_DNS_SECONDARY)),
@@ -318,7 +319,22 @@ final class PptpService implements AutoCloseable {
         LcpSettings lcp = LcpSettings.server(methods).withEcho(
                 Duration.ofSeconds(nonNegative(Setting.PPTP_LCP_ECHO_INTERVAL, cfg)),
                 positive(Setting.PPTP_LCP_ECHO_FAILURES, cfg));
-        return new SessionSettings(SessionRole.SERVER, cfg.get(Setting.HOST_NAME), lcp, auth, ipcp, mppePolicy(cfg.get(Setting.PPTP_MPPE)), Optional.empty(), "pptp");
+        return new SessionSettings(SessionRole.SERVER, cfg.get(Setting.HOST_NAME), lcp, auth, ipcp, mppe, Optional.empty(), "pptp");
+    }
+
+    /**
+     * The methods LCP offers and accepts: with encryption required, MS-CHAPv2 alone where it is
+     * allowed. PAP and CHAP-MD5 give no MPPE keys (RFC 3079 derives them from MS-CHAPv2), so such a
+     * login always ended refused, after its password had crossed the internet (PAP's in clear: the
+     * login comes before encryption) and an attacker on the path could steer a client to it with a
+     * forged Configure-Nak. The VPN page refuses the pair; an older setting or an import keeps it.
+     */
+    static List<AuthMethod> offered(List<AuthMethod> allowed, Optional<MppePolicy> mppe) {
+        if (mppe.isPresent() && mppe.get().required() && allowed.contains(AuthMethod.MSCHAP_V2) && allowed.size() > 1) {
+            LOG.info("encryption is required: only MS-CHAPv2 is offered (PAP and CHAP-MD5 give no encryption keys)");
+            return List.of(AuthMethod.MSCHAP_V2);
+        }
+        return allowed;
     }
 
     private static int nonNegative(Setting setting, Map<Setting, String> cfg) {

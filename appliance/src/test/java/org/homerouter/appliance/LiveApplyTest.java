@@ -358,15 +358,21 @@ class LiveApplyTest {
         return f;
     }
 
+    /** {@code form} with CHAP-MD5 allowed too, and encryption optional: without MS-CHAPv2 there is none. */
+    private static String[] withChapMd5(String[] form) {
+        String[] f = with(form, "auth", "chap-md5");
+        assertEquals("mppe", f[16]);
+        f[17] = "optional";
+        return f;
+    }
+
     @Test
     void chapSecretsAreStoredOnlyWhileChapMd5IsAllowed() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net)) {
             UiClient ui = UiClient.setUp(a.uiPort());
             String[] chap = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
-            String[] withChap = java.util.Arrays.copyOf(chap, chap.length + 2);
-            withChap[chap.length] = "auth";
-            withChap[chap.length + 1] = "chap-md5";
+            String[] withChap = withChapMd5(chap);
             assertEquals(303, ui.post("/vpn", withChap).statusCode());
             assertTrue(ui.get("/vpn").body().contains("plaintext-equivalent"));
             assertEquals(303, ui.post("/users/add", "name", "carol", "password", "carol password", "password_again",
@@ -569,9 +575,7 @@ class LiveApplyTest {
             String[] chap = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
             chap[3] = "127.0.0.1";
             chap[5] = Integer.toString(port);
-            String[] withChap = java.util.Arrays.copyOf(chap, chap.length + 2);
-            withChap[chap.length] = "auth";
-            withChap[chap.length + 1] = "chap-md5";
+            String[] withChap = withChapMd5(chap);
             var saved = ui.post("/vpn", withChap);
             assertEquals(303, saved.statusCode(), saved.body());
             assertEquals(303, ui.post("/users/add", "name", "carol", "password", "carol password", "password_again",

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.session.SessionSettings;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,29 @@ class PptpServiceSettingsTest {
         cfg.put(Setting.PPTP_LCP_ECHO_INTERVAL, "-5");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PptpService.serverSettings(cfg));
         assertTrue(e.getMessage().contains("pptp.lcp_echo_interval"), e.getMessage());
+    }
+
+    /**
+     * PAP and CHAP-MD5 give no encryption keys: with encryption required, offering them only let a
+     * client (or an attacker's forged Configure-Nak) send its password before the login was refused.
+     */
+    @Test
+    void withEncryptionRequiredOnlyMsChapV2IsOfferedWhateverElseIsStored() throws Exception {
+        Map<Setting, String> cfg = defaults();
+        cfg.put(Setting.PPTP_AUTH_METHODS, "mschapv2,chap-md5,pap");
+        for (String required : java.util.List.of("require-128", "require-128-stateful", "require-any")) {
+            cfg.put(Setting.PPTP_MPPE, required);
+            SessionSettings s = PptpService.serverSettings(cfg);
+            assertEquals(java.util.List.of(AuthMethod.MSCHAP_V2), s.lcp().authenticatePeerWith(), required);
+            assertEquals(java.util.List.of(AuthMethod.MSCHAP_V2), s.auth().methods(), required);
+        }
+        cfg.put(Setting.PPTP_MPPE, "optional");
+        assertEquals(java.util.List.of(AuthMethod.MSCHAP_V2, AuthMethod.CHAP_MD5, AuthMethod.PAP),
+                PptpService.serverSettings(cfg).lcp().authenticatePeerWith(), "optional: as allowed");
+        cfg.put(Setting.PPTP_AUTH_METHODS, "pap");
+        cfg.put(Setting.PPTP_MPPE, "require-128");
+        assertEquals(java.util.List.of(AuthMethod.PAP), PptpService.serverSettings(cfg).lcp().authenticatePeerWith(),
+                "without MS-CHAPv2 nothing works either way: the setting stands, the sessions say why they fail");
     }
 
     @Test

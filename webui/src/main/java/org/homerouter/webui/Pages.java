@@ -437,6 +437,7 @@ final class Pages {
             s = null;
         }
         if (s != null) {
+            VpnForm.checkKeylessMethods(form, s);
             VpnForm.checkStaticAddresses(form, old, s, b.users().users());
             s = form.ok() ? s : null;
         }

@@ -120,6 +120,22 @@ final class VpnForm {
      * Only addresses the settings in force allow: one stranded already (an import, the command line)
      * does not block an unrelated save, as the pool never hands it out.
      */
+    /**
+     * The page's own rule, not an import's (a backup from before it must restore; the server then
+     * offers MS-CHAPv2 alone, see PptpService.offered): PAP or CHAP-MD5 beside required encryption.
+     * Such a login can never bring a session up (no MPPE keys), yet its password crosses the
+     * internet first: LCP and the login come before encryption (RFC 1661 §3.5), PAP's in clear,
+     * and an attacker on the path can steer a client to any method offered.
+     */
+    static void checkKeylessMethods(Form form, VpnSettings s) {
+        if (s.mppe().startsWith("require")
+                && (s.authMethods().contains("pap") || s.authMethods().contains("chap-md5"))) {
+            form.error("auth", "PAP and CHAP-MD5 give no encryption keys: with the encryption chosen below their"
+                    + " logins always fail, after the password has crossed the internet (PAP's in clear). Untick them,"
+                    + " or choose Optional encryption below");
+        }
+    }
+
     static void checkStaticAddresses(Form form, VpnSettings old, VpnSettings s, List<UserRow> users) {
         List<String> inPool = new java.util.ArrayList<>();
         List<String> offNetwork = new java.util.ArrayList<>();

@@ -66,7 +66,7 @@ class FormFuzzTest {
                     List.of("enabled", "on", "listen_address", "0.0.0.0", "port", "1723", "local_address", "10.8.0.1",
                             "pool_start", "10.8.0.100", "pool_end", "10.8.0.150", "dns_primary", "10.8.0.1",
                             "dns_secondary", "", "wins_primary", "", "wins_secondary", "", "auth", "mschapv2",
-                            "auth", "chap-md5", "mppe", "require-any", "max_sessions", "10", "idle_timeout", "30")),
+                            "auth", "chap-md5", "mppe", "optional", "max_sessions", "10", "idle_timeout", "30")),
             new Target("/users/add", false, List.of("name", "password", "password_again", "enabled", "static_address"),
                     List.of("name", "bob", "password", "long enough pw", "password_again", "long enough pw",
                             "enabled", "on", "static_address", "192.168.250.80")),

@@ -858,7 +858,7 @@ class WebServerTest {
 
         HttpResponse<String> ok = b.post("/vpn", "listen_address", "0.0.0.0", "port", "1723",
                 "local_address", "10.8.0.1", "pool_start", "10.8.0.100", "pool_end", "10.8.0.150",
-                "dns_primary", "10.8.0.1", "auth", "mschapv2", "auth", "chap-md5", "mppe", "require-any",
+                "dns_primary", "10.8.0.1", "auth", "mschapv2", "auth", "chap-md5", "mppe", "optional",
                 "max_sessions", "10", "idle_timeout", "30");
         assertEquals(303, ok.statusCode(), ok.body());
         assertEquals(1, fake.applied);
@@ -868,6 +868,13 @@ class WebServerTest {
         assertEquals(30, fake.vpn.idleTimeoutMinutes());
         assertTrue(b.get("/vpn").body().contains("Saved and applied."));
         assertTrue(fake.events.getFirst().message().contains("server disabled"), fake.events.toString());
+        // PAP or CHAP-MD5 beside required encryption: their logins could only fail, the password sent first.
+        HttpResponse<String> papRequired = b.post("/vpn", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "10.8.0.1", "pool_start", "10.8.0.100", "pool_end", "10.8.0.150",
+                "auth", "mschapv2", "auth", "pap", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "30");
+        assertEquals(400, papRequired.statusCode());
+        assertTrue(papRequired.body().contains("PAP and CHAP-MD5 give no encryption keys"), papRequired.body());
+        assertEquals(1, fake.applied, "nothing saved");
     }
 
     @Test
