@@ -25,6 +25,12 @@ public enum MppeDecryptResult {
      */
     DROPPED_UNVERIFIED_JUMP,
     /**
+     * Stateless mode: the count jumped ahead, and the jumps that did not check out lately (forged
+     * counts) have spent the decryptor's budget for trying them, so this one was dropped untried,
+     * the key as it was (see {@link MppeDecryptor}). No sanity cost: it may be genuine.
+     */
+    DROPPED_JUMP_OVER_BUDGET,
+    /**
      * Stateful mode, traffic known to be IPv4: a flushed packet (the sender changed the key before
      * it, RFC 3078 §7) that none of the key changes it calls for decrypts to a checked IPv4 packet.
      * The stateful counterpart of {@link #DROPPED_UNVERIFIED_JUMP}: the key stays as it was, and

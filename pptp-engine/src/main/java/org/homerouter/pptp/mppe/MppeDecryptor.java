@@ -1,7 +1,9 @@
 package org.homerouter.pptp.mppe;
 
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
+import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.tunnel.InternetChecksum;
 
 /**
@@ -25,6 +27,23 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * a keystream that is already used up, which yields garbage. Also ours: a count more than one
  * ahead is followed only when its key decrypts the packet to a checked IPv4 packet (see
  * {@code syncStateless}), so that a forged count cannot make the genuine packets late.
+ *
+ * <p><b>A budget for trying jumps</b> (ours). Checking a jump costs one key change per count
+ * (RFC 3078 §7.3, §8.1: a SHA-1 and an RC4 key schedule each, about 1 µs on x86 and several on
+ * the ARM board), up to 2,048 for one packet, and a forged one costs 100 sanity points that each
+ * good packet halves: 8 forged packets at count+2048 per genuine packet, from anyone on the path
+ * or spoofing the client's address with the call ID, kept the GRE receive loop (shared by every
+ * session) 2 ms busy per forged packet without ever ending the link. So the key changes of jumps
+ * that do not check out come out of a token bucket on the injected {@link Clock}:
+ * {@value #TRIAL_BURST} (two full jumps) at once, refilled at one every
+ * {@value #TRIAL_REFILL_NANOS} ns (20,000 a second, a few percent of a core). A jump is tried
+ * only if the bucket holds its key changes, and pays them only if it does not check out: a
+ * genuine packet after a loss (ahead 2..2048) costs nothing, so genuine losses never drain the
+ * bucket, and one after forged ones still finds at least one full jump in it. Over budget, a
+ * jump is dropped untried ({@link MppeDecryptResult#DROPPED_JUMP_OVER_BUDGET}), at no sanity
+ * cost: it may be the genuine packet after a loss, which the next one, once the bucket refills,
+ * resynchronises. In-order packets (ahead 1) never look at the bucket or the clock. Stateful
+ * mode needs no budget: a forged flushed packet costs at most 19 key changes there.
  *
  * <p><b>Stateful</b> (RFC 3078 §8.2, Linux's reading of it): in the normal state the count must be
  * the previous one plus one, otherwise the decryptor enters the discard state and answers
@@ -88,6 +107,10 @@ public final class MppeDecryptor {
     /** PPP protocol field (2) and the longest IPv4 header (60): what a resynchronisation check decrypts. */
     private static final int TRIAL_OCTETS = 62;
     private static final int PPP_IPV4 = 0x21;
+    /** Key changes that jumps which do not check out may spend at once: two full jumps. */
+    static final long TRIAL_BURST = 2L * WINDOW;
+    /** One more key change for trying jumps every 50 µs: 20,000 a second. */
+    static final long TRIAL_REFILL_NANOS = 50_000;
 
     private final MppeSessionCipher cipher;
     private final byte[] savedKey = new byte[16];
@@ -109,6 +132,12 @@ public final class MppeDecryptor {
     /** Linux's {@code state->discard}: stateful mode lost a packet and waits for a flushed one. */
     private boolean discard;
     private final long[] results = new long[MppeDecryptResult.values().length];
+    private final Clock clock;
+    /** Key changes jumps that do not check out may still spend (see the class comment). */
+    private long trialBudget = TRIAL_BURST;
+    /** When {@link #trialBudget} was last refilled, in clock nanos. */
+    private long trialBudgetAt;
+    private long keyChangesUndone;
 
     /** A decryptor that tolerates {@link #DEFAULT_MAX_BAD_PACKETS} bogus packets in a row. */
     public MppeDecryptor(byte[] startKey, MppeStrength strength, boolean stateless) {
@@ -133,6 +162,15 @@ public final class MppeDecryptor {
      */
     public MppeDecryptor(byte[] startKey, MppeStrength strength, boolean stateless, int maxBadPackets,
             boolean ipv4Only) {
+        this(startKey, strength, stateless, maxBadPackets, ipv4Only, Clock.SYSTEM);
+    }
+
+    /**
+     * @param clock times the budget for trying stateless jumps (see the class comment); read only
+     *        for packets whose count jumps ahead
+     */
+    public MppeDecryptor(byte[] startKey, MppeStrength strength, boolean stateless, int maxBadPackets,
+            boolean ipv4Only, Clock clock) {
         if (maxBadPackets < 1) {
             throw new IllegalArgumentException("maxBadPackets must be at least 1: " + maxBadPackets);
         }
@@ -140,6 +178,8 @@ public final class MppeDecryptor {
         this.stateless = stateless;
         this.ipv4Only = ipv4Only;
         this.sanityLimit = maxBadPackets * BAD_HEADER;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.trialBudgetAt = clock.nanos();
     }
 
     /**
@@ -191,7 +231,8 @@ public final class MppeDecryptor {
      * protocol). Otherwise it was forged (the header is in clear and anyone who knows the call ID
      * and the client's address can send one), and following it would make the genuine packets
      * that come next "late" for up to 2,047 counts; it is dropped as a bogus packet instead, with
-     * the key as it was.
+     * the key as it was. A jump is tried only within the budget for trying jumps (see the class
+     * comment), which pays for the ones that do not check out.
      */
     private MppeDecryptResult syncStateless(int count, ByteBuffer packet, int payload, int len) {
         int ahead = (count - ccount) & MppeHeader.COUNT_MASK;
@@ -199,6 +240,9 @@ public final class MppeDecryptor {
             return bogus(MppeDecryptResult.DROPPED_LATE, LATE);
         }
         if (ahead > 1) {
+            if (!trialBudgetHolds(ahead)) {
+                return record(MppeDecryptResult.DROPPED_JUMP_OVER_BUDGET);
+            }
             cipher.saveKey(savedKey);
         }
         for (int i = 0; i < ahead; i++) {
@@ -209,6 +253,8 @@ public final class MppeDecryptor {
             if (!decryptsToCheckedIpv4(packet, payload, len)) {
                 cipher.restoreKey(savedKey, ahead);
                 cipher.initTables();
+                trialBudget -= ahead;
+                keyChangesUndone += ahead;
                 // A bogus header's weight, not a late packet's: the genuine packet after a loss
                 // checks out and costs nothing, however large the loss; one that does not is forged
                 // or the peer is out of step, which 16 in a row should end visibly. An attacker
@@ -218,6 +264,25 @@ public final class MppeDecryptor {
         }
         ccount = count;
         return MppeDecryptResult.DELIVERED;
+    }
+
+    /**
+     * Whether the budget for trying jumps holds {@code keyChanges}, after refilling it for the time
+     * since it was last refilled (in whole key changes, the remainder carried over).
+     */
+    private boolean trialBudgetHolds(int keyChanges) {
+        long now = clock.nanos();
+        long refill = (now - trialBudgetAt) / TRIAL_REFILL_NANOS;
+        if (refill > 0) {
+            if (refill >= TRIAL_BURST - trialBudget) {
+                trialBudget = TRIAL_BURST;
+                trialBudgetAt = now;
+            } else {
+                trialBudget += refill;
+                trialBudgetAt += refill * TRIAL_REFILL_NANOS;
+            }
+        }
+        return trialBudget >= keyChanges;
     }
 
     /**
@@ -362,6 +427,14 @@ public final class MppeDecryptor {
     /** Resynchronisations that needed more key changes than Linux makes (the hole it leaves, closed). */
     public long resynchronisedBeyondLinux() {
         return resynchronisedBeyondLinux;
+    }
+
+    /**
+     * Key changes made to try stateless jumps that did not check out, and undone (not in
+     * {@link #keyChanges()}): the work forged counts cost, bounded by the budget for trying jumps.
+     */
+    public long keyChangesUndone() {
+        return keyChangesUndone;
     }
 
     /** Key changes performed so far. */
