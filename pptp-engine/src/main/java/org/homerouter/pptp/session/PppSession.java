@@ -1052,7 +1052,7 @@ public final class PppSession {
             MppeStartKeys keys = MppeStartKeys.fromPasswordHashHash(keyMaterial.passwordHashHash(),
                     keyMaterial.ntResponse(), settings.role() == SessionRole.SERVER);
             encryptor = agreed.newEncryptor(keys);
-            decryptor = agreed.newDecryptor(keys);
+            decryptor = agreed.newDecryptor(keys, clock);
             ciphersFor = agreed;
         }
         // else IPCP came back (renegotiated) while CCP stayed up: the key streams go on where they

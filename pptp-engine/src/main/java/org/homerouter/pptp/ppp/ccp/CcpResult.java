@@ -1,5 +1,6 @@
 package org.homerouter.pptp.ppp.ccp;
 
+import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.mppe.MppeDecryptor;
 import org.homerouter.pptp.mppe.MppeEncryptor;
 import org.homerouter.pptp.mppe.MppeStartKeys;
@@ -33,6 +34,12 @@ public record CcpResult(MppeStrength strength, boolean stateless) {
      * packets it cannot check as IPv4 rather than follow a key change it could never undo.
      */
     public MppeDecryptor newDecryptor(MppeStartKeys keys) {
-        return new MppeDecryptor(keys.receive(), strength, stateless, MppeDecryptor.DEFAULT_MAX_BAD_PACKETS, true);
+        return newDecryptor(keys, Clock.SYSTEM);
+    }
+
+    /** As {@link #newDecryptor(MppeStartKeys)}, its budget for trying stateless jumps timed by {@code clock}. */
+    public MppeDecryptor newDecryptor(MppeStartKeys keys, Clock clock) {
+        return new MppeDecryptor(keys.receive(), strength, stateless, MppeDecryptor.DEFAULT_MAX_BAD_PACKETS, true,
+                clock);
     }
 }
