@@ -79,6 +79,17 @@ final class Diagnosis {
                     + "the client's method on the VPN server page.";
             case ENCRYPTION_REFUSED -> "Make the client's encryption setting match the VPN server page (Windows: "
                     + "\"Require encryption\" with MS-CHAP v2), or relax the encryption policy there.";
+            case ENCRYPTION_LOST -> "The encryption between the client and this router fell out of step, so the"
+                    + " session could not go on (the detail says how). Most often it is the older stateful MPPE on a"
+                    + " network that loses packets: on the VPN server page choose Encryption \"Require 128-bit"
+                    + " (recommended)\", not the stateful one, and set the client to stateless if it has such a setting"
+                    + " (Linux pppd: leave out mppe-stateful). If it keeps happening, the client's network loses many"
+                    + " packets (weak Wi-Fi or mobile signal): try it from another network.";
+            case CONTROL_LOST -> "The session's control connection (TCP port 1723) broke while it was up: the detail"
+                    + " says how (no answer for a minute, a reset connection). Usually the client's network dropped"
+                    + " it: it lost its connection, slept, or a router or firewall in between forgot the connection"
+                    + " or reset it. Nothing to do unless it repeats; then check the client's network, or whether its"
+                    + " router or firewall cuts long-lived connections.";
             case NO_ADDRESS -> "Every pool address is in use: enlarge the pool on the VPN server page or disconnect "
                     + "unused sessions.";
             case LCP_TIMEOUT -> "The client went silent while the link was set up: check its network. If it happens "

@@ -53,6 +53,11 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     private int echoIdentifier;
     private long stopDeadlineNanos;
     private volatile String closeReason;
+    /**
+     * Why the connection was lost rather than closed in order (no Echo-Reply, a reset, a garbled
+     * message), or null: set before its calls are cleared, so their sessions can tell the owner.
+     */
+    private volatile String lostBecause;
     /** Since when the established connection has had no call (meaningful while it has none). */
     private long noCallSinceNanos;
 
@@ -88,7 +93,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             }
         } catch (RuntimeException e) {
             log.error("{}: internal error handling {}; closing the connection", peer(), message, e);
-            abort("internal error");
+            lose("internal error");
         }
     }
 
@@ -100,7 +105,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             // As in onMessage. Escaping, it cancelled the periodic task that calls this (Netty's and
             // the JDK's schedulers both do), and the connection never timed out again.
             log.error("{}: internal error in its timers; closing the connection", peer(), e);
-            abort("internal error");
+            lose("internal error");
         }
     }
 
@@ -127,7 +132,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
                         lifeLine(true, "{}: peer stopped answering (no reply to Echo-Request for {} s); tearing down",
                                 peer(), settings.echoTimeout().toSeconds());
                         send(new StopControlConnectionRequest(StopControlConnectionRequest.REASON_NONE));
-                        abort("peer stopped answering echo requests");
+                        lose("peer stopped answering echo requests");
                     }
                 } else if (now - lastReceivedNanos >= settings.echoInterval().toNanos()) {
                     echoIdentifier++;
@@ -153,7 +158,18 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             return;
         }
         lifeLine(true, "{}: malformed control message ({}); closing the connection", peer(), description);
-        abort("malformed message: " + description);
+        lose("malformed message: " + description);
+    }
+
+    /**
+     * The TCP connection failed (reset by the peer or a device on the way, or another I/O error):
+     * every call on it is lost with it.
+     */
+    public final void onTransportFailed(String error) {
+        if (phase != Phase.CLOSED && lostBecause == null && closeReason == null) {
+            lostBecause = "the TCP connection failed: " + error;
+        }
+        onTransportClosed();
     }
 
     /** The TCP connection is gone. Every call on it is cleared with it (§2.3: calls die with the connection). */
@@ -280,7 +296,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
     /** A message that makes no sense in the current phase and leaves no way to continue. */
     protected final void protocolViolation(String what) {
         lifeLine(true, "{}: {}; closing the connection", peer(), what);
-        abort(what);
+        lose(what);
     }
 
     /**
@@ -404,6 +420,24 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             noCallSinceNanos = lastReceivedNanos; // when the message that established it arrived
         }
         this.phase = p;
+    }
+
+    /** {@link #abort}, the calls being lost with the connection rather than cleared (see {@link #lostBecause()}). */
+    private void lose(String reason) {
+        if (lostBecause == null && phase != Phase.CLOSED) {
+            lostBecause = reason;
+        }
+        abort(reason);
+    }
+
+    /**
+     * Why the connection was lost, if it was: no answer to its Echo-Requests (RFC 2637 §2.4), a
+     * failed TCP connection, a control message that could not be decoded or made no sense. Empty
+     * while it is up, and when it was closed in order (a Stop-Control-Connection-Request, §2.3, or
+     * a plain TCP close).
+     */
+    public final java.util.Optional<String> lostBecause() {
+        return java.util.Optional.ofNullable(lostBecause);
     }
 
     /** Clears every call silently, closes the transport and marks the connection closed. */

@@ -425,8 +425,14 @@ public final class PppSession {
         updateDeadlineHint();
     }
 
-    /** The PPTP call went away under the link: no Terminate exchange is possible. */
-    public synchronized void lowerLayerGone() {
+    /**
+     * The PPTP call went away under the link: no Terminate exchange is possible.
+     *
+     * @param lostBecause why its control connection was lost (no Echo-Reply, RFC 2637 §2.4; a reset;
+     *     a garbled message), or null when the call was cleared or the connection stopped in order
+     *     (Call-Clear-Request §2.12, Stop-Control-Connection-Request §2.3): only a loss is a failure
+     */
+    public synchronized void lowerLayerGone(String lostBecause) {
         if (ended) {
             return;
         }
@@ -436,7 +442,12 @@ public final class PppSession {
             } else if (onlyThePeerIsHeard()) {
                 endReason = SessionEnd.GRE_ONE_WAY;
             } else if (!leftForEncryption()) {
-                endReason = SessionEnd.CALL_CLEARED;
+                if (lostBecause != null) {
+                    endReason = SessionEnd.CONTROL_LOST;
+                    endDetail = endDetail.isEmpty() ? lostBecause : endDetail + "; " + lostBecause;
+                } else {
+                    endReason = SessionEnd.CALL_CLEARED;
+                }
             }
         }
         lcp.lowerLayerDown();
@@ -987,8 +998,15 @@ public final class PppSession {
             if (fatal) {
                 LOG.warn("{}: encryption failed: {}", id, failure.description());
                 failureLogged = true; // one line for it, not a second at the end
-                fail(failure.encryptionMismatch() ? SessionEnd.ENCRYPTION_REFUSED : SessionEnd.HUNG_UP,
-                        failure.description());
+                // A failure after MPPE was up is no mismatch and no hang-up either: the peer's
+                // encryption stopped (RFC 3078 §4: no cleartext may follow) or fell out of step
+                // (stateful MPPE whose Reset-Requests go unanswered, RFC 3078 §8). Recorded as
+                // such, so the owner is not told that the link was closed normally.
+                if (failure.encryptionMismatch()) {
+                    fail(SessionEnd.ENCRYPTION_REFUSED, failure.description());
+                } else {
+                    fail(SessionEnd.ENCRYPTION_LOST, encryptionLost(failure));
+                }
             } else {
                 LOG.info("{}: continuing without encryption: {}", id, failure.description());
                 ccpOpenedClear = true;
@@ -1067,7 +1085,7 @@ public final class PppSession {
 
                     @Override
                     public void tooManyBadPackets() {
-                        close("too many packets that do not decrypt: the peer's encryption is out of step");
+                        encryptionOutOfStep(negotiator);
                     }
                 }, traffic);
         ipPath = path;
@@ -1158,6 +1176,31 @@ public final class PppSession {
             }
             updateDeadlineHint();
         }
+    }
+
+    /** Which way the peer's encryption was lost, for {@link SessionEnd#ENCRYPTION_LOST}'s detail. */
+    private String encryptionLost(CcpFailure failure) {
+        String peer = settings.role() == SessionRole.CLIENT ? "the remote server" : "the client";
+        return switch (failure) {
+            case ENCRYPTION_STOPPED -> peer + " stopped encrypting (it ended or renegotiated CCP while MPPE was up;"
+                    + " MPPE cannot restart on the same keys)";
+            case RESET_UNANSWERED -> peer + " did not answer this router's CCP Reset-Requests while its packets"
+                    + " failed to decrypt (stateful MPPE out of step after lost packets)";
+            default -> failure.description();
+        };
+    }
+
+    /** The data path dropped too many packets that do not decrypt: the peer's MPPE is out of step. */
+    private synchronized void encryptionOutOfStep(Ccp negotiator) {
+        if (ended || negotiator != ccp) {
+            return;
+        }
+        String peer = settings.role() == SessionRole.CLIENT ? "the remote server's" : "the client's";
+        LOG.warn("{}: too many packets that do not decrypt: ending the session", id);
+        failureLogged = true; // one line for it, not a second at the end
+        fail(SessionEnd.ENCRYPTION_LOST, "too many of " + peer + " packets failed to decrypt: its encryption is out"
+                + " of step with this router's");
+        updateDeadlineHint();
     }
 
     /** The OS took the interface away: hang up properly (LCP Terminate) so the client knows at once. */

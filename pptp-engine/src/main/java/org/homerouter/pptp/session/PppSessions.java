@@ -411,7 +411,7 @@ public final class PppSessions implements TunnelListener {
     public void tunnelDown(CallTunnel tunnel, String reason) {
         Slot slot = byLocalCallId.remove(tunnel.call().localCallId());
         if (slot != null && slot.session() != null) {
-            slot.session().lowerLayerGone();
+            slot.session().lowerLayerGone(tunnel.call().connection().lostBecause().orElse(null));
         }
     }
 

@@ -53,6 +53,23 @@ public enum SessionEnd {
             + " times in quick succession, then more than once every 10 s)",
             "the remote server renegotiated the connection over and over (" + PppSession.IP_RESTART_BURST
                     + " times in quick succession, then more than once every 10 s)"),
+    /**
+     * Encryption was up and then lost: the peer stopped it (CCP left Opened, RFC 3078 §4), left our
+     * CCP Reset-Requests unanswered (stateful MPPE, RFC 3078 §8), or too many of its packets did
+     * not decrypt. Not a hang-up: the link was ended because MPPE could not go on.
+     */
+    ENCRYPTION_LOST("the encryption (MPPE) broke down while the session was up, so this router ended the link",
+            "the encryption (MPPE) with the remote server broke down while the session was up, so this router ended"
+                    + " the link"),
+    /**
+     * The PPTP control connection (TCP port 1723) under the call was lost, not closed in order: no
+     * Echo-Reply (RFC 2637 §2.4), a reset TCP connection, or a control message that could not be
+     * decoded. A peer's Call-Clear-Request or Stop-Control-Connection-Request is {@link #CALL_CLEARED}.
+     */
+    CONTROL_LOST("the client's control connection (TCP port 1723) was lost while the session was up: the call"
+            + " ended with it",
+            "the control connection (TCP port 1723) to the remote server was lost while the session was up: the"
+                    + " call ended with it"),
     CALL_CLEARED("the PPTP call was cleared");
 
     private final String description;

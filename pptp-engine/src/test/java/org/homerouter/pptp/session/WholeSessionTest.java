@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -124,6 +127,9 @@ class WholeSessionTest {
 
             @Override
             public void ended(PppSession s, SessionEnd reason, String detail) {
+                if (events == serverEvents) {
+                    serverEndDetail = detail;
+                }
                 events.add("ended " + reason);
                 endDetails.add(reason + ": " + detail);
                 endedUsers.add(s.userName().orElse("(none)"));
@@ -148,6 +154,8 @@ class WholeSessionTest {
         clientSessions.reconfigure(clientSettings, clientEnv);
     }
 
+    /** The detail of the server session's end, once it ended. */
+    private volatile String serverEndDetail;
     private Map<String, Inet4Address> staticAddresses = Map.of();
     private AuthFailureLockout lockout;
     private String poolEnd = "192.168.250.19";
@@ -867,6 +875,145 @@ class WholeSessionTest {
             assertArrayEquals(up, serverDev.written().get(settled + i), "in step again after the losses");
         }
         assertEquals(1, serverSessions.sessions().size(), "the session survived");
+    }
+
+    /** The server's one session up with MPPE, the client's too. */
+    private PppSession upWithMppe(MppePolicy policy) throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(policy));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        return serverSessions.sessions().getFirst();
+    }
+
+    private String serverEnd() throws InterruptedException {
+        run("the server's session ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        return serverEvents.stream().filter(e -> e.startsWith("ended")).findFirst().orElseThrow();
+    }
+
+    /**
+     * The client ends CCP while MPPE is up (a CCP Terminate-Request, RFC 1661 §5.5, here as if from
+     * the client): no cleartext may follow (RFC 3078 §4) and MPPE cannot restart on the same keys,
+     * so the session ends. The owner must read that encryption was lost, not "closed normally".
+     */
+    @Test
+    void encryptionTheClientStopsWhileUpEndsAsEncryptionLostNotAsAHangUp() throws Exception {
+        PppSession serverSide = upWithMppe(MppePolicy.DEFAULT);
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, (byte) 0xFD,
+                0x05, 0x66, 0x00, 0x04}));
+        assertEquals("ended ENCRYPTION_LOST", serverEnd());
+        assertTrue(serverEndDetail.contains("the client stopped encrypting"), serverEndDetail);
+    }
+
+    /**
+     * Stateful MPPE after a lost packet waits for a flushed one, asking with CCP Reset-Requests
+     * (RFC 3078 §8): a client that never answers them leaves the session unable to decrypt
+     * anything, and it ends as encryption lost, saying why.
+     */
+    @Test
+    void statefulResetRequestsLeftUnansweredEndAsEncryptionLost() throws Exception {
+        PppSession serverSide = upWithMppe(MppePolicy.DEFAULT.preferringStateful());
+        assertFalse(serverSide.encryption().orElseThrow().stateless());
+        int[] data = {0};
+        // The client's first data packet is lost; from then on its CCP (the Reset-Acks) and its
+        // flushed packets (the answer a reset asks for) never arrive.
+        network.setImpairment((src, dst, packet) -> {
+            if (!src.equals(CLIENT)) {
+                return InMemoryGreNetwork.Fate.DELIVER;
+            }
+            ByteBuffer b = packet.duplicate();
+            int protocol = pppProtocol(b);
+            if (protocol == org.homerouter.pptp.ppp.PppProtocol.CCP) {
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            if (protocol == org.homerouter.pptp.ppp.PppProtocol.COMPRESSED_DATAGRAM) {
+                boolean flushed = (b.get(b.position()) & 0x80) != 0;
+                return ++data[0] == 1 || flushed ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        Random r = new Random(7);
+        for (int i = 0; i < 300 && serverEvents.stream().noneMatch(e -> e.startsWith("ended")); i++) {
+            devices.get("client").inject(ipv4(r, 100));
+            network.deliverAll();
+            clock.advanceMillis(200);
+            serverTunnels.poll();
+            clientTunnels.poll();
+            serverSessions.poll();
+            clientSessions.poll();
+            network.deliverAll();
+        }
+        assertEquals("ended ENCRYPTION_LOST", serverEnd());
+        assertTrue(serverEndDetail.contains("did not answer this router's CCP Reset-Requests"), serverEndDetail);
+    }
+
+    /** A stream of the client's packets that do not decrypt (RFC 3078 §3 header without the Encrypted bit). */
+    @Test
+    void packetsThatKeepFailingToDecryptEndAsEncryptionLost() throws Exception {
+        PppSession serverSide = upWithMppe(MppePolicy.DEFAULT);
+        for (int i = 0; i < org.homerouter.pptp.mppe.MppeDecryptor.DEFAULT_MAX_BAD_PACKETS + 2
+                && serverEvents.stream().noneMatch(e -> e.startsWith("ended")); i++) {
+            serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, 0x00, (byte) 0xFD,
+                    (byte) 0x80, (byte) i, 1, 2, 3, 4}));
+        }
+        assertEquals("ended ENCRYPTION_LOST", serverEnd());
+        assertTrue(serverEndDetail.contains("failed to decrypt"), serverEndDetail);
+    }
+
+    /** The client's Netty channel, to break its TCP connection the way a network does. */
+    private static Channel channelOf(ClientConnection client) throws Exception {
+        var f = ClientConnection.class.getDeclaredField("channel");
+        f.setAccessible(true);
+        return (Channel) f.get(client);
+    }
+
+    /**
+     * The control connection reset under an up session (SO_LINGER 0: the close sends a TCP RST, as a
+     * NAT or firewall that drops the connection does): a failure with its reason, not "cleared".
+     */
+    @Test
+    void aControlConnectionResetUnderAnUpSessionEndsAsControlLost() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        var channel = channelOf(client);
+        channel.eventLoop().submit(() -> {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            channel.close();
+        }).get(5, TimeUnit.SECONDS);
+        assertEquals("ended CONTROL_LOST", serverEnd());
+        assertTrue(serverEndDetail.contains("the TCP connection failed"), serverEndDetail);
+    }
+
+    /** A control message that cannot be decoded ends the connection (no resync in PPTP), and the session as lost. */
+    @Test
+    void aGarbledControlMessageUnderAnUpSessionEndsAsControlLost() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        // A control message header with a wrong Magic Cookie (RFC 2637 §2: 0x1A2B3C4D).
+        byte[] garbage = {0x00, 0x10, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78, 0, 5, 0, 0, 0, 0, 0, 0};
+        channelOf(client).writeAndFlush(Unpooled.wrappedBuffer(garbage)).get(5, TimeUnit.SECONDS);
+        assertEquals("ended CONTROL_LOST", serverEnd());
+        assertTrue(serverEndDetail.contains("malformed message"), serverEndDetail);
+    }
+
+    /** The three orderly ways a client hangs up stay normal ends, with MPPE up too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"LCP Terminate-Request", "Call-Clear-Request", "Stop-Control-Connection-Request"})
+    void aClientThatHangsUpInOrderEndsNormally(String how) throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        ClientConnection client = dial();
+        PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        switch (how) {
+            case "LCP Terminate-Request" -> clientSessions.sessions().getFirst().close("the user disconnected");
+            case "Call-Clear-Request" -> client.hangUp(call).get(5, TimeUnit.SECONDS);
+            default -> client.stop().get(5, TimeUnit.SECONDS);
+        }
+        String end = serverEnd();
+        assertTrue(end.equals("ended HUNG_UP") || end.equals("ended CALL_CLEARED"), end);
     }
 
     /**

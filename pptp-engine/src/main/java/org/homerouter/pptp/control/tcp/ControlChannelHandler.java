@@ -78,7 +78,7 @@ public final class ControlChannelHandler extends ChannelInboundHandlerAdapter im
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             LOG.debug("{}: {}", channel.remoteAddress(), cause.toString());
-            connection.onTransportClosed();
+            connection.onTransportFailed(cause.getMessage() != null ? cause.getMessage() : cause.toString());
             ctx.close();
             return;
         }

@@ -1,0 +1,40 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.homerouter.pptp.session.SessionEnd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** What the owner reads on the Dashboard and Logs pages for a session's end. */
+class DiagnosisTest {
+    /** Only an orderly hang-up of a session that was up is normal: every other end is a problem with advice. */
+    @ParameterizedTest
+    @EnumSource(SessionEnd.class)
+    void everyEndButAnOrderlyHangUpIsAFailureWithAdvice(SessionEnd end) {
+        boolean normal = end == SessionEnd.HUNG_UP || end == SessionEnd.CALL_CLEARED;
+        assertEquals(!normal, Diagnosis.failed(end.name(), true), end.name());
+        assertEquals(normal, Diagnosis.advice(end.name()).isEmpty(), end.name());
+        assertFalse(Diagnosis.what(end.name()).equals(end.name()), "described in words: " + end.name());
+    }
+
+    /** Encryption that broke down, and a control connection that was lost, are no normal close. */
+    @Test
+    void encryptionLostAndControlLostAreFailuresThatSayWhatToDo() {
+        assertTrue(Diagnosis.failed("ENCRYPTION_LOST", true));
+        assertTrue(Diagnosis.advice("ENCRYPTION_LOST").contains("stateless"));
+        assertTrue(Diagnosis.failed("CONTROL_LOST", true));
+        assertTrue(Diagnosis.advice("CONTROL_LOST").contains("client's network"));
+        assertFalse(Diagnosis.what("CONTROL_LOST").contains("normally"));
+    }
+
+    /** A reason stored by another version that this one does not know still reads, as itself. */
+    @Test
+    void anUnknownStoredReasonReadsAsItself() {
+        assertEquals("SOMETHING_NEWER", Diagnosis.what("SOMETHING_NEWER"));
+        assertEquals("", Diagnosis.advice("SOMETHING_NEWER"));
+    }
+}
