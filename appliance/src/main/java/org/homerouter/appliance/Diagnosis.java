@@ -75,8 +75,20 @@ final class Diagnosis {
             case ACCOUNT_DISABLED -> "This VPN user is disabled on the VPN users page: enable them there if they should connect.";
             case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
                     + " Site-to-site page.";
-            case AUTH_METHOD_REFUSED -> "Allow MS-CHAP v2 on the client (Windows: VPN properties, Security tab), or allow "
-                    + "the client's method on the VPN server page.";
+            case AUTH_METHOD_REFUSED -> "The client wants a login method this router can do but the VPN server page does"
+                    + " not allow (the detail names it). Best: set the client to MS-CHAP v2 (Windows: the VPN"
+                    + " connection's Properties, Security tab, \"Allow these protocols\", tick only MS-CHAP v2), the"
+                    + " only method that gives encryption keys. If that client can do nothing else, allow its method"
+                    + " on the VPN server page (with encryption required it then cannot connect: PAP and CHAP-MD5"
+                    + " give no keys).";
+            case AUTH_METHOD_UNSUPPORTED -> "The client wants a login method this router does not have at all (the"
+                    + " detail names it, such as EAP or MS-CHAP version 1): no setting here can allow it. Set the"
+                    + " client to MS-CHAP v2 (Windows: the VPN connection's Properties, Security tab, \"Allow these"
+                    + " protocols\", tick only MS-CHAP v2; not \"Use Extensible Authentication Protocol\").";
+            case CHAP_SECRET_MISSING -> "This user's password was set before CHAP-MD5 was allowed, so the router"
+                    + " keeps no copy of it that CHAP-MD5 can check. Set the user's password again on the VPN users"
+                    + " page (now that CHAP-MD5 is allowed, the copy is kept), or better set the client to MS-CHAP v2"
+                    + " (Windows: the VPN connection's Properties, Security tab).";
             case ENCRYPTION_REFUSED -> "Make the client's encryption setting match the VPN server page (Windows: "
                     + "\"Require encryption\" with MS-CHAP v2), or relax the encryption policy there.";
             case ENCRYPTION_LOST -> "The encryption between the client and this router fell out of step, so the"

@@ -176,7 +176,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             }
         }
         String kind = switch (reason) {
-            case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED, ACCOUNTS_UNREADABLE -> {
+            case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED, AUTH_METHOD_UNSUPPORTED,
+                 CHAP_SECRET_MISSING, ACCOUNTS_UNREADABLE -> {
                 authFailures.incrementAndGet();
                 yield "auth-failure";
             }

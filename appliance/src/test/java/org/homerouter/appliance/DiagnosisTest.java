@@ -31,6 +31,23 @@ class DiagnosisTest {
         assertFalse(Diagnosis.what("CONTROL_LOST").contains("normally"));
     }
 
+    /**
+     * A login method the client wants is advised by case: one this router has is allowed on the VPN
+     * server page, one it has not (EAP, MS-CHAP v1) is changed on the client; a CHAP-MD5 login of an
+     * account without a CHAP secret needs its password set again, not the method allowed.
+     */
+    @Test
+    void loginMethodTroubleIsAdvisedByCase() {
+        assertTrue(Diagnosis.advice("AUTH_METHOD_REFUSED").contains("allow its method on the VPN server page"));
+        String unsupported = Diagnosis.advice("AUTH_METHOD_UNSUPPORTED");
+        assertTrue(unsupported.contains("no setting here can allow it"), unsupported);
+        assertTrue(unsupported.contains("Set the client to MS-CHAP v2"), unsupported);
+        assertTrue(unsupported.contains("Security tab"), unsupported);
+        String secret = Diagnosis.advice("CHAP_SECRET_MISSING");
+        assertTrue(secret.contains("Set the user's password again"), secret);
+        assertFalse(secret.contains("VPN server page"), "no method to allow: " + secret);
+    }
+
     /** A reason stored by another version that this one does not know still reads, as itself. */
     @Test
     void anUnknownStoredReasonReadsAsItself() {

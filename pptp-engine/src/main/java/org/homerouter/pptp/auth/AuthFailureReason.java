@@ -20,11 +20,14 @@ public enum AuthFailureReason {
     ACCOUNTS_UNREADABLE,
     /** The other side went silent: retransmissions or the overall time ran out. */
     TIMEOUT,
-    /**
-     * The method is not allowed by the policy, or the account cannot use it (CHAP-MD5 for an
-     * account without a cleartext secret).
-     */
+    /** The method is not allowed by the policy. */
     METHOD_NOT_ALLOWED,
+    /**
+     * The account exists but has no secret the method can check: CHAP-MD5 for an account whose
+     * password was set while CHAP-MD5 was not allowed (only its NT hash is kept). Setting the
+     * password again, with CHAP-MD5 allowed, mends it.
+     */
+    NO_SECRET_FOR_METHOD,
     /** The other side sent something this protocol cannot accept, e.g. a wrong-sized value. */
     PROTOCOL_ERROR,
     /**

@@ -46,6 +46,39 @@ public enum AuthMethod {
         return new ConfigOption(LCP_OPTION_TYPE, optionData());
     }
 
+    /** As the owner reads it: "MS-CHAP v2", "CHAP-MD5", "PAP". */
+    public String displayName() {
+        return switch (this) {
+            case PAP -> "PAP";
+            case CHAP_MD5 -> "CHAP-MD5";
+            case MSCHAP_V2 -> "MS-CHAP v2";
+        };
+    }
+
+    /**
+     * Names the method an Authentication-Protocol option's data asks for, also one the engine does
+     * not speak: EAP (0xC227, RFC 3748), MS-CHAP version 1 (CHAP algorithm 0x80, RFC 2433), SPAP
+     * (0xC027), another CHAP algorithm, or the protocol number.
+     */
+    public static String describe(byte[] data) {
+        Optional<AuthMethod> known = fromOptionData(data);
+        if (known.isPresent()) {
+            return known.get().displayName();
+        }
+        if (data.length < 2) {
+            return "an unreadable method";
+        }
+        int protocol = (data[0] & 0xFF) << 8 | data[1] & 0xFF;
+        return switch (protocol) {
+            case 0xC227 -> "EAP";
+            case 0xC027 -> "SPAP (Shiva)";
+            case PppProtocol.CHAP -> data.length < 3 ? "CHAP without an algorithm"
+                    : (data[2] & 0xFF) == 0x80 ? "MS-CHAP (version 1)"
+                    : String.format("CHAP with algorithm 0x%02X", data[2] & 0xFF);
+            default -> String.format("protocol 0x%04X", protocol);
+        };
+    }
+
     /**
      * The method an Authentication-Protocol option's data names, or empty if it names one the
      * engine does not speak (EAP, MS-CHAPv1, an unknown CHAP algorithm, extra octets).

@@ -53,7 +53,7 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
         }
         Optional<byte[]> secret = user.get().chapMd5Secret();
         if (secret.isEmpty()) {
-            return failure(id, AuthFailureReason.METHOD_NOT_ALLOWED, name,
+            return failure(id, AuthFailureReason.NO_SECRET_FOR_METHOD, name,
                     "account has no cleartext secret, which CHAP-MD5 needs");
         }
         if (!ChapMd5.verify(id, secret.get(), challenge, response.value())) {

@@ -617,10 +617,35 @@ public final class PppSession {
                         recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests");
                     }
                 }
-                case AUTHENTICATION_REFUSED -> recordEnd(SessionEnd.AUTH_METHOD_REFUSED,
-                        "the client refused every allowed authentication method (" + settings.auth().methods() + ")");
+                case AUTHENTICATION_REFUSED -> authenticationRefused();
                 case LOOPED_BACK -> recordEnd(SessionEnd.HUNG_UP, "the link is looped back");
             }
+        }
+    }
+
+    /**
+     * The peer refused every login method we asked for (LCP Configure-Nak or Configure-Reject of
+     * Authentication-Protocol, RFC 1661 §6.2). Its Nak names the method it wants instead: the
+     * owner's remedy depends on it, allowing one this router does (the VPN server page) or
+     * setting the client to one it allows, when it asked for one this router does not do at all.
+     */
+    private void authenticationRefused() {
+        String allowed = settings.auth().methods().stream().map(AuthMethod::displayName)
+                .collect(java.util.stream.Collectors.joining(", "));
+        Optional<byte[]> askedFor = lcp.authenticationAskedFor();
+        if (askedFor.isEmpty()) {
+            recordEnd(SessionEnd.AUTH_METHOD_REFUSED, "the client refused to log in with " + allowed
+                    + " and named no method of its own (it rejected the login request)");
+            return;
+        }
+        String asked = AuthMethod.describe(askedFor.get());
+        Optional<AuthMethod> known = AuthMethod.fromOptionData(askedFor.get());
+        if (known.isEmpty()) {
+            recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, "the client asked for " + asked
+                    + ", which this router does not offer; allowed here: " + allowed);
+        } else {
+            recordEnd(SessionEnd.AUTH_METHOD_REFUSED, "the client asked for " + asked
+                    + ", which the VPN server page does not allow; allowed here: " + allowed);
         }
     }
 
@@ -672,6 +697,7 @@ public final class PppSession {
                     case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
+                    case NO_SECRET_FOR_METHOD -> SessionEnd.CHAP_SECRET_MISSING;
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
                     case AUTHENTICATOR_NOT_VERIFIED -> SessionEnd.SERVER_NOT_VERIFIED;
                     default -> SessionEnd.AUTH_FAILED;

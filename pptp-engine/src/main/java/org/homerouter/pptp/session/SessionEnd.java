@@ -21,7 +21,20 @@ public enum SessionEnd {
     SERVER_NOT_VERIFIED("the server did not prove that it knows the password",
             "the remote server did not prove that it knows the password (its MS-CHAPv2 authenticator response"
                     + " was wrong): it may not be the server it claims to be"),
+    /**
+     * The client asked for a login method this router can do but its settings do not allow, or
+     * refused to log in at all (the detail says which).
+     */
     AUTH_METHOD_REFUSED("client and server share no allowed authentication method"),
+    /** The client asked for a login method this router does not offer at all (EAP, MS-CHAP v1; the detail names it). */
+    AUTH_METHOD_UNSUPPORTED("the client asked for a login method this router does not offer",
+            "the remote server asked for a login method this router does not offer"),
+    /**
+     * CHAP-MD5 login of an account that has no CHAP secret: its password was set while CHAP-MD5
+     * was not allowed, and only the NT hash of it is kept.
+     */
+    CHAP_SECRET_MISSING("the user logged in with CHAP-MD5, but the router has no CHAP-MD5 copy of their password"
+            + " (it was set before CHAP-MD5 was allowed)"),
     ENCRYPTION_REFUSED("client and server could not agree on encryption (Windows error 741/742)"),
     NO_ADDRESS("no tunnel address left in the pool", "the remote server gave this router no tunnel address"),
     LCP_TIMEOUT("the client stopped answering during link setup",

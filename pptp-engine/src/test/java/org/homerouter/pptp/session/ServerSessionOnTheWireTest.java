@@ -211,6 +211,61 @@ class ServerSessionOnTheWireTest {
         assertEquals(0, sessions.loggingIn(), "its login slot is free");
     }
 
+    /** The peer Configure-Naks each of our LCP Configure-Requests it has received with {@code option} (RFC 1661 §5.3). */
+    private void peerNaksOurConfigureRequestsWith(byte[] option) {
+        network.deliverAll();
+        List<byte[]> naks = new ArrayList<>();
+        for (ByteBuffer received : peerReceived) {
+            ByteBuffer packet = received.duplicate();
+            GreHeader h = GreCodec.decode(packet);
+            if (h.payloadLength() == 0 || PppFrame.readHeader(packet) != PppProtocol.LCP
+                    || packet.get(packet.position()) != CONFIGURE_REQUEST) {
+                continue;
+            }
+            byte[] nak = new byte[4 + 4 + option.length];
+            nak[0] = (byte) 0xFF;
+            nak[1] = 0x03;
+            nak[2] = (byte) 0xC0;
+            nak[3] = 0x21;
+            nak[4] = 3; // Configure-Nak
+            nak[5] = packet.get(packet.position() + 1); // the request's identifier
+            nak[7] = (byte) (4 + option.length);
+            System.arraycopy(option, 0, nak, 8, option.length);
+            naks.add(nak);
+        }
+        peerReceived.clear();
+        naks.forEach(this::peerSends);
+    }
+
+    /**
+     * A client that Naks our Authentication-Protocol (MS-CHAPv2) with another method (RFC 1661 §6.2)
+     * ends the session; the end names what it asked for, and whether this router could do it at
+     * all: EAP and MS-CHAP v1 it cannot (no setting here allows them), CHAP-MD5 it can if allowed.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "c227   | AUTH_METHOD_UNSUPPORTED: the client asked for EAP, which this router does not offer",
+            "c22380 | AUTH_METHOD_UNSUPPORTED: the client asked for MS-CHAP (version 1), which this router does not offer",
+            "c22305 | AUTH_METHOD_REFUSED: the client asked for CHAP-MD5, which the VPN server page does not allow",
+            "c023   | AUTH_METHOD_REFUSED: the client asked for PAP, which the VPN server page does not allow"})
+    void aClientAskingForAnotherLoginMethodIsToldApartByWhetherThisRouterHasIt(String askedFor, String expected) {
+        byte[] method = java.util.HexFormat.of().parseHex(askedFor);
+        byte[] option = new byte[2 + method.length];
+        option[0] = 3; // Authentication-Protocol
+        option[1] = (byte) option.length;
+        System.arraycopy(method, 0, option, 2, method.length);
+        placeCall(reply -> { });
+        peerSendsConfigureRequest();
+        for (int i = 0; i < 20 && ended.isEmpty(); i++) {
+            peerNaksOurConfigureRequestsWith(option);
+            clock.advanceMillis(3000);
+            sessions.poll();
+        }
+        assertEquals(1, ended.size(), ended.toString());
+        assertTrue(ended.getFirst().startsWith(expected), ended.toString());
+        assertTrue(ended.getFirst().endsWith("allowed here: MS-CHAP v2"), ended.toString());
+    }
+
     private final long clockStart = clock.nanos();
 
     /**

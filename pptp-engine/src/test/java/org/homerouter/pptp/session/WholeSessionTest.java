@@ -1434,6 +1434,19 @@ class WholeSessionTest {
         run("once logged in it no longer counts", () -> serverEvents.stream().filter("up"::equals).count() == 2);
     }
 
+    /**
+     * CHAP-MD5 allowed, but the account's password was set before it was (only its NT hash is
+     * kept): the login cannot be checked, and the end says so, not that the method is not allowed.
+     */
+    @Test
+    void aChapMd5LoginOfAnAccountWithoutAChapSecretEndsAsSecretMissing() throws Exception {
+        start(AuthPolicy.DEFAULT.withMethods(AuthMethod.MSCHAP_V2, AuthMethod.CHAP_MD5), List.of(AuthMethod.CHAP_MD5),
+                "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals("ended CHAP_SECRET_MISSING", serverEnd());
+        assertTrue(serverEndDetail.contains("no cleartext secret"), serverEndDetail);
+    }
+
     @Test
     void disabledAccountIsRefusedWith649() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "off", "secret", Optional.empty());
@@ -1448,6 +1461,8 @@ class WholeSessionTest {
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals(List.of("ended AUTH_METHOD_REFUSED"), serverEvents);
+        assertEquals("the client asked for PAP, which the VPN server page does not allow; allowed here: MS-CHAP v2",
+                serverEndDetail);
         run("call cleared", () -> serverTunnels.tunnels().isEmpty());
     }
 

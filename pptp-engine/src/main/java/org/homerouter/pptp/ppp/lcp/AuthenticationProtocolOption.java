@@ -30,6 +30,12 @@ public final class AuthenticationProtocolOption implements OptionHandler {
     private AuthMethod requesting;
     private boolean acked;
     private AuthMethod peerRequested;
+    /**
+     * The option data of the method the peer last asked for in a Configure-Nak of our request
+     * (RFC 1661 §6.2: a Nak names the protocol the peer wants), null before any: kept across
+     * renegotiations, so the session can name what the client wanted when it fails.
+     */
+    private byte[] peerAskedFor;
 
     /**
      * @param authenticatePeerWith methods we demand from the peer, most preferred first; empty for
@@ -81,6 +87,7 @@ public final class AuthenticationProtocolOption implements OptionHandler {
             return;
         }
         refused.add(requesting);
+        peerAskedFor = data.clone();
         Optional<AuthMethod> suggested = AuthMethod.fromOptionData(data);
         if (suggested.isPresent() && authenticatePeerWith.contains(suggested.get()) && !refused.contains(suggested.get())) {
             requesting = suggested.get();
@@ -121,6 +128,14 @@ public final class AuthenticationProtocolOption implements OptionHandler {
     /** The method the peer agreed to authenticate itself with, once our request was acknowledged. */
     public Optional<AuthMethod> peerAuthentication() {
         return acked ? Optional.ofNullable(requesting) : Optional.empty();
+    }
+
+    /**
+     * The option data of the method the peer asked for instead of ours (its last Configure-Nak),
+     * empty if it never named one (it Rejected the option outright, or has not refused).
+     */
+    public Optional<byte[]> peerAskedFor() {
+        return Optional.ofNullable(peerAskedFor).map(byte[]::clone);
     }
 
     /** The method we agreed to authenticate ourselves with. */

@@ -152,6 +152,14 @@ public final class Lcp extends NegotiatedProtocol {
         }, () -> log.debug("LCP: path probe inconclusive (no echo came back)"));
     }
 
+    /**
+     * The Authentication-Protocol option data the peer last asked for in a Configure-Nak of ours,
+     * empty if it named none (see {@link AuthenticationProtocolOption#peerAskedFor()}).
+     */
+    public Optional<byte[]> authenticationAskedFor() {
+        return authentication.peerAskedFor();
+    }
+
     /** What was agreed, while LCP is Opened. */
     public Optional<LinkConfiguration> configuration() {
         return Optional.ofNullable(configuration);
