@@ -48,6 +48,15 @@ class DiagnosisTest {
         assertFalse(secret.contains("VPN server page"), "no method to allow: " + secret);
     }
 
+    /** Two clients behind one NAT: the advice says the NAT passes GRE for one at a time, not that GRE is blocked. */
+    @Test
+    void greForOneClientAtATimeIsAdvisedAsTheNatInFrontOfThem() {
+        String advice = Diagnosis.advice("GRE_SHARED_ADDRESS");
+        assertTrue(advice.contains("one of them at a time"), advice);
+        assertTrue(advice.contains("PPTP passthrough for several clients"), advice);
+        assertTrue(Diagnosis.failed("GRE_SHARED_ADDRESS", false));
+    }
+
     /** A reason stored by another version that this one does not know still reads, as itself. */
     @Test
     void anUnknownStoredReasonReadsAsItself() {

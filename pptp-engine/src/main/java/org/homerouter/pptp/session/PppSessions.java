@@ -63,6 +63,12 @@ public final class PppSessions implements TunnelListener {
     private final Map<InetAddress, ArrayDeque<Counted>> loggingInBySource = new HashMap<>();
     /** Admissions so far (guarded by {@link #loggingInBySource}). */
     private long admitted;
+    /** A logged-in session, by its local call ID: whom a NAT shared with a later caller lets through. */
+    private record LoggedIn(InetAddress peer, String user) {
+    }
+
+    private final Map<Integer, LoggedIn> loggedInByCall = new ConcurrentHashMap<>();
+
     /** Sessions that made room for a login from another source: ended at the next {@link #poll()}. */
     private final Queue<Counted> evicted = new ConcurrentLinkedQueue<>();
 
@@ -259,6 +265,7 @@ public final class PppSessions implements TunnelListener {
                     }
                 }
                 call.markLoggedIn();
+                loggedInByCall.put(call.localCallId(), new LoggedIn(call.peerAddress(), userName));
                 observer.authenticated(s, userName);
             }
 
@@ -287,6 +294,18 @@ public final class PppSessions implements TunnelListener {
                     }
                 }
                 byLocalCallId.remove(call.localCallId(), slot);
+                loggedInByCall.remove(call.localCallId());
+                if ((reason == SessionEnd.NO_GRE || reason == SessionEnd.GRE_ONE_WAY)
+                        && settings.role() == SessionRole.SERVER) {
+                    String others = othersLoggedInFrom(call.peerAddress());
+                    if (!others.isEmpty()) {
+                        // The usual case behind a NAT without multi-client PPTP passthrough: the
+                        // first client's GRE passes, the next one's is dropped or sent to the first.
+                        reason = SessionEnd.GRE_SHARED_ADDRESS;
+                        detail = others + " from " + call.peerAddress().getHostAddress() + " was up at the time"
+                                + (detail.isEmpty() ? "" : "; " + detail);
+                    }
+                }
                 // The link is finished: the call that carried it goes too (RFC 2637 §2.13 / §2.12).
                 call.connection().clearCall(call, reason == SessionEnd.PEER_DEAD || reason == SessionEnd.GRE_NOT_SENT,
                         reason.description());
@@ -405,6 +424,17 @@ public final class PppSessions implements TunnelListener {
         if (q.isEmpty()) {
             loggingInBySource.remove(source, q);
         }
+    }
+
+    /** "alice's session", "alice's and bob's sessions" logged in from {@code peer}; "" if none. */
+    private String othersLoggedInFrom(InetAddress peer) {
+        List<String> users = loggedInByCall.values().stream().filter(l -> l.peer().equals(peer))
+                .map(l -> PppSession.printable(l.user()) + "'s").distinct().sorted().toList();
+        if (users.isEmpty()) {
+            return "";
+        }
+        return users.size() == 1 ? users.getFirst() + " session" : String.join(", ", users.subList(0, users.size() - 1))
+                + " and " + users.getLast() + " sessions";
     }
 
     @Override

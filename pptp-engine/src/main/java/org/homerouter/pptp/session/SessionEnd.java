@@ -47,6 +47,14 @@ public enum SessionEnd {
             + " client's side (its own router, a firewall) drops GRE coming in (Windows error 806/619)",
             "GRE (IP protocol 47) from the remote server arrives, but this router's never reaches it: something between"
                     + " them drops GRE going to the server"),
+    /**
+     * Server role only: {@link #NO_GRE} or {@link #GRE_ONE_WAY} while another session from the same
+     * address was logged in. A NAT router in front of several clients that tracks PPTP's GRE (which
+     * has no ports, RFC 2637 §4) by address alone passes it for one of them at a time.
+     */
+    GRE_SHARED_ADDRESS("no GRE (IP protocol 47) got through for this client while another session from the same"
+            + " address was up: the router in front of them passes PPTP's GRE for one client at a time"
+            + " (Windows error 806/619)"),
     PEER_DEAD("the client stopped answering LCP echo requests",
             "the remote server stopped answering LCP echo requests"),
     /** The peer went silent while this router's own sends to it were failing (PppSession#unsentSinceSent). */

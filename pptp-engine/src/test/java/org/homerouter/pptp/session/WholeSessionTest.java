@@ -1172,6 +1172,28 @@ class WholeSessionTest {
                 serverEvents.stream().filter(e -> e.startsWith("ended")).toList());
     }
 
+    /**
+     * Two clients behind one NAT router (one source address): the first is up; the router passes
+     * GRE for it only, and the second's never arrives. The second's end says another session from
+     * that address was up, and whose, rather than that GRE is blocked (which the first disproves).
+     */
+    @Test
+    void noGreForASecondClientBehindTheSameAddressAsAnUpSessionNamesThatSession() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection first = dial();
+        int firstCall = first.placeCall().get(5, TimeUnit.SECONDS).peerCallId(); // the server's call ID
+        run("the first session up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        // The NAT in front of both passes GRE for the first call only.
+        network.setImpairment((src, dst, packet) -> !src.equals(CLIENT)
+                || org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate()).callId() == firstCall
+                ? InMemoryGreNetwork.Fate.DELIVER : InMemoryGreNetwork.Fate.DROP);
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals("ended GRE_SHARED_ADDRESS", serverEnd());
+        assertTrue(serverEndDetail.startsWith("User's session from 127.0.0.1 was up at the time"), serverEndDetail);
+        assertEquals(1, serverSessions.sessions().size(), "the first session stays up");
+    }
+
+    /** With no other session from its address, GRE that never arrives is still blocked GRE. */
     @Test
     void greBlockedOnTheWayIsDiagnosedAsSuch() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
