@@ -1029,7 +1029,7 @@ public final class PppSession {
                 // (stateful MPPE whose Reset-Requests go unanswered, RFC 3078 §8). Recorded as
                 // such, so the owner is not told that the link was closed normally.
                 if (failure.encryptionMismatch()) {
-                    fail(SessionEnd.ENCRYPTION_REFUSED, failure.description());
+                    fail(SessionEnd.ENCRYPTION_REFUSED, failure.description() + peerOfferedEncryption());
                 } else {
                     fail(SessionEnd.ENCRYPTION_LOST, encryptionLost(failure));
                 }
@@ -1202,6 +1202,39 @@ public final class PppSession {
             }
             updateDeadlineHint();
         }
+    }
+
+    /**
+     * What the peer offered in CCP (the MPPE option it named, RFC 3078 §2), and on the server the
+     * encryption setting of the VPN server page that would accept it: "; the client offered
+     * 40-bit MPPE (stateless): ...". Empty when it named no MPPE option.
+     */
+    private String peerOfferedEncryption() {
+        Optional<org.homerouter.pptp.mppe.MppeOption> offered = ccp == null ? Optional.empty() : ccp.peerOffered();
+        String peer = settings.role() == SessionRole.CLIENT ? "the remote server" : "the client";
+        if (offered.isEmpty() || offered.get().strengths().isEmpty()) {
+            return "; " + peer + " offered no MPPE encryption"
+                    + (settings.role() == SessionRole.SERVER ? ": set the client to require encryption (Windows:"
+                    + " Security tab, Data encryption), or choose Encryption \"Optional\" on the VPN server page" : "");
+        }
+        java.util.Set<org.homerouter.pptp.mppe.MppeStrength> strengths = offered.get().strengths();
+        String which = strengths.stream().map(s -> s.name().replace("BITS_", "") + "-bit")
+                .collect(java.util.stream.Collectors.joining(" or "));
+        String what = "; " + peer + " offered " + which + " MPPE (" + (offered.get().stateless() ? "stateless"
+                : "stateful") + ")";
+        if (settings.role() != SessionRole.SERVER) {
+            return what;
+        }
+        if (!strengths.contains(org.homerouter.pptp.mppe.MppeStrength.BITS_128)) {
+            return what + ": set the client to 128-bit (Windows: Security tab, Data encryption \"Maximum"
+                    + " strength encryption\"), or"
+                    + " choose Encryption \"Require, 40/56/128-bit\" on the VPN server page (weaker keys)";
+        }
+        if (!offered.get().stateless()) {
+            return what + ": choose Encryption \"Require 128-bit\" or \"Require 128-bit, stateful\" on the VPN"
+                    + " server page, which accept stateful clients";
+        }
+        return what;
     }
 
     /** Which way the peer's encryption was lost, for {@link SessionEnd#ENCRYPTION_LOST}'s detail. */

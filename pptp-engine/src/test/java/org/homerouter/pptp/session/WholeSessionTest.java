@@ -1240,6 +1240,20 @@ class WholeSessionTest {
     }
 
     /**
+     * A client that offers only 40-bit MPPE (RFC 3078 §2, the L bit) against the default policy
+     * (128-bit required): the end says what it offered and which setting on either side accepts it.
+     */
+    @Test
+    void aClientOfferingOnly40BitMppeIsToldWhichSettingWouldAcceptIt() throws Exception {
+        clientMppe = Optional.of(new MppePolicy(java.util.EnumSet.of(MppeStrength.BITS_40), true, true));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals("ended ENCRYPTION_REFUSED", serverEnd());
+        assertTrue(serverEndDetail.contains("the client offered 40-bit MPPE"), serverEndDetail);
+        assertTrue(serverEndDetail.contains("\"Require, 40/56/128-bit\" on the VPN server page"), serverEndDetail);
+    }
+
+    /**
      * A server without MPPE Protocol-Rejects CCP (RFC 1661 §5.7); a client that requires MPPE then
      * ends with "could not agree on encryption" within one restart interval, not after CCP's ten
      * Configure-Requests, and never opens a tunnel device that would carry IP in clear.

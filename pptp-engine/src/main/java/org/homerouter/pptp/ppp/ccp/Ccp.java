@@ -120,6 +120,14 @@ public final class Ccp extends NegotiatedProtocol {
         return Clock.earliest(super.deadline(), resets.deadline());
     }
 
+    /**
+     * The MPPE setting the peer last named (in its Configure-Request or a Nak of ours), empty if it
+     * never named one: what it was willing to do, for a failure to report.
+     */
+    public Optional<org.homerouter.pptp.mppe.MppeOption> peerOffered() {
+        return options.peerOffered();
+    }
+
     /** What was agreed, while CCP is Opened with encryption. */
     public Optional<CcpResult> result() {
         return Optional.ofNullable(result);

@@ -49,6 +49,12 @@ final class MppeOptionNegotiator {
     /** What we acked in the peer's last request: our send direction. */
     private MppeOption peers;
     private int naksSent;
+    /**
+     * The MPPE option the peer last named, in a Configure-Request (what it will receive, RFC 1962
+     * §4) or in a Nak of ours (what it would take): kept across renegotiations, so a failure can say
+     * what the peer was willing to do.
+     */
+    private MppeOption peerOffered;
 
     MppeOptionNegotiator(MppePolicy policy, Consumer<CcpFailure> failures) {
         this.policy = policy;
@@ -89,6 +95,7 @@ final class MppeOptionNegotiator {
         if (suggested.isEmpty()) {
             return false; // a malformed option 18 makes the Nak unusable
         }
+        peerOffered = suggested.get();
         wanted = MppeNegotiation.requestAfterNak(policy, suggested.get()).orElse(null);
         if (wanted == null && policy.required()) {
             failures.accept(CcpFailure.NO_COMMON_ENCRYPTION);
@@ -127,6 +134,7 @@ final class MppeOptionNegotiator {
             return judgeWithoutMppe(rejectInsteadOfNak);
         }
         MppeOption offered = decode(mppe).orElseThrow();
+        peerOffered = offered;
         MppeOption reference = steeringReference();
         MppeOption counter;
         switch (MppeNegotiation.answerPeerRequest(policy, offered, naksSent)) {
@@ -181,6 +189,11 @@ final class MppeOptionNegotiator {
             return Optional.empty();
         }
         return Optional.of(new CcpResult(acked.singleStrength().orElseThrow(), acked.stateless()));
+    }
+
+    /** The MPPE option the peer last asked for or suggested, empty if it never named one. */
+    Optional<MppeOption> peerOffered() {
+        return Optional.ofNullable(peerOffered);
     }
 
     /** Whether either direction agreed on MPPE. */
