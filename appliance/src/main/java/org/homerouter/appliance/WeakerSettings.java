@@ -1,0 +1,149 @@
+package org.homerouter.appliance;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.homerouter.appliance.store.Setting;
+
+/**
+ * Which security settings a configuration import made weaker, in words for the owner. An import
+ * restores whatever the file says, by design; a tampered or very old backup can thereby switch off
+ * encryption or send the LAN's traffic elsewhere, and the owner must hear of it, not only "applied".
+ * Only what got worse is named: an identical or stronger import says nothing.
+ */
+final class WeakerSettings {
+    /** A listen address meaning every address of the router. */
+    private static final String ANY = "0.0.0.0";
+
+    private WeakerSettings() {
+    }
+
+    /**
+     * @param before the settings in force before the import
+     * @param after  the imported settings (a setting absent from either counts as its default)
+     * @return one phrase per weakening, e.g. "PAP logins are now allowed"; empty when nothing got weaker
+     */
+    static List<String> between(Map<Setting, String> before, Map<Setting, String> after) {
+        List<String> out = new ArrayList<>();
+        String mppeBefore = get(before, Setting.PPTP_MPPE);
+        String mppeAfter = get(after, Setting.PPTP_MPPE);
+        if (strength(mppeAfter) < strength(mppeBefore)) {
+            out.add("VPN encryption is now " + encryption(mppeAfter) + " (was " + encryption(mppeBefore) + ")");
+        }
+        if (papOffered(after) && !papOffered(before)) {
+            out.add("PAP logins are now allowed (the VPN password crosses the internet in clear)");
+        }
+        if (methods(after).contains("chap-md5") && !methods(before).contains("chap-md5")) {
+            // Not only a weaker login: CHAP-MD5 needs the passwords themselves, which the router then keeps.
+            out.add("CHAP-MD5 logins are now allowed (the router keeps the VPN passwords themselves, not just hashes)");
+        }
+        boolean serverOn = on(after, Setting.PPTP_ENABLED);
+        if (serverOn && !on(before, Setting.PPTP_ENABLED)) {
+            out.add("the VPN server is now on");
+        }
+        String listenBefore = get(before, Setting.PPTP_LISTEN_ADDRESS);
+        if (serverOn && get(after, Setting.PPTP_LISTEN_ADDRESS).equals(ANY) && !listenBefore.equals(ANY)) {
+            out.add("the VPN server now answers on every address of this router (was only " + listenBefore + ")");
+        }
+        String inbound = get(after, Setting.PASSTHROUGH_INBOUND_SERVER).trim();
+        String inboundBefore = get(before, Setting.PASSTHROUGH_INBOUND_SERVER).trim();
+        if (!inbound.isEmpty() && !inbound.equals(inboundBefore)) {
+            out.add("TCP 1723 and GRE from the internet now go to " + inbound
+                    + (inboundBefore.isEmpty() ? "" : " (was " + inboundBefore + ")"));
+        }
+        if (!on(after, Setting.UI_HTTPS) && on(before, Setting.UI_HTTPS)) {
+            out.add("HTTPS for the router's web pages is now off");
+        }
+        String uiListenBefore = get(before, Setting.UI_LISTEN_ADDRESS);
+        if (get(after, Setting.UI_LISTEN_ADDRESS).equals(ANY) && !uiListenBefore.equals(ANY)) {
+            out.add("the router's web pages now answer on every address of this router (was only " + uiListenBefore + ")");
+        }
+        dialOut(before, after, out);
+        return List.copyOf(out);
+    }
+
+    /** The one line for the page and the event log, or empty when nothing got weaker. */
+    static String sentence(List<String> weakened) {
+        return weakened.isEmpty() ? "" : "This import weakened: " + String.join("; ", weakened) + ".";
+    }
+
+    /**
+     * The site-to-site tunnel: only while it is on after the import (switched off, its settings
+     * send nothing anywhere). A tunnel to a server it did not go to before, or one that now takes
+     * all LAN traffic, is named with how little it is encrypted; otherwise a weaker encryption alone.
+     */
+    private static void dialOut(Map<Setting, String> before, Map<Setting, String> after, List<String> out) {
+        if (!on(after, Setting.DIALOUT_ENABLED)) {
+            return;
+        }
+        String server = get(after, Setting.DIALOUT_SERVER);
+        String serverBefore = get(before, Setting.DIALOUT_SERVER);
+        boolean wasOn = on(before, Setting.DIALOUT_ENABLED);
+        boolean newServer = !wasOn || !server.equals(serverBefore);
+        boolean allTraffic = on(after, Setting.DIALOUT_DEFAULT_ROUTE);
+        String mppe = get(after, Setting.DIALOUT_MPPE);
+        String unencrypted = switch (mppe) {
+            case "none" -> ", unencrypted";
+            case "optional" -> ", possibly unencrypted";
+            case "require-any" -> ", with weak 40- or 56-bit encryption allowed";
+            default -> "";
+        };
+        if (allTraffic && (newServer || !on(before, Setting.DIALOUT_DEFAULT_ROUTE))) {
+            out.add("all LAN traffic now goes through the site-to-site tunnel to " + server + unencrypted);
+        } else if (newServer) {
+            String subnets = get(after, Setting.DIALOUT_SUBNETS);
+            out.add((wasOn ? "the site-to-site tunnel now goes to " + server + " (was " + serverBefore + ")"
+                    : "the site-to-site tunnel to " + server + " is now on")
+                    + (subnets.isEmpty() ? "" : ", for " + subnets) + unencrypted);
+        } else if (strength(mppe) < strength(get(before, Setting.DIALOUT_MPPE))) {
+            out.add("the site-to-site tunnel's encryption is now " + encryption(mppe) + " (was "
+                    + encryption(get(before, Setting.DIALOUT_MPPE)) + ")");
+        }
+    }
+
+    /** Higher is stronger; the two 128-bit kinds are equally strong (stateful only resyncs worse). */
+    private static int strength(String mppe) {
+        return switch (mppe) {
+            case "require-128", "require-128-stateful" -> 4;
+            case "require-any" -> 3;
+            case "optional" -> 2;
+            case "none" -> 1;
+            default -> 0;
+        };
+    }
+
+    /** As the VPN page's choices name them. */
+    private static String encryption(String mppe) {
+        return switch (mppe) {
+            case "require-128" -> "required 128-bit";
+            case "require-128-stateful" -> "required 128-bit, stateful";
+            case "require-any" -> "required, but weak 40- or 56-bit keys are accepted";
+            case "optional" -> "optional";
+            case "none" -> "off";
+            default -> mppe;
+        };
+    }
+
+    /**
+     * Whether the server offers PAP: as {@link PptpService#offered}, not while it requires
+     * encryption beside MS-CHAPv2 (PAP gives no encryption keys, so MS-CHAPv2 is offered alone).
+     */
+    private static boolean papOffered(Map<Setting, String> s) {
+        List<String> m = methods(s);
+        boolean required = get(s, Setting.PPTP_MPPE).startsWith("require");
+        return m.contains("pap") && !(required && m.contains("mschapv2") && m.size() > 1);
+    }
+
+    private static List<String> methods(Map<Setting, String> s) {
+        return List.of(get(s, Setting.PPTP_AUTH_METHODS).split(","));
+    }
+
+    private static boolean on(Map<Setting, String> s, Setting setting) {
+        return Boolean.parseBoolean(get(s, setting));
+    }
+
+    private static String get(Map<Setting, String> s, Setting setting) {
+        String v = s.get(setting);
+        return v == null ? setting.defaultValue() : v;
+    }
+}

@@ -1,0 +1,132 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.homerouter.appliance.store.Setting;
+import org.junit.jupiter.api.Test;
+
+/** What an import made weaker, compared with the settings before it, as the owner is told. */
+class WeakerSettingsTest {
+    private static Map<Setting, String> defaults() {
+        Map<Setting, String> m = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            m.put(s, s.defaultValue());
+        }
+        return m;
+    }
+
+    private static Map<Setting, String> with(Map<Setting, String> base, Object... pairs) {
+        Map<Setting, String> m = new EnumMap<>(base);
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put((Setting) pairs[i], (String) pairs[i + 1]);
+        }
+        return m;
+    }
+
+    private static List<String> weakened(Map<Setting, String> before, Object... after) {
+        return WeakerSettings.between(before, with(before, after));
+    }
+
+    @Test
+    void anIdenticalImportSaysNothing() {
+        assertEquals(List.of(), WeakerSettings.between(defaults(), defaults()));
+        assertEquals("", WeakerSettings.sentence(List.of()));
+    }
+
+    @Test
+    void aStrongerImportSaysNothing() {
+        Map<Setting, String> weak = with(defaults(), Setting.PPTP_MPPE, "none", Setting.PPTP_AUTH_METHODS, "mschapv2,pap",
+                Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.20", Setting.UI_HTTPS, "false",
+                Setting.DIALOUT_ENABLED, "true", Setting.DIALOUT_SERVER, "203.0.113.7", Setting.DIALOUT_MPPE, "none",
+                Setting.DIALOUT_DEFAULT_ROUTE, "true");
+        assertEquals(List.of(), WeakerSettings.between(weak, with(defaults(), Setting.UI_HTTPS, "true")));
+        // The two 128-bit kinds are equally strong either way.
+        assertEquals(List.of(), weakened(defaults(), Setting.PPTP_MPPE, "require-128-stateful"));
+        assertEquals(List.of(), weakened(with(defaults(), Setting.PPTP_MPPE, "require-128-stateful"),
+                Setting.PPTP_MPPE, "require-128"));
+    }
+
+    @Test
+    void vpnEncryptionEachStepDown() {
+        assertEquals(List.of("VPN encryption is now optional (was required 128-bit)"),
+                weakened(defaults(), Setting.PPTP_MPPE, "optional"));
+        assertEquals(List.of("VPN encryption is now off (was required 128-bit)"),
+                weakened(defaults(), Setting.PPTP_MPPE, "none"));
+        assertEquals(List.of("VPN encryption is now required, but weak 40- or 56-bit keys are accepted (was required"
+                + " 128-bit, stateful)"), weakened(with(defaults(), Setting.PPTP_MPPE, "require-128-stateful"),
+                Setting.PPTP_MPPE, "require-any"));
+        assertEquals(List.of("VPN encryption is now off (was optional)"),
+                weakened(with(defaults(), Setting.PPTP_MPPE, "optional"), Setting.PPTP_MPPE, "none"));
+    }
+
+    @Test
+    void papAndChapMd5() {
+        // Beside required encryption the server offers MS-CHAPv2 alone (PptpService.offered): PAP is not offered.
+        assertEquals(List.of(), weakened(defaults(), Setting.PPTP_AUTH_METHODS, "mschapv2,pap"));
+        assertEquals(List.of("VPN encryption is now optional (was required 128-bit)",
+                "PAP logins are now allowed (the VPN password crosses the internet in clear)"),
+                weakened(defaults(), Setting.PPTP_AUTH_METHODS, "mschapv2,pap", Setting.PPTP_MPPE, "optional"));
+        assertEquals(List.of("PAP logins are now allowed (the VPN password crosses the internet in clear)"),
+                weakened(defaults(), Setting.PPTP_AUTH_METHODS, "pap"));
+        // CHAP-MD5 has the router keep the passwords themselves, offered or not.
+        assertEquals(List.of("CHAP-MD5 logins are now allowed (the router keeps the VPN passwords themselves, not just"
+                + " hashes)"), weakened(defaults(), Setting.PPTP_AUTH_METHODS, "mschapv2,chap-md5"));
+    }
+
+    @Test
+    void theServerOnAndListeningEverywhere() {
+        Map<Setting, String> off = with(defaults(), Setting.PPTP_ENABLED, "false");
+        assertEquals(List.of("the VPN server is now on"), weakened(off, Setting.PPTP_ENABLED, "true"));
+        Map<Setting, String> one = with(defaults(), Setting.PPTP_LISTEN_ADDRESS, "198.51.100.4");
+        assertEquals(List.of("the VPN server now answers on every address of this router (was only 198.51.100.4)"),
+                weakened(one, Setting.PPTP_LISTEN_ADDRESS, "0.0.0.0"));
+        assertEquals(List.of(), weakened(with(one, Setting.PPTP_ENABLED, "false"), Setting.PPTP_LISTEN_ADDRESS, "0.0.0.0"),
+                "a server left off listens nowhere");
+    }
+
+    @Test
+    void anInboundForwardHttpsAndTheUiAddress() {
+        assertEquals(List.of("TCP 1723 and GRE from the internet now go to 192.168.1.20"),
+                weakened(defaults(), Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.20"));
+        assertEquals(List.of("TCP 1723 and GRE from the internet now go to 192.168.1.20 (was 192.168.1.5)"),
+                weakened(with(defaults(), Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.5"),
+                        Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.20"));
+        assertEquals(List.of(), weakened(with(defaults(), Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.5"),
+                Setting.PASSTHROUGH_INBOUND_SERVER, ""), "a forward removed is no weakening");
+        assertEquals(List.of("HTTPS for the router's web pages is now off"),
+                weakened(with(defaults(), Setting.UI_HTTPS, "true"), Setting.UI_HTTPS, "false"));
+        assertEquals(List.of("the router's web pages now answer on every address of this router (was only 192.168.1.1)"),
+                weakened(with(defaults(), Setting.UI_LISTEN_ADDRESS, "192.168.1.1"), Setting.UI_LISTEN_ADDRESS, "0.0.0.0"));
+    }
+
+    @Test
+    void theSiteToSiteTunnel() {
+        assertEquals(List.of("all LAN traffic now goes through the site-to-site tunnel to 203.0.113.7, unencrypted"),
+                weakened(defaults(), Setting.DIALOUT_ENABLED, "true", Setting.DIALOUT_SERVER, "203.0.113.7",
+                        Setting.DIALOUT_DEFAULT_ROUTE, "true", Setting.DIALOUT_MPPE, "none"));
+        assertEquals(List.of("the site-to-site tunnel to 203.0.113.7 is now on, for 10.1.0.0/16"),
+                weakened(defaults(), Setting.DIALOUT_ENABLED, "true", Setting.DIALOUT_SERVER, "203.0.113.7",
+                        Setting.DIALOUT_SUBNETS, "10.1.0.0/16"));
+        Map<Setting, String> tunnel = with(defaults(), Setting.DIALOUT_ENABLED, "true", Setting.DIALOUT_SERVER,
+                "198.51.100.9", Setting.DIALOUT_SUBNETS, "10.1.0.0/16");
+        assertEquals(List.of("the site-to-site tunnel now goes to 203.0.113.7 (was 198.51.100.9), for 10.1.0.0/16,"
+                + " possibly unencrypted"), weakened(tunnel, Setting.DIALOUT_SERVER, "203.0.113.7",
+                Setting.DIALOUT_MPPE, "optional"));
+        assertEquals(List.of("all LAN traffic now goes through the site-to-site tunnel to 198.51.100.9"),
+                weakened(tunnel, Setting.DIALOUT_DEFAULT_ROUTE, "true"));
+        assertEquals(List.of("the site-to-site tunnel's encryption is now off (was required 128-bit)"),
+                weakened(tunnel, Setting.DIALOUT_MPPE, "none"));
+        assertEquals(List.of(), weakened(defaults(), Setting.DIALOUT_SERVER, "203.0.113.7",
+                Setting.DIALOUT_DEFAULT_ROUTE, "true", Setting.DIALOUT_MPPE, "none"), "a tunnel left off sends nothing");
+        assertEquals(List.of(), weakened(tunnel, Setting.DIALOUT_ENABLED, "false"));
+    }
+
+    @Test
+    void theSentenceNamesThemAll() {
+        assertEquals("This import weakened: PAP logins are now allowed; the VPN server is now on.",
+                WeakerSettings.sentence(List.of("PAP logins are now allowed", "the VPN server is now on")));
+    }
+}
