@@ -29,6 +29,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         List<VpnUser> oldUsers;
         List<String> hungUp = new java.util.ArrayList<>();
         String listenerWaits;
+        List<String> weakened;
         synchronized (appliance.changeLock()) {
             // Who is on the server now: if the import restarts or stops it, they are all cut off.
             PptpService server = appliance.pptp();
@@ -66,6 +67,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (listenerWaits != null) {
                 appliance.store().logEvent("service", listenerWaits);
             }
+            // Logged once it is in force (a refused import is undone above and weakened nothing).
+            weakened = WeakerSettings.between(oldSettings, doc.settings());
+            if (!weakened.isEmpty()) {
+                appliance.store().logEvent("config", WeakerSettings.sentence(weakened));
+            }
             if (server != null && appliance.pptp() != server) {
                 String why = appliance.pptp() == null ? ": the VPN server stopped for the imported settings"
                         : ": the VPN server restarted for the imported settings";
@@ -78,7 +84,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         hangUpSessionsOfNewPasswords(oldUsers)
                 .forEach(who -> hungUp.add(who + ": given another password by the import"));
         forgetWhereChangedAccountsLoggedIn(oldUsers);
-        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits));
+        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened);
     }
 
     /** "alice (192.0.2.7)", as the pages and the event log name a session. */

@@ -873,6 +873,35 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * A backup (tampered with, or old) that switches VPN encryption off is restored, as the owner asked,
+     * but not as the green "imported and applied": the page and the event log say what it weakened.
+     */
+    @Test
+    void anImportThatSwitchesEncryptionOffSaysSoOnThePageAndInTheLog() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String exported = ui.export();
+            String document = exported.replace("\"pptp.mppe\": \"require-128\"", "\"pptp.mppe\": \"none\"");
+            assertFalse(document.equals(exported), exported);
+
+            var r = ui.post("/system/import", "config", document, "replace", "on");
+            assertEquals(303, r.statusCode(), "imported: " + r.body());
+            String system = ui.get("/system").body();
+            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">This import weakened: VPN encryption is now"
+                    + " off (was required 128-bit)."), "a warning naming it: " + system);
+            assertFalse(system.contains("imported and applied"), system);
+            assertTrue(a.store().recentEvents(10).contains("config: This import weakened: VPN encryption is now off"
+                    + " (was required 128-bit)."), a.store().recentEvents(10).toString());
+
+            // The same file again weakens nothing more: the plain notice.
+            assertEquals(303, ui.post("/system/import", "config", document, "replace", "on").statusCode());
+            assertTrue(ui.get("/system").body().contains("Configuration imported and applied."));
+        }
+    }
+
     @Test
     void aPasswordChangedWhileAFailingImportIsUndoneStaysChanged() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");

@@ -1067,9 +1067,15 @@ final class Pages {
         // The import cut people off without asking (the page only warned): name them, or say nobody.
         String hungUp = imported.hungUp().isEmpty() ? " No VPN session was ended."
                 : " Disconnected " + String.join("; ", imported.hungUp()) + ".";
+        // What the file weakened, first: a tampered or old backup must not pass as the green "applied".
+        String weakened = imported.weakened().isEmpty() ? ""
+                : "This import weakened: " + String.join("; ", imported.weakened()) + ". ";
         if (imported.serverWaits().isPresent()) {
             // Kept, but not all in force: not the green "applied".
-            x.session.warn("Configuration imported, but " + imported.serverWaits().get() + "." + hungUp);
+            x.session.warn(weakened + "Configuration imported, but " + imported.serverWaits().get() + "." + hungUp);
+        } else if (!weakened.isEmpty()) {
+            x.session.warn(weakened + "The configuration is in force: if the file was not meant to do this, set these"
+                    + " back on their pages." + hungUp);
         } else {
             x.session.flash("Configuration imported and applied." + hungUp);
         }

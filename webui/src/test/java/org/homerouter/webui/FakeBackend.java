@@ -241,7 +241,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return EXPORTED;
     }
     /** What the next import reports: whom it hung up, and whether the VPN server waits for its address. */
-    volatile Imported importResult = new Imported(List.of(), java.util.Optional.empty());
+    volatile Imported importResult = new Imported(List.of(), java.util.Optional.empty(), List.of());
     @Override public Imported importJson(String json, String event) {
         if (!json.startsWith("{")) {
             throw new IllegalArgumentException("not JSON");

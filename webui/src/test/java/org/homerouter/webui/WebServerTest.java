@@ -1674,23 +1674,55 @@ class WebServerTest {
         assertTrue(b.get("/system").body().replaceAll("\\s+", " ").contains("Nobody is connected to the VPN now."));
 
         fake.importResult = new SystemAdmin.Imported(List.of("alice (192.0.2.7): removed or disabled by the import",
-                "bob (192.0.2.8): given another password by the import"), java.util.Optional.empty());
+                "bob (192.0.2.8): given another password by the import"), java.util.Optional.empty(), List.of());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         assertTrue(b.get("/system").body().contains("<p class=\"flash\" role=\"status\">Configuration imported and applied."
                 + " Disconnected alice (192.0.2.7): removed or disabled by the import; bob (192.0.2.8): given another password"
                 + " by the import.</p>"), "the notice names them");
-        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty());
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty(), List.of());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         assertTrue(b.get("/system").body().contains("Configuration imported and applied. No VPN session was ended.</p>"));
 
         // Kept while the VPN server waits for its listen address: a warning, not the green "applied".
         fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.of("the VPN server cannot listen on"
-                + " 192.0.2.55 (pptp.listen_address of the imported configuration): this router does not have that address now"));
+                + " 192.0.2.55 (pptp.listen_address of the imported configuration): this router does not have that address now"), List.of());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         String waits = b.get("/system").body();
         assertTrue(waits.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">Configuration imported, but the"
                 + " VPN server cannot listen on 192.0.2.55"), waits);
         assertFalse(waits.contains("imported and applied"), waits);
+    }
+
+    /**
+     * An import restores what its file says, a tampered or old backup too: the form says so before a
+     * file is chosen, and what it weakened is a warning naming each, not the green "imported and applied".
+     */
+    @Test
+    void anImportThatWeakenedSecuritySettingsSaysWhichInAWarning() throws Exception {
+        Browser b = admin();
+        String form = b.get("/system").body().replaceAll("\\s+", " ");
+        int hint = form.indexOf("id=\"import-weakens\"");
+        assertTrue(hint > form.indexOf("action=\"/system/import\"") && hint < form.indexOf("id=\"config\""),
+                "said before the file is chosen: " + form);
+        assertTrue(form.contains("replaces every setting and VPN user with the file's"), form);
+        assertTrue(form.contains("lists every security setting it weakens"), form);
+
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty(),
+                List.of("VPN encryption is now off (was required 128-bit)", "PAP logins are now allowed"));
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        String page = b.get("/system").body();
+        assertTrue(page.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">This import weakened: VPN"
+                + " encryption is now off (was required 128-bit); PAP logins are now allowed."), page);
+        assertFalse(page.contains("imported and applied"), page);
+        assertFalse(page.contains("class=\"flash\""), page);
+
+        // With the VPN server waiting for its address too, both are said.
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.of("the VPN server cannot listen on"
+                + " 192.0.2.55"), List.of("the VPN server is now on"));
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        String both = b.get("/system").body();
+        assertTrue(both.contains("role=\"alert\">This import weakened: the VPN server is now on. Configuration imported,"
+                + " but the VPN server cannot listen on 192.0.2.55."), both);
     }
 
     @Test

@@ -25,8 +25,12 @@ public interface SystemAdmin {
      *                    or given another password by it; the server restarted for it)
      * @param serverWaits why the VPN server does not run with it yet (the listen address it names
      *                    is missing on this router now): the configuration is kept all the same
+     * @param weakened    the security settings it made weaker than they were before, each a phrase
+     *                    ("PAP logins are now allowed"); empty when none: the import restores what
+     *                    the file says, and a tampered or old backup must not weaken them unsaid
      */
-    record Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits) {
+    record Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
+                    java.util.List<String> weakened) {
     }
 
     /** Back to a fresh router: default settings, no users, no admin password, empty history. */
