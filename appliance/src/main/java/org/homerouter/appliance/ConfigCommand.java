@@ -6,8 +6,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.Setting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -67,13 +70,23 @@ final class ConfigCommand {
             String json = text("-".equals(file) ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file)));
             ConfigDocument.Parsed doc = ConfigDocument.parse(json);
             Path db;
+            List<String> weakened;
             try (ApplianceStore store = CliDatabase.open(dataDir, true)) {
+                Map<Setting, String> before = store.settings();
                 store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
                         "configuration imported from the command line");
                 db = store.file().toAbsolutePath();
+                // As the System page: a tampered or old backup must not weaken security settings unsaid.
+                weakened = WeakerSettings.between(before, doc.settings());
+                if (!weakened.isEmpty()) {
+                    store.logEvent("config", WeakerSettings.sentence(weakened));
+                }
             }
             System.out.println("imported " + doc.settings().size() + " settings and " + doc.users().size() + " users into "
                     + db);
+            if (!weakened.isEmpty()) {
+                System.out.println("Warning: " + WeakerSettings.sentence(weakened));
+            }
             System.out.println(RUNNING_SERVICE);
             return 0;
         }

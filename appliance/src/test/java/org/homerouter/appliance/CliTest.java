@@ -321,6 +321,22 @@ class CliTest {
         }
     }
 
+    /** As on the System page: what the file weakened is printed and logged, not imported unsaid. */
+    @Test
+    void anImportThatSwitchesEncryptionOffSaysSo() throws Exception {
+        Path file = editedExport(json -> json.replace("\"pptp.mppe\": \"require-128\"", "\"pptp.mppe\": \"none\""));
+        Path b = dir.resolve("b");
+        Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
+        assertEquals(0, imported.code(), imported.err());
+        String said = "This import weakened: VPN encryption is now off (was required 128-bit).";
+        assertTrue(imported.out().contains("Warning: " + said), imported.out());
+        try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
+            assertTrue(store.recentEvents(5).contains("config: " + said), store.recentEvents(5).toString());
+        }
+        Run again = run("config", "import", "--data-dir", b.toString(), file.toString());
+        assertFalse(again.out().contains("weakened"), "nothing more the second time: " + again.out());
+    }
+
     @Test
     void anImportWithALimitOfZeroIsRefused() throws Exception {
         // The server cannot start with no control connections or logins allowed at all.
@@ -520,7 +536,6 @@ class CliTest {
         Files.write(file, withBom);
 
         Path b = dir.resolve("b");
-        ApplianceStore.open(b.resolve("appliance.db")).close();
         Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
         assertEquals(0, imported.code(), imported.err());
         try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
