@@ -79,8 +79,8 @@ final class Diagnosis {
                     + " not allow (the detail names it). Best: set the client to MS-CHAP v2 (Windows: the VPN"
                     + " connection's Properties, Security tab, \"Allow these protocols\", tick only MS-CHAP v2), the"
                     + " only method that gives encryption keys. If that client can do nothing else, allow its method"
-                    + " on the VPN server page (with encryption required it then cannot connect: PAP and CHAP-MD5"
-                    + " give no keys).";
+                    + " on the VPN server page with Encryption \"Optional\" (PAP and CHAP-MD5 give no encryption keys,"
+                    + " so the page allows them only then): that client's sessions are then unencrypted.";
             case AUTH_METHOD_UNSUPPORTED -> "The client wants a login method this router does not have at all (the"
                     + " detail names it, such as EAP or MS-CHAP version 1): no setting here can allow it. Set the"
                     + " client to MS-CHAP v2 (Windows: the VPN connection's Properties, Security tab, \"Allow these"
