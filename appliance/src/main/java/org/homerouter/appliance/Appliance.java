@@ -63,7 +63,7 @@ public final class Appliance implements AutoCloseable {
      */
     private final AuthFailureLockout vpnLockout = AuthFailureLockout.defaults(Clock.SYSTEM);
     /** Whether clients on the internet reach the VPN server at all: for the Dashboard, across server restarts. */
-    private final InternetReach internetReach = new InternetReach(System::currentTimeMillis);
+    private final InternetReach internetReach = new InternetReach(() -> System.nanoTime() / 1_000_000);
     private final Map<Setting, String> startConfig;
     private Overrides overrides;
     private volatile PptpService pptp;
@@ -949,6 +949,7 @@ public final class Appliance implements AutoCloseable {
             }
             if (want && pptp == null) {
                 pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout);
+                internetReach.listening();
                 pptp.control().onConnection(internetReach::seen); // the first moment's connections may go uncounted
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else if (want) {
@@ -1213,11 +1214,12 @@ public final class Appliance implements AutoCloseable {
         AdminPasswordReset.dealtWith(dataDir);
     }
 
-    /** The VPN login lockout the appliance keeps across listener restarts. */
+    /** Whether connections from the internet reach the VPN server: for the Dashboard. */
     InternetReach internetReach() {
         return internetReach;
     }
 
+    /** The VPN login lockout the appliance keeps across listener restarts. */
     AuthFailureLockout vpnLockout() {
         return vpnLockout;
     }

@@ -14,22 +14,34 @@ import java.util.function.LongSupplier;
  * nothing about the internet. Sources are counted whether or not the server then admits them.
  */
 final class InternetReach {
-    private final LongSupplier wallMillis;
-    private final long since;
+    /**
+     * Elapsed time, not the time of day: a board without a battery clock starts in 1970 or where it
+     * stopped and steps forward when its time server answers, which made "since ... 20,000 days ago".
+     */
+    private final LongSupplier elapsedMillis;
+    private volatile long since;
     private volatile Seen last;
 
     private record Seen(Inet4Address from, long at) {
     }
 
-    InternetReach(LongSupplier wallMillis) {
-        this.wallMillis = wallMillis;
-        this.since = wallMillis.getAsLong();
+    InternetReach(LongSupplier elapsedMillis) {
+        this.elapsedMillis = elapsedMillis;
+        this.since = elapsedMillis.getAsLong();
+    }
+
+    /**
+     * The VPN server started listening (at start, after a restart for new settings, once a port it
+     * could not have is free): "none since" counts from here, not from before it could be reached.
+     */
+    void listening() {
+        since = elapsedMillis.getAsLong();
     }
 
     /** A control connection reached the listener from {@code source}. */
     void seen(InetAddress source) {
         if (source instanceof Inet4Address v4 && fromTheInternet(v4)) {
-            last = new Seen(v4, wallMillis.getAsLong());
+            last = new Seen(v4, elapsedMillis.getAsLong());
         }
     }
 
@@ -50,10 +62,10 @@ final class InternetReach {
 
     /** One sentence for the Dashboard's "clients dial" note. */
     String describe() {
-        long now = wallMillis.getAsLong();
+        long now = elapsedMillis.getAsLong();
         Seen s = last;
         if (s == null) {
-            return "No PPTP connection from the internet has reached this router since the service started "
+            return "No PPTP connection from the internet has reached this router since the VPN server started "
                     + ago(now - since) + ": if a client outside tried meanwhile, its attempt stopped before this"
                     + " router (check the address it dials, and what stands in front of this router).";
         }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * connections reach this router: none since the start means they stop before it.
  */
 class InternetReachTest {
-    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
+    /** Elapsed milliseconds (not the time of day, which a board's first time sync steps by decades). */
+    private final AtomicLong now = new AtomicLong(123_456L);
     private final InternetReach reach = new InternetReach(now::get);
 
     private static Inet4Address a(String text) throws Exception {
@@ -28,9 +29,18 @@ class InternetReachTest {
         reach.seen(a("192.168.250.10")); // a VPN client
         reach.seen(a("100.72.1.1")); // the provider's shared range
         reach.seen(InetAddress.getByName("2001:db8::1"));
-        assertEquals("No PPTP connection from the internet has reached this router since the service started 3 hours"
+        assertEquals("No PPTP connection from the internet has reached this router since the VPN server started 3 hours"
                 + " ago: if a client outside tried meanwhile, its attempt stopped before this router (check the address"
                 + " it dials, and what stands in front of this router).", reach.describe());
+    }
+
+    /** Switched on (or its port freed) later than the service: counted from then, not from the service's start. */
+    @Test
+    void noneSinceCountsFromWhenTheServerStartedListening() {
+        now.addAndGet(5 * 86_400_000L);
+        reach.listening();
+        now.addAndGet(120_000);
+        assertTrue(reach.describe().contains("since the VPN server started 2 minutes ago"), reach.describe());
     }
 
     @Test
