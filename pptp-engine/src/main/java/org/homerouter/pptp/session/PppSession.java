@@ -442,7 +442,10 @@ public final class PppSession {
             } else if (onlyThePeerIsHeard()) {
                 endReason = SessionEnd.GRE_ONE_WAY;
             } else if (!leftForEncryption()) {
-                if (lostBecause != null) {
+                // Lost under a link already ending in order (the peer's Terminate-Request, or this
+                // router's own close: the administrator, the idle timeout) is no failure: a client
+                // that resets its TCP connection right after hanging up is only quick about it.
+                if (lostBecause != null && phase != SessionPhase.TERMINATE && endDetail.isEmpty()) {
                     endReason = SessionEnd.CONTROL_LOST;
                     endDetail = endDetail.isEmpty() ? lostBecause : endDetail + "; " + lostBecause;
                 } else {
@@ -642,10 +645,10 @@ public final class PppSession {
         Optional<AuthMethod> known = AuthMethod.fromOptionData(askedFor.get());
         if (known.isEmpty()) {
             recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, "the client asked for " + asked
-                    + ", which this router does not offer; allowed here: " + allowed);
+                    + ", which this router does not offer; offered here: " + allowed);
         } else {
             recordEnd(SessionEnd.AUTH_METHOD_REFUSED, "the client asked for " + asked
-                    + ", which the VPN server page does not allow; allowed here: " + allowed);
+                    + ", which the VPN server's settings do not offer; offered here: " + allowed);
         }
     }
 

@@ -246,8 +246,8 @@ class ServerSessionOnTheWireTest {
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
             "c227   | AUTH_METHOD_UNSUPPORTED: the client asked for EAP, which this router does not offer",
             "c22380 | AUTH_METHOD_UNSUPPORTED: the client asked for MS-CHAP (version 1), which this router does not offer",
-            "c22305 | AUTH_METHOD_REFUSED: the client asked for CHAP-MD5, which the VPN server page does not allow",
-            "c023   | AUTH_METHOD_REFUSED: the client asked for PAP, which the VPN server page does not allow"})
+            "c22305 | AUTH_METHOD_REFUSED: the client asked for CHAP-MD5, which the VPN server's settings do not offer",
+            "c023   | AUTH_METHOD_REFUSED: the client asked for PAP, which the VPN server's settings do not offer"})
     void aClientAskingForAnotherLoginMethodIsToldApartByWhetherThisRouterHasIt(String askedFor, String expected) {
         byte[] method = java.util.HexFormat.of().parseHex(askedFor);
         byte[] option = new byte[2 + method.length];
@@ -263,7 +263,7 @@ class ServerSessionOnTheWireTest {
         }
         assertEquals(1, ended.size(), ended.toString());
         assertTrue(ended.getFirst().startsWith(expected), ended.toString());
-        assertTrue(ended.getFirst().endsWith("allowed here: MS-CHAP v2"), ended.toString());
+        assertTrue(ended.getFirst().endsWith("offered here: MS-CHAP v2"), ended.toString());
     }
 
     private final long clockStart = clock.nanos();

@@ -985,6 +985,28 @@ class WholeSessionTest {
         assertTrue(serverEndDetail.contains("the TCP connection failed"), serverEndDetail);
     }
 
+    /**
+     * This router was already closing the link (the administrator's Disconnect) when the control
+     * connection was reset: the reset only cut the goodbye short, and the end stays a normal one.
+     */
+    @Test
+    void aResetAfterTheLinkWasClosedHereIsNoControlLoss() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        // No Terminate-Ack gets back: the session is still closing when the reset comes.
+        network.setImpairment((src, dst, packet) -> InMemoryGreNetwork.Fate.DROP);
+        serverSessions.sessions().getFirst().close("disconnected by the administrator");
+        var channel = channelOf(client);
+        channel.eventLoop().submit(() -> {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            channel.close();
+        }).get(5, TimeUnit.SECONDS);
+        String end = serverEnd();
+        assertTrue(end.equals("ended HUNG_UP") || end.equals("ended CALL_CLEARED"), end + ": " + serverEndDetail);
+    }
+
     /** A control message that cannot be decoded ends the connection (no resync in PPTP), and the session as lost. */
     @Test
     void aGarbledControlMessageUnderAnUpSessionEndsAsControlLost() throws Exception {
@@ -1497,7 +1519,7 @@ class WholeSessionTest {
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals(List.of("ended AUTH_METHOD_REFUSED"), serverEvents);
-        assertEquals("the client asked for PAP, which the VPN server page does not allow; allowed here: MS-CHAP v2",
+        assertEquals("the client asked for PAP, which the VPN server's settings do not offer; offered here: MS-CHAP v2",
                 serverEndDetail);
         run("call cleared", () -> serverTunnels.tunnels().isEmpty());
     }
