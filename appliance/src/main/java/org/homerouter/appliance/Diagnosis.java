@@ -109,11 +109,13 @@ final class Diagnosis {
             case NO_GRE -> "Let IP protocol 47 (GRE) through every firewall and NAT router between the client and this "
                     + "router — forwarding TCP port 1723 alone is not enough; on the client's own router enable "
                     + "\"PPTP passthrough\".";
-            case GRE_SHARED_ADDRESS -> "Another VPN user was connected from the same address (the detail names"
-                    + " them): these clients are behind one router, and that router lets PPTP's GRE (IP protocol 47)"
+            case GRE_SHARED_ADDRESS -> "Another session was connected from the same address (the detail names"
+                    + " whose): most likely these clients are behind one router that lets PPTP's GRE (IP protocol 47)"
                     + " through for one of them at a time. They cannot both be connected at once through it unless it"
                     + " supports PPTP passthrough for several clients (look for that in its settings or a firmware"
-                    + " update). Until then, connect one at a time. This router's settings are not the cause.";
+                    + " update); until then, connect one at a time. If it was the same user's earlier session, end it"
+                    + " (Disconnect on the Dashboard) and let them dial again. If that router does pass GRE for"
+                    + " several clients, this client's own firewall drops GRE: let protocol 47 in there.";
             case GRE_ONE_WAY -> "The client's own router or firewall lets GRE (IP protocol 47) out but not back in: "
                     + "enable \"PPTP passthrough\" (or \"VPN passthrough\") on the router in front of the client, or"
                     + " let protocol 47 in through its firewall. This router's side is fine: the client's GRE arrives.";

@@ -328,10 +328,11 @@ final class PptpService implements AutoCloseable {
      * login always ended refused, after its password had crossed the internet (PAP's in clear: the
      * login comes before encryption) and an attacker on the path could steer a client to it with a
      * forged Configure-Nak. The VPN page refuses the pair; an older setting or an import keeps it.
+     * Without MS-CHAPv2 allowed nothing can log in with encryption anyway: the setting stands, and
+     * each session's end says why.
      */
     static List<AuthMethod> offered(List<AuthMethod> allowed, Optional<MppePolicy> mppe) {
         if (mppe.isPresent() && mppe.get().required() && allowed.contains(AuthMethod.MSCHAP_V2) && allowed.size() > 1) {
-            LOG.info("encryption is required: only MS-CHAPv2 is offered (PAP and CHAP-MD5 give no encryption keys)");
             return List.of(AuthMethod.MSCHAP_V2);
         }
         return allowed;

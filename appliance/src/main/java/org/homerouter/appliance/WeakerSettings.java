@@ -28,14 +28,14 @@ final class WeakerSettings {
         String mppeBefore = get(before, Setting.PPTP_MPPE);
         String mppeAfter = get(after, Setting.PPTP_MPPE);
         if (strength(mppeAfter) < strength(mppeBefore)) {
-            out.add("VPN encryption is now " + encryption(mppeAfter) + " (was " + encryption(mppeBefore) + ")");
+            out.add("VPN encryption is now " + encryption(mppeAfter) + ", not " + encryption(mppeBefore) + " as before");
         }
         if (papOffered(after) && !papOffered(before)) {
             out.add("PAP logins are now allowed (the VPN password crosses the internet in clear)");
         }
         if (methods(after).contains("chap-md5") && !methods(before).contains("chap-md5")) {
             // Not only a weaker login: CHAP-MD5 needs the passwords themselves, which the router then keeps.
-            out.add("CHAP-MD5 logins are now allowed (the router keeps the VPN passwords themselves, not just hashes)");
+            out.add("CHAP-MD5 is now allowed (the router keeps the VPN passwords themselves, not just hashes)");
         }
         boolean serverOn = on(after, Setting.PPTP_ENABLED);
         if (serverOn && !on(before, Setting.PPTP_ENABLED)) {
@@ -96,8 +96,8 @@ final class WeakerSettings {
                     : "the site-to-site tunnel to " + server + " is now on")
                     + (subnets.isEmpty() ? "" : ", for " + subnets) + unencrypted);
         } else if (strength(mppe) < strength(get(before, Setting.DIALOUT_MPPE))) {
-            out.add("the site-to-site tunnel's encryption is now " + encryption(mppe) + " (was "
-                    + encryption(get(before, Setting.DIALOUT_MPPE)) + ")");
+            out.add("the site-to-site tunnel's encryption is now " + encryption(mppe) + ", not "
+                    + encryption(get(before, Setting.DIALOUT_MPPE)) + " as before");
         }
     }
 
@@ -112,26 +112,29 @@ final class WeakerSettings {
         };
     }
 
-    /** As the VPN page's choices name them. */
+    /** As the VPN page's choices name them, so the owner finds them there. */
     private static String encryption(String mppe) {
         return switch (mppe) {
-            case "require-128" -> "required 128-bit";
-            case "require-128-stateful" -> "required 128-bit, stateful";
-            case "require-any" -> "required, but weak 40- or 56-bit keys are accepted";
-            case "optional" -> "optional";
-            case "none" -> "off";
+            case "require-128" -> "Require 128-bit";
+            case "require-128-stateful" -> "Require 128-bit, stateful";
+            case "require-any" -> "Require, 40/56/128-bit (weak keys accepted)";
+            case "optional" -> "Optional (clients may connect unencrypted)";
+            case "none" -> "None (unencrypted)";
             default -> mppe;
         };
     }
 
     /**
-     * Whether the server offers PAP: as {@link PptpService#offered}, not while it requires
-     * encryption beside MS-CHAPv2 (PAP gives no encryption keys, so MS-CHAPv2 is offered alone).
+     * Whether the server offers PAP ({@link PptpService#offered}: not while it requires encryption
+     * beside MS-CHAPv2). A setting it cannot read counts as not offering it: the import refused it.
      */
     private static boolean papOffered(Map<Setting, String> s) {
-        List<String> m = methods(s);
-        boolean required = get(s, Setting.PPTP_MPPE).startsWith("require");
-        return m.contains("pap") && !(required && m.contains("mschapv2") && m.size() > 1);
+        try {
+            return PptpService.offered(PptpService.authMethods(get(s, Setting.PPTP_AUTH_METHODS)),
+                    PptpService.mppePolicy(get(s, Setting.PPTP_MPPE))).contains(org.homerouter.pptp.auth.AuthMethod.PAP);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static List<String> methods(Map<Setting, String> s) {

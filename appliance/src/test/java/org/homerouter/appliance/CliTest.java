@@ -328,7 +328,7 @@ class CliTest {
         Path b = dir.resolve("b");
         Run imported = run("config", "import", "--data-dir", b.toString(), file.toString());
         assertEquals(0, imported.code(), imported.err());
-        String said = "This import weakened: VPN encryption is now off (was required 128-bit).";
+        String said = "This import weakened: VPN encryption is now None (unencrypted), not Require 128-bit as before.";
         assertTrue(imported.out().contains("Warning: " + said), imported.out());
         try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
             assertTrue(store.recentEvents(5).contains("config: " + said), store.recentEvents(5).toString());

@@ -891,10 +891,10 @@ class LiveApplyTest {
             assertEquals(303, r.statusCode(), "imported: " + r.body());
             String system = ui.get("/system").body();
             assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">This import weakened: VPN encryption is now"
-                    + " off (was required 128-bit)."), "a warning naming it: " + system);
+                    + " None (unencrypted), not Require 128-bit as before."), "a warning naming it: " + system);
             assertFalse(system.contains("imported and applied"), system);
-            assertTrue(a.store().recentEvents(10).contains("config: This import weakened: VPN encryption is now off"
-                    + " (was required 128-bit)."), a.store().recentEvents(10).toString());
+            assertTrue(a.store().recentEvents(10).contains("config: This import weakened: VPN encryption is now None"
+                    + " (unencrypted), not Require 128-bit as before."), a.store().recentEvents(10).toString());
 
             // The same file again weakens nothing more: the plain notice.
             assertEquals(303, ui.post("/system/import", "config", document, "replace", "on").statusCode());

@@ -51,14 +51,15 @@ class WeakerSettingsTest {
 
     @Test
     void vpnEncryptionEachStepDown() {
-        assertEquals(List.of("VPN encryption is now optional (was required 128-bit)"),
+        assertEquals(List.of("VPN encryption is now Optional (clients may connect unencrypted), not Require 128-bit as before"),
                 weakened(defaults(), Setting.PPTP_MPPE, "optional"));
-        assertEquals(List.of("VPN encryption is now off (was required 128-bit)"),
+        assertEquals(List.of("VPN encryption is now None (unencrypted), not Require 128-bit as before"),
                 weakened(defaults(), Setting.PPTP_MPPE, "none"));
-        assertEquals(List.of("VPN encryption is now required, but weak 40- or 56-bit keys are accepted (was required"
-                + " 128-bit, stateful)"), weakened(with(defaults(), Setting.PPTP_MPPE, "require-128-stateful"),
+        assertEquals(List.of("VPN encryption is now Require, 40/56/128-bit (weak keys accepted), not Require"
+                + " 128-bit, stateful as before"), weakened(with(defaults(), Setting.PPTP_MPPE, "require-128-stateful"),
                 Setting.PPTP_MPPE, "require-any"));
-        assertEquals(List.of("VPN encryption is now off (was optional)"),
+        assertEquals(List.of("VPN encryption is now None (unencrypted), not Optional (clients may connect"
+                + " unencrypted) as before"),
                 weakened(with(defaults(), Setting.PPTP_MPPE, "optional"), Setting.PPTP_MPPE, "none"));
     }
 
@@ -66,13 +67,13 @@ class WeakerSettingsTest {
     void papAndChapMd5() {
         // Beside required encryption the server offers MS-CHAPv2 alone (PptpService.offered): PAP is not offered.
         assertEquals(List.of(), weakened(defaults(), Setting.PPTP_AUTH_METHODS, "mschapv2,pap"));
-        assertEquals(List.of("VPN encryption is now optional (was required 128-bit)",
+        assertEquals(List.of("VPN encryption is now Optional (clients may connect unencrypted), not Require 128-bit as before",
                 "PAP logins are now allowed (the VPN password crosses the internet in clear)"),
                 weakened(defaults(), Setting.PPTP_AUTH_METHODS, "mschapv2,pap", Setting.PPTP_MPPE, "optional"));
         assertEquals(List.of("PAP logins are now allowed (the VPN password crosses the internet in clear)"),
                 weakened(defaults(), Setting.PPTP_AUTH_METHODS, "pap"));
         // CHAP-MD5 has the router keep the passwords themselves, offered or not.
-        assertEquals(List.of("CHAP-MD5 logins are now allowed (the router keeps the VPN passwords themselves, not just"
+        assertEquals(List.of("CHAP-MD5 is now allowed (the router keeps the VPN passwords themselves, not just"
                 + " hashes)"), weakened(defaults(), Setting.PPTP_AUTH_METHODS, "mschapv2,chap-md5"));
     }
 
@@ -117,7 +118,8 @@ class WeakerSettingsTest {
                 Setting.DIALOUT_MPPE, "optional"));
         assertEquals(List.of("all LAN traffic now goes through the site-to-site tunnel to 198.51.100.9"),
                 weakened(tunnel, Setting.DIALOUT_DEFAULT_ROUTE, "true"));
-        assertEquals(List.of("the site-to-site tunnel's encryption is now off (was required 128-bit)"),
+        assertEquals(List.of("the site-to-site tunnel's encryption is now None (unencrypted), not Require 128-bit as"
+                + " before"),
                 weakened(tunnel, Setting.DIALOUT_MPPE, "none"));
         assertEquals(List.of(), weakened(defaults(), Setting.DIALOUT_SERVER, "203.0.113.7",
                 Setting.DIALOUT_DEFAULT_ROUTE, "true", Setting.DIALOUT_MPPE, "none"), "a tunnel left off sends nothing");

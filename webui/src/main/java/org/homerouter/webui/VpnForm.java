@@ -113,16 +113,9 @@ final class VpnForm {
     }
 
     /**
-     * Refuses settings that would strand users' static addresses: a pool that would contain one (a
-     * client from the pool may hold it when its user logs in, who then gets a pool address, and the
-     * pool would hand it out to anyone), or a tunnel address whose network would leave one out (routed
-     * nowhere). The Users page's rule ({@link UserForm#staticAddressProblem}) from the other side.
-     * Only addresses the settings in force allow: one stranded already (an import, the command line)
-     * does not block an unrelated save, as the pool never hands it out.
-     */
-    /**
      * The page's own rule, not an import's (a backup from before it must restore; the server then
-     * offers MS-CHAPv2 alone, see PptpService.offered): PAP or CHAP-MD5 beside required encryption.
+     * offers MS-CHAPv2 alone where it is allowed, see PptpService.offered): PAP or CHAP-MD5 beside
+     * required encryption.
      * Such a login can never bring a session up (no MPPE keys), yet its password crosses the
      * internet first: LCP and the login come before encryption (RFC 1661 §3.5), PAP's in clear,
      * and an attacker on the path can steer a client to any method offered.
@@ -136,6 +129,14 @@ final class VpnForm {
         }
     }
 
+    /**
+     * Refuses settings that would strand users' static addresses: a pool that would contain one (a
+     * client from the pool may hold it when its user logs in, who then gets a pool address, and the
+     * pool would hand it out to anyone), or a tunnel address whose network would leave one out (routed
+     * nowhere). The Users page's rule ({@link UserForm#staticAddressProblem}) from the other side.
+     * Only addresses the settings in force allow: one stranded already (an import, the command line)
+     * does not block an unrelated save, as the pool never hands it out.
+     */
     static void checkStaticAddresses(Form form, VpnSettings old, VpnSettings s, List<UserRow> users) {
         List<String> inPool = new java.util.ArrayList<>();
         List<String> offNetwork = new java.util.ArrayList<>();

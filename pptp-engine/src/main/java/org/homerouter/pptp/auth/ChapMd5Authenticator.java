@@ -12,7 +12,7 @@ import org.homerouter.pptp.ppp.ControlPacketSender;
  * One Response decides: Success, or Failure after which the link should be terminated (§4.2).
  *
  * <p>Accounts without a stored cleartext secret cannot use CHAP-MD5 and fail with
- * {@link AuthFailureReason#METHOD_NOT_ALLOWED}. A disabled account fails only after its secret
+ * {@link AuthFailureReason#NO_SECRET_FOR_METHOD}. A disabled account fails only after its secret
  * has been checked, so that the answer tells a guesser nothing about which names exist.
  */
 public final class ChapMd5Authenticator extends ChapAuthenticator {

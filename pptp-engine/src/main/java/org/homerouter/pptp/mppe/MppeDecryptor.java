@@ -39,7 +39,8 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * {@value #TRIAL_REFILL_NANOS} ns (20,000 a second, a few percent of a core). A jump is tried
  * only if the bucket holds its key changes, and pays them only if it does not check out: a
  * genuine packet after a loss (ahead 2..2048) costs nothing, so genuine losses never drain the
- * bucket, and one after forged ones still finds at least one full jump in it. Over budget, a
+ * bucket; one after a forged full jump still finds a full jump in it, after two it waits for the
+ * refill (a tenth of a second for a full jump). Over budget, a
  * jump is dropped untried ({@link MppeDecryptResult#DROPPED_JUMP_OVER_BUDGET}), at no sanity
  * cost: it may be the genuine packet after a loss, which the next one, once the bucket refills,
  * resynchronises. In-order packets (ahead 1) never look at the bucket or the clock. Stateful

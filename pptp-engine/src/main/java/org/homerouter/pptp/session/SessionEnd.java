@@ -53,7 +53,7 @@ public enum SessionEnd {
      * has no ports, RFC 2637 §4) by address alone passes it for one of them at a time.
      */
     GRE_SHARED_ADDRESS("no GRE (IP protocol 47) got through for this client while another session from the same"
-            + " address was up: the router in front of them passes PPTP's GRE for one client at a time"
+            + " address was up: most likely the router in front of them passes PPTP's GRE for one client at a time"
             + " (Windows error 806/619)"),
     PEER_DEAD("the client stopped answering LCP echo requests",
             "the remote server stopped answering LCP echo requests"),

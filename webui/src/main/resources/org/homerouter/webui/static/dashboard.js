@@ -109,7 +109,8 @@
   function release(block) {
     // After the event: focus that moves to another element of the same block keeps it held.
     setTimeout(function () {
-      if (held.hasOwnProperty(block.id)) { put(block, held[block.id]); }
+      // Paused, a copy held back stays back too (nothing changes until the owner resumes).
+      if (!paused && held.hasOwnProperty(block.id)) { put(block, held[block.id]); }
     }, 0);
   }
   document.querySelectorAll('[data-live]').forEach(function (block) {

@@ -118,8 +118,8 @@ public final class ControlServer implements AutoCloseable {
                             // but no stock client dials PPTP over IPv6 and the calls' GRE here is
                             // IPv4's. Counted, such connections would let a host with a routed /56
                             // (256 /64s, each a source of its own: ClientSource) take every slot for
-                            // nothing. (An IPv4 client on the dual-stack socket shows as IPv4.)
-                            refused.increment();
+                            // nothing. (An IPv4 client on the dual-stack socket shows as IPv4.) Not one
+                            // of the limits' refusals, which the event log blames on a scanner or a flood.
                             String more = IPV6_LOGGED.admit();
                             if (more != null) {
                                 LOG.warn("{}: control connection over IPv6 closed: PPTP here runs over IPv4 only{}",
@@ -327,10 +327,7 @@ public final class ControlServer implements AutoCloseable {
         return n;
     }
 
-    /**
-     * Control connections refused so far by the limits on connections (in all, per address, per
-     * minute) and, with {@link Options#ipv4Only}, those over IPv6.
-     */
+    /** Control connections refused so far by the limits on connections (in all, per address, per minute). */
     public long refusedConnections() {
         return refused.sum();
     }
