@@ -63,6 +63,9 @@ public final class GreChannel {
     private final Object rxLock = new Object();
     private final ReorderBuffer reorder;
     private long malformed;
+    /** GRE with this call's key from an address not its peer's (dropped by GreDemux), and the last such address. */
+    private long fromElsewhere;
+    private InetAddress elsewhere;
 
     // Guarded by txLock: held around the transport call.
     private final Object txLock = new Object();
@@ -430,6 +433,32 @@ public final class GreChannel {
         synchronized (ackLock) {
             return new GreChannelCounters(rxPackets, rxBytes, sentPackets, sentBytes, lost, reordered, duplicates,
                     stale, ackOnly, ackOnlyReceived, bad);
+        }
+    }
+
+    /**
+     * Counts a packet with this call's key from {@code source}, not the peer's address, which the
+     * demultiplexer drops (it may be forged). Kept for the session's diagnosis: a client whose
+     * network sends its GRE from another public address than its TCP connection (a provider NAT
+     * with several addresses, two internet links) gets no session, and "GRE blocked" misleads.
+     */
+    void countFromElsewhere(InetAddress source) {
+        synchronized (rxLock) {
+            fromElsewhere++;
+            elsewhere = source;
+        }
+    }
+
+    /**
+     * When GRE with this call's key came from another address than the peer's: "N GRE packets for
+     * this call came from X, not from the client's address Y"; empty when none did.
+     */
+    public java.util.Optional<String> fromElsewhere() {
+        synchronized (rxLock) {
+            return fromElsewhere == 0 ? java.util.Optional.empty() : java.util.Optional.of(fromElsewhere
+                    + " GRE packet" + (fromElsewhere == 1 ? "" : "s") + " for this call came from "
+                    + elsewhere.getHostAddress() + ", not from " + peerAddress().getHostAddress()
+                    + ", the address of its control connection");
         }
     }
 

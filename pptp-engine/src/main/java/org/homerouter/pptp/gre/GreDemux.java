@@ -158,6 +158,7 @@ public final class GreDemux implements GrePacketReceiver {
         }
         if (!channel.peerAddress().equals(source)) {
             wrongSource.increment();
+            channel.countFromElsewhere(source);
             return;
         }
         routed.increment();

@@ -439,6 +439,10 @@ public final class PppSession {
         if (endReason == null) {
             if (neverHeardFrom()) {
                 endReason = SessionEnd.NO_GRE;
+                String elsewhere = greFromElsewhere();
+                if (!elsewhere.isEmpty()) {
+                    endDetail = endDetail.isEmpty() ? elsewhere : endDetail + "; " + elsewhere;
+                }
             } else if (onlyThePeerIsHeard()) {
                 endReason = SessionEnd.GRE_ONE_WAY;
             } else if (!leftForEncryption()) {
@@ -567,7 +571,7 @@ public final class PppSession {
                 // LCP gave up (Max-Configure, RFC 1661 §4.6). Silence from the very first frame is the
                 // classic PPTP failure: TCP 1723 got through, GRE did not.
                 if (framesReceived.sum() == 0) {
-                    recordEnd(SessionEnd.NO_GRE, "");
+                    recordEnd(SessionEnd.NO_GRE, greFromElsewhere());
                 } else if (onlyThePeerIsHeard()) {
                     recordEnd(SessionEnd.GRE_ONE_WAY, "");
                 } else {
@@ -624,6 +628,17 @@ public final class PppSession {
                 case LOOPED_BACK -> recordEnd(SessionEnd.HUNG_UP, "the link is looped back");
             }
         }
+    }
+
+    /**
+     * For a session that heard no GRE: that GRE for its call did come, from another address than
+     * its control connection's, which this router drops (the client's network sends GRE from a
+     * second public address: a provider NAT with several, two internet links); else "".
+     */
+    private String greFromElsewhere() {
+        return channel.fromElsewhere().map(what -> what + ": the client's network sends GRE from another"
+                + " public address than its TCP connection (a provider's NAT with several addresses, or two"
+                + " internet links), which this router cannot take").orElse("");
     }
 
     /**

@@ -61,6 +61,8 @@ class GreDemuxTest {
         demux.onPacket(SPOOFER, packet("20 81 880B 0000 0042 00000001")); // forged ack
         assertTrue(delivered.isEmpty());
         assertEquals(2, demux.counters().wrongSource());
+        assertTrue(channel.fromElsewhere().orElseThrow().startsWith("2 GRE packets for this call came from "
+                + SPOOFER.getHostAddress()), channel.fromElsewhere().toString());
         assertEquals(0, demux.counters().routed());
         // Nothing was taken as received: no ack owed, and our first data packet carries no A bit.
         assertEquals(GreChannel.NO_DEADLINE, channel.nextDeadline());

@@ -1229,6 +1229,33 @@ class WholeSessionTest {
     }
 
     /**
+     * The client's GRE reaches the router, but from another address than its control connection's
+     * (its provider's NAT maps GRE to a second public address): dropped, as it may be forged, and
+     * the end says where it came from instead of a bare "GRE blocked".
+     */
+    @Test
+    void greFromAnotherAddressThanTheControlConnectionsIsNamed() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        InetAddress nat = ip("127.0.0.9");
+        var secondAddress = network.bind(nat);
+        network.setImpairment((src, dst, packet) -> {
+            if (src.equals(CLIENT) && dst.equals(SERVER)) {
+                try {
+                    secondAddress.send(SERVER, packet.duplicate());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals("ended NO_GRE", serverEnd());
+        assertTrue(serverEndDetail.contains("GRE packets for this call came from 127.0.0.9, not from 127.0.0.1"),
+                serverEndDetail);
+    }
+
+    /**
      * The commonest form in practice: the client's own NAT router lets GRE out but not back in. The
      * client's LCP Configure-Requests arrive, again and again, and nothing it sends ever answers
      * ours. Whichever side gives up first, the server says so, not "no LCP agreement".
