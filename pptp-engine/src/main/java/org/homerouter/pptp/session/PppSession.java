@@ -676,7 +676,20 @@ public final class PppSession {
     private UserDirectory lockoutGuarded(UserDirectory users) {
         Optional<AuthFailureLockout> lockout = env.lockout();
         return name -> {
-            Optional<PppUser> found = users.find(name);
+            Optional<PppUser> found;
+            try {
+                found = users.find(name);
+            } catch (UserDirectory.Unreadable e) {
+                // Locked out as sent is locked out still: the lockout's answer, not the database's.
+                if (lockout.isPresent()) {
+                    Optional<AuthFailureLockout.Lockout> l = lockout.get().lockedOut(name, channel.peerAddress());
+                    if (l.isPresent()) {
+                        lockedOut = l.get();
+                        return Optional.empty();
+                    }
+                }
+                throw e;
+            }
             lookedUpAccount = found.map(PppUser::userName).orElse(null);
             lookedUpName = found.isPresent() ? lookedUpAccount : name;
             if (lockout.isPresent()) {

@@ -1480,6 +1480,19 @@ class WholeSessionTest {
         assertEquals(List.of(), lockout.current(), "still none");
     }
 
+    /** A name locked out stays refused as locked out while the database fails: the lockout answers first. */
+    @Test
+    void aLockedOutNameIsRefusedAsSuchWhileTheAccountsCannotBeRead() throws Exception {
+        lockout = new AuthFailureLockout(1, Duration.ofSeconds(60), Duration.ofMinutes(5), clock);
+        lockout.failed("User", CLIENT);
+        serverUsers = name -> {
+            throw new UserDirectory.Unreadable("reading the VPN users from the database failed: disk I/O error", null);
+        };
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals("ended LOCKED_OUT", serverEnd());
+    }
+
     @Test
     void aUserBeyondThePerUserLimitIsHungUpOnAndTheFirstSessionStays() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
