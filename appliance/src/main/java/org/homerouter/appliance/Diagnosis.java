@@ -38,6 +38,22 @@ final class Diagnosis {
         return reason;
     }
 
+    /**
+     * A failed login in a few words, for a table cell (the Users page's last connection): the
+     * common refusals shortened, the rest as {@link #what}, whose sentences are short enough.
+     */
+    static String brief(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        return switch (reason) {
+            case "AUTH_FAILED" -> "wrong password or user name (Windows error 691)";
+            case "LOCKED_OUT" -> "locked out after repeated failed logins";
+            case "ACCOUNT_DISABLED" -> "the account is disabled";
+            default -> what(reason);
+        };
+    }
+
     /** What to do about it ("" when nothing is wrong). */
     static String advice(String reason) {
         if (reason == null || INTERRUPTED.equals(reason)) {

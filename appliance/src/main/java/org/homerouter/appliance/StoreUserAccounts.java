@@ -2,12 +2,14 @@ package org.homerouter.appliance;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.appliance.store.VpnUser;
 import org.homerouter.pptp.auth.NtPasswordHash;
 import org.homerouter.webui.api.UserAccounts;
+import org.homerouter.webui.api.UserAccounts.LastConnection;
 
 /**
  * Dial-in accounts for the UI. Passwords become NT hashes at once; a CHAP-MD5 secret (the password
@@ -19,7 +21,9 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public List<UserRow> users() {
         try {
-            return store.users().stream().map(StoreUserAccounts::row).toList();
+            // One query for every account's last connection, not one per account.
+            Map<String, ApplianceStore.LastConnection> last = store.lastConnections();
+            return store.users().stream().map(u -> row(u, last.get(u.name()))).toList();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -28,14 +32,17 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public Optional<UserRow> user(String name) {
         try {
-            return store.user(name).map(StoreUserAccounts::row);
+            Optional<VpnUser> u = store.user(name);
+            return u.isEmpty() ? Optional.empty() : Optional.of(row(u.get(), store.lastConnections().get(name)));
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
     }
 
-    private static UserRow row(VpnUser u) {
-        return new UserRow(u.name(), u.enabled(), u.staticAddress().orElse(""), u.chapSecret().isPresent());
+    private static UserRow row(VpnUser u, ApplianceStore.LastConnection last) {
+        return new UserRow(u.name(), u.enabled(), u.staticAddress().orElse(""), u.chapSecret().isPresent(),
+                last == null ? LastConnection.NEVER : new LastConnection(last.connectedMs(), last.client(), last.up(),
+                        last.failedMs(), last.failedMs() == 0 ? "" : Diagnosis.brief(last.failReason())));
     }
 
     @Override

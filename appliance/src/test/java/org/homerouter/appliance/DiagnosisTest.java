@@ -21,6 +21,30 @@ class DiagnosisTest {
         assertFalse(Diagnosis.what(end.name()).equals(end.name()), "described in words: " + end.name());
     }
 
+    /**
+     * The Users page's last connection, read through the accounts the UI uses: a failed login in a
+     * few words fit for a table cell, and an account with no history "never".
+     */
+    @Test
+    void theUsersPageGetsEachAccountsLastConnectionWithAShortReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("router.db"))) {
+            for (String name : java.util.List.of("alice", "bob")) {
+                store.addUser(new org.homerouter.appliance.store.VpnUser(name, new byte[16], java.util.Optional.empty(),
+                        true, java.util.Optional.empty()));
+            }
+            store.sessionStarted(100, "alice", "198.51.100.2", "192.168.250.10", "alice connected");
+            store.sessionEnded(0, 200, 201, "alice", "203.0.113.4", null, 0, 0, "AUTH_FAILED", "", "auth-failure", "x");
+            var accounts = new StoreUserAccounts(store, null);
+            var rows = accounts.users();
+            assertEquals(new org.homerouter.webui.api.UserAccounts.LastConnection(100, "198.51.100.2", true, 201,
+                    "wrong password or user name (Windows error 691)"), rows.get(0).lastConnection());
+            assertTrue(rows.get(1).lastConnection().never(), "bob: nothing in the history");
+            assertEquals(rows.get(0), accounts.user("alice").orElseThrow());
+            assertTrue(Diagnosis.brief("LOCKED_OUT").length() < 60, Diagnosis.brief("LOCKED_OUT"));
+        }
+    }
+
     /** Encryption that broke down, and a control connection that was lost, are no normal close. */
     @Test
     void encryptionLostAndControlLostAreFailuresThatSayWhatToDo() {

@@ -178,7 +178,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         if (users.containsKey(name)) {
             return false;
         }
-        users.put(name, new UserRow(name, enabled, addr, false));
+        users.put(name, new UserRow(name, enabled, addr, false, UserAccounts.LastConnection.NEVER));
         log("config", event);
         return true;
     }
@@ -186,7 +186,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         if (!users.containsKey(name)) {
             return false;
         }
-        users.put(name, new UserRow(name, enabled, addr, false));
+        // An edit leaves the account's history as it was.
+        users.put(name, new UserRow(name, enabled, addr, false, users.get(name).lastConnection()));
         log("config", event);
         return true;
     }

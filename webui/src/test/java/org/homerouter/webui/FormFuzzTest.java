@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.util.Fields;
 import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.UserAccounts;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnLockouts;
 import org.homerouter.webui.api.VpnSettings;
@@ -288,7 +289,7 @@ class FormFuzzTest {
         fake.vpn = DEFAULT_VPN;
         synchronized (fake) {
             fake.users.clear();
-            fake.users.put("alice", new UserRow("alice", true, "192.168.250.20", false));
+            fake.users.put("alice", new UserRow("alice", true, "192.168.250.20", false, UserAccounts.LastConnection.NEVER));
         }
         fake.passthrough = false;
         fake.inboundServer = "";

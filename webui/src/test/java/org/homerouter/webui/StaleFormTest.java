@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.homerouter.webui.api.SiteToSite;
+import org.homerouter.webui.api.UserAccounts;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +54,7 @@ class StaleFormTest {
 
     @Test
     void anOldUserPageCannotEnableAgainAUserDisabledSince() throws Exception {
-        fake.users.put("bob", new UserRow("bob", true, "", false));
+        fake.users.put("bob", new UserRow("bob", true, "", false, UserAccounts.LastConnection.NEVER));
         Browser laptop = admin();
         List<String> kept = formOf(laptop.get("/users/edit?name=bob").body(), "/users/edit");
         assertTrue(kept.contains("enabled"), "the old page shows bob enabled: " + kept);
@@ -76,7 +77,7 @@ class StaleFormTest {
         List<String> current = formOf(stale.body(), "/users/edit");
         assertFalse(current.contains("enabled"), "shown disabled: " + current);
         assertEquals(303, send(laptop, "/users/edit", with(current, "static_address", "192.168.250.70")).statusCode());
-        assertEquals(new UserRow("bob", false, "192.168.250.70", false), fake.users.get("bob"));
+        assertEquals(new UserRow("bob", false, "192.168.250.70", false, UserAccounts.LastConnection.NEVER), fake.users.get("bob"));
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.homerouter.webui.api.StorageUnavailable;
 import org.homerouter.webui.api.EventLog;
 import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.SystemAdmin;
+import org.homerouter.webui.api.UserAccounts;
 import org.homerouter.webui.api.VpnSettings;
 import org.homerouter.webui.api.VpnLockouts;
 import org.junit.jupiter.api.AfterEach;
@@ -723,8 +724,8 @@ class WebServerTest {
     @Test
     void aPoolOrTunnelNetworkThatWouldStrandAUsersStaticAddressIsRefusedNamingThem() throws Exception {
         Browser b = admin();
-        fake.users.put("bob", new org.homerouter.webui.api.UserAccounts.UserRow("bob", true, "192.168.250.70", false));
-        fake.users.put("carol", new org.homerouter.webui.api.UserAccounts.UserRow("carol", true, "", false));
+        fake.users.put("bob", new UserAccounts.UserRow("bob", true, "192.168.250.70", false, UserAccounts.LastConnection.NEVER));
+        fake.users.put("carol", new UserAccounts.UserRow("carol", true, "", false, UserAccounts.LastConnection.NEVER));
         String[] widened = {"enabled", "on", "listen_address", "0.0.0.0", "port", "1723", "local_address",
                 "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.80", "auth", "mschapv2",
                 "mppe", "require-128", "max_sessions", "50", "idle_timeout", "0"};
@@ -913,7 +914,7 @@ class WebServerTest {
         assertTrue(fresh.contains("<title>VPN users — HomeRouter</title>"), fresh);
         assertTrue(fresh.contains("<span class=\"hint\" id=\"static_address-hint\">optional;"), fresh);
         assertTrue(b.get("/vpn").body().contains("aria-describedby=\"auth-hint\""), "the authentication boxes' hint");
-        fake.users.put("alice", new org.homerouter.webui.api.UserAccounts.UserRow("alice", true, "192.168.250.70", false));
+        fake.users.put("alice", new UserAccounts.UserRow("alice", true, "192.168.250.70", false, UserAccounts.LastConnection.NEVER));
         HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "long enough pw",
                 "password_again", "long enough pw", "static_address", "192.168.250.70");
         assertEquals(400, bad.statusCode());
@@ -953,6 +954,33 @@ class WebServerTest {
             assertTrue(users.matches("(?s).*<input id=\"" + field + "\" [^>]* aria-required=\"true\".*"), field + ": " + users);
         }
         assertFalse(users.contains(" required"), "no browser bubble in place of the server's messages: " + users);
+    }
+
+    /**
+     * "I can't connect": the Users page says for each account when it last got in and from where,
+     * whether it is connected now, a failed attempt since and why, or that the history has nothing.
+     */
+    @Test
+    void theUsersPageShowsEachAccountsLastConnectionAndAFailureSince() throws Exception {
+        Browser b = admin();
+        fake.users.put("alice", new UserAccounts.UserRow("alice", true, "", false,
+                new UserAccounts.LastConnection(1_700_000_000_000L, "198.51.100.3", false, 1_700_000_600_000L,
+                        "wrong password or user name")));
+        fake.users.put("bob", new UserAccounts.UserRow("bob", true, "", false,
+                new UserAccounts.LastConnection(1_700_000_000_000L, "198.51.100.6", true, 0, "")));
+        fake.users.put("carol", new UserAccounts.UserRow("carol", true, "", false,
+                new UserAccounts.LastConnection(0, "", false, 1_700_000_600_000L, "the account is disabled")));
+        fake.users.put("dave", new UserAccounts.UserRow("dave", true, "", false, UserAccounts.LastConnection.NEVER));
+        String page = b.get("/users").body();
+        assertTrue(page.contains("<th scope=\"col\">Last connection</th>"), page);
+        String when = "<time datetime=\"2023-11-14T22:13:20Z\">2023-11-14 22:13:20 UTC</time>";
+        String failedWhen = "<time datetime=\"2023-11-14T22:23:20Z\">2023-11-14 22:23:20 UTC</time>";
+        assertTrue(page.contains(when + " from 198.51.100.3\n<br><span class=\"off\">failed " + failedWhen
+                + ": wrong password or user name</span>"), page);
+        assertTrue(page.contains(when + " from 198.51.100.6, connected now\n</td>"), page);
+        assertTrue(page.contains("never connected\n<br><span class=\"off\">failed " + failedWhen
+                + ": the account is disabled</span>"), page);
+        assertTrue(page.matches("(?s).*<td>dave</td>.*<td>never</td>.*"), page);
     }
 
     /** A phone neither capitalises nor "corrects" a user name or an address, and offers digits for a port. */
@@ -1036,8 +1064,8 @@ class WebServerTest {
     void theDeleteConfirmationCountsTheSessionsDeletingHangsUp() throws Exception {
         Browser b = admin();
         synchronized (fake) {
-            fake.users.put("alice", new org.homerouter.webui.api.UserAccounts.UserRow("alice", true, "", false));
-            fake.users.put("Alice", new org.homerouter.webui.api.UserAccounts.UserRow("Alice", true, "", false));
+            fake.users.put("alice", new UserAccounts.UserRow("alice", true, "", false, UserAccounts.LastConnection.NEVER));
+            fake.users.put("Alice", new UserAccounts.UserRow("Alice", true, "", false, UserAccounts.LastConnection.NEVER));
         }
         fake.active.add(new LiveSessions.ActiveSession(42, "Alice", "192.0.2.7", "192.168.250.10", "NETWORK", 60,
                 0, 0, "MPPE-128"));

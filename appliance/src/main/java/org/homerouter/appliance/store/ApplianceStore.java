@@ -928,6 +928,42 @@ public final class ApplianceStore implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A user's latest session that came up ({@code connectedMs} 0: none in the history; {@code up}:
+     * it has not ended) and the latest failed attempt after it ({@code failedMs} 0: none; its end
+     * reason, a {@code SessionEnd} name), for {@link #lastConnections}.
+     */
+    public record LastConnection(long connectedMs, String client, boolean up, long failedMs, String failReason) {
+    }
+
+    /**
+     * Each user name's {@link LastConnection}, for the Users page: one pass over the history for
+     * every account (no index on the name: a GROUP BY over the rows, at most {@link #SESSIONS_KEPT}).
+     * "After" by row id, not time: ids follow the order rows were written, times may have stepped
+     * with the clock. A failed attempt never came up (was_up 0); a session that came up and ended
+     * badly still got in. Names as recorded: a failed attempt under a name that matched an account
+     * carries the account's own name.
+     */
+    public synchronized Map<String, LastConnection> lastConnections() throws SQLException {
+        Map<String, LastConnection> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = db.prepareStatement("""
+                WITH latest AS (
+                    SELECT user_name, max(CASE WHEN was_up = 1 THEN id END) AS ok,
+                           max(CASE WHEN was_up = 0 THEN id END) AS bad
+                    FROM vpn_sessions WHERE user_name IS NOT NULL GROUP BY user_name)
+                SELECT l.user_name, s.started_ms, s.client, s.id IS NOT NULL AND s.ended_ms IS NULL,
+                       coalesce(f.ended_ms, f.started_ms), f.end_reason
+                FROM latest l LEFT JOIN vpn_sessions s ON s.id = l.ok
+                LEFT JOIN vpn_sessions f ON f.id = l.bad AND (l.ok IS NULL OR l.bad > l.ok)""");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new LastConnection(rs.getLong(2), rs.getString(3) == null ? "" : rs.getString(3),
+                        rs.getInt(4) == 1, rs.getLong(5), rs.getString(6)));
+            }
+        }
+        return out;
+    }
+
     // ---- whole configuration -------------------------------------------------------------------
 
     /** Replaces every setting given and every user, in one transaction (configuration import). */

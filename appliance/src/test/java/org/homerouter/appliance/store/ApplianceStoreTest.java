@@ -524,6 +524,79 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * The Users page's "Last connection": each account's latest session that got in, and a failed
+     * attempt only when it came after that session (an old typo the user has since got past does
+     * not worry the owner). Nothing in the history: no entry, which the page shows as "never".
+     */
+    @Test
+    void eachUsersLastConnectionIsItsLatestSessionAndAFailureOnlyWhenItCameAfter() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            // alice: failed, got in, got in again later, then failed: the later session, then the failure.
+            store.sessionEnded(0, 100, 101, "alice", "198.51.100.1", null, 0, 0, "LOCKED_OUT", "", "auth-failure", "x");
+            long first = store.sessionStarted(200, "alice", "198.51.100.2", "192.168.250.10", "alice connected");
+            store.sessionEnded(first, 200, 300, "alice", "198.51.100.2", null, 1, 1, "HUNG_UP", "", "disconnect", "x");
+            long second = store.sessionStarted(400, "alice", "198.51.100.3", "192.168.250.10", "alice connected");
+            store.sessionEnded(second, 400, 500, "alice", "198.51.100.3", null, 1, 1, "PEER_DEAD", "", "disconnect", "x");
+            store.sessionEnded(0, 600, 601, "alice", "203.0.113.4", null, 0, 0, "AUTH_FAILED", "", "auth-failure", "x");
+            // bob: failed once, then got in and is still connected: no failure shown.
+            store.sessionEnded(0, 700, 701, "bob", "198.51.100.5", null, 0, 0, "AUTH_FAILED", "", "auth-failure", "x");
+            store.sessionStarted(800, "bob", "198.51.100.6", "192.168.250.11", "bob connected");
+            // carol: only failures, never in.
+            store.sessionEnded(0, 900, 901, "carol", "198.51.100.7", null, 0, 0, "ACCOUNT_DISABLED", "", "auth-failure", "x");
+            // A caller that never gave a name is nobody's.
+            store.sessionEnded(0, 950, 951, null, "203.0.113.9", null, 0, 0, "NO_GRE", "", "disconnect", "x");
+
+            Map<String, ApplianceStore.LastConnection> last = store.lastConnections();
+            assertEquals(new ApplianceStore.LastConnection(400, "198.51.100.3", false, 601, "AUTH_FAILED"),
+                    last.get("alice"), "its latest session, and the failure after it");
+            assertEquals(new ApplianceStore.LastConnection(800, "198.51.100.6", true, 0, null), last.get("bob"),
+                    "connected now; its failure before that is not shown");
+            assertEquals(new ApplianceStore.LastConnection(0, "", false, 901, "ACCOUNT_DISABLED"), last.get("carol"));
+            assertEquals(java.util.Set.of("alice", "bob", "carol"), last.keySet(), "dave, with no history: none (never)");
+        }
+    }
+
+    /** The page reads every account's last connection at once: fast with the history full (10,000 rows). */
+    @Test
+    void theLastConnectionsOfAllUsersComeQuicklyFromAFullHistory() throws Exception {
+        Path db = dir.resolve("router.db");
+        ApplianceStore.open(db).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO vpn_sessions(started_ms, ended_ms, "
+                    + "user_name, client, was_up, end_reason) VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < ApplianceStore.SESSIONS_KEPT; i++) {
+                    ps.setLong(1, 1000L * i);
+                    ps.setLong(2, 1000L * i + 500);
+                    ps.setString(3, "user" + (i % 200));
+                    ps.setString(4, "198.51.100." + (i % 250));
+                    ps.setInt(5, i % 3 == 0 ? 0 : 1);
+                    ps.setString(6, i % 3 == 0 ? "AUTH_FAILED" : "HUNG_UP");
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.lastConnections(); // warm: the page's first read after start loads the pages
+            long best = Long.MAX_VALUE;
+            Map<String, ApplianceStore.LastConnection> last = null;
+            for (int i = 0; i < 5; i++) {
+                long t = System.nanoTime();
+                last = store.lastConnections();
+                best = Math.min(best, System.nanoTime() - t);
+            }
+            System.out.printf("lastConnections over %d rows: %.1f ms%n", ApplianceStore.SESSIONS_KEPT, best / 1e6);
+            assertEquals(200, last.size());
+            // user1's last two rows: 9601 got in, 9801 (a multiple of 3) failed after it.
+            assertEquals(new ApplianceStore.LastConnection(9_601_000, "198.51.100.101", false, 9_801_500, "AUTH_FAILED"),
+                    last.get("user1"));
+            assertTrue(best < 200_000_000L, "took " + best / 1e6 + " ms");
+        }
+    }
+
     @Test
     void aFactoryResetLeavesNoSecretInTheFilesAMachineGivenAwayKeeps() throws Exception {
         Path db = dir.resolve("appliance.db");

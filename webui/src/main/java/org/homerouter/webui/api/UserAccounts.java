@@ -35,7 +35,24 @@ public interface UserAccounts {
     /** Stores checked networks; they apply from the account's next session. False when there is no such user. */
     boolean setRoutedSubnets(String name, String subnets, String event);
 
-    /** A dial-in account as the UI shows it (no secrets). */
-    record UserRow(String name, boolean enabled, String staticAddress, boolean storesChapSecret) {
+    /** A dial-in account as the UI shows it (no secrets), with its last connection from the session history. */
+    record UserRow(String name, boolean enabled, String staticAddress, boolean storesChapSecret,
+                   LastConnection lastConnection) {
+    }
+
+    /**
+     * What the owner asks first when someone says "I can't connect": when the account last got in,
+     * and whether it failed since. {@code connectedMs} 0: no session in the history (or none left,
+     * the history being trimmed); {@code client} the address it connected from; {@code connectedNow}
+     * that session is still up. {@code failedMs} 0: no failed attempt after that session; else when
+     * the latest one was refused and why, in a few words ("wrong password or user name").
+     */
+    record LastConnection(long connectedMs, String client, boolean connectedNow, long failedMs, String failure) {
+        /** Nothing in the history for the account. */
+        public static final LastConnection NEVER = new LastConnection(0, "", false, 0, "");
+
+        public boolean never() {
+            return connectedMs == 0 && failedMs == 0;
+        }
     }
 }
