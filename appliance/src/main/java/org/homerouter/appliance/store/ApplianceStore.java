@@ -320,6 +320,10 @@ public final class ApplianceStore implements AutoCloseable {
     private static Connection connect(Path file, java.util.Properties props) throws SQLException {
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
         try (Statement st = c.createStatement()) {
+            // First: switching an older database to WAL takes an exclusive lock, and without the
+            // timeout a second program opening it at that moment (the service and a CLI command after
+            // an update) failed at once with SQLITE_BUSY instead of waiting its turn.
+            st.execute("PRAGMA busy_timeout=5000");
             st.execute("PRAGMA journal_mode=WAL");
             // FULL: a change the page has called saved (a password changed after a leak, an account
             // deleted) survives a power cut; NORMAL in WAL mode may lose the last commits.
@@ -327,7 +331,6 @@ public final class ApplianceStore implements AutoCloseable {
             // A deleted user's NT hash is zeroed, not left in a free page (see factoryReset).
             st.execute("PRAGMA secure_delete=ON");
             st.execute("PRAGMA foreign_keys=ON");
-            st.execute("PRAGMA busy_timeout=5000");
         } catch (SQLException e) {
             c.close();
             throw e;
