@@ -132,7 +132,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
 
     /** "MPPE 128-bit, stateless" */
     static String encryption(org.homerouter.pptp.ppp.ccp.CcpResult r) {
-        return "MPPE " + r.strength().name().replace("BITS_", "") + "-bit, " + (r.stateless() ? "stateless" : "stateful");
+        return "MPPE " + r.strength().label() + ", " + (r.stateless() ? "stateless" : "stateful");
     }
 
     /** A control connection with no call, in the Dashboard's words. */

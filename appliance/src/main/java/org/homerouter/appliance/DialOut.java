@@ -466,7 +466,7 @@ final class DialOut implements AutoCloseable {
         authFailures = 0;
         var ip = session.ipConfiguration().orElseThrow();
         String encryption = session.encryption()
-                .map(e -> "MPPE " + e.strength().name().substring("BITS_".length()) + "-bit "
+                .map(e -> "MPPE " + e.strength().label() + " "
                         + (e.stateless() ? "stateless" : "stateful"))
                 .orElse("unencrypted");
         state = new State(Phase.UP, server(), System.nanoTime(), session.deviceName().orElse("?"),

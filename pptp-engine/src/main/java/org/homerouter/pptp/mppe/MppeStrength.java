@@ -27,6 +27,11 @@ public enum MppeStrength {
         return keyLength;
     }
 
+    /** As pages and logs name it: "40-bit", "56-bit", "128-bit". */
+    public String label() {
+        return name().substring("BITS_".length()) + "-bit";
+    }
+
     /** The Supported Bits flag that names this strength. */
     public int optionBit() {
         return optionBit;

@@ -1249,7 +1249,7 @@ public final class PppSession {
                     + " Security tab, Data encryption), or choose Encryption \"Optional\" on the VPN server page" : "");
         }
         java.util.Set<org.homerouter.pptp.mppe.MppeStrength> strengths = offered.get().strengths();
-        String which = strengths.stream().map(s -> s.name().replace("BITS_", "") + "-bit")
+        String which = strengths.stream().map(org.homerouter.pptp.mppe.MppeStrength::label)
                 .collect(java.util.stream.Collectors.joining(" or "));
         String what = "; " + peer + " offered " + which + " MPPE (" + (offered.get().stateless() ? "stateless"
                 : "stateful") + ")";
