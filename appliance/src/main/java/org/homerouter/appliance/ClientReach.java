@@ -36,10 +36,7 @@ final class ClientReach {
         }
         Inet4Address a = internetSide.get();
         String address = a.getHostAddress();
-        byte[] b = a.getAddress();
-        int first = b[0] & 0xFF;
-        int second = b[1] & 0xFF;
-        if (first == 100 && second >= 64 && second <= 127) {
+        if (sharedAddressSpace(a)) {
             return "This router's internet address " + address + " is in the range providers share among customers"
                     + " (100.64.0.0/10, carrier-grade NAT): clients on the internet cannot reach it. Ask the provider"
                     + " for a public IPv4 address; clients on the LAN can connect meanwhile." + portNote;
@@ -53,5 +50,11 @@ final class ClientReach {
         return "Clients dial " + address + ", this router's internet address (if the provider changes it from time"
                 + " to time, give clients a dynamic-DNS name instead, with an IPv4 (A) record: PPTP runs over IPv4"
                 + " only)." + portNote;
+    }
+
+    /** 100.64.0.0/10, the range providers share among customers behind carrier-grade NAT (RFC 6598). */
+    static boolean sharedAddressSpace(Inet4Address a) {
+        byte[] b = a.getAddress();
+        return (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 0x40;
     }
 }

@@ -52,12 +52,9 @@ final class InternetReach {
      * counts; the LAN's and the VPN clients' (a private pool) do not.
      */
     static boolean fromTheInternet(Inet4Address a) {
-        byte[] b = a.getAddress();
-        int first = b[0] & 0xFF;
-        int second = b[1] & 0xFF;
-        boolean shared = first == 100 && second >= 64 && second <= 127;
+        int first = a.getAddress()[0] & 0xFF;
         return !(a.isSiteLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
-                || a.isMulticastAddress() || shared || first == 0 || first >= 240);
+                || a.isMulticastAddress() || ClientReach.sharedAddressSpace(a) || first == 0 || first >= 240);
     }
 
     /** One sentence for the Dashboard's "clients dial" note. */
