@@ -83,8 +83,18 @@ public record ControlPacket(int code, int identifier, byte[] data) {
         return (code * 31 + identifier) * 31 + Arrays.hashCode(data);
     }
 
+    /**
+     * Code, identifier and length only: PAP and CHAP packets share this type, and a PAP
+     * Authenticate-Request's data is the user's password in clear (RFC 1334 §2.2.1), so the
+     * default text never holds the data, whichever log line a packet ends up in.
+     */
     @Override
     public String toString() {
+        return "ControlPacket[code=" + code + ", id=" + identifier + ", " + data.length + " octets]";
+    }
+
+    /** The default text with the data in hex: for the option lists of LCP, IPCP and CCP, never for authentication. */
+    public String withData() {
         return "ControlPacket[code=" + code + ", id=" + identifier + ", data=" + HexFormat.of().formatHex(data) + "]";
     }
 }

@@ -205,7 +205,7 @@ public final class NegotiationAutomaton {
     private void handle(ControlPacket packet) {
         if (state == AutomatonState.INITIAL || state == AutomatonState.STARTING) {
             // Every receive event is illegal ("-") while the lower layer is down (§4.1).
-            log.debug("{}: {} received in {}, discarded", name, packet, state.rfcName());
+            log.debug("{}: {} received in {}, discarded", name, packet.withData(), state.rfcName());
             return;
         }
         received = packet;

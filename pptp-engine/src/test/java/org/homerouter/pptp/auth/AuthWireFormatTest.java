@@ -97,6 +97,18 @@ class AuthWireFormatTest {
     }
 
     @Test
+    void aPapRequestPrintedInALogLineHoldsNoPassword() {
+        // A packet an authenticator discards (before its start, or malformed) is logged as it came;
+        // for PAP its data is the password in clear (RFC 1334 §2.2.1).
+        ControlPacket request = PapAuthenticateRequest.of(5, "alice", "Secret-pw").toPacket();
+        String password = HEX.formatHex("Secret-pw".getBytes(StandardCharsets.US_ASCII));
+        for (String text : List.of(request.toString(), PapAuthenticateRequest.decode(request).orElseThrow().toString())) {
+            assertTrue(!text.toUpperCase().contains(password) && !text.contains("Secret-pw"), text);
+        }
+        assertTrue(request.toString().contains("code=1, id=5"), request.toString());
+    }
+
+    @Test
     void papLengthsRunningPastTheDataAreInvalid() {
         assertEquals(Optional.empty(), PapAuthenticateRequest.decode(packet("01" + "01" + "0008" + "05" + "616C69")));
         assertEquals(Optional.empty(), PapAuthenticateRequest.decode(packet("01" + "01" + "0008" + "02" + "6162" + "04")));
