@@ -81,10 +81,17 @@ final class Json {
             if (i >= s.length() || s.charAt(i) != '"') {
                 throw error("expected a quoted name");
             }
+            int at = i;
             String k = string();
             ws();
             expect(':');
             ws();
+            // RFC 8259 §4 leaves a repeated name's meaning open; taking the last would let a
+            // hand-merged backup with "users" twice drop every account of the first list unseen.
+            if (m.containsKey(k)) {
+                i = at;
+                throw error("the name " + quote(k) + " appears twice in one object");
+            }
             m.put(k, value(depth + 1));
             ws();
             if (i < s.length() && s.charAt(i) == ',') {

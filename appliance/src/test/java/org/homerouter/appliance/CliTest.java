@@ -230,7 +230,7 @@ class CliTest {
         Path a = dir.resolve("a");
         try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
             store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), false,
-                    Optional.of("192.168.250.30")), "added");
+                    Optional.of("192.168.250.70")), "added");
             store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1"));
             store.setRoutedSubnets("alice", "10.77.0.0/24,10.78.0.0/16", "alice is a branch office");
             store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.DIALOUT_SUBNETS, "10.79.0.0/24",
@@ -254,7 +254,7 @@ class CliTest {
         try (ApplianceStore store = ApplianceStore.open(b.resolve("appliance.db"))) {
             VpnUser alice = store.user("alice").orElseThrow();
             assertEquals(false, alice.enabled());
-            assertEquals(Optional.of("192.168.250.30"), alice.staticAddress());
+            assertEquals(Optional.of("192.168.250.70"), alice.staticAddress());
             assertTrue(java.util.Arrays.equals(NtPasswordHash.of("alice password"), alice.ntHash()));
             assertEquals("192.168.1.1", store.settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
             assertEquals("10.77.0.0/24,10.78.0.0/16", store.routedSubnets("alice"), "a branch office stays one");
