@@ -112,6 +112,19 @@ class ApplianceTest {
         }
     }
 
+    /** Backups of two routers, or of one over the years, must be told apart by their names. */
+    @Test
+    void anExportIsNamedForItsRouterAndDay() throws Exception {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            a.store().putSettings(java.util.Map.of(Setting.HOST_NAME, "office-gw"));
+            java.time.LocalDate before = java.time.LocalDate.now();
+            String name = new ApplianceSystem(a, dir.resolve("tls.p12")).exportFileName();
+            java.time.LocalDate after = java.time.LocalDate.now();
+            assertTrue(name.equals("homerouter-config-office-gw-" + before + ".json")
+                    || name.equals("homerouter-config-office-gw-" + after + ".json"), name);
+        }
+    }
+
     @Test
     void portInUseIsReportedAsBindFailure() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

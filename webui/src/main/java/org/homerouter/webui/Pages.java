@@ -96,7 +96,7 @@ final class Pages {
                 new Route("POST", "/system/password", ADMIN, this::adminPassword),
                 new Route("POST", "/system/https", ADMIN, locked(this::https)),
                 new Route("POST", "/system/export", ADMIN, this::exportConfig),
-                new Route("POST", "/system/import", ADMIN, locked(this::importConfig)),
+                new Route("POST", WebServer.IMPORT_PATH, ADMIN, locked(this::importConfig)),
                 new Route("POST", "/system/reset", ADMIN, this::factoryReset),
                 new Route("GET", "/metrics", METRICS, x -> new Reply.Text(200, "text/plain; version=0.0.4",
                         Metrics.render(b.sessions().state(), b.sessions().totals(), b.sessions().active(),
@@ -1035,7 +1035,7 @@ final class Pages {
             return exportRefused(x, form, HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         return new Reply.Text(200, "application/json", b.system().exportJson(
-                "configuration exported, with the accounts' password hashes, to " + x.clientAddress), "homerouter-config.json");
+                "configuration exported, with the accounts' password hashes, to " + x.clientAddress), b.system().exportFileName());
     }
 
     /** The System page with the export's refusal; its banner does not speak of saving, nothing was. */

@@ -20,6 +20,7 @@ import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.FormFields;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -83,6 +84,11 @@ public final class WebServer implements AutoCloseable {
         /** A browser opens about six connections per site; 32 leaves room for tabs and users behind one NAT. */
         public static final Limits ROUTER = new Limits(Duration.ofSeconds(15), 256, 32, 8 * 1024);
     }
+
+    /** The page that restores a configuration export, whose form may be large. */
+    static final String IMPORT_PATH = "/system/import";
+    /** The largest restore form read: 16 times Jetty's default, about 15,000 accounts. */
+    static final int MAX_IMPORT_FORM_BYTES = 16 * FormFields.MAX_LENGTH_DEFAULT;
 
     private final Server server;
     private final Configuration templates;
@@ -454,6 +460,16 @@ public final class WebServer implements AutoCloseable {
                 // in a byte at a time (each resetting the idle timeout) would otherwise hold a
                 // thread, before any login check, for as long as the client liked.
                 CompletableFuture<Fields> form = new CompletableFuture<>();
+                if (IMPORT_PATH.equals(path)) {
+                    AdminSessions.Session s = sessions.find(cookie(request), false);
+                    if (s != null && s.admin) {
+                        // A backup restored through the page is form-encoded (about 200 bytes an
+                        // account): Jetty's 200,000-byte form limit refused one of about 900 accounts
+                        // with "this form could not be read". Only a logged-in admin's body is read
+                        // under the larger limit: a stranger's is held in memory before any check.
+                        request.setAttribute(FormFields.MAX_LENGTH_ATTRIBUTE, MAX_IMPORT_FORM_BYTES);
+                    }
+                }
                 // BLOCKING: what runs once the form is in (login's Argon2, the store) may block.
                 Request.onParameters(request, Promise.Invocable.from(Invocable.InvocationType.BLOCKING, (fields, error) -> {
                     if (error == null) {

@@ -9,6 +9,13 @@ public interface SystemAdmin {
     String exportJson(String event);
 
     /**
+     * The name an export is offered under: which router and which day
+     * ("homerouter-config-office-2026-12-05.json"), so an owner with backups of several routers, or
+     * of one over the years, can tell them apart (the document itself holds no date).
+     */
+    String exportFileName();
+
+    /**
      * Replaces settings and users with the document's, in one transaction, then applies them.
      *
      * @throws IllegalArgumentException with a message for the user when the document is unusable, or
