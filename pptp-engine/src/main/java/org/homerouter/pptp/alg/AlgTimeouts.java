@@ -8,7 +8,8 @@ import java.time.Duration;
  * {@code nf_conntrack_proto_tcp.c} (an established control connection 5 days).
  *
  * @param unreplied   a connected call whose GRE has not yet flowed both ways, since its last activity
- * @param streaming   a connected call whose GRE has flowed both ways, since its last GRE
+ * @param streaming   a connected call whose GRE has flowed both ways, since its last GRE or its
+ *                    control connection's last segment, whichever is later
  * @param established a control connection that has carried data both ways, since its last segment
  * @param handshake   a control connection before that; a call request without answer
  */

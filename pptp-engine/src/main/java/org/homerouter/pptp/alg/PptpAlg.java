@@ -381,7 +381,12 @@ public final class PptpAlg {
                 Duration limit = call.state == CallState.OUT_REQUESTED || call.state == CallState.IN_REPLIED
                         ? timeouts.handshake()
                         : !(call.greToClient && call.greToServer) ? timeouts.unreplied() : timeouts.streaming();
-                if (now - call.lastActivity > limit.toNanos()) {
+                // A streaming call is quiet only while its control connection is too: PPTP's
+                // Echo-Request (RFC 2637 §2.5) keeps a connected call's control connection busy
+                // when neither end echoes inside the tunnel, and both ends still hold the call.
+                long last = call.greToClient && call.greToServer && call.state == CallState.CONNECTED
+                        ? Math.max(call.lastActivity, c.lastActivity) : call.lastActivity;
+                if (now - last > limit.toNanos()) {
                     removeCall(call, "idle for " + limit.toSeconds() + " s");
                     removed++;
                 }

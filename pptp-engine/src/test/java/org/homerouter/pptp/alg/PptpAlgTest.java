@@ -831,6 +831,36 @@ class PptpAlgTest {
     }
 
     /**
+     * A call quiet inside its tunnel (a split-tunnel laptop nobody uses, neither end sending LCP
+     * echoes) whose control connection still carries Echo-Requests (RFC 2637 §2.5: after 60 s
+     * without control messages) is connected at both ends: its GRE mapping and Call ID translation
+     * stay, as the kernel's keymap stays with its control connection. Dropped, the server's GRE to
+     * the NAT ID would be lost and the client show "Connected" with nothing passing.
+     */
+    @Test
+    void aQuietCallWhoseControlConnectionKeepsEchoingStaysMapped() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(1, 0x100);
+        GreMapping m = mapped.getFirst();
+        alg.greCounters(m, 800, 600);
+        for (int i = 1; i <= 10; i++) {
+            clock.advance(Duration.ofSeconds(60));
+            c.toServer(echoRequest());
+            c.toClient(echoRequest());
+            assertEquals(0, alg.expire(), "the control connection is alive after " + 60 * i + " s");
+        }
+        assertEquals(List.of(m), mapped);
+        assertEquals(1, u16At(c.toClient(cdn(nat)), 12), "the server's Call-Disconnect-Notify still reaches the client's call");
+        assertTrue(mapped.isEmpty(), "and ends the call");
+
+        Conversation quiet = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        quiet.call(1, 0x101);
+        alg.greCounters(mapped.getFirst(), 800, 600);
+        clock.advance(Duration.ofSeconds(181));
+        assertEquals(1, alg.expire(), "GRE and control connection both quiet for 180 s: gone");
+    }
+
+    /**
      * After {@code nft flush ruleset} the ALG puts each call's rules back, and their counters start
      * at zero: a call that had carried megabytes is still busy, not idle until it carries as much again.
      */
