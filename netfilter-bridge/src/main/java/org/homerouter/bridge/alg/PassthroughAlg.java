@@ -87,7 +87,7 @@ public final class PassthroughAlg implements AutoCloseable {
         this.rules = new GreNatRules(commands);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
         tracker.avoidRouterCallIds(router::callIdTaken);
-        tracker.onRefusal(why -> problems.add("refused", why));
+        tracker.onRefusal((client, why) -> problems.add("refused", client.getHostAddress(), why));
         rules.onFailure(why -> problems.add("rules", why));
         // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
         // ALG (the passthrough command beside the service) must fail without breaking the first.

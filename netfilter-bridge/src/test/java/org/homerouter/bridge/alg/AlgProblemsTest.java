@@ -32,6 +32,27 @@ class AlgProblemsTest {
         assertEquals("passthrough: much later (and 20 more like it since the last one logged)", log.getLast());
     }
 
+    /** A LAN host in a loop must not hide another client's refused call; a LAN of them is still a few lines. */
+    @Test
+    void eachLanClientsRefusalsHaveTheirOwnLineUpToFourClientsAPeriod() {
+        AlgProblems p = new AlgProblems(Duration.ofMinutes(10));
+        List<String> log = new ArrayList<>();
+        p.sendTo(log::add);
+        for (int i = 0; i < 50; i++) {
+            p.add("refused", "192.168.1.66", "192.168.1.66's call " + i);
+        }
+        p.add("refused", "192.168.1.20", "192.168.1.20's call");
+        for (int host = 1; host <= 5; host++) {
+            p.add("refused", "10.0.0." + host, "10.0.0." + host + "'s call");
+        }
+        p.flush(0);
+        assertEquals(List.of("passthrough: 192.168.1.66's call 0", "passthrough: 192.168.1.20's call",
+                "passthrough: 10.0.0.1's call", "passthrough: 10.0.0.2's call"), log);
+        p.add("refused", "10.0.0.9", "10.0.0.9's call");
+        p.flush(11 * MINUTE);
+        assertEquals("passthrough: 10.0.0.9's call (and 3 of other LAN clients not logged)", log.getLast());
+    }
+
     @Test
     void aFloodBeyondWhatCanWaitIsCountedNotQueued() {
         AlgProblems p = new AlgProblems(Duration.ZERO);

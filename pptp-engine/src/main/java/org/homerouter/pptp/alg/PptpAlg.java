@@ -115,8 +115,8 @@ public final class PptpAlg {
     private final AlgTimeouts timeouts;
     private final PublicAddressResolver publicAddresses;
     private final GreMappingListener listener;
-    /** Told each call that goes out with Call ID 0, in the owner's words; must return at once. */
-    private volatile java.util.function.Consumer<String> refusals = why -> { };
+    /** Told each call that goes out with Call ID 0, in the owner's words, with its LAN client; must return at once. */
+    private volatile java.util.function.BiConsumer<Inet4Address, String> refusals = (client, why) -> { };
     private volatile java.util.function.IntPredicate routerCallIds = id -> false;
     private final NatCallIdPool pool;
     private final Map<ControlFlow, Connection> connections = new HashMap<>();
@@ -154,10 +154,11 @@ public final class PptpAlg {
     }
 
     /**
-     * Where each refused call is told ("192.168.1.20's call to 203.0.113.9 was refused: ..."),
-     * on the thread that tracks the segment and under this tracker's lock: the sink only queues.
+     * Where each refused call or control connection is told, with its LAN client ("192.168.1.20's
+     * call to 203.0.113.9 was refused: ..."), on the thread that tracks the segment and under this
+     * tracker's lock: the sink only queues.
      */
-    public void onRefusal(java.util.function.Consumer<String> sink) {
+    public void onRefusal(java.util.function.BiConsumer<Inet4Address, String> sink) {
         this.refusals = sink;
     }
 
@@ -216,6 +217,12 @@ public final class PptpAlg {
                             s.flow(), connections.size(), connectionsByClient.count(client),
                             client.getHostAddress(), note);
                 }
+                // The owner sees the client's error 807 ("no answer"); the Logs page says why.
+                refusals.accept(client, client.getHostAddress() + "'s PPTP connection to " + s.flow().server().getHostAddress()
+                        + " was not let through: " + (clientFull ? client.getHostAddress() + " holds "
+                        + connectionsByClient.count(client) + " PPTP control connections already, the most one LAN"
+                        + " client may" : "the router tracks " + connections.size() + " PPTP control connections"
+                        + " already, the most it can"));
                 return SegmentVerdict.DROP;
             }
             Inet4Address publicAddress;
@@ -775,8 +782,8 @@ public final class PptpAlg {
             }
 
             private void tell(String why) {
-                refusals.accept(flow.client().getHostAddress() + "'s PPTP call to " + flow.server().getHostAddress()
-                        + " was refused: " + why);
+                refusals.accept(flow.client(), flow.client().getHostAddress() + "'s PPTP call to "
+                        + flow.server().getHostAddress() + " was refused: " + why);
             }
 
             @Override
@@ -886,6 +893,12 @@ public final class PptpAlg {
                 if (note != null) {
                     LOG.warn("alg: {} control stream not followed any more: {}{}", flow, why, note);
                 }
+                // From the client its data is dropped from now on (ControlStream#lostVerdict): the
+                // connection stalls, which its owner sees only as a client that cannot connect.
+                refusals.accept(flow.client(), flow.client().getHostAddress() + "'s PPTP control connection to "
+                        + flow.server().getHostAddress() + " stopped reading as PPTP " + (direction == Direction.TO_SERVER
+                        ? "from the client: what the client sends on it is dropped, and its calls fail"
+                        : "from the server: its calls through this router may fail"));
             }
         }
     }

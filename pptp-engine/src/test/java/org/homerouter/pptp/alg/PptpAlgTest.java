@@ -529,7 +529,7 @@ class PptpAlgTest {
     void oneLanClientCannotHoldMoreCallsThanItsShare() {
         // Every call's GRE NAT is a kernel rule, installed by a process on the queue's one thread.
         List<String> told = new ArrayList<>();
-        alg.onRefusal(told::add);
+        alg.onRefusal((client, why) -> told.add(why));
         for (int i = 0; i < 3; i++) {
             Conversation c = new Conversation(CLIENT_A, 40001 + i, 1000, 5000);
             for (int id = 1; id <= PptpAlg.MAX_CALLS_PER_CONNECTION; id++) {
@@ -554,7 +554,7 @@ class PptpAlgTest {
     void aLanClientsNewCallsComeAtOneASecondOnceItsBurstIsSpent() {
         // Placing and clearing calls without end would run nft twice a call on the queue's thread.
         List<String> told = new ArrayList<>();
-        alg.onRefusal(told::add);
+        alg.onRefusal((client, why) -> told.add(why));
         Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
         for (int round = 0; round < PptpAlg.CALL_BURST; round++) {
             int nat = c.call(1, 0x100 + round);
@@ -577,7 +577,7 @@ class PptpAlgTest {
         // One host with many addresses (or many hosts) placing and clearing calls: each call is two
         // kernel rule changes on the queue's one thread, whoever places it.
         List<String> told = new ArrayList<>();
-        alg.onRefusal(told::add);
+        alg.onRefusal((client, why) -> told.add(why));
         int placed = 0;
         for (int client = 0; client < 20; client++) {
             Conversation c = new Conversation(ip("192.168.1." + (100 + client)), 40001, 1000, 5000);
@@ -709,6 +709,35 @@ class PptpAlgTest {
                 new byte[0], 0, 0)), "its handshake fails, as beyond a full conntrack table");
         new Conversation(CLIENT_B, 20000, 1000, 5000).call(1, 0x100);
         assertEquals(1, mapped.size(), "another client is not concerned");
+    }
+
+    /**
+     * What the owner of a client that cannot connect sees on the Logs page: a connection beyond the
+     * client's share (error 807 on Windows, no reason given), and one whose client stopped
+     * speaking PPTP (its data dropped from then on: the connection stalls).
+     */
+    @Test
+    void theOwnerIsToldOfADroppedConnectionAndOfAStreamNotFollowedAnyMore() {
+        List<String> told = new ArrayList<>();
+        alg.onRefusal((client, why) -> told.add(client.getHostAddress() + " | " + why));
+        for (int i = 0; i < PptpAlg.MAX_CONNECTIONS_PER_CLIENT; i++) {
+            new Conversation(CLIENT_A, 20000 + i, 1000, 5000, false);
+        }
+        alg.onSegment(new TcpSegment(new ControlFlow(CLIENT_A, 30000, SERVER, 1723), Direction.TO_SERVER, 5000, true, false,
+                false, new byte[0], 0, 0));
+        String a = CLIENT_A.getHostAddress();
+        assertEquals(List.of(a + " | " + a + "'s PPTP connection to " + SERVER.getHostAddress() + " was not let through: "
+                + a + " holds 32 PPTP control connections already, the most one LAN client may"), told);
+
+        told.clear();
+        Conversation c = new Conversation(CLIENT_B, 40001, 1000, 5000);
+        byte[] junk = new byte[32];
+        Arrays.fill(junk, (byte) 0x5A);
+        c.send(Direction.TO_SERVER, junk, SegmentVerdict.ACCEPT, SegmentVerdict.DROP);
+        String b = CLIENT_B.getHostAddress();
+        assertEquals(List.of(b + " | " + b + "'s PPTP control connection to " + SERVER.getHostAddress()
+                + " stopped reading as PPTP from the client: what the client sends on it is dropped, and its calls fail"),
+                told);
     }
 
     /**
