@@ -189,6 +189,18 @@ final class LoginThrottle {
         loggedInFrom.put(address, clockMs.getAsLong());
     }
 
+    /**
+     * The admin password changed: wrong guesses at the old one say nothing about the new, and the
+     * owner who set a new password at the router's console because the login had locked them out
+     * (`admin password`) must be let in with it now, not in 15 minutes. Addresses that logged in
+     * stay known.
+     */
+    synchronized void passwordChanged() {
+        byAddress.clear();
+        byDevice.clear();
+        recentFailuresMs.clear();
+    }
+
     /** The addresses locked out now. */
     synchronized List<Lockout> current() {
         long now = clockMs.getAsLong();

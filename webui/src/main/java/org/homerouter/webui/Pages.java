@@ -30,6 +30,8 @@ final class Pages {
     private final Backend b;
     private final AdminSessions sessions;
     private final LoginThrottle throttle;
+    /** The admin password hash the throttle's counts were made under (null: none checked yet). */
+    private final java.util.concurrent.atomic.AtomicReference<String> throttledUnder = new java.util.concurrent.atomic.AtomicReference<>();
     private final KnownDevices devices;
     private final PasswordHasher hasher;
     private final LongSupplier clockMs;
@@ -262,6 +264,12 @@ final class Pages {
 
     /** Why the login throttle lets this browser check no password now, or null if it may. */
     private String throttleRefusal(Exchange x) {
+        String hash = b.admin().passwordHash().orElse("");
+        String before = throttledUnder.getAndSet(hash);
+        if (before != null && !before.equals(hash)) {
+            // Changed elsewhere too (the command line), where no page could tell the throttle.
+            throttle.passwordChanged();
+        }
         String device = knownDevice(x);
         return switch (throttle.attempt(x.clientAddress, device)) {
             case LoginThrottle.Verdict.LockedOut l -> "too many wrong passwords from "

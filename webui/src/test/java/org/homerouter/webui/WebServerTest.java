@@ -287,6 +287,27 @@ class WebServerTest {
     }
 
     /**
+     * The owner locked out of the login sets a new password at the router's console (`admin
+     * password`): the new one lets them in at once, not after the 15 minutes the old one's
+     * wrong guesses earned.
+     */
+    @Test
+    void aNewPasswordSetElsewhereLiftsTheLockoutsOfTheOldOne() throws Exception {
+        admin();
+        Browser b = new Browser(base);
+        b.get("/login");
+        for (int i = 1; i <= 5; i++) {
+            now.addAndGet(2000);
+            assertEquals(401, b.post("/login", "password", "forgotten" + i).statusCode());
+        }
+        now.addAndGet(2000);
+        assertEquals(429, b.post("/login", "password", ADMIN_PW).statusCode(), "locked out");
+        fake.hash = new PasswordHasher().hash("set at the console");
+        now.addAndGet(2000);
+        assertEquals(303, b.post("/login", "password", "set at the console").statusCode());
+    }
+
+    /**
      * A LAN host can take many addresses, each with its own five tries. After 20 wrong passwords
      * from any addresses, addresses that have not logged in share one attempt every 5 seconds;
      * the admin's own device, which logged in before, is not slowed.
