@@ -1705,6 +1705,15 @@ class WebServerTest {
         assertEquals(big, fake.imported);
     }
 
+    /** An owner moving to a new router learns before the move what the backup does not carry. */
+    @Test
+    void theSystemPageSaysWhatTheExportLeavesBehind() throws Exception {
+        String page = admin().get("/system").body();
+        for (String kept : List.of("the admin\n  password", "the HTTPS certificate", "/metrics token", "the session history")) {
+            assertTrue(page.contains(kept), kept + " in " + page);
+        }
+    }
+
     @Test
     void importErrorsAreShownNextToTheField() throws Exception {
         Browser b = admin();
