@@ -66,6 +66,10 @@ final class ConfigDocument {
     }
 
     static String export(ApplianceStore store) throws SQLException {
+        return store.consistently(() -> exportNow(store));
+    }
+
+    private static String exportNow(ApplianceStore store) throws SQLException {
         StringBuilder b = new StringBuilder("{\n  \"format\": \"" + FORMAT + "\",\n  \"version\": " + VERSION
                 + ",\n  \"firmware\": " + Json.quote(Version.current()) + ",\n  \"settings\": {");
         String sep = "\n";
@@ -79,6 +83,7 @@ final class ConfigDocument {
         b.append("\n  },\n  \"users\": [");
         // A CHAP secret is the password itself: exported only while CHAP-MD5, which needs it, is allowed.
         boolean chapAllowed = chapMd5Allowed(store.settings());
+        Map<String, String> routed = store.allRoutedSubnets();
         sep = "\n";
         HexFormat hex = HexFormat.of();
         for (VpnUser u : store.users()) {
@@ -88,7 +93,7 @@ final class ConfigDocument {
                             .map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
                     .append(", \"enabled\": ").append(u.enabled())
                     .append(", \"static_address\": ").append(Json.quote(u.staticAddress().orElse(null)))
-                    .append(", \"routed_subnets\": ").append(Json.quote(store.routedSubnets(u.name()))).append('}');
+                    .append(", \"routed_subnets\": ").append(Json.quote(routed.getOrDefault(u.name(), ""))).append('}');
             sep = ",\n";
         }
         return b.append("\n  ]\n}\n").toString();

@@ -1317,6 +1317,23 @@ public final class ApplianceStore implements AutoCloseable {
         void run() throws SQLException;
     }
 
+    /** Reads of the store, for {@link #consistently}. */
+    @FunctionalInterface
+    public interface SqlRead<T> {
+        T read() throws SQLException;
+    }
+
+    /**
+     * What {@code reads} returns, every read in it from one state of the database: a configuration
+     * export made while a page saves, or while the service writes beside the command line, must
+     * not hold the settings from before a change and the users from after it.
+     */
+    public synchronized <T> T consistently(SqlRead<T> reads) throws SQLException {
+        List<T> out = new java.util.ArrayList<>(1);
+        inTransaction(() -> out.add(reads.read()));
+        return out.getFirst();
+    }
+
     private synchronized void inTransaction(SqlWork work) throws SQLException {
         if (transactionOpen) {
             // Already inside a transaction of this store: join it (all or nothing together).
