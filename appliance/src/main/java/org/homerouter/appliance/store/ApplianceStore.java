@@ -34,10 +34,11 @@ public final class ApplianceStore implements AutoCloseable {
     private static final String DAMAGED_INFIX = ".damaged-";
 
     /**
-     * Rows kept in the event log and in the session history: enough for months of a small office's
-     * use, while a flood of failed calls from the internet (each one a history row and an event)
-     * cannot fill the router's storage. The oldest rows go first; a session still up is kept.
-     * The event log keeps this many of {@link #CALL_KINDS} and, apart, this many of the rest. Rows
+     * Rows kept in the event log (and, {@link #SESSIONS_KEPT}, in the session history): enough for
+     * months of a small office's use, while a flood of failed calls from the internet (each one a
+     * history row and an event) cannot fill the router's storage. The oldest rows go first; a
+     * session still up is kept. The event log keeps this many of {@link #CALL_KINDS} and, apart,
+     * this many of the rest. Rows
      * older than they are kept for ({@link #KEPT_FOR}) go besides.
      */
     public static final int EVENTS_KEPT = 10_000;
@@ -50,6 +51,10 @@ public final class ApplianceStore implements AutoCloseable {
      */
     static final java.util.Set<String> CALL_KINDS = java.util.Set.of("auth-failure", "disconnect", "connect", "problem",
             "admin-failure");
+    /**
+     * Rows kept in the session history of sessions that came up and, apart, of failed attempts
+     * (which strangers on the internet cause): a flood of failed calls cannot push out who logged in.
+     */
     public static final int SESSIONS_KEPT = 10_000;
     /**
      * The newest session row: a user's logins up to it no longer make their addresses familiar
@@ -102,6 +107,9 @@ public final class ApplianceStore implements AutoCloseable {
     private int callEventsSinceTrim = -1;
     private int otherEventsSinceTrim = -1;
     private int sessionsKept = SESSIONS_KEPT;
+    /** History rows written since the last trim of each kind, sessions that came up and failed attempts; -1 before the first. */
+    private int upSessionsSinceTrim = -1;
+    private int failedAttemptsSinceTrim = -1;
 
     private ApplianceStore(Path file, Connection db) {
         this.file = file;
@@ -601,10 +609,32 @@ public final class ApplianceStore implements AutoCloseable {
         return deleted;
     }
 
-    private void trimSessions() throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_sessions WHERE ended_ms IS NOT NULL "
-                + "AND id <= (SELECT max(id) FROM vpn_sessions) - ?")) {
-            ps.setInt(1, sessionsKept);
+    /**
+     * Keeps the newest {@link #sessionsKept} rows of the new row's kind: sessions that came up, and,
+     * apart, failed attempts. One count for both let a flood of strangers' failed calls (30 recorded
+     * a minute) replace the whole history in about 5.5 hours: who logged in, each user's Last
+     * connection on the Users page, and the logins a start reads back for the lockout's familiar
+     * addresses ({@link #loginsSince}), so that after a restart owners were locked out from their
+     * everyday networks. As {@link #trimEvents}: once per hundredth of the limit written, and at the
+     * first such row after a start (finding the cutoff reads the table back from its newest row).
+     */
+    private void trimSessions(boolean wasUp) throws SQLException {
+        int since = wasUp ? ++upSessionsSinceTrim : ++failedAttemptsSinceTrim;
+        if (since > 0 && since <= sessionsKept / 100) { // 0: the first since the start
+            return;
+        }
+        if (wasUp) {
+            upSessionsSinceTrim = 0;
+        } else {
+            failedAttemptsSinceTrim = 0;
+        }
+        // Older than the kind's sessionsKept-th newest row (none: fewer rows, nothing goes); a
+        // session still up (ended_ms NULL) stays, and counts among the kept.
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_sessions WHERE was_up = ? AND ended_ms IS NOT "
+                + "NULL AND id < (SELECT id FROM vpn_sessions WHERE was_up = ? ORDER BY id DESC LIMIT 1 OFFSET ?)")) {
+            ps.setInt(1, wasUp ? 1 : 0);
+            ps.setInt(2, wasUp ? 1 : 0);
+            ps.setInt(3, sessionsKept - 1);
             ps.executeUpdate();
         }
     }
@@ -775,7 +805,7 @@ public final class ApplianceStore implements AutoCloseable {
                     id[0] = k.getLong(1);
                 }
             }
-            trimSessions();
+            trimSessions(true);
             insertEvent("connect", event);
         });
         return id[0];
@@ -838,7 +868,7 @@ public final class ApplianceStore implements AutoCloseable {
                     ps.setString(9, detail);
                     ps.executeUpdate();
                 }
-                trimSessions();
+                trimSessions(false);
             }
             insertEvent(eventKind, event);
         });
@@ -941,7 +971,7 @@ public final class ApplianceStore implements AutoCloseable {
 
     /**
      * Each user name's {@link LastConnection}, for the Users page: one pass over the history for
-     * every account (no index on the name: a GROUP BY over the rows, at most {@link #SESSIONS_KEPT}).
+     * every account (no index on the name: a GROUP BY over the rows, at most twice {@link #SESSIONS_KEPT}).
      * "After" by row id, not time: ids follow the order rows were written, times may have stepped
      * with the clock. A failed attempt never came up (was_up 0); a session that came up and ended
      * badly still got in. Names as recorded: a failed attempt under a name that matched an account

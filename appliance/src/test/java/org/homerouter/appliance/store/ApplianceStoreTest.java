@@ -465,6 +465,45 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * The history kept its newest 10,000 rows of both kinds together: a flood of strangers' failed
+     * calls (30 recorded a minute) replaced it in about 5.5 hours, and with it who logged in, each
+     * user's Last connection on the Users page and, after a restart, the logins the lockout reads
+     * back for its familiar addresses (owners were then locked out from their everyday networks).
+     * Failed attempts are now kept apart from the sessions that came up.
+     */
+    @Test
+    void aFloodOfFailedCallsCannotPushWhoLoggedInOutOfTheSessionHistory() throws Exception {
+        Path db = dir.resolve("router.db");
+        long login;
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(user("alice"));
+            login = store.sessionStarted(1_000, "alice", "198.51.100.7", "192.168.250.10", "alice connected");
+            store.sessionEnded(login, 1_000, 2_000, "alice", "198.51.100.7", "192.168.250.10", 10, 20, "USER_REQUEST",
+                    "hung up", "disconnect", "alice disconnected");
+            // One more than the kept rows and their hundredth (counted once per hundredth written),
+            // the last of them alice's own typo.
+            int flood = ApplianceStore.SESSIONS_KEPT + ApplianceStore.SESSIONS_KEPT / 100 + 1;
+            for (int i = 0; i < flood; i++) {
+                boolean last = i == flood - 1;
+                store.sessionEnded(0, 3_000 + i, 3_001 + i, last ? "alice" : "guess" + i % 50,
+                        last ? "198.51.100.7" : "203.0.113." + i % 250, null, 0, 0, "AUTH_FAILED", "wrong password",
+                        "auth-failure", "refused");
+            }
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) { // as after a restart
+            List<ApplianceStore.SessionRow> history = store.sessionHistory(3 * ApplianceStore.SESSIONS_KEPT, false);
+            assertTrue(history.stream().anyMatch(r -> r.id() == login && r.wasUp()), "alice's session is in the history");
+            assertEquals(ApplianceStore.SESSIONS_KEPT, history.stream().filter(r -> !r.wasUp()).count(),
+                    "the newest failed attempts, trimmed apart");
+            assertEquals(List.of(new ApplianceStore.Login("alice", "198.51.100.7", 1_000)), store.loginsSince(0),
+                    "the login the lockout reads back at start");
+            assertEquals(new ApplianceStore.LastConnection(1_000, "198.51.100.7", false,
+                    3_000 + ApplianceStore.SESSIONS_KEPT + ApplianceStore.SESSIONS_KEPT / 100 + 1, "AUTH_FAILED"),
+                    store.lastConnections().get("alice"), "the Users page: her session, and her typo after it");
+        }
+    }
+
     /** A pool is counted once per hundredth of its limit: it never grows past the limit by more. */
     @Test
     void theEventLogGrowsPastItsLimitByAHundredthAtMost() throws Exception {
