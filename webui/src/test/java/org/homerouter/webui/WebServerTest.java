@@ -1106,7 +1106,8 @@ class WebServerTest {
         assertTrue(b.get("/").body().contains("Kept for a year after each session ends; failed attempts, which anyone on"
                 + " the internet can make, for 90 days."));
         assertTrue(b.get("/logs").body().contains("Kept for a year; what others can cause (VPN connections, failed logins,"
-                + " problems, wrong admin passwords) for 90 days."));
+                + " problems, wrong admin passwords, branch offices' routes, the site-to-site tunnel's events)"
+                + " for 90 days."));
     }
 
     /**

@@ -504,6 +504,37 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * A branch office's routes are logged at each of its sessions' starts, renegotiations too, and a
+     * flapping office link logs the dial-out's ups and drops every cycle: in the router's own pool,
+     * either pushed the administrator's logins and configuration changes out of the event log.
+     * Twice a pool's rows, with the pools made smaller: 20,000 synced writes took a minute here.
+     */
+    @Test
+    void theSiteToSiteTunnelsFarEndsCannotPushTheAdministratorsRecordOutOfTheEventLog() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            int kept = 500;
+            store.keepAtMost(kept, 3);
+            store.logEvent("admin", "admin logged in from 192.168.1.20");
+            store.putSettings(Map.of(Setting.PPTP_MAX_SESSIONS, "7"), "maximum sessions set to 7");
+            for (int i = 0; i < 2 * kept; i++) {
+                if (i % 2 == 0) {
+                    store.logEvent("route", "10.2.0.0/24 routed into pptp" + i % 8 + " for branch-" + i % 8);
+                } else {
+                    store.logEvent("dialout", "site-to-site tunnel to 203.0.113.7 dropped: no echo reply; next attempt"
+                            + " in 5 s");
+                }
+            }
+            assertEquals(List.of("admin logged in from 192.168.1.20"),
+                    store.events(10, "admin").stream().map(ApplianceStore.EventRow::message).toList());
+            assertEquals(List.of("maximum sessions set to 7"),
+                    store.events(10, "config").stream().map(ApplianceStore.EventRow::message).toList());
+            int tunnels = store.events(3 * kept, "route").size() + store.events(3 * kept, "dialout").size();
+            assertTrue(tunnels >= kept && tunnels <= kept * 101 / 100,
+                    "the tunnels' newest events, in the pool of what others cause: " + tunnels);
+        }
+    }
+
     /** A pool is counted once per hundredth of its limit: it never grows past the limit by more. */
     @Test
     void theEventLogGrowsPastItsLimitByAHundredthAtMost() throws Exception {
