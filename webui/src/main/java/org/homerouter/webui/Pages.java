@@ -44,6 +44,8 @@ final class Pages {
      * pass the check, and a save's log line compare with values another save replaced meanwhile.
      */
     private final Object saveLock = new Object();
+    /** Which wrong admin passwords get a line of their own in the event log. */
+    private final WrongPasswordRecords wrongPasswords = new WrongPasswordRecords();
 
     /** How many admin password checks are being computed now. */
     int passwordChecksRunning() {
@@ -225,6 +227,10 @@ final class Pages {
         }
         if (right) {
             throttle.succeeded(x.clientAddress, knownDevice(x));
+            String leftOut = wrongPasswords.leftOut(); // the owner learns of a burst that has stopped
+            if (leftOut != null) {
+                b.events().log("admin-failure", leftOut);
+            }
             b.events().log("admin", "admin logged in from " + x.clientAddress);
             x.newDeviceCookie = devices.issue(stored); // a fresh one: another year from now
             x.newSession = loggedIn(x, stored);
@@ -288,9 +294,12 @@ final class Pages {
         boolean locked = throttle.failed(x.clientAddress, knownDevice(x));
         // A kind of its own: anyone who reaches the login makes these (about 720 an hour from many
         // addresses), and they are kept apart from the administrator's record, which they would
-        // otherwise push out of the event log.
-        b.events().log("admin-failure", "wrong " + what + " from " + x.clientAddress
-                + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : ""));
+        // otherwise push out of the event log. Budgeted: each line is a synced write to flash.
+        String leftOut = wrongPasswords.admit(x.clientAddress, locked, elapsedMs.getAsLong());
+        if (leftOut != null) {
+            b.events().log("admin-failure", "wrong " + what + " from " + x.clientAddress
+                    + (locked ? "; locked out for " + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : "") + leftOut);
+        }
         return locked;
     }
 

@@ -334,6 +334,45 @@ class WebServerTest {
         assertEquals(401, next.post("/login", "password", "another guess").statusCode(), "one attempt per interval");
     }
 
+    /**
+     * Wrong admin passwords from many addresses, one every 5 s past the router-wide slowdown (about
+     * 720 an hour), were each a line in the event log and a write synced to the router's flash: the
+     * first 20 are logged one by one, then one a minute, each saying how many were left out before
+     * it, and the admin's next login says how many came after the last one logged.
+     */
+    @Test
+    void aBurstOfWrongAdminPasswordsWritesABoundedNumberOfLinesThatSayHowManyThereWere() throws Exception {
+        admin(); // from 127.0.0.1, which the slowdown then spares
+        int guesses = 60;
+        for (int i = 0; i < guesses; i++) {
+            Browser guesser = from("127.0.3." + (i + 2));
+            guesser.get("/login");
+            now.addAndGet(LoginThrottle.ROUTER_WIDE_INTERVAL.toMillis());
+            assertEquals(401, guesser.post("/login", "password", "guess " + i).statusCode(), "guess " + i);
+        }
+        Browser own = new Browser(base);
+        own.get("/login");
+        now.addAndGet(2000);
+        assertEquals(303, own.post("/login", "password", ADMIN_PW).statusCode());
+
+        List<String> lines = fake.events.stream().filter(e -> e.kind().equals("admin-failure"))
+                .map(EventLog.Event::message).toList(); // newest first
+        long oneByOne = lines.stream().filter(l -> l.startsWith("wrong admin password from 127.0.3.")).count();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) more wrong admin passwords? from")
+                .matcher(String.join("\n", lines));
+        long leftOut = 0;
+        while (m.find()) {
+            leftOut += Long.parseLong(m.group(1));
+        }
+        assertEquals(guesses, oneByOne + leftOut, "every wrong password is logged or counted: " + lines);
+        long minutes = guesses * LoginThrottle.ROUTER_WIDE_INTERVAL.toSeconds() / 60;
+        assertTrue(lines.size() <= WrongPasswordRecords.BURST + minutes + 2, lines.size() + " lines: " + lines);
+        List<String> last = fake.events.subList(0, 2).stream().map(EventLog.Event::message)
+                .toList();
+        assertTrue(last.get(0).startsWith("admin logged in from ") && last.get(1).matches("\\d+ more wrong admin"
+                + " passwords from \\d+ addresses were not logged one by one \\(too many at once\\)"), last.toString());
+    }
+
     private Browser from(String address) throws Exception {
         return new Browser(base, java.net.http.HttpClient.newBuilder().localAddress(InetAddress.getByName(address)).build());
     }
