@@ -1,7 +1,7 @@
 // The web UI end to end in Debian's headless Chromium: first-run setup, log out and in, add a VPN
 // user, enable the VPN server, then (after the JUnit test has dialled that user in) screenshot the
 // dashboard; the Logs page's times in the browser's zone (Europe/Berlin here); the nav links' size
-// and focus outline on a phone-sized screen; last, switch HTTPS on
+// and focus outline on a phone-sized screen; the import's file picker; last, switch HTTPS on
 // over plain HTTP and off again over HTTPS, following the UI from one origin to the other. Any
 // Content-Security-Policy violation or page error fails the run.
 //
@@ -162,6 +162,22 @@ try {
   check(ring.link && ring.style === 'solid' && ring.color === 'rgb(255, 255, 255)',
     'keyboard focus on a nav link: outlined in white (' + JSON.stringify(ring) + ')');
   await page.setViewportSize({ width: 1280, height: 900 });
+
+  // 5b. The import's file picker: an export read into the text area, byte-order mark and all; a
+  // file an editor saved as UTF-16 refused with why, not passed on as garbage.
+  await page.click('nav a[href="/system"]');
+  check(await page.isVisible('#config-file'), 'the file picker is shown (hidden without JavaScript)');
+  const exported = '{"format": "homerouter-config", "version": 1, "settings": {}, "users": []}\n';
+  await page.setInputFiles('#config-file', { name: 'backup.json', mimeType: 'application/json',
+    buffer: Buffer.concat([Buffer.from([0xEF, 0xBB, 0xBF]), Buffer.from(exported, 'utf8')]) });
+  await page.waitForFunction(() => document.getElementById('config').value.length > 0);
+  check(await page.inputValue('#config') === exported, 'a chosen export fills the text area as it is');
+  await page.fill('#config', '');
+  await page.setInputFiles('#config-file', { name: 'backup-utf16.json', mimeType: 'application/json',
+    buffer: Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(exported, 'utf16le')]) });
+  await page.waitForSelector('#config-file-error:not([hidden])');
+  check((await page.textContent('#config-file-error')).includes('UTF-16') && await page.inputValue('#config') === '',
+    'a UTF-16 file is refused with why, the text area left empty');
 
   // 6. HTTPS switched on over plain HTTP: the browser goes on to the HTTPS port (where the admin,
   // whose login crossed the network in clear, logs in again), and back to plain HTTP once it is

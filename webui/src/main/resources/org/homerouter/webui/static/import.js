@@ -1,10 +1,32 @@
-// Reads a chosen configuration file into the import form's text area (no upload of its own).
+// Reads a chosen configuration file into the import form's text area (no upload of its own). The
+// picker is hidden until this runs: without JavaScript it would do nothing, and pasting still works.
 (function () {
+  var pick = document.getElementById('config-file-pick');
   var file = document.getElementById('config-file');
   var text = document.getElementById('config');
-  if (!file || !text) { return; }
+  var note = document.getElementById('config-file-error');
+  if (!pick || !file || !text || !note) { return; }
+  pick.hidden = false;
+  function refuse(why) {
+    note.textContent = why;
+    note.hidden = false;
+  }
   file.addEventListener('change', function () {
+    note.hidden = true;
     if (file.files.length === 0) { return; }
-    file.files[0].text().then(function (t) { text.value = t; });
+    file.files[0].arrayBuffer().then(function (buffer) {
+      var b = new Uint8Array(buffer);
+      // An export is UTF-8. Read as UTF-8, a file an editor saved as UTF-16 came out as garbage
+      // and the router answered "JSON error at character 1".
+      if (b.length >= 2 && ((b[0] === 0xFF && b[1] === 0xFE) || (b[0] === 0xFE && b[1] === 0xFF))) {
+        refuse('That file is UTF-16 text: save it as UTF-8 (as this router exports) and choose it again.');
+        return;
+      }
+      try {
+        text.value = new TextDecoder('utf-8', { fatal: true }).decode(b); // drops a UTF-8 byte-order mark
+      } catch (e) {
+        refuse('That file is not UTF-8 text, so not a configuration exported by this router: choose the exported file.');
+      }
+    });
   });
 }());
