@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.appliance.store.VpnUser;
 import org.homerouter.webui.api.SettingRefused;
@@ -48,11 +49,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             List<String> onServer = server == null ? List.of() : server.sessions().stream()
                     .filter(s -> s.loggedIn() && s.userName().isPresent()).map(ApplianceSystem::who).toList();
             Map<Setting, String> oldSettings;
-            Map<String, String> oldRoutedSubnets;
+            ApplianceStore.SavedAccounts oldAccounts;
             try {
                 oldSettings = appliance.store().settings();
                 oldUsers = appliance.store().users();
-                oldRoutedSubnets = appliance.store().allRoutedSubnets();
+                oldAccounts = appliance.store().savedAccounts();
                 appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
             } catch (SQLException e) {
                 throw new IllegalArgumentException("the database refused it: " + e.getMessage());
@@ -67,7 +68,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             } catch (Exception e) {
                 // E.g. its PPTP or HTTPS port is taken: all or nothing, so the previous configuration comes back.
                 try {
-                    appliance.store().replaceConfiguration(oldSettings, oldUsers, oldRoutedSubnets,
+                    // Row for row: an account re-added would lose where its logins count (the lockout's
+                    // exemption where it logged in before) at the next start.
+                    appliance.store().restoreConfiguration(oldSettings, oldAccounts,
                             "configuration import undone: " + e.getMessage());
                     appliance.reconfigure();
                     appliance.web().applyHttps();

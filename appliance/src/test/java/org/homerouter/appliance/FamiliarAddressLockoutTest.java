@@ -144,6 +144,42 @@ class FamiliarAddressLockoutTest {
         }
     }
 
+    /**
+     * An import the router cannot run with (its port taken) is undone whole: also where the accounts
+     * it lacked or changed logged in stays remembered, after a restart too, as if it was never tried.
+     */
+    @Test
+    void anImportUndoneForATakenPortKeepsWhereTheAccountLoggedIn() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        // The stored listener, not the command line's: the import's port is then the one tried.
+        try (org.homerouter.appliance.store.ApplianceStore store = org.homerouter.appliance.store.ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            loginFromHome(net, a);
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String exported = ui.export();
+            String document = exported.replace("\"pptp.port\": \"" + port + "\"", "\"pptp.port\": \""
+                    + taken.getLocalPort() + "\"").replaceFirst("\\{\"name\": \"alice\"[^}]*}", "");
+            assertTrue(!document.contains("alice") && document.contains(Integer.toString(taken.getLocalPort())), document);
+            var refused = ui.post("/system/import", "config", document, "replace", "on");
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertEquals(exported, ui.export(), "undone");
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            lockByGuesses(net, a);
+            loginFromHome(net, a); // still let in from home
+        }
+    }
+
     private static void loginFromHome(InMemoryDialIn net, Appliance a) throws Exception {
         loginFromHome(net, a, "alice");
     }

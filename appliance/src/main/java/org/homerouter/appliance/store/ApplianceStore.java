@@ -1046,6 +1046,69 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * Every account's row exactly as stored, for {@link #restoreConfiguration}: what an import
+     * replaced, to be put back when the router cannot run with it. Opaque: the rows carry more than
+     * an export does (where each account's logins begin to count, its creation time), and an undone
+     * import must change nothing of them.
+     */
+    public static final class SavedAccounts {
+        private final List<String> columns;
+        private final List<Object[]> rows;
+
+        private SavedAccounts(List<String> columns, List<Object[]> rows) {
+            this.columns = columns;
+            this.rows = rows;
+        }
+    }
+
+    /** The accounts as stored now, every column of every row ({@link SavedAccounts}). */
+    public synchronized SavedAccounts savedAccounts() throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM vpn_users")) {
+            int n = rs.getMetaData().getColumnCount();
+            List<String> columns = new java.util.ArrayList<>();
+            for (int i = 1; i <= n; i++) {
+                columns.add(rs.getMetaData().getColumnName(i));
+            }
+            List<Object[]> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                Object[] row = new Object[n];
+                for (int i = 0; i < n; i++) {
+                    row[i] = rs.getObject(i + 1);
+                }
+                rows.add(row);
+            }
+            return new SavedAccounts(List.copyOf(columns), List.copyOf(rows));
+        }
+    }
+
+    /**
+     * Puts back the settings and the accounts as they were before an import, in one transaction:
+     * the accounts row for row. Re-adding them as an import does would move where the logins of
+     * each account the refused file lacked or changed begin to count (to the latest session), and
+     * the lockout would no longer spare it where it logged in before, from the next start on.
+     */
+    public synchronized void restoreConfiguration(Map<Setting, String> settings, SavedAccounts accounts, String event)
+            throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = db.createStatement()) {
+                st.execute("DELETE FROM vpn_users");
+            }
+            putSettings(settings);
+            String sql = "INSERT INTO vpn_users(" + String.join(", ", accounts.columns) + ") VALUES ("
+                    + String.join(", ", java.util.Collections.nCopies(accounts.columns.size(), "?")) + ")";
+            try (PreparedStatement ps = db.prepareStatement(sql)) {
+                for (Object[] row : accounts.rows) {
+                    for (int i = 0; i < row.length; i++) {
+                        ps.setObject(i + 1, row[i]);
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            insertEvent("config", event);
+        });
+    }
+
+    /**
      * Where the logins count of each account that {@code users} keeps as it is (the same password,
      * enabled or not as before): an import of the router's own export must not make its owners'
      * addresses unfamiliar after the next restart, no more than it does until then.
