@@ -50,10 +50,12 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                     .filter(s -> s.loggedIn() && s.userName().isPresent()).map(ApplianceSystem::who).toList();
             Map<Setting, String> oldSettings;
             ApplianceStore.SavedAccounts oldAccounts;
+            Map<String, String> oldRoutedSubnets;
             try {
                 oldSettings = appliance.store().settings();
                 oldUsers = appliance.store().users();
                 oldAccounts = appliance.store().savedAccounts();
+                oldRoutedSubnets = appliance.store().allRoutedSubnets();
                 appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
             } catch (SQLException e) {
                 throw new IllegalArgumentException("the database refused it: " + e.getMessage());
@@ -82,8 +84,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (listenerWaits != null) {
                 appliance.store().logEvent("service", listenerWaits);
             }
-            // Logged once it is in force (a refused import is undone above and weakened nothing).
-            weakened = WeakerSettings.between(oldSettings, doc.settings());
+            // Logged once it is in force (a refused import is undone above and weakened nothing). The
+            // accounts it lets in too: an old backup brings back deleted accounts and old passwords.
+            weakened = WeakerSettings.of(oldSettings, oldUsers, oldRoutedSubnets, doc);
             if (!weakened.isEmpty()) {
                 appliance.store().logEvent("config", WeakerSettings.sentence(weakened));
             }

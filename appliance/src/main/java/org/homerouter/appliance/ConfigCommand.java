@@ -73,11 +73,14 @@ final class ConfigCommand {
             List<String> weakened;
             try (ApplianceStore store = CliDatabase.open(dataDir, true)) {
                 Map<Setting, String> before = store.settings();
+                List<org.homerouter.appliance.store.VpnUser> usersBefore = store.users();
+                Map<String, String> routedBefore = store.allRoutedSubnets();
                 store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
                         "configuration imported from the command line");
                 db = store.file().toAbsolutePath();
-                // As the System page: a tampered or old backup must not weaken security settings unsaid.
-                weakened = WeakerSettings.between(before, doc.settings());
+                // As the System page: a tampered or old backup must not weaken security settings, nor
+                // bring back deleted accounts or old passwords, unsaid.
+                weakened = WeakerSettings.of(before, usersBefore, routedBefore, doc);
                 if (!weakened.isEmpty()) {
                     store.logEvent("config", WeakerSettings.sentence(weakened));
                 }

@@ -4,12 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.appliance.store.VpnUser;
 
 /**
- * Which security settings a configuration import made weaker, in words for the owner. An import
- * restores whatever the file says, by design; a tampered or very old backup can thereby switch off
- * encryption or send the LAN's traffic elsewhere, and the owner must hear of it, not only "applied".
- * Only what got worse is named: an identical or stronger import says nothing.
+ * Which security settings a configuration import made weaker, and which VPN accounts it let in that
+ * could not log in before, in words for the owner. An import restores whatever the file says, by
+ * design; a tampered or very old backup can thereby switch off encryption, send the LAN's traffic
+ * elsewhere, or bring back a former employee's deleted account or a leaked old password, and the
+ * owner must hear of it, not only "applied". Only what got worse is named: an identical or stronger
+ * import (the router's own export) says nothing.
  */
 final class WeakerSettings {
     /** A listen address meaning every address of the router. */
@@ -60,6 +63,80 @@ final class WeakerSettings {
         }
         dialOut(before, after, out);
         return List.copyOf(out);
+    }
+
+    /**
+     * {@link #between} the settings, then {@link #accounts}: one list, for one warning.
+     *
+     * @param routedBefore the branch accounts' routed subnets before the import, name to stored list
+     */
+    static List<String> of(Map<Setting, String> settingsBefore, List<VpnUser> usersBefore,
+                           Map<String, String> routedBefore, ConfigDocument.Parsed after) {
+        List<String> out = new ArrayList<>(between(settingsBefore, after.settings()));
+        out.addAll(accounts(usersBefore, routedBefore, after.users(), after.routedSubnets()));
+        return List.copyOf(out);
+    }
+
+    /**
+     * Who can dial in after the import that could not before, in the Users page's words: accounts
+     * added, enabled again, or given another password (the one in the file: an old backup's may be
+     * one that leaked, and was changed here since), and networks newly routed into a branch account's tunnel
+     * (the LAN's traffic to them then goes to whoever holds that account). A disabled account is
+     * named for none of these: it cannot log in. Routed subnets as stored, "10.2.0.0/24,10.3.0.0/16".
+     */
+    static List<String> accounts(List<VpnUser> before, Map<String, String> routedBefore, List<VpnUser> after,
+                                 Map<String, String> routedAfter) {
+        Map<String, VpnUser> old = new java.util.HashMap<>();
+        before.forEach(u -> old.put(u.name(), u));
+        List<String> added = new ArrayList<>();
+        List<String> enabledAgain = new ArrayList<>();
+        List<String> otherPassword = new ArrayList<>();
+        List<String> rerouted = new ArrayList<>();
+        for (VpnUser u : after) {
+            if (!u.enabled()) {
+                continue;
+            }
+            VpnUser was = old.get(u.name());
+            if (was == null) {
+                added.add(u.name());
+            } else if (!was.enabled()) {
+                enabledAgain.add(u.name());
+            } else if (!java.util.Arrays.equals(was.ntHash(), u.ntHash())) {
+                otherPassword.add(u.name());
+            } else {
+                List<String> routed = new ArrayList<>(subnets(routedAfter.get(u.name())));
+                routed.removeAll(subnets(routedBefore.get(u.name())));
+                if (!routed.isEmpty()) {
+                    rerouted.add("LAN traffic to " + String.join(", ", routed)
+                            + " now goes into the tunnel of VPN user " + u.name());
+                }
+            }
+        }
+        List<String> out = new ArrayList<>();
+        if (!added.isEmpty()) {
+            out.add(users(added) + " added");
+        }
+        if (!enabledAgain.isEmpty()) {
+            out.add(users(enabledAgain) + " enabled again");
+        }
+        if (otherPassword.size() == 1) {
+            out.add("the password of VPN user " + otherPassword.getFirst() + " is now the one in the file, not the one set here");
+        } else if (!otherPassword.isEmpty()) {
+            out.add("the passwords of VPN users " + String.join(", ", otherPassword)
+                    + " are now the ones in the file, not the ones set here");
+        }
+        out.addAll(rerouted);
+        return List.copyOf(out);
+    }
+
+    /** "VPN user alice" or "VPN users alice, bob". */
+    private static String users(List<String> names) {
+        return (names.size() == 1 ? "VPN user " : "VPN users ") + String.join(", ", names);
+    }
+
+    private static List<String> subnets(String stored) {
+        return stored == null || stored.isBlank() ? List.of()
+                : java.util.Arrays.stream(stored.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
     }
 
     /** The one line for the page and the event log, or empty when nothing got weaker. */

@@ -337,6 +337,27 @@ class CliTest {
         assertFalse(again.out().contains("weakened"), "nothing more the second time: " + again.out());
     }
 
+    /** An export that still has an account deleted since says so, as on the System page. */
+    @Test
+    void anImportOfAnAccountDeletedSinceSaysSo() throws Exception {
+        Path a = dir.resolve("a");
+        assertEquals(0, runWithInput("bob password\n", "user", "add", "bob", "--password-stdin", "--data-dir",
+                a.toString()).code());
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
+        assertEquals(0, run("user", "remove", "bob", "--data-dir", a.toString()).code());
+
+        Run imported = run("config", "import", "--data-dir", a.toString(), file.toString());
+        assertEquals(0, imported.code(), imported.err());
+        String said = "This import weakened: VPN user bob added.";
+        assertTrue(imported.out().contains("Warning: " + said), imported.out());
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            assertTrue(store.recentEvents(5).contains("config: " + said), store.recentEvents(5).toString());
+        }
+        Run again = run("config", "import", "--data-dir", a.toString(), file.toString());
+        assertFalse(again.out().contains("weakened"), "its own export: nothing. " + again.out());
+    }
+
     @Test
     void anImportWithALimitOfZeroIsRefused() throws Exception {
         // The server cannot start with no control connections or logins allowed at all.

@@ -902,6 +902,35 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * An old backup restored (after a factory reset, say) brings back an account deleted since, and
+     * a password changed since: not as the green "imported and applied", but a warning naming them,
+     * in the Users page's words, on the page and in the log. The router's own export says nothing.
+     */
+    @Test
+    void anOldBackupNamesTheAccountsItLetsInAgain() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String old = ui.export();
+            assertEquals(303, ui.post("/users/delete", "name", "bob", "confirm", "yes").statusCode());
+            assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new password",
+                    "password_again", "a new password").statusCode());
+
+            assertEquals(303, ui.post("/system/import", "config", old, "replace", "on").statusCode());
+            String said = "This import weakened: VPN user bob added; the password of VPN user alice is now the one in"
+                    + " the file, not the one set here.";
+            String system = ui.get("/system").body();
+            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">" + said), "a warning naming them: " + system);
+            assertFalse(system.contains("imported and applied"), system);
+            assertTrue(a.store().recentEvents(10).contains("config: " + said), a.store().recentEvents(10).toString());
+
+            assertEquals(303, ui.post("/system/import", "config", ui.export(), "replace", "on").statusCode());
+            assertTrue(ui.get("/system").body().contains("Configuration imported and applied."), "its own export: nothing");
+        }
+    }
+
     @Test
     void aPasswordChangedWhileAFailingImportIsUndoneStaysChanged() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");

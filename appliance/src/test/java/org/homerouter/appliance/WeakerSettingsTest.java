@@ -126,6 +126,33 @@ class WeakerSettingsTest {
         assertEquals(List.of(), weakened(tunnel, Setting.DIALOUT_ENABLED, "false"));
     }
 
+    private static org.homerouter.appliance.store.VpnUser user(String name, String password, boolean enabled) {
+        return new org.homerouter.appliance.store.VpnUser(name, org.homerouter.pptp.auth.NtPasswordHash.of(password),
+                java.util.Optional.empty(), enabled, java.util.Optional.empty());
+    }
+
+    /**
+     * An old backup brings back what was deleted, disabled or changed since: who can dial in then,
+     * and could not before, is named as the Users page names it; the same accounts say nothing.
+     */
+    @Test
+    void accountsThatCanDialInAgainAreNamed() {
+        var here = List.of(user("alice", "alice now", true), user("bob", "bob", false), user("carol", "carol", true),
+                user("dave", "dave", true));
+        var backup = List.of(user("alice", "alice before", true), user("bob", "bob", true), user("carol", "carol", true),
+                user("dave", "dave", true), user("erin", "erin", true), user("frank", "frank", true),
+                user("gone", "gone", false));
+        assertEquals(List.of("VPN users erin, frank added", "VPN user bob enabled again",
+                "the password of VPN user alice is now the one in the file, not the one set here",
+                "LAN traffic to 10.3.0.0/16 now goes into the tunnel of VPN user dave"),
+                WeakerSettings.accounts(here, Map.of("dave", "10.2.0.0/24"), backup,
+                        Map.of("dave", "10.2.0.0/24,10.3.0.0/16", "carol", "")));
+        assertEquals(List.of(), WeakerSettings.accounts(here, Map.of("dave", "10.2.0.0/24"), here,
+                Map.of("dave", "10.2.0.0/24")), "the router's own export");
+        assertEquals(List.of(), WeakerSettings.accounts(backup, Map.of(), List.of(user("alice", "alice before", true),
+                user("bob", "bob", false)), Map.of()), "accounts removed or disabled: fewer can dial in");
+    }
+
     @Test
     void theSentenceNamesThemAll() {
         assertEquals("This import weakened: PAP logins are now allowed; the VPN server is now on.",

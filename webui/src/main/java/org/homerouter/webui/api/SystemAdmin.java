@@ -32,9 +32,12 @@ public interface SystemAdmin {
      *                    or given another password by it; the server restarted for it)
      * @param serverWaits why the VPN server does not run with it yet (the listen address it names
      *                    is missing on this router now): the configuration is kept all the same
-     * @param weakened    the security settings it made weaker than they were before, each a phrase
-     *                    ("PAP logins are now allowed"); empty when none: the import restores what
-     *                    the file says, and a tampered or old backup must not weaken them unsaid
+     * @param weakened    the security settings it made weaker than they were before, and the VPN
+     *                    users it let dial in who could not before (added, enabled again, another
+     *                    password), each a phrase ("PAP logins are now allowed", "VPN user bob
+     *                    added"); empty when none: the import restores what the file says, and a
+     *                    tampered or old backup must not weaken them, nor bring back a deleted
+     *                    account or an old password, unsaid
      */
     record Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
                     java.util.List<String> weakened) {
