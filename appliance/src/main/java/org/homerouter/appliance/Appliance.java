@@ -109,6 +109,11 @@ public final class Appliance implements AutoCloseable {
     /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
     private volatile boolean forwardedHeldForTunnel;
     private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
+    /**
+     * Why the dial-out, switched on in the stored settings, was left off for them (a routed network
+     * overlapping the LAN, no password), or null: an import reports it ({@link #dialOutNotStarted}).
+     */
+    private volatile String dialOutRefused;
     private Map<Setting, String> dialOutApplied;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
     private volatile WanAdmission wan;
@@ -756,6 +761,7 @@ public final class Appliance implements AutoCloseable {
         }
         boolean first = dialOutApplied == null;
         dialOutApplied = mine;
+        dialOutRefused = null;
         if (dialOut != null) {
             dialOut.close();
             dialOut = null;
@@ -784,10 +790,9 @@ public final class Appliance implements AutoCloseable {
         }
         DialOut.Config config;
         try {
-            config = DialOut.Config.from(cfg);
-            org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(config.subnets(),
-                    ApplianceVpnConfig.localNetworks(), tunnelNetwork(cfg));
+            config = dialOutConfig(cfg);
         } catch (IllegalArgumentException e) {
+            dialOutRefused = e.getMessage();
             dialOutIdle = DialOut.State.disabled("not started: " + e.getMessage());
             LOG.warn("site-to-site dial-out {}", dialOutIdle.lastFailure());
             store.logEvent("dialout", "site-to-site dial-out " + dialOutIdle.lastFailure());
@@ -803,6 +808,29 @@ public final class Appliance implements AutoCloseable {
                 store::logEvent, DialOut.AUTH_RETRY, dialOutRouter(owner));
         owner.set(dialOut);
         dialOut.begin();
+    }
+
+    /**
+     * The dial-out's configuration in {@code cfg}, checked as at its start against this router's
+     * networks (the LAN's, the VPN's tunnel network): the command line's import checks it so too.
+     *
+     * @throws IllegalArgumentException why it cannot start with it, in the Site-to-site page's words
+     */
+    static DialOut.Config dialOutConfig(Map<Setting, String> cfg) {
+        DialOut.Config config = DialOut.Config.from(cfg);
+        org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(config.subnets(), ApplianceVpnConfig.localNetworks(),
+                tunnelNetwork(cfg));
+        return config;
+    }
+
+    /**
+     * Why the site-to-site tunnel, switched on in the stored settings, was left off for them (a
+     * routed network overlapping the LAN, no password): an import that only logged it would pass
+     * for "applied" while the tunnel never dials. Empty while it runs, is off, or waits for the
+     * Linux data plane (not the settings' doing).
+     */
+    java.util.Optional<String> dialOutNotStarted() {
+        return java.util.Optional.ofNullable(dialOutRefused);
     }
 
     /**

@@ -43,6 +43,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         List<String> hungUp = new java.util.ArrayList<>();
         String listenerWaits;
         List<String> weakened;
+        java.util.Optional<String> dialOutOff;
         synchronized (appliance.changeLock()) {
             // Who is on the server now: if the import restarts or stops it, they are all cut off.
             PptpService server = appliance.pptp();
@@ -84,6 +85,8 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (listenerWaits != null) {
                 appliance.store().logEvent("service", listenerWaits);
             }
+            // Already logged where it was left off; the page must not call it applied either.
+            dialOutOff = appliance.dialOutNotStarted();
             // Logged once it is in force (a refused import is undone above and weakened nothing). The
             // accounts it lets in too: an old backup brings back deleted accounts and old passwords.
             weakened = WeakerSettings.of(oldSettings, oldUsers, oldRoutedSubnets, doc);
@@ -102,7 +105,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         hangUpSessionsOfNewPasswords(oldUsers)
                 .forEach(who -> hungUp.add(who + ": given another password by the import"));
         forgetWhereChangedAccountsLoggedIn(oldUsers);
-        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened);
+        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened, dialOutOff);
     }
 
     /** "alice (192.0.2.7)", as the pages and the event log name a session. */

@@ -71,6 +71,7 @@ final class ConfigCommand {
             ConfigDocument.Parsed doc = ConfigDocument.parse(json);
             Path db;
             List<String> weakened;
+            String dialOutOff = null;
             try (ApplianceStore store = CliDatabase.open(dataDir, true)) {
                 Map<Setting, String> before = store.settings();
                 List<org.homerouter.appliance.store.VpnUser> usersBefore = store.users();
@@ -84,11 +85,25 @@ final class ConfigCommand {
                 if (!weakened.isEmpty()) {
                     store.logEvent("config", WeakerSettings.sentence(weakened));
                 }
+                // Checked as the service will at its start (this is the router, with its LAN): a tunnel
+                // it leaves off must not pass for imported as wanted.
+                Map<Setting, String> now = store.settings();
+                if (Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED))) {
+                    try {
+                        Appliance.dialOutConfig(now);
+                    } catch (IllegalArgumentException e) {
+                        dialOutOff = e.getMessage();
+                    }
+                }
             }
             System.out.println("imported " + doc.settings().size() + " settings and " + doc.users().size() + " users into "
                     + db);
             if (!weakened.isEmpty()) {
                 System.out.println("Warning: " + WeakerSettings.sentence(weakened));
+            }
+            if (dialOutOff != null) {
+                System.out.println("Warning: the site-to-site tunnel will not start with it: " + dialOutOff
+                        + " (correct it on the Site-to-site page, or with the dialout command)");
             }
             System.out.println(RUNNING_SERVICE);
             return 0;

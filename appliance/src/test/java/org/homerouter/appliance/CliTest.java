@@ -358,6 +358,19 @@ class CliTest {
         assertFalse(again.out().contains("weakened"), "its own export: nothing. " + again.out());
     }
 
+    /** A site-to-site tunnel switched on without its password: imported, with a warning that it will not dial. */
+    @Test
+    void anImportWhoseTunnelCannotStartSaysWhy() throws Exception {
+        Path file = editedExport(json -> json.replace("\"dialout.enabled\": \"false\"", "\"dialout.enabled\": \"true\"")
+                .replace("\"dialout.server\": \"\"", "\"dialout.server\": \"203.0.113.7\"")
+                .replace("\"dialout.user\": \"\"", "\"dialout.user\": \"branch\"")
+                .replace("\"dialout.subnets\": \"\"", "\"dialout.subnets\": \"10.2.0.0/24\""));
+        Run imported = run("config", "import", "--data-dir", dir.resolve("b").toString(), file.toString());
+        assertEquals(0, imported.code(), imported.err());
+        assertTrue(imported.out().contains("Warning: the site-to-site tunnel will not start with it: no password set for"
+                + " the remote server"), imported.out());
+    }
+
     @Test
     void anImportWithALimitOfZeroIsRefused() throws Exception {
         // The server cannot start with no control connections or logins allowed at all.

@@ -931,6 +931,38 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * A backup whose site-to-site tunnel cannot start here (its remote networks overlap one of this
+     * router's own: a new box's, say) is kept, but the tunnel never dials: a warning saying why, not
+     * the green "imported and applied" with the reason only in the log.
+     */
+    @Test
+    void anImportWhoseTunnelCannotStartHereSaysWhy() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String exported = ui.export();
+            String document = exported.replace("\"dialout.enabled\": \"false\"", "\"dialout.enabled\": \"true\"")
+                    .replace("\"dialout.server\": \"\"", "\"dialout.server\": \"203.0.113.7\"")
+                    .replace("\"dialout.user\": \"\"", "\"dialout.user\": \"branch\"")
+                    .replace("\"dialout.nt_hash\": \"\"", "\"dialout.nt_hash\": \""
+                            + java.util.HexFormat.of().formatHex(NtPasswordHash.of("branch secret")) + "\"")
+                    // The VPN's own tunnel network: overlapping this router's networks as a LAN would.
+                    .replace("\"dialout.subnets\": \"\"", "\"dialout.subnets\": \"192.168.250.0/24\"");
+            assertTrue(document.contains("203.0.113.7") && document.contains("branch") && document.contains("192.168.250.0/24")
+                    && document.contains("\"dialout.enabled\": \"true\""), document);
+
+            assertEquals(303, ui.post("/system/import", "config", document, "replace", "on").statusCode());
+            String system = ui.get("/system").body();
+            assertTrue(system.contains("Configuration imported, but the site-to-site tunnel is not started: 192.168.250.0/24"
+                    + " overlaps the VPN tunnel network 192.168.250.0/24"), "a warning saying why: " + system);
+            assertTrue(system.contains("id=\"flash-warning\""), system);
+            assertFalse(system.contains("imported and applied"), system);
+            assertEquals("true", a.store().settings().get(org.homerouter.appliance.store.Setting.DIALOUT_ENABLED), "kept");
+        }
+    }
+
     @Test
     void aPasswordChangedWhileAFailingImportIsUndoneStaysChanged() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");

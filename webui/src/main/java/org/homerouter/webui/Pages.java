@@ -1087,9 +1087,13 @@ final class Pages {
         // What the file weakened, first: a tampered or old backup must not pass as the green "applied".
         String weakened = imported.weakened().isEmpty() ? ""
                 : "This import weakened: " + String.join("; ", imported.weakened()) + ". ";
-        if (imported.serverWaits().isPresent()) {
-            // Kept, but not all in force: not the green "applied".
-            x.session.warn(weakened + "Configuration imported, but " + imported.serverWaits().get() + "." + hungUp);
+        // Kept, but not all in force: not the green "applied".
+        List<String> notRunning = new java.util.ArrayList<>();
+        imported.serverWaits().ifPresent(notRunning::add);
+        imported.dialOutOff().ifPresent(why -> notRunning.add("the site-to-site tunnel is not started: " + why
+                + " (correct it on the Site-to-site page)"));
+        if (!notRunning.isEmpty()) {
+            x.session.warn(weakened + "Configuration imported, but " + String.join("; and ", notRunning) + "." + hungUp);
         } else if (!weakened.isEmpty()) {
             x.session.warn(weakened + "The configuration is in force: if the file was not meant to do this, set these"
                     + " back on their pages." + hungUp);

@@ -1838,6 +1838,16 @@ class WebServerTest {
         String both = b.get("/system").body();
         assertTrue(both.contains("role=\"alert\">This import weakened: the VPN server is now on. Configuration imported,"
                 + " but the VPN server cannot listen on 192.0.2.55."), both);
+
+        // A site-to-site tunnel left off for the file's settings: not applied either, and why.
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty(), List.of(),
+                java.util.Optional.of("10.0.0.0/8 overlaps this router LAN 10.1.0.0/24"));
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        String tunnel = b.get("/system").body();
+        assertTrue(tunnel.contains("role=\"alert\">Configuration imported, but the site-to-site tunnel is not started:"
+                + " 10.0.0.0/8 overlaps this router LAN 10.1.0.0/24 (correct it on the Site-to-site page). No VPN session"
+                + " was ended."), tunnel);
+        assertFalse(tunnel.contains("imported and applied"), tunnel);
     }
 
     @Test

@@ -38,9 +38,17 @@ public interface SystemAdmin {
      *                    added"); empty when none: the import restores what the file says, and a
      *                    tampered or old backup must not weaken them, nor bring back a deleted
      *                    account or an old password, unsaid
+     * @param dialOutOff  why the site-to-site tunnel it switches on was left off (a routed network
+     *                    overlapping the LAN, no password): kept, but the tunnel does not dial, and
+     *                    the owner moving to a new box must not read "applied"
      */
     record Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
-                    java.util.List<String> weakened) {
+                    java.util.List<String> weakened, java.util.Optional<String> dialOutOff) {
+        /** With the tunnel as the file wants it (or off). */
+        public Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
+                        java.util.List<String> weakened) {
+            this(hungUp, serverWaits, weakened, java.util.Optional.empty());
+        }
     }
 
     /** Back to a fresh router: default settings, no users, no admin password, empty history. */
