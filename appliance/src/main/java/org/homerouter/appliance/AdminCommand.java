@@ -20,7 +20,7 @@ final class AdminCommand {
 
     @Command(name = "password", description = "Set a new admin password for the web UI, e.g. one forgotten (prompted,"
             + " or one line of stdin with --password-stdin).")
-    static final class Password extends UserCommand.StoreCommand {
+    static final class Password extends UserCommand.PasswordCommand {
         @Override
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "dialout", mixinStandardHelpOptions = true,
         description = "Configure the site-to-site dial-out: this router dials a PPTP server and routes the remote networks through it.")
-final class DialOutCommand extends UserCommand.StoreCommand {
+final class DialOutCommand extends UserCommand.PasswordCommand {
     /**
      * This process changes the database only: a running service reads the dial-out's settings when
      * it starts or when a page applies them, never by itself. Printed so that "dial-out on" is not

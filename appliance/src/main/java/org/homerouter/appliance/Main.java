@@ -4,10 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The appliance's command line: {@code java -jar appliance.jar <command>}. */
+// INHERIT: every command, also one added later, takes --help (and --version) itself. Leaf commands
+// without it answered "user add --help" with "Missing required parameter" and "user list --help"
+// with "Unknown option".
 @Command(name = "appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "HomeRouter PPTP appliance: VPN server, passthrough ALG and config UI.",
         subcommands = {RunCommand.class, StatusCommand.class, UserCommand.class, ConfigCommand.class, DialCommand.class,
-                DialOutCommand.class, PassthroughCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+                DialOutCommand.class, PassthroughCommand.class, AdminCommand.class, Main.Help.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -45,6 +49,44 @@ public final class Main implements Runnable {
             return e instanceof IllegalArgumentException ? 2 : 1;
         });
         return cl;
+    }
+
+    /**
+     * {@code help [COMMAND...]}: the usage of a command at any depth. picocli's own help command
+     * takes one name, and "help user add" showed the usage of {@code user}.
+     */
+    @Command(name = "help", helpCommand = true, description = "Show the usage of a command, e.g. help user add.")
+    static final class Help implements CommandLine.IHelpCommandInitializable2, Runnable {
+        @CommandLine.Parameters(paramLabel = "COMMAND", arity = "0..*",
+                description = "The command and its subcommands, e.g. user add.")
+        java.util.List<String> path = new java.util.ArrayList<>();
+
+        private CommandLine self;
+        private CommandLine.Help.ColorScheme colors;
+        private java.io.PrintWriter out;
+
+        @Override
+        public void init(CommandLine helpCommandLine, CommandLine.Help.ColorScheme colorScheme, java.io.PrintWriter out,
+                java.io.PrintWriter err) {
+            this.self = helpCommandLine;
+            this.colors = colorScheme;
+            this.out = out;
+        }
+
+        @Override
+        public void run() {
+            CommandLine target = self.getParent();
+            for (int i = 0; i < path.size(); i++) {
+                CommandLine sub = target.getSubcommands().get(path.get(i));
+                if (sub == null) {
+                    throw new IllegalArgumentException("no command \"" + String.join(" ", path.subList(0, i + 1))
+                            + "\": \"help" + path.subList(0, i).stream().map(w -> " " + w).collect(
+                                    java.util.stream.Collectors.joining()) + "\" lists the commands");
+                }
+                target = sub;
+            }
+            target.usage(out, colors);
+        }
     }
 
     /** Set in the environment, an admin command's error is followed by its stack trace. */

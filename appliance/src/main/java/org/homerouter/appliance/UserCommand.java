@@ -31,9 +31,6 @@ final class UserCommand {
         @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
         Path dataDir;
 
-        @Option(names = "--password-stdin", description = "Read the password from standard input (one line, UTF-8) instead of prompting.")
-        boolean passwordStdin;
-
         ApplianceStore open() throws Exception {
             return CliDatabase.open(dataDir, startsConfiguration());
         }
@@ -42,6 +39,19 @@ final class UserCommand {
         boolean startsConfiguration() {
             return false;
         }
+
+        static String checkName(String name) {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+            }
+            return name;
+        }
+    }
+
+    /** A command that sets a password; the others' help does not offer --password-stdin. */
+    abstract static class PasswordCommand extends StoreCommand {
+        @Option(names = "--password-stdin", description = "Read the password from standard input (one line, UTF-8) instead of prompting.")
+        boolean passwordStdin;
 
         /** The new password: prompted twice on a terminal, or one line of stdin. Never from argv (ps shows argv). */
         char[] readPassword(String name) throws Exception {
@@ -67,17 +77,10 @@ final class UserCommand {
             }
             return pw;
         }
-
-        static String checkName(String name) {
-            if (!NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
-            }
-            return name;
-        }
     }
 
     @Command(name = "add", description = "Add an account (password prompted, or --password-stdin).")
-    static final class Add extends StoreCommand {
+    static final class Add extends PasswordCommand {
         @Parameters(index = "0", description = "User name")
         String name;
 
@@ -162,7 +165,7 @@ final class UserCommand {
     }
 
     @Command(name = "passwd", description = "Set an account's password.")
-    static final class Passwd extends StoreCommand {
+    static final class Passwd extends PasswordCommand {
         @Parameters(index = "0", description = "User name")
         String name;
 

@@ -212,6 +212,47 @@ class CliTest {
     }
 
     /**
+     * Every command, at any depth, answers --help and "help ..." with its own usage and exit 0:
+     * "user add --help" said "Missing required parameter" (exit 2), "user list --help" "Unknown
+     * option", and "help user add" showed the usage of user. Walks the command tree, so a command
+     * added later is checked too.
+     */
+    @Test
+    void everyCommandShowsItsOwnHelp() {
+        List<List<String>> paths = new java.util.ArrayList<>();
+        java.util.ArrayDeque<java.util.Map.Entry<List<String>, picocli.CommandLine>> todo = new java.util.ArrayDeque<>();
+        todo.add(java.util.Map.entry(List.of(), Main.commandLine()));
+        while (!todo.isEmpty()) {
+            var next = todo.poll();
+            next.getValue().getSubcommands().forEach((name, sub) -> {
+                List<String> path = new java.util.ArrayList<>(next.getKey());
+                path.add(name);
+                paths.add(path);
+                todo.add(java.util.Map.entry(path, sub));
+            });
+        }
+        assertTrue(paths.contains(List.of("user", "add")) && paths.contains(List.of("admin", "password")), paths.toString());
+        for (List<String> path : paths) {
+            String usage = "Usage: appliance " + String.join(" ", path);
+            List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            Run help = run(args.toArray(String[]::new));
+            assertEquals(0, help.code(), path + ": " + help.err());
+            String first = help.out().lines().findFirst().orElse("");
+            assertTrue(first.equals(usage) || first.startsWith(usage + " "), path + ": " + help.out() + help.err());
+            List<String> viaHelp = new java.util.ArrayList<>(List.of("help"));
+            viaHelp.addAll(path);
+            Run named = run(viaHelp.toArray(String[]::new));
+            assertEquals(0, named.code(), path + ": " + named.err());
+            assertEquals(help.out(), named.out(), "help " + path);
+        }
+        // Only the commands that set a password offer to read it from stdin.
+        assertTrue(run("user", "add", "--help").out().contains("--password-stdin"));
+        assertFalse(run("user", "list", "--help").out().contains("--password-stdin"));
+        oneErrorLine(run("help", "user", "rename"), "no command \"user rename\": \"help user\" lists the commands");
+    }
+
+    /**
      * --version names the database schema this firmware reads and writes, on a line of its own: the
      * image build writes it into the release file, and homerouter-update refuses to go back to a
      * firmware of an older schema, which could not read the router's settings.
