@@ -25,7 +25,7 @@ final class AdminCommand {
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
                 // After open: a wrong directory is said before the password is typed.
-                String pw = new String(readPassword("the web UI's admin"));
+                String pw = new String(readPassword("the web UI's admin", UserCommand.MIN_PASSWORD_CHARS));
                 if (pw.length() < MIN_CHARS) {
                     throw new IllegalArgumentException("use at least " + MIN_CHARS
                             + " characters: this password guards the whole router");

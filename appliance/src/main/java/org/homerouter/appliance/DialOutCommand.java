@@ -91,8 +91,10 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
                 changes.put(Setting.DIALOUT_SUBNETS, RoutedNetworks.checkForDialOut(store, effectiveServer, effectiveSubnets));
                 if (setPassword) {
                     String name = changes.getOrDefault(Setting.DIALOUT_USER, cfg.get(Setting.DIALOUT_USER));
+                    // The remote server's password is whatever its administrator chose, as on the
+                    // Site-to-site page: not this router's 8 characters at least for its own accounts.
                     changes.put(Setting.DIALOUT_NT_HASH,
-                            HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name)))));
+                            HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name, 1)))));
                 }
                 if (defaultRoute != null) {
                     changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());

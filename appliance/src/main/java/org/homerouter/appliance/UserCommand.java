@@ -24,6 +24,9 @@ final class UserCommand {
     static final String CONNECTED_STAY = "; a session already connected stays up until it ends: disconnect it on the"
             + " Dashboard (the web UI's Users page does that by itself)";
 
+    /** The shortest password of an account of this router's: the Users page's rule. */
+    static final int MIN_PASSWORD_CHARS = 8;
+
     /** Printable ASCII without space, quote or backslash: safe in every client's dialog and in logs. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
@@ -53,8 +56,11 @@ final class UserCommand {
         @Option(names = "--password-stdin", description = "Read the password from standard input (one line, UTF-8) instead of prompting.")
         boolean passwordStdin;
 
-        /** The new password: prompted twice on a terminal, or one line of stdin. Never from argv (ps shows argv). */
-        char[] readPassword(String name) throws Exception {
+        /**
+         * The new password: prompted twice on a terminal, or one line of stdin. Never from argv (ps
+         * shows argv). At least {@code minChars}, at most MS-CHAPv2's 256 (RFC 2759 §8.7).
+         */
+        char[] readPassword(String name, int minChars) throws Exception {
             char[] pw;
             Console console = System.console();
             if (!passwordStdin && console != null) {
@@ -71,9 +77,9 @@ final class UserCommand {
                 }
                 pw = ReadPassword.piped(line.toCharArray());
             }
-            if (pw.length < 8 || pw.length > NtPasswordHash.MAX_PASSWORD_CHARS) {
-                throw new IllegalArgumentException("a password must have 8 to " + NtPasswordHash.MAX_PASSWORD_CHARS
-                        + " characters");
+            if (pw.length < minChars || pw.length > NtPasswordHash.MAX_PASSWORD_CHARS) {
+                throw new IllegalArgumentException("a password must have " + minChars + " to "
+                        + NtPasswordHash.MAX_PASSWORD_CHARS + " characters");
             }
             return pw;
         }
@@ -111,7 +117,7 @@ final class UserCommand {
                 if (store.takenName(name).isPresent()) {
                     return taken(store);
                 }
-                String pw = new String(readPassword(name));
+                String pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
                         Optional.empty()), routed, "user " + name + " added from the command line"
                         + (routed.isEmpty() ? "" : ", routing " + routed))) {
@@ -172,7 +178,7 @@ final class UserCommand {
         @Override
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
-                String pw = new String(readPassword(name)); // after open: a wrong directory is said first
+                String pw = new String(readPassword(name, MIN_PASSWORD_CHARS)); // after open: a wrong directory is said first
                 if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     System.err.println("no user " + name);

@@ -202,6 +202,30 @@ class CliTest {
                 + " homerouter, which also ends every session) or when the Site-to-site page is saved"), r.out());
     }
 
+    /**
+     * The remote server's password is its administrator's choice: the Site-to-site page takes any up
+     * to 256 characters, and so does the command line, which refused one of 6 ("a password must
+     * have 8 to 256 characters", this router's rule for its own accounts).
+     */
+    @Test
+    void dialOutTakesTheRemoteServersShortPassword() throws Exception {
+        Path d = dir.resolve("dialout-short");
+        Run r = runWithInput("abc123\n", "dialout", "--server", "203.0.113.7", "--user", "branch-a", "--password",
+                "--password-stdin", "--data-dir", d.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("user branch-a, password set"), r.out());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertEquals(java.util.HexFormat.of().formatHex(NtPasswordHash.of("abc123")),
+                    store.settings().get(Setting.DIALOUT_NT_HASH));
+        }
+        Run tooLong = runWithInput("x".repeat(257) + "\n", "dialout", "--password", "--password-stdin", "--data-dir",
+                d.toString());
+        assertEquals(2, tooLong.code(), tooLong.out());
+        assertTrue(tooLong.err().contains("a password must have 1 to 256 characters"), tooLong.err());
+        Run user = runWithInput("abc123\n", "user", "add", "carol", "--password-stdin", "--data-dir", d.toString());
+        assertEquals(2, user.code(), "this router's own accounts keep their rule: " + user.out());
+    }
+
     @Test
     void helpListsEveryAdminCommand() {
         Run r = run("--help");
