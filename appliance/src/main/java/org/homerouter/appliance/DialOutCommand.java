@@ -62,54 +62,51 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
         try (ApplianceStore store = open()) {
             Map<Setting, String> cfg = store.settings();
             Map<Setting, String> changes = new EnumMap<>(Setting.class);
-            try {
-                if (server != null) {
-                    if (!org.homerouter.webui.api.SiteToSite.validServer(server)) {
-                        throw new IllegalArgumentException("the server must be an IPv4 address or a DNS name, such as"
-                                + " 203.0.113.7 or office.example.com");
-                    }
-                    changes.put(Setting.DIALOUT_SERVER, server);
+            // Bad input throws IllegalArgumentException: one "error:" line and exit 2, as in every
+            // command (this one said "refused:").
+            if (server != null) {
+                if (!org.homerouter.webui.api.SiteToSite.validServer(server)) {
+                    throw new IllegalArgumentException("the server must be an IPv4 address or a DNS name, such as"
+                            + " 203.0.113.7 or office.example.com");
                 }
-                if (user != null) {
-                    if (!org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(user.strip()).matches()) {
-                        throw new IllegalArgumentException(org.homerouter.webui.api.SiteToSite.REMOTE_USER_RULE);
-                    }
-                    changes.put(Setting.DIALOUT_USER, user.strip());
+                changes.put(Setting.DIALOUT_SERVER, server);
+            }
+            if (user != null) {
+                if (!org.homerouter.webui.api.SiteToSite.REMOTE_USER.matcher(user.strip()).matches()) {
+                    throw new IllegalArgumentException(org.homerouter.webui.api.SiteToSite.REMOTE_USER_RULE);
                 }
-                if (mppe != null) {
-                    PptpService.mppePolicy(mppe);
-                    changes.put(Setting.DIALOUT_MPPE, mppe);
+                changes.put(Setting.DIALOUT_USER, user.strip());
+            }
+            if (mppe != null) {
+                PptpService.mppePolicy(mppe);
+                changes.put(Setting.DIALOUT_MPPE, mppe);
+            }
+            if (echoInterval != null) {
+                if (echoInterval < 1 || echoInterval > 3600) {
+                    throw new IllegalArgumentException("the LCP echo interval is 1 to 3600 seconds");
                 }
-                if (echoInterval != null) {
-                    if (echoInterval < 1 || echoInterval > 3600) {
-                        throw new IllegalArgumentException("the LCP echo interval is 1 to 3600 seconds");
-                    }
-                    changes.put(Setting.DIALOUT_LCP_ECHO_INTERVAL, echoInterval.toString());
-                }
-                String effectiveServer = changes.getOrDefault(Setting.DIALOUT_SERVER, cfg.get(Setting.DIALOUT_SERVER));
-                String effectiveSubnets = subnets != null ? subnets : cfg.get(Setting.DIALOUT_SUBNETS);
-                changes.put(Setting.DIALOUT_SUBNETS, RoutedNetworks.checkForDialOut(store, effectiveServer, effectiveSubnets));
-                if (setPassword) {
-                    String name = changes.getOrDefault(Setting.DIALOUT_USER, cfg.get(Setting.DIALOUT_USER));
-                    // The remote server's password is whatever its administrator chose, as on the
-                    // Site-to-site page: not this router's 8 characters at least for its own accounts.
-                    changes.put(Setting.DIALOUT_NT_HASH,
-                            HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name, 1)))));
-                }
-                if (defaultRoute != null) {
-                    changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());
-                }
-                if (enable != null) {
-                    changes.put(Setting.DIALOUT_ENABLED, enable.toString());
-                }
-                Map<Setting, String> after = new EnumMap<>(cfg);
-                after.putAll(changes);
-                if (Boolean.parseBoolean(after.get(Setting.DIALOUT_ENABLED))) {
-                    DialOut.Config.from(after); // everything needed to dial is there
-                }
-            } catch (IllegalArgumentException e) {
-                System.err.println("refused: " + e.getMessage());
-                return 2;
+                changes.put(Setting.DIALOUT_LCP_ECHO_INTERVAL, echoInterval.toString());
+            }
+            String effectiveServer = changes.getOrDefault(Setting.DIALOUT_SERVER, cfg.get(Setting.DIALOUT_SERVER));
+            String effectiveSubnets = subnets != null ? subnets : cfg.get(Setting.DIALOUT_SUBNETS);
+            changes.put(Setting.DIALOUT_SUBNETS, RoutedNetworks.checkForDialOut(store, effectiveServer, effectiveSubnets));
+            if (setPassword) {
+                String name = changes.getOrDefault(Setting.DIALOUT_USER, cfg.get(Setting.DIALOUT_USER));
+                // The remote server's password is whatever its administrator chose, as on the
+                // Site-to-site page: not this router's 8 characters at least for its own accounts.
+                changes.put(Setting.DIALOUT_NT_HASH,
+                        HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name, 1)))));
+            }
+            if (defaultRoute != null) {
+                changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());
+            }
+            if (enable != null) {
+                changes.put(Setting.DIALOUT_ENABLED, enable.toString());
+            }
+            Map<Setting, String> after = new EnumMap<>(cfg);
+            after.putAll(changes);
+            if (Boolean.parseBoolean(after.get(Setting.DIALOUT_ENABLED))) {
+                DialOut.Config.from(after); // everything needed to dial is there
             }
             store.putSettings(changes, "site-to-site dial-out configured from the command line");
             Map<Setting, String> now = store.settings();

@@ -49,6 +49,17 @@ final class UserCommand {
             }
             return name;
         }
+
+        /**
+         * A name with no account is the owner's input to correct, as a mistyped option is: an
+         * "error:" line and exit 2 (it was a bare line and exit 1, the exit of a failing database).
+         * Names are matched exactly; one differing only in case is named.
+         */
+        static IllegalArgumentException noUser(ApplianceStore store, String name) throws Exception {
+            return new IllegalArgumentException("no user " + name + store.takenName(name)
+                    .filter(stored -> !stored.equals(name)).map(stored -> " (there is " + stored + ": names are"
+                            + " matched with their case)").orElse(""));
+        }
     }
 
     /** A command that sets a password; the others' help does not offer --password-stdin. */
@@ -106,33 +117,27 @@ final class UserCommand {
         public Integer call() throws Exception {
             checkName(name);
             try (ApplianceStore store = open()) {
-                String routed;
-                try {
-                    routed = RoutedNetworks.checkForUser(store, name, String.join(",", routedSubnets));
-                } catch (IllegalArgumentException e) {
-                    System.err.println("refused: " + e.getMessage());
-                    return 2;
-                }
+                String routed = RoutedNetworks.checkForUser(store, name, String.join(",", routedSubnets));
                 // Said before the password is typed, and again should another add it meanwhile.
                 if (store.takenName(name).isPresent()) {
-                    return taken(store);
+                    throw taken(store);
                 }
                 String pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
                         Optional.empty()), routed, "user " + name + " added from the command line"
                         + (routed.isEmpty() ? "" : ", routing " + routed))) {
-                    return taken(store);
+                    throw taken(store);
                 }
             }
             System.out.println("added " + name);
             return 0;
         }
 
-        private int taken(ApplianceStore store) throws Exception {
+        /** Bad input like a name with no account (see {@link #noUser}): "error:" and exit 2. */
+        private IllegalArgumentException taken(ApplianceStore store) throws Exception {
             String stored = store.takenName(name).orElse(name);
-            System.err.println(stored.equals(name) ? "user " + name + " already exists"
+            return new IllegalArgumentException(stored.equals(name) ? "user " + name + " already exists"
                     : "a user named " + stored + " already exists (names differ only in case)");
-            return 1;
         }
     }
 
@@ -161,8 +166,7 @@ final class UserCommand {
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
                 if (!store.removeUser(name, "user " + name + " removed from the command line")) {
-                    System.err.println("no user " + name);
-                    return 1;
+                    throw noUser(store, name);
                 }
             }
             System.out.println("removed " + name + CONNECTED_STAY);
@@ -178,11 +182,14 @@ final class UserCommand {
         @Override
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
-                String pw = new String(readPassword(name, MIN_PASSWORD_CHARS)); // after open: a wrong directory is said first
+                // Before the password is asked for, twice: a mistyped name was said only after both.
+                if (store.user(name).isEmpty()) {
+                    throw noUser(store, name);
+                }
+                String pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
-                    System.err.println("no user " + name);
-                    return 1;
+                    throw noUser(store, name); // removed meanwhile
                 }
             }
             System.out.println("password of " + name + " changed" + CONNECTED_STAY);
@@ -201,17 +208,13 @@ final class UserCommand {
         @Override
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
-                String routed;
-                try {
-                    routed = RoutedNetworks.checkForUser(store, name, subnets);
-                } catch (IllegalArgumentException e) {
-                    System.err.println("refused: " + e.getMessage());
-                    return 2;
+                if (store.user(name).isEmpty()) {
+                    throw noUser(store, name);
                 }
+                String routed = RoutedNetworks.checkForUser(store, name, subnets);
                 if (!store.setRoutedSubnets(name, routed, "user " + name + " routes "
                         + (routed.isEmpty() ? "no networks" : routed))) {
-                    System.err.println("no user " + name);
-                    return 1;
+                    throw noUser(store, name); // removed meanwhile
                 }
                 System.out.println(name + " routes " + (routed.isEmpty() ? "no networks" : routed)
                         + " (from its next session)");

@@ -131,10 +131,10 @@ class CliTest {
         assertEquals(0, runWithInput("alice password\n", "user", "add", "Alice", "--password-stdin",
                 "--data-dir", a.toString()).code());
         Run twin = runWithInput("other password\n", "user", "add", "alice", "--password-stdin", "--data-dir", a.toString());
-        assertEquals(1, twin.code(), twin.out());
-        assertEquals("a user named Alice already exists (names differ only in case)", twin.err().strip());
+        assertEquals(2, twin.code(), twin.out());
+        assertEquals("error: a user named Alice already exists (names differ only in case)", twin.err().strip());
         Run same = runWithInput("other password\n", "user", "add", "Alice", "--password-stdin", "--data-dir", a.toString());
-        assertEquals("user Alice already exists", same.err().strip());
+        assertEquals("error: user Alice already exists", same.err().strip());
         try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
             assertEquals(List.of("Alice"), store.users().stream().map(VpnUser::name).toList());
             assertArrayEquals(NtPasswordHash.of("alice password"), store.user("Alice").orElseThrow().ntHash(),
@@ -144,6 +144,41 @@ class CliTest {
         assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
         Run imported = run("config", "import", "--data-dir", dir.resolve("b").toString(), file.toString());
         assertEquals(0, imported.code(), imported.err());
+    }
+
+    /**
+     * A name with no account, or one taken, is the owner's input to correct: one "error:" line and
+     * exit 2, as README says of bad input (they were bare lines with exit 1, a failing database's
+     * exit). passwd says so before asking for the password (it asked twice first).
+     */
+    @Test
+    void aMissingOrTakenUserIsBadInputSaidBeforeThePasswordIsAsked() throws Exception {
+        Path d = dir.resolve("names");
+        String at = d.toString();
+        assertEquals(0, runWithInput("alice password\n", "user", "add", "alice", "--password-stdin", "--data-dir", at)
+                .code());
+        Run taken = runWithInput("other password\n", "user", "add", "alice", "--password-stdin", "--data-dir", at);
+        assertEquals(2, taken.code());
+        oneErrorLine(taken, "user alice already exists");
+        Run removed = run("user", "remove", "bob", "--data-dir", at);
+        assertEquals(2, removed.code());
+        oneErrorLine(removed, "no user bob");
+        oneErrorLine(run("user", "remove", "Alice", "--data-dir", at),
+                "no user Alice (there is alice: names are matched with their case)");
+        Run subnets = run("user", "subnets", "bob", "10.66.0.0/24", "--data-dir", at);
+        assertEquals(2, subnets.code());
+        oneErrorLine(subnets, "no user bob");
+        // Nothing on stdin: the name is checked before a password is read, so it is what is said.
+        Run passwd = runWithInput("", "user", "passwd", "bob", "--password-stdin", "--data-dir", at);
+        assertEquals(2, passwd.code());
+        oneErrorLine(passwd, "no user bob");
+        // Bad networks, as every bad input: "error:", exit 2 (they said "refused:").
+        Run overlap = run("user", "subnets", "alice", "192.168.250.0/24", "--data-dir", at);
+        assertEquals(2, overlap.code());
+        assertTrue(overlap.err().startsWith("error: "), overlap.err());
+        Run dialout = run("dialout", "--lcp-echo-interval", "0", "--data-dir", at);
+        assertEquals(2, dialout.code());
+        oneErrorLine(dialout, "the LCP echo interval is 1 to 3600 seconds");
     }
 
     /** The way back in for an owner who forgot the web UI's password: it works at once, the old one no longer. */

@@ -455,7 +455,7 @@ class SiteToSiteNetnsTest {
         // Refused with a clear message: LAN B is B's own LAN.
         Launched overlap = launch("b-user-overlap", b, null, "user", "subnets", USER, LAN_B, "--data-dir", data.toString());
         assertEquals(2, overlap.awaitExit(START), overlap.report());
-        assertTrue(overlap.output().contains("refused: " + LAN_B + " overlaps this router's LAN " + LAN_B + " on lan"),
+        assertTrue(overlap.output().contains("error: " + LAN_B + " overlaps this router's LAN " + LAN_B + " on lan"),
                 overlap.report());
         try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
             // B notices the dead link as quickly as A does, as a real peer with short echoes would.
@@ -484,7 +484,7 @@ class SiteToSiteNetnsTest {
         Launched loop = launch("a-dialout-loop", a, null, "dialout", "--server", B_WAN, "--subnets", "10.98.0.0/16",
                 "--data-dir", data.toString());
         assertEquals(2, loop.awaitExit(START), loop.report());
-        assertTrue(loop.output().contains("refused: the server " + B_WAN + " lies inside 10.98.0.0/16"),
+        assertTrue(loop.output().contains("error: the server " + B_WAN + " lies inside 10.98.0.0/16"),
                 loop.report());
         List<String> args = new ArrayList<>(List.of("dialout", "--server", B_WAN, "--user", USER, "--password",
                 "--password-stdin", "--subnets", LAN_B, "--lcp-echo-interval", "2", "--enable", "--data-dir",
