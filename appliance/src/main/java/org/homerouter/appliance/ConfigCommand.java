@@ -1,9 +1,11 @@
 package org.homerouter.appliance;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,9 +40,17 @@ final class ConfigCommand {
                 if (output == null) {
                     System.out.print(json);
                 } else {
-                    Files.deleteIfExists(output);
-                    Files.createFile(output, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                    try {
+                        Files.deleteIfExists(output);
+                        Files.createFile(output, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                    } catch (AccessDeniedException e) {
+                        // The shell's redirection opens the file as whoever typed the command; umask
+                        // 077 keeps it owner-only, as -o makes it (it holds the password hashes).
+                        throw new IOException(denied(output.toString(), "write there") + ": write the export to"
+                                + " standard output instead, which your shell opens as you: (umask 077; homerouter"
+                                + " config export > " + shellWord(output.toString()) + ")", e);
+                    }
                     Files.writeString(output, json, StandardCharsets.UTF_8);
                     // The count and the database: a backup of the wrong router is noticed now, not at a restore.
                     System.out.println("exported the settings and " + store.users().size() + " users of "
@@ -67,7 +77,14 @@ final class ConfigCommand {
 
         @Override
         public Integer call() throws Exception {
-            String json = text("-".equals(file) ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file)));
+            byte[] bytes;
+            try {
+                bytes = "-".equals(file) ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            } catch (AccessDeniedException e) {
+                throw new IOException(denied(file, "read it") + ": give it on standard input instead, which your shell"
+                        + " opens as you: homerouter config import - < " + shellWord(file), e);
+            }
+            String json = text(bytes);
             ConfigDocument.Parsed doc = ConfigDocument.parse(json);
             Path db;
             List<String> weakened;
@@ -123,6 +140,21 @@ final class ConfigCommand {
                         + " (an export is): was it saved in another encoding?");
             }
         }
+    }
+
+    /**
+     * A file the command may not open. On the router the homerouter command runs as the service's
+     * user, which cannot enter root's home (0700), where an owner logged in as root keeps a backup:
+     * "permission denied" alone left them to guess why their own file was refused.
+     */
+    static String denied(String file, String what) {
+        return "permission denied: " + file + " (on the router, the homerouter command works as the service's user,"
+                + " which may not " + what + ")";
+    }
+
+    /** {@code s} as one word of a shell command, to be copied as it is printed. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./+:@%=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     /**

@@ -625,6 +625,75 @@ class CliTest {
         assertFalse(Files.exists(here.resolve("appliance.db")), "nothing was created");
     }
 
+    /**
+     * On the router the homerouter command works as the service's user, which may not enter root's
+     * home (0700): "config export -o backup.json" and "config import backup.json" there said
+     * "permission denied" and nothing more. The error names the form that works, stdin or stdout,
+     * which the owner's shell opens; those forms work, also with the --data-dir the wrapper appends.
+     */
+    @Test
+    void aBackupFileTheCommandMayNotOpenIsRefusedNamingTheFormThatWorks() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            store.addUser(new VpnUser("alice", NtPasswordHash.of("alice password"), Optional.empty(), true,
+                    Optional.empty()), "added");
+        }
+        // As root's home is to the service's user. Root may open anything there, so a test run as
+        // root takes files of the kernel's that refuse even root.
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path unreadable = Files.writeString(home.resolve("backup.json"), "{}");
+        Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        Path unwritable = home.resolve("new.json");
+        try {
+            if (Files.isReadable(unreadable)) {
+                unreadable = Path.of("/proc/sys/vm/drop_caches");
+                unwritable = Path.of("/sys/backup.json");
+            }
+            Path r = unreadable;
+            org.junit.jupiter.api.Assumptions.assumeTrue(deniedAccess(() -> Files.readAllBytes(r)), r + " readable");
+            Path w = unwritable;
+            org.junit.jupiter.api.Assumptions.assumeTrue(deniedAccess(() -> Files.createFile(w)), w + " writable");
+
+            oneErrorLine(run("config", "export", "--data-dir", a.toString(), "-o", unwritable.toString()),
+                    "permission denied: " + unwritable + " (on the router, the homerouter command works as the"
+                            + " service's user, which may not write there): write the export to standard output"
+                            + " instead, which your shell opens as you: (umask 077; homerouter config export > "
+                            + unwritable + ")");
+            Run imported = run("config", "import", "--data-dir", dir.resolve("b").toString(), unreadable.toString());
+            assertEquals(1, imported.code());
+            oneErrorLine(imported, "permission denied: " + unreadable + " (on the router, the homerouter command works"
+                    + " as the service's user, which may not read it): give it on standard input instead, which your"
+                    + " shell opens as you: homerouter config import - < " + unreadable);
+        } finally {
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        assertEquals("'my backup.json'", ConfigCommand.shellWord("my backup.json"));
+
+        // The forms named work: the export on stdout is the document alone, and "-" reads stdin.
+        Run exported = run("config", "export", "--data-dir", a.toString());
+        assertEquals(0, exported.code(), exported.err());
+        Run imported = runWithInput(exported.out(), "config", "import", "-", "--data-dir", dir.resolve("b").toString());
+        assertEquals(0, imported.code(), imported.err());
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("b").resolve("appliance.db"))) {
+            assertTrue(store.user("alice").isPresent());
+        }
+    }
+
+    private interface FileAccess {
+        void run() throws Exception;
+    }
+
+    private static boolean deniedAccess(FileAccess access) {
+        try {
+            access.run();
+            return false;
+        } catch (java.nio.file.AccessDeniedException e) {
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     @Test
     void aMissingFileOrADamagedDatabaseIsOneLineNotAStackTrace() throws Exception {
         Path nowhere = dir.resolve("nowhere.json");
