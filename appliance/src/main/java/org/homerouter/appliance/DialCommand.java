@@ -1,10 +1,7 @@
 package org.homerouter.appliance;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -147,14 +144,6 @@ final class DialCommand implements Callable<Integer> {
     }
 
     private String readPassword() throws Exception {
-        if (!passwordStdin && System.console() != null) {
-            char[] pw = System.console().readPassword("Password for %s: ", user);
-            return pw == null ? "" : new String(ReadPassword.typed(pw));
-        }
-        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-        if (line == null) {
-            throw new IllegalArgumentException("no password on standard input");
-        }
-        return new String(ReadPassword.piped(line.toCharArray()));
+        return new String(ReadPassword.read(passwordStdin, "Password for " + user + ": ", false));
     }
 }

@@ -95,7 +95,8 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
                 // The remote server's password is whatever its administrator chose, as on the
                 // Site-to-site page: not this router's 8 characters at least for its own accounts.
                 changes.put(Setting.DIALOUT_NT_HASH,
-                        HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(name, 1)))));
+                        HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(
+                                name.isEmpty() ? "the remote server" : name, 1)))));
             }
             if (defaultRoute != null) {
                 changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());

@@ -10,7 +10,69 @@ package org.homerouter.appliance;
 final class ReadPassword {
     private static final char UNREADABLE = '\uFFFD';
 
+    /**
+     * Without a terminal to read it from unseen, a password is not read from standard input unless
+     * the command is told to (--password-stdin). Java has a Console only where standard input and
+     * output both are terminals (JDK 25), so {@code homerouter user add bob | tee log} had none and
+     * read the line typed at the terminal from stdin: no prompt, the password shown as typed (and on
+     * the screen of whoever stood by), asked once.
+     */
+    static final String NO_TERMINAL = "no terminal to ask the password on without showing it (is the output"
+            + " redirected?): run the command with its output on the terminal, or give the password as one line"
+            + " of standard input with --password-stdin";
+
+    /** Where a password is typed without being shown. */
+    interface Terminal {
+        /** The line typed, or null at the end of input (Ctrl-D). */
+        char[] readPassword(String prompt);
+    }
+
+    /** This process's terminal, or null where it has none; tests put their own. */
+    static volatile java.util.function.Supplier<Terminal> terminal = ReadPassword::console;
+
     private ReadPassword() {
+    }
+
+    private static Terminal console() {
+        java.io.Console c = System.console();
+        // isTerminal: the JLine console (-Djdk.console=jdk.internal.le) exists with pipes too.
+        return c != null && c.isTerminal() ? prompt -> c.readPassword("%s", prompt) : null;
+    }
+
+    /**
+     * A password: one line of standard input (UTF-8) with {@code fromStdin}, else typed at the
+     * terminal without being shown, twice with {@code confirm}.
+     *
+     * @throws IllegalArgumentException (bad input: exit 2) with nothing given, or no terminal
+     */
+    static char[] read(boolean fromStdin, String prompt, boolean confirm) throws java.io.IOException {
+        if (fromStdin) {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            if (line == null) {
+                throw new IllegalArgumentException("no password on standard input");
+            }
+            return piped(line.toCharArray());
+        }
+        Terminal t = terminal.get();
+        if (t == null) {
+            throw new IllegalArgumentException(NO_TERMINAL);
+        }
+        // Ctrl-D is no password, not two that differ ("the passwords do not match" was said).
+        char[] pw = t.readPassword(prompt);
+        if (pw == null) {
+            throw new IllegalArgumentException("no password given");
+        }
+        if (confirm) {
+            char[] again = t.readPassword("Again: ");
+            if (again == null) {
+                throw new IllegalArgumentException("no password given");
+            }
+            if (!java.util.Arrays.equals(pw, again)) {
+                throw new IllegalArgumentException("the passwords do not match");
+            }
+        }
+        return typed(pw);
     }
 
     /** {@code pw} as typed at the terminal (Console), decoded with {@code stdin.encoding}. */

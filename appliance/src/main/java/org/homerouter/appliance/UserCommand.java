@@ -1,9 +1,5 @@
 package org.homerouter.appliance;
 
-import java.io.BufferedReader;
-import java.io.Console;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -72,22 +68,7 @@ final class UserCommand {
          * shows argv). At least {@code minChars}, at most MS-CHAPv2's 256 (RFC 2759 §8.7).
          */
         char[] readPassword(String name, int minChars) throws Exception {
-            char[] pw;
-            Console console = System.console();
-            if (!passwordStdin && console != null) {
-                pw = console.readPassword("Password for %s: ", name);
-                char[] again = console.readPassword("Again: ");
-                if (pw == null || !java.util.Arrays.equals(pw, again)) {
-                    throw new IllegalArgumentException("the passwords do not match");
-                }
-                ReadPassword.typed(pw);
-            } else {
-                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-                if (line == null) {
-                    throw new IllegalArgumentException("no password on standard input");
-                }
-                pw = ReadPassword.piped(line.toCharArray());
-            }
+            char[] pw = ReadPassword.read(passwordStdin, "Password for " + name + ": ", true);
             if (pw.length < minChars || pw.length > NtPasswordHash.MAX_PASSWORD_CHARS) {
                 throw new IllegalArgumentException("a password must have " + minChars + " to "
                         + NtPasswordHash.MAX_PASSWORD_CHARS + " characters");

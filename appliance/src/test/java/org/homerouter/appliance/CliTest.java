@@ -100,6 +100,75 @@ class CliTest {
         assertEquals("Grüße-2024!", new String(ReadPassword.typed("Grüße-2024!".toCharArray())));
     }
 
+    /** As {@link #runWithInput}, with {@code terminal} as the terminal (null: none). */
+    private static Run runAtTerminal(ReadPassword.Terminal terminal, String stdin, String... args) {
+        var old = ReadPassword.terminal;
+        ReadPassword.terminal = () -> terminal;
+        try {
+            return runWithInput(stdin, args);
+        } finally {
+            ReadPassword.terminal = old;
+        }
+    }
+
+    /**
+     * Without a terminal to ask on unseen (JDK 25 has no Console when the output is redirected:
+     * "homerouter user add bob | tee log"), a password is not read from stdin unless the command is
+     * told to: it read the line typed at the terminal, shown as typed, without a prompt, once.
+     * Every command that sets a password refuses, and sets nothing.
+     */
+    @Test
+    void withoutATerminalAPasswordIsReadFromStdinOnlyWhenToldTo() throws Exception {
+        Path d = dir.resolve("no-terminal");
+        String at = d.toString();
+        assertEquals(0, runWithInput("alice password\n", "user", "add", "alice", "--password-stdin", "--data-dir", at)
+                .code());
+        String typed = "typed, and shown\n";
+        for (String[] command : List.of(new String[] {"user", "add", "bob"}, new String[] {"user", "passwd", "alice"},
+                new String[] {"admin", "password"}, new String[] {"dialout", "--password"})) {
+            List<String> args = new java.util.ArrayList<>(List.of(command));
+            args.addAll(List.of("--data-dir", at));
+            Run r = runAtTerminal(null, typed, args.toArray(String[]::new));
+            assertEquals(2, r.code(), List.of(command) + ": " + r.out());
+            oneErrorLine(r, ReadPassword.NO_TERMINAL);
+        }
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertEquals(List.of("alice"), store.users().stream().map(VpnUser::name).toList(), "no bob");
+            assertArrayEquals(NtPasswordHash.of("alice password"), store.user("alice").orElseThrow().ntHash());
+            assertTrue(store.adminPasswordHash().isEmpty());
+            assertEquals("", store.settings().get(Setting.DIALOUT_NT_HASH));
+        }
+    }
+
+    /** Ctrl-D at the prompt is no password, said so (it said "the passwords do not match"). */
+    @Test
+    void ctrlDAtThePasswordPromptSaysNoPasswordGiven() throws Exception {
+        Path d = dir.resolve("ctrl-d");
+        String at = d.toString();
+        List<String> prompts = new java.util.ArrayList<>();
+        Run none = runAtTerminal(prompt -> {
+            prompts.add(prompt);
+            return null;
+        }, "", "user", "add", "bob", "--data-dir", at);
+        assertEquals(2, none.code(), none.out());
+        oneErrorLine(none, "no password given");
+        assertEquals(List.of("Password for bob: "), prompts);
+
+        // Ctrl-D at the second prompt, then two that differ, then the same twice.
+        java.util.Iterator<String> answers = List.of("bob password").iterator();
+        Run half = runAtTerminal(prompt -> answers.hasNext() ? answers.next().toCharArray() : null, "", "user", "add",
+                "bob", "--data-dir", at);
+        oneErrorLine(half, "no password given");
+        java.util.Iterator<String> differ = List.of("bob password", "bob passwort").iterator();
+        oneErrorLine(runAtTerminal(prompt -> differ.next().toCharArray(), "", "user", "add", "bob", "--data-dir", at),
+                "the passwords do not match");
+        Run added = runAtTerminal(prompt -> "bob password".toCharArray(), "", "user", "add", "bob", "--data-dir", at);
+        assertEquals(0, added.code(), added.err());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertArrayEquals(NtPasswordHash.of("bob password"), store.user("bob").orElseThrow().ntHash());
+        }
+    }
+
     @Test
     void passwordsSetFromTheCommandLineKeepChapMd5LoginsWorkingWhileItIsAllowed() throws Exception {
         // As the Users page does: with CHAP-MD5 allowed, its secret is stored with each password.
