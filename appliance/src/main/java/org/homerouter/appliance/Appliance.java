@@ -84,6 +84,8 @@ public final class Appliance implements AutoCloseable {
     private volatile String inboundFailure = "";
     private WebServer web;
     private int uiPort;
+    /** The address the web UI listens on, as given (the settings', or the command line's). */
+    private String uiHost;
     /** Site-to-site dial-out while configured and running; its settings as last applied. */
     // Volatile, read without the monitor: a reconfiguration holds it through a listener restart
     // (seconds), and the dashboard must not wait for that to show the dial-out's state.
@@ -1260,6 +1262,7 @@ public final class Appliance implements AutoCloseable {
     private void startWeb(Map<Setting, String> cfg, Path dataDir) throws IOException {
         int port = overrides.uiPort() != null ? overrides.uiPort() : Integer.parseInt(cfg.get(Setting.UI_PORT));
         String address = overrides.uiAddress() != null ? overrides.uiAddress() : cfg.get(Setting.UI_LISTEN_ADDRESS);
+        uiHost = address;
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(address), port);
         ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
@@ -1283,6 +1286,11 @@ public final class Appliance implements AutoCloseable {
     /** The port the web UI listens on. */
     public int uiPort() {
         return uiPort;
+    }
+
+    /** The address the web UI listens on, as given: "0.0.0.0" for every one. */
+    String uiHost() {
+        return uiHost;
     }
 
     WebServer web() {

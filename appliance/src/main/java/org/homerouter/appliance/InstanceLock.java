@@ -16,7 +16,8 @@ import java.util.Optional;
  * the first one's open sessions as "interrupted" at its start, fight it over the firewall tables
  * and the GRE socket, and write its events between the other's. The lock is the kernel's (fcntl,
  * through {@link FileChannel#tryLock()}), so a service killed with -9 or by a power cut leaves no
- * stale lock behind; the file keeps the holder's pid for the message.
+ * stale lock behind; the file keeps the holder's pid for the message, and once it serves, where its
+ * web UI listens ({@link #serving}): {@code status} says both ({@link #look}).
  */
 final class InstanceLock {
     private final FileChannel channel;
@@ -34,23 +35,104 @@ final class InstanceLock {
      */
     static Optional<InstanceLock> take(Path dataDir, StringBuilder holder) throws IOException {
         org.homerouter.appliance.store.ApplianceStore.createDataDirectory(dataDir);
-        Path file = dataDir.resolve("appliance.lock");
+        Path file = dataDir.resolve(FILE);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held in this very process
+        FileLock lock = null;
+        // A few tries: a status command looking at the lock holds it (shared) for a moment.
+        for (int i = 0; i < 5 && lock == null; i++) {
+            if (i > 0) {
+                sleep(50);
+            }
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                break; // held in this very process
+            }
         }
         if (lock == null) {
-            holder.append(new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).trim());
+            holder.append(new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).lines().findFirst().orElse("")
+                    .trim());
             ch.close();
             return Optional.empty();
         }
         ch.truncate(0);
-        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        ch.write(ByteBuffer.wrap(pidLine().getBytes(StandardCharsets.US_ASCII)), 0);
         return Optional.of(new InstanceLock(ch, lock));
     }
+
+    private static String pidLine() {
+        return "pid " + ProcessHandle.current().pid() + "\n";
+    }
+
+    private static void sleep(long ms) throws IOException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for " + FILE);
+        }
+    }
+
+    /**
+     * Notes where the web UI listens, as started (the command line's --ui-address and --ui-port
+     * override the settings: on the router every address, port 8080). Written over the pid line
+     * with the same line first, so a reader never finds the file without it.
+     */
+    void serving(String uiHost, int uiPort) throws IOException {
+        channel.write(ByteBuffer.wrap((pidLine() + "ui " + uiHost + " " + uiPort + "\n")
+                .getBytes(StandardCharsets.US_ASCII)), 0);
+    }
+
+    /**
+     * What the lock file of {@code dataDir} says: whether a service holds it now, its pid, and
+     * where its web UI listens (or, when none runs, where the last one's did).
+     *
+     * @param running whether a service holds the lock now
+     * @param pid     the holder's (or the last holder's) pid, or null
+     * @param uiHost  the address its web UI listens on (or last did), or null
+     * @param uiPort  its port, or 0
+     */
+    record Look(boolean running, String pid, String uiHost, int uiPort) {
+    }
+
+    /** Looks at the lock without taking it for longer than the look (shared: a running service's is exclusive). */
+    static Look look(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE);
+        if (!Files.exists(file)) {
+            return new Look(false, null, null, 0);
+        }
+        boolean running;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            try {
+                FileLock shared = ch.tryLock(0, Long.MAX_VALUE, true);
+                running = shared == null;
+                if (shared != null) {
+                    shared.release();
+                }
+            } catch (OverlappingFileLockException e) {
+                running = true; // held in this very process (tests)
+            }
+        }
+        String pid = null;
+        String uiHost = null;
+        int uiPort = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+            String[] words = line.trim().split(" ");
+            if (words.length == 2 && words[0].equals("pid")) {
+                pid = words[1];
+            } else if (words.length == 3 && words[0].equals("ui")) {
+                try {
+                    uiPort = Integer.parseInt(words[2]);
+                    uiHost = words[1];
+                } catch (NumberFormatException e) {
+                    // not ours: as if there were no such line
+                }
+            }
+        }
+        return new Look(running, pid, uiHost, uiPort);
+    }
+
+    static final String FILE = "appliance.lock";
 
     /** Lets another service start (tests; the running service holds it until it exits). */
     void release() throws IOException {

@@ -77,6 +77,12 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         running.set(appliance);
+        try {
+            // For status: an owner locked out of the web UI asks the console where it is.
+            instanceLock.serving(appliance.uiHost(), appliance.uiPort());
+        } catch (java.io.IOException e) {
+            LOG.warn("cannot note in {} where the web UI listens: {}", dataDir.resolve(InstanceLock.FILE), e.toString());
+        }
         ServiceWatchdog watchdog = tellSystemd(appliance);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

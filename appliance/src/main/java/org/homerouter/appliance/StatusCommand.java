@@ -15,24 +15,50 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code status}: what the database says about the router — configuration summary, sessions
- * recorded as up, recent problems and events. Reads the same SQLite file a running appliance writes
- * (WAL: readers never block it).
+ * {@code status}: whether the service runs and where its web UI is (what an owner locked out of
+ * it asks the console first), and what the database says about the router — configuration
+ * summary, sessions recorded as up, recent problems and events. Reads the same SQLite file a
+ * running appliance writes (WAL: readers never block it).
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the VPN server's configuration, connected sessions, recent problems and events.")
+        description = "Show whether the service runs, its web UI's address, the VPN server's configuration, connected"
+                + " sessions, recent problems and events.")
 final class StatusCommand implements Callable<Integer> {
+    private static final String MORE = "               ";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
     @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
     Path dataDir;
 
+    @Option(names = {"-n", "--events"}, paramLabel = "N", defaultValue = "10",
+            description = "How many recent events to show, 0 to " + MAX_EVENTS + " (default: ${DEFAULT-VALUE}).")
+    int events;
+
+    static final int MAX_EVENTS = 1000;
+
     @Override
     public Integer call() throws Exception {
+        if (events < 0 || events > MAX_EVENTS) {
+            throw new IllegalArgumentException("-n is 0 to " + MAX_EVENTS + " events");
+        }
         try (ApplianceStore store = CliDatabase.open(dataDir, false)) {
             Map<Setting, String> c = store.settings();
             System.out.printf("version        %s%n", Version.current());
             System.out.printf("database       %s (schema %d)%n", store.file().toAbsolutePath(), store.schemaVersion());
+            // The database alone read the same after a crash as with the service up: sessions
+            // listed as up that no longer were, and nothing said that nothing was served.
+            InstanceLock.Look look;
+            try {
+                look = InstanceLock.look(store.file().toAbsolutePath().getParent());
+                System.out.println(look.running() ? "service        running" + (look.pid() == null ? "" : " (pid "
+                        + look.pid() + ")") : "service        NOT RUNNING: no VPN, site-to-site or web UI now (on the"
+                        + " router: systemctl status homerouter says why, systemctl start homerouter starts it)");
+            } catch (java.io.IOException e) {
+                look = null;
+                String why = CliProblem.describe(e);
+                System.out.println("service        unknown: " + (why != null ? why : e.toString()));
+            }
+            webUi(c, look, ownAddresses()).forEach(System.out::println);
             org.homerouter.bridge.ClockState.synchronizedByTimeServer().ifPresent(set -> System.out.printf(
                     "clock          %s%n", set ? "synchronized with a time server" : "NOT synchronized with a time server: times below may be wrong"));
             System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");
@@ -59,7 +85,15 @@ final class StatusCommand implements Callable<Integer> {
                 System.out.println("site-to-site   off");
             }
             List<ApplianceStore.SessionRow> open = store.sessionHistory(100, true);
-            System.out.printf("%nsessions up (%d)%n", open.size());
+            if (look == null || look.running()) {
+                System.out.printf("%nsessions up (%d)%n", open.size());
+            } else if (open.isEmpty()) {
+                System.out.printf("%nsessions up (0): the service is not running%n");
+            } else {
+                // Rows a service that stopped without closing them (a crash, a power cut) left open.
+                System.out.printf("%nsessions up when the service stopped (%d): none is connected now; the service"
+                        + " records them as interrupted when it starts%n", open.size());
+            }
             for (ApplianceStore.SessionRow r : open) {
                 System.out.printf("  %-20s from %-15s tunnel %-15s since %s%n", r.user(), r.client(), r.tunnelAddress(),
                         TIME.format(Instant.ofEpochMilli(r.startedMs())));
@@ -83,11 +117,70 @@ final class StatusCommand implements Callable<Integer> {
             }
             System.out.println();
             System.out.println("recent events");
-            for (ApplianceStore.EventRow e : store.events(10, null)) {
+            for (ApplianceStore.EventRow e : store.events(events, null)) {
                 System.out.printf("  %s %-12s %s%n", TIME.format(Instant.ofEpochMilli(e.atMs())), e.kind(), e.message());
             }
         }
         return 0;
+    }
+
+    /**
+     * Where the web UI is: where the running service's listens (the command line's --ui-address
+     * and --ui-port override the settings: on the router every address, port 8080), where the
+     * last one's did when none runs, else the settings'. HTTPS is the settings': the service
+     * follows them at once.
+     *
+     * @param own this machine's addresses, for a UI listening on every address
+     */
+    static List<String> webUi(Map<Setting, String> c, InstanceLock.Look look, List<InetAddress> own) {
+        boolean noted = look != null && look.uiHost() != null;
+        String host = noted ? look.uiHost() : c.get(Setting.UI_LISTEN_ADDRESS);
+        int port = noted ? look.uiPort() : Integer.parseInt(c.get(Setting.UI_PORT));
+        List<String> hosts;
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
+            hosts = own.isEmpty() ? List.of("127.0.0.1")
+                    : own.stream().map(StatusCommand::urlHost).distinct().toList();
+        } else {
+            hosts = List.of(urlHost(host));
+        }
+        List<String> urls = new java.util.ArrayList<>();
+        hosts.forEach(h -> urls.add("http://" + h + ":" + port + "/"));
+        if (Boolean.parseBoolean(c.get(Setting.UI_HTTPS))) {
+            hosts.forEach(h -> urls.add("https://" + h + ":" + c.get(Setting.UI_HTTPS_PORT) + "/"));
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        if (look != null && !look.running()) {
+            lines.add("web UI         not served now; when the service runs:");
+            urls.forEach(u -> lines.add(MORE + u));
+        } else {
+            for (String u : urls) {
+                lines.add((lines.isEmpty() ? "web UI         " : MORE) + u);
+            }
+        }
+        return lines;
+    }
+
+    private static String urlHost(InetAddress a) {
+        return urlHost(a.getHostAddress());
+    }
+
+    private static String urlHost(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** This machine's IPv4 addresses on its networks: not loopback, not a tunnel's. */
+    static List<InetAddress> ownAddresses() {
+        List<InetAddress> out = new java.util.ArrayList<>();
+        try {
+            for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (nif.isUp() && !nif.isLoopback() && !nif.isPointToPoint()) {
+                    nif.inetAddresses().filter(a -> a instanceof Inet4Address).forEach(out::add);
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // none known: the URL names loopback
+        }
+        return out;
     }
 
     /**

@@ -563,10 +563,81 @@ class CliTest {
         // This machine's clock, whichever state it is in (ClockStateTest checks the reading itself).
         assertTrue(r.out().contains(org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElseThrow()
                 ? "clock          synchronized with a time server" : "clock          NOT synchronized with a time server"), r.out());
-        assertTrue(r.out().contains("sessions up (1)") && r.out().contains("alice"), r.out());
+        assertTrue(r.out().contains("sessions up when the service stopped (1)") && r.out().contains("alice"), r.out());
         assertTrue(r.out().contains("client DNS     "), "which DNS servers clients get: " + r.out());
         assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
         assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
+    }
+
+    /**
+     * An owner locked out of the web UI asks the console: is the service running, and where is its
+     * web UI? status read the database alone, which reads the same after a crash as with the
+     * service up (its open rows listed as "sessions up"), and named no address. It says both now:
+     * running with its pid, or not, the sessions then as those of a service that stopped, and the
+     * web UI's URLs as the service listens (the router's command line overrides the settings with
+     * every address), or last did, with HTTPS where it is on.
+     */
+    @Test
+    void statusSaysWhetherTheServiceRunsAndWhereItsWebUiIs() throws Exception {
+        Path d = dir.resolve("service");
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            store.sessionStarted(1000, "alice", "192.0.2.7", "192.168.250.10", "alice connected");
+            store.putSettings(java.util.Map.of(Setting.UI_HTTPS, "true", Setting.UI_HTTPS_PORT, "18443"));
+        }
+        Run never = run("status", "--data-dir", d.toString());
+        assertEquals(0, never.code(), never.err());
+        assertTrue(never.out().contains("\nservice        NOT RUNNING: no VPN, site-to-site or web UI now (on the"
+                + " router: systemctl status homerouter says why, systemctl start homerouter starts it)\n"), never.out());
+        assertTrue(never.out().contains("\nweb UI         not served now; when the service runs:\n"
+                + "               http://127.0.0.1:8080/\n               https://127.0.0.1:18443/\n"), "the settings': "
+                + never.out());
+        assertTrue(never.out().contains("\nsessions up when the service stopped (1): none is connected now; the service"
+                + " records them as interrupted when it starts\n"), never.out());
+
+        String here = StatusCommand.ownAddresses().stream().findFirst().map(java.net.InetAddress::getHostAddress)
+                .orElse("127.0.0.1");
+        InstanceLock service = InstanceLock.take(d, new StringBuilder()).orElseThrow(); // as run holds it
+        try {
+            service.serving("0.0.0.0", 18080); // as the router's run: every address
+            Run up = run("status", "--data-dir", d.toString());
+            assertTrue(up.out().contains("\nservice        running (pid " + ProcessHandle.current().pid() + ")\n"),
+                    up.out());
+            assertTrue(up.out().contains("\nweb UI         http://" + here + ":18080/\n"), up.out());
+            assertTrue(up.out().contains("https://" + here + ":18443/\n"), up.out());
+            assertTrue(up.out().contains("\nsessions up (1)\n"), up.out());
+        } finally {
+            service.release();
+        }
+        Run stopped = run("status", "--data-dir", d.toString());
+        assertTrue(stopped.out().contains("\nservice        NOT RUNNING"), stopped.out());
+        assertTrue(stopped.out().contains("\nweb UI         not served now; when the service runs:\n"
+                + "               http://" + here + ":18080/\n"), "where it last listened: " + stopped.out());
+
+        var everyAddress = new InstanceLock.Look(true, "1", "0.0.0.0", 8080);
+        var settings = java.util.Map.of(Setting.UI_HTTPS, "false", Setting.UI_HTTPS_PORT, "8443");
+        assertEquals(List.of("web UI         http://192.168.1.1:8080/", "               http://10.0.2.15:8080/"),
+                StatusCommand.webUi(settings, everyAddress, List.of(java.net.InetAddress.getByName("192.168.1.1"),
+                        java.net.InetAddress.getByName("10.0.2.15"))));
+    }
+
+    /** status -n N: that many recent events. */
+    @Test
+    void statusShowsAsManyEventsAsAskedFor() throws Exception {
+        Path d = dir.resolve("events");
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            for (int i = 0; i < 30; i++) {
+                store.logEvent("admin", "event " + i);
+            }
+        }
+        for (int n : new int[] {0, 3, 25}) {
+            Run r = run("status", "-n", Integer.toString(n), "--data-dir", d.toString());
+            assertEquals(0, r.code(), r.err());
+            List<String> lines = r.out().lines().toList();
+            assertEquals(n, lines.size() - 1 - lines.indexOf("recent events"), r.out());
+        }
+        assertEquals(11, run("status", "--data-dir", d.toString()).out().lines().dropWhile(l -> !l.equals(
+                "recent events")).count(), "10 by default");
+        oneErrorLine(run("status", "-n", "-1", "--data-dir", d.toString()), "-n is 0 to 1000 events");
     }
 
     /**

@@ -50,6 +50,11 @@ class KillRestartTest {
                 "--pptp-port", Integer.toString(startPort), "--ui-port", Integer.toString(uiPort));
         first.awaitOutput("PPTP control listening on 127.0.0.1:" + startPort, START);
         first.awaitOutput("web UI on http://", START);
+        // status, from another process, says it runs and where its web UI is (run notes it).
+        String up = Eventually.value(() -> status(data), out -> out.contains("\nweb UI         http://127.0.0.1:"
+                + uiPort + "/\n"));
+        assertTrue(up.contains("\nservice        running (pid " + first.process().pid() + ")\n"), up);
+        assertTrue(up.contains("\nweb UI         http://127.0.0.1:" + uiPort + "/\n"), up);
         UiClient ui = UiClient.setUp(uiPort);
         // In the UI: another user, a new pool and a new port (which replaces the command line's).
         assertEquals(303, ui.post("/users/add", "name", "bob", "password", "bob password", "password_again",
@@ -66,6 +71,9 @@ class KillRestartTest {
         assertTrue(first.process().waitFor(10, TimeUnit.SECONDS), first.report());
         assertEquals(137, first.process().exitValue(), "killed by SIGKILL");
         assertFalse(first.output().contains("shutting down"), "no orderly shutdown ran" + first.report());
+        String down = status(data);
+        assertTrue(down.contains("\nservice        NOT RUNNING") && down.contains("\nweb UI         not served now; when"
+                + " the service runs:\n               http://127.0.0.1:" + uiPort + "/\n"), down);
 
         Launched second = launch("second-run", null, "run", "--data-dir", data.toString(), "--ui-port",
                 Integer.toString(uiPort));
@@ -84,6 +92,19 @@ class KillRestartTest {
                 "value=\"" + configuredPort + "\"", "value=\"12\"", "value=\"45\"")) {
             assertTrue(settings.contains(value), value + " in\n" + settings);
         }
+    }
+
+    /** What {@code status} prints, run in this process. */
+    private static String status(Path data) {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.commandLine().execute("status", "--data-dir", data.toString()));
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private Launched launch(String name, String stdin, String... args) throws IOException {
