@@ -41,6 +41,10 @@ public final class ApplianceStore implements AutoCloseable {
      * this many of the rest. Rows older than they are kept for ({@link #KEPT_FOR}) go besides.
      */
     public static final int EVENTS_KEPT = 10_000;
+    /** How long a write waits for another program's (the service's, a CLI command's) to finish. */
+    private static final int BUSY_TIMEOUT_MS = 5000;
+    /** SQLite's primary result code for a lock another connection holds. */
+    private static final int SQLITE_BUSY = 5;
     /**
      * The events that the VPN's callers, the LAN's passthrough clients and wrong admin passwords
      * cause: anyone who reaches the port or the login makes them. A sustained flood of failed calls
@@ -336,8 +340,8 @@ public final class ApplianceStore implements AutoCloseable {
             // First: switching an older database to WAL takes an exclusive lock, and without the
             // timeout a second program opening it at that moment (the service and a CLI command after
             // an update) failed at once with SQLITE_BUSY instead of waiting its turn.
-            st.execute("PRAGMA busy_timeout=5000");
-            st.execute("PRAGMA journal_mode=WAL");
+            st.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
+            switchToWal(st);
             // FULL: a change the page has called saved (a password changed after a leak, an account
             // deleted) survives a power cut; NORMAL in WAL mode may lose the last commits.
             st.execute("PRAGMA synchronous=FULL");
@@ -349,6 +353,33 @@ public final class ApplianceStore implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /**
+     * Two programs switching an older database to WAL at once (the service and a CLI command after
+     * an update): each reads the header under a shared lock and then asks for the exclusive one,
+     * and SQLite answers one of them SQLITE_BUSY at once, without its busy handler, rather than let
+     * the two wait on each other. Its turn comes when the other's switch is done: it asks again for
+     * as long as busy_timeout would have waited. (One switch per database: the mode is kept in it.)
+     */
+    private static void switchToWal(Statement st) throws SQLException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BUSY_TIMEOUT_MS);
+        while (true) {
+            try {
+                st.execute("PRAGMA journal_mode=WAL");
+                return;
+            } catch (SQLException e) {
+                if ((e.getErrorCode() & 0xFF) != SQLITE_BUSY || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting to switch the database to WAL", e);
+            }
+        }
     }
 
     public Path file() {
