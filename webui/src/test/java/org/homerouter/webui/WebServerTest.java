@@ -261,17 +261,22 @@ class WebServerTest {
         }
     }
 
-    @Test
-    void loginIsRateLimitedAndLocksOutAfterFiveWrongPasswords() throws Exception {
-        admin();
+    /** A browser at the login that gave five wrong passwords, a second later. */
+    private Browser lockedOutBrowser() throws Exception {
         Browser b = new Browser(base);
         b.get("/login");
         for (int i = 1; i <= 5; i++) {
             now.addAndGet(2000);
-            HttpResponse<String> r = b.post("/login", "password", "wrong" + i);
-            assertEquals(401, r.statusCode());
+            assertEquals(401, b.post("/login", "password", "wrong" + i).statusCode());
         }
         now.addAndGet(2000);
+        return b;
+    }
+
+    @Test
+    void loginIsRateLimitedAndLocksOutAfterFiveWrongPasswords() throws Exception {
+        admin();
+        Browser b = lockedOutBrowser();
         HttpResponse<String> locked = b.post("/login", "password", ADMIN_PW);
         assertEquals(429, locked.statusCode(), "the right password is refused while locked out");
         assertTrue(locked.body().contains("locked for another 15 minute"), locked.body());
@@ -294,13 +299,7 @@ class WebServerTest {
     @Test
     void aNewPasswordSetElsewhereLiftsTheLockoutsOfTheOldOne() throws Exception {
         admin();
-        Browser b = new Browser(base);
-        b.get("/login");
-        for (int i = 1; i <= 5; i++) {
-            now.addAndGet(2000);
-            assertEquals(401, b.post("/login", "password", "forgotten" + i).statusCode());
-        }
-        now.addAndGet(2000);
+        Browser b = lockedOutBrowser();
         assertEquals(429, b.post("/login", "password", ADMIN_PW).statusCode(), "locked out");
         fake.hash = new PasswordHasher().hash("set at the console");
         now.addAndGet(2000);
