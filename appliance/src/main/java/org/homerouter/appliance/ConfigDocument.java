@@ -29,20 +29,11 @@ final class ConfigDocument {
      * Counts incompatible changes only: a key whose meaning or format changed, which an older
      * firmware would read otherwise than written. A new setting or account field is no such change
      * and keeps the version: a document without it restores with its default, and an older firmware
-     * refuses one holding it changed by name, saying which firmware made it (its {@code "firmware"})
-     * and to update first (left at its default, it is in {@link #AT_DEFAULTS}, which older firmware
-     * ignores). Raising the version for a new setting would make every older firmware refuse
+     * refuses one holding it by name, saying which firmware made it (its {@code "firmware"}) and to
+     * update first. Raising the version for a new setting would make every older firmware refuse
      * every newer backup, even one whose new settings it could do without.
      */
     static final int VERSION = 1;
-    /**
-     * The settings the router had left at their defaults when it exported them, apart from
-     * {@code "settings"}: a setting added by newer firmware and never changed is no reason for an
-     * older firmware to refuse the backup (a replacement router shipped with older firmware), and
-     * firmware before this object ignores it, as it ignores every top-level name it does not know.
-     * Read as written (a later firmware's defaults may differ); a name unknown here is dropped.
-     */
-    static final String AT_DEFAULTS = "settings_at_defaults";
     /** A firmware version as the document may name it: shown in a message, so nothing else. */
     private static final Pattern FIRMWARE = Pattern.compile("[A-Za-z0-9._+-]{1,40}");
     /** Not part of a portable configuration: secrets of this router's own admin side. */
@@ -81,17 +72,19 @@ final class ConfigDocument {
     private static String exportNow(ApplianceStore store) throws SQLException {
         StringBuilder b = new StringBuilder("{\n  \"format\": \"" + FORMAT + "\",\n  \"version\": " + VERSION
                 + ",\n  \"firmware\": " + Json.quote(Version.current()) + ",\n  \"settings\": {");
-        Map<Setting, String> all = store.settings();
-        appendSettings(b, all, false);
-        // Apart, the settings at their defaults (see AT_DEFAULTS): older firmware, which ignores this
-        // object, restores a newer one's backup unless it changed a setting that firmware lacks.
-        b.append("\n  },\n  \"" + AT_DEFAULTS + "\": {");
-        appendSettings(b, all, true);
+        String sep = "\n";
+        for (Map.Entry<Setting, String> e : store.settings().entrySet()) {
+            if (LOCAL.contains(e.getKey())) {
+                continue;
+            }
+            b.append(sep).append("    ").append(Json.quote(e.getKey().key())).append(": ").append(Json.quote(e.getValue()));
+            sep = ",\n";
+        }
         b.append("\n  },\n  \"users\": [");
         // A CHAP secret is the password itself: exported only while CHAP-MD5, which needs it, is allowed.
-        boolean chapAllowed = chapMd5Allowed(all);
+        boolean chapAllowed = chapMd5Allowed(store.settings());
         Map<String, String> routed = store.allRoutedSubnets();
-        String sep = "\n";
+        sep = "\n";
         HexFormat hex = HexFormat.of();
         for (VpnUser u : store.users()) {
             b.append(sep).append("    {\"name\": ").append(Json.quote(u.name()))
@@ -104,17 +97,6 @@ final class ConfigDocument {
             sep = ",\n";
         }
         return b.append("\n  ]\n}\n").toString();
-    }
-
-    private static void appendSettings(StringBuilder b, Map<Setting, String> all, boolean atDefault) {
-        String sep = "\n";
-        for (Map.Entry<Setting, String> e : all.entrySet()) {
-            if (LOCAL.contains(e.getKey()) || e.getValue().equals(e.getKey().defaultValue()) != atDefault) {
-                continue;
-            }
-            b.append(sep).append("    ").append(Json.quote(e.getKey().key())).append(": ").append(Json.quote(e.getValue()));
-            sep = ",\n";
-        }
     }
 
     /** Checked settings and users of a document; settings it lacks keep their defaults. */
@@ -170,25 +152,7 @@ final class ConfigDocument {
             throw unknownToThisFirmware("unknown setting" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown),
                     madeBy, running);
         }
-        Map<Object, Object> written = new java.util.LinkedHashMap<>();
-        if (doc.containsKey(AT_DEFAULTS)) {
-            if (!(doc.get(AT_DEFAULTS) instanceof Map<?, ?> defaults)) {
-                throw new IllegalArgumentException("\"" + AT_DEFAULTS + "\" must be an object");
-            }
-            // One this firmware does not know was left at a newer firmware's default: nothing to restore.
-            defaults.forEach((k, value) -> {
-                if (byKey(String.valueOf(k)).isPresent()) {
-                    written.put(k, value);
-                }
-            });
-        }
-        for (Object k : given.keySet()) {
-            if (written.containsKey(k)) {
-                throw new IllegalArgumentException("setting " + k + " is both in \"settings\" and in \"" + AT_DEFAULTS + "\"");
-            }
-        }
-        written.putAll(given);
-        for (Map.Entry<?, ?> e : written.entrySet()) {
+        for (Map.Entry<?, ?> e : given.entrySet()) {
             Setting s = byKey(String.valueOf(e.getKey())).orElseThrow();
             if (!(e.getValue() instanceof String value)) {
                 throw new IllegalArgumentException("setting " + e.getKey() + " must be a string");

@@ -121,45 +121,6 @@ class ConfigDocumentTest {
                 refusal(users("{\"name\": \"alice\", " + hash + "}, {\"name\": \"alice\", " + hash + "}")));
     }
 
-    /**
-     * A replacement router shipped with older firmware restores a newer router's backup: the
-     * settings the newer one never changed, its new ones among them, are written apart and need
-     * not be known here; the ones it changed are restored, or refused by name when unknown.
-     */
-    @Test
-    void settingsLeftAtTheirDefaultsByNewerFirmwareDoNotBlockARestore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
-        String newer = """
-                {"format": "homerouter-config", "version": 1, "firmware": "99.0",
-                 "settings": {"pptp.dns_primary": "192.0.2.53"},
-                 "settings_at_defaults": {"vpn.some_future_setting": "off", "pptp.max_sessions_per_user": "%s"},
-                 "users": []}
-                """;
-        var parsed = ConfigDocument.parse(newer.formatted("2"), List.of());
-        assertEquals("192.0.2.53", parsed.settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
-        assertEquals("2", parsed.settings().get(org.homerouter.appliance.store.Setting.PPTP_MAX_SESSIONS_PER_USER),
-                "read as written: the exporting firmware's default may not be this one's");
-        assertTrue(refusal(newer.formatted("0")).contains("pptp.max_sessions_per_user"), "checked as any setting");
-        String changed = refusal(newer.formatted("2").replace("\"pptp.dns_primary\"", "\"vpn.changed_future_setting\""));
-        assertTrue(changed.contains("unknown setting vpn.changed_future_setting") && changed.contains("newer firmware"),
-                "a new setting it changed still needs the newer firmware: " + changed);
-        assertTrue(refusal(newer.formatted("2").replace("\"pptp.max_sessions_per_user\"", "\"pptp.dns_primary\""))
-                .contains("pptp.dns_primary is both in"));
-
-        try (var store = org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("appliance.db"))) {
-            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.0.2.53"));
-            String json = ConfigDocument.export(store);
-            int apart = json.indexOf("\"settings_at_defaults\"");
-            assertTrue(json.indexOf("\"pptp.dns_primary\": \"192.0.2.53\"") < apart, json);
-            assertTrue(json.indexOf("\"pptp.max_sessions_per_user\"") > apart, json);
-            var expected = new java.util.EnumMap<>(store.settings());
-            expected.keySet().removeAll(java.util.Set.of(org.homerouter.appliance.store.Setting.METRICS_TOKEN,
-                    org.homerouter.appliance.store.Setting.UI_KNOWN_DEVICE_KEY,
-                    org.homerouter.appliance.store.Setting.ADMIN_RESET_APPLIED));
-            assertEquals(expected, ConfigDocument.parse(json, List.of()).settings(), "every setting back as it was");
-        }
-    }
-
     /** A hand-merged backup with a name twice in one object: the last would have silently won. */
     @Test
     void aNameTwiceInOneObjectIsRefusedWhereItIs() {
