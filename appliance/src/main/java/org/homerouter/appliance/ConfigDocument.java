@@ -184,7 +184,6 @@ final class ConfigDocument {
         boolean chapAllowed = chapMd5Allowed(settings);
         HexFormat hex = HexFormat.of();
         Map<String, List<org.homerouter.webui.api.Subnet>> routedLists = new java.util.LinkedHashMap<>();
-        Map<String, String> staticAddresses = new java.util.LinkedHashMap<>();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> u) || !(u.get("name") instanceof String name) || !USER.matcher(name).matches()) {
                 throw new IllegalArgumentException("a user without a valid name (1 to 64 of A-Z a-z 0-9 . _ @ -)");
@@ -254,15 +253,6 @@ final class ConfigDocument {
                 fixed = Optional.of(a);
             }
             users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed));
-            fixed.ifPresent(a -> staticAddresses.put(name, a));
-        }
-        // The Users page's rules, as for the VPN settings above: an address it would refuse would be
-        // routed nowhere, or taken by another client, on the router the file is restored onto.
-        List<String> stranded = org.homerouter.webui.VpnSettingsCheck.staticAddressProblems(
-                VpnSettingsMapping.from(settings), staticAddresses);
-        if (!stranded.isEmpty()) {
-            throw new IllegalArgumentException("the Users page would refuse " + String.join("; ", stranded)
-                    + " (correct the address in the file, or remove it for a pool address)");
         }
         return new Parsed(settings, users, routed);
     }

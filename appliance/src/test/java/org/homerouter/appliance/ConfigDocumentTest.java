@@ -135,25 +135,6 @@ class ConfigDocumentTest {
                 .contains("the name \"enabled\" appears twice in one object"));
     }
 
-    /** Static addresses the Users page would refuse: routed nowhere, or another client's. */
-    @Test
-    void anImportRefusesStaticAddressesTheUsersPageWould() {
-        String hash = "\"nt_hash\": \"0123456789abcdef0123456789abcdef\"";
-        // The defaults: tunnel 192.168.250.0/24, the router .1, the pool .10-.59 (Setting).
-        String twice = refusal(users("{\"name\": \"a\", " + hash + ", \"static_address\": \"192.168.250.70\"},"
-                + " {\"name\": \"b\", " + hash + ", \"static_address\": \"192.168.250.70\"}"));
-        assertTrue(twice.contains("user b: static address 192.168.250.70: already the static address of a"), twice);
-        assertTrue(!twice.contains("user a:"), twice);
-        String pool = refusal(users("{\"name\": \"c\", " + hash + ", \"static_address\": \"192.168.250.30\"}"));
-        assertTrue(pool.contains("user c: static address 192.168.250.30: inside the address pool"), pool);
-        String outside = refusal(users("{\"name\": \"d\", " + hash + ", \"static_address\": \"10.9.9.9\"}"));
-        assertTrue(outside.contains("user d: static address 10.9.9.9: must lie inside the tunnel network 192.168.250.0/24"),
-                outside);
-        var fine = ConfigDocument.parse(users("{\"name\": \"a\", " + hash + ", \"static_address\": \"192.168.250.70\"},"
-                + " {\"name\": \"b\", " + hash + ", \"static_address\": \"192.168.250.71\"}"), List.of());
-        assertEquals(2, fine.users().size());
-    }
-
     /** A hand-edited backup: what the pages would refuse, or would read otherwise, is refused by name. */
     @Test
     void anImportRefusesAccountsThatWouldComeBackOtherwiseThanWritten() {
