@@ -1455,12 +1455,27 @@ public final class ApplianceStore implements AutoCloseable {
     /**
      * What {@code reads} returns, every read in it from one state of the database: a configuration
      * export made while a page saves, or while the service writes beside the command line, must
-     * not hold the settings from before a change and the users from after it.
+     * not hold the settings from before a change and the users from after it. A read transaction
+     * (BEGIN DEFERRED, not this store's writers' IMMEDIATE): in WAL mode it sees one snapshot and
+     * holds no lock a writer waits for.
      */
     public synchronized <T> T consistently(SqlRead<T> reads) throws SQLException {
-        List<T> out = new java.util.ArrayList<>(1);
-        inTransaction(() -> out.add(reads.read()));
-        return out.getFirst();
+        if (transactionOpen) {
+            return reads.read();
+        }
+        try (Statement st = db.createStatement()) {
+            st.execute("BEGIN DEFERRED");
+        }
+        boolean done = false;
+        try {
+            T out = reads.read();
+            done = true;
+            return out;
+        } finally {
+            try (Statement st = db.createStatement()) {
+                st.execute(done ? "COMMIT" : "ROLLBACK");
+            }
+        }
     }
 
     private synchronized void inTransaction(SqlWork work) throws SQLException {
