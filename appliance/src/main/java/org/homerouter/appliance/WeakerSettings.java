@@ -101,15 +101,15 @@ final class WeakerSettings {
                 added.add(u.name());
             } else if (!was.enabled()) {
                 enabledAgain.add(u.name());
-            } else if (!java.util.Arrays.equals(was.ntHash(), u.ntHash())) {
+            } else if (!java.util.Arrays.equals(was.ntHash(), u.ntHash()) || otherChapSecret(was, u)) {
                 otherPassword.add(u.name());
-            } else {
-                List<String> routed = new ArrayList<>(subnets(routedAfter.get(u.name())));
-                routed.removeAll(subnets(routedBefore.get(u.name())));
-                if (!routed.isEmpty()) {
-                    rerouted.add("LAN traffic to " + String.join(", ", routed)
-                            + " now goes into the tunnel of VPN user " + u.name());
-                }
+            }
+            // Whoever holds the account, added or not: the LAN's traffic to these networks goes to them.
+            List<String> routed = new ArrayList<>(subnets(routedAfter.get(u.name())));
+            routed.removeAll(subnets(routedBefore.get(u.name())));
+            if (!routed.isEmpty()) {
+                rerouted.add("LAN traffic to " + String.join(", ", routed)
+                        + " now goes into the tunnel of VPN user " + u.name());
             }
         }
         List<String> out = new ArrayList<>();
@@ -127,6 +127,15 @@ final class WeakerSettings {
         }
         out.addAll(rerouted);
         return List.copyOf(out);
+    }
+
+    /**
+     * A CHAP secret (the password itself, kept while CHAP-MD5 is allowed) the file brings that is
+     * not the one stored: with CHAP-MD5 that password logs in, whatever the NT hash beside it.
+     */
+    private static boolean otherChapSecret(VpnUser was, VpnUser now) {
+        return now.chapSecret().isPresent()
+                && !(was.chapSecret().isPresent() && java.util.Arrays.equals(was.chapSecret().get(), now.chapSecret().get()));
     }
 
     /** "VPN user alice" or "VPN users alice, bob". */

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.appliance.store.VpnUser;
+import org.homerouter.pptp.auth.NtPasswordHash;
 import org.junit.jupiter.api.Test;
 
 /** What an import made weaker, compared with the settings before it, as the owner is told. */
@@ -151,6 +154,24 @@ class WeakerSettingsTest {
                 Map.of("dave", "10.2.0.0/24")), "the router's own export");
         assertEquals(List.of(), WeakerSettings.accounts(backup, Map.of(), List.of(user("alice", "alice before", true),
                 user("bob", "bob", false)), Map.of()), "accounts removed or disabled: fewer can dial in");
+    }
+
+    /**
+     * With CHAP-MD5 allowed the CHAP secret is the password itself: a file with the same NT hash but
+     * another secret lets that password in. And a branch account the file adds routes LAN traffic
+     * to it as much as one that was there.
+     */
+    @Test
+    void anotherChapSecretAndTheRoutesOfAnAddedAccountAreNamed() {
+        VpnUser here = new VpnUser("alice", NtPasswordHash.of("alice"), Optional.of("alice".getBytes()), true, Optional.empty());
+        VpnUser leaked = new VpnUser("alice", NtPasswordHash.of("alice"), Optional.of("old leaked".getBytes()), true,
+                Optional.empty());
+        assertEquals(List.of("the password of VPN user alice is now the one in the file, not the one set here"),
+                WeakerSettings.accounts(List.of(here), Map.of(), List.of(leaked), Map.of()));
+        assertEquals(List.of(), WeakerSettings.accounts(List.of(here), Map.of(), List.of(here), Map.of()));
+        assertEquals(List.of("VPN user branch added", "LAN traffic to 10.9.0.0/16 now goes into the tunnel of VPN user branch"),
+                WeakerSettings.accounts(List.of(), Map.of(), List.of(user("branch", "branch", true)),
+                        Map.of("branch", "10.9.0.0/16")));
     }
 
     @Test
