@@ -263,6 +263,8 @@ class CliTest {
             Run tooShort = runWithInput("ninechars\n", "admin", "password", "--password-stdin", "--data-dir",
                     d.toString());
             assertTrue(tooShort.code() != 0 && tooShort.err().contains("use at least 10 characters"), tooShort.err());
+            Run five = runWithInput("five5\n", "admin", "password", "--password-stdin", "--data-dir", d.toString());
+            assertTrue(five.code() != 0 && five.err().contains("use at least 10 characters"), "the same rule: " + five.err());
             Run set = runWithInput("a new admin password\n", "admin", "password", "--password-stdin", "--data-dir",
                     d.toString());
             assertEquals(0, set.code(), set.err());
