@@ -1742,6 +1742,8 @@ class WebServerTest {
         Browser b = admin();
         assertEquals(303, b.post("/system/import", "config", big, "replace", "on").statusCode());
         assertEquals(big, fake.imported);
+        fake.hash = new PasswordHasher().hash("set at the console"); // that login is over
+        assertTrue(b.post("/system/import", "config", big, "replace", "on").body().contains("This form could not be read"));
     }
 
     /** An owner moving to a new router learns before the move what the backup does not carry. */
