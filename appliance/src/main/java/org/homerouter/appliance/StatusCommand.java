@@ -130,23 +130,24 @@ final class StatusCommand implements Callable<Integer> {
      * last one's did when none runs, else the settings'. HTTPS is the settings': the service
      * follows them at once.
      *
-     * @param own this machine's addresses, for a UI listening on every address
+     * @param own this machine's addresses, for a UI listening on every address: each URL then names
+     *            its link, since a router's firewall admits the UI from its LAN only, and the WAN's
+     *            address would be listed too
      */
-    static List<String> webUi(Map<Setting, String> c, InstanceLock.Look look, List<InetAddress> own) {
+    static List<String> webUi(Map<Setting, String> c, InstanceLock.Look look, List<Own> own) {
         boolean noted = look != null && look.uiHost() != null;
         String host = noted ? look.uiHost() : c.get(Setting.UI_LISTEN_ADDRESS);
         int port = noted ? look.uiPort() : Integer.parseInt(c.get(Setting.UI_PORT));
-        List<String> hosts;
+        List<Own> hosts;
         if (host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
-            hosts = own.isEmpty() ? List.of("127.0.0.1")
-                    : own.stream().map(StatusCommand::urlHost).distinct().toList();
+            hosts = own.isEmpty() ? List.of(new Own("127.0.0.1", "")) : own.stream().distinct().toList();
         } else {
-            hosts = List.of(urlHost(host));
+            hosts = List.of(new Own(urlHost(host), ""));
         }
         List<String> urls = new java.util.ArrayList<>();
-        hosts.forEach(h -> urls.add("http://" + h + ":" + port + "/"));
+        hosts.forEach(h -> urls.add("http://" + h.host() + ":" + port + "/" + h.on()));
         if (Boolean.parseBoolean(c.get(Setting.UI_HTTPS))) {
-            hosts.forEach(h -> urls.add("https://" + h + ":" + c.get(Setting.UI_HTTPS_PORT) + "/"));
+            hosts.forEach(h -> urls.add("https://" + h.host() + ":" + c.get(Setting.UI_HTTPS_PORT) + "/" + h.on()));
         }
         List<String> lines = new java.util.ArrayList<>();
         if (look != null && !look.running()) {
@@ -160,8 +161,15 @@ final class StatusCommand implements Callable<Integer> {
         return lines;
     }
 
-    private static String urlHost(InetAddress a) {
-        return urlHost(a.getHostAddress());
+    /** One of this machine's addresses as a URL's host, and the link it is on ("" if unknown). */
+    record Own(String host, String link) {
+        Own(InetAddress address, String link) {
+            this(urlHost(address.getHostAddress()), link);
+        }
+
+        String on() {
+            return link.isEmpty() ? "" : "  (on " + link + ")";
+        }
     }
 
     private static String urlHost(String host) {
@@ -169,12 +177,12 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** This machine's IPv4 addresses on its networks: not loopback, not a tunnel's. */
-    static List<InetAddress> ownAddresses() {
-        List<InetAddress> out = new java.util.ArrayList<>();
+    static List<Own> ownAddresses() {
+        List<Own> out = new java.util.ArrayList<>();
         try {
             for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
                 if (nif.isUp() && !nif.isLoopback() && !nif.isPointToPoint()) {
-                    nif.inetAddresses().filter(a -> a instanceof Inet4Address).forEach(out::add);
+                    nif.inetAddresses().filter(a -> a instanceof Inet4Address).forEach(a -> out.add(new Own(a, nif.getName())));
                 }
             }
         } catch (java.net.SocketException e) {

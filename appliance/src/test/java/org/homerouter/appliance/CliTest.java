@@ -596,16 +596,18 @@ class CliTest {
         assertTrue(never.out().contains("\nsessions up when the service stopped (1): none is connected now; the service"
                 + " records them as interrupted when it starts\n"), never.out());
 
-        String here = StatusCommand.ownAddresses().stream().findFirst().map(java.net.InetAddress::getHostAddress)
-                .orElse("127.0.0.1");
+        // Listening on every address, each URL names its link (the router's firewall admits the UI from the LAN only).
+        String here = StatusCommand.ownAddresses().stream().findFirst().map(o -> o.host() + ":18080/" + o.on())
+                .orElse("127.0.0.1:18080/");
+        String hereTls = here.replace(":18080/", ":18443/");
         InstanceLock service = InstanceLock.take(d, new StringBuilder()).orElseThrow(); // as run holds it
         try {
             service.serving("0.0.0.0", 18080); // as the router's run: every address
             Run up = run("status", "--data-dir", d.toString());
             assertTrue(up.out().contains("\nservice        running (pid " + ProcessHandle.current().pid() + ")\n"),
                     up.out());
-            assertTrue(up.out().contains("\nweb UI         http://" + here + ":18080/\n"), up.out());
-            assertTrue(up.out().contains("https://" + here + ":18443/\n"), up.out());
+            assertTrue(up.out().contains("\nweb UI         http://" + here + "\n"), up.out());
+            assertTrue(up.out().contains("https://" + hereTls + "\n"), up.out());
             assertTrue(up.out().contains("\nsessions up (1)\n"), up.out());
         } finally {
             service.release();
@@ -613,13 +615,14 @@ class CliTest {
         Run stopped = run("status", "--data-dir", d.toString());
         assertTrue(stopped.out().contains("\nservice        NOT RUNNING"), stopped.out());
         assertTrue(stopped.out().contains("\nweb UI         not served now; when the service runs:\n"
-                + "               http://" + here + ":18080/\n"), "where it last listened: " + stopped.out());
+                + "               http://" + here + "\n"), "where it last listened: " + stopped.out());
 
         var everyAddress = new InstanceLock.Look(true, "1", "0.0.0.0", 8080);
         var settings = java.util.Map.of(Setting.UI_HTTPS, "false", Setting.UI_HTTPS_PORT, "8443");
-        assertEquals(List.of("web UI         http://192.168.1.1:8080/", "               http://10.0.2.15:8080/"),
-                StatusCommand.webUi(settings, everyAddress, List.of(java.net.InetAddress.getByName("192.168.1.1"),
-                        java.net.InetAddress.getByName("10.0.2.15"))));
+        assertEquals(List.of("web UI         http://192.168.1.1:8080/  (on lan)", "               http://10.0.2.15:8080/  (on wan)"),
+                StatusCommand.webUi(settings, everyAddress, List.of(
+                        new StatusCommand.Own(java.net.InetAddress.getByName("192.168.1.1"), "lan"),
+                        new StatusCommand.Own(java.net.InetAddress.getByName("10.0.2.15"), "wan"))));
     }
 
     /** status -n N: that many recent events. */
