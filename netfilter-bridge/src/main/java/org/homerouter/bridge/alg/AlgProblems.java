@@ -32,8 +32,20 @@ final class AlgProblems {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger overflow = new AtomicInteger();
     private final long quietNanos;
-    /** Per kind and source: when one was last handed on, and how many were left out since. Maintenance thread only. */
-    private final Map<Problem, long[]> reported = new HashMap<>();
+    /** What was last handed on of a kind and source, when, and how many like it were left out since. */
+    private static final class Reported {
+        final long at;
+        final String text;
+        long leftOut;
+
+        Reported(long at, String text) {
+            this.at = at;
+            this.text = text;
+        }
+    }
+
+    /** Per kind and source (the key's text empty). Maintenance thread only. */
+    private final Map<Problem, Reported> reported = new HashMap<>();
     /** Per kind: problems of clients beyond {@link #SOURCES_PER_KIND}, not logged yet. Maintenance thread only. */
     private final Map<String, Integer> otherSources = new HashMap<>();
     private volatile Consumer<String> sink = text -> { };
@@ -65,28 +77,39 @@ final class AlgProblems {
     void flush(long nowNanos) {
         List<String> out = new ArrayList<>();
         Problem p;
-        // Quiet keys with nothing left out are forgotten: the map holds what the last period logged.
-        reported.values().removeIf(r -> nowNanos - r[0] >= quietNanos && r[1] == 0);
         while ((p = waiting.poll()) != null) {
             size.decrementAndGet();
             Problem key = new Problem(p.kind(), p.source(), "");
-            long[] last = reported.get(key);
-            if (last != null && nowNanos - last[0] < quietNanos) {
-                last[1]++;
+            Reported last = reported.get(key);
+            if (last != null && nowNanos - last.at < quietNanos) {
+                last.leftOut++;
                 continue;
             }
             if (last == null && sourcesLoggedRecently(p.kind(), nowNanos) >= SOURCES_PER_KIND) {
                 otherSources.merge(p.kind(), 1, Integer::sum);
                 continue;
             }
-            String more = last == null || last[1] == 0 ? ""
-                    : " (and " + last[1] + " more like it since the last one logged)";
+            String more = last == null || last.leftOut == 0 ? ""
+                    : " (and " + last.leftOut + " more like it since the last one logged)";
             Integer others = otherSources.remove(p.kind());
             if (others != null) {
                 more += " (and " + others + " of other LAN clients not logged)";
             }
-            reported.put(key, new long[] {nowNanos, 0});
+            reported.put(key, new Reported(nowNanos, p.text()));
             out.add("passthrough: " + p.text() + more);
+        }
+        // A quiet period over: what it left out of a client that has gone quiet since is said now,
+        // not at a next problem that may never come, and the entry goes (a LAN host may take many
+        // addresses: the map holds only what the last period logged).
+        for (var it = reported.values().iterator(); it.hasNext(); ) {
+            Reported r = it.next();
+            if (nowNanos - r.at >= quietNanos) {
+                if (r.leftOut > 0) {
+                    out.add("passthrough: " + r.leftOut + " more like this within " + quietNanos / 60_000_000_000L
+                            + " minutes of it: " + r.text);
+                }
+                it.remove();
+            }
         }
         if (!out.isEmpty()) {
             int lost = overflow.getAndSet(0);
@@ -99,6 +122,6 @@ final class AlgProblems {
 
     private long sourcesLoggedRecently(String kind, long nowNanos) {
         return reported.entrySet().stream()
-                .filter(e -> e.getKey().kind().equals(kind) && nowNanos - e.getValue()[0] < quietNanos).count();
+                .filter(e -> e.getKey().kind().equals(kind) && nowNanos - e.getValue().at < quietNanos).count();
     }
 }

@@ -50,7 +50,29 @@ class AlgProblemsTest {
                 "passthrough: 10.0.0.1's call", "passthrough: 10.0.0.2's call"), log);
         p.add("refused", "10.0.0.9", "10.0.0.9's call");
         p.flush(11 * MINUTE);
-        assertEquals("passthrough: 10.0.0.9's call (and 3 of other LAN clients not logged)", log.getLast());
+        assertEquals(List.of("passthrough: 10.0.0.9's call (and 3 of other LAN clients not logged)",
+                "passthrough: 49 more like this within 10 minutes of it: 192.168.1.66's call 0"), log.subList(4, log.size()));
+    }
+
+    /** A client whose problems stop after a burst: what was left out is said once its quiet period is over, and then forgotten. */
+    @Test
+    void whatWasLeftOutOfAClientThatWentQuietIsSaidWhenItsPeriodEnds() {
+        AlgProblems p = new AlgProblems(Duration.ofMinutes(10));
+        List<String> log = new ArrayList<>();
+        p.sendTo(log::add);
+        for (int i = 0; i < 5; i++) {
+            p.add("refused", "192.168.1.66", "192.168.1.66's call " + i);
+        }
+        p.flush(0);
+        p.flush(9 * MINUTE);
+        assertEquals(List.of("passthrough: 192.168.1.66's call 0"), log);
+        p.flush(10 * MINUTE);
+        assertEquals("passthrough: 4 more like this within 10 minutes of it: 192.168.1.66's call 0", log.getLast());
+        p.flush(30 * MINUTE);
+        assertEquals(2, log.size(), "said once");
+        p.add("refused", "192.168.1.66", "192.168.1.66's call 9");
+        p.flush(31 * MINUTE);
+        assertEquals("passthrough: 192.168.1.66's call 9", log.getLast());
     }
 
     @Test

@@ -38,8 +38,11 @@ class QueueTroubleTest {
         assertEquals(2, events.size(), events.toString());
         trouble.seen(4, 2, "");
         problems.flush(11 * 60 * SECOND);
-        assertEquals(3, events.size(), events.toString());
+        assertEquals(4, events.size(), events.toString());
         assertTrue(events.get(2).contains("overflowed 4 time(s)") && events.get(2).contains("and 2 more like it"),
                 events.get(2));
+        // The refused verdict held back has no next line of its kind to ride on: said at its period's end.
+        assertTrue(events.get(3).startsWith("passthrough: 1 more like this within 10 minutes of it: the kernel refused"),
+                events.get(3));
     }
 }
