@@ -17,8 +17,8 @@ final class ReadPassword {
      * read the line typed at the terminal from stdin: no prompt, the password shown as typed (and on
      * the screen of whoever stood by), asked once.
      */
-    static final String NO_TERMINAL = "no terminal to ask the password on without showing it (is the output"
-            + " redirected?): run the command with its output on the terminal, or give the password as one line"
+    static final String NO_TERMINAL = "no terminal to ask the password on without showing it (is its input or"
+            + " output redirected?): run the command at the terminal as it is, or give the password as one line"
             + " of standard input with --password-stdin";
 
     /** Where a password is typed without being shown. */
