@@ -90,7 +90,9 @@ class Guest:
         self.ports = {k: free_port() for k in ("pptp", "ui_lan", "ui_wan")}
         self.sock_path = os.path.join(WORK, f"shell-{tag}.sock")
         self.console = os.path.join(WORK, f"console-{tag}.log")
-        for p in (self.sock_path, self.monitor_path):
+        # The console too: a quick start reads it for the initramfs's count, and an earlier run's
+        # file ("quick start 3 of 5") read before QEMU opened it anew ended that start at once.
+        for p in (self.sock_path, self.monitor_path, self.console):
             if os.path.exists(p):
                 os.unlink(p)
         wan = (f"user,id=wan,restrict=on,net=10.0.2.0/24,"
@@ -577,7 +579,8 @@ def main():
             seen = None
             while g.elapsed() < 120 and seen is None and g.qemu.poll() is None:
                 time.sleep(0.2)
-                seen = re.search(r"quick start (\d) of 5", open(g.console, errors="replace").read())
+                if os.path.exists(g.console):  # QEMU creates it as it starts
+                    seen = re.search(r"quick start (\d) of 5", open(g.console, errors="replace").read())
             t = g.elapsed()
         finally:
             g.kill()
