@@ -681,26 +681,22 @@ public final class PppSession {
                 found = users.find(name);
             } catch (UserDirectory.Unreadable e) {
                 // Locked out as sent is locked out still: the lockout's answer, not the database's.
-                if (lockout.isPresent()) {
-                    Optional<AuthFailureLockout.Lockout> l = lockout.get().lockedOut(name, channel.peerAddress());
-                    if (l.isPresent()) {
-                        lockedOut = l.get();
-                        return Optional.empty();
-                    }
+                if (noteLockout(lockout, name)) {
+                    return Optional.empty();
                 }
                 throw e;
             }
             lookedUpAccount = found.map(PppUser::userName).orElse(null);
             lookedUpName = found.isPresent() ? lookedUpAccount : name;
-            if (lockout.isPresent()) {
-                Optional<AuthFailureLockout.Lockout> l = lockout.get().lockedOut(lookedUpName, channel.peerAddress());
-                if (l.isPresent()) {
-                    lockedOut = l.get();
-                    return Optional.empty();
-                }
-            }
-            return found;
+            return noteLockout(lockout, lookedUpName) ? Optional.empty() : found;
         };
+    }
+
+    /** Whether {@code name} is locked out from this peer's address now; if so, kept in {@link #lockedOut}. */
+    private boolean noteLockout(Optional<AuthFailureLockout> lockout, String name) {
+        Optional<AuthFailureLockout.Lockout> l = lockout.flatMap(x -> x.lockedOut(name, channel.peerAddress()));
+        l.ifPresent(found -> lockedOut = found);
+        return l.isPresent();
     }
 
     private void authFinished(AuthResult result) {
