@@ -28,6 +28,10 @@ final class AlgProblems {
     private record Problem(String kind, String source, String text) {
     }
 
+    /** Whose problems of which kind: the key of {@link #reported}. */
+    private record Source(String kind, String source) {
+    }
+
     private final ConcurrentLinkedQueue<Problem> waiting = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger overflow = new AtomicInteger();
@@ -44,8 +48,8 @@ final class AlgProblems {
         }
     }
 
-    /** Per kind and source (the key's text empty). Maintenance thread only. */
-    private final Map<Problem, Reported> reported = new HashMap<>();
+    /** Maintenance thread only. */
+    private final Map<Source, Reported> reported = new HashMap<>();
     /** Per kind: problems of clients beyond {@link #SOURCES_PER_KIND}, not logged yet. Maintenance thread only. */
     private final Map<String, Integer> otherSources = new HashMap<>();
     private volatile Consumer<String> sink = text -> { };
@@ -79,7 +83,7 @@ final class AlgProblems {
         Problem p;
         while ((p = waiting.poll()) != null) {
             size.decrementAndGet();
-            Problem key = new Problem(p.kind(), p.source(), "");
+            Source key = new Source(p.kind(), p.source());
             Reported last = reported.get(key);
             if (last != null && nowNanos - last.at < quietNanos) {
                 last.leftOut++;
