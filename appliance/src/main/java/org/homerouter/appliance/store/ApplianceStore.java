@@ -109,16 +109,31 @@ public final class ApplianceStore implements AutoCloseable {
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
     private int eventsKept = EVENTS_KEPT;
-    /**
-     * Events written by this store since its last count of each pool, calls' and the rest's; -1
-     * before the first count. Guarded by this.
-     */
-    private int callEventsSinceTrim = -1;
-    private int otherEventsSinceTrim = -1;
+    /** When each event-log pool (calls', the rest's) is next counted and trimmed. Guarded by this. */
+    private final TrimPace callEventsTrim = new TrimPace();
+    private final TrimPace otherEventsTrim = new TrimPace();
     private int sessionsKept = SESSIONS_KEPT;
-    /** History rows written since the last trim of each kind, sessions that came up and failed attempts; -1 before the first. */
-    private int upSessionsSinceTrim = -1;
-    private int failedAttemptsSinceTrim = -1;
+    /** When the session history's sessions that came up, and its failed attempts, are next trimmed. Guarded by this. */
+    private final TrimPace upSessionsTrim = new TrimPace();
+    private final TrimPace failedAttemptsTrim = new TrimPace();
+
+    /**
+     * When a pool of rows is trimmed: at the first row written since the start (finding the cutoff
+     * reads the table), then once per hundredth of the pool's limit written, not at every row.
+     */
+    private static final class TrimPace {
+        /** Rows written since the last trim; -1 before the first. */
+        private int since = -1;
+
+        boolean due(int kept) {
+            int written = ++since;
+            if (written > 0 && written <= kept / 100) { // 0: the first row since the start
+                return false;
+            }
+            since = 0;
+            return true;
+        }
+    }
 
     private ApplianceStore(Path file, Connection db) {
         this.file = file;
@@ -597,14 +612,8 @@ public final class ApplianceStore implements AutoCloseable {
      */
     private void trimEvents(String kind) throws SQLException {
         boolean calls = CALL_KINDS.contains(kind);
-        int since = calls ? ++callEventsSinceTrim : ++otherEventsSinceTrim;
-        if (since > 0 && since <= eventsKept / 100) { // 0: the first event since the start
+        if (!(calls ? callEventsTrim : otherEventsTrim).due(eventsKept)) {
             return;
-        }
-        if (calls) {
-            callEventsSinceTrim = 0;
-        } else {
-            otherEventsSinceTrim = 0;
         }
         String pool = eventPool(calls);
         int excess;
@@ -651,18 +660,11 @@ public final class ApplianceStore implements AutoCloseable {
      * a minute) replace the whole history in about 5.5 hours: who logged in, each user's Last
      * connection on the Users page, and the logins a start reads back for the lockout's familiar
      * addresses ({@link #loginsSince}), so that after a restart owners were locked out from their
-     * everyday networks. As {@link #trimEvents}: once per hundredth of the limit written, and at the
-     * first such row after a start (finding the cutoff reads the table back from its newest row).
+     * everyday networks. Paced as the event log's pools ({@link TrimPace}).
      */
     private void trimSessions(boolean wasUp) throws SQLException {
-        int since = wasUp ? ++upSessionsSinceTrim : ++failedAttemptsSinceTrim;
-        if (since > 0 && since <= sessionsKept / 100) { // 0: the first since the start
+        if (!(wasUp ? upSessionsTrim : failedAttemptsTrim).due(sessionsKept)) {
             return;
-        }
-        if (wasUp) {
-            upSessionsSinceTrim = 0;
-        } else {
-            failedAttemptsSinceTrim = 0;
         }
         // Older than the kind's sessionsKept-th newest row (none: fewer rows, nothing goes); a
         // session still up (ended_ms NULL) stays, and counts among the kept.
