@@ -463,7 +463,7 @@ public final class WebServer implements AutoCloseable {
                 if (IMPORT_PATH.equals(path)) {
                     AdminSessions.Session s = sessions.find(cookie(request), false);
                     // As guard judges it: a login made under a password changed since (at the console) is over.
-                    if (s != null && s.admin && s.adminHash.equals(backend.admin().passwordHash().orElse(null))) {
+                    if (s != null && s.admin && underCurrentPassword(s)) {
                         // A backup restored through the page is form-encoded (about 200 bytes an
                         // account): Jetty's 200,000-byte form limit refused one of about 900 accounts
                         // with "this form could not be read". Only a logged-in admin's body is read
@@ -561,6 +561,11 @@ public final class WebServer implements AutoCloseable {
         }
 
         /** Session, setup, login and CSRF checks, in that order, before any route runs. */
+        /** Whether an admin session's login was made with the admin password stored now. */
+        private boolean underCurrentPassword(AdminSessions.Session session) {
+            return session.adminHash.equals(backend.admin().passwordHash().orElse(null));
+        }
+
         private Reply guard(Route route, Request request, Response response, Form form) throws Exception {
             boolean post = "POST".equals(route.method());
             if (form.refusal() != null) {
@@ -568,8 +573,7 @@ public final class WebServer implements AutoCloseable {
             }
             Fields params = form.fields();
             AdminSessions.Session session = sessions.find(cookie(request), !background(route, params));
-            if (session != null && session.admin
-                    && !session.adminHash.equals(backend.admin().passwordHash().orElse(null))) {
+            if (session != null && session.admin && !underCurrentPassword(session)) {
                 // The password was changed where this server could not log the others out (the
                 // command line's `admin password`): a browser logged in with the old one logs in again.
                 sessions.remove(session);
