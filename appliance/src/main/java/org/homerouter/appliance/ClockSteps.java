@@ -55,7 +55,7 @@ final class ClockSteps implements AutoCloseable {
     /**
      * @param wallMillis {@link System#currentTimeMillis()}: the clock the event log's times come from
      * @param nanos      {@link System#nanoTime()}
-     * @param zone       the zone the Logs page shows times in (the JVM's default)
+     * @param zone       the zone of the times in the line (UTC on the router: {@link #system})
      * @param events     where a line goes (the event log, as "service")
      */
     ClockSteps(LongSupplier wallMillis, LongSupplier nanos, ZoneId zone, Consumer<String> events) {

@@ -40,18 +40,7 @@ final class ConfigCommand {
                 if (output == null) {
                     System.out.print(json);
                 } else {
-                    try {
-                        Files.deleteIfExists(output);
-                        Files.createFile(output, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-                    } catch (AccessDeniedException e) {
-                        // The shell's redirection opens the file as whoever typed the command; umask
-                        // 077 keeps it owner-only, as -o makes it (it holds the password hashes).
-                        throw new IOException(denied(output.toString(), "write there") + ": write the export to"
-                                + " standard output instead, which your shell opens as you: (umask 077; homerouter"
-                                + " config export > " + shellWord(output.toString()) + ")", e);
-                    }
-                    Files.writeString(output, json, StandardCharsets.UTF_8);
+                    write(output, json);
                     // The count and the database: a backup of the wrong router is noticed now, not at a restore.
                     System.out.println("exported the settings and " + store.users().size() + " users of "
                             + store.file().toAbsolutePath() + " to " + output.toAbsolutePath());
@@ -139,6 +128,52 @@ final class ConfigCommand {
                 throw new IllegalArgumentException(("-".equals(file) ? "standard input" : file) + " is not UTF-8 text"
                         + " (an export is): was it saved in another encoding?");
             }
+        }
+    }
+
+    /**
+     * Writes {@code json} to {@code output}, owner-only (it holds the password hashes), through a
+     * file beside it renamed over it once complete: the old file was deleted first, so a full disk
+     * or a failed write left no backup at all, the old one gone and the new one cut short. Only a
+     * regular file is replaced: "-o /dev/null" deleted the device (as root) and left a file there.
+     */
+    static void write(Path output, String json) throws IOException {
+        if (Files.isDirectory(output)) {
+            throw new IllegalArgumentException(output + " is a directory: name a file in it");
+        }
+        if (Files.exists(output) && !Files.isRegularFile(output)) {
+            throw new IllegalArgumentException(output + " is not a regular file (a device or a pipe): write the export"
+                    + " to standard output instead: homerouter config export > " + shellWord(output.toString()));
+        }
+        Path absolute = output.toAbsolutePath();
+        Path part;
+        try {
+            part = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName() + ".", ".part",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (AccessDeniedException e) {
+            // The shell's redirection opens the file as whoever typed the command; umask 077 keeps
+            // it owner-only, as -o makes it.
+            throw new IOException(denied(output.toString(), "write there") + ": write the export to"
+                    + " standard output instead, which your shell opens as you: (umask 077; homerouter"
+                    + " config export > " + shellWord(output.toString()) + ")", e);
+        }
+        try {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(part,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                channel.force(true); // on flash before the rename makes it the backup
+            }
+            Files.move(part, absolute, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IOException("could not write " + output + " (" + (e.getMessage() != null ? e.getMessage() : e)
+                    + "): " + (Files.exists(absolute) ? "the file that was there is unchanged" : "nothing was written"), e);
+        } finally {
+            Files.deleteIfExists(part);
         }
     }
 

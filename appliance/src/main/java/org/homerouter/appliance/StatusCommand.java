@@ -25,7 +25,12 @@ import picocli.CommandLine.Option;
                 + " sessions, recent problems and events.")
 final class StatusCommand implements Callable<Integer> {
     private static final String MORE = "               ";
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+    /**
+     * UTC, said: the router has no time zone of its own, and an unlabelled time an hour or nine off
+     * the Logs page's (shown in the browser's zone) was read as local. The clock-step events' texts
+     * and the web pages without JavaScript say UTC too.
+     */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z").withZone(ZoneId.of("UTC"));
 
     @Option(names = "--data-dir", description = CliDatabase.DESCRIPTION)
     Path dataDir;

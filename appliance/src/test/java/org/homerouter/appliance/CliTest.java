@@ -396,6 +396,72 @@ class CliTest {
         }
     }
 
+    /**
+     * A backup written again over the last one, on a disk that fills up midway: the old file was
+     * deleted first, so the owner was left with a cut-short new one and no backup. The limit is a
+     * file-size limit on the command's process (ulimit -f), which fails the write as a full disk does.
+     */
+    @Test
+    void anExportThatCannotBeWrittenWholeLeavesTheBackupThatWasThere() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            List<VpnUser> users = new java.util.ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                users.add(new VpnUser("user" + i, NtPasswordHash.of("password " + i), Optional.empty(), true,
+                        Optional.empty()));
+            }
+            store.replaceConfiguration(store.settings(), users, "six hundred accounts");
+        }
+        Path file = dir.resolve("backup.json");
+        String last = "{\"the\": \"last backup\"}\n";
+        Files.writeString(file, last);
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // SQLite's native library, which sqlite-jdbc would write out under the limit, written out before it.
+        Path lib = dir.resolve("lib");
+        Files.createDirectories(lib);
+        try (var in = org.sqlite.SQLiteJDBCLoader.class.getResourceAsStream("/org/sqlite/native/"
+                + org.sqlite.util.OSInfo.getNativeLibFolderPathForCurrentOS() + "/libsqlitejdbc.so")) {
+            Files.copy(in, lib.resolve("libsqlitejdbc.so"));
+        }
+        // 64 KiB: room for the database's WAL and shared memory, less than 600 accounts' export.
+        Process export = new ProcessBuilder("bash", "-c", "ulimit -f 64 && exec \"$@\"", "export", javaBin,
+                "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED", "-Dorg.sqlite.lib.path=" + lib, "-Dorg.sqlite.lib.name=libsqlitejdbc.so", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "config",
+                "export", "--data-dir", a.toString(), "-o", file.toString()).redirectErrorStream(true).start();
+        assertTrue(export.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the export ended");
+        String out = new String(export.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, export.exitValue(), out);
+        assertEquals("error: could not write " + file + " (File too large): the file that was there is unchanged",
+                out.strip());
+        assertEquals(last, Files.readString(file), "the last backup as it was");
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of("a", "backup.json", "lib"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no part file left");
+        }
+        // Without the limit the same command replaces it, owner-only.
+        assertEquals(0, run("config", "export", "--data-dir", a.toString(), "-o", file.toString()).code());
+        assertTrue(Files.readString(file).contains("\"user599\""));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    }
+
+    /** "-o /dev/null" as root deleted the device and left a regular file in its place. */
+    @Test
+    void anExportIsNotWrittenOverADeviceOrAPipe() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1"));
+        }
+        Path pipe = dir.resolve("pipe");
+        assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start().waitFor());
+        Run r = run("config", "export", "--data-dir", a.toString(), "-o", pipe.toString());
+        assertEquals(2, r.code(), r.out());
+        oneErrorLine(r, pipe + " is not a regular file (a device or a pipe): write the export to standard output"
+                + " instead: homerouter config export > " + pipe);
+        assertTrue(Files.readAttributes(pipe, java.nio.file.attribute.BasicFileAttributes.class).isOther(),
+                "the pipe is still there");
+        oneErrorLine(run("config", "export", "--data-dir", a.toString(), "-o", dir.toString()),
+                dir + " is a directory: name a file in it");
+    }
+
     @Test
     void configExportedFromOneRouterImportsIntoAnother() throws Exception {
         Path a = dir.resolve("a");
@@ -566,6 +632,7 @@ class CliTest {
         assertTrue(r.out().contains(org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElseThrow()
                 ? "clock          synchronized with a time server" : "clock          NOT synchronized with a time server"), r.out());
         assertTrue(r.out().contains("sessions up when the service stopped (1)") && r.out().contains("alice"), r.out());
+        assertTrue(r.out().contains(" since 1970-01-01 00:00:01 UTC"), "times say their zone: " + r.out());
         assertTrue(r.out().contains("client DNS     "), "which DNS servers clients get: " + r.out());
         assertTrue(r.out().contains("GRE is blocked between the client and this router"), r.out());
         assertTrue(r.out().contains("what to do: Let IP protocol 47 (GRE) through"), r.out());
