@@ -79,7 +79,7 @@ try {
 
   // 4. Enable the VPN server.
   await page.click('nav a[href="/vpn"]');
-  check((await page.textContent('.warning')).includes('PPTP is old and broken'), 'the VPN page says PPTP is broken');
+  check((await page.textContent('aside.warning')).includes('PPTP is old and broken'), 'the VPN page says PPTP is broken');
   check(!(await page.isChecked('input[name=enabled]')), 'the server starts disabled');
   await page.check('input[name=enabled]');
   await page.click('form[action="/vpn"] button[type=submit]');
@@ -178,6 +178,16 @@ try {
   await page.waitForSelector('#config-file-error:not([hidden])');
   check((await page.textContent('#config-file-error')).includes('UTF-16') && await page.inputValue('#config') === '',
     'a UTF-16 file is refused with why, the text area left empty');
+  // The export's download is named for the owner's own day (a submit event the script hears; the
+  // form itself is not sent).
+  const day = await page.evaluate(() => {
+    const f = document.getElementById('export-local-date').form;
+    f.dispatchEvent(new Event('submit', { cancelable: true }));
+    return { sent: document.getElementById('export-local-date').value,
+      here: new Date().toLocaleDateString('sv-SE') };
+  });
+  check(/^\d{4}-\d{2}-\d{2}$/.test(day.sent) && day.sent === day.here,
+    'the export form carries the browser\'s own day (' + JSON.stringify(day) + ')');
 
   // 6. HTTPS switched on over plain HTTP: the browser goes on to the HTTPS port (where the admin,
   // whose login crossed the network in clear, logs in again), and back to plain HTTP once it is

@@ -25,12 +25,12 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
-    public String exportFileName() {
+    public String exportFileName(java.time.LocalDate day) {
         try {
             // The host name is letters, digits and hyphens (ConfigDocument's rule); a download
             // name must not carry anything else into the header whatever the database holds.
             String host = appliance.store().settings().get(Setting.HOST_NAME).replaceAll("[^A-Za-z0-9-]", "");
-            return "homerouter-config-" + (host.isEmpty() ? "" : host + "-") + java.time.LocalDate.now() + ".json";
+            return "homerouter-config-" + (host.isEmpty() ? "" : host + "-") + day + ".json";
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

@@ -93,20 +93,25 @@ final class Diagnosis {
                     + " Site-to-site page.";
             case AUTH_METHOD_REFUSED -> "The client wants a login method this router can do but the VPN server page does"
                     + " not allow (the detail names it). Best: set the client to MS-CHAP v2 (Windows: the VPN"
-                    + " connection's Properties, Security tab, \"Allow these protocols\", tick only MS-CHAP v2), the"
+                    + " connection's Properties in Control Panel › Network Connections (ncpa.cpl), Security tab, \"Allow these protocols\", tick only MS-CHAP v2), the"
                     + " only method that gives encryption keys. If that client can do nothing else, allow its method"
                     + " on the VPN server page with Encryption \"Optional\" (PAP and CHAP-MD5 give no encryption keys,"
                     + " so the page allows them only then): that client's sessions are then unencrypted.";
             case AUTH_METHOD_UNSUPPORTED -> "The client wants a login method this router does not have at all (the"
                     + " detail names it, such as EAP or MS-CHAP version 1): no setting here can allow it. Set the"
-                    + " client to MS-CHAP v2 (Windows: the VPN connection's Properties, Security tab, \"Allow these"
+                    + " client to MS-CHAP v2 (Windows: the VPN connection's Properties in Control Panel › Network Connections (ncpa.cpl), Security tab, \"Allow these"
                     + " protocols\", tick only MS-CHAP v2; not \"Use Extensible Authentication Protocol\").";
             case CHAP_SECRET_MISSING -> "This user's password was set before CHAP-MD5 was allowed, so the router"
                     + " keeps no copy of it that CHAP-MD5 can check. Set the user's password again on the VPN users"
                     + " page (now that CHAP-MD5 is allowed, the copy is kept), or better set the client to MS-CHAP v2"
-                    + " (Windows: the VPN connection's Properties, Security tab).";
-            case ENCRYPTION_REFUSED -> "Make the client's encryption setting match the VPN server page (Windows: "
-                    + "\"Require encryption\" with MS-CHAP v2), or relax the encryption policy there.";
+                    + " (Windows: the VPN connection's Properties in Control Panel › Network Connections (ncpa.cpl), Security tab).";
+            // Two ways round, told apart by the detail: "relax the policy" sent an owner whose router
+            // offered none (Encryption "None", or PAP alone) to loosen it further.
+            case ENCRYPTION_REFUSED -> "Where the detail says this router offers none, the client is right to"
+                    + " require encryption (Windows does by default): on the VPN server page choose Encryption"
+                    + " \"Require 128-bit (recommended)\" with MS-CHAP v2 ticked (PAP and CHAP-MD5 give no keys)."
+                    + " Otherwise the client refuses the encryption the VPN server page requires: set it to encrypt"
+                    + " (Windows: Data encryption \"Require encryption\" with MS-CHAP v2; Linux and Android: MPPE on).";
             case ENCRYPTION_LOST -> "The encryption between the client and this router fell out of step, so the"
                     + " session could not go on (the detail says how). Most often it is the older stateful MPPE on a"
                     + " network that loses packets: on the VPN server page choose Encryption \"Require 128-bit"

@@ -45,6 +45,19 @@ class DiagnosisTest {
         }
     }
 
+    /**
+     * A router that offers no encryption (Encryption "None", or no MS-CHAPv2) is told to offer it:
+     * "relax the encryption policy" sent an owner whose policy was already "None" further the wrong way.
+     */
+    @Test
+    void encryptionRefusedSaysBothWaysRound() {
+        String advice = Diagnosis.advice("ENCRYPTION_REFUSED");
+        assertTrue(advice.contains("this router offers none") && advice.contains("choose Encryption \"Require 128-bit"
+                + " (recommended)\" with MS-CHAP v2 ticked"), advice);
+        assertTrue(advice.contains("Data encryption \"Require encryption\""), advice);
+        assertFalse(advice.contains("relax"), advice);
+    }
+
     /** Encryption that broke down, and a control connection that was lost, are no normal close. */
     @Test
     void encryptionLostAndControlLostAreFailuresThatSayWhatToDo() {

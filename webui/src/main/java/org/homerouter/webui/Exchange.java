@@ -21,6 +21,11 @@ final class Exchange {
     boolean httpsGoingOff;
     /** Why HTTPS, switched on, is not serving (every page says so, the login page above all); else null. */
     String httpsFailure;
+    /**
+     * The router's clock is not set by a time server: every page of times says so (the Dashboard
+     * alone did, while VPN users showed a login of this morning at the time the router booted with).
+     */
+    boolean clockNotSynchronized;
 
     Exchange(Request request, AdminSessions.Session session, Fields parameters) {
         this.request = request;
@@ -62,6 +67,7 @@ final class Exchange {
         m.put("flash", flash == null ? "" : flash.message());
         m.put("flashWarning", flash != null && flash.warning());
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
+        m.put("clockNotSynchronized", clockNotSynchronized);
         return m;
     }
 }

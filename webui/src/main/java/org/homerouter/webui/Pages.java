@@ -343,7 +343,9 @@ final class Pages {
         m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
         m.put("users", b.users().users().size());
         m.put("dialout", b.siteToSite().status());
-        m.put("clockNotSynchronized", b.system().clockNotSynchronized());
+        VpnSettings vpn = b.vpn().vpn();
+        // MPPE keys come from MS-CHAPv2 alone (RFC 3079 §2): without it, or with "None", nothing is offered.
+        m.put("clientsCannotEncrypt", "none".equals(vpn.mppe()) || !vpn.authMethods().contains("mschapv2"));
         return new Reply.Page(200, "dashboard.ftlh", m);
     }
 
@@ -1052,7 +1054,25 @@ final class Pages {
             return exportRefused(x, form, HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         return new Reply.Text(200, "application/json", b.system().exportJson(
-                "configuration exported, with the accounts' password hashes, to " + x.clientAddress), b.system().exportFileName());
+                "configuration exported, with the accounts' password hashes, to " + x.clientAddress),
+                b.system().exportFileName(exportDay(x.param("local_date"))));
+    }
+
+    /**
+     * The export's day in the owner's time zone, as import.js sends it from the browser: the
+     * router's is UTC (an export at 20:00 in New York was named for the next day), and before a
+     * time server answers its clock is the one it booted with. Without script, the router's UTC day.
+     */
+    static java.time.LocalDate exportDay(String browserDate) {
+        try {
+            java.time.LocalDate day = java.time.LocalDate.parse(browserDate);
+            if (day.getYear() >= 2000 && day.getYear() <= 9999) {
+                return day;
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            // not sent, or not a date: the router's own
+        }
+        return java.time.LocalDate.now(java.time.ZoneOffset.UTC);
     }
 
     /** The System page with the export's refusal; its banner does not speak of saving, nothing was. */

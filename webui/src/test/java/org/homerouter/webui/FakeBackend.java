@@ -237,8 +237,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     static final String EXPORTED = "{\"settings\":{\"dialout.nt_hash\":\"" + EXPORTED_DIALOUT_NT_HASH + "\"},"
             + "\"users\":[{\"name\":\"alice\",\"nt_hash\":\"" + EXPORTED_NT_HASH + "\"}]}";
 
-    @Override public String exportFileName() {
-        return "homerouter-config-fake-2026-12-05.json";
+    @Override public String exportFileName(java.time.LocalDate day) {
+        return "homerouter-config-fake-" + day + ".json";
     }
     @Override public String exportJson(String event) {
         log("admin", event);

@@ -712,6 +712,31 @@ class WebServerTest {
         assertTrue(page.contains("<p id=\"clients-dial\">Clients dial 203.0.113.5, this router&#39;s internet"
                 + " address.</p>"), page);
         assertTrue(page.contains("Windows 10 and 11") && page.contains("no PPTP client since 2016"), page);
+        assertFalse(page.contains("id=\"clients-cannot-encrypt\""), "the defaults match the clients'");
+        assertTrue(page.contains("Windows error 800 with nothing new under Recent connection problems"), page);
+    }
+
+    /**
+     * With Encryption "None", or without MS-CHAPv2 (whose login alone gives MPPE keys), the clients
+     * set up as the Dashboard says all require encryption and fail (Windows error 742): the
+     * instructions said "Its defaults match this router's" all the same.
+     */
+    @Test
+    void theDashboardSaysWhenClientsSetUpAsItSaysCannotConnect() throws Exception {
+        Browser b = admin();
+        VpnSettings v = fake.vpn;
+        fake.vpn = new VpnSettings(v.enabled(), v.listenAddress(), v.port(), v.localAddress(), v.poolStart(), v.poolEnd(),
+                v.dnsPrimary(), v.dnsSecondary(), v.winsPrimary(), v.winsSecondary(), v.authMethods(), "none",
+                v.maxSessions(), v.idleTimeoutMinutes());
+        assertTrue(b.get("/").body().contains("they cannot connect (Windows error 742)"));
+        fake.vpn = new VpnSettings(v.enabled(), v.listenAddress(), v.port(), v.localAddress(), v.poolStart(), v.poolEnd(),
+                v.dnsPrimary(), v.dnsSecondary(), v.winsPrimary(), v.winsSecondary(), java.util.Set.of("pap"), "optional",
+                v.maxSessions(), v.idleTimeoutMinutes());
+        assertTrue(b.get("/").body().contains("they cannot connect (Windows error 742)"));
+        fake.vpn = new VpnSettings(v.enabled(), v.listenAddress(), v.port(), v.localAddress(), v.poolStart(), v.poolEnd(),
+                v.dnsPrimary(), v.dnsSecondary(), v.winsPrimary(), v.winsSecondary(), java.util.Set.of("pap", "mschapv2"),
+                "optional", v.maxSessions(), v.idleTimeoutMinutes());
+        assertFalse(b.get("/").body().contains("id=\"clients-cannot-encrypt\""), "MS-CHAPv2 offers the keys");
     }
 
     /** A save that restarts the server asks first while clients are connected; one that does not, does not. */
@@ -884,7 +909,7 @@ class WebServerTest {
                 "the hint says which passwords the older methods may refuse");
         assertTrue(page.contains(">Require 128-bit (recommended)</option>"), page);
         assertTrue(page.contains("aria-describedby=\"mppe-hint\"") && page.contains("<span class=\"hint\" id=\"mppe-hint\">Choose"
-                + " Require 128-bit: it is what Windows, macOS and Linux use, it keeps working when packets are lost"), page);
+                + " Require 128-bit: it is what Windows, Linux and Android use, it keeps working when packets are lost"), page);
         assertFalse(page.contains("faster"), "stateful is not sold as the better pick: " + page);
         assertTrue(page.contains("id=\"local_address-hint\">the router&#39;s own address inside the VPN; the pool below must"
                 + " share its first three numbers"), "no prefix-length jargon: " + page);
@@ -1440,12 +1465,16 @@ class WebServerTest {
                 "the script sets the region and runs the button");
     }
 
+    /** On every page with times: VPN users showed this morning's login at the time the router booted with, unsaid. */
     @Test
-    void theDashboardSaysWhenTheClockIsNotSynchronized() throws Exception {
+    void everyPageSaysWhenTheClockIsNotSynchronized() throws Exception {
         Browser b = admin();
         assertFalse(b.get("/").body().contains("id=\"clock\""), "a set clock: no note");
         fake.clockNotSynchronized = true;
-        assertTrue(b.get("/").body().contains("The router's clock is not synchronized with a time server"));
+        for (String page : List.of("/", "/users", "/logs", "/lockouts", "/system")) {
+            assertTrue(b.get(page).body().contains("The router's clock is not synchronized with a time server"), page);
+        }
+        assertFalse(new Browser(base).get("/login").body().contains("id=\"clock\""), "not before the login");
     }
 
     @Test
@@ -1991,11 +2020,30 @@ class WebServerTest {
         assertEquals(200, right.statusCode(), right.body());
         assertEquals(FakeBackend.EXPORTED, right.body());
         assertEquals("application/json", right.headers().firstValue("Content-Type").orElse(""));
-        assertEquals("attachment; filename=\"homerouter-config-fake-2026-12-05.json\"",
-                right.headers().firstValue("Content-Disposition").orElse(""));
+        // Without script, the router's day, UTC's.
+        assertEquals("attachment; filename=\"homerouter-config-fake-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+                + ".json\"", right.headers().firstValue("Content-Disposition").orElse(""));
         assertEquals("no-store", right.headers().firstValue("Cache-Control").orElse(""));
         assertTrue(fake.events.stream().anyMatch(e -> e.message().equals("configuration exported, with the accounts'"
                 + " password hashes, to 127.0.0.1")), "on record: " + fake.events);
+    }
+
+    /**
+     * The page's script sends the owner's own day: at 20:00 in New York the router's (UTC's) is the
+     * next, and before a time server answers its clock is the one it booted with.
+     */
+    @Test
+    void anExportIsNamedForTheDayWhereTheOwnerIs() throws Exception {
+        Browser b = admin();
+        assertTrue(b.get("/system").body().contains("name=\"local_date\""));
+        HttpResponse<String> local = b.post("/system/export", "export_password", ADMIN_PW, "local_date", "2031-01-02");
+        assertEquals("attachment; filename=\"homerouter-config-fake-2031-01-02.json\"",
+                local.headers().firstValue("Content-Disposition").orElse(""));
+        for (String bad : List.of("2031-13-01", "../../x", "+12345-01-01", "1970-01-01")) {
+            HttpResponse<String> r = b.post("/system/export", "export_password", ADMIN_PW, "local_date", bad);
+            assertEquals("attachment; filename=\"homerouter-config-fake-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+                    + ".json\"", r.headers().firstValue("Content-Disposition").orElse(""), bad);
+        }
     }
 
     @Test

@@ -12,8 +12,10 @@ public interface SystemAdmin {
      * The name an export is offered under: which router and which day
      * ("homerouter-config-office-2026-12-05.json"), so an owner with backups of several routers, or
      * of one over the years, can tell them apart (the document itself holds no date).
+     *
+     * @param day the day of the export, in the owner's own time zone where the browser said it
      */
-    String exportFileName();
+    String exportFileName(java.time.LocalDate day);
 
     /**
      * Replaces settings and users with the document's, in one transaction, then applies them.

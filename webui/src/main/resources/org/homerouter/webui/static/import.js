@@ -1,3 +1,14 @@
+// The export's file is named for this day where the owner is: the router's day is UTC's.
+(function () {
+  var day = document.getElementById('export-local-date');
+  if (!day) { return; }
+  day.form.addEventListener('submit', function () {
+    var now = new Date();
+    function two(n) { return (n < 10 ? '0' : '') + n; }
+    day.value = now.getFullYear() + '-' + two(now.getMonth() + 1) + '-' + two(now.getDate());
+  });
+})();
+
 // Reads a chosen configuration file into the import form's text area (no upload of its own). The
 // picker is hidden until this runs: without JavaScript it would do nothing, and pasting still works.
 (function () {
