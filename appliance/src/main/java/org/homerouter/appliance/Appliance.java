@@ -201,11 +201,24 @@ public final class Appliance implements AutoCloseable {
     /** Starts everything with the given data plane; tests pass in-memory or unavailable ones. */
     public static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane)
             throws SQLException, IOException, InterruptedException {
+        Path dataDir = dbFile.toAbsolutePath().getParent();
+        boolean reserveUsed = StorageReserve.releaseIfFull(dataDir);
         ApplianceStore store = ApplianceStore.openOrSetAside(dbFile);
         LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
-        int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
-        if (interrupted > 0) {
-            LOG.info("{} session(s) of the previous run were still open: recorded as interrupted", interrupted);
+        if (reserveUsed) {
+            store.logEvent("service", "the router's storage was full: it started on the room it keeps for that."
+                    + " Export the configuration on the System page, then a factory reset frees what the router keeps"
+                    + " besides it, and importing the export brings the settings and users back");
+        }
+        StorageReserve.keep(dataDir);
+        try {
+            int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
+            if (interrupted > 0) {
+                LOG.info("{} session(s) of the previous run were still open: recorded as interrupted", interrupted);
+            }
+        } catch (SQLException e) {
+            // History only: a full partition must not stop the start (systemd would restart it for ever).
+            LOG.error("could not record the previous run's open sessions as interrupted: {}", e.getMessage());
         }
         ensureLocalSecrets(store);
         Map<Setting, String> cfg = store.settings();
@@ -218,7 +231,7 @@ public final class Appliance implements AutoCloseable {
         if (!dataPlane.available()) {
             LOG.warn("{}", dataPlane.unavailableReason()); // the journal says why no session can start
         }
-        appliance.dataDir = dbFile.toAbsolutePath().getParent();
+        appliance.dataDir = dataDir;
         appliance.dataPartitionFormatted = DataPartitionNote.read(appliance.dataDir, store).orElse(null);
         appliance.adminPasswordReset = AdminPasswordReset.apply(appliance.dataDir, store).orElse(null);
         try {

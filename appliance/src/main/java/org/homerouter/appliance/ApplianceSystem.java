@@ -266,6 +266,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
+    public java.util.Optional<String> storageFull() {
+        return StorageReserve.warning(appliance.store().file().toAbsolutePath().getParent());
+    }
+
+    @Override
     public java.util.Optional<String> settingsLost() {
         return appliance.settingsLost();
     }

@@ -26,6 +26,8 @@ final class Exchange {
      * alone did, while VPN users showed a login of this morning at the time the router booted with).
      */
     boolean clockNotSynchronized;
+    /** The data partition is full or nearly: what every page says about it; else "". */
+    String storageFull = "";
 
     Exchange(Request request, AdminSessions.Session session, Fields parameters) {
         this.request = request;
@@ -68,6 +70,7 @@ final class Exchange {
         m.put("flashWarning", flash != null && flash.warning());
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
         m.put("clockNotSynchronized", clockNotSynchronized);
+        m.put("storageFull", storageFull);
         return m;
     }
 }

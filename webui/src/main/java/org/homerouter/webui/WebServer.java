@@ -634,7 +634,10 @@ public final class WebServer implements AutoCloseable {
                 x.httpsFailure = session.admin ? failure
                         : "HTTPS is switched on but could not start on port " + backend.system().httpsPort();
             }
-            x.clockNotSynchronized = session.admin && backend.system().clockNotSynchronized();
+            if (session.admin) {
+                x.clockNotSynchronized = backend.system().clockNotSynchronized();
+                x.storageFull = backend.system().storageFull().orElse("");
+            }
             Reply reply = route.action().handle(x);
             boolean goingOff = x.httpsGoingOff && request.isSecure();
             if (goingOff) {

@@ -265,6 +265,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public String metricsToken() { return "s3cret-token"; }
     volatile boolean clockNotSynchronized;
     @Override public boolean clockNotSynchronized() { return clockNotSynchronized; }
+    volatile String storageFull;
+    @Override public java.util.Optional<String> storageFull() { return java.util.Optional.ofNullable(storageFull); }
     volatile String settingsLost = "";
     @Override public java.util.Optional<String> settingsLost() { return java.util.Optional.of(settingsLost).filter(s -> !s.isEmpty()); }
     volatile String adminPasswordReset = "";

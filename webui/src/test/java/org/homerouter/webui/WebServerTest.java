@@ -1477,6 +1477,19 @@ class WebServerTest {
         assertFalse(new Browser(base).get("/login").body().contains("id=\"clock\""), "not before the login");
     }
 
+    /** A full data partition stops the history and the saves: every page says so, and what frees it. */
+    @Test
+    void everyPageSaysWhenTheStorageIsFull() throws Exception {
+        Browser b = admin();
+        assertFalse(b.get("/").body().contains("id=\"storage-full\""));
+        fake.storageFull = "The router's storage is full (12 KB free of 120 MB): export, reset, import.";
+        for (String page : List.of("/", "/users", "/logs", "/system")) {
+            assertTrue(b.get(page).body().contains("<p class=\"warning\" id=\"storage-full\" role=\"alert\">The router&#39;s"
+                    + " storage is full (12 KB free of 120 MB)"), page);
+        }
+        assertFalse(new Browser(base).get("/login").body().contains("id=\"storage-full\""), "not before the login");
+    }
+
     @Test
     void aLiveSessionWithMtuTroubleShowsWhatHappenedAndWhatToDo() throws Exception {
         Browser b = admin();
@@ -1764,15 +1777,30 @@ class WebServerTest {
     @Test
     void aLargeBackupRestoresThroughThePage() throws Exception {
         String big = "{\"settings\":{}, \"note\": \"" + "x".repeat(600_000) + "\"}";
-        HttpResponse<String> stranger = new Browser(base).post("/system/import", "config", big, "replace", "on");
         // Not read at all (read, it would have been refused for want of a login: 403).
-        assertTrue(stranger.body().contains("This form could not be read"), stranger.statusCode() + " " + stranger.body());
+        assertRefusedUnread(new Browser(base), big);
         assertNull(fake.imported);
         Browser b = admin();
         assertEquals(303, b.post("/system/import", "config", big, "replace", "on").statusCode());
         assertEquals(big, fake.imported);
+        fake.imported = null;
         fake.hash = new PasswordHasher().hash("set at the console"); // that login is over
-        assertTrue(b.post("/system/import", "config", big, "replace", "on").body().contains("This form could not be read"));
+        assertRefusedUnread(b, big);
+        assertNull(fake.imported);
+    }
+
+    /**
+     * "This form could not be read", or the connection reset under it: the server answers after the
+     * form limit and closes with the rest of the body unread, and the client, still sending, may get
+     * the reset before it reads the answer (the test failed so, once in many runs).
+     */
+    private static void assertRefusedUnread(Browser b, String big) throws Exception {
+        try {
+            HttpResponse<String> r = b.post("/system/import", "config", big, "replace", "on");
+            assertTrue(r.body().contains("This form could not be read"), r.statusCode() + " " + r.body());
+        } catch (java.io.IOException reset) {
+            // refused all the same
+        }
     }
 
     /** An owner moving to a new router learns before the move what the backup does not carry. */

@@ -1166,6 +1166,9 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
     public synchronized void factoryReset() throws SQLException {
+        // The copies first: on a full partition they are what frees room for the reset's own
+        // writes (the advice a full partition gets is this reset), and they go with it anyway.
+        deleteCopies();
         inTransaction(() -> {
             try (Statement st = db.createStatement()) {
                 for (String table : new String[] {"settings", "vpn_users", "admin", "vpn_sessions", "event_log"}) {
@@ -1184,7 +1187,8 @@ public final class ApplianceStore implements AutoCloseable {
      * passwords against MS-CHAPv2), the dial-out's and the admin's must not survive anywhere in
      * the files. secure_delete zeroes what each DELETE freed, but older copies of those pages may
      * sit in the WAL, and the copies kept across firmware upgrades hold all of it: the WAL is
-     * checkpointed and truncated, the file rebuilt (VACUUM), and the copies deleted.
+     * checkpointed and truncated and the file rebuilt (VACUUM); the copies were deleted before the
+     * reset ({@link #deleteCopies}).
      */
     private void forgetDeletedContent() {
         // Best effort, after the reset has been committed: a failure here must not report the
@@ -1198,6 +1202,10 @@ public final class ApplianceStore implements AutoCloseable {
             logEvent("service", "factory reset done, but the old settings could not be wiped from the database file ("
                     + e.getMessage() + "): reset once more to wipe them");
         }
+    }
+
+    /** The copies of older settings kept beside the database (upgrades, a damaged file set aside). */
+    private void deleteCopies() {
         try (var copies = Files.newDirectoryStream(file.toAbsolutePath().getParent(), file.getFileName() + ".*")) {
             for (Path p : copies) {
                 String suffix = p.getFileName().toString().substring(file.getFileName().toString().length());

@@ -71,6 +71,12 @@ public interface SystemAdmin {
     boolean clockNotSynchronized();
 
     /**
+     * What every admin page says while the router's data partition is full or nearly (nothing is
+     * recorded then, and saves fail), and how to free it; else empty.
+     */
+    java.util.Optional<String> storageFull();
+
+    /**
      * Why this router started on factory settings, when it had to (its settings database or its
      * data partition was damaged beyond use), until a configuration is imported or the router reset:
      * first-run setup, the only page the owner can then reach, says so and asks for the last export.
