@@ -30,6 +30,15 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     }
 
     @Override
+    public int count() {
+        try {
+            return store.userCount();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
     public Optional<UserRow> user(String name) {
         try {
             Optional<VpnUser> u = store.user(name);

@@ -341,7 +341,7 @@ final class Pages {
         List<LiveSessions.SessionRecord> history = b.sessions().history(50);
         m.put("history", history.stream().limit(15).toList());
         m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
-        m.put("users", b.users().users().size());
+        m.put("users", b.users().count());
         m.put("dialout", b.siteToSite().status());
         VpnSettings vpn = b.vpn().vpn();
         // MPPE keys come from MS-CHAPv2 alone (RFC 3079 §2): without it, or with "None", nothing is offered.

@@ -164,11 +164,21 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     /** Thrown by the user accounts' reads and writes while set, as the appliance's store does when its disk fails. */
     volatile RuntimeException storageFailure;
 
+    /** Calls of {@link #users()}: every row with its last connection, read from the whole history. */
+    final java.util.concurrent.atomic.AtomicInteger userListings = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override public synchronized List<UserRow> users() {
+        userListings.incrementAndGet();
         if (storageFailure != null) {
             throw storageFailure;
         }
         return new ArrayList<>(users.values());
+    }
+    @Override public synchronized int count() {
+        if (storageFailure != null) {
+            throw storageFailure;
+        }
+        return users.size();
     }
     @Override public synchronized Optional<UserRow> user(String name) { return Optional.ofNullable(users.get(name)); }
     @Override public synchronized boolean add(String name, String pw, boolean enabled, String addr, String event) {

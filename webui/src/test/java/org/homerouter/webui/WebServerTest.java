@@ -1367,6 +1367,20 @@ class WebServerTest {
         assertTrue(b.get("/").body().contains("<div class=\"scroll\"><table id=\"sessions\">"), "the sessions' table");
     }
 
+    /**
+     * The Dashboard, redrawn every 15 s while open, counts the accounts: it built every row with its
+     * last connection (a pass over the whole history) to say "N user(s) configured".
+     */
+    @Test
+    void theDashboardsRedrawCountsTheAccountsWithoutListingThem() throws Exception {
+        Browser b = admin();
+        fake.users.put("bob", new UserAccounts.UserRow("bob", true, "", false, UserAccounts.LastConnection.NEVER));
+        int before = fake.userListings.get();
+        String live = b.get("/?live=1").body();
+        assertTrue(live.contains("1 user(s) configured"), live);
+        assertEquals(before, fake.userListings.get(), "no account listed");
+    }
+
     /** The chart's rates are bytes over the time between two polls: a step of the clock is no time. */
     @Test
     void theThroughputsSampleTimeIsElapsedTimeSoAClockStepDrawsNoWrongRate() throws Exception {

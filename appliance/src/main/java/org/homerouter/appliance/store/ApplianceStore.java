@@ -1094,6 +1094,14 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
+    /** How many accounts there are. */
+    public synchronized int userCount() throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM vpn_users")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /** The accounts as stored now, every column of every row ({@link SavedAccounts}). */
     public synchronized SavedAccounts savedAccounts() throws SQLException {
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM vpn_users")) {

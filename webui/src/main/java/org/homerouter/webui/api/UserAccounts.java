@@ -7,6 +7,12 @@ import java.util.Optional;
 public interface UserAccounts {
     List<UserRow> users();
 
+    /**
+     * How many accounts there are: the Dashboard's redraw (every 15 s while it is open) built every
+     * row with its last connection from the whole history just to count them.
+     */
+    int count();
+
     Optional<UserRow> user(String name);
 
     /** False when the name is taken. */

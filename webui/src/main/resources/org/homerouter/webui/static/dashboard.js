@@ -156,8 +156,17 @@
     }
   });
 
+  // A tab in the background asks nothing (two tabs left open all day kept the router's slow cores
+  // busy redrawing tables nobody saw); shown again, it starts afresh at once.
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden && !paused) {
+      last = null;
+      poll();
+    }
+  });
+
   function poll() {
-    if (paused) { return; }
+    if (paused || document.hidden) { return; }
     fetch('/api/throughput', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) {
         if (r.status === 401 || r.status === 403) {
