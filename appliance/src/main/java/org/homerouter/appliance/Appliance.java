@@ -259,6 +259,7 @@ public final class Appliance implements AutoCloseable {
         appliance.housekeeping.scheduleWithFixedDelay(() -> {
             try {
                 appliance.retryKernelChanges();
+                appliance.checkListenAddress();
             } catch (RuntimeException e) {
                 LOG.warn("trying kernel changes again: {}", e.toString());
             }
@@ -577,6 +578,48 @@ public final class Appliance implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Whether an address is this router's: on one of its interfaces (any of 127/8 always is). */
+    private java.util.function.Predicate<java.net.InetAddress> addressHere = a -> {
+        try {
+            return a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return true; // unknown: the server is left as it runs
+        }
+    };
+
+    private static String notHere(String address) {
+        return "its listen address " + address + " is not on this router now (a new address from the provider? listen"
+                + " on 0.0.0.0, every address, if it changes)";
+    }
+
+    /** Tests: which addresses count as this router's ({@link #checkListenAddress}). */
+    void addressesHereAre(java.util.function.Predicate<java.net.InetAddress> here) {
+        addressHere = here;
+    }
+
+    /**
+     * A server listening on one address of this router (the WAN's, as a router with a fixed one is
+     * set up) went deaf when the address went away, a new DHCP lease say: the socket stays bound to
+     * an address no interface has, and the Dashboard said "running" while no client could connect.
+     * Checked every {@link KernelRetry#PERIOD}: the server then stops and is tried again until the
+     * address is back (it starts by itself then), the Dashboard saying why meanwhile.
+     */
+    void checkListenAddress() {
+        synchronized (this) {
+            if (closed || pptp == null || pptp.address().getAddress().isAnyLocalAddress()
+                    || addressHere.test(pptp.address().getAddress())) {
+                return;
+            }
+            String gone = pptp.address().getAddress().getHostAddress();
+            pptp.close();
+            pptp = null;
+            pptpFailure = notHere(gone);
+            LOG.warn("PPTP server stopped: {}", pptpFailure);
+            store.logEvent("service", "PPTP server stopped: " + pptpFailure + "; trying again until it is back");
+        }
+        retryPptpLater();
     }
 
     /** Tests: {@code wan} (a namespace's base firewall) is filled as this router's own. */
@@ -1003,7 +1046,13 @@ public final class Appliance implements AutoCloseable {
             applied = Map.copyOf(cfg);
             pptpFailure = null;
             pptpRetryDelay = PPTP_RETRY_FIRST;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // "Cannot assign requested address" alone left the owner to guess which address.
+            pptpFailure = ApplianceVpnConfig.addressNotHere(e) ? notHere(overrides.pptpAddress() != null
+                    ? overrides.pptpAddress() : cfg.get(Setting.PPTP_LISTEN_ADDRESS))
+                    : e.getMessage() != null ? e.getMessage() : e.toString();
+            throw e;
+        } catch (RuntimeException e) {
             pptpFailure = e.getMessage() != null ? e.getMessage() : e.toString();
             throw e;
         } catch (Exception e) {

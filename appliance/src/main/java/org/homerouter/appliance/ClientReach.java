@@ -44,8 +44,12 @@ final class ClientReach {
         if (a.isSiteLocalAddress()) {
             return "This router's address towards the internet, " + address + ", is private: another router stands"
                     + " in front of it. Clients on the internet can connect only once that router forwards TCP port "
-                    + port + " and GRE (IP protocol 47) to " + address + " (its port forwarding, or its \"DMZ host\")."
-                    + portNote;
+                    + port + " and GRE (IP protocol 47) to " + address + " (its port forwarding, or its \"DMZ host\":"
+                    // Many consumer routers forward TCP and UDP only; and forwarding cannot help a router that
+                    // has no public IPv4 itself (DS-Lite, or carrier-grade NAT in a private range).
+                    + " many forward only TCP and UDP, and its DMZ host passes GRE too). If that router's own internet"
+                    + " address is private or 100.64.x (carrier-grade NAT, DS-Lite), forwarding cannot help: ask the"
+                    + " provider for a public IPv4 address." + portNote;
         }
         return "Clients dial " + address + ", this router's internet address (if the provider changes it from time"
                 + " to time, give clients a dynamic-DNS name instead, with an IPv4 (A) record: PPTP runs over IPv4"

@@ -2,6 +2,8 @@ package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.BindException;
@@ -109,6 +111,34 @@ class ApplianceTest {
             byte[] after = admin.knownDeviceKey();
             org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.HexFormat.of().parseHex(stored), after);
             assertFalse(java.util.Arrays.equals(first, after), "a new one after a factory reset");
+        }
+    }
+
+    /**
+     * A server listening on one address of the router (the WAN's) went deaf when the address went
+     * away, a new DHCP lease: the Dashboard said it ran, no client could connect. It stops now, says
+     * why, and starts by itself once the address is back.
+     */
+    @Test
+    void aServerWhoseListenAddressWentAwayStopsSaysWhyAndStartsAgainWhenItIsBack() throws Exception {
+        try (Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            java.util.concurrent.atomic.AtomicBoolean here = new java.util.concurrent.atomic.AtomicBoolean(true);
+            a.addressesHereAre(address -> here.get());
+            a.checkListenAddress();
+            assertNotNull(a.pptpAddress(), "its address is here: left running");
+            here.set(false);
+            a.checkListenAddress();
+            assertNull(a.pptpAddress(), "no listener on an address the router lacks");
+            assertTrue(a.pptpFailure().startsWith("its listen address 127.0.0.1 is not on this router now"), a.pptpFailure());
+            assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("PPTP server stopped: its listen"
+                    + " address 127.0.0.1 is not on this router now")), a.store().recentEvents(5).toString());
+            here.set(true);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (a.pptpAddress() == null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertNotNull(a.pptpAddress(), "started again by the retries");
+            assertNull(a.pptpFailure());
         }
     }
 

@@ -28,6 +28,11 @@ class ClientReachTest {
         String s = ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("192.168.0.20")));
         assertTrue(s.contains("192.168.0.20, is private: another router stands in front of it")
                 && s.contains("forwards TCP port 1723 and GRE (IP protocol 47) to 192.168.0.20"), s);
+        // The router in front may have no public IPv4 itself (DS-Lite, carrier-grade NAT in a private
+        // range): "once it forwards" promised what no forwarding gives.
+        assertTrue(s.contains("If that router's own internet address is private or 100.64.x (carrier-grade NAT,"
+                + " DS-Lite), forwarding cannot help: ask the provider for a public IPv4 address."), s);
+        assertTrue(s.contains("many forward only TCP and UDP, and its DMZ host passes GRE too"), s);
     }
 
     @Test
