@@ -127,8 +127,9 @@ final class UserCommand {
         @Override
         public Integer call() throws Exception {
             try (ApplianceStore store = open()) {
+                java.util.Map<String, String> allRouted = store.allRoutedSubnets(); // one query, not one per account
                 for (VpnUser u : store.users()) {
-                    String routed = store.routedSubnets(u.name());
+                    String routed = allRouted.getOrDefault(u.name(), "");
                     System.out.printf("%-32s %s%s%s%n", u.name(), u.enabled() ? "enabled" : "disabled",
                             u.staticAddress().map(a -> "  static " + a).orElse(""),
                             routed.isEmpty() ? "" : "  routes " + routed);

@@ -499,6 +499,9 @@ class CliTest {
         }
         Run status = run("status", "--data-dir", b.toString());
         assertTrue(status.out().contains("branch office  alice routes 10.77.0.0/24,10.78.0.0/16"), status.out());
+        Run list = run("user", "list", "--data-dir", b.toString());
+        assertTrue(list.out().matches("alice +disabled  static 192\\.168\\.250\\.70  routes 10\\.77\\.0\\.0/24,10\\.78\\.0\\.0/16\\R"),
+                list.out());
     }
 
     /**
