@@ -146,6 +146,7 @@ final class PptpService implements AutoCloseable {
                 greTimers.run();
             }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
             ticker.scheduleAtFixedRate(guarded("idle timeout", () -> listener.hangUpIdle(s)), 1, 1, TimeUnit.SECONDS);
+            listener.live = s::sessions;
         }
         CapacityRefusals refusals = new CapacityRefusals(Duration.ofMinutes(10));
         ticker.scheduleWithFixedDelay(guarded("capacity refusals", () -> refusals.check(new CapacityRefusals.Counts(
@@ -524,10 +525,19 @@ final class PptpService implements AutoCloseable {
             this.store = store;
         }
 
+        /** The live sessions, once they exist ({@link #ended}). */
+        volatile java.util.function.Supplier<List<PppSession>> live = List::of;
+        /** Which session each branch account's networks are routed into now; touched on {@link #routes} only. */
+        private final Map<String, RoutedInto> routedInto = new java.util.HashMap<>();
+
+        /** A session and its device's name (gone from the session once it has ended). */
+        private record RoutedInto(PppSession session, String device) {
+        }
+
         @Override
         public void up(PppSession s) {
             accounting.up(s);
-            s.userName().ifPresent(user -> routes.execute(() -> routeSubnetsOf(s, user)));
+            s.userName().ifPresent(user -> routes.execute(() -> routeSubnetsOf(s, user, "")));
         }
 
         /**
@@ -536,7 +546,7 @@ final class PptpService implements AutoCloseable {
          * the same account takes them over ("ip route replace"), so a quick redial is not blocked
          * by the old session the server has not yet noticed is dead.
          */
-        private void routeSubnetsOf(PppSession s, String user) {
+        private void routeSubnetsOf(PppSession s, String user, String why) {
             List<org.homerouter.webui.api.Subnet> subnets;
             try {
                 subnets = org.homerouter.webui.api.RoutedSubnets.parse(store.routedSubnets(user), user);
@@ -561,9 +571,29 @@ final class PptpService implements AutoCloseable {
             }
             if (!routed.isEmpty()) {
                 String device = s.deviceName().orElse("?");
-                LOG.info("{}: {} routed into {} for {}", s.id(), String.join(", ", routed), device, user);
-                store.logEvent("route", String.join(", ", routed) + " routed into " + device + " for " + user);
+                routedInto.put(user, new RoutedInto(s, device));
+                LOG.info("{}: {} routed into {} for {}{}", s.id(), String.join(", ", routed), device, user, why);
+                store.logEvent("route", String.join(", ", routed) + " routed into " + device + " for " + user + why);
             }
+        }
+
+        /**
+         * Two sessions of one branch account at once (an account shared with a laptop, a second
+         * router): the newer took the networks, and when it ended they went with its device while
+         * the older was still up, its branch unreachable and nothing said. They go back into the
+         * newest session of the account left; a redial's old session ending leaves them where they are.
+         */
+        private void routeBackAfter(PppSession ended, String user) {
+            RoutedInto was = routedInto.get(user);
+            if (was == null || was.session() != ended) {
+                return;
+            }
+            routedInto.remove(user);
+            live.get().stream().filter(o -> o != ended && o.loggedIn() && o.userName().equals(Optional.of(user))
+                            && o.dataPath().isPresent() && o.deviceName().isPresent())
+                    .max(java.util.Comparator.comparingLong(PppSession::startedNanos))
+                    .ifPresent(o -> routeSubnetsOf(o, user, " again: the account's newer session, in "
+                            + was.device() + ", ended"));
         }
 
         @Override
@@ -575,6 +605,7 @@ final class PptpService implements AutoCloseable {
         public void ended(PppSession s, SessionEnd reason, String detail) {
             traffic.forget(s);
             accounting.ended(s, reason, detail);
+            s.userName().ifPresent(user -> routes.execute(() -> routeBackAfter(s, user)));
         }
 
         /** Once a second: a session whose byte counters have not moved for the idle timeout is hung up. */

@@ -1,0 +1,61 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.appliance.store.ApplianceStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The networks behind a branch office's account, routed into its tunnel, with two sessions of it at once. */
+class BranchOfficeRoutesTest {
+    private static final String AGAIN = "10.77.0.0/24 routed into pptp0 for branch again: the account's newer session,"
+            + " in pptp1, ended";
+    @TempDir
+    Path dir;
+
+    /**
+     * A laptop on the branch's account beside the branch's router: the newer session took the
+     * networks, and when it ended they went with its device while the router's session was still
+     * up, the branch unreachable and the Dashboard showing it connected. A redial's old session
+     * ending leaves them in the new one.
+     */
+    @Test
+    void theNetworksGoBackIntoTheSessionLeftWhenTheNewerOneEnds() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "branch");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertTrue(store.setRoutedSubnets("branch", "10.77.0.0/24", "a branch office"));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            InMemoryDialIn.Client router = net.dial(a.pptpAddress(), "branch", "branch password");
+            router.up.get(10, TimeUnit.SECONDS);
+            Eventually.value(() -> net.serverDevices.getFirst().routes(), r -> r.equals(List.of("10.77.0.0/24")));
+            InMemoryDialIn.Client laptop = net.dial(a.pptpAddress(), "branch", "branch password");
+            laptop.up.get(10, TimeUnit.SECONDS);
+            Eventually.value(() -> net.serverDevices.get(1).routes(), r -> r.equals(List.of("10.77.0.0/24")));
+
+            laptop.hangUp();
+            List<String> events = Eventually.value(() -> a.store().recentEvents(20),
+                    e -> e.stream().anyMatch(m -> m.contains(AGAIN)));
+            assertTrue(events.stream().anyMatch(m -> m.contains(AGAIN)), "the Logs page says so: " + events);
+            assertEquals(List.of("10.77.0.0/24", "10.77.0.0/24"), net.serverDevices.getFirst().routes(),
+                    "routed into the router's session again: " + events);
+
+            // A redial: the new session takes them; the old one ending leaves them there.
+            InMemoryDialIn.Client redial = net.dial(a.pptpAddress(), "branch", "branch password");
+            redial.up.get(10, TimeUnit.SECONDS);
+            Eventually.value(() -> net.serverDevices.get(2).routes(), r -> r.equals(List.of("10.77.0.0/24")));
+            router.hangUp();
+            assertEquals(1, Eventually.value(() -> a.sessions().size(), n -> n == 1), "the router's old session ended");
+            Thread.sleep(300); // the routes' thread has had its turn
+            assertFalse(a.store().recentEvents(20).stream().anyMatch(m -> m.contains("routed into pptp2 for branch again")),
+                    a.store().recentEvents(20).toString());
+            assertEquals(List.of("10.77.0.0/24"), net.serverDevices.get(2).routes());
+        }
+    }
+}
