@@ -1013,13 +1013,15 @@ public final class ApplianceStore implements AutoCloseable {
      * "After" by row id, not time: ids follow the order rows were written, times may have stepped
      * with the clock. A failed attempt never came up (was_up 0); a session that came up and ended
      * badly still got in. Names as recorded: a failed attempt under a name that matched an account
-     * carries the account's own name.
+     * carries the account's own name. An account with a session up shows its newest one up: a
+     * phone's session that ended after the laptop's began hid that the laptop was still connected.
      */
     public synchronized Map<String, LastConnection> lastConnections() throws SQLException {
         Map<String, LastConnection> out = new java.util.HashMap<>();
         try (PreparedStatement ps = db.prepareStatement("""
                 WITH latest AS (
-                    SELECT user_name, max(CASE WHEN was_up = 1 THEN id END) AS ok,
+                    SELECT user_name, coalesce(max(CASE WHEN was_up = 1 AND ended_ms IS NULL THEN id END),
+                                               max(CASE WHEN was_up = 1 THEN id END)) AS ok,
                            max(CASE WHEN was_up = 0 THEN id END) AS bad
                     FROM vpn_sessions WHERE user_name IS NOT NULL GROUP BY user_name)
                 SELECT l.user_name, s.started_ms, s.client, s.id IS NOT NULL AND s.ended_ms IS NULL,

@@ -616,6 +616,10 @@ class ApplianceStoreTest {
             store.sessionStarted(800, "bob", "198.51.100.6", "192.168.250.11", "bob connected");
             // carol: only failures, never in.
             store.sessionEnded(0, 900, 901, "carol", "198.51.100.7", null, 0, 0, "ACCOUNT_DISABLED", "", "auth-failure", "x");
+            // erin: the laptop connected, then the phone, which hung up: the laptop is still up.
+            store.sessionStarted(1000, "erin", "198.51.100.20", "192.168.250.12", "erin connected");
+            long phone = store.sessionStarted(1100, "erin", "198.51.100.21", "192.168.250.13", "erin connected");
+            store.sessionEnded(phone, 1100, 1200, "erin", "198.51.100.21", null, 1, 1, "HUNG_UP", "", "disconnect", "x");
             // A caller that never gave a name is nobody's.
             store.sessionEnded(0, 950, 951, null, "203.0.113.9", null, 0, 0, "NO_GRE", "", "disconnect", "x");
 
@@ -625,7 +629,9 @@ class ApplianceStoreTest {
             assertEquals(new ApplianceStore.LastConnection(800, "198.51.100.6", true, 0, null), last.get("bob"),
                     "connected now; its failure before that is not shown");
             assertEquals(new ApplianceStore.LastConnection(0, "", false, 901, "ACCOUNT_DISABLED"), last.get("carol"));
-            assertEquals(java.util.Set.of("alice", "bob", "carol"), last.keySet(), "dave, with no history: none (never)");
+            assertEquals(new ApplianceStore.LastConnection(1000, "198.51.100.20", true, 0, null), last.get("erin"),
+                    "connected now, from the laptop");
+            assertEquals(java.util.Set.of("alice", "bob", "carol", "erin"), last.keySet(), "dave, with no history: none (never)");
         }
     }
 
