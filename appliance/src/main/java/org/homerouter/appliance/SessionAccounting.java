@@ -144,6 +144,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String client = client(s);
         String address = tunnelAddress(s);
         String event = user + " connected from " + client + ", got " + address
+                // Said, not in the journal only: the LAN's rules for the static address miss this session.
+                + s.staticAddressHeldElsewhere().map(a -> " (not its static address " + a.getHostAddress()
+                        + ": another of its sessions holds it)").orElse("")
                 + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
         Row row = new Row(user + " (" + client + ")", address);
         rows.put(s, row);

@@ -179,6 +179,8 @@ public final class PppSession {
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
     private boolean everAuthenticated;
+    /** The user's static address, which another session held when this one's IP was negotiated; else null. */
+    private volatile Inet4Address staticHeldElsewhere;
     /** Authentication exchanges started on this link: each starts its Identifiers elsewhere. */
     private int authExchanges;
     /**
@@ -859,8 +861,10 @@ public final class PppSession {
                 Optional<Inet4Address> fixed = fixed();
                 if (fixed.isPresent()) {
                     if (pool.claim(fixed.get())) {
+                        staticHeldElsewhere = null;
                         return fixed;
                     }
+                    staticHeldElsewhere = fixed.get();
                     LOG.warn("{}: static address {} of {} is in use by another session; giving a pool address", id,
                             fixed.get().getHostAddress(), userName);
                 }
@@ -1465,6 +1469,15 @@ public final class PppSession {
 
     public synchronized Optional<CcpResult> encryption() {
         return Optional.ofNullable(agreed);
+    }
+
+    /**
+     * The user's static address when another of its sessions held it as this one's IP was
+     * negotiated (an account used from two devices, a redial before the old session ended): this
+     * session then has a pool address, which the LAN's rules for the static one do not cover.
+     */
+    public Optional<Inet4Address> staticAddressHeldElsewhere() {
+        return Optional.ofNullable(staticHeldElsewhere);
     }
 
     public synchronized Optional<String> deviceName() {

@@ -11,8 +11,8 @@ import org.homerouter.appliance.store.ApplianceStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The networks behind a branch office's account, routed into its tunnel, with two sessions of it at once. */
-class BranchOfficeRoutesTest {
+/** One account with two sessions at once: a shared account, a laptop and a phone, a redial before the old session ended. */
+class OneAccountTwoSessionsTest {
     private static final String AGAIN = "10.77.0.0/24 routed into pptp0 for branch again: the account's newer session,"
             + " in pptp1, ended";
     @TempDir
@@ -56,6 +56,29 @@ class BranchOfficeRoutesTest {
             assertFalse(a.store().recentEvents(20).stream().anyMatch(m -> m.contains("routed into pptp2 for branch again")),
                     a.store().recentEvents(20).toString());
             assertEquals(List.of("10.77.0.0/24"), net.serverDevices.get(2).routes());
+        }
+    }
+
+    /**
+     * An account with a static address, used from two devices at once: the second gets a pool
+     * address (two sessions cannot share one), which the LAN's rules for the static one do not
+     * cover; that was in the journal only.
+     */
+    @Test
+    void aSecondSessionOfAnAccountWithAStaticAddressIsSaidToHaveAnother() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "carol");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertTrue(store.updateUser("carol", true, "192.168.250.200", "carol's static address"));
+        }
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            assertEquals("192.168.250.200", net.dial(a.pptpAddress(), "carol", "carol password").tunnelAddress());
+            String second = net.dial(a.pptpAddress(), "carol", "carol password").tunnelAddress();
+            List<String> events = Eventually.value(() -> a.store().recentEvents(20),
+                    e -> e.stream().anyMatch(m -> m.contains("got " + second)));
+            assertTrue(events.stream().anyMatch(m -> m.contains("got " + second + " (not its static address"
+                    + " 192.168.250.200: another of its sessions holds it)")), events.toString());
+            assertTrue(events.stream().anyMatch(m -> m.endsWith("got 192.168.250.200, MPPE 128-bit, stateless")), events.toString());
         }
     }
 }
