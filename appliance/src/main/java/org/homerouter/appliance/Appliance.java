@@ -206,9 +206,8 @@ public final class Appliance implements AutoCloseable {
         ApplianceStore store = ApplianceStore.openOrSetAside(dbFile);
         LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
         if (reserveUsed) {
-            store.logEvent("service", "the router's storage was full: it started on the room it keeps for that."
-                    + " Export the configuration on the System page, then a factory reset frees what the router keeps"
-                    + " besides it, and importing the export brings the settings and users back");
+            store.logEvent("service", "the router's storage was full: it started on the room it keeps for that. "
+                    + StorageReserve.HOW_TO_FREE);
         }
         StorageReserve.keep(dataDir);
         try {
@@ -250,7 +249,9 @@ public final class Appliance implements AutoCloseable {
             // port taken). Exiting would leave a router with no way in, restarted for ever.
             LOG.error("PPTP server could not start: {}; the web UI starts all the same so the settings can be corrected",
                     e.toString());
-            store.logEvent("service", "PPTP server could not start: " + e.getMessage() + "; trying again until it can");
+            String why = appliance.pptpFailure();
+            store.logEvent("service", "PPTP server could not start: " + (why != null ? why : e.getMessage())
+                    + "; trying again until it can");
             appliance.retryPptpLater();
         }
         appliance.clockSteps.start(appliance.housekeeping);
@@ -594,6 +595,9 @@ public final class Appliance implements AutoCloseable {
                 + " on 0.0.0.0, every address, if it changes)";
     }
 
+    /** Whether the last {@link #checkListenAddress} found the listen address missing. */
+    private boolean listenAddressMissing;
+
     /** Tests: which addresses count as this router's ({@link #checkListenAddress}). */
     void addressesHereAre(java.util.function.Predicate<java.net.InetAddress> here) {
         addressHere = here;
@@ -603,15 +607,23 @@ public final class Appliance implements AutoCloseable {
      * A server listening on one address of this router (the WAN's, as a router with a fixed one is
      * set up) went deaf when the address went away, a new DHCP lease say: the socket stays bound to
      * an address no interface has, and the Dashboard said "running" while no client could connect.
-     * Checked every {@link KernelRetry#PERIOD}: the server then stops and is tried again until the
-     * address is back (it starts by itself then), the Dashboard saying why meanwhile.
+     * Checked every {@link KernelRetry#PERIOD}: missing at two checks in a row (networkd drops a
+     * DHCP address while the WAN's carrier is lost, a modem's reboot, and gets it back in seconds:
+     * sessions that would have lived through that must not end for it), the server stops and is
+     * tried again until the address is back (it starts by itself then), the Dashboard saying why.
      */
     void checkListenAddress() {
         synchronized (this) {
             if (closed || pptp == null || pptp.address().getAddress().isAnyLocalAddress()
                     || addressHere.test(pptp.address().getAddress())) {
+                listenAddressMissing = false;
                 return;
             }
+            if (!listenAddressMissing) {
+                listenAddressMissing = true;
+                return;
+            }
+            listenAddressMissing = false;
             String gone = pptp.address().getAddress().getHostAddress();
             pptp.close();
             pptp = null;
@@ -619,6 +631,7 @@ public final class Appliance implements AutoCloseable {
             LOG.warn("PPTP server stopped: {}", pptpFailure);
             store.logEvent("service", "PPTP server stopped: " + pptpFailure + "; trying again until it is back");
         }
+        admitFromWan(); // nothing admitted for a server that is not there
         retryPptpLater();
     }
 

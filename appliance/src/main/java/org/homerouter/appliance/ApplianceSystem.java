@@ -180,6 +180,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         synchronized (appliance.changeLock()) {
             try {
                 appliance.store().factoryReset();
+                StorageReserve.keep(appliance.store().file().toAbsolutePath().getParent()); // room again, after a full partition
                 appliance.settingsLostDealtWith();
                 Appliance.ensureLocalSecrets(appliance.store());
                 appliance.forgetTlsKey(tlsKeyStore);

@@ -145,7 +145,9 @@ final class ConfigCommand {
             throw new IllegalArgumentException(output + " is not a regular file (a device or a pipe): write the export"
                     + " to standard output instead: homerouter config export > " + shellWord(output.toString()));
         }
-        Path absolute = output.toAbsolutePath();
+        // Through a link, as a shell's redirection writes (a backup path linked to a USB stick):
+        // the link itself stays.
+        Path absolute = Files.exists(output) ? output.toRealPath() : output.toAbsolutePath();
         Path part;
         try {
             part = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName() + ".", ".part",

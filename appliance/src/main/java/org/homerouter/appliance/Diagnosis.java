@@ -11,6 +11,10 @@ import org.homerouter.pptp.session.SessionProblem;
  * this turns each into a sentence and an action.
  */
 final class Diagnosis {
+    /** Where Windows keeps a VPN connection's login and encryption choices (not in the Settings app). */
+    private static final String SECURITY_TAB = "the VPN connection's Properties in Control Panel › Network Connections"
+            + " (ncpa.cpl), Security tab";
+
     /** Recorded for sessions a previous run left open (power cut, kill -9). */
     static final String INTERRUPTED = "INTERRUPTED";
 
@@ -92,19 +96,19 @@ final class Diagnosis {
             case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
                     + " Site-to-site page.";
             case AUTH_METHOD_REFUSED -> "The client wants a login method this router can do but the VPN server page does"
-                    + " not allow (the detail names it). Best: set the client to MS-CHAP v2 (Windows: the VPN"
-                    + " connection's Properties in Control Panel › Network Connections (ncpa.cpl), Security tab, \"Allow these protocols\", tick only MS-CHAP v2), the"
+                    + " not allow (the detail names it). Best: set the client to MS-CHAP v2 (Windows: " + SECURITY_TAB
+                    + ", \"Allow these protocols\", tick only MS-CHAP v2), the"
                     + " only method that gives encryption keys. If that client can do nothing else, allow its method"
                     + " on the VPN server page with Encryption \"Optional\" (PAP and CHAP-MD5 give no encryption keys,"
                     + " so the page allows them only then): that client's sessions are then unencrypted.";
             case AUTH_METHOD_UNSUPPORTED -> "The client wants a login method this router does not have at all (the"
                     + " detail names it, such as EAP or MS-CHAP version 1): no setting here can allow it. Set the"
-                    + " client to MS-CHAP v2 (Windows: the VPN connection's Properties in Control Panel › Network Connections (ncpa.cpl), Security tab, \"Allow these"
-                    + " protocols\", tick only MS-CHAP v2; not \"Use Extensible Authentication Protocol\").";
+                    + " client to MS-CHAP v2 (Windows: " + SECURITY_TAB + ", \"Allow these protocols\", tick only"
+                    + " MS-CHAP v2; not \"Use Extensible Authentication Protocol\").";
             case CHAP_SECRET_MISSING -> "This user's password was set before CHAP-MD5 was allowed, so the router"
                     + " keeps no copy of it that CHAP-MD5 can check. Set the user's password again on the VPN users"
                     + " page (now that CHAP-MD5 is allowed, the copy is kept), or better set the client to MS-CHAP v2"
-                    + " (Windows: the VPN connection's Properties in Control Panel › Network Connections (ncpa.cpl), Security tab).";
+                    + " (Windows: " + SECURITY_TAB + ").";
             // Two ways round, told apart by the detail: "relax the policy" sent an owner whose router
             // offered none (Encryption "None", or PAP alone) to loosen it further.
             case ENCRYPTION_REFUSED -> "Where the detail says this router offers none, the client is right to"

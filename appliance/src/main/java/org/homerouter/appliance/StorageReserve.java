@@ -56,7 +56,9 @@ final class StorageReserve {
         Path reserve = dataDir.resolve(FILE);
         Path part = dataDir.resolve(FILE + ".part");
         try {
-            if (Files.exists(reserve) || Files.getFileStore(dataDir).getUsableSpace() < 4L * SIZE) {
+            // A size short of SIZE: cut short by a power cut before its blocks were written.
+            if ((Files.exists(reserve) && Files.size(reserve) == SIZE)
+                    || Files.getFileStore(dataDir).getUsableSpace() < 4L * SIZE) {
                 return;
             }
             // Zeros written, not a sparse file: a hole keeps no block for later.
@@ -67,8 +69,9 @@ final class StorageReserve {
                     zeros.clear();
                     written += ch.write(zeros);
                 }
+                ch.force(true);
             }
-            Files.move(part, reserve, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(part, reserve, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             LOG.warn("could not keep room for a start on the data partition ({}): {}", reserve, e.toString());
             try {
@@ -79,6 +82,11 @@ final class StorageReserve {
         }
     }
 
+    /** What frees room, said on the pages and in the event log. */
+    static final String HOW_TO_FREE = "Export the configuration on the System page, then a factory reset frees what"
+            + " the router keeps besides it (old copies of the database, the history), and importing the export"
+            + " brings the settings and users back";
+
     /** What every page says while the partition is (nearly) full; else empty. */
     static Optional<String> warning(Path dataDir) {
         try {
@@ -87,11 +95,11 @@ final class StorageReserve {
             if (free >= LOW) {
                 return Optional.empty();
             }
-            return Optional.of("The router's storage is " + (free < SIZE / 4 ? "full" : "nearly full") + " ("
-                    + free / 1024 + " KB free of " + store.getTotalSpace() / (1024 * 1024) + " MB): sessions and"
-                    + " events stop being recorded, and settings may not be saved. Export the configuration on the"
-                    + " System page, then a factory reset frees what the router keeps besides it (old copies of the"
-                    + " database, the history), and importing the export brings the settings and users back.");
+            return Optional.of("The router's storage is " + (free < SIZE / 4
+                    ? "full (" + free / 1024 + " KB free of " + store.getTotalSpace() / (1024 * 1024) + " MB): sessions"
+                            + " and events are not recorded, and settings cannot be saved. "
+                    : "nearly full (" + free / 1024 + " KB free of " + store.getTotalSpace() / (1024 * 1024) + " MB):"
+                            + " soon sessions and events will not be recorded, and settings not saved. ") + HOW_TO_FREE + ".");
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -128,7 +128,14 @@ class ApplianceTest {
             assertNotNull(a.pptpAddress(), "its address is here: left running");
             here.set(false);
             a.checkListenAddress();
-            assertNull(a.pptpAddress(), "no listener on an address the router lacks");
+            assertNotNull(a.pptpAddress(), "gone at one check (a carrier lost for seconds): left running");
+            here.set(true);
+            a.checkListenAddress();
+            here.set(false);
+            a.checkListenAddress();
+            assertNotNull(a.pptpAddress(), "back in between: counted afresh");
+            a.checkListenAddress();
+            assertNull(a.pptpAddress(), "gone at two checks in a row: no listener on an address the router lacks");
             assertTrue(a.pptpFailure().startsWith("its listen address 127.0.0.1 is not on this router now"), a.pptpFailure());
             assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("PPTP server stopped: its listen"
                     + " address 127.0.0.1 is not on this router now")), a.store().recentEvents(5).toString());

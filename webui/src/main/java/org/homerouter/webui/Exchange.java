@@ -22,12 +22,12 @@ final class Exchange {
     /** Why HTTPS, switched on, is not serving (every page says so, the login page above all); else null. */
     String httpsFailure;
     /**
-     * The router's clock is not set by a time server: every page of times says so (the Dashboard
-     * alone did, while VPN users showed a login of this morning at the time the router booted with).
+     * For an admin's pages, what every one says: the clock not set by a time server (the Dashboard
+     * alone said so, while VPN users showed a login of this morning at the time the router booted
+     * with), the data partition full. Read only when a page is drawn, not for the JSON the open
+     * Dashboards poll every 2 s. Null for anyone else.
      */
-    boolean clockNotSynchronized;
-    /** The data partition is full or nearly: what every page says about it; else "". */
-    String storageFull = "";
+    org.homerouter.webui.api.SystemAdmin warnings;
 
     Exchange(Request request, AdminSessions.Session session, Fields parameters) {
         this.request = request;
@@ -69,8 +69,8 @@ final class Exchange {
         m.put("flash", flash == null ? "" : flash.message());
         m.put("flashWarning", flash != null && flash.warning());
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
-        m.put("clockNotSynchronized", clockNotSynchronized);
-        m.put("storageFull", storageFull);
+        m.put("clockNotSynchronized", warnings != null && warnings.clockNotSynchronized());
+        m.put("storageFull", warnings == null ? "" : warnings.storageFull().orElse(""));
         return m;
     }
 }

@@ -635,8 +635,7 @@ public final class WebServer implements AutoCloseable {
                         : "HTTPS is switched on but could not start on port " + backend.system().httpsPort();
             }
             if (session.admin) {
-                x.clockNotSynchronized = backend.system().clockNotSynchronized();
-                x.storageFull = backend.system().storageFull().orElse("");
+                x.warnings = backend.system();
             }
             Reply reply = route.action().handle(x);
             boolean goingOff = x.httpsGoingOff && request.isSecure();

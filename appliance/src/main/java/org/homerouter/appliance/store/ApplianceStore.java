@@ -1176,18 +1176,18 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
     public synchronized void factoryReset() throws SQLException {
-        // The copies first: on a full partition they are what frees room for the reset's own
-        // writes (the advice a full partition gets is this reset), and they go with it anyway.
-        deleteCopies();
-        inTransaction(() -> {
-            try (Statement st = db.createStatement()) {
-                for (String table : new String[] {"settings", "vpn_users", "admin", "vpn_sessions", "event_log"}) {
-                    st.execute("DELETE FROM " + table);
-                }
+        try {
+            resetTables();
+        } catch (SQLException e) {
+            if ((e.getErrorCode() & 0xff) != 13) {
+                throw e; // the copies stay: a failed reset keeps what an older firmware would restore
             }
-            insertMissingDefaults();
-            insertEvent("config", "factory reset: default settings, no users, no admin password");
-        });
+            // SQLITE_FULL: the copies, which go with the reset anyway, are what frees room for its
+            // own writes (the advice a full partition gets is this reset).
+            deleteCopies();
+            resetTables();
+        }
+        deleteCopies();
         forgetDeletedContent();
         setAside = null; // deleted with the other copies
     }
@@ -1197,8 +1197,8 @@ public final class ApplianceStore implements AutoCloseable {
      * passwords against MS-CHAPv2), the dial-out's and the admin's must not survive anywhere in
      * the files. secure_delete zeroes what each DELETE freed, but older copies of those pages may
      * sit in the WAL, and the copies kept across firmware upgrades hold all of it: the WAL is
-     * checkpointed and truncated and the file rebuilt (VACUUM); the copies were deleted before the
-     * reset ({@link #deleteCopies}).
+     * checkpointed and truncated and the file rebuilt (VACUUM); the copies are deleted before
+     * ({@link #deleteCopies}).
      */
     private void forgetDeletedContent() {
         // Best effort, after the reset has been committed: a failure here must not report the
@@ -1212,6 +1212,18 @@ public final class ApplianceStore implements AutoCloseable {
             logEvent("service", "factory reset done, but the old settings could not be wiped from the database file ("
                     + e.getMessage() + "): reset once more to wipe them");
         }
+    }
+
+    private void resetTables() throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = db.createStatement()) {
+                for (String table : new String[] {"settings", "vpn_users", "admin", "vpn_sessions", "event_log"}) {
+                    st.execute("DELETE FROM " + table);
+                }
+            }
+            insertMissingDefaults();
+            insertEvent("config", "factory reset: default settings, no users, no admin password");
+        });
     }
 
     /** The copies of older settings kept beside the database (upgrades, a damaged file set aside). */
