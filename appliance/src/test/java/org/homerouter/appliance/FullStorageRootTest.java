@@ -53,7 +53,16 @@ class FullStorageRootTest {
                 assertEquals(Diagnosis.INTERRUPTED, alice.getFirst().endReason(), "the history goes on meanwhile");
                 assertTrue(StorageReserve.describe(data).startsWith("LOW: The router's storage is nearly full"));
 
-                // What the warning advises: the reset frees the copies first, then its own writes fit.
+                // The last of the room taken too (the history grew meanwhile): what the warning advises,
+                // a factory reset, frees the copies first, then its own writes fit.
+                fill(data.resolve("the-rest"));
+                assertTrue(system(a).storageFull().orElseThrow().startsWith("The router's storage is full ("));
+                // A save says why it failed: SQLite's own rollback made the end of the transaction fail
+                // too, and that "no transaction is active" replaced SQLITE_FULL.
+                java.sql.SQLException save = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                        () -> a.store().putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY,
+                                "192.168.1.53")));
+                assertTrue(StoreFailure.plainWords(save).startsWith("the router's storage is full"), save.toString());
                 a.store().factoryReset();
                 assertFalse(Files.exists(data.resolve("appliance.db.damaged-1")));
                 assertTrue(system(a).storageFull().isEmpty(), "room again");

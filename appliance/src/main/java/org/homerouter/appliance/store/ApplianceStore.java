@@ -1535,12 +1535,24 @@ public final class ApplianceStore implements AutoCloseable {
             work.run();
             db.commit();
         } catch (SQLException | RuntimeException e) {
-            db.rollback();
+            // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, an I/O error):
+            // the rollback and the end of manual-commit mode then fail with "no transaction is
+            // active", which replaced the cause, so a full disk read "SQL error or missing database".
+            try {
+                db.rollback();
+            } catch (SQLException notOpen) {
+                e.addSuppressed(notOpen);
+            }
+            try {
+                db.setAutoCommit(true);
+            } catch (SQLException notOpen) {
+                e.addSuppressed(notOpen);
+            }
             throw e;
         } finally {
             transactionOpen = false;
-            db.setAutoCommit(true);
         }
+        db.setAutoCommit(true);
     }
 
     @Override
