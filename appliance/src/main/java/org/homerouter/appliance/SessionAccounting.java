@@ -148,7 +148,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
                 + s.staticAddressHeldElsewhere().map(a -> " (not its static address " + a.getHostAddress()
                         + ": another of its sessions holds it)").orElse("")
                 + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
-        Row row = new Row(user + " (" + client + ")", address);
+        Row row = new Row(user, user + " (" + client + ")", address);
         rows.put(s, row);
         writes.submit("the start of " + s.id(), () -> row.id = store.sessionStarted(startedMs, user, client, address, event));
     }
@@ -218,14 +218,17 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      * end then writes a row of its own). Set and read on the writes' thread only.
      */
     private static final class Row {
-        static final Row NONE = new Row("", null);
+        static final Row NONE = new Row("", "", null);
+        /** The account's name. */
+        final String user;
         /** "alice (192.0.2.7)" */
         final String who;
         long id;
         /** The tunnel address the session has now; on the reporting thread only. */
         String address;
 
-        Row(String who, String address) {
+        Row(String user, String who, String address) {
+            this.user = user;
             this.who = who;
             this.address = address;
         }
@@ -237,6 +240,11 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      */
     java.util.List<String> connected() {
         return rows.values().stream().map(r -> r.who).sorted().toList();
+    }
+
+    /** The accounts with a session up, as {@link #connected}: without asking the sessions. */
+    java.util.Set<String> usersUp() {
+        return rows.values().stream().map(r -> r.user).collect(java.util.stream.Collectors.toSet());
     }
 
     /** Writes what the sessions have reported so far (waiting up to 10 s), then stops. */

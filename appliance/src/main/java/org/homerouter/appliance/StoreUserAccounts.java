@@ -23,7 +23,8 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         try {
             // One query for every account's last connection, not one per account.
             Map<String, ApplianceStore.LastConnection> last = store.lastConnections();
-            return store.users().stream().map(u -> row(u, last.get(u.name()))).toList();
+            java.util.Set<String> up = loggedInNow();
+            return store.users().stream().map(u -> row(u, last.get(u.name()), up)).toList();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -42,16 +43,28 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     public Optional<UserRow> user(String name) {
         try {
             Optional<VpnUser> u = store.user(name);
-            return u.isEmpty() ? Optional.empty() : Optional.of(row(u.get(), store.lastConnections().get(name)));
+            return u.isEmpty() ? Optional.empty()
+                    : Optional.of(row(u.get(), store.lastConnections().get(name), loggedInNow()));
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
     }
 
-    private static UserRow row(VpnUser u, ApplianceStore.LastConnection last) {
+    /**
+     * "Connected now" needs a session up in this service too: the history's row of a session whose
+     * end could not be written (a full disk) stays open, and read alone it showed the account
+     * connected until the next start.
+     */
+    private static UserRow row(VpnUser u, ApplianceStore.LastConnection last, java.util.Set<String> loggedIn) {
         return new UserRow(u.name(), u.enabled(), u.staticAddress().orElse(""), u.chapSecret().isPresent(),
-                last == null ? LastConnection.NEVER : new LastConnection(last.connectedMs(), last.client(), last.up(),
-                        last.failedMs(), last.failedMs() == 0 ? "" : Diagnosis.brief(last.failReason())));
+                last == null ? LastConnection.NEVER : new LastConnection(last.connectedMs(), last.client(),
+                        last.up() && loggedIn.contains(u.name()), last.failedMs(),
+                        last.failedMs() == 0 ? "" : Diagnosis.brief(last.failReason())));
+    }
+
+    /** The accounts with a session up now, without asking the sessions (a busy one holds up no page). */
+    private java.util.Set<String> loggedInNow() {
+        return appliance.accounting().usersUp();
     }
 
     @Override

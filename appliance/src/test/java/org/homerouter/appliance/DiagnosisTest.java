@@ -28,16 +28,19 @@ class DiagnosisTest {
     @Test
     void theUsersPageGetsEachAccountsLastConnectionWithAShortReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        try (var store = org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("router.db"))) {
+        try (Appliance a = Appliance.start(dir.resolve("router.db"), new Appliance.Overrides("127.0.0.1", 0, 0),
+                DataPlane.unavailable("test: no data plane"))) {
+            var store = a.store();
             for (String name : java.util.List.of("alice", "bob")) {
                 store.addUser(new org.homerouter.appliance.store.VpnUser(name, new byte[16], java.util.Optional.empty(),
                         true, java.util.Optional.empty()));
             }
             store.sessionStarted(100, "alice", "198.51.100.2", "192.168.250.10", "alice connected");
             store.sessionEnded(0, 200, 201, "alice", "203.0.113.4", null, 0, 0, "AUTH_FAILED", "", "auth-failure", "x");
-            var accounts = new StoreUserAccounts(store, null);
+            var accounts = new StoreUserAccounts(store, a);
             var rows = accounts.users();
-            assertEquals(new org.homerouter.webui.api.UserAccounts.LastConnection(100, "198.51.100.2", true, 201,
+            // Not connected now: its row is open, but no session of it is up in the service.
+            assertEquals(new org.homerouter.webui.api.UserAccounts.LastConnection(100, "198.51.100.2", false, 201,
                     "wrong password or user name (Windows error 691)"), rows.get(0).lastConnection());
             assertTrue(rows.get(1).lastConnection().never(), "bob: nothing in the history");
             assertEquals(rows.get(0), accounts.user("alice").orElseThrow());

@@ -65,6 +65,26 @@ class OneAccountTwoSessionsTest {
     }
 
     /**
+     * The Users page's "connected now": a session up in the service, not a history row left open
+     * (a session whose end a full disk kept from being written read as connected until a restart).
+     */
+    @Test
+    void connectedNowMeansASessionUpNotARowLeftOpen() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            net.dial(a.pptpAddress(), "alice", "alice password").up.get(10, TimeUnit.SECONDS);
+            a.store().sessionStarted(1000, "bob", "192.0.2.9", "192.168.250.30", "bob connected"); // its end never written
+            var users = new StoreUserAccounts(a.store(), a);
+            assertTrue(Eventually.value(() -> users.user("alice").orElseThrow().lastConnection().connectedNow(), up -> up),
+                    "alice is up");
+            assertFalse(users.user("bob").orElseThrow().lastConnection().connectedNow(), "bob's row is open, bob is not up");
+            assertFalse(users.users().stream().filter(u -> u.name().equals("bob")).findFirst().orElseThrow()
+                    .lastConnection().connectedNow());
+        }
+    }
+
+    /**
      * An account with a static address, used from two devices at once: the second gets a pool
      * address (two sessions cannot share one), which the LAN's rules for the static one do not
      * cover; that was in the journal only.
