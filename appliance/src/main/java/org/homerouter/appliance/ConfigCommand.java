@@ -161,16 +161,7 @@ final class ConfigCommand {
                     + " config export > " + shellWord(output.toString()) + ")", e);
         }
         try {
-            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(part,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
-                }
-                channel.force(true); // on flash before the rename makes it the backup
-            }
-            Files.move(part, absolute, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            WholeFile.replace(part, absolute, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new IOException("could not write " + output + " (" + (e.getMessage() != null ? e.getMessage() : e)
                     + "): " + (Files.exists(absolute) ? "the file that was there is unchanged" : "nothing was written"), e);

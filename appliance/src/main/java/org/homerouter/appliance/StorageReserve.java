@@ -2,12 +2,9 @@ package org.homerouter.appliance;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,16 +59,7 @@ final class StorageReserve {
                 return;
             }
             // Zeros written, not a sparse file: a hole keeps no block for later.
-            try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
-                for (long written = 0; written < SIZE; ) {
-                    zeros.clear();
-                    written += ch.write(zeros);
-                }
-                ch.force(true);
-            }
-            Files.move(part, reserve, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            WholeFile.replace(part, reserve, ByteBuffer.allocate(SIZE));
         } catch (IOException e) {
             LOG.warn("could not keep room for a start on the data partition ({}): {}", reserve, e.toString());
             try {
@@ -90,26 +78,29 @@ final class StorageReserve {
     /** What every page says while the partition is (nearly) full; else empty. */
     static Optional<String> warning(Path dataDir) {
         try {
-            FileStore store = Files.getFileStore(dataDir);
-            long free = store.getUsableSpace();
-            if (free >= LOW) {
-                return Optional.empty();
-            }
-            return Optional.of("The router's storage is " + (free < SIZE / 4
-                    ? "full (" + free / 1024 + " KB free of " + store.getTotalSpace() / (1024 * 1024) + " MB): sessions"
-                            + " and events are not recorded, and settings cannot be saved. "
-                    : "nearly full (" + free / 1024 + " KB free of " + store.getTotalSpace() / (1024 * 1024) + " MB):"
-                            + " soon sessions and events will not be recorded, and settings not saved. ") + HOW_TO_FREE + ".");
+            return warning(Files.getFileStore(dataDir));
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    private static Optional<String> warning(FileStore store) throws IOException {
+        long free = store.getUsableSpace();
+        if (free >= LOW) {
+            return Optional.empty();
+        }
+        String room = " (" + free / 1024 + " KB free of " + store.getTotalSpace() / (1024 * 1024) + " MB): ";
+        return Optional.of("The router's storage is " + (free < SIZE / 4
+                ? "full" + room + "sessions and events are not recorded, and settings cannot be saved. "
+                : "nearly full" + room + "soon sessions and events will not be recorded, and settings not saved. ")
+                + HOW_TO_FREE + ".");
     }
 
     /** The free room, for {@code status}: "97 MB free of 120 MB", with the warning when low. */
     static String describe(Path dataDir) {
         try {
             FileStore store = Files.getFileStore(dataDir);
-            return warning(dataDir).map(w -> "LOW: " + w).orElse(store.getUsableSpace() / (1024 * 1024)
+            return warning(store).map(w -> "LOW: " + w).orElse(store.getUsableSpace() / (1024 * 1024)
                     + " MB free of " + store.getTotalSpace() / (1024 * 1024) + " MB");
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
