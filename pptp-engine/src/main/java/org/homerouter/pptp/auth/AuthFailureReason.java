@@ -10,6 +10,13 @@ public enum AuthFailureReason {
      * dial in"). On the peer side also any of 646-649 sent by the authenticator.
      */
     ACCOUNT_DISABLED_649,
+    /**
+     * Authenticator side: the password was right and the account enabled, but it holds as many
+     * sessions as one account may ({@link UserDirectory#refusesNow}). Refused before any Success,
+     * as MS-CHAPv2 error 649 with a message saying why: a Success followed by a hang-up left the
+     * client with a generic "connection terminated" and nothing to act on.
+     */
+    SESSION_LIMIT,
     /** No account of that name. On the wire this looks exactly like {@link #BAD_PASSWORD_691}. */
     UNKNOWN_USER,
     /**

@@ -62,6 +62,10 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
         if (!user.get().enabled()) {
             return failure(id, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
         }
+        Optional<String> refused = directory.refusesNow(user.get());
+        if (refused.isPresent()) {
+            return failure(id, AuthFailureReason.SESSION_LIMIT, name, refused.get());
+        }
         return Verdict.last(new ChapStatusPacket(true, id, GRANTED),
                 AuthResult.success(method, user.get().userName()));
     }

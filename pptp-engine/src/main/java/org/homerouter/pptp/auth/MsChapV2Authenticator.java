@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  *     "the account does not have permission to dial in"). The password is checked first, so only
  *     someone who knows it learns that the account is disabled; a wrong password on a disabled
  *     account is a plain 691.</li>
+ * <li>the right password for an account that holds as many sessions as it may
+ *     ({@link UserDirectory#refusesNow}): {@code E=649 R=0} too, with {@code M=} saying so. RFC 2759
+ *     has no code of its own for it, and 649 is the one that tells the user to ask the
+ *     administrator rather than to type the password again.</li>
  * </ul>
  * Every Failure carries {@code C=} and {@code V=3}: §6 says C "MUST be present" and V "SHOULD
  * always be 3".
@@ -85,6 +89,11 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
             return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.ACCOUNT_DISABLED_649, name,
                     "account disabled");
         }
+        Optional<String> refused = directory.refusesNow(user.get());
+        if (refused.isPresent()) {
+            return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.SESSION_LIMIT, name, refused.get(),
+                    "Too many sessions for this account");
+        }
         MsChapV2Success success = new MsChapV2Success(authenticatorResponse.get(), "Access granted");
         return Verdict.last(new ChapStatusPacket(true, id, success.encode()),
                 AuthResult.success(method, user.get().userName(),
@@ -106,9 +115,15 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
     }
 
     private Verdict last(int id, MsChapError error, AuthFailureReason reason, String name, String message) {
-        // R=0, yet C= must be present (RFC 2759 §6); it is fresh and will never be accepted.
-        MsChapV2Failure failure = MsChapV2Failure.of(error, false, random.bytes(MsChapV2.CHALLENGE_LENGTH),
+        return last(id, error, reason, name, message,
                 error == MsChapError.NO_DIALIN_PERMISSION ? "Dial-in not permitted" : "Authentication failed");
+    }
+
+    /** @param told the Failure's M= text, which the client may show its user (pppd logs it) */
+    private Verdict last(int id, MsChapError error, AuthFailureReason reason, String name, String message,
+                         String told) {
+        // R=0, yet C= must be present (RFC 2759 §6); it is fresh and will never be accepted.
+        MsChapV2Failure failure = MsChapV2Failure.of(error, false, random.bytes(MsChapV2.CHALLENGE_LENGTH), told);
         return Verdict.last(new ChapStatusPacket(false, id, failure.encode()),
                 AuthResult.msChapFailure(reason, error.code(), name, message));
     }

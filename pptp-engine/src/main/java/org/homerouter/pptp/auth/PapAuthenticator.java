@@ -87,6 +87,10 @@ public final class PapAuthenticator extends AbstractAuthExchange {
         if (!user.get().enabled()) {
             return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
         }
+        Optional<String> refused = directory.refusesNow(user.get());
+        if (refused.isPresent()) {
+            return AuthResult.failure(method, AuthFailureReason.SESSION_LIMIT, name, refused.get());
+        }
         return AuthResult.success(method, user.get().userName());
     }
 

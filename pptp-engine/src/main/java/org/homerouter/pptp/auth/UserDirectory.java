@@ -48,6 +48,16 @@ public interface UserDirectory {
         return find(sentName.substring(backslash + 1));
     }
 
+    /**
+     * Why {@code account}, found and with its password checked, may not log in at this moment (it
+     * already holds as many sessions as it may), or empty. Asked before the login is accepted, so
+     * that the refusal is the authentication's answer (MS-CHAPv2 E=649, CHAP Failure, PAP Nak) and
+     * not a hang-up after a Success. None by default.
+     */
+    default Optional<String> refusesNow(PppUser account) {
+        return Optional.empty();
+    }
+
     /** A name with A-Z folded to a-z and nothing else changed: how names are compared. */
     static String fold(String name) {
         StringBuilder b = new StringBuilder(name.length());

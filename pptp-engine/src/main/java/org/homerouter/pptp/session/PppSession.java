@@ -677,20 +677,28 @@ public final class PppSession {
      */
     private UserDirectory lockoutGuarded(UserDirectory users) {
         Optional<AuthFailureLockout> lockout = env.lockout();
-        return name -> {
-            Optional<PppUser> found;
-            try {
-                found = users.find(name);
-            } catch (UserDirectory.Unreadable e) {
-                // Locked out as sent is locked out still: the lockout's answer, not the database's.
-                if (noteLockout(lockout, name)) {
-                    return Optional.empty();
+        return new UserDirectory() {
+            @Override
+            public Optional<PppUser> find(String name) {
+                Optional<PppUser> found;
+                try {
+                    found = users.find(name);
+                } catch (UserDirectory.Unreadable e) {
+                    // Locked out as sent is locked out still: the lockout's answer, not the database's.
+                    if (noteLockout(lockout, name)) {
+                        return Optional.empty();
+                    }
+                    throw e;
                 }
-                throw e;
+                lookedUpAccount = found.map(PppUser::userName).orElse(null);
+                lookedUpName = found.isPresent() ? lookedUpAccount : name;
+                return noteLockout(lockout, lookedUpName) ? Optional.empty() : found;
             }
-            lookedUpAccount = found.map(PppUser::userName).orElse(null);
-            lookedUpName = found.isPresent() ? lookedUpAccount : name;
-            return noteLockout(lockout, lookedUpName) ? Optional.empty() : found;
+
+            @Override
+            public Optional<String> refusesNow(PppUser account) {
+                return listener.refusesLogin(PppSession.this, account.userName());
+            }
         };
     }
 
@@ -725,6 +733,7 @@ public final class PppSession {
                 SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
                     case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
+                    case SESSION_LIMIT -> SessionEnd.TOO_MANY_SESSIONS;
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
                     case NO_SECRET_FOR_METHOD -> SessionEnd.CHAP_SECRET_MISSING;
                     case TIMEOUT -> SessionEnd.LCP_TIMEOUT;

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -245,6 +246,17 @@ public final class PppSessions implements TunnelListener {
         }
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {
             @Override
+            public Optional<String> refusesLogin(PppSession s, String userName) {
+                synchronized (counted) {
+                    // This link's own earlier login (an LCP renegotiation) is not another session.
+                    int others = perUser.count(userName) - (userName.equals(counted.user) ? 1 : 0);
+                    return others >= limits.maxPerUser()
+                            ? Optional.of(userName + " already has " + others + " sessions")
+                            : Optional.empty();
+                }
+            }
+
+            @Override
             public void authenticated(PppSession s, String userName) {
                 synchronized (counted) {
                     // Also called again on the same link when the peer renegotiates LCP after the
@@ -259,6 +271,9 @@ public final class PppSessions implements TunnelListener {
                         int n = perUser.add(userName);
                         counted.user = userName;
                         if (n > limits.maxPerUser()) {
+                            // refusesLogin turned such a login away before its Success; two of one
+                            // account's logins judged at the same moment both pass it, and the later
+                            // is hung up on here.
                             s.refuse(SessionEnd.TOO_MANY_SESSIONS, userName + " already has " + (n - 1) + " sessions");
                             return;
                         }

@@ -9,6 +9,15 @@ public interface SessionListener {
     default void authenticated(PppSession session, String userName) {
     }
 
+    /**
+     * Server side: why {@code userName}, whose password was just found right, may not log in now
+     * (its account holds as many sessions as it may), or empty. Asked before the login is
+     * accepted, so the client hears the refusal as its login's answer.
+     */
+    default java.util.Optional<String> refusesLogin(PppSession session, String userName) {
+        return java.util.Optional.empty();
+    }
+
     /** IP flows: addresses assigned, encryption (if any) up, the device exists. */
     default void up(PppSession session) {
     }

@@ -31,7 +31,24 @@ class AuthExchangePairTest {
             PppUser.withCleartextPassword("bob", "b0b").withEnabled(false),
             PppUser.withPassword("carol", "hash only"));
 
+    /** {@link #users}, every account of which holds as many sessions as it may. */
+    private final UserDirectory allSessionsTaken = new UserDirectory() {
+        @Override
+        public Optional<PppUser> find(String userName) {
+            return users.find(userName);
+        }
+
+        @Override
+        public Optional<String> refusesNow(PppUser account) {
+            return Optional.of(account.userName() + " already has 8 sessions");
+        }
+    };
+
     private void connect(AuthPolicy policy, AuthMethod method, PeerCredentials credentials) {
+        connect(policy, method, credentials, users);
+    }
+
+    private void connect(AuthPolicy policy, AuthMethod method, PeerCredentials credentials, UserDirectory users) {
         Authentication auth = new Authentication(policy, clock, new ScriptedRandom());
         AuthExchange a = auth.authenticator(method, users, "router", link.from(AUTHENTICATOR), server);
         AuthExchange p = auth.peer(method, credentials, link.from(PEER), client);
@@ -91,6 +108,34 @@ class AuthExchangePairTest {
         // Only MS-CHAPv2 can tell the peer why (E=649); a PAP Nak or CHAP Failure just says no.
         assertEquals(method == AuthMethod.MSCHAP_V2 ? AuthFailureReason.ACCOUNT_DISABLED_649
                 : AuthFailureReason.BAD_PASSWORD_691, client.failure().reason());
+    }
+
+    /**
+     * An account the directory refuses for now (its sessions are all taken) is refused as the
+     * login's answer, never with a Success first; only after the password proved right, so a
+     * guesser learns nothing of it.
+     */
+    @ParameterizedTest
+    @EnumSource(AuthMethod.class)
+    void anAccountRefusedForNowGetsNoSuccess(AuthMethod method) {
+        connect(ALL, method, new PeerCredentials("alice", "correct horse"), allSessionsTaken);
+
+        assertEquals(AuthFailureReason.SESSION_LIMIT, server.failure().reason());
+        assertEquals("alice already has 8 sessions", server.failure().message());
+        assertEquals(method == AuthMethod.MSCHAP_V2 ? AuthFailureReason.ACCOUNT_DISABLED_649
+                : AuthFailureReason.BAD_PASSWORD_691, client.failure().reason());
+        if (method == AuthMethod.MSCHAP_V2) {
+            assertTrue(client.failure().message().endsWith("Too many sessions for this account"),
+                    client.failure().message());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(AuthMethod.class)
+    void aWrongPasswordForAnAccountRefusedForNowIsJustAWrongPassword(AuthMethod method) {
+        connect(ALL, method, new PeerCredentials("alice", "wrong"), allSessionsTaken);
+        assertEquals(AuthFailureReason.BAD_PASSWORD_691, server.failure().reason());
+        assertEquals(AuthFailureReason.BAD_PASSWORD_691, client.failure().reason());
     }
 
     @ParameterizedTest

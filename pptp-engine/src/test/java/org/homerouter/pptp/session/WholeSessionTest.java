@@ -1430,7 +1430,8 @@ class WholeSessionTest {
         run("second refused", () -> serverEvents.contains("ended TOO_MANY_SESSIONS"));
         assertEquals(1, serverSessions.sessions().size(), "the first session stays");
         assertEquals(List.of("auth User", "up", "ended TOO_MANY_SESSIONS"), serverEvents);
-        assertTrue(endDetails.contains("TOO_MANY_SESSIONS: User already has 1 sessions"), endDetails.toString());
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("TOO_MANY_SESSIONS: User already has 1 sessions")),
+                endDetails.toString());
     }
 
     /**
@@ -1493,8 +1494,13 @@ class WholeSessionTest {
         assertEquals("ended LOCKED_OUT", serverEnd());
     }
 
+    /**
+     * A login beyond the per-user limit is refused as the login's answer (MS-CHAPv2 E=649 with a
+     * message saying why), not accepted with a Success and then hung up on, which left the client
+     * with a generic "connection terminated" and nothing to act on.
+     */
     @Test
-    void aUserBeyondThePerUserLimitIsHungUpOnAndTheFirstSessionStays() throws Exception {
+    void aUserBeyondThePerUserLimitIsRefusedAtTheLoginAndTheFirstSessionStays() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
         serverSessions.setLimits(new SessionLimits(16, 1));
         ClientConnection client = dial();
@@ -1504,6 +1510,13 @@ class WholeSessionTest {
         run("second refused", () -> serverEvents.contains("ended TOO_MANY_SESSIONS"));
         assertEquals(1, serverSessions.sessions().size(), "the first session stays");
         assertEquals(1, serverEvents.stream().filter("up"::equals).count());
+        run("the client hears it", () -> clientEvents.stream().filter(e -> e.startsWith("ended")).count() == 1);
+        assertEquals(List.of("auth User", "up", "ended ACCOUNT_DISABLED"), clientEvents,
+                "the second login refused, not accepted");
+        assertTrue(endDetails.contains("ACCOUNT_DISABLED: authenticator refused: E=649 (NO_DIALIN_PERMISSION):"
+                + " Too many sessions for this account"), endDetails.toString());
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("TOO_MANY_SESSIONS: User already has 1 sessions")),
+                endDetails.toString());
 
         client.hangUp(first).get(5, TimeUnit.SECONDS);
         run("first ended", () -> serverSessions.sessions().isEmpty());
