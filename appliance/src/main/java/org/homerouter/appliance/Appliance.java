@@ -522,6 +522,12 @@ public final class Appliance implements AutoCloseable {
                 + " again", this::setWanNow);
     }
 
+    /** The site-to-site tunnel's server as its last dial found it; empty without a dial-out. */
+    java.util.Optional<java.net.Inet4Address> dialOutServer() {
+        DialOut d = dialOut;
+        return d == null ? java.util.Optional.empty() : d.serverAddress();
+    }
+
     /** What {@link #admitFromWan} sets, each part on its own: one that fails must not keep the others out. */
     private void setWanNow() throws IOException {
         PptpService p = pptp;

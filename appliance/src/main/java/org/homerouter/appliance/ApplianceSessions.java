@@ -55,9 +55,8 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         }
         String clientsDial = "";
         if (address != null && address.getAddress() instanceof Inet4Address at) {
-            var side = internetSide();
-            // Through a tunnel (the site-to-site default route), which address the internet sees is
-            // not known here: better nothing than a private tunnel address called this router's.
+            var side = wanSide(routeSource(DOCUMENTATION_ADDRESS), appliance.dialOutServer(),
+                    ApplianceSessions::throughTunnel, ApplianceSessions::routeSource);
             clientsDial = side.filter(ApplianceSessions::throughTunnel).isPresent() ? ""
                     : ClientReach.describe(at, address.getPort(), side);
             // Only for a server the internet could reach (listening there, not behind a tunnel).
@@ -79,15 +78,42 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         }
     }
 
-    /**
-     * The address this router's route to the internet leaves from: the source the kernel picks for
-     * a documentation address (RFC 5737), which sends nothing; empty without such a route.
-     */
-    private static java.util.Optional<Inet4Address> internetSide() {
+    /** A documentation address (RFC 5737): asking the route to it sends nothing. */
+    private static final Inet4Address DOCUMENTATION_ADDRESS = documentationAddress();
+
+    private static Inet4Address documentationAddress() {
         try {
-            return java.util.Optional.of(new org.homerouter.bridge.alg.RouteSourceAddress(null).publicAddressFor(
-                    (Inet4Address) java.net.InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1})));
-        } catch (java.io.UncheckedIOException | java.net.UnknownHostException e) {
+            return (Inet4Address) java.net.InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1});
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // four octets are always an address
+        }
+    }
+
+    /**
+     * The address this router's route to the internet leaves from (its route to a documentation
+     * address, {@code defaultRouteSource}). While the site-to-site tunnel holds the default route
+     * that is the tunnel's own address, which the internet never sees: then the route to the
+     * tunnel's server, pinned to the WAN, tells the WAN's address instead (before, the Dashboard
+     * said nothing at all of where clients dial). Still a tunnel's when nothing better is known,
+     * for the caller to leave the note out: better nothing than a private tunnel address called
+     * this router's.
+     */
+    static java.util.Optional<Inet4Address> wanSide(java.util.Optional<Inet4Address> defaultRouteSource,
+                                                    java.util.Optional<Inet4Address> dialOutServer,
+                                                    java.util.function.Predicate<Inet4Address> throughTunnel,
+                                                    java.util.function.Function<Inet4Address,
+                                                            java.util.Optional<Inet4Address>> routeSource) {
+        if (defaultRouteSource.filter(throughTunnel).isEmpty() || dialOutServer.isEmpty()) {
+            return defaultRouteSource;
+        }
+        return routeSource.apply(dialOutServer.get()).or(() -> defaultRouteSource);
+    }
+
+    /** The source address of this router's route to {@code to}; empty without a route. */
+    private static java.util.Optional<Inet4Address> routeSource(Inet4Address to) {
+        try {
+            return java.util.Optional.of(new org.homerouter.bridge.alg.RouteSourceAddress(null).publicAddressFor(to));
+        } catch (java.io.UncheckedIOException e) {
             return java.util.Optional.empty();
         }
     }

@@ -23,6 +23,33 @@ class ClientReachTest {
                 ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("203.0.113.5"))));
     }
 
+    /**
+     * While the site-to-site tunnel holds the default route, the route to the internet leaves from
+     * the tunnel's address; the WAN's is the source of the route to the tunnel's server (pinned
+     * to the WAN). The Dashboard said nothing of where clients dial in that case before.
+     */
+    @Test
+    void underTheTunnelsDefaultRouteTheWansAddressIsTheRouteToTheTunnelsServer() throws Exception {
+        Inet4Address tunnel = a("10.0.0.10");
+        Inet4Address wan = a("203.0.113.5");
+        Inet4Address office = a("198.51.100.7");
+        java.util.Map<Inet4Address, Inet4Address> routes = java.util.Map.of(office, wan);
+        java.util.function.Function<Inet4Address, Optional<Inet4Address>> route =
+                to -> Optional.ofNullable(routes.get(to));
+        assertEquals(Optional.of(wan), ApplianceSessions.wanSide(Optional.of(tunnel), Optional.of(office),
+                tunnel::equals, route));
+        // Without the tunnel in the way, the default route's source, as before.
+        assertEquals(Optional.of(wan), ApplianceSessions.wanSide(Optional.of(wan), Optional.of(office),
+                tunnel::equals, route));
+        // The server not yet found, or no route to it: the tunnel's, which the caller leaves unsaid.
+        assertEquals(Optional.of(tunnel), ApplianceSessions.wanSide(Optional.of(tunnel), Optional.empty(),
+                tunnel::equals, route));
+        assertEquals(Optional.of(tunnel), ApplianceSessions.wanSide(Optional.of(tunnel), Optional.of(a("192.0.2.9")),
+                tunnel::equals, route));
+        assertEquals(Optional.empty(), ApplianceSessions.wanSide(Optional.empty(), Optional.of(office),
+                tunnel::equals, route));
+    }
+
     @Test
     void aPrivateAddressTowardsTheInternetMeansAnotherRouterMustForwardPptp() throws Exception {
         String s = ClientReach.describe(a(EVERYWHERE), 1723, Optional.of(a("192.168.0.20")));
