@@ -152,6 +152,10 @@ final class Diagnosis {
                     + " one), or a send queue kept full by an overloaded uplink.";
             case DEVICE_FAILED -> "The tunnel interface could not be created, or was removed while the session ran: run "
                     + "the appliance as root (or with CAP_NET_ADMIN), leave its pptpN interfaces alone, and see its log.";
+            case REDIALED -> "Nothing to do if the client reconnected by itself: the new connection took this one's"
+                    + " place at once (its address and session count too). If two computers behind one router were"
+                    + " connecting at the same time, only one can while that router's PPTP passthrough does not keep"
+                    + " their calls apart: connect them one at a time, or use a router that passes several.";
             case TOO_MANY_SESSIONS -> "This user already has as many sessions as one account may hold ("
                     + Setting.PPTP_MAX_SESSIONS_PER_USER.defaultValue() + " unless "
                     + Setting.PPTP_MAX_SESSIONS_PER_USER.key()

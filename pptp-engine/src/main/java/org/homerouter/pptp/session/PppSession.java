@@ -465,6 +465,23 @@ public final class PppSession {
     }
 
     /**
+     * Ends the session for {@code reason} without a word to the peer: no LCP Terminate-Request,
+     * which would reach whoever now answers to this call's GRE (a client that dialled again with
+     * the same call ID: its new link would take it for its own and hang up). The call is cleared
+     * on its own control connection as usual.
+     */
+    public synchronized void endSilently(SessionEnd reason, String detail) {
+        if (ended) {
+            return;
+        }
+        endReason = reason;
+        endDetail = detail;
+        lcp.lowerLayerDown();
+        finish();
+        updateDeadlineHint();
+    }
+
+    /**
      * While the session logs in (server side): whether it waits on the client without an answer,
      * that is the link is not set up yet (LCP), or the client has not answered this link's login
      * request: no Response to the CHAP Challenge (RFC 1994 §4.1), no PAP Authenticate-Request

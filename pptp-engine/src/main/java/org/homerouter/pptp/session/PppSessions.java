@@ -72,6 +72,8 @@ public final class PppSessions implements TunnelListener {
 
     /** Sessions that made room for a login from another source: ended at the next {@link #poll()}. */
     private final Queue<Counted> evicted = new ConcurrentLinkedQueue<>();
+    /** Sessions whose call a new call took over ({@link SessionEnd#REDIALED}): ended at the next {@link #poll()}. */
+    private final Queue<Slot> redialed = new ConcurrentLinkedQueue<>();
 
     /**
      * A call's place in the registry, from the moment its GRE channel opens (before the peer learns
@@ -83,6 +85,8 @@ public final class PppSessions implements TunnelListener {
         /** More than a peer sends before it hears from us (one Configure-Request, maybe a retransmission). */
         static final int EARLY_FRAMES = 8;
 
+        /** The call, once its tunnel is up. */
+        private volatile PptpCall call;
         /** Set only after the early frames went in, so frames reach the session in order. */
         private volatile PppSession session;
         private final ArrayDeque<ByteBuffer> early = new ArrayDeque<>();
@@ -213,6 +217,10 @@ public final class PppSessions implements TunnelListener {
         PptpCall call = tunnel.call();
         Slot slot = byLocalCallId.computeIfAbsent(call.localCallId(), id -> new Slot());
         SessionSettings settings = this.settings;
+        if (settings.role() == SessionRole.SERVER) {
+            takeOverFrom(call);
+        }
+        slot.call = call;
         SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         SessionLimits limits = this.limits;
@@ -452,6 +460,27 @@ public final class PppSessions implements TunnelListener {
                 + " and " + users.getLast() + " sessions";
     }
 
+    /**
+     * A call from the same address with the same Call ID as a live call of another control
+     * connection: this router's GRE to the two would be the same packets (RFC 2637 §4.1: the Key
+     * field carries the peer's Call ID), so the earlier one cannot work any more, whatever it was.
+     * The usual case is a client that lost its call without a word (a restarted pptp, a laptop
+     * back from sleep) dialling again at once, its numbering started afresh;
+     * left alone, the dead call held its user's static address and session slot, and answered the
+     * new link's GRE with its own LCP, until its echoes ran out a minute later. It is ended at the
+     * next poll, silently ({@link PppSession#endSilently}). (The same control connection reusing
+     * a live Call ID is refused there, as RFC 2637 §2.8 allows.)
+     */
+    private void takeOverFrom(PptpCall call) {
+        for (Slot other : byLocalCallId.values()) {
+            PptpCall c = other.call;
+            if (c != null && c != call && c.connection() != call.connection() && c.peerCallId() == call.peerCallId()
+                    && c.peerAddress().equals(call.peerAddress())) {
+                redialed.add(other);
+            }
+        }
+    }
+
     @Override
     public void tunnelDown(CallTunnel tunnel, String reason) {
         Slot slot = byLocalCallId.remove(tunnel.call().localCallId());
@@ -468,6 +497,13 @@ public final class PppSessions implements TunnelListener {
             c.session.refuseUnlessAuthenticated(c.gaveWay, c.gaveWay == SessionEnd.LOGIN_STALLED
                     ? "another login needed a place among the logins in progress"
                     : "another address needed a place among the logins in progress");
+        }
+        for (Slot r; (r = redialed.poll()) != null; ) {
+            PppSession s = r.session();
+            if (s != null) {
+                s.endSilently(SessionEnd.REDIALED, r.call.peerAddress().getHostAddress() + " placed a new call with"
+                        + " this one's call ID (" + r.call.peerCallId() + ")");
+            }
         }
         long now = env.clock().nanos();
         for (Slot slot : byLocalCallId.values()) {

@@ -63,6 +63,10 @@ public enum SessionEnd {
             "no answer to LCP echo requests while this router could not send to the remote server: its own system"
                     + " refused the GRE (a firewall rule on this router, a WAN address that changed, a full send queue)"),
     DEVICE_FAILED("the tunnel interface could not be created, or was removed under the session"),
+    /** Server role only: see PppSessions#tunnelUp. */
+    REDIALED("the client dialled again from the same address with the same call ID on a new connection, which a"
+            + " client does once it has lost this call (it restarted, or its laptop changed networks and back); or a"
+            + " second client behind the same router picked the same call ID, and the two could not be told apart"),
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
     MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"
             + " client's address: it made room for a login from another address"),

@@ -64,6 +64,8 @@ class ServerSessionOnTheWireTest {
     /** What the server's calls send through: {@link #serverGre}, unless a test breaks it. */
     private GreTransport serverSends = serverGre;
     private final List<String> ended = new ArrayList<>();
+    private CallTunnels tunnels;
+    private final CallIdAllocator callIds = new CallIdAllocator(8);
     /** The peer's next GRE sequence number: a repeated one is a duplicate the server drops (RFC 2637 §4.3). */
     private int peerSequence = 1;
 
@@ -76,16 +78,14 @@ class ServerSessionOnTheWireTest {
             peerReceived.add(copy);
         });
         sessions = TestServerSessions.create(clock, (s, reason, detail) -> ended.add(reason + ": " + detail));
-        CallTunnels tunnels = new CallTunnels(serverSends, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor,
-                sessions);
+        tunnels = new CallTunnels(serverSends, demux, clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
         ControlLink link = new InlineControlLink(PEER, message -> {
             if (message instanceof OutgoingCallReply reply) {
                 replies.add(reply);
                 onReply.accept(reply);
             }
         });
-        pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"), tunnels,
-                new CallIdAllocator(8));
+        pac = new PacControlConnection(link, clock, ControlSettings.defaults("pac"), tunnels, callIds);
         pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));
         pac.onMessage(new OutgoingCallRequest(PEER_CALL_ID, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
         assertEquals(1, replies.size());
@@ -267,6 +267,43 @@ class ServerSessionOnTheWireTest {
     }
 
     private final long clockStart = clock.nanos();
+
+    /**
+     * A client that lost its call without a word (pptp restarted, a laptop back from sleep) dials
+     * again at once from the same address, on a new control connection, with the same Call ID
+     * (its numbering started afresh). This router's GRE for the two calls would be the
+     * same packets: the dead call is ended at once and silently (an LCP Terminate-Request would
+     * reach the new link, which takes it for its own), its call cleared on its own connection. It
+     * used to stay a minute, holding its user's address and session slot, answering the new link's
+     * GRE with its own LCP.
+     */
+    @Test
+    void aCallWithTheSameCallIdFromTheSameAddressOnANewConnectionTakesTheDeadOnesPlace() {
+        placeCall(reply -> { });
+        peerSendsConfigureRequest();
+        peerAcksOurConfigureRequests(); // the old call's LCP is open, its login under way
+        int oldCall = replies.getFirst().callId();
+        PacControlConnection newPac = new PacControlConnection(new InlineControlLink(PEER, message -> {
+            if (message instanceof OutgoingCallReply reply) {
+                replies.add(reply);
+            }
+        }), clock, ControlSettings.defaults("pac"), tunnels, callIds);
+        newPac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));
+        newPac.onMessage(new OutgoingCallRequest(PEER_CALL_ID, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
+        assertEquals(OutgoingCallReply.RESULT_CONNECTED, replies.getLast().resultCode(), "the new call is taken");
+        int newCall = replies.getLast().callId();
+        peerReceived.clear();
+
+        sessions.poll();
+        assertTrue(lcpReceived().stream().noneMatch(f -> f.startsWith("5/")),
+                "no LCP Terminate-Request towards the new link: " + lcpReceived());
+        assertEquals(1, ended.size(), ended.toString());
+        assertTrue(ended.getFirst().startsWith(SessionEnd.REDIALED + ": 127.0.0.1 placed a new call with this one's"
+                + " call ID (" + PEER_CALL_ID + ")"), ended.toString());
+        assertEquals(null, sessions.session(oldCall), "the old call's session is gone");
+        assertTrue(pac.calls().isEmpty(), "the old call is cleared on its own connection: " + pac.calls());
+        assertNotNull(sessions.session(newCall), "the new call's session stays");
+    }
 
     /**
      * One session's timers fail at every tick (here its GRE sends throw, as a bug would): the
