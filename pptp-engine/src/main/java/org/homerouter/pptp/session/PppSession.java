@@ -112,6 +112,8 @@ public final class PppSession {
     private Ipcp ipcp;
     /** The peer's last IPCP packet that arrived while IPCP waited for CCP. */
     private ByteBuffer earlyIpcp;
+    /** The peer's latest CCP packet while the network phase was held ({@link #holdNetworkPhase}), for when it starts. */
+    private ByteBuffer heldCcp;
     private IpcpConfiguration ipConfiguration;
     /**
      * The peer's address while no IPCP holds it (server side). An LCP renegotiation (RFC 1661 §4.3:
@@ -195,6 +197,16 @@ public final class PppSession {
      * touching each session's layers ({@link #timerDue}). Starts as "due at once".
      */
     private volatile long deadlineHint;
+    /**
+     * Why the peer is being asked whether it still answers ({@link #checkAlive}), until it is
+     * heard from; null otherwise. With {@link #framesAtCheck}, what {@link #beingChecked} reads
+     * without the lock.
+     */
+    private volatile String checkedBecause;
+    private volatile long framesAtCheck;
+    /** While the network phase waits ({@link #holdNetworkPhase}): until when at most, and for what. */
+    private long networkHeldUntil;
+    private java.util.function.BooleanSupplier networkWaitsFor;
 
     /**
      * @param id a short name for logs, e.g. "call 4711 from 192.0.2.7"
@@ -300,10 +312,10 @@ public final class PppSession {
             case PppProtocol.IPCP -> {
                 if (phase == SessionPhase.NETWORK && ipcp != null) {
                     ipcp.receive(information);
-                } else if (phase == SessionPhase.NETWORK && ccp != null) {
+                } else if (phase == SessionPhase.NETWORK && ccp != null || networkWaitsFor != null) {
                     // A peer that runs IPCP alongside CCP (Windows, pppd without require-mppe) would
                     // otherwise wait a restart period for its retransmission: keep its latest packet
-                    // for when IPCP opens.
+                    // for when IPCP opens. Likewise while the network phase is held.
                     earlyIpcp = copyOf(information);
                 } else {
                     framesDiscarded.increment();
@@ -312,6 +324,8 @@ public final class PppSession {
             case PppProtocol.CCP -> {
                 if (phase == SessionPhase.NETWORK && ccp != null) {
                     ccp.receive(information);
+                } else if (networkWaitsFor != null) {
+                    heldCcp = copyOf(information); // answered when the phase starts, not a restart period later
                 } else if (phase == SessionPhase.NETWORK) {
                     // No CCP on our side (no MPPE configured, or optional MPPE after PAP or CHAP-MD5,
                     // which give no keys): tell the peer to stop trying (§5.7) rather than let it
@@ -345,6 +359,17 @@ public final class PppSession {
         if (loginWaitingFor() && clock.nanos() - loginDeadline() >= 0) {
             fail(SessionEnd.LCP_TIMEOUT, "no login within " + LOGIN_DEADLINE.toSeconds() + " s of the call ("
                     + authExchanges + " login exchange" + (authExchanges == 1 ? "" : "s") + " begun)");
+        }
+        if (networkWaitsFor != null && (clock.nanos() - networkHeldUntil >= 0 || !networkWaitsFor.getAsBoolean())) {
+            networkWaitsFor = null;
+            ByteBuffer ccpWaiting = heldCcp;
+            heldCcp = null;
+            if (endReason == null) {
+                networkPhase();
+                if (ccpWaiting != null) {
+                    control(PppProtocol.CCP, ccpWaiting);
+                }
+            }
         }
         lcp.poll();
         if (auth != null) {
@@ -388,6 +413,9 @@ public final class PppSession {
         }
         if (ccp != null) {
             next = Clock.earliest(next, ccp.deadline());
+        }
+        if (networkWaitsFor != null) { // what it waits for is asked at each tick, up to the limit
+            next = Clock.earliest(next, OptionalLong.of(Math.min(networkHeldUntil, clock.nanos() + NETWORK_HOLD_RECHECK)));
         }
         return next;
     }
@@ -462,6 +490,45 @@ public final class PppSession {
         lcp.lowerLayerDown();
         finish();
         updateDeadlineHint();
+    }
+
+    /** How often a held network phase looks again whether it may start. */
+    private static final long NETWORK_HOLD_RECHECK = java.time.Duration.ofMillis(100).toNanos();
+
+    /** How often {@link #checkAlive} asks: three unanswered in a row end the session in 3 s. */
+    static final java.time.Duration CHECK_INTERVAL = java.time.Duration.ofSeconds(1);
+
+    /**
+     * Asks the peer at once whether it still answers (LCP Echo-Requests every {@link
+     * #CHECK_INTERVAL}), instead of at the next keepalive: a session that another of its
+     * account's sessions may be replacing (a laptop that lost this one and dialled again) would
+     * otherwise hold what the new one needs (its static address) for up to a minute. A peer that
+     * answers, or sends anything at all, is left alone; one that does not ends as {@link
+     * SessionEnd#PEER_DEAD} within seconds. Nothing happens on a link that is not open.
+     */
+    public synchronized void checkAlive(String because) {
+        if (ended || !lcp.checkPeerNow(CHECK_INTERVAL)) {
+            return;
+        }
+        framesAtCheck = framesReceived.sum();
+        checkedBecause = because;
+        LOG.info("{}: asking {} whether it still answers: {}", id, channel.peerAddress().getHostAddress(), because);
+        updateDeadlineHint();
+    }
+
+    /** Whether {@link #checkAlive} asked and the peer has sent nothing since, the session still on. Lock-free. */
+    public boolean beingChecked() {
+        return checkedBecause != null && !ended && framesReceived.sum() == framesAtCheck;
+    }
+
+    /**
+     * Called from {@link SessionListener#authenticated}: the network phase (CCP, IPCP) starts only
+     * once {@code waitsFor} turns false, or after {@code most} at the latest. Meanwhile the client's
+     * NCP requests are discarded (RFC 1661 §3.6) and it sends them again.
+     */
+    public synchronized void holdNetworkPhase(java.time.Duration most, java.util.function.BooleanSupplier waitsFor) {
+        networkHeldUntil = clock.nanos() + most.toNanos();
+        networkWaitsFor = waitsFor;
     }
 
     /**
@@ -640,7 +707,9 @@ public final class PppSession {
                                 + unsentSinceSent + " control packet(s) to " + channel.peerAddress().getHostAddress()
                                 + " could not be sent: " + lastSendFailure);
                     } else {
-                        recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests");
+                        String because = framesReceived.sum() == framesAtCheck ? checkedBecause : null;
+                        recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests"
+                                + (because == null ? "" : ", asked at once because " + because));
                     }
                 }
                 case AUTHENTICATION_REFUSED -> authenticationRefused();
@@ -737,8 +806,9 @@ public final class PppSession {
                 keyMaterial = s.keyMaterial().orElse(null);
                 LOG.info("{}: {} authenticated with {}", id, s.userName(), s.method());
                 everAuthenticated = true;
+                networkWaitsFor = null;
                 listener.authenticated(this, s.userName());
-                if (endReason == null) { // the listener may refuse the session (a limit)
+                if (endReason == null && networkWaitsFor == null) { // the listener may refuse it, or hold it
                     networkPhase();
                 }
             }

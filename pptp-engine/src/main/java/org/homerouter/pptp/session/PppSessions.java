@@ -72,6 +72,26 @@ public final class PppSessions implements TunnelListener {
 
     /** Sessions that made room for a login from another source: ended at the next {@link #poll()}. */
     private final Queue<Counted> evicted = new ConcurrentLinkedQueue<>();
+    /** Sessions to ask whether their peer still answers ({@link #checkOthersOf}): asked at the next {@link #poll()}. */
+    private final Queue<AliveCheck> aliveChecks = new ConcurrentLinkedQueue<>();
+
+    /** The other sessions of an account that logged in again, asked whether they still answer. */
+    private static final class AliveCheck {
+        final List<PppSession> others;
+        final String because;
+        volatile boolean asked;
+
+        AliveCheck(List<PppSession> others, String because) {
+            this.others = others;
+            this.because = because;
+        }
+
+        /** Until the others were asked and each answered or ended. */
+        boolean pending() {
+            return !asked || others.stream().anyMatch(PppSession::beingChecked);
+        }
+    }
+
     /** Sessions whose call a new call took over ({@link SessionEnd#REDIALED}): ended at the next {@link #poll()}. */
     private final Queue<Slot> redialed = new ConcurrentLinkedQueue<>();
 
@@ -288,6 +308,7 @@ public final class PppSessions implements TunnelListener {
                     }
                 }
                 call.markLoggedIn();
+                checkOthersOf(s, userName, call);
                 loggedInByCall.put(call.localCallId(), new LoggedIn(call.peerAddress(), userName));
                 observer.authenticated(s, userName);
             }
@@ -481,6 +502,36 @@ public final class PppSessions implements TunnelListener {
         }
     }
 
+    /** How long a login waits at most for its account's other sessions to show they are alive. */
+    static final java.time.Duration ALIVE_CHECK_WAIT = java.time.Duration.ofSeconds(4);
+
+    /**
+     * {@code s} logged in as {@code user}, whose account has a static address and other sessions:
+     * the usual case is the same laptop, its earlier session lost without a word (it slept, or
+     * changed networks) and dialled again. That dead session holds the static address until its
+     * keepalive runs out (a minute), and the new one would get a pool address for good, the LAN's
+     * rules and forwards for the static address missing it. So the others are asked at once
+     * whether they still answer (at the next poll: a session's lock is not taken under another's),
+     * and {@code s}'s network phase, where its address is given, waits for that (a live session
+     * answers within a round trip; a dead one ends in 3 s) up to {@link #ALIVE_CHECK_WAIT}.
+     */
+    private void checkOthersOf(PppSession s, String user, PptpCall call) {
+        if (settings.role() != SessionRole.SERVER || perUser.count(user) < 2
+                || env.staticAddresses().apply(user).isEmpty()) {
+            return;
+        }
+        List<PppSession> others = byLocalCallId.entrySet().stream()
+                .filter(e -> e.getKey() != call.localCallId())
+                .filter(e -> loggedInByCall.containsKey(e.getKey()) && user.equals(loggedInByCall.get(e.getKey()).user()))
+                .map(e -> e.getValue().session()).filter(o -> o != null && o != s).toList();
+        if (others.isEmpty()) {
+            return;
+        }
+        AliveCheck check = new AliveCheck(others, user + " logged in again from " + call.peerAddress().getHostAddress());
+        s.holdNetworkPhase(ALIVE_CHECK_WAIT, check::pending);
+        aliveChecks.add(check);
+    }
+
     @Override
     public void tunnelDown(CallTunnel tunnel, String reason) {
         Slot slot = byLocalCallId.remove(tunnel.call().localCallId());
@@ -497,6 +548,12 @@ public final class PppSessions implements TunnelListener {
             c.session.refuseUnlessAuthenticated(c.gaveWay, c.gaveWay == SessionEnd.LOGIN_STALLED
                     ? "another login needed a place among the logins in progress"
                     : "another address needed a place among the logins in progress");
+        }
+        for (AliveCheck c; (c = aliveChecks.poll()) != null; ) {
+            for (PppSession other : c.others) {
+                other.checkAlive(c.because);
+            }
+            c.asked = true;
         }
         for (Slot r; (r = redialed.poll()) != null; ) {
             PppSession s = r.session();

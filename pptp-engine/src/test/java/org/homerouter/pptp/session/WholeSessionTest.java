@@ -1134,6 +1134,54 @@ class WholeSessionTest {
     }
 
     /**
+     * A laptop loses its session without a word (it slept, it changed networks) and dials again at
+     * once: its dead session held the account's static address until its keepalive ran out, a
+     * minute, and the new session got a pool address for good (the LAN's rules and forwards for
+     * the static address missing it). Now the account's other session is asked at once whether it
+     * still answers, and the new one's address waits for that: the static address in seconds.
+     */
+    @Test
+    void aLaptopThatLostItsSessionAndDialsAgainGetsItsStaticAddressBackWithinSeconds() throws Exception {
+        staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        PptpCall lost = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+        // The first session's GRE goes nowhere from now on, either way.
+        network.setImpairment((src, dst, packet) -> {
+            int key = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate()).callId();
+            return src.equals(SERVER) && key == lost.localCallId() || src.equals(CLIENT) && key == lost.peerCallId()
+                    ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
+        });
+        long redialled = clock.nanos();
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the new session up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        assertTrue(clock.nanos() - redialled < TimeUnit.SECONDS.toNanos(10),
+                (clock.nanos() - redialled) / 1_000_000 + " ms");
+        assertEquals(List.of("10.8.8.8"), serverSessions.sessions().stream()
+                .map(s -> s.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress()).toList(),
+                "the dead session gone, the new one on the static address");
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("PEER_DEAD: no answer to LCP echo requests, asked at"
+                + " once because User logged in again from " + CLIENT.getHostAddress())), endDetails.toString());
+    }
+
+    /** The account's other session answers (a second device): it stays, and the new one gets a pool address at once. */
+    @Test
+    void aSecondDeviceOfAnAccountWithAStaticAddressLeavesTheFirstAlone() throws Exception {
+        staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+        long second = clock.nanos();
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the second up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        assertTrue(clock.nanos() - second < TimeUnit.SECONDS.toNanos(3), (clock.nanos() - second) / 1_000_000 + " ms");
+        assertEquals(java.util.Set.of("10.8.8.8", "192.168.250.10"), serverSessions.sessions().stream()
+                .map(s -> s.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress())
+                .collect(java.util.stream.Collectors.toSet()));
+        assertTrue(serverEvents.stream().noneMatch(e -> e.startsWith("ended")), serverEvents.toString());
+    }
+
+    /**
      * This router's own system refuses its GRE (an output firewall rule, a WAN address gone after a
      * DHCP renewal, where nothing the client sends arrives either): the client hears nothing, and
      * the session ends for unanswered LCP echo requests. That end says this router could not send;

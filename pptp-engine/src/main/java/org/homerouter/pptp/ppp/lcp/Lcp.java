@@ -105,6 +105,19 @@ public final class Lcp extends NegotiatedProtocol {
         sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, automaton().nextIdentifier(), u32(magic.localMagic())));
     }
 
+    /**
+     * Whether the peer still answers, found out now: an Echo-Request at once and then every
+     * {@code interval}; the link fails as a keepalive timeout once the configured number of them
+     * went unanswered (RFC 1661 §5.8). Only on an open link; false otherwise.
+     */
+    public boolean checkPeerNow(java.time.Duration interval) {
+        if (state() != AutomatonState.OPENED) {
+            return false;
+        }
+        keepalive.hurry(clock.nanos(), interval.toNanos());
+        return true;
+    }
+
     @Override
     public OptionalLong deadline() {
         return Clock.earliest(Clock.earliest(super.deadline(), keepalive.deadline()), pathProbe.deadline());
@@ -307,8 +320,8 @@ public final class Lcp extends NegotiatedProtocol {
                         // Our own request came back: a looped link is no proof of a live peer.
                         log.debug("LCP: Echo-Reply carries our own magic number, ignored");
                     } else if (state == AutomatonState.OPENED) {
-                        keepalive.replyReceived();
                         long now = clock.nanos();
+                        keepalive.replyReceived(now);
                         if (pathProbe.replied(packet.identifier(), now)) {
                             pollPathProbe(now);
                         }
