@@ -318,6 +318,30 @@ public final class WebServer implements AutoCloseable {
     }
 
     /**
+     * The answer to a form sent over plain HTTP after another tab (or the console, or an import)
+     * switched HTTPS on: its fields were sent in clear and its login does not count over HTTPS, so
+     * it is not saved. Said so, with the page to make the change on again: the neutral "the web UI
+     * continues at" page that sent it on before let a save vanish without a word.
+     */
+    static Reply notSavedMovedToHttps(String page) {
+        Reply.Page p = (Reply.Page) errorPage(HttpStatus.CONFLICT_409, "Nothing was saved", "Nothing was saved: while "
+                + "this page was open, the web UI moved to HTTPS (encrypted), and this form was sent over plain HTTP. "
+                + "Open the page over HTTPS, log in there if asked, and make your change again if it is not there.");
+        p.model().put("link", page);
+        return p;
+    }
+
+    /**
+     * The page a form posted to {@code path} is on, for a link to it: the path's first part where
+     * that is a page (/system for /system/https, /users for /users/subnets), else the Dashboard.
+     */
+    private String pageOf(String path) {
+        int slash = path.indexOf('/', 1);
+        String first = slash < 0 ? path : path.substring(0, slash);
+        return routes.containsKey("GET " + first) ? first : "/";
+    }
+
+    /**
      * A request that found no page or failed, answered with a page of the UI (its status code
      * unchanged) that says so and links on to the Dashboard and the Logs page, not a bare line of text.
      */
@@ -442,8 +466,12 @@ public final class WebServer implements AutoCloseable {
                 if (!request.isSecure() && httpsPort() > 0 && !"/healthz".equals(path)) {
                     // HTTPS is on: the admin password must not cross the network in clear. A form
                     // posted from a page loaded before it was switched on goes on from a page here.
-                    String there = origin(request, "https", httpsPort()) + path;
-                    return write(response, callback, "POST".equals(method) ? onTo(there) : new Reply.Redirect(there));
+                    String https = origin(request, "https", httpsPort());
+                    return write(response, callback, !"POST".equals(method) ? new Reply.Redirect(https + path)
+                            : "/login".equals(path) ? onTo(https + path)
+                            // A login made over plain HTTP does not count over HTTPS: the logout is done.
+                            : "/logout".equals(path) ? onTo(https + "/")
+                            : notSavedMovedToHttps(https + pageOf(path)));
                 }
                 Route route = routes.get(method + " " + path);
                 if (route == null) {

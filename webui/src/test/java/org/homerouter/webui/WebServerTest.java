@@ -2154,6 +2154,36 @@ class WebServerTest {
     }
 
     /**
+     * A page loaded over plain HTTP, saved after another tab switched HTTPS on: the save is not
+     * made (its fields crossed the network in clear, its login does not count over HTTPS), and the
+     * answer says so and links to the page over HTTPS, rather than a neutral "the web UI continues
+     * at" that let the change vanish without a word.
+     */
+    @Test
+    void aSaveSentOverPlainHttpAfterHttpsWasSwitchedOnSaysNothingWasSavedAndWhereToSaveAgain() throws Exception {
+        Browser oldTab = admin();
+        assertEquals(200, oldTab.get("/vpn").statusCode());
+        Browser other = admin();
+        int port = freePort();
+        onTo(other.post("/system/https", "enabled", "on", "https_port", String.valueOf(port)));
+        VpnSettings before = fake.vpn();
+
+        HttpResponse<String> r = oldTab.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                "dns_primary", "192.168.1.53", "auth", "mschapv2", "mppe", "require-128", "max_sessions", "50",
+                "idle_timeout", "0");
+        assertEquals(409, r.statusCode(), r.body());
+        assertTrue(r.body().contains("Nothing was saved: while this page was open, the web UI moved to HTTPS"), r.body());
+        assertTrue(r.body().contains("<a id=\"go-on\" href=\"https://127.0.0.1:" + port + "/vpn\">"), r.body());
+        assertFalse(REFRESH.matcher(r.body()).find(), "the browser stays on the page that says so");
+        assertEquals(before, fake.vpn(), "the settings are as they were");
+        assertEquals(0, fake.applied);
+        // A form posted to an address of its own links to the page it is on.
+        assertTrue(oldTab.post("/users/subnets", "name", "bob", "routed_subnets", "10.2.0.0/24").body()
+                .contains("href=\"https://127.0.0.1:" + port + "/users\""), "the users' page");
+    }
+
+    /**
      * A login made over plain HTTP sent its cookie in clear: anyone on the LAN could have read it.
      * Once HTTPS is on, that cookie no longer opens the admin pages over HTTPS; the admin logs in
      * again there (and gets a Secure cookie).
