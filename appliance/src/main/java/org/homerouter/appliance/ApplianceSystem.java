@@ -59,7 +59,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 oldRoutedSubnets = appliance.store().allRoutedSubnets();
                 appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
             } catch (SQLException e) {
-                throw new IllegalArgumentException("the database refused it: " + e.getMessage());
+                // In the words the other pages use for a store error: SQLite's own text ("[SQLITE_BUSY]
+                // database is locked") told the owner nothing about what to do.
+                throw new IllegalArgumentException(StoreFailure.plainWords(e), e);
             }
             try {
                 try {

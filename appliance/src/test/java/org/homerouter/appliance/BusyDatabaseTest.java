@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -77,6 +78,31 @@ class BusyDatabaseTest {
             assertEquals(3, open.size(), open.toString());
             assertEquals(java.util.Set.of("alice", "bob", "carol"),
                     open.stream().map(ApplianceStore.SessionRow::user).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    /**
+     * An import while another program holds the database (a CLI command, say) is refused whole, and
+     * the System page says so in the words it uses for any store error, not SQLite's "[SQLITE_BUSY]
+     * database is locked".
+     */
+    @Test
+    void anImportWhileAnotherProgramHoldsTheDatabaseSaysToTryAgainInPlainWords() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            String exported = system.exportJson("export");
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db);
+                 Statement st = other.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+                IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                        () -> system.importJson(exported.replace("\"system.host_name\": \"homerouter\"",
+                                "\"system.host_name\": \"office\""), "import while held"));
+                st.execute("ROLLBACK");
+                assertEquals("the settings database was busy for too long: try again in a moment", refused.getMessage());
+            }
+            assertEquals(exported, system.exportJson("export"), "nothing changed");
         }
     }
 }
