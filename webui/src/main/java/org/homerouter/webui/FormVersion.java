@@ -35,9 +35,17 @@ final class FormVersion {
         return of(VpnForm.values(s), new TreeSet<>(s.authMethods()));
     }
 
-    /** The account form of the user's page: enabled and static address (its other forms save one field each). */
+    /** The account form of the user's page: enabled and static address. */
     static String user(UserRow u) {
         return of(u.name(), u.enabled(), u.staticAddress());
+    }
+
+    /**
+     * The branch-office form of the user's page: the networks routed into the account's tunnel, as
+     * stored (comma-separated, no spaces). Its password form holds nothing shown, so no version.
+     */
+    static String routedSubnets(String name, String subnets) {
+        return of(name, subnets);
     }
 
     static String siteToSite(SiteToSite.Settings s) {

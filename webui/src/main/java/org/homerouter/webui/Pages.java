@@ -87,7 +87,7 @@ final class Pages {
                 new Route("GET", "/users/edit", ADMIN, x -> editUserPage(x, null, 200)),
                 new Route("POST", "/users/edit", ADMIN, locked(this::editUser)),
                 new Route("POST", "/users/password", ADMIN, this::userPassword),
-                new Route("POST", "/users/subnets", ADMIN, this::userSubnets),
+                new Route("POST", "/users/subnets", ADMIN, locked(this::userSubnets)),
                 new Route("POST", "/users/delete", ADMIN, this::deleteUser),
                 new Route("GET", "/passthrough", ADMIN, this::passthrough),
                 new Route("POST", "/passthrough", ADMIN, locked(this::savePassthrough)),
@@ -604,6 +604,8 @@ final class Pages {
         m.put("values", v);
         m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("static_address") ? invalid
                 : null, FormVersion.user(user.get())));
+        m.put("subnetsVersion", FormVersion.shown(invalid != null && invalid.values().containsKey("routed_subnets")
+                ? invalid : null, FormVersion.routedSubnets(user.get().name(), b.users().routedSubnets(name))));
         return new Reply.Page(status, "user.ftlh", m);
     }
 
@@ -644,6 +646,12 @@ final class Pages {
             subnets = b.users().checkRoutedSubnets(name, form.get("routed_subnets"));
         } catch (IllegalArgumentException e) {
             form.error("routed_subnets", e.getMessage());
+        }
+        // A page opened before another tab changed the networks would put its own list back.
+        var row = b.users().user(name);
+        if (row.isPresent() && FormVersion.stale(form, FormVersion.routedSubnets(row.get().name(),
+                b.users().routedSubnets(name)))) {
+            return FormVersion.conflict(editUserPage(x, null, HttpStatus.CONFLICT_409));
         }
         if (!form.ok()) {
             return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);

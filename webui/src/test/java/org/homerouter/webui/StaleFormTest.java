@@ -197,6 +197,36 @@ class StaleFormTest {
         assertEquals(9443, fake.httpsPort);
     }
 
+    /**
+     * The branch-office networks of a user, edited in two tabs: the one opened first, saved last,
+     * put its own list back and took away the network the other had added, without a word.
+     */
+    @Test
+    void anOldUserPageCannotTakeAwayABranchNetworkAddedSince() throws Exception {
+        fake.users.put("branch", new UserRow("branch", true, "", false, UserAccounts.LastConnection.NEVER));
+        Browser laptop = admin();
+        List<String> kept = formOf(laptop.get("/users/edit?name=branch").body(), "/users/subnets");
+
+        Browser phone = admin();
+        List<String> fresh = formOf(phone.get("/users/edit?name=branch").body(), "/users/subnets");
+        assertEquals(303, send(phone, "/users/subnets", with(fresh, "routed_subnets", "10.2.0.0/24")).statusCode());
+
+        HttpResponse<String> stale = send(laptop, "/users/subnets", with(kept, "routed_subnets", "10.3.0.0/16"));
+        assertEquals(409, stale.statusCode(), stale.body());
+        assertTrue(stale.body().contains(CHANGED_ELSEWHERE), stale.body());
+        assertEquals("10.2.0.0/24", fake.routedSubnets("branch"), "the network added on the phone stays");
+
+        // The page now shows both forms as stored; the networks saved from there are kept.
+        List<String> current = formOf(stale.body(), "/users/subnets");
+        assertTrue(current.contains("10.2.0.0/24"), current.toString());
+        assertEquals(303, send(laptop, "/users/subnets", with(current, "routed_subnets", "10.2.0.0/24, 10.3.0.0/16"))
+                .statusCode());
+        assertEquals("10.2.0.0/24,10.3.0.0/16", fake.routedSubnets("branch"));
+        // The account form of the same page is versioned on its own: the networks did not make it stale.
+        assertEquals(303, send(laptop, "/users/edit", with(formOf(stale.body(), "/users/edit"), "static_address",
+                "192.168.250.70")).statusCode());
+    }
+
     // ---- the form a browser would send --------------------------------------------------------
 
     private static HttpResponse<String> send(Browser b, String path, List<String> fields) throws Exception {
