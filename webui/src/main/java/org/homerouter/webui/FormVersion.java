@@ -37,7 +37,11 @@ final class FormVersion {
 
     /** The account form of the user's page: enabled and static address. */
     static String user(UserRow u) {
-        return of(u.name(), u.enabled(), u.staticAddress());
+        return user(u.name(), u.enabled(), u.staticAddress());
+    }
+
+    static String user(String name, boolean enabled, String staticAddress) {
+        return of(name, enabled, staticAddress);
     }
 
     /**
@@ -82,9 +86,21 @@ final class FormVersion {
      * no page of an older version can post), while scripts and the tests post whole forms on purpose,
      * each field as they want it stored.
      */
-    static boolean stale(Form form, String current) {
+    private static boolean stale(Form form, String current) {
         String shown = form.get(FIELD);
         return !shown.isEmpty() && !shown.equals(current);
+    }
+
+    /**
+     * Whether the form was made from other values than {@code current} and would store other values
+     * than those: {@code sent} is the version of what it sends, read as its save reads it (null when
+     * it cannot be read). A double-click on Save, or a save sent again (a reload that resends it, a
+     * retry after a dropped connection), carries the version of the values its first send replaced:
+     * refused, it said "nothing was saved" of a save that was made. A form that sends what is stored
+     * now puts back nothing anyone changed, whatever it was made from, so it is saved as any other.
+     */
+    static boolean stale(Form form, String current, String sent) {
+        return stale(form, current) && !current.equals(sent);
     }
 
     /**

@@ -441,10 +441,10 @@ final class Pages {
 
     private Reply saveVpn(Exchange x) {
         Form form = x.form();
-        if (FormVersion.stale(form, FormVersion.vpn(b.vpn().vpn()))) {
+        VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks()); // read first: what it sends counts too
+        if (FormVersion.stale(form, FormVersion.vpn(b.vpn().vpn()), s == null ? null : FormVersion.vpn(s))) {
             return FormVersion.conflict(vpnPage(x, null));
         }
-        VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks());
         if (s != null && InboundForwardConflict.exists(s, b.vpn().inboundServer(), b.vpn().lanNetworks())) {
             form.error("listen_address", InboundForwardConflict.forServer(b.vpn().inboundServer()));
             s = null;
@@ -613,7 +613,8 @@ final class Pages {
         Form form = x.form();
         String name = form.get("name");
         var row = b.users().user(name);
-        if (row.isPresent() && FormVersion.stale(form, FormVersion.user(row.get()))) {
+        if (row.isPresent() && FormVersion.stale(form, FormVersion.user(row.get()),
+                FormVersion.user(name, form.checked("enabled"), form.get("static_address")))) {
             return FormVersion.conflict(editUserPage(x, null, HttpStatus.CONFLICT_409));
         }
         String stored = row.map(UserRow::staticAddress).orElse("");
@@ -650,7 +651,7 @@ final class Pages {
         // A page opened before another tab changed the networks would put its own list back.
         var row = b.users().user(name);
         if (row.isPresent() && FormVersion.stale(form, FormVersion.routedSubnets(row.get().name(),
-                b.users().routedSubnets(name)))) {
+                b.users().routedSubnets(name)), form.ok() ? FormVersion.routedSubnets(row.get().name(), subnets) : null)) {
             return FormVersion.conflict(editUserPage(x, null, HttpStatus.CONFLICT_409));
         }
         if (!form.ok()) {
@@ -733,9 +734,6 @@ final class Pages {
     private Reply saveSiteToSite(Exchange x) {
         Form form = x.form();
         SiteToSite.Settings stored = b.siteToSite().settings();
-        if (FormVersion.stale(form, FormVersion.siteToSite(stored))) {
-            return FormVersion.conflict(siteToSitePage(x, null));
-        }
         boolean on = form.checked("enabled");
         String server = form.get("server");
         String user = form.get("user");
@@ -763,6 +761,13 @@ final class Pages {
         } catch (IllegalArgumentException e) {
             form.error("subnets", e.getMessage());
         }
+        boolean defaultRoute = form.checked("default_route");
+        // Checked once the form is read, to compare what it sends with what is stored (a password
+        // typed is not among the values the page shows, so it does not make the form another).
+        if (FormVersion.stale(form, FormVersion.siteToSite(stored), form.ok() ? FormVersion.siteToSite(
+                new SiteToSite.Settings(on, server, user, mppe, subnets, defaultRoute, stored.passwordSet())) : null)) {
+            return FormVersion.conflict(siteToSitePage(x, null));
+        }
         if (!form.ok()) {
             if (!password.isEmpty()) {
                 // A password is never sent back to the browser, and an empty box keeps the stored
@@ -771,7 +776,6 @@ final class Pages {
             }
             return siteToSitePage(x, form);
         }
-        boolean defaultRoute = form.checked("default_route");
         b.siteToSite().apply(new SiteToSite.Settings(on, server, user, mppe, subnets, defaultRoute, stored.passwordSet()),
                 password.isEmpty() ? null : password, "site-to-site dial-out " + (on ? "on, to " + server : "off")
                         + (subnets.isEmpty() ? "" : ", routing " + subnets) + (defaultRoute ? " and the default route" : ""));
@@ -812,7 +816,8 @@ final class Pages {
 
     private Reply savePassthrough(Exchange x) {
         Form form = x.form();
-        if (FormVersion.stale(form, FormVersion.passthrough(b.vpn().passthroughEnabled(), b.vpn().inboundServer()))) {
+        if (FormVersion.stale(form, FormVersion.passthrough(b.vpn().passthroughEnabled(), b.vpn().inboundServer()),
+                FormVersion.passthrough(form.checked("enabled"), form.get("inbound_server")))) {
             return FormVersion.conflict(passthroughPage(x, null));
         }
         boolean on = form.checked("enabled");
@@ -1008,7 +1013,9 @@ final class Pages {
 
     private Reply https(Exchange x) throws Exception {
         Form form = x.form();
-        if (FormVersion.stale(form, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort()))) {
+        String sentPort = form.get("https_port");
+        if (FormVersion.stale(form, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort()),
+                sentPort.matches("\\d{1,5}") ? FormVersion.https(form.checked("enabled"), Integer.parseInt(sentPort)) : null)) {
             return FormVersion.conflict(systemPage(x, null, HttpStatus.CONFLICT_409));
         }
         boolean on = form.checked("enabled");

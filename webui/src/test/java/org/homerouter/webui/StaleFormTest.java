@@ -227,6 +227,43 @@ class StaleFormTest {
                 "192.168.250.70")).statusCode());
     }
 
+    /**
+     * A double-click on Save, or a save sent again (a reload that resends it, a retry after the
+     * connection dropped), carries the version the first send replaced: it was refused with "changed
+     * elsewhere, nothing was saved" although the first had saved. What it sends is what is stored
+     * now, so it is answered as the save it is.
+     */
+    @Test
+    void aSaveSentTwiceIsAnsweredAsSavedBothTimes() throws Exception {
+        Browser b = admin();
+        List<String> vpn = with(formOf(b.get("/vpn").body(), "/vpn"), "dns_primary", "192.168.1.53");
+        for (int i = 1; i <= 2; i++) {
+            HttpResponse<String> r = send(b, "/vpn", vpn);
+            assertEquals(303, r.statusCode(), "send " + i + ": " + r.body());
+            String page = b.get("/vpn").body();
+            assertTrue(page.contains("Saved and applied.") && !page.contains(CHANGED_ELSEWHERE), "send " + i + ": " + page);
+        }
+        assertEquals("192.168.1.53", fake.vpn.dnsPrimary(), "as submitted");
+
+        fake.users.put("bob", new UserRow("bob", true, "", false, UserAccounts.LastConnection.NEVER));
+        List<String> account = with(formOf(b.get("/users/edit?name=bob").body(), "/users/edit"), "static_address",
+                "192.168.250.70");
+        List<String> networks = with(formOf(b.get("/users/edit?name=bob").body(), "/users/subnets"), "routed_subnets",
+                "10.2.0.0/24");
+        for (int i = 1; i <= 2; i++) {
+            assertEquals(303, send(b, "/users/edit", account).statusCode(), "send " + i);
+            assertTrue(b.get("/users").body().contains("VPN user bob saved."), "send " + i);
+            assertEquals(303, send(b, "/users/subnets", networks).statusCode(), "send " + i);
+        }
+        assertEquals("192.168.250.70", fake.users.get("bob").staticAddress());
+        assertEquals("10.2.0.0/24", fake.routedSubnets("bob"));
+
+        // Still refused: a stale form that would store something else.
+        HttpResponse<String> other = send(b, "/vpn", with(vpn, "dns_primary", "192.168.1.54"));
+        assertEquals(409, other.statusCode(), other.body());
+        assertEquals("192.168.1.53", fake.vpn.dnsPrimary());
+    }
+
     // ---- the form a browser would send --------------------------------------------------------
 
     private static HttpResponse<String> send(Browser b, String path, List<String> fields) throws Exception {
