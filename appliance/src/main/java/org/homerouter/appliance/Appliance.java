@@ -73,7 +73,7 @@ public final class Appliance implements AutoCloseable {
     private volatile String dataPartitionFormatted;
     /** Why this run has no admin password, after the image's reset at the router ({@link AdminPasswordReset}); else null. */
     private volatile String adminPasswordReset;
-    private Map<Setting, String> applied;
+    private volatile Map<Setting, String> applied;
     private volatile PassthroughAlg passthrough;
     /** Why the ALG is not running although switched on, or "". */
     private volatile String passthroughFailure = "";
@@ -520,6 +520,11 @@ public final class Appliance implements AutoCloseable {
         }
         wanRetry.make("the firewall could not be set for PPTP on the WAN", "the firewall is set for PPTP on the WAN"
                 + " again", this::setWanNow);
+    }
+
+    /** The settings the VPN server was last applied with (stored ones, the command line's overrides aside); null before. */
+    Map<Setting, String> appliedSettings() {
+        return applied;
     }
 
     /** The site-to-site tunnel's server as its last dial found it; empty without a dial-out. */

@@ -29,7 +29,20 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
 
     @Override
     public boolean restartsServer(VpnSettings from, VpnSettings to) {
-        return Appliance.restarts(VpnSettingsMapping.to(from), VpnSettingsMapping.to(to));
+        Map<Setting, String> running = appliance.appliedSettings();
+        if (running == null) {
+            return Appliance.restarts(VpnSettingsMapping.to(from), VpnSettingsMapping.to(to));
+        }
+        // What the save applies: every stored setting (a port or host name the command line stored
+        // meanwhile among them), with the page's over them; against what runs.
+        Map<Setting, String> next;
+        try {
+            next = new java.util.EnumMap<>(appliance.store().settings());
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        next.putAll(VpnSettingsMapping.to(to));
+        return Appliance.restarts(running, next);
     }
 
     /**

@@ -193,6 +193,7 @@ final class ConfigCommand {
     static final String RESTARTS = "when it restarts (on the router: systemctl restart homerouter, which also ends"
             + " every session)";
     static final String RUNNING_SERVICE = "A running service: logins use the imported accounts at once; its settings"
-            + " take effect " + RESTARTS + " or when the VPN server page is saved. Until then the sessions up now stay connected, also those of accounts removed or given a"
+            + " take effect " + RESTARTS + " or when the VPN server page is saved (which asks first if that"
+            + " disconnects anyone). Until then the sessions up now stay connected, also those of accounts removed or given a"
             + " new password. Importing on the System page instead applies it all at once and ends those sessions.";
 }

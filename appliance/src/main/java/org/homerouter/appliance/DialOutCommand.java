@@ -25,7 +25,8 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
      * read as "dialling now".
      */
     static final String RUNNING_SERVICE = "A running service applies this " + ConfigCommand.RESTARTS
-            + " or when the Site-to-site page is saved; until then it keeps the dial-out as it was.";
+            + " or when the Site-to-site or the VPN server page is saved (a VPN server save applies every stored"
+            + " setting); until then it keeps the dial-out as it was.";
 
     @Option(names = "--server", description = "The remote PPTP server: an IPv4 address, or a DNS name looked up at each dial (a dynamic-DNS name works).")
     String server;

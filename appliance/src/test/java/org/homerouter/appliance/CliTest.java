@@ -305,7 +305,8 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("dial-out off: server 203.0.113.7, user branch-a"), r.out());
         assertTrue(r.out().contains("A running service applies this when it restarts (on the router: systemctl restart"
-                + " homerouter, which also ends every session) or when the Site-to-site page is saved"), r.out());
+                + " homerouter, which also ends every session) or when the Site-to-site or the VPN server page is saved"),
+                r.out());
     }
 
     /**
@@ -964,7 +965,7 @@ class CliTest {
         assertTrue(imported.out().contains("users into " + b.resolve("appliance.db").toAbsolutePath()), imported.out());
         assertTrue(imported.out().contains("logins use the imported accounts at once; its settings take effect when it"
                 + " restarts (on the router: systemctl restart homerouter, which also ends every session) or when the"
-                + " VPN server page is saved. Until then"
+                + " VPN server page is saved (which asks first if that disconnects anyone). Until then"
                 + " the sessions up now stay connected, also those of accounts removed or given a new password"),
                 imported.out());
     }

@@ -17,6 +17,7 @@ import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.VpnUser;
 import org.homerouter.pptp.auth.NtPasswordHash;
 import org.homerouter.pptp.session.SessionEnd;
+import org.homerouter.appliance.store.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,6 +119,29 @@ class LiveApplyTest {
             alice.ended.get(10, TimeUnit.SECONDS);
             InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
             assertEquals("10.9.0.10", bob.tunnelAddress(), "a new session is in the new network");
+        }
+    }
+
+    /**
+     * A tunnel network stored by other means (`config import` on the command line) takes effect
+     * at the next save of the VPN page, with its restart: that save, which only changed the DNS
+     * server, asks first too. It used to compare the page with the stored settings only, and cut
+     * the connected clients off with a plain "Saved and applied".
+     */
+    @Test
+    void aSaveThatAppliesAChangeStoredFromTheCommandLineAsksBeforeDisconnecting() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
+            a.store().putSettings(java.util.Map.of(Setting.PPTP_LOCAL_ADDRESS, "10.9.0.1", Setting.PPTP_POOL_START,
+                    "10.9.0.10", Setting.PPTP_POOL_END, "10.9.0.20"), "configuration imported (command line)");
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] dnsOnly = form(true, "10.9.0.10", "10.9.0.20", "10.9.0.1", 0);
+            dnsOnly[java.util.Arrays.asList(dnsOnly).indexOf("local_address") + 1] = "10.9.0.1";
+            var asked = ui.post("/vpn", dnsOnly);
+            assertEquals(409, asked.statusCode(), asked.body());
+            assertTrue(asked.body().contains("session(s): alice"), asked.body());
+            assertFalse(alice.ended.isDone(), "nothing is done before the owner says yes");
         }
     }
 

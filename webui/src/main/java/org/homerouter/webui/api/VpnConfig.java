@@ -16,7 +16,9 @@ public interface VpnConfig {
 
     /**
      * Whether applying {@code to} over {@code from} restarts the server's listener, which
-     * disconnects every client (the page asks first while clients are connected).
+     * disconnects every client (the page asks first while clients are connected). Judged against
+     * what the server runs with where that is known: a change stored by other means (an import on
+     * the command line) and not applied yet takes effect with this save, and its restart too.
      */
     boolean restartsServer(VpnSettings from, VpnSettings to);
 
