@@ -61,6 +61,16 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
     @Override
     public Integer call() throws Exception {
         try (ApplianceStore store = open()) {
+            // Asked before the settings are read: read before, they would be written back as they
+            // were when the prompt appeared, undoing what the Site-to-site page saved meanwhile.
+            String newHash = null;
+            if (setPassword) {
+                String name = user != null ? user.strip() : store.settings().get(Setting.DIALOUT_USER);
+                // The remote server's password is whatever its administrator chose, as on the
+                // Site-to-site page: not this router's 8 characters at least for its own accounts.
+                newHash = HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(
+                        name.isEmpty() ? "the remote server" : name, 1))));
+            }
             Map<Setting, String> cfg = store.settings();
             Map<Setting, String> changes = new EnumMap<>(Setting.class);
             // Bad input throws IllegalArgumentException: one "error:" line and exit 2, as in every
@@ -90,14 +100,12 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
             }
             String effectiveServer = changes.getOrDefault(Setting.DIALOUT_SERVER, cfg.get(Setting.DIALOUT_SERVER));
             String effectiveSubnets = subnets != null ? subnets : cfg.get(Setting.DIALOUT_SUBNETS);
-            changes.put(Setting.DIALOUT_SUBNETS, RoutedNetworks.checkForDialOut(store, effectiveServer, effectiveSubnets));
-            if (setPassword) {
-                String name = changes.getOrDefault(Setting.DIALOUT_USER, cfg.get(Setting.DIALOUT_USER));
-                // The remote server's password is whatever its administrator chose, as on the
-                // Site-to-site page: not this router's 8 characters at least for its own accounts.
-                changes.put(Setting.DIALOUT_NT_HASH,
-                        HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(
-                                name.isEmpty() ? "the remote server" : name, 1)))));
+            String checkedSubnets = RoutedNetworks.checkForDialOut(store, effectiveServer, effectiveSubnets);
+            if (subnets != null || server != null) { // stored only when asked for (or checked against a new server)
+                changes.put(Setting.DIALOUT_SUBNETS, checkedSubnets);
+            }
+            if (newHash != null) {
+                changes.put(Setting.DIALOUT_NT_HASH, newHash);
             }
             if (defaultRoute != null) {
                 changes.put(Setting.DIALOUT_DEFAULT_ROUTE, defaultRoute.toString());

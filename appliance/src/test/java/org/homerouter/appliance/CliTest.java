@@ -297,6 +297,48 @@ class CliTest {
         }
     }
 
+    /**
+     * `dialout --password` waits at its prompt while someone saves new networks on the
+     * Site-to-site page: the command stored the networks it had read before the prompt, silently
+     * undoing the page's save.
+     */
+    @Test
+    void aDialOutPasswordTypedWhileThePageSavedNetworksKeepsThem() throws Exception {
+        Path d = dir.resolve("dialout-prompt");
+        assertEquals(0, run("dialout", "--server", "203.0.113.7", "--user", "branch-a", "--subnets", "10.2.0.0/24",
+                "--data-dir", d.toString()).code());
+        java.io.InputStream typing = new java.io.InputStream() {
+            private java.io.InputStream line;
+
+            @Override
+            public int read() throws java.io.IOException {
+                if (line == null) { // the page saves while the owner types
+                    try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+                        store.putSettings(java.util.Map.of(Setting.DIALOUT_SUBNETS, "10.2.0.0/24,10.3.0.0/24"),
+                                "site-to-site saved on the page");
+                    } catch (java.sql.SQLException e) {
+                        throw new java.io.IOException(e);
+                    }
+                    line = new java.io.ByteArrayInputStream("remote password\n".getBytes(StandardCharsets.UTF_8));
+                }
+                return line.read();
+            }
+        };
+        java.io.InputStream oldIn = System.in;
+        System.setIn(typing);
+        Run r;
+        try {
+            r = run("dialout", "--password", "--password-stdin", "--data-dir", d.toString());
+        } finally {
+            System.setIn(oldIn);
+        }
+        assertEquals(0, r.code(), r.err());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertEquals("10.2.0.0/24,10.3.0.0/24", store.settings().get(Setting.DIALOUT_SUBNETS));
+            assertFalse(store.settings().get(Setting.DIALOUT_NT_HASH).isEmpty(), "the password is set");
+        }
+    }
+
     /** "dial-out on" printed by the command line is not read as "dialling now": the running service has not seen it. */
     @Test
     void dialOutSaysWhenARunningServiceAppliesIt() throws Exception {
