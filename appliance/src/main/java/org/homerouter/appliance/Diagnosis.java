@@ -54,6 +54,7 @@ final class Diagnosis {
             case "AUTH_FAILED" -> "wrong password or user name (Windows error 691)";
             case "LOCKED_OUT" -> "locked out after repeated failed logins";
             case "ACCOUNT_DISABLED" -> "the account is disabled";
+            case "PREVIOUS_PASSWORD" -> "the old password, from before it was changed (Windows error 691)";
             default -> what(reason);
         };
     }
@@ -80,6 +81,10 @@ final class Diagnosis {
         }
         return switch (end) {
             case HUNG_UP, CALL_CLEARED -> "";
+            case PREVIOUS_PASSWORD -> "Enter the account's new password on that device (it dialled from the address"
+                    + " shown). Such logins count toward no lockout, so a device left with the old password does not"
+                    + " lock the account out for everyone else; if no device should still have it, someone else"
+                    + " knows the old password, which no longer works.";
             case AUTH_FAILED -> "Check the user name and password typed on the client (the password is"
                     + " case-sensitive, the user name is not); "
                     + "set a new password on the VPN users page if in doubt.";

@@ -24,8 +24,13 @@ final class StoreUserDirectory implements UserDirectory {
     @Override
     public Optional<PppUser> find(String userName) {
         try {
-            return store.loginAccount(userName)
+            Optional<PppUser> account = store.loginAccount(userName)
                     .map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
+            if (account.isEmpty()) {
+                return account;
+            }
+            Optional<byte[]> previous = store.previousNtHash(account.get().userName());
+            return previous.isPresent() ? Optional.of(account.get().withPreviousNtHash(previous.get())) : account;
         } catch (SQLException e) {
             // Failing closed: an unreadable store authenticates nobody. Yet not as "no such user":
             // the owner is told the router could not read its accounts, and no lockout counts it.

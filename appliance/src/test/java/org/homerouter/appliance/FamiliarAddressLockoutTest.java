@@ -73,6 +73,33 @@ class FamiliarAddressLockoutTest {
         }
     }
 
+    /**
+     * A shared account's password is changed; a colleague's laptop, still set up with the old one,
+     * keeps dialling. Those logins count toward no lockout (they were a guess each before, and
+     * five locked the account for every colleague, from every new address), and the Logs page
+     * says what they are.
+     */
+    @Test
+    void aDeviceStillUsingThePasswordFromBeforeItsChangeLocksNobodyOutAndIsNamed() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new password",
+                    "password_again", "a new password").statusCode());
+            for (int i = 0; i < 8; i++) {
+                assertRefused(net.dial(a.pptpAddress(), "alice", "alice password"), "with the old password");
+            }
+            net.dial(a.pptpAddress(), "alice", "a new password").tunnelAddress(); // a colleague, from a new address
+            List<String> events = a.store().recentEvents(40);
+            assertTrue(events.stream().anyMatch(e -> e.contains("the old password, from before it was changed")
+                    || e.contains("the password from before its last change")), events.toString());
+            // A guess is still a guess.
+            lockByGuesses(net, a);
+            assertRefused(net.dial(a.pptpAddress(), "alice", "a new password"), "after five guesses");
+        }
+    }
+
     /** A name deleted and added again is another account: its logins before do not spare the new one. */
     @Test
     void aNameDeletedAndAddedAgainIsNotSparedWhereTheOldAccountLoggedIn() throws Exception {

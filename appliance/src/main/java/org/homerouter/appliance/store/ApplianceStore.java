@@ -1378,10 +1378,16 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
-    /** Replaces a user's secrets (password change); false if there is no such user. */
+    /**
+     * Replaces a user's secrets (password change); false if there is no such user. The hash it
+     * replaces is kept as the previous one ({@link #previousNtHash}), unless the password is the
+     * same again.
+     */
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET nt_hash = ?, chap_secret = ?, "
-                + "logins_after_session = " + LAST_SESSION + " WHERE name = ?")) {
+        // SET reads the row as it was: the previous hash is the one being replaced.
+        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"
+                + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, nt_hash = ?1, chap_secret = ?2, "
+                + "logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
             ps.setBytes(1, ntHash);
             ps.setBytes(2, chapSecret);
             ps.setString(3, name);
@@ -1408,6 +1414,22 @@ public final class ApplianceStore implements AutoCloseable {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
+                }
+            }
+        }
+    }
+
+    /**
+     * The NT hash {@code name}'s last password change replaced (as named exactly), if any, as last
+     * committed: a login that proves it is a device still set up with the old password.
+     */
+    public java.util.Optional<byte[]> previousNtHash(String name) throws SQLException {
+        Connection c = reader;
+        synchronized (c) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT previous_nt_hash FROM vpn_users WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.ofNullable(rs.getBytes(1)) : java.util.Optional.empty();
                 }
             }
         }

@@ -82,7 +82,11 @@ final class Migrations {
             // When a session that is up was last known to be (its start, then every 10 minutes, with
             // its bytes then): where a power cut or crash leaves its row open, the row ends there.
             new Migration(7, "last-seen time of sessions", List.of(
-                    "ALTER TABLE vpn_sessions ADD COLUMN seen_ms INTEGER")));
+                    "ALTER TABLE vpn_sessions ADD COLUMN seen_ms INTEGER")),
+            // The NT hash a password change replaced: a login with it is a device not yet given the
+            // new password, told apart from a guess (it counts toward no lockout; the Logs say so).
+            new Migration(8, "previous password of users", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN previous_nt_hash BLOB")));
 
     static int latest() {
         return ALL.getLast().version();

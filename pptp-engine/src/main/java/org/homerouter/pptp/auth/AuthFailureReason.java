@@ -17,6 +17,14 @@ public enum AuthFailureReason {
      * client with a generic "connection terminated" and nothing to act on.
      */
     SESSION_LIMIT,
+    /**
+     * Authenticator side: the password the account had before its last change
+     * ({@link PppUser#previousNtHash}). On the wire a wrong password like any other (691), but a
+     * device not yet given the new password rather than a guess: it counts toward no lockout, which
+     * on a shared account would otherwise lock every colleague out after a password change, and
+     * the Logs page says which device to set up again.
+     */
+    PREVIOUS_PASSWORD,
     /** No account of that name. On the wire this looks exactly like {@link #BAD_PASSWORD_691}. */
     UNKNOWN_USER,
     /**

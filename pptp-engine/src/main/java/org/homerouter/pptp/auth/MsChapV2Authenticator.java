@@ -83,7 +83,11 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         Optional<String> authenticatorResponse =
                 MsChapV2.verify(ntHash, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
         if (authenticatorResponse.isEmpty()) {
-            return attemptFailed(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
+            boolean previous = user.get().previousNtHash().flatMap(h -> MsChapV2.verify(h, challenge,
+                    response.peerChallenge(), nameOctets, response.ntResponse())).isPresent();
+            return previous
+                    ? attemptFailed(id, AuthFailureReason.PREVIOUS_PASSWORD, name, "the password from before its last change")
+                    : attemptFailed(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
             return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.ACCOUNT_DISABLED_649, name,

@@ -82,7 +82,10 @@ public final class PapAuthenticator extends AbstractAuthExchange {
             return AuthResult.failure(method, AuthFailureReason.UNKNOWN_USER, name, "no such user");
         }
         if (!match) {
-            return AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
+            return user.get().previousNtHash().filter(h -> MessageDigest.isEqual(offered, h)).isPresent()
+                    ? AuthResult.failure(method, AuthFailureReason.PREVIOUS_PASSWORD, name,
+                            "the password from before its last change")
+                    : AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
             return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");

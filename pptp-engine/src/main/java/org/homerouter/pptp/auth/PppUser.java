@@ -17,8 +17,12 @@ import java.util.Optional;
  * @param ntHash NtPasswordHash(password), 16 octets
  * @param chapMd5Secret the cleartext secret, present only for accounts that may use CHAP-MD5
  * @param enabled false to keep the account but refuse it (MS-CHAPv2 answers E=649)
+ * @param previousNtHash the NT hash of the password before its last change, if known: a login
+ *     with it fails all the same, but as {@link AuthFailureReason#PREVIOUS_PASSWORD}, a device not
+ *     yet given the new password rather than a guess (MS-CHAPv2 and PAP; CHAP-MD5 cannot tell)
  */
-public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Secret, boolean enabled) {
+public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Secret, boolean enabled,
+                      Optional<byte[]> previousNtHash) {
 
     public PppUser {
         if (userName == null || userName.isEmpty()) {
@@ -27,6 +31,13 @@ public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Se
         NtPasswordHash.requireLength("NT hash", ntHash, NtPasswordHash.LENGTH);
         ntHash = ntHash.clone();
         chapMd5Secret = chapMd5Secret.map(byte[]::clone);
+        previousNtHash.ifPresent(h -> NtPasswordHash.requireLength("previous NT hash", h, NtPasswordHash.LENGTH));
+        previousNtHash = previousNtHash.map(byte[]::clone);
+    }
+
+    /** An account whose previous password is not known. */
+    public PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Secret, boolean enabled) {
+        this(userName, ntHash, chapMd5Secret, enabled, Optional.empty());
     }
 
     /** An enabled account that stores only the NT hash of {@code password} (PAP and MS-CHAPv2). */
@@ -45,7 +56,17 @@ public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Se
 
     /** The same account, enabled or disabled. */
     public PppUser withEnabled(boolean on) {
-        return new PppUser(userName, ntHash, chapMd5Secret, on);
+        return new PppUser(userName, ntHash, chapMd5Secret, on, previousNtHash);
+    }
+
+    /** The same account, its password before the last change known by its NT hash. */
+    public PppUser withPreviousNtHash(byte[] hash) {
+        return new PppUser(userName, ntHash, chapMd5Secret, enabled, Optional.of(hash));
+    }
+
+    @Override
+    public Optional<byte[]> previousNtHash() {
+        return previousNtHash.map(byte[]::clone);
     }
 
     @Override

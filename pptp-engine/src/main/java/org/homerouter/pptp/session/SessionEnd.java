@@ -8,6 +8,9 @@ public enum SessionEnd {
     HUNG_UP("the link was closed normally"),
     AUTH_FAILED("authentication failed (Windows error 691)",
             "the remote server refused the user name or password (Windows error 691)"),
+    /** Server role only: see AuthFailureReason#PREVIOUS_PASSWORD. */
+    PREVIOUS_PASSWORD("the client logged in with the account's password from before its last change (Windows error"
+            + " 691): a device not yet given the new one"),
     ACCOUNT_DISABLED("the account is disabled (Windows error 649)",
             "the remote server refused the account although the password may be right: no dial-in permission,"
                     + " disabled, password expired or outside its logon hours (Windows errors 646-649)"),

@@ -111,6 +111,23 @@ class AuthExchangePairTest {
     }
 
     /**
+     * The password from before the account's last change fails as a wrong one on the wire, but is
+     * told apart for the router (a device not yet given the new password): MS-CHAPv2 and PAP, which
+     * can check an NT hash. CHAP-MD5 keeps only the current cleartext secret.
+     */
+    @ParameterizedTest
+    @EnumSource(AuthMethod.class)
+    void thePasswordFromBeforeTheLastChangeIsToldApartForTheRouterOnly(AuthMethod method) {
+        UserDirectory changed = name -> users.find(name)
+                .map(u -> u.withPreviousNtHash(NtPasswordHash.of("old horse")));
+        connect(ALL, method, new PeerCredentials("alice", "old horse"), changed);
+
+        assertEquals(method == AuthMethod.CHAP_MD5 ? AuthFailureReason.BAD_PASSWORD_691
+                : AuthFailureReason.PREVIOUS_PASSWORD, server.failure().reason());
+        assertEquals(AuthFailureReason.BAD_PASSWORD_691, client.failure().reason(), "the wire says 691 as for any");
+    }
+
+    /**
      * An account the directory refuses for now (its sessions are all taken) is refused as the
      * login's answer, never with a Success first; only after the password proved right, so a
      * guesser learns nothing of it.
