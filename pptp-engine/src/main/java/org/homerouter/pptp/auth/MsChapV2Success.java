@@ -26,8 +26,10 @@ public record MsChapV2Success(String authenticatorResponse, String message) {
     }
 
     /**
-     * Parses a Success Message. " M=..." is optional on input: pppd omits it, and a peer must not
-     * fail a correct authenticator response over missing text.
+     * Parses a Success Message. What follows the authenticator response is taken as it comes: pppd
+     * omits " M=...", Windows Server 2019's RRAS sends "M=..." with no space before it (pppd had to
+     * learn to accept that too), and a peer must not fail a correct authenticator response, the
+     * only part that proves anything (RFC 2759 §5), over its text.
      */
     public static MsChapV2Success decode(byte[] buf, int off, int len) {
         String s = new String(buf, off, len, StandardCharsets.UTF_8);
@@ -37,14 +39,9 @@ public record MsChapV2Success(String authenticatorResponse, String message) {
         }
         String auth = s.substring(0, n);
         String rest = s.substring(n);
-        String message;
-        if (rest.isEmpty()) {
-            message = "";
-        } else if (rest.startsWith(" M=")) {
-            message = rest.substring(3);
-        } else {
-            throw new IllegalArgumentException("Success message: expected \" M=\" after the authenticator response");
-        }
+        String message = rest.startsWith(" M=") ? rest.substring(3)
+                : rest.startsWith("M=") ? rest.substring(2)
+                : rest.strip();
         return new MsChapV2Success(auth, message);
     }
 }

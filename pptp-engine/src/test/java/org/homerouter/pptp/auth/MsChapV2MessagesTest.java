@@ -56,11 +56,14 @@ class MsChapV2MessagesTest {
     }
 
     @Test
-    void malformedSuccessIsRefused() {
+    void aSuccessWithoutAWellFormedAuthenticatorResponseIsRefusedAndAnyTextAfterOneIsRead() {
         byte[] shortOne = ascii(AUTH_RESPONSE.substring(0, 30));
         assertThrows(IllegalArgumentException.class, () -> MsChapV2Success.decode(shortOne, 0, shortOne.length));
-        byte[] junk = ascii(AUTH_RESPONSE + "XYZ");
-        assertThrows(IllegalArgumentException.class, () -> MsChapV2Success.decode(junk, 0, junk.length));
+        // What follows the authenticator response is the server's text, however it is written.
+        byte[] noSpace = ascii(AUTH_RESPONSE + "M=Success");
+        assertEquals(new MsChapV2Success(AUTH_RESPONSE, "Success"), MsChapV2Success.decode(noSpace, 0, noSpace.length));
+        byte[] bare = ascii(AUTH_RESPONSE + " Welcome");
+        assertEquals(new MsChapV2Success(AUTH_RESPONSE, "Welcome"), MsChapV2Success.decode(bare, 0, bare.length));
         byte[] notHex = ascii("S=" + "Z".repeat(40));
         assertThrows(IllegalArgumentException.class, () -> MsChapV2Success.decode(notHex, 0, notHex.length));
     }

@@ -85,6 +85,30 @@ class MsChapV2PeerTest {
         assertTrue(listener.only().succeeded());
     }
 
+    /**
+     * Windows Server 2019's RRAS sends no space before M= (pppd had to learn to accept it): our
+     * branch router refused the office's right answer as "server not verified", and after the
+     * second try stopped dialling for good.
+     */
+    @Test
+    void successWithoutASpaceBeforeTheMessageIsAcceptedAsWindowsServer2019SendsIt() {
+        peer.start();
+        peer.receive(challenge(1, AUTH_CHALLENGE));
+        peer.receive(status(ChapStatusPacket.SUCCESS, 1, AUTH_RESPONSE + "M=Success. Logging you in..."));
+
+        assertTrue(listener.only().succeeded(), listener.results.toString());
+    }
+
+    /** Whatever follows, the authenticator response is still checked. */
+    @Test
+    void aForgedResponseWithoutASpaceBeforeTheMessageStillFails() {
+        peer.start();
+        peer.receive(challenge(1, AUTH_CHALLENGE));
+        peer.receive(status(ChapStatusPacket.SUCCESS, 1, "S=407A5589115FD0D6209F510FE9C04566932CDA57M=hi"));
+
+        assertEquals(AuthFailureReason.AUTHENTICATOR_NOT_VERIFIED, listener.failure().reason());
+    }
+
     @Test
     void forgedAuthenticatorResponseFailsTheExchange() {
         peer.start();
