@@ -107,7 +107,14 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
 
     @Override
     public List<String> hostNameServers() {
-        return PptpService.hostNameServers(appliance.dataPlane()).get().stream().map(java.net.InetAddress::getHostAddress).toList();
+        return PptpService.offeredToClients(() -> {
+            try {
+                return appliance.store().settings();
+            } catch (SQLException e) {
+                throw new StoreFailure(e);
+            }
+        }, PptpService.hostNameServers(appliance.dataPlane())).get().stream()
+                .map(java.net.InetAddress::getHostAddress).toList();
     }
 
     /** As {@link #lanNetworks()}, for the command line and the dial-out. */

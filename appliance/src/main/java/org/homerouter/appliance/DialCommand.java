@@ -82,11 +82,13 @@ final class DialCommand implements Callable<Integer> {
             var ip = session.ipConfiguration().orElseThrow();
             // One write for the whole line: printf hands System.out (autoflush) each piece of the
             // format separately, and a script watching the output could read "encryption=" alone.
-            System.out.print(String.format("UP device=%s local=%s peer=%s encryption=%s%n", session.deviceName().orElse("?"),
+            System.out.print(String.format("UP device=%s local=%s peer=%s encryption=%s dns=%s%n",
+                    session.deviceName().orElse("?"),
                     ip.localAddress().map(InetAddress::getHostAddress).orElse("?"),
                     ip.peerAddress().map(InetAddress::getHostAddress).orElse("?"),
                     session.encryption().map(e -> "mppe-" + e.strength() + (e.stateless() ? "-stateless" : "-stateful"))
-                            .orElse("none")));
+                            .orElse("none"),
+                    ip.primaryDns().map(InetAddress::getHostAddress).orElse("none")));
             System.out.flush();
             // Set by the hook before it hangs up: the session then ends while the hook still needs
             // the event loop to send Stop-Control-Connection-Request, so the teardown below waits.

@@ -191,7 +191,13 @@ final class PptpService implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
-                .withHostNameServers(hostNameServers(dataPlane))
+                .withHostNameServers(offeredToClients(() -> {
+                    try {
+                        return store.settings();
+                    } catch (java.sql.SQLException e) {
+                        return Map.of(); // the router's own, as without a tunnel: the session goes on
+                    }
+                }, hostNameServers(dataPlane)))
                 .withAssignedStaticAddresses(readAtMostEvery(Duration.ofSeconds(10), () -> staticAddresses(store)));
     }
 
@@ -201,6 +207,30 @@ final class PptpService implements AutoCloseable {
      */
     static Supplier<List<Inet4Address>> hostNameServers(DataPlane dataPlane) {
         return dataPlane.linux() ? HostNameServers.SYSTEM : List::of;
+    }
+
+    /**
+     * The DNS servers offered to VPN clients when the VPN page names none, read at each session's
+     * IPCP: the router's own ({@code system}), except while the site-to-site tunnel is to carry
+     * everything. Then this router's own tunnel-side address: the router's servers are the WAN's
+     * (often the modem, on the WAN's own subnet, whose route is not the tunnel's), and the clients'
+     * queries to them left the WAN in clear; the base firewall sends queries to the router itself
+     * through the tunnel, to the office's DNS server, or drops them while it is down (LanDns).
+     */
+    static Supplier<List<Inet4Address>> offeredToClients(Supplier<Map<Setting, String>> settings,
+                                                        Supplier<List<Inet4Address>> system) {
+        return () -> {
+            Map<Setting, String> now = settings.get();
+            if (Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED))
+                    && Boolean.parseBoolean(now.get(Setting.DIALOUT_DEFAULT_ROUTE))) {
+                try {
+                    return List.of(ipv4(now.get(Setting.PPTP_LOCAL_ADDRESS)));
+                } catch (UnknownHostException | RuntimeException e) {
+                    return List.of(); // none rather than one around the tunnel
+                }
+            }
+            return system.get();
+        };
     }
 
     static SessionLimits limits(Map<Setting, String> cfg) {

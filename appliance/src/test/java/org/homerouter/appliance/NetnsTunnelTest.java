@@ -44,7 +44,7 @@ class NetnsTunnelTest {
     private static final Duration START = Duration.ofSeconds(40);
     private static final Duration STOP = Duration.ofSeconds(15);
     private static final Duration TRANSFER = Duration.ofSeconds(120);
-    private static final Pattern UP = Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) peer=(\\S+) encryption=(\\S+)$");
+    private static final Pattern UP = Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) peer=(\\S+) encryption=(\\S+) dns=\\S+$");
 
     @TempDir
     Path dir;

@@ -24,6 +24,24 @@ class PptpServiceSettingsTest {
         return cfg;
     }
 
+    /**
+     * With the site-to-site tunnel carrying everything, VPN clients are offered this router's own
+     * tunnel-side address for DNS, whose queries the base firewall sends through the tunnel: the
+     * router's own servers (the WAN's, the modem on its subnet) took their names out in clear.
+     */
+    @Test
+    void underEverythingThroughTheTunnelClientsAskTheRouterNotItsWanServers() throws Exception {
+        Map<Setting, String> cfg = defaults();
+        java.net.Inet4Address modem = (java.net.Inet4Address) java.net.InetAddress.getByName("192.168.0.1");
+        var offered = PptpService.offeredToClients(() -> cfg, () -> java.util.List.of(modem));
+        assertEquals(java.util.List.of(modem), offered.get(), "no tunnel: the router's own servers");
+        cfg.put(Setting.DIALOUT_ENABLED, "true");
+        assertEquals(java.util.List.of(modem), offered.get(), "a tunnel for the office's networks only: the same");
+        cfg.put(Setting.DIALOUT_DEFAULT_ROUTE, "true");
+        assertEquals(java.util.List.of(java.net.InetAddress.getByName("192.168.250.1")), offered.get(),
+                "everything through the tunnel: this router, on the clients' side");
+    }
+
     @Test
     void loginLimitsComeFromTheSettingsWithHalfPerSourceAddress() {
         Map<Setting, String> cfg = defaults();

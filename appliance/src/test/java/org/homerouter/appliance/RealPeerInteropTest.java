@@ -86,7 +86,7 @@ class RealPeerInteropTest {
     private static final Pattern PPP_UP = Pattern.compile(
             "(?:iface=(\\S+) )?local=(\\S+) remote=(\\S+) mppe=(\\S+) auth=(\\S+)");
     /** A whole line: the output is read while the process writes it. */
-    private static final Pattern DIAL_UP = Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) peer=(\\S+) encryption=(\\S+)\n");
+    private static final Pattern DIAL_UP = Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) peer=(\\S+) encryption=(\\S+) dns=\\S+\n");
     private static final Pattern TUNNEL_DEVICE = Pattern.compile("\\bpp(tp)?\\d+\\b");
 
     private static Path peer;

@@ -251,9 +251,13 @@ class SiteToSiteNetnsTest {
         Launched worker = launch("worker", home, WORKER_PASSWORD, "dial", "--server", A_WAN, "--user", WORKER,
                 "--password-stdin");
         worker.awaitOutput("\nUP ", START);
-        java.util.regex.Matcher up = java.util.regex.Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) ")
+        java.util.regex.Matcher up = java.util.regex.Pattern.compile("(?m)^UP device=(\\S+) local=(\\S+) .* dns=(\\S+)$")
                 .matcher(worker.output());
         assertTrue(up.find(), worker.report());
+        // Its DNS server is A itself, whose firewall sends the queries through the tunnel to the
+        // office's: A's own servers are the WAN's, and queries to them left the WAN in clear.
+        assertEquals("192.168.250.1", up.group(3), "the worker's DNS server" + worker.report());
+        assertEquals("office", lookUp(home, up.group(2), 0, up.group(3)), "the worker's names go through the office");
         String dialOutAddress = a.ip("-4", "-o", "addr", "show", "dev", "ppp0");
         assertFalse(dialOutAddress.contains("inet " + up.group(2) + " "),
                 "the worker got the dial-out's own address " + up.group(2) + ": " + dialOutAddress + worker.report());
@@ -402,6 +406,22 @@ class SiteToSiteNetnsTest {
                 + "except OSError:\n"
                 + "    print('no answer')\n";
         CommandResult r = lanA.exec(Duration.ofSeconds(10), "python3", "-c", py);
+        assertTrue(r.succeeded(), r.toString());
+        return r.output().strip();
+    }
+
+    /** As {@link #lookUp(int)}, from {@code source} in {@code ns} to the DNS server {@code server}. */
+    private static String lookUp(Netns ns, String source, int sourcePort, String server) throws IOException {
+        String py = "import socket\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "s.bind(('" + source + "', " + sourcePort + "))\n"
+                + "s.settimeout(2)\n"
+                + "s.sendto(b'query', ('" + server + "', 53))\n"
+                + "try:\n"
+                + "    print(s.recv(512).decode())\n"
+                + "except OSError:\n"
+                + "    print('no answer')\n";
+        CommandResult r = ns.exec(Duration.ofSeconds(10), "python3", "-c", py);
         assertTrue(r.succeeded(), r.toString());
         return r.output().strip();
     }
