@@ -459,6 +459,9 @@ def main():
         # A reload runs the same file (its "flush ruleset"): the service and the hold start again.
         started = re.findall(r"^\d+$", g.check("systemctl show -P ExecMainStartTimestampMonotonic homerouter"), re.M)[-1]
         g.check("systemctl reload nftables")
+        # Held already when the reload returns: the hold's script runs in it, not seconds later.
+        if g.run("nft list chain inet homerouter lan_dns | grep -qw drop")[0] != 0:
+            failures.append("when 'systemctl reload nftables' returned, the LAN's DNS was not held")
         rc, out = g.run("ok=0; for i in $(seq 180); do "
                         f"if [ \"$(systemctl show -P ExecMainStartTimestampMonotonic homerouter)\" != {started} ] && "
                         "systemctl is-active -q homerouter && "
@@ -472,6 +475,10 @@ def main():
                                    "nft list chain inet homerouter lan_dns; systemctl status homerouter | head -5")[1])
             failures.append("after 'systemctl reload nftables' the service did not restart and put back its rules")
         g.wait_ui()
+        # No LLMNR or mDNS responder or query: the LAN's single-label names were asked for on the WAN.
+        if g.run("ss -lnu | grep -qE ':(5355|5353) '")[0] == 0:
+            print("      " + g.run("ss -lnu")[1])
+            failures.append("resolved listens for LLMNR or mDNS (UDP 5355/5353)")
         # The same bundle again (not newer than what runs): refused, nothing written.
         rc, out = g.run("homerouter-update /dev/vdb; test ! -e /data/boot/trial", timeout=120)
         print("    $ homerouter-update /dev/vdb  (again)\n      " + out.replace("\n", "\n      "))
