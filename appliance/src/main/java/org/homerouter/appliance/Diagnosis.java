@@ -98,8 +98,8 @@ final class Diagnosis {
                     + " failed when the login was checked (the detail gives the error). If it keeps happening, see the"
                     + " \"service\" events on the Logs page: a full or failing data partition is the usual cause.";
             case ACCOUNT_DISABLED -> "This VPN user is disabled on the VPN users page: enable them there if they should connect.";
-            case SERVER_NOT_VERIFIED -> "Only this router's site-to-site dial-out checks the server: see the"
-                    + " Site-to-site page.";
+            case SERVER_NOT_VERIFIED, OUTSIDE_LOGON_HOURS -> "Only this router's site-to-site dial-out meets this"
+                    + " (from the server it dials): see the Site-to-site page.";
             case AUTH_METHOD_REFUSED -> "The client wants a login method this router can do but the VPN server page does"
                     + " not allow (the detail names it). Best: set the client to MS-CHAP v2 (Windows: " + SECURITY_TAB
                     + ", \"Allow these protocols\", tick only MS-CHAP v2), the"

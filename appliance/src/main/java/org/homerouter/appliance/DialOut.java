@@ -53,6 +53,8 @@ final class DialOut implements AutoCloseable {
      * an account after a few, so dialing on would lock out the account, maybe a person's.
      */
     static final Duration AUTH_RETRY = Duration.ofMinutes(5);
+    /** How often an account refused for the time of day (MS-CHAPv2 E=646) is tried again. */
+    static final Duration LOGON_HOURS_RETRY = Duration.ofMinutes(15);
     /** Refused logins in a row after which the dial-out stops until the Site-to-site page is saved again. */
     static final int AUTH_FAILURES_TO_STOP = 2;
 
@@ -594,6 +596,8 @@ final class DialOut implements AutoCloseable {
             return;
         }
         waitAndRedial(why, refused ? authRetry
+                // Outside the account's logon hours (E=646): the time of day mends it, not a save of the page.
+                : reason == SessionEnd.OUTSIDE_LOGON_HOURS ? LOGON_HOURS_RETRY
                 : wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed(), wasUp);
     }
 

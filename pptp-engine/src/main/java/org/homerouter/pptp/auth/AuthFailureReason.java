@@ -14,9 +14,13 @@ public enum AuthFailureReason {
      * Authenticator side: the password was right and the account enabled, but it holds as many
      * sessions as one account may ({@link UserDirectory#refusesNow}). Refused before any Success,
      * as MS-CHAPv2 error 649 with a message saying why: a Success followed by a hang-up left the
-     * client with a generic "connection terminated" and nothing to act on.
+     * client with a generic "connection terminated" and nothing to act on. Peer side: that 649
+     * with that message ({@link MsChapV2Authenticator#TOO_MANY_SESSIONS}), from a router like this
+     * one: unlike other 649s, one that a later attempt may get past.
      */
     SESSION_LIMIT,
+    /** Peer side: MS-CHAPv2 E=646, the account may log in only at certain hours (RFC 2759 §6). */
+    RESTRICTED_HOURS_646,
     /**
      * Authenticator side: the password the account had before its last change
      * ({@link PppUser#previousNtHash}). On the wire a wrong password like any other (691), but a

@@ -41,6 +41,13 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
     /** Hash used to spend the same work on an unknown user as on a known one. */
     private static final byte[] NO_USER_HASH = new byte[NtPasswordHash.LENGTH];
 
+    /**
+     * The M= text of the refusal of an account that holds as many sessions as it may: the client's
+     * user may read it (pppd logs it), and a router like this one dialling out knows it for a
+     * refusal that a later attempt may get past.
+     */
+    public static final String TOO_MANY_SESSIONS = "Too many sessions for this account";
+
     private int attempts;
 
     /**
@@ -96,7 +103,7 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         Optional<String> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
             return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.SESSION_LIMIT, name, refused.get(),
-                    "Too many sessions for this account");
+                    TOO_MANY_SESSIONS);
         }
         MsChapV2Success success = new MsChapV2Success(authenticatorResponse.get(), "Access granted");
         return Verdict.last(new ChapStatusPacket(true, id, success.encode()),

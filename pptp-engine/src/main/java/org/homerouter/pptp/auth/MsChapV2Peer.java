@@ -74,8 +74,12 @@ public final class MsChapV2Peer extends ChapPeer {
                     "authenticator refused the credentials: " + Printable.of(failure.messageText()));
         }
         int code = parsed.errorCode();
-        AuthFailureReason reason = code >= MsChapError.RESTRICTED_LOGON_HOURS.code()
-                && code <= MsChapError.NO_DIALIN_PERMISSION.code()
+        AuthFailureReason reason = code == MsChapError.RESTRICTED_LOGON_HOURS.code()
+                ? AuthFailureReason.RESTRICTED_HOURS_646
+                : code == MsChapError.NO_DIALIN_PERMISSION.code()
+                        && parsed.message().equals(MsChapV2Authenticator.TOO_MANY_SESSIONS)
+                ? AuthFailureReason.SESSION_LIMIT
+                : code > MsChapError.RESTRICTED_LOGON_HOURS.code() && code <= MsChapError.NO_DIALIN_PERMISSION.code()
                 ? AuthFailureReason.ACCOUNT_DISABLED_649 : AuthFailureReason.BAD_PASSWORD_691;
         String name = parsed.error().map(Enum::name).orElse("unknown error");
         return AuthResult.msChapFailure(reason, code, credentials.userName(),

@@ -821,6 +821,7 @@ public final class PppSession {
                     case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
                     case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
                     case SESSION_LIMIT -> SessionEnd.TOO_MANY_SESSIONS;
+                    case RESTRICTED_HOURS_646 -> SessionEnd.OUTSIDE_LOGON_HOURS;
                     case PREVIOUS_PASSWORD -> SessionEnd.PREVIOUS_PASSWORD; // no strike: see the reason
                     case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
                     case NO_SECRET_FOR_METHOD -> SessionEnd.CHAP_SECRET_MISSING;

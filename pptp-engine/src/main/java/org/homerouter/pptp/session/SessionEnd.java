@@ -13,7 +13,10 @@ public enum SessionEnd {
             + " 691): a device not yet given the new one"),
     ACCOUNT_DISABLED("the account is disabled (Windows error 649)",
             "the remote server refused the account although the password may be right: no dial-in permission,"
-                    + " disabled, password expired or outside its logon hours (Windows errors 646-649)"),
+                    + " disabled or password expired (Windows errors 647-649)"),
+    /** Client role only: MS-CHAPv2 E=646 (RFC 2759 §6), a refusal that the time of day mends. */
+    OUTSIDE_LOGON_HOURS("the account may connect only at certain hours (Windows error 646)",
+            "the remote server lets this account connect only at certain hours, and not now (Windows error 646)"),
     /** Server role only: refused before the password was checked (AuthFailureLockout). */
     LOCKED_OUT("refused without checking the password: the user name or the client's address is locked out after"
             + " repeated failed logins (Windows error 691)"),
@@ -70,7 +73,9 @@ public enum SessionEnd {
     REDIALED("the client dialled again from the same address with the same call ID on a new connection, which a"
             + " client does once it has lost this call (it restarted, or its laptop changed networks and back); or a"
             + " second client behind the same router picked the same call ID, and the two could not be told apart"),
-    TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)"),
+    TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)",
+            "the remote server says this account already has as many sessions there as it may (an earlier session of"
+                    + " this router's not yet timed out there, or the account used elsewhere too)"),
     MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"
             + " client's address: it made room for a login from another address"),
     /** Server role only: see PppSessions#admit. */

@@ -139,7 +139,8 @@ class AuthExchangePairTest {
 
         assertEquals(AuthFailureReason.SESSION_LIMIT, server.failure().reason());
         assertEquals("alice already has 8 sessions", server.failure().message());
-        assertEquals(method == AuthMethod.MSCHAP_V2 ? AuthFailureReason.ACCOUNT_DISABLED_649
+        // A router like this one dialling out knows the 649 by its message: one a later attempt may get past.
+        assertEquals(method == AuthMethod.MSCHAP_V2 ? AuthFailureReason.SESSION_LIMIT
                 : AuthFailureReason.BAD_PASSWORD_691, client.failure().reason());
         if (method == AuthMethod.MSCHAP_V2) {
             assertTrue(client.failure().message().endsWith("Too many sessions for this account"),

@@ -178,6 +178,27 @@ class MsChapV2PeerTest {
         assertEquals(AuthFailureReason.ACCOUNT_DISABLED_649, listener.failure().reason());
     }
 
+    /** E=646: refused for the time of day, which a later attempt may get past; not a disabled account. */
+    @Test
+    void failure646IsReportedAsOutsideTheLogonHours() {
+        peer.start();
+        peer.receive(challenge(1, AUTH_CHALLENGE));
+        peer.receive(status(ChapStatusPacket.FAILURE, 1, "E=646 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M=Hours"));
+
+        assertEquals(AuthFailureReason.RESTRICTED_HOURS_646, listener.failure().reason());
+    }
+
+    /** A router like this one refusing for its per-user session limit: a 649 a later attempt may get past. */
+    @Test
+    void failure649ForTooManySessionsIsReportedAsTheSessionLimit() {
+        peer.start();
+        peer.receive(challenge(1, AUTH_CHALLENGE));
+        peer.receive(status(ChapStatusPacket.FAILURE, 1, "E=649 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M="
+                + MsChapV2Authenticator.TOO_MANY_SESSIONS));
+
+        assertEquals(AuthFailureReason.SESSION_LIMIT, listener.failure().reason());
+    }
+
     @Test
     void challengeOfTheWrongSizeIsAProtocolError() {
         peer.start();

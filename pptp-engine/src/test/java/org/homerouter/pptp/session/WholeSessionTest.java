@@ -1559,9 +1559,9 @@ class WholeSessionTest {
         assertEquals(1, serverSessions.sessions().size(), "the first session stays");
         assertEquals(1, serverEvents.stream().filter("up"::equals).count());
         run("the client hears it", () -> clientEvents.stream().filter(e -> e.startsWith("ended")).count() == 1);
-        assertEquals(List.of("auth User", "up", "ended ACCOUNT_DISABLED"), clientEvents,
+        assertEquals(List.of("auth User", "up", "ended TOO_MANY_SESSIONS"), clientEvents,
                 "the second login refused, not accepted");
-        assertTrue(endDetails.contains("ACCOUNT_DISABLED: authenticator refused: E=649 (NO_DIALIN_PERMISSION):"
+        assertTrue(endDetails.contains("TOO_MANY_SESSIONS: authenticator refused: E=649 (NO_DIALIN_PERMISSION):"
                 + " Too many sessions for this account"), endDetails.toString());
         assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("TOO_MANY_SESSIONS: User already has 1 sessions")),
                 endDetails.toString());
