@@ -475,6 +475,11 @@ public final class PppSession {
                 }
             } else if (onlyThePeerIsHeard()) {
                 endReason = SessionEnd.GRE_ONE_WAY;
+            } else if (settings.role() == SessionRole.CLIENT && phase == SessionPhase.ESTABLISH
+                    && serverWantedAnotherLogin().isPresent()) {
+                // The server hung up the call for it (ours does, RRAS does): not a mere "call cleared".
+                endReason = SessionEnd.AUTH_METHOD_UNSUPPORTED;
+                endDetail = serverWantedAnotherLogin().get();
             } else if (!leftForEncryption()) {
                 // Lost under a link already ending in order (the peer's Terminate-Request, or this
                 // router's own close: the administrator, the idle timeout) is no failure: a client
@@ -606,6 +611,11 @@ public final class PppSession {
                     fail(SessionEnd.AUTH_METHOD_REFUSED, "LCP opened without an authentication protocol");
                     return;
                 }
+                Optional<String> wanted = serverWantedAnotherLogin();
+                if (settings.credentials().isPresent() && wanted.isPresent()) {
+                    fail(SessionEnd.AUTH_METHOD_UNSUPPORTED, wanted.get());
+                    return;
+                }
                 if (settings.credentials().isPresent()) {
                     // A client with credentials logs in with MS-CHAPv2, whose authenticator response
                     // is the only proof of the server's identity (RFC 2759 §8.8). A server that asks
@@ -660,6 +670,8 @@ public final class PppSession {
                     recordEnd(SessionEnd.NO_GRE, greFromElsewhere());
                 } else if (onlyThePeerIsHeard()) {
                     recordEnd(SessionEnd.GRE_ONE_WAY, "");
+                } else if (settings.role() == SessionRole.CLIENT && serverWantedAnotherLogin().isPresent()) {
+                    recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, serverWantedAnotherLogin().get());
                 } else {
                     recordEnd(SessionEnd.LCP_TIMEOUT, "no LCP agreement");
                 }
@@ -727,6 +739,25 @@ public final class PppSession {
         return channel.fromElsewhere().map(what -> what + ": the client's network sends GRE from another"
                 + " public address than its TCP connection (a provider's NAT with several addresses, or two"
                 + " internet links), which this router cannot take").orElse("");
+    }
+
+    /**
+     * Client role: whether the server asked us to log in with a method we cannot answer (we Nak'd
+     * it with ours) before it gave up, on the login (LCP opened without one: pppd does so when it
+     * runs out of methods, then ends the link) or on LCP; if so, the end's detail, naming it. Ended
+     * as that, the session said "the server did not prove it knows the password", which sent the
+     * owner looking for an impostor, or "no LCP agreement".
+     */
+    private Optional<String> serverWantedAnotherLogin() {
+        Optional<byte[]> wanted = lcp.authenticationPeerWanted();
+        if (wanted.isEmpty()) {
+            return Optional.empty();
+        }
+        String offered = settings.auth().methods().stream().map(AuthMethod::displayName)
+                .collect(java.util.stream.Collectors.joining(", "));
+        return Optional.of("the remote server asked this router to log in with " + AuthMethod.describe(wanted.get())
+                + ", which it cannot (it logs in with " + offered + " only): allow " + offered
+                + " for this account at the remote server");
     }
 
     /**

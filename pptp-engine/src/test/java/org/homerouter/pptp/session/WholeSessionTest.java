@@ -533,6 +533,24 @@ class WholeSessionTest {
         assertEquals(List.of("ended SERVER_NOT_VERIFIED"), clientEvents);
     }
 
+    /**
+     * A server that wants a login method this router cannot answer from its stored password (a
+     * head office set to CHAP-MD5): the dial-out's end names it and what to allow there. It said
+     * "no LCP agreement" (or, against pppd, which stops asking for a login when it runs out of
+     * methods, "the server did not prove that it knows the password", an impostor's description).
+     */
+    @Test
+    void aServerThatWantsALoginMethodThisRouterCannotDoIsNamed() throws Exception {
+        start(AuthPolicy.DEFAULT.withMethods(AuthMethod.CHAP_MD5), List.of(AuthMethod.MSCHAP_V2), "User", "clientPass",
+                Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended AUTH_METHOD_UNSUPPORTED"), clientEvents);
+        assertTrue(endDetails.contains("AUTH_METHOD_UNSUPPORTED: the remote server asked this router to log in with"
+                + " CHAP-MD5, which it cannot (it logs in with MS-CHAP v2 only): allow MS-CHAP v2 for this account at"
+                + " the remote server"), endDetails.toString());
+    }
+
     /** The client's address again, in an IPCP Configure-Request, as if from the client (RFC 1661 §4.2: IPCP renegotiates). */
     private static void renegotiateIpcp(PppSession serverSide) {
         byte[] peer = serverSide.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getAddress();

@@ -29,6 +29,8 @@ public final class AuthenticationProtocolOption implements OptionHandler {
     private final EnumSet<AuthMethod> refused = EnumSet.noneOf(AuthMethod.class);
     private AuthMethod requesting;
     private boolean acked;
+    /** See {@link #peerWanted()}. */
+    private byte[] peerWanted;
     private AuthMethod peerRequested;
     /**
      * The option data of the method the peer last asked for in a Configure-Nak of our request
@@ -65,6 +67,7 @@ public final class AuthenticationProtocolOption implements OptionHandler {
     @Override
     public void reset() {
         refused.clear();
+        peerWanted = null;
         requesting = authenticatePeerWith.isEmpty() ? null : authenticatePeerWith.getFirst();
         acked = false;
         peerRequested = null;
@@ -122,7 +125,17 @@ public final class AuthenticationProtocolOption implements OptionHandler {
             peerRequested = method.get();
             return OptionVerdict.ack();
         }
+        peerWanted = data.clone();
         return OptionVerdict.nak(authenticateSelfWith.getFirst().optionData());
+    }
+
+    /**
+     * The option data of a method the peer asked us to log in with that we cannot (the last we
+     * Nak'd), empty if none: a server that then gives up asking for a login, or gives up on LCP,
+     * wanted that one, and the owner needs to know which.
+     */
+    public Optional<byte[]> peerWanted() {
+        return Optional.ofNullable(peerWanted).map(byte[]::clone);
     }
 
     /** The method the peer agreed to authenticate itself with, once our request was acknowledged. */

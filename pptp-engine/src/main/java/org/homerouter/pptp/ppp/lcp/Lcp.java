@@ -173,6 +173,14 @@ public final class Lcp extends NegotiatedProtocol {
         return authentication.peerAskedFor();
     }
 
+    /**
+     * The Authentication-Protocol option data the peer last asked us to log in with that we Nak'd
+     * (see {@link AuthenticationProtocolOption#peerWanted()}), empty if none.
+     */
+    public Optional<byte[]> authenticationPeerWanted() {
+        return authentication.peerWanted();
+    }
+
     /** What was agreed, while LCP is Opened. */
     public Optional<LinkConfiguration> configuration() {
         return Optional.ofNullable(configuration);
