@@ -106,8 +106,8 @@ public final class PnsControlConnection extends ControlConnection {
             return;
         }
         if (!accepted(m.resultCode(), StartControlConnectionReply.RESULT_OK)) {
-            started.completeExceptionally(new CallSetupException(
-                    "server refused the control connection", m.resultCode(), m.errorCode()));
+            started.completeExceptionally(new CallSetupException("server refused the control connection: "
+                    + ResultCodes.startReply(m.resultCode(), m.errorCode()), m.resultCode(), m.errorCode()));
             protocolViolation("Start-Control-Connection-Reply result " + m.resultCode());
             return;
         }
@@ -126,8 +126,10 @@ public final class PnsControlConnection extends ControlConnection {
             return;
         }
         if (!accepted(m.resultCode(), OutgoingCallReply.RESULT_CONNECTED)) {
-            removeCall(call, -1, "refused by the server: result " + m.resultCode() + " error " + m.errorCode());
-            f.completeExceptionally(new CallSetupException("server refused the call", m.resultCode(), m.errorCode()));
+            String why = ResultCodes.callReply(m.resultCode(), m.errorCode());
+            removeCall(call, -1, "refused by the server: " + why);
+            f.completeExceptionally(new CallSetupException("server refused the call: " + why, m.resultCode(),
+                    m.errorCode()));
             return;
         }
         call.peerCallId(m.callId());
@@ -147,7 +149,8 @@ public final class PnsControlConnection extends ControlConnection {
             return;
         }
         CompletableFuture<Void> f = pendingClears.remove(call.localCallId());
-        removeCall(call, -1, f != null ? "hung up" : "server disconnected the call (result " + m.resultCode() + ")");
+        removeCall(call, -1, f != null ? "hung up" : "server disconnected the call: " + ResultCodes.disconnect(m.resultCode())
+                + (m.callStatistics().isBlank() ? "" : " (" + org.homerouter.pptp.Printable.of(m.callStatistics()) + ")"));
         if (f != null) {
             f.complete(null);
         }

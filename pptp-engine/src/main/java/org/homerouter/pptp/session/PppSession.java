@@ -463,6 +463,11 @@ public final class PppSession {
      *     (Call-Clear-Request §2.12, Stop-Control-Connection-Request §2.3): only a loss is a failure
      */
     public synchronized void lowerLayerGone(String lostBecause) {
+        lowerLayerGone(lostBecause, null);
+    }
+
+    /** As {@link #lowerLayerGone(String)}; {@code clearedBecause}, if not null, the detail of a cleared call. */
+    public synchronized void lowerLayerGone(String lostBecause, String clearedBecause) {
         if (ended) {
             return;
         }
@@ -489,6 +494,9 @@ public final class PppSession {
                     endDetail = endDetail.isEmpty() ? lostBecause : endDetail + "; " + lostBecause;
                 } else {
                     endReason = SessionEnd.CALL_CLEARED;
+                    if (clearedBecause != null && endDetail.isEmpty()) {
+                        endDetail = clearedBecause;
+                    }
                 }
             }
         }

@@ -536,7 +536,10 @@ public final class PppSessions implements TunnelListener {
     public void tunnelDown(CallTunnel tunnel, String reason) {
         Slot slot = byLocalCallId.remove(tunnel.call().localCallId());
         if (slot != null && slot.session() != null) {
-            slot.session().lowerLayerGone(tunnel.call().connection().lostBecause().orElse(null));
+            // A client's own end says why the server cleared the call (its Call-Disconnect-Notify's
+            // result, RFC 2637 §2.13), which the owner of a dial-out cannot read anywhere else.
+            slot.session().lowerLayerGone(tunnel.call().connection().lostBecause().orElse(null),
+                    settings.role() == SessionRole.CLIENT && reason.startsWith("server disconnected") ? reason : null);
         }
     }
 

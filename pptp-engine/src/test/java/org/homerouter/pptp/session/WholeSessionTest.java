@@ -534,6 +534,22 @@ class WholeSessionTest {
     }
 
     /**
+     * The server clears the call without a word on the link (no LCP Terminate): the client's end
+     * says what its Call-Disconnect-Notify said (RFC 2637 §2.13), which the owner of a router that
+     * dials out reads nowhere else. It said "the PPTP call was cleared" alone.
+     */
+    @Test
+    void aCallTheServerClearsEndsTheClientsSessionSayingWhy() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        serverSessions.sessions().getFirst().endSilently(SessionEnd.HUNG_UP, "the administrator");
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("CALL_CLEARED: server disconnected the call: ")),
+                endDetails.toString());
+    }
+
+    /**
      * A server that wants a login method this router cannot answer from its stored password (a
      * head office set to CHAP-MD5): the dial-out's end names it and what to allow there. It said
      * "no LCP agreement" (or, against pppd, which stops asking for a login when it runs out of
@@ -784,6 +800,9 @@ class WholeSessionTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> dial().placeCall().get(5, TimeUnit.SECONDS),
                 "the pool's address and the static one are both spoken for");
         assertEquals(OutgoingCallReply.RESULT_BUSY, assertInstanceOf(CallSetupException.class, e.getCause()).resultCode());
+        // In words, for the owner of a router that dials out (it said "result 4, error 0" only).
+        assertTrue(e.getCause().getMessage().startsWith("server refused the call: busy: the server has no free line"),
+                e.getCause().getMessage());
         run("both sessions up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
         assertEquals(java.util.Set.of("10.8.8.8", "192.168.250.10"), serverSessions.sessions().stream()
                 .map(s -> s.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress())
