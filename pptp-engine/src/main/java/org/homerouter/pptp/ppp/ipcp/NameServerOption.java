@@ -12,7 +12,8 @@ import org.homerouter.pptp.ppp.OptionVerdict;
  *
  * <p>As the providing side we Nak any other value with the configured address and reject the
  * option when none is configured, so the peer stops asking. As the learning side we take the Nak'd
- * address into our next request and stop asking if the peer rejects the option.
+ * address into our next request and stop asking if the peer rejects the option (or Naks it with
+ * 0.0.0.0, meaning the same).
  */
 public final class NameServerOption implements OptionHandler {
     private final int type;
@@ -71,6 +72,11 @@ public final class NameServerOption implements OptionHandler {
         Inet4Address suggested = Ipv4Octets.of(data);
         if (sending && !Ipv4Octets.isUnspecified(suggested)) {
             requesting = suggested;
+        } else if (sending) {
+            // A Nak with 0.0.0.0: a server with no address to give, which RFC 1877 §1 has reject
+            // the option instead. Taken as that: asked again, it Naks again, request and Nak
+            // bounced at the speed of the network until the link's setup timed out.
+            sending = false;
         }
     }
 

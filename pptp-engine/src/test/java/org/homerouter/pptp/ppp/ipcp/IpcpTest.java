@@ -271,6 +271,21 @@ class IpcpTest {
     }
 
     /**
+     * A server with no DNS server that Naks the option with 0.0.0.0 rather than rejecting it
+     * (RFC 1877 §1 says reject): taken as a reject. Asked again, such a server Naks again, and
+     * request and Nak bounced until the link's setup timed out.
+     */
+    @Test
+    void clientStopsAskingForDnsTheServerNaksWithNoAddress() {
+        Endpoint client = new Endpoint(IpcpSettings.client(), null);
+        ControlPacket first = client.ourRequest();
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, first.identifier(),
+                bytes("03 06 c0 a8 01 64 81 06 00 00 00 00 83 06 00 00 00 00")));
+        assertEquals("0306c0a80164", HexFormat.of().formatHex(client.ourRequest().data()),
+                "the address taken, the name servers no more asked for");
+    }
+
+    /**
      * RFC 1332 §3.3: a client may name the address it wants. Renegotiating (here the server's
      * Configure-Request in Opened, RFC 1661 §4.2), the client asks for the address it was assigned,
      * not 0.0.0.0, so a server that keeps it for the client acks it; one that will not Naks with
