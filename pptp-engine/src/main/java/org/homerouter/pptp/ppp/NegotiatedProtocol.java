@@ -37,6 +37,11 @@ public abstract class NegotiatedProtocol {
         this.automaton = automaton;
     }
 
+    /** The text of the peer's last Terminate-Request, if it sent one with any (RFC 1661 §5.5). */
+    public final java.util.Optional<String> peerTerminateText() {
+        return automaton().peerTerminateText();
+    }
+
     protected final NegotiationAutomaton automaton() {
         return automaton;
     }

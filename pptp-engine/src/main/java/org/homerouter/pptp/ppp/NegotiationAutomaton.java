@@ -53,6 +53,8 @@ public final class NegotiationAutomaton {
     private AutomatonState eventFrom;
     private AutomatonEvent event;
     private ControlPacket received;
+    /** The text of the last Terminate-Request the peer sent (RFC 1661 §5.5 leaves its data to the sender). */
+    private String peerTerminateText;
     private ConfigureReply reply;
 
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
@@ -202,6 +204,11 @@ public final class NegotiationAutomaton {
         }
     }
 
+    /** The text of the peer's last Terminate-Request, if it sent one with any. */
+    public java.util.Optional<String> peerTerminateText() {
+        return java.util.Optional.ofNullable(peerTerminateText).filter(t -> !t.isEmpty());
+    }
+
     private void handle(ControlPacket packet) {
         if (state == AutomatonState.INITIAL || state == AutomatonState.STARTING) {
             // Every receive event is illegal ("-") while the lower layer is down (§4.1).
@@ -220,7 +227,12 @@ public final class NegotiationAutomaton {
                 case ControlPacket.CONFIGURE_REQUEST -> receiveConfigureRequest(packet);
                 case ControlPacket.CONFIGURE_ACK -> receiveConfigureAck(packet);
                 case ControlPacket.CONFIGURE_NAK, ControlPacket.CONFIGURE_REJECT -> receiveConfigureNakOrReject(packet);
-                case ControlPacket.TERMINATE_REQUEST -> fire(AutomatonEvent.RTR);
+                case ControlPacket.TERMINATE_REQUEST -> {
+                    // pppd puts why there ("MPPE required but peer negotiation failed", "User request").
+                    peerTerminateText = org.homerouter.pptp.Printable.of(
+                            new String(packet.data(), java.nio.charset.StandardCharsets.UTF_8)).strip();
+                    fire(AutomatonEvent.RTR);
+                }
                 case ControlPacket.TERMINATE_ACK -> fire(AutomatonEvent.RTA);
                 case ControlPacket.CODE_REJECT -> receiveCodeReject(packet);
                 default -> receiveExtension(packet);

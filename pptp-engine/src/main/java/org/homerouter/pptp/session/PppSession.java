@@ -1513,6 +1513,10 @@ public final class PppSession {
         if (endReason == null) {
             leftForEncryption();
         }
+        if (settings.role() == SessionRole.CLIENT && endDetail.isEmpty() && lcp.peerTerminateText().isPresent()) {
+            // The remote server's own words, which the owner of a router that dials out reads nowhere else.
+            endDetail = "the remote server said: " + lcp.peerTerminateText().get();
+        }
         SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
         String detail = endDetail.isEmpty() ? "" : " (" + endDetail + ")";
         if (failureLogged) {

@@ -550,6 +550,25 @@ class WholeSessionTest {
     }
 
     /**
+     * The server hangs up with a reason in its LCP Terminate-Request (pppd: "MPPE required but
+     * peer negotiation failed"): the client's end carries it, the one place the owner of a router
+     * that dials out can read it.
+     */
+    @Test
+    void theServersWordsInItsTerminateRequestAreTheClientsEnd() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        byte[] text = "MPPE required but peer negotiation failed".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ByteBuffer frame = ByteBuffer.allocate(8 + text.length);
+        frame.put(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x05, 0x42, 0, (byte) (4 + text.length)}).put(text).flip();
+        clientSessions.sessions().getFirst().sink().onPayload(frame);
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertTrue(endDetails.contains("HUNG_UP: the remote server said: MPPE required but peer negotiation failed"),
+                endDetails.toString());
+    }
+
+    /**
      * A server that wants a login method this router cannot answer from its stored password (a
      * head office set to CHAP-MD5): the dial-out's end names it and what to allow there. It said
      * "no LCP agreement" (or, against pppd, which stops asking for a login when it runs out of
