@@ -1391,6 +1391,14 @@ public final class PppSession {
         String what = "; " + peer + " offered " + which + " MPPE (" + (offered.get().stateless() ? "stateless"
                 : "stateful") + ")";
         if (settings.role() != SessionRole.SERVER) {
+            // What the owner of the router that dials out can choose on its Site-to-site page.
+            if (!strengths.contains(org.homerouter.pptp.mppe.MppeStrength.BITS_128)) {
+                return what + ": choose Encryption \"Require, 40/56/128-bit\" on the Site-to-site page (weaker keys),"
+                        + " or have the remote server offer 128-bit";
+            }
+            if (!offered.get().stateless()) {
+                return what + ": choose Encryption \"Require 128-bit, stateful\" on the Site-to-site page";
+            }
             return what;
         }
         if (!strengths.contains(org.homerouter.pptp.mppe.MppeStrength.BITS_128)) {

@@ -1407,6 +1407,23 @@ class WholeSessionTest {
     }
 
     /**
+     * The other way round: a server that offers only 40-bit MPPE to a router dialling out that
+     * requires 128-bit. The dial-out's end says what it offered and what its own page can choose
+     * (it said what was offered only).
+     */
+    @Test
+    void aServerOfferingOnly40BitMppeIsNamedWithWhatTheSiteToSitePageCanChoose() throws Exception {
+        clientMppe = Optional.of(MppePolicy.DEFAULT);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass",
+                Optional.of(new MppePolicy(java.util.EnumSet.of(MppeStrength.BITS_40), true, true)));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("ENCRYPTION_REFUSED: ")
+                && d.contains("the remote server offered 40-bit MPPE")
+                && d.contains("\"Require, 40/56/128-bit\" on the Site-to-site page")), endDetails.toString());
+    }
+
+    /**
      * A server without MPPE Protocol-Rejects CCP (RFC 1661 §5.7); a client that requires MPPE then
      * ends with "could not agree on encryption" within one restart interval, not after CCP's ten
      * Configure-Requests, and never opens a tunnel device that would carry IP in clear.
