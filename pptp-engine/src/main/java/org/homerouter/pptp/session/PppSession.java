@@ -1229,7 +1229,12 @@ public final class PppSession {
         Inet4Address local = ipConfiguration.localAddress().orElse(null);
         Inet4Address peer = ipConfiguration.peerAddress().orElse(null);
         if (local == null || peer == null) {
-            fail(SessionEnd.NO_ADDRESS, "IPCP came up without both addresses");
+            // Which one: a remote server that assigned this router its address but left out its own
+            // (RFC 1332 §3.3 lets it) was reported as "gave this router no tunnel address".
+            String who = settings.role() == SessionRole.CLIENT ? "the remote server" : "the client";
+            fail(SessionEnd.NO_ADDRESS, local == null && peer == null ? "IPCP came up without either address"
+                    : local == null ? "IPCP came up without this router's own address"
+                    : "IPCP came up without the address of " + who + " (it did not name its own)");
             return;
         }
         if (ipWasUp) {

@@ -42,7 +42,8 @@ public enum SessionEnd {
     CHAP_SECRET_MISSING("the user logged in with CHAP-MD5, but the router has no CHAP-MD5 copy of their password"
             + " (it was set before CHAP-MD5 was allowed)"),
     ENCRYPTION_REFUSED("client and server could not agree on encryption (Windows error 741/742)"),
-    NO_ADDRESS("no tunnel address left in the pool", "the remote server gave this router no tunnel address"),
+    NO_ADDRESS("no tunnel address left in the pool",
+            "the remote server did not give the tunnel's addresses (IPCP; the detail says which was missing)"),
     LCP_TIMEOUT("the client stopped answering during link setup",
             "the remote server stopped answering during link setup"),
     NO_GRE("no GRE (IP protocol 47) ever arrived from the client: GRE is blocked between the client and this "
