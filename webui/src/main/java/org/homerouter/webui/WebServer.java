@@ -624,7 +624,13 @@ public final class WebServer implements AutoCloseable {
             if (post && (session == null || !session.csrfMatches(params.getValue("csrf")))) {
                 // A page, not a line of text: the admin whose session timed out mid-form must learn
                 // that nothing was saved and where to log in again.
-                return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", bareModel("login"));
+                Map<String, Object> m = bareModel("login");
+                if (session != null && session.admin) {
+                    // Still logged in, with a newer session than the form's (a login again, or the
+                    // password changed, in another tab): "Log in" led to the Dashboard, not the form.
+                    m.put("again", pageOf(route.path()));
+                }
+                return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", m);
             }
             if (!setUp && route.access() != Route.Access.SETUP) {
                 return post ? forbidden() : new Reply.Redirect("/setup");

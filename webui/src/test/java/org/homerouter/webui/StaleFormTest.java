@@ -264,6 +264,32 @@ class StaleFormTest {
         assertEquals("192.168.1.53", fake.vpn.dnsPrimary());
     }
 
+    /**
+     * A tab opened before the admin password was changed in another tab of the same browser: its
+     * form's token is the old session's, so nothing is saved, and the page says so and links back
+     * to the form. It said "This form had expired ... Log in", and "Log in" led to the Dashboard,
+     * the browser being logged in.
+     */
+    @Test
+    void aFormFromBeforeThePasswordChangeInAnotherTabLinksBackToItsPage() throws Exception {
+        Browser b = admin();
+        List<String> oldTab = formOf(b.get("/vpn").body(), "/vpn");
+        assertEquals(303, b.post("/system/password", "current_password", ADMIN_PW, "password", "another long pw",
+                "password_again", "another long pw").statusCode());
+        int applied = fake.applied;
+        HttpResponse<String> r = send(b, "/vpn", with(oldTab, "dns_primary", "192.168.1.53"));
+        assertEquals(403, r.statusCode(), r.body());
+        assertTrue(r.body().contains("This form was opened before your latest login, so what you entered was not saved.")
+                && r.body().contains("<a id=\"again\" href=\"/vpn\">Open the page again</a>"), r.body());
+        assertEquals(applied, fake.applied, "nothing applied");
+
+        // A browser not logged in (its session ended) is sent to log in, as before.
+        HttpResponse<String> loggedOut = send(new Browser(base), "/vpn", oldTab);
+        assertEquals(403, loggedOut.statusCode());
+        assertTrue(loggedOut.body().contains("This form had expired") && loggedOut.body().contains("href=\"/login\""),
+                loggedOut.body());
+    }
+
     // ---- the form a browser would send --------------------------------------------------------
 
     private static HttpResponse<String> send(Browser b, String path, List<String> fields) throws Exception {

@@ -229,8 +229,9 @@ class WebServerTest {
             forged[form.length + 1] = "0".repeat(64);
             HttpResponse<String> refused = admin.postRaw(r.path(), forged);
             assertEquals(403, refused.statusCode(), "wrong token: " + r.path());
-            // A page that says nothing was saved and links to the login, not a line of plain text.
-            assertTrue(refused.body().contains("what you entered was not saved") && refused.body().contains("href=\"/login\""),
+            // A page that says nothing was saved and links back to a page (the admin is still logged
+            // in), not a line of plain text.
+            assertTrue(refused.body().contains("what you entered was not saved") && refused.body().contains("id=\"again\""),
                     refused.body());
             posts++;
         }
