@@ -116,7 +116,7 @@ public final class Appliance implements AutoCloseable {
      * overlapping the LAN, no password), or null: an import reports it ({@link #dialOutNotStarted}).
      */
     private volatile String dialOutRefused;
-    private Map<Setting, String> dialOutApplied;
+    private volatile Map<Setting, String> dialOutApplied;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
     private volatile WanAdmission wan;
     /**
@@ -527,6 +527,13 @@ public final class Appliance implements AutoCloseable {
         return applied;
     }
 
+    /** Whether the site-to-site tunnel is to carry everything, as applied (whether or not it is up). Lock-free. */
+    boolean everythingThroughTunnel() {
+        Map<Setting, String> d = dialOutApplied;
+        return d != null && Boolean.parseBoolean(d.get(Setting.DIALOUT_ENABLED))
+                && Boolean.parseBoolean(d.get(Setting.DIALOUT_DEFAULT_ROUTE));
+    }
+
     /** The site-to-site tunnel's server as its last dial found it; empty without a dial-out. */
     java.util.Optional<java.net.Inet4Address> dialOutServer() {
         DialOut d = dialOut;
@@ -763,9 +770,7 @@ public final class Appliance implements AutoCloseable {
         }
         // The owner's intent, not whether the dial-out could start: a configuration it refuses
         // (an overlap found only now) must not send the LAN out in clear either.
-        Map<Setting, String> d = dialOutApplied;
-        boolean everything = d != null && Boolean.parseBoolean(d.get(Setting.DIALOUT_ENABLED))
-                && Boolean.parseBoolean(d.get(Setting.DIALOUT_DEFAULT_ROUTE));
+        boolean everything = everythingThroughTunnel();
         try {
             if (everythingThroughTunnel == null) {
                 everythingThroughTunnel = new org.homerouter.bridge.route.DefaultRouteFailClosed(null);
@@ -1058,7 +1063,8 @@ public final class Appliance implements AutoCloseable {
                 store.logEvent("service", want ? "PPTP server restarting for the new listen settings" : "PPTP server stopped");
             }
             if (want && pptp == null) {
-                pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout);
+                pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout,
+                        this::everythingThroughTunnel);
                 internetReach.listening();
                 pptp.control().onConnection(internetReach::seen); // the first moment's connections may go uncounted
                 store.logEvent("service", "PPTP server listening on " + pptp.address());

@@ -107,13 +107,8 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
 
     @Override
     public List<String> hostNameServers() {
-        return PptpService.offeredToClients(() -> {
-            try {
-                return appliance.store().settings();
-            } catch (SQLException e) {
-                throw new StoreFailure(e);
-            }
-        }, PptpService.hostNameServers(appliance.dataPlane())).get().stream()
+        return PptpService.offeredToClients(appliance::everythingThroughTunnel, vpn().localAddress(),
+                PptpService.hostNameServers(appliance.dataPlane())).get().stream()
                 .map(java.net.InetAddress::getHostAddress).toList();
     }
 

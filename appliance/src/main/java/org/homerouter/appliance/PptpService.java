@@ -76,12 +76,15 @@ final class PptpService implements AutoCloseable {
     private final ApplianceStore store;
     private final DataPlane dataPlane;
     private final AuthFailureLockout lockout;
+    /** Whether the site-to-site tunnel carries everything now (as applied): VPN clients' DNS follows it. */
+    private final java.util.function.BooleanSupplier everythingThroughTunnel;
     /** Where new sessions' addresses come from (null without a data plane); replaced by {@link #reconfigure}. */
     private AddressPool pool;
 
     private PptpService(ControlServer control, CallIdAllocator callIds, PppSessions sessions, CallTunnels tunnels,
                         ScheduledExecutorService ticker, InetSocketAddress address, Sessions listener,
-                        ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout, AddressPool pool) {
+                        ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout, AddressPool pool,
+                        java.util.function.BooleanSupplier everythingThroughTunnel) {
         this.control = control;
         this.callIds = callIds;
         this.sessions = sessions;
@@ -93,11 +96,12 @@ final class PptpService implements AutoCloseable {
         this.pool = pool;
         this.dataPlane = dataPlane;
         this.lockout = lockout;
+        this.everythingThroughTunnel = everythingThroughTunnel;
     }
 
     static PptpService start(Map<Setting, String> cfg, ApplianceStore store, NettyTransport transport,
                              DataPlane dataPlane, InetSocketAddress bind, SessionAccounting accounting,
-                             AuthFailureLockout lockout)
+                             AuthFailureLockout lockout, java.util.function.BooleanSupplier everythingThroughTunnel)
             throws Exception {
         Clock clock = Clock.SYSTEM;
         CallIdAllocator callIds = dataPlane.callIds(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
@@ -117,7 +121,8 @@ final class PptpService implements AutoCloseable {
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
             pool = pool(cfg, dataPlane);
-            sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout), listener);
+            sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout, everythingThroughTunnel,
+                    cfg), listener);
             sessions.setLimits(limits(cfg));
             // A call the pool has no address for is refused as busy at once (RFC 2637 §2.8), not
             // after the login and encryption when IPCP finds none.
@@ -158,7 +163,7 @@ final class PptpService implements AutoCloseable {
                     Thread.ofVirtual().name("capacity-event").start(() -> store.logEvent("problem", event));
                 })), 2, 2, TimeUnit.SECONDS);
         return new PptpService(control, callIds, sessions, tunnels, ticker, bound, listener, store, dataPlane, lockout,
-                pool);
+                pool, everythingThroughTunnel);
     }
 
     /**
@@ -187,17 +192,14 @@ final class PptpService implements AutoCloseable {
     }
 
     private static SessionEnvironment environment(ApplianceStore store, DataPlane dataPlane, AddressPool pool,
-                                                  AuthFailureLockout lockout) {
+                                                  AuthFailureLockout lockout,
+                                                  java.util.function.BooleanSupplier everythingThroughTunnel,
+                                                  Map<Setting, String> cfg) {
         SecureRandom random = new SecureRandom();
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
-                .withHostNameServers(offeredToClients(() -> {
-                    try {
-                        return store.settings();
-                    } catch (java.sql.SQLException e) {
-                        return Map.of(); // the router's own, as without a tunnel: the session goes on
-                    }
-                }, hostNameServers(dataPlane)))
+                .withHostNameServers(offeredToClients(everythingThroughTunnel, cfg.get(Setting.PPTP_LOCAL_ADDRESS),
+                        hostNameServers(dataPlane)))
                 .withAssignedStaticAddresses(readAtMostEvery(Duration.ofSeconds(10), () -> staticAddresses(store)));
     }
 
@@ -211,26 +213,24 @@ final class PptpService implements AutoCloseable {
 
     /**
      * The DNS servers offered to VPN clients when the VPN page names none, read at each session's
-     * IPCP: the router's own ({@code system}), except while the site-to-site tunnel is to carry
-     * everything. Then this router's own tunnel-side address: the router's servers are the WAN's
+     * IPCP: the router's own ({@code system}), except while the site-to-site tunnel carries
+     * everything (as applied). Then this router's own tunnel-side address: the router's servers are the WAN's
      * (often the modem, on the WAN's own subnet, whose route is not the tunnel's), and the clients'
      * queries to them left the WAN in clear; the base firewall sends queries to the router itself
      * through the tunnel, to the office's DNS server, or drops them while it is down (LanDns).
      */
-    static Supplier<List<Inet4Address>> offeredToClients(Supplier<Map<Setting, String>> settings,
-                                                        Supplier<List<Inet4Address>> system) {
-        return () -> {
-            Map<Setting, String> now = settings.get();
-            if (Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED))
-                    && Boolean.parseBoolean(now.get(Setting.DIALOUT_DEFAULT_ROUTE))) {
-                try {
-                    return List.of(ipv4(now.get(Setting.PPTP_LOCAL_ADDRESS)));
-                } catch (UnknownHostException | RuntimeException e) {
-                    return List.of(); // none rather than one around the tunnel
-                }
-            }
-            return system.get();
-        };
+    static Supplier<List<Inet4Address>> offeredToClients(java.util.function.BooleanSupplier everythingThroughTunnel,
+                                                        String localAddress, Supplier<List<Inet4Address>> system) {
+        List<Inet4Address> self;
+        try {
+            self = List.of(ipv4(localAddress));
+        } catch (UnknownHostException | RuntimeException e) {
+            self = List.of(); // none rather than one around the tunnel
+        }
+        List<Inet4Address> router = self;
+        // Lock-free, the dial-out as applied (not as stored: a change the command line stored is not
+        // in the firewall yet), read at each session's IPCP on the data path's thread.
+        return () -> everythingThroughTunnel.getAsBoolean() ? router : system.get();
     }
 
     static SessionLimits limits(Map<Setting, String> cfg) {
@@ -295,7 +295,7 @@ final class PptpService implements AutoCloseable {
         // while it reports to the listener, and waiting for it under another lock could deadlock.
         pool.handOverTo(next);
         pool = next;
-        sessions.reconfigure(settings, environment(store, dataPlane, next, lockout));
+        sessions.reconfigure(settings, environment(store, dataPlane, next, lockout, everythingThroughTunnel, cfg));
         sessions.setLimits(limits(cfg));
     }
 

@@ -31,15 +31,15 @@ class PptpServiceSettingsTest {
      */
     @Test
     void underEverythingThroughTheTunnelClientsAskTheRouterNotItsWanServers() throws Exception {
-        Map<Setting, String> cfg = defaults();
         java.net.Inet4Address modem = (java.net.Inet4Address) java.net.InetAddress.getByName("192.168.0.1");
-        var offered = PptpService.offeredToClients(() -> cfg, () -> java.util.List.of(modem));
-        assertEquals(java.util.List.of(modem), offered.get(), "no tunnel: the router's own servers");
-        cfg.put(Setting.DIALOUT_ENABLED, "true");
-        assertEquals(java.util.List.of(modem), offered.get(), "a tunnel for the office's networks only: the same");
-        cfg.put(Setting.DIALOUT_DEFAULT_ROUTE, "true");
+        java.util.concurrent.atomic.AtomicBoolean everything = new java.util.concurrent.atomic.AtomicBoolean();
+        var offered = PptpService.offeredToClients(everything::get, "192.168.250.1", () -> java.util.List.of(modem));
+        assertEquals(java.util.List.of(modem), offered.get(), "no tunnel, or one for the office's networks only");
+        everything.set(true);
         assertEquals(java.util.List.of(java.net.InetAddress.getByName("192.168.250.1")), offered.get(),
                 "everything through the tunnel: this router, on the clients' side");
+        everything.set(false);
+        assertEquals(java.util.List.of(modem), offered.get(), "read at each session: the tunnel's setting off again");
     }
 
     @Test

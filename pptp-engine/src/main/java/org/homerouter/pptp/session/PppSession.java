@@ -157,7 +157,8 @@ public final class PppSession {
     /** What went wrong while the session was up, for the dashboard; null while all is well. */
     private volatile SessionProblem problem;
     private volatile String problemDetail = "";
-    private boolean ended;
+    /** Volatile: read without the lock by {@link #hasEnded} and {@link #beingChecked}, from other sessions' threads. */
+    private volatile boolean ended;
     private boolean finishing;
     /** Set when the login was refused because of a brute-force lockout, for the log line. */
     private AuthFailureLockout.Lockout lockedOut;
@@ -527,6 +528,11 @@ public final class PppSession {
         checkedBecause = because;
         LOG.info("{}: asking {} whether it still answers: {}", id, channel.peerAddress().getHostAddress(), because);
         updateDeadlineHint();
+    }
+
+    /** Whether the session has ended. Lock-free. */
+    public boolean hasEnded() {
+        return ended;
     }
 
     /** Whether {@link #checkAlive} asked and the peer has sent nothing since, the session still on. Lock-free. */

@@ -107,6 +107,11 @@ public final class PppSessions implements TunnelListener {
 
         /** The call, once its tunnel is up. */
         private volatile PptpCall call;
+        /**
+         * Live calls of other control connections with this call's address and Call ID when it
+         * came ({@link #sameCallBefore}): this one takes their place once it logs in.
+         */
+        private volatile List<Slot> sameCallBefore = List.of();
         /** Set only after the early frames went in, so frames reach the session in order. */
         private volatile PppSession session;
         private final ArrayDeque<ByteBuffer> early = new ArrayDeque<>();
@@ -238,7 +243,7 @@ public final class PppSessions implements TunnelListener {
         Slot slot = byLocalCallId.computeIfAbsent(call.localCallId(), id -> new Slot());
         SessionSettings settings = this.settings;
         if (settings.role() == SessionRole.SERVER) {
-            takeOverFrom(call);
+            slot.sameCallBefore = sameCallBefore(call);
         }
         slot.call = call;
         SessionEnvironment env = this.env;
@@ -276,8 +281,10 @@ public final class PppSessions implements TunnelListener {
             @Override
             public Optional<String> refusesLogin(PppSession s, String userName) {
                 synchronized (counted) {
-                    // This link's own earlier login (an LCP renegotiation) is not another session.
-                    int others = perUser.count(userName) - (userName.equals(counted.user) ? 1 : 0);
+                    // This link's own earlier login (an LCP renegotiation) is not another session,
+                    // nor is a dead call this one replaces once logged in (the same client again).
+                    int others = perUser.count(userName) - (userName.equals(counted.user) ? 1 : 0)
+                            - replacedOf(slot, userName);
                     return others >= limits.maxPerUser()
                             ? Optional.of(userName + " already has " + others + " sessions")
                             : Optional.empty();
@@ -298,7 +305,7 @@ public final class PppSessions implements TunnelListener {
                         }
                         int n = perUser.add(userName);
                         counted.user = userName;
-                        if (n > limits.maxPerUser()) {
+                        if (n - replacedOf(slot, userName) > limits.maxPerUser()) {
                             // refusesLogin turned such a login away before its Success; two of one
                             // account's logins judged at the same moment both pass it, and the later
                             // is hung up on here.
@@ -308,6 +315,7 @@ public final class PppSessions implements TunnelListener {
                     }
                 }
                 call.markLoggedIn();
+                redialed.addAll(takesThePlaceOf(slot, userName)); // ended at the next poll
                 checkOthersOf(s, userName, call);
                 loggedInByCall.put(call.localCallId(), new LoggedIn(call.peerAddress(), userName));
                 observer.authenticated(s, userName);
@@ -482,24 +490,45 @@ public final class PppSessions implements TunnelListener {
     }
 
     /**
-     * A call from the same address with the same Call ID as a live call of another control
-     * connection: this router's GRE to the two would be the same packets (RFC 2637 §4.1: the Key
-     * field carries the peer's Call ID), so the earlier one cannot work any more, whatever it was.
-     * The usual case is a client that lost its call without a word (a restarted pptp, a laptop
-     * back from sleep) dialling again at once, its numbering started afresh;
-     * left alone, the dead call held its user's static address and session slot, and answered the
-     * new link's GRE with its own LCP, until its echoes ran out a minute later. It is ended at the
-     * next poll, silently ({@link PppSession#endSilently}). (The same control connection reusing
-     * a live Call ID is refused there, as RFC 2637 §2.8 allows.)
+     * The live calls of other control connections from {@code call}'s address with its Call ID:
+     * this router's GRE to them and to it would be the same packets (RFC 2637 §4.1: the Key field
+     * carries the peer's Call ID), so they cannot both work. The usual case is a client that lost
+     * its call without a word (a restarted pptp, a laptop back from sleep) dialling again at once,
+     * its numbering started afresh; left alone, the dead call held its account's static address
+     * and session slot, and answered the new link's GRE with its own LCP, until its echoes ran out
+     * a minute later. The new call takes their place once it has logged in as the same account
+     * ({@link #takesThePlaceOf}); not before: anyone sharing the address (a carrier's NAT, a
+     * hotel's) could otherwise end another's session with a call that never logs in. (The same
+     * control connection reusing a live Call ID is refused there, as RFC 2637 §2.8 allows.)
      */
-    private void takeOverFrom(PptpCall call) {
+    private List<Slot> sameCallBefore(PptpCall call) {
+        List<Slot> out = new java.util.ArrayList<>(1);
         for (Slot other : byLocalCallId.values()) {
             PptpCall c = other.call;
             if (c != null && c != call && c.connection() != call.connection() && c.peerCallId() == call.peerCallId()
                     && c.peerAddress().equals(call.peerAddress())) {
-                redialed.add(other);
+                out.add(other);
             }
         }
+        return out.isEmpty() ? List.of() : List.copyOf(out);
+    }
+
+    /**
+     * Of {@code slot}'s {@link Slot#sameCallBefore}, those it replaces now that it logged in as
+     * {@code user}: the calls logged in as the same account, or not logged in at all.
+     */
+    private List<Slot> takesThePlaceOf(Slot slot, String user) {
+        return slot.sameCallBefore.stream().filter(old -> old.session() != null && !old.session().hasEnded())
+                .filter(old -> {
+                    LoggedIn l = loggedInByCall.get(old.call.localCallId());
+                    return l == null || l.user().equals(user);
+                }).toList();
+    }
+
+    /** How many of {@code user}'s sessions {@code slot} replaces once logged in (see {@link #takesThePlaceOf}). */
+    private int replacedOf(Slot slot, String user) {
+        return (int) takesThePlaceOf(slot, user).stream()
+                .filter(old -> loggedInByCall.containsKey(old.call.localCallId())).count();
     }
 
     /** How long a login waits at most for its account's other sessions to show they are alive. */

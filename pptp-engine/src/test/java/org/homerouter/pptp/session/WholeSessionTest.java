@@ -84,6 +84,8 @@ class WholeSessionTest {
     private PppSessions clientSessions;
     private CallTunnels serverTunnels;
     private CallTunnels clientTunnels;
+    /** The client's GRE endpoint, as {@link #start} bound it. */
+    private GreTransport clientGre;
     private InetSocketAddress serverAddress;
 
     private static InetAddress ip(String s) {
@@ -203,7 +205,7 @@ class WholeSessionTest {
         clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
 
         GreTransport serverGre = serverTransport.apply(network.bind(SERVER));
-        GreTransport clientGre = network.bind(CLIENT);
+        clientGre = network.bind(CLIENT);
         GreDemux serverDemux = new GreDemux();
         GreDemux clientDemux = new GreDemux();
         serverGre.setReceiver(serverDemux);
@@ -531,6 +533,44 @@ class WholeSessionTest {
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals(List.of("ended SERVER_NOT_VERIFIED"), clientEvents);
+    }
+
+    /**
+     * A client that lost its call without a word (pptp restarted, a laptop back from sleep) dials
+     * again at once from the same address, on a new control connection, with the same Call ID
+     * (its numbering started afresh): this router's GRE to the two calls would be the same
+     * packets. Once the new call has logged in as the same account, the dead one is ended, without
+     * a Terminate-Request the new link would take for its own, and the new one gets the account's
+     * static address. It used to stay a minute, holding the address and answering the new link's
+     * GRE with its own LCP.
+     */
+    @Test
+    void aClientDiallingAgainWithTheSameCallIdTakesItsDeadCallsPlaceOnceLoggedIn() throws Exception {
+        staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
+                clientTunnels, new CallIdAllocator(8, new Random(7))).get(5, TimeUnit.SECONDS).placeCall()
+                .get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+
+        // The laptop's VPN process dies: its GRE goes nowhere; its TCP connection lingers, as a
+        // connection of a machine gone to sleep does. A new process, the same first Call ID.
+        clientGre.close();
+        clientGre = network.bind(CLIENT);
+        GreDemux demux = new GreDemux();
+        clientGre.setReceiver(demux);
+        clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
+        clientTunnels = new CallTunnels(clientGre, demux, clock, GreChannelConfig.DEFAULTS, clientSessions::sinkFor,
+                clientSessions);
+        ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
+                clientTunnels, new CallIdAllocator(8, new Random(7))).get(5, TimeUnit.SECONDS).placeCall()
+                .get(5, TimeUnit.SECONDS);
+        run("the new session up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("REDIALED: " + CLIENT.getHostAddress()
+                + " placed a new call with this one's call ID")), endDetails.toString());
+        assertEquals(List.of("10.8.8.8"), serverSessions.sessions().stream()
+                .map(x -> x.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress()).toList(),
+                "the dead session gone, the new one on the static address");
     }
 
     /**
