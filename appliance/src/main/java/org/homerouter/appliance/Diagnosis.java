@@ -165,9 +165,9 @@ final class Diagnosis {
                     + Setting.PPTP_MAX_SESSIONS_PER_USER.defaultValue() + " unless "
                     + Setting.PPTP_MAX_SESSIONS_PER_USER.key()
                     + " in an imported configuration says otherwise): "
-                    + "disconnect one on the Dashboard, or give each person an account of their own. The client was told"
-                    + " at its login (Windows shows error 649, 'no permission to dial in'; pppd logs 'Too many sessions"
-                    + " for this account').";
+                    + "disconnect one on the Dashboard, or give each person an account of their own. A client logging in"
+                    + " with MS-CHAP v2 is told so at its login (Windows shows error 649, 'no permission to dial in';"
+                    + " pppd logs 'Too many sessions for this account'); with PAP or CHAP-MD5 it hears a failed login.";
             case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "
                     + "time, so it was hung up. Update or reinstall the client's VPN software; if you do not know "
                     + "this client, change the account's password.";

@@ -83,6 +83,8 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
                     e.getMessage());
         }
         if (user.isEmpty()) {
+            // Twice, as a wrong password is checked against the current and the previous password.
+            MsChapV2.verify(NO_USER_HASH, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
             MsChapV2.verify(NO_USER_HASH, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
             return attemptFailed(id, AuthFailureReason.UNKNOWN_USER, name, "no such user");
         }
@@ -90,8 +92,11 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         Optional<String> authenticatorResponse =
                 MsChapV2.verify(ntHash, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
         if (authenticatorResponse.isEmpty()) {
-            boolean previous = user.get().previousNtHash().flatMap(h -> MsChapV2.verify(h, challenge,
-                    response.peerChallenge(), nameOctets, response.ntResponse())).isPresent();
+            // Checked against a hash in any case: an account whose password was changed must not
+            // take measurably longer to refuse than one whose was not.
+            boolean previous = MsChapV2.verify(user.get().previousNtHash().orElse(NO_USER_HASH), challenge,
+                    response.peerChallenge(), nameOctets, response.ntResponse()).isPresent()
+                    && user.get().previousNtHash().isPresent();
             return previous
                     ? attemptFailed(id, AuthFailureReason.PREVIOUS_PASSWORD, name, "the password from before its last change")
                     : attemptFailed(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");

@@ -392,7 +392,10 @@ public final class NegotiationAutomaton {
             }
             observer.action(action);
             switch (action) {
-                case TLU -> layer.thisLayerUp();
+                case TLU -> {
+                    peerTerminateText = null; // an earlier link's words are not this one's end
+                    layer.thisLayerUp();
+                }
                 case TLD -> layer.thisLayerDown();
                 case TLS -> layer.thisLayerStarted();
                 case TLF -> layer.thisLayerFinished();

@@ -365,7 +365,7 @@ public final class PppSession {
             networkWaitsFor = null;
             ByteBuffer ccpWaiting = heldCcp;
             heldCcp = null;
-            if (endReason == null) {
+            if (endReason == null && phase == SessionPhase.AUTHENTICATE) {
                 networkPhase();
                 if (ccpWaiting != null) {
                     control(PppProtocol.CCP, ccpWaiting);
@@ -481,7 +481,7 @@ public final class PppSession {
                 }
             } else if (onlyThePeerIsHeard()) {
                 endReason = SessionEnd.GRE_ONE_WAY;
-            } else if (settings.role() == SessionRole.CLIENT && phase == SessionPhase.ESTABLISH
+            } else if (lostBecause == null && settings.role() == SessionRole.CLIENT && phase == SessionPhase.ESTABLISH
                     && serverWantedAnotherLogin().isPresent()) {
                 // The server hung up the call for it (ours does, RRAS does): not a mere "call cleared".
                 endReason = SessionEnd.AUTH_METHOD_UNSUPPORTED;
@@ -517,8 +517,9 @@ public final class PppSession {
      * #CHECK_INTERVAL}), instead of at the next keepalive: a session that another of its
      * account's sessions may be replacing (a laptop that lost this one and dialled again) would
      * otherwise hold what the new one needs (its static address) for up to a minute. A peer that
-     * answers, or sends anything at all, is left alone; one that does not ends as {@link
-     * SessionEnd#PEER_DEAD} within seconds. Nothing happens on a link that is not open.
+     * answers is left alone (anything it sends already tells {@link #beingChecked} it lives); one
+     * that does not ends as {@link SessionEnd#PEER_DEAD} within seconds. Nothing happens on a link
+     * that is not open.
      */
     public synchronized void checkAlive(String because) {
         if (ended || !lcp.checkPeerNow(CHECK_INTERVAL)) {
@@ -543,7 +544,7 @@ public final class PppSession {
     /**
      * Called from {@link SessionListener#authenticated}: the network phase (CCP, IPCP) starts only
      * once {@code waitsFor} turns false, or after {@code most} at the latest. Meanwhile the client's
-     * NCP requests are discarded (RFC 1661 §3.6) and it sends them again.
+     * latest CCP and IPCP requests are kept and answered when it starts, as if they came then.
      */
     public synchronized void holdNetworkPhase(java.time.Duration most, java.util.function.BooleanSupplier waitsFor) {
         networkHeldUntil = clock.nanos() + most.toNanos();
@@ -1478,6 +1479,8 @@ public final class PppSession {
     }
 
     private void leaveNetworkPhase(boolean reportIpDown) {
+        networkWaitsFor = null; // a network phase held for a link that went down starts with no link
+        heldCcp = null;
         stopIp(reportIpDown);
         if (ccp != null) {
             ccp.lowerLayerDown();

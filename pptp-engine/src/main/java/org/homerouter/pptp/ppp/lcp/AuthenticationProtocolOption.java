@@ -123,6 +123,7 @@ public final class AuthenticationProtocolOption implements OptionHandler {
         Optional<AuthMethod> method = AuthMethod.fromOptionData(data);
         if (method.isPresent() && authenticateSelfWith.contains(method.get())) {
             peerRequested = method.get();
+            peerWanted = null; // it came round to one we do: nothing to name if the link fails now
             return OptionVerdict.ack();
         }
         peerWanted = data.clone();

@@ -35,9 +35,9 @@ final class EchoKeepalive {
     }
 
     /**
-     * Asks now, and every {@code interval} until a reply: the link is dead once the usual number
-     * of requests in a row went unanswered (3 s at 1 s and three), instead of a minute. Also
-     * where the keepalive is off. The next reply returns to the usual schedule.
+     * Asks now, and every {@code interval} until a reply: the link is dead once {@link #HURRIED_MAX}
+     * requests in a row went unanswered (3 s at 1 s), instead of a minute. Also where the keepalive
+     * is off. The next reply returns to the usual schedule.
      */
     void hurry(long now, long interval) {
         running = true;
@@ -56,8 +56,11 @@ final class EchoKeepalive {
 
     /** Whether the requests already sent went unanswered long enough to declare the link dead. */
     boolean exhausted() {
-        return unanswered >= maxUnanswered;
+        return unanswered >= (hurriedNanos > 0 ? HURRIED_MAX : maxUnanswered);
     }
+
+    /** Requests in a row unanswered that end a hurried check: 3 s at 1 s, whatever the keepalive's own count. */
+    static final int HURRIED_MAX = 3;
 
     void requestSent() {
         unanswered++;

@@ -30,5 +30,11 @@ class AuthenticationProtocolOptionTest {
         assertTrue(o.peerWanted().isEmpty(), "a new negotiation starts afresh");
         o.judge(HEX.parseHex("C22381"));
         assertTrue(o.peerWanted().isEmpty(), "MS-CHAP v2 is one the client does");
+
+        // A server that proposes CHAP-MD5 first and then comes round to MS-CHAP v2, as servers do:
+        // if the link fails after, it is not for the method.
+        o.judge(HEX.parseHex("C22305"));
+        o.judge(HEX.parseHex("C22381"));
+        assertTrue(o.peerWanted().isEmpty(), "agreed in the end");
     }
 }
