@@ -285,10 +285,19 @@ public final class PppSessions implements TunnelListener {
                     // nor is a dead call this one replaces once logged in (the same client again).
                     int others = perUser.count(userName) - (userName.equals(counted.user) ? 1 : 0)
                             - replacedOf(slot, userName);
-                    return others >= limits.maxPerUser()
-                            ? Optional.of(userName + " already has " + others + " sessions")
-                            : Optional.empty();
+                    if (others < limits.maxPerUser()) {
+                        return Optional.empty();
+                    }
                 }
+                // Refused; but those sessions may be dead ones of the same client (a laptop that lost
+                // them and dialled again from elsewhere): asked at once whether they still answer, so
+                // that the client's next attempt, seconds later, finds their places free.
+                List<PppSession> others = sessionsOf(userName, call, s);
+                if (!others.isEmpty()) {
+                    aliveChecks.add(new AliveCheck(others, userName + " tried to log in again from "
+                            + call.peerAddress().getHostAddress() + " with all its sessions taken"));
+                }
+                return Optional.of(userName + " already has " + others.size() + " sessions");
             }
 
             @Override
@@ -549,16 +558,21 @@ public final class PppSessions implements TunnelListener {
                 || env.staticAddresses().apply(user).isEmpty()) {
             return;
         }
-        List<PppSession> others = byLocalCallId.entrySet().stream()
-                .filter(e -> e.getKey() != call.localCallId())
-                .filter(e -> loggedInByCall.containsKey(e.getKey()) && user.equals(loggedInByCall.get(e.getKey()).user()))
-                .map(e -> e.getValue().session()).filter(o -> o != null && o != s).toList();
+        List<PppSession> others = sessionsOf(user, call, s);
         if (others.isEmpty()) {
             return;
         }
         AliveCheck check = new AliveCheck(others, user + " logged in again from " + call.peerAddress().getHostAddress());
         s.holdNetworkPhase(ALIVE_CHECK_WAIT, check::pending);
         aliveChecks.add(check);
+    }
+
+    /** {@code user}'s logged-in sessions other than {@code s} (on {@code call}). */
+    private List<PppSession> sessionsOf(String user, PptpCall call, PppSession s) {
+        return byLocalCallId.entrySet().stream()
+                .filter(e -> e.getKey() != call.localCallId())
+                .filter(e -> loggedInByCall.containsKey(e.getKey()) && user.equals(loggedInByCall.get(e.getKey()).user()))
+                .map(e -> e.getValue().session()).filter(o -> o != null && o != s).toList();
     }
 
     @Override

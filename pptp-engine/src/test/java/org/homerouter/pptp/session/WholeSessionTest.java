@@ -1260,6 +1260,33 @@ class WholeSessionTest {
                 + " once because User logged in again from " + CLIENT.getHostAddress())), endDetails.toString());
     }
 
+    /**
+     * At its per-user limit, an account whose session was lost without a word is refused (its
+     * sessions are all taken), but the lost one is asked at once whether it still answers: the
+     * client's next attempt seconds later gets in, not a minute later when its keepalive ran out.
+     */
+    @Test
+    void aLoginRefusedForTheSessionLimitHasTheAccountsDeadSessionEndedWithinSeconds() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        serverSessions.setLimits(new SessionLimits(16, 1));
+        PptpCall lost = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+        network.setImpairment((src, dst, packet) -> {
+            int key = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate()).callId();
+            return src.equals(SERVER) && key == lost.localCallId() || src.equals(CLIENT) && key == lost.peerCallId()
+                    ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
+        });
+        long refusedAt = clock.nanos();
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("refused", () -> serverEvents.contains("ended TOO_MANY_SESSIONS"));
+        run("the lost session ended", () -> serverEvents.contains("ended PEER_DEAD"));
+        assertTrue(clock.nanos() - refusedAt < TimeUnit.SECONDS.toNanos(10), (clock.nanos() - refusedAt) / 1_000_000 + " ms");
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("PEER_DEAD: no answer to LCP echo requests, asked at"
+                + " once because User tried to log in again from " + CLIENT.getHostAddress())), endDetails.toString());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the next attempt up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+    }
+
     /** The account's other session answers (a second device): it stays, and the new one gets a pool address at once. */
     @Test
     void aSecondDeviceOfAnAccountWithAStaticAddressLeavesTheFirstAlone() throws Exception {
