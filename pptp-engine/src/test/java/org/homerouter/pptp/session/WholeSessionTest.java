@@ -1242,12 +1242,7 @@ class WholeSessionTest {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
         PptpCall lost = dial().placeCall().get(5, TimeUnit.SECONDS);
         run("first up", () -> serverEvents.contains("up"));
-        // The first session's GRE goes nowhere from now on, either way.
-        network.setImpairment((src, dst, packet) -> {
-            int key = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate()).callId();
-            return src.equals(SERVER) && key == lost.localCallId() || src.equals(CLIENT) && key == lost.peerCallId()
-                    ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
-        });
+        vanishes(lost);
         long redialled = clock.nanos();
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("the new session up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
@@ -1258,6 +1253,15 @@ class WholeSessionTest {
                 "the dead session gone, the new one on the static address");
         assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("PEER_DEAD: no answer to LCP echo requests, asked at"
                 + " once because User logged in again from " + CLIENT.getHostAddress())), endDetails.toString());
+    }
+
+    /** The client of {@code call} vanishes (asleep, gone elsewhere): the call's GRE goes nowhere from now on, either way. */
+    private void vanishes(PptpCall call) {
+        network.setImpairment((src, dst, packet) -> {
+            int key = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate()).callId();
+            return src.equals(SERVER) && key == call.localCallId() || src.equals(CLIENT) && key == call.peerCallId()
+                    ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
+        });
     }
 
     /**
@@ -1271,11 +1275,7 @@ class WholeSessionTest {
         serverSessions.setLimits(new SessionLimits(16, 1));
         PptpCall lost = dial().placeCall().get(5, TimeUnit.SECONDS);
         run("first up", () -> serverEvents.contains("up"));
-        network.setImpairment((src, dst, packet) -> {
-            int key = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate()).callId();
-            return src.equals(SERVER) && key == lost.localCallId() || src.equals(CLIENT) && key == lost.peerCallId()
-                    ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
-        });
+        vanishes(lost);
         long refusedAt = clock.nanos();
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("refused", () -> serverEvents.contains("ended TOO_MANY_SESSIONS"));
