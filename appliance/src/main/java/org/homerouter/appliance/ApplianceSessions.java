@@ -146,7 +146,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                 }
                 out.add(new ActiveSession(call.localCallId(), s.userName().orElse(""), client,
                         s.ipConfiguration().flatMap(i -> i.peerAddress()).map(Inet4Address::getHostAddress).orElse(""),
-                        phase(s), (now - s.startedNanos()) / 1_000_000_000L,
+                        phase(s, now), (now - s.startedNanos()) / 1_000_000_000L,
                         s.traffic().bytesIn(), s.traffic().bytesOut(),
                         s.encryption().map(ApplianceSessions::encryption).orElse(s.dataPath().isPresent() ? "none" : ""),
                         s.problem().map(p -> p.description() + " — " + s.problemDetail()).orElse(""),
@@ -179,9 +179,12 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         };
     }
 
-    private static String phase(PppSession s) {
+    private static String phase(PppSession s, long now) {
         return switch (s.phase()) {
-            case NETWORK -> s.dataPath().isPresent() ? "connected" : "setting up IP";
+            // A client gone without a word (asleep, off the network) stays until its keepalive runs
+            // out, a minute: shown as such meanwhile, not as one connected like the rest.
+            case NETWORK -> !s.dataPath().isPresent() ? "setting up IP" : s.notAnswering(now)
+                    ? "connected, not answering for " + s.silentNanos(now) / 1_000_000_000L + " s" : "connected";
             case AUTHENTICATE -> "logging in";
             case ESTABLISH -> "link setup (LCP)";
             default -> s.phase().name().toLowerCase();

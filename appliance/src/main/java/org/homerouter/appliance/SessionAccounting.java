@@ -188,7 +188,11 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         };
         String who = s.userName().orElse(ApplianceSessions.NOT_LOGGED_IN);
         long startedMs = startedMs(s);
-        long endedMs = System.currentTimeMillis();
+        // A client that fell silent ended then, not the minute later its keepalive ran out: the
+        // history's duration is the time it was there.
+        boolean silent = reason == SessionEnd.PEER_DEAD || reason == SessionEnd.GRE_NOT_SENT;
+        long endedMs = Math.max(startedMs, System.currentTimeMillis()
+                - (silent ? s.silentNanos(clock.nanos()) / 1_000_000L : 0));
         String user = s.userName().orElse(null);
         String client = client(s);
         // The session has let go of its addresses by now: the row's is the last it had.

@@ -103,6 +103,13 @@ public final class PppSession {
     private final LongAdder framesDiscarded = new LongAdder();
     private final LongAdder framesReceived = new LongAdder();
     private final long startedNanos;
+    /**
+     * When a frame last came from the peer (clock nanos, to {@link #HEARD_RESOLUTION}): a silent
+     * peer's end is recorded at the time it fell silent, not the minute later its keepalive ran
+     * out, and the Dashboard says which session stopped answering. Lock-free.
+     */
+    private volatile long lastHeardNanos;
+    private static final long HEARD_RESOLUTION = java.time.Duration.ofMillis(100).toNanos();
 
     private SessionPhase phase = SessionPhase.DEAD;
     private LinkConfiguration link;
@@ -221,6 +228,7 @@ public final class PppSession {
         this.listener = listener;
         this.clock = env.clock();
         this.startedNanos = clock.nanos();
+        this.lastHeardNanos = startedNanos;
         this.deadlineHint = startedNanos;
         this.lcp = new Lcp(settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents());
     }
@@ -268,6 +276,10 @@ public final class PppSession {
 
     private void onFrame(ByteBuffer frame) {
         framesReceived.increment();
+        long now = clock.nanos();
+        if (now - lastHeardNanos >= HEARD_RESOLUTION) { // a volatile write a tenth of a second at most
+            lastHeardNanos = now;
+        }
         int protocol = PppFrame.readHeader(frame);
         if (protocol < 0) {
             framesDiscarded.increment();
@@ -529,6 +541,21 @@ public final class PppSession {
         checkedBecause = because;
         LOG.info("{}: asking {} whether it still answers: {}", id, channel.peerAddress().getHostAddress(), because);
         updateDeadlineHint();
+    }
+
+    /** How long the peer has sent nothing, at {@code now} (clock nanos), to a tenth of a second. Lock-free. */
+    public long silentNanos(long now) {
+        return Math.max(0, now - lastHeardNanos);
+    }
+
+    /**
+     * Whether the peer has sent nothing for longer than an LCP echo interval and a half, at {@code
+     * now}: a live peer answers each echo request (RFC 1661 §5.8), so this one missed at least one.
+     * False without a keepalive. Lock-free.
+     */
+    public boolean notAnswering(long now) {
+        long interval = settings.lcp().echoInterval().toNanos();
+        return interval > 0 && silentNanos(now) > interval + interval / 2;
     }
 
     /** Whether the session has ended. Lock-free. */
