@@ -138,6 +138,9 @@ public final class PnsControlConnection extends ControlConnection {
         f.complete(call);
     }
 
+    /** How a call the server cleared (Call-Disconnect-Notify, §2.13) is reported to the call's listeners. */
+    public static final String SERVER_DISCONNECTED = "server disconnected the call: ";
+
     private void onCallDisconnectNotify(CallDisconnectNotify m) {
         // RFC 2637 §2.13 puts the PAC's Call ID here; some servers (accel-ppp) send ours. Accept both.
         PptpCall call = callByPeerId(m.callId());
@@ -149,7 +152,7 @@ public final class PnsControlConnection extends ControlConnection {
             return;
         }
         CompletableFuture<Void> f = pendingClears.remove(call.localCallId());
-        removeCall(call, -1, f != null ? "hung up" : "server disconnected the call: " + ResultCodes.disconnect(m.resultCode())
+        removeCall(call, -1, f != null ? "hung up" : SERVER_DISCONNECTED + ResultCodes.disconnect(m.resultCode())
                 + (m.callStatistics().isBlank() ? "" : " (" + org.homerouter.pptp.Printable.of(m.callStatistics()) + ")"));
         if (f != null) {
             f.complete(null);

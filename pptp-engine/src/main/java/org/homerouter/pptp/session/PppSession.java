@@ -484,6 +484,7 @@ public final class PppSession {
         if (ended) {
             return;
         }
+        Optional<String> wantedAnother = serverWantedAnotherLogin();
         if (endReason == null) {
             if (neverHeardFrom()) {
                 endReason = SessionEnd.NO_GRE;
@@ -494,10 +495,10 @@ public final class PppSession {
             } else if (onlyThePeerIsHeard()) {
                 endReason = SessionEnd.GRE_ONE_WAY;
             } else if (lostBecause == null && settings.role() == SessionRole.CLIENT && phase == SessionPhase.ESTABLISH
-                    && serverWantedAnotherLogin().isPresent()) {
+                    && wantedAnother.isPresent()) {
                 // The server hung up the call for it (ours does, RRAS does): not a mere "call cleared".
                 endReason = SessionEnd.AUTH_METHOD_UNSUPPORTED;
-                endDetail = serverWantedAnotherLogin().get();
+                endDetail = wantedAnother.get();
             } else if (!leftForEncryption()) {
                 // Lost under a link already ending in order (the peer's Terminate-Request, or this
                 // router's own close: the administrator, the idle timeout) is no failure: a client
@@ -708,12 +709,14 @@ public final class PppSession {
             if (endReason == null && phase == SessionPhase.ESTABLISH) {
                 // LCP gave up (Max-Configure, RFC 1661 §4.6). Silence from the very first frame is the
                 // classic PPTP failure: TCP 1723 got through, GRE did not.
+                Optional<String> wantedAnother = settings.role() == SessionRole.CLIENT ? serverWantedAnotherLogin()
+                        : Optional.empty();
                 if (framesReceived.sum() == 0) {
                     recordEnd(SessionEnd.NO_GRE, greFromElsewhere());
                 } else if (onlyThePeerIsHeard()) {
                     recordEnd(SessionEnd.GRE_ONE_WAY, "");
-                } else if (settings.role() == SessionRole.CLIENT && serverWantedAnotherLogin().isPresent()) {
-                    recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, serverWantedAnotherLogin().get());
+                } else if (wantedAnother.isPresent()) {
+                    recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, wantedAnother.get());
                 } else {
                     recordEnd(SessionEnd.LCP_TIMEOUT, "no LCP agreement");
                 }

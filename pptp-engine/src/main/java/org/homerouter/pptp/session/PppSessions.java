@@ -582,7 +582,9 @@ public final class PppSessions implements TunnelListener {
             // A client's own end says why the server cleared the call (its Call-Disconnect-Notify's
             // result, RFC 2637 §2.13), which the owner of a dial-out cannot read anywhere else.
             slot.session().lowerLayerGone(tunnel.call().connection().lostBecause().orElse(null),
-                    settings.role() == SessionRole.CLIENT && reason.startsWith("server disconnected") ? reason : null);
+                    settings.role() == SessionRole.CLIENT
+                            && reason.startsWith(org.homerouter.pptp.control.PnsControlConnection.SERVER_DISCONNECTED)
+                            ? reason : null);
         }
     }
 
