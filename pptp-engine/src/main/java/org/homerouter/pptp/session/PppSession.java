@@ -1191,6 +1191,13 @@ public final class PppSession {
 
         @Override
         public void addressPoolExhausted() {
+            if (settings.role() == SessionRole.CLIENT) {
+                LOG.warn("{}: the remote server has no tunnel address to give this router", id);
+                failureLogged = true;
+                fail(SessionEnd.NO_ADDRESS, "the remote server answered this router's request for a tunnel address"
+                        + " with none (0.0.0.0): its address pool is full, or it has none set for this account");
+                return;
+            }
             LOG.warn("{}: no tunnel address left in the pool", id);
             failureLogged = true; // one line for it, not a second at the end
             fail(SessionEnd.NO_ADDRESS, "the address pool is exhausted");

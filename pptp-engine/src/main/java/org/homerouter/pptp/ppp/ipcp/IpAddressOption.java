@@ -45,7 +45,8 @@ public final class IpAddressOption implements OptionHandler {
      * @param wanted our address, or 0.0.0.0 to have the peer assign one
      * @param acceptAssignment take the address the peer suggests in a Nak
      * @param allocator assigns the peer's address; null to accept the peer's own choice
-     * @param exhausted told when the allocator has no address for the peer
+     * @param exhausted told when no address is to be had: the allocator has none for the peer, or
+     *     (accepting an assignment) the peer has none for us
      */
     public IpAddressOption(Inet4Address wanted, boolean acceptAssignment, PeerAddressAllocator allocator,
                            Runnable exhausted) {
@@ -104,6 +105,15 @@ public final class IpAddressOption implements OptionHandler {
         Inet4Address suggested = Ipv4Octets.of(data);
         if (acceptAssignment && !Ipv4Octets.isUnspecified(suggested)) {
             requesting = suggested;
+        } else if (acceptAssignment && !Ipv4Octets.isUnspecified(requesting)) {
+            // The address we named (the one we had before) refused with none in its place: ask to
+            // be assigned one instead (§3.3).
+            requesting = Ipv4Octets.of(new byte[4]);
+        } else if (acceptAssignment) {
+            // Our request for an address Nak'd with 0.0.0.0: the peer has none to give (pppd with
+            // no remote address does this; §3.3 has a Nak carry a valid address). Asked again it
+            // Naks again, request and Nak bouncing until the link's setup timed out.
+            exhausted.run();
         }
     }
 
@@ -164,6 +174,11 @@ public final class IpAddressOption implements OptionHandler {
             }
         }
         return true;
+    }
+
+    /** Whether we take the address the peer assigns us (a client). */
+    public boolean acceptsAssignment() {
+        return acceptAssignment;
     }
 
     /** Our address as agreed, or as configured if the peer would not hear of it. */

@@ -83,7 +83,7 @@ public final class Ipcp extends NegotiatedProtocol {
     }
 
     private void poolExhausted() {
-        log.warn("IPCP: no address left for the peer");
+        log.warn("IPCP: no address to be had for {}", address.acceptsAssignment() ? "us" : "the peer");
         listener.addressPoolExhausted();
         automaton().close();
     }

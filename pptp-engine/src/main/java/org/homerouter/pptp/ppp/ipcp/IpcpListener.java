@@ -12,7 +12,10 @@ public interface IpcpListener {
     default void finished() {
     }
 
-    /** The allocator had no address for the peer; IPCP closes. */
+    /**
+     * No address to be had: the allocator had none for the peer, or (accepting an assignment) the
+     * peer Nak'd our request for one with 0.0.0.0, having none for us. IPCP closes.
+     */
     default void addressPoolExhausted() {
     }
 }

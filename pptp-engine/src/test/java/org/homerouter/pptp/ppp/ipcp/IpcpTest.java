@@ -286,6 +286,45 @@ class IpcpTest {
     }
 
     /**
+     * A server with no address to give that Naks the client's request for one with 0.0.0.0 (pppd
+     * without a remote address does; RFC 1332 §3.3 has a Nak carry a valid address): the client
+     * closes IPCP at once and says so. It asked again, was Nak'd again, and request and Nak bounced
+     * until the link's setup timed out, "no answer" in the end.
+     */
+    @Test
+    void aClientWhoseRequestForAnAddressIsNakdWithNoneStopsAtOnce() {
+        Endpoint client = new Endpoint(IpcpSettings.client(), null);
+        ControlPacket first = client.ourRequest();
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, first.identifier(), bytes("03 06 00 00 00 00")));
+        assertEquals(List.of("exhausted"), client.events.log);
+        assertEquals(AutomatonState.CLOSING, client.ipcp.state());
+        assertEquals(ControlPacket.TERMINATE_REQUEST, client.sent.getLast().code());
+        client.ipcp.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, client.ourRequest().identifier(),
+                bytes("03 06 00 00 00 00")));
+        assertEquals(ControlPacket.TERMINATE_REQUEST, client.sent.getLast().code(), "asks no more");
+    }
+
+    /**
+     * A client asking again for the address it had (renegotiating), refused with 0.0.0.0 in its
+     * place: asks to be assigned one instead, not for the same again.
+     */
+    @Test
+    void aClientWhoseOldAddressIsNakdWithNoneAsksToBeAssignedOne() {
+        List<ControlPacket> sent = new ArrayList<>();
+        Events events = new Events();
+        Ipcp client = new Ipcp(IpcpSettings.client(), new ManualClock(), null, sent::add, events);
+        client.askForAddress(ip("192.168.1.100"));
+        client.lowerLayerUp();
+        client.open();
+        ControlPacket asked = sent.getLast();
+        assertEquals("0306c0a80164", HexFormat.of().formatHex(asked.data()).substring(0, 12), "the old address");
+        client.receive(new ControlPacket(ControlPacket.CONFIGURE_NAK, asked.identifier(), bytes("03 06 00 00 00 00")));
+        assertEquals(ControlPacket.CONFIGURE_REQUEST, sent.getLast().code());
+        assertEquals("030600000000", HexFormat.of().formatHex(sent.getLast().data()).substring(0, 12));
+        assertEquals(List.of(), events.log);
+    }
+
+    /**
      * RFC 1332 §3.3: a client may name the address it wants. Renegotiating (here the server's
      * Configure-Request in Opened, RFC 1661 §4.2), the client asks for the address it was assigned,
      * not 0.0.0.0, so a server that keeps it for the client acks it; one that will not Naks with
