@@ -28,9 +28,9 @@ record StoreAdminAccount(ApplianceStore store) implements AdminAccount {
     }
 
     @Override
-    public void setPasswordHash(String encodedHash, String event) {
+    public boolean changePasswordHash(String previousHash, String encodedHash, String event) {
         try {
-            store.setAdminPasswordHash(encodedHash, event);
+            return store.changeAdminPasswordHash(previousHash, encodedHash, event);
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

@@ -253,12 +253,18 @@ final class Pages {
      */
     private boolean currentPasswordConfirmed(Exchange x, Form form, String field, String what)
             throws PasswordHasher.Busy {
+        return currentPasswordConfirmed(x, form, field, what, b.admin().passwordHash().orElse(null));
+    }
+
+    /** As above, against {@code stored}, the hash as read before (the one a change replaces). */
+    private boolean currentPasswordConfirmed(Exchange x, Form form, String field, String what, String stored)
+            throws PasswordHasher.Busy {
         String refused = throttleRefusal(x);
         if (refused != null) {
             form.error(field, refused);
             return false;
         }
-        if (hasher.verify(form.raw(field), b.admin().passwordHash().orElse(null))) {
+        if (hasher.verify(form.raw(field), stored)) {
             throttle.succeeded(x.clientAddress, knownDevice(x)); // as after a login: earlier typos no longer count
             return true;
         }
@@ -987,8 +993,12 @@ final class Pages {
     private Reply adminPassword(Exchange x) {
         Form form = x.form();
         String hash = null;
+        // The hash the current password is checked against is the one replaced, or none is: two
+        // changes checked at the same moment (two browsers, a tab and the command line) were both
+        // told "changed", and the one stored first was lost without a word.
+        String before = b.admin().passwordHash().orElse(null);
         try {
-            currentPasswordConfirmed(x, form, "current_password", "at a password change");
+            currentPasswordConfirmed(x, form, "current_password", "at a password change", before);
             checkNewAdminPassword(form);
             if (form.ok()) {
                 hash = hasher.hash(form.raw("password"));
@@ -1001,7 +1011,13 @@ final class Pages {
             typeThePasswordsAgain(form, "password");
             return systemPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
-        b.admin().setPasswordHash(hash, "admin password changed from " + x.clientAddress);
+        if (!b.admin().changePasswordHash(before, hash, "admin password changed from " + x.clientAddress)) {
+            form.error("current_password", "the admin password was changed a moment ago from another browser or"
+                    + " the command line: yours was not saved. Log in with the new password, then change it again"
+                    + " if you need to");
+            typeThePasswordsAgain(form, "password");
+            return systemPage(x, form, HttpStatus.CONFLICT_409);
+        }
         // Other browsers logged in with the old password are logged out, and no longer known
         // devices (their cookies were made under the old hash); this one is known anew.
         sessions.removeAllAdmins();

@@ -109,7 +109,17 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public byte[] knownDeviceKey() { return knownDeviceKey.clone(); }
 
     @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }
-    @Override public void setPasswordHash(String h, String event) { adminStoreGate(); hash = h; log("admin", event); }
+    @Override public boolean changePasswordHash(String previous, String h, String event) {
+        adminStoreGate();
+        synchronized (this) {
+            if (!java.util.Objects.equals(hash, previous)) {
+                return false;
+            }
+            hash = h;
+        }
+        log("admin", event);
+        return true;
+    }
     @Override public boolean setFirstPasswordHash(String h, String event) {
         adminStoreGate();
         synchronized (this) {

@@ -1996,6 +1996,38 @@ class WebServerTest {
     }
 
     /**
+     * Two browsers change the admin password at the same moment, each with the current one: both
+     * are checked against the same hash and reach the store before either is stored. One new
+     * password is kept and its browser says so; the other is told that its change was not saved
+     * (both were told "changed", and one owner's new password did not work).
+     */
+    @Test
+    void twoAdminPasswordChangesAtOnceKeepOneAndTellTheOther() throws Exception {
+        List<String> passwords = List.of("first new admin pw", "second new admin pw");
+        List<Browser> browsers = List.of(admin(), admin());
+        fake.adminStoreGate = new java.util.concurrent.CyclicBarrier(2);
+        List<HttpResponse<String>> answers;
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var both = List.of(0, 1).stream().map(i -> pool.submit(() -> browsers.get(i).post("/system/password",
+                    "current_password", ADMIN_PW, "password", passwords.get(i), "password_again", passwords.get(i))))
+                    .toList();
+            answers = List.of(both.get(0).get(60, java.util.concurrent.TimeUnit.SECONDS),
+                    both.get(1).get(60, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            fake.adminStoreGate = null;
+        }
+        List<Integer> won = List.of(0, 1).stream().filter(i -> answers.get(i).statusCode() == 303).toList();
+        assertEquals(1, won.size(), answers.stream().map(a -> a.statusCode() + " " + a.body()).toList().toString());
+        int winner = won.getFirst();
+        HttpResponse<String> lost = answers.get(1 - winner);
+        assertEquals(409, lost.statusCode());
+        assertTrue(lost.body().contains("the admin password was changed a moment ago from another browser or the"
+                + " command line: yours was not saved"), lost.body());
+        assertTrue(new PasswordHasher().verify(passwords.get(winner), fake.hash), "the one said to be changed is kept");
+        assertEquals(1, fake.events.stream().filter(e -> e.message().startsWith("admin password changed")).count());
+    }
+
+    /**
      * A browser left logged in on a shared computer: whoever sits down may not guess the current
      * password on the System page faster than at the login, nor past its lockout.
      */

@@ -766,6 +766,29 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * The admin password changed from the web UI: stored with its event only if the stored hash
+     * is still {@code previous}, the one the owner's current password was checked against. False,
+     * nothing stored or logged, when another change came first.
+     */
+    public synchronized boolean changeAdminPasswordHash(String previous, String encoded, String event)
+            throws SQLException {
+        boolean[] stored = new boolean[1];
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE admin SET password_hash = ?, changed_ms = ? WHERE id = 1 AND password_hash = ?")) {
+                ps.setString(1, encoded);
+                ps.setLong(2, System.currentTimeMillis());
+                ps.setString(3, previous);
+                stored[0] = ps.executeUpdate() == 1;
+            }
+            if (stored[0]) {
+                insertEvent("admin", event);
+            }
+        });
+        return stored[0];
+    }
+
+    /**
      * No admin password, the reset's token as applied, and its event, in one transaction: first-run
      * setup asks for a new password, and the same reset is never applied again. The router image's
      * reset at the router ({@code AdminPasswordReset}); settings and users stay.

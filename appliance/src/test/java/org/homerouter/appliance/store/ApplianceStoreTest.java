@@ -298,6 +298,25 @@ class ApplianceStoreTest {
         }
     }
 
+    /** A change from the web UI replaces the hash its current password was checked against, or nothing. */
+    @Test
+    void anAdminPasswordChangeReplacesOnlyTheHashItWasCheckedAgainst() throws Exception {
+        String first = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$Zmlyc3RmaXJzdA";
+        String second = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$c2Vjb25kc2Vjb25k";
+        String third = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$dGhpcmR0aGlyZA";
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("change.db"));
+             ApplianceStore cli = ApplianceStore.open(dir.resolve("change.db"))) {
+            store.setAdminPasswordHash(first, "set");
+            cli.setAdminPasswordHash(second, "set from the command line"); // while the page checked the first
+            assertFalse(store.changeAdminPasswordHash(first, third, "changed"));
+            assertEquals(second, store.adminPasswordHash().orElseThrow(), "the command line's stands");
+            assertTrue(store.changeAdminPasswordHash(second, third, "changed"));
+            assertEquals(third, store.adminPasswordHash().orElseThrow());
+            assertEquals(List.of("changed", "set from the command line", "set"),
+                    store.events(10, "admin").stream().map(e -> e.message()).toList(), "one event per change stored");
+        }
+    }
+
     @Test
     void twoProcessesWritingAtOnceLoseNothing() throws Exception {
         // Two stores on one file stand for the running service and a CLI command.

@@ -7,8 +7,13 @@ public interface AdminAccount {
     /** The stored hash, empty on a fresh router (the UI then forces first-run setup). */
     Optional<String> passwordHash();
 
-    /** Stores a new hash and records {@code event} in the event log, in one transaction. */
-    void setPasswordHash(String encodedHash, String event);
+    /**
+     * Stores a new hash in place of {@code previousHash} and records {@code event} in the event log,
+     * in one transaction, only if the stored hash is still {@code previousHash}. False, with
+     * nothing stored or logged, when it was changed since it was read (another browser, the
+     * command line): the owner who typed that change must learn that theirs was not kept.
+     */
+    boolean changePasswordHash(String previousHash, String encodedHash, String event);
 
     /**
      * First-run setup: stores the hash and records {@code event}, in one transaction, only if no
