@@ -71,6 +71,20 @@ class CliTest {
      * sent in Latin-1 to --password-stdin, and typed at a terminal that Java reads as ASCII (a
      * router without locales), where each byte of "ü" arrives as U+FFFD.
      */
+    /**
+     * A port below 1024 refused to a user without root (a newcomer's `make run` on port 1723) is
+     * told what it needs, not asked whether another instance runs.
+     */
+    @Test
+    void aPortRefusedForWantOfRootSaysSoNotAnotherInstance() {
+        String denied = RunCommand.cannotListen("cannot listen on TCP /0.0.0.0:1723: Permission denied");
+        assertTrue(denied.contains("need root or CAP_NET_BIND_SERVICE"), denied);
+        assertTrue(denied.contains("make run PPTP_PORT=11723"), denied);
+        assertFalse(denied.contains("another instance"), denied);
+        String taken = RunCommand.cannotListen("cannot listen on TCP /0.0.0.0:1723: Address already in use");
+        assertTrue(taken.contains("Is another instance running?"), taken);
+    }
+
     @Test
     void aPasswordThatCouldNotBeReadAsTextIsRefusedAndNothingStored() throws Exception {
         Path d = dir.resolve("latin1");
