@@ -15,7 +15,38 @@ final class AdminCommand {
     /** As the first-run setup page: this password guards the whole router. */
     static final int MIN_CHARS = 10;
 
+    /** Where the router image installs the service's jar: there is no login there to type a command at. */
+    static final java.nio.file.Path IMAGE_JAR = java.nio.file.Path.of("/usr/lib/homerouter/appliance.jar");
+
     private AdminCommand() {
+    }
+
+    /**
+     * The command that sets a new admin password for the service whose jar is at {@code codeSource}
+     * and whose data is in {@code dataDir}, as typed on that machine: with this JVM's own java (the
+     * default one may be too old for the jar) and absolute paths. Empty on the router image. The
+     * login page said "homerouter admin password", a command that exists only on the image, where
+     * no one can log in to type it.
+     */
+    static java.util.Optional<String> resetCommand(java.net.URL codeSource, java.nio.file.Path dataDir) {
+        java.nio.file.Path jar;
+        try {
+            jar = java.nio.file.Path.of(codeSource.toURI()).toAbsolutePath();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            jar = null;
+        }
+        if (IMAGE_JAR.equals(jar)) {
+            return java.util.Optional.empty();
+        }
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        String jarName = jar != null && jar.toString().endsWith(".jar") ? jar.toString() : "appliance.jar";
+        return java.util.Optional.of(quoted(javaCommand) + " -jar " + quoted(jarName) + " admin password --data-dir "
+                + quoted(dataDir.toAbsolutePath().toString()));
+    }
+
+    /** A path as a shell takes it, quoted only when it must be. */
+    private static String quoted(String path) {
+        return path.matches("[A-Za-z0-9_./+:=@-]+") ? path : "'" + path.replace("'", "'\\''") + "'";
     }
 
     @Command(name = "password", description = "Set a new admin password for the web UI, e.g. one forgotten (prompted,"

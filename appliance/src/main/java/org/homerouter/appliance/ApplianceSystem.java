@@ -284,6 +284,12 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     }
 
     @Override
+    public java.util.Optional<String> adminPasswordCommand() {
+        return AdminCommand.resetCommand(AdminCommand.class.getProtectionDomain().getCodeSource().getLocation(),
+                appliance.store().file().toAbsolutePath().getParent());
+    }
+
+    @Override
     public java.util.Optional<String> setupRefusedFrom(String clientAddress) {
         return appliance.setupRefusedFrom(clientAddress);
     }

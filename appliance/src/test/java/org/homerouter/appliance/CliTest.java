@@ -71,6 +71,18 @@ class CliTest {
      * sent in Latin-1 to --password-stdin, and typed at a terminal that Java reads as ASCII (a
      * router without locales), where each byte of "ü" arrives as U+FFFD.
      */
+    /** The login page's command for a forgotten admin password: this JVM's java, absolute paths; none on the image. */
+    @Test
+    void theAdminPasswordCommandIsTheOneToTypeOnThisMachine() throws Exception {
+        assertEquals(java.util.Optional.empty(), AdminCommand.resetCommand(
+                AdminCommand.IMAGE_JAR.toUri().toURL(), Path.of("/var/lib/homerouter")), "the image: no login to type it at");
+        String javaCommand = ProcessHandle.current().info().command().orElseThrow();
+        assertEquals(java.util.Optional.of(javaCommand + " -jar /srv/hr/appliance.jar admin password --data-dir /srv/hr/data"),
+                AdminCommand.resetCommand(Path.of("/srv/hr/appliance.jar").toUri().toURL(), Path.of("/srv/hr/data")));
+        assertEquals(java.util.Optional.of(javaCommand + " -jar '/home/o b/appliance.jar' admin password --data-dir '/home/o b/data'"),
+                AdminCommand.resetCommand(Path.of("/home/o b/appliance.jar").toUri().toURL(), Path.of("/home/o b/data")));
+    }
+
     /**
      * A port below 1024 refused to a user without root (a newcomer's `make run` on port 1723) is
      * told what it needs, not asked whether another instance runs.

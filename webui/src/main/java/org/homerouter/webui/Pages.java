@@ -70,7 +70,7 @@ final class Pages {
                 new Route("GET", "/moving", PUBLIC, this::moving),
                 new Route("GET", "/setup", SETUP, x -> setupPage(x, setupNotes(x))),
                 new Route("POST", "/setup", SETUP, this::setup),
-                new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : page(x, "login.ftlh", "login", 200)),
+                new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : loginPage(x)),
                 new Route("POST", "/login", LOGIN, this::login),
                 new Route("POST", "/logout", ADMIN, this::logout),
                 new Route("GET", "/", ADMIN, this::dashboard),
@@ -138,6 +138,17 @@ final class Pages {
     // ---- first run, login ---------------------------------------------------------------------
 
     private static final String HASHER_BUSY = "the router is checking other passwords right now: try again in a few seconds";
+
+    private Reply loginPage(Exchange x) {
+        Map<String, Object> m = x.model("login");
+        m.putAll(loginNotes());
+        return new Reply.Page(200, "login.ftlh", m);
+    }
+
+    /** The way back in that the login page names for a forgotten password: this machine's command, if it has one. */
+    private Map<String, Object> loginNotes() {
+        return Map.of("passwordCommand", b.system().adminPasswordCommand().orElse(""));
+    }
 
     /** What first-run setup says above its form: why the settings or the password are gone, why it refuses this browser. */
     private Map<String, Object> setupNotes(Exchange x) {
@@ -214,7 +225,7 @@ final class Pages {
         String refused = throttleRefusal(x);
         if (refused != null) {
             form.error("password", refused);
-            return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.TOO_MANY_REQUESTS_429);
+            return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes()), HttpStatus.TOO_MANY_REQUESTS_429);
         }
         boolean right;
         String stored = b.admin().passwordHash().orElse(null);
@@ -223,7 +234,7 @@ final class Pages {
         } catch (PasswordHasher.Busy e) {
             // Not a failure: the password was not looked at. The address may try again in a second.
             form.error("password", HASHER_BUSY);
-            return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.SERVICE_UNAVAILABLE_503);
+            return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes()), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         if (right) {
             throttle.succeeded(x.clientAddress, knownDevice(x));
@@ -239,7 +250,7 @@ final class Pages {
         boolean locked = wrongAdminPassword(x, "admin password");
         form.error("password", locked ? "wrong password; too many attempts: locked for "
                 + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : "wrong password");
-        return invalidStatus(invalid(x, "login.ftlh", "login", form, Map.of()), HttpStatus.UNAUTHORIZED_401);
+        return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes()), HttpStatus.UNAUTHORIZED_401);
     }
 
     /**

@@ -289,6 +289,9 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public java.util.Optional<String> storageFull() { return java.util.Optional.ofNullable(storageFull); }
     volatile String settingsLost = "";
     @Override public java.util.Optional<String> settingsLost() { return java.util.Optional.of(settingsLost).filter(s -> !s.isEmpty()); }
+    /** The command line's way back in that the login page names; empty as on the router image. */
+    volatile String adminPasswordCommand = "";
+    @Override public java.util.Optional<String> adminPasswordCommand() { return java.util.Optional.of(adminPasswordCommand).filter(s -> !s.isEmpty()); }
     volatile String adminPasswordReset = "";
     @Override public java.util.Optional<String> adminPasswordReset() { return java.util.Optional.of(adminPasswordReset).filter(s -> !s.isEmpty()); }
     /** Addresses first-run setup refuses, and why. */

@@ -179,6 +179,32 @@ class WebServerTest {
         assertEquals(1, fake.events.stream().filter(e -> e.message().startsWith("admin password set at first-run setup")).count());
     }
 
+    /**
+     * The login page's way back in for a forgotten password is one this router has: the command
+     * as typed on the computer the service runs on, or on the router image (no login there) the
+     * reset at the router. It named "homerouter admin password" everywhere: a command that exists
+     * only on the image, where no one can log in to type it.
+     */
+    @Test
+    void theLoginPageNamesTheWayBackInThisRouterHas() throws Exception {
+        admin();
+        fake.adminPasswordCommand = "/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password --data-dir /srv/hr/data";
+        String onAComputer = new Browser(base).get("/login").body();
+        assertTrue(onAComputer.contains("<code>/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password --data-dir"
+                + " /srv/hr/data</code> sets a new one"), onAComputer);
+        assertFalse(onAComputer.contains("switch the router on"), onAComputer);
+        assertFalse(onAComputer.contains("homerouter admin password"), onAComputer);
+        Browser refused = new Browser(base);
+        refused.get("/login");
+        String afterAWrongPassword = refused.post("/login", "password", "not the password").body();
+        assertTrue(afterAWrongPassword.contains("admin password --data-dir /srv/hr/data"), "still said after a refusal");
+
+        fake.adminPasswordCommand = "";
+        String onTheImage = new Browser(base).get("/login").body();
+        assertTrue(onTheImage.contains("five times in a row, switch the router on"), onTheImage);
+        assertFalse(onTheImage.contains("<code>"), onTheImage);
+    }
+
     @Test
     void everyRouteRefusesUnauthenticatedRequests() throws Exception {
         admin();

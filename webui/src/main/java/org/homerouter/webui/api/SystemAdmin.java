@@ -91,6 +91,13 @@ public interface SystemAdmin {
     java.util.Optional<String> adminPasswordReset();
 
     /**
+     * The command that sets a new admin password on the command line of the machine this service
+     * runs on, as the owner would type it there; empty on the router image, which has no login
+     * (its owner resets the password at the router instead).
+     */
+    java.util.Optional<String> adminPasswordCommand();
+
+    /**
      * Why first-run setup is not served to {@code clientAddress} now, else empty: after the reset at
      * the router, only the router's own LAN chooses the new admin password (the VPN users, kept,
      * reach the UI through their tunnels).
