@@ -49,7 +49,10 @@ final class ClientReach {
                     // has no public IPv4 itself (DS-Lite, or carrier-grade NAT in a private range).
                     + " many forward only TCP and UDP, and its DMZ host passes GRE too). If that router's own internet"
                     + " address is private or 100.64.x (carrier-grade NAT, DS-Lite), forwarding cannot help: ask the"
-                    + " provider for a public IPv4 address." + portNote;
+                    + " provider for a public IPv4 address. Clients then dial that router's internet address"
+                    // Which this router cannot see: the front router's status page shows it.
+                    + " (its status page shows it, or a \"what is my IP\" site opened from the LAN), not "
+                    + address + "." + portNote;
         }
         return "Clients dial " + address + ", this router's internet address (if the provider changes it from time"
                 + " to time, give clients a dynamic-DNS name instead, with an IPv4 (A) record: PPTP runs over IPv4"

@@ -60,6 +60,9 @@ class ClientReachTest {
         assertTrue(s.contains("If that router's own internet address is private or 100.64.x (carrier-grade NAT,"
                 + " DS-Lite), forwarding cannot help: ask the provider for a public IPv4 address."), s);
         assertTrue(s.contains("many forward only TCP and UDP, and its DMZ host passes GRE too"), s);
+        // What clients dial then, which this router cannot see; not its own private address.
+        assertTrue(s.contains("Clients then dial that router's internet address (its status page shows it"), s);
+        assertTrue(s.endsWith("not 192.168.0.20."), s);
     }
 
     @Test
