@@ -50,6 +50,13 @@ public final class SelfSignedCertificate {
     private SelfSignedCertificate() {
     }
 
+    /** SHA-256 over the certificate's DER, as browsers' certificate viewers show it: AB:CD:... */
+    static String fingerprint(KeyStore ks) throws Exception {
+        byte[] der = ks.getCertificate(ALIAS).getEncoded();
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(der);
+        return java.util.HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
+    }
+
     public static KeyStore loadOrCreate(Path file, String hostName) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         if (Files.exists(file)) {

@@ -192,6 +192,18 @@ public final class WebServer implements AutoCloseable {
 
     /** Why HTTPS did not start with the server, until a later apply succeeds; else null. */
     private volatile String httpsFailure;
+    /** The SHA-256 fingerprint of the certificate HTTPS serves, once it has been loaded; else null. */
+    private volatile String certificateFingerprint;
+
+    /**
+     * The SHA-256 fingerprint of the router's certificate, as browsers show it (colon-separated
+     * hex), once HTTPS has served it; else null. Against a self-signed certificate the address
+     * proves nothing (a machine in the middle answers at it too): this is what the owner compares
+     * with the certificate the browser's warning shows before accepting it.
+     */
+    public String certificateFingerprint() {
+        return certificateFingerprint;
+    }
 
     /** How long the HTTPS listener stays open after HTTPS is switched off, for the answers in flight. */
     private static final java.time.Duration HTTPS_OFF_GRACE = java.time.Duration.ofSeconds(2);
@@ -225,7 +237,9 @@ public final class WebServer implements AutoCloseable {
             closingHttps = null;
         }
         SslContextFactory.Server tls = new SslContextFactory.Server();
-        tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
+        java.security.KeyStore keyStore = SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName());
+        certificateFingerprint = SelfSignedCertificate.fingerprint(keyStore);
+        tls.setKeyStore(keyStore);
         tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
         HttpConfiguration config = httpConfiguration();
         config.addCustomizer(new SecureRequestCustomizer(false));

@@ -2419,6 +2419,30 @@ class WebServerTest {
         }
     }
 
+    /**
+     * The System page shows the SHA-256 fingerprint of the certificate HTTPS serves, so that the
+     * owner can check the one a browser's warning shows: it only said to check the address, which
+     * a machine in the middle answers at too.
+     */
+    @Test
+    void theSystemPageShowsTheFingerprintOfTheCertificateHttpsServes() throws Exception {
+        Browser b = admin();
+        assertFalse(b.get("/system").body().contains("id=\"certificate-fingerprint\""), "HTTPS off: none shown");
+        onTo(b.post("/system/https", "enabled", "on", "https_port", String.valueOf(freePort())));
+        HttpResponse<String> overHttps = trustingClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://127.0.0.1:" + server.httpsPort() + "/login")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        byte[] served = overHttps.sslSession().orElseThrow().getPeerCertificates()[0].getEncoded();
+        String expected = java.util.HexFormat.ofDelimiter(":").withUpperCase()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(served));
+        Browser secure = new Browser("https://127.0.0.1:" + server.httpsPort(), trustingClient());
+        secure.get("/login");
+        now.addAndGet(2000);
+        assertEquals(303, secure.post("/login", "password", ADMIN_PW).statusCode());
+        String page = secure.get("/system").body();
+        assertTrue(page.contains("SHA-256 fingerprint:<br><code>" + expected + "</code>"), expected + "\n" + page);
+    }
+
     private static boolean closesWithin10s(int port) throws InterruptedException {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
