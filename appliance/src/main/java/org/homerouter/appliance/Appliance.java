@@ -1278,7 +1278,7 @@ public final class Appliance implements AutoCloseable {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of("After the reset at the router, the new admin password is chosen from a computer"
-                + " on the router's own LAN (by cable or its Wi-Fi), not through a VPN connection: every VPN user"
+                + " on the router's own LAN (plugged into its LAN port, or on a switch or access point there), not through a VPN connection: every VPN user"
                 + " was kept, and none of them should be the one who chooses it");
     }
 

@@ -30,7 +30,9 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             throw new StoreFailure(e);
         }
         var address = appliance.pptpAddress();
-        String listen = address == null ? "" : address.getAddress().getHostAddress() + ":" + address.getPort();
+        // In words: "0.0.0.0:1723" is what a programmer reads, not an owner.
+        String listen = address == null ? "" : (address.getAddress().isAnyLocalAddress() ? "every address of this router"
+                : address.getAddress().getHostAddress()) + ", TCP port " + address.getPort();
         DataPlane dp = appliance.dataPlane();
         boolean enabled = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
         String failure = appliance.pptpFailure();

@@ -187,6 +187,17 @@ class ApplianceTest {
         }
     }
 
+    /** The Dashboard says where the server listens in words: it read "listening on 0.0.0.0:1723". */
+    @Test
+    void theDashboardSaysWhereTheServerListensInWords() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("0.0.0.0", 0, 0), NO_DATA_PLANE)) {
+            String page = UiClient.setUp(a.uiPort()).get("/").body();
+            assertTrue(page.contains("Running — listening on every address of this router, TCP port "
+                    + a.pptpAddress().getPort() + ","), page);
+        }
+    }
+
     @Test
     void afterADamagedDatabaseWasSetAsideTheDashboardAsksForTheLastExportUntilItIsImported() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");

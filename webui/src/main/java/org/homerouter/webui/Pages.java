@@ -590,7 +590,9 @@ final class Pages {
             form.error("name", "a VPN user named " + name + " already exists");
             return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
-        x.session.flash("VPN user " + name + " added.");
+        // The next step, which an owner adding the first user has not found yet: it sits folded on the Dashboard.
+        x.session.flash("VPN user " + name + " added. How to set up their device: \"Setting up a client\" on the"
+                + " Dashboard.");
         return new Reply.Redirect("/users");
     }
 

@@ -235,7 +235,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return users.remove(name) != null;
     }
 
-    @Override public ServerState state() { return new ServerState("test", vpn.enabled(), vpn.enabled(), "0.0.0.0:1723", 64, "", clientsDial); }
+    @Override public ServerState state() { return new ServerState("test", vpn.enabled(), vpn.enabled(), "every address of this router, TCP port 1723", 64, "", clientsDial); }
     @Override public List<ActiveSession> active() { return active; }
     @Override public boolean disconnect(int callId, String event) {
         disconnected.add(callId);

@@ -1747,7 +1747,8 @@ class WebServerTest {
         assertFalse(users.contains("Dial-in accounts"), users);
         assertEquals(303, b.post("/users/add", "name", "branch", "password", "branch-secret", "password_again",
                 "branch-secret", "enabled", "on").statusCode());
-        assertTrue(b.get("/users").body().contains("VPN user branch added."));
+        assertTrue(b.get("/users").body().contains("VPN user branch added. How to set up their device: &quot;Setting up a"
+                + " client&quot; on the Dashboard."));
         String user = b.get("/users/edit?name=branch").body();
         assertTrue(user.contains("<label for=\"routed_subnets\">Networks behind branch</label>"), user);
         assertFalse(user.contains("account") || user.contains("subnets</"), user);
