@@ -97,20 +97,21 @@ final class UserCommand {
         @Override
         public Integer call() throws Exception {
             checkName(name);
+            String pw;
             try (ApplianceStore store = open()) {
                 String routed = RoutedNetworks.checkForUser(store, name, String.join(",", routedSubnets));
                 // Said before the password is typed, and again should another add it meanwhile.
                 if (store.takenName(name).isPresent()) {
                     throw taken(store);
                 }
-                String pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
+                pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
                         Optional.empty()), routed, "user " + name + " added from the command line"
                         + (routed.isEmpty() ? "" : ", routing " + routed))) {
                     throw taken(store);
                 }
             }
-            System.out.println("added " + name);
+            System.out.println("added " + name + beyondAscii(pw));
             return 0;
         }
 
@@ -163,18 +164,19 @@ final class UserCommand {
 
         @Override
         public Integer call() throws Exception {
+            String pw;
             try (ApplianceStore store = open()) {
                 // Before the password is asked for, twice: a mistyped name was said only after both.
                 if (store.user(name).isEmpty()) {
                     throw noUser(store, name);
                 }
-                String pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
+                pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     throw noUser(store, name); // removed meanwhile
                 }
             }
-            System.out.println("password of " + name + " changed" + CONNECTED_STAY);
+            System.out.println("password of " + name + " changed" + CONNECTED_STAY + beyondAscii(pw));
             return 0;
         }
     }
@@ -203,5 +205,11 @@ final class UserCommand {
             }
             return 0;
         }
+    }
+
+    /** The note for a password pppd-based clients cannot use under MS-CHAPv2 (see NtPasswordHash), on a line of its own. */
+    private static String beyondAscii(String password) {
+        return NtPasswordHash.beyondAscii(password) ? System.lineSeparator() + "note: " + NtPasswordHash.BEYOND_ASCII_NOTE
+                : "";
     }
 }

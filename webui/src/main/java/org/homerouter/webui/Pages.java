@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpStatus;
+import org.homerouter.pptp.auth.NtPasswordHash;
 import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.InboundForwardConflict;
 import org.homerouter.webui.api.Ipv4;
@@ -591,8 +592,13 @@ final class Pages {
             return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         // The next step, which an owner adding the first user has not found yet: it sits folded on the Dashboard.
-        x.session.flash("VPN user " + name + " added. How to set up their device: \"Setting up a client\" on the"
-                + " Dashboard.");
+        String added = "VPN user " + name + " added. How to set up their device: \"Setting up a client\" on the"
+                + " Dashboard.";
+        if (NtPasswordHash.beyondAscii(form.raw("password"))) {
+            x.session.warn(added + " " + NtPasswordHash.BEYOND_ASCII_NOTE);
+        } else {
+            x.session.flash(added);
+        }
         return new Reply.Redirect("/users");
     }
 
@@ -697,8 +703,13 @@ final class Pages {
             x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash("Password of " + name + " changed. Sessions logged in with the old password were ended: "
-                + name + " connects again with the new one.");
+        String changed = "Password of " + name + " changed. Sessions logged in with the old password were ended: "
+                + name + " connects again with the new one.";
+        if (NtPasswordHash.beyondAscii(form.raw("password"))) {
+            x.session.warn(changed + " " + NtPasswordHash.BEYOND_ASCII_NOTE);
+        } else {
+            x.session.flash(changed);
+        }
         return new Reply.Redirect("/users");
     }
 

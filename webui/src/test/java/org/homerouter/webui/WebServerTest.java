@@ -933,9 +933,9 @@ class WebServerTest {
         // Where the owner must choose, the page says what to choose, in plain words.
         assertTrue(page.contains("id=\"auth-hint\">Leave only MS-CHAPv2 ticked unless an old client can do nothing else."),
                 "what to tick: " + page);
-        // A password beyond ASCII that works with MS-CHAPv2 may fail with PAP or CHAP-MD5: the owner reads why here.
-        assertTrue(page.contains("fails from a Windows client set to a legacy code page, where MS-CHAPv2"),
-                "the hint says which passwords the older methods may refuse");
+        // A password beyond ASCII fails with PAP or CHAP-MD5 from some Windows, with MS-CHAPv2 from pppd's clients.
+        assertTrue(page.contains("fails from a Windows client set to a legacy code page. Under MS-CHAPv2 such a password"
+                + " works\n  from Windows only"), "the hint says which passwords which methods may refuse");
         assertTrue(page.contains(">Require 128-bit (recommended)</option>"), page);
         assertTrue(page.contains("aria-describedby=\"mppe-hint\"") && page.contains("<span class=\"hint\" id=\"mppe-hint\">Choose"
                 + " Require 128-bit: it is what Windows, Linux and Android use, it keeps working when packets are lost"), page);
@@ -1113,6 +1113,25 @@ class WebServerTest {
             assertTrue(vpn.matches("(?s).*<input id=\"" + field + "\" [^>]* inputmode=\"numeric\".*"), field + ": " + vpn);
         }
         assertTrue(b.get("/system").body().matches("(?s).*<input id=\"https_port\" [^>]* inputmode=\"numeric\".*"));
+    }
+
+    /**
+     * A VPN password with characters beyond ASCII is taken, with a warning that it works from
+     * Windows only: pppd-based clients (Linux, Android, old macOS) hash it unlike Windows and fail
+     * with error 691. The VPN page said MS-CHAPv2 made such passwords work.
+     */
+    @Test
+    void aPasswordBeyondAsciiIsTakenWithAWarningThatItWorksFromWindowsOnly() throws Exception {
+        Browser b = admin();
+        assertEquals(303, b.post("/users/add", "name", "jurgen", "password", "Grüße-2024!", "password_again",
+                "Grüße-2024!", "enabled", "on").statusCode());
+        String page = b.get("/users").body();
+        assertTrue(page.contains("id=\"flash-warning\"") && page.contains("VPN user jurgen added.")
+                && page.contains("work from Windows only: Linux, Android and old macOS clients"), page);
+        assertEquals(303, b.post("/users/add", "name", "plain", "password", "Gruesse-2024!", "password_again",
+                "Gruesse-2024!", "enabled", "on").statusCode());
+        assertFalse(b.get("/users").body().contains("work from Windows only"), "plain ASCII: no warning");
+        assertFalse(b.get("/vpn").body().contains("where MS-CHAPv2, Unicode by its"), "the page no longer says it works");
     }
 
     @Test

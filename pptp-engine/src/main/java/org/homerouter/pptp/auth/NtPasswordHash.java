@@ -32,6 +32,22 @@ public final class NtPasswordHash {
         return md4(password.toString().getBytes(StandardCharsets.UTF_16LE));
     }
 
+    /**
+     * What the owner is told when a password has characters beyond ASCII: Windows hashes them as
+     * RFC 2759 §8.3 says (UTF-16LE), but pppd, on which the Linux, Android and old macOS clients
+     * build, widens each octet of its UTF-8 password to 16 bits (chap_ms.c ascii2unicode), so the
+     * two hashes differ and those clients' logins fail as a wrong password. ASCII hashes alike both ways.
+     */
+    public static final String BEYOND_ASCII_NOTE = "Its characters beyond plain ASCII (such as ü, é, ж) work from"
+            + " Windows only: Linux, Android and old macOS clients send them in a way MS-CHAPv2 cannot match, and"
+            + " their logins fail as a wrong password (error 691). Set a password of plain ASCII letters, digits and"
+            + " signs if this user connects from those.";
+
+    /** Whether {@code password} has characters beyond ASCII, which pppd-based clients send unlike Windows. */
+    public static boolean beyondAscii(CharSequence password) {
+        return password.chars().anyMatch(c -> c > 0x7F);
+    }
+
     /** HashNtPasswordHash(PasswordHash): MD4 of the 16-octet NT hash, RFC 2759 §8.4. */
     public static byte[] hashOf(byte[] passwordHash) {
         requireLength("password hash", passwordHash, LENGTH);
