@@ -257,7 +257,16 @@ public final class PptpAlg {
         if (s.syn() && s.ack() && s.direction() == Direction.TO_CLIENT) {
             c.stream(Direction.TO_SERVER).startAt(s.acknowledgment());
         } else if (s.ack()) {
-            c.stream(s.direction().reverse()).acknowledged(s.acknowledgment());
+            Direction acknowledged = s.direction().reverse();
+            int unseen = c.stream(acknowledged).acknowledged(s.acknowledgment(), c.finSeen[acknowledged.ordinal()]);
+            if (unseen > 0) {
+                String note = CALLS_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} {} acknowledged {} octets that crossed the router unseen (its conntrack entry"
+                            + " flushed, as by a WAN address dropped and back?): followed on from its next message{}",
+                            s.flow(), s.direction() == Direction.TO_CLIENT ? "the server" : "the client", unseen, note);
+                }
+            }
         }
         SegmentVerdict verdict = c.stream(s.direction()).accept(s, c.handler(s.direction()));
         if (verdict != SegmentVerdict.DROP && s.length() > 0) {

@@ -346,6 +346,50 @@ class PptpAlgTest {
         assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, later)));
     }
 
+    /**
+     * A WAN address dropped and brought back (a modem reboot) has masquerade flush conntrack; the
+     * client's next segment opens a new entry, not masqueraded yet where the queue rule looks, and
+     * crosses unseen. The server acknowledges it, so the client never sends it again: before,
+     * every later client segment lay beyond that gap and was dropped, until the connection and its
+     * call died. Now the stream is followed on from the server's acknowledgment.
+     */
+    @Test
+    void octetsTheServerAcknowledgedThatTheAlgNeverSawAreSkippedAndTheStreamFollowedOn() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(7, 0x100);
+        c.clientSeq += echoRequest().length; // the client's Echo-Request, unseen
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, false, new byte[0], 0, 0,
+                true, c.clientSeq));
+        c.toClient(echoRequest());
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                echoReply())), "the client's Echo-Reply after the octets the server acknowledged");
+        c.clientSeq += echoReply().length;
+        assertEquals(nat, u16At(c.toServer(ccrq(7)), 12), "its hang-up still reaches the server with the NAT ID");
+        assertEquals(1, mapped.size(), "the call stands");
+        c.toClient(cdn(0x100));
+        assertTrue(mapped.isEmpty(), "and ends at the server's Call-Disconnect-Notify");
+    }
+
+    /**
+     * Where the octets after those that crossed unseen do not start a message (the unseen segment
+     * ended inside one), the stream cannot be framed: the client's side is dropped, as for a stream
+     * that stopped framing as PPTP, rather than passed unparsed with call IDs of its choosing.
+     */
+    @Test
+    void octetsAfterAnUnseenGapThatDoNotStartAMessageAreDropped() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(7, 0x100);
+        byte[] request = ocrq(8);
+        c.clientSeq += 20; // the request's first 20 octets, unseen
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, false, new byte[0], 0, 0,
+                true, c.clientSeq));
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                Arrays.copyOfRange(request, 20, request.length))));
+        c.clientSeq += request.length - 20;
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                echoRequest())), "nothing more from that client on it");
+    }
+
     @Test
     void sequenceNumbersWrapAround() {
         Conversation c = new Conversation(CLIENT_A, 40001, 0xFFFFFF00, 0xFFFFFFF0);
