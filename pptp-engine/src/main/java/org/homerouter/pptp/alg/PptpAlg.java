@@ -331,6 +331,34 @@ public final class PptpAlg {
         }
     }
 
+    /** The public addresses the tracked control connections were NATed to. */
+    public synchronized java.util.Set<Inet4Address> publicAddresses() {
+        java.util.Set<Inet4Address> out = new java.util.HashSet<>();
+        for (Connection c : connections.values()) {
+            out.add(c.publicAddress);
+        }
+        return out;
+    }
+
+    /**
+     * Ends every control connection NATed to {@code publicAddress}, the router's no longer (a new
+     * WAN address from DHCP), with its calls, whose GRE NAT rules go: as Linux's masquerade drops
+     * the NAT state of an address that goes (nf_nat_masquerade's inetaddr event). Left in, the
+     * rules would send the clients' GRE out from that address, which may be another customer's
+     * now. A later segment of such a connection is tracked afresh, NATed to the address it has
+     * then. Returns how many calls ended.
+     */
+    public synchronized int endConnectionsFrom(Inet4Address publicAddress, String why) {
+        int ended = 0;
+        for (Connection c : List.copyOf(connections.values())) {
+            if (c.publicAddress.equals(publicAddress)) {
+                ended += c.calls.size();
+                close(c, why);
+            }
+        }
+        return ended;
+    }
+
     /** Every call whose GRE is currently NATed. */
     public synchronized List<GreMapping> mappings() {
         List<GreMapping> out = new ArrayList<>();

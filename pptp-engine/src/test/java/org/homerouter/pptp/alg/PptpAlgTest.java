@@ -240,6 +240,28 @@ class PptpAlgTest {
         assertTrue(alg.mappingFor(SERVER, PUBLIC, natB).isPresent());
     }
 
+    /**
+     * The WAN got a new address (a DHCP lease renewed to another): the connections NATed to the old
+     * one end with their calls, whose GRE NAT would otherwise send the clients' GRE out from an
+     * address that may be another customer's now; the other address's call stands.
+     */
+    @Test
+    void connectionsNatedToAnAddressTheRouterNoLongerHoldsEndWithTheirCalls() {
+        Inet4Address old = ip("198.51.100.7");
+        natted.put(new ControlFlow(CLIENT_A, 40001, SERVER, 1723), old);
+        natted.put(new ControlFlow(CLIENT_A, 40002, SERVER, 1723), old);
+        new Conversation(CLIENT_A, 40001, 1000, 5000); // no call on it: ends all the same
+        new Conversation(CLIENT_A, 40002, 1000, 5000).call(7, 300);
+        Conversation stays = new Conversation(CLIENT_B, 40003, 2000, 6000);
+        stays.call(7, 301);
+        assertEquals(java.util.Set.of(old, PUBLIC), alg.publicAddresses());
+        assertEquals(1, alg.endConnectionsFrom(old, "198.51.100.7 is not the router's any more"));
+        assertEquals(List.of(PUBLIC), mapped.stream().map(GreMapping::publicAddress).toList());
+        assertEquals(1, alg.calls().size());
+        assertEquals(java.util.Set.of(PUBLIC), alg.publicAddresses());
+        assertEquals(1, alg.connectionCount(), "both connections NATed to the old address are gone");
+    }
+
     @Test
     void twoClientsWithTheSameCallIdToTheSameServerGetDifferentNatIds() {
         Conversation a = new Conversation(CLIENT_A, 40001, 1000, 5000);
