@@ -264,6 +264,32 @@ class PassthroughNetnsTest {
         hangUp(dial);
     }
 
+    /**
+     * The WAN gets a new address (a DHCP renewal to another): the call NATed to the old one ends at
+     * the first refresh after the grace, its GRE NAT rules removed. Before, the rules sent the
+     * client's GRE out from the old address, which may be another customer's now, and the call
+     * stayed listed for as long as its client's TCP retried.
+     */
+    @Test
+    void aCallWhosePublicAddressLeftTheWanEndsAtTheNextRefresh() throws Exception {
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
+        Launched server = startServer(wan);
+        Launched dial = dial("dial1", lan1, "alice");
+        String context = server.report() + dial.report();
+        assertEquals(1, alg.calls().size(), context);
+        assertEquals(4, countRules(), nftAlgTable());
+
+        require(router.exec(Duration.ofSeconds(10), "ip", "address", "del", ROUTER_WAN + "/24", "dev", "wan"));
+        require(router.exec(Duration.ofSeconds(10), "ip", "address", "add", "10.77.0.4/24", "dev", "wan"));
+        alg.refresh();
+        assertEquals(1, alg.calls().size(), "kept within the grace (a lease dropped and got again)" + context);
+        Thread.sleep(11_000); // the grace (AddressesGone.GRACE, 10 s) and a second
+        alg.refresh();
+        assertTrue(alg.calls().isEmpty(), alg.calls() + context);
+        assertEquals(0, alg.rules().size(), nftAlgTable());
+        assertEquals(0, countRules(), nftAlgTable());
+    }
+
     @Test
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
         imageFirewall();

@@ -77,6 +77,9 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AlgProblems problems = new AlgProblems(Duration.ofMinutes(10));
     /** The queue's trouble, reported to {@link #problems} (reader thread only). */
     private final QueueTrouble queueTrouble = new QueueTrouble(problems);
+    private final RouterAddresses addresses;
+    /** Maintenance thread only. */
+    private final AddressesGone addressesGone = new AddressesGone();
 
     private PassthroughAlg(AdminCommands commands, String netns, int queue, PublicAddressResolver publicAddresses,
                            RouterCallIds router, Duration pollInterval) throws IOException {
@@ -84,6 +87,7 @@ public final class PassthroughAlg implements AutoCloseable {
         this.queue = queue;
         this.pollInterval = pollInterval;
         this.router = router;
+        this.addresses = new RouterAddresses(netns);
         this.rules = new GreNatRules(commands);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
         tracker.avoidRouterCallIds(router::callIdTaken);
@@ -196,6 +200,7 @@ public final class PassthroughAlg implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("alg: the NFQUEUE rule could not be checked or put back: {}", e.getMessage());
         }
+        endCallsOfAddressesGone();
         boolean read = false;
         try {
             var counters = rules.reconcile();
@@ -214,6 +219,38 @@ public final class PassthroughAlg implements AutoCloseable {
             // flushed), a mapped call's activity is unknown and it stays; the rest still expires.
             tracker.expire(read);
             problems.flush(System.nanoTime());
+        }
+    }
+
+    /**
+     * Ends the calls whose control connection was NATed to an address the router has not held for
+     * {@link AddressesGone#GRACE} (a DHCP renewal to another address): their GRE NAT rules would
+     * send the clients' GRE out from the old address, which may be another customer's now, and the
+     * page would list them for as long as their clients' TCP retries. Linux's masquerade drops such
+     * NAT state at once; an address back within the grace (a lease dropped and got again) keeps them.
+     */
+    private void endCallsOfAddressesGone() {
+        java.util.Set<java.net.Inet4Address> inUse = tracker.publicAddresses();
+        java.util.Set<java.net.Inet4Address> held;
+        try {
+            held = inUse.isEmpty() ? java.util.Set.of() : addresses.held();
+        } catch (IOException | RuntimeException e) {
+            String note = ERRORS_LOGGED.admit();
+            if (note != null) {
+                LOG.warn("alg: the router's addresses could not be read ({}): calls are kept{}", e.getMessage(), note);
+            }
+            return;
+        }
+        for (java.net.Inet4Address gone : addressesGone.gone(inUse, held, System.nanoTime())) {
+            String address = gone.getHostAddress();
+            int ended = tracker.endConnectionsFrom(gone, address + " is no longer one of the router's addresses");
+            LOG.warn("alg: {} is no longer one of the router's addresses (for {} s at least: a new WAN address?):"
+                    + " {} passthrough call(s) NATed to it ended, their GRE NAT rules removed", address,
+                    AddressesGone.GRACE.toSeconds(), ended);
+            if (ended > 0) {
+                problems.add("address", ended + " PPTP passthrough call(s) ended: the router's address " + address
+                        + ", which they went out from, is gone (a new WAN address?); their clients dial again");
+            }
         }
     }
 

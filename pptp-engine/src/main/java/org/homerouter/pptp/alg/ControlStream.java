@@ -16,7 +16,9 @@ import static org.homerouter.pptp.control.ControlProtocol.MESSAGE_TYPE_CONTROL;
  * asks its {@link Handler} what to write into each rewritten field as the field's two octets
  * arrive, and remembers those rewrites by sequence number so that a retransmitted or
  * overlapping segment is rewritten exactly as the first copy was. New bytes are parsed once, in
- * order; a segment that starts beyond a gap is dropped, so the sender retransmits the gap first.
+ * order; a segment that starts beyond a gap is dropped, so the sender retransmits the gap first,
+ * unless the receiver acknowledges the gap ({@link #acknowledged}): those octets crossed the
+ * router unseen, and the stream is followed on from the acknowledgment.
  * Unlike {@code nf_conntrack_pptp.c}, which parses only a message that starts a segment and
  * fits in it, messages may be split across segments anywhere.
  */
@@ -74,6 +76,8 @@ final class ControlStream {
     private int unacknowledgedStart;
     private boolean synced;
     private boolean lost;
+    /** The stream skipped octets that crossed unseen, and no header has checked out since. */
+    private boolean afterUnseen;
     private int nextSequence;
     private int firstSequence;
 
@@ -94,6 +98,7 @@ final class ControlStream {
         framing.have = 0;
         framing.type = null;
         history.clear();
+        afterUnseen = false;
     }
 
     /**
@@ -126,6 +131,7 @@ final class ControlStream {
         unacknowledgedStart = sequence;
         synced = true;
         lost = false;
+        afterUnseen = false;
         framing.have = 0;
         framing.type = null;
         history.clear();
@@ -136,8 +142,33 @@ final class ControlStream {
      * are forgotten. A copy of those octets sent again (the ACK lost on its way back to the
      * sender) goes unrewritten, which does not matter: the receiver has them, and TCP discards
      * octets it has (RFC 9293 §3.10.7.4) without looking at them.
+     *
+     * <p>An acknowledgment beyond the octets followed means the receiver has octets that crossed
+     * the router unseen. A WAN address dropped and brought back (a modem reboot, a DHCP lease lost
+     * and got again) has masquerade flush the connection's conntrack entry; the client's next
+     * segment opens a new one, not masqueraded yet in FORWARD where the queue rule looks, and is
+     * not queued. Its sender will never send those octets again: waiting for them, as for any gap,
+     * dropped every later segment of the connection until it died, calls and all. The stream is
+     * followed on from {@code ack} instead, the next octets taken as a message's start: PPTP clients
+     * send each message in a segment of its own, and a header's Length, Message Type and Magic
+     * Cookie (RFC 2637 §2) must check out, or the stream is lost ({@link Handler#lostSync}, the
+     * client's side dropped) rather than passed unparsed as after a mid-stream pick-up.
+     *
+     * @param finSent whether this side's FIN went through: it takes a sequence number of its own,
+     *                which {@code nextSequence} does not count, and its acknowledgment is no octet unseen
+     * @return how many octets crossed unseen (0 almost always)
      */
-    void acknowledged(int ack) {
+    int acknowledged(int ack, boolean finSent) {
+        int unseen = ack - nextSequence - (finSent ? 1 : 0); // serial arithmetic, RFC 1982
+        if (synced && !lost && unseen > 0) {
+            nextSequence = ack;
+            unacknowledgedStart = ack;
+            framing.have = 0;
+            framing.type = null;
+            history.clear(); // every rewrite lay before ack: acknowledged
+            afterUnseen = true;
+            return unseen;
+        }
         while (!history.isEmpty() && history.peekFirst().sequence() + 2 - ack <= 0) { // serial arithmetic
             history.removeFirst();
         }
@@ -146,6 +177,7 @@ final class ControlStream {
             System.arraycopy(unacknowledged, done, unacknowledged, 0, nextSequence - unacknowledgedStart - done);
             unacknowledgedStart += done;
         }
+        return 0;
     }
 
     /**
@@ -256,9 +288,14 @@ final class ControlStream {
                 if (f.type == null) {
                     if (handler != null) {
                         lost = true;
-                        handler.lostSync(direction + ": not a PPTP control message header at sequence " + (sequence + i - HEADER_LENGTH + 1));
+                        handler.lostSync(direction + ": not a PPTP control message header at sequence "
+                                + Integer.toUnsignedString(sequence + i - HEADER_LENGTH + 1) + (afterUnseen
+                                ? ", where the stream went on after octets that crossed the router unseen" : ""));
                     }
                     return false;
+                }
+                if (handler != null) {
+                    afterUnseen = false;
                 }
             }
             if (f.type == null) {

@@ -257,7 +257,16 @@ public final class PptpAlg {
         if (s.syn() && s.ack() && s.direction() == Direction.TO_CLIENT) {
             c.stream(Direction.TO_SERVER).startAt(s.acknowledgment());
         } else if (s.ack()) {
-            c.stream(s.direction().reverse()).acknowledged(s.acknowledgment());
+            Direction acknowledged = s.direction().reverse();
+            int unseen = c.stream(acknowledged).acknowledged(s.acknowledgment(), c.finSeen[acknowledged.ordinal()]);
+            if (unseen > 0) {
+                String note = CALLS_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} {} acknowledged {} octets that crossed the router unseen (its conntrack entry"
+                            + " flushed, as by a WAN address dropped and back?): followed on from its next message{}",
+                            s.flow(), s.direction() == Direction.TO_CLIENT ? "the server" : "the client", unseen, note);
+                }
+            }
         }
         SegmentVerdict verdict = c.stream(s.direction()).accept(s, c.handler(s.direction()));
         if (verdict != SegmentVerdict.DROP && s.length() > 0) {
@@ -320,6 +329,34 @@ public final class PptpAlg {
             c.toServer.resynchronise();
             c.toClient.resynchronise();
         }
+    }
+
+    /** The public addresses the tracked control connections were NATed to. */
+    public synchronized java.util.Set<Inet4Address> publicAddresses() {
+        java.util.Set<Inet4Address> out = new java.util.HashSet<>();
+        for (Connection c : connections.values()) {
+            out.add(c.publicAddress);
+        }
+        return out;
+    }
+
+    /**
+     * Ends every control connection NATed to {@code publicAddress}, the router's no longer (a new
+     * WAN address from DHCP), with its calls, whose GRE NAT rules go: as Linux's masquerade drops
+     * the NAT state of an address that goes (nf_nat_masquerade's inetaddr event). Left in, the
+     * rules would send the clients' GRE out from that address, which may be another customer's
+     * now. A later segment of such a connection is tracked afresh, NATed to the address it has
+     * then. Returns how many calls ended.
+     */
+    public synchronized int endConnectionsFrom(Inet4Address publicAddress, String why) {
+        int ended = 0;
+        for (Connection c : List.copyOf(connections.values())) {
+            if (c.publicAddress.equals(publicAddress)) {
+                ended += c.calls.size();
+                close(c, why);
+            }
+        }
+        return ended;
     }
 
     /** Every call whose GRE is currently NATed. */

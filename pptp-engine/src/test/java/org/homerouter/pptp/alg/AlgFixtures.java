@@ -149,6 +149,11 @@ final class AlgFixtures {
         return hex("0010" + "0001" + MAGIC + "0005" + "0000" + "00000001");
     }
 
+    /** §2.6 Echo-Reply, 20 octets: Result Code 1 (OK). */
+    static byte[] echoReply() {
+        return hex("0014" + "0001" + MAGIC + "0006" + "0000" + "00000001" + "01" + "00" + "0000");
+    }
+
     static int u16At(byte[] b, int at) {
         return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
     }

@@ -240,6 +240,28 @@ class PptpAlgTest {
         assertTrue(alg.mappingFor(SERVER, PUBLIC, natB).isPresent());
     }
 
+    /**
+     * The WAN got a new address (a DHCP lease renewed to another): the connections NATed to the old
+     * one end with their calls, whose GRE NAT would otherwise send the clients' GRE out from an
+     * address that may be another customer's now; the other address's call stands.
+     */
+    @Test
+    void connectionsNatedToAnAddressTheRouterNoLongerHoldsEndWithTheirCalls() {
+        Inet4Address old = ip("198.51.100.7");
+        natted.put(new ControlFlow(CLIENT_A, 40001, SERVER, 1723), old);
+        natted.put(new ControlFlow(CLIENT_A, 40002, SERVER, 1723), old);
+        new Conversation(CLIENT_A, 40001, 1000, 5000); // no call on it: ends all the same
+        new Conversation(CLIENT_A, 40002, 1000, 5000).call(7, 300);
+        Conversation stays = new Conversation(CLIENT_B, 40003, 2000, 6000);
+        stays.call(7, 301);
+        assertEquals(java.util.Set.of(old, PUBLIC), alg.publicAddresses());
+        assertEquals(1, alg.endConnectionsFrom(old, "198.51.100.7 is not the router's any more"));
+        assertEquals(List.of(PUBLIC), mapped.stream().map(GreMapping::publicAddress).toList());
+        assertEquals(1, alg.calls().size());
+        assertEquals(java.util.Set.of(PUBLIC), alg.publicAddresses());
+        assertEquals(1, alg.connectionCount(), "both connections NATed to the old address are gone");
+    }
+
     @Test
     void twoClientsWithTheSameCallIdToTheSameServerGetDifferentNatIds() {
         Conversation a = new Conversation(CLIENT_A, 40001, 1000, 5000);
@@ -344,6 +366,50 @@ class PptpAlgTest {
         byte[] head = c.toServer(Arrays.copyOfRange(whole, 0, 20));
         assertNotEquals(1, u16At(head, 12));
         assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq, later)));
+    }
+
+    /**
+     * A WAN address dropped and brought back (a modem reboot) has masquerade flush conntrack; the
+     * client's next segment opens a new entry, not masqueraded yet where the queue rule looks, and
+     * crosses unseen. The server acknowledges it, so the client never sends it again: before,
+     * every later client segment lay beyond that gap and was dropped, until the connection and its
+     * call died. Now the stream is followed on from the server's acknowledgment.
+     */
+    @Test
+    void octetsTheServerAcknowledgedThatTheAlgNeverSawAreSkippedAndTheStreamFollowedOn() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int nat = c.call(7, 0x100);
+        c.clientSeq += echoRequest().length; // the client's Echo-Request, unseen
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, false, new byte[0], 0, 0,
+                true, c.clientSeq));
+        c.toClient(echoRequest());
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                echoReply())), "the client's Echo-Reply after the octets the server acknowledged");
+        c.clientSeq += echoReply().length;
+        assertEquals(nat, u16At(c.toServer(ccrq(7)), 12), "its hang-up still reaches the server with the NAT ID");
+        assertEquals(1, mapped.size(), "the call stands");
+        c.toClient(cdn(0x100));
+        assertTrue(mapped.isEmpty(), "and ends at the server's Call-Disconnect-Notify");
+    }
+
+    /**
+     * Where the octets after those that crossed unseen do not start a message (the unseen segment
+     * ended inside one), the stream cannot be framed: the client's side is dropped, as for a stream
+     * that stopped framing as PPTP, rather than passed unparsed with call IDs of its choosing.
+     */
+    @Test
+    void octetsAfterAnUnseenGapThatDoNotStartAMessageAreDropped() {
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        c.call(7, 0x100);
+        byte[] request = ocrq(8);
+        c.clientSeq += 20; // the request's first 20 octets, unseen
+        alg.onSegment(new TcpSegment(c.flow, Direction.TO_CLIENT, c.serverSeq, false, false, false, new byte[0], 0, 0,
+                true, c.clientSeq));
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                Arrays.copyOfRange(request, 20, request.length))));
+        c.clientSeq += request.length - 20;
+        assertEquals(SegmentVerdict.DROP, alg.onSegment(TcpSegment.of(c.flow, Direction.TO_SERVER, c.clientSeq,
+                echoRequest())), "nothing more from that client on it");
     }
 
     @Test
