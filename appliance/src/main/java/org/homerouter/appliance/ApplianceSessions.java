@@ -189,7 +189,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                     ? "connected, not answering for " + s.silentNanos(now) / 1_000_000_000L + " s" : "connected";
             case AUTHENTICATE -> "logging in";
             case ESTABLISH -> "link setup (LCP)";
-            default -> s.phase().name().toLowerCase();
+            default -> s.phase().name().toLowerCase(java.util.Locale.ROOT); // not "termınate" under tr
         };
     }
 

@@ -122,6 +122,9 @@ public final class WebServer implements AutoCloseable {
         templates.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
         templates.setLogTemplateExceptions(false);
         templates.setNumberFormat("computer");
+        // Figures and dates the same whatever the JVM's default locale: under de_DE "1,5 KiB" stood
+        // beside dashboard.js's "1.5 Mbit/s". The UI is in English; so are its numbers.
+        templates.setLocale(java.util.Locale.ROOT);
         // Times in UTC, whatever the JVM's default zone: layout.ftlh's `when` writes them so, for
         // static/times.js to show in the browser's own zone.
         templates.setTimeZone(java.util.TimeZone.getTimeZone("UTC"));

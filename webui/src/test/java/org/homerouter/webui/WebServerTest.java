@@ -1345,6 +1345,28 @@ class WebServerTest {
         assertTrue(admin.get("/lockouts").body().contains("That lockout had already ended."));
     }
 
+    /**
+     * Figures read the same whatever the JVM's default locale (a host installation run under
+     * de_DE): "1,5 KiB" beside the live figures' "1.5 Mbit/s", Arabic-Indic digits under some.
+     */
+    @Test
+    void figuresDoNotFollowTheJvmsDefaultLocale() throws Exception {
+        server.close();
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.GERMANY);
+        try {
+            server = TestServers.onLoopback(dir, fake, wall::get, now::get);
+            base = "http://127.0.0.1:" + server.start();
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        Browser b = admin();
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1536, 2 * 1048576, "MPPE-128 stateless"));
+        String page = b.get("/").body();
+        assertTrue(page.contains("1.5 KiB") && page.contains("2.0 MiB"), page);
+    }
+
     @Test
     void dashboardShowsSessionsAndDisconnectsOne() throws Exception {
         Browser b = admin();
