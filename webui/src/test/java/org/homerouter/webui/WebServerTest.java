@@ -1716,6 +1716,13 @@ class WebServerTest {
                 "password", "abc12", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
         assertEquals("abc12", fake.siteToSitePassword);
         assertTrue(b.get("/site-to-site").body().contains("Saved. The router dials 203.0.113.7 now."));
+        // One beyond ASCII is taken, with what it works against (pppd-based servers hash it otherwise).
+        assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
+                "password", "Grüße-2024!", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
+        assertEquals("Grüße-2024!", fake.siteToSitePassword);
+        String warned = b.get("/site-to-site").body();
+        assertTrue(warned.contains("id=\"flash-warning\"") && warned.contains("beyond plain ASCII (such as ü, é, ж) work"
+                + " against a Windows server only"), warned);
         // So is its user name, a Windows domain account here; only control characters are refused.
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "CORP\\Branch Office",
                 "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
