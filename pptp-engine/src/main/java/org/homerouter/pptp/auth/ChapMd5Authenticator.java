@@ -60,7 +60,7 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
             return failure(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
-            return failure(id, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
+            return failure(id, AuthFailureReason.ACCOUNT_DISABLED, name, "account disabled");
         }
         Optional<String> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {

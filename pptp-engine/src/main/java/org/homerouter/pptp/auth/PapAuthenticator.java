@@ -88,7 +88,7 @@ public final class PapAuthenticator extends AbstractAuthExchange {
                     : AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
-            return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
+            return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED, name, "account disabled");
         }
         Optional<String> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {

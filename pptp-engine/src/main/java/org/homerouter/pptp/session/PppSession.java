@@ -895,7 +895,7 @@ public final class PppSession {
                         ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
                 SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
                     case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
-                    case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
+                    case ACCOUNT_DISABLED -> SessionEnd.ACCOUNT_DISABLED;
                     case SESSION_LIMIT -> SessionEnd.TOO_MANY_SESSIONS;
                     case RESTRICTED_HOURS_646 -> SessionEnd.OUTSIDE_LOGON_HOURS;
                     case PREVIOUS_PASSWORD -> SessionEnd.PREVIOUS_PASSWORD; // no strike: see the reason

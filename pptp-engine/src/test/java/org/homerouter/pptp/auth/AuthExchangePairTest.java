@@ -104,10 +104,13 @@ class AuthExchangePairTest {
     void disabledAccountWithTheRightPasswordIsRefusedAsDisabled(AuthMethod method) {
         connect(ALL, method, new PeerCredentials("bob", "b0b"));
 
-        assertEquals(AuthFailureReason.ACCOUNT_DISABLED_649, server.failure().reason());
-        // Only MS-CHAPv2 can tell the peer why (E=649); a PAP Nak or CHAP Failure just says no.
-        assertEquals(method == AuthMethod.MSCHAP_V2 ? AuthFailureReason.ACCOUNT_DISABLED_649
+        assertEquals(AuthFailureReason.ACCOUNT_DISABLED, server.failure().reason());
+        // Only MS-CHAPv2 can tell the peer why (E=647, ERROR_ACCT_DISABLED); a PAP Nak or CHAP
+        // Failure just says no. A router like this one dialling out stops at it.
+        assertEquals(method == AuthMethod.MSCHAP_V2 ? AuthFailureReason.ACCOUNT_DISABLED
                 : AuthFailureReason.BAD_PASSWORD_691, client.failure().reason());
+        assertEquals(method == AuthMethod.MSCHAP_V2 ? OptionalInt.of(647) : OptionalInt.empty(),
+                client.failure().msChapError());
     }
 
     /**

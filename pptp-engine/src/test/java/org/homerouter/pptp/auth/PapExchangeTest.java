@@ -64,7 +64,7 @@ class PapExchangeTest {
         users.put(PppUser.withPassword("bob", "pw").withEnabled(false));
         PapAuthenticator a = authenticator();
         a.receive(request(1, "bob", "pw"));
-        assertEquals(AuthFailureReason.ACCOUNT_DISABLED_649, listener.failure().reason());
+        assertEquals(AuthFailureReason.ACCOUNT_DISABLED, listener.failure().reason());
 
         RecordingListener second = new RecordingListener();
         PapAuthenticator b = new PapAuthenticator(POLICY, users, clock, sent::add, second);

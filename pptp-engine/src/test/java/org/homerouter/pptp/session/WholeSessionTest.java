@@ -1746,12 +1746,21 @@ class WholeSessionTest {
         assertTrue(serverEndDetail.contains("no cleartext secret"), serverEndDetail);
     }
 
+    /**
+     * A disabled account with the right password hears E=647, "the account is disabled" (not 649,
+     * "no dial-in permission", the session limit's code), and a client like this router's dial-out
+     * takes it for a disabled account, which it does not dial again.
+     */
     @Test
-    void disabledAccountIsRefusedWith649() throws Exception {
+    void disabledAccountIsRefusedWith647() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "off", "secret", Optional.empty());
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals(List.of("ended ACCOUNT_DISABLED"), serverEvents);
+        run("the client hears it", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended ACCOUNT_DISABLED"), clientEvents);
+        assertTrue(endDetails.contains("ACCOUNT_DISABLED: authenticator refused: E=647 (ACCOUNT_DISABLED):"
+                + " Account disabled"), endDetails.toString());
     }
 
     @Test
