@@ -167,7 +167,8 @@ final class Diagnosis {
                     + " in an imported configuration says otherwise): "
                     + "disconnect one on the Dashboard, or give each person an account of their own. A client logging in"
                     + " with MS-CHAP v2 is told so at its login (Windows shows error 649, 'no permission to dial in';"
-                    + " pppd logs 'Too many sessions for this account'); with PAP or CHAP-MD5 it hears a failed login.";
+                    + " pppd logs 'Too many sessions for this account'); with PAP or CHAP-MD5 it hears a failed login"
+                    + " (Windows error 691) whose message, which pppd logs, says the same.";
             case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "
                     + "time, so it was hung up. Update or reinstall the client's VPN software; if you do not know "
                     + "this client, change the account's password.";

@@ -587,7 +587,7 @@ class ApplianceTest {
     }
 
     /**
-     * The remote server refuses the dial-out's account (disabled there, Windows error 649): the
+     * The remote server refuses the dial-out's account (disabled there, Windows error 647): the
      * dial-out stops, since every login it tries counts towards the account's lockout at the remote.
      * Saving another page (the VPN page here) leaves it stopped; saving its own page dials again.
      * The dial-out always dials TCP port 1723: the remote listens there on 127.0.0.2.

@@ -5,11 +5,11 @@ public enum AuthFailureReason {
     /** The password (or CHAP secret) was wrong; MS-CHAPv2 error 691. */
     BAD_PASSWORD_691,
     /**
-     * The account exists and the password was right, but it may not connect; MS-CHAPv2 error 649
-     * (ERROR_NO_DIALIN_PERMISSION, which Windows shows as "the account does not have permission to
-     * dial in"). On the peer side also any of 646-649 sent by the authenticator.
+     * The account exists and the password was right, but it is disabled; MS-CHAPv2 error 647
+     * (ERROR_ACCT_DISABLED, which Windows shows as "the account is disabled"). On the peer side
+     * any of 647-649 sent by the authenticator (disabled, password expired, no dial-in permission).
      */
-    ACCOUNT_DISABLED_649,
+    ACCOUNT_DISABLED,
     /**
      * Authenticator side: the password was right and the account enabled, but it holds as many
      * sessions as one account may ({@link UserDirectory#refusesNow}). Refused before any Success,

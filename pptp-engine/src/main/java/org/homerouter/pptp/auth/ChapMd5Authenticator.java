@@ -12,14 +12,14 @@ import org.homerouter.pptp.ppp.ControlPacketSender;
  * One Response decides: Success, or Failure after which the link should be terminated (§4.2).
  *
  * <p>Accounts without a stored cleartext secret cannot use CHAP-MD5 and fail with
- * {@link AuthFailureReason#NO_SECRET_FOR_METHOD}. A disabled account fails only after its secret
- * has been checked, so that the answer tells a guesser nothing about which names exist.
+ * {@link AuthFailureReason#NO_SECRET_FOR_METHOD}. A disabled account, or one holding all the
+ * sessions it may, fails only after its secret has been checked, and only then does the Failure's
+ * Message say why ({@link RefusalText}): a guesser learns nothing about which names exist.
  */
 public final class ChapMd5Authenticator extends ChapAuthenticator {
     /** Challenge Value length; RFC 1994 §2.3 asks only for unique, unpredictable values. */
     public static final int CHALLENGE_LENGTH = 16;
     private static final byte[] GRANTED = "Access granted".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DENIED = "Access denied".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * @param localName our Name in the Challenge (RFC 1994 §4.1: the system transmitting it)
@@ -60,7 +60,7 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
             return failure(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
-            return failure(id, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
+            return failure(id, AuthFailureReason.ACCOUNT_DISABLED, name, "account disabled");
         }
         Optional<String> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
@@ -71,7 +71,7 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
     }
 
     private Verdict failure(int id, AuthFailureReason reason, String name, String message) {
-        return Verdict.last(new ChapStatusPacket(false, id, DENIED),
+        return Verdict.last(new ChapStatusPacket(false, id, RefusalText.of(reason).getBytes(StandardCharsets.US_ASCII)),
                 AuthResult.failure(method, reason, name, message));
     }
 }

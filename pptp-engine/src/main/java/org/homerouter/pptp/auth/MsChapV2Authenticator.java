@@ -24,12 +24,13 @@ import org.slf4j.LoggerFactory;
  *     Identifier plus one is judged against that challenge (the Identifier rule RFC 2759 §7 gives
  *     for the Change-Password packet that also answers a Failure); the last allowed attempt gets
  *     {@code R=0}.</li>
- * <li>disabled account with the right password: {@code E=649 R=0} (ERROR_NO_DIALIN_PERMISSION,
- *     "the account does not have permission to dial in"). The password is checked first, so only
- *     someone who knows it learns that the account is disabled; a wrong password on a disabled
- *     account is a plain 691.</li>
+ * <li>disabled account with the right password: {@code E=647 R=0 M=Account disabled}
+ *     (ERROR_ACCT_DISABLED, which Windows shows as "the account is disabled"). 649 would tell the
+ *     user the account lacks dial-in permission and send them to the wrong setting. The password
+ *     is checked first, so only someone who knows it learns that the account is disabled; a wrong
+ *     password on a disabled account is a plain 691.</li>
  * <li>the right password for an account that holds as many sessions as it may
- *     ({@link UserDirectory#refusesNow}): {@code E=649 R=0} too, with {@code M=} saying so. RFC 2759
+ *     ({@link UserDirectory#refusesNow}): {@code E=649 R=0}, with {@code M=} saying so. RFC 2759
  *     has no code of its own for it, and 649 is the one that tells the user to ask the
  *     administrator rather than to type the password again.</li>
  * </ul>
@@ -47,6 +48,8 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
      * refusal that a later attempt may get past.
      */
     public static final String TOO_MANY_SESSIONS = "Too many sessions for this account";
+    /** The M= text of the refusal of a disabled account whose password was right. */
+    public static final String ACCOUNT_DISABLED = "Account disabled";
 
     private int attempts;
 
@@ -102,8 +105,8 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
                     : attemptFailed(id, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
-            return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.ACCOUNT_DISABLED_649, name,
-                    "account disabled");
+            return last(id, MsChapError.ACCOUNT_DISABLED, AuthFailureReason.ACCOUNT_DISABLED, name,
+                    "account disabled", ACCOUNT_DISABLED);
         }
         Optional<String> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
@@ -131,8 +134,7 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
     }
 
     private Verdict last(int id, MsChapError error, AuthFailureReason reason, String name, String message) {
-        return last(id, error, reason, name, message,
-                error == MsChapError.NO_DIALIN_PERMISSION ? "Dial-in not permitted" : "Authentication failed");
+        return last(id, error, reason, name, message, "Authentication failed");
     }
 
     /** @param told the Failure's M= text, which the client may show its user (pppd logs it) */

@@ -80,7 +80,7 @@ public final class MsChapV2Peer extends ChapPeer {
                         && parsed.message().equals(MsChapV2Authenticator.TOO_MANY_SESSIONS)
                 ? AuthFailureReason.SESSION_LIMIT
                 : code > MsChapError.RESTRICTED_LOGON_HOURS.code() && code <= MsChapError.NO_DIALIN_PERMISSION.code()
-                ? AuthFailureReason.ACCOUNT_DISABLED_649 : AuthFailureReason.BAD_PASSWORD_691;
+                ? AuthFailureReason.ACCOUNT_DISABLED : AuthFailureReason.BAD_PASSWORD_691;
         String name = parsed.error().map(Enum::name).orElse("unknown error");
         return AuthResult.msChapFailure(reason, code, credentials.userName(),
                 "authenticator refused: E=" + code + " (" + name + ")"

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Checks a peer with PAP (RFC 1334 §2): waits for an Authenticate-Request, checks the password by
  * computing its NT hash (RFC 2759 §8.3) and comparing it in constant time with the account's, and
  * answers Authenticate-Ack or Authenticate-Nak. The first Request decides; a Nak ends the exchange
- * (§2.2.2: the authenticator "SHOULD take action to terminate the link").
+ * (§2.2.2: the authenticator "SHOULD take action to terminate the link"). The Nak's Message says
+ * why only once the password proved right ({@link RefusalText}).
  *
  * <p>The peer resends its Request, with a new Identifier each time (§2.2.1), until it hears an
  * answer; so once decided, every further Request gets the same answer under its own Identifier,
@@ -31,6 +32,8 @@ public final class PapAuthenticator extends AbstractAuthExchange {
     private final UserDirectory directory;
     /** Whether the decided answer is an Ack; null until decided. */
     private Boolean acked;
+    /** The decided answer's Message, which every resent Request hears again. */
+    private String told;
 
     public PapAuthenticator(AuthPolicy policy, UserDirectory directory, Clock clock, ControlPacketSender sender,
                             AuthListener listener) {
@@ -53,7 +56,7 @@ public final class PapAuthenticator extends AbstractAuthExchange {
         int id = request.get().identifier();
         if (acked != null) {
             log.debug("{}: Authenticate-Request id {} after the decision, same answer", this, id);
-            send(reply(acked, id));
+            send(PapAuthenticateReply.of(acked, id, told).toPacket());
             return;
         }
         if (finished()) {
@@ -63,7 +66,8 @@ public final class PapAuthenticator extends AbstractAuthExchange {
         markPeerAnswered();
         AuthResult result = judge(request.get());
         acked = result.succeeded();
-        send(reply(acked, id));
+        told = result instanceof AuthResult.Failure f ? RefusalText.of(f.reason()) : "Access granted";
+        send(PapAuthenticateReply.of(acked, id, told).toPacket());
         finish(result);
     }
 
@@ -88,16 +92,12 @@ public final class PapAuthenticator extends AbstractAuthExchange {
                     : AuthResult.failure(method, AuthFailureReason.BAD_PASSWORD_691, name, "wrong password");
         }
         if (!user.get().enabled()) {
-            return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED_649, name, "account disabled");
+            return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED, name, "account disabled");
         }
         Optional<String> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
             return AuthResult.failure(method, AuthFailureReason.SESSION_LIMIT, name, refused.get());
         }
         return AuthResult.success(method, user.get().userName());
-    }
-
-    private static ControlPacket reply(boolean ack, int identifier) {
-        return PapAuthenticateReply.of(ack, identifier, ack ? "Access granted" : "Access denied").toPacket();
     }
 }

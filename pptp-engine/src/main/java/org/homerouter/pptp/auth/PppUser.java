@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param userName the account's name; a peer may send it in any ASCII case (see {@link UserDirectory})
  * @param ntHash NtPasswordHash(password), 16 octets
  * @param chapMd5Secret the cleartext secret, present only for accounts that may use CHAP-MD5
- * @param enabled false to keep the account but refuse it (MS-CHAPv2 answers E=649)
+ * @param enabled false to keep the account but refuse it (MS-CHAPv2 answers E=647)
  * @param previousNtHash the NT hash of the password before its last change, if known: a login
  *     with it fails all the same, but as {@link AuthFailureReason#PREVIOUS_PASSWORD}, a device not
  *     yet given the new password rather than a guess (MS-CHAPv2 and PAP; CHAP-MD5 cannot tell)

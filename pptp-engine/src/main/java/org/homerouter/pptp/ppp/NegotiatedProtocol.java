@@ -66,6 +66,11 @@ public abstract class NegotiatedProtocol {
         automaton.close();
     }
 
+    /** Administrative Close, its Terminate-Request telling the peer why (RFC 1661 §5.5). */
+    public void close(String reason) {
+        automaton.close(reason);
+    }
+
     /** The lower layer can carry this protocol's packets (for NCPs: LCP opened, authentication done). */
     public void lowerLayerUp() {
         automaton.up();

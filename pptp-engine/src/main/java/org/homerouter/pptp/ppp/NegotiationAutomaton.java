@@ -55,6 +55,8 @@ public final class NegotiationAutomaton {
     private ControlPacket received;
     /** The text of the last Terminate-Request the peer sent (RFC 1661 §5.5 leaves its data to the sender). */
     private String peerTerminateText;
+    /** The Data of our Terminate-Requests, resends included: why we close ({@link #close(String)}). */
+    private byte[] terminateData = new byte[0];
     private ConfigureReply reply;
 
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
@@ -155,7 +157,21 @@ public final class NegotiationAutomaton {
 
     /** The Close event: the layer must go down and stay down until the next Open. */
     public void close() {
-        submit(() -> fire(AutomatonEvent.CLOSE));
+        close("");
+    }
+
+    /**
+     * The Close event, with why: the Terminate-Request that follows carries {@code reason} as its
+     * Data (RFC 1661 §5.5; see {@link TerminateText}). A Close while already terminating keeps the
+     * words of the Terminate-Request already sent, as its resends must.
+     */
+    public void close(String reason) {
+        submit(() -> {
+            if (state != AutomatonState.CLOSING && state != AutomatonState.STOPPING) {
+                terminateData = TerminateText.encode(reason);
+            }
+            fire(AutomatonEvent.CLOSE);
+        });
     }
 
     /**
@@ -394,6 +410,7 @@ public final class NegotiationAutomaton {
             switch (action) {
                 case TLU -> {
                     peerTerminateText = null; // an earlier link's words are not this one's end
+                    terminateData = new byte[0]; // nor are ours
                     layer.thisLayerUp();
                 }
                 case TLD -> layer.thisLayerDown();
@@ -426,7 +443,7 @@ public final class NegotiationAutomaton {
                 }
                 case STR -> {
                     restartCounter--;
-                    sender.send(new ControlPacket(ControlPacket.TERMINATE_REQUEST, nextIdentifier()));
+                    sender.send(new ControlPacket(ControlPacket.TERMINATE_REQUEST, nextIdentifier(), terminateData));
                     startTimer();
                 }
                 case STA -> sender.send(new ControlPacket(ControlPacket.TERMINATE_ACK,

@@ -433,14 +433,26 @@ public final class PppSession {
         return next;
     }
 
-    /** Hang up from this side: LCP Terminate-Request, then the call is cleared (§3.7). */
+    /**
+     * Hang up from this side: LCP Terminate-Request, then the call is cleared (§3.7). The peer is
+     * told {@code why} too, in the Terminate-Request ("disconnected by the administrator"): say there
+     * nothing its user may not read, or use {@link #close(String, String)}.
+     */
     public synchronized void close(String why) {
+        close(why, why);
+    }
+
+    /**
+     * {@link #close(String)}, telling the peer {@code toldPeer} rather than the administrator's
+     * {@code why}, which may hold details for this router's eyes only (an error's text).
+     */
+    public synchronized void close(String why, String toldPeer) {
         if (ended) {
             return;
         }
         LOG.info("{}: closing the link: {}", id, why);
         endDetail = why;
-        closeLcp();
+        closeLcp(toldPeer);
         updateDeadlineHint();
     }
 
@@ -506,6 +518,12 @@ public final class PppSession {
                 if (lostBecause != null && phase != SessionPhase.TERMINATE && endDetail.isEmpty()) {
                     endReason = SessionEnd.CONTROL_LOST;
                     endDetail = endDetail.isEmpty() ? lostBecause : endDetail + "; " + lostBecause;
+                } else if (settings.role() == SessionRole.CLIENT && endDetail.isEmpty()
+                        && lcp.peerTerminateText().isPresent()) {
+                    // The server hung up in order, saying why in its Terminate-Request, and cleared
+                    // the call before our Terminate-Ack's wait was over: a hang-up in its words
+                    // (finish), which say more than the Call-Disconnect-Notify's result code.
+                    LOG.debug("{}: call cleared after the server's Terminate-Request", id);
                 } else {
                     endReason = SessionEnd.CALL_CLEARED;
                     if (clearedBecause != null && endDetail.isEmpty()) {
@@ -895,7 +913,7 @@ public final class PppSession {
                         ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
                 SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
                     case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
-                    case ACCOUNT_DISABLED_649 -> SessionEnd.ACCOUNT_DISABLED;
+                    case ACCOUNT_DISABLED -> SessionEnd.ACCOUNT_DISABLED;
                     case SESSION_LIMIT -> SessionEnd.TOO_MANY_SESSIONS;
                     case RESTRICTED_HOURS_646 -> SessionEnd.OUTSIDE_LOGON_HOURS;
                     case PREVIOUS_PASSWORD -> SessionEnd.PREVIOUS_PASSWORD; // no strike: see the reason
@@ -1537,20 +1555,21 @@ public final class PppSession {
 
     private void fail(SessionEnd reason, String detail) {
         recordEnd(reason, detail);
-        closeLcp();
+        closeLcp(TerminateWords.of(reason, settings.role()));
     }
 
     /**
-     * LCP Close (RFC 1661 §3.7). An LCP not opened yet (the client has not spoken) has nothing to
-     * terminate, and Close in Closed is no event (§4.1): the session ends at once.
+     * LCP Close (RFC 1661 §3.7), its Terminate-Request saying {@code toldPeer} (§5.5). An LCP not
+     * opened yet (the client has not spoken) has nothing to terminate, and Close in Closed is no
+     * event (§4.1): the session ends at once.
      */
-    private void closeLcp() {
+    private void closeLcp(String toldPeer) {
         if (lcpOpenPending) {
             lcpOpenPending = false;
             finish();
             return;
         }
-        lcp.close();
+        lcp.close(toldPeer);
     }
 
     private void recordEnd(SessionEnd reason, String detail) {

@@ -635,7 +635,7 @@ public final class PppSessions implements TunnelListener {
             LOG.error("{}: internal error in the session's timers; hanging it up{}", s.id(), more, e);
         }
         try {
-            s.close("internal error in its timers: " + e);
+            s.close("internal error in its timers: " + e, "Internal error");
         } catch (RuntimeException again) {
             LOG.debug("{}: hanging up failed too: {}", s.id(), again.toString());
         }

@@ -11,7 +11,7 @@ public enum SessionEnd {
     /** Server role only: see AuthFailureReason#PREVIOUS_PASSWORD. */
     PREVIOUS_PASSWORD("the client logged in with the account's password from before its last change (Windows error"
             + " 691): a device not yet given the new one"),
-    ACCOUNT_DISABLED("the account is disabled (Windows error 649)",
+    ACCOUNT_DISABLED("the account is disabled (Windows error 647)",
             "the remote server refused the account although the password may be right: no dial-in permission,"
                     + " disabled or password expired (Windows errors 647-649)"),
     /** Client role only: MS-CHAPv2 E=646 (RFC 2759 §6), a refusal that the time of day mends. */

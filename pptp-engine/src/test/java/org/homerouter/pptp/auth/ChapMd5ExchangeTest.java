@@ -67,6 +67,61 @@ class ChapMd5ExchangeTest {
         assertEquals(AuthFailureReason.BAD_PASSWORD_691, listener.failure().reason());
     }
 
+    /** The Failure's Message (pppd logs it) says why only once the password proved right. */
+    @Test
+    void aDisabledAccountWithTheRightPasswordIsToldSo() {
+        users.put(PppUser.withCleartextPassword("user", "secret").withEnabled(false));
+        ChapMd5Authenticator a = authenticator();
+        a.start();
+        a.receive(response(1, RESPONSE));
+
+        assertEquals(new ChapStatusPacket(false, 1, "Account disabled".getBytes(StandardCharsets.US_ASCII)).toPacket(),
+                sent.get(1));
+        assertEquals(AuthFailureReason.ACCOUNT_DISABLED, listener.failure().reason());
+    }
+
+    @Test
+    void aDisabledAccountWithAWrongPasswordHearsWhatAnUnknownNameHears() {
+        users.put(PppUser.withCleartextPassword("user", "secret").withEnabled(false));
+        ChapMd5Authenticator a = authenticator();
+        a.start();
+        byte[] wrong = RESPONSE.clone();
+        wrong[15] ^= 1;
+        a.receive(response(1, wrong));
+
+        ChapMd5Authenticator b = new ChapMd5Authenticator(POLICY, users, "router", clock,
+                new ScriptedRandom(CHALLENGE), sent::add, new RecordingListener());
+        b.start();
+        b.receive(ChapValuePacket.response(1, RESPONSE, "nobody".getBytes(StandardCharsets.US_ASCII)).toPacket());
+
+        assertEquals(new ChapStatusPacket(false, 1, "Access denied".getBytes(StandardCharsets.US_ASCII)).toPacket(),
+                sent.get(1));
+        assertEquals(sent.get(1), sent.get(3), "the peer cannot tell the two apart");
+    }
+
+    @Test
+    void anAccountHoldingAllItsSessionsIsToldSo() {
+        UserDirectory full = new UserDirectory() {
+            @Override
+            public java.util.Optional<PppUser> find(String userName) {
+                return users.find(userName);
+            }
+
+            @Override
+            public java.util.Optional<String> refusesNow(PppUser account) {
+                return java.util.Optional.of("user already has 8 sessions");
+            }
+        };
+        ChapMd5Authenticator a = new ChapMd5Authenticator(POLICY, full, "router", clock, new ScriptedRandom(CHALLENGE),
+                sent::add, listener);
+        a.start();
+        a.receive(response(1, RESPONSE));
+
+        assertEquals(new ChapStatusPacket(false, 1,
+                "Too many sessions for this account".getBytes(StandardCharsets.US_ASCII)).toPacket(), sent.get(1));
+        assertEquals(AuthFailureReason.SESSION_LIMIT, listener.failure().reason());
+    }
+
     @Test
     void challengeIsResentOnTimeoutAndTheExchangeGivesUpAfterTen() {
         ChapMd5Authenticator a = authenticator();

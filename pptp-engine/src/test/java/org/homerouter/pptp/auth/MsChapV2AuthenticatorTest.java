@@ -213,19 +213,24 @@ class MsChapV2AuthenticatorTest {
         assertEquals(AuthFailureReason.UNKNOWN_USER, listener.failure().reason());
     }
 
+    /**
+     * E=647 (ERROR_ACCT_DISABLED): Windows says "the account is disabled". A 649 sent the user
+     * looking for a dial-in permission, and was the same answer as the session limit.
+     */
     @Test
-    void disabledAccountWithTheRightPasswordGets649AndNoRetry() {
+    void disabledAccountWithTheRightPasswordGets647AndNoRetry() {
         users.put(PppUser.withPassword("User", "clientPass").withEnabled(false));
         MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT.withMaxAttempts(3), AUTH_CHALLENGE);
         a.start();
         a.receive(response(1, AUTH_CHALLENGE, "User", "clientPass"));
 
         MsChapV2Failure f = failureIn(sent.get(1));
-        assertEquals(649, f.errorCode());
+        assertEquals(647, f.errorCode());
+        assertEquals("Account disabled", f.message());
         assertFalse(f.retryAllowed());
         AuthResult.Failure result = listener.failure();
-        assertEquals(AuthFailureReason.ACCOUNT_DISABLED_649, result.reason());
-        assertEquals(OptionalInt.of(649), result.msChapError());
+        assertEquals(AuthFailureReason.ACCOUNT_DISABLED, result.reason());
+        assertEquals(OptionalInt.of(647), result.msChapError());
     }
 
     @Test

@@ -175,7 +175,7 @@ class MsChapV2PeerTest {
         peer.receive(challenge(1, AUTH_CHALLENGE));
         peer.receive(status(ChapStatusPacket.FAILURE, 1, "E=649 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M="));
 
-        assertEquals(AuthFailureReason.ACCOUNT_DISABLED_649, listener.failure().reason());
+        assertEquals(AuthFailureReason.ACCOUNT_DISABLED, listener.failure().reason());
     }
 
     /** E=646: refused for the time of day, which a later attempt may get past; not a disabled account. */

@@ -59,18 +59,63 @@ class PapExchangeTest {
         assertEquals(AuthFailureReason.BAD_PASSWORD_691, listener.failure().reason());
     }
 
+    /**
+     * Once the password proved right, the Nak says why (pppd logs it): it said "Access denied" as
+     * for a wrong password, which sent the user to retype a password that was right.
+     */
     @Test
-    void disabledAndUnknownAccountsAreNakedLikeAWrongPassword() {
+    void aDisabledAccountWithTheRightPasswordIsToldSoAndEveryResendHearsItAgain() {
         users.put(PppUser.withPassword("bob", "pw").withEnabled(false));
         PapAuthenticator a = authenticator();
         a.receive(request(1, "bob", "pw"));
-        assertEquals(AuthFailureReason.ACCOUNT_DISABLED_649, listener.failure().reason());
+        a.receive(request(2, "bob", "pw"));
+
+        assertEquals(PapAuthenticateReply.of(false, 1, "Account disabled").toPacket(), sent.get(0));
+        assertEquals(PapAuthenticateReply.of(false, 2, "Account disabled").toPacket(), sent.get(1));
+        assertEquals(AuthFailureReason.ACCOUNT_DISABLED, listener.failure().reason());
+    }
+
+    @Test
+    void anAccountHoldingAllItsSessionsIsToldSoOnceThePasswordIsRight() {
+        UserDirectory full = new UserDirectory() {
+            @Override
+            public java.util.Optional<PppUser> find(String userName) {
+                return users.find(userName);
+            }
+
+            @Override
+            public java.util.Optional<String> refusesNow(PppUser account) {
+                return java.util.Optional.of("alice already has 8 sessions");
+            }
+        };
+        PapAuthenticator a = new PapAuthenticator(POLICY, full, clock, sent::add, listener);
+        a.start();
+        a.receive(request(1, "alice", "s3cret"));
+
+        assertEquals(PapAuthenticateReply.of(false, 1, "Too many sessions for this account").toPacket(), sent.get(0));
+        assertEquals(AuthFailureReason.SESSION_LIMIT, listener.failure().reason());
+
+        RecordingListener second = new RecordingListener();
+        PapAuthenticator b = new PapAuthenticator(POLICY, full, clock, sent::add, second);
+        b.start();
+        b.receive(request(1, "alice", "wrong"));
+        assertEquals(PapAuthenticateReply.of(false, 1, "Access denied").toPacket(), sent.get(1),
+                "a wrong password learns nothing of the account's sessions");
+    }
+
+    @Test
+    void aDisabledAccountWithAWrongPasswordAndAnUnknownNameAreNakedAlike() {
+        users.put(PppUser.withPassword("bob", "pw").withEnabled(false));
+        PapAuthenticator a = authenticator();
+        a.receive(request(1, "bob", "wrong"));
+        assertEquals(AuthFailureReason.BAD_PASSWORD_691, listener.failure().reason());
 
         RecordingListener second = new RecordingListener();
         PapAuthenticator b = new PapAuthenticator(POLICY, users, clock, sent::add, second);
         b.start();
         b.receive(request(1, "nobody", "pw"));
         assertEquals(AuthFailureReason.UNKNOWN_USER, second.failure().reason());
+        assertEquals(PapAuthenticateReply.of(false, 1, "Access denied").toPacket(), sent.get(0));
         assertEquals(sent.get(0), sent.get(1), "the peer cannot tell the two apart");
     }
 

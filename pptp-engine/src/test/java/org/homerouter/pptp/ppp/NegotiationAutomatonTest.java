@@ -58,6 +58,55 @@ class NegotiationAutomatonTest {
         assertNotEquals(h.sent.get(0).identifier(), h.sent.get(1).identifier());
     }
 
+    /**
+     * RFC 1661 §5.5: the Terminate-Request's Data is ours to fill, and pppd logs it ("LCP terminated
+     * by peer (Idle timeout)"); it went out empty, so the peer's user never learnt why. The resend
+     * says the same, and a second Close while terminating does not change it.
+     */
+    @Test
+    void closeWithAReasonSendsItInEveryTerminateRequest() {
+        AutomatonHarness h = opened();
+        h.automaton.close("Idle timeout");
+        h.automaton.close("something later");
+        h.timeout();
+
+        assertEquals(2, h.sent.size());
+        for (ControlPacket p : h.sent) {
+            assertEquals(ControlPacket.TERMINATE_REQUEST, p.code());
+            assertEquals("Idle timeout", new String(p.data(), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** Printable ASCII only, at most 100 octets: a reason for pppd's log line, not a report. */
+    @Test
+    void aTerminateReasonIsCutShortAndKeepsToPrintableAscii() {
+        AutomatonHarness h = opened();
+        h.automaton.close("caf\u00e9\nclosed " + "x".repeat(200));
+
+        byte[] data = h.sent.getFirst().data();
+        assertEquals(TerminateText.MAX, data.length);
+        assertTrue(new String(data, java.nio.charset.StandardCharsets.US_ASCII).startsWith("caf??closed xxx"),
+                new String(data, java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** A link that comes up again and is then stopped by the peer's Protocol-Reject says nothing old. */
+    @Test
+    void aReasonIsForgottenWhenTheLayerComesUpAgain() {
+        AutomatonHarness h = opened();
+        h.automaton.close("Idle timeout");
+        h.timeout();
+        h.timeout();
+        h.automaton.open();
+        h.peerRequests(0x30, AutomatonHarness.GOOD);
+        h.peerAcks();
+        assertEquals(AutomatonState.OPENED, h.automaton.state());
+        h.sent.clear();
+        h.automaton.protocolRejected();
+
+        assertEquals(ControlPacket.TERMINATE_REQUEST, h.sent.getFirst().code());
+        assertEquals(0, h.sent.getFirst().dataLength());
+    }
+
     @Test
     void restartTimeoutIsConfigurable() {
         AutomatonHarness h = reqSent(AutomatonSettings.DEFAULTS.withRestartTimeout(Duration.ofMillis(500)));

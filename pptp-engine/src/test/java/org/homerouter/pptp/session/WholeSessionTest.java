@@ -590,6 +590,40 @@ class WholeSessionTest {
     }
 
     /**
+     * Our server hangs up with its reason in the LCP Terminate-Request (RFC 1661 §5.5), which a
+     * client shows (pppd: "LCP terminated by peer (disconnected by the administrator)"); it sent
+     * none, and the client's user could not tell an administrator's disconnect from a fault.
+     */
+    @Test
+    void aClientHearsWhyTheAdministratorDisconnectedIt() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        serverSessions.sessions().getFirst().close("disconnected by the administrator");
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertTrue(endDetails.contains("HUNG_UP: the remote server said: disconnected by the administrator"),
+                endDetails.toString());
+    }
+
+    /**
+     * A session the server ends for a reason of its own tells the client the reason's words, never
+     * its detail, which names another user's address here.
+     */
+    @Test
+    void aClientRefusedAnAddressHearsWhyButNotWhoseAddressItWas() throws Exception {
+        poolEnd = "192.168.250.11";
+        staticAddresses = Map.of("Bob", (Inet4Address) ip("192.168.250.10"));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the first session up", () -> serverEvents.contains("up"));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the second session ended without an address", () -> serverEvents.contains("ended NO_ADDRESS"));
+        run("the client ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertTrue(endDetails.stream().anyMatch(d -> d.endsWith("the remote server said: No tunnel address left on the VPN server")),
+                endDetails.toString());
+    }
+
+    /**
      * The server hangs up with a reason in its LCP Terminate-Request (pppd: "MPPE required but
      * peer negotiation failed"): the client's end carries it, the one place the owner of a router
      * that dials out can read it.
@@ -1746,12 +1780,21 @@ class WholeSessionTest {
         assertTrue(serverEndDetail.contains("no cleartext secret"), serverEndDetail);
     }
 
+    /**
+     * A disabled account with the right password hears E=647, "the account is disabled" (not 649,
+     * "no dial-in permission", the session limit's code), and a client like this router's dial-out
+     * takes it for a disabled account, which it does not dial again.
+     */
     @Test
-    void disabledAccountIsRefusedWith649() throws Exception {
+    void disabledAccountIsRefusedWith647() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "off", "secret", Optional.empty());
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("server ends the session", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals(List.of("ended ACCOUNT_DISABLED"), serverEvents);
+        run("the client hears it", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals(List.of("ended ACCOUNT_DISABLED"), clientEvents);
+        assertTrue(endDetails.contains("ACCOUNT_DISABLED: authenticator refused: E=647 (ACCOUNT_DISABLED):"
+                + " Account disabled"), endDetails.toString());
     }
 
     @Test

@@ -212,7 +212,12 @@ public final class Lcp extends NegotiatedProtocol {
         log.info("LCP: link failed: {}", failure);
         failedInCallback = true;
         listener.linkFailed(failure);
-        automaton().close();
+        // Told the peer (RFC 1661 §5.5); pppd says "Loopback detected" for a loop too (lcp.c).
+        automaton().close(switch (failure) {
+            case AUTHENTICATION_REFUSED -> "No authentication method acceptable to both ends";
+            case LOOPED_BACK -> "Loopback detected";
+            case KEEPALIVE_TIMEOUT -> "No answer to LCP echo requests";
+        });
     }
 
     private static byte[] u32(int v) {
