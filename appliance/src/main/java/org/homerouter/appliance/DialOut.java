@@ -455,7 +455,8 @@ final class DialOut implements AutoCloseable {
                 routes.add("everything else (default route)");
             }
         } catch (Exception e) {
-            dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(), Duration.ofSeconds(3));
+            dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(),
+                    "The branch router could not route the tunnel", Duration.ofSeconds(3));
             return;
         }
         if (config.defaultRoute()) {

@@ -187,11 +187,19 @@ final class PptpDialer implements AutoCloseable {
      * (Stop-Control-Connection-Request, RFC 2637 §2.3). Waits at most about {@code wait} in all.
      */
     void hangUp(String why, Duration wait) {
+        hangUp(why, why, wait);
+    }
+
+    /**
+     * {@link #hangUp(String, Duration)}, the server told {@code toldPeer} in the Terminate-Request
+     * rather than {@code why}, which may hold this router's own details (an error's text).
+     */
+    void hangUp(String why, String toldPeer, Duration wait) {
         long step = Math.max(1, wait.toMillis() / 3);
         try {
             PppSession session = up.getNow(null);
             if (session != null && !ended.isDone()) {
-                session.close(why);
+                session.close(why, toldPeer);
                 try {
                     ended.get(step, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
