@@ -1058,7 +1058,7 @@ public final class Appliance implements AutoCloseable {
                 checkCanListen(bind);
             }
             if (pptp != null && (!want || restart)) {
-                pptp.close();
+                pptp.close(want ? "The VPN server restarts with new settings" : "The VPN server was switched off");
                 pptp = null;
                 store.logEvent("service", want ? "PPTP server restarting for the new listen settings" : "PPTP server stopped");
             }

@@ -528,10 +528,37 @@ final class PptpService implements AutoCloseable {
 
     @Override
     public void close() {
+        close("The VPN server is shutting down");
+    }
+
+    /**
+     * Stops the server, each session first hung up in order with {@code toldClients} in its LCP
+     * Terminate-Request (RFC 1661 §5.5), for up to {@link #HANG_UP_WAIT} in all: a client's user then
+     * reads why (pppd: "LCP terminated by peer (...)"), where the control connection's stop alone
+     * said nothing. Sessions still up after it end with their calls as the control connections stop.
+     */
+    public void close(String toldClients) {
+        List<PppSession> open = sessions();
+        String why = toldClients.isEmpty() ? "" : Character.toLowerCase(toldClients.charAt(0)) + toldClients.substring(1);
+        for (PppSession s : open) {
+            s.close(why, toldClients);
+        }
+        long deadline = System.nanoTime() + HANG_UP_WAIT.toNanos();
+        while (open.stream().anyMatch(s -> !s.hasEnded()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         control.stop(Duration.ofSeconds(3));
         ticker.shutdownNow();
         listener.routes.shutdownNow();
     }
+
+    /** How long a stop waits for its sessions' Terminate-Acks: a round trip, a shutdown not held up. */
+    static final Duration HANG_UP_WAIT = Duration.ofMillis(300);
 
     /**
      * Every session's start and end go to the accounting (SQLite history, event log, counters); this

@@ -26,6 +26,7 @@ import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.tcp.ClientConnection;
 import org.homerouter.pptp.control.tcp.ControlClient;
 import org.homerouter.pptp.control.tcp.NettyTransport;
+import org.homerouter.pptp.session.SessionEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -184,6 +185,29 @@ class ApplianceTest {
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + a.uiPort() + "/")).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()));
             assertEquals("127.0.0.1", a.store().settings().get(Setting.UI_LISTEN_ADDRESS), "the option is not stored");
+        }
+    }
+
+    /**
+     * A connected client is told why when the service stops: its session is hung up in order with
+     * the words in the LCP Terminate-Request (pppd: "LCP terminated by peer (...)"). The control
+     * connection's stop alone said nothing, and the client's owner read "call cleared".
+     */
+    @Test
+    void aConnectedClientIsToldTheServerIsShuttingDown() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn()) {
+            Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane());
+            InMemoryDialIn.Client alice;
+            try {
+                alice = net.dial(a.pptpAddress(), "alice", "alice password");
+                alice.tunnelAddress();
+            } finally {
+                a.close();
+            }
+            assertEquals(SessionEnd.HUNG_UP, alice.ended.get(5, java.util.concurrent.TimeUnit.SECONDS));
+            String detail = alice.endDetail.get(1, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(detail.contains("The VPN server is shutting down"), detail);
         }
     }
 
@@ -581,7 +605,7 @@ class ApplianceTest {
         }
         try (ApplianceStore store = ApplianceStore.open(dir.resolve("appliance.db"))) {
             List<String> events = store.recentEvents(10);
-            assertTrue(events.stream().anyMatch(e -> e.contains("cleared")), events.toString());
+            assertTrue(events.stream().anyMatch(e -> e.contains("the VPN server is shutting down")), events.toString());
             assertTrue(events.getFirst().contains("appliance stopped"), events.toString());
         }
     }

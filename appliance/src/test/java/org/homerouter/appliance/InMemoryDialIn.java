@@ -96,6 +96,8 @@ final class InMemoryDialIn implements AutoCloseable {
     static final class Client {
         final CompletableFuture<PppSession> up = new CompletableFuture<>();
         final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
+        /** The end's detail, as the client's owner reads it. */
+        final CompletableFuture<String> endDetail = new CompletableFuture<>();
         final List<InMemoryTunnelDevice> devices = new CopyOnWriteArrayList<>();
         PppSessions sessions;
         CallTunnels tunnels;
@@ -141,6 +143,7 @@ final class InMemoryDialIn implements AutoCloseable {
 
                     @Override
                     public void ended(PppSession s, SessionEnd r, String d) {
+                        c.endDetail.complete(d);
                         c.ended.complete(r);
                         c.up.completeExceptionally(new AssertionError(r + " " + d));
                     }
