@@ -290,6 +290,40 @@ class PassthroughNetnsTest {
         assertEquals(0, countRules(), nftAlgTable());
     }
 
+    /**
+     * The service restarted mid-call (an upgrade, the watchdog, nftables restarted): the new ALG
+     * meets the call's control connection mid-stream, knowing none of its calls, whose NAT IDs and
+     * GRE rules went with the old one. At the connection's next segment (here the client's
+     * Echo-Request, every 2 s of quiet) it is reset, and the client knows within seconds that it
+     * must dial again, which works. Before, the client stayed "connected" with no GRE coming back
+     * until a keepalive gave up, and the event log said nothing.
+     */
+    @Test
+    void afterARestartAStrandedCallsControlConnectionIsResetAndItsClientDialsAgain() throws Exception {
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
+        Launched server = startServer(wan);
+        Launched dial = dial("dial1", lan1, "alice", SERVER, "--control-echo", "2");
+        String context = server.report() + dial.report();
+        assertPings(lan1, context);
+
+        alg.close();
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE,
+                true);
+        List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        alg.onProblem(problems::add);
+        dial.awaitExit(Duration.ofSeconds(20)); // it prints DOWN and exits when its connection ends
+        assertTrue(dial.output().contains("\nDOWN "), dial.report());
+        assertEquals(1, alg.tracker().connectionsResetAfterPickUp(), dial.report());
+        alg.refresh();
+        assertTrue(problems.stream().anyMatch(p -> p.contains("1 passthrough connection(s) picked up after a restart"
+                + " were reset")), problems.toString());
+
+        Launched again = dial("dial2", lan1, "alice");
+        assertPings(lan1, server.report() + again.report());
+        assertEquals(1, alg.calls().size(), "the new call tracked" + alg.calls());
+        hangUp(again);
+    }
+
     @Test
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
         imageFirewall();
@@ -360,9 +394,11 @@ class PassthroughNetnsTest {
         return dial(name, ns, user, SERVER);
     }
 
-    private Launched dial(String name, Netns ns, String user, String server) throws Exception {
-        Launched dial = launch(name, ns, PASSWORD, "dial", "--server", server, "--user", user,
-                "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID));
+    private Launched dial(String name, Netns ns, String user, String server, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("dial", "--server", server, "--user", user,
+                "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID)));
+        args.addAll(List.of(more));
+        Launched dial = launch(name, ns, PASSWORD, args.toArray(String[]::new));
         awaitOutput(dial, "\nUP ");
         return dial;
     }
