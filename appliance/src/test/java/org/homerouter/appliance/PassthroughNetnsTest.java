@@ -324,6 +324,47 @@ class PassthroughNetnsTest {
         hangUp(again);
     }
 
+    /**
+     * As above, the whole service as the router, restarted as systemd restarts it (SIGTERM, then a
+     * new run): it starts its ALG with passthrough on, so the call's control connection met
+     * mid-stream is reset and its client dials again within seconds.
+     */
+    @Test
+    void theServiceRestartedMidCallResetsTheCallsControlConnection() throws Exception {
+        Path routerData = dir.resolve("router-data");
+        java.nio.file.Files.createDirectories(routerData);
+        try (org.homerouter.appliance.store.ApplianceStore store =
+                     org.homerouter.appliance.store.ApplianceStore.open(routerData.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PASSTHROUGH_ENABLED, "true"));
+        }
+        Launched server = startServer(wan);
+        String[] run = {"run", "--data-dir", routerData.toString(), "--pptp-port", "1723", "--ui-port", "18081"};
+        Launched first = launch("router1", router, null, run);
+        awaitOutput(first, "PPTP passthrough on");
+        Launched dial = dial("dial1", lan1, "alice", SERVER, "--control-echo", "2");
+        assertPings(lan1, server.report() + dial.report() + first.report());
+
+        first.process().destroy();
+        assertTrue(first.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), first.report());
+        Launched second = launch("router2", router, null, run);
+        awaitOutput(second, "PPTP passthrough on");
+        dial.awaitExit(Duration.ofSeconds(20));
+        assertTrue(dial.output().contains("\nDOWN "), dial.report());
+        assertTrue(second.output().contains("met mid-stream after a restart"), second.report());
+
+        Launched again = dial("dial2", lan1, "alice");
+        assertPings(lan1, server.report() + again.report() + second.report());
+        hangUp(again);
+        second.process().destroy();
+        assertTrue(second.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), second.report());
+        try (org.homerouter.appliance.store.ApplianceStore store =
+                     org.homerouter.appliance.store.ApplianceStore.open(routerData.resolve("appliance.db"))) {
+            var problems = store.events(50, "problem");
+            assertTrue(problems.stream().anyMatch(e -> e.message().contains(
+                    "1 passthrough connection(s) picked up after a restart were reset")), problems.toString());
+        }
+    }
+
     @Test
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
         imageFirewall();
