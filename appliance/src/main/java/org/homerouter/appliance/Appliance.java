@@ -295,7 +295,9 @@ public final class Appliance implements AutoCloseable {
      *                nobody reading the queue drops the LAN's PPTP control traffic: removed at start
      *                when passthrough is off (later, such a rule may be the passthrough command's);
      *                and its inbound forward, removed at start unless one is set (or the
-     *                passthrough command runs beside it: the forward is then the command's)
+     *                passthrough command runs beside it: the forward is then the command's); and an ALG
+     *                started then resets the control connections it meets mid-stream, an earlier run's
+     *                whose calls it cannot know (one switched on later follows them)
      *
      * <p>What could not be removed (a switched-off ALG's rules, a forward's table) is tried again
      * every {@link KernelRetry#PERIOD} ({@link #retryKernelChanges}), the event log saying meanwhile
@@ -327,8 +329,11 @@ public final class Appliance implements AutoCloseable {
             } else {
                 try {
                     // The router's own calls and the LAN's NAT IDs share the public address's GRE keys.
+                    // At the service's start with passthrough on, an ALG ran until just now (a
+                    // restart: an upgrade, the watchdog, nftables restarted) and its calls' NAT IDs
+                    // went with it: their connections are reset, so their clients dial again.
                     passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null),
-                            dataPlane);
+                            dataPlane, atStart);
                     passthrough.onProblem(problem -> store.logEvent("problem", problem));
                     algLeftovers.forget(); // its start replaced the old queue rule and table
                     store.logEvent("service", "PPTP passthrough on");

@@ -60,6 +60,11 @@ final class DialCommand implements Callable<Integer> {
             description = "Use this PPTP Call ID instead of a random one (tests: several clients with one ID behind a NAT).")
     int callId;
 
+    @Option(names = "--control-echo", hidden = true, defaultValue = "60",
+            description = "Seconds the control connection may be quiet before a PPTP Echo-Request (RFC 2637 §2.5"
+                    + " suggests 60; tests: a segment on it within seconds).")
+    int controlEchoSeconds;
+
     @Override
     public Integer call() throws Exception {
         String password = readPassword();
@@ -75,7 +80,7 @@ final class DialCommand implements Callable<Integer> {
                 "ppp");
         NettyTransport io = NettyTransport.create(1, "dial-io");
         PptpDialer dialer = PptpDialer.dial(plane, io, new InetSocketAddress(InetAddress.getByName(server), port),
-                settings, callIds(), Duration.ofSeconds(timeoutSeconds));
+                settings, callIds(), Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(controlEchoSeconds));
         dialer.ended().thenAccept(why -> System.out.println("DOWN " + why));
         try {
             PppSession session = dialer.up().get(timeoutSeconds, TimeUnit.SECONDS);

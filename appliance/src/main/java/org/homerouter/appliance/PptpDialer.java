@@ -110,8 +110,15 @@ final class PptpDialer implements AutoCloseable {
      */
     static PptpDialer dial(DataPlane plane, NettyTransport io, InetSocketAddress server, SessionSettings settings,
                            CallIdAllocator callIds, Duration timeout) {
+        return dial(plane, io, server, settings, callIds, timeout, ControlSettings.defaults("").echoInterval());
+    }
+
+    /** As above, sending a PPTP Echo-Request after {@code echoInterval} of quiet on the control connection. */
+    static PptpDialer dial(DataPlane plane, NettyTransport io, InetSocketAddress server, SessionSettings settings,
+                           CallIdAllocator callIds, Duration timeout, Duration echoInterval) {
         PptpDialer d = new PptpDialer(plane, settings);
-        ControlClient.connect(io, server, ControlSettings.defaults(settings.localName()), Clock.SYSTEM,
+        ControlSettings control = ControlSettings.defaults(settings.localName());
+        ControlClient.connect(io, server, control.withEcho(echoInterval, control.echoTimeout()), Clock.SYSTEM,
                         Duration.ofSeconds(1), d.tunnels, callIds)
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(c -> {

@@ -290,6 +290,81 @@ class PassthroughNetnsTest {
         assertEquals(0, countRules(), nftAlgTable());
     }
 
+    /**
+     * The service restarted mid-call (an upgrade, the watchdog, nftables restarted): the new ALG
+     * meets the call's control connection mid-stream, knowing none of its calls, whose NAT IDs and
+     * GRE rules went with the old one. At the connection's next segment (here the client's
+     * Echo-Request, every 2 s of quiet) it is reset, and the client knows within seconds that it
+     * must dial again, which works. Before, the client stayed "connected" with no GRE coming back
+     * until a keepalive gave up, and the event log said nothing.
+     */
+    @Test
+    void afterARestartAStrandedCallsControlConnectionIsResetAndItsClientDialsAgain() throws Exception {
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
+        Launched server = startServer(wan);
+        Launched dial = dial("dial1", lan1, "alice", SERVER, "--control-echo", "2");
+        String context = server.report() + dial.report();
+        assertPings(lan1, context);
+
+        alg.close();
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE,
+                true);
+        List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        alg.onProblem(problems::add);
+        dial.awaitExit(Duration.ofSeconds(20)); // it prints DOWN and exits when its connection ends
+        assertTrue(dial.output().contains("\nDOWN "), dial.report());
+        assertEquals(1, alg.tracker().connectionsResetAfterPickUp(), dial.report());
+        alg.refresh();
+        assertTrue(problems.stream().anyMatch(p -> p.contains("1 passthrough connection(s) picked up after a restart"
+                + " were reset")), problems.toString());
+
+        Launched again = dial("dial2", lan1, "alice");
+        assertPings(lan1, server.report() + again.report());
+        assertEquals(1, alg.calls().size(), "the new call tracked" + alg.calls());
+        hangUp(again);
+    }
+
+    /**
+     * As above, the whole service as the router, restarted as systemd restarts it (SIGTERM, then a
+     * new run): it starts its ALG with passthrough on, so the call's control connection met
+     * mid-stream is reset and its client dials again within seconds.
+     */
+    @Test
+    void theServiceRestartedMidCallResetsTheCallsControlConnection() throws Exception {
+        Path routerData = dir.resolve("router-data");
+        java.nio.file.Files.createDirectories(routerData);
+        try (org.homerouter.appliance.store.ApplianceStore store =
+                     org.homerouter.appliance.store.ApplianceStore.open(routerData.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PASSTHROUGH_ENABLED, "true"));
+        }
+        Launched server = startServer(wan);
+        String[] run = {"run", "--data-dir", routerData.toString(), "--pptp-port", "1723", "--ui-port", "18081"};
+        Launched first = launch("router1", router, null, run);
+        awaitOutput(first, "PPTP passthrough on");
+        Launched dial = dial("dial1", lan1, "alice", SERVER, "--control-echo", "2");
+        assertPings(lan1, server.report() + dial.report() + first.report());
+
+        first.process().destroy();
+        assertTrue(first.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), first.report());
+        Launched second = launch("router2", router, null, run);
+        awaitOutput(second, "PPTP passthrough on");
+        dial.awaitExit(Duration.ofSeconds(20));
+        assertTrue(dial.output().contains("\nDOWN "), dial.report());
+        assertTrue(second.output().contains("met mid-stream after a restart"), second.report());
+
+        Launched again = dial("dial2", lan1, "alice");
+        assertPings(lan1, server.report() + again.report() + second.report());
+        hangUp(again);
+        second.process().destroy();
+        assertTrue(second.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), second.report());
+        try (org.homerouter.appliance.store.ApplianceStore store =
+                     org.homerouter.appliance.store.ApplianceStore.open(routerData.resolve("appliance.db"))) {
+            var problems = store.events(50, "problem");
+            assertTrue(problems.stream().anyMatch(e -> e.message().contains(
+                    "1 passthrough connection(s) picked up after a restart were reset")), problems.toString());
+        }
+    }
+
     @Test
     void aPptpServerInTheLanIsReachableFromTheWanThroughTheInboundForward() throws Exception {
         imageFirewall();
@@ -360,9 +435,11 @@ class PassthroughNetnsTest {
         return dial(name, ns, user, SERVER);
     }
 
-    private Launched dial(String name, Netns ns, String user, String server) throws Exception {
-        Launched dial = launch(name, ns, PASSWORD, "dial", "--server", server, "--user", user,
-                "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID));
+    private Launched dial(String name, Netns ns, String user, String server, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("dial", "--server", server, "--user", user,
+                "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID)));
+        args.addAll(List.of(more));
+        Launched dial = launch(name, ns, PASSWORD, args.toArray(String[]::new));
         awaitOutput(dial, "\nUP ");
         return dial;
     }

@@ -8,7 +8,8 @@ import java.net.UnknownHostException;
  * The fields of an IPv4 TCP packet the ALG needs, read from a whole datagram (as NFQUEUE copies
  * it), and the TCP checksum recomputed after the payload changed (RFC 9293 §3.1: one's
  * complement sum over the pseudo-header, TCP header and payload). The IP header checksum does
- * not change: the ALG never changes a length or an address here.
+ * not change for a rewrite, which keeps every length and address; it does for the copies without
+ * payload ({@link #asReset}, {@link #withoutPayload}), whose total length is shorter.
  */
 final class Ipv4TcpPacket {
     final byte[] packet;
@@ -86,6 +87,59 @@ final class Ipv4TcpPacket {
 
     boolean rst() {
         return (flags() & 0x04) != 0;
+    }
+
+    private static final int FIN = 0x01;
+    private static final int RST = 0x04;
+    private static final int PSH = 0x08;
+    private static final int ACK = 0x10;
+    private static final int URG = 0x20;
+
+    /**
+     * A copy of the datagram as a RST toward the same receiver, its payload stripped: the same
+     * addresses, ports, sequence number and options (a timestamp in them is the sender's latest,
+     * which PAWS lets through, RFC 7323 §5), the RST flag and the ACK flag and number if it had one
+     * (RFC 9293 §3.10.7: a RST is judged by its sequence number alone), urgent pointer 0, the IP
+     * total length and both checksums made right.
+     */
+    byte[] asReset() {
+        return stripped(RST | flags() & ACK);
+    }
+
+    /**
+     * A copy of the datagram without its payload: a bare ACK at the same sequence number. PSH,
+     * URG and FIN go with the data they were for (a FIN's sequence number comes after the data).
+     */
+    byte[] withoutPayload() {
+        return stripped(flags() & ~(FIN | PSH | URG));
+    }
+
+    private byte[] stripped(int flags) {
+        byte[] p = java.util.Arrays.copyOf(packet, payloadOffset);
+        p[2] = (byte) (payloadOffset >>> 8);
+        p[3] = (byte) payloadOffset;
+        p[tcpOffset + 13] = (byte) flags;
+        p[tcpOffset + 18] = 0;
+        p[tcpOffset + 19] = 0;
+        fixIpChecksum(p, ipHeaderLength);
+        new Ipv4TcpPacket(p, ipHeaderLength, payloadOffset, 0).fixTcpChecksum();
+        return p;
+    }
+
+    /** RFC 791 §3.1: the one's complement of the one's complement sum of the header's 16-bit words. */
+    private static void fixIpChecksum(byte[] p, int headerLength) {
+        p[10] = 0;
+        p[11] = 0;
+        long sum = 0;
+        for (int i = 0; i < headerLength; i += 2) {
+            sum += u16(p, i);
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int checksum = (int) (~sum & 0xFFFF);
+        p[10] = (byte) (checksum >>> 8);
+        p[11] = (byte) checksum;
     }
 
     /** Recomputes the TCP checksum over the (rewritten) segment. */

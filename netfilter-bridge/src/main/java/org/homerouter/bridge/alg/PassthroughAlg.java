@@ -63,6 +63,8 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AtomicLong segments = new AtomicLong();
     private final AtomicLong rewritten = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    /** The tracker's connections reset after a restart that {@link #refresh} has told {@link #problems} of. */
+    private final AtomicLong resetsTold = new AtomicLong();
     private volatile boolean closed;
     /**
      * Only one ALG per network namespace: its NFQUEUE rule, chain and {@code homerouter_alg} table
@@ -82,7 +84,7 @@ public final class PassthroughAlg implements AutoCloseable {
     private final AddressesGone addressesGone = new AddressesGone();
 
     private PassthroughAlg(AdminCommands commands, String netns, int queue, PublicAddressResolver publicAddresses,
-                           RouterCallIds router, Duration pollInterval) throws IOException {
+                           RouterCallIds router, Duration pollInterval, boolean afterRestart) throws IOException {
         this.commands = commands;
         this.queue = queue;
         this.pollInterval = pollInterval;
@@ -91,6 +93,7 @@ public final class PassthroughAlg implements AutoCloseable {
         this.rules = new GreNatRules(commands);
         this.tracker = new PptpAlg(Clock.SYSTEM, AlgTimeouts.KERNEL, publicAddresses, rules);
         tracker.avoidRouterCallIds(router::callIdTaken);
+        tracker.resetConnectionsPickedUp(afterRestart);
         tracker.onRefusal((client, why) -> problems.add("refused", client.getHostAddress(), why));
         rules.onFailure(why -> problems.add("rules", why));
         // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
@@ -143,13 +146,28 @@ public final class PassthroughAlg implements AutoCloseable {
      */
     public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses,
                                        RouterCallIds router) throws IOException {
-        return start(new AdminCommands(netns), netns, queue, publicAddresses, router);
+        return start(netns, queue, publicAddresses, router, false);
+    }
+
+    /**
+     * As {@link #start(String, int, PublicAddressResolver, RouterCallIds)}; {@code afterRestart}
+     * when an ALG may have run here until just now (the service starting with passthrough on: an
+     * upgrade, a watchdog kill, an nftables restart), whose calls' NAT IDs and GRE rules went with
+     * it: every control connection met mid-stream is then reset, so that its client dials again
+     * at once rather than hold a call whose GRE no longer comes back
+     * ({@link PptpAlg#resetConnectionsPickedUp}). False when passthrough is switched on while the
+     * router runs: calls up then were never translated, and go on as they were.
+     */
+    public static PassthroughAlg start(String netns, int queue, PublicAddressResolver publicAddresses,
+                                       RouterCallIds router, boolean afterRestart) throws IOException {
+        return new PassthroughAlg(new AdminCommands(netns), netns, queue, publicAddresses, router, Duration.ofSeconds(5),
+                afterRestart);
     }
 
     /** {@link #start} running its commands with {@code commands} (tests: ones that fail on demand). */
     static PassthroughAlg start(AdminCommands commands, String netns, int queue, PublicAddressResolver publicAddresses,
                                 RouterCallIds router) throws IOException {
-        return new PassthroughAlg(commands, netns, queue, publicAddresses, router, Duration.ofSeconds(5));
+        return new PassthroughAlg(commands, netns, queue, publicAddresses, router, Duration.ofSeconds(5), false);
     }
 
     /**
@@ -201,6 +219,7 @@ public final class PassthroughAlg implements AutoCloseable {
             LOG.warn("alg: the NFQUEUE rule could not be checked or put back: {}", e.getMessage());
         }
         endCallsOfAddressesGone();
+        tellResets();
         boolean read = false;
         try {
             var counters = rules.reconcile();
@@ -219,6 +238,23 @@ public final class PassthroughAlg implements AutoCloseable {
             // flushed), a mapped call's activity is unknown and it stays; the rest still expires.
             tracker.expire(read);
             problems.flush(System.nanoTime());
+        }
+    }
+
+    /** Tells the event log how many connections met mid-stream after a restart were reset since last told. */
+    private void tellResets() {
+        long reset = tracker.connectionsResetAfterPickUp();
+        long told;
+        do {
+            told = resetsTold.get();
+            if (reset <= told) {
+                return;
+            }
+        } while (!resetsTold.compareAndSet(told, reset)); // tests refresh beside the maintenance thread
+        {
+            problems.add("restart", (reset - told) + " passthrough connection(s) picked up after a restart were reset:"
+                    + " their calls' call IDs went with the service before, so their GRE no longer came back;"
+                    + " their clients dial again");
         }
     }
 
@@ -464,6 +500,12 @@ public final class PassthroughAlg implements AutoCloseable {
                         t.fixTcpChecksum();
                         payload = p.packet();
                         rewritten.incrementAndGet();
+                    } else if (v == SegmentVerdict.RESET) {
+                        // The verdict carries the datagram in its place, shorter: the kernel
+                        // trims the queued one to it (nfqnl_mangle).
+                        payload = t.asReset();
+                    } else if (v == SegmentVerdict.STRIP) {
+                        payload = t.withoutPayload();
                     } else if (v == SegmentVerdict.DROP) {
                         accept = false;
                         dropped.incrementAndGet();

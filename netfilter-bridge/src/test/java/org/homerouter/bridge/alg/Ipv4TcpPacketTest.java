@@ -54,6 +54,75 @@ class Ipv4TcpPacketTest {
         }
     }
 
+    /**
+     * A data segment with options (IP options too) turned into a RST toward the same receiver (the
+     * ALG's answer to a connection met mid-stream after a restart): payload gone, the sequence
+     * number kept, lengths and both checksums right, as the receiver checks them.
+     */
+    @Test
+    void aDataSegmentBecomesARstAtItsOwnSequenceNumberWithLengthsAndChecksumsRight() {
+        byte[] packet = dataSegment();
+        Ipv4TcpPacket p = Ipv4TcpPacket.parse(packet);
+        byte[] rst = p.asReset();
+        assertEquals(24 + 32, rst.length, "IP header with options, TCP header with options, no payload");
+        Ipv4TcpPacket r = Ipv4TcpPacket.parse(rst);
+        assertEquals(0, r.payloadLength);
+        assertEquals(p.sequence(), r.sequence(), "RCV.NXT of a receiver that has all before this segment");
+        assertEquals(p.acknowledgment(), r.acknowledgment());
+        assertTrue(r.rst() && r.ack() && !r.syn() && !r.fin());
+        assertEquals(0x14, rst[24 + 13] & 0xFF, "RST|ACK, PSH gone with the data");
+        assertEquals(p.source(), r.source());
+        assertEquals(p.destinationPort(), r.destinationPort());
+        assertEquals(0xFFFF, ipHeaderSum(rst), "IP header checksum");
+        assertEquals(0xFFFF, verify(rst, 24), "TCP checksum");
+        assertEquals(0, rst[24 + 18] | rst[24 + 19], "no urgent pointer");
+        assertArrayEquals(java.util.Arrays.copyOfRange(packet, 24 + 20, 24 + 32),
+                java.util.Arrays.copyOfRange(rst, 24 + 20, 24 + 32), "the options (a timestamp) kept");
+
+        byte[] bare = p.withoutPayload();
+        Ipv4TcpPacket b = Ipv4TcpPacket.parse(bare);
+        assertEquals(0x10, bare[24 + 13] & 0xFF, "a bare ACK: FIN and PSH gone with the data");
+        assertEquals(p.sequence(), b.sequence());
+        assertEquals(0xFFFF, ipHeaderSum(bare));
+        assertEquals(0xFFFF, verify(bare, 24));
+        assertEquals(0xFFFF, ipHeaderSum(packet), "the queued datagram itself is left as it was");
+    }
+
+    /**
+     * 10.0.0.2:40000 -> 10.0.0.1:1723, IP header with a 4-octet option (NOP x3, EOL), TCP with a
+     * timestamp option, FIN|PSH|ACK and 16 octets of payload; both checksums right.
+     */
+    private static byte[] dataSegment() {
+        byte[] p = HexFormat.of().parseHex(
+                "46000048" + "12344000" + "4006" + "0000" + "0a000002" + "0a000001" + "01010100"
+                + "9c40" + "06bb" + "f0000010" + "12345678" + "8019" + "01f5" + "0000" + "0007"
+                + "0101080a" + "00a1b2c3" + "00d4e5f6"
+                + "00100001" + "1a2b3c4d" + "00050000" + "00000000");
+        Ipv4TcpPacket.parse(p).fixTcpChecksum();
+        long sum = 0;
+        for (int i = 0; i < 24; i += 2) {
+            sum += ((p[i] & 0xFF) << 8) | (p[i + 1] & 0xFF);
+        }
+        sum = (sum & 0xFFFF) + (sum >>> 16);
+        int c = (int) (~((sum & 0xFFFF) + (sum >>> 16)) & 0xFFFF);
+        p[10] = (byte) (c >>> 8);
+        p[11] = (byte) c;
+        assertEquals(0xFFFF, verify(p, 24), "the fixture's own TCP checksum");
+        return p;
+    }
+
+    private static int ipHeaderSum(byte[] p) {
+        int ihl = (p[0] & 0x0F) * 4;
+        long sum = 0;
+        for (int i = 0; i < ihl; i += 2) {
+            sum += ((p[i] & 0xFF) << 8) | (p[i + 1] & 0xFF);
+        }
+        while (sum > 0xFFFF) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+
     @Test
     void refusesFragmentsAndNonTcp() {
         byte[] fragment = SYN.clone();
@@ -66,14 +135,18 @@ class Ipv4TcpPacketTest {
 
     /** RFC 1071: the sum over pseudo-header and segment, checksum included, is all ones when it is right. */
     private static int verify(byte[] p) {
+        return verify(p, 20);
+    }
+
+    private static int verify(byte[] p, int ihl) {
         long sum = 0;
         int total = ((p[2] & 0xFF) << 8) | (p[3] & 0xFF);
         for (int i = 12; i < 20; i += 2) {
             sum += ((p[i] & 0xFF) << 8) | (p[i + 1] & 0xFF);
         }
-        sum += 6 + (total - 20);
-        for (int i = 20; i < total; i++) {
-            sum += (i - 20) % 2 == 0 ? (p[i] & 0xFF) << 8 : p[i] & 0xFF;
+        sum += 6 + (total - ihl);
+        for (int i = ihl; i < total; i++) {
+            sum += (i - ihl) % 2 == 0 ? (p[i] & 0xFF) << 8 : p[i] & 0xFF;
         }
         while (sum > 0xFFFF) {
             sum = (sum & 0xFFFF) + (sum >>> 16);

@@ -118,6 +118,10 @@ public final class PptpAlg {
     /** Told each call that goes out with Call ID 0, in the owner's words, with its LAN client; must return at once. */
     private volatile java.util.function.BiConsumer<Inet4Address, String> refusals = (client, why) -> { };
     private volatile java.util.function.IntPredicate routerCallIds = id -> false;
+    /** See {@link #resetConnectionsPickedUp}. */
+    private volatile boolean resetPickedUp;
+    /** Connections reset by {@link #resetConnectionsPickedUp} so far (under the lock). */
+    private long pickedUpResets;
     private final NatCallIdPool pool;
     private final Map<ControlFlow, Connection> connections = new HashMap<>();
     private final Map<NatKey, Call> byNatId = new HashMap<>();
@@ -173,6 +177,39 @@ public final class PptpAlg {
     }
 
     /**
+     * Whether a control connection met mid-stream (the first segment of it seen carries data and
+     * is no SYN) is reset ({@link SegmentVerdict#RESET}) rather than followed from its next header:
+     * for a tracker started again while the LAN's calls ran (a service restart: an upgrade, a
+     * watchdog kill, an nftables restart, which restarts the service with it). Their control
+     * connections outlive the old tracker in conntrack, but their calls' NAT IDs went with it,
+     * and their GRE NAT rules with its stop: the client's GRE then leaves masqueraded like any
+     * traffic and keeps the call alive at the server, whose GRE, keyed with the old NAT ID, no
+     * longer reaches the client. Both ends held a dead call until a keepalive gave up (minutes;
+     * longer for a client relying on PPTP's Echo-Request, RFC 2637 §2.5, which the surviving
+     * control connection still answers), the Passthrough page listing none; and a call placed
+     * later on the connection went out with Call ID 0, its Start-Control-Connection-Reply never
+     * seen. Reset, the server drops the call at once, and the client dials again at its next
+     * segment, which meets the server's own RST ({@link SegmentVerdict#STRIP}).
+     *
+     * <p>Which calls such a connection holds its segments do not tell: the Echo-Request, likeliest
+     * to come first, names none, and a message that names one (a hang-up, a Set-Link-Info) may
+     * come only when the call ends. So every connection met mid-stream is reset, whether it
+     * holds a call or not: a PPTP client keeps a control connection only to carry a call (RFC
+     * 2637 §1.3; pppd's pptp and Windows close it with the call), and one being set up just as
+     * the tracker started fails once and is dialled again. Not for a tracker switched on while
+     * calls run (the Passthrough page's switch): those calls were never translated, keep working
+     * as they did, and are followed from the next header. Set before the first segment.
+     */
+    public void resetConnectionsPickedUp(boolean reset) {
+        this.resetPickedUp = reset;
+    }
+
+    /** How many control connections {@link #resetConnectionsPickedUp} reset so far. */
+    public synchronized long connectionsResetAfterPickUp() {
+        return pickedUpResets;
+    }
+
+    /**
      * Whether {@code id} is a NAT ID of some call now, towards any server: the router's own
      * allocators skip those. Lock-free, for any thread.
      */
@@ -192,6 +229,11 @@ public final class PptpAlg {
     /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
     public synchronized SegmentVerdict onSegment(TcpSegment s) {
         Connection c = connections.get(s.flow());
+        if (c != null && c.resetAfterPickUp && s.syn()) {
+            // The client opens a new connection on the ports of the one reset: followed from its start.
+            close(c, "a new TCP connection on the same ports");
+            c = null;
+        }
         if (c != null && s.syn() && c.stream(s.direction()).startsAnotherConnection(s)) {
             // The client reuses the ports of a connection whose end was not seen (its FIN or
             // RST lost, or the ALG stopped meanwhile): that connection's calls are over, and the
@@ -250,8 +292,32 @@ public final class PptpAlg {
             c = new Connection(s.flow(), publicAddress);
             connections.put(s.flow(), c);
             connectionsByClient.add(client);
+            if (resetPickedUp && !s.syn()) {
+                // Kept (holding no call, forgotten as a handshake is) so that its later segments
+                // are told from a new connection's: see resetConnectionsPickedUp.
+                c.resetAfterPickUp = true;
+                c.lastActivity = clock.nanos();
+                pickedUpResets++;
+                String note = CALLS_LOGGED.admit();
+                if (note != null) {
+                    LOG.warn("alg: {} met mid-stream after a restart: the NAT IDs of its calls went with the"
+                            + " tracker before, so it is reset (a RST to the {} in place of its segment) and its"
+                            + " client dials again{}", s.flow(), s.direction() == Direction.TO_SERVER ? "server"
+                            : "client", note);
+                }
+                return SegmentVerdict.RESET;
+            }
         }
         c.lastActivity = clock.nanos();
+        if (c.resetAfterPickUp) {
+            // Nothing on it is parsed or let through: its data is stripped, so that the end reset
+            // answers with a RST of its own, which ends the other end too (RFC 9293 §3.10.7.1).
+            if (s.rst()) {
+                close(c, "TCP reset");
+                return SegmentVerdict.ACCEPT;
+            }
+            return s.length() > 0 ? SegmentVerdict.STRIP : SegmentVerdict.ACCEPT;
+        }
         // Before the segment moves the stream on (a RST may carry data).
         boolean reset = s.rst() && c.stream(s.direction()).resetAt(s.sequence(), c.finSeen[s.direction().ordinal()]);
         if (s.syn() && s.ack() && s.direction() == Direction.TO_CLIENT) {
@@ -627,6 +693,8 @@ public final class PptpAlg {
         final ArrayDeque<Integer> refusedAwaitingReply = new ArrayDeque<>();
         /** The Outgoing-Call-Reply being read answers a refused call: its result is rewritten. */
         boolean replyToRefused;
+        /** Met mid-stream and reset ({@link #resetConnectionsPickedUp}): its data is stripped until its end. */
+        boolean resetAfterPickUp;
 
         void refuse(RewrittenField field, int clientCallId) {
             refused.remember(clientCallId);

@@ -1023,6 +1023,62 @@ class PptpAlgTest {
         assertNotEquals(4, u16At(m, 12));
     }
 
+    /**
+     * After a restart, a control connection met mid-stream held calls whose NAT IDs went with the
+     * tracker before: its first data segment goes on as a RST toward its receiver, its later data
+     * stripped (the end reset answers with a RST of its own), nothing parsed; that RST ends it
+     * here too. Before, it was followed from the next header, its calls stranded.
+     */
+    @Test
+    void afterARestartAConnectionMetMidStreamIsResetAndItsLaterDataStripped() {
+        alg.resetConnectionsPickedUp(true);
+        ControlFlow flow = new ControlFlow(CLIENT_A, 40009, SERVER, 1723);
+        byte[] echo = echoRequest();
+        assertEquals(SegmentVerdict.RESET, alg.onSegment(new TcpSegment(flow, Direction.TO_SERVER, 777, false, false,
+                false, echo, 0, echo.length, true, 9000)));
+        assertEquals(1, alg.connectionsResetAfterPickUp());
+        byte[] again = echoRequest();
+        assertEquals(SegmentVerdict.STRIP, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777, again)),
+                "the retransmission reaches the reset server as a bare ACK, which it answers with a RST");
+        assertArrayEquals(echoRequest(), again, "not parsed, not rewritten");
+        byte[] request = ocrq(4);
+        assertEquals(SegmentVerdict.STRIP, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777 + 16, request)));
+        assertEquals(4, u16At(request, 12), "a call request on it goes nowhere, untouched");
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 9000, false, false,
+                false, new byte[0], 0, 0, true, 777)), "segments without data pass as they are");
+        assertEquals(1, alg.connectionCount());
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 9000, false, false,
+                true, new byte[0], 0, 0)), "the server's RST");
+        assertEquals(0, alg.connectionCount(), "its end forgets it");
+        assertTrue(mapped.isEmpty());
+        assertEquals(1, alg.connectionsResetAfterPickUp());
+    }
+
+    @Test
+    void afterARestartAConnectionMetMidStreamFromTheServerIsResetTowardTheClient() {
+        alg.resetConnectionsPickedUp(true);
+        ControlFlow flow = new ControlFlow(CLIENT_A, 40009, SERVER, 1723);
+        assertEquals(SegmentVerdict.RESET, alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, 9000, echoRequest())));
+        assertEquals(SegmentVerdict.STRIP, alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, 9000, echoRequest())));
+        assertEquals(1, alg.connectionsResetAfterPickUp());
+    }
+
+    /** Connections seen from their start are followed as ever, also one on the ports of a connection reset. */
+    @Test
+    void afterARestartNewConnectionsAreTrackedAsEver() {
+        alg.resetConnectionsPickedUp(true);
+        Conversation fresh = new Conversation(CLIENT_B, 40010, 1000, 5000);
+        fresh.call(1, 0x100);
+        ControlFlow flow = new ControlFlow(CLIENT_A, 40009, SERVER, 1723);
+        assertEquals(SegmentVerdict.RESET, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777, echoRequest())));
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 778, new byte[0])),
+                "a bare ACK of an unknown connection makes no state");
+        Conversation again = new Conversation(CLIENT_A, 40009, 3000, 7000);
+        again.call(2, 0x101);
+        assertEquals(2, mapped.size(), "both calls translated" + mapped);
+        assertEquals(1, alg.connectionsResetAfterPickUp());
+    }
+
     @Test
     void aNewConnectionOnTheSamePortsStartsAfreshAndEndsTheOldOnesCalls() {
         Conversation old = new Conversation(CLIENT_A, 40001, 1000, 5000);
