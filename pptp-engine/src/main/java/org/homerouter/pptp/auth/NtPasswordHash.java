@@ -1,6 +1,7 @@
 package org.homerouter.pptp.auth;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 import org.bouncycastle.crypto.digests.MD4Digest;
 
@@ -30,6 +31,31 @@ public final class NtPasswordHash {
                     "password longer than " + MAX_PASSWORD_CHARS + " UTF-16 units (RFC 2759 §8.1)");
         }
         return md4(password.toString().getBytes(StandardCharsets.UTF_16LE));
+    }
+
+    /**
+     * The longest password, in UTF-8 octets, that pppd hashes whole: it holds secrets in
+     * MAXSECRETLEN (256) octets, RFC 2759 §8.1's 256 characters counted as octets.
+     */
+    public static final int MAX_OCTET_WISE_PASSWORD_OCTETS = 256;
+
+    /**
+     * The octet-wise NT hash of a password: the NT hash as pppd computes it, and with it the Linux
+     * (pppd, NetworkManager-pptp), Android up to 11 and old macOS clients. pppd's chap_ms.c
+     * ascii2unicode() widens each octet of its UTF-8 password to 16 bits instead of encoding the
+     * characters in UTF-16LE as RFC 2759 §8.3 and Windows do; FreeRADIUS met the same (PR #437).
+     * So it is MD4 of the UTF-8 octets each followed by 0x00.
+     *
+     * <p>Empty where it is the {@linkplain #of NT hash} itself (a password of plain ASCII, which
+     * both ways hash alike) and where pppd could not send it (over
+     * {@value #MAX_OCTET_WISE_PASSWORD_OCTETS} octets in UTF-8).
+     */
+    public static Optional<byte[]> octetWiseOf(CharSequence password) {
+        byte[] utf8 = password.toString().getBytes(StandardCharsets.UTF_8);
+        if (!beyondAscii(password) || utf8.length > MAX_OCTET_WISE_PASSWORD_OCTETS) {
+            return Optional.empty();
+        }
+        return Optional.of(of(new String(utf8, StandardCharsets.ISO_8859_1)));
     }
 
     /**
