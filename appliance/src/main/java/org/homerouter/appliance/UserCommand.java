@@ -106,7 +106,7 @@ final class UserCommand {
                 }
                 pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
-                        Optional.empty()), routed, "user " + name + " added from the command line"
+                        Optional.empty(), NtPasswordHash.octetWiseOf(pw)), routed, "user " + name + " added from the command line"
                         + (routed.isEmpty() ? "" : ", routing " + routed))) {
                     throw taken(store);
                 }
@@ -171,7 +171,8 @@ final class UserCommand {
                     throw noUser(store, name);
                 }
                 pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
-                if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
+                if (!store.setUserSecrets(name, NtPasswordHash.of(pw), NtPasswordHash.octetWiseOf(pw).orElse(null),
+                        StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     throw noUser(store, name); // removed meanwhile
                 }

@@ -200,6 +200,38 @@ class CliTest {
         }
     }
 
+    /**
+     * A password beyond ASCII set from the command line is stored both ways, so that a login finds
+     * what Windows proves and what pppd-based clients prove; a new password of plain ASCII drops
+     * pppd's. Before, only Windows' hash was kept and Linux and Android clients got 691.
+     */
+    @Test
+    void aPasswordBeyondAsciiIsStoredForWindowsAndPppdClientsAlike() throws Exception {
+        Path d = dir.resolve("both");
+        assertEquals(0, runWithInput("Grüße-2024!\n", "user", "add", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            org.homerouter.pptp.auth.PppUser carol = new StoreUserDirectory(store).find("carol").orElseThrow();
+            assertArrayEquals(NtPasswordHash.of("Grüße-2024!"), carol.ntHash(), "Windows'");
+            assertArrayEquals(NtPasswordHash.of(new String("Grüße-2024!".getBytes(StandardCharsets.UTF_8),
+                    StandardCharsets.ISO_8859_1)), carol.octetWiseNtHash().orElseThrow(), "pppd's");
+        }
+        assertEquals(0, runWithInput("Åsa-ørn-2025\n", "user", "passwd", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertArrayEquals(NtPasswordHash.octetWiseOf("Åsa-ørn-2025").orElseThrow(),
+                    new StoreUserDirectory(store).find("carol").orElseThrow().octetWiseNtHash().orElseThrow());
+        }
+        assertEquals(0, runWithInput("plain ascii now\n", "user", "passwd", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            org.homerouter.pptp.auth.PppUser carol = new StoreUserDirectory(store).find("carol").orElseThrow();
+            assertEquals(Optional.empty(), carol.octetWiseNtHash());
+            assertArrayEquals(NtPasswordHash.of("Åsa-ørn-2025"), carol.previousNtHash().orElseThrow(),
+                    "the previous password is told apart as before");
+        }
+    }
+
     @Test
     void passwordsSetFromTheCommandLineKeepChapMd5LoginsWorkingWhileItIsAllowed() throws Exception {
         // As the Users page does: with CHAP-MD5 allowed, its secret is stored with each password.
