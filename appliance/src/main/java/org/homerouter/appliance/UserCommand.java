@@ -111,7 +111,7 @@ final class UserCommand {
                     throw taken(store);
                 }
             }
-            System.out.println("added " + name + beyondAscii(pw));
+            System.out.println("added " + name + tooLongForPppd(pw));
             return 0;
         }
 
@@ -177,7 +177,7 @@ final class UserCommand {
                     throw noUser(store, name); // removed meanwhile
                 }
             }
-            System.out.println("password of " + name + " changed" + CONNECTED_STAY + beyondAscii(pw));
+            System.out.println("password of " + name + " changed" + CONNECTED_STAY + tooLongForPppd(pw));
             return 0;
         }
     }
@@ -208,9 +208,12 @@ final class UserCommand {
         }
     }
 
-    /** The note for a password pppd-based clients cannot use under MS-CHAPv2 (see NtPasswordHash), on a line of its own. */
-    private static String beyondAscii(String password) {
-        return NtPasswordHash.beyondAscii(password) ? System.lineSeparator() + "note: " + NtPasswordHash.BEYOND_ASCII_NOTE
-                : "";
+    /**
+     * The note for a password pppd-based clients cannot use under MS-CHAPv2, on a line of its own:
+     * one beyond ASCII and too long for pppd (see NtPasswordHash); a shorter one works from both kinds.
+     */
+    private static String tooLongForPppd(String password) {
+        return NtPasswordHash.tooLongForPppd(password)
+                ? System.lineSeparator() + "note: " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE : "";
     }
 }
