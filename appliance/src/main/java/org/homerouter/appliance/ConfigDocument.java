@@ -59,8 +59,8 @@ final class ConfigDocument {
      */
     static final int MAX_CHAP_SECRET_BYTES = 3 * NtPasswordHash.MAX_PASSWORD_CHARS;
     /** The fields of an account in the document (see {@link #export}). */
-    private static final Set<Object> USER_KEYS = Set.of("name", "nt_hash", "chap_secret", "routed_subnets", "enabled",
-            "static_address");
+    private static final Set<Object> USER_KEYS = Set.of("name", "nt_hash", "octet_wise_nt_hash", "chap_secret",
+            "routed_subnets", "enabled", "static_address");
 
     private ConfigDocument() {
     }
@@ -89,6 +89,10 @@ final class ConfigDocument {
         for (VpnUser u : store.users()) {
             b.append(sep).append("    {\"name\": ").append(Json.quote(u.name()))
                     .append(", \"nt_hash\": ").append(Json.quote(hex.formatHex(u.ntHash())))
+                    // Only where there is one (a password beyond ASCII): an older firmware refuses the key
+                    // by name, so a backup of plain-ASCII accounts still restores there.
+                    .append(u.octetWiseNtHash().map(h -> ", \"octet_wise_nt_hash\": " + Json.quote(hex.formatHex(h)))
+                            .orElse(""))
                     .append(", \"chap_secret\": ").append(u.chapSecret().filter(s -> chapAllowed)
                             .map(s -> Json.quote(hex.formatHex(s))).orElse("null"))
                     .append(", \"enabled\": ").append(u.enabled())
@@ -206,6 +210,16 @@ final class ConfigDocument {
             if (!(u.get("nt_hash") instanceof String nt) || !nt.matches("[0-9a-fA-F]{32}")) {
                 throw new IllegalArgumentException("user " + name + ": nt_hash must be 32 hex digits");
             }
+            // What pppd-based clients prove for a password beyond ASCII (NtPasswordHash.octetWiseOf);
+            // absent from older exports, whose such accounts then work from Windows only, as there.
+            Optional<byte[]> octetWise = Optional.empty();
+            Object ow = u.get("octet_wise_nt_hash");
+            if (ow != null) {
+                if (!(ow instanceof String owHex) || !owHex.matches("[0-9a-fA-F]{32}")) {
+                    throw new IllegalArgumentException("user " + name + ": octet_wise_nt_hash must be 32 hex digits");
+                }
+                octetWise = Optional.of(hex.parseHex(owHex));
+            }
             Optional<byte[]> chap = Optional.empty();
             if (u.get("chap_secret") instanceof String c) {
                 // A character class, not a repeated group: a long string must not recurse the matcher.
@@ -252,7 +266,7 @@ final class ConfigDocument {
                 }
                 fixed = Optional.of(a);
             }
-            users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed));
+            users.add(new VpnUser(name, hex.parseHex(nt), chap, enabled, fixed, octetWise));
         }
         return new Parsed(settings, users, routed);
     }

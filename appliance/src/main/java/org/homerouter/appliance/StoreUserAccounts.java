@@ -12,7 +12,8 @@ import org.homerouter.webui.api.UserAccounts;
 import org.homerouter.webui.api.UserAccounts.LastConnection;
 
 /**
- * Dial-in accounts for the UI. Passwords become NT hashes at once; a CHAP-MD5 secret (the password
+ * Dial-in accounts for the UI. Passwords become NT hashes at once (Windows' and, beyond ASCII, pppd's
+ * octet-wise one: {@link NtPasswordHash#octetWiseOf}); a CHAP-MD5 secret (the password
  * itself, which CHAP-MD5 needs) is stored only while CHAP-MD5 is an allowed method. Each write
  * holds the appliance's {@linkplain Appliance#changeLock change lock}, so a failed import's undo
  * cannot wipe it; sessions are hung up after it, outside.
@@ -72,7 +73,8 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         try {
             synchronized (appliance.changeLock()) {
                 return store.addUser(new VpnUser(name, NtPasswordHash.of(password), chapSecret(store, password), enabled,
-                        staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress)), event);
+                        staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress),
+                        NtPasswordHash.octetWiseOf(password)), event);
             }
         } catch (SQLException e) {
             throw new StoreFailure(e);
@@ -145,8 +147,8 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
         try {
             boolean done;
             synchronized (appliance.changeLock()) {
-                done = store.setUserSecrets(name, NtPasswordHash.of(password), chapSecret(store, password).orElse(null),
-                        event);
+                done = store.setUserSecrets(name, NtPasswordHash.of(password),
+                        NtPasswordHash.octetWiseOf(password).orElse(null), chapSecret(store, password).orElse(null), event);
             }
             if (done) {
                 hangUp(name, "the password was changed");

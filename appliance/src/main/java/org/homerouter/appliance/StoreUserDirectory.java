@@ -24,13 +24,9 @@ final class StoreUserDirectory implements UserDirectory {
     @Override
     public Optional<PppUser> find(String userName) {
         try {
-            Optional<PppUser> account = store.loginAccount(userName)
-                    .map(u -> new PppUser(u.name(), u.ntHash(), u.chapSecret(), u.enabled()));
-            if (account.isEmpty()) {
-                return account;
-            }
-            Optional<byte[]> previous = store.previousNtHash(account.get().userName());
-            return previous.isPresent() ? Optional.of(account.get().withPreviousNtHash(previous.get())) : account;
+            // One read: a password changed between two would pair the new hash with a stale previous one.
+            return store.loginAccount(userName).map(a -> new PppUser(a.user().name(), a.user().ntHash(),
+                    a.user().chapSecret(), a.user().enabled(), a.previousNtHash(), a.user().octetWiseNtHash()));
         } catch (SQLException e) {
             // Failing closed: an unreadable store authenticates nobody. Yet not as "no such user":
             // the owner is told the router could not read its accounts, and no lockout counts it.

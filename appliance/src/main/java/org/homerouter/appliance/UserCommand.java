@@ -106,12 +106,12 @@ final class UserCommand {
                 }
                 pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
                 if (!store.addUser(new VpnUser(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw), !disabled,
-                        Optional.empty()), routed, "user " + name + " added from the command line"
+                        Optional.empty(), NtPasswordHash.octetWiseOf(pw)), routed, "user " + name + " added from the command line"
                         + (routed.isEmpty() ? "" : ", routing " + routed))) {
                     throw taken(store);
                 }
             }
-            System.out.println("added " + name + beyondAscii(pw));
+            System.out.println("added " + name + tooLongForPppd(pw));
             return 0;
         }
 
@@ -171,12 +171,13 @@ final class UserCommand {
                     throw noUser(store, name);
                 }
                 pw = new String(readPassword(name, MIN_PASSWORD_CHARS));
-                if (!store.setUserSecrets(name, NtPasswordHash.of(pw), StoreUserAccounts.chapSecret(store, pw).orElse(null),
+                if (!store.setUserSecrets(name, NtPasswordHash.of(pw), NtPasswordHash.octetWiseOf(pw).orElse(null),
+                        StoreUserAccounts.chapSecret(store, pw).orElse(null),
                         "password of " + name + " changed from the command line")) {
                     throw noUser(store, name); // removed meanwhile
                 }
             }
-            System.out.println("password of " + name + " changed" + CONNECTED_STAY + beyondAscii(pw));
+            System.out.println("password of " + name + " changed" + CONNECTED_STAY + tooLongForPppd(pw));
             return 0;
         }
     }
@@ -207,9 +208,12 @@ final class UserCommand {
         }
     }
 
-    /** The note for a password pppd-based clients cannot use under MS-CHAPv2 (see NtPasswordHash), on a line of its own. */
-    private static String beyondAscii(String password) {
-        return NtPasswordHash.beyondAscii(password) ? System.lineSeparator() + "note: " + NtPasswordHash.BEYOND_ASCII_NOTE
-                : "";
+    /**
+     * The note for a password pppd-based clients cannot use under MS-CHAPv2, on a line of its own:
+     * one beyond ASCII and too long for pppd (see NtPasswordHash); a shorter one works from both kinds.
+     */
+    private static String tooLongForPppd(String password) {
+        return NtPasswordHash.tooLongForPppd(password)
+                ? System.lineSeparator() + "note: " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE : "";
     }
 }

@@ -83,7 +83,7 @@ class ApplianceTest {
         try (ApplianceStore store = ApplianceStore.open(db)) {
             assertEquals("5", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("office", store.settings().get(Setting.HOST_NAME));
-            assertEquals(8, store.schemaVersion());
+            assertEquals(9, store.schemaVersion());
         }
     }
 

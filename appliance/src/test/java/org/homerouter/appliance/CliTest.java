@@ -106,11 +106,15 @@ class CliTest {
         assertTrue(add.err().contains("the password on standard input is not UTF-8 text"), add.err());
         Run carol = runWithInput("Grüße-2024!\n", "user", "add", "carol", "--password-stdin", "--data-dir", d.toString());
         assertEquals(0, carol.code(), "the same password in UTF-8 is taken");
-        // Taken, and said to work from Windows only: pppd-based clients send it unlike Windows.
-        assertTrue(carol.out().contains("note: Its characters beyond plain ASCII (such as ü, é, ж) work from Windows only"),
-                carol.out());
+        // Taken without a note: stored for Windows and pppd-based clients alike (before, "works from Windows only").
+        assertFalse(carol.out().contains("note:"), carol.out());
         Run ascii = runWithInput("Gruesse-2024!\n", "user", "add", "dave", "--password-stdin", "--data-dir", d.toString());
         assertFalse(ascii.out().contains("note:"), ascii.out());
+        // One longer than pppd sends (258 bytes in UTF-8) is taken with a note that those clients fail.
+        Run tooLong = runWithInput("ü".repeat(129) + "\n", "user", "passwd", "dave", "--password-stdin",
+                "--data-dir", d.toString());
+        assertEquals(0, tooLong.code(), tooLong.err());
+        assertTrue(tooLong.out().contains("note: It is longer than 256 bytes in UTF-8"), tooLong.out());
         Run passwd = runWithBytes(latin1, "user", "passwd", "carol", "--password-stdin", "--data-dir", d.toString());
         assertEquals(2, passwd.code(), passwd.out());
         Run admin = runWithBytes("Grüße-2024-admin\n".getBytes(StandardCharsets.ISO_8859_1), "admin", "password",
@@ -197,6 +201,38 @@ class CliTest {
         assertEquals(0, added.code(), added.err());
         try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
             assertArrayEquals(NtPasswordHash.of("bob password"), store.user("bob").orElseThrow().ntHash());
+        }
+    }
+
+    /**
+     * A password beyond ASCII set from the command line is stored both ways, so that a login finds
+     * what Windows proves and what pppd-based clients prove; a new password of plain ASCII drops
+     * pppd's. Before, only Windows' hash was kept and Linux and Android clients got 691.
+     */
+    @Test
+    void aPasswordBeyondAsciiIsStoredForWindowsAndPppdClientsAlike() throws Exception {
+        Path d = dir.resolve("both");
+        assertEquals(0, runWithInput("Grüße-2024!\n", "user", "add", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            org.homerouter.pptp.auth.PppUser carol = new StoreUserDirectory(store).find("carol").orElseThrow();
+            assertArrayEquals(NtPasswordHash.of("Grüße-2024!"), carol.ntHash(), "Windows'");
+            assertArrayEquals(NtPasswordHash.of(new String("Grüße-2024!".getBytes(StandardCharsets.UTF_8),
+                    StandardCharsets.ISO_8859_1)), carol.octetWiseNtHash().orElseThrow(), "pppd's");
+        }
+        assertEquals(0, runWithInput("Åsa-ørn-2025\n", "user", "passwd", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            assertArrayEquals(NtPasswordHash.octetWiseOf("Åsa-ørn-2025").orElseThrow(),
+                    new StoreUserDirectory(store).find("carol").orElseThrow().octetWiseNtHash().orElseThrow());
+        }
+        assertEquals(0, runWithInput("plain ascii now\n", "user", "passwd", "carol", "--password-stdin",
+                "--data-dir", d.toString()).code());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            org.homerouter.pptp.auth.PppUser carol = new StoreUserDirectory(store).find("carol").orElseThrow();
+            assertEquals(Optional.empty(), carol.octetWiseNtHash());
+            assertArrayEquals(NtPasswordHash.of("Åsa-ørn-2025"), carol.previousNtHash().orElseThrow(),
+                    "the previous password is told apart as before");
         }
     }
 

@@ -202,4 +202,40 @@ class ConfigDocumentTest {
         assertTrue(ConfigDocument.newer("0.10.0", "0.9.12") && !ConfigDocument.newer("0.9.12", "0.10.0"));
         assertTrue(!ConfigDocument.newer("1.2", "1.2.0-SNAPSHOT") && !ConfigDocument.newer("2.0", "dev"));
     }
+
+    /**
+     * A password beyond ASCII works from pppd-based clients through its octet-wise NT hash: an
+     * export keeps it and an import brings it back, so a restored router lets them in as before
+     * (it was dropped, and their logins failed with 691 after a restore). An account of plain ASCII
+     * has none and the export no key for it; an older export without the key imports as before; a
+     * malformed one is refused by name.
+     */
+    @Test
+    void theOctetWiseHashSurvivesAnExportAndImport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] octetWise = org.homerouter.pptp.auth.NtPasswordHash.octetWiseOf("Grüße-2024!").orElseThrow();
+        String json;
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("a.db"))) {
+            store.addUser(new org.homerouter.appliance.store.VpnUser("carol",
+                    org.homerouter.pptp.auth.NtPasswordHash.of("Grüße-2024!"), java.util.Optional.empty(), true,
+                    java.util.Optional.empty(), java.util.Optional.of(octetWise)));
+            store.addUser(new org.homerouter.appliance.store.VpnUser("dave",
+                    org.homerouter.pptp.auth.NtPasswordHash.of("plain ascii"), java.util.Optional.empty(), true,
+                    java.util.Optional.empty()));
+            json = ConfigDocument.export(store);
+        }
+        assertEquals(1, json.split("octet_wise_nt_hash", -1).length - 1, "carol's only: " + json);
+        var parsed = ConfigDocument.parse(json, List.of());
+        try (var store = org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("b.db"))) {
+            store.replaceConfiguration(parsed.settings(), parsed.users(), "import");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(octetWise,
+                    store.user("carol").orElseThrow().octetWiseNtHash().orElseThrow());
+            assertTrue(store.user("dave").orElseThrow().octetWiseNtHash().isEmpty());
+        }
+
+        assertTrue(ConfigDocument.parse(document("mschapv2"), List.of()).users().getFirst().octetWiseNtHash().isEmpty(),
+                "an export from before imports as it did");
+        String bad = document("mschapv2").replace("\"enabled\": true", "\"octet_wise_nt_hash\": \"12\", \"enabled\": true");
+        assertEquals("user carol: octet_wise_nt_hash must be 32 hex digits", refusal(bad));
+    }
 }

@@ -594,8 +594,8 @@ final class Pages {
         // The next step, which an owner adding the first user has not found yet: it sits folded on the Dashboard.
         String added = "VPN user " + name + " added. How to set up their device: \"Setting up a client\" on the"
                 + " Dashboard.";
-        if (NtPasswordHash.beyondAscii(form.raw("password"))) {
-            x.session.warn(added + " " + NtPasswordHash.BEYOND_ASCII_NOTE);
+        if (NtPasswordHash.tooLongForPppd(form.raw("password"))) {
+            x.session.warn(added + " " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE);
         } else {
             x.session.flash(added);
         }
@@ -705,8 +705,8 @@ final class Pages {
         }
         String changed = "Password of " + name + " changed. Sessions logged in with the old password were ended: "
                 + name + " connects again with the new one.";
-        if (NtPasswordHash.beyondAscii(form.raw("password"))) {
-            x.session.warn(changed + " " + NtPasswordHash.BEYOND_ASCII_NOTE);
+        if (NtPasswordHash.tooLongForPppd(form.raw("password"))) {
+            x.session.warn(changed + " " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE);
         } else {
             x.session.flash(changed);
         }

@@ -1342,8 +1342,9 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
-    public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret, String event) throws SQLException {
-        return changeLogged(event, () -> setUserSecrets(name, ntHash, chapSecret));
+    public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret,
+                                               String event) throws SQLException {
+        return changeLogged(event, () -> setUserSecrets(name, ntHash, octetWiseNtHash, chapSecret));
     }
 
     public synchronized boolean removeUser(String name, String event) throws SQLException {
@@ -1375,13 +1376,14 @@ public final class ApplianceStore implements AutoCloseable {
         }
         try (PreparedStatement ps = db.prepareStatement(
                 "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms, "
-                        + "logins_after_session) VALUES (?, ?, ?, ?, ?, ?, " + LAST_SESSION + ")")) {
+                        + "octet_wise_nt_hash, logins_after_session) VALUES (?, ?, ?, ?, ?, ?, ?, " + LAST_SESSION + ")")) {
             ps.setString(1, u.name());
             ps.setBytes(2, u.ntHash());
             ps.setBytes(3, u.chapSecret().orElse(null));
             ps.setInt(4, u.enabled() ? 1 : 0);
             ps.setString(5, u.staticAddress().orElse(null));
             ps.setLong(6, System.currentTimeMillis());
+            ps.setBytes(7, u.octetWiseNtHash().orElse(null));
             return ps.executeUpdate() == 1;
         }
     }
@@ -1403,17 +1405,20 @@ public final class ApplianceStore implements AutoCloseable {
 
     /**
      * Replaces a user's secrets (password change); false if there is no such user. The hash it
-     * replaces is kept as the previous one ({@link #previousNtHash}), unless the password is the
-     * same again.
+     * replaces is kept as the previous one ({@link LoginAccount#previousNtHash}), unless the
+     * password is the same again. The octet-wise NT hash is the new password's, or none
+     * ({@code null}, a password of plain ASCII): the old one's would let its pppd clients in still.
      */
-    public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] chapSecret) throws SQLException {
+    public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret)
+            throws SQLException {
         // SET reads the row as it was: the previous hash is the one being replaced.
         try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"
                 + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, nt_hash = ?1, chap_secret = ?2, "
-                + "logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
+                + "octet_wise_nt_hash = ?4, logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
             ps.setBytes(1, ntHash);
             ps.setBytes(2, chapSecret);
             ps.setString(3, name);
+            ps.setBytes(4, octetWiseNtHash);
             return ps.executeUpdate() == 1;
         }
     }
@@ -1433,7 +1438,7 @@ public final class ApplianceStore implements AutoCloseable {
         Connection c = reader;
         synchronized (c) {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT name, nt_hash, chap_secret, enabled, static_address FROM vpn_users WHERE name = ?")) {
+                    "SELECT " + USER_COLUMNS + " FROM vpn_users WHERE name = ?")) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
@@ -1443,36 +1448,29 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
-     * The NT hash {@code name}'s last password change replaced (as named exactly), if any, as last
-     * committed: a login that proves it is a device still set up with the old password.
+     * An account as a login needs it: with the NT hash its last password change replaced, if any (a
+     * login that proves it is a device still set up with the old password).
      */
-    public java.util.Optional<byte[]> previousNtHash(String name) throws SQLException {
-        Connection c = reader;
-        synchronized (c) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT previous_nt_hash FROM vpn_users WHERE name = ?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? java.util.Optional.ofNullable(rs.getBytes(1)) : java.util.Optional.empty();
-                }
-            }
-        }
+    public record LoginAccount(VpnUser user, java.util.Optional<byte[]> previousNtHash) {
     }
 
     /**
      * The account a VPN login names, ASCII case aside (SQLite's NOCASE), as last committed (through
-     * the {@link #reader}): a phone that capitalises "Alice" logs in to the account "alice". The
-     * store refuses names differing only in case ({@link #takenName}); should an older database hold
-     * two, the exact one wins, else the first in binary order.
+     * the {@link #reader}), in one read: a phone that capitalises "Alice" logs in to the account
+     * "alice". The store refuses names differing only in case ({@link #takenName}); should an older
+     * database hold two, the exact one wins, else the first in binary order.
      */
-    public java.util.Optional<VpnUser> loginAccount(String name) throws SQLException {
+    public java.util.Optional<LoginAccount> loginAccount(String name) throws SQLException {
         Connection c = reader;
         synchronized (c) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, nt_hash, chap_secret, enabled, static_address"
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + ", previous_nt_hash"
                     + " FROM vpn_users WHERE name = ? COLLATE NOCASE ORDER BY name = ? DESC, name LIMIT 1")) {
                 ps.setString(1, name);
                 ps.setString(2, name);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
+                    return rs.next()
+                            ? java.util.Optional.of(new LoginAccount(userRow(rs), java.util.Optional.ofNullable(rs.getBytes(7))))
+                            : java.util.Optional.empty();
                 }
             }
         }
@@ -1499,7 +1497,7 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized java.util.List<VpnUser> users() throws SQLException {
         java.util.List<VpnUser> out = new java.util.ArrayList<>();
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT name, nt_hash, chap_secret, enabled, static_address FROM vpn_users ORDER BY name")) {
+                "SELECT " + USER_COLUMNS + " FROM vpn_users ORDER BY name")) {
             while (rs.next()) {
                 out.add(userRow(rs));
             }
@@ -1507,9 +1505,13 @@ public final class ApplianceStore implements AutoCloseable {
         return out;
     }
 
+    /** What {@link #userRow} reads, in its order. */
+    private static final String USER_COLUMNS = "name, nt_hash, chap_secret, enabled, static_address, octet_wise_nt_hash";
+
     private static VpnUser userRow(ResultSet rs) throws SQLException {
         return new VpnUser(rs.getString(1), rs.getBytes(2), java.util.Optional.ofNullable(rs.getBytes(3)),
-                rs.getInt(4) == 1, java.util.Optional.ofNullable(rs.getString(5)));
+                rs.getInt(4) == 1, java.util.Optional.ofNullable(rs.getString(5)),
+                java.util.Optional.ofNullable(rs.getBytes(6)));
     }
 
     @FunctionalInterface

@@ -86,7 +86,14 @@ final class Migrations {
             // The NT hash a password change replaced: a login with it is a device not yet given the
             // new password, told apart from a guess (it counts toward no lockout; the Logs say so).
             new Migration(8, "previous password of users", List.of(
-                    "ALTER TABLE vpn_users ADD COLUMN previous_nt_hash BLOB")));
+                    "ALTER TABLE vpn_users ADD COLUMN previous_nt_hash BLOB")),
+            // The octet-wise NT hash of a password beyond ASCII: pppd (Linux, Android up to 11, old
+            // macOS) widens each UTF-8 octet instead of hashing UTF-16LE (RFC 2759 §8.3), so its
+            // MS-CHAPv2 logins prove this hash, not nt_hash. NULL for a password of plain ASCII (the
+            // same hash both ways) and for accounts set before: those need their password set again.
+            new Migration(9, "octet-wise NT hash of users", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN octet_wise_nt_hash BLOB"
+                            + " CHECK (octet_wise_nt_hash IS NULL OR length(octet_wise_nt_hash) = 16)")));
 
     static int latest() {
         return ALL.getLast().version();

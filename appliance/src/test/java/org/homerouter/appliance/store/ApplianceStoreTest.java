@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.auth.NtPasswordHash;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -194,7 +195,7 @@ class ApplianceStoreTest {
         int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE vpn_users DROP COLUMN previous_nt_hash"); // the last migration's
+            st.execute("ALTER TABLE vpn_users DROP COLUMN octet_wise_nt_hash"); // the last migration's
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
         // This firmware's first start migrates it, keeping a copy first.
@@ -743,6 +744,38 @@ class ApplianceStoreTest {
         }
         assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.before-upgrade-from-schema-3")));
         assertFalse(java.nio.file.Files.exists(dir.resolve("appliance.db.schema-9")));
+    }
+
+    /**
+     * A password beyond ASCII keeps its octet-wise NT hash (what pppd-based clients prove) beside
+     * the NT hash, and a login reads both with the previous hash in one go; a change replaces it,
+     * a password of plain ASCII has none. An account from before the upgrade has none either.
+     */
+    @Test
+    void theOctetWiseHashIsKeptReplacedAndClearedWithThePassword() throws Exception {
+        Path db = dir.resolve("v8.db");
+        databaseOfSchema(db, 8);
+        byte[] first = NtPasswordHash.octetWiseOf("Grüße-2024!").orElseThrow();
+        byte[] second = NtPasswordHash.octetWiseOf("Åsa-ørn-2025").orElseThrow();
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(Optional.empty(), store.user("alice").orElseThrow().octetWiseNtHash(), "from before the upgrade");
+            assertTrue(store.addUser(new VpnUser("carol", NtPasswordHash.of("Grüße-2024!"), Optional.empty(), true,
+                    Optional.empty(), Optional.of(first))));
+            assertArrayEquals(first, store.user("carol").orElseThrow().octetWiseNtHash().orElseThrow());
+            ApplianceStore.LoginAccount login = store.loginAccount("Carol").orElseThrow();
+            assertArrayEquals(first, login.user().octetWiseNtHash().orElseThrow());
+            assertEquals(Optional.empty(), login.previousNtHash());
+
+            assertTrue(store.setUserSecrets("carol", NtPasswordHash.of("Åsa-ørn-2025"), second, null, "changed"));
+            login = store.loginAccount("carol").orElseThrow();
+            assertArrayEquals(second, login.user().octetWiseNtHash().orElseThrow(), "the new password's");
+            assertArrayEquals(NtPasswordHash.of("Grüße-2024!"), login.previousNtHash().orElseThrow(),
+                    "the previous password still told apart");
+
+            assertTrue(store.setUserSecrets("carol", NtPasswordHash.of("plain ascii now"), null, null, "changed"));
+            assertEquals(Optional.empty(), store.loginAccount("carol").orElseThrow().user().octetWiseNtHash(),
+                    "a password of plain ASCII has none: the old one's would still let pppd clients in");
+        }
     }
 
     /** CHAP-MD5 switched off: its secrets (the passwords, in effect) leave the files, not only the table. */

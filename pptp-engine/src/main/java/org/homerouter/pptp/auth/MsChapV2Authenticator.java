@@ -52,6 +52,7 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
     public static final String ACCOUNT_DISABLED = "Account disabled";
 
     private int attempts;
+    private int verifications;
 
     /**
      * @param localName our Name in the Challenge (RFC 1994 §4.1: the system transmitting it)
@@ -86,19 +87,31 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
                     e.getMessage());
         }
         if (user.isEmpty()) {
-            // Twice, as a wrong password is checked against the current and the previous password.
-            MsChapV2.verify(NO_USER_HASH, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
-            MsChapV2.verify(NO_USER_HASH, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
+            // As often as a wrong password is checked: against the NT hash, the octet-wise one and
+            // the previous one.
+            verify(NO_USER_HASH, challenge, response, nameOctets);
+            verify(NO_USER_HASH, challenge, response, nameOctets);
+            verify(NO_USER_HASH, challenge, response, nameOctets);
             return attemptFailed(id, AuthFailureReason.UNKNOWN_USER, name, "no such user");
         }
-        byte[] ntHash = user.get().ntHash();
-        Optional<String> authenticatorResponse =
-                MsChapV2.verify(ntHash, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
+        // The hash the peer proves: Windows' (RFC 2759 §8.3) or, for a password beyond ASCII,
+        // pppd's octet-wise one. The MPPE keys derive from the one it used (RFC 3079 §3), and so
+        // does the Success's authenticator response (RFC 2759 §8.7), which the peer checks with it.
+        byte[] usedHash = user.get().ntHash();
+        Optional<String> authenticatorResponse = verify(usedHash, challenge, response, nameOctets);
+        if (authenticatorResponse.isEmpty()) {
+            // Against a stand-in where the account has none (a password of plain ASCII): a wrong
+            // password must take as long to refuse either way.
+            Optional<byte[]> octetWise = user.get().octetWiseNtHash();
+            usedHash = octetWise.orElse(NO_USER_HASH);
+            authenticatorResponse = verify(usedHash, challenge, response, nameOctets)
+                    .filter(r -> octetWise.isPresent());
+        }
         if (authenticatorResponse.isEmpty()) {
             // Checked against a hash in any case: an account whose password was changed must not
             // take measurably longer to refuse than one whose was not.
-            boolean previous = MsChapV2.verify(user.get().previousNtHash().orElse(NO_USER_HASH), challenge,
-                    response.peerChallenge(), nameOctets, response.ntResponse()).isPresent()
+            boolean previous = verify(user.get().previousNtHash().orElse(NO_USER_HASH), challenge, response,
+                    nameOctets).isPresent()
                     && user.get().previousNtHash().isPresent();
             return previous
                     ? attemptFailed(id, AuthFailureReason.PREVIOUS_PASSWORD, name, "the password from before its last change")
@@ -116,7 +129,18 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         MsChapV2Success success = new MsChapV2Success(authenticatorResponse.get(), "Access granted");
         return Verdict.last(new ChapStatusPacket(true, id, success.encode()),
                 AuthResult.success(method, user.get().userName(),
-                        MppeKeyMaterial.of(ntHash, response.ntResponse())));
+                        MppeKeyMaterial.of(usedHash, response.ntResponse())));
+    }
+
+    /** MsChapV2.verify, counted: every refusal must have cost as many as every other. */
+    private Optional<String> verify(byte[] hash, byte[] challenge, MsChapV2Response response, byte[] nameOctets) {
+        verifications++;
+        return MsChapV2.verify(hash, challenge, response.peerChallenge(), nameOctets, response.ntResponse());
+    }
+
+    /** How many NT-Responses this exchange has checked against a hash, for the tests of its timing. */
+    int verifications() {
+        return verifications;
     }
 
     private Verdict attemptFailed(int id, AuthFailureReason reason, String name, String message) {

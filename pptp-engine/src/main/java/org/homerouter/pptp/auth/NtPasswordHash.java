@@ -1,6 +1,7 @@
 package org.homerouter.pptp.auth;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 import org.bouncycastle.crypto.digests.MD4Digest;
 
@@ -33,15 +34,50 @@ public final class NtPasswordHash {
     }
 
     /**
-     * What the owner is told when a password has characters beyond ASCII: Windows hashes them as
-     * RFC 2759 §8.3 says (UTF-16LE), but pppd, on which the Linux, Android and old macOS clients
-     * build, widens each octet of its UTF-8 password to 16 bits (chap_ms.c ascii2unicode), so the
-     * two hashes differ and those clients' logins fail as a wrong password. ASCII hashes alike both ways.
+     * The longest password, in UTF-8 octets, that pppd hashes whole: it holds secrets in
+     * MAXSECRETLEN (256) octets, RFC 2759 §8.1's 256 characters counted as octets.
      */
-    public static final String BEYOND_ASCII_NOTE = "Its characters beyond plain ASCII (such as ü, é, ж) work from"
-            + " Windows only: Linux, Android and old macOS clients send them in a way MS-CHAPv2 cannot match, and"
-            + " their logins fail as a wrong password (error 691). Set a password of plain ASCII letters, digits and"
-            + " signs if this user connects from those.";
+    public static final int MAX_OCTET_WISE_PASSWORD_OCTETS = 256;
+
+    /**
+     * The octet-wise NT hash of a password: the NT hash as pppd computes it, and with it the Linux
+     * (pppd, NetworkManager-pptp), Android up to 11 and old macOS clients. pppd's chap_ms.c
+     * ascii2unicode() widens each octet of its UTF-8 password to 16 bits instead of encoding the
+     * characters in UTF-16LE as RFC 2759 §8.3 and Windows do; FreeRADIUS met the same (PR #437).
+     * So it is MD4 of the UTF-8 octets each followed by 0x00.
+     *
+     * <p>Empty where it is the {@linkplain #of NT hash} itself (a password of plain ASCII, which
+     * both ways hash alike) and where pppd could not send it (over
+     * {@value #MAX_OCTET_WISE_PASSWORD_OCTETS} octets in UTF-8).
+     */
+    public static Optional<byte[]> octetWiseOf(CharSequence password) {
+        byte[] utf8 = password.toString().getBytes(StandardCharsets.UTF_8);
+        if (!beyondAscii(password) || utf8.length > MAX_OCTET_WISE_PASSWORD_OCTETS) {
+            return Optional.empty();
+        }
+        return Optional.of(of(new String(utf8, StandardCharsets.ISO_8859_1)));
+    }
+
+    /**
+     * What the owner is told when a password is {@linkplain #tooLongForPppd too long for pppd}:
+     * pppd keeps only its first {@value #MAX_OCTET_WISE_PASSWORD_OCTETS} octets, so no octet-wise
+     * hash is kept for it and pppd-based clients' logins fail as a wrong password. A shorter
+     * password beyond ASCII needs no word: both hashes are kept and it works from either kind.
+     */
+    public static final String TOO_LONG_FOR_PPPD_NOTE = "It is longer than 256 bytes in UTF-8 (each character"
+            + " beyond plain ASCII, such as ü, é, ж, takes 2 to 4), more than Linux, Android and old macOS clients"
+            + " send: their logins fail as a wrong password (error 691); Windows clients log in. Set a shorter"
+            + " password if this user connects from those.";
+
+    /**
+     * Whether pppd-based clients cannot log in with {@code password} under MS-CHAPv2: beyond ASCII
+     * and over {@value #MAX_OCTET_WISE_PASSWORD_OCTETS} octets in UTF-8, so that it has no
+     * {@linkplain #octetWiseOf octet-wise hash}.
+     */
+    public static boolean tooLongForPppd(CharSequence password) {
+        return beyondAscii(password)
+                && password.toString().getBytes(StandardCharsets.UTF_8).length > MAX_OCTET_WISE_PASSWORD_OCTETS;
+    }
 
     /** Whether {@code password} has characters beyond ASCII, which pppd-based clients send unlike Windows. */
     public static boolean beyondAscii(CharSequence password) {

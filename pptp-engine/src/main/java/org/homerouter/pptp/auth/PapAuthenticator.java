@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The peer resends its Request, with a new Identifier each time (§2.2.1), until it hears an
  * answer; so once decided, every further Request gets the same answer under its own Identifier,
- * as pppd does. The password is read as UTF-8, which is what Linux, macOS and Android clients send;
- * a non-ASCII password typed on a Windows client set to a legacy code page would not match.
+ * as pppd does. The password is read as UTF-8, which is what Linux, macOS and Android clients send
+ * (pppd sends its secret's octets as they are), so it needs no octet-wise NT hash: pppd widens
+ * octets only for MS-CHAP. A non-ASCII password typed on a Windows client set to a legacy code
+ * page would not match.
  *
  * <p>The authenticator sends nothing first and so has no resend timer; only the overall timeout
  * bounds the wait.

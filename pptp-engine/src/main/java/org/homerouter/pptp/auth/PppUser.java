@@ -20,9 +20,12 @@ import java.util.Optional;
  * @param previousNtHash the NT hash of the password before its last change, if known: a login
  *     with it fails all the same, but as {@link AuthFailureReason#PREVIOUS_PASSWORD}, a device not
  *     yet given the new password rather than a guess (MS-CHAPv2 and PAP; CHAP-MD5 cannot tell)
+ * @param octetWiseNtHash the {@linkplain NtPasswordHash#octetWiseOf octet-wise NT hash} of the
+ *     password, present only where it differs from {@code ntHash} (characters beyond ASCII): what
+ *     pppd-based clients prove under MS-CHAPv2, accepted as well as the NT hash that Windows proves
  */
 public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Secret, boolean enabled,
-                      Optional<byte[]> previousNtHash) {
+                      Optional<byte[]> previousNtHash, Optional<byte[]> octetWiseNtHash) {
 
     public PppUser {
         if (userName == null || userName.isEmpty()) {
@@ -33,16 +36,22 @@ public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Se
         chapMd5Secret = chapMd5Secret.map(byte[]::clone);
         previousNtHash.ifPresent(h -> NtPasswordHash.requireLength("previous NT hash", h, NtPasswordHash.LENGTH));
         previousNtHash = previousNtHash.map(byte[]::clone);
+        octetWiseNtHash.ifPresent(h -> NtPasswordHash.requireLength("octet-wise NT hash", h, NtPasswordHash.LENGTH));
+        octetWiseNtHash = octetWiseNtHash.map(byte[]::clone);
     }
 
-    /** An account whose previous password is not known. */
+    /** An account whose previous password is not known, its password's octet-wise NT hash neither. */
     public PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Secret, boolean enabled) {
-        this(userName, ntHash, chapMd5Secret, enabled, Optional.empty());
+        this(userName, ntHash, chapMd5Secret, enabled, Optional.empty(), Optional.empty());
     }
 
-    /** An enabled account that stores only the NT hash of {@code password} (PAP and MS-CHAPv2). */
+    /**
+     * An enabled account that stores only the NT hashes of {@code password}, its own and its
+     * octet-wise one (PAP and MS-CHAPv2).
+     */
     public static PppUser withPassword(String userName, CharSequence password) {
-        return new PppUser(userName, NtPasswordHash.of(password), Optional.empty(), true);
+        return new PppUser(userName, NtPasswordHash.of(password), Optional.empty(), true, Optional.empty(),
+                NtPasswordHash.octetWiseOf(password));
     }
 
     /**
@@ -51,22 +60,33 @@ public record PppUser(String userName, byte[] ntHash, Optional<byte[]> chapMd5Se
      */
     public static PppUser withCleartextPassword(String userName, String password) {
         return new PppUser(userName, NtPasswordHash.of(password),
-                Optional.of(password.getBytes(StandardCharsets.UTF_8)), true);
+                Optional.of(password.getBytes(StandardCharsets.UTF_8)), true, Optional.empty(),
+                NtPasswordHash.octetWiseOf(password));
     }
 
     /** The same account, enabled or disabled. */
     public PppUser withEnabled(boolean on) {
-        return new PppUser(userName, ntHash, chapMd5Secret, on, previousNtHash);
+        return new PppUser(userName, ntHash, chapMd5Secret, on, previousNtHash, octetWiseNtHash);
     }
 
     /** The same account, its password before the last change known by its NT hash. */
     public PppUser withPreviousNtHash(byte[] hash) {
-        return new PppUser(userName, ntHash, chapMd5Secret, enabled, Optional.of(hash));
+        return new PppUser(userName, ntHash, chapMd5Secret, enabled, Optional.of(hash), octetWiseNtHash);
+    }
+
+    /** The same account, its password's octet-wise NT hash known, or not ({@code null}). */
+    public PppUser withOctetWiseNtHash(byte[] hash) {
+        return new PppUser(userName, ntHash, chapMd5Secret, enabled, previousNtHash, Optional.ofNullable(hash));
     }
 
     @Override
     public Optional<byte[]> previousNtHash() {
         return previousNtHash.map(byte[]::clone);
+    }
+
+    @Override
+    public Optional<byte[]> octetWiseNtHash() {
+        return octetWiseNtHash.map(byte[]::clone);
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
+import org.bouncycastle.crypto.digests.MD4Digest;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.junit.jupiter.api.Test;
@@ -378,5 +379,102 @@ class MsChapV2AuthenticatorTest {
         a.receive(response(1, AUTH_CHALLENGE, "User", "wrong"));
 
         assertNotEquals(HEX.formatHex(AUTH_CHALLENGE), HEX.formatHex(failureIn(sent.get(1)).challenge()));
+    }
+    private static final String BEYOND_ASCII = "Grüße-2024!";
+
+    /**
+     * The NT hash as pppd computes it (chap_ms.c ascii2unicode, then MD4): each octet of the UTF-8
+     * password widened to 16 bits, worked out here by hand rather than through the code under test.
+     */
+    private static byte[] pppdNtHash(String password) {
+        byte[] utf8 = password.getBytes(StandardCharsets.UTF_8);
+        byte[] widened = new byte[utf8.length * 2];
+        for (int i = 0; i < utf8.length; i++) {
+            widened[2 * i] = utf8[i];
+        }
+        MD4Digest md4 = new MD4Digest();
+        md4.update(widened, 0, widened.length);
+        byte[] out = new byte[16];
+        md4.doFinal(out, 0);
+        return out;
+    }
+
+    /** A Response as pppd (Linux, Android up to 11, old macOS) builds it for {@code password}. */
+    private static ControlPacket pppdResponse(int id, byte[] challenge, String user, String password) {
+        byte[] name = user.getBytes(StandardCharsets.UTF_8);
+        byte[] nt = MsChapV2.generateNtResponseFromHash(challenge, PEER_CHALLENGE, name, pppdNtHash(password));
+        return ChapValuePacket.response(id, MsChapV2Response.of(PEER_CHALLENGE, nt).encode(), name).toPacket();
+    }
+
+    /**
+     * A password beyond ASCII from a pppd-based client logs in: the Success carries the
+     * authenticator response pppd checks with its own hash (RFC 2759 §8.8), and the MPPE keys come
+     * from that hash (RFC 3079 §3), as pppd derives them. Before, the Response was checked against
+     * Windows' hash only: 691, "wrong password", on every Linux and Android client.
+     */
+    @Test
+    void aPppdClientsResponseToAPasswordBeyondAsciiLogsInWithTheKeysPppdDerives() {
+        users.put(PppUser.withPassword("carol", BEYOND_ASCII));
+        MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);
+        a.start();
+        ControlPacket response = pppdResponse(1, AUTH_CHALLENGE, "carol", BEYOND_ASCII);
+        a.receive(response);
+
+        assertEquals(ChapStatusPacket.SUCCESS, sent.get(1).code());
+        byte[] m = sent.get(1).data();
+        byte[] nt = MsChapV2Response.decode(ChapValuePacket.decode(response).orElseThrow().value(), 0, 49).ntResponse();
+        assertTrue(MsChapV2.checkAuthenticatorResponseFromHash(pppdNtHash(BEYOND_ASCII), nt, PEER_CHALLENGE,
+                AUTH_CHALLENGE, "carol".getBytes(StandardCharsets.UTF_8),
+                MsChapV2Success.decode(m, 0, m.length).authenticatorResponse()), "pppd takes the router's proof");
+        AuthResult.Success s = listener.success();
+        assertEquals("carol", s.userName());
+        assertEquals(MppeKeyMaterial.of(pppdNtHash(BEYOND_ASCII), nt), s.keyMaterial().orElseThrow());
+    }
+
+    @Test
+    void windowsResponseToAPasswordBeyondAsciiStillLogsInWithTheKeysOfItsHash() {
+        users.put(PppUser.withPassword("carol", BEYOND_ASCII));
+        MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);
+        a.start();
+        ControlPacket response = response(1, AUTH_CHALLENGE, "carol", BEYOND_ASCII);
+        a.receive(response);
+
+        assertEquals(ChapStatusPacket.SUCCESS, sent.get(1).code());
+        byte[] nt = MsChapV2Response.decode(ChapValuePacket.decode(response).orElseThrow().value(), 0, 49).ntResponse();
+        assertEquals(MppeKeyMaterial.of(NtPasswordHash.of(BEYOND_ASCII), nt),
+                listener.success().keyMaterial().orElseThrow());
+    }
+
+    @Test
+    void aWrongPasswordBeyondAsciiFailsFromEitherKindOfClient() {
+        users.put(PppUser.withPassword("carol", BEYOND_ASCII));
+        byte[] second = HEX.parseHex("00112233445566778899AABBCCDDEEFF");
+        MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT.withMaxAttempts(2), AUTH_CHALLENGE, second);
+        a.start();
+        a.receive(pppdResponse(1, AUTH_CHALLENGE, "carol", "Grüsse-2024!"));
+        assertEquals(691, failureIn(sent.get(1)).errorCode());
+        a.receive(response(2, second, "carol", "Grüsse-2024!"));
+        assertEquals(691, failureIn(sent.get(2)).errorCode());
+        assertEquals(AuthFailureReason.BAD_PASSWORD_691, listener.failure().reason());
+    }
+
+    /**
+     * A refusal costs as many NT-Response checks whoever asks: an unknown name, an account with a
+     * password of plain ASCII (no octet-wise hash), one beyond ASCII, one with a previous password.
+     * A guesser timing the Failures learns neither which names exist nor which passwords go beyond
+     * ASCII.
+     */
+    @Test
+    void everyRefusalChecksAsManyHashes() {
+        users.put(PppUser.withPassword("carol", BEYOND_ASCII));
+        users.put(PppUser.withPassword("dave", "plain ascii").withPreviousNtHash(NtPasswordHash.of("old")));
+        List<Integer> counts = new ArrayList<>();
+        for (String name : List.of("Nobody", "User", "carol", "dave")) {
+            MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT, AUTH_CHALLENGE);
+            a.start();
+            a.receive(response(1, AUTH_CHALLENGE, name, "a guess"));
+            counts.add(a.verifications());
+        }
+        assertEquals(List.of(3, 3, 3, 3), counts, "unknown, ASCII, beyond ASCII, with a previous password");
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -26,6 +27,20 @@ class MsChapV2Test {
 
     private static byte[] hex(String s) {
         return HEX.parseHex(s);
+    }
+
+    /**
+     * The octet-wise NT hash is pppd's (each UTF-8 octet widened, chap_ms.c ascii2unicode): kept
+     * only where it differs from the NT hash, and only for what pppd can send whole.
+     */
+    @Test
+    void theOctetWiseHashIsPppdsAndKeptOnlyWhereItDiffers() {
+        assertArrayEquals(NtPasswordHash.of("Gr\u00c3\u00bc\u00c3\u009fe-2024!"),
+                NtPasswordHash.octetWiseOf("Grüße-2024!").orElseThrow(), "ü and ß each as their two UTF-8 octets");
+        assertFalse(Arrays.equals(NtPasswordHash.of("Grüße-2024!"), NtPasswordHash.octetWiseOf("Grüße-2024!").get()));
+        assertEquals(Optional.empty(), NtPasswordHash.octetWiseOf("clientPass"), "ASCII hashes alike both ways");
+        assertTrue(NtPasswordHash.octetWiseOf("ü".repeat(128)).isPresent(), "256 octets");
+        assertEquals(Optional.empty(), NtPasswordHash.octetWiseOf("ü".repeat(128) + "a"), "257 octets: pppd cuts it");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.homerouter.pptp.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,26 @@ class PapExchangeTest {
 
     private static ControlPacket request(int id, String user, String password) {
         return PapAuthenticateRequest.of(id, user, password).toPacket();
+    }
+
+    /**
+     * pppd sends a PAP password as its octets, UTF-8 on Linux, Android and macOS: the same
+     * password beyond ASCII that Windows proves under MS-CHAPv2 logs in, and a near miss does not.
+     */
+    @Test
+    void aPppdClientsPasswordBeyondAsciiIsAcked() {
+        users.put(PppUser.withPassword("carol", "Grüße-2024!"));
+        PapAuthenticator a = authenticator();
+        a.receive(new PapAuthenticateRequest(1, "carol".getBytes(StandardCharsets.US_ASCII),
+                "Grüße-2024!".getBytes(StandardCharsets.UTF_8)).toPacket());
+        assertEquals(PapAuthenticateReply.ACK, sent.get(0).code());
+        assertEquals("carol", listener.success().userName());
+
+        RecordingListener second = new RecordingListener();
+        PapAuthenticator b = new PapAuthenticator(POLICY, users, clock, sent::add, second);
+        b.start();
+        b.receive(request(1, "carol", "Grüsse-2024!"));
+        assertEquals(AuthFailureReason.BAD_PASSWORD_691, second.failure().reason());
     }
 
     @Test
