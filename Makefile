@@ -7,16 +7,12 @@ endif
 export JAVA_HOME
 MVN := ./mvnw -B -ntp
 JAR := appliance/target/appliance.jar
-IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
-# PPTP's port 1723 needs root (or CAP_NET_BIND_SERVICE): without it `make run` listens on 11723,
-# so that a newcomer's first run comes up instead of stopping at "permission denied".
-ifeq ($(IS_ROOT),yes)
+# `make run PPTP_PORT=11723 UI_PORT=18080` beside another instance. 1723 needs no root (ports below
+# 1024 do); the tunnels of the sessions do, which the service says when run without it.
 PPTP_PORT ?= 1723
-else
-PPTP_PORT ?= 11723
-endif
 UI_PORT ?= 8080
 DATA_DIR ?= ./data
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # Debian's real pptp/pppd/pptpd in a QEMU guest, for the interop tier (RealPeerInteropTest). It lives
 # beside the project (CI checks out shared/ next to the clone); `make test PPTP_GUEST=/path` overrides.
 PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
@@ -31,10 +27,6 @@ build:
 $(JAR): build
 
 run: build
-ifneq ($(IS_ROOT),yes)
-	@echo "make run: not root, so PPTP listens on TCP $(PPTP_PORT) (1723 needs root) and VPN sessions cannot start" \
-	  "(their tunnels need root); the web UI works. As root: sudo make run"
-endif
 	$(JAVA_HOME)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
 
 # Every tier. Tiers that need root (netns, packet capture, the real-peer interop tier) run only as

@@ -24,11 +24,13 @@ final class AdminCommand {
     /**
      * The command that sets a new admin password for the service whose jar is at {@code codeSource}
      * and whose data is in {@code dataDir}, as typed on that machine: with this JVM's own java (the
-     * default one may be too old for the jar) and absolute paths. Empty on the router image. The
+     * default one may be too old for the jar) and absolute paths, after {@code sudo} when the
+     * service runs as root (for its tunnels), whose database is then root's alone (0600). Empty on
+     * the router image. The
      * login page said "homerouter admin password", a command that exists only on the image, where
      * no one can log in to type it.
      */
-    static java.util.Optional<String> resetCommand(java.net.URL codeSource, java.nio.file.Path dataDir) {
+    static java.util.Optional<String> resetCommand(java.net.URL codeSource, java.nio.file.Path dataDir, boolean sudo) {
         java.nio.file.Path jar;
         try {
             jar = java.nio.file.Path.of(codeSource.toURI()).toAbsolutePath();
@@ -39,8 +41,9 @@ final class AdminCommand {
             return java.util.Optional.empty();
         }
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        String asRoot = sudo ? "sudo " : "";
         String jarName = jar != null && jar.toString().endsWith(".jar") ? jar.toString() : "appliance.jar";
-        return java.util.Optional.of(quoted(javaCommand) + " -jar " + quoted(jarName) + " admin password --data-dir "
+        return java.util.Optional.of(asRoot + quoted(javaCommand) + " -jar " + quoted(jarName) + " admin password --data-dir "
                 + quoted(dataDir.toAbsolutePath().toString()));
     }
 

@@ -286,7 +286,8 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
     @Override
     public java.util.Optional<String> adminPasswordCommand() {
         return AdminCommand.resetCommand(AdminCommand.class.getProtectionDomain().getCodeSource().getLocation(),
-                appliance.store().file().toAbsolutePath().getParent());
+                appliance.store().file().toAbsolutePath().getParent(), "root".equals(System.getProperty("user.name"))
+                        && java.nio.file.Files.isExecutable(Path.of("/usr/bin/sudo")));
     }
 
     @Override

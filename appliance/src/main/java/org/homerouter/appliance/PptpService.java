@@ -319,16 +319,21 @@ final class PptpService implements AutoCloseable {
      * their users' names.
      */
     List<String> disconnectAddress(Inet4Address address, String why) {
+        // The why names the router's own addressing: the client is told only that it was hung up.
         return closeWhere(s -> s.ipConfiguration().flatMap(c -> c.peerAddress()).filter(address::equals).isPresent(),
-                why).stream().map(s -> s.userName().orElse("?")).toList();
+                why, "Disconnected by the VPN server").stream().map(s -> s.userName().orElse("?")).toList();
     }
 
-    /** Hangs up the sessions that {@code which} picks; returns them. */
+    /** Hangs up the sessions that {@code which} picks, each told {@code why}; returns them. */
     private List<PppSession> closeWhere(java.util.function.Predicate<PppSession> which, String why) {
+        return closeWhere(which, why, why);
+    }
+
+    private List<PppSession> closeWhere(java.util.function.Predicate<PppSession> which, String why, String toldPeer) {
         List<PppSession> closed = new java.util.ArrayList<>();
         for (PppSession s : sessions()) {
             if (which.test(s)) {
-                s.close(why);
+                s.close(why, toldPeer);
                 closed.add(s);
             }
         }

@@ -119,14 +119,13 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * What to do about a port named on the command line that cannot be listened on. A port below
-     * 1024 refused to a user without root was met with "Is another instance running?", which sent
-     * a newcomer looking for a process that did not exist.
+     * 1024 (the UI on 80, say) refused to a user without root was met with "Is another instance
+     * running?", which sent the owner looking for a process that did not exist.
      */
     static String cannotListen(String why) {
         if (String.valueOf(why).contains("Permission denied")) {
-            return why + ". Ports below 1024 (PPTP's 1723 among them) need root or CAP_NET_BIND_SERVICE: run it as root"
-                    + " (sudo make run), or choose a port from 1024 up with --pptp-port / --ui-port"
-                    + " (make run PPTP_PORT=11723 UI_PORT=18080).";
+            return why + ". Ports below 1024 need root or CAP_NET_BIND_SERVICE: run it as root, or choose a port"
+                    + " from 1024 up with --pptp-port / --ui-port (make run PPTP_PORT=11723 UI_PORT=18080).";
         }
         return why + ". Is another instance running? Choose other ports with --pptp-port / --ui-port "
                 + "(make run PPTP_PORT=11723 UI_PORT=18080).";

@@ -65,31 +65,27 @@ class CliTest {
         }
     }
 
-    /**
-     * A password whose letters could not be read as characters is refused, not stored as another
-     * one that no client (Windows: error 691) and no web UI login would then match: "Grüße-2024!"
-     * sent in Latin-1 to --password-stdin, and typed at a terminal that Java reads as ASCII (a
-     * router without locales), where each byte of "ü" arrives as U+FFFD.
-     */
     /** The login page's command for a forgotten admin password: this JVM's java, absolute paths; none on the image. */
     @Test
     void theAdminPasswordCommandIsTheOneToTypeOnThisMachine() throws Exception {
         assertEquals(java.util.Optional.empty(), AdminCommand.resetCommand(
-                AdminCommand.IMAGE_JAR.toUri().toURL(), Path.of("/var/lib/homerouter")), "the image: no login to type it at");
+                AdminCommand.IMAGE_JAR.toUri().toURL(), Path.of("/var/lib/homerouter"), false), "the image: no login to type it at");
         String javaCommand = ProcessHandle.current().info().command().orElseThrow();
         assertEquals(java.util.Optional.of(javaCommand + " -jar /srv/hr/appliance.jar admin password --data-dir /srv/hr/data"),
-                AdminCommand.resetCommand(Path.of("/srv/hr/appliance.jar").toUri().toURL(), Path.of("/srv/hr/data")));
-        assertEquals(java.util.Optional.of(javaCommand + " -jar '/home/o b/appliance.jar' admin password --data-dir '/home/o b/data'"),
-                AdminCommand.resetCommand(Path.of("/home/o b/appliance.jar").toUri().toURL(), Path.of("/home/o b/data")));
+                AdminCommand.resetCommand(Path.of("/srv/hr/appliance.jar").toUri().toURL(), Path.of("/srv/hr/data"), false));
+        assertEquals(java.util.Optional.of("sudo " + javaCommand + " -jar '/home/o b/appliance.jar' admin password"
+                        + " --data-dir '/home/o b/data'"),
+                AdminCommand.resetCommand(Path.of("/home/o b/appliance.jar").toUri().toURL(), Path.of("/home/o b/data"), true),
+                "a service run as root");
     }
 
     /**
-     * A port below 1024 refused to a user without root (a newcomer's `make run` on port 1723) is
-     * told what it needs, not asked whether another instance runs.
+     * A port below 1024 refused to a user without root (the UI on port 80) is told what it needs,
+     * not asked whether another instance runs.
      */
     @Test
     void aPortRefusedForWantOfRootSaysSoNotAnotherInstance() {
-        String denied = RunCommand.cannotListen("cannot listen on TCP /0.0.0.0:1723: Permission denied");
+        String denied = RunCommand.cannotListen("cannot serve the web UI on 0.0.0.0/0.0.0.0:80: Permission denied");
         assertTrue(denied.contains("need root or CAP_NET_BIND_SERVICE"), denied);
         assertTrue(denied.contains("make run PPTP_PORT=11723"), denied);
         assertFalse(denied.contains("another instance"), denied);
@@ -97,6 +93,12 @@ class CliTest {
         assertTrue(taken.contains("Is another instance running?"), taken);
     }
 
+    /**
+     * A password whose letters could not be read as characters is refused, not stored as another
+     * one that no client (Windows: error 691) and no web UI login would then match: "Grüße-2024!"
+     * sent in Latin-1 to --password-stdin, and typed at a terminal that Java reads as ASCII (a
+     * router without locales), where each byte of "ü" arrives as U+FFFD.
+     */
     @Test
     void aPasswordThatCouldNotBeReadAsTextIsRefusedAndNothingStored() throws Exception {
         Path d = dir.resolve("latin1");

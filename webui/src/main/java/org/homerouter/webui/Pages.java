@@ -142,13 +142,30 @@ final class Pages {
 
     private Reply loginPage(Exchange x) {
         Map<String, Object> m = x.model("login");
-        m.putAll(loginNotes());
+        m.putAll(loginNotes(x));
         return new Reply.Page(200, "login.ftlh", m);
     }
 
-    /** The way back in that the login page names for a forgotten password: this machine's command, if it has one. */
-    private Map<String, Object> loginNotes() {
-        return Map.of("passwordCommand", b.system().adminPasswordCommand().orElse(""));
+    /**
+     * The way back in that the login page names for a forgotten password: this machine's command,
+     * if it has one. Its paths (a home directory's, the database's) only to a browser on this
+     * machine, where the command is typed: the page is shown to anyone before the login.
+     */
+    private Map<String, Object> loginNotes(Exchange x) {
+        String command = b.system().adminPasswordCommand().orElse("");
+        String shown = passwordCommandFor(command, x.clientAddress);
+        return Map.of("passwordCommand", shown, "passwordCommandGeneric", !shown.equals(command));
+    }
+
+    /** {@code command} as a browser at {@code clientAddress} is shown it: whole on this machine, else without its paths. */
+    static String passwordCommandFor(String command, String clientAddress) {
+        boolean here;
+        try {
+            here = java.net.InetAddress.ofLiteral(clientAddress).isLoopbackAddress();
+        } catch (IllegalArgumentException e) {
+            here = false;
+        }
+        return command.isEmpty() || here ? command : "java -jar appliance.jar admin password --data-dir DIRECTORY";
     }
 
     /** What first-run setup says above its form: why the settings or the password are gone, why it refuses this browser. */
@@ -226,7 +243,7 @@ final class Pages {
         String refused = throttleRefusal(x);
         if (refused != null) {
             form.error("password", refused);
-            return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes()), HttpStatus.TOO_MANY_REQUESTS_429);
+            return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes(x)), HttpStatus.TOO_MANY_REQUESTS_429);
         }
         boolean right;
         String stored = b.admin().passwordHash().orElse(null);
@@ -235,7 +252,7 @@ final class Pages {
         } catch (PasswordHasher.Busy e) {
             // Not a failure: the password was not looked at. The address may try again in a second.
             form.error("password", HASHER_BUSY);
-            return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes()), HttpStatus.SERVICE_UNAVAILABLE_503);
+            return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes(x)), HttpStatus.SERVICE_UNAVAILABLE_503);
         }
         if (right) {
             throttle.succeeded(x.clientAddress, knownDevice(x));
@@ -251,7 +268,7 @@ final class Pages {
         boolean locked = wrongAdminPassword(x, "admin password");
         form.error("password", locked ? "wrong password; too many attempts: locked for "
                 + LoginThrottle.LOCKOUT.toMinutes() + " minutes" : "wrong password");
-        return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes()), HttpStatus.UNAUTHORIZED_401);
+        return invalidStatus(invalid(x, "login.ftlh", "login", form, loginNotes(x)), HttpStatus.UNAUTHORIZED_401);
     }
 
     /**

@@ -199,6 +199,13 @@ class WebServerTest {
         String afterAWrongPassword = refused.post("/login", "password", "not the password").body();
         assertTrue(afterAWrongPassword.contains("admin password --data-dir /srv/hr/data"), "still said after a refusal");
 
+        // Its paths only to a browser on the service's own machine: the page is anyone's before the login.
+        assertEquals("java -jar appliance.jar admin password --data-dir DIRECTORY",
+                Pages.passwordCommandFor("/opt/jdk/bin/java -jar /home/owner/hr/appliance.jar admin password --data-dir"
+                        + " /home/owner/hr/data", "192.168.1.50"));
+        assertEquals("/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password", Pages.passwordCommandFor(
+                "/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password", "0:0:0:0:0:0:0:1"));
+
         fake.adminPasswordCommand = "";
         String onTheImage = new Browser(base).get("/login").body();
         assertTrue(onTheImage.contains("five times in a row, switch the router on"), onTheImage);

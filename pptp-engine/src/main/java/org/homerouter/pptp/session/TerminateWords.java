@@ -18,11 +18,12 @@ final class TerminateWords {
         boolean server = role == SessionRole.SERVER;
         return switch (end) {
             case HUNG_UP -> server ? "Disconnected by the VPN server" : "User request";
-            case AUTH_FAILED, PREVIOUS_PASSWORD, LOCKED_OUT, CHAP_SECRET_MISSING -> "Authentication failed";
+            // ACCOUNTS_UNREADABLE too: refused before any password was checked, as a wrong one is (691).
+            case AUTH_FAILED, PREVIOUS_PASSWORD, LOCKED_OUT, CHAP_SECRET_MISSING, ACCOUNTS_UNREADABLE ->
+                    "Authentication failed";
             case ACCOUNT_DISABLED -> MsChapV2Authenticator.ACCOUNT_DISABLED;
             case TOO_MANY_SESSIONS -> MsChapV2Authenticator.TOO_MANY_SESSIONS;
             case OUTSIDE_LOGON_HOURS -> "Outside the account's logon hours";
-            case ACCOUNTS_UNREADABLE -> "The VPN server could not check the login";
             case SERVER_NOT_VERIFIED -> "The server did not prove that it knows the password";
             case AUTH_METHOD_REFUSED, AUTH_METHOD_UNSUPPORTED -> "No authentication method acceptable to both ends";
             case ENCRYPTION_REFUSED -> "No encryption (MPPE) acceptable to both ends";
