@@ -78,6 +78,10 @@ final class ControlStream {
     private boolean lost;
     /** The stream skipped octets that crossed unseen, and no header has checked out since. */
     private boolean afterUnseen;
+    /** Octets skipped as acknowledged unseen, from {@link #skippedFrom} to {@link #skippedTo}: see {@link #acknowledged}. */
+    private boolean skipped;
+    private int skippedFrom;
+    private int skippedTo;
     private int nextSequence;
     private int firstSequence;
 
@@ -99,6 +103,7 @@ final class ControlStream {
         framing.type = null;
         history.clear();
         afterUnseen = false;
+        skipped = false;
     }
 
     /**
@@ -132,6 +137,7 @@ final class ControlStream {
         synced = true;
         lost = false;
         afterUnseen = false;
+        skipped = false;
         framing.have = 0;
         framing.type = null;
         history.clear();
@@ -154,13 +160,28 @@ final class ControlStream {
      * Cookie (RFC 2637 §2) must check out, or the stream is lost ({@link Handler#lostSync}, the
      * client's side dropped) rather than passed unparsed as after a mid-stream pick-up.
      *
+     * <p>The acknowledgment is taken on trust, so what it skips is never let through: data that
+     * falls among the skipped octets is dropped (a receiver that has them loses nothing), or a
+     * forged acknowledgment (a segment spoofed as the server's, which conntrack does not check
+     * against the window of a connection it picked up mid-stream) would let a call request pass
+     * unparsed, with a Call ID of the sender's choosing: another LAN client's NAT ID, whose GRE
+     * the server would then send to that client's address. More than {@link #MAX_UNACKNOWLEDGED}
+     * unseen (a flush's gap is a few messages) is not followed on: the stream is lost.
+     *
      * @param finSent whether this side's FIN went through: it takes a sequence number of its own,
      *                which {@code nextSequence} does not count, and its acknowledgment is no octet unseen
      * @return how many octets crossed unseen (0 almost always)
      */
     int acknowledged(int ack, boolean finSent) {
         int unseen = ack - nextSequence - (finSent ? 1 : 0); // serial arithmetic, RFC 1982
+        if (synced && !lost && unseen > MAX_UNACKNOWLEDGED) {
+            lost = true;
+            return unseen;
+        }
         if (synced && !lost && unseen > 0) {
+            skipped = true;
+            skippedFrom = nextSequence;
+            skippedTo = ack;
             nextSequence = ack;
             unacknowledgedStart = ack;
             framing.have = 0;
@@ -234,6 +255,9 @@ final class ControlStream {
         int ahead = dataSequence - nextSequence; // serial arithmetic, RFC 1982
         if (ahead > 0) {
             return SegmentVerdict.DROP;
+        }
+        if (skipped && skippedTo - dataSequence > 0 && dataSequence + s.length() - skippedFrom > 0) {
+            return SegmentVerdict.DROP; // among octets skipped unseen: see acknowledged
         }
         int seen = Math.min(s.length(), -ahead);
         int fresh = s.length() - seen;

@@ -329,8 +329,10 @@ public final class PptpAlg {
                 String note = CALLS_LOGGED.admit();
                 if (note != null) {
                     LOG.warn("alg: {} {} acknowledged {} octets that crossed the router unseen (its conntrack entry"
-                            + " flushed, as by a WAN address dropped and back?): followed on from its next message{}",
-                            s.flow(), s.direction() == Direction.TO_CLIENT ? "the server" : "the client", unseen, note);
+                            + " flushed, as by a WAN address dropped and back?): {}{}",
+                            s.flow(), s.direction() == Direction.TO_CLIENT ? "the server" : "the client", unseen,
+                            c.stream(acknowledged).lost() ? "too many to follow on: no longer followed"
+                                    : "followed on from its next message", note);
                 }
             }
         }

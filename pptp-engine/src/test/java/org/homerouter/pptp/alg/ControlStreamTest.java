@@ -45,6 +45,32 @@ class ControlStreamTest {
         assertEquals(List.of(ControlMessageType.ECHO_REQUEST), messages);
     }
 
+    /**
+     * What an acknowledgment skips is never let through: a forged one (spoofed as the server's)
+     * followed by a call request at the skipped sequence numbers would have had the request pass
+     * unparsed, its Call ID (another client's NAT ID, say) never rewritten.
+     */
+    @Test
+    void dataAmongTheOctetsSkippedIsDroppedNotPassedUnparsed() {
+        ControlStream stream = new ControlStream(Direction.TO_SERVER);
+        stream.startAt(1001);
+        byte[] request = AlgFixtures.ocrq(7);
+        assertEquals(request.length, stream.acknowledged(1001 + request.length, false));
+        assertEquals(SegmentVerdict.DROP, stream.accept(TcpSegment.of(FLOW, Direction.TO_SERVER, 1001, request), handler));
+        assertEquals(List.of(), messages);
+    }
+
+    /** A gap beyond what a flush leaves unseen (a few messages) is not followed on: the stream is lost. */
+    @Test
+    void anAcknowledgmentFarBeyondIsNotFollowed() {
+        ControlStream stream = new ControlStream(Direction.TO_SERVER);
+        stream.startAt(1001);
+        stream.acknowledged(1001 + ControlStream.MAX_UNACKNOWLEDGED + 1, false);
+        assertEquals(SegmentVerdict.DROP, stream.accept(TcpSegment.of(FLOW, Direction.TO_SERVER,
+                1001 + ControlStream.MAX_UNACKNOWLEDGED + 1, echoRequest()), handler));
+        assertEquals(List.of(), messages);
+    }
+
     /** Octets acknowledged beyond those followed are counted, and the stream goes on after them. */
     @Test
     void anAcknowledgmentBeyondTheOctetsFollowedSkipsThem() {
