@@ -259,11 +259,12 @@ public final class PassthroughAlg implements AutoCloseable {
     }
 
     /**
-     * Ends the calls whose control connection was NATed to an address the router has not held for
-     * {@link AddressesGone#GRACE} (a DHCP renewal to another address): their GRE NAT rules would
-     * send the clients' GRE out from the old address, which may be another customer's now, and the
-     * page would list them for as long as their clients' TCP retries. Linux's masquerade drops such
-     * NAT state at once; an address back within the grace (a lease dropped and got again) keeps them.
+     * Ends the calls whose control connection was NATed to an address the router no longer holds
+     * ({@link AddressesGone}: another in its place, as after a DHCP renewal to another address):
+     * their GRE NAT rules would send the clients' GRE out from the old address, which may be
+     * another customer's now, and the page would list them for as long as their clients' TCP
+     * retries. Linux's masquerade drops such NAT state at once; an address back within the grace
+     * (a lease dropped and got again, a modem rebooted) keeps them.
      */
     private void endCallsOfAddressesGone() {
         java.util.Set<java.net.Inet4Address> inUse = tracker.publicAddresses();
@@ -280,10 +281,9 @@ public final class PassthroughAlg implements AutoCloseable {
         for (java.net.Inet4Address gone : addressesGone.gone(inUse, held, System.nanoTime())) {
             String address = gone.getHostAddress();
             int ended = tracker.endConnectionsFrom(gone, address + " is no longer one of the router's addresses");
-            LOG.warn("alg: {} is no longer one of the router's addresses (for {} s at least: a new WAN address?):"
-                    + " {} passthrough call(s) NATed to it ended, their GRE NAT rules removed", address,
-                    AddressesGone.GRACE.toSeconds(), ended);
             if (ended > 0) {
+                LOG.warn("alg: {} is no longer one of the router's addresses (a new WAN address?): {} passthrough"
+                        + " call(s) NATed to it ended, their GRE NAT rules removed", address, ended);
                 problems.add("address", ended + " PPTP passthrough call(s) ended: the router's address " + address
                         + ", which they went out from, is gone (a new WAN address?); their clients dial again");
             }

@@ -33,14 +33,26 @@ class AddressesGoneTest {
         assertEquals(Set.of(OLD), gone.gone(Set.of(OLD), Set.of(NEW, LAN), 15 * SECOND));
     }
 
-    /** A lease dropped and got again within seconds: the address's calls stay, and a later absence counts afresh. */
+    /**
+     * A lease dropped and got again within seconds, or a modem rebooting for a minute or two with
+     * no other address in its place: the address's calls stay; gone only after the long grace.
+     */
     @Test
-    void anAddressBackWithinTheGraceKeepsItsCalls() {
-        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(LAN), 0));
-        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(OLD, LAN), 5 * SECOND));
+    void anAddressAwayWithNoneInItsPlaceKeepsItsCallsForTheLongGrace() {
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(OLD, LAN), 0));
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(LAN), SECOND));
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(OLD, LAN), 5 * SECOND), "back");
         assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(LAN), 12 * SECOND));
-        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(LAN), 21 * SECOND));
-        assertEquals(Set.of(OLD), gone.gone(Set.of(OLD), Set.of(LAN), 22 * SECOND));
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(LAN), 120 * SECOND), "a modem rebooting");
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(LAN), 191 * SECOND));
+        assertEquals(Set.of(OLD), gone.gone(Set.of(OLD), Set.of(LAN), 192 * SECOND));
+    }
+
+    /** A call NATed to an address on no interface (snat to a routed block) never ends so. */
+    @Test
+    void anAddressNeverHeldIsNeverGone() {
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(NEW, LAN), 0));
+        assertEquals(Set.of(), gone.gone(Set.of(OLD), Set.of(NEW, LAN), 600 * SECOND));
     }
 
     /** Addresses no call uses are none of its business. */
