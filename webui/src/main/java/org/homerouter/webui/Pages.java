@@ -1032,7 +1032,7 @@ final class Pages {
         }
         m.put("https", httpsTicked);
         String fingerprint = web.certificateFingerprint();
-        m.put("certificateFingerprint", fingerprint == null || !b.system().httpsEnabled() ? "" : fingerprint);
+        m.put("certificateFingerprint", fingerprint == null ? "" : fingerprint);
         m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("https_port") ? invalid
                 : null, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort())));
         m.put("values", values);

@@ -195,17 +195,23 @@ public final class WebServer implements AutoCloseable {
 
     /** Why HTTPS did not start with the server, until a later apply succeeds; else null. */
     private volatile String httpsFailure;
-    /** The SHA-256 fingerprint of the certificate HTTPS serves, once it has been loaded; else null. */
-    private volatile String certificateFingerprint;
-
     /**
-     * The SHA-256 fingerprint of the router's certificate, as browsers show it (colon-separated
-     * hex), once HTTPS has served it; else null. Against a self-signed certificate the address
-     * proves nothing (a machine in the middle answers at it too): this is what the owner compares
-     * with the certificate the browser's warning shows before accepting it.
+     * The SHA-256 fingerprint of the certificate HTTPS serves or will serve, as browsers show it
+     * (colon-separated hex); made now if there is none yet, so that the owner can read it over
+     * plain HTTP before switching HTTPS on (once on, every plain-HTTP page sends the browser to
+     * HTTPS, whose warning comes first). Against a self-signed certificate the address proves
+     * nothing, a machine in the middle answers at it too: this is what the owner compares with the
+     * certificate the browser's warning shows before accepting it. Null if it cannot be read or made.
+     * Synchronized with {@link #applyHttps}: the two must not make two keys.
      */
-    public String certificateFingerprint() {
-        return certificateFingerprint;
+    public synchronized String certificateFingerprint() {
+        try {
+            return SelfSignedCertificate.fingerprint(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(),
+                    options.hostName()));
+        } catch (Exception e) {
+            LOG.warn("the HTTPS certificate's fingerprint cannot be shown: {}", e.toString());
+            return null;
+        }
     }
 
     /** How long the HTTPS listener stays open after HTTPS is switched off, for the answers in flight. */
@@ -240,9 +246,7 @@ public final class WebServer implements AutoCloseable {
             closingHttps = null;
         }
         SslContextFactory.Server tls = new SslContextFactory.Server();
-        java.security.KeyStore keyStore = SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName());
-        certificateFingerprint = SelfSignedCertificate.fingerprint(keyStore);
-        tls.setKeyStore(keyStore);
+        tls.setKeyStore(SelfSignedCertificate.loadOrCreate(options.tlsKeyStore(), options.hostName()));
         tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
         HttpConfiguration config = httpConfiguration();
         config.addCustomizer(new SecureRequestCustomizer(false));
