@@ -32,17 +32,7 @@ class AuthExchangePairTest {
             PppUser.withPassword("carol", "hash only"));
 
     /** {@link #users}, every account of which holds as many sessions as it may. */
-    private final UserDirectory allSessionsTaken = new UserDirectory() {
-        @Override
-        public Optional<PppUser> find(String userName) {
-            return users.find(userName);
-        }
-
-        @Override
-        public Optional<String> refusesNow(PppUser account) {
-            return Optional.of(account.userName() + " already has 8 sessions");
-        }
-    };
+    private final UserDirectory allSessionsTaken = new AllSessionsTaken(users);
 
     private void connect(AuthPolicy policy, AuthMethod method, PeerCredentials credentials) {
         connect(policy, method, credentials, users);

@@ -101,17 +101,7 @@ class ChapMd5ExchangeTest {
 
     @Test
     void anAccountHoldingAllItsSessionsIsToldSo() {
-        UserDirectory full = new UserDirectory() {
-            @Override
-            public java.util.Optional<PppUser> find(String userName) {
-                return users.find(userName);
-            }
-
-            @Override
-            public java.util.Optional<String> refusesNow(PppUser account) {
-                return java.util.Optional.of("user already has 8 sessions");
-            }
-        };
+        UserDirectory full = new AllSessionsTaken(users);
         ChapMd5Authenticator a = new ChapMd5Authenticator(POLICY, full, "router", clock, new ScriptedRandom(CHALLENGE),
                 sent::add, listener);
         a.start();

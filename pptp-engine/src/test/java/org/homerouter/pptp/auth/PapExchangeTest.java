@@ -98,17 +98,7 @@ class PapExchangeTest {
 
     @Test
     void anAccountHoldingAllItsSessionsIsToldSoOnceThePasswordIsRight() {
-        UserDirectory full = new UserDirectory() {
-            @Override
-            public java.util.Optional<PppUser> find(String userName) {
-                return users.find(userName);
-            }
-
-            @Override
-            public java.util.Optional<String> refusesNow(PppUser account) {
-                return java.util.Optional.of("alice already has 8 sessions");
-            }
-        };
+        UserDirectory full = new AllSessionsTaken(users);
         PapAuthenticator a = new PapAuthenticator(POLICY, full, clock, sent::add, listener);
         a.start();
         a.receive(request(1, "alice", "s3cret"));
