@@ -648,7 +648,7 @@ public final class Appliance implements AutoCloseable {
             }
             listenAddressMissing = false;
             String gone = pptp.address().getAddress().getHostAddress();
-            pptp.close();
+            pptp.close("The VPN server stopped: its address went away");
             pptp = null;
             pptpFailure = notHere(gone);
             LOG.warn("PPTP server stopped: {}", pptpFailure);
@@ -1127,7 +1127,7 @@ public final class Appliance implements AutoCloseable {
                 // Taken in that instant: no listener now; the retries bring one back.
                 LOG.warn("PPTP server cannot listen on {} again: {}", now, again.toString());
                 e.addSuppressed(again);
-                pptp.close();
+                pptp.close("The VPN server restarts");
                 pptp = null;
             }
             throw e;
@@ -1144,7 +1144,7 @@ public final class Appliance implements AutoCloseable {
     synchronized void waitForStoredListener() {
         try {
             if (pptp != null && pptpFailure != null && restarts(applied, storedSettings())) {
-                pptp.close();
+                pptp.close("The VPN server restarts with new settings");
                 pptp = null;
                 store.logEvent("service", "PPTP server stopped: it cannot listen as its settings say; trying again"
                         + " until it can");
