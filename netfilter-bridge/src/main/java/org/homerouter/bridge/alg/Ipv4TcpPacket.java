@@ -3,6 +3,8 @@ package org.homerouter.bridge.alg;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import org.homerouter.pptp.tunnel.InternetChecksum;
 
 /**
  * The fields of an IPv4 TCP packet the ALG needs, read from a whole datagram (as NFQUEUE copies
@@ -130,16 +132,8 @@ final class Ipv4TcpPacket {
     private static void fixIpChecksum(byte[] p, int headerLength) {
         p[10] = 0;
         p[11] = 0;
-        long sum = 0;
-        for (int i = 0; i < headerLength; i += 2) {
-            sum += u16(p, i);
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        int checksum = (int) (~sum & 0xFFFF);
-        p[10] = (byte) (checksum >>> 8);
-        p[11] = (byte) checksum;
+        ByteBuffer b = ByteBuffer.wrap(p);
+        b.putShort(10, InternetChecksum.finish(InternetChecksum.add(0, b, 0, headerLength)));
     }
 
     /** Recomputes the TCP checksum over the (rewritten) segment. */
@@ -147,25 +141,9 @@ final class Ipv4TcpPacket {
         int tcpLength = u16(packet, 2) - ipHeaderLength;
         packet[tcpOffset + 16] = 0;
         packet[tcpOffset + 17] = 0;
-        long sum = 0;
-        for (int i = 12; i < 20; i += 2) {
-            sum += u16(packet, i); // source and destination address
-        }
-        sum += 6 + tcpLength; // zero, protocol, TCP length
-        int end = tcpOffset + tcpLength;
-        int i = tcpOffset;
-        for (; i + 1 < end; i += 2) {
-            sum += u16(packet, i);
-        }
-        if (i < end) {
-            sum += (packet[i] & 0xFF) << 8;
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        int checksum = (int) (~sum & 0xFFFF);
-        packet[tcpOffset + 16] = (byte) (checksum >>> 8);
-        packet[tcpOffset + 17] = (byte) checksum;
+        ByteBuffer b = ByteBuffer.wrap(packet);
+        long sum = InternetChecksum.pseudoHeader(b, 0, 6, tcpLength); // 6: TCP
+        b.putShort(tcpOffset + 16, InternetChecksum.finish(InternetChecksum.add(sum, b, tcpOffset, tcpLength)));
     }
 
     int tcpChecksum() {
