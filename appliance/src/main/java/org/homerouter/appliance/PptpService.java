@@ -543,11 +543,8 @@ final class PptpService implements AutoCloseable {
      * said nothing. Sessions still up after it end with their calls as the control connections stop.
      */
     public void close(String toldClients) {
-        List<PppSession> open = sessions();
         String why = toldClients.isEmpty() ? "" : Character.toLowerCase(toldClients.charAt(0)) + toldClients.substring(1);
-        for (PppSession s : open) {
-            s.close(why, toldClients);
-        }
+        List<PppSession> open = closeWhere(s -> true, why, toldClients);
         long deadline = System.nanoTime() + HANG_UP_WAIT.toNanos();
         while (open.stream().anyMatch(s -> !s.hasEnded()) && System.nanoTime() < deadline) {
             try {

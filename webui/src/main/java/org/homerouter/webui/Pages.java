@@ -609,13 +609,8 @@ final class Pages {
             return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         // The next step, which an owner adding the first user has not found yet: it sits folded on the Dashboard.
-        String added = "VPN user " + name + " added. How to set up their device: \"Setting up a client\" on the"
-                + " Dashboard.";
-        if (NtPasswordHash.tooLongForPppd(form.raw("password"))) {
-            x.session.warn(added + " " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE);
-        } else {
-            x.session.flash(added);
-        }
+        savedWithPassword(x, "VPN user " + name + " added. How to set up their device: \"Setting up a client\" on the"
+                + " Dashboard.", form.raw("password"));
         return new Reply.Redirect("/users");
     }
 
@@ -720,14 +715,18 @@ final class Pages {
             x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        String changed = "Password of " + name + " changed. Sessions logged in with the old password were ended: "
-                + name + " connects again with the new one.";
-        if (NtPasswordHash.tooLongForPppd(form.raw("password"))) {
-            x.session.warn(changed + " " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE);
-        } else {
-            x.session.flash(changed);
-        }
+        savedWithPassword(x, "Password of " + name + " changed. Sessions logged in with the old password were ended: "
+                + name + " connects again with the new one.", form.raw("password"));
         return new Reply.Redirect("/users");
+    }
+
+    /** {@code saved}, as a warning with what it means when {@code password} is too long for pppd-based clients. */
+    private static void savedWithPassword(Exchange x, String saved, String password) {
+        if (NtPasswordHash.tooLongForPppd(password)) {
+            x.session.warn(saved + " " + NtPasswordHash.TOO_LONG_FOR_PPPD_NOTE);
+        } else {
+            x.session.flash(saved);
+        }
     }
 
     private Reply deleteUser(Exchange x) {

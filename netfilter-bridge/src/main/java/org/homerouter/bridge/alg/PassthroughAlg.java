@@ -251,11 +251,9 @@ public final class PassthroughAlg implements AutoCloseable {
                 return;
             }
         } while (!resetsTold.compareAndSet(told, reset)); // tests refresh beside the maintenance thread
-        {
-            problems.add("restart", (reset - told) + " passthrough connection(s) picked up after a restart were reset:"
-                    + " their calls' call IDs went with the service before, so their GRE no longer came back;"
-                    + " their clients dial again");
-        }
+        problems.add("restart", (reset - told) + " passthrough connection(s) picked up after a restart were reset:"
+                + " their calls' call IDs went with the service before, so their GRE no longer came back;"
+                + " their clients dial again");
     }
 
     /**

@@ -99,11 +99,23 @@ final class ControlStream {
      */
     void resynchronise() {
         synced = false;
+        forgetFraming();
+        afterUnseen = false;
+        skipped = false;
+    }
+
+    /** Forgets the message being read and the rewrites remembered: the next octet starts a message. */
+    private void forgetFraming() {
         framing.have = 0;
         framing.type = null;
         history.clear();
-        afterUnseen = false;
-        skipped = false;
+    }
+
+    /** Follows the stream from {@code sequence}, its next octet taken as a message's start. */
+    private void followFrom(int sequence) {
+        nextSequence = sequence;
+        unacknowledgedStart = sequence;
+        forgetFraming();
     }
 
     /**
@@ -132,15 +144,11 @@ final class ControlStream {
     /** Follows the stream afresh from its first data octet, {@code sequence}. */
     private void start(int sequence) {
         firstSequence = sequence;
-        nextSequence = sequence;
-        unacknowledgedStart = sequence;
+        followFrom(sequence);
         synced = true;
         lost = false;
         afterUnseen = false;
         skipped = false;
-        framing.have = 0;
-        framing.type = null;
-        history.clear();
     }
 
     /**
@@ -182,11 +190,7 @@ final class ControlStream {
             skipped = true;
             skippedFrom = nextSequence;
             skippedTo = ack;
-            nextSequence = ack;
-            unacknowledgedStart = ack;
-            framing.have = 0;
-            framing.type = null;
-            history.clear(); // every rewrite lay before ack: acknowledged
+            followFrom(ack); // every rewrite remembered lay before ack: acknowledged
             afterUnseen = true;
             return unseen;
         }
