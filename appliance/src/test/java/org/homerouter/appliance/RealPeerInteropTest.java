@@ -66,6 +66,9 @@ class RealPeerInteropTest {
     private static final String FIRST_POOL_ADDRESS = "192.168.250.10";
     private static final String USER = "alice";
     private static final String PASSWORD = "interop-Pass-1";
+    /** An account whose password goes beyond ASCII, stored as the Users page stores it. */
+    private static final String BEYOND_ASCII_USER = "jurgen";
+    private static final String BEYOND_ASCII_PASSWORD = "Grüße-2024!";
     private static final int UI_PORT = 18080;
     private static final Duration START = Duration.ofSeconds(40);
     /** A guest client run: boot (~4 s under TCG), PPP, pings, log dump and poweroff. */
@@ -211,6 +214,30 @@ class RealPeerInteropTest {
         awaitNoSessionLeft(app);
     }
 
+    /**
+     * Debian's pppd with a password beyond ASCII: it hashes each octet of its UTF-8 password
+     * (chap_ms.c ascii2unicode), not the UTF-16LE Windows hashes, and logged in only since the
+     * router keeps that hash too. Up with MS-CHAPv2 and MPPE, and pinging through, proves both the
+     * login and the keys derived from pppd's hash. The password goes to the guest in a file, as
+     * UTF-8 octets, whatever this JVM's locale makes of command-line arguments.
+     */
+    @Test
+    void debianClientWithAPasswordBeyondAsciiLogsIn() throws Exception {
+        Appliance app = startAppliance(Map.of(), false);
+        Path password = dir.resolve("beyond-ascii-password");
+        Files.write(password, BEYOND_ASCII_PASSWORD.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Launched guest = launchGuest("client", app.ns(), List.of("--guest-ip", GUEST + "/24", "--tap", TAP,
+                "--tap-ip", TAP_HOST + "/24", "--server", TAP_HOST, "--user", BEYOND_ASCII_USER, "--password-file",
+                password.toString(), "--timeout", "30", "--ping", LAN_HOST, "--pppd-opt", "defaultroute"));
+        int rc = guest.awaitExit(GUEST_RUN);
+        Matcher up = assertUp(guest.output(), app);
+        assertEquals("mschap-v2", up.group(5), guest.report());
+        assertEquals("128-stateless", up.group(4), "MPPE" + app.report() + guest.report());
+        assertTrue(Launched.pingedAll(guest.output(), LAN_HOST), "keys from pppd's hash" + app.report() + guest.report());
+        assertEquals(0, rc, guest.report());
+        awaitNoSessionLeft(app);
+    }
+
     @Test
     void wrongPasswordIsRefusedWithOneClearLogLine() throws Exception {
         Appliance app = startAppliance(Map.of(), false);
@@ -353,6 +380,8 @@ class RealPeerInteropTest {
         Files.createDirectories(data);
         try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
             store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), true, Optional.empty()));
+            store.addUser(new VpnUser(BEYOND_ASCII_USER, NtPasswordHash.of(BEYOND_ASCII_PASSWORD), Optional.empty(), true,
+                    Optional.empty(), NtPasswordHash.octetWiseOf(BEYOND_ASCII_PASSWORD)));
             Map<Setting, String> values = new EnumMap<>(Setting.class);
             values.put(Setting.METRICS_TOKEN, METRICS_TOKEN);
             values.putAll(settings);
