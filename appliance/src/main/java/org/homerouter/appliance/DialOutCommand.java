@@ -64,12 +64,14 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
             // Asked before the settings are read: read before, they would be written back as they
             // were when the prompt appeared, undoing what the Site-to-site page saved meanwhile.
             String newHash = null;
+            boolean beyondAscii = false;
             if (setPassword) {
                 String name = user != null ? user.strip() : store.settings().get(Setting.DIALOUT_USER);
                 // The remote server's password is whatever its administrator chose, as on the
                 // Site-to-site page: not this router's 8 characters at least for its own accounts.
-                newHash = HexFormat.of().formatHex(NtPasswordHash.of(new String(readPassword(
-                        name.isEmpty() ? "the remote server" : name, 1))));
+                String password = new String(readPassword(name.isEmpty() ? "the remote server" : name, 1));
+                newHash = HexFormat.of().formatHex(NtPasswordHash.of(password));
+                beyondAscii = NtPasswordHash.beyondAscii(password);
             }
             Map<Setting, String> cfg = store.settings();
             Map<Setting, String> changes = new EnumMap<>(Setting.class);
@@ -126,6 +128,9 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
                     now.get(Setting.DIALOUT_NT_HASH).isEmpty() ? "not set" : "set",
                     now.get(Setting.DIALOUT_MPPE), orNone(now.get(Setting.DIALOUT_SUBNETS)),
                     Boolean.parseBoolean(now.get(Setting.DIALOUT_DEFAULT_ROUTE)) ? " and the default route" : "");
+            if (beyondAscii) {
+                System.out.println("note: " + org.homerouter.webui.api.SiteToSite.BEYOND_ASCII_NOTE);
+            }
             System.out.println(RUNNING_SERVICE);
         }
         return 0;

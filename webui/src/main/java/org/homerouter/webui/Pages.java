@@ -829,12 +829,8 @@ final class Pages {
         if (on && "off".equals(now.phase())) {
             x.session.warn("Saved, but the tunnel cannot start: " + now.lastFailure());
         } else if (NtPasswordHash.beyondAscii(password)) {
-            // The other way round from a VPN user's: Windows RRAS hashes it as this router does,
-            // pppd-based servers (pptpd, accel-ppp, most routers) widen each UTF-8 octet.
-            x.session.warn((on ? "Saved. The router dials " + server + " now." : "Saved.") + " The password's characters"
-                    + " beyond plain ASCII (such as ü, é, ж) work against a Windows server only: a Linux (pptpd,"
-                    + " accel-ppp) or router's server takes them differently and refuses the login. If it does, set"
-                    + " a plain ASCII password for this account at the office and here.");
+            x.session.warn((on ? "Saved. The router dials " + server + " now." : "Saved.") + " "
+                    + SiteToSite.BEYOND_ASCII_NOTE);
         } else {
             x.session.flash(on ? "Saved. The router dials " + server + " now." : "Saved. The site-to-site tunnel is off.");
         }

@@ -16,6 +16,14 @@ public interface SiteToSite {
      */
     java.util.regex.Pattern REMOTE_USER = java.util.regex.Pattern.compile("[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]{1,255}");
     String REMOTE_USER_RULE = "a user name is 1 to 255 characters, without control characters";
+    /**
+     * Said when the dial-out's password goes beyond ASCII, from the page and the command line: the
+     * other way round from a VPN user's, Windows RRAS hashes it as this router does (UTF-16LE),
+     * pppd-based servers (pptpd, accel-ppp, most routers) widen each UTF-8 octet (chap_ms.c).
+     */
+    String BEYOND_ASCII_NOTE = "The password's characters beyond plain ASCII (such as ü, é, ж) work against a Windows"
+            + " server only: a Linux (pptpd, accel-ppp) or router's server takes them differently and refuses the"
+            + " login. If it does, set a plain ASCII password for this account at the office and here.";
 
     /** One label of a host name (RFC 1123 §2.1): letters, digits and inner hyphens, at most 63. */
     java.util.regex.Pattern HOST_LABEL = java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
