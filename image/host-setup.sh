@@ -5,7 +5,7 @@
 set -eu
 source "$(dirname "$0")/lib.sh"
 PACKAGES=(debootstrap qemu-user-static binfmt-support qemu-system-arm e2fsprogs squashfs-tools zstd
-          xz-utils cpio fdisk python3 kmod "binutils-${OBJCOPY%-objcopy}")
+          xz-utils cpio fdisk python3 kmod openssl "binutils-${OBJCOPY%-objcopy}")
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

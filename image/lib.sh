@@ -26,6 +26,19 @@ E2FSPROGS_DEBS="e2fsprogs libext2fs2t64 libcom-err2"
 BASE_PACKAGES=systemd,systemd-sysv,systemd-timesyncd,systemd-resolved,dbus,udev,kmod,nftables,iptables,iproute2,netbase
 [ "$ARCH" = armhf ] && BASE_PACKAGES=$BASE_PACKAGES,libatomic1   # Zero's libjvm needs it
 
+# The key update bundles are signed with (Ed25519, PEM): a maker's release build names its own
+# (UPDATE_SIGNING_KEY); otherwise one is made here once and kept in image/keys/ (not in git). A router
+# installs only bundles signed with the key of the firmware it runs (homerouter-update), so keep it:
+# routers flashed with this image take updates built with it only.
+UPDATE_SIGNING_KEY=${UPDATE_SIGNING_KEY:-$IMAGE_DIR/keys/update-signing.pem}
+signing_key() {
+  if [ ! -s "$UPDATE_SIGNING_KEY" ]; then
+    mkdir -p "$(dirname "$UPDATE_SIGNING_KEY")"
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$UPDATE_SIGNING_KEY")
+    log "made an update signing key, $UPDATE_SIGNING_KEY: keep it (routers with this image take only updates it signs)"
+  fi
+}
+
 log() { printf '[image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 chroot_run() { chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "${@:2}"; }
 # Unmount whatever an interrupted chroot step left mounted below $1 (before removing the tree).

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 : "${IMAGE_VERSION:?}"
 R=$WORK/root
+signing_key
 if [ -n "${REUSE_ROOT:-}" ] && [ -f "$R/etc/homerouter-release" ]; then
   # The boot test's update: the tree just built, under another version (only the release differs).
   sed -i "s/^VERSION=.*/VERSION=$IMAGE_VERSION/" "$R/etc/homerouter-release"
@@ -21,6 +22,9 @@ cp -a "$IMAGE_DIR"/overlay/. "$R"/
 mkdir -p "$R/usr/lib/homerouter" "$R/data" "$R/var/lib/homerouter"
 cp -a "$WORK/jre" "$R/usr/lib/homerouter/jre"
 install -m 644 "$REPO_DIR/appliance/target/appliance.jar" "$R/usr/lib/homerouter/appliance.jar"
+# The public half of the key its updates must be signed with (homerouter-update checks it).
+mkdir -p "$R/usr/share/homerouter"
+openssl pkey -in "$UPDATE_SIGNING_KEY" -pubout -out "$R/usr/share/homerouter/update-signing.pub"
 # The kernel and initramfs also live in the slot, for boot loaders that load them from the root
 # (U-Boot's sqfsload); QEMU gets them from image/out/.
 mkdir -p "$R/boot"; cp "$WORK/kernel/vmlinuz" "$WORK/kernel/initrd.img" "$R/boot/"
@@ -56,7 +60,7 @@ chroot_run "$R" sh -e -c "
   depmod $kver
   useradd --system --no-create-home --home-dir /var/lib/homerouter --shell /usr/sbin/nologin homerouter
   passwd -l root >/dev/null
-  systemctl enable -q homerouter.service homerouter-hold.service homerouter-trial.timer homerouter-quick-starts.timer nftables.service systemd-networkd.service systemd-timesyncd.service systemd-resolved.service
+  systemctl enable -q homerouter.service homerouter-update.socket homerouter-hold.service homerouter-trial.timer homerouter-quick-starts.timer nftables.service systemd-networkd.service systemd-timesyncd.service systemd-resolved.service
   systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer 2>/dev/null || true
   # The JDK's own class-data archive (one is made for the application on its first run)
   /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null

@@ -11,7 +11,12 @@ sq=$SQUASHFS
 # The update bundle: what homerouter-update writes into the other slot.
 b=$WORK/bundle; rm -rf "$b"; mkdir -p "$b"
 cp "$WORK/root/etc/homerouter-release" "$b/release"; ln "$sq" "$b/rootfs.squashfs" 2>/dev/null || cp "$sq" "$b/"
-(cd "$b" && sha256sum rootfs.squashfs > SHA256SUMS && tar -cf "$OUT/$name.update" release SHA256SUMS rootfs.squashfs)
+# Signed (Ed25519 over SHA256SUMS, which covers the release too); the small files first, so that a
+# router reading the bundle as a stream has checked them before the root file system arrives.
+signing_key
+(cd "$b" && sha256sum release rootfs.squashfs > SHA256SUMS \
+  && openssl pkeyutl -sign -inkey "$UPDATE_SIGNING_KEY" -rawin -in SHA256SUMS -out SHA256SUMS.sig \
+  && tar -cf "$OUT/$name.update" release SHA256SUMS SHA256SUMS.sig rootfs.squashfs)
 [ -n "${BUNDLE_ONLY:-}" ] && { echo "$name" > "$OUT/latest-$ARCH"; log "update bundle: $OUT/$name.update"; exit 0; }
 # The data partition starts with the slot record and the appliance's (empty) state directory.
 d=$WORK/data; rm -rf "$d" "$WORK/data.ext4"; mkdir -p "$d/boot" "$d/homerouter" "$d/timesync"; echo a > "$d/boot/slot"

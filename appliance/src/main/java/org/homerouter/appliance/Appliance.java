@@ -1364,7 +1364,8 @@ public final class Appliance implements AutoCloseable {
         ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
-                new PassthroughView(), new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this));
+                new PassthroughView(), new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this),
+                new ImageFirmware(ImageFirmware.SOCKET, store::logEvent));
         web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
         try {
             uiPort = web.start();

@@ -299,16 +299,21 @@ final class ConfigDocument {
                 + running + "): then update this router's firmware first");
     }
 
-    /** Whether firmware version {@code a} is newer than {@code b} by their leading numbers (1.10 after 1.9); false where either has none ("dev"). */
+    /**
+     * Whether firmware version {@code a} is newer than {@code b} by their leading numbers (1.10 after
+     * 1.9), then by the image's build time after a "+" ("0.1.0+202612061015.17e9b6f", as
+     * homerouter-update orders them: every build of a release has the same numbers); false where
+     * either has none ("dev").
+     */
     static boolean newer(String a, String b) {
-        List<Integer> x = numbers(a);
-        List<Integer> y = numbers(b);
+        List<Long> x = numbers(a);
+        List<Long> y = numbers(b);
         if (x.isEmpty() || y.isEmpty()) {
             return false;
         }
         for (int i = 0; i < Math.max(x.size(), y.size()); i++) {
-            int p = i < x.size() ? x.get(i) : 0;
-            int q = i < y.size() ? y.get(i) : 0;
+            long p = i < x.size() ? x.get(i) : 0;
+            long q = i < y.size() ? y.get(i) : 0;
             if (p != q) {
                 return p > q;
             }
@@ -316,9 +321,22 @@ final class ConfigDocument {
         return false;
     }
 
-    private static List<Integer> numbers(String version) {
-        java.util.regex.Matcher m = Pattern.compile("^\\d{1,9}(\\.\\d{1,9})*").matcher(version);
-        return m.find() ? java.util.Arrays.stream(m.group().split("\\.")).map(Integer::valueOf).toList() : List.of();
+    private static final Pattern RELEASE_AND_BUILD = Pattern.compile("^(\\d{1,9}(?:\\.\\d{1,9})*)(?:\\+(\\d{1,14}))?");
+
+    private static List<Long> numbers(String version) {
+        java.util.regex.Matcher m = RELEASE_AND_BUILD.matcher(version);
+        if (!m.find()) {
+            return List.of();
+        }
+        List<Long> n = new ArrayList<>(java.util.Arrays.stream(m.group(1).split("\\.")).map(Long::valueOf).toList());
+        if (m.group(2) != null) {
+            // After the release's numbers, which a version without a build time pads with zeros.
+            while (n.size() < 3) {
+                n.add(0L);
+            }
+            n.add(Long.valueOf(m.group(2)));
+        }
+        return n;
     }
 
     private static void check(Setting s, String v) {

@@ -1,12 +1,50 @@
 package org.homerouter.appliance;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** The firmware version, from the jar's manifest (or "dev" when run from classes). */
+/**
+ * The firmware version: on the router image its release's (/etc/homerouter-release, VERSION=, as
+ * homerouter-update and the download's name have it: "0.1.0+202612061015.17e9b6f"), else the jar's
+ * manifest (or "dev" when run from classes). The jar's alone is the same for every build
+ * ("0.1.0-SNAPSHOT"): an export's "firmware" then could not tell the owner which is newer.
+ */
 public final class Version implements CommandLine.IVersionProvider {
+    /** The image's release file (image/stages/50-rootfs.sh writes it). */
+    static final Path RELEASE = Path.of("/etc/homerouter-release");
+    private static final Pattern VERSION = Pattern.compile("(?m)^VERSION=([A-Za-z0-9._+-]{1,40})$");
+    private static volatile String current;
+
     public static String current() {
+        String v = current;
+        if (v == null) {
+            current = v = ofRelease(RELEASE).orElseGet(Version::ofJar);
+        }
+        return v;
+    }
+
+    static String ofJar() {
         String v = Version.class.getPackage().getImplementationVersion();
         return v != null ? v : "dev";
+    }
+
+    /** The VERSION= of a release file, when there is one that names it. */
+    static Optional<String> ofRelease(Path release) {
+        try {
+            if (!Files.isRegularFile(release) || Files.size(release) > 4096) {
+                return Optional.empty();
+            }
+            Matcher m = VERSION.matcher(Files.readString(release, StandardCharsets.UTF_8));
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The second line is read by the image build (image/stages/50-rootfs.sh): keep its form. */

@@ -201,6 +201,10 @@ class ConfigDocumentTest {
         }
         assertTrue(ConfigDocument.newer("0.10.0", "0.9.12") && !ConfigDocument.newer("0.9.12", "0.10.0"));
         assertTrue(!ConfigDocument.newer("1.2", "1.2.0-SNAPSHOT") && !ConfigDocument.newer("2.0", "dev"));
+        // Image builds of one release differ by their build time only (homerouter-update's order).
+        assertTrue(ConfigDocument.newer("0.1.0+202612061015.def5678", "0.1.0+202612011200.abc1234"));
+        assertTrue(!ConfigDocument.newer("0.1.0+202612011200.abc1234", "0.1.0+202612061015.def5678"));
+        assertTrue(ConfigDocument.newer("0.2.0+202601010000.aaa", "0.1.0+202612061015.def5678"));
     }
 
     /**

@@ -103,6 +103,10 @@ final class Pages {
                 new Route("POST", "/system/export", ADMIN, this::exportConfig),
                 new Route("POST", WebServer.IMPORT_PATH, ADMIN, locked(this::importConfig)),
                 new Route("POST", "/system/reset", ADMIN, this::factoryReset),
+                // The update file streams to the installer as it arrives: WebServer checks the
+                // login and the CSRF token (from the query) before the body is read.
+                new Route("POST", WebServer.FIRMWARE_PATH, ADMIN, this::installFirmware),
+                new Route("POST", "/system/restart", ADMIN, this::restartRouter),
                 new Route("GET", "/metrics", METRICS, x -> new Reply.Text(200, "text/plain; version=0.0.4",
                         Metrics.render(b.sessions().state(), b.sessions().totals(), b.sessions().active(),
                                 b.passthrough().calls().size()))));
@@ -1028,6 +1032,10 @@ final class Pages {
         m.put("https", httpsTicked);
         String fingerprint = web.certificateFingerprint();
         m.put("certificateFingerprint", fingerprint == null ? "" : fingerprint);
+        org.homerouter.webui.api.Firmware firmware = b.firmware();
+        m.put("firmwareVersion", firmware.version());
+        m.put("firmwareNotUpdatable", firmware.notUpdatable().orElse(""));
+        m.put("firmwareWaiting", firmware.waitingForRestart().orElse(""));
         m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("https_port") ? invalid
                 : null, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort())));
         m.put("values", values);
@@ -1197,6 +1205,57 @@ final class Pages {
             x.session.flash("Configuration imported and applied." + hungUp);
         }
         return afterHttpsChange(x, "/system");
+    }
+
+    /** After the last byte the installer still writes and reads back the slot: it may say nothing for a minute. */
+    static final java.time.Duration INSTALL_IDLE = java.time.Duration.ofMinutes(5);
+
+    private Reply installFirmware(Exchange x) throws Exception {
+        org.homerouter.webui.api.Firmware firmware = b.firmware();
+        java.util.Optional<String> not = firmware.notUpdatable();
+        if (not.isPresent()) {
+            x.session.warn("Nothing was installed. " + not.get());
+            return new Reply.Redirect("/system#firmware");
+        }
+        x.request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(INSTALL_IDLE.toMillis());
+        BundleUpload.Result r = BundleUpload.receive(x.request, firmware);
+        if (r.refused() != null) {
+            x.session.warn("Nothing was installed. " + r.refused());
+        } else if (r.outcome().installed()) {
+            String version = firmware.waitingForRestart().orElse("The new firmware");
+            x.session.flash("Installed: " + version + " starts when the router restarts (below). Until then it runs "
+                    + firmware.version() + ".");
+        } else {
+            x.session.warn("The update was not installed, and the router runs on as it was: "
+                    + installerWords(r.outcome().said()));
+        }
+        return new Reply.Redirect("/system#firmware");
+    }
+
+    /** The installer's lines as one paragraph, without the program's name before each. */
+    static String installerWords(String said) {
+        return said.lines().map(l -> l.replaceFirst("^homerouter-update: ", "").strip()).filter(l -> !l.isEmpty())
+                .reduce((a, c) -> a + " " + c).orElse("it gave no reason");
+    }
+
+    private Reply restartRouter(Exchange x) {
+        org.homerouter.webui.api.Firmware firmware = b.firmware();
+        java.util.Optional<String> not = firmware.notUpdatable();
+        if (not.isPresent()) {
+            x.session.warn("The router was not restarted. " + not.get());
+            return new Reply.Redirect("/system#firmware");
+        }
+        String starting = firmware.waitingForRestart().orElse("");
+        try {
+            firmware.restart();
+        } catch (java.io.IOException | RuntimeException e) {
+            x.session.warn("The router was not restarted: " + e.getMessage());
+            return new Reply.Redirect("/system#firmware");
+        }
+        Map<String, Object> m = x.model("system");
+        m.put("starting", starting);
+        m.put("running", firmware.version());
+        return new Reply.Page(HttpStatus.OK_200, "restarting.ftlh", m);
     }
 
     private Reply factoryReset(Exchange x) throws Exception {

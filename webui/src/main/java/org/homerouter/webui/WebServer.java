@@ -85,6 +85,8 @@ public final class WebServer implements AutoCloseable {
         public static final Limits ROUTER = new Limits(Duration.ofSeconds(15), 256, 32, 8 * 1024);
     }
 
+    /** Where the System page's update file goes (BundleUpload): its body is read by the route itself. */
+    static final String FIRMWARE_PATH = "/system/firmware";
     /** The page that restores a configuration export, whose form may be large. */
     static final String IMPORT_PATH = "/system/import";
     /** The largest restore form read: 16 times Jetty's default, about 15,000 accounts. */
@@ -504,6 +506,13 @@ public final class WebServer implements AutoCloseable {
                 }
                 if (!"POST".equals(route.method())) {
                     return write(response, callback, guard(route, request, response, readable(() -> Request.extractQueryParameters(request))));
+                }
+                if (FIRMWARE_PATH.equals(path)) {
+                    // The update file (tens of MB) goes to the installer as it arrives, never held:
+                    // the login and the CSRF token (in the query) are checked before the body is
+                    // read, so only a logged-in admin's upload holds this thread.
+                    return write(response, callback, guard(route, request, response,
+                            readable(() -> Request.extractQueryParameters(request))));
                 }
                 // The form is read without holding a thread, and within a deadline: a body dripped
                 // in a byte at a time (each resetting the idle timeout) would otherwise hold a

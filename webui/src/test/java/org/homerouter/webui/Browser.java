@@ -67,6 +67,22 @@ final class Browser {
         return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    /**
+     * Sends a file as a browser sends a form's file field (multipart/form-data, RFC 7578), to
+     * {@code path} as it stands (a CSRF token in its query, if any, is the caller's).
+     */
+    HttpResponse<String> upload(String path, String field, String fileName, byte[] content) throws Exception {
+        String boundary = "----hrtest" + Long.toHexString(System.nanoTime());
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
+                + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, content, tail)));
+        cookies(b);
+        return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
     private void cookies(HttpRequest.Builder b) {
         List<String> sent = new ArrayList<>();
         if (cookie != null) {

@@ -72,8 +72,47 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     };
 
     Backend backend() {
-        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this, siteToSite);
+        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this, siteToSite, firmware);
     }
+
+    /** The update file as the installer received it, the installer's answer, the restarts asked for. */
+    final java.io.ByteArrayOutputStream firmwareReceived = new java.io.ByteArrayOutputStream();
+    volatile org.homerouter.webui.api.Firmware.Outcome firmwareAnswer =
+            new org.homerouter.webui.api.Firmware.Outcome(true, "homerouter-update: slot b written and verified; reboot"
+                    + " to start 0.1.0+202612061015.def5678 (tried once, kept when it comes up)");
+    volatile boolean firmwareUpdatable = true;
+    volatile String firmwareWaiting;
+    volatile int firmwareAborted;
+    volatile int restarts;
+    final org.homerouter.webui.api.Firmware firmware = new org.homerouter.webui.api.Firmware() {
+        @Override public String version() { return "0.1.0+202612011200.abc1234"; }
+        @Override public Optional<String> notUpdatable() {
+            return firmwareUpdatable ? Optional.empty() : Optional.of("Not on the router image.");
+        }
+        @Override public Optional<String> waitingForRestart() { return Optional.ofNullable(firmwareWaiting); }
+        @Override public Upload begin() {
+            synchronized (firmwareReceived) {
+                firmwareReceived.reset();
+            }
+            return new Upload() {
+                @Override public void write(java.nio.ByteBuffer bytes) {
+                    byte[] b = new byte[bytes.remaining()];
+                    bytes.get(b);
+                    synchronized (firmwareReceived) {
+                        firmwareReceived.writeBytes(b);
+                    }
+                }
+                @Override public Outcome finish() {
+                    if (firmwareAnswer.installed()) {
+                        firmwareWaiting = "0.1.0+202612061015.def5678";
+                    }
+                    return firmwareAnswer;
+                }
+                @Override public void abort() { firmwareAborted++; }
+            };
+        }
+        @Override public void restart() { restarts++; }
+    };
 
     final List<VpnLockouts.Lockout> vpnLocked = new CopyOnWriteArrayList<>();
     @Override public List<VpnLockouts.Lockout> current() { return List.copyOf(vpnLocked); }

@@ -1,0 +1,194 @@
+package org.homerouter.appliance;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.homerouter.webui.api.Firmware;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The System page's firmware update on the router image: the service runs as its own user, who
+ * may neither write a root slot nor reboot, so it hands the bundle to root's
+ * {@code homerouter-update.socket} (image/overlay; only this user may open it), whose
+ * {@code homerouter-update} writes the slot not running, once the bundle's signature holds. The
+ * protocol: a first line ("install", then the bundle to the end of the stream; or "reboot"), and
+ * back what the installer says, its last line "homerouter-update exit N".
+ */
+final class ImageFirmware implements Firmware {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageFirmware.class);
+    /** Where the image's socket unit listens. */
+    static final Path SOCKET = Path.of("/run/homerouter-update.sock");
+    /** The most of the installer's words kept: it says a few lines. */
+    private static final int MAX_ANSWER = 64 * 1024;
+    private static final Pattern EXIT = Pattern.compile("(?m)^homerouter-update exit (\\d+)\\s*\\z");
+    private static final Pattern STARTS = Pattern.compile("reboot to start (\\S+)");
+
+    private final Path socket;
+    private final EventSink events;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile String waiting;
+
+    /** Where an update's outcome is recorded (the event log). */
+    interface EventSink {
+        void log(String kind, String message);
+    }
+
+    ImageFirmware(Path socket, EventSink events) {
+        this.socket = socket;
+        this.events = events;
+    }
+
+    @Override
+    public String version() {
+        return Version.current();
+    }
+
+    @Override
+    public Optional<String> notUpdatable() {
+        return Files.exists(socket) ? Optional.empty() : Optional.of("Firmware updates are installed from this page on"
+                + " the HomeRouter router image. This copy of the service runs outside it (started with 'make run' or"
+                + " from its jar): update it by replacing appliance.jar and starting it again.");
+    }
+
+    @Override
+    public Optional<String> waitingForRestart() {
+        return Optional.ofNullable(waiting);
+    }
+
+    @Override
+    public Upload begin() throws IOException {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("Another update is being installed now (from another browser or tab):"
+                    + " wait for it to finish, then look at this page again.");
+        }
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            write(channel, ByteBuffer.wrap("install\n".getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException | RuntimeException e) {
+            busy.set(false);
+            throw new IOException("the router's installer could not be reached (" + socket + "): " + e.getMessage(), e);
+        }
+        LOG.info("firmware update: handing a bundle to the installer");
+        return new SocketUpload(channel);
+    }
+
+    private static void write(SocketChannel channel, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    @Override
+    public void restart() throws IOException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            write(channel, ByteBuffer.wrap("reboot\n".getBytes(StandardCharsets.US_ASCII)));
+            channel.shutdownOutput();
+            Answer a = answer(channel);
+            if (a.exit != 0) {
+                throw new IOException("the router did not restart: " + a.said);
+            }
+        }
+        events.log("admin", "router restarting" + (waiting != null ? " to start firmware " + waiting : ""));
+    }
+
+    private record Answer(int exit, String said) {
+    }
+
+    /** The installer's words to the end of the stream, without the exit line (exit -1 when it gave none). */
+    private static Answer answer(SocketChannel channel) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        while (channel.read(b.clear()) >= 0) {
+            if (out.size() < MAX_ANSWER) {
+                out.write(b.array(), 0, Math.min(b.position(), MAX_ANSWER - out.size()));
+            }
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        Matcher m = EXIT.matcher(text);
+        if (!m.find()) {
+            return new Answer(-1, text.strip());
+        }
+        return new Answer(Integer.parseInt(m.group(1)), text.substring(0, m.start()).strip());
+    }
+
+    private final class SocketUpload implements Upload {
+        private final SocketChannel channel;
+        /** The installer stopped reading (it refused early, or went): the rest is not sent. */
+        private IOException broken;
+
+        SocketUpload(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(ByteBuffer bytes) {
+            if (broken != null) {
+                return;
+            }
+            try {
+                ImageFirmware.write(channel, bytes);
+            } catch (IOException e) {
+                broken = e; // its answer, read at the end, says why
+            }
+        }
+
+        @Override
+        public Outcome finish() throws IOException {
+            try (channel) {
+                if (broken == null) {
+                    channel.shutdownOutput();
+                }
+                Answer a = answer(channel);
+                boolean installed = a.exit == 0;
+                String said = a.said.isEmpty() ? "the installer stopped without a word" : a.said;
+                if (a.exit < 0) {
+                    said += " (the installer stopped before it finished: nothing will start from it)";
+                }
+                if (installed) {
+                    Matcher m = STARTS.matcher(said);
+                    waiting = m.find() ? m.group(1) : "the new firmware";
+                    events.log("admin", "firmware " + waiting + " installed; it starts at the next restart");
+                    LOG.info("firmware update installed: {}", said);
+                } else {
+                    events.log("admin", "firmware update not installed: " + lastLine(said));
+                    LOG.warn("firmware update not installed: {}", said);
+                }
+                return new Outcome(installed, said);
+            } finally {
+                busy.set(false);
+            }
+        }
+
+        @Override
+        public void abort() {
+            try {
+                // Closed without the end: tar meets a short bundle, the slot is not marked to boot.
+                channel.close();
+            } catch (IOException e) {
+                // closing
+            } finally {
+                busy.set(false);
+            }
+            events.log("admin", "firmware update not installed: the file did not arrive whole");
+        }
+    }
+
+    private static String lastLine(String said) {
+        String[] lines = said.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+}

@@ -1,0 +1,311 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.homerouter.webui.api.Firmware;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image's {@code homerouter-update} (image/overlay/usr/bin), run here on files: the script as
+ * the router has it, its paths moved into a directory of the test's, a file for the slot it writes.
+ * What an owner relies on: only a bundle signed with the firmware's key reaches the slot, whether
+ * it comes as a file or as the stream the System page hands over, and a refusal says why and
+ * leaves the slot and the next boot alone. (The image test runs it on the router itself.)
+ */
+class UpdateScriptTest {
+    private static final String RUNNING = "1.0+202612010000.abc1234";
+    private static final String NEWER = "1.0+202612060000.def5678";
+    private static final int SLOT_SIZE = 1 << 20;
+
+    @TempDir
+    Path dir;
+    private Path script;
+    private Path slot;
+    private Path trial;
+    private KeyPair key;
+
+    @BeforeEach
+    void router() throws Exception {
+        Path original = Path.of("..", "image", "overlay", "usr", "bin", "homerouter-update");
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("homerouter-boot"), "SLOT=a\nPART_PREFIX=" + dir.resolve("slot") + "\n");
+        Files.writeString(etc.resolve("homerouter-release"),
+                "NAME=HomeRouter\nVERSION=" + RUNNING + "\nARCH=arm64\nSCHEMA=9\n");
+        Files.createDirectories(dir.resolve("data/boot"));
+        slot = dir.resolve("slot3"); // slot b: the one not running
+        Files.write(slot, new byte[SLOT_SIZE]);
+        trial = dir.resolve("data/boot/trial");
+        KeyPairGenerator g = KeyPairGenerator.getInstance("Ed25519");
+        key = g.generateKeyPair();
+        Path pub = dir.resolve("update-signing.pub");
+        Files.writeString(pub, pem(key));
+        script = dir.resolve("homerouter-update");
+        String s = Files.readString(original);
+        String classes = Path.of(UpdateSignature.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+        s = replace(s, "KEY=/usr/share/homerouter/update-signing.pub", "KEY=" + pub);
+        s = replace(s, "JAR=/usr/lib/homerouter/appliance.jar", "JAR=" + classes);
+        s = replace(s, "JAVA=/usr/lib/homerouter/jre/bin/java",
+                "JAVA=" + Path.of(System.getProperty("java.home"), "bin", "java"));
+        s = replace(s, ". /etc/homerouter-boot", ". " + etc.resolve("homerouter-boot"));
+        s = replace(s, ". /etc/homerouter-release", ". " + etc.resolve("homerouter-release"));
+        s = replace(s, "/usr/bin/homerouter-update --member", script + " --member");
+        s = replace(s, "> /data/boot/trial", "> " + trial);
+        Files.writeString(script, s);
+        assertTrue(script.toFile().setExecutable(true));
+    }
+
+    private static String replace(String s, String what, String with) {
+        assertTrue(s.contains(what), "the script no longer has " + what);
+        return s.replace(what, with);
+    }
+
+    private static String pem(KeyPair k) {
+        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(k.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    }
+
+    private record Bundle(Path file, byte[] rootfs) {
+    }
+
+    /** A bundle as image/stages/60-disk.sh makes one, its parts changed as a test needs. */
+    private Bundle bundle(String version, PrivateKey signer, boolean signed, String releaseAfterSigning) throws Exception {
+        Path b = Files.createTempDirectory(dir, "bundle");
+        byte[] rootfs = new byte[300_000 + 17];
+        new Random(7).nextBytes(rootfs);
+        String release = "NAME=HomeRouter\nVERSION=" + version + "\nARCH=arm64\nSCHEMA=9\n";
+        Files.writeString(b.resolve("release"), release);
+        Files.write(b.resolve("rootfs.squashfs"), rootfs);
+        String sums = sha256(release.getBytes(StandardCharsets.UTF_8)) + "  release\n" + sha256(rootfs) + "  rootfs.squashfs\n";
+        Files.writeString(b.resolve("SHA256SUMS"), sums);
+        List<String> members = new ArrayList<>(List.of("release", "SHA256SUMS"));
+        if (signed) {
+            Signature s = Signature.getInstance("Ed25519");
+            s.initSign(signer);
+            s.update(sums.getBytes(StandardCharsets.UTF_8));
+            Files.write(b.resolve("SHA256SUMS.sig"), s.sign());
+            members.add("SHA256SUMS.sig");
+        }
+        if (releaseAfterSigning != null) {
+            Files.writeString(b.resolve("release"), releaseAfterSigning);
+        }
+        members.add("rootfs.squashfs");
+        Path file = dir.resolve(b.getFileName() + ".update");
+        List<String> tar = new ArrayList<>(List.of("tar", "-cf", file.toString(), "-C", b.toString()));
+        tar.addAll(members);
+        assertEquals(0, new ProcessBuilder(tar).inheritIO().start().waitFor());
+        return new Bundle(file, rootfs);
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    private record Run(int code, String said) {
+    }
+
+    /** The script with {@code args}; {@code stdin} fed to it (the socket's stream) when not null. */
+    private Run update(Path stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(script.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                try (InputStream f = Files.newInputStream(stdin)) {
+                    f.transferTo(in);
+                } catch (IOException e) {
+                    // It stopped reading (refused early): what it said tells why.
+                }
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        return new Run(p.waitFor(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    private void assertSlotUntouched(Run r) throws IOException {
+        assertArrayEquals(new byte[SLOT_SIZE], Files.readAllBytes(slot), "the slot was written: " + r.said());
+        assertFalse(Files.exists(trial), "the next boot would try the slot: " + r.said());
+    }
+
+    @Test
+    void aSignedNewerBundleStreamedInIsWrittenToTheOtherSlotAndTriedAtTheNextBoot() throws Exception {
+        Bundle b = bundle(NEWER, key.getPrivate(), true, null);
+        Run r = update(b.file(), "-");
+        assertEquals(0, r.code(), r.said());
+        assertTrue(r.said().contains("slot b written and verified; reboot to start " + NEWER), r.said());
+        byte[] written = Files.readAllBytes(slot);
+        assertArrayEquals(b.rootfs(), java.util.Arrays.copyOf(written, b.rootfs().length));
+        assertEquals("b", Files.readString(trial).strip());
+    }
+
+    @Test
+    void aSignedBundleAsAFileIsWrittenToo() throws Exception {
+        Bundle b = bundle(NEWER, key.getPrivate(), true, null);
+        Run r = update(null, b.file().toString());
+        assertEquals(0, r.code(), r.said());
+        assertEquals("b", Files.readString(trial).strip());
+    }
+
+    @Test
+    void aBundleSignedWithAnotherKeyIsRefusedAndNothingWritten() throws Exception {
+        PrivateKey other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate();
+        Run r = update(bundle(NEWER, other, true, null).file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("signature does not match this firmware's key: nothing written"), r.said());
+        assertSlotUntouched(r);
+    }
+
+    @Test
+    void anUnsignedBundleIsRefused() throws Exception {
+        Run r = update(bundle(NEWER, key.getPrivate(), false, null).file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("the bundle is not signed: nothing written"), r.said());
+        assertSlotUntouched(r);
+    }
+
+    @Test
+    void aReleaseChangedAfterSigningIsRefused() throws Exception {
+        // The signature covers SHA256SUMS, which names the release's checksum: a release made to
+        // say another architecture or schema is not the one signed.
+        Run r = update(bundle(NEWER, key.getPrivate(), true,
+                "NAME=HomeRouter\nVERSION=" + NEWER + "\nARCH=arm64\nSCHEMA=99\n").file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("the release is not the one signed"), r.said());
+        assertSlotUntouched(r);
+    }
+
+    @Test
+    void aBundleNotNewerThanTheRunningFirmwareIsRefusedBeforeItsRootFileSystemArrives() throws Exception {
+        Run r = update(bundle(RUNNING, key.getPrivate(), true, null).file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains(RUNNING + " is not newer than the running " + RUNNING + ": nothing written"),
+                r.said());
+        assertSlotUntouched(r);
+    }
+
+    /**
+     * The socket unit's side as systemd runs it (Accept=yes: one homerouter-update-socket per
+     * connection, the connection its standard input and output), on a socket of the test's.
+     */
+    private Path socketUnit() throws Exception {
+        Path original = Path.of("..", "image", "overlay", "usr", "lib", "homerouter", "homerouter-update-socket");
+        Path unitScript = dir.resolve("homerouter-update-socket");
+        String s = Files.readString(original);
+        s = replace(s, "homerouter-update - 2>&1", script + " - 2>&1");
+        s = replace(s, "systemctl --no-block reboot", "echo rebooted > " + dir.resolve("rebooted"));
+        Files.writeString(unitScript, s);
+        assertTrue(unitScript.toFile().setExecutable(true));
+        Path socket = dir.resolve("update.sock");
+        java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX);
+        server.bind(java.net.UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(() -> {
+            try (server) {
+                while (true) {
+                    java.nio.channels.SocketChannel c = server.accept();
+                    Process p = new ProcessBuilder("/bin/sh", unitScript.toString()).redirectError(
+                            ProcessBuilder.Redirect.DISCARD).start();
+                    Thread.ofVirtual().start(() -> {
+                        try (OutputStream in = p.getOutputStream()) {
+                            java.nio.channels.Channels.newInputStream(c).transferTo(in);
+                        } catch (IOException e) {
+                            // it stopped reading
+                        }
+                    });
+                    Thread.ofVirtual().start(() -> {
+                        try (c) {
+                            p.getInputStream().transferTo(java.nio.channels.Channels.newOutputStream(c));
+                            p.waitFor();
+                        } catch (IOException | InterruptedException e) {
+                            // the test is over
+                        }
+                    });
+                }
+            } catch (IOException e) {
+                // closed with the test's directory
+            }
+        });
+        return socket;
+    }
+
+    private static Firmware.Outcome handOver(Firmware f, Path bundle) throws Exception {
+        Firmware.Upload u = f.begin();
+        byte[] all = Files.readAllBytes(bundle);
+        for (int i = 0; i < all.length; i += 8192) { // as the page hands it on, a piece at a time
+            u.write(java.nio.ByteBuffer.wrap(all, i, Math.min(8192, all.length - i)));
+        }
+        return u.finish();
+    }
+
+    @Test
+    void theApplianceHandsTheBundleToTheInstallerThroughTheSocketUnitAndRestartsIntoIt() throws Exception {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ImageFirmware f = new ImageFirmware(socketUnit(), (kind, message) -> events.add(message));
+        assertTrue(f.notUpdatable().isEmpty());
+        Firmware.Upload first = f.begin();
+        IllegalStateException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, f::begin);
+        assertTrue(busy.getMessage().startsWith("Another update is being installed now"), busy.getMessage());
+        first.abort();
+        assertTrue(events.contains("firmware update not installed: the file did not arrive whole"), events.toString());
+
+        Firmware.Outcome refused = handOver(f, bundle(NEWER, KeyPairGenerator.getInstance("Ed25519").generateKeyPair()
+                .getPrivate(), true, null).file());
+        assertFalse(refused.installed(), refused.said());
+        assertTrue(refused.said().contains("signature does not match this firmware's key"), refused.said());
+        assertTrue(f.waitingForRestart().isEmpty());
+        assertFalse(Files.exists(trial));
+
+        Bundle b = bundle(NEWER, key.getPrivate(), true, null);
+        Firmware.Outcome installed = handOver(f, b.file());
+        assertTrue(installed.installed(), installed.said());
+        assertTrue(installed.said().contains("slot b written and verified"), installed.said());
+        assertFalse(installed.said().contains("homerouter-update exit"), "the protocol's last line is not the owner's");
+        assertEquals(java.util.Optional.of(NEWER), f.waitingForRestart());
+        assertEquals("b", Files.readString(trial).strip());
+        assertTrue(events.contains("firmware " + NEWER + " installed; it starts at the next restart"), events.toString());
+
+        f.restart();
+        assertEquals("rebooted", Files.readString(dir.resolve("rebooted")).strip());
+    }
+
+    @Test
+    void offTheImageNothingIsOfferedToInstall() {
+        ImageFirmware f = new ImageFirmware(dir.resolve("no-such.sock"), (kind, message) -> { });
+        assertTrue(f.notUpdatable().orElseThrow().contains("runs outside it"), f.notUpdatable().toString());
+    }
+
+    @Test
+    void aFileThatIsNoBundleIsRefused() throws Exception {
+        Path junk = dir.resolve("holiday.jpg");
+        byte[] bytes = new byte[200_000];
+        new Random(3).nextBytes(bytes);
+        Files.write(junk, bytes);
+        Run r = update(junk, "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("not an update bundle"), r.said());
+        assertSlotUntouched(r);
+    }
+}

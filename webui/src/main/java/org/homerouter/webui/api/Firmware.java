@@ -1,0 +1,59 @@
+package org.homerouter.webui.api;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * The firmware the router runs, and its update from the System page: the update file (a bundle)
+ * is handed to the installer as it arrives, never held whole (it is as large as the router's
+ * storage for settings), and the router restarts into it when the owner says so.
+ */
+public interface Firmware {
+    /** The running firmware's version, as the owner compares it with a download's. */
+    String version();
+
+    /** Why updates cannot be installed from the page here, in words; empty when they can. */
+    Optional<String> notUpdatable();
+
+    /** The version installed and waiting for a restart to start; empty when none is. */
+    Optional<String> waitingForRestart();
+
+    /**
+     * Starts handing an update over.
+     *
+     * @throws IllegalStateException with words for the owner when another is being installed
+     * @throws IOException           when the installer cannot be reached
+     */
+    Upload begin() throws IOException;
+
+    /** Restarts the router (into the update installed, if one is). */
+    void restart() throws IOException;
+
+    /** One update being handed over, in order. */
+    interface Upload {
+        void write(ByteBuffer bytes) throws IOException;
+
+        /** The file is whole: waits for the installer's answer. */
+        Outcome finish() throws IOException;
+
+        /** The file did not arrive whole (the browser went): the installer is told so and writes nothing to boot. */
+        void abort();
+    }
+
+    /**
+     * @param installed whether the update was written and will start at the next restart
+     * @param said      what the installer said (why not, when it was not)
+     */
+    record Outcome(boolean installed, String said) {
+    }
+
+    /** A router that is not updated from its page (tests, a backend without an installer). */
+    Firmware NONE = new Firmware() {
+        @Override public String version() { return "unknown"; }
+        @Override public Optional<String> notUpdatable() { return Optional.of("This router is not updated from this page."); }
+        @Override public Optional<String> waitingForRestart() { return Optional.empty(); }
+        @Override public Upload begin() { throw new IllegalStateException("This router is not updated from this page."); }
+        @Override public void restart() { throw new IllegalStateException("This router is not restarted from this page."); }
+    };
+}

@@ -1,0 +1,141 @@
+package org.homerouter.webui;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.homerouter.webui.api.Firmware;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The System page's firmware update, as the owner uses it: the version that runs, the update file
+ * chosen and sent, the installer's answer in words, the restart into the new version. The installer
+ * here is the test's (FakeBackend); the appliance's, with the image's scripts, is ImageFirmwareTest's.
+ */
+class FirmwareUpdatePageTest {
+    private static final String ADMIN_PW = "correct horse battery";
+    private static final Pattern ACTION = Pattern.compile("action=\"(/system/firmware\\?csrf=[0-9a-f]+)\"");
+    private final FakeBackend fake = new FakeBackend();
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private WebServer server;
+    private String base;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServers.onLoopback(dir, fake, now::get, now::get);
+        base = "http://127.0.0.1:" + server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Browser admin() throws Exception {
+        return TestServers.admin(base, fake, now, ADMIN_PW);
+    }
+
+    /** The update form's address on the System page, with its CSRF token. */
+    private static String uploadAction(Browser b) throws Exception {
+        String page = b.get("/system").body();
+        Matcher m = ACTION.matcher(page);
+        assertTrue(m.find(), page);
+        return m.group(1);
+    }
+
+    private static byte[] bundle(int size) {
+        byte[] b = new byte[size];
+        new Random(11).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void anUpdateFileReachesTheInstallerWholeAndThePageOffersTheRestartIntoIt() throws Exception {
+        Browser b = admin();
+        String page = b.get("/system").body();
+        assertTrue(page.contains("This router runs version <strong id=\"firmware-version\">0.1.0+202612011200.abc1234"),
+                page);
+        assertFalse(page.contains("id=\"firmware-waiting\""), "nothing to restart into yet");
+        // Several MB, in many reads: streamed to the installer as it came, byte for byte.
+        byte[] file = bundle(5 * 1024 * 1024 + 123);
+        HttpResponse<String> r = b.upload(uploadAction(b), "bundle", "homerouter-0.1.0+202612061015.def5678-arm64.update",
+                file);
+        assertEquals(303, r.statusCode(), r.body());
+        assertEquals("/system#firmware", r.headers().firstValue("Location").orElse(""));
+        synchronized (fake.firmwareReceived) {
+            assertArrayEquals(file, fake.firmwareReceived.toByteArray());
+        }
+        page = b.get("/system").body();
+        assertTrue(page.contains("Installed: 0.1.0+202612061015.def5678 starts when the router restarts (below). Until"
+                + " then it runs 0.1.0+202612011200.abc1234."), page);
+        assertTrue(page.contains("id=\"firmware-waiting\"") && page.contains("Restart now and start 0.1.0+202612061015"
+                + ".def5678"), page);
+        HttpResponse<String> restarting = b.post("/system/restart");
+        assertEquals(200, restarting.statusCode(), restarting.body());
+        assertTrue(restarting.body().contains("The router is restarting to start version 0.1.0+202612061015.def5678"),
+                restarting.body());
+        assertEquals(1, fake.restarts);
+    }
+
+    @Test
+    void theInstallersRefusalIsShownInItsWordsAndNoRestartIsOffered() throws Exception {
+        fake.firmwareAnswer = new Firmware.Outcome(false, "homerouter-update: the bundle's signature does not match this"
+                + " firmware's key: nothing written\n(not made by this router's maker, or changed since)");
+        Browser b = admin();
+        assertEquals(303, b.upload(uploadAction(b), "bundle", "other.update", bundle(70_000)).statusCode());
+        String page = b.get("/system").body();
+        assertTrue(page.contains("The update was not installed, and the router runs on as it was: the bundle&#39;s"
+                + " signature does not match this firmware&#39;s key: nothing written (not made by this router&#39;s"
+                + " maker, or changed since)"), page);
+        assertFalse(page.contains("id=\"firmware-waiting\""), page);
+    }
+
+    @Test
+    void anUploadWithoutTheLoginOrTheFormsTokenReachesNoInstaller() throws Exception {
+        Browser owner = admin();
+        String action = uploadAction(owner);
+        // Another site's form posting a file at the router (the owner's cookie sent along): no token.
+        HttpResponse<String> noToken = owner.upload("/system/firmware", "bundle", "evil.update", bundle(10_000));
+        assertEquals(403, noToken.statusCode(), noToken.body());
+        Browser stranger = new Browser(base);
+        HttpResponse<String> anonymous = stranger.upload(action, "bundle", "evil.update", bundle(10_000));
+        assertEquals(403, anonymous.statusCode(), anonymous.body());
+        synchronized (fake.firmwareReceived) {
+            assertEquals(0, fake.firmwareReceived.size(), "nothing reached the installer");
+        }
+        assertEquals(0, fake.restarts);
+    }
+
+    @Test
+    void noFileChosenSaysSo() throws Exception {
+        Browser b = admin();
+        assertEquals(303, b.upload(uploadAction(b), "bundle", "", new byte[0]).statusCode());
+        String page = b.get("/system").body();
+        assertTrue(page.contains("Nothing was installed. No update file was chosen"), page);
+        assertEquals(1, fake.firmwareAborted, "the installer was told the file never came");
+    }
+
+    @Test
+    void offTheRouterImageThePageSaysHowToUpdateInstead() throws Exception {
+        fake.firmwareUpdatable = false;
+        Browser b = admin();
+        String page = b.get("/system").body();
+        assertTrue(page.contains("id=\"firmware-not-here\">Not on the router image."), page);
+        assertFalse(ACTION.matcher(page).find(), "no update form where nothing installs it");
+        assertEquals(303, b.post("/system/restart").statusCode());
+        assertTrue(b.get("/system").body().contains("The router was not restarted. Not on the router image."));
+        assertEquals(0, fake.restarts);
+    }
+}
