@@ -29,12 +29,15 @@ final class ImageFirmware implements Firmware {
     private static final Logger LOG = LoggerFactory.getLogger(ImageFirmware.class);
     /** Where the image's socket unit listens. */
     static final Path SOCKET = Path.of("/run/homerouter-update.sock");
+    /** The slot marked to be tried at the next boot (homerouter-update writes it, the initramfs reads it). */
+    static final Path TRIAL = Path.of("/data/boot/trial");
     /** The most of the installer's words kept: it says a few lines. */
     private static final int MAX_ANSWER = 64 * 1024;
     private static final Pattern EXIT = Pattern.compile("(?m)^homerouter-update exit (\\d+)\\s*\\z");
     private static final Pattern STARTS = Pattern.compile("reboot to start (\\S+)");
 
     private final Path socket;
+    private final Path trial;
     private final EventSink events;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile String waiting;
@@ -44,8 +47,9 @@ final class ImageFirmware implements Firmware {
         void log(String kind, String message);
     }
 
-    ImageFirmware(Path socket, EventSink events) {
+    ImageFirmware(Path socket, Path trial, EventSink events) {
         this.socket = socket;
+        this.trial = trial;
         this.events = events;
     }
 
@@ -63,11 +67,14 @@ final class ImageFirmware implements Firmware {
 
     @Override
     public Optional<String> waitingForRestart() {
-        return Optional.ofNullable(waiting);
+        // Only while the slot is still marked: an update that failed after it began rewriting the
+        // slot took the mark away (homerouter-update), and the version installed before is gone.
+        String w = waiting;
+        return w != null && Files.exists(trial) ? Optional.of(w) : Optional.empty();
     }
 
     @Override
-    public Upload begin() throws IOException {
+    public Upload begin(String from) throws IOException {
         if (!busy.compareAndSet(false, true)) {
             throw new IllegalStateException("Another update is being installed now (from another browser or tab):"
                     + " wait for it to finish, then look at this page again.");
@@ -81,8 +88,8 @@ final class ImageFirmware implements Firmware {
             busy.set(false);
             throw new IOException("the router's installer could not be reached (" + socket + "): " + e.getMessage(), e);
         }
-        LOG.info("firmware update: handing a bundle to the installer");
-        return new SocketUpload(channel);
+        LOG.info("firmware update from {}: handing the file to the installer", from);
+        return new SocketUpload(channel, from);
     }
 
     private static void write(SocketChannel channel, ByteBuffer b) throws IOException {
@@ -92,7 +99,11 @@ final class ImageFirmware implements Firmware {
     }
 
     @Override
-    public void restart() throws IOException {
+    public void restart(String from) throws IOException {
+        if (busy.get()) {
+            throw new IllegalStateException("An update is being installed now: restart once the page has said how it went.");
+        }
+        String starting = waitingForRestart().orElse(null);
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             write(channel, ByteBuffer.wrap("reboot\n".getBytes(StandardCharsets.US_ASCII)));
@@ -102,7 +113,8 @@ final class ImageFirmware implements Firmware {
                 throw new IOException("the router did not restart: " + a.said);
             }
         }
-        events.log("admin", "router restarting" + (waiting != null ? " to start firmware " + waiting : ""));
+        events.log("admin", "router restarting" + (starting != null ? " to start firmware " + starting : "")
+                + ", asked from " + from);
     }
 
     private record Answer(int exit, String said) {
@@ -127,11 +139,13 @@ final class ImageFirmware implements Firmware {
 
     private final class SocketUpload implements Upload {
         private final SocketChannel channel;
+        private final String from;
         /** The installer stopped reading (it refused early, or went): the rest is not sent. */
         private IOException broken;
 
-        SocketUpload(SocketChannel channel) {
+        SocketUpload(SocketChannel channel, String from) {
             this.channel = channel;
+            this.from = from;
         }
 
         @Override
@@ -161,10 +175,11 @@ final class ImageFirmware implements Firmware {
                 if (installed) {
                     Matcher m = STARTS.matcher(said);
                     waiting = m.find() ? m.group(1) : "the new firmware";
-                    events.log("admin", "firmware " + waiting + " installed; it starts at the next restart");
+                    events.log("admin", "firmware " + waiting + " installed from " + from
+                            + "; it starts at the next restart");
                     LOG.info("firmware update installed: {}", said);
                 } else {
-                    events.log("admin", "firmware update not installed: " + lastLine(said));
+                    events.log("admin", "firmware update from " + from + " not installed: " + lastLine(said));
                     LOG.warn("firmware update not installed: {}", said);
                 }
                 return new Outcome(installed, said);
@@ -183,7 +198,7 @@ final class ImageFirmware implements Firmware {
             } finally {
                 busy.set(false);
             }
-            events.log("admin", "firmware update not installed: the file did not arrive whole");
+            events.log("admin", "firmware update from " + from + " not installed: the file did not arrive whole");
         }
     }
 

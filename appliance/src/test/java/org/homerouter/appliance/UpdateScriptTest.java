@@ -72,7 +72,7 @@ class UpdateScriptTest {
         s = replace(s, ". /etc/homerouter-boot", ". " + etc.resolve("homerouter-boot"));
         s = replace(s, ". /etc/homerouter-release", ". " + etc.resolve("homerouter-release"));
         s = replace(s, "/usr/bin/homerouter-update --member", script + " --member");
-        s = replace(s, "> /data/boot/trial", "> " + trial);
+        s = replace(s, "/data/boot/trial", trial.toString());
         Files.writeString(script, s);
         assertTrue(script.toFile().setExecutable(true));
     }
@@ -94,7 +94,7 @@ class UpdateScriptTest {
     private Bundle bundle(String version, PrivateKey signer, boolean signed, String releaseAfterSigning) throws Exception {
         Path b = Files.createTempDirectory(dir, "bundle");
         byte[] rootfs = new byte[300_000 + 17];
-        new Random(7).nextBytes(rootfs);
+        new Random(version.hashCode()).nextBytes(rootfs); // each version's its own
         String release = "NAME=HomeRouter\nVERSION=" + version + "\nARCH=arm64\nSCHEMA=9\n";
         Files.writeString(b.resolve("release"), release);
         Files.write(b.resolve("rootfs.squashfs"), rootfs);
@@ -252,7 +252,7 @@ class UpdateScriptTest {
     }
 
     private static Firmware.Outcome handOver(Firmware f, Path bundle) throws Exception {
-        Firmware.Upload u = f.begin();
+        Firmware.Upload u = f.begin("192.168.1.100");
         byte[] all = Files.readAllBytes(bundle);
         for (int i = 0; i < all.length; i += 8192) { // as the page hands it on, a piece at a time
             u.write(java.nio.ByteBuffer.wrap(all, i, Math.min(8192, all.length - i)));
@@ -263,13 +263,17 @@ class UpdateScriptTest {
     @Test
     void theApplianceHandsTheBundleToTheInstallerThroughTheSocketUnitAndRestartsIntoIt() throws Exception {
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ImageFirmware f = new ImageFirmware(socketUnit(), (kind, message) -> events.add(message));
+        ImageFirmware f = new ImageFirmware(socketUnit(), trial, (kind, message) -> events.add(message));
         assertTrue(f.notUpdatable().isEmpty());
-        Firmware.Upload first = f.begin();
-        IllegalStateException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, f::begin);
+        Firmware.Upload first = f.begin("192.168.1.100");
+        IllegalStateException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> f.begin("192.168.1.101"));
         assertTrue(busy.getMessage().startsWith("Another update is being installed now"), busy.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> f.restart("192.168.1.101"),
+                "no restart in the middle of writing a slot");
         first.abort();
-        assertTrue(events.contains("firmware update not installed: the file did not arrive whole"), events.toString());
+        assertTrue(events.contains("firmware update from 192.168.1.100 not installed: the file did not arrive whole"),
+                events.toString());
 
         Firmware.Outcome refused = handOver(f, bundle(NEWER, KeyPairGenerator.getInstance("Ed25519").generateKeyPair()
                 .getPrivate(), true, null).file());
@@ -285,15 +289,30 @@ class UpdateScriptTest {
         assertFalse(installed.said().contains("homerouter-update exit"), "the protocol's last line is not the owner's");
         assertEquals(java.util.Optional.of(NEWER), f.waitingForRestart());
         assertEquals("b", Files.readString(trial).strip());
-        assertTrue(events.contains("firmware " + NEWER + " installed; it starts at the next restart"), events.toString());
+        assertTrue(events.contains("firmware " + NEWER + " installed from 192.168.1.100; it starts at the next restart"),
+                events.toString());
 
-        f.restart();
+        // Another file after it that is not whole: the slot was being rewritten, so the update
+        // installed before is gone, and the page must not offer to restart into it.
+        byte[] whole = Files.readAllBytes(bundle("1.0+202612070000.fed4321", key.getPrivate(), true, null).file());
+        Path cut = dir.resolve("cut.update");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 50_000));
+        Firmware.Outcome broken = handOver(f, cut);
+        assertFalse(broken.installed(), broken.said());
+        assertFalse(Files.exists(trial), "a slot half rewritten is not tried at the next boot: " + broken.said());
+        assertTrue(f.waitingForRestart().isEmpty());
+
+        Firmware.Outcome again = handOver(f, b.file());
+        assertTrue(again.installed(), again.said());
+        f.restart("192.168.1.100");
         assertEquals("rebooted", Files.readString(dir.resolve("rebooted")).strip());
+        assertTrue(events.contains("router restarting to start firmware " + NEWER + ", asked from 192.168.1.100"),
+                events.toString());
     }
 
     @Test
     void offTheImageNothingIsOfferedToInstall() {
-        ImageFirmware f = new ImageFirmware(dir.resolve("no-such.sock"), (kind, message) -> { });
+        ImageFirmware f = new ImageFirmware(dir.resolve("no-such.sock"), trial, (kind, message) -> { });
         assertTrue(f.notUpdatable().orElseThrow().contains("runs outside it"), f.notUpdatable().toString());
     }
 

@@ -30,7 +30,7 @@ final class BundleUpload {
     private BundleUpload() {
     }
 
-    static Result receive(Request request, Firmware firmware) throws IOException {
+    static Result receive(Request request, Firmware firmware, String from) throws IOException {
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String boundary = type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
                 ? null : MultiPart.extractBoundary(type);
@@ -43,7 +43,7 @@ final class BundleUpload {
             return new Result(null, "That file (" + (length >> 20) + " MiB) is larger than any update for this router"
                     + " (at most " + (MAX_BYTES >> 20) + " MiB): it is not an update file.");
         }
-        Parts parts = new Parts(firmware);
+        Parts parts = new Parts(firmware, from);
         MultiPart.Parser parser = new MultiPart.Parser(boundary, parts);
         parser.setMaxParts(8);
         long read = 0;
@@ -88,6 +88,7 @@ final class BundleUpload {
     /** The parser's listener: the file part's content goes to the installer as it comes. */
     private static final class Parts implements MultiPart.Parser.Listener {
         private final Firmware firmware;
+        private final String from;
         private Firmware.Upload upload;
         private boolean inFile;
         private boolean fileSeen;
@@ -96,8 +97,9 @@ final class BundleUpload {
         private boolean complete;
         private String refused;
 
-        Parts(Firmware firmware) {
+        Parts(Firmware firmware, String from) {
             this.firmware = firmware;
+            this.from = from;
         }
 
         void refuse(String why) {
@@ -138,7 +140,7 @@ final class BundleUpload {
             }
             fileSeen = true;
             try {
-                upload = firmware.begin();
+                upload = firmware.begin(from);
             } catch (IllegalStateException e) {
                 refuse(e.getMessage());
                 inFile = false;

@@ -1217,8 +1217,15 @@ final class Pages {
             x.session.warn("Nothing was installed. " + not.get());
             return new Reply.Redirect("/system#firmware");
         }
-        x.request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(INSTALL_IDLE.toMillis());
-        BundleUpload.Result r = BundleUpload.receive(x.request, firmware);
+        org.eclipse.jetty.io.EndPoint endPoint = x.request.getConnectionMetaData().getConnection().getEndPoint();
+        long idle = endPoint.getIdleTimeout();
+        endPoint.setIdleTimeout(INSTALL_IDLE.toMillis());
+        BundleUpload.Result r;
+        try {
+            r = BundleUpload.receive(x.request, firmware, x.clientAddress);
+        } finally {
+            endPoint.setIdleTimeout(idle); // the connection's next request is any other's
+        }
         if (r.refused() != null) {
             x.session.warn("Nothing was installed. " + r.refused());
         } else if (r.outcome().installed()) {
@@ -1247,7 +1254,7 @@ final class Pages {
         }
         String starting = firmware.waitingForRestart().orElse("");
         try {
-            firmware.restart();
+            firmware.restart(x.clientAddress);
         } catch (java.io.IOException | RuntimeException e) {
             x.session.warn("The router was not restarted: " + e.getMessage());
             return new Reply.Redirect("/system#firmware");

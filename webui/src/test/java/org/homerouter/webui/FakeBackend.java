@@ -90,7 +90,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
             return firmwareUpdatable ? Optional.empty() : Optional.of("Not on the router image.");
         }
         @Override public Optional<String> waitingForRestart() { return Optional.ofNullable(firmwareWaiting); }
-        @Override public Upload begin() {
+        @Override public Upload begin(String from) {
             synchronized (firmwareReceived) {
                 firmwareReceived.reset();
             }
@@ -111,7 +111,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
                 @Override public void abort() { firmwareAborted++; }
             };
         }
-        @Override public void restart() { restarts++; }
+        @Override public void restart(String from) { restarts++; }
     };
 
     final List<VpnLockouts.Lockout> vpnLocked = new CopyOnWriteArrayList<>();

@@ -22,13 +22,19 @@ public interface Firmware {
     /**
      * Starts handing an update over.
      *
+     * @param from who sends it, for the event log ("192.168.1.100")
      * @throws IllegalStateException with words for the owner when another is being installed
      * @throws IOException           when the installer cannot be reached
      */
-    Upload begin() throws IOException;
+    Upload begin(String from) throws IOException;
 
-    /** Restarts the router (into the update installed, if one is). */
-    void restart() throws IOException;
+    /**
+     * Restarts the router (into the update installed, if one is).
+     *
+     * @param from who asks, for the event log
+     * @throws IllegalStateException with words for the owner while an update is being installed
+     */
+    void restart(String from) throws IOException;
 
     /** One update being handed over, in order. */
     interface Upload {
@@ -53,7 +59,7 @@ public interface Firmware {
         @Override public String version() { return "unknown"; }
         @Override public Optional<String> notUpdatable() { return Optional.of("This router is not updated from this page."); }
         @Override public Optional<String> waitingForRestart() { return Optional.empty(); }
-        @Override public Upload begin() { throw new IllegalStateException("This router is not updated from this page."); }
-        @Override public void restart() { throw new IllegalStateException("This router is not restarted from this page."); }
+        @Override public Upload begin(String from) { throw new IllegalStateException("This router is not updated from this page."); }
+        @Override public void restart(String from) { throw new IllegalStateException("This router is not restarted from this page."); }
     };
 }
