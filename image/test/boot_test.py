@@ -488,6 +488,12 @@ def main():
         g.check("sleep 5; /usr/lib/homerouter/homerouter-slot status")
         if g.run("test \"$(cat /data/boot/slot)\" = b")[0] != 0:
             failures.append("the updated slot b was not confirmed")
+        # The update the owner restarted into says so: the event log, and the System page its version.
+        logs = ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/logs")
+        if f"firmware {update_version} started (updated from {version})" not in logs:
+            failures.append("the event log does not say that the updated firmware started")
+        if f'id="firmware-version">{update_version}<' not in ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/system"):
+            failures.append("the System page does not name the updated firmware's version")
         # The base firewall reloaded (its configuration starts with "flush ruleset"): the service,
         # PartOf nftables.service, restarts with it and puts its tables and WAN admission back.
         g.check("systemctl restart nftables")

@@ -1365,7 +1365,8 @@ public final class Appliance implements AutoCloseable {
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
                 new PassthroughView(), new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this),
-                new ImageFirmware(ImageFirmware.SOCKET, ImageFirmware.TRIAL, store::logEvent));
+                new ImageFirmware(ImageFirmware.Paths.IMAGE, dataDir.resolve("firmware-update"), store::logEvent)
+                        .started());
         web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
         try {
             uiPort = web.start();

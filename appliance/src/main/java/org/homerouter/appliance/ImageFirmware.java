@@ -27,10 +27,15 @@ import org.slf4j.LoggerFactory;
  */
 final class ImageFirmware implements Firmware {
     private static final Logger LOG = LoggerFactory.getLogger(ImageFirmware.class);
-    /** Where the image's socket unit listens. */
-    static final Path SOCKET = Path.of("/run/homerouter-update.sock");
-    /** The slot marked to be tried at the next boot (homerouter-update writes it, the initramfs reads it). */
-    static final Path TRIAL = Path.of("/data/boot/trial");
+    /**
+     * Where the image keeps what this needs: the socket unit's socket; the slot marked to be tried
+     * at the next boot (homerouter-update writes it, the initramfs reads it); the slot booted (the
+     * initramfs's record) and the slot confirmed to boot from now on (homerouter-slot confirm).
+     */
+    record Paths(Path socket, Path trial, Path bootRecord, Path confirmedSlot) {
+        static final Paths IMAGE = new Paths(Path.of("/run/homerouter-update.sock"), Path.of("/data/boot/trial"),
+                Path.of("/etc/homerouter-boot"), Path.of("/data/boot/slot"));
+    }
     /** The most of the installer's words kept: it says a few lines. */
     private static final int MAX_ANSWER = 64 * 1024;
     private static final Pattern EXIT = Pattern.compile("(?m)^homerouter-update exit (\\d+)\\s*\\z");
@@ -38,19 +43,50 @@ final class ImageFirmware implements Firmware {
 
     private final Path socket;
     private final Path trial;
+    private final Paths paths;
+    private final UpdateOutcome outcome;
     private final EventSink events;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile String waiting;
+    /** The last update's failure, found at this start; null when there was none. */
+    private volatile String failed;
 
     /** Where an update's outcome is recorded (the event log). */
     interface EventSink {
         void log(String kind, String message);
     }
 
-    ImageFirmware(Path socket, Path trial, EventSink events) {
-        this.socket = socket;
-        this.trial = trial;
+    /** @param note the data directory's record of the update restarted into ({@link UpdateOutcome}) */
+    ImageFirmware(Paths paths, Path note, EventSink events) {
+        this.paths = paths;
+        this.socket = paths.socket();
+        this.trial = paths.trial();
+        this.outcome = new UpdateOutcome(note);
         this.events = events;
+    }
+
+    /** At the service's start: what became of the update the owner restarted into, if any. */
+    ImageFirmware started() {
+        failed = outcome.atStart(version(), events).orElse(null);
+        return this;
+    }
+
+    @Override
+    public Optional<String> lastUpdateFailed() {
+        if (failed == null && bootedSlotConfirmed()) {
+            outcome.confirmed(version());
+        }
+        return Optional.ofNullable(failed);
+    }
+
+    private boolean bootedSlotConfirmed() {
+        try {
+            String booted = Files.readAllLines(paths.bootRecord()).stream().filter(l -> l.startsWith("SLOT="))
+                    .map(l -> l.substring(5).strip()).findFirst().orElse("");
+            return Files.exists(paths.confirmedSlot()) && booted.equals(Files.readString(paths.confirmedSlot()).strip());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
@@ -104,6 +140,9 @@ final class ImageFirmware implements Firmware {
             throw new IllegalStateException("An update is being installed now: restart once the page has said how it went.");
         }
         String starting = waitingForRestart().orElse(null);
+        if (starting != null) {
+            outcome.restarting(starting, version(), java.time.Instant.now());
+        }
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             write(channel, ByteBuffer.wrap("reboot\n".getBytes(StandardCharsets.US_ASCII)));

@@ -251,6 +251,10 @@ class UpdateScriptTest {
         return socket;
     }
 
+    private ImageFirmware.Paths paths(Path socket) {
+        return new ImageFirmware.Paths(socket, trial, dir.resolve("etc/homerouter-boot"), dir.resolve("data/boot/slot"));
+    }
+
     private static Firmware.Outcome handOver(Firmware f, Path bundle) throws Exception {
         Firmware.Upload u = f.begin("192.168.1.100");
         byte[] all = Files.readAllBytes(bundle);
@@ -263,7 +267,8 @@ class UpdateScriptTest {
     @Test
     void theApplianceHandsTheBundleToTheInstallerThroughTheSocketUnitAndRestartsIntoIt() throws Exception {
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ImageFirmware f = new ImageFirmware(socketUnit(), trial, (kind, message) -> events.add(message));
+        ImageFirmware f = new ImageFirmware(paths(socketUnit()), dir.resolve("firmware-update"),
+                (kind, message) -> events.add(message));
         assertTrue(f.notUpdatable().isEmpty());
         Firmware.Upload first = f.begin("192.168.1.100");
         IllegalStateException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
@@ -312,7 +317,8 @@ class UpdateScriptTest {
 
     @Test
     void offTheImageNothingIsOfferedToInstall() {
-        ImageFirmware f = new ImageFirmware(dir.resolve("no-such.sock"), trial, (kind, message) -> { });
+        ImageFirmware f = new ImageFirmware(paths(dir.resolve("no-such.sock")), dir.resolve("firmware-update"),
+                (kind, message) -> { });
         assertTrue(f.notUpdatable().orElseThrow().contains("runs outside it"), f.notUpdatable().toString());
     }
 

@@ -1036,6 +1036,7 @@ final class Pages {
         m.put("firmwareVersion", firmware.version());
         m.put("firmwareNotUpdatable", firmware.notUpdatable().orElse(""));
         m.put("firmwareWaiting", firmware.waitingForRestart().orElse(""));
+        m.put("firmwareFailed", firmware.lastUpdateFailed().orElse(""));
         m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("https_port") ? invalid
                 : null, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort())));
         m.put("values", values);

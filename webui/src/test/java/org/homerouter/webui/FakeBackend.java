@@ -82,6 +82,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
                     + " to start 0.1.0+202612061015.def5678 (tried once, kept when it comes up)");
     volatile boolean firmwareUpdatable = true;
     volatile String firmwareWaiting;
+    volatile String firmwareFailed;
     volatile int firmwareAborted;
     volatile int restarts;
     final org.homerouter.webui.api.Firmware firmware = new org.homerouter.webui.api.Firmware() {
@@ -90,6 +91,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
             return firmwareUpdatable ? Optional.empty() : Optional.of("Not on the router image.");
         }
         @Override public Optional<String> waitingForRestart() { return Optional.ofNullable(firmwareWaiting); }
+        @Override public Optional<String> lastUpdateFailed() { return Optional.ofNullable(firmwareFailed); }
         @Override public Upload begin(String from) {
             synchronized (firmwareReceived) {
                 firmwareReceived.reset();

@@ -128,6 +128,15 @@ class FirmwareUpdatePageTest {
     }
 
     @Test
+    void anUpdateThatDidNotStayIsSaidOnTheSystemPage() throws Exception {
+        Browser b = admin();
+        assertFalse(b.get("/system").body().contains("id=\"firmware-failed\""));
+        fake.firmwareFailed = "The update to 0.1.0+202612061015.def5678 did not stay: it did not start.";
+        assertTrue(b.get("/system").body().contains("<p class=\"warning\" id=\"firmware-failed\">The update to"
+                + " 0.1.0+202612061015.def5678 did not stay: it did not start.</p>"));
+    }
+
+    @Test
     void offTheRouterImageThePageSaysHowToUpdateInstead() throws Exception {
         fake.firmwareUpdatable = false;
         Browser b = admin();

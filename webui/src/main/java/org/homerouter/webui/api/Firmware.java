@@ -16,6 +16,12 @@ public interface Firmware {
     /** Why updates cannot be installed from the page here, in words; empty when they can. */
     Optional<String> notUpdatable();
 
+    /**
+     * Why the last update restarted into did not stay (the router came back to this version by
+     * itself), in words for the owner; empty when it did, or none was.
+     */
+    Optional<String> lastUpdateFailed();
+
     /** The version installed and waiting for a restart to start; empty when none is. */
     Optional<String> waitingForRestart();
 
@@ -59,6 +65,7 @@ public interface Firmware {
         @Override public String version() { return "unknown"; }
         @Override public Optional<String> notUpdatable() { return Optional.of("This router is not updated from this page."); }
         @Override public Optional<String> waitingForRestart() { return Optional.empty(); }
+        @Override public Optional<String> lastUpdateFailed() { return Optional.empty(); }
         @Override public Upload begin(String from) { throw new IllegalStateException("This router is not updated from this page."); }
         @Override public void restart(String from) { throw new IllegalStateException("This router is not restarted from this page."); }
     };
