@@ -503,6 +503,7 @@ final class Pages {
             // Asked first: the family on the VPN would otherwise be cut off by a save that only says "applied".
             Map<String, Object> m = ((Reply.Page) vpnPage(x, form)).model();
             m.put("disconnecting", connected);
+            m.put("notSaved", true); // the title says so: the form looks as sent, as after a save
             return new Reply.Page(HttpStatus.CONFLICT_409, "vpn.ftlh", m);
         }
         try {
