@@ -671,6 +671,60 @@ class WebServerTest {
     }
 
     /**
+     * An owner logged out after 30 idle minutes on a page comes back to it after logging in, not to
+     * the Dashboard (the login's "next"); a form saved after the expiry links to the login that
+     * does. Only to a page of this UI by its path: anything a browser reads as another host, a
+     * scheme, a control character or another of this UI's addresses leads to the Dashboard.
+     */
+    @Test
+    void aLoginAfterTheSessionExpiredGoesBackToThePageAndNeverToAnotherSite() throws Exception {
+        fake.users.put("bob", new UserAccounts.UserRow("bob", true, "", false, UserAccounts.LastConnection.NEVER));
+        Browser b = admin();
+        assertEquals(200, b.get("/users/edit?name=bob").statusCode());
+        now.addAndGet(AdminSessions.IDLE.toMillis() + 60_000);
+        HttpResponse<String> expired = b.get("/users/edit?name=bob");
+        assertEquals(303, expired.statusCode());
+        assertEquals("/login?next=%2Fusers%2Fedit%3Fname%3Dbob", location(expired));
+        String login = b.get(location(expired)).body();
+        assertTrue(login.contains("<input type=\"hidden\" name=\"next\" value=\"/users/edit?name=bob\">"), login);
+        now.addAndGet(2000);
+        HttpResponse<String> back = b.post("/login", "password", ADMIN_PW, "next", "/users/edit?name=bob");
+        assertEquals(303, back.statusCode(), back.body());
+        assertEquals("/users/edit?name=bob", location(back));
+        assertEquals(200, b.get("/users/edit?name=bob").statusCode());
+        assertEquals("/vpn", location(b.get("/login?next=%2Fvpn")), "already logged in: on to the page");
+        assertEquals("/", location(b.get("/login?next=%2F%2Fevil.example")));
+
+        // A form sent after the expiry: nothing saved, and its "Log in" leads back to its page.
+        now.addAndGet(AdminSessions.IDLE.toMillis() + 60_000);
+        HttpResponse<String> save = b.post("/users/edit", "name", "bob", "static_address", "192.168.250.70");
+        assertEquals(403, save.statusCode(), save.body());
+        assertTrue(save.body().contains("<a id=\"login\" href=\"/login?next=%2Fusers\">Log in</a>"), save.body());
+        assertEquals("/login?next=%2Fvpn", location(b.get("/vpn")));
+        // A browser that never logged in gets the plain login, as does the Dashboard's expiry (where a login goes anyway).
+        assertEquals("/login", location(new Browser(base).get("/vpn")));
+        assertEquals("/login", location(b.get("/")));
+
+        String[][] nexts = {
+                {"/vpn", "/vpn"}, {"/users/edit?name=bob", "/users/edit?name=bob"},
+                {"//evil.example", "/"}, {"//evil.example/vpn", "/"}, {"https://evil.example", "/"},
+                {"https://evil.example/vpn", "/"}, {"/\\evil.example", "/"}, {"\\\\evil.example", "/"},
+                {"/\\/evil.example", "/"}, {"/\t/evil.example", "/"}, {"/\n/evil.example", "/"}, {" //evil.example", "/"},
+                {"/vpn\r\nSet-Cookie: a=b", "/"}, {"javascript:alert(1)", "/"}, {"evil.example", "/"}, {"", "/"},
+                {"/logout", "/"}, {"/api/throughput", "/"}, {"/login", "/"}, {"/no-such-page", "/"},
+                {"/vpn?" + "a".repeat(Pages.NEXT_MAX), "/"}, {"/\u3000/evil.example", "/"}};
+        for (String[] n : nexts) {
+            Browser f = new Browser(base);
+            String page = f.get("/login?next=" + java.net.URLEncoder.encode(n[0], StandardCharsets.UTF_8)).body();
+            assertEquals(!n[1].equals("/"), page.contains("name=\"next\""), "next " + n[0] + ": " + page);
+            now.addAndGet(2000);
+            HttpResponse<String> r = f.post("/login", "password", ADMIN_PW, "next", n[0]);
+            assertEquals(303, r.statusCode(), n[0] + ": " + r.body());
+            assertEquals(n[1], location(r), "next " + n[0]);
+        }
+    }
+
+    /**
      * No such page, a GET of a form's address, a form that cannot be read, an internal error: each
      * a page of the UI (its status code unchanged) saying what happened and where the owner goes on.
      */
