@@ -722,6 +722,13 @@ class WebServerTest {
             assertEquals(303, r.statusCode(), n[0] + ": " + r.body());
             assertEquals(n[1], location(r), "next " + n[0]);
         }
+        // Each refused by its form alone, not only for naming no page of this UI.
+        for (String[] n : java.util.Arrays.copyOfRange(nexts, 2, 16)) {
+            assertFalse(Pages.sameOriginPath(n[0]), n[0]);
+        }
+        assertFalse(Pages.sameOriginPath("/vpn?" + "a".repeat(Pages.NEXT_MAX)));
+        assertFalse(Pages.sameOriginPath("/\u3000/evil.example"));
+        assertTrue(Pages.sameOriginPath("/users/edit?name=bob"));
     }
 
     /**
