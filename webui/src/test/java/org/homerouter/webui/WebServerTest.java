@@ -836,6 +836,14 @@ class WebServerTest {
         assertFalse(b.get("/").body().contains("id=\"clients-cannot-encrypt\""), "MS-CHAPv2 offers the keys");
     }
 
+    /** The chart legend's squares are its lines' colours, not words: a screen reader said "black square" before each. */
+    @Test
+    void theChartLegendsSquaresAreHiddenFromScreenReaders() throws Exception {
+        String page = admin().get("/").body();
+        assertTrue(page.contains("<span class=\"in\"><span aria-hidden=\"true\">■</span> from clients</span>"
+                + " <span class=\"out\"><span aria-hidden=\"true\">■</span> to clients</span>"), page);
+    }
+
     /** A save that restarts the server asks first while clients are connected; one that does not, does not. */
     @Test
     void aSaveThatWouldDisconnectConnectedClientsAsksFirstAndSaysWho() throws Exception {
