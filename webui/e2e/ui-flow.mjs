@@ -1,7 +1,9 @@
 // The web UI end to end in Debian's headless Chromium: first-run setup, log out and in, add a VPN
 // user, enable the VPN server, then (after the JUnit test has dialled that user in) screenshot the
 // dashboard; the Logs page's times in the browser's zone (Europe/Berlin here); the nav links' size
-// and focus outline on a phone-sized screen; the import's file picker; last, switch HTTPS on
+// and focus outline on a phone-sized screen, the tables' buttons in sight there, the safe choices'
+// size, no page wider than it; a notice and the question before a disconnect taking the focus, the
+// Log out button's border; the import's file picker; last, switch HTTPS on
 // over plain HTTP and off again over HTTPS, following the UI from one origin to the other. Any
 // Content-Security-Policy violation or page error fails the run.
 //
@@ -18,6 +20,17 @@ const problems = [];
 function check(cond, what) {
   if (!cond) { throw new Error('check failed: ' + what); }
   console.log('ok   ' + what);
+}
+
+// The contrast ratio of two CSS colours "rgb(r, g, b)" (WCAG 2's relative luminance).
+function contrast(a, b) {
+  const lum = c => {
+    const [r, g, bl] = c.match(/[\d.]+/g).slice(0, 3).map(Number)
+      .map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
 }
 
 // Minutes from the first "yyyy-MM-dd HH:mm:ss ..." wall-clock reading to the second.
@@ -75,6 +88,8 @@ try {
   await page.fill('#password_again', 'alice vpn password');
   await page.click('form[action="/users/add"] button[type=submit]');
   check((await page.textContent('.flash')).includes('VPN user alice added.'), 'user added');
+  check(await page.evaluate(() => document.activeElement.matches('.flash')),
+    'the notice has the focus, so a screen reader reads it');
   check((await page.textContent('#users')).includes('alice'), 'alice is listed');
 
   // 4. Enable the VPN server.
@@ -161,7 +176,56 @@ try {
   });
   check(ring.link && ring.style === 'solid' && ring.color === 'rgb(255, 255, 255)',
     'keyboard focus on a nav link: outlined in white (' + JSON.stringify(ring) + ')');
+
+  // 5d. Still 360 px wide: a row's buttons stay in sight at the right edge of its table, which scrolls
+  // sideways (their column sticks there); the safe choice beside a red button, and the table's Edit,
+  // a target 24 px high or more (WCAG 2.5.8); no page wider than the screen.
+  const box = async (locator) => {
+    const r = await locator.first().boundingBox();
+    return { x: r.x, right: r.x + r.width, h: r.height, said: Math.round(r.x) + '-' + Math.round(r.x + r.width)
+      + ' px across, ' + r.height.toFixed(1) + ' px high' };
+  };
+  await page.goto(base + '/users');
+  const del = await box(page.locator('#users button.danger'));
+  check(del.x >= 0 && del.right <= 360, 'phone: the users table\'s Delete button in sight (' + del.said + ')');
+  const edit = await box(page.locator('#users td.actions a'));
+  check(edit.x >= 0 && edit.right <= 360 && edit.h >= 24, 'phone: its Edit link in sight, a target (' + edit.said + ')');
+  await page.click('#users button.danger');
+  const cancel = await box(page.locator('form.danger-zone a', { hasText: 'Cancel' }));
+  check(cancel.h >= 24, 'phone: Delete alice?\'s Cancel a target (' + cancel.said + ')');
+  await page.click('form.danger-zone a');
+  await page.waitForURL(base + '/users');
+  await page.goto(base + '/');
+  const hangUp = await box(page.locator('#sessions button.danger'));
+  check(hangUp.x >= 0 && hangUp.right <= 360, 'phone: the sessions table\'s Disconnect button in sight (' + hangUp.said + ')');
+  await page.click('#sessions button.danger');
+  const keep = await box(page.locator('form.danger-zone a', { hasText: 'Keep it connected' }));
+  check(keep.h >= 24, 'phone: Keep it connected a target (' + keep.said + ')');
+  await page.goto(base + '/system');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 360, 'phone: the System page no wider than the screen (' + wide + ' px; the fingerprint wraps)');
   await page.setViewportSize({ width: 1280, height: 900 });
+
+  // 5e. A save that would disconnect alice asks first: the question has the focus and the title says
+  // nothing was saved; its safe choice is a target. The header's Log out button outlined at 3:1 or more.
+  await page.goto(base + '/vpn');
+  await page.fill('#port', '1724');
+  await page.click('form[action="/vpn"] button[type=submit]:not([name])');
+  await page.waitForSelector('#disconnect-warning');
+  check(await page.evaluate(() => document.activeElement.id === 'disconnect-warning')
+    && (await page.title()).startsWith('Not saved: '), 'the question whether to disconnect has the focus, the title says not saved');
+  const leave = await box(page.locator('#disconnect-warning a'));
+  check(leave.h >= 24, 'Leave the settings as they are: a target (' + leave.said + ')');
+  await page.click('#disconnect-warning a');
+  await page.waitForURL(base + '/vpn');
+  const logout = await page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector('header .logout button'));
+    return { style: s.borderTopStyle, width: s.borderTopWidth, color: s.borderTopColor,
+      header: getComputedStyle(document.querySelector('header')).backgroundColor };
+  });
+  const edge = contrast(logout.color, logout.header);
+  check(logout.style === 'solid' && parseFloat(logout.width) >= 1 && edge >= 3,
+    'the Log out button\'s border ' + edge.toFixed(2) + ':1 against the header (' + JSON.stringify(logout) + ')');
 
   // 5b. The import's file picker: an export read into the text area, byte-order mark and all; a
   // file an editor saved as UTF-16 refused with why, not passed on as garbage.

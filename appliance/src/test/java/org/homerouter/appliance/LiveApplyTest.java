@@ -883,7 +883,7 @@ class LiveApplyTest {
             var r = ui.post("/system/import", "config", document, "replace", "on");
             assertEquals(303, r.statusCode(), "imported: " + r.body());
             String system = ui.get("/system").body();
-            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">Configuration imported, but the VPN server"
+            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>Configuration imported, but the VPN server"
                     + " cannot listen on 192.0.2.55"), "a warning, not the green \"applied\": " + system);
             assertEquals(document.replaceAll("\\s+", ""), ui.export().replaceAll("\\s+", ""),
                     "the backup's settings and users, as they were in it");
@@ -914,7 +914,7 @@ class LiveApplyTest {
             var r = ui.post("/system/import", "config", document, "replace", "on");
             assertEquals(303, r.statusCode(), "imported: " + r.body());
             String system = ui.get("/system").body();
-            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">This import weakened: VPN encryption is now"
+            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>This import weakened: VPN encryption is now"
                     + " None (unencrypted), not Require 128-bit as before."), "a warning naming it: " + system);
             assertFalse(system.contains("imported and applied"), system);
             assertTrue(a.store().recentEvents(10).contains("config: This import weakened: VPN encryption is now None"
@@ -946,7 +946,7 @@ class LiveApplyTest {
             String said = "This import weakened: VPN user bob added; the password of VPN user alice is now the one in"
                     + " the file, not the one set here.";
             String system = ui.get("/system").body();
-            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\">" + said), "a warning naming them: " + system);
+            assertTrue(system.contains("id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>" + said), "a warning naming them: " + system);
             assertFalse(system.contains("imported and applied"), system);
             assertTrue(a.store().recentEvents(10).contains("config: " + said), a.store().recentEvents(10).toString());
 

@@ -119,6 +119,7 @@ final class FormVersion {
         }
         p.model().put("flash", CHANGED_ELSEWHERE);
         p.model().put("flashWarning", true);
+        p.model().put("notSaved", true); // the title says so: the page's fields are no longer the owner's edits
         return new Reply.Page(HttpStatus.CONFLICT_409, p.template(), p.model());
     }
 }

@@ -47,6 +47,8 @@ final class Pages {
     private final Object saveLock = new Object();
     /** Which wrong admin passwords get a line of their own in the event log. */
     private final WrongPasswordRecords wrongPasswords = new WrongPasswordRecords();
+    /** The admin's pages (GET, not the JSON under /api/): where a login may go on to ({@link #afterLogin}). */
+    private final java.util.Set<String> adminPages;
 
     /** How many admin password checks are being computed now. */
     int passwordChecksRunning() {
@@ -63,6 +65,8 @@ final class Pages {
         this.clockMs = clockMs;
         this.elapsedMs = elapsedMs;
         this.web = web;
+        this.adminPages = routes().stream().filter(r -> "GET".equals(r.method()) && r.access() == ADMIN
+                && !r.path().startsWith("/api/")).map(Route::path).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     List<Route> routes() {
@@ -71,7 +75,8 @@ final class Pages {
                 new Route("GET", "/moving", PUBLIC, this::moving),
                 new Route("GET", "/setup", SETUP, x -> setupPage(x, setupNotes(x))),
                 new Route("POST", "/setup", SETUP, this::setup),
-                new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect("/") : loginPage(x)),
+                new Route("GET", "/login", LOGIN, x -> x.session.admin ? new Reply.Redirect(afterLogin(x.param("next")))
+                        : loginPage(x)),
                 new Route("POST", "/login", LOGIN, this::login),
                 new Route("POST", "/logout", ADMIN, this::logout),
                 new Route("GET", "/", ADMIN, this::dashboard),
@@ -158,7 +163,56 @@ final class Pages {
     private Map<String, Object> loginNotes(Exchange x) {
         String command = b.system().adminPasswordCommand().orElse("");
         String shown = passwordCommandFor(command, x.clientAddress);
-        return Map.of("passwordCommand", shown, "passwordCommandGeneric", !shown.equals(command));
+        // The page the login goes on to, kept by the form (also when it comes back refused).
+        String next = afterLogin(x.param("next"));
+        return Map.of("passwordCommand", shown, "passwordCommandGeneric", !shown.equals(command),
+                "next", "/".equals(next) ? "" : next);
+    }
+
+    /** The longest {@code next} a login goes on to: a page's path and its query (a user's name) need far less. */
+    static final int NEXT_MAX = 512;
+
+    /**
+     * Where a login goes on to: {@code next}, the page whose session had expired ({@link #loginFor}),
+     * when it is one of the admin's pages of this UI by an absolute path; anything else, the
+     * Dashboard. Not an open redirect: a link to the login from another site must not send the
+     * admin on to it ("//evil.example" and "/\evil.example" are other hosts to a browser, which
+     * also drops tabs and newlines from a URL), nor to this UI's other addresses (/logout).
+     */
+    String afterLogin(String next) {
+        if (!sameOriginPath(next)) {
+            return "/";
+        }
+        int query = next.indexOf('?');
+        return adminPages.contains(query < 0 ? next : next.substring(0, query)) ? next : "/";
+    }
+
+    /**
+     * Whether {@code next} is a path on this origin as every browser reads it: one "/" first (not
+     * "//" or "/\", a host; no scheme), then printable ASCII only (no control characters, spaces
+     * or backslashes, which browsers drop or read as "/"), at most {@link #NEXT_MAX} characters.
+     */
+    static boolean sameOriginPath(String next) {
+        if (next == null || next.isEmpty() || next.length() > NEXT_MAX || next.charAt(0) != '/'
+                || next.length() > 1 && next.charAt(1) == '/') {
+            return false;
+        }
+        for (int i = 0; i < next.length(); i++) {
+            char c = next.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The login for a browser whose login ended (expired, the router restarted) on {@code page}, a
+     * path and its query: the login goes back there. The Dashboard, where a login goes anyway, is not named.
+     */
+    static String loginFor(String page) {
+        return "/".equals(page) || !sameOriginPath(page) ? "/login"
+                : "/login?next=" + java.net.URLEncoder.encode(page, StandardCharsets.UTF_8);
     }
 
     /** {@code command} as a browser at {@code clientAddress} is shown it: whole on this machine, else without its paths. */
@@ -267,7 +321,7 @@ final class Pages {
             b.events().log("admin", "admin logged in from " + x.clientAddress);
             x.newDeviceCookie = devices.issue(stored); // a fresh one: another year from now
             x.newSession = loggedIn(x, stored);
-            return new Reply.Redirect("/");
+            return new Reply.Redirect(afterLogin(form.raw("next")));
         }
         boolean locked = wrongAdminPassword(x, "admin password");
         form.error("password", locked ? "wrong password; too many attempts: locked for "
@@ -507,6 +561,7 @@ final class Pages {
             // Asked first: the family on the VPN would otherwise be cut off by a save that only says "applied".
             Map<String, Object> m = ((Reply.Page) vpnPage(x, form)).model();
             m.put("disconnecting", connected);
+            m.put("notSaved", true); // the title says so: the form looks as sent, as after a save
             return new Reply.Page(HttpStatus.CONFLICT_409, "vpn.ftlh", m);
         }
         try {

@@ -631,11 +631,15 @@ public final class WebServer implements AutoCloseable {
             }
             Fields params = form.fields();
             AdminSessions.Session session = sessions.find(cookie(request), !background(route, params));
+            // The browser's login ended without a logout (it expired, the router restarted): its
+            // login goes back to the page it was on.
+            boolean loginEnded = session == null && cookie(request) != null;
             if (session != null && session.admin && !underCurrentPassword(session)) {
                 // The password was changed where this server could not log the others out (the
                 // command line's `admin password`): a browser logged in with the old one logs in again.
                 sessions.remove(session);
                 session = null;
+                loginEnded = true;
             }
             if (session != null && session.admin && session.sentInClear && request.isSecure()) {
                 // A login made over plain HTTP, before HTTPS was switched on: its cookie crossed the
@@ -659,6 +663,10 @@ public final class WebServer implements AutoCloseable {
                     // Still logged in, with a newer session than the form's (a login again, or the
                     // password changed, in another tab): "Log in" led to the Dashboard, not the form.
                     m.put("again", pageOf(route.path()));
+                } else {
+                    // The owner away from a form for 30 minutes: "Log in" leads back to its page.
+                    m.put("login", loginEnded && route.access() == Route.Access.ADMIN ? Pages.loginFor(pageOf(route.path()))
+                            : "/login");
                 }
                 return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", m);
             }
@@ -676,7 +684,10 @@ public final class WebServer implements AutoCloseable {
                     if (route.path().startsWith("/api/") || route.access() == Route.Access.METRICS) {
                         return new Reply.Text(HttpStatus.UNAUTHORIZED_401, "text/plain", "log in first\n");
                     }
-                    return new Reply.Redirect("/login");
+                    // A page opened again after the login ended (a reload, a link): the login leads back to it.
+                    String query = request.getHttpURI().getQuery();
+                    return new Reply.Redirect(loginEnded ? Pages.loginFor(route.path()
+                            + (query == null || query.isEmpty() ? "" : "?" + query)) : "/login");
                 }
             }
             if (session == null) {

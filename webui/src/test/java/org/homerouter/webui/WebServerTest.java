@@ -671,6 +671,67 @@ class WebServerTest {
     }
 
     /**
+     * An owner logged out after 30 idle minutes on a page comes back to it after logging in, not to
+     * the Dashboard (the login's "next"); a form saved after the expiry links to the login that
+     * does. Only to a page of this UI by its path: anything a browser reads as another host, a
+     * scheme, a control character or another of this UI's addresses leads to the Dashboard.
+     */
+    @Test
+    void aLoginAfterTheSessionExpiredGoesBackToThePageAndNeverToAnotherSite() throws Exception {
+        fake.users.put("bob", new UserAccounts.UserRow("bob", true, "", false, UserAccounts.LastConnection.NEVER));
+        Browser b = admin();
+        assertEquals(200, b.get("/users/edit?name=bob").statusCode());
+        now.addAndGet(AdminSessions.IDLE.toMillis() + 60_000);
+        HttpResponse<String> expired = b.get("/users/edit?name=bob");
+        assertEquals(303, expired.statusCode());
+        assertEquals("/login?next=%2Fusers%2Fedit%3Fname%3Dbob", location(expired));
+        String login = b.get(location(expired)).body();
+        assertTrue(login.contains("<input type=\"hidden\" name=\"next\" value=\"/users/edit?name=bob\">"), login);
+        now.addAndGet(2000);
+        HttpResponse<String> back = b.post("/login", "password", ADMIN_PW, "next", "/users/edit?name=bob");
+        assertEquals(303, back.statusCode(), back.body());
+        assertEquals("/users/edit?name=bob", location(back));
+        assertEquals(200, b.get("/users/edit?name=bob").statusCode());
+        assertEquals("/vpn", location(b.get("/login?next=%2Fvpn")), "already logged in: on to the page");
+        assertEquals("/", location(b.get("/login?next=%2F%2Fevil.example")));
+
+        // A form sent after the expiry: nothing saved, and its "Log in" leads back to its page.
+        now.addAndGet(AdminSessions.IDLE.toMillis() + 60_000);
+        HttpResponse<String> save = b.post("/users/edit", "name", "bob", "static_address", "192.168.250.70");
+        assertEquals(403, save.statusCode(), save.body());
+        assertTrue(save.body().contains("<a id=\"login\" href=\"/login?next=%2Fusers\">Log in</a>"), save.body());
+        assertEquals("/login?next=%2Fvpn", location(b.get("/vpn")));
+        // A browser that never logged in gets the plain login, as does the Dashboard's expiry (where a login goes anyway).
+        assertEquals("/login", location(new Browser(base).get("/vpn")));
+        assertEquals("/login", location(b.get("/")));
+
+        String[][] nexts = {
+                {"/vpn", "/vpn"}, {"/users/edit?name=bob", "/users/edit?name=bob"},
+                {"//evil.example", "/"}, {"//evil.example/vpn", "/"}, {"https://evil.example", "/"},
+                {"https://evil.example/vpn", "/"}, {"/\\evil.example", "/"}, {"\\\\evil.example", "/"},
+                {"/\\/evil.example", "/"}, {"/\t/evil.example", "/"}, {"/\n/evil.example", "/"}, {" //evil.example", "/"},
+                {"/vpn\r\nSet-Cookie: a=b", "/"}, {"javascript:alert(1)", "/"}, {"evil.example", "/"}, {"", "/"},
+                {"/logout", "/"}, {"/api/throughput", "/"}, {"/login", "/"}, {"/no-such-page", "/"},
+                {"/vpn?" + "a".repeat(Pages.NEXT_MAX), "/"}, {"/\u3000/evil.example", "/"}};
+        for (String[] n : nexts) {
+            Browser f = new Browser(base);
+            String page = f.get("/login?next=" + java.net.URLEncoder.encode(n[0], StandardCharsets.UTF_8)).body();
+            assertEquals(!n[1].equals("/"), page.contains("name=\"next\""), "next " + n[0] + ": " + page);
+            now.addAndGet(2000);
+            HttpResponse<String> r = f.post("/login", "password", ADMIN_PW, "next", n[0]);
+            assertEquals(303, r.statusCode(), n[0] + ": " + r.body());
+            assertEquals(n[1], location(r), "next " + n[0]);
+        }
+        // Each refused by its form alone, not only for naming no page of this UI.
+        for (String[] n : java.util.Arrays.copyOfRange(nexts, 2, 16)) {
+            assertFalse(Pages.sameOriginPath(n[0]), n[0]);
+        }
+        assertFalse(Pages.sameOriginPath("/vpn?" + "a".repeat(Pages.NEXT_MAX)));
+        assertFalse(Pages.sameOriginPath("/\u3000/evil.example"));
+        assertTrue(Pages.sameOriginPath("/users/edit?name=bob"));
+    }
+
+    /**
      * No such page, a GET of a form's address, a form that cannot be read, an internal error: each
      * a page of the UI (its status code unchanged) saying what happened and where the owner goes on.
      */
@@ -775,6 +836,14 @@ class WebServerTest {
         assertFalse(b.get("/").body().contains("id=\"clients-cannot-encrypt\""), "MS-CHAPv2 offers the keys");
     }
 
+    /** The chart legend's squares are its lines' colours, not words: a screen reader said "black square" before each. */
+    @Test
+    void theChartLegendsSquaresAreHiddenFromScreenReaders() throws Exception {
+        String page = admin().get("/").body();
+        assertTrue(page.contains("<span class=\"in\"><span aria-hidden=\"true\">■</span> from clients</span>"
+                + " <span class=\"out\"><span aria-hidden=\"true\">■</span> to clients</span>"), page);
+    }
+
     /** A save that restarts the server asks first while clients are connected; one that does not, does not. */
     @Test
     void aSaveThatWouldDisconnectConnectedClientsAsksFirstAndSaysWho() throws Exception {
@@ -809,6 +878,71 @@ class WebServerTest {
         dns[form.length + 1] = "192.168.1.1";
         assertEquals(303, b.post("/vpn", dns).statusCode());
         assertEquals(2, fake.applied);
+    }
+
+    /**
+     * A save's outcome is in the page when it loads, where screen readers announce no status or
+     * alert: the notice takes the focus, the page's only autofocus (the error summary keeps it when
+     * there is one; the question whether to disconnect takes it from a notice). A save held back,
+     * whose page shows no error, says "Not saved" in the title, the first thing a screen reader reads.
+     */
+    @Test
+    void aSavesOutcomeTakesTheFocusAndASaveHeldBackSaysNotSavedInTheTitle() throws Exception {
+        Browser b = admin();
+        String[] form = {"enabled", "on", "listen_address", "0.0.0.0", "port", "1723", "local_address", "192.168.250.1",
+                "pool_start", "192.168.250.10", "pool_end", "192.168.250.59", "dns_primary", "192.168.1.53",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "50", "idle_timeout", "0"};
+        assertEquals(303, b.post("/vpn", form).statusCode());
+        String saved = b.get("/vpn").body();
+        assertTrue(saved.contains("<p class=\"flash\" role=\"status\" tabindex=\"-1\" autofocus>Saved and applied.</p>"), saved);
+        assertTrue(saved.contains("<title>VPN server — HomeRouter</title>"), saved);
+        assertEquals(1, autofocus(saved), saved);
+        assertEquals(0, autofocus(b.get("/vpn").body()), "the notice shown once, nothing else takes the focus");
+        assertEquals(303, b.get("/users/edit?name=nobody").statusCode());
+        String warned = b.get("/users").body();
+        assertTrue(warned.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>No VPN"
+                + " user nobody.</p>"), warned);
+        assertEquals(1, autofocus(warned), warned);
+
+        // Asked first: the question takes the focus, also from a notice waiting to be shown.
+        fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
+                1500, 3000, "MPPE-128"));
+        b.get("/users/edit?name=nobody");
+        form[5] = "1724";
+        HttpResponse<String> asked = b.post("/vpn", form);
+        assertEquals(409, asked.statusCode(), asked.body());
+        assertTrue(asked.body().contains("<title>Not saved: VPN server — HomeRouter</title>"), asked.body());
+        assertTrue(asked.body().contains("<div class=\"warning\" id=\"disconnect-warning\" role=\"alert\" tabindex=\"-1\""
+                + " autofocus>"), asked.body());
+        assertTrue(asked.body().contains("id=\"flash-warning\" role=\"alert\">No VPN user nobody."), asked.body());
+        assertEquals(1, autofocus(asked.body()), asked.body());
+
+        // Made from settings changed since: the page shows those instead of the owner's edits.
+        form[5] = "1723";
+        form[13] = "192.168.1.54";
+        String[] stale = java.util.Arrays.copyOf(form, form.length + 2);
+        stale[form.length] = "version";
+        stale[form.length + 1] = "00000000000000000000000000000000";
+        HttpResponse<String> changed = b.post("/vpn", stale);
+        assertEquals(409, changed.statusCode(), changed.body());
+        assertTrue(changed.body().contains("<title>Not saved: VPN server — HomeRouter</title>"), changed.body());
+        assertTrue(changed.body().contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>"
+                + "These settings were changed elsewhere"), changed.body());
+        assertEquals(1, autofocus(changed.body()), changed.body());
+        assertEquals("192.168.1.53", fake.vpn.dnsPrimary(), "not saved");
+
+        // Refused: the error summary has the focus and the title its "Error: ".
+        form[5] = "70000";
+        HttpResponse<String> refused = b.post("/vpn", form);
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("<title>Error: VPN server — HomeRouter</title>"), refused.body());
+        assertTrue(refused.body().contains("id=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus>"), refused.body());
+        assertEquals(1, autofocus(refused.body()), refused.body());
+    }
+
+    /** How many elements of a page take the focus on arrival. */
+    private static int autofocus(String page) {
+        return page.split(" autofocus[ >]", -1).length - 1;
     }
 
     /**
@@ -1630,17 +1764,17 @@ class WebServerTest {
         assertEquals(303, b.post("/site-to-site", "enabled", "on", "server", "203.0.113.7", "user", "branch",
                 "password", "branch secret", "mppe", "require-128", "subnets", "10.2.0.0/24").statusCode());
         String page = b.get("/site-to-site").body();
-        assertTrue(page.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">Saved, but the tunnel cannot start:"),
+        assertTrue(page.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>Saved, but the tunnel cannot start:"),
                 page);
         assertFalse(page.contains("class=\"flash\""), "not in the green of a success");
         // Passthrough switched on where it cannot run (no ALG in this build).
         assertEquals(303, b.post("/passthrough", "enabled", "on").statusCode());
-        assertTrue(b.get("/passthrough").body().contains("role=\"alert\">Saved, but the passthrough ALG is not part of this build."));
+        assertTrue(b.get("/passthrough").body().contains("role=\"alert\" tabindex=\"-1\" autofocus>Saved, but the passthrough ALG is not part of this build."));
         assertEquals(303, b.post("/passthrough").statusCode());
-        assertTrue(b.get("/passthrough").body().contains("<p class=\"flash\" role=\"status\">Saved. Passthrough is off.</p>"),
+        assertTrue(b.get("/passthrough").body().contains("<p class=\"flash\" role=\"status\" tabindex=\"-1\" autofocus>Saved. Passthrough is off.</p>"),
                 "a plain success stays a quiet notice");
         assertEquals(303, b.post("/lockouts/unlock", "scope", "admin", "key", "192.0.2.1").statusCode());
-        assertTrue(b.get("/lockouts").body().contains("role=\"alert\">That lockout had already ended."));
+        assertTrue(b.get("/lockouts").body().contains("role=\"alert\" tabindex=\"-1\" autofocus>That lockout had already ended."));
     }
 
     @Test
@@ -1959,7 +2093,7 @@ class WebServerTest {
         fake.importResult = new SystemAdmin.Imported(List.of("alice (192.0.2.7): removed or disabled by the import",
                 "bob (192.0.2.8): given another password by the import"), java.util.Optional.empty(), List.of());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
-        assertTrue(b.get("/system").body().contains("<p class=\"flash\" role=\"status\">Configuration imported and applied."
+        assertTrue(b.get("/system").body().contains("<p class=\"flash\" role=\"status\" tabindex=\"-1\" autofocus>Configuration imported and applied."
                 + " Disconnected alice (192.0.2.7): removed or disabled by the import; bob (192.0.2.8): given another password"
                 + " by the import.</p>"), "the notice names them");
         fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty(), List.of());
@@ -1971,7 +2105,7 @@ class WebServerTest {
                 + " 192.0.2.55 (pptp.listen_address of the imported configuration): this router does not have that address now"), List.of());
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         String waits = b.get("/system").body();
-        assertTrue(waits.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">Configuration imported, but the"
+        assertTrue(waits.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>Configuration imported, but the"
                 + " VPN server cannot listen on 192.0.2.55"), waits);
         assertFalse(waits.contains("imported and applied"), waits);
     }
@@ -1994,7 +2128,7 @@ class WebServerTest {
                 List.of("VPN encryption is now off (was required 128-bit)", "PAP logins are now allowed"));
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         String page = b.get("/system").body();
-        assertTrue(page.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\">This import weakened: VPN"
+        assertTrue(page.contains("<p class=\"warning\" id=\"flash-warning\" role=\"alert\" tabindex=\"-1\" autofocus>This import weakened: VPN"
                 + " encryption is now off (was required 128-bit); PAP logins are now allowed."), page);
         assertFalse(page.contains("imported and applied"), page);
         assertFalse(page.contains("class=\"flash\""), page);
@@ -2004,7 +2138,7 @@ class WebServerTest {
                 + " 192.0.2.55"), List.of("the VPN server is now on"));
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         String both = b.get("/system").body();
-        assertTrue(both.contains("role=\"alert\">This import weakened: the VPN server is now on. Configuration imported,"
+        assertTrue(both.contains("role=\"alert\" tabindex=\"-1\" autofocus>This import weakened: the VPN server is now on. Configuration imported,"
                 + " but the VPN server cannot listen on 192.0.2.55."), both);
 
         // A site-to-site tunnel left off for the file's settings: not applied either, and why.
@@ -2012,7 +2146,7 @@ class WebServerTest {
                 java.util.Optional.of("10.0.0.0/8 overlaps this router LAN 10.1.0.0/24"));
         assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
         String tunnel = b.get("/system").body();
-        assertTrue(tunnel.contains("role=\"alert\">Configuration imported, but the site-to-site tunnel is not started:"
+        assertTrue(tunnel.contains("role=\"alert\" tabindex=\"-1\" autofocus>Configuration imported, but the site-to-site tunnel is not started:"
                 + " 10.0.0.0/8 overlaps this router LAN 10.1.0.0/24 (correct it on the Site-to-site page). No VPN session"
                 + " was ended."), tunnel);
         assertFalse(tunnel.contains("imported and applied"), tunnel);
