@@ -260,6 +260,15 @@ class Guest:
             raise SystemExit(f"guest command failed ({rc}): {command}")
         return out
 
+    def refuses_update(self, command, label, expected, failure, failures, timeout=120, also="true"):
+        """Runs a homerouter-update command that must be refused: nothing marked to boot, its words
+        (each of expected) said; else records failure."""
+        rc, out = self.run(f"{command}; test ! -e /data/boot/trial && {also}", timeout=timeout)
+        shown = command.rsplit("&& ", 1)[-1]
+        print(f"    $ {shown}  ({label})\n      " + out.replace("\n", "\n      "))
+        if rc != 0 or any(e not in out for e in expected):
+            failures.append(failure)
+
     def wait_exit(self, timeout=300):
         try:
             self.qemu.wait(timeout)
@@ -418,15 +427,13 @@ def main():
                 "stat -c '%n %Y' /data/timesync/clock")
         # A bundle signed with another key (the same bundle, its signature made by a key of the
         # test's): refused, nothing written. Through the command line, which checks as the page does.
-        rc, out = g.run("rm -rf /tmp/forged && mkdir /tmp/forged && cd /tmp/forged && "
-                        "tar -xf /dev/vdb --occurrence=1 release SHA256SUMS && head -c 64 /dev/urandom > SHA256SUMS.sig && "
-                        "cp /etc/hostname rootfs.squashfs && "
-                        "tar -cf /tmp/forged.update release SHA256SUMS SHA256SUMS.sig rootfs.squashfs && cd / && "
-                        "homerouter-update /tmp/forged.update; test ! -e /data/boot/trial", timeout=300)
-        print("    $ homerouter-update /tmp/forged.update  (a signature not made with the image's key)\n      "
-              + out.replace("\n", "\n      "))
-        if rc != 0 or "signature does not match this firmware's key" not in out:
-            failures.append("an update whose signature is not the image key's was not refused")
+        g.refuses_update("rm -rf /tmp/forged && mkdir /tmp/forged && cd /tmp/forged && "
+                         "tar -xf /dev/vdb --occurrence=1 release SHA256SUMS && head -c 64 /dev/urandom > SHA256SUMS.sig && "
+                         "cp /etc/hostname rootfs.squashfs && "
+                         "tar -cf /tmp/forged.update release SHA256SUMS SHA256SUMS.sig rootfs.squashfs && cd / && "
+                         "homerouter-update /tmp/forged.update", "a signature not made with the image's key",
+                         ["signature does not match this firmware's key"],
+                         "an update whose signature is not the image key's was not refused", failures, timeout=300)
         # The update as the owner installs it: the System page's form, the file streamed to root's
         # installer (homerouter-update.socket), the restart button.
         t0 = time.monotonic()
@@ -533,31 +540,25 @@ def main():
             print("      " + g.run("ss -lnu")[1])
             failures.append("resolved listens for LLMNR or mDNS (UDP 5355/5353)")
         # The same bundle again (not newer than what runs): refused, nothing written.
-        rc, out = g.run("homerouter-update /dev/vdb; test ! -e /data/boot/trial", timeout=120)
-        print("    $ homerouter-update /dev/vdb  (again)\n      " + out.replace("\n", "\n      "))
-        if rc != 0 or "is not newer than the running" not in out:
-            failures.append("an update bundle that is not newer than the running firmware was not refused")
+        g.refuses_update("homerouter-update /dev/vdb", "again", ["is not newer than the running"],
+                         "an update bundle that is not newer than the running firmware was not refused", failures)
         # The release names the database schema of its firmware; a bundle of an older schema is refused
         # even with --downgrade, nothing written: that firmware could not read this router's settings.
         if not re.search(r"^SCHEMA=[1-9][0-9]*$", release, re.M):
             failures.append("the release file does not name the firmware's database schema (SCHEMA=)")
-        rc, out = g.run("rm -rf /tmp/older && mkdir /tmp/older && "
-                        "sed 's/^SCHEMA=.*/SCHEMA=1/' /etc/homerouter-release > /tmp/older/release && "
-                        ": > /tmp/older/SHA256SUMS && tar -cf /tmp/older.update -C /tmp/older release SHA256SUMS && "
-                        "homerouter-update --downgrade /tmp/older.update; test ! -e /data/boot/trial", timeout=120)
-        print("    $ homerouter-update --downgrade /tmp/older.update  (database schema 1)\n      "
-              + out.replace("\n", "\n      "))
-        if rc != 0 or "reads database schema 1 at most" not in out or "--discard-settings" not in out:
-            failures.append("a --downgrade to a firmware of an older database schema was not refused with its reason")
+        g.refuses_update("rm -rf /tmp/older && mkdir /tmp/older && "
+                         "sed 's/^SCHEMA=.*/SCHEMA=1/' /etc/homerouter-release > /tmp/older/release && "
+                         ": > /tmp/older/SHA256SUMS && tar -cf /tmp/older.update -C /tmp/older release SHA256SUMS && "
+                         "homerouter-update --downgrade /tmp/older.update", "database schema 1",
+                         ["reads database schema 1 at most", "--discard-settings"],
+                         "a --downgrade to a firmware of an older database schema was not refused with its reason", failures)
         # --discard-settings where the firmware reads this router's settings: refused, the settings stay.
-        rc, out = g.run("rm -rf /tmp/same && mkdir /tmp/same && cp /etc/homerouter-release /tmp/same/release && "
-                        ": > /tmp/same/SHA256SUMS && tar -cf /tmp/same.update -C /tmp/same release SHA256SUMS && "
-                        "homerouter-update --downgrade --discard-settings /tmp/same.update; "
-                        "test ! -e /data/boot/trial && test -e /var/lib/homerouter/appliance.db", timeout=120)
-        print("    $ homerouter-update --downgrade --discard-settings /tmp/same.update  (same schema)\n      "
-              + out.replace("\n", "\n      "))
-        if rc != 0 or "--discard-settings is not needed" not in out:
-            failures.append("--discard-settings was not refused for a firmware that reads this router's settings")
+        g.refuses_update("rm -rf /tmp/same && mkdir /tmp/same && cp /etc/homerouter-release /tmp/same/release && "
+                         ": > /tmp/same/SHA256SUMS && tar -cf /tmp/same.update -C /tmp/same release SHA256SUMS && "
+                         "homerouter-update --downgrade --discard-settings /tmp/same.update", "same schema",
+                         ["--discard-settings is not needed"],
+                         "--discard-settings was not refused for a firmware that reads this router's settings", failures,
+                         also="test -e /var/lib/homerouter/appliance.db")
         # An updated slot that does not confirm itself is abandoned 30 minutes after boot. Slot b is
         # confirmed: nothing happens. Made unconfirmed again (as if its service had never come up),
         # the check reboots into slot a; QEMU runs with -no-reboot, so it exits.
