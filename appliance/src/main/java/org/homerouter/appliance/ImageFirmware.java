@@ -68,6 +68,7 @@ final class ImageFirmware implements Firmware {
     /** At the service's start: what became of the update the owner restarted into, if any. */
     ImageFirmware started() {
         failed = outcome.atStart(version(), events).orElse(null);
+        waiting = outcome.installedNotStarted().orElse(null);
         return this;
     }
 
@@ -141,6 +142,7 @@ final class ImageFirmware implements Firmware {
         }
         String starting = waitingForRestart().orElse(null);
         if (starting != null) {
+            // Before: the reboot may stop this service before it could write anything after.
             outcome.restarting(starting, version(), java.time.Instant.now());
         }
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -151,6 +153,11 @@ final class ImageFirmware implements Firmware {
             if (a.exit != 0) {
                 throw new IOException("the router did not restart: " + a.said);
             }
+        } catch (IOException | RuntimeException e) {
+            if (starting != null) {
+                outcome.installed(starting, version()); // no restart: the next start must not call it failed
+            }
+            throw e;
         }
         events.log("admin", "router restarting" + (starting != null ? " to start firmware " + starting : "")
                 + ", asked from " + from);
@@ -176,9 +183,19 @@ final class ImageFirmware implements Firmware {
         return new Answer(Integer.parseInt(m.group(1)), text.substring(0, m.start()).strip());
     }
 
+    /**
+     * The last octets of the file held back until it is known to be whole: GNU tar takes a stream
+     * that ends right after its last member's data as a whole bundle (the end-of-archive blocks
+     * are optional to it), so an upload abandoned in its last KiB would install all the same while
+     * the page said "not installed". Without the tail, the root file system is short and its
+     * checksum fails. More than tar's end padding (a 10,240-octet record).
+     */
+    static final int HELD_BACK = 64 * 1024;
+
     private final class SocketUpload implements Upload {
         private final SocketChannel channel;
         private final String from;
+        private final ByteBuffer tail = ByteBuffer.allocate(HELD_BACK);
         /** The installer stopped reading (it refused early, or went): the rest is not sent. */
         private IOException broken;
 
@@ -189,11 +206,26 @@ final class ImageFirmware implements Firmware {
 
         @Override
         public void write(ByteBuffer bytes) {
+            while (bytes.hasRemaining()) {
+                if (!tail.hasRemaining()) {
+                    // Full: what is held longest goes, as much as comes in.
+                    tail.flip();
+                    int n = Math.min(tail.remaining(), bytes.remaining());
+                    send(tail.slice(tail.position(), n));
+                    tail.position(tail.position() + n).compact();
+                }
+                int n = Math.min(tail.remaining(), bytes.remaining());
+                tail.put(bytes.slice(bytes.position(), n));
+                bytes.position(bytes.position() + n);
+            }
+        }
+
+        private void send(ByteBuffer b) {
             if (broken != null) {
                 return;
             }
             try {
-                ImageFirmware.write(channel, bytes);
+                ImageFirmware.write(channel, b);
             } catch (IOException e) {
                 broken = e; // its answer, read at the end, says why
             }
@@ -202,6 +234,7 @@ final class ImageFirmware implements Firmware {
         @Override
         public Outcome finish() throws IOException {
             try (channel) {
+                send(tail.flip());
                 if (broken == null) {
                     channel.shutdownOutput();
                 }
@@ -214,6 +247,8 @@ final class ImageFirmware implements Firmware {
                 if (installed) {
                     Matcher m = STARTS.matcher(said);
                     waiting = m.find() ? m.group(1) : "the new firmware";
+                    outcome.installed(waiting, version()); // the restart button, after a service restart too
+                    failed = null; // the update before it, which did not stay, is history now
                     events.log("admin", "firmware " + waiting + " installed from " + from
                             + "; it starts at the next restart");
                     LOG.info("firmware update installed: {}", said);
@@ -229,14 +264,22 @@ final class ImageFirmware implements Firmware {
 
         @Override
         public void abort() {
-            try {
-                // Closed without the end: tar meets a short bundle, the slot is not marked to boot.
-                channel.close();
-            } catch (IOException e) {
-                // closing
-            } finally {
-                busy.set(false);
-            }
+            // Ended without the held-back tail: tar meets a short root file system, nothing is
+            // marked to boot. Still busy until the installer has said so: a restart or another
+            // upload meanwhile would meet it writing the slot.
+            Thread.ofVirtual().name("firmware-abort").start(() -> {
+                try (channel) {
+                    if (broken == null) {
+                        channel.shutdownOutput();
+                    }
+                    Answer a = answer(channel);
+                    LOG.info("firmware update from {} abandoned; the installer said: {}", from, a.said);
+                } catch (IOException e) {
+                    LOG.info("firmware update from {} abandoned: {}", from, e.getMessage());
+                } finally {
+                    busy.set(false);
+                }
+            });
             events.log("admin", "firmware update from " + from + " not installed: the file did not arrive whole");
         }
     }

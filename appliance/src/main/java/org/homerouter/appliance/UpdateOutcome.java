@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * logs that it started; the old one, when the router came back to it (the new one did not start,
  * or did not confirm itself within 30 minutes, image/README.md "Updates"), says so on the System
  * page and in the event log, where before the owner found only the old version running, unexplained.
- * A note in the data directory, written before the restart: "to", "from", "at", and "state"
- * (restarting, then started once the new version ran; failed once the old one found it).
+ * A note in the data directory: "to", "from", "at", and "state" (installed, when the update was
+ * written; restarting, just before the restart; then started once the new version ran, or failed
+ * once the old one found itself running again).
  */
 final class UpdateOutcome {
     private static final Logger LOG = LoggerFactory.getLogger(UpdateOutcome.class);
@@ -26,6 +27,17 @@ final class UpdateOutcome {
 
     UpdateOutcome(Path note) {
         this.note = note;
+    }
+
+    /** {@code to} is installed, and starts at the next restart. */
+    void installed(String to, String from) {
+        write(Map.of("to", to, "from", from, "at", Instant.now().toString(), "state", "installed"));
+    }
+
+    /** The version installed and not yet restarted into, as {@link #installed} recorded it. */
+    Optional<String> installedNotStarted() {
+        Map<String, String> n = read();
+        return n != null && "installed".equals(n.get("state")) ? Optional.ofNullable(n.get("to")) : Optional.empty();
     }
 
     /** Before the restart into {@code to}. */
@@ -44,6 +56,9 @@ final class UpdateOutcome {
         }
         String to = n.getOrDefault("to", "");
         String state = n.getOrDefault("state", "");
+        if ("installed".equals(state)) {
+            return Optional.empty(); // not restarted into yet
+        }
         if (to.equals(current)) {
             if ("restarting".equals(state)) {
                 events.log("admin", "firmware " + to + " started (updated from " + n.getOrDefault("from", "?") + ")");

@@ -66,6 +66,15 @@ class UpdateOutcomeTest {
     }
 
     @Test
+    void anUpdateInstalledButNotYetRestartedIntoIsNoFailureAndIsKnownAfterAServiceRestart() {
+        UpdateOutcome o = new UpdateOutcome(dir.resolve("firmware-update"));
+        o.installed(NEW, OLD);
+        assertEquals(Optional.empty(), start(o, OLD));
+        assertEquals(Optional.of(NEW), o.installedNotStarted());
+        assertTrue(events.isEmpty(), events.toString());
+    }
+
+    @Test
     void noUpdateNothingToSay() {
         assertEquals(Optional.empty(), start(new UpdateOutcome(dir.resolve("firmware-update")), OLD));
         assertTrue(events.isEmpty());

@@ -72,7 +72,7 @@ class UpdateScriptTest {
         s = replace(s, ". /etc/homerouter-boot", ". " + etc.resolve("homerouter-boot"));
         s = replace(s, ". /etc/homerouter-release", ". " + etc.resolve("homerouter-release"));
         s = replace(s, "/usr/bin/homerouter-update --member", script + " --member");
-        s = replace(s, "/data/boot/trial", trial.toString());
+        s = replace(s, "/data/boot/", dir.resolve("data/boot") + "/");
         Files.writeString(script, s);
         assertTrue(script.toFile().setExecutable(true));
     }
@@ -255,8 +255,23 @@ class UpdateScriptTest {
         return new ImageFirmware.Paths(socket, trial, dir.resolve("etc/homerouter-boot"), dir.resolve("data/boot/slot"));
     }
 
+    /** The next upload, once the one before it has been answered (an abandoned one is, a moment later). */
+    private static Firmware.Upload beginWhenFree(Firmware f) throws Exception {
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            try {
+                return f.begin("192.168.1.100");
+            } catch (IllegalStateException busy) {
+                if (System.nanoTime() > until) {
+                    throw busy;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     private static Firmware.Outcome handOver(Firmware f, Path bundle) throws Exception {
-        Firmware.Upload u = f.begin("192.168.1.100");
+        Firmware.Upload u = beginWhenFree(f);
         byte[] all = Files.readAllBytes(bundle);
         for (int i = 0; i < all.length; i += 8192) { // as the page hands it on, a piece at a time
             u.write(java.nio.ByteBuffer.wrap(all, i, Math.min(8192, all.length - i)));
@@ -279,6 +294,15 @@ class UpdateScriptTest {
         first.abort();
         assertTrue(events.contains("firmware update from 192.168.1.100 not installed: the file did not arrive whole"),
                 events.toString());
+
+        // A whole signed bundle handed over, then the upload abandoned (the browser went in its last
+        // KiB, a second file in the form): tar would take the stream as whole; nothing is marked.
+        Firmware.Upload abandoned = beginWhenFree(f);
+        byte[] signed = Files.readAllBytes(bundle(NEWER, key.getPrivate(), true, null).file());
+        abandoned.write(java.nio.ByteBuffer.wrap(signed));
+        abandoned.abort();
+        beginWhenFree(f).abort(); // free again once the installer has answered
+        assertFalse(Files.exists(trial), "an abandoned upload is not tried at the next boot");
 
         Firmware.Outcome refused = handOver(f, bundle(NEWER, KeyPairGenerator.getInstance("Ed25519").generateKeyPair()
                 .getPrivate(), true, null).file());
@@ -320,6 +344,40 @@ class UpdateScriptTest {
         ImageFirmware f = new ImageFirmware(paths(dir.resolve("no-such.sock")), dir.resolve("firmware-update"),
                 (kind, message) -> { });
         assertTrue(f.notUpdatable().orElseThrow().contains("runs outside it"), f.notUpdatable().toString());
+    }
+
+    @Test
+    void aReleaseAppendedAfterTheRootFileSystemIsRefused() throws Exception {
+        // Signed and whole, then an unsigned release added at its end: it would have named the
+        // version the page offers to restart into.
+        Bundle b = bundle(NEWER, key.getPrivate(), true, null);
+        Path extra = Files.createDirectories(dir.resolve("extra"));
+        Files.writeString(extra.resolve("release"), "NAME=HomeRouter\nVERSION=9.9\nARCH=arm64\nSCHEMA=9\n");
+        assertEquals(0, new ProcessBuilder("tar", "-rf", b.file().toString(), "-C", extra.toString(), "release")
+                .inheritIO().start().waitFor());
+        Run r = update(b.file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("something follows its root file system"), r.said());
+        assertFalse(r.said().contains("9.9"), r.said());
+        assertFalse(Files.exists(trial), r.said());
+    }
+
+    @Test
+    void aReleaseNamingNoVersionIsRefusedBeforeDpkgReadsIt() throws Exception {
+        Run r = update(bundle("--force-help", key.getPrivate(), true, null).file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("its release names no version this firmware can read"), r.said());
+        assertSlotUntouched(r);
+    }
+
+    @Test
+    void nothingIsWrittenWhileThisFirmwareIsItselfAnUnconfirmedTrial() throws Exception {
+        // Running slot a, but b is the one confirmed to boot: a is on trial, and b the only slot known to work.
+        Files.writeString(dir.resolve("data/boot/slot"), "b\n");
+        Run r = update(bundle(NEWER, key.getPrivate(), true, null).file(), "-");
+        assertEquals(1, r.code(), r.said());
+        assertTrue(r.said().contains("has not confirmed itself yet"), r.said());
+        assertSlotUntouched(r);
     }
 
     @Test

@@ -75,14 +75,19 @@ final class BundleUpload {
         }
         if (parts.upload == null || parts.bytes == 0) {
             parts.abort();
-            return new Result(null, "No update file was chosen: choose the file (homerouter-…-arm64.update) and install"
+            return new Result(null, "No update file was chosen: choose the file (homerouter-….update) and install"
                     + " it again.");
         }
         if (!parts.complete) {
             parts.abort();
             return new Result(null, "The update file did not arrive whole: nothing was installed. Send it again.");
         }
-        return new Result(parts.upload.finish(), null);
+        try {
+            return new Result(parts.upload.finish(), null);
+        } catch (IOException e) {
+            return new Result(null, "The router's installer did not answer (" + e.getMessage() + "): look at this page"
+                    + " again in a minute; it says whether an update waits for a restart.");
+        }
     }
 
     /** The parser's listener: the file part's content goes to the installer as it comes. */
