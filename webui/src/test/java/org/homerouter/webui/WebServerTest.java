@@ -1100,6 +1100,10 @@ class WebServerTest {
                 + " only method that gives encryption keys: tick MS-CHAPv2, or choose Optional encryption below</span>"), body);
         assertFalse(body.contains("RFC 3079") || body.contains("id=\"mppe-error\""), body);
         assertTrue(body.contains("<legend class=\"label\">Allowed authentication</legend>"), "a group a screen reader names");
+        // Each box says it was refused and why: not every screen reader reads the group's description.
+        assertTrue(body.contains("value=\"pap\" checked aria-invalid=\"true\" aria-describedby=\"auth-error auth-hint\">"),
+                body);
+        assertFalse(page.contains("aria-describedby=\"auth-error"), "not before anything was refused");
         assertTrue(body.contains("value=\"dns.example\""), "what was typed comes back");
         assertTrue(body.indexOf("pool_start-error") > body.indexOf("id=\"pool_start\""), "message next to its field");
         assertEquals(0, fake.applied, "nothing saved");
