@@ -236,11 +236,15 @@ try {
     buffer: Buffer.concat([Buffer.from([0xEF, 0xBB, 0xBF]), Buffer.from(exported, 'utf8')]) });
   await page.waitForFunction(() => document.getElementById('config').value.length > 0);
   check(await page.inputValue('#config') === exported, 'a chosen export fills the text area as it is');
+  check((await page.textContent('#config-file-read')).includes('Read backup.json into the box below')
+    && await page.getAttribute('#config-file-read', 'role') === 'status',
+    'reading the file is said where a screen reader announces it');
   await page.fill('#config', '');
   await page.setInputFiles('#config-file', { name: 'backup-utf16.json', mimeType: 'application/json',
     buffer: Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(exported, 'utf16le')]) });
-  await page.waitForSelector('#config-file-error:not([hidden])');
-  check((await page.textContent('#config-file-error')).includes('UTF-16') && await page.inputValue('#config') === '',
+  await page.waitForFunction(() => document.getElementById('config-file-error').textContent.length > 0);
+  check((await page.textContent('#config-file-error')).includes('UTF-16') && await page.inputValue('#config') === ''
+    && (await page.textContent('#config-file-read')) === '',
     'a UTF-16 file is refused with why, the text area left empty');
   // The export's download is named for the owner's own day (a submit event the script hears; the
   // form itself is not sent).

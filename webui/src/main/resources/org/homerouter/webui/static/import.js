@@ -16,15 +16,20 @@
   var file = document.getElementById('config-file');
   var text = document.getElementById('config');
   var note = document.getElementById('config-file-error');
-  if (!pick || !file || !text || !note) { return; }
+  var read = document.getElementById('config-file-read');
+  if (!pick || !file || !text || !note || !read) { return; }
   pick.hidden = false;
+  // Both live regions are in the page from the start, empty: a screen reader announces what is
+  // written into them, not always an alert that was hidden until then, and never a text area filled.
   function refuse(why) {
+    read.textContent = '';
     note.textContent = why;
-    note.hidden = false;
   }
   file.addEventListener('change', function () {
-    note.hidden = true;
+    note.textContent = '';
+    read.textContent = '';
     if (file.files.length === 0) { return; }
+    var name = file.files[0].name;
     file.files[0].arrayBuffer().then(function (buffer) {
       var b = new Uint8Array(buffer);
       // An export is UTF-8. Read as UTF-8, a file an editor saved as UTF-16 came out as garbage
@@ -35,6 +40,7 @@
       }
       try {
         text.value = new TextDecoder('utf-8', { fatal: true }).decode(b); // drops a UTF-8 byte-order mark
+        read.textContent = 'Read ' + name + ' into the box below: tick the box under it and import it.';
       } catch (e) {
         refuse('That file is not UTF-8 text, so not a configuration exported by this router: choose the exported file.');
       }
