@@ -29,10 +29,17 @@ BASE_PACKAGES=systemd,systemd-sysv,systemd-timesyncd,systemd-resolved,dbus,udev,
 # The key update bundles are signed with (Ed25519, PEM): a maker's release build names its own
 # (UPDATE_SIGNING_KEY); otherwise one is made here once and kept in image/keys/ (not in git). A router
 # installs only bundles signed with the key of the firmware it runs (homerouter-update), so keep it:
-# routers flashed with this image take updates built with it only.
-UPDATE_SIGNING_KEY=${UPDATE_SIGNING_KEY:-$IMAGE_DIR/keys/update-signing.pem}
+# routers flashed with this image take updates built with it only. Absolute: the stages run openssl
+# from other directories.
+DEFAULT_SIGNING_KEY=$IMAGE_DIR/keys/update-signing.pem
+UPDATE_SIGNING_KEY=$(realpath -m "${UPDATE_SIGNING_KEY:-$DEFAULT_SIGNING_KEY}")
 signing_key() {
   if [ ! -s "$UPDATE_SIGNING_KEY" ]; then
+    # A key named but missing (a typo, a key volume not mounted) stops the build: a throwaway one
+    # would make images whose routers refuse every real update.
+    if [ "$UPDATE_SIGNING_KEY" != "$(realpath -m "$DEFAULT_SIGNING_KEY")" ]; then
+      echo "UPDATE_SIGNING_KEY=$UPDATE_SIGNING_KEY: no such key" >&2; exit 1
+    fi
     mkdir -p "$(dirname "$UPDATE_SIGNING_KEY")"
     (umask 077 && openssl genpkey -algorithm ed25519 -out "$UPDATE_SIGNING_KEY")
     log "made an update signing key, $UPDATE_SIGNING_KEY: keep it (routers with this image take only updates it signs)"

@@ -425,8 +425,8 @@ def main():
         clock_kept = int(g.check("echo $(( $(stat -c %Y /usr/lib/clock-epoch) + 30*86400 ))").strip())
         g.check(f"systemctl stop systemd-timesyncd && touch -d @{clock_kept} /var/lib/systemd/timesync/clock && "
                 "stat -c '%n %Y' /data/timesync/clock")
-        # A bundle signed with another key (the same bundle, its signature made by a key of the
-        # test's): refused, nothing written. Through the command line, which checks as the page does.
+        # A bundle whose signature is not the image key's (the real release and SHA256SUMS, a
+        # signature of 64 random bytes): refused, nothing written. Through the command line, which checks as the page does.
         g.refuses_update("rm -rf /tmp/forged && mkdir /tmp/forged && cd /tmp/forged && "
                          "tar -xf /dev/vdb --occurrence=1 release SHA256SUMS && head -c 64 /dev/urandom > SHA256SUMS.sig && "
                          "cp /etc/hostname rootfs.squashfs && "

@@ -35,7 +35,7 @@ final class ConfigDocument {
      */
     static final int VERSION = 1;
     /** A firmware version as the document may name it: shown in a message, so nothing else. */
-    private static final Pattern FIRMWARE = Pattern.compile("[A-Za-z0-9._+-]{1,40}");
+    private static final Pattern FIRMWARE = Pattern.compile("[A-Za-z0-9._+~-]{1,64}");
     /** Not part of a portable configuration: secrets of this router's own admin side. */
     private static final Set<Setting> LOCAL = EnumSet.of(Setting.METRICS_TOKEN, Setting.UI_KNOWN_DEVICE_KEY,
             Setting.ADMIN_RESET_APPLIED);

@@ -18,7 +18,9 @@ import picocli.CommandLine;
 public final class Version implements CommandLine.IVersionProvider {
     /** The image's release file (image/stages/50-rootfs.sh writes it). */
     static final Path RELEASE = Path.of("/etc/homerouter-release");
-    private static final Pattern VERSION = Pattern.compile("(?m)^VERSION=([A-Za-z0-9._+-]{1,40})$");
+    /** As homerouter-update takes them (image/overlay/usr/bin): "1.0~rc1+202612061015.abc" too. */
+    static final String FORM = "[0-9][A-Za-z0-9.+~-]{0,63}";
+    private static final Pattern VERSION = Pattern.compile("(?m)^VERSION=(" + FORM + ")$");
     private static volatile String current;
 
     public static String current() {

@@ -215,7 +215,8 @@ class UpdateScriptTest {
         Path unitScript = dir.resolve("homerouter-update-socket");
         String s = Files.readString(original);
         s = replace(s, "homerouter-update - 2>&1", script + " - 2>&1");
-        s = replace(s, "systemctl --no-block reboot", "echo rebooted > " + dir.resolve("rebooted"));
+        s = replace(s, "systemd-run --quiet --on-active=3 --timer-property=AccuracySec=100ms /usr/bin/systemctl reboot",
+                "echo rebooted > " + dir.resolve("rebooted"));
         Files.writeString(unitScript, s);
         assertTrue(unitScript.toFile().setExecutable(true));
         Path socket = dir.resolve("update.sock");
@@ -347,6 +348,24 @@ class UpdateScriptTest {
     }
 
     @Test
+    void theSameUpdateCutShortIsNotMarkedAlthoughTheSlotAlreadyHoldsIt() throws Exception {
+        // Installed, not started (the mark gone: it did not stay), then tried once more and cut
+        // short: the slot reads back whole from the first time, but this file was not.
+        Bundle b = bundle(NEWER, key.getPrivate(), true, null);
+        assertEquals(0, update(b.file(), "-").code());
+        Files.delete(trial);
+        byte[] whole = Files.readAllBytes(b.file());
+        for (int cut : new int[] {5_000, 70_000}) {
+            Path part = dir.resolve("cut-" + cut + ".update");
+            Files.write(part, java.util.Arrays.copyOf(whole, whole.length - cut));
+            Run r = update(part, "-");
+            assertEquals(1, r.code(), r.said());
+            assertTrue(r.said().contains("the file did not arrive whole"), r.said());
+            assertFalse(Files.exists(trial), "cut " + cut + ": " + r.said());
+        }
+    }
+
+    @Test
     void aReleaseAppendedAfterTheRootFileSystemIsRefused() throws Exception {
         // Signed and whole, then an unsigned release added at its end: it would have named the
         // version the page offers to restart into.
@@ -388,7 +407,8 @@ class UpdateScriptTest {
         Files.write(junk, bytes);
         Run r = update(junk, "-");
         assertEquals(1, r.code(), r.said());
-        assertTrue(r.said().contains("not an update bundle"), r.said());
+        assertTrue(r.said().contains("not an update bundle: the file is no HomeRouter firmware update"), r.said());
+        assertFalse(r.said().contains("tar:") || r.said().contains(": -"), "tar's words are not the owner's: " + r.said());
         assertSlotUntouched(r);
     }
 }

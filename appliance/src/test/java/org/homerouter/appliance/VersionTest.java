@@ -22,6 +22,9 @@ class VersionTest {
         Path release = dir.resolve("homerouter-release");
         Files.writeString(release, "NAME=HomeRouter\nVERSION=0.1.0+202612061015.17e9b6f\nARCH=arm64\nSCHEMA=9\n");
         assertEquals(Optional.of("0.1.0+202612061015.17e9b6f"), Version.ofRelease(release));
+        // A maker's release candidate, as homerouter-update takes it: not the jar's version instead.
+        Files.writeString(release, "VERSION=1.0~rc1+202612061015.abc\n");
+        assertEquals(Optional.of("1.0~rc1+202612061015.abc"), Version.ofRelease(release));
     }
 
     @Test

@@ -30,7 +30,31 @@ final class BundleUpload {
     private BundleUpload() {
     }
 
+    /** Set on a request whose body {@link #receive} read. */
+    private static final String READ_ATTRIBUTE = BundleUpload.class.getName() + ".read";
+
+    static boolean read(Request request) {
+        return request.getAttribute(READ_ATTRIBUTE) != null;
+    }
+
+    /**
+     * Reads and drops a body refused before it was read, up to {@link #MAX_BYTES} (one that stalls
+     * ends at the connection's idle timeout).
+     */
+    static void discard(Request request) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buf = new byte[READ];
+            long total = 0;
+            for (int n; total <= MAX_BYTES && (n = in.read(buf)) >= 0; ) {
+                total += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the browser went: nobody to answer
+        }
+    }
+
     static Result receive(Request request, Firmware firmware, String from) throws IOException {
+        request.setAttribute(READ_ATTRIBUTE, Boolean.TRUE);
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String boundary = type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
                 ? null : MultiPart.extractBoundary(type);

@@ -511,8 +511,14 @@ public final class WebServer implements AutoCloseable {
                     // The update file (tens of MB) goes to the installer as it arrives, never held:
                     // the login and the CSRF token (in the query) are checked before the body is
                     // read, so only a logged-in admin's upload holds this thread.
-                    return write(response, callback, guard(route, request, response,
-                            readable(() -> Request.extractQueryParameters(request))));
+                    Reply reply = guard(route, request, response, readable(() -> Request.extractQueryParameters(request)));
+                    if (!BundleUpload.read(request) && cookie(request) != null) {
+                        // Refused before the file was read (the login expired while the owner
+                        // fetched the file, say): the file is read and dropped, within bounds, or
+                        // the browser shows "connection reset" mid-upload, not the page saying why.
+                        BundleUpload.discard(request);
+                    }
+                    return write(response, callback, reply);
                 }
                 // The form is read without holding a thread, and within a deadline: a body dripped
                 // in a byte at a time (each resetting the idle timeout) would otherwise hold a

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The System page's firmware update, as the owner uses it: the version that runs, the update file
  * chosen and sent, the installer's answer in words, the restart into the new version. The installer
- * here is the test's (FakeBackend); the appliance's, with the image's scripts, is ImageFirmwareTest's.
+ * here is the test's (FakeBackend); the appliance's, with the image's scripts, is UpdateScriptTest's.
  */
 class FirmwareUpdatePageTest {
     private static final String ADMIN_PW = "correct horse battery";
@@ -116,6 +116,41 @@ class FirmwareUpdatePageTest {
             assertEquals(0, fake.firmwareReceived.size(), "nothing reached the installer");
         }
         assertEquals(0, fake.restarts);
+    }
+
+    @Test
+    void anUploadAfterTheLoginExpiredGetsThePageSayingSoNotAConnectionReset() throws Exception {
+        // The System page left open while the owner fetched the file, then the upload: refused
+        // before it is read, but read to its end, or the browser shows "connection reset" instead.
+        Browser b = admin();
+        String action = uploadAction(b);
+        now.addAndGet(AdminSessions.IDLE.toMillis() + 1000);
+        // As a browser sends it: the whole file first, then the answer is read (a client that reads
+        // the answer as it writes, as Java's does, would not notice).
+        byte[] file = bundle(30 * 1024 * 1024);
+        String boundary = "----hrtest";
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"h.update\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.net.URI uri = java.net.URI.create(base);
+        String answer;
+        try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            s.setSoTimeout(30_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST " + action + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort() + "\r\nCookie: hr_session="
+                    + b.cookie + "\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\nContent-Length: "
+                    + (head.length + file.length + tail.length) + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(head);
+            out.write(file); // "connection reset" here is what the browser would show
+            out.write(tail);
+            out.flush();
+            answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+        assertTrue(answer.contains("This form had expired"), answer);
+        synchronized (fake.firmwareReceived) {
+            assertEquals(0, fake.firmwareReceived.size());
+        }
     }
 
     @Test
