@@ -73,14 +73,19 @@ final class Browser {
      */
     HttpResponse<String> upload(String path, String field, String fileName, byte[] content) throws Exception {
         String boundary = "----hrtest" + Long.toHexString(System.nanoTime());
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
-                + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[][] around = fileFieldAround(boundary, field, fileName);
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, content, tail)));
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(around[0], content, around[1])));
         cookies(b);
         return remember(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** What comes before and after a file's content in a form of that one file field (RFC 7578). */
+    static byte[][] fileFieldAround(String boundary, String field, String fileName) {
+        return new byte[][] {("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
+                + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8),
+                ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8)};
     }
 
     private void cookies(HttpRequest.Builder b) {

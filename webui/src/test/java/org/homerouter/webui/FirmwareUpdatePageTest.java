@@ -129,9 +129,9 @@ class FirmwareUpdatePageTest {
         // the answer as it writes, as Java's does, would not notice).
         byte[] file = bundle(30 * 1024 * 1024);
         String boundary = "----hrtest";
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"h.update\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[][] around = Browser.fileFieldAround(boundary, "bundle", "h.update");
+        byte[] head = around[0];
+        byte[] tail = around[1];
         java.net.URI uri = java.net.URI.create(base);
         String answer;
         try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
