@@ -3,7 +3,7 @@
 // dashboard; the Logs page's times in the browser's zone (Europe/Berlin here); the nav links' size
 // and focus outline on a phone-sized screen, the tables' buttons in sight there, the safe choices'
 // size, no page wider than it; a notice and the question before a disconnect taking the focus, the
-// Log out button's border; the import's file picker; last, switch HTTPS on
+// Log out button's border; the import's file picker; the warning before an idle logout; last, switch HTTPS on
 // over plain HTTP and off again over HTTPS, following the UI from one origin to the other. Any
 // Content-Security-Policy violation or page error fails the run.
 //
@@ -246,6 +246,26 @@ try {
   check((await page.textContent('#config-file-error')).includes('UTF-16') && await page.inputValue('#config') === ''
     && (await page.textContent('#config-file-read')) === '',
     'a UTF-16 file is refused with why, the text area left empty');
+  // 5c. The idle warning: 25 minutes into a page (its clock run on, a tab of its own), a banner and an
+  // alert say the logout comes in 5 minutes; the focus stays in the field being typed in; "Stay logged
+  // in" is activity and the banner goes.
+  const idle = await context.newPage();
+  idle.on('pageerror', e => problems.push('page error: ' + e.message));
+  await idle.clock.install();
+  await idle.goto(base + '/vpn');
+  await idle.focus('#port');
+  check(await idle.isHidden('#idle-warning'), 'no idle warning on arrival');
+  await idle.clock.fastForward('25:01');
+  await idle.waitForSelector('#idle-warning', { state: 'visible' });
+  check((await idle.textContent('#idle-said')).includes('logged out in 5 minutes')
+    && await idle.evaluate(() => document.activeElement.id) === 'port',
+    'after 25 idle minutes the warning is shown and announced, the focus left in the field');
+  const kept = idle.waitForResponse(r => r.url().endsWith('/api/keepalive') && r.status() === 200);
+  await idle.click('#idle-stay');
+  await kept;
+  await idle.waitForSelector('#idle-warning', { state: 'hidden' });
+  check(true, '"Stay logged in" reaches the router and the warning goes');
+  await idle.close();
   // The export's download is named for the owner's own day (a submit event the script hears; the
   // form itself is not sent).
   const day = await page.evaluate(() => {

@@ -71,6 +71,8 @@ final class Exchange {
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
         m.put("clockNotSynchronized", warnings != null && warnings.clockNotSynchronized());
         m.put("storageFull", warnings == null ? "" : warnings.storageFull().orElse(""));
+        // The idle logout, for the warning before it (session.js): only an admin's pages have one.
+        m.put("idleSeconds", session != null && session.admin ? AdminSessions.IDLE.toSeconds() : 0);
         return m;
     }
 }

@@ -81,6 +81,8 @@ final class Pages {
                 new Route("POST", "/logout", ADMIN, this::logout),
                 new Route("GET", "/", ADMIN, this::dashboard),
                 new Route("GET", "/api/throughput", ADMIN, this::throughput),
+                // The idle warning's "Stay logged in" (session.js): activity, unlike the Dashboard's polls.
+                new Route("GET", "/api/keepalive", ADMIN, x -> new Reply.Text(HttpStatus.OK_200, "text/plain", "ok\n")),
                 new Route("GET", "/sessions/disconnect", ADMIN, this::confirmDisconnect),
                 new Route("POST", "/sessions/disconnect", ADMIN, this::disconnect),
                 new Route("GET", "/vpn", ADMIN, x -> vpnPage(x, null)),

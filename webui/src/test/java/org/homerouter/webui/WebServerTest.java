@@ -1966,6 +1966,32 @@ class WebServerTest {
         assertFalse(system.contains("dial-out"), system);
     }
 
+    /**
+     * The warning before the idle logout (session.js) is on an admin's pages only, and its "Stay
+     * logged in" keeps the login where the Dashboard's own polls do not: a form left half filled for
+     * 40 minutes is still the owner's to save.
+     */
+    @Test
+    void stayLoggedInKeepsTheLoginThroughAnHourOfTyping() throws Exception {
+        Browser typing = admin();
+        String page = typing.get("/vpn").body();
+        assertTrue(page.contains("id=\"idle-warning\" data-idle-seconds=\"1800\" hidden>")
+                && page.contains("<p class=\"vh\" id=\"idle-said\" role=\"alert\"></p>")
+                && page.contains("<script src=\"/static/session.js\" defer></script>"), page);
+        assertFalse(new Browser(base).get("/login").body().contains("idle-warning"), "not before a login");
+        Browser away = admin();
+        for (int i = 0; i < 3; i++) { // 60 minutes
+            now.addAndGet(20 * 60_000L);
+            assertEquals(200, typing.get("/api/keepalive").statusCode());
+            away.get("/api/throughput"); // a Dashboard's poll: no sign of the owner
+        }
+        HttpResponse<String> saved = typing.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
+                "local_address", "192.168.250.1", "pool_start", "192.168.250.10", "pool_end", "192.168.250.59",
+                "auth", "mschapv2", "mppe", "require-128", "max_sessions", "50", "idle_timeout", "0");
+        assertEquals(303, saved.statusCode(), saved.body());
+        assertEquals(401, away.get("/api/keepalive").statusCode(), "the polling tab was logged out");
+    }
+
     @Test
     void factoryResetNeedsConfirmationThenStartsSetupAgain() throws Exception {
         Browser b = admin();

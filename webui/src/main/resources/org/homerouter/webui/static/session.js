@@ -1,0 +1,39 @@
+// Warns five minutes before the idle logout (AdminSessions.IDLE, 30 minutes): what is typed into a
+// form is no activity the router sees, and a login that ends mid-form loses it (the login then comes
+// back to the page, not to what was typed). "Stay logged in" is activity (/api/keepalive); the
+// Dashboard's own polls are not, so a tab left open still logs out. The focus is not moved.
+(function () {
+  var banner = document.getElementById('idle-warning');
+  var said = document.getElementById('idle-said');
+  var stay = document.getElementById('idle-stay');
+  if (!banner || !said || !stay) { return; }
+  var idle = Number(banner.getAttribute('data-idle-seconds')) * 1000;
+  var before = 5 * 60 * 1000;
+  var words = banner.querySelector('span');
+  var timer;
+  function show(text) {
+    words.textContent = text;
+    banner.hidden = false;
+    said.textContent = text;
+  }
+  function arm() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      show('Without activity you will be logged out in 5 minutes, and what you typed on this page would not be saved.');
+    }, Math.max(0, idle - before));
+  }
+  stay.addEventListener('click', function () {
+    fetch('/api/keepalive', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (r.ok) {
+        banner.hidden = true;
+        said.textContent = '';
+        arm();
+      } else {
+        show('You were logged out already: save nothing more here. Copy what you typed, then log in again.');
+      }
+    }, function () {
+      show('The router did not answer: check the connection, then try again.');
+    });
+  });
+  arm();
+}());
