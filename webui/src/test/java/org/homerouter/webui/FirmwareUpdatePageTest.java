@@ -109,9 +109,15 @@ class FirmwareUpdatePageTest {
         // Another site's form posting a file at the router (the owner's cookie sent along): no token.
         HttpResponse<String> noToken = owner.upload("/system/firmware", "bundle", "evil.update", bundle(10_000));
         assertEquals(403, noToken.statusCode(), noToken.body());
+        // A stranger (no session cookie) is answered without the body being read, and the connection
+        // closed: a client still sending may see the close before the 403 (seen once in 14 runs).
         Browser stranger = new Browser(base);
-        HttpResponse<String> anonymous = stranger.upload(action, "bundle", "evil.update", bundle(10_000));
-        assertEquals(403, anonymous.statusCode(), anonymous.body());
+        try {
+            HttpResponse<String> anonymous = stranger.upload(action, "bundle", "evil.update", bundle(10_000));
+            assertEquals(403, anonymous.statusCode(), anonymous.body());
+        } catch (java.io.IOException closedFirst) {
+            // refused all the same
+        }
         synchronized (fake.firmwareReceived) {
             assertEquals(0, fake.firmwareReceived.size(), "nothing reached the installer");
         }
