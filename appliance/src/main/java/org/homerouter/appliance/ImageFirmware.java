@@ -82,8 +82,7 @@ final class ImageFirmware implements Firmware {
 
     private boolean bootedSlotConfirmed() {
         try {
-            String booted = Files.readAllLines(paths.bootRecord()).stream().filter(l -> l.startsWith("SLOT="))
-                    .map(l -> l.substring(5).strip()).findFirst().orElse("");
+            String booted = KeyValueFile.read(paths.bootRecord()).map(r -> r.getOrDefault("SLOT", "").strip()).orElse("");
             return Files.exists(paths.confirmedSlot()) && booted.equals(Files.readString(paths.confirmedSlot()).strip());
         } catch (IOException e) {
             return false;

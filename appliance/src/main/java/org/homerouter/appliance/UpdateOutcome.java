@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -96,17 +95,7 @@ final class UpdateOutcome {
 
     private Map<String, String> read() {
         try {
-            if (!Files.isRegularFile(note) || Files.size(note) > 4096) {
-                return null;
-            }
-            Map<String, String> n = new HashMap<>();
-            for (String line : Files.readAllLines(note, StandardCharsets.UTF_8)) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    n.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-            return n;
+            return KeyValueFile.read(note).orElse(null);
         } catch (IOException e) {
             LOG.warn("{} could not be read: {}", note, e.getMessage());
             return null;

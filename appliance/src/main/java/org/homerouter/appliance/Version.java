@@ -1,11 +1,8 @@
 package org.homerouter.appliance;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
@@ -20,7 +17,7 @@ public final class Version implements CommandLine.IVersionProvider {
     static final Path RELEASE = Path.of("/etc/homerouter-release");
     /** As homerouter-update takes them (image/overlay/usr/bin): "1.0~rc1+202612061015.abc" too. */
     static final String FORM = "[0-9][A-Za-z0-9.+~-]{0,63}";
-    private static final Pattern VERSION = Pattern.compile("(?m)^VERSION=(" + FORM + ")$");
+    private static final Pattern VERSION = Pattern.compile(FORM);
     private static volatile String current;
 
     public static String current() {
@@ -39,11 +36,7 @@ public final class Version implements CommandLine.IVersionProvider {
     /** The VERSION= of a release file, when there is one that names it. */
     static Optional<String> ofRelease(Path release) {
         try {
-            if (!Files.isRegularFile(release) || Files.size(release) > 4096) {
-                return Optional.empty();
-            }
-            Matcher m = VERSION.matcher(Files.readString(release, StandardCharsets.UTF_8));
-            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+            return KeyValueFile.read(release).map(r -> r.get("VERSION")).filter(v -> VERSION.matcher(v).matches());
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
