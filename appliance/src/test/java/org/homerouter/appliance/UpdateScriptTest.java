@@ -231,7 +231,13 @@ class UpdateScriptTest {
                             ProcessBuilder.Redirect.DISCARD).start();
                     Thread.ofVirtual().start(() -> {
                         try (OutputStream in = p.getOutputStream()) {
-                            java.nio.channels.Channels.newInputStream(c).transferTo(in);
+                            // As the socket hands it on: each piece at once (the process's stream buffers).
+                            InputStream from = java.nio.channels.Channels.newInputStream(c);
+                            byte[] piece = new byte[65536];
+                            for (int n; (n = from.read(piece)) >= 0; ) {
+                                in.write(piece, 0, n);
+                                in.flush();
+                            }
                         } catch (IOException e) {
                             // it stopped reading
                         }
@@ -338,6 +344,21 @@ class UpdateScriptTest {
         assertEquals("rebooted", Files.readString(dir.resolve("rebooted")).strip());
         assertTrue(events.contains("router restarting to start firmware " + NEWER + ", asked from 192.168.1.100"),
                 events.toString());
+    }
+
+    @Test
+    void aFirstLineWithoutEndIsRefusedAfterSixteenBytesNotReadWhole() throws Exception {
+        // The socket's sender is the service's user; root's side must not take a "line" of any
+        // length into its memory: it answers while the sender is still sending the same line.
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(socketUnit()))) {
+            c.write(java.nio.ByteBuffer.wrap("x".repeat(64).getBytes(StandardCharsets.US_ASCII)));
+            java.util.concurrent.FutureTask<String> answer = new java.util.concurrent.FutureTask<>(() ->
+                    new String(java.nio.channels.Channels.newInputStream(c).readAllBytes(), StandardCharsets.US_ASCII));
+            Thread.ofVirtual().start(answer);
+            String said = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(said.contains("unknown request") && said.endsWith("homerouter-update exit 2\n"), said);
+        }
     }
 
     @Test
