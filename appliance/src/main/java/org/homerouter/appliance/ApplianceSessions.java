@@ -46,6 +46,10 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             // Stored before the pages refused the pair (or by hand): say why clients from outside fail.
             problem = org.homerouter.webui.api.InboundForwardConflict.forServer(inbound);
         }
+        var overlap = NetworkOverlap.describe(ApplianceVpnConfig.localNetworks());
+        if (overlap.isPresent()) {
+            problem = (overlap.get() + " " + problem).trim();
+        }
         var newer = appliance.store().newerFirmwareNote();
         if (newer.isPresent()) {
             problem = (newer.get() + " " + problem).trim();

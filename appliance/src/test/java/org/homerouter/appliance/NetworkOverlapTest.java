@@ -1,0 +1,39 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.Subnet;
+import org.junit.jupiter.api.Test;
+
+class NetworkOverlapTest {
+    private static Subnet on(String nic, String address, int prefix) {
+        return new Subnet(nic, Ipv4.parse(address), prefix);
+    }
+
+    @Test
+    void aWanGivenTheLansNetworkByTheProvidersBoxIsNamedWithBothAddressesAndAFreeNetworkToMoveTo() {
+        String s = NetworkOverlap.describe(List.of(on("eth0", "192.168.1.57", 24), on("eth1", "192.168.1.1", 24),
+                on("eth2", "192.168.2.1", 24))).orElseThrow();
+        assertTrue(s.startsWith("This router's interfaces eth0 (192.168.1.57/24) and eth1 (192.168.1.1/24) are on the"
+                + " same network, 192.168.1.0/24"), s);
+        assertTrue(s.contains("change that router's LAN network (to 192.168.3.0/24, say), then restart this router"), s);
+    }
+
+    @Test
+    void aNarrowNetworkInsideAWideOneOverlapsToo() {
+        String s = NetworkOverlap.describe(List.of(on("eth0", "10.1.2.1", 24), on("eth1", "10.200.0.9", 8)))
+                .orElseThrow();
+        assertTrue(s.contains("are on the same network, 10.0.0.0/8"), s);
+    }
+
+    @Test
+    void separateNetworksAndTwoAddressesOfOneInterfaceAreNoOverlap() {
+        assertEquals(Optional.empty(), NetworkOverlap.describe(List.of(on("eth0", "192.168.0.57", 24),
+                on("eth1", "192.168.1.1", 24), on("eth1", "192.168.1.2", 24), on("eth2", "10.0.0.1", 25),
+                on("eth3", "10.0.0.129", 25))));
+    }
+}
