@@ -37,6 +37,10 @@ final class LoginThrottle {
     static final Duration ROUTER_WIDE_INTERVAL = Duration.ofSeconds(5);
     /** How long an address that logged in stays exempt from the router-wide slowdown. */
     static final Duration TRUSTED_FOR = Duration.ofDays(30);
+    /** Addresses (and, apart, known browsers) tracked at most: a few MB of heap at worst. */
+    static final int TRACKED = 10_000;
+    /** What {@link #prune} trims a full map down to. */
+    static final int TRIMMED_TO = TRACKED * 4 / 5;
 
     /** What to tell the client before checking its password. */
     sealed interface Verdict {
@@ -136,11 +140,35 @@ final class LoginThrottle {
         return new Verdict.Allowed();
     }
 
-    /** Many addresses guessing at once: forget those neither locked nor recently seen. */
+    /**
+     * Many addresses guessing at once: forget those neither locked nor recently seen; then, if that
+     * was not enough (a LAN host can take IPv6 addresses by the thousand, each attempt a new entry
+     * seen just now), the least telling of the rest down to {@link #TRIMMED_TO}: never a lockout,
+     * those without a wrong password before those with one, the oldest first. Forgetting a count
+     * costs little: the router-wide slowdown paces such a crowd anyway. Down to fewer than the
+     * bound, so that the next attempts do not scan the whole map again each.
+     */
     private static void prune(Map<String, Entry> entries, long now) {
-        if (entries.size() > 10_000) {
-            entries.values().removeIf(x -> now >= x.lockedUntilMs && now - x.lastAttemptMs > LOCKOUT.toMillis());
+        if (entries.size() <= TRACKED) {
+            return;
         }
+        entries.values().removeIf(x -> now >= x.lockedUntilMs && now - x.lastAttemptMs > LOCKOUT.toMillis());
+        int excess = entries.size() - TRIMMED_TO;
+        if (excess > 0) {
+            entries.entrySet().stream()
+                    .filter(x -> now >= x.getValue().lockedUntilMs)
+                    .sorted(Comparator.comparingInt((Map.Entry<String, Entry> x) -> x.getValue().failures)
+                            .thenComparingLong(x -> x.getValue().lastAttemptMs))
+                    .limit(excess)
+                    .map(Map.Entry::getKey)
+                    .toList()
+                    .forEach(entries::remove);
+        }
+    }
+
+    /** Addresses (or known browsers) tracked, for the tests of the bound. */
+    synchronized int tracked() {
+        return byAddress.size() + byDevice.size();
     }
 
     private int recentFailures(long now) {

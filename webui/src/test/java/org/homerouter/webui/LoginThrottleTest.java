@@ -21,6 +21,25 @@ class LoginThrottleTest {
     }
 
     /**
+     * A LAN host taking a new IPv6 address for each request (it may take any number) within the
+     * lockout's 15 minutes: each left an entry until then, 90,000 in 15 minutes at 100 a second,
+     * and each attempt above 10,000 scanned them all under the lock the owner's login waits for.
+     * Now the entries stay bounded, and an address locked out before the crowd stays locked.
+     */
+    @Test
+    void aCrowdOfNewAddressesStaysBoundedAndKeepsALockoutItFound() {
+        for (int i = 0; i < LoginThrottle.MAX_FAILURES; i++) {
+            wrong("192.168.1.66", null);
+        }
+        for (int i = 0; i < 30_000; i++) {
+            now.addAndGet(10); // 100 a second: 5 minutes, all within the lockout
+            throttle.attempt("fe80::" + Integer.toHexString(i), null);
+        }
+        assertTrue(throttle.tracked() <= LoginThrottle.TRACKED + 1, "entries: " + throttle.tracked());
+        assertInstanceOf(LoginThrottle.Verdict.LockedOut.class, throttle.attempt("192.168.1.66", null));
+    }
+
+    /**
      * Another host's failures may have locked the address the owner's laptop has just been given
      * (DHCP hands out what it has): the laptop's cookie is counted, not the address.
      */
