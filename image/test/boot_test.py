@@ -505,6 +505,14 @@ def main():
             failures.append("the event log does not say that the updated firmware started")
         if f'id="firmware-version">{update_version}<' not in ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/system"):
             failures.append("the System page does not name the updated firmware's version")
+        # What the service holds, for the board sizes the README names (printed, not judged: the
+        # guest has 1 GiB), and the class-data archive the JVM wrote on the data partition at its
+        # last exit (the service stopped for the reboot).
+        print("    service memory: " + g.run("grep -E '^(VmRSS|VmHWM|Threads)' /proc/$(systemctl show -P MainPID "
+                                             "homerouter)/status | tr -s ' \\t' ' ' | tr '\\n' ';'; "
+                                             "grep -E '^(MemTotal|MemAvailable)' /proc/meminfo | tr -s ' ' | "
+                                             "tr '\\n' ';'")[1].strip())
+        print("    data partition: " + g.run("ls -l /var/lib/homerouter/app-cds.jsa; df -k /data | tail -n 1")[1].strip())
         # The base firewall reloaded (its configuration starts with "flush ruleset"): the service,
         # PartOf nftables.service, restarts with it and puts its tables and WAN admission back.
         g.check("systemctl restart nftables")
