@@ -17,16 +17,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The router image's input chain against a ping flood (its nftables.conf, in namespaces of the
- * test's own): from the internet, answered at most at the rule's rate after its burst; an
- * occasional ping, and every ping from the LAN, answered as before.
+ * The router image's input chain from the internet (its nftables.conf, in namespaces of the
+ * test's own): a ping flood answered at most at the rule's rate after its burst, an occasional
+ * ping and every ping from the LAN answered as before; the DHCP client's port open to servers only.
  *
  * <pre>
  *  internet 198.51.100.2 --eth0-- [router] --eth1-- 192.168.1.2 lan
  * </pre>
  */
 @Tag("root")
-class WanPingLimitTest {
+class WanInputChainTest {
     private static final Pattern RECEIVED = Pattern.compile("(\\d+) received");
 
     @TempDir
@@ -52,6 +52,35 @@ class WanPingLimitTest {
     @AfterEach
     void deleteNamespaces() throws Exception {
         Netns.closeAll(internet, lan, router);
+    }
+
+    /**
+     * The WAN's DHCP client port takes what a DHCP server or relay sends (from port 67, RFC 2131
+     * §4.1), not any datagram from the internet: before, every source port reached networkd's client.
+     */
+    @Test
+    void theDhcpClientPortTakesOnlyWhatComesFromADhcpServersPort() throws Exception {
+        Process listener = new ProcessBuilder("ip", "netns", "exec", router.name(), "python3", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+                "s.bind(('198.51.100.1', 68)); s.settimeout(4); print('listening', flush=True)",
+                "try:",
+                "    while True: print(s.recv(100).decode(), flush=True)",
+                "except socket.timeout: pass")).redirectErrorStream(true).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(listener.getInputStream()))) {
+            assertEquals("listening", out.readLine());
+            for (String[] from : new String[][] {{"5000", "stranger"}, {"67", "server"}}) {
+                CommandResult sent = internet.exec(Duration.ofSeconds(10), "python3", "-c", "import socket; "
+                        + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('198.51.100.2', " + from[0]
+                        + ")); s.sendto(b'" + from[1] + "', ('198.51.100.1', 68))");
+                assertTrue(sent.succeeded(), sent.toString());
+            }
+            String received = out.lines().collect(java.util.stream.Collectors.joining(","));
+            assertEquals("server", received, "what reached the DHCP client's port");
+        } finally {
+            listener.destroyForcibly();
+        }
     }
 
     /** Replies to 400 echo requests sent 2 ms apart (0.8 s), as {@code ping} counts them. */
