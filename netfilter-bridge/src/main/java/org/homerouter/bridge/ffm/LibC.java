@@ -52,6 +52,15 @@ public final class LibC {
     public static final int EFD_NONBLOCK = O_NONBLOCK;
     /** linux/in.h: IPPROTO_GRE, the protocol number of GRE (RFC 2784, RFC 2637 §4). */
     public static final int IPPROTO_GRE = 47;
+    /** linux/in.h: the IPv4 socket option level. */
+    public static final int IPPROTO_IP = 0;
+    /** linux/in.h */
+    public static final int IP_MTU_DISCOVER = 10;
+    /**
+     * linux/in.h: the interface's MTU, not the path's, fragmenting beyond it; DF clear; the
+     * ICMP "fragmentation needed" the socket is told of ignored.
+     */
+    public static final int IP_PMTUDISC_OMIT = 5;
     /** linux/socket.h */
     public static final int MSG_TRUNC = 0x20;
     /** linux/socket.h */

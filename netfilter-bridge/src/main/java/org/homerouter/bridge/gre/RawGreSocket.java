@@ -171,6 +171,15 @@ public final class RawGreSocket implements GreTransport {
             if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, size, 4) < 0) {
                 check("setsockopt(SO_SNDBUF)", LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, size, 4));
             }
+            // No path MTU from ICMP: anyone on the internet can send a "fragmentation needed"
+            // quoting our GRE to a client (conntrack relates it by addresses alone: GRE without the
+            // PPTP helper has no keys), and the kernel took it for 10 minutes, splitting every
+            // tunnel packet to that client into fragments of as little as 552 octets, lost on
+            // paths that drop fragments. With DF clear, a narrower hop fragments instead (RFC 791);
+            // a path that loses big packets either way is found by the sessions' own probes
+            // (PathProbe) and the tunnel's MTU lowered.
+            size.set(LibC.C_INT, 0, LibC.IP_PMTUDISC_OMIT);
+            check("setsockopt(IP_MTU_DISCOVER)", LibC.setsockopt(fd, LibC.IPPROTO_IP, LibC.IP_MTU_DISCOVER, size, 4));
             if (localAddress != null) {
                 MemorySegment address = scratch.allocate(Structs.SOCKADDR_IN);
                 Structs.putSockaddrIn(address, localAddress, 0);
