@@ -164,7 +164,7 @@ try {
     const r = a.getBoundingClientRect();
     return { name: a.textContent, x: r.x, y: r.y, w: r.width, h: r.height };
   }));
-  check(links.length === 8 && links.every(a => a.h >= 24), 'phone: each nav link 24 px high or more ('
+  check(links.length === 9 && links.every(a => a.h >= 24), 'phone: each nav link 24 px high or more ('
     + links.map(a => a.name + ' ' + a.h.toFixed(1)).join(', ') + ')');
   const overlap = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   check(links.every((a, i) => links.every((b, j) => i === j || !overlap(a, b))), 'phone: no nav link overlaps another');

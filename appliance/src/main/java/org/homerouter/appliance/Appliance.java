@@ -145,6 +145,7 @@ public final class Appliance implements AutoCloseable {
     private boolean closed;
     /** The database's directory, where the boot's hold of the fail-closed routes is kept (BootHold). */
     private Path dataDir;
+    private volatile ApplianceLan lan;
     /**
      * The watchdog's probes of the configuration's lock and of the database, made once: the
      * watchdog tells a probe's pending task by its executor, and a new one at every check would
@@ -274,6 +275,8 @@ public final class Appliance implements AutoCloseable {
             appliance.wan = WanAdmission.find(null);
         }
         appliance.admitFromWan();
+        appliance.lan = ApplianceLan.system(appliance, dbFile.toAbsolutePath().getParent());
+        appliance.lan.keep(cfg.get(Setting.LAN_ADDRESS));
         try {
             appliance.startWeb(cfg, dbFile.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -504,7 +507,20 @@ public final class Appliance implements AutoCloseable {
             applyPassthrough(cfg, false);
             applyDialOut(cfg, false);
             admitFromWan();
+            if (lan != null) {
+                lan.keep(cfg.get(Setting.LAN_ADDRESS)); // an import or a factory reset changes it too
+            }
         }
+    }
+
+    /** The LAN page's side; set before the web UI starts. */
+    ApplianceLan lan() {
+        return lan;
+    }
+
+    /** Another LAN side (a test's, with the machine's interfaces of its choosing). */
+    void lan(ApplianceLan lan) {
+        this.lan = lan;
     }
 
     /**
@@ -1366,7 +1382,7 @@ public final class Appliance implements AutoCloseable {
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
                 new PassthroughView(), new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this),
                 new ImageFirmware(ImageFirmware.Paths.IMAGE, dataDir.resolve("firmware-update"), store::logEvent)
-                        .started());
+                        .started(), lan);
         web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
         try {
             uiPort = web.start();

@@ -102,7 +102,14 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
      */
     @Override
     public List<Subnet> lanNetworks() {
-        return localNetworks();
+        // The LAN the router takes at its next restart counts already: a VPN pool or a routed
+        // network put there now would clash with it after the restart.
+        List<Subnet> out = new ArrayList<>(localNetworks());
+        ApplianceLan lan = appliance.lan();
+        if (lan != null) {
+            lan.pending().ifPresent(out::add);
+        }
+        return out;
     }
 
     @Override
@@ -114,10 +121,15 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
 
     /** As {@link #lanNetworks()}, for the command line and the dial-out. */
     static List<Subnet> localNetworks() {
+        return interfaceNetworks(true);
+    }
+
+    /** As {@link #localNetworks()}, or with the interfaces that are down (no cable, say) unless {@code upOnly}. */
+    static List<Subnet> interfaceNetworks(boolean upOnly) {
         List<Subnet> out = new ArrayList<>();
         try {
             for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
-                if (nic.isLoopback() || nic.getName().startsWith("pptp") || !nic.isUp()) {
+                if (nic.isLoopback() || nic.getName().startsWith("pptp") || upOnly && !nic.isUp()) {
                     continue;
                 }
                 for (InterfaceAddress a : nic.getInterfaceAddresses()) {

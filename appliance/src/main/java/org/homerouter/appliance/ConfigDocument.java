@@ -351,6 +351,8 @@ final class ConfigDocument {
             ok = v.matches("\\d{1,5}") && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= 65535;
         } else if (s == Setting.HOST_NAME) {
             ok = HOST.matcher(v).matches();
+        } else if (s == Setting.LAN_ADDRESS) {
+            ok = org.homerouter.webui.api.LanSettings.formProblem(v).isEmpty();
         } else if (s == Setting.PPTP_AUTH_METHODS) {
             ok = v.matches("(mschapv2|chap-md5|pap)(,(mschapv2|chap-md5|pap))*");
         } else if (s == Setting.PPTP_MPPE || s == Setting.DIALOUT_MPPE) {

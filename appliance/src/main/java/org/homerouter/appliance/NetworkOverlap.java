@@ -36,8 +36,9 @@ final class NetworkOverlap {
                             + Ipv4.format(wider.network() & wider.mask()) + "/" + wider.prefixLength() + ": the router"
                             + " cannot tell on which side those addresses are, and traffic to them, and to the internet"
                             + " through a router among them, goes astray. Usually the router in front of this one (the"
-                            + " provider's) gives out the same addresses as this router's LAN: change that router's LAN"
-                            + " network (to " + unused(networks) + ", say), then restart this router.");
+                            + " provider's) gives out the same addresses as this router's LAN: change this router's"
+                            + " LAN on the LAN page (to " + unused(networks) + ", say) and restart it, or change that"
+                            + " router's LAN network and restart this one.");
                 }
             }
         }
@@ -53,8 +54,8 @@ final class NetworkOverlap {
         return Ipv4.format(s.network()) + "/" + s.prefixLength();
     }
 
-    /** A 192.168.x.0/24 no interface is on, to name in the advice. */
-    private static String unused(List<Subnet> networks) {
+    /** A 192.168.x.0/24 none of {@code networks} is on, to name in advice. */
+    static String unused(List<Subnet> networks) {
         for (int x = 2; x < 255; x++) {
             Subnet candidate = new Subnet("", Ipv4.parse("192.168." + x + ".0"), 24);
             if (networks.stream().noneMatch(n -> overlap(n, candidate))) {

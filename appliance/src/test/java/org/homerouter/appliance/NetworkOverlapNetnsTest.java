@@ -25,7 +25,7 @@ class NetworkOverlapNetnsTest {
     private static final int UI_PORT = 8080;
     /** What is said, in either order of the two (the order the machine lists its interfaces). */
     private static final List<String> SAID = List.of("wan0 (192.168.1.57/24)", "lan0 (192.168.1.1/24)",
-            "are on the same network, 192.168.1.0/24", "change that router&#39;s LAN network (to 192.168.2.0/24, say)");
+            "are on the same network, 192.168.1.0/24", "change this router&#39;s LAN on the LAN page (to 192.168.2.0/24, say)");
     private final List<Launched> launched = new ArrayList<>();
     @TempDir
     Path dir;

@@ -20,7 +20,8 @@ class NetworkOverlapTest {
                 on("eth2", "192.168.2.1", 24))).orElseThrow();
         assertTrue(s.startsWith("This router's interfaces eth0 (192.168.1.57/24) and eth1 (192.168.1.1/24) are on the"
                 + " same network, 192.168.1.0/24"), s);
-        assertTrue(s.contains("change that router's LAN network (to 192.168.3.0/24, say), then restart this router"), s);
+        assertTrue(s.contains("change this router's LAN on the LAN page (to 192.168.3.0/24, say) and restart it, or change"
+                + " that router's LAN network and restart this one."), s);
     }
 
     @Test

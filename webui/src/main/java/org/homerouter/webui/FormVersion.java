@@ -60,6 +60,10 @@ final class FormVersion {
         return of(enabled, inboundServer);
     }
 
+    static String lan(String address) {
+        return of(address);
+    }
+
     static String https(boolean enabled, int port) {
         return of(enabled, port);
     }

@@ -101,6 +101,8 @@ final class Pages {
                 new Route("POST", "/passthrough", ADMIN, locked(this::savePassthrough)),
                 new Route("GET", "/site-to-site", ADMIN, x -> siteToSitePage(x, null)),
                 new Route("POST", "/site-to-site", ADMIN, locked(this::saveSiteToSite)),
+                new Route("GET", "/lan", ADMIN, x -> lanPage(x, null)),
+                new Route("POST", "/lan", ADMIN, locked(this::saveLan)),
                 new Route("GET", "/logs", ADMIN, this::logs),
                 new Route("GET", "/lockouts", ADMIN, this::lockouts),
                 new Route("POST", "/lockouts/unlock", ADMIN, this::unlock),
@@ -935,7 +937,7 @@ final class Pages {
         if (!inbound.isEmpty()) {
             if (!Ipv4.valid(inbound)) {
                 form.error("inbound_server", "Not an IPv4 address such as 192.168.1.10.");
-            } else if (!privateAddress(Ipv4.parse(inbound))) {
+            } else if (!Ipv4.rfc1918(Ipv4.parse(inbound))) { // the only place a LAN server forwarded to can be
                 form.error("inbound_server", "The server must be inside the LAN: a private address "
                         + "(10.x.x.x, 172.16–31.x.x or 192.168.x.x).");
             } else if (InboundForwardConflict.exists(b.vpn().vpn(), inbound, b.vpn().lanNetworks())) {
@@ -961,11 +963,64 @@ final class Pages {
         return new Reply.Redirect("/passthrough");
     }
 
-    /** RFC 1918 space: the only place a LAN server forwarded to from outside can be. */
-    private static boolean privateAddress(int a) {
-        int first = a >>> 24;
-        int second = (a >>> 16) & 0xFF;
-        return first == 10 || first == 172 && second >= 16 && second <= 31 || first == 192 && second == 168;
+
+    // ---- LAN ----------------------------------------------------------------------------------
+
+    private Reply lanPage(Exchange x, Form invalid) {
+        org.homerouter.webui.api.LanSettings lan = b.lan();
+        Map<String, Object> m = x.model("lan");
+        String address = lan.address();
+        m.put("lanNotSettable", lan.notSettable().orElse(""));
+        m.put("lanAddress", address);
+        m.put("lanPending", !lan.inEffect());
+        m.put("lanPool", lanPool(address));
+        m.put("connected", b.sessions().connected());
+        m.put("version", FormVersion.shown(invalid, FormVersion.lan(address)));
+        if (invalid != null) {
+            m.put("values", invalid.values());
+            m.put("errors", invalid.errors);
+            return new Reply.Page(HttpStatus.BAD_REQUEST_400, "lan.ftlh", m);
+        }
+        m.put("values", Map.of("address", address));
+        return new Reply.Page(200, "lan.ftlh", m);
+    }
+
+    /** The addresses the router's DHCP server hands out in the /24 of {@code address}. */
+    private static String lanPool(String address) {
+        String net = address.substring(0, address.lastIndexOf('.') + 1);
+        return net + org.homerouter.webui.api.LanSettings.POOL_FIRST + "–" + net
+                + org.homerouter.webui.api.LanSettings.POOL_LAST;
+    }
+
+    private Reply saveLan(Exchange x) {
+        org.homerouter.webui.api.LanSettings lan = b.lan();
+        Form form = x.form();
+        String address = form.get("address").strip();
+        if (FormVersion.stale(form, FormVersion.lan(lan.address()), FormVersion.lan(address))) {
+            return FormVersion.conflict(lanPage(x, null));
+        }
+        java.util.Optional<String> not = lan.notSettable();
+        if (not.isPresent()) {
+            x.session.warn("Not saved. " + not.get());
+            return new Reply.Redirect("/lan");
+        }
+        org.homerouter.webui.api.LanSettings.formProblem(address).ifPresent(p -> form.error("address", p));
+        if (form.ok()) {
+            try {
+                lan.set(address, x.clientAddress);
+            } catch (SettingRefused e) {
+                form.error(e.field(), e.getMessage());
+            }
+        }
+        if (!form.ok()) {
+            return lanPage(x, form);
+        }
+        if (lan.inEffect()) {
+            x.session.flash("Saved. The LAN keeps " + address + ": nothing to restart.");
+        } else {
+            x.session.flash("Saved. The router takes " + address + " when it restarts (the button below).");
+        }
+        return new Reply.Redirect("/lan");
     }
 
     static final List<String> EVENT_KINDS = List.of("admin", "admin-failure", "auth-failure", "connect", "disconnect", "problem", "config",
@@ -1320,6 +1375,15 @@ final class Pages {
         Map<String, Object> m = x.model("system");
         m.put("starting", starting);
         m.put("running", firmware.version());
+        // The page is at the LAN's old address: say where the UI is after the restart.
+        org.homerouter.webui.api.LanSettings lan = b.lan();
+        if (!lan.inEffect()) {
+            int port = org.eclipse.jetty.server.Request.getServerPort(x.request);
+            String scheme = x.secure() ? "https" : "http";
+            boolean usual = x.secure() ? port == 443 : port == 80;
+            m.put("lanMoving", lan.address());
+            m.put("lanMovingUrl", scheme + "://" + lan.address() + (usual ? "" : ":" + port) + "/");
+        }
         return new Reply.Page(HttpStatus.OK_200, "restarting.ftlh", m);
     }
 

@@ -22,6 +22,7 @@ import org.homerouter.webui.api.VpnConfig;
 import org.homerouter.webui.api.VpnLockouts;
 import org.homerouter.webui.api.VpnSettings;
 import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.SettingRefused;
 
 /** The appliance's side of the UI, in memory: records what the pages changed. */
 final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSessions, EventLog, SystemAdmin,
@@ -72,8 +73,29 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     };
 
     Backend backend() {
-        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this, siteToSite, firmware);
+        return new Backend(this, this, this, this, this, this, PassthroughCalls.NONE, this, siteToSite, firmware, lan);
     }
+
+    /** The LAN as the appliance keeps it: the address saved, the one the LAN has, what refuses a new one. */
+    volatile String lanSaved = org.homerouter.webui.api.LanSettings.DEFAULT_ADDRESS;
+    volatile String lanNow = org.homerouter.webui.api.LanSettings.DEFAULT_ADDRESS;
+    volatile String lanNotSettable = "";
+    /** The appliance's refusal of the next address saved (an overlap it found), or null. */
+    volatile SettingRefused lanRefusal;
+    final org.homerouter.webui.api.LanSettings lan = new org.homerouter.webui.api.LanSettings() {
+        @Override public java.util.Optional<String> notSettable() {
+            return lanNotSettable.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(lanNotSettable);
+        }
+        @Override public String address() { return lanSaved; }
+        @Override public boolean inEffect() { return lanSaved.equals(lanNow); }
+        @Override public void set(String address, String from) {
+            if (lanRefusal != null) {
+                throw lanRefusal;
+            }
+            lanSaved = address;
+            log("config", "LAN address set to " + address + "/24 from " + from);
+        }
+    };
 
     /** The update file as the installer received it, the installer's answer, the restarts asked for. */
     final java.io.ByteArrayOutputStream firmwareReceived = new java.io.ByteArrayOutputStream();

@@ -809,8 +809,9 @@ class WebServerTest {
         assertTrue(page.contains("Windows 10 and 11") && page.contains("no PPTP client since 2016"), page);
         assertFalse(page.contains("id=\"clients-cannot-encrypt\""), "the defaults match the clients'");
         assertTrue(page.contains("Windows error 800 with nothing new under Recent connection problems"), page);
-        // The owner cannot change this router's LAN here: the advice names the side that can change.
-        assertTrue(page.contains("change the addresses of the home's network, in its own router's settings"), page);
+        // Either side can move: the home's network in its router, this router's on the LAN page.
+        assertTrue(page.contains("change the addresses of one of the two networks, the home's in its own"
+                + "\nrouter's settings, or this router's on the <a href=\"/lan\">LAN page</a>"), page);
     }
 
     /**

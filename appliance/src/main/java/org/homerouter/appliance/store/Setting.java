@@ -56,6 +56,9 @@ public enum Setting {
     // seconds, then redialed.
     DIALOUT_LCP_ECHO_INTERVAL("dialout.lcp_echo_interval", "10"),
     DIALOUT_LCP_ECHO_FAILURES("dialout.lcp_echo_failures", "3"),
+    // The router's own LAN address, its network the /24 (the LAN page; the router image takes it at
+    // its next start, before the network comes up).
+    LAN_ADDRESS("lan.address", org.homerouter.webui.api.LanSettings.DEFAULT_ADDRESS),
     HOST_NAME("system.host_name", "homerouter"),
     // The UI listens on loopback until the LAN interface is configured (P4): never on the WAN by default.
     UI_LISTEN_ADDRESS("ui.listen_address", "127.0.0.1"),

@@ -25,6 +25,13 @@ public final class Ipv4 {
         return v;
     }
 
+    /** In RFC 1918's private space (10/8, 172.16/12, 192.168/16): a LAN's, never anyone's on the internet. */
+    public static boolean rfc1918(int a) {
+        int first = a >>> 24;
+        int second = (a >>> 16) & 0xFF;
+        return first == 10 || first == 172 && second >= 16 && second <= 31 || first == 192 && second == 168;
+    }
+
     public static String format(int v) {
         return (v >>> 24) + "." + (v >>> 16 & 0xFF) + "." + (v >>> 8 & 0xFF) + "." + (v & 0xFF);
     }

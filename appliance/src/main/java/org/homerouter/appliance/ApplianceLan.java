@@ -1,0 +1,189 @@
+package org.homerouter.appliance;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.LanSettings;
+import org.homerouter.webui.api.RoutedSubnets;
+import org.homerouter.webui.api.SettingRefused;
+import org.homerouter.webui.api.Subnet;
+
+/**
+ * The LAN page's side in the appliance. The address is a setting (exported, imported, reset with
+ * the rest) and, for the router image, the file {@value #FILE_NAME} in the data directory, which
+ * the image's {@code homerouter-lan} reads before systemd-networkd starts: the service itself
+ * starts a minute after the network, and an address changed under a running networkd and its DHCP
+ * server would leave the LAN's leases and DNS answers half old, half new. So a new address applies
+ * at the next restart, which the page offers.
+ */
+final class ApplianceLan implements LanSettings {
+    static final String FILE_NAME = "lan-address";
+    /** The image's script that applies the file: where it is, this copy runs on the router image. */
+    static final Path IMAGE_SCRIPT = Path.of("/usr/lib/homerouter/homerouter-lan");
+    /** The image's LAN port (its 20-lan.network matches it; eth0 is the WAN). */
+    static final String IMAGE_LAN_INTERFACE = "eth1";
+
+    private final Appliance appliance;
+    private final Path dataDir;
+    private final boolean onImage;
+    private final String lanInterface;
+    /** Every IPv4 address of the machine's interfaces, up or not (a LAN without a cable keeps its address). */
+    private final Supplier<List<Subnet>> interfaces;
+
+    ApplianceLan(Appliance appliance, Path dataDir, boolean onImage, String lanInterface,
+                 Supplier<List<Subnet>> interfaces) {
+        this.appliance = appliance;
+        this.dataDir = dataDir;
+        this.onImage = onImage;
+        this.lanInterface = lanInterface;
+        this.interfaces = interfaces;
+    }
+
+    static ApplianceLan system(Appliance appliance, Path dataDir) {
+        return new ApplianceLan(appliance, dataDir, Files.isExecutable(IMAGE_SCRIPT), IMAGE_LAN_INTERFACE,
+                () -> ApplianceVpnConfig.interfaceNetworks(false));
+    }
+
+    @Override
+    public Optional<String> notSettable() {
+        return onImage ? Optional.empty() : Optional.of("The LAN address is set on this page on the HomeRouter router"
+                + " image. This copy of the service runs outside it (started with 'make run' or from its jar): the"
+                + " machine's own network settings give its addresses.");
+    }
+
+    @Override
+    public String address() {
+        return settings().get(Setting.LAN_ADDRESS);
+    }
+
+    @Override
+    public boolean inEffect() {
+        return !onImage || now().map(a -> a.equals(address())).orElse(false);
+    }
+
+    /** The address the LAN port has now, if any. */
+    private Optional<String> now() {
+        return interfaces.get().stream().filter(n -> n.interfaceName().equals(lanInterface))
+                .map(n -> Ipv4.format(n.network())).findFirst();
+    }
+
+    /** The LAN to be, for the other pages' checks, while it is not in effect yet. */
+    Optional<Subnet> pending() {
+        return inEffect() ? Optional.empty()
+                : Optional.of(new Subnet("the LAN after the next restart", Ipv4.parse(address()), PREFIX));
+    }
+
+    @Override
+    public void set(String address, String from) {
+        String problem = LanSettings.formProblem(address).orElse(null);
+        if (problem != null) {
+            throw new SettingRefused("address", problem);
+        }
+        synchronized (appliance.changeLock()) {
+            Map<Setting, String> cfg = settings();
+            check(new Subnet("the LAN", Ipv4.parse(address), PREFIX), cfg);
+            if (!address.equals(cfg.get(Setting.LAN_ADDRESS))) {
+                try {
+                    appliance.store().putSettings(Map.of(Setting.LAN_ADDRESS, address), "LAN address set to " + address
+                            + "/" + PREFIX + " from " + from + (now().map(address::equals).orElse(false) ? ""
+                            : ": the router takes it at its next restart"));
+                } catch (SQLException e) {
+                    throw new StoreFailure(e);
+                }
+            }
+            keep(address);
+        }
+    }
+
+    /** The address's /24 against every other network of the router's, and the inbound forward's server. */
+    private void check(Subnet lan, Map<Setting, String> cfg) {
+        String net = Ipv4.format(lan.network() & lan.mask()) + "/" + PREFIX;
+        Subnet tunnel = Appliance.tunnelNetwork(cfg);
+        if (tunnel != null && NetworkOverlap.overlap(lan, tunnel)) {
+            throw refused(net + " overlaps the VPN tunnel network " + Ipv4.format(tunnel.network() & tunnel.mask()) + "/"
+                    + tunnel.prefixLength() + ": choose another, or move the tunnel on the VPN server page first.");
+        }
+        List<Subnet> others = new ArrayList<>();
+        for (Subnet s : interfaces.get()) {
+            if (!s.interfaceName().equals(lanInterface)) {
+                others.add(s);
+            }
+        }
+        for (Subnet s : others) {
+            if (NetworkOverlap.overlap(lan, s)) {
+                throw refused(net + " overlaps " + Ipv4.format(s.network()) + "/" + s.prefixLength() + " on "
+                        + s.interfaceName() + " (the router in front of this one, if that is the WAN): choose one it"
+                        + " does not use, such as " + NetworkOverlap.unused(others) + ".");
+            }
+        }
+        try {
+            for (var routed : appliance.store().allRoutedSubnets().entrySet()) {
+                for (Subnet s : RoutedSubnets.parse(routed.getValue(), "routed")) {
+                    if (NetworkOverlap.overlap(lan, s)) {
+                        throw refused(net + " overlaps " + Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength()
+                                + ", the network VPN user " + routed.getKey() + " routes (a branch office's LAN): choose"
+                                + " another.");
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        for (Subnet s : RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "routed")) {
+            if (NetworkOverlap.overlap(lan, s)) {
+                throw refused(net + " overlaps " + Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength()
+                        + ", a remote network of the site-to-site tunnel: choose another.");
+            }
+        }
+        String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER);
+        if (Ipv4.valid(inbound) && !lan.contains(Ipv4.parse(inbound))) {
+            throw refused("Incoming PPTP is forwarded to " + inbound + ", which would be outside " + net + ": change"
+                    + " or clear that forward on the PPTP passthrough page first.");
+        }
+    }
+
+    private static SettingRefused refused(String message) {
+        return new SettingRefused("address", message);
+    }
+
+    /**
+     * Writes the file the image reads at its next start when it does not say {@code address}
+     * already: at every start, and after each change of the settings (this page, an import, a
+     * factory reset), so that the restart after them takes the address the settings hold.
+     */
+    void keep(String address) {
+        if (!onImage) {
+            return;
+        }
+        byte[] text = (address + "/" + PREFIX + "\n").getBytes(StandardCharsets.US_ASCII);
+        Path file = dataDir.resolve(FILE_NAME);
+        try {
+            if (Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), text)) {
+                return;
+            }
+            WholeFile.replace(dataDir.resolve(FILE_NAME + ".new"), file, ByteBuffer.wrap(text));
+        } catch (IOException e) {
+            // The setting is kept; the next start or change writes it. Until then the router keeps its LAN.
+            appliance.store().logEvent("config", "the LAN address " + address + " could not be written for the next"
+                    + " restart: " + e.getMessage());
+        }
+    }
+
+    private Map<Setting, String> settings() {
+        try {
+            return appliance.store().settings();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.homerouter.appliance.store.Setting;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.SettingRefused;
+import org.homerouter.webui.api.Subnet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The LAN page's side in the appliance, as on the router image (its LAN port lan0 here, the WAN
+ * wan0): the address for the next start in the file the image reads, and the networks a new LAN
+ * must stay out of, each refused in words that say what to do.
+ */
+class ApplianceLanTest {
+    private static final DataPlane NO_DATA_PLANE = DataPlane.unavailable("test: no data plane");
+    @TempDir
+    Path dir;
+    /** The machine's interfaces as the test sets them. */
+    private final List<Subnet> interfaces = new CopyOnWriteArrayList<>(List.of(
+            new Subnet("lan0", Ipv4.parse("192.168.1.1"), 24), new Subnet("wan0", Ipv4.parse("192.168.1.57"), 24)));
+
+    private Appliance start() throws Exception {
+        Appliance a = Appliance.start(dir.resolve("appliance.db"), new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE);
+        a.lan(new ApplianceLan(a, dir, true, "lan0", () -> interfaces));
+        a.lan().keep(a.store().settings().get(Setting.LAN_ADDRESS)); // as the start does on the image
+        return a;
+    }
+
+    private String file() throws Exception {
+        return Files.readString(dir.resolve(ApplianceLan.FILE_NAME));
+    }
+
+    @Test
+    void aRouterBehindABoxOnItsLanNetworkMovesItsLanAtTheNextStartAndTheOtherPagesCountTheNewOneAlready()
+            throws Exception {
+        try (Appliance a = start()) {
+            ApplianceLan lan = a.lan();
+            assertTrue(lan.inEffect());
+            // The provider's box gave the WAN 192.168.1.57/24: the LAN moves.
+            lan.set("192.168.2.1", "192.168.1.100");
+            assertEquals("192.168.2.1/24\n", file());
+            assertEquals("192.168.2.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertFalse(lan.inEffect(), "until the restart, lan0 has 192.168.1.1");
+            assertTrue(a.store().events(5, "config").stream().anyMatch(e -> e.message().equals("LAN address set to"
+                    + " 192.168.2.1/24 from 192.168.1.100: the router takes it at its next restart")), "logged");
+            // A VPN pool or routed network put in the new LAN now would clash after the restart.
+            assertTrue(new ApplianceVpnConfig(a).lanNetworks().stream().anyMatch(n -> n.toString().equals(
+                    "192.168.2.0/24 on the LAN after the next restart")), new ApplianceVpnConfig(a).lanNetworks().toString());
+
+            // After the restart the image gave lan0 the address: in effect, nothing pending.
+            interfaces.set(0, new Subnet("lan0", Ipv4.parse("192.168.2.1"), 24));
+            assertTrue(lan.inEffect());
+            assertTrue(lan.pending().isEmpty());
+        }
+    }
+
+    @Test
+    void aLanOnAnotherOfTheRoutersNetworksIsRefusedSayingWhichAndNothingIsWritten() throws Exception {
+        try (Appliance a = start()) {
+            a.store().putSettings(Map.of(Setting.DIALOUT_SUBNETS, "10.20.0.0/16"));
+            a.store().addUser(new org.homerouter.appliance.store.VpnUser("branch", new byte[16],
+                    java.util.Optional.empty(), true, java.util.Optional.empty()), "10.30.0.0/24", "test");
+            a.store().putSettings(Map.of(Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.20"));
+            String[][] cases = {
+                {"192.168.1.200", "192.168.1.0/24 overlaps 192.168.1.57/24 on wan0 (the router in front of this one, if"
+                        + " that is the WAN): choose one it does not use, such as 192.168.2.0/24."},
+                {"192.168.250.1", "192.168.250.0/24 overlaps the VPN tunnel network 192.168.250.0/24: choose another, or"
+                        + " move the tunnel on the VPN server page first."},
+                {"10.20.5.1", "10.20.5.0/24 overlaps 10.20.0.0/16, a remote network of the site-to-site tunnel"},
+                {"10.30.0.1", "10.30.0.0/24 overlaps 10.30.0.0/24, the network VPN user branch routes"},
+                {"192.168.2.1", "Incoming PPTP is forwarded to 192.168.1.20, which would be outside 192.168.2.0/24:"
+                        + " change or clear that forward on the PPTP passthrough page first."},
+                {"192.168.2.150", "the router hands out .100–.199"},
+            };
+            for (String[] c : cases) {
+                SettingRefused e = assertThrows(SettingRefused.class, () -> a.lan().set(c[0], "192.168.1.100"), c[0]);
+                assertEquals("address", e.field());
+                assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+            }
+            assertEquals("192.168.1.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertEquals("192.168.1.1/24\n", file(), "the file says what the settings hold");
+            // The forward moved into the new LAN first: accepted.
+            a.store().putSettings(Map.of(Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.2.20"));
+            a.lan().set("192.168.2.1", "192.168.1.100");
+            assertEquals("192.168.2.1/24\n", file());
+        }
+    }
+
+    @Test
+    void anImportOrAFactoryResetIsFollowedByTheFileForTheNextStart() throws Exception {
+        try (Appliance a = start()) {
+            ApplianceSystem system = new ApplianceSystem(a, Appliance.tlsKeyStore(dir));
+            String exported = system.exportJson("test export");
+            a.lan().set("10.0.5.1", "192.168.1.100");
+            assertEquals("10.0.5.1/24\n", file());
+            system.importJson(exported, "test import");
+            assertEquals("192.168.1.1/24\n", file(), "the import's LAN (the default) at the next start");
+            a.lan().set("172.16.9.1", "192.168.1.100");
+            system.factoryReset();
+            assertEquals("192.168.1.1/24\n", file(), "the factory LAN at the next start");
+        }
+    }
+}

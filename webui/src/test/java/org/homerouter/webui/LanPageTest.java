@@ -1,0 +1,120 @@
+package org.homerouter.webui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.homerouter.webui.api.SettingRefused;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The LAN page as the owner uses it: a router behind a provider's box on 192.168.1.0/24 moved to
+ * another network, what is refused and why, and the restart that applies it. The appliance's side
+ * (the file for the image, the overlaps it finds) is ApplianceLanTest's; the image's, LanScriptTest's.
+ */
+class LanPageTest {
+    private static final String ADMIN_PW = "correct horse battery";
+    private final FakeBackend fake = new FakeBackend();
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private WebServer server;
+    private String base;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServers.onLoopback(dir, fake, now::get, now::get);
+        base = "http://127.0.0.1:" + server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Browser admin() throws Exception {
+        return TestServers.admin(base, fake, now, ADMIN_PW);
+    }
+
+    @Test
+    void aNewLanAddressIsSavedForTheNextRestartAndTheRestartPageSaysWhereThePagesAreThen() throws Exception {
+        Browser b = admin();
+        String page = b.get("/lan").body();
+        assertTrue(page.contains("<a href=\"/lan\" class=\"on\" aria-current=\"page\">LAN</a>"), page);
+        assertTrue(page.contains("value=\"192.168.1.1\"") && page.contains("(DHCP: 192.168.1.100–192.168.1.199)"), page);
+        assertFalse(page.contains("id=\"lan-pending\""), "nothing to restart for");
+
+        HttpResponse<String> saved = b.post("/lan", "address", " 192.168.2.1 ");
+        assertEquals(303, saved.statusCode(), saved.body());
+        assertEquals("192.168.2.1", fake.lanSaved);
+        assertTrue(fake.events.stream().anyMatch(e -> e.message().startsWith("LAN address set to 192.168.2.1/24 from ")),
+                fake.events.toString());
+        page = b.get("/lan").body();
+        assertTrue(page.contains("Saved. The router takes 192.168.2.1 when it restarts"), page);
+        assertTrue(page.contains("id=\"lan-pending\"") && page.contains("the LAN moves to 192.168.2.1 when the router"
+                + " restarts") && page.contains("(DHCP: 192.168.2.100–192.168.2.199)"), page);
+
+        HttpResponse<String> restarting = b.post("/system/restart");
+        assertEquals(200, restarting.statusCode(), restarting.body());
+        assertTrue(restarting.body().contains("The LAN moves to 192.168.2.1: these pages are then at <a href=\""
+                + "http://192.168.2.1:" + base.substring(base.lastIndexOf(':') + 1) + "/\">"), restarting.body());
+        assertEquals(1, fake.restarts);
+
+        // Back to the address the LAN has: nothing to restart for.
+        assertEquals(303, b.post("/lan", "address", "192.168.1.1").statusCode());
+        page = b.get("/lan").body();
+        assertTrue(page.contains("Saved. The LAN keeps 192.168.1.1: nothing to restart.") && !page.contains(
+                "id=\"lan-pending\""), page);
+    }
+
+    @Test
+    void anAddressTheLanCannotHaveIsRefusedNextToTheFieldAndNothingSaved() throws Exception {
+        Browser b = admin();
+        b.get("/lan"); // the form's token
+        String[][] cases = {
+            {"192.168.2", "Not an IPv4 address such as 192.168.2.1."},
+            {"8.8.8.1", "A LAN uses private addresses: 10.x.x.x, 172.16–31.x.x or 192.168.x.x."},
+            {"172.32.0.1", "A LAN uses private addresses"},
+            {"192.168.2.150", "The router&#39;s address ends in 1–99 or 200–254: .0 and .255 are the network&#39;s own,"
+                    + " and the router hands out .100–.199 to the LAN&#39;s computers."},
+            {"10.0.0.0", "The router&#39;s address ends in 1–99 or 200–254"},
+            {"10.0.0.255", "The router&#39;s address ends in 1–99 or 200–254"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = b.post("/lan", "address", c[0]);
+            assertEquals(400, r.statusCode(), c[0] + ": " + r.body());
+            assertTrue(r.body().contains("<span class=\"error\" id=\"address-error\">" + c[1]), c[0] + ": " + r.body());
+            assertTrue(r.body().contains("value=\"" + c[0] + "\""), "what was typed stays: " + r.body());
+        }
+        // What the appliance finds: another of the router's networks there.
+        fake.lanRefusal = new SettingRefused("address", "192.168.250.0/24 overlaps the VPN tunnel network 192.168.250.0/24:"
+                + " choose another, or move the tunnel on the VPN server page first.");
+        HttpResponse<String> r = b.post("/lan", "address", "192.168.250.1");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("overlaps the VPN tunnel network 192.168.250.0/24"), r.body());
+        assertEquals("192.168.1.1", fake.lanSaved);
+        for (String accepted : new String[] {"10.0.0.1", "172.16.5.254", "192.168.0.99", "192.168.0.200"}) {
+            fake.lanRefusal = null;
+            assertEquals(303, b.post("/lan", "address", accepted).statusCode(), accepted);
+        }
+    }
+
+    @Test
+    void offTheRouterImageThePageSaysWhereTheLanIsSetAndSavesNothing() throws Exception {
+        fake.lanNotSettable = "The LAN address is set on this page on the HomeRouter router image.";
+        Browser b = admin();
+        String page = b.get("/lan").body();
+        assertTrue(page.contains("id=\"lan-not-here\">The LAN address is set on this page on the HomeRouter router image."),
+                page);
+        assertFalse(page.contains("action=\"/lan\""), page);
+        assertEquals(303, b.post("/lan", "address", "192.168.2.1").statusCode());
+        assertEquals("192.168.1.1", fake.lanSaved);
+        assertTrue(b.get("/lan").body().contains("Not saved. The LAN address is set on this page"), "said why");
+    }
+}
