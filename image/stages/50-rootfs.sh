@@ -60,7 +60,7 @@ chroot_run "$R" sh -e -c "
   depmod $kver
   useradd --system --no-create-home --home-dir /var/lib/homerouter --shell /usr/sbin/nologin homerouter
   passwd -l root >/dev/null
-  systemctl enable -q homerouter.service homerouter-update.socket homerouter-hold.service homerouter-trial.timer homerouter-quick-starts.timer nftables.service systemd-networkd.service systemd-timesyncd.service systemd-resolved.service
+  systemctl enable -q homerouter.service homerouter-update.socket homerouter-hold.service homerouter-lan.service homerouter-trial.timer homerouter-quick-starts.timer nftables.service systemd-networkd.service systemd-timesyncd.service systemd-resolved.service
   systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer 2>/dev/null || true
   # The JDK's own class-data archive (one is made for the application on its first run)
   /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null

@@ -14,7 +14,10 @@ confirmed, PPTP answers again, and the clock starts no earlier than where boot 1
 of an older database schema is refused, even with --downgrade.
 Boots 3 and 4: the data partition damaged (repaired), then beyond repair (formatted: setup says why).
 Five quick starts (the power cut as soon as the initramfs counted each), then boot 5: the admin
-password is reset at the router, setup says why, the VPN user is kept, the count clears after a minute.
+password is reset at the router, setup says why, the VPN user is kept, the count clears after a minute;
+the LAN is moved to 192.168.2.1/24 on the LAN page and the System page's restart button reboots.
+Boot 6: the router's LAN address, its DHCP server's DNS server and resolved's stub are 192.168.2.1
+(QEMU's LAN is 192.168.2.0/24 for it: the UI answers at the new address).
 
 All traffic goes through QEMU's user-mode network (restrict=on) and host forwards on 127.0.0.1.
 The guest's root shell for the test is systemd's debug shell on a virtio console (a UNIX socket
@@ -111,7 +114,8 @@ def ui_install_update(port, password, bundle):
 
 
 class Guest:
-    def __init__(self, tag, disk, bundle, kernel, initrd, wan_cable=True):
+    def __init__(self, tag, disk, bundle, kernel, initrd, wan_cable=True, lan="192.168.1"):
+        """lan: the first three numbers of the LAN's /24, the router at .1 (its LAN page moves it)."""
         self.tag = tag
         self.monitor_path = os.path.join(WORK, f"monitor-{tag}.sock")
         self.ports = {k: free_port() for k in ("pptp", "ui_lan", "ui_wan")}
@@ -124,8 +128,8 @@ class Guest:
                 os.unlink(p)
         wan = (f"user,id=wan,restrict=on,net=10.0.2.0/24,"
                f"hostfwd=tcp:127.0.0.1:{self.ports['pptp']}-:1723,hostfwd=tcp:127.0.0.1:{self.ports['ui_wan']}-:8080")
-        lan = (f"user,id=lan,restrict=on,net=192.168.1.0/24,host=192.168.1.2,"
-               f"hostfwd=tcp:127.0.0.1:{self.ports['ui_lan']}-192.168.1.1:8080")
+        lan = (f"user,id=lan,restrict=on,net={lan}.0/24,host={lan}.2,"
+               f"hostfwd=tcp:127.0.0.1:{self.ports['ui_lan']}-{lan}.1:8080")
         qemu, cpu = {"arm64": ("qemu-system-aarch64", "cortex-a72"), "armhf": ("qemu-system-arm", "cortex-a15")}[ARCH]
         cmd = [qemu, "-M", "virt", "-cpu", cpu, "-smp", "2", "-m", "1024",
                "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
@@ -323,6 +327,13 @@ def main():
             failures.append("no DHCP server on the LAN")
         if g.run("ss -Hlun 'sport = :53' | grep -q 192.168.1.1")[0] != 0:
             failures.append("no DNS server on the LAN address")
+        # No address set on the LAN page: homerouter-lan left the image's default in force (boot 6
+        # checks a moved LAN).
+        if g.run("systemctl is-active -q homerouter-lan && test ! -e /run/systemd/network/20-lan.network && "
+                 "networkctl status eth1 --no-pager | grep -q 'Network File: /usr/lib/systemd/network/20-lan.network'")[0] != 0:
+            print("      " + g.run("systemctl status homerouter-lan --no-pager | head -8; "
+                                   "networkctl status eth1 --no-pager | head -12")[1])
+            failures.append("boot 1: the LAN is not on the image's default configuration (homerouter-lan)")
         # systemd's service watchdog hears from the appliance (Type=notify, WatchdogSec=), and
         # systemd itself feeds the hardware watchdog.
         # (systemd sets the time when the service starts too: it must move on while the service runs.)
@@ -676,6 +687,62 @@ def main():
         # A minute after the boot the row of quick starts is over: a later cut counts from one.
         if g.run("sleep 60; test ! -e /data/boot/quick-starts")[0] != 0:
             failures.append("boot 5: the count of quick starts was not cleared after a minute")
+        # The owner's provider box uses 192.168.1.0/24 too: the LAN page moves the router's LAN,
+        # which takes effect at the next boot (homerouter-lan, before networkd). The last use of
+        # the UI through this QEMU LAN (192.168.1.0/24, forwarded to 192.168.1.1): boot 6 has its own.
+        g.check("echo image-test-admin-pw | homerouter admin password --password-stdin")
+        ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/lan", post={"address": "192.168.2.1"})
+        if g.run("test \"$(cat /var/lib/homerouter/lan-address)\" = 192.168.2.1/24")[0] != 0:
+            print("      " + g.run("ls -l /var/lib/homerouter/; cat /var/lib/homerouter/lan-address")[1])
+            failures.append("boot 5: the LAN page did not save 192.168.2.1/24 for the next boot")
+        answer = ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/system", post={}, post_to="/system/restart")
+        if "The router is restarting" not in answer:
+            failures.append("boot 5: the System page's restart button did not restart the router (the LAN moved)")
+        g.wait_exit()
+    finally:
+        g.kill()
+
+    print("==> boot 6: the LAN moved to 192.168.2.1/24 on the LAN page")
+    # QEMU's LAN is now 192.168.2.0/24, as the owner's computer gets a lease in the new network.
+    g = Guest("boot6", disk, bundle, kernel, initrd, lan="192.168.2")
+    try:
+        try:
+            t, _ = g.wait_ui()
+            results["boot 6: power-on to UI (LAN moved)"] = f"{t:.0f} s"
+        except SystemExit as e:
+            if g.qemu.poll() is not None:
+                raise
+            # What the router's console shows says why: checked below all the same.
+            failures.append(f"boot 6: the UI does not answer on the LAN's new address 192.168.2.1 ({e})")
+        print("      " + g.run("journalctl -b -u homerouter-lan --no-pager -o cat | tail -3")[1])
+        if g.run("ip -4 addr show eth1 | grep -q 'inet 192.168.2.1/24' && "
+                 "! ip -4 addr show eth1 | grep -q 192.168.1.1")[0] != 0:
+            print("      " + g.run("ip -4 addr show eth1")[1])
+            failures.append("boot 6: eth1 is not 192.168.2.1/24 (alone) after the LAN page moved it")
+        # The DHCP server hands out the router's new address as the DNS server: the /run file
+        # homerouter-lan wrote is the one networkd took for eth1.
+        if g.run("ss -Hlun 'sport = :67' | grep -q . && "
+                 "grep -qx DNS=192.168.2.1 /run/systemd/network/20-lan.network && "
+                 "networkctl status eth1 --no-pager | grep -q 'Network File: /run/systemd/network/20-lan.network'")[0] != 0:
+            print("      " + g.run("cat /run/systemd/network/20-lan.network; networkctl status eth1 --no-pager | "
+                                   "head -12; ss -Hlun 'sport = :67'")[1])
+            failures.append("boot 6: the LAN's DHCP server does not run on /run's 20-lan.network (DNS=192.168.2.1)")
+        # resolved's stub on the new address only: DNSStubListenerExtra= adds up across files, and the
+        # default's must have been replaced, not joined.
+        if g.run("ss -Hlun 'sport = :53' | grep -q 192.168.2.1 && ss -Hltn 'sport = :53' | grep -q 192.168.2.1 && "
+                 "! ss -Hltun 'sport = :53' | grep -q 192.168.1.1")[0] != 0:
+            print("      " + g.run("ss -Hltun 'sport = :53'; systemd-analyze cat-config systemd/resolved.conf | "
+                                   "grep -v '^#'")[1])
+            failures.append("boot 6: resolved does not answer DNS on 192.168.2.1 alone")
+        lan_done, networkd_start, resolved_start = re.findall(r"^\d+$", g.check(
+            "systemctl show -P ActiveEnterTimestampMonotonic homerouter-lan; "
+            "systemctl show -P ExecMainStartTimestampMonotonic systemd-networkd; "
+            "systemctl show -P ExecMainStartTimestampMonotonic systemd-resolved"), re.M)[-3:]
+        if not 0 < int(lan_done) <= min(int(networkd_start), int(resolved_start)):
+            failures.append("boot 6: homerouter-lan did not run before systemd-networkd and systemd-resolved")
+        if g.run("journalctl -b --no-pager | grep -qi 'ordering cycle'")[0] == 0:
+            g.check("journalctl -b --no-pager | grep -i -A3 'ordering cycle' | head -20")
+            failures.append("boot 6: systemd found an ordering cycle (and dropped a unit to break it)")
         g.shell.sendall(b"systemctl poweroff\n")
         g.wait_exit()
     finally:
