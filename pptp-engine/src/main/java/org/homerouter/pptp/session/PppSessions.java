@@ -410,7 +410,7 @@ public final class PppSessions implements TunnelListener {
                     victim.gaveWay = SessionEnd.LOGIN_STALLED;
                     waited = (now - victim.admittedNanos) / 1_000_000_000L;
                     release(victim);
-                    return admitted(counted, mine, now, victim, 0, waited);
+                    return admitted(counted, now, victim, 0, waited);
                 }
                 ArrayDeque<Counted> most = null;
                 for (ArrayDeque<Counted> q : loggingInBySource.values()) {
@@ -435,16 +435,19 @@ public final class PppSessions implements TunnelListener {
                 victim.gaveWay = SessionEnd.MADE_ROOM;
                 release(victim);
             }
-            return admitted(counted, mine, now, victim, held, waited);
+            return admitted(counted, now, victim, held, waited);
         }
     }
 
-    /** Counts {@code counted} in (guarded by {@link #loggingInBySource}). */
-    private Admission admitted(Counted counted, ArrayDeque<Counted> mine, long now, Counted victim, int held,
-                               long waited) {
+    /**
+     * Counts {@code counted} in (guarded by {@link #loggingInBySource}). Its source's queue is looked
+     * up afresh: the victim's release may have dropped the one admit began with, as empty (a stalled
+     * login from the same source, its only one), and a newcomer filed there was never uncounted.
+     */
+    private Admission admitted(Counted counted, long now, Counted victim, int held, long waited) {
         counted.order = admitted++;
         counted.admittedNanos = now;
-        mine.addLast(counted);
+        loggingInBySource.computeIfAbsent(counted.source, a -> new ArrayDeque<>()).addLast(counted);
         loggingIn.incrementAndGet();
         return new Admission(null, null, victim, held, waited);
     }
