@@ -471,13 +471,19 @@ public final class PppSession {
      * {@link #refuse}, unless the session has logged in by now (a login in progress that was asked
      * to give way, but finished first). Its log line is the session's end (within a budget): a
      * flood of logins causes these at will.
+     *
+     * @return false when it logged in and stays; true when it is ending (or had ended)
      */
-    public synchronized void refuseUnlessAuthenticated(SessionEnd reason, String detail) {
-        if (ended || everAuthenticated) {
-            return;
+    public synchronized boolean refuseUnlessAuthenticated(SessionEnd reason, String detail) {
+        if (ended) {
+            return true;
+        }
+        if (everAuthenticated) {
+            return false;
         }
         fail(reason, detail);
         updateDeadlineHint();
+        return true;
     }
 
     /**
