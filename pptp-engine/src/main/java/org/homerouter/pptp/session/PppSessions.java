@@ -141,6 +141,18 @@ public final class PppSessions implements TunnelListener {
             s.sink().onPayload(payload);
         }
 
+        /**
+         * Before the session starts no encryption is up, so nothing that arrives outside the GRE
+         * window could pass it (see {@link PppSession#sink()}): not kept.
+         */
+        @Override
+        public void onPayloadOutsideWindow(ByteBuffer payload) {
+            PppSession s = session;
+            if (s != null) {
+                s.sink().onPayloadOutsideWindow(payload);
+            }
+        }
+
         /** Starts the session, gives it what arrived early, then lets frames through directly. */
         synchronized void start(PppSession s) {
             s.start();

@@ -88,6 +88,8 @@ class WholeSessionTest {
     private CallTunnels clientTunnels;
     /** The client's GRE endpoint, as {@link #start} bound it. */
     private GreTransport clientGre;
+    /** The server's GRE endpoint, as {@link #start} bound it. */
+    private GreTransport serverGre;
     private InetSocketAddress serverAddress;
 
     private static InetAddress ip(String s) {
@@ -206,7 +208,7 @@ class WholeSessionTest {
         clientEnv = new SessionEnvironment(clock, new Random(2)::nextBytes, null, null, devices("client"));
         clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
 
-        GreTransport serverGre = serverTransport.apply(network.bind(SERVER));
+        serverGre = serverTransport.apply(network.bind(SERVER));
         clientGre = network.bind(CLIENT);
         GreDemux serverDemux = new GreDemux();
         GreDemux clientDemux = new GreDemux();
@@ -436,6 +438,72 @@ class WholeSessionTest {
             devices.get("client").inject(up);
             network.deliverAll();
             assertArrayEquals(up, devices.get("server").written().get(i));
+        }
+    }
+
+    /**
+     * A spoofer who knows a client's public address sends, as that address, GRE with the call's ID
+     * numbered far ahead of the window (s and s + 2^31: one of them always is), carrying an LCP
+     * Terminate-Request: the window jumped to it and handed it to PPP, and the session ended as if
+     * the client had hung up; at the dial-out, the spoofer's words were the remote server's in the
+     * owner's event log. Now only an MPPE datagram passes outside the window (RFC 3078 §3): the
+     * session stays up, the genuine peer's next packets put the window right, and the same
+     * Terminate-Request in sequence still ends it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"server", "dial-out"})
+    void aTerminateRequestNumberedFarAheadOfTheWindowEndsNoSession(String victimSide) throws Exception {
+        boolean atServer = victimSide.equals("server");
+        InetAddress genuinePeer = atServer ? CLIENT : SERVER;
+        boolean[] tapping = {true};
+        int[] lastGenuine = new int[1]; // the last data packet's sequence number from the victim's real peer
+        network.setImpairment((src, dst, packet) -> {
+            var h = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate());
+            if (tapping[0] && src.equals(genuinePeer) && h.sequencePresent()) {
+                lastGenuine[0] = h.sequence();
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        PptpCall call = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        GreTransport spoofer = atServer ? clientGre : serverGre; // sends with the genuine peer's address
+        InetAddress victim = atServer ? SERVER : CLIENT;
+        int key = atServer ? call.peerCallId() : call.localCallId(); // the victim's own call ID (RFC 2637 §4.1)
+        byte[] text = "forged".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] terminate = ByteBuffer.allocate(8 + text.length).put(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21,
+                0x05, 0x66, 0, (byte) (4 + text.length)}).put(text).array();
+
+        tapping[0] = false;
+        int farAhead = lastGenuine[0] + (1 << 30);
+        PeerGre.send(spoofer, victim, key, farAhead, terminate);
+        PeerGre.send(spoofer, victim, key, farAhead + (1 << 31), terminate);
+        network.deliverAll();
+        tapping[0] = true;
+        int[] rounds = {0};
+        run("five seconds on (RFC 1661 §4.6: a Terminate-Ack, then a Restart period, ends the link)",
+                () -> ++rounds[0] > 50);
+        assertEquals(List.of("auth User", "up"), atServer ? serverEvents : clientEvents,
+                "the forged frames ended nothing: " + endDetails);
+
+        // Traffic from the genuine peer: the window follows it again, and its packets arrive.
+        InMemoryTunnelDevice from = devices.get(atServer ? "client" : "server");
+        InMemoryTunnelDevice to = devices.get(atServer ? "server" : "client");
+        int before = to.written().size();
+        Random r = new Random(8);
+        for (int i = 0; i < 20; i++) {
+            from.inject(ipv4(r, 100));
+            network.deliverAll();
+        }
+        run("the genuine peer's packets arrive", () -> to.written().size() > before);
+        assertEquals(List.of("auth User", "up"), serverEvents);
+        assertEquals(List.of("auth User", "up"), clientEvents);
+
+        // The same frame numbered next in sequence, as only a spoofer who hits the window can.
+        PeerGre.send(spoofer, victim, key, lastGenuine[0] + 1, terminate);
+        run("the session ended", () -> (atServer ? serverEvents : clientEvents).contains("ended HUNG_UP"));
+        if (!atServer) {
+            assertTrue(endDetails.contains("HUNG_UP: the remote server said: forged"), endDetails.toString());
         }
     }
 
