@@ -172,15 +172,16 @@ final class Diagnosis {
             case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "
                     + "time, so it was hung up. Update or reinstall the client's VPN software; if you do not know "
                     + "this client, change the account's password.";
-            case MADE_ROOM -> "Many logins were in progress at once, most of them from this address (the router"
-                    + " takes " + Setting.PPTP_MAX_LOGGING_IN.defaultValue()
+            case MADE_ROOM -> "Many logins were in progress at once, most of them from this address, while every"
+                    + " place for them was taken (the router takes " + Setting.PPTP_MAX_LOGGING_IN.defaultValue()
                     + " at once in all, half of them from one address, unless "
                     + Setting.PPTP_MAX_LOGGING_IN.key()
-                    + " in an imported configuration says otherwise): "
+                    + " in an imported configuration says otherwise), or every session or tunnel address was: "
                     + "if this is not an office behind one address, someone is flooding the VPN server from it.";
             case LOGIN_STALLED -> "The client set up its call but had not answered the router's login request "
                     + PppSessions.UNANSWERED_GRACE_SECONDS + " s later, while every place for logins in progress ("
-                    + Setting.PPTP_MAX_LOGGING_IN.key() + ") was taken, so it gave its place to a newer login. A"
+                    + Setting.PPTP_MAX_LOGGING_IN.key() + "), or every session or tunnel address, was taken, so it"
+                    + " gave its place to a newer call. A"
                     + " client dialling normally answers within a second or two: if many of these come from addresses"
                     + " you do not know, someone is holding the VPN server's logins to keep users out (the router"
                     + " keeps letting new logins in past them).";

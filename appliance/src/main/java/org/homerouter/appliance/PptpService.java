@@ -127,6 +127,8 @@ final class PptpService implements AutoCloseable {
             // A call the pool has no address for is refused as busy at once (RFC 2637 §2.8), not
             // after the login and encryption when IPCP finds none.
             callIds.requireAddress(sessions::addressForAnotherCall);
+            // ...unless a call still logging in gives way to it: silent calls must not keep users out.
+            sessions.makeRoomIn(callIds);
             tunnels = new CallTunnels(dataPlane.gre(), dataPlane.demux(), clock, GreChannelConfig.DEFAULTS, sessions::sinkFor, sessions);
             calls = tunnels;
         } else {

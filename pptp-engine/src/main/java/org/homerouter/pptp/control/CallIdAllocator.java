@@ -1,5 +1,6 @@
 package org.homerouter.pptp.control;
 
+import java.net.InetAddress;
 import java.util.BitSet;
 import java.util.function.IntPredicate;
 import java.util.random.RandomGenerator;
@@ -11,9 +12,10 @@ import java.util.random.RandomGenerator;
  * peer cannot guess another session's ID from its own. The allocator also enforces the
  * process-wide session limit: when {@code maxCalls} IDs are out, {@link #allocate()} refuses.
  * A server's allocator may also be told to refuse a call that could get no tunnel address
- * ({@link #requireAddress}). Where other calls share the demultiplexer with IDs of their own (the
- * router's dial-out beside its server), their allocators share one {@link CallIdSpace}, and
- * {@code takenElsewhere} names any other IDs to skip. Thread-safe.
+ * ({@link #requireAddress}), and told which call not yet logged in gives its place to a call that
+ * would otherwise be refused ({@link #makeRoomWith}). Where other calls share the demultiplexer
+ * with IDs of their own (the router's dial-out beside its server), their allocators share one
+ * {@link CallIdSpace}, and {@code takenElsewhere} names any other IDs to skip. Thread-safe.
  */
 public final class CallIdAllocator {
     /** {@link #allocate()}'s refusal: {@code maxCalls} calls are out, or no ID is free. */
@@ -27,7 +29,20 @@ public final class CallIdAllocator {
         boolean forAnotherCall(int callsOut);
     }
 
+    /**
+     * Which call gives its place to a call from {@code caller} that finds none (see {@link
+     * #makeRoomWith}): the local Call ID of one that is no longer counted as logging in and is being
+     * ended, or 0 for none. Asked under the allocator's lock: it must answer quickly and must not
+     * call back here.
+     */
+    @FunctionalInterface
+    public interface GiveWay {
+        int callGivingWayTo(InetAddress caller);
+    }
+
     private final BitSet inUse = new BitSet(65536);
+    /** IDs still held by calls that gave their place to another ({@link #makeRoomWith}): not in {@link #count}. */
+    private final BitSet placeGiven = new BitSet(65536);
     private int maxCalls;
     private final RandomGenerator random;
     private final IntPredicate takenElsewhere;
@@ -35,6 +50,7 @@ public final class CallIdAllocator {
     private int count;
     private long refusedAtLimit;
     private AddressRoom addressRoom = callsOut -> true;
+    private GiveWay giveWay = caller -> 0;
     private long refusedWithoutAddress;
 
     public CallIdAllocator(int maxCalls) {
@@ -67,11 +83,27 @@ public final class CallIdAllocator {
      * free ID is taken elsewhere), {@link #NO_ADDRESS} when {@link #requireAddress}'s room says no.
      */
     public synchronized int allocate() {
-        if (count >= maxCalls) {
+        return allocate(null);
+    }
+
+    /**
+     * {@link #allocate()} for a call from {@code caller} (its peer's address, or null): where one
+     * call fewer would leave room, {@link #makeRoomWith}'s rule may name a call that gives its place
+     * to this one. The place changes hands here, under this lock, so that no call placed at the
+     * same moment on another connection's thread takes it first; the call that gave it is ended
+     * afterwards, and keeps its ID until then ({@link #release}).
+     */
+    public synchronized int allocate(InetAddress caller) {
+        int refusal = refusal(count);
+        if (refusal != 0 && caller != null && count > 0 && refusal(count - 1) == 0) {
+            givePlace(giveWay.callGivingWayTo(caller));
+            refusal = refusal(count);
+        }
+        if (refusal == AT_LIMIT) {
             refusedAtLimit++;
             return AT_LIMIT;
         }
-        if (!addressRoom.forAnotherCall(count)) {
+        if (refusal == NO_ADDRESS) {
             refusedWithoutAddress++;
             return NO_ADDRESS;
         }
@@ -92,6 +124,45 @@ public final class CallIdAllocator {
         return AT_LIMIT;
     }
 
+    /** Why a call placed while {@code callsOut} calls are out would be refused, or 0 if it would not. */
+    private int refusal(int callsOut) {
+        if (callsOut >= maxCalls) {
+            return AT_LIMIT;
+        }
+        return addressRoom.forAnotherCall(callsOut) ? 0 : NO_ADDRESS;
+    }
+
+    /** The call holding {@code id} no longer counts: it gave its place and is being ended. No-op for 0 or an ID not out. */
+    private void givePlace(int id) {
+        if (id >= 1 && id <= 65535 && inUse.get(id) && !placeGiven.get(id)) {
+            placeGiven.set(id);
+            count--;
+        }
+    }
+
+    /**
+     * From now on a call that would be refused for want of a place (the session limit, or an
+     * address) takes the place of the call {@code rule} names, if it names one: a call still
+     * logging in that the rule judges may give way (a server's {@code PppSessions}). Without it,
+     * calls that never log in, placed again as each times out, kept every real user out as busy
+     * for as long as a flooder liked.
+     */
+    public synchronized void makeRoomWith(GiveWay rule) {
+        this.giveWay = rule;
+    }
+
+    /**
+     * The call holding {@code id} gave its place but was not ended after all (it logged in
+     * meanwhile): it counts again, over the limit if need be, until it is released. No-op unless
+     * it gave its place and still holds the ID.
+     */
+    public synchronized void takePlaceBack(int id) {
+        if (id >= 1 && id <= 65535 && placeGiven.get(id)) {
+            placeGiven.clear(id);
+            count++;
+        }
+    }
+
     /**
      * From now on a call is refused when {@code room} says no tunnel address could be given to it.
      * A server answers a call (RFC 2637 §2.8) long before the client asks for its address (IPCP,
@@ -110,10 +181,15 @@ public final class CallIdAllocator {
         if (id >= 1 && id <= 65535 && inUse.get(id)) {
             inUse.clear(id);
             space.release(id);
-            count--;
+            if (placeGiven.get(id)) {
+                placeGiven.clear(id); // its place went to another call when it gave way
+            } else {
+                count--;
+            }
         }
     }
 
+    /** The calls out that count against the limits: not those that gave their place and are being ended. */
     public synchronized int inUse() {
         return count;
     }

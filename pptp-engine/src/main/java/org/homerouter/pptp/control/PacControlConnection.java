@@ -98,7 +98,10 @@ public final class PacControlConnection extends ControlConnection {
             }
             return;
         }
-        int id = callIds.allocate();
+        // With the caller's address: a call still logging in may give its place to this one (the
+        // allocator's makeRoomWith rule), as among the logins in progress.
+        java.net.InetSocketAddress remote = remoteAddress();
+        int id = callIds.allocate(remote == null ? null : remote.getAddress());
         if (id < 0) {
             // §2.8 result code 4 (Busy) for both: the client says "busy" and may try later, instead
             // of logging in and negotiating encryption only to fail at IPCP for want of an address.

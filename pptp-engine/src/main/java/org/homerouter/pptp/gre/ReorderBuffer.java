@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Puts received data packets back into sequence order before they reach PPP.
+ * Puts received data packets back into sequence order before they reach PPP. A packet the window
+ * jumps to or restarts at reaches the sink as one outside the window
+ * ({@link GrePayloadSink#onPayloadOutsideWindow}): its sequence number vouches for nothing.
  *
  * <p>RFC 2637 §4.3: PPP "does properly deal with the loss of packets, but not with reordering so
  * out of sequence packets ... MUST be silently discarded, or they may be reordered by the
@@ -167,7 +169,7 @@ final class ReorderBuffer {
             staleNext = sequence + 1;
             if (staleRun >= RESYNC_AFTER) {
                 restartAt(sequence);
-                deliver(payload);
+                deliverOutsideWindow(payload);
                 return Verdict.RESYNCHRONISED;
             }
             return Verdict.STALE;
@@ -189,7 +191,7 @@ final class ReorderBuffer {
         jumpedFrom = expected;
         jumpedTo = sequence;
         skipTo(sequence);
-        deliver(payload);
+        deliverOutsideWindow(payload);
         drainInSequence();
         return Verdict.JUMPED;
     }
@@ -259,6 +261,14 @@ final class ReorderBuffer {
         deliveredBytes += payload.remaining();
         advance(true);
         sink.onPayload(payload);
+    }
+
+    /** {@link #deliver}, for the packet the window just jumped to or restarted at. */
+    private void deliverOutsideWindow(ByteBuffer payload) {
+        deliveredPackets++;
+        deliveredBytes += payload.remaining();
+        advance(true);
+        sink.onPayloadOutsideWindow(payload);
     }
 
     private void drainInSequence() {

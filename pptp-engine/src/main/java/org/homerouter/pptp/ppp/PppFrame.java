@@ -59,6 +59,14 @@ public final class PppFrame {
         return first << 8 | (frame.get(p + 1) & 0xFF);
     }
 
+    /** The protocol {@link #readHeader} would read, or -1; the buffer's position does not move. */
+    public static int protocolOf(ByteBuffer frame) {
+        int start = frame.position();
+        int protocol = readHeader(frame);
+        frame.position(start);
+        return protocol;
+    }
+
     /** How many octets {@link #writeHeader} writes for this protocol and compression. */
     public static int headerLength(int protocol, HeaderCompression compression) {
         boolean lcp = protocol == PppProtocol.LCP;

@@ -271,8 +271,36 @@ public final class PppSession {
 
     /** Where the GRE channel delivers this call's PPP frames. */
     public GrePayloadSink sink() {
-        return this::onFrame;
+        return received;
     }
+
+    private final GrePayloadSink received = new GrePayloadSink() {
+        @Override
+        public void onPayload(ByteBuffer frame) {
+            onFrame(frame);
+        }
+
+        /**
+         * Only an MPPE datagram (protocol 0x00FD, RFC 3078 §3) passes: one made without the keys
+         * does not decrypt. Anything else, LCP and CCP above all, is never encrypted, and a frame
+         * numbered far ahead is all a spoofer needs to make GRE take it (its header is in clear):
+         * an LCP Terminate-Request so sent ended any session of a client whose public address it
+         * knew, and wrote the spoofer's words into the dial-out's end as the remote server's. A
+         * real peer loses nothing that matters: its next frame falls in the window, as after any
+         * loss, and a control packet dropped here is sent again when its Restart timer runs out
+         * (RFC 1661 §4.6: Max-Configure and Max-Terminate transmissions, Echo-Requests until the
+         * keepalive gives up). In a session without MPPE the first IP packet after a long loss
+         * is dropped too: nothing there authenticates a frame either.
+         */
+        @Override
+        public void onPayloadOutsideWindow(ByteBuffer frame) {
+            if (PppFrame.protocolOf(frame) == PppProtocol.COMPRESSED_DATAGRAM) {
+                onFrame(frame);
+            } else {
+                framesDiscarded.increment();
+            }
+        }
+    };
 
     private void onFrame(ByteBuffer frame) {
         framesReceived.increment();
@@ -471,13 +499,19 @@ public final class PppSession {
      * {@link #refuse}, unless the session has logged in by now (a login in progress that was asked
      * to give way, but finished first). Its log line is the session's end (within a budget): a
      * flood of logins causes these at will.
+     *
+     * @return false when it logged in and stays; true when it is ending (or had ended)
      */
-    public synchronized void refuseUnlessAuthenticated(SessionEnd reason, String detail) {
-        if (ended || everAuthenticated) {
-            return;
+    public synchronized boolean refuseUnlessAuthenticated(SessionEnd reason, String detail) {
+        if (ended) {
+            return true;
+        }
+        if (everAuthenticated) {
+            return false;
         }
         fail(reason, detail);
         updateDeadlineHint();
+        return true;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.Tally;
+import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.gre.GrePayloadSink;
@@ -42,9 +43,11 @@ public final class PppSessions implements TunnelListener {
      * three of its 3 s restart periods (RFC 1661 §4.6) on a bad link, and still well within the
      * 30 s a silent call otherwise holds its place. Within it, no login gives way on this count,
      * so a flood of newcomers cannot churn real logins on a slow link out of their places. Nor does
-     * a silent login end by itself at the grace: it costs nothing until the places run out, and
-     * then gives way on demand; ending it sooner would only cut short logins over a bad link (a
-     * flooder places its call again at once either way).
+     * a silent login end by itself at the grace: it holds a session place and is owed a tunnel
+     * address, which costs nothing until the places or the addresses run out, and then it gives
+     * way on demand, to a login ({@link #admit}) or to a call ({@link #makeRoomIn}); ending it
+     * sooner would only cut short logins over a bad link (a flooder places its call again at once
+     * either way).
      */
     public static final int UNANSWERED_GRACE_SECONDS = 10;
     private volatile SessionSettings settings;
@@ -70,8 +73,10 @@ public final class PppSessions implements TunnelListener {
 
     private final Map<Integer, LoggedIn> loggedInByCall = new ConcurrentHashMap<>();
 
-    /** Sessions that made room for a login from another source: ended at the next {@link #poll()}. */
+    /** Sessions that made room for a login or a call from another source: ended at the next {@link #poll()}. */
     private final Queue<Counted> evicted = new ConcurrentLinkedQueue<>();
+    /** The server's Call IDs, once {@link #makeRoomIn} was called: told of a call that gave its place but stayed. */
+    private volatile CallIdAllocator places;
     /** Sessions to ask whether their peer still answers ({@link #checkOthersOf}): asked at the next {@link #poll()}. */
     private final Queue<AliveCheck> aliveChecks = new ConcurrentLinkedQueue<>();
 
@@ -136,6 +141,18 @@ public final class PppSessions implements TunnelListener {
             s.sink().onPayload(payload);
         }
 
+        /**
+         * Before the session starts no encryption is up, so nothing that arrives outside the GRE
+         * window could pass it (see {@link PppSession#sink()}): not kept.
+         */
+        @Override
+        public void onPayloadOutsideWindow(ByteBuffer payload) {
+            PppSession s = session;
+            if (s != null) {
+                s.sink().onPayloadOutsideWindow(payload);
+            }
+        }
+
         /** Starts the session, gives it what arrived early, then lets frames through directly. */
         synchronized void start(PppSession s) {
             s.start();
@@ -156,6 +173,8 @@ public final class PppSessions implements TunnelListener {
      */
     private static final class Counted {
         final InetAddress source;
+        /** Its call's, as the server's {@link CallIdAllocator} knows it. */
+        final int localCallId;
         /** When it was admitted, in admissions (guarded by {@link #loggingInBySource}). */
         long order;
         /** When it was admitted, in clock nanos (guarded by {@link #loggingInBySource}). */
@@ -164,9 +183,12 @@ public final class PppSessions implements TunnelListener {
         String user;
         /** Why it made room ({@link SessionEnd#MADE_ROOM} or {@link SessionEnd#LOGIN_STALLED}), once it did. */
         SessionEnd gaveWay;
+        /** Whether it made room for a call (its session place or address), not only for a login. */
+        boolean gavePlace;
 
-        Counted(InetAddress source) {
+        Counted(InetAddress source, int localCallId) {
             this.source = source;
+            this.localCallId = localCallId;
         }
     }
 
@@ -249,7 +271,7 @@ public final class PppSessions implements TunnelListener {
         SessionEnvironment env = this.env;
         String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
         SessionLimits limits = this.limits;
-        Counted counted = new Counted(ClientSource.of(call.peerAddress()));
+        Counted counted = new Counted(ClientSource.of(call.peerAddress()), call.localCallId());
         Admission admission = admit(counted, limits);
         if (admission.refusal() != null) {
             refusedLogins.increment();
@@ -400,51 +422,125 @@ public final class PppSessions implements TunnelListener {
                 return new Admission(limits.maxLoggingInPerSource() + " sessions from this address are already logging"
                         + " in (the limit per address)", "too many logins in progress from this address", null, 0, 0);
             }
-            Counted victim = null;
-            int held = 0;
             long now = env.clock().nanos();
-            long waited = 0;
-            if (loggingIn.get() >= limits.maxLoggingIn()) {
-                victim = oldestUnanswered(now);
-                if (victim != null) {
-                    victim.gaveWay = SessionEnd.LOGIN_STALLED;
-                    waited = (now - victim.admittedNanos) / 1_000_000_000L;
-                    release(victim);
-                    return admitted(counted, mine, now, victim, 0, waited);
-                }
-                ArrayDeque<Counted> most = null;
-                for (ArrayDeque<Counted> q : loggingInBySource.values()) {
-                    // Of sources holding as many, the one logging in longest gives way.
-                    if (most == null || q.size() > most.size()
-                            || (q.size() == most.size() && !q.isEmpty() && q.peekFirst().order < most.peekFirst().order)) {
-                        most = q;
-                    }
-                }
-                // Only a session already built can be ended (one being built on another thread is skipped).
-                if (most != null && most.size() > mine.size() + 1) {
-                    held = most.size();
-                    victim = most.stream().filter(c -> c.session != null).findFirst().orElse(null);
-                }
-                if (victim == null) {
-                    forgetIfEmpty(counted.source, mine);
-                    return new Admission(limits.maxLoggingIn() + " sessions are already logging in (the limit), none"
-                            + " of them can make room (each has answered, or been waiting less than "
-                            + UNANSWERED_GRACE_SECONDS + " s, and no address holds 2 more than this one); a flood of"
-                            + " logins?", "too many logins in progress", null, 0, 0);
-                }
-                victim.gaveWay = SessionEnd.MADE_ROOM;
-                release(victim);
+            if (loggingIn.get() < limits.maxLoggingIn()) {
+                return admitted(counted, now, null, 0, 0);
             }
-            return admitted(counted, mine, now, victim, held, waited);
+            GivingWay way = whoGivesWay(mine, now);
+            if (way == null) {
+                forgetIfEmpty(counted.source, mine);
+                return new Admission(limits.maxLoggingIn() + " sessions are already logging in (the limit), none"
+                        + " of them can make room (each has answered, or been waiting less than "
+                        + UNANSWERED_GRACE_SECONDS + " s, and no address holds 2 more than this one); a flood of"
+                        + " logins?", "too many logins in progress", null, 0, 0);
+            }
+            return admitted(counted, now, way.victim(), way.sourceHeld(), way.waitedSeconds());
         }
     }
 
-    /** Counts {@code counted} in (guarded by {@link #loggingInBySource}). */
-    private Admission admitted(Counted counted, ArrayDeque<Counted> mine, long now, Counted victim, int held,
-                               long waited) {
+    /**
+     * A login in progress that gives its place to a newcomer from a source holding {@code mine}, by
+     * {@link #admit}'s rules: the oldest that has waited {@value #UNANSWERED_GRACE_SECONDS} s on its
+     * client without an answer, from whatever source; failing that, the oldest of the source holding
+     * the most, if that source would still hold more than the newcomer's; never a session logged in
+     * (only those logging in are counted here). Null when none may. The one chosen no longer counts
+     * as logging in, and is marked with why (guarded by {@link #loggingInBySource}).
+     */
+    private record GivingWay(Counted victim, int sourceHeld, long waitedSeconds) {
+    }
+
+    private GivingWay whoGivesWay(ArrayDeque<Counted> mine, long now) {
+        Counted stalled = oldestUnanswered(now);
+        if (stalled != null) {
+            stalled.gaveWay = SessionEnd.LOGIN_STALLED;
+            release(stalled);
+            return new GivingWay(stalled, 0, (now - stalled.admittedNanos) / 1_000_000_000L);
+        }
+        ArrayDeque<Counted> most = null;
+        for (ArrayDeque<Counted> q : loggingInBySource.values()) {
+            // Of sources holding as many, the one logging in longest gives way.
+            if (most == null || q.size() > most.size()
+                    || (q.size() == most.size() && !q.isEmpty() && q.peekFirst().order < most.peekFirst().order)) {
+                most = q;
+            }
+        }
+        if (most == null || most.size() <= mine.size() + 1) {
+            return null;
+        }
+        int held = most.size();
+        // Only a session already built can be ended (one being built on another thread is skipped).
+        Counted victim = most.stream().filter(c -> c.session != null).findFirst().orElse(null);
+        if (victim == null) {
+            return null;
+        }
+        victim.gaveWay = SessionEnd.MADE_ROOM;
+        release(victim);
+        return new GivingWay(victim, held, 0);
+    }
+
+    /**
+     * From now on a call that {@code callIds} (the server's) would refuse as busy for want of a
+     * place, every session place or every tunnel address spoken for ({@link #addressForAnotherCall}),
+     * takes the place of a call still logging in, chosen by {@link #admit}'s rules ({@link
+     * #whoGivesWay}), which is then ended (LCP Terminate-Request, RFC 1661 §5.5; its call cleared
+     * with a Call-Disconnect-Notify, RFC 2637 §2.13). A session logged in never gives way: a pool
+     * full of users still answers a newcomer Busy (RFC 2637 §2.8 result 4). Before, calls that
+     * never logged in, each held 30 s and placed again as it timed out, took every address of a
+     * small pool (or every place under the session limit) from a host or two, and every real user
+     * was told "busy" for as long as they kept it up: the logins-in-progress rules were never asked,
+     * as the call was refused before it had a session.
+     */
+    public void makeRoomIn(CallIdAllocator callIds) {
+        places = callIds;
+        callIds.makeRoomWith(this::callGivingWayTo);
+    }
+
+    /**
+     * The local Call ID of the call that gives its place to a call from {@code caller}, or 0. Asked
+     * under the allocator's lock (taken before {@link #loggingInBySource}, never after): ends
+     * nobody here, only marks the victim for the next {@link #poll()}.
+     */
+    private int callGivingWayTo(InetAddress caller) {
+        InetAddress source = ClientSource.of(caller);
+        SessionLimits limits = this.limits;
+        GivingWay way;
+        synchronized (loggingInBySource) {
+            ArrayDeque<Counted> mine = loggingInBySource.getOrDefault(source, new ArrayDeque<>());
+            if (mine.size() >= limits.maxLoggingInPerSource()) {
+                return 0; // admit would refuse the newcomer all the same: nobody gives way for it
+            }
+            way = whoGivesWay(mine, env.clock().nanos());
+            if (way == null) {
+                return 0;
+            }
+            way.victim().gavePlace = true;
+        }
+        Counted victim = way.victim();
+        String more = REFUSALS_LOGGED.admit();
+        if (more != null) {
+            if (victim.gaveWay == SessionEnd.LOGIN_STALLED) {
+                LOG.warn("a call from {} finds every session place or tunnel address taken: {} has waited {} s without"
+                        + " its client answering (link set-up or the login request), and makes room for it{}",
+                        caller.getHostAddress(), victim.session.id(), way.waitedSeconds(), more);
+            } else {
+                LOG.warn("a call from {} finds every session place or tunnel address taken, {} of the logins in progress"
+                        + " from {}: its oldest, {}, makes room for it{}", caller.getHostAddress(), way.sourceHeld(),
+                        victim.source.getHostAddress(), victim.session.id(), more);
+            }
+        }
+        evicted.add(victim); // publishes gaveWay and gavePlace to the poll that ends it
+        return victim.localCallId;
+    }
+
+    /**
+     * Counts {@code counted} in (guarded by {@link #loggingInBySource}). Its source's queue is looked
+     * up afresh: the victim's release may have dropped the one admit began with, as empty (a stalled
+     * login from the same source, its only one), and a newcomer filed there was never uncounted.
+     */
+    private Admission admitted(Counted counted, long now, Counted victim, int held, long waited) {
         counted.order = admitted++;
         counted.admittedNanos = now;
-        mine.addLast(counted);
+        loggingInBySource.computeIfAbsent(counted.source, a -> new ArrayDeque<>()).addLast(counted);
         loggingIn.incrementAndGet();
         return new Admission(null, null, victim, held, waited);
     }
@@ -593,9 +689,14 @@ public final class PppSessions implements TunnelListener {
         for (Counted c; (c = evicted.poll()) != null; ) {
             // Unless it logged in meanwhile (it made room all the same): checked under the session's
             // lock, which the login holds too.
-            c.session.refuseUnlessAuthenticated(c.gaveWay, c.gaveWay == SessionEnd.LOGIN_STALLED
-                    ? "another login needed a place among the logins in progress"
-                    : "another address needed a place among the logins in progress");
+            String detail = c.gavePlace ? "a newer call needed its place (every session place or tunnel address"
+                    + " was taken)"
+                    : c.gaveWay == SessionEnd.LOGIN_STALLED ? "another login needed a place among the logins in progress"
+                    : "another address needed a place among the logins in progress";
+            if (!c.session.refuseUnlessAuthenticated(c.gaveWay, detail) && c.gavePlace) {
+                // It logged in after all, and will want its address: it counts again.
+                places.takePlaceBack(c.localCallId);
+            }
         }
         for (AliveCheck c; (c = aliveChecks.poll()) != null; ) {
             for (PppSession other : c.others) {

@@ -77,12 +77,15 @@ public enum SessionEnd {
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)",
             "the remote server says this account already has as many sessions there as it may (an earlier session of"
                     + " this router's not yet timed out there, or the account used elsewhere too)"),
-    MADE_ROOM("still logging in when the router's limit on logins in progress was reached, most of them from this"
-            + " client's address: it made room for a login from another address"),
-    /** Server role only: see PppSessions#admit. */
-    LOGIN_STALLED("still logging in when the router's limit on logins in progress was reached, the client not having"
-            + " answered the link set-up or the login request in the " + PppSessions.UNANSWERED_GRACE_SECONDS
-            + " s or more since its call: it made room for another login"),
+    /** Server role only: see PppSessions#admit and PppSessions#makeRoomIn. */
+    MADE_ROOM("still logging in when the router's limit on logins in progress was reached (or every session place"
+            + " or tunnel address was taken), most of those logging in being from this client's address: it made"
+            + " room for a call from another address"),
+    /** Server role only: see PppSessions#admit and PppSessions#makeRoomIn. */
+    LOGIN_STALLED("still logging in when the router's limit on logins in progress was reached (or every session"
+            + " place or tunnel address was taken), the client not having answered the link set-up or the login"
+            + " request in the " + PppSessions.UNANSWERED_GRACE_SECONDS
+            + " s or more since its call: it made room for another call"),
     RESTARTED_TOO_OFTEN("the client renegotiated the connection over and over (" + PppSession.IP_RESTART_BURST
             + " times in quick succession, then more than once every 10 s)",
             "the remote server renegotiated the connection over and over (" + PppSession.IP_RESTART_BURST

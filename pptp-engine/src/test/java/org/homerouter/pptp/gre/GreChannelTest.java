@@ -123,6 +123,38 @@ class GreChannelTest {
         assertEquals(GreHeader.ackOnly(PEER_CALL, 999), GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())));
     }
 
+    /**
+     * The frames no window vouches for, the one it jumps to and the one it restarts at, reach the
+     * sink apart from the rest: anyone who knows the call ID and the peer's address can number a
+     * packet so (the GRE header is in clear), and PPP keeps only what MPPE authenticates of them.
+     */
+    @Test
+    void theFramesTheWindowJumpsToOrRestartsAtReachTheSinkAsOutsideIt() {
+        List<Integer> outside = new ArrayList<>();
+        GreChannel ch = new GreChannel(LOCAL_CALL, PEER_CALL, PEER, transport, clock, FROM_ONE, new GrePayloadSink() {
+            @Override
+            public void onPayload(ByteBuffer payload) {
+                delivered.add(payload.getInt(payload.position()));
+            }
+
+            @Override
+            public void onPayloadOutsideWindow(ByteBuffer payload) {
+                outside.add(payload.getInt(payload.position()));
+            }
+        });
+        receive(ch, 0); // the first packet sets the window (RFC 2637 §4 gives no initial number)
+        receive(ch, 2); // held for the gap
+        receive(ch, 1);
+        receive(ch, 1000); // far ahead: the window jumps to it
+        int last = 3 + ReorderBuffer.RESYNC_AFTER;
+        for (int s = 4; s <= last; s++) {
+            receive(ch, s); // skipped by the jump, in a row: the window restarts at the last
+        }
+        receive(ch, last + 1);
+        assertEquals(List.of(0, 1, 2, last + 1), delivered);
+        assertEquals(List.of(1000, last), outside);
+    }
+
     @Test
     void aForgedPacketJustBeyondTheWindowCostsNoMoreThanAFarOne() {
         GreChannel ch = channel();

@@ -197,6 +197,30 @@ class LoggingInFairnessTest {
     }
 
     /**
+     * A silent login that gives way to a newer call from its own address, when it was that address's
+     * only one: the newcomer was counted among the logins in progress but filed under the address's
+     * list just dropped as empty, so its end never uncounted it. Two such calls left the count at
+     * the limit with nobody logging in, and every login after them was refused for good, "too many
+     * logins in progress".
+     */
+    @Test
+    void aLoginThatTookItsOwnAddresssStalledPlaceIsUncountedWhenItEnds() {
+        startServer(new SessionLimits(2, 8, 2));
+        callFrom("198.51.100.1");
+        callFrom("198.51.100.2");
+        advanceSeconds(PppSessions.UNANSWERED_GRACE_SECONDS);
+        assertNotNull(sessions.session(callFrom("198.51.100.1")), "its own stalled login makes room");
+        assertNotNull(sessions.session(callFrom("198.51.100.2")), "likewise");
+        assertEquals(2, sessions.loggingIn());
+
+        // LCP gives up on the newcomers too (RFC 1661 §4.6: Max-Configure 10, restart 3 s).
+        advanceSeconds(40);
+        assertEquals(0, sessions.registered(), "every call ended");
+        assertEquals(0, sessions.loggingIn(), "and none still counts as logging in");
+        assertNotNull(sessions.session(callFrom("203.0.113.1")), "a real user gets a place");
+    }
+
+    /**
      * A call from {@code peer} whose client speaks PPP: LCP opens, it answers the MS-CHAPv2
      * Challenge with a wrong password, and the server's Failure invites a retry (R=1). Our Call ID.
      */

@@ -83,9 +83,13 @@ class WholeSessionTest {
     private PppSessions serverSessions;
     private PppSessions clientSessions;
     private CallTunnels serverTunnels;
+    /** The server's Call IDs and session limit, as {@link #start} made them. */
+    private CallIdAllocator serverCallIds;
     private CallTunnels clientTunnels;
     /** The client's GRE endpoint, as {@link #start} bound it. */
     private GreTransport clientGre;
+    /** The server's GRE endpoint, as {@link #start} bound it. */
+    private GreTransport serverGre;
     private InetSocketAddress serverAddress;
 
     private static InetAddress ip(String s) {
@@ -204,7 +208,7 @@ class WholeSessionTest {
         clientEnv = new SessionEnvironment(clock, new Random(2)::nextBytes, null, null, devices("client"));
         clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
 
-        GreTransport serverGre = serverTransport.apply(network.bind(SERVER));
+        serverGre = serverTransport.apply(network.bind(SERVER));
         clientGre = network.bind(CLIENT);
         GreDemux serverDemux = new GreDemux();
         GreDemux clientDemux = new GreDemux();
@@ -216,8 +220,9 @@ class WholeSessionTest {
                 clientSessions);
         io = NettyTransport.create(2, "session-io");
         // As the appliance wires its server: a call the pool has no address for is refused as busy.
-        CallIdAllocator serverCallIds = new CallIdAllocator(serverMaxCalls);
+        serverCallIds = new CallIdAllocator(serverMaxCalls);
         serverCallIds.requireAddress(serverSessions::addressForAnotherCall);
+        serverSessions.makeRoomIn(serverCallIds);
         server = new ControlServer(io, new ControlServer.Options(ControlSettings.defaults("pac"), 8, Duration.ofMillis(10),
                 clock), serverTunnels, serverCallIds);
         serverAddress = server.start(new InetSocketAddress(SERVER, 0));
@@ -433,6 +438,72 @@ class WholeSessionTest {
             devices.get("client").inject(up);
             network.deliverAll();
             assertArrayEquals(up, devices.get("server").written().get(i));
+        }
+    }
+
+    /**
+     * A spoofer who knows a client's public address sends, as that address, GRE with the call's ID
+     * numbered far ahead of the window (s and s + 2^31: one of them always is), carrying an LCP
+     * Terminate-Request: the window jumped to it and handed it to PPP, and the session ended as if
+     * the client had hung up; at the dial-out, the spoofer's words were the remote server's in the
+     * owner's event log. Now only an MPPE datagram passes outside the window (RFC 3078 §3): the
+     * session stays up, the genuine peer's next packets put the window right, and the same
+     * Terminate-Request in sequence still ends it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"server", "dial-out"})
+    void aTerminateRequestNumberedFarAheadOfTheWindowEndsNoSession(String victimSide) throws Exception {
+        boolean atServer = victimSide.equals("server");
+        InetAddress genuinePeer = atServer ? CLIENT : SERVER;
+        boolean[] tapping = {true};
+        int[] lastGenuine = new int[1]; // the last data packet's sequence number from the victim's real peer
+        network.setImpairment((src, dst, packet) -> {
+            var h = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate());
+            if (tapping[0] && src.equals(genuinePeer) && h.sequencePresent()) {
+                lastGenuine[0] = h.sequence();
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        PptpCall call = dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        GreTransport spoofer = atServer ? clientGre : serverGre; // sends with the genuine peer's address
+        InetAddress victim = atServer ? SERVER : CLIENT;
+        int key = atServer ? call.peerCallId() : call.localCallId(); // the victim's own call ID (RFC 2637 §4.1)
+        byte[] text = "forged".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] terminate = ByteBuffer.allocate(8 + text.length).put(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21,
+                0x05, 0x66, 0, (byte) (4 + text.length)}).put(text).array();
+
+        tapping[0] = false;
+        int farAhead = lastGenuine[0] + (1 << 30);
+        PeerGre.send(spoofer, victim, key, farAhead, terminate);
+        PeerGre.send(spoofer, victim, key, farAhead + (1 << 31), terminate);
+        network.deliverAll();
+        tapping[0] = true;
+        int[] rounds = {0};
+        run("five seconds on (RFC 1661 §4.6: a Terminate-Ack, then a Restart period, ends the link)",
+                () -> ++rounds[0] > 50);
+        assertEquals(List.of("auth User", "up"), atServer ? serverEvents : clientEvents,
+                "the forged frames ended nothing: " + endDetails);
+
+        // Traffic from the genuine peer: the window follows it again, and its packets arrive.
+        InMemoryTunnelDevice from = devices.get(atServer ? "client" : "server");
+        InMemoryTunnelDevice to = devices.get(atServer ? "server" : "client");
+        int before = to.written().size();
+        Random r = new Random(8);
+        for (int i = 0; i < 20; i++) {
+            from.inject(ipv4(r, 100));
+            network.deliverAll();
+        }
+        run("the genuine peer's packets arrive", () -> to.written().size() > before);
+        assertEquals(List.of("auth User", "up"), serverEvents);
+        assertEquals(List.of("auth User", "up"), clientEvents);
+
+        // The same frame numbered next in sequence, as only a spoofer who hits the window can.
+        PeerGre.send(spoofer, victim, key, lastGenuine[0] + 1, terminate);
+        run("the session ended", () -> (atServer ? serverEvents : clientEvents).contains("ended HUNG_UP"));
+        if (!atServer) {
+            assertTrue(endDetails.contains("HUNG_UP: the remote server said: forged"), endDetails.toString());
         }
     }
 
@@ -858,6 +929,93 @@ class WholeSessionTest {
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("the next session up", () -> serverEvents.stream().filter("up"::equals).count() == 3);
         assertTrue(serverEvents.stream().noneMatch(ev -> ev.contains("NO_ADDRESS")), serverEvents.toString());
+    }
+
+    /**
+     * A control connection from {@code peer}, in memory, that places a call on the server and never
+     * speaks PPP (a flooder's, or a client whose GRE never arrives): what the server sent on it.
+     */
+    private List<org.homerouter.pptp.control.ControlMessage> silentCallFrom(String peer) {
+        List<org.homerouter.pptp.control.ControlMessage> sent = new CopyOnWriteArrayList<>();
+        var pac = new org.homerouter.pptp.control.PacControlConnection(
+                new org.homerouter.pptp.control.InlineControlLink(ip(peer), sent::add), clock,
+                ControlSettings.defaults("pac"), serverTunnels, serverCallIds);
+        pac.onMessage(new org.homerouter.pptp.control.StartControlConnectionRequest(
+                org.homerouter.pptp.control.ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "flood", "test"));
+        pac.onMessage(new org.homerouter.pptp.control.OutgoingCallRequest(nextSilentCallId++, 1, 300, 100_000_000, 3, 3,
+                64, 0, "", ""));
+        return sent;
+    }
+
+    private int nextSilentCallId = 100;
+
+    /** The Outgoing-Call-Reply among {@code sent}. */
+    private static OutgoingCallReply callReply(List<org.homerouter.pptp.control.ControlMessage> sent) {
+        return sent.stream().filter(OutgoingCallReply.class::isInstance).map(OutgoingCallReply.class::cast)
+                .findFirst().orElseThrow();
+    }
+
+    /**
+     * Calls that never log in, from two hosts, fill the places: a small pool's addresses, all owed
+     * to them, or the session limit. They held each place until LCP gave up (30 s) and placed the
+     * call again, and every real user was refused as busy (Windows error 619/807) for as long as
+     * they liked; the rules that make logins in progress give way were never asked, as the call was
+     * refused before it had a session. Now the host holding the most gives up its oldest: the user
+     * gets its place and logs in, and the silent call is ended, its call cleared with a
+     * Call-Disconnect-Notify (RFC 2637 §2.13).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"addresses", "session limit"})
+    void silentCallsFillingEveryPlaceGiveWayToARealUser(String place) throws Exception {
+        if (place.equals("addresses")) {
+            poolEnd = "192.168.250.13"; // four addresses for four staff
+        } else {
+            serverMaxCalls = 4;
+        }
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        List<List<org.homerouter.pptp.control.ControlMessage>> flood = List.of(silentCallFrom("198.51.100.1"),
+                silentCallFrom("198.51.100.1"), silentCallFrom("198.51.100.2"), silentCallFrom("198.51.100.2"));
+        for (var sent : flood) {
+            assertEquals(OutgoingCallReply.RESULT_CONNECTED, callReply(sent).resultCode());
+        }
+        assertEquals(4, serverSessions.loggingIn(), "every place taken by a call that never logs in");
+
+        dial().placeCall().get(5, TimeUnit.SECONDS); // was refused: busy
+        // The places are full again: the second host, holding as many as the first now, is not
+        // given one by the first (it gives way only while it would still hold more).
+        assertEquals(OutgoingCallReply.RESULT_BUSY, callReply(silentCallFrom("198.51.100.2")).resultCode());
+        run("the user's session up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertTrue(serverEvents.contains("auth User"), serverEvents.toString());
+        run("the oldest silent call of the first host ended", () -> serverEvents.contains("ended MADE_ROOM"));
+        int victim = callReply(flood.getFirst()).callId();
+        run("and its call cleared", () -> flood.getFirst().stream().anyMatch(m ->
+                m instanceof org.homerouter.pptp.control.CallDisconnectNotify cdn && cdn.callId() == victim));
+        assertEquals(1, serverEvents.stream().filter(e -> e.startsWith("ended")).count(), serverEvents.toString());
+        assertTrue(endDetails.contains("MADE_ROOM: a newer call needed its place (every session place or tunnel"
+                + " address was taken)"), endDetails.toString());
+    }
+
+    /**
+     * Only a call still logging in gives way: with every address held by a session logged in, a
+     * newcomer is refused as busy (RFC 2637 §2.8 result 4), however long those have been up and
+     * from whichever host it comes, and no session ends for it.
+     */
+    @Test
+    void aPoolFullOfLoggedInSessionsStillAnswersBusyAndEndsNone() throws Exception {
+        poolEnd = "192.168.250.11";
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        clock.advanceMillis(java.util.concurrent.TimeUnit.SECONDS.toMillis(PppSessions.UNANSWERED_GRACE_SECONDS + 5));
+
+        ExecutionException e = assertThrows(ExecutionException.class, () -> dial().placeCall().get(5, TimeUnit.SECONDS));
+        assertEquals(OutgoingCallReply.RESULT_BUSY, assertInstanceOf(CallSetupException.class, e.getCause()).resultCode());
+        assertEquals(OutgoingCallReply.RESULT_BUSY, callReply(silentCallFrom("198.51.100.9")).resultCode());
+        int[] rounds = {0};
+        run("ten seconds on", () -> ++rounds[0] > 100);
+        assertTrue(serverEvents.stream().noneMatch(ev -> ev.startsWith("ended")), serverEvents.toString());
+        assertEquals(2, serverSessions.sessions().size());
     }
 
     /**
