@@ -50,8 +50,28 @@ final class ApplianceLan implements LanSettings {
     }
 
     static ApplianceLan system(Appliance appliance, Path dataDir) {
-        return new ApplianceLan(appliance, dataDir, Files.isExecutable(IMAGE_SCRIPT), IMAGE_LAN_INTERFACE,
+        return new ApplianceLan(appliance, dataDir, onImage(), IMAGE_LAN_INTERFACE,
                 () -> ApplianceVpnConfig.interfaceNetworks(false));
+    }
+
+    /** Whether this copy runs on the router image, where the LAN page's address applies. */
+    static boolean onImage() {
+        return Files.isExecutable(IMAGE_SCRIPT);
+    }
+
+    /**
+     * {@code local} (the machine's networks now) with, on the router image, the LAN the settings
+     * hold ({@code saved}) while no interface has it yet: what the router takes at its next
+     * restart counts already, or a VPN pool, a branch office's or the site-to-site's networks, put
+     * there now, would clash with the LAN after it.
+     */
+    static List<Subnet> withLanToBe(List<Subnet> local, String saved, boolean onImage) {
+        if (!onImage || !Ipv4.valid(saved) || local.stream().anyMatch(n -> n.network() == Ipv4.parse(saved))) {
+            return local;
+        }
+        List<Subnet> out = new ArrayList<>(local);
+        out.add(new Subnet("the LAN after the next restart", Ipv4.parse(saved), PREFIX));
+        return out;
     }
 
     @Override
@@ -77,10 +97,9 @@ final class ApplianceLan implements LanSettings {
                 .map(n -> Ipv4.format(n.network())).findFirst();
     }
 
-    /** The LAN to be, for the other pages' checks, while it is not in effect yet. */
-    Optional<Subnet> pending() {
-        return inEffect() ? Optional.empty()
-                : Optional.of(new Subnet("the LAN after the next restart", Ipv4.parse(address()), PREFIX));
+    /** As {@link #withLanToBe} for this router's networks now. */
+    List<Subnet> withLanToBe(List<Subnet> local) {
+        return withLanToBe(local, address(), onImage);
     }
 
     @Override
@@ -91,7 +110,14 @@ final class ApplianceLan implements LanSettings {
         }
         synchronized (appliance.changeLock()) {
             Map<Setting, String> cfg = settings();
-            check(new Subnet("the LAN", Ipv4.parse(address), PREFIX), cfg);
+            // The LAN as it is now (a move undone before the restart) makes nothing new clash.
+            if (!now().map(address::equals).orElse(false)) {
+                try {
+                    check(address, cfg, appliance.store().allRoutedSubnets());
+                } catch (SQLException e) {
+                    throw new StoreFailure(e);
+                }
+            }
             if (!address.equals(cfg.get(Setting.LAN_ADDRESS))) {
                 try {
                     appliance.store().putSettings(Map.of(Setting.LAN_ADDRESS, address), "LAN address set to " + address
@@ -105,8 +131,16 @@ final class ApplianceLan implements LanSettings {
         }
     }
 
-    /** The address's /24 against every other network of the router's, and the inbound forward's server. */
-    private void check(Subnet lan, Map<Setting, String> cfg) {
+    /**
+     * {@code address}'s /24 against every other network of the router's in {@code cfg} and
+     * {@code routed} (the branch offices' networks by user) and its interfaces but the LAN's, and
+     * the settings that name a LAN host: the inbound forward's server, and the VPN server's listen
+     * address and the DNS and WINS servers it gives clients where they are in the LAN's network now.
+     *
+     * @throws SettingRefused saying which and what to do
+     */
+    void check(String address, Map<Setting, String> cfg, Map<String, String> routed) {
+        Subnet lan = new Subnet("the LAN", Ipv4.parse(address), PREFIX);
         String net = Ipv4.format(lan.network() & lan.mask()) + "/" + PREFIX;
         Subnet tunnel = Appliance.tunnelNetwork(cfg);
         if (tunnel != null && NetworkOverlap.overlap(lan, tunnel)) {
@@ -121,23 +155,26 @@ final class ApplianceLan implements LanSettings {
         }
         for (Subnet s : others) {
             if (NetworkOverlap.overlap(lan, s)) {
+                // A free one to name: none of the router's networks, its tunnel's or its routes'.
+                List<Subnet> taken = new ArrayList<>(others);
+                if (tunnel != null) {
+                    taken.add(tunnel);
+                }
+                routed.values().forEach(v -> taken.addAll(RoutedSubnets.parse(v, "routed")));
+                taken.addAll(RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "routed"));
                 throw refused(net + " overlaps " + Ipv4.format(s.network()) + "/" + s.prefixLength() + " on "
                         + s.interfaceName() + " (the router in front of this one, if that is the WAN): choose one it"
-                        + " does not use, such as " + NetworkOverlap.unused(others) + ".");
+                        + " does not use, such as " + NetworkOverlap.unused(taken) + ".");
             }
         }
-        try {
-            for (var routed : appliance.store().allRoutedSubnets().entrySet()) {
-                for (Subnet s : RoutedSubnets.parse(routed.getValue(), "routed")) {
-                    if (NetworkOverlap.overlap(lan, s)) {
-                        throw refused(net + " overlaps " + Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength()
-                                + ", the network VPN user " + routed.getKey() + " routes (a branch office's LAN): choose"
-                                + " another.");
-                    }
+        for (var branch : routed.entrySet()) {
+            for (Subnet s : RoutedSubnets.parse(branch.getValue(), "routed")) {
+                if (NetworkOverlap.overlap(lan, s)) {
+                    throw refused(net + " overlaps " + Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength()
+                            + ", the network VPN user " + branch.getKey() + " routes (a branch office's LAN): choose"
+                            + " another.");
                 }
             }
-        } catch (SQLException e) {
-            throw new StoreFailure(e);
         }
         for (Subnet s : RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "routed")) {
             if (NetworkOverlap.overlap(lan, s)) {
@@ -150,6 +187,31 @@ final class ApplianceLan implements LanSettings {
             throw refused("Incoming PPTP is forwarded to " + inbound + ", which would be outside " + net + ": change"
                     + " or clear that forward on the PPTP passthrough page first.");
         }
+        // Addresses in the LAN's network now, which the move leaves behind: the router's own
+        // (the server could not listen there after the restart, and clients' DNS would be gone).
+        Optional<Subnet> old = now().map(a -> new Subnet("the LAN", Ipv4.parse(a), PREFIX));
+        if (old.isEmpty()) {
+            return;
+        }
+        String listen = cfg.get(Setting.PPTP_LISTEN_ADDRESS);
+        if (leftBehind(listen, old.get(), lan)) {
+            throw refused("The VPN server listens on " + listen + ", in the LAN's network now: set it to listen on every"
+                    + " address (0.0.0.0) on the VPN server page first.");
+        }
+        for (Setting s : List.of(Setting.PPTP_DNS_PRIMARY, Setting.PPTP_DNS_SECONDARY, Setting.PPTP_WINS_PRIMARY,
+                Setting.PPTP_WINS_SECONDARY)) {
+            String server = cfg.get(s);
+            if (leftBehind(server, old.get(), lan)) {
+                throw refused("VPN clients are given " + (s.key().contains("dns") ? "DNS" : "WINS") + " server " + server
+                        + ", in the LAN's network now: change or clear it on the VPN server page first (with no DNS"
+                        + " server set, clients get the router's own).");
+            }
+        }
+    }
+
+    /** Whether {@code address} is in the LAN's network now and not in the one it moves to. */
+    private static boolean leftBehind(String address, Subnet old, Subnet lan) {
+        return Ipv4.valid(address) && old.contains(Ipv4.parse(address)) && !lan.contains(Ipv4.parse(address));
     }
 
     private static SettingRefused refused(String message) {
@@ -165,18 +227,23 @@ final class ApplianceLan implements LanSettings {
         if (!onImage) {
             return;
         }
-        byte[] text = (address + "/" + PREFIX + "\n").getBytes(StandardCharsets.US_ASCII);
-        Path file = dataDir.resolve(FILE_NAME);
         try {
-            if (Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), text)) {
-                return;
-            }
-            WholeFile.replace(dataDir.resolve(FILE_NAME + ".new"), file, ByteBuffer.wrap(text));
+            write(dataDir, address);
         } catch (IOException e) {
             // The setting is kept; the next start or change writes it. Until then the router keeps its LAN.
             appliance.store().logEvent("config", "the LAN address " + address + " could not be written for the next"
                     + " restart: " + e.getMessage());
         }
+    }
+
+    /** The file for the image's next start, unless it says {@code address} already. */
+    static void write(Path dataDir, String address) throws IOException {
+        byte[] text = (address + "/" + PREFIX + "\n").getBytes(StandardCharsets.US_ASCII);
+        Path file = dataDir.resolve(FILE_NAME);
+        if (Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), text)) {
+            return;
+        }
+        WholeFile.replace(dataDir.resolve(FILE_NAME + ".new"), file, ByteBuffer.wrap(text));
     }
 
     private Map<Setting, String> settings() {

@@ -57,6 +57,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 oldUsers = appliance.store().users();
                 oldAccounts = appliance.store().savedAccounts();
                 oldRoutedSubnets = appliance.store().allRoutedSubnets();
+                checkLan(doc, oldSettings);
                 appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
             } catch (SQLException e) {
                 // In the words the other pages use for a store error: SQLite's own text ("[SQLITE_BUSY]
@@ -108,6 +109,24 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 .forEach(who -> hungUp.add(who + ": given another password by the import"));
         forgetWhereChangedAccountsLoggedIn(oldUsers);
         return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened, dialOutOff);
+    }
+
+    /**
+     * A LAN the document moves this router to, checked as the LAN page checks it (against the
+     * document's own tunnel, routed networks and LAN hosts, and this router's WAN): the router
+     * would take it at its next restart, maybe weeks later, and lose the internet or its VPN then.
+     */
+    private void checkLan(ConfigDocument.Parsed doc, Map<Setting, String> before) {
+        String to = doc.settings().get(Setting.LAN_ADDRESS);
+        ApplianceLan lan = appliance.lan();
+        if (to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || lan == null || lan.notSettable().isPresent()) {
+            return;
+        }
+        try {
+            lan.check(to, doc.settings(), doc.routedSubnets());
+        } catch (org.homerouter.webui.api.SettingRefused e) {
+            throw new IllegalArgumentException("its LAN address " + to + " cannot be this router's: " + e.getMessage());
+        }
     }
 
     /** "alice (192.0.2.7)", as the pages and the event log name a session. */

@@ -102,14 +102,8 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
      */
     @Override
     public List<Subnet> lanNetworks() {
-        // The LAN the router takes at its next restart counts already: a VPN pool or a routed
-        // network put there now would clash with it after the restart.
-        List<Subnet> out = new ArrayList<>(localNetworks());
         ApplianceLan lan = appliance.lan();
-        if (lan != null) {
-            lan.pending().ifPresent(out::add);
-        }
-        return out;
+        return lan == null ? localNetworks() : lan.withLanToBe(localNetworks());
     }
 
     @Override

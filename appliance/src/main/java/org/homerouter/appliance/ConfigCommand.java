@@ -78,6 +78,7 @@ final class ConfigCommand {
             Path db;
             List<String> weakened;
             String dialOutOff = null;
+            String lanMoves = null;
             try (ApplianceStore store = CliDatabase.open(dataDir, true)) {
                 Map<Setting, String> before = store.settings();
                 List<org.homerouter.appliance.store.VpnUser> usersBefore = store.users();
@@ -94,6 +95,15 @@ final class ConfigCommand {
                 // Checked as the service will at its start (this is the router, with its LAN): a tunnel
                 // it leaves off must not pass for imported as wanted.
                 Map<Setting, String> now = store.settings();
+                // The router image takes the LAN at its next start from a file the service writes
+                // when it starts, which is after the network: written here too, or the restart
+                // after this import would keep the old LAN.
+                if (!now.get(Setting.LAN_ADDRESS).equals(before.get(Setting.LAN_ADDRESS))) {
+                    lanMoves = now.get(Setting.LAN_ADDRESS);
+                    if (java.nio.file.Files.isExecutable(ApplianceLan.IMAGE_SCRIPT)) {
+                        ApplianceLan.write(db.getParent(), lanMoves);
+                    }
+                }
                 if (Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED))) {
                     try {
                         Appliance.dialOutConfig(now);
@@ -106,6 +116,10 @@ final class ConfigCommand {
                     + db);
             if (!weakened.isEmpty()) {
                 System.out.println("Warning: " + WeakerSettings.sentence(weakened));
+            }
+            if (lanMoves != null) {
+                System.out.println("The LAN moves to " + lanMoves + "/" + ApplianceLan.PREFIX + " when the router"
+                        + " restarts: its web UI is then at " + lanMoves + ".");
             }
             if (dialOutOff != null) {
                 System.out.println("Warning: the site-to-site tunnel will not start with it: " + dialOutOff

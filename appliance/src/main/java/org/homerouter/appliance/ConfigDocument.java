@@ -74,7 +74,10 @@ final class ConfigDocument {
                 + ",\n  \"firmware\": " + Json.quote(Version.current()) + ",\n  \"settings\": {");
         String sep = "\n";
         for (Map.Entry<Setting, String> e : store.settings().entrySet()) {
-            if (LOCAL.contains(e.getKey())) {
+            if (LOCAL.contains(e.getKey()) || e.getKey() == Setting.LAN_ADDRESS
+                    && e.getValue().equals(Setting.LAN_ADDRESS.defaultValue())) {
+                // The LAN only once moved from the factory's: an older firmware (no LAN page) then
+                // still imports the backup, and no import puts back a LAN it does not name (parse).
                 continue;
             }
             b.append(sep).append("    ").append(Json.quote(e.getKey().key())).append(": ").append(Json.quote(e.getValue()));
@@ -144,7 +147,10 @@ final class ConfigDocument {
         }
         Map<Setting, String> settings = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
-            if (!LOCAL.contains(s)) {
+            // Not the LAN: a document that does not name it (a backup older than the LAN page, or of
+            // a router on the factory's) leaves this router's as it is. A router moved off the
+            // network of the box in front of it went back onto it at the next restart otherwise.
+            if (!LOCAL.contains(s) && s != Setting.LAN_ADDRESS) {
                 settings.put(s, s.defaultValue());
             }
         }

@@ -61,7 +61,7 @@ class ApplianceLanTest {
             // After the restart the image gave lan0 the address: in effect, nothing pending.
             interfaces.set(0, new Subnet("lan0", Ipv4.parse("192.168.2.1"), 24));
             assertTrue(lan.inEffect());
-            assertTrue(lan.pending().isEmpty());
+            assertEquals(interfaces, lan.withLanToBe(interfaces), "in effect: nothing added");
         }
     }
 
@@ -71,7 +71,8 @@ class ApplianceLanTest {
             a.store().putSettings(Map.of(Setting.DIALOUT_SUBNETS, "10.20.0.0/16"));
             a.store().addUser(new org.homerouter.appliance.store.VpnUser("branch", new byte[16],
                     java.util.Optional.empty(), true, java.util.Optional.empty()), "10.30.0.0/24", "test");
-            a.store().putSettings(Map.of(Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.20"));
+            a.store().putSettings(Map.of(Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.1.20",
+                    Setting.PPTP_LISTEN_ADDRESS, "192.168.1.1", Setting.PPTP_WINS_PRIMARY, "192.168.1.30"));
             String[][] cases = {
                 {"192.168.1.200", "192.168.1.0/24 overlaps 192.168.1.57/24 on wan0 (the router in front of this one, if"
                         + " that is the WAN): choose one it does not use, such as 192.168.2.0/24."},
@@ -90,8 +91,16 @@ class ApplianceLanTest {
             }
             assertEquals("192.168.1.1", a.store().settings().get(Setting.LAN_ADDRESS));
             assertEquals("192.168.1.1/24\n", file(), "the file says what the settings hold");
-            // The forward moved into the new LAN first: accepted.
+            // What names the LAN's hosts now, left behind by the move, each in turn.
             a.store().putSettings(Map.of(Setting.PASSTHROUGH_INBOUND_SERVER, "192.168.2.20"));
+            SettingRefused listen = assertThrows(SettingRefused.class, () -> a.lan().set("192.168.2.1", "x"));
+            assertTrue(listen.getMessage().startsWith("The VPN server listens on 192.168.1.1, in the LAN's network now:"
+                    + " set it to listen on every address (0.0.0.0) on the VPN server page first."), listen.getMessage());
+            a.store().putSettings(Map.of(Setting.PPTP_LISTEN_ADDRESS, "0.0.0.0"));
+            SettingRefused wins = assertThrows(SettingRefused.class, () -> a.lan().set("192.168.2.1", "x"));
+            assertTrue(wins.getMessage().startsWith("VPN clients are given WINS server 192.168.1.30, in the LAN's"
+                    + " network now"), wins.getMessage());
+            a.store().putSettings(Map.of(Setting.PPTP_WINS_PRIMARY, ""));
             a.lan().set("192.168.2.1", "192.168.1.100");
             assertEquals("192.168.2.1/24\n", file());
         }
@@ -101,14 +110,49 @@ class ApplianceLanTest {
     void anImportOrAFactoryResetIsFollowedByTheFileForTheNextStart() throws Exception {
         try (Appliance a = start()) {
             ApplianceSystem system = new ApplianceSystem(a, Appliance.tlsKeyStore(dir));
-            String exported = system.exportJson("test export");
+            // On the factory's LAN an export does not name it: an older firmware still imports it.
+            String atFactory = system.exportJson("test export");
+            assertFalse(atFactory.contains("lan.address"), atFactory);
             a.lan().set("10.0.5.1", "192.168.1.100");
             assertEquals("10.0.5.1/24\n", file());
-            system.importJson(exported, "test import");
-            assertEquals("192.168.1.1/24\n", file(), "the import's LAN (the default) at the next start");
+            String moved = system.exportJson("test export");
+            assertTrue(moved.contains("\"lan.address\": \"10.0.5.1\""), moved);
+            // A backup that does not name the LAN (older than the LAN page) leaves it as it is: the
+            // router moved off the network of the box in front of it does not go back onto it.
+            system.importJson(atFactory, "test import");
+            assertEquals("10.0.5.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertEquals("10.0.5.1/24\n", file());
             a.lan().set("172.16.9.1", "192.168.1.100");
+            system.importJson(moved, "test import");
+            assertEquals("10.0.5.1/24\n", file(), "the import's LAN at the next start");
             system.factoryReset();
             assertEquals("192.168.1.1/24\n", file(), "the factory LAN at the next start");
         }
+    }
+
+    @Test
+    void anImportWhoseLanCannotBeThisRoutersIsRefusedWholeSayingWhy() throws Exception {
+        try (Appliance a = start()) {
+            ApplianceSystem system = new ApplianceSystem(a, Appliance.tlsKeyStore(dir));
+            a.lan().set("192.168.7.1", "192.168.1.100");
+            String other = system.exportJson("test export").replace("\"lan.address\": \"192.168.7.1\"",
+                    "\"lan.address\": \"192.168.1.200\"");
+            a.lan().set("192.168.1.1", "192.168.1.100");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> system.importJson(other, "test import"));
+            assertTrue(e.getMessage().startsWith("its LAN address 192.168.1.200 cannot be this router's: 192.168.1.0/24"
+                    + " overlaps 192.168.1.57/24 on wan0"), e.getMessage());
+            assertEquals("192.168.1.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertEquals("192.168.1.1/24\n", file());
+        }
+    }
+
+    @Test
+    void aLanToBeCountsForTheOtherChecksOnTheRouterImageOnly() {
+        List<Subnet> now = List.of(new Subnet("eth1", Ipv4.parse("192.168.1.1"), 24));
+        assertEquals("[192.168.1.0/24 on eth1, 192.168.2.0/24 on the LAN after the next restart]",
+                ApplianceLan.withLanToBe(now, "192.168.2.1", true).toString());
+        assertEquals(now, ApplianceLan.withLanToBe(now, "192.168.1.1", true), "in effect");
+        assertEquals(now, ApplianceLan.withLanToBe(now, "192.168.2.1", false), "off the image the setting is nothing");
     }
 }

@@ -940,6 +940,11 @@ final class Pages {
             } else if (!Ipv4.rfc1918(Ipv4.parse(inbound))) { // the only place a LAN server forwarded to can be
                 form.error("inbound_server", "The server must be inside the LAN: a private address "
                         + "(10.x.x.x, 172.16–31.x.x or 192.168.x.x).");
+            } else if (!b.lan().inEffect() && !new org.homerouter.webui.api.Subnet("", Ipv4.parse(b.lan().address()),
+                    org.homerouter.webui.api.LanSettings.PREFIX).contains(Ipv4.parse(inbound))) {
+                form.error("inbound_server", "The LAN moves to " + b.lan().address() + "/"
+                        + org.homerouter.webui.api.LanSettings.PREFIX + " when the router restarts (the LAN page):"
+                        + " the server must be inside it.");
             } else if (InboundForwardConflict.exists(b.vpn().vpn(), inbound, b.vpn().lanNetworks())) {
                 form.error("inbound_server", InboundForwardConflict.forForward());
             }
@@ -1309,6 +1314,12 @@ final class Pages {
         imported.serverWaits().ifPresent(notRunning::add);
         imported.dialOutOff().ifPresent(why -> notRunning.add("the site-to-site tunnel is not started: " + why
                 + " (correct it on the Site-to-site page)"));
+        // Applied at the next restart, maybe weeks later: said now, with where to restart.
+        org.homerouter.webui.api.LanSettings lan = b.lan();
+        if (!lan.inEffect()) {
+            notRunning.add("the LAN moves to " + lan.address() + " only when the router restarts (the LAN page's"
+                    + " Restart button)");
+        }
         if (!notRunning.isEmpty()) {
             x.session.warn(weakened + "Configuration imported, but " + String.join("; and ", notRunning) + "." + hungUp);
         } else if (!weakened.isEmpty()) {

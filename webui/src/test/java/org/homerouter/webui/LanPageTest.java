@@ -106,6 +106,29 @@ class LanPageTest {
     }
 
     @Test
+    void whileTheLanMovesTheOtherPagesReckonWithTheNewOne() throws Exception {
+        Browser b = admin();
+        b.get("/lan");
+        assertEquals(303, b.post("/lan", "address", "10.0.8.1").statusCode());
+        // A LAN server forwarded to from outside must be inside the LAN to be.
+        b.get("/passthrough");
+        HttpResponse<String> old = b.post("/passthrough", "inbound_server", "192.168.1.20");
+        assertEquals(400, old.statusCode(), old.body());
+        assertTrue(old.body().contains("The LAN moves to 10.0.8.1/24 when the router restarts (the LAN page): the server"
+                + " must be inside it."), old.body());
+        fake.vpn = new org.homerouter.webui.api.VpnSettings(false, "0.0.0.0", 1723, "192.168.250.1", "192.168.250.10",
+                "192.168.250.59", "", "", "", "", new java.util.LinkedHashSet<>(java.util.List.of("mschapv2")),
+                "require-128", 50, 0); // off: no conflict with the forward
+        assertEquals(303, b.post("/passthrough", "inbound_server", "10.0.8.20").statusCode());
+        // An import that moved the LAN says it applies at the next restart, not "applied".
+        b.get("/system");
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        String page = b.get("/system").body();
+        assertTrue(page.contains("Configuration imported, but the LAN moves to 10.0.8.1 only when the router restarts"
+                + " (the LAN page&#39;s Restart button)."), page);
+    }
+
+    @Test
     void offTheRouterImageThePageSaysWhereTheLanIsSetAndSavesNothing() throws Exception {
         fake.lanNotSettable = "The LAN address is set on this page on the HomeRouter router image.";
         Browser b = admin();
