@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.homerouter.webui.api.Firmware;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The System page's firmware update, as the owner uses it: the version that runs, the update file
@@ -23,28 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
  * here is the test's (FakeBackend); the appliance's, with the image's scripts, is UpdateScriptTest's.
  */
 class FirmwareUpdatePageTest {
-    private static final String ADMIN_PW = "correct horse battery";
     private static final Pattern ACTION = Pattern.compile("action=\"(/system/firmware\\?csrf=[0-9a-f]+)\"");
-    private final FakeBackend fake = new FakeBackend();
-    private final AtomicLong now = new AtomicLong(1_000_000);
-    private WebServer server;
-    private String base;
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServers.onLoopback(dir, fake, now::get, now::get);
-        base = "http://127.0.0.1:" + server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final UiUnderTest ui = new UiUnderTest();
+    private final FakeBackend fake = ui.fake;
+    private final AtomicLong now = ui.now;
 
     private Browser admin() throws Exception {
-        return TestServers.admin(base, fake, now, ADMIN_PW);
+        return ui.admin();
     }
 
     /** The update form's address on the System page, with its CSRF token. */
@@ -111,7 +94,7 @@ class FirmwareUpdatePageTest {
         assertEquals(403, noToken.statusCode(), noToken.body());
         // A stranger (no session cookie) is answered without the body being read, and the connection
         // closed: a client still sending may see the close before the 403 (seen once in 14 runs).
-        Browser stranger = new Browser(base);
+        Browser stranger = new Browser(ui.base);
         try {
             HttpResponse<String> anonymous = stranger.upload(action, "bundle", "evil.update", bundle(10_000));
             assertEquals(403, anonymous.statusCode(), anonymous.body());
@@ -138,7 +121,7 @@ class FirmwareUpdatePageTest {
         byte[][] around = Browser.fileFieldAround(boundary, "bundle", "h.update");
         byte[] head = around[0];
         byte[] tail = around[1];
-        java.net.URI uri = java.net.URI.create(base);
+        java.net.URI uri = java.net.URI.create(ui.base);
         String answer;
         try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
             s.setSoTimeout(30_000);

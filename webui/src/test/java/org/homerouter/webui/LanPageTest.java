@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.SettingRefused;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The LAN page as the owner uses it: a router behind a provider's box on 192.168.1.0/24 moved to
@@ -19,27 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (the file for the image, the overlaps it finds) is ApplianceLanTest's; the image's, LanScriptTest's.
  */
 class LanPageTest {
-    private static final String ADMIN_PW = "correct horse battery";
-    private final FakeBackend fake = new FakeBackend();
-    private final AtomicLong now = new AtomicLong(1_000_000);
-    private WebServer server;
-    private String base;
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServers.onLoopback(dir, fake, now::get, now::get);
-        base = "http://127.0.0.1:" + server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final UiUnderTest ui = new UiUnderTest();
+    private final FakeBackend fake = ui.fake;
+    private final AtomicLong now = ui.now;
 
     private Browser admin() throws Exception {
-        return TestServers.admin(base, fake, now, ADMIN_PW);
+        return ui.admin();
     }
 
     @Test
@@ -63,7 +46,7 @@ class LanPageTest {
         HttpResponse<String> restarting = b.post("/system/restart");
         assertEquals(200, restarting.statusCode(), restarting.body());
         assertTrue(restarting.body().contains("The LAN moves to 192.168.2.1: these pages are then at <a href=\""
-                + "http://192.168.2.1:" + base.substring(base.lastIndexOf(':') + 1) + "/\">"), restarting.body());
+                + "http://192.168.2.1:" + ui.base.substring(ui.base.lastIndexOf(':') + 1) + "/\">"), restarting.body());
         assertEquals(1, fake.restarts);
 
         // Back to the address the LAN has: nothing to restart for.

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,10 +14,8 @@ import org.homerouter.webui.api.SiteToSite;
 import org.homerouter.webui.api.UserAccounts;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnSettings;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A settings page left open in one tab (or on another device, or by another administrator) while a
@@ -26,30 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
  * of quietly putting back every field as the old page showed it.
  */
 class StaleFormTest {
-    private static final String ADMIN_PW = "correct horse battery";
     private static final String CHANGED_ELSEWHERE = "These settings were changed elsewhere (another browser tab or "
             + "administrator) after this page was opened: nothing was saved.";
-    private final FakeBackend fake = new FakeBackend();
-    private final AtomicLong now = new AtomicLong(1_000_000);
-    private WebServer server;
-    private String base;
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final UiUnderTest ui = new UiUnderTest();
+    private final FakeBackend fake = ui.fake;
+    private final AtomicLong now = ui.now;
 
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServers.onLoopback(dir, fake, now::get, now::get);
-        base = "http://127.0.0.1:" + server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    /** A logged-in browser: the first sets the admin password, each later one logs in (another device). */
     private Browser admin() throws Exception {
-        return TestServers.admin(base, fake, now, ADMIN_PW);
+        return ui.admin();
     }
 
     @Test
@@ -274,7 +256,7 @@ class StaleFormTest {
     void aFormFromBeforeThePasswordChangeInAnotherTabLinksBackToItsPage() throws Exception {
         Browser b = admin();
         List<String> oldTab = formOf(b.get("/vpn").body(), "/vpn");
-        assertEquals(303, b.post("/system/password", "current_password", ADMIN_PW, "password", "another long pw",
+        assertEquals(303, b.post("/system/password", "current_password", UiUnderTest.ADMIN_PW, "password", "another long pw",
                 "password_again", "another long pw").statusCode());
         int applied = fake.applied;
         HttpResponse<String> r = send(b, "/vpn", with(oldTab, "dns_primary", "192.168.1.53"));
@@ -284,7 +266,7 @@ class StaleFormTest {
         assertEquals(applied, fake.applied, "nothing applied");
 
         // A browser not logged in (its session ended) is sent to log in, as before.
-        HttpResponse<String> loggedOut = send(new Browser(base), "/vpn", oldTab);
+        HttpResponse<String> loggedOut = send(new Browser(ui.base), "/vpn", oldTab);
         assertEquals(403, loggedOut.statusCode());
         assertTrue(loggedOut.body().contains("This form had expired") && loggedOut.body().contains("href=\"/login\""),
                 loggedOut.body());
