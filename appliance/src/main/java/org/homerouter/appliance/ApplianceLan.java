@@ -70,7 +70,7 @@ final class ApplianceLan implements LanSettings {
             return local;
         }
         List<Subnet> out = new ArrayList<>(local);
-        out.add(new Subnet("the LAN after the next restart", Ipv4.parse(saved), PREFIX));
+        out.add(new Subnet("the LAN set on the LAN page", Ipv4.parse(saved), PREFIX));
         return out;
     }
 

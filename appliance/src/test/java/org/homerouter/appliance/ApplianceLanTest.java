@@ -56,7 +56,7 @@ class ApplianceLanTest {
                     + " 192.168.2.1/24 from 192.168.1.100: the router takes it at its next restart")), "logged");
             // A VPN pool or routed network put in the new LAN now would clash after the restart.
             assertTrue(new ApplianceVpnConfig(a).lanNetworks().stream().anyMatch(n -> n.toString().equals(
-                    "192.168.2.0/24 on the LAN after the next restart")), new ApplianceVpnConfig(a).lanNetworks().toString());
+                    "192.168.2.0/24 on the LAN set on the LAN page")), new ApplianceVpnConfig(a).lanNetworks().toString());
 
             // After the restart the image gave lan0 the address: in effect, nothing pending.
             interfaces.set(0, new Subnet("lan0", Ipv4.parse("192.168.2.1"), 24));
@@ -150,7 +150,7 @@ class ApplianceLanTest {
     @Test
     void aLanToBeCountsForTheOtherChecksOnTheRouterImageOnly() {
         List<Subnet> now = List.of(new Subnet("eth1", Ipv4.parse("192.168.1.1"), 24));
-        assertEquals("[192.168.1.0/24 on eth1, 192.168.2.0/24 on the LAN after the next restart]",
+        assertEquals("[192.168.1.0/24 on eth1, 192.168.2.0/24 on the LAN set on the LAN page]",
                 ApplianceLan.withLanToBe(now, "192.168.2.1", true).toString());
         assertEquals(now, ApplianceLan.withLanToBe(now, "192.168.1.1", true), "in effect");
         assertEquals(now, ApplianceLan.withLanToBe(now, "192.168.2.1", false), "off the image the setting is nothing");
