@@ -140,12 +140,11 @@ final class ApplianceLan implements LanSettings {
      * @throws SettingRefused saying which and what to do
      */
     void check(String address, Map<Setting, String> cfg, Map<String, String> routed) {
-        Subnet lan = new Subnet("the LAN", Ipv4.parse(address), PREFIX);
-        String net = Ipv4.format(lan.network() & lan.mask()) + "/" + PREFIX;
+        Subnet lan = LanSettings.network(address);
+        String net = RoutedSubnets.cidr(lan);
         Subnet tunnel = Appliance.tunnelNetwork(cfg);
-        if (tunnel != null && NetworkOverlap.overlap(lan, tunnel)) {
-            throw refused(net + " overlaps the VPN tunnel network " + Ipv4.format(tunnel.network() & tunnel.mask()) + "/"
-                    + tunnel.prefixLength() + ": choose another, or move the tunnel on the VPN server page first.");
+        if (tunnel != null && RoutedSubnets.overlap(lan, tunnel)) {
+            throw refused(net + " overlaps the VPN tunnel network " + RoutedSubnets.cidr(tunnel) + ": choose another, or move the tunnel on the VPN server page first.");
         }
         List<Subnet> others = new ArrayList<>();
         for (Subnet s : interfaces.get()) {
@@ -154,7 +153,7 @@ final class ApplianceLan implements LanSettings {
             }
         }
         for (Subnet s : others) {
-            if (NetworkOverlap.overlap(lan, s)) {
+            if (RoutedSubnets.overlap(lan, s)) {
                 // A free one to name: none of the router's networks, its tunnel's or its routes'.
                 List<Subnet> taken = new ArrayList<>(others);
                 if (tunnel != null) {
@@ -169,17 +168,15 @@ final class ApplianceLan implements LanSettings {
         }
         for (var branch : routed.entrySet()) {
             for (Subnet s : RoutedSubnets.parse(branch.getValue(), "routed")) {
-                if (NetworkOverlap.overlap(lan, s)) {
-                    throw refused(net + " overlaps " + Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength()
-                            + ", the network VPN user " + branch.getKey() + " routes (a branch office's LAN): choose"
+                if (RoutedSubnets.overlap(lan, s)) {
+                    throw refused(net + " overlaps " + RoutedSubnets.cidr(s) + ", the network VPN user " + branch.getKey() + " routes (a branch office's LAN): choose"
                             + " another.");
                 }
             }
         }
         for (Subnet s : RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "routed")) {
-            if (NetworkOverlap.overlap(lan, s)) {
-                throw refused(net + " overlaps " + Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength()
-                        + ", a remote network of the site-to-site tunnel: choose another.");
+            if (RoutedSubnets.overlap(lan, s)) {
+                throw refused(net + " overlaps " + RoutedSubnets.cidr(s) + ", a remote network of the site-to-site tunnel: choose another.");
             }
         }
         String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER);
@@ -189,7 +186,7 @@ final class ApplianceLan implements LanSettings {
         }
         // Addresses in the LAN's network now, which the move leaves behind: the router's own
         // (the server could not listen there after the restart, and clients' DNS would be gone).
-        Optional<Subnet> old = now().map(a -> new Subnet("the LAN", Ipv4.parse(a), PREFIX));
+        Optional<Subnet> old = now().map(LanSettings::network);
         if (old.isEmpty()) {
             return;
         }

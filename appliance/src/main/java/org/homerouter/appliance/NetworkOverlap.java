@@ -3,6 +3,7 @@ package org.homerouter.appliance;
 import java.util.List;
 import java.util.Optional;
 import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.RoutedSubnets;
 import org.homerouter.webui.api.Subnet;
 
 /**
@@ -29,11 +30,11 @@ final class NetworkOverlap {
             for (int j = i + 1; j < networks.size(); j++) {
                 Subnet a = networks.get(i);
                 Subnet b = networks.get(j);
-                if (!a.interfaceName().equals(b.interfaceName()) && overlap(a, b)) {
+                if (!a.interfaceName().equals(b.interfaceName()) && RoutedSubnets.overlap(a, b)) {
                     Subnet wider = a.prefixLength() <= b.prefixLength() ? a : b;
                     return Optional.of("This router's interfaces " + a.interfaceName() + " (" + address(a) + ") and "
                             + b.interfaceName() + " (" + address(b) + ") are on the same network, "
-                            + Ipv4.format(wider.network() & wider.mask()) + "/" + wider.prefixLength() + ": the router"
+                            + RoutedSubnets.cidr(wider) + ": the router"
                             + " cannot tell on which side those addresses are, and traffic to them, and to the internet"
                             + " through a router among them, goes astray. Usually the router in front of this one (the"
                             + " provider's) gives out the same addresses as this router's LAN: change this router's"
@@ -45,11 +46,6 @@ final class NetworkOverlap {
         return Optional.empty();
     }
 
-    static boolean overlap(Subnet a, Subnet b) {
-        int mask = a.prefixLength() <= b.prefixLength() ? a.mask() : b.mask();
-        return (a.network() & mask) == (b.network() & mask);
-    }
-
     private static String address(Subnet s) {
         return Ipv4.format(s.network()) + "/" + s.prefixLength();
     }
@@ -58,7 +54,7 @@ final class NetworkOverlap {
     static String unused(List<Subnet> networks) {
         for (int x = 2; x < 255; x++) {
             Subnet candidate = new Subnet("", Ipv4.parse("192.168." + x + ".0"), 24);
-            if (networks.stream().noneMatch(n -> overlap(n, candidate))) {
+            if (networks.stream().noneMatch(n -> RoutedSubnets.overlap(n, candidate))) {
                 return "192.168." + x + ".0/24";
             }
         }

@@ -18,6 +18,7 @@ import org.homerouter.pptp.auth.NtPasswordHash;
 import org.homerouter.webui.api.Backend;
 import org.homerouter.webui.api.InboundForwardConflict;
 import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.LanSettings;
 import org.homerouter.webui.api.LiveSessions;
 import org.homerouter.webui.api.SettingRefused;
 import org.homerouter.webui.api.SiteToSite;
@@ -940,11 +941,9 @@ final class Pages {
             } else if (!Ipv4.rfc1918(Ipv4.parse(inbound))) { // the only place a LAN server forwarded to can be
                 form.error("inbound_server", "The server must be inside the LAN: a private address "
                         + "(10.x.x.x, 172.16–31.x.x or 192.168.x.x).");
-            } else if (!b.lan().inEffect() && !new org.homerouter.webui.api.Subnet("", Ipv4.parse(b.lan().address()),
-                    org.homerouter.webui.api.LanSettings.PREFIX).contains(Ipv4.parse(inbound))) {
-                form.error("inbound_server", "The LAN moves to " + b.lan().address() + "/"
-                        + org.homerouter.webui.api.LanSettings.PREFIX + " when the router restarts (the LAN page):"
-                        + " the server must be inside it.");
+            } else if (!b.lan().inEffect() && !LanSettings.network(b.lan().address()).contains(Ipv4.parse(inbound))) {
+                form.error("inbound_server", "The LAN moves to " + b.lan().address() + "/" + LanSettings.PREFIX
+                        + " when the router restarts (the LAN page): the server must be inside it.");
             } else if (InboundForwardConflict.exists(b.vpn().vpn(), inbound, b.vpn().lanNetworks())) {
                 form.error("inbound_server", InboundForwardConflict.forForward());
             }
@@ -968,11 +967,10 @@ final class Pages {
         return new Reply.Redirect("/passthrough");
     }
 
-
     // ---- LAN ----------------------------------------------------------------------------------
 
     private Reply lanPage(Exchange x, Form invalid) {
-        org.homerouter.webui.api.LanSettings lan = b.lan();
+        LanSettings lan = b.lan();
         Map<String, Object> m = x.model("lan");
         String address = lan.address();
         m.put("lanNotSettable", lan.notSettable().orElse(""));
@@ -993,12 +991,11 @@ final class Pages {
     /** The addresses the router's DHCP server hands out in the /24 of {@code address}. */
     private static String lanPool(String address) {
         String net = address.substring(0, address.lastIndexOf('.') + 1);
-        return net + org.homerouter.webui.api.LanSettings.POOL_FIRST + "–" + net
-                + org.homerouter.webui.api.LanSettings.POOL_LAST;
+        return net + LanSettings.POOL_FIRST + "–" + net + LanSettings.POOL_LAST;
     }
 
     private Reply saveLan(Exchange x) {
-        org.homerouter.webui.api.LanSettings lan = b.lan();
+        LanSettings lan = b.lan();
         Form form = x.form();
         String address = form.get("address").strip();
         if (FormVersion.stale(form, FormVersion.lan(lan.address()), FormVersion.lan(address))) {
@@ -1009,7 +1006,7 @@ final class Pages {
             x.session.warn("Not saved. " + not.get());
             return new Reply.Redirect("/lan");
         }
-        org.homerouter.webui.api.LanSettings.formProblem(address).ifPresent(p -> form.error("address", p));
+        LanSettings.formProblem(address).ifPresent(p -> form.error("address", p));
         if (form.ok()) {
             try {
                 lan.set(address, x.clientAddress);
@@ -1315,7 +1312,7 @@ final class Pages {
         imported.dialOutOff().ifPresent(why -> notRunning.add("the site-to-site tunnel is not started: " + why
                 + " (correct it on the Site-to-site page)"));
         // Applied at the next restart, maybe weeks later: said now, with where to restart.
-        org.homerouter.webui.api.LanSettings lan = b.lan();
+        LanSettings lan = b.lan();
         if (!lan.inEffect()) {
             notRunning.add("the LAN moves to " + lan.address() + " only when the router restarts (the LAN page's"
                     + " Restart button)");
@@ -1387,7 +1384,7 @@ final class Pages {
         m.put("starting", starting);
         m.put("running", firmware.version());
         // The page is at the LAN's old address: say where the UI is after the restart.
-        org.homerouter.webui.api.LanSettings lan = b.lan();
+        LanSettings lan = b.lan();
         if (!lan.inEffect()) {
             int port = org.eclipse.jetty.server.Request.getServerPort(x.request);
             String scheme = x.secure() ? "https" : "http";

@@ -32,6 +32,11 @@ public interface LanSettings {
      */
     void set(String address, String from);
 
+    /** The LAN whose router has {@code address} (a valid one): its /24. */
+    static Subnet network(String address) {
+        return new Subnet("the LAN", Ipv4.parse(address), PREFIX);
+    }
+
     /** What is wrong with {@code address} as a LAN address, in words for the owner, or empty. */
     static Optional<String> formProblem(String address) {
         if (!Ipv4.valid(address)) {
