@@ -926,8 +926,7 @@ public final class Appliance implements AutoCloseable {
      */
     static DialOut.Config dialOutConfig(Map<Setting, String> cfg) {
         DialOut.Config config = DialOut.Config.from(cfg);
-        org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(config.subnets(), ApplianceLan.withLanToBe(
-                ApplianceVpnConfig.localNetworks(), cfg.get(Setting.LAN_ADDRESS), ApplianceLan.onImage()),
+        org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(config.subnets(), ApplianceLan.localNetworksWithLanToBe(cfg),
                 tunnelNetwork(cfg));
         return config;
     }

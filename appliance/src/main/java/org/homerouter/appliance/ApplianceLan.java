@@ -65,6 +65,11 @@ final class ApplianceLan implements LanSettings {
      * restart counts already, or a VPN pool, a branch office's or the site-to-site's networks, put
      * there now, would clash with the LAN after it.
      */
+    /** The machine's networks now, with the LAN the settings {@code cfg} hold as {@link #withLanToBe} adds it. */
+    static List<Subnet> localNetworksWithLanToBe(Map<Setting, String> cfg) {
+        return withLanToBe(ApplianceVpnConfig.localNetworks(), cfg.get(Setting.LAN_ADDRESS), onImage());
+    }
+
     static List<Subnet> withLanToBe(List<Subnet> local, String saved, boolean onImage) {
         if (!onImage || !Ipv4.valid(saved) || local.stream().anyMatch(n -> n.network() == Ipv4.parse(saved))) {
             return local;
