@@ -1128,6 +1128,10 @@ final class Pages {
         Map<String, Object> m = x.model("system");
         m.put("metricsToken", b.system().metricsToken());
         m.put("connected", b.sessions().connected());
+        // A factory reset takes a moved LAN back too, at the next restart: said before it is done.
+        String lan = b.lan().address();
+        m.put("lanMoved", b.lan().notSettable().isEmpty() && !LanSettings.DEFAULT_ADDRESS.equals(lan) ? lan : "");
+        m.put("lanDefault", LanSettings.DEFAULT_ADDRESS);
         Map<String, Object> values = new java.util.HashMap<>();
         values.put("https_port", String.valueOf(b.system().httpsPort()));
         Map<String, String> errors = new java.util.HashMap<>();

@@ -112,6 +112,17 @@ class LanPageTest {
     }
 
     @Test
+    void theFactoryResetSaysAMovedLanGoesBackToTheFactorys() throws Exception {
+        Browser b = admin();
+        assertFalse(b.get("/system").body().contains("id=\"reset-lan\""), "on the factory's LAN: nothing to say");
+        b.get("/lan");
+        assertEquals(303, b.post("/lan", "address", "192.168.2.1").statusCode());
+        String page = b.get("/system").body();
+        assertTrue(page.contains("id=\"reset-lan\">The LAN goes back from 192.168.2.1 to the factory's\n 192.168.1.1 when"
+                + " the router next restarts"), page);
+    }
+
+    @Test
     void offTheRouterImageThePageSaysWhereTheLanIsSetAndSavesNothing() throws Exception {
         fake.lanNotSettable = "The LAN address is set on this page on the HomeRouter router image.";
         Browser b = admin();
