@@ -1372,17 +1372,19 @@ final class Pages {
 
     private Reply restartRouter(Exchange x) {
         org.homerouter.webui.api.Firmware firmware = b.firmware();
+        // Back where the button was (the LAN page's, or the System page's firmware section).
+        String back = "lan".equals(x.form().get("from")) ? "/lan" : "/system#firmware";
         java.util.Optional<String> not = firmware.notUpdatable();
         if (not.isPresent()) {
             x.session.warn("The router was not restarted. " + not.get());
-            return new Reply.Redirect("/system#firmware");
+            return new Reply.Redirect(back);
         }
         String starting = firmware.waitingForRestart().orElse("");
         try {
             firmware.restart(x.clientAddress);
         } catch (java.io.IOException | RuntimeException e) {
             x.session.warn("The router was not restarted: " + e.getMessage());
-            return new Reply.Redirect("/system#firmware");
+            return new Reply.Redirect(back);
         }
         Map<String, Object> m = x.model("system");
         m.put("starting", starting);

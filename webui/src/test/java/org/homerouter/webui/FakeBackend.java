@@ -107,6 +107,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     volatile String firmwareFailed;
     volatile int firmwareAborted;
     volatile int restarts;
+    /** Why the next restart cannot be scheduled (the installer's answer), or null. */
+    volatile String restartFailure;
     final org.homerouter.webui.api.Firmware firmware = new org.homerouter.webui.api.Firmware() {
         @Override public String version() { return "0.1.0+202612011200.abc1234"; }
         @Override public Optional<String> notUpdatable() {
@@ -135,7 +137,12 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
                 @Override public void abort() { firmwareAborted++; }
             };
         }
-        @Override public void restart(String from) { restarts++; }
+        @Override public void restart(String from) {
+            if (restartFailure != null) {
+                throw new IllegalStateException(restartFailure);
+            }
+            restarts++;
+        }
     };
 
     final List<VpnLockouts.Lockout> vpnLocked = new CopyOnWriteArrayList<>();

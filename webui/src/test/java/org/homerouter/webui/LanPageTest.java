@@ -43,10 +43,21 @@ class LanPageTest {
         assertTrue(page.contains("id=\"lan-pending\"") && page.contains("the LAN moves to 192.168.2.1 when the router"
                 + " restarts") && page.contains("(DHCP: 192.168.2.100–192.168.2.199)"), page);
 
-        HttpResponse<String> restarting = b.post("/system/restart");
+        // A restart that cannot be scheduled is said where its button was.
+        fake.restartFailure = "the reboot could not be scheduled";
+        HttpResponse<String> refused = b.post("/system/restart", "from", "lan");
+        assertEquals(303, refused.statusCode(), refused.body());
+        assertEquals("/lan", refused.headers().firstValue("Location").orElse(""));
+        assertTrue(b.get("/lan").body().contains("The router was not restarted: the reboot could not be scheduled"));
+        fake.restartFailure = null;
+
+        HttpResponse<String> restarting = b.post("/system/restart", "from", "lan");
         assertEquals(200, restarting.statusCode(), restarting.body());
+        String next = "http://192.168.2.1:" + ui.base.substring(ui.base.lastIndexOf(':') + 1) + "/";
         assertTrue(restarting.body().contains("The LAN moves to 192.168.2.1: these pages are then at <a href=\""
-                + "http://192.168.2.1:" + ui.base.substring(ui.base.lastIndexOf(':') + 1) + "/\">"), restarting.body());
+                + next + "\">"), restarting.body());
+        assertTrue(restarting.body().contains("<a href=\"" + next + "system#firmware\">open the System page</a>"),
+                "the System page at the new address: " + restarting.body());
         assertEquals(1, fake.restarts);
 
         // Back to the address the LAN has: nothing to restart for.
