@@ -100,7 +100,7 @@ final class ConfigCommand {
                 // after this import would keep the old LAN.
                 if (!now.get(Setting.LAN_ADDRESS).equals(before.get(Setting.LAN_ADDRESS))) {
                     lanMoves = now.get(Setting.LAN_ADDRESS);
-                    if (java.nio.file.Files.isExecutable(ApplianceLan.IMAGE_SCRIPT)) {
+                    if (ApplianceLan.onImage()) {
                         ApplianceLan.write(db.getParent(), lanMoves);
                     }
                 }
