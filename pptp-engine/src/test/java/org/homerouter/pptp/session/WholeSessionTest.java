@@ -1987,6 +1987,9 @@ class WholeSessionTest {
             assertEquals(0, serverSessions.loggingIn(), "nobody logging in");
         }
         client.hangUp(call).get(5, TimeUnit.SECONDS);
+        // The call leaves the registry as its tunnel goes down, a moment before the session ends and
+        // frees the user's slot (under the session's lock, which a timer may hold): wait for that end.
+        run("ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         run("forgotten", () -> serverSessions.registered() == 0);
         assertEquals(0, serverSessions.sessionsOf("User"), "the user's slot is free again");
         assertEquals(0, serverSessions.loggingIn());
