@@ -14,14 +14,10 @@ import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.auth.AuthExchange;
-import org.homerouter.pptp.auth.AuthFailureLockout;
-import org.homerouter.pptp.auth.AuthFailureReason;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthResult;
 import org.homerouter.pptp.auth.Authentication;
 import org.homerouter.pptp.auth.MppeKeyMaterial;
-import org.homerouter.pptp.auth.PppUser;
-import org.homerouter.pptp.auth.UserDirectory;
 import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.mppe.MppeDecryptor;
@@ -66,6 +62,10 @@ import org.slf4j.LoggerFactory;
  * serialised by this object's lock; IP packets take the {@link IpDataPath} without it. Never call
  * into the GRE channel's receive side while holding this lock (the channel calls us with its
  * receive lock held).
+ *
+ * <p>Its parts, each touched only under this object's lock: {@link EndDiagnosis} (why the session
+ * ended), {@link LoginLookups} (the accounts its logins look up, through the lockout) and {@link
+ * PeerAddressAssignment} (the client's tunnel address, kept through a renegotiation).
  */
 public final class PppSession {
     private static final Logger LOG = LoggerFactory.getLogger(PppSession.class);
@@ -122,16 +122,8 @@ public final class PppSession {
     /** The peer's latest CCP packet while the network phase was held ({@link #holdNetworkPhase}), for when it starts. */
     private ByteBuffer heldCcp;
     private IpcpConfiguration ipConfiguration;
-    /**
-     * The peer's address while no IPCP holds it (server side). An LCP renegotiation (RFC 1661 §4.3:
-     * a Configure-Request in Opened) takes IPCP down with the link, and IPCP gives the address up;
-     * the session keeps it claimed in the pool until the next IPCP gives it to the client again, so
-     * that the client's connections survive and no other session is given it in between (a client
-     * naming it, RFC 1332 §3.3, or the pool's next allocation). Given back to the pool when the
-     * session ends, when someone else logs in on the link, or when it is no longer this user's to
-     * have (see {@link #poolAllocator}).
-     */
-    private Inet4Address peerAddressKept;
+    /** The client's tunnel address (server side), kept through an LCP renegotiation. */
+    private final PeerAddressAssignment peerAddress;
     /**
      * Our address when IP was last up on this link (client side): asked for again when IPCP is
      * negotiated anew after an LCP renegotiation (RFC 1332 §3.3), so the server can keep it.
@@ -152,45 +144,20 @@ public final class PppSession {
     private final TrafficCounters traffic = new TrafficCounters();
     /** Whether IP has been up on this link, and, once it has, the budget of its restarts. */
     private boolean ipWasUp;
-    /**
-     * We Protocol-Rejected the peer's CCP (no MPPE on our side): if the peer then ends the link
-     * before IP came up, it required encryption (Windows error 742, pppd "MPPE required but peer
-     * negotiation failed"), which is worth saying instead of "closed normally".
-     */
-    private boolean ccpRejected;
     private TokenBucket ipRestarts;
-    private SessionEnd endReason;
-    private String endDetail = "";
+    /** Why the session ended, recorded or decided from what was heard. */
+    private final EndDiagnosis end;
     /** What went wrong while the session was up, for the dashboard; null while all is well. */
     private volatile SessionProblem problem;
     private volatile String problemDetail = "";
     /** Volatile: read without the lock by {@link #hasEnded} and {@link #beingChecked}, from other sessions' threads. */
     private volatile boolean ended;
     private boolean finishing;
-    /** Set when the login was refused because of a brute-force lockout, for the log line. */
-    private AuthFailureLockout.Lockout lockedOut;
-    /**
-     * The name the login's failures count under: the account's own name when the last lookup found
-     * one ("Alice" and "CORP\\alice" are alice), else the name looked up.
-     */
-    private String lookedUpName;
-    /** The account the last lookup found (its own name), null if none: a failed login is shown under it. */
-    private String lookedUpAccount;
-    /**
-     * Control packets to the peer (LCP echo requests among them) that this router failed to send
-     * since the last one it sent, and the last failure: when echo requests then go unanswered, it
-     * is this router that could not reach the peer (a firewall rule on it, a WAN address gone),
-     * not the peer that vanished. Guarded by this object's lock, as every control send is.
-     */
-    private int unsentSinceSent;
-    /** When the first of {@link #unsentSinceSent} failed. */
-    private long unsentSinceNanos;
-    private String lastSendFailure = "";
+    /** The accounts this link's logins look up, through the lockout (server side). */
+    private final LoginLookups logins;
     /** The reason the session ends was already logged as a warning: the end itself needs no second line. */
     private boolean failureLogged;
     private boolean everAuthenticated;
-    /** The user's static address, which another session held when this one's IP was negotiated; else null. */
-    private volatile Inet4Address staticHeldElsewhere;
     /** Authentication exchanges started on this link: each starts its Identifiers elsewhere. */
     private int authExchanges;
     /**
@@ -231,6 +198,9 @@ public final class PppSession {
         this.lastHeardNanos = startedNanos;
         this.deadlineHint = startedNanos;
         this.lcp = new Lcp(settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents());
+        this.end = new EndDiagnosis(id, settings, clock, startedNanos, channel, lcp, framesReceived);
+        this.peerAddress = new PeerAddressAssignment(id, env);
+        this.logins = new LoginLookups(env.lockout(), channel.peerAddress());
     }
 
     // ---- inputs ---------------------------------------------------------------------------
@@ -372,7 +342,7 @@ public final class PppSession {
                     // which give no keys): tell the peer to stop trying (§5.7) rather than let it
                     // retry for half a minute before its IPCP.
                     lcp.sendProtocolReject(protocol, information);
-                    ccpRejected = true;
+                    end.rejectedCcp();
                 } else {
                     framesDiscarded.increment();
                 }
@@ -405,7 +375,7 @@ public final class PppSession {
             networkWaitsFor = null;
             ByteBuffer ccpWaiting = heldCcp;
             heldCcp = null;
-            if (endReason == null && phase == SessionPhase.AUTHENTICATE) {
+            if (end.reason() == null && phase == SessionPhase.AUTHENTICATE) {
                 networkPhase();
                 if (ccpWaiting != null) {
                     control(PppProtocol.CCP, ccpWaiting);
@@ -479,7 +449,7 @@ public final class PppSession {
             return;
         }
         LOG.info("{}: closing the link: {}", id, why);
-        endDetail = why;
+        end.closingBecause(why);
         closeLcp(toldPeer);
         updateDeadlineHint();
     }
@@ -530,42 +500,7 @@ public final class PppSession {
         if (ended) {
             return;
         }
-        Optional<String> wantedAnother = serverWantedAnotherLogin();
-        if (endReason == null) {
-            if (neverHeardFrom()) {
-                endReason = SessionEnd.NO_GRE;
-                String elsewhere = greFromElsewhere();
-                if (!elsewhere.isEmpty()) {
-                    endDetail = endDetail.isEmpty() ? elsewhere : endDetail + "; " + elsewhere;
-                }
-            } else if (onlyThePeerIsHeard()) {
-                endReason = SessionEnd.GRE_ONE_WAY;
-            } else if (lostBecause == null && settings.role() == SessionRole.CLIENT && phase == SessionPhase.ESTABLISH
-                    && wantedAnother.isPresent()) {
-                // The server hung up the call for it (ours does, RRAS does): not a mere "call cleared".
-                endReason = SessionEnd.AUTH_METHOD_UNSUPPORTED;
-                endDetail = wantedAnother.get();
-            } else if (!leftForEncryption()) {
-                // Lost under a link already ending in order (the peer's Terminate-Request, or this
-                // router's own close: the administrator, the idle timeout) is no failure: a client
-                // that resets its TCP connection right after hanging up is only quick about it.
-                if (lostBecause != null && phase != SessionPhase.TERMINATE && endDetail.isEmpty()) {
-                    endReason = SessionEnd.CONTROL_LOST;
-                    endDetail = endDetail.isEmpty() ? lostBecause : endDetail + "; " + lostBecause;
-                } else if (settings.role() == SessionRole.CLIENT && endDetail.isEmpty()
-                        && lcp.peerTerminateText().isPresent()) {
-                    // The server hung up in order, saying why in its Terminate-Request, and cleared
-                    // the call before our Terminate-Ack's wait was over: a hang-up in its words
-                    // (finish), which say more than the Call-Disconnect-Notify's result code.
-                    LOG.debug("{}: call cleared after the server's Terminate-Request", id);
-                } else {
-                    endReason = SessionEnd.CALL_CLEARED;
-                    if (clearedBecause != null && endDetail.isEmpty()) {
-                        endDetail = clearedBecause;
-                    }
-                }
-            }
-        }
+        end.callGone(lostBecause, clearedBecause, phase, ipWasUp);
         lcp.lowerLayerDown();
         finish();
         updateDeadlineHint();
@@ -641,8 +576,7 @@ public final class PppSession {
         if (ended) {
             return;
         }
-        endReason = reason;
-        endDetail = detail;
+        end.override(reason, detail);
         lcp.lowerLayerDown();
         finish();
         updateDeadlineHint();
@@ -662,32 +596,11 @@ public final class PppSession {
 
     /** A server still waiting for the client to log in, before its {@link #LOGIN_DEADLINE}. */
     private boolean loginWaitingFor() {
-        return settings.role() == SessionRole.SERVER && !everAuthenticated && endReason == null && !ended;
+        return settings.role() == SessionRole.SERVER && !everAuthenticated && end.reason() == null && !ended;
     }
 
     private long loginDeadline() {
         return startedNanos + LOGIN_DEADLINE.toNanos();
-    }
-
-    /**
-     * The client cleared the call while we were still sending LCP Configure-Requests into silence
-     * for at least one restart period: its own LCP gave up first (Windows then shows error 806/619),
-     * and the cause on the wire is the same as our Max-Configure running out.
-     */
-    private boolean neverHeardFrom() {
-        long waited = clock.nanos() - startedNanos;
-        return phase == SessionPhase.ESTABLISH && framesReceived.sum() == 0
-                && waited >= settings.lcp().automaton().restartTimeout().toNanos();
-    }
-
-    /**
-     * Still setting up the link, the peer's LCP Configure-Requests arrive again and again, and it
-     * never answered ours: its frames reach us, ours do not reach it. For PPTP that is GRE dropped
-     * towards the peer only, typically by a NAT router on the client's side without PPTP
-     * passthrough, which lets GRE out but not back in.
-     */
-    private boolean onlyThePeerIsHeard() {
-        return phase == SessionPhase.ESTABLISH && lcp.onlyThePeerIsHeard();
     }
 
     // ---- phases ---------------------------------------------------------------------------
@@ -706,7 +619,7 @@ public final class PppSession {
                     fail(SessionEnd.AUTH_METHOD_REFUSED, "LCP opened without an authentication protocol");
                     return;
                 }
-                Optional<String> wanted = serverWantedAnotherLogin();
+                Optional<String> wanted = end.serverWantedAnotherLogin();
                 if (settings.credentials().isPresent() && wanted.isPresent()) {
                     fail(SessionEnd.AUTH_METHOD_UNSUPPORTED, wanted.get());
                     return;
@@ -725,10 +638,10 @@ public final class PppSession {
             }
             Authentication a = new Authentication(settings.auth(), clock, env.random());
             ControlPacketSender s = sender(method.get().protocol());
-            lookedUpName = null; // this exchange's lookups, not an earlier login's
-            lookedUpAccount = null;
+            logins.exchangeStarts();
             auth = settings.role() == SessionRole.SERVER
-                    ? a.authenticator(method.get(), lockoutGuarded(env.users()), settings.localName(), s,
+                    ? a.authenticator(method.get(), logins.guarded(env.users(),
+                            name -> listener.refusesLogin(PppSession.this, name)), settings.localName(), s,
                             PppSession.this::authFinished, 1 + 64 * (authExchanges++ % 4))
                     : a.peer(method.get(), settings.credentials().orElseThrow(), s, PppSession.this::authFinished);
             loginAnswered = false;
@@ -758,21 +671,7 @@ public final class PppSession {
 
         @Override
         public void lowerLayerFinished() {
-            if (endReason == null && phase == SessionPhase.ESTABLISH) {
-                // LCP gave up (Max-Configure, RFC 1661 §4.6). Silence from the very first frame is the
-                // classic PPTP failure: TCP 1723 got through, GRE did not.
-                Optional<String> wantedAnother = settings.role() == SessionRole.CLIENT ? serverWantedAnotherLogin()
-                        : Optional.empty();
-                if (framesReceived.sum() == 0) {
-                    recordEnd(SessionEnd.NO_GRE, greFromElsewhere());
-                } else if (onlyThePeerIsHeard()) {
-                    recordEnd(SessionEnd.GRE_ONE_WAY, "");
-                } else if (wantedAnother.isPresent()) {
-                    recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, wantedAnother.get());
-                } else {
-                    recordEnd(SessionEnd.LCP_TIMEOUT, "no LCP agreement");
-                }
-            }
+            end.lcpFinished(phase);
             finish();
         }
 
@@ -793,142 +692,23 @@ public final class PppSession {
             pathMtuTrouble(largestDelivered, tried);
         }
 
-        /**
-         * Whether this router's sends have failed since the first unanswered echo request of the
-         * keepalive window (sent echo-failures intervals ago; half an interval's margin for a late
-         * timer), not just lately: a dead client whose last echo requests met a full send queue
-         * for a moment is still a dead client.
-         */
-        private boolean sendsFailedAllWindow() {
-            if (unsentSinceSent == 0) {
-                return false;
-            }
-            long interval = settings.lcp().echoInterval().toNanos();
-            return clock.nanos() - unsentSinceNanos >= interval * settings.lcp().echoFailures() - interval / 2;
-        }
-
         @Override
         public void linkFailed(LinkFailure failure) {
             switch (failure) {
-                case KEEPALIVE_TIMEOUT -> {
-                    if (sendsFailedAllWindow()) {
-                        recordEnd(SessionEnd.GRE_NOT_SENT, "no answer to LCP echo requests; this router's last "
-                                + unsentSinceSent + " control packet(s) to " + channel.peerAddress().getHostAddress()
-                                + " could not be sent: " + lastSendFailure);
-                    } else {
-                        String because = framesReceived.sum() == framesAtCheck ? checkedBecause : null;
-                        recordEnd(SessionEnd.PEER_DEAD, "no answer to LCP echo requests"
-                                + (because == null ? "" : ", asked at once because " + because));
-                    }
-                }
-                case AUTHENTICATION_REFUSED -> authenticationRefused();
-                case LOOPED_BACK -> recordEnd(SessionEnd.HUNG_UP, "the link is looped back");
+                case KEEPALIVE_TIMEOUT ->
+                        end.keepaliveRanOut(framesReceived.sum() == framesAtCheck ? checkedBecause : null);
+                case AUTHENTICATION_REFUSED -> end.authenticationRefused();
+                case LOOPED_BACK -> end.record(SessionEnd.HUNG_UP, "the link is looped back");
             }
         }
-    }
-
-    /**
-     * For a session that heard no GRE: that GRE for its call did come, from another address than
-     * its control connection's, which this router drops (the client's network sends GRE from a
-     * second public address: a provider NAT with several, two internet links); else "".
-     */
-    private String greFromElsewhere() {
-        return channel.fromElsewhere().map(what -> what + ": the client's network sends GRE from another"
-                + " public address than its TCP connection (a provider's NAT with several addresses, or two"
-                + " internet links), which this router cannot take").orElse("");
-    }
-
-    /**
-     * Client role: whether the server asked us to log in with a method we cannot answer (we Nak'd
-     * it with ours) before it gave up, on the login (LCP opened without one: pppd does so when it
-     * runs out of methods, then ends the link) or on LCP; if so, the end's detail, naming it. Ended
-     * as that, the session said "the server did not prove it knows the password", which sent the
-     * owner looking for an impostor, or "no LCP agreement".
-     */
-    private Optional<String> serverWantedAnotherLogin() {
-        Optional<byte[]> wanted = lcp.authenticationPeerWanted();
-        if (wanted.isEmpty()) {
-            return Optional.empty();
-        }
-        String offered = settings.auth().methods().stream().map(AuthMethod::displayName)
-                .collect(java.util.stream.Collectors.joining(", "));
-        return Optional.of("the remote server asked this router to log in with " + AuthMethod.describe(wanted.get())
-                + ", which it cannot (it logs in with " + offered + " only): allow " + offered
-                + " for this account at the remote server");
-    }
-
-    /**
-     * The peer refused every login method we asked for (LCP Configure-Nak or Configure-Reject of
-     * Authentication-Protocol, RFC 1661 §6.2). Its Nak names the method it wants instead: the
-     * owner's remedy depends on it, allowing one this router does (the VPN server page) or
-     * setting the client to one it allows, when it asked for one this router does not do at all.
-     */
-    private void authenticationRefused() {
-        String allowed = settings.auth().methods().stream().map(AuthMethod::displayName)
-                .collect(java.util.stream.Collectors.joining(", "));
-        Optional<byte[]> askedFor = lcp.authenticationAskedFor();
-        if (askedFor.isEmpty()) {
-            recordEnd(SessionEnd.AUTH_METHOD_REFUSED, "the client refused to log in with " + allowed
-                    + " and named no method of its own (it rejected the login request)");
-            return;
-        }
-        String asked = AuthMethod.describe(askedFor.get());
-        Optional<AuthMethod> known = AuthMethod.fromOptionData(askedFor.get());
-        if (known.isEmpty()) {
-            recordEnd(SessionEnd.AUTH_METHOD_UNSUPPORTED, "the client asked for " + asked
-                    + ", which this router does not offer; offered here: " + allowed);
-        } else {
-            recordEnd(SessionEnd.AUTH_METHOD_REFUSED, "the client asked for " + asked
-                    + ", which the VPN server's settings do not offer; offered here: " + allowed);
-        }
-    }
-
-    /**
-     * The accounts as a login from this peer sees them: while the account (or, for a name without
-     * one, the name) or the peer's address is locked out after repeated failures, no account is
-     * found, so the password is never checked (and the attacker learns nothing) and the peer gets
-     * the usual 691. The lockout is the account's whatever case the name comes in.
-     */
-    private UserDirectory lockoutGuarded(UserDirectory users) {
-        Optional<AuthFailureLockout> lockout = env.lockout();
-        return new UserDirectory() {
-            @Override
-            public Optional<PppUser> find(String name) {
-                Optional<PppUser> found;
-                try {
-                    found = users.find(name);
-                } catch (UserDirectory.Unreadable e) {
-                    // Locked out as sent is locked out still: the lockout's answer, not the database's.
-                    if (noteLockout(lockout, name)) {
-                        return Optional.empty();
-                    }
-                    throw e;
-                }
-                lookedUpAccount = found.map(PppUser::userName).orElse(null);
-                lookedUpName = found.isPresent() ? lookedUpAccount : name;
-                return noteLockout(lockout, lookedUpName) ? Optional.empty() : found;
-            }
-
-            @Override
-            public Optional<String> refusesNow(PppUser account) {
-                return listener.refusesLogin(PppSession.this, account.userName());
-            }
-        };
-    }
-
-    /** Whether {@code name} is locked out from this peer's address now; if so, kept in {@link #lockedOut}. */
-    private boolean noteLockout(Optional<AuthFailureLockout> lockout, String name) {
-        Optional<AuthFailureLockout.Lockout> l = lockout.flatMap(x -> x.lockedOut(name, channel.peerAddress()));
-        l.ifPresent(found -> lockedOut = found);
-        return l.isPresent();
     }
 
     private void authFinished(AuthResult result) {
         switch (result) {
             case AuthResult.Success s -> {
-                env.lockout().ifPresent(l -> l.succeeded(s.userName(), channel.peerAddress()));
+                logins.succeeded(s.userName());
                 if (userName != null && !userName.equals(s.userName())) {
-                    giveBackKeptAddress(); // logged in again as someone else: not theirs to keep
+                    peerAddress.giveBack(); // logged in again as someone else: not theirs to keep
                 }
                 userName = s.userName();
                 keyMaterial = s.keyMaterial().orElse(null);
@@ -936,54 +716,21 @@ public final class PppSession {
                 everAuthenticated = true;
                 networkWaitsFor = null;
                 listener.authenticated(this, s.userName());
-                if (endReason == null && networkWaitsFor == null) { // the listener may refuse it, or hold it
+                if (end.reason() == null && networkWaitsFor == null) { // the listener may refuse it, or hold it
                     networkPhase();
                 }
             }
             case AuthResult.Failure f -> {
-                // Under the account it named, if any ("Alice" is alice's); else whatever the peer
-                // sent: keep that out of logs as raw text.
-                userName = lookedUpAccount != null && f.reason() != AuthFailureReason.ACCOUNTS_UNREADABLE
-                        ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
-                SessionEnd end = lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {
-                    case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
-                    case ACCOUNT_DISABLED -> SessionEnd.ACCOUNT_DISABLED;
-                    case SESSION_LIMIT -> SessionEnd.TOO_MANY_SESSIONS;
-                    case RESTRICTED_HOURS_646 -> SessionEnd.OUTSIDE_LOGON_HOURS;
-                    case PREVIOUS_PASSWORD -> SessionEnd.PREVIOUS_PASSWORD; // no strike: see the reason
-                    case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
-                    case NO_SECRET_FOR_METHOD -> SessionEnd.CHAP_SECRET_MISSING;
-                    case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
-                    case AUTHENTICATOR_NOT_VERIFIED -> SessionEnd.SERVER_NOT_VERIFIED;
-                    default -> SessionEnd.AUTH_FAILED;
-                };
+                userName = logins.shownAs(f);
+                SessionEnd reason = logins.endOf(f);
+                String why = logins.why(f, reason);
                 // The one line a failed login gets (the session's end is then logged at debug only).
-                String code = f.msChapError().isPresent() && !f.message().contains("E=" + f.msChapError().getAsInt())
-                        ? " (MS-CHAP error " + f.msChapError().getAsInt() + ")" : "";
-                String why = f.message() + code;
-                if (lockedOut != null) {
-                    why = "refused without checking the password: " + PppSession.printable(lockedOut.key())
-                            + " is locked out for " + Math.max(1, lockedOut.remaining().toSeconds()) + " s after "
-                            + lockedOut.failures() + " failed logins";
-                }
-                if (end == SessionEnd.AUTH_FAILED) {
-                    // Under the name the account was looked up by: "CORP\alice" is alice's account
-                    // (UserDirectory.resolve), so its failures lock alice, however many domains an
-                    // attacker puts in front of the name.
-                    String counted = lookedUpName != null ? lookedUpName : f.userName().orElse(null);
-                    if (counted != null && env.lockout().isPresent()) {
-                        for (AuthFailureLockout.Lockout begun : env.lockout().get().failed(counted, channel.peerAddress())) {
-                            why += "; " + PppSession.printable(begun.key()) + " is now locked out for "
-                                    + begun.remaining().toSeconds() + " s after " + begun.failures() + " failed logins";
-                        }
-                    }
-                }
                 String more = NEVER_UP_LOGGED.admit();
                 if (more != null) {
                     LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, why, more);
                 }
                 failureLogged = true;
-                fail(end, why);
+                fail(reason, why);
             }
         }
     }
@@ -1038,7 +785,8 @@ public final class PppSession {
         }
         // The server assigns the client's address from the pool; the client takes the server's own
         // address as given (IPCP with no allocator, RFC 1332 §3.3).
-        PeerAddressAllocator allocator = settings.role() == SessionRole.SERVER ? poolAllocator() : null;
+        PeerAddressAllocator allocator = settings.role() == SessionRole.SERVER
+                ? peerAddress.allocator(() -> userName, () -> finishing || ended) : null;
         ipcp = new Ipcp(ipcpSettings(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
         if (ownAddressHad != null) {
             // The link was renegotiated: ask for the address we had (RFC 1332 §3.3), not 0.0.0.0,
@@ -1058,149 +806,6 @@ public final class PppSession {
         ByteBuffer copy = ByteBuffer.allocate(information.remaining());
         copy.put(information.duplicate()).flip();
         return copy;
-    }
-
-    private PeerAddressAllocator poolAllocator() {
-        AddressPool pool = env.pool();
-        return new PeerAddressAllocator() {
-            /** The user's static address, read once for this IPCP (it may come from the store). */
-            private Optional<Inet4Address> fixed;
-
-            private Optional<Inet4Address> fixed() {
-                if (fixed == null) {
-                    fixed = userName == null ? Optional.empty() : env.staticAddresses().apply(userName);
-                }
-                return fixed;
-            }
-
-            @Override
-            public Optional<Inet4Address> allocate() {
-                if (pool == null) {
-                    return Optional.empty();
-                }
-                // Negotiated again on this link: the address the session kept for the client.
-                Inet4Address kept = takeKept();
-                if (kept != null) {
-                    return Optional.of(kept);
-                }
-                // A user's static address, when configured and free, wins over the pool (IPCP Nak, RFC 1332 §3.3).
-                Optional<Inet4Address> fixed = fixed();
-                if (fixed.isPresent()) {
-                    if (pool.claim(fixed.get())) {
-                        staticHeldElsewhere = null;
-                        return fixed;
-                    }
-                    staticHeldElsewhere = fixed.get();
-                    LOG.warn("{}: static address {} of {} is in use by another session; giving a pool address", id,
-                            fixed.get().getHostAddress(), userName);
-                }
-                // Never a user's static address, free while its user is away (as claim below). All
-                // of them, read once: this user's own, if any, was just found held, so it is no
-                // candidate anyway.
-                return pool.allocate(env.assignedStaticAddresses().get()::contains);
-            }
-
-            /**
-             * Whether {@code address} is the static address of a user other than this one: theirs
-             * even while free, so never this client's (the pool's allocate above skips them all).
-             */
-            private boolean anotherUsersStatic(Inet4Address address) {
-                return !fixed().map(address::equals).orElse(false)
-                        && env.assignedStaticAddresses().get().contains(address);
-            }
-
-            /**
-             * The address the client asked for, if free in the pool (RFC 1332 §3.3). Not while the
-             * user's static address is free: that one is the user's to get. Never another user's
-             * static address: free while its owner is away, it is still theirs, and a client could
-             * otherwise take it by naming it.
-             */
-            @Override
-            public boolean claim(Inet4Address asked) {
-                if (pool == null) {
-                    return false;
-                }
-                if (asked.equals(peerAddressKept)) {
-                    // The address it had, kept for it through the renegotiation (held by this
-                    // session, so the pool would refuse it).
-                    return takeKept() != null;
-                }
-                Optional<Inet4Address> fixed = fixed();
-                if (fixed.isPresent() && !fixed.get().equals(asked) && !pool.holds(fixed.get())) {
-                    return false;
-                }
-                if (anotherUsersStatic(asked)) {
-                    return false;
-                }
-                if (!pool.claimRequested(asked)) {
-                    return false;
-                }
-                // It chose another address than the one kept for it: that one is free for others.
-                giveBackKeptAddress();
-                return true;
-            }
-
-            /**
-             * The address IPCP gives up. While the session lives it stays claimed, kept for the
-             * next IPCP on this link (an LCP renegotiation, see {@link #peerAddressKept}); once
-             * the session is finishing it goes back to the pool.
-             */
-            @Override
-            public void release(Inet4Address address) {
-                if (pool == null) {
-                    return;
-                }
-                if (!finishing && !ended && peerAddressKept == null) {
-                    peerAddressKept = address;
-                } else {
-                    pool.release(address);
-                }
-            }
-
-            /**
-             * The kept address, handed to this IPCP, if it is still the user's to have; otherwise
-             * it goes back to the pool. Null when none was kept or it went back.
-             */
-            private Inet4Address takeKept() {
-                Inet4Address kept = peerAddressKept;
-                peerAddressKept = null;
-                if (kept == null || stillTheirs(kept)) {
-                    return kept;
-                }
-                LOG.info("{}: tunnel address {} is no longer for {}: giving another", id, kept.getHostAddress(),
-                        userName);
-                pool.release(kept);
-                return null;
-            }
-
-            /**
-             * Whether the user may still have {@code kept}, as a first IPCP would judge it: their
-             * static address; otherwise not while their static address is free (it wins, as at the
-             * first IPCP), and only an address the pool still gives clients (the administrator may
-             * have moved the pool) that is no other user's static address.
-             */
-            private boolean stillTheirs(Inet4Address kept) {
-                Optional<Inet4Address> fixed = fixed();
-                if (fixed.isPresent()) {
-                    if (fixed.get().equals(kept)) {
-                        return true;
-                    }
-                    if (!pool.holds(fixed.get())) {
-                        return false;
-                    }
-                }
-                return pool.forClients(kept) && !anotherUsersStatic(kept);
-            }
-        };
-    }
-
-    /** The address kept through a renegotiation goes back to the pool (server side), if one is kept. */
-    private void giveBackKeptAddress() {
-        Inet4Address kept = peerAddressKept;
-        if (kept != null) {
-            peerAddressKept = null;
-            env.pool().release(kept);
-        }
     }
 
     private boolean encryptionWanted() {
@@ -1293,9 +898,9 @@ public final class PppSession {
                 // (stateful MPPE whose Reset-Requests go unanswered, RFC 3078 §8). Recorded as
                 // such, so the owner is not told that the link was closed normally.
                 if (failure.encryptionMismatch()) {
-                    fail(SessionEnd.ENCRYPTION_REFUSED, failure.description() + peerOfferedEncryption());
+                    fail(SessionEnd.ENCRYPTION_REFUSED, failure.description() + end.peerOfferedEncryption(ccp));
                 } else {
-                    fail(SessionEnd.ENCRYPTION_LOST, encryptionLost(failure));
+                    fail(SessionEnd.ENCRYPTION_LOST, end.encryptionLost(failure));
                 }
             } else {
                 LOG.info("{}: continuing without encryption: {}", id, failure.description());
@@ -1473,59 +1078,6 @@ public final class PppSession {
         }
     }
 
-    /**
-     * What the peer offered in CCP (the MPPE option it named, RFC 3078 §2), and on the server the
-     * encryption setting of the VPN server page that would accept it: "; the client offered
-     * 40-bit MPPE (stateless): ...". Empty when it named no MPPE option.
-     */
-    private String peerOfferedEncryption() {
-        Optional<org.homerouter.pptp.mppe.MppeOption> offered = ccp == null ? Optional.empty() : ccp.peerOffered();
-        String peer = settings.role() == SessionRole.CLIENT ? "the remote server" : "the client";
-        if (offered.isEmpty() || offered.get().strengths().isEmpty()) {
-            return "; " + peer + " offered no MPPE encryption"
-                    + (settings.role() == SessionRole.SERVER ? ": set the client to require encryption (Windows:"
-                    + " Security tab, Data encryption), or choose Encryption \"Optional\" on the VPN server page" : "");
-        }
-        java.util.Set<org.homerouter.pptp.mppe.MppeStrength> strengths = offered.get().strengths();
-        String which = strengths.stream().map(org.homerouter.pptp.mppe.MppeStrength::label)
-                .collect(java.util.stream.Collectors.joining(" or "));
-        String what = "; " + peer + " offered " + which + " MPPE (" + (offered.get().stateless() ? "stateless"
-                : "stateful") + ")";
-        if (settings.role() != SessionRole.SERVER) {
-            // What the owner of the router that dials out can choose on its Site-to-site page.
-            if (!strengths.contains(org.homerouter.pptp.mppe.MppeStrength.BITS_128)) {
-                return what + ": choose Encryption \"Require, 40/56/128-bit\" on the Site-to-site page (weaker keys),"
-                        + " or have the remote server offer 128-bit";
-            }
-            if (!offered.get().stateless()) {
-                return what + ": choose Encryption \"Require 128-bit, stateful\" on the Site-to-site page";
-            }
-            return what;
-        }
-        if (!strengths.contains(org.homerouter.pptp.mppe.MppeStrength.BITS_128)) {
-            return what + ": set the client to 128-bit (Windows: Security tab, Data encryption \"Maximum"
-                    + " strength encryption\"), or"
-                    + " choose Encryption \"Require, 40/56/128-bit\" on the VPN server page (weaker keys)";
-        }
-        if (!offered.get().stateless()) {
-            return what + ": choose Encryption \"Require 128-bit\" or \"Require 128-bit, stateful\" on the VPN"
-                    + " server page, which accept stateful clients";
-        }
-        return what;
-    }
-
-    /** Which way the peer's encryption was lost, for {@link SessionEnd#ENCRYPTION_LOST}'s detail. */
-    private String encryptionLost(CcpFailure failure) {
-        String peer = settings.role() == SessionRole.CLIENT ? "the remote server" : "the client";
-        return switch (failure) {
-            case ENCRYPTION_STOPPED -> peer + " stopped encrypting (it ended or renegotiated CCP while MPPE was up;"
-                    + " MPPE cannot restart on the same keys)";
-            case RESET_UNANSWERED -> peer + " did not answer this router's CCP Reset-Requests while its packets"
-                    + " failed to decrypt (stateful MPPE out of step after lost packets)";
-            default -> failure.description();
-        };
-    }
-
     /** The data path dropped too many packets that do not decrypt: the peer's MPPE is out of step. */
     private synchronized void encryptionOutOfStep(Ccp negotiator) {
         if (ended || negotiator != ccp) {
@@ -1581,14 +1133,14 @@ public final class PppSession {
         earlyIpcp = null;
         if (ipcp != null) {
             // Down gives the peer's address up, whatever state IPCP was in (see Ipcp): the session
-            // keeps it for the next IPCP, or gives it back to the pool when finishing (poolAllocator).
+            // keeps it for the next IPCP, or gives it back to the pool when finishing (PeerAddressAssignment).
             ipcp.lowerLayerDown();
             ipcp = null;
         }
     }
 
     private void fail(SessionEnd reason, String detail) {
-        recordEnd(reason, detail);
+        end.record(reason, detail);
         closeLcp(TerminateWords.of(reason, settings.role()));
     }
 
@@ -1606,31 +1158,17 @@ public final class PppSession {
         lcp.close(toldPeer);
     }
 
-    private void recordEnd(SessionEnd reason, String detail) {
-        if (endReason == null) {
-            endReason = reason;
-            endDetail = detail;
-        }
-    }
-
     private void finish() {
         if (ended) {
             return;
         }
         finishing = true; // IP stops for good: no ipDown, ended says it all
         leaveNetworkPhase(false); // IPCP gives its address back to the pool
-        giveBackKeptAddress(); // as does the session, if it kept one through a renegotiation
+        peerAddress.giveBack(); // as does the session, if it kept one through a renegotiation
         ended = true;
         phase = SessionPhase.DEAD;
-        if (endReason == null) {
-            leftForEncryption();
-        }
-        if (settings.role() == SessionRole.CLIENT && endDetail.isEmpty() && lcp.peerTerminateText().isPresent()) {
-            // The remote server's own words, which the owner of a router that dials out reads nowhere else.
-            endDetail = "the remote server said: " + lcp.peerTerminateText().get();
-        }
-        SessionEnd reason = endReason != null ? endReason : SessionEnd.HUNG_UP;
-        String detail = endDetail.isEmpty() ? "" : " (" + endDetail + ")";
+        SessionEnd reason = end.settle(ipWasUp);
+        String detail = end.detail().isEmpty() ? "" : " (" + end.detail() + ")";
         if (failureLogged) {
             LOG.debug("{}: session ended: {}{}", id, reason.description(settings.role()), detail);
         } else if (device != null || everAuthenticated) {
@@ -1642,22 +1180,7 @@ public final class PppSession {
                 LOG.info("{}: session ended: {}{}{}", id, reason.description(settings.role()), detail, more);
             }
         }
-        listener.ended(this, reason, endDetail);
-    }
-
-    /**
-     * Whether the peer, whose CCP we Protocol-Rejected, left before IP came up: it requires the
-     * encryption we do not offer. Records that as the end.
-     */
-    private boolean leftForEncryption() {
-        if (!ccpRejected || ipWasUp || !endDetail.isEmpty()) {
-            return false; // (endDetail without endReason: this side is closing the link, see close)
-        }
-        recordEnd(SessionEnd.ENCRYPTION_REFUSED, settings.role() == SessionRole.CLIENT
-                ? "the remote server ended the link after this router declined encryption (its encryption setting is none)"
-                : "the client ended the link after this router declined encryption (MPPE): the client requires it,"
-                        + " and this router offers none (encryption off, or a login method that gives no keys)");
-        return true;
+        listener.ended(this, reason, end.detail());
     }
 
     /** Non-printable and non-ASCII characters as \\uXXXX, so a peer cannot forge log lines. */
@@ -1682,15 +1205,11 @@ public final class PppSession {
             out.flip();
             try {
                 channel.send(out);
-                unsentSinceSent = 0;
+                end.sent();
             } catch (IOException e) {
-                if (unsentSinceSent == 0) {
-                    unsentSinceNanos = clock.nanos();
-                }
                 // The transport logs why (once per kind of failure, not per session); the session
-                // remembers it for its end (see LinkEvents#linkFailed).
-                unsentSinceSent++;
-                lastSendFailure = String.valueOf(e.getMessage());
+                // remembers it for its end (see EndDiagnosis#keepaliveRanOut).
+                end.notSent(e);
                 LOG.debug("{}: sending {} failed: {}", id, Integer.toHexString(protocol), e.toString());
             }
         };
@@ -1730,7 +1249,7 @@ public final class PppSession {
      * session then has a pool address, which the LAN's rules for the static one do not cover.
      */
     public Optional<Inet4Address> staticAddressHeldElsewhere() {
-        return Optional.ofNullable(staticHeldElsewhere);
+        return peerAddress.staticHeldElsewhere();
     }
 
     public synchronized Optional<String> deviceName() {

@@ -64,7 +64,7 @@ public enum SessionEnd {
             + " (Windows error 806/619)"),
     PEER_DEAD("the client stopped answering LCP echo requests",
             "the remote server stopped answering LCP echo requests"),
-    /** The peer went silent while this router's own sends to it were failing (PppSession#unsentSinceSent). */
+    /** The peer went silent while this router's own sends to it were failing (EndDiagnosis#unsentSinceSent). */
     GRE_NOT_SENT("no answer to LCP echo requests while this router could not send to the client: its own system"
             + " refused the GRE (a firewall rule on this router, a WAN address that changed, a full send queue)",
             "no answer to LCP echo requests while this router could not send to the remote server: its own system"
