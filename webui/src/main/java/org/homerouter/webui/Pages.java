@@ -138,10 +138,6 @@ final class Pages {
                 authorization.getBytes(StandardCharsets.UTF_8));
     }
 
-    private Reply page(Exchange x, String template, String nav, int status) {
-        return new Reply.Page(status, template, x.model(nav));
-    }
-
     private Reply invalid(Exchange x, String template, String nav, Form form, Map<String, Object> extra) {
         Map<String, Object> m = x.model(nav);
         m.put("errors", form.errors);
