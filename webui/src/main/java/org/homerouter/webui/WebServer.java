@@ -671,8 +671,8 @@ public final class WebServer implements AutoCloseable {
                     m.put("again", pageOf(route.path()));
                 } else {
                     // The owner away from a form for 30 minutes: "Log in" leads back to its page.
-                    m.put("login", loginEnded && route.access() == Route.Access.ADMIN ? Pages.loginFor(pageOf(route.path()))
-                            : "/login");
+                    m.put("login", loginEnded && route.access() == Route.Access.ADMIN
+                            ? LoginPages.loginFor(pageOf(route.path())) : "/login");
                 }
                 return new Reply.Page(HttpStatus.FORBIDDEN_403, "expired.ftlh", m);
             }
@@ -692,7 +692,7 @@ public final class WebServer implements AutoCloseable {
                     }
                     // A page opened again after the login ended (a reload, a link): the login leads back to it.
                     String query = request.getHttpURI().getQuery();
-                    return new Reply.Redirect(loginEnded ? Pages.loginFor(route.path()
+                    return new Reply.Redirect(loginEnded ? LoginPages.loginFor(route.path()
                             + (query == null || query.isEmpty() ? "" : "?" + query)) : "/login");
                 }
             }

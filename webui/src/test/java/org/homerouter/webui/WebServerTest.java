@@ -201,9 +201,9 @@ class WebServerTest {
 
         // Its paths only to a browser on the service's own machine: the page is anyone's before the login.
         assertEquals("java -jar appliance.jar admin password --data-dir DIRECTORY",
-                Pages.passwordCommandFor("/opt/jdk/bin/java -jar /home/owner/hr/appliance.jar admin password --data-dir"
-                        + " /home/owner/hr/data", "192.168.1.50"));
-        assertEquals("/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password", Pages.passwordCommandFor(
+                LoginPages.passwordCommandFor("/opt/jdk/bin/java -jar /home/owner/hr/appliance.jar admin password"
+                        + " --data-dir /home/owner/hr/data", "192.168.1.50"));
+        assertEquals("/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password", LoginPages.passwordCommandFor(
                 "/opt/jdk/bin/java -jar /srv/hr/appliance.jar admin password", "0:0:0:0:0:0:0:1"));
 
         fake.adminPasswordCommand = "";
@@ -712,7 +712,7 @@ class WebServerTest {
                 {"/\\/evil.example", "/"}, {"/\t/evil.example", "/"}, {"/\n/evil.example", "/"}, {" //evil.example", "/"},
                 {"/vpn\r\nSet-Cookie: a=b", "/"}, {"javascript:alert(1)", "/"}, {"evil.example", "/"}, {"", "/"},
                 {"/logout", "/"}, {"/api/throughput", "/"}, {"/login", "/"}, {"/no-such-page", "/"},
-                {"/vpn?" + "a".repeat(Pages.NEXT_MAX), "/"}, {"/\u3000/evil.example", "/"}};
+                {"/vpn?" + "a".repeat(LoginPages.NEXT_MAX), "/"}, {"/\u3000/evil.example", "/"}};
         for (String[] n : nexts) {
             Browser f = new Browser(base);
             String page = f.get("/login?next=" + java.net.URLEncoder.encode(n[0], StandardCharsets.UTF_8)).body();
@@ -724,11 +724,11 @@ class WebServerTest {
         }
         // Each refused by its form alone, not only for naming no page of this UI.
         for (String[] n : java.util.Arrays.copyOfRange(nexts, 2, 16)) {
-            assertFalse(Pages.sameOriginPath(n[0]), n[0]);
+            assertFalse(LoginPages.sameOriginPath(n[0]), n[0]);
         }
-        assertFalse(Pages.sameOriginPath("/vpn?" + "a".repeat(Pages.NEXT_MAX)));
-        assertFalse(Pages.sameOriginPath("/\u3000/evil.example"));
-        assertTrue(Pages.sameOriginPath("/users/edit?name=bob"));
+        assertFalse(LoginPages.sameOriginPath("/vpn?" + "a".repeat(LoginPages.NEXT_MAX)));
+        assertFalse(LoginPages.sameOriginPath("/\u3000/evil.example"));
+        assertTrue(LoginPages.sameOriginPath("/users/edit?name=bob"));
     }
 
     /**
