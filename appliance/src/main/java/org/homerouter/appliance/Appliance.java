@@ -17,9 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
-import org.homerouter.bridge.alg.ConntrackNatAddress;
 import org.homerouter.bridge.alg.InboundPptpForward;
-import org.homerouter.bridge.alg.PassthroughAlg;
 import org.homerouter.bridge.firewall.WanAdmission;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.alg.TrackedCallView;
@@ -29,7 +27,6 @@ import org.homerouter.pptp.control.tcp.NettyTransport;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.webui.WebServer;
 import org.homerouter.webui.api.Backend;
-import org.homerouter.webui.api.PassthroughCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,49 +71,16 @@ public final class Appliance implements AutoCloseable {
     /** Why this run has no admin password, after the image's reset at the router ({@link AdminPasswordReset}); else null. */
     private volatile String adminPasswordReset;
     private volatile Map<Setting, String> applied;
-    private volatile PassthroughAlg passthrough;
-    /** Why the ALG is not running although switched on, or "". */
-    private volatile String passthroughFailure = "";
-    private volatile InboundPptpForward inboundForward;
-    /** The LAN server the inbound forward sends to now, or "". */
-    private String inboundApplied = "";
-    /** Why the inbound forward set on the page is not in place, or "". */
-    private volatile String inboundFailure = "";
+    /** The PPTP passthrough ALG and inbound forward, as the Passthrough page sets them. */
+    private final AppliancePassthrough passthrough;
     private WebServer web;
     private int uiPort;
     /** The address the web UI listens on, as given (the settings', or the command line's). */
     private String uiHost;
-    /** Site-to-site dial-out while configured and running; its settings as last applied. */
-    // Volatile, read without the monitor: a reconfiguration holds it through a listener restart
-    // (seconds), and the dashboard must not wait for that to show the dial-out's state.
-    private volatile DialOut dialOut;
-    /** Networks reached only through a tunnel, unreachable while it is down; null without the Linux data plane. */
-    private org.homerouter.bridge.route.FailClosedRoutes tunnelOnly;
-    /** Forwarded traffic off the default route while the dial-out is to carry everything; null likewise. */
-    private org.homerouter.bridge.route.DefaultRouteFailClosed everythingThroughTunnel;
-    /**
-     * The LAN's DNS queries to the router: through the tunnel or held while the dial-out is to carry
-     * everything; null where this process's namespace is not known to be the router's (as {@link
-     * #keepTunnelOnlyNetworks} decides).
-     */
-    private volatile org.homerouter.bridge.firewall.LanDns lanDns;
-    /** The dial-out address and network last warned about (dial-out's thread). */
-    private volatile String dialOutAddressWarned = "";
-    /**
-     * The VPN server's port while it is switched on (whether or not it could start), as last read:
-     * with "everything" through the dial-out its answers to remote workers must not follow the rest
-     * into the tunnel ({@link #keepTunnelOnlyNetworks}). Under this monitor.
-     */
-    private java.util.OptionalInt serverPortHeld = java.util.OptionalInt.empty();
-    /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
-    private volatile boolean forwardedHeldForTunnel;
-    private volatile DialOut.State dialOutIdle = DialOut.State.disabled("");
-    /**
-     * Why the dial-out, switched on in the stored settings, was left off for them (a routed network
-     * overlapping the LAN, no password), or null: an import reports it ({@link #dialOutNotStarted}).
-     */
-    private volatile String dialOutRefused;
-    private volatile Map<Setting, String> dialOutApplied;
+    /** The site-to-site dial-out for the stored settings. */
+    private final ApplianceDialOut dialOut;
+    /** The networks kept unreachable while their tunnel is down, and the LAN's DNS held for the dial-out. */
+    private final TunnelOnlyNetworks tunnelOnly;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
     private volatile WanAdmission wan;
     /**
@@ -129,10 +93,6 @@ public final class Appliance implements AutoCloseable {
     private boolean wanClosed;
     /** What the WAN admits, tried again while it could not be set; under {@link #wanLock}. */
     private final KernelRetry wanRetry;
-    /** The rules a stopped ALG (or an earlier run) could not remove, tried again; under this monitor. */
-    private final KernelRetry algLeftovers;
-    /** The table of an inbound forward that could not be removed, tried again; under this monitor. */
-    private final KernelRetry inboundLeftover;
     /** The first wait before the stored listener is tried again after it could not start; doubled up to the second. */
     static final Duration PPTP_RETRY_FIRST = Duration.ofSeconds(2);
     static final Duration PPTP_RETRY_MAX = Duration.ofSeconds(30);
@@ -144,7 +104,7 @@ public final class Appliance implements AutoCloseable {
     /** Set under this monitor by {@link #close}: no retry starts a listener after. */
     private boolean closed;
     /** The database's directory, where the boot's hold of the fail-closed routes is kept (BootHold). */
-    private Path dataDir;
+    private final Path dataDir;
     private volatile ApplianceLan lan;
     /**
      * The watchdog's probes of the configuration's lock and of the database, made once: the
@@ -166,18 +126,21 @@ public final class Appliance implements AutoCloseable {
             });
 
     private Appliance(ApplianceStore store, NettyTransport transport, DataPlane dataPlane, Map<Setting, String> cfg,
-                      Overrides overrides) {
+                      Overrides overrides, Path dataDir) {
         this.store = store;
         this.transport = transport;
         this.dataPlane = dataPlane;
+        this.dataDir = dataDir;
         this.accounting = new SessionAccounting(store);
         this.startConfig = Map.copyOf(cfg);
         this.overrides = overrides;
         this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line));
         this.agedRecords = AgedRecords.system(store);
         this.wanRetry = new KernelRetry(line -> store.logEvent("service", line));
-        this.algLeftovers = new KernelRetry(line -> store.logEvent("service", line));
-        this.inboundLeftover = new KernelRetry(line -> store.logEvent("service", line));
+        this.passthrough = new AppliancePassthrough(store, dataPlane, this::admitFromWan);
+        this.tunnelOnly = new TunnelOnlyNetworks(store, dataPlane, dataDir, this::serverPort);
+        this.dialOut = new ApplianceDialOut(store, dataPlane, transport, tunnelOnly::lanDns, this::admitFromWan,
+                this::pptp);
         this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
                 task -> Thread.ofVirtual().name("watchdog-lock").start(() -> {
                     synchronized (this) {
@@ -226,12 +189,11 @@ public final class Appliance implements AutoCloseable {
         if (NettyTransport.epollUnavailableReason() != null) {
             LOG.info("native epoll unavailable ({}); using NIO", NettyTransport.epollUnavailableReason());
         }
-        Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides);
+        Appliance appliance = new Appliance(store, transport, dataPlane, cfg, overrides, dataDir);
         KnownLogins.seed(store, appliance.vpnLockout, System.currentTimeMillis());
         if (!dataPlane.available()) {
             LOG.warn("{}", dataPlane.unavailableReason()); // the journal says why no session can start
         }
-        appliance.dataDir = dataDir;
         appliance.dataPartitionFormatted = DataPartitionNote.read(appliance.dataDir, store).orElse(null);
         appliance.adminPasswordReset = AdminPasswordReset.apply(appliance.dataDir, store).orElse(null);
         try {
@@ -267,9 +229,7 @@ public final class Appliance implements AutoCloseable {
             }
         }, KernelRetry.PERIOD.toMillis(), KernelRetry.PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         appliance.applyPassthrough(cfg, true);
-        if (appliance.routerNamespace()) {
-            appliance.lanDns = org.homerouter.bridge.firewall.LanDns.find(null);
-        }
+        appliance.tunnelOnly.findLanDns();
         appliance.applyDialOut(cfg, false);
         if (dataPlane.linux()) {
             appliance.wan = WanAdmission.find(null);
@@ -286,154 +246,14 @@ public final class Appliance implements AutoCloseable {
         return appliance;
     }
 
-    /**
-     * The Passthrough page's two settings, applied now: at start, when the page is saved and after
-     * an import. The ALG is started or stopped (stopping it ends the passthrough calls it tracked:
-     * their GRE NAT rules go with it); the inbound forward is set, moved or removed. The forward is a
-     * DNAT of TCP 1723 and GRE to one LAN server and needs no ALG, so it follows its own field.
-     * Both need the Linux data plane (nftables, NFQUEUE in this process's namespace). A failure is
-     * logged, not fatal; the page shows it ({@link PassthroughView#unavailableReason}).
-     *
-     * @param atStart an earlier run that was killed may have left its NFQUEUE rule, which with
-     *                nobody reading the queue drops the LAN's PPTP control traffic: removed at start
-     *                when passthrough is off (later, such a rule may be the passthrough command's);
-     *                and its inbound forward, removed at start unless one is set (or the
-     *                passthrough command runs beside it: the forward is then the command's); and an ALG
-     *                started then resets the control connections it meets mid-stream, an earlier run's
-     *                whose calls it cannot know (one switched on later follows them)
-     *
-     * <p>What could not be removed (a switched-off ALG's rules, a forward's table) is tried again
-     * every {@link KernelRetry#PERIOD} ({@link #retryKernelChanges}), the event log saying meanwhile
-     * that it is still in place.
-     */
+    /** The Passthrough page's two settings, applied now ({@link AppliancePassthrough#apply}). */
     synchronized void applyPassthrough(Map<Setting, String> cfg, boolean atStart) {
-        boolean on = Boolean.parseBoolean(cfg.get(Setting.PASSTHROUGH_ENABLED));
-        String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER).trim();
-        boolean linux = dataPlane.linux();
-        String noLinux = "the Linux data plane is unavailable: " + dataPlane.unavailableReason();
-        passthroughFailure = "";
-        if (!on) {
-            if (passthrough != null) {
-                PassthroughAlg alg = passthrough;
-                passthrough = null;
-                if (algLeftovers.make("PPTP passthrough off, but not all of it could be removed",
-                        "PPTP passthrough off: what stayed of its rules is removed now", alg::stop,
-                        Appliance::removeAlgLeftovers)) {
-                    store.logEvent("service", "PPTP passthrough off");
-                }
-            } else if (atStart && linux) {
-                algLeftovers.make("what an earlier run of PPTP passthrough left could not all be removed",
-                        "what an earlier run of PPTP passthrough left is removed now", Appliance::removeAlgLeftovers);
-            }
-        } else if (passthrough == null) {
-            if (!linux) {
-                passthroughFailure = noLinux;
-                LOG.warn("PPTP passthrough enabled but {}", passthroughFailure);
-            } else {
-                try {
-                    // The router's own calls and the LAN's NAT IDs share the public address's GRE keys.
-                    // At the service's start with passthrough on, an ALG ran until just now (a
-                    // restart: an upgrade, the watchdog, nftables restarted) and its calls' NAT IDs
-                    // went with it: their connections are reset, so their clients dial again.
-                    passthrough = PassthroughAlg.start(null, PassthroughCommand.QUEUE, new ConntrackNatAddress(null),
-                            dataPlane, atStart);
-                    passthrough.onProblem(problem -> store.logEvent("problem", problem));
-                    algLeftovers.forget(); // its start replaced the old queue rule and table
-                    store.logEvent("service", "PPTP passthrough on");
-                } catch (IOException | RuntimeException e) {
-                    String why = String.valueOf(e.getMessage());
-                    // On this router's own page the other ALG can only be the command line's.
-                    passthroughFailure = why.contains("another PPTP passthrough ALG") ? "the 'homerouter passthrough'"
-                            + " command runs an ALG on this router (only one can): stop it, then save again" : why;
-                    LOG.warn("PPTP passthrough could not start: {}", e.getMessage());
-                    store.logEvent("service", "PPTP passthrough could not start: " + e.getMessage());
-                }
-            }
-        }
-        if (atStart && linux && inbound.isEmpty()) {
-            // An earlier run's table would forward the WAN's PPTP to a LAN server no setting names.
-            inboundLeftover.make("an earlier run's inbound PPTP forward could not be removed: TCP 1723 and GRE from"
-                    + " outside still go to the LAN server it named", "the inbound PPTP forward an earlier run left is"
-                    + " removed now", this::removeInboundLeftover);
-        }
-        if (!inbound.equals(inboundApplied)) {
-            if (inboundForward != null) {
-                InboundPptpForward old = inboundForward;
-                inboundForward = null;
-                String was = inboundApplied;
-                if (inboundLeftover.make("inbound PPTP is still forwarded to " + was + ": its rules could not be removed",
-                        "inbound PPTP no longer forwarded to " + was, old::remove)) {
-                    store.logEvent("service", "inbound PPTP no longer forwarded to " + was);
-                }
-            }
-            inboundApplied = "";
-            inboundFailure = inbound.isEmpty() || linux ? "" : noLinux;
-            if (!inbound.isEmpty() && linux) {
-                try {
-                    InboundPptpForward forward = new InboundPptpForward(null);
-                    forward.apply((java.net.Inet4Address) InetAddress.getByName(inbound));
-                    inboundForward = forward;
-                    inboundApplied = inbound;
-                    inboundLeftover.forget(); // its table replaced the one that stayed
-                    store.logEvent("service", "inbound PPTP forwarded to " + inbound);
-                } catch (IOException | RuntimeException e) {
-                    inboundFailure = String.valueOf(e.getMessage());
-                    LOG.warn("inbound PPTP could not be forwarded to {}: {}", inbound, e.getMessage());
-                    store.logEvent("service", "inbound PPTP could not be forwarded to " + inbound + ": " + e.getMessage());
-                }
-            }
-            if (!atStart) {
-                admitFromWan(); // the new forward keeps the dial-out's GRE for the router
-            }
-        }
-    }
-
-    /** What a stopped ALG, or an earlier run's, left in the kernel (none while an ALG runs: the command's). */
-    private static void removeAlgLeftovers() throws IOException {
-        PassthroughAlg.removeLeftovers(null);
-    }
-
-    /**
-     * An earlier run's inbound forward. While this service runs no ALG, one that runs is the
-     * {@code passthrough} command's, started before the service, and the forward its own: left
-     * alone. Under this monitor.
-     */
-    private void removeInboundLeftover() throws IOException {
-        if (passthrough != null) {
-            new InboundPptpForward(null).remove(); // our ALG holds the namespace: no command's runs
-        } else {
-            InboundPptpForward.removeLeftover(null);
-        }
-    }
-
-    /** The Passthrough page's view of the ALG: its tracked calls, or why there are none. */
-    private final class PassthroughView implements PassthroughCalls {
-        @Override
-        public List<TrackedCall> calls() {
-            return passthroughCalls().stream().map(v -> new TrackedCall(v.client().getHostAddress(),
-                    v.server().getHostAddress(), v.clientCallId(), v.natCallId(), v.serverCallId(), v.state(),
-                    v.bytesToClient(), v.bytesToServer(), v.age().toSeconds())).toList();
-        }
-
-        @Override
-        public String unavailableReason() {
-            if (passthrough != null) {
-                return "";
-            }
-            String failure = passthroughFailure;
-            return failure.isEmpty() ? "passthrough is switched off" : "passthrough could not start: " + failure;
-        }
-
-        @Override
-        public String inboundFailure() {
-            return inboundFailure;
-        }
+        passthrough.apply(cfg, atStart);
     }
 
     /** The calls the passthrough ALG tracks (LAN client, server, call IDs, bytes, age); empty when it is off. */
-    public java.util.List<TrackedCallView> passthroughCalls() {
-        PassthroughAlg alg = passthrough;
-        return alg == null ? java.util.List.of() : alg.calls();
+    public List<TrackedCallView> passthroughCalls() {
+        return passthrough.passthroughCalls();
     }
 
     /**
@@ -550,23 +370,19 @@ public final class Appliance implements AutoCloseable {
 
     /** Whether the site-to-site tunnel is to carry everything, as applied (whether or not it is up). Lock-free. */
     boolean everythingThroughTunnel() {
-        Map<Setting, String> d = dialOutApplied;
-        return d != null && Boolean.parseBoolean(d.get(Setting.DIALOUT_ENABLED))
-                && Boolean.parseBoolean(d.get(Setting.DIALOUT_DEFAULT_ROUTE));
+        return dialOut.everythingThroughTunnel();
     }
 
     /** The site-to-site tunnel's server as its last dial found it; empty without a dial-out. */
     java.util.Optional<java.net.Inet4Address> dialOutServer() {
-        DialOut d = dialOut;
-        return d == null ? java.util.Optional.empty() : d.serverAddress();
+        return dialOut.server();
     }
 
     /** What {@link #admitFromWan} sets, each part on its own: one that fails must not keep the others out. */
     private void setWanNow() throws IOException {
         PptpService p = pptp;
-        DialOut d = dialOut;
-        java.net.Inet4Address server = d == null ? null : d.serverAddress().orElse(null);
-        InboundPptpForward inboundForward = this.inboundForward;
+        java.net.Inet4Address server = dialOut.server().orElse(null);
+        InboundPptpForward inboundForward = passthrough.inboundForward();
         WanAdmission wan = this.wan;
         List<String> failures = new ArrayList<>(3);
         if (inboundForward != null) {
@@ -601,13 +417,10 @@ public final class Appliance implements AutoCloseable {
      * housekeeping thread. Each lock is taken only when something is to be tried.
      */
     void retryKernelChanges() {
-        if (algLeftovers.failing() || inboundLeftover.failing()) {
+        if (passthrough.leftoversFailing()) {
             synchronized (this) {
-                if (!closed && passthrough == null) {
-                    algLeftovers.retry();
-                }
-                if (!closed && inboundForward == null) {
-                    inboundLeftover.retry();
+                if (!closed) {
+                    passthrough.retryLeftovers();
                 }
             }
         }
@@ -699,151 +512,25 @@ public final class Appliance implements AutoCloseable {
     }
 
     /**
-     * The dial-out's own settings and what its routes are checked against (the VPN's tunnel
-     * network, not the router's address in it): a change to any restarts it.
-     */
-    private static Map<Setting, String> dialOutSettings(Map<Setting, String> cfg) {
-        Map<Setting, String> mine = new java.util.EnumMap<>(Setting.class);
-        cfg.forEach((k, v) -> {
-            if (k.key().startsWith("dialout.") || k == Setting.HOST_NAME) {
-                mine.put(k, v);
-            }
-        });
-        String tunnel = tunnelCidr(cfg);
-        mine.put(Setting.PPTP_LOCAL_ADDRESS, tunnel != null ? tunnel : String.valueOf(cfg.get(Setting.PPTP_LOCAL_ADDRESS)));
-        return mine;
-    }
-
-    /**
-     * Starts, stops or redials the site-to-site tunnel for the stored settings. A configuration that
-     * cannot work (no password yet, a routed network overlapping the LAN) leaves it off, saying why
-     * on the dashboard and in the log: the UI checks the same rules before it stores anything.
-     *
-     * @param itsPage a save of the Site-to-site page, which dials again a dial-out
-     *                that stopped after refused logins even with the same settings; other saves
-     *                (the VPN page, an import of the same settings) leave it stopped
+     * Starts, stops or redials the site-to-site tunnel for the stored settings ({@link
+     * ApplianceDialOut#apply}), then keeps the networks reached through tunnels as they now are.
      */
     private synchronized void applyDialOut(Map<Setting, String> cfg, boolean itsPage) {
         try {
-            applyDialOutNow(cfg, itsPage);
+            dialOut.apply(cfg, itsPage);
         } finally {
             keepTunnelOnlyNetworks();
         }
     }
 
     /**
-     * Keeps the networks that must only be reached through a tunnel (the enabled dial-out's, every
-     * branch account's, and the VPN server's tunnel network while it is switched on, whether or not
-     * it could start) unreachable while their tunnel is down, so that they never leave by the
-     * default route in clear; with the dial-out's default route on, every forwarded packet is held
-     * off the router's own default route likewise. Called at start and after every change to them;
-     * a failure is logged.
+     * Keeps the networks reached only through a tunnel unreachable while it is down ({@link
+     * TunnelOnlyNetworks#keep}): at start and after every change to them.
      */
     synchronized void keepTunnelOnlyNetworks() {
-        if (!routerNamespace()) {
-            return;
-        }
-        List<String> networks = new ArrayList<>();
-        List<org.homerouter.webui.api.Subnet> local = ApplianceVpnConfig.localNetworks();
-        // Whether every network was found: only then is the next boot's hold rewritten (a list
-        // missing some would open them at the next boot).
-        boolean complete = false;
-        try {
-            if (dialOut != null) {
-                dialOut.config().subnets().forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
-            }
-            Map<Setting, String> cfg = store.settings();
-            serverPortHeld = serverPort(cfg);
-            org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(cfg);
-            if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
-                // A VPN client's address has a route only while its session lasts: once it is gone
-                // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
-                // copy's retransmissions, sent that client's data out of the WAN in clear.
-                try {
-                    org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(List.of(tunnel), local, null);
-                    networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(tunnel));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
-                }
-            }
-            for (var entry : store.allRoutedSubnets().entrySet()) {
-                try {
-                    var subnets = org.homerouter.webui.api.RoutedSubnets.parse(entry.getValue(), entry.getKey());
-                    // An imported account's networks are checked against this router's LANs only now:
-                    // an overlapping one would cut those LAN hosts off, so it is left out.
-                    org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(subnets, local, null);
-                    subnets.forEach(s -> networks.add(org.homerouter.webui.api.RoutedSubnets.cidr(s)));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),
-                            e.getMessage());
-                }
-            }
-            complete = true;
-            if (tunnelOnly == null) {
-                tunnelOnly = new org.homerouter.bridge.route.FailClosedRoutes(null);
-            }
-            tunnelOnly.keep(networks);
-        } catch (IOException | java.sql.SQLException e) {
-            LOG.error("networks reached through tunnels ({}) could not all be kept unreachable while their tunnel is"
-                    + " down: {}", networks, e.getMessage());
-            store.logEvent("service", "networks reached through tunnels could not all be kept unreachable while"
-                    + " their tunnel is down: " + e.getMessage());
-        }
         // The owner's intent, not whether the dial-out could start: a configuration it refuses
         // (an overlap found only now) must not send the LAN out in clear either.
-        boolean everything = everythingThroughTunnel();
-        try {
-            if (everythingThroughTunnel == null) {
-                everythingThroughTunnel = new org.homerouter.bridge.route.DefaultRouteFailClosed(null);
-            }
-            everythingThroughTunnel.keep(everything, serverPortHeld);
-            forwardedHeldForTunnel = everything;
-        } catch (IOException e) {
-            try {
-                forwardedHeldForTunnel = everythingThroughTunnel.holding();
-            } catch (IOException unknown) {
-                forwardedHeldForTunnel = false;
-            }
-            LOG.error("the site-to-site default route: forwarded traffic could not be {} the router's own default"
-                    + " route: {}", everything ? "kept off" : "let back onto", e.getMessage());
-            store.logEvent("service", "the site-to-site default route: forwarded traffic could not be "
-                    + (everything ? "kept off" : "let back onto") + " the router's own default route: " + e.getMessage());
-        }
-        org.homerouter.bridge.firewall.LanDns dns = lanDns;
-        try {
-            if (dns != null) {
-                dns.hold(everything);
-            }
-        } catch (IOException e) {
-            LOG.error("the site-to-site default route: the LAN's DNS could not be {}: {}",
-                    everything ? "held to the tunnel" : "given back to this router's resolver", e.getMessage());
-            store.logEvent("service", "the site-to-site default route: the LAN's DNS could not be "
-                    + (everything ? "held to the tunnel" : "given back to this router's resolver") + ": " + e.getMessage());
-        }
-        // What the next boot holds before this service runs again: the owner's intent, as above,
-        // also for a route the kernel refused now (the boot may take it).
-        if (!complete) {
-            return;
-        }
-        try {
-            org.homerouter.bridge.route.BootHold.write(dataDir, networks, everything);
-        } catch (IOException | RuntimeException e) {
-            LOG.error("the boot's hold of the tunnel-only networks could not be written: {}", e.toString());
-            store.logEvent("service", "the tunnel-only networks could not be saved for the next boot: until the"
-                    + " service starts then, they may be reached outside their tunnel: " + e.getMessage());
-        }
-    }
-
-    /**
-     * Whether this process's namespace is the router's, whose routes and firewall the tunnels'
-     * holds belong in. Not with an in-memory data plane (tests), nor with a Linux one that cannot
-     * run (no CAP_NET_RAW, say) in a data directory no router ever ran in. Where a run with the
-     * data plane left a boot hold, it is: the holds put back at boot must still follow the settings
-     * (switched off, they are lifted), or the LAN would reach nothing beyond the router until the
-     * data plane works again.
-     */
-    private boolean routerNamespace() {
-        return dataPlane.linux() || Files.exists(dataDir.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME));
+        tunnelOnly.keep(dialOut.networks(), dialOut.everythingThroughTunnel());
     }
 
     /**
@@ -851,187 +538,25 @@ public final class Appliance implements AutoCloseable {
      * "everything else" (its rules are in): LAN hosts reach nothing beyond the LAN while it is down.
      */
     boolean forwardedHeldForTunnel() {
-        return forwardedHeldForTunnel;
-    }
-
-    private void applyDialOutNow(Map<Setting, String> cfg, boolean itsPage) {
-        Map<Setting, String> mine = dialOutSettings(cfg);
-        DialOut running = dialOut;
-        boolean stopped = running != null && running.state().phase() == DialOut.Phase.STOPPED;
-        // The same settings dial again only a dial-out stopped after refused logins, and only when the
-        // owner saves its own page (having mended the password at the remote server, say): a save of
-        // the VPN page cost two more refused logins at the remote, counting towards its account's lockout.
-        if (mine.equals(dialOutApplied) && !(stopped && itsPage)) {
-            return;
-        }
-        if (stopped && !itsPage && dialOutApplied != null && ownKeys(mine).equals(ownKeys(dialOutApplied))) {
-            return; // the host name or the tunnel network changed: the stopped dial-out waits for its page all the same
-        }
-        boolean first = dialOutApplied == null;
-        dialOutApplied = mine;
-        dialOutRefused = null;
-        if (dialOut != null) {
-            dialOut.close();
-            dialOut = null;
-            // The old tunnel's own word may come late (its stop waits behind a slow step) and is then
-            // not taken: its tunnel counts as down from here.
-            org.homerouter.bridge.firewall.LanDns dns = lanDns;
-            if (dns != null) {
-                try {
-                    dns.tunnelDown();
-                } catch (IOException e) {
-                    LOG.error("the LAN's DNS could not be held for the dial-out's restart: {}", e.getMessage());
-                }
-            }
-        }
-        if (!Boolean.parseBoolean(cfg.get(Setting.DIALOUT_ENABLED))) {
-            dialOutIdle = DialOut.State.disabled("");
-            if (!first) {
-                store.logEvent("dialout", "site-to-site dial-out switched off");
-            }
-            return;
-        }
-        if (!dataPlane.available()) {
-            dialOutIdle = DialOut.State.disabled("needs the Linux data plane: " + dataPlane.unavailableReason());
-            LOG.warn("site-to-site dial-out: {}", dialOutIdle.lastFailure());
-            return;
-        }
-        DialOut.Config config;
-        try {
-            config = dialOutConfig(cfg);
-        } catch (IllegalArgumentException e) {
-            dialOutRefused = e.getMessage();
-            dialOutIdle = DialOut.State.disabled("not started: " + e.getMessage());
-            LOG.warn("site-to-site dial-out {}", dialOutIdle.lastFailure());
-            store.logEvent("dialout", "site-to-site dial-out " + dialOutIdle.lastFailure());
-            return;
-        }
-        // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
-        // A server's name that points elsewhere now moves the WAN admission of its GRE along, before
-        // anything is sent to it: the callback reads this field, so it is set before the first dial.
-        java.util.concurrent.atomic.AtomicReference<DialOut> owner = new java.util.concurrent.atomic.AtomicReference<>();
-        dialOut = DialOut.create(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
-                server -> org.homerouter.bridge.route.HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
-                new org.homerouter.bridge.route.EverythingElseRoute(null)::into, moved -> admitFromWan(),
-                store::logEvent, DialOut.AUTH_RETRY, dialOutRouter(owner));
-        owner.set(dialOut);
-        dialOut.begin();
+        return tunnelOnly.forwardedHeldForTunnel();
     }
 
     /**
      * The dial-out's configuration in {@code cfg}, checked as at its start against this router's
-     * networks (the LAN's, the VPN's tunnel network): the command line's import checks it so too.
+     * networks ({@link ApplianceDialOut#config}): the command line's import checks it so too.
      *
      * @throws IllegalArgumentException why it cannot start with it, in the Site-to-site page's words
      */
     static DialOut.Config dialOutConfig(Map<Setting, String> cfg) {
-        DialOut.Config config = DialOut.Config.from(cfg);
-        org.homerouter.webui.api.RoutedSubnets.checkAgainstLocal(config.subnets(), ApplianceLan.localNetworksWithLanToBe(cfg),
-                tunnelNetwork(cfg));
-        return config;
+        return ApplianceDialOut.config(cfg);
     }
 
     /**
-     * Why the site-to-site tunnel, switched on in the stored settings, was left off for them (a
-     * routed network overlapping the LAN, no password): an import that only logged it would pass
-     * for "applied" while the tunnel never dials. Empty while it runs, is off, or waits for the
-     * Linux data plane (not the settings' doing).
+     * Why the site-to-site tunnel, switched on in the stored settings, was left off for them ({@link
+     * ApplianceDialOut#notStarted}).
      */
     java.util.Optional<String> dialOutNotStarted() {
-        return java.util.Optional.ofNullable(dialOutRefused);
-    }
-
-    /**
-     * The office gave the dial-out {@code address}. Two of our routers on factory settings share the
-     * pool 192.168.250.10-59, and the office hands its first client (this router's dial-out) .10
-     * again after each of its restarts: this router's VPN server may have given .10 to a remote
-     * worker meanwhile (its pool skips the router's own address only while the router has it). Both
-     * then reached nothing: the kernel takes the worker's packets for the router's own. The worker's
-     * session is ended, and its next call gets another address. An address inside one of this
-     * router's networks (the office's pool overlapping the LAN) is only logged: the setup may work,
-     * but a host there with that address can no longer be reached.
-     */
-    private void dialOutAddress(java.net.Inet4Address address, String device) {
-        PptpService server = pptp;
-        String a = address.getHostAddress();
-        if (server != null) {
-            List<String> users = server.disconnectAddress(address, "the site-to-site tunnel was given its address " + a);
-            if (!users.isEmpty()) {
-                LOG.warn("site-to-site: the office gave this router {}, the address of the VPN session(s) of {}:"
-                        + " ended, to dial again for another address", a, users);
-                store.logEvent("dialout", "the office gave the site-to-site tunnel " + a + ", the address "
-                        + String.join(", ", users) + " had on this router's VPN: that session was ended (a new call"
-                        + " gets another address). Both routers hand out the same addresses: give this router's VPN"
-                        + " server a tunnel network of its own (VPN page) to avoid this");
-            }
-        }
-        int ip = org.homerouter.webui.api.Ipv4.parse(a);
-        for (org.homerouter.webui.api.Subnet n : ApplianceVpnConfig.localNetworks()) {
-            // Once for an address and network, not at every redial.
-            if (!n.interfaceName().equals(device) && n.contains(ip) && !(a + n).equals(dialOutAddressWarned)) {
-                dialOutAddressWarned = a + n;
-                LOG.warn("site-to-site: the office gave this router {}, inside its network {}", a, n);
-                store.logEvent("dialout", "the office gave the site-to-site tunnel " + a + ", inside this router's"
-                        + " network " + n + ": a host there with that address can no longer be reached, and the"
-                        + " office may not route that network back; give the office's VPN clients addresses of their own");
-            }
-        }
-    }
-
-    /** The dial-out's own settings alone. */
-    private static Map<Setting, String> ownKeys(Map<Setting, String> settings) {
-        Map<Setting, String> own = new java.util.EnumMap<>(Setting.class);
-        settings.forEach((k, v) -> {
-            if (k.key().startsWith("dialout.")) {
-                own.put(k, v);
-            }
-        });
-        return own;
-    }
-
-    /**
-     * What the dial-out's tunnel coming and going means here: the VPN server's sessions, the LAN's
-     * DNS. Only for the dial-out that runs: one replaced while a slow step held it up hangs up later,
-     * and its word must not undo what the new one's tunnel set.
-     */
-    private DialOut.Router dialOutRouter(java.util.concurrent.atomic.AtomicReference<DialOut> owner) {
-        return new DialOut.Router() {
-            @Override
-            public void ownAddress(java.net.Inet4Address address, String device) {
-                if (owner.get() == dialOut) {
-                    dialOutAddress(address, device);
-                }
-            }
-
-            @Override
-            public java.net.Inet4Address lanDnsUp(List<java.net.Inet4Address> officeDns, String device)
-                    throws IOException {
-                org.homerouter.bridge.firewall.LanDns dns = lanDns;
-                if (dns == null || owner.get() != dialOut) {
-                    return null;
-                }
-                // The office's first; then this router's own, which reached through the tunnel
-                // (not the modem's on the WAN's subnet) see the queries come from the office.
-                List<java.net.Inet4Address> candidates = new ArrayList<>(officeDns);
-                candidates.addAll(PptpService.hostNameServers(dataPlane).get());
-                dns.tunnelUp(candidates, device);
-                return dns.server();
-            }
-
-            @Override
-            public boolean lanDnsManaged() {
-                org.homerouter.bridge.firewall.LanDns dns = lanDns;
-                return dns != null && dns.present();
-            }
-
-            @Override
-            public void lanDnsDown() throws IOException {
-                org.homerouter.bridge.firewall.LanDns dns = lanDns;
-                if (dns != null && owner.get() == dialOut) {
-                    dns.tunnelDown();
-                }
-            }
-        };
+        return dialOut.notStarted();
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */
@@ -1055,15 +580,14 @@ public final class Appliance implements AutoCloseable {
     }
 
     /** The tunnel network as "192.168.250.0/24" (null when the address is not valid): two addresses in it compare equal. */
-    private static String tunnelCidr(Map<Setting, String> cfg) {
+    static String tunnelCidr(Map<Setting, String> cfg) {
         org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(cfg);
         return tunnel == null ? null : org.homerouter.webui.api.RoutedSubnets.cidr(tunnel);
     }
 
     /** What the site-to-site dial-out is doing, for the dashboard and status. */
     DialOut.State dialOutState() {
-        DialOut d = dialOut;
-        return d != null ? d.state() : dialOutIdle;
+        return dialOut.state();
     }
 
     private synchronized void applyPptp(Map<Setting, String> cfg) throws IOException {
@@ -1380,7 +904,7 @@ public final class Appliance implements AutoCloseable {
         ApplianceVpnConfig vpn = new ApplianceVpnConfig(this);
         Backend backend = new Backend(new StoreAdminAccount(store), vpn, new StoreUserAccounts(store, this),
                 new ApplianceSessions(this), new StoreEventLog(store), new ApplianceSystem(this, tlsKeyStore(dataDir)),
-                new PassthroughView(), new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this),
+                passthrough, new EngineLockouts(vpnLockout, store), new ApplianceSiteToSite(this),
                 new ImageFirmware(ImageFirmware.Paths.IMAGE, dataDir.resolve("firmware-update"), store::logEvent)
                         .started(), lan);
         web = new WebServer(new WebServer.Options(bind, tlsKeyStore(dataDir), cfg.get(Setting.HOST_NAME)), backend);
@@ -1466,15 +990,11 @@ public final class Appliance implements AutoCloseable {
             if (pptpRetries != null) {
                 pptpRetries.shutdownNow();
             }
-            if (dialOut != null) {
-                dialOut.close();
-            }
+            dialOut.close();
             if (pptp != null) {
                 pptp.close();
             }
-            if (lanDns != null) {
-                lanDns.close(); // held still if the owner wants everything through the tunnel
-            }
+            tunnelOnly.close();
         }
         synchronized (wanLock) {
             // A dial-out's late callback (a DNS answer after its stop) must not admit again what this empties.
@@ -1483,12 +1003,7 @@ public final class Appliance implements AutoCloseable {
                 wan.close();
             }
         }
-        if (inboundForward != null) {
-            inboundForward.close();
-        }
-        if (passthrough != null) {
-            passthrough.close();
-        }
+        passthrough.close();
         transport.shutdown(Duration.ofSeconds(2));
         dataPlane.close();
         accounting.close(); // the end rows of the sessions just hung up
