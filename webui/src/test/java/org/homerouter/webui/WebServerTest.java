@@ -2301,7 +2301,7 @@ class WebServerTest {
         assertEquals(400, right.statusCode());
         assertTrue(right.body().contains("locked for another 15 minute"), right.body());
         assertTrue(new PasswordHasher().verify(ADMIN_PW, fake.hash), "the password is unchanged");
-        // Of a kind of its own, trimmed apart from the administrator's record (ApplianceStore.CALL_KINDS).
+        // Of a kind of its own, trimmed apart from the administrator's record (EventLog.CALL_KINDS).
         assertTrue(fake.events.stream().anyMatch(e -> e.kind().equals("admin-failure") && e.message().startsWith(
                 "wrong current admin password at a password change from ") && e.message().contains("locked out")),
                 fake.events.toString());

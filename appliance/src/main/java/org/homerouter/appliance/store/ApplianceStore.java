@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * never wait for a writer; every change in one transaction, so a power cut leaves either the old
  * or the new configuration. The file holds secrets, so it is created owner-only (0600).
  * Thread-safe: one connection, used under this object's lock.
+ *
+ * <p>This class keeps the database's life (opening, a damaged or newer firmware's file set aside,
+ * the copy before a migration, the schema, transactions, the settings, the factory reset, closing);
+ * each other table's SQL is in a class beside it, used under this object's lock, on its connection
+ * and in its transactions: {@link EventLog}, {@link SessionRecords}, {@link AdminPasswordRow} and
+ * {@link UserAccounts} (whose lookups for a login use the {@link #reader} instead).
  */
 public final class ApplianceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceStore.class);
@@ -37,8 +43,8 @@ public final class ApplianceStore implements AutoCloseable {
      * Rows kept in the event log (and, {@link #SESSIONS_KEPT}, in the session history): enough for
      * months of a small office's use, while a flood of failed calls from the internet (each one a
      * history row and an event) cannot fill the router's storage. The oldest rows go first; a
-     * session still up is kept. The event log keeps this many of {@link #CALL_KINDS} and, apart,
-     * this many of the rest. Rows older than they are kept for ({@link #KEPT_FOR}) go besides.
+     * session still up is kept. The event log keeps this many of {@link EventLog#CALL_KINDS} and,
+     * apart, this many of the rest. Rows older than they are kept for ({@link #KEPT_FOR}) go besides.
      */
     public static final int EVENTS_KEPT = 10_000;
     /** How long a write waits for another program's (the service's, a CLI command's) to finish. */
@@ -46,31 +52,10 @@ public final class ApplianceStore implements AutoCloseable {
     /** SQLite's primary result code for a lock another connection holds. */
     private static final int SQLITE_BUSY = 5;
     /**
-     * The events that the VPN's callers, the LAN's passthrough clients and wrong admin passwords
-     * cause: anyone who reaches the port or the login makes them. A sustained flood of failed calls
-     * (30 recorded a minute, from many addresses) replaced the whole log in about 5.5 hours, the
-     * administrator's logins, password changes and configuration changes with it; these rows are
-     * trimmed apart from the router's own record, which only the administrator and the router
-     * itself write. So are the events the remote ends of the site-to-site tunnels cause, as often
-     * as they like: a branch office's routes ("route"), logged at each of its sessions' starts
-     * including every renegotiation (8 branches, one every 10 s, is thousands an hour), and the
-     * dial-out's ups and drops ("dialout"), every cycle of a flapping office link. In this pool
-     * rather than summarised: each one still says when a tunnel came up or dropped, and no rate
-     * they come at reaches the administrator's record.
-     */
-    static final java.util.Set<String> CALL_KINDS = java.util.Set.of("auth-failure", "disconnect", "connect", "problem",
-            "admin-failure", "route", "dialout");
-    /**
      * Rows kept in the session history of sessions that came up and, apart, of failed attempts
      * (which strangers on the internet cause): a flood of failed calls cannot push out who logged in.
      */
     public static final int SESSIONS_KEPT = 10_000;
-    /**
-     * The newest session row: a user's logins up to it no longer make their addresses familiar
-     * ({@link #loginsSince}) once its password is set, it is created or enabled or disabled. Rows
-     * are trimmed from the oldest and ids never reused (AUTOINCREMENT), so later logins lie above.
-     */
-    private static final String LAST_SESSION = "(SELECT coalesce(max(id), 0) FROM vpn_sessions)";
     /**
      * How long the session history and the router's own record keep a row: the history answers who
      * used the VPN last spring, while the names and addresses of people long gone leave the router.
@@ -78,17 +63,17 @@ public final class ApplianceStore implements AutoCloseable {
      */
     public static final java.time.Duration KEPT_FOR = java.time.Duration.ofDays(365);
     /**
-     * Shorter for what others fill: the events of {@link #CALL_KINDS} and the history's failed
-     * attempts. Most of these rows are the addresses of strangers who try the VPN port or the login
-     * from the internet, and the names they guess; they matter while the guessing goes on, not a
-     * season later. Who logged in stays the year in the history's sessions (the VPN lockout reads
+     * Shorter for what others fill: the events of {@link EventLog#CALL_KINDS} and the history's
+     * failed attempts. Most of these rows are the addresses of strangers who try the VPN port or the
+     * login from the internet, and the names they guess; they matter while the guessing goes on, not
+     * a season later. Who logged in stays the year in the history's sessions (the VPN lockout reads
      * its last 30 days at start, {@code KnownLogins}).
      */
     public static final java.time.Duration OTHERS_KEPT_FOR = java.time.Duration.ofDays(90);
     /** The pools that age out, each by the time its rows carry ({@link AgedRows}). */
     private static final List<AgedRows> AGED = List.of(
-            new AgedRows("event_log", "at_ms", eventPool(true), OTHERS_KEPT_FOR),
-            new AgedRows("event_log", "at_ms", eventPool(false), KEPT_FOR),
+            new AgedRows("event_log", "at_ms", EventLog.pool(true), OTHERS_KEPT_FOR),
+            new AgedRows("event_log", "at_ms", EventLog.pool(false), KEPT_FOR),
             // A session still up (ended_ms NULL) is kept, however long ago it started.
             // Kept from its end; its row was written as it started.
             new AgedRows("vpn_sessions", "ended_ms", "started_ms", "ended_ms IS NOT NULL AND was_up = 0", OTHERS_KEPT_FOR),
@@ -108,36 +93,18 @@ public final class ApplianceStore implements AutoCloseable {
     private volatile Path setAside;
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
-    private int eventsKept = EVENTS_KEPT;
-    /** When each event-log pool (calls', the rest's) is next counted and trimmed. Guarded by this. */
-    private final TrimPace callEventsTrim = new TrimPace();
-    private final TrimPace otherEventsTrim = new TrimPace();
-    private int sessionsKept = SESSIONS_KEPT;
-    /** When the session history's sessions that came up, and its failed attempts, are next trimmed. Guarded by this. */
-    private final TrimPace upSessionsTrim = new TrimPace();
-    private final TrimPace failedAttemptsTrim = new TrimPace();
-
-    /**
-     * When a pool of rows is trimmed: at the first row written since the start (finding the cutoff
-     * reads the table), then once per hundredth of the pool's limit written, not at every row.
-     */
-    private static final class TrimPace {
-        /** Rows written since the last trim; -1 before the first. */
-        private int since = -1;
-
-        boolean due(int kept) {
-            int written = ++since;
-            if (written > 0 && written <= kept / 100) { // 0: the first row since the start
-                return false;
-            }
-            since = 0;
-            return true;
-        }
-    }
+    private final EventLog eventLog;
+    private final SessionRecords sessionRecords;
+    private final AdminPasswordRow adminPassword;
+    private final UserAccounts userAccounts;
 
     private ApplianceStore(Path file, Connection db) {
         this.file = file;
         this.db = db;
+        this.eventLog = new EventLog(db);
+        this.sessionRecords = new SessionRecords(this, db, eventLog);
+        this.adminPassword = new AdminPasswordRow(this, db, eventLog);
+        this.userAccounts = new UserAccounts(this, db, eventLog);
     }
 
     /**
@@ -403,8 +370,8 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Smaller limits than {@link #EVENTS_KEPT} and {@link #SESSIONS_KEPT}, for tests. */
     synchronized void keepAtMost(int events, int sessions) {
-        this.eventsKept = events;
-        this.sessionsKept = sessions;
+        eventLog.keepAtMost(events);
+        sessionRecords.keepAtMost(sessions);
     }
 
     /** A PRAGMA's value on the writing connection (tests). */
@@ -580,60 +547,7 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Appends to the event log that the UI's Logs page shows. */
     public synchronized void logEvent(String kind, String message) {
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO event_log(at_ms, kind, message) VALUES (?, ?, ?)")) {
-            ps.setLong(1, System.currentTimeMillis());
-            ps.setString(2, kind);
-            ps.setString(3, message);
-            ps.executeUpdate();
-            trimEvents(kind);
-        } catch (SQLException e) {
-            // The event log must never take the router down; the process log still has the line.
-            LOG.warn("could not record event {}: {}", kind, e.toString());
-        }
-    }
-
-    /** The event row, inside the caller's transaction (so a change and its log line commit together). */
-    private void insertEvent(String kind, String message) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO event_log(at_ms, kind, message) VALUES (?, ?, ?)")) {
-            ps.setLong(1, System.currentTimeMillis());
-            ps.setString(2, kind);
-            ps.setString(3, message);
-            ps.executeUpdate();
-        }
-        trimEvents(kind);
-    }
-
-    /**
-     * Keeps the newest {@link #eventsKept} rows of the new event's pool. Counting a pool scans the
-     * table, so it is counted once per hundredth of the limit written (the pool may exceed its
-     * limit by that much meanwhile), and at the first event after a start; a count, not a number
-     * kept in memory, because the command line writes events too and a rolled-back transaction
-     * takes its event with it. The oldest rows of the pool go first (ids only grow: AUTOINCREMENT).
-     */
-    private void trimEvents(String kind) throws SQLException {
-        boolean calls = CALL_KINDS.contains(kind);
-        if (!(calls ? callEventsTrim : otherEventsTrim).due(eventsKept)) {
-            return;
-        }
-        String pool = eventPool(calls);
-        int excess;
-        try (Statement st = db.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM event_log WHERE " + pool)) {
-            excess = rs.next() ? rs.getInt(1) - eventsKept : 0;
-        }
-        if (excess > 0) {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM event_log WHERE id IN "
-                    + "(SELECT id FROM event_log WHERE " + pool + " ORDER BY id LIMIT ?)")) {
-                ps.setInt(1, excess);
-                ps.executeUpdate();
-            }
-        }
-    }
-
-    /** The SQL condition that picks one of event_log's pools: the {@link #CALL_KINDS}, or the router's own record. */
-    private static String eventPool(boolean calls) {
-        return "kind " + (calls ? "" : "NOT ") + "IN (" + String.join(", ",
-                CALL_KINDS.stream().sorted().map(k -> "'" + k + "'").toList()) + ")";
+        eventLog.log(kind, message);
     }
 
     /**
@@ -655,29 +569,6 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
-     * Keeps the newest {@link #sessionsKept} rows of the new row's kind: sessions that came up, and,
-     * apart, failed attempts. One count for both let a flood of strangers' failed calls (30 recorded
-     * a minute) replace the whole history in about 5.5 hours: who logged in, each user's Last
-     * connection on the Users page, and the logins a start reads back for the lockout's familiar
-     * addresses ({@link #loginsSince}), so that after a restart owners were locked out from their
-     * everyday networks. Paced as the event log's pools ({@link TrimPace}).
-     */
-    private void trimSessions(boolean wasUp) throws SQLException {
-        if (!(wasUp ? upSessionsTrim : failedAttemptsTrim).due(sessionsKept)) {
-            return;
-        }
-        // Older than the kind's sessionsKept-th newest row (none: fewer rows, nothing goes); a
-        // session still up (ended_ms NULL) stays, and counts among the kept.
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_sessions WHERE was_up = ? AND ended_ms IS NOT "
-                + "NULL AND id < (SELECT id FROM vpn_sessions WHERE was_up = ? ORDER BY id DESC LIMIT 1 OFFSET ?)")) {
-            ps.setInt(1, wasUp ? 1 : 0);
-            ps.setInt(2, wasUp ? 1 : 0);
-            ps.setInt(3, sessionsKept - 1);
-            ps.executeUpdate();
-        }
-    }
-
-    /**
      * Deletes every stored CHAP secret (plaintext-equivalent, so not kept a moment longer than
      * CHAP-MD5 is allowed). Returns how many users had one. secure_delete zeroes the freed cells,
      * but the pages as they were stay in the WAL, and in the database file until a checkpoint
@@ -685,25 +576,14 @@ public final class ApplianceStore implements AutoCloseable {
      * its snapshot for longer than the busy timeout leaves them to the next checkpoint).
      */
     public synchronized int dropChapSecrets() throws SQLException {
-        try (Statement st = db.createStatement()) {
-            int dropped = st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL WHERE chap_secret IS NOT NULL");
-            if (dropped > 0) {
-                try {
-                    checkpoint(st);
-                } catch (SQLException e) {
-                    LOG.warn("CHAP secrets deleted, but older copies may stay in the database's log until its next"
-                            + " checkpoint: {}", e.getMessage());
-                }
-            }
-            return dropped;
-        }
+        return userAccounts.dropChapSecrets();
     }
 
     /** Settings and the config-change event that describes them, in one transaction. */
     public synchronized void putSettings(Map<Setting, String> values, String event) throws SQLException {
         inTransaction(() -> {
             putSettings(values);
-            insertEvent("config", event);
+            eventLog.insert("config", event);
         });
     }
 
@@ -713,56 +593,21 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Newest first; {@code kind} null for every kind. */
     public synchronized java.util.List<EventRow> events(int limit, String kind) throws SQLException {
-        java.util.List<EventRow> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(kind == null
-                ? "SELECT at_ms, kind, message FROM event_log ORDER BY id DESC LIMIT ?"
-                : "SELECT at_ms, kind, message FROM event_log WHERE kind = ? ORDER BY id DESC LIMIT ?")) {
-            int i = 1;
-            if (kind != null) {
-                ps.setString(i++, kind);
-            }
-            ps.setInt(i, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new EventRow(rs.getLong(1), rs.getString(2), rs.getString(3)));
-                }
-            }
-        }
-        return out;
+        return eventLog.events(limit, kind);
     }
 
     public synchronized java.util.List<String> recentEvents(int limit) throws SQLException {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT kind, message FROM event_log ORDER BY id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1) + ": " + rs.getString(2));
-                }
-            }
-        }
-        return out;
+        return eventLog.recentEvents(limit);
     }
 
     // ---- admin -------------------------------------------------------------------------------
 
     public synchronized java.util.Optional<String> adminPasswordHash() throws SQLException {
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT password_hash FROM admin WHERE id = 1")) {
-            return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
-        }
+        return adminPassword.hash();
     }
 
     public synchronized void setAdminPasswordHash(String encoded, String event) throws SQLException {
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("INSERT INTO admin(id, password_hash, changed_ms) VALUES (1, ?, ?) "
-                    + "ON CONFLICT(id) DO UPDATE SET password_hash = excluded.password_hash, changed_ms = excluded.changed_ms")) {
-                ps.setString(1, encoded);
-                ps.setLong(2, System.currentTimeMillis());
-                ps.executeUpdate();
-            }
-            insertEvent("admin", event);
-        });
+        adminPassword.set(encoded, event);
     }
 
     /**
@@ -772,20 +617,7 @@ public final class ApplianceStore implements AutoCloseable {
      */
     public synchronized boolean changeAdminPasswordHash(String previous, String encoded, String event)
             throws SQLException {
-        boolean[] stored = new boolean[1];
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "UPDATE admin SET password_hash = ?, changed_ms = ? WHERE id = 1 AND password_hash = ?")) {
-                ps.setString(1, encoded);
-                ps.setLong(2, System.currentTimeMillis());
-                ps.setString(3, previous);
-                stored[0] = ps.executeUpdate() == 1;
-            }
-            if (stored[0]) {
-                insertEvent("admin", event);
-            }
-        });
-        return stored[0];
+        return adminPassword.change(previous, encoded, event);
     }
 
     /**
@@ -794,13 +626,7 @@ public final class ApplianceStore implements AutoCloseable {
      * reset at the router ({@code AdminPasswordReset}); settings and users stay.
      */
     public synchronized void clearAdminPassword(String token, String event) throws SQLException {
-        inTransaction(() -> {
-            try (Statement st = db.createStatement()) {
-                st.executeUpdate("DELETE FROM admin");
-            }
-            putSettings(Map.of(Setting.ADMIN_RESET_APPLIED, token));
-            insertEvent("admin", event);
-        });
+        adminPassword.clear(token, event);
     }
 
     /**
@@ -808,19 +634,7 @@ public final class ApplianceStore implements AutoCloseable {
      * this process or another, e.g. the CLI); false, nothing stored or logged, if one already is.
      */
     public synchronized boolean setFirstAdminPasswordHash(String encoded, String event) throws SQLException {
-        boolean[] stored = new boolean[1];
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("INSERT INTO admin(id, password_hash, changed_ms) VALUES (1, ?, ?) "
-                    + "ON CONFLICT(id) DO NOTHING")) {
-                ps.setString(1, encoded);
-                ps.setLong(2, System.currentTimeMillis());
-                stored[0] = ps.executeUpdate() == 1;
-            }
-            if (stored[0]) {
-                insertEvent("admin", event);
-            }
-        });
-        return stored[0];
+        return adminPassword.setFirst(encoded, event);
     }
 
     // ---- session accounting ------------------------------------------------------------------
@@ -836,40 +650,13 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** A session that is up ran into a problem: kept on its row, with the event line, in one transaction. */
     public synchronized void sessionProblem(long rowId, String problem, String detail, String event) throws SQLException {
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET problem = ?, problem_detail = ? "
-                    + "WHERE id = ?")) {
-                ps.setString(1, problem);
-                ps.setString(2, detail);
-                ps.setLong(3, rowId);
-                ps.executeUpdate();
-            }
-            insertEvent("problem", event);
-        });
+        sessionRecords.problem(rowId, problem, detail, event);
     }
 
     /** A session came up: its row, open until {@link #sessionEnded}. Returns the row id. */
     public synchronized long sessionStarted(long startedMs, String user, String client, String tunnelAddress, String event)
             throws SQLException {
-        long[] id = new long[1];
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, seen_ms, user_name, "
-                    + "client, tunnel_address, was_up) VALUES (?, ?, ?, ?, ?, 1)", Statement.RETURN_GENERATED_KEYS)) {
-                ps.setLong(1, startedMs);
-                ps.setLong(2, startedMs);
-                ps.setString(3, user);
-                ps.setString(4, client);
-                ps.setString(5, tunnelAddress);
-                ps.executeUpdate();
-                try (ResultSet k = ps.getGeneratedKeys()) {
-                    k.next();
-                    id[0] = k.getLong(1);
-                }
-            }
-            trimSessions(true);
-            insertEvent("connect", event);
-        });
-        return id[0];
+        return sessionRecords.started(startedMs, user, client, tunnelAddress, event);
     }
 
     /**
@@ -878,14 +665,7 @@ public final class ApplianceStore implements AutoCloseable {
      * event only.
      */
     public synchronized void sessionAddressChanged(long rowId, String tunnelAddress, String event) throws SQLException {
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET tunnel_address = ? WHERE id = ?")) {
-                ps.setString(1, tunnelAddress);
-                ps.setLong(2, rowId);
-                ps.executeUpdate();
-            }
-            insertEvent("connect", event);
-        });
+        sessionRecords.addressChanged(rowId, tunnelAddress, event);
     }
 
     /**
@@ -898,41 +678,8 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized void sessionEnded(long rowId, long startedMs, long endedMs, String user, String client,
                                           String tunnelAddress, long bytesIn, long bytesOut, String reason,
                                           String detail, String eventKind, String event) throws SQLException {
-        inTransaction(() -> {
-            if (rowId > 0) {
-                // The address too: the last the session had, should a change not have been written.
-                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET started_ms = ?, ended_ms = ?, "
-                        + "bytes_in = ?, bytes_out = ?, end_reason = ?, end_detail = ?, "
-                        + "tunnel_address = coalesce(?, tunnel_address) WHERE id = ?")) {
-                    ps.setLong(1, startedMs);
-                    ps.setLong(2, endedMs);
-                    ps.setLong(3, bytesIn);
-                    ps.setLong(4, bytesOut);
-                    ps.setString(5, reason);
-                    ps.setString(6, detail);
-                    ps.setString(7, tunnelAddress);
-                    ps.setLong(8, rowId);
-                    ps.executeUpdate();
-                }
-            } else {
-                try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, ended_ms, user_name, "
-                        + "client, tunnel_address, bytes_in, bytes_out, was_up, end_reason, end_detail) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)")) {
-                    ps.setLong(1, startedMs);
-                    ps.setLong(2, endedMs);
-                    ps.setString(3, user);
-                    ps.setString(4, client);
-                    ps.setString(5, tunnelAddress);
-                    ps.setLong(6, bytesIn);
-                    ps.setLong(7, bytesOut);
-                    ps.setString(8, reason);
-                    ps.setString(9, detail);
-                    ps.executeUpdate();
-                }
-                trimSessions(false);
-            }
-            insertEvent(eventKind, event);
-        });
+        sessionRecords.ended(rowId, startedMs, endedMs, user, client, tunnelAddress, bytesIn, bytesOut, reason,
+                detail, eventKind, event);
     }
 
     /** A session that is up, as last seen: {@code startedMs} reckoned back from now, as in {@link #sessionEnded}. */
@@ -945,20 +692,7 @@ public final class ApplianceStore implements AutoCloseable {
      * written meanwhile keeps its end.
      */
     public synchronized void sessionsSeen(long seenMs, java.util.List<SessionSeen> sessions) throws SQLException {
-        inTransaction(() -> {
-            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET started_ms = ?, seen_ms = ?, "
-                    + "bytes_in = ?, bytes_out = ? WHERE id = ? AND ended_ms IS NULL")) {
-                for (SessionSeen s : sessions) {
-                    ps.setLong(1, s.startedMs());
-                    ps.setLong(2, seenMs);
-                    ps.setLong(3, s.bytesIn());
-                    ps.setLong(4, s.bytesOut());
-                    ps.setLong(5, s.rowId());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        });
+        sessionRecords.seen(seenMs, sessions);
     }
 
     /**
@@ -967,33 +701,12 @@ public final class ApplianceStore implements AutoCloseable {
      * before that was recorded (older firmware) end at {@code nowMs}.
      */
     public synchronized int closeInterruptedSessions(long nowMs) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET ended_ms = coalesce(seen_ms, ?), "
-                + "end_reason = 'INTERRUPTED', end_detail = CASE WHEN seen_ms IS NULL "
-                + "THEN 'the appliance stopped while the session was up' "
-                // Shown after Diagnosis's "the router stopped or restarted while the session was up".
-                + "ELSE 'its end and bytes are as last recorded while it was up (every 10 minutes)' END "
-                + "WHERE ended_ms IS NULL")) {
-            ps.setLong(1, nowMs);
-            return ps.executeUpdate();
-        }
+        return sessionRecords.closeInterrupted(nowMs);
     }
 
     /** Newest first. {@code openOnly}: the sessions recorded as up right now. */
     public synchronized java.util.List<SessionRow> sessionHistory(int limit, boolean openOnly) throws SQLException {
-        java.util.List<SessionRow> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT id, started_ms, ended_ms, user_name, client, tunnel_address, "
-                + "bytes_in, bytes_out, was_up, end_reason, end_detail, problem, problem_detail FROM vpn_sessions "
-                + (openOnly ? "WHERE ended_ms IS NULL " : "WHERE ended_ms IS NOT NULL ") + "ORDER BY id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new SessionRow(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getLong(7), rs.getLong(8), rs.getInt(9) == 1, rs.getString(10),
-                            rs.getString(11), rs.getString(12), rs.getString(13)));
-                }
-            }
-        }
-        return out;
+        return sessionRecords.history(limit, openOnly);
     }
 
     /** A user's last login from a client address since a time, for {@link #loginsSince}. */
@@ -1008,18 +721,7 @@ public final class ApplianceStore implements AutoCloseable {
      * password, or been the owner of another account of that name).
      */
     public synchronized java.util.List<Login> loginsSince(long sinceMs) throws SQLException {
-        java.util.List<Login> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT s.user_name, s.client, max(s.started_ms) AS last "
-                + "FROM vpn_sessions s JOIN vpn_users u ON u.name = s.user_name WHERE s.was_up = 1 "
-                + "AND s.started_ms >= ? AND s.id > u.logins_after_session GROUP BY s.user_name, s.client ORDER BY last")) {
-            ps.setLong(1, sinceMs);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Login(rs.getString(1), rs.getString(2), rs.getLong(3)));
-                }
-            }
-        }
-        return out;
+        return sessionRecords.loginsSince(sinceMs);
     }
 
     /**
@@ -1040,24 +742,7 @@ public final class ApplianceStore implements AutoCloseable {
      * phone's session that ended after the laptop's began hid that the laptop was still connected.
      */
     public synchronized Map<String, LastConnection> lastConnections() throws SQLException {
-        Map<String, LastConnection> out = new java.util.HashMap<>();
-        try (PreparedStatement ps = db.prepareStatement("""
-                WITH latest AS (
-                    SELECT user_name, coalesce(max(CASE WHEN was_up = 1 AND ended_ms IS NULL THEN id END),
-                                               max(CASE WHEN was_up = 1 THEN id END)) AS ok,
-                           max(CASE WHEN was_up = 0 THEN id END) AS bad
-                    FROM vpn_sessions WHERE user_name IS NOT NULL GROUP BY user_name)
-                SELECT l.user_name, s.started_ms, s.client, s.id IS NOT NULL AND s.ended_ms IS NULL,
-                       coalesce(f.ended_ms, f.started_ms), f.end_reason
-                FROM latest l LEFT JOIN vpn_sessions s ON s.id = l.ok
-                LEFT JOIN vpn_sessions f ON f.id = l.bad AND (l.ok IS NULL OR l.bad > l.ok)""");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.put(rs.getString(1), new LastConnection(rs.getLong(2), rs.getString(3) == null ? "" : rs.getString(3),
-                        rs.getInt(4) == 1, rs.getLong(5), rs.getString(6)));
-            }
-        }
-        return out;
+        return sessionRecords.lastConnections();
     }
 
     // ---- whole configuration -------------------------------------------------------------------
@@ -1072,34 +757,11 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized void replaceConfiguration(Map<Setting, String> settings, java.util.List<VpnUser> users,
                                                   Map<String, String> routedSubnets, String event) throws SQLException {
         inTransaction(() -> {
-            Map<String, Long> unchangedLoginsAfter = loginsAfterOfUnchanged(users);
-            try (Statement st = db.createStatement()) {
-                st.execute("DELETE FROM vpn_users");
-            }
+            Map<String, Long> unchangedLoginsAfter = userAccounts.loginsAfterOfUnchanged(users);
+            userAccounts.removeAll();
             putSettings(settings);
-            for (VpnUser u : users) {
-                if (!addUser(u)) {
-                    throw new SQLException("user " + u.name() + " twice in the configuration");
-                }
-                Long after = unchangedLoginsAfter.get(u.name());
-                if (after != null) {
-                    try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET logins_after_session = ? WHERE name = ?")) {
-                        ps.setLong(1, after);
-                        ps.setString(2, u.name());
-                        ps.executeUpdate();
-                    }
-                }
-            }
-            for (Map.Entry<String, String> r : routedSubnets.entrySet()) {
-                try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
-                    ps.setString(1, r.getValue());
-                    ps.setString(2, r.getKey());
-                    if (ps.executeUpdate() != 1) {
-                        throw new SQLException("routed subnets for " + r.getKey() + ", who is not in the configuration");
-                    }
-                }
-            }
-            insertEvent("config", event);
+            userAccounts.addImported(users, unchangedLoginsAfter, routedSubnets);
+            eventLog.insert("config", event);
         });
     }
 
@@ -1110,10 +772,10 @@ public final class ApplianceStore implements AutoCloseable {
      * import must change nothing of them.
      */
     public static final class SavedAccounts {
-        private final List<String> columns;
-        private final List<Object[]> rows;
+        final List<String> columns;
+        final List<Object[]> rows;
 
-        private SavedAccounts(List<String> columns, List<Object[]> rows) {
+        SavedAccounts(List<String> columns, List<Object[]> rows) {
             this.columns = columns;
             this.rows = rows;
         }
@@ -1121,30 +783,12 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** How many accounts there are. */
     public synchronized int userCount() throws SQLException {
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM vpn_users")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return userAccounts.count();
     }
 
     /** The accounts as stored now, every column of every row ({@link SavedAccounts}). */
     public synchronized SavedAccounts savedAccounts() throws SQLException {
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM vpn_users")) {
-            int n = rs.getMetaData().getColumnCount();
-            List<String> columns = new java.util.ArrayList<>();
-            for (int i = 1; i <= n; i++) {
-                columns.add(rs.getMetaData().getColumnName(i));
-            }
-            List<Object[]> rows = new java.util.ArrayList<>();
-            while (rs.next()) {
-                Object[] row = new Object[n];
-                for (int i = 0; i < n; i++) {
-                    row[i] = rs.getObject(i + 1);
-                }
-                rows.add(row);
-            }
-            return new SavedAccounts(List.copyOf(columns), List.copyOf(rows));
-        }
+        return userAccounts.saved();
     }
 
     /**
@@ -1156,45 +800,11 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized void restoreConfiguration(Map<Setting, String> settings, SavedAccounts accounts, String event)
             throws SQLException {
         inTransaction(() -> {
-            try (Statement st = db.createStatement()) {
-                st.execute("DELETE FROM vpn_users");
-            }
+            userAccounts.removeAll();
             putSettings(settings);
-            String sql = "INSERT INTO vpn_users(" + String.join(", ", accounts.columns) + ") VALUES ("
-                    + String.join(", ", java.util.Collections.nCopies(accounts.columns.size(), "?")) + ")";
-            try (PreparedStatement ps = db.prepareStatement(sql)) {
-                for (Object[] row : accounts.rows) {
-                    for (int i = 0; i < row.length; i++) {
-                        ps.setObject(i + 1, row[i]);
-                    }
-                    ps.executeUpdate();
-                }
-            }
-            insertEvent("config", event);
+            userAccounts.restore(accounts);
+            eventLog.insert("config", event);
         });
-    }
-
-    /**
-     * Where the logins count of each account that {@code users} keeps as it is (the same password,
-     * enabled or not as before): an import of the router's own export must not make its owners'
-     * addresses unfamiliar after the next restart, no more than it does until then.
-     */
-    private Map<String, Long> loginsAfterOfUnchanged(java.util.List<VpnUser> users) throws SQLException {
-        Map<String, Long> out = new java.util.HashMap<>();
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT logins_after_session FROM vpn_users WHERE name = ? AND nt_hash = ? AND enabled = ?")) {
-            for (VpnUser u : users) {
-                ps.setString(1, u.name());
-                ps.setBytes(2, u.ntHash());
-                ps.setInt(3, u.enabled() ? 1 : 0);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        out.put(u.name(), rs.getLong(1));
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
@@ -1245,7 +855,7 @@ public final class ApplianceStore implements AutoCloseable {
                 }
             }
             insertMissingDefaults();
-            insertEvent("config", "factory reset: default settings, no users, no admin password");
+            eventLog.insert("config", "factory reset: default settings, no users, no admin password");
         });
     }
 
@@ -1268,7 +878,7 @@ public final class ApplianceStore implements AutoCloseable {
      * PRAGMA wal_checkpoint(TRUNCATE). It waits for readers through the busy handler (busy_timeout),
      * then reports one still in the way as busy in its result row instead of failing: checked.
      */
-    private static void checkpoint(Statement st) throws SQLException {
+    static void checkpoint(Statement st) throws SQLException {
         try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
             if (rs.next() && rs.getInt(1) != 0) {
                 throw new SQLException("another program kept reading the database for more than 5 s");
@@ -1280,7 +890,7 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Adds a user and logs it in one transaction; false (nothing stored) if the name is taken. */
     public synchronized boolean addUser(VpnUser u, String event) throws SQLException {
-        return changeLogged(event, () -> addUser(u));
+        return userAccounts.add(u, event);
     }
 
     /**
@@ -1288,79 +898,36 @@ public final class ApplianceStore implements AutoCloseable {
      * logs it, in one transaction: a power cut in between leaves no account without its routes.
      */
     public synchronized boolean addUser(VpnUser u, String routedSubnets, String event) throws SQLException {
-        return changeLogged(event, () -> addUser(u) && updateRoutedSubnets(u.name(), routedSubnets));
+        return userAccounts.add(u, routedSubnets, event);
     }
 
     /** Enabled flag and static address (null for none); false if there is no such user. */
     public synchronized boolean updateUser(String name, boolean enabled, String staticAddress, String event) throws SQLException {
-        return changeLogged(event, () -> {
-            // SQLite's SET sees the row as it was: a change of the flag moves where logins count.
-            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET logins_after_session = CASE WHEN "
-                    + "enabled <> ? THEN " + LAST_SESSION + " ELSE logins_after_session END, enabled = ?, "
-                    + "static_address = ? WHERE name = ?")) {
-                ps.setInt(1, enabled ? 1 : 0);
-                ps.setInt(2, enabled ? 1 : 0);
-                ps.setString(3, staticAddress);
-                ps.setString(4, name);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return userAccounts.update(name, enabled, staticAddress, event);
     }
 
     /** The networks behind a user's tunnel, as stored ("10.2.0.0/24,10.3.0.0/16"); "" when none or no such user. */
     public synchronized String routedSubnets(String name) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT routed_subnets FROM vpn_users WHERE name = ?")) {
-            ps.setString(1, name);
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : "";
-            }
-        }
+        return userAccounts.routedSubnets(name);
     }
 
     /** Every user with routed subnets, name to the stored list. */
     public synchronized Map<String, String> allRoutedSubnets() throws SQLException {
-        Map<String, String> out = new java.util.TreeMap<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT name, routed_subnets FROM vpn_users WHERE routed_subnets != ''");
-             java.sql.ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.put(rs.getString(1), rs.getString(2));
-            }
-        }
-        return out;
+        return userAccounts.allRoutedSubnets();
     }
 
     /** Sets the networks behind a user's tunnel (validated by the caller); false if there is no such user. */
     public synchronized boolean setRoutedSubnets(String name, String subnets, String event) throws SQLException {
-        return changeLogged(event, () -> updateRoutedSubnets(name, subnets));
-    }
-
-    private boolean updateRoutedSubnets(String name, String subnets) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET routed_subnets = ? WHERE name = ?")) {
-            ps.setString(1, subnets);
-            ps.setString(2, name);
-            return ps.executeUpdate() == 1;
-        }
+        return userAccounts.setRoutedSubnets(name, subnets, event);
     }
 
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret,
                                                String event) throws SQLException {
-        return changeLogged(event, () -> setUserSecrets(name, ntHash, octetWiseNtHash, chapSecret));
+        return userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret, event);
     }
 
     public synchronized boolean removeUser(String name, String event) throws SQLException {
-        return changeLogged(event, () -> removeUser(name));
-    }
-
-    /** A change that may find nothing to change: when it does change something, its config event goes in the same transaction. */
-    private boolean changeLogged(String event, SqlChange change) throws SQLException {
-        boolean[] done = new boolean[1];
-        inTransaction(() -> {
-            done[0] = change.apply();
-            if (done[0]) {
-                insertEvent("config", event);
-            }
-        });
-        return done[0];
+        return userAccounts.remove(name, event);
     }
 
     /**
@@ -1371,21 +938,7 @@ public final class ApplianceStore implements AutoCloseable {
      * pages, the command line and an import all add users here.
      */
     public synchronized boolean addUser(VpnUser u) throws SQLException {
-        if (takenName(u.name()).isPresent()) {
-            return false;
-        }
-        try (PreparedStatement ps = db.prepareStatement(
-                "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms, "
-                        + "octet_wise_nt_hash, logins_after_session) VALUES (?, ?, ?, ?, ?, ?, ?, " + LAST_SESSION + ")")) {
-            ps.setString(1, u.name());
-            ps.setBytes(2, u.ntHash());
-            ps.setBytes(3, u.chapSecret().orElse(null));
-            ps.setInt(4, u.enabled() ? 1 : 0);
-            ps.setString(5, u.staticAddress().orElse(null));
-            ps.setLong(6, System.currentTimeMillis());
-            ps.setBytes(7, u.octetWiseNtHash().orElse(null));
-            return ps.executeUpdate() == 1;
-        }
+        return userAccounts.add(u);
     }
 
     /**
@@ -1393,14 +946,7 @@ public final class ApplianceStore implements AutoCloseable {
      * in ASCII case (SQLite's NOCASE folds A-Z only, as user names are ASCII).
      */
     public synchronized java.util.Optional<String> takenName(String name) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT name FROM vpn_users WHERE name = ? COLLATE NOCASE ORDER BY name = ? DESC LIMIT 1")) {
-            ps.setString(1, name);
-            ps.setString(2, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
-            }
-        }
+        return userAccounts.takenName(name);
     }
 
     /**
@@ -1411,23 +957,11 @@ public final class ApplianceStore implements AutoCloseable {
      */
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret)
             throws SQLException {
-        // SET reads the row as it was: the previous hash is the one being replaced.
-        try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"
-                + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, nt_hash = ?1, chap_secret = ?2, "
-                + "octet_wise_nt_hash = ?4, logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
-            ps.setBytes(1, ntHash);
-            ps.setBytes(2, chapSecret);
-            ps.setString(3, name);
-            ps.setBytes(4, octetWiseNtHash);
-            return ps.executeUpdate() == 1;
-        }
+        return userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret);
     }
 
     public synchronized boolean removeUser(String name) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_users WHERE name = ?")) {
-            ps.setString(1, name);
-            return ps.executeUpdate() == 1;
-        }
+        return userAccounts.remove(name);
     }
 
     /**
@@ -1435,16 +969,7 @@ public final class ApplianceStore implements AutoCloseable {
      * store's writes, and sees none that is not yet committed).
      */
     public java.util.Optional<VpnUser> user(String name) throws SQLException {
-        Connection c = reader;
-        synchronized (c) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + USER_COLUMNS + " FROM vpn_users WHERE name = ?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? java.util.Optional.of(userRow(rs)) : java.util.Optional.empty();
-                }
-            }
-        }
+        return userAccounts.user(reader, name);
     }
 
     /**
@@ -1461,19 +986,7 @@ public final class ApplianceStore implements AutoCloseable {
      * database hold two, the exact one wins, else the first in binary order.
      */
     public java.util.Optional<LoginAccount> loginAccount(String name) throws SQLException {
-        Connection c = reader;
-        synchronized (c) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + USER_COLUMNS + ", previous_nt_hash"
-                    + " FROM vpn_users WHERE name = ? COLLATE NOCASE ORDER BY name = ? DESC, name LIMIT 1")) {
-                ps.setString(1, name);
-                ps.setString(2, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next()
-                            ? java.util.Optional.of(new LoginAccount(userRow(rs), java.util.Optional.ofNullable(rs.getBytes(7))))
-                            : java.util.Optional.empty();
-                }
-            }
-        }
+        return userAccounts.loginAccount(reader, name);
     }
 
     /**
@@ -1481,47 +994,15 @@ public final class ApplianceStore implements AutoCloseable {
      * the VPN server asks when its pool has no address left for a new call, on a data-path thread.
      */
     public java.util.List<String> enabledStaticAddresses() throws SQLException {
-        Connection c = reader;
-        synchronized (c) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT static_address FROM vpn_users"
-                    + " WHERE enabled = 1 AND static_address IS NOT NULL AND static_address <> ''")) {
-                java.util.List<String> out = new java.util.ArrayList<>();
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-                return out;
-            }
-        }
+        return userAccounts.enabledStaticAddresses(reader);
     }
 
     public synchronized java.util.List<VpnUser> users() throws SQLException {
-        java.util.List<VpnUser> out = new java.util.ArrayList<>();
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT " + USER_COLUMNS + " FROM vpn_users ORDER BY name")) {
-            while (rs.next()) {
-                out.add(userRow(rs));
-            }
-        }
-        return out;
-    }
-
-    /** What {@link #userRow} reads, in its order. */
-    private static final String USER_COLUMNS = "name, nt_hash, chap_secret, enabled, static_address, octet_wise_nt_hash";
-
-    private static VpnUser userRow(ResultSet rs) throws SQLException {
-        return new VpnUser(rs.getString(1), rs.getBytes(2), java.util.Optional.ofNullable(rs.getBytes(3)),
-                rs.getInt(4) == 1, java.util.Optional.ofNullable(rs.getString(5)),
-                java.util.Optional.ofNullable(rs.getBytes(6)));
+        return userAccounts.all();
     }
 
     @FunctionalInterface
-    private interface SqlChange {
-        /** @return whether anything changed */
-        boolean apply() throws SQLException;
-    }
-
-    @FunctionalInterface
-    private interface SqlWork {
+    interface SqlWork {
         void run() throws SQLException;
     }
 
@@ -1557,7 +1038,7 @@ public final class ApplianceStore implements AutoCloseable {
         }
     }
 
-    private synchronized void inTransaction(SqlWork work) throws SQLException {
+    synchronized void inTransaction(SqlWork work) throws SQLException {
         if (transactionOpen) {
             // Already inside a transaction of this store: join it (all or nothing together).
             work.run();

@@ -480,7 +480,7 @@ class ApplianceStoreTest {
                 store.logEvent(i % 2 == 0 ? "service" : "admin", "own " + i);
             }
             assertEquals(List.of("own 5", "own 4", "own 3", "own 2", "own 1"),
-                    store.events(100, null).stream().filter(e -> !ApplianceStore.CALL_KINDS.contains(e.kind()))
+                    store.events(100, null).stream().filter(e -> !EventLog.CALL_KINDS.contains(e.kind()))
                             .map(ApplianceStore.EventRow::message).toList());
             assertEquals(5, store.events(100, "auth-failure").size() + store.events(100, "disconnect").size()
                     + store.events(100, "problem").size() + store.events(100, "admin-failure").size());
