@@ -184,6 +184,9 @@ class LiveApplyTest {
 
             a.sessions().getFirst().close("hung up by the test");
             alice.ended.get(10, TimeUnit.SECONDS);
+            // Alice's end comes with the server's Call-Disconnect-Notify, before the server releases
+            // her call: the reply to her Stop comes after that release, so bob's call finds it gone.
+            alice.hangUp();
             InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
             assertEquals("192.168.250.10", bob.tunnelAddress(), "alice's address came back to the new pool");
         }

@@ -563,7 +563,8 @@ class WholeSessionTest {
     @Test
     void aClientThatRenegotiatesOverAndOverIsHungUpAndOneThatDoesSoNowAndThenIsNot() throws Exception {
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
-        dial().placeCall().get(5, TimeUnit.SECONDS);
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
         run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
         PppSession serverSide = serverSessions.sessions().getFirst();
 
@@ -574,6 +575,11 @@ class WholeSessionTest {
             run("IPCP open again", () -> serverEvents.stream().filter("up"::equals).count() == ups
                     && serverSide.dataPath().isPresent());
             clock.advanceMillis(15_000);
+            // The control connections run on this clock too: their keepalive (RFC 2637 §2.4), sent
+            // after 60 s of it, must be answered before 60 s more pass, which four rounds take in
+            // milliseconds. Each round waits for it, as a real minute would.
+            run("control keepalives answered", () -> !client.state().awaitingEchoReply()
+                    && server.connections().stream().noneMatch(c -> c.awaitingEchoReply()));
         }
         assertTrue(serverEvents.stream().noneMatch(e -> e.startsWith("ended")), "still up: " + serverEvents);
         assertEquals(PppSession.IP_RESTART_BURST + 3, serverEvents.stream().filter("ip down"::equals).count(),
@@ -926,6 +932,8 @@ class WholeSessionTest {
         // One hangs up: its address serves the next call.
         first.hangUp(firstCall).get(5, TimeUnit.SECONDS);
         run("its session ended", () -> serverSessions.registered() == 1);
+        // Its call ID is released last, after the session's end gave its address back.
+        run("its call released", () -> serverCallIds.inUse() == 1);
         dial().placeCall().get(5, TimeUnit.SECONDS);
         run("the next session up", () -> serverEvents.stream().filter("up"::equals).count() == 3);
         assertTrue(serverEvents.stream().noneMatch(ev -> ev.contains("NO_ADDRESS")), serverEvents.toString());
@@ -2162,6 +2170,8 @@ class WholeSessionTest {
         // The second goes: the pool's turn is back at .10.
         other.hangUp(otherCall).get(5, TimeUnit.SECONDS);
         run("the second session ended", () -> serverSessions.registered() == 1);
+        // Its call ID is released last, after the session's end gave its address back.
+        run("its call released", () -> serverCallIds.inUse() == 1);
 
         held.add(firstCall.peerCallId());
         first.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x62, 0x00, 0x04}));
