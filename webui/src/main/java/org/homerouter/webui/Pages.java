@@ -15,7 +15,7 @@ import org.homerouter.webui.api.Backend;
 
 /**
  * Every page and form of the UI by its address (the route table), and what the pages share; each
- * page's code is in the class named for it. {@link WebServer} has already checked session, setup and CSRF.
+ * page's code is in the class named for it. {@link RequestGuard} has already checked session, setup and CSRF.
  */
 final class Pages {
     private final Backend b;
@@ -108,7 +108,7 @@ final class Pages {
                 new Route("POST", "/system/export", ADMIN, system::exportConfig),
                 new Route("POST", WebServer.IMPORT_PATH, ADMIN, locked(system::importConfig)),
                 new Route("POST", "/system/reset", ADMIN, system::factoryReset),
-                // The update file streams to the installer as it arrives: WebServer checks the
+                // The update file streams to the installer as it arrives: RequestDispatch checks the
                 // login and the CSRF token (from the query) before the body is read.
                 new Route("POST", WebServer.FIRMWARE_PATH, ADMIN, firmware::installFirmware),
                 new Route("POST", "/system/restart", ADMIN, firmware::restartRouter),

@@ -268,14 +268,14 @@ final class SystemPages {
     /**
      * Where to go after HTTPS may have been switched on, off or moved: from plain HTTP or a listener
      * that is about to close, on to the same page where the UI is now served (the HTTPS port, or
-     * plain HTTP); otherwise the page itself. Another origin is reached through {@link WebServer#onTo}.
+     * plain HTTP); otherwise the page itself. Another origin is reached through {@link Reply#onTo}.
      */
     private Reply afterHttpsChange(Exchange x, String path) {
         if (web.httpsPort() < 0) {
             return afterHttpsOff(x, path);
         }
         if (!x.secure() || org.eclipse.jetty.server.Request.getLocalPort(x.request) != web.httpsPort()) {
-            return WebServer.onTo(WebServer.origin(x.request, "https", web.httpsPort()) + path);
+            return Reply.onTo(RequestDispatch.origin(x.request, "https", web.httpsPort()) + path);
         }
         return new Reply.Redirect(path);
     }
@@ -289,7 +289,7 @@ final class SystemPages {
             return new Reply.Redirect(path);
         }
         x.httpsGoingOff = true;
-        return WebServer.onTo(WebServer.origin(x.request, "http", web.httpPort()) + "/moving?to=" + path);
+        return Reply.onTo(RequestDispatch.origin(x.request, "http", web.httpPort()) + "/moving?to=" + path);
     }
 
     /**
@@ -302,6 +302,6 @@ final class SystemPages {
         // Only where afterHttpsOff sends it: any page would let another site's link carry the
         // SameSite=Strict cookie to it (this page turns a cross-site arrival into a same-site one).
         String to = x.param("to");
-        return WebServer.onTo("/setup".equals(to) ? to : "/system");
+        return Reply.onTo("/setup".equals(to) ? to : "/system");
     }
 }
