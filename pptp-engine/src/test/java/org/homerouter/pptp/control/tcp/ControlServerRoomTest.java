@@ -128,6 +128,11 @@ class ControlServerRoomTest {
         assertEquals(1, client.state().calls().size(), "the client's call is untouched");
     }
 
+    /** The server's connections that carry a logged-in call. */
+    private static long loggedIn(ControlServer server) {
+        return server.connections().stream().filter(c -> c.calls().stream().anyMatch(PptpCall::loggedIn)).count();
+    }
+
     /**
      * A server of {@code total} control connections in all and 2 per address (not counting those
      * of logged-in users), whose session layer logs every call in at once. Not started.
@@ -164,6 +169,9 @@ class ControlServerRoomTest {
             for (ClientConnection w : workers) {
                 assertEquals(1, w.state().calls().size(), "every worker's call is up");
             }
+            // A worker's call is up at its end on the reply; the server marks it logged in just after
+            // sending it, on that connection's own event loop.
+            Await.until("the workers logged in at the server", () -> loggedIn(office) == 4);
             // The limit still holds for connections that have logged nobody in.
             address = at;
             Socket first = silentFrom("127.0.0.1");
@@ -193,6 +201,7 @@ class ControlServerRoomTest {
                         new RecordingCalls(), new CallIdAllocator(4)).get(5, TimeUnit.SECONDS)
                         .placeCall().get(5, TimeUnit.SECONDS);
             }
+            Await.until("the workers logged in at the server", () -> loggedIn(office) == 3);
             ClientConnection redialling = ControlClient.connect(transport, at, ControlSettings.defaults("worker-3"),
                     clock, TICK, new RecordingCalls(), new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
             // A flooder holds its address's two.
