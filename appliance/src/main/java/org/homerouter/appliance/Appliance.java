@@ -20,7 +20,6 @@ import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.firewall.WanAdmission;
 import org.homerouter.pptp.Clock;
-import org.homerouter.pptp.alg.TrackedCallView;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.control.tcp.ControlServer;
 import org.homerouter.pptp.control.tcp.NettyTransport;
@@ -249,11 +248,6 @@ public final class Appliance implements AutoCloseable {
     /** The Passthrough page's two settings, applied now ({@link AppliancePassthrough#apply}). */
     synchronized void applyPassthrough(Map<Setting, String> cfg, boolean atStart) {
         passthrough.apply(cfg, atStart);
-    }
-
-    /** The calls the passthrough ALG tracks (LAN client, server, call IDs, bytes, age); empty when it is off. */
-    public List<TrackedCallView> passthroughCalls() {
-        return passthrough.passthroughCalls();
     }
 
     /**

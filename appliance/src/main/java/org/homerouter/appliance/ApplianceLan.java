@@ -59,17 +59,17 @@ final class ApplianceLan implements LanSettings {
         return Files.isExecutable(IMAGE_SCRIPT);
     }
 
+    /** The machine's networks now, with the LAN the settings {@code cfg} hold as {@link #withLanToBe} adds it. */
+    static List<Subnet> localNetworksWithLanToBe(Map<Setting, String> cfg) {
+        return withLanToBe(ApplianceVpnConfig.localNetworks(), cfg.get(Setting.LAN_ADDRESS), onImage());
+    }
+
     /**
      * {@code local} (the machine's networks now) with, on the router image, the LAN the settings
      * hold ({@code saved}) while no interface has it yet: what the router takes at its next
      * restart counts already, or a VPN pool, a branch office's or the site-to-site's networks, put
      * there now, would clash with the LAN after it.
      */
-    /** The machine's networks now, with the LAN the settings {@code cfg} hold as {@link #withLanToBe} adds it. */
-    static List<Subnet> localNetworksWithLanToBe(Map<Setting, String> cfg) {
-        return withLanToBe(ApplianceVpnConfig.localNetworks(), cfg.get(Setting.LAN_ADDRESS), onImage());
-    }
-
     static List<Subnet> withLanToBe(List<Subnet> local, String saved, boolean onImage) {
         if (!onImage || !Ipv4.valid(saved) || local.stream().anyMatch(n -> n.network() == Ipv4.parse(saved))) {
             return local;
@@ -149,7 +149,8 @@ final class ApplianceLan implements LanSettings {
         String net = RoutedSubnets.cidr(lan);
         Subnet tunnel = Appliance.tunnelNetwork(cfg);
         if (tunnel != null && RoutedSubnets.overlap(lan, tunnel)) {
-            throw refused(net + " overlaps the VPN tunnel network " + RoutedSubnets.cidr(tunnel) + ": choose another, or move the tunnel on the VPN server page first.");
+            throw refused(net + " overlaps the VPN tunnel network " + RoutedSubnets.cidr(tunnel)
+                    + ": choose another, or move the tunnel on the VPN server page first.");
         }
         List<Subnet> others = new ArrayList<>();
         for (Subnet s : interfaces.get()) {
@@ -174,14 +175,15 @@ final class ApplianceLan implements LanSettings {
         for (var branch : routed.entrySet()) {
             for (Subnet s : RoutedSubnets.parse(branch.getValue(), "routed")) {
                 if (RoutedSubnets.overlap(lan, s)) {
-                    throw refused(net + " overlaps " + RoutedSubnets.cidr(s) + ", the network VPN user " + branch.getKey() + " routes (a branch office's LAN): choose"
-                            + " another.");
+                    throw refused(net + " overlaps " + RoutedSubnets.cidr(s) + ", the network VPN user "
+                            + branch.getKey() + " routes (a branch office's LAN): choose another.");
                 }
             }
         }
         for (Subnet s : RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "routed")) {
             if (RoutedSubnets.overlap(lan, s)) {
-                throw refused(net + " overlaps " + RoutedSubnets.cidr(s) + ", a remote network of the site-to-site tunnel: choose another.");
+                throw refused(net + " overlaps " + RoutedSubnets.cidr(s)
+                        + ", a remote network of the site-to-site tunnel: choose another.");
             }
         }
         String inbound = cfg.get(Setting.PASSTHROUGH_INBOUND_SERVER);
