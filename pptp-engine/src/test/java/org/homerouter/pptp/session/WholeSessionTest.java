@@ -648,6 +648,11 @@ class WholeSessionTest {
         assertEquals(List.of("10.8.8.8"), serverSessions.sessions().stream()
                 .map(x -> x.ipConfiguration().orElseThrow().peerAddress().orElseThrow().getHostAddress()).toList(),
                 "the dead session gone, the new one on the static address");
+        run("the dead call out of the server's index of calls by address and Call ID",
+                () -> serverSessions.peerCallsIndexed() == 1);
+
+        serverSessions.sessions().getFirst().endSilently(SessionEnd.HUNG_UP, "the administrator");
+        run("the new call out of it too once ended", () -> serverSessions.peerCallsIndexed() == 0);
     }
 
     /**
