@@ -382,6 +382,7 @@ public final class PppSession {
                 }
             }
         }
+        lcp.peerFramesSoFar(framesReceived.sum());
         lcp.poll();
         if (auth != null) {
             auth.poll();

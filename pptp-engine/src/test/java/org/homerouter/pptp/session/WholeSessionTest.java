@@ -1571,6 +1571,46 @@ class WholeSessionTest {
     }
 
     /**
+     * A lossy link loses the client's LCP Echo-Replies, every one of them here, while its data
+     * still arrives: the session stays as long as anything comes from the client, and ends as the
+     * client gone once nothing does. Three replies lost in a row ended it, the download running.
+     */
+    @Test
+    void aClientWhoseEchoRepliesAreLostButWhoseDataArrivesStaysConnected() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        java.util.concurrent.atomic.AtomicInteger repliesLost = new java.util.concurrent.atomic.AtomicInteger();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            if (src.equals(CLIENT) && pppProtocol(b) == org.homerouter.pptp.ppp.PppProtocol.LCP && b.get(b.position()) == 0x0A) {
+                repliesLost.incrementAndGet();
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        Random r = new Random(5);
+        for (int i = 0; i < 1800; i++) { // three minutes, a packet from the client every 5 s
+            if (i % 50 == 0) {
+                devices.get("client").inject(ipv4(r, 100));
+            }
+            network.deliverAll();
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            clientSessions.poll();
+            serverTunnels.poll(); // the gaps the lost replies leave are skipped after their wait
+            clientTunnels.poll();
+        }
+        assertTrue(repliesLost.get() >= 8, repliesLost + " Echo-Replies lost");
+        assertEquals(List.of("auth User", "up"), serverEvents, "still connected");
+
+        network.setImpairment((src, dst, packet) -> src.equals(CLIENT) ? InMemoryGreNetwork.Fate.DROP
+                : InMemoryGreNetwork.Fate.DELIVER);
+        run("ended once nothing came from the client", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertEquals("ended PEER_DEAD", serverEvents.getLast());
+    }
+
+    /**
      * Two clients behind one NAT router (one source address): the first is up; the router passes
      * GRE for it only, and the second's never arrives. The second's end says another session from
      * that address was up, and whose, rather than that GRE is blocked (which the first disproves).

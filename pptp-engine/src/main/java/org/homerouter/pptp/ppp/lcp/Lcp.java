@@ -106,6 +106,14 @@ public final class Lcp extends NegotiatedProtocol {
     }
 
     /**
+     * How many frames the peer has sent so far, of any protocol, told before each {@link #poll}:
+     * any of them after an Echo-Request answers it for the keepalive (see {@link EchoKeepalive#framesHeard}).
+     */
+    public void peerFramesSoFar(long count) {
+        keepalive.framesHeard(count, clock.nanos());
+    }
+
+    /**
      * Whether the peer still answers, found out now: an Echo-Request at once and then every
      * {@code interval}; the link fails as a keepalive timeout once the configured number of them
      * went unanswered (RFC 1661 §5.8). Only on an open link; false otherwise.

@@ -115,6 +115,81 @@ class LcpLinkHealthTest {
         assertTrue(events.events.contains("failed KEEPALIVE_TIMEOUT"));
     }
 
+    /** An opened server LCP with a keepalive of {@code interval} and {@code failures}, its packets into {@code sent}. */
+    private static Lcp openedServer(ManualClock clock, List<ControlPacket> sent, RecordingLcpListener events,
+                                    Duration interval, int failures) {
+        Lcp lcp = new Lcp(LcpSettings.server(List.of()).withEcho(interval, failures), clock, new Random(4), sent::add,
+                events);
+        lcp.open();
+        lcp.lowerLayerUp();
+        ControlPacket ours = sent.getLast();
+        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REQUEST, 1, new byte[] {5, 6, 0x0A, 0x0B, 0x0C, 0x0D}));
+        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, ours.identifier(), ours.data()));
+        assertEquals(AutomatonState.OPENED, lcp.state());
+        return lcp;
+    }
+
+    /**
+     * On a lossy link (hotel Wi-Fi, a phone's 3G) Echo-Replies get lost while the peer's data
+     * still arrives: anything the peer sent after a request answers it, so only a peer silent for
+     * the configured number of requests ends the link. Three replies lost in a row ended a session
+     * whose download was running.
+     */
+    @Test
+    void anythingThePeerSendsAfterAnEchoRequestAnswersIt() {
+        ManualClock clock = new ManualClock();
+        List<ControlPacket> sent = new ArrayList<>();
+        RecordingLcpListener events = new RecordingLcpListener();
+        Lcp lcp = openedServer(clock, sent, events, Duration.ofSeconds(5), 2);
+        long frames = 0;
+        for (int i = 0; i < 20; i++) { // every reply lost, data between the requests
+            frames += 3;
+            lcp.peerFramesSoFar(frames);
+            clock.advanceMillis(5_000);
+            lcp.peerFramesSoFar(frames);
+            lcp.poll();
+        }
+        assertEquals(20, count(sent, LcpCode.ECHO_REQUEST));
+        assertEquals(List.of("needed", "up"), events.events, "no reply came, the data did");
+
+        // The peer falls silent: the second request after the last frame goes unanswered, and at
+        // the next due time the link is dead.
+        for (int i = 0; i < 2; i++) {
+            clock.advanceMillis(5_000);
+            lcp.peerFramesSoFar(frames);
+            lcp.poll();
+        }
+        assertEquals(List.of("needed", "up", "failed KEEPALIVE_TIMEOUT", "down", "finished"), events.events);
+        assertEquals(21, count(sent, LcpCode.ECHO_REQUEST), "the request of the 20th interval and one more");
+    }
+
+    /**
+     * A hurried check ({@link Lcp#checkPeerNow}: is this session still there?) is answered by the
+     * peer's data too: a live session whose Echo-Replies queue behind a download for over 3 s, or
+     * are lost, stays, and its keepalive goes back to its usual pace.
+     */
+    @Test
+    void aHurriedCheckIsAnsweredByThePeersData() {
+        ManualClock clock = new ManualClock();
+        List<ControlPacket> sent = new ArrayList<>();
+        RecordingLcpListener events = new RecordingLcpListener();
+        Lcp lcp = openedServer(clock, sent, events, Duration.ofSeconds(20), 3);
+        lcp.peerFramesSoFar(7);
+        assertTrue(lcp.checkPeerNow(Duration.ofSeconds(1)));
+        lcp.poll();
+        assertEquals(1, count(sent, LcpCode.ECHO_REQUEST), "asked at once");
+        clock.advanceMillis(1_000);
+        lcp.peerFramesSoFar(8); // a data frame, no reply
+        lcp.poll();
+        for (int i = 0; i < 19; i++) {
+            clock.advanceMillis(1_000);
+            lcp.peerFramesSoFar(8);
+            lcp.poll();
+        }
+        assertEquals(List.of("needed", "up"), events.events);
+        assertEquals(1, count(sent, LcpCode.ECHO_REQUEST), "back to one request per 20 s");
+    }
+
     @Test
     void keepaliveStopsWhenThePeerCodeRejectsEchoRequest() {
         LcpPipe pipe = openedPipe();
