@@ -256,20 +256,16 @@ final class PptpService implements AutoCloseable {
      * a remote server whose pool is this router's too (both on factory settings).
      */
     private static boolean addressOfThisHost(Inet4Address address) {
-        try {
-            if (java.net.NetworkInterface.getByInetAddress(address) == null) {
-                return false;
-            }
-            // Asked again at every call while it lasts (the busy check counts free addresses): said once.
-            if (!address.equals(lastSkipped)) {
-                lastSkipped = address;
-                LOG.info("pool address {} not handed out: this router uses it itself (the site-to-site tunnel's own?)",
-                        address.getHostAddress());
-            }
-            return true;
-        } catch (java.net.SocketException e) {
+        if (!OwnAddresses.isOwn(address)) {
             return false;
         }
+        // Asked again at every call while it lasts (the busy check counts free addresses): said once.
+        if (!address.equals(lastSkipped)) {
+            lastSkipped = address;
+            LOG.info("pool address {} not handed out: this router uses it itself (the site-to-site tunnel's own?)",
+                    address.getHostAddress());
+        }
+        return true;
     }
 
     private static Duration idleTimeout(Map<Setting, String> cfg) {
