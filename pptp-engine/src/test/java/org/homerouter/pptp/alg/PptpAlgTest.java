@@ -929,8 +929,9 @@ class PptpAlgTest {
      * A call quiet inside its tunnel (a split-tunnel laptop nobody uses, neither end sending LCP
      * echoes) whose control connection still carries Echo-Requests (RFC 2637 §2.5: after 60 s
      * without control messages) is connected at both ends: its GRE mapping and Call ID translation
-     * stay, as the kernel's keymap stays with its control connection. Dropped, the server's GRE to
-     * the NAT ID would be lost and the client show "Connected" with nothing passing.
+     * stay while the control connection does. Dropped, the server's GRE to the NAT ID would be lost
+     * and the client show "Connected" with nothing passing. (Kinder than the kernel's helper: its
+     * GRE conntrack, with the keymap, goes after 180 s without GRE whatever the control carries.)
      */
     @Test
     void aQuietCallWhoseControlConnectionKeepsEchoingStaysMapped() {
