@@ -1,28 +1,13 @@
 package org.homerouter.pptp.alg;
 
-import io.netty.buffer.Unpooled;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
-import org.homerouter.pptp.SourceBuckets;
 import org.homerouter.pptp.Tally;
-import org.homerouter.pptp.TokenBucket;
-import org.homerouter.pptp.control.CallClearRequest;
-import org.homerouter.pptp.control.CallDisconnectNotify;
-import org.homerouter.pptp.control.ControlMessage;
-import org.homerouter.pptp.control.ControlMessageCodec;
-import org.homerouter.pptp.control.ControlMessageType;
-import org.homerouter.pptp.control.IncomingCallConnected;
-import org.homerouter.pptp.control.IncomingCallReply;
-import org.homerouter.pptp.control.MalformedControlMessageException;
-import org.homerouter.pptp.control.OutgoingCallReply;
-import org.homerouter.pptp.control.StartControlConnectionReply;
-import org.homerouter.pptp.control.StopControlConnectionRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -41,14 +26,18 @@ import java.util.random.RandomGenerator;
  * Stop-Control-Connection-Request from either side and when its control connection closes (a RST
  * its receiver acts on, or FIN both ways); otherwise when idle for the {@link AlgTimeouts}.
  * Thread-safe: the packet path and the expiry timer may call in from different threads.
+ *
+ * <p>Its parts, each touched only under this object's lock (every method that reaches them is
+ * synchronized): {@link TrackedConnection} and {@link TrackedCall} (a control connection's and a
+ * call's state), {@link CallMessages} (what each control message does to the calls), {@link
+ * CallAdmission} (whether a new call has a NAT ID, the rates of new calls, and which connection
+ * makes room for a new one) and {@link CallTable} (the calls by NAT ID, their GRE NAT told to the
+ * listener). Their log lines are this class's, under its logger.
  */
 public final class PptpAlg {
     private static final Logger LOG = LoggerFactory.getLogger(PptpAlg.class);
 
     enum CallState { OUT_REQUESTED, IN_REPLIED, CONNECTED, CLEARING }
-
-    private record NatKey(Inet4Address publicAddress, Inet4Address server, int natCallId) {
-    }
 
     /**
      * Calls one control connection may hold. A PPTP client places one call per control connection
@@ -93,7 +82,7 @@ public final class PptpAlg {
     /**
      * Control connections tracked for one LAN client, and for all together: a connection to port
      * 1723 beyond them is dropped (its TCP handshake fails), as conntrack drops one beyond its
-     * table, unless one not yet used can make room ({@link #roomFor}). Untracked, its calls would leave with the client's own call IDs. All together, as
+     * table, unless one not yet used can make room ({@link CallAdmission#roomFor}). Untracked, its calls would leave with the client's own call IDs. All together, as
      * many as calls ({@value #MAX_CALLS}: a connection is there to carry one); each holds a few KB
      * at most (its framing, {@link ControlStream#MAX_UNACKNOWLEDGED} octets each way and their
      * rewrites), a few MB in all. One LAN address holds no more than 32 (twice its calls, for
@@ -103,18 +92,15 @@ public final class PptpAlg {
     static final int MAX_CONNECTIONS = MAX_CALLS;
     /** What a call without a NAT ID carries instead (see NatCallIdPool: never handed out). */
     static final int NO_CALL_ID = 0;
-    private static final LogLimit REFUSED_LOGGED = new LogLimit();
-    /** Connections closed to make room: a flood makes one a segment, whose lines must not take the refusals' budget. */
-    private static final LogLimit ROOM_LOGGED = new LogLimit();
+    static final LogLimit REFUSED_LOGGED = new LogLimit();
     /** RSTs passed without closing (see ControlStream#resetAt): a host spraying them must not silence the calls' lines. */
     private static final LogLimit IGNORED_RESETS_LOGGED = new LogLimit();
     /** A call's and a control stream's life lines: a LAN host calling its own server outside sets their pace. */
-    private static final LogLimit CALLS_LOGGED = new LogLimit();
+    static final LogLimit CALLS_LOGGED = new LogLimit();
 
     private final Clock clock;
     private final AlgTimeouts timeouts;
     private final PublicAddressResolver publicAddresses;
-    private final GreMappingListener listener;
     /** Told each call that goes out with Call ID 0, in the owner's words, with its LAN client; must return at once. */
     private volatile java.util.function.BiConsumer<Inet4Address, String> refusals = (client, why) -> { };
     private volatile java.util.function.IntPredicate routerCallIds = id -> false;
@@ -123,25 +109,10 @@ public final class PptpAlg {
     /** Connections reset by {@link #resetConnectionsPickedUp} so far (under the lock). */
     private long pickedUpResets;
     private final NatCallIdPool pool;
-    private final Map<ControlFlow, Connection> connections = new HashMap<>();
-    private final Map<NatKey, Call> byNatId = new HashMap<>();
-    private final Tally<Inet4Address> callsByClient = new Tally<>();
+    private final Map<ControlFlow, TrackedConnection> connections = new HashMap<>();
     private final Tally<Inet4Address> connectionsByClient = new Tally<>();
-    private final SourceBuckets<Inet4Address> newCalls = new SourceBuckets<>(CALL_BURST, CALLS_PER_MINUTE);
-    /** Whose calls may take the LAN's reserve: a token here is a quiet client (see {@link #ALL_CALL_BURST}). */
-    private final SourceBuckets<Inet4Address> quietCalls = new SourceBuckets<>(QUIET_CALLS, QUIET_CALLS);
-    private TokenBucket allNewCalls;
-
-    /**
-     * A token for one more new call of any client, leaving {@code keep} in the bucket (see
-     * {@link #ALL_CALL_BURST}); under the tracker's lock.
-     */
-    private boolean allNewCallsTake(long now, int keep) {
-        if (allNewCalls == null) {
-            allNewCalls = new TokenBucket(ALL_CALL_BURST, ALL_CALLS_PER_MINUTE, now);
-        }
-        return allNewCalls.take(now, keep);
-    }
+    private final CallTable table;
+    private final CallAdmission admission;
 
     public PptpAlg(Clock clock, AlgTimeouts timeouts, PublicAddressResolver publicAddresses, GreMappingListener listener) {
         // SecureRandom: a LAN host that saw a few NAT call IDs must not predict the next one.
@@ -153,8 +124,9 @@ public final class PptpAlg {
         this.clock = clock;
         this.timeouts = timeouts;
         this.publicAddresses = publicAddresses;
-        this.listener = listener;
         this.pool = new NatCallIdPool(random);
+        this.table = new CallTable(clock, listener, pool);
+        this.admission = new CallAdmission(clock, pool, table, this);
     }
 
     /**
@@ -174,6 +146,19 @@ public final class PptpAlg {
      */
     public void avoidRouterCallIds(java.util.function.IntPredicate routerCallIds) {
         this.routerCallIds = routerCallIds;
+    }
+
+    /** The call IDs {@link #avoidRouterCallIds} names, as they are now. */
+    java.util.function.IntPredicate routerCallIds() {
+        return routerCallIds;
+    }
+
+    /**
+     * Tells the {@link #onRefusal} sink, as it is now, what {@code client} met; under this
+     * object's lock, as its parts call it.
+     */
+    void tell(Inet4Address client, String what) {
+        refusals.accept(client, what);
     }
 
     /**
@@ -220,7 +205,7 @@ public final class PptpAlg {
     /** How many rewrites all connections remember for retransmissions (tests: the memory they hold). */
     synchronized int rewritesRemembered() {
         int n = 0;
-        for (Connection c : connections.values()) {
+        for (TrackedConnection c : connections.values()) {
             n += c.toServer.remembered() + c.toClient.remembered();
         }
         return n;
@@ -228,7 +213,7 @@ public final class PptpAlg {
 
     /** Tracks one control segment, rewriting its payload in place where call IDs must change. */
     public synchronized SegmentVerdict onSegment(TcpSegment s) {
-        Connection c = connections.get(s.flow());
+        TrackedConnection c = connections.get(s.flow());
         if (c != null && c.resetAfterPickUp && s.syn()) {
             // The client opens a new connection on the ports of the one reset: followed from its start.
             close(c, "a new TCP connection on the same ports");
@@ -251,20 +236,9 @@ public final class PptpAlg {
             Inet4Address client = s.flow().client();
             boolean full = connections.size() >= MAX_CONNECTIONS;
             boolean clientFull = connectionsByClient.count(client) >= MAX_CONNECTIONS_PER_CLIENT;
-            Room room = full && !clientFull ? roomFor(client) : null;
+            CallAdmission.Room room = full && !clientFull ? admission.roomFor(client, connections.values()) : null;
             if (clientFull || (full && room == null)) {
-                String note = REFUSED_LOGGED.admit();
-                if (note != null) {
-                    LOG.warn("alg: {} not tracked: {} control connections already ({} of them {}'s); dropped{}",
-                            s.flow(), connections.size(), connectionsByClient.count(client),
-                            client.getHostAddress(), note);
-                }
-                // The owner sees the client's error 807 ("no answer"); the Logs page says why.
-                refusals.accept(client, client.getHostAddress() + "'s PPTP connection to " + s.flow().server().getHostAddress()
-                        + " was not let through: " + (clientFull ? client.getHostAddress() + " holds "
-                        + connectionsByClient.count(client) + " PPTP control connections already, the most one LAN"
-                        + " client may" : "the router tracks " + connections.size() + " PPTP control connections"
-                        + " already, the most it can"));
+                admission.refuseConnection(s.flow(), clientFull, connections.size(), connectionsByClient.count(client));
                 return SegmentVerdict.DROP;
             }
             Inet4Address publicAddress;
@@ -280,16 +254,10 @@ public final class PptpAlg {
                 return SegmentVerdict.ACCEPT;
             }
             if (room != null) {
-                String note = ROOM_LOGGED.admit();
-                if (note != null) {
-                    LOG.warn("alg: control connections full ({}): {} closed to track {}; {} holds the most that never"
-                            + " carried data both ways ({}: opened and left unused, as by a host flooding port 1723){}",
-                            connections.size(), room.connection().flow, s.flow(),
-                            room.connection().flow.client().getHostAddress(), room.held(), note);
-                }
+                room.log(connections.size(), s.flow());
                 close(room.connection(), "closed to make room for " + s.flow());
             }
-            c = new Connection(s.flow(), publicAddress);
+            c = new TrackedConnection(s.flow(), publicAddress, admission, table, this);
             connections.put(s.flow(), c);
             connectionsByClient.add(client);
             if (resetPickedUp && !s.syn()) {
@@ -362,7 +330,7 @@ public final class PptpAlg {
 
     /** The call whose server-to-client GRE arrives from {@code server} at {@code publicAddress} with key call ID {@code natCallId}. */
     public synchronized Optional<GreMapping> mappingFor(Inet4Address server, Inet4Address publicAddress, int natCallId) {
-        Call call = byNatId.get(new NatKey(publicAddress, server, natCallId));
+        TrackedCall call = table.get(publicAddress, server, natCallId);
         return call != null && call.mapped ? Optional.of(call.mapping()) : Optional.empty();
     }
 
@@ -372,20 +340,7 @@ public final class PptpAlg {
      * tracker's lock, so that no call ends meanwhile and gets its rules back. Returns how many.
      */
     public synchronized int mapAgain(java.util.function.Predicate<GreMapping> present, int max) {
-        int again = 0;
-        for (Call call : byNatId.values()) {
-            if (again == max) {
-                break;
-            }
-            if (call.mapped && !present.test(call.mapping())) {
-                listener.mapped(call.mapping());
-                // The new rules count from zero: what they report next is all new traffic.
-                call.counterToClient = 0;
-                call.counterToServer = 0;
-                again++;
-            }
-        }
-        return again;
+        return table.mapAgain(present, max);
     }
 
     /**
@@ -393,7 +348,7 @@ public final class PptpAlg {
      * stream picks up again at its next segment that starts with a header, as after a start.
      */
     public synchronized void resynchronise() {
-        for (Connection c : connections.values()) {
+        for (TrackedConnection c : connections.values()) {
             c.toServer.resynchronise();
             c.toClient.resynchronise();
         }
@@ -402,7 +357,7 @@ public final class PptpAlg {
     /** The public addresses the tracked control connections were NATed to. */
     public synchronized java.util.Set<Inet4Address> publicAddresses() {
         java.util.Set<Inet4Address> out = new java.util.HashSet<>();
-        for (Connection c : connections.values()) {
+        for (TrackedConnection c : connections.values()) {
             out.add(c.publicAddress);
         }
         return out;
@@ -418,7 +373,7 @@ public final class PptpAlg {
      */
     public synchronized int endConnectionsFrom(Inet4Address publicAddress, String why) {
         int ended = 0;
-        for (Connection c : List.copyOf(connections.values())) {
+        for (TrackedConnection c : List.copyOf(connections.values())) {
             if (c.publicAddress.equals(publicAddress)) {
                 ended += c.calls.size();
                 close(c, why);
@@ -429,13 +384,7 @@ public final class PptpAlg {
 
     /** Every call whose GRE is currently NATed. */
     public synchronized List<GreMapping> mappings() {
-        List<GreMapping> out = new ArrayList<>();
-        for (Call call : byNatId.values()) {
-            if (call.mapped) {
-                out.add(call.mapping());
-            }
-        }
-        return out;
+        return table.mappings();
     }
 
     /**
@@ -446,25 +395,7 @@ public final class PptpAlg {
      * old total, or a busy call would expire as idle.
      */
     public synchronized void greCounters(GreMapping mapping, long bytesToClient, long bytesToServer) {
-        Call call = byNatId.get(new NatKey(mapping.publicAddress(), mapping.server(), mapping.natCallId()));
-        if (call == null || !call.mapped) {
-            return;
-        }
-        long now = clock.nanos();
-        long toClient = bytesToClient >= call.counterToClient ? bytesToClient - call.counterToClient : bytesToClient;
-        long toServer = bytesToServer >= call.counterToServer ? bytesToServer - call.counterToServer : bytesToServer;
-        call.counterToClient = bytesToClient;
-        call.counterToServer = bytesToServer;
-        if (toClient > 0) {
-            call.bytesToClient += toClient;
-            call.greToClient = true;
-            call.lastActivity = now;
-        }
-        if (toServer > 0) {
-            call.bytesToServer += toServer;
-            call.greToServer = true;
-            call.lastActivity = now;
-        }
+        table.greCounters(mapping, bytesToClient, bytesToServer);
     }
 
     /** Removes what has been idle too long; returns how many calls went. */
@@ -480,34 +411,19 @@ public final class PptpAlg {
     public synchronized int expire(boolean countersRead) {
         long now = clock.nanos();
         int removed = 0;
-        for (Iterator<Connection> it = connections.values().iterator(); it.hasNext(); ) {
-            Connection c = it.next();
-            for (Call call : List.copyOf(c.calls)) {
+        for (Iterator<TrackedConnection> it = connections.values().iterator(); it.hasNext(); ) {
+            TrackedConnection c = it.next();
+            for (TrackedCall call : List.copyOf(c.calls)) {
                 if (call.mapped && !countersRead) {
                     continue;
                 }
-                // A request the server has not answered yet waits as long as a TCP handshake may
-                // (a PAC placing a call can take its time; the kernel's helper keeps a request
-                // for as long as its control connection), not GRE's 30 s: an answer after those
-                // would reach the client with a NAT ID, and no GRE would be mapped.
-                Duration limit = call.state == CallState.OUT_REQUESTED || call.state == CallState.IN_REPLIED
-                        ? timeouts.handshake()
-                        : !(call.greToClient && call.greToServer) ? timeouts.unreplied() : timeouts.streaming();
-                // A streaming call is quiet only while its control connection is too: PPTP's
-                // Echo-Request (RFC 2637 §2.5) keeps a connected call's control connection busy
-                // when neither end echoes inside the tunnel, and both ends still hold the call.
-                long last = call.greToClient && call.greToServer && call.state == CallState.CONNECTED
-                        ? Math.max(call.lastActivity, c.lastActivity) : call.lastActivity;
-                if (now - last > limit.toNanos()) {
-                    removeCall(call, "idle for " + limit.toSeconds() + " s");
+                Duration limit = call.idleLimit(timeouts);
+                if (now - call.lastActive() > limit.toNanos()) {
+                    table.remove(call, "idle for " + limit.toSeconds() + " s");
                     removed++;
                 }
             }
-            // Half-closed (a FIN one way): as short as before it carried data, as Linux's TCP
-            // tracking gives FIN_WAIT and CLOSE_WAIT minutes, not the established days.
-            Duration limit = c.dataSeen[0] && c.dataSeen[1] && !c.finSeen[0] && !c.finSeen[1]
-                    ? timeouts.established() : timeouts.handshake();
-            if (c.calls.isEmpty() && now - c.lastActivity > limit.toNanos()) {
+            if (c.calls.isEmpty() && now - c.lastActivity > c.idleLimit(timeouts).toNanos()) {
                 it.remove();
                 forgetConnection(c);
             }
@@ -519,11 +435,9 @@ public final class PptpAlg {
     public synchronized List<TrackedCallView> calls() {
         long now = clock.nanos();
         List<TrackedCallView> out = new ArrayList<>();
-        for (Connection c : connections.values()) {
-            for (Call call : c.calls) {
-                out.add(new TrackedCallView(c.flow.client(), c.flow.server(), call.clientCallId, call.natCallId,
-                        call.serverCallId, call.state.name(), call.bytesToClient, call.bytesToServer,
-                        Duration.ofNanos(now - call.createdAt)));
+        for (TrackedConnection c : connections.values()) {
+            for (TrackedCall call : c.calls) {
+                out.add(call.view(now));
             }
         }
         return out;
@@ -536,477 +450,21 @@ public final class PptpAlg {
 
     /** Forgets everything, unmapping every call (shutdown). */
     public synchronized void clear() {
-        for (Connection c : List.copyOf(connections.values())) {
+        for (TrackedConnection c : List.copyOf(connections.values())) {
             close(c, "ALG stopped");
         }
     }
 
-    /**
-     * A connection to close so that {@code client}'s new one is tracked, every place being taken;
-     * null if none may go. Without it, a LAN host sending SYNs from 32 addresses (a /24's any, as
-     * rp_filter lets through) and resending them within two minutes kept the table full, and every
-     * other client's PPTP to an outside server failed at its TCP handshake. Only a connection that
-     * holds no call and has not carried data both ways may go (a SYN never answered, or a server
-     * that never sent its Start-Control-Connection-Reply): any working PPTP client's has, within a
-     * round trip of connecting. It is taken from the address holding the most such connections,
-     * the least recently active of them, and from another address than the newcomer's only if
-     * that one holds more than the newcomer would: otherwise from the newcomer's own, or none. A
-     * flooder thus loses its own entries, not the real clients', whose connection is one among
-     * its dozens. Their lifetime stays conntrack's SYN_SENT 120 s from the last segment, refreshed
-     * by a resent SYN: a shorter one from the first would not stop a host resending its SYNs, whose
-     * next SYN makes the expired entry again, while it could cut a slow real handshake. A scan of
-     * the table, only when it is full.
-     */
-    private Room roomFor(Inet4Address client) {
-        Map<Inet4Address, Integer> held = new HashMap<>();
-        Map<Inet4Address, Connection> leastActive = new HashMap<>();
-        for (Connection c : connections.values()) {
-            if (c.mayGiveWay()) {
-                held.merge(c.flow.client(), 1, Integer::sum);
-                leastActive.merge(c.flow.client(), c, (a, b) -> b.lastActivity - a.lastActivity < 0 ? b : a);
-            }
-        }
-        Inet4Address most = client;
-        int mostHeld = held.getOrDefault(client, 0) + 1;
-        for (Map.Entry<Inet4Address, Integer> e : held.entrySet()) {
-            if (e.getValue() > mostHeld) {
-                most = e.getKey();
-                mostHeld = e.getValue();
-            }
-        }
-        Connection c = leastActive.get(most);
-        return c == null ? null : new Room(c, held.get(most));
-    }
-
-    /** The connection {@link #roomFor} closes, and how many that may give way its address held. */
-    private record Room(Connection connection, int held) {
-    }
-
-    private void close(Connection c, String why) {
-        for (Call call : List.copyOf(c.calls)) {
-            removeCall(call, why);
+    private void close(TrackedConnection c, String why) {
+        for (TrackedCall call : List.copyOf(c.calls)) {
+            table.remove(call, why);
         }
         if (connections.remove(c.flow) != null) {
             forgetConnection(c);
         }
     }
 
-    private void forgetConnection(Connection c) {
+    private void forgetConnection(TrackedConnection c) {
         connectionsByClient.remove(c.flow.client());
-    }
-
-    private void removeCall(Call call, String why) {
-        Connection c = call.connection;
-        c.calls.remove(call);
-        callsByClient.remove(c.flow.client());
-        byNatId.remove(new NatKey(c.publicAddress, c.flow.server(), call.natCallId));
-        pool.release(c.publicAddress, c.flow.server(), call.natCallId);
-        if (call.mapped) {
-            call.mapped = false;
-            listener.unmapped(call.mapping());
-        }
-        String note = CALLS_LOGGED.admit();
-        if (note != null) {
-            LOG.info("alg: {} call {} (NAT {}) gone: {}{}", c.flow, call.clientCallId, call.natCallId, why, note);
-        }
-    }
-
-    private void connect(Call call) {
-        call.state = CallState.CONNECTED;
-        call.lastActivity = clock.nanos();
-        if (!call.mapped && call.serverCallId >= 0) {
-            call.mapped = true;
-            listener.mapped(call.mapping());
-            String note = CALLS_LOGGED.admit();
-            if (note != null) {
-                LOG.info("alg: {} call connected, GRE {}{}", call.connection.flow, call.mapping(), note);
-            }
-        }
-    }
-
-    private final class Call {
-        final Connection connection;
-        final int clientCallId;
-        final int natCallId;
-        final long createdAt;
-        int serverCallId = -1;
-        CallState state;
-        long lastActivity;
-        boolean mapped;
-        boolean greToClient;
-        boolean greToServer;
-        /** GRE octets forwarded each way over the call's life (the view's counts). */
-        long bytesToClient;
-        long bytesToServer;
-        /** The data plane's counters of the call's current rules, as last read. */
-        long counterToClient;
-        long counterToServer;
-        /** Allocated by an Incoming-Call-Reply, whose Peer's Call ID is checked once it is whole. */
-        boolean answersIncoming;
-
-        Call(Connection connection, int clientCallId, int natCallId, CallState state) {
-            this.connection = connection;
-            this.clientCallId = clientCallId;
-            this.natCallId = natCallId;
-            this.state = state;
-            this.createdAt = clock.nanos();
-            this.lastActivity = createdAt;
-        }
-
-        GreMapping mapping() {
-            return new GreMapping(connection.flow.client(), clientCallId, connection.flow.server(), serverCallId,
-                    connection.publicAddress, natCallId);
-        }
-    }
-
-    private final class Connection {
-        final ControlFlow flow;
-        final Inet4Address publicAddress;
-        final List<Call> calls = new ArrayList<>(2);
-        final ControlStream toServer = new ControlStream(Direction.TO_SERVER);
-        final ControlStream toClient = new ControlStream(Direction.TO_CLIENT);
-        final ControlStream.Handler toServerHandler = new StreamHandler(Direction.TO_SERVER);
-        final ControlStream.Handler toClientHandler = new StreamHandler(Direction.TO_CLIENT);
-        final boolean[] dataSeen = new boolean[2];
-        final boolean[] finSeen = new boolean[2];
-        long lastActivity;
-        /**
-         * The server accepted the control connection (Start-Control-Connection-Reply, result 1)
-         * and no Stop-Control-Connection-Request followed: only then are calls placed on it, as
-         * nf_conntrack_pptp's PPTP_SESSION_CONFIRMED (RFC 2637 §2.1, §2.7).
-         */
-        boolean confirmed;
-        /**
-         * The server's Call IDs of its Incoming-Call-Requests not answered yet: each lets one
-         * Incoming-Call-Reply through, which must name one of them as its Peer's Call ID
-         * (RFC 2637 §2.10; nf_conntrack_pptp refuses an ICRP "without incall_req").
-         */
-        final RecentCallIds incomingRequested = new RecentCallIds(MAX_CALLS_PER_CONNECTION);
-        /** The call cap was logged for this connection: a flood of requests gets one line. */
-        boolean warnedFull;
-        /** Client call IDs that went out as Call ID 0 (no NAT ID), the last few of them. */
-        final RecentCallIds refused = new RecentCallIds(MAX_CALLS_PER_CONNECTION);
-        /**
-         * Client call IDs of Outgoing-Call-Requests that went out as Call ID 0, oldest first, whose
-         * replies have not come back: the server answers each with Peer's Call ID 0, in order (RFC
-         * 2637 §2.8: one reply per request), and the reply goes back to the client with its own ID
-         * and a failure, or the client waits for a reply to its call until its own timeout.
-         */
-        final ArrayDeque<Integer> refusedAwaitingReply = new ArrayDeque<>();
-        /** The Outgoing-Call-Reply being read answers a refused call: its result is rewritten. */
-        boolean replyToRefused;
-        /** Met mid-stream and reset ({@link #resetConnectionsPickedUp}): its data is stripped until its end. */
-        boolean resetAfterPickUp;
-
-        void refuse(RewrittenField field, int clientCallId) {
-            refused.remember(clientCallId);
-            // Before the server accepted the connection it may send no reply at all (§2.1).
-            if (field.type == ControlMessageType.OUTGOING_CALL_REQUEST && confirmed) {
-                if (refusedAwaitingReply.size() == MAX_CALLS_PER_CONNECTION) {
-                    refusedAwaitingReply.removeFirst(); // a flood of requests: the newest are answered
-                }
-                refusedAwaitingReply.addLast(clientCallId);
-            }
-        }
-
-        Connection(ControlFlow flow, Inet4Address publicAddress) {
-            this.flow = flow;
-            this.publicAddress = publicAddress;
-        }
-
-        ControlStream stream(Direction d) {
-            return d == Direction.TO_SERVER ? toServer : toClient;
-        }
-
-        /** Whether the connection may be closed to make room for another ({@link #roomFor}). */
-        boolean mayGiveWay() {
-            return calls.isEmpty() && !(dataSeen[0] && dataSeen[1]);
-        }
-
-        ControlStream.Handler handler(Direction d) {
-            return d == Direction.TO_SERVER ? toServerHandler : toClientHandler;
-        }
-
-        Call byClientId(int id) {
-            for (Call call : calls) {
-                if (call.clientCallId == id) {
-                    return call;
-                }
-            }
-            return null;
-        }
-
-        Call byNatId(int id) {
-            for (Call call : calls) {
-                if (call.natCallId == id) {
-                    return call;
-                }
-            }
-            return null;
-        }
-
-        Call byServerId(int id) {
-            for (Call call : calls) {
-                if (call.serverCallId == id) {
-                    return call;
-                }
-            }
-            return null;
-        }
-
-        private final class StreamHandler implements ControlStream.Handler {
-            private final Direction direction;
-
-            StreamHandler(Direction direction) {
-                this.direction = direction;
-            }
-
-            @Override
-            public int rewrite(RewrittenField field, int value) {
-                switch (field.role) {
-                    case ALLOCATE -> {
-                        Call old = byClientId(value);
-                        String refusal = refusal(field, old);
-                        if (refusal != null) {
-                            return refused(field, value, refusal);
-                        }
-                        if (old != null) {
-                            removeCall(old, "call ID reused by a new " + field.type.abbreviation());
-                        }
-                        // A call that cannot have a NAT ID goes out with Call ID 0, which the pool
-                        // never hands out: passed untranslated, the client's own ID could equal
-                        // another LAN client's NAT ID towards the server, and the server's GRE for
-                        // it would reach that client. With 0 this call fails, alone.
-                        if (calls.size() >= MAX_CALLS_PER_CONNECTION) {
-                            if (!warnedFull) {
-                                warnedFull = true;
-                                LOG.warn("alg: {} holds {} calls already: further calls on it go out with Call ID 0"
-                                        + " and fail", flow, calls.size());
-                            }
-                            tell("its control connection holds " + calls.size() + " calls already");
-                            refuse(field, value);
-                            return NO_CALL_ID;
-                        }
-                        long now = clock.nanos();
-                        if (!newCalls.take(flow.client(), now)) {
-                            return refused(field, value, flow.client().getHostAddress() + " placed calls faster than "
-                                    + CALL_BURST + " at once, then " + (int) (CALLS_PER_MINUTE / 60) + " a second");
-                        }
-                        boolean quiet = quietCalls.has(flow.client(), now);
-                        if (!allNewCallsTake(now, quiet ? 0 : RESERVED_CALLS)) {
-                            return refused(field, value, "the LAN's new calls came faster than " + ALL_CALL_BURST
-                                    + " at once, then " + (int) (ALL_CALLS_PER_MINUTE / 60) + " a second" + (quiet ? ""
-                                    : " (the last " + RESERVED_CALLS + " are kept for clients placing at most one"
-                                    + " call every " + (int) (60 / QUIET_CALLS) + " s, " + QUIET_CALLS + " at once)"));
-                        }
-                        quietCalls.take(flow.client(), now);
-                        int nat = pool.allocate(publicAddress, flow.server(), routerCallIds);
-                        if (nat < 0) {
-                            LOG.warn("alg: {} no free NAT call ID towards {}: {} goes out with Call ID 0 and fails", flow,
-                                    flow.server().getHostAddress(), field.type.abbreviation());
-                            tell("no call ID towards that server is free");
-                            refuse(field, value);
-                            return NO_CALL_ID;
-                        }
-                        refused.remove(value);
-                        Call call = new Call(Connection.this, value, nat, field.type == ControlMessageType.OUTGOING_CALL_REQUEST
-                                ? CallState.OUT_REQUESTED : CallState.IN_REPLIED);
-                        calls.add(call);
-                        callsByClient.add(flow.client());
-                        if (field.type == ControlMessageType.INCOMING_CALL_REPLY) {
-                            call.answersIncoming = true;
-                        }
-                        byNatId.put(new NatKey(publicAddress, flow.server(), nat), call);
-                        return nat;
-                    }
-                    case TO_NAT -> {
-                        Call call = byClientId(value);
-                        if (call != null) {
-                            return call.natCallId;
-                        }
-                        // A call that went out as Call ID 0 is cleared as 0 too: its own ID could
-                        // be another client's NAT ID towards the server.
-                        return refused.contains(value) ? NO_CALL_ID : value;
-                    }
-                    case TO_CLIENT_ID, TO_CLIENT_ID_IF_KNOWN -> {
-                        Call call = byNatId(value);
-                        if (field == RewrittenField.OCRP_PEER_CALL_ID) {
-                            replyToRefused = call == null && value == NO_CALL_ID && !refusedAwaitingReply.isEmpty();
-                            if (replyToRefused) {
-                                return refusedAwaitingReply.removeFirst();
-                            }
-                        }
-                        return call != null ? call.clientCallId : value;
-                    }
-                    case REFUSED_RESULT -> {
-                        // The server connected a call that has no NAT ID (its GRE could reach no
-                        // one): the client is told "Do Not Accept" (RFC 2637 §2.8, Result Code 7,
-                        // Error Code 0), and its PPTP client reports the failure at once. A reply
-                        // that failed already keeps the server's own reason.
-                        boolean refusedReply = replyToRefused;
-                        replyToRefused = false;
-                        if (refusedReply && value >>> 8 == OutgoingCallReply.RESULT_CONNECTED) {
-                            return OutgoingCallReply.RESULT_DO_NOT_ACCEPT << 8;
-                        }
-                        return value;
-                    }
-                }
-                return value;
-            }
-
-            /**
-             * Why a new call (replacing {@code old}, its ID's earlier call on this connection, if
-             * any) may not have a NAT ID, or null when it may.
-             */
-            private String refusal(RewrittenField field, Call old) {
-                if (!confirmed) {
-                    return "the server has not accepted the control connection";
-                }
-                if (field.type == ControlMessageType.INCOMING_CALL_REPLY && incomingRequested.isEmpty()) {
-                    return "an Incoming-Call-Reply to no Incoming-Call-Request";
-                }
-                int replaced = old == null ? 0 : 1;
-                Inet4Address client = flow.client();
-                if (callsByClient.count(client) - replaced >= MAX_CALLS_PER_CLIENT) {
-                    return client.getHostAddress() + " holds " + MAX_CALLS_PER_CLIENT + " calls already";
-                }
-                if (byNatId.size() - replaced >= MAX_CALLS) {
-                    return "the ALG holds " + MAX_CALLS + " calls already";
-                }
-                return null;
-            }
-
-            /** Logs (within a budget) why the call goes out with Call ID 0, and remembers it as refused. */
-            private int refused(RewrittenField field, int clientCallId, String why) {
-                String note = REFUSED_LOGGED.admit();
-                if (note != null) {
-                    LOG.warn("alg: {} {} goes out with Call ID 0 and fails: {}{}", flow, field.type.abbreviation(),
-                            why, note);
-                }
-                tell(why);
-                refuse(field, clientCallId);
-                return NO_CALL_ID;
-            }
-
-            private void tell(String why) {
-                refusals.accept(flow.client(), flow.client().getHostAddress() + "'s PPTP call to "
-                        + flow.server().getHostAddress() + " was refused: " + why);
-            }
-
-            @Override
-            public void message(ControlMessageType type, byte[] original) {
-                // What lets calls through is read from the octets themselves (RFC 2637 §2.2's
-                // Result Code, §2.9's Call ID), as nf_conntrack_pptp does: a server whose message
-                // our codec found fault with elsewhere (a vendor string, say) must still be served.
-                if (direction == Direction.TO_CLIENT && type == ControlMessageType.START_CONTROL_CONNECTION_REPLY) {
-                    confirmed = (original[14] & 0xFF) == StartControlConnectionReply.RESULT_OK;
-                    return;
-                }
-                if (direction == Direction.TO_CLIENT && type == ControlMessageType.INCOMING_CALL_REQUEST) {
-                    incomingRequested.remember(ControlStream.u16(original, 12));
-                    return;
-                }
-                ControlMessage m;
-                try {
-                    m = ControlMessageCodec.decode(Unpooled.wrappedBuffer(original));
-                } catch (MalformedControlMessageException e) {
-                    String note = REFUSED_LOGGED.admit();
-                    if (note != null) {
-                        LOG.warn("alg: {} {} not acted on: {}{}", flow, type.abbreviation(), e.getMessage(), note);
-                    }
-                    return;
-                }
-                switch (m) {
-                    case StopControlConnectionRequest r -> {
-                        confirmed = false;
-                        incomingRequested.clear();
-                        refusedAwaitingReply.clear();
-                        for (Call call : List.copyOf(calls)) {
-                            removeCall(call, "Stop-Control-Connection-Request");
-                        }
-                    }
-                    case IncomingCallReply r when direction == Direction.TO_SERVER -> {
-                        Call call = byClientId(r.callId());
-                        if (call != null && call.answersIncoming && call.state == CallState.IN_REPLIED
-                                && !incomingRequested.remove(r.peerCallId())) {
-                            removeCall(call, "Incoming-Call-Reply to no Incoming-Call-Request of "
-                                    + r.peerCallId());
-                        } else if (call != null && call.state == CallState.IN_REPLIED) {
-                            call.serverCallId = r.peerCallId();
-                            if (r.resultCode() == IncomingCallReply.RESULT_CONNECT) {
-                                connect(call);
-                            } else {
-                                removeCall(call, "ICRP result " + r.resultCode());
-                            }
-                        }
-                    }
-                    case OutgoingCallReply r when direction == Direction.TO_CLIENT -> {
-                        Call call = byNatId(r.peerCallId());
-                        if (call != null && call.state == CallState.CLEARING && call.serverCallId < 0) {
-                            // The client hung up while the call was being placed (its Call-Clear-
-                            // Request crossed this reply): nothing to connect, but the server's ID
-                            // lets its Call-Disconnect-Notify, sent with that ID (RFC 2637 §2.13),
-                            // end the call at once rather than by timeout.
-                            call.serverCallId = r.callId();
-                        } else if (call != null && call.state != CallState.OUT_REQUESTED) {
-                            // One reply per request (RFC 2637 §2.8); nf_conntrack_pptp ignores
-                            // others too. Taking its call ID would orphan the GRE rule already
-                            // installed for the first one. A server may repeat them: a line
-                            // within the budget, not one each.
-                            String note = REFUSED_LOGGED.admit();
-                            if (note != null) {
-                                LOG.warn("alg: {} second Outgoing-Call-Reply for call {} (NAT {}) ignored{}",
-                                        flow, call.clientCallId, call.natCallId, note);
-                            }
-                        } else if (call != null) {
-                            call.serverCallId = r.callId();
-                            if (r.resultCode() == OutgoingCallReply.RESULT_CONNECTED) {
-                                connect(call);
-                            } else {
-                                removeCall(call, "OCRP result " + r.resultCode());
-                            }
-                        }
-                    }
-                    case IncomingCallConnected r when direction == Direction.TO_CLIENT -> {
-                        Call call = byNatId(r.peerCallId());
-                        if (call != null && call.state != CallState.CONNECTED) {
-                            connect(call);
-                        }
-                    }
-                    case CallClearRequest r when direction == Direction.TO_SERVER -> {
-                        Call call = byClientId(r.callId());
-                        if (call != null) {
-                            call.state = CallState.CLEARING;
-                        }
-                    }
-                    case CallDisconnectNotify r when direction == Direction.TO_CLIENT -> {
-                        // The PNS's interpretation first, as the rewrite did; then RFC 2637's.
-                        Call call = byNatId(r.callId());
-                        if (call == null) {
-                            call = byServerId(r.callId());
-                        }
-                        if (call != null) {
-                            removeCall(call, "Call-Disconnect-Notify");
-                        }
-                    }
-                    default -> {
-                    }
-                }
-            }
-
-            @Override
-            public void lostSync(String why) {
-                String note = CALLS_LOGGED.admit();
-                if (note != null) {
-                    LOG.warn("alg: {} control stream not followed any more: {}{}", flow, why, note);
-                }
-                // From the client its data is dropped from now on (ControlStream#lostVerdict): the
-                // connection stalls, which its owner sees only as a client that cannot connect.
-                refusals.accept(flow.client(), flow.client().getHostAddress() + "'s PPTP control connection to "
-                        + flow.server().getHostAddress() + " stopped reading as PPTP " + (direction == Direction.TO_SERVER
-                        ? "from the client: what the client sends on it is dropped, and its calls fail"
-                        : "from the server: its calls through this router may fail"));
-            }
-        }
     }
 }
