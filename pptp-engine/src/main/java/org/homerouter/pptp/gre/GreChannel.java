@@ -83,6 +83,8 @@ public final class GreChannel {
     private int lastSent;
     private boolean peerAckSeen;
     private int peerAck;
+    /** How many times {@link #peerAck} moved on ({@link #acknowledgementsAdvanced}). */
+    private long peerAckAdvances;
     // Acknowledgement we owe: §4.1 "the sequence number of the highest numbered GRE packet received".
     private boolean receivedAny;
     private int highestReceived;
@@ -404,6 +406,18 @@ public final class GreChannel {
         }
     }
 
+    /**
+     * How many times the peer's acknowledgement has moved on (RFC 2637 §4.2.5: it names the highest
+     * of our packets the peer received). It grows only while our packets reach the peer and the
+     * peer's reach us: a keepalive's proof that the link works both ways, which the peer's
+     * traffic alone is not (a NAT that sends our GRE to another of its clients).
+     */
+    public long acknowledgementsAdvanced() {
+        synchronized (ackLock) {
+            return peerAckAdvances;
+        }
+    }
+
     /** A consistent-per-direction snapshot of the counters. */
     public GreChannelCounters counters() {
         long rxPackets;
@@ -497,6 +511,7 @@ public final class GreChannel {
             if (sentAny && !Serial32.after(ack, lastSent) && Serial32.after(ack, ackFloor())) {
                 peerAckSeen = true;
                 peerAck = ack;
+                peerAckAdvances++;
             }
         }
     }

@@ -382,7 +382,7 @@ public final class PppSession {
                 }
             }
         }
-        lcp.peerFramesSoFar(framesReceived.sum());
+        lcp.peerReceiptsSoFar(channel.acknowledgementsAdvanced());
         lcp.poll();
         if (auth != null) {
             auth.poll();

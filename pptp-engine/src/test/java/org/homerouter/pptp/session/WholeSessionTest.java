@@ -1572,8 +1572,9 @@ class WholeSessionTest {
 
     /**
      * A lossy link loses the client's LCP Echo-Replies, every one of them here, while its data
-     * still arrives: the session stays as long as anything comes from the client, and ends as the
-     * client gone once nothing does. Three replies lost in a row ended it, the download running.
+     * still arrives, acknowledging ours (RFC 2637 §4.2.5): the session stays as long as the client
+     * shows it receives our frames, and ends as the client gone once nothing comes. Three replies
+     * lost in a row ended it, the download running.
      */
     @Test
     void aClientWhoseEchoRepliesAreLostButWhoseDataArrivesStaysConnected() throws Exception {
@@ -1608,6 +1609,38 @@ class WholeSessionTest {
                 : InMemoryGreNetwork.Fate.DELIVER);
         run("ended once nothing came from the client", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals("ended PEER_DEAD", serverEvents.getLast());
+    }
+
+    /**
+     * The client's GRE still arrives but ours no longer reaches it (a NAT that now sends the
+     * server's GRE to another of its clients, as one without multi-client PPTP passthrough does
+     * when a second client connects): its traffic acknowledges nothing new of ours, so it does not
+     * keep the session up; the session ends as the client gone, its address and place freed.
+     * Windows clients send no LCP echo of their own, and would otherwise stay "connected" for good.
+     */
+    @Test
+    void aClientThatStillSendsButNoLongerHearsUsIsHungUpOn() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        network.setImpairment((src, dst, packet) -> src.equals(SERVER) ? InMemoryGreNetwork.Fate.DROP
+                : InMemoryGreNetwork.Fate.DELIVER);
+        Random r = new Random(6);
+        long brokenAt = clock.nanos();
+        // The server's timers only (the client, hearing nothing, would give up on its own): the
+        // client sends a packet every second meanwhile.
+        for (int i = 0; i < 3000 && serverEvents.stream().noneMatch(e -> e.startsWith("ended")); i++) {
+            if (i % 10 == 0) {
+                devices.get("client").inject(ipv4(r, 100));
+            }
+            network.deliverAll();
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            serverTunnels.poll();
+        }
+        assertEquals(List.of("ended PEER_DEAD"), serverEvents.stream().filter(e -> e.startsWith("ended")).toList());
+        assertTrue(clock.nanos() - brokenAt < TimeUnit.SECONDS.toNanos(90), "within the keepalive's minute and a bit: "
+                + (clock.nanos() - brokenAt) / 1_000_000 + " ms");
     }
 
     /**

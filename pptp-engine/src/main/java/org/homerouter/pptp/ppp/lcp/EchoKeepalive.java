@@ -7,7 +7,7 @@ import java.util.OptionalLong;
  * The keepalive schedule of an open link: one LCP Echo-Request per interval (RFC 1661 §5.8), and a
  * dead link once the configured number of requests in a row went unanswered — checked, as pppd
  * does, when the next request falls due. A request counts as answered by its Echo-Reply or by
- * anything else the peer sent after it ({@link #framesHeard}).
+ * any later sign that the peer receives our frames ({@link #receiptsHeard}).
  */
 final class EchoKeepalive {
     private final long intervalNanos;
@@ -17,9 +17,9 @@ final class EchoKeepalive {
     private int unanswered;
     /** The interval while {@link #hurry hurried}, 0 otherwise. */
     private long hurriedNanos;
-    /** Frames heard from the peer so far, as last told; and that count when the last request went out. */
-    private long framesHeard;
-    private long framesAtRequest;
+    /** Signs so far that the peer receives our frames, as last told; and that count when the last request went out. */
+    private long receipts;
+    private long receiptsAtRequest;
 
     EchoKeepalive(Duration interval, int maxUnanswered) {
         this.intervalNanos = interval.toNanos();
@@ -67,23 +67,26 @@ final class EchoKeepalive {
     static final int HURRIED_MAX = 3;
 
     /**
-     * The peer has sent {@code count} frames so far (of any protocol). Any of them after a request
-     * answers it as its Echo-Reply would: the peer is there. On a lossy link (a hotel's Wi-Fi, a
-     * phone's 3G) three replies lost in a row would otherwise end a session whose data still flows,
-     * about once an hour at 10% loss each way with a request every 20 s, and a hurried check
-     * ({@link #hurry}) of a live session whose replies queue behind a download for over 3 s would
-     * end it. pppd's lcp-echo-adaptive likewise sends no request while traffic arrives.
+     * The peer has shown {@code count} times so far that it receives our frames (in PPTP, its GRE
+     * acknowledgement moving on: RFC 2637 §4.2.5). Any such sign after a request answers it as
+     * its Echo-Reply would: on a lossy link (a hotel's Wi-Fi, a phone's 3G) three replies lost in
+     * a row would otherwise end a session whose data still flows both ways, about once an hour at
+     * 10% loss each way with a request every 20 s, and a hurried check ({@link #hurry}) of a live
+     * session whose replies queue behind a download for over 3 s would end it. pppd's
+     * lcp-echo-adaptive likewise sends no request while traffic arrives. The peer's traffic alone
+     * is no such sign: a client behind a NAT that now sends our GRE to another of its clients still
+     * sends, and hears nothing.
      */
-    void framesHeard(long count, long now) {
-        framesHeard = count;
-        if (running && unanswered > 0 && count != framesAtRequest) {
+    void receiptsHeard(long count, long now) {
+        receipts = count;
+        if (running && unanswered > 0 && count != receiptsAtRequest) {
             replyReceived(now);
         }
     }
 
     void requestSent() {
         unanswered++;
-        framesAtRequest = framesHeard;
+        receiptsAtRequest = receipts;
         due += hurriedNanos > 0 ? hurriedNanos : intervalNanos;
     }
 

@@ -106,11 +106,12 @@ public final class Lcp extends NegotiatedProtocol {
     }
 
     /**
-     * How many frames the peer has sent so far, of any protocol, told before each {@link #poll}:
-     * any of them after an Echo-Request answers it for the keepalive (see {@link EchoKeepalive#framesHeard}).
+     * How many times so far the peer has shown it receives our frames (in PPTP, its GRE
+     * acknowledgement moving on), told before each {@link #poll}: any such sign after an
+     * Echo-Request answers it for the keepalive (see {@link EchoKeepalive#receiptsHeard}).
      */
-    public void peerFramesSoFar(long count) {
-        keepalive.framesHeard(count, clock.nanos());
+    public void peerReceiptsSoFar(long count) {
+        keepalive.receiptsHeard(count, clock.nanos());
     }
 
     /**

@@ -131,32 +131,33 @@ class LcpLinkHealthTest {
 
     /**
      * On a lossy link (hotel Wi-Fi, a phone's 3G) Echo-Replies get lost while the peer's data
-     * still arrives: anything the peer sent after a request answers it, so only a peer silent for
-     * the configured number of requests ends the link. Three replies lost in a row ended a session
-     * whose download was running.
+     * still shows it receives ours (its GRE acknowledgements move on): any such sign after a
+     * request answers it, so only a peer showing none for the configured number of requests ends
+     * the link. Three replies lost in a row ended a session whose download was running.
      */
     @Test
-    void anythingThePeerSendsAfterAnEchoRequestAnswersIt() {
+    void aSignThatThePeerReceivesOurFramesAfterAnEchoRequestAnswersIt() {
         ManualClock clock = new ManualClock();
         List<ControlPacket> sent = new ArrayList<>();
         RecordingLcpListener events = new RecordingLcpListener();
         Lcp lcp = openedServer(clock, sent, events, Duration.ofSeconds(5), 2);
         long frames = 0;
-        for (int i = 0; i < 20; i++) { // every reply lost, data between the requests
+        for (int i = 0; i < 20; i++) { // every reply lost, acknowledgements between the requests
             frames += 3;
-            lcp.peerFramesSoFar(frames);
+            lcp.peerReceiptsSoFar(frames);
             clock.advanceMillis(5_000);
-            lcp.peerFramesSoFar(frames);
+            lcp.peerReceiptsSoFar(frames);
             lcp.poll();
         }
         assertEquals(20, count(sent, LcpCode.ECHO_REQUEST));
-        assertEquals(List.of("needed", "up"), events.events, "no reply came, the data did");
+        assertEquals(List.of("needed", "up"), events.events, "no reply came, the acknowledgements did");
 
-        // The peer falls silent: the second request after the last frame goes unanswered, and at
-        // the next due time the link is dead.
+        // The peer shows no more (silent, or its GRE acknowledges nothing new: ours no longer reach
+        // it): the second request after the last sign goes unanswered, and at the next due time the
+        // link is dead.
         for (int i = 0; i < 2; i++) {
             clock.advanceMillis(5_000);
-            lcp.peerFramesSoFar(frames);
+            lcp.peerReceiptsSoFar(frames);
             lcp.poll();
         }
         assertEquals(List.of("needed", "up", "failed KEEPALIVE_TIMEOUT", "down", "finished"), events.events);
@@ -164,26 +165,26 @@ class LcpLinkHealthTest {
     }
 
     /**
-     * A hurried check ({@link Lcp#checkPeerNow}: is this session still there?) is answered by the
-     * peer's data too: a live session whose Echo-Replies queue behind a download for over 3 s, or
-     * are lost, stays, and its keepalive goes back to its usual pace.
+     * A hurried check ({@link Lcp#checkPeerNow}: is this session still there?) is answered by a
+     * sign that the peer receives our frames too: a live session whose Echo-Replies queue behind a
+     * download for over 3 s, or are lost, stays, and its keepalive goes back to its usual pace.
      */
     @Test
-    void aHurriedCheckIsAnsweredByThePeersData() {
+    void aHurriedCheckIsAnsweredByASignThatThePeerReceivesOurFrames() {
         ManualClock clock = new ManualClock();
         List<ControlPacket> sent = new ArrayList<>();
         RecordingLcpListener events = new RecordingLcpListener();
         Lcp lcp = openedServer(clock, sent, events, Duration.ofSeconds(20), 3);
-        lcp.peerFramesSoFar(7);
+        lcp.peerReceiptsSoFar(7);
         assertTrue(lcp.checkPeerNow(Duration.ofSeconds(1)));
         lcp.poll();
         assertEquals(1, count(sent, LcpCode.ECHO_REQUEST), "asked at once");
         clock.advanceMillis(1_000);
-        lcp.peerFramesSoFar(8); // a data frame, no reply
+        lcp.peerReceiptsSoFar(8); // an acknowledgement, no reply
         lcp.poll();
         for (int i = 0; i < 19; i++) {
             clock.advanceMillis(1_000);
-            lcp.peerFramesSoFar(8);
+            lcp.peerReceiptsSoFar(8);
             lcp.poll();
         }
         assertEquals(List.of("needed", "up"), events.events);
