@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The VPN server's pool skips an address this host holds itself (the site-to-site dial-out's, given
- * by a remote server with the same factory pool): the kernel's routing says which, as the interface
- * list does, for every address this machine has; nothing is sent.
+ * by a remote server with the same factory pool): the kernel says which, as the interface list
+ * does, for every address this machine has; nothing is sent. (Secondary addresses, an interface
+ * down, 1,000 interfaces: checked in a namespace, see the commit.)
  */
 class OwnAddressesTest {
 
@@ -36,6 +37,5 @@ class OwnAddressesTest {
             assertFalse(OwnAddresses.isOwn(a), other);
             assertTrue(NetworkInterface.getByInetAddress(a) == null, "the interface list agrees: " + other);
         }
-        assertTrue(OwnAddresses.isOwn(own.getFirst()), "asked again after a refusal, the socket still answers");
     }
 }
