@@ -95,14 +95,7 @@ class LcpLinkHealthTest {
         ManualClock clock = new ManualClock();
         List<ControlPacket> sent = new ArrayList<>();
         RecordingLcpListener events = new RecordingLcpListener();
-        Lcp lcp = new Lcp(LcpSettings.server(List.of()).withEcho(Duration.ofSeconds(5), 2), clock, new Random(4),
-                sent::add, events);
-        lcp.open();
-        lcp.lowerLayerUp();
-        ControlPacket ours = sent.getLast();
-        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REQUEST, 1, new byte[] {5, 6, 0x0A, 0x0B, 0x0C, 0x0D}));
-        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, ours.identifier(), ours.data()));
-        assertEquals(AutomatonState.OPENED, lcp.state());
+        Lcp lcp = openedServer(clock, sent, events, Duration.ofSeconds(5), 2);
         for (int i = 0; i < 2; i++) {
             clock.advanceMillis(5_000);
             lcp.poll();
