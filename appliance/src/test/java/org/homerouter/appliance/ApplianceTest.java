@@ -596,6 +596,9 @@ class ApplianceTest {
             ClientConnection client = ControlClient.connect(clientTransport, addr, ControlSettings.defaults("pns"),
                     Clock.SYSTEM, Duration.ofMillis(50), CallListener.NONE, new CallIdAllocator(4)).get(5, TimeUnit.SECONDS);
             client.placeCall().get(5, TimeUnit.SECONDS);
+            // The client hears the call's reply before the server's session for it is in place:
+            // a stop in between meets a call and no session (its end then says the call was cleared).
+            Eventually.value(a::sessions, ss -> ss.size() == 1);
             a.close();
             client.closed().get(5, TimeUnit.SECONDS);
             assertEquals("stopped by peer", client.state().closeReason());
