@@ -108,6 +108,13 @@ class LcpLinkHealthTest {
         assertTrue(events.events.contains("failed KEEPALIVE_TIMEOUT"));
     }
 
+    /** {@code millis} later, the peer having shown {@code receipts} signs so far that it receives our frames: LCP's timers run. */
+    private static void pollAfter(Lcp lcp, ManualClock clock, long millis, long receipts) {
+        clock.advanceMillis(millis);
+        lcp.peerReceiptsSoFar(receipts);
+        lcp.poll();
+    }
+
     /** An opened server LCP with a keepalive of {@code interval} and {@code failures}, its packets into {@code sent}. */
     private static Lcp openedServer(ManualClock clock, List<ControlPacket> sent, RecordingLcpListener events,
                                     Duration interval, int failures) {
@@ -134,13 +141,11 @@ class LcpLinkHealthTest {
         List<ControlPacket> sent = new ArrayList<>();
         RecordingLcpListener events = new RecordingLcpListener();
         Lcp lcp = openedServer(clock, sent, events, Duration.ofSeconds(5), 2);
-        long frames = 0;
+        long receipts = 0;
         for (int i = 0; i < 20; i++) { // every reply lost, acknowledgements between the requests
-            frames += 3;
-            lcp.peerReceiptsSoFar(frames);
-            clock.advanceMillis(5_000);
-            lcp.peerReceiptsSoFar(frames);
-            lcp.poll();
+            receipts += 3;
+            lcp.peerReceiptsSoFar(receipts);
+            pollAfter(lcp, clock, 5_000, receipts);
         }
         assertEquals(20, count(sent, LcpCode.ECHO_REQUEST));
         assertEquals(List.of("needed", "up"), events.events, "no reply came, the acknowledgements did");
@@ -149,9 +154,7 @@ class LcpLinkHealthTest {
         // it): the second request after the last sign goes unanswered, and at the next due time the
         // link is dead.
         for (int i = 0; i < 2; i++) {
-            clock.advanceMillis(5_000);
-            lcp.peerReceiptsSoFar(frames);
-            lcp.poll();
+            pollAfter(lcp, clock, 5_000, receipts);
         }
         assertEquals(List.of("needed", "up", "failed KEEPALIVE_TIMEOUT", "down", "finished"), events.events);
         assertEquals(21, count(sent, LcpCode.ECHO_REQUEST), "the request of the 20th interval and one more");
@@ -172,13 +175,9 @@ class LcpLinkHealthTest {
         assertTrue(lcp.checkPeerNow(Duration.ofSeconds(1)));
         lcp.poll();
         assertEquals(1, count(sent, LcpCode.ECHO_REQUEST), "asked at once");
-        clock.advanceMillis(1_000);
-        lcp.peerReceiptsSoFar(8); // an acknowledgement, no reply
-        lcp.poll();
+        pollAfter(lcp, clock, 1_000, 8); // an acknowledgement, no reply
         for (int i = 0; i < 19; i++) {
-            clock.advanceMillis(1_000);
-            lcp.peerReceiptsSoFar(8);
-            lcp.poll();
+            pollAfter(lcp, clock, 1_000, 8);
         }
         assertEquals(List.of("needed", "up"), events.events);
         assertEquals(1, count(sent, LcpCode.ECHO_REQUEST), "back to one request per 20 s");
