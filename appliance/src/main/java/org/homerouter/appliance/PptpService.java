@@ -542,7 +542,7 @@ final class PptpService implements AutoCloseable {
      */
     public void close(String toldClients) {
         String why = toldClients.isEmpty() ? "" : Character.toLowerCase(toldClients.charAt(0)) + toldClients.substring(1);
-        List<PppSession> open = closeWhere(s -> true, why, toldClients);
+        List<PppSession> open = sessions == null ? List.of() : sessions.closeAll(why, toldClients);
         long deadline = System.nanoTime() + HANG_UP_WAIT.toNanos();
         while (open.stream().anyMatch(s -> !s.hasEnded()) && System.nanoTime() < deadline) {
             try {

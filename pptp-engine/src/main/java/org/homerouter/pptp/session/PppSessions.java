@@ -410,6 +410,34 @@ public final class PppSessions implements TunnelListener {
         });
         slot.start(session);
         counted.session = session; // only a started session may be made to give way (poll)
+        Closing closing = closingAll;
+        if (closing != null) {
+            // A call set up while every session is being closed (its reply was on the way when the
+            // server began to stop) ends for the same reason, not as a mere cleared call later.
+            session.close(closing.why(), closing.toldPeer());
+        }
+    }
+
+    /** Why every session is being closed, once {@link #closeAll} was called. */
+    private volatile Closing closingAll;
+
+    private record Closing(String why, String toldPeer) {
+    }
+
+    /**
+     * Closes every session, each with {@code toldPeer} in its LCP Terminate-Request, and from now on
+     * each new one as soon as it starts: for a server that is stopping, whose control connections
+     * still take calls until they are stopped. (The closing is published before the sessions are
+     * read, and a new session is registered before the closing is read: one of the two sees the
+     * other.)
+     *
+     * @return the sessions closed now
+     */
+    public List<PppSession> closeAll(String why, String toldPeer) {
+        closingAll = new Closing(why, toldPeer);
+        List<PppSession> open = sessions();
+        open.forEach(s -> s.close(why, toldPeer));
+        return open;
     }
 
     /**

@@ -688,6 +688,23 @@ class WholeSessionTest {
     }
 
     /**
+     * A server that is stopping closes every session, and its control connections still take calls
+     * until they are stopped: a call whose reply was on its way ends for the stop's reason too, in
+     * the owner's history and in what the client is told, not later as a mere cleared call.
+     */
+    @Test
+    void aCallSetUpWhileTheServerClosesEverySessionEndsForTheSameReason() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        assertEquals(List.of(), serverSessions.closeAll("the VPN server is shutting down",
+                "The VPN server is shutting down"));
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals("ended HUNG_UP", serverEnd());
+        assertEquals("the VPN server is shutting down", serverEndDetail);
+        assertFalse(serverEvents.contains("up"), serverEvents.toString());
+    }
+
+    /**
      * A session the server ends for a reason of its own tells the client the reason's words, never
      * its detail, which names another user's address here.
      */
