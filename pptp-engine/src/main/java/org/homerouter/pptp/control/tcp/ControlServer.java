@@ -299,20 +299,35 @@ public final class ControlServer implements AutoCloseable {
 
     /** Connections from {@code address}'s source carrying a logged-in session (a user's working tunnel). */
     private int workingFrom(InetAddress address) {
-        return workingBySource().getOrDefault(ClientSource.of(address), 0);
+        // Asked at every connection from an address at its limit (a flood's case): the address is
+        // compared first, so only that source's own few connections are looked into.
+        InetAddress source = ClientSource.of(address);
+        int n = 0;
+        for (Channel ch : connections) {
+            if (ch.isActive() && ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress()).equals(source)
+                    && working(ch)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Per source ({@link ClientSource}), its connections carrying a logged-in session; one pass over them all. */
     private java.util.Map<InetAddress, Integer> workingBySource() {
         java.util.Map<InetAddress, Integer> out = new java.util.HashMap<>();
         for (Channel ch : connections) {
-            ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
-            if (h != null && h.connection() != null && ch.isActive()
-                    && h.connection().calls().stream().anyMatch(PptpCall::loggedIn)) {
+            if (working(ch)) {
                 out.merge(ClientSource.of(((InetSocketAddress) ch.remoteAddress()).getAddress()), 1, Integer::sum);
             }
         }
         return out;
+    }
+
+    /** Whether {@code ch} carries a logged-in session (a user's working tunnel). */
+    private static boolean working(Channel ch) {
+        ControlChannelHandler h = ch.pipeline().get(ControlChannelHandler.class);
+        return h != null && h.connection() != null && ch.isActive()
+                && h.connection().calls().stream().anyMatch(PptpCall::loggedIn);
     }
 
     private int closingFrom(InetAddress address) {
