@@ -1062,7 +1062,11 @@ public final class ApplianceStore implements AutoCloseable {
         try {
             work.run();
             db.commit();
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too (an AssertionError, a StackOverflowError from a bug): left open, the
+            // transaction would hold the write lock, take in every later write, and be committed by
+            // the next one with this one's half-done work (a configuration replace that had deleted
+            // the users and not yet put them back).
             // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, an I/O error):
             // the rollback and the end of manual-commit mode then fail with "no transaction is
             // active", which replaced the cause, so a full disk read "SQL error or missing database".

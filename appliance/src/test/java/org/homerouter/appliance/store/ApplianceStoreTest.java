@@ -820,4 +820,26 @@ class ApplianceStoreTest {
             assertArrayEquals(garbage, java.nio.file.Files.readAllBytes(aside));
         }
     }
+
+    /**
+     * A bug that throws an Error (not an exception) in the middle of a change: the change is undone
+     * as a whole, and the store goes on; left open, its transaction took in the next writes and was
+     * committed by the next change, half-done.
+     */
+    @Test
+    void aChangeCutShortByAnErrorIsUndoneAndTheNextOneStandsAlone() throws Exception {
+        Path db = dir.resolve("error.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(user("alice"));
+            AssertionError bug = assertThrows(AssertionError.class, () -> store.inTransaction(() -> {
+                store.addUser(user("half-done"));
+                throw new AssertionError("a bug");
+            }));
+            assertEquals("a bug", bug.getMessage());
+            store.addUser(user("bob"));
+            assertEquals(List.of("alice", "bob"), store.users().stream().map(VpnUser::name).toList());
+        }
+        assertEquals(0, count(db, "SELECT count(*) FROM vpn_users WHERE name = 'half-done'"));
+        assertEquals(2, count(db, "SELECT count(*) FROM vpn_users"));
+    }
 }
