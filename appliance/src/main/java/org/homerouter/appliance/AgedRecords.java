@@ -62,7 +62,8 @@ final class AgedRecords implements AutoCloseable {
     synchronized void start(ScheduledExecutorService timer) {
         // A fixed delay, counted on the monotonic clock: a step of the wall clock neither hurries nor delays it.
         long every = Math.min(period.toMillis(), RETRY.toMillis());
-        task = timer.scheduleWithFixedDelay(this::tryDeleteAged, 0, every, TimeUnit.MILLISECONDS);
+        task = timer.scheduleWithFixedDelay(Guarded.task("deleting old records", this::tryDeleteAged), 0, every,
+                TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -149,8 +149,9 @@ public final class Appliance implements AutoCloseable {
         this.databaseProbe = new ServiceWatchdog.Probe("database", task -> Thread.ofVirtual().name("watchdog-db").start(() -> {
             try {
                 store.settings();
-            } catch (java.sql.SQLException e) {
-                // It answered: an error is the pages' to show, not a hang.
+            } catch (java.sql.SQLException | RuntimeException e) {
+                // It answered: an error is the pages' to show, not a hang (a restart every two
+                // minutes, cutting every session, would not mend it).
             }
             task.run();
         }));
@@ -219,14 +220,10 @@ public final class Appliance implements AutoCloseable {
         appliance.clockSteps.start(appliance.housekeeping);
         appliance.agedRecords.start(appliance.housekeeping);
         appliance.accounting.start(appliance.housekeeping);
-        appliance.housekeeping.scheduleWithFixedDelay(() -> {
-            try {
-                appliance.retryKernelChanges();
-                appliance.checkListenAddress();
-            } catch (RuntimeException e) {
-                LOG.warn("trying kernel changes again: {}", e.toString());
-            }
-        }, KernelRetry.PERIOD.toMillis(), KernelRetry.PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        appliance.housekeeping.scheduleWithFixedDelay(Guarded.task("trying kernel changes again", () -> {
+            appliance.retryKernelChanges();
+            appliance.checkListenAddress();
+        }), KernelRetry.PERIOD.toMillis(), KernelRetry.PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         appliance.applyPassthrough(cfg, true);
         appliance.tunnelOnly.findLanDns();
         appliance.applyDialOut(cfg, false);

@@ -75,13 +75,8 @@ final class ClockSteps implements AutoCloseable {
     /** Checks every {@link #PERIOD} on {@code timer} (the appliance's housekeeping thread), until {@link #close}. */
     synchronized void start(ScheduledExecutorService timer) {
         // With a fixed delay, not rate: after a suspend no burst of checks catches up.
-        task = timer.scheduleWithFixedDelay(() -> {
-            try {
-                check();
-            } catch (RuntimeException e) {
-                LOG.warn("checking the clock for steps: {}", e.toString());
-            }
-        }, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        task = timer.scheduleWithFixedDelay(Guarded.task("checking the clock for steps", this::check),
+                PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reads both clocks and writes a line if the wall clock jumped since the last check. */

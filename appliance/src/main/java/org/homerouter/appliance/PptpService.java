@@ -176,21 +176,7 @@ final class PptpService implements AutoCloseable {
      * exits and systemd brings it back whole, as when an event loop stops.
      */
     private static Runnable guarded(String what, Runnable task) {
-        LogLimit budget = new LogLimit();
-        return () -> {
-            try {
-                task.run();
-            } catch (RuntimeException | StackOverflowError | AssertionError e) {
-                String more = budget.admit();
-                if (more != null) {
-                    LOG.error(what + more, e);
-                }
-            } catch (Error e) {
-                LOG.error("{} stopped for good", what, e);
-                org.homerouter.bridge.io.DataPathFailure.report("the PPTP " + what);
-                throw e;
-            }
-        };
+        return Guarded.task("the PPTP " + what, task);
     }
 
     private static SessionEnvironment environment(ApplianceStore store, DataPlane dataPlane, AddressPool pool,

@@ -75,14 +75,8 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      * counters and queues the write: the write is the writes' thread's.
      */
     synchronized void start(ScheduledExecutorService timer) {
-        progress = timer.scheduleWithFixedDelay(() -> {
-            try {
-                recordProgress();
-            } catch (RuntimeException e) {
-                // Escaping, it would cancel every later run.
-                LOG.warn("recording the progress of the sessions that are up: {}", e.toString());
-            }
-        }, PROGRESS_EVERY.toMillis(), PROGRESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        progress = timer.scheduleWithFixedDelay(Guarded.task("recording the progress of the sessions that are up",
+                this::recordProgress), PROGRESS_EVERY.toMillis(), PROGRESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
