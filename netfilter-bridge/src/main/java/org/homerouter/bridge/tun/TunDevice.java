@@ -58,7 +58,13 @@ public final class TunDevice implements TunnelDevice {
     private volatile boolean closed;
     private volatile IpPacketSink sink;
     private final Consumer<ByteBuffer> deliverer = this::deliver;
-    private final AdminCommands routes = new AdminCommands(null);
+    private AdminCommands routes = new AdminCommands(null);
+    // A route being added (iproute2, up to AdminCommands' timeout) keeps the fd open, not the fd
+    // lock held: a close() waiting behind that lock would stop new readers too (a waiting writer
+    // does), and the shared data-path thread reads and writes every device, and often closes one.
+    private final Object routing = new Object();
+    private int routesBeingAdded; // guarded by routing
+    private boolean fdLeftForRoutes; // guarded by routing: closed while a route was being added
 
     TunDevice(String name, int fd, boolean offloads, TunnelConfig config, TunReader reader, Consumer<TunDevice> onClose) {
         this.name = name;
@@ -98,24 +104,38 @@ public final class TunDevice implements TunnelDevice {
      * the firewall and the ALG) costs nothing that matters and spares an rtnetlink encoder. The
      * kernel deletes the route with the interface when the fd closes: no teardown to forget.
      * "replace", not "add": a route some earlier session left to the same network is taken over.
-     * The fd's read lock holds {@link #close} off meanwhile, so the route cannot land on a newer
-     * interface that took this one's name; the session calls this without its own lock.
+     * The fd stays open until the command is done, even if {@link #close} comes meanwhile (the
+     * interface lives as long as its fd), so the route cannot land on a newer interface that took
+     * this one's name; the session calls this without its own lock.
      */
     @Override
     public void addRoute(Inet4Address network, int prefixLength) throws IOException {
         if (prefixLength < 0 || prefixLength > 32) {
             throw new IllegalArgumentException("prefix length " + prefixLength);
         }
-        fdLock.readLock().lock();
-        try {
+        synchronized (routing) {
             if (closed) {
                 throw new IOException("TUN device " + name + " is closed");
             }
+            routesBeingAdded++;
+        }
+        try {
             routes.run(null, "ip", "-4", "route", "replace", network.getHostAddress() + "/" + prefixLength, "dev", name);
         } finally {
-            fdLock.readLock().unlock();
+            boolean closeFd;
+            synchronized (routing) {
+                closeFd = --routesBeingAdded == 0 && fdLeftForRoutes;
+            }
+            if (closeFd) {
+                LibC.close(fd);
+            }
         }
         LOG.info("{}: route {}/{} into the tunnel", name, network.getHostAddress(), prefixLength);
+    }
+
+    /** Tests: what runs {@link #addRoute}'s command. */
+    void routesBy(AdminCommands commands) {
+        this.routes = commands;
     }
 
     /** The configuration the device was made with. */
@@ -220,7 +240,14 @@ public final class TunDevice implements TunnelDevice {
             if (started.get()) {
                 reader.unregister(this);
             }
-            LibC.close(fd);
+            synchronized (routing) {
+                // closed is set before this: an addRoute that starts from now on refuses.
+                if (routesBeingAdded > 0) {
+                    fdLeftForRoutes = true; // the last of them closes it
+                } else {
+                    LibC.close(fd);
+                }
+            }
         } finally {
             fdLock.writeLock().unlock();
         }

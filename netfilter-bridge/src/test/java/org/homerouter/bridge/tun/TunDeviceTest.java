@@ -14,6 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import java.lang.foreign.Arena;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.homerouter.bridge.admin.AdminCommands;
+import org.homerouter.bridge.ffm.Errno;
 import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.bridge.netns.Netns;
@@ -206,6 +211,55 @@ class TunDeviceTest {
             factory.close();
             assertFalse(ns.ip("link").contains(device.name() + ":"));
             assertThrows(IllegalStateException.class, () -> factory.open(config));
+        }
+    }
+
+    /**
+     * A route being added (ip runs for up to 10 s on a busy board) holds up neither the device's
+     * close nor, through a close waiting on the fd lock, the data-path thread's reads and writes,
+     * which then waited for ip as well; the interface stays until the command is done, so the route
+     * cannot land on a newer interface of the same name.
+     */
+    @Test
+    void aCloseWhileARouteIsBeingAddedNeitherWaitsForItNorHoldsUpTheDevice() throws Exception {
+        try (Netns ns = Netns.create("tunr"); TunDeviceFactory factory = new TunDeviceFactory()) {
+            TunnelConfig config = new TunnelConfig("pptp", InetAddress.getByName("10.204.0.1"),
+                    InetAddress.getByName("10.204.0.2"), 1400);
+            TunDevice device = NetworkNamespace.call(ns.name(), () -> factory.open(config));
+            CountDownLatch inIp = new CountDownLatch(1);
+            CountDownLatch ipDone = new CountDownLatch(1);
+            device.routesBy(new AdminCommands(ns.name()) {
+                @Override
+                public String run(String stdin, String... command) throws IOException {
+                    inIp.countDown();
+                    try {
+                        ipDone.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    return "";
+                }
+            });
+            Thread adding = Thread.ofPlatform().start(() -> {
+                try {
+                    device.addRoute((java.net.Inet4Address) InetAddress.getByName("10.204.1.0"), 24);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try {
+                assertTrue(inIp.await(5, TimeUnit.SECONDS), "the route command never ran");
+                Thread closing = Thread.ofPlatform().start(device::close);
+                closing.join(2_000);
+                assertFalse(closing.isAlive(), "close waited for the route command");
+                assertEquals(-Errno.EBADF, device.read(Arena.ofAuto().allocate(2048), 2048));
+                assertTrue(ns.ip("link").contains(device.name() + ":"), "the interface went before the route did");
+            } finally {
+                ipDone.countDown();
+            }
+            adding.join(5_000);
+            assertFalse(adding.isAlive());
+            assertFalse(ns.ip("link").contains(device.name() + ":"), "the interface outlived its route command");
         }
     }
 }
