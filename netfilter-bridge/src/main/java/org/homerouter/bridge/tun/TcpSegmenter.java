@@ -58,7 +58,11 @@ final class TcpSegmenter {
             return false;
         }
         // The field holds the pseudo-header sum; it is part of what is summed (as skb_checksum_help does).
-        packet.putShort(field, InternetChecksum.finish(InternetChecksum.add(0, packet, from, end - from)));
+        short checksum = InternetChecksum.finish(InternetChecksum.add(0, packet, from, end - from));
+        // A sum of 0 is written as 0xFFFF, its other ones' complement form, as skb_checksum_help
+        // does (CSUM_MANGLED_0): in UDP, 0 says "no checksum" (RFC 768), and the client would
+        // take the datagram unchecked.
+        packet.putShort(field, checksum == 0 ? (short) 0xFFFF : checksum);
         return true;
     }
 

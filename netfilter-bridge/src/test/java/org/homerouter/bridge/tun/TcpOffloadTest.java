@@ -67,6 +67,30 @@ class TcpOffloadTest {
         assertArrayEquals(expected, out.get(0));
     }
 
+    /**
+     * The router's own UDP (its DNS answers to a client, say) comes with a partial checksum too. One
+     * whose sum completes to 0 goes out as 0xFFFF: in UDP a 0 says "no checksum" (RFC 768), and the
+     * client would take it unchecked.
+     */
+    @Test
+    void aUdpChecksumThatCompletesToZeroIsWrittenAsAllOnes() {
+        ByteBuffer udp = ByteBuffer.allocate(20 + 8 + 10);
+        udp.put(0, (byte) 0x45).putShort(2, (short) udp.capacity()).put(8, (byte) 64).put(9, (byte) 17);
+        udp.putInt(12, 0xC0A8FA01).putInt(16, 0xC0A8FA0A);
+        udp.putShort(20, (short) 53).putShort(22, (short) 40000).putShort(24, (short) 18);
+        udp.putShort(26, (short) InternetChecksum.fold(InternetChecksum.pseudoHeader(udp, 0, 17, 18)));
+        udp.putLong(28, 0x0123_4567_89AB_CDEFL);
+        // The last two octets make the sum over the datagram fold to 0xFFFF: a checksum of 0.
+        int folded = InternetChecksum.fold(InternetChecksum.add(0, udp, 20, 18));
+        udp.putShort(36, (short) (0xFFFF - folded));
+        assertEquals(0xFFFF, InternetChecksum.fold(InternetChecksum.add(0, udp, 20, 18)));
+
+        List<byte[]> out = segment(new VirtioNetHeader(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 0,
+                20, 6), udp);
+        assertEquals(1, out.size());
+        assertEquals(0xFFFF, ByteBuffer.wrap(out.get(0)).getShort(26) & 0xFFFF);
+    }
+
     @Test
     void offloadsWeNeverAskedForAreRefused() {
         ByteBuffer packet = tcpPacket(7, 42, ACK, randomPayload(3000), 0, 3000);
