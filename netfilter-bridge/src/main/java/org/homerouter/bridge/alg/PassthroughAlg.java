@@ -66,6 +66,7 @@ public final class PassthroughAlg implements AutoCloseable {
     /** The tracker's connections reset after a restart that {@link #refresh} has told {@link #problems} of. */
     private final AtomicLong resetsTold = new AtomicLong();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * Only one ALG per network namespace: its NFQUEUE rule, chain and {@code homerouter_alg} table
      * have fixed names, and a second one (the {@code passthrough} command run beside the service)
@@ -554,11 +555,25 @@ public final class PassthroughAlg implements AutoCloseable {
                 refresh();
             } catch (InterruptedException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 LOG.warn("alg: GRE counters not read: {}", e.getMessage());
+            } catch (RuntimeException | StackOverflowError | AssertionError e) {
+                // A bug met once must not end the upkeep: calls would never expire, and a queue rule
+                // flushed from under the ALG would never be put back.
+                String more = UPKEEP_FAILED.admit();
+                if (more != null) {
+                    LOG.error("alg: the upkeep (queue rule, calls' rules, GRE counters) failed; tried again"
+                            + " at its next run{}", more, e);
+                }
+            } catch (Error e) {
+                LOG.error("alg: the upkeep stopped for good", e);
+                org.homerouter.bridge.io.DataPathFailure.report("the passthrough ALG's upkeep");
+                throw e;
             }
         }
     }
+
+    private static final org.homerouter.pptp.LogLimit UPKEEP_FAILED = new org.homerouter.pptp.LogLimit();
 
     /**
      * Stops queueing, unmaps every call and removes the rules and the table. Idempotent.
@@ -568,7 +583,9 @@ public final class PassthroughAlg implements AutoCloseable {
      *                     the message says, goes with {@link #removeLeftovers}
      */
     public void stop() throws IOException {
-        if (closed) {
+        // Once: the appliance's switch-off and its shutdown may both come here at a time, and a
+        // second stop would close the queue's and the lock's descriptors again, whatever took their numbers.
+        if (!stopping.compareAndSet(false, true)) {
             return;
         }
         closed = true;

@@ -27,6 +27,7 @@ public final class NamespaceLock implements AutoCloseable {
     private static final int EADDRINUSE = 98;
 
     private final int fd;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NamespaceLock(int fd) {
         this.fd = fd;
@@ -79,8 +80,14 @@ public final class NamespaceLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the name go. Idempotent: a second close(2) of the number could close whatever took it
+     * since (a TUN device, a socket), and two owners may both close at a shutdown.
+     */
     @Override
     public void close() {
-        LibC.close(fd);
+        if (closed.compareAndSet(false, true)) {
+            LibC.close(fd);
+        }
     }
 }
