@@ -142,7 +142,10 @@ final class NfQueueMessages {
         if (type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) {
             return new Other(type);
         }
-        int id = -1;
+        // The id is an unsigned 32-bit counter: from 2^31 on it reads negative here, and is no
+        // less an id (the verdict sends its bits back as they came).
+        boolean haveId = false;
+        int id = 0;
         byte[] payload = null;
         int at = start + NLMSG_HDRLEN + NFGENMSG_LEN;
         int end = start + length;
@@ -155,6 +158,7 @@ final class NfQueueMessages {
             if (attrType == NFQA_PACKET_HDR) {
                 // struct nfqnl_msg_packet_hdr { __be32 packet_id; __be16 hw_protocol; __u8 hook; }
                 id = b.order(ByteOrder.BIG_ENDIAN).getInt(at + 4);
+                haveId = true;
                 b.order(ByteOrder.nativeOrder());
             } else if (attrType == NFQA_PAYLOAD) {
                 payload = new byte[attrLength - 4];
@@ -162,6 +166,9 @@ final class NfQueueMessages {
             }
             at += align(attrLength);
         }
-        return id < 0 || payload == null ? new Other(type) : new Packet(new QueuedPacket(id, payload));
+        // A packet queued without its octets (before the copy-packet mode was set: a queue rule left
+        // by the last run meets the bind) still needs a verdict, or the kernel holds it until the
+        // queue is unbound: it comes as an empty packet, which the reader lets go as it is.
+        return !haveId ? new Other(type) : new Packet(new QueuedPacket(id, payload == null ? new byte[0] : payload));
     }
 }

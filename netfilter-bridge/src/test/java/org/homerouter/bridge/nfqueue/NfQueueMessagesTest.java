@@ -75,4 +75,33 @@ class NfQueueMessagesTest {
         assertEquals(new NfQueueMessages.Ack(5, 0), NfQueueMessages.next(b));
         assertNull(NfQueueMessages.next(b));
     }
+
+    /**
+     * Every queued packet gets its verdict: one whose id has reached 2^31 (the kernel's counter is
+     * unsigned), and one queued without its octets, which is let go as it is; they were read as
+     * something else and held by the kernel until the queue filled.
+     */
+    @Test
+    void packetsWithAHighIdOrNoPayloadAreStillPackets() {
+        ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.nativeOrder());
+        for (boolean withPayload : new boolean[] {true, false}) {
+            int start = b.position();
+            b.putInt(0).putShort((short) 0x0300).putShort((short) 0).putInt(0).putInt(0);
+            b.put((byte) 2).put((byte) 0).order(ByteOrder.BIG_ENDIAN).putShort((short) 23).order(ByteOrder.nativeOrder());
+            b.putShort((short) 11).putShort((short) 1).order(ByteOrder.BIG_ENDIAN).putInt(withPayload ? 0x8000_0001 : 78)
+                    .putShort((short) 0x0800).put((byte) 2).order(ByteOrder.nativeOrder()).put((byte) 0);
+            if (withPayload) {
+                b.putShort((short) 8).putShort((short) (10 | 0x4000)).put(new byte[] {9, 8, 7, 6});
+            }
+            b.putInt(start, b.position() - start);
+        }
+        b.flip();
+        var high = assertInstanceOf(NfQueueMessages.Packet.class, NfQueueMessages.next(b)).packet();
+        assertEquals(0x8000_0001, high.id());
+        assertArrayEquals(new byte[] {9, 8, 7, 6}, high.packet());
+        var bare = assertInstanceOf(NfQueueMessages.Packet.class, NfQueueMessages.next(b)).packet();
+        assertEquals(78, bare.id());
+        assertEquals(0, bare.packet().length);
+        assertNull(NfQueueMessages.next(b));
+    }
 }
