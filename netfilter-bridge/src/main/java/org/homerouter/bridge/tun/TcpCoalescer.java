@@ -25,7 +25,7 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
 final class TcpCoalescer<D> {
     /** A bound on the segments of one joined packet; 64 KiB comes first at any usual MSS (48 of 1360 octets). */
     static final int MAX_SEGMENTS = 64;
-    private static final int MAX_IP_LENGTH = 65535;
+    static final int MAX_IP_LENGTH = 65535;
     /** What the area must hold: a virtio-net header and the largest IP packet. */
     static final int AREA_SIZE = VirtioNetHeader.LENGTH + MAX_IP_LENGTH;
     // TCP flags that end coalescing outright (RFC 793 §3.1; CWR, RFC 3168)

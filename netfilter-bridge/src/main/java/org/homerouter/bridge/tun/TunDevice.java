@@ -152,7 +152,9 @@ public final class TunDevice implements TunnelDevice {
     @Override
     public void write(ByteBuffer ipPacket) throws IOException {
         int length = ipPacket.remaining();
-        if (length > NativeStaging.CAPACITY) {
+        // An IPv4 packet's total length is 16 bits: nothing longer is a packet (and the framed
+        // area holds a header and no more than that).
+        if (length > TcpCoalescer.MAX_IP_LENGTH) {
             throw new IOException("IP packet of " + length + " octets is too long");
         }
         if (offloads) {

@@ -208,6 +208,8 @@ class TunDeviceTest {
             device.start(packet -> { });
             assertTrue(device.name().startsWith("sess"), device.name());
             assertTrue(ns.ip("link").contains(device.name() + ":"));
+            // Longer than any IPv4 packet: refused as such, not an IndexOutOfBoundsException.
+            assertThrows(IOException.class, () -> device.write(ByteBuffer.allocate(65_536)));
             factory.close();
             assertFalse(ns.ip("link").contains(device.name() + ":"));
             assertThrows(IllegalStateException.class, () -> factory.open(config));
