@@ -50,12 +50,12 @@ final class LinuxDataPlane {
             if (server) {
                 // ppp*: the site-to-site dial-out's device, clamped for the LAN's TCP but not isolated.
                 firewall = new ServerFirewall("pptp*", java.util.List.of("ppp*"), null);
-                firewall.apply();
+                withRetries("the VPN server's firewall rules", firewall::apply, FIREWALL_PAUSES);
             }
         } catch (IOException | RuntimeException e) {
             closeQuietly(gre == null ? null : gre::close, devices, firewall, loop);
             return DataPlane.unavailable("Linux data plane unavailable: " + e.getMessage()
-                    + "; PPTP control and the UI keep running");
+                    + "; PPTP control and the UI keep running; restarting the router tries again");
         }
         RawGreSocket g = gre;
         TunDeviceFactory d = devices;
@@ -64,6 +64,41 @@ final class LinuxDataPlane {
         LOG.info("data plane: raw GRE socket and TUN devices ready, {}", loop == null
                 ? "each read on a thread of its own" : "read on one thread (" + loop.name() + ")");
         return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l), l == null ? null : l::execute);
+    }
+
+    /**
+     * The pauses between tries of the server's firewall rules at start. Its nft can time out on a
+     * busy boot (AdminCommands' 10 s); without those rules no session may start (they keep the
+     * sessions apart), and nothing tries again later: a failure on the first try left the router
+     * refusing every VPN client until someone restarted it.
+     */
+    static final java.util.List<java.time.Duration> FIREWALL_PAUSES = java.util.List.of(
+            java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10));
+
+    /** Makes {@code change}, trying again after each of {@code pauses} while it fails; the last failure is thrown. */
+    static void withRetries(String what, KernelRetry.Change change, java.util.List<java.time.Duration> pauses)
+            throws IOException {
+        for (int tried = 0; ; tried++) {
+            try {
+                change.make();
+                if (tried > 0) {
+                    LOG.info("{}: in at try {}", what, tried + 1);
+                }
+                return;
+            } catch (IOException e) {
+                if (tried == pauses.size()) {
+                    throw new IOException(e.getMessage() + " (" + (tried + 1) + " tries)", e);
+                }
+                LOG.warn("{} could not be put in: {}; trying again in {} s", what, e.getMessage(),
+                        pauses.get(tried).toSeconds());
+                try {
+                    Thread.sleep(pauses.get(tried));
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private static void closeQuietly(AutoCloseable... resources) {
