@@ -757,22 +757,36 @@ public final class PppSessions implements TunnelListener {
                     + " was taken)"
                     : c.gaveWay == SessionEnd.LOGIN_STALLED ? "another login needed a place among the logins in progress"
                     : "another address needed a place among the logins in progress";
-            if (!c.session.refuseUnlessAuthenticated(c.gaveWay, detail) && c.gavePlace) {
-                // It logged in after all, and will want its address: it counts again.
-                places.takePlaceBack(c.localCallId);
+            // Each item of these queues is handled apart, as each session's timers are below: taken
+            // off its queue, an item whose handling threw would be lost, and the tick with it.
+            try {
+                if (!c.session.refuseUnlessAuthenticated(c.gaveWay, detail) && c.gavePlace) {
+                    // It logged in after all, and will want its address: it counts again.
+                    places.takePlaceBack(c.localCallId);
+                }
+            } catch (RuntimeException e) {
+                timersFailed(c.session, e);
             }
         }
         for (AliveCheck c; (c = aliveChecks.poll()) != null; ) {
             for (PppSession other : c.others) {
-                other.checkAlive(c.because);
+                try {
+                    other.checkAlive(c.because);
+                } catch (RuntimeException e) {
+                    timersFailed(other, e);
+                }
             }
             c.asked = true;
         }
         for (Slot r; (r = redialed.poll()) != null; ) {
             PppSession s = r.session();
             if (s != null) {
-                s.endSilently(SessionEnd.REDIALED, r.call.peerAddress().getHostAddress() + " placed a new call with"
-                        + " this one's call ID (" + r.call.peerCallId() + ")");
+                try {
+                    s.endSilently(SessionEnd.REDIALED, r.call.peerAddress().getHostAddress() + " placed a new call"
+                            + " with this one's call ID (" + r.call.peerCallId() + ")");
+                } catch (RuntimeException e) {
+                    timersFailed(s, e);
+                }
             }
         }
         long now = env.clock().nanos();
