@@ -176,17 +176,28 @@ final class PptpService implements AutoCloseable {
      * exits and systemd brings it back whole, as when an event loop stops.
      */
     private static Runnable guarded(String what, Runnable task) {
-        LogLimit budget = new LogLimit();
+        return guarded(LOG, new LogLimit(), what, task, e -> { });
+    }
+
+    /**
+     * {@link #guarded(String, Runnable)} for a task that logs to {@code log} within {@code budget}
+     * (the tasks of one loop share one) and has {@code afterwards} run, on its thread, after a
+     * failure it survives: the site-to-site dial-out hangs up and dials again, where a task that
+     * merely ended would leave it waiting for good. What follows is guarded too, once.
+     */
+    static Runnable guarded(Logger log, LogLimit budget, String what, Runnable task,
+                            java.util.function.Consumer<Throwable> afterwards) {
         return () -> {
             try {
                 task.run();
             } catch (RuntimeException | StackOverflowError | AssertionError e) {
                 String more = budget.admit();
                 if (more != null) {
-                    LOG.error(what + more, e);
+                    log.error(what + more, e);
                 }
+                guarded(log, budget, what + ", after its failure", () -> afterwards.accept(e), x -> { }).run();
             } catch (Error e) {
-                LOG.error("{} stopped for good", what, e);
+                log.error("{} stopped for good", what, e);
                 org.homerouter.bridge.io.DataPathFailure.report("the PPTP " + what);
                 throw e;
             }
