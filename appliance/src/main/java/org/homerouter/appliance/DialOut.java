@@ -15,11 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.auth.PeerCredentials;
 import org.homerouter.pptp.control.tcp.NettyTransport;
 import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.ppp.ipcp.IpcpConfiguration;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.session.PppSession;
@@ -260,6 +262,8 @@ final class DialOut implements AutoCloseable {
     private int authFailures; // refused logins in a row; loop thread only
     /** A server down all night is one failure an hour in the event log, not 60. Loop thread only. */
     private final RepeatedFailures repeats = new RepeatedFailures(Duration.ofHours(1));
+    /** The failed steps' lines (each with its stack trace): a step that keeps failing redials within the backoff. */
+    private final LogLimit failuresLogged = new LogLimit();
     private final Duration authRetry;
 
     private DialOut(DataPlane plane, NettyTransport io, Config config, Resolver resolver, ServerPath serverPath,
@@ -327,7 +331,7 @@ final class DialOut implements AutoCloseable {
 
     /** Starts dialing. */
     void begin() {
-        loop.execute(this::attempt);
+        loop.execute(step("dialing", null, this::attempt));
     }
 
     State state() {
@@ -363,22 +367,73 @@ final class DialOut implements AutoCloseable {
         dialer.onIpEvents(new PptpDialer.IpEvents() {
             @Override
             public void down(PppSession session) {
-                loop.execute(() -> ipDown(dialer));
+                loop.execute(step("taking the tunnel's routes down", dialer, () -> ipDown(dialer)));
             }
 
             @Override
             public void upAgain(PppSession session) {
-                loop.execute(() -> up(dialer, session));
+                loop.execute(step("bringing the tunnel up", dialer, () -> up(dialer, session)));
             }
         });
-        dialer.up().thenAccept(session -> loop.execute(() -> up(dialer, session)));
-        dialer.ended().thenAccept(why -> loop.execute(() -> ended(dialer, why)));
+        dialer.up().thenAccept(session -> loop.execute(step("bringing the tunnel up", dialer,
+                () -> up(dialer, session))));
+        dialer.ended().thenAccept(why -> loop.execute(step("taking the ended tunnel down", dialer,
+                () -> ended(dialer, why))));
         // LCP and authentication have timers of their own; this bounds the whole setup anyway.
-        loop.schedule(() -> {
+        loop.schedule(step("timing the setup out", dialer, () -> {
             if (current == dialer && !dialer.up().isDone()) {
                 dialer.hangUp("the tunnel did not come up within " + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
-        }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
+        }), SETUP.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A step for the loop. The executor keeps whatever a task throws in a Future nobody reads: a
+     * step that failed half way (a bug, a collaborator's RuntimeException: the firewall's, the
+     * event log's) left the page saying "dialing" or "up" and the office unreachable, with not a
+     * line in any log, until the service restarted. Its failure is logged with its stack trace and
+     * then {@link #recover}ed from.
+     *
+     * @param what   what it does, in the page's words ("dialing": "... while dialing")
+     * @param dialer the call it concerns, null for an attempt (which has none yet)
+     */
+    private Runnable step(String what, PptpDialer dialer, Runnable task) {
+        return Guarded.task(LOG, failuresLogged, "site-to-site dial-out (" + what + ")", task,
+                e -> recover(what, dialer, e));
+    }
+
+    /**
+     * After a step failed, what it may have left half done is undone as after a drop: the call is
+     * hung up, routes, pin and DNS go, and the next attempt comes after the backoff's wait, as
+     * after any failure, so that the tunnel mends itself. Nothing is done when the next attempt is
+     * scheduled already, no attempt is wanted (switched off, stopped), or the step was a late one
+     * of a call already replaced: the call up now is left alone.
+     */
+    private void recover(String what, PptpDialer dialer, Throwable e) {
+        if (closed || state.phase() == Phase.WAITING || state.phase() == Phase.STOPPED
+                || (dialer != null && current != null && current != dialer)) {
+            return;
+        }
+        String why = "an internal error of this router while " + what + " (" + e + "); the system log has the details";
+        boolean wasUp = wasUp();
+        PptpDialer d = current;
+        current = null; // its own end, when it comes, finds it replaced
+        if (d != null) {
+            undoing("hanging up", () -> d.hangUp(why, "the branch router failed and dials again", Duration.ofSeconds(3)));
+            undoing("closing the call", d::close);
+        }
+        unpin();
+        undoing("holding the LAN's DNS", this::lanDnsDown);
+        waitAndRedial(why, nextWait(wasUp), wasUp);
+    }
+
+    /** Part of {@link #recover}: its own failure must not keep the next attempt from being scheduled. */
+    private static void undoing(String what, Runnable part) {
+        try {
+            part.run();
+        } catch (RuntimeException e) {
+            LOG.warn("site-to-site dial-out: {} after a failed step failed too: {}", what, e.toString());
+        }
     }
 
     /**
@@ -408,8 +463,14 @@ final class DialOut implements AutoCloseable {
                 LOG.info("site-to-site: {} now points to {}, not {}", host, found.getHostAddress(),
                         address.getHostAddress());
             }
+            Inet4Address before = address;
             address = found; // before the callback: it reads serverAddress()
-            serverMoved.accept(found);
+            try {
+                serverMoved.accept(found);
+            } catch (RuntimeException e) {
+                address = before; // the next attempt tells it again: the firewall may not let the server in
+                throw e;
+            }
         }
         return found;
     }
@@ -430,12 +491,18 @@ final class DialOut implements AutoCloseable {
         if (current != dialer || closed) {
             return;
         }
+        // Read once: IP may go down again (the server renegotiating at once) while this step runs.
+        Optional<IpcpConfiguration> negotiated = session.ipConfiguration();
+        if (negotiated.isEmpty()) {
+            ipGoneBeforeUp(dialer);
+            return;
+        }
+        IpcpConfiguration ip = negotiated.get();
         if (config.encryptionRequired() && session.encryption().isEmpty()) {
             dialer.hangUp("the tunnel came up without encryption although MPPE is required", Duration.ofSeconds(3));
             return;
         }
-        session.ipConfiguration().flatMap(c -> c.localAddress())
-                .ifPresent(own -> router.ownAddress(own, session.deviceName().orElse("?")));
+        ip.localAddress().ifPresent(own -> router.ownAddress(own, session.deviceName().orElse("?")));
         List<String> routes = new java.util.ArrayList<>();
         try {
             for (Subnet s : config.subnets()) {
@@ -460,14 +527,13 @@ final class DialOut implements AutoCloseable {
             return;
         }
         if (config.defaultRoute()) {
-            routes.add(lanDnsUp(session));
+            routes.add(lanDnsUp(session, ip));
         }
         boolean again = state.phase() == Phase.CONNECTING && upNanos != 0 && state.device().equals(RENEGOTIATING);
         if (!again) {
             upNanos = System.nanoTime();
         }
         authFailures = 0;
-        var ip = session.ipConfiguration().orElseThrow();
         String encryption = session.encryption()
                 .map(e -> "MPPE " + e.strength().label() + " "
                         + (e.stateless() ? "stateless" : "stateful"))
@@ -488,8 +554,7 @@ final class DialOut implements AutoCloseable {
      *
      * @return what the routes list says of it
      */
-    private String lanDnsUp(PppSession session) {
-        var ip = session.ipConfiguration().orElseThrow();
+    private String lanDnsUp(PppSession session, IpcpConfiguration ip) {
         List<Inet4Address> offered = java.util.stream.Stream.of(ip.primaryDns(), ip.secondaryDns())
                 .flatMap(Optional::stream).toList();
         try {
@@ -553,18 +618,39 @@ final class DialOut implements AutoCloseable {
         if (current != dialer || closed || state.phase() != Phase.UP) {
             return;
         }
+        renegotiating(dialer);
+    }
+
+    /**
+     * The session reported IP up, and IP was down again before {@link #up} ran: the server
+     * renegotiated at once. It is handled as {@link #ipDown}, whose own report comes next and finds
+     * no tunnel up; a renegotiation under way keeps its timeout. It used to fail the step and leave
+     * the page saying "dialing" for good.
+     */
+    private void ipGoneBeforeUp(PptpDialer dialer) {
+        if (RENEGOTIATING.equals(state.device())) {
+            return;
+        }
+        if (state.phase() != Phase.UP) {
+            upNanos = System.nanoTime(); // it was up, for a moment
+        }
+        renegotiating(dialer);
+    }
+
+    /** IP is down on the call, which lives on: the routes come back at {@link #up}, or the call ends after {@link #SETUP}. */
+    private void renegotiating(PptpDialer dialer) {
         state = new State(Phase.CONNECTING, server(), System.nanoTime(), RENEGOTIATING, "", "", "",
                 List.of(), 0, state.lastFailure());
         lanDnsDown();
         LOG.warn("site-to-site tunnel to {}: the server renegotiated the link; routes are back when it is up again",
                 server());
         long downAt = state.sinceNanos();
-        loop.schedule(() -> {
+        loop.schedule(step("timing the renegotiation out", dialer, () -> {
             if (current == dialer && state.phase() == Phase.CONNECTING && state.sinceNanos() == downAt) {
                 dialer.hangUp("the server renegotiated the link and it did not come up again within "
                         + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
-        }, SETUP.toMillis(), TimeUnit.MILLISECONDS);
+        }), SETUP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void ended(PptpDialer dialer, String why) {
@@ -575,7 +661,7 @@ final class DialOut implements AutoCloseable {
         current = null;
         unpin();
         lanDnsDown();
-        boolean wasUp = state.phase() == Phase.UP || RENEGOTIATING.equals(state.device());
+        boolean wasUp = wasUp();
         if (closed) {
             return;
         }
@@ -599,13 +685,25 @@ final class DialOut implements AutoCloseable {
         waitAndRedial(why, refused ? authRetry
                 // Outside the account's logon hours (E=646): the time of day mends it, not a save of the page.
                 : reason == SessionEnd.OUTSIDE_LOGON_HOURS ? LOGON_HOURS_RETRY
-                : wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed(), wasUp);
+                : nextWait(wasUp), wasUp);
+    }
+
+    /** Whether the tunnel was up (or renegotiating) when its call ended or a step failed. */
+    private boolean wasUp() {
+        return state.phase() == Phase.UP || RENEGOTIATING.equals(state.device());
+    }
+
+    /** The backoff's wait after a failed attempt, or after a tunnel that was up (which may reset it). */
+    private Duration nextWait(boolean wasUp) {
+        return wasUp ? backoff.ended(Duration.ofNanos(System.nanoTime() - upNanos)) : backoff.failed();
     }
 
     /** A dial failed, or a tunnel that was up ended: the next attempt after {@code wait}. */
     private void waitAndRedial(String why, Duration wait, boolean wasUp) {
         long now = System.nanoTime();
         state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toNanos(), why);
+        // Scheduled first: a log that fails below must not cost the next attempt (WAITING says it is scheduled).
+        loop.schedule(step("dialing", null, this::attempt), wait.toMillis(), TimeUnit.MILLISECONDS);
         // The Site-to-site page shows every failure as it happens; the logs get repeats summarised.
         String more = wasUp ? repeats.reset() : repeats.admit(why, now);
         long seconds = Math.round(wait.toMillis() / 1000.0); // the waits are spread: 1.6 s reads "2 s"
@@ -617,7 +715,6 @@ final class DialOut implements AutoCloseable {
             events.accept("dialout", "site-to-site tunnel to " + server() + (wasUp ? " dropped: " : " failed: ") + why
                     + "; next attempt in " + seconds + " s" + more);
         }
-        loop.schedule(this::attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void unpin() {

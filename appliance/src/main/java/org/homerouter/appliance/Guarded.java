@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import java.util.function.Consumer;
 import org.homerouter.pptp.LogLimit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,17 +22,27 @@ final class Guarded {
 
     /** {@code task}, guarded; {@code what} names it in the log ("session timers"). */
     static Runnable task(String what, Runnable task) {
-        LogLimit budget = new LogLimit();
+        return task(LOG, new LogLimit(), what, task, e -> { });
+    }
+
+    /**
+     * {@link #task(String, Runnable)} logging to {@code log} within {@code budget} (the tasks of one
+     * loop share one), with {@code afterwards} run on its thread after a failure it survives (itself
+     * guarded, once): the site-to-site dial-out hangs up and dials again, where a step that merely
+     * ended would leave it waiting for good.
+     */
+    static Runnable task(Logger log, LogLimit budget, String what, Runnable task, Consumer<Throwable> afterwards) {
         return () -> {
             try {
                 task.run();
             } catch (RuntimeException | StackOverflowError | AssertionError e) {
                 String more = budget.admit();
                 if (more != null) {
-                    LOG.error("{} failed (run again on schedule){}", what, more, e);
+                    log.error("{} failed{}", what, more, e);
                 }
+                task(log, budget, what + ", after its failure", () -> afterwards.accept(e), x -> { }).run();
             } catch (Error e) {
-                LOG.error("{} stopped for good", what, e);
+                log.error("{} stopped for good", what, e);
                 org.homerouter.bridge.io.DataPathFailure.report(what);
                 throw e;
             }

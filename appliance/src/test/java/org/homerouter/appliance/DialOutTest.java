@@ -350,6 +350,74 @@ class DialOutTest {
     }
 
     /**
+     * A step of the dial-out that throws (here the WAN firewall's admission of the server, told as
+     * the server is found) is a failed attempt, dialed again after the backoff's wait: it used to
+     * end the step silently and leave the page saying "dialing" for good, with no second attempt.
+     */
+    @Test
+    void aStepThatFailsWhileDialingIsAFailedAttemptAndTheTunnelComesUpAtTheNext() throws Exception {
+        Appliance server = server("require-128");
+        List<Inet4Address> moves = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        DialOut d = dialOut(SERVER.getHostAddress(), DialOut.Resolver.SYSTEM, moved -> {
+            moves.add(moved);
+            if (!failed.getAndSet(true)) {
+                throw new IllegalStateException("test: the firewall failed");
+            }
+        }, server.pptpAddress().getPort(), PASSWORD, false, p -> {
+            throw new AssertionError("no default route configured");
+        });
+        DialOut.State waiting = await(d, s -> s.phase() == DialOut.Phase.WAITING, "failed");
+        assertEquals("an internal error of this router while dialing (java.lang.IllegalStateException: test: the"
+                + " firewall failed); the system log has the details", waiting.lastFailure());
+        awaitEvent(e -> e.contains("failed: an internal error of this router while dialing"), "of the failed step");
+
+        DialOut.State up = await(d, s -> s.phase() == DialOut.Phase.UP, "came up at the next attempt");
+        assertEquals(List.of("10.20.1.0/24"), up.routes());
+        assertEquals(List.of(SERVER, SERVER), moves, "the firewall is told again, its first time having failed");
+    }
+
+    /**
+     * The end of a tunnel that fails half way (here the LAN's DNS, held when the tunnel goes, throws)
+     * still leads to the next attempt: the page used to say "up" for good, the office unreachable.
+     */
+    @Test
+    void aTunnelWhoseEndFailsHalfWayIsDialedAgain() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        router = new DialOut.Router() {
+            @Override
+            public Inet4Address lanDnsUp(List<Inet4Address> officeDns, String device) {
+                return officeDns.getFirst();
+            }
+
+            @Override
+            public void lanDnsDown() {
+                if (!failed.getAndSet(true)) {
+                    throw new IllegalStateException("test: the DNS hold failed");
+                }
+            }
+
+            @Override
+            public boolean lanDnsManaged() {
+                return true;
+            }
+        };
+        Appliance server = server("require-128", true, Map.of(Setting.PPTP_DNS_PRIMARY, "10.20.1.53"));
+        DialOut d = dialOut(server, PASSWORD, true, s -> () -> { });
+        await(d, s -> s.phase() == DialOut.Phase.UP, "came up");
+
+        assertEquals(1, server.pptp().disconnectUser(USER, "test: the server hangs up"));
+        DialOut.State down = await(d, s -> s.phase() == DialOut.Phase.WAITING, "noticed the hang-up");
+        assertTrue(down.lastFailure().startsWith("an internal error of this router while taking the ended tunnel down"
+                + " (java.lang.IllegalStateException: test: the DNS hold failed)"), down.lastFailure());
+
+        DialOut.State again = await(d, s -> s.phase() == DialOut.Phase.UP, "came back");
+        assertEquals(2, clientDevices.size());
+        assertTrue(clientDevices.getFirst().isClosed(), "the old tunnel is gone");
+        assertEquals("ppp1", again.device());
+    }
+
+    /**
      * With everything else through the tunnel, the LAN's DNS goes there too: to the DNS server the
      * office offers in IPCP (RFC 1877), from when the tunnel is up until it goes; the page says so.
      */
