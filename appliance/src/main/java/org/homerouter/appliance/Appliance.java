@@ -415,6 +415,13 @@ public final class Appliance implements AutoCloseable {
                 }
             }
         }
+        if (tunnelOnly.failing()) {
+            synchronized (this) {
+                if (!closed) {
+                    keepTunnelOnlyNetworks(); // with the networks as they are now, not as they were when it failed
+                }
+            }
+        }
         if (wanRetry.failing()) {
             synchronized (wanLock) {
                 if (!wanClosed) {

@@ -8,9 +8,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One change the router makes to the kernel (what the WAN admits, a switched-off ALG's rules
- * removed, an inbound forward removed) that must not stay undone because its command failed once
- * (nft or iptables timed out on a busy board): the appliance tries it again every {@link #PERIOD}
- * on its housekeeping thread until it is done, rather than until the owner happens to save a page.
+ * removed, an inbound forward removed, a tunnel-only network's hold) that must not stay undone
+ * because its command failed once (nft or iptables timed out on a busy board): the appliance tries
+ * it again every {@link #PERIOD} on its housekeeping thread until it is done, rather than until the
+ * owner happens to save a page.
  * The event log is told once when it fails and once when it is done at last, not at every try.
  * Not thread-safe: under the lock its caller changes that part of the kernel with.
  */
@@ -70,7 +71,8 @@ final class KernelRetry {
             this.done = done;
             return false;
         }
-        succeeded();
+        // Its own words: the one that failed may have been another (a hold taken away since).
+        succeeded(done);
         return true;
     }
 
@@ -85,14 +87,15 @@ final class KernelRetry {
             LOG.debug("still failing: {}", e.getMessage());
             return;
         }
-        succeeded();
+        succeeded(done);
     }
 
-    private void succeeded() {
-        if (done != null) {
+    /** After a failure, the event log is told what is {@code done} now. */
+    private void succeeded(String done) {
+        if (this.done != null) {
             LOG.info("{}", done);
             events.accept(done);
-            done = null;
+            this.done = null;
             retry = null;
         }
     }

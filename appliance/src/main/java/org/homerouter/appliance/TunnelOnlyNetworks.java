@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
+import org.homerouter.bridge.admin.AdminCommands;
 import org.homerouter.bridge.firewall.LanDns;
 import org.homerouter.bridge.route.BootHold;
 import org.homerouter.bridge.route.DefaultRouteFailClosed;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@link #close} are called only from {@link Appliance}'s synchronized methods or blocks, and
  * {@link #findLanDns} at its start, before any other thread has it. What is read without that
  * monitor ({@link #lanDns}: the dial-out's thread; {@link #forwardedHeldForTunnel}: the
- * dashboard) is volatile. Its log lines are the appliance's, under its logger.
+ * dashboard; {@link #failing}: the housekeeping, which then calls {@link #keep} under it) is
+ * volatile. Its log lines are the appliance's, under its logger (a failed hold's, {@link KernelRetry}'s).
  */
 final class TunnelOnlyNetworks {
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
@@ -58,19 +61,41 @@ final class TunnelOnlyNetworks {
     private OptionalInt serverPortHeld = OptionalInt.empty();
     /** Whether those rules are in: the dial-out's page then says what LAN hosts meet while it is down. */
     private volatile boolean forwardedHeldForTunnel;
+    /** Runs the holds' ip and nft. */
+    private final AdminCommands commands;
+    /**
+     * Each hold that failed, tried again until done ({@link #keep}, called by the housekeeping while
+     * {@link #failing}): each says in the event log what it could not do, and when it is done.
+     */
+    private final KernelRetry routes;
+    private final KernelRetry defaultRoute;
+    private final KernelRetry dnsHold;
+    private final KernelRetry bootHold;
 
     TunnelOnlyNetworks(ApplianceStore store, DataPlane dataPlane, Path dataDir,
                        Function<Map<Setting, String>, OptionalInt> serverPort) {
+        this(store, dataPlane, dataDir, serverPort, new AdminCommands(null));
+    }
+
+    /** @param commands runs the holds' ip and nft (tests: a busy board's, failing) */
+    TunnelOnlyNetworks(ApplianceStore store, DataPlane dataPlane, Path dataDir,
+                       Function<Map<Setting, String>, OptionalInt> serverPort, AdminCommands commands) {
         this.store = store;
         this.dataPlane = dataPlane;
         this.dataDir = dataDir;
         this.serverPort = serverPort;
+        this.commands = commands;
+        Consumer<String> events = line -> store.logEvent("service", line);
+        this.routes = new KernelRetry(events);
+        this.defaultRoute = new KernelRetry(events);
+        this.dnsHold = new KernelRetry(events);
+        this.bootHold = new KernelRetry(events);
     }
 
     /** At the appliance's start: the LAN's DNS, held by {@link #keep}, where this namespace is the router's. */
     void findLanDns() {
         if (routerNamespace()) {
-            lanDns = LanDns.find(null);
+            lanDns = LanDns.find(commands);
         }
     }
 
@@ -84,8 +109,11 @@ final class TunnelOnlyNetworks {
      * branch account's, and the VPN server's tunnel network while it is switched on, whether or not
      * it could start) unreachable while their tunnel is down, so that they never leave by the
      * default route in clear; with the dial-out's default route on, every forwarded packet is held
-     * off the router's own default route likewise. Called at start and after every change to them;
-     * a failure is logged.
+     * off the router's own default route likewise. Called at start and after every change to them.
+     * A hold that fails (ip or nft timing out on a busy board) goes to the event log once, and the
+     * appliance's housekeeping calls this again every {@link KernelRetry#PERIOD} while {@link
+     * #failing}, with the inputs as they are then, until it is done: waiting for the owner's next
+     * save left those networks (and the LAN's DNS) free to leave in clear meanwhile.
      *
      * @param dialOutNetworks the running dial-out's routed networks
      * @param everything      whether the dial-out is to carry everything
@@ -94,92 +122,130 @@ final class TunnelOnlyNetworks {
         if (!routerNamespace()) {
             return;
         }
+        // Every network, or null where the settings could not be read: a list missing some would
+        // open them, in the kernel or at the next boot.
+        List<String> networks = null;
+        SQLException unread = null;
+        try {
+            networks = networks(dialOutNetworks);
+        } catch (SQLException e) {
+            unread = e;
+        }
+        keepRoutes(networks, unread);
+        keepDefaultRoute(everything);
+        keepDns(everything);
+        if (networks != null) {
+            // What the next boot holds before this service runs again: the owner's intent, as above,
+            // also for a route the kernel refused now (the boot may take it).
+            keepBootHold(networks, everything);
+        }
+    }
+
+    /**
+     * The networks reached only through a tunnel, as the settings say now: the dial-out's, the VPN
+     * server's tunnel network while it is switched on, every branch account's; those overlapping
+     * this router's LANs left out (logged). Reads the VPN server's port too ({@link #serverPortHeld}).
+     */
+    private List<String> networks(List<Subnet> dialOutNetworks) throws SQLException {
         List<String> networks = new ArrayList<>();
         List<Subnet> local = ApplianceVpnConfig.localNetworks();
-        // Whether every network was found: only then is the next boot's hold rewritten (a list
-        // missing some would open them at the next boot).
-        boolean complete = false;
-        try {
-            dialOutNetworks.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
-            Map<Setting, String> cfg = store.settings();
-            serverPortHeld = serverPort.apply(cfg);
-            Subnet tunnel = Appliance.tunnelNetwork(cfg);
-            if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
-                // A VPN client's address has a route only while its session lasts: once it is gone
-                // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
-                // copy's retransmissions, sent that client's data out of the WAN in clear.
-                try {
-                    RoutedSubnets.checkAgainstLocal(List.of(tunnel), local, null);
-                    networks.add(RoutedSubnets.cidr(tunnel));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
-                }
-            }
-            for (var entry : store.allRoutedSubnets().entrySet()) {
-                try {
-                    var subnets = RoutedSubnets.parse(entry.getValue(), entry.getKey());
-                    // An imported account's networks are checked against this router's LANs only now:
-                    // an overlapping one would cut those LAN hosts off, so it is left out.
-                    RoutedSubnets.checkAgainstLocal(subnets, local, null);
-                    subnets.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),
-                            e.getMessage());
-                }
-            }
-            complete = true;
-            if (tunnelOnly == null) {
-                tunnelOnly = new FailClosedRoutes(null);
-            }
-            tunnelOnly.keep(networks);
-        } catch (IOException | SQLException e) {
-            LOG.error("networks reached through tunnels ({}) could not all be kept unreachable while their tunnel is"
-                    + " down: {}", networks, e.getMessage());
-            store.logEvent("service", "networks reached through tunnels could not all be kept unreachable while"
-                    + " their tunnel is down: " + e.getMessage());
-        }
-        try {
-            if (everythingThroughTunnel == null) {
-                everythingThroughTunnel = new DefaultRouteFailClosed(null);
-            }
-            everythingThroughTunnel.keep(everything, serverPortHeld);
-            forwardedHeldForTunnel = everything;
-        } catch (IOException e) {
+        dialOutNetworks.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
+        Map<Setting, String> cfg = store.settings();
+        serverPortHeld = serverPort.apply(cfg);
+        Subnet tunnel = Appliance.tunnelNetwork(cfg);
+        if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
+            // A VPN client's address has a route only while its session lasts: once it is gone
+            // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
+            // copy's retransmissions, sent that client's data out of the WAN in clear.
             try {
-                forwardedHeldForTunnel = everythingThroughTunnel.holding();
-            } catch (IOException unknown) {
-                forwardedHeldForTunnel = false;
+                RoutedSubnets.checkAgainstLocal(List.of(tunnel), local, null);
+                networks.add(RoutedSubnets.cidr(tunnel));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
             }
-            LOG.error("the site-to-site default route: forwarded traffic could not be {} the router's own default"
-                    + " route: {}", everything ? "kept off" : "let back onto", e.getMessage());
-            store.logEvent("service", "the site-to-site default route: forwarded traffic could not be "
-                    + (everything ? "kept off" : "let back onto") + " the router's own default route: "
-                    + e.getMessage());
         }
-        LanDns dns = lanDns;
+        for (var entry : store.allRoutedSubnets().entrySet()) {
+            try {
+                var subnets = RoutedSubnets.parse(entry.getValue(), entry.getKey());
+                // An imported account's networks are checked against this router's LANs only now:
+                // an overlapping one would cut those LAN hosts off, so it is left out.
+                RoutedSubnets.checkAgainstLocal(subnets, local, null);
+                subnets.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),
+                        e.getMessage());
+            }
+        }
+        return networks;
+    }
+
+    /** The networks' unreachable routes; with the settings unread ({@code unread}), those in place stay. */
+    private void keepRoutes(List<String> networks, SQLException unread) {
+        routes.make("networks reached through tunnels could not all be kept unreachable while their tunnel is down",
+                "networks reached through tunnels are kept unreachable while their tunnel is down now", () -> {
+                    if (unread != null) {
+                        throw new IOException("reading the settings: " + unread.getMessage(), unread);
+                    }
+                    if (tunnelOnly == null) {
+                        tunnelOnly = new FailClosedRoutes(commands);
+                    }
+                    tunnelOnly.keep(networks);
+                });
+    }
+
+    /** Forwarded traffic off the router's own default route while the dial-out is to carry everything, or back on. */
+    private void keepDefaultRoute(boolean everything) {
+        String subject = "the site-to-site default route: forwarded traffic";
+        boolean done = defaultRoute.make(subject + " could not be " + (everything ? "kept off" : "let back onto")
+                        + " the router's own default route",
+                subject + (everything ? " is kept off the router's own default route now"
+                        : " may take the router's own default route again"), () -> {
+                    if (everythingThroughTunnel == null) {
+                        everythingThroughTunnel = new DefaultRouteFailClosed(commands);
+                    }
+                    everythingThroughTunnel.keep(everything, serverPortHeld);
+                });
+        forwardedHeldForTunnel = done ? everything : holdingNow();
+    }
+
+    /** After a failed change, whether forwarded traffic is held all the same (as it was, or half of it done). */
+    private boolean holdingNow() {
         try {
-            if (dns != null) {
-                dns.hold(everything);
-            }
-        } catch (IOException e) {
-            LOG.error("the site-to-site default route: the LAN's DNS could not be {}: {}",
-                    everything ? "held to the tunnel" : "given back to this router's resolver", e.getMessage());
-            store.logEvent("service", "the site-to-site default route: the LAN's DNS could not be "
-                    + (everything ? "held to the tunnel" : "given back to this router's resolver") + ": "
-                    + e.getMessage());
+            return everythingThroughTunnel != null && everythingThroughTunnel.holding();
+        } catch (IOException unknown) {
+            return false;
         }
-        // What the next boot holds before this service runs again: the owner's intent, as above,
-        // also for a route the kernel refused now (the boot may take it).
-        if (!complete) {
+    }
+
+    /** The LAN's DNS held to the tunnel while the dial-out is to carry everything, or given back. */
+    private void keepDns(boolean everything) {
+        LanDns dns = lanDns;
+        if (dns == null) {
             return;
         }
-        try {
-            BootHold.write(dataDir, networks, everything);
-        } catch (IOException | RuntimeException e) {
-            LOG.error("the boot's hold of the tunnel-only networks could not be written: {}", e.toString());
-            store.logEvent("service", "the tunnel-only networks could not be saved for the next boot: until the"
-                    + " service starts then, they may be reached outside their tunnel: " + e.getMessage());
-        }
+        String way = everything ? "held to the tunnel" : "given back to this router's resolver";
+        dnsHold.make("the site-to-site default route: the LAN's DNS could not be " + way,
+                "the site-to-site default route: the LAN's DNS is " + way + " now", () -> dns.hold(everything));
+    }
+
+    private void keepBootHold(List<String> networks, boolean everything) {
+        bootHold.make("the tunnel-only networks could not be saved for the next boot (until the service starts then,"
+                + " they may be reached outside their tunnel)", "the tunnel-only networks are saved for the next boot now",
+                () -> {
+                    try {
+                        BootHold.write(dataDir, networks, everything);
+                    } catch (RuntimeException e) {
+                        throw new IOException(e.getMessage(), e);
+                    }
+                });
+    }
+
+    /**
+     * Whether a hold failed and is being tried again: the housekeeping then calls {@link #keep} once
+     * more. Lock-free.
+     */
+    boolean failing() {
+        return routes.failing() || defaultRoute.failing() || dnsHold.failing() || bootHold.failing();
     }
 
     /**

@@ -72,6 +72,19 @@ class KernelRetryTest {
     }
 
     @Test
+    void anotherChangeDoneWhileOneIsTriedAgainSaysItsOwnWords() {
+        failuresLeft = 1;
+        retry.make("forwarded traffic could not be kept off the default route", "forwarded traffic is kept off now",
+                this::change);
+        // The owner switched it off meanwhile, and that worked.
+        assertTrue(retry.make("forwarded traffic could not be let back", "forwarded traffic may take the default"
+                + " route again", this::change));
+        assertEquals("forwarded traffic may take the default route again", events.getLast());
+        assertEquals(2, events.size(), events.toString());
+        assertFalse(retry.failing());
+    }
+
+    @Test
     void aChangeThatCannotBeMadeTwiceIsFinishedByItsFollowUp() {
         failuresLeft = 1;
         List<String> made = new ArrayList<>();

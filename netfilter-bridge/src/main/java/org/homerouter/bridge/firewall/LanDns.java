@@ -52,7 +52,11 @@ public final class LanDns implements AutoCloseable {
 
     /** @param netns the namespace whose base firewall to fill (tests), or null for our own */
     public static LanDns find(String netns) {
-        AdminCommands commands = new AdminCommands(netns);
+        return find(new AdminCommands(netns));
+    }
+
+    /** As {@link #find(String)}, with nft run by {@code commands} (tests: a busy board's, failing). */
+    public static LanDns find(AdminCommands commands) {
         boolean present = BaseChains.present(commands, CHAIN, INPUT_CHAIN);
         if (!present) {
             LOG.info("no base firewall chains {} and {}: the LAN's DNS is this host's own resolver's business", CHAIN,

@@ -78,7 +78,12 @@ public final class DefaultRouteFailClosed {
 
     /** @param netns run in this namespace ({@code ip netns exec}), or null for our own */
     public DefaultRouteFailClosed(String netns) {
-        ip = new AdminCommands(netns);
+        this(new AdminCommands(netns));
+    }
+
+    /** Its commands run by {@code commands} (tests: a busy board's, failing). */
+    public DefaultRouteFailClosed(AdminCommands commands) {
+        ip = commands;
     }
 
     /**

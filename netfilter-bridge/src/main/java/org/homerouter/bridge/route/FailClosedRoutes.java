@@ -36,7 +36,12 @@ public final class FailClosedRoutes {
      * @param netns run in this namespace ({@code ip netns exec}), or null for our own
      */
     public FailClosedRoutes(String netns) throws IOException {
-        ip = new AdminCommands(netns);
+        this(new AdminCommands(netns));
+    }
+
+    /** As {@link #FailClosedRoutes(String)}, its commands run by {@code commands} (tests: a busy board's, failing). */
+    public FailClosedRoutes(AdminCommands commands) throws IOException {
+        ip = commands;
         String shown = ip.run(null, "ip", "-4", "route", "show", "type", "unreachable", "proto", HostRoutePin.PROTO);
         for (String line : shown.split("\n")) {
             // "unreachable 10.2.0.0/24 metric 4242", or a bare address for a /32 ("type" is not repeated
