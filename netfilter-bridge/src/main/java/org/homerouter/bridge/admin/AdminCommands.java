@@ -89,4 +89,17 @@ public class AdminCommands {
         }
         return out;
     }
+
+    /**
+     * Whether nft failed because the table (or what it named in it) is not there, in nft's own words
+     * (ENOENT from the kernel): "Error: Could not process rule: No such file or directory" from a
+     * delete, "Error: No such file or directory" from a list. The same errno said by anything else
+     * (no nft binary, no such namespace: {@code exec of "nft" failed: No such file or directory})
+     * is not that: nft never ran, and what was to go is still in.
+     */
+    public static boolean notThere(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("Error: Could not process rule: No such file or directory")
+                || m.contains("Error: No such file or directory");
+    }
 }

@@ -81,19 +81,6 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         this.commands = commands;
     }
 
-    /**
-     * Whether nft failed because the table (or what it named in it) is not there, in nft's own words
-     * (ENOENT from the kernel): "Error: Could not process rule: No such file or directory" from a
-     * delete, "Error: No such file or directory" from a list. The same errno said by anything else
-     * (no nft binary, no such namespace: {@code exec of "nft" failed: No such file or directory})
-     * is not that: nft never ran, and what was to go is still in.
-     */
-    static boolean noSuchTable(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("Error: Could not process rule: No such file or directory")
-                || m.contains("Error: No such file or directory");
-    }
-
     /** Creates the (empty) table, replacing one left by a crash, in one transaction. */
     public synchronized void install() throws IOException {
         commands.run(String.join("\n",
@@ -235,7 +222,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         try {
             listing = commands.run(null, "nft", "--handle", "list", "table", "ip", TABLE);
         } catch (IOException e) {
-            if (!noSuchTable(e)) {
+            if (!AdminCommands.notThere(e)) {
                 throw e;
             }
             installed.clear();
@@ -354,7 +341,7 @@ public final class GreNatRules implements GreMappingListener, AutoCloseable {
         try {
             commands.run(null, "nft", "delete", "table", "ip", TABLE);
         } catch (IOException e) {
-            if (!noSuchTable(e)) {
+            if (!AdminCommands.notThere(e)) {
                 throw e;
             }
         }

@@ -103,7 +103,7 @@ public final class InboundPptpForward implements AutoCloseable {
             commands.run(null, "nft", "delete", "table", "ip", TABLE);
             LOG.info("alg: inbound PPTP no longer forwarded (table {} removed)", TABLE);
         } catch (IOException e) {
-            if (!GreNatRules.noSuchTable(e)) {
+            if (!AdminCommands.notThere(e)) {
                 throw e;
             }
         }

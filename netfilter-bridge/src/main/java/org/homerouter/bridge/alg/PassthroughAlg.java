@@ -356,7 +356,7 @@ public final class PassthroughAlg implements AutoCloseable {
             LOG.info("alg: removed the table {} that no ALG runs (an earlier run's, or one a stop could not remove)",
                     GreNatRules.TABLE);
         } catch (IOException e) {
-            if (!GreNatRules.noSuchTable(e)) {
+            if (!AdminCommands.notThere(e)) {
                 stayed.add(tableStays(e));
             }
         }

@@ -36,7 +36,7 @@ public final class LanDns implements AutoCloseable {
     public static final String INPUT_CHAIN = "inet homerouter lan_dns_input";
 
     private final AdminCommands commands;
-    private final boolean present;
+    private final BaseChains chains;
     /** The owner's intent: everything through the tunnel. */
     private boolean held;
     private boolean tunnelUp;
@@ -45,9 +45,9 @@ public final class LanDns implements AutoCloseable {
     /** The chain's contents as last written; null before the first write (whatever is there is replaced). */
     private String current;
 
-    private LanDns(AdminCommands commands, boolean present) {
+    private LanDns(AdminCommands commands) {
         this.commands = commands;
-        this.present = present;
+        this.chains = new BaseChains(commands, "the LAN's DNS is this host's own resolver's business", CHAIN, INPUT_CHAIN);
     }
 
     /** @param netns the namespace whose base firewall to fill (tests), or null for our own */
@@ -57,17 +57,14 @@ public final class LanDns implements AutoCloseable {
 
     /** As {@link #find(String)}, with nft run by {@code commands} (tests: a busy board's, failing). */
     public static LanDns find(AdminCommands commands) {
-        boolean present = BaseChains.present(commands, CHAIN, INPUT_CHAIN);
-        if (!present) {
-            LOG.info("no base firewall chains {} and {}: the LAN's DNS is this host's own resolver's business", CHAIN,
-                    INPUT_CHAIN);
-        }
-        return new LanDns(commands, present);
+        LanDns dns = new LanDns(commands);
+        dns.chains.find();
+        return dns;
     }
 
-    /** Whether the base firewall's chains are there to fill. */
+    /** Whether the base firewall's chains are known to be there to fill. */
     public boolean present() {
-        return present;
+        return chains.knownThere();
     }
 
     /**
@@ -88,7 +85,7 @@ public final class LanDns implements AutoCloseable {
      */
     public synchronized void tunnelUp(java.util.List<Inet4Address> candidates, String device) throws IOException {
         Inet4Address to = null;
-        if (present) {
+        if (chains.there()) {
             for (Inet4Address c : candidates) {
                 String route = commands.run(null, "ip", "-4", "route", "get", c.getHostAddress());
                 if (route.matches("(?s).*\\bdev " + java.util.regex.Pattern.quote(device) + "\\b.*")) {
@@ -120,7 +117,7 @@ public final class LanDns implements AutoCloseable {
      * of the candidates reached through the tunnel, the tunnel down, or no chain to fill.
      */
     public synchronized Inet4Address server() {
-        return present && tunnelUp ? server : null;
+        return chains.knownThere() && tunnelUp ? server : null;
     }
 
     /** The chains' contents for the state: flushed and refilled in one nft transaction. */
@@ -142,7 +139,7 @@ public final class LanDns implements AutoCloseable {
 
     private void write() throws IOException {
         String script = rules(held, tunnelUp, server);
-        if (!present || script.equals(current)) {
+        if (script.equals(current) || !chains.there()) {
             return;
         }
         commands.run(script, "nft", "-f", "-");

@@ -33,28 +33,30 @@ public final class WanAdmission implements AutoCloseable {
     public static final String VPN_CLIENTS = "inet homerouter vpn_clients";
 
     private final AdminCommands commands;
-    private final boolean present;
+    private final BaseChains chain;
     private String current = "";
     private String currentClients = "";
 
-    private WanAdmission(AdminCommands commands, boolean present) {
+    private WanAdmission(AdminCommands commands) {
         this.commands = commands;
-        this.present = present;
+        this.chain = new BaseChains(commands, "what the WAN may reach is this host's own firewall's business", CHAIN);
     }
 
     /** @param netns the namespace whose base firewall to fill (tests), or null for our own */
     public static WanAdmission find(String netns) {
-        AdminCommands commands = new AdminCommands(netns);
-        boolean present = BaseChains.present(commands, CHAIN);
-        if (!present) {
-            LOG.info("no base firewall chain {}: what the WAN may reach is this host's own firewall's business", CHAIN);
-        }
-        return new WanAdmission(commands, present);
+        return find(new AdminCommands(netns));
     }
 
-    /** Whether the base firewall's chain is there to fill. */
+    /** As {@link #find(String)}, with nft run by {@code commands} (tests: a busy board's). */
+    public static WanAdmission find(AdminCommands commands) {
+        WanAdmission w = new WanAdmission(commands);
+        w.chain.find();
+        return w;
+    }
+
+    /** Whether the base firewall's chain is known to be there to fill. */
     public boolean present() {
-        return present;
+        return chain.knownThere();
     }
 
     /**
@@ -66,7 +68,7 @@ public final class WanAdmission implements AutoCloseable {
      */
     public synchronized void admit(InetSocketAddress pptpServer, Inet4Address dialOutServer) throws IOException {
         String rules = rules(pptpServer, dialOutServer);
-        if (!present || rules.equals(current)) {
+        if (rules.equals(current) || !chain.there()) {
             return;
         }
         commands.run(rules, "nft", "-f", "-");
@@ -81,7 +83,7 @@ public final class WanAdmission implements AutoCloseable {
     public synchronized void vpnClients(String tunnelNetwork) throws IOException {
         String script = "flush set " + VPN_CLIENTS + "\n"
                 + (tunnelNetwork == null ? "" : "add element " + VPN_CLIENTS + " { " + tunnelNetwork + " }\n");
-        if (!present || script.equals(currentClients)) {
+        if (script.equals(currentClients) || !chain.there()) {
             return;
         }
         commands.run(script, "nft", "-f", "-");
@@ -133,7 +135,7 @@ public final class WanAdmission implements AutoCloseable {
     /** Admits nothing any more, and names no VPN client: the service is stopping. */
     @Override
     public synchronized void close() {
-        if (!present || current.isEmpty() && currentClients.isEmpty()) {
+        if (current.isEmpty() && currentClients.isEmpty() || !chain.knownThere()) {
             return;
         }
         try {
