@@ -194,7 +194,7 @@ public final class DefaultRouteFailClosed {
      *
      * @return how many rules went
      */
-    private int remove(String family) {
+    private int remove(String family) throws IOException {
         List<String[]> ours = new ArrayList<>(List.of(UNREACHABLE_RULE, FORWARDED_MAIN_RULE));
         if (family.equals("-4")) {
             ours.addAll(List.of(TUNNEL_RULE, MAIN_RULE, OWN_GRE_RULE, ANY_OWN_PORT_RULE, DISSECT_RULE));
@@ -206,14 +206,19 @@ public final class DefaultRouteFailClosed {
         return removed;
     }
 
-    private int removeAll(String family, String[] rule) {
+    private int removeAll(String family, String[] rule) throws IOException {
         int removed = 0;
         for (int i = 0; i < 8; i++) { // a killed run's, twice perhaps (kernels before 4.15 took copies)
             try {
                 ip.run(null, command(family, "del", rule));
                 removed++;
-            } catch (IOException noMore) {
-                break;
+            } catch (IOException e) {
+                if (String.valueOf(e.getMessage()).contains("No such file or directory")) {
+                    break; // none (left): the kernel's ENOENT
+                }
+                // ip timed out on a busy board, say: the rule may well be in still, and "may take
+                // the default route again" would be said of traffic that is still held.
+                throw e;
             }
         }
         return removed;
