@@ -488,10 +488,16 @@ public final class PassthroughAlg implements AutoCloseable {
             if (p == null) {
                 continue;
             }
-            boolean accept = true;
+            // Queued without its octets (before the copy-packet mode was set): it cannot be looked
+            // at, and passed untouched a call request in it would leave with the LAN client's own
+            // call ID. Dropped: TCP sends it again, by then with its octets.
+            boolean accept = p.packet().length > 0;
+            if (!accept) {
+                dropped.incrementAndGet();
+            }
             byte[] payload = null;
             try {
-                Ipv4TcpPacket t = Ipv4TcpPacket.parse(p.packet());
+                Ipv4TcpPacket t = accept ? Ipv4TcpPacket.parse(p.packet()) : null;
                 if (t != null) {
                     segments.incrementAndGet();
                     SegmentVerdict v = tracker.onSegment(segment(t));

@@ -168,7 +168,7 @@ final class NfQueueMessages {
         }
         // A packet queued without its octets (before the copy-packet mode was set: a queue rule left
         // by the last run meets the bind) still needs a verdict, or the kernel holds it until the
-        // queue is unbound: it comes as an empty packet, which the reader lets go as it is.
+        // queue is unbound: it comes as an empty packet, for the reader to judge (the ALG drops it).
         return !haveId ? new Other(type) : new Packet(new QueuedPacket(id, payload == null ? new byte[0] : payload));
     }
 }
