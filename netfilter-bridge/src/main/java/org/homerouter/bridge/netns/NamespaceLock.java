@@ -80,6 +80,11 @@ public final class NamespaceLock implements AutoCloseable {
         }
     }
 
+    /** Tests: the socket's descriptor number. */
+    int fd() {
+        return fd;
+    }
+
     /**
      * Lets the name go. Idempotent: a second close(2) of the number could close whatever took it
      * since (a TUN device, a socket), and two owners may both close at a shutdown.
