@@ -228,7 +228,7 @@ public final class Appliance implements AutoCloseable {
         appliance.tunnelOnly.findLanDns();
         appliance.applyDialOut(cfg, false);
         if (dataPlane.linux()) {
-            appliance.wan = WanAdmission.find(null);
+            appliance.wan = WanAdmission.find((String) null); // this namespace
         }
         appliance.admitFromWan();
         appliance.lan = ApplianceLan.system(appliance, dbFile.toAbsolutePath().getParent());
