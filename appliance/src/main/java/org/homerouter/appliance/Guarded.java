@@ -32,13 +32,16 @@ final class Guarded {
      * ended would leave it waiting for good.
      */
     static Runnable task(Logger log, LogLimit budget, String what, Runnable task, Consumer<Throwable> afterwards) {
+        Repeats repeats = new Repeats();
         return () -> {
             try {
                 task.run();
             } catch (RuntimeException | StackOverflowError | AssertionError e) {
                 String more = budget.admit();
-                if (more != null) {
+                if (more != null && repeats.stackWanted(e, System.nanoTime())) {
                     log.error("{} failed{}", what, more, e);
+                } else if (more != null) {
+                    log.error("{} failed again: {}{}", what, e, more);
                 }
                 task(log, budget, what + ", after its failure", () -> afterwards.accept(e), x -> { }).run();
             } catch (Error e) {
@@ -47,5 +50,25 @@ final class Guarded {
                 throw e;
             }
         };
+    }
+
+    /**
+     * The stack trace of a failure the task met before is logged at most once an hour: a chore that
+     * fails at every run (every 10 s, say) would fill the journal with the same trace.
+     */
+    private static final class Repeats {
+        private static final long HOUR_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+        private String last;
+        private long stackLoggedAt;
+
+        synchronized boolean stackWanted(Throwable e, long now) {
+            String failure = e.toString();
+            if (failure.equals(last) && now - stackLoggedAt < HOUR_NANOS) {
+                return false;
+            }
+            last = failure;
+            stackLoggedAt = now;
+            return true;
+        }
     }
 }

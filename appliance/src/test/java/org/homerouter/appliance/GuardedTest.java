@@ -66,4 +66,65 @@ class GuardedTest {
         assertThrows(LinkageError.class, chore::run);
         assertEquals(List.of("deleting old records"), reported);
     }
+
+    /**
+     * A chore that fails the same way at every run logs its stack trace once (an hour), then one line
+     * a run: every 10 s, the trace filled the journal. A different failure gets its trace.
+     */
+    @Test
+    void aFailureRepeatedAtEveryRunHasItsStackTraceLoggedOnce() {
+        Lines log = new Lines();
+        AtomicInteger runs = new AtomicInteger();
+        Runnable chore = Guarded.task(log, new org.homerouter.pptp.LogLimit(), "checking the clock", () -> {
+            throw runs.incrementAndGet() <= 3 ? new IllegalStateException("the same bug") : new ArithmeticException("another");
+        }, e -> { });
+        for (int i = 0; i < 4; i++) {
+            chore.run();
+        }
+        assertEquals(List.of("checking the clock failed + stack", "checking the clock failed again:"
+                + " java.lang.IllegalStateException: the same bug", "checking the clock failed again:"
+                + " java.lang.IllegalStateException: the same bug", "checking the clock failed + stack"), log.lines);
+    }
+
+    /** The lines a logger was given, each with "+ stack" where it came with a throwable. */
+    private static final class Lines extends org.slf4j.helpers.LegacyAbstractLogger {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+
+        @Override
+        protected String getFullyQualifiedCallerName() {
+            return null;
+        }
+
+        @Override
+        protected void handleNormalizedLoggingCall(org.slf4j.event.Level level, org.slf4j.Marker marker, String pattern,
+                                                   Object[] arguments, Throwable throwable) {
+            lines.add(org.slf4j.helpers.MessageFormatter.basicArrayFormat(pattern, arguments)
+                    + (throwable != null ? " + stack" : ""));
+        }
+
+        @Override
+        public boolean isTraceEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
+    }
 }
