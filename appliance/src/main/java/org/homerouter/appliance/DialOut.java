@@ -331,7 +331,7 @@ final class DialOut implements AutoCloseable {
 
     /** Starts dialing. */
     void begin() {
-        loop.execute(step("dialing", null, this::attempt));
+        run(step("dialing", null, this::attempt));
     }
 
     State state() {
@@ -367,24 +367,42 @@ final class DialOut implements AutoCloseable {
         dialer.onIpEvents(new PptpDialer.IpEvents() {
             @Override
             public void down(PppSession session) {
-                loop.execute(step("taking the tunnel's routes down", dialer, () -> ipDown(dialer)));
+                run(step("taking the tunnel's routes down", dialer, () -> ipDown(dialer)));
             }
 
             @Override
             public void upAgain(PppSession session) {
-                loop.execute(step("bringing the tunnel up", dialer, () -> up(dialer, session)));
+                run(step("bringing the tunnel up", dialer, () -> up(dialer, session)));
             }
         });
-        dialer.up().thenAccept(session -> loop.execute(step("bringing the tunnel up", dialer,
+        dialer.up().thenAccept(session -> run(step("bringing the tunnel up", dialer,
                 () -> up(dialer, session))));
-        dialer.ended().thenAccept(why -> loop.execute(step("taking the ended tunnel down", dialer,
+        dialer.ended().thenAccept(why -> run(step("taking the ended tunnel down", dialer,
                 () -> ended(dialer, why))));
         // LCP and authentication have timers of their own; this bounds the whole setup anyway.
-        loop.schedule(step("timing the setup out", dialer, () -> {
+        later(step("timing the setup out", dialer, () -> {
             if (current == dialer && !dialer.up().isDone()) {
                 dialer.hangUp("the tunnel did not come up within " + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
-        }), SETUP.toMillis(), TimeUnit.MILLISECONDS);
+        }), SETUP.toMillis());
+    }
+
+    /** Runs {@code step} on the loop, unless it is stopping (switched off): then nothing is left to do. */
+    private void run(Runnable step) {
+        try {
+            loop.execute(step);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("site-to-site dial-out stopping: a step not run");
+        }
+    }
+
+    /** {@link #run} after {@code millis}. */
+    private void later(Runnable step, long millis) {
+        try {
+            loop.schedule(step, millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("site-to-site dial-out stopping: a step not scheduled");
+        }
     }
 
     /**
@@ -645,12 +663,12 @@ final class DialOut implements AutoCloseable {
         LOG.warn("site-to-site tunnel to {}: the server renegotiated the link; routes are back when it is up again",
                 server());
         long downAt = state.sinceNanos();
-        loop.schedule(step("timing the renegotiation out", dialer, () -> {
+        later(step("timing the renegotiation out", dialer, () -> {
             if (current == dialer && state.phase() == Phase.CONNECTING && state.sinceNanos() == downAt) {
                 dialer.hangUp("the server renegotiated the link and it did not come up again within "
                         + SETUP.toSeconds() + " s", Duration.ofSeconds(3));
             }
-        }), SETUP.toMillis(), TimeUnit.MILLISECONDS);
+        }), SETUP.toMillis());
     }
 
     private void ended(PptpDialer dialer, String why) {
@@ -703,7 +721,7 @@ final class DialOut implements AutoCloseable {
         long now = System.nanoTime();
         state = new State(Phase.WAITING, server(), now, "", "", "", "", List.of(), now + wait.toNanos(), why);
         // Scheduled first: a log that fails below must not cost the next attempt (WAITING says it is scheduled).
-        loop.schedule(step("dialing", null, this::attempt), wait.toMillis(), TimeUnit.MILLISECONDS);
+        later(step("dialing", null, this::attempt), wait.toMillis());
         // The Site-to-site page shows every failure as it happens; the logs get repeats summarised.
         String more = wasUp ? repeats.reset() : repeats.admit(why, now);
         long seconds = Math.round(wait.toMillis() / 1000.0); // the waits are spread: 1.6 s reads "2 s"

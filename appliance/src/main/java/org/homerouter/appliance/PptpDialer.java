@@ -93,14 +93,10 @@ final class PptpDialer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleAtFixedRate(() -> {
-            try {
-                sessions.poll();
-                tunnels.poll();
-            } catch (RuntimeException e) {
-                LOG.error("dial timers", e);
-            }
-        }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(Guarded.task("the site-to-site dial-out's timers", () -> {
+            sessions.poll();
+            tunnels.poll();
+        }), TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -117,6 +113,17 @@ final class PptpDialer implements AutoCloseable {
     static PptpDialer dial(DataPlane plane, NettyTransport io, InetSocketAddress server, SessionSettings settings,
                            CallIdAllocator callIds, Duration timeout, Duration echoInterval) {
         PptpDialer d = new PptpDialer(plane, settings);
+        try {
+            connect(d, io, server, settings, callIds, timeout, echoInterval);
+        } catch (RuntimeException | Error e) {
+            d.close(); // its timers' thread would run on, for nothing, for the life of the service
+            throw e;
+        }
+        return d;
+    }
+
+    private static void connect(PptpDialer d, NettyTransport io, InetSocketAddress server, SessionSettings settings,
+                                CallIdAllocator callIds, Duration timeout, Duration echoInterval) {
         ControlSettings control = ControlSettings.defaults(settings.localName());
         ControlClient.connect(io, server, control.withEcho(echoInterval, control.echoTimeout()), Clock.SYSTEM,
                         Duration.ofSeconds(1), d.tunnels, callIds)
@@ -135,7 +142,6 @@ final class PptpDialer implements AutoCloseable {
                         d.call = placed;
                     }
                 });
-        return d;
     }
 
     /** A failed connect or call in the words of someone looking at the dashboard. */
