@@ -50,12 +50,17 @@ final class LinuxDataPlane {
             if (server) {
                 // ppp*: the site-to-site dial-out's device, clamped for the LAN's TCP but not isolated.
                 firewall = new ServerFirewall("pptp*", java.util.List.of("ppp*"), null);
-                withRetries("the VPN server's firewall rules", firewall::apply, FIREWALL_PAUSES);
+                try {
+                    withRetries("the VPN server's firewall rules", firewall::apply, FIREWALL_PAUSES);
+                } catch (IOException e) {
+                    throw new IOException("the VPN server's firewall rules could not be put in: " + e.getMessage()
+                            + "; restarting the router tries again", e);
+                }
             }
         } catch (IOException | RuntimeException e) {
             closeQuietly(gre == null ? null : gre::close, devices, firewall, loop);
             return DataPlane.unavailable("Linux data plane unavailable: " + e.getMessage()
-                    + "; PPTP control and the UI keep running; restarting the router tries again");
+                    + "; PPTP control and the UI keep running");
         }
         RawGreSocket g = gre;
         TunDeviceFactory d = devices;
