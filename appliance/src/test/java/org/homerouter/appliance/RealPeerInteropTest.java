@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The interop tier: PPTP programs we did not write, Debian's own {@code pptp} + {@code pppd} client
@@ -67,6 +69,9 @@ class RealPeerInteropTest {
     private static final String USER = "alice";
     private static final String PASSWORD = "interop-Pass-1";
     /** An account whose password goes beyond ASCII, stored as the Users page stores it. */
+    /** An account kept with its CHAP-MD5 secret too, as the store keeps one while CHAP-MD5 is allowed. */
+    private static final String CHAP_USER = "carol";
+    private static final String CHAP_PASSWORD = "older-Client-3";
     private static final String BEYOND_ASCII_USER = "jurgen";
     private static final String BEYOND_ASCII_PASSWORD = "Grüße-2024!";
     private static final int UI_PORT = 18080;
@@ -238,6 +243,28 @@ class RealPeerInteropTest {
         awaitNoSessionLeft(app);
     }
 
+    /**
+     * The older logins an owner may allow for clients that cannot do MS-CHAPv2: CHAP with MD5
+     * (RFC 1994) and PAP (RFC 1334). Debian's pppd logs in with each and reaches the LAN, without
+     * MPPE, whose keys only MS-CHAP gives (RFC 3079): the VPN page refuses them with encryption
+     * required.
+     */
+    @ParameterizedTest
+    @CsvSource({"chap-md5, chap", "pap, pap"})
+    void debianClientLogsInWithTheOlderMethodsAnOwnerMayAllow(String allowed, String method) throws Exception {
+        Appliance app = startAppliance(Map.of(Setting.PPTP_AUTH_METHODS, allowed, Setting.PPTP_MPPE, "none"), false);
+        Launched guest = launchGuest("client", app.ns(), List.of("--guest-ip", GUEST + "/24", "--tap", TAP,
+                "--tap-ip", TAP_HOST + "/24", "--server", TAP_HOST, "--user", CHAP_USER, "--password", CHAP_PASSWORD,
+                "--timeout", "30", "--auth", method, "--mppe", "none", "--ping", LAN_HOST, "--pppd-opt", "defaultroute"));
+        int rc = guest.awaitExit(GUEST_RUN);
+        Up up = assertUp(guest.output(), app);
+        assertEquals(method, up.auth(), guest.report());
+        assertEquals("none", up.mppe(), app.report() + guest.report());
+        assertTrue(Launched.pingedAll(guest.output(), LAN_HOST), app.report() + guest.report());
+        assertEquals(0, rc, guest.report());
+        awaitNoSessionLeft(app);
+    }
+
     @Test
     void wrongPasswordIsRefusedWithOneClearLogLine() throws Exception {
         Appliance app = startAppliance(Map.of(), false);
@@ -384,6 +411,8 @@ class RealPeerInteropTest {
         Files.createDirectories(data);
         try (ApplianceStore store = ApplianceStore.open(data.resolve("appliance.db"))) {
             store.addUser(new VpnUser(USER, NtPasswordHash.of(PASSWORD), Optional.empty(), true, Optional.empty()));
+            store.addUser(new VpnUser(CHAP_USER, NtPasswordHash.of(CHAP_PASSWORD),
+                    Optional.of(CHAP_PASSWORD.getBytes(java.nio.charset.StandardCharsets.UTF_8)), true, Optional.empty()));
             store.addUser(new VpnUser(BEYOND_ASCII_USER, NtPasswordHash.of(BEYOND_ASCII_PASSWORD), Optional.empty(), true,
                     Optional.empty(), NtPasswordHash.octetWiseOf(BEYOND_ASCII_PASSWORD)));
             Map<Setting, String> values = new EnumMap<>(Setting.class);
