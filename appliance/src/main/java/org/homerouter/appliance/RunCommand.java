@@ -49,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
         instanceLock = lock.get();
         runningHere = RunningService.mark().orElse(null);
         if (runningHere == null) {
-            LOG.warn("another homerouter service runs in this network namespace: both use its firewall and GRE");
+            LOG.warn("{}", SECOND_IN_NAMESPACE);
         }
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
@@ -67,35 +67,73 @@ final class RunCommand implements Callable<Integer> {
             }
             Thread.ofPlatform().start(() -> System.exit(70));
         });
+        // Added before the start: a stop during it (systemd's, while the firewall rules are tried
+        // again, say) ended the JVM with nothing undone, the passthrough's queue rule left with no
+        // reader and the LAN's outgoing PPTP stalled until the next start. The hook waits for the
+        // start to finish, then stops what it started.
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<ServiceWatchdog> watching = new java.util.concurrent.atomic.AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down");
+            try {
+                if (!started.await(STOP_WAITS_FOR_START.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("stopping before the start finished: what it had done so far is left as it is");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ServiceWatchdog watchdog = watching.get();
+            if (watchdog != null) {
+                watchdog.close();
+                watchdog.notify("STOPPING=1");
+            }
+            Appliance a = running.get();
+            if (a != null) {
+                a.close();
+                LOG.info("stopped cleanly");
+            }
+            stopped.countDown();
+        }, "shutdown"));
         Appliance appliance;
         try {
-            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort, uiAddress));
+            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort, uiAddress),
+                    dataPlane(runningHere != null));
+            running.set(appliance); // before the hook may read it
         } catch (BindException e) {
             LOG.error("{}", cannotListen(e.getMessage()));
             instanceLock.release();
             return 2;
+        } finally {
+            started.countDown();
         }
-        running.set(appliance);
         try {
             // For status: an owner locked out of the web UI asks the console where it is.
             instanceLock.serving(appliance.uiHost(), appliance.uiPort());
         } catch (java.io.IOException e) {
             LOG.warn("cannot note in {} where the web UI listens: {}", dataDir.resolve(InstanceLock.FILE), e.toString());
         }
-        ServiceWatchdog watchdog = tellSystemd(appliance);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            if (watchdog != null) {
-                watchdog.close();
-                watchdog.notify("STOPPING=1");
-            }
-            appliance.close();
-            LOG.info("stopped cleanly");
-            stopped.countDown();
-        }, "shutdown"));
+        watching.set(tellSystemd(appliance));
         stopped.await();
         return 0;
+    }
+
+    /** How long a stop waits for a start under way (the firewall rules' tries take up to about a minute). */
+    static final java.time.Duration STOP_WAITS_FOR_START = java.time.Duration.ofSeconds(75);
+
+    static final String SECOND_IN_NAMESPACE = "another homerouter service runs in this network namespace and owns"
+            + " its kernel state (firewall, GRE, routes and their holds): this one leaves all of it alone and runs its"
+            + " web UI and PPTP control only";
+
+    /**
+     * The data plane for a run: this machine's, unless another service holds the network namespace.
+     * A second one (make run as root beside the router's service) used to take the namespace's kernel
+     * state over: it emptied the WAN's admission of VPN clients, removed the tunnel-only holds its
+     * own database did not name (the LAN's traffic then left in clear), and deleted the service's
+     * firewall table at its stop, even after failing to start.
+     */
+    static DataPlane dataPlane(boolean ownsNamespace) {
+        return ownsNamespace ? LinuxDataPlane.open(true) : DataPlane.unavailable(SECOND_IN_NAMESPACE);
     }
 
     /**
