@@ -104,6 +104,22 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
         return new DataPlane(null, null, reason, () -> { });
     }
 
+    /**
+     * Unavailable because another service owns this network namespace's kernel state: nothing of
+     * it may be touched, the holds for tunnel-only networks included, which a run whose data
+     * directory has a boot hold file would otherwise keep even without a data plane.
+     */
+    public static DataPlane othersNamespace(String reason) {
+        return new DataPlane(null, null, reason, OTHERS);
+    }
+
+    private static final AutoCloseable OTHERS = () -> { };
+
+    /** Whether another service owns this namespace's kernel state ({@link #othersNamespace}). */
+    public boolean inOthersNamespace() {
+        return resources == OTHERS;
+    }
+
     @Override
     public void close() {
         try {

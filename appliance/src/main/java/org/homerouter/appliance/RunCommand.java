@@ -48,8 +48,15 @@ final class RunCommand implements Callable<Integer> {
         }
         instanceLock = lock.get();
         runningHere = RunningService.mark().orElse(null);
-        if (runningHere == null) {
-            LOG.warn("{}", SECOND_IN_NAMESPACE);
+        if (runningHere == null && org.homerouter.bridge.systemd.NotifySocket.fromEnvironment(System.getenv()).isPresent()) {
+            // The router's own service, and something else (a 'make run' as root) came first: running
+            // without the kernel state would leave the router without its VPN server, its holds and
+            // its WAN admission for good. Exiting, systemd starts it again (Restart=on-failure) until
+            // the other has gone.
+            LOG.error("another homerouter process runs in this network namespace and owns its kernel state:"
+                    + " the service exits for systemd to start it again once that one has stopped");
+            instanceLock.release();
+            return 2;
         }
         LOG.info("homerouter appliance {} starting (Java {}, pid {})", Version.current(), Runtime.version(),
                 ProcessHandle.current().pid());
@@ -95,25 +102,30 @@ final class RunCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "shutdown"));
-        Appliance appliance;
         try {
-            appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort, uiPort, uiAddress),
-                    dataPlane(runningHere != null));
-            running.set(appliance); // before the hook may read it
-        } catch (BindException e) {
-            LOG.error("{}", cannotListen(e.getMessage()));
-            instanceLock.release();
-            return 2;
+            Appliance appliance;
+            try {
+                appliance = Appliance.start(dataDir.resolve("appliance.db"), new Appliance.Overrides(pptpAddress, pptpPort,
+                        uiPort, uiAddress), dataPlane(runningHere != null));
+                running.set(appliance);
+            } catch (BindException e) {
+                LOG.error("{}", cannotListen(e.getMessage()));
+                instanceLock.release();
+                return 2;
+            }
+            try {
+                // For status: an owner locked out of the web UI asks the console where it is.
+                instanceLock.serving(appliance.uiHost(), appliance.uiPort());
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot note in {} where the web UI listens: {}", dataDir.resolve(InstanceLock.FILE),
+                        e.toString());
+            }
+            watching.set(tellSystemd(appliance));
         } finally {
+            // Only now: a stop that came meanwhile found no watchdog to stop, and told systemd of its
+            // stop before this told it of the start.
             started.countDown();
         }
-        try {
-            // For status: an owner locked out of the web UI asks the console where it is.
-            instanceLock.serving(appliance.uiHost(), appliance.uiPort());
-        } catch (java.io.IOException e) {
-            LOG.warn("cannot note in {} where the web UI listens: {}", dataDir.resolve(InstanceLock.FILE), e.toString());
-        }
-        watching.set(tellSystemd(appliance));
         stopped.await();
         return 0;
     }
@@ -133,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
      * firewall table at its stop, even after failing to start.
      */
     static DataPlane dataPlane(boolean ownsNamespace) {
-        return ownsNamespace ? LinuxDataPlane.open(true) : DataPlane.unavailable(SECOND_IN_NAMESPACE);
+        return ownsNamespace ? LinuxDataPlane.open(true) : DataPlane.othersNamespace(SECOND_IN_NAMESPACE);
     }
 
     /**

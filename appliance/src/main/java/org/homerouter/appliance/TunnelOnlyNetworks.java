@@ -257,7 +257,8 @@ final class TunnelOnlyNetworks {
      * data plane works again.
      */
     private boolean routerNamespace() {
-        return dataPlane.linux() || Files.exists(dataDir.resolve(BootHold.FILE_NAME));
+        return !dataPlane.inOthersNamespace()
+                && (dataPlane.linux() || Files.exists(dataDir.resolve(BootHold.FILE_NAME)));
     }
 
     /**

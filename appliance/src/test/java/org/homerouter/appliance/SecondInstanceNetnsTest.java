@@ -42,6 +42,11 @@ class SecondInstanceNetnsTest {
             service.awaitOutput("web UI on http://", START);
             assertTrue(router.exec(START, "nft", "list", "table", "inet", ServerFirewall.TABLE).succeeded());
 
+            // A network the service holds unreachable while its tunnel is down; the second's data
+            // directory has a boot hold file, as one a root run wrote before.
+            router.ip("route", "add", "unreachable", "10.66.0.0/24", "metric", "4242", "proto", "99");
+            java.nio.file.Files.createDirectories(dir.resolve("second"));
+            java.nio.file.Files.writeString(dir.resolve("second").resolve("boot-hold"), "");
             Launched second = Launched.start("second", Launched.appliance(router, "run", "--data-dir",
                     dir.resolve("second").toString(), "--pptp-port", "11723", "--ui-port", "18080"), null, dir);
             launched.add(second);
@@ -54,6 +59,8 @@ class SecondInstanceNetnsTest {
 
             assertTrue(router.exec(START, "nft", "list", "table", "inet", ServerFirewall.TABLE).succeeded(),
                     "the service's firewall table is gone" + second.report());
+            assertTrue(router.ip("-4", "route", "show", "type", "unreachable").contains("10.66.0.0/24"),
+                    "the service's hold of a tunnel-only network is gone" + second.report());
             assertFalse(service.output().contains("shutting down"), service.report());
         }
     }
