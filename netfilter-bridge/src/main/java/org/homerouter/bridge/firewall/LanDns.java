@@ -42,6 +42,9 @@ public final class LanDns implements AutoCloseable {
     private boolean tunnelUp;
     /** Where the LAN's queries go while the tunnel is up: a DNS server it reaches; null if none. */
     private Inet4Address server;
+    /** The tunnel's DNS candidates and device while its server is still to be found ({@link #tunnelUp}). */
+    private java.util.List<Inet4Address> pendingCandidates;
+    private String pendingDevice;
     /** The chain's contents as last written; null before the first write (whatever is there is replaced). */
     private String current;
 
@@ -84,29 +87,34 @@ public final class LanDns implements AutoCloseable {
      * WAN in clear; with none left they are dropped, and the LAN gets no names (the log says why).
      */
     public synchronized void tunnelUp(java.util.List<Inet4Address> candidates, String device) throws IOException {
-        Inet4Address to = null;
-        if (chains.there()) {
-            for (Inet4Address c : candidates) {
-                String route = commands.run(null, "ip", "-4", "route", "get", c.getHostAddress());
-                if (route.matches("(?s).*\\bdev " + java.util.regex.Pattern.quote(device) + "\\b.*")) {
-                    to = c;
-                    break;
-                }
-                LOG.info("DNS server {} is not reached through the tunnel: {}", c.getHostAddress(), route.strip());
-            }
-            if (to == null) {
-                LOG.warn("no DNS server of {} is reached through the site-to-site tunnel: the LAN's DNS queries to"
-                        + " this router are dropped while everything goes through it", candidates);
-            }
-        }
-        // Only now, the commands having worked: a failure above leaves the state as it was.
+        // Recorded first, the server found by the write: should nft or ip not answer now, the next
+        // write (the DNS hold's retry) finds it. Left "down", that write dropped the LAN's queries
+        // while the tunnel was up, until the next redial.
         tunnelUp = true;
-        server = to;
+        server = null;
+        pendingCandidates = java.util.List.copyOf(candidates);
+        pendingDevice = device;
         write();
+    }
+
+    /** The first of {@code candidates} the kernel routes into {@code device}, or null. */
+    private Inet4Address reachedThrough(java.util.List<Inet4Address> candidates, String device) throws IOException {
+        for (Inet4Address c : candidates) {
+            String route = commands.run(null, "ip", "-4", "route", "get", c.getHostAddress());
+            if (route.matches("(?s).*\\bdev " + java.util.regex.Pattern.quote(device) + "\\b.*")) {
+                return c;
+            }
+            LOG.info("DNS server {} is not reached through the tunnel: {}", c.getHostAddress(), route.strip());
+        }
+        LOG.warn("no DNS server of {} is reached through the site-to-site tunnel: the LAN's DNS queries to"
+                + " this router are dropped while everything goes through it", candidates);
+        return null;
     }
 
     /** The tunnel is down: the LAN's queries are held with the rest of its traffic. */
     public synchronized void tunnelDown() throws IOException {
+        pendingDevice = null;
+        pendingCandidates = null;
         tunnelUp = false;
         server = null;
         write();
@@ -138,8 +146,16 @@ public final class LanDns implements AutoCloseable {
     }
 
     private void write() throws IOException {
+        if (!chains.there()) {
+            return;
+        }
+        if (pendingDevice != null) {
+            server = reachedThrough(pendingCandidates, pendingDevice);
+            pendingDevice = null;
+            pendingCandidates = null;
+        }
         String script = rules(held, tunnelUp, server);
-        if (script.equals(current) || !chains.there()) {
+        if (script.equals(current)) {
             return;
         }
         commands.run(script, "nft", "-f", "-");

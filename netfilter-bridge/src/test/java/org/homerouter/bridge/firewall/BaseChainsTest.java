@@ -32,7 +32,10 @@ class BaseChainsTest {
         @Override
         public String run(String stdin, String... command) throws IOException {
             if (busy) {
-                throw new IOException("nft -f - timed out after 10000 ms");
+                throw new IOException(String.join(" ", command) + " timed out after 10000 ms");
+            }
+            if (command[0].equals("ip")) { // ip -4 route get ADDRESS: the tunnel reaches it
+                return command[command.length - 1] + " dev ppp0 src 10.1.0.2 uid 0\n";
             }
             if (stdin.startsWith("list chain")) {
                 if (!chainsThere) {
@@ -70,6 +73,24 @@ class BaseChainsTest {
         dns.hold(true);
         assertTrue(dns.present());
         assertTrue(nft.applied.getLast().contains("drop comment \"LAN DNS held\""), nft.applied.toString());
+    }
+
+    /**
+     * The site-to-site tunnel came up while nft still did not answer: once it does, the hold's
+     * retry sends the LAN's queries to the office's DNS server through the tunnel; recorded as down,
+     * they were dropped while the tunnel was up, until the next redial.
+     */
+    @Test
+    void aTunnelUpBeforeNftAnsweredGetsItsDnsServerOnceItDoes() throws IOException {
+        Nft nft = new Nft();
+        LanDns dns = LanDns.find(nft);
+        assertThrows(IOException.class, () -> dns.hold(true));
+        java.net.Inet4Address office = (java.net.Inet4Address) InetAddress.getByName("10.1.0.53");
+        assertThrows(IOException.class, () -> dns.tunnelUp(List.of(office), "ppp0"));
+        nft.busy = false;
+        dns.hold(true); // the DNS hold's retry
+        assertEquals(office, dns.server());
+        assertTrue(nft.applied.getLast().contains("dnat ip to 10.1.0.53"), nft.applied.toString());
     }
 
     /** nft's own "No such file or directory" is an answer: a host without the image's firewall, where there is nothing to fill. */
