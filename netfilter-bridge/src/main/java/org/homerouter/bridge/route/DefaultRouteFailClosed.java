@@ -138,7 +138,7 @@ public final class DefaultRouteFailClosed {
         int added = 0;
         if (family.equals("-4")) {
             added += addOnce(family, MAIN_RULE) + addOnce(family, TUNNEL_RULE) + addOnce(family, UNREACHABLE_RULE);
-            removeAll(family, FORWARDED_MAIN_RULE);
+            removeLeftover(family, FORWARDED_MAIN_RULE);
         } else {
             added += addOnce(family, FORWARDED_MAIN_RULE) + addOnce(family, UNREACHABLE_RULE);
         }
@@ -151,12 +151,12 @@ public final class DefaultRouteFailClosed {
         Matcher m = SPORT.matcher(shown);
         while (m.find()) {
             if (port.isEmpty() || Integer.parseInt(m.group(1)) != port.getAsInt()) {
-                removeAll("-4", ownPortRule(m.group(1))); // the server's port before this change
+                removeLeftover("-4", ownPortRule(m.group(1))); // the server's port before this change
             }
         }
         if (port.isEmpty()) {
             for (String[] rule : new String[][] {OWN_GRE_RULE, DISSECT_RULE}) {
-                removeAll("-4", rule);
+                removeLeftover("-4", rule);
             }
             return;
         }
@@ -204,6 +204,19 @@ public final class DefaultRouteFailClosed {
             removed += removeAll(family, rule);
         }
         return removed;
+    }
+
+    /**
+     * A rule an earlier state left (an earlier firmware's, the VPN server's old port), removed on
+     * the way to holding: harmless beside the new ones, so should ip fail now it stays until the
+     * next change, and the hold, which is in, is not reported as failed.
+     */
+    private void removeLeftover(String family, String[] rule) {
+        try {
+            removeAll(family, rule);
+        } catch (IOException e) {
+            LOG.warn("an earlier rule ({}) could not be removed now: {}", String.join(" ", rule), e.getMessage());
+        }
     }
 
     private int removeAll(String family, String[] rule) throws IOException {
