@@ -92,7 +92,11 @@ final class EndDiagnosis {
     /** This side closes the link for {@code why}: the detail, with no reason (see {@link #leftForEncryption}). */
     void closingBecause(String why) {
         endDetail = why;
+        closedHere = true;
     }
+
+    /** This side closed the link ({@link #closingBecause}): its words are the end, not what LCP was waiting for. */
+    private boolean closedHere;
 
     /** We Protocol-Rejected the peer's CCP (see {@link #ccpRejected}). */
     void rejectedCcp() {
@@ -218,7 +222,9 @@ final class EndDiagnosis {
 
     /** LCP no longer needs the call (This-Layer-Finished) in {@code phase}. */
     void lcpFinished(SessionPhase phase) {
-        if (endReason == null && phase == SessionPhase.ESTABLISH) {
+        // A link this side closed during its setup (the administrator, the server stopping) ends
+        // as closed, with the words given: it was read as "the client stopped answering".
+        if (endReason == null && phase == SessionPhase.ESTABLISH && !closedHere) {
             // LCP gave up (Max-Configure, RFC 1661 §4.6). Silence from the very first frame is the
             // classic PPTP failure: TCP 1723 got through, GRE did not.
             Optional<String> wantedAnother = settings.role() == SessionRole.CLIENT ? serverWantedAnotherLogin()

@@ -705,6 +705,31 @@ class WholeSessionTest {
     }
 
     /**
+     * The administrator disconnects a session still in link setup (here none of the server's frames
+     * reach the client, so LCP never opens): its end is the administrator's, with the words given,
+     * not "the client stopped answering during link setup".
+     */
+    @Test
+    void aSessionClosedHereDuringLinkSetupEndsAsClosedNotAsASilentClient() throws Exception {
+        int[] fromClient = {0};
+        network.setImpairment((src, dst, packet) -> {
+            if (src.equals(CLIENT)) {
+                fromClient[0]++;
+                return InMemoryGreNetwork.Fate.DELIVER;
+            }
+            return InMemoryGreNetwork.Fate.DROP;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the server hears the client's LCP", () -> !serverSessions.sessions().isEmpty() && fromClient[0] >= 2);
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertEquals(SessionPhase.ESTABLISH, serverSide.phase());
+        serverSide.close("disconnected by the administrator");
+        assertEquals("ended HUNG_UP", serverEnd());
+        assertEquals("disconnected by the administrator", serverEndDetail);
+    }
+
+    /**
      * A session the server ends for a reason of its own tells the client the reason's words, never
      * its detail, which names another user's address here.
      */
