@@ -759,34 +759,27 @@ public final class PppSessions implements TunnelListener {
                     : "another address needed a place among the logins in progress";
             // Each item of these queues is handled apart, as each session's timers are below: taken
             // off its queue, an item whose handling threw would be lost, and the tick with it.
-            try {
-                if (!c.session.refuseUnlessAuthenticated(c.gaveWay, detail) && c.gavePlace) {
+            Counted victim = c;
+            apart(c.session, () -> {
+                if (!victim.session.refuseUnlessAuthenticated(victim.gaveWay, detail) && victim.gavePlace) {
                     // It logged in after all, and will want its address: it counts again.
-                    places.takePlaceBack(c.localCallId);
+                    places.takePlaceBack(victim.localCallId);
                 }
-            } catch (RuntimeException e) {
-                timersFailed(c.session, e);
-            }
+            });
         }
         for (AliveCheck c; (c = aliveChecks.poll()) != null; ) {
             for (PppSession other : c.others) {
-                try {
-                    other.checkAlive(c.because);
-                } catch (RuntimeException e) {
-                    timersFailed(other, e);
-                }
+                String because = c.because;
+                apart(other, () -> other.checkAlive(because));
             }
             c.asked = true;
         }
         for (Slot r; (r = redialed.poll()) != null; ) {
             PppSession s = r.session();
             if (s != null) {
-                try {
-                    s.endSilently(SessionEnd.REDIALED, r.call.peerAddress().getHostAddress() + " placed a new call"
-                            + " with this one's call ID (" + r.call.peerCallId() + ")");
-                } catch (RuntimeException e) {
-                    timersFailed(s, e);
-                }
+                String why = r.call.peerAddress().getHostAddress() + " placed a new call with this one's call ID ("
+                        + r.call.peerCallId() + ")";
+                apart(s, () -> s.endSilently(SessionEnd.REDIALED, why));
             }
         }
         long now = env.clock().nanos();
@@ -794,12 +787,21 @@ public final class PppSessions implements TunnelListener {
             PppSession s = slot.session();
             // timerDue reads a volatile: idle sessions cost the tick neither a lock nor their layers.
             if (s != null && s.timerDue(now)) {
-                try {
+                try { // as apart, without a lambda per due session every tick
                     s.poll();
                 } catch (RuntimeException e) {
                     timersFailed(s, e);
                 }
             }
+        }
+    }
+
+    /** Runs {@code work} of the tick for {@code s}; should it fail, {@link #timersFailed} and the tick goes on. */
+    private static void apart(PppSession s, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            timersFailed(s, e);
         }
     }
 
