@@ -42,9 +42,11 @@ public final class LanDns implements AutoCloseable {
     private boolean tunnelUp;
     /** Where the LAN's queries go while the tunnel is up: a DNS server it reaches; null if none. */
     private Inet4Address server;
-    /** The tunnel's DNS candidates and device while its server is still to be found ({@link #tunnelUp}). */
-    private java.util.List<Inet4Address> pendingCandidates;
-    private String pendingDevice;
+    /** The tunnel whose DNS server is still to be found ({@link #tunnelUp}), or null. */
+    private Pending pending;
+
+    private record Pending(java.util.List<Inet4Address> candidates, String device) {
+    }
     /** The chain's contents as last written; null before the first write (whatever is there is replaced). */
     private String current;
 
@@ -92,8 +94,7 @@ public final class LanDns implements AutoCloseable {
         // while the tunnel was up, until the next redial.
         tunnelUp = true;
         server = null;
-        pendingCandidates = java.util.List.copyOf(candidates);
-        pendingDevice = device;
+        pending = new Pending(java.util.List.copyOf(candidates), device);
         write();
     }
 
@@ -113,8 +114,7 @@ public final class LanDns implements AutoCloseable {
 
     /** The tunnel is down: the LAN's queries are held with the rest of its traffic. */
     public synchronized void tunnelDown() throws IOException {
-        pendingDevice = null;
-        pendingCandidates = null;
+        pending = null;
         tunnelUp = false;
         server = null;
         write();
@@ -149,10 +149,9 @@ public final class LanDns implements AutoCloseable {
         if (!chains.there()) {
             return;
         }
-        if (pendingDevice != null) {
-            server = reachedThrough(pendingCandidates, pendingDevice);
-            pendingDevice = null;
-            pendingCandidates = null;
+        if (pending != null) {
+            server = reachedThrough(pending.candidates(), pending.device());
+            pending = null;
         }
         String script = rules(held, tunnelUp, server);
         if (script.equals(current)) {
