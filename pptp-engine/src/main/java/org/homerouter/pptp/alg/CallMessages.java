@@ -129,11 +129,7 @@ final class CallMessages implements ControlStream.Handler {
                             + r.peerCallId());
                 } else if (call != null && call.state == CallState.IN_REPLIED) {
                     call.serverCallId = r.peerCallId();
-                    if (r.resultCode() == IncomingCallReply.RESULT_CONNECT) {
-                        table.connect(call);
-                    } else {
-                        table.remove(call, "ICRP result " + r.resultCode());
-                    }
+                    settle(call, r.resultCode() == IncomingCallReply.RESULT_CONNECT, "ICRP result " + r.resultCode());
                 }
             }
             case OutgoingCallReply r when direction == Direction.TO_CLIENT -> {
@@ -156,11 +152,7 @@ final class CallMessages implements ControlStream.Handler {
                     }
                 } else if (call != null) {
                     call.serverCallId = r.callId();
-                    if (r.resultCode() == OutgoingCallReply.RESULT_CONNECTED) {
-                        table.connect(call);
-                    } else {
-                        table.remove(call, "OCRP result " + r.resultCode());
-                    }
+                    settle(call, r.resultCode() == OutgoingCallReply.RESULT_CONNECTED, "OCRP result " + r.resultCode());
                 }
             }
             case IncomingCallConnected r when direction == Direction.TO_CLIENT -> {
@@ -202,5 +194,14 @@ final class CallMessages implements ControlStream.Handler {
                 + c.flow.server().getHostAddress() + " stopped reading as PPTP " + (direction == Direction.TO_SERVER
                 ? "from the client: what the client sends on it is dropped, and its calls fail"
                 : "from the server: its calls through this router may fail"));
+    }
+
+    /** A call's reply settles it: connected, or gone for {@code refused} (the reply's result code). */
+    private void settle(TrackedCall call, boolean connected, String refused) {
+        if (connected) {
+            table.connect(call);
+        } else {
+            table.remove(call, refused);
+        }
     }
 }
