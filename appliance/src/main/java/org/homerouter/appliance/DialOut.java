@@ -600,7 +600,7 @@ final class DialOut implements AutoCloseable {
             // The queries stay dropped (held): nothing goes out in clear, but names are not answered.
             LOG.error("site-to-site: the LAN's DNS could not be sent through the tunnel: {}", e.getMessage());
             events.accept("dialout", "the LAN's DNS could not be sent through the site-to-site tunnel, so the LAN's"
-                    + " names are not answered: " + e.getMessage());
+                    + " names are not answered until it is (tried again every 30 s): " + e.getMessage());
             return "not the LAN's DNS (" + e.getMessage() + ")";
         }
     }
@@ -619,7 +619,8 @@ final class DialOut implements AutoCloseable {
         try {
             router.lanDnsDown();
         } catch (java.io.IOException e) {
-            LOG.error("site-to-site: the LAN's DNS could not be held while the tunnel is down: {}", e.getMessage());
+            LOG.error("site-to-site: the LAN's DNS could not be held while the tunnel is down (tried again every 30 s): {}",
+                    e.getMessage());
         }
     }
 

@@ -71,6 +71,8 @@ final class TunnelOnlyNetworks {
     private final KernelRetry defaultRoute;
     private final KernelRetry dnsHold;
     private final KernelRetry bootHold;
+    /** The event log, as "service". */
+    private final Consumer<String> events;
 
     TunnelOnlyNetworks(ApplianceStore store, DataPlane dataPlane, Path dataDir,
                        Function<Map<Setting, String>, OptionalInt> serverPort) {
@@ -85,7 +87,7 @@ final class TunnelOnlyNetworks {
         this.dataDir = dataDir;
         this.serverPort = serverPort;
         this.commands = commands;
-        Consumer<String> events = line -> store.logEvent("service", line);
+        this.events = line -> store.logEvent("service", line);
         this.routes = new KernelRetry(events);
         this.defaultRoute = new KernelRetry(events);
         this.dnsHold = new KernelRetry(events);
@@ -224,8 +226,15 @@ final class TunnelOnlyNetworks {
             return;
         }
         String way = everything ? "held to the tunnel" : "given back to this router's resolver";
-        dnsHold.make("the site-to-site default route: the LAN's DNS could not be " + way,
+        // A write of the dial-out's own (its tunnel up or down) that failed: the dial-out logged
+        // that, and nothing but this writes it again (its state is recorded, the chains are behind).
+        boolean behind = dns.unwritten() && !dnsHold.failing();
+        boolean done = dnsHold.make("the site-to-site default route: the LAN's DNS could not be " + way,
                 "the site-to-site default route: the LAN's DNS is " + way + " now", () -> dns.hold(everything));
+        if (done && behind) {
+            events.accept("the site-to-site tunnel's DNS is in place now: the LAN's DNS queries to this router are "
+                    + dns.way());
+        }
     }
 
     private void keepBootHold(List<String> networks, boolean everything) {
@@ -245,7 +254,9 @@ final class TunnelOnlyNetworks {
      * more. Lock-free.
      */
     boolean failing() {
-        return routes.failing() || defaultRoute.failing() || dnsHold.failing() || bootHold.failing();
+        LanDns dns = lanDns;
+        return routes.failing() || defaultRoute.failing() || dnsHold.failing() || bootHold.failing()
+                || dns != null && dns.unwritten();
     }
 
     /**

@@ -61,7 +61,8 @@ class TunnelOnlyRetryTest {
                 throw new IOException("RTNETLINK answers: No such file or directory"); // none of ours there
             }
             done.add(line);
-            return "";
+            // The office's DNS server is routed into the dial-out's device.
+            return line.startsWith("ip -4 route get ") ? command[command.length - 1] + " dev ppp0 src 10.99.0.2" : "";
         }
 
         boolean did(String command) {
@@ -147,6 +148,28 @@ class TunnelOnlyRetryTest {
                 "the site-to-site default route: forwarded traffic is kept off the router's own default route now",
                 "the site-to-site default route: the LAN's DNS is held to the tunnel now"),
                 events().subList(3, events().size()));
+    }
+
+    @Test
+    void theOfficesDnsThatTimedOutAsTheDialOutCameUpIsPutInByTheHousekeeping() throws Exception {
+        holds.keep(OFFICE, true);
+        assertFalse(holds.failing());
+        int before = events().size();
+
+        // The dial-out's tunnel is up; nft times out as the LAN's queries are to go to the office's
+        // server. The dial-out logs that; the queries stay dropped until someone writes it again.
+        board.busyWith = "LAN DNS through the tunnel";
+        var office = (java.net.Inet4Address) java.net.InetAddress.getByName("10.20.1.53");
+        org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> holds.lanDns().tunnelUp(List.of(office), "ppp0"));
+        assertTrue(holds.failing(), "the housekeeping is to try it again");
+
+        board.busyWith = null;
+        housekeeping(OFFICE, true);
+        assertTrue(board.did("dnat ip to 10.20.1.53"), "the LAN's names stayed unanswered: " + board.done);
+        assertFalse(holds.failing());
+        assertEquals(List.of("the site-to-site tunnel's DNS is in place now: the LAN's DNS queries to this router are"
+                + " sent to the DNS server 10.20.1.53 through the tunnel"), events().subList(before, events().size()));
     }
 
     @Test

@@ -49,6 +49,12 @@ public final class LanDns implements AutoCloseable {
     }
     /** The chain's contents as last written; null before the first write (whatever is there is replaced). */
     private String current;
+    /**
+     * Whether the state recorded here is not in the chains: its last write failed (nft or ip timed
+     * out). The dial-out's own calls ({@link #tunnelUp}, {@link #tunnelDown}) are not tried again by
+     * anyone else, so the appliance's housekeeping writes it again while this is set. Lock-free.
+     */
+    private volatile boolean unwritten;
 
     private LanDns(AdminCommands commands) {
         this.commands = commands;
@@ -146,6 +152,21 @@ public final class LanDns implements AutoCloseable {
     }
 
     private void write() throws IOException {
+        try {
+            writeNow();
+            unwritten = false;
+        } catch (IOException | RuntimeException e) {
+            unwritten = true;
+            throw e;
+        }
+    }
+
+    /** Whether the last write failed: {@link #hold} writes the state as it is now. Lock-free. */
+    public boolean unwritten() {
+        return unwritten;
+    }
+
+    private void writeNow() throws IOException {
         if (!chains.there()) {
             return;
         }
@@ -159,10 +180,15 @@ public final class LanDns implements AutoCloseable {
         }
         commands.run(script, "nft", "-f", "-");
         current = script;
-        LOG.info("the LAN's DNS queries to this router: {}", !held ? "answered by its own resolver"
+        LOG.info("the LAN's DNS queries to this router: {}", way());
+    }
+
+    /** Where the LAN's DNS queries to this router go, as recorded, in the owner's words. */
+    public synchronized String way() {
+        return !held ? "answered by its own resolver"
                 : !tunnelUp ? "dropped while the site-to-site tunnel is down"
                 : server != null ? "sent to the DNS server " + server.getHostAddress() + " through the tunnel"
-                : "dropped (no DNS server is reached through the tunnel)");
+                : "dropped (no DNS server is reached through the tunnel)";
     }
 
     /**
