@@ -188,11 +188,15 @@ public final class RawGreSocket implements GreTransport {
             }
             String label = localAddress == null ? "any" : localAddress.getHostAddress();
             EventLoop on = loop != null ? loop : EventLoop.start("gre-raw-rx-" + label);
-            RawGreSocket socket = new RawGreSocket(fd, label, on, loop == null);
+            RawGreSocket socket = null;
             try {
+                socket = new RawGreSocket(fd, label, on, loop == null);
                 on.register(fd, socket::receiveReady);
-            } catch (IOException | RuntimeException e) {
-                socket.arena.close();
+            } catch (IOException | RuntimeException | Error e) {
+                // The loop started here goes with the socket that failed (a thread and two fds per try).
+                if (socket != null) {
+                    socket.arena.close();
+                }
                 if (loop == null) {
                     on.close();
                 }

@@ -92,14 +92,22 @@ public final class EventLoop implements AutoCloseable {
             LibC.close(epollFd);
             throw new ErrnoException("eventfd", -wakeFd);
         }
-        EventLoop loop = new EventLoop(name, epollFd, wakeFd);
+        EventLoop loop;
+        try {
+            loop = new EventLoop(name, epollFd, wakeFd);
+        } catch (RuntimeException | Error e) {
+            LibC.close(wakeFd);
+            LibC.close(epollFd);
+            throw e;
+        }
         try {
             loop.add(wakeFd);
-        } catch (ErrnoException e) {
+            // A thread that cannot start (the process's limit reached) leaves nothing open behind it.
+            loop.thread = Thread.ofPlatform().daemon().name(name).start(loop::run);
+        } catch (ErrnoException | RuntimeException | Error e) {
             loop.release();
             throw e;
         }
-        loop.thread = Thread.ofPlatform().daemon().name(name).start(loop::run);
         return loop;
     }
 

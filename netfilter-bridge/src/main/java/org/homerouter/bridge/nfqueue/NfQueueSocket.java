@@ -64,7 +64,13 @@ public final class NfQueueSocket implements AutoCloseable {
     public static NfQueueSocket bind(int queue) throws IOException {
         int fd = check("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER)",
                 LibC.socket(AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_NETFILTER));
-        NfQueueSocket s = new NfQueueSocket(queue, fd);
+        NfQueueSocket s;
+        try {
+            s = new NfQueueSocket(queue, fd);
+        } catch (RuntimeException | Error e) {
+            LibC.close(fd);
+            throw e;
+        }
         try {
             check("bind(AF_NETLINK)", LibC.bind(fd, s.kernel, 12));
             try (Arena a = Arena.ofConfined()) {

@@ -91,6 +91,7 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
         boolean offloads = !"false".equalsIgnoreCase(System.getProperty(OFFLOADS_PROPERTY));
         int fd = check("open(" + CLONE_DEVICE + ")",
                 LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
+        TunDevice device;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ifreq = arena.allocate(Structs.IFREQ);
             Structs.putIfName(ifreq, pattern);
@@ -116,13 +117,21 @@ public final class TunDeviceFactory implements TunnelDeviceFactory, AutoCloseabl
                 control.addFlags(name, InterfaceControl.IFF_UP | InterfaceControl.IFF_RUNNING
                         | InterfaceControl.IFF_POINTOPOINT);
             }
-            TunDevice device = new TunDevice(name, fd, offloads, config, sharedReader, devices::remove);
-            devices.add(device);
-            return device;
+            device = new TunDevice(name, fd, offloads, config, sharedReader, devices::remove);
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(fd); // deletes the half-made interface
             throw e;
         }
+        synchronized (this) {
+            if (!closed) {
+                devices.add(device);
+                return device;
+            }
+        }
+        // The factory closed while this device was being made: its close did not see it, and its
+        // reader is gone. The device goes too, rather than outliving the data plane.
+        device.close();
+        throw new IOException("TUN device factory closed while " + device.name() + " was being made");
     }
 
     /**
