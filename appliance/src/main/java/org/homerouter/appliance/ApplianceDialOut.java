@@ -129,7 +129,8 @@ final class ApplianceDialOut {
         dialOutApplied = mine;
         dialOutRefused = null;
         if (dialOut != null) {
-            dialOut.close();
+            dialOut.close(Boolean.parseBoolean(cfg.get(Setting.DIALOUT_ENABLED))
+                    ? "site-to-site dial-out's settings changed: dialing again" : "site-to-site dial-out switched off");
             dialOut = null;
             // The old tunnel's own word may come late (its stop waits behind a slow step) and is then
             // not taken: its tunnel counts as down from here.
@@ -302,7 +303,7 @@ final class ApplianceDialOut {
     /** At the appliance's stop. */
     void close() {
         if (dialOut != null) {
-            dialOut.close();
+            dialOut.close("this router's service is stopping");
         }
     }
 }

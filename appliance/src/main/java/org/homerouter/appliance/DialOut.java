@@ -747,9 +747,18 @@ final class DialOut implements AutoCloseable {
         }
     }
 
-    /** Hangs up (LCP Terminate, Call-Clear, Stop-Control-Connection) and stops redialing. */
+    /** Hangs up (LCP Terminate, Call-Clear, Stop-Control-Connection) and stops redialing: switched off. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close("site-to-site dial-out switched off");
+    }
+
+    /**
+     * As {@link #close()}, {@code why} the words of the hang-up: the remote server's log has them
+     * (LCP Terminate-Request, RFC 1661 §5.5), and so does this router's. A service stopping is
+     * not a dial-out switched off: the office's administrator would look for who did it.
+     */
+    public synchronized void close(String why) {
         if (loop.isShutdown()) {
             return; // closed already (its hang-up may still be queued behind a slow step)
         }
@@ -758,7 +767,7 @@ final class DialOut implements AutoCloseable {
         java.util.concurrent.Future<?> stop = loop.submit(() -> {
             PptpDialer d = current;
             if (d != null) {
-                d.hangUp("site-to-site dial-out switched off", Duration.ofSeconds(3));
+                d.hangUp(why, Duration.ofSeconds(3));
                 d.close();
             }
             unpin();
@@ -775,7 +784,7 @@ final class DialOut implements AutoCloseable {
         } catch (java.util.concurrent.TimeoutException e) {
             LOG.warn("site-to-site dial-out busy: it hangs up as soon as its current step ends");
         } catch (Exception e) {
-            LOG.info("dial-out stop incomplete: {}", e.toString());
+            LOG.warn("site-to-site dial-out's stop incomplete", e);
         }
     }
 }
