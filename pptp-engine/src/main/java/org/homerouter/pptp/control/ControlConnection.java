@@ -231,7 +231,8 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
             if (phase == Phase.ESTABLISHED && callsByLocalId.get(call.localCallId()) == call) {
                 clearFromAbove(call, lostCarrier, reason);
                 if (stopIfLastBecause != null && callsByLocalId.isEmpty()) {
-                    log.info("{}: {}; stopping the control connection", peer(), stopIfLastBecause);
+                    // A peer's calls refused one after another (a full server, a flood) each end here.
+                    lifeLine(false, "{}: {}; stopping the control connection", peer(), stopIfLastBecause);
                     stop(StopControlConnectionRequest.REASON_NONE);
                 }
             }

@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lcp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Lcp.class);
+    private static final org.homerouter.pptp.LogLimit FAILED_LOGGED = new org.homerouter.pptp.LogLimit();
 
     private final LcpSettings settings;
     private final Clock clock;
@@ -218,7 +219,12 @@ public final class Lcp extends NegotiatedProtocol {
     }
 
     private void fail(LinkFailure failure) {
-        log.info("LCP: link failed: {}", failure);
+        // Budgeted: a client can end call after call this way within a round trip each (refuse
+        // every login method, echo the magic number back), on one control connection.
+        String more = FAILED_LOGGED.admit();
+        if (more != null) {
+            log.info("LCP: link failed: {}{}", failure, more);
+        }
         failedInCallback = true;
         listener.linkFailed(failure);
         // Told the peer (RFC 1661 §5.5); pppd says "Loopback detected" for a loop too (lcp.c).
