@@ -30,7 +30,10 @@ final class AttemptRecords {
     private TokenBucket overall;
     private long notRecorded;
 
-    /** @param client the client's address as text (a literal: nothing is looked up) */
+    /**
+     * @param client the client's address as text (a literal: nothing is looked up), or for the
+     *               failures on one account, the account's name: the source is then that name
+     */
     synchronized Verdict admit(String client, long nowNanos) {
         if (overall == null) {
             overall = new TokenBucket(OVERALL_BURST, OVERALL_PER_MINUTE, nowNanos);

@@ -49,6 +49,39 @@ class FailedAttemptFloodTest {
     }
 
     /**
+     * A stranger guessing names the router does not know, from the address a user's laptop shares
+     * with it (a hotel's NAT), used up that address's records: the user's mistyped password then
+     * left no row and no event, and the owner, asked why alice cannot connect, found nothing.
+     */
+    @Test
+    void aUsersFailedLoginIsRecordedThoughStrangersGuessesFromItsAddressAreNot() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            InMemoryDialIn.Client stranger = net.dialFrom(a.pptpAddress(), "administrator", "guess", "127.0.1.77");
+            assertEquals(SessionEnd.AUTH_FAILED, stranger.ended.get(10, TimeUnit.SECONDS));
+            for (int i = 1; i < ATTEMPTS; i++) {
+                long done = i + 1;
+                stranger.control.placeCall().get(5, TimeUnit.SECONDS);
+                Eventually.value(() -> a.accounting().authFailures(), n -> n >= done);
+            }
+            stranger.hangUp();
+            InMemoryDialIn.Client alice = net.dialFrom(a.pptpAddress(), "alice", "a typo", "127.0.1.77");
+            assertEquals(SessionEnd.AUTH_FAILED, alice.ended.get(10, TimeUnit.SECONDS));
+            Eventually.value(() -> a.accounting().authFailures(), n -> n >= ATTEMPTS + 1);
+            Thread.sleep(500); // what else was queued has been written
+            var rows = a.store().sessionHistory(100, false);
+            assertTrue(rows.stream().anyMatch(r -> "alice".equals(r.user())), "alice's failure not recorded: " + rows);
+            var events = a.store().events(100, null);
+            assertEquals(1, events.stream().filter(e -> e.message().startsWith("alice from 127.0.1.77")).count(),
+                    events.toString());
+            assertEquals(AttemptRecords.PER_SOURCE_BURST,
+                    events.stream().filter(e -> e.message().startsWith("administrator from 127.0.1.77")).count(),
+                    "the stranger's guesses, as before: " + events);
+        }
+    }
+
+    /**
      * A device that logs in and is then refused (here the account's one session is taken: a 9th
      * device on a shared account, an always-on phone redialing) was recorded every time: each
      * redial a history row and an event, until the kept 10,000 were all it.

@@ -96,6 +96,14 @@ final class LoginLookups {
                 ? lookedUpAccount : f.userName().map(PppSession::printable).orElse(null);
     }
 
+    /**
+     * Whether the failed login named one of this router's accounts (whatever its password): what
+     * the owner looks for when a user cannot connect, kept apart from strangers' guesses.
+     */
+    boolean namedAnAccount(AuthResult.Failure f) {
+        return lookedUpAccount != null && f.reason() != AuthFailureReason.ACCOUNTS_UNREADABLE;
+    }
+
     /** What a failed login ends the session as. */
     SessionEnd endOf(AuthResult.Failure f) {
         return lockedOut != null ? SessionEnd.LOCKED_OUT : switch (f.reason()) {

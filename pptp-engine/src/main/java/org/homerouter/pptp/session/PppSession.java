@@ -116,6 +116,8 @@ public final class PppSession {
     private AuthExchange auth;
     private MppeKeyMaterial keyMaterial;
     private String userName;
+    /** Whether a failed login named one of the router's accounts ({@link #userName} is its name). */
+    private boolean failedOnAnAccount;
     private Ipcp ipcp;
     /** The peer's last IPCP packet that arrived while IPCP waited for CCP. */
     private ByteBuffer earlyIpcp;
@@ -723,6 +725,7 @@ public final class PppSession {
             }
             case AuthResult.Failure f -> {
                 userName = logins.shownAs(f);
+                failedOnAnAccount = logins.namedAnAccount(f);
                 SessionEnd reason = logins.endOf(f);
                 String why = logins.why(f, reason);
                 // The one line a failed login gets (the session's end is then logged at debug only).
@@ -1229,6 +1232,14 @@ public final class PppSession {
     /** Whether the peer ever logged in on this link (a failed login's name is in {@link #userName} too). */
     public synchronized boolean loggedIn() {
         return everAuthenticated;
+    }
+
+    /**
+     * Whether the peer's login failed on one of the router's accounts (a wrong password, a disabled
+     * or locked-out account), not on a name the router does not know.
+     */
+    public synchronized boolean failedOnAnAccount() {
+        return failedOnAnAccount;
     }
 
     /** The user name the peer logged in with (or tried to), once known. */
