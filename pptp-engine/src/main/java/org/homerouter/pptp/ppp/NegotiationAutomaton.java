@@ -46,6 +46,14 @@ public final class NegotiationAutomaton {
     /** The last Configure-Request sent: replies must carry its Identifier (§5.2-5.4). */
     private ControlPacket lastRequest;
     private List<ConfigOption> lastRequestOptions = List.of();
+    /**
+     * Whether a Configure-Ack, -Nak or -Reject for {@link #lastRequest} was taken since it was last
+     * sent (resends included). A resend keeps its Identifier (§5.1), so a peer that got both
+     * copies answers twice with answers that match: the second, taken too, fired RCA again, and in
+     * Opened that is tld,scr (§4.1): the link renegotiated, or CCP went down under a session that
+     * had just come up. pppd's fsm.c drops it the same way (seen_ack).
+     */
+    private boolean requestAnswered;
     private boolean timerRunning;
     private long timerDeadline;
 
@@ -310,6 +318,12 @@ public final class NegotiationAutomaton {
             log.debug("{}: Configure-Ack id={} does not match our last request, discarded", name, packet.identifier());
             return;
         }
+        if (requestAnswered) {
+            log.debug("{}: a second answer (Configure-Ack id={}) to one Configure-Request, discarded", name,
+                    packet.identifier());
+            return;
+        }
+        requestAnswered = true;
         if (negotiating()) {
             layer.configureAcked(lastRequestOptions);
         }
@@ -322,6 +336,11 @@ public final class NegotiationAutomaton {
         if (lastRequest == null || packet.identifier() != lastRequest.identifier()) {
             log.debug("{}: Configure-{} id={} does not match our last request, discarded",
                     name, nak ? "Nak" : "Reject", packet.identifier());
+            return;
+        }
+        if (requestAnswered) {
+            log.debug("{}: a second answer (Configure-{} id={}) to one Configure-Request, discarded", name,
+                    nak ? "Nak" : "Reject", packet.identifier());
             return;
         }
         Optional<List<ConfigOption>> options = ConfigOptionCodec.decode(packet.data());
@@ -341,6 +360,7 @@ public final class NegotiationAutomaton {
                 return;
             }
         }
+        requestAnswered = true;
         fire(AutomatonEvent.RCN);
     }
 
@@ -458,6 +478,7 @@ public final class NegotiationAutomaton {
         if (event == AutomatonEvent.TO_PLUS && lastRequest != null) {
             // A retransmission: same Identifier and options (§5.1 allows keeping the Identifier).
             restartCounter--;
+            requestAnswered = false;
             sender.send(lastRequest);
             startTimer();
             return;
@@ -472,6 +493,7 @@ public final class NegotiationAutomaton {
         lastRequest = new ControlPacket(ControlPacket.CONFIGURE_REQUEST, nextIdentifier(),
                 ConfigOptionCodec.encode(lastRequestOptions));
         restartCounter--;
+        requestAnswered = false;
         sender.send(lastRequest);
         startTimer();
     }

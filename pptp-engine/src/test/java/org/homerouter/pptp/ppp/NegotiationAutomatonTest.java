@@ -47,6 +47,45 @@ class NegotiationAutomatonTest {
         assertTrue(h.automaton.deadline().isEmpty());
     }
 
+    /**
+     * Our Configure-Request's answer was slow (a bloated uplink): we sent it again with the same
+     * Identifier (§5.1), and the peer acked both copies. The second Ack matched as well as the
+     * first, and taken in Opened (RCA: tld,scr, §4.1) it took the layer down again: for CCP, a
+     * session that had just come up ended with "encryption lost".
+     */
+    @Test
+    void aSecondAckToOneResentRequestLeavesTheLayerOpen() {
+        AutomatonHarness h = reqSent(AutomatonSettings.DEFAULTS);
+        h.timeout(); // the same request again, the same Identifier
+        h.peerRequests(0x20, AutomatonHarness.GOOD);
+        ControlPacket ours = h.lastRequest();
+        h.peerAcks();
+        assertEquals(AutomatonState.OPENED, h.automaton.state());
+        h.log.clear();
+        h.sent.clear();
+
+        // The answer to the other copy.
+        h.automaton.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, ours.identifier(), ours.data()));
+        assertEquals(AutomatonState.OPENED, h.automaton.state(), "the second Ack renegotiated: " + h.log);
+        assertEquals(List.of(), h.log);
+        assertEquals(List.of(), h.sent);
+
+        // The same for a Nak that crossed the Ack: the first answer counts.
+        AutomatonHarness n = reqSent(AutomatonSettings.DEFAULTS);
+        n.timeout();
+        n.peerAcks();
+        assertEquals(AutomatonState.ACK_RCVD, n.automaton.state());
+        n.peerNaks(AutomatonHarness.GOOD);
+        assertEquals(AutomatonState.ACK_RCVD, n.automaton.state(), "a second answer to one request was taken");
+        // A request of ours sent later is answered as usual.
+        n.peerRequests(0x21, AutomatonHarness.GOOD);
+        assertEquals(AutomatonState.OPENED, n.automaton.state());
+        n.peerRequests(0x22, AutomatonHarness.GOOD); // the peer renegotiates: we send a new request
+        assertEquals(AutomatonState.ACK_SENT, n.automaton.state());
+        n.peerAcks();
+        assertEquals(AutomatonState.OPENED, n.automaton.state(), "the new request's Ack was not taken");
+    }
+
     @Test
     void closeSendsMaxTerminateRequestsThenFinishes() {
         AutomatonHarness h = opened();

@@ -147,6 +147,20 @@ class TransitionTableWalkTest {
 
         apply(h, event);
 
+        if ((event == AutomatonEvent.RCA || event == AutomatonEvent.RCN)
+                && (state == AutomatonState.ACK_RCVD || state == AutomatonState.OPENED)) {
+            // Our last Configure-Request has had its answer in these states: only a second answer
+            // to it (the peer answering both copies of a resend, §5.1) can match it, and that is
+            // discarded as pppd's fsm.c discards it (seen_ack), rather than taken for a crossed
+            // connection ("x"). The table keeps the RFC's cell.
+            assertEquals(List.of(), h.log, "a second answer to one request takes no action");
+            assertEquals(state, h.automaton.state(), "a second answer to one request leaves the state");
+            Transition t = TransitionTable.lookup(state, event);
+            String inTable = t.actions().stream().map(AutomatonAction::rfcName)
+                    .collect(java.util.stream.Collectors.joining(",")) + "/" + t.next().number();
+            assertEquals(cell.replaceAll("[a-z]+$", ""), inTable.startsWith("/") ? inTable.substring(1) : inTable);
+            return;
+        }
         if (cell.equals("-")) {
             assertEquals(List.of(), h.log, "an illegal event takes no action");
             assertEquals(state, h.automaton.state(), "an illegal event leaves the state");
