@@ -123,6 +123,11 @@ public final class PppSession {
     private ByteBuffer earlyIpcp;
     /** The peer's latest CCP packet while the network phase was held ({@link #holdNetworkPhase}), for when it starts. */
     private ByteBuffer heldCcp;
+    /**
+     * What IPCP negotiated, while it is Opened. Kept while CCP negotiates again (the data path
+     * stopped meanwhile): IPCP, still Opened, says nothing new, and the path is built on this
+     * once CCP is Opened again.
+     */
     private IpcpConfiguration ipConfiguration;
     /** The client's tunnel address (server side), kept through an LCP renegotiation. */
     private final PeerAddressAssignment peerAddress;
@@ -884,8 +889,13 @@ public final class PppSession {
 
         @Override
         public void encryptionDown() {
-            // No cleartext may slip through while CCP renegotiates (RFC 3078 §4).
-            stopIp();
+            // No cleartext may slip through while CCP renegotiates (RFC 3078 §4): the data path
+            // stops until CCP is Opened again and is then built for what it agreed (encryptionUp,
+            // openedWithoutEncryption, or a failure that lets it go on in clear). IPCP stays Opened
+            // and keeps its configuration: clearing it left IP down for good, as no IPCP Up
+            // comes to set it again. Encryption that was up never comes back (Ccp fails instead).
+            ccpOpenedClear = false;
+            stopDataPath(true);
         }
 
         @Override
@@ -1110,14 +1120,20 @@ public final class PppSession {
         stopIp(true);
     }
 
+    /** IP stops: the data path, and what IPCP negotiated (IPCP went down, or the network phase ended). */
     private void stopIp(boolean reportDown) {
+        stopDataPath(reportDown);
+        ipConfiguration = null;
+    }
+
+    /** The data path and its tunnel device stop; IPCP's configuration stays, for {@link #maybeStartIp}. */
+    private void stopDataPath(boolean reportDown) {
         boolean wasUp = ipPath != null;
         ipPath = null;
         if (device != null) {
             device.close();
             device = null;
         }
-        ipConfiguration = null;
         if (wasUp && reportDown && !finishing) {
             listener.ipDown(this);
         }
@@ -1247,8 +1263,12 @@ public final class PppSession {
         return Optional.ofNullable(userName);
     }
 
+    /**
+     * What IPCP negotiated, while IP is up: empty while CCP negotiates again, as the tunnel device
+     * is gone then (the dial-out reads an empty one as IP gone before it could route into it).
+     */
     public synchronized Optional<IpcpConfiguration> ipConfiguration() {
-        return Optional.ofNullable(ipConfiguration);
+        return ipPath == null ? Optional.empty() : Optional.ofNullable(ipConfiguration);
     }
 
     public synchronized Optional<CcpResult> encryption() {

@@ -1236,15 +1236,115 @@ class WholeSessionTest {
     /**
      * The client ends CCP while MPPE is up (a CCP Terminate-Request, RFC 1661 §5.5, here as if from
      * the client): no cleartext may follow (RFC 3078 §4) and MPPE cannot restart on the same keys,
-     * so the session ends. The owner must read that encryption was lost, not "closed normally".
+     * so the session ends, whether encryption is required or optional (once MPPE was agreed, IP
+     * never goes on in clear). The owner must read that encryption was lost, not "closed normally".
      */
-    @Test
-    void encryptionTheClientStopsWhileUpEndsAsEncryptionLostNotAsAHangUp() throws Exception {
-        PppSession serverSide = upWithMppe(MppePolicy.DEFAULT);
+    @ParameterizedTest(name = "MPPE required: {0}")
+    @ValueSource(booleans = {true, false})
+    void encryptionTheClientStopsWhileUpEndsAsEncryptionLostNotAsAHangUp(boolean required) throws Exception {
+        PppSession serverSide = upWithMppe(new MppePolicy(EnumSet.of(MppeStrength.BITS_128), required, true));
         serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, (byte) 0xFD,
                 0x05, 0x66, 0x00, 0x04}));
         assertEquals("ended ENCRYPTION_LOST", serverEnd());
         assertTrue(serverEndDetail.contains("the client stopped encrypting"), serverEndDetail);
+    }
+
+    /** 128-bit MPPE if the client will: the VPN server page's "Optional" encryption. */
+    private static final MppePolicy OPTIONAL_128 = new MppePolicy(EnumSet.of(MppeStrength.BITS_128), false, true);
+
+    /**
+     * Encryption optional, and CCP opened without it (the client does 40-bit MPPE only, the server
+     * 128-bit only: each rejects the other's option, RFC 3078 §2). Then the client renegotiates CCP
+     * (a Configure-Request in Opened, RFC 1661 §4.3) or ends it (a Terminate-Request, §5.5), here
+     * as if from the client. IP stops while CCP is not Opened and comes back, in clear, once CCP
+     * has settled again. It never came back: CCP going down dropped what IPCP had negotiated, and
+     * IPCP, still Opened, never says it again: LCP up, keepalives answered, no tunnel device and
+     * no IP until the user hung up.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"renegotiates", "ends"})
+    void ccpOpenedWithoutEncryptionThatTheClientRenegotiatesOrEndsCarriesIpAgain(String client) throws Exception {
+        clientMppe = Optional.of(new MppePolicy(EnumSet.of(MppeStrength.BITS_40), false, true));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(OPTIONAL_128));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        assertEquals(Optional.empty(), serverSide.encryption(), "CCP opened without encryption");
+
+        byte code = client.equals("renegotiates") ? (byte) 1 : (byte) 5; // Configure-Request (no options), Terminate-Request
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, (byte) 0xFD,
+                code, 0x66, 0x00, 0x04}));
+        run("IP up again on both sides", () -> serverEvents.stream().filter("up"::equals).count() == 2
+                && clientEvents.stream().filter("up"::equals).count() == 2);
+        assertEquals(List.of("auth User", "up", "ip down", "up"), serverEvents);
+        assertTrue(serverSide.deviceName().isPresent(), "the tunnel device is there again");
+        assertEquals(Optional.empty(), serverSide.encryption());
+        assertFalse(serverSide.dataPath().orElseThrow().encrypted(), "in clear, as CCP agreed");
+        Random r = new Random(9);
+        for (int i = 0; i < 10; i++) {
+            byte[] up = ipv4(r, 100);
+            byte[] down = ipv4(r, 100);
+            devices.get("client").inject(up);
+            devices.get("server").inject(down);
+            network.deliverAll();
+            assertArrayEquals(up, devices.get("server").written().getLast(), "the client's packet arrived");
+            assertArrayEquals(down, devices.get("client").written().getLast(), "the server's packet arrived");
+        }
+    }
+
+    /**
+     * Encryption optional, and CCP gave up (here the client's CCP packets were lost until the
+     * server's Configure-Requests ran out, RFC 1661 §4.6): the session went on in clear. A request
+     * for MPPE that comes later (here as if from the client) was answered from Stopped (§4.1: irc,
+     * scr, sca), CCP opened with MPPE agreed both ways, and the server went on sending IPv4 in
+     * clear to a client that now encrypts, and dropping what it sent. A CCP that gave up stays
+     * closed: the request gets a Terminate-Ack (§4.1, Closed), and IP goes on in clear as agreed.
+     */
+    @Test
+    void aRequestForMppeAfterCcpGaveUpIsTurnedDownSoNoClearIpFollowsMppeAgreed() throws Exception {
+        boolean[] clientCcpLost = {true};
+        List<String> serverSent = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            int protocol = pppProtocol(b);
+            if (src.equals(CLIENT) && protocol == org.homerouter.pptp.ppp.PppProtocol.CCP && clientCcpLost[0]) {
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            if (src.equals(SERVER) && protocol == org.homerouter.pptp.ppp.PppProtocol.CCP) {
+                serverSent.add("CCP " + (b.get(b.position()) & 0xFF));
+            } else if (src.equals(SERVER) && protocol == org.homerouter.pptp.ppp.PppProtocol.IPV4) {
+                serverSent.add("IPv4");
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(OPTIONAL_128));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up in clear, CCP given up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        clientCcpLost[0] = false;
+        serverSent.clear();
+
+        // The client asks to receive 128-bit stateless MPPE (option 18 with H and S, RFC 3078 §2).
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, (byte) 0xFD,
+                0x01, 0x66, 0x00, 0x0A, 0x12, 0x06, 0x01, 0x00, 0x00, 0x40}));
+        int[] rounds = {0};
+        run("ten seconds on", () -> ++rounds[0] > 100);
+        Random r = new Random(10);
+        for (int i = 0; i < 10; i++) {
+            byte[] down = ipv4(r, 100);
+            devices.get("server").inject(down);
+            network.deliverAll();
+            assertArrayEquals(down, devices.get("client").written().getLast(), "the server's packet arrived");
+        }
+        int acked = serverSent.indexOf("CCP 2");
+        assertTrue(acked < 0 || !serverSent.subList(acked, serverSent.size()).contains("IPv4"),
+                "IPv4 in clear after the server acknowledged a request for MPPE: " + serverSent);
+        assertTrue(serverSent.contains("CCP 6"), "the request got a Terminate-Ack: " + serverSent);
+        for (PppSession s : List.of(serverSide, clientSessions.sessions().getFirst())) {
+            assertEquals(Optional.empty(), s.encryption());
+            assertFalse(s.dataPath().orElseThrow().encrypted());
+        }
+        assertEquals(List.of("auth User", "up"), serverEvents);
     }
 
     /**

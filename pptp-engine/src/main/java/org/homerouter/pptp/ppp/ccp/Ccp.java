@@ -149,12 +149,9 @@ public final class Ccp extends NegotiatedProtocol {
             return true;
         }
 
-        private boolean opened;
-
         @Override
         public void resetOptions() {
             options.reset();
-            opened = false;
         }
 
         @Override
@@ -184,7 +181,6 @@ public final class Ccp extends NegotiatedProtocol {
 
         @Override
         public void thisLayerUp() {
-            opened = true;
             Optional<CcpResult> agreed = options.agreed();
             if (failed) {
                 return;
@@ -222,13 +218,20 @@ public final class Ccp extends NegotiatedProtocol {
 
         @Override
         public void thisLayerFinished() {
-            // Required or not, the session must hear that CCP gave up without opening (a Protocol-
-            // Reject of CCP, or Max-Configure unanswered): with optional MPPE it then runs IPCP in
-            // the clear, and without this it would wait for CCP for good (macOS and pppd with
-            // noccp Protocol-Reject CCP).
-            if (!opened && !ownerStopping) {
-                fail(CcpFailure.NOT_NEGOTIATED);
+            // Required or not, the session must hear that CCP gave up without encryption (a
+            // Protocol-Reject of CCP, Max-Configure unanswered, or the peer's Terminate-Request
+            // after it opened without encryption): with optional MPPE it then runs IP in the
+            // clear, and without this it would wait for CCP for good (macOS and pppd with noccp
+            // Protocol-Reject CCP). Encryption that was up failed already, as it went down
+            // (thisLayerDown), and the owner ends the link for that.
+            if (ownerStopping || failed) {
+                return;
             }
+            fail(CcpFailure.NOT_NEGOTIATED);
+            // And CCP stays given up, as the failure promises: Stopped would answer a later
+            // Configure-Request with irc,scr,sca and open CCP with MPPE that the session, gone on
+            // in clear, never uses (RFC 1661 §4.1). Closed answers it with a Terminate-Ack.
+            close();
         }
 
         @Override

@@ -24,7 +24,10 @@ public enum CcpFailure {
      * does the session.
      */
     DIRECTIONS_DISAGREE("the two directions agreed on different encryption", true),
-    /** CCP finished without reaching Opened: no answer, Terminate, or a Protocol-Reject of CCP. */
+    /**
+     * CCP finished without encryption: it never reached Opened (no answer, Terminate, or a
+     * Protocol-Reject of CCP), or opened without encryption (optional MPPE) and then finished.
+     */
     NOT_NEGOTIATED("encryption was never negotiated", true),
     /**
      * CCP left Opened while encrypting (the peer's Terminate-Request or renegotiation), or came up

@@ -244,6 +244,56 @@ class CcpNegotiationTest {
         assertEquals(List.of(CcpFailure.NOT_NEGOTIATED), ours.events.failures);
     }
 
+    /** 128-bit MPPE if the peer will (the VPN server page's "Optional"). */
+    private static final MppePolicy OPTIONAL_128 = new MppePolicy(EnumSet.of(MppeStrength.BITS_128), false, true);
+
+    /**
+     * Optional MPPE, and CCP gave up (a Protocol-Reject of CCP here): the session goes on in clear.
+     * A Configure-Request for MPPE that comes later must not open CCP with MPPE the session never
+     * uses, as Stopped would (RFC 1661 §4.1: irc, scr, sca): CCP stays Closed and answers it with
+     * a Terminate-Ack.
+     */
+    @Test
+    void aCcpThatGaveUpAnswersALaterRequestWithTerminateAckAndStaysClosed() {
+        List<ControlPacket> sent = new java.util.ArrayList<>();
+        CcpEnd ours = new CcpEnd(OPTIONAL_128, link.clock, sent::add);
+        ours.start();
+        ours.ccp.protocolRejected();
+        sent.clear();
+        ours.ccp.receive(new ControlPacket(ControlPacket.CONFIGURE_REQUEST, 0x66,
+                org.homerouter.pptp.ppp.ConfigOptionCodec.encode(List.of(mppe(MppeOption.H_STATELESS | MppeOption.S_128_BIT)))));
+        assertEquals(List.of(ControlPacket.TERMINATE_ACK), sent.stream().map(ControlPacket::code).toList());
+        assertEquals(AutomatonState.CLOSED, ours.ccp.state());
+        assertEquals(List.of(), ours.events.ups);
+        assertEquals(List.of(CcpFailure.NOT_NEGOTIATED), ours.events.failures, "reported once");
+    }
+
+    /**
+     * Optional MPPE, CCP opened without it (the peer does 40-bit only), then the peer ends CCP
+     * (Terminate-Request, RFC 1661 §5.5): once CCP has finished, a Restart period after its
+     * Terminate-Ack (§4.4), it is reported as given up, so the session runs IP in clear again
+     * rather than wait for a CCP that may never open.
+     */
+    @Test
+    void ccpOpenedWithoutEncryptionThatThePeerEndsIsReportedAsGivenUp() {
+        CcpEnd ours = new CcpEnd(OPTIONAL_128, link.clock, link.senderA());
+        CcpEnd peer = new CcpEnd(new MppePolicy(EnumSet.of(MppeStrength.BITS_40), false, true), link.clock,
+                link.senderB());
+        link.connect(ours, peer);
+        link.start();
+        assertEquals(1, ours.events.plainOpens);
+        ours.ccp.receive(new ControlPacket(ControlPacket.TERMINATE_REQUEST, 0x31));
+        link.flush();
+        assertEquals(1, ours.events.downs);
+        assertEquals(List.of(), ours.events.failures, "not while CCP is stopping");
+        link.advance(Duration.ofSeconds(3), 1);
+        assertEquals(List.of(CcpFailure.NOT_NEGOTIATED), ours.events.failures);
+        assertEquals(AutomatonState.CLOSED, ours.ccp.state());
+        link.advance(Duration.ofSeconds(3), 12); // the peer's own Configure-Requests get Terminate-Acks
+        assertEquals(1, ours.events.plainOpens, "CCP never opened again");
+        assertEquals(List.of(CcpFailure.NOT_NEGOTIATED), ours.events.failures);
+    }
+
     @Test
     void peerTerminatingCcpStopsEncryptionAndTheLinkMustGo() {
         peer(WINDOWS);
