@@ -17,8 +17,16 @@ public enum MppeDecryptResult {
      * as pppd's ccp.c does (RREQ_REPEAT).
      */
     DROPPED_AWAITING_FLUSH,
-    /** Stateless mode: a count behind the last one, a duplicate, or more than 2048 ahead. */
+    /** Stateless mode: a duplicate count, or one up to 256 behind the last one. */
     DROPPED_LATE,
+    /**
+     * Traffic known to be IPv4 ({@code ipv4Only}): the packet was taken in step but decrypted to
+     * something that is not IPv4, so the key is out of step with the sender's (and in stateless
+     * mode, 4,096 key changes further did not decrypt it either), or the packet is forged or
+     * corrupt. Weighted as a bogus header: 16 in a row end the link rather than leave it up
+     * carrying nothing.
+     */
+    DROPPED_UNDECIPHERABLE,
     /**
      * Stateless mode: the count jumped ahead (packets lost, or a forged count), and the key for
      * that count does not decrypt the packet to a checked IPv4 packet. The key stays as it was.

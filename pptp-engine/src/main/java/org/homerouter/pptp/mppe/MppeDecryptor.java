@@ -20,13 +20,21 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * negotiated here and decrypting such a packet could only yield garbage. A packet too short to
  * hold one encrypted octet is dropped without a score, as Linux does.
  *
- * <p><b>Stateless</b> (RFC 3078 §8.1): one key change per count the sender advanced. A count that
- * is not ahead by 1..2048 is late and dropped at a cost of 1 point, as current Linux kernels do
- * ("Discard late packet"); older kernels, such as the 2.6-era ppp_mppe.c, followed any count with
- * up to 4095 key changes. Refusing a duplicate (ahead by 0) is ours: Linux would decrypt it with
- * a keystream that is already used up, which yields garbage. Also ours: a count more than one
- * ahead is followed only when its key decrypts the packet to a checked IPv4 packet (see
- * {@code syncStateless}), so that a forged count cannot make the genuine packets late.
+ * <p><b>Stateless</b> (RFC 3078 §8.1): one key change per count the sender advanced. Current Linux
+ * kernels drop a count more than 2048 ahead as late ("Discard late packet"); older kernels, such
+ * as the 2.6-era ppp_mppe.c, followed any count with up to 4095 key changes. Ours: a duplicate
+ * (ahead by 0) and a count up to 256 behind are late and dropped at a cost of 1 point (Linux would
+ * decrypt a duplicate with a keystream already used up, which yields garbage); a count more than
+ * one ahead is followed only when its key decrypts the packet to a checked IPv4 packet (see
+ * {@code syncStateless}), so that a forged count cannot make the genuine packets late, and so a
+ * count up to 3,839 ahead can be: a burst loss of 2,048 packets or more (a WAN outage of some
+ * seconds under a video call) left Linux's receiver dropping every later packet as late until the
+ * count came round, and then following it with a key 4,096 changes short of the sender's: the
+ * link stayed up and carried garbage for good. The count alone cannot tell a loss of n packets
+ * from one of n + 4,096, so a jump whose key does not check out is tried 4,096 key changes
+ * further too, and so is a packet taken in step that decrypts to something other than IPv4 when
+ * the traffic is known to be IPv4 (below). A loss beyond what that finds ends the link after 16
+ * such packets, visibly, rather than leaving it up and carrying nothing.
  *
  * <p><b>A budget for trying jumps</b> (ours). Checking a jump costs one key change per count
  * (RFC 3078 §7.3, §8.1: a SHA-1 and an RC4 key schedule each, about 1 µs on x86 and several on
@@ -35,7 +43,7 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * or spoofing the client's address with the call ID, kept the GRE receive loop (shared by every
  * session) 2 ms busy per forged packet without ever ending the link. So the key changes of jumps
  * that do not check out come out of a token bucket on the injected {@link Clock}:
- * {@value #TRIAL_BURST} (two full jumps) at once, refilled at one every
+ * {@value #TRIAL_BURST} (one jump across the count's wrap) at once, refilled at one every
  * {@value #TRIAL_REFILL_NANOS} ns (20,000 a second, a few percent of a core). A jump is tried
  * only if the bucket holds its key changes, and pays them only if it does not check out: a
  * genuine packet after a loss (ahead 2..2048) costs nothing, so genuine losses never drain the
@@ -87,7 +95,10 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * (one that is not IPv4) costs one more reset: the packets after it keep CCP asking, and the
  * flushed packet that answers is found with one of the {@value #MAX_EXTRA_KEY_CHANGES} extra key
  * changes. A flushed packet with the expected count is checked too, and treated as lost if it
- * fails: forged with the right count, it would otherwise move the key just the same.
+ * fails: forged with the right count, it would otherwise move the key just the same. In either
+ * mode, a packet that decrypts to something not IPv4 is not a good packet
+ * ({@link MppeDecryptResult#DROPPED_UNDECIPHERABLE}, weighted as a bogus header): taken for one,
+ * a key out of step halved the sanity score at every packet and the link never ended.
  *
  * <p>Not thread-safe; one instance per direction per link. Steady-state decryption allocates
  * nothing: the RC4 engine, SHA-1 digest and key buffers are reused.
@@ -100,6 +111,13 @@ public final class MppeDecryptor {
     private static final int LATE = 1;
     /** Linux discards stateless counts more than half the count space ahead. */
     private static final int WINDOW = MppeHeader.COUNT_SPACE / 2;
+    /**
+     * Stateless counts at most this far ahead are tried as jumps; those closer behind (a duplicate,
+     * a packet reordered past the GRE reorder window) are late. Beyond Linux's {@link #WINDOW}: a
+     * loss of 2,048 to 3,839 packets is found again rather than every later packet dropped as
+     * late until the count came round (and then followed with a key 4,096 changes short).
+     */
+    private static final int COUNT_SPACE_AHEAD = MppeHeader.COUNT_SPACE - 256;
     /** Mask of the count bits above the low octet: Linux's {@code ccount & ~0xff}. */
     private static final int BLOCK_MASK = MppeHeader.COUNT_MASK & ~0xFF;
 
@@ -108,8 +126,11 @@ public final class MppeDecryptor {
     /** PPP protocol field (2) and the longest IPv4 header (60): what a resynchronisation check decrypts. */
     private static final int TRIAL_OCTETS = 62;
     private static final int PPP_IPV4 = 0x21;
-    /** Key changes that jumps which do not check out may spend at once: two full jumps. */
-    static final long TRIAL_BURST = 2L * WINDOW;
+    /**
+     * Key changes that jumps which do not check out may spend at once: one jump across the count's
+     * wrap (up to 3,839 + 4,096), or four of Linux's longest (2,048).
+     */
+    static final long TRIAL_BURST = 2L * MppeHeader.COUNT_SPACE;
     /** One more key change for trying jumps every 50 µs: 20,000 a second. */
     static final long TRIAL_REFILL_NANOS = 50_000;
 
@@ -119,6 +140,8 @@ public final class MppeDecryptor {
     private final byte[] keyBeforeResync = new byte[16];
     private final ByteBuffer trial = ByteBuffer.allocate(TRIAL_OCTETS);
     private long resynchronisedBeyondLinux;
+    /** Stateless packets found 4,096 key changes beyond their count: losses the count went round. */
+    private long resynchronisedAcrossWrap;
     private final boolean stateless;
     /** Stateful mode refuses flushed packets that do not decrypt to checked IPv4 (see the class comment). */
     private final boolean ipv4Only;
@@ -220,9 +243,78 @@ public final class MppeDecryptor {
             return sync;
         }
         cipher.crypt(packet, payload, packet, payload, len);
+        if (ipv4Only && !beginsIpv4(packet, payload)) {
+            // Garbage: the key is out of step with the sender's (in stateless mode, a loss of a
+            // multiple of 4,096 packets: the count came round to the next one expected), or the
+            // packet is forged or corrupt. Not a good packet: delivered as one, garbage halved the
+            // score for good while the link carried nothing (IpDataPath drops it as not IP) and
+            // stayed up, keepalives answered, for as long as the peer kept sending.
+            if (stateless && followedAcrossWrap(packet, payload, len)) {
+                return delivered(packet, payload);
+            }
+            return bogus(MppeDecryptResult.DROPPED_UNDECIPHERABLE, BAD_HEADER);
+        }
+        return delivered(packet, payload);
+    }
+
+    private MppeDecryptResult delivered(ByteBuffer packet, int payload) {
         packet.position(payload);
         sanityScore >>= 1; // Linux: "good packet credit"
         return record(MppeDecryptResult.DELIVERED);
+    }
+
+    /**
+     * Whether the decrypted frame at {@code at} begins as an IPv4 one: PPP protocol 0x21 (with or
+     * without field compression) and IP version 4, what {@code IpDataPath} delivers. Random octets
+     * pass with odds of about 1 in 4,000: a sanity score, not a proof.
+     */
+    private static boolean beginsIpv4(ByteBuffer b, int at) {
+        int first = b.get(at) & 0xFF;
+        if (first == PPP_IPV4) {
+            return b.limit() > at + 1 && (b.get(at + 1) & 0xF0) == 0x40;
+        }
+        return first == 0 && b.limit() > at + 2 && (b.get(at + 1) & 0xFF) == PPP_IPV4 && (b.get(at + 2) & 0xF0) == 0x40;
+    }
+
+    /**
+     * Stateless mode, a packet taken in step ({@code ccount} already its count) that decrypted to
+     * garbage in place: whether the key {@value MppeHeader#COUNT_SPACE} changes further on
+     * decrypts it to a checked IPv4 packet, as after a loss of 4,096 packets, where the count
+     * alone cannot tell. If so the key stays there and the packet is decrypted; if not (or the
+     * budget for trying jumps does not hold it) the key is as it was and the packet is lost.
+     */
+    private boolean followedAcrossWrap(ByteBuffer packet, int payload, int len) {
+        // RC4 is an XOR: the same keystream again gives the ciphertext back.
+        cipher.initTables();
+        cipher.crypt(packet, payload, packet, payload, len);
+        if (!trialBudgetHolds(MppeHeader.COUNT_SPACE)) {
+            return false; // undecipherable as it stands, and costs as much
+        }
+        cipher.saveKey(savedKey);
+        if (keyChangesDecrypt(MppeHeader.COUNT_SPACE, packet, payload, len)) {
+            resynchronisedAcrossWrap++;
+            cipher.crypt(packet, payload, packet, payload, len);
+            return true;
+        }
+        undo(MppeHeader.COUNT_SPACE);
+        return false;
+    }
+
+    /** Makes {@code changes} key changes and tells whether the key then decrypts the packet to checked IPv4. */
+    private boolean keyChangesDecrypt(int changes, ByteBuffer packet, int payload, int len) {
+        for (int i = 0; i < changes; i++) {
+            cipher.changeKey();
+        }
+        cipher.initTables();
+        return decryptsToCheckedIpv4(packet, payload, len);
+    }
+
+    /** Back to {@link #savedKey}, {@code changes} key changes ago, paid from the budget for trying jumps. */
+    private void undo(int changes) {
+        cipher.restoreKey(savedKey, changes);
+        cipher.initTables();
+        trialBudget -= changes;
+        keyChangesUndone += changes;
     }
 
     /**
@@ -237,31 +329,40 @@ public final class MppeDecryptor {
      */
     private MppeDecryptResult syncStateless(int count, ByteBuffer packet, int payload, int len) {
         int ahead = (count - ccount) & MppeHeader.COUNT_MASK;
-        if (ahead == 0 || ahead > WINDOW) {
+        if (ahead == 0 || ahead > COUNT_SPACE_AHEAD) {
             return bogus(MppeDecryptResult.DROPPED_LATE, LATE);
         }
-        if (ahead > 1) {
-            if (!trialBudgetHolds(ahead)) {
-                return record(MppeDecryptResult.DROPPED_JUMP_OVER_BUDGET);
-            }
-            cipher.saveKey(savedKey);
-        }
-        for (int i = 0; i < ahead; i++) {
+        if (ahead == 1) {
             cipher.changeKey();
+            cipher.initTables();
+            ccount = count;
+            return MppeDecryptResult.DELIVERED; // checked once decrypted (ipv4Only)
         }
-        cipher.initTables();
-        if (ahead > 1) {
-            if (!decryptsToCheckedIpv4(packet, payload, len)) {
-                cipher.restoreKey(savedKey, ahead);
-                cipher.initTables();
-                trialBudget -= ahead;
-                keyChangesUndone += ahead;
-                // A bogus header's weight, not a late packet's: the genuine packet after a loss
-                // checks out and costs nothing, however large the loss; one that does not is forged
-                // or the peer is out of step, which 16 in a row should end visibly. An attacker
-                // ends the link as fast with 16 packets without the D bit, so less would buy nothing.
-                return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, BAD_HEADER);
+        // A jump: the sender made ahead key changes, or 4,096 more (RFC 3078 §8.1 counts only to
+        // 4,095; a burst loss of thousands of packets, a WAN outage under a video call, goes
+        // round). Each is followed only if its key decrypts this packet to checked IPv4.
+        int most = ahead + MppeHeader.COUNT_SPACE;
+        if (!trialBudgetHolds(ahead)) {
+            return record(MppeDecryptResult.DROPPED_JUMP_OVER_BUDGET);
+        }
+        cipher.saveKey(savedKey);
+        boolean found = keyChangesDecrypt(ahead, packet, payload, len);
+        if (!found && trialBudgetHolds(most)) {
+            found = keyChangesDecrypt(MppeHeader.COUNT_SPACE, packet, payload, len);
+            if (found) {
+                resynchronisedAcrossWrap++;
+            } else {
+                undo(most);
             }
+        } else if (!found) {
+            undo(ahead);
+        }
+        if (!found) {
+            // A bogus header's weight, not a late packet's: the genuine packet after a loss
+            // checks out and costs nothing, however large the loss; one that does not is forged
+            // or the peer is out of step, which 16 in a row should end visibly. An attacker
+            // ends the link as fast with 16 packets without the D bit, so less would buy nothing.
+            return bogus(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, BAD_HEADER);
         }
         ccount = count;
         return MppeDecryptResult.DELIVERED;
@@ -423,6 +524,11 @@ public final class MppeDecryptor {
     /** How many packets had this outcome (a LINK_FAILURE packet also counts under its reason). */
     public long count(MppeDecryptResult result) {
         return results[result.ordinal()];
+    }
+
+    /** Stateless packets followed 4,096 key changes beyond what their count says (a loss the count went round). */
+    public long resynchronisedAcrossWrap() {
+        return resynchronisedAcrossWrap;
     }
 
     /** Resynchronisations that needed more key changes than Linux makes (the hole it leaves, closed). */

@@ -158,8 +158,13 @@ class MppeTransformTest {
         ByteBuffer forged = encrypt(enc, plaintext(rnd, 30)); // count 1, rewritten to 2049 ahead of 0
         forged.put(0, (byte) ((forged.get(0) & 0xF0) | (2049 >> 8)));
         forged.put(1, (byte) 2049);
-        assertEquals(MppeDecryptResult.DROPPED_LATE, dec.decrypt(forged));
+        assertEquals(MppeDecryptResult.DROPPED_UNVERIFIED_JUMP, dec.decrypt(forged));
         assertEquals(keyChanges, dec.keyChanges(), "no key change for a refused count");
+        ByteBuffer behind = encrypt(new MppeEncryptor(START, MppeStrength.BITS_128, true), plaintext(rnd, 30));
+        behind.put(0, (byte) ((behind.get(0) & 0xF0) | (4000 >> 8)));
+        behind.put(1, (byte) 4000); // 96 behind count 0: late, not tried
+        assertEquals(MppeDecryptResult.DROPPED_LATE, dec.decrypt(behind));
+        assertEquals(0, dec.keyChangesUndone() - 2049 - 4096, "a late count is not tried");
         byte[] plain = ipv4Plaintext(rnd, 30);
         ByteBuffer next = encrypt(enc, plain); // count 2: the real stream goes on
         assertEquals(MppeDecryptResult.DELIVERED, dec.decrypt(next));
