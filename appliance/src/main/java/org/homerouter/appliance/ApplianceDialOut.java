@@ -130,7 +130,7 @@ final class ApplianceDialOut {
         dialOutRefused = null;
         if (dialOut != null) {
             dialOut.close(Boolean.parseBoolean(cfg.get(Setting.DIALOUT_ENABLED))
-                    ? "site-to-site dial-out's settings changed: dialing again" : "site-to-site dial-out switched off");
+                    ? "site-to-site dial-out's settings changed" : "site-to-site dial-out switched off");
             dialOut = null;
             // The old tunnel's own word may come late (its stop waits behind a slow step) and is then
             // not taken: its tunnel counts as down from here.

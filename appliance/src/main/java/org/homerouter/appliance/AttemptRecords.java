@@ -30,16 +30,25 @@ final class AttemptRecords {
     private TokenBucket overall;
     private long notRecorded;
 
-    /**
-     * @param client the client's address as text (a literal: nothing is looked up), or for the
-     *               failures on one account, the account's name: the source is then that name
-     */
+    /** @param client the client's address as text (a literal: nothing is looked up) */
     synchronized Verdict admit(String client, long nowNanos) {
+        return admitFrom(sourceOf(client), nowNanos);
+    }
+
+    /**
+     * As {@link #admit}, the budget per source being per account and source: a guesser naming
+     * alice from one address leaves alice's own failures from another recorded.
+     */
+    synchronized Verdict admit(String account, String client, long nowNanos) {
+        return admitFrom(account + " from " + sourceOf(client), nowNanos);
+    }
+
+    private Verdict admitFrom(String source, long nowNanos) {
         if (overall == null) {
             overall = new TokenBucket(OVERALL_BURST, OVERALL_PER_MINUTE, nowNanos);
         }
         // The source's token first: a flooding source must not use up the overall budget.
-        if (!perSource.take(sourceOf(client), nowNanos) || !overall.take(nowNanos)) {
+        if (!perSource.take(source, nowNanos) || !overall.take(nowNanos)) {
             notRecorded++;
             return new Verdict(false, 0);
         }

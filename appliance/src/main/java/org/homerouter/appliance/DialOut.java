@@ -511,7 +511,8 @@ final class DialOut implements AutoCloseable {
         }
         // Read once: IP may go down again (the server renegotiating at once) while this step runs.
         Optional<IpcpConfiguration> negotiated = session.ipConfiguration();
-        if (negotiated.isEmpty()) {
+        if (negotiated.isEmpty() || session.deviceName().isEmpty()) {
+            // IPCP down again, or its device gone while CCP negotiates again (IPCP's addresses stay).
             ipGoneBeforeUp(dialer);
             return;
         }

@@ -65,9 +65,9 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     /** Of those who logged in and were refused: apart, or a flood of failed logins would leave them unrecorded. */
     private final AttemptRecords refusedAfterLogin = new AttemptRecords();
     /**
-     * Of failed logins that named one of the router's accounts, per account: apart from strangers'
-     * guesses, or a flood of those left a user's mistyped password, or disabled account, without a
-     * row, and the owner looking into why that user cannot connect found nothing.
+     * Of failed logins that named one of the router's accounts, per account and source: apart from
+     * strangers' guesses, or a flood of those left a user's mistyped password, or disabled account,
+     * without a row, and the owner looking into why that user cannot connect found nothing.
      */
     private final AttemptRecords failedOnAccounts = new AttemptRecords();
 
@@ -203,7 +203,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             // and a device that logs in and is refused (a per-user limit, the pool, the encryption)
             // redials as fast as its client retries: its first ones are recorded, the rest counted.
             AttemptRecords.Verdict v = s.loggedIn() ? refusedAfterLogin.admit(client, clock.nanos())
-                    : s.failedOnAnAccount() && user != null ? failedOnAccounts.admit(user, clock.nanos())
+                    : s.failedOnAnAccount() && user != null ? failedOnAccounts.admit(user, client, clock.nanos())
                     : attempts.admit(client, clock.nanos());
             if (!v.record()) {
                 return;

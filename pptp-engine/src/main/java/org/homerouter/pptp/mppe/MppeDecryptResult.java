@@ -17,7 +17,7 @@ public enum MppeDecryptResult {
      * as pppd's ccp.c does (RREQ_REPEAT).
      */
     DROPPED_AWAITING_FLUSH,
-    /** Stateless mode: a duplicate count, or one up to 256 behind the last one. */
+    /** Stateless mode: a duplicate count, or one up to 255 behind the last one. */
     DROPPED_LATE,
     /**
      * Traffic known to be IPv4 ({@code ipv4Only}): the packet was taken in step but decrypted to

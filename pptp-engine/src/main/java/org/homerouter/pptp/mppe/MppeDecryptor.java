@@ -23,11 +23,11 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * <p><b>Stateless</b> (RFC 3078 §8.1): one key change per count the sender advanced. Current Linux
  * kernels drop a count more than 2048 ahead as late ("Discard late packet"); older kernels, such
  * as the 2.6-era ppp_mppe.c, followed any count with up to 4095 key changes. Ours: a duplicate
- * (ahead by 0) and a count up to 256 behind are late and dropped at a cost of 1 point (Linux would
+ * (ahead by 0) and a count up to 255 behind are late and dropped at a cost of 1 point (Linux would
  * decrypt a duplicate with a keystream already used up, which yields garbage); a count more than
  * one ahead is followed only when its key decrypts the packet to a checked IPv4 packet (see
  * {@code syncStateless}), so that a forged count cannot make the genuine packets late, and so a
- * count up to 3,839 ahead can be: a burst loss of 2,048 packets or more (a WAN outage of some
+ * count up to 3,840 ahead can be: a burst loss of 2,048 packets or more (a WAN outage of some
  * seconds under a video call) left Linux's receiver dropping every later packet as late until the
  * count came round, and then following it with a key 4,096 changes short of the sender's: the
  * link stayed up and carried garbage for good. The count alone cannot tell a loss of n packets
@@ -38,20 +38,22 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  *
  * <p><b>A budget for trying jumps</b> (ours). Checking a jump costs one key change per count
  * (RFC 3078 §7.3, §8.1: a SHA-1 and an RC4 key schedule each, about 1 µs on x86 and several on
- * the ARM board), up to 2,048 for one packet, and a forged one costs 100 sanity points that each
- * good packet halves: 8 forged packets at count+2048 per genuine packet, from anyone on the path
+ * the ARM board), up to 7,936 for one packet (3,840 ahead, then 4,096 further), and a forged one
+ * costs 100 sanity points that each good packet halves: 8 forged packets at count+2048 per
+ * genuine packet (before this budget, and before the try across the wrap), from anyone on the path
  * or spoofing the client's address with the call ID, kept the GRE receive loop (shared by every
  * session) 2 ms busy per forged packet without ever ending the link. So the key changes of jumps
  * that do not check out come out of a token bucket on the injected {@link Clock}:
  * {@value #TRIAL_BURST} (one jump across the count's wrap) at once, refilled at one every
  * {@value #TRIAL_REFILL_NANOS} ns (20,000 a second, a few percent of a core). A jump is tried
  * only if the bucket holds its key changes, and pays them only if it does not check out: a
- * genuine packet after a loss (ahead 2..2048) costs nothing, so genuine losses never drain the
- * bucket; one after a forged full jump still finds a full jump in it, after two it waits for the
- * refill (a tenth of a second for a full jump). Over budget, a
+ * genuine packet after a loss (ahead 2..3840, or 4,096 further) costs nothing, so genuine losses
+ * never drain the bucket; one after a forged jump still finds Linux's longest (2,048) in it, and
+ * waits for the refill (a few tenths of a second) for more. Over budget, a
  * jump is dropped untried ({@link MppeDecryptResult#DROPPED_JUMP_OVER_BUDGET}), at no sanity
  * cost: it may be the genuine packet after a loss, which the next one, once the bucket refills,
- * resynchronises. In-order packets (ahead 1) never look at the bucket or the clock. Stateful
+ * resynchronises. In-order packets (ahead 1) look at the bucket and the clock only when they
+ * decrypt to something not IPv4 (ipv4Only), to try them 4,096 key changes further. Stateful
  * mode needs no budget: a forged flushed packet costs at most 19 key changes there.
  *
  * <p><b>Stateful</b> (RFC 3078 §8.2, Linux's reading of it): in the normal state the count must be
@@ -114,7 +116,7 @@ public final class MppeDecryptor {
     /**
      * Stateless counts at most this far ahead are tried as jumps; those closer behind (a duplicate,
      * a packet reordered past the GRE reorder window) are late. Beyond Linux's {@link #WINDOW}: a
-     * loss of 2,048 to 3,839 packets is found again rather than every later packet dropped as
+     * loss of 2,048 to 3,839 packets (ahead 2,049 to 3,840) is found again rather than every later packet dropped as
      * late until the count came round (and then followed with a key 4,096 changes short).
      */
     private static final int COUNT_SPACE_AHEAD = MppeHeader.COUNT_SPACE - 256;
@@ -128,7 +130,7 @@ public final class MppeDecryptor {
     private static final int PPP_IPV4 = 0x21;
     /**
      * Key changes that jumps which do not check out may spend at once: one jump across the count's
-     * wrap (up to 3,839 + 4,096), or four of Linux's longest (2,048).
+     * wrap (up to 3,840 + 4,096), or four of Linux's longest (2,048).
      */
     static final long TRIAL_BURST = 2L * MppeHeader.COUNT_SPACE;
     /** One more key change for trying jumps every 50 µs: 20,000 a second. */
@@ -191,7 +193,7 @@ public final class MppeDecryptor {
 
     /**
      * @param clock times the budget for trying stateless jumps (see the class comment); read only
-     *        for packets whose count jumps ahead
+     *        for packets whose count jumps ahead, or that decrypt to garbage
      */
     public MppeDecryptor(byte[] startKey, MppeStrength strength, boolean stateless, int maxBadPackets,
             boolean ipv4Only, Clock clock) {
@@ -210,7 +212,9 @@ public final class MppeDecryptor {
      * Decrypts the MPPE packet in {@code packet}'s remaining octets (header and ciphertext, the
      * information of a PPP 0x00FD packet). When {@link MppeDecryptResult#DELIVERED}, the
      * ciphertext is replaced by the PPP protocol field and information and the position moves
-     * past the header; otherwise the buffer is left as it was.
+     * past the header; otherwise the buffer is left as it was, but for a stateful packet that
+     * decrypted to something not IPv4 ({@link MppeDecryptResult#DROPPED_UNDECIPHERABLE}: its
+     * keystream is spent, as the sender's was).
      */
     public MppeDecryptResult decrypt(ByteBuffer packet) {
         int at = packet.position();
@@ -323,7 +327,7 @@ public final class MppeDecryptor {
      * to a checked IPv4 packet (all a PPTP session here carries: IPCP is its only network
      * protocol). Otherwise it was forged (the header is in clear and anyone who knows the call ID
      * and the client's address can send one), and following it would make the genuine packets
-     * that come next "late" for up to 2,047 counts; it is dropped as a bogus packet instead, with
+     * that come next "late" for up to 3,840 counts; it is dropped as a bogus packet instead, with
      * the key as it was. A jump is tried only within the budget for trying jumps (see the class
      * comment), which pays for the ones that do not check out.
      */

@@ -889,6 +889,12 @@ public final class PppSession {
 
         @Override
         public void encryptionDown() {
+            if (ccpOpenedClear && !ccp.renegotiating()) {
+                // CCP, open without encryption, ends (the peer's Terminate-Request): nothing was
+                // encrypted, so nothing is held back; its finish (NOT_NEGOTIATED) lets IP go on in
+                // clear as it is, rather than down for the Terminate's restart period.
+                return;
+            }
             // No cleartext may slip through while CCP renegotiates (RFC 3078 §4): the data path
             // stops until CCP is Opened again and is then built for what it agreed (encryptionUp,
             // openedWithoutEncryption, or a failure that lets it go on in clear). IPCP stays Opened
@@ -1264,11 +1270,12 @@ public final class PppSession {
     }
 
     /**
-     * What IPCP negotiated, while IP is up: empty while CCP negotiates again, as the tunnel device
-     * is gone then (the dial-out reads an empty one as IP gone before it could route into it).
+     * What IPCP negotiated, while IPCP is Opened: kept while CCP negotiates again, when the tunnel
+     * device ({@link #deviceName}) is gone for a moment. The addresses stay the session's then (a
+     * worker's session is found by its address, to be hung up when the dial-out is given it).
      */
     public synchronized Optional<IpcpConfiguration> ipConfiguration() {
-        return ipPath == null ? Optional.empty() : Optional.ofNullable(ipConfiguration);
+        return Optional.ofNullable(ipConfiguration);
     }
 
     public synchronized Optional<CcpResult> encryption() {

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lcp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Lcp.class);
+    /** The server's links (which callers can end at will) and the dial-out's, each on a budget of its own. */
     private static final org.homerouter.pptp.LogLimit FAILED_LOGGED = new org.homerouter.pptp.LogLimit();
+    private static final org.homerouter.pptp.LogLimit DIAL_OUT_FAILED_LOGGED = new org.homerouter.pptp.LogLimit();
 
     private final LcpSettings settings;
     private final Clock clock;
@@ -221,7 +223,7 @@ public final class Lcp extends NegotiatedProtocol {
     private void fail(LinkFailure failure) {
         // Budgeted: a client can end call after call this way within a round trip each (refuse
         // every login method, echo the magic number back), on one control connection.
-        String more = FAILED_LOGGED.admit();
+        String more = (settings.authenticatePeerWith().isEmpty() ? DIAL_OUT_FAILED_LOGGED : FAILED_LOGGED).admit();
         if (more != null) {
             log.info("LCP: link failed: {}{}", failure, more);
         }
