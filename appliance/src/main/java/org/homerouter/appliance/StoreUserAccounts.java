@@ -85,11 +85,17 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     public boolean update(String name, boolean enabled, String staticAddress, String event) {
         try {
             boolean done;
+            Optional<String> before;
             synchronized (appliance.changeLock()) {
+                before = store.user(name).flatMap(VpnUser::staticAddress);
                 done = store.updateUser(name, enabled, staticAddress.isEmpty() ? null : staticAddress, event);
             }
             if (done && !enabled) {
                 hangUp(name, "the account was disabled");
+            } else if (done && !before.equals(staticAddress.isEmpty() ? Optional.empty() : Optional.of(staticAddress))) {
+                // A session kept the old address, which the owner may now give another user (whose
+                // login then got a pool address instead), and the LAN's rules for it.
+                hangUp(name, "its static address changed: it gets the new one when it connects again");
             }
             return done;
         } catch (SQLException e) {
@@ -118,11 +124,23 @@ record StoreUserAccounts(ApplianceStore store, Appliance appliance) implements U
     @Override
     public boolean setRoutedSubnets(String name, String subnets, String event) {
         try {
+            boolean changed;
             synchronized (appliance.changeLock()) {
+                String before = store.routedSubnets(name);
                 boolean done = store.setRoutedSubnets(name, subnets, event);
                 appliance.keepTunnelOnlyNetworks();
-                return done;
+                if (!done) {
+                    return false;
+                }
+                changed = !before.equals(subnets);
             }
+            if (changed) {
+                // A session's routes are added as it comes up: a network taken away stayed routed
+                // into the branch's tunnel (and the branch could still send from it) until it
+                // redialled. A branch router connects again at once.
+                hangUp(name, "its routed networks changed: it connects again with the new ones");
+            }
+            return true;
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }

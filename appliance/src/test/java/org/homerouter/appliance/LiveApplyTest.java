@@ -346,6 +346,47 @@ class LiveApplyTest {
     }
 
     /**
+     * A connected user's static address, or the networks routed into its tunnel, changed: the
+     * session kept the old address (which the owner may now give another user) or the old routes
+     * (a network taken away still routed into that tunnel, and sent from) until it happened to
+     * redial. It ends now, saying why, and connects again with the new ones; a save that changes
+     * nothing ends nothing.
+     */
+    @Test
+    void aNewStaticAddressOrNewRoutedNetworksEndTheUsersSessionWithWords() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+            assertEquals(303, ui.post("/users/edit", "name", "alice", "enabled", "on", "static_address",
+                    "192.168.250.77").statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertEquals("192.168.250.77", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress());
+            assertFalse(bob.ended.isDone(), "bob is not concerned");
+
+            assertEquals(303, ui.post("/users/subnets", "name", "bob", "routed_subnets", "10.2.0.0/24").statusCode());
+            bob.ended.get(10, TimeUnit.SECONDS);
+            assertTrue(ui.get("/users/edit?name=bob").body().contains("If it was connected, its session was ended"));
+            InMemoryDialIn.Client again = net.dial(a.pptpAddress(), "bob", "bob password");
+            again.up.get(10, TimeUnit.SECONDS);
+            assertEquals(303, ui.post("/users/subnets", "name", "bob", "routed_subnets", "10.2.0.0/24").statusCode());
+            Thread.sleep(300);
+            assertFalse(again.ended.isDone(), "the same networks saved again end nothing");
+
+            List<String> expected = List.of(
+                    "alice: its static address changed: it gets the new one when it connects again",
+                    "bob: its routed networks changed: it connects again with the new ones");
+            var details = Eventually.value(
+                    () -> a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList(),
+                    d -> d.containsAll(expected));
+            assertTrue(details.containsAll(expected), details.toString());
+        }
+    }
+
+    /**
      * The pages' forms carry which stored settings they were made from, read here from the real
      * store: a form saved from the page just opened is stored; the same page saved again after that
      * change (as a second tab left open would be) is refused, and what the first save stored stays.

@@ -134,13 +134,15 @@ final class UserPages {
         if (!form.ok()) {
             return editUserPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
+        boolean changed = row.isPresent() && !b.users().routedSubnets(name).equals(subnets);
         if (!b.users().setRoutedSubnets(name, subnets, "user " + name + " routes "
                 + (subnets.isEmpty() ? "no networks" : subnets))) {
             x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash(subnets.isEmpty() ? "No networks behind " + name + ": none are routed into its tunnel."
-                : "Networks behind " + name + ": " + subnets + ", routed into its tunnel from its next session.");
+        x.session.flash((subnets.isEmpty() ? "No networks behind " + name + ": none are routed into its tunnel."
+                : "Networks behind " + name + ": " + subnets + ", routed into its tunnel from its next session.")
+                + (changed ? " If it was connected, its session was ended so that it connects again with them." : ""));
         return new Reply.Redirect("/users/edit?name=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8));
     }
 

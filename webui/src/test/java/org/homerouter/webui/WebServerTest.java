@@ -1957,7 +1957,8 @@ class WebServerTest {
         assertFalse(user.contains("account") || user.contains("subnets</"), user);
         assertEquals(303, b.post("/users/subnets", "name", "branch", "routed_subnets", "10.2.0.0/24").statusCode());
         assertTrue(b.get("/users/edit?name=branch").body().contains("Networks behind branch: 10.2.0.0/24, routed into its"
-                + " tunnel from its next session."));
+                + " tunnel from its next session. If it was connected, its session was ended so that it connects again"
+                + " with them."));
         assertTrue(b.post("/users/delete", "name", "branch").body().contains("The VPN user <strong>branch</strong>"));
         String siteToSite = b.get("/site-to-site").body();
         assertTrue(siteToSite.contains("<label for=\"subnets\">Networks behind the remote office</label>"), siteToSite);
