@@ -144,6 +144,13 @@ public final class MppeDecryptor {
     private long resynchronisedBeyondLinux;
     /** Stateless packets found 4,096 key changes beyond their count: losses the count went round. */
     private long resynchronisedAcrossWrap;
+    /**
+     * A try 4,096 key changes further did not check out since the last packet delivered: no more
+     * are made until one is. After a loss the count went round, the first packet that comes tells;
+     * one that does not is forged, or the loss is longer still (then 16 such packets end the link).
+     * Without it, every packet of a stream that decrypts to garbage cost 4,096 key changes.
+     */
+    private boolean wrapTriedInVain;
     private final boolean stateless;
     /** Stateful mode refuses flushed packets that do not decrypt to checked IPv4 (see the class comment). */
     private final boolean ipv4Only;
@@ -253,7 +260,7 @@ public final class MppeDecryptor {
             // packet is forged or corrupt. Not a good packet: delivered as one, garbage halved the
             // score for good while the link carried nothing (IpDataPath drops it as not IP) and
             // stayed up, keepalives answered, for as long as the peer kept sending.
-            if (stateless && followedAcrossWrap(packet, payload, len)) {
+            if (stateless && !wrapTriedInVain && followedAcrossWrap(packet, payload, len)) {
                 return delivered(packet, payload);
             }
             return bogus(MppeDecryptResult.DROPPED_UNDECIPHERABLE, BAD_HEADER);
@@ -262,6 +269,7 @@ public final class MppeDecryptor {
     }
 
     private MppeDecryptResult delivered(ByteBuffer packet, int payload) {
+        wrapTriedInVain = false;
         packet.position(payload);
         sanityScore >>= 1; // Linux: "good packet credit"
         return record(MppeDecryptResult.DELIVERED);
@@ -301,6 +309,7 @@ public final class MppeDecryptor {
             return true;
         }
         undo(MppeHeader.COUNT_SPACE);
+        wrapTriedInVain = true;
         return false;
     }
 
@@ -351,12 +360,13 @@ public final class MppeDecryptor {
         }
         cipher.saveKey(savedKey);
         boolean found = keyChangesDecrypt(ahead, packet, payload, len);
-        if (!found && trialBudgetHolds(most)) {
+        if (!found && !wrapTriedInVain && trialBudgetHolds(most)) {
             found = keyChangesDecrypt(MppeHeader.COUNT_SPACE, packet, payload, len);
             if (found) {
                 resynchronisedAcrossWrap++;
             } else {
                 undo(most);
+                wrapTriedInVain = true;
             }
         } else if (!found) {
             undo(ahead);
