@@ -415,7 +415,7 @@ public final class Appliance implements AutoCloseable {
                 }
             }
         }
-        if (tunnelOnly.failing()) {
+        if (tunnelOnly.failing() || tunnelOnly.changedOutside()) {
             synchronized (this) {
                 if (!closed) {
                     keepTunnelOnlyNetworks(); // with the networks as they are now, not as they were when it failed

@@ -144,6 +144,36 @@ final class TunnelOnlyNetworks {
     }
 
     /**
+     * What the stored settings that name tunnel-only networks were at the last {@link #keep}: the
+     * VPN server's switch and tunnel network, every account's routed networks. Volatile: read by
+     * the housekeeping without the appliance's lock.
+     */
+    private volatile Object keptFrom;
+
+    private Object madeFrom(Map<Setting, String> cfg) throws SQLException {
+        return List.of(String.valueOf(cfg.get(Setting.PPTP_ENABLED)), String.valueOf(Appliance.tunnelNetwork(cfg)),
+                store.allRoutedSubnets());
+    }
+
+    /**
+     * Whether the stored settings name other tunnel-only networks than those last kept: the
+     * command line changed them ({@code user subnets}, {@code user add --routed-subnet}), which
+     * writes the database only. The branch's next session routed the new network, and whenever
+     * its tunnel was down the LAN's traffic to it left by the WAN in clear, until the service's
+     * next save or restart. The housekeeping asks every {@link KernelRetry#PERIOD}. Lock-free.
+     */
+    boolean changedOutside() {
+        if (!routerNamespace() || keptFrom == null) {
+            return false;
+        }
+        try {
+            return !madeFrom(store.settings()).equals(keptFrom);
+        } catch (SQLException e) {
+            return false; // the next try reads again
+        }
+    }
+
+    /**
      * The networks reached only through a tunnel, as the settings say now: the dial-out's, the VPN
      * server's tunnel network while it is switched on, every branch account's; those overlapping
      * this router's LANs left out (logged). Reads the VPN server's port too ({@link #serverPortHeld}).
@@ -154,6 +184,7 @@ final class TunnelOnlyNetworks {
         dialOutNetworks.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
         Map<Setting, String> cfg = store.settings();
         serverPortHeld = serverPort.apply(cfg);
+        keptFrom = madeFrom(cfg);
         Subnet tunnel = Appliance.tunnelNetwork(cfg);
         if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
             // A VPN client's address has a route only while its session lasts: once it is gone

@@ -172,6 +172,29 @@ class TunnelOnlyRetryTest {
                 + " sent to the DNS server 10.20.1.53 through the tunnel"), events().subList(before, events().size()));
     }
 
+    /**
+     * The command line's {@code user subnets} writes the database only: the branch's next session
+     * routed the new network, and whenever its tunnel was down the LAN's traffic to it left by the
+     * WAN in clear, until the service's next save or restart. The housekeeping sees the change.
+     */
+    @Test
+    void aBranchNetworkAddedFromTheCommandLineIsHeldByTheHousekeeping() throws Exception {
+        store.addUser(new org.homerouter.appliance.store.VpnUser("branch",
+                org.homerouter.pptp.auth.NtPasswordHash.of("branch password"), java.util.Optional.empty(), true,
+                java.util.Optional.empty()));
+        holds.keep(OFFICE, false);
+        assertFalse(holds.changedOutside(), "nothing changed since");
+        assertFalse(board.did("unreachable 10.30.0.0/24"));
+
+        store.setRoutedSubnets("branch", "10.30.0.0/24", "user branch routes 10.30.0.0/24"); // as `user subnets` does
+        assertTrue(holds.changedOutside());
+        if (holds.failing() || holds.changedOutside()) { // the housekeeping, as Appliance#retryKernelChanges
+            holds.keep(OFFICE, false);
+        }
+        assertTrue(board.did("ip -4 route replace unreachable 10.30.0.0/24"), board.done.toString());
+        assertFalse(holds.changedOutside(), "held: nothing more to do");
+    }
+
     @Test
     void theHousekeepingPutsInWhatTheOwnerWantsNowNotWhatFailed() throws Exception {
         board.busyWith = " ";
