@@ -146,6 +146,14 @@ final class EndDiagnosis {
      * second public address: a provider NAT with several, two internet links); else "".
      */
     private String greFromElsewhere() {
+        if (settings.role() == SessionRole.CLIENT) {
+            // The dial-out: the office's end, not this router's, sends GRE from elsewhere (a
+            // firewall's virtual address forwarding TCP 1723, a server with two network cards).
+            return channel.fromElsewhere().map(what -> what + ": the remote office sends GRE from another"
+                    + " address than the one dialed (its firewall forwards the PPTP port from a second public"
+                    + " address, or its server has two network cards), which this router cannot take: dial the"
+                    + " address its GRE comes from, or have the office send GRE from the address dialed").orElse("");
+        }
         return channel.fromElsewhere().map(what -> what + ": the client's network sends GRE from another"
                 + " public address than its TCP connection (a provider's NAT with several addresses, or two"
                 + " internet links), which this router cannot take").orElse("");

@@ -1850,6 +1850,35 @@ class WholeSessionTest {
     }
 
     /**
+     * The same seen from the dial-out (this router the client): the remote office's GRE comes from
+     * another address than the one dialed (its firewall forwards the PPTP port from a second public
+     * address). The end names the office's side, not "the client's network", which here is this
+     * router's own.
+     */
+    @Test
+    void greFromAnotherAddressThanTheOneDialedBlamesTheOffice() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        var secondAddress = network.bind(ip("127.0.0.9"));
+        network.setImpairment((src, dst, packet) -> {
+            if (src.equals(SERVER) && dst.equals(CLIENT)) {
+                try {
+                    secondAddress.send(CLIENT, packet.duplicate());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return InMemoryGreNetwork.Fate.DROP;
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("the client's session ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        String clientEnd = endDetails.stream().filter(d -> d.contains("came from 127.0.0.9")).findFirst()
+                .orElseThrow(() -> new AssertionError(endDetails.toString()));
+        assertTrue(clientEnd.contains("the remote office sends GRE from another address than the one dialed"), clientEnd);
+        assertFalse(clientEnd.contains("the client's network"), clientEnd);
+    }
+
+    /**
      * The commonest form in practice: the client's own NAT router lets GRE out but not back in. The
      * client's LCP Configure-Requests arrive, again and again, and nothing it sends ever answers
      * ours. Whichever side gives up first, the server says so, not "no LCP agreement".
