@@ -152,10 +152,19 @@ public final class PnsControlConnection extends ControlConnection {
             return;
         }
         CompletableFuture<Void> f = pendingClears.remove(call.localCallId());
-        removeCall(call, -1, f != null ? "hung up" : SERVER_DISCONNECTED + ResultCodes.disconnect(m.resultCode())
-                + (m.callStatistics().isBlank() ? "" : " (" + org.homerouter.pptp.Printable.of(m.callStatistics()) + ")"));
+        String why = ResultCodes.disconnect(m.resultCode())
+                + (m.callStatistics().isBlank() ? "" : " (" + org.homerouter.pptp.Printable.of(m.callStatistics()) + ")");
+        removeCall(call, -1, f != null ? "hung up" : SERVER_DISCONNECTED + why);
         if (f != null) {
             f.complete(null);
+        }
+        // Cleared before its Outgoing-Call-Reply (§2.13 lets the PAC disconnect "for any other
+        // reason"): the dial waiting for the reply is told now, not after its 45 s setup timeout
+        // with "no answer in time".
+        CompletableFuture<PptpCall> waiting = pendingCalls.remove(call.localCallId());
+        if (waiting != null) {
+            waiting.completeExceptionally(new CallSetupException("server refused the call: " + why,
+                    m.resultCode(), m.errorCode()));
         }
     }
 
