@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.ControlConnection;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ClientConnection;
@@ -167,7 +168,17 @@ final class PptpDialer implements AutoCloseable {
             }
             return "cannot reach " + where + ": " + m;
         }
-        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        String m = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        // The control connection's own close reasons, bare: say what they mean at the office's end.
+        return switch (m) {
+            case ControlConnection.CLOSED_BY_PEER -> "the server at " + where + " closed the connection before the"
+                    + " tunnel was set up (its PPTP server may refuse this router's address, or have no room)";
+            case ControlConnection.STOPPED_BY_PEER -> "the server at " + where + " stopped the PPTP connection before"
+                    + " the tunnel was set up (it may be shutting down, or refuse this router)";
+            case ControlConnection.NOT_ESTABLISHED -> where + " took the connection but never answered as a PPTP"
+                    + " server (another service listens there, or a firewall passes TCP but not PPTP)";
+            default -> m;
+        };
     }
 
     private void end(String why) {

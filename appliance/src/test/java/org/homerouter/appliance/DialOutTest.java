@@ -234,6 +234,34 @@ class DialOutTest {
         assertTrue(d.state().describe().startsWith("site-to-site: down, next attempt in "), "the page still tells each one");
     }
 
+    /**
+     * Something at the office takes the TCP connection and closes it at once (a PPTP server that
+     * refuses this router's address, a full one): the dashboard said "control connection closed".
+     */
+    @Test
+    void aServerThatClosesTheConnectionBeforeAnsweringIsSaidInWords() throws Exception {
+        try (java.net.ServerSocket office = new java.net.ServerSocket(0, 5, SERVER)) {
+            Thread.ofVirtual().start(() -> {
+                while (!office.isClosed()) {
+                    try {
+                        office.accept().close();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            DialOut d = dialOut(office.getLocalPort(), PASSWORD, false, p -> {
+                throw new AssertionError("no default route configured");
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (d.state().phase() != DialOut.Phase.WAITING && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(d.state().lastFailure().contains("the server at 127.0.0.6 TCP port " + office.getLocalPort()
+                    + " closed the connection before the tunnel was set up"), d.state().describe());
+        }
+    }
+
     /** A DNS that answers each lookup with the next of {@code answers} (null: no such name), then the last again. */
     private static DialOut.Resolver dns(String name, String... answers) {
         java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();

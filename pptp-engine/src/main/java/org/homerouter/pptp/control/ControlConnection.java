@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * event loop). Accessors for status pages may be read from any thread.
  */
 public abstract sealed class ControlConnection permits PacControlConnection, PnsControlConnection {
+    /** Why a connection ended, as its close reason says (what waits on it fails with these words). */
+    public static final String NOT_ESTABLISHED = "not established in time";
+    public static final String CLOSED_BY_PEER = "control connection closed";
+    public static final String STOPPED_BY_PEER = "stopped by peer";
+
 
     public enum Phase { IDLE, WAIT_START_REPLY, ESTABLISHED, STOPPING, CLOSED }
 
@@ -116,7 +121,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
                 if (now - createdNanos >= settings.establishTimeout().toNanos()) {
                     lifeLine(true, "{}: control connection not established within {} s; closing",
                             peer(), settings.establishTimeout().toSeconds());
-                    abort("not established in time");
+                    abort(NOT_ESTABLISHED);
                 }
             }
             case ESTABLISHED -> {
@@ -177,7 +182,7 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         if (phase != Phase.CLOSED) {
             lifeLine(false, "{}: control connection closed by the peer", peer());
         }
-        finish(closeReason != null ? closeReason : "control connection closed");
+        finish(closeReason != null ? closeReason : CLOSED_BY_PEER);
     }
 
     /**
@@ -281,8 +286,8 @@ public abstract sealed class ControlConnection permits PacControlConnection, Pns
         lifeLine(false, "{}: peer stops the control connection (reason {})", peer(), m.reason());
         clearAllCalls(-1, "peer stopped the control connection");
         send(new StopControlConnectionReply(StopControlConnectionReply.RESULT_OK, ControlProtocol.ERROR_NONE));
-        closeReason = "stopped by peer";
-        abort("stopped by peer");
+        closeReason = STOPPED_BY_PEER;
+        abort(STOPPED_BY_PEER);
     }
 
     private void onStopReply(StopControlConnectionReply m) {
