@@ -83,10 +83,15 @@ final class AppliancePassthrough implements PassthroughCalls {
             if (passthrough != null) {
                 PassthroughAlg alg = passthrough;
                 passthrough = null;
-                if (algLeftovers.make("PPTP passthrough off, but not all of it could be removed",
+                // The LAN's calls through it lose their GRE at once: said, so that the owner (and the
+                // users who then call) know why their tunnels went dead.
+                List<String> cut = alg.calls().stream().map(c -> c.client().getHostAddress()).distinct().sorted().toList();
+                String calls = cut.isEmpty() ? "" : "; " + cut.size() + " LAN client" + (cut.size() == 1 ? "" : "s")
+                        + " with a tunnel through it lose it (" + String.join(", ", cut) + ")";
+                if (algLeftovers.make("PPTP passthrough off" + calls + ", but not all of it could be removed",
                         "PPTP passthrough off: what stayed of its rules is removed now", alg::stop,
                         AppliancePassthrough::removeAlgLeftovers)) {
-                    store.logEvent("service", "PPTP passthrough off");
+                    store.logEvent("service", "PPTP passthrough off" + calls);
                 }
             } else if (atStart && linux) {
                 algLeftovers.make("what an earlier run of PPTP passthrough left could not all be removed",
