@@ -338,11 +338,16 @@ class LiveApplyTest {
             bob.ended.get(10, TimeUnit.SECONDS);
             List<String> expected = List.of("alice: the password was changed", "alice: the account was disabled",
                     "bob: the account was deleted");
-            var details = Eventually.value(
-                    () -> a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList(),
-                    d -> d.containsAll(expected));
-            assertTrue(details.containsAll(expected), details.toString());
+            assertSessionsEnded(a, expected);
         }
+    }
+
+    /** The session history holds these ends ("alice: the account was disabled"), once written. */
+    private static void assertSessionsEnded(Appliance a, List<String> expected) throws Exception {
+        var details = Eventually.value(
+                () -> a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList(),
+                d -> d.containsAll(expected));
+        assertTrue(details.containsAll(expected), details.toString());
     }
 
     /**
@@ -379,10 +384,7 @@ class LiveApplyTest {
             List<String> expected = List.of(
                     "alice: its static address changed: it gets the new one when it connects again",
                     "bob: its routed networks changed: it connects again with the new ones");
-            var details = Eventually.value(
-                    () -> a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList(),
-                    d -> d.containsAll(expected));
-            assertTrue(details.containsAll(expected), details.toString());
+            assertSessionsEnded(a, expected);
         }
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -20,7 +19,6 @@ import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.control.CallDisconnectNotify;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.CallSetupException;
-import org.homerouter.pptp.control.ControlMessage;
 import org.homerouter.pptp.control.ControlMessageCodec;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.OutgoingCallRequest;
@@ -45,10 +43,10 @@ class CallClearedBeforeReplyTest {
                     s.setSoTimeout(5000);
                     DataInputStream in = new DataInputStream(s.getInputStream());
                     OutputStream out = s.getOutputStream();
-                    receive(in); // Start-Control-Connection-Request
+                    RawControlPeer.receive(in); // Start-Control-Connection-Request
                     out.write(ControlMessageCodec.encode(new StartControlConnectionReply(0x0100, 1, 0, 1, 1, 0, 1,
                             "office", "test PAC")));
-                    OutgoingCallRequest call = (OutgoingCallRequest) receive(in);
+                    OutgoingCallRequest call = (OutgoingCallRequest) RawControlPeer.receive(in);
                     out.write(ControlMessageCodec.encode(new CallDisconnectNotify(call.callId(), 3, 0, 0, "")));
                     out.flush();
                     Thread.sleep(2000); // the connection stays; only the call went
@@ -71,14 +69,5 @@ class CallClearedBeforeReplyTest {
         } finally {
             transport.shutdown(Duration.ofSeconds(1));
         }
-    }
-
-    private static ControlMessage receive(DataInputStream in) throws Exception {
-        int length = in.readUnsignedShort();
-        byte[] msg = new byte[length];
-        msg[0] = (byte) (length >> 8);
-        msg[1] = (byte) length;
-        in.readFully(msg, 2, length - 2);
-        return ControlMessageCodec.decode(Unpooled.wrappedBuffer(msg));
     }
 }

@@ -57,6 +57,11 @@ final class RawControlPeer implements AutoCloseable {
 
     /** The next whole message, or an exception on EOF / 5 s without data. */
     ControlMessage receive() throws IOException {
+        return receive(in);
+    }
+
+    /** The next whole message read from {@code in} (a test's own server socket too). */
+    static ControlMessage receive(DataInputStream in) throws IOException {
         int length = in.readUnsignedShort();
         byte[] msg = new byte[length];
         msg[0] = (byte) (length >> 8);
