@@ -27,6 +27,7 @@ abstract class AbstractAuthExchange implements AuthExchange {
     private boolean started;
     private long overallDeadline;
     private AuthResult result;
+    private AuthResult.Failure laterFailure;
     private boolean peerAnswered;
 
     AbstractAuthExchange(AuthMethod method, AuthPolicy policy, Clock clock, ControlPacketSender sender,
@@ -149,6 +150,26 @@ abstract class AbstractAuthExchange implements AuthExchange {
                     f.userName().map(u -> ", user " + Printable.of(u)).orElse(""));
         }
         listener.finished(outcome);
+    }
+
+    /**
+     * A peer's side: the authenticator challenged again after our login succeeded (RFC 1994 §3), and
+     * that later exchange failed. Reported as a second and last result, which ends the link; the
+     * first ({@link #result()}) stands for everything else. Only the first call counts, and only
+     * after a success.
+     */
+    final void failLater(AuthResult.Failure outcome) {
+        if (!(result instanceof AuthResult.Success) || laterFailure != null) {
+            return;
+        }
+        laterFailure = outcome;
+        log.debug("{}: failed after the login, {} ({})", this, outcome.reason(), outcome.message());
+        listener.finished(outcome);
+    }
+
+    /** Whether {@link #failLater} has reported a failure. */
+    final boolean failedLater() {
+        return laterFailure != null;
     }
 
     @Override

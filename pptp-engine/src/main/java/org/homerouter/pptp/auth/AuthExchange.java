@@ -9,9 +9,10 @@ import org.homerouter.pptp.ppp.ControlPacket;
  * One side of one PPP authentication exchange (RFC 1661 §3.5, Authentication phase): an
  * authenticator checking the peer, or a peer proving itself. Build it with {@link Authentication}
  * once LCP is open, {@link #start()} it, feed it every packet of its {@link #protocol()}, and call
- * {@link #poll()} when {@link #deadline()} comes. It reports exactly one {@link AuthResult} to its
- * listener, and after that keeps answering repeated packets (a Response whose Success was lost)
- * for as long as the session feeds it.
+ * {@link #poll()} when {@link #deadline()} comes. It reports one {@link AuthResult} to its listener,
+ * and after that keeps answering repeated packets (a Response whose Success was lost) for as long
+ * as the session feeds it. A peer's side also answers the authenticator's later Challenges (RFC
+ * 1994 §3), and reports a second result only if one of those fails (see {@link AuthListener}).
  *
  * <p>Pure state machine: no threads, no clock reads besides the injected clock, no I/O besides the
  * sender it was given. Not thread-safe: drive it from one thread, the session's event loop. It

@@ -3,7 +3,10 @@ package org.homerouter.pptp.auth;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-/** How one authentication exchange ended: reported exactly once to its {@link AuthListener}. */
+/**
+ * How one authentication exchange ended: reported once to its {@link AuthListener} (and, on our
+ * peer's side, a later re-authentication's failure once more).
+ */
 public sealed interface AuthResult {
 
     /** The method that was run. */

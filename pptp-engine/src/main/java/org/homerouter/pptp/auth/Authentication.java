@@ -6,8 +6,9 @@ import org.homerouter.pptp.ppp.ControlPacketSender;
 /**
  * Builds the {@link AuthExchange} for the method LCP negotiated, so the PPP session needs only:
  * build one when LCP reaches Opened (RFC 1661 §3.5), {@code start()} it, feed it packets of its
- * protocol (0xC023 or 0xC223), {@code poll()} it at its deadline, and act on the one
- * {@link AuthResult}. The sender given must frame packets with {@link AuthMethod#protocol()}.
+ * protocol (0xC023 or 0xC223), {@code poll()} it at its deadline, and act on the {@link AuthResult}
+ * (and a later re-authentication's failure, see {@link AuthListener}). The sender given must frame
+ * packets with {@link AuthMethod#protocol()}.
  *
  * <p>An exchange for a method the policy does not allow still gets built, and fails at
  * {@code start()} with {@link AuthFailureReason#METHOD_NOT_ALLOWED}, so the session handles every

@@ -906,6 +906,72 @@ class WholeSessionTest {
         return frame.flip();
     }
 
+    /**
+     * A server that challenges again in the network phase (RFC 1994 §3), as accel-ppp with {@code
+     * [auth] interval} and pppd with {@code chap-interval} do: the dial-out answered nothing once
+     * logged in, and the server hung it up every interval and a few retries, for good. Now it answers
+     * (the server's own MS-CHAPv2 code judges it here, sent in as if from the remote server): with
+     * the password still right the tunnel stays up, on the same MPPE keys, and carries IP both ways;
+     * with the password changed on the server meanwhile, the dial-out ends with the server's words.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theDialOutAnswersAChallengeAfterTheLoginAndStaysUpOrEndsWithTheServersWords(boolean passwordStillRight)
+            throws Exception {
+        List<org.homerouter.pptp.ppp.ControlPacket> answers = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            if (src.equals(CLIENT) && pppProtocol(b) == org.homerouter.pptp.ppp.PppProtocol.CHAP) {
+                org.homerouter.pptp.ppp.ControlPacketCodec.decode(b).ifPresent(answers::add);
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession clientSide = clientSessions.sessions().getFirst();
+        int firstLogin = answers.size();
+
+        List<org.homerouter.pptp.auth.AuthResult> judged = new CopyOnWriteArrayList<>();
+        UserDirectory accounts = passwordStillRight ? users
+                : new InMemoryUserDirectory(PppUser.withPassword("User", "changedPass"));
+        var again = new org.homerouter.pptp.auth.Authentication(AuthPolicy.DEFAULT.withMaxAttempts(1), clock,
+                new Random(9)::nextBytes).authenticator(AuthMethod.MSCHAP_V2, accounts, "homerouter",
+                packet -> clientSide.sink().onPayload(chapFrame(
+                        org.homerouter.pptp.ppp.ControlPacketCodec.encode(packet))), judged::add, 0x42);
+        again.start();
+        network.deliverAll();
+        assertEquals(firstLogin + 1, answers.size(), "the dial-out answered the new Challenge: " + answers);
+        assertEquals(0x42, answers.getLast().identifier());
+        again.receive(answers.getLast()); // its Success or Failure goes to the dial-out
+        assertEquals(1, judged.size());
+        assertEquals(passwordStillRight, judged.getFirst().succeeded(), judged.toString());
+
+        if (!passwordStillRight) {
+            run("the dial-out ended", () -> clientEvents.stream().anyMatch(e -> e.startsWith("ended")));
+            assertEquals(List.of("auth User", "up", "ended AUTH_FAILED"), clientEvents);
+            assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("AUTH_FAILED: on a new Challenge after the login:")
+                    && d.contains("E=691") && d.contains("Authentication failed")), endDetails.toString());
+            return;
+        }
+        int[] rounds = {0};
+        run("ten seconds on", () -> ++rounds[0] > 100);
+        assertEquals(List.of("auth User", "up"), clientEvents, "the login was not told again: " + endDetails);
+        assertEquals(List.of("auth User", "up"), serverEvents);
+        Random r = new Random(10);
+        InMemoryTunnelDevice serverDev = devices.get("server");
+        InMemoryTunnelDevice clientDev = devices.get("client");
+        for (int i = 0; i < 20; i++) {
+            byte[] up = ipv4(r, 100);
+            byte[] down = ipv4(r, 100);
+            clientDev.inject(up);
+            serverDev.inject(down);
+            network.deliverAll();
+            assertArrayEquals(up, serverDev.written().getLast(), "the same MPPE keys on both sides");
+            assertArrayEquals(down, clientDev.written().getLast());
+        }
+    }
+
     /** The client terminates IPCP alone: with no network protocol left, the session ends and frees its address. */
     @Test
     void aSessionWhoseIpcpThePeerTerminatesEnds() throws Exception {
