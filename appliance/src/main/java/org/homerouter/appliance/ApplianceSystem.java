@@ -107,6 +107,11 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 .forEach(who -> hungUp.add(who + ": removed or disabled by the import"));
         hangUpSessionsOfNewPasswords(oldUsers)
                 .forEach(who -> hungUp.add(who + ": given another password by the import"));
+        // As the VPN page's save: sessions of a login method or an encryption the import no longer allows.
+        PptpService pptp = appliance.pptp();
+        if (pptp != null) {
+            hungUp.addAll(pptp.endSessionsBelowPolicy());
+        }
         forgetWhereChangedAccountsLoggedIn(oldUsers);
         return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened, dialOutOff);
     }

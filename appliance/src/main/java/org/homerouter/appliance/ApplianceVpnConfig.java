@@ -49,10 +49,13 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
      * Stores and applies; if the server cannot run with the new settings (the port is taken, say),
      * the old settings are put back and applied, and the error goes to the page: never half-applied.
      * Stored CHAP-MD5 secrets are deleted when CHAP-MD5 is turned off, but only once the server runs
-     * with that: an undone change must not have cost every user their CHAP-MD5 login.
+     * with that: an undone change must not have cost every user their CHAP-MD5 login. Then the
+     * connected sessions whose login method or encryption the new settings no longer allow are
+     * ended: a tightening (encryption required, PAP turned off) otherwise left the weaker sessions
+     * up for as long as their clients liked, under a page that said "Saved and applied."
      */
     @Override
-    public void apply(VpnSettings settings, String event) {
+    public int apply(VpnSettings settings, String event) {
         synchronized (appliance.changeLock()) {
             try {
                 Map<Setting, String> before = VpnSettingsMapping.to(VpnSettingsMapping.from(appliance.store().settings()));
@@ -75,6 +78,9 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
                 throw new StoreFailure(e);
             }
         }
+        // Outside the change lock, as the Users page hangs up: hanging up takes each session's lock.
+        PptpService pptp = appliance.pptp();
+        return pptp == null ? 0 : pptp.endSessionsBelowPolicy().size();
     }
 
     /** Why the server cannot run with the settings, next to the field to change where that is clear. */

@@ -33,6 +33,7 @@ import org.homerouter.pptp.control.tcp.NettyTransport;
 import org.homerouter.pptp.gre.GreChannelConfig;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStrength;
+import org.homerouter.pptp.ppp.ccp.CcpResult;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.session.AddressPool;
@@ -118,6 +119,7 @@ final class PptpService implements AutoCloseable {
         CallListener calls;
         AddressPool pool = null;
         Sessions listener = new Sessions(accounting, idleTimeout(cfg), store);
+        listener.policy = Policy.of(cfg);
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
             pool = pool(cfg, dataPlane);
@@ -262,8 +264,10 @@ final class PptpService implements AutoCloseable {
      * Applies pool, DNS/WINS, authentication, encryption, idle-timeout and session-limit changes
      * without a restart: sessions that start from now on get the new settings; connected ones keep
      * what they negotiated and stay up (a lower session limit ends none of them), except that the
-     * idle timeout applies to them too (the next tick hangs up those already idle longer). Their tunnel
-     * addresses are reserved in the new pool until they end, so no new
+     * idle timeout applies to them too (the next tick hangs up those already idle longer), and
+     * that those no longer meeting the login methods or encryption allowed now are ended: by {@link
+     * #endSessionsBelowPolicy} once the change is made, and when their IP comes up (see {@link
+     * Sessions#up}). Their tunnel addresses are reserved in the new pool until they end, so no new
      * client is given an address that is still in use.
      */
     synchronized void reconfigure(Map<Setting, String> cfg) throws Exception {
@@ -274,6 +278,9 @@ final class PptpService implements AutoCloseable {
         }
         AddressPool next = pool(cfg, dataPlane);
         SessionSettings settings = serverSettings(cfg);
+        // Before the sessions' settings: a session of the new ones always meets it, and one of the
+        // old ones that comes up from now on is judged by it.
+        listener.policy = Policy.of(cfg);
         // The connected sessions' addresses move into the new pool through the old one, which they
         // give them back to. No session's lock is taken here: a session ending holds its own lock
         // while it reports to the listener, and waiting for it under another lock could deadlock.
@@ -281,6 +288,66 @@ final class PptpService implements AutoCloseable {
         pool = next;
         sessions.reconfigure(settings, environment(store, dataPlane, next, lockout, everythingThroughTunnel, cfg));
         sessions.setLimits(limits(cfg));
+    }
+
+    /**
+     * Hangs up the sessions up now whose login method or encryption the settings as applied no
+     * longer allow, each saying why, and logs them in one line; returns "alice (192.0.2.7): why"
+     * for each. Called after a change, outside the change lock, as hanging up takes each session's
+     * lock. Only sessions whose IP is up are judged: their login and encryption are settled (CCP
+     * negotiating again stops the data path, RFC 3078 §4); the others are judged when their IP
+     * comes up ({@link Sessions#up}). A loosening ends none.
+     */
+    List<String> endSessionsBelowPolicy() {
+        Policy policy = listener.policy;
+        List<String> ended = new ArrayList<>();
+        for (PppSession s : sessions()) {
+            Optional<String> why = s.dataPath().isPresent() ? policy.unmetBy(s) : Optional.empty();
+            if (why.isPresent()) {
+                s.close(why.get());
+                ended.add(s.userName().orElse("?") + " (" + SessionAccounting.client(s) + "): " + why.get());
+            }
+        }
+        if (!ended.isEmpty()) {
+            store.logEvent("admin", "disconnected " + ended.size() + (ended.size() == 1 ? " session" : " sessions")
+                    + " that no longer met the VPN server's settings: " + String.join("; ", ended));
+        }
+        return ended;
+    }
+
+    /**
+     * What a session must meet under the settings as applied: one of the login methods allowed,
+     * and the encryption the policy asks for (none required for {@code mppe} empty).
+     */
+    record Policy(List<AuthMethod> logins, Optional<MppePolicy> mppe) {
+        static Policy of(Map<Setting, String> cfg) {
+            return new Policy(authMethods(cfg.get(Setting.PPTP_AUTH_METHODS)), mppePolicy(cfg.get(Setting.PPTP_MPPE)));
+        }
+
+        /** Why {@code s} (logged in, IP up) falls short of this policy, in words its user may read; empty if it does not. */
+        Optional<String> unmetBy(PppSession s) {
+            return unmetBy(s.authMethod(), s.encryption());
+        }
+
+        Optional<String> unmetBy(Optional<AuthMethod> login, Optional<CcpResult> encryption) {
+            List<String> why = new ArrayList<>();
+            login.filter(m -> !logins.contains(m)).ifPresent(m -> why.add(m.displayName()
+                    + " logins are no longer allowed"));
+            if (mppe.isPresent()) {
+                MppePolicy p = mppe.get();
+                if (encryption.isEmpty()) {
+                    if (p.required()) {
+                        why.add("encryption is now required");
+                    }
+                } else if (!p.allowedStrengths().contains(encryption.get().strength())) {
+                    why.add(encryption.get().strength().label() + " encryption is no longer allowed");
+                } else if (!encryption.get().stateless() && !p.statefulAllowed()) {
+                    why.add("stateful encryption is no longer allowed");
+                }
+            }
+            // Encryption where none is asked for, or a stronger one: no reason to end a session.
+            return why.isEmpty() ? Optional.empty() : Optional.of(String.join(" and ", why));
+        }
     }
 
     /** Hangs one session up from this side (LCP Terminate-Request, then the call is cleared). */
@@ -553,6 +620,8 @@ final class PptpService implements AutoCloseable {
     private static final class Sessions implements SessionListener {
         private final SessionAccounting accounting;
         volatile Duration idleTimeout;
+        /** The login methods and encryption allowed as applied ({@link #reconfigure}). */
+        volatile Policy policy;
         private final IdleTracker<PppSession> traffic = new IdleTracker<>();
         private final ApplianceStore store;
         /** Runs iproute2 for branch-office routes off the session's lock and the timer thread. */
@@ -581,6 +650,15 @@ final class PptpService implements AutoCloseable {
         public void up(PppSession s) {
             accounting.up(s);
             s.userName().ifPresent(user -> routes.execute(() -> routeSubnetsOf(s, user, "")));
+            // A session that began under settings the owner has since tightened (logging in as the
+            // change was made, or logging in and encrypting again after an LCP or CCP renegotiation,
+            // which it does under the settings it began with) ends as those up at the change did.
+            // Off this thread: the session is reporting under its own lock, its path just built.
+            policy.unmetBy(s).ifPresent(why -> routes.execute(() -> {
+                s.close(why);
+                store.logEvent("admin", "disconnected " + s.userName().orElse("?") + " (" + SessionAccounting.client(s)
+                        + "): " + why);
+            }));
         }
 
         /**

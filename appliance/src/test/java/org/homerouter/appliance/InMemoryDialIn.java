@@ -84,6 +84,11 @@ final class InMemoryDialIn implements AutoCloseable {
         network.setImpairment((source, destination, packet) -> org.homerouter.pptp.gre.InMemoryGreNetwork.Fate.DROP);
     }
 
+    /** GRE gets through again after {@link #blockGre}. */
+    void passGre() {
+        network.setImpairment(org.homerouter.pptp.gre.InMemoryGreNetwork.Impairment.NONE);
+    }
+
     DataPlane dataPlane() {
         return new DataPlane(network.bind(InetAddress.getLoopbackAddress()), config -> {
             var d = new InMemoryTunnelDevice("pptp" + serverDevices.size(), config);
@@ -122,14 +127,28 @@ final class InMemoryDialIn implements AutoCloseable {
 
     /** As {@link #dial}, from the given loopback address (one that {@link #dial} does not hand out: 127.0.1.x). */
     Client dialFrom(InetSocketAddress server, String user, String password, String from) throws Exception {
+        return dialFrom(server, user, password, from, List.of(AuthMethod.MSCHAP_V2), Optional.of(MppePolicy.DEFAULT));
+    }
+
+    /**
+     * As {@link #dial}, a client that logs in only with {@code methods} and encrypts as {@code mppe}
+     * allows (empty: a client without MPPE, which rejects CCP).
+     */
+    Client dialWith(InetSocketAddress server, String user, String password, List<AuthMethod> methods,
+                    Optional<MppePolicy> mppe) throws Exception {
+        return dialFrom(server, user, password, "127.0.0." + nextAddress++, methods, mppe);
+    }
+
+    private Client dialFrom(InetSocketAddress server, String user, String password, String from,
+                            List<AuthMethod> methods, Optional<MppePolicy> mppe) throws Exception {
         Client c = new Client();
         var gre = network.bind(InetAddress.getByName(from));
         c.gre = gre;
         var demux = new GreDemux();
         gre.setReceiver(demux);
-        var methods = List.of(AuthMethod.MSCHAP_V2);
-        var settings = new SessionSettings(SessionRole.CLIENT, "client", LcpSettings.client(methods), AuthPolicy.DEFAULT,
-                IpcpSettings.client(), Optional.of(MppePolicy.DEFAULT), Optional.of(new PeerCredentials(user, password)), "ppp");
+        var settings = new SessionSettings(SessionRole.CLIENT, "client", LcpSettings.client(methods),
+                AuthPolicy.DEFAULT.withMethods(methods.toArray(AuthMethod[]::new)), IpcpSettings.client(), mppe,
+                Optional.of(new PeerCredentials(user, password)), "ppp");
         c.sessions = new PppSessions(settings, new SessionEnvironment(Clock.SYSTEM, new SecureRandom()::nextBytes, null, null,
                 config -> {
                     var d = new InMemoryTunnelDevice("ppp0", config);

@@ -15,7 +15,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.VpnUser;
+import java.util.EnumSet;
+import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.NtPasswordHash;
+import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.mppe.MppeStrength;
+import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.SessionEnd;
 import org.homerouter.appliance.store.Setting;
 import org.junit.jupiter.api.Test;
@@ -344,10 +349,173 @@ class LiveApplyTest {
 
     /** The session history holds these ends ("alice: the account was disabled"), once written. */
     private static void assertSessionsEnded(Appliance a, List<String> expected) throws Exception {
-        var details = Eventually.value(
+        var details = endDetails(a, expected);
+        assertTrue(details.containsAll(expected), details.toString());
+    }
+
+    /** The VPN form with this encryption and these login methods. */
+    private static String[] vpnForm(String mppe, String... auth) {
+        String[] f = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+        assertEquals("auth", f[14]);
+        assertEquals("mppe", f[16]);
+        assertEquals("max_sessions", f[18]);
+        f[15] = auth[0];
+        f[17] = mppe;
+        f[19] = "50"; // as many as the pool holds: the flash has no note about it
+        for (int i = 1; i < auth.length; i++) {
+            f = with(f, "auth", auth[i]);
+        }
+        return f;
+    }
+
+    /** A client that logs in with MS-CHAPv2 and rejects CCP: it connects only where encryption is optional. */
+    private static InMemoryDialIn.Client unencrypted(InMemoryDialIn net, Appliance a, String user) throws Exception {
+        return net.dialWith(a.pptpAddress(), user, user + " password", List.of(AuthMethod.MSCHAP_V2), Optional.empty());
+    }
+
+    /** The server's session of {@code user}. */
+    private static PppSession sessionOf(Appliance a, String user) {
+        return a.sessions().stream().filter(s -> s.userName().equals(Optional.of(user))).findFirst().orElseThrow();
+    }
+
+    /** The session history's ends ("alice: the account was disabled"), once these are among them. */
+    private static List<String> endDetails(Appliance a, List<String> expected) throws Exception {
+        return Eventually.value(
                 () -> a.store().sessionHistory(10, false).stream().map(r -> r.user() + ": " + r.endDetail()).toList(),
                 d -> d.containsAll(expected));
-        assertTrue(details.containsAll(expected), details.toString());
+    }
+
+    /**
+     * Encryption made stricter on the VPN page ends the connected sessions that fall short of it,
+     * each saying why (to its client too), and the page says how many; the stronger ones stay up,
+     * and a loosening ends nothing. They kept what they had negotiated: an unencrypted or 40-bit
+     * session stayed up for as long as its client liked, under "Saved and applied."
+     */
+    @Test
+    void stricterEncryptionEndsTheSessionsBelowItWithWordsAndALooserOneNone() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob", "carol")) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2")).statusCode());
+            InMemoryDialIn.Client alice = unencrypted(net, a, "alice");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            InMemoryDialIn.Client carol = net.dialWith(a.pptpAddress(), "carol", "carol password",
+                    List.of(AuthMethod.MSCHAP_V2), Optional.of(new MppePolicy(EnumSet.of(MppeStrength.BITS_40), true, true)));
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+            carol.up.get(10, TimeUnit.SECONDS);
+            assertTrue(sessionOf(a, "alice").encryption().isEmpty(), "alice is in clear");
+            assertEquals(MppeStrength.BITS_128, sessionOf(a, "bob").encryption().orElseThrow().strength());
+            assertEquals(MppeStrength.BITS_40, sessionOf(a, "carol").encryption().orElseThrow().strength());
+
+            assertEquals(303, ui.post("/vpn", vpnForm("none", "mschapv2")).statusCode());
+            String page = ui.get("/vpn").body();
+            assertTrue(page.contains(">Saved and applied.</p>"), "a loosening ends nothing: " + page);
+            Thread.sleep(300);
+            assertFalse(alice.ended.isDone() || bob.ended.isDone() || carol.ended.isDone(), "nobody is cut off");
+
+            assertEquals(303, ui.post("/vpn", vpnForm("require-any", "mschapv2")).statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertTrue(ui.get("/vpn").body().contains("Saved and applied. 1 connected session that no longer met the"
+                    + " authentication or encryption settings was ended."));
+            assertTrue(alice.endDetail.get().contains("encryption is now required"), "alice's client is told why: "
+                    + alice.endDetail.get());
+            assertEquals(303, ui.post("/vpn", vpnForm("require-128", "mschapv2")).statusCode());
+            carol.ended.get(10, TimeUnit.SECONDS);
+            Thread.sleep(300);
+            assertFalse(bob.ended.isDone(), "bob's 128-bit session meets every policy");
+
+            var details = endDetails(a, List.of("alice: encryption is now required",
+                    "carol: 40-bit encryption is no longer allowed"));
+            assertTrue(details.containsAll(List.of("alice: encryption is now required",
+                    "carol: 40-bit encryption is no longer allowed")), details.toString());
+            List<String> events = a.store().recentEvents(20);
+            assertTrue(events.stream().anyMatch(e -> e.matches("admin: disconnected 1 session that no longer met the VPN"
+                    + " server's settings: alice \\(127\\.0\\.0\\.[0-9]+\\): encryption is now required")), events.toString());
+        }
+    }
+
+    /** A login method unticked on the VPN page ends the sessions logged in with it; another one ticked ends none. */
+    @Test
+    void aLoginMethodTurnedOffEndsTheSessionsLoggedInWithIt() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            // PAP gives no MPPE keys: it logs in only where encryption is optional.
+            assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2", "pap")).statusCode());
+            InMemoryDialIn.Client alice = net.dialWith(a.pptpAddress(), "alice", "alice password",
+                    List.of(AuthMethod.PAP), Optional.empty());
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+            assertEquals(Optional.of(AuthMethod.PAP), sessionOf(a, "alice").authMethod());
+
+            assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2", "chap-md5", "pap")).statusCode());
+            Thread.sleep(300);
+            assertFalse(alice.ended.isDone(), "another method allowed ends nothing");
+
+            assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2")).statusCode());
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertTrue(ui.get("/vpn").body().contains("1 connected session that no longer met"));
+            Thread.sleep(300);
+            assertFalse(bob.ended.isDone(), "bob logged in with MS-CHAPv2");
+            var details = endDetails(a, List.of("alice: PAP logins are no longer allowed"));
+            assertTrue(details.contains("alice: PAP logins are no longer allowed"), details.toString());
+        }
+    }
+
+    /** As the VPN page's save: an imported configuration that requires encryption ends the unencrypted sessions. */
+    @Test
+    void anImportThatRequiresEncryptionEndsTheUnencryptedSessions() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2")).statusCode());
+            InMemoryDialIn.Client alice = unencrypted(net, a, "alice");
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            alice.up.get(10, TimeUnit.SECONDS);
+            bob.up.get(10, TimeUnit.SECONDS);
+
+            String exported = system.exportJson("export");
+            String required = exported.replace("\"pptp.mppe\": \"optional\"", "\"pptp.mppe\": \"require-128\"");
+            assertFalse(required.equals(exported), exported);
+            var imported = system.importJson(required, "import requiring encryption");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            assertEquals(1, imported.hungUp().size(), imported.toString());
+            assertTrue(imported.hungUp().getFirst().matches("alice \\([0-9.]+\\): encryption is now required"),
+                    "named for the page's notice: " + imported);
+            Thread.sleep(300);
+            assertFalse(bob.ended.isDone(), "bob's session is encrypted");
+        }
+    }
+
+    /**
+     * A session still logging in under the old settings when encryption became required is not
+     * judged then (its encryption is not settled), but when its IP comes up, unencrypted: ended too.
+     */
+    @Test
+    void aSessionLoggingInWhileEncryptionBecomesRequiredEndsWhenItComesUpInClear() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice")) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2")).statusCode());
+            net.blockGre(); // the call is placed, its link held up
+            InMemoryDialIn.Client alice = unencrypted(net, a, "alice");
+            Eventually.value(() -> a.sessions().size(), n -> n == 1);
+            assertEquals(1, a.sessions().size(), "the server's session begins with the old settings");
+
+            assertEquals(303, ui.post("/vpn", vpnForm("require-128", "mschapv2")).statusCode());
+            String page = ui.get("/vpn").body();
+            assertTrue(page.contains(">Saved and applied.</p>"), "nothing was up to end: " + page);
+            net.passGre();
+            alice.ended.get(15, TimeUnit.SECONDS);
+            var details = endDetails(a, List.of("alice: encryption is now required"));
+            assertTrue(details.contains("alice: encryption is now required"), details.toString());
+            assertTrue(a.store().recentEvents(20).stream().anyMatch(e -> e.matches(
+                    "admin: disconnected alice \\([0-9.]+\\): encryption is now required")),
+                    a.store().recentEvents(20).toString());
+        }
     }
 
     /**

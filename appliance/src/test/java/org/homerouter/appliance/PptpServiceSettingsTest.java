@@ -11,6 +11,8 @@ import java.util.Map;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.mppe.MppePolicy;
+import org.homerouter.pptp.mppe.MppeStrength;
+import org.homerouter.pptp.ppp.ccp.CcpResult;
 import org.homerouter.pptp.session.SessionSettings;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +55,32 @@ class PptpServiceSettingsTest {
         assertEquals(8, limits.maxLoggingInPerSource(), "one address never takes every login slot");
         cfg.put(Setting.PPTP_MAX_LOGGING_IN, "1");
         assertEquals(1, PptpService.limits(cfg).maxLoggingInPerSource(), "a limit of one still lets a login through");
+    }
+
+    /**
+     * What a connected session is judged by after a change: the login methods and encryption the
+     * settings allow now. Stronger encryption than asked for, or some where none is, meets them.
+     */
+    @Test
+    void aConnectedSessionIsJudgedByTheLoginMethodsAndEncryptionAllowedNow() {
+        Map<Setting, String> cfg = defaults(); // MS-CHAPv2 only, 128-bit required
+        var mschap = java.util.Optional.of(AuthMethod.MSCHAP_V2);
+        var bits128 = java.util.Optional.of(new CcpResult(MppeStrength.BITS_128, true));
+        var bits40 = java.util.Optional.of(new CcpResult(MppeStrength.BITS_40, true));
+        var policy = PptpService.Policy.of(cfg);
+        assertEquals(java.util.Optional.empty(), policy.unmetBy(mschap, bits128));
+        assertEquals(java.util.Optional.of("encryption is now required"), policy.unmetBy(mschap, java.util.Optional.empty()));
+        assertEquals(java.util.Optional.of("40-bit encryption is no longer allowed"), policy.unmetBy(mschap, bits40));
+        assertEquals(java.util.Optional.of("PAP logins are no longer allowed and encryption is now required"),
+                policy.unmetBy(java.util.Optional.of(AuthMethod.PAP), java.util.Optional.empty()));
+        cfg.put(Setting.PPTP_MPPE, "none");
+        assertEquals(java.util.Optional.empty(), PptpService.Policy.of(cfg).unmetBy(mschap, bits40));
+        cfg.put(Setting.PPTP_MPPE, "optional");
+        assertEquals(java.util.Optional.empty(), PptpService.Policy.of(cfg).unmetBy(mschap, java.util.Optional.empty()));
+        var statelessOnly = new PptpService.Policy(java.util.List.of(AuthMethod.MSCHAP_V2), java.util.Optional.of(
+                new MppePolicy(java.util.EnumSet.of(MppeStrength.BITS_128), true, false)));
+        assertEquals(java.util.Optional.of("stateful encryption is no longer allowed"), statelessOnly.unmetBy(mschap,
+                java.util.Optional.of(new CcpResult(MppeStrength.BITS_128, false))));
     }
 
     @Test

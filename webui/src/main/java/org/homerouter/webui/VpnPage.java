@@ -77,8 +77,9 @@ final class VpnPage {
             m.put("notSaved", true); // the title says so: the form looks as sent, as after a save
             return new Reply.Page(HttpStatus.CONFLICT_409, "vpn.ftlh", m);
         }
+        int ended;
         try {
-            b.vpn().apply(s, "VPN server settings changed: " + describeChanges(old, s));
+            ended = b.vpn().apply(s, "VPN server settings changed: " + describeChanges(old, s));
         } catch (SettingRefused e) {
             form.error(e.field(), e.getMessage() + "; nothing was changed");
             return vpnPage(x, form);
@@ -87,7 +88,11 @@ final class VpnPage {
             return vpnPage(x, form);
         }
         int pool = VpnForm.poolSmallerThanSessions(s.poolStart(), s.poolEnd(), String.valueOf(s.maxSessions()));
-        x.session.flash(pool == 0 ? "Saved and applied." : "Saved and applied. Note: at most " + pool
+        // Said, not only logged: a tightening that cut clients off must not read as a plain save.
+        String cut = ended == 0 ? "" : " " + ended + (ended == 1 ? " connected session that no longer met the"
+                + " authentication or encryption settings was ended." : " connected sessions that no longer met the"
+                + " authentication or encryption settings were ended.");
+        x.session.flash(pool == 0 ? "Saved and applied." + cut : "Saved and applied." + cut + " Note: at most " + pool
                 + (pool == 1 ? " client" : " clients") + " can be connected at once, as many as the pool holds (see "
                 + VpnForm.LABELS.get("max_sessions") + ").");
         return new Reply.Redirect("/vpn");

@@ -203,11 +203,12 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     }
 
     @Override public VpnSettings vpn() { return vpn; }
-    @Override public void apply(VpnSettings s, String event) {
+    @Override public int apply(VpnSettings s, String event) {
         vpnApplyGate();
         vpn = s;
         applied++;
         log("config", event);
+        return 0;
     }
     /** When set, each VPN settings save says it has begun, then waits to be let through (tests make two saves meet). */
     volatile java.util.concurrent.Semaphore vpnApplyEntered;

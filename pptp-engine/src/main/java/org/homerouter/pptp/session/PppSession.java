@@ -113,7 +113,8 @@ public final class PppSession {
 
     private SessionPhase phase = SessionPhase.DEAD;
     private LinkConfiguration link;
-    private AuthExchange auth;
+    /** Volatile: {@link #authMethod} reads it without the lock. */
+    private volatile AuthExchange auth;
     private MppeKeyMaterial keyMaterial;
     private String userName;
     /** Whether a failed login named one of the router's accounts ({@link #userName} is its name). */
@@ -137,7 +138,8 @@ public final class PppSession {
      */
     private Inet4Address ownAddressHad;
     private Ccp ccp;
-    private CcpResult agreed;
+    /** Volatile: {@link #encryption} reads it without the lock. */
+    private volatile CcpResult agreed;
     /** CCP opened but left both directions unencrypted (only when the policy allows it). */
     private boolean ccpOpenedClear;
     private MppeEncryptor encryptor;
@@ -1278,8 +1280,22 @@ public final class PppSession {
         return Optional.ofNullable(ipConfiguration);
     }
 
-    public synchronized Optional<CcpResult> encryption() {
+    /**
+     * What CCP agreed, while MPPE is up. Without the lock, as {@link #authMethod}: a settings change
+     * judges every session by both, and must not wait for one that is busy (ending, say).
+     */
+    public Optional<CcpResult> encryption() {
         return Optional.ofNullable(agreed);
+    }
+
+    /**
+     * The authentication protocol of this link's login as LCP agreed it (RFC 1661 §6.2): the peer's
+     * on a server, this end's on a client. Empty before LCP is up and while it is negotiated again:
+     * the link as renegotiated logs in afresh (RFC 1661 §3.5), maybe with another method.
+     */
+    public Optional<AuthMethod> authMethod() {
+        AuthExchange a = auth;
+        return a == null ? Optional.empty() : Optional.of(a.method());
     }
 
     /**

@@ -8,11 +8,13 @@ public interface VpnConfig {
 
     /**
      * Stores the settings (one transaction, logged) and applies them to the running server at once.
+     * Connected sessions whose login method or encryption they no longer allow are ended.
      *
+     * @return how many connected sessions were ended for that
      * @throws IllegalArgumentException when the server cannot run with them (e.g. the port is in
      *                                  use); the previous settings are then back in force
      */
-    void apply(VpnSettings settings, String event);
+    int apply(VpnSettings settings, String event);
 
     /**
      * Whether applying {@code to} over {@code from} restarts the server's listener, which
