@@ -27,6 +27,12 @@ final class AttemptRecords {
     }
 
     private final SourceBuckets<String> perSource = new SourceBuckets<>(PER_SOURCE_BURST, PER_SOURCE_PER_MINUTE);
+    /**
+     * For the failures on one account ({@link #admit(String, String, long)}): three sources' worth
+     * per account, so that one guesser's address leaves room for the account's own user's.
+     */
+    static final int PER_ACCOUNT_BURST = 3 * PER_SOURCE_BURST;
+    private final SourceBuckets<String> perAccount = new SourceBuckets<>(PER_ACCOUNT_BURST, 3 * PER_SOURCE_PER_MINUTE);
     private TokenBucket overall;
     private long notRecorded;
 
@@ -36,19 +42,26 @@ final class AttemptRecords {
     }
 
     /**
-     * As {@link #admit}, the budget per source being per account and source: a guesser naming
-     * alice from one address leaves alice's own failures from another recorded.
+     * As {@link #admit}, for a failure on one of the router's accounts: the budget per source is
+     * per account and source (a guesser naming alice from one address leaves alice's own failures
+     * from another recorded), and each account has one of its own besides (guesses naming alice
+     * from many addresses use up alice's, not every account's share of the overall one).
      */
     synchronized Verdict admit(String account, String client, long nowNanos) {
-        return admitFrom(account + " from " + sourceOf(client), nowNanos);
+        return admitFrom(account + " from " + sourceOf(client), account, nowNanos);
     }
 
     private Verdict admitFrom(String source, long nowNanos) {
+        return admitFrom(source, null, nowNanos);
+    }
+
+    private Verdict admitFrom(String source, String account, long nowNanos) {
         if (overall == null) {
             overall = new TokenBucket(OVERALL_BURST, OVERALL_PER_MINUTE, nowNanos);
         }
-        // The source's token first: a flooding source must not use up the overall budget.
-        if (!perSource.take(source, nowNanos) || !overall.take(nowNanos)) {
+        // The narrowest token first: a flooding source must not use up the wider budgets.
+        if (!perSource.take(source, nowNanos) || account != null && !perAccount.take(account, nowNanos)
+                || !overall.take(nowNanos)) {
             notRecorded++;
             return new Verdict(false, 0);
         }

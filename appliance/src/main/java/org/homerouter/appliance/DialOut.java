@@ -541,6 +541,12 @@ final class DialOut implements AutoCloseable {
                 routes.add("everything else (default route)");
             }
         } catch (Exception e) {
+            if (session.deviceName().isEmpty()) {
+                // The device went while this step ran (CCP negotiating again): a renegotiation,
+                // whose up comes next, not a failure to route.
+                ipGoneBeforeUp(dialer);
+                return;
+            }
             dialer.hangUp("cannot route the remote networks into the tunnel: " + e.getMessage(),
                     "The branch router could not route the tunnel", Duration.ofSeconds(3));
             return;

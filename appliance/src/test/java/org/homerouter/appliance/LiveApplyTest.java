@@ -537,6 +537,8 @@ class LiveApplyTest {
             assertEquals(303, ui.post("/users/edit", "name", "alice", "enabled", "on", "static_address",
                     "192.168.250.77").statusCode());
             alice.ended.get(10, TimeUnit.SECONDS);
+            assertTrue(ui.get("/users").body().contains("If alice was connected, the session was ended so that it"
+                    + " connects again with the new address."));
             assertEquals("192.168.250.77", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress());
             assertFalse(bob.ended.isDone(), "bob is not concerned");
 

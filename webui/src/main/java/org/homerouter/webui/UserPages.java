@@ -110,8 +110,10 @@ final class UserPages {
             x.session.warn("No VPN user " + name + ".");
             return new Reply.Redirect("/users");
         }
-        x.session.flash("VPN user " + name + " saved." + (enabled ? "" : " " + name
-                + " is disabled: any connected session of theirs was ended."));
+        x.session.flash("VPN user " + name + " saved." + (!enabled ? " " + name
+                + " is disabled: any connected session of theirs was ended."
+                : !form.get("static_address").equals(stored) ? " If " + name + " was connected, the session was ended"
+                + " so that it connects again with the new address." : ""));
         return new Reply.Redirect("/users");
     }
 

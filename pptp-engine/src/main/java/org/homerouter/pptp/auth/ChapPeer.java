@@ -110,6 +110,13 @@ abstract sealed class ChapPeer extends AbstractAuthExchange permits ChapMd5Peer,
             return;
         }
         Optional<byte[]> value = responseValue(challenge);
+        if (value.isEmpty() && finished()) {
+            // After the login, an unusable Challenge is dropped rather than taken for a refused
+            // login (anyone on the path with the call ID could send one): a real authenticator
+            // that gets no Response ends the link itself, in its own words.
+            log.debug("{}: unusable Challenge after the login ({} octets), discarded", this, challenge.value().length);
+            return;
+        }
         if (value.isEmpty()) {
             conclude(AuthResult.failure(method, AuthFailureReason.PROTOCOL_ERROR, credentials.userName(),
                     "Challenge value of " + challenge.value().length + " octets is not valid for " + method));

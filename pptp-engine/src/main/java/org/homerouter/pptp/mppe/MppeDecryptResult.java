@@ -24,7 +24,8 @@ public enum MppeDecryptResult {
      * something that is not IPv4, so the key is out of step with the sender's (and in stateless
      * mode, 4,096 key changes further did not decrypt it either), or the packet is forged or
      * corrupt. Weighted as a bogus header: 16 in a row end the link rather than leave it up
-     * carrying nothing.
+     * carrying nothing (in stateless mode, one that was not tried, a try having failed lately,
+     * costs nothing).
      */
     DROPPED_UNDECIPHERABLE,
     /**

@@ -48,8 +48,9 @@ import org.homerouter.pptp.tunnel.InternetChecksum;
  * {@value #TRIAL_REFILL_NANOS} ns (20,000 a second, a few percent of a core). A jump is tried
  * only if the bucket holds its key changes, and pays them only if it does not check out: a
  * genuine packet after a loss (ahead 2..3840, or 4,096 further) costs nothing, so genuine losses
- * never drain the bucket; one after a forged jump still finds Linux's longest (2,048) in it, and
- * waits for the refill (a few tenths of a second) for more. Over budget, a
+ * never drain the bucket; one after a forged jump finds what that left (4,096 less the forged
+ * count ahead, and a forged jump's try across the wrap is made only once until the bucket is full
+ * again), and waits for the refill (a few tenths of a second) for more. Over budget, a
  * jump is dropped untried ({@link MppeDecryptResult#DROPPED_JUMP_OVER_BUDGET}), at no sanity
  * cost: it may be the genuine packet after a loss, which the next one, once the bucket refills,
  * resynchronises. In-order packets (ahead 1) look at the bucket and the clock only when they
@@ -146,9 +147,10 @@ public final class MppeDecryptor {
     private long resynchronisedAcrossWrap;
     /**
      * A try 4,096 key changes further did not check out since the last packet delivered: no more
-     * are made until one is. After a loss the count went round, the first packet that comes tells;
-     * one that does not is forged, or the loss is longer still (then 16 such packets end the link).
-     * Without it, every packet of a stream that decrypts to garbage cost 4,096 key changes.
+     * are made until one is, or the budget for trying jumps is full again ({@link #wrapTryAllowed}).
+     * After a loss the count went round, the first packet that comes tells; one that does not is
+     * forged or corrupt, or the loss is longer still (then 16 failed tries end the link). Without
+     * it, every packet of a stream that decrypts to garbage cost 4,096 key changes.
      */
     private boolean wrapTriedInVain;
     private final boolean stateless;
@@ -260,7 +262,12 @@ public final class MppeDecryptor {
             // packet is forged or corrupt. Not a good packet: delivered as one, garbage halved the
             // score for good while the link carried nothing (IpDataPath drops it as not IP) and
             // stayed up, keepalives answered, for as long as the peer kept sending.
-            if (stateless && !wrapTriedInVain && followedAcrossWrap(packet, payload, len)) {
+            if (stateless && !wrapTryAllowed()) {
+                // A try across the wrap failed lately and the budget has not filled up since: this
+                // one is not tried, and costs nothing (the try that comes once it has, may find it).
+                return record(MppeDecryptResult.DROPPED_UNDECIPHERABLE);
+            }
+            if (stateless && followedAcrossWrap(packet, payload, len)) {
                 return delivered(packet, payload);
             }
             return bogus(MppeDecryptResult.DROPPED_UNDECIPHERABLE, BAD_HEADER);
@@ -313,6 +320,18 @@ public final class MppeDecryptor {
         return false;
     }
 
+    /**
+     * Whether a try 4,096 key changes further may be made: none failed since the last packet
+     * delivered, or the budget for trying jumps has filled up again since one did (a forged or
+     * corrupt packet that happened to come first after a genuine loss must not leave it unfound).
+     */
+    private boolean wrapTryAllowed() {
+        if (wrapTriedInVain && trialBudgetHolds((int) TRIAL_BURST)) {
+            wrapTriedInVain = false;
+        }
+        return !wrapTriedInVain;
+    }
+
     /** Makes {@code changes} key changes and tells whether the key then decrypts the packet to checked IPv4. */
     private boolean keyChangesDecrypt(int changes, ByteBuffer packet, int payload, int len) {
         for (int i = 0; i < changes; i++) {
@@ -360,7 +379,7 @@ public final class MppeDecryptor {
         }
         cipher.saveKey(savedKey);
         boolean found = keyChangesDecrypt(ahead, packet, payload, len);
-        if (!found && !wrapTriedInVain && trialBudgetHolds(most)) {
+        if (!found && wrapTryAllowed() && trialBudgetHolds(most)) {
             found = keyChangesDecrypt(MppeHeader.COUNT_SPACE, packet, payload, len);
             if (found) {
                 resynchronisedAcrossWrap++;

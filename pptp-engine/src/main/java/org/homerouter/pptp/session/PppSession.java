@@ -735,8 +735,9 @@ public final class PppSession {
                 failedOnAnAccount = logins.namedAnAccount(f);
                 SessionEnd reason = logins.endOf(f);
                 String why = logins.why(f, reason);
-                // The one line a failed login gets (the session's end is then logged at debug only).
-                String more = NEVER_UP_LOGGED.admit();
+                // The one line a failed login gets (the session's end is then logged at debug only);
+                // a link logged in before (the authenticator challenged again) is no stranger's.
+                String more = everAuthenticated ? "" : NEVER_UP_LOGGED.admit();
                 if (more != null) {
                     LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, why, more);
                 }

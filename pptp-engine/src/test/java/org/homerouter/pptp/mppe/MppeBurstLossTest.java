@@ -77,13 +77,21 @@ class MppeBurstLossTest {
             encrypt(enc, ipv4Plaintext(rnd, 40));
         }
         int packets = 0;
+        int garbage = 0;
         MppeDecryptResult r = null;
         while (r != MppeDecryptResult.LINK_FAILURE && packets < 20_000) {
             clock.advance(Duration.ofMillis(1));
-            r = dec.decrypt(encrypt(enc, ipv4Plaintext(rnd, 60)));
-            assertTrue(r != MppeDecryptResult.DELIVERED, "delivered after a loss it cannot have found");
+            byte[] plain = ipv4Plaintext(rnd, 60);
+            ByteBuffer wire = encrypt(enc, plain);
+            r = dec.decrypt(wire);
+            if (r == MppeDecryptResult.DELIVERED) {
+                // Garbage whose first octets read as IPv4 (about 1 in 4,000): the device drops it.
+                assertTrue(!java.util.Arrays.equals(plain, remaining(wire)), "found a loss it cannot have found");
+                garbage++;
+            }
             packets++;
         }
+        assertTrue(garbage <= 20, garbage + " garbage packets taken for IPv4");
         assertEquals(MppeDecryptResult.LINK_FAILURE, r, "still up after " + packets + " undecipherable packets");
         assertTrue(packets <= 10_000, packets + " packets (10 s at 1 ms) before the link ended");
     }
@@ -93,11 +101,13 @@ class MppeBurstLossTest {
     void packetsThatDecryptToGarbageAreNotGoodPackets() {
         Random rnd = new Random(10);
         MppeEncryptor enc = new MppeEncryptor(START, MppeStrength.BITS_128, true);
-        MppeDecryptor dec = session(new ManualClock());
+        ManualClock clock = new ManualClock();
+        MppeDecryptor dec = session(clock);
         delivered(dec, enc, rnd, "an IPv4 packet");
         MppeDecryptResult r = null;
         int packets = 0;
         while (r != MppeDecryptResult.LINK_FAILURE && packets < 100) {
+            clock.advance(Duration.ofMillis(500)); // each one tried 4,096 key changes further too
             byte[] notIp = plaintext(rnd, 40);
             notIp[2] = 0x60; // IPv6, which IPCP-only sessions never carry
             r = dec.decrypt(encrypt(enc, notIp));
@@ -106,6 +116,40 @@ class MppeBurstLossTest {
         assertEquals(MppeDecryptResult.LINK_FAILURE, r);
         assertEquals(MppeDecryptor.DEFAULT_MAX_BAD_PACKETS, packets);
         assertEquals(MppeDecryptor.DEFAULT_MAX_BAD_PACKETS, dec.count(MppeDecryptResult.DROPPED_UNDECIPHERABLE));
+    }
+
+    /**
+     * A corrupt (or forged) packet came first after a genuine loss of 4,096: its try across the
+     * wrap fails, and the genuine packets after it are found once the budget has filled up again
+     * rather than dropped until 16 end the link.
+     */
+    @Test
+    void aCorruptPacketFirstAfterTheLossDoesNotLeaveTheStreamUnfound() {
+        Random rnd = new Random(11);
+        ManualClock clock = new ManualClock();
+        MppeEncryptor enc = new MppeEncryptor(START, MppeStrength.BITS_128, true);
+        MppeDecryptor dec = session(clock);
+        delivered(dec, enc, rnd, "before the loss");
+        for (int i = 0; i < MppeHeader.COUNT_SPACE; i++) {
+            encrypt(enc, ipv4Plaintext(rnd, 40));
+        }
+        ByteBuffer corrupt = encrypt(enc, ipv4Plaintext(rnd, 60));
+        corrupt.put(5, (byte) (corrupt.get(5) ^ 0x5A)); // its IP header no longer checks out
+        assertEquals(MppeDecryptResult.DROPPED_UNDECIPHERABLE, dec.decrypt(corrupt));
+        int deliveredAfter = 0;
+        for (int i = 0; i < 2000 && deliveredAfter == 0; i++) {
+            clock.advance(Duration.ofMillis(1));
+            byte[] plain = ipv4Plaintext(rnd, 60);
+            ByteBuffer wire = encrypt(enc, plain);
+            MppeDecryptResult r = dec.decrypt(wire);
+            assertTrue(r != MppeDecryptResult.LINK_FAILURE, "the link ended after " + i + " packets");
+            if (r == MppeDecryptResult.DELIVERED) {
+                assertArrayEquals(plain, remaining(wire));
+                deliveredAfter++;
+            }
+        }
+        assertEquals(1, deliveredAfter, "the stream was not found again");
+        assertEquals(enc.keyChanges(), dec.keyChanges());
     }
 
     private static void delivered(MppeDecryptor dec, MppeEncryptor enc, Random rnd, String what) {
