@@ -325,10 +325,8 @@ class LiveApplyTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice", "bob")) {
             UiClient ui = UiClient.setUp(a.uiPort());
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
-            alice.up.get(10, TimeUnit.SECONDS);
-            bob.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = up(net.dial(a.pptpAddress(), "alice", "alice password"));
+            InMemoryDialIn.Client bob = up(net.dial(a.pptpAddress(), "bob", "bob password"));
             // A password changed because it leaked: whoever logged in with the old one is out.
             assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new secret 1",
                     "password_again", "a new secret 1").statusCode());
@@ -345,6 +343,12 @@ class LiveApplyTest {
                     "bob: the account was deleted");
             assertSessionsEnded(a, expected);
         }
+    }
+
+    /** {@code client}, once its session is up. */
+    private static InMemoryDialIn.Client up(InMemoryDialIn.Client client) throws Exception {
+        client.up.get(10, TimeUnit.SECONDS);
+        return client;
     }
 
     /** The session history holds these ends ("alice: the account was disabled"), once written. */
@@ -530,10 +534,8 @@ class LiveApplyTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice", "bob")) {
             UiClient ui = UiClient.setUp(a.uiPort());
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
-            alice.up.get(10, TimeUnit.SECONDS);
-            bob.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = up(net.dial(a.pptpAddress(), "alice", "alice password"));
+            InMemoryDialIn.Client bob = up(net.dial(a.pptpAddress(), "bob", "bob password"));
             assertEquals(303, ui.post("/users/edit", "name", "alice", "enabled", "on", "static_address",
                     "192.168.250.77").statusCode());
             alice.ended.get(10, TimeUnit.SECONDS);
@@ -729,10 +731,8 @@ class LiveApplyTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice", "bob")) {
             var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
-            alice.up.get(10, TimeUnit.SECONDS);
-            bob.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = up(net.dial(a.pptpAddress(), "alice", "alice password"));
+            InMemoryDialIn.Client bob = up(net.dial(a.pptpAddress(), "bob", "bob password"));
 
             String withoutBob = system.exportJson("export").replaceFirst(",?\\s*\\{\"name\": \"bob\"[^}]*}", "");
             assertFalse(withoutBob.contains("bob"), withoutBob);
@@ -776,10 +776,8 @@ class LiveApplyTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = start(net, "alice", "bob")) {
             var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
-            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
-            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
-            alice.up.get(10, TimeUnit.SECONDS);
-            bob.up.get(10, TimeUnit.SECONDS);
+            InMemoryDialIn.Client alice = up(net.dial(a.pptpAddress(), "alice", "alice password"));
+            InMemoryDialIn.Client bob = up(net.dial(a.pptpAddress(), "bob", "bob password"));
 
             java.util.HexFormat hex = java.util.HexFormat.of();
             String exported = system.exportJson("export");

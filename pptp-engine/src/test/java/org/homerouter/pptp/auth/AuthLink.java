@@ -55,6 +55,18 @@ final class AuthLink {
         this.rewriteToPeer = rewrite;
     }
 
+    /** What an impostor authenticator sends: every Success with the first hex digit of its S= changed. */
+    void forgeAuthenticatorResponses() {
+        rewriteToPeer(packet -> {
+            if (packet.code() != ChapStatusPacket.SUCCESS) {
+                return packet;
+            }
+            byte[] m = packet.data();
+            m[2] = (byte) (m[2] == '0' ? '1' : '0'); // first hex digit of S=
+            return new ControlPacket(packet.code(), packet.identifier(), m);
+        });
+    }
+
     /** Delivers queued packets, and whatever they cause, until the link is quiet. */
     void pump() {
         Sent s;

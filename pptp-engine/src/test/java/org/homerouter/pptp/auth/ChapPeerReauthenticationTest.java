@@ -130,14 +130,7 @@ class ChapPeerReauthenticationTest {
     void aWrongAuthenticatorResponseAfterTheLoginIsToldAsNotVerified() {
         loggedIn(AuthMethod.MSCHAP_V2);
 
-        link.rewriteToPeer(packet -> {
-            if (packet.code() != ChapStatusPacket.SUCCESS) {
-                return packet;
-            }
-            byte[] m = packet.data();
-            m[2] = (byte) (m[2] == '0' ? '1' : '0'); // first hex digit of S=
-            return new ControlPacket(packet.code(), packet.identifier(), m);
-        });
+        link.forgeAuthenticatorResponses();
         challengedAgain(AuthMethod.MSCHAP_V2, users, 65).success();
         assertEquals(2, client.results.size(), client.results.toString());
         AuthResult.Failure f = assertInstanceOf(AuthResult.Failure.class, client.results.get(1));
