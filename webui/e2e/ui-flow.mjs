@@ -230,7 +230,11 @@ try {
   // 5b. The import's file picker: an export read into the text area, byte-order mark and all; a
   // file an editor saved as UTF-16 refused with why, not passed on as garbage.
   await page.click('nav a[href="/system"]');
-  check(await page.isVisible('#config-file'), 'the file picker is shown (hidden without JavaScript)');
+  // The click returns before the System page has loaded and its script has shown the picker: wait
+  // for both (isVisible does not wait; on a busy machine it asked the VPN page still there).
+  await page.waitForURL(base + '/system');
+  check(await page.locator('#config-file').waitFor({ state: 'visible', timeout: 10000 }).then(() => true, () => false),
+    'the file picker is shown (hidden without JavaScript)');
   const exported = '{"format": "homerouter-config", "version": 1, "settings": {}, "users": []}\n';
   await page.setInputFiles('#config-file', { name: 'backup.json', mimeType: 'application/json',
     buffer: Buffer.concat([Buffer.from([0xEF, 0xBB, 0xBF]), Buffer.from(exported, 'utf8')]) });
