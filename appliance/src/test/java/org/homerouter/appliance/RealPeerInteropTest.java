@@ -108,14 +108,24 @@ class RealPeerInteropTest {
 
     @BeforeAll
     static void findThePeer() {
+        peer = requirePeer("RealPeerInteropTest", null);
+    }
+
+    /**
+     * The real peers' launcher (pptp-guest) as {@code make test} names it, or the test is skipped
+     * with a banner saying why, and fails under CI, which must run the interop tier. {@code
+     * alsoNeeded}: another file the test needs (a built guest image's stamp), or null.
+     */
+    static Path requirePeer(String test, Path alsoNeeded) {
         String path = System.getProperty(PEER_PROPERTY, "");
         String problem = path.isBlank() ? "system property " + PEER_PROPERTY + " is not set (make test sets it)"
-                : !Files.isExecutable(Path.of(path)) ? path + " is missing or not executable" : null;
+                : !Files.isExecutable(Path.of(path)) ? path + " is missing or not executable"
+                : alsoNeeded != null && !Files.exists(alsoNeeded) ? alsoNeeded + " is missing (run " + path + " build)"
+                : null;
         if (problem == null) {
-            peer = Path.of(path);
-            return;
+            return Path.of(path);
         }
-        String message = "RealPeerInteropTest: no real PPTP peers: " + problem
+        String message = test + ": no real PPTP peers: " + problem
                 + ". Expected ../shared/peers/pptp-guest beside the project (override: make test PPTP_GUEST=...).";
         boolean ci = "true".equals(System.getenv("CI"));
         String verdict = ci ? "FAILED: CI must run the interop tier." : "SKIPPED.";
@@ -123,7 +133,7 @@ class RealPeerInteropTest {
         if (ci) {
             fail(message + " " + verdict);
         }
-        Assumptions.abort(message + " " + verdict);
+        return Assumptions.abort(message + " " + verdict);
     }
 
     /** Kill what the test started (guests first: their script deletes its tap), then the namespaces. */
