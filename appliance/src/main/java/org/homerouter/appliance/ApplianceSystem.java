@@ -48,7 +48,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             // Who is on the server now: if the import restarts or stops it, they are all cut off.
             PptpService server = appliance.pptp();
             List<String> onServer = server == null ? List.of() : server.sessions().stream()
-                    .filter(s -> s.loggedIn() && s.userName().isPresent()).map(ApplianceSystem::who).toList();
+                    .filter(s -> s.loggedIn() && s.userName().isPresent()).map(SessionAccounting::who).toList();
             Map<Setting, String> oldSettings;
             ApplianceStore.SavedAccounts oldAccounts;
             Map<String, String> oldRoutedSubnets;
@@ -132,11 +132,6 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         } catch (org.homerouter.webui.api.SettingRefused e) {
             throw new IllegalArgumentException("its LAN address " + to + " cannot be this router's: " + e.getMessage());
         }
-    }
-
-    /** "alice (192.0.2.7)", as the pages and the event log name a session. */
-    private static String who(org.homerouter.pptp.session.PppSession s) {
-        return s.userName().orElse("?") + " (" + SessionAccounting.client(s) + ")";
     }
 
     /**
@@ -251,7 +246,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (user != null && ends.test(user)) {
                 s.close(why);
                 appliance.store().logEvent("admin", "disconnected " + user + ": " + why);
-                hungUp.add(who(s));
+                hungUp.add(SessionAccounting.who(s));
             }
         }
         return hungUp;

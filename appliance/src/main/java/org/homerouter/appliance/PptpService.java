@@ -305,7 +305,7 @@ final class PptpService implements AutoCloseable {
             Optional<String> why = s.dataPath().isPresent() ? policy.unmetBy(s) : Optional.empty();
             if (why.isPresent()) {
                 s.close(why.get());
-                ended.add(s.userName().orElse("?") + " (" + SessionAccounting.client(s) + "): " + why.get());
+                ended.add(SessionAccounting.who(s) + ": " + why.get());
             }
         }
         if (!ended.isEmpty()) {
@@ -656,8 +656,7 @@ final class PptpService implements AutoCloseable {
             // Off this thread: the session is reporting under its own lock, its path just built.
             policy.unmetBy(s).ifPresent(why -> routes.execute(() -> {
                 s.close(why);
-                store.logEvent("admin", "disconnected " + s.userName().orElse("?") + " (" + SessionAccounting.client(s)
-                        + "): " + why);
+                store.logEvent("admin", "disconnected " + SessionAccounting.who(s) + ": " + why);
             }));
         }
 

@@ -107,6 +107,11 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     private record Seen(Row row, long startedMs, long bytesIn, long bytesOut) {
     }
 
+    /** "alice (192.0.2.7)", as the pages and the event log name a session. */
+    static String who(PppSession s) {
+        return s.userName().orElse("?") + " (" + client(s) + ")";
+    }
+
     static String client(PppSession s) {
         Matcher m = CLIENT.matcher(s.id());
         return m.find() ? m.group(1) : s.id();

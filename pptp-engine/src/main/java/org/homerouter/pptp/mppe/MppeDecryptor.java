@@ -262,13 +262,15 @@ public final class MppeDecryptor {
             // packet is forged or corrupt. Not a good packet: delivered as one, garbage halved the
             // score for good while the link carried nothing (IpDataPath drops it as not IP) and
             // stayed up, keepalives answered, for as long as the peer kept sending.
-            if (stateless && !wrapTryAllowed()) {
-                // A try across the wrap failed lately and the budget has not filled up since: this
-                // one is not tried, and costs nothing (the try that comes once it has, may find it).
-                return record(MppeDecryptResult.DROPPED_UNDECIPHERABLE);
-            }
-            if (stateless && followedAcrossWrap(packet, payload, len)) {
-                return delivered(packet, payload);
+            if (stateless) {
+                if (!wrapTryAllowed()) {
+                    // A try across the wrap failed lately and the budget has not filled up since: this
+                    // one is not tried, and costs nothing (the try that comes once it has, may find it).
+                    return record(MppeDecryptResult.DROPPED_UNDECIPHERABLE);
+                }
+                if (followedAcrossWrap(packet, payload, len)) {
+                    return delivered(packet, payload);
+                }
             }
             return bogus(MppeDecryptResult.DROPPED_UNDECIPHERABLE, BAD_HEADER);
         }
