@@ -27,7 +27,15 @@ final class ClientReach {
             return "The server listens on " + listen.getHostAddress() + ", on this machine only: no other machine can"
                     + " connect. Change the listen address on the VPN server page." + portNote;
         }
-        if (!listen.isAnyLocalAddress() && !internetSide.map(listen::equals).orElse(false)) {
+        if (!listen.isAnyLocalAddress() && internetSide.isPresent() && !internetSide.get().equals(listen)) {
+            // "Clients dial 192.168.1.1" sent the owner to set up a laptop on the road with the LAN's address.
+            String at = listen.getHostAddress();
+            return "The server listens on " + at + " only, not on this router's internet address "
+                    + internetSide.get().getHostAddress() + ": clients on the internet cannot connect, only those that"
+                    + " reach " + at + " (on the LAN, say). To take calls from the internet, set the listen address to"
+                    + " 0.0.0.0 (every address) on the VPN server page." + portNote;
+        }
+        if (!listen.isAnyLocalAddress() && internetSide.isEmpty()) {
             return "Clients dial " + listen.getHostAddress() + ", the one address the server listens on." + portNote;
         }
         if (internetSide.isEmpty()) {

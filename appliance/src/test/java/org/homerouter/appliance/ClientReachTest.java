@@ -83,8 +83,12 @@ class ClientReachTest {
     void aServerOnOneAddressOrOnlyThisMachineOrWithoutInternetSaysSo() throws Exception {
         assertTrue(ClientReach.describe(a("127.0.0.1"), 1723, Optional.of(a("203.0.113.5")))
                 .startsWith("The server listens on 127.0.0.1, on this machine only"));
-        assertEquals("Clients dial 192.168.1.1, the one address the server listens on.",
+        assertEquals("The server listens on 192.168.1.1 only, not on this router's internet address 203.0.113.5:"
+                + " clients on the internet cannot connect, only those that reach 192.168.1.1 (on the LAN, say). To take"
+                + " calls from the internet, set the listen address to 0.0.0.0 (every address) on the VPN server page.",
                 ClientReach.describe(a("192.168.1.1"), 1723, Optional.of(a("203.0.113.5"))));
+        assertEquals("Clients dial 192.168.1.1, the one address the server listens on.",
+                ClientReach.describe(a("192.168.1.1"), 1723, Optional.empty()));
         assertTrue(ClientReach.describe(a("203.0.113.5"), 1723, Optional.of(a("203.0.113.5")))
                 .startsWith("Clients dial 203.0.113.5, this router's internet address"));
         assertTrue(ClientReach.describe(a(EVERYWHERE), 1723, Optional.empty())
