@@ -80,6 +80,8 @@ public final class Appliance implements AutoCloseable {
     private final ApplianceDialOut dialOut;
     /** The networks kept unreachable while their tunnel is down, and the LAN's DNS held for the dial-out. */
     private final TunnelOnlyNetworks tunnelOnly;
+    /** The WAN's address, watched by the housekeeping (its thread only). */
+    private final WanWatch wanWatch;
     /** The router image's WAN admission for PPTP; null off the Linux data plane. */
     private volatile WanAdmission wan;
     /**
@@ -138,6 +140,10 @@ public final class Appliance implements AutoCloseable {
         this.wanRetry = new KernelRetry(line -> store.logEvent("service", line));
         this.passthrough = new AppliancePassthrough(store, dataPlane, this::admitFromWan);
         this.tunnelOnly = new TunnelOnlyNetworks(store, dataPlane, dataDir, this::serverPort);
+        this.wanWatch = new WanWatch(event -> {
+            LOG.info("{}", event);
+            store.logEvent("service", event);
+        });
         this.dialOut = new ApplianceDialOut(store, dataPlane, transport, tunnelOnly::lanDns, this::admitFromWan,
                 this::pptp);
         this.lockProbe = new ServiceWatchdog.Probe("configuration lock",
@@ -223,6 +229,7 @@ public final class Appliance implements AutoCloseable {
         appliance.housekeeping.scheduleWithFixedDelay(Guarded.task("trying kernel changes again", () -> {
             appliance.retryKernelChanges();
             appliance.checkListenAddress();
+            appliance.wanWatch.look(RouterNetworks.now().wans());
         }), KernelRetry.PERIOD.toMillis(), KernelRetry.PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         appliance.applyPassthrough(cfg, true);
         appliance.tunnelOnly.findLanDns();

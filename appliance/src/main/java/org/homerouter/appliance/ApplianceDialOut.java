@@ -83,7 +83,21 @@ final class ApplianceDialOut {
     /** The networks the running dial-out routes; none without one. */
     List<Subnet> networks() {
         DialOut d = dialOut;
-        return d == null ? List.of() : d.config().subnets();
+        if (d != null) {
+            return d.config().subnets();
+        }
+        // Switched on but not running (refused at its start, waiting for the data plane): the
+        // owner's intent all the same. A refusal for a WAN lease that came to clash with its
+        // networks (a restart's) lifted their hold, and the LAN's traffic to the office left in clear.
+        Map<Setting, String> applied = dialOutApplied;
+        if (applied == null || !Boolean.parseBoolean(applied.get(Setting.DIALOUT_ENABLED))) {
+            return List.of();
+        }
+        try {
+            return RoutedSubnets.parse(applied.get(Setting.DIALOUT_SUBNETS), "the remote site");
+        } catch (IllegalArgumentException e) {
+            return List.of(); // stored unreadable (by hand): nothing to hold
+        }
     }
 
     /**
@@ -165,6 +179,15 @@ final class ApplianceDialOut {
             store.logEvent("dialout", "site-to-site dial-out " + dialOutIdle.lastFailure());
             return;
         }
+        List<String> aroundWan = RoutedSubnets.containingWan(config.subnets(), RouterNetworks.now(cfg).wans());
+        if (!aroundWan.isEmpty()) {
+            // Allowed (RouterNetworks): the WAN's route is the more specific, but the owner asked why
+            // office host 10.44.0.9 cannot be reached deserves the reason.
+            String said = String.join("; ", aroundWan) + ": the office's hosts with addresses in that WAN network are"
+                    + " not reached through the tunnel";
+            LOG.info("site-to-site dial-out: {}", said);
+            store.logEvent("dialout", "site-to-site dial-out: " + said);
+        }
         // The dial-out's own device is ppp*, the server's pptp*: a server reachable only through either loops.
         // A server's name that points elsewhere now moves the WAN admission of its GRE along, before
         // anything is sent to it: the callback reads this field, so it is set before the first dial.
@@ -185,8 +208,7 @@ final class ApplianceDialOut {
      */
     static DialOut.Config config(Map<Setting, String> cfg) {
         DialOut.Config config = DialOut.Config.from(cfg);
-        RoutedSubnets.checkAgainstLocal(config.subnets(), ApplianceLan.localNetworksWithLanToBe(cfg),
-                Appliance.tunnelNetwork(cfg));
+        RouterNetworks.now(cfg).checkRouted(config.subnets(), Appliance.tunnelNetwork(cfg));
         return config;
     }
 

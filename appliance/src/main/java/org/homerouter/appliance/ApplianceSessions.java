@@ -46,7 +46,9 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             // Stored before the pages refused the pair (or by hand): say why clients from outside fail.
             problem = org.homerouter.webui.api.InboundForwardConflict.forServer(inbound);
         }
-        var overlap = NetworkOverlap.describe(ApplianceVpnConfig.localNetworks());
+        var overlap = NetworkOverlap.describe(ApplianceVpnConfig.localNetworks())
+                .or(() -> NetworkOverlap.tunnelNetwork(enabled ? Appliance.tunnelNetwork(cfg) : null,
+                        ApplianceVpnConfig.localNetworks()));
         if (overlap.isPresent()) {
             problem = (overlap.get() + " " + problem).trim();
         }

@@ -46,6 +46,32 @@ final class NetworkOverlap {
         return Optional.empty();
     }
 
+    /**
+     * The VPN's tunnel network (its router address and its clients' pool) overlapping one of this
+     * router's interfaces' networks, said in words, or empty. The VPN page refuses that when it is
+     * saved, but the interfaces' networks change afterwards (a new lease from the provider's box on
+     * the WAN, a LAN set by hand), and nothing said so: the clients given addresses there then
+     * collide with those hosts, the provider's gateway among them.
+     *
+     * @param tunnel the tunnel network, or null (the VPN server off)
+     */
+    static Optional<String> tunnelNetwork(Subnet tunnel, List<Subnet> networks) {
+        if (tunnel == null) {
+            return Optional.empty();
+        }
+        for (Subnet n : networks) {
+            if (RoutedSubnets.overlap(tunnel, n)) {
+                List<Subnet> taken = new java.util.ArrayList<>(networks);
+                taken.add(tunnel);
+                return Optional.of("The VPN's tunnel network " + RoutedSubnets.cidr(tunnel) + " (the addresses its"
+                        + " clients are given) overlaps this router's " + n.interfaceName() + " network ("
+                        + address(n) + "): clients given those addresses cannot reach the hosts there that have them."
+                        + " Choose another tunnel network on the VPN server page (" + unused(taken) + ", say).");
+            }
+        }
+        return Optional.empty();
+    }
+
     private static String address(Subnet s) {
         return Ipv4.format(s.network()) + "/" + s.prefixLength();
     }

@@ -47,8 +47,7 @@ final class RoutedNetworks {
 
     private static void check(ApplianceStore store, List<Subnet> subnets, String owner) throws SQLException {
         Map<Setting, String> cfg = store.settings();
-        RoutedSubnets.checkAgainstLocal(subnets, ApplianceLan.localNetworksWithLanToBe(cfg),
-                Appliance.tunnelNetwork(cfg));
+        RouterNetworks.now(cfg).checkRouted(subnets, Appliance.tunnelNetwork(cfg));
         Map<String, String> others = new LinkedHashMap<>();
         store.allRoutedSubnets().forEach((user, list) -> others.put("user:" + user, list));
         others.put("dialout", cfg.get(Setting.DIALOUT_SUBNETS));

@@ -66,8 +66,10 @@ final class StatusCommand implements Callable<Integer> {
             webUi(c, look, ownAddresses()).forEach(System.out::println);
             org.homerouter.bridge.ClockState.synchronizedByTimeServer().ifPresent(set -> System.out.printf(
                     "clock          %s%n", set ? "synchronized with a time server" : "NOT synchronized with a time server: times below may be wrong"));
-            NetworkOverlap.describe(ApplianceVpnConfig.localNetworks()).ifPresent(o ->
-                    System.out.printf("networks       OVERLAP: %s%n", o));
+            NetworkOverlap.describe(ApplianceVpnConfig.localNetworks())
+                    .or(() -> NetworkOverlap.tunnelNetwork(Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED))
+                            ? Appliance.tunnelNetwork(c) : null, ApplianceVpnConfig.localNetworks()))
+                    .ifPresent(o -> System.out.printf("networks       OVERLAP: %s%n", o));
             System.out.printf("storage        %s%n", StorageReserve.describe(store.file().toAbsolutePath().getParent()));
             System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");
             System.out.printf("PPTP server    %s, %s:%s, up to %s sessions%n",

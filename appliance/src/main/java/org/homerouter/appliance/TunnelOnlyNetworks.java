@@ -150,24 +150,25 @@ final class TunnelOnlyNetworks {
      */
     private volatile Object keptFrom;
 
-    private Object madeFrom(Map<Setting, String> cfg) throws SQLException {
+    private Object madeFrom(Map<Setting, String> cfg, RouterNetworks local) throws SQLException {
         return List.of(String.valueOf(cfg.get(Setting.PPTP_ENABLED)), String.valueOf(Appliance.tunnelNetwork(cfg)),
-                store.allRoutedSubnets());
+                store.allRoutedSubnets(), local);
     }
 
     /**
-     * Whether the stored settings name other tunnel-only networks than those last kept: the
-     * command line changed them ({@code user subnets}, {@code user add --routed-subnet}), which
-     * writes the database only. The branch's next session routed the new network, and whenever
-     * its tunnel was down the LAN's traffic to it left by the WAN in clear, until the service's
-     * next save or restart. The housekeeping asks every {@link KernelRetry#PERIOD}. Lock-free.
+     * Whether the stored settings name other tunnel-only networks than those last kept, or this
+     * router's networks changed. The command line changes them ({@code user subnets}, {@code user
+     * add --routed-subnet}), which writes the database only: the branch's next session routed the
+     * new network, and whenever its tunnel was down the LAN's traffic to it left by the WAN in
+     * clear, until the service's next save or restart. A new WAN lease may clash with a network
+     * left out for it, or end the clash. The housekeeping asks every {@link KernelRetry#PERIOD}. Lock-free.
      */
     boolean changedOutside() {
         if (!routerNamespace() || keptFrom == null) {
             return false;
         }
         try {
-            return !madeFrom(store.settings()).equals(keptFrom);
+            return !madeFrom(store.settings(), RouterNetworks.now()).equals(keptFrom);
         } catch (SQLException e) {
             return false; // the next try reads again
         }
@@ -176,22 +177,33 @@ final class TunnelOnlyNetworks {
     /**
      * The networks reached only through a tunnel, as the settings say now: the dial-out's, the VPN
      * server's tunnel network while it is switched on, every branch account's; those overlapping
-     * this router's LANs left out (logged). Reads the VPN server's port too ({@link #serverPortHeld}).
+     * this router's LANs or lying within its WAN's network left out (logged): their unreachable
+     * route would cut those hosts off. Reads the VPN server's port too ({@link #serverPortHeld}).
      */
     private List<String> networks(List<Subnet> dialOutNetworks) throws SQLException {
         List<String> networks = new ArrayList<>();
-        List<Subnet> local = ApplianceVpnConfig.localNetworks();
-        dialOutNetworks.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
+        RouterNetworks local = RouterNetworks.now();
+        for (Subnet s : dialOutNetworks) {
+            // A running dial-out's were checked at its start, but one refused at its start (a WAN
+            // lease or a LAN that came to clash) is held as far as it can be.
+            try {
+                local.checkRouted(List.of(s), null);
+                networks.add(RoutedSubnets.cidr(s));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("a routed network of the site-to-site dial-out is not kept unreachable outside its tunnel: {}",
+                        e.getMessage());
+            }
+        }
         Map<Setting, String> cfg = store.settings();
         serverPortHeld = serverPort.apply(cfg);
-        keptFrom = madeFrom(cfg);
+        keptFrom = madeFrom(cfg, local);
         Subnet tunnel = Appliance.tunnelNetwork(cfg);
         if (Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)) && tunnel != null) {
             // A VPN client's address has a route only while its session lasts: once it is gone
             // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
             // copy's retransmissions, sent that client's data out of the WAN in clear.
             try {
-                RoutedSubnets.checkAgainstLocal(List.of(tunnel), local, null);
+                local.checkRouted(List.of(tunnel), null);
                 networks.add(RoutedSubnets.cidr(tunnel));
             } catch (IllegalArgumentException e) {
                 LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
@@ -202,7 +214,7 @@ final class TunnelOnlyNetworks {
                 var subnets = RoutedSubnets.parse(entry.getValue(), entry.getKey());
                 // An imported account's networks are checked against this router's LANs only now:
                 // an overlapping one would cut those LAN hosts off, so it is left out.
-                RoutedSubnets.checkAgainstLocal(subnets, local, null);
+                local.checkRouted(subnets, null);
                 subnets.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
             } catch (IllegalArgumentException e) {
                 LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),

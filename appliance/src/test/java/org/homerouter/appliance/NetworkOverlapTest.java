@@ -32,6 +32,18 @@ class NetworkOverlapTest {
     }
 
     @Test
+    void aWanLeasedInTheVpnsTunnelNetworkIsNamedWithAFreeOne() {
+        Subnet tunnel = on("the VPN tunnel", "192.168.250.1", 24);
+        List<Subnet> networks = List.of(on("eth1", "192.168.2.1", 24), on("eth0", "192.168.250.57", 24));
+        assertEquals("The VPN's tunnel network 192.168.250.0/24 (the addresses its clients are given) overlaps this"
+                + " router's eth0 network (192.168.250.57/24): clients given those addresses cannot reach the hosts"
+                + " there that have them. Choose another tunnel network on the VPN server page (192.168.3.0/24, say).",
+                NetworkOverlap.tunnelNetwork(tunnel, networks).orElseThrow());
+        assertEquals(Optional.empty(), NetworkOverlap.tunnelNetwork(tunnel, List.of(on("eth0", "192.0.2.7", 24))));
+        assertEquals(Optional.empty(), NetworkOverlap.tunnelNetwork(null, networks), "the VPN server off");
+    }
+
+    @Test
     void separateNetworksAndTwoAddressesOfOneInterfaceAreNoOverlap() {
         assertEquals(Optional.empty(), NetworkOverlap.describe(List.of(on("eth0", "192.168.0.57", 24),
                 on("eth1", "192.168.1.1", 24), on("eth1", "192.168.1.2", 24), on("eth2", "10.0.0.1", 25),

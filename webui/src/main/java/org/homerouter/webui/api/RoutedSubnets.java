@@ -72,6 +72,42 @@ public final class RoutedSubnets {
         }
     }
 
+    /**
+     * Refuses routed networks that are, or lie within, one of the router's WAN networks (the
+     * provider's segment its internet comes through): the provider's gateway and hosts there would
+     * be routed into the tunnel, whose route is the more specific. A routed network that contains a
+     * WAN network is no fault: the WAN's own route is the more specific there and keeps it (an office
+     * routed as 10.0.0.0/8 while the provider's carrier-grade NAT gives the WAN 10.44.0.5/22), only
+     * the office's hosts with those addresses are not reached through the tunnel ({@link #containingWan}).
+     */
+    public static void checkAgainstWan(List<Subnet> routed, List<Subnet> wans) {
+        for (Subnet r : routed) {
+            for (Subnet wan : wans) {
+                if (overlap(r, wan) && r.prefixLength() >= wan.prefixLength()) {
+                    throw new IllegalArgumentException(cidr(r) + " lies within the network of this router's WAN (its"
+                            + " internet side), " + wan + ": the provider's gateway and hosts there would be routed"
+                            + " into the tunnel");
+                }
+            }
+        }
+    }
+
+    /**
+     * The routed networks that contain one of the WAN's ({@link #checkAgainstWan} lets them), each
+     * said as "10.0.0.0/8 contains this router's WAN network 10.44.0.0/22 on eth0".
+     */
+    public static List<String> containingWan(List<Subnet> routed, List<Subnet> wans) {
+        List<String> out = new ArrayList<>();
+        for (Subnet r : routed) {
+            for (Subnet wan : wans) {
+                if (overlap(r, wan) && r.prefixLength() < wan.prefixLength()) {
+                    out.add(cidr(r) + " contains this router's WAN network " + wan);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Refuses routed networks that contain the PPTP server the tunnel is dialed to: GRE would be routed into itself. */
     public static void checkServerOutside(List<Subnet> routed, int server) {
         for (Subnet r : routed) {

@@ -51,6 +51,27 @@ class RoutedSubnetsTest {
         assertDoesNotThrow(() -> RoutedSubnets.checkAgainstLocal(RoutedSubnets.parse("10.2.0.0/24", "r"), LANS, TUNNEL));
     }
 
+    /**
+     * The provider's carrier-grade NAT leases the WAN 10.44.0.5/22: an office routed as 10.0.0.0/8
+     * around it works (the WAN's route is the more specific) and is said; one inside the provider's
+     * segment would take its gateway into the tunnel.
+     */
+    @Test
+    void aRoutedNetworkAroundTheWansIsAllowedAndOneWithinItRefused() {
+        List<Subnet> wans = List.of(new Subnet("eth0", Ipv4.parse("10.44.0.5"), 22));
+        List<Subnet> office = RoutedSubnets.parse("10.0.0.0/8,172.16.0.0/12", "r");
+        assertDoesNotThrow(() -> RoutedSubnets.checkAgainstWan(office, wans));
+        assertEquals(List.of("10.0.0.0/8 contains this router's WAN network 10.44.0.0/22 on eth0"),
+                RoutedSubnets.containingWan(office, wans));
+        for (String within : List.of("10.44.0.0/22", "10.44.1.0/24", "10.44.3.7/32")) {
+            assertEquals(within + " lies within the network of this router's WAN (its internet side), 10.44.0.0/22 on"
+                    + " eth0: the provider's gateway and hosts there would be routed into the tunnel",
+                    refusal(() -> RoutedSubnets.checkAgainstWan(RoutedSubnets.parse(within, "r"), wans)));
+        }
+        assertDoesNotThrow(() -> RoutedSubnets.checkAgainstWan(RoutedSubnets.parse("10.45.0.0/16", "r"), wans));
+        assertEquals(List.of(), RoutedSubnets.containingWan(RoutedSubnets.parse("10.45.0.0/16", "r"), wans));
+    }
+
     @Test
     void aServerInsideTheRoutedNetworksWouldLoopAndIsRefused() {
         List<Subnet> routed = RoutedSubnets.parse("10.0.0.0/8", "r");

@@ -1,0 +1,34 @@
+package org.homerouter.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.Subnet;
+import org.junit.jupiter.api.Test;
+
+/** What the event log says when the provider changes the WAN's address, as the housekeeping sees it every 30 s. */
+class WanWatchTest {
+    private static final List<Subnet> OLD = List.of(new Subnet("eth0", Ipv4.parse("192.0.2.7"), 24));
+    private static final List<Subnet> NEW = List.of(new Subnet("eth0", Ipv4.parse("10.44.0.5"), 22));
+
+    @Test
+    void eachChangeIsSaidOnceWithBothAddresses() {
+        List<String> events = new ArrayList<>();
+        WanWatch watch = new WanWatch(events::add);
+        watch.look(OLD);
+        watch.look(OLD);
+        assertEquals(List.of(), events, "the first look and no change say nothing");
+        watch.look(NEW);
+        watch.look(NEW);
+        watch.look(List.of());
+        watch.look(OLD);
+        assertEquals(List.of(
+                "the WAN's address changed to 10.44.0.5/22 on eth0 (was 192.0.2.7/24 on eth0): VPN clients and the"
+                        + " office reach this router at the new one",
+                "the WAN lost its address 10.44.0.5/22 on eth0 (no default route now): no internet, no VPN calls from"
+                        + " outside, until it is back",
+                "the WAN has the address 192.0.2.7/24 on eth0 (a default route again)"), events);
+    }
+}
