@@ -111,8 +111,9 @@ final class DialOut implements AutoCloseable {
     }
 
     /**
-     * Pins the route to the server to the path it takes now, before a default route goes into the
-     * tunnel (on Linux {@code HostRoutePin}); closing the result removes the pin.
+     * Keeps the server on the router's own routes (the main table's: on Linux {@code HostRoutePin}'s
+     * policy rules, which a WAN blip leaves in), before a default route goes into the tunnel;
+     * closing the result removes the pin.
      */
     @FunctionalInterface
     interface ServerPath {
@@ -303,7 +304,7 @@ final class DialOut implements AutoCloseable {
     /**
      * Starts dialing at once and keeps the tunnel up until {@link #close}.
      *
-     * @param serverPath  pins the route to the server before everything else goes into the tunnel
+     * @param serverPath  keeps the server off the tunnel before everything else goes into it
      * @param everythingElse routes everything else into the tunnel, with {@link Config#defaultRoute()}
      * @param serverMoved told, on the dial-out's thread and before it dials, each time the server is
      *                    found at another address than before (the first time too)

@@ -216,12 +216,12 @@ class SiteToSiteNetnsTest {
 
     /**
      * Default route through the tunnel: A's LAN reaches an address behind B through the tunnel, the
-     * server stays reachable through a pinned host route, and a remote worker on the internet still
-     * dials A's own VPN server, whose answers must not follow the rest into the office (nor may A
-     * refuse the worker's packets from the WAN for that); while the tunnel is down (B gone) A's LAN
-     * hears "network unreachable" and nothing of it leaves A's WAN in clear, though A has a default
-     * route of its own (by B: the internet here); when A stops both the tunnel's routes and the pin
-     * are gone, and the hold stays for the next start.
+     * server stays reachable by the main table (HostRoutePin's rules), and a remote worker on the
+     * internet still dials A's own VPN server, whose answers must not follow the rest into the
+     * office (nor may A refuse the worker's packets from the WAN for that); while the tunnel is down
+     * (B gone) A's LAN hears "network unreachable" and nothing of it leaves A's WAN in clear, though
+     * A has a default route of its own (by B: the internet here); when A stops both the tunnel's
+     * routes and the pin are gone, and the hold stays for the next start.
      */
     @Test
     void defaultRouteSendsEverythingElseThroughTheTunnelAndNothingInClearWhileItIsDown() throws Exception {
@@ -277,8 +277,11 @@ class SiteToSiteNetnsTest {
         context = everything + routes + context;
         assertTrue(everything.contains("default dev ppp0"), context);
         assertFalse(routes.lines().anyMatch(l -> l.startsWith("default dev ppp0") || l.contains("/1 dev ppp0")), context);
-        // A line of its own: A's default route names B_WAN too ("default via 10.98.0.2 dev wan").
-        assertTrue(routes.lines().anyMatch(l -> l.startsWith(B_WAN + " dev wan")), "the server's pinned route" + context);
+        // The server is kept on the main table (HostRoutePin's rule), and so on the WAN.
+        String rules = a.ip("-4", "rule", "show");
+        context = rules + context;
+        assertTrue(rules.contains("4235:\tfrom all to " + B_WAN + " lookup main"), "the server's pin" + context);
+        assertTrue(a.ip("-4", "route", "get", B_WAN).contains(" dev wan "), "the server's path" + context);
 
         // LAN A's traffic for the internet goes through the tunnel, none of it out of A's WAN.
         CommandResult count = a.exec(Duration.ofSeconds(10), "nft", "add table ip toward; add chain ip toward post "
@@ -320,7 +323,8 @@ class SiteToSiteNetnsTest {
         String after = a.ip("-4", "route");
         assertFalse(!everythingElse().isBlank() || after.lines().anyMatch(l -> l.startsWith(B_WAN + " ")),
                 "A left tunnel routes behind:\n" + after + everythingElse() + routerA.report());
-        String rules = a.ip("-4", "rule", "show");
+        rules = a.ip("-4", "rule", "show");
+        assertFalse(rules.contains(" to " + B_WAN + " "), "A left the server's pin behind:\n" + rules);
         assertTrue(rules.contains("unreachable"), "a restart must not open the window either:\n" + rules);
         assertEquals("no answer", lookUp(), "A's resolver answered LAN A after the service stopped");
         // Nor a reboot: the router image's homerouter-hold puts back, before the network comes up,

@@ -50,7 +50,7 @@ public enum Setting {
     DIALOUT_SUBNETS("dialout.subnets", ""),
     // Send everything else through the tunnel too (a default route in a table of its own, so the
     // router's own default route is back by itself when the tunnel goes, and its VPN server still
-    // answers remote workers by it); the server keeps a pinned host route.
+    // answers remote workers by it); the server stays on the router's own routes (HostRoutePin).
     DIALOUT_DEFAULT_ROUTE("dialout.default_route", "false"),
     // LCP keepalive of the dial-out (RFC 1661 §5.8): a lost link is noticed after interval x failures
     // seconds, then redialed.

@@ -29,15 +29,18 @@ import org.slf4j.LoggerFactory;
  * leaves them out otherwise), hence a third rule that matches GRE and does nothing ({@code nop}).
  * Only while the VPN server runs;</li>
  * <li>the main table without its default route ({@code suppress_prefixlength 0}, as wg-quick
- * does): every connected network (the LAN, the WAN's own subnet with its modem), the remote
- * networks' routes and the server's pinned host route beat the tunnel;</li>
+ * does): every connected network (the LAN, the WAN's own subnet with its modem) and the remote
+ * networks' routes beat the tunnel;</li>
  * <li>the tunnel's table: its default route while it is up, nothing while it is down;</li>
  * <li>{@code unreachable} for forwarded packets ({@code not iif lo}): while the tunnel is down
  * the LAN's and the VPN clients' traffic hears "network unreachable" at once instead of leaving
  * by the WAN unencrypted, where the owner asked for all of it to go through the office. The
  * router's own traffic (its DNS lookups, say) goes on to the main table's default route.</li>
  * </ol>
- * IPv6 only holds forwarded traffic (a PPTP tunnel carries IPv4 only, IPCP): the main table
+ * The tunnel's own packets to its server are kept off the tunnel by {@link HostRoutePin}'s rules,
+ * before these (4235, 4236).
+ *
+ * <p>IPv6 only holds forwarded traffic (a PPTP tunnel carries IPv4 only, IPCP): the main table
  * without its default route for forwarded packets, then {@code unreachable}; a LAN host's IPv6
  * would otherwise reach the internet around the office.
  *

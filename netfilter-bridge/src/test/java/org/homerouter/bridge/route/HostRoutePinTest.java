@@ -1,18 +1,20 @@
 package org.homerouter.bridge.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.homerouter.bridge.netns.CommandResult;
 import org.homerouter.bridge.netns.Netns;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The host route that keeps a tunnel's server on its old path when a default route enters the tunnel. */
+/** The rules that keep a tunnel's server on the main table's routes when a default route enters the tunnel. */
 @Tag("root")
 class HostRoutePinTest {
 
@@ -28,42 +30,108 @@ class HostRoutePinTest {
         ns.ip("link", "set", name + "p", "up");
     }
 
+    /** The rules at our preferences, one a line, without the preference's tab; protocol 99 by number. */
+    private static List<String> ours(Netns ns) throws IOException {
+        return ns.ip("-4", "rule", "show").lines()
+                .filter(l -> l.startsWith(HostRoutePin.LOOKUP_MAIN + ":") || l.startsWith(HostRoutePin.UNREACHABLE + ":"))
+                .map(l -> l.replace("\t", " ").replace(" proto openr", " proto 99")) // its name in rt_protos
+                .toList();
+    }
+
+    private static final List<String> PINNED = List.of(
+            "4235: from all to 10.70.1.1 lookup main proto 99",
+            "4236: from all to 10.70.1.1 unreachable proto 99");
+
     @Test
-    void theServerIsPinnedToItsGatewayAndTheRouteGoesWhenClosed() throws Exception {
+    void theServerIsKeptOnTheMainTableAndTheRulesGoWhenClosed() throws Exception {
         try (Netns ns = Netns.create("pin")) {
             link(ns, "wan9", "10.60.0.1/24");
             ns.ip("route", "add", "10.70.0.0/16", "via", "10.60.0.254");
+            String routes = ns.ip("-4", "route");
 
             HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"));
-            assertTrue(ns.ip("-4", "route").contains("10.70.1.1 via 10.60.0.254 dev wan9"), ns.ip("-4", "route"));
+            assertEquals(PINNED, ours(ns));
+            assertTrue(ns.ip("-4", "route", "get", "10.70.1.1").contains("via 10.60.0.254 dev wan9"),
+                    ns.ip("-4", "route", "get", "10.70.1.1"));
+            assertEquals(routes, ns.ip("-4", "route"), "no route of ours");
             pin.close();
             pin.close();
-            assertFalse(ns.ip("-4", "route").contains("10.70.1.1 "), ns.ip("-4", "route"));
+            assertEquals(List.of(), ours(ns));
         }
     }
 
     @Test
-    void anAdministratorsOwnHostRouteToTheServerIsLeftAsItWas() throws Exception {
+    void anAdministratorsOwnHostRouteAndRuleToTheServerAreHonouredAndLeftAsTheyWere() throws Exception {
         try (Netns ns = Netns.create("pin")) {
             link(ns, "wan9", "10.60.0.1/24");
+            ns.ip("route", "add", "default", "via", "10.60.0.254");
             ns.ip("route", "add", "10.70.1.1/32", "via", "10.60.0.253");
+            // One of the administrator's at our preference, with our selector but not our protocol.
+            ns.ip("-4", "rule", "add", "to", "10.70.1.1/32", "lookup", "main", "pref", HostRoutePin.LOOKUP_MAIN);
             HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"));
+            assertTrue(ns.ip("-4", "route", "get", "10.70.1.1").contains("via 10.60.0.253 dev wan9"),
+                    "the administrator's route: " + ns.ip("-4", "route", "get", "10.70.1.1"));
             pin.close();
             assertTrue(ns.ip("-4", "route").contains("10.70.1.1 via 10.60.0.253 dev wan9"),
                     "still there after the tunnel: " + ns.ip("-4", "route"));
+            assertEquals(List.of("4235: from all to 10.70.1.1 lookup main"), ours(ns),
+                    "the administrator's rule stays");
         }
     }
 
     @Test
-    void aPinLeftByARunThatDiedIsReplacedByTheCurrentPath() throws Exception {
+    void aPinLeftByARunThatDiedIsReplacedAndTheMainTablesPathTaken() throws Exception {
         try (Netns ns = Netns.create("pin")) {
             link(ns, "wan9", "10.60.0.1/24");
             ns.ip("route", "add", "10.70.0.0/16", "via", "10.60.0.254");
-            ns.ip("route", "add", "10.70.1.1/32", "via", "10.60.0.9", "proto", HostRoutePin.PROTO); // the old gateway
+            // This firmware's rules, and an earlier firmware's host route to the old gateway.
+            ns.ip("-4", "rule", "add", "to", "10.70.1.1/32", "lookup", "main", "pref", "4235", "protocol", "99");
+            ns.ip("-4", "rule", "add", "to", "10.70.1.1/32", "unreachable", "pref", "4236", "protocol", "99");
+            ns.ip("route", "add", "10.70.1.1/32", "via", "10.60.0.9", "proto", HostRoutePin.PROTO);
             HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"));
-            assertTrue(ns.ip("-4", "route").contains("10.70.1.1 via 10.60.0.254 dev wan9"), ns.ip("-4", "route"));
+            assertEquals(PINNED, ours(ns));
+            assertEquals("", ns.ip("-4", "route", "show", "exact", "10.70.1.1/32"), "the earlier firmware's pin is gone");
+            assertTrue(ns.ip("-4", "route", "get", "10.70.1.1").contains("via 10.60.0.254 dev wan9"),
+                    ns.ip("-4", "route", "get", "10.70.1.1"));
             pin.close();
-            assertFalse(ns.ip("-4", "route").contains("10.70.1.1 "), ns.ip("-4", "route"));
+            assertEquals(List.of(), ours(ns));
+        }
+    }
+
+    /**
+     * The user's fault: with everything through the tunnel, a WAN blip (a DHCP renewal that removes
+     * and puts back the address, a cable pulled and plugged in again) deleted a host-route pin with
+     * the WAN's routes, DHCP put back only the default route, and the tunnel's own packets to the
+     * server went into the tunnel (the tunnel's table, {@link DefaultRouteFailClosed}'s rules): it
+     * died half a minute later. The rules stay, and follow the main table's default route again.
+     */
+    @Test
+    void theServerStaysOnTheWanWhenTheWansAddressGoesAndComesBack() throws Exception {
+        try (Netns ns = Netns.create("pin")) {
+            link(ns, "wan9", "10.60.0.1/24");
+            ns.ip("route", "add", "default", "via", "10.60.0.254");
+            link(ns, "ppp9", "10.99.0.2/32");
+            ns.ip("-4", "rule", "add", "lookup", "main", "suppress_prefixlength", "0", "pref", "4240");
+            ns.ip("-4", "rule", "add", "lookup", DefaultRouteFailClosed.TABLE, "pref", "4241");
+            HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"));
+            ns.ip("route", "add", "default", "dev", "ppp9", "table", DefaultRouteFailClosed.TABLE);
+            assertTrue(ns.ip("-4", "route", "get", "10.70.1.1").contains("via 10.60.0.254 dev wan9"),
+                    ns.ip("-4", "route", "get", "10.70.1.1"));
+
+            ns.ip("addr", "del", "10.60.0.1/24", "dev", "wan9");
+            CommandResult meanwhile = ns.exec(Duration.ofSeconds(10), "ip", "-4", "route", "get", "10.70.1.1");
+            ns.ip("addr", "add", "10.60.0.1/24", "dev", "wan9");
+            ns.ip("route", "add", "default", "via", "10.60.0.254"); // as DHCP puts it back
+
+            String path = ns.ip("-4", "route", "get", "10.70.1.1");
+            assertTrue(path.contains("via 10.60.0.254 dev wan9"), "the tunnel's packets to its server: " + path);
+            // Meanwhile, with no route to the server in the main table, they were refused, not sent into the tunnel.
+            assertTrue(!meanwhile.succeeded() && meanwhile.output().contains("unreachable"), meanwhile.toString());
+            // A new lease's gateway is followed too.
+            ns.ip("route", "replace", "default", "via", "10.60.0.253");
+            path = ns.ip("-4", "route", "get", "10.70.1.1");
+            assertTrue(path.contains("via 10.60.0.253 dev wan9"), "after a new gateway: " + path);
+            pin.close();
         }
     }
 
@@ -71,6 +139,8 @@ class HostRoutePinTest {
     void aServerReachableOnlyThroughATunnelOrNotAtAllIsRefused() throws Exception {
         try (Netns ns = Netns.create("pin")) {
             link(ns, "ppp9", "10.50.0.1/24");
+            // A network reached only through a tunnel (FailClosedRoutes's route: the same protocol).
+            ns.ip("route", "add", "unreachable", "203.0.113.9/32", "metric", "4242", "proto", HostRoutePin.PROTO);
 
             IOException loop = assertThrows(IOException.class,
                     () -> HostRoutePin.pin(ns.name(), v4("10.50.0.7"), dev -> dev.startsWith("ppp")));
@@ -80,7 +150,9 @@ class HostRoutePinTest {
                     () -> HostRoutePin.pin(ns.name(), v4("203.0.113.9"), dev -> dev.startsWith("ppp")));
             assertTrue(none.getMessage().startsWith("no route to the server 203.0.113.9 outside the tunnel"),
                     none.getMessage());
-            assertFalse(ns.ip("-4", "route").contains("10.50.0.7"), "nothing pinned: " + ns.ip("-4", "route"));
+            assertEquals(List.of(), ours(ns), "nothing pinned");
+            assertTrue(ns.ip("-4", "route", "show", "exact", "203.0.113.9/32").startsWith("unreachable 203.0.113.9 "),
+                    "the unreachable route stays: " + ns.ip("-4", "route"));
         }
     }
 }
