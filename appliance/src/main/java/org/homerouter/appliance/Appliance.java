@@ -223,6 +223,7 @@ public final class Appliance implements AutoCloseable {
                     + "; trying again until it can");
             appliance.retryPptpLater();
         }
+        noteStoredAddressProblems(store, cfg);
         appliance.clockSteps.start(appliance.housekeeping);
         appliance.agedRecords.start(appliance.housekeeping);
         appliance.accounting.start(appliance.housekeeping);
@@ -562,6 +563,26 @@ public final class Appliance implements AutoCloseable {
      */
     java.util.Optional<String> dialOutNotStarted() {
         return dialOut.notStarted();
+    }
+
+    /**
+     * Says, in the event log and the journal, which stored VPN server addresses the VPN server page
+     * now refuses (a public tunnel network, a loopback DNS server, ...: {@link
+     * org.homerouter.webui.api.VpnAddresses}), from an older database or an import made before the
+     * rule. The server runs with them all the same, as before: refusing to start would leave the
+     * clients that work with them, a mistyped WINS server say, without their VPN, and the page where
+     * they are corrected shows the same words at its next save.
+     */
+    static void noteStoredAddressProblems(ApplianceStore store, Map<Setting, String> cfg) {
+        List<String> problems = org.homerouter.webui.VpnSettingsCheck.addressProblems(cfg.get(Setting.PPTP_LOCAL_ADDRESS),
+                cfg.get(Setting.PPTP_DNS_PRIMARY), cfg.get(Setting.PPTP_DNS_SECONDARY), cfg.get(Setting.PPTP_WINS_PRIMARY),
+                cfg.get(Setting.PPTP_WINS_SECONDARY));
+        if (!problems.isEmpty()) {
+            String line = "the stored VPN server settings hold what the VPN server page refuses, and run as they are"
+                    + " until corrected there: " + String.join("; ", problems);
+            LOG.warn("{}", line);
+            store.logEvent("service", line);
+        }
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */

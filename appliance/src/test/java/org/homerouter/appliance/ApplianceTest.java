@@ -74,6 +74,38 @@ class ApplianceTest {
         }
     }
 
+    /**
+     * A database from before the VPN page refused a public tunnel network or a loopback DNS server
+     * (or an import from then) still starts the server, as before, and the event log says which
+     * values the page now refuses, in its words; stored values the page takes say nothing.
+     */
+    @Test
+    void storedAddressesTheVpnPageNowRefusesStillStartTheServerAndAreNamedInTheEventLog() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(Map.of(Setting.PPTP_LOCAL_ADDRESS, "192.186.250.1", Setting.PPTP_POOL_START, "192.186.250.10",
+                    Setting.PPTP_POOL_END, "192.186.250.59", Setting.PPTP_DNS_PRIMARY, "127.0.0.1"));
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertNotNull(a.pptpAddress(), "the server listens");
+            String events = a.store().recentEvents(100).toString();
+            assertTrue(events.contains("service: the stored VPN server settings hold what the VPN server page refuses,"
+                    + " and run as they are until corrected there: \"Router's tunnel address\": 192.186.250.1 is a public"
+                    + " internet address"), events);
+            assertTrue(events.contains("; \"DNS server\": 127.0.0.1 is a loopback address"), events);
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(Map.of(Setting.PPTP_LOCAL_ADDRESS, "10.9.0.1", Setting.PPTP_POOL_START, "10.9.0.10",
+                    Setting.PPTP_POOL_END, "10.9.0.59", Setting.PPTP_DNS_PRIMARY, "8.8.8.8"));
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertNotNull(a.pptpAddress(), "the server listens");
+            List<String> events = a.store().recentEvents(100);
+            assertEquals(1, events.stream().filter(e -> e.contains("the VPN server page refuses")).count(),
+                    "only the first start's: " + events);
+        }
+    }
+
     @Test
     void storedSettingsSurviveRestartAndMigrationsRunOnce() throws Exception {
         Path db = dir.resolve("appliance.db");

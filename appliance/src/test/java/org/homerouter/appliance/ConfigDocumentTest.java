@@ -72,6 +72,45 @@ class ConfigDocumentTest {
                 .get(org.homerouter.appliance.store.Setting.PASSTHROUGH_INBOUND_SERVER));
     }
 
+    private static String vpn(String local, String poolStart, String poolEnd, String dns, String wins) {
+        return """
+                {"format": "homerouter-config", "version": 1,
+                 "settings": {"pptp.local_address": "%s", "pptp.pool_start": "%s", "pptp.pool_end": "%s",
+                              "pptp.dns_primary": "%s", "pptp.wins_primary": "%s"}, "users": []}
+                """.formatted(local, poolStart, poolEnd, dns, wins);
+    }
+
+    /**
+     * A backup (System page, or {@code config import}) with a public tunnel network or a DNS or
+     * WINS server no client can reach is refused in the VPN page's words, naming its fields as the
+     * page does; the defaults and other private networks restore.
+     */
+    @Test
+    void anImportWithAPublicTunnelNetworkOrAnUnreachableServerIsRefusedInThePagesWords() {
+        String typo = refusal(vpn("192.186.250.1", "192.186.250.10", "192.186.250.59", "", ""));
+        assertEquals("the VPN settings would be refused on the VPN server page: \"Router's tunnel address\":"
+                + " 192.186.250.1 is a public internet address: the router would send what its users send to the real"
+                + " hosts of 192.186.250.0/24 into the VPN. For a tunnel network, enter a private address such as"
+                + " 192.168.250.1 (10.x.x.x, 172.16–31.x.x, 192.168.x.x or 100.64–127.x.x)", typo);
+        assertTrue(refusal(vpn("127.0.0.1", "127.0.0.10", "127.0.0.59", "", ""))
+                .contains("\"Router's tunnel address\": 127.0.0.1 is a loopback address (127.x.x.x)"));
+        String servers = refusal(vpn("192.168.250.1", "192.168.250.10", "192.168.250.59", "127.0.0.53", "255.255.255.255"));
+        assertTrue(servers.contains("\"DNS server\": 127.0.0.53 is a loopback address (127.x.x.x), each computer's own:"
+                + " no VPN client can reach a DNS server there. Enter the address of a DNS server the clients reach, such"
+                + " as one on the LAN, or leave it empty"), servers);
+        assertTrue(servers.contains("\"WINS server\": 255.255.255.255 is the broadcast address: no VPN client can reach"
+                + " a WINS server there."), servers);
+
+        for (String[] good : List.of(new String[] {"192.168.250.1", "192.168.250.10", "192.168.250.59", "", ""},
+                new String[] {"10.9.0.1", "10.9.0.10", "10.9.0.20", "8.8.8.8", "10.9.0.1"},
+                new String[] {"172.16.0.1", "172.16.0.10", "172.16.0.59", "192.168.1.53", ""},
+                new String[] {"100.100.0.1", "100.100.0.10", "100.100.0.59", "1.1.1.1", ""})) {
+            var parsed = ConfigDocument.parse(vpn(good[0], good[1], good[2], good[3], good[4]), List.of());
+            assertEquals(good[0], parsed.settings().get(org.homerouter.appliance.store.Setting.PPTP_LOCAL_ADDRESS));
+            assertEquals(good[3], parsed.settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
+        }
+    }
+
     private static String users(String users) {
         return """
                 {"format": "homerouter-config", "version": 1, "settings": {}, "users": [%s]}

@@ -3,10 +3,12 @@ package org.homerouter.webui;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.Subnet;
 import org.homerouter.webui.api.UserAccounts.UserRow;
+import org.homerouter.webui.api.VpnAddresses;
 import org.homerouter.webui.api.VpnSettings;
 
 /** Reads and checks the VPN server page. Nothing is stored unless every field is right. */
@@ -42,7 +44,7 @@ final class VpnForm {
         String local = form.get("local_address");
         String start = form.get("pool_start");
         String end = form.get("pool_end");
-        boolean addressesValid = checkUnicast(form, "local_address", local) & checkUnicast(form, "pool_start", start)
+        boolean addressesValid = checkTunnelAddress(form, local) & checkUnicast(form, "pool_start", start)
                 & checkUnicast(form, "pool_end", end);
         if (addressesValid) {
             int l = Ipv4.parse(local);
@@ -71,10 +73,12 @@ final class VpnForm {
                 }
             }
         }
-        for (String f : List.of("dns_primary", "dns_secondary", "wins_primary", "wins_secondary")) {
+        for (String f : OFFERED_SERVERS) {
             String v = form.get(f);
             if (!v.isEmpty() && !Ipv4.valid(v)) {
                 form.error(f, "enter an IPv4 address such as 192.168.1.1, or leave it empty");
+            } else {
+                addressProblem(f, v).ifPresent(p -> form.error(f, p));
             }
         }
         if (form.get("dns_primary").isEmpty() && !form.get("dns_secondary").isEmpty()) {
@@ -210,6 +214,38 @@ final class VpnForm {
                 + (size == 1 ? "" : "s") + " can be connected at once (more only for users with a static address"
                 + " outside the pool), and a call beyond that is refused as busy. Lower " + LABELS.get("max_sessions")
                 + " to " + size + ", or widen the pool.";
+    }
+
+    /** The fields of the servers offered to clients (RFC 1877), DNS and WINS. */
+    static final List<String> OFFERED_SERVERS = List.of("dns_primary", "dns_secondary", "wins_primary", "wins_secondary");
+
+    /**
+     * What is wrong with {@code v}, a valid IPv4 address or empty, as the router's tunnel address
+     * ({@code local_address}) or a server offered to clients: the rules of {@link VpnAddresses},
+     * which an import and the service's start apply too ({@link VpnSettingsCheck}). Empty for
+     * another field, or when nothing is wrong.
+     */
+    static Optional<String> addressProblem(String field, String v) {
+        if (!Ipv4.valid(v)) {
+            return Optional.empty(); // empty, or the field's own syntax error
+        }
+        if (field.equals("local_address")) {
+            return VpnAddresses.tunnelProblem(v, TUNNEL_PREFIX);
+        }
+        if (OFFERED_SERVERS.contains(field)) {
+            return VpnAddresses.offeredServerProblem(v, field.startsWith("dns") ? "DNS" : "WINS");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean checkTunnelAddress(Form form, String v) {
+        if (!Ipv4.valid(v)) {
+            form.error("local_address", "enter an IPv4 address such as 192.168.250.1");
+            return false;
+        }
+        Optional<String> problem = addressProblem("local_address", v);
+        problem.ifPresent(p -> form.error("local_address", p));
+        return problem.isEmpty();
     }
 
     private static boolean checkUnicast(Form form, String field, String v) {

@@ -9,8 +9,8 @@ import org.homerouter.webui.api.VpnSettings;
 /**
  * The VPN server page's checks for settings that did not come through the page (a configuration
  * import): the same rules, so that an imported file cannot set what the page would refuse (a pool
- * on the LAN, outside the tunnel network or holding the router's own tunnel address, more
- * sessions than the box allows).
+ * on the LAN, outside the tunnel network or holding the router's own tunnel address, a public
+ * tunnel network, a loopback DNS server, more sessions than the box allows).
  */
 public final class VpnSettingsCheck {
     private VpnSettingsCheck() {
@@ -29,5 +29,24 @@ public final class VpnSettingsCheck {
         VpnForm.read(form, lans);
         return form.errors.entrySet().stream().map(e -> "\"" + VpnForm.LABELS.getOrDefault(e.getKey(), e.getKey()) + "\": "
                 + e.getValue()).toList();
+    }
+
+    /**
+     * The page's address rules alone ({@link org.homerouter.webui.api.VpnAddresses}), for settings
+     * already stored (an older database, an import from before the rules): the router's tunnel
+     * address and the DNS and WINS servers offered to clients, "Label: message" each, the same
+     * words as the page's; empty when they pass. Values that are not IPv4 addresses pass here:
+     * the server's own start says what it cannot read.
+     */
+    public static List<String> addressProblems(String localAddress, String dnsPrimary, String dnsSecondary,
+                                               String winsPrimary, String winsSecondary) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        fields.put("local_address", localAddress);
+        fields.put("dns_primary", dnsPrimary);
+        fields.put("dns_secondary", dnsSecondary);
+        fields.put("wins_primary", winsPrimary);
+        fields.put("wins_secondary", winsSecondary);
+        return fields.entrySet().stream().flatMap(e -> VpnForm.addressProblem(e.getKey(), e.getValue()).stream()
+                .map(p -> "\"" + VpnForm.LABELS.get(e.getKey()) + "\": " + p)).toList();
     }
 }

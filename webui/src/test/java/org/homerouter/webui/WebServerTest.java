@@ -1140,6 +1140,81 @@ class WebServerTest {
         assertEquals(1, fake.applied, "nothing saved");
     }
 
+    /** The VPN page's fields with these addresses and the defaults for the rest. */
+    private static String[] vpnForm(String local, String poolStart, String poolEnd, String dns, String dns2, String wins,
+                                    String wins2) {
+        return new String[] {"enabled", "on", "listen_address", "0.0.0.0", "port", "1723", "local_address", local,
+                "pool_start", poolStart, "pool_end", poolEnd, "dns_primary", dns, "dns_secondary", dns2,
+                "wins_primary", wins, "wins_secondary", wins2, "auth", "mschapv2", "mppe", "require-128",
+                "max_sessions", "50", "idle_timeout", "0"};
+    }
+
+    /**
+     * A tunnel network outside private space (192.186.250.1 typed for 192.168.250.1) had the router
+     * route real internet hosts into the VPN, and a DNS or WINS server no client can reach (0.0.0.0,
+     * its own loopback, link-local, multicast, reserved) was offered to every client: both refused
+     * next to their field, saying what is wrong and what to enter. The defaults, other private
+     * networks and a DNS server on the internet still save.
+     */
+    @Test
+    void aPublicTunnelNetworkOrAServerNoClientCanReachIsRefusedSayingWhatToEnter() throws Exception {
+        Browser b = admin();
+        HttpResponse<String> typo = b.post("/vpn", vpnForm("192.186.250.1", "192.186.250.10", "192.186.250.59", "", "",
+                "", ""));
+        assertEquals(400, typo.statusCode(), typo.body());
+        assertTrue(typo.body().contains("<span class=\"error\" id=\"local_address-error\">192.186.250.1 is a public"
+                + " internet address: the router would send what its users send to the real hosts of 192.186.250.0/24"
+                + " into the VPN. For a tunnel network, enter a private address such as 192.168.250.1 (10.x.x.x,"
+                + " 172.16–31.x.x, 192.168.x.x or 100.64–127.x.x)</span>"), typo.body());
+        assertTrue(typo.body().contains("value=\"192.186.250.1\""), "what was typed comes back");
+        for (String[] never : List.of(new String[] {"0.1.2.3", "a this-network address (0.x.x.x)"},
+                new String[] {"127.0.0.1", "a loopback address (127.x.x.x)"},
+                new String[] {"169.254.10.1", "a link-local address (169.254.x.x), which no router forwards"},
+                new String[] {"224.0.0.1", "a multicast address (224–239.x.x.x)"},
+                new String[] {"240.0.0.1", "a reserved address (240–255.x.x.x)"},
+                new String[] {"255.255.255.255", "the broadcast address"})) {
+            HttpResponse<String> r = b.post("/vpn", vpnForm(never[0], "192.168.250.10", "192.168.250.59", "", "", "", ""));
+            assertEquals(400, r.statusCode(), never[0]);
+            assertTrue(r.body().contains("id=\"local_address-error\">" + never[0] + " is " + never[1]), r.body());
+            assertTrue(r.body().contains("enter a private address such as 192.168.250.1 (10.x.x.x, 172.16–31.x.x,"
+                    + " 192.168.x.x or 100.64–127.x.x)</span>"), r.body());
+        }
+        HttpResponse<String> network = b.post("/vpn", vpnForm("192.168.250.0", "192.168.250.10", "192.168.250.59", "",
+                "", "", ""));
+        assertTrue(network.body().contains("id=\"local_address-error\">192.168.250.0 is the network or broadcast address"
+                + " of 192.168.250.0/24: enter one of 192.168.250.1 to 192.168.250.254</span>"), network.body());
+
+        HttpResponse<String> servers = b.post("/vpn", vpnForm("192.168.250.1", "192.168.250.10", "192.168.250.59",
+                "127.0.0.1", "0.0.0.0", "224.0.0.251", "169.254.1.1"));
+        assertEquals(400, servers.statusCode(), servers.body());
+        String body = servers.body();
+        assertTrue(body.contains("<span class=\"error\" id=\"dns_primary-error\">127.0.0.1 is a loopback address"
+                + " (127.x.x.x), each computer&#39;s own: no VPN client can reach a DNS server there. Enter the address of"
+                + " a DNS server the clients reach, such as one on the LAN, or leave it empty</span>"), body);
+        assertTrue(body.contains("id=\"dns_secondary-error\">0.0.0.0 is no address at all (0.0.0.0): no VPN client can"
+                + " reach a DNS server there."), body);
+        assertTrue(body.contains("id=\"wins_primary-error\">224.0.0.251 is a multicast address (224–239.x.x.x): no VPN"
+                + " client can reach a WINS server there. Enter the address of a WINS server"), body);
+        assertTrue(body.contains("id=\"wins_secondary-error\">169.254.1.1 is a link-local address"), body);
+        assertEquals(0, fake.applied, "nothing saved");
+
+        // The default, each private range, RFC 6598's shared space; servers on the LAN and the internet.
+        int applied = 0;
+        for (String[] good : List.of(
+                vpnForm("192.168.250.1", "192.168.250.10", "192.168.250.59", "", "", "", ""),
+                vpnForm("10.8.0.1", "10.8.0.100", "10.8.0.150", "192.168.1.53", "8.8.8.8", "192.168.1.30", ""),
+                vpnForm("172.16.5.1", "172.16.5.10", "172.16.5.59", "1.1.1.1", "", "", ""),
+                vpnForm("172.31.0.1", "172.31.0.10", "172.31.0.59", "", "", "", ""),
+                vpnForm("100.64.7.1", "100.64.7.10", "100.64.7.59", "172.16.5.1", "", "10.8.0.1", "10.8.0.2"))) {
+            HttpResponse<String> r = b.post("/vpn", good);
+            assertEquals(303, r.statusCode(), good[7] + ": " + r.body());
+            assertEquals(++applied, fake.applied);
+            assertEquals(good[7], fake.vpn.localAddress());
+            assertEquals(good[15], fake.vpn.dnsSecondary());
+            assertEquals(good[19], fake.vpn.winsSecondary());
+        }
+    }
+
     @Test
     void aStatefulMppePolicyIsShownAndKeptBySavingEitherPage() throws Exception {
         // Set by the command line or an import: the pages list it, so a save does not quietly
