@@ -22,6 +22,7 @@ PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
 all: build
 
 build:
+	@echo "make: building the appliance jar with Maven (the first time it downloads Maven and the dependencies: a few minutes)..."
 	$(MVN) -q -DskipTests package
 
 $(JAR): build
