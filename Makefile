@@ -27,8 +27,13 @@ build:
 
 $(JAR): build
 
+# The service runs from a copy of the jar, put in place by a rename: every build (a second `make run`,
+# `make test`) rewrites appliance.jar in place, and a running JVM reads its classes from the file it
+# opened, so it would load a half-written build. A rename leaves the running one its own file.
+RUN_JAR := appliance/target/appliance-run.jar
 run: build
-	$(JAVA_HOME)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
+	@tmp=$$(mktemp $(RUN_JAR).XXXXXX) && { cp $(JAR) "$$tmp" && chmod 644 "$$tmp" && mv -f "$$tmp" $(RUN_JAR) || { rm -f "$$tmp"; exit 1; }; }
+	$(JAVA_HOME)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(RUN_JAR) run --data-dir $(DATA_DIR) --pptp-port $(PPTP_PORT) --ui-port $(UI_PORT)
 
 # Every tier. Tiers that need root (netns, packet capture, the real-peer interop tier) run only as
 # root; without root they are skipped with a banner, and in CI (CI=true) that is an error. As root,
