@@ -17,13 +17,18 @@ IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # beside the project (CI checks out shared/ next to the clone); `make test PPTP_GUEST=/path` overrides.
 PPTP_GUEST ?= $(abspath $(CURDIR)/../shared/peers/pptp-guest)
 
-.PHONY: all build run test test-unit setup clean demo fuzz bench soak image image-test
+.PHONY: all build run test test-tiers test-unit setup clean demo fuzz bench soak image image-test
+
+# Under sudo, what a recipe made in the tree as root (target/, node_modules, ...) goes back to the user
+# who ran sudo when it ends, also when it fails or is stopped, so that the same clone still builds as
+# that user (scripts/hand-back.sh; as root without sudo, as in CI, nothing changes).
+HAND_BACK := trap scripts/hand-back.sh EXIT;
 
 all: build
 
 build:
 	@echo "make: building the appliance jar with Maven (the first time it downloads Maven and the dependencies: a few minutes)..."
-	$(MVN) -q -DskipTests package
+	@$(HAND_BACK) $(MVN) -q -DskipTests package
 
 $(JAR): build
 
@@ -38,7 +43,10 @@ run: build
 # Every tier. Tiers that need root (netns, packet capture, the real-peer interop tier) run only as
 # root; without root they are skipped with a banner, and in CI (CI=true) that is an error. As root,
 # the QEMU guest image of the real peers is built (or found up to date) first.
-test: setup
+test:
+	@$(HAND_BACK) $(MAKE) --no-print-directory test-tiers
+
+test-tiers: setup
 ifeq ($(IS_ROOT),yes)
 	@if [ -x "$(PPTP_GUEST)" ]; then \
 	  "$(PPTP_GUEST)" build; \
@@ -62,12 +70,12 @@ else
 endif
 
 test-unit:
-	$(MVN) verify -Dtest.excludedGroups=root
+	@$(HAND_BACK) $(MVN) verify -Dtest.excludedGroups=root
 
 # Every fuzz target mutating for FUZZ_SECONDS each (`make test` gives each 10 s).
 FUZZ_SECONDS ?= 300
 fuzz:
-	@scripts/fuzz.sh $(FUZZ_SECONDS)
+	@$(HAND_BACK) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 setup:
 	@scripts/setup-host.sh
