@@ -7,8 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Test and lab support, not used by the appliance at run time: a throw-away named network
@@ -17,6 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * runs never collide; {@link #close} deletes the namespace, and with it every link inside (a veth
  * pair dies with either end). It lives in main, not test, so other modules' integration tests can
  * use it with {@link NetworkNamespace}.
+ *
+ * <p>A run stopped before its {@code close} (Ctrl-C during {@code make test}, a killed JVM) leaves its
+ * namespaces behind; the first {@link #create} in each JVM removes those whose process is gone
+ * ({@link #removeLeftovers}). Here rather than in the Makefile, so that every way of running the
+ * tests sweeps (make test, one test class through Maven, an IDE), done by the one class that knows
+ * the names' form; the namespaces of live processes, another test run's among them, stay.
  *
  * <pre>{@code
  * try (Netns a = Netns.create("gre"); Netns b = Netns.create("gre")) {
@@ -27,6 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Netns implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final AtomicBoolean SWEPT = new AtomicBoolean();
+    /** The names {@link #create} gives: "hr-PREFIX-PID-N" (PREFIX may itself hold dashes). */
+    private static final Pattern NAME = Pattern.compile("hr-.+-(\\d{1,10})-\\d+");
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(20);
     /** The veth end that {@link #linkVeth} puts in each namespace. */
     public static final String VETH = "veth0";
@@ -44,6 +57,9 @@ public final class Netns implements AutoCloseable {
      * @param prefix a few letters saying what the namespace is for
      */
     public static Netns create(String prefix) throws IOException {
+        if (SWEPT.compareAndSet(false, true)) {
+            removeLeftovers();
+        }
         String name = "hr-" + prefix + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         CommandResult added = run(IP_TIMEOUT, "ip", "netns", "add", name);
         if (!added.succeeded() && added.output().contains("File exists")) {
@@ -61,6 +77,54 @@ public final class Netns implements AutoCloseable {
             throw e;
         }
         return ns;
+    }
+
+    /**
+     * Deletes every namespace named as {@link #create} names them whose process is no longer alive
+     * (left by a run that was stopped or killed), and returns their names. A process id in use again
+     * by another process keeps its namespace (nothing is deleted that may be in use); a failure is
+     * reported on stderr and the rest go on.
+     */
+    public static List<String> removeLeftovers() {
+        List<String> removed = new ArrayList<>();
+        CommandResult list;
+        try {
+            list = run(IP_TIMEOUT, "ip", "netns", "list");
+        } catch (IOException e) {
+            System.err.println("Netns: cannot list the network namespaces to remove dead runs' ones: " + e.getMessage());
+            return removed;
+        }
+        if (!list.succeeded()) {
+            System.err.println("Netns: cannot list the network namespaces to remove dead runs' ones: " + list);
+            return removed;
+        }
+        for (String line : list.output().split("\n")) {
+            // "NAME" or "NAME (id: N)".
+            String name = line.strip().split("\\s+", 2)[0];
+            OptionalLong pid = runPid(name);
+            if (pid.isEmpty() || ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+                continue;
+            }
+            try {
+                CommandResult deleted = run(IP_TIMEOUT, "ip", "netns", "delete", name);
+                if (deleted.succeeded()) {
+                    removed.add(name);
+                    System.err.println("Netns: removed " + name + ", left by process " + pid.getAsLong() + ", which is gone");
+                } else if (!deleted.output().contains("No such file")) {
+                    // Not a race with another run's sweep, which removed it first.
+                    System.err.println("Netns: cannot remove the leftover " + name + ": " + deleted);
+                }
+            } catch (IOException e) {
+                System.err.println("Netns: cannot remove the leftover " + name + ": " + e.getMessage());
+            }
+        }
+        return removed;
+    }
+
+    /** The process id in a name {@link #create} gave, or empty for any other name. */
+    static OptionalLong runPid(String name) {
+        Matcher m = NAME.matcher(name);
+        return m.matches() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
     }
 
     /** The namespace's name, for {@link NetworkNamespace#enter} and {@code ip netns exec}. */
