@@ -193,7 +193,7 @@ final class ApplianceDialOut {
         // anything is sent to it: the callback reads this field, so it is set before the first dial.
         AtomicReference<DialOut> owner = new AtomicReference<>();
         dialOut = DialOut.create(dataPlane, transport, config, DialOut.Resolver.SYSTEM,
-                server -> HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp")),
+                server -> HostRoutePin.pin(null, server, dev -> dev.startsWith("ppp") || dev.startsWith("pptp")),
                 new EverythingElseRoute(null)::into, moved -> admitFromWan.run(),
                 store::logEvent, DialOut.AUTH_RETRY, router(owner));
         owner.set(dialOut);
