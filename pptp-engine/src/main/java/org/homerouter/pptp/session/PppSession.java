@@ -942,6 +942,25 @@ public final class PppSession {
         }
     }
 
+    /** pppd's stand-in for a remote address nobody named (ipcp.c, ipcp_up): 10.64.64.64. */
+    private static final byte[] PLACEHOLDER_PEER = {10, 64, 64, 64};
+
+    /**
+     * The tunnel device's peer address when the server named none: pppd's 10.64.64.64, or the
+     * next one when that is our own address (a point-to-point link's two ends must differ).
+     */
+    static Inet4Address placeholderPeer(Inet4Address local) {
+        byte[] octets = PLACEHOLDER_PEER.clone();
+        if (java.util.Arrays.equals(octets, local.getAddress())) {
+            octets[3]++;
+        }
+        try {
+            return (Inet4Address) java.net.InetAddress.getByAddress(octets);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // four octets are always an address
+        }
+    }
+
     /** IP may flow once IPCP is up and, where encryption was negotiated, CCP is up too (RFC 3078 §4). */
     private void maybeStartIp() {
         if (ipConfiguration == null || ipPath != null || ended) {
@@ -952,13 +971,26 @@ public final class PppSession {
         }
         Inet4Address local = ipConfiguration.localAddress().orElse(null);
         Inet4Address peer = ipConfiguration.peerAddress().orElse(null);
+        if (local != null && peer == null && settings.role() == SessionRole.CLIENT) {
+            // RFC 1332 §3.3 lets the server leave its own IP-Address out of its request, and some
+            // do: its address is then unknown. The tunnel device still wants a peer address, so it
+            // gets a stand-in, as pppd's ipcp_up does ("Could not determine remote IP address:
+            // defaulting to 10.64.64.64"). Nothing is addressed to it: the routes into the tunnel
+            // name the device. ipConfiguration() keeps the server's address unknown ("?" to the
+            // user), not the stand-in. A server missing the client's address still fails below:
+            // it assigns that address, so not having one is a fault of ours.
+            peer = placeholderPeer(local);
+            LOG.warn("{}: the remote server did not name its own tunnel address (RFC 1332 allows this);"
+                    + " the tunnel interface gets {} as a stand-in peer address, as pppd does. Traffic flows"
+                    + " all the same: the routes into the tunnel go by the interface, not by the server's address",
+                    id, peer.getHostAddress());
+        }
         if (local == null || peer == null) {
-            // Which one: a remote server that assigned this router its address but left out its own
-            // (RFC 1332 §3.3 lets it) was reported as "gave this router no tunnel address".
-            String who = settings.role() == SessionRole.CLIENT ? "the remote server" : "the client";
+            // Which one. Only a server gets here with its own address and not the peer's (a client
+            // has the stand-in above): the client's, which this router assigns.
             fail(SessionEnd.NO_ADDRESS, local == null && peer == null ? "IPCP came up without either address"
                     : local == null ? "IPCP came up without this router's own address"
-                    : "IPCP came up without the address of " + who + " (it did not name its own)");
+                    : "IPCP came up without the address of the client (it did not name its own)");
             return;
         }
         if (ipWasUp) {

@@ -337,6 +337,130 @@ class WholeSessionTest {
         assertEquals(0, serverTunnels.tunnels().size());
     }
 
+    /**
+     * The server's GRE as a client hears a server that does not name its own address: its IPCP
+     * Configure-Requests lose their IP-Address option (RFC 1332 §3.3 lets a peer leave it out) on
+     * the way out, and the client's Configure-Ack of such a request gets it back on the way in
+     * (RFC 1661 §5.2: an Ack repeats the request exactly), so that the server itself goes on as
+     * usual. {@code stripped} counts the requests that lost it.
+     */
+    private static GreTransport withoutTheServersOwnAddress(GreTransport t,
+                                                           java.util.concurrent.atomic.AtomicInteger stripped) {
+        // By Identifier: the request as the server sent it, and as the client got it.
+        Map<Integer, byte[][]> requests = new ConcurrentHashMap<>();
+        return new GreTransport() {
+            @Override
+            public void send(InetAddress destination, ByteBuffer packet) throws java.io.IOException {
+                t.send(destination, rewriteIpcp(packet, p -> {
+                    if (p.code() != org.homerouter.pptp.ppp.ControlPacket.CONFIGURE_REQUEST) {
+                        return p;
+                    }
+                    var options = org.homerouter.pptp.ppp.ConfigOptionCodec.decode(p.data()).orElseThrow();
+                    var without = options.stream()
+                            .filter(o -> o.type() != org.homerouter.pptp.ppp.ipcp.IpcpOptionType.IP_ADDRESS).toList();
+                    if (without.size() == options.size()) {
+                        return p;
+                    }
+                    stripped.incrementAndGet();
+                    byte[] data = org.homerouter.pptp.ppp.ConfigOptionCodec.encode(without);
+                    requests.put(p.identifier(), new byte[][] {p.data(), data});
+                    return new org.homerouter.pptp.ppp.ControlPacket(p.code(), p.identifier(), data);
+                }));
+            }
+
+            @Override
+            public void setReceiver(org.homerouter.pptp.gre.GrePacketReceiver receiver) {
+                t.setReceiver((source, packet) -> receiver.onPacket(source, rewriteIpcp(packet, p -> {
+                    byte[][] sent = requests.get(p.identifier());
+                    return p.code() == org.homerouter.pptp.ppp.ControlPacket.CONFIGURE_ACK && sent != null
+                            && java.util.Arrays.equals(p.data(), sent[1])
+                            ? new org.homerouter.pptp.ppp.ControlPacket(p.code(), p.identifier(), sent[0]) : p;
+                })));
+            }
+
+            @Override
+            public void close() {
+                t.close();
+            }
+        };
+    }
+
+    /**
+     * The GRE packet with its IPCP packet, if it carries one, as {@code rewrite} makes it (the
+     * same packet when it returns its argument); the GRE header's payload length follows.
+     */
+    private static ByteBuffer rewriteIpcp(ByteBuffer packet,
+                                          java.util.function.UnaryOperator<org.homerouter.pptp.ppp.ControlPacket> rewrite) {
+        ByteBuffer b = packet.duplicate();
+        var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+        if (h.payloadLength() == 0) {
+            return packet;
+        }
+        int payloadAt = b.position();
+        ByteBuffer payload = b.slice(payloadAt, h.payloadLength());
+        if (org.homerouter.pptp.ppp.PppFrame.readHeader(payload) != org.homerouter.pptp.ppp.PppProtocol.IPCP) {
+            return packet;
+        }
+        int pppHeader = payload.position();
+        var ipcp = org.homerouter.pptp.ppp.ControlPacketCodec.decode(payload.duplicate()).orElse(null);
+        var rewritten = ipcp == null ? null : rewrite.apply(ipcp);
+        if (rewritten == ipcp) {
+            return packet;
+        }
+        byte[] body = org.homerouter.pptp.ppp.ControlPacketCodec.encode(rewritten);
+        int length = pppHeader + body.length;
+        ByteBuffer out = ByteBuffer.allocate(org.homerouter.pptp.gre.GreHeader.MAX_LENGTH + length);
+        org.homerouter.pptp.gre.GreCodec.encode(new org.homerouter.pptp.gre.GreHeader(h.callId(), length,
+                h.sequencePresent(), h.sequence(), h.ackPresent(), h.ack()), out);
+        out.put(b.slice(payloadAt, pppHeader)).put(body).flip();
+        return out;
+    }
+
+    /**
+     * An office's PPTP server that leaves its own IP-Address out of IPCP (RFC 1332 §3.3 lets it;
+     * its address is then unknown) ended the site-to-site dial-out at once: "IPCP came up without
+     * the address of the remote server", the tunnel device having no peer address. Now the
+     * client's device gets pppd's stand-in (10.64.64.64; 10.64.64.65 when the server assigned this
+     * router 10.64.64.64 itself), traffic flows both ways, and the server's address stays unknown
+     * where the user sees it (ipConfiguration: "?"), not the stand-in passed off as the server's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"from the pool", "10.64.64.64"})
+    void aServerThatDoesNotNameItsOwnAddressStillGivesTheClientAWorkingTunnel(String assigned) throws Exception {
+        boolean pool = assigned.equals("from the pool");
+        if (!pool) {
+            staticAddresses = Map.of("User", (Inet4Address) ip(assigned));
+        }
+        var stripped = new java.util.concurrent.atomic.AtomicInteger();
+        serverTransport = t -> withoutTheServersOwnAddress(t, stripped);
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        assertTrue(stripped.get() > 0, "the server's requests went out without its address");
+
+        String local = pool ? "192.168.250.10" : assigned;
+        var ip = clientSessions.sessions().getFirst().ipConfiguration().orElseThrow();
+        assertEquals(Optional.empty(), ip.peerAddress(), "the server's address stays unknown");
+        assertEquals(local, ip.localAddress().orElseThrow().getHostAddress(), "the address the server assigned");
+        InMemoryTunnelDevice clientDev = devices.get("client");
+        assertEquals(local, clientDev.config().localAddress().getHostAddress());
+        assertEquals(pool ? "10.64.64.64" : "10.64.64.65", clientDev.config().peerAddress().getHostAddress(),
+                "pppd's stand-in, never this router's own address");
+
+        InMemoryTunnelDevice serverDev = devices.get("server");
+        Random r = new Random(4);
+        for (int i = 0; i < 20; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            byte[] down = ipv4(r, 20 + r.nextInt(1300));
+            clientDev.inject(up);
+            serverDev.inject(down);
+            network.deliverAll();
+            assertArrayEquals(up, serverDev.written().get(i));
+            assertArrayEquals(down, clientDev.written().get(i));
+        }
+        assertEquals(List.of("auth User", "up"), clientEvents, "up, and nothing ended");
+    }
+
     @Test
     void aLinkThePeerClosesEndsOnceAndIsNotReportedAsARenegotiation() throws Exception {
         // The dial-out takes "IP down" for a renegotiation and waits for IP to come back: a link that
