@@ -207,7 +207,10 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             // Never came up: anyone reaching the port can make these as fast as TCP carries calls,
             // and a device that logs in and is refused (a per-user limit, the pool, the encryption)
             // redials as fast as its client retries: its first ones are recorded, the rest counted.
-            AttemptRecords.Verdict v = s.loggedIn() ? refusedAfterLogin.admit(client, clock.nanos())
+            // Per account and source once logged in: one device refused over and over behind an
+            // office's NAT left a colleague's refusal from there no row and no event.
+            AttemptRecords.Verdict v = s.loggedIn() ? (user != null ? refusedAfterLogin.admit(user, client, clock.nanos())
+                    : refusedAfterLogin.admit(client, clock.nanos()))
                     : s.failedOnAnAccount() && user != null ? failedOnAccounts.admit(user, client, clock.nanos())
                     : attempts.admit(client, clock.nanos());
             if (!v.record()) {

@@ -38,8 +38,10 @@ import org.homerouter.pptp.Clock;
  * lift it. There the name's failures count apart, under "user NAME from NETWORK" (e.g. "user alice
  * from 198.51.100.0/24"), which locks the name there only, the same way: so a familiar network (a
  * hotel's NAT the owner once used, shared with a guesser) gives no free guesses, and the owner's
- * typos there do not lock the name elsewhere. The address's own lockout (many names failing
- * there) still applies.
+ * typos there do not lock the name elsewhere. Nor does the address's own lockout (many names
+ * failing there) refuse such a name: a stranger spraying three names from a hotel's or an
+ * office's NAT locked out every worker behind it who had logged in from there before, refused
+ * with 691 for up to the maximum; the name's count there is what guards it.
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
@@ -90,12 +92,15 @@ public final class AuthFailureLockout {
     }
 
     /**
-     * The lockout that refuses this login now, if any: the user name's (at a familiar source, the
-     * name's there) or the address's, whichever ends later.
+     * The lockout that refuses this login now, if any: the user name's or the address's, whichever
+     * ends later; at a source familiar to the name, the name's there only.
      */
     public synchronized Optional<Lockout> lockedOut(String userName, InetAddress source) {
         long now = clock.nanos();
         Optional<Lockout> byName = lockout(nameKey(userName, source, now), now);
+        if (familiar.knows(userName, source, now)) {
+            return byName; // the name's own count there: the address's lockout is strangers' business
+        }
         Optional<Lockout> byAddress = lockout(addressKey(source), now);
         if (byName.isEmpty()) {
             return byAddress;

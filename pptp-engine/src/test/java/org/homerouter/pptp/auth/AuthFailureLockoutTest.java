@@ -288,6 +288,28 @@ class AuthFailureLockoutTest {
         assertTrue(lockout.lockedOut("dave", hotel).isPresent(), "names sprayed there lock the address as before");
     }
 
+    /**
+     * A stranger spraying names from a hotel's NAT locks its address: the workers who logged in
+     * from there before are let in all the same (their names' own count there guards them), where
+     * they were refused with 691 like the stranger, for up to the maximum.
+     */
+    @Test
+    void anAddressLockedByAStrangerSprayingNamesStillLetsInTheNamesThatLoggedInThere() throws Exception {
+        InetAddress hotel = ip("198.51.100.40");
+        lockout.succeeded("alice", ip("198.51.100.41")); // her laptop, behind the same NAT's network
+        for (String name : List.of("admin", "test", "guest")) {
+            lockout.failed(name, hotel);
+        }
+        assertEquals("address 198.51.100.40", lockout.lockedOut("bob", hotel).orElseThrow().key(),
+                "the address is locked for other names");
+        assertTrue(lockout.lockedOut("alice", hotel).isEmpty(), "alice, who logged in there, is let in");
+        for (int i = 0; i < 3; i++) {
+            lockout.failed("alice", hotel);
+        }
+        assertEquals("user alice from 198.51.100.0/24", lockout.lockedOut("alice", hotel).orElseThrow().key(),
+                "guesses naming her there lock her name there, as before");
+    }
+
     @Test
     void anIpv6LoginMakesItsWhole64FamiliarAndANameKeepsItsEightLatestSources() throws Exception {
         lockout.succeeded("alice", ip("2001:db8:1:1::5"));
