@@ -139,7 +139,7 @@ final class InMemoryDialIn implements AutoCloseable {
         return dialFrom(server, user, password, "127.0.0." + nextAddress++, methods, mppe);
     }
 
-    private Client dialFrom(InetSocketAddress server, String user, String password, String from,
+    Client dialFrom(InetSocketAddress server, String user, String password, String from,
                             List<AuthMethod> methods, Optional<MppePolicy> mppe) throws Exception {
         Client c = new Client();
         var gre = network.bind(InetAddress.getByName(from));
