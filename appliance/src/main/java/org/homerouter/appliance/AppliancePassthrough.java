@@ -3,13 +3,16 @@ package org.homerouter.appliance;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import org.homerouter.appliance.store.ApplianceStore;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.alg.ConntrackNatAddress;
+import org.homerouter.bridge.alg.ControlConnectionCut;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.alg.PassthroughAlg;
+import org.homerouter.pptp.alg.ControlFlow;
 import org.homerouter.pptp.alg.TrackedCallView;
 import org.homerouter.webui.api.PassthroughCalls;
 import org.slf4j.Logger;
@@ -56,7 +59,9 @@ final class AppliancePassthrough implements PassthroughCalls {
     /**
      * The Passthrough page's two settings, applied now: at start, when the page is saved and after
      * an import. The ALG is started or stopped (stopping it ends the passthrough calls it tracked:
-     * their GRE NAT rules go with it); the inbound forward is set, moved or removed. The forward is a
+     * their GRE NAT rules go with it, their control connections are reset); the inbound forward is
+     * set, moved or removed (the calls that came in through it end: their conntrack entries would
+     * keep them on the old LAN server). The forward is a
      * DNAT of TCP 1723 and GRE to one LAN server and needs no ALG, so it follows its own field.
      * Both need the Linux data plane (nftables, NFQUEUE in this process's namespace). A failure is
      * logged, not fatal; the page shows it ({@link #unavailableReason}).
@@ -87,7 +92,8 @@ final class AppliancePassthrough implements PassthroughCalls {
                 // users who then call) know why their tunnels went dead.
                 List<String> cut = alg.calls().stream().map(c -> c.client().getHostAddress()).distinct().sorted().toList();
                 String calls = cut.isEmpty() ? "" : "; " + cut.size() + " LAN client" + (cut.size() == 1 ? "" : "s")
-                        + " with a tunnel through it lose it (" + String.join(", ", cut) + ")";
+                        + " with a tunnel through it lose it (" + String.join(", ", cut) + ")"
+                        + endControlConnections(null, alg.connectionsWithCalls());
                 if (algLeftovers.make("PPTP passthrough off" + calls + ", but not all of it could be removed",
                         "PPTP passthrough off: what stayed of its rules is removed now", alg::stop,
                         AppliancePassthrough::removeAlgLeftovers)) {
@@ -137,7 +143,7 @@ final class AppliancePassthrough implements PassthroughCalls {
                 if (inboundLeftover.make("inbound PPTP is still forwarded to " + was
                         + ": its rules could not be removed", "inbound PPTP no longer forwarded to " + was,
                         old::remove)) {
-                    store.logEvent("service", "inbound PPTP no longer forwarded to " + was);
+                    store.logEvent("service", "inbound PPTP no longer forwarded to " + was + ended(old.lastEnded()));
                 }
             }
             inboundApplied = "";
@@ -161,6 +167,41 @@ final class AppliancePassthrough implements PassthroughCalls {
                 admitFromWan.run(); // the new forward keeps the dial-out's GRE for the router
             }
         }
+    }
+
+    /**
+     * Has the control connections of the calls a switched-off ALG carried reset at their next
+     * segment ({@link ControlConnectionCut}): without their GRE NAT rules their tunnels are dead, and
+     * their clients would otherwise hold them until their keepalives give up. Before the ALG stops,
+     * so that no segment of theirs passes untranslated meanwhile. For the event log: what was done.
+     *
+     * @param netns the router's namespace (tests), or null for our own
+     */
+    static String endControlConnections(String netns, List<ControlFlow> connections) {
+        if (connections.isEmpty()) {
+            return "";
+        }
+        try {
+            new ControlConnectionCut(netns).cut(connections.stream()
+                    .map(f -> new InetSocketAddress(f.client(), f.clientPort())).toList());
+            return ": their control connections are reset at their next packet, so their calls end";
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("PPTP passthrough off: its calls' control connections could not be reset: {}", e.getMessage());
+            return ": their control connections could not be reset (" + e.getMessage() + "), so they hold their"
+                    + " calls until their keepalives give up";
+        }
+    }
+
+    /** For the event log: the callers whose calls through a removed inbound forward ended. */
+    private static String ended(InboundPptpForward.Ended ended) {
+        List<String> callers = ended.callers();
+        String who = callers.size() + " caller" + (callers.size() == 1 ? "" : "s") + " connected through it ("
+                + String.join(", ", callers) + ")";
+        if (!ended.failure().isEmpty()) {
+            return "; the calls of " + (callers.isEmpty() ? "the callers connected through it" : who)
+                    + " could not all be ended (" + ended.failure() + ")";
+        }
+        return callers.isEmpty() ? "" : "; " + who + " cut off: their calls end at their next packet";
     }
 
     /** What a stopped ALG, or an earlier run's, left in the kernel (none while an ALG runs: the command's). */

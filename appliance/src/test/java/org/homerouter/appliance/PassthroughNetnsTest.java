@@ -387,6 +387,65 @@ class PassthroughNetnsTest {
         assertTrue(!tables.output().contains(InboundPptpForward.TABLE), "the forward's table removed: " + tables);
     }
 
+    /**
+     * The owner moves the inbound forward to another LAN server, and later removes it: the caller
+     * connected through it is cut off each time (its control connection reset, so its dial goes
+     * DOWN), where its conntrack entry's old DNAT kept it on the old server before. The first cut
+     * goes through the new DNAT (forward chain), the second to the router itself (input chain).
+     */
+    @Test
+    void callersThroughAnInboundForwardThatIsMovedOrRemovedAreCutOff() throws Exception {
+        imageFirewall();
+        Inet4Address lanServer = (Inet4Address) InetAddress.getByName("10.77.1.2");
+        try (InboundPptpForward forward = new InboundPptpForward(router.name())) {
+            forward.apply(lanServer);
+            Launched server = startServer(lan1);
+            Launched first = wanDial("dial-wan1", "alice");
+            forward.apply((Inet4Address) InetAddress.getByName("10.77.2.2")); // moved: nobody serves there
+            first.awaitExit(Duration.ofSeconds(15)); // its echo every 2 s meets the reset
+            assertTrue(first.output().contains("\nDOWN "), first.report() + server.report());
+            assertEquals(List.of(SERVER), forward.lastEnded().callers(), forward.lastEnded().toString());
+            // Its TCP 1723 and GRE to the server (DNAT), and the server's GRE back (masquerade).
+            assertEquals(3, forward.lastEnded().entriesDeleted(), forward.lastEnded().toString());
+
+            forward.apply(lanServer); // back: a new call gets through (another port: not cut)
+            Launched second = wanDial("dial-wan2", "bob");
+            forward.remove();
+            second.awaitExit(Duration.ofSeconds(15));
+            assertTrue(second.output().contains("\nDOWN "), second.report() + server.report());
+            assertEquals(List.of(SERVER), forward.lastEnded().callers(), forward.lastEnded().toString());
+        }
+    }
+
+    /**
+     * Passthrough switched off with a LAN client's call up (the appliance's order: its control
+     * connection cut, then the ALG stopped, its GRE NAT rules with it): the client's control
+     * connection is reset at its next echo, so its dial goes DOWN at once rather than sit on a
+     * dead tunnel until its keepalives give up.
+     */
+    @Test
+    void aLanClientsCallEndsWhenPassthroughIsSwitchedOff() throws Exception {
+        imageFirewall();
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
+        Launched server = startServer(wan);
+        Launched dial = dial("dial1", lan1, "alice", SERVER, "--control-echo", "2");
+        assertPings(lan1, server.report() + dial.report());
+        String said = AppliancePassthrough.endControlConnections(router.name(), alg.connectionsWithCalls());
+        assertTrue(said.contains("reset at their next packet"), said);
+        alg.stop();
+        dial.awaitExit(Duration.ofSeconds(15));
+        assertTrue(dial.output().contains("\nDOWN "), dial.report() + server.report());
+    }
+
+    /** A remote client dialling the router's public address, its control echo every 2 s, its tunnel up. */
+    private Launched wanDial(String name, String user) throws Exception {
+        Launched dial = launch(name, wan, PASSWORD, "dial", "--server", ROUTER_WAN, "--user", user,
+                "--password-stdin", "--mppe", "require-128", "--control-echo", "2");
+        awaitOutput(dial, "\nUP ");
+        assertPings(wan, dial.report());
+        return dial;
+    }
+
     private void hangUp(Launched dial) throws Exception {
         dial.process().destroy();
         assertTrue(dial.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS), "dial ignored SIGTERM" + dial.report());

@@ -10,11 +10,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The one ctnetlink exchange the ALG needs ({@code linux/netfilter/nfnetlink_conntrack.h}): get the
- * conntrack entry of a TCP connection by its original tuple, and read the destination of its reply
- * tuple, which for a connection NATed on its way out is the address it was NATed to. Built and
- * parsed in heap buffers, testable without root. Netlink headers are in host order; addresses and
- * ports big-endian.
+ * The ctnetlink exchanges the passthrough needs ({@code linux/netfilter/nfnetlink_conntrack.h}):
+ * get the conntrack entry of a TCP connection by its original tuple, and read the destination of
+ * its reply tuple, which for a connection NATed on its way out is the address it was NATed to
+ * (the ALG); dump the IPv4 entries and delete one by its original tuple and id (the inbound
+ * forward's calls, ended when it goes: {@link ConntrackTable}). Built and parsed in heap buffers,
+ * testable without root. Netlink headers are in host order; addresses, ports (GRE: keys), status
+ * and id big-endian.
  */
 final class ConntrackMessages {
     private ConntrackMessages() {
@@ -23,7 +25,11 @@ final class ConntrackMessages {
     private static final int NLMSG_HDRLEN = 16;
     private static final int NFGENMSG_LEN = 4;
     private static final int NLMSG_ERROR = 2;
+    private static final int NLMSG_DONE = 3;
     private static final int NLM_F_REQUEST = 1;
+    private static final int NLM_F_ACK = 4;
+    /** NLM_F_ROOT | NLM_F_MATCH. */
+    private static final int NLM_F_DUMP = 0x300;
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NLA_TYPE_MASK = 0x3FFF;
     private static final int AF_INET = 2;
@@ -32,8 +38,11 @@ final class ConntrackMessages {
     private static final int NFNL_SUBSYS_CTNETLINK = 1;
     private static final int IPCTNL_MSG_CT_NEW = 0;
     private static final int IPCTNL_MSG_CT_GET = 1;
+    private static final int IPCTNL_MSG_CT_DELETE = 2;
     private static final int CTA_TUPLE_ORIG = 1;
     private static final int CTA_TUPLE_REPLY = 2;
+    private static final int CTA_STATUS = 3;
+    private static final int CTA_ID = 12;
     private static final int CTA_TUPLE_IP = 1;
     private static final int CTA_TUPLE_PROTO = 2;
     private static final int CTA_IP_V4_SRC = 1;
@@ -55,19 +64,170 @@ final class ConntrackMessages {
         b.putInt(sequence);
         b.putInt(0); // port id: the kernel's
         b.put((byte) AF_INET).put((byte) 0).putShort((short) 0); // nfgenmsg: family, version 0, res_id 0
-        int tuple = open(b, CTA_TUPLE_ORIG);
-        int ip = open(b, CTA_TUPLE_IP);
-        attribute(b, CTA_IP_V4_SRC, flow.client().getAddress());
-        attribute(b, CTA_IP_V4_DST, flow.server().getAddress());
-        close(b, ip);
-        int proto = open(b, CTA_TUPLE_PROTO);
-        attribute(b, CTA_PROTO_NUM, new byte[] {IPPROTO_TCP});
-        attribute(b, CTA_PROTO_SRC_PORT, port(flow.clientPort()));
-        attribute(b, CTA_PROTO_DST_PORT, port(flow.serverPort()));
-        close(b, proto);
-        close(b, tuple);
+        tuple(b, CTA_TUPLE_ORIG, flow.client(), flow.server(), IPPROTO_TCP, flow.clientPort(), flow.serverPort());
         b.putInt(0, b.position());
         return b.flip();
+    }
+
+    private static void tuple(ByteBuffer b, int type, Inet4Address src, Inet4Address dst, int protocol, int srcPort,
+                              int dstPort) {
+        int tuple = open(b, type);
+        int ip = open(b, CTA_TUPLE_IP);
+        attribute(b, CTA_IP_V4_SRC, src.getAddress());
+        attribute(b, CTA_IP_V4_DST, dst.getAddress());
+        close(b, ip);
+        int proto = open(b, CTA_TUPLE_PROTO);
+        attribute(b, CTA_PROTO_NUM, new byte[] {(byte) protocol});
+        attribute(b, CTA_PROTO_SRC_PORT, port(srcPort));
+        attribute(b, CTA_PROTO_DST_PORT, port(dstPort));
+        close(b, proto);
+        close(b, tuple);
+    }
+
+    /** IPCTNL_MSG_CT_GET with NLM_F_DUMP: every IPv4 entry, in as many answers as it takes, then NLMSG_DONE. */
+    static ByteBuffer dump(int sequence) {
+        ByteBuffer b = ByteBuffer.allocate(NLMSG_HDRLEN + NFGENMSG_LEN).order(ByteOrder.nativeOrder());
+        b.putInt(NLMSG_HDRLEN + NFGENMSG_LEN);
+        b.putShort((short) ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET));
+        b.putShort((short) (NLM_F_REQUEST | NLM_F_DUMP));
+        b.putInt(sequence);
+        b.putInt(0);
+        b.put((byte) AF_INET).put((byte) 0).putShort((short) 0);
+        return b.flip();
+    }
+
+    /**
+     * IPCTNL_MSG_CT_DELETE of {@code entry} by its original tuple (TCP and UDP: ports; GRE: keys,
+     * which the kernel's GRE tracker puts where the ports go) and its id: an entry made again
+     * meanwhile with the same tuple has another id and stays. Acknowledged ({@link #acknowledged}).
+     */
+    static ByteBuffer delete(ConntrackEntry entry, int sequence) {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+        b.putInt(0); // length, patched below
+        b.putShort((short) ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE));
+        b.putShort((short) (NLM_F_REQUEST | NLM_F_ACK));
+        b.putInt(sequence);
+        b.putInt(0);
+        b.put((byte) AF_INET).put((byte) 0).putShort((short) 0);
+        tuple(b, CTA_TUPLE_ORIG, entry.originalSource(), entry.originalDestination(), entry.protocol(),
+                entry.originalSourcePort(), entry.originalDestinationPort());
+        b.putShort((short) 8).putShort((short) CTA_ID).order(ByteOrder.BIG_ENDIAN).putInt(entry.id())
+                .order(ByteOrder.nativeOrder());
+        b.putInt(0, b.position());
+        return b.flip();
+    }
+
+    /**
+     * Whether the kernel's acknowledgement of a {@link #delete} says it is done (error 0).
+     *
+     * @throws ErrnoException when it answered with an error (ENOENT: the entry is gone already)
+     */
+    static boolean acknowledged(ByteBuffer b) throws ErrnoException {
+        b.order(ByteOrder.nativeOrder());
+        int start = b.position();
+        if (start + NLMSG_HDRLEN + 4 > b.limit() || (b.getShort(start + 4) & 0xFFFF) != NLMSG_ERROR) {
+            return false;
+        }
+        int error = b.getInt(start + NLMSG_HDRLEN);
+        if (error != 0) {
+            throw new ErrnoException("conntrack delete", -error);
+        }
+        return true;
+    }
+
+    /** What one answer of a {@link #dump} holds: the entries in it, and whether it was the last ({@code NLMSG_DONE}). */
+    record DumpPart(java.util.List<ConntrackEntry> entries, boolean done) {
+    }
+
+    /**
+     * The entries in one answer of a {@link #dump}; an entry without both tuples' addresses, protocol
+     * and ports (or keys: a protocol without them, ICMP say, is left out) is left out.
+     *
+     * @throws ErrnoException when the kernel answered with an error
+     */
+    static DumpPart entries(ByteBuffer b) throws ErrnoException {
+        b.order(ByteOrder.nativeOrder());
+        java.util.List<ConntrackEntry> out = new java.util.ArrayList<>();
+        for (int start = b.position(); start + NLMSG_HDRLEN <= b.limit(); ) {
+            int length = b.getInt(start);
+            if (length < NLMSG_HDRLEN || start + length > b.limit()) {
+                break;
+            }
+            int type = b.getShort(start + 4) & 0xFFFF;
+            if (type == NLMSG_DONE) {
+                return new DumpPart(out, true);
+            }
+            if (type == NLMSG_ERROR && length >= NLMSG_HDRLEN + 4) {
+                int error = b.getInt(start + NLMSG_HDRLEN);
+                if (error != 0) {
+                    throw new ErrnoException("conntrack dump", -error);
+                }
+            } else if (type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW)) {
+                ConntrackEntry e = entry(b, start + NLMSG_HDRLEN + NFGENMSG_LEN, start + length);
+                if (e != null) {
+                    out.add(e);
+                }
+            }
+            start += align(length);
+        }
+        return new DumpPart(out, false);
+    }
+
+    private static ConntrackEntry entry(ByteBuffer b, int from, int end) {
+        int orig = find(b, from, end, CTA_TUPLE_ORIG);
+        int reply = find(b, from, end, CTA_TUPLE_REPLY);
+        int status = find(b, from, end, CTA_STATUS);
+        int id = find(b, from, end, CTA_ID);
+        if (orig < 0 || reply < 0 || status < 0 || id < 0 || (b.getShort(status) & 0xFFFF) != 8
+                || (b.getShort(id) & 0xFFFF) != 8) {
+            return null;
+        }
+        Tuple o = tuple(b, orig);
+        Tuple r = tuple(b, reply);
+        if (o == null || r == null) {
+            return null;
+        }
+        return new ConntrackEntry(o.protocol, o.src, o.srcPort, o.dst, o.dstPort, r.src, r.srcPort, r.dst, r.dstPort,
+                bigEndianInt(b, status + 4), bigEndianInt(b, id + 4));
+    }
+
+    private record Tuple(Inet4Address src, Inet4Address dst, int protocol, int srcPort, int dstPort) {
+    }
+
+    private static Tuple tuple(ByteBuffer b, int at) {
+        int ip = inside(b, at, CTA_TUPLE_IP);
+        int proto = inside(b, at, CTA_TUPLE_PROTO);
+        if (ip < 0 || proto < 0) {
+            return null;
+        }
+        int src = inside(b, ip, CTA_IP_V4_SRC);
+        int dst = inside(b, ip, CTA_IP_V4_DST);
+        int num = inside(b, proto, CTA_PROTO_NUM);
+        int srcPort = inside(b, proto, CTA_PROTO_SRC_PORT);
+        int dstPort = inside(b, proto, CTA_PROTO_DST_PORT);
+        if (src < 0 || dst < 0 || num < 0 || srcPort < 0 || dstPort < 0 || (b.getShort(src) & 0xFFFF) != 8
+                || (b.getShort(dst) & 0xFFFF) != 8 || (b.getShort(num) & 0xFFFF) != 5
+                || (b.getShort(srcPort) & 0xFFFF) != 6 || (b.getShort(dstPort) & 0xFFFF) != 6) {
+            return null;
+        }
+        return new Tuple(address(b, src + 4), address(b, dst + 4), b.get(num + 4) & 0xFF,
+                ((b.get(srcPort + 4) & 0xFF) << 8) | (b.get(srcPort + 5) & 0xFF),
+                ((b.get(dstPort + 4) & 0xFF) << 8) | (b.get(dstPort + 5) & 0xFF));
+    }
+
+    private static int bigEndianInt(ByteBuffer b, int at) {
+        return ((b.get(at) & 0xFF) << 24) | ((b.get(at + 1) & 0xFF) << 16) | ((b.get(at + 2) & 0xFF) << 8)
+                | (b.get(at + 3) & 0xFF);
+    }
+
+    private static Inet4Address address(ByteBuffer b, int at) {
+        byte[] address = new byte[4];
+        b.get(at, address);
+        try {
+            return (Inet4Address) InetAddress.getByAddress(address);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four octets always make an address
+        }
     }
 
     private static byte[] port(int port) {
@@ -115,13 +275,7 @@ final class ConntrackMessages {
                 int ip = tuple < 0 ? -1 : inside(b, tuple, CTA_TUPLE_IP);
                 int dst = ip < 0 ? -1 : inside(b, ip, CTA_IP_V4_DST);
                 if (dst >= 0 && (b.getShort(dst) & 0xFFFF) == 8) {
-                    byte[] address = new byte[4];
-                    b.get(dst + 4, address);
-                    try {
-                        return (Inet4Address) InetAddress.getByAddress(address);
-                    } catch (UnknownHostException e) {
-                        throw new AssertionError(e); // four octets always make an address
-                    }
+                    return address(b, dst + 4);
                 }
                 return null;
             }

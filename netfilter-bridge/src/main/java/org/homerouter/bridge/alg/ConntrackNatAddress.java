@@ -1,9 +1,7 @@
 package org.homerouter.bridge.alg;
 
 import org.homerouter.bridge.ffm.Errno;
-import org.homerouter.bridge.ffm.ErrnoException;
 import org.homerouter.bridge.ffm.LibC;
-import org.homerouter.bridge.netns.NetworkNamespace;
 import org.homerouter.pptp.alg.ControlFlow;
 import org.homerouter.pptp.alg.PublicAddressResolver;
 import org.slf4j.Logger;
@@ -33,7 +31,6 @@ import static org.homerouter.bridge.ffm.ErrnoException.check;
 public final class ConntrackNatAddress implements PublicAddressResolver {
     private static final Logger LOG = LoggerFactory.getLogger(ConntrackNatAddress.class);
     private static final int AF_NETLINK = 16;
-    private static final int NETLINK_NETFILTER = 12;
     private static final int BUFFER = 8192;
     private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(1);
 
@@ -82,7 +79,7 @@ public final class ConntrackNatAddress implements PublicAddressResolver {
 
     private Inet4Address lookUp(ControlFlow flow) throws IOException {
         ByteBuffer request = ConntrackMessages.get(flow, ++sequence);
-        int fd = open();
+        int fd = ConntrackTable.socket(netns);
         try (Arena arena = Arena.ofConfined()) {
             // struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }
             MemorySegment kernel = arena.allocate(12, 4);
@@ -100,20 +97,5 @@ public final class ConntrackNatAddress implements PublicAddressResolver {
         } finally {
             LibC.close(fd);
         }
-    }
-
-    /** A ctnetlink socket in the namespace (a socket belongs to the namespace it was made in). */
-    private int open() throws IOException {
-        if (netns == null) {
-            return socket();
-        }
-        try (NetworkNamespace.Scope in = NetworkNamespace.enter(netns)) {
-            return socket();
-        }
-    }
-
-    private static int socket() throws ErrnoException {
-        return check("socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER)",
-                LibC.socket(AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_NETFILTER));
     }
 }

@@ -6,6 +6,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +30,11 @@ import java.util.regex.Pattern;
  * <p>For the same reason the router's own site-to-site dial-out would lose its server's GRE to the
  * LAN server (its answers open a new conntrack entry, which the DNAT takes): GRE from the
  * addresses in the set {@value #ROUTER_GRE} stays with the router ({@link #keepGreFrom}).
+ *
+ * <p>Removing or moving the forward ends the calls that came in through it ({@link #endCalls}):
+ * their conntrack entries keep the old DNAT, and the base firewall accepts {@code ct state
+ * established} before any NAT is looked at again, so without it the callers would stay connected
+ * to the old LAN server.
  */
 public final class InboundPptpForward implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InboundPptpForward.class);
@@ -34,15 +44,105 @@ public final class InboundPptpForward implements AutoCloseable {
     static final String ROUTER_GRE = "router_gre";
 
     private final AdminCommands commands;
+    private final String netns;
     private boolean applied;
+    /** The LAN server forwarded to now, or null (none, or an earlier run's unknown one). */
+    private Inet4Address server;
+    /** The callers whose calls the last removal or move ended, and why some could not be; see {@link #lastEnded}. */
+    private Ended lastEnded = new Ended(List.of(), 0, "");
 
     /** @param netns run inside this namespace (tests), or null for our own */
     public InboundPptpForward(String netns) {
-        this(new AdminCommands(netns));
+        this(netns, new AdminCommands(netns));
     }
 
-    InboundPptpForward(AdminCommands commands) {
+    InboundPptpForward(String netns, AdminCommands commands) {
+        this.netns = netns;
         this.commands = commands;
+    }
+
+    /**
+     * What the last {@link #remove} or move ({@link #apply} to another server) ended: the addresses
+     * of the callers connected through the forward, how many of their conntrack entries (TCP 1723,
+     * GRE both ways) were deleted, and why their calls could not be ended, or "".
+     */
+    public record Ended(List<String> callers, int entriesDeleted, String failure) {
+    }
+
+    /** What the last removal or move ended. */
+    public synchronized Ended lastEnded() {
+        return lastEnded;
+    }
+
+    /**
+     * The conntrack entries of the calls forwarded to {@code server} (null: to any LAN server, for an
+     * earlier run's forward), and their callers' ends: the callers' TCP 1723 and GRE DNATed to it, and
+     * its GRE back to those callers, which the masquerade tracks apart (its keys are not the
+     * callers' GRE's reply).
+     */
+    record ForwardedCalls(List<InetSocketAddress> callers, List<ConntrackEntry> entries) {
+    }
+
+    static ForwardedCalls forwardedCalls(List<ConntrackEntry> table, Inet4Address server) {
+        List<InetSocketAddress> callers = new ArrayList<>();
+        Set<Inet4Address> callerAddresses = new LinkedHashSet<>();
+        Set<Inet4Address> servers = new LinkedHashSet<>();
+        List<ConntrackEntry> entries = new ArrayList<>();
+        for (ConntrackEntry e : table) {
+            if (e.protocol() == ConntrackEntry.TCP && e.destinationNatted()
+                    && e.originalDestinationPort() == org.homerouter.pptp.control.ControlProtocol.TCP_PORT
+                    && (server == null || e.replySource().equals(server))) {
+                callers.add(new InetSocketAddress(e.originalSource(), e.originalSourcePort()));
+                callerAddresses.add(e.originalSource());
+                servers.add(e.replySource());
+                entries.add(e);
+            }
+        }
+        for (ConntrackEntry e : table) {
+            if (e.protocol() != ConntrackEntry.GRE) {
+                continue;
+            }
+            boolean fromCaller = e.destinationNatted() && (server == null ? servers.contains(e.replySource())
+                    || callerAddresses.contains(e.originalSource()) : e.replySource().equals(server));
+            boolean toCaller = e.sourceNatted() && callerAddresses.contains(e.originalDestination())
+                    && (server == null ? servers.contains(e.originalSource()) : e.originalSource().equals(server));
+            if (fromCaller || toCaller) {
+                entries.add(e);
+            }
+        }
+        return new ForwardedCalls(callers, entries);
+    }
+
+    /**
+     * Ends the calls forwarded to {@code to} (null: to any LAN server): their control connections are
+     * reset at the next segment either side sends ({@link ControlConnectionCut}), and their conntrack
+     * entries deleted, so that the callers' GRE no longer reaches the old server. Never throws: what
+     * could not be done is in {@link #lastEnded} and the log.
+     */
+    private void endCalls(Inet4Address to) {
+        String where = to == null ? "a LAN server" : to.getHostAddress();
+        List<String> callers = List.of();
+        try {
+            ForwardedCalls calls = forwardedCalls(new ConntrackTable(netns).dump(), to);
+            callers = calls.callers().stream().map(c -> c.getAddress().getHostAddress()).distinct().sorted().toList();
+            // The cut first: a segment between the two would otherwise be picked up as a new connection.
+            new ControlConnectionCut(commands).cut(calls.callers());
+            ConntrackTable table = new ConntrackTable(netns);
+            int deleted = 0;
+            for (ConntrackEntry e : calls.entries()) {
+                if (table.delete(e)) {
+                    deleted++;
+                }
+            }
+            if (!callers.isEmpty()) {
+                LOG.info("alg: inbound PPTP calls forwarded to {} ended: callers {} reset at their next segment,"
+                        + " {} conntrack entries deleted", where, callers, deleted);
+            }
+            lastEnded = new Ended(callers, deleted, "");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("alg: the inbound PPTP calls forwarded to {} could not all be ended: {}", where, e.getMessage());
+            lastEnded = new Ended(callers, 0, String.valueOf(e.getMessage()));
+        }
     }
 
     /** The rule set forwarding to {@code server}, reached through {@code lanDevice}. */
@@ -72,8 +172,13 @@ public final class InboundPptpForward implements AutoCloseable {
             throw new IOException("no interface towards " + server.getHostAddress() + ": " + route.trim());
         }
         commands.run(ruleset(server, m.group(1)), "nft", "-f", "-");
+        Inet4Address was = applied ? this.server : null;
         applied = true;
+        this.server = server;
         LOG.info("alg: inbound PPTP (TCP 1723 + GRE) forwarded to {} on {}", server.getHostAddress(), m.group(1));
+        if (was != null && !was.equals(server)) {
+            endCalls(was); // moved: the calls to the old one keep its DNAT in conntrack
+        }
     }
 
     /**
@@ -92,22 +197,31 @@ public final class InboundPptpForward implements AutoCloseable {
 
     /**
      * Removes the forwarding, this object's or one an earlier run left (by its table's name); quiet
-     * when there is none.
+     * when there is none. The calls that came in through it end ({@link #lastEnded}).
      *
      * @throws IOException when nft could not remove it (a timeout on a busy board): TCP 1723 and GRE
      *                     from the WAN still go to the LAN server, which the base firewall lets
      *                     through ({@code ct status dnat}); call again until it returns
      */
     public synchronized void remove() throws IOException {
+        remove(true);
+    }
+
+    private void remove(boolean endCalls) throws IOException {
+        lastEnded = new Ended(List.of(), 0, "");
         try {
             commands.run(null, "nft", "delete", "table", "ip", TABLE);
             LOG.info("alg: inbound PPTP no longer forwarded (table {} removed)", TABLE);
+            if (endCalls) {
+                endCalls(server);
+            }
         } catch (IOException e) {
             if (!AdminCommands.notThere(e)) {
                 throw e;
             }
         }
         applied = false;
+        server = null;
     }
 
     /**
@@ -125,17 +239,21 @@ public final class InboundPptpForward implements AutoCloseable {
 
     static void removeLeftover(String netns, AdminCommands commands) throws IOException {
         PassthroughAlg.unlessAnAlgRuns(netns, "its inbound PPTP forward (table " + TABLE + ") is left alone",
-                () -> new InboundPptpForward(commands).remove());
+                () -> new InboundPptpForward(netns, commands).remove());
     }
 
-    /** {@link #remove}, saying in the log when the forwarding stayed. */
+    /**
+     * {@link #remove}, saying in the log when the forwarding stayed, but leaving the calls that came
+     * in through it up: at the service's stop, which may be a restart (an upgrade, the watchdog)
+     * after which the same forward is back and their conntrack entries carry them on as before.
+     */
     @Override
     public synchronized void close() {
         if (!applied) {
             return;
         }
         try {
-            remove();
+            remove(false);
         } catch (IOException e) {
             LOG.error("alg: inbound PPTP is still forwarded: table {} could not be removed: {}", TABLE, e.getMessage());
         }

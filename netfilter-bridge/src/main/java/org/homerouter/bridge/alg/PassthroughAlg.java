@@ -192,6 +192,11 @@ public final class PassthroughAlg implements AutoCloseable {
         return tracker.calls();
     }
 
+    /** The control connections of the tracked calls ({@link PptpAlg#connectionsWithCalls}). */
+    public List<ControlFlow> connectionsWithCalls() {
+        return tracker.connectionsWithCalls();
+    }
+
     /** Control segments seen, rewritten and dropped so far. */
     public long[] segmentCounts() {
         return new long[] {segments.get(), rewritten.get(), dropped.get()};

@@ -88,7 +88,7 @@ class InboundPptpForwardTest {
             router.ip("link", "set", "lan0", "up");
             router.ip("link", "set", "lan0p", "up");
             FailingCommands commands = new FailingCommands(router.name());
-            InboundPptpForward forward = new InboundPptpForward(commands);
+            InboundPptpForward forward = new InboundPptpForward(router.name(), commands);
             forward.apply((Inet4Address) InetAddress.getByName("10.61.0.2"));
 
             commands.timeOut("nft delete table");
@@ -104,7 +104,7 @@ class InboundPptpForwardTest {
             commands.heal();
             forward.remove();
             assertFalse(tables(router).contains(InboundPptpForward.TABLE), tables(router));
-            new InboundPptpForward(commands).remove(); // a start with none set and nothing left: quiet
+            new InboundPptpForward(router.name(), commands).remove(); // a start with none set and nothing left: quiet
         }
     }
 

@@ -443,6 +443,17 @@ public final class PptpAlg {
         return out;
     }
 
+    /** The control connections that hold calls (whose GRE the ALG carries), as their clients opened them. */
+    public synchronized List<ControlFlow> connectionsWithCalls() {
+        List<ControlFlow> out = new ArrayList<>();
+        for (TrackedConnection c : connections.values()) {
+            if (!c.calls.isEmpty()) {
+                out.add(c.flow);
+            }
+        }
+        return out;
+    }
+
     /** How many control connections are tracked. */
     public synchronized int connectionCount() {
         return connections.size();
