@@ -256,11 +256,20 @@ public final class GreChannel {
             out.flip();
             boolean done = false;
             try {
-                if (batched) {
-                    transport.sendBatched(localAddress, peerAddress, out);
-                    batchHolder = Thread.currentThread();
-                } else {
-                    transport.send(localAddress, peerAddress, out);
+                // The packet numbered 0xFFFFFFFF goes out three times. Linux's kernel PPTP receiver
+                // (pptp.ko: accel-ppp, pppd with the kernel plugin) takes a packet after the wrap only
+                // once it has received exactly that one ("seq < seq_recv + 1" in unsigned 32 bits), so
+                // its loss left such an office server dropping everything this side sent, for good,
+                // while LCP echoes (which it lets through) kept the link up: a busy site-to-site link
+                // wraps within days. Every receiver discards the copies as duplicates.
+                for (int copy = sequence == -1 ? 3 : 1; copy > 0; copy--) {
+                    out.position(0);
+                    if (batched) {
+                        transport.sendBatched(localAddress, peerAddress, out);
+                        batchHolder = Thread.currentThread();
+                    } else {
+                        transport.send(localAddress, peerAddress, out);
+                    }
                 }
                 done = true;
             } finally {
