@@ -574,15 +574,20 @@ public final class Appliance implements AutoCloseable {
      * they are corrected shows the same words at its next save.
      */
     static void noteStoredAddressProblems(ApplianceStore store, Map<Setting, String> cfg) {
+        storedAddressProblems(cfg).ifPresent(line -> {
+            LOG.warn("{}", line);
+            store.logEvent("service", line);
+        });
+    }
+
+    /** What {@link #noteStoredAddressProblems} says about {@code cfg}, if anything (an import's warning too). */
+    static java.util.Optional<String> storedAddressProblems(Map<Setting, String> cfg) {
         List<String> problems = org.homerouter.webui.VpnSettingsCheck.addressProblems(cfg.get(Setting.PPTP_LOCAL_ADDRESS),
                 cfg.get(Setting.PPTP_DNS_PRIMARY), cfg.get(Setting.PPTP_DNS_SECONDARY), cfg.get(Setting.PPTP_WINS_PRIMARY),
                 cfg.get(Setting.PPTP_WINS_SECONDARY));
-        if (!problems.isEmpty()) {
-            String line = "the stored VPN server settings hold what the VPN server page refuses, and run as they are"
-                    + " until corrected there: " + String.join("; ", problems);
-            LOG.warn("{}", line);
-            store.logEvent("service", line);
-        }
+        return problems.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of("the stored VPN server settings"
+                + " hold what the VPN server page refuses, and run as they are until corrected there: "
+                + String.join("; ", problems));
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */

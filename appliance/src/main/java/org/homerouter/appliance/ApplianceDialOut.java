@@ -179,7 +179,13 @@ final class ApplianceDialOut {
             store.logEvent("dialout", "site-to-site dial-out " + dialOutIdle.lastFailure());
             return;
         }
-        List<String> aroundWan = RoutedSubnets.containingWan(config.subnets(), RouterNetworks.now(cfg).wans());
+        List<Subnet> wans = RouterNetworks.now(cfg).wans();
+        for (String cutOff : nameServersInside(config.server(), PptpService.hostNameServers(dataPlane).get(),
+                config.subnets(), wans)) {
+            LOG.warn("site-to-site dial-out: {}", cutOff);
+            store.logEvent("dialout", "site-to-site dial-out: " + cutOff);
+        }
+        List<String> aroundWan = RoutedSubnets.containingWan(config.subnets(), wans);
         if (!aroundWan.isEmpty()) {
             // Allowed (RouterNetworks): the WAN's route is the more specific, but the owner asked why
             // office host 10.44.0.9 cannot be reached deserves the reason.
@@ -210,6 +216,32 @@ final class ApplianceDialOut {
         DialOut.Config config = DialOut.Config.from(cfg);
         RouterNetworks.now(cfg).checkRouted(config.subnets(), Appliance.tunnelNetwork(cfg));
         return config;
+    }
+
+    /**
+     * The router's own DNS servers ({@code nameServers}) that only the tunnel reaches, each said in
+     * words, when the office's server {@code server} is a name: inside the routed networks and not
+     * on the WAN's own network (a provider's carrier-grade NAT with resolvers at 10.x, under an office
+     * routed as 10.0.0.0/8). While the tunnel is down they are held unreachable, so the name cannot be
+     * looked up and the tunnel is never dialed again.
+     */
+    static List<String> nameServersInside(String server, List<Inet4Address> nameServers, List<Subnet> routed,
+                                          List<Subnet> wans) {
+        List<String> out = new ArrayList<>();
+        if (Ipv4.valid(server)) {
+            return out; // an address: nothing to look up
+        }
+        for (Inet4Address ns : nameServers) {
+            int a = Ipv4.parse(ns.getHostAddress());
+            if (wans.stream().anyMatch(w -> w.contains(a))) {
+                continue; // the WAN's own route is the more specific
+            }
+            routed.stream().filter(r -> r.contains(a)).findFirst().ifPresent(r -> out.add("this router's DNS server "
+                    + ns.getHostAddress() + " lies inside the office's network " + RoutedSubnets.cidr(r) + ", reached"
+                    + " only through the tunnel: while it is down, " + server + " cannot be looked up to dial it again."
+                    + " Give the server by its IPv4 address on the Site-to-site page"));
+        }
+        return out;
     }
 
     /**

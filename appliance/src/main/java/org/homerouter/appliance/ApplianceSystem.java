@@ -88,6 +88,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             if (listenerWaits != null) {
                 appliance.store().logEvent("service", listenerWaits);
             }
+            Appliance.noteStoredAddressProblems(appliance.store(), doc.settings());
             // Already logged where it was left off; the page must not call it applied either.
             dialOutOff = appliance.dialOutNotStarted();
             // Logged once it is in force (a refused import is undone above and weakened nothing). The

@@ -117,6 +117,8 @@ final class ConfigCommand {
             if (!weakened.isEmpty()) {
                 System.out.println("Warning: " + WeakerSettings.sentence(weakened));
             }
+            Appliance.storedAddressProblems(doc.settings())
+                    .ifPresent(p -> System.out.println("Warning: " + p));
             if (lanMoves != null) {
                 System.out.println("The LAN moves to " + lanMoves + "/" + ApplianceLan.PREFIX + " when the router"
                         + " restarts: its web UI is then at " + lanMoves + ".");

@@ -25,17 +25,36 @@ import org.homerouter.webui.api.Subnet;
  * @param wans the networks of the interfaces the default route leaves by; empty while there is none
  */
 record RouterNetworks(List<Subnet> lans, List<Subnet> wans) {
-    /** The main routing table's IPv4 routes, in this process's network namespace. */
-    private static final Path ROUTES = Path.of("/proc/net/route");
+    /**
+     * The main routing table's IPv4 routes, in the calling thread's network namespace (as {@link
+     * java.net.NetworkInterface} lists the interfaces: a thread may have entered another's).
+     */
+    private static final Path ROUTES = Path.of("/proc/thread-self/net/route");
+    /** The WAN's interfaces as last seen with a default route; see {@link #wanInterfaces}. */
+    private static volatile Set<String> lastWan = Set.of();
 
     /** The machine's networks now, with the LAN the settings {@code cfg} hold as {@link ApplianceLan#withLanToBe} adds it. */
     static RouterNetworks now(Map<Setting, String> cfg) {
-        return split(ApplianceLan.localNetworksWithLanToBe(cfg), defaultRouteInterfaces(routes()));
+        return split(ApplianceLan.localNetworksWithLanToBe(cfg), wanInterfaces());
     }
 
     /** The machine's networks now, as its interfaces have them. */
     static RouterNetworks now() {
-        return split(ApplianceVpnConfig.localNetworks(), defaultRouteInterfaces(routes()));
+        return split(ApplianceVpnConfig.localNetworks(), wanInterfaces());
+    }
+
+    /**
+     * The interfaces of the default route now or, while there is none (a DHCP renewal between
+     * removing and adding it, a gateway that went), those last seen with it: a WAN counted as a
+     * LAN for a moment refused a dial-out restarted then.
+     */
+    private static Set<String> wanInterfaces() {
+        Set<String> now = defaultRouteInterfaces(routes());
+        if (now.isEmpty()) {
+            return lastWan;
+        }
+        lastWan = Set.copyOf(now);
+        return now;
     }
 
     static RouterNetworks split(List<Subnet> local, Set<String> wanInterfaces) {
@@ -57,6 +76,27 @@ record RouterNetworks(List<Subnet> lans, List<Subnet> wans) {
     void checkRouted(List<Subnet> routed, Subnet tunnelNetwork) {
         RoutedSubnets.checkAgainstLocal(routed, lans, tunnelNetwork);
         RoutedSubnets.checkAgainstWan(routed, wans);
+    }
+
+    /**
+     * Refuses {@code routed} where an unreachable route for it (its hold while its tunnel is down,
+     * {@link TunnelOnlyNetworks}) would cut hosts of this router's own networks off: one that is,
+     * or lies within, an interface's network. One that contains an interface's network is held
+     * harmlessly (that network's own route is the more specific). Which interface is the WAN does
+     * not matter here: holds lifted while the default route was away for a moment let the LAN's
+     * traffic to the office leave in clear when it came back.
+     *
+     * @throws IllegalArgumentException naming the network
+     */
+    void checkHoldable(List<Subnet> routed) {
+        for (Subnet r : routed) {
+            for (Subnet n : all()) {
+                if (RoutedSubnets.overlap(r, n) && r.prefixLength() >= n.prefixLength()) {
+                    throw new IllegalArgumentException(RoutedSubnets.cidr(r) + " lies within this router's network " + n
+                            + ": held unreachable, its hosts there would be cut off");
+                }
+            }
+        }
     }
 
     /** Every network, LANs first. */

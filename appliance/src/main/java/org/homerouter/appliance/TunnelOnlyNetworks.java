@@ -176,9 +176,9 @@ final class TunnelOnlyNetworks {
 
     /**
      * The networks reached only through a tunnel, as the settings say now: the dial-out's, the VPN
-     * server's tunnel network while it is switched on, every branch account's; those overlapping
-     * this router's LANs or lying within its WAN's network left out (logged): their unreachable
-     * route would cut those hosts off. Reads the VPN server's port too ({@link #serverPortHeld}).
+     * server's tunnel network while it is switched on, every branch account's; those that are or lie
+     * within one of this router's networks left out (logged): their unreachable route would cut
+     * those hosts off ({@link RouterNetworks#checkHoldable}). Reads the VPN server's port too ({@link #serverPortHeld}).
      */
     private List<String> networks(List<Subnet> dialOutNetworks) throws SQLException {
         List<String> networks = new ArrayList<>();
@@ -187,7 +187,7 @@ final class TunnelOnlyNetworks {
             // A running dial-out's were checked at its start, but one refused at its start (a WAN
             // lease or a LAN that came to clash) is held as far as it can be.
             try {
-                local.checkRouted(List.of(s), null);
+                local.checkHoldable(List.of(s));
                 networks.add(RoutedSubnets.cidr(s));
             } catch (IllegalArgumentException e) {
                 LOG.warn("a routed network of the site-to-site dial-out is not kept unreachable outside its tunnel: {}",
@@ -203,7 +203,7 @@ final class TunnelOnlyNetworks {
             // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
             // copy's retransmissions, sent that client's data out of the WAN in clear.
             try {
-                local.checkRouted(List.of(tunnel), null);
+                local.checkHoldable(List.of(tunnel));
                 networks.add(RoutedSubnets.cidr(tunnel));
             } catch (IllegalArgumentException e) {
                 LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
@@ -214,7 +214,7 @@ final class TunnelOnlyNetworks {
                 var subnets = RoutedSubnets.parse(entry.getValue(), entry.getKey());
                 // An imported account's networks are checked against this router's LANs only now:
                 // an overlapping one would cut those LAN hosts off, so it is left out.
-                local.checkRouted(subnets, null);
+                local.checkHoldable(subnets);
                 subnets.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
             } catch (IllegalArgumentException e) {
                 LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),

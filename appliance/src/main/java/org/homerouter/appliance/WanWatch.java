@@ -29,10 +29,10 @@ final class WanWatch {
             return;
         }
         if (wans.isEmpty()) {
-            events.accept("the WAN lost its address " + addresses(before) + " (no default route now): no internet, no"
-                    + " VPN calls from outside, until it is back");
+            events.accept("the WAN lost its address " + addresses(before) + ": no internet, no VPN calls from outside,"
+                    + " until it is back");
         } else if (before.isEmpty()) {
-            events.accept("the WAN has the address " + addresses(wans) + " (a default route again)");
+            events.accept("the WAN has an address again: " + addresses(wans));
         } else {
             events.accept("the WAN's address changed to " + addresses(wans) + " (was " + addresses(before) + "): VPN"
                     + " clients and the office reach this router at the new one");

@@ -82,24 +82,29 @@ class ConfigDocumentTest {
 
     /**
      * A backup (System page, or {@code config import}) with a public tunnel network or a DNS or
-     * WINS server no client can reach is refused in the VPN page's words, naming its fields as the
-     * page does; the defaults and other private networks restore.
+     * WINS server no client can reach, which the VPN page now refuses, still restores: one made
+     * before the rule must, and the service runs with such values. What the page would say is
+     * named (the import's warning, the event log), in its words and with its field names. What the
+     * first firmware refused already (a loopback tunnel address) is refused as before.
      */
     @Test
-    void anImportWithAPublicTunnelNetworkOrAnUnreachableServerIsRefusedInThePagesWords() {
-        String typo = refusal(vpn("192.186.250.1", "192.186.250.10", "192.186.250.59", "", ""));
-        assertEquals("the VPN settings would be refused on the VPN server page: \"Router's tunnel address\":"
-                + " 192.186.250.1 is a public internet address: the router would send what its users send to the real"
-                + " hosts of 192.186.250.0/24 into the VPN. For a tunnel network, enter a private address such as"
-                + " 192.168.250.1 (10.x.x.x, 172.16–31.x.x, 192.168.x.x or 100.64–127.x.x)", typo);
-        assertTrue(refusal(vpn("127.0.0.1", "127.0.0.10", "127.0.0.59", "", ""))
-                .contains("\"Router's tunnel address\": 127.0.0.1 is a loopback address (127.x.x.x)"));
-        String servers = refusal(vpn("192.168.250.1", "192.168.250.10", "192.168.250.59", "127.0.0.53", "255.255.255.255"));
-        assertTrue(servers.contains("\"DNS server\": 127.0.0.53 is a loopback address (127.x.x.x), each computer's own:"
+    void anImportWithAPublicTunnelNetworkOrAnUnreachableServerRestoresAndIsNamedInThePagesWords() {
+        var typo = ConfigDocument.parse(vpn("192.186.250.1", "192.186.250.10", "192.186.250.59", "127.0.0.53",
+                "255.255.255.255"), List.of());
+        assertEquals("192.186.250.1", typo.settings().get(org.homerouter.appliance.store.Setting.PPTP_LOCAL_ADDRESS));
+        String said = Appliance.storedAddressProblems(typo.settings()).orElseThrow();
+        assertTrue(said.startsWith("the stored VPN server settings hold what the VPN server page refuses, and run as they"
+                + " are until corrected there: \"Router's tunnel address\": 192.186.250.1 is a public internet address:"
+                + " the router would send what its users send to the real hosts of 192.186.250.0/24 into the VPN. For a"
+                + " tunnel network, enter a private address such as 192.168.250.1 (10.x.x.x, 172.16–31.x.x, 192.168.x.x"
+                + " or 100.64–127.x.x)"), said);
+        assertTrue(said.contains("\"DNS server\": 127.0.0.53 is a loopback address (127.x.x.x), each computer's own:"
                 + " no VPN client can reach a DNS server there. Enter the address of a DNS server the clients reach, such"
-                + " as one on the LAN, or leave it empty"), servers);
-        assertTrue(servers.contains("\"WINS server\": 255.255.255.255 is the broadcast address: no VPN client can reach"
-                + " a WINS server there."), servers);
+                + " as one on the LAN, or leave it empty"), said);
+        assertTrue(said.contains("\"WINS server\": 255.255.255.255 is the broadcast address: no VPN client can reach"
+                + " a WINS server there."), said);
+        assertTrue(refusal(vpn("127.0.0.1", "127.0.0.10", "127.0.0.59", "", ""))
+                .contains("127.0.0.1 cannot be used here (this-network, loopback, multicast or reserved)"), "as before");
 
         for (String[] good : List.of(new String[] {"192.168.250.1", "192.168.250.10", "192.168.250.59", "", ""},
                 new String[] {"10.9.0.1", "10.9.0.10", "10.9.0.20", "8.8.8.8", "10.9.0.1"},
@@ -108,6 +113,7 @@ class ConfigDocumentTest {
             var parsed = ConfigDocument.parse(vpn(good[0], good[1], good[2], good[3], good[4]), List.of());
             assertEquals(good[0], parsed.settings().get(org.homerouter.appliance.store.Setting.PPTP_LOCAL_ADDRESS));
             assertEquals(good[3], parsed.settings().get(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY));
+            assertEquals(java.util.Optional.empty(), Appliance.storedAddressProblems(parsed.settings()));
         }
     }
 

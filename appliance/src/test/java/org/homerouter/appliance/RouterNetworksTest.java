@@ -34,6 +34,26 @@ class RouterNetworksTest {
         assertEquals(Set.of(), RouterNetworks.defaultRouteInterfaces(ROUTES.replace("0003", "0002")), "a route down");
     }
 
+    /**
+     * A provider's carrier-grade NAT with its resolvers at 10.x, under an office routed as
+     * 10.0.0.0/8: while the tunnel is down they are held unreachable, and the office server's name
+     * cannot be looked up to dial it. Said at the dial-out's start; nothing for a server given by
+     * address, or for resolvers on the WAN's own network.
+     */
+    @Test
+    void theRoutersDnsServersInsideTheOfficesNetworksAreNamedWhenTheServerIsAName() throws Exception {
+        List<Subnet> office = RoutedSubnets.parse("10.0.0.0/8", "r");
+        List<Subnet> wans = List.of(on("eth0", "10.44.0.5", 22));
+        List<java.net.Inet4Address> resolvers = List.of((java.net.Inet4Address) java.net.InetAddress.getByName("10.11.12.13"),
+                (java.net.Inet4Address) java.net.InetAddress.getByName("10.44.0.1"),
+                (java.net.Inet4Address) java.net.InetAddress.getByName("192.0.2.53"));
+        assertEquals(List.of("this router's DNS server 10.11.12.13 lies inside the office's network 10.0.0.0/8, reached"
+                + " only through the tunnel: while it is down, vpn.office.example cannot be looked up to dial it again."
+                + " Give the server by its IPv4 address on the Site-to-site page"),
+                ApplianceDialOut.nameServersInside("vpn.office.example", resolvers, office, wans));
+        assertEquals(List.of(), ApplianceDialOut.nameServersInside("198.51.100.7", resolvers, office, wans));
+    }
+
     @Test
     void aLeaseInsideTheOfficesNetworksNoLongerCountsAsALan() {
         RouterNetworks n = RouterNetworks.split(List.of(on("eth0", "10.44.0.5", 22), on("eth1", "192.168.1.1", 24)),
@@ -45,7 +65,14 @@ class RouterNetworksTest {
                 + " the tunnel instead of reached here", assertThrows(IllegalArgumentException.class,
                 () -> n.checkRouted(RoutedSubnets.parse("192.168.0.0/16", "r"), null)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> n.checkRouted(RoutedSubnets.parse("10.44.2.0/24", "r"), null));
+        assertDoesNotThrow(() -> n.checkHoldable(RoutedSubnets.parse("10.0.0.0/8,192.168.0.0/16", "r")),
+                "held around a network, its own route is the more specific");
+        assertEquals("10.44.2.0/24 lies within this router's network 10.44.0.0/22 on eth0: held unreachable, its hosts"
+                + " there would be cut off", assertThrows(IllegalArgumentException.class,
+                () -> n.checkHoldable(RoutedSubnets.parse("10.44.2.0/24", "r"))).getMessage());
         RouterNetworks noWan = RouterNetworks.split(n.all(), Set.of());
+        assertDoesNotThrow(() -> noWan.checkHoldable(RoutedSubnets.parse("10.0.0.0/8", "r")),
+                "while the default route is away for a moment, the holds stay");
         assertThrows(IllegalArgumentException.class, () -> noWan.checkRouted(RoutedSubnets.parse("10.0.0.0/8", "r"), null),
                 "without a default route every network counts as a LAN, as before");
     }

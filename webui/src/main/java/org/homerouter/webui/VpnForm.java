@@ -35,6 +35,16 @@ final class VpnForm {
 
     /** The settings, or null with the messages in {@code form.errors}. */
     static VpnSettings read(Form form, List<Subnet> lans) {
+        return read(form, lans, true);
+    }
+
+    /**
+     * As {@link #read(Form, List)}; {@code addressRules} false leaves out the rules for the tunnel
+     * address and the offered servers that came after the first firmware ({@link VpnAddresses}), for
+     * an import: a backup from before them must restore, as the service runs with such values
+     * (it names them in the event log, {@link VpnSettingsCheck#addressProblems}).
+     */
+    static VpnSettings read(Form form, List<Subnet> lans, boolean addressRules) {
         boolean enabled = form.checked("enabled");
         String listen = form.get("listen_address");
         if (!Ipv4.valid(listen)) {
@@ -44,7 +54,8 @@ final class VpnForm {
         String local = form.get("local_address");
         String start = form.get("pool_start");
         String end = form.get("pool_end");
-        boolean addressesValid = checkTunnelAddress(form, local) & checkUnicast(form, "pool_start", start)
+        boolean addressesValid = (addressRules ? checkTunnelAddress(form, local) : checkUnicast(form, "local_address", local))
+                & checkUnicast(form, "pool_start", start)
                 & checkUnicast(form, "pool_end", end);
         if (addressesValid) {
             int l = Ipv4.parse(local);
@@ -77,7 +88,7 @@ final class VpnForm {
             String v = form.get(f);
             if (!v.isEmpty() && !Ipv4.valid(v)) {
                 form.error(f, "enter an IPv4 address such as 192.168.1.1, or leave it empty");
-            } else {
+            } else if (addressRules) {
                 addressProblem(f, v).ifPresent(p -> form.error(f, p));
             }
         }

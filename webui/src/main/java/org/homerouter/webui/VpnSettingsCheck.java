@@ -9,8 +9,10 @@ import org.homerouter.webui.api.VpnSettings;
 /**
  * The VPN server page's checks for settings that did not come through the page (a configuration
  * import): the same rules, so that an imported file cannot set what the page would refuse (a pool
- * on the LAN, outside the tunnel network or holding the router's own tunnel address, a public
- * tunnel network, a loopback DNS server, more sessions than the box allows).
+ * on the LAN, outside the tunnel network or holding the router's own tunnel address, more sessions
+ * than the box allows). The address rules that came later (a public tunnel network, a loopback DNS
+ * server) are not among them: a backup from before them restores, and {@link #addressProblems}
+ * names what they find.
  */
 public final class VpnSettingsCheck {
     private VpnSettingsCheck() {
@@ -26,7 +28,7 @@ public final class VpnSettingsCheck {
             fields.add("auth", method);
         }
         Form form = new Form(fields);
-        VpnForm.read(form, lans);
+        VpnForm.read(form, lans, false); // an import: the newer address rules are warned of, not refused
         return form.errors.entrySet().stream().map(e -> "\"" + VpnForm.LABELS.getOrDefault(e.getKey(), e.getKey()) + "\": "
                 + e.getValue()).toList();
     }

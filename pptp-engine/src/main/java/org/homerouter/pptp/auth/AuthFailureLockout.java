@@ -39,9 +39,11 @@ import org.homerouter.pptp.Clock;
  * from 198.51.100.0/24"), which locks the name there only, the same way: so a familiar network (a
  * hotel's NAT the owner once used, shared with a guesser) gives no free guesses, and the owner's
  * typos there do not lock the name elsewhere. Nor does the address's own lockout (many names
- * failing there) refuse such a name: a stranger spraying three names from a hotel's or an
- * office's NAT locked out every worker behind it who had logged in from there before, refused
- * with 691 for up to the maximum; the name's count there is what guards it.
+ * failing there) refuse such a name while it has no failure there: a stranger spraying three
+ * names from a hotel's or an office's NAT locked out every worker behind it who had logged in from
+ * there before, refused with 691 for up to the maximum. A failure on the name there (its owner's
+ * typo, or a guesser sharing the network who knows the name) brings the address's lockout back
+ * for it, so the network gives a guesser one try per such name, not five.
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
@@ -97,9 +99,14 @@ public final class AuthFailureLockout {
      */
     public synchronized Optional<Lockout> lockedOut(String userName, InetAddress source) {
         long now = clock.nanos();
-        Optional<Lockout> byName = lockout(nameKey(userName, source, now), now);
-        if (familiar.knows(userName, source, now)) {
-            return byName; // the name's own count there: the address's lockout is strangers' business
+        String name = nameKey(userName, source, now);
+        Optional<Lockout> byName = lockout(name, now);
+        if (familiar.knows(userName, source, now) && live(name, now) == null) {
+            // Logged in near here before, and no failure on that name here since: the address's
+            // lockout is strangers' business. One failure on it here and the address counts again,
+            // so that a guesser sharing the network gets one try per name that logged in there,
+            // not five.
+            return byName;
         }
         Optional<Lockout> byAddress = lockout(addressKey(source), now);
         if (byName.isEmpty()) {

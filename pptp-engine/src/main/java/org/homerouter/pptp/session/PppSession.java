@@ -990,7 +990,7 @@ public final class PppSession {
             // has the stand-in above): the client's, which this router assigns.
             fail(SessionEnd.NO_ADDRESS, local == null && peer == null ? "IPCP came up without either address"
                     : local == null ? "IPCP came up without this router's own address"
-                    : "IPCP came up without the address of the client (it did not name its own)");
+                    : "IPCP came up without an address for the client");
             return;
         }
         if (ipWasUp) {
