@@ -223,6 +223,21 @@ public final class GreChannel {
         }
     }
 
+    /**
+     * What the number 0xFFFFFFFF is spent on: an LCP Discard-Request (RFC 1661 §5.8: "MUST silently
+     * discard"; Identifier 0, Magic-Number 0), sent three times, before the data packet that takes
+     * 0. Linux's kernel PPTP receiver (pptp.ko: accel-ppp, pppd's kernel mode, Android's client)
+     * takes a packet after the wrap only once it has received exactly 0xFFFFFFFF ("seq <
+     * seq_recv + 1" in unsigned 32 bits): the loss of that one packet left such an office server
+     * dropping everything this side sent, for good, while the LCP echoes it lets through kept the
+     * link up; a busy site-to-site link wraps within days. A data packet sent three times instead
+     * would reach that receiver three times (it takes repeats of 0xFFFFFFFF), and stateful MPPE
+     * there would lose its place; a Discard-Request is dropped by every PPP, and the copies are
+     * duplicates to any other receiver.
+     */
+    private static final byte[] WRAP_MARKER = {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 11, 0, 0, 8, 0, 0, 0, 0};
+    private static final int WRAP_MARKER_COPIES = 3;
+
     private void send(ByteBuffer pppFrame, boolean batched) throws IOException {
         int length = pppFrame.remaining();
         if (length == 0 || length > GreHeader.MAX_PAYLOAD_LENGTH) {
@@ -232,64 +247,67 @@ public final class GreChannel {
             if (!batched) {
                 awaitHeldPackets();
             }
-            ByteBuffer out = txBufferFor(length);
-            int sequence = nextSequence;
-            boolean withAck;
-            int ack;
-            int covered;
-            boolean sentBefore;
-            int lastBefore;
-            synchronized (ackLock) {
-                withAck = ackOwed;
-                ack = highestReceived;
-                covered = unackedReceived;
-                // Counted as sent before the system call: the peer's acknowledgement of this packet
-                // can arrive on the receive thread before the call returns here.
-                sentBefore = sentAny;
-                lastBefore = lastSent;
-                sentAny = true;
-                lastSent = sequence;
+            if (nextSequence == -1) {
+                sendNumbered(ByteBuffer.wrap(WRAP_MARKER), batched, WRAP_MARKER_COPIES);
             }
-            GreCodec.write(out, peerCallId, length, true, sequence, withAck, withAck ? ack : 0);
-            out.put(out.position(), pppFrame, pppFrame.position(), length);
-            out.position(out.position() + length);
-            out.flip();
-            boolean done = false;
-            try {
-                // The packet numbered 0xFFFFFFFF goes out three times. Linux's kernel PPTP receiver
-                // (pptp.ko: accel-ppp, pppd with the kernel plugin) takes a packet after the wrap only
-                // once it has received exactly that one ("seq < seq_recv + 1" in unsigned 32 bits), so
-                // its loss left such an office server dropping everything this side sent, for good,
-                // while LCP echoes (which it lets through) kept the link up: a busy site-to-site link
-                // wraps within days. Every receiver discards the copies as duplicates.
-                for (int copy = sequence == -1 ? 3 : 1; copy > 0; copy--) {
-                    out.position(0);
-                    if (batched) {
-                        transport.sendBatched(localAddress, peerAddress, out);
-                        batchHolder = Thread.currentThread();
-                    } else {
-                        transport.send(localAddress, peerAddress, out);
-                    }
-                }
-                done = true;
-            } finally {
-                // A sent packet without an acknowledgement (the usual case in a bulk transfer one
-                // way) leaves nothing to settle: one lock round trip per packet less.
-                if (!done || withAck) {
-                    synchronized (ackLock) {
-                        if (!done) {
-                            sentAny = sentBefore;
-                            lastSent = lastBefore;
-                        } else {
-                            settleAck(covered);
-                        }
-                    }
-                }
-            }
-            nextSequence = sequence + 1;
+            sendNumbered(pppFrame, batched, 1);
             txPackets++;
             txBytes += length;
         }
+    }
+
+    /** Sends {@code pppFrame} with the next sequence number, {@code copies} times. Called with txLock held. */
+    private void sendNumbered(ByteBuffer pppFrame, boolean batched, int copies) throws IOException {
+        int length = pppFrame.remaining();
+        ByteBuffer out = txBufferFor(length);
+        int sequence = nextSequence;
+        boolean withAck;
+        int ack;
+        int covered;
+        boolean sentBefore;
+        int lastBefore;
+        synchronized (ackLock) {
+            withAck = ackOwed;
+            ack = highestReceived;
+            covered = unackedReceived;
+            // Counted as sent before the system call: the peer's acknowledgement of this packet
+            // can arrive on the receive thread before the call returns here.
+            sentBefore = sentAny;
+            lastBefore = lastSent;
+            sentAny = true;
+            lastSent = sequence;
+        }
+        GreCodec.write(out, peerCallId, length, true, sequence, withAck, withAck ? ack : 0);
+        out.put(out.position(), pppFrame, pppFrame.position(), length);
+        out.position(out.position() + length);
+        out.flip();
+        boolean done = false;
+        try {
+            for (int copy = copies; copy > 0; copy--) {
+                out.position(0);
+                if (batched) {
+                    transport.sendBatched(localAddress, peerAddress, out);
+                    batchHolder = Thread.currentThread();
+                } else {
+                    transport.send(localAddress, peerAddress, out);
+                }
+            }
+            done = true;
+        } finally {
+            // A sent packet without an acknowledgement (the usual case in a bulk transfer one
+            // way) leaves nothing to settle: one lock round trip per packet less.
+            if (!done || withAck) {
+                synchronized (ackLock) {
+                    if (!done) {
+                        sentAny = sentBefore;
+                        lastSent = lastBefore;
+                    } else {
+                        settleAck(covered);
+                    }
+                }
+            }
+        }
+        nextSequence = sequence + 1;
     }
 
     /**
