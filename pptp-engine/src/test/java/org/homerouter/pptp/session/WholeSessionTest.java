@@ -272,6 +272,19 @@ class WholeSessionTest {
      * length, header checksum), which is what a stateful session's decryptor looks for before it
      * believes a flushed packet's key change.
      */
+    /** {@code packets} random IPv4 packets each way, each arriving whole and in order (the devices' first written). */
+    private void exchange(Random r, int packets, InMemoryTunnelDevice clientDev, InMemoryTunnelDevice serverDev) {
+        for (int i = 0; i < packets; i++) {
+            byte[] up = ipv4(r, 20 + r.nextInt(1300));
+            byte[] down = ipv4(r, 20 + r.nextInt(1300));
+            clientDev.inject(up);
+            serverDev.inject(down);
+            network.deliverAll();
+            assertArrayEquals(up, serverDev.written().get(i));
+            assertArrayEquals(down, clientDev.written().get(i));
+        }
+    }
+
     private static byte[] ipv4(Random r, int length) {
         byte[] p = new byte[length];
         r.nextBytes(p);
@@ -319,15 +332,7 @@ class WholeSessionTest {
         InMemoryTunnelDevice serverDev = devices.get("server");
         InMemoryTunnelDevice clientDev = devices.get("client");
         assertEquals(1400, serverDev.mtu(), "unencrypted, an IP packet may fill the whole MRU");
-        for (int i = 0; i < 200; i++) {
-            byte[] up = ipv4(r, 20 + r.nextInt(1300));
-            byte[] down = ipv4(r, 20 + r.nextInt(1300));
-            clientDev.inject(up);
-            serverDev.inject(down);
-            network.deliverAll();
-            assertArrayEquals(up, serverDev.written().get(i));
-            assertArrayEquals(down, clientDev.written().get(i));
-        }
+        exchange(r, 200, clientDev, serverDev);
 
         client.hangUp(call).get(5, TimeUnit.SECONDS);
         run("both sessions ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended"))
@@ -449,15 +454,7 @@ class WholeSessionTest {
 
         InMemoryTunnelDevice serverDev = devices.get("server");
         Random r = new Random(4);
-        for (int i = 0; i < 20; i++) {
-            byte[] up = ipv4(r, 20 + r.nextInt(1300));
-            byte[] down = ipv4(r, 20 + r.nextInt(1300));
-            clientDev.inject(up);
-            serverDev.inject(down);
-            network.deliverAll();
-            assertArrayEquals(up, serverDev.written().get(i));
-            assertArrayEquals(down, clientDev.written().get(i));
-        }
+        exchange(r, 20, clientDev, serverDev);
         assertEquals(List.of("auth User", "up"), clientEvents, "up, and nothing ended");
     }
 
