@@ -44,6 +44,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         String listenerWaits;
         List<String> weakened;
         java.util.Optional<String> dialOutOff;
+        List<String> pageRefuses;
         synchronized (appliance.changeLock()) {
             // Who is on the server now: if the import restarts or stops it, they are all cut off.
             PptpService server = appliance.pptp();
@@ -89,6 +90,10 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 appliance.store().logEvent("service", listenerWaits);
             }
             Appliance.noteStoredAddressProblems(appliance.store(), doc.settings());
+            pageRefuses = org.homerouter.webui.VpnSettingsCheck.addressProblems(
+                    doc.settings().get(Setting.PPTP_LOCAL_ADDRESS), doc.settings().get(Setting.PPTP_DNS_PRIMARY),
+                    doc.settings().get(Setting.PPTP_DNS_SECONDARY), doc.settings().get(Setting.PPTP_WINS_PRIMARY),
+                    doc.settings().get(Setting.PPTP_WINS_SECONDARY));
             // Already logged where it was left off; the page must not call it applied either.
             dialOutOff = appliance.dialOutNotStarted();
             // Logged once it is in force (a refused import is undone above and weakened nothing). The
@@ -114,7 +119,8 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             hungUp.addAll(pptp.endSessionsBelowPolicy());
         }
         forgetWhereChangedAccountsLoggedIn(oldUsers);
-        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened, dialOutOff);
+        return new Imported(List.copyOf(hungUp), java.util.Optional.ofNullable(listenerWaits), weakened, dialOutOff,
+                pageRefuses.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", pageRefuses)));
     }
 
     /**

@@ -210,15 +210,26 @@ final class TunnelOnlyNetworks {
             }
         }
         for (var entry : store.allRoutedSubnets().entrySet()) {
+            List<Subnet> subnets;
             try {
-                var subnets = RoutedSubnets.parse(entry.getValue(), entry.getKey());
-                // An imported account's networks are checked against this router's LANs only now:
-                // an overlapping one would cut those LAN hosts off, so it is left out.
-                local.checkHoldable(subnets);
-                subnets.forEach(s -> networks.add(RoutedSubnets.cidr(s)));
+                subnets = RoutedSubnets.parse(entry.getValue(), entry.getKey());
             } catch (IllegalArgumentException e) {
                 LOG.warn("routed subnets of {} not kept unreachable outside their tunnel: {}", entry.getKey(),
                         e.getMessage());
+                continue;
+            }
+            for (Subnet s : subnets) {
+                // An imported account's networks are checked against this router's networks only now:
+                // one within them would cut those hosts off, so it is left out; its others are held
+                // still (all of them were left out with it, and left the LAN in clear while the branch
+                // was offline).
+                try {
+                    local.checkHoldable(List.of(s));
+                    networks.add(RoutedSubnets.cidr(s));
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("a routed network of {} is not kept unreachable outside its tunnel: {}", entry.getKey(),
+                            e.getMessage());
+                }
             }
         }
         return networks;

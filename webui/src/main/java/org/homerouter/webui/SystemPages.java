@@ -218,8 +218,10 @@ final class SystemPages {
         String hungUp = imported.hungUp().isEmpty() ? " No VPN session was ended."
                 : " Disconnected " + String.join("; ", imported.hungUp()) + ".";
         // What the file weakened, first: a tampered or old backup must not pass as the green "applied".
-        String weakened = imported.weakened().isEmpty() ? ""
-                : "This import weakened: " + String.join("; ", imported.weakened()) + ". ";
+        String weakened = (imported.weakened().isEmpty() ? ""
+                : "This import weakened: " + String.join("; ", imported.weakened()) + ". ")
+                // An older backup's values the VPN page now refuses, restored all the same: said too.
+                + imported.pageRefuses().map(p -> "The VPN server runs with what its page refuses: " + p + ". ").orElse("");
         // Kept, but not all in force: not the green "applied".
         List<String> notRunning = new java.util.ArrayList<>();
         imported.serverWaits().ifPresent(notRunning::add);
@@ -235,7 +237,7 @@ final class SystemPages {
             x.session.warn(weakened + "Configuration imported, but " + String.join("; and ", notRunning) + "." + hungUp);
         } else if (!weakened.isEmpty()) {
             x.session.warn(weakened + "The configuration is in force: if the file was not meant to do this, set these"
-                    + " back on their pages." + hungUp);
+                    + " right on their pages." + hungUp);
         } else {
             x.session.flash("Configuration imported and applied." + hungUp);
         }

@@ -2257,6 +2257,18 @@ class WebServerTest {
                 + " 10.0.0.0/8 overlaps this router LAN 10.1.0.0/24 (correct it on the Site-to-site page). No VPN session"
                 + " was ended."), tunnel);
         assertFalse(tunnel.contains("imported and applied"), tunnel);
+
+        // An older backup's public tunnel network, which the VPN page now refuses: restored, and said.
+        fake.importResult = new SystemAdmin.Imported(List.of(), java.util.Optional.empty(), List.of(),
+                java.util.Optional.empty(), java.util.Optional.of("\"Router's tunnel address\": 192.186.250.1 is a"
+                + " public internet address"));
+        assertEquals(303, b.post("/system/import", "config", "{\"settings\":{}}", "replace", "on").statusCode());
+        String refused = b.get("/system").body();
+        assertTrue(refused.contains("role=\"alert\" tabindex=\"-1\" autofocus>The VPN server runs with what its page"
+                + " refuses: &quot;Router&#39;s tunnel address&quot;: 192.186.250.1 is a public internet address. The"
+                + " configuration is in force: if the file was not meant to do this, set these right on their pages."),
+                refused);
+        assertFalse(refused.contains("imported and applied"), refused);
     }
 
     @Test

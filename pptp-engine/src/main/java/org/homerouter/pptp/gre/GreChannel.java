@@ -224,19 +224,22 @@ public final class GreChannel {
     }
 
     /**
-     * What the number 0xFFFFFFFF is spent on: an LCP Discard-Request (RFC 1661 §5.8: "MUST silently
-     * discard"; Identifier 0, Magic-Number 0), sent three times, before the data packet that takes
-     * 0. Linux's kernel PPTP receiver (pptp.ko: accel-ppp, pppd's kernel mode, Android's client)
-     * takes a packet after the wrap only once it has received exactly 0xFFFFFFFF ("seq <
-     * seq_recv + 1" in unsigned 32 bits): the loss of that one packet left such an office server
-     * dropping everything this side sent, for good, while the LCP echoes it lets through kept the
-     * link up; a busy site-to-site link wraps within days. A data packet sent three times instead
-     * would reach that receiver three times (it takes repeats of 0xFFFFFFFF), and stateful MPPE
-     * there would lose its place; a Discard-Request is dropped by every PPP, and the copies are
-     * duplicates to any other receiver.
+     * What the number 0xFFFFFFFF is spent on: an LCP Discard-Request (RFC 1661 §5.9: "MUST silently
+     * discard"; Identifier 0, Magic-Number 0, which receivers do not check on it), before the data
+     * packet that takes 0, and again after each of the next two data packets. Linux's kernel PPTP
+     * receiver (pptp.ko: accel-ppp, pppd's kernel mode, Android's client) takes a packet after the
+     * wrap only once it has received exactly 0xFFFFFFFF ("seq < seq_recv + 1" in unsigned 32 bits):
+     * the loss of that one packet left such an office server dropping everything this side sent,
+     * for good, while the LCP echoes it lets through kept the link up; a busy site-to-site link
+     * wraps within days. Spread out, one burst does not take all three; a copy arriving after 0 is
+     * dropped by that receiver as from before the wrap ({@code WRAPPED}), and by any other as a
+     * stale duplicate. A data packet sent again instead would reach that receiver twice, and
+     * stateful MPPE there would lose its place; a Discard-Request is dropped by every PPP.
      */
     private static final byte[] WRAP_MARKER = {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 11, 0, 0, 8, 0, 0, 0, 0};
-    private static final int WRAP_MARKER_COPIES = 3;
+    private static final int WRAP_MARKER_REPEATS = 2;
+    /** Copies of the wrap's marker still to follow data packets (txLock). */
+    private int wrapMarkersOwed;
 
     private void send(ByteBuffer pppFrame, boolean batched) throws IOException {
         int length = pppFrame.remaining();
@@ -248,16 +251,41 @@ public final class GreChannel {
                 awaitHeldPackets();
             }
             if (nextSequence == -1) {
-                sendNumbered(ByteBuffer.wrap(WRAP_MARKER), batched, WRAP_MARKER_COPIES);
+                sendNumbered(ByteBuffer.wrap(WRAP_MARKER), batched);
+                wrapMarkersOwed = WRAP_MARKER_REPEATS;
             }
-            sendNumbered(pppFrame, batched, 1);
+            sendNumbered(pppFrame, batched);
             txPackets++;
             txBytes += length;
+            if (wrapMarkersOwed > 0) {
+                wrapMarkersOwed--;
+                repeatWrapMarker(batched);
+            }
         }
     }
 
-    /** Sends {@code pppFrame} with the next sequence number, {@code copies} times. Called with txLock held. */
-    private void sendNumbered(ByteBuffer pppFrame, boolean batched, int copies) throws IOException {
+    /**
+     * The wrap's marker again, numbered 0xFFFFFFFF, without an acknowledgement and outside the
+     * sent-packet bookkeeping (its number was counted when it first went). Lost like on the wire
+     * when the transport fails. Called with txLock held.
+     */
+    private void repeatWrapMarker(boolean batched) {
+        ByteBuffer out = txBufferFor(WRAP_MARKER.length);
+        GreCodec.write(out, peerCallId, WRAP_MARKER.length, true, -1, false, 0);
+        out.put(WRAP_MARKER).flip();
+        try {
+            if (batched) {
+                transport.sendBatched(localAddress, peerAddress, out);
+            } else {
+                transport.send(localAddress, peerAddress, out);
+            }
+        } catch (IOException e) {
+            log.debug("call {}: a repeat of the sequence wrap's marker was not sent: {}", localCallId, e.getMessage());
+        }
+    }
+
+    /** Sends {@code pppFrame} with the next sequence number. Called with txLock held. */
+    private void sendNumbered(ByteBuffer pppFrame, boolean batched) throws IOException {
         int length = pppFrame.remaining();
         ByteBuffer out = txBufferFor(length);
         int sequence = nextSequence;
@@ -283,14 +311,11 @@ public final class GreChannel {
         out.flip();
         boolean done = false;
         try {
-            for (int copy = copies; copy > 0; copy--) {
-                out.position(0);
-                if (batched) {
-                    transport.sendBatched(localAddress, peerAddress, out);
-                    batchHolder = Thread.currentThread();
-                } else {
-                    transport.send(localAddress, peerAddress, out);
-                }
+            if (batched) {
+                transport.sendBatched(localAddress, peerAddress, out);
+                batchHolder = Thread.currentThread();
+            } else {
+                transport.send(localAddress, peerAddress, out);
             }
             done = true;
         } finally {

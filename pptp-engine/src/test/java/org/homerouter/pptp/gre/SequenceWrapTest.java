@@ -46,20 +46,17 @@ class SequenceWrapTest {
         }
     }
 
-    @Test
-    void anOfficeServerWithLinuxsKernelReceiverKeepsReceivingAfterTheWrapThoughOnePacketAtItIsLost()
-            throws IOException {
+    /** What the office's kernel takes of 6 data packets sent across the wrap, the WAN losing the listed numbers once each. */
+    private static KernelPptpReceiver across(List<Long> sent, Long... lostOnce) throws IOException {
         InMemoryGreNetwork network = new InMemoryGreNetwork();
         KernelPptpReceiver office = new KernelPptpReceiver();
-        List<Long> sent = new ArrayList<>();
-        boolean[] lostOne = {false};
+        List<Long> toLose = new ArrayList<>(List.of(lostOnce));
         network.setImpairment((source, destination, packet) -> {
             ByteBuffer p = packet.duplicate();
             long seq = GreCodec.decode(p).sequence() & 0xFFFFFFFFL;
             sent.add(seq);
-            if (seq == 0xFFFFFFFFL && !lostOne[0]) {
-                lostOne[0] = true;
-                return Fate.DROP; // the WAN loses the first packet numbered 0xFFFFFFFF
+            if (toLose.remove(seq)) {
+                return Fate.DROP;
             }
             office.receive(seq, p);
             return Fate.DELIVER;
@@ -71,9 +68,31 @@ class SequenceWrapTest {
             channel.send(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, 0, 0x21, 0x45, (byte) i}));
             network.deliverAll();
         }
-        assertEquals(List.of(0, 1, 2, 3, 4, 5), office.data, "the office's kernel takes every data packet once");
-        assertEquals(List.of(0xFFFFFFFDL, 0xFFFFFFFEL, 0xFFFFFFFFL, 0xFFFFFFFFL, 0xFFFFFFFFL, 0L, 1L, 2L, 3L), sent,
-                "0xFFFFFFFF is spent on three copies of a Discard-Request; no data packet goes out twice");
         assertEquals(6, channel.counters().txPackets(), "the Discard-Requests are not counted as traffic");
+        return office;
+    }
+
+    @Test
+    void anOfficeServerWithLinuxsKernelReceiverKeepsReceivingAfterTheWrapThoughThePacketAtItIsLost() throws IOException {
+        List<Long> sent = new ArrayList<>();
+        KernelPptpReceiver office = across(sent, 0xFFFFFFFFL);
+        assertEquals(List.of(0, 1, 3, 4, 5), office.data,
+                "only the data packet right after the lost one is dropped, not every packet after the wrap");
+        assertEquals(List.of(0xFFFFFFFDL, 0xFFFFFFFEL, 0xFFFFFFFFL, 0L, 0xFFFFFFFFL, 1L, 0xFFFFFFFFL, 2L, 3L), sent,
+                "0xFFFFFFFF is spent on a Discard-Request, sent again after each of the next two data packets;"
+                        + " no data packet goes out twice");
+    }
+
+    @Test
+    void withNothingLostTheKernelTakesEveryDataPacketOnceAndDropsTheMarkersLateCopies() throws IOException {
+        KernelPptpReceiver office = across(new ArrayList<>());
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), office.data);
+        assertEquals(1, office.discardRequests, "the later copies come after 0: from before the wrap to it");
+    }
+
+    @Test
+    void aBurstTakingTheMarkerItsFirstCopyAndAPacketBetweenCostsTheDataUntilTheLastCopyOnly() throws IOException {
+        KernelPptpReceiver office = across(new ArrayList<>(), 0xFFFFFFFFL, 0L, 0xFFFFFFFFL);
+        assertEquals(List.of(0, 1, 4, 5), office.data, "data 2 lost on the wire, 3 dropped before the last copy");
     }
 }

@@ -43,9 +43,19 @@ public interface SystemAdmin {
      * @param dialOutOff  why the site-to-site tunnel it switches on was left off (a routed network
      *                    overlapping the LAN, no password): kept, but the tunnel does not dial, and
      *                    the owner moving to a new box must not read "applied"
+     * @param pageRefuses what the VPN server page would refuse in the settings it restored (a public
+     *                    tunnel network, a loopback DNS server: rules newer than some backups), which
+     *                    the server runs with: said, not the green "applied"
      */
     record Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
-                    java.util.List<String> weakened, java.util.Optional<String> dialOutOff) {
+                    java.util.List<String> weakened, java.util.Optional<String> dialOutOff,
+                    java.util.Optional<String> pageRefuses) {
+        /** With nothing the VPN page refuses. */
+        public Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
+                        java.util.List<String> weakened, java.util.Optional<String> dialOutOff) {
+            this(hungUp, serverWaits, weakened, dialOutOff, java.util.Optional.empty());
+        }
+
         /** With the tunnel as the file wants it (or off). */
         public Imported(java.util.List<String> hungUp, java.util.Optional<String> serverWaits,
                         java.util.List<String> weakened) {
