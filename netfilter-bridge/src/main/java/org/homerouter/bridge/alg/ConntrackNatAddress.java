@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 
@@ -30,7 +29,6 @@ import static org.homerouter.bridge.ffm.ErrnoException.check;
  */
 public final class ConntrackNatAddress implements PublicAddressResolver {
     private static final Logger LOG = LoggerFactory.getLogger(ConntrackNatAddress.class);
-    private static final int AF_NETLINK = 16;
     private static final int BUFFER = 8192;
     private static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(1);
 
@@ -81,13 +79,10 @@ public final class ConntrackNatAddress implements PublicAddressResolver {
         ByteBuffer request = ConntrackMessages.get(flow, ++sequence);
         int fd = ConntrackTable.socket(netns);
         try (Arena arena = Arena.ofConfined()) {
-            // struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }
-            MemorySegment kernel = arena.allocate(12, 4);
-            kernel.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
             MemorySegment buffer = arena.allocate(BUFFER, 8);
-            int length = request.remaining();
-            MemorySegment.copy(MemorySegment.ofBuffer(request), 0, buffer, 0, length);
-            check("sendto(netlink, IPCTNL_MSG_CT_GET)", LibC.sendto(fd, buffer, length, 0, kernel, 12));
+            ConntrackTable.send(fd, arena, buffer, request, "IPCTNL_MSG_CT_GET");
+            // At once, not ConntrackTable's wait: the ALG's one queue thread asks, and the kernel
+            // makes the answer within the send.
             long n = LibC.recvfrom(fd, buffer, BUFFER, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
             if (n == -Errno.EAGAIN) {
                 throw new IOException("no answer from ctnetlink");

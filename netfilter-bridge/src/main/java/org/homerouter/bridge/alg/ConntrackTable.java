@@ -79,7 +79,8 @@ final class ConntrackTable {
         }
     }
 
-    private static void send(int fd, Arena arena, MemorySegment buffer, ByteBuffer request, String what)
+    /** Sends {@code request} to the kernel through {@code buffer}; {@code what} names it in an error. */
+    static void send(int fd, Arena arena, MemorySegment buffer, ByteBuffer request, String what)
             throws ErrnoException {
         // struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }
         MemorySegment kernel = arena.allocate(12, 4);
