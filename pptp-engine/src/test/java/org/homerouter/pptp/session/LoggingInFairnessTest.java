@@ -12,9 +12,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.auth.AuthPolicy;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallIdSpace;
 import org.homerouter.pptp.control.ControlProtocol;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.InlineControlLink;
@@ -47,6 +49,8 @@ class LoggingInFairnessTest {
     private PppSessions sessions;
     private CallTunnels tunnels;
     private int nextPeerCallId = 100;
+    /** One connection's allocator per call, sharing the IDs as the server's one allocator does (random IDs of separate allocators can collide). */
+    private final CallIdSpace callIdSpace = new CallIdSpace();
 
     private static InetAddress ip(String s) {
         try {
@@ -78,7 +82,8 @@ class LoggingInFairnessTest {
             if (m instanceof OutgoingCallReply r) {
                 replies.add(r);
             }
-        }), clock, ControlSettings.defaults("pac"), tunnels, new CallIdAllocator(8));
+        }), clock, ControlSettings.defaults("pac"), tunnels,
+                new CallIdAllocator(8, RandomGenerator.getDefault(), id -> false, callIdSpace));
         pac.onMessage(new StartControlConnectionRequest(ControlProtocol.PROTOCOL_VERSION, 1, 1, 0, 1, "peer", "test"));
         pac.onMessage(new OutgoingCallRequest(nextPeerCallId++, 1, 300, 100_000_000, 3, 3, 64, 0, "", ""));
         assertEquals(1, replies.size());

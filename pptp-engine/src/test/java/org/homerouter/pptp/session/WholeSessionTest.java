@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import java.util.function.BooleanSupplier;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.auth.AuthFailureLockout;
@@ -35,6 +36,7 @@ import org.homerouter.pptp.auth.InMemoryUserDirectory;
 import org.homerouter.pptp.auth.PeerCredentials;
 import org.homerouter.pptp.auth.PppUser;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallIdSpace;
 import org.homerouter.pptp.control.CallSetupException;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.OutgoingCallReply;
@@ -236,9 +238,13 @@ class WholeSessionTest {
         }
     }
 
+    /** The client connections' allocators share their IDs, as on one router: separate random IDs could collide. */
+    private final CallIdSpace clientCallIds = new CallIdSpace();
+
     private ClientConnection dial() throws Exception {
         return ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
-                clientTunnels, new CallIdAllocator(8)).get(5, TimeUnit.SECONDS);
+                clientTunnels, new CallIdAllocator(8, RandomGenerator.getDefault(), id -> false, clientCallIds))
+                .get(5, TimeUnit.SECONDS);
     }
 
     /**

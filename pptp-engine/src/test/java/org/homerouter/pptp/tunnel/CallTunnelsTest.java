@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.control.CallIdAllocator;
+import org.homerouter.pptp.control.CallIdSpace;
 import org.homerouter.pptp.control.ControlSettings;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.control.tcp.ClientConnection;
@@ -84,9 +86,13 @@ class CallTunnelsTest {
         io.shutdown(Duration.ofSeconds(1));
     }
 
+    /** The client connections' allocators share their IDs, as on one router: separate random IDs could collide. */
+    private final CallIdSpace clientCallIds = new CallIdSpace();
+
     private ClientConnection dial() throws Exception {
         return ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
-                clientTunnels, new CallIdAllocator(8)).get(5, TimeUnit.SECONDS);
+                clientTunnels, new CallIdAllocator(8, RandomGenerator.getDefault(), id -> false, clientCallIds))
+                .get(5, TimeUnit.SECONDS);
     }
 
     private static String text(ByteBuffer b) {
