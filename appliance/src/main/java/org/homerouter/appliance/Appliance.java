@@ -582,12 +582,17 @@ public final class Appliance implements AutoCloseable {
 
     /** What {@link #noteStoredAddressProblems} says about {@code cfg}, if anything (an import's warning too). */
     static java.util.Optional<String> storedAddressProblems(Map<Setting, String> cfg) {
-        List<String> problems = org.homerouter.webui.VpnSettingsCheck.addressProblems(cfg.get(Setting.PPTP_LOCAL_ADDRESS),
-                cfg.get(Setting.PPTP_DNS_PRIMARY), cfg.get(Setting.PPTP_DNS_SECONDARY), cfg.get(Setting.PPTP_WINS_PRIMARY),
-                cfg.get(Setting.PPTP_WINS_SECONDARY));
+        List<String> problems = addressProblems(cfg);
         return problems.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of("the stored VPN server settings"
                 + " hold what the VPN server page refuses, and run as they are until corrected there: "
                 + String.join("; ", problems));
+    }
+
+    /** What the VPN server page would refuse among {@code cfg}'s addresses, in its words: none when it takes them all. */
+    static List<String> addressProblems(Map<Setting, String> cfg) {
+        return org.homerouter.webui.VpnSettingsCheck.addressProblems(cfg.get(Setting.PPTP_LOCAL_ADDRESS),
+                cfg.get(Setting.PPTP_DNS_PRIMARY), cfg.get(Setting.PPTP_DNS_SECONDARY), cfg.get(Setting.PPTP_WINS_PRIMARY),
+                cfg.get(Setting.PPTP_WINS_SECONDARY));
     }
 
     /** The VPN server's tunnel network (its address and pool): routed networks must stay out of it. */

@@ -90,10 +90,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 appliance.store().logEvent("service", listenerWaits);
             }
             Appliance.noteStoredAddressProblems(appliance.store(), doc.settings());
-            pageRefuses = org.homerouter.webui.VpnSettingsCheck.addressProblems(
-                    doc.settings().get(Setting.PPTP_LOCAL_ADDRESS), doc.settings().get(Setting.PPTP_DNS_PRIMARY),
-                    doc.settings().get(Setting.PPTP_DNS_SECONDARY), doc.settings().get(Setting.PPTP_WINS_PRIMARY),
-                    doc.settings().get(Setting.PPTP_WINS_SECONDARY));
+            pageRefuses = Appliance.addressProblems(doc.settings());
             // Already logged where it was left off; the page must not call it applied either.
             dialOutOff = appliance.dialOutNotStarted();
             // Logged once it is in force (a refused import is undone above and weakened nothing). The

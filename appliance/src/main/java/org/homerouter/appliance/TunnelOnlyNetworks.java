@@ -183,17 +183,10 @@ final class TunnelOnlyNetworks {
     private List<String> networks(List<Subnet> dialOutNetworks) throws SQLException {
         List<String> networks = new ArrayList<>();
         RouterNetworks local = RouterNetworks.now();
-        for (Subnet s : dialOutNetworks) {
-            // A running dial-out's were checked at its start, but one refused at its start (a WAN
-            // lease or a LAN that came to clash) is held as far as it can be.
-            try {
-                local.checkHoldable(List.of(s));
-                networks.add(RoutedSubnets.cidr(s));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("a routed network of the site-to-site dial-out is not kept unreachable outside its tunnel: {}",
-                        e.getMessage());
-            }
-        }
+        // A running dial-out's were checked at its start, but one refused at its start (a WAN
+        // lease or a LAN that came to clash) is held as far as it can be.
+        holdable(local, dialOutNetworks, "a routed network of the site-to-site dial-out is not kept unreachable"
+                + " outside its tunnel", networks);
         Map<Setting, String> cfg = store.settings();
         serverPortHeld = serverPort.apply(cfg);
         keptFrom = madeFrom(cfg, local);
@@ -202,12 +195,8 @@ final class TunnelOnlyNetworks {
             // A VPN client's address has a route only while its session lasts: once it is gone
             // (its WAN dropped, the session reaped), a LAN server still answering it, say a file
             // copy's retransmissions, sent that client's data out of the WAN in clear.
-            try {
-                local.checkHoldable(List.of(tunnel));
-                networks.add(RoutedSubnets.cidr(tunnel));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("the VPN tunnel network is not kept unreachable outside its sessions: {}", e.getMessage());
-            }
+            holdable(local, List.of(tunnel), "the VPN tunnel network is not kept unreachable outside its sessions",
+                    networks);
         }
         for (var entry : store.allRoutedSubnets().entrySet()) {
             List<Subnet> subnets;
@@ -218,21 +207,29 @@ final class TunnelOnlyNetworks {
                         e.getMessage());
                 continue;
             }
-            for (Subnet s : subnets) {
-                // An imported account's networks are checked against this router's networks only now:
-                // one within them would cut those hosts off, so it is left out; its others are held
-                // still (all of them were left out with it, and left the LAN in clear while the branch
-                // was offline).
-                try {
-                    local.checkHoldable(List.of(s));
-                    networks.add(RoutedSubnets.cidr(s));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("a routed network of {} is not kept unreachable outside its tunnel: {}", entry.getKey(),
-                            e.getMessage());
-                }
-            }
+            // An imported account's networks are checked against this router's networks only now:
+            // one within them would cut those hosts off, so it is left out; its others are held
+            // still (all of them were left out with it, and left the LAN in clear while the branch
+            // was offline).
+            holdable(local, subnets, "a routed network of " + entry.getKey() + " is not kept unreachable outside its"
+                    + " tunnel", networks);
         }
         return networks;
+    }
+
+    /**
+     * Adds to {@code networks} those of {@code subnets} that can be held ({@link
+     * RouterNetworks#checkHoldable}), one at a time; logs each other one after {@code leftOut}.
+     */
+    private static void holdable(RouterNetworks local, List<Subnet> subnets, String leftOut, List<String> networks) {
+        for (Subnet s : subnets) {
+            try {
+                local.checkHoldable(List.of(s));
+                networks.add(RoutedSubnets.cidr(s));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: {}", leftOut, e.getMessage());
+            }
+        }
     }
 
     /** The networks' unreachable routes; with the settings unread ({@code unread}), those in place stay. */
