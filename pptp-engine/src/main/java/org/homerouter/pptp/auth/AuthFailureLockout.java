@@ -39,11 +39,13 @@ import org.homerouter.pptp.Clock;
  * from 198.51.100.0/24"), which locks the name there only, the same way: so a familiar network (a
  * hotel's NAT the owner once used, shared with a guesser) gives no free guesses, and the owner's
  * typos there do not lock the name elsewhere. Nor does the address's own lockout (many names
- * failing there) refuse such a name while it has no failure there: a stranger spraying three
- * names from a hotel's or an office's NAT locked out every worker behind it who had logged in from
- * there before, refused with 691 for up to the maximum. A failure on the name there (its owner's
- * typo, or a guesser sharing the network who knows the name) brings the address's lockout back
- * for it, so the network gives a guesser one try per such name, not five.
+ * failing there) refuse such a name while it has at most one failure there: a stranger spraying
+ * three names from a hotel's or an office's NAT locked out every worker behind it who had logged
+ * in from there before, refused with 691 for up to the maximum. One failure is its owner's typo,
+ * forgiven (with none, her one typo there had her refused like a wrong password for as long as the
+ * stranger kept the address locked); a second on the name there (or a guesser sharing the network
+ * who knows the name) brings the address's lockout back for it, so the network gives a guesser
+ * two tries per such name, not five.
  *
  * <p>While locked, a login is refused before the password is checked, so a locked-out attacker
  * learns nothing from further attempts; nor do they count as failures, or a client that retries on
@@ -56,6 +58,8 @@ public final class AuthFailureLockout {
     private static final int REMEMBERED = 4096;
     /** Distinct user names an address's failures must span before the address is locked. */
     static final int DISTINCT_NAMES = 3;
+    /** Failures a name may have near a familiar address and still not be refused by that address's lockout. */
+    static final int TYPOS_FORGIVEN_THERE = 1;
     /**
      * How long a key must go without a failure, counted from the end of its lockout if it had
      * one, before its failures are forgotten. The lockout "grows only while failures continue":
@@ -101,11 +105,12 @@ public final class AuthFailureLockout {
         long now = clock.nanos();
         String name = nameKey(userName, source, now);
         Optional<Lockout> byName = lockout(name, now);
-        if (familiar.knows(userName, source, now) && live(name, now) == null) {
-            // Logged in near here before, and no failure on that name here since: the address's
-            // lockout is strangers' business. One failure on it here and the address counts again,
-            // so that a guesser sharing the network gets one try per name that logged in there,
-            // not five.
+        Counter there = live(name, now);
+        if (familiar.knows(userName, source, now) && (there == null || there.failures <= TYPOS_FORGIVEN_THERE)) {
+            // Logged in near here before, and at most a typo on that name here since: the
+            // address's lockout is strangers' business. One failure more and the address counts
+            // again, so that a guesser sharing the network gets two tries per name that logged in
+            // there, not five.
             return byName;
         }
         Optional<Lockout> byAddress = lockout(addressKey(source), now);

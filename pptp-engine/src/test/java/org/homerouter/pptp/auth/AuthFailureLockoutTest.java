@@ -304,8 +304,11 @@ class AuthFailureLockoutTest {
                 "the address is locked for other names");
         assertTrue(lockout.lockedOut("alice", hotel).isEmpty(), "alice, who logged in there, is let in");
         lockout.failed("alice", hotel);
+        assertTrue(lockout.lockedOut("alice", hotel).isEmpty(),
+                "her one typo there is forgiven: she is not refused like a wrong password while the stranger sprays");
+        lockout.failed("alice", hotel);
         assertEquals("address 198.51.100.40", lockout.lockedOut("alice", hotel).orElseThrow().key(),
-                "a guesser there who knows her name gets one try, not her five");
+                "a guesser there who knows her name gets two tries, not her five");
         assertTrue(lockout.lockedOut("carol", hotel).isPresent());
     }
 
