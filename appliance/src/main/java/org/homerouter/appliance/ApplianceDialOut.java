@@ -231,16 +231,43 @@ final class ApplianceDialOut {
         if (Ipv4.valid(server)) {
             return out; // an address: nothing to look up
         }
+        nameServersWithin(nameServers, routed, wans).forEach((ns, r) -> out.add("this router's DNS server "
+                + ns.getHostAddress() + " lies inside the office's network " + RoutedSubnets.cidr(r) + ", reached"
+                + " only through the tunnel: while it is down, " + server + " cannot be looked up to dial it again."
+                + " Give the server by its IPv4 address on the Site-to-site page"));
+        return out;
+    }
+
+    /**
+     * Of {@code nameServers}, those inside one of the networks {@code routed} through a tunnel, with
+     * that network: not those on the WAN's own network ({@code wans}), whose route is the more specific.
+     */
+    static java.util.Map<Inet4Address, Subnet> nameServersWithin(List<Inet4Address> nameServers, List<Subnet> routed,
+                                                                  List<Subnet> wans) {
+        java.util.Map<Inet4Address, Subnet> within = new java.util.LinkedHashMap<>();
         for (Inet4Address ns : nameServers) {
             int a = Ipv4.parse(ns.getHostAddress());
-            if (wans.stream().anyMatch(w -> w.contains(a))) {
-                continue; // the WAN's own route is the more specific
+            if (wans.stream().noneMatch(w -> w.contains(a))) {
+                routed.stream().filter(r -> r.contains(a)).findFirst().ifPresent(r -> within.put(ns, r));
             }
-            routed.stream().filter(r -> r.contains(a)).findFirst().ifPresent(r -> out.add("this router's DNS server "
-                    + ns.getHostAddress() + " lies inside the office's network " + RoutedSubnets.cidr(r) + ", reached"
-                    + " only through the tunnel: while it is down, " + server + " cannot be looked up to dial it again."
-                    + " Give the server by its IPv4 address on the Site-to-site page"));
         }
+        return within;
+    }
+
+    /**
+     * The router's own DNS servers that branch account {@code account}'s routed networks take in,
+     * said in words: held unreachable while the branch is offline, and sent into its tunnel while it
+     * is up, the router and its LAN then look up no names (a provider's resolvers at 10.x, under a
+     * branch routed as 10.0.0.0/8).
+     */
+    static List<String> nameServersInsideBranch(String account, List<Inet4Address> nameServers, List<Subnet> routed,
+                                                List<Subnet> wans) {
+        List<String> out = new ArrayList<>();
+        nameServersWithin(nameServers, routed, wans).forEach((ns, r) -> out.add("this router's DNS server "
+                + ns.getHostAddress() + " lies inside " + account + "'s routed network " + RoutedSubnets.cidr(r)
+                + ", reached only through that branch's tunnel: names are looked up there while it is connected,"
+                + " and not at all while it is not, for the router and its LAN. Narrow the account's routed networks"
+                + " on the Users page, or give the router other DNS servers"));
         return out;
     }
 

@@ -198,6 +198,8 @@ final class TunnelOnlyNetworks {
             holdable(local, List.of(tunnel), "the VPN tunnel network is not kept unreachable outside its sessions",
                     networks);
         }
+        List<java.net.Inet4Address> nameServers = PptpService.hostNameServers(dataPlane).get();
+        List<String> dnsCut = new ArrayList<>();
         for (var entry : store.allRoutedSubnets().entrySet()) {
             List<Subnet> subnets;
             try {
@@ -211,25 +213,42 @@ final class TunnelOnlyNetworks {
             // one within them would cut those hosts off, so it is left out; its others are held
             // still (all of them were left out with it, and left the LAN in clear while the branch
             // was offline).
-            holdable(local, subnets, "a routed network of " + entry.getKey() + " is not kept unreachable outside its"
-                    + " tunnel", networks);
+            List<String> held = holdable(local, subnets, "a routed network of " + entry.getKey() + " is not kept"
+                    + " unreachable outside its tunnel", networks);
+            dnsCut.addAll(ApplianceDialOut.nameServersInsideBranch(entry.getKey(), nameServers,
+                    subnets.stream().filter(sub -> held.contains(RoutedSubnets.cidr(sub))).toList(), local.wans()));
         }
+        // Said once each, not at every keep (each save, each change of the router's networks).
+        for (String cut : dnsCut) {
+            if (!dnsCutSaid.contains(cut)) {
+                LOG.warn("{}", cut);
+                events.accept(cut);
+            }
+        }
+        dnsCutSaid = dnsCut;
         return networks;
     }
 
+    /** What {@link #networks} last said of the router's DNS servers inside a branch's networks. */
+    private List<String> dnsCutSaid = List.of();
+
     /**
      * Adds to {@code networks} those of {@code subnets} that can be held ({@link
-     * RouterNetworks#checkHoldable}), one at a time; logs each other one after {@code leftOut}.
+     * RouterNetworks#checkHoldable}), one at a time, and returns them; logs each other one after {@code leftOut}.
      */
-    private static void holdable(RouterNetworks local, List<Subnet> subnets, String leftOut, List<String> networks) {
+    private static List<String> holdable(RouterNetworks local, List<Subnet> subnets, String leftOut,
+                                         List<String> networks) {
+        List<String> held = new ArrayList<>();
         for (Subnet s : subnets) {
             try {
                 local.checkHoldable(List.of(s));
-                networks.add(RoutedSubnets.cidr(s));
+                held.add(RoutedSubnets.cidr(s));
             } catch (IllegalArgumentException e) {
                 LOG.warn("{}: {}", leftOut, e.getMessage());
             }
         }
+        networks.addAll(held);
+        return held;
     }
 
     /** The networks' unreachable routes; with the settings unread ({@code unread}), those in place stay. */

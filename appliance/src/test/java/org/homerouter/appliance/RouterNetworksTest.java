@@ -54,6 +54,25 @@ class RouterNetworksTest {
         assertEquals(List.of(), ApplianceDialOut.nameServersInside("198.51.100.7", resolvers, office, wans));
     }
 
+    /**
+     * A branch account routing 10.0.0.0/8 takes in a provider's resolver at 10.11.12.13: held while
+     * the branch is offline, the router and its LAN looked up no names, and nothing said why.
+     */
+    @Test
+    void theRoutersDnsServersInsideABranchsNetworksAreNamed() throws Exception {
+        List<Subnet> branch = RoutedSubnets.parse("10.0.0.0/8, 172.16.5.0/24", "east");
+        List<Subnet> wans = List.of(on("eth0", "10.44.0.5", 22));
+        List<java.net.Inet4Address> resolvers = List.of((java.net.Inet4Address) java.net.InetAddress.getByName("10.11.12.13"),
+                (java.net.Inet4Address) java.net.InetAddress.getByName("10.44.0.1"),
+                (java.net.Inet4Address) java.net.InetAddress.getByName("192.0.2.53"));
+        assertEquals(List.of("this router's DNS server 10.11.12.13 lies inside east's routed network 10.0.0.0/8,"
+                + " reached only through that branch's tunnel: names are looked up there while it is connected, and not"
+                + " at all while it is not, for the router and its LAN. Narrow the account's routed networks on the Users"
+                + " page, or give the router other DNS servers"),
+                ApplianceDialOut.nameServersInsideBranch("east", resolvers, branch, wans));
+        assertEquals(List.of(), ApplianceDialOut.nameServersInsideBranch("east", resolvers, branch.subList(1, 2), wans));
+    }
+
     @Test
     void aLeaseInsideTheOfficesNetworksNoLongerCountsAsALan() {
         RouterNetworks n = RouterNetworks.split(List.of(on("eth0", "10.44.0.5", 22), on("eth1", "192.168.1.1", 24)),

@@ -112,6 +112,37 @@ class WanLeaseNetnsTest {
         }
     }
 
+    /**
+     * A branch account routing 10.0.0.0/8 on a router whose provider's resolver is 10.11.12.13:
+     * held unreachable while the branch is offline, it left the router and its LAN without DNS, and
+     * nothing said why. ({@code ip netns exec} puts /etc/netns/NAME/resolv.conf over the router's.)
+     */
+    @Test
+    void theRoutersDnsServerInsideABranchsNetworksIsSaid() throws Exception {
+        try (Netns router = router("192.0.2.5/24", "192.0.2.1")) {
+            Path etc = Path.of("/etc/netns", router.name());
+            boolean hadEtcNetns = java.nio.file.Files.isDirectory(etc.getParent());
+            java.nio.file.Files.createDirectories(etc);
+            try {
+                java.nio.file.Files.writeString(etc.resolve("resolv.conf"), "nameserver 10.11.12.13\n");
+                try (ApplianceStore store = ApplianceStore.open(dir.resolve("data").resolve("appliance.db"))) {
+                    store.addUser(new org.homerouter.appliance.store.VpnUser("east", new byte[16],
+                            java.util.Optional.empty(), true, java.util.Optional.empty()), "10.0.0.0/8", "test");
+                }
+                Launched appliance = start(router, Map.of(Setting.DIALOUT_SUBNETS, "172.20.0.0/16"));
+                appliance.awaitOutput("this router's DNS server 10.11.12.13 lies inside east's routed network"
+                        + " 10.0.0.0/8, reached only through that branch's tunnel", Duration.ofSeconds(10));
+                assertTrue(unreachable(router).contains("unreachable 10.0.0.0/8"), unreachable(router));
+            } finally {
+                java.nio.file.Files.deleteIfExists(etc.resolve("resolv.conf"));
+                java.nio.file.Files.deleteIfExists(etc);
+                if (!hadEtcNetns) {
+                    java.nio.file.Files.deleteIfExists(etc.getParent());
+                }
+            }
+        }
+    }
+
     @Test
     void aDialOutRefusedAtItsStartKeepsItsNetworksUnreachable() throws Exception {
         try (Netns router = router("192.0.2.5/24", "192.0.2.1")) {
