@@ -1786,7 +1786,11 @@ class WebServerTest {
         assertFalse(b.get("/").body().contains("id=\"clock\""), "a set clock: no note");
         fake.clockNotSynchronized = true;
         for (String page : List.of("/", "/users", "/logs", "/lockouts", "/system")) {
-            assertTrue(b.get(page).body().contains("The router's clock is not synchronized with a time server"), page);
+            String body = b.get(page).body();
+            assertTrue(body.contains("The router's clock is not synchronized with a time server"), page);
+            // Nor are old records deleted meanwhile (AgedRecords): the owner counting on the privacy of 90 days is told.
+            assertTrue(body.contains("old entries of the logs and the session history are not deleted by age until it is"),
+                    page);
         }
         assertFalse(new Browser(base).get("/login").body().contains("id=\"clock\""), "not before the login");
     }
