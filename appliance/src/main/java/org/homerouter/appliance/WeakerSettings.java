@@ -126,6 +126,21 @@ final class WeakerSettings {
                     + " are now the ones in the file, not the ones set here");
         }
         out.addAll(rerouted);
+        // Networks a branch account's tunnel held that nothing holds now: while that branch is
+        // offline, the LAN's traffic to them left by the WAN in clear (TunnelOnlyNetworks).
+        Map<String, Boolean> enabledAfter = new java.util.HashMap<>();
+        after.forEach(u -> enabledAfter.put(u.name(), u.enabled()));
+        for (var entry : new java.util.TreeMap<>(routedBefore).entrySet()) {
+            List<String> dropped = new ArrayList<>(subnets(entry.getValue()));
+            if (enabledAfter.containsKey(entry.getKey())) {
+                dropped.removeAll(subnets(routedAfter.get(entry.getKey())));
+            }
+            if (!dropped.isEmpty()) {
+                out.add("LAN traffic to " + String.join(", ", dropped) + " is no longer kept to the tunnel of VPN user "
+                        + entry.getKey() + (enabledAfter.containsKey(entry.getKey()) ? "" : " (not in the file)")
+                        + ": while no tunnel routes it, it leaves by this router's internet connection");
+            }
+        }
         return List.copyOf(out);
     }
 
@@ -159,6 +174,26 @@ final class WeakerSettings {
      * all LAN traffic, is named with how little it is encrypted; otherwise a weaker encryption alone.
      */
     private static void dialOut(Map<Setting, String> before, Map<Setting, String> after, List<String> out) {
+        if (on(before, Setting.DIALOUT_ENABLED) && !get(before, Setting.DIALOUT_MPPE).equals("none")) {
+            // What the tunnel held goes out in clear by the WAN from now on: the owner chose it
+            // for privacy, and an old backup (from before the tunnel was set up) takes it away unsaid.
+            // (An unencrypted tunnel's traffic crossed the internet in clear anyway.)
+            String serverBefore = get(before, Setting.DIALOUT_SERVER);
+            boolean stillOn = on(after, Setting.DIALOUT_ENABLED);
+            if (on(before, Setting.DIALOUT_DEFAULT_ROUTE) && !(stillOn && on(after, Setting.DIALOUT_DEFAULT_ROUTE))) {
+                out.add("the LAN's traffic and DNS no longer go through the site-to-site tunnel to " + serverBefore
+                        + ": they leave by this router's internet connection");
+            }
+            List<String> dropped = new ArrayList<>(subnets(get(before, Setting.DIALOUT_SUBNETS)));
+            if (stillOn) {
+                dropped.removeAll(subnets(get(after, Setting.DIALOUT_SUBNETS)));
+            }
+            if (!dropped.isEmpty()) {
+                out.add("LAN traffic to " + String.join(", ", dropped) + " is no longer kept to the site-to-site"
+                        + " tunnel to " + serverBefore + (stillOn ? "" : " (now off)")
+                        + ": it leaves by this router's internet connection");
+            }
+        }
         if (!on(after, Setting.DIALOUT_ENABLED)) {
             return;
         }

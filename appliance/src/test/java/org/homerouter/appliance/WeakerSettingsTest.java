@@ -126,7 +126,30 @@ class WeakerSettingsTest {
                 weakened(tunnel, Setting.DIALOUT_MPPE, "none"));
         assertEquals(List.of(), weakened(defaults(), Setting.DIALOUT_SERVER, "203.0.113.7",
                 Setting.DIALOUT_DEFAULT_ROUTE, "true", Setting.DIALOUT_MPPE, "none"), "a tunnel left off sends nothing");
-        assertEquals(List.of(), weakened(tunnel, Setting.DIALOUT_ENABLED, "false"));
+        // A backup from before the tunnel: what it kept off the internet now leaves by the WAN in clear.
+        assertEquals(List.of("LAN traffic to 10.1.0.0/16 is no longer kept to the site-to-site tunnel to 198.51.100.9"
+                + " (now off): it leaves by this router's internet connection"),
+                weakened(tunnel, Setting.DIALOUT_ENABLED, "false"));
+        Map<Setting, String> everything = with(tunnel, Setting.DIALOUT_DEFAULT_ROUTE, "true",
+                Setting.DIALOUT_SUBNETS, "10.1.0.0/16, 10.2.0.0/16");
+        assertEquals(List.of("the LAN's traffic and DNS no longer go through the site-to-site tunnel to 198.51.100.9:"
+                + " they leave by this router's internet connection", "LAN traffic to 10.2.0.0/16 is no longer kept to"
+                + " the site-to-site tunnel to 198.51.100.9: it leaves by this router's internet connection"),
+                weakened(everything, Setting.DIALOUT_DEFAULT_ROUTE, "false", Setting.DIALOUT_SUBNETS, "10.1.0.0/16"));
+        assertEquals(List.of(), weakened(with(tunnel, Setting.DIALOUT_MPPE, "none"), Setting.DIALOUT_ENABLED, "false"),
+                "an unencrypted tunnel's traffic crossed the internet in clear anyway");
+    }
+
+    /** A branch account's networks the file no longer routes (or the account it drops) are held by nothing. */
+    @Test
+    void networksNoLongerHeldForABranchAreNamed() {
+        var here = List.of(user("east", "east", true), user("west", "west", false));
+        assertEquals(List.of("LAN traffic to 10.3.0.0/16 is no longer kept to the tunnel of VPN user east: while no"
+                + " tunnel routes it, it leaves by this router's internet connection", "LAN traffic to 10.5.0.0/16 is no"
+                + " longer kept to the tunnel of VPN user west (not in the file): while no tunnel routes it, it leaves by"
+                + " this router's internet connection"),
+                WeakerSettings.accounts(here, Map.of("east", "10.2.0.0/24,10.3.0.0/16", "west", "10.5.0.0/16"),
+                        List.of(user("east", "east", true)), Map.of("east", "10.2.0.0/24")));
     }
 
     private static org.homerouter.appliance.store.VpnUser user(String name, String password, boolean enabled) {
