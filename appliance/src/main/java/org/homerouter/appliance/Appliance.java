@@ -140,6 +140,9 @@ public final class Appliance implements AutoCloseable {
         this.wanRetry = new KernelRetry(line -> store.logEvent("service", line));
         this.passthrough = new AppliancePassthrough(store, dataPlane, this::admitFromWan);
         this.tunnelOnly = new TunnelOnlyNetworks(store, dataPlane, dataDir, this::serverPort);
+        if (store.setAside().isPresent()) {
+            tunnelOnly.settingsLost(); // before the first keep, which would lift what the lost settings held
+        }
         this.wanWatch = new WanWatch(event -> {
             LOG.info("{}", event);
             store.logEvent("service", event);
@@ -816,7 +819,33 @@ public final class Appliance implements AutoCloseable {
             return java.util.Optional.of("The settings database could not be read at the last start and was set aside as "
                     + aside.get().getFileName());
         }
+        if (dataPartitionFormatted == null && !tunnelOnly.heldForLostSettings().isEmpty()) {
+            // Restarted since: the holds kept for the lost settings still stand, and need the same answer.
+            return java.util.Optional.of("The settings database could not be read at an earlier start");
+        }
         return java.util.Optional.ofNullable(dataPartitionFormatted);
+    }
+
+    /**
+     * While {@link #settingsLost}: what the router kept to its tunnels before, which stays held
+     * until the settings are imported or reset ({@link TunnelOnlyNetworks#settingsLost}), in words; else empty.
+     */
+    java.util.Optional<String> heldForLostSettings() {
+        var held = tunnelOnly.heldForLostSettings();
+        if (held.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        List<String> what = new java.util.ArrayList<>();
+        if (held.defaultRouteHeld()) {
+            what.add("the LAN reaches nothing beyond this router, nor its DNS (all its traffic went through the"
+                    + " site-to-site tunnel)");
+        }
+        if (!held.unreachable().isEmpty()) {
+            what.add("the LAN does not reach " + String.join(", ", held.unreachable()) + " (reached only through"
+                    + " tunnels)");
+        }
+        return java.util.Optional.of("Until then, what the router kept to its tunnels stays held, so that nothing goes"
+                + " out in clear: " + String.join("; ", what) + ". A factory reset on the System page lifts it.");
     }
 
     /**
@@ -910,6 +939,8 @@ public final class Appliance implements AutoCloseable {
     /** A configuration was imported, or the router reset: {@link #settingsLost} is dealt with. */
     void settingsLostDealtWith() {
         store.setAsideDealtWith();
+        tunnelOnly.settingsLostDealtWith();
+        keepTunnelOnlyNetworks(); // the imported settings' holds alone now, or none after a reset
         dataPartitionFormatted = null;
         DataPartitionNote.dealtWith(dataDir);
         // After a factory reset the settings are not kept, as setup would say after the image's reset.

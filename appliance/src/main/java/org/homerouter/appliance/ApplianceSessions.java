@@ -59,7 +59,8 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         var lost = appliance.settingsLost();
         if (lost.isPresent()) {
             problem = (lost.get() + ": the router runs on default settings, without its users. Import"
-                    + " your last configuration export on the System page. " + problem).trim();
+                    + " your last configuration export on the System page. "
+                    + appliance.heldForLostSettings().map(h -> h + " ").orElse("") + problem).trim();
         }
         String clientsDial = "";
         if (address != null && address.getAddress() instanceof Inet4Address at) {

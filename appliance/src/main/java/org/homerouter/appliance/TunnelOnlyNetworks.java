@@ -94,6 +94,54 @@ final class TunnelOnlyNetworks {
         this.bootHold = new KernelRetry(events);
     }
 
+    /**
+     * Where the holds of a router whose settings were lost are kept ({@link #settingsLost}): a copy
+     * of the boot-hold file as it was when the database could not be read.
+     */
+    static final String LOST_SETTINGS_HOLD = BootHold.FILE_NAME + ".settings-lost";
+
+    /**
+     * At the appliance's start, when its settings database could not be read and it runs on
+     * defaults: what the router held to its tunnels before (the boot put it back from the
+     * boot-hold file) stays held until a configuration is imported or the router reset ({@link
+     * #settingsLostDealtWith}). On defaults, the first {@link #keep} lifted it all, at once and at
+     * every later boot: an office whose LAN went only through its tunnel sent everything, DNS
+     * included, out of the WAN in clear after a power cut that damaged the database. Kept in a
+     * file beside the boot-hold, so that a restart before the owner restores keeps them too.
+     */
+    void settingsLost() {
+        Path kept = dataDir.resolve(LOST_SETTINGS_HOLD);
+        try {
+            if (!Files.exists(kept) && !BootHold.read(dataDir.resolve(BootHold.FILE_NAME)).isEmpty()) {
+                Files.copy(dataDir.resolve(BootHold.FILE_NAME), kept);
+                String line = "what the router kept to its tunnels before its settings were lost stays held until a"
+                        + " configuration export is imported or the router is reset on the System page";
+                LOG.warn("{}", line);
+                events.accept(line);
+            }
+        } catch (IOException e) {
+            LOG.error("the holds from before the settings were lost could not be kept: {}", e.getMessage());
+        }
+    }
+
+    /** What {@link #settingsLost} keeps held until the settings are restored or reset; nothing once they are. */
+    BootHold.Held heldForLostSettings() {
+        try {
+            return BootHold.read(dataDir.resolve(LOST_SETTINGS_HOLD));
+        } catch (IOException e) {
+            return BootHold.Held.NOTHING;
+        }
+    }
+
+    /** A configuration was imported or the router reset: the holds {@link #settingsLost} kept go with the next {@link #keep}. */
+    void settingsLostDealtWith() {
+        try {
+            Files.deleteIfExists(dataDir.resolve(LOST_SETTINGS_HOLD));
+        } catch (IOException e) {
+            LOG.warn("{} could not be removed: {}", LOST_SETTINGS_HOLD, e.getMessage());
+        }
+    }
+
     /** At the appliance's start: the LAN's DNS, held by {@link #keep}, where this namespace is the router's. */
     void findLanDns() {
         if (routerNamespace()) {
@@ -133,6 +181,13 @@ final class TunnelOnlyNetworks {
         } catch (SQLException e) {
             unread = e;
         }
+        BootHold.Held lost = heldForLostSettings();
+        if (networks != null && !lost.isEmpty()) {
+            List<String> merged = new ArrayList<>(networks);
+            lost.unreachable().stream().filter(n -> !merged.contains(n)).forEach(merged::add);
+            networks = merged;
+        }
+        everything |= lost.defaultRouteHeld();
         keepRoutes(networks, unread);
         keepDefaultRoute(everything);
         keepDns(everything);

@@ -143,6 +143,52 @@ class WanLeaseNetnsTest {
         }
     }
 
+    /**
+     * A power cut damaged the settings database of an office whose LAN went only through its
+     * tunnel: the service set it aside and started on defaults, whose first hold lifted everything
+     * (and rewrote the boot's hold without it): the LAN's traffic and DNS went out of the WAN in
+     * clear. What the boot-hold file held stays held, across a restart too, until a reset (or an
+     * import) deals with the lost settings; the dashboard says so.
+     */
+    @Test
+    void aDamagedDatabaseKeepsWhatTheLostSettingsHeld() throws Exception {
+        try (Netns router = router("192.0.2.5/24", "192.0.2.1")) {
+            Path data = dir.resolve("data");
+            java.nio.file.Files.createDirectories(data);
+            java.nio.file.Files.writeString(data.resolve("appliance.db"), "not a database, after a power cut".repeat(200));
+            java.nio.file.Files.writeString(data.resolve(org.homerouter.bridge.route.BootHold.FILE_NAME),
+                    "unreachable 10.20.0.0/16\ndefault-route-held\n");
+            Launched appliance = Launched.start("router", Launched.appliance(router, "run", "--data-dir",
+                    data.toString(), "--ui-port", Integer.toString(UI_PORT)), null, dir);
+            launched.add(appliance);
+            appliance.awaitOutput("web UI on http://", START);
+            assertTrue(unreachable(router).contains("unreachable 10.20.0.0/16"), unreachable(router) + appliance.report());
+            assertTrue(router.ip("-4", "rule", "show").contains("4240:"), router.ip("-4", "rule", "show"));
+            UiClient ui = UiClient.setUpIn(router.name(), UI_PORT);
+            String page = ui.get("/").body();
+            assertTrue(page.contains("what the router kept to its tunnels stays held"), page);
+            assertTrue(page.contains("the LAN does not reach 10.20.0.0/16"), page);
+
+            // Restarted before the owner restores: still held, still said.
+            Launched.killAll(launched, Duration.ofSeconds(10));
+            launched.clear();
+            Launched again = Launched.start("router", Launched.appliance(router, "run", "--data-dir",
+                    data.toString(), "--ui-port", Integer.toString(UI_PORT)), null, dir);
+            launched.add(again);
+            again.awaitOutput("web UI on http://", START);
+            assertTrue(unreachable(router).contains("unreachable 10.20.0.0/16"), unreachable(router) + again.report());
+            ui = UiClient.setUpIn(router.name(), UI_PORT);
+            String later = ui.get("/").body();
+            assertTrue(later.contains("could not be read at an earlier start") && later.contains("stays held"), later);
+
+            // The factory reset deals with it: the holds go.
+            var r = ui.post("/system/reset", "confirm", "RESET", "reset_password", UiClient.ADMIN_PASSWORD);
+            assertTrue(r.statusCode() == 303 || r.statusCode() == 200, r.statusCode() + " " + r.body());
+            assertFalse(unreachable(router).contains("10.20.0.0/16"), unreachable(router) + again.report());
+            assertFalse(router.ip("-4", "rule", "show").contains("4240:"), router.ip("-4", "rule", "show"));
+        }
+    }
+
     @Test
     void aDialOutRefusedAtItsStartKeepsItsNetworksUnreachable() throws Exception {
         try (Netns router = router("192.0.2.5/24", "192.0.2.1")) {

@@ -35,6 +35,40 @@ public final class BootHold {
     private BootHold() {
     }
 
+    /** What a boot-hold file holds: the networks kept unreachable, and whether forwarded traffic is held. */
+    public record Held(java.util.List<String> unreachable, boolean defaultRouteHeld) {
+        public static final Held NOTHING = new Held(java.util.List.of(), false);
+
+        public Held {
+            unreachable = java.util.List.copyOf(unreachable);
+        }
+
+        public boolean isEmpty() {
+            return unreachable.isEmpty() && !defaultRouteHeld;
+        }
+    }
+
+    /**
+     * What the file {@code file} (one {@link #write} made, or a copy of it) holds: its lines as
+     * {@code homerouter-hold} takes them, others skipped; {@link Held#NOTHING} where there is no file.
+     */
+    public static Held read(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return Held.NOTHING;
+        }
+        java.util.List<String> unreachable = new java.util.ArrayList<>();
+        boolean defaultRoute = false;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String l = line.strip();
+            if (l.startsWith("unreachable ") && CIDR.matcher(l.substring(12).strip()).matches()) {
+                unreachable.add(l.substring(12).strip());
+            } else if (l.equals("default-route-held")) {
+                defaultRoute = true;
+            }
+        }
+        return new Held(unreachable, defaultRoute);
+    }
+
     /** The file's text for these networks and whether forwarded traffic is held off the default route. */
     public static String render(Collection<String> unreachable, boolean defaultRouteHeld) {
         StringBuilder b = new StringBuilder("# Written by the HomeRouter service: the routes and rules homerouter-hold puts back at\n"
