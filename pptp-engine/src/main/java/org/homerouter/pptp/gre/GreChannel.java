@@ -98,6 +98,11 @@ public final class GreChannel {
      */
     private volatile long reorderDeadlineHint = NO_DEADLINE;
     private volatile long ackDeadlineHint = NO_DEADLINE;
+    /**
+     * While not null, the channel sends nothing ({@link #holdOutput}); {@link #receive} runs it on
+     * the first packet from the peer.
+     */
+    private volatile Runnable outputHeld;
 
     /**
      * @param localCallId the Call ID we assigned: peers put it in the Key of packets to us
@@ -146,6 +151,35 @@ public final class GreChannel {
 
     public InetAddress peerAddress() {
         return peerAddress;
+    }
+
+    /**
+     * Sends nothing more until {@link #releaseOutput}: no data, no control frame, no
+     * acknowledgement. For a call whose peer address and peer Call ID a newer call now shares: our
+     * GRE to the two is the same packets (RFC 2637 §4.1: the Key carries the peer's Call ID), and
+     * Linux's kernel PPTP receiver, once it took one of this call's high sequence numbers, drops
+     * every packet of the new link numbered below it. A frame {@link #send} is given meanwhile is
+     * dropped, as if lost on the wire, without using up a sequence number: should the peer still
+     * be there, its numbers go on where they stopped (§4.3 leaves gaps and losses to PPP). An
+     * acknowledgement owed meanwhile is dropped too (§4.2.5: the next one covers it). What arrives
+     * is received as ever, and the first packet from the peer (whatever it is: the demultiplexer
+     * let it through only from the peer's address and with this call's own ID in its Key, which a
+     * newer call of the peer's does not use) runs {@code onPeerHeard}, before the packet is taken:
+     * the holder decides whether to release. {@code onPeerHeard} runs on the receive thread and
+     * must not call {@link #receive} or {@link #poll}.
+     */
+    public void holdOutput(Runnable onPeerHeard) {
+        outputHeld = Objects.requireNonNull(onPeerHeard, "onPeerHeard");
+    }
+
+    /** Sends again after {@link #holdOutput}; nothing held back is sent late. */
+    public void releaseOutput() {
+        outputHeld = null;
+    }
+
+    /** Whether {@link #holdOutput} holds the channel's output back. */
+    public boolean outputHeld() {
+        return outputHeld != null;
     }
 
     /**
@@ -245,6 +279,9 @@ public final class GreChannel {
         int length = pppFrame.remaining();
         if (length == 0 || length > GreHeader.MAX_PAYLOAD_LENGTH) {
             throw new IllegalArgumentException("PPP frame length must be 1..65535: " + length);
+        }
+        if (outputHeld != null) {
+            return; // lost as on the wire (see holdOutput)
         }
         synchronized (txLock) {
             if (!batched) {
@@ -356,6 +393,10 @@ public final class GreChannel {
         if (payload.remaining() != header.payloadLength()) {
             countMalformed();
             return;
+        }
+        Runnable held = outputHeld;
+        if (held != null) {
+            held.run(); // before the packet is taken, so that an answer to it may go out
         }
         if (header.ackPresent()) {
             onPeerAck(header.ack(), header.isAckOnly());
@@ -580,6 +621,9 @@ public final class GreChannel {
                 unackedReceived = 0;
                 ackDeadlineHint = NO_DEADLINE;
                 ack = highestReceived;
+            }
+            if (outputHeld != null) {
+                return; // lost as on the wire (see holdOutput)
             }
             ByteBuffer out = txBufferFor(0);
             GreCodec.write(out, peerCallId, 0, false, 0, true, ack);

@@ -6,10 +6,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +20,7 @@ import org.homerouter.pptp.Tally;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.PptpCall;
+import org.homerouter.pptp.gre.GreChannel;
 import org.homerouter.pptp.gre.GrePayloadSink;
 import org.homerouter.pptp.tunnel.CallTunnel;
 import org.homerouter.pptp.tunnel.TunnelListener;
@@ -35,6 +38,8 @@ public final class PppSessions implements TunnelListener {
     /** Refusals and evictions are lines a flood of calls causes at will: within a budget. */
     private static final LogLimit REFUSALS_LOGGED = new LogLimit();
     private static final LogLimit TIMER_FAILURES_LOGGED = new LogLimit();
+    /** A call's GRE held back and let go ({@link #holdBack}): calls from one address cause these at will. */
+    private static final LogLimit HOLDS_LOGGED = new LogLimit();
     /**
      * How long a login may wait on the client without an answer before it gives way to a newcomer
      * when every place for logins in progress is taken ({@link #admit}). A client answers the
@@ -121,11 +126,21 @@ public final class PppSessions implements TunnelListener {
         private volatile PptpCall call;
         /** Its key in {@link #byPeerCall}, set with {@link #call} (the address as it was then). */
         private volatile PeerCall peerCall;
+        /** The call's GRE channel, set before {@link #call}: what a newer call holds back ({@link #holdBack}). */
+        private volatile GreChannel channel;
+        /** Whether {@link #sameCallBefore} was looked for: when the call was accepted, else when its tunnel came up. */
+        private volatile boolean matched;
         /**
          * Live calls of other control connections with this call's address and Call ID when it
          * came ({@link #sameCallBefore}): this one takes their place once it logs in.
          */
         private volatile List<Slot> sameCallBefore = List.of();
+        /** Of {@link #sameCallBefore}, those whose GRE this call holds back until it logs in or ends. */
+        private volatile List<Slot> holding = List.of();
+        /** The newer calls holding this call's GRE back ({@link #holdBack}); guarded by itself. */
+        private final Set<Slot> heldBy = new HashSet<>();
+        /** Since when, in clock nanos (guarded by {@link #heldBy}). */
+        private long heldSince;
         /** Set only after the early frames went in, so frames reach the session in order. */
         private volatile PppSession session;
         private final ArrayDeque<ByteBuffer> early = new ArrayDeque<>();
@@ -265,6 +280,10 @@ public final class PppSessions implements TunnelListener {
     public GrePayloadSink sinkFor(PptpCall call) {
         Slot slot = new Slot();
         byLocalCallId.put(call.localCallId(), slot);
+        // Before the Outgoing-Call-Reply goes: the client's PPTP starts receiving the call's GRE
+        // once it has read the reply (Linux's pptp.ko from its first packet on), and from then on
+        // nothing of a call with the same Key may reach it.
+        matchSameCalls(slot, call);
         return slot;
     }
 
@@ -274,15 +293,14 @@ public final class PppSessions implements TunnelListener {
         Slot slot = byLocalCallId.computeIfAbsent(call.localCallId(), id -> new Slot());
         SessionSettings settings = this.settings;
         PeerCall peerCall = new PeerCall(call.peerAddress(), call.peerCallId());
-        if (settings.role() == SessionRole.SERVER) {
-            slot.sameCallBefore = sameCallBefore(call, peerCall);
-        }
+        matchSameCalls(slot, call); // if sinkFor did not (a sink of the caller's own)
+        slot.channel = tunnel.channel();
         slot.call = call;
         slot.peerCall = peerCall;
         byPeerCall.merge(peerCall, List.of(slot), (had, added) -> java.util.stream.Stream.concat(had.stream(),
                 added.stream()).toList());
         SessionEnvironment env = this.env;
-        String id = "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
+        String id = idOf(call);
         SessionLimits limits = this.limits;
         Counted counted = new Counted(ClientSource.of(call.peerAddress()), call.localCallId());
         Admission admission = admit(counted, limits);
@@ -293,6 +311,7 @@ public final class PppSessions implements TunnelListener {
             if (more != null) {
                 LOG.warn("{}: refused: {}{}", id, admission.refusal(), more);
             }
+            letGo(slot, slot.holding, "its client's new call, " + id + ", was refused (" + admission.clearReason() + ")");
             call.connection().refuseCall(call, admission.clearReason());
             return;
         }
@@ -359,7 +378,12 @@ public final class PppSessions implements TunnelListener {
                     }
                 }
                 call.markLoggedIn();
-                redialed.addAll(takesThePlaceOf(slot, userName)); // ended at the next poll
+                List<Slot> replaced = takesThePlaceOf(slot, userName);
+                redialed.addAll(replaced); // ended at the next poll, held back until then
+                List<Slot> others = slot.holding.stream().filter(old -> !replaced.contains(old)).toList();
+                slot.holding = List.of();
+                letGo(slot, others, "its client's new call, " + id + ", logged in as another account ("
+                        + PppSession.printable(userName) + ")");
                 checkOthersOf(s, userName, call);
                 loggedInByCall.put(call.localCallId(), new LoggedIn(call.peerAddress(), userName));
                 observer.authenticated(s, userName);
@@ -390,6 +414,8 @@ public final class PppSessions implements TunnelListener {
                     }
                 }
                 forget(call, slot);
+                letGo(slot, slot.holding, "its client's new call, " + id + ", ended without logging in ("
+                        + reason.description() + ")");
                 loggedInByCall.remove(call.localCallId());
                 if ((reason == SessionEnd.NO_GRE || reason == SessionEnd.GRE_ONE_WAY)
                         && settings.role() == SessionRole.SERVER) {
@@ -642,7 +668,8 @@ public final class PppSessions implements TunnelListener {
      * its call without a word (a restarted pptp, a laptop back from sleep) dialling again at once,
      * its numbering started afresh; left alone, the dead call held its account's static address
      * and session slot, and answered the new link's GRE with its own LCP, until its echoes ran out
-     * a minute later. The new call takes their place once it has logged in as the same account
+     * a minute later. Their GRE is held back from the moment the new call arrives ({@link
+     * #holdBack}), and the new call takes their place once it has logged in as the same account
      * ({@link #takesThePlaceOf}); not before: anyone sharing the address (a carrier's NAT, a
      * hotel's) could otherwise end another's session with a call that never logs in. (The same
      * control connection reusing a live Call ID is refused there, as RFC 2637 §2.8 allows.)
@@ -656,6 +683,114 @@ public final class PppSessions implements TunnelListener {
 
     /** A call's address and Call ID as its peer numbered it (RFC 2637 §4.1: its GRE's Key field). */
     private record PeerCall(InetAddress address, int callId) {
+    }
+
+    /** "call 1234 (198.51.100.7)": our Call ID and the peer's address, as sessions are named. */
+    private static String idOf(PptpCall call) {
+        return "call " + call.localCallId() + " (" + call.peerAddress().getHostAddress() + ")";
+    }
+
+    /**
+     * Finds {@code slot}'s {@link Slot#sameCallBefore} (on a server; once) and holds back their
+     * GRE at once ({@link #holdBack}).
+     */
+    private void matchSameCalls(Slot slot, PptpCall call) {
+        if (settings.role() != SessionRole.SERVER || slot.matched) {
+            return;
+        }
+        slot.matched = true;
+        List<Slot> same = sameCallBefore(call, new PeerCall(call.peerAddress(), call.peerCallId()));
+        slot.sameCallBefore = same;
+        slot.holding = same;
+        for (Slot old : same) {
+            holdBack(old, slot, call);
+        }
+    }
+
+    /**
+     * {@code old}'s GRE output stops ({@link GreChannel#holdOutput}) while {@code newer}, a call
+     * from its address with its peer's Call ID ({@link #sameCallBefore}), has not logged in: the
+     * client cannot tell the two calls' GRE apart (RFC 2637 §4.1: the Key carries its own Call ID).
+     * The old call's sequence numbers are high and the new channel's start at 0 (§4.3), and Linux's
+     * kernel PPTP receiver (pptp.ko, pptp_rcv_core) takes the first packet it sees at any number
+     * and then drops every one numbered below the last it took: one stray packet of the old call
+     * (an LCP Echo-Request, LAN traffic to the client) and the new link's LCP never completed, its
+     * first attempt failed; the old call's LCP answers reached the new link's PPP as well. The old
+     * call is not ended here: a stranger sharing the address (a carrier's NAT) must not end
+     * another's session with a call that never logs in. Its receiving goes on; it sends again when
+     * its own client is heard from ({@link #heard}: GRE with our old call's ID, which the newcomer
+     * was never told), or when the new call ends, is refused or logs in as another account
+     * ({@link #letGo}). Logged in as the same account, the new call ends it ({@link
+     * #takesThePlaceOf}), held back until then. Its keepalive goes on unanswered meanwhile: a dead
+     * call ends on it as it would have (RFC 1661 §5.8); a live one answers once it sends again, and
+     * a login takes seconds, well within the echoes a keepalive waits for.
+     */
+    private void holdBack(Slot old, Slot newer, PptpCall newCall) {
+        GreChannel channel = old.channel;
+        if (channel == null) {
+            return; // not up yet (sameCallBefore lists only calls whose tunnel is up)
+        }
+        boolean began;
+        synchronized (old.heldBy) {
+            began = old.heldBy.isEmpty();
+            old.heldBy.add(newer);
+            if (began) {
+                old.heldSince = env.clock().nanos();
+                channel.holdOutput(() -> heard(old));
+            }
+        }
+        String more = began ? HOLDS_LOGGED.admit() : null;
+        if (more != null) {
+            LOG.info("{}: its client dialled again ({}) with this call's call ID, {}, as a client that lost its"
+                    + " call does; the client cannot tell the two calls' GRE apart, so this call's GRE is held back"
+                    + " until the new call logs in as the same account (this call then ends) or fails, or this"
+                    + " call's client is heard from again{}", idOf(old.call), idOf(newCall), newCall.peerCallId(),
+                    more);
+        }
+    }
+
+    /** {@code newer} holds none of {@code olds} back any more: those no other call holds send again. */
+    private void letGo(Slot newer, List<Slot> olds, String why) {
+        for (Slot old : olds) {
+            long held;
+            synchronized (old.heldBy) {
+                if (!old.heldBy.remove(newer) || !old.heldBy.isEmpty()) {
+                    continue;
+                }
+                old.channel.releaseOutput();
+                held = env.clock().nanos() - old.heldSince;
+            }
+            resumed(old, why, held);
+        }
+    }
+
+    /**
+     * GRE came on {@code old}'s channel while it was held back: from its peer's address, with our
+     * call's own ID in the Key, which a newer call of that client was never told. Its client is
+     * alive, and it sends again (on the receive thread, before the packet is taken).
+     */
+    private void heard(Slot old) {
+        long held;
+        synchronized (old.heldBy) {
+            if (old.heldBy.isEmpty()) {
+                return;
+            }
+            old.heldBy.clear();
+            old.channel.releaseOutput();
+            held = env.clock().nanos() - old.heldSince;
+        }
+        resumed(old, "its client is still there (it sent GRE on this call)", held);
+    }
+
+    private void resumed(Slot old, String why, long heldNanos) {
+        if (byLocalCallId.get(old.call.localCallId()) != old) {
+            return; // ended meanwhile
+        }
+        String more = HOLDS_LOGGED.admit();
+        if (more != null) {
+            LOG.info("{}: {}: its GRE goes out again, after {} s held back{}", idOf(old.call), why,
+                    java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(heldNanos), more);
+        }
     }
 
     /** {@code slot} (of {@code call}) leaves the registry. */
@@ -737,6 +872,9 @@ public final class PppSessions implements TunnelListener {
         Slot slot = byLocalCallId.remove(tunnel.call().localCallId());
         if (slot != null) {
             unindex(slot);
+            if (slot.session() == null) { // else its end lets go
+                letGo(slot, slot.holding, "its client's new call, " + idOf(tunnel.call()) + ", was cleared");
+            }
         }
         if (slot != null && slot.session() != null) {
             // A client's own end says why the server cleared the call (its Call-Disconnect-Notify's

@@ -626,4 +626,38 @@ class GreChannelTest {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * Held back (a newer call shares the peer's address and Call ID): nothing goes out, no data
+     * and no acknowledgement, and no sequence number is used up; receiving goes on, and the first
+     * packet from the peer runs the holder's check before it is taken. Released, the numbers go on.
+     */
+    @Test
+    void heldBackAChannelSendsNothingAndTellsOfThePeersPacketsUntilReleased() throws IOException {
+        GreChannel ch = channel();
+        ch.send(ByteBuffer.wrap(new byte[] {0x21, 1}));
+        List<String> heard = new ArrayList<>();
+        ch.holdOutput(() -> heard.add("heard with " + delivered.size() + " delivered"));
+        assertTrue(ch.outputHeld());
+        ch.send(ByteBuffer.wrap(new byte[] {0x21, 2}));
+        ch.sendBatched(ByteBuffer.wrap(new byte[] {0x21, 3}));
+        ch.flush();
+        assertEquals(1, transport.sent.size(), "only the packet sent before the hold");
+
+        receive(ch, 7);
+        assertEquals(List.of("heard with 0 delivered"), heard, "told before the packet is taken");
+        assertEquals(List.of(7), delivered, "received as ever");
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(GreChannel.NO_DEADLINE, ch.poll(), "the owed acknowledgement dropped, not owed at every tick");
+        assertEquals(1, transport.sent.size(), "no acknowledgement either");
+        assertEquals(1, ch.counters().txPackets());
+
+        ch.releaseOutput();
+        ch.send(ByteBuffer.wrap(new byte[] {0x21, 4}));
+        assertEquals(2, transport.sent.size());
+        assertEquals(2, GreCodec.decode(ByteBuffer.wrap(transport.last().bytes())).sequence(),
+                "no number was used up while held back");
+        receive(ch, 8);
+        assertEquals(1, heard.size(), "told only while held back");
+    }
 }

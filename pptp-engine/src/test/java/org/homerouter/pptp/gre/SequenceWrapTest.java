@@ -21,22 +21,17 @@ class SequenceWrapTest {
     private static final InetAddress US = InetAddress.ofLiteral("10.0.0.1");
     private static final InetAddress OFFICE = InetAddress.ofLiteral("10.0.0.2");
 
-    /**
-     * pptp.ko's check in pptp_rcv_core (drivers/net/ppp/pptp.c), in unsigned 32 bits: a packet is
-     * taken when {@code !(seq < seq_recv + 1 || WRAPPED(seq_recv, seq))}, and then sets seq_recv.
-     */
-    private static final class KernelPptpReceiver {
-        long seqRecv = 0xFFFFFFFFL; // as set up: the first packet (any number) is taken
+    /** What the office's kernel ({@link KernelPptpReceiver}) hands to PPP. */
+    private static final class Office {
+        final KernelPptpReceiver kernel = new KernelPptpReceiver();
         /** The data packets taken (their last octet); LCP Discard-Requests, which pppd drops, apart. */
         final List<Integer> data = new ArrayList<>();
         int discardRequests;
 
         void receive(long seq, ByteBuffer ppp) {
-            boolean wrapped = (seqRecv & 0xFFFFFF00L) == 0 && (seq & 0xFFFFFF00L) == 0xFFFFFF00L;
-            if (seq < ((seqRecv + 1) & 0xFFFFFFFFL) || wrapped) {
-                return; // dropped (all but LCP echoes, which this test does not send)
+            if (!kernel.takes((int) seq, ppp)) {
+                return; // dropped
             }
-            seqRecv = seq;
             if (ppp.getShort(ppp.position() + 2) == (short) 0xC021) {
                 assertEquals(11, ppp.get(ppp.position() + 4), "LCP Discard-Request (RFC 1661 §5.8)");
                 discardRequests++;
@@ -47,9 +42,9 @@ class SequenceWrapTest {
     }
 
     /** What the office's kernel takes of 6 data packets sent across the wrap, the WAN losing the listed numbers once each. */
-    private static KernelPptpReceiver across(List<Long> sent, Long... lostOnce) throws IOException {
+    private static Office across(List<Long> sent, Long... lostOnce) throws IOException {
         InMemoryGreNetwork network = new InMemoryGreNetwork();
-        KernelPptpReceiver office = new KernelPptpReceiver();
+        Office office = new Office();
         List<Long> toLose = new ArrayList<>(List.of(lostOnce));
         network.setImpairment((source, destination, packet) -> {
             ByteBuffer p = packet.duplicate();
@@ -75,7 +70,7 @@ class SequenceWrapTest {
     @Test
     void anOfficeServerWithLinuxsKernelReceiverKeepsReceivingAfterTheWrapThoughThePacketAtItIsLost() throws IOException {
         List<Long> sent = new ArrayList<>();
-        KernelPptpReceiver office = across(sent, 0xFFFFFFFFL);
+        Office office = across(sent, 0xFFFFFFFFL);
         assertEquals(List.of(0, 1, 3, 4, 5), office.data,
                 "only the data packet right after the lost one is dropped, not every packet after the wrap");
         assertEquals(List.of(0xFFFFFFFDL, 0xFFFFFFFEL, 0xFFFFFFFFL, 0L, 0xFFFFFFFFL, 1L, 0xFFFFFFFFL, 2L, 3L), sent,
@@ -85,14 +80,14 @@ class SequenceWrapTest {
 
     @Test
     void withNothingLostTheKernelTakesEveryDataPacketOnceAndDropsTheMarkersLateCopies() throws IOException {
-        KernelPptpReceiver office = across(new ArrayList<>());
+        Office office = across(new ArrayList<>());
         assertEquals(List.of(0, 1, 2, 3, 4, 5), office.data);
         assertEquals(1, office.discardRequests, "the later copies come after 0: from before the wrap to it");
     }
 
     @Test
     void aBurstTakingTheMarkerItsFirstCopyAndAPacketBetweenCostsTheDataUntilTheLastCopyOnly() throws IOException {
-        KernelPptpReceiver office = across(new ArrayList<>(), 0xFFFFFFFFL, 0L, 0xFFFFFFFFL);
+        Office office = across(new ArrayList<>(), 0xFFFFFFFFL, 0L, 0xFFFFFFFFL);
         assertEquals(List.of(0, 1, 4, 5), office.data, "data 2 lost on the wire, 3 dropped before the last copy");
     }
 }

@@ -752,23 +752,11 @@ class WholeSessionTest {
     void aClientDiallingAgainWithTheSameCallIdTakesItsDeadCallsPlaceOnceLoggedIn() throws Exception {
         staticAddresses = Map.of("User", (Inet4Address) ip("10.8.8.8"));
         start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
-        ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
-                clientTunnels, new CallIdAllocator(8, new Random(7))).get(5, TimeUnit.SECONDS).placeCall()
-                .get(5, TimeUnit.SECONDS);
+        dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
         run("first up", () -> serverEvents.contains("up"));
 
-        // The laptop's VPN process dies: its GRE goes nowhere; its TCP connection lingers, as a
-        // connection of a machine gone to sleep does. A new process, the same first Call ID.
-        clientGre.close();
-        clientGre = network.bind(CLIENT);
-        GreDemux demux = new GreDemux();
-        clientGre.setReceiver(demux);
-        clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
-        clientTunnels = new CallTunnels(clientGre, demux, clock, GreChannelConfig.DEFAULTS, clientSessions::sinkFor,
-                clientSessions);
-        ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
-                clientTunnels, new CallIdAllocator(8, new Random(7))).get(5, TimeUnit.SECONDS).placeCall()
-                .get(5, TimeUnit.SECONDS);
+        restartTheClient();
+        dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
         run("the new session up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
         assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("REDIALED: " + CLIENT.getHostAddress()
                 + " placed a new call with this one's call ID")), endDetails.toString());
@@ -780,6 +768,176 @@ class WholeSessionTest {
 
         serverSessions.sessions().getFirst().endSilently(SessionEnd.HUNG_UP, "the administrator");
         run("the new call out of it too once ended", () -> serverSessions.peerCallsIndexed() == 0);
+    }
+
+    /**
+     * A control connection whose calls are numbered as a freshly started PPTP client numbers them:
+     * every such connection's first call has the same Call ID.
+     */
+    private ClientConnection dialWithTheFirstCallId(org.homerouter.pptp.control.CallListener calls) throws Exception {
+        return ControlClient.connect(io, serverAddress, ControlSettings.defaults("pns"), clock, Duration.ofMillis(10),
+                calls, new CallIdAllocator(8, new Random(7))).get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The laptop's VPN process dies: its GRE goes nowhere; its TCP connection lingers, as a
+     * connection of a machine gone to sleep does. A new process at the same address, with no call yet.
+     */
+    private void restartTheClient() {
+        clientGre.close();
+        clientGre = network.bind(CLIENT);
+        GreDemux demux = new GreDemux();
+        clientGre.setReceiver(demux);
+        clientSessions = new PppSessions(clientSettings, clientEnv, recorder(clientEvents));
+        clientTunnels = new CallTunnels(clientGre, demux, clock, GreChannelConfig.DEFAULTS, clientSessions::sinkFor,
+                clientSessions);
+    }
+
+    /** The server's GRE to the client with {@code key} (the client's Call ID), as Linux's kernel PPTP there takes it. */
+    private static final class KernelAtTheClient {
+        final org.homerouter.pptp.gre.KernelPptpReceiver kernel = new org.homerouter.pptp.gre.KernelPptpReceiver();
+        /** The sequence numbers of the data packets the kernel took, and of those it dropped. */
+        final List<Integer> taken = new CopyOnWriteArrayList<>();
+        final List<Integer> dropped = new CopyOnWriteArrayList<>();
+
+        InMemoryGreNetwork.Impairment watching(int key) {
+            return (source, destination, packet) -> {
+                ByteBuffer b = packet.duplicate();
+                var h = org.homerouter.pptp.gre.GreCodec.decode(b);
+                if (source.equals(SERVER) && destination.equals(CLIENT) && h.callId() == key && h.sequencePresent()) {
+                    b.limit(b.position() + h.payloadLength());
+                    (kernel.takes(h.sequence(), b) ? taken : dropped).add(h.sequence());
+                }
+                return InMemoryGreNetwork.Fate.DELIVER;
+            };
+        }
+    }
+
+    /**
+     * The same client dialling again, its old call still up at the server (a laptop that rebooted,
+     * a restarted pptp behind a home NAT): the old call's GRE to the address and Call ID, which the
+     * client cannot tell from the new call's (RFC 2637 §4.1), is held back from the moment the new
+     * call arrives until the new call has logged in and ended it. Linux's kernel receiver at the
+     * client, modelled, takes every packet of the new link. It used to take one of the old call's
+     * (LAN traffic to the client, here), numbered in the hundreds, and then drop the new link's LCP,
+     * numbered from 0: the first redial failed.
+     */
+    @Test
+    void aClientsOldCallSendsNothingOnceItDialsAgainWithTheSameCallId() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        PptpCall oldCall = dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        InMemoryTunnelDevice oldServerDev = devices.get("server");
+        exchange(new Random(4), 300, devices.get("client"), oldServerDev);
+        var oldChannel = serverTunnels.tunnels().getFirst().channel();
+        var sentBefore = oldChannel.counters();
+        assertTrue(sentBefore.txPackets() > 300, "the old call's numbers are high: " + sentBefore);
+
+        restartTheClient();
+        KernelAtTheClient client = new KernelAtTheClient();
+        network.setImpairment(client.watching(oldCall.localCallId()));
+        PptpCall newCall = dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals(oldCall.localCallId(), newCall.localCallId(), "the same Call ID");
+        Random r = new Random(5);
+        for (int i = 0; i < 3; i++) {
+            oldServerDev.inject(ipv4(r, 100)); // the LAN still sends to the old call's address
+        }
+        run("the new session up, the old one ended", () -> serverEvents.stream().filter("up"::equals).count() == 2
+                && clientEvents.stream().filter("up"::equals).count() == 2 && serverEvents.contains("ended REDIALED"));
+
+        assertEquals(List.of(), client.dropped, "the client's kernel took every packet; took " + client.taken);
+        var sentAfter = oldChannel.counters();
+        assertEquals(sentBefore.txPackets(), sentAfter.txPackets(), "no data or control frame of the old call");
+        assertEquals(sentBefore.ackOnlySent(), sentAfter.ackOnlySent(), "no acknowledgement of the old call");
+        assertEquals(1, serverSessions.sessions().size(), "the old session ended once the new one logged in");
+    }
+
+    /**
+     * The old call's own client is alive after all (two clients behind one NAT that numbered their
+     * calls alike, say): GRE with our old call's ID, which the newcomer was never told, ends the
+     * hold at once, and the old call sends again. (Here the new call is a control connection
+     * alone, and its GRE is kept from the old client, which could not tell it from its own.)
+     */
+    @Test
+    void aHeldBackCallSendsAgainOnceItsOwnClientIsHeardFrom() throws Exception {
+        HeldBack held = oldCallHeldBackByAControlOnlyCall();
+        held.serverDev.inject(ipv4(new Random(6), 100));
+        network.deliverAll();
+        assertEquals(300, held.clientDev.written().size(), "held back: the LAN's packet did not reach the old client");
+
+        byte[] fromTheClient = ipv4(new Random(7), 100);
+        held.clientDev.inject(fromTheClient);
+        network.deliverAll();
+        assertArrayEquals(fromTheClient, held.serverDev.written().getLast(), "received while held back");
+        assertFalse(held.channel.outputHeld(), "its client was heard from");
+        byte[] toTheClient = ipv4(new Random(8), 100);
+        held.serverDev.inject(toTheClient);
+        network.deliverAll();
+        assertArrayEquals(toTheClient, held.clientDev.written().getLast(), "the old call sends again");
+        assertTrue(serverEvents.stream().noneMatch(e -> e.startsWith("ended")), serverEvents.toString());
+    }
+
+    /** The new call ends without logging in (a stranger behind the same NAT, a failed login): the old call sends again. */
+    @Test
+    void aHeldBackCallSendsAgainOnceTheNewCallEndsWithoutLoggingIn() throws Exception {
+        HeldBack held = oldCallHeldBackByAControlOnlyCall();
+        held.newConnection.hangUp(held.newCall).get(5, TimeUnit.SECONDS);
+        run("the new call's session ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+        assertFalse(held.channel.outputHeld());
+        byte[] toTheClient = ipv4(new Random(8), 100);
+        held.serverDev.inject(toTheClient);
+        network.deliverAll();
+        assertArrayEquals(toTheClient, held.clientDev.written().getLast(), "the old call sends again");
+        assertEquals(1, serverEvents.stream().filter(e -> e.startsWith("ended")).count(), serverEvents.toString());
+        assertEquals(1, serverSessions.sessions().size());
+    }
+
+    /** Logged in as another account, the new call does not end the old one, nor holds it back any longer. */
+    @Test
+    void aHeldBackCallSendsAgainOnceTheNewCallLogsInAsAnotherAccount() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        InMemoryTunnelDevice oldServerDev = devices.get("server");
+        var oldChannel = serverTunnels.tunnels().getFirst().channel();
+
+        restartTheClient();
+        clientLogsInAs("Other", "otherPass");
+        dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        assertTrue(oldChannel.outputHeld());
+        run("the new session up", () -> serverEvents.stream().filter("up"::equals).count() == 2);
+        assertFalse(oldChannel.outputHeld(), "another account's login does not end it, nor hold it back");
+        long sent = oldChannel.counters().txPackets();
+        oldServerDev.inject(ipv4(new Random(9), 100));
+        assertEquals(sent + 1, oldChannel.counters().txPackets(), "the old call sends again");
+        assertEquals(2, serverSessions.sessions().size());
+    }
+
+    /** An old call, logged in and up, held back by a newer call with its address and Call ID that has no PPP. */
+    private record HeldBack(InMemoryTunnelDevice serverDev, InMemoryTunnelDevice clientDev,
+                            org.homerouter.pptp.gre.GreChannel channel, ClientConnection newConnection,
+                            PptpCall newCall) {
+    }
+
+    private HeldBack oldCallHeldBackByAControlOnlyCall() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        PptpCall oldCall = dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        InMemoryTunnelDevice serverDev = devices.get("server");
+        InMemoryTunnelDevice clientDev = devices.get("client");
+        exchange(new Random(4), 300, clientDev, serverDev);
+        var channel = serverTunnels.tunnels().getFirst().channel();
+        // The new call's GRE (numbered from 0; the old call's are past 300) is kept from the old client.
+        network.setImpairment((source, destination, packet) -> {
+            var h = org.homerouter.pptp.gre.GreCodec.decode(packet.duplicate());
+            return source.equals(SERVER) && h.sequencePresent() && Integer.compareUnsigned(h.sequence(), 100) < 0
+                    ? InMemoryGreNetwork.Fate.DROP : InMemoryGreNetwork.Fate.DELIVER;
+        });
+        ClientConnection newConnection = dialWithTheFirstCallId(org.homerouter.pptp.control.CallListener.NONE);
+        PptpCall newCall = newConnection.placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals(oldCall.localCallId(), newCall.localCallId(), "the same Call ID");
+        assertTrue(channel.outputHeld(), "held back from the moment the new call arrived");
+        return new HeldBack(serverDev, clientDev, channel, newConnection, newCall);
     }
 
     /**
