@@ -37,9 +37,14 @@ class FailedAttemptFloodTest {
             }
             long failures = Eventually.value(() -> a.accounting().authFailures(), n -> n >= ATTEMPTS);
             assertEquals(ATTEMPTS, failures, "every attempt counted");
-            var rows = Eventually.value(() -> a.store().sessionHistory(100, false), r -> r.size() >= AttemptRecords.PER_SOURCE_BURST);
-            Thread.sleep(500); // what else was queued has been written
-            rows = a.store().sessionHistory(100, false);
+            java.util.concurrent.Callable<Long> guesses = () -> a.store().events(100, null).stream()
+                    .filter(e -> e.message().startsWith("alice from 127.0.0.")).count();
+            // The records wanted first (a background thread writes them), then a while for any more
+            // that were queued: the check is that there are no more.
+            Eventually.value(() -> a.store().sessionHistory(100, false), r -> r.size() >= AttemptRecords.PER_SOURCE_BURST);
+            Eventually.value(guesses, n -> n >= AttemptRecords.PER_SOURCE_BURST);
+            Thread.sleep(500);
+            var rows = a.store().sessionHistory(100, false);
             assertEquals(AttemptRecords.PER_SOURCE_BURST, rows.size(), "history rows for " + ATTEMPTS + " failures");
             var events = a.store().events(100, null);
             assertTrue(events.stream().anyMatch(e -> e.message().equals("admin logged in from 192.168.1.20")), events.toString());
@@ -69,7 +74,16 @@ class FailedAttemptFloodTest {
             InMemoryDialIn.Client alice = net.dialFrom(a.pptpAddress(), "alice", "a typo", "127.0.1.77");
             assertEquals(SessionEnd.AUTH_FAILED, alice.ended.get(10, TimeUnit.SECONDS));
             Eventually.value(() -> a.accounting().authFailures(), n -> n >= ATTEMPTS + 1);
-            Thread.sleep(500); // what else was queued has been written
+            java.util.function.Function<String, java.util.concurrent.Callable<Long>> eventsOf = who -> () ->
+                    a.store().events(100, null).stream().filter(e -> e.message().startsWith(who + " from 127.0.1.77"))
+                            .count();
+            // What is to be recorded first (a background thread writes it), then a while for any
+            // more that were queued: the stranger's are checked to be no more than before.
+            Eventually.value(() -> a.store().sessionHistory(100, false),
+                    r -> r.stream().anyMatch(row -> "alice".equals(row.user())));
+            Eventually.value(eventsOf.apply("alice"), n -> n >= 1);
+            Eventually.value(eventsOf.apply("administrator"), n -> n >= AttemptRecords.PER_SOURCE_BURST);
+            Thread.sleep(500);
             var rows = a.store().sessionHistory(100, false);
             assertTrue(rows.stream().anyMatch(r -> "alice".equals(r.user())), "alice's failure not recorded: " + rows);
             var events = a.store().events(100, null);
@@ -106,8 +120,10 @@ class FailedAttemptFloodTest {
             java.util.concurrent.Callable<java.util.List<org.homerouter.appliance.store.ApplianceStore.EventRow>> refusals =
                     () -> a.store().events(100, null).stream().filter(e -> e.message().startsWith("alice " + client)
                             && e.message().contains("per-user limit")).toList();
+            // The first ones recorded (a background thread writes them), then a while for any more
+            // that were queued: the check is that there are no more.
             Eventually.value(refusals, l -> l.size() >= AttemptRecords.PER_SOURCE_BURST);
-            Thread.sleep(500); // what else was queued has been written
+            Thread.sleep(500);
             var events = refusals.call();
             assertTrue(events.size() >= 1, "the refusal is on record: " + a.store().events(100, null));
             assertEquals(AttemptRecords.PER_SOURCE_BURST, events.size(), ATTEMPTS + " refusals: " + events);
@@ -141,7 +157,10 @@ class FailedAttemptFloodTest {
             InMemoryDialIn.Client bob = net.dialFrom(a.pptpAddress(), "bob", "bob password", office,
                     java.util.List.of(org.homerouter.pptp.auth.AuthMethod.MSCHAP_V2), java.util.Optional.empty());
             bob.ended.get(10, TimeUnit.SECONDS);
-            Thread.sleep(500); // what else was queued has been written
+            // bob's refusal recorded (a background thread writes it), then a while for any more that
+            // were queued: bob's and carol's are checked to be no more.
+            Eventually.value(refusals.apply("bob"), n -> n >= 1);
+            Thread.sleep(500);
             assertEquals(1L, refusals.apply("bob").call(), "bob's refusal: " + a.store().events(200, null));
             assertEquals(AttemptRecords.PER_SOURCE_BURST, refusals.apply("carol").call().intValue(), "as before");
         }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
 
 import static org.homerouter.pptp.alg.AlgFixtures.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -27,6 +27,13 @@ class PptpAlgTest {
     final List<GreMapping> mapped = new ArrayList<>();
     /** Connections the NAT gave another address than {@link #PUBLIC}. */
     final java.util.Map<ControlFlow, Inet4Address> natted = new java.util.HashMap<>();
+    /**
+     * Seeded, as {@link #randomSegmentationRetransmissionAndOverlapGiveTheSameRewrittenStream}'s:
+     * an unseeded generator now and then (about one run in 6,000) drew the client's own call ID as
+     * its NAT ID, which the checks that an ID was translated then took for no translation. Each
+     * test has its own instance and so the same draws (28699, 42857, 33541, 373, ... for 42): no
+     * test's NAT IDs include a call ID its clients use (the smallest any test is given is 56).
+     */
     final PptpAlg alg = new PptpAlg(clock, AlgTimeouts.KERNEL, flow -> natted.getOrDefault(flow, PUBLIC), new GreMappingListener() {
         @Override
         public void mapped(GreMapping m) {
@@ -39,7 +46,7 @@ class PptpAlgTest {
             events.add("unmapped " + m);
             mapped.remove(m);
         }
-    }, RandomGenerator.of("L64X128MixRandom"));
+    }, RandomGeneratorFactory.of("L64X128MixRandom").create(42));
 
     static Inet4Address ip(String s) {
         try {
