@@ -43,6 +43,9 @@ final class AgedRecords implements AutoCloseable {
      * @param clockSet   whether a time server has set that clock (true where nobody can say)
      * @param period     {@link #PERIOD}; shorter in tests
      */
+    /** Whether a try found the clock not set, and none deleted since: the first try after it is set waits. */
+    private boolean sawClockUnset;
+
     AgedRecords(ApplianceStore store, LongSupplier wallMillis, BooleanSupplier clockSet, Duration period) {
         this.store = store;
         this.wallMillis = wallMillis;
@@ -72,13 +75,21 @@ final class AgedRecords implements AutoCloseable {
      * bad saved time) would otherwise take the whole history and event log for old in the minute
      * before its time server answers.
      */
-    private void tryDeleteAged() {
+    void tryDeleteAged() {
         long now = System.nanoTime();
         if (lastRunNanos != null && now - lastRunNanos < period.toNanos()) {
             return;
         }
         if (!clockSet.getAsBoolean()) {
             LOG.debug("the clock is not set by a time server yet: old records are deleted once it is");
+            sawClockUnset = true;
+            return;
+        }
+        if (sawClockUnset) {
+            // Set since the last try: this run's rows written before carried the old clock's times
+            // until ClockSteps (every 10 s) moved them with the step; deleting now could take them
+            // for old ones. The next try (RETRY on) deletes.
+            sawClockUnset = false;
             return;
         }
         lastRunNanos = now;

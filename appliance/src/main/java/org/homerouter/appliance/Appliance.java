@@ -135,7 +135,7 @@ public final class Appliance implements AutoCloseable {
         this.accounting = new SessionAccounting(store);
         this.startConfig = Map.copyOf(cfg);
         this.overrides = overrides;
-        this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line));
+        this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line), store::restampThisRun);
         this.agedRecords = AgedRecords.system(store);
         this.wanRetry = new KernelRetry(line -> store.logEvent("service", line));
         this.passthrough = new AppliancePassthrough(store, dataPlane, this::admitFromWan);

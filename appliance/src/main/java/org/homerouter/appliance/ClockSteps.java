@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -51,6 +52,20 @@ final class ClockSteps implements AutoCloseable {
     private ScheduledFuture<?> task;
     /** Set by {@link #close}: a check waiting for the monitor then writes nothing (the store is closing). */
     private boolean closed;
+    /** Whether the clock is known not to be set by a time server (adjtimex's STA_UNSYNC): false where unknown. */
+    private final BooleanSupplier unset;
+    /** What {@link #unset} said at the last check (or at the start). */
+    private boolean wasUnset;
+    /** Moves this run's rows written before a forward step of an unset clock by the step; how many moved. */
+    private final Restamp restamp;
+
+    /** Moves the rows this run wrote before a step, stamped {@code oldUpToMs} at the latest, by {@code stepMs}. */
+    @FunctionalInterface
+    interface Restamp {
+        int rows(long oldUpToMs, long stepMs) throws Exception;
+
+        Restamp NONE = (upTo, step) -> 0;
+    }
 
     /**
      * @param wallMillis {@link System#currentTimeMillis()}: the clock the event log's times come from
@@ -59,6 +74,18 @@ final class ClockSteps implements AutoCloseable {
      * @param events     where a line goes (the event log, as "service")
      */
     ClockSteps(LongSupplier wallMillis, LongSupplier nanos, ZoneId zone, Consumer<String> events) {
+        this(wallMillis, nanos, zone, events, () -> false, Restamp.NONE);
+    }
+
+    /**
+     * @param unset   whether the clock is known not to be set by a time server yet
+     * @param restamp where a forward step from an unset clock moves this run's earlier rows
+     */
+    ClockSteps(LongSupplier wallMillis, LongSupplier nanos, ZoneId zone, Consumer<String> events, BooleanSupplier unset,
+               Restamp restamp) {
+        this.unset = unset;
+        this.restamp = restamp;
+        this.wasUnset = unset.getAsBoolean();
         this.wallMillis = wallMillis;
         this.nanos = nanos;
         this.when = WHEN.withZone(zone);
@@ -67,9 +94,14 @@ final class ClockSteps implements AutoCloseable {
         this.lastNanos = nanos.getAsLong();
     }
 
-    /** This machine's clocks, to the event log; its times in UTC, as the pages write every time without script. */
-    static ClockSteps system(Consumer<String> events) {
-        return new ClockSteps(System::currentTimeMillis, System::nanoTime, java.time.ZoneOffset.UTC, events);
+    /**
+     * This machine's clocks, to the event log; its times in UTC, as the pages write every time
+     * without script. A forward step of a clock the kernel says no time server set moves this
+     * run's earlier rows along ({@link org.homerouter.appliance.store.ApplianceStore#restampThisRun}).
+     */
+    static ClockSteps system(Consumer<String> events, Restamp restamp) {
+        return new ClockSteps(System::currentTimeMillis, System::nanoTime, java.time.ZoneOffset.UTC, events,
+                () -> org.homerouter.bridge.ClockState.synchronizedByTimeServer().map(set -> !set).orElse(false), restamp);
     }
 
     /** Checks every {@link #PERIOD} on {@code timer} (the appliance's housekeeping thread), until {@link #close}. */
@@ -91,6 +123,21 @@ final class ClockSteps implements AutoCloseable {
         lastWallMillis = wall;
         lastNanos = now;
         boolean step = Math.abs(stepMillis) > THRESHOLD.toMillis();
+        boolean fromUnset = wasUnset && stepMillis > 0;
+        wasUnset = unset.getAsBoolean();
+        String moved = "";
+        if (step && fromUnset) {
+            // The clock read wrong until now (not set by anyone: a board's saved or built-in
+            // time); a suspend cannot be told from a step, but a suspended clock was set before.
+            // The rows written before stepped times come after them: at most `expected`.
+            try {
+                int n = restamp.rows(expected, stepMillis);
+                moved = "; the clock had not been set, and the " + n + (n == 1 ? " entry" : " entries")
+                        + " this service wrote before it were moved forward with it";
+            } catch (Exception e) {
+                LOG.warn("the entries written before the clock was set could not be moved with it: {}", e.toString());
+            }
+        }
         boolean quiet = logged && now - loggedNanos < QUIET.toNanos();
         if (step && quiet) {
             unlogged++;
@@ -101,7 +148,7 @@ final class ClockSteps implements AutoCloseable {
             return;
         }
         if (step) {
-            write(stepLine(stepMillis, expected, wall) + pending(), now);
+            write(stepLine(stepMillis, expected, wall, !moved.isEmpty()) + moved + pending(), now);
         } else if (!quiet && unlogged > 0) {
             write(summary(wall), now);
         }
@@ -116,9 +163,13 @@ final class ClockSteps implements AutoCloseable {
         events.accept(line);
     }
 
-    private String stepLine(long stepMillis, long expected, long wall) {
+    private String stepLine(long stepMillis, long expected, long wall, boolean restamped) {
         String fromTo = " (from " + when.format(Instant.ofEpochMilli(expected)) + " to "
                 + when.format(Instant.ofEpochMilli(wall)) + ")";
+        if (stepMillis > 0 && restamped) {
+            return "the clock jumped forward by " + amount(stepMillis) + " against the time elapsed" + fromTo
+                    + ": a time server or someone set it";
+        }
         if (stepMillis > 0) {
             return "the clock jumped forward by " + amount(stepMillis) + " against the time elapsed" + fromTo
                     + ": a time server or someone set it, or the machine was suspended; if it was set, events before"

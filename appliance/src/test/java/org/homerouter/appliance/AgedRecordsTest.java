@@ -85,6 +85,25 @@ class AgedRecordsTest {
         }
     }
 
+    /**
+     * The try right after the time server set the clock deletes nothing: the rows this run wrote
+     * before carried the old clock's times until ClockSteps, within 10 s, moved them with the step
+     * (ClockStepsTest); deleting then would take them for old ones. The next try deletes.
+     */
+    @Test
+    void theFirstTryAfterTheClockIsSetWaitsForTheNext() throws Exception {
+        events(1, Duration.ofDays(400), "admin logged in 400 days ago");
+        java.util.concurrent.atomic.AtomicBoolean set = new java.util.concurrent.atomic.AtomicBoolean();
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, set::get, AgedRecords.PERIOD)) {
+            aged.tryDeleteAged();
+            set.set(true);
+            aged.tryDeleteAged();
+            assertEquals(1, messages().size(), "not at the first try after the clock was set");
+            aged.tryDeleteAged();
+            assertEquals(List.of(), messages(), "at the next");
+        }
+    }
+
     @Test
     void laterRunsDeleteWhatHasAgedSinceWithoutARestart() throws Exception {
         events(1, Duration.ofDays(400), "admin logged in 400 days ago");

@@ -69,6 +69,47 @@ class ClockStepsTest {
                 lines.getFirst());
     }
 
+    /**
+     * A router whose firmware was built months before it was switched on boots at that date: its
+     * boot and its owner's setup were logged at it, and an hour after the time server answered
+     * they went as older than the 90 days kept. A forward step from a clock no time server had set
+     * moves this run's earlier rows by the step; an earlier run's rows, and a suspend's step (a clock
+     * that was set), move nothing.
+     */
+    @Test
+    void aForwardStepFromAnUnsetClockMovesThisRunsEarlierEntriesWithIt() throws Exception {
+        store.logEvent("service", "an earlier run's line");
+        store.close();
+        store = ApplianceStore.open(dir.resolve("appliance.db"));
+        long earlier = store.events(10, "service").getFirst().atMs();
+        boolean[] unset = {true};
+        wallMillis = System.currentTimeMillis();
+        steps = new ClockSteps(() -> wallMillis, () -> nanos, ZoneId.of("UTC"), line -> store.logEvent("service", line),
+                () -> unset[0], store::restampThisRun);
+        store.logEvent("config", "admin password set at the first-run setup");
+        long written = store.events(10, "config").getFirst().atMs();
+        elapse(ClockSteps.PERIOD);
+        steps.check();
+        long step = Duration.ofDays(120).toMillis();
+        wallMillis += step;
+        unset[0] = false;
+        elapse(ClockSteps.PERIOD);
+        steps.check();
+        assertEquals(written + step, store.events(10, "config").getFirst().atMs(), "the setup's line moved with the clock");
+        assertEquals(earlier, store.events(10, "service").getLast().atMs(), "an earlier run's line stays");
+        String line = clockLines().getLast();
+        assertTrue(line.endsWith("a time server or someone set it; the clock had not been set, and the 1 entry this"
+                + " service wrote before it were moved forward with it"), line);
+
+        // Set now: a later step (a suspend, say) moves nothing.
+        store.logEvent("config", "a later line");
+        long later = store.events(10, "config").getFirst().atMs();
+        elapse(ClockSteps.PERIOD);
+        wallMillis += step;
+        steps.check();
+        assertEquals(later, store.events(10, "config").getFirst().atMs());
+    }
+
     @Test
     void anAdminSettingTheClockBackGivesOneLineSayingItWentBack() throws Exception {
         elapse(ClockSteps.PERIOD);

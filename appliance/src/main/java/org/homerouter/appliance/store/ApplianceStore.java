@@ -253,6 +253,7 @@ public final class ApplianceStore implements AutoCloseable {
         try {
             store.migrate();
             store.insertMissingDefaults();
+            store.rowsBeforeThisRun = new long[] {store.maxId("event_log"), store.maxId("vpn_sessions")};
             store.reader = connect(file, new java.util.Properties());
             try (Statement st = store.reader.createStatement()) {
                 st.execute("PRAGMA query_only=1");
@@ -543,6 +544,48 @@ public final class ApplianceStore implements AutoCloseable {
                 ps.executeBatch();
             }
         });
+    }
+
+    /** The highest ids of the event log and the session history when this store was opened: the rows above are this run's. */
+    private long[] rowsBeforeThisRun = {0, 0};
+
+    private long maxId(String table) throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM " + table)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /**
+     * The wall clock was stepped forward by {@code stepMs} from a time nobody had set (a board
+     * without a battery clock, at its first time server's answer: {@code ClockSteps}): the rows
+     * this run wrote before the step carry the old clock's times, {@code oldUpToMs} at the latest,
+     * as if written months or years ago; the history's aged rows then went an hour later ({@link
+     * AgedRows} cannot tell them from old ones), and the Logs page showed the boot, the owner's
+     * setup and the first calls at the firmware's build date. Moved by the step, they read about
+     * when they were written. Rows of earlier runs, and those written after the step, stay.
+     *
+     * @return how many rows moved
+     */
+    public synchronized int restampThisRun(long oldUpToMs, long stepMs) throws SQLException {
+        int[] moved = {0};
+        inTransaction(() -> {
+            String[][] columns = {{"event_log", "at_ms"}, {"vpn_sessions", "started_ms"}, {"vpn_sessions", "ended_ms"},
+                    {"vpn_sessions", "seen_ms"}};
+            for (String[] c : columns) {
+                long before = rowsBeforeThisRun[c[0].equals("event_log") ? 0 : 1];
+                try (PreparedStatement ps = db.prepareStatement("UPDATE " + c[0] + " SET " + c[1] + " = " + c[1]
+                        + " + ? WHERE id > ? AND " + c[1] + " <= ?")) {
+                    ps.setLong(1, stepMs);
+                    ps.setLong(2, before);
+                    ps.setLong(3, oldUpToMs);
+                    int n = ps.executeUpdate();
+                    if (!c[1].equals("ended_ms") && !c[1].equals("seen_ms")) {
+                        moved[0] += n; // a row once, by its own time
+                    }
+                }
+            }
+        });
+        return moved[0];
     }
 
     /** Appends to the event log that the UI's Logs page shows. */
