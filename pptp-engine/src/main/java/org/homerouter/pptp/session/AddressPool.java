@@ -3,8 +3,17 @@ package org.homerouter.pptp.session;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import org.homerouter.pptp.Clock;
+import org.homerouter.pptp.LogLimit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The IPv4 addresses handed to dial-in clients (IPCP, RFC 1332 §3.3): a contiguous range, each
@@ -12,14 +21,58 @@ import java.util.Optional;
  * range, is taken from the same bitmap so the two can never collide; outside the range it is
  * tracked too, so no two sessions ever hold the same address. Thread-safe.
  *
+ * <p>An address of the range a session gives back stays its account's for {@link #QUARANTINE}
+ * ({@link #release}): the pool hands it to no other account while it has another free address,
+ * neither as its next allocation nor to a client that names it in IPCP ({@link #claimRequested}),
+ * so that what the LAN still sends to the account that had it (a file copy's retransmissions, a
+ * stream) does not reach someone else, nor can someone else pass for it at once. The same account
+ * (its redial, its second device) may have it back at once.
+ *
  * <p>When the administrator changes the range while sessions are up, the old pool is
  * {@linkplain #handOverTo handed over} to the new one rather than dropped, because its sessions
  * still hold (and will give back) its addresses.
  */
 public final class AddressPool {
+    /**
+     * How long an address one account gave back is kept from the others, while the pool has any
+     * other free address to give them. It guards what the LAN still sends to that address: a Linux
+     * file server or NAS retransmits on an established TCP connection for about 15 minutes
+     * ({@code tcp_retries2} = 15) before it gives up. (A UDP stream, or a LAN service trusting the
+     * address, may go on longer, which no wait covers: a static address does.) A longer wait costs
+     * no one a call: with nothing else free the pool hands the address out anyway (the one given
+     * back longest ago, logged), since refusing would lock a small pool's users out for as long.
+     */
+    public static final Duration QUARANTINE = Duration.ofMinutes(15);
+
+    private static final Logger LOG = LoggerFactory.getLogger(AddressPool.class);
+    /** Lines a client can cause at will, by asking or by calling: within a budget (LogLimit). */
+    private static final LogLimit REFUSED_LOGGED = new LogLimit();
+    private static final LogLimit REUSED_LOGGED = new LogLimit();
+
+    /** An address of the range given back: by whom (null: unknown) and when ({@link Clock} nanos). */
+    private record Freed(String by, long at) {
+        String who() {
+            return by == null ? "another session" : by + "'s session";
+        }
+
+        String forWhom() {
+            return by == null ? "that session" : by;
+        }
+    }
+
+    private final Clock clock;
     private final int first;
     private final int size;
     private final BitSet inUse;
+    /** The account each held address of the range went to, where one was named. */
+    private final Map<Integer, String> holders = new HashMap<>();
+    /**
+     * The range's addresses given back in the last {@link #QUARANTINE} (more, until forgotten),
+     * oldest first: by whom and when. The one record of what was freed recently by whom, which
+     * both the pool's next allocation and a client's request go by. An address leaves it when it
+     * is taken again.
+     */
+    private final LinkedHashMap<Integer, Freed> recentlyFreed = new LinkedHashMap<>();
     /** Static addresses outside the range that are out: still never given to two sessions at once. */
     private final java.util.Set<Inet4Address> staticOutside = new java.util.HashSet<>();
     private int cursor;
@@ -35,6 +88,12 @@ public final class AddressPool {
      * @param last  last address of the range, inclusive
      */
     public AddressPool(Inet4Address first, Inet4Address last) {
+        this(first, last, Clock.SYSTEM);
+    }
+
+    /** As {@link #AddressPool(Inet4Address, Inet4Address)}, timing {@link #QUARANTINE} by {@code clock}. */
+    public AddressPool(Inet4Address first, Inet4Address last, Clock clock) {
+        this.clock = clock;
         int a = toInt(first);
         int b = toInt(last);
         if (Integer.compareUnsigned(a, b) > 0) {
@@ -64,11 +123,16 @@ public final class AddressPool {
             throw new IllegalArgumentException("the successor must be a fresh pool");
         }
         for (int i = inUse.nextSetBit(0); i >= 0; i = inUse.nextSetBit(i + 1)) {
-            keepInSuccessor(next, fromInt(first + i));
+            keepInSuccessor(next, fromInt(first + i), holders.get(i));
         }
         for (Inet4Address a : staticOutside) {
-            keepInSuccessor(next, a);
+            keepInSuccessor(next, a, null);
         }
+        // Given back just before the change, an address the new range has too is still kept
+        // from other accounts there.
+        forgetExpired();
+        recentlyFreed.forEach((i, freed) -> next.freedBefore(fromInt(first + i), freed));
+        recentlyFreed.clear();
         successor = next;
     }
 
@@ -77,10 +141,18 @@ public final class AddressPool {
         return successor == null && inUse.isEmpty() && staticOutside.isEmpty();
     }
 
-    private void keepInSuccessor(AddressPool next, Inet4Address address) {
+    private void keepInSuccessor(AddressPool next, Inet4Address address, String account) {
         // next is fresh and this pool holds each address once, so the claim cannot fail.
-        next.claim(address);
+        next.claim(address, account);
         heldInSuccessor.add(address);
+    }
+
+    /** From the pool handed over to this one: {@code address} was given back as {@code freed} says. */
+    private synchronized void freedBefore(Inet4Address address, Freed freed) {
+        int i = indexOf(address);
+        if (i >= 0 && !inUse.get(i)) {
+            recentlyFreed.put(i, freed);
+        }
     }
 
     /**
@@ -96,10 +168,16 @@ public final class AddressPool {
 
     /**
      * Any free address this host does not use itself ({@link #avoid}), rotating through the range so
-     * a just-released address is not reused at once.
+     * a just-released address is not reused at once (for a client of no known account: as {@link
+     * #allocate(java.util.function.Predicate, String)}).
      */
     public Optional<Inet4Address> allocate() {
         return allocate(a -> false);
+    }
+
+    /** As {@link #allocate(java.util.function.Predicate, String)}, for a client of no known account. */
+    public Optional<Inet4Address> allocate(java.util.function.Predicate<Inet4Address> reserved) {
+        return allocate(reserved, null);
     }
 
     /**
@@ -110,46 +188,98 @@ public final class AddressPool {
      * from the store beforehand), or every session's release would wait for the store. The pool
      * does not keep it: which addresses are a user's, and that a user's own is theirs to
      * {@link #claim}, is the sessions' to know (see {@code PppSession}'s allocator).
+     *
+     * <p>For {@code account} (null: none known): no address another account gave back within
+     * {@link #QUARANTINE} while there is any other; failing that, the one given back longest ago
+     * (logged: the pool is too small to keep them apart).
      */
-    public synchronized Optional<Inet4Address> allocate(java.util.function.Predicate<Inet4Address> reserved) {
+    public synchronized Optional<Inet4Address> allocate(java.util.function.Predicate<Inet4Address> reserved,
+                                                        String account) {
         if (successor != null) {
-            Optional<Inet4Address> a = successor.allocate(reserved);
+            Optional<Inet4Address> a = successor.allocate(reserved, account);
             a.ifPresent(heldInSuccessor::add);
             return a;
         }
+        int i = pick(reserved, account);
+        if (i < 0) {
+            return Optional.empty(); // every address is out, or one this host uses itself
+        }
+        Freed freed = freedByAnother(i, account);
+        if (freed != null) {
+            logReused(fromInt(first + i), freed, account);
+        }
+        take(i, account);
+        cursor = (i + 1) % size;
+        return Optional.of(fromInt(first + i));
+    }
+
+    /**
+     * The free address {@link #allocate} would hand {@code account}: the next in turn that no other
+     * account gave back recently, else the one given back longest ago; -1 if none.
+     */
+    private int pick(java.util.function.Predicate<Inet4Address> reserved, String account) {
+        forgetExpired();
         for (int k = 0; k < size; k++) {
             int i = (int) ((cursor + (long) k) % size);
-            if (inUse.get(i)) {
+            if (inUse.get(i) || freedByAnother(i, account) != null) {
                 continue;
             }
             Inet4Address a = fromInt(first + i);
             if (!usedHere.test(a) && !reserved.test(a)) {
-                inUse.set(i);
-                cursor = (i + 1) % size;
-                return Optional.of(a);
+                return i;
             }
         }
-        return Optional.empty(); // every address is out, or one this host uses itself
+        for (int i : recentlyFreed.keySet()) { // oldest first; all free (taking one drops it)
+            Inet4Address a = fromInt(first + i);
+            if (!usedHere.test(a) && !reserved.test(a)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** How {@code i} was given back, if by an account other than {@code account} (null: none known) within {@link #QUARANTINE}. */
+    private Freed freedByAnother(int i, String account) {
+        Freed f = recentlyFreed.get(i);
+        if (f == null || clock.nanos() - f.at() >= QUARANTINE.toNanos()) {
+            return null;
+        }
+        return account != null && account.equals(f.by()) ? null : f;
+    }
+
+    private void forgetExpired() {
+        long now = clock.nanos();
+        for (Iterator<Freed> it = recentlyFreed.values().iterator(); it.hasNext(); ) {
+            if (now - it.next().at() < QUARANTINE.toNanos()) {
+                return; // the rest were given back later still
+            }
+            it.remove();
+        }
+    }
+
+    private void take(int i, String account) {
+        inUse.set(i);
+        recentlyFreed.remove(i);
+        if (account != null) {
+            holders.put(i, account);
+        } else {
+            holders.remove(i);
+        }
     }
 
     /** Reserves a specific address (a user's static one, inside the range or not); false when it is taken. */
-    public synchronized boolean claim(Inet4Address address) {
-        return claim(address, false);
+    public boolean claim(Inet4Address address) {
+        return claim(address, null);
     }
 
     /**
-     * Reserves {@code address} for a client that asked for it in IPCP (RFC 1332 §3.3): only an
-     * address of the range that is free and not this host's own ({@link #avoid}); false otherwise,
-     * and the client is given another. Unlike {@link #claim}, never one outside the range: a client
-     * cannot choose an address the administrator did not set aside for clients.
+     * As {@link #claim(Inet4Address)}, for {@code account}'s session (null: none known), whose the
+     * address is once given back ({@link #QUARANTINE}). The administrator's choice: whoever gave it
+     * back last does not count.
      */
-    public synchronized boolean claimRequested(Inet4Address address) {
-        return claim(address, true);
-    }
-
-    private boolean claim(Inet4Address address, boolean askedByClient) {
+    public synchronized boolean claim(Inet4Address address, String account) {
         if (successor != null) {
-            if (!(askedByClient ? successor.claimRequested(address) : successor.claim(address))) {
+            if (!successor.claim(address, account)) {
                 return false;
             }
             heldInSuccessor.add(address);
@@ -157,16 +287,91 @@ public final class AddressPool {
         }
         int i = indexOf(address);
         if (i < 0) {
-            return !askedByClient && staticOutside.add(address);
+            return staticOutside.add(address);
         }
-        if (inUse.get(i) || askedByClient && usedHere.test(address)) {
+        if (inUse.get(i)) {
             return false;
         }
-        inUse.set(i);
+        take(i, account);
         return true;
     }
 
-    /** Returns an address, from the range or a claimed static one; free ones are ignored. */
+    /** As {@link #claimRequested(Inet4Address, String, java.util.function.Predicate)}, for a client of no known account. */
+    public boolean claimRequested(Inet4Address address) {
+        return claimRequested(address, null, a -> false);
+    }
+
+    /**
+     * Reserves {@code address} for a client that asked for it in IPCP (RFC 1332 §3.3): only an
+     * address of the range that is free and not this host's own ({@link #avoid}); false otherwise,
+     * and the client is given another. Unlike {@link #claim}, never one outside the range: a client
+     * cannot choose an address the administrator did not set aside for clients.
+     *
+     * <p>Nor one another account than {@code account} (null: none known) gave back within {@link
+     * #QUARANTINE}, while {@link #allocate(java.util.function.Predicate, String)} with {@code
+     * reserved} would hand it another: a client that names an address it saw in use (pppd's
+     * {@code ipcp-accept-local}, a static "local:remote") would otherwise get what is still sent to
+     * the account that had it, skipping the wait the pool's own allocation keeps. The account
+     * that gave it back has it again at once: its redial asks for the address its connections use.
+     */
+    public synchronized boolean claimRequested(Inet4Address address, String account,
+                                               java.util.function.Predicate<Inet4Address> reserved) {
+        if (successor != null) {
+            if (!successor.claimRequested(address, account, reserved)) {
+                return false;
+            }
+            heldInSuccessor.add(address);
+            return true;
+        }
+        int i = indexOf(address);
+        if (i < 0 || inUse.get(i) || usedHere.test(address)) {
+            return false;
+        }
+        Freed freed = freedByAnother(i, account);
+        if (freed != null) {
+            int instead = pick(reserved, account);
+            if (instead >= 0 && instead != i) {
+                logRefused(address, freed, account);
+                return false;
+            }
+            logReused(address, freed, account); // nothing else to give: the client may as well have it
+        }
+        take(i, account);
+        return true;
+    }
+
+    private void logRefused(Inet4Address address, Freed freed, String account) {
+        String note = REFUSED_LOGGED.admit();
+        if (note != null) {
+            String to = account == null ? "a client" : account;
+            LOG.info("tunnel address {} not given to {}, who asked for it: {} gave it back {} ago, and what is"
+                            + " still sent there for {} would reach {}; another address is offered instead (one"
+                            + " that another account gave back is granted on request {} min later){}",
+                    address.getHostAddress(), to, freed.who(), ago(freed), freed.forWhom(), to,
+                    QUARANTINE.toMinutes(), note);
+        }
+    }
+
+    private void logReused(Inet4Address address, Freed freed, String account) {
+        String note = REUSED_LOGGED.admit();
+        if (note != null) {
+            String to = account == null ? "a client" : account;
+            LOG.info("tunnel address {} goes to {} although {} gave it back only {} ago: the pool has no other"
+                            + " free address, so what is still sent there for {} reaches {}; a larger pool (VPN"
+                            + " server page: Pool start, Pool end) keeps them apart{}",
+                    address.getHostAddress(), to, freed.who(), ago(freed), freed.forWhom(), to, note);
+        }
+    }
+
+    private String ago(Freed freed) {
+        long s = Math.max(0, (clock.nanos() - freed.at()) / 1_000_000_000L);
+        return s < 120 ? s + " s" : s / 60 + " min";
+    }
+
+    /**
+     * Returns an address, from the range or a claimed static one; free ones are ignored. One of the
+     * range is its last holder's account's for {@link #QUARANTINE} (see the class comment).
+     */
     public synchronized void release(Inet4Address address) {
         if (successor != null) {
             // Only what this pool's sessions hold: a stray release must not free a new session's address.
@@ -177,7 +382,10 @@ public final class AddressPool {
         }
         int i = indexOf(address);
         if (i >= 0) {
-            inUse.clear(i);
+            if (inUse.get(i)) {
+                inUse.clear(i);
+                recentlyFreed.put(i, new Freed(holders.remove(i), clock.nanos()));
+            }
         } else {
             staticOutside.remove(address);
         }

@@ -75,7 +75,7 @@ final class PeerAddressAssignment {
                 // A user's static address, when configured and free, wins over the pool (IPCP Nak, RFC 1332 §3.3).
                 Optional<Inet4Address> fixed = fixed();
                 if (fixed.isPresent()) {
-                    if (pool.claim(fixed.get())) {
+                    if (pool.claim(fixed.get(), userName.get())) {
                         staticHeldElsewhere = null;
                         return fixed;
                     }
@@ -86,7 +86,7 @@ final class PeerAddressAssignment {
                 // Never a user's static address, free while its user is away (as claim below). All
                 // of them, read once: this user's own, if any, was just found held, so it is no
                 // candidate anyway.
-                return pool.allocate(env.assignedStaticAddresses().get()::contains);
+                return pool.allocate(env.assignedStaticAddresses().get()::contains, userName.get());
             }
 
             /**
@@ -102,7 +102,10 @@ final class PeerAddressAssignment {
              * The address the client asked for, if free in the pool (RFC 1332 §3.3). Not while the
              * user's static address is free: that one is the user's to get. Never another user's
              * static address: free while its owner is away, it is still theirs, and a client could
-             * otherwise take it by naming it.
+             * otherwise take it by naming it. Nor, while the pool has another, one that another
+             * account gave back recently ({@link AddressPool#claimRequested(Inet4Address, String,
+             * java.util.function.Predicate)}): what is still sent to that account there would reach
+             * this client.
              */
             @Override
             public boolean claim(Inet4Address asked) {
@@ -121,7 +124,7 @@ final class PeerAddressAssignment {
                 if (anotherUsersStatic(asked)) {
                     return false;
                 }
-                if (!pool.claimRequested(asked)) {
+                if (!pool.claimRequested(asked, userName.get(), env.assignedStaticAddresses().get()::contains)) {
                     return false;
                 }
                 // It chose another address than the one kept for it: that one is free for others.

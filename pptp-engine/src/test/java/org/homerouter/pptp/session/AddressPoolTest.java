@@ -2,6 +2,7 @@ package org.homerouter.pptp.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +11,12 @@ import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
+import org.homerouter.pptp.ManualClock;
 import org.junit.jupiter.api.Test;
 
 class AddressPoolTest {
+    private static final Predicate<Inet4Address> NONE = a -> false;
     private static Inet4Address ip(String s) throws Exception {
         return (Inet4Address) InetAddress.getByName(s);
     }
@@ -202,5 +206,99 @@ class AddressPoolTest {
         assertTrue(next.holds(ip("10.1.0.12")));
         pool.release(ip("10.1.0.12"));
         assertFalse(next.holds(ip("10.1.0.12")), "given back through the old pool");
+    }
+
+    /**
+     * alice's session drops while the LAN still sends to her address; bob, another account, asks
+     * for that address at once (pppd with ipcp-accept-local): he is refused (IPCP Naks him with
+     * another), not given what is still on its way to alice. alice's redial asking for it has it
+     * back at once. Another account is granted it only {@link AddressPool#QUARANTINE} after she
+     * gave it back. Before, bob was given it at once.
+     */
+    @Test
+    void anAddressAnotherAccountGaveBackIsNotGrantedOnRequestUntilItsQuarantineIsOver() throws Exception {
+        ManualClock clock = new ManualClock();
+        AddressPool pool = new AddressPool(ip("10.0.0.1"), ip("10.0.0.10"), clock);
+        Inet4Address hers = ip("10.0.0.5");
+        assertTrue(pool.claimRequested(hers, "alice", NONE));
+        pool.release(hers); // her session dropped
+        assertFalse(pool.claimRequested(hers, "bob", NONE), "bob is given another");
+        Inet4Address bobs = pool.allocate(NONE, "bob").orElseThrow();
+        assertNotEquals(hers, bobs);
+        assertFalse(pool.claimRequested(hers, null, NONE), "nor a client of no known account");
+        assertTrue(pool.claimRequested(hers, "alice", NONE), "alice's redial has it back");
+
+        pool.release(hers); // and drops again
+        clock.advance(AddressPool.QUARANTINE.minusSeconds(1));
+        assertFalse(pool.claimRequested(hers, "bob", NONE), "a second before the quarantine is over");
+        clock.advance(java.time.Duration.ofSeconds(1));
+        assertTrue(pool.claimRequested(hers, "bob", NONE), "once it is over");
+        assertEquals(2, pool.inUse());
+    }
+
+    /**
+     * The pool's own allocation goes by the same record: where its turn alone would hand bob the
+     * address alice just gave back, he gets another (his own, here).
+     */
+    @Test
+    void thePoolsNextAllocationSkipsAnAddressAnotherAccountJustGaveBack() throws Exception {
+        ManualClock clock = new ManualClock();
+        AddressPool pool = new AddressPool(ip("10.0.0.1"), ip("10.0.0.4"), clock);
+        assertEquals(ip("10.0.0.1"), pool.allocate(NONE, "alice").orElseThrow());
+        assertEquals(ip("10.0.0.2"), pool.allocate(NONE, "carol").orElseThrow());
+        assertEquals(ip("10.0.0.3"), pool.allocate(NONE, "bob").orElseThrow());
+        assertEquals(ip("10.0.0.4"), pool.allocate(NONE, "carol").orElseThrow());
+        pool.release(ip("10.0.0.1"));
+        pool.release(ip("10.0.0.3"));
+        // The turn is back at 10.0.0.1, alice's until just now.
+        assertEquals(ip("10.0.0.3"), pool.allocate(NONE, "bob").orElseThrow());
+        assertEquals(ip("10.0.0.1"), pool.allocate(NONE, "alice").orElseThrow(), "hers is hers to have");
+    }
+
+    /**
+     * A pool too small to keep them apart: with nothing else free, the address another account
+     * gave back is handed out anyway (logged) rather than the call failing for a quarter of an hour,
+     * the one given back longest ago first; a client naming another such address is offered that one.
+     */
+    @Test
+    void aPoolWithNothingElseFreeHandsOutWhatAnotherAccountGaveBackLongestAgo() throws Exception {
+        ManualClock clock = new ManualClock();
+        AddressPool one = new AddressPool(ip("10.0.0.5"), ip("10.0.0.5"), clock);
+        assertTrue(one.claimRequested(ip("10.0.0.5"), "alice", NONE));
+        one.release(ip("10.0.0.5"));
+        assertTrue(one.claimRequested(ip("10.0.0.5"), "bob", NONE), "the only address: bob has it on request");
+        one.release(ip("10.0.0.5"));
+        assertEquals(ip("10.0.0.5"), one.allocate(NONE, "alice").orElseThrow(), "and by allocation");
+
+        AddressPool pool = new AddressPool(ip("10.0.0.1"), ip("10.0.0.3"), clock);
+        assertTrue(pool.claimRequested(ip("10.0.0.1"), "alice", NONE));
+        assertTrue(pool.claimRequested(ip("10.0.0.2"), "dave", NONE));
+        assertTrue(pool.claimRequested(ip("10.0.0.3"), "carol", NONE));
+        pool.release(ip("10.0.0.2"));
+        clock.advance(java.time.Duration.ofMinutes(1));
+        pool.release(ip("10.0.0.1"));
+        assertFalse(pool.claimRequested(ip("10.0.0.1"), "bob", NONE), "alice's, given back after dave's");
+        assertEquals(ip("10.0.0.2"), pool.allocate(NONE, "bob").orElseThrow(), "dave's, given back longest ago");
+        assertTrue(pool.claimRequested(ip("10.0.0.1"), "erin", NONE), "then the last one free");
+    }
+
+    /** A change of range just after alice's session dropped keeps her address from others in the new pool too. */
+    @Test
+    void aChangeOfRangeKeepsAnAddressGivenBackFromOtherAccounts() throws Exception {
+        ManualClock clock = new ManualClock();
+        AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"), clock);
+        Inet4Address hers = ip("10.0.0.5");
+        Inet4Address carols = ip("10.0.0.6");
+        assertTrue(old.claimRequested(hers, "alice", NONE));
+        assertTrue(old.claimRequested(carols, "carol", NONE));
+        old.release(hers);
+        AddressPool next = new AddressPool(ip("10.0.0.1"), ip("10.0.0.19"), clock);
+        old.handOverTo(next);
+        assertFalse(next.claimRequested(hers, "bob", NONE), "alice's, given back in the old pool");
+        assertTrue(next.claimRequested(hers, "alice", NONE));
+        old.release(carols); // carol's session, of the old pool, ends
+        assertFalse(next.claimRequested(carols, "bob", NONE), "carol's, given back through the old pool");
+        clock.advance(AddressPool.QUARANTINE);
+        assertTrue(old.claimRequested(carols, "bob", NONE));
     }
 }

@@ -190,7 +190,7 @@ class WholeSessionTest {
     private void start(AuthPolicy serverAuth, List<AuthMethod> clientMethods, String user, String password,
                        Optional<MppePolicy> mppe) throws Exception {
         Inet4Address routerSide = (Inet4Address) ip("192.168.250.1");
-        pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd));
+        pool = new AddressPool((Inet4Address) ip("192.168.250.10"), (Inet4Address) ip(poolEnd), clock);
         pool.avoid(usedHere::contains);
         SessionSettings serverSettings = new SessionSettings(SessionRole.SERVER, "homerouter",
                 LcpSettings.server(serverAsksNoLogin ? List.of() : serverAuth.methods()), serverAuth,
@@ -2920,10 +2920,13 @@ class WholeSessionTest {
     /**
      * Someone else logging in on a renegotiated link (RFC 1661 §4.3) is not handed the address the
      * link had: that was the first user's, kept for them through the renegotiation, and it goes back
-     * to the pool (once: the pool then holds only the new user's).
+     * to the pool (once: the pool then holds only the new user's). Nor does the new user get it by
+     * naming it (RFC 1332 §3.3): given back a moment ago, it is still sent what was User's
+     * ({@link AddressPool#QUARANTINE}); before, a request for it was granted.
      */
-    @Test
-    void whoLogsInAsSomeoneElseOnARenegotiatedLinkIsNotHandedTheFirstUsersAddress() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0", "192.168.250.10"})
+    void whoLogsInAsSomeoneElseOnARenegotiatedLinkIsNotHandedTheFirstUsersAddress(String asked) throws Exception {
         int[] clientsPapIdentifier = {-1};
         boolean[] speakForTheClient = {false};
         List<byte[]> serverIpcp = new CopyOnWriteArrayList<>();
@@ -2964,7 +2967,7 @@ class WholeSessionTest {
         serverSide.sink().onPayload(pap);
         run("logged in as Other", () -> serverEvents.contains("auth Other") && serverSide.phase() == SessionPhase.NETWORK);
 
-        ipcpRequestFromClient(serverSide, 0x45, "0.0.0.0");
+        ipcpRequestFromClient(serverSide, 0x45, asked);
         network.deliverAll();
         assertEquals(java.util.HexFormat.of().formatHex(new byte[] {3, 0x45, 0, 10, 3, 6, (byte) 192, (byte) 168,
                 (byte) 250, 11}), java.util.HexFormat.of().formatHex(serverIpcp.getLast()),
