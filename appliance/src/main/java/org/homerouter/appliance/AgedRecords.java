@@ -38,14 +38,14 @@ final class AgedRecords implements AutoCloseable {
     /** Set by {@link #close}: a run waiting for the monitor then deletes nothing more (the store is closing). */
     private boolean closed;
 
+    /** Whether a try found the clock not set, and none deleted since: the first try after it is set waits. */
+    private boolean sawClockUnset;
+
     /**
      * @param wallMillis {@link System#currentTimeMillis()}: the clock the rows' times came from
      * @param clockSet   whether a time server has set that clock (true where nobody can say)
      * @param period     {@link #PERIOD}; shorter in tests
      */
-    /** Whether a try found the clock not set, and none deleted since: the first try after it is set waits. */
-    private boolean sawClockUnset;
-
     AgedRecords(ApplianceStore store, LongSupplier wallMillis, BooleanSupplier clockSet, Duration period) {
         this.store = store;
         this.wallMillis = wallMillis;

@@ -629,6 +629,12 @@ public final class Appliance implements AutoCloseable {
         return dialOut.state();
     }
 
+    /**
+     * The address pool of the VPN server last stopped, until the next one starts: the addresses its
+     * sessions gave back stay their accounts' there for a while ({@link PptpService#start}).
+     */
+    private org.homerouter.pptp.session.AddressPool retiredPool;
+
     private synchronized void applyPptp(Map<Setting, String> cfg) throws IOException {
         boolean want = Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED));
         boolean restart = applied == null || restarts(applied, cfg);
@@ -642,13 +648,15 @@ public final class Appliance implements AutoCloseable {
                 checkCanListen(bind);
             }
             if (pptp != null && (!want || restart)) {
+                retiredPool = pptp.pool();
                 pptp.close(want ? "The VPN server restarts with new settings" : "The VPN server was switched off");
                 pptp = null;
                 store.logEvent("service", want ? "PPTP server restarting for the new listen settings" : "PPTP server stopped");
             }
             if (want && pptp == null) {
                 pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout,
-                        this::everythingThroughTunnel);
+                        this::everythingThroughTunnel, retiredPool);
+                retiredPool = null;
                 internetReach.listening();
                 pptp.control().onConnection(internetReach::seen); // the first moment's connections may go uncounted
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
@@ -830,6 +838,11 @@ public final class Appliance implements AutoCloseable {
      * While {@link #settingsLost}: what the router kept to its tunnels before, which stays held
      * until the settings are imported or reset ({@link TunnelOnlyNetworks#settingsLost}), in words; else empty.
      */
+    /** What the router keeps held for its lost settings ({@link TunnelOnlyNetworks#settingsLost}); nothing once dealt with. */
+    org.homerouter.bridge.route.BootHold.Held lostSettingsHeld() {
+        return tunnelOnly.heldForLostSettings();
+    }
+
     java.util.Optional<String> heldForLostSettings() {
         var held = tunnelOnly.heldForLostSettings();
         if (held.isEmpty()) {

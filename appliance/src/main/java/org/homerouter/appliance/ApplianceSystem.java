@@ -95,7 +95,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
             dialOutOff = appliance.dialOutNotStarted();
             // Logged once it is in force (a refused import is undone above and weakened nothing). The
             // accounts it lets in too: an old backup brings back deleted accounts and old passwords.
-            weakened = WeakerSettings.of(oldSettings, oldUsers, oldRoutedSubnets, doc);
+            weakened = WeakerSettings.of(oldSettings, oldUsers, oldRoutedSubnets, doc, appliance.lostSettingsHeld());
             if (!weakened.isEmpty()) {
                 appliance.store().logEvent("config", WeakerSettings.sentence(weakened));
             }

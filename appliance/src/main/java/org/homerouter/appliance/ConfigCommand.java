@@ -39,6 +39,14 @@ final class ConfigCommand {
                 String json = ConfigDocument.export(store);
                 if (output == null) {
                     System.out.print(json);
+                    System.out.flush();
+                    // PrintStream keeps its write errors to itself: a full disk or a closed pipe
+                    // (config export > /mnt/usb/backup.json) left a cut-off backup, exit 0 and
+                    // "configuration exported" in the event log, found out only at the restore.
+                    if (System.out.checkError()) {
+                        throw new IOException("the export could not be written whole to standard output (a full disk,"
+                                + " or the pipe closed): the file it went to is not a usable backup; try again with -o FILE");
+                    }
                 } else {
                     write(output, json);
                     // The count and the database: a backup of the wrong router is noticed now, not at a restore.
@@ -83,12 +91,18 @@ final class ConfigCommand {
                 Map<Setting, String> before = store.settings();
                 List<org.homerouter.appliance.store.VpnUser> usersBefore = store.users();
                 Map<String, String> routedBefore = store.allRoutedSubnets();
+                db = store.file().toAbsolutePath();
+                checkLan(doc, before);
+                Path lostHold = db.getParent().resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
+                var lostHeld = org.homerouter.bridge.route.BootHold.read(lostHold);
                 store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
                         "configuration imported from the command line");
-                db = store.file().toAbsolutePath();
+                // The settings lost at a start are restored: what was held for them goes with the
+                // service's next hold (as after the System page's import), said below if it lifts any.
+                Files.deleteIfExists(lostHold);
                 // As the System page: a tampered or old backup must not weaken security settings, nor
                 // bring back deleted accounts or old passwords, unsaid.
-                weakened = WeakerSettings.of(before, usersBefore, routedBefore, doc);
+                weakened = WeakerSettings.of(before, usersBefore, routedBefore, doc, lostHeld);
                 if (!weakened.isEmpty()) {
                     store.logEvent("config", WeakerSettings.sentence(weakened));
                 }
@@ -129,6 +143,24 @@ final class ConfigCommand {
             }
             System.out.println(RUNNING_SERVICE);
             return 0;
+        }
+
+        /**
+         * A LAN the document moves this router to, checked as the System page's import checks it (on
+         * the router image, where the LAN address applies): the router took it at its next restart,
+         * maybe weeks later, and lost the internet (a LAN the ISP's box shares) or its web UI then.
+         */
+        private static void checkLan(ConfigDocument.Parsed doc, Map<Setting, String> before) {
+            String to = doc.settings().get(Setting.LAN_ADDRESS);
+            if (to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || !ApplianceLan.onImage()) {
+                return;
+            }
+            try {
+                ApplianceLan.system(null, null).check(to, doc.settings(), doc.routedSubnets());
+            } catch (org.homerouter.webui.api.SettingRefused e) {
+                throw new IllegalArgumentException("nothing imported: its LAN address " + to + " cannot be this"
+                        + " router's: " + e.getMessage());
+            }
         }
 
         /**

@@ -82,6 +82,11 @@ final class PptpService implements AutoCloseable {
     /** Where new sessions' addresses come from (null without a data plane); replaced by {@link #reconfigure}. */
     private AddressPool pool;
 
+    /** Where new sessions' addresses come from now (null without a data plane): the next server's start takes it over. */
+    synchronized AddressPool pool() {
+        return pool;
+    }
+
     private PptpService(ControlServer control, CallIdAllocator callIds, PppSessions sessions, CallTunnels tunnels,
                         ScheduledExecutorService ticker, InetSocketAddress address, Sessions listener,
                         ApplianceStore store, DataPlane dataPlane, AuthFailureLockout lockout, AddressPool pool,
@@ -104,6 +109,20 @@ final class PptpService implements AutoCloseable {
                              DataPlane dataPlane, InetSocketAddress bind, SessionAccounting accounting,
                              AuthFailureLockout lockout, java.util.function.BooleanSupplier everythingThroughTunnel)
             throws Exception {
+        return start(cfg, store, transport, dataPlane, bind, accounting, lockout, everythingThroughTunnel, null);
+    }
+
+    /**
+     * As above, after an earlier server of this process whose address pool was {@code previous}
+     * (null: none): its addresses given back lately stay their accounts' in the new pool ({@link
+     * AddressPool#QUARANTINE}). A restart ends every session at once, and their clients redial
+     * within seconds: with a pool that knew nothing, one account was given another's address
+     * while the LAN still sent to it.
+     */
+    static PptpService start(Map<Setting, String> cfg, ApplianceStore store, NettyTransport transport,
+                             DataPlane dataPlane, InetSocketAddress bind, SessionAccounting accounting,
+                             AuthFailureLockout lockout, java.util.function.BooleanSupplier everythingThroughTunnel,
+                             AddressPool previous) throws Exception {
         Clock clock = Clock.SYSTEM;
         CallIdAllocator callIds = dataPlane.callIds(Integer.parseInt(cfg.get(Setting.PPTP_MAX_SESSIONS)));
         int maxControl = Integer.parseInt(cfg.get(Setting.PPTP_MAX_CONTROL_CONNECTIONS));
@@ -123,6 +142,9 @@ final class PptpService implements AutoCloseable {
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
             pool = pool(cfg, dataPlane);
+            if (previous != null) {
+                previous.handOverTo(pool); // what it still holds too, until given back through it
+            }
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout, everythingThroughTunnel,
                     cfg), listener);
             sessions.setLimits(limits(cfg));

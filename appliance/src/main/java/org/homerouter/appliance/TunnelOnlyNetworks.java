@@ -112,15 +112,19 @@ final class TunnelOnlyNetworks {
     void settingsLost() {
         Path kept = dataDir.resolve(LOST_SETTINGS_HOLD);
         try {
-            if (!Files.exists(kept) && !BootHold.read(dataDir.resolve(BootHold.FILE_NAME)).isEmpty()) {
-                Files.copy(dataDir.resolve(BootHold.FILE_NAME), kept);
+            // The file as it is, not as parsed: a line a power cut garbled must not lose the others.
+            if (BootHold.keepCopy(dataDir.resolve(BootHold.FILE_NAME), kept) && !heldForLostSettings().isEmpty()) {
                 String line = "what the router kept to its tunnels before its settings were lost stays held until a"
                         + " configuration export is imported or the router is reset on the System page";
                 LOG.warn("{}", line);
                 events.accept(line);
             }
         } catch (IOException e) {
-            LOG.error("the holds from before the settings were lost could not be kept: {}", e.getMessage());
+            String line = "what the router kept to its tunnels before its settings were lost could not be kept held"
+                    + " (" + e.getMessage() + "): the networks reached only through tunnels, and with 'everything"
+                    + " through the tunnel' the LAN's traffic, may leave by the WAN until the settings are restored";
+            LOG.error("{}", line);
+            events.accept(line);
         }
     }
 
@@ -181,13 +185,7 @@ final class TunnelOnlyNetworks {
         } catch (SQLException e) {
             unread = e;
         }
-        BootHold.Held lost = heldForLostSettings();
-        if (networks != null && !lost.isEmpty()) {
-            List<String> merged = new ArrayList<>(networks);
-            lost.unreachable().stream().filter(n -> !merged.contains(n)).forEach(merged::add);
-            networks = merged;
-        }
-        everything |= lost.defaultRouteHeld();
+        everything |= heldForLostSettings().defaultRouteHeld();
         keepRoutes(networks, unread);
         keepDefaultRoute(everything);
         keepDns(everything);
@@ -207,7 +205,7 @@ final class TunnelOnlyNetworks {
 
     private Object madeFrom(Map<Setting, String> cfg, RouterNetworks local) throws SQLException {
         return List.of(String.valueOf(cfg.get(Setting.PPTP_ENABLED)), String.valueOf(Appliance.tunnelNetwork(cfg)),
-                store.allRoutedSubnets(), local);
+                store.allRoutedSubnets(), local, heldForLostSettings());
     }
 
     /**
@@ -273,6 +271,18 @@ final class TunnelOnlyNetworks {
             dnsCut.addAll(ApplianceDialOut.nameServersInsideBranch(entry.getKey(), nameServers,
                     subnets.stream().filter(sub -> held.contains(RoutedSubnets.cidr(sub))).toList(), local.wans()));
         }
+        // What the lost settings held, as far as it can be held now (a network within one of this
+        // router's networks, its new LAN or WAN lease say, would cut those hosts off).
+        List<Subnet> lost = new ArrayList<>();
+        for (String cidr : heldForLostSettings().unreachable()) {
+            try {
+                lost.addAll(RoutedSubnets.parse(cidr, "held before the settings were lost"));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("a network held before the settings were lost is not kept unreachable: {}", e.getMessage());
+            }
+        }
+        holdable(local, lost.stream().filter(sub -> !networks.contains(RoutedSubnets.cidr(sub))).toList(),
+                "a network held before the settings were lost is not kept unreachable", networks);
         // Said once each, not at every keep (each save, each change of the router's networks).
         for (String cut : dnsCut) {
             if (!dnsCutSaid.contains(cut)) {

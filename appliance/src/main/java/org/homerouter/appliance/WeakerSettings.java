@@ -27,6 +27,12 @@ final class WeakerSettings {
      * @return one phrase per weakening, e.g. "PAP logins are now allowed"; empty when nothing got weaker
      */
     static List<String> between(Map<Setting, String> before, Map<Setting, String> after) {
+        return between(before, after, java.util.Set.of());
+    }
+
+    /** As {@link #between(Map, Map)}, with {@code heldElsewhere} the networks branch accounts keep to their tunnels after it. */
+    static List<String> between(Map<Setting, String> before, Map<Setting, String> after,
+                                java.util.Set<String> heldElsewhere) {
         List<String> out = new ArrayList<>();
         String mppeBefore = get(before, Setting.PPTP_MPPE);
         String mppeAfter = get(after, Setting.PPTP_MPPE);
@@ -61,7 +67,7 @@ final class WeakerSettings {
         if (get(after, Setting.UI_LISTEN_ADDRESS).equals(ANY) && !uiListenBefore.equals(ANY)) {
             out.add("the router's web pages now answer on every address of this router (was only " + uiListenBefore + ")");
         }
-        dialOut(before, after, out);
+        dialOut(before, after, heldElsewhere, out);
         return List.copyOf(out);
     }
 
@@ -72,8 +78,40 @@ final class WeakerSettings {
      */
     static List<String> of(Map<Setting, String> settingsBefore, List<VpnUser> usersBefore,
                            Map<String, String> routedBefore, ConfigDocument.Parsed after) {
-        List<String> out = new ArrayList<>(between(settingsBefore, after.settings()));
-        out.addAll(accounts(usersBefore, routedBefore, after.users(), after.routedSubnets()));
+        return of(settingsBefore, usersBefore, routedBefore, after, org.homerouter.bridge.route.BootHold.Held.NOTHING);
+    }
+
+    /**
+     * As above, on a router whose settings were lost: {@code lostHeld} is what it kept to its
+     * tunnels since (TunnelOnlyNetworks#settingsLost), which the import lifts where it does not
+     * hold it again. (The settings before are the defaults it ran on, which hold nothing.)
+     */
+    static List<String> of(Map<Setting, String> settingsBefore, List<VpnUser> usersBefore,
+                           Map<String, String> routedBefore, ConfigDocument.Parsed after,
+                           org.homerouter.bridge.route.BootHold.Held lostHeld) {
+        // A network that moved between the dial-out and an account, or between accounts, is still held.
+        java.util.Set<String> byAccounts = new java.util.HashSet<>();
+        after.routedSubnets().values().forEach(v -> byAccounts.addAll(subnets(v)));
+        java.util.Set<String> byDialOut = new java.util.HashSet<>(on(after.settings(), Setting.DIALOUT_ENABLED)
+                ? subnets(get(after.settings(), Setting.DIALOUT_SUBNETS)) : List.of());
+        List<String> out = new ArrayList<>(between(settingsBefore, after.settings(), byAccounts));
+        out.addAll(accounts(usersBefore, routedBefore, after.users(), after.routedSubnets(), byDialOut));
+        java.util.Set<String> heldAfter = new java.util.HashSet<>(byAccounts);
+        heldAfter.addAll(byDialOut);
+        var tunnel = Appliance.tunnelNetwork(after.settings());
+        if (on(after.settings(), Setting.PPTP_ENABLED) && tunnel != null) {
+            heldAfter.add(org.homerouter.webui.api.RoutedSubnets.cidr(tunnel));
+        }
+        List<String> lifted = lostHeld.unreachable().stream().filter(n -> !heldAfter.contains(n)).toList();
+        if (lostHeld.defaultRouteHeld() && !(on(after.settings(), Setting.DIALOUT_ENABLED)
+                && on(after.settings(), Setting.DIALOUT_DEFAULT_ROUTE))) {
+            out.add("the LAN's traffic and DNS, held since the settings were lost (they went through the site-to-site"
+                    + " tunnel), now leave by this router's internet connection");
+        }
+        if (!lifted.isEmpty()) {
+            out.add("LAN traffic to " + String.join(", ", lifted) + ", held since the settings were lost (reached only"
+                    + " through a tunnel), now leaves by this router's internet connection");
+        }
         return List.copyOf(out);
     }
 
@@ -86,6 +124,12 @@ final class WeakerSettings {
      */
     static List<String> accounts(List<VpnUser> before, Map<String, String> routedBefore, List<VpnUser> after,
                                  Map<String, String> routedAfter) {
+        return accounts(before, routedBefore, after, routedAfter, java.util.Set.of());
+    }
+
+    /** As above, with {@code heldElsewhere} the networks the dial-out keeps to its tunnel after the import. */
+    static List<String> accounts(List<VpnUser> before, Map<String, String> routedBefore, List<VpnUser> after,
+                                 Map<String, String> routedAfter, java.util.Set<String> heldElsewhere) {
         Map<String, VpnUser> old = new java.util.HashMap<>();
         before.forEach(u -> old.put(u.name(), u));
         List<String> added = new ArrayList<>();
@@ -130,11 +174,11 @@ final class WeakerSettings {
         // offline, the LAN's traffic to them left by the WAN in clear (TunnelOnlyNetworks).
         Map<String, Boolean> enabledAfter = new java.util.HashMap<>();
         after.forEach(u -> enabledAfter.put(u.name(), u.enabled()));
+        java.util.Set<String> heldAfter = new java.util.HashSet<>(heldElsewhere);
+        after.forEach(u -> heldAfter.addAll(subnets(routedAfter.get(u.name()))));
         for (var entry : new java.util.TreeMap<>(routedBefore).entrySet()) {
             List<String> dropped = new ArrayList<>(subnets(entry.getValue()));
-            if (enabledAfter.containsKey(entry.getKey())) {
-                dropped.removeAll(subnets(routedAfter.get(entry.getKey())));
-            }
+            dropped.removeAll(heldAfter); // by this account, another or the dial-out
             if (!dropped.isEmpty()) {
                 out.add("LAN traffic to " + String.join(", ", dropped) + " is no longer kept to the tunnel of VPN user "
                         + entry.getKey() + (enabledAfter.containsKey(entry.getKey()) ? "" : " (not in the file)")
@@ -173,7 +217,8 @@ final class WeakerSettings {
      * send nothing anywhere). A tunnel to a server it did not go to before, or one that now takes
      * all LAN traffic, is named with how little it is encrypted; otherwise a weaker encryption alone.
      */
-    private static void dialOut(Map<Setting, String> before, Map<Setting, String> after, List<String> out) {
+    private static void dialOut(Map<Setting, String> before, Map<Setting, String> after,
+                                java.util.Set<String> heldElsewhere, List<String> out) {
         if (on(before, Setting.DIALOUT_ENABLED) && !get(before, Setting.DIALOUT_MPPE).equals("none")) {
             // What the tunnel held goes out in clear by the WAN from now on: the owner chose it
             // for privacy, and an old backup (from before the tunnel was set up) takes it away unsaid.
@@ -188,6 +233,7 @@ final class WeakerSettings {
             if (stillOn) {
                 dropped.removeAll(subnets(get(after, Setting.DIALOUT_SUBNETS)));
             }
+            dropped.removeAll(heldElsewhere); // a branch account's tunnel keeps it
             if (!dropped.isEmpty()) {
                 out.add("LAN traffic to " + String.join(", ", dropped) + " is no longer kept to the site-to-site"
                         + " tunnel to " + serverBefore + (stillOn ? "" : " (now off)")

@@ -565,6 +565,68 @@ class CliTest {
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     }
 
+    /**
+     * "config export > /mnt/usb/backup.json" on a full stick (or into a pipe that closed): PrintStream
+     * kept the write error to itself, and the command said nothing, exited 0 and logged "configuration
+     * exported" over a cut-off backup found out only at the restore.
+     */
+    @Test
+    void anExportToStandardOutputThatCannotBeWrittenWholeFails() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1"));
+        }
+        PrintStream old = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        }, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(errBuf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.commandLine().execute("config", "export", "--data-dir", a.toString());
+        } finally {
+            System.setOut(old);
+            System.setErr(oldErr);
+        }
+        String err = errBuf.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, err);
+        assertTrue(err.contains("the export could not be written whole to standard output"), err);
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            assertFalse(store.recentEvents(10).stream().anyMatch(e -> e.contains("configuration exported")),
+                    store.recentEvents(10).toString());
+        }
+    }
+
+    /**
+     * The settings were lost at a start (the database set aside) and what they held is kept held; a
+     * restore from the command line deals with that as the System page's does: the copy goes, and
+     * what the restored settings no longer hold is said. Left, the router kept the LAN cut off from
+     * those networks (or the internet) for good, its dashboard asking for the import just made.
+     */
+    @Test
+    void aRestoreFromTheCommandLineEndsTheHoldsKeptForLostSettings() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"));
+             ApplianceStore other = ApplianceStore.open(b.resolve("appliance.db"))) {
+            other.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1"));
+        }
+        Path kept = a.resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
+        Files.writeString(kept, "unreachable 10.9.0.0/16\n");
+        Path file = dir.resolve("export.json");
+        assertEquals(0, run("config", "export", "--data-dir", b.toString(), "-o", file.toString()).code());
+        Run r = run("config", "import", "--data-dir", a.toString(), file.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("LAN traffic to 10.9.0.0/16, held since the settings were lost (reached only through"
+                + " a tunnel), now leaves by this router's internet connection"), r.out());
+        assertFalse(Files.exists(kept), "the copy went with the restore");
+    }
+
     /** "-o /dev/null" as root deleted the device and left a regular file in its place. */
     @Test
     void anExportIsNotWrittenOverADeviceOrAPipe() throws Exception {

@@ -172,6 +172,30 @@ class LiveApplyTest {
         }
     }
 
+    /**
+     * The VPN server switched off and on again (a restart ends every session at once, and their
+     * clients redial within seconds): the address alice gave back a moment before is not bob's, as
+     * the new pool knew nothing of it and handed out its first address to whoever came first, while
+     * the LAN still sent to alice there.
+     */
+    @Test
+    void anAddressGivenBackBeforeTheServerRestartsStaysItsAccountsAfterIt() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice", "bob")) {
+            int port = a.pptpAddress().getPort();
+            InMemoryDialIn.Client alice = aliceOnTheFirstAddress(net, a);
+            a.sessions().getFirst().close("hung up by the test");
+            alice.ended.get(10, TimeUnit.SECONDS);
+            alice.hangUp();
+            UiClient ui = UiClient.setUp(a.uiPort());
+            assertEquals(303, ui.post("/vpn", form(false, "192.168.250.10", "192.168.250.59", "", port)).statusCode());
+            assertEquals(303, ui.post("/vpn", form(true, "192.168.250.10", "192.168.250.59", "", port)).statusCode());
+            InMemoryDialIn.Client bob = net.dial(a.pptpAddress(), "bob", "bob password");
+            assertEquals("192.168.250.11", bob.tunnelAddress(), "not alice's, given back a moment before");
+            bob.hangUp();
+        }
+    }
+
     @Test
     void anAddressInUseWhenThePoolChangesIsKeptFromNewClientsThenFreedWhenItsSessionEnds() throws Exception {
         try (InMemoryDialIn net = new InMemoryDialIn();

@@ -140,6 +140,41 @@ class WeakerSettingsTest {
                 "an unencrypted tunnel's traffic crossed the internet in clear anyway");
     }
 
+    /** A network that moves between the dial-out and a branch account, or between accounts, is still held: unsaid. */
+    @Test
+    void aNetworkThatMovesToAnotherTunnelIsNotSaidToLeave() {
+        Map<Setting, String> tunnel = with(defaults(), Setting.DIALOUT_ENABLED, "true", Setting.DIALOUT_SERVER,
+                "198.51.100.9", Setting.DIALOUT_SUBNETS, "10.1.0.0/16, 10.2.0.0/16");
+        var east = List.of(user("east", "east", true), user("west", "west", true));
+        var after = new ConfigDocument.Parsed(with(tunnel, Setting.DIALOUT_SUBNETS, "10.1.0.0/16, 10.3.0.0/16"), east,
+                Map.of("east", "10.2.0.0/16", "west", "10.4.0.0/16"));
+        assertEquals(List.of("LAN traffic to 10.2.0.0/16 now goes into the tunnel of VPN user east"),
+                WeakerSettings.of(tunnel, east, Map.of("east", "10.3.0.0/16", "west", "10.4.0.0/16"), after),
+                "10.2 went to east (said: whoever holds east gets it), 10.3 to the dial-out: neither leaves by the WAN");
+    }
+
+    /**
+     * Settings lost at a start and held since (the boot-hold's copy): an import from before the
+     * tunnel lifts what was held, and says so; the settings before (the defaults) held nothing.
+     */
+    @Test
+    void whatWasHeldForLostSettingsAndIsNoLongerIsNamed() {
+        var lost = new org.homerouter.bridge.route.BootHold.Held(List.of("10.1.0.0/16", "10.9.0.0/16"), true);
+        var oldBackup = new ConfigDocument.Parsed(with(defaults(), Setting.DIALOUT_ENABLED, "true",
+                Setting.DIALOUT_SERVER, "198.51.100.9", Setting.DIALOUT_SUBNETS, "10.1.0.0/16"), List.of(), Map.of());
+        assertEquals(List.of("the site-to-site tunnel to 198.51.100.9 is now on, for 10.1.0.0/16",
+                "the LAN's traffic and DNS, held since the settings were lost (they went through the"
+                + " site-to-site tunnel), now leave by this router's internet connection", "LAN traffic to 10.9.0.0/16,"
+                + " held since the settings were lost (reached only through a tunnel), now leaves by this router's"
+                + " internet connection"),
+                WeakerSettings.of(defaults(), List.of(), Map.of(), oldBackup, lost));
+        var sameAsLost = new ConfigDocument.Parsed(with(oldBackup.settings(), Setting.DIALOUT_DEFAULT_ROUTE, "true",
+                Setting.DIALOUT_SUBNETS, "10.1.0.0/16, 10.9.0.0/16"), List.of(), Map.of());
+        assertEquals(List.of("all LAN traffic now goes through the site-to-site tunnel to 198.51.100.9"),
+                WeakerSettings.of(defaults(), List.of(), Map.of(), sameAsLost, lost),
+                "the last export holds it all again: only what the defaults did not");
+    }
+
     /** A branch account's networks the file no longer routes (or the account it drops) are held by nothing. */
     @Test
     void networksNoLongerHeldForABranchAreNamed() {

@@ -569,20 +569,25 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized int restampThisRun(long oldUpToMs, long stepMs) throws SQLException {
         int[] moved = {0};
         inTransaction(() -> {
-            String[][] columns = {{"event_log", "at_ms"}, {"vpn_sessions", "started_ms"}, {"vpn_sessions", "ended_ms"},
-                    {"vpn_sessions", "seen_ms"}};
-            for (String[] c : columns) {
-                long before = rowsBeforeThisRun[c[0].equals("event_log") ? 0 : 1];
-                try (PreparedStatement ps = db.prepareStatement("UPDATE " + c[0] + " SET " + c[1] + " = " + c[1]
-                        + " + ? WHERE id > ? AND " + c[1] + " <= ?")) {
-                    ps.setLong(1, stepMs);
-                    ps.setLong(2, before);
-                    ps.setLong(3, oldUpToMs);
-                    int n = ps.executeUpdate();
-                    if (!c[1].equals("ended_ms") && !c[1].equals("seen_ms")) {
-                        moved[0] += n; // a row once, by its own time
-                    }
-                }
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE event_log SET at_ms = at_ms + ? WHERE id > ? AND at_ms <= ?")) {
+                ps.setLong(1, stepMs);
+                ps.setLong(2, rowsBeforeThisRun[0]);
+                ps.setLong(3, oldUpToMs);
+                moved[0] += ps.executeUpdate();
+            }
+            // Sessions that ended before the step, whole: a session still up has its start written
+            // again from the monotonic clock at each save (SessionAccounting), in the new clock's
+            // times from the step on, and one that ended since was written in them whole.
+            try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_sessions SET started_ms = started_ms + ?,"
+                    + " ended_ms = ended_ms + ?, seen_ms = seen_ms + ? WHERE id > ? AND ended_ms IS NOT NULL"
+                    + " AND ended_ms <= ?")) {
+                ps.setLong(1, stepMs);
+                ps.setLong(2, stepMs);
+                ps.setLong(3, stepMs);
+                ps.setLong(4, rowsBeforeThisRun[1]);
+                ps.setLong(5, oldUpToMs);
+                moved[0] += ps.executeUpdate();
             }
         });
         return moved[0];

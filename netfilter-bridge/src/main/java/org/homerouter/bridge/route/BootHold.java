@@ -58,7 +58,8 @@ public final class BootHold {
         }
         java.util.List<String> unreachable = new java.util.ArrayList<>();
         boolean defaultRoute = false;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        // Decoded leniently: bytes a power cut garbled cost their own line, not the file.
+        for (String line : new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n")) {
             String l = line.strip();
             if (l.startsWith("unreachable ") && CIDR.matcher(l.substring(12).strip()).matches()) {
                 unreachable.add(l.substring(12).strip());
@@ -67,6 +68,30 @@ public final class BootHold {
             }
         }
         return new Held(unreachable, defaultRoute);
+    }
+
+    /**
+     * Copies {@code from} (the boot-hold file) to {@code to} as it is, byte for byte, durably (synced,
+     * and its directory), unless {@code to} exists: the copy must survive a power cut right after.
+     *
+     * @return whether a copy was made
+     */
+    public static boolean keepCopy(Path from, Path to) throws IOException {
+        if (Files.exists(to) || !Files.exists(from)) {
+            return false;
+        }
+        byte[] text = Files.readAllBytes(from);
+        Path next = to.resolveSibling(to.getFileName() + ".new");
+        try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(text));
+            out.force(true);
+        }
+        Files.move(next, to, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel dir = FileChannel.open(to.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+        return true;
     }
 
     /** The file's text for these networks and whether forwarded traffic is held off the default route. */

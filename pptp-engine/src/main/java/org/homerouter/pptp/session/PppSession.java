@@ -392,6 +392,7 @@ public final class PppSession {
             }
         }
         lcp.peerReceiptsSoFar(channel.acknowledgementsAdvanced());
+        lcp.outputHeld(channel.outputHeld());
         lcp.poll();
         if (auth != null) {
             auth.poll();

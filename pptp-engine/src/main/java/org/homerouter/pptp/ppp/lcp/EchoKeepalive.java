@@ -58,6 +58,17 @@ final class EchoKeepalive {
         return running && now - due >= 0;
     }
 
+    /**
+     * A request falls due while our output is held back (the GRE of a call whose client dialled
+     * again: {@code GreChannel.holdOutput}): it could not be sent, so it is not counted as
+     * unanswered; the next is due an interval on. The requests sent before still count.
+     */
+    void postponeIfDue(long now) {
+        if (isDue(now)) {
+            due = now + (hurriedNanos > 0 ? hurriedNanos : intervalNanos);
+        }
+    }
+
     /** Whether the requests already sent went unanswered long enough to declare the link dead. */
     boolean exhausted() {
         return unanswered >= (hurriedNanos > 0 ? HURRIED_MAX : maxUnanswered);

@@ -91,6 +91,9 @@ public final class Lcp extends NegotiatedProtocol {
         super.poll();
         long now = clock.nanos();
         pollPathProbe(now);
+        if (outputHeld) {
+            keepalive.postponeIfDue(now);
+        }
         if (!keepalive.isDue(now)) {
             return;
         }
@@ -106,6 +109,19 @@ public final class Lcp extends NegotiatedProtocol {
         }
         keepalive.requestSent();
         sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, automaton().nextIdentifier(), u32(magic.localMagic())));
+    }
+
+    /** Whether our frames are held back from the peer ({@link #outputHeld(boolean)}). */
+    private boolean outputHeld;
+
+    /**
+     * Whether our frames are held back from the peer now, told before each {@link #poll}: while
+     * they are, no keepalive request goes unanswered for want of being sent (a live client that
+     * sends nothing of its own while a stranger's call with its call ID holds ours back must not be
+     * declared dead for it). The link's other timers run as ever.
+     */
+    public void outputHeld(boolean held) {
+        outputHeld = held;
     }
 
     /**

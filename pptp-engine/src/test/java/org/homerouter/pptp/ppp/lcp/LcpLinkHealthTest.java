@@ -90,6 +90,32 @@ class LcpLinkHealthTest {
         assertTrue(pipe.server.deadline().isEmpty(), "nothing left to time");
     }
 
+    /**
+     * While our frames are held back (a newer call with this call's address and call ID, which
+     * may be a stranger's that never logs in), the requests that could not be sent do not count as
+     * unanswered: a live client that sends nothing of its own was declared dead after 4 intervals.
+     */
+    @Test
+    void echoesThatCouldNotBeSentDoNotTakeTheLinkDown() {
+        LcpPipe pipe = openedPipe();
+        pipe.elapse(10_000);
+        long before = count(pipe.fromServer, LcpCode.ECHO_REQUEST);
+        pipe.server.outputHeld(true);
+        pipe.cut = true;
+        for (int i = 0; i < 6; i++) {
+            pipe.elapse(10_000);
+        }
+        assertEquals(AutomatonState.OPENED, pipe.server.state(), "a minute held back: " + pipe.serverEvents.events);
+        assertEquals(before, count(pipe.fromServer, LcpCode.ECHO_REQUEST), "none asked while held back");
+        pipe.server.outputHeld(false);
+        pipe.cut = false;
+        for (int i = 0; i < 6; i++) {
+            pipe.elapse(10_000);
+        }
+        assertEquals(List.of("needed", "up"), pipe.serverEvents.events, "answered once it sends again");
+        assertEquals(before + 6, count(pipe.fromServer, LcpCode.ECHO_REQUEST));
+    }
+
     @Test
     void echoRepliesCarryingOurOwnMagicDoNotProveTheLinkAlive() {
         ManualClock clock = new ManualClock();
