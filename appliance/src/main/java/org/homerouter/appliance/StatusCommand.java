@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
  * running appliance writes (WAL: readers never block it).
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show whether the service runs, its web UI's address, the VPN server's configuration, connected"
-                + " sessions, recent problems and events.")
+        description = {"Show whether the service runs, its web UI's address, the VPN server's configuration, connected"
+                + " sessions, recent problems and events.",
+                "Exits 0 while the service runs, 3 when it does not (as systemctl status does), 1 on an error."})
 final class StatusCommand implements Callable<Integer> {
     private static final String MORE = "               ";
     /**
@@ -40,6 +41,8 @@ final class StatusCommand implements Callable<Integer> {
     int events;
 
     static final int MAX_EVENTS = 1000;
+    /** The exit code while the service does not run: systemctl status's for a unit not active. */
+    static final int NOT_RUNNING = 3;
 
     @Override
     public Integer call() throws Exception {
@@ -64,6 +67,18 @@ final class StatusCommand implements Callable<Integer> {
                 System.out.println("service        unknown: " + (why != null ? why : e.toString()));
             }
             webUi(c, look, ownAddresses()).forEach(System.out::println);
+            // What the Dashboard says first: the settings the router runs on are not the owner's.
+            store.newerFirmwareNote().ifPresent(n -> System.out.printf("settings       NOTE: %s%n", n));
+            Path lostHold = store.file().toAbsolutePath().getParent().resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
+            var lost = org.homerouter.bridge.route.BootHold.read(lostHold);
+            if (!lost.isEmpty()) {
+                System.out.printf("settings       LOST at an earlier start (the database could not be read): the router"
+                        + " runs on defaults, and keeps held what the lost settings held (%s%s) until the last export is"
+                        + " imported (config import, or the System page) or the router reset%n",
+                        String.join(", ", lost.unreachable()), lost.defaultRouteHeld()
+                                ? (lost.unreachable().isEmpty() ? "" : "; ") + "all LAN traffic and DNS" : "");
+            }
+            Appliance.storedAddressProblems(c).ifPresent(p -> System.out.printf("VPN settings   %s%n", p));
             org.homerouter.bridge.ClockState.synchronizedByTimeServer().ifPresent(set -> System.out.printf(
                     "clock          %s%n", set ? "synchronized with a time server" : "NOT synchronized with a time server: times below may be wrong"));
             NetworkOverlap.describe(ApplianceVpnConfig.localNetworks())
@@ -130,8 +145,9 @@ final class StatusCommand implements Callable<Integer> {
             for (ApplianceStore.EventRow e : store.events(events, null)) {
                 System.out.printf("  %s %-12s %s%n", TIME.format(Instant.ofEpochMilli(e.atMs())), e.kind(), e.message());
             }
+            // A script or a monitoring check asks "is it up?" by the exit code, as of systemctl status.
+            return look != null && !look.running() ? NOT_RUNNING : 0;
         }
-        return 0;
     }
 
     /**

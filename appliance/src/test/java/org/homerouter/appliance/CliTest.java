@@ -618,6 +618,11 @@ class CliTest {
         }
         Path kept = a.resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
         Files.writeString(kept, "unreachable 10.9.0.0/16\n");
+        Run status = run("status", "--data-dir", a.toString());
+        assertTrue(status.out().contains("\nsettings       LOST at an earlier start (the database could not be read): the"
+                + " router runs on defaults, and keeps held what the lost settings held (10.9.0.0/16) until the last"
+                + " export is imported (config import, or the System page) or the router reset\n"),
+                "as the Dashboard says it: " + status.out());
         Path file = dir.resolve("export.json");
         assertEquals(0, run("config", "export", "--data-dir", b.toString(), "-o", file.toString()).code());
         Run r = run("config", "import", "--data-dir", a.toString(), file.toString());
@@ -843,7 +848,7 @@ class CliTest {
             assertTrue(row > 0);
         }
         Run r = run("status", "--data-dir", d.toString());
-        assertEquals(0, r.code());
+        assertEquals(StatusCommand.NOT_RUNNING, r.code(), "no service here");
         assertTrue(r.out().contains("PPTP server    enabled, 0.0.0.0:1723, up to 50 sessions"), r.out());
         // This machine's clock, whichever state it is in (ClockStateTest checks the reading itself).
         assertTrue(r.out().contains(org.homerouter.bridge.ClockState.synchronizedByTimeServer().orElseThrow()
@@ -871,7 +876,7 @@ class CliTest {
             store.putSettings(java.util.Map.of(Setting.UI_HTTPS, "true", Setting.UI_HTTPS_PORT, "18443"));
         }
         Run never = run("status", "--data-dir", d.toString());
-        assertEquals(0, never.code(), never.err());
+        assertEquals(StatusCommand.NOT_RUNNING, never.code(), "a monitoring check reads the exit code: " + never.err());
         assertTrue(never.out().contains("\nservice        NOT RUNNING: no VPN, site-to-site or web UI now (on the"
                 + " router: systemctl status homerouter says why, systemctl start homerouter starts it)\n"), never.out());
         assertTrue(never.out().contains("\nweb UI         not served now; when the service runs:\n"
@@ -888,6 +893,7 @@ class CliTest {
         try {
             service.serving("0.0.0.0", 18080); // as the router's run: every address
             Run up = run("status", "--data-dir", d.toString());
+            assertEquals(0, up.code(), up.err());
             assertTrue(up.out().contains("\nservice        running (pid " + ProcessHandle.current().pid() + ")\n"),
                     up.out());
             assertTrue(up.out().contains("\nweb UI         http://" + here + "\n"), up.out());
@@ -920,7 +926,7 @@ class CliTest {
         }
         for (int n : new int[] {0, 3, 25}) {
             Run r = run("status", "-n", Integer.toString(n), "--data-dir", d.toString());
-            assertEquals(0, r.code(), r.err());
+            assertEquals(StatusCommand.NOT_RUNNING, r.code(), r.err());
             List<String> lines = r.out().lines().toList();
             assertEquals(n, lines.size() - 1 - lines.indexOf("recent events"), r.out());
         }
@@ -983,7 +989,7 @@ class CliTest {
             assertEquals(2, store.events(10, "problem").size(), "the event log has a line for each");
         }
         Run r = run("status", "--data-dir", d.toString());
-        assertEquals(0, r.code());
+        assertEquals(StatusCommand.NOT_RUNNING, r.code(), "no service here");
         String out = r.out();
         assertTrue(out.contains("problem: large packets are lost between the client and this router (MTU trouble)"), out);
         assertTrue(out.contains(detail), out);
