@@ -654,9 +654,12 @@ public final class Appliance implements AutoCloseable {
                 store.logEvent("service", want ? "PPTP server restarting for the new listen settings" : "PPTP server stopped");
             }
             if (want && pptp == null) {
-                pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout,
-                        this::everythingThroughTunnel, retiredPool);
+                // Taken before the start: a start that fails (its port taken) has handed it over
+                // already, and a later try with it would be refused ("already handed over") for good.
+                var previous = retiredPool;
                 retiredPool = null;
+                pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout,
+                        this::everythingThroughTunnel, previous);
                 internetReach.listening();
                 pptp.control().onConnection(internetReach::seen); // the first moment's connections may go uncounted
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
@@ -834,15 +837,15 @@ public final class Appliance implements AutoCloseable {
         return java.util.Optional.ofNullable(dataPartitionFormatted);
     }
 
-    /**
-     * While {@link #settingsLost}: what the router kept to its tunnels before, which stays held
-     * until the settings are imported or reset ({@link TunnelOnlyNetworks#settingsLost}), in words; else empty.
-     */
     /** What the router keeps held for its lost settings ({@link TunnelOnlyNetworks#settingsLost}); nothing once dealt with. */
     org.homerouter.bridge.route.BootHold.Held lostSettingsHeld() {
         return tunnelOnly.heldForLostSettings();
     }
 
+    /**
+     * While {@link #settingsLost}: what the router kept to its tunnels before, which stays held
+     * until the settings are imported or reset ({@link TunnelOnlyNetworks#settingsLost}), in words; else empty.
+     */
     java.util.Optional<String> heldForLostSettings() {
         var held = tunnelOnly.heldForLostSettings();
         if (held.isEmpty()) {

@@ -87,6 +87,7 @@ final class ConfigCommand {
             List<String> weakened;
             String dialOutOff = null;
             String lanMoves = null;
+            String lostHoldLeft = null;
             try (ApplianceStore store = CliDatabase.open(dataDir, true)) {
                 Map<Setting, String> before = store.settings();
                 List<org.homerouter.appliance.store.VpnUser> usersBefore = store.users();
@@ -99,7 +100,12 @@ final class ConfigCommand {
                         "configuration imported from the command line");
                 // The settings lost at a start are restored: what was held for them goes with the
                 // service's next hold (as after the System page's import), said below if it lifts any.
-                Files.deleteIfExists(lostHold);
+                try {
+                    Files.deleteIfExists(lostHold);
+                } catch (IOException e) {
+                    lostHoldLeft = "the holds kept for the lost settings could not be ended (" + e.getMessage()
+                            + "): remove " + lostHold + ", or import on the System page";
+                }
                 // As the System page: a tampered or old backup must not weaken security settings, nor
                 // bring back deleted accounts or old passwords, unsaid.
                 weakened = WeakerSettings.of(before, usersBefore, routedBefore, doc, lostHeld);
@@ -136,6 +142,9 @@ final class ConfigCommand {
             if (lanMoves != null) {
                 System.out.println("The LAN moves to " + lanMoves + "/" + ApplianceLan.PREFIX + " when the router"
                         + " restarts: its web UI is then at " + lanMoves + ".");
+            }
+            if (lostHoldLeft != null) {
+                System.out.println("Warning: " + lostHoldLeft);
             }
             if (dialOutOff != null) {
                 System.out.println("Warning: the site-to-site tunnel will not start with it: " + dialOutOff

@@ -120,7 +120,14 @@ final class DialOutCommand extends UserCommand.PasswordCommand {
             if (Boolean.parseBoolean(after.get(Setting.DIALOUT_ENABLED))) {
                 DialOut.Config.from(after); // everything needed to dial is there
             }
-            store.putSettings(changes, "site-to-site dial-out configured from the command line");
+            // As the Site-to-site page's line says it: what the tunnel does now, not only that it changed.
+            store.putSettings(changes, "site-to-site dial-out configured from the command line: "
+                    + (Boolean.parseBoolean(after.get(Setting.DIALOUT_ENABLED)) ? "on" : "off") + ", to "
+                    + orNone(after.get(Setting.DIALOUT_SERVER)) + " as " + orNone(after.get(Setting.DIALOUT_USER))
+                    + ", routing " + orNone(after.get(Setting.DIALOUT_SUBNETS))
+                    + (Boolean.parseBoolean(after.get(Setting.DIALOUT_DEFAULT_ROUTE)) ? " and the default route" : "")
+                    + ", MPPE " + after.get(Setting.DIALOUT_MPPE)
+                    + (newHash != null ? "; password changed" : ""));
             Map<Setting, String> now = store.settings();
             System.out.printf("dial-out %s: server %s, user %s, password %s, MPPE %s, routes %s%s%n",
                     Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED)) ? "on" : "off",

@@ -48,7 +48,29 @@ public final class Main implements Runnable {
             }
             return e instanceof IllegalArgumentException ? 2 : 1;
         });
+        CommandLine.IParameterExceptionHandler usual = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // "dialout --password S3cret", as most tools take it: picocli's "Unmatched argument ...
+            // 'S3cret'" printed the password back on the screen (and into a terminal's scrollback).
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && valueAfterPassword(args, u.getUnmatched())) {
+                ex.getCommandLine().getErr().println("error: --password takes no value: it asks for the password, or"
+                        + " reads one line of standard input with --password-stdin. What followed it is not shown; if it"
+                        + " was the password, it is now in your shell's history: change it.");
+                return 2;
+            }
+            return usual.handleParseException(ex, args);
+        });
         return cl;
+    }
+
+    /** Whether an argument right after {@code --password} is among those picocli could not match. */
+    static boolean valueAfterPassword(String[] args, java.util.List<String> unmatched) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--password") && unmatched.contains(args[i + 1])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show whether the service runs, its web UI's address, the VPN server's configuration, connected"
                 + " sessions, recent problems and events.",
-                "Exits 0 while the service runs, 3 when it does not (as systemctl status does), 1 on an error."})
+                "Exits 0 while the service runs, 3 when it does not, 4 when that cannot be found out (as systemctl"
+                        + " status does), 1 on an error."})
 final class StatusCommand implements Callable<Integer> {
     private static final String MORE = "               ";
     /**
@@ -43,6 +44,8 @@ final class StatusCommand implements Callable<Integer> {
     static final int MAX_EVENTS = 1000;
     /** The exit code while the service does not run: systemctl status's for a unit not active. */
     static final int NOT_RUNNING = 3;
+    /** The exit code when whether it runs could not be found out: systemctl status's for a state unknown. */
+    static final int UNKNOWN = 4;
 
     @Override
     public Integer call() throws Exception {
@@ -146,7 +149,7 @@ final class StatusCommand implements Callable<Integer> {
                 System.out.printf("  %s %-12s %s%n", TIME.format(Instant.ofEpochMilli(e.atMs())), e.kind(), e.message());
             }
             // A script or a monitoring check asks "is it up?" by the exit code, as of systemctl status.
-            return look != null && !look.running() ? NOT_RUNNING : 0;
+            return look == null ? UNKNOWN : look.running() ? 0 : NOT_RUNNING;
         }
     }
 

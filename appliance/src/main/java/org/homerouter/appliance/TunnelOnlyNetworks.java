@@ -92,6 +92,9 @@ final class TunnelOnlyNetworks {
         this.defaultRoute = new KernelRetry(events);
         this.dnsHold = new KernelRetry(events);
         this.bootHold = new KernelRetry(events);
+        if (dataDir != null) {
+            readLostHeld();
+        }
     }
 
     /**
@@ -111,9 +114,18 @@ final class TunnelOnlyNetworks {
      */
     void settingsLost() {
         Path kept = dataDir.resolve(LOST_SETTINGS_HOLD);
+        Path hold = dataDir.resolve(BootHold.FILE_NAME);
         try {
+            if (BootHold.read(hold).isEmpty()) {
+                return; // nothing was held: nothing to keep (and no copy to stand in for a later loss's)
+            }
+            if (Files.exists(kept) && BootHold.read(kept).isEmpty()) {
+                Files.delete(kept); // a copy that holds nothing must not stand in for this loss's
+            }
             // The file as it is, not as parsed: a line a power cut garbled must not lose the others.
-            if (BootHold.keepCopy(dataDir.resolve(BootHold.FILE_NAME), kept) && !heldForLostSettings().isEmpty()) {
+            boolean copied = BootHold.keepCopy(hold, kept);
+            lostHeld = BootHold.read(kept);
+            if (copied) {
                 String line = "what the router kept to its tunnels before its settings were lost stays held until a"
                         + " configuration export is imported or the router is reset on the System page";
                 LOG.warn("{}", line);
@@ -128,17 +140,30 @@ final class TunnelOnlyNetworks {
         }
     }
 
-    /** What {@link #settingsLost} keeps held until the settings are restored or reset; nothing once they are. */
+    /**
+     * What {@link #settingsLost} keeps held until the settings are restored or reset; nothing once
+     * they are. Read once, when this run starts: a command-line import into the running service's
+     * database deletes the copy, but the service applies the imported settings at its next start,
+     * and lifting the holds before (at the next housekeeping) let the LAN out in clear meanwhile.
+     */
     BootHold.Held heldForLostSettings() {
+        return lostHeld;
+    }
+
+    private volatile BootHold.Held lostHeld = BootHold.Held.NOTHING;
+
+    /** At the start: the copy an earlier run kept for lost settings, if any ({@link #heldForLostSettings}). */
+    private void readLostHeld() {
         try {
-            return BootHold.read(dataDir.resolve(LOST_SETTINGS_HOLD));
+            lostHeld = BootHold.read(dataDir.resolve(LOST_SETTINGS_HOLD));
         } catch (IOException e) {
-            return BootHold.Held.NOTHING;
+            LOG.error("{} could not be read: {}", LOST_SETTINGS_HOLD, e.getMessage());
         }
     }
 
     /** A configuration was imported or the router reset: the holds {@link #settingsLost} kept go with the next {@link #keep}. */
     void settingsLostDealtWith() {
+        lostHeld = BootHold.Held.NOTHING;
         try {
             Files.deleteIfExists(dataDir.resolve(LOST_SETTINGS_HOLD));
         } catch (IOException e) {
@@ -205,7 +230,7 @@ final class TunnelOnlyNetworks {
 
     private Object madeFrom(Map<Setting, String> cfg, RouterNetworks local) throws SQLException {
         return List.of(String.valueOf(cfg.get(Setting.PPTP_ENABLED)), String.valueOf(Appliance.tunnelNetwork(cfg)),
-                store.allRoutedSubnets(), local, heldForLostSettings());
+                store.allRoutedSubnets(), local);
     }
 
     /**

@@ -408,6 +408,21 @@ class CliTest {
         }
     }
 
+    /** "--password S3cret", as most tools take it: picocli printed the unmatched value, the password, back on the screen. */
+    @Test
+    void aPasswordGivenAfterPasswordIsNotPrintedBack() throws Exception {
+        Path d = dir.resolve("dialout-pw");
+        Run r = run("dialout", "--password", "Sekr1t-office", "--data-dir", d.toString());
+        assertEquals(2, r.code(), r.err());
+        assertFalse((r.out() + r.err()).contains("Sekr1t-office"), r.out() + r.err());
+        oneErrorLine(r, "--password takes no value: it asks for the password, or reads one line of standard input with"
+                + " --password-stdin. What followed it is not shown; if it was the password, it is now in your shell's"
+                + " history: change it.");
+        Run other = run("dialout", "--no-such-option", "--data-dir", d.toString());
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("--no-such-option"), "other mistakes as picocli says them: " + other.err());
+    }
+
     /** "dial-out on" printed by the command line is not read as "dialling now": the running service has not seen it. */
     @Test
     void dialOutSaysWhenARunningServiceAppliesIt() throws Exception {
@@ -415,6 +430,12 @@ class CliTest {
         Run r = run("dialout", "--server", "203.0.113.7", "--user", "branch-a", "--data-dir", d.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("dial-out off: server 203.0.113.7, user branch-a"), r.out());
+        try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
+            // The event log says what it is now, as the Site-to-site page's line does, not only that it changed.
+            assertEquals("site-to-site dial-out configured from the command line: off, to 203.0.113.7 as branch-a,"
+                    + " routing (none), MPPE require-128", store.events(1, null).getFirst().message(),
+                    store.recentEvents(5).toString());
+        }
         assertTrue(r.out().contains("A running service applies this when it restarts (on the router: systemctl restart"
                 + " homerouter, which also ends every session) or when the Site-to-site or the VPN server page is saved"),
                 r.out());

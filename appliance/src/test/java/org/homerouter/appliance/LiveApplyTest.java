@@ -2,6 +2,7 @@ package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -690,6 +691,49 @@ class LiveApplyTest {
         }
     }
 
+    /** Stores in {@code db} a VPN server listening on 127.0.0.1 at a port free now; returns the port. */
+    private static int listenOnAFreeLoopbackPort(Path db) throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
+                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
+        }
+        return port;
+    }
+
+    /**
+     * Switched off, then on again while its port was taken (refused, and undone: "port in use"):
+     * that start had handed the old server's address pool over already, and every later switch-on
+     * was refused with it ("this pool was already handed over"), the port long free, until the
+     * service restarted.
+     */
+    @Test
+    void aSwitchOnRefusedWhileThePortWasTakenDoesNotRefuseTheNext() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        int port = listenOnAFreeLoopbackPort(db);
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
+            assertEquals(port, a.pptpAddress().getPort());
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String[] on = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
+            on[3] = "127.0.0.1";
+            on[5] = Integer.toString(port);
+            String[] off = java.util.Arrays.copyOfRange(on, 2, on.length);
+            assertEquals(303, ui.post("/vpn", off).statusCode());
+            assertEquals(null, a.pptpAddress(), "switched off");
+            try (java.net.ServerSocket taken = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                assertNotEquals(303, ui.post("/vpn", on).statusCode(), "refused while its port is taken");
+            }
+            var r = ui.post("/vpn", on);
+            assertEquals(303, r.statusCode(), "the port is free again: " + r.body());
+            assertEquals(port, a.pptpAddress().getPort());
+            assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress());
+        }
+    }
+
     @Test
     void aServerThatCouldNotStartStartsByItselfOnceItsPortComesFree() throws Exception {
         // At boot the listen address the owner chose (the WAN's, from DHCP) may come after the
@@ -1102,14 +1146,7 @@ class LiveApplyTest {
     @Test
     void anImportListeningOnAnAddressThisRouterLacksNowIsKeptAndTheServerWaitsForIt() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
-        int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
-                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
-        }
+        int port = listenOnAFreeLoopbackPort(db);
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
             assertNotNull(a.pptpAddress());

@@ -34,6 +34,18 @@ class RouterNetworksTest {
         assertEquals(Set.of(), RouterNetworks.defaultRouteInterfaces(ROUTES.replace("0003", "0002")), "a route down");
     }
 
+    /** A carrier-grade NAT's resolver at 10.x outside the WAN's /22, one on it, and one on the internet. */
+    private static final List<java.net.Inet4Address> PROVIDERS_RESOLVERS = List.of(v4("10.11.12.13"), v4("10.44.0.1"),
+            v4("192.0.2.53"));
+
+    private static java.net.Inet4Address v4(String a) {
+        try {
+            return (java.net.Inet4Address) java.net.InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * A provider's carrier-grade NAT with its resolvers at 10.x, under an office routed as
      * 10.0.0.0/8: while the tunnel is down they are held unreachable, and the office server's name
@@ -44,9 +56,7 @@ class RouterNetworksTest {
     void theRoutersDnsServersInsideTheOfficesNetworksAreNamedWhenTheServerIsAName() throws Exception {
         List<Subnet> office = RoutedSubnets.parse("10.0.0.0/8", "r");
         List<Subnet> wans = List.of(on("eth0", "10.44.0.5", 22));
-        List<java.net.Inet4Address> resolvers = List.of((java.net.Inet4Address) java.net.InetAddress.getByName("10.11.12.13"),
-                (java.net.Inet4Address) java.net.InetAddress.getByName("10.44.0.1"),
-                (java.net.Inet4Address) java.net.InetAddress.getByName("192.0.2.53"));
+        List<java.net.Inet4Address> resolvers = PROVIDERS_RESOLVERS;
         assertEquals(List.of("this router's DNS server 10.11.12.13 lies inside the office's network 10.0.0.0/8, reached"
                 + " only through the tunnel: while it is down, vpn.office.example cannot be looked up to dial it again."
                 + " Give the server by its IPv4 address on the Site-to-site page"),
@@ -62,9 +72,7 @@ class RouterNetworksTest {
     void theRoutersDnsServersInsideABranchsNetworksAreNamed() throws Exception {
         List<Subnet> branch = RoutedSubnets.parse("10.0.0.0/8, 172.16.5.0/24", "east");
         List<Subnet> wans = List.of(on("eth0", "10.44.0.5", 22));
-        List<java.net.Inet4Address> resolvers = List.of((java.net.Inet4Address) java.net.InetAddress.getByName("10.11.12.13"),
-                (java.net.Inet4Address) java.net.InetAddress.getByName("10.44.0.1"),
-                (java.net.Inet4Address) java.net.InetAddress.getByName("192.0.2.53"));
+        List<java.net.Inet4Address> resolvers = PROVIDERS_RESOLVERS;
         assertEquals(List.of("this router's DNS server 10.11.12.13 lies inside east's routed network 10.0.0.0/8,"
                 + " reached only through that branch's tunnel: names are looked up there while it is connected, and not"
                 + " at all while it is not, for the router and its LAN. Narrow the account's routed networks on the Users"

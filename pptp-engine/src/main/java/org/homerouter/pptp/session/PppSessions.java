@@ -721,9 +721,10 @@ public final class PppSessions implements TunnelListener {
      * its own client is heard from ({@link #heard}: GRE with our old call's ID, which the newcomer
      * was never told), or when the new call ends, is refused or logs in as another account
      * ({@link #letGo}). Logged in as the same account, the new call ends it ({@link
-     * #takesThePlaceOf}), held back until then. Its keepalive goes on unanswered meanwhile: a dead
-     * call ends on it as it would have (RFC 1661 §5.8); a live one answers once it sends again, and
-     * a login takes seconds, well within the echoes a keepalive waits for.
+     * #takesThePlaceOf}), held back until then. Its keepalive requests are not counted while held,
+     * for a while ({@code Lcp.outputHeld}): a live client that sends nothing of its own must not be
+     * declared dead for echoes it was never sent; a dead call ends on them once it is sent again,
+     * or once held past the longest a login takes (RFC 1661 §5.8).
      */
     private void holdBack(Slot old, Slot newer, PptpCall newCall) {
         GreChannel channel = old.channel;

@@ -91,7 +91,7 @@ public final class Lcp extends NegotiatedProtocol {
         super.poll();
         long now = clock.nanos();
         pollPathProbe(now);
-        if (outputHeld) {
+        if (outputHeld && now - outputHeldSince < MAX_POSTPONED.toNanos()) {
             keepalive.postponeIfDue(now);
         }
         if (!keepalive.isDue(now)) {
@@ -111,8 +111,16 @@ public final class Lcp extends NegotiatedProtocol {
         sender.send(new ControlPacket(LcpCode.ECHO_REQUEST, automaton().nextIdentifier(), u32(magic.localMagic())));
     }
 
-    /** Whether our frames are held back from the peer ({@link #outputHeld(boolean)}). */
+    /** Whether our frames are held back from the peer ({@link #outputHeld(boolean)}), and since when. */
     private boolean outputHeld;
+    private long outputHeldSince;
+    /**
+     * How long a hold postpones the keepalive at most: a newer call holds ours back until it logs
+     * in, at most a minute (its login deadline); calls placed one after another (a carrier's NAT
+     * sharing the address and call ID) must not keep a dead session, its address and its
+     * account's place, for ever. Past it the requests count again, sent or not.
+     */
+    static final java.time.Duration MAX_POSTPONED = java.time.Duration.ofSeconds(75);
 
     /**
      * Whether our frames are held back from the peer now, told before each {@link #poll}: while
@@ -121,6 +129,9 @@ public final class Lcp extends NegotiatedProtocol {
      * declared dead for it). The link's other timers run as ever.
      */
     public void outputHeld(boolean held) {
+        if (held && !outputHeld) {
+            outputHeldSince = clock.nanos();
+        }
         outputHeld = held;
     }
 

@@ -114,6 +114,16 @@ class LcpLinkHealthTest {
         }
         assertEquals(List.of("needed", "up"), pipe.serverEvents.events, "answered once it sends again");
         assertEquals(before + 6, count(pipe.fromServer, LcpCode.ECHO_REQUEST));
+
+        // Held for longer than any login takes (newer calls one after another): a dead session
+        // must not keep its address and its account's place for ever.
+        pipe.server.outputHeld(true);
+        pipe.cut = true;
+        for (int i = 0; i < 12; i++) {
+            pipe.elapse(10_000);
+        }
+        assertEquals(List.of("needed", "up", "failed KEEPALIVE_TIMEOUT", "down", "finished"), pipe.serverEvents.events,
+                "ended on its keepalive once held past " + Lcp.MAX_POSTPONED);
     }
 
     @Test
