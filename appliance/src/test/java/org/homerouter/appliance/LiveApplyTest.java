@@ -675,10 +675,7 @@ class LiveApplyTest {
                         "subnets", "10.2.0.0/24");
                 assertEquals(303, s2s.statusCode(), s2s.body());
 
-                int free;
-                try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                    free = probe.getLocalPort();
-                }
+                int free = freeLoopbackPort();
                 String[] fixed = vpnForm(true, "192.168.250.10", "192.168.250.59", "");
                 fixed[3] = "127.0.0.1";
                 fixed[5] = Integer.toString(free);
@@ -693,10 +690,7 @@ class LiveApplyTest {
 
     /** Stores in {@code db} a VPN server listening on 127.0.0.1 at a port free now; returns the port. */
     private static int listenOnAFreeLoopbackPort(Path db) throws Exception {
-        int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = freeLoopbackPort();
         try (ApplianceStore store = ApplianceStore.open(db)) {
             store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
                     org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
@@ -866,14 +860,7 @@ class LiveApplyTest {
     @Test
     void aVpnSaveTheServerCannotRunWithKeepsTheChapSecrets() throws Exception {
         Path db = InMemoryDialIn.databaseWithUsers(dir);
-        int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        try (ApplianceStore store = ApplianceStore.open(db)) {
-            store.putSettings(java.util.Map.of(org.homerouter.appliance.store.Setting.PPTP_LISTEN_ADDRESS, "127.0.0.1",
-                    org.homerouter.appliance.store.Setting.PPTP_PORT, Integer.toString(port)));
-        }
+        int port = listenOnAFreeLoopbackPort(db);
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides(null, null, 0), net.dataPlane())) {
