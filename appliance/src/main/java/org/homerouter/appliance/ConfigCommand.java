@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {ConfigCommand.Export.class, ConfigCommand.Import.class})
 final class ConfigCommand {
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Write settings and users as JSON to stdout or a file.",
+            description = {"Write settings and users as JSON to a file, or to stdout when it is not a terminal.",
                     "It signs users in: their NT hashes (which MS-CHAPv2 takes as the passwords), their CHAP secrets"
                             + " (the passwords themselves) while CHAP-MD5 is allowed, and the site-to-site password's"
                             + " NT hash. Keep it as private as the passwords. The admin password is not in it."})
@@ -35,6 +35,14 @@ final class ConfigCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (output == null && onATerminal()) {
+                // The hashes sign the accounts in (MS-CHAPv2 takes the NT hash as the password):
+                // printed on an SSH session's screen they stay in its scrollback, a terminal
+                // multiplexer's log, a shared screen. A backup belongs in a file.
+                throw new IllegalArgumentException("the export holds the accounts' password hashes, which sign them in:"
+                        + " it is not printed on the terminal; write it to a file (homerouter config export -o FILE,"
+                        + " or > FILE), or read it through a pipe (homerouter config export | less)");
+            }
             try (ApplianceStore store = CliDatabase.open(dataDir, false)) {
                 String json = ConfigDocument.export(store);
                 if (output == null) {
@@ -57,6 +65,12 @@ final class ConfigCommand {
                         + (output == null ? "" : " to " + output.toAbsolutePath()));
             }
             return 0;
+        }
+
+        /** Whether standard input and output are a terminal (Java's console is there only then). */
+        private static boolean onATerminal() {
+            java.io.Console console = System.console();
+            return console != null && console.isTerminal();
         }
     }
 

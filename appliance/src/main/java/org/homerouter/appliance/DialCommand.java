@@ -29,7 +29,11 @@ import picocli.CommandLine.Option;
  * SIGINT/SIGTERM. Used by the tests and the demo; the site-to-site dial-out shares its {@link PptpDialer}.
  */
 @Command(name = "dial", mixinStandardHelpOptions = true,
-        description = "Dial a PPTP server with the engine's own client (needs root: raw GRE + TUN).")
+        description = "Dial a PPTP server with the engine's own client (needs root: raw GRE + TUN).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"1:the tunnel came up, then the server or the link ended it", "2:the tunnel did not come up",
+                "3:this machine cannot carry a tunnel (not root, no TUN or GRE)",
+                "130, 143:hung up by SIGINT or SIGTERM (128 + the signal, as shells count)"})
 final class DialCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DialCommand.class);
 
@@ -118,8 +122,12 @@ final class DialCommand implements Callable<Integer> {
             }
             if (hangingUp.getCount() == 0) {
                 hungUp.await(10, TimeUnit.SECONDS);
+                return 0;
             }
-            return 0;
+            // Ended by the server or the link, not by us: a script that dials and waits (a
+            // reachability check, a loop that redials) must be able to tell, as pppd's exit
+            // status does ("the link was terminated").
+            return 1;
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             System.out.println("FAILED " + (dialer.ended().isDone() ? dialer.ended().getNow("") : cause.getMessage()));

@@ -587,6 +587,42 @@ class CliTest {
     }
 
     /**
+     * "config export" typed at an SSH prompt printed the accounts' NT hashes (which sign them in,
+     * as the passwords would) on the screen: into its scrollback, a multiplexer's log, a shared
+     * screen. On a terminal it is refused, saying how to write a file; through a pipe it still
+     * prints. Run under util-linux's script(1), which gives the command a real pseudo-terminal.
+     */
+    @Test
+    void anExportIsNotPrintedOnATerminal() throws Exception {
+        Path a = dir.resolve("a");
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            store.addUser(new VpnUser("alice", NtPasswordHash.of("correct horse"), Optional.empty(), true, Optional.empty()));
+        }
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String command = String.join(" ", java.util.stream.Stream.of(javaBin, "-XX:-UsePerfData",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "config", "export", "--data-dir", a.toString()).map(ConfigCommand::shellWord).toList());
+        ProcessBuilder builder = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true);
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        Process onTerminal = builder.start();
+        onTerminal.getOutputStream().close();
+        assertTrue(onTerminal.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the export ended");
+        String out = new String(onTerminal.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, onTerminal.exitValue(), out);
+        assertTrue(out.contains("it is not printed on the terminal; write it to a file (homerouter config export -o FILE"),
+                out);
+        assertFalse(out.contains("alice"), out);
+        try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
+            assertFalse(store.recentEvents(10).stream().anyMatch(e -> e.contains("configuration exported")),
+                    store.recentEvents(10).toString());
+        }
+        // Not a terminal (a pipe, as here): printed as before.
+        Run piped = run("config", "export", "--data-dir", a.toString());
+        assertEquals(0, piped.code(), piped.err());
+        assertTrue(piped.out().contains("\"alice\""), piped.out());
+    }
+
+    /**
      * "config export > /mnt/usb/backup.json" on a full stick (or into a pipe that closed): PrintStream
      * kept the write error to itself, and the command said nothing, exited 0 and logged "configuration
      * exported" over a cut-off backup found out only at the restore.

@@ -118,7 +118,8 @@ class NetnsTunnelTest {
                 "server ignored SIGTERM" + server.report());
         assertTrue(dial.process().waitFor(STOP.toSeconds(), TimeUnit.SECONDS),
                 "dial still running after the server stopped" + dial.report() + server.report());
-        assertEquals(0, dial.process().exitValue(), "dial should end on its own, normally" + dial.report());
+        assertEquals(1, dial.process().exitValue(), "dial should end on its own, saying the server ended it"
+                + dial.report());
         assertTrue(dial.output().contains("\nDOWN "), "dial did not report the end" + dial.report());
         // The server already ended the call: no hang-up attempt on a closed connection.
         assertFalse(dial.output().contains("hang-up incomplete"), dial.report());
