@@ -3,7 +3,10 @@ package org.homerouter.webui;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.MultiPart;
 import org.eclipse.jetty.io.Content;
@@ -38,19 +41,42 @@ final class BundleUpload {
     }
 
     /**
-     * Reads and drops a body refused before it was read, up to {@link #MAX_BYTES} (one that stalls
-     * ends at the connection's idle timeout).
+     * Reads and drops a body refused before it was read, up to {@link #MAX_BYTES} and for {@code
+     * deadline} at most, holding no thread while it waits for the next piece: the refused are
+     * anyone on the LAN with a made-up session cookie, and a blocking read (a byte every few
+     * seconds keeps a connection from timing out) let 200 such uploads hold every thread of the
+     * UI, and the owner locked out of it, for as long as they liked. Completes, normally, at the
+     * body's end, at the limit, at the deadline or when the browser goes.
      */
-    static void discard(Request request) {
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] buf = new byte[READ];
-            long total = 0;
-            for (int n; total <= MAX_BYTES && (n = in.read(buf)) >= 0; ) {
-                total += n;
+    static CompletableFuture<Void> discard(Request request, Duration deadline) {
+        CompletableFuture<Void> done = new CompletableFuture<Void>()
+                .completeOnTimeout(null, deadline.toMillis(), TimeUnit.MILLISECONDS);
+        new Runnable() {
+            private long total;
+
+            @Override
+            public void run() {
+                while (!done.isDone()) {
+                    Content.Chunk chunk = request.read();
+                    if (chunk == null) {
+                        request.demand(this);
+                        return;
+                    }
+                    if (Content.Chunk.isFailure(chunk)) {
+                        done.complete(null); // the browser went: nobody to answer
+                        return;
+                    }
+                    total += chunk.remaining();
+                    boolean last = chunk.isLast();
+                    chunk.release();
+                    if (last || total > MAX_BYTES) {
+                        done.complete(null);
+                        return;
+                    }
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            // the browser went: nobody to answer
-        }
+        }.run();
+        return done;
     }
 
     static Result receive(Request request, Firmware firmware, String from) throws IOException {

@@ -45,6 +45,11 @@ final class RequestDispatch extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     /** Refusals a client causes at will (a wrong host name, a dripped form): logged within a budget. */
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
+    /**
+     * How long a refused update file is read before the answer goes anyway: 300 MiB over a LAN
+     * in time, while a connection dripping bytes holds its slot no longer.
+     */
+    static final java.time.Duration REFUSED_UPLOAD_DEADLINE = java.time.Duration.ofMinutes(2);
 
     private final WebServer.Options options;
     private final RouteTable routes;
@@ -127,7 +132,9 @@ final class RequestDispatch extends Handler.Abstract {
                     // Refused before the file was read (the login expired while the owner
                     // fetched the file, say): the file is read and dropped, within bounds, or
                     // the browser shows "connection reset" mid-upload, not the page saying why.
-                    BundleUpload.discard(request);
+                    BundleUpload.discard(request, REFUSED_UPLOAD_DEADLINE)
+                            .whenComplete((done, error) -> replies.write(response, callback, reply));
+                    return true;
                 }
                 return replies.write(response, callback, reply);
             }

@@ -235,6 +235,56 @@ class SlowClientTest {
         assertTrue(ms < 10_000, "cut off after " + ms + " ms");
     }
 
+    /**
+     * An update file refused before it was read (a made-up session cookie) is read and dropped,
+     * so that an owner whose login expired gets the page saying so; it was read on a thread, with
+     * blocking reads, and a byte every second kept each from timing out: 224 of them from seven
+     * LAN addresses held all of the UI's 200 threads, and the owner's page never came.
+     */
+    @Test
+    void refusedUploadsDrippedInHoldNoThreadTheOwnerNeeds() throws Exception {
+        start(new WebServer.Limits(HEADER_TIMEOUT, 512, PER_SOURCE, 8 * 1024));
+        List<OutputStream> uploads = new ArrayList<>();
+        for (int i = 0; i < 7 * PER_SOURCE; i++) {
+            Socket s = connect("127.0.0." + (2 + i % 7));
+            OutputStream out = s.getOutputStream();
+            out.write(("POST " + WebServer.FIRMWARE_PATH + "?csrf=00 HTTP/1.1\r\nHost: router\r\nCookie: hr_session=made-up"
+                    + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 300000000\r\n\r\n-")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            uploads.add(out);
+        }
+        Thread drip = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (OutputStream out : uploads) {
+                    try {
+                        out.write('-');
+                        out.flush();
+                    } catch (IOException e) {
+                        // closed: the others go on
+                    }
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            Thread.sleep(HEADER_TIMEOUT.toMillis() + 1000); // past the time a stalled request would end at
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/setup"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            System.out.printf("224 refused uploads dripped in: the owner's page came in %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+        } finally {
+            drip.interrupt();
+        }
+    }
+
     private Socket connect(String from) throws IOException {
         Socket s = new Socket();
         sockets.add(s);
