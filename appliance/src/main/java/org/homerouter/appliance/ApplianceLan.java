@@ -16,6 +16,7 @@ import org.homerouter.webui.api.Ipv4;
 import org.homerouter.webui.api.LanSettings;
 import org.homerouter.webui.api.RoutedSubnets;
 import org.homerouter.webui.api.SettingRefused;
+import org.homerouter.webui.api.StorageUnavailable;
 import org.homerouter.webui.api.Subnet;
 
 /**
@@ -123,12 +124,18 @@ final class ApplianceLan implements LanSettings {
                     throw new StoreFailure(e);
                 }
             }
-            if (!address.equals(cfg.get(Setting.LAN_ADDRESS))) {
+            String before = cfg.get(Setting.LAN_ADDRESS);
+            if (!address.equals(before)) {
+                // The file first: the image takes the LAN from it at the next start, before this
+                // service runs. Written after the setting and failing (a full partition still lets
+                // SQLite commit into pages it has), the page said "saved" and the restart kept the old LAN.
+                forTheNextStart(address);
                 try {
                     appliance.store().putSettings(Map.of(Setting.LAN_ADDRESS, address), "LAN address set to " + address
                             + "/" + PREFIX + " from " + from + (now().map(address::equals).orElse(false) ? ""
                             : ": the router takes it at its next restart"));
                 } catch (SQLException e) {
+                    keep(before); // the setting stays: so does the next start's LAN
                     throw new StoreFailure(e);
                 }
             }
@@ -237,6 +244,19 @@ final class ApplianceLan implements LanSettings {
             // The setting is kept; the next start or change writes it. Until then the router keeps its LAN.
             appliance.store().logEvent("config", "the LAN address " + address + " could not be written for the next"
                     + " restart: " + e.getMessage());
+        }
+    }
+
+    /** As {@link #keep}, but a file that cannot be written refuses the change, saying why. */
+    private void forTheNextStart(String address) {
+        if (!onImage) {
+            return;
+        }
+        try {
+            write(dataDir, address);
+        } catch (IOException e) {
+            throw new StorageUnavailable("the LAN address was not changed: the router's storage cannot be written ("
+                    + e.getMessage() + ")", e);
         }
     }
 

@@ -65,6 +65,25 @@ class ApplianceLanTest {
         }
     }
 
+    /**
+     * The file the image takes the LAN from at its next start cannot be written (a full
+     * partition, on which SQLite still commits into pages it has): the page said "saved", and the
+     * restart kept the old LAN. The change is refused, saying why, and nothing of it is kept.
+     */
+    @Test
+    void aLanAddressTheNextStartCannotTakeIsRefusedAndNotSaved() throws Exception {
+        try (Appliance a = start()) {
+            // What stands where the new file is first written: the write fails as on a full disk.
+            Files.createDirectories(dir.resolve(ApplianceLan.FILE_NAME + ".new").resolve("in the way"));
+            org.homerouter.webui.api.StorageUnavailable e = assertThrows(
+                    org.homerouter.webui.api.StorageUnavailable.class, () -> a.lan().set("192.168.2.1", "192.168.1.100"));
+            assertTrue(e.getMessage().startsWith("the LAN address was not changed: the router's storage cannot be"
+                    + " written"), e.getMessage());
+            assertEquals("192.168.1.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertEquals("192.168.1.1/24\n", file());
+        }
+    }
+
     @Test
     void aLanOnAnotherOfTheRoutersNetworksIsRefusedSayingWhichAndNothingIsWritten() throws Exception {
         try (Appliance a = start()) {
