@@ -27,12 +27,19 @@ import org.slf4j.LoggerFactory;
  * is sent, so "no new request, none in progress, for {@code headerTimeout}" is measured from those
  * counters by a sweep, without touching Jetty's internals. Idle keep-alive connections fall under
  * the same rule, which costs a browser nothing but a new connection.
+ *
+ * <p>Near the listener's cap on connections ({@code maxConnections}), a new connection closes one
+ * of the address holding the most (its longest idle, if any is): a few LAN devices could otherwise
+ * fill every slot with keep-alive connections that each make a request now and then, and the
+ * owner's browser waited in the backlog for as long as they liked.
  */
 final class ConnectionGuard extends AbstractLifeCycle implements Connection.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
 
     private final Duration headerTimeout;
     private final int maxPerSource;
+    /** Open network connections above which a new one closes one of the greediest address's. */
+    private final int evictAbove;
     private final Scheduler scheduler;
     /** Open network connections per source address (TLS connections count once). */
     private final Map<InetAddress, Integer> perSource = new ConcurrentHashMap<>();
@@ -43,15 +50,23 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     /** HTTP connections (plain or inside TLS) and when each last made progress. */
     private final Map<Connection, Progress> http = new ConcurrentHashMap<>();
     private volatile Scheduler.Task sweep;
+    /** Whether connections were closed for others since the count was last well under the cap: one log line per episode. */
+    private volatile boolean crowded;
 
     private static final class Progress {
         long requests;
         long sinceNanos = System.nanoTime();
     }
 
-    ConnectionGuard(Duration headerTimeout, int maxPerSource, Scheduler scheduler) {
+    /** An address holding this many connections or fewer keeps them all: two browsers' worth. */
+    static final int FAIR_SHARE = 12;
+
+    ConnectionGuard(Duration headerTimeout, int maxPerSource, int maxConnections, Scheduler scheduler) {
         this.headerTimeout = headerTimeout;
         this.maxPerSource = maxPerSource;
+        // Some room under the cap: each listener has its own, and a slot is freed only once the
+        // close is done.
+        this.evictAbove = maxConnections - Math.max(1, maxConnections / 16);
         this.scheduler = scheduler;
     }
 
@@ -93,6 +108,9 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
                     endPoint.close();
                     return;
                 }
+                if (counted.size() > evictAbove) {
+                    closeOneOfTheGreediest(connection);
+                }
             }
         }
         if (connection.getMessagesIn() >= 0) {
@@ -113,6 +131,54 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
             if (n == null || n < maxPerSource) {
                 refusing.remove(source);
             }
+            if (counted.size() < evictAbove * 3 / 4) {
+                crowded = false;
+            }
+        }
+    }
+
+    /**
+     * Closes a connection of the address holding the most, if it holds more than {@link
+     * #FAIR_SHARE}: its longest idle one, else (every one busy, say with uploads dripped in) its
+     * oldest in progress. Not {@code opened}, just counted.
+     */
+    private void closeOneOfTheGreediest(Connection opened) {
+        InetAddress greediest = null;
+        int most = FAIR_SHARE;
+        for (Map.Entry<InetAddress, Integer> e : perSource.entrySet()) {
+            if (e.getValue() > most) {
+                most = e.getValue();
+                greediest = e.getKey();
+            }
+        }
+        if (greediest == null) {
+            return; // many addresses, each with a fair share: the cap holds them
+        }
+        Connection chosen = null;
+        boolean chosenIdle = false;
+        long chosenSince = Long.MAX_VALUE;
+        for (Map.Entry<Connection, Progress> e : http.entrySet()) {
+            Connection c = e.getKey();
+            EndPoint network = networkEndPoint(c);
+            if (c == opened || !greediest.equals(source(network.getRemoteSocketAddress()))) {
+                continue;
+            }
+            boolean idle = c.getMessagesOut() >= c.getMessagesIn();
+            long since = e.getValue().sinceNanos;
+            if (chosen == null || (idle && !chosenIdle) || (idle == chosenIdle && since < chosenSince)) {
+                chosen = c;
+                chosenIdle = idle;
+                chosenSince = since;
+            }
+        }
+        if (chosen != null) {
+            if (!crowded) {
+                crowded = true;
+                LOG.warn("web UI: {} connections open; closing the oldest of {}'s {} as others connect",
+                        counted.size(), greediest.getHostAddress(), most);
+            }
+            http.remove(chosen);
+            networkEndPoint(chosen).close();
         }
     }
 

@@ -96,7 +96,7 @@ public final class WebServer implements AutoCloseable {
         this.routes = new RouteTable(pages.routes());
         this.server = new Server();
         ConnectionGuard guard = new ConnectionGuard(options.limits().headerTimeout(), options.limits().maxPerSource(),
-                server.getScheduler());
+                options.limits().maxConnections(), server.getScheduler());
         server.addBean(guard);
         this.listeners = new ListenerSettings(options.limits(), guard);
         this.https = new HttpsListener(server, options, backend, listeners);

@@ -175,12 +175,42 @@ class SlowClientTest {
         assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
     }
 
+    /**
+     * One LAN device holding every slot of the cap with connections (idle keep-alives, each making
+     * a request now and then): the owner's browser waited in the backlog for as long as it
+     * liked. Its oldest connection is closed as the cap nears, and the owner is served at once.
+     */
     @Test
-    void whenIdleConnectionsTakeEverySlotANewUserWaitsOnlyUntilTheHeaderTimeoutFreesOne() throws Exception {
+    void whenOneAddressTakesEverySlotItsOldestConnectionMakesRoomForANewUser() throws Exception {
+        int max = 40;
+        start(new WebServer.Limits(Duration.ofSeconds(60), max, 1000, 8 * 1024));
+        List<Socket> greedy = new ArrayList<>();
+        for (int i = 0; i < max; i++) {
+            greedy.add(connect("127.0.0.3")); // connected, silent: the header timeout is far off
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        System.out.printf("one address holding the cap of %d: a new user was served after %d ms%n", max,
+                (System.nanoTime() - t0) / 1_000_000);
+        // Its oldest made room (Jetty's selectors may take them in a slightly different order than opened).
+        int closed = 0;
+        for (Socket s : greedy) {
+            closed += closedByServer(s) ? 1 : 0;
+        }
+        assertTrue(closed >= 1 && closed <= 4, closed + " of its " + max + " connections closed");
+    }
+
+    @Test
+    void whenIdleConnectionsOfManyAddressesTakeEverySlotANewUserWaitsOnlyUntilTheHeaderTimeoutFreesOne()
+            throws Exception {
         int max = 20;
         start(new WebServer.Limits(HEADER_TIMEOUT, max, 1000, 8 * 1024));
         for (int i = 0; i < max; i++) {
-            connect("127.0.0.3"); // connected, silent
+            // Four from each of five addresses, each within its fair share: nobody's to close.
+            connect("127.0.0." + (3 + i % 5)); // connected, silent
         }
         Thread.sleep(500);
         long t0 = System.nanoTime();
