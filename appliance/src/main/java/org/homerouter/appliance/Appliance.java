@@ -183,6 +183,10 @@ public final class Appliance implements AutoCloseable {
                     + StorageReserve.HOW_TO_FREE);
         }
         StorageReserve.keep(dataDir);
+        LastRun.start(dataDir, LastRun.bootId(), System.currentTimeMillis()).ifPresent(unclean -> {
+            LOG.warn("{}", unclean);
+            store.logEvent("service", unclean);
+        });
         try {
             int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
             if (interrupted > 0) {
@@ -1094,6 +1098,7 @@ public final class Appliance implements AutoCloseable {
         agedRecords.close(); // after a batch that is under way: the store closes below
         housekeeping.shutdownNow();
         store.logEvent("service", "appliance stopped");
+        LastRun.stopped(store.file().toAbsolutePath().getParent());
         try {
             store.close();
         } catch (SQLException e) {
