@@ -2,9 +2,11 @@ package org.homerouter.appliance;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,14 +18,33 @@ import org.slf4j.LoggerFactory;
  * as the disk takes (a WAL checkpoint's fsync on slow flash) or another program holds the
  * database (busy_timeout, up to 5 s while a CLI command writes).
  *
+ * <p>Writes that {@linkplain #submitMayWait may wait} (the records of attempts that never came up:
+ * anyone on the WAN can make those) are committed together while they come fast. Each write made
+ * alone is a commit of its own, with synchronous=FULL an fsync and several pages of WAL, and a
+ * stranger failing logins gets 60 such records a minute recorded (two budgets of 30, see
+ * AttemptRecords): about 86,000 commits and 1-2 GB written to the flash a day, for as long as he
+ * likes, where the router's own workload is 3-8 MB; cheap SD cards wear out under that in a few
+ * years. So a write that may wait, arriving less than {@link #GATHER_FOR} after the last commit,
+ * waits until then, and all that came meanwhile are made in one transaction, in their order (at
+ * most one commit per {@link #GATHER_FOR}: 5 records a commit, not 1, at the stranger's rate). On a
+ * quiet router nothing changes: a write after {@link #GATHER_FOR} without one runs at once. Any
+ * other write runs at once, after those waiting (the order stays the order asked).
+ *
+ * <p>Only those may wait because a failed group is rolled back and its writes are made again one
+ * by one (one that fails must not lose the others): a write that keeps something besides the
+ * store (a session's start keeps its row's id, which its end then updates) would keep it from the
+ * rolled-back try, and the records of attempts keep nothing.
+ *
  * <p>Nothing is lost to a busy database: a write refused as busy is tried again, for about a
- * minute. The queue is bounded, so a database that never answers cannot fill the router's memory:
+ * minute. The writes are bounded, so a database that never answers cannot fill the router's memory:
  * past {@link #QUEUE_LIMIT} writes the newest are dropped, and the log says how many.
  */
 final class BackgroundWrites implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundWrites.class);
     /** Far above any session churn the server's limits allow while the store is healthy. */
     static final int QUEUE_LIMIT = 10_000;
+    /** Writes that may wait are committed at most once per this while they come faster: see above. */
+    static final Duration GATHER_FOR = Duration.ofSeconds(5);
     /** SQLite's primary result codes for "another connection holds the lock". */
     private static final int SQLITE_BUSY = 5;
     private static final int SQLITE_LOCKED = 6;
@@ -33,33 +54,148 @@ final class BackgroundWrites implements AutoCloseable {
         void run() throws SQLException;
     }
 
-    private final ThreadPoolExecutor thread;
+    /** Makes {@code writes} in one store transaction (ApplianceStore::inOneTransaction). */
+    interface OneTransaction {
+        void run(Write writes) throws SQLException;
+    }
+
+    private record Queued(String what, Write write, boolean mayWait) {
+    }
+
+    /** Put in by {@link #close} so that the thread, waiting for a write, sees it is to stop. */
+    private static final Queued STOP = new Queued("", () -> { }, false);
+
+    private final OneTransaction oneTransaction;
     private final Duration retryFor;
+    private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
+    /** Writes asked for and not yet made (queued, gathered or running): bounded by {@link #QUEUE_LIMIT}. */
+    private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    /** Guards {@link #closed} against a write queued after the thread made the last. */
+    private final Object submitting = new Object();
+    private volatile boolean closed;
+    private final Thread thread;
 
-    BackgroundWrites(String name, Duration retryFor) {
+    BackgroundWrites(String name, Duration retryFor, OneTransaction oneTransaction) {
         this.retryFor = retryFor;
-        this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(QUEUE_LIMIT), r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        }, (r, pool) -> {
-            long n = dropped.incrementAndGet();
-            if (pool.isShutdown()) {
-                LOG.warn("a store write asked for after the service stopped was not made");
-            } else if (Long.bitCount(n) == 1) { // 1, 2, 4, 8, ...: the log says it, but is not flooded
-                LOG.error("the database has not answered for a while: {} session record(s) dropped so far "
-                        + "(more than {} were waiting)", n, QUEUE_LIMIT);
-            }
-        });
+        this.oneTransaction = oneTransaction;
+        this.thread = new Thread(this::writeUntilClosed, name);
+        thread.setDaemon(true);
+        thread.start();
     }
 
-    /** Queues {@code write}; returns at once. {@code what} names it in the log if it cannot be made. */
+    /** Queues {@code write}, to be made at once; returns at once. {@code what} names it in the log if it cannot be made. */
     void submit(String what, Write write) {
-        thread.execute(() -> runRetryingWhileBusy(what, write));
+        queue(new Queued(what, write, false));
     }
 
-    private void runRetryingWhileBusy(String what, Write write) {
+    /**
+     * As {@link #submit}, for a write that may wait up to {@link #GATHER_FOR} to be made with
+     * others, and that keeps nothing besides the store (it may be made twice, see above).
+     */
+    void submitMayWait(String what, Write write) {
+        queue(new Queued(what, write, true));
+    }
+
+    private void queue(Queued q) {
+        synchronized (submitting) {
+            if (closed) {
+                LOG.warn("a store write asked for after the service stopped was not made");
+                return;
+            }
+            if (pending.incrementAndGet() > QUEUE_LIMIT) {
+                pending.decrementAndGet();
+                long n = dropped.incrementAndGet();
+                if (Long.bitCount(n) == 1) { // 1, 2, 4, 8, ...: the log says it, but is not flooded
+                    LOG.error("the database has not answered for a while: {} session record(s) dropped so far "
+                            + "(more than {} were waiting)", n, QUEUE_LIMIT);
+                }
+                return;
+            }
+            queue.add(q);
+        }
+    }
+
+    private void writeUntilClosed() {
+        long gatherNanos = GATHER_FOR.toNanos();
+        List<Queued> gathered = new ArrayList<>();
+        long lastCommit = System.nanoTime() - gatherNanos; // a quiet start: the first write runs at once
+        try {
+            while (true) {
+                Queued next;
+                if (gathered.isEmpty()) {
+                    next = closed ? queue.poll() : queue.take();
+                    if (next == null) {
+                        return; // closed, and all made
+                    }
+                } else {
+                    // Closing: what was gathered is made now, not after the wait.
+                    long dueIn = closed ? 0 : lastCommit + gatherNanos - System.nanoTime();
+                    next = queue.poll(Math.max(0, dueIn), TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        makeTogether(gathered);
+                        gathered.clear();
+                        lastCommit = System.nanoTime();
+                        continue;
+                    }
+                }
+                if (next == STOP) {
+                    continue;
+                }
+                if (next.mayWait() && (!gathered.isEmpty() || System.nanoTime() - lastCommit < gatherNanos)) {
+                    gathered.add(next);
+                    continue;
+                }
+                if (!gathered.isEmpty()) { // those asked for before it first
+                    makeTogether(gathered);
+                    gathered.clear();
+                }
+                make(next);
+                lastCommit = System.nanoTime();
+            }
+        } catch (InterruptedException e) {
+            // close() gave up waiting: what is left is not made (and it said how many).
+        }
+    }
+
+    /**
+     * {@code writes} in one transaction; if that fails (one of them failed: it was rolled back
+     * whole), one by one as any write, so that one that fails loses only itself.
+     */
+    private void makeTogether(List<Queued> writes) throws InterruptedException {
+        if (writes.size() == 1) {
+            make(writes.getFirst());
+            return;
+        }
+        String what = writes.size() + " session records made together";
+        Throwable failed = runRetryingWhileBusy(what, () -> oneTransaction.run(() -> {
+            for (Queued q : writes) {
+                q.write().run();
+            }
+        }));
+        if (failed == null) {
+            pending.addAndGet(-writes.size());
+            return;
+        }
+        LOG.info("{}: not made together ({}): one by one", what, failed.toString());
+        for (Queued q : writes) {
+            make(q);
+        }
+    }
+
+    private void make(Queued q) throws InterruptedException {
+        try {
+            Throwable failed = runRetryingWhileBusy(q.what(), q.write());
+            if (failed != null) {
+                LOG.warn("{}: not recorded: {}", q.what(), failed.toString());
+            }
+        } finally {
+            pending.decrementAndGet();
+        }
+    }
+
+    /** Null once made; else why not (not busy, or busy for longer than {@link #retryFor}). */
+    private Throwable runRetryingWhileBusy(String what, Write write) throws InterruptedException {
         long deadline = System.nanoTime() + retryFor.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
@@ -67,40 +203,44 @@ final class BackgroundWrites implements AutoCloseable {
                 if (attempt > 1) {
                     LOG.info("{}: recorded at attempt {} (the database was busy)", what, attempt);
                 }
-                return;
+                return null;
             } catch (SQLException e) {
                 int code = e.getErrorCode() & 0xFF; // extended codes keep the primary one in the low octet
                 boolean busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
                 if (!busy || System.nanoTime() - deadline >= 0) {
-                    LOG.warn("{}: not recorded: {}", what, e.toString());
-                    return;
+                    return e;
                 }
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
                     LOG.warn("{}: not recorded (stopping): {}", what, e.toString());
-                    return;
+                    throw ie;
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("{}: not recorded: {}", what, e.toString());
-                return;
+            } catch (RuntimeException | Error e) {
+                // A bug in one write (errors too: the thread would end, and no write be made after).
+                return e;
             }
         }
     }
 
-    /** Makes the writes already queued (waiting up to 10 s), then stops. */
+    /** Makes the writes already asked for, gathered ones too (waiting up to 10 s), then stops. */
     @Override
     public void close() {
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("{} session record(s) not written before the service stopped", thread.getQueue().size() + 1);
-                thread.shutdownNow();
+        synchronized (submitting) {
+            if (closed) {
+                return;
             }
+            closed = true;
+        }
+        queue.add(STOP);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            thread.shutdownNow();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("{} session record(s) not written before the service stopped", pending.get());
+            thread.interrupt();
         }
     }
 }

@@ -43,7 +43,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionAccounting.class);
 
     private final ApplianceStore store;
-    private final BackgroundWrites writes = new BackgroundWrites("session-records", Duration.ofMinutes(1));
+    private final BackgroundWrites writes;
     /** The periodic {@link #recordProgress}, once {@link #start}ed. */
     private ScheduledFuture<?> progress;
     private final Clock clock = Clock.SYSTEM;
@@ -73,6 +73,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
 
     SessionAccounting(ApplianceStore store) {
         this.store = store;
+        this.writes = new BackgroundWrites("session-records", Duration.ofMinutes(1), all -> store.inOneTransaction(all::run));
     }
 
     /**
@@ -223,8 +224,15 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         }
         String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail)
                 + unrecorded;
-        writes.submit("the end of " + s.id(), () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
-                in, out, reason.name(), detail, kind, event));
+        BackgroundWrites.Write end = () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
+                in, out, reason.name(), detail, kind, event);
+        if (row == Row.NONE) {
+            // An attempt's record, which a stranger can make 60 a minute: committed with the others
+            // that come as fast (it keeps nothing but its row, so it may be made again if they fail).
+            writes.submitMayWait("the end of " + s.id(), end);
+        } else {
+            writes.submit("the end of " + s.id(), end);
+        }
     }
 
     /**

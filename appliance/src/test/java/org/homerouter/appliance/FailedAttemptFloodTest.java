@@ -26,6 +26,7 @@ class FailedAttemptFloodTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             a.store().logEvent("admin", "admin logged in from 192.168.1.20");
+            WalCommits wal = new WalCommits(db);
             InMemoryDialIn.Client guesser = net.dial(a.pptpAddress(), "alice", "a wrong guess");
             assertEquals(SessionEnd.AUTH_FAILED, guesser.ended.get(10, TimeUnit.SECONDS));
             // The same control connection, call after call (after 5 failures alice is locked out,
@@ -50,6 +51,11 @@ class FailedAttemptFloodTest {
             assertTrue(events.stream().anyMatch(e -> e.message().equals("admin logged in from 192.168.1.20")), events.toString());
             assertEquals(AttemptRecords.PER_SOURCE_BURST,
                     events.stream().filter(e -> e.message().startsWith("alice from 127.0.0.")).count(), events.toString());
+            // Each of the 10 records was a commit of its own, an fsync on the flash: the first is
+            // made at once, those that came within BackgroundWrites.GATHER_FOR after it together.
+            long commits = wal.commits();
+            wal.close();
+            assertTrue(commits <= 3, AttemptRecords.PER_SOURCE_BURST + " records in " + commits + " commits");
         }
     }
 

@@ -1049,9 +1049,20 @@ public final class ApplianceStore implements AutoCloseable {
         return userAccounts.all();
     }
 
+    /** Writes to the store: for {@link #inOneTransaction}. */
     @FunctionalInterface
-    interface SqlWork {
+    public interface SqlWork {
         void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code writes} (calls of this store's writing methods, whose transactions join this one)
+     * in one transaction: all or none, and one commit, one fsync of the flash, for them all. For the
+     * failed VPN attempts' records that come faster than they should each be committed (see
+     * BackgroundWrites).
+     */
+    public synchronized void inOneTransaction(SqlWork writes) throws SQLException {
+        inTransaction(writes);
     }
 
     /** Reads of the store, for {@link #consistently}. */
