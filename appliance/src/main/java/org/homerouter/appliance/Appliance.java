@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.ReadOnlyStorage;
 import org.homerouter.appliance.store.Setting;
 import org.homerouter.bridge.alg.InboundPptpForward;
 import org.homerouter.bridge.firewall.WanAdmission;
@@ -174,29 +175,49 @@ public final class Appliance implements AutoCloseable {
     /** Starts everything with the given data plane; tests pass in-memory or unavailable ones. */
     public static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane)
             throws SQLException, IOException, InterruptedException {
+        return start(dbFile, overrides, dataPlane, ReadOnlyStorage::of);
+    }
+
+    /**
+     * As above; {@code readOnlyStorage} tells whether the data directory is on read-only storage
+     * (tests, as root, cannot make one without a mount).
+     */
+    static Appliance start(Path dbFile, Overrides overrides, DataPlane dataPlane,
+            java.util.function.Predicate<Path> readOnlyStorage) throws SQLException, IOException, InterruptedException {
         Path dataDir = dbFile.toAbsolutePath().getParent();
-        boolean reserveUsed = StorageReserve.releaseIfFull(dataDir);
-        ApplianceStore store = ApplianceStore.openOrSetAside(dbFile);
-        LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
-        if (reserveUsed) {
-            store.logEvent("service", "the router's storage was full: it started on the room it keeps for that. "
-                    + StorageReserve.HOW_TO_FREE);
-        }
-        StorageReserve.keep(dataDir);
-        LastRun.start(dataDir, LastRun.bootId(), System.currentTimeMillis()).ifPresent(unclean -> {
-            LOG.warn("{}", unclean);
-            store.logEvent("service", unclean);
-        });
-        try {
-            int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
-            if (interrupted > 0) {
-                LOG.info("{} session(s) of the previous run were still open: recorded as interrupted", interrupted);
+        ApplianceStore store;
+        if (java.nio.file.Files.isDirectory(dataDir) && readOnlyStorage.test(dataDir)) {
+            // Worn flash: the service used to exit at every start here, leaving the owner without
+            // the VPN, the pages and the export they need to move to a new router. It starts on
+            // the stored configuration and writes nothing.
+            LOG.error("{} is on read-only storage: {}", dataDir, ReadOnlyStorage.SENTENCE);
+            store = ApplianceStore.openReadOnly(dbFile);
+            LOG.info("configuration: {} (schema version {}, read-only)", dbFile.toAbsolutePath(), store.schemaVersion());
+        } else {
+            boolean reserveUsed = StorageReserve.releaseIfFull(dataDir);
+            store = ApplianceStore.openOrSetAside(dbFile);
+            LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
+            if (reserveUsed) {
+                store.logEvent("service", "the router's storage was full: it started on the room it keeps for that. "
+                        + StorageReserve.HOW_TO_FREE);
             }
-        } catch (SQLException e) {
-            // History only: a full partition must not stop the start (systemd would restart it for ever).
-            LOG.error("could not record the previous run's open sessions as interrupted: {}", e.getMessage());
+            StorageReserve.keep(dataDir);
+            ApplianceStore opened = store;
+            LastRun.start(dataDir, LastRun.bootId(), System.currentTimeMillis()).ifPresent(unclean -> {
+                LOG.warn("{}", unclean);
+                opened.logEvent("service", unclean);
+            });
+            try {
+                int interrupted = store.closeInterruptedSessions(System.currentTimeMillis());
+                if (interrupted > 0) {
+                    LOG.info("{} session(s) of the previous run were still open: recorded as interrupted", interrupted);
+                }
+            } catch (SQLException e) {
+                // History only: a full partition must not stop the start (systemd would restart it for ever).
+                LOG.error("could not record the previous run's open sessions as interrupted: {}", e.getMessage());
+            }
+            ensureLocalSecrets(store);
         }
-        ensureLocalSecrets(store);
         Map<Setting, String> cfg = store.settings();
         NettyTransport transport = NettyTransport.create(2, "pptp-io");
         if (NettyTransport.epollUnavailableReason() != null) {
@@ -1098,7 +1119,9 @@ public final class Appliance implements AutoCloseable {
         agedRecords.close(); // after a batch that is under way: the store closes below
         housekeeping.shutdownNow();
         store.logEvent("service", "appliance stopped");
-        LastRun.stopped(store.file().toAbsolutePath().getParent());
+        if (!store.readOnly()) {
+            LastRun.stopped(store.file().toAbsolutePath().getParent());
+        }
         try {
             store.close();
         } catch (SQLException e) {

@@ -293,6 +293,9 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
 
     @Override
     public java.util.Optional<String> storageFull() {
+        if (appliance.store().readOnly()) {
+            return java.util.Optional.of(org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE);
+        }
         return StorageReserve.warning(appliance.store().file().toAbsolutePath().getParent());
     }
 

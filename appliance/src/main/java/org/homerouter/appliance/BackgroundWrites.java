@@ -50,6 +50,8 @@ final class BackgroundWrites implements AutoCloseable {
     /** SQLite's primary result codes for "another connection holds the lock". */
     private static final int SQLITE_BUSY = 5;
     private static final int SQLITE_LOCKED = 6;
+    /** ... and for a write to a database opened read-only. */
+    private static final int SQLITE_READONLY = 8;
 
     /** One write. */
     interface Write {
@@ -77,6 +79,7 @@ final class BackgroundWrites implements AutoCloseable {
     private final Object submitting = new Object();
     private volatile boolean closed;
     private final Thread thread;
+    private final java.util.concurrent.atomic.AtomicBoolean readOnlySaid = new java.util.concurrent.atomic.AtomicBoolean();
 
     BackgroundWrites(String name, Duration retryFor, OneTransaction oneTransaction) {
         this.retryFor = retryFor;
@@ -196,7 +199,7 @@ final class BackgroundWrites implements AutoCloseable {
         }
     }
 
-    /** Null once made; else why not (not busy, or busy for longer than {@link #retryFor}). */
+    /** Null once made (or refused by read-only storage, said once); else why not (not busy, or busy for longer than {@link #retryFor}). */
     private Throwable runRetryingWhileBusy(String what, Write write) throws InterruptedException {
         long deadline = System.nanoTime() + retryFor.toNanos();
         for (int attempt = 1; ; attempt++) {
@@ -209,6 +212,14 @@ final class BackgroundWrites implements AutoCloseable {
             } catch (SQLException e) {
                 int code = e.getErrorCode() & 0xFF; // extended codes keep the primary one in the low octet
                 boolean busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+                if (code == SQLITE_READONLY) {
+                    // Read-only storage refuses every session's rows: said once, not at each login and hang-up.
+                    if (readOnlySaid.compareAndSet(false, true)) {
+                        LOG.warn("{}: not recorded, the storage being read-only; no later session record is either"
+                                + " (not said again)", what);
+                    }
+                    return null; // nothing to retry, nor to say again: as if made
+                }
                 if (!busy || System.nanoTime() - deadline >= 0) {
                     return e;
                 }

@@ -34,6 +34,9 @@ final class CliDatabase {
                     + " --data-dir (the homerouter command on the router does), or run this where its data/ is"
                     + (mayStart ? "; naming a directory with --data-dir starts a new configuration there" : ""));
         }
-        return ApplianceStore.open(file);
+        // On read-only storage (worn flash) the database is read where it is: 'status' and
+        // 'config export' work, and a command that writes is refused saying why.
+        return org.homerouter.appliance.store.ReadOnlyStorage.of(file.getParent()) ? ApplianceStore.openReadOnly(file)
+                : ApplianceStore.open(file);
     }
 }

@@ -35,7 +35,7 @@ final class InstanceLock {
      */
     static Optional<InstanceLock> take(Path dataDir, StringBuilder holder) throws IOException {
         org.homerouter.appliance.store.ApplianceStore.createDataDirectory(dataDir);
-        Path file = dataDir.resolve(FILE);
+        Path file = file(dataDir);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = null;
         // A few tries: a status command looking at the lock holds it (shared) for a moment.
@@ -97,7 +97,7 @@ final class InstanceLock {
 
     /** Looks at the lock without taking it for longer than the look (shared: a running service's is exclusive). */
     static Look look(Path dataDir) throws IOException {
-        Path file = dataDir.resolve(FILE);
+        Path file = file(dataDir);
         if (!Files.exists(file)) {
             return new Look(false, null, null, 0);
         }
@@ -133,6 +133,29 @@ final class InstanceLock {
     }
 
     static final String FILE = "appliance.lock";
+    /** The service unit's RuntimeDirectory: writable by the service, and seen by {@code status} (not its PrivateTmp). */
+    static final Path RUN = Path.of("/run/homerouter");
+
+    /**
+     * The lock file of {@code dataDir}: in it, unless it is on read-only storage (worn flash), where
+     * no file can be opened for writing, and the start failed here, restarted by systemd for ever.
+     * Then one named for the data directory, in {@link #RUN} or else the temporary directory: two
+     * services on one data directory still find the same file, and the second is refused.
+     */
+    static Path file(Path dataDir) throws IOException {
+        if (!Files.isDirectory(dataDir) || !org.homerouter.appliance.store.ReadOnlyStorage.of(dataDir)) {
+            return dataDir.resolve(FILE);
+        }
+        byte[] name;
+        try {
+            name = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toRealPath().toString().getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has it
+        }
+        Path dir = Files.isDirectory(RUN) && Files.isWritable(RUN) ? RUN : Path.of(System.getProperty("java.io.tmpdir"));
+        return dir.resolve("appliance-" + java.util.HexFormat.of().formatHex(name, 0, 8) + ".lock");
+    }
 
     /** Lets another service start (tests; the running service holds it until it exits). */
     void release() throws IOException {

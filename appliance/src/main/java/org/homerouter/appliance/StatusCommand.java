@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.homerouter.appliance.store.ApplianceStore;
+import org.homerouter.appliance.store.ReadOnlyStorage;
 import org.homerouter.appliance.store.Setting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,7 +71,12 @@ final class StatusCommand implements Callable<Integer> {
                 System.out.println("service        unknown: " + (why != null ? why : e.toString()));
             }
             webUi(c, look, ownAddresses()).forEach(System.out::println);
-            // What the Dashboard says first: the settings the router runs on are not the owner's.
+            // What the Dashboard says first: the storage went read-only (export now, while it reads),
+            // the settings the router runs on are not the owner's.
+            String storage = StorageReserve.describe(store.file().toAbsolutePath().getParent());
+            if (store.readOnly() || storage.startsWith(StorageReserve.READ_ONLY)) {
+                System.out.printf("storage        %s%s%n", StorageReserve.READ_ONLY, ReadOnlyStorage.SENTENCE);
+            }
             store.newerFirmwareNote().ifPresent(n -> System.out.printf("settings       NOTE: %s%n", n));
             Path lostHold = store.file().toAbsolutePath().getParent().resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
             var lost = org.homerouter.bridge.route.BootHold.read(lostHold);
@@ -88,7 +94,9 @@ final class StatusCommand implements Callable<Integer> {
                     .or(() -> NetworkOverlap.tunnelNetwork(Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED))
                             ? Appliance.tunnelNetwork(c) : null, ApplianceVpnConfig.localNetworks()))
                     .ifPresent(o -> System.out.printf("networks       OVERLAP: %s%n", o));
-            System.out.printf("storage        %s%n", StorageReserve.describe(store.file().toAbsolutePath().getParent()));
+            if (!store.readOnly() && !storage.startsWith(StorageReserve.READ_ONLY)) {
+                System.out.printf("storage        %s%n", storage);
+            }
             System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");
             System.out.printf("PPTP server    %s, %s:%s, up to %s sessions%n",
                     Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED)) ? "enabled" : "disabled",

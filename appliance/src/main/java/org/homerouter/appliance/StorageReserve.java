@@ -75,8 +75,14 @@ final class StorageReserve {
             + " the router keeps besides it (old copies of the database, the history), and importing the export"
             + " brings the settings and users back";
 
-    /** What every page says while the partition is (nearly) full; else empty. */
+    /**
+     * What every page says while the partition is (nearly) full, or has gone read-only (flash
+     * that wears out: at run time ext4 remounts it so, and nothing saves from then on); else empty.
+     */
     static Optional<String> warning(Path dataDir) {
+        if (org.homerouter.appliance.store.ReadOnlyStorage.of(dataDir)) {
+            return Optional.of(org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE);
+        }
         try {
             return warning(Files.getFileStore(dataDir));
         } catch (IOException e) {
@@ -96,8 +102,14 @@ final class StorageReserve {
                 + HOW_TO_FREE + ".");
     }
 
+    /** How {@link #describe} begins on read-only storage. */
+    static final String READ_ONLY = "READ-ONLY: ";
+
     /** The free room, for {@code status}: "97 MB free of 120 MB", with the warning when low. */
     static String describe(Path dataDir) {
+        if (org.homerouter.appliance.store.ReadOnlyStorage.of(dataDir)) {
+            return READ_ONLY + org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE;
+        }
         try {
             FileStore store = Files.getFileStore(dataDir);
             return warning(store).map(w -> "LOW: " + w).orElse(store.getUsableSpace() / (1024 * 1024)

@@ -97,10 +97,19 @@ public final class ApplianceStore implements AutoCloseable {
     private final SessionRecords sessionRecords;
     private final AdminPasswordRow adminPassword;
     private final UserAccounts userAccounts;
+    /** Opened on read-only storage ({@link #openReadOnly}): every write is refused. */
+    private final boolean readOnly;
+    /** The journal has said that the event log cannot be written; guarded by this. */
+    private boolean eventLogRefusalSaid;
 
     private ApplianceStore(Path file, Connection db) {
+        this(file, db, false);
+    }
+
+    private ApplianceStore(Path file, Connection db, boolean readOnly) {
         this.file = file;
         this.db = db;
+        this.readOnly = readOnly;
         this.eventLog = new EventLog(db);
         this.sessionRecords = new SessionRecords(this, db, eventLog);
         this.adminPassword = new AdminPasswordRow(this, db, eventLog);
@@ -270,6 +279,89 @@ public final class ApplianceStore implements AutoCloseable {
             LOG.info("created {} with default settings", file);
         }
         return store;
+    }
+
+    /**
+     * Opens the database on a data partition that went read-only (worn flash), for reading only:
+     * the service then starts on it, serves logins with the stored accounts and the pages, and
+     * the configuration can be exported. Nothing is written: no migration, no defaults, no side
+     * files. SQLite reads a WAL database read-only only where its -wal and -shm files are there
+     * (a crash left them, with commits not yet in the database file: they are read); after a clean
+     * stop they are gone and cannot be made, and the file is opened as immutable, which needs none.
+     *
+     * @throws IOException  when there is no database (none can be made there)
+     * @throws SQLException when its schema is not this firmware's (it can be neither migrated nor restored)
+     */
+    public static ApplianceStore openReadOnly(Path file) throws SQLException, IOException {
+        if (!Files.exists(file)) {
+            throw new IOException("there is no database at " + file + ", and the read-only storage cannot hold a new one");
+        }
+        Connection db = connectReadOnly(file);
+        ApplianceStore store = new ApplianceStore(file, db, true);
+        try {
+            int version = store.schemaVersion();
+            if (version != Migrations.latest()) {
+                throw new SQLException("the database has schema version " + version + " where this firmware reads "
+                        + Migrations.latest() + ", and on read-only storage it can be neither migrated nor restored",
+                        null, ReadOnlyStorage.SQLITE_READONLY);
+            }
+            store.rowsBeforeThisRun = new long[] {store.maxId("event_log"), store.maxId("vpn_sessions")};
+            store.reader = connectReadOnly(file);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                store.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        LOG.warn("{} opened read-only: the storage is read-only", file);
+        return store;
+    }
+
+    private static Connection connectReadOnly(Path file) throws SQLException {
+        // A URI (sqlite-jdbc passes SQLITE_OPEN_URI): its '?', '#' and '%' would be taken as its syntax.
+        String path = file.toAbsolutePath().toString().replace("%", "%25").replace("?", "%3f").replace("#", "%23");
+        String immutable = "file:" + path + "?immutable=1";
+        if (!Files.exists(file.resolveSibling(file.getFileName() + "-wal"))) {
+            return connectReadOnly(immutable); // nothing left in a WAL; mode=ro would make the side files where it could
+        }
+        try {
+            return connectReadOnly("file:" + path + "?mode=ro");
+        } catch (SQLException noShm) {
+            // A -wal without its -shm: what the database file holds is what there is to read.
+            LOG.warn("{}'s WAL cannot be read without its -shm file ({}): read without it", file, noShm.getMessage());
+            try {
+                return connectReadOnly(immutable);
+            } catch (SQLException e) {
+                e.addSuppressed(noShm);
+                throw e;
+            }
+        }
+    }
+
+    private static Connection connectReadOnly(String uri) throws SQLException {
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setReadOnly(true);
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + uri, config.toProperties());
+        try (Statement st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
+            st.execute("PRAGMA foreign_keys=ON");
+            st.execute("PRAGMA query_only=1");
+            // SQLite opens lazily: without the side files the mode=ro open fails only at the first read.
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+                rs.next();
+            }
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** Whether this store was opened on read-only storage ({@link #openReadOnly}) and refuses every write. */
+    public boolean readOnly() {
+        return readOnly;
     }
 
     /**
@@ -595,6 +687,15 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Appends to the event log that the UI's Logs page shows. */
     public synchronized void logEvent(String kind, String message) {
+        if (readOnly) {
+            // Once: every login, call and page would say it again.
+            if (!eventLogRefusalSaid) {
+                eventLogRefusalSaid = true;
+                LOG.error("the event log cannot be written, the storage being read-only: this run's events are not"
+                        + " recorded (the first: {}: {})", kind, message);
+            }
+            return;
+        }
         eventLog.log(kind, message);
     }
 
@@ -1098,6 +1199,9 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     synchronized void inTransaction(SqlWork work) throws SQLException {
+        if (readOnly) {
+            throw new ReadOnlyStorage.Refused(); // before any of the work: nothing half-made
+        }
         if (transactionOpen) {
             // Already inside a transaction of this store: join it (all or nothing together).
             work.run();
