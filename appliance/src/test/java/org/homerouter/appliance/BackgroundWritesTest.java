@@ -137,4 +137,31 @@ class BackgroundWritesTest {
         assertEquals(IntStream.rangeClosed(0, 10).mapToObj(i -> "guess" + i).toList(), rows(), "all made by close()");
         assertTrue(closeMs < AT_ONCE_MS, "close() took " + closeMs + " ms");
     }
+
+    /**
+     * Read-only storage (worn flash) refuses every session's rows: the journal, in RAM on the
+     * router, said so at each start, problem and end of every session, and pushed out what else it held.
+     */
+    @Test
+    void writesRefusedByReadOnlyStorageAreSaidOnceNotForEachSession() {
+        java.util.concurrent.atomic.AtomicInteger tried = new java.util.concurrent.atomic.AtomicInteger();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            BackgroundWrites refusing = new BackgroundWrites("test-writes", Duration.ofSeconds(5), all -> all.run());
+            for (int i = 0; i < 20; i++) {
+                refusing.submit("the start of call " + i, () -> {
+                    tried.incrementAndGet();
+                    throw new SQLException("[SQLITE_READONLY] Attempt to write a readonly database", null, 8);
+                });
+            }
+            refusing.close();
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(20, tried.get(), "each tried, none retried");
+        String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, log.split("not recorded", -1).length - 1, log);
+    }
 }
