@@ -36,7 +36,12 @@ final class InstanceLock {
     static Optional<InstanceLock> take(Path dataDir, StringBuilder holder) throws IOException {
         org.homerouter.appliance.store.ApplianceStore.createDataDirectory(dataDir);
         Path file = file(dataDir);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = file.equals(dataDir.resolve(FILE))
+                ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                // In a directory others may write to (the temporary one): a link put there by
+                // another user must not have this process open, and truncate, what it points to.
+                : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
         FileLock lock = null;
         // A few tries: a status command looking at the lock holds it (shared) for a moment.
         for (int i = 0; i < 5 && lock == null; i++) {
