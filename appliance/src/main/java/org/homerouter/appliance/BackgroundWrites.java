@@ -25,12 +25,14 @@ import org.slf4j.LoggerFactory;
  * AttemptRecords): about 86,000 commits and 1-2 GB written to the flash a day, for as long as he
  * likes, where the router's own workload is 3-8 MB; cheap SD cards wear out under that in a few
  * years. So a write that may wait, arriving less than {@link #GATHER_FOR} after the last commit,
- * waits until then, and all that came meanwhile are made in one transaction, in their order (at
- * most one commit per {@link #GATHER_FOR}: 5 records a commit, not 1, at the stranger's rate;
- * measured, 6.3 KB of WAL a record instead of 21.8 KB, about 550 MB a day instead of 1.9 GB:
- * a commit's pages are much the same for one record or five). On a quiet router nothing changes:
- * a write after {@link #GATHER_FOR} without one runs at once. Any other write runs at once, after
- * those waiting (the order stays the order asked).
+ * waits until then, and all that came meanwhile are made in one transaction, in their order; while
+ * they keep coming each group waits twice as long as the last, up to {@link #GATHER_AT_MOST} (a
+ * commit's pages are much the same for one record or sixty: measured, 5 s groups alone cut the
+ * WAL written per record from 21.8 KB to 6.3 KB at the stranger's rate; a minute's groups make
+ * 1,440 commits a day of a flood, not 86,000). On a quiet router nothing changes: a write
+ * {@link #GATHER_FOR} after the last commit runs at once. Any other write runs at once, after
+ * those waiting (the order stays the order asked). During a flood the Logs page shows the
+ * attempts up to a minute late.
  *
  * <p>Only those may wait because a failed group is rolled back and its writes are made again one
  * by one (one that fails must not lose the others): a write that keeps something besides the
@@ -47,6 +49,8 @@ final class BackgroundWrites implements AutoCloseable {
     static final int QUEUE_LIMIT = 10_000;
     /** Writes that may wait are committed at most once per this while they come faster: see above. */
     static final Duration GATHER_FOR = Duration.ofSeconds(5);
+    /** While they keep coming, each group waits twice as long as the last, up to this: a minute's attempts in one commit. */
+    static final Duration GATHER_AT_MOST = Duration.ofSeconds(60);
     /** SQLite's primary result codes for "another connection holds the lock". */
     private static final int SQLITE_BUSY = 5;
     private static final int SQLITE_LOCKED = 6;
@@ -70,6 +74,8 @@ final class BackgroundWrites implements AutoCloseable {
     private static final Queued STOP = new Queued("", () -> { }, false);
 
     private final OneTransaction oneTransaction;
+    private final Duration gatherFor;
+    private final Duration gatherAtMost;
     private final Duration retryFor;
     private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     /** Writes asked for and not yet made (queued, gathered or running): bounded by {@link #QUEUE_LIMIT}. */
@@ -82,8 +88,16 @@ final class BackgroundWrites implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean readOnlySaid = new java.util.concurrent.atomic.AtomicBoolean();
 
     BackgroundWrites(String name, Duration retryFor, OneTransaction oneTransaction) {
+        this(name, retryFor, oneTransaction, GATHER_FOR, GATHER_AT_MOST);
+    }
+
+    /** As above, gathering for {@code gatherFor} at first and {@code gatherAtMost} at most (tests: shorter). */
+    BackgroundWrites(String name, Duration retryFor, OneTransaction oneTransaction, Duration gatherFor,
+            Duration gatherAtMost) {
         this.retryFor = retryFor;
         this.oneTransaction = oneTransaction;
+        this.gatherFor = gatherFor;
+        this.gatherAtMost = gatherAtMost;
         this.thread = new Thread(this::writeUntilClosed, name);
         thread.setDaemon(true);
         thread.start();
@@ -122,9 +136,10 @@ final class BackgroundWrites implements AutoCloseable {
     }
 
     private void writeUntilClosed() {
-        long gatherNanos = GATHER_FOR.toNanos();
+        long quietNanos = gatherFor.toNanos();
+        long gatherNanos = quietNanos;
         List<Queued> gathered = new ArrayList<>();
-        long lastCommit = System.nanoTime() - gatherNanos; // a quiet start: the first write runs at once
+        long lastCommit = System.nanoTime() - quietNanos; // a quiet start: the first write runs at once
         try {
             while (true) {
                 Queued next;
@@ -141,13 +156,19 @@ final class BackgroundWrites implements AutoCloseable {
                         makeTogether(gathered);
                         gathered.clear();
                         lastCommit = System.nanoTime();
+                        // Still coming after a whole wait: a flood, not a burst. The next group
+                        // waits twice as long, up to GATHER_AT_MOST.
+                        gatherNanos = Math.min(2 * gatherNanos, gatherAtMost.toNanos());
                         continue;
                     }
                 }
                 if (next == STOP) {
                     continue;
                 }
-                if (next.mayWait() && (!gathered.isEmpty() || System.nanoTime() - lastCommit < gatherNanos)) {
+                if (next.mayWait() && gathered.isEmpty() && System.nanoTime() - lastCommit >= quietNanos) {
+                    gatherNanos = quietNanos; // quiet for a while: the flood, if any, is over
+                }
+                if (next.mayWait() && (!gathered.isEmpty() || System.nanoTime() - lastCommit < quietNanos)) {
                     gathered.add(next);
                     continue;
                 }

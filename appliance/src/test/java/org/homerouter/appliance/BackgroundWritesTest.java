@@ -96,6 +96,38 @@ class BackgroundWritesTest {
         assertTrue(loneMs < AT_ONCE_MS, "a lone write after a quiet while, at once: " + loneMs + " ms");
     }
 
+    /**
+     * A flood that goes on: each group waits twice as long as the last, up to the most (here 100
+     * ms doubling to 800 ms for 5 s doubling to a minute), so a stranger's day of failed logins is
+     * 1,440 commits, not 17,280 of 5 s groups; quiet again, a lone record lands at once.
+     */
+    @Test
+    void aFloodThatGoesOnIsCommittedLessAndLessOftenUpToTheMost() throws Exception {
+        writes.close();
+        writes = new BackgroundWrites("test-records", Duration.ofSeconds(5), all -> store.inOneTransaction(all::run),
+                Duration.ofMillis(100), Duration.ofMillis(800));
+        int attempts = 0;
+        try (WalCommits wal = new WalCommits(store.file())) {
+            long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            while (System.nanoTime() < end) {
+                writes.submitMayWait("attempt " + attempts, attempt("guess" + attempts));
+                attempts++;
+                Thread.sleep(10);
+            }
+            msUntilRows(attempts);
+            long commits = wal.commits();
+            System.out.printf("%d attempt records over 4 s: %d commits%n", attempts, commits);
+            // At once, then at 0.1, 0.3, 0.7, 1.5, 2.3, 3.1, 3.9 s (and the rest): about 9. Groups
+            // of a fixed 100 ms would be 40.
+            assertTrue(commits <= 14, attempts + " records in " + commits + " commits");
+            assertEquals(IntStream.range(0, attempts).mapToObj(i -> "guess" + i).toList(), rows(), "every row, in order");
+        }
+        Thread.sleep(150);
+        writes.submitMayWait("a lone attempt", attempt("lone"));
+        long loneMs = msUntilRows(attempts + 1);
+        assertTrue(loneMs < 400, "a lone write after a quiet while, at once: " + loneMs + " ms");
+    }
+
     @Test
     void aWriteThatFailsAmongThoseGatheredLosesOnlyItself() throws Exception {
         writes.submitMayWait("attempt 0", attempt("guess0"));
