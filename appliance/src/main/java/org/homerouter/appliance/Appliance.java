@@ -136,7 +136,10 @@ public final class Appliance implements AutoCloseable {
         this.accounting = new SessionAccounting(store);
         this.startConfig = Map.copyOf(cfg);
         this.overrides = overrides;
-        this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line), store::restampThisRun);
+        this.clockSteps = ClockSteps.system(line -> store.logEvent("service", line), (upTo, step) -> {
+            accounting.flush(); // the records still waiting to be written carry the old clock's times too
+            return store.restampThisRun(upTo, step);
+        });
         this.agedRecords = AgedRecords.system(store);
         this.wanRetry = new KernelRetry(line -> store.logEvent("service", line));
         this.passthrough = new AppliancePassthrough(store, dataPlane, this::admitFromWan);
@@ -1090,6 +1093,17 @@ public final class Appliance implements AutoCloseable {
     /** Orderly stop: Stop-Control-Connection-Request to every peer, then the event loops and the store. */
     @Override
     public void close() {
+        try {
+            closeAll();
+        } finally {
+            // Also when something above threw: it was a stop, not a crash, for the next start to say.
+            if (!store.readOnly()) {
+                LastRun.stopped(dataDir);
+            }
+        }
+    }
+
+    private void closeAll() {
         if (web != null) {
             web.close();
         }
@@ -1119,9 +1133,6 @@ public final class Appliance implements AutoCloseable {
         agedRecords.close(); // after a batch that is under way: the store closes below
         housekeeping.shutdownNow();
         store.logEvent("service", "appliance stopped");
-        if (!store.readOnly()) {
-            LastRun.stopped(store.file().toAbsolutePath().getParent());
-        }
         try {
             store.close();
         } catch (SQLException e) {

@@ -151,7 +151,8 @@ final class BackgroundWrites implements AutoCloseable {
                 } else {
                     // Closing: what was gathered is made now, not after the wait.
                     long dueIn = closed ? 0 : lastCommit + gatherNanos - System.nanoTime();
-                    next = queue.poll(Math.max(0, dueIn), TimeUnit.NANOSECONDS);
+                    // Due: made now, not after whatever more a backlog holds.
+                    next = dueIn <= 0 ? null : queue.poll(dueIn, TimeUnit.NANOSECONDS);
                     if (next == null) {
                         makeTogether(gathered);
                         gathered.clear();
@@ -205,6 +206,9 @@ final class BackgroundWrites implements AutoCloseable {
         }
         LOG.info("{}: not made together ({}): one by one", what, failed.toString());
         for (Queued q : writes) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException(); // close() gave up: the store is closing
+            }
             make(q);
         }
     }
@@ -257,6 +261,16 @@ final class BackgroundWrites implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes every write asked for so far, gathered ones too, and returns once they are made (or
+     * {@code atMost} has passed): before the clock's restamp moves the rows written so far.
+     */
+    void flush(Duration atMost) throws InterruptedException {
+        java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(1);
+        submit("a flush", made::countDown); // made at once, after those gathered before it
+        made.await(atMost.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Makes the writes already asked for, gathered ones too (waiting up to 10 s), then stops. */
     @Override
     public void close() {
@@ -275,6 +289,11 @@ final class BackgroundWrites implements AutoCloseable {
         if (thread.isAlive()) {
             LOG.warn("{} session record(s) not written before the service stopped", pending.get());
             thread.interrupt();
+            try {
+                thread.join(1000); // out of the store before it closes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -36,6 +36,14 @@ final class InstanceLock {
     static Optional<InstanceLock> take(Path dataDir, StringBuilder holder) throws IOException {
         org.homerouter.appliance.store.ApplianceStore.createDataDirectory(dataDir);
         Path file = file(dataDir);
+        if (!file.equals(dataDir.resolve(FILE))) {
+            // Read-only storage: a service started before it turned so holds the lock in the data directory.
+            Look there = lookAt(dataDir.resolve(FILE));
+            if (there.running()) {
+                holder.append(there.pid() != null ? "pid " + there.pid() : "");
+                return Optional.empty();
+            }
+        }
         FileChannel ch = file.equals(dataDir.resolve(FILE))
                 ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 // In a directory others may write to (the temporary one): a link put there by
@@ -102,7 +110,14 @@ final class InstanceLock {
 
     /** Looks at the lock without taking it for longer than the look (shared: a running service's is exclusive). */
     static Look look(Path dataDir) throws IOException {
+        // The data directory's own first: a service that started while the storage could be
+        // written holds it there still, after the storage turned read-only.
+        Look inData = lookAt(dataDir.resolve(FILE));
         Path file = file(dataDir);
+        return inData.running() || file.equals(dataDir.resolve(FILE)) ? inData : lookAt(file);
+    }
+
+    private static Look lookAt(Path file) throws IOException {
         if (!Files.exists(file)) {
             return new Look(false, null, null, 0);
         }

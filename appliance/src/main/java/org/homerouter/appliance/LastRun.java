@@ -64,7 +64,11 @@ final class LastRun {
     /** At a clean stop: nothing for the next start to say. */
     static void stopped(Path dataDir) {
         try {
-            Files.deleteIfExists(dataDir.resolve(FILE));
+            if (Files.exists(dataDir.resolve(FILE))) {
+                Files.delete(dataDir.resolve(FILE));
+            }
+        } catch (NoSuchFileException e) {
+            // gone meanwhile (a factory reset): nothing to say either
         } catch (IOException e) {
             LOG.warn("could not note the service as stopped ({}): the next start will say it did not stop", e.toString());
         }

@@ -109,9 +109,13 @@ final class RunCommand implements Callable<Integer> {
                         uiPort, uiAddress), dataPlane(runningHere != null));
                 running.set(appliance);
             } catch (BindException e) {
+                LastRun.stopped(dataDir); // a start that failed, not a run that crashed
                 LOG.error("{}", cannotListen(e.getMessage()));
                 instanceLock.release();
                 return 2;
+            } catch (Exception e) {
+                LastRun.stopped(dataDir);
+                throw e;
             }
             try {
                 // For status: an owner locked out of the web UI asks the console where it is.

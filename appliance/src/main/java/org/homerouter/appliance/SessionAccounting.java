@@ -77,6 +77,15 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
     }
 
     /**
+     * Makes the records asked for so far (a flood's attempts wait up to a minute to be written
+     * together), for at most 10 s: before the clock's restamp moves this run's rows, which must
+     * include them, or they would keep the unset clock's times.
+     */
+    void flush() throws InterruptedException {
+        writes.flush(Duration.ofSeconds(10));
+    }
+
+    /**
      * Records the progress of the sessions that are up every {@link #PROGRESS_EVERY} on {@code timer}
      * (the appliance's housekeeping thread), until {@link #close}. Each run only takes the sessions'
      * counters and queues the write: the write is the writes' thread's.

@@ -20,9 +20,13 @@ final class StoreFailure extends StorageUnavailable {
                     + " reset frees what the router keeps besides it (old copies of the database, the history), and"
                     + " importing the export brings the settings and users back; they need only a few hundred"
                     + " kilobytes (where you have a shell on the router: delete old exports or logs from its disk)";
-            // SQLITE_READONLY: the data partition was mounted read-only (worn flash), or a store
-            // opened on it refused the write before making any of it.
-            case 8 -> org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE;
+            // SQLITE_READONLY: a store opened on read-only storage (worn flash) refused the write
+            // before making any of it; other read-only answers (a file of the database made by
+            // root, say) need not be worn flash, and are said as before.
+            case 8 -> e instanceof org.homerouter.appliance.store.ReadOnlyStorage.Refused
+                    ? org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE
+                    : "the router's storage cannot be written (read-only, missing or failing): restart the"
+                    + " router; if this comes back, the storage is wearing out";
             case 10, 14 -> "the router's storage cannot be written (read-only, missing or failing): restart the"
                     + " router; if this comes back, the storage is wearing out";
             // A restart helps only if the damage shows when the database is opened (it is then set

@@ -128,6 +128,27 @@ class BackgroundWritesTest {
         assertTrue(loneMs < 400, "a lone write after a quiet while, at once: " + loneMs + " ms");
     }
 
+    /**
+     * The clock's restamp moves the rows this run wrote before the time server answered: the
+     * records still gathered must be written first, or they would keep the unset clock's times.
+     * Each record's event carries the time of the attempt, not of the commit up to a minute later.
+     */
+    @Test
+    void aFlushMakesTheGatheredRecordsAtOnceAndTheirEventsKeepTheirOwnTimes() throws Exception {
+        writes.submitMayWait("attempt 0", attempt("guess0"));
+        msUntilRows(1);
+        for (int i = 1; i <= 3; i++) {
+            writes.submitMayWait("attempt " + i, attempt("guess" + i));
+        }
+        long start = System.nanoTime();
+        writes.flush(Duration.ofSeconds(10));
+        long flushMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(List.of("guess0", "guess1", "guess2", "guess3"), rows(), "all made by the flush");
+        assertTrue(flushMs < AT_ONCE_MS, "the flush took " + flushMs + " ms");
+        assertEquals(List.of(1_000L, 1_000L, 1_000L, 1_000L), store.events(10, "auth-failure").stream()
+                .map(ApplianceStore.EventRow::atMs).toList(), "each event at its attempt's time");
+    }
+
     @Test
     void aWriteThatFailsAmongThoseGatheredLosesOnlyItself() throws Exception {
         writes.submitMayWait("attempt 0", attempt("guess0"));

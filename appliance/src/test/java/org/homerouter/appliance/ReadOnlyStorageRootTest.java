@@ -66,6 +66,12 @@ class ReadOnlyStorageRootTest {
                 "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\"", data.toString());
         String dashboard = ui.get("/").body();
         assertTrue(dashboard.contains(SAID), dashboard);
+        // status, on the storage as it now is, finds the service that holds its lock in the data
+        // directory (it looked for one elsewhere, and said NOT RUNNING, as the owner was told to export).
+        Launched statusNow = launch("status-now", data, true, "status", "--data-dir", data.toString());
+        assertEquals(0, statusNow.awaitExit(START), statusNow.report());
+        assertTrue(statusNow.output().contains("\nservice        running (pid " + writable.process().pid() + ")"),
+                statusNow.report());
         assertTrue(ui.get("/users").body().contains(SAID), "every page says it");
         // The power goes: the last commits stay in the -wal file beside the database.
         writable.process().destroyForcibly();

@@ -19,6 +19,7 @@ class StoreFailureTest {
 
     @Test
     void aFullDiskAndAReadOnlyDiskAreToldApart() throws Exception {
+        org.homerouter.appliance.store.ApplianceStore.open(dir.resolve("router.db")).close();
         Path file = dir.resolve("config.db");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE t (b BLOB)");
@@ -38,8 +39,18 @@ class StoreFailureTest {
              Statement st = c.createStatement()) {
             SQLException ro = assertThrows(SQLException.class, () -> st.execute("INSERT INTO t VALUES (1)"));
             String words = new StoreFailure(ro).getMessage();
-            // What every page says then too: what to do while the configuration can still be read.
-            assertTrue(words.equals(org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE), words + " for " + ro);
+            // Not necessarily worn flash (a file of the database made by root answers so too).
+            assertTrue(words.startsWith("the router's storage cannot be written (read-only, missing or failing)"),
+                    words + " for " + ro);
+        }
+        // A store opened on read-only storage refuses a save: what every page says then too, what
+        // to do while the configuration can still be read.
+        try (org.homerouter.appliance.store.ApplianceStore store = org.homerouter.appliance.store.ApplianceStore
+                .openReadOnly(dir.resolve("router.db"))) {
+            SQLException refused = assertThrows(SQLException.class, () -> store.putSettings(java.util.Map.of(
+                    org.homerouter.appliance.store.Setting.PPTP_DNS_PRIMARY, "192.168.1.1")));
+            String words = new StoreFailure(refused).getMessage();
+            assertTrue(words.equals(org.homerouter.appliance.store.ReadOnlyStorage.SENTENCE), words + " for " + refused);
         }
     }
 }

@@ -62,9 +62,17 @@ final class EventLog {
 
     /** The event row, inside the caller's transaction (so a change and its log line commit together). */
     void insert(String kind, String message) throws SQLException {
+        insert(kind, message, System.currentTimeMillis());
+    }
+
+    /**
+     * As {@link #insert(String, String)}, at {@code atMs}: when it happened, for a record written
+     * later (a flood's failed attempts are committed together, up to a minute after).
+     */
+    void insert(String kind, String message, long atMs) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement(
                 "INSERT INTO event_log(at_ms, kind, message) VALUES (?, ?, ?)")) {
-            ps.setLong(1, System.currentTimeMillis());
+            ps.setLong(1, atMs);
             ps.setString(2, kind);
             ps.setString(3, message);
             ps.executeUpdate();

@@ -147,7 +147,7 @@ final class SessionRecords {
                 }
                 trim(false);
             }
-            eventLog.insert(eventKind, event);
+            eventLog.insert(eventKind, event, endedMs);
         });
     }
 
