@@ -1128,8 +1128,9 @@ public final class Appliance implements AutoCloseable {
         passthrough.close();
         transport.shutdown(Duration.ofSeconds(2));
         dataPlane.close();
-        accounting.close(); // the end rows of the sessions just hung up
+        // The clock's check first: a restamp under way waits for the records' writer (its flush).
         clockSteps.close();
+        accounting.close(); // the end rows of the sessions just hung up
         agedRecords.close(); // after a batch that is under way: the store closes below
         housekeeping.shutdownNow();
         store.logEvent("service", "appliance stopped");

@@ -84,6 +84,8 @@ final class BackgroundWrites implements AutoCloseable {
     /** Guards {@link #closed} against a write queued after the thread made the last. */
     private final Object submitting = new Object();
     private volatile boolean closed;
+    /** Set when {@link #close} gave up waiting: the writer makes nothing more. */
+    private volatile boolean abandoned;
     private final Thread thread;
     private final java.util.concurrent.atomic.AtomicBoolean readOnlySaid = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -116,11 +118,12 @@ final class BackgroundWrites implements AutoCloseable {
         queue(new Queued(what, write, true));
     }
 
-    private void queue(Queued q) {
+    /** Whether {@code q} was queued. */
+    private boolean queue(Queued q) {
         synchronized (submitting) {
             if (closed) {
                 LOG.warn("a store write asked for after the service stopped was not made");
-                return;
+                return false;
             }
             if (pending.incrementAndGet() > QUEUE_LIMIT) {
                 pending.decrementAndGet();
@@ -129,9 +132,10 @@ final class BackgroundWrites implements AutoCloseable {
                     LOG.error("the database has not answered for a while: {} session record(s) dropped so far "
                             + "(more than {} were waiting)", n, QUEUE_LIMIT);
                 }
-                return;
+                return false;
             }
             queue.add(q);
+            return true;
         }
     }
 
@@ -141,7 +145,7 @@ final class BackgroundWrites implements AutoCloseable {
         List<Queued> gathered = new ArrayList<>();
         long lastCommit = System.nanoTime() - quietNanos; // a quiet start: the first write runs at once
         try {
-            while (true) {
+            while (!abandoned) {
                 Queued next;
                 if (gathered.isEmpty()) {
                     next = closed ? queue.poll() : queue.take();
@@ -267,8 +271,11 @@ final class BackgroundWrites implements AutoCloseable {
      */
     void flush(Duration atMost) throws InterruptedException {
         java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(1);
-        submit("a flush", made::countDown); // made at once, after those gathered before it
-        made.await(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        // Made at once, after those gathered before it; not queued (closed, or full): nothing to wait for.
+        if (queue(new Queued("a flush", made::countDown, false))
+                && !made.await(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warn("the session records asked for were not all written within {} s", atMost.toSeconds());
+        }
     }
 
     /** Makes the writes already asked for, gathered ones too (waiting up to 10 s), then stops. */
@@ -288,6 +295,7 @@ final class BackgroundWrites implements AutoCloseable {
         }
         if (thread.isAlive()) {
             LOG.warn("{} session record(s) not written before the service stopped", pending.get());
+            abandoned = true; // no more into the store that closes next
             thread.interrupt();
             try {
                 thread.join(1000); // out of the store before it closes

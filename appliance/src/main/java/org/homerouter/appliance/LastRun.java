@@ -50,7 +50,8 @@ final class LastRun {
      */
     static Optional<String> start(Path dataDir, String bootId, long nowMs) {
         Optional<String> unclean = read(dataDir.resolve(FILE), bootId);
-        String note = "boot " + (bootId.isEmpty() ? "-" : bootId) + "\nsince " + nowMs + "\n";
+        String note = "boot " + (bootId.isEmpty() ? "-" : bootId) + "\nsince " + nowMs + "\npid "
+                + ProcessHandle.current().pid() + "\n";
         try {
             WholeFile.replace(dataDir.resolve(FILE + ".new"), dataDir.resolve(FILE),
                     ByteBuffer.wrap(note.getBytes(StandardCharsets.US_ASCII)));
@@ -59,6 +60,26 @@ final class LastRun {
                     e.toString());
         }
         return unclean;
+    }
+
+    /**
+     * After a start that failed: the note goes only if this process wrote it. A start can fail
+     * before it read the last run's (a busy database, say), whose crash must still be said at the
+     * next start that gets that far.
+     */
+    static void startFailed(Path dataDir) {
+        Path file = dataDir.resolve(FILE);
+        try (InputStream in = Files.newInputStream(file)) {
+            String text = new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII);
+            if (text.lines().anyMatch(("pid " + ProcessHandle.current().pid())::equals)) {
+                Files.delete(file);
+            }
+        } catch (NoSuchFileException e) {
+            // none: nothing to take back
+        } catch (IOException e) {
+            LOG.warn("could not take back the note of this failed start ({}): the next start will say it did not"
+                    + " stop", e.toString());
+        }
     }
 
     /** At a clean stop: nothing for the next start to say. */

@@ -109,12 +109,12 @@ final class RunCommand implements Callable<Integer> {
                         uiPort, uiAddress), dataPlane(runningHere != null));
                 running.set(appliance);
             } catch (BindException e) {
-                LastRun.stopped(dataDir); // a start that failed, not a run that crashed
+                LastRun.startFailed(dataDir); // a start that failed, not a run that crashed
                 LOG.error("{}", cannotListen(e.getMessage()));
                 instanceLock.release();
                 return 2;
             } catch (Exception e) {
-                LastRun.stopped(dataDir);
+                LastRun.startFailed(dataDir);
                 throw e;
             }
             try {

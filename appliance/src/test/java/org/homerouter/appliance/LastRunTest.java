@@ -46,6 +46,20 @@ class LastRunTest {
         assertTrue(LastRun.start(dir, "", SINCE).orElseThrow().contains("the router lost power, or the service crashed"));
     }
 
+    /**
+     * A start that fails takes back only its own note: one that failed before it read the last
+     * run's (a busy database) had deleted that, and the crash before went unsaid at the next start.
+     */
+    @Test
+    void aFailedStartTakesBackItsOwnNoteOnly() throws Exception {
+        Files.writeString(dir.resolve(LastRun.FILE), "boot " + BOOT + "\nsince " + SINCE + "\npid 999999999\n");
+        LastRun.startFailed(dir);
+        assertTrue(Files.exists(dir.resolve(LastRun.FILE)), "the crashed run's note stays");
+        assertTrue(LastRun.start(dir, BOOT, SINCE + 60_000).isPresent());
+        LastRun.startFailed(dir);
+        assertFalse(Files.exists(dir.resolve(LastRun.FILE)), "this run's own note is taken back");
+    }
+
     @Test
     void theApplianceSaysItAtTheStartAfterOneThatDidNotStop() throws Exception {
         Path db = dir.resolve("appliance.db");

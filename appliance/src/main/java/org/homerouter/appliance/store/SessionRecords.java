@@ -147,7 +147,10 @@ final class SessionRecords {
                 }
                 trim(false);
             }
-            eventLog.insert(eventKind, event, endedMs);
+            // An attempt's at its own time (a flood's are written together, up to a minute later);
+            // a session's end at the writing, as before: endedMs of a silent session is when it
+            // was last heard, a minute before the Logs page's lines around it.
+            eventLog.insert(eventKind, event, rowId > 0 ? System.currentTimeMillis() : endedMs);
         });
     }
 
