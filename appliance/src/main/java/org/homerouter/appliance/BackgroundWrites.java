@@ -170,12 +170,12 @@ final class BackgroundWrites implements AutoCloseable {
                 if (next == STOP) {
                     continue;
                 }
-                if (next.mayWait() && gathered.isEmpty() && System.nanoTime() - lastCommit >= quietNanos) {
-                    gatherNanos = quietNanos; // quiet for a while: the flood, if any, is over
-                }
-                if (next.mayWait() && (!gathered.isEmpty() || System.nanoTime() - lastCommit < quietNanos)) {
-                    gathered.add(next);
-                    continue;
+                if (next.mayWait()) {
+                    if (!gathered.isEmpty() || System.nanoTime() - lastCommit < quietNanos) {
+                        gathered.add(next);
+                        continue;
+                    }
+                    gatherNanos = quietNanos; // quiet for a while: the flood, if any, is over; made at once
                 }
                 if (!gathered.isEmpty()) { // those asked for before it first
                     makeTogether(gathered);
@@ -210,7 +210,7 @@ final class BackgroundWrites implements AutoCloseable {
         }
         LOG.info("{}: not made together ({}): one by one", what, failed.toString());
         for (Queued q : writes) {
-            if (Thread.currentThread().isInterrupted()) {
+            if (abandoned) {
                 throw new InterruptedException(); // close() gave up: the store is closing
             }
             make(q);

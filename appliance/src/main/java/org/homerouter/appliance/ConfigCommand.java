@@ -108,7 +108,7 @@ final class ConfigCommand {
                 Map<String, String> routedBefore = store.allRoutedSubnets();
                 db = store.file().toAbsolutePath();
                 checkLan(doc, before);
-                Path lostHold = db.getParent().resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
+                Path lostHold = TunnelOnlyNetworks.lostSettingsHold(db.getParent());
                 var lostHeld = org.homerouter.bridge.route.BootHold.read(lostHold);
                 store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
                         "configuration imported from the command line");

@@ -1,7 +1,6 @@
 package org.homerouter.appliance;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,8 +35,8 @@ final class DataPartitionNote {
     static Optional<String> read(Path dataDir, ApplianceStore store) {
         Path file = dataDir.resolve(FILE);
         String[] lines;
-        try (InputStream in = Files.newInputStream(file)) {
-            lines = new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII).split("\n");
+        try {
+            lines = WholeFile.head(file, MAX_BYTES).split("\n");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

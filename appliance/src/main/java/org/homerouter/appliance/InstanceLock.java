@@ -36,7 +36,8 @@ final class InstanceLock {
     static Optional<InstanceLock> take(Path dataDir, StringBuilder holder) throws IOException {
         org.homerouter.appliance.store.ApplianceStore.createDataDirectory(dataDir);
         Path file = file(dataDir);
-        if (!file.equals(dataDir.resolve(FILE))) {
+        boolean inData = file.equals(dataDir.resolve(FILE));
+        if (!inData) {
             // Read-only storage: a service started before it turned so holds the lock in the data directory.
             Look there = lookAt(dataDir.resolve(FILE));
             if (there.running()) {
@@ -44,7 +45,7 @@ final class InstanceLock {
                 return Optional.empty();
             }
         }
-        FileChannel ch = file.equals(dataDir.resolve(FILE))
+        FileChannel ch = inData
                 ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 // In a directory others may write to (the temporary one): a link put there by
                 // another user must not have this process open, and truncate, what it points to.

@@ -1,7 +1,6 @@
 package org.homerouter.appliance;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,9 +68,8 @@ final class LastRun {
      */
     static void startFailed(Path dataDir) {
         Path file = dataDir.resolve(FILE);
-        try (InputStream in = Files.newInputStream(file)) {
-            String text = new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII);
-            if (text.lines().anyMatch(("pid " + ProcessHandle.current().pid())::equals)) {
+        try {
+            if (WholeFile.head(file, MAX_BYTES).lines().anyMatch(("pid " + ProcessHandle.current().pid())::equals)) {
                 Files.delete(file);
             }
         } catch (NoSuchFileException e) {
@@ -97,8 +95,8 @@ final class LastRun {
 
     private static Optional<String> read(Path file, String bootId) {
         String[] lines;
-        try (InputStream in = Files.newInputStream(file)) {
-            lines = new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII).split("\n");
+        try {
+            lines = WholeFile.head(file, MAX_BYTES).split("\n");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -74,12 +74,13 @@ final class StatusCommand implements Callable<Integer> {
             // What the Dashboard says first: the storage went read-only (export now, while it reads),
             // the settings the router runs on are not the owner's.
             String storage = StorageReserve.describe(store.file().toAbsolutePath().getParent());
-            if (store.readOnly() || storage.startsWith(StorageReserve.READ_ONLY)) {
+            boolean readOnly = store.readOnly() || storage.startsWith(StorageReserve.READ_ONLY);
+            if (readOnly) {
                 System.out.printf("storage        %s%s%n", StorageReserve.READ_ONLY, ReadOnlyStorage.SENTENCE);
             }
             store.newerFirmwareNote().ifPresent(n -> System.out.printf("settings       NOTE: %s%n", n));
-            Path lostHold = store.file().toAbsolutePath().getParent().resolve(TunnelOnlyNetworks.LOST_SETTINGS_HOLD);
-            var lost = org.homerouter.bridge.route.BootHold.read(lostHold);
+            var lost = org.homerouter.bridge.route.BootHold.read(TunnelOnlyNetworks.lostSettingsHold(
+                    store.file().toAbsolutePath().getParent()));
             if (!lost.isEmpty()) {
                 System.out.printf("settings       LOST at an earlier start (the database could not be read): the router"
                         + " runs on defaults, and keeps held what the lost settings held (%s%s) until the last export is"
@@ -94,7 +95,7 @@ final class StatusCommand implements Callable<Integer> {
                     .or(() -> NetworkOverlap.tunnelNetwork(Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED))
                             ? Appliance.tunnelNetwork(c) : null, ApplianceVpnConfig.localNetworks()))
                     .ifPresent(o -> System.out.printf("networks       OVERLAP: %s%n", o));
-            if (!store.readOnly() && !storage.startsWith(StorageReserve.READ_ONLY)) {
+            if (!readOnly) {
                 System.out.printf("storage        %s%n", storage);
             }
             System.out.printf("admin password %s%n", store.adminPasswordHash().isPresent() ? "set" : "NOT SET (first-run setup pending)");

@@ -103,6 +103,11 @@ final class TunnelOnlyNetworks {
      */
     static final String LOST_SETTINGS_HOLD = BootHold.FILE_NAME + ".settings-lost";
 
+    /** {@link #LOST_SETTINGS_HOLD} in {@code dataDir}: the service's, the import's and status's. */
+    static Path lostSettingsHold(Path dataDir) {
+        return dataDir.resolve(LOST_SETTINGS_HOLD);
+    }
+
     /**
      * At the appliance's start, when its settings database could not be read and it runs on
      * defaults: what the router held to its tunnels before (the boot put it back from the
@@ -113,7 +118,7 @@ final class TunnelOnlyNetworks {
      * file beside the boot-hold, so that a restart before the owner restores keeps them too.
      */
     void settingsLost() {
-        Path kept = dataDir.resolve(LOST_SETTINGS_HOLD);
+        Path kept = lostSettingsHold(dataDir);
         Path hold = dataDir.resolve(BootHold.FILE_NAME);
         try {
             if (BootHold.read(hold).isEmpty()) {
@@ -155,7 +160,7 @@ final class TunnelOnlyNetworks {
     /** At the start: the copy an earlier run kept for lost settings, if any ({@link #heldForLostSettings}). */
     private void readLostHeld() {
         try {
-            lostHeld = BootHold.read(dataDir.resolve(LOST_SETTINGS_HOLD));
+            lostHeld = BootHold.read(lostSettingsHold(dataDir));
         } catch (IOException e) {
             LOG.error("{} could not be read: {}", LOST_SETTINGS_HOLD, e.getMessage());
         }
@@ -165,7 +170,7 @@ final class TunnelOnlyNetworks {
     void settingsLostDealtWith() {
         lostHeld = BootHold.Held.NOTHING;
         try {
-            Files.deleteIfExists(dataDir.resolve(LOST_SETTINGS_HOLD));
+            Files.deleteIfExists(lostSettingsHold(dataDir));
         } catch (IOException e) {
             LOG.warn("{} could not be removed: {}", LOST_SETTINGS_HOLD, e.getMessage());
         }

@@ -27,4 +27,16 @@ final class WholeFile {
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
+
+    /**
+     * The first {@code maxBytes} of a small note file (the service's or the image's), as ASCII:
+     * one a stranger or a fault made larger is not read whole.
+     *
+     * @throws java.nio.file.NoSuchFileException when there is none
+     */
+    static String head(Path file, int maxBytes) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return new String(in.readNBytes(maxBytes), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
 }

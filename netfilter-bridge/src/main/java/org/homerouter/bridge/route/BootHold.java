@@ -80,17 +80,7 @@ public final class BootHold {
         if (Files.exists(to) || !Files.exists(from)) {
             return false;
         }
-        byte[] text = Files.readAllBytes(from);
-        Path next = to.resolveSibling(to.getFileName() + ".new");
-        try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(text));
-            out.force(true);
-        }
-        Files.move(next, to, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel dir = FileChannel.open(to.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        writeDurably(to, Files.readAllBytes(from));
         return true;
     }
 
@@ -125,14 +115,19 @@ public final class BootHold {
         } catch (IOException missingOrUnreadable) {
             // Written below.
         }
-        Path next = dataDir.resolve(FILE_NAME + ".new");
+        writeDurably(file, text);
+    }
+
+    /** {@code text} as {@code file}, whole or not at all: a new file synced, moved over it, the directory synced. */
+    private static void writeDurably(Path file, byte[] text) throws IOException {
+        Path next = file.resolveSibling(file.getFileName() + ".new");
         try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             out.write(ByteBuffer.wrap(text));
             out.force(true);
         }
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
+        try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
             dir.force(true);
         }
     }
