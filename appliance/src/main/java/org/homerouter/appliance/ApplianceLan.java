@@ -129,7 +129,7 @@ final class ApplianceLan implements LanSettings {
                 // The file first: the image takes the LAN from it at the next start, before this
                 // service runs. Written after the setting and failing (a full partition still lets
                 // SQLite commit into pages it has), the page said "saved" and the restart kept the old LAN.
-                forTheNextStart(address);
+                forTheNextStart(address, "the LAN address was not changed: the router's storage cannot be written");
                 try {
                     appliance.store().putSettings(Map.of(Setting.LAN_ADDRESS, address), "LAN address set to " + address
                             + "/" + PREFIX + " from " + from + (now().map(address::equals).orElse(false) ? ""
@@ -247,16 +247,15 @@ final class ApplianceLan implements LanSettings {
         }
     }
 
-    /** As {@link #keep}, but a file that cannot be written refuses the change, saying why. */
-    private void forTheNextStart(String address) {
+    /** As {@link #keep}, but a file that cannot be written refuses the change with {@code refusal} and why. */
+    void forTheNextStart(String address, String refusal) {
         if (!onImage) {
             return;
         }
         try {
             write(dataDir, address);
         } catch (IOException e) {
-            throw new StorageUnavailable("the LAN address was not changed: the router's storage cannot be written ("
-                    + e.getMessage() + ")", e);
+            throw new StorageUnavailable(refusal + " (" + e.getMessage() + ")", e);
         }
     }
 

@@ -59,7 +59,21 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 oldAccounts = appliance.store().savedAccounts();
                 oldRoutedSubnets = appliance.store().allRoutedSubnets();
                 checkLan(doc, oldSettings);
-                appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
+                String lanTo = lanMovesTo(doc, oldSettings);
+                if (lanTo != null) {
+                    // The file first, as the LAN page writes it: written after the import and failing, the
+                    // page said "imported" and the restart kept the old LAN.
+                    appliance.lan().forTheNextStart(lanTo, "nothing imported: its LAN address " + lanTo
+                            + " could not be kept for the router's next start, as the router's storage cannot be written");
+                }
+                try {
+                    appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
+                } catch (SQLException e) {
+                    if (lanTo != null) {
+                        appliance.lan().keep(oldSettings.get(Setting.LAN_ADDRESS)); // nothing imported: the old LAN stays
+                    }
+                    throw e;
+                }
             } catch (SQLException e) {
                 // In the words the other pages use for a store error: SQLite's own text ("[SQLITE_BUSY]
                 // database is locked") told the owner nothing about what to do.
@@ -126,16 +140,23 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
      * would take it at its next restart, maybe weeks later, and lose the internet or its VPN then.
      */
     private void checkLan(ConfigDocument.Parsed doc, Map<Setting, String> before) {
-        String to = doc.settings().get(Setting.LAN_ADDRESS);
-        ApplianceLan lan = appliance.lan();
-        if (to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || lan == null || lan.notSettable().isPresent()) {
+        String to = lanMovesTo(doc, before);
+        if (to == null) {
             return;
         }
         try {
-            lan.check(to, doc.settings(), doc.routedSubnets());
+            appliance.lan().check(to, doc.settings(), doc.routedSubnets());
         } catch (org.homerouter.webui.api.SettingRefused e) {
             throw new IllegalArgumentException("its LAN address " + to + " cannot be this router's: " + e.getMessage());
         }
+    }
+
+    /** The LAN address the document moves this router to at its next start, where the LAN is set here (the image). */
+    private String lanMovesTo(ConfigDocument.Parsed doc, Map<Setting, String> before) {
+        String to = doc.settings().get(Setting.LAN_ADDRESS);
+        ApplianceLan lan = appliance.lan();
+        return to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || lan == null || lan.notSettable().isPresent()
+                ? null : to;
     }
 
     /**

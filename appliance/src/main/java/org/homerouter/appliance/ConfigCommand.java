@@ -67,10 +67,13 @@ final class ConfigCommand {
             return 0;
         }
 
-        /** Whether standard input and output are a terminal (Java's console is there only then). */
+        /**
+         * Whether standard output is a terminal. Java's console answers for input and output
+         * together: with input redirected ({@code config export < /dev/null}, a script's loop) it
+         * said no, and the hashes were printed on the screen all the same.
+         */
         private static boolean onATerminal() {
-            java.io.Console console = System.console();
-            return console != null && console.isTerminal();
+            return org.homerouter.bridge.ffm.LibC.isatty(1);
         }
     }
 
@@ -110,8 +113,33 @@ final class ConfigCommand {
                 checkLan(doc, before);
                 Path lostHold = TunnelOnlyNetworks.lostSettingsHold(db.getParent());
                 var lostHeld = org.homerouter.bridge.route.BootHold.read(lostHold);
-                store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
-                        "configuration imported from the command line");
+                lanMoves = lanMovesTo(doc, before);
+                if (lanMoves != null) {
+                    // The router image takes the LAN at its next start from a file the service writes
+                    // when it starts, which is after the network: written here, or the restart after
+                    // this import would keep the old LAN. First, as the LAN page does: written after
+                    // the import and failing, the command failed with the import made.
+                    try {
+                        ApplianceLan.write(db.getParent(), lanMoves);
+                    } catch (IOException e) {
+                        throw new IOException("nothing imported: its LAN address " + lanMoves + " could not be kept"
+                                + " for the router's next start, as the router's storage cannot be written ("
+                                + e.getMessage() + ")", e);
+                    }
+                }
+                try {
+                    store.replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(),
+                            "configuration imported from the command line");
+                } catch (java.sql.SQLException e) {
+                    if (lanMoves != null) {
+                        try {
+                            ApplianceLan.write(db.getParent(), before.get(Setting.LAN_ADDRESS));
+                        } catch (IOException again) {
+                            e.addSuppressed(again);
+                        }
+                    }
+                    throw e;
+                }
                 // The settings lost at a start are restored: what was held for them goes with the
                 // service's next hold (as after the System page's import), said below if it lifts any.
                 try {
@@ -129,15 +157,6 @@ final class ConfigCommand {
                 // Checked as the service will at its start (this is the router, with its LAN): a tunnel
                 // it leaves off must not pass for imported as wanted.
                 Map<Setting, String> now = store.settings();
-                // The router image takes the LAN at its next start from a file the service writes
-                // when it starts, which is after the network: written here too, or the restart
-                // after this import would keep the old LAN.
-                if (!now.get(Setting.LAN_ADDRESS).equals(before.get(Setting.LAN_ADDRESS))) {
-                    lanMoves = now.get(Setting.LAN_ADDRESS);
-                    if (ApplianceLan.onImage()) {
-                        ApplianceLan.write(db.getParent(), lanMoves);
-                    }
-                }
                 if (Boolean.parseBoolean(now.get(Setting.DIALOUT_ENABLED))) {
                     try {
                         Appliance.dialOutConfig(now);
@@ -174,8 +193,8 @@ final class ConfigCommand {
          * maybe weeks later, and lost the internet (a LAN the ISP's box shares) or its web UI then.
          */
         private static void checkLan(ConfigDocument.Parsed doc, Map<Setting, String> before) {
-            String to = doc.settings().get(Setting.LAN_ADDRESS);
-            if (to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || !ApplianceLan.onImage()) {
+            String to = lanMovesTo(doc, before);
+            if (to == null) {
                 return;
             }
             try {
@@ -184,6 +203,12 @@ final class ConfigCommand {
                 throw new IllegalArgumentException("nothing imported: its LAN address " + to + " cannot be this"
                         + " router's: " + e.getMessage());
             }
+        }
+
+        /** The LAN address the document moves this router to at its next start, where the LAN is set here (the image). */
+        private static String lanMovesTo(ConfigDocument.Parsed doc, Map<Setting, String> before) {
+            String to = doc.settings().get(Setting.LAN_ADDRESS);
+            return to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || !ApplianceLan.onImage() ? null : to;
         }
 
         /**

@@ -149,6 +149,30 @@ class ApplianceLanTest {
         }
     }
 
+    /**
+     * As a change on the LAN page: an import whose LAN the next start could not take (a full
+     * partition) was imported and said so, while the restart kept the old LAN. Refused, saying why.
+     */
+    @Test
+    void anImportWhoseLanTheNextStartCannotTakeIsRefusedWhole() throws Exception {
+        try (Appliance a = start()) {
+            ApplianceSystem system = new ApplianceSystem(a, Appliance.tlsKeyStore(dir));
+            a.lan().set("10.0.5.1", "192.168.1.100");
+            String moved = system.exportJson("test export").replace("\"system.host_name\": \"homerouter\"",
+                    "\"system.host_name\": \"office\"");
+            assertTrue(moved.contains("office"), moved);
+            a.lan().set("192.168.1.1", "192.168.1.100");
+            Files.createDirectories(dir.resolve(ApplianceLan.FILE_NAME + ".new").resolve("in the way"));
+            org.homerouter.webui.api.StorageUnavailable e = assertThrows(
+                    org.homerouter.webui.api.StorageUnavailable.class, () -> system.importJson(moved, "test import"));
+            assertTrue(e.getMessage().startsWith("nothing imported: its LAN address 10.0.5.1 could not be kept for the"
+                    + " router's next start, as the router's storage cannot be written"), e.getMessage());
+            assertEquals("192.168.1.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertEquals("homerouter", a.store().settings().get(Setting.HOST_NAME), "nothing of it imported");
+            assertEquals("192.168.1.1/24\n", file());
+        }
+    }
+
     @Test
     void anImportWhoseLanCannotBeThisRoutersIsRefusedWholeSayingWhy() throws Exception {
         try (Appliance a = start()) {

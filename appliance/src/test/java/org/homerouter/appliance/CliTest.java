@@ -602,16 +602,15 @@ class CliTest {
         String command = String.join(" ", java.util.stream.Stream.of(javaBin, "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "config", "export", "--data-dir", a.toString()).map(ConfigCommand::shellWord).toList());
-        ProcessBuilder builder = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true);
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        Process onTerminal = builder.start();
-        onTerminal.getOutputStream().close();
-        assertTrue(onTerminal.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the export ended");
-        String out = new String(onTerminal.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(2, onTerminal.exitValue(), out);
-        assertTrue(out.contains("it is not printed on the terminal; write it to a file (homerouter config export -o FILE"),
-                out);
-        assertFalse(out.contains("alice"), out);
+        Run onTerminal = onATerminal(command);
+        assertEquals(2, onTerminal.code(), onTerminal.out());
+        assertTrue(onTerminal.out().contains("it is not printed on the terminal; write it to a file (homerouter config"
+                + " export -o FILE"), onTerminal.out());
+        assertFalse(onTerminal.out().contains("alice"), onTerminal.out());
+        // Input redirected, the output still on the terminal (Java's console then says there is none).
+        Run inputRedirected = onATerminal(command + " < /dev/null");
+        assertEquals(2, inputRedirected.code(), inputRedirected.out());
+        assertFalse(inputRedirected.out().contains("alice"), inputRedirected.out());
         try (ApplianceStore store = ApplianceStore.open(a.resolve("appliance.db"))) {
             assertFalse(store.recentEvents(10).stream().anyMatch(e -> e.contains("configuration exported")),
                     store.recentEvents(10).toString());
@@ -620,6 +619,17 @@ class CliTest {
         Run piped = run("config", "export", "--data-dir", a.toString());
         assertEquals(0, piped.code(), piped.err());
         assertTrue(piped.out().contains("\"alice\""), piped.out());
+    }
+
+    /** {@code command} run by the shell on a pseudo-terminal of util-linux's script(1); its output as {@code out}. */
+    private static Run onATerminal(String command) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true);
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        Process p = builder.start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the command ended");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(p.exitValue(), out, "");
     }
 
     /**

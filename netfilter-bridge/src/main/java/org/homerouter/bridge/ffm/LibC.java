@@ -178,6 +178,9 @@ public final class LibC {
     private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT),
             MethodType.methodType(int.class, int.class, MemorySegment.class, int.class, int.class));
+    private static final MethodHandle ISATTY = downcall("isatty",
+            FunctionDescriptor.of(C_INT, C_INT),
+            MethodType.methodType(int.class, int.class));
     private static final MethodHandle EVENTFD = downcall("eventfd",
             FunctionDescriptor.of(C_INT, C_INT, C_INT),
             MethodType.methodType(int.class, int.class, int.class));
@@ -349,6 +352,19 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) IOCTL.invokeExact(st, fd, request, argument), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * isatty(3): whether {@code fd} is a terminal. Java's {@code Console.isTerminal()} answers for
+     * standard input and output together; a command that prints secrets must ask for its output alone.
+     */
+    public static boolean isatty(int fd) {
+        MemorySegment st = CALL_STATE.get();
+        try {
+            return (int) ISATTY.invokeExact(st, fd) == 1;
         } catch (Throwable t) {
             throw unexpected(t);
         }
