@@ -853,10 +853,9 @@ public final class Appliance implements AutoCloseable {
      * router reset: the dashboard and first-run setup ask for the last export.
      */
     java.util.Optional<String> settingsLost() {
-        var aside = store.setAside();
+        var aside = store.setAsideWhy();
         if (aside.isPresent()) {
-            return java.util.Optional.of("The settings database could not be read at the last start and was set aside as "
-                    + aside.get().getFileName());
+            return aside;
         }
         if (dataPartitionFormatted == null && !tunnelOnly.heldForLostSettings().isEmpty()) {
             // Restarted since: the holds kept for the lost settings still stand, and need the same answer.

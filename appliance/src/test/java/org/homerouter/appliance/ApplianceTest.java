@@ -274,6 +274,30 @@ class ApplianceTest {
     }
 
     /**
+     * A database a newer firmware made, with no copy of this firmware's own (a formatted data
+     * partition, then a newer firmware's failed trial): the start failed for ever, no page to import
+     * a backup on. It starts on defaults, and the Dashboard says why and asks for the last export.
+     */
+    @Test
+    void aDatabaseFromNewerFirmwareWithoutItsCopyIsSetAsideAndTheDashboardSaysSo() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        String exported = exportOf(db);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 999");
+        }
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/").body();
+            assertTrue(page.contains("The settings database was written by a newer firmware (its schema 999")
+                    && page.contains("set aside as appliance.db.schema-999.")
+                    && page.contains("Import your last configuration export on the System page"), page);
+            assertEquals(303, ui.post("/system/import", "config", exported, "replace", "on").statusCode());
+            assertTrue(a.store().users().stream().anyMatch(u -> u.name().equals("alice")), "alice is back");
+        }
+    }
+
+    /**
      * A newer firmware migrated the database and did not stay (its trial start failed): this one
      * restores the copy made before that upgrade. The owner, who added a user under the newer
      * firmware, is told on the Dashboard and in the event log that those changes are not in use and

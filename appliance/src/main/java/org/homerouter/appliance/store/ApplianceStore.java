@@ -91,6 +91,7 @@ public final class ApplianceStore implements AutoCloseable {
     private volatile Connection reader;
     /** Where {@link #openOrSetAside} put a database it could not read, until a configuration replaces the defaults. */
     private volatile Path setAside;
+    private volatile String setAsideWhy;
     /** A transaction of {@link #inTransaction} is open on {@link #db}; guarded by this. */
     private boolean transactionOpen;
     private final EventLog eventLog;
@@ -126,28 +127,67 @@ public final class ApplianceStore implements AutoCloseable {
     public static ApplianceStore openOrSetAside(Path file) throws SQLException, IOException {
         try {
             return open(file);
+        } catch (NewerSchemaException e) {
+            // Only the service's start comes here; a command refuses (open). Refused here too, the
+            // router could never start again: a data partition the image formatted, then a newer
+            // firmware's trial that made a new database and failed, leaves no copy of this
+            // firmware's own. Kept for that firmware (FILE.schema-N.<time>, as an update's
+            // --discard-settings keeps one), and the router starts on defaults, asking for the export.
+            Path aside = file.resolveSibling(file.getFileName() + NEWER_INFIX + e.version() + "." + System.currentTimeMillis());
+            String why = "The settings database was written by a newer firmware (its schema " + e.version()
+                    + ", this firmware's " + Migrations.latest() + "), and this firmware has no copy of its own from"
+                    + " before that update: it was set aside as " + aside.getFileName();
+            return startedAside(file, aside, why, why);
         } catch (SQLException e) {
             int code = e.getErrorCode() & 0xff;
             if (code != 26 && code != 11) {
                 throw e;
             }
             Path aside = file.resolveSibling(file.getFileName() + DAMAGED_INFIX + System.currentTimeMillis());
-            for (String suffix : List.of("-wal", "-shm")) {
-                Path p = file.resolveSibling(file.getFileName() + suffix);
-                if (Files.exists(p)) {
-                    Files.move(p, aside.resolveSibling(aside.getFileName() + suffix));
-                }
+            return startedAside(file, aside, "The settings database could not be read at the last start and was set"
+                    + " aside as " + aside.getFileName(), "the settings database could not be read (" + e.getMessage()
+                    + "): it was set aside as " + aside.getFileName());
+        }
+    }
+
+    /**
+     * Moves {@code file} (with its WAL side files) to {@code aside}, and opens a new database in its
+     * place; {@code why} is what the Dashboard says of it, {@code logged} the event log's detail.
+     */
+    private static ApplianceStore startedAside(Path file, Path aside, String why, String logged)
+            throws SQLException, IOException {
+        for (String suffix : List.of("-wal", "-shm")) {
+            Path p = file.resolveSibling(file.getFileName() + suffix);
+            if (Files.exists(p)) {
+                Files.move(p, aside.resolveSibling(aside.getFileName() + suffix));
             }
-            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
-            sync(aside); // and its directory: the rename survives a power cut before the new file is made
-            LOG.error("{} cannot be read as a database ({}): set aside as {}; starting with default settings", file,
-                    e.getMessage(), aside);
-            ApplianceStore store = open(file);
-            store.setAside = aside;
-            store.logEvent("service", "the settings database could not be read (" + e.getMessage() + "): it was set aside"
-                    + " as " + aside.getFileName() + " and the router started with default settings, no users and no"
-                    + " admin password; restore a configuration export on the System page");
-            return store;
+        }
+        Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+        sync(aside); // and its directory: the rename survives a power cut before the new file is made
+        LOG.error("{}; starting with default settings", logged);
+        ApplianceStore store = open(file);
+        store.setAside = aside;
+        store.setAsideWhy = why;
+        store.logEvent("service", logged + ", and the router started with default settings, no users and no admin"
+                + " password; restore a configuration export on the System page");
+        return store;
+    }
+
+    /**
+     * The database was migrated by a newer firmware, and this firmware has no usable copy of its own
+     * from before that update (see {@link #open}).
+     */
+    public static final class NewerSchemaException extends SQLException {
+        private final int version;
+
+        NewerSchemaException(int version) {
+            super("database schema version " + version + " is newer than this firmware knows (" + Migrations.latest()
+                    + "): refusing to touch it");
+            this.version = version;
+        }
+
+        public int version() {
+            return version;
         }
     }
 
@@ -157,6 +197,11 @@ public final class ApplianceStore implements AutoCloseable {
      */
     public java.util.Optional<Path> setAside() {
         return java.util.Optional.ofNullable(setAside);
+    }
+
+    /** Why {@link #setAside} was, in a sentence naming the file; empty when it was not. */
+    public java.util.Optional<String> setAsideWhy() {
+        return setAside == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(setAsideWhy);
     }
 
     /** How long the Dashboard tells of a newer firmware that did not stay ({@link #newerFirmwareDatabase}). */
@@ -531,8 +576,7 @@ public final class ApplianceStore implements AutoCloseable {
                 int current = schemaVersion();
                 from[0] = current;
                 if (current > Migrations.latest()) {
-                    throw new SQLException("database schema version " + current + " is newer than this firmware knows ("
-                            + Migrations.latest() + "): refusing to touch it");
+                    throw new NewerSchemaException(current);
                 }
                 if (current == Migrations.latest()) {
                     return;

@@ -189,6 +189,39 @@ class ApplianceStoreTest {
         assertTrue(e.getMessage().contains("newer than this firmware knows"), e.getMessage());
     }
 
+    /**
+     * The service's start on a database a newer firmware made, with no copy of this firmware's own
+     * (the image formatted the data partition, then a newer firmware's trial made a new database
+     * and failed): refused, the router could never start again, with no page to import a backup
+     * on, until reflashed. The file is kept for that firmware, and the router starts on defaults,
+     * saying why.
+     */
+    @Test
+    void theServiceStartsOnDefaultsBesideADatabaseFromNewerFirmwareWithoutItsCopy() throws Exception {
+        Path db = dir.resolve("appliance.db");
+        int latest = createdWith(db, "alice");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = " + (latest + 1));
+        }
+        try (ApplianceStore store = ApplianceStore.openOrSetAside(db)) {
+            assertEquals(latest, store.schemaVersion());
+            assertEquals(List.of(), store.users(), "defaults");
+            Path aside = store.setAside().orElseThrow();
+            assertTrue(aside.getFileName().toString().startsWith("appliance.db.schema-" + (latest + 1) + "."), aside.toString());
+            assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "not the copy a failed trial leaves");
+            String why = store.setAsideWhy().orElseThrow();
+            assertTrue(why.startsWith("The settings database was written by a newer firmware (its schema " + (latest + 1)
+                    + ", this firmware's " + latest + "), and this firmware has no copy of its own from before that"
+                    + " update: it was set aside as " + aside.getFileName()), why);
+            assertTrue(store.events(10, "service").stream().anyMatch(e -> e.message().startsWith(why)
+                    && e.message().endsWith("restore a configuration export on the System page")), "in the event log");
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + aside); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT name FROM vpn_users")) {
+                assertTrue(rs.next() && rs.getString(1).equals("alice"), "the newer firmware's database is kept whole");
+            }
+        }
+    }
+
     @Test
     void anUpgradeKeepsACopyThatThePreviousFirmwareRestoresIfTheNewOneDoesNotStay() throws Exception {
         Path db = dir.resolve("ab.db");
@@ -257,8 +290,8 @@ class ApplianceStoreTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("PRAGMA user_version = " + (latest + 1));
         }
-        // Refused, as any database from newer firmware without its copy, rather than an empty
-        // configuration with the first-run setup open.
+        // A command refuses it, as any database from newer firmware without its copy (the
+        // service's start sets it aside: see above).
         SQLException e = assertThrows(SQLException.class, () -> ApplianceStore.open(db));
         assertTrue(e.getMessage().contains("newer than this firmware knows"), e.getMessage());
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
