@@ -34,6 +34,8 @@ final class ConfigDocument {
      * every newer backup, even one whose new settings it could do without.
      */
     static final int VERSION = 1;
+    /** The document's top-level keys, as {@link #export} writes them (and has, since the first). */
+    private static final Set<String> SECTIONS = Set.of("format", "version", "firmware", "settings", "users");
     /** A firmware version as the document may name it: shown in a message, so nothing else. */
     private static final Pattern FIRMWARE = Pattern.compile("[A-Za-z0-9._+~-]{1,64}");
     /** Not part of a portable configuration: secrets of this router's own admin side. */
@@ -144,6 +146,30 @@ final class ConfigDocument {
                         + " update this router's firmware first, then import it again");
             }
             throw new IllegalArgumentException("unsupported configuration version " + shown);
+        }
+        try {
+            return parse(doc, lans, running, madeBy);
+        } catch (IllegalArgumentException e) {
+            // A newer firmware's document holds what that firmware allows (a new choice of an existing
+            // setting, a higher limit): refused here as invalid, with nothing said of updating.
+            if (madeBy != null && newer(madeBy, running)) {
+                throw new IllegalArgumentException("this configuration was made by newer firmware (" + madeBy
+                        + ") than this router's (" + running + "): update this router's firmware first, then import"
+                        + " it again; " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static Parsed parse(Map<?, ?> doc, List<org.homerouter.webui.api.Subnet> lans, String running,
+                                String madeBy) {
+        // A section this firmware does not know (a newer one's, say its port forwards, which its
+        // VERSION rule lets it add) was dropped without a word, and the import said "applied".
+        List<String> sections = doc.keySet().stream().map(String::valueOf).filter(k -> !SECTIONS.contains(k)).sorted()
+                .toList();
+        if (!sections.isEmpty()) {
+            throw unknownToThisFirmware("unknown section" + (sections.size() == 1 ? " " : "s ") + String.join(", ", sections),
+                    madeBy, running);
         }
         Map<Setting, String> settings = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
@@ -297,9 +323,7 @@ final class ConfigDocument {
      */
     private static IllegalArgumentException unknownToThisFirmware(String unknown, String madeBy, String running) {
         if (madeBy != null && newer(madeBy, running)) {
-            return new IllegalArgumentException("this configuration was made by newer firmware (" + madeBy
-                    + ") than this router's (" + running + "): update this router's firmware first, then import it"
-                    + " again; " + unknown);
+            return new IllegalArgumentException(unknown); // parse says first that it was made by newer firmware
         }
         return new IllegalArgumentException(unknown + ": misspelt, or made by newer firmware than this router's ("
                 + running + "): then update this router's firmware first");

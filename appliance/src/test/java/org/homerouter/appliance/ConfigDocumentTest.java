@@ -217,6 +217,30 @@ class ConfigDocumentTest {
         assertTrue(unsaid.startsWith("unknown settings pptp.shiny_new, dialout.other_new: misspelt, or made by newer"
                 + " firmware than this router's (1.9.3): then update this router's firmware first"), unsaid);
 
+        // A section this firmware does not know (a newer one's port forwards, say) is not dropped unsaid.
+        String section = """
+                {"format": "homerouter-config", "version": 1, "firmware": "%s",
+                 "settings": {"pptp.port": "1723"}, "users": [], "port_forwards": []}
+                """;
+        String newerSection = assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(section.formatted("1.10.0"), List.of(), "1.9.3")).getMessage();
+        assertTrue(newerSection.startsWith("this configuration was made by newer firmware (1.10.0) than this router's"
+                + " (1.9.3): update this router's firmware first, then import it again; unknown section port_forwards"),
+                newerSection);
+        String unsaidSection = assertThrows(IllegalArgumentException.class,
+                () -> ConfigDocument.parse(section.formatted("1.9.0"), List.of(), "1.9.3")).getMessage();
+        assertTrue(unsaidSection.startsWith("unknown section port_forwards: misspelt, or made by newer firmware"),
+                unsaidSection);
+
+        // A value a newer firmware allows and this one does not (a new choice, a higher limit): the
+        // refusal says first to update, not only that the value is invalid.
+        String value = assertThrows(IllegalArgumentException.class, () -> ConfigDocument.parse(doc.formatted("1.10.0")
+                .replace(", \"pptp.shiny_new\": \"on\", \"dialout.other_new\": \"7\"", ", \"pptp.port\": \"99999\"")
+                .replace("\"pptp.port\": \"1723\", ", ""), List.of(), "1.9.3")).getMessage();
+        assertTrue(value.startsWith("this configuration was made by newer firmware (1.10.0) than this router's (1.9.3):"
+                + " update this router's firmware first, then import it again; "), value);
+        assertTrue(value.contains("pptp.port"), value);
+
         // Known settings only: a newer firmware's backup restores.
         assertEquals("1723", ConfigDocument.parse(doc.formatted("1.10.0").replace(", \"pptp.shiny_new\": \"on\","
                 + " \"dialout.other_new\": \"7\"", ""), List.of(), "1.9.3").settings()
