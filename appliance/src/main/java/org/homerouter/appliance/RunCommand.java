@@ -164,11 +164,25 @@ final class RunCommand implements Callable<Integer> {
         }
         ServiceWatchdog watchdog = new ServiceWatchdog(ServiceWatchdog.to(socket.get()), appliance::watchdogProbes,
                 problem -> Thread.ofVirtual().start(() -> appliance.store().logEvent("service", problem)));
-        var address = appliance.pptpAddress();
-        watchdog.notify("READY=1\nSTATUS=web UI on port " + appliance.uiPort()
-                + (address == null ? ", VPN server not listening" : ", VPN server on " + address));
+        watchdog.notify("READY=1\nSTATUS=" + readyStatus(appliance.uiPort(), appliance.pptpAddress(), appliance.dataPlane()));
         ServiceWatchdog.interval(System.getenv(), ProcessHandle.current().pid()).ifPresent(watchdog::start);
         return watchdog;
+    }
+
+    /** What the image's homerouter-ready finds in the status text of a firmware that cannot carry VPN traffic. */
+    static final String NO_DATA_PLANE = "no data plane";
+
+    /**
+     * The status systemd shows ({@code systemctl status homerouter}) once the service is ready. On
+     * the image a data plane that did not open is this firmware's fault (a kernel module missing from
+     * it): homerouter-ready reads {@value #NO_DATA_PLANE} there and leaves a freshly updated slot
+     * unconfirmed, so that the trial check returns to the previous firmware, whose VPN worked; the UI
+     * stays up meanwhile.
+     */
+    static String readyStatus(int uiPort, java.net.InetSocketAddress pptp, DataPlane dataPlane) {
+        return "web UI on port " + uiPort + (pptp == null ? ", VPN server not listening" : ", VPN server on " + pptp)
+                + (dataPlane.available() || dataPlane.inOthersNamespace() ? ""
+                : "; " + NO_DATA_PLANE + " (no VPN session can carry traffic): " + dataPlane.unavailableReason());
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.homerouter.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -33,6 +34,27 @@ class SystemdNotifyTest {
                 Launched.killAll(List.of(app), Duration.ofSeconds(10));
             }
         }
+    }
+
+    /**
+     * A firmware whose data plane did not open (a kernel module left out of the image) serves its
+     * UI, and its slot was confirmed: the copy for the previous firmware deleted, the VPN down
+     * until the next update. The status it gives systemd says so, in the words homerouter-ready
+     * looks for (it then leaves the slot unconfirmed); a working one, or one sharing another
+     * service's namespace, does not.
+     */
+    @Test
+    void theReadyStatusSaysWhenNoSessionCanCarryTraffic() throws Exception {
+        var at = new java.net.InetSocketAddress(java.net.InetAddress.ofLiteral("0.0.0.0"), 1723);
+        String none = RunCommand.readyStatus(8080, at, DataPlane.unavailable("cannot open /dev/net/tun: No such device"));
+        assertEquals("web UI on port 8080, VPN server on " + at + "; no data plane (no VPN session can carry traffic):"
+                + " cannot open /dev/net/tun: No such device", none);
+        try (var works = new DataPlane(new org.homerouter.pptp.gre.InMemoryGreNetwork().bind(
+                java.net.InetAddress.ofLiteral("192.0.2.1")), config -> null, null, () -> { })) {
+            assertEquals("web UI on port 8080, VPN server not listening", RunCommand.readyStatus(8080, null, works));
+        }
+        assertFalse(RunCommand.readyStatus(8080, at, DataPlane.othersNamespace("another service's namespace"))
+                .contains(RunCommand.NO_DATA_PLANE));
     }
 
     private static void talksToItsManager(NotifyListener manager, Launched app) throws Exception {
