@@ -642,13 +642,28 @@ public final class ApplianceStore implements AutoCloseable {
 
     private void insertMissingDefaults() throws SQLException {
         inTransaction(() -> {
+            java.util.Set<String> stored = new java.util.HashSet<>();
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT key FROM settings")) {
+                while (rs.next()) {
+                    stored.add(rs.getString(1));
+                }
+            }
+            List<String> added = new java.util.ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)")) {
                 for (Setting s : Setting.values()) {
+                    if (!stored.contains(s.key())) {
+                        added.add(s.key() + (s.defaultValue().isEmpty() ? "" : " = " + s.defaultValue()));
+                    }
                     ps.setString(1, s.key());
                     ps.setString(2, s.defaultValue());
                     ps.addBatch();
                 }
                 ps.executeBatch();
+            }
+            // A router upgraded, not a new one: a setting this firmware added (a new limit, say) takes
+            // its default, which may change what the router did before; said where the owner looks.
+            if (!stored.isEmpty() && !added.isEmpty()) {
+                eventLog.insert("config", "settings new in this firmware, at their defaults: " + String.join(", ", added));
             }
         });
     }

@@ -179,6 +179,33 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * A setting a firmware adds (a new limit) reaches an upgraded router at its default, which may
+     * change what the router did before: the event log names it. A new router's settings are all
+     * defaults, and nothing is said.
+     */
+    @Test
+    void settingsNewInThisFirmwareAreNamedInTheEventLogOfAnUpgradedRouter() throws Exception {
+        Path db = dir.resolve("upgraded.db");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertFalse(store.events(10, "config").stream().anyMatch(e -> e.message().startsWith("settings new")),
+                    "a new router");
+        }
+        // As the firmware before pptp.max_sessions_per_user left it.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM settings WHERE key = 'pptp.max_sessions_per_user'");
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(List.of("settings new in this firmware, at their defaults: pptp.max_sessions_per_user = "
+                    + Setting.PPTP_MAX_SESSIONS_PER_USER.defaultValue()), store.events(10, "config").stream()
+                    .map(e -> e.message()).filter(m -> m.startsWith("settings new")).toList());
+        }
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            assertEquals(1, store.events(10, "config").stream().filter(e -> e.message().startsWith("settings new"))
+                    .count(), "said once");
+        }
+    }
+
     @Test
     void aDatabaseFromNewerFirmwareIsLeftAlone() throws Exception {
         Path db = dir.resolve("new.db");
