@@ -61,7 +61,10 @@ chroot_run "$R" sh -e -c "
   useradd --system --no-create-home --home-dir /var/lib/homerouter --shell /usr/sbin/nologin homerouter
   passwd -l root >/dev/null
   systemctl enable -q homerouter.service homerouter-update.socket homerouter-hold.service homerouter-lan.service homerouter-trial.timer homerouter-quick-starts.timer nftables.service systemd-networkd.service systemd-timesyncd.service systemd-resolved.service
-  systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer 2>/dev/null || true
+  # fstrim.timer stays: once a week it tells the SD card or eMMC which blocks of /data are free, which
+  # its wear levelling needs (the database rewrites its pages there); it is quiet where unsupported.
+  systemctl enable -q fstrim.timer
+  systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service 2>/dev/null || true
   # The JDK's own class-data archive (one is made for the application on its first run)
   /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null
 "

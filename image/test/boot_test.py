@@ -594,6 +594,9 @@ def main():
         # the check reboots into slot a; QEMU runs with -no-reboot, so it exits.
         if g.run("systemctl is-enabled homerouter-trial.timer")[0] != 0:
             failures.append("the trial slot's timer is not enabled")
+        # The flash's wear levelling learns which blocks of /data are free once a week.
+        if g.run("systemctl is-enabled fstrim.timer && test -x /sbin/fstrim")[0] != 0:
+            failures.append("fstrim.timer is not enabled, or fstrim is missing")
         g.check("/usr/lib/homerouter/homerouter-slot check-trial")
         g.shell.sendall(b"echo a > /data/boot/slot && sync && /usr/lib/homerouter/homerouter-slot check-trial\n")
         try:
