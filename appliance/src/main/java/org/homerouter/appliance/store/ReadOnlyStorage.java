@@ -1,12 +1,11 @@
 package org.homerouter.appliance.store;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AccessMode;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import org.homerouter.bridge.ffm.Errno;
+import org.homerouter.bridge.ffm.LibC;
 
 /**
  * The data partition gone read-only: flash that wears out turns write-protected, the initramfs then
@@ -40,16 +39,8 @@ public final class ReadOnlyStorage {
         } catch (IOException e) {
             // not found out here: access(2) may
         }
-        try {
-            dir.getFileSystem().provider().checkAccess(dir, AccessMode.WRITE);
-            return false;
-        } catch (AccessDeniedException e) {
-            return false;
-        } catch (FileSystemException e) {
-            return "Read-only file system".equals(e.getReason());
-        } catch (IOException e) {
-            return false;
-        }
+        // The error number, not the JDK's text of it: strerror's words follow the locale.
+        return LibC.access(dir.toAbsolutePath().toString(), LibC.W_OK) == -Errno.EROFS;
     }
 
     /** A write refused by a store opened on read-only storage, before anything of it was made. */

@@ -22,6 +22,8 @@ public final class Errno {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    /** A write to a read-only file system. */
+    public static final int EROFS = 30;
     public static final int EMSGSIZE = 90;
     public static final int EADDRNOTAVAIL = 99;
     public static final int ENETUNREACH = 101;

@@ -178,6 +178,9 @@ public final class LibC {
     private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT),
             MethodType.methodType(int.class, int.class, MemorySegment.class, int.class, int.class));
+    private static final MethodHandle ACCESS = downcall("access",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT),
+            MethodType.methodType(int.class, MemorySegment.class, int.class));
     private static final MethodHandle ISATTY = downcall("isatty",
             FunctionDescriptor.of(C_INT, C_INT),
             MethodType.methodType(int.class, int.class));
@@ -352,6 +355,19 @@ public final class LibC {
         MemorySegment st = CALL_STATE.get();
         try {
             return result((int) IOCTL.invokeExact(st, fd, request, argument), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** unistd.h: access(2)'s mode for a write. */
+    public static final int W_OK = 2;
+
+    /** access(2): 0, or {@code -errno} (EROFS on a read-only mount, whoever asks). */
+    public static int access(String path, int mode) {
+        MemorySegment st = CALL_STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            return result((int) ACCESS.invokeExact(st, arena.allocateFrom(path), mode), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }
