@@ -312,6 +312,7 @@ public final class PppSessions implements TunnelListener {
                 LOG.warn("{}: refused: {}{}", id, admission.refusal(), more);
             }
             letGo(slot, slot.holding, "its client's new call, " + id + ", was refused (" + admission.clearReason() + ")");
+            doneMatching(slot);
             call.connection().refuseCall(call, admission.clearReason());
             return;
         }
@@ -381,7 +382,7 @@ public final class PppSessions implements TunnelListener {
                 List<Slot> replaced = takesThePlaceOf(slot, userName);
                 redialed.addAll(replaced); // ended at the next poll, held back until then
                 List<Slot> others = slot.holding.stream().filter(old -> !replaced.contains(old)).toList();
-                slot.holding = List.of();
+                doneMatching(slot);
                 letGo(slot, others, "its client's new call, " + id + ", logged in as another account ("
                         + PppSession.printable(userName) + ")");
                 checkOthersOf(s, userName, call);
@@ -416,6 +417,7 @@ public final class PppSessions implements TunnelListener {
                 forget(call, slot);
                 letGo(slot, slot.holding, "its client's new call, " + id + ", ended without logging in ("
                         + reason.description() + ")");
+                doneMatching(slot);
                 loggedInByCall.remove(call.localCallId());
                 if ((reason == SessionEnd.NO_GRE || reason == SessionEnd.GRE_ONE_WAY)
                         && settings.role() == SessionRole.SERVER) {
@@ -794,6 +796,45 @@ public final class PppSessions implements TunnelListener {
         }
     }
 
+    /**
+     * {@code slot} has logged in, been refused or ended: the calls it came after are no longer its
+     * business. Kept, each call held the one before it that had the same address and Call ID, that
+     * one the one before it, and so on: a stranger alternating two control connections, each call
+     * with Call ID 5 and cleared before the next, kept every call he ever placed (a session, its
+     * GRE channel and its control connection each, KiB apiece) reachable from the live one, and
+     * ran the service out of memory in minutes, with no login.
+     */
+    private static void doneMatching(Slot slot) {
+        slot.sameCallBefore = List.of();
+        slot.holding = List.of();
+    }
+
+    /**
+     * The calls a live call's {@link Slot#sameCallBefore} keep that are no longer live themselves
+     * (tests: none once those calls ended, whatever came before them).
+     */
+    int endedCallsKept() {
+        java.util.Set<Slot> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        live.addAll(byLocalCallId.values());
+        java.util.Set<Slot> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        ArrayDeque<Slot> todo = new ArrayDeque<>(live);
+        while (!todo.isEmpty()) {
+            Slot s = todo.pop();
+            for (Slot before : s.sameCallBefore) {
+                if (seen.add(before)) {
+                    todo.push(before);
+                }
+            }
+            for (Slot before : s.holding) {
+                if (seen.add(before)) {
+                    todo.push(before);
+                }
+            }
+        }
+        seen.removeAll(live);
+        return seen.size();
+    }
+
     /** {@code slot} (of {@code call}) leaves the registry. */
     private void forget(PptpCall call, Slot slot) {
         byLocalCallId.remove(call.localCallId(), slot);
@@ -875,6 +916,7 @@ public final class PppSessions implements TunnelListener {
             unindex(slot);
             if (slot.session() == null) { // else its end lets go
                 letGo(slot, slot.holding, "its client's new call, " + idOf(tunnel.call()) + ", was cleared");
+                doneMatching(slot);
             }
         }
         if (slot != null && slot.session() != null) {

@@ -771,6 +771,31 @@ class WholeSessionTest {
     }
 
     /**
+     * A stranger, no login: each new control connection places a call with the same Call ID as
+     * the one before it (which the server matches to it, as a client's redial) and then clears the
+     * older one. Each call kept the one before it, which kept the one before that: every call he
+     * ever placed (its session, its GRE channel, its control connection) stayed reachable from the
+     * live one, and the service ran out of memory in minutes. At most the one just cleared is kept
+     * (by the live call that has not logged in yet), however many came before.
+     */
+    @Test
+    void callsReusingACallIdLeaveNothingBehindOnceEnded() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection older = dialWithTheFirstCallId(org.homerouter.pptp.control.CallListener.NONE);
+        PptpCall olderCall = older.placeCall().get(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 20; i++) {
+            ClientConnection newer = dialWithTheFirstCallId(org.homerouter.pptp.control.CallListener.NONE);
+            PptpCall newerCall = newer.placeCall().get(5, TimeUnit.SECONDS);
+            older.hangUp(olderCall).get(5, TimeUnit.SECONDS);
+            older.stop().get(5, TimeUnit.SECONDS);
+            older = newer;
+            olderCall = newerCall;
+        }
+        run("the cleared calls out of the registry", () -> serverSessions.sessions().size() == 1);
+        assertTrue(serverSessions.endedCallsKept() <= 1, serverSessions.endedCallsKept() + " ended calls kept");
+    }
+
+    /**
      * A control connection whose calls are numbered as a freshly started PPTP client numbers them:
      * every such connection's first call has the same Call ID.
      */
