@@ -228,6 +228,48 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         }
     }
 
+    @Override
+    public List<SessionRecord> problems(int limit) {
+        try {
+            return appliance.store().sessionFailures(limit).stream().map(ApplianceSessions::record).toList();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public String unknownUserSummary() {
+        try {
+            return unknownUsers(appliance.store(), System.currentTimeMillis());
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    /** How far back {@link #unknownUsers} counts. */
+    static final java.time.Duration UNKNOWN_USERS_WITHIN = java.time.Duration.ofHours(1);
+    /** How many of the names tried {@link #unknownUsers} names. */
+    private static final int NAMES_SHOWN = 5;
+
+    /**
+     * The last hour's failed logins under user names that are none of the router's accounts, in
+     * one line for the Dashboard and status ("" if none): listed one by one they pushed a user's
+     * own failure out of the recent problems. The names tried are given, since a user who mistyped
+     * their own name is among them.
+     */
+    static String unknownUsers(ApplianceStore store, long nowMs) throws SQLException {
+        var u = store.unknownUserFailures(nowMs - UNKNOWN_USERS_WITHIN.toMillis(), NAMES_SHOWN);
+        if (u.logins() == 0) {
+            return "";
+        }
+        return (u.logins() == 1 ? "1 login with an unknown user name" : u.logins() + " logins with unknown user names")
+                + " from " + (u.addresses() == 1 ? "1 address" : u.addresses() + " addresses") + " in the last hour"
+                + (u.names().isEmpty() ? "" : " (" + (u.names().size() < u.namesTried() ? u.namesTried()
+                + " names tried, the latest: " : "names tried: ") + String.join(", ", u.names()) + ")")
+                + ": internet password guessing; nothing to do unless one is your user's name (then give them"
+                + " the exact user name from the VPN users page).";
+    }
+
     static SessionRecord record(ApplianceStore.SessionRow r) {
         String what = Diagnosis.what(r.endReason());
         if (r.endDetail() != null && !r.endDetail().isEmpty() && !r.endDetail().equals(what)) {
