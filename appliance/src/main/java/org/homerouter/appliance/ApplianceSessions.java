@@ -222,7 +222,8 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     @Override
     public List<SessionRecord> history(int limit) {
         try {
-            return appliance.store().sessionHistory(limit, false).stream().map(ApplianceSessions::record).toList();
+            var side = internetSide();
+            return appliance.store().sessionHistory(limit, false).stream().map(r -> record(r, side)).toList();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -231,7 +232,8 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     @Override
     public List<SessionRecord> problems(int limit) {
         try {
-            return appliance.store().sessionFailures(limit).stream().map(ApplianceSessions::record).toList();
+            var side = internetSide();
+            return appliance.store().sessionFailures(limit).stream().map(r -> record(r, side)).toList();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -270,12 +272,35 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                 + " the exact user name from the VPN users page).";
     }
 
+    /**
+     * The address this router's route to the internet leaves from, as {@link #state} finds it;
+     * empty without a route, or where only a tunnel's address is known (the internet never sees it).
+     */
+    private java.util.Optional<Inet4Address> internetSide() {
+        return wanSide(routeSource(DOCUMENTATION_ADDRESS), appliance.dialOutServer(), ApplianceSessions::throughTunnel,
+                ApplianceSessions::routeSource).filter(a -> !throughTunnel(a));
+    }
+
+    /** As {@link #internetSide()}, for a process without the appliance (status): the default route's source. */
+    static java.util.Optional<Inet4Address> defaultRouteSide() {
+        return routeSource(DOCUMENTATION_ADDRESS).filter(a -> !throughTunnel(a));
+    }
+
+    /** As {@link #record(ApplianceStore.SessionRow, java.util.Optional)}, where this router's place is not known. */
     static SessionRecord record(ApplianceStore.SessionRow r) {
+        return record(r, java.util.Optional.empty());
+    }
+
+    /**
+     * A recorded session as the pages show it, its advice for this router's place: see
+     * {@link Diagnosis#advice(String, String, java.util.Optional)}.
+     */
+    static SessionRecord record(ApplianceStore.SessionRow r, java.util.Optional<Inet4Address> internetSide) {
         String what = Diagnosis.what(r.endReason());
         if (r.endDetail() != null && !r.endDetail().isEmpty() && !r.endDetail().equals(what)) {
             what += " — " + r.endDetail();
         }
-        String advice = Diagnosis.advice(r.endReason());
+        String advice = Diagnosis.advice(r.endReason(), r.client(), internetSide);
         boolean failed = Diagnosis.failed(r.endReason(), r.wasUp());
         if (r.problem() != null) {
             // A session that ended normally but limped while up is a problem to show all the same.

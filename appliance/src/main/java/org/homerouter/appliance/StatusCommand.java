@@ -145,8 +145,9 @@ final class StatusCommand implements Callable<Integer> {
             // failure (no GRE, a wrong password) out of those within minutes; such guesses are
             // summed up in a line of their own.
             var failures = store.sessionFailures(5);
+            var internetSide = ApplianceSessions.defaultRouteSide();
             for (ApplianceStore.SessionRow row : failures) {
-                var r = ApplianceSessions.record(row);
+                var r = ApplianceSessions.record(row, internetSide);
                 System.out.printf("  %s %s from %s: %s%n    what to do: %s%n", TIME.format(Instant.ofEpochMilli(r.endedMs())),
                         r.user(), r.client(), r.endReason(), r.advice());
             }
