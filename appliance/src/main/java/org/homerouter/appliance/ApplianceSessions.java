@@ -188,14 +188,27 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         };
     }
 
-    private static String phase(PppSession s, long now) {
+    /**
+     * How long a call may be up without a GRE frame from the client before the Dashboard says so:
+     * a client sends its first LCP frame within a second or two of its call, and a blocked GRE
+     * otherwise read as "link setup (LCP)" for the 30 s LCP takes to give up.
+     */
+    static final java.time.Duration GRE_AWAITED_AFTER = java.time.Duration.ofSeconds(5);
+
+    static final String WAITING_FOR_GRE = "waiting for the client's GRE (IP protocol 47): none received yet; if this"
+            + " lasts past 30 s, GRE is blocked on the way (Windows error 806)";
+
+    /** A live session's state in the Dashboard's words, at {@code now} (the session's clock's nanos). */
+    static String phase(PppSession s, long now) {
         return switch (s.phase()) {
             // A client gone without a word (asleep, off the network) stays until its keepalive runs
             // out, a minute: shown as such meanwhile, not as one connected like the rest.
             case NETWORK -> !s.dataPath().isPresent() ? "setting up IP" : s.notAnswering(now)
                     ? "connected, not answering for " + s.silentNanos(now) / 1_000_000_000L + " s" : "connected";
             case AUTHENTICATE -> "logging in";
-            case ESTABLISH -> "link setup (LCP)";
+            // No frame at all (not even one outside the GRE window) from the client so far.
+            case ESTABLISH -> s.framesReceived() == 0 && s.framesDiscarded() == 0
+                    && now - s.startedNanos() > GRE_AWAITED_AFTER.toNanos() ? WAITING_FOR_GRE : "link setup (LCP)";
             default -> s.phase().name().toLowerCase(java.util.Locale.ROOT); // not "termınate" under tr
         };
     }
