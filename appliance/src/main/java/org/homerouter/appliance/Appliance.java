@@ -689,7 +689,7 @@ public final class Appliance implements AutoCloseable {
                 pptp = PptpService.start(cfg, store, transport, dataPlane, bind, accounting, vpnLockout,
                         this::everythingThroughTunnel, previous);
                 internetReach.listening();
-                pptp.control().onConnection(internetReach::seen); // the first moment's connections may go uncounted
+                pptp.control().onCallPlaced(internetReach::callPlaced); // the first moment's calls may go uncounted
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else if (want) {
                 pptp.reconfigure(cfg);

@@ -188,14 +188,27 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         };
     }
 
-    private static String phase(PppSession s, long now) {
+    /**
+     * How long a call may be up without a GRE frame from the client before the Dashboard says so:
+     * a client sends its first LCP frame within a second or two of its call, and a blocked GRE
+     * otherwise read as "link setup (LCP)" for the 30 s LCP takes to give up.
+     */
+    static final java.time.Duration GRE_AWAITED_AFTER = java.time.Duration.ofSeconds(5);
+
+    static final String WAITING_FOR_GRE = "waiting for the client's GRE (IP protocol 47): none received yet; if this"
+            + " lasts past 30 s, GRE is blocked on the way (Windows error 806)";
+
+    /** A live session's state in the Dashboard's words, at {@code now} (the session's clock's nanos). */
+    static String phase(PppSession s, long now) {
         return switch (s.phase()) {
             // A client gone without a word (asleep, off the network) stays until its keepalive runs
             // out, a minute: shown as such meanwhile, not as one connected like the rest.
             case NETWORK -> !s.dataPath().isPresent() ? "setting up IP" : s.notAnswering(now)
                     ? "connected, not answering for " + s.silentNanos(now) / 1_000_000_000L + " s" : "connected";
             case AUTHENTICATE -> "logging in";
-            case ESTABLISH -> "link setup (LCP)";
+            // No frame at all (not even one outside the GRE window) from the client so far.
+            case ESTABLISH -> s.framesReceived() == 0 && s.framesDiscarded() == 0
+                    && now - s.startedNanos() > GRE_AWAITED_AFTER.toNanos() ? WAITING_FOR_GRE : "link setup (LCP)";
             default -> s.phase().name().toLowerCase(java.util.Locale.ROOT); // not "termınate" under tr
         };
     }
@@ -222,18 +235,85 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     @Override
     public List<SessionRecord> history(int limit) {
         try {
-            return appliance.store().sessionHistory(limit, false).stream().map(ApplianceSessions::record).toList();
+            var side = internetSide();
+            return appliance.store().sessionHistory(limit, false).stream().map(r -> record(r, side)).toList();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
     }
 
+    @Override
+    public List<SessionRecord> problems(int limit) {
+        try {
+            var side = internetSide();
+            return appliance.store().sessionFailures(limit).stream().map(r -> record(r, side)).toList();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
+    public String unknownUserSummary() {
+        try {
+            return unknownUsers(appliance.store(), System.currentTimeMillis());
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    /** How far back {@link #unknownUsers} counts. */
+    static final java.time.Duration UNKNOWN_USERS_WITHIN = java.time.Duration.ofHours(1);
+    /** How many of the names tried {@link #unknownUsers} names. */
+    private static final int NAMES_SHOWN = 5;
+
+    /**
+     * The last hour's failed logins under user names that are none of the router's accounts, in
+     * one line for the Dashboard and status ("" if none): listed one by one they pushed a user's
+     * own failure out of the recent problems. The names tried are given, since a user who mistyped
+     * their own name is among them.
+     */
+    static String unknownUsers(ApplianceStore store, long nowMs) throws SQLException {
+        var u = store.unknownUserFailures(nowMs - UNKNOWN_USERS_WITHIN.toMillis(), NAMES_SHOWN);
+        if (u.logins() == 0) {
+            return "";
+        }
+        return (u.logins() == 1 ? "1 login with an unknown user name" : u.logins() + " logins with unknown user names")
+                + " from " + (u.addresses() == 1 ? "1 address" : u.addresses() + " addresses") + " in the last hour"
+                + (u.names().isEmpty() ? "" : " (" + (u.names().size() < u.namesTried() ? u.namesTried()
+                + " names tried, the latest: " : "names tried: ") + String.join(", ", u.names()) + ")")
+                + ": internet password guessing; nothing to do unless one is your user's name (then give them"
+                + " the exact user name from the VPN users page).";
+    }
+
+    /**
+     * The address this router's route to the internet leaves from, as {@link #state} finds it;
+     * empty without a route, or where only a tunnel's address is known (the internet never sees it).
+     */
+    private java.util.Optional<Inet4Address> internetSide() {
+        return wanSide(routeSource(DOCUMENTATION_ADDRESS), appliance.dialOutServer(), ApplianceSessions::throughTunnel,
+                ApplianceSessions::routeSource).filter(a -> !throughTunnel(a));
+    }
+
+    /** As {@link #internetSide()}, for a process without the appliance (status): the default route's source. */
+    static java.util.Optional<Inet4Address> defaultRouteSide() {
+        return routeSource(DOCUMENTATION_ADDRESS).filter(a -> !throughTunnel(a));
+    }
+
+    /** As {@link #record(ApplianceStore.SessionRow, java.util.Optional)}, where this router's place is not known. */
     static SessionRecord record(ApplianceStore.SessionRow r) {
+        return record(r, java.util.Optional.empty());
+    }
+
+    /**
+     * A recorded session as the pages show it, its advice for this router's place: see
+     * {@link Diagnosis#advice(String, String, java.util.Optional)}.
+     */
+    static SessionRecord record(ApplianceStore.SessionRow r, java.util.Optional<Inet4Address> internetSide) {
         String what = Diagnosis.what(r.endReason());
         if (r.endDetail() != null && !r.endDetail().isEmpty() && !r.endDetail().equals(what)) {
             what += " — " + r.endDetail();
         }
-        String advice = Diagnosis.advice(r.endReason());
+        String advice = Diagnosis.advice(r.endReason(), r.client(), internetSide);
         boolean failed = Diagnosis.failed(r.endReason(), r.wasUp());
         if (r.problem() != null) {
             // A session that ended normally but limped while up is a problem to show all the same.

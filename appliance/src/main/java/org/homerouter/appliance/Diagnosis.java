@@ -188,6 +188,40 @@ final class Diagnosis {
         };
     }
 
+    /**
+     * As {@link #advice(String)}, for a session from {@code client} while this router's route to the
+     * internet leaves from {@code internetSide}. No GRE from a client on the internet while that
+     * address is private: another router stands in front of this one, and the GRE most likely
+     * stops there (many forward TCP port 1723 but not protocol 47). The advice alone sent the
+     * owner to the client's side, which this router can tell is not the first place to look.
+     */
+    static String advice(String reason, String client, java.util.Optional<java.net.Inet4Address> internetSide) {
+        String advice = advice(reason);
+        if (!"NO_GRE".equals(reason) || internetSide.isEmpty() || !internetSide.get().isSiteLocalAddress()
+                || !fromTheInternet(client)) {
+            return advice;
+        }
+        return "This router is behind another router (its internet side has the private address "
+                + internetSide.get().getHostAddress() + "): that router must pass GRE (IP protocol 47) to it, not only"
+                + " TCP port 1723: set this router as its DMZ host, or enable its PPTP passthrough. If it already"
+                + " does, look on the client's side: " + advice;
+    }
+
+    /**
+     * Whether {@code client} (an address as text) is one on the internet: a client on a private
+     * network (this router's LAN, or the network between it and the router in front) reaches it
+     * without passing the router in front.
+     */
+    private static boolean fromTheInternet(String client) {
+        try {
+            java.net.InetAddress a = java.net.InetAddress.ofLiteral(client);
+            return !(a.isSiteLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress()
+                    || a instanceof java.net.Inet4Address v4 && ClientReach.sharedAddressSpace(v4));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** A failed attempt or an abnormal end, as opposed to a normal hang-up. */
     static boolean failed(String reason, boolean wasUp) {
         if (reason == null) {

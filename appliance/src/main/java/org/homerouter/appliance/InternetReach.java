@@ -6,12 +6,15 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * Whether PPTP control connections from the internet reach this router at all, for the owner of a
- * router whose remote clients "cannot connect": with none since the service started, the clients'
- * attempts stop before the router (a router in front that does not forward TCP 1723, a provider
- * that blocks it, a client dialling an old address), which nothing else on the router can show.
- * Connections from the LAN do not count: an owner testing from the LAN connects, which says
- * nothing about the internet. Sources are counted whether or not the server then admits them.
+ * Whether PPTP clients from the internet reach this router at all, for the owner of a router whose
+ * remote clients "cannot connect": with none since the service started, the clients' attempts stop
+ * before the router (a router in front that does not forward TCP 1723, a provider that blocks it, a
+ * client dialling an old address), which nothing else on the router can show. Only connections that
+ * placed a call (Outgoing-Call-Request) count: every TCP connection did, and the port scanners that
+ * reach any address on the internet every few minutes read as "a connection reached this router
+ * 2 minutes ago" to an owner whose clients' never did. Calls from the LAN do not count: an owner
+ * testing from the LAN connects, which says nothing about the internet. A call counts whether or
+ * not the server then accepts it.
  */
 final class InternetReach {
     /**
@@ -38,8 +41,8 @@ final class InternetReach {
         since = elapsedMillis.getAsLong();
     }
 
-    /** A control connection reached the listener from {@code source}. */
-    void seen(InetAddress source) {
+    /** A client at {@code source} placed a call (ControlServer#onCallPlaced). */
+    void callPlaced(InetAddress source) {
         if (source instanceof Inet4Address v4 && fromTheInternet(v4)) {
             last = new Seen(v4, elapsedMillis.getAsLong());
         }
@@ -62,12 +65,13 @@ final class InternetReach {
         long now = elapsedMillis.getAsLong();
         Seen s = last;
         if (s == null) {
-            return "No PPTP connection from the internet has reached this router since the VPN server started "
-                    + ago(now - since) + ": if a client outside tried meanwhile, its attempt stopped before this"
-                    + " router (check the address it dials, and what stands in front of this router).";
+            return "No client on the internet has placed a PPTP call with this router since the VPN server started "
+                    + ago(now - since) + " (connections that placed none, such as port scanners', do not count): if a"
+                    + " client outside tried meanwhile, its attempt stopped before this router (check the address it"
+                    + " dials, and what stands in front of this router).";
         }
-        return "The last PPTP connection from the internet reached this router " + ago(now - s.at) + ", from "
-                + s.from.getHostAddress() + ".";
+        return "A client on the internet last placed a PPTP call with this router " + ago(now - s.at) + ", from "
+                + s.from.getHostAddress() + " (connections that placed none, such as port scanners', do not count).";
     }
 
     private static String ago(long millis) {

@@ -233,8 +233,14 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         }
         String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail)
                 + unrecorded;
+        // A login refused under a name that is none of the router's accounts (a wrong password or a
+        // lockout, before any login succeeded on the link): a stranger's guess, most likely, which
+        // the Dashboard and status sum up instead of listing. Not a failure before the login (no
+        // GRE, the login method), nor one on an account: those are what the owner looks for.
+        boolean unknownUser = row == Row.NONE && !s.loggedIn() && !s.failedOnAnAccount() && user != null
+                && (reason == SessionEnd.AUTH_FAILED || reason == SessionEnd.LOCKED_OUT);
         BackgroundWrites.Write end = () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
-                in, out, reason.name(), detail, kind, event);
+                in, out, reason.name(), detail, unknownUser, kind, event);
         if (row == Row.NONE) {
             // An attempt's record, which a stranger can make 60 a minute: committed with the others
             // that come as fast (it keeps nothing but its row, so it may be made again if they fail).

@@ -141,15 +141,20 @@ final class StatusCommand implements Callable<Integer> {
             }
             System.out.println();
             System.out.println("recent problems");
-            int shown = 0;
-            for (ApplianceStore.SessionRow row : store.sessionHistory(100, false)) {
-                var r = ApplianceSessions.record(row);
-                if (r.failed() && shown++ < 5) {
-                    System.out.printf("  %s %s from %s: %s%n    what to do: %s%n", TIME.format(Instant.ofEpochMilli(r.endedMs())),
-                            r.user(), r.client(), r.endReason(), r.advice());
-                }
+            // Not the failed among the last rows: a stranger guessing names pushed a user's own
+            // failure (no GRE, a wrong password) out of those within minutes; such guesses are
+            // summed up in a line of their own.
+            var failures = store.sessionFailures(5);
+            var internetSide = ApplianceSessions.defaultRouteSide();
+            for (ApplianceStore.SessionRow row : failures) {
+                var r = ApplianceSessions.record(row, internetSide);
+                System.out.printf("  %s %s from %s: %s%n    what to do: %s%n", TIME.format(Instant.ofEpochMilli(r.endedMs())),
+                        r.user(), r.client(), r.endReason(), r.advice());
             }
-            if (shown == 0) {
+            String unknownUsers = ApplianceSessions.unknownUsers(store, System.currentTimeMillis());
+            if (!unknownUsers.isEmpty()) {
+                System.out.printf("  %s%n", unknownUsers);
+            } else if (failures.isEmpty()) {
                 System.out.println("  none");
             }
             System.out.println();

@@ -34,8 +34,31 @@ final class WanWatch {
         } else if (before.isEmpty()) {
             events.accept("the WAN has an address again: " + addresses(wans));
         } else {
-            events.accept("the WAN's address changed to " + addresses(wans) + " (was " + addresses(before) + "): VPN"
-                    + " clients and the office reach this router at the new one");
+            // Not "clients reach this router at the new one": a client set up with the old address
+            // dials that, and fails, until someone gives it the new one.
+            String now = plain(wans);
+            String was = plain(before);
+            events.accept("the WAN's address changed to " + addresses(wans) + " (was " + addresses(before) + "): "
+                    + (before.stream().allMatch(WanWatch::privateAddress)
+                    // Behind another router: clients dial that one, which forwards to the old address.
+                    ? "the router in front of this one must now forward TCP port 1723 and GRE (IP protocol 47) to "
+                    + now + ", not " + was + " (or make " + now + " its DMZ host), or VPN clients cannot connect;"
+                    + " give this router a fixed address there to avoid this"
+                    : "VPN clients set up with " + was + " cannot connect until given " + now + "; a dynamic-DNS"
+                    + " name avoids this"));
+        }
+    }
+
+    /** The addresses alone, "192.0.2.7" or "192.0.2.7 or 198.51.100.4": what a client is set up with. */
+    private static String plain(List<Subnet> wans) {
+        return String.join(" or ", wans.stream().map(n -> Ipv4.format(n.network())).distinct().toList());
+    }
+
+    private static boolean privateAddress(Subnet n) {
+        try {
+            return java.net.InetAddress.ofLiteral(Ipv4.format(n.network())).isSiteLocalAddress();
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -49,6 +49,33 @@ class DiagnosisTest {
     }
 
     /**
+     * No GRE from a client on the internet while this router's own internet side is a private
+     * address: the router in front of it is where GRE most likely stops, and the advice leads with
+     * it (it sent the owner to the client's side alone). A client on a private network does not
+     * pass that router, and a router with a public address has none in front: their advice is as before.
+     */
+    @Test
+    void noGreBehindAnotherRouterLeadsWithThatRouter() throws Exception {
+        var front = java.util.Optional.of((java.net.Inet4Address) java.net.InetAddress.ofLiteral("192.168.0.20"));
+        var publicSide = java.util.Optional.of((java.net.Inet4Address) java.net.InetAddress.ofLiteral("203.0.113.5"));
+        String advice = ApplianceSessions.record(noGre("198.51.100.9"), front).advice();
+        assertTrue(advice.startsWith("This router is behind another router (its internet side has the private address"
+                + " 192.168.0.20): that router must pass GRE (IP protocol 47) to it, not only TCP port 1723: set this"
+                + " router as its DMZ host, or enable its PPTP passthrough."), advice);
+        assertTrue(advice.contains("If it already does, look on the client's side: " + Diagnosis.advice("NO_GRE")), advice);
+        assertEquals(Diagnosis.advice("NO_GRE"), ApplianceSessions.record(noGre("198.51.100.9"), publicSide).advice());
+        assertEquals(Diagnosis.advice("NO_GRE"), ApplianceSessions.record(noGre("192.168.0.7"), front).advice(),
+                "a client beside this router does not pass the one in front");
+        assertEquals(Diagnosis.advice("NO_GRE"), ApplianceSessions.record(noGre("198.51.100.9"),
+                java.util.Optional.empty()).advice(), "no route: nothing known");
+    }
+
+    private static org.homerouter.appliance.store.ApplianceStore.SessionRow noGre(String client) {
+        return new org.homerouter.appliance.store.ApplianceStore.SessionRow(1, 1_000, 2_000, null, client, null, 0, 0,
+                false, "NO_GRE", "", null, null, false);
+    }
+
+    /**
      * A router that offers no encryption (Encryption "None", or no MS-CHAPv2) is told to offer it:
      * "relax the encryption policy" sent an owner whose policy was already "None" further the wrong way.
      */

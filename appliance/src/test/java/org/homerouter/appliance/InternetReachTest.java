@@ -25,13 +25,14 @@ class InternetReachTest {
     @Test
     void noneFromTheInternetSaysTheAttemptsStopBeforeTheRouterWhateverTheLanDoes() throws Exception {
         now.addAndGet(3 * 3_600_000L);
-        reach.seen(a("192.168.1.20")); // the owner testing from the LAN
-        reach.seen(a("192.168.250.10")); // a VPN client
-        reach.seen(a("100.72.1.1")); // the provider's shared range
-        reach.seen(InetAddress.getByName("2001:db8::1"));
-        assertEquals("No PPTP connection from the internet has reached this router since the VPN server started 3 hours"
-                + " ago: if a client outside tried meanwhile, its attempt stopped before this router (check the address"
-                + " it dials, and what stands in front of this router).", reach.describe());
+        reach.callPlaced(a("192.168.1.20")); // the owner testing from the LAN
+        reach.callPlaced(a("192.168.250.10")); // a VPN client
+        reach.callPlaced(a("100.72.1.1")); // the provider's shared range
+        reach.callPlaced(InetAddress.getByName("2001:db8::1"));
+        assertEquals("No client on the internet has placed a PPTP call with this router since the VPN server started 3"
+                + " hours ago (connections that placed none, such as port scanners', do not count): if a client outside"
+                + " tried meanwhile, its attempt stopped before this router (check the address it dials, and what stands"
+                + " in front of this router).", reach.describe());
     }
 
     /** Switched on (or its port freed) later than the service: counted from then, not from the service's start. */
@@ -45,13 +46,13 @@ class InternetReachTest {
 
     @Test
     void theLastFromTheInternetIsNamedWithHowLongAgo() throws Exception {
-        reach.seen(a("198.51.100.7"));
+        reach.callPlaced(a("198.51.100.7"));
         now.addAndGet(90_000);
-        assertEquals("The last PPTP connection from the internet reached this router 1 minute ago, from 198.51.100.7.",
-                reach.describe());
-        reach.seen(a("192.168.1.20"));
+        assertEquals("A client on the internet last placed a PPTP call with this router 1 minute ago, from 198.51.100.7"
+                + " (connections that placed none, such as port scanners', do not count).", reach.describe());
+        reach.callPlaced(a("192.168.1.20"));
         now.addAndGet(2 * 86_400_000L);
-        assertTrue(reach.describe().contains("2 days ago, from 198.51.100.7."), reach.describe());
+        assertTrue(reach.describe().contains("2 days ago, from 198.51.100.7 ("), reach.describe());
     }
 
     @Test

@@ -25,9 +25,25 @@ class WanWatchTest {
         watch.look(List.of());
         watch.look(OLD);
         assertEquals(List.of(
-                "the WAN's address changed to 10.44.0.5/22 on eth0 (was 192.0.2.7/24 on eth0): VPN clients and the"
-                        + " office reach this router at the new one",
+                "the WAN's address changed to 10.44.0.5/22 on eth0 (was 192.0.2.7/24 on eth0): VPN clients set up"
+                        + " with 192.0.2.7 cannot connect until given 10.44.0.5; a dynamic-DNS name avoids this",
                 "the WAN lost its address 10.44.0.5/22 on eth0: no internet, no VPN calls from outside, until it is back",
                 "the WAN has an address again: 192.0.2.7/24 on eth0"), events);
+    }
+
+    /**
+     * Behind another router, this router's own address changing does not change what clients dial
+     * (the front router's), but the front router still forwards to the old one.
+     */
+    @Test
+    void aChangeBehindAnotherRouterSaysThatRoutersForwardingMustFollow() {
+        List<String> events = new ArrayList<>();
+        WanWatch watch = new WanWatch(events::add);
+        watch.look(List.of(new Subnet("eth0", Ipv4.parse("192.168.0.20"), 24)));
+        watch.look(List.of(new Subnet("eth0", Ipv4.parse("192.168.0.31"), 24)));
+        assertEquals(List.of("the WAN's address changed to 192.168.0.31/24 on eth0 (was 192.168.0.20/24 on eth0): the"
+                + " router in front of this one must now forward TCP port 1723 and GRE (IP protocol 47) to 192.168.0.31,"
+                + " not 192.168.0.20 (or make 192.168.0.31 its DMZ host), or VPN clients cannot connect; give this"
+                + " router a fixed address there to avoid this"), events);
     }
 }

@@ -1,6 +1,5 @@
 package org.homerouter.webui;
 
-import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.homerouter.webui.api.Backend;
@@ -23,9 +22,11 @@ final class DashboardPage {
         Map<String, Object> m = x.model("dashboard", !"1".equals(x.param("live")));
         m.put("state", b.sessions().state());
         m.put("active", b.sessions().active());
-        List<LiveSessions.SessionRecord> history = b.sessions().history(50);
-        m.put("history", history.stream().limit(15).toList());
-        m.put("problems", history.stream().filter(LiveSessions.SessionRecord::failed).limit(5).toList());
+        m.put("history", b.sessions().history(15));
+        // Not the failed among the last rows: a stranger guessing names pushed a user's own failure
+        // (no GRE, a wrong password) out of those within minutes. Such guesses are summed up apart.
+        m.put("problems", b.sessions().problems(5));
+        m.put("unknownUsers", b.sessions().unknownUserSummary());
         m.put("users", b.users().count());
         m.put("dialout", b.siteToSite().status());
         VpnSettings vpn = b.vpn().vpn();

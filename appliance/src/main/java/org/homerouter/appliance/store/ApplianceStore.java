@@ -849,11 +849,12 @@ public final class ApplianceStore implements AutoCloseable {
 
     /**
      * A session or failed attempt as recorded. {@code endedMs} 0 while up; reason is a SessionEnd
-     * name; problem a SessionProblem name or null.
+     * name; problem a SessionProblem name or null; {@code unknownUser}: a failed login under a user
+     * name that was none of the router's accounts.
      */
     public record SessionRow(long id, long startedMs, long endedMs, String user, String client, String tunnelAddress,
                              long bytesIn, long bytesOut, boolean wasUp, String endReason, String endDetail,
-                             String problem, String problemDetail) {
+                             String problem, String problemDetail, boolean unknownUser) {
     }
 
     /** A session that is up ran into a problem: kept on its row, with the event line, in one transaction. */
@@ -886,8 +887,20 @@ public final class ApplianceStore implements AutoCloseable {
     public synchronized void sessionEnded(long rowId, long startedMs, long endedMs, String user, String client,
                                           String tunnelAddress, long bytesIn, long bytesOut, String reason,
                                           String detail, String eventKind, String event) throws SQLException {
+        sessionEnded(rowId, startedMs, endedMs, user, client, tunnelAddress, bytesIn, bytesOut, reason, detail, false,
+                eventKind, event);
+    }
+
+    /**
+     * As above; {@code unknownUser}: a failed login under a user name that is none of the router's
+     * accounts (a stranger's guess, most likely), summed up rather than listed among the problems.
+     */
+    public synchronized void sessionEnded(long rowId, long startedMs, long endedMs, String user, String client,
+                                          String tunnelAddress, long bytesIn, long bytesOut, String reason,
+                                          String detail, boolean unknownUser, String eventKind, String event)
+            throws SQLException {
         sessionRecords.ended(rowId, startedMs, endedMs, user, client, tunnelAddress, bytesIn, bytesOut, reason,
-                detail, eventKind, event);
+                detail, unknownUser, eventKind, event);
     }
 
     /** A session that is up, as last seen: {@code startedMs} reckoned back from now, as in {@link #sessionEnded}. */
@@ -915,6 +928,31 @@ public final class ApplianceStore implements AutoCloseable {
     /** Newest first. {@code openOnly}: the sessions recorded as up right now. */
     public synchronized java.util.List<SessionRow> sessionHistory(int limit, boolean openOnly) throws SQLException {
         return sessionRecords.history(limit, openOnly);
+    }
+
+    /**
+     * The newest failed sessions and attempts, at most {@code limit}, newest first, without the
+     * failed logins under unknown user names ({@link SessionRow#unknownUser}): those came 2 a
+     * minute from one stranger guessing, and pushed a user's own failure out of the last rows
+     * within minutes. {@link #unknownUserFailures} sums them up.
+     */
+    public synchronized java.util.List<SessionRow> sessionFailures(int limit) throws SQLException {
+        return sessionRecords.failures(limit);
+    }
+
+    /**
+     * The failed logins under unknown user names that ended at {@code sinceMs} or later (as
+     * recorded: a flood's rows beyond AttemptRecords' budget are counted in its events, not here).
+     *
+     * @param namesTried how many different user names were tried
+     * @param names      the user names tried, the most recently tried first, at most as many as asked for
+     */
+    public record UnknownUserFailures(int logins, int addresses, int namesTried, java.util.List<String> names) {
+    }
+
+    /** {@link UnknownUserFailures} since {@code sinceMs}, naming up to {@code names} of the names tried. */
+    public synchronized UnknownUserFailures unknownUserFailures(long sinceMs, int names) throws SQLException {
+        return sessionRecords.unknownUserFailures(sinceMs, names);
     }
 
     /** A user's last login from a client address since a time, for {@link #loginsSince}. */

@@ -93,7 +93,17 @@ final class Migrations {
             // same hash both ways) and for accounts set before: those need their password set again.
             new Migration(9, "octet-wise NT hash of users", List.of(
                     "ALTER TABLE vpn_users ADD COLUMN octet_wise_nt_hash BLOB"
-                            + " CHECK (octet_wise_nt_hash IS NULL OR length(octet_wise_nt_hash) = 16)")));
+                            + " CHECK (octet_wise_nt_hash IS NULL OR length(octet_wise_nt_hash) = 16)")),
+            // A failed login under a user name that is none of the router's accounts: a stranger's
+            // guess, most likely. The Dashboard and status sum these up in a line instead of
+            // listing them, so that a flood of them no longer pushes a user's own failure (no GRE,
+            // a wrong password on a real account) out of the recent problems. Rows from before
+            // are 0, listed as before: whether their name was an account's then is not known.
+            new Migration(10, "failed logins under unknown user names", List.of(
+                    "ALTER TABLE vpn_sessions ADD COLUMN unknown_user INTEGER NOT NULL DEFAULT 0"
+                            + " CHECK (unknown_user IN (0, 1))",
+                    // The summary counts the last hour's: found without reading the whole history.
+                    "CREATE INDEX vpn_sessions_unknown_user ON vpn_sessions(ended_ms) WHERE unknown_user = 1")));
 
     static int latest() {
         return ALL.getLast().version();

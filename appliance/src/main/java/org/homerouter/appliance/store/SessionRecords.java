@@ -13,6 +13,7 @@ import org.homerouter.appliance.store.ApplianceStore.LastConnection;
 import org.homerouter.appliance.store.ApplianceStore.Login;
 import org.homerouter.appliance.store.ApplianceStore.SessionRow;
 import org.homerouter.appliance.store.ApplianceStore.SessionSeen;
+import org.homerouter.appliance.store.ApplianceStore.UnknownUserFailures;
 
 /**
  * The VPN's session history (vpn_sessions): each session's row from its start to its end, the
@@ -112,8 +113,8 @@ final class SessionRecords {
     }
 
     void ended(long rowId, long startedMs, long endedMs, String user, String client, String tunnelAddress,
-               long bytesIn, long bytesOut, String reason, String detail, String eventKind, String event)
-            throws SQLException {
+               long bytesIn, long bytesOut, String reason, String detail, boolean unknownUser, String eventKind,
+               String event) throws SQLException {
         store.inTransaction(() -> {
             if (rowId > 0) {
                 // The address too: the last the session had, should a change not have been written.
@@ -132,8 +133,8 @@ final class SessionRecords {
                 }
             } else {
                 try (PreparedStatement ps = db.prepareStatement("INSERT INTO vpn_sessions(started_ms, ended_ms, "
-                        + "user_name, client, tunnel_address, bytes_in, bytes_out, was_up, end_reason, end_detail) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)")) {
+                        + "user_name, client, tunnel_address, bytes_in, bytes_out, was_up, end_reason, end_detail, "
+                        + "unknown_user) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)")) {
                     ps.setLong(1, startedMs);
                     ps.setLong(2, endedMs);
                     ps.setString(3, user);
@@ -143,6 +144,7 @@ final class SessionRecords {
                     ps.setLong(7, bytesOut);
                     ps.setString(8, reason);
                     ps.setString(9, detail);
+                    ps.setInt(10, unknownUser ? 1 : 0);
                     ps.executeUpdate();
                 }
                 trim(false);
@@ -183,22 +185,68 @@ final class SessionRecords {
         }
     }
 
+    private static final String ROW_COLUMNS = "SELECT id, started_ms, ended_ms, user_name, client, tunnel_address, "
+            + "bytes_in, bytes_out, was_up, end_reason, end_detail, problem, problem_detail, unknown_user FROM vpn_sessions ";
+
     List<SessionRow> history(int limit, boolean openOnly) throws SQLException {
+        return rows(ROW_COLUMNS + (openOnly ? "WHERE ended_ms IS NULL " : "WHERE ended_ms IS NOT NULL ")
+                + "ORDER BY id DESC LIMIT ?", limit);
+    }
+
+    /**
+     * The newest ended rows that failed (as Diagnosis.failed tells them, or with a problem while
+     * up), leaving out failed logins under unknown user names: what the owner looks through when a
+     * user says the VPN does not connect, however many strangers' guesses came after it.
+     */
+    List<SessionRow> failures(int limit) throws SQLException {
+        return rows(ROW_COLUMNS + "WHERE ended_ms IS NOT NULL AND unknown_user = 0 AND (problem IS NOT NULL OR "
+                + "end_reason IS NOT NULL AND (was_up = 0 OR end_reason NOT IN ('HUNG_UP', 'CALL_CLEARED'))) "
+                + "ORDER BY id DESC LIMIT ?", limit);
+    }
+
+    private List<SessionRow> rows(String sql, int limit) throws SQLException {
         List<SessionRow> out = new ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT id, started_ms, ended_ms, user_name, client, "
-                + "tunnel_address, bytes_in, bytes_out, was_up, end_reason, end_detail, problem, problem_detail "
-                + "FROM vpn_sessions " + (openOnly ? "WHERE ended_ms IS NULL " : "WHERE ended_ms IS NOT NULL ")
-                + "ORDER BY id DESC LIMIT ?")) {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new SessionRow(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), rs.getLong(7), rs.getLong(8), rs.getInt(9) == 1,
-                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13)));
+                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
+                            rs.getInt(14) == 1));
                 }
             }
         }
         return out;
+    }
+
+    UnknownUserFailures unknownUserFailures(long sinceMs, int names) throws SQLException {
+        int logins;
+        int addresses;
+        int namesTried;
+        try (PreparedStatement ps = db.prepareStatement("SELECT count(*), count(DISTINCT client), "
+                + "count(DISTINCT user_name) FROM vpn_sessions "
+                + "WHERE unknown_user = 1 AND ended_ms >= ?")) {
+            ps.setLong(1, sinceMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                logins = rs.getInt(1);
+                addresses = rs.getInt(2);
+                namesTried = rs.getInt(3);
+            }
+        }
+        List<String> tried = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT user_name FROM vpn_sessions WHERE unknown_user = 1 "
+                + "AND ended_ms >= ? AND user_name IS NOT NULL GROUP BY user_name ORDER BY max(id) DESC LIMIT ?")) {
+            ps.setLong(1, sinceMs);
+            ps.setInt(2, names);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tried.add(rs.getString(1));
+                }
+            }
+        }
+        return new UnknownUserFailures(logins, addresses, namesTried, tried);
     }
 
     List<Login> loginsSince(long sinceMs) throws SQLException {

@@ -255,7 +255,8 @@ class ApplianceStoreTest {
         int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE vpn_users DROP COLUMN octet_wise_nt_hash"); // the last migration's
+            st.execute("DROP INDEX vpn_sessions_unknown_user"); // the last migration's
+            st.execute("ALTER TABLE vpn_sessions DROP COLUMN unknown_user");
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
         // This firmware's first start migrates it, keeping a copy first.

@@ -13,9 +13,24 @@ public final class PacControlConnection extends ControlConnection {
     /** Connect Speed reported in OCRP: nominal, Windows shows it as the link speed. */
     private static final int CONNECT_SPEED_BPS = 100_000_000;
 
+    /** Told the peer's address of each Outgoing-Call-Request on the established connection, accepted or not. */
+    private final java.util.function.Consumer<java.net.InetAddress> callRequested;
+
     public PacControlConnection(ControlLink link, Clock clock, ControlSettings settings,
                                 CallListener listener, CallIdAllocator callIds) {
+        this(link, clock, settings, listener, callIds, peer -> { });
+    }
+
+    /**
+     * @param callRequested told the peer's address of each call it places (Outgoing-Call-Request on
+     *                      the established connection), whether or not the call is then accepted:
+     *                      what tells a client from a port scanner, which opens the port and goes
+     */
+    public PacControlConnection(ControlLink link, Clock clock, ControlSettings settings,
+                                CallListener listener, CallIdAllocator callIds,
+                                java.util.function.Consumer<java.net.InetAddress> callRequested) {
         super(link, clock, settings, listener, callIds);
+        this.callRequested = callRequested;
     }
 
     /** A minute: stock clients place their call at once, and stop the connection when it ends. */
@@ -88,6 +103,10 @@ public final class PacControlConnection extends ControlConnection {
     }
 
     private void onOutgoingCallRequest(OutgoingCallRequest m) {
+        java.net.InetSocketAddress from = remoteAddress();
+        if (from != null) {
+            callRequested.accept(from.getAddress());
+        }
         if (callByPeerId(m.callId()) != null) {
             // The PNS reused a Call ID that is live on this connection: GRE could not tell them apart.
             send(new OutgoingCallReply(0, m.callId(), OutgoingCallReply.RESULT_GENERAL_ERROR,

@@ -27,6 +27,21 @@ public interface LiveSessions {
     List<SessionRecord> history(int limit);
 
     /**
+     * The newest failed sessions and attempts, at most {@code limit}, without failed logins under
+     * user names that are none of the router's accounts ({@link #unknownUserSummary} sums those
+     * up): a stranger guessing adds such a row every half minute, and the user's own failure must
+     * not drop out of sight under them.
+     */
+    default List<SessionRecord> problems(int limit) {
+        return history(50).stream().filter(SessionRecord::failed).limit(limit).toList();
+    }
+
+    /** The last hour's failed logins under unknown user names in one line, "" if there were none. */
+    default String unknownUserSummary() {
+        return "";
+    }
+
+    /**
      * Whether the server runs, where, and why not if it cannot carry sessions.
      *
      * @param clientsDial while it runs, where clients dial it and what stands in the way ("" if unknown)

@@ -85,7 +85,7 @@ public final class ControlServer implements AutoCloseable {
     private final java.util.Set<Channel> closing = new java.util.HashSet<>();
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private volatile Channel serverChannel;
-    private volatile java.util.function.Consumer<InetAddress> reached = source -> { };
+    private volatile java.util.function.Consumer<InetAddress> callPlaced = source -> { };
     /** How {@link #start} listened, and where (the port it got): {@link #resume} listens there again. */
     private ServerBootstrap bootstrap;
     private InetSocketAddress listening;
@@ -112,7 +112,6 @@ public final class ControlServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
-                        reached.accept(source);
                         if (options.ipv4Only() && source instanceof Inet6Address) {
                             // A wildcard listener is dual-stack (an epoll socket binds 0.0.0.0 as [::]),
                             // but no stock client dials PPTP over IPv6 and the calls' GRE here is
@@ -175,7 +174,7 @@ public final class ControlServer implements AutoCloseable {
                         ControlCodec.addTo(ch.pipeline());
                         ch.pipeline().addLast("pptp-control", new ControlChannelHandler(
                                 link -> new PacControlConnection(link, options.clock(), options.settings(),
-                                        listener, callIds),
+                                        listener, callIds, peer -> callPlaced.accept(peer)),
                                 options.tick()));
                         String more = ACCEPTED_LOGGED.admit();
                         if (more != null) {
@@ -195,11 +194,13 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Tells {@code observer} the source of every control connection that reaches the listener from
-     * now on, admitted or not, on the accepting event loop (it must not block).
+     * Tells {@code observer} the source of every call placed from now on (an Outgoing-Call-Request
+     * on an established control connection, accepted or refused), on the connection's event loop
+     * (it must not block). Not every connection: a port scanner opens TCP 1723 and goes, and was
+     * reported as a client that reached the router.
      */
-    public void onConnection(java.util.function.Consumer<InetAddress> observer) {
-        reached = observer;
+    public void onCallPlaced(java.util.function.Consumer<InetAddress> observer) {
+        callPlaced = observer;
     }
 
     /**

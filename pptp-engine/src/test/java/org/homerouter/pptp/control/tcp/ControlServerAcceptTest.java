@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * What happens at accept. The router listens on every address (0.0.0.0, which an epoll socket makes
  * dual-stack) but its GRE is IPv4's: a control connection over IPv6 is closed at once and takes no
  * slot, so that hosts of a routed IPv6 prefix (each /64 a source of its own) cannot fill the slots
- * the real clients need. Every connection that reaches the listener is reported (the Dashboard says
- * whether any from the internet do). Over loopback (::1 and 127.0.0.1).
+ * the real clients need. Every call placed is reported, and no connection that placed none (the
+ * Dashboard says whether clients from the internet reach the router: port scanners' connections
+ * said they did). Over loopback (::1 and 127.0.0.1).
  */
 class ControlServerAcceptTest {
     private static final Duration TICK = Duration.ofMillis(10);
@@ -72,17 +73,23 @@ class ControlServerAcceptTest {
     }
 
     @Test
-    void everyConnectionThatReachesTheListenerIsReportedAdmittedOrNot() throws Exception {
+    void onlyConnectionsThatPlaceACallAreReported() throws Exception {
         int port = start(true);
         java.util.List<InetAddress> reached = new java.util.concurrent.CopyOnWriteArrayList<>();
-        server.onConnection(reached::add);
-        try (Socket first = new Socket(InetAddress.getByName("127.0.0.1"), port);
-             Socket second = new Socket(InetAddress.getByName("127.0.0.1"), port); // over the 1 per address
+        server.onCallPlaced(reached::add);
+        // A port scanner: connects, sends nothing (or is refused), goes.
+        try (Socket scanner = new Socket(InetAddress.getByName("127.0.0.1"), port);
              Socket v6 = new Socket(InetAddress.getByName("::1"), port)) {
-            assertTrue(closedByServer(second) && closedByServer(v6));
-            assertEquals(java.util.List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.1"),
-                    InetAddress.getByName("::1")), reached);
+            assertTrue(closedByServer(v6));
+            Await.until("the scanner's connection held", () -> server.connections().size() == 1);
         }
+        Await.until("the scanner's connection gone", () -> server.connections().isEmpty());
+        assertEquals(java.util.List.of(), reached, "no call placed");
+        ClientConnection client = ControlClient.connect(transport, new InetSocketAddress("127.0.0.1", port),
+                ControlSettings.defaults("v4-pns"), clock, TICK, new RecordingCalls(), new CallIdAllocator(2))
+                .get(5, TimeUnit.SECONDS);
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        assertEquals(java.util.List.of(InetAddress.getByName("127.0.0.1")), reached);
     }
 
     @Test
