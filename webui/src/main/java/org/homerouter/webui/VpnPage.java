@@ -23,7 +23,7 @@ final class VpnPage {
         Map<String, Object> m = x.model("vpn");
         VpnSettings current = b.vpn().vpn();
         m.put("state", b.sessions().state());
-        m.put("lans", b.vpn().lanNetworks().stream().map(Object::toString).toList());
+        m.put("lans", b.vpn().lanNetworks().stream().map(org.homerouter.webui.api.Subnet::described).toList());
         m.put("hostDns", b.vpn().hostNameServers());
         m.put("labels", VpnForm.LABELS);
         Map<String, ?> values;

@@ -40,7 +40,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     volatile boolean https;
     volatile int resets;
     volatile String imported;
-    List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24));
+    List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24, Subnet.Side.LAN));
 
     volatile SiteToSite.Settings siteToSiteSettings = SiteToSite.NONE.settings();
     volatile String siteToSitePassword;

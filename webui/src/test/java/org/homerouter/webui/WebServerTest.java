@@ -1112,8 +1112,12 @@ class WebServerTest {
         HttpResponse<String> lan = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
                 "local_address", "192.168.1.200", "pool_start", "192.168.1.210", "pool_end", "192.168.1.220",
                 "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "0");
-        assertTrue(lan.body().contains("the tunnel network 192.168.1.0/24 overlaps the LAN 192.168.1.0/24 on eth0"), lan.body());
-        assertTrue(lan.body().contains("the pool overlaps the LAN 192.168.1.0/24 on eth0"), lan.body());
+        assertTrue(lan.body().contains("the tunnel network 192.168.1.0/24 overlaps this router&#39;s LAN (192.168.1.0/24):"
+                + " VPN clients would not reach the hosts there. Use a network this router does not use, such as"
+                + " 192.168.2.0/24 (router&#39;s tunnel address 192.168.2.200, pool 192.168.2.210 to 192.168.2.220)"),
+                lan.body());
+        assertTrue(lan.body().contains("the pool overlaps this router&#39;s LAN (192.168.1.0/24): move it, with the"
+                + " router&#39;s tunnel address, to a network this router does not use, such as 192.168.2.0/24"), lan.body());
         HttpResponse<String> inside = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
                 "local_address", "192.168.250.1", "pool_start", "192.168.250.1", "pool_end", "192.168.250.40",
                 "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "0");
