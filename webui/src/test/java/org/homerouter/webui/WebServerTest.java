@@ -1896,7 +1896,8 @@ class WebServerTest {
         assertEquals("192.168.1.10", fake.inboundServer);
         HttpResponse<String> bad = b.post("/passthrough", "enabled", "on", "inbound_server", "8.8.8.8");
         assertEquals(400, bad.statusCode());
-        assertTrue(bad.body().contains("must be inside the LAN"), bad.body());
+        assertTrue(bad.body().contains("8.8.8.8 is not on your LAN (192.168.1.0/24): enter the address of the PPTP server"
+                + " on your LAN, e.g. 192.168.1.20."), bad.body());
         assertEquals("192.168.1.10", fake.inboundServer, "nothing saved from a refused form");
         HttpResponse<String> junk = b.post("/passthrough", "inbound_server", "<script>");
         assertEquals(400, junk.statusCode());
