@@ -28,6 +28,14 @@ final class VpnForm {
 
     static final List<String> AUTH_METHODS = List.of("mschapv2", "chap-md5", "pap");
     static final List<String> MPPE = List.of("require-128", "require-128-stateful", "require-any", "optional", "none");
+    /**
+     * The authentication boxes' and encryption choices' words on the page (layout.ftlh's mppeSelect,
+     * vpn.ftlh: without their notes in brackets), for the event log: it named the stored values
+     * ("encryption require-128-stateful"), which the owner never sees.
+     */
+    static final Map<String, String> AUTH_SHOWN = Map.of("mschapv2", "MS-CHAPv2", "chap-md5", "CHAP-MD5", "pap", "PAP");
+    static final Map<String, String> MPPE_SHOWN = Map.of("require-128", "Require 128-bit", "require-128-stateful",
+            "Require 128-bit, stateful", "require-any", "Require, 40/56/128-bit", "optional", "Optional", "none", "None");
     /** Clients get addresses from the router's tunnel network: its tunnel address's /24. */
     static final int TUNNEL_PREFIX = 24;
 

@@ -135,10 +135,11 @@ final class VpnPage {
             out.add("WINS " + (c.winsPrimary() + " " + c.winsSecondary()).trim());
         }
         if (!a.authMethods().equals(c.authMethods())) {
-            out.add("authentication " + String.join(",", c.authMethods()));
+            out.add("allowed authentication: " + String.join(", ", c.authMethods().stream()
+                    .map(m -> VpnForm.AUTH_SHOWN.getOrDefault(m, m)).toList()));
         }
         if (!a.mppe().equals(c.mppe())) {
-            out.add("encryption " + c.mppe());
+            out.add("encryption: " + VpnForm.MPPE_SHOWN.getOrDefault(c.mppe(), c.mppe()));
         }
         if (a.maxSessions() != c.maxSessions()) {
             out.add("max sessions " + c.maxSessions());

@@ -1475,7 +1475,7 @@ class WebServerTest {
             fake.vpnLocked.add(new VpnLockouts.Lockout("user alice", true, "alice", 5, 30));
             wall.set(at - 30_000);
             String logs = b.get("/logs").body();
-            assertTrue(logs.contains("<td>" + shown + "</td><td>config</td>"), "the event: " + logs);
+            assertTrue(logs.contains("<td>" + shown + "</td><td>Settings changed</td>"), "the event: " + logs);
             assertTrue(logs.contains("<tr><td>" + shown + "</td><td>alice</td>"), "the problem: " + logs);
             String dashboard = b.get("/").body();
             assertTrue(dashboard.contains("<td>" + shown + "</td><td>" + shown + "</td><td>alice</td>"),
