@@ -1377,7 +1377,8 @@ class WebServerTest {
         HttpResponse<String> dup = b.post("/users/add", "name", "Alice", "password", "long enough pw",
                 "password_again", "long enough pw");
         assertEquals(400, dup.statusCode());
-        assertTrue(dup.body().contains("a VPN user named Alice already exists"), dup.body());
+        assertTrue(dup.body().contains("alice already exists (names ignore capitals): choose another name, or change"
+                + " alice&#39;s password on its Edit page."), dup.body());
         HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "short", "password_again",
                 "short", "static_address", "192.168.250.70");
         assertTrue(bad.body().contains("use only letters A-Z a-z, digits and . _ @ -"), bad.body());
