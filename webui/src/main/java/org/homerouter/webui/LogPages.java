@@ -34,13 +34,24 @@ final class LogPages {
             "VPN disconnections", "problem", "Problems", "config", "Settings changed", "service", "System",
             "dialout", "Site-to-site tunnel", "route", "Branch offices' routes");
 
+    /**
+     * The events the Logs page shows, newest first, with no paging: it says so when there are more
+     * (it said only "Kept for a year", and an owner looked for last spring's in vain), and how to
+     * narrow them to reach further back (one kind).
+     */
+    static final int EVENTS_SHOWN = 300;
+
     Reply logs(Exchange x) {
         Map<String, Object> m = x.model("logs");
         String kind = EVENT_KINDS.contains(x.param("kind")) ? x.param("kind") : "";
         m.put("kind", kind);
         m.put("kinds", EVENT_KINDS);
         m.put("kindLabels", KIND_LABELS);
-        m.put("events", b.events().recent(300, kind.isEmpty() ? null : kind));
+        // One more than shown: whether older ones exist, said only then.
+        var events = b.events().recent(EVENTS_SHOWN + 1, kind.isEmpty() ? null : kind);
+        m.put("moreEvents", events.size() > EVENTS_SHOWN);
+        m.put("events", events.size() > EVENTS_SHOWN ? events.subList(0, EVENTS_SHOWN) : events);
+        m.put("eventsShown", EVENTS_SHOWN);
         m.put("problems", b.sessions().history(200).stream().filter(LiveSessions.SessionRecord::failed).limit(20).toList());
         return new Reply.Page(200, "logs.ftlh", m);
     }

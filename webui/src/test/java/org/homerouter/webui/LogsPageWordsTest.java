@@ -39,6 +39,37 @@ class LogsPageWordsTest {
         assertTrue(dialout.contains("site-to-site tunnel up") && !dialout.contains("login failed for bob"), dialout);
     }
 
+    /**
+     * The page shows the newest 300 events, without paging: it said only "Kept for a year", and an
+     * owner looked there for last spring's. It says how many it shows, and how to reach further back.
+     */
+    @Test
+    void thePageSaysHowManyEventsItShowsAndHowToNarrowThem() throws Exception {
+        Browser b = ui.admin();
+        int before = ui.fake.events.size(); // the admin's setup and login
+        for (int i = 0; i < 3; i++) {
+            ui.fake.log("auth-failure", "login failed for guess" + i);
+        }
+        String few = b.get("/logs").body().replace('\n', ' ');
+        assertTrue(few.contains("id=\"events-kept\">All " + (before + 3) + " events the router keeps are shown. Events"
+                + " are kept for a year;"), few);
+        for (int i = 0; i < 301; i++) {
+            ui.fake.log("connect", "alice connected " + i);
+        }
+        String many = b.get("/logs").body().replace('\n', ' ');
+        assertTrue(many.contains("id=\"events-kept\">Only the newest 300 events are shown: older ones are kept but not on"
+                + " this page. To see further back, choose one kind under Show (Failed VPN logins, say) and press Filter."
+                + " Events are kept for a year;"), many);
+        assertEquals(300, many.split("<tr class=\"kind-").length - 1, "300 rows");
+        assertFalse(many.contains("login failed for guess2"), "older than the 300");
+        String oneKind = b.get("/logs?kind=auth-failure").body().replace('\n', ' ');
+        assertTrue(oneKind.contains("login failed for guess0") && oneKind.contains("id=\"events-kept\">All 3 events of"
+                + " this kind (Failed VPN logins) the router keeps are shown."), oneKind);
+        String connects = b.get("/logs?kind=connect").body().replace('\n', ' ');
+        assertTrue(connects.contains("id=\"events-kept\">Only the newest 300 events of this kind (VPN connections) are"
+                + " shown: older ones are kept but not on this page. Events are kept"), connects);
+    }
+
     @Test
     void theVpnPagesEventsNameItsChoicesAsThePageShowsThem() throws Exception {
         Browser b = ui.admin();
