@@ -33,6 +33,8 @@ final class ApplianceLan implements LanSettings {
     static final Path IMAGE_SCRIPT = Path.of("/usr/lib/homerouter/homerouter-lan");
     /** The image's LAN port (its 20-lan.network matches it; eth0 is the WAN). */
     static final String IMAGE_LAN_INTERFACE = "eth1";
+    /** The image's WAN port, towards the provider's box (its 10-wan.network matches it). */
+    static final String IMAGE_WAN_INTERFACE = "eth0";
 
     private final Appliance appliance;
     private final Path dataDir;
@@ -76,8 +78,25 @@ final class ApplianceLan implements LanSettings {
             return local;
         }
         List<Subnet> out = new ArrayList<>(local);
-        out.add(new Subnet("the LAN set on the LAN page", Ipv4.parse(saved), PREFIX));
+        out.add(new Subnet("the LAN set on the LAN page", Ipv4.parse(saved), PREFIX, Subnet.Side.LAN));
         return out;
+    }
+
+    /**
+     * {@code networks} with the side each is on where the router image tells it (its LAN port is
+     * {@value #IMAGE_LAN_INTERFACE}, its WAN port {@value #IMAGE_WAN_INTERFACE}), for the pages to
+     * name them by: "the LAN 192.168.0.0/24 on eth0" was the provider's network. Off the image the
+     * ports are the machine's own, whose roles nothing here knows: those stay unknown.
+     */
+    static List<Subnet> withSides(List<Subnet> networks, boolean onImage) {
+        if (!onImage) {
+            return networks;
+        }
+        return networks.stream().map(n -> switch (n.interfaceName()) {
+            case IMAGE_LAN_INTERFACE -> n.withSide(Subnet.Side.LAN);
+            case IMAGE_WAN_INTERFACE -> n.withSide(Subnet.Side.WAN);
+            default -> n;
+        }).toList();
     }
 
     @Override
@@ -105,7 +124,7 @@ final class ApplianceLan implements LanSettings {
 
     /** As {@link #withLanToBe} for this router's networks now. */
     List<Subnet> withLanToBe(List<Subnet> local) {
-        return withLanToBe(local, address(), onImage);
+        return withLanToBe(withSides(local, onImage), address(), onImage);
     }
 
     @Override

@@ -109,7 +109,8 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     @Override
     public List<Subnet> lanNetworks() {
         ApplianceLan lan = appliance.lan();
-        return lan == null ? localNetworks() : lan.withLanToBe(localNetworks());
+        return lan == null ? ApplianceLan.withSides(localNetworks(), ApplianceLan.onImage())
+                : lan.withLanToBe(localNetworks());
     }
 
     @Override

@@ -114,7 +114,7 @@ final class ConfigDocument {
 
     /** As {@link #parse(String, List)} against this machine's LANs. */
     static Parsed parse(String json) {
-        return parse(json, ApplianceVpnConfig.localNetworks());
+        return parse(json, ApplianceLan.withSides(ApplianceVpnConfig.localNetworks(), ApplianceLan.onImage()));
     }
 
     /** As {@link #parse(String, List, String)} by this firmware. */

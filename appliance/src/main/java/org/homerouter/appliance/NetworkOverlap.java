@@ -78,12 +78,6 @@ final class NetworkOverlap {
 
     /** A 192.168.x.0/24 none of {@code networks} is on, to name in advice. */
     static String unused(List<Subnet> networks) {
-        for (int x = 2; x < 255; x++) {
-            Subnet candidate = new Subnet("", Ipv4.parse("192.168." + x + ".0"), 24);
-            if (networks.stream().noneMatch(n -> RoutedSubnets.overlap(n, candidate))) {
-                return "192.168." + x + ".0/24";
-            }
-        }
-        return "another private network";
+        return RoutedSubnets.unused(networks);
     }
 }

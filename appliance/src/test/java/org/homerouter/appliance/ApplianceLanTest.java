@@ -190,6 +190,26 @@ class ApplianceLanTest {
         }
     }
 
+    /**
+     * The VPN server page names a network by its side: on the image eth1 is the LAN and eth0 the
+     * WAN (the provider's box's network, once called "the LAN ... on eth0"); off it nothing here
+     * knows the machine's ports, and a network is only one of the router's.
+     */
+    @Test
+    void theImagesPortsAreNamedByTheirSideAndOthersAsTheRoutersOwn() {
+        List<Subnet> now = List.of(new Subnet("eth1", Ipv4.parse("192.168.1.1"), 24),
+                new Subnet("eth0", Ipv4.parse("192.168.0.57"), 24), new Subnet("wg0", Ipv4.parse("10.7.0.1"), 24));
+        assertEquals(List.of("this router's LAN (192.168.1.0/24)",
+                "the network on this router's internet (WAN) side (192.168.0.0/24)",
+                "a network of this router's (10.7.0.0/24 on wg0)"),
+                ApplianceLan.withSides(now, true).stream().map(Subnet::described).toList());
+        assertEquals(List.of("a network of this router's (192.168.1.0/24 on eth1)",
+                "a network of this router's (192.168.0.0/24 on eth0)", "a network of this router's (10.7.0.0/24 on wg0)"),
+                ApplianceLan.withSides(now, false).stream().map(Subnet::described).toList());
+        assertEquals("this router's LAN (192.168.2.0/24)",
+                ApplianceLan.withLanToBe(now, "192.168.2.1", true).getLast().described(), "the LAN to be is the LAN");
+    }
+
     @Test
     void aLanToBeCountsForTheOtherChecksOnTheRouterImageOnly() {
         List<Subnet> now = List.of(new Subnet("eth1", Ipv4.parse("192.168.1.1"), 24));

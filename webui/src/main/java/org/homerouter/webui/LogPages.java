@@ -24,12 +24,34 @@ final class LogPages {
     static final List<String> EVENT_KINDS = List.of("admin", "admin-failure", "auth-failure", "connect", "disconnect", "problem", "config",
             "service", "dialout", "route");
 
+    /**
+     * What the Logs page calls each kind, in its filter and its Kind column: the stored codes
+     * ("auth-failure", "dialout") meant nothing to an owner. The codes stay the filter's values, so
+     * that a link with ?kind=dialout keeps working.
+     */
+    static final Map<String, String> KIND_LABELS = Map.of("admin", "Admin actions", "admin-failure",
+            "Failed admin logins", "auth-failure", "Failed VPN logins", "connect", "VPN connections", "disconnect",
+            "VPN disconnections", "problem", "Problems", "config", "Settings changed", "service", "System",
+            "dialout", "Site-to-site tunnel", "route", "Branch offices' routes");
+
+    /**
+     * The events the Logs page shows, newest first, with no paging: it says so when there are more
+     * (it said only "Kept for a year", and an owner looked for last spring's in vain), and how to
+     * narrow them to reach further back (one kind).
+     */
+    static final int EVENTS_SHOWN = 300;
+
     Reply logs(Exchange x) {
         Map<String, Object> m = x.model("logs");
         String kind = EVENT_KINDS.contains(x.param("kind")) ? x.param("kind") : "";
         m.put("kind", kind);
         m.put("kinds", EVENT_KINDS);
-        m.put("events", b.events().recent(300, kind.isEmpty() ? null : kind));
+        m.put("kindLabels", KIND_LABELS);
+        // One more than shown: whether older ones exist, said only then.
+        var events = b.events().recent(EVENTS_SHOWN + 1, kind.isEmpty() ? null : kind);
+        m.put("moreEvents", events.size() > EVENTS_SHOWN);
+        m.put("events", events.size() > EVENTS_SHOWN ? events.subList(0, EVENTS_SHOWN) : events);
+        m.put("eventsShown", EVENTS_SHOWN);
         m.put("problems", b.sessions().history(200).stream().filter(LiveSessions.SessionRecord::failed).limit(20).toList());
         return new Reply.Page(200, "logs.ftlh", m);
     }

@@ -65,6 +65,9 @@ final class SystemPages {
         m.put("firmwareNotUpdatable", firmware.notUpdatable().orElse(""));
         m.put("firmwareWaiting", firmware.waitingForRestart().orElse(""));
         m.put("firmwareFailed", firmware.lastUpdateFailed().orElse(""));
+        m.put("firmwareArch", org.homerouter.webui.api.Firmware.updateArchitecture(firmware.machineArchitecture())
+                .orElse(""));
+        m.put("machineArch", firmware.machineArchitecture());
         m.put("version", FormVersion.shown(invalid != null && invalid.values().containsKey("https_port") ? invalid
                 : null, FormVersion.https(b.system().httpsEnabled(), b.system().httpsPort())));
         m.put("values", values);

@@ -26,8 +26,21 @@ final class UserForm {
             form.error("name", "use only letters A-Z a-z, digits and . _ @ -");
         } else if (existing.stream().anyMatch(u -> u.name().equalsIgnoreCase(name))) {
             // Windows sends the name as typed; two names differing in case only would confuse everybody.
-            form.error("name", "a VPN user named " + name + " already exists");
+            form.error("name", taken(name, existing));
         }
+    }
+
+    /**
+     * "alice already exists (names ignore capitals): choose another name, or change alice's
+     * password on its Edit page." The stored name, not the one typed ("Alice"), which was echoed
+     * as if it were the one that exists; and what to do, where the message stopped at the refusal
+     * (an owner adding someone again usually means to give them a new password).
+     */
+    static String taken(String typed, List<UserRow> existing) {
+        String stored = existing.stream().map(UserRow::name).filter(n -> n.equalsIgnoreCase(typed)).findFirst()
+                .orElse(typed);
+        return stored + " already exists" + (stored.equals(typed) ? "" : " (names ignore capitals)")
+                + ": choose another name, or change " + stored + "'s password on its Edit page.";
     }
 
     static void checkPassword(Form form) {

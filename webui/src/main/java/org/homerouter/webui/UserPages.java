@@ -45,7 +45,7 @@ final class UserPages {
         }
         if (!b.users().add(name, form.raw("password"), form.checked("enabled"), form.get("static_address"),
                 "user " + name + " added")) {
-            form.error("name", "a VPN user named " + name + " already exists");
+            form.error("name", UserForm.taken(name, b.users().users())); // added meanwhile (another tab)
             return usersPage(x, form, HttpStatus.BAD_REQUEST_400);
         }
         // The next step, which an owner adding the first user has not found yet: it sits folded on the Dashboard.

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.RoutedSubnets;
 import org.homerouter.webui.api.Subnet;
 import org.homerouter.webui.api.UserAccounts.UserRow;
 import org.homerouter.webui.api.VpnAddresses;
@@ -27,6 +28,14 @@ final class VpnForm {
 
     static final List<String> AUTH_METHODS = List.of("mschapv2", "chap-md5", "pap");
     static final List<String> MPPE = List.of("require-128", "require-128-stateful", "require-any", "optional", "none");
+    /**
+     * The authentication boxes' and encryption choices' words on the page (layout.ftlh's mppeSelect,
+     * vpn.ftlh: without their notes in brackets), for the event log: it named the stored values
+     * ("encryption require-128-stateful"), which the owner never sees.
+     */
+    static final Map<String, String> AUTH_SHOWN = Map.of("mschapv2", "MS-CHAPv2", "chap-md5", "CHAP-MD5", "pap", "PAP");
+    static final Map<String, String> MPPE_SHOWN = Map.of("require-128", "Require 128-bit", "require-128-stateful",
+            "Require 128-bit, stateful", "require-any", "Require, 40/56/128-bit", "optional", "Optional", "none", "None");
     /** Clients get addresses from the router's tunnel network: its tunnel address's /24. */
     static final int TUNNEL_PREFIX = 24;
 
@@ -74,13 +83,20 @@ final class VpnForm {
             } else if (Integer.compareUnsigned(l, s) >= 0 && Integer.compareUnsigned(l, e) <= 0) {
                 form.error("pool_start", "the pool contains the router's own tunnel address " + local);
             }
+            String free = RoutedSubnets.unused(lans);
             for (Subnet lan : lans) {
-                // A routed tunnel network that overlaps a LAN would make both unreachable in part.
+                // A routed tunnel network that overlaps one of the router's networks would make both
+                // unreachable in part. Named by its side: the WAN's network called "the LAN" (its
+                // port, eth0, said nothing to an owner) sent them looking for a clash on the LAN page.
                 if (lan.contains(l) || new Subnet("", l, TUNNEL_PREFIX).contains(lan.network())) {
-                    form.error("local_address", "the tunnel network " + net + " overlaps the LAN " + lan);
+                    form.error("local_address", "the tunnel network " + net + " overlaps " + lan.described()
+                            + ": VPN clients would not reach the hosts there. Use a network this router does not use,"
+                            + " such as " + free + movedTo(free, l, s, e));
                 }
                 if (lan.contains(s) || lan.contains(e)) {
-                    form.error(lan.contains(s) ? "pool_start" : "pool_end", "the pool overlaps the LAN " + lan);
+                    form.error(lan.contains(s) ? "pool_start" : "pool_end", "the pool overlaps " + lan.described()
+                            + ": move it, with the router's tunnel address, to a network this router does not use,"
+                            + " such as " + free);
                 }
             }
         }
@@ -186,6 +202,23 @@ final class VpnForm {
                     + (one ? "that user an address" : "those users addresses") + " of " + net
                     + " outside the pool (or none) on the Users page, or keep the router's tunnel address as it was");
         }
+    }
+
+    /**
+     * The owner's tunnel address and pool with their last numbers kept, in {@code free} (a /24 from
+     * {@link RoutedSubnets#unused}), e.g. " (router's tunnel address 192.168.2.1, pool 192.168.2.10
+     * to 192.168.2.50)": what to type, not only where. Empty when there is no such network, or the
+     * pool's numbers would not fit one /24 as they are (its own message says why).
+     */
+    private static String movedTo(String free, int local, int start, int end) {
+        int h = 0xFF;
+        if (!free.endsWith(".0/24") || (start & ~h) != (local & ~h) || (end & ~h) != (local & ~h)
+                || (start & h) == 0 || (end & h) == h || Integer.compareUnsigned(start, end) > 0) {
+            return "";
+        }
+        String prefix = free.substring(0, free.length() - "0/24".length());
+        return " (" + LABELS.get("local_address").toLowerCase(java.util.Locale.ROOT) + " " + prefix + (local & h)
+                + ", pool " + prefix + (start & h) + " to " + prefix + (end & h) + ")";
     }
 
     private static boolean validAddresses(VpnSettings v) {

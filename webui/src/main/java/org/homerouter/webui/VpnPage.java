@@ -23,7 +23,7 @@ final class VpnPage {
         Map<String, Object> m = x.model("vpn");
         VpnSettings current = b.vpn().vpn();
         m.put("state", b.sessions().state());
-        m.put("lans", b.vpn().lanNetworks().stream().map(Object::toString).toList());
+        m.put("lans", b.vpn().lanNetworks().stream().map(org.homerouter.webui.api.Subnet::described).toList());
         m.put("hostDns", b.vpn().hostNameServers());
         m.put("labels", VpnForm.LABELS);
         Map<String, ?> values;
@@ -135,10 +135,11 @@ final class VpnPage {
             out.add("WINS " + (c.winsPrimary() + " " + c.winsSecondary()).trim());
         }
         if (!a.authMethods().equals(c.authMethods())) {
-            out.add("authentication " + String.join(",", c.authMethods()));
+            out.add("allowed authentication: " + String.join(", ", c.authMethods().stream()
+                    .map(m -> VpnForm.AUTH_SHOWN.getOrDefault(m, m)).toList()));
         }
         if (!a.mppe().equals(c.mppe())) {
-            out.add("encryption " + c.mppe());
+            out.add("encryption: " + VpnForm.MPPE_SHOWN.getOrDefault(c.mppe(), c.mppe()));
         }
         if (a.maxSessions() != c.maxSessions()) {
             out.add("max sessions " + c.maxSessions());

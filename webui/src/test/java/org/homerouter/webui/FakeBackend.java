@@ -40,7 +40,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     volatile boolean https;
     volatile int resets;
     volatile String imported;
-    List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24));
+    List<Subnet> lans = List.of(new Subnet("eth0", Ipv4.parse("192.168.1.0"), 24, Subnet.Side.LAN));
 
     volatile SiteToSite.Settings siteToSiteSettings = SiteToSite.NONE.settings();
     volatile String siteToSitePassword;
@@ -103,6 +103,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
             new org.homerouter.webui.api.Firmware.Outcome(true, "homerouter-update: slot b written and verified; reboot"
                     + " to start 0.1.0+202612061015.def5678 (tried once, kept when it comes up)");
     volatile boolean firmwareUpdatable = true;
+    /** The processor the router runs on, as Java's os.arch names it. */
+    volatile String machineArch = "aarch64";
     volatile String firmwareWaiting;
     volatile String firmwareFailed;
     volatile int firmwareAborted;
@@ -114,6 +116,7 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         @Override public Optional<String> notUpdatable() {
             return firmwareUpdatable ? Optional.empty() : Optional.of("Not on the router image.");
         }
+        @Override public String machineArchitecture() { return machineArch; }
         @Override public Optional<String> waitingForRestart() { return Optional.ofNullable(firmwareWaiting); }
         @Override public Optional<String> lastUpdateFailed() { return Optional.ofNullable(firmwareFailed); }
         @Override public Upload begin(String from) {

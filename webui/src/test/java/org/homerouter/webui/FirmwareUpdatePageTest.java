@@ -44,6 +44,31 @@ class FirmwareUpdatePageTest {
         return b;
     }
 
+    /**
+     * The page names the update file this router takes, from the processor it runs on: it said
+     * "-arm64.update (-armhf.update on an armhf router)", and the owner did not know which theirs was.
+     */
+    @Test
+    void thePageNamesTheUpdateFileThisRouterTakes() throws Exception {
+        Browser b = admin();
+        String arm64 = b.get("/system").body().replaceAll("\\s+", " ");
+        assertTrue(arm64.contains("id=\"bundle-hint\">This router needs the file whose name ends in -arm64.update, as"
+                + " homerouter-0.2.0+….-arm64.update. The router writes it"), arm64);
+        assertFalse(arm64.contains("armhf"), arm64);
+
+        fake.machineArch = "arm";
+        String armhf = b.get("/system").body().replaceAll("\\s+", " ");
+        assertTrue(armhf.contains("This router needs the file whose name ends in -armhf.update, as"
+                + " homerouter-0.2.0+….-armhf.update."), armhf);
+        assertFalse(armhf.contains("-arm64"), armhf);
+
+        // Off the router image (a PC running the jar): no file is made for it, which is said.
+        fake.machineArch = "amd64";
+        String pc = b.get("/system").body().replaceAll("\\s+", " ");
+        assertTrue(pc.contains("id=\"bundle-hint\">The file named like homerouter-0.2.0+….update. Update files are made"
+                + " for ARM routers (arm64, armhf), and this copy runs on amd64: only a router image installs them."), pc);
+    }
+
     @Test
     void anUpdateFileReachesTheInstallerWholeAndThePageOffersTheRestartIntoIt() throws Exception {
         Browser b = admin();

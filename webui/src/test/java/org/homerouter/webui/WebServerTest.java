@@ -1112,8 +1112,12 @@ class WebServerTest {
         HttpResponse<String> lan = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
                 "local_address", "192.168.1.200", "pool_start", "192.168.1.210", "pool_end", "192.168.1.220",
                 "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "0");
-        assertTrue(lan.body().contains("the tunnel network 192.168.1.0/24 overlaps the LAN 192.168.1.0/24 on eth0"), lan.body());
-        assertTrue(lan.body().contains("the pool overlaps the LAN 192.168.1.0/24 on eth0"), lan.body());
+        assertTrue(lan.body().contains("the tunnel network 192.168.1.0/24 overlaps this router&#39;s LAN (192.168.1.0/24):"
+                + " VPN clients would not reach the hosts there. Use a network this router does not use, such as"
+                + " 192.168.2.0/24 (router&#39;s tunnel address 192.168.2.200, pool 192.168.2.210 to 192.168.2.220)"),
+                lan.body());
+        assertTrue(lan.body().contains("the pool overlaps this router&#39;s LAN (192.168.1.0/24): move it, with the"
+                + " router&#39;s tunnel address, to a network this router does not use, such as 192.168.2.0/24"), lan.body());
         HttpResponse<String> inside = b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723",
                 "local_address", "192.168.250.1", "pool_start", "192.168.250.1", "pool_end", "192.168.250.40",
                 "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10", "idle_timeout", "0");
@@ -1373,7 +1377,8 @@ class WebServerTest {
         HttpResponse<String> dup = b.post("/users/add", "name", "Alice", "password", "long enough pw",
                 "password_again", "long enough pw");
         assertEquals(400, dup.statusCode());
-        assertTrue(dup.body().contains("a VPN user named Alice already exists"), dup.body());
+        assertTrue(dup.body().contains("alice already exists (names ignore capitals): choose another name, or change"
+                + " alice&#39;s password on its Edit page."), dup.body());
         HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "short", "password_again",
                 "short", "static_address", "192.168.250.70");
         assertTrue(bad.body().contains("use only letters A-Z a-z, digits and . _ @ -"), bad.body());
@@ -1445,9 +1450,9 @@ class WebServerTest {
         Browser b = admin();
         assertTrue(b.get("/").body().contains("Kept for a year after each session ends; failed attempts, which anyone on"
                 + " the internet can make, for 90 days."));
-        assertTrue(b.get("/logs").body().contains("Kept for a year; what others can cause (VPN connections, failed logins,"
-                + " problems, wrong admin passwords, branch offices' routes, the site-to-site tunnel's events)"
-                + " for 90 days."));
+        assertTrue(b.get("/logs").body().replace('\n', ' ').contains("Events are kept for a year; what others can cause"
+                + " (VPN connections, failed logins, problems, wrong admin passwords, branch offices' routes, the"
+                + " site-to-site tunnel's events) for 90 days."));
     }
 
     /**
@@ -1471,7 +1476,7 @@ class WebServerTest {
             fake.vpnLocked.add(new VpnLockouts.Lockout("user alice", true, "alice", 5, 30));
             wall.set(at - 30_000);
             String logs = b.get("/logs").body();
-            assertTrue(logs.contains("<td>" + shown + "</td><td>config</td>"), "the event: " + logs);
+            assertTrue(logs.contains("<td>" + shown + "</td><td>Settings changed</td>"), "the event: " + logs);
             assertTrue(logs.contains("<tr><td>" + shown + "</td><td>alice</td>"), "the problem: " + logs);
             String dashboard = b.get("/").body();
             assertTrue(dashboard.contains("<td>" + shown + "</td><td>" + shown + "</td><td>alice</td>"),
@@ -1892,7 +1897,8 @@ class WebServerTest {
         assertEquals("192.168.1.10", fake.inboundServer);
         HttpResponse<String> bad = b.post("/passthrough", "enabled", "on", "inbound_server", "8.8.8.8");
         assertEquals(400, bad.statusCode());
-        assertTrue(bad.body().contains("must be inside the LAN"), bad.body());
+        assertTrue(bad.body().contains("8.8.8.8 is not on your LAN (192.168.1.0/24): enter the address of the PPTP server"
+                + " on your LAN, e.g. 192.168.1.20."), bad.body());
         assertEquals("192.168.1.10", fake.inboundServer, "nothing saved from a refused form");
         HttpResponse<String> junk = b.post("/passthrough", "inbound_server", "<script>");
         assertEquals(400, junk.statusCode());

@@ -26,6 +26,28 @@ public interface Firmware {
     Optional<String> waitingForRestart();
 
     /**
+     * The processor this router runs on, as Java names it ("aarch64", "arm", "amd64"): the update
+     * file to choose follows from it ({@link #updateArchitecture}).
+     */
+    default String machineArchitecture() {
+        return System.getProperty("os.arch", "");
+    }
+
+    /**
+     * The name ending of the update files ("-arm64.update") a router on {@code machine} (as {@link
+     * #machineArchitecture}) takes: "arm64" for aarch64, "armhf" for 32-bit ARM (the router image's
+     * two builds); empty for any other, for which no image is built. The page said "-arm64 (-armhf
+     * on an armhf router)" and left the owner to find out which theirs was.
+     */
+    static Optional<String> updateArchitecture(String machine) {
+        return switch (machine) {
+            case "aarch64", "arm64" -> Optional.of("arm64");
+            case "arm", "armhf", "armv7l" -> Optional.of("armhf");
+            default -> Optional.empty();
+        };
+    }
+
+    /**
      * Starts handing an update over.
      *
      * @param from who sends it, for the event log ("192.168.1.100")

@@ -140,6 +140,21 @@ public final class RoutedSubnets {
         return a.contains(b.network() & b.mask()) || b.contains(a.network() & a.mask());
     }
 
+    /**
+     * A 192.168.x.0/24 none of {@code networks} is on, to name in advice ("choose one it does not
+     * use, such as ..."): the LAN page's and the VPN server page's, so that a suggestion is one the
+     * router would take.
+     */
+    public static String unused(List<Subnet> networks) {
+        for (int x = 2; x < 255; x++) {
+            Subnet candidate = new Subnet("", Ipv4.parse("192.168." + x + ".0"), 24);
+            if (networks.stream().noneMatch(n -> overlap(n, candidate))) {
+                return "192.168." + x + ".0/24";
+            }
+        }
+        return "another private network";
+    }
+
     /** "10.2.0.0/24" without the interface. */
     public static String cidr(Subnet s) {
         return Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength();

@@ -1,0 +1,59 @@
+package org.homerouter.webui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.Subnet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The VPN server page's refusal of a tunnel network or pool on one of the router's own networks,
+ * as an owner behind a provider's box reads it: the box's network (the WAN's) was called "the LAN
+ * 192.168.0.0/24 on eth0", and the owner went looking on the LAN page. Each network is named by its
+ * side, or as one of the router's where the side is not known, and a free network is suggested.
+ */
+class VpnOverlapWordsTest {
+    @RegisterExtension
+    final UiUnderTest ui = new UiUnderTest();
+
+    private static HttpResponse<String> save(Browser b, String local, String start, String end) throws Exception {
+        return b.post("/vpn", "enabled", "on", "listen_address", "0.0.0.0", "port", "1723", "local_address", local,
+                "pool_start", start, "pool_end", end, "auth", "mschapv2", "mppe", "require-128", "max_sessions", "10",
+                "idle_timeout", "0");
+    }
+
+    @Test
+    void aPoolOnTheProvidersNetworkIsSaidToBeOnTheInternetSideWithAFreeNetworkToUse() throws Exception {
+        ui.fake.lans = List.of(new Subnet("eth1", Ipv4.parse("192.168.1.1"), 24, Subnet.Side.LAN),
+                new Subnet("eth0", Ipv4.parse("192.168.0.57"), 24, Subnet.Side.WAN),
+                new Subnet("wlan0", Ipv4.parse("10.9.0.5"), 16));
+        Browser b = ui.admin();
+        String page = b.get("/vpn").body();
+        assertTrue(page.contains("The tunnel network and its pool must not overlap any of these:"
+                + " this router&#39;s LAN (192.168.1.0/24); the network on this router&#39;s internet (WAN) side"
+                + " (192.168.0.0/24); a network of this router&#39;s (10.9.0.0/16 on wlan0)."), page);
+
+        String wan = save(b, "192.168.0.1", "192.168.0.10", "192.168.0.50").body();
+        assertTrue(wan.contains("the tunnel network 192.168.0.0/24 overlaps the network on this router&#39;s internet"
+                + " (WAN) side (192.168.0.0/24): VPN clients would not reach the hosts there. Use a network this router"
+                + " does not use, such as 192.168.2.0/24 (router&#39;s tunnel address 192.168.2.1, pool 192.168.2.10 to"
+                + " 192.168.2.50)"), wan);
+        assertTrue(wan.contains("the pool overlaps the network on this router&#39;s internet (WAN) side"
+                + " (192.168.0.0/24): move it, with the router&#39;s tunnel address, to a network this router does not"
+                + " use, such as 192.168.2.0/24"), wan);
+        assertFalse(wan.contains("the LAN"), "the provider's network is not the LAN: " + wan);
+
+        String lan = save(b, "192.168.1.200", "192.168.1.210", "192.168.1.220").body();
+        assertTrue(lan.contains("the pool overlaps this router&#39;s LAN (192.168.1.0/24)"), lan);
+
+        String other = save(b, "10.9.3.1", "10.9.3.10", "10.9.3.20").body();
+        assertTrue(other.contains("the tunnel network 10.9.3.0/24 overlaps a network of this router&#39;s"
+                + " (10.9.0.0/16 on wlan0)"), other);
+        assertEquals(0, ui.fake.applied, "nothing saved");
+    }
+}
