@@ -50,12 +50,20 @@ class BuriedFailuresTest {
 
         try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0),
                 DataPlane.unavailable("test: no data plane"))) {
-            String page = UiClient.setUp(a.uiPort()).get("/").body();
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/").body();
             String problems = page.substring(page.indexOf("Recent connection problems"), page.indexOf("Active sessions"))
                     .replace("&#39;", "'");
             assertTrue(problems.contains("<td>198.51.100.9</td><td>" + NO_GRE), problems);
             assertTrue(problems.contains(summary), problems);
             assertFalse(problems.contains("<td>administrator</td>"), problems);
+            // The Logs page's table of failed attempts too.
+            String logs = ui.get("/logs").body();
+            String attempts = logs.substring(logs.indexOf("Failed and stuck connection attempts"), logs.indexOf("Event log"))
+                    .replace("&#39;", "'");
+            assertTrue(attempts.contains("<td>198.51.100.9</td><td>" + NO_GRE), attempts);
+            assertTrue(attempts.contains(summary), attempts);
+            assertFalse(attempts.contains("<td>administrator</td>"), attempts);
         }
     }
 

@@ -52,7 +52,9 @@ final class LogPages {
         m.put("moreEvents", events.size() > EVENTS_SHOWN);
         m.put("events", events.size() > EVENTS_SHOWN ? events.subList(0, EVENTS_SHOWN) : events);
         m.put("eventsShown", EVENTS_SHOWN);
-        m.put("problems", b.sessions().history(200).stream().filter(LiveSessions.SessionRecord::failed).limit(20).toList());
+        // As the Dashboard's: not the failed among the last rows, which a stranger's guesses filled.
+        m.put("problems", b.sessions().problems(20));
+        m.put("unknownUsers", b.sessions().unknownUserSummary());
         return new Reply.Page(200, "logs.ftlh", m);
     }
 
