@@ -196,6 +196,18 @@ public final class AuthFailureLockout {
         return true;
     }
 
+    /** The chars of every key and remembered name held (tests: what the table costs the heap). */
+    synchronized long charsHeld() {
+        long chars = 0;
+        for (var e : entries.entrySet()) {
+            chars += e.getKey().length();
+            if (e.getValue().names != null) {
+                chars += e.getValue().names.stream().mapToLong(String::length).sum();
+            }
+        }
+        return chars;
+    }
+
     /** Every key locked out right now. */
     public synchronized List<Lockout> current() {
         long now = clock.nanos();
@@ -289,8 +301,17 @@ public final class AuthFailureLockout {
         return e;
     }
 
+    /**
+     * The longest name a key holds, in chars: an account's is at most 64 (with a Windows domain in
+     * front, a few dozen more). The name is the peer's, as sent: a CHAP Response may carry 65,000
+     * octets of it, which every key and remembered name kept whole, so that a few dozen addresses'
+     * guesses filled the table's 4,096 entries with up to 130 KB each, more than the service's heap.
+     */
+    static final int MAX_NAME_CHARS = 256;
+
     private static String userKey(String userName) {
-        return "user " + userName;
+        return "user " + (userName.length() <= MAX_NAME_CHARS ? userName
+                : userName.substring(0, MAX_NAME_CHARS) + "… (" + userName.length() + " characters)");
     }
 
     /** Where a name's failures from this source count: the name's own, or near a familiar address the name's there. */

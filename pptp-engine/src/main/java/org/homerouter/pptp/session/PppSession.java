@@ -281,7 +281,19 @@ public final class PppSession {
         }
     };
 
+    /**
+     * The longest frame taken from the peer: our MRU is the default 1500 (RFC 1661 §6.1: the peer
+     * sends no longer), plus PPP's and MPPE's headers. The GRE socket hands up to 64 KiB, and a
+     * longer frame went through the state machines whole: a CHAP Response's name of 65,000 octets
+     * was kept by the lockout. The GRE reorder buffer holds no longer either.
+     */
+    static final int MAX_FRAME = 2048;
+
     private void onFrame(ByteBuffer frame) {
+        if (frame.remaining() > MAX_FRAME) {
+            framesDiscarded.increment();
+            return;
+        }
         framesReceived.increment();
         long now = clock.nanos();
         if (now - lastHeardNanos >= HEARD_RESOLUTION) { // a volatile write a tenth of a second at most

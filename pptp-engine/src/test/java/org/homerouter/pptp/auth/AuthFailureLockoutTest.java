@@ -41,6 +41,27 @@ class AuthFailureLockoutTest {
     }
 
     /**
+     * The name is the peer's, as sent: a CHAP Response can carry 65,000 octets of it. Kept whole in
+     * every key and remembered name, a few dozen addresses' guesses under such names held more than
+     * the service's heap. Each is held to {@value AuthFailureLockout#MAX_NAME_CHARS} chars, and a
+     * long name still locks as one name.
+     */
+    @Test
+    void hugeNamesHoldNoMoreThanAFewHundredCharsEach() throws Exception {
+        String huge = "x".repeat(60_000);
+        for (int i = 0; i < 200; i++) { // each a name of its own from an address of its own
+            lockout.failed(i + huge, ip("10.1." + (i >> 8) + "." + (i & 0xFF)));
+        }
+        // A name's key and the address's: each with the name's first chars, not 60,000 of them.
+        long perEntry = "user ".length() + AuthFailureLockout.MAX_NAME_CHARS + 30;
+        assertTrue(lockout.charsHeld() <= 200L * 3 * perEntry, lockout.charsHeld() + " chars held");
+        for (int i = 0; i < 3; i++) {
+            lockout.failed(huge, ip("198.51.100.1"));
+        }
+        assertTrue(lockout.lockedOut(huge, ip("198.51.100.1")).isPresent(), "a long name is locked out all the same");
+    }
+
+    /**
      * A botnet cannot wash a locked-out name out of the bounded memory with failures under fresh
      * names from fresh addresses (each one locks nothing) and then guess again for free.
      */

@@ -1139,6 +1139,40 @@ class WholeSessionTest {
     }
 
     /**
+     * A frame longer than any the peer may send (our MRU is 1500, RFC 1661 §6.1) is dropped before
+     * any state machine reads it: the GRE socket hands up to 64 KiB, and a CHAP Response's 65,000
+     * octets of name were kept by the lockout. The same frame at a proper length is answered.
+     */
+    @Test
+    void aFrameLongerThanAnyThePeerMaySendIsDropped() throws Exception {
+        List<Integer> serverLcpCodes = new CopyOnWriteArrayList<>();
+        network.setImpairment((src, dst, packet) -> {
+            ByteBuffer b = packet.duplicate();
+            if (src.equals(SERVER) && pppProtocol(b) == org.homerouter.pptp.ppp.PppProtocol.LCP) {
+                serverLcpCodes.add(b.get(b.position()) & 0xFF);
+            }
+            return InMemoryGreNetwork.Fate.DELIVER;
+        });
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        dial().placeCall().get(5, TimeUnit.SECONDS);
+        run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+        PppSession serverSide = serverSessions.sessions().getFirst();
+        // IPv6CP, which the server answers with a Protocol-Reject (§5.7) once logged in.
+        ByteBuffer tooLong = ByteBuffer.allocate(PppSession.MAX_FRAME + 1).put(new byte[] {(byte) 0xFF, 0x03,
+                (byte) 0x80, 0x57, 0x01, 0x01, (byte) ((PppSession.MAX_FRAME - 3) >> 8), (byte) (PppSession.MAX_FRAME - 3)})
+                .flip().limit(PppSession.MAX_FRAME + 1);
+        long discarded = serverSide.framesDiscarded();
+        serverSide.sink().onPayload(tooLong);
+        network.deliverAll();
+        assertFalse(serverLcpCodes.contains(8), "answered: " + serverLcpCodes);
+        assertEquals(discarded + 1, serverSide.framesDiscarded());
+        serverSide.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0x80, 0x57, 0x01, 0x01, 0x00,
+                0x04}));
+        network.deliverAll();
+        assertTrue(serverLcpCodes.contains(8), "the proper one answered: " + serverLcpCodes);
+    }
+
+    /**
      * The control server's per-address limit spares connections whose call carries a logged-in
      * user (many workers behind one office NAT): a call counts so only once its login succeeded.
      */
