@@ -62,23 +62,30 @@ public final class FailClosedRoutes {
      * Keeps exactly {@code networks} (CIDR prefixes, e.g. {@code 10.20.1.0/24}) unreachable outside
      * their tunnels: adds the missing routes, removes those no longer wanted.
      *
-     * @throws IOException when a route could not be added (the others are in place)
+     * @throws IOException when a route could not be added or removed (the others are as wanted;
+     *                     the next call tries again)
      */
     public synchronized void keep(Collection<String> networks) throws IOException {
         Set<String> wanted = new LinkedHashSet<>(networks);
+        IOException failed = null;
         for (String network : Set.copyOf(kept)) {
             if (!wanted.contains(network)) {
                 try {
                     ip.run(null, "ip", "-4", "route", "del", "unreachable", network, "metric", METRIC,
                             "proto", HostRoutePin.PROTO);
                 } catch (IOException e) {
-                    LOG.debug("removing the unreachable route {}: {}", network, e.getMessage());
+                    // Only the kernel's "none" (ESRCH) is gone. Forgotten on any failure (ip timed
+                    // out on a busy board), the route stayed and nothing tried again: the network
+                    // was unreachable every way, its tunnel's too, until the next start.
+                    if (!String.valueOf(e.getMessage()).contains("No such process")) {
+                        failed = e;
+                        continue;
+                    }
                 }
                 kept.remove(network);
                 LOG.info("{} is no longer kept unreachable outside a tunnel", network);
             }
         }
-        IOException failed = null;
         for (String network : wanted) {
             if (kept.contains(network)) {
                 continue;

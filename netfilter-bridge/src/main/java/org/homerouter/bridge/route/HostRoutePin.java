@@ -74,11 +74,12 @@ public final class HostRoutePin implements AutoCloseable {
         HostRoutePin pin = new HostRoutePin(ip, new String[][] {
                 {"to", to, "lookup", "main", "pref", LOOKUP_MAIN, "protocol", PROTO},
                 {"to", to, "unreachable", "pref", UNREACHABLE, "protocol", PROTO}});
-        // Ours, left by a run that died: replaced (an administrator's at the same preferences stay:
-        // the protocol is part of the selector).
-        for (int r = pin.rules.length - 1; r >= 0; r--) {
-            removeAll(ip, pin.rules[r]);
-        }
+        // Ours, left by a run that died or a removal that failed: gone, whatever server they were
+        // for (an administrator's at the same preferences stay: the protocol is part of the
+        // selector). Only this server's went before, and once the dial-out's server name moved to
+        // another address the old one's unreachable rule stayed for good. The unreachable first.
+        removeAll(ip, new String[] {"pref", UNREACHABLE, "protocol", PROTO});
+        removeAll(ip, new String[] {"pref", LOOKUP_MAIN, "protocol", PROTO});
         removeEarlierFirmwaresRoute(ip, to);
         String path;
         try {
@@ -134,7 +135,7 @@ public final class HostRoutePin implements AutoCloseable {
             try {
                 removeAll(ip, rules[r]);
             } catch (IOException e) {
-                // The next pin removes it (ip timed out on a busy board, say).
+                // The next pin removes it, whatever its server (ip timed out on a busy board, say).
                 LOG.debug("removing the rule {}: {}", String.join(" ", rules[r]), e.getMessage());
             }
         }
@@ -142,7 +143,7 @@ public final class HostRoutePin implements AutoCloseable {
 
     /** Ours only, by its whole selector. */
     private static void removeAll(AdminCommands ip, String[] rule) throws IOException {
-        for (int i = 0; i < 8; i++) { // a killed run's, twice perhaps (kernels before 4.15 took copies)
+        for (int i = 0; i < 64; i++) { // a killed run's, twice perhaps (kernels before 4.15 took copies), or several servers
             try {
                 ip.run(null, command("del", rule));
             } catch (IOException e) {

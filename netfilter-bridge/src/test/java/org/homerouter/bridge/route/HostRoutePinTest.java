@@ -42,6 +42,32 @@ class HostRoutePinTest {
             "4235: from all to 10.70.1.1 lookup main proto 99",
             "4236: from all to 10.70.1.1 unreachable proto 99");
 
+    /**
+     * The dial-out's server name moved to another address, and the old one's rules were left (a
+     * killed run, a removal that timed out): only the new server's were removed before its pin,
+     * and the old unreachable rule stayed for good. A pin removes ours whatever their server; an
+     * administrator's at the same preference stays.
+     */
+    @Test
+    void aPinRemovesOurRulesLeftForAnotherServer() throws Exception {
+        try (Netns ns = Netns.create("pin")) {
+            link(ns, "wan9", "10.60.0.1/24");
+            ns.ip("route", "add", "10.70.0.0/16", "via", "10.60.0.254");
+            ns.ip("-4", "rule", "add", "to", "10.70.9.9/32", "lookup", "main", "pref", HostRoutePin.LOOKUP_MAIN,
+                    "protocol", HostRoutePin.PROTO);
+            ns.ip("-4", "rule", "add", "to", "10.70.9.9/32", "unreachable", "pref", HostRoutePin.UNREACHABLE,
+                    "protocol", HostRoutePin.PROTO);
+            ns.ip("-4", "rule", "add", "to", "10.70.8.8/32", "unreachable", "pref", HostRoutePin.UNREACHABLE);
+            try (HostRoutePin pin = HostRoutePin.pin(ns.name(), v4("10.70.1.1"), dev -> dev.startsWith("ppp"))) {
+                List<String> rules = ours(ns);
+                assertEquals(3, rules.size(), rules.toString());
+                assertTrue(rules.containsAll(PINNED), rules.toString());
+                assertTrue(rules.stream().anyMatch(r -> r.startsWith("4236: from all to 10.70.8.8 unreachable")),
+                        "the administrator's stays: " + rules);
+            }
+        }
+    }
+
     @Test
     void theServerIsKeptOnTheMainTableAndTheRulesGoWhenClosed() throws Exception {
         try (Netns ns = Netns.create("pin")) {
