@@ -645,7 +645,8 @@ class LiveApplyTest {
             assertEquals(303, ui.post("/users/add", "name", "carol", "password", "carol password", "password_again",
                     "carol password", "enabled", "on", "static_address", "").statusCode());
             assertTrue(a.store().user("carol").orElseThrow().chapSecret().isPresent(), "CHAP-MD5 needs the secret");
-            assertTrue(ui.get("/users").body().contains("NT hash + CHAP secret (plaintext-equivalent)"));
+            assertTrue(ui.get("/users").body().contains("scrambled, and a copy as good as the password itself (CHAP-MD5"
+                    + " is allowed on the VPN server page)"));
             assertEquals(303, ui.post("/vpn", chap).statusCode());
             assertTrue(a.store().user("carol").orElseThrow().chapSecret().isEmpty(), "deleted with CHAP-MD5 off");
             assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("stored CHAP-MD5 secrets deleted")));

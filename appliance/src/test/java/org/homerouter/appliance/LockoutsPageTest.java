@@ -60,6 +60,35 @@ class LockoutsPageTest {
     }
 
     /**
+     * The owner, told "alice cannot connect", looks at the VPN users page: her row said "enabled"
+     * while even her right password was refused, and only the Lockouts page said why. Her row says
+     * she is locked out and for how long, and its Unlock lets her in.
+     */
+    @Test
+    void aLockedOutUsersRowSaysSoAndItsUnlockLetsHerIn() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice", "bob");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            java.net.InetAddress from = java.net.InetAddress.getByName("192.0.2.7");
+            for (int i = 0; i < 5; i++) {
+                a.vpnLockout().failed("Alice", from); // the account's, whatever the case typed
+            }
+            UiClient ui = UiClient.setUp(a.uiPort());
+            String page = ui.get("/users").body();
+            java.util.regex.Matcher row = java.util.regex.Pattern.compile("<span class=\"off\" id=\"locked-alice\">"
+                    + "locked out for (\\d+) s\nafter 5 wrong passwords: even the right one is refused meanwhile</span>")
+                    .matcher(page);
+            assertTrue(row.find(), page);
+            assertFalse(page.contains("id=\"locked-bob\""), "bob is not locked");
+            HttpResponse<String> r = ui.post("/lockouts/unlock", "scope", "vpn", "key", renderedKey(page));
+            assertEquals(303, r.statusCode(), r.body());
+            assertFalse(ui.get("/users").body().contains("id=\"locked-alice\""), "unlocked");
+            InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
+            alice.tunnelAddress();
+        }
+    }
+
+    /**
      * A locked name is what a peer sent. It shows as the logs show it: a right-to-left override
      * (U+202E) before "ecila" would show "alice". And its Unlock works although a browser sends a
      * CR in it back as a line feed.

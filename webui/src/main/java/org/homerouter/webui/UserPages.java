@@ -21,7 +21,9 @@ final class UserPages {
 
     Reply usersPage(Exchange x, Form invalid, int status) {
         Map<String, Object> m = x.model("users");
-        m.put("users", b.users().users());
+        List<UserRow> users = b.users().users();
+        m.put("users", users);
+        m.put("lockedOut", lockedOut(users));
         m.put("vpn", b.vpn().vpn());
         if (invalid != null) {
             m.put("values", invalid.values());
@@ -30,6 +32,30 @@ final class UserPages {
             m.put("values", Map.of("enabled", "on"));
         }
         return new Reply.Page(status, "users.ftlh", m);
+    }
+
+    /**
+     * The users whose name is locked out now (after wrong passwords: anywhere, or near an address
+     * they logged in from), by name, the lockout ending last: said in their row, with its Unlock,
+     * where the owner looks when a user cannot connect. Only the Lockouts page said it, and the row
+     * read "enabled" while even the right password was refused.
+     */
+    private Map<String, org.homerouter.webui.api.VpnLockouts.Lockout> lockedOut(List<UserRow> users) {
+        Map<String, org.homerouter.webui.api.VpnLockouts.Lockout> out = new LinkedHashMap<>();
+        for (var l : b.vpnLockouts().current()) {
+            if (!l.userName()) {
+                continue;
+            }
+            for (UserRow u : users) {
+                // "alice", or "alice from 198.51.100.0/24" (locked near a familiar address); any case.
+                String subject = l.subject().toLowerCase(java.util.Locale.ROOT);
+                String name = u.name().toLowerCase(java.util.Locale.ROOT);
+                if (subject.equals(name) || subject.startsWith(name + " from ")) {
+                    out.merge(u.name(), l, (a, c) -> a.remainingSeconds() >= c.remainingSeconds() ? a : c);
+                }
+            }
+        }
+        return out;
     }
 
     Reply addUser(Exchange x) {

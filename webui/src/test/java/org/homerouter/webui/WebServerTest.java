@@ -1253,7 +1253,7 @@ class WebServerTest {
         String fresh = b.get("/users").body();
         assertTrue(fresh.contains("value=\"\" aria-describedby=\"static_address-hint\">"), fresh);
         assertTrue(fresh.contains("<title>VPN users — HomeRouter</title>"), fresh);
-        assertTrue(fresh.contains("<span class=\"hint\" id=\"static_address-hint\">optional;"), fresh);
+        assertTrue(fresh.contains("<span class=\"hint\" id=\"static_address-hint\">leave it empty (the usual)"), fresh);
         assertTrue(b.get("/vpn").body().contains("aria-describedby=\"auth-hint\""), "the authentication boxes' hint");
         fake.users.put("alice", new UserAccounts.UserRow("alice", true, "192.168.250.70", false, UserAccounts.LastConnection.NEVER));
         HttpResponse<String> bad = b.post("/users/add", "name", "bob smith", "password", "long enough pw",
