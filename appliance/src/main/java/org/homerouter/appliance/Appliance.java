@@ -198,8 +198,12 @@ public final class Appliance implements AutoCloseable {
             LOG.info("configuration: {} (schema version {}, read-only)", dbFile.toAbsolutePath(), store.schemaVersion());
         } else {
             boolean reserveUsed = StorageReserve.releaseIfFull(dataDir);
-            store = ApplianceStore.openOrSetAside(dbFile);
+            // On the image a new database keeps a copy for the previous firmware, as an upgraded one does.
+            store = ApplianceStore.openOrSetAside(dbFile, ApplianceLan.onImage());
             LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
+            if (store.setAside().isPresent()) {
+                keepLanOfLostSettings(store, dataDir);
+            }
             if (reserveUsed) {
                 store.logEvent("service", "the router's storage was full: it started on the room it keeps for that. "
                         + StorageReserve.HOW_TO_FREE);
@@ -284,6 +288,23 @@ public final class Appliance implements AutoCloseable {
     /** The Passthrough page's two settings, applied now ({@link AppliancePassthrough#apply}). */
     synchronized void applyPassthrough(Map<Setting, String> cfg, boolean atStart) {
         passthrough.apply(cfg, atStart);
+    }
+
+    /**
+     * The settings were set aside (unreadable, or a newer firmware's), and the router starts on
+     * defaults: but on the LAN the image gave it at this boot, from the lost settings' file. The
+     * defaults' 192.168.1.1 went into that file, and the LAN moved at the next restart, away from
+     * where the owner reached the router, often before they had imported their export.
+     */
+    private static void keepLanOfLostSettings(ApplianceStore store, Path dataDir) {
+        ApplianceLan.read(dataDir).ifPresent(lan -> {
+            try {
+                store.putSettings(Map.of(Setting.LAN_ADDRESS, lan), "LAN address " + lan + "/" + ApplianceLan.PREFIX
+                        + " kept from the lost settings, where the router is now");
+            } catch (SQLException e) {
+                LOG.warn("keeping the LAN address {} of the lost settings: {}", lan, e.getMessage());
+            }
+        });
     }
 
     /**

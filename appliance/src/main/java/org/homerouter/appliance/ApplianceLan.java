@@ -278,6 +278,21 @@ final class ApplianceLan implements LanSettings {
         }
     }
 
+    /**
+     * The address the file gives (as homerouter-lan takes it at boot: "A.B.C.D/24", a private one
+     * the LAN page would take), if any: where the LAN is now on the image.
+     */
+    static Optional<String> read(Path dataDir) {
+        try {
+            String text = WholeFile.head(dataDir.resolve(FILE_NAME), 64).strip();
+            String address = text.endsWith("/" + PREFIX) ? text.substring(0, text.length() - ("/" + PREFIX).length()) : "";
+            return Ipv4.valid(address) && LanSettings.formProblem(address).isEmpty() ? Optional.of(address)
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The file for the image's next start, unless it says {@code address} already. */
     static void write(Path dataDir, String address) throws IOException {
         byte[] text = (address + "/" + PREFIX + "\n").getBytes(StandardCharsets.US_ASCII);

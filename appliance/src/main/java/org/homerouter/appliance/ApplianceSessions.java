@@ -246,7 +246,8 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     public List<SessionRecord> problems(int limit) {
         try {
             var side = internetSide();
-            return appliance.store().sessionFailures(limit).stream().map(r -> record(r, side)).toList();
+            return appliance.store().sessionFailures(limit, System.currentTimeMillis() - PROBLEMS_WITHIN.toMillis())
+                    .stream().map(r -> record(r, side)).toList();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -262,12 +263,14 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     }
 
     /** How far back {@link #unknownUsers} counts. */
-    static final java.time.Duration UNKNOWN_USERS_WITHIN = java.time.Duration.ofHours(1);
+    static final java.time.Duration UNKNOWN_USERS_WITHIN = java.time.Duration.ofHours(24);
+    /** How far back the recent problems go (the Dashboard's, the Logs page's, status's). */
+    static final java.time.Duration PROBLEMS_WITHIN = java.time.Duration.ofDays(7);
     /** How many of the names tried {@link #unknownUsers} names. */
     private static final int NAMES_SHOWN = 5;
 
     /**
-     * The last hour's failed logins under user names that are none of the router's accounts, in
+     * The last 24 hours' failed logins under user names that are none of the router's accounts, in
      * one line for the Dashboard and status ("" if none): listed one by one they pushed a user's
      * own failure out of the recent problems. The names tried are given, since a user who mistyped
      * their own name is among them.
@@ -278,7 +281,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             return "";
         }
         return (u.logins() == 1 ? "1 login with an unknown user name" : u.logins() + " logins with unknown user names")
-                + " from " + (u.addresses() == 1 ? "1 address" : u.addresses() + " addresses") + " in the last hour"
+                + " from " + (u.addresses() == 1 ? "1 address" : u.addresses() + " addresses") + " in the last 24 hours"
                 + (u.names().isEmpty() ? "" : " (" + (u.names().size() < u.namesTried() ? u.namesTried()
                 + " names tried, the latest: " : "names tried: ") + String.join(", ", u.names()) + ")")
                 + ": internet password guessing; nothing to do unless one is your user's name (then give them"

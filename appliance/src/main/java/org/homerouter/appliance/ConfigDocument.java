@@ -152,10 +152,14 @@ final class ConfigDocument {
         } catch (IllegalArgumentException e) {
             // A newer firmware's document holds what that firmware allows (a new choice of an existing
             // setting, a higher limit): refused here as invalid, with nothing said of updating.
+            // Said for certain of what this firmware does not know; else as a maybe: the refusal may be
+            // about this router (a tunnel network on its LAN), which no update changes.
             if (madeBy != null && newer(madeBy, running)) {
                 throw new IllegalArgumentException("this configuration was made by newer firmware (" + madeBy
-                        + ") than this router's (" + running + "): update this router's firmware first, then import"
-                        + " it again; " + e.getMessage(), e);
+                        + ") than this router's (" + running + "): " + (e.getMessage().startsWith("unknown ")
+                        ? "update this router's firmware first, then import it again; "
+                        : "if what is refused here is new in that firmware, update this router's firmware first, then"
+                        + " import it again; ") + e.getMessage(), e);
             }
             throw e;
         }

@@ -70,6 +70,13 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
      * without a row, and the owner looking into why that user cannot connect found nothing.
      */
     private final AttemptRecords failedOnAccounts = new AttemptRecords();
+    /**
+     * Of failed logins under names that are none of the router's accounts (strangers' guesses,
+     * summed up on the pages): apart from the attempts that failed before any login (no GRE, the
+     * login method), or a guessing botnet of a dozen addresses used up the budget those share, and
+     * a user's own "no GRE" attempt, the one the owner looks for, got no row.
+     */
+    private final AttemptRecords guesses = new AttemptRecords();
 
     SessionAccounting(ApplianceStore store) {
         this.store = store;
@@ -213,6 +220,12 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         // The session has let go of its addresses by now: the row's is the last it had.
         String address = row == Row.NONE ? tunnelAddress(s) : row.address;
         String unrecorded = "";
+        // A login refused under a name that is none of the router's accounts (a wrong password or a
+        // lockout, before any login succeeded on the link): a stranger's guess, most likely, which
+        // the Dashboard and status sum up instead of listing. Not a failure before the login (no
+        // GRE, the login method), nor one on an account: those are what the owner looks for.
+        boolean unknownUser = row == Row.NONE && !s.loggedIn() && !s.failedOnAnAccount() && user != null
+                && (reason == SessionEnd.AUTH_FAILED || reason == SessionEnd.LOCKED_OUT);
         if (row == Row.NONE) {
             // Never came up: anyone reaching the port can make these as fast as TCP carries calls,
             // and a device that logs in and is refused (a per-user limit, the pool, the encryption)
@@ -222,6 +235,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
             AttemptRecords.Verdict v = s.loggedIn() ? (user != null ? refusedAfterLogin.admit(user, client, clock.nanos())
                     : refusedAfterLogin.admit(client, clock.nanos()))
                     : s.failedOnAnAccount() && user != null ? failedOnAccounts.admit(user, client, clock.nanos())
+                    : unknownUser ? guesses.admit(client, clock.nanos())
                     : attempts.admit(client, clock.nanos());
             if (!v.record()) {
                 return;
@@ -233,12 +247,6 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         }
         String event = who + " from " + client + ": " + reason.description() + (detail.isEmpty() ? "" : " — " + detail)
                 + unrecorded;
-        // A login refused under a name that is none of the router's accounts (a wrong password or a
-        // lockout, before any login succeeded on the link): a stranger's guess, most likely, which
-        // the Dashboard and status sum up instead of listing. Not a failure before the login (no
-        // GRE, the login method), nor one on an account: those are what the owner looks for.
-        boolean unknownUser = row == Row.NONE && !s.loggedIn() && !s.failedOnAnAccount() && user != null
-                && (reason == SessionEnd.AUTH_FAILED || reason == SessionEnd.LOCKED_OUT);
         BackgroundWrites.Write end = () -> store.sessionEnded(row.id, startedMs, endedMs, user, client, address,
                 in, out, reason.name(), detail, unknownUser, kind, event);
         if (row == Row.NONE) {

@@ -144,7 +144,7 @@ final class StatusCommand implements Callable<Integer> {
             // Not the failed among the last rows: a stranger guessing names pushed a user's own
             // failure (no GRE, a wrong password) out of those within minutes; such guesses are
             // summed up in a line of their own.
-            var failures = store.sessionFailures(5);
+            var failures = store.sessionFailures(5, System.currentTimeMillis() - ApplianceSessions.PROBLEMS_WITHIN.toMillis());
             var internetSide = ApplianceSessions.defaultRouteSide();
             for (ApplianceStore.SessionRow row : failures) {
                 var r = ApplianceSessions.record(row, internetSide);

@@ -34,24 +34,49 @@ final class WanWatch {
         } else if (before.isEmpty()) {
             events.accept("the WAN has an address again: " + addresses(wans));
         } else {
-            // Not "clients reach this router at the new one": a client set up with the old address
-            // dials that, and fails, until someone gives it the new one.
-            String now = plain(wans);
-            String was = plain(before);
             events.accept("the WAN's address changed to " + addresses(wans) + " (was " + addresses(before) + "): "
-                    + (before.stream().allMatch(WanWatch::privateAddress)
-                    // Behind another router: clients dial that one, which forwards to the old address.
-                    ? "the router in front of this one must now forward TCP port 1723 and GRE (IP protocol 47) to "
-                    + now + ", not " + was + " (or make " + now + " its DMZ host), or VPN clients cannot connect;"
-                    + " give this router a fixed address there to avoid this"
-                    : "VPN clients set up with " + was + " cannot connect until given " + now + "; a dynamic-DNS"
-                    + " name avoids this"));
+                    + advice(before, wans));
         }
+    }
+
+    /**
+     * What the change means for VPN clients, by where the router stands now ({@code wans}) and stood
+     * before. Not "clients reach this router at the new one": a client set up with the old address
+     * dials that, and fails, until someone gives it the new one; and behind another router, clients
+     * dial that one, which must forward to this one's new address.
+     */
+    private static String advice(List<Subnet> before, List<Subnet> wans) {
+        String now = plain(wans);
+        String was = plain(before);
+        if (wans.stream().anyMatch(WanWatch::sharedAddress)) {
+            return "the provider now gives this router a shared address (carrier-grade NAT): VPN clients on the"
+                    + " internet cannot reach it at all; ask the provider for a public address";
+        }
+        boolean behindNow = wans.stream().allMatch(WanWatch::privateAddress);
+        boolean behindBefore = before.stream().allMatch(WanWatch::privateAddress);
+        if (behindNow) {
+            return behindBefore
+                    ? "the router in front of this one must now forward TCP port 1723 and GRE (IP protocol 47) to " + now
+                    + ", not " + was + " (or make " + now + " its DMZ host), or VPN clients cannot connect; give this"
+                    + " router a fixed address there to avoid this"
+                    : "another router now stands in front of this one: it must forward TCP port 1723 and GRE (IP"
+                    + " protocol 47) to " + now + " (or make " + now + " its DMZ host), or VPN clients cannot connect,"
+                    + " and clients dial its public address, no longer " + was;
+        }
+        return behindBefore
+                ? "this router now has a public address: VPN clients must dial " + now + ", not the router that stood in"
+                + " front of it; a dynamic-DNS name avoids this"
+                : "VPN clients set up with " + was + " cannot connect until given " + now + "; a dynamic-DNS name avoids"
+                + " this";
     }
 
     /** The addresses alone, "192.0.2.7" or "192.0.2.7 or 198.51.100.4": what a client is set up with. */
     private static String plain(List<Subnet> wans) {
         return String.join(" or ", wans.stream().map(n -> Ipv4.format(n.network())).distinct().toList());
+    }
+
+    private static boolean sharedAddress(Subnet n) {
+        return ClientReach.sharedAddressSpace((java.net.Inet4Address) java.net.InetAddress.ofLiteral(Ipv4.format(n.network())));
     }
 
     private static boolean privateAddress(Subnet n) {

@@ -286,7 +286,11 @@ class ApplianceTest {
              java.sql.Statement st = c.createStatement()) {
             st.execute("PRAGMA user_version = 999");
         }
+        // The LAN the image gave the router at this boot, from the lost settings' file.
+        Files.writeString(db.resolveSibling(ApplianceLan.FILE_NAME), "10.0.5.1/24\n");
         try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertEquals("10.0.5.1", a.store().settings().get(Setting.LAN_ADDRESS),
+                    "the router stays on the LAN where the owner reaches it, not the defaults' at the next restart");
             UiClient ui = UiClient.setUp(a.uiPort());
             String page = ui.get("/").body();
             assertTrue(page.contains("The settings database was written by a newer firmware (its schema 999")

@@ -40,7 +40,7 @@ class BuriedFailuresTest {
                         0, 0, "AUTH_FAILED", "", true, "auth-failure", "a guess");
             }
         }
-        String summary = "60 logins with unknown user names from 3 addresses in the last hour (names tried: admin,"
+        String summary = "60 logins with unknown user names from 3 addresses in the last 24 hours (names tried: admin,"
                 + " administrator): internet password guessing; nothing to do unless one is your user's name";
 
         String status = status(db);
@@ -83,10 +83,27 @@ class BuriedFailuresTest {
             var rows = Eventually.value(() -> a.store().sessionHistory(10, false), r -> r.size() >= 2);
             assertEquals(java.util.List.of("administrator true", "alice false"),
                     rows.stream().map(r -> r.user() + " " + r.unknownUser()).toList());
-            assertEquals(java.util.List.of("alice"), a.store().sessionFailures(5).stream().map(r -> r.user()).toList());
+            assertEquals(java.util.List.of("alice"), a.store().sessionFailures(5, 0).stream().map(r -> r.user()).toList());
             String page = UiClient.setUp(a.uiPort()).get("/").body();
-            assertTrue(page.contains("1 login with an unknown user name from 1 address in the last hour (names tried:"
+            assertTrue(page.contains("1 login with an unknown user name from 1 address in the last 24 hours (names tried:"
                     + " administrator)"), page);
+        }
+    }
+
+    /** A failure ten months old is no recent problem: it stayed on the Dashboard while nothing newer failed. */
+    @Test
+    void aFailureOlderThanAWeekIsNoRecentProblem() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        long old = System.currentTimeMillis() - java.time.Duration.ofDays(10).toMillis();
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.sessionEnded(0, old, old + 1000, null, "198.51.100.9", null, 0, 0, "NO_GRE", "", "disconnect",
+                    "(not logged in) from 198.51.100.9: no GRE");
+        }
+        String status = status(db);
+        assertTrue(status.contains("recent problems" + System.lineSeparator() + "  none"), status);
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0),
+                DataPlane.unavailable("test: no data plane"))) {
+            assertFalse(UiClient.setUp(a.uiPort()).get("/").body().contains("<h2>Recent connection problems</h2>"));
         }
     }
 

@@ -238,7 +238,8 @@ class ConfigDocumentTest {
                 .replace(", \"pptp.shiny_new\": \"on\", \"dialout.other_new\": \"7\"", ", \"pptp.port\": \"99999\"")
                 .replace("\"pptp.port\": \"1723\", ", ""), List.of(), "1.9.3")).getMessage();
         assertTrue(value.startsWith("this configuration was made by newer firmware (1.10.0) than this router's (1.9.3):"
-                + " update this router's firmware first, then import it again; "), value);
+                + " if what is refused here is new in that firmware, update this router's firmware first, then import it"
+                + " again; "), value);
         assertTrue(value.contains("pptp.port"), value);
 
         // Known settings only: a newer firmware's backup restores.

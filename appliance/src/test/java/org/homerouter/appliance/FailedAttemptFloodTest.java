@@ -102,6 +102,40 @@ class FailedAttemptFloodTest {
     }
 
     /**
+     * Strangers guessing names the router does not know, from more addresses than the overall
+     * budget of records covers (a botnet), used up the records that the attempts failing before any
+     * login share with them: a user's attempt that failed before its login (here its client offers
+     * only PAP; "no GRE" is the usual one) got no row, and the owner found nothing. Guesses have a
+     * budget of their own.
+     */
+    @Test
+    void aUsersAttemptFailingBeforeItsLoginIsRecordedThoughABotnetsGuessesAreNot() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
+            int bots = AttemptRecords.OVERALL_BURST / AttemptRecords.PER_SOURCE_BURST + 2;
+            int done = 0;
+            for (int b = 0; b < bots; b++) {
+                InMemoryDialIn.Client bot = net.dialFrom(a.pptpAddress(), "administrator", "guess", "127.0.3." + (b + 1));
+                bot.ended.get(10, TimeUnit.SECONDS);
+                done++;
+                for (int i = 1; i < AttemptRecords.PER_SOURCE_BURST; i++) {
+                    long now = ++done;
+                    bot.control.placeCall().get(5, TimeUnit.SECONDS);
+                    Eventually.value(() -> a.accounting().authFailures(), n -> n >= now);
+                }
+            }
+            InMemoryDialIn.Client user = net.dialFrom(a.pptpAddress(), "alice", "alice password", "127.0.4.1",
+                    java.util.List.of(org.homerouter.pptp.auth.AuthMethod.PAP), java.util.Optional.empty());
+            user.ended.get(10, TimeUnit.SECONDS);
+            var rows = Eventually.value(() -> a.store().sessionHistory(200, false),
+                    r -> r.stream().anyMatch(row -> "127.0.4.1".equals(row.client())));
+            assertTrue(rows.stream().anyMatch(r -> "127.0.4.1".equals(r.client())), "the user's attempt not recorded: "
+                    + rows.stream().filter(r -> !r.unknownUser()).toList());
+        }
+    }
+
+    /**
      * A device that logs in and is then refused (here the account's one session is taken: a 9th
      * device on a shared account, an always-on phone redialing) was recorded every time: each
      * redial a history row and an event, until the kept 10,000 were all it.

@@ -102,8 +102,13 @@ final class Migrations {
             new Migration(10, "failed logins under unknown user names", List.of(
                     "ALTER TABLE vpn_sessions ADD COLUMN unknown_user INTEGER NOT NULL DEFAULT 0"
                             + " CHECK (unknown_user IN (0, 1))",
-                    // The summary counts the last hour's: found without reading the whole history.
-                    "CREATE INDEX vpn_sessions_unknown_user ON vpn_sessions(ended_ms) WHERE unknown_user = 1")));
+                    // The summary counts the last day's: found without reading the whole history.
+                    "CREATE INDEX vpn_sessions_unknown_user ON vpn_sessions(ended_ms) WHERE unknown_user = 1",
+                    // The failures the Dashboard lists (SessionRecords.FAILED, word for word): found
+                    // newest first without reading the guesses and good sessions of a year.
+                    "CREATE INDEX vpn_sessions_failed ON vpn_sessions(id) WHERE ended_ms IS NOT NULL AND unknown_user = 0"
+                            + " AND (problem IS NOT NULL OR end_reason IS NOT NULL AND (was_up = 0 OR end_reason NOT IN"
+                            + " ('HUNG_UP', 'CALL_CLEARED')))")));
 
     static int latest() {
         return ALL.getLast().version();

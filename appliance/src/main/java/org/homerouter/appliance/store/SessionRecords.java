@@ -30,6 +30,12 @@ final class SessionRecords {
     /** When the session history's sessions that came up, and its failed attempts, are next trimmed. */
     private final TrimPace upSessionsTrim = new TrimPace();
     private final TrimPace failedAttemptsTrim = new TrimPace();
+    /**
+     * And of the failed logins under unknown user names (strangers' guesses), apart from the other
+     * failed attempts: in one pool a long guessing flood deleted a user's own failure (no GRE, a
+     * wrong password on an account) in hours, while the Dashboard lists that kind for a week.
+     */
+    private final TrimPace guessesTrim = new TrimPace();
 
     SessionRecords(ApplianceStore store, Connection db, EventLog eventLog) {
         this.store = store;
@@ -50,17 +56,21 @@ final class SessionRecords {
      * addresses ({@link #loginsSince}), so that after a restart owners were locked out from their
      * everyday networks. Paced as the event log's pools ({@link TrimPace}).
      */
-    private void trim(boolean wasUp) throws SQLException {
-        if (!(wasUp ? upSessionsTrim : failedAttemptsTrim).due(sessionsKept)) {
+    private void trim(boolean wasUp, boolean unknownUser) throws SQLException {
+        if (!(wasUp ? upSessionsTrim : unknownUser ? guessesTrim : failedAttemptsTrim).due(sessionsKept)) {
             return;
         }
         // Older than the kind's sessionsKept-th newest row (none: fewer rows, nothing goes); a
-        // session still up (ended_ms NULL) stays, and counts among the kept.
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_sessions WHERE was_up = ? AND ended_ms IS NOT "
-                + "NULL AND id < (SELECT id FROM vpn_sessions WHERE was_up = ? ORDER BY id DESC LIMIT 1 OFFSET ?)")) {
+        // session still up (ended_ms NULL) stays, and counts among the kept. (A session that came
+        // up is never an unknown name's.)
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM vpn_sessions WHERE was_up = ? AND unknown_user = ?"
+                + " AND ended_ms IS NOT NULL AND id < (SELECT id FROM vpn_sessions WHERE was_up = ? AND unknown_user = ?"
+                + " ORDER BY id DESC LIMIT 1 OFFSET ?)")) {
             ps.setInt(1, wasUp ? 1 : 0);
-            ps.setInt(2, wasUp ? 1 : 0);
-            ps.setInt(3, sessionsKept - 1);
+            ps.setInt(2, unknownUser ? 1 : 0);
+            ps.setInt(3, wasUp ? 1 : 0);
+            ps.setInt(4, unknownUser ? 1 : 0);
+            ps.setInt(5, sessionsKept - 1);
             ps.executeUpdate();
         }
     }
@@ -94,7 +104,7 @@ final class SessionRecords {
                     id[0] = k.getLong(1);
                 }
             }
-            trim(true);
+            trim(true, false);
             eventLog.insert("connect", event);
         });
         return id[0];
@@ -147,7 +157,7 @@ final class SessionRecords {
                     ps.setInt(10, unknownUser ? 1 : 0);
                     ps.executeUpdate();
                 }
-                trim(false);
+                trim(false, unknownUser);
             }
             // An attempt's at its own time (a flood's are written together, up to a minute later);
             // a session's end at the writing, as before: endedMs of a silent session is when it
@@ -198,16 +208,23 @@ final class SessionRecords {
      * up), leaving out failed logins under unknown user names: what the owner looks through when a
      * user says the VPN does not connect, however many strangers' guesses came after it.
      */
-    List<SessionRow> failures(int limit) throws SQLException {
-        return rows(ROW_COLUMNS + "WHERE ended_ms IS NOT NULL AND unknown_user = 0 AND (problem IS NOT NULL OR "
-                + "end_reason IS NOT NULL AND (was_up = 0 OR end_reason NOT IN ('HUNG_UP', 'CALL_CLEARED'))) "
-                + "ORDER BY id DESC LIMIT ?", limit);
+    List<SessionRow> failures(int limit, long sinceMs) throws SQLException {
+        // Since a time: a failure ten months old is no recent problem, and stayed on the Dashboard
+        // while nothing newer failed. FAILED is the partial index's condition (Migrations, 10), word
+        // for word, so that SQLite walks that index and not every row of the year on each refresh.
+        return rows(ROW_COLUMNS + "WHERE " + FAILED + " AND ended_ms >= ? ORDER BY id DESC LIMIT ?", sinceMs, limit);
     }
 
-    private List<SessionRow> rows(String sql, int limit) throws SQLException {
+    /** A failed row that is not an unknown name's guess: as Migrations' index vpn_sessions_failed says it. */
+    static final String FAILED = "ended_ms IS NOT NULL AND unknown_user = 0 AND (problem IS NOT NULL OR "
+            + "end_reason IS NOT NULL AND (was_up = 0 OR end_reason NOT IN ('HUNG_UP', 'CALL_CLEARED')))";
+
+    private List<SessionRow> rows(String sql, long... parameters) throws SQLException {
         List<SessionRow> out = new ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement(sql)) {
-            ps.setInt(1, limit);
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setLong(i + 1, parameters[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new SessionRow(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4),

@@ -206,6 +206,30 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * On the router image a new database (a data partition the image formatted) keeps a copy for
+     * the previous firmware, as an upgraded one does: if this firmware's trial fails, the previous
+     * one, which (before this firmware) refused a newer schema without its copy, starts on it.
+     * Elsewhere (make run) nothing is kept.
+     */
+    @Test
+    void aNewDatabaseOnTheImageKeepsACopyForThePreviousFirmware() throws Exception {
+        Path db = dir.resolve("image.db");
+        int latest;
+        try (ApplianceStore store = ApplianceStore.open(db, true)) {
+            latest = store.schemaVersion();
+            assertEquals(Migrations.latest(), latest);
+        }
+        Path copy = ApplianceStore.backupBeforeMigration(db, latest - 1);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + copy); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            assertEquals(latest - 1, rs.getInt(1), "the previous firmware's schema");
+        }
+        Path elsewhere = dir.resolve("run.db");
+        ApplianceStore.open(elsewhere).close();
+        assertFalse(java.nio.file.Files.exists(ApplianceStore.backupBeforeMigration(elsewhere, latest - 1)));
+    }
+
     @Test
     void aDatabaseFromNewerFirmwareIsLeftAlone() throws Exception {
         Path db = dir.resolve("new.db");
@@ -238,7 +262,7 @@ class ApplianceStoreTest {
             assertEquals(Optional.empty(), store.newerFirmwareDatabase(), "not the copy a failed trial leaves");
             String why = store.setAsideWhy().orElseThrow();
             assertTrue(why.startsWith("The settings database was written by a newer firmware (its schema " + (latest + 1)
-                    + ", this firmware's " + latest + "), and this firmware has no copy of its own from before that"
+                    + ", this firmware's " + latest + "), and this firmware has no usable copy of its own from before that"
                     + " update: it was set aside as " + aside.getFileName()), why);
             assertTrue(store.events(10, "service").stream().anyMatch(e -> e.message().startsWith(why)
                     && e.message().endsWith("restore a configuration export on the System page")), "in the event log");
@@ -256,6 +280,7 @@ class ApplianceStoreTest {
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("DROP INDEX vpn_sessions_unknown_user"); // the last migration's
+            st.execute("DROP INDEX vpn_sessions_failed");
             st.execute("ALTER TABLE vpn_sessions DROP COLUMN unknown_user");
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
@@ -509,6 +534,26 @@ class ApplianceStoreTest {
             assertEquals(List.of("USER_REQUEST"), store.sessionHistory(100, false).stream()
                     .filter(r -> r.id() == up).map(ApplianceStore.SessionRow::endReason).toList(),
                     "its end is recorded on the kept row");
+        }
+    }
+
+    /**
+     * Strangers' guesses under unknown names are kept apart from the other failed attempts: in one
+     * pool, a long guessing flood deleted a user's own failure (here no GRE) in hours, while the
+     * Dashboard lists that kind for a week.
+     */
+    @Test
+    void aGuessingFloodCannotPushAUsersFailureOutOfTheHistory() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            store.keepAtMost(5, 3);
+            store.sessionEnded(0, 1, 2, null, "198.51.100.9", null, 0, 0, "NO_GRE", "", "disconnect", "no GRE");
+            for (int i = 0; i < 40; i++) {
+                store.sessionEnded(0, 3 + i, 4 + i, "guess" + i, "203.0.113." + i, null, 0, 0, "AUTH_FAILED",
+                        "wrong password", true, "auth-failure", "guess" + i + " refused");
+            }
+            assertEquals(List.of("198.51.100.9"), store.sessionFailures(10, 0).stream().map(ApplianceStore.SessionRow::client).toList());
+            assertTrue(store.sessionHistory(100, false).stream().filter(ApplianceStore.SessionRow::unknownUser).count() <= 6,
+                    "the guesses trimmed in their own pool");
         }
     }
 

@@ -36,7 +36,7 @@ public interface LiveSessions {
         return history(50).stream().filter(SessionRecord::failed).limit(limit).toList();
     }
 
-    /** The last hour's failed logins under unknown user names in one line, "" if there were none. */
+    /** The last 24 hours' failed logins under unknown user names in one line, "" if there were none. */
     default String unknownUserSummary() {
         return "";
     }
