@@ -198,8 +198,7 @@ public final class Appliance implements AutoCloseable {
             LOG.info("configuration: {} (schema version {}, read-only)", dbFile.toAbsolutePath(), store.schemaVersion());
         } else {
             boolean reserveUsed = StorageReserve.releaseIfFull(dataDir);
-            // On the image a new database keeps a copy for the previous firmware, as an upgraded one does.
-            store = ApplianceStore.openOrSetAside(dbFile, ApplianceLan.onImage());
+            store = ApplianceStore.openOrSetAside(dbFile);
             LOG.info("configuration: {} (schema version {})", dbFile.toAbsolutePath(), store.schemaVersion());
             if (store.setAside().isPresent()) {
                 keepLanOfLostSettings(store, dataDir);
@@ -299,6 +298,14 @@ public final class Appliance implements AutoCloseable {
     private static void keepLanOfLostSettings(ApplianceStore store, Path dataDir) {
         ApplianceLan.read(dataDir).ifPresent(lan -> {
             try {
+                // Not onto the defaults' VPN tunnel network (the lost settings had moved it away).
+                org.homerouter.webui.api.Subnet tunnel = tunnelNetwork(store.settings());
+                if (tunnel != null && org.homerouter.webui.api.RoutedSubnets.overlap(
+                        org.homerouter.webui.api.LanSettings.network(lan), tunnel)) {
+                    store.logEvent("config", "the LAN address " + lan + " of the lost settings overlaps the default VPN"
+                            + " tunnel network: the LAN takes the default address at the next restart");
+                    return;
+                }
                 store.putSettings(Map.of(Setting.LAN_ADDRESS, lan), "LAN address " + lan + "/" + ApplianceLan.PREFIX
                         + " kept from the lost settings, where the router is now");
             } catch (SQLException e) {

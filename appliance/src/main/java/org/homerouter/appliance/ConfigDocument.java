@@ -156,7 +156,7 @@ final class ConfigDocument {
             // about this router (a tunnel network on its LAN), which no update changes.
             if (madeBy != null && newer(madeBy, running)) {
                 throw new IllegalArgumentException("this configuration was made by newer firmware (" + madeBy
-                        + ") than this router's (" + running + "): " + (e.getMessage().startsWith("unknown ")
+                        + ") than this router's (" + running + "): " + (e instanceof UnknownToThisFirmware
                         ? "update this router's firmware first, then import it again; "
                         : "if what is refused here is new in that firmware, update this router's firmware first, then"
                         + " import it again; ") + e.getMessage(), e);
@@ -327,10 +327,17 @@ final class ConfigDocument {
      */
     private static IllegalArgumentException unknownToThisFirmware(String unknown, String madeBy, String running) {
         if (madeBy != null && newer(madeBy, running)) {
-            return new IllegalArgumentException(unknown); // parse says first that it was made by newer firmware
+            return new UnknownToThisFirmware(unknown); // parse says first that it was made by newer firmware
         }
-        return new IllegalArgumentException(unknown + ": misspelt, or made by newer firmware than this router's ("
+        return new UnknownToThisFirmware(unknown + ": misspelt, or made by newer firmware than this router's ("
                 + running + "): then update this router's firmware first");
+    }
+
+    /** A key, field or section this firmware does not know: of a newer firmware's document, certainly its. */
+    private static final class UnknownToThisFirmware extends IllegalArgumentException {
+        UnknownToThisFirmware(String message) {
+            super(message);
+        }
     }
 
     /**

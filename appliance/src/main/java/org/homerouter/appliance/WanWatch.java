@@ -46,28 +46,41 @@ final class WanWatch {
      * dial that one, which must forward to this one's new address.
      */
     private static String advice(List<Subnet> before, List<Subnet> wans) {
-        String now = plain(wans);
-        String was = plain(before);
+        List<String> publicNow = publicAddresses(wans);
+        List<String> publicBefore = publicAddresses(before);
+        if (!publicNow.isEmpty()) {
+            List<String> added = publicNow.stream().filter(a -> !publicBefore.contains(a)).toList();
+            List<String> gone = publicBefore.stream().filter(a -> !publicNow.contains(a)).toList();
+            if (publicBefore.isEmpty()) {
+                return "this router now has a public address: VPN clients must dial " + String.join(" or ", publicNow)
+                        + ", not the router that stood in front of it; a dynamic-DNS name avoids this";
+            }
+            if (gone.isEmpty()) {
+                return added.isEmpty() ? "VPN clients reach this router as before"
+                        : "VPN clients can reach this router at " + String.join(" or ", added) + " too";
+            }
+            return "VPN clients set up with " + String.join(" or ", gone) + " cannot connect until given "
+                    + String.join(" or ", publicNow) + "; a dynamic-DNS name avoids this";
+        }
         if (wans.stream().anyMatch(WanWatch::sharedAddress)) {
             return "the provider now gives this router a shared address (carrier-grade NAT): VPN clients on the"
                     + " internet cannot reach it at all; ask the provider for a public address";
         }
-        boolean behindNow = wans.stream().allMatch(WanWatch::privateAddress);
-        boolean behindBefore = before.stream().allMatch(WanWatch::privateAddress);
-        if (behindNow) {
-            return behindBefore
-                    ? "the router in front of this one must now forward TCP port 1723 and GRE (IP protocol 47) to " + now
-                    + ", not " + was + " (or make " + now + " its DMZ host), or VPN clients cannot connect; give this"
-                    + " router a fixed address there to avoid this"
-                    : "another router now stands in front of this one: it must forward TCP port 1723 and GRE (IP"
-                    + " protocol 47) to " + now + " (or make " + now + " its DMZ host), or VPN clients cannot connect,"
-                    + " and clients dial its public address, no longer " + was;
-        }
-        return behindBefore
-                ? "this router now has a public address: VPN clients must dial " + now + ", not the router that stood in"
-                + " front of it; a dynamic-DNS name avoids this"
-                : "VPN clients set up with " + was + " cannot connect until given " + now + "; a dynamic-DNS name avoids"
-                + " this";
+        // Only private addresses: behind another router, which clients dial and which forwards here.
+        String now = plain(wans);
+        return publicBefore.isEmpty()
+                ? "the router in front of this one must now forward TCP port 1723 and GRE (IP protocol 47) to " + now
+                + ", not " + plain(before) + " (or make " + now + " its DMZ host), or VPN clients cannot connect; give"
+                + " this router a fixed address there to avoid this"
+                : "another router now stands in front of this one: it must forward TCP port 1723 and GRE (IP"
+                + " protocol 47) to " + now + " (or make " + now + " its DMZ host), or VPN clients cannot connect,"
+                + " and clients dial its public address, no longer " + String.join(" or ", publicBefore);
+    }
+
+    /** The addresses of {@code wans} the internet can reach: neither private nor the provider's shared space. */
+    private static List<String> publicAddresses(List<Subnet> wans) {
+        return wans.stream().filter(n -> !privateAddress(n) && !sharedAddress(n)).map(n -> Ipv4.format(n.network()))
+                .distinct().toList();
     }
 
     /** The addresses alone, "192.0.2.7" or "192.0.2.7 or 198.51.100.4": what a client is set up with. */

@@ -301,6 +301,20 @@ class ApplianceTest {
         }
     }
 
+    /** The lost settings' LAN on the defaults' VPN tunnel network (they had moved the tunnel away): not kept. */
+    @Test
+    void aLostSettingsLanOnTheDefaultTunnelNetworkIsNotKept() throws Exception {
+        Path db = InMemoryDialIn.databaseWithUsers(dir, "alice");
+        Files.write(db, new byte[4096]); // unreadable: set aside
+        Files.writeString(db.resolveSibling(ApplianceLan.FILE_NAME), "192.168.250.1/24\n");
+        try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), NO_DATA_PLANE)) {
+            assertEquals("192.168.1.1", a.store().settings().get(Setting.LAN_ADDRESS));
+            assertTrue(a.store().events(10, "config").stream().anyMatch(e -> e.message().startsWith("the LAN address"
+                    + " 192.168.250.1 of the lost settings overlaps the default VPN tunnel network")),
+                    a.store().events(10, "config").toString());
+        }
+    }
+
     /**
      * A newer firmware migrated the database and did not stay (its trial start failed): this one
      * restores the copy made before that upgrade. The owner, who added a user under the newer

@@ -911,7 +911,9 @@ class CliTest {
         Path d = dir.resolve("s");
         try (ApplianceStore store = ApplianceStore.open(d.resolve("appliance.db"))) {
             long row = store.sessionStarted(1000, "alice", "192.0.2.7", "192.168.250.10", "alice connected");
-            store.sessionEnded(0, 2000, 3000, null, "198.51.100.9", null, 0, 0, "NO_GRE", "", "disconnect", "no GRE");
+            long now = System.currentTimeMillis(); // a recent problem: the last 7 days' are listed
+            store.sessionEnded(0, now - 2000, now - 1000, null, "198.51.100.9", null, 0, 0, "NO_GRE", "", "disconnect",
+                    "no GRE");
             assertTrue(row > 0);
         }
         Run r = run("status", "--data-dir", d.toString());
@@ -1046,8 +1048,9 @@ class CliTest {
             store.sessionProblem(alice, "MTU_TROUBLE", detail, "alice: MTU trouble");
             bob = store.sessionStarted(1000, "bob", "192.0.2.8", "192.168.250.11", "bob connected");
             store.sessionProblem(bob, "MTU_TROUBLE", detail, "bob: MTU trouble");
-            store.sessionEnded(bob, 1000, 5000, "bob", "192.0.2.8", "192.168.250.11", 10, 20, "HUNG_UP", "", "disconnect",
-                    "bob hung up");
+            long now = System.currentTimeMillis(); // a recent problem: the last 7 days' are listed
+            store.sessionEnded(bob, now - 4000, now, "bob", "192.0.2.8", "192.168.250.11", 10, 20, "HUNG_UP", "",
+                    "disconnect", "bob hung up");
             var history = store.sessionHistory(10, false);
             var record = ApplianceSessions.record(history.getFirst());
             assertTrue(record.failed(), "a normal hang-up after MTU trouble still counts as a problem");

@@ -232,6 +232,14 @@ class ConfigDocumentTest {
         assertTrue(unsaidSection.startsWith("unknown section port_forwards: misspelt, or made by newer firmware"),
                 unsaidSection);
 
+        // An account's field this firmware does not know: as certain as an unknown setting.
+        String field = assertThrows(IllegalArgumentException.class, () -> ConfigDocument.parse(section.formatted("1.10.0")
+                .replace(", \"port_forwards\": []", "").replace("\"users\": []", "\"users\": [{\"name\": \"dave\","
+                        + " \"nt_hash\": \"00112233445566778899aabbccddeeff\", \"enabled\": true, \"shiny\": 1}]"),
+                List.of(), "1.9.3")).getMessage();
+        assertTrue(field.startsWith("this configuration was made by newer firmware (1.10.0) than this router's (1.9.3):"
+                + " update this router's firmware first, then import it again; user dave: unknown field"), field);
+
         // A value a newer firmware allows and this one does not (a new choice, a higher limit): the
         // refusal says first to update, not only that the value is invalid.
         String value = assertThrows(IllegalArgumentException.class, () -> ConfigDocument.parse(doc.formatted("1.10.0")

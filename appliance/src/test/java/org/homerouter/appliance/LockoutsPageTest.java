@@ -76,7 +76,8 @@ class LockoutsPageTest {
             UiClient ui = UiClient.setUp(a.uiPort());
             String page = ui.get("/users").body();
             java.util.regex.Matcher row = java.util.regex.Pattern.compile("<span class=\"off\" id=\"locked-alice\">"
-                    + "locked out for (\\d+) s\nafter 5 wrong passwords: even the right one is refused meanwhile</span>")
+                    + "locked out for (\\d+) s\nafter 5 wrong passwords: refused meanwhile, even with the right one \\(but near where it logged in the last"
+                    + " 30 days\\)</span>")
                     .matcher(page);
             assertTrue(row.find(), page);
             assertFalse(page.contains("id=\"locked-bob\""), "bob is not locked");

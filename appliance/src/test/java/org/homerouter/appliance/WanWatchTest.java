@@ -48,6 +48,25 @@ class WanWatchTest {
                 + " router a fixed address there to avoid this"), events);
     }
 
+    /** Several addresses: the public ones count, and only those gone or new are named. */
+    @Test
+    void ofSeveralAddressesThePublicOnesCount() {
+        List<String> events = new ArrayList<>();
+        WanWatch watch = new WanWatch(events::add);
+        Subnet shared = new Subnet("eth0", Ipv4.parse("100.64.1.2"), 10);
+        Subnet lan = new Subnet("eth2", Ipv4.parse("192.168.1.10"), 24);
+        Subnet pub = new Subnet("eth0", Ipv4.parse("203.0.113.7"), 24);
+        watch.look(List.of(shared, lan));
+        watch.look(List.of(shared, pub));
+        watch.look(List.of(lan, pub));
+        assertEquals(List.of(
+                "the WAN's address changed to 100.64.1.2/10 on eth0, 203.0.113.7/24 on eth0 (was 100.64.1.2/10 on eth0,"
+                        + " 192.168.1.10/24 on eth2): this router now has a public address: VPN clients must dial"
+                        + " 203.0.113.7, not the router that stood in front of it; a dynamic-DNS name avoids this",
+                "the WAN's address changed to 192.168.1.10/24 on eth2, 203.0.113.7/24 on eth0 (was 100.64.1.2/10 on"
+                        + " eth0, 203.0.113.7/24 on eth0): VPN clients reach this router as before"), events);
+    }
+
     /**
      * By where the router stands now, not where it stood: a provider's box put in front (public to
      * private) was told as a new address for clients to dial, a private one they can never reach;

@@ -125,13 +125,8 @@ public final class ApplianceStore implements AutoCloseable {
      * owner had no web UI to restore a backup with.
      */
     public static ApplianceStore openOrSetAside(Path file) throws SQLException, IOException {
-        return openOrSetAside(file, false);
-    }
-
-    /** As {@link #openOrSetAside(Path)}; {@code copyWhenNew} as {@link #open(Path, boolean)}. */
-    public static ApplianceStore openOrSetAside(Path file, boolean copyWhenNew) throws SQLException, IOException {
         try {
-            return open(file, copyWhenNew);
+            return open(file);
         } catch (NewerSchemaException e) {
             // Only the service's start comes here; a command refuses (open). Refused here too, the
             // router could never start again: a data partition the image formatted, then a newer
@@ -140,9 +135,9 @@ public final class ApplianceStore implements AutoCloseable {
             // --discard-settings keeps one), and the router starts on defaults, asking for the export.
             Path aside = file.resolveSibling(file.getFileName() + NEWER_INFIX + e.version() + "." + System.currentTimeMillis());
             String why = "The settings database was written by a newer firmware (its schema " + e.version()
-                    + ", this firmware's " + Migrations.latest() + "), and this firmware has no usable copy of its own from"
-                    + " before that update: it was set aside as " + aside.getFileName();
-            return startedAside(file, aside, why, why, copyWhenNew);
+                    + ", this firmware's " + Migrations.latest() + "), and this firmware has no usable copy of its own"
+                    + " from before that update: it was set aside as " + aside.getFileName();
+            return startedAside(file, aside, why, why);
         } catch (SQLException e) {
             int code = e.getErrorCode() & 0xff;
             if (code != 26 && code != 11) {
@@ -151,7 +146,7 @@ public final class ApplianceStore implements AutoCloseable {
             Path aside = file.resolveSibling(file.getFileName() + DAMAGED_INFIX + System.currentTimeMillis());
             return startedAside(file, aside, "The settings database could not be read at the last start and was set"
                     + " aside as " + aside.getFileName(), "the settings database could not be read (" + e.getMessage()
-                    + "): it was set aside as " + aside.getFileName(), copyWhenNew);
+                    + "): it was set aside as " + aside.getFileName());
         }
     }
 
@@ -159,7 +154,7 @@ public final class ApplianceStore implements AutoCloseable {
      * Moves {@code file} (with its WAL side files) to {@code aside}, and opens a new database in its
      * place; {@code why} is what the Dashboard says of it, {@code logged} the event log's detail.
      */
-    private static ApplianceStore startedAside(Path file, Path aside, String why, String logged, boolean copyWhenNew)
+    private static ApplianceStore startedAside(Path file, Path aside, String why, String logged)
             throws SQLException, IOException {
         for (String suffix : List.of("-wal", "-shm")) {
             Path p = file.resolveSibling(file.getFileName() + suffix);
@@ -170,7 +165,7 @@ public final class ApplianceStore implements AutoCloseable {
         Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
         sync(aside); // and its directory: the rename survives a power cut before the new file is made
         LOG.error("{}; starting with default settings", logged);
-        ApplianceStore store = open(file, copyWhenNew);
+        ApplianceStore store = open(file);
         store.setAside = aside;
         store.setAsideWhy = why;
         store.logEvent("service", logged + ", and the router started with default settings, no users and no admin"
@@ -266,14 +261,6 @@ public final class ApplianceStore implements AutoCloseable {
 
     /** Opens (creating on first run) the database and brings its schema up to date. */
     public static ApplianceStore open(Path file) throws SQLException, IOException {
-        return open(file, false);
-    }
-
-    /**
-     * As {@link #open(Path)}; {@code copyWhenNew}: a database made now keeps a copy for the previous
-     * firmware as an upgraded one does (the router image's A/B updates).
-     */
-    public static ApplianceStore open(Path file, boolean copyWhenNew) throws SQLException, IOException {
         boolean posix = posix();
         createDataDirectory(file.toAbsolutePath().getParent());
         boolean fresh = !Files.exists(file);
@@ -318,15 +305,7 @@ public final class ApplianceStore implements AutoCloseable {
             return restored;
         }
         try {
-            if (fresh && copyWhenNew && Migrations.latest() > 1) {
-                // A new database, on the router image: made as the previous firmware's schema first,
-                // so that the migration keeps that firmware its copy. Without one, a newer firmware's
-                // trial that failed on a data partition the image had just formatted left the
-                // previous firmware (before it set such a database aside) unable to start at all.
-                // homerouter-ready deletes the copy once this firmware has confirmed itself.
-                store.migrate(Migrations.latest() - 1);
-            }
-            store.migrate(Migrations.latest());
+            store.migrate();
             store.insertMissingDefaults();
             store.rowsBeforeThisRun = new long[] {store.maxId("event_log"), store.maxId("vpn_sessions")};
             store.reader = connect(file, new java.util.Properties());
@@ -586,7 +565,7 @@ public final class ApplianceStore implements AutoCloseable {
      * reflashed. The migrations must hold only what a transaction can (no VACUUM, no PRAGMA that
      * is ignored inside one, such as foreign_keys).
      */
-    private synchronized void migrate(int target) throws SQLException, IOException {
+    private synchronized void migrate() throws SQLException, IOException {
         int[] from = {0};
         try {
             inTransaction(() -> {
@@ -599,7 +578,7 @@ public final class ApplianceStore implements AutoCloseable {
                 if (current > Migrations.latest()) {
                     throw new NewerSchemaException(current);
                 }
-                if (current >= target) {
+                if (current == Migrations.latest()) {
                     return;
                 }
                 if (current > 0) {
@@ -607,20 +586,20 @@ public final class ApplianceStore implements AutoCloseable {
                 }
                 try (Statement st = db.createStatement()) {
                     for (Migration m : Migrations.ALL) {
-                        if (m.version() > current && m.version() <= target) {
+                        if (m.version() > current) {
                             for (String sql : m.statements()) {
                                 st.execute(sql);
                             }
                         }
                     }
-                    st.execute("PRAGMA user_version = " + target);
+                    st.execute("PRAGMA user_version = " + Migrations.latest());
                 }
             });
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
         for (Migration m : Migrations.ALL) {
-            if (m.version() > from[0] && m.version() <= target) {
+            if (m.version() > from[0]) {
                 LOG.info("database schema migrated to version {} ({})", m.version(), m.description());
             }
         }

@@ -206,30 +206,6 @@ class ApplianceStoreTest {
         }
     }
 
-    /**
-     * On the router image a new database (a data partition the image formatted) keeps a copy for
-     * the previous firmware, as an upgraded one does: if this firmware's trial fails, the previous
-     * one, which (before this firmware) refused a newer schema without its copy, starts on it.
-     * Elsewhere (make run) nothing is kept.
-     */
-    @Test
-    void aNewDatabaseOnTheImageKeepsACopyForThePreviousFirmware() throws Exception {
-        Path db = dir.resolve("image.db");
-        int latest;
-        try (ApplianceStore store = ApplianceStore.open(db, true)) {
-            latest = store.schemaVersion();
-            assertEquals(Migrations.latest(), latest);
-        }
-        Path copy = ApplianceStore.backupBeforeMigration(db, latest - 1);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + copy); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-            assertEquals(latest - 1, rs.getInt(1), "the previous firmware's schema");
-        }
-        Path elsewhere = dir.resolve("run.db");
-        ApplianceStore.open(elsewhere).close();
-        assertFalse(java.nio.file.Files.exists(ApplianceStore.backupBeforeMigration(elsewhere, latest - 1)));
-    }
-
     @Test
     void aDatabaseFromNewerFirmwareIsLeftAlone() throws Exception {
         Path db = dir.resolve("new.db");
