@@ -51,20 +51,20 @@ class BuriedFailuresTest {
         try (Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0),
                 DataPlane.unavailable("test: no data plane"))) {
             UiClient ui = UiClient.setUp(a.uiPort());
-            String page = ui.get("/").body();
-            String problems = page.substring(page.indexOf("Recent connection problems"), page.indexOf("Active sessions"))
-                    .replace("&#39;", "'");
-            assertTrue(problems.contains("<td>198.51.100.9</td><td>" + NO_GRE), problems);
-            assertTrue(problems.contains(summary), problems);
-            assertFalse(problems.contains("<td>administrator</td>"), problems);
+            listsTheFailureAndSumsUpTheGuesses(ui.get("/").body(), "Recent connection problems", "Active sessions",
+                    summary);
             // The Logs page's table of failed attempts too.
-            String logs = ui.get("/logs").body();
-            String attempts = logs.substring(logs.indexOf("Failed and stuck connection attempts"), logs.indexOf("Event log"))
-                    .replace("&#39;", "'");
-            assertTrue(attempts.contains("<td>198.51.100.9</td><td>" + NO_GRE), attempts);
-            assertTrue(attempts.contains(summary), attempts);
-            assertFalse(attempts.contains("<td>administrator</td>"), attempts);
+            listsTheFailureAndSumsUpTheGuesses(ui.get("/logs").body(), "Failed and stuck connection attempts",
+                    "Event log", summary);
         }
+    }
+
+    /** The part of {@code page} from {@code from} to {@code to} lists the no-GRE failure, and the guesses in one line. */
+    private static void listsTheFailureAndSumsUpTheGuesses(String page, String from, String to, String summary) {
+        String part = page.substring(page.indexOf(from), page.indexOf(to)).replace("&#39;", "'");
+        assertTrue(part.contains("<td>198.51.100.9</td><td>" + NO_GRE), part);
+        assertTrue(part.contains(summary), part);
+        assertFalse(part.contains("<td>administrator</td>"), part);
     }
 
     /**
