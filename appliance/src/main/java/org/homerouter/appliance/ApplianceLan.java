@@ -195,7 +195,7 @@ final class ApplianceLan implements LanSettings {
                 taken.addAll(RoutedSubnets.parse(cfg.get(Setting.DIALOUT_SUBNETS), "routed"));
                 throw refused(net + " overlaps " + Ipv4.format(s.network()) + "/" + s.prefixLength() + " on "
                         + s.interfaceName() + " (the router in front of this one, if that is the WAN): choose one it"
-                        + " does not use, such as " + NetworkOverlap.unused(taken) + ".");
+                        + " does not use, such as " + RoutedSubnets.unused(taken) + ".");
             }
         }
         for (var branch : routed.entrySet()) {
@@ -276,6 +276,22 @@ final class ApplianceLan implements LanSettings {
         } catch (IOException e) {
             throw new StorageUnavailable(refusal + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * The LAN address an imported document moves the router to at its next start, or null: none
+     * where it names none or the one the router has ({@code before}), or where the LAN is not set
+     * here ({@code settable}: on the image only). The System page's import and the command line's.
+     */
+    static String importMovesTo(ConfigDocument.Parsed doc, Map<Setting, String> before, boolean settable) {
+        String to = doc.settings().get(Setting.LAN_ADDRESS);
+        return to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || !settable ? null : to;
+    }
+
+    /** Why an import moving the LAN to {@code to} was refused when the file for the next start could not be written. */
+    static String importNotKept(String to) {
+        return "nothing imported: its LAN address " + to + " could not be kept for the router's next start, as the"
+                + " router's storage cannot be written";
     }
 
     /**

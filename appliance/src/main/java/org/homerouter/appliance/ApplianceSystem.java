@@ -63,8 +63,7 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 if (lanTo != null) {
                     // The file first, as the LAN page writes it: written after the import and failing, the
                     // page said "imported" and the restart kept the old LAN.
-                    appliance.lan().forTheNextStart(lanTo, "nothing imported: its LAN address " + lanTo
-                            + " could not be kept for the router's next start, as the router's storage cannot be written");
+                    appliance.lan().forTheNextStart(lanTo, ApplianceLan.importNotKept(lanTo));
                 }
                 try {
                     appliance.store().replaceConfiguration(doc.settings(), doc.users(), doc.routedSubnets(), event);
@@ -151,12 +150,10 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
         }
     }
 
-    /** The LAN address the document moves this router to at its next start, where the LAN is set here (the image). */
+    /** As {@link ApplianceLan#importMovesTo}, where this appliance's LAN is set here. */
     private String lanMovesTo(ConfigDocument.Parsed doc, Map<Setting, String> before) {
-        String to = doc.settings().get(Setting.LAN_ADDRESS);
         ApplianceLan lan = appliance.lan();
-        return to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || lan == null || lan.notSettable().isPresent()
-                ? null : to;
+        return ApplianceLan.importMovesTo(doc, before, lan != null && lan.notSettable().isEmpty());
     }
 
     /**

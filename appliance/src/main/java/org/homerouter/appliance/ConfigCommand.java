@@ -113,7 +113,7 @@ final class ConfigCommand {
                 checkLan(doc, before);
                 Path lostHold = TunnelOnlyNetworks.lostSettingsHold(db.getParent());
                 var lostHeld = org.homerouter.bridge.route.BootHold.read(lostHold);
-                lanMoves = lanMovesTo(doc, before);
+                lanMoves = ApplianceLan.importMovesTo(doc, before, ApplianceLan.onImage());
                 if (lanMoves != null) {
                     // The router image takes the LAN at its next start from a file the service writes
                     // when it starts, which is after the network: written here, or the restart after
@@ -122,9 +122,7 @@ final class ConfigCommand {
                     try {
                         ApplianceLan.write(db.getParent(), lanMoves);
                     } catch (IOException e) {
-                        throw new IOException("nothing imported: its LAN address " + lanMoves + " could not be kept"
-                                + " for the router's next start, as the router's storage cannot be written ("
-                                + e.getMessage() + ")", e);
+                        throw new IOException(ApplianceLan.importNotKept(lanMoves) + " (" + e.getMessage() + ")", e);
                     }
                 }
                 try {
@@ -193,7 +191,7 @@ final class ConfigCommand {
          * maybe weeks later, and lost the internet (a LAN the ISP's box shares) or its web UI then.
          */
         private static void checkLan(ConfigDocument.Parsed doc, Map<Setting, String> before) {
-            String to = lanMovesTo(doc, before);
+            String to = ApplianceLan.importMovesTo(doc, before, ApplianceLan.onImage());
             if (to == null) {
                 return;
             }
@@ -203,12 +201,6 @@ final class ConfigCommand {
                 throw new IllegalArgumentException("nothing imported: its LAN address " + to + " cannot be this"
                         + " router's: " + e.getMessage());
             }
-        }
-
-        /** The LAN address the document moves this router to at its next start, where the LAN is set here (the image). */
-        private static String lanMovesTo(ConfigDocument.Parsed doc, Map<Setting, String> before) {
-            String to = doc.settings().get(Setting.LAN_ADDRESS);
-            return to == null || to.equals(before.get(Setting.LAN_ADDRESS)) || !ApplianceLan.onImage() ? null : to;
         }
 
         /**

@@ -215,8 +215,8 @@ final class Diagnosis {
     private static boolean fromTheInternet(String client) {
         try {
             java.net.InetAddress a = java.net.InetAddress.ofLiteral(client);
-            return !(a.isSiteLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress()
-                    || a instanceof java.net.Inet4Address v4 && ClientReach.sharedAddressSpace(v4));
+            return a instanceof java.net.Inet4Address v4 ? InternetReach.fromTheInternet(v4)
+                    : !(a.isSiteLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress());
         } catch (IllegalArgumentException e) {
             return false;
         }

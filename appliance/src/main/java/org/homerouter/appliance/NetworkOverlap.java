@@ -38,7 +38,7 @@ final class NetworkOverlap {
                             + " cannot tell on which side those addresses are, and traffic to them, and to the internet"
                             + " through a router among them, goes astray. Usually the router in front of this one (the"
                             + " provider's) gives out the same addresses as this router's LAN: change this router's"
-                            + " LAN on the LAN page (to " + unused(networks) + ", say) and restart it, or change that"
+                            + " LAN on the LAN page (to " + RoutedSubnets.unused(networks) + ", say) and restart it, or change that"
                             + " router's LAN network and restart this one.");
                 }
             }
@@ -66,7 +66,7 @@ final class NetworkOverlap {
                 return Optional.of("The VPN's tunnel network " + RoutedSubnets.cidr(tunnel) + " (the addresses its"
                         + " clients are given) overlaps this router's " + n.interfaceName() + " network ("
                         + address(n) + "): clients given those addresses cannot reach the hosts there that have them."
-                        + " Choose another tunnel network on the VPN server page (" + unused(taken) + ", say).");
+                        + " Choose another tunnel network on the VPN server page (" + RoutedSubnets.unused(taken) + ", say).");
             }
         }
         return Optional.empty();
@@ -74,10 +74,5 @@ final class NetworkOverlap {
 
     private static String address(Subnet s) {
         return Ipv4.format(s.network()) + "/" + s.prefixLength();
-    }
-
-    /** A 192.168.x.0/24 none of {@code networks} is on, to name in advice. */
-    static String unused(List<Subnet> networks) {
-        return RoutedSubnets.unused(networks);
     }
 }

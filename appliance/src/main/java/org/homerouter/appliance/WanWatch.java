@@ -62,7 +62,7 @@ final class WanWatch {
             return "VPN clients set up with " + String.join(" or ", gone) + " cannot connect until given "
                     + String.join(" or ", publicNow) + "; a dynamic-DNS name avoids this";
         }
-        if (wans.stream().anyMatch(WanWatch::sharedAddress)) {
+        if (wans.stream().anyMatch(n -> ClientReach.sharedAddressSpace(address(n)))) {
             return "the provider now gives this router a shared address (carrier-grade NAT): VPN clients on the"
                     + " internet cannot reach it at all; ask the provider for a public address";
         }
@@ -79,8 +79,8 @@ final class WanWatch {
 
     /** The addresses of {@code wans} the internet can reach: neither private nor the provider's shared space. */
     private static List<String> publicAddresses(List<Subnet> wans) {
-        return wans.stream().filter(n -> !privateAddress(n) && !sharedAddress(n)).map(n -> Ipv4.format(n.network()))
-                .distinct().toList();
+        return wans.stream().map(WanWatch::address).filter(a -> !a.isSiteLocalAddress() && !ClientReach.sharedAddressSpace(a))
+                .map(java.net.InetAddress::getHostAddress).distinct().toList();
     }
 
     /** The addresses alone, "192.0.2.7" or "192.0.2.7 or 198.51.100.4": what a client is set up with. */
@@ -88,16 +88,8 @@ final class WanWatch {
         return String.join(" or ", wans.stream().map(n -> Ipv4.format(n.network())).distinct().toList());
     }
 
-    private static boolean sharedAddress(Subnet n) {
-        return ClientReach.sharedAddressSpace((java.net.Inet4Address) java.net.InetAddress.ofLiteral(Ipv4.format(n.network())));
-    }
-
-    private static boolean privateAddress(Subnet n) {
-        try {
-            return java.net.InetAddress.ofLiteral(Ipv4.format(n.network())).isSiteLocalAddress();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+    private static java.net.Inet4Address address(Subnet n) {
+        return (java.net.Inet4Address) java.net.InetAddress.ofLiteral(Ipv4.format(n.network()));
     }
 
     private static String addresses(List<Subnet> wans) {

@@ -16,12 +16,18 @@ class UsersPageWordsTest {
     @RegisterExtension
     final UiUnderTest ui = new UiUnderTest();
 
-    @Test
-    void aTakenNameSaysWhichExistsAndWhatToDo() throws Exception {
+    /** The admin's browser, with the VPN user alice added on the Users page. */
+    private Browser adminWithAlice() throws Exception {
         Browser b = ui.admin();
         b.get("/users"); // the form's token
         assertEquals(303, b.post("/users/add", "name", "alice", "password", "long enough pw", "password_again",
                 "long enough pw", "enabled", "on").statusCode());
+        return b;
+    }
+
+    @Test
+    void aTakenNameSaysWhichExistsAndWhatToDo() throws Exception {
+        Browser b = adminWithAlice();
         HttpResponse<String> capitals = b.post("/users/add", "name", "ALICE", "password", "long enough pw",
                 "password_again", "long enough pw");
         assertEquals(400, capitals.statusCode());
@@ -35,10 +41,7 @@ class UsersPageWordsTest {
 
     @Test
     void theChangePasswordFormSaysHowLongAPasswordIs() throws Exception {
-        Browser b = ui.admin();
-        b.get("/users"); // the form's token
-        assertEquals(303, b.post("/users/add", "name", "alice", "password", "long enough pw", "password_again",
-                "long enough pw", "enabled", "on").statusCode());
+        Browser b = adminWithAlice();
         String edit = b.get("/users/edit?name=alice").body();
         int form = edit.indexOf("<h2>Change password</h2>");
         int hint = edit.indexOf("<span class=\"hint\" id=\"password-hint\">8 to 256 characters;");

@@ -653,10 +653,10 @@ public final class ApplianceStore implements AutoCloseable {
                 for (Setting s : Setting.values()) {
                     if (!stored.contains(s.key())) {
                         added.add(s.key() + (s.defaultValue().isEmpty() ? "" : " = " + s.defaultValue()));
+                        ps.setString(1, s.key());
+                        ps.setString(2, s.defaultValue());
+                        ps.addBatch();
                     }
-                    ps.setString(1, s.key());
-                    ps.setString(2, s.defaultValue());
-                    ps.addBatch();
                 }
                 ps.executeBatch();
             }
