@@ -111,6 +111,11 @@ public final class PppSessions implements TunnelListener {
 
     /** Sessions whose call a new call took over ({@link SessionEnd#REDIALED}): ended at the next {@link #poll()}. */
     private final Queue<Slot> redialed = new ConcurrentLinkedQueue<>();
+    /**
+     * The sessions a newer call took the place of, from then until their end gives back their user's
+     * count ({@link #goingAway}): they still count there until the next {@link #poll()} ends them.
+     */
+    private final Set<Slot> replacedNotEnded = ConcurrentHashMap.newKeySet();
 
     /**
      * A call's place in the registry, from the moment its GRE channel opens (before the peer learns
@@ -339,7 +344,7 @@ public final class PppSessions implements TunnelListener {
                     // This link's own earlier login (an LCP renegotiation) is not another session,
                     // nor is a dead call this one replaces once logged in (the same client again).
                     int others = perUser.count(userName) - (userName.equals(counted.user) ? 1 : 0)
-                            - replacedOf(slot, userName);
+                            - goingAway(slot, userName);
                     if (others < limits.maxPerUser()) {
                         return Optional.empty();
                     }
@@ -369,7 +374,7 @@ public final class PppSessions implements TunnelListener {
                         }
                         int n = perUser.add(userName);
                         counted.user = userName;
-                        if (n - replacedOf(slot, userName) > limits.maxPerUser()) {
+                        if (n - goingAway(slot, userName) > limits.maxPerUser()) {
                             // refusesLogin turned such a login away before its Success; two of one
                             // account's logins judged at the same moment both pass it, and the later
                             // is hung up on here.
@@ -380,6 +385,12 @@ public final class PppSessions implements TunnelListener {
                 }
                 call.markLoggedIn();
                 List<Slot> replaced = takesThePlaceOf(slot, userName);
+                for (Slot r : replaced) {
+                    replacedNotEnded.add(r);
+                    if (r.session().hasEnded()) {
+                        replacedNotEnded.remove(r); // ended meanwhile: its end found nothing to remove
+                    }
+                }
                 redialed.addAll(replaced); // ended at the next poll, held back until then
                 List<Slot> others = slot.holding.stream().filter(old -> !replaced.contains(old)).toList();
                 doneMatching(slot);
@@ -413,6 +424,7 @@ public final class PppSessions implements TunnelListener {
                         perUser.remove(counted.user);
                         counted.user = null;
                     }
+                    replacedNotEnded.remove(slot);
                 }
                 forget(call, slot);
                 letGo(slot, slot.holding, "its client's new call, " + id + ", ended without logging in ("
@@ -868,10 +880,22 @@ public final class PppSessions implements TunnelListener {
                 }).toList();
     }
 
-    /** How many of {@code user}'s sessions {@code slot} replaces once logged in (see {@link #takesThePlaceOf}). */
-    private int replacedOf(Slot slot, String user) {
-        return (int) takesThePlaceOf(slot, user).stream()
-                .filter(old -> loggedInByCall.containsKey(old.call.localCallId())).count();
+    /**
+     * How many of {@code user}'s sessions are on their way out for {@code slot}'s login to count
+     * against: those it replaces once logged in ({@link #takesThePlaceOf}), and those a newer call
+     * already replaced, ended at the next {@link #poll()}. The latter because a redialled client may
+     * renegotiate the link and log in again (RFC 1661 §4.3) before that tick: its own dead call,
+     * still counted, had its re-login refused when one session per user is allowed.
+     */
+    private int goingAway(Slot slot, String user) {
+        Set<Slot> going = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        going.addAll(takesThePlaceOf(slot, user));
+        going.addAll(replacedNotEnded);
+        going.remove(slot);
+        return (int) going.stream().filter(old -> {
+            LoggedIn l = loggedInByCall.get(old.call.localCallId());
+            return l != null && l.user().equals(user);
+        }).count();
     }
 
     /** How long a login waits at most for its account's other sessions to show they are alive. */

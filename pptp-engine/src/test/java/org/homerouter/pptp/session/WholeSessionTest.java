@@ -138,9 +138,11 @@ class WholeSessionTest {
                 if (events == serverEvents) {
                     serverEndDetail = detail;
                 }
-                events.add("ended " + reason);
+                // The detail and user first: a test that waits for the event (maybe ended on a
+                // control connection's thread) then reads them.
                 endDetails.add(reason + ": " + detail);
                 endedUsers.add(s.userName().orElse("(none)"));
+                events.add("ended " + reason);
             }
         };
     }
@@ -768,6 +770,48 @@ class WholeSessionTest {
 
         serverSessions.sessions().getFirst().endSilently(SessionEnd.HUNG_UP, "the administrator");
         run("the new call out of it too once ended", () -> serverSessions.peerCallsIndexed() == 0);
+    }
+
+    /**
+     * The redialled client renegotiates the link (RFC 1661 §4.3: a Configure-Request in Opened,
+     * which logs in again) before the server's next tick has ended its dead call: with one session
+     * per user allowed, the dead call it replaced still counted, and the re-login was refused as
+     * "already has 1 sessions", its user cut off with nothing to show for it.
+     */
+    @Test
+    void aRedialledClientRenegotiatingBeforeItsDeadCallEndedIsNotRefusedForItsOwnOldSession() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        serverSessions.setLimits(new SessionLimits(16, 1));
+        dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        run("first up", () -> serverEvents.contains("up"));
+        PppSession dead = serverSessions.sessions().getFirst();
+
+        restartTheClient();
+        dialWithTheFirstCallId(clientTunnels).placeCall().get(5, TimeUnit.SECONDS);
+        // As run, but stopping as soon as the new call has logged in: before the tick that ends the dead one.
+        for (int round = 0; ; round++) {
+            assertTrue(round < 2000, "the new call never logged in: " + serverEvents);
+            network.deliverAll();
+            if (serverEvents.stream().filter("auth User"::equals).count() == 2) {
+                break;
+            }
+            clock.advanceMillis(100);
+            serverSessions.poll();
+            clientSessions.poll();
+            serverTunnels.poll();
+            clientTunnels.poll();
+            Thread.sleep(1);
+        }
+        assertFalse(dead.hasEnded(), "the dead call ends at the next tick, not before");
+        PppSession redialled = serverSessions.sessions().stream().filter(x -> x != dead).findFirst().orElseThrow();
+        // An LCP Configure-Request without options, as if from the client: both sides renegotiate.
+        redialled.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x44,
+                0x00, 0x04}));
+        run("logged in again, and the dead call ended", () -> serverEvents.stream().filter("auth User"::equals)
+                .count() == 3 && dead.hasEnded() || serverEvents.stream().anyMatch(e -> e.startsWith("ended TOO_MANY")));
+        assertFalse(serverEvents.contains("ended TOO_MANY_SESSIONS"), endDetails.toString());
+        assertTrue(dead.hasEnded() && !redialled.hasEnded(), serverEvents.toString());
+        assertEquals(List.of(redialled), serverSessions.sessions());
     }
 
     /**
