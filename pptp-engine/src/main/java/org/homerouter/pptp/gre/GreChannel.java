@@ -63,7 +63,13 @@ public final class GreChannel {
     private final Object rxLock = new Object();
     private final ReorderBuffer reorder;
     private long malformed;
-    /** GRE with this call's key from an address not its peer's (dropped by GreDemux), and the last such address. */
+    /**
+     * GRE with this call's key from an address not its peer's (dropped by GreDemux), and the last
+     * such address; guarded by their own lock, not {@link #rxLock}: the session reads them under
+     * its lock ({@code EndDiagnosis}) while the receive thread holds rxLock to hand it a frame,
+     * which waits for the session's lock; both threads stopped, and with them every tunnel.
+     */
+    private final Object elsewhereLock = new Object();
     private long fromElsewhere;
     private InetAddress elsewhere;
 
@@ -550,7 +556,7 @@ public final class GreChannel {
      * with several addresses, two internet links) gets no session, and "GRE blocked" misleads.
      */
     void countFromElsewhere(InetAddress source) {
-        synchronized (rxLock) {
+        synchronized (elsewhereLock) {
             fromElsewhere++;
             elsewhere = source;
         }
@@ -561,7 +567,7 @@ public final class GreChannel {
      * this call came from X, not from the client's address Y"; empty when none did.
      */
     public java.util.Optional<String> fromElsewhere() {
-        synchronized (rxLock) {
+        synchronized (elsewhereLock) {
             return fromElsewhere == 0 ? java.util.Optional.empty() : java.util.Optional.of(fromElsewhere
                     + " GRE packet" + (fromElsewhere == 1 ? "" : "s") + " for this call came from "
                     + elsewhere.getHostAddress() + ", not from " + peerAddress().getHostAddress()

@@ -929,7 +929,10 @@ public final class PppSessions implements TunnelListener {
     private List<PppSession> sessionsOf(String user, PptpCall call, PppSession s) {
         return byLocalCallId.entrySet().stream()
                 .filter(e -> e.getKey() != call.localCallId())
-                .filter(e -> loggedInByCall.containsKey(e.getKey()) && user.equals(loggedInByCall.get(e.getKey()).user()))
+                .filter(e -> { // one read: another session's end removes its entry on another thread
+                    LoggedIn l = loggedInByCall.get(e.getKey());
+                    return l != null && user.equals(l.user());
+                })
                 .map(e -> e.getValue().session()).filter(o -> o != null && o != s).toList();
     }
 

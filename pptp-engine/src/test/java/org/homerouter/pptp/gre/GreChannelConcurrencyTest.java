@@ -113,4 +113,38 @@ class GreChannelConcurrencyTest {
             assertEquals(PACKETS / 2 + delivered.size() / 10, dataPackets);
         });
     }
+
+    /**
+     * What the session reads for its diagnosis under its own lock (GRE from another address) does
+     * not wait for a frame being handed to the session: the receive thread, handing it over,
+     * waits for the session's lock. Both waited on each other: the data path stopped for every
+     * tunnel until the watchdog restarted the service.
+     */
+    @Test
+    void theFromElsewhereCountIsReadWhileAFrameIsBeingDelivered() throws Exception {
+        java.util.concurrent.CountDownLatch inSink = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        GreChannel channel = new GreChannel(1, 2, InetAddress.ofLiteral("192.0.2.1"), new RecordingTransport(),
+                new ManualClock(), FROM_ONE, payload -> {
+                    inSink.countDown();
+                    try {
+                        release.await(); // the session's lock, held by the thread reading below
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+        channel.countFromElsewhere(InetAddress.ofLiteral("198.51.100.9"));
+        Thread receiver = Thread.ofPlatform().start(() ->
+                channel.receive(GreHeader.data(1, 4, 0), ByteBuffer.allocate(4)));
+        try {
+            inSink.await();
+            java.util.concurrent.CompletableFuture<java.util.Optional<String>> read =
+                    java.util.concurrent.CompletableFuture.supplyAsync(channel::fromElsewhere);
+            assertEquals(true, read.get(5, java.util.concurrent.TimeUnit.SECONDS).orElseThrow()
+                    .startsWith("1 GRE packet for this call came from 198.51.100.9"));
+        } finally {
+            release.countDown();
+            receiver.join();
+        }
+    }
 }
