@@ -326,6 +326,32 @@ class PassthroughNetnsTest {
     }
 
     /**
+     * "My laptop can't reach the office VPN": the office's firewall passes TCP 1723 but drops the
+     * GRE it sends (here, an output rule at the server). The LAN client's call connects and dies in
+     * LCP; the router's event log then says which way the GRE failed and where to look, with the
+     * device's address, from the real kernel counters of the call's NAT rules.
+     */
+    @Test
+    void aCallWhoseServersGreNeverComesBackIsToldWithTheWayItFailed() throws Exception {
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
+        List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        alg.onProblem(problems::add);
+        Launched server = startServer(wan);
+        require(wan.exec(Duration.ofSeconds(10), "nft", "add table inet officefw"));
+        require(wan.exec(Duration.ofSeconds(10), "nft", "add chain inet officefw out { type filter hook output priority 0; }"));
+        require(wan.exec(Duration.ofSeconds(10), "nft", "add rule inet officefw out ip protocol gre drop"));
+
+        Launched dial = launch("dial1", lan1, PASSWORD, "dial", "--server", SERVER, "--user", "alice",
+                "--password-stdin", "--mppe", "require-128", "--call-id", Integer.toString(CALL_ID));
+        dial.awaitExit(Duration.ofSeconds(90)); // LCP gives up, the call is cleared
+        alg.refresh();
+        String context = problems + server.report() + dial.report();
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("passthrough: 10.77.1.2's VPN call to " + SERVER
+                + " ended with no GRE back from the server in ") && p.contains("something beyond this router drops GRE")),
+                context);
+    }
+
+    /**
      * As above, the whole service as the router, restarted as systemd restarts it (SIGTERM, then a
      * new run): it starts its ALG with passthrough on, so the call's control connection met
      * mid-stream is reset and its client dials again within seconds.

@@ -96,6 +96,7 @@ public final class PassthroughAlg implements AutoCloseable {
         tracker.avoidRouterCallIds(router::callIdTaken);
         tracker.resetConnectionsPickedUp(afterRestart);
         tracker.onRefusal((client, why) -> problems.add("refused", client.getHostAddress(), why));
+        tracker.onGreProblem((client, why) -> problems.add("gre", client.getHostAddress(), why));
         rules.onFailure(why -> problems.add("rules", why));
         // Nothing in the kernel is touched before the lock is ours and the queue bound: a second
         // ALG (the passthrough command beside the service) must fail without breaking the first.

@@ -36,6 +36,10 @@ final class CallTable {
     private final NatCallIdPool pool;
     private final Map<NatKey, TrackedCall> byNatId = new HashMap<>();
     private final Tally<Inet4Address> callsByClient = new Tally<>();
+    /** Where a call that ends with its GRE one way or none is told ({@link PptpAlg#onGreProblem}). */
+    java.util.function.BiConsumer<Inet4Address, String> greProblems = (client, what) -> { };
+    /** The ALG is stopping: its calls end for that, and what their GRE did says nothing. */
+    boolean stopping;
 
     CallTable(Clock clock, GreMappingListener listener, NatCallIdPool pool) {
         this.clock = clock;
@@ -76,13 +80,19 @@ final class CallTable {
         callsByClient.remove(c.flow.client());
         byNatId.remove(new NatKey(c.publicAddress, c.flow.server(), call.natCallId));
         pool.release(c.publicAddress, c.flow.server(), call.natCallId);
+        boolean wasMapped = call.mapped;
         if (call.mapped) {
             call.mapped = false;
             listener.unmapped(call.mapping());
         }
+        String gre = wasMapped ? "; GRE " + call.bytesToServer + " octets to the server, " + call.bytesToClient
+                + " back" : "";
         String note = CALLS_LOGGED.admit();
         if (note != null) {
-            LOG.info("alg: {} call {} (NAT {}) gone: {}{}", c.flow, call.clientCallId, call.natCallId, why, note);
+            LOG.info("alg: {} call {} (NAT {}) gone: {}{}{}", c.flow, call.clientCallId, call.natCallId, why, gre, note);
+        }
+        if (wasMapped && !stopping) {
+            call.greTrouble(clock.nanos()).ifPresent(what -> greProblems.accept(c.flow.client(), what));
         }
     }
 
@@ -91,6 +101,7 @@ final class CallTable {
         call.lastActivity = clock.nanos();
         if (!call.mapped && call.serverCallId >= 0) {
             call.mapped = true;
+            call.mappedAt = call.lastActivity;
             listener.mapped(call.mapping());
             String note = CALLS_LOGGED.admit();
             if (note != null) {

@@ -139,6 +139,14 @@ public final class PptpAlg {
     }
 
     /**
+     * Where a call that ends with its GRE one way or none ({@code TrackedCall#greTrouble}) is told,
+     * with its LAN client, under this tracker's lock: the sink only queues.
+     */
+    public void onGreProblem(java.util.function.BiConsumer<Inet4Address, String> sink) {
+        table.greProblems = sink;
+    }
+
+    /**
      * The call IDs the router's own calls hold (its VPN server's and its dial-out's): no NAT ID is
      * one of them. Their GRE comes to the same public address keyed by that ID, and a call's GRE
      * NAT for the same server and ID would take it to a LAN client. Asked on the packet path: must
@@ -461,6 +469,7 @@ public final class PptpAlg {
 
     /** Forgets everything, unmapping every call (shutdown). */
     public synchronized void clear() {
+        table.stopping = true;
         for (TrackedConnection c : List.copyOf(connections.values())) {
             close(c, "ALG stopped");
         }

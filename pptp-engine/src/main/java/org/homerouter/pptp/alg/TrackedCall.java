@@ -21,6 +21,8 @@ final class TrackedCall {
     CallState state;
     long lastActivity;
     boolean mapped;
+    /** When its GRE NAT was put in (the call connected), by the ALG's clock. */
+    long mappedAt;
     boolean greToClient;
     boolean greToServer;
     /** GRE octets forwarded each way over the call's life (the view's counts). */
@@ -64,6 +66,42 @@ final class TrackedCall {
         // when neither end echoes inside the tunnel, and both ends still hold the call.
         return greToClient && greToServer && state == CallState.CONNECTED
                 ? Math.max(lastActivity, connection.lastActivity) : lastActivity;
+    }
+
+    /**
+     * The data plane's GRE counters are read every few seconds ({@link PptpAlg#greCounters}), and a
+     * working PPTP call sends GRE both ways within its first seconds (each end's LCP
+     * Configure-Request, retransmitted every 3 s: RFC 1661 §4.6): a call connected this long whose
+     * GRE went one way or none is broken, not just young.
+     */
+    static final Duration GRE_JUDGED_AFTER = Duration.ofSeconds(15);
+
+    /**
+     * Why the call, ending {@code now}, never worked, for the owner of a LAN device that "cannot
+     * reach the office VPN": its GRE (IP protocol 47, RFC 2637 §4) went one way or none, which the
+     * control connection's success hides; empty for a call whose GRE flowed both ways, or one too
+     * young to tell.
+     */
+    java.util.Optional<String> greTrouble(long now) {
+        long seconds = Duration.ofNanos(now - mappedAt).toSeconds();
+        if (greToClient && greToServer || now - mappedAt < GRE_JUDGED_AFTER.toNanos()) {
+            return java.util.Optional.empty();
+        }
+        String call = connection.flow.client().getHostAddress() + "'s VPN call to "
+                + connection.flow.server().getHostAddress() + " ";
+        if (greToServer) {
+            return java.util.Optional.of(call + "ended with no GRE back from the server in " + seconds + " s, while the"
+                    + " device's went out (" + bytesToServer + " octets): something beyond this router drops GRE (IP"
+                    + " protocol 47) from that server (its firewall, or a provider on the way) though TCP port 1723"
+                    + " gets through; the device shows a timeout (Windows: error 806 or 619)");
+        }
+        if (greToClient) {
+            return java.util.Optional.of(call + "ended with no GRE from the device in " + seconds + " s, while the"
+                    + " server's reached it (" + bytesToClient + " octets): the device's own firewall or VPN software"
+                    + " blocks GRE (IP protocol 47)");
+        }
+        return java.util.Optional.of(call + "ended with no GRE either way in " + seconds + " s: the device sent none"
+                + " (its own firewall or VPN software blocks GRE, IP protocol 47), and the server sent none either");
     }
 
     /** The call as the UI shows it, {@code now} by the ALG's clock. */

@@ -933,6 +933,42 @@ class PptpAlgTest {
     }
 
     /**
+     * "My laptop can't reach the office VPN": the control connection worked, the call connected,
+     * and GRE went one way or none. The call's end tells the owner which way and what it means,
+     * with the LAN device; a call whose GRE flowed both ways, one ended young (its counters not
+     * read yet) or one ended by the ALG's stop tells nothing.
+     */
+    @Test
+    void aCallEndingWithItsGreOneWayOrNoneSaysWhichWayAndWhy() {
+        List<String> told = new ArrayList<>();
+        alg.onGreProblem((client, why) -> told.add(client.getHostAddress() + " | " + why));
+        Conversation c = new Conversation(CLIENT_A, 40001, 1000, 5000);
+        int[] nats = {c.call(1, 0x100), c.call(2, 0x101), c.call(3, 0x102), c.call(4, 0x103), c.call(5, 0x104)};
+        List<GreMapping> m = List.copyOf(mapped);
+        alg.greCounters(m.get(0), 0, 500);   // the device's GRE goes out, none comes back
+        alg.greCounters(m.get(1), 700, 0);   // the server's reaches the device, which sends none
+        alg.greCounters(m.get(3), 800, 600); // works
+        clock.advance(Duration.ofSeconds(40));
+        for (int nat : new int[] {nats[0], nats[1], nats[2], nats[3]}) {
+            c.toClient(cdn(nat));
+        }
+        assertEquals(3, told.size(), told.toString());
+        assertTrue(told.get(0).startsWith("192.168.1.10 | 192.168.1.10's VPN call to 203.0.113.5 ended with no GRE back"
+                + " from the server in 40 s, while the device's went out (500 octets): something beyond this router"
+                + " drops GRE"), told.get(0));
+        assertTrue(told.get(1).contains("no GRE from the device in 40 s, while the server's reached it (700 octets):"
+                + " the device's own firewall or VPN software blocks GRE"), told.get(1));
+        assertTrue(told.get(2).contains("no GRE either way in 40 s"), told.get(2));
+
+        Conversation young = new Conversation(CLIENT_B, 40002, 1000, 5000);
+        int nat = young.call(1, 0x105);
+        clock.advance(TrackedCall.GRE_JUDGED_AFTER.minusSeconds(1));
+        young.toClient(cdn(nat));
+        alg.clear(); // the last call (nats[4]) ends with the ALG, whose stop is no fault of its GRE
+        assertEquals(3, told.size(), told.toString());
+    }
+
+    /**
      * A call quiet inside its tunnel (a split-tunnel laptop nobody uses, neither end sending LCP
      * echoes) whose control connection still carries Echo-Requests (RFC 2637 §2.5: after 60 s
      * without control messages) is connected at both ends: its GRE mapping and Call ID translation
