@@ -744,15 +744,21 @@ public final class ApplianceStore implements AutoCloseable {
         return moved[0];
     }
 
+    /** Where the router's own events are copied to besides the process log (tests). */
+    synchronized void journalEventsTo(java.util.function.BiConsumer<String, String> sink) {
+        eventLog.journal = sink;
+    }
+
     /** Appends to the event log that the UI's Logs page shows. */
     public synchronized void logEvent(String kind, String message) {
         if (readOnly) {
             // Once: every login, call and page would say it again.
             if (!eventLogRefusalSaid) {
                 eventLogRefusalSaid = true;
-                LOG.error("the event log cannot be written, the storage being read-only: this run's events are not"
-                        + " recorded (the first: {}: {})", kind, message);
+                LOG.error("the event log cannot be written, the storage being read-only: this run's events are"
+                        + " only in this log from now on");
             }
+            eventLog.journal(kind, message);
             return;
         }
         eventLog.log(kind, message);

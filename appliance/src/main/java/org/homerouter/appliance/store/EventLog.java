@@ -51,6 +51,22 @@ final class EventLog {
         eventsKept = events;
     }
 
+    /**
+     * The router's own record (the administrator's logins and changes, updates, the service's
+     * starts, the ALG's and the data plane's troubles) in the journal too, where the log lines
+     * around it are: someone reading {@code journalctl} after "the VPN dropped at 14:02" saw every
+     * session line and not the configuration change that caused it. Not {@link #CALL_KINDS}: anyone
+     * who reaches the port makes those, and their own lines, rate-limited, are already there.
+     */
+    void journal(String kind, String message) {
+        if (!CALL_KINDS.contains(kind)) {
+            journal.accept(kind, message);
+        }
+    }
+
+    /** Where {@link #journal} writes: the process log, but for tests (which log warnings only). */
+    java.util.function.BiConsumer<String, String> journal = (kind, message) -> LOG.info("event {}: {}", kind, message);
+
     void log(String kind, String message) {
         try {
             insert(kind, message);
@@ -77,6 +93,7 @@ final class EventLog {
             ps.setString(3, message);
             ps.executeUpdate();
         }
+        journal(kind, message);
         trim(kind);
     }
 

@@ -924,4 +924,22 @@ class ApplianceStoreTest {
         assertEquals(0, count(db, "SELECT count(*) FROM vpn_users WHERE name = 'half-done'"));
         assertEquals(2, count(db, "SELECT count(*) FROM vpn_users"));
     }
+
+    /**
+     * The router's own record reaches the journal too, beside the log lines around it: the
+     * configuration change before "the VPN dropped at 14:02" was in the database alone. What
+     * anyone reaching the port causes (a call's connect, a failed login) is not repeated there.
+     */
+    @Test
+    void theRoutersOwnEventsAreInTheJournalTooAndCallersEventsAreNot() throws Exception {
+        List<String> journal = new java.util.ArrayList<>();
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("journal.db"))) {
+            store.journalEventsTo((kind, message) -> journal.add(kind + ": " + message));
+            store.logEvent("config", "VPN settings changed: max sessions 50 -> 20");
+            store.logEvent("connect", "alice connected from 198.51.100.7");
+            store.factoryReset(); // a change and its event in one transaction
+        }
+        assertEquals(List.of("config: VPN settings changed: max sessions 50 -> 20",
+                "config: factory reset: default settings, no users, no admin password"), journal);
+    }
 }
