@@ -436,6 +436,12 @@ def main():
         if g.run("journalctl -u homerouter -b --no-pager | grep -q 'alg: PPTP passthrough on'")[0] != 0:
             print("      " + g.run("journalctl -u homerouter -b --no-pager | grep -i -e alg -e passthrough | tail -5")[1])
             failures.append("passthrough switched on, but the ALG did not start in the service")
+        # Each line's syslog priority (JournalLogging): journald takes the "<6>" off and keeps it, so
+        # that "journalctl -p warning" finds the warnings; before, every line was priority 6.
+        if g.run("journalctl -u homerouter -b --no-pager -p info..info -o cat | grep -q '^INFO .*alg: PPTP passthrough on' "
+                 "&& ! journalctl -u homerouter -b --no-pager -o cat | grep -q '^<[0-7]>'")[0] != 0:
+            print("      " + g.run("journalctl -u homerouter -b --no-pager -o cat | tail -3")[1])
+            failures.append("the service's log lines did not reach the journal with their priority")
         if g.run("nft list table ip homerouter_alg >/dev/null && iptables -w -t mangle -S | grep -q NFQUEUE")[0] != 0:
             failures.append("passthrough switched on, but its table or queue rule is missing")
         if g.run("homerouter passthrough 2>&1 | grep -q 'service runs here'")[0] != 0:

@@ -23,6 +23,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        JournalLogging.useIfJournal(args.length == 0 ? null : args[0], System.getenv("JOURNAL_STREAM"));
         if (args.length == 0 || !(args[0].equals("run") || args[0].equals("dial") || args[0].equals("passthrough"))) {
             // Admin commands print their own results; the service's progress log would only clutter them.
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
