@@ -718,6 +718,7 @@ public final class Appliance implements AutoCloseable {
                         this::everythingThroughTunnel, previous);
                 internetReach.listening();
                 pptp.control().onCallPlaced(internetReach::callPlaced); // the first moment's calls may go uncounted
+                pptp.control().onRefused(internetReach::refused);
                 store.logEvent("service", "PPTP server listening on " + pptp.address());
             } else if (want) {
                 pptp.reconfigure(cfg);

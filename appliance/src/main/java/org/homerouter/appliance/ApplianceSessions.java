@@ -276,16 +276,39 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
      * their own name is among them.
      */
     static String unknownUsers(ApplianceStore store, long nowMs) throws SQLException {
-        var u = store.unknownUserFailures(nowMs - UNKNOWN_USERS_WITHIN.toMillis(), NAMES_SHOWN);
+        return unknownUsers(store.unknownUserFailures(nowMs - UNKNOWN_USERS_WITHIN.toMillis(), NAMES_SHOWN), nowMs);
+    }
+
+    /**
+     * As {@link #unknownUsers(ApplianceStore, long)}, from what the store found. Where the kept
+     * rows do not reach back 24 hours (a sustained flood fills them in hours), the line says "at
+     * least" and how far back they do reach: it said "in the last 24 hours" of what was a few hours'.
+     */
+    static String unknownUsers(ApplianceStore.UnknownUserFailures u, long nowMs) {
         if (u.logins() == 0) {
             return "";
         }
-        return (u.logins() == 1 ? "1 login with an unknown user name" : u.logins() + " logins with unknown user names")
-                + " from " + (u.addresses() == 1 ? "1 address" : u.addresses() + " addresses") + " in the last 24 hours"
+        boolean partial = u.countedFromMs() > nowMs - UNKNOWN_USERS_WITHIN.toMillis();
+        String within = partial ? reachingBack(nowMs - u.countedFromMs()) : "24 hours";
+        return (partial ? "At least " : "")
+                + (u.logins() == 1 ? "1 login with an unknown user name" : u.logins() + " logins with unknown user names")
+                + " from " + (u.addresses() == 1 ? "1 address" : u.addresses() + " addresses") + " in the last " + within
                 + (u.names().isEmpty() ? "" : " (" + (u.names().size() < u.namesTried() ? u.namesTried()
                 + " names tried, the latest: " : "names tried: ") + String.join(", ", u.names()) + ")")
                 + ": internet password guessing; nothing to do unless one is your user's name (then give them"
-                + " the exact user name from the VPN users page).";
+                + " the exact user name from the VPN users page)."
+                + (partial ? " The router keeps only the latest of these, which reach back " + within + ": any older"
+                + " ones of the last 24 hours are not counted." : "");
+    }
+
+    /** {@code millis} rounded up to whole hours (or minutes, under an hour): the kept rows all lie within it. */
+    private static String reachingBack(long millis) {
+        long minutes = Math.max(1, (millis + 59_999) / 60_000);
+        if (minutes <= 60) {
+            return minutes + (minutes == 1 ? " minute" : " minutes");
+        }
+        long hours = (minutes + 59) / 60;
+        return hours + " hours";
     }
 
     /**

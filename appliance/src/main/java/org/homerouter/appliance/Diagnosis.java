@@ -136,6 +136,14 @@ final class Diagnosis {
                     + "unused sessions.";
             case LCP_TIMEOUT -> "The client went silent while the link was set up: check its network. If it happens "
                     + "every time, something between client and router drops or mangles GRE (IP protocol 47).";
+            // Not the client's network: the link was set up over it, GRE both ways. It sent owners to
+            // firewalls and passthrough settings for a user who had left a password prompt open.
+            case LOGIN_TIMEOUT -> "The client's network is not the problem: the link was set up, so GRE (IP protocol"
+                    + " 47) gets through both ways. The client then did not complete its login in time (the detail"
+                    + " says what it left unanswered). Typical causes: its user left the password prompt open or"
+                    + " cancelled it, or the client does not answer the login method this router asks for (Windows: "
+                    + SECURITY_TAB + ", \"Allow these protocols\", tick MS-CHAP v2). Nothing to do if the user"
+                    + " then connected; if it repeats from an address you do not know, it is no real user.";
             case NO_GRE -> "Let IP protocol 47 (GRE) through every firewall and NAT router between the client and this "
                     + "router — forwarding TCP port 1723 alone is not enough; on the client's own router enable "
                     + "\"PPTP passthrough\".";

@@ -14,7 +14,10 @@ import java.util.function.LongSupplier;
  * reach any address on the internet every few minutes read as "a connection reached this router
  * 2 minutes ago" to an owner whose clients' never did. Calls from the LAN do not count: an owner
  * testing from the LAN connects, which says nothing about the internet. A call counts whether or
- * not the server then accepts it.
+ * not the server then accepts it. Connections from the internet that this router's own limits on
+ * control connections refused (ControlServer#onRefused) reached it too, and are said apart: an
+ * owner whose clients were refused there read that no client had reached the router, and looked
+ * for the fault in front of it.
  */
 final class InternetReach {
     /**
@@ -24,6 +27,9 @@ final class InternetReach {
     private final LongSupplier elapsedMillis;
     private volatile long since;
     private volatile Seen last;
+    /** Connections from the internet refused by the limits since {@link #since}, and the last of them. */
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Seen lastRefused;
 
     private record Seen(Inet4Address from, long at) {
     }
@@ -39,6 +45,16 @@ final class InternetReach {
      */
     void listening() {
         since = elapsedMillis.getAsLong();
+        refused.set(0);
+        lastRefused = null;
+    }
+
+    /** A control connection from {@code source} was refused by the limits on connections (ControlServer#onRefused). */
+    void refused(InetAddress source) {
+        if (source instanceof Inet4Address v4 && fromTheInternet(v4)) {
+            lastRefused = new Seen(v4, elapsedMillis.getAsLong());
+            refused.incrementAndGet();
+        }
     }
 
     /** A client at {@code source} placed a call (ControlServer#onCallPlaced). */
@@ -64,14 +80,24 @@ final class InternetReach {
     String describe() {
         long now = elapsedMillis.getAsLong();
         Seen s = last;
+        Seen r = lastRefused;
+        long refusedCount = refused.get();
+        String refusals = r == null || refusedCount == 0 ? "" : plural(refusedCount, "connection") + " from the internet"
+                + (refusedCount == 1 ? " was" : " were") + " refused by this router's own limits on control connections"
+                + " since the VPN server started, the last " + ago(now - r.at) + " from " + r.from.getHostAddress()
+                + ": they reached this router (a flood, or more clients than the limits let in at once; the"
+                + " \"problem\" events on the Logs page say which limit).";
         if (s == null) {
-            return "No client on the internet has placed a PPTP call with this router since the VPN server started "
-                    + ago(now - since) + " (connections that placed none, such as port scanners', do not count): if a"
-                    + " client outside tried meanwhile, its attempt stopped before this router (check the address it"
-                    + " dials, and what stands in front of this router).";
+            String none = "No client on the internet has placed a PPTP call with this router since the VPN server"
+                    + " started " + ago(now - since) + " (connections that placed none, such as port scanners', do not"
+                    + " count)";
+            return refusals.isEmpty() ? none + ": if a client outside tried meanwhile, its attempt stopped before this"
+                    + " router (check the address it dials, and what stands in front of this router)."
+                    : none + "; but " + refusals;
         }
         return "A client on the internet last placed a PPTP call with this router " + ago(now - s.at) + ", from "
-                + s.from.getHostAddress() + " (connections that placed none, such as port scanners', do not count).";
+                + s.from.getHostAddress() + " (connections that placed none, such as port scanners', do not count)."
+                + (refusals.isEmpty() ? "" : " " + Character.toUpperCase(refusals.charAt(0)) + refusals.substring(1));
     }
 
     private static String ago(long millis) {

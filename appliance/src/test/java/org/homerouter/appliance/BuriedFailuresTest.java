@@ -59,6 +59,27 @@ class BuriedFailuresTest {
         }
     }
 
+    /**
+     * A sustained flood (30 guesses recorded a minute) fills the kept 10,000 in about 5.5 hours: the
+     * line said "in the last 24 hours" of what was 6 hours' count. It says "at least", and how far
+     * back the kept ones reach.
+     */
+    @Test
+    void aFloodBeyondTheKeptGuessesIsCountedAsAtLeastAndOnlyAsFarBackAsTheyReach() {
+        long now = 100 * 86_400_000L;
+        var kept = new ApplianceStore.UnknownUserFailures(10_000, 812, 3, java.util.List.of("admin", "test"),
+                now - (5 * 3_600_000L + 30 * 60_000L));
+        assertEquals("At least 10000 logins with unknown user names from 812 addresses in the last 6 hours (3 names"
+                + " tried, the latest: admin, test): internet password guessing; nothing to do unless one is your"
+                + " user's name (then give them the exact user name from the VPN users page). The router keeps only"
+                + " the latest of these, which reach back 6 hours: any older ones of the last 24 hours are not"
+                + " counted.", ApplianceSessions.unknownUsers(kept, now));
+        var whole = new ApplianceStore.UnknownUserFailures(2, 1, 1, java.util.List.of("admin"), now - 86_400_000L);
+        assertEquals("2 logins with unknown user names from 1 address in the last 24 hours (names tried: admin):"
+                + " internet password guessing; nothing to do unless one is your user's name (then give them the"
+                + " exact user name from the VPN users page).", ApplianceSessions.unknownUsers(whole, now));
+    }
+
     /** The part of {@code page} from {@code from} to {@code to} lists the no-GRE failure, and the guesses in one line. */
     private static void listsTheFailureAndSumsUpTheGuesses(String page, String from, String to, String summary) {
         String part = page.substring(page.indexOf(from), page.indexOf(to)).replace("&#39;", "'");

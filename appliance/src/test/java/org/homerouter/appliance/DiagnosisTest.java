@@ -22,6 +22,27 @@ class DiagnosisTest {
     }
 
     /**
+     * A client whose link came up and that then did not log in (a password prompt left open) was
+     * told "the client went silent while the link was set up: check its network", and to look for
+     * what drops GRE, which had got through. Its end names the login, and a stored row of the new
+     * end read by a firmware that does not know it shows its name, not a failure to read the page.
+     */
+    @Test
+    void aLoginNotCompletedIsNotBlamedOnTheClientsNetwork() {
+        String advice = Diagnosis.advice(SessionEnd.LOGIN_TIMEOUT.name());
+        assertTrue(advice.startsWith("The client's network is not the problem"), advice);
+        assertTrue(advice.contains("password prompt"), advice);
+        assertFalse(advice.contains("check its network"), advice);
+        assertEquals("the link was set up, but the client did not complete its login in time",
+                Diagnosis.what(SessionEnd.LOGIN_TIMEOUT.name()));
+        assertEquals("the link was set up, but the remote server did not complete this router's login in time",
+                SessionEnd.LOGIN_TIMEOUT.description(org.homerouter.pptp.session.SessionRole.CLIENT));
+        // An end this firmware does not know (a newer one's row, after a downgrade): shown by name, no advice.
+        assertEquals("SOME_NEWER_END", Diagnosis.what("SOME_NEWER_END"));
+        assertEquals("", Diagnosis.advice("SOME_NEWER_END", "203.0.113.4", java.util.Optional.empty()));
+    }
+
+    /**
      * The Users page's last connection, read through the accounts the UI uses: a failed login in a
      * few words fit for a table cell, and an account with no history "never".
      */

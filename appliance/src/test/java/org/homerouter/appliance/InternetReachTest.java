@@ -55,6 +55,37 @@ class InternetReachTest {
         assertTrue(reach.describe().contains("2 days ago, from 198.51.100.7 ("), reach.describe());
     }
 
+    /**
+     * Clients refused by this router's own limits on connections (here 16 from one address) placed
+     * no call: the line said none had reached the router and sent the owner to what stands in
+     * front of it, which had let them through.
+     */
+    @Test
+    void connectionsRefusedByThisRoutersLimitsAreSaidToHaveReachedIt() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            reach.refused(a("198.51.100.7"));
+        }
+        reach.refused(a("192.168.1.20")); // the LAN's are not the internet's
+        now.addAndGet(3 * 60_000L);
+        String line = reach.describe();
+        assertEquals("No client on the internet has placed a PPTP call with this router since the VPN server started 3"
+                + " minutes ago (connections that placed none, such as port scanners', do not count); but 3 connections"
+                + " from the internet were refused by this router's own limits on control connections since the VPN"
+                + " server started, the last 3 minutes ago from 198.51.100.7: they reached this router (a flood, or"
+                + " more clients than the limits let in at once; the \"problem\" events on the Logs page say which"
+                + " limit).", line);
+        assertFalse(line.contains("stopped before this router"), line);
+
+        reach.callPlaced(a("203.0.113.9"));
+        assertTrue(reach.describe().endsWith("do not count). 3 connections from the internet were refused by this"
+                + " router's own limits on control connections since the VPN server started, the last 3 minutes ago"
+                + " from 198.51.100.7: they reached this router (a flood, or more clients than the limits let in at"
+                + " once; the \"problem\" events on the Logs page say which limit)."), reach.describe());
+
+        reach.listening(); // a restart for new settings: counted afresh
+        assertFalse(reach.describe().contains("refused"), reach.describe());
+    }
+
     @Test
     void onlyPublicUnicastSourcesAreTheInternet() throws Exception {
         for (String local : new String[] {"10.1.2.3", "172.16.0.1", "192.168.0.1", "100.64.0.1", "100.127.255.254",

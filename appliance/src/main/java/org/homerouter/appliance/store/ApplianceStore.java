@@ -953,8 +953,14 @@ public final class ApplianceStore implements AutoCloseable {
      *
      * @param namesTried how many different user names were tried
      * @param names      the user names tried, the most recently tried first, at most as many as asked for
+     * @param countedFromMs from when the counts are whole: the time asked for, or later where the
+     *     rows kept of these (the newest {@link #SESSIONS_KEPT}, SessionRecords#trim) do not reach back
+     *     so far, as under a sustained guessing flood (30 recorded a minute fill them in about 5.5
+     *     hours): the oldest kept row's end. The counts are then those since it, a lower bound for
+     *     the time asked for.
      */
-    public record UnknownUserFailures(int logins, int addresses, int namesTried, java.util.List<String> names) {
+    public record UnknownUserFailures(int logins, int addresses, int namesTried, java.util.List<String> names,
+                                      long countedFromMs) {
     }
 
     /** {@link UnknownUserFailures} since {@code sinceMs}, naming up to {@code names} of the names tried. */

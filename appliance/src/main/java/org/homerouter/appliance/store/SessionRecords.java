@@ -263,7 +263,26 @@ final class SessionRecords {
                 }
             }
         }
-        return new UnknownUserFailures(logins, addresses, namesTried, tried);
+        return new UnknownUserFailures(logins, addresses, namesTried, tried, unknownUsersWholeFrom(sinceMs, logins));
+    }
+
+    /**
+     * From when the failed logins under unknown names since {@code sinceMs} ({@code logins} of them)
+     * are all still kept: {@code sinceMs}, unless their pool is at its limit and none of its rows
+     * ended before then, so that the trim ({@link #trim}) may have deleted some that did not: then
+     * its oldest row's end. A pool below its limit has lost none since it last was at it (only the
+     * trim deletes these), and one that still holds an older row has lost none newer (the trim
+     * deletes the oldest first). Read from the partial index, without the rows.
+     */
+    private long unknownUsersWholeFrom(long sinceMs, int logins) throws SQLException {
+        if (logins < sessionsKept) {
+            return sinceMs;
+        }
+        try (PreparedStatement ps = db.prepareStatement("SELECT min(ended_ms) FROM vpn_sessions WHERE unknown_user = 1");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return Math.max(sinceMs, rs.getLong(1));
+        }
     }
 
     List<Login> loginsSince(long sinceMs) throws SQLException {

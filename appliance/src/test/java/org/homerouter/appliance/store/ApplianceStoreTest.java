@@ -534,6 +534,35 @@ class ApplianceStoreTest {
     }
 
     /**
+     * Under a sustained guessing flood the kept guesses (the newest 10,000) reach back only hours,
+     * and the Dashboard counted them as the last 24 hours': the count now says from when it is whole.
+     */
+    @Test
+    void theGuessesCountSaysFromWhenItIsWholeOnceTheTrimHasTakenSomeOfTheDay() throws Exception {
+        long day = 86_400_000L;
+        long now = 10 * day;
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            store.keepAtMost(5, 3);
+            store.sessionEnded(0, now - 2 * day, now - 2 * day, "old", "203.0.113.1", null, 0, 0, "AUTH_FAILED",
+                    "", true, "auth-failure", "an old guess");
+            store.sessionEnded(0, now - 3_600_000, now - 3_600_000, "guess", "203.0.113.2", null, 0, 0, "AUTH_FAILED",
+                    "", true, "auth-failure", "a guess");
+            assertEquals(now - day, store.unknownUserFailures(now - day, 5).countedFromMs(),
+                    "below the pool's limit: nothing of the day was trimmed");
+            for (int i = 0; i < 40; i++) {
+                long at = now - 20 * 3_600_000L + i * 60_000L;
+                store.sessionEnded(0, at, at, "guess" + i, "203.0.113." + (i + 3), null, 0, 0, "AUTH_FAILED",
+                        "", true, "auth-failure", "guess" + i + " refused");
+            }
+            var u = store.unknownUserFailures(now - day, 5);
+            long oldestKept = store.sessionHistory(100, false).stream().filter(ApplianceStore.SessionRow::unknownUser)
+                    .mapToLong(ApplianceStore.SessionRow::endedMs).min().orElseThrow();
+            assertTrue(oldestKept > now - 20 * 3_600_000L, "the day's first guesses were trimmed");
+            assertEquals(oldestKept, u.countedFromMs(), "whole only from the oldest kept: " + u);
+        }
+    }
+
+    /**
      * A flood of failed calls from many addresses (30 recorded a minute) replaced the whole event
      * log in hours, and with it the administrator's logins and the configuration's changes: the
      * calls' events are now kept apart from the router's own record.

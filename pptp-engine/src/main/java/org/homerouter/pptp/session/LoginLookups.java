@@ -114,7 +114,8 @@ final class LoginLookups {
             case PREVIOUS_PASSWORD -> SessionEnd.PREVIOUS_PASSWORD; // no strike: see the reason
             case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;
             case NO_SECRET_FOR_METHOD -> SessionEnd.CHAP_SECRET_MISSING;
-            case TIMEOUT -> SessionEnd.LCP_TIMEOUT;
+            // The peer did not answer the login (AbstractAuthExchange): the link was up by then.
+            case TIMEOUT -> SessionEnd.LOGIN_TIMEOUT;
             case AUTHENTICATOR_NOT_VERIFIED -> SessionEnd.SERVER_NOT_VERIFIED;
             default -> SessionEnd.AUTH_FAILED;
         };

@@ -389,8 +389,11 @@ public final class PppSession {
             openLcpIfPending();
         }
         if (loginWaitingFor() && clock.nanos() - loginDeadline() >= 0) {
-            fail(SessionEnd.LCP_TIMEOUT, "no login within " + LOGIN_DEADLINE.toSeconds() + " s of the call ("
-                    + authExchanges + " login exchange" + (authExchanges == 1 ? "" : "s") + " begun)");
+            // A link that was set up carried the client's GRE both ways: its login, not its
+            // network, is what did not happen.
+            fail(link != null ? SessionEnd.LOGIN_TIMEOUT : SessionEnd.LCP_TIMEOUT, "no login within "
+                    + LOGIN_DEADLINE.toSeconds() + " s of the call (" + authExchanges + " login exchange"
+                    + (authExchanges == 1 ? "" : "s") + " begun)");
         }
         if (networkWaitsFor != null && (clock.nanos() - networkHeldUntil >= 0 || !networkWaitsFor.getAsBoolean())) {
             networkWaitsFor = null;

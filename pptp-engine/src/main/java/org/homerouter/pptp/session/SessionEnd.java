@@ -46,6 +46,15 @@ public enum SessionEnd {
             "the remote server did not give the tunnel's addresses (IPCP; the detail says which was missing)"),
     LCP_TIMEOUT("the client stopped answering during link setup",
             "the remote server stopped answering during link setup"),
+    /**
+     * The link was set up (LCP Opened, so the peer's GRE got through both ways) but the login was
+     * not completed in time: no answer to the login request after its retransmissions or within
+     * the exchange's limit (RFC 1994 §4.1, RFC 1334 §2.2.1; AuthPolicy), or, on the server, no
+     * login within PppSession#LOGIN_DEADLINE of the call. Told apart from {@link #LCP_TIMEOUT},
+     * which sent the owner to look at the client's network, which had carried the link set-up.
+     */
+    LOGIN_TIMEOUT("the link was set up, but the client did not complete its login in time",
+            "the link was set up, but the remote server did not complete this router's login in time"),
     NO_GRE("no GRE (IP protocol 47) ever arrived from the client: GRE is blocked between the client and this "
             + "router — open or forward protocol 47, not just TCP port 1723 (Windows error 806/619)",
             "no GRE (IP protocol 47) ever arrived from the remote server: GRE is blocked between it and this router"

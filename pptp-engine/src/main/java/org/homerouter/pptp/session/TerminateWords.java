@@ -30,6 +30,7 @@ final class TerminateWords {
             case ENCRYPTION_LOST -> "Encryption (MPPE) failed";
             case NO_ADDRESS -> server ? "No tunnel address left on the VPN server" : "No tunnel address given";
             case LCP_TIMEOUT -> "No answer during link setup";
+            case LOGIN_TIMEOUT -> "Login not completed in time";
             case NO_GRE, GRE_ONE_WAY, GRE_SHARED_ADDRESS -> "GRE (IP protocol 47) does not get through";
             case PEER_DEAD, GRE_NOT_SENT -> "No answer to LCP echo requests";
             case DEVICE_FAILED -> "Tunnel interface failed";

@@ -205,10 +205,29 @@ class ServerSessionOnTheWireTest {
         }
         assertTrue(renegotiations >= 3, "the login exchanges were restarted: " + renegotiations);
         assertEquals(1, ended.size(), "still logging in after 10 min, renegotiated " + renegotiations + " times");
-        assertTrue(ended.getFirst().startsWith(SessionEnd.LCP_TIMEOUT + ": no login within 60 s"), ended.toString());
+        assertTrue(ended.getFirst().startsWith(SessionEnd.LOGIN_TIMEOUT + ": no login within 60 s"), ended.toString());
         assertTrue(clock.nanos() <= java.time.Duration.ofSeconds(70).toNanos() + clockStart, "ended at "
                 + (clock.nanos() - clockStart) / 1_000_000_000 + " s");
         assertEquals(0, sessions.loggingIn(), "its login slot is free");
+    }
+
+    /**
+     * A client whose link came up (its GRE got through both ways) but that never answered the
+     * Challenge ended as "the client stopped answering during link setup", whose advice sent the
+     * owner to the client's network and its GRE. Its login is what did not happen.
+     */
+    @Test
+    void aClientThatSetsUpTheLinkButNeverAnswersTheLoginEndsAsALoginNotCompleted() {
+        placeCall(reply -> { });
+        peerSendsConfigureRequest();
+        for (int second = 0; second < 120 && ended.isEmpty(); second++) {
+            peerAcksOurConfigureRequests(); // LCP opens; the Challenges that follow go unanswered
+            clock.advanceMillis(1000);
+            sessions.poll();
+        }
+        assertEquals(1, ended.size(), "still logging in after 2 min");
+        assertTrue(ended.getFirst().startsWith(SessionEnd.LOGIN_TIMEOUT + ": "), ended.toString());
+        assertEquals("Login not completed in time", TerminateWords.of(SessionEnd.LOGIN_TIMEOUT, SessionRole.SERVER));
     }
 
     /** The peer Configure-Naks each of our LCP Configure-Requests it has received with {@code option} (RFC 1661 §5.3). */

@@ -86,6 +86,7 @@ public final class ControlServer implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private volatile Channel serverChannel;
     private volatile java.util.function.Consumer<InetAddress> callPlaced = source -> { };
+    private volatile java.util.function.Consumer<InetAddress> refusedFrom = source -> { };
     /** How {@link #start} listened, and where (the port it got): {@link #resume} listens there again. */
     private ServerBootstrap bootstrap;
     private InetSocketAddress listening;
@@ -157,6 +158,7 @@ public final class ControlServer implements AutoCloseable {
                         }
                         if (refusal.isPresent()) {
                             refused.increment();
+                            refusedFrom.accept(source);
                             String more = REFUSED_LOGGED.admit();
                             if (more != null) {
                                 LOG.warn("{}: control connection refused: {}{}", ch.remoteAddress(), refusal.get(), more);
@@ -201,6 +203,16 @@ public final class ControlServer implements AutoCloseable {
      */
     public void onCallPlaced(java.util.function.Consumer<InetAddress> observer) {
         callPlaced = observer;
+    }
+
+    /**
+     * Tells {@code observer} the source of every control connection refused from now on by the
+     * limits on connections ({@link #refusedConnections}), on the accepting event loop (it must not
+     * block): a client refused here reached this router, which an owner asking whether clients get
+     * through at all needs to hear.
+     */
+    public void onRefused(java.util.function.Consumer<InetAddress> observer) {
+        refusedFrom = observer;
     }
 
     /**

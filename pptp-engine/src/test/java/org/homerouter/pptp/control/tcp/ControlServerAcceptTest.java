@@ -92,6 +92,25 @@ class ControlServerAcceptTest {
         assertEquals(java.util.List.of(InetAddress.getByName("127.0.0.1")), reached);
     }
 
+    /**
+     * A connection the limits refuse reached this router: its source is reported, so that the
+     * Dashboard does not tell an owner whose clients are refused here that none got through.
+     */
+    @Test
+    void aConnectionRefusedByTheLimitsIsReportedWithItsSource() throws Exception {
+        int port = start(true);
+        java.util.List<InetAddress> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.onRefused(refused::add);
+        try (Socket first = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+            Await.until("the first connection held", () -> server.connections().size() == 1);
+            try (Socket second = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+                assertTrue(closedByServer(second), "one per address");
+            }
+        }
+        assertEquals(1, server.refusedConnections());
+        assertEquals(java.util.List.of(InetAddress.getByName("127.0.0.1")), refused);
+    }
+
     @Test
     void withoutTheRuleAnIpv6ConnectionIsCountedAsAnyOther() throws Exception {
         int port = start(false);
