@@ -755,8 +755,9 @@ public final class ApplianceStore implements AutoCloseable {
             // Once: every login, call and page would say it again.
             if (!eventLogRefusalSaid) {
                 eventLogRefusalSaid = true;
-                LOG.error("the event log cannot be written, the storage being read-only: this run's events are"
-                        + " only in this log from now on");
+                LOG.error("the event log cannot be written, the storage being read-only: this run's events are not"
+                        + " recorded there (the first: {}: {}); the administrator's and the problems are in this log",
+                        kind, message);
             }
             eventLog.journal(kind, message);
             return;

@@ -52,14 +52,22 @@ final class EventLog {
     }
 
     /**
-     * The router's own record (the administrator's logins and changes, updates, the service's
-     * starts, the ALG's and the data plane's troubles) in the journal too, where the log lines
-     * around it are: someone reading {@code journalctl} after "the VPN dropped at 14:02" saw every
-     * session line and not the configuration change that caused it. Not {@link #CALL_KINDS}: anyone
-     * who reaches the port makes those, and their own lines, rate-limited, are already there.
+     * The kinds of event that are in the event log alone unless {@link #journal} copies them: the
+     * administrator's logins, changes and disconnects, wrong admin passwords (summed up by the
+     * login's throttle), and the problems found for the owner (passthrough calls refused or whose
+     * GRE failed, sessions refused for capacity), each already limited where it is made. The others
+     * have their own log lines: a session's start and end, the service's own events (logged where
+     * they happen, at their level), a branch's routes, the dial-out.
+     */
+    static final Set<String> JOURNALED_KINDS = Set.of("config", "admin", "admin-failure", "problem");
+
+    /**
+     * {@link #JOURNALED_KINDS} in the journal too, where the log lines around them are: someone
+     * reading {@code journalctl} after "the VPN dropped at 14:02" saw every session line and not the
+     * configuration change that caused it, nor the passthrough problem the Logs page showed.
      */
     void journal(String kind, String message) {
-        if (!CALL_KINDS.contains(kind)) {
+        if (JOURNALED_KINDS.contains(kind)) {
             journal.accept(kind, message);
         }
     }

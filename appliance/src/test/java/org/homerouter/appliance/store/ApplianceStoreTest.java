@@ -955,20 +955,24 @@ class ApplianceStoreTest {
     }
 
     /**
-     * The router's own record reaches the journal too, beside the log lines around it: the
-     * configuration change before "the VPN dropped at 14:02" was in the database alone. What
-     * anyone reaching the port causes (a call's connect, a failed login) is not repeated there.
+     * The administrator's changes and the problems found for the owner reach the journal too,
+     * beside the log lines around them: the configuration change before "the VPN dropped at 14:02"
+     * was in the database alone. Events with lines of their own (a call's connect, the service's
+     * events) are not repeated there.
      */
     @Test
-    void theRoutersOwnEventsAreInTheJournalTooAndCallersEventsAreNot() throws Exception {
+    void theAdministratorsChangesAndTheOwnersProblemsAreInTheJournalToo() throws Exception {
         List<String> journal = new java.util.ArrayList<>();
         try (ApplianceStore store = ApplianceStore.open(dir.resolve("journal.db"))) {
             store.journalEventsTo((kind, message) -> journal.add(kind + ": " + message));
             store.logEvent("config", "VPN settings changed: max sessions 50 -> 20");
             store.logEvent("connect", "alice connected from 198.51.100.7");
+            store.logEvent("service", "PPTP server listening on 0.0.0.0:1723"); // logged where it happens
+            store.logEvent("problem", "passthrough: 192.168.1.20's VPN call to 203.0.113.5 ended with no GRE back");
             store.factoryReset(); // a change and its event in one transaction
         }
         assertEquals(List.of("config: VPN settings changed: max sessions 50 -> 20",
+                "problem: passthrough: 192.168.1.20's VPN call to 203.0.113.5 ended with no GRE back",
                 "config: factory reset: default settings, no users, no admin password"), journal);
     }
 }
