@@ -71,6 +71,22 @@ public final class JournalLogging {
             super(name);
         }
 
+        /**
+         * A message of several lines (the watchdog's thread dump) is an entry per line in the
+         * journal: each of its lines gets the prefix too, or all but the first were info.
+         */
+        @Override
+        protected void handleNormalizedLoggingCall(org.slf4j.event.Level level, org.slf4j.Marker marker,
+                                                   String pattern, Object[] arguments, Throwable throwable) {
+            String message = org.slf4j.helpers.MessageFormatter.basicArrayFormat(pattern, arguments);
+            if (message != null && message.indexOf('\n') >= 0) {
+                super.handleNormalizedLoggingCall(level, marker, message.replace("\n", "\n<"
+                        + priority(level.toInt()) + ">"), null, throwable);
+            } else {
+                super.handleNormalizedLoggingCall(level, marker, pattern, arguments, throwable);
+            }
+        }
+
         @Override
         protected String renderLevel(int level) {
             String prefix = "<" + priority(level) + ">";

@@ -176,12 +176,41 @@ final class ServiceWatchdog implements AutoCloseable {
             // holds it is one of the others. All of them, once per incident.
             stack.append("; every thread:");
             for (var info : java.lang.management.ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
-                stack.append("\n").append(info.toString().stripTrailing());
+                stack.append("\n").append(whole(info));
             }
         }
         String message = name + " has not run a task for " + seconds + " s: if it stays so, systemd restarts the service";
         LOG.error("watchdog: {}{}", message, stack);
         problems.accept(message);
+    }
+
+    /**
+     * A thread as a thread dump shows it, its whole stack with the monitors it holds where it took
+     * them: ThreadInfo#toString stops after 8 frames, which hid who held the lock that the stuck
+     * probe waits for, deep in the holder's stack.
+     */
+    static String whole(java.lang.management.ThreadInfo info) {
+        StringBuilder b = new StringBuilder().append('"').append(info.getThreadName()).append("\" ")
+                .append(info.getThreadState());
+        if (info.getLockName() != null) {
+            b.append(" on ").append(info.getLockName());
+        }
+        if (info.getLockOwnerName() != null) {
+            b.append(" owned by \"").append(info.getLockOwnerName()).append('"');
+        }
+        StackTraceElement[] frames = info.getStackTrace();
+        for (int i = 0; i < frames.length; i++) {
+            b.append("\n\tat ").append(frames[i]);
+            for (var m : info.getLockedMonitors()) {
+                if (m.getLockedStackDepth() == i) {
+                    b.append("\n\t- locked ").append(m);
+                }
+            }
+        }
+        for (var l : info.getLockedSynchronizers()) {
+            b.append("\n\t- holds ").append(l);
+        }
+        return b.toString();
     }
 
     /** Sends a state to the manager; a failure is logged once (the manager restarting, say), not fatal. */

@@ -24,6 +24,7 @@ class JournalLoggingTest {
         log.info("serving");
         log.warn("a warning");
         log.error("an error", new IllegalStateException("broken"));
+        log.error("watchdog: {} stuck{}", "the data path", "\n\"pptp-data\" BLOCKED\n\tat Foo.bar");
     }
 
     private static List<String> run(String command, String journalStream) throws Exception {
@@ -49,7 +50,9 @@ class JournalLoggingTest {
         assertEquals("<3>ERROR PptpService - an error", lines.get(2), lines.toString());
         assertEquals("<3>java.lang.IllegalStateException: broken", lines.get(3), lines.toString());
         assertTrue(lines.size() > 4 && lines.subList(3, lines.size()).stream().allMatch(l -> l.startsWith("<3>")),
-                "every line of the stack trace: " + lines);
+                "every line of the stack trace, and of a message of several lines: " + lines);
+        assertEquals(List.of("<3>ERROR PptpService - watchdog: the data path stuck", "<3>\"pptp-data\" BLOCKED",
+                "<3>\tat Foo.bar"), lines.subList(lines.size() - 3, lines.size()));
     }
 
     @Test

@@ -115,4 +115,44 @@ class ServiceWatchdogTest {
         assertEquals(Optional.empty(), ServiceWatchdog.interval(Map.of("WATCHDOG_USEC", "soon"), 42));
         assertEquals(Optional.empty(), ServiceWatchdog.interval(Map.of("WATCHDOG_USEC", "0"), 42));
     }
+
+    /**
+     * The dump logged when a probe is stuck names who holds a lock however deep in its stack it
+     * took it: ThreadInfo#toString, used before, stops after 8 frames.
+     */
+    @Test
+    void theThreadDumpShowsALockTakenDeepInAStack() throws Exception {
+        Object lock = new Object();
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().name("holder").daemon().start(() -> {
+            synchronized (lock) {
+                deep(12, holding);
+            }
+        });
+        holding.await();
+        try {
+            var info = java.lang.management.ManagementFactory.getThreadMXBean()
+                    .getThreadInfo(new long[] {holder.threadId()}, true, true)[0];
+            String dump = ServiceWatchdog.whole(info);
+            assertTrue(dump.startsWith("\"holder\" TIMED_WAITING"), dump);
+            assertTrue(dump.contains("- locked java.lang.Object@"), dump);
+            assertTrue(dump.lines().filter(l -> l.contains("deep(")).count() >= 12, dump);
+            assertFalse(info.toString().contains("- locked java.lang.Object@"), "what the old dump missed");
+        } finally {
+            holder.interrupt();
+        }
+    }
+
+    private static void deep(int frames, java.util.concurrent.CountDownLatch holding) {
+        if (frames > 0) {
+            deep(frames - 1, holding);
+            return;
+        }
+        holding.countDown();
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
