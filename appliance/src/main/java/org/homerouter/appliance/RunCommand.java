@@ -28,7 +28,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ui-port", description = "Override the stored web UI port (default 8080, on 127.0.0.1).")
     Integer uiPort;
 
-    // The router image binds the UI to every address and lets its firewall admit the LAN only.
+    // The router image binds the UI to every address and lets its firewall admit the LAN and VPN clients only.
     @Option(names = "--ui-address", description = "Override the stored web UI listen address (default 127.0.0.1).")
     String uiAddress;
 
