@@ -181,7 +181,18 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     }
     @Override public byte[] knownDeviceKey() { return knownDeviceKey.clone(); }
 
-    @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }
+    /** How long each read of the password hash takes: a slow SD card under the store. */
+    volatile long passwordHashReadMs;
+    @Override public Optional<String> passwordHash() {
+        if (passwordHashReadMs > 0) {
+            try {
+                Thread.sleep(passwordHashReadMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return Optional.ofNullable(hash);
+    }
     @Override public boolean changePasswordHash(String previous, String h, String event) {
         adminStoreGate();
         synchronized (this) {
