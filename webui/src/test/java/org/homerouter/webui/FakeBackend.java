@@ -240,6 +240,9 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         }
     }
     @Override public List<Subnet> lanNetworks() { return lans; }
+    @Override public synchronized List<Subnet> routedNetworks() {
+        return RoutedSubnets.routed(routed, siteToSiteSettings.subnets());
+    }
     List<String> hostDns = List.of();
     @Override public List<String> hostNameServers() { return hostDns; }
     /** As the appliance decides it: these fields need a new listener. */
