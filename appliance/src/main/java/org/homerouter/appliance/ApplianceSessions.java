@@ -81,6 +81,28 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
                 PptpService.sessionsServed(cfg), problem, clientsDial);
     }
 
+    @Override
+    public java.util.Optional<org.homerouter.webui.api.WanSide> wanSide() {
+        if (!appliance.dataPlane().linux()) {
+            return java.util.Optional.empty(); // no routes read: every machine would read as offline
+        }
+        Map<Setting, String> cfg;
+        try {
+            cfg = appliance.store().settings();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(cfg.get(Setting.PPTP_PORT));
+        } catch (NumberFormatException e) {
+            port = org.homerouter.pptp.control.ControlProtocol.TCP_PORT;
+        }
+        return java.util.Optional.of(WanStanding.of(RouterNetworks.now().wans(),
+                Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)), port, appliance.pptpAddress(),
+                appliance.wanFirewallPresent(), appliance.wanFirewallFailing()));
+    }
+
     /** Whether {@code source} is a tunnel's (ppp* the dial-out's, pptp* a VPN client's). */
     private static boolean throughTunnel(Inet4Address source) {
         try {

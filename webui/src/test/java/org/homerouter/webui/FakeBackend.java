@@ -252,6 +252,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public boolean passthroughEnabled() { return passthrough; }
     volatile String inboundServer = "";
     volatile String clientsDial = "";
+    volatile org.homerouter.webui.api.WanSide wanSide;
+    @Override public Optional<org.homerouter.webui.api.WanSide> wanSide() { return Optional.ofNullable(wanSide); }
     @Override public String inboundServer() { return inboundServer; }
     @Override public void setPassthrough(boolean on, String inbound, String event) {
         passthrough = on;
