@@ -1091,6 +1091,17 @@ public final class Appliance implements AutoCloseable {
         return pptp;
     }
 
+    /** Whether the router image's base firewall is here for us to admit PPTP from the WAN ({@link WanAdmission#present}). */
+    boolean wanFirewallPresent() {
+        WanAdmission w = wan;
+        return w != null && w.present();
+    }
+
+    /** Whether admitting PPTP from the WAN failed and is being tried again. */
+    boolean wanFirewallFailing() {
+        return wanRetry.failing();
+    }
+
     /** Where the PPTP server listens, or null when it is disabled. */
     public InetSocketAddress pptpAddress() {
         PptpService p = pptp;

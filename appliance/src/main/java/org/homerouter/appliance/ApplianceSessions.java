@@ -12,6 +12,7 @@ import org.homerouter.pptp.control.ControlConnection;
 import org.homerouter.pptp.control.PptpCall;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.webui.api.LiveSessions;
+import org.homerouter.webui.api.Subnet;
 
 /** The dashboard's live view: control connections, their calls and sessions, and the history. */
 record ApplianceSessions(Appliance appliance) implements LiveSessions {
@@ -24,8 +25,10 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
     @Override
     public ServerState state() {
         Map<Setting, String> cfg;
+        List<Subnet> routed;
         try {
             cfg = appliance.store().settings();
+            routed = NetworkOverlap.routed(appliance.store(), cfg);
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
@@ -46,9 +49,10 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
             // Stored before the pages refused the pair (or by hand): say why clients from outside fail.
             problem = org.homerouter.webui.api.InboundForwardConflict.forServer(inbound);
         }
-        var overlap = NetworkOverlap.describe(ApplianceVpnConfig.localNetworks())
+        var overlap = NetworkOverlap.describe(ApplianceVpnConfig.localNetworks(),
+                        NetworkOverlap.refusedBesides(Appliance.tunnelNetwork(cfg), routed))
                 .or(() -> NetworkOverlap.tunnelNetwork(enabled ? Appliance.tunnelNetwork(cfg) : null,
-                        ApplianceVpnConfig.localNetworks()));
+                        ApplianceVpnConfig.localNetworks(), routed));
         if (overlap.isPresent()) {
             problem = (overlap.get() + " " + problem).trim();
         }
@@ -75,6 +79,28 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         }
         return new ServerState(Version.current(), enabled, address != null, listen,
                 PptpService.sessionsServed(cfg), problem, clientsDial);
+    }
+
+    @Override
+    public java.util.Optional<org.homerouter.webui.api.WanSide> wanSide() {
+        if (!appliance.dataPlane().linux()) {
+            return java.util.Optional.empty(); // no routes read: every machine would read as offline
+        }
+        Map<Setting, String> cfg;
+        try {
+            cfg = appliance.store().settings();
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(cfg.get(Setting.PPTP_PORT));
+        } catch (NumberFormatException e) {
+            port = org.homerouter.pptp.control.ControlProtocol.TCP_PORT;
+        }
+        return java.util.Optional.of(WanStanding.of(RouterNetworks.now().wans(),
+                Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)), port, appliance.pptpAddress(),
+                appliance.wanFirewallPresent(), appliance.wanFirewallFailing()));
     }
 
     /** Whether {@code source} is a tunnel's (ppp* the dial-out's, pptp* a VPN client's). */

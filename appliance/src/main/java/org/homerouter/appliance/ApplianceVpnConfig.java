@@ -114,6 +114,16 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     }
 
     @Override
+    public List<Subnet> routedNetworks() {
+        try {
+            return org.homerouter.webui.api.RoutedSubnets.routed(appliance.store().allRoutedSubnets(),
+                    appliance.store().settings().get(Setting.DIALOUT_SUBNETS));
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    @Override
     public List<String> hostNameServers() {
         return PptpService.offeredToClients(appliance::everythingThroughTunnel, vpn().localAddress(),
                 PptpService.hostNameServers(appliance.dataPlane())).get().stream()

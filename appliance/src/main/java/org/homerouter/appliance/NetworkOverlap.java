@@ -1,5 +1,6 @@
 package org.homerouter.appliance;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.homerouter.webui.api.Ipv4;
@@ -24,8 +25,11 @@ final class NetworkOverlap {
      * pool's).
      *
      * @param networks each interface's address and prefix length, as {@link ApplianceVpnConfig#localNetworks()} gives them
+     * @param elsewhere the networks the LAN page refuses besides the interfaces' (the VPN's tunnel
+     *                  network, those routed into tunnels, {@link #refusedBesides}): the LAN suggested
+     *                  must be one it takes
      */
-    static Optional<String> describe(List<Subnet> networks) {
+    static Optional<String> describe(List<Subnet> networks, List<Subnet> elsewhere) {
         for (int i = 0; i < networks.size(); i++) {
             for (int j = i + 1; j < networks.size(); j++) {
                 Subnet a = networks.get(i);
@@ -38,7 +42,7 @@ final class NetworkOverlap {
                             + " cannot tell on which side those addresses are, and traffic to them, and to the internet"
                             + " through a router among them, goes astray. Usually the router in front of this one (the"
                             + " provider's) gives out the same addresses as this router's LAN: change this router's"
-                            + " LAN on the LAN page (to " + RoutedSubnets.unused(networks) + ", say) and restart it, or change that"
+                            + " LAN on the LAN page (to " + RoutedSubnets.unused(both(networks, elsewhere)) + ", say) and restart it, or change that"
                             + " router's LAN network and restart this one.");
                 }
             }
@@ -54,14 +58,16 @@ final class NetworkOverlap {
      * collide with those hosts, the provider's gateway among them.
      *
      * @param tunnel the tunnel network, or null (the VPN server off)
+     * @param routed the networks routed into tunnels ({@link RoutedSubnets#routed}), which the VPN
+     *               page refuses the tunnel network on too: the network suggested must be one it takes
      */
-    static Optional<String> tunnelNetwork(Subnet tunnel, List<Subnet> networks) {
+    static Optional<String> tunnelNetwork(Subnet tunnel, List<Subnet> networks, List<Subnet> routed) {
         if (tunnel == null) {
             return Optional.empty();
         }
         for (Subnet n : networks) {
             if (RoutedSubnets.overlap(tunnel, n)) {
-                List<Subnet> taken = new java.util.ArrayList<>(networks);
+                List<Subnet> taken = both(networks, routed);
                 taken.add(tunnel);
                 return Optional.of("The VPN's tunnel network " + RoutedSubnets.cidr(tunnel) + " (the addresses its"
                         + " clients are given) overlaps this router's " + n.interfaceName() + " network ("
@@ -70,6 +76,30 @@ final class NetworkOverlap {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * What the LAN page refuses a LAN on besides the interfaces' networks (ApplianceLan.check): the
+     * VPN's tunnel network (null: the server is off) and every network routed into a tunnel.
+     */
+    static List<Subnet> refusedBesides(Subnet tunnel, List<Subnet> routed) {
+        List<Subnet> out = new ArrayList<>(routed);
+        if (tunnel != null) {
+            out.add(tunnel);
+        }
+        return out;
+    }
+
+    /** The networks routed into tunnels, as stored ({@link RoutedSubnets#routed}). */
+    static List<Subnet> routed(org.homerouter.appliance.store.ApplianceStore store,
+            java.util.Map<org.homerouter.appliance.store.Setting, String> cfg) throws java.sql.SQLException {
+        return RoutedSubnets.routed(store.allRoutedSubnets(), cfg.get(org.homerouter.appliance.store.Setting.DIALOUT_SUBNETS));
+    }
+
+    private static List<Subnet> both(List<Subnet> a, List<Subnet> b) {
+        List<Subnet> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     private static String address(Subnet s) {

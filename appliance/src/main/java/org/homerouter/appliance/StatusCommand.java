@@ -91,9 +91,11 @@ final class StatusCommand implements Callable<Integer> {
             Appliance.storedAddressProblems(c).ifPresent(p -> System.out.printf("VPN settings   %s%n", p));
             org.homerouter.bridge.ClockState.synchronizedByTimeServer().ifPresent(set -> System.out.printf(
                     "clock          %s%n", set ? "synchronized with a time server" : "NOT synchronized with a time server: times below may be wrong"));
-            NetworkOverlap.describe(ApplianceVpnConfig.localNetworks())
+            var routed = NetworkOverlap.routed(store, c);
+            NetworkOverlap.describe(ApplianceVpnConfig.localNetworks(),
+                            NetworkOverlap.refusedBesides(Appliance.tunnelNetwork(c), routed))
                     .or(() -> NetworkOverlap.tunnelNetwork(Boolean.parseBoolean(c.get(Setting.PPTP_ENABLED))
-                            ? Appliance.tunnelNetwork(c) : null, ApplianceVpnConfig.localNetworks()))
+                            ? Appliance.tunnelNetwork(c) : null, ApplianceVpnConfig.localNetworks(), routed))
                     .ifPresent(o -> System.out.printf("networks       OVERLAP: %s%n", o));
             if (!readOnly) {
                 System.out.printf("storage        %s%n", storage);

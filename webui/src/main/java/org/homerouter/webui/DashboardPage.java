@@ -29,6 +29,9 @@ final class DashboardPage {
         m.put("unknownUsers", b.sessions().unknownUserSummary());
         m.put("users", b.users().count());
         m.put("dialout", b.siteToSite().status());
+        b.sessions().wanSide().ifPresent(w -> m.put("wan", Map.of("addresses", w.addresses(),
+                "standing", w.standing().name(), "vpnPort", w.vpnPort().name(), "port", String.valueOf(w.port()),
+                "first", w.addresses().isEmpty() ? "" : w.addresses().getFirst().split(" ")[0])));
         VpnSettings vpn = b.vpn().vpn();
         // MPPE keys come from MS-CHAPv2 alone (RFC 3079 §2): without it, or with "None", nothing is offered.
         m.put("clientsCannotEncrypt", "none".equals(vpn.mppe()) || !vpn.authMethods().contains("mschapv2"));

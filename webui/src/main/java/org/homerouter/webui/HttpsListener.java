@@ -134,11 +134,10 @@ final class HttpsListener {
         tls.setKeyStorePassword(SelfSignedCertificate.STORE_PASSWORD);
         HttpConfiguration config = settings.httpConfiguration();
         config.addCustomizer(new SecureRequestCustomizer(false));
-        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+        ServerConnector c = settings.connector(server, new SslConnectionFactory(tls, "http/1.1"),
                 new HttpConnectionFactory(config));
         c.setHost(options.http().getHostString());
         c.setPort(port);
-        settings.limit(c);
         server.addConnector(c);
         try {
             c.start();

@@ -1,7 +1,8 @@
 package org.homerouter.webui;
 
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
@@ -27,10 +28,17 @@ final class ListenerSettings {
         return config;
     }
 
-    /** The slow-loris guard and the connection cap on one listener (the guard is the server's, shared). */
-    void limit(ServerConnector c) {
+    /**
+     * A TCP listener with the slow-loris guard (the server's, shared) and the connection cap. One
+     * acceptor and one selector thread: Jetty sizes them by the CPU count, threads taken for good
+     * from the UI's small pool ({@link WebServer#MAX_THREADS}), and one of each keeps up with a
+     * config page's traffic.
+     */
+    ServerConnector connector(Server server, ConnectionFactory... factories) {
+        ServerConnector c = new ServerConnector(server, 1, 1, factories);
         c.setIdleTimeout(limits.headerTimeout().toMillis());
         c.addBean(guard, false);
-        c.addBean(new NetworkConnectionLimit(limits.maxConnections(), c));
+        c.addBean(new ConnectionCap(limits.maxConnections(), limits.headerTimeout(), c));
+        return c;
     }
 }

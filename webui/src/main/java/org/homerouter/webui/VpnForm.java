@@ -42,18 +42,25 @@ final class VpnForm {
     private VpnForm() {
     }
 
-    /** The settings, or null with the messages in {@code form.errors}. */
-    static VpnSettings read(Form form, List<Subnet> lans) {
-        return read(form, lans, true);
+    /**
+     * The settings, or null with the messages in {@code form.errors}.
+     *
+     * @param lans   the networks on the router's interfaces
+     * @param routed the networks it routes into tunnels ({@link RoutedSubnets#routed}): the tunnel
+     *               network must keep clear of them as of the LANs, and a network suggested instead
+     *               must be one the page would take
+     */
+    static VpnSettings read(Form form, List<Subnet> lans, List<Subnet> routed) {
+        return read(form, lans, routed, true);
     }
 
     /**
-     * As {@link #read(Form, List)}; {@code addressRules} false leaves out the rules for the tunnel
+     * As {@link #read(Form, List, List)}; {@code addressRules} false leaves out the rules for the tunnel
      * address and the offered servers that came after the first firmware ({@link VpnAddresses}), for
      * an import: a backup from before them must restore, as the service runs with such values
      * (it names them in the event log, {@link VpnSettingsCheck#addressProblems}).
      */
-    static VpnSettings read(Form form, List<Subnet> lans, boolean addressRules) {
+    static VpnSettings read(Form form, List<Subnet> lans, List<Subnet> routed, boolean addressRules) {
         boolean enabled = form.checked("enabled");
         String listen = form.get("listen_address");
         if (!Ipv4.valid(listen)) {
@@ -83,7 +90,12 @@ final class VpnForm {
             } else if (Integer.compareUnsigned(l, s) >= 0 && Integer.compareUnsigned(l, e) <= 0) {
                 form.error("pool_start", "the pool contains the router's own tunnel address " + local);
             }
-            String free = RoutedSubnets.unused(lans);
+            // Clear of every network the save would refuse the tunnel on: a suggestion on a branch
+            // office's network was refused in turn, or (before routed networks were refused here)
+            // taken, and the office's hosts then answered to VPN clients' addresses.
+            List<Subnet> taken = new java.util.ArrayList<>(lans);
+            taken.addAll(routed);
+            String free = RoutedSubnets.unused(taken);
             for (Subnet lan : lans) {
                 // A routed tunnel network that overlaps one of the router's networks would make both
                 // unreachable in part. Named by its side: the WAN's network called "the LAN" (its
@@ -97,6 +109,15 @@ final class VpnForm {
                     form.error(lan.contains(s) ? "pool_start" : "pool_end", "the pool overlaps " + lan.described()
                             + ": move it, with the router's tunnel address, to a network this router does not use,"
                             + " such as " + free);
+                }
+            }
+            for (Subnet r : routed) {
+                // The other way round the Users and Site-to-site pages refuse (RoutedSubnets.checkAgainstLocal).
+                if (RoutedSubnets.overlap(tunnel, r)) {
+                    form.error("local_address", "the tunnel network " + net + " overlaps " + RoutedSubnets.cidr(r)
+                            + ", which this router routes to " + r.interfaceName() + ": VPN clients would be given"
+                            + " addresses of hosts there. Use a network this router does not use, such as " + free
+                            + movedTo(free, l, s, e));
                 }
             }
         }

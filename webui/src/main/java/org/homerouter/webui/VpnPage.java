@@ -47,7 +47,7 @@ final class VpnPage {
 
     Reply saveVpn(Exchange x) {
         Form form = x.form();
-        VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks()); // read first: what it sends counts too
+        VpnSettings s = VpnForm.read(form, b.vpn().lanNetworks(), b.vpn().routedNetworks()); // read first: what it sends counts too
         if (FormVersion.stale(form, FormVersion.vpn(b.vpn().vpn()), s == null ? null : FormVersion.vpn(s))) {
             return FormVersion.conflict(vpnPage(x, null));
         }

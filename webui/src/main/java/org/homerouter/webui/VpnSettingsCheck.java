@@ -28,7 +28,9 @@ public final class VpnSettingsCheck {
             fields.add("auth", method);
         }
         Form form = new Form(fields);
-        VpnForm.read(form, lans, false); // an import: the newer address rules are warned of, not refused
+        // An import: the newer address rules are warned of, not refused; its routed networks are the
+        // importing router's to judge at its next start, as ConfigDocument leaves them.
+        VpnForm.read(form, lans, List.of(), false);
         return form.errors.entrySet().stream().map(e -> "\"" + VpnForm.LABELS.getOrDefault(e.getKey(), e.getKey()) + "\": "
                 + e.getValue()).toList();
     }

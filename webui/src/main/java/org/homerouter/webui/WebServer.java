@@ -10,6 +10,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.homerouter.webui.api.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,27 @@ public final class WebServer implements AutoCloseable {
         public static final Limits ROUTER = new Limits(Duration.ofSeconds(15), 256, 32, 8 * 1024);
     }
 
+    /**
+     * The most threads the UI runs on, its listeners' acceptors and selectors included. Jetty's
+     * default is 200: on a 512 MB router (-Xss512k) a burst of requests from LAN devices while the
+     * store was slow grew that many threads, each with its stack and buffers, beside the VPN's
+     * sessions. A config UI has one owner; a request waits its turn in the queue instead.
+     */
+    static final int MAX_THREADS = 16;
+    /** Threads kept when idle: the listeners' own (about 2 each) and a couple for pages. */
+    static final int MIN_THREADS = 4;
+    /** A thread beyond {@link #MIN_THREADS} idle this long ends. */
+    private static final int THREAD_IDLE_MS = 60_000;
+
+    private static QueuedThreadPool threadPool() {
+        QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, THREAD_IDLE_MS);
+        pool.setName(THREAD_NAME);
+        return pool;
+    }
+
+    /** Its threads' names begin with this (tests count them). */
+    static final String THREAD_NAME = "webui";
+
     /** Where the System page's update file goes (BundleUpload): its body is read by the route itself. */
     static final String FIRMWARE_PATH = "/system/firmware";
     /** The page that restores a configuration export, whose form may be large. */
@@ -94,17 +116,16 @@ public final class WebServer implements AutoCloseable {
         this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs),
                 new KnownDevices(backend.admin(), wallMs), new PasswordHasher(), wallMs, elapsedMs, this);
         this.routes = new RouteTable(pages.routes());
-        this.server = new Server();
+        this.server = new Server(threadPool());
         ConnectionGuard guard = new ConnectionGuard(options.limits().headerTimeout(), options.limits().maxPerSource(),
                 options.limits().maxConnections(), server.getScheduler());
         server.addBean(guard);
         this.listeners = new ListenerSettings(options.limits(), guard);
         this.https = new HttpsListener(server, options, backend, listeners);
-        ServerConnector connector = new ServerConnector(server,
+        ServerConnector connector = listeners.connector(server,
                 new HttpConnectionFactory(listeners.httpConfiguration()));
         connector.setHost(options.http().getHostString());
         connector.setPort(options.http().getPort());
-        listeners.limit(connector);
         server.addConnector(connector);
         server.setHandler(new RequestDispatch(options, routes, sessions,
                 new RequestGuard(backend, sessions, pages, routes, this), new ReplyWriter(templates), this));
@@ -167,6 +188,16 @@ public final class WebServer implements AutoCloseable {
     /** The HTTPS port while HTTPS is on, else -1. */
     public int httpsPort() {
         return https.port();
+    }
+
+    /** How many times a listener's connection cap was reached, as logged ({@link ConnectionCap}). */
+    int connectionCapsReached() {
+        int n = 0;
+        for (var c : server.getConnectors()) {
+            ConnectionCap cap = c.getBean(ConnectionCap.class);
+            n += cap == null ? 0 : cap.episodes();
+        }
+        return n;
     }
 
     /** How many admin password checks are being computed now (for tests that time logins against them). */

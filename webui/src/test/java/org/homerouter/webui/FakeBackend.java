@@ -181,7 +181,18 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     }
     @Override public byte[] knownDeviceKey() { return knownDeviceKey.clone(); }
 
-    @Override public Optional<String> passwordHash() { return Optional.ofNullable(hash); }
+    /** How long each read of the password hash takes: a slow SD card under the store. */
+    volatile long passwordHashReadMs;
+    @Override public Optional<String> passwordHash() {
+        if (passwordHashReadMs > 0) {
+            try {
+                Thread.sleep(passwordHashReadMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return Optional.ofNullable(hash);
+    }
     @Override public boolean changePasswordHash(String previous, String h, String event) {
         adminStoreGate();
         synchronized (this) {
@@ -229,6 +240,9 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         }
     }
     @Override public List<Subnet> lanNetworks() { return lans; }
+    @Override public synchronized List<Subnet> routedNetworks() {
+        return RoutedSubnets.routed(routed, siteToSiteSettings.subnets());
+    }
     List<String> hostDns = List.of();
     @Override public List<String> hostNameServers() { return hostDns; }
     /** As the appliance decides it: these fields need a new listener. */
@@ -238,6 +252,8 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
     @Override public boolean passthroughEnabled() { return passthrough; }
     volatile String inboundServer = "";
     volatile String clientsDial = "";
+    volatile org.homerouter.webui.api.WanSide wanSide;
+    @Override public Optional<org.homerouter.webui.api.WanSide> wanSide() { return Optional.ofNullable(wanSide); }
     @Override public String inboundServer() { return inboundServer; }
     @Override public void setPassthrough(boolean on, String inbound, String event) {
         passthrough = on;

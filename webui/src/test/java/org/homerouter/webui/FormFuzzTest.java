@@ -199,7 +199,7 @@ class FormFuzzTest {
                 VpnForm.values(fake.vpn).forEach((k, v) -> f.add(k, String.valueOf(v)));
                 fake.vpn.authMethods().forEach(m -> f.add("auth", m));
                 Form form = new Form(f);
-                assertNotNull(VpnForm.read(form, fake.lans), "saved VPN settings fail validation: " + form.errors);
+                assertNotNull(VpnForm.read(form, fake.lans, fake.routedNetworks()), "saved VPN settings fail validation: " + form.errors);
             }
             case "/users/add", "/users/edit" -> {
                 for (UserRow u : fake.users.values()) {

@@ -225,6 +225,63 @@ class SlowClientTest {
         System.out.printf("connection cap %d: a new user was served after %d ms%n", max, waited / 1_000_000);
     }
 
+    /**
+     * LAN devices asking for pages all at once while the store is slow (an SD card busy writing),
+     * with idle connections besides: on Jetty's default pool of 200 the UI grew a thread for each
+     * waiting request (63 more threads here), each with its stack on a 512 MB router. The pool stays
+     * at its cap, and the owner's page still comes.
+     */
+    @Test
+    void aBurstOfSlowPagesRunsOnAFewThreadsAndTheOwnerIsStillServed() throws Exception {
+        fake.passwordHashReadMs = 100;
+        start(new WebServer.Limits(Duration.ofSeconds(60), 512, 1000, 8 * 1024));
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int before = mx.getThreadCount();
+        for (int i = 0; i < 100; i++) {
+            connect("127.0.0." + (2 + i % 10)); // idle
+        }
+        for (int i = 0; i < 120; i++) {
+            connect("127.0.0." + (12 + i % 10)).getOutputStream().write(
+                    "GET /setup HTTP/1.1\r\nHost: router\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        int most = 0;
+        for (int i = 0; i < 20; i++) {
+            most = Math.max(most, mx.getThreadCount() - before);
+            Thread.sleep(50);
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/setup")).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("admin password"), r.body());
+        assertTrue(most <= WebServer.MAX_THREADS, most + " more threads while 120 slow pages were asked for");
+        System.out.printf("120 slow pages asked for at once: %d more threads; the owner's page came in %d ms%n",
+                most, waited);
+    }
+
+    /** Every slot held by devices each within its fair share: said once in the log, not once a connection. */
+    @Test
+    void reachingTheConnectionCapIsLoggedOncePerEpisode() throws Exception {
+        int max = 20;
+        start(new WebServer.Limits(Duration.ofSeconds(60), max, 1000, 8 * 1024));
+        List<Socket> held = new ArrayList<>();
+        for (int i = 0; i < max + 5; i++) {
+            held.add(connect("127.0.0." + (3 + i % 5))); // the last five wait in the backlog
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.connectionCapsReached() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        // Connections keep closing and the waiting ones take their slots: still the same episode.
+        for (int i = 0; i < 5; i++) {
+            held.get(i).close();
+            Thread.sleep(200);
+        }
+        assertEquals(1, server.connectionCapsReached(), "episodes of the cap reached, as logged");
+    }
+
     @Test
     void anOversizedRequestHeaderIsRefused() throws Exception {
         start(WebServer.Limits.ROUTER);

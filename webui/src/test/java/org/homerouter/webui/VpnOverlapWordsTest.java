@@ -56,4 +56,37 @@ class VpnOverlapWordsTest {
                 + " (10.9.0.0/16 on wlan0)"), other);
         assertEquals(0, ui.fake.applied, "nothing saved");
     }
+
+    /**
+     * The free network suggested was the first 192.168.x.0/24 off the router's interfaces, even where
+     * a branch office's network was routed: the owner who typed it in moved the VPN clients onto the
+     * office's hosts. It keeps clear of the networks routed into tunnels, and a tunnel network on one
+     * of them is refused, as the Users and Site-to-site pages refuse the other way round.
+     */
+    @Test
+    void theNetworkSuggestedKeepsClearOfTheNetworksRoutedIntoTunnelsAndATunnelOnOneIsRefused() throws Exception {
+        ui.fake.lans = List.of(new Subnet("eth1", Ipv4.parse("192.168.1.1"), 24, Subnet.Side.LAN),
+                new Subnet("eth0", Ipv4.parse("192.168.0.57"), 24, Subnet.Side.WAN));
+        Browser b = ui.admin();
+        ui.fake.users.put("branch", new org.homerouter.webui.api.UserAccounts.UserRow("branch", true, null, false,
+                org.homerouter.webui.api.UserAccounts.LastConnection.NEVER));
+        ui.fake.routed.put("branch", "192.168.2.0/24");
+        ui.fake.siteToSiteSettings = new org.homerouter.webui.api.SiteToSite.Settings(true, "vpn.example.net", "office",
+                "require-128", "192.168.3.0/24", false, true);
+        b.get("/vpn");
+
+        String wan = save(b, "192.168.0.1", "192.168.0.10", "192.168.0.50").body();
+        assertTrue(wan.contains("Use a network this router does not use, such as 192.168.4.0/24 (router&#39;s tunnel"
+                + " address 192.168.4.1, pool 192.168.4.10 to 192.168.4.50)"), wan);
+        assertFalse(wan.contains("such as 192.168.2.0/24"), wan);
+
+        String branch = save(b, "192.168.2.1", "192.168.2.10", "192.168.2.50").body();
+        assertTrue(branch.contains("the tunnel network 192.168.2.0/24 overlaps 192.168.2.0/24, which this router routes"
+                + " to VPN user branch: VPN clients would be given addresses of hosts there. Use a network this router"
+                + " does not use, such as 192.168.4.0/24"), branch);
+        String office = save(b, "192.168.3.1", "192.168.3.10", "192.168.3.50").body();
+        assertTrue(office.contains("the tunnel network 192.168.3.0/24 overlaps 192.168.3.0/24, which this router routes"
+                + " to the site-to-site tunnel"), office);
+        assertEquals(0, ui.fake.applied, "nothing saved");
+    }
 }

@@ -8,6 +8,11 @@ public interface LiveSessions {
 
     List<ActiveSession> active();
 
+    /** How the router stands on its internet (WAN) side; empty where that is not known (not the router's Linux). */
+    default java.util.Optional<WanSide> wanSide() {
+        return java.util.Optional.empty();
+    }
+
     /**
      * The clients whose sessions are up, "alice (192.0.2.7)" each, for a warning before a change
      * that disconnects them; without waiting for a session that is busy.

@@ -160,6 +160,31 @@ public final class RoutedSubnets {
         return Ipv4.format(s.network() & s.mask()) + "/" + s.prefixLength();
     }
 
+    /**
+     * Every network the router routes into a tunnel, as stored: each branch office's (a VPN user's)
+     * and the site-to-site dial-out's remote networks, each labelled by whose it is ("VPN user
+     * branch", "the site-to-site tunnel") in {@link Subnet#interfaceName()}. What the LAN and the
+     * tunnel network must keep clear of, and so what a suggested free network must avoid. A stored
+     * value that does not parse (by hand, an old firmware) is left out rather than failing the page.
+     *
+     * @param byUser  each branch-office account's stored networks ("10.2.0.0/24,10.3.0.0/16")
+     * @param dialOut the dial-out's stored remote networks, or null
+     */
+    public static List<Subnet> routed(java.util.Map<String, String> byUser, String dialOut) {
+        List<Subnet> out = new ArrayList<>();
+        byUser.forEach((user, csv) -> out.addAll(lenient(csv, "VPN user " + user)));
+        out.addAll(lenient(dialOut, "the site-to-site tunnel"));
+        return out;
+    }
+
+    private static List<Subnet> lenient(String csv, String label) {
+        try {
+            return parse(csv, label);
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
+    }
+
     /** Back to the stored form, "10.2.0.0/24,10.3.0.0/16". */
     public static String format(List<Subnet> subnets) {
         return String.join(",", subnets.stream().map(RoutedSubnets::cidr).toList());

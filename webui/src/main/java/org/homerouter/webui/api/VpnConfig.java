@@ -27,6 +27,12 @@ public interface VpnConfig {
     /** The networks on this router's interfaces: the pool must not overlap them. */
     List<Subnet> lanNetworks();
 
+    /**
+     * The networks this router routes into tunnels (branch offices', the site-to-site tunnel's),
+     * labelled as {@link RoutedSubnets#routed} does: the tunnel network must not overlap them either.
+     */
+    List<Subnet> routedNetworks();
+
     /** The DNS servers this router uses, which clients get when the page names none (empty: none known). */
     default List<String> hostNameServers() {
         return List.of();

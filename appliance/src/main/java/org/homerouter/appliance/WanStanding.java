@@ -1,0 +1,54 @@
+package org.homerouter.appliance;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.homerouter.webui.api.Ipv4;
+import org.homerouter.webui.api.Subnet;
+import org.homerouter.webui.api.WanSide;
+
+/**
+ * The Dashboard's Internet (WAN) card from what the router already knows: its WAN networks
+ * ({@link RouterNetworks#wans}), where the VPN server listens, and whether its firewall admits it
+ * ({@link org.homerouter.bridge.firewall.WanAdmission}). Addresses are judged as {@link WanWatch}
+ * judges a change: a public one counts first, the provider's shared range (RFC 6598) only without one.
+ */
+final class WanStanding {
+    private WanStanding() {
+    }
+
+    /**
+     * @param wans            the WAN's networks, each with the router's own address ({@link Subnet#network()})
+     * @param enabled         whether the VPN server is switched on
+     * @param listening       where it listens, or null while it does not run
+     * @param routerFirewall  whether the router image's base firewall (its WAN chain) is here
+     * @param firewallFailing whether setting that firewall for PPTP failed and is being tried again
+     */
+    static WanSide of(List<Subnet> wans, boolean enabled, int port, InetSocketAddress listening,
+            boolean routerFirewall, boolean firewallFailing) {
+        List<String> addresses = wans.stream().map(n -> Ipv4.format(n.network()) + " on " + n.interfaceName())
+                .distinct().toList();
+        List<Inet4Address> own = wans.stream().map(n -> (Inet4Address) InetAddress.ofLiteral(Ipv4.format(n.network())))
+                .toList();
+        WanSide.Standing standing = own.isEmpty() ? WanSide.Standing.NONE
+                : own.stream().anyMatch(InternetReach::fromTheInternet) ? WanSide.Standing.PUBLIC
+                : own.stream().anyMatch(ClientReach::sharedAddressSpace) ? WanSide.Standing.SHARED
+                : WanSide.Standing.PRIVATE;
+        WanSide.VpnPort vpnPort;
+        if (!enabled) {
+            vpnPort = WanSide.VpnPort.SERVER_OFF;
+        } else if (listening == null) {
+            vpnPort = WanSide.VpnPort.NOT_RUNNING;
+        } else if (!listening.getAddress().isAnyLocalAddress() && !own.contains(listening.getAddress())) {
+            vpnPort = WanSide.VpnPort.NOT_ON_WAN;
+        } else if (!routerFirewall) {
+            vpnPort = WanSide.VpnPort.HOST_FIREWALL;
+        } else if (firewallFailing) {
+            vpnPort = WanSide.VpnPort.FIREWALL_NOT_SET;
+        } else {
+            vpnPort = WanSide.VpnPort.OPEN;
+        }
+        return new WanSide(addresses, standing, vpnPort, listening != null ? listening.getPort() : port);
+    }
+}
