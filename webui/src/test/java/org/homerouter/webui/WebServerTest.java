@@ -1072,6 +1072,10 @@ class WebServerTest {
         assertFalse(page.contains("only as strong as"), page);
         assertTrue(page.contains("The idle timeout applies to connected clients too"), "what a shorter one does");
         assertTrue(page.contains("plaintext-equivalent"), "what CHAP-MD5 costs");
+        // The longer explanations are there for whoever opens them, not a wall before the form.
+        assertTrue(page.indexOf("<details id=\"what-applies\">") < page.indexOf("The idle timeout applies")
+                && page.indexOf("<details class=\"hint\" id=\"auth-more\">") < page.indexOf("plaintext-equivalent")
+                && page.indexOf("<details id=\"what-applies\">") > 0 && page.indexOf("id=\"auth-more\"") > 0, page);
         // Where the owner must choose, the page says what to choose, in plain words.
         assertTrue(page.contains("id=\"auth-hint\">Leave only MS-CHAPv2 ticked unless an old client can do nothing else."),
                 "what to tick: " + page);
