@@ -25,6 +25,7 @@ import org.homerouter.pptp.mppe.MppeEncryptor;
 import org.homerouter.pptp.mppe.MppeHeader;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStartKeys;
+import org.homerouter.pptp.ppp.AutomatonObserver;
 import org.homerouter.pptp.ppp.AutomatonSettings;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.homerouter.pptp.ppp.ControlPacketCodec;
@@ -206,7 +207,8 @@ public final class PppSession {
         this.startedNanos = clock.nanos();
         this.lastHeardNanos = startedNanos;
         this.deadlineHint = startedNanos;
-        this.lcp = new Lcp(settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents());
+        this.lcp = new Lcp(id, settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents(),
+                AutomatonObserver.NONE);
         this.end = new EndDiagnosis(id, settings, clock, startedNanos, channel, lcp, framesReceived);
         this.peerAddress = new PeerAddressAssignment(id, env);
         this.logins = new LoginLookups(env.lockout(), channel.peerAddress());
