@@ -14,6 +14,7 @@ import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.auth.AuthExchange;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthResult;
 import org.homerouter.pptp.auth.Authentication;
@@ -70,8 +71,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PppSession {
     private static final Logger LOG = LoggerFactory.getLogger(PppSession.class);
-    /** Failed logins and ends of sessions that never logged in: lines a peer causes at will, within a budget. */
+    /** Strangers' failed logins and ends of sessions that never logged in: lines a peer causes at will, within a budget. */
     private static final LogLimit NEVER_UP_LOGGED = new LogLimit();
+    /** Failed logins: strangers' within {@link #NEVER_UP_LOGGED}, each account's within a budget of its own. */
+    private static final FailedLoginLines FAILED_LOGINS = new FailedLoginLines(LOG, NEVER_UP_LOGGED);
     /**
      * Restarts of IP on one link that are let through: {@value #IP_RESTART_BURST} at once, then
      * one every 10 s. Each renegotiation (of IPCP or CCP, or of LCP, which logs in again) closes the
@@ -749,15 +752,12 @@ public final class PppSession {
                 userName = logins.shownAs(f);
                 failedOnAnAccount = logins.namedAnAccount(f);
                 SessionEnd reason = logins.endOf(f);
-                String why = logins.why(f, reason);
-                // The one line a failed login gets (the session's end is then logged at debug only);
-                // a link logged in before (the authenticator challenged again) is no stranger's.
-                String more = everAuthenticated ? "" : NEVER_UP_LOGGED.admit();
-                if (more != null) {
-                    LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, why, more);
-                }
-                failureLogged = true;
-                fail(reason, why);
+                String why = logins.why(f);
+                List<AuthFailureLockout.Lockout> begun = logins.failureCounted(f, reason);
+                // The one line a failed login gets, and one per lockout it began; once written, the
+                // session's end is logged at debug only (else it has its own budget's chance).
+                failureLogged = FAILED_LOGINS.failed(id, userName, failedOnAnAccount, everAuthenticated, why, begun);
+                fail(reason, why + LoginLookups.lockoutsBegun(begun));
             }
         }
     }
