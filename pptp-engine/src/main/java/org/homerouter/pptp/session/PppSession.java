@@ -152,6 +152,8 @@ public final class PppSession {
     // going down and up (RFC 3078 §7: a key stream is never used twice).
     private CcpResult ciphersFor;
     private TunnelDevice device;
+    /** The name of the tunnel device the session last had, for its end's log line (the device is gone by then). */
+    private String deviceHad;
     private volatile IpDataPath ipPath;
     /** What every data path of this link has carried: each counts into it, so it survives renegotiations. */
     private final TrafficCounters traffic = new TrafficCounters();
@@ -1027,6 +1029,7 @@ public final class PppSession {
         int mtu = Math.min(link.transmitMru(), link.receiveMru()) - (agreed == null ? 0 : MPPE_OVERHEAD);
         try {
             device = env.devices().open(new TunnelConfig(settings.deviceName(), local, peer, Math.max(576, mtu)));
+            deviceHad = device.name();
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: cannot create the tunnel interface: {}", id, e.toString());
             failureLogged = true; // one line for it, not a second at the end
@@ -1244,7 +1247,8 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = end.settle(ipWasUp);
-        String detail = end.detail().isEmpty() ? "" : " (" + end.detail() + ")";
+        String detail = (end.detail().isEmpty() ? "" : " (" + end.detail() + ")")
+                + SessionEndLine.facts(userName, deviceHad, clock.nanos() - startedNanos, ipWasUp ? traffic : null);
         if (failureLogged) {
             LOG.debug("{}: session ended: {}{}", id, reason.description(settings.role()), detail);
         } else if (device != null || everAuthenticated) {
