@@ -45,6 +45,8 @@ final class RequestDispatch extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     /** Refusals a client causes at will (a wrong host name, a dripped form): logged within a budget. */
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
+    /** Requests the storage failed, which the Dashboard's polling repeats every 2 s: the first with its stack. */
+    private static final StorageFailureLog STORAGE_FAILURES = new StorageFailureLog(LOG, System::nanoTime);
     /**
      * How long a refused update file is read before the answer goes anyway: 300 MiB over a LAN
      * in time, while a connection dripping bytes holds its slot no longer.
@@ -212,7 +214,7 @@ final class RequestDispatch extends Handler.Abstract {
      */
     private static Reply failed(Request request, String path, Exception e) {
         if (e instanceof StorageUnavailable s) {
-            LOG.error("{} {}: {}", request.getMethod(), path, s.getMessage(), s.getCause());
+            STORAGE_FAILURES.failed(request.getMethod() + " " + Printable.of(path), s);
             Map<String, Object> model = Reply.bareModel("");
             model.put("post", "POST".equals(request.getMethod()));
             model.put("why", s.getMessage());

@@ -148,8 +148,11 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
         if (attempts >= policy.maxAttempts()) {
             return last(id, MsChapError.AUTHENTICATION_FAILURE, reason, name, message);
         }
-        // The name is what the peer sent: a newline in it would forge a log line of its own.
-        log.info("{}: attempt {} of {} failed for {}: {}; peer may retry", this, attempts,
+        // Debug only: anyone reaching the port causes these at will, and the exchange knows no
+        // session to name. A login that fails in the end is logged by its session ("login of X
+        // failed"), one that succeeds on a retry needs no warning. The name is what the peer sent:
+        // a newline in it would forge a log line of its own.
+        log.debug("MS-CHAPv2: attempt {} of {} failed for {}: {}; peer may retry", attempts,
                 policy.maxAttempts(), Printable.of(name), message);
         byte[] next = random.bytes(MsChapV2.CHALLENGE_LENGTH);
         MsChapV2Failure failure = MsChapV2Failure.of(MsChapError.AUTHENTICATION_FAILURE, true, next,

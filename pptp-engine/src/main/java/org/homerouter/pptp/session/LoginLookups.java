@@ -1,6 +1,7 @@
 package org.homerouter.pptp.session;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.homerouter.pptp.auth.AuthFailureLockout;
@@ -121,11 +122,8 @@ final class LoginLookups {
         };
     }
 
-    /**
-     * Why the login failed, for its log line and the session's end; a failed password ({@code end}
-     * {@link SessionEnd#AUTH_FAILED}) counts towards the lockout here, saying so if one begins.
-     */
-    String why(AuthResult.Failure f, SessionEnd end) {
+    /** Why the login failed, for its log line and the session's end (a lockout it begins aside: {@link #failureCounted}). */
+    String why(AuthResult.Failure f) {
         String code = f.msChapError().isPresent() && !f.message().contains("E=" + f.msChapError().getAsInt())
                 ? " (MS-CHAP error " + f.msChapError().getAsInt() + ")" : "";
         String why = f.message() + code;
@@ -134,18 +132,38 @@ final class LoginLookups {
                     + " is locked out for " + Math.max(1, lockedOut.remaining().toSeconds()) + " s after "
                     + lockedOut.failures() + " failed logins";
         }
-        if (end == SessionEnd.AUTH_FAILED) {
-            // Under the name the account was looked up by: "CORP\alice" is alice's account
-            // (UserDirectory.resolve), so its failures lock alice, however many domains an
-            // attacker puts in front of the name.
-            String counted = lookedUpName != null ? lookedUpName : f.userName().orElse(null);
-            if (counted != null && lockout.isPresent()) {
-                for (AuthFailureLockout.Lockout begun : lockout.get().failed(counted, peer)) {
-                    why += "; " + PppSession.printable(begun.key()) + " is now locked out for "
-                            + begun.remaining().toSeconds() + " s after " + begun.failures() + " failed logins";
-                }
-            }
-        }
         return why;
+    }
+
+    /**
+     * A failed password ({@code end} {@link SessionEnd#AUTH_FAILED}) counts towards the lockout.
+     *
+     * @return the lockouts it began, each logged on a line of its own ({@link FailedLoginLines})
+     *     and named in the session's end ({@link #lockoutsBegun})
+     */
+    List<AuthFailureLockout.Lockout> failureCounted(AuthResult.Failure f, SessionEnd end) {
+        if (end != SessionEnd.AUTH_FAILED || lockout.isEmpty()) {
+            return List.of();
+        }
+        // Under the name the account was looked up by: "CORP\alice" is alice's account
+        // (UserDirectory.resolve), so its failures lock alice, however many domains an
+        // attacker puts in front of the name.
+        String counted = lookedUpName != null ? lookedUpName : f.userName().orElse(null);
+        return counted == null ? List.of() : lockout.get().failed(counted, peer);
+    }
+
+    /** What the session's end adds to {@link #why} for the lockouts its failure began: "" for none. */
+    static String lockoutsBegun(List<AuthFailureLockout.Lockout> begun) {
+        StringBuilder words = new StringBuilder();
+        for (AuthFailureLockout.Lockout l : begun) {
+            words.append("; ").append(lockoutBegun(l));
+        }
+        return words.toString();
+    }
+
+    /** "user alice is now locked out for 30 s after 5 failed logins". */
+    static String lockoutBegun(AuthFailureLockout.Lockout l) {
+        return PppSession.printable(l.key()) + " is now locked out for " + l.remaining().toSeconds() + " s after "
+                + l.failures() + " failed logins";
     }
 }

@@ -14,6 +14,7 @@ import org.homerouter.pptp.Clock;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.TokenBucket;
 import org.homerouter.pptp.auth.AuthExchange;
+import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthMethod;
 import org.homerouter.pptp.auth.AuthResult;
 import org.homerouter.pptp.auth.Authentication;
@@ -25,6 +26,7 @@ import org.homerouter.pptp.mppe.MppeEncryptor;
 import org.homerouter.pptp.mppe.MppeHeader;
 import org.homerouter.pptp.mppe.MppePolicy;
 import org.homerouter.pptp.mppe.MppeStartKeys;
+import org.homerouter.pptp.ppp.AutomatonObserver;
 import org.homerouter.pptp.ppp.AutomatonSettings;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.homerouter.pptp.ppp.ControlPacketCodec;
@@ -69,8 +71,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PppSession {
     private static final Logger LOG = LoggerFactory.getLogger(PppSession.class);
-    /** Failed logins and ends of sessions that never logged in: lines a peer causes at will, within a budget. */
+    /** Strangers' failed logins and ends of sessions that never logged in: lines a peer causes at will, within a budget. */
     private static final LogLimit NEVER_UP_LOGGED = new LogLimit();
+    /** Failed logins: strangers' within {@link #NEVER_UP_LOGGED}, each account's within a budget of its own. */
+    private static final FailedLoginLines FAILED_LOGINS = new FailedLoginLines(LOG, NEVER_UP_LOGGED);
     /**
      * Restarts of IP on one link that are let through: {@value #IP_RESTART_BURST} at once, then
      * one every 10 s. Each renegotiation (of IPCP or CCP, or of LCP, which logs in again) closes the
@@ -148,6 +152,8 @@ public final class PppSession {
     // going down and up (RFC 3078 §7: a key stream is never used twice).
     private CcpResult ciphersFor;
     private TunnelDevice device;
+    /** The name of the tunnel device the session last had, for its end's log line (the device is gone by then). */
+    private String deviceHad;
     private volatile IpDataPath ipPath;
     /** What every data path of this link has carried: each counts into it, so it survives renegotiations. */
     private final TrafficCounters traffic = new TrafficCounters();
@@ -206,7 +212,8 @@ public final class PppSession {
         this.startedNanos = clock.nanos();
         this.lastHeardNanos = startedNanos;
         this.deadlineHint = startedNanos;
-        this.lcp = new Lcp(settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents());
+        this.lcp = new Lcp(id, settings.lcp(), clock, RandomGenerator.getDefault(), sender(PppProtocol.LCP), new LinkEvents(),
+                AutomatonObserver.NONE);
         this.end = new EndDiagnosis(id, settings, clock, startedNanos, channel, lcp, framesReceived);
         this.peerAddress = new PeerAddressAssignment(id, env);
         this.logins = new LoginLookups(env.lockout(), channel.peerAddress());
@@ -750,15 +757,12 @@ public final class PppSession {
                 userName = logins.shownAs(f);
                 failedOnAnAccount = logins.namedAnAccount(f);
                 SessionEnd reason = logins.endOf(f);
-                String why = logins.why(f, reason);
-                // The one line a failed login gets (the session's end is then logged at debug only);
-                // a link logged in before (the authenticator challenged again) is no stranger's.
-                String more = everAuthenticated ? "" : NEVER_UP_LOGGED.admit();
-                if (more != null) {
-                    LOG.warn("{}: login of {} failed: {}{}", id, userName == null ? "(no name)" : userName, why, more);
-                }
-                failureLogged = true;
-                fail(reason, why);
+                String why = logins.why(f);
+                List<AuthFailureLockout.Lockout> begun = logins.failureCounted(f, reason);
+                // The one line a failed login gets, and one per lockout it began; once written, the
+                // session's end is logged at debug only (else it has its own budget's chance).
+                failureLogged = FAILED_LOGINS.failed(id, userName, failedOnAnAccount, everAuthenticated, why, begun);
+                fail(reason, why + LoginLookups.lockoutsBegun(begun));
             }
         }
     }
@@ -1028,6 +1032,7 @@ public final class PppSession {
         int mtu = Math.min(link.transmitMru(), link.receiveMru()) - (agreed == null ? 0 : MPPE_OVERHEAD);
         try {
             device = env.devices().open(new TunnelConfig(settings.deviceName(), local, peer, Math.max(576, mtu)));
+            deviceHad = device.name();
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: cannot create the tunnel interface: {}", id, e.toString());
             failureLogged = true; // one line for it, not a second at the end
@@ -1245,7 +1250,8 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = end.settle(ipWasUp);
-        String detail = end.detail().isEmpty() ? "" : " (" + end.detail() + ")";
+        String detail = (end.detail().isEmpty() ? "" : " (" + end.detail() + ")")
+                + SessionEndLine.facts(userName, deviceHad, clock.nanos() - startedNanos, ipWasUp ? traffic : null);
         if (failureLogged) {
             LOG.debug("{}: session ended: {}{}", id, reason.description(settings.role()), detail);
         } else if (device != null || everAuthenticated) {

@@ -15,6 +15,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 import org.bouncycastle.crypto.digests.MD4Digest;
+import org.homerouter.pptp.LogCapture;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.junit.jupiter.api.Test;
@@ -110,7 +111,12 @@ class MsChapV2AuthenticatorTest {
         MsChapV2Authenticator a = authenticator(AuthPolicy.DEFAULT.withMaxAttempts(3), AUTH_CHALLENGE, second, third);
         a.start();
 
-        a.receive(response(1, AUTH_CHALLENGE, "User", "guess1"));
+        try (LogCapture log = LogCapture.start()) {
+            a.receive(response(1, AUTH_CHALLENGE, "User", "guess1"));
+            // Anyone can cause it, and the exchange names no session: the session logs the login's end.
+            assertEquals(List.of("DEBUG MS-CHAPv2: attempt 1 of 3 failed for User: wrong password; peer may retry"),
+                    log.lines());
+        }
         MsChapV2Failure f1 = failureIn(sent.get(1));
         assertTrue(f1.retryAllowed());
         assertArrayEquals(second, f1.challenge());

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import java.util.function.BooleanSupplier;
+import org.homerouter.pptp.LogCapture;
 import org.homerouter.pptp.ManualClock;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.UserDirectory;
@@ -348,6 +349,32 @@ class WholeSessionTest {
         assertTrue(serverDev.isClosed() && clientDev.isClosed(), "tunnel devices removed");
         assertTrue(serverSessions.sessions().isEmpty());
         assertEquals(0, serverTunnels.tunnels().size());
+    }
+
+    /**
+     * The server's "session ended" line names the user, the tunnel device, how long it lasted and
+     * the IP it carried each way: before, only the call and the reason, and the owner had to find
+     * the rest in lines a small journal may no longer hold.
+     */
+    @Test
+    void theEndOfASessionIsLoggedWithItsUserDeviceLengthAndTraffic() throws Exception {
+        try (LogCapture log = LogCapture.start()) {
+            start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+            ClientConnection client = dial();
+            PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+            run("both sessions up", () -> serverEvents.contains("up") && clientEvents.contains("up"));
+            PppSession serverSide = serverSessions.sessions().getFirst();
+            InMemoryTunnelDevice serverDev = devices.get("server");
+            exchange(new Random(5), 20, devices.get("client"), serverDev);
+
+            client.hangUp(call).get(5, TimeUnit.SECONDS);
+            run("the server's session ended", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
+            String ended = log.lines().stream().filter(l -> l.startsWith("INFO " + serverSide.id() + ": session ended:"))
+                    .findFirst().orElseThrow(() -> new AssertionError(log.lines().toString()));
+            assertTrue(serverSide.traffic().bytesIn() > 0 && serverSide.traffic().bytesOut() > 0, "IP went both ways");
+            assertTrue(ended.contains(" [user User, device " + serverDev.name() + ", ") && ended.endsWith(" s, "
+                    + serverSide.traffic().bytesIn() + " bytes in, " + serverSide.traffic().bytesOut() + " bytes out]"), ended);
+        }
     }
 
     /**

@@ -83,7 +83,7 @@ public final class Ipcp extends NegotiatedProtocol {
     }
 
     private void poolExhausted() {
-        log.warn("IPCP: no address to be had for {}", address.acceptsAssignment() ? "us" : "the peer");
+        // The listener logs it under the session's name: a line here too named no session and said it twice.
         listener.addressPoolExhausted();
         automaton().close();
     }

@@ -38,6 +38,8 @@ public final class Lcp extends NegotiatedProtocol {
     private static final org.homerouter.pptp.LogLimit FAILED_LOGGED = new org.homerouter.pptp.LogLimit();
     private static final org.homerouter.pptp.LogLimit DIAL_OUT_FAILED_LOGGED = new org.homerouter.pptp.LogLimit();
 
+    /** "LCP", after the session's name where it has one: what its log lines start with. */
+    private final String logName;
     private final LcpSettings settings;
     private final Clock clock;
     private final ControlPacketSender sender;
@@ -59,13 +61,19 @@ public final class Lcp extends NegotiatedProtocol {
      */
     public Lcp(LcpSettings settings, Clock clock, RandomGenerator random, ControlPacketSender sender,
                LcpListener listener) {
-        this(settings, clock, random, sender, listener, AutomatonObserver.NONE);
+        this("", settings, clock, random, sender, listener, AutomatonObserver.NONE);
     }
 
-    /** As the other constructor, with a trace of the automaton's work. */
-    public Lcp(LcpSettings settings, Clock clock, RandomGenerator random, ControlPacketSender sender,
+    /**
+     * As the other constructor, for one session's link, with a trace of the automaton's work.
+     *
+     * @param session the session's name that starts LCP's log lines ("call 4711 (192.0.2.7)"): a
+     *     link's failure or its path's verdict, with many sessions up, is no use without it
+     */
+    public Lcp(String session, LcpSettings settings, Clock clock, RandomGenerator random, ControlPacketSender sender,
                LcpListener listener, AutomatonObserver observer) {
-        super("LCP");
+        super(logName(session));
+        this.logName = logName(session);
         this.settings = settings;
         this.clock = clock;
         this.sender = sender;
@@ -81,8 +89,12 @@ public final class Lcp extends NegotiatedProtocol {
                 .register(pfc).register(acfc);
         this.keepalive = new EchoKeepalive(settings.echoInterval(), settings.echoFailures());
         this.pathProbe = new PathProbe(settings.pathProbe());
-        attach(new NegotiationAutomaton("LCP", settings.automaton(), clock, new Layer(), sender,
+        attach(new NegotiationAutomaton(logName, settings.automaton(), clock, new Layer(), sender,
                 observer, random.nextInt(256)));
+    }
+
+    private static String logName(String session) {
+        return session.isEmpty() ? "LCP" : session + ": LCP";
     }
 
     /** Runs whatever timer is due: the Restart timer, the next keepalive echo, the path probe's round. */
@@ -99,7 +111,7 @@ public final class Lcp extends NegotiatedProtocol {
         }
         if (keepalive.exhausted()) {
             keepalive.stop();
-            log.info("LCP: no reply to {} echo requests, link is dead", settings.echoFailures());
+            log.info("{}: no reply to {} echo requests, link is dead", logName, settings.echoFailures());
             listener.linkFailed(LinkFailure.KEEPALIVE_TIMEOUT);
             // The peer is unreachable: the lower layer is as good as down (tld, no Terminate
             // exchange that could not complete), and we no longer want it (tlf: hang up).
@@ -194,14 +206,14 @@ public final class Lcp extends NegotiatedProtocol {
         }
         pathProbe.verdict().ifPresentOrElse(v -> {
             if (v.fullSizePasses()) {
-                log.info("LCP: the path carries {}-octet frames both ways", v.tried());
+                log.info("{}: the path carries {}-octet frames both ways", logName, v.tried());
             } else {
-                log.info("LCP: {}-octet frames are lost on the way; the largest that crossed: {}", v.tried(),
+                log.info("{}: {}-octet frames are lost on the way; the largest that crossed: {}", logName, v.tried(),
                         v.largestDelivered().isPresent() ? v.largestDelivered().getAsInt() + " octets" : "none above "
                                 + LcpSettings.MINIMUM_MRU);
                 listener.largeFramesLost(v.largestDelivered(), v.tried());
             }
-        }, () -> log.debug("LCP: path probe inconclusive (no echo came back)"));
+        }, () -> log.debug("{}: path probe inconclusive (no echo came back)", logName));
     }
 
     /**
@@ -252,7 +264,7 @@ public final class Lcp extends NegotiatedProtocol {
         // every login method, echo the magic number back), on one control connection.
         String more = (settings.authenticatePeerWith().isEmpty() ? DIAL_OUT_FAILED_LOGGED : FAILED_LOGGED).admit();
         if (more != null) {
-            log.info("LCP: link failed: {}{}", failure, more);
+            log.info("{}: link failed: {}{}", logName, failure, more);
         }
         failedInCallback = true;
         listener.linkFailed(failure);
@@ -312,7 +324,7 @@ public final class Lcp extends NegotiatedProtocol {
                     magic.localMagic(), magic.peerMagic(),
                     pfc.receiveCompressed(), pfc.transmitCompressed(),
                     acfc.receiveCompressed(), acfc.transmitCompressed());
-            log.debug("LCP up: {}", configuration);
+            log.debug("{} up: {}", logName, configuration);
             keepalive.start(clock.nanos());
             listener.linkUp(configuration);
         }
@@ -356,7 +368,7 @@ public final class Lcp extends NegotiatedProtocol {
                     }
                     int protocol = packet.dataOctet(0) << 8 | packet.dataOctet(1);
                     // Debug only: LCP opens before the login, and a peer may send these at line rate.
-                    log.debug("LCP: peer rejected protocol 0x{}", Integer.toHexString(protocol));
+                    log.debug("{}: peer rejected protocol 0x{}", logName, Integer.toHexString(protocol));
                     if (protocol == PppProtocol.LCP) {
                         return ExtensionEvent.RXJ_MINUS;
                     }
@@ -375,7 +387,7 @@ public final class Lcp extends NegotiatedProtocol {
                             | packet.dataOctet(2) << 8 | packet.dataOctet(3);
                     if (magic.localMagic() != 0 && replyMagic == magic.localMagic()) {
                         // Our own request came back: a looped link is no proof of a live peer.
-                        log.debug("LCP: Echo-Reply carries our own magic number, ignored");
+                        log.debug("{}: Echo-Reply carries our own magic number, ignored", logName);
                     } else if (state == AutomatonState.OPENED) {
                         long now = clock.nanos();
                         keepalive.replyReceived(now);
@@ -388,7 +400,7 @@ public final class Lcp extends NegotiatedProtocol {
                 case LcpCode.IDENTIFICATION, LcpCode.TIME_REMAINING -> {
                     // RFC 1570 §2.1, §2.2: informational, never answered. Windows sends its
                     // RAS version this way right after LCP opens.
-                    log.debug("LCP: peer sent code {} ({} octets)", packet.code(), packet.dataLength());
+                    log.debug("{}: peer sent code {} ({} octets)", logName, packet.code(), packet.dataLength());
                     return ExtensionEvent.CONSUMED;
                 }
                 default -> {

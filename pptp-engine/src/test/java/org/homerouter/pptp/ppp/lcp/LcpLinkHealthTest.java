@@ -9,7 +9,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.homerouter.pptp.LogCapture;
 import org.homerouter.pptp.ManualClock;
+import org.homerouter.pptp.ppp.AutomatonObserver;
 import org.homerouter.pptp.ppp.AutomatonState;
 import org.homerouter.pptp.ppp.ControlPacket;
 import org.junit.jupiter.api.Test;
@@ -142,6 +144,27 @@ class LcpLinkHealthTest {
         clock.advanceMillis(5_000);
         lcp.poll();
         assertTrue(events.events.contains("failed KEEPALIVE_TIMEOUT"));
+    }
+
+    /** A session's LCP names the session when it logs that the link is dead: with many sessions up, a nameless line was no use. */
+    @Test
+    void aDeadLinkIsLoggedUnderItsSessionsName() {
+        ManualClock clock = new ManualClock();
+        List<ControlPacket> sent = new ArrayList<>();
+        Lcp lcp = new Lcp("call 7 (192.0.2.7)", LcpSettings.server(List.of()).withEcho(Duration.ofSeconds(5), 2), clock,
+                new Random(4), sent::add, new RecordingLcpListener(), AutomatonObserver.NONE);
+        lcp.open();
+        lcp.lowerLayerUp();
+        ControlPacket ours = sent.getLast();
+        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_REQUEST, 1, new byte[] {5, 6, 0x0A, 0x0B, 0x0C, 0x0D}));
+        lcp.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, ours.identifier(), ours.data()));
+        try (LogCapture log = LogCapture.start()) {
+            for (int i = 0; i < 3; i++) {
+                pollAfter(lcp, clock, 5_000, 0);
+            }
+            assertTrue(log.lines().contains("INFO call 7 (192.0.2.7): LCP: no reply to 2 echo requests, link is dead"),
+                    log.lines().toString());
+        }
     }
 
     /** {@code millis} later, the peer having shown {@code receipts} signs so far that it receives our frames: LCP's timers run. */
