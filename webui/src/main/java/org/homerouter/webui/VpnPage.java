@@ -23,7 +23,11 @@ final class VpnPage {
         Map<String, Object> m = x.model("vpn");
         VpnSettings current = b.vpn().vpn();
         m.put("state", b.sessions().state());
-        m.put("lans", b.vpn().lanNetworks().stream().map(org.homerouter.webui.api.Subnet::described).toList());
+        // The routed networks too: the save refuses a tunnel network on one of them (VpnForm.read).
+        m.put("lans", java.util.stream.Stream.concat(
+                b.vpn().lanNetworks().stream().map(org.homerouter.webui.api.Subnet::described),
+                b.vpn().routedNetworks().stream().map(n -> org.homerouter.webui.api.RoutedSubnets.cidr(n)
+                        + ", routed to " + n.interfaceName())).toList());
         m.put("hostDns", b.vpn().hostNameServers());
         m.put("labels", VpnForm.LABELS);
         Map<String, ?> values;

@@ -73,7 +73,11 @@ class VpnOverlapWordsTest {
         ui.fake.routed.put("branch", "192.168.2.0/24");
         ui.fake.siteToSiteSettings = new org.homerouter.webui.api.SiteToSite.Settings(true, "vpn.example.net", "office",
                 "require-128", "192.168.3.0/24", false, true);
-        b.get("/vpn");
+        String page = b.get("/vpn").body();
+        assertTrue(page.contains("must not overlap any of these: this router&#39;s LAN (192.168.1.0/24);"
+                + " the network on this router&#39;s internet (WAN) side (192.168.0.0/24); 192.168.2.0/24, routed to"
+                + " VPN user branch; 192.168.3.0/24, routed to the site-to-site tunnel."), "the page lists what the"
+                + " save refuses: " + page);
 
         String wan = save(b, "192.168.0.1", "192.168.0.10", "192.168.0.50").body();
         assertTrue(wan.contains("Use a network this router does not use, such as 192.168.4.0/24 (router&#39;s tunnel"
