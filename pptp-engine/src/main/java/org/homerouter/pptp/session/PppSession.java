@@ -396,9 +396,10 @@ public final class PppSession {
             openLcpIfPending();
         }
         if (loginWaitingFor() && clock.nanos() - loginDeadline() >= 0) {
-            // A link that was set up carried the client's GRE both ways: its login, not its
-            // network, is what did not happen.
-            fail(link != null ? SessionEnd.LOGIN_TIMEOUT : SessionEnd.LCP_TIMEOUT, "no login within "
+            // A link that is set up now carried the client's GRE both ways: its login, not its
+            // network, is what did not happen. Not one set up once and being negotiated again
+            // (link stays set after a renegotiation began): that may stall on the network.
+            fail(phase == SessionPhase.AUTHENTICATE ? SessionEnd.LOGIN_TIMEOUT : SessionEnd.LCP_TIMEOUT, "no login within "
                     + LOGIN_DEADLINE.toSeconds() + " s of the call (" + authExchanges + " login exchange"
                     + (authExchanges == 1 ? "" : "s") + " begun)");
         }

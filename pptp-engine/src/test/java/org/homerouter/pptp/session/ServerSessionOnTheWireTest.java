@@ -230,6 +230,33 @@ class ServerSessionOnTheWireTest {
         assertEquals("Login not completed in time", TerminateWords.of(SessionEnd.LOGIN_TIMEOUT, SessionRole.SERVER));
     }
 
+    /**
+     * The link came up once, then the client renegotiated it and our side of the new negotiation
+     * went unanswered (its network stopped passing our GRE) until the login deadline: the link
+     * being set up again is what stalled, not the login, and the end says so (LCP_TIMEOUT, whose
+     * advice looks at the network), not "the client's network is not the problem".
+     */
+    @Test
+    void aLinkRenegotiatingWhenTheLoginDeadlineComesEndsAsLinkSetupNotAsALogin() {
+        placeCall(reply -> { });
+        for (int second = 0; second < 45; second++) {
+            if (second % 20 == 0) {
+                peerSendsConfigureRequest(); // up, and again at 20 s: each login exchange within its 30 s
+            }
+            peerAcksOurConfigureRequests(); // the Challenges unanswered
+            clock.advanceMillis(1000);
+            sessions.poll();
+        }
+        peerSendsConfigureRequest(); // renegotiates at 45 s; nothing of ours is acknowledged from now on
+        for (int second = 45; second < 120 && ended.isEmpty(); second++) {
+            network.deliverAll();
+            clock.advanceMillis(1000);
+            sessions.poll();
+        }
+        assertEquals(1, ended.size(), ended.toString());
+        assertTrue(ended.getFirst().startsWith(SessionEnd.LCP_TIMEOUT + ": no login within 60 s"), ended.toString());
+    }
+
     /** The peer Configure-Naks each of our LCP Configure-Requests it has received with {@code option} (RFC 1661 §5.3). */
     private void peerNaksOurConfigureRequestsWith(byte[] option) {
         network.deliverAll();
