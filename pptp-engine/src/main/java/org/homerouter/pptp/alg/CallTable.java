@@ -101,7 +101,7 @@ final class CallTable {
         call.lastActivity = clock.nanos();
         if (!call.mapped && call.serverCallId >= 0) {
             call.mapped = true;
-            call.mappedAt = call.lastActivity;
+            call.countedFrom = call.lastActivity;
             listener.mapped(call.mapping());
             String note = CALLS_LOGGED.admit();
             if (note != null) {
@@ -122,6 +122,8 @@ final class CallTable {
                 // The new rules count from zero: what they report next is all new traffic.
                 call.counterToClient = 0;
                 call.counterToServer = 0;
+                call.countedFrom = clock.nanos();
+                call.countersRead = false;
                 again++;
             }
         }
@@ -146,6 +148,8 @@ final class CallTable {
             return;
         }
         long now = clock.nanos();
+        call.countersRead = true;
+        call.lastReadAt = now;
         long toClient = bytesToClient >= call.counterToClient ? bytesToClient - call.counterToClient : bytesToClient;
         long toServer = bytesToServer >= call.counterToServer ? bytesToServer - call.counterToServer : bytesToServer;
         call.counterToClient = bytesToClient;

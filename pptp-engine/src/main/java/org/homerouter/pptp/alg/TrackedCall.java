@@ -21,8 +21,11 @@ final class TrackedCall {
     CallState state;
     long lastActivity;
     boolean mapped;
-    /** When its GRE NAT was put in (the call connected), by the ALG's clock. */
-    long mappedAt;
+    /** When its GRE NAT rules, whose counters {@link #greTrouble} judges by, were (last) put in, by the ALG's clock. */
+    long countedFrom;
+    /** Whether those rules' counters were read since, and when last. */
+    boolean countersRead;
+    long lastReadAt;
     boolean greToClient;
     boolean greToServer;
     /** GRE octets forwarded each way over the call's life (the view's counts). */
@@ -69,22 +72,25 @@ final class TrackedCall {
     }
 
     /**
-     * The data plane's GRE counters are read every few seconds ({@link PptpAlg#greCounters}), and a
-     * working PPTP call sends GRE both ways within its first seconds (each end's LCP
-     * Configure-Request, retransmitted every 3 s: RFC 1661 §4.6): a call connected this long whose
-     * GRE went one way or none is broken, not just young.
+     * A working PPTP call sends GRE both ways within its first seconds (each end's LCP
+     * Configure-Request, retransmitted every 3 s: RFC 1661 §4.6): a call whose rules' counters
+     * (read every few seconds, {@link PptpAlg#greCounters}) showed its GRE one way or none for this
+     * long is broken, not just young.
      */
     static final Duration GRE_JUDGED_AFTER = Duration.ofSeconds(15);
 
     /**
      * Why the call, ending {@code now}, never worked, for the owner of a LAN device that "cannot
      * reach the office VPN": its GRE (IP protocol 47, RFC 2637 §4) went one way or none, which the
-     * control connection's success hides; empty for a call whose GRE flowed both ways, or one too
-     * young to tell.
+     * control connection's success hides; empty for a call whose GRE flowed both ways, or one whose
+     * rules' counters were not read over {@link #GRE_JUDGED_AFTER}: never read (its rules failed to
+     * go in, or were flushed and not yet put back) is not "counted none", and blamed the device for
+     * the router's own missing rules.
      */
     java.util.Optional<String> greTrouble(long now) {
-        long seconds = Duration.ofNanos(now - mappedAt).toSeconds();
-        if (greToClient && greToServer || now - mappedAt < GRE_JUDGED_AFTER.toNanos()) {
+        long seconds = Duration.ofNanos(now - countedFrom).toSeconds();
+        if (greToClient && greToServer || !countersRead
+                || lastReadAt - countedFrom < GRE_JUDGED_AFTER.toNanos()) {
             return java.util.Optional.empty();
         }
         String call = connection.flow.client().getHostAddress() + "'s VPN call to "
