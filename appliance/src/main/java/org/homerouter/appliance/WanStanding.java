@@ -27,13 +27,19 @@ final class WanStanding {
      */
     static WanSide of(List<Subnet> wans, boolean enabled, int port, InetSocketAddress listening,
             boolean routerFirewall, boolean firewallFailing) {
-        List<String> addresses = wans.stream().map(n -> Ipv4.format(n.network()) + " on " + n.interfaceName())
-                .distinct().toList();
         List<Inet4Address> own = wans.stream().map(n -> (Inet4Address) InetAddress.ofLiteral(Ipv4.format(n.network())))
                 .toList();
-        WanSide.Standing standing = own.isEmpty() ? WanSide.Standing.NONE
-                : own.stream().anyMatch(InternetReach::fromTheInternet) ? WanSide.Standing.PUBLIC
-                : own.stream().anyMatch(ClientReach::sharedAddressSpace) ? WanSide.Standing.SHARED
+        // A server bound to one of them is reached there alone: its standing is that address's, and
+        // it comes first (the card's advice names the first). Judged by all of them, a public one
+        // beside the private one it listened on said "reachable" while every call failed.
+        InetAddress bound = listening == null || listening.getAddress().isAnyLocalAddress() ? null : listening.getAddress();
+        List<Inet4Address> judged = bound != null && own.contains(bound) ? List.of((Inet4Address) bound) : own;
+        List<String> addresses = wans.stream().sorted(java.util.Comparator.comparing(
+                        (Subnet n) -> !judged.contains(InetAddress.ofLiteral(Ipv4.format(n.network())))))
+                .map(n -> Ipv4.format(n.network()) + " on " + n.interfaceName()).distinct().toList();
+        WanSide.Standing standing = judged.isEmpty() ? WanSide.Standing.NONE
+                : judged.stream().anyMatch(InternetReach::fromTheInternet) ? WanSide.Standing.PUBLIC
+                : judged.stream().anyMatch(ClientReach::sharedAddressSpace) ? WanSide.Standing.SHARED
                 : WanSide.Standing.PRIVATE;
         WanSide.VpnPort vpnPort;
         if (!enabled) {

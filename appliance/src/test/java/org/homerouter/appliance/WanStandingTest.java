@@ -35,6 +35,21 @@ class WanStandingTest {
         assertEquals(Standing.NONE, of(List.of(), EVERY).standing());
     }
 
+    /**
+     * A server bound to one WAN address is reached there alone: the private one it listens on,
+     * beside a public one, is not "reachable from the internet", and the advice names it first.
+     */
+    @Test
+    void aServerBoundToOneWanAddressIsJudgedByThatAddress() {
+        List<Subnet> both = List.of(wan("203.0.113.7"), wan("192.168.0.57"));
+        WanSide bound = of(both, new InetSocketAddress("192.168.0.57", 1723));
+        assertEquals(Standing.PRIVATE, bound.standing());
+        assertEquals(List.of("192.168.0.57 on eth0", "203.0.113.7 on eth0"), bound.addresses());
+        assertEquals(VpnPort.OPEN, bound.vpnPort());
+        assertEquals(Standing.PUBLIC, of(both, EVERY).standing(), "listening on every address: the public one");
+        assertEquals(Standing.PUBLIC, of(both, new InetSocketAddress("203.0.113.7", 1723)).standing());
+    }
+
     @Test
     void theVpnPortIsOpenOnlyWhereTheServerListensAndTheFirewallAdmitsIt() {
         List<Subnet> wans = List.of(wan("203.0.113.7"));
