@@ -1333,9 +1333,12 @@ public final class ApplianceStore implements AutoCloseable {
             throw e;
         }
         transactionOpen = true;
+        eventLog.hold();
+        boolean committed = false;
         try {
             work.run();
             db.commit();
+            committed = true;
         } catch (Throwable e) {
             // Errors too (an AssertionError, a StackOverflowError from a bug): left open, the
             // transaction would hold the write lock, take in every later write, and be committed by
@@ -1357,6 +1360,7 @@ public final class ApplianceStore implements AutoCloseable {
             throw e;
         } finally {
             transactionOpen = false;
+            eventLog.release(committed);
         }
         db.setAutoCommit(true);
     }

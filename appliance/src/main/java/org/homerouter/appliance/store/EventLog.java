@@ -67,13 +67,48 @@ final class EventLog {
      * configuration change that caused it, nor the passthrough problem the Logs page showed.
      */
     void journal(String kind, String message) {
-        if (JOURNALED_KINDS.contains(kind)) {
+        if (!JOURNALED_KINDS.contains(kind)) {
+            return;
+        }
+        if (held != null) {
+            held.add(new String[] {kind, message});
+        } else {
             journal.accept(kind, message);
         }
     }
 
-    /** Where {@link #journal} writes: the process log, but for tests (which log warnings only). */
-    java.util.function.BiConsumer<String, String> journal = (kind, message) -> LOG.info("event {}: {}", kind, message);
+    /**
+     * Rows written inside a transaction reach the journal once it commits ({@link #release}): a
+     * change whose commit failed (a full disk) was in the journal as made while the page said it
+     * failed. Null outside one.
+     */
+    private List<String[]> held;
+
+    /** A transaction begins: what it journals waits for its end. */
+    void hold() {
+        held = new ArrayList<>();
+    }
+
+    /** The transaction ended: committed, what it journaled goes to the journal; rolled back, it is dropped. */
+    void release(boolean committed) {
+        List<String[]> lines = held;
+        held = null;
+        if (committed && lines != null) {
+            lines.forEach(l -> journal.accept(l[0], l[1]));
+        }
+    }
+
+    /**
+     * Where {@link #journal} writes: the process log, but for tests (which log warnings only). The
+     * problems and wrong admin passwords at WARN, so that {@code journalctl -p warning} shows them.
+     */
+    java.util.function.BiConsumer<String, String> journal = (kind, message) -> {
+        if (kind.equals("problem") || kind.equals("admin-failure")) {
+            LOG.warn("event {}: {}", kind, message);
+        } else {
+            LOG.info("event {}: {}", kind, message);
+        }
+    };
 
     void log(String kind, String message) {
         try {

@@ -970,6 +970,11 @@ class ApplianceStoreTest {
             store.logEvent("service", "PPTP server listening on 0.0.0.0:1723"); // logged where it happens
             store.logEvent("problem", "passthrough: 192.168.1.20's VPN call to 203.0.113.5 ended with no GRE back");
             store.factoryReset(); // a change and its event in one transaction
+            // A change whose transaction fails (a full disk, a bug) was not made: nor is it in the journal.
+            assertThrows(AssertionError.class, () -> store.inTransaction(() -> {
+                store.logEvent("config", "a change that never happened");
+                throw new AssertionError("the commit failed");
+            }));
         }
         assertEquals(List.of("config: VPN settings changed: max sessions 50 -> 20",
                 "problem: passthrough: 192.168.1.20's VPN call to 203.0.113.5 ended with no GRE back",
