@@ -25,7 +25,13 @@ public final class JournalLogging {
 
     /** For {@code command} ("run": the service), logs through {@link Provider} when its output is the journal. */
     static void useIfJournal(String command, String journalStream) {
-        if ("run".equals(command) && journalStream != null && !journalStream.isEmpty()) {
+        String stderr;
+        try {
+            stderr = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return; // not Linux's /proc: no journal either
+        }
+        if ("run".equals(command) && isJournal(journalStream, stderr)) {
             System.setProperty("slf4j.provider", Provider.class.getName());
             // Else SLF4J says at every start, unprefixed, that it loads the provider named here.
             System.setProperty("slf4j.internal.verbosity", "WARN");
@@ -34,6 +40,22 @@ public final class JournalLogging {
             System.setProperty("org.slf4j.simpleLogger.levelInBrackets", "false");
             System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
         }
+    }
+
+    /**
+     * Whether standard error ({@code fd2}, what /proc/self/fd/2 links to: "socket:[1234]") is the
+     * stream {@code JOURNAL_STREAM} names ("DEVICE:INODE"), as systemd.exec(5) says to check: the
+     * variable is inherited by whatever a unit starts (a cron job, a test runner), whose output may
+     * be a file, which then got "<6>" on every line and no times.
+     */
+    static boolean isJournal(String journalStream, String fd2) {
+        if (journalStream == null || fd2 == null) {
+            return false;
+        }
+        int colon = journalStream.indexOf(':');
+        int open = fd2.indexOf(":[");
+        return colon > 0 && open > 0 && fd2.endsWith("]")
+                && fd2.substring(open + 2, fd2.length() - 1).equals(journalStream.substring(colon + 1));
     }
 
     /** syslog(3)'s priority for an SLF4J level (LocationAwareLogger's numbers). */

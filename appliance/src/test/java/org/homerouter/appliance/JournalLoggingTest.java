@@ -27,14 +27,18 @@ class JournalLoggingTest {
         log.error("watchdog: {} stuck{}", "the data path", "\n\"pptp-data\" BLOCKED\n\tat Foo.bar");
     }
 
+    /**
+     * Runs {@link #main} with {@code command}; {@code journalStream} "stderr" names the process's own
+     * standard error in JOURNAL_STREAM, as systemd names the journal's stream; null sets none.
+     */
     private static List<String> run(String command, String journalStream) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-                JournalLoggingTest.class.getName(), command).redirectErrorStream(true);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String stream = "stderr".equals(journalStream) ? "JOURNAL_STREAM=0:$(stat -L -c %i /proc/self/fd/2) "
+                : journalStream != null ? "JOURNAL_STREAM=" + journalStream + " " : "";
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", stream + "exec \"$0\" -cp \"$1\""
+                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=info " + JournalLoggingTest.class.getName() + " " + command,
+                java, System.getProperty("java.class.path")).redirectErrorStream(true);
         pb.environment().remove("JOURNAL_STREAM");
-        if (journalStream != null) {
-            pb.environment().put("JOURNAL_STREAM", journalStream);
-        }
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -44,7 +48,7 @@ class JournalLoggingTest {
 
     @Test
     void theServiceUnderSystemdGivesEachLineItsPriority() throws Exception {
-        List<String> lines = run("run", "8:12345");
+        List<String> lines = run("run", "stderr");
         assertEquals("<6>INFO PptpService - serving", lines.get(0), lines.toString());
         assertEquals("<4>WARN PptpService - a warning", lines.get(1), lines.toString());
         assertEquals("<3>ERROR PptpService - an error", lines.get(2), lines.toString());
@@ -55,9 +59,10 @@ class JournalLoggingTest {
                 "<3>\tat Foo.bar"), lines.subList(lines.size() - 3, lines.size()));
     }
 
+    /** Outside systemd, for an admin command, or with JOURNAL_STREAM inherited by a process whose output is elsewhere. */
     @Test
     void outsideSystemdOrForAnAdminCommandTheLinesAreAsBefore() throws Exception {
-        for (List<String> lines : List.of(run("run", null), run("status", "8:12345"))) {
+        for (List<String> lines : List.of(run("run", null), run("status", "stderr"), run("run", "8:12345"))) {
             assertTrue(lines.stream().noneMatch(l -> l.startsWith("<")), lines.toString());
             assertTrue(lines.stream().anyMatch(l -> l.contains("[WARN] PptpService - a warning")), lines.toString());
         }
