@@ -130,6 +130,9 @@ class ServiceWatchdogTest {
             }
         });
         holding.await();
+        while (holder.getState() != Thread.State.TIMED_WAITING) { // past the count-down, into its sleep
+            Thread.onSpinWait();
+        }
         try {
             var info = java.lang.management.ManagementFactory.getThreadMXBean()
                     .getThreadInfo(new long[] {holder.threadId()}, true, true)[0];

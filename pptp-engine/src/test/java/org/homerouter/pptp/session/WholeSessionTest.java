@@ -266,14 +266,19 @@ class WholeSessionTest {
             if (done.getAsBoolean()) {
                 return;
             }
-            clock.advanceMillis(100);
-            serverSessions.poll();
-            clientSessions.poll();
-            serverTunnels.poll();
-            clientTunnels.poll();
-            Thread.sleep(1); // lets the control connections' event loops run
+            tick();
         }
         throw new AssertionError("never happened: " + what + "; server " + serverEvents + " client " + clientEvents);
+    }
+
+    /** 100 ms of manual time: both sides' and both tunnels' timers. */
+    private void tick() throws InterruptedException {
+        clock.advanceMillis(100);
+        serverSessions.poll();
+        clientSessions.poll();
+        serverTunnels.poll();
+        clientTunnels.poll();
+        Thread.sleep(1); // lets the control connections' event loops run
     }
 
     /**
@@ -822,12 +827,7 @@ class WholeSessionTest {
             if (serverEvents.stream().filter("auth User"::equals).count() == 2) {
                 break;
             }
-            clock.advanceMillis(100);
-            serverSessions.poll();
-            clientSessions.poll();
-            serverTunnels.poll();
-            clientTunnels.poll();
-            Thread.sleep(1);
+            tick();
         }
         assertFalse(dead.hasEnded(), "the dead call ends at the next tick, not before");
         PppSession redialled = serverSessions.sessions().stream().filter(x -> x != dead).findFirst().orElseThrow();
@@ -2379,12 +2379,7 @@ class WholeSessionTest {
         PptpCall second = connection.placeCall().get(5, TimeUnit.SECONDS);
         for (int i = 0; i < 45; i++) { // 4.5 s: the client's first Configure-Request and its retransmission at 3 s
             network.deliverAll();
-            clock.advanceMillis(100);
-            serverSessions.poll();
-            clientSessions.poll();
-            serverTunnels.poll();
-            clientTunnels.poll();
-            Thread.sleep(1);
+            tick();
         }
         assertTrue(serverEvents.isEmpty(), "the server has not given up yet: " + serverEvents);
         connection.hangUp(second).get(5, TimeUnit.SECONDS);
