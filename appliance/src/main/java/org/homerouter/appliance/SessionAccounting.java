@@ -202,7 +202,7 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         }
         String kind = switch (reason) {
             case AUTH_FAILED, LOCKED_OUT, ACCOUNT_DISABLED, AUTH_METHOD_REFUSED, AUTH_METHOD_UNSUPPORTED,
-                 CHAP_SECRET_MISSING, ACCOUNTS_UNREADABLE, PREVIOUS_PASSWORD, TOO_MANY_SESSIONS -> {
+                 CHAP_SECRET_MISSING, ACCOUNTS_UNREADABLE, PREVIOUS_PASSWORD, TOO_MANY_SESSIONS, LOGINS_TOO_OFTEN -> {
                 authFailures.incrementAndGet();
                 yield "auth-failure";
             }

@@ -19,6 +19,13 @@ public enum AuthFailureReason {
      * one: unlike other 649s, one that a later attempt may get past.
      */
     SESSION_LIMIT,
+    /**
+     * Authenticator side: the password was right, but the account logged in more often lately than
+     * one may ({@code PppSessions}' login pace): refused before any Success, as MS-CHAPv2 error 649
+     * with {@link MsChapV2Authenticator#TOO_MANY_LOGINS}. Peer side: that 649 with that message, from
+     * a router like this one: a refusal that waiting mends.
+     */
+    LOGIN_RATE,
     /** Peer side: MS-CHAPv2 E=646, the account may log in only at certain hours (RFC 2759 §6). */
     RESTRICTED_HOURS_646,
     /**

@@ -62,9 +62,9 @@ public final class ChapMd5Authenticator extends ChapAuthenticator {
         if (!user.get().enabled()) {
             return failure(id, AuthFailureReason.ACCOUNT_DISABLED, name, "account disabled");
         }
-        Optional<String> refused = directory.refusesNow(user.get());
+        Optional<LoginRefusal> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
-            return failure(id, AuthFailureReason.SESSION_LIMIT, name, refused.get());
+            return failure(id, refused.get().reason(), name, refused.get().why());
         }
         return Verdict.last(new ChapStatusPacket(true, id, GRANTED),
                 AuthResult.success(method, user.get().userName()));

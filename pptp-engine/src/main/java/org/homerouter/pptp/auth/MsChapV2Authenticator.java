@@ -33,6 +33,15 @@ import org.slf4j.LoggerFactory;
  *     ({@link UserDirectory#refusesNow}): {@code E=649 R=0}, with {@code M=} saying so. RFC 2759
  *     has no code of its own for it, and 649 is the one that tells the user to ask the
  *     administrator rather than to type the password again.</li>
+ * <li>the right password for an account that logged in more often lately than it may
+ *     ({@link AuthFailureReason#LOGIN_RATE}): {@code E=649 R=0} too, with {@code M=} saying so
+ *     and that waiting mends it. Of the codes RFC 2759 §6 lists, 691 would tell the user the
+ *     password is wrong (it is right; a client may ask for it again, and a dialling router counts
+ *     it toward giving up); 647 and 648 are untrue (not disabled, not expired, and 648 invites a
+ *     password change); 646 says the account is barred at this time of day, a logon-hours rule
+ *     this router does not have, which would send the owner looking for one. 649 is the one that
+ *     says "the password is right, the server will not let you in now: ask the administrator",
+ *     and R=0 keeps the client from retrying on the spot.</li>
  * </ul>
  * Every Failure carries {@code C=} and {@code V=3}: §6 says C "MUST be present" and V "SHOULD
  * always be 3".
@@ -48,6 +57,11 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
      * refusal that a later attempt may get past.
      */
     public static final String TOO_MANY_SESSIONS = "Too many sessions for this account";
+    /**
+     * The M= text of the refusal of an account that logged in more often lately than it may: what
+     * mends it, for the client's user, and what a router like this one dialling out knows it by.
+     */
+    public static final String TOO_MANY_LOGINS = "Too many logins for this account lately; try again in a minute";
     /** The M= text of the refusal of a disabled account whose password was right. */
     public static final String ACCOUNT_DISABLED = "Account disabled";
 
@@ -121,10 +135,11 @@ public final class MsChapV2Authenticator extends ChapAuthenticator {
             return last(id, MsChapError.ACCOUNT_DISABLED, AuthFailureReason.ACCOUNT_DISABLED, name,
                     "account disabled", ACCOUNT_DISABLED);
         }
-        Optional<String> refused = directory.refusesNow(user.get());
+        Optional<LoginRefusal> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
-            return last(id, MsChapError.NO_DIALIN_PERMISSION, AuthFailureReason.SESSION_LIMIT, name, refused.get(),
-                    TOO_MANY_SESSIONS);
+            AuthFailureReason reason = refused.get().reason();
+            return last(id, MsChapError.NO_DIALIN_PERMISSION, reason, name, refused.get().why(),
+                    reason == AuthFailureReason.LOGIN_RATE ? TOO_MANY_LOGINS : TOO_MANY_SESSIONS);
         }
         MsChapV2Success success = new MsChapV2Success(authenticatorResponse.get(), "Access granted");
         return Verdict.last(new ChapStatusPacket(true, id, success.encode()),

@@ -79,6 +79,10 @@ public final class MsChapV2Peer extends ChapPeer {
                 : code == MsChapError.NO_DIALIN_PERMISSION.code()
                         && parsed.message().equals(MsChapV2Authenticator.TOO_MANY_SESSIONS)
                 ? AuthFailureReason.SESSION_LIMIT
+                // Waiting mends it: not a disabled account, at which a dialling router stops for good.
+                : code == MsChapError.NO_DIALIN_PERMISSION.code()
+                        && parsed.message().equals(MsChapV2Authenticator.TOO_MANY_LOGINS)
+                ? AuthFailureReason.LOGIN_RATE
                 : code > MsChapError.RESTRICTED_LOGON_HOURS.code() && code <= MsChapError.NO_DIALIN_PERMISSION.code()
                 ? AuthFailureReason.ACCOUNT_DISABLED : AuthFailureReason.BAD_PASSWORD_691;
         String name = parsed.error().map(Enum::name).orElse("unknown error");

@@ -96,9 +96,9 @@ public final class PapAuthenticator extends AbstractAuthExchange {
         if (!user.get().enabled()) {
             return AuthResult.failure(method, AuthFailureReason.ACCOUNT_DISABLED, name, "account disabled");
         }
-        Optional<String> refused = directory.refusesNow(user.get());
+        Optional<LoginRefusal> refused = directory.refusesNow(user.get());
         if (refused.isPresent()) {
-            return AuthResult.failure(method, AuthFailureReason.SESSION_LIMIT, name, refused.get());
+            return AuthResult.failure(method, refused.get().reason(), name, refused.get().why());
         }
         return AuthResult.success(method, user.get().userName());
     }

@@ -19,6 +19,7 @@ final class RefusalText {
             // Only ever given once the password was checked right (see the authenticators).
             case ACCOUNT_DISABLED -> MsChapV2Authenticator.ACCOUNT_DISABLED;
             case SESSION_LIMIT -> MsChapV2Authenticator.TOO_MANY_SESSIONS;
+            case LOGIN_RATE -> MsChapV2Authenticator.TOO_MANY_LOGINS;
             default -> GENERIC;
         };
     }

@@ -50,11 +50,11 @@ public interface UserDirectory {
 
     /**
      * Why {@code account}, found and with its password checked, may not log in at this moment (it
-     * already holds as many sessions as it may), or empty. Asked before the login is accepted, so
-     * that the refusal is the authentication's answer (MS-CHAPv2 E=649, CHAP Failure, PAP Nak) and
-     * not a hang-up after a Success. None by default.
+     * already holds as many sessions as it may, or logged in too often lately), or empty. Asked
+     * before the login is accepted, so that the refusal is the authentication's answer (MS-CHAPv2
+     * E=649, CHAP Failure, PAP Nak) and not a hang-up after a Success. None by default.
      */
-    default Optional<String> refusesNow(PppUser account) {
+    default Optional<LoginRefusal> refusesNow(PppUser account) {
         return Optional.empty();
     }
 

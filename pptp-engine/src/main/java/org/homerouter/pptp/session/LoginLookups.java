@@ -7,6 +7,7 @@ import java.util.function.Function;
 import org.homerouter.pptp.auth.AuthFailureLockout;
 import org.homerouter.pptp.auth.AuthFailureReason;
 import org.homerouter.pptp.auth.AuthResult;
+import org.homerouter.pptp.auth.LoginRefusal;
 import org.homerouter.pptp.auth.PppUser;
 import org.homerouter.pptp.auth.UserDirectory;
 
@@ -50,7 +51,7 @@ final class LoginLookups {
      * the usual 691. The lockout is the account's whatever case the name comes in. {@code
      * refusesNow} is {@link UserDirectory#refusesNow}, by the account's name.
      */
-    UserDirectory guarded(UserDirectory users, Function<String, Optional<String>> refusesNow) {
+    UserDirectory guarded(UserDirectory users, Function<String, Optional<LoginRefusal>> refusesNow) {
         return new UserDirectory() {
             @Override
             public Optional<PppUser> find(String name) {
@@ -70,7 +71,7 @@ final class LoginLookups {
             }
 
             @Override
-            public Optional<String> refusesNow(PppUser account) {
+            public Optional<LoginRefusal> refusesNow(PppUser account) {
                 return refusesNow.apply(account.userName());
             }
         };
@@ -111,6 +112,7 @@ final class LoginLookups {
             case ACCOUNTS_UNREADABLE -> SessionEnd.ACCOUNTS_UNREADABLE;
             case ACCOUNT_DISABLED -> SessionEnd.ACCOUNT_DISABLED;
             case SESSION_LIMIT -> SessionEnd.TOO_MANY_SESSIONS;
+            case LOGIN_RATE -> SessionEnd.LOGINS_TOO_OFTEN;
             case RESTRICTED_HOURS_646 -> SessionEnd.OUTSIDE_LOGON_HOURS;
             case PREVIOUS_PASSWORD -> SessionEnd.PREVIOUS_PASSWORD; // no strike: see the reason
             case METHOD_NOT_ALLOWED -> SessionEnd.AUTH_METHOD_REFUSED;

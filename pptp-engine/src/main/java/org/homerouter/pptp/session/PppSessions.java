@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.homerouter.pptp.LogLimit;
 import org.homerouter.pptp.Tally;
+import org.homerouter.pptp.auth.LoginRefusal;
 import org.homerouter.pptp.control.CallIdAllocator;
 import org.homerouter.pptp.control.ClientSource;
 import org.homerouter.pptp.control.PptpCall;
@@ -72,6 +73,8 @@ public final class PppSessions implements TunnelListener {
     private final AtomicInteger loggingIn = new AtomicInteger();
     /** Authenticated sessions per user name. */
     private final Tally<String> perUser = new Tally<>();
+    /** How often each account logs in: server side, asked with {@link #perUser} ({@link SessionListener#refusesLogin}). */
+    private final LoginPace loginPace = new LoginPace();
     /**
      * The sessions logging in, per source ({@link ClientSource}), oldest first. Guarded by itself,
      * with {@link #loggingIn}'s changes; never held while a session's own lock is taken.
@@ -214,6 +217,11 @@ public final class PppSessions implements TunnelListener {
         SessionEnd gaveWay;
         /** Whether it made room for a call (its session place or address), not only for a login. */
         boolean gavePlace;
+        /**
+         * The account whose login {@link LoginPace} let in on this link, until its session first comes
+         * up and spends one of the account's logins (guarded by itself).
+         */
+        String paceOwed;
 
         Counted(InetAddress source, int localCallId) {
             this.source = source;
@@ -339,14 +347,23 @@ public final class PppSessions implements TunnelListener {
         }
         PppSession session = new PppSession(id, settings, env, tunnel.channel(), new SessionListener() {
             @Override
-            public Optional<String> refusesLogin(PppSession s, String userName) {
+            public Optional<LoginRefusal> refusesLogin(PppSession s, String userName) {
                 synchronized (counted) {
                     // This link's own earlier login (an LCP renegotiation) is not another session,
                     // nor is a dead call this one replaces once logged in (the same client again).
-                    int others = perUser.count(userName) - (userName.equals(counted.user) ? 1 : 0)
-                            - goingAway(slot, userName);
+                    boolean again = userName.equals(counted.user);
+                    int others = perUser.count(userName) - (again ? 1 : 0) - goingAway(slot, userName);
                     if (others < limits.maxPerUser()) {
-                        return Optional.empty();
+                        if (again) {
+                            return Optional.empty(); // a renegotiation's login starts no session
+                        }
+                        // Asked last: a login refused for its sessions is not counted. Spent when the
+                        // session comes up (a session row, two writes), not here: a device let in and
+                        // then refused (no encryption) is budgeted as an attempt, and must go on being
+                        // told the truth about its encryption, not that it logs in too often.
+                        Optional<String> tooOften = loginPace.refuses(userName, env.clock().nanos());
+                        counted.paceOwed = tooOften.isEmpty() ? userName : null;
+                        return tooOften.map(LoginRefusal::tooOften);
                     }
                 }
                 // Refused; but those sessions may be dead ones of the same client (a laptop that lost
@@ -357,7 +374,7 @@ public final class PppSessions implements TunnelListener {
                     aliveChecks.add(new AliveCheck(others, userName + " tried to log in again from "
                             + call.peerAddress().getHostAddress() + " with all its sessions taken"));
                 }
-                return Optional.of(userName + " already has " + others.size() + " sessions");
+                return Optional.of(LoginRefusal.tooManySessions(userName + " already has " + others.size() + " sessions"));
             }
 
             @Override
@@ -403,6 +420,12 @@ public final class PppSessions implements TunnelListener {
 
             @Override
             public void up(PppSession s) {
+                synchronized (counted) {
+                    if (counted.paceOwed != null) {
+                        loginPace.cameUp(counted.paceOwed, env.clock().nanos());
+                        counted.paceOwed = null; // once: IP up again after a renegotiation is the same session
+                    }
+                }
                 observer.up(s);
             }
 

@@ -86,6 +86,16 @@ public enum SessionEnd {
     TOO_MANY_SESSIONS("the user already has as many sessions as allowed (per-user limit)",
             "the remote server says this account already has as many sessions there as it may (an earlier session of"
                     + " this router's not yet timed out there, or the account used elsewhere too)"),
+    /**
+     * The password was right, but the account had logged in more often lately than one may
+     * ({@link LoginPace}): the login was refused, and waiting mends it. Not {@link #TOO_MANY_SESSIONS},
+     * whose remedy (fewer sessions at once, a higher per-user limit) does nothing for this.
+     */
+    LOGINS_TOO_OFTEN("the account logged in more often than one may (" + LoginPace.BURST + " logins in quick"
+            + " succession, then " + LoginPace.PER_MINUTE + " a minute), so this login was refused although its"
+            + " password was right: it may log in again after a wait",
+            "the remote server says this account logged in there more often lately than it may: a later attempt,"
+                    + " after a wait, gets past it"),
     /** Server role only: see PppSessions#admit and PppSessions#makeRoomIn. */
     MADE_ROOM("still logging in when the router's limit on logins in progress was reached (or every session place"
             + " or tunnel address was taken), most of those logging in being from this client's address: it made"

@@ -11,10 +11,11 @@ public interface SessionListener {
 
     /**
      * Server side: why {@code userName}, whose password was just found right, may not log in now
-     * (its account holds as many sessions as it may), or empty. Asked before the login is
-     * accepted, so the client hears the refusal as its login's answer.
+     * (its account holds as many sessions as it may, or logged in too often lately), or empty.
+     * Asked before the login is accepted, so the client hears the refusal as its login's answer.
      */
-    default java.util.Optional<String> refusesLogin(PppSession session, String userName) {
+    default java.util.Optional<org.homerouter.pptp.auth.LoginRefusal> refusesLogin(PppSession session,
+                                                                                  String userName) {
         return java.util.Optional.empty();
     }
 

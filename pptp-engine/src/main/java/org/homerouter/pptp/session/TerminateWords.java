@@ -23,6 +23,7 @@ final class TerminateWords {
                     "Authentication failed";
             case ACCOUNT_DISABLED -> MsChapV2Authenticator.ACCOUNT_DISABLED;
             case TOO_MANY_SESSIONS -> MsChapV2Authenticator.TOO_MANY_SESSIONS;
+            case LOGINS_TOO_OFTEN -> MsChapV2Authenticator.TOO_MANY_LOGINS;
             case OUTSIDE_LOGON_HOURS -> "Outside the account's logon hours";
             case SERVER_NOT_VERIFIED -> "The server did not prove that it knows the password";
             case AUTH_METHOD_REFUSED, AUTH_METHOD_UNSUPPORTED -> "No authentication method acceptable to both ends";

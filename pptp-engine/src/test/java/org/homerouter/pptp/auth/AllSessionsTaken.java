@@ -16,7 +16,7 @@ final class AllSessionsTaken implements UserDirectory {
     }
 
     @Override
-    public Optional<String> refusesNow(PppUser account) {
-        return Optional.of(account.userName() + " already has 8 sessions");
+    public Optional<LoginRefusal> refusesNow(PppUser account) {
+        return Optional.of(LoginRefusal.tooManySessions(account.userName() + " already has 8 sessions"));
     }
 }

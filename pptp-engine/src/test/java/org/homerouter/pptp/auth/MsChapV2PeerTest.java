@@ -199,6 +199,20 @@ class MsChapV2PeerTest {
         assertEquals(AuthFailureReason.SESSION_LIMIT, listener.failure().reason());
     }
 
+    /**
+     * A router like this one refusing an account that logged in too often lately: a 649 that waiting
+     * mends. Read as any other 649 (a disabled account), the dial-out stopped for good.
+     */
+    @Test
+    void failure649ForTooManyLoginsIsReportedAsTheLoginRate() {
+        peer.start();
+        peer.receive(challenge(1, AUTH_CHALLENGE));
+        peer.receive(status(ChapStatusPacket.FAILURE, 1, "E=649 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M="
+                + MsChapV2Authenticator.TOO_MANY_LOGINS));
+
+        assertEquals(AuthFailureReason.LOGIN_RATE, listener.failure().reason());
+    }
+
     @Test
     void challengeOfTheWrongSizeIsAProtocolError() {
         peer.start();

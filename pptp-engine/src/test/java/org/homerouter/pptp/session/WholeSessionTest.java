@@ -2640,6 +2640,61 @@ class WholeSessionTest {
         run("a new session once the first is gone", () -> serverEvents.stream().filter("up"::equals).count() == 2);
     }
 
+    /**
+     * An account with the right password that logs in and hangs up in a loop (a compromised laptop),
+     * one call after another on one control connection: before, every login was let in, each
+     * session costing the appliance two committed writes and a history row that pushed colleagues'
+     * out. After {@link LoginPace#BURST} logins it is refused at the login as logging in too often
+     * (E=649 with its own message; not the per-user limit, which is not reached), counted under the
+     * account whatever case the name comes in. Its session that was up stays up, another account
+     * logs in as before, and after a wait the account logs in again.
+     */
+    @Test
+    void anAccountLoggingInAndHangingUpInALoopIsRefusedAfterABurstAndNoOneElseIs() throws Exception {
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.empty());
+        ClientConnection client = dial();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("the account's first session up", () -> serverEvents.contains("up"));
+        PppSession stays = serverSessions.sessions().getFirst();
+        clientLogsInAs("user", "clientPass");
+        int loggedIn = 1;
+        while (true) {
+            long ups = serverEvents.stream().filter("up"::equals).count();
+            PptpCall call = client.placeCall().get(5, TimeUnit.SECONDS);
+            run("up or refused", () -> serverEvents.stream().filter("up"::equals).count() > ups
+                    || serverEvents.contains("ended LOGINS_TOO_OFTEN"));
+            if (serverEvents.contains("ended LOGINS_TOO_OFTEN")) {
+                break;
+            }
+            loggedIn++;
+            assertTrue(loggedIn <= LoginPace.BURST + 2, "still let in after " + loggedIn + " logins");
+            client.hangUp(call).get(5, TimeUnit.SECONDS);
+            run("hung up", () -> serverSessions.sessions().size() == 1);
+        }
+        assertTrue(loggedIn >= LoginPace.BURST, "refused after only " + loggedIn + " logins");
+        assertFalse(serverEvents.contains("ended TOO_MANY_SESSIONS"), serverEvents.toString());
+        assertEquals(List.of(stays), serverSessions.sessions(), "the account's session that was up stays");
+        assertFalse(stays.hasEnded());
+        run("the client hears why", () -> clientEvents.contains("ended LOGINS_TOO_OFTEN"));
+        assertTrue(endDetails.contains("LOGINS_TOO_OFTEN: authenticator refused: E=649 (NO_DIALIN_PERMISSION): "
+                + org.homerouter.pptp.auth.MsChapV2Authenticator.TOO_MANY_LOGINS), endDetails.toString());
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("LOGINS_TOO_OFTEN: User logged in more than "
+                + LoginPace.BURST + " times in quick succession, then more than " + LoginPace.PER_MINUTE + " a minute")),
+                endDetails.toString());
+
+        clientLogsInAs("Other", "otherPass");
+        long ups = serverEvents.stream().filter("up"::equals).count();
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("another account logs in", () -> serverEvents.stream().filter("up"::equals).count() > ups);
+
+        clock.advanceMillis(60_000 / LoginPace.PER_MINUTE);
+        clientLogsInAs("USER", "clientPass");
+        client.placeCall().get(5, TimeUnit.SECONDS);
+        run("the account logs in again after a wait", () -> serverEvents.stream().filter("up"::equals).count() > ups + 1);
+        assertEquals(1, serverEvents.stream().filter("ended LOGINS_TOO_OFTEN"::equals).count(), serverEvents.toString());
+        assertTrue(serverSessions.sessions().contains(stays));
+    }
+
     /** The limit on logins in progress overall, and (a router's defaults, 16 and 4) per address. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"overall", "per address"})
