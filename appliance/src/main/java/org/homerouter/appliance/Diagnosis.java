@@ -181,15 +181,17 @@ final class Diagnosis {
                     + " (Windows error 691) whose message, which pppd logs, says the same.";
             // Not the per-user limit's advice: raising that does nothing for this.
             case LOGINS_TOO_OFTEN -> "This user logged in (with the right password) more often than one account may: "
-                    + LoginPace.BURST + " logins in quick succession, then " + LoginPace.PER_MINUTE + " a minute, far"
+                    + LoginPace.BURST + " logins in quick succession (or twice its sessions allowed, where that is"
+                    + " more), then " + LoginPace.PER_MINUTE + " a minute, far"
                     + " more than a device reconnecting on a bad link needs. Each session costs the router writes to"
                     + " its storage and a place in the history, so the rest were refused; the user's sessions that"
                     + " were up stay up, and it can log in again after a wait (other users are not affected). If"
                     + " the device is set to reconnect in a loop, fix its VPN settings; if nobody should be"
                     + " connecting that often, the password may be known to someone else: change it on the VPN"
                     + " users page and disconnect the account's sessions on the Dashboard. A client logging in with"
-                    + " MS-CHAP v2 is told so at its login (Windows shows error 649, 'no permission to dial in';"
-                    + " pppd logs '" + org.homerouter.pptp.auth.MsChapV2Authenticator.TOO_MANY_LOGINS + "'). Met by"
+                    + " MS-CHAP v2 is told so at its login, but Windows shows only error 649, 'no permission to dial"
+                    + " in', and does not redial by itself: its user must connect again by hand after a minute (pppd"
+                    + " logs '" + org.homerouter.pptp.auth.MsChapV2Authenticator.TOO_MANY_LOGINS + "'). Met by"
                     + " this router's site-to-site dial-out, it is the server it dials that refused: the dial-out"
                     + " tries again by itself after a wait.";
             case RESTARTED_TOO_OFTEN -> "The client kept renegotiating the connection, which costs the router work each "

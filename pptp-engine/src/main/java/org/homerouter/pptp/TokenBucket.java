@@ -37,6 +37,17 @@ public final class TokenBucket {
         return true;
     }
 
+    /** Gives back a token taken for an event that did not happen after all. */
+    public void giveBack(long nowNanos) {
+        refill(nowNanos);
+        tokens = Math.min(burst, tokens + 1);
+    }
+
+    /** The most events at once. */
+    public int burst() {
+        return burst;
+    }
+
     /** Whether a token is there now; none is taken. */
     public boolean has(long nowNanos) {
         refill(nowNanos);

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How often one account may log in to a session (server side, {@link PppSessions}): {@value #BURST}
- * logins at once, then {@value #PER_MINUTE} a minute, a login counted when its session comes up.
+ * logins at once (twice the per-user limit where that is more), then {@value #PER_MINUTE} a minute;
+ * a login takes its token when it is let in, and gets it back if its session never comes up.
  * Every session that comes up costs the appliance two committed writes to flash (its start and its
  * end) and a row of a history that keeps only the newest sessions, from which the lockout also
  * learns each user's familiar networks. Failed logins are budgeted there; a right password was
@@ -66,14 +67,20 @@ public final class LoginPace {
 
     /**
      * Why a login of {@code account} (its own name), about to be let in, may not be, or empty if it
-     * may. It is counted when its session comes up ({@link #cameUp}).
+     * may: it then takes one of the account's logins at once, which {@link #neverCameUp} gives back.
+     * Taken when let in, not when the session comes up: logins let in at the same moment all passed
+     * a check of one token left, and each refill let the whole per-user limit in at once (8
+     * sessions a minute for one token), for ever.
+     *
+     * @param burst the logins at once: {@link #BURST}, or twice the per-user limit where that is
+     *     more (an office sharing one account, all connecting at 9:00, and again after its line dropped)
      */
-    synchronized Optional<String> refuses(String account, long nowNanos) {
-        Account a = account(account, nowNanos);
-        if (a.logins.has(nowNanos)) {
+    synchronized Optional<String> refuses(String account, long nowNanos, int burst) {
+        Account a = account(account, nowNanos, burst);
+        if (a.logins.take(nowNanos)) {
             return Optional.empty();
         }
-        String why = PppSession.printable(account) + " logged in more than " + BURST + " times in quick succession,"
+        String why = PppSession.printable(account) + " logged in more than " + burst + " times in quick succession,"
                 + " then more than " + PER_MINUTE + " a minute";
         if (!a.logged || nowNanos - a.loggedAt >= LOGGED_EVERY_NANOS) {
             LOG.warn("{}: its logins are refused until it waits (the password was right){}", why,
@@ -89,16 +96,31 @@ public final class LoginPace {
     }
 
     /**
-     * A session of {@code account} that {@link #refuses} let in came up: one of its logins spent.
-     * Logins judged at the same moment may all have been let in with one left: the bucket then
-     * stays empty (the account's per-user limit bounds how many).
+     * A login of {@code account} that {@link #refuses} let in ended without its session coming up
+     * (refused for its encryption, say): its login is given back. Such a device is budgeted as a
+     * failed attempt, and must go on being told the truth about its encryption, not that it logs
+     * in too often.
      */
-    synchronized void cameUp(String account, long nowNanos) {
-        account(account, nowNanos).logins.take(nowNanos);
+    synchronized void neverCameUp(String account, long nowNanos) {
+        Account a = accounts.get(account);
+        if (a != null) {
+            a.logins.giveBack(nowNanos);
+        }
     }
 
-    private Account account(String account, long nowNanos) {
-        return accounts.computeIfAbsent(account, k -> new Account(new TokenBucket(BURST, PER_MINUTE, nowNanos)));
+    /** The account's logins, made afresh (full) where the burst changed with the per-user limit. */
+    private Account account(String account, long nowNanos, int burst) {
+        Account a = accounts.get(account);
+        if (a == null || a.logins.burst() != burst) {
+            a = new Account(new TokenBucket(burst, PER_MINUTE, nowNanos));
+            accounts.put(account, a);
+        }
+        return a;
+    }
+
+    /** The logins at once for a per-user limit of {@code maxPerUser}. */
+    static int burstFor(int maxPerUser) {
+        return Math.max(BURST, 2 * maxPerUser);
     }
 
     /** How many refusal lines were logged, for the tests: one per account per {@link #LOGGED_EVERY_NANOS}. */

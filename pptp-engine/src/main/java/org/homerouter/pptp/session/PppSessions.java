@@ -218,8 +218,8 @@ public final class PppSessions implements TunnelListener {
         /** Whether it made room for a call (its session place or address), not only for a login. */
         boolean gavePlace;
         /**
-         * The account whose login {@link LoginPace} let in on this link, until its session first comes
-         * up and spends one of the account's logins (guarded by itself).
+         * The account whose login {@link LoginPace} let in on this link, taking one of its logins,
+         * until its session first comes up; if it ends before, the login is given back (guarded by itself).
          */
         String paceOwed;
 
@@ -361,7 +361,13 @@ public final class PppSessions implements TunnelListener {
                         // session comes up (a session row, two writes), not here: a device let in and
                         // then refused (no encryption) is budgeted as an attempt, and must go on being
                         // told the truth about its encryption, not that it logs in too often.
-                        Optional<String> tooOften = loginPace.refuses(userName, env.clock().nanos());
+                        long now = env.clock().nanos();
+                        if (counted.paceOwed != null) {
+                            // A renegotiation logging in as another account before the session came up.
+                            loginPace.neverCameUp(counted.paceOwed, now);
+                        }
+                        Optional<String> tooOften = loginPace.refuses(userName, now,
+                                LoginPace.burstFor(limits.maxPerUser()));
                         counted.paceOwed = tooOften.isEmpty() ? userName : null;
                         return tooOften.map(LoginRefusal::tooOften);
                     }
@@ -421,10 +427,7 @@ public final class PppSessions implements TunnelListener {
             @Override
             public void up(PppSession s) {
                 synchronized (counted) {
-                    if (counted.paceOwed != null) {
-                        loginPace.cameUp(counted.paceOwed, env.clock().nanos());
-                        counted.paceOwed = null; // once: IP up again after a renegotiation is the same session
-                    }
+                    counted.paceOwed = null; // its login is spent: IP up again after a renegotiation is the same session
                 }
                 observer.up(s);
             }
@@ -448,6 +451,10 @@ public final class PppSessions implements TunnelListener {
                         counted.user = null;
                     }
                     replacedNotEnded.remove(slot);
+                    if (counted.paceOwed != null) {
+                        loginPace.neverCameUp(counted.paceOwed, env.clock().nanos());
+                        counted.paceOwed = null;
+                    }
                 }
                 forget(call, slot);
                 letGo(slot, slot.holding, "its client's new call, " + id + ", ended without logging in ("

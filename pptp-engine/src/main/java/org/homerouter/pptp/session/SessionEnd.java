@@ -92,7 +92,8 @@ public enum SessionEnd {
      * whose remedy (fewer sessions at once, a higher per-user limit) does nothing for this.
      */
     LOGINS_TOO_OFTEN("the account logged in more often than one may (" + LoginPace.BURST + " logins in quick"
-            + " succession, then " + LoginPace.PER_MINUTE + " a minute), so this login was refused although its"
+            + " succession, or twice its sessions allowed where that is more, then " + LoginPace.PER_MINUTE
+            + " a minute), so this login was refused although its"
             + " password was right: it may log in again after a wait",
             "the remote server says this account logged in there more often lately than it may: a later attempt,"
                     + " after a wait, gets past it"),

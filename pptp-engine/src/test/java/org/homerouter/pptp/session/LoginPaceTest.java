@@ -13,11 +13,7 @@ class LoginPaceTest {
 
     /** A login let in ({@link LoginPace#refuses}) whose session came up. */
     private static boolean login(LoginPace pace, String account, long now) {
-        if (pace.refuses(account, now).isPresent()) {
-            return false;
-        }
-        pace.cameUp(account, now);
-        return true;
+        return pace.refuses(account, now, LoginPace.BURST).isEmpty();
     }
 
     /**
@@ -31,7 +27,7 @@ class LoginPaceTest {
         for (int i = 0; i < LoginPace.BURST; i++) {
             assertTrue(login(pace, "alice", now), "login " + (i + 1) + " of the burst");
         }
-        String why = pace.refuses("alice", now).orElseThrow();
+        String why = pace.refuses("alice", now, LoginPace.BURST).orElseThrow();
         assertEquals("alice logged in more than 20 times in quick succession, then more than 2 a minute", why);
         assertTrue(login(pace, "bob", now), "another account is not affected");
         for (int s = 1; s < 30; s++) {
@@ -55,8 +51,39 @@ class LoginPaceTest {
     void aLoginWhoseSessionNeverCameUpSpendsNothing() {
         LoginPace pace = new LoginPace();
         for (int i = 0; i < 3 * LoginPace.BURST; i++) {
-            assertTrue(pace.refuses("carol", 0).isEmpty(), "login " + (i + 1));
+            assertTrue(pace.refuses("carol", 0, LoginPace.BURST).isEmpty(), "login " + (i + 1));
+            pace.neverCameUp("carol", 0);
         }
+    }
+
+    /**
+     * Logins let in at the same moment take a login each: with one left, the per-user limit's 8
+     * parallel calls all passed a check of one token, and each refill let 8 in, for ever.
+     */
+    @Test
+    void loginsAtTheSameMomentTakeOneEach() {
+        LoginPace pace = new LoginPace();
+        for (int i = 0; i < LoginPace.BURST - 1; i++) {
+            assertTrue(login(pace, "dave", 0));
+        }
+        int letIn = 0;
+        for (int parallel = 0; parallel < 8; parallel++) {
+            letIn += login(pace, "dave", 0) ? 1 : 0;
+        }
+        assertEquals(1, letIn, "one login left, one let in");
+    }
+
+    /** An office sharing one account, its per-user limit raised to 30, connects at 9:00: all 30 get in, twice. */
+    @Test
+    void theBurstFollowsThePerUserLimit() {
+        LoginPace pace = new LoginPace();
+        int burst = LoginPace.burstFor(30);
+        assertEquals(60, burst);
+        assertEquals(LoginPace.BURST, LoginPace.burstFor(8));
+        for (int i = 0; i < burst; i++) {
+            assertTrue(pace.refuses("office", 0, burst).isEmpty(), "login " + (i + 1));
+        }
+        assertTrue(pace.refuses("office", 0, burst).isPresent());
     }
 
     /** Only accounts reach it, and a router has few; still it never remembers more than its bound. */
