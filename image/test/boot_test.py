@@ -330,6 +330,13 @@ def main():
             failures.append("no DHCP server on the LAN")
         if g.run("ss -Hlun 'sport = :53' | grep -q 192.168.1.1")[0] != 0:
             failures.append("no DNS server on the LAN address")
+        # No router advertisement taken from the LAN: QEMU's network on the LAN sends them (fec0::/64,
+        # a default route), as a second router or a hostile host on a real LAN would. Taken, they gave
+        # eth1 an address, a default route and (with RDNSS) DNS servers for the LAN's and VPN clients' resolver.
+        v6 = g.run("ip -6 addr show dev eth1 scope global; ip -6 addr show dev eth1 scope site; ip -6 route show dev eth1 proto ra")[1]
+        if v6.strip():
+            print("      " + v6.replace("\n", "\n      "))
+            failures.append("the router took a router advertisement on its LAN port")
         # No address set on the LAN page: homerouter-lan left the image's default in force (boot 6
         # checks a moved LAN).
         if g.run("systemctl is-active -q homerouter-lan && test ! -e /run/systemd/network/20-lan.network && "
