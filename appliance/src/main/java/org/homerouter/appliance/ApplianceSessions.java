@@ -100,7 +100,7 @@ record ApplianceSessions(Appliance appliance) implements LiveSessions {
         }
         return java.util.Optional.of(WanStanding.of(RouterNetworks.now().wans(),
                 Boolean.parseBoolean(cfg.get(Setting.PPTP_ENABLED)), port, appliance.pptpAddress(),
-                appliance.wanFirewallPresent(), appliance.wanFirewallFailing()));
+                appliance.wanFirewallPresent(), appliance.wanFirewallFailing(), Ipv6Wan.now()));
     }
 
     /** Whether {@code source} is a tunnel's (ppp* the dial-out's, pptp* a VPN client's). */

@@ -24,9 +24,11 @@ final class WanStanding {
      * @param listening       where it listens, or null while it does not run
      * @param routerFirewall  whether the router image's base firewall (its WAN chain) is here
      * @param firewallFailing whether setting that firewall for PPTP failed and is being tried again
+     * @param ipv6            the WAN's global IPv6 addresses ({@link Ipv6Wan}), which tell an IPv6-only
+     *                        WAN from none while it has no IPv4 address
      */
     static WanSide of(List<Subnet> wans, boolean enabled, int port, InetSocketAddress listening,
-            boolean routerFirewall, boolean firewallFailing) {
+            boolean routerFirewall, boolean firewallFailing, List<String> ipv6) {
         List<Inet4Address> own = wans.stream().map(n -> (Inet4Address) InetAddress.ofLiteral(Ipv4.format(n.network())))
                 .toList();
         // A server bound to one of them is reached there alone: its standing is that address's, and
@@ -37,7 +39,10 @@ final class WanStanding {
         List<String> addresses = wans.stream().sorted(java.util.Comparator.comparing(
                         (Subnet n) -> !judged.contains(InetAddress.ofLiteral(Ipv4.format(n.network())))))
                 .map(n -> Ipv4.format(n.network()) + " on " + n.interfaceName()).distinct().toList();
-        WanSide.Standing standing = judged.isEmpty() ? WanSide.Standing.NONE
+        if (judged.isEmpty() && !ipv6.isEmpty()) {
+            addresses = ipv6;
+        }
+        WanSide.Standing standing = judged.isEmpty() ? (ipv6.isEmpty() ? WanSide.Standing.NONE : WanSide.Standing.IPV6_ONLY)
                 : judged.stream().anyMatch(InternetReach::fromTheInternet) ? WanSide.Standing.PUBLIC
                 : judged.stream().anyMatch(ClientReach::sharedAddressSpace) ? WanSide.Standing.SHARED
                 : WanSide.Standing.PRIVATE;

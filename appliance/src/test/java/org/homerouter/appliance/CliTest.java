@@ -1094,6 +1094,15 @@ class CliTest {
                 .release();
     }
 
+    /** An IPv6 listen address closed every call and broke the firewall rule: refused before anything starts. */
+    @Test
+    void anIpv6PptpAddressIsRefusedInOneLine() {
+        Path data = dir.resolve("v6");
+        oneErrorLine(run("run", "--data-dir", data.toString(), "--pptp-address", "::1", "--ui-port", "0"),
+                "--pptp-address takes an IPv4 address (PPTP runs over IPv4), not ::1");
+        assertFalse(Files.exists(data.resolve("appliance.db")), "nothing started");
+    }
+
     /** One line, "error: ...", and no stack trace: what the owner reads at a shell. */
     private static void oneErrorLine(Run r, String expected) {
         assertTrue(r.code() != 0, r.out());

@@ -19,7 +19,7 @@ class WanStandingTest {
     }
 
     private static WanSide of(List<Subnet> wans, InetSocketAddress listening) {
-        return WanStanding.of(wans, true, 1723, listening, true, false);
+        return WanStanding.of(wans, true, 1723, listening, true, false, List.of());
     }
 
     @Test
@@ -33,6 +33,42 @@ class WanStandingTest {
         assertEquals(Standing.PUBLIC, of(List.of(wan("100.72.14.9"), wan("198.51.100.4")), EVERY).standing());
         assertEquals(Standing.SHARED, of(List.of(wan("10.0.0.2"), wan("100.72.14.9")), EVERY).standing());
         assertEquals(Standing.NONE, of(List.of(), EVERY).standing());
+    }
+
+    /** DS-Lite with the provider's box in bridge mode: IPv6 on the WAN, no IPv4. Not "no internet, check the cable". */
+    @Test
+    void anIpv6OnlyWanIsNotAWanWithoutAddress() {
+        WanSide v6 = WanStanding.of(List.of(), true, 1723, EVERY, true, false, List.of("2001:db8:4:2::5 on eth0"));
+        assertEquals(Standing.IPV6_ONLY, v6.standing());
+        assertEquals(List.of("2001:db8:4:2::5 on eth0"), v6.addresses());
+        // With an IPv4 address too (dual-stack), IPv4 decides.
+        assertEquals(Standing.PUBLIC, WanStanding.of(List.of(wan("203.0.113.7")), true, 1723, EVERY, true, false,
+                List.of("2001:db8:4:2::5 on eth0")).standing());
+    }
+
+    /**
+     * The kernel's own lists: the WAN's global address counts; its link-local one, a unique local
+     * one (fc00::/7), one still in duplicate address detection, and an address of an interface
+     * without the default route (the LAN's) do not; nor does the kernel's "unreachable" default on lo.
+     */
+    @Test
+    void theWansIpv6AddressesAreTheGlobalOnesOfTheDefaultRoutesInterface() {
+        String routes = String.join("\n",
+                "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003     eth0",
+                "20010db8000400020000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0",
+                "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo");
+        String addresses = String.join("\n",
+                "20010db8000400020000000000000005 02 40 00 00     eth0",
+                "fe80000000000000505400fffe123456 02 40 20 80     eth0",
+                "fd001234000000000000000000000001 02 40 00 00     eth0",
+                "20010db8000400020000000000000007 02 40 00 40     eth0",
+                "20010db8000900000000000000000001 03 40 00 80     eth1",
+                "00000000000000000000000000000001 01 80 10 80       lo");
+        assertEquals(List.of("2001:db8:4:2::5 on eth0"), Ipv6Wan.addresses(routes, addresses));
+        assertEquals("2001:db8::1:0:0:1", Ipv6Wan.formatted(java.util.HexFormat.of().parseHex("20010db8000000000001000000000001")));
+        assertEquals("::1", Ipv6Wan.formatted(java.util.HexFormat.of().parseHex("00000000000000000000000000000001")));
+        assertEquals("2001:db8:0:1:1:1:1:1", Ipv6Wan.formatted(java.util.HexFormat.of().parseHex("20010db8000000010001000100010001")));
+        assertEquals(List.of(), Ipv6Wan.addresses("", addresses), "no IPv6 default route: no IPv6 WAN");
     }
 
     /**
@@ -57,9 +93,9 @@ class WanStandingTest {
         assertEquals(VpnPort.OPEN, of(wans, new InetSocketAddress("203.0.113.7", 1723)).vpnPort());
         assertEquals(VpnPort.NOT_ON_WAN, of(wans, new InetSocketAddress("192.168.1.1", 1723)).vpnPort());
         assertEquals(VpnPort.NOT_RUNNING, of(wans, null).vpnPort());
-        assertEquals(VpnPort.SERVER_OFF, WanStanding.of(wans, false, 1723, null, true, false).vpnPort());
-        assertEquals(VpnPort.FIREWALL_NOT_SET, WanStanding.of(wans, true, 1723, EVERY, true, true).vpnPort());
-        assertEquals(VpnPort.HOST_FIREWALL, WanStanding.of(wans, true, 1723, EVERY, false, false).vpnPort());
-        assertEquals(10723, WanStanding.of(wans, true, 1723, new InetSocketAddress("0.0.0.0", 10723), true, false).port());
+        assertEquals(VpnPort.SERVER_OFF, WanStanding.of(wans, false, 1723, null, true, false, List.of()).vpnPort());
+        assertEquals(VpnPort.FIREWALL_NOT_SET, WanStanding.of(wans, true, 1723, EVERY, true, true, List.of()).vpnPort());
+        assertEquals(VpnPort.HOST_FIREWALL, WanStanding.of(wans, true, 1723, EVERY, false, false, List.of()).vpnPort());
+        assertEquals(10723, WanStanding.of(wans, true, 1723, new InetSocketAddress("0.0.0.0", 10723), true, false, List.of()).port());
     }
 }

@@ -70,6 +70,28 @@ class DashboardWanCardTest {
         assertFalse(card.contains("are open on this side"), "no port is open where there is no address: " + card);
     }
 
+    /**
+     * DS-Lite or 464XLAT with the provider's box in bridge mode: IPv6 only. The card said "no internet
+     * connection, check the cable" about a cable that was fine.
+     */
+    @Test
+    void anIpv6OnlyWanSaysThisRouterNeedsIpv4NotACable() throws Exception {
+        String card = dashboard(new WanSide(List.of("2001:db8:4:2::5 on eth0"), Standing.IPV6_ONLY, VpnPort.OPEN, 1723));
+        assertTrue(card.contains("Only IPv6 on the internet (WAN) side (2001:db8:4:2::5 on eth0): the provider gives"
+                + " this router no IPv4 address"), card);
+        assertTrue(card.contains("Plug this router into a LAN port of the provider's box"), card);
+        assertFalse(card.contains("Check the cable"), card);
+        assertFalse(card.contains("are open on this side"), "PPTP is IPv4: nothing is open over IPv6: " + card);
+    }
+
+    /** Forwarding on a box that has no public IPv4 itself (DS-Lite) cannot work: the card says so. */
+    @Test
+    void behindAnotherRouterItSaysForwardingCannotHelpWhereThatRouterHasNoPublicAddress() throws Exception {
+        String card = dashboard(new WanSide(List.of("192.168.178.20 on eth0"), Standing.PRIVATE, VpnPort.OPEN, 1723));
+        assertTrue(card.contains("If that router's own internet address is private or shared (carrier-grade NAT,"
+                + " DS-Lite), forwarding cannot help: ask the provider for a public IPv4 address."), card);
+    }
+
     @Test
     void aPortThatIsNotOpenSaysWhyAndWhereToChangeIt() throws Exception {
         assertTrue(dashboard(new WanSide(List.of("203.0.113.7 on eth0"), Standing.PUBLIC, VpnPort.NOT_ON_WAN, 1723))

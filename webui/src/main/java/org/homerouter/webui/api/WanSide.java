@@ -8,7 +8,8 @@ import java.util.List;
  * the internet reach it there, is the VPN's port open there), which the VPN server's card answered
  * only in passing, and not at all while the server was off.
  *
- * @param addresses the WAN's IPv4 addresses, "203.0.113.7 on eth0" each; empty while it has none
+ * @param addresses the WAN's IPv4 addresses, "203.0.113.7 on eth0" each (its IPv6 ones when it has
+ *                  only those); empty while it has none
  * @param standing  what those addresses mean for reaching this router from the internet
  * @param vpnPort   whether the VPN server's port is open on that side
  * @param port      the VPN server's TCP port
@@ -26,6 +27,11 @@ public record WanSide(List<String> addresses, Standing standing, VpnPort vpnPort
         PRIVATE,
         /** The provider's shared range (RFC 6598, carrier-grade NAT), no public one: unreachable from the internet. */
         SHARED,
+        /**
+         * IPv6 addresses only (DS-Lite, 464XLAT: the provider's IPv4 goes through its own gateway):
+         * this router routes IPv4 alone, so neither the LAN nor VPN clients reach the internet through it.
+         */
+        IPV6_ONLY,
         /** No WAN address: no route to the internet now. */
         NONE
     }
