@@ -37,6 +37,8 @@ import org.homerouter.pptp.ppp.ccp.CcpResult;
 import org.homerouter.pptp.ppp.ipcp.IpcpSettings;
 import org.homerouter.pptp.ppp.lcp.LcpSettings;
 import org.homerouter.pptp.session.AddressPool;
+import org.homerouter.pptp.session.FlowSweep;
+import org.homerouter.pptp.session.TrackedFlows;
 import org.homerouter.pptp.session.PppSession;
 import org.homerouter.pptp.session.PppSessions;
 import org.homerouter.pptp.session.SessionEnd;
@@ -138,6 +140,9 @@ final class PptpService implements AutoCloseable {
         CallListener calls;
         AddressPool pool = null;
         Sessions listener = new Sessions(accounting, idleTimeout(cfg), store);
+        if (dataPlane.linux()) {
+            listener.sweep = flowSweep();
+        }
         listener.policy = Policy.of(cfg);
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
@@ -254,8 +259,29 @@ final class PptpService implements AutoCloseable {
         AddressPool pool = new AddressPool(ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)));
         if (dataPlane.linux()) {
             pool.avoid(PptpService::addressOfThisHost);
+            pool.beforeReuse(flowSweep());
         }
         return pool;
+    }
+
+    private static FlowSweep flowSweep;
+
+    /**
+     * The one sweep of the kernel's connection tracking entries of ended sessions, for every pool
+     * and restart of the service: its own thread, as a dump of the table must never hold up a
+     * session's I/O or timers; 200 ms for the ends of a WAN drop to gather into one sweep.
+     */
+    static synchronized FlowSweep flowSweep() {
+        if (flowSweep == null) {
+            ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "conntrack-sweep");
+                t.setDaemon(true);
+                return t;
+            });
+            flowSweep = new FlowSweep(new org.homerouter.bridge.alg.ConntrackFlows(null), thread,
+                    Duration.ofMillis(200));
+        }
+        return flowSweep;
     }
 
     /** The pool address last found to be this host's own, so that it is logged once. */
@@ -661,6 +687,11 @@ final class PptpService implements AutoCloseable {
 
         /** The live sessions, once they exist ({@link #ended}). */
         volatile java.util.function.Supplier<List<PppSession>> live = List::of;
+        /** Forgets the kernel's entries of an ended branch session's networks; null without Linux. */
+        volatile FlowSweep sweep;
+        /** The networks routed into each branch session now, for {@link #sweep} at its end. */
+        private final Map<PppSession, List<TrackedFlows.Network>> sessionNetworks =
+                new java.util.concurrent.ConcurrentHashMap<>();
         /** Which session each branch account's networks are routed into now; touched on {@link #routes} only. */
         private final Map<String, RoutedInto> routedInto = new java.util.HashMap<>();
 
@@ -700,12 +731,15 @@ final class PptpService implements AutoCloseable {
                 return;
             }
             List<String> routed = new ArrayList<>();
+            List<TrackedFlows.Network> networks = new ArrayList<>();
             for (var subnet : subnets) {
                 String cidr = org.homerouter.webui.api.RoutedSubnets.cidr(subnet);
                 try {
-                    s.addRoute((Inet4Address) InetAddress.getByName(
-                            org.homerouter.webui.api.Ipv4.format(subnet.network())), subnet.prefixLength());
+                    Inet4Address network = (Inet4Address) InetAddress.getByName(
+                            org.homerouter.webui.api.Ipv4.format(subnet.network()));
+                    s.addRoute(network, subnet.prefixLength());
                     routed.add(cidr);
+                    networks.add(new TrackedFlows.Network(network, subnet.prefixLength()));
                 } catch (Exception e) {
                     LOG.warn("{}: cannot route {} into the tunnel of {}: {}", s.id(), cidr, user, e.getMessage());
                     store.logEvent("route", "cannot route " + cidr + " to " + user + ": " + e.getMessage());
@@ -714,6 +748,7 @@ final class PptpService implements AutoCloseable {
             if (!routed.isEmpty()) {
                 String device = s.deviceName().orElse("?");
                 routedInto.put(user, new RoutedInto(s, device));
+                sessionNetworks.put(s, List.copyOf(networks));
                 LOG.info("{}: {} routed into {} for {}{}", s.id(), String.join(", ", routed), device, user, why);
                 store.logEvent("route", String.join(", ", routed) + " routed into " + device + " for " + user + why);
             }
@@ -747,6 +782,16 @@ final class PptpService implements AutoCloseable {
         public void ended(PppSession s, SessionEnd reason, String detail) {
             traffic.forget(s);
             accounting.ended(s, reason, detail);
+            // The kernel's entries of the branch's networks go too (those of its tunnel address go
+            // before the pool hands it out again, AddressPool#beforeReuse): left, they last days
+            // and count against whoever holds them next. Not while another session of the account
+            // is up by the sweep (a redial): the networks are its now, and so are their flows.
+            List<TrackedFlows.Network> networks = sessionNetworks.remove(s);
+            FlowSweep flows = sweep;
+            if (networks != null && flows != null) {
+                flows.networksEnded(networks, n -> live.get().stream().anyMatch(o -> o != s && !o.hasEnded()
+                        && o.userName().isPresent() && o.userName().equals(s.userName())));
+            }
             s.userName().ifPresent(user -> routes.execute(() -> routeBackAfter(s, user)));
         }
 

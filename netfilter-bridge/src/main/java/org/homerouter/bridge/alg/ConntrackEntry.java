@@ -5,7 +5,9 @@ import java.net.Inet4Address;
 /**
  * One IPv4 conntrack entry as a ctnetlink dump gives it ({@link ConntrackMessages#entries}): its
  * original tuple (as the first packet went), its reply tuple (as answers come back, NAT applied),
- * its status bits and its id. Ports are GRE's keys for GRE.
+ * its status bits and its id. Ports are GRE's keys for GRE; for ICMP the source port is the echo
+ * id and the destination port the type and code ({@code type << 8 | code}); -1 for a protocol of
+ * addresses only (the kernel's generic tracker).
  */
 record ConntrackEntry(int protocol, Inet4Address originalSource, int originalSourcePort,
                       Inet4Address originalDestination, int originalDestinationPort, Inet4Address replySource,

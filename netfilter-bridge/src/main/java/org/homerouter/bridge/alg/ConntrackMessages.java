@@ -50,6 +50,12 @@ final class ConntrackMessages {
     private static final int CTA_PROTO_NUM = 1;
     private static final int CTA_PROTO_SRC_PORT = 2;
     private static final int CTA_PROTO_DST_PORT = 3;
+    private static final int CTA_PROTO_ICMP_ID = 4;
+    private static final int CTA_PROTO_ICMP_TYPE = 5;
+    private static final int CTA_PROTO_ICMP_CODE = 6;
+    private static final int IPPROTO_ICMP = 1;
+    /** Protocols whose tuples carry ports (GRE: keys): TCP, UDP, DCCP, GRE, SCTP, UDP-Lite. */
+    private static final java.util.Set<Integer> WITH_PORTS = java.util.Set.of(6, 17, 33, 47, 132, 136);
 
     private static int align(int n) {
         return (n + 3) & ~3;
@@ -78,8 +84,15 @@ final class ConntrackMessages {
         close(b, ip);
         int proto = open(b, CTA_TUPLE_PROTO);
         attribute(b, CTA_PROTO_NUM, new byte[] {(byte) protocol});
-        attribute(b, CTA_PROTO_SRC_PORT, port(srcPort));
-        attribute(b, CTA_PROTO_DST_PORT, port(dstPort));
+        if (protocol == IPPROTO_ICMP) {
+            // The kernel's ICMP tuple: echo id, type and code, all three required (icmp_nlattr_to_tuple).
+            attribute(b, CTA_PROTO_ICMP_ID, port(srcPort));
+            attribute(b, CTA_PROTO_ICMP_TYPE, new byte[] {(byte) (dstPort >>> 8)});
+            attribute(b, CTA_PROTO_ICMP_CODE, new byte[] {(byte) dstPort});
+        } else if (srcPort >= 0) {
+            attribute(b, CTA_PROTO_SRC_PORT, port(srcPort));
+            attribute(b, CTA_PROTO_DST_PORT, port(dstPort));
+        } // else a protocol of addresses only (the kernel's generic tracker: ESP, say)
         close(b, proto);
         close(b, tuple);
     }
@@ -98,7 +111,8 @@ final class ConntrackMessages {
 
     /**
      * IPCTNL_MSG_CT_DELETE of {@code entry} by its original tuple (TCP and UDP: ports; GRE: keys,
-     * which the kernel's GRE tracker puts where the ports go) and its id: an entry made again
+     * which the kernel's GRE tracker puts where the ports go; ICMP: id, type and code, see {@link
+     * ConntrackEntry}; other protocols: addresses only) and its id: an entry made again
      * meanwhile with the same tuple has another id and stays. Acknowledged ({@link #acknowledged}).
      */
     static ByteBuffer delete(ConntrackEntry entry, int sequence) {
@@ -141,7 +155,7 @@ final class ConntrackMessages {
 
     /**
      * The entries in one answer of a {@link #dump}; an entry without both tuples' addresses, protocol
-     * and ports (or keys: a protocol without them, ICMP say, is left out) is left out.
+     * and ports (keys; ICMP: id, type and code) is left out, but for a protocol that has none.
      *
      * @throws ErrnoException when the kernel answered with an error
      */
@@ -203,14 +217,33 @@ final class ConntrackMessages {
         int src = inside(b, ip, CTA_IP_V4_SRC);
         int dst = inside(b, ip, CTA_IP_V4_DST);
         int num = inside(b, proto, CTA_PROTO_NUM);
-        int srcPort = inside(b, proto, CTA_PROTO_SRC_PORT);
-        int dstPort = inside(b, proto, CTA_PROTO_DST_PORT);
-        if (src < 0 || dst < 0 || num < 0 || srcPort < 0 || dstPort < 0 || (b.getShort(src) & 0xFFFF) != 8
-                || (b.getShort(dst) & 0xFFFF) != 8 || (b.getShort(num) & 0xFFFF) != 5
-                || (b.getShort(srcPort) & 0xFFFF) != 6 || (b.getShort(dstPort) & 0xFFFF) != 6) {
+        if (src < 0 || dst < 0 || num < 0 || (b.getShort(src) & 0xFFFF) != 8 || (b.getShort(dst) & 0xFFFF) != 8
+                || (b.getShort(num) & 0xFFFF) != 5) {
             return null;
         }
-        return new Tuple(address(b, src + 4), address(b, dst + 4), b.get(num + 4) & 0xFF,
+        int protocol = b.get(num + 4) & 0xFF;
+        Inet4Address from = address(b, src + 4);
+        Inet4Address to = address(b, dst + 4);
+        if (protocol == IPPROTO_ICMP) {
+            int id = inside(b, proto, CTA_PROTO_ICMP_ID);
+            int type = inside(b, proto, CTA_PROTO_ICMP_TYPE);
+            int code = inside(b, proto, CTA_PROTO_ICMP_CODE);
+            if (id < 0 || type < 0 || code < 0 || (b.getShort(id) & 0xFFFF) != 6 || (b.getShort(type) & 0xFFFF) != 5
+                    || (b.getShort(code) & 0xFFFF) != 5) {
+                return null;
+            }
+            return new Tuple(from, to, protocol, ((b.get(id + 4) & 0xFF) << 8) | (b.get(id + 5) & 0xFF),
+                    ((b.get(type + 4) & 0xFF) << 8) | (b.get(code + 4) & 0xFF));
+        }
+        if (!WITH_PORTS.contains(protocol)) {
+            return new Tuple(from, to, protocol, -1, -1);
+        }
+        int srcPort = inside(b, proto, CTA_PROTO_SRC_PORT);
+        int dstPort = inside(b, proto, CTA_PROTO_DST_PORT);
+        if (srcPort < 0 || dstPort < 0 || (b.getShort(srcPort) & 0xFFFF) != 6 || (b.getShort(dstPort) & 0xFFFF) != 6) {
+            return null;
+        }
+        return new Tuple(from, to, protocol,
                 ((b.get(srcPort + 4) & 0xFF) << 8) | (b.get(srcPort + 5) & 0xFF),
                 ((b.get(dstPort + 4) & 0xFF) << 8) | (b.get(dstPort + 5) & 0xFF));
     }

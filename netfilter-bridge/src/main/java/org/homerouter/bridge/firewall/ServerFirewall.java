@@ -20,16 +20,37 @@ import org.slf4j.LoggerFactory;
  *   <li>traffic from one session's device to another's dropped: dial-in users reach the LAN,
  *       not each other;</li>
  *   <li>a packet from a session device whose source address is not routed back into that device
- *       dropped: a client cannot pose as another client, the LAN or anyone else.</li>
+ *       dropped: a client cannot pose as another client, the LAN or anyone else;</li>
+ *   <li>each session device's new connections, to the router and through it, held to a share of
+ *       the kernel's connection table, and all sessions' together to half of it ({@link
+ *       #DEFAULT_SESSION_SHARE}).</li>
  * </ul>
  */
 public final class ServerFirewall implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerFirewall.class);
     public static final String TABLE = "homerouter_pptp";
+    /**
+     * The connections (conntrack entries) one session's device may open, to or through the router.
+     * One authenticated client opening ~33,000 (an established TCP entry lasts 5 days) filled the
+     * kernel's table, and then every new connection failed for everyone: the LAN's, new VPN
+     * logins', the admin page's, so the owner could not even reach the page to disconnect it. Per
+     * device, not per address: a branch office's many addresses arrive on one. Fair only because
+     * an ended session's entries are deleted at its end (FlowSweep): the kernel gives the next
+     * session the lowest free pptpN, and before, the leftovers of the previous user (a torrent's
+     * thousands) counted against whoever got the device name next, for days.
+     */
+    public static final int DEFAULT_SESSION_SHARE = 2048;
+    /** Where the kernel says how many connections its table holds, when conntrack is loaded. */
+    static final Path CONNTRACK_MAX = Path.of("/proc/sys/net/netfilter/nf_conntrack_max");
+    /** Assumed when {@link #CONNTRACK_MAX} cannot be read: the image's table (etc/modprobe.d) holds 32,768. */
+    static final int ASSUMED_CONNTRACK_MAX = 32768;
 
     private final String devicePattern;
     private final List<String> clampedToo;
     private final AdminCommands commands;
+    private final int sessionShare;
+    /** All sessions' connections together; 0: half of {@link #CONNTRACK_MAX}, read at each apply. */
+    private final int allSessions;
     private boolean applied;
 
     /**
@@ -46,13 +67,30 @@ public final class ServerFirewall implements AutoCloseable {
      *                   segments that only fit its smaller MTU if they are told so in the SYN
      */
     public ServerFirewall(String devicePattern, List<String> clampedToo, String netns) {
+        this(devicePattern, clampedToo, netns, DEFAULT_SESSION_SHARE, 0);
+    }
+
+    /**
+     * @param sessionShare the new connections each session device may hold ({@link #DEFAULT_SESSION_SHARE})
+     * @param allSessions  those all sessions together may hold; 0 for half the kernel's table
+     */
+    public ServerFirewall(String devicePattern, List<String> clampedToo, String netns, int sessionShare,
+                          int allSessions) {
+        if (sessionShare < 1 || allSessions < 0) {
+            throw new IllegalArgumentException("connection shares " + sessionShare + ", " + allSessions);
+        }
         this.devicePattern = devicePattern;
         this.clampedToo = List.copyOf(clampedToo);
         this.commands = new AdminCommands(netns);
+        this.sessionShare = sessionShare;
+        this.allSessions = allSessions;
     }
 
-    /** The rule set, as nft reads it. Deleting and re-adding the table in one file is atomic. */
-    String ruleset() {
+    /**
+     * The rule set, all sessions' connections held to {@code all}, as nft reads it. Deleting and
+     * re-adding the table in one file is atomic.
+     */
+    String ruleset(int all) {
         String dev = "\"" + devicePattern + "\"";
         List<String> lines = new ArrayList<>(List.of(
                 "table inet " + TABLE + " {}",
@@ -65,6 +103,30 @@ public final class ServerFirewall implements AutoCloseable {
                 "  chain prerouting {",
                 "    type filter hook prerouting priority filter; policy accept;",
                 "    iifname " + dev + " fib saddr . iif oif missing counter drop comment \"a session sends only from its own addresses\"",
+                "  }",
+                // The connection share (DEFAULT_SESSION_SHARE says why). Counted in base chains of
+                // their own that run before every filter chain: a drop in any table's chain is
+                // final, an accept ends only its own chain, so the image's firewall accepting
+                // VPN clients (and pings: each echo ID is a connection of its own) cannot let a
+                // new connection past the count. A connection dropped here is never confirmed in
+                // the table, and ct count forgets entries the kernel no longer has (a session's,
+                // deleted at its end): the device's next session starts with its whole share.
+                "  set session_connections {",
+                "    type ifname",
+                "    size 65535",
+                "    flags dynamic",
+                "  }",
+                "  chain session_new {",
+                "    add @session_connections { iifname ct count over " + sessionShare + " } counter drop comment \"a session's new connections over its share\"",
+                "    ct count over " + all + " counter drop comment \"all sessions' new connections over their part of the table\"",
+                "  }",
+                "  chain input_share {",
+                "    type filter hook input priority filter - 10; policy accept;",
+                "    iifname " + dev + " ct state new jump session_new",
+                "  }",
+                "  chain forward_share {",
+                "    type filter hook forward priority filter - 10; policy accept;",
+                "    iifname " + dev + " ct state new jump session_new",
                 "  }",
                 "  chain forward {",
                 "    type filter hook forward priority filter; policy accept;",
@@ -82,11 +144,31 @@ public final class ServerFirewall implements AutoCloseable {
     /** Turns forwarding on and installs the table (replacing any left by a crash). */
     public void apply() throws IOException {
         sysctl("net/ipv4/ip_forward", "1");
-        commands.run(ruleset(), "nft", "-f", "-");
+        int table = conntrackMax();
+        int all = allSessions > 0 ? allSessions : Math.max(sessionShare, (table > 0 ? table : ASSUMED_CONNTRACK_MAX) / 2);
+        commands.run(ruleset(all), "nft", "-f", "-");
+        if (allSessions == 0 && table <= 0 && conntrackMax() > 0) {
+            // Conntrack was not loaded before: the table's ct rules loaded it, and now it says its size.
+            table = conntrackMax();
+            all = Math.max(sessionShare, table / 2);
+            commands.run(ruleset(all), "nft", "-f", "-");
+        }
         applied = true;
         LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other"
-                        + " and held to their own addresses",
-                clampedToo.isEmpty() ? devicePattern : devicePattern + " and " + String.join(", ", clampedToo));
+                        + " and held to their own addresses, each to {} new connections and all to {}{}",
+                clampedToo.isEmpty() ? devicePattern : devicePattern + " and " + String.join(", ", clampedToo),
+                sessionShare, all, allSessions > 0 ? "" : table > 0 ? " (half the kernel's table of " + table + ")"
+                        : " (the kernel's table size unread: " + CONNTRACK_MAX + ")");
+    }
+
+    /** The kernel's connection table size, or 0 when unknown (conntrack not loaded). */
+    private static int conntrackMax() {
+        try {
+            // Not Files.readString: on this kernel's sysctl files (size 0) it read the first digit only.
+            return Math.max(0, Integer.parseInt(Files.readAllLines(CONNTRACK_MAX).getFirst().trim()));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Removes the table; forwarding stays as it is (other services of the router may need it). */

@@ -110,12 +110,35 @@ class ConntrackMessagesTest {
         assertEquals(expected, HexFormat.of().formatHex(out));
     }
 
+    /** A ping's entry: the kernel's ICMP tuple has the echo id, type and code, no ports (an ended session's pings are deleted too). */
+    @Test
+    void aPingsEntryIsDeletedByItsIdTypeAndCode() throws Exception {
+        ConntrackEntry ping = new ConntrackEntry(1, v4("10.8.0.5"), 0x0abc, v4("203.0.113.9"), 8 << 8, v4("203.0.113.9"),
+                0x0abc, v4("203.0.113.1"), 0, 0x19e, 0x01020304);
+        ByteBuffer b = ConntrackMessages.delete(ping, 4);
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        String expected = h32(88) + h16(0x0102) + h16(5) + h32(4) + h32(0)
+                + "02" + "00" + "0000"
+                + h16(60) + h16(0x8001)                                       // CTA_TUPLE_ORIG, nested
+                + h16(20) + h16(0x8001)                                       //   CTA_TUPLE_IP
+                + h16(8) + h16(1) + "0a080005"                                //     CTA_IP_V4_SRC 10.8.0.5
+                + h16(8) + h16(2) + "cb007109"                                //     CTA_IP_V4_DST 203.0.113.9
+                + h16(36) + h16(0x8002)                                       //   CTA_TUPLE_PROTO
+                + h16(5) + h16(1) + "01" + "000000"                           //     CTA_PROTO_NUM ICMP
+                + h16(6) + h16(4) + "0abc" + "0000"                           //     CTA_PROTO_ICMP_ID
+                + h16(5) + h16(5) + "08" + "000000"                           //     CTA_PROTO_ICMP_TYPE echo request
+                + h16(5) + h16(6) + "00" + "000000"                           //     CTA_PROTO_ICMP_CODE 0
+                + h16(8) + h16(12) + "01020304";                              // CTA_ID
+        assertEquals(expected, HexFormat.of().formatHex(out));
+    }
+
     @Test
     void aDumpsAnswerGivesItsEntriesAndTheLastSaysDone() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.nativeOrder());
         entry(b, "c6336407", 40000, "cb007105", 1723, "c0a8010a", 1723, "c6336407", 40000, 6, 0x1ae, 77);
         entry(b, "c0a8010a", 5, "c6336407", 9, "c6336407", 9, "cb007105", 5, 47, 0x19e, 78);
-        // An ICMP entry: no ports in its tuples, left out.
+        // A TCP entry without the ports its protocol has: left out.
         int icmp = b.position();
         b.putInt(0).putShort((short) 0x0100).putShort((short) 2).putInt(1).putInt(0).put((byte) 2).put((byte) 0)
                 .putShort((short) 0);

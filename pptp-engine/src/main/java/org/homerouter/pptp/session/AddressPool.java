@@ -369,14 +369,56 @@ public final class AddressPool {
     }
 
     /**
-     * Returns an address, from the range or a claimed static one; free ones are ignored. One of the
-     * range is its last holder's account's for {@link #QUARANTINE} (see the class comment).
+     * What is done with each address a session gives back before it is free again: the kernel's
+     * connection tracking entries of the session are deleted ({@link FlowSweep}), or the next
+     * session given the address would receive the replies to the previous user's connections.
+     * Called outside the pool's lock; it must not block (the session's thread gives the address
+     * back), and must call {@code free} once, later, from any thread: till then the address stays
+     * out, as if still held.
      */
-    public synchronized void release(Inet4Address address) {
-        if (successor != null) {
+    public interface BeforeReuse {
+        void givenBack(Inet4Address address, Runnable free);
+    }
+
+    private volatile BeforeReuse beforeReuse;
+
+    /** Sets what {@link #release} does with an address before it is free again (by default nothing). */
+    public void beforeReuse(BeforeReuse hook) {
+        this.beforeReuse = hook;
+    }
+
+    /**
+     * Returns an address, from the range or a claimed static one; free ones are ignored. One of the
+     * range is its last holder's account's for {@link #QUARANTINE} (see the class comment). With
+     * {@link #beforeReuse} set it is free only once that is done.
+     */
+    public void release(Inet4Address address) {
+        AddressPool next;
+        synchronized (this) {
+            next = successor;
             // Only what this pool's sessions hold: a stray release must not free a new session's address.
+            if (next != null && !heldInSuccessor.remove(address)) {
+                return;
+            }
+        }
+        if (next != null) {
+            next.release(address); // as the pool in force says
+            return;
+        }
+        BeforeReuse hook = beforeReuse;
+        if (hook != null && holds(address)) {
+            hook.givenBack(address, () -> free(address));
+        } else {
+            free(address);
+        }
+    }
+
+    /** {@link #release}'s end: the address is free. */
+    private synchronized void free(Inet4Address address) {
+        if (successor != null) {
+            // Handed over while it waited: the successor was given it as held (handOverTo).
             if (heldInSuccessor.remove(address)) {
-                successor.release(address);
+                successor.free(address);
             }
             return;
         }

@@ -1,0 +1,148 @@
+package org.homerouter.bridge.firewall;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.homerouter.bridge.alg.ConntrackFlows;
+import org.homerouter.bridge.netns.Netns;
+import org.homerouter.bridge.netns.NetworkNamespace;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The VPN server's share of the connection table for each session's device: one client holding
+ * the table full (an established TCP entry kept 5 days) made every new connection fail for
+ * everyone, the LAN's, new VPN logins' and the admin page's. Here each session's share is 3 and all
+ * of theirs together 5 (2,048 and half the table on the router), with the image's kind of base
+ * firewall beside it accepting every VPN client's packet (its accept must not let them past the
+ * count); session devices are veths named {@code pptp9} and {@code pptp8}.
+ *
+ * <pre>
+ *  sessA 192.168.250.11, .12 --pptp9--+
+ *  sessB 192.168.251.11      --pptp8--[router 192.168.1.1 eth1] --eth0-- 203.0.113.9 internet
+ *                                          |-- 192.168.1.20 lan
+ * </pre>
+ */
+@Tag("root")
+class SessionConnectionShareTest {
+    private static final Duration T = Duration.ofSeconds(10);
+    private static final int SHARE = 3;
+    private static final int ALL = 5;
+    private static final int PORT = 7000;
+
+    private Netns router;
+    private Netns sessionA;
+    private Netns sessionB;
+    private Netns internet;
+    private Netns lan;
+    private ServerFirewall firewall;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void namespaces() throws Exception {
+        router = Netns.create("csr");
+        sessionA = Netns.create("csa");
+        sessionB = Netns.create("csb");
+        internet = Netns.create("csi");
+        lan = Netns.create("csl");
+        Netns.linkVeth(sessionA, "veth0", "192.168.250.11/24", router, "pptp9", "192.168.250.1/24");
+        sessionA.ip("addr", "add", "192.168.250.12/24", "dev", "veth0"); // a branch office's second host
+        Netns.linkVeth(sessionB, "veth0", "192.168.251.11/24", router, "pptp8", "192.168.251.1/24");
+        Netns.linkVeth(router, "eth0", "203.0.113.1/24", internet, "veth0", "203.0.113.9/24");
+        Netns.linkVeth(router, "eth1", "192.168.1.1/24", lan, "veth0", "192.168.1.20/24");
+        sessionA.ip("route", "add", "default", "via", "192.168.250.1");
+        sessionB.ip("route", "add", "default", "via", "192.168.251.1");
+        lan.ip("route", "add", "default", "via", "192.168.1.1");
+        internet.ip("route", "add", "default", "via", "203.0.113.1");
+        // The image's firewall accepts VPN clients' packets, pings first (another table).
+        assertTrue(router.exec(T, "nft", "add table inet base; add chain inet base input { type filter hook input"
+                + " priority filter; policy drop; }; add rule inet base input meta l4proto icmp accept;"
+                + " add rule inet base input iifname \"pptp*\" accept; add rule inet base input ct state"
+                + " established,related accept").succeeded());
+        firewall = new ServerFirewall("pptp*", List.of(), router.name(), SHARE, ALL);
+        firewall.apply();
+        listen(internet, "203.0.113.9");
+        listen(router, "192.168.250.1");
+    }
+
+    @AfterEach
+    void deleteNamespaces() throws Exception {
+        firewall.close();
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        Netns.closeAll(sessionA, sessionB, internet, lan, router);
+    }
+
+    @Test
+    void aSessionsConnectionsBeyondItsShareAreDroppedUntilItsEntriesAreSwept() throws Exception {
+        assertEquals(SHARE, connections(sessionA, "192.168.250.11", "203.0.113.9", SHARE + 1),
+                "its own share to the internet, the 4th dropped");
+        assertEquals(0, connections(sessionA, "192.168.250.12", "203.0.113.9", 1), "nor from another of its addresses");
+        assertEquals(0, connections(sessionA, "192.168.250.11", "192.168.250.1", 1), "nor to the router itself");
+        assertFalse(sessionA.exec(T, "ping", "-c", "1", "-W", "1", "192.168.250.1").succeeded(),
+                "nor a ping to the router, which the other table accepts (each echo ID is a connection)");
+        assertEquals(ALL - SHARE, connections(sessionB, "192.168.251.11", "203.0.113.9", SHARE),
+                "another session has its own share, within what all of them may hold");
+        assertEquals(SHARE + 2, connections(lan, "192.168.1.20", "203.0.113.9", SHARE + 2), "the LAN is not limited");
+        String counted = router.exec(T, "nft", "list", "chain", "inet", ServerFirewall.TABLE, "session_new").output();
+        assertFalse(counted.contains("counter packets 0 "), "both limits counted what they dropped: " + counted);
+
+        // Session A ends; the next session on pptp9 (the kernel gives the lowest free name) has
+        // its whole share once the ended one's entries are swept, not what the previous user left.
+        new ConntrackFlows(router.name()).forget(List.of(ip("192.168.250.11"), ip("192.168.250.12")), List.of());
+        assertEquals(SHARE, connections(sessionA, "192.168.250.11", "203.0.113.9", SHARE + 1),
+                "the device name's share whole again after the sweep");
+    }
+
+    /** A TCP server at {@code address} in {@code ns} that accepts and holds every connection. */
+    private void listen(Netns ns, String address) throws IOException {
+        ServerSocket server = new ServerSocket();
+        try (NetworkNamespace.Scope in = NetworkNamespace.enter(ns.name())) {
+            server.bind(new InetSocketAddress(address, PORT));
+        }
+        open.add(server);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (true) {
+                    open.add(server.accept());
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+    }
+
+    /** How many of {@code tries} connections from {@code from} in {@code ns} to {@code to} were made (each kept open). */
+    private int connections(Netns ns, String from, String to, int tries) throws IOException {
+        int made = 0;
+        for (int i = 0; i < tries; i++) {
+            Socket s = new Socket();
+            open.add(s);
+            try (NetworkNamespace.Scope in = NetworkNamespace.enter(ns.name())) {
+                s.bind(new InetSocketAddress(from, 0));
+                s.connect(new InetSocketAddress(to, PORT), 1500);
+                made++;
+            } catch (IOException dropped) {
+                // a SYN dropped: no answer within the timeout
+            }
+        }
+        return made;
+    }
+
+    private static Inet4Address ip(String s) throws Exception {
+        return (Inet4Address) InetAddress.getByName(s);
+    }
+}

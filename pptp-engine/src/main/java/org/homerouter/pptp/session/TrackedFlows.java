@@ -1,0 +1,85 @@
+package org.homerouter.pptp.session;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * What the operating system still remembers of an ended session's flows (on Linux: the kernel's
+ * connection tracking entries), to be forgotten before the session's tunnel address goes to anyone
+ * else. Left behind, an established TCP entry lasts 5 days, a masqueraded flow to the internet
+ * included: the next session given the same address from the pool would get the replies to the
+ * previous user's connections (de-NATed to it, or a LAN server's answers taken as "established"),
+ * one user's traffic reaching another. {@link FlowSweep} calls it, off every session's thread.
+ */
+public interface TrackedFlows {
+    /**
+     * Forgets every flow whose original source or destination (before NAT) is one of {@code
+     * addresses} or lies within one of {@code networks}. Blocking: may take the kernel a while.
+     *
+     * @return how many were forgotten
+     */
+    int forget(Collection<Inet4Address> addresses, Collection<Network> networks) throws IOException;
+
+    /** An IPv4 network: a branch office's routed one. */
+    record Network(Inet4Address address, int prefixLength) {
+        public Network {
+            if (prefixLength < 0 || prefixLength > 32) {
+                throw new IllegalArgumentException("prefix length " + prefixLength);
+            }
+        }
+
+        public boolean contains(Inet4Address a) {
+            int mask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+            return (AddressPool.toInt(a) & mask) == (AddressPool.toInt(address) & mask);
+        }
+
+        /** Whether the two share any address. */
+        public boolean overlaps(Network other) {
+            return prefixLength <= other.prefixLength ? contains(other.address) : other.contains(address);
+        }
+
+        @Override
+        public String toString() {
+            return address.getHostAddress() + "/" + prefixLength;
+        }
+    }
+
+    /** A flow as {@link InMemory} keeps it: its original source and destination. */
+    record Flow(Inet4Address source, Inet4Address destination) {
+    }
+
+    /** Flows in a list, for tests: {@link #forget} counts its calls, as a kernel's dumps would be. */
+    final class InMemory implements TrackedFlows {
+        private final List<Flow> flows = new ArrayList<>();
+        private int calls;
+
+        public synchronized void add(Inet4Address source, Inet4Address destination) {
+            flows.add(new Flow(source, destination));
+        }
+
+        public synchronized List<Flow> flows() {
+            return List.copyOf(flows);
+        }
+
+        /** How many times {@link #forget} was called. */
+        public synchronized int calls() {
+            return calls;
+        }
+
+        @Override
+        public synchronized int forget(Collection<Inet4Address> addresses, Collection<Network> networks)
+                throws IOException {
+            calls++;
+            int before = flows.size();
+            flows.removeIf(f -> matches(f.source(), addresses, networks) || matches(f.destination(), addresses, networks));
+            return before - flows.size();
+        }
+
+        private static boolean matches(Inet4Address a, Collection<Inet4Address> addresses, Collection<Network> networks) {
+            return addresses.contains(a) || networks.stream().anyMatch(n -> n.contains(a));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.homerouter.pptp.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.homerouter.pptp.LogCapture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An ended session's tracked flows are forgotten before its tunnel address goes to anyone else,
+ * many ends costing one sweep: the kernel's entries left behind gave the next session on the
+ * address the replies to the previous user's connections.
+ */
+class FlowSweepTest {
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor();
+    private final TrackedFlows.InMemory kernel = new TrackedFlows.InMemory();
+
+    @AfterEach
+    void stop() {
+        background.shutdownNow();
+    }
+
+    @Test
+    void anAddressGivenBackIsHandedOutAgainOnlyOnceItsFlowsAreGone() throws Exception {
+        Gate gate = new Gate(kernel);
+        AddressPool pool = pool("10.8.0.5", "10.8.0.5", new FlowSweep(gate, background, Duration.ZERO));
+        Inet4Address a = pool.allocate().orElseThrow();
+        kernel.add(a, ip("203.0.113.9"));          // its masqueraded flow to the internet
+        kernel.add(ip("192.168.1.20"), a);          // a LAN server's connection to it
+        kernel.add(ip("10.8.0.6"), ip("203.0.113.9")); // another session's
+        pool.release(a);
+        gate.entered.await(5, TimeUnit.SECONDS);
+        assertEquals(Optional.empty(), pool.allocate(), "not handed out while its flows are still tracked");
+        gate.open.countDown();
+        await(() -> pool.allocatable(1) == 1);
+        assertEquals(Optional.of(a), pool.allocate(), "free once swept");
+        assertEquals(List.of(new TrackedFlows.Flow(ip("10.8.0.6"), ip("203.0.113.9"))), kernel.flows(),
+                "its flows forgotten, another session's kept");
+    }
+
+    @Test
+    void aHundredSessionsEndingAtOnceCostOneSweep() throws Exception {
+        AddressPool pool = pool("10.8.0.1", "10.8.0.100", new FlowSweep(kernel, background, Duration.ofMillis(300)));
+        List<Inet4Address> held = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            held.add(pool.allocate().orElseThrow());
+            kernel.add(held.get(i), ip("203.0.113.9"));
+        }
+        try (LogCapture log = LogCapture.start()) {
+            held.forEach(pool::release); // the WAN dropped
+            await(() -> pool.inUse() == 0);
+            assertEquals(1, kernel.calls(), "one dump for all of them");
+            assertEquals(List.of(), kernel.flows());
+            assertTrue(log.lines().stream().anyMatch(l -> l.startsWith(
+                    "INFO connection tracking: removed 100 entries of ended sessions (100 addresses: 10.8.0.1, ")), log.lines().toString());
+        }
+    }
+
+    @Test
+    void endsDuringASweepAreGatheredIntoTheNext() throws Exception {
+        Gate gate = new Gate(kernel);
+        AddressPool pool = pool("10.8.0.1", "10.8.0.50", new FlowSweep(gate, background, Duration.ZERO));
+        List<Inet4Address> held = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            held.add(pool.allocate().orElseThrow());
+        }
+        pool.release(held.get(0));
+        gate.entered.await(5, TimeUnit.SECONDS);
+        held.subList(1, 50).forEach(pool::release);
+        gate.open.countDown();
+        await(() -> pool.inUse() == 0);
+        assertEquals(2, gate.calls, "the first, then the 49 that came while it ran, together");
+    }
+
+    @Test
+    void aFailedSweepStillFreesTheAddressAndWarnsOnce() throws Exception {
+        TrackedFlows broken = (addresses, networks) -> {
+            throw new IOException("ctnetlink: EPERM");
+        };
+        AddressPool pool = pool("10.8.0.5", "10.8.0.6", new FlowSweep(broken, background, Duration.ZERO));
+        try (LogCapture log = LogCapture.start()) {
+            for (int i = 0; i < 3; i++) {
+                pool.release(pool.allocate().orElseThrow());
+                await(() -> pool.inUse() == 0);
+            }
+            assertEquals(2, pool.allocatable(5), "the pool did not shrink");
+            assertEquals(1, log.lines().stream().filter(l -> l.startsWith("WARN connection tracking:")).count(),
+                    log.lines().toString());
+        }
+    }
+
+    @Test
+    void aBranchsNetworksAreForgottenUnlessALiveSessionHoldsThemAgain() throws Exception {
+        FlowSweep sweep = new FlowSweep(kernel, background, Duration.ZERO);
+        kernel.add(ip("192.168.50.7"), ip("192.168.1.20"));
+        kernel.add(ip("192.168.1.20"), ip("192.168.60.3"));
+        kernel.add(ip("192.168.1.30"), ip("192.168.1.20")); // the LAN's own
+        TrackedFlows.Network gone = new TrackedFlows.Network(ip("192.168.50.0"), 24);
+        TrackedFlows.Network redialled = new TrackedFlows.Network(ip("192.168.60.0"), 24);
+        sweep.networksEnded(List.of(gone, redialled), redialled::equals);
+        await(() -> kernel.calls() == 1);
+        assertEquals(List.of(new TrackedFlows.Flow(ip("192.168.1.20"), ip("192.168.60.3")),
+                new TrackedFlows.Flow(ip("192.168.1.30"), ip("192.168.1.20"))), kernel.flows());
+    }
+
+    private static AddressPool pool(String first, String last, FlowSweep sweep) throws Exception {
+        AddressPool pool = new AddressPool(ip(first), ip(last));
+        pool.beforeReuse(sweep);
+        return pool;
+    }
+
+    /** Flows whose forget waits, once entered, until the test opens it. */
+    private static final class Gate implements TrackedFlows {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+        final TrackedFlows flows;
+        volatile int calls;
+
+        Gate(TrackedFlows flows) {
+            this.flows = flows;
+        }
+
+        @Override
+        public int forget(Collection<Inet4Address> addresses, Collection<Network> networks) throws IOException {
+            calls++;
+            entered.countDown();
+            try {
+                open.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            return flows.forget(addresses, networks);
+        }
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "not within 10 s");
+            Thread.sleep(5);
+        }
+    }
+
+    private static Inet4Address ip(String s) throws Exception {
+        return (Inet4Address) InetAddress.getByName(s);
+    }
+}
