@@ -326,6 +326,47 @@ class PassthroughNetnsTest {
     }
 
     /**
+     * As above, but the server's reply to the client's Echo-Request is lost in the restart (the
+     * old ALG's queue drops what it holds at its stop; here a rule on the router drops the
+     * server's segments until the new ALG has met the connection): the first segment the new
+     * ALG sees is the client's retransmission, which the server has, so the RST in its place is
+     * below the server's RCV.NXT and dropped unanswered. The server's own retransmission must
+     * then reset the client. Before, it was stripped like every later segment: both ends kept the
+     * connection and the client's dial stayed up, its GRE going nowhere (the CI run that failed
+     * with no DOWN within 20 s).
+     */
+    @Test
+    void afterARestartAStrandedCallsClientIsResetAlsoWhenTheServersReplyWasLostInTheRestart() throws Exception {
+        Duration t = Duration.ofSeconds(10);
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE);
+        Launched server = startServer(wan);
+        Launched dial = dial("dial1", lan1, "alice", SERVER, "--control-echo", "2");
+        String context = server.report() + dial.report();
+        assertPings(lan1, context);
+
+        alg.close();
+        // Before the ALG's queue rule (mangle, priority -150).
+        require(router.exec(t, "nft", "add table ip lost"));
+        require(router.exec(t, "nft", "add chain ip lost forward { type filter hook forward priority -200; }"));
+        require(router.exec(t, "nft", "add rule ip lost forward ip saddr " + SERVER + " tcp sport 1723 counter drop"));
+        awaitTrue(() -> !router.exec(t, "nft", "list table ip lost").output().contains("packets 0 "),
+                Duration.ofSeconds(10), "the server's reply to the client's next Echo-Request dropped");
+        alg = PassthroughAlg.start(router.name(), QUEUE, new ConntrackNatAddress(router.name()), RouterCallIds.NONE,
+                true);
+        // The client's retransmission (its RTO doubling from 200 ms) met and reset toward the server.
+        awaitTrue(() -> alg.tracker().connectionsResetAfterPickUp() == 1, Duration.ofSeconds(20),
+                "the client's retransmission met");
+        require(router.exec(t, "nft", "delete table ip lost"));
+        // The server's next retransmission: its RTO doubled as often as the client's, up to 12.8 s.
+        dial.awaitExit(Duration.ofSeconds(30));
+        assertTrue(dial.output().contains("\nDOWN "), dial.report() + nftAlgTable());
+
+        Launched again = dial("dial2", lan1, "alice");
+        assertPings(lan1, server.report() + again.report());
+        hangUp(again);
+    }
+
+    /**
      * "My laptop can't reach the office VPN": the office's firewall passes TCP 1723 but drops the
      * GRE it sends (here, an output rule at the server). The LAN client's call connects and dies in
      * LCP; the router's event log then says which way the GRE failed and where to look, with the
@@ -538,5 +579,19 @@ class PassthroughNetnsTest {
 
     private static void awaitOutput(Launched l, String text) throws InterruptedException {
         l.awaitOutput(text, START);
+    }
+
+    private interface Check {
+        boolean holds() throws IOException;
+    }
+
+    private static void awaitTrue(Check check, Duration within, String what) throws Exception {
+        long end = System.nanoTime() + within.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + within.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(50);
+        }
     }
 }

@@ -45,6 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PassthroughAlg implements AutoCloseable {
     /** Longer than an admin command may run (the reader runs nft for a call), with room for its receive poll. */
     private static final Duration READER_STOP = AdminCommands.TIMEOUT.plusSeconds(5);
+    /** How long the reader gives verdicts after the queue rule went (see {@link #queueRuleOut}). */
+    private static final Duration DRAIN = Duration.ofSeconds(2);
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughAlg.class);
     private static final org.homerouter.pptp.LogLimit ERRORS_LOGGED = new org.homerouter.pptp.LogLimit();
@@ -66,6 +68,16 @@ public final class PassthroughAlg implements AutoCloseable {
     /** The tracker's connections reset after a restart that {@link #refresh} has told {@link #problems} of. */
     private final AtomicLong resetsTold = new AtomicLong();
     private volatile boolean closed;
+    /**
+     * Set by {@link #stop} once its queue rule is out (or could not be taken out): the reader, which
+     * gave verdicts until then, gives them on what the queue still holds and ends. Ended with
+     * {@link #closed}, at the stop's start, it left what came meanwhile to be dropped (with the
+     * rule, whose going drops what it queued, or at the socket's close): a PPTP server's reply lost
+     * that way made the restarted ALG meet the client's retransmission first, a segment its server
+     * had, whose reset the server ignores (see PptpAlg#resetConnectionsPickedUp).
+     */
+    private volatile long readUntilNanos;
+    private volatile boolean queueRuleOut;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * Only one ALG per network namespace: its NFQUEUE rule, chain and {@code homerouter_alg} table
@@ -464,8 +476,8 @@ public final class PassthroughAlg implements AutoCloseable {
     }
 
     /**
-     * Reads until closed. Should it stop otherwise, every masqueraded PPTP control segment would sit
-     * in a queue nobody reads: that is reported as a data-path failure (the service restarts).
+     * Reads until the stop has taken the queue rule out and the queue is empty. Should it stop
+     * otherwise, every masqueraded PPTP control segment would sit in a queue nobody reads: that is reported as a data-path failure (the service restarts).
      */
     private void readLoop() {
         try {
@@ -480,10 +492,13 @@ public final class PassthroughAlg implements AutoCloseable {
     }
 
     private void readSegments() {
-        while (!closed) {
+        while (true) {
+            if (queueRuleOut && System.nanoTime() - readUntilNanos > 0) {
+                return; // a queue that does not go quiet (the rule stayed): the rest goes with the socket
+            }
             QueuedPacket p;
             try {
-                p = socket.receive(200);
+                p = socket.receive(queueRuleOut ? 50 : 200);
             } catch (IOException e) {
                 if (!closed) {
                     LOG.error("alg: NFQUEUE receive failed; control segments are no longer tracked", e);
@@ -492,6 +507,9 @@ public final class PassthroughAlg implements AutoCloseable {
             }
             reportQueueTrouble();
             if (p == null) {
+                if (queueRuleOut) {
+                    return; // nothing left queued, and nothing more comes
+                }
                 continue;
             }
             // Queued without its octets (before the copy-packet mode was set): it cannot be looked
@@ -615,6 +633,8 @@ public final class PassthroughAlg implements AutoCloseable {
         } catch (IOException e) {
             stayed.add(queueRuleStays(e));
         }
+        readUntilNanos = System.nanoTime() + DRAIN.toNanos();
+        queueRuleOut = true;
         try {
             reader.join(READER_STOP);
         } catch (InterruptedException e) {

@@ -272,6 +272,7 @@ public final class PptpAlg {
                 // Kept (holding no call, forgotten as a handshake is) so that its later segments
                 // are told from a new connection's: see resetConnectionsPickedUp.
                 c.resetAfterPickUp = true;
+                c.resetSentTo[s.direction().ordinal()] = true;
                 c.lastActivity = clock.nanos();
                 pickedUpResets++;
                 String note = CALLS_LOGGED.admit();
@@ -286,13 +287,11 @@ public final class PptpAlg {
         }
         c.lastActivity = clock.nanos();
         if (c.resetAfterPickUp) {
-            // Nothing on it is parsed or let through: its data is stripped, so that the end reset
-            // answers with a RST of its own, which ends the other end too (RFC 9293 §3.10.7.1).
             if (s.rst()) {
                 close(c, "TCP reset");
                 return SegmentVerdict.ACCEPT;
             }
-            return s.length() > 0 ? SegmentVerdict.STRIP : SegmentVerdict.ACCEPT;
+            return afterPickUpReset(c, s);
         }
         // Before the segment moves the stream on (a RST may carry data).
         boolean reset = s.rst() && c.stream(s.direction()).resetAt(s.sequence(), c.finSeen[s.direction().ordinal()]);
@@ -334,6 +333,32 @@ public final class PptpAlg {
             }
         }
         return verdict;
+    }
+
+    /**
+     * A later segment of a connection {@link #resetConnectionsPickedUp reset}: nothing on it is
+     * parsed or let through. Toward an end taken for reset its data is stripped, so that the end
+     * answers with a RST of its own, at the sender's RCV.NXT, which ends the sender too (RFC 9293
+     * §3.10.7.1). But an end that sends after a RST toward it still has the connection: that RST
+     * was below its RCV.NXT and dropped unanswered (§3.10.7.4), as when the segment it replaced
+     * was a retransmission of one the end had, whose acknowledgment was lost in the restart (the
+     * old tracker's queue drops what it holds at its stop). Stripped, both ends' segments would
+     * then pass as bare ACKs for as long as their TCPs retry, the client never told. So the next
+     * data toward an end not taken for reset goes on as a RST: the live end's data is most likely
+     * what the other end waits for (the reply lost with the acknowledgment), so at its RCV.NXT,
+     * and that end's answers then reset the live one.
+     */
+    private static SegmentVerdict afterPickUpReset(TrackedConnection c, TcpSegment s) {
+        c.resetSentTo[s.direction().reverse().ordinal()] = false;
+        if (s.length() == 0) {
+            return SegmentVerdict.ACCEPT;
+        }
+        int receiver = s.direction().ordinal();
+        if (c.resetSentTo[receiver]) {
+            return SegmentVerdict.STRIP;
+        }
+        c.resetSentTo[receiver] = true;
+        return SegmentVerdict.RESET;
     }
 
     /** The call whose server-to-client GRE arrives from {@code server} at {@code publicAddress} with key call ID {@code natCallId}. */

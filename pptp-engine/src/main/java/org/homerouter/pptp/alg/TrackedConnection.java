@@ -54,8 +54,13 @@ final class TrackedConnection {
     final ArrayDeque<Integer> refusedAwaitingReply = new ArrayDeque<>();
     /** The Outgoing-Call-Reply being read answers a refused call: its result is rewritten. */
     boolean replyToRefused;
-    /** Met mid-stream and reset ({@link PptpAlg#resetConnectionsPickedUp}): its data is stripped until its end. */
+    /** Met mid-stream and reset ({@link PptpAlg#resetConnectionsPickedUp}): nothing on it passes but ACKs and RSTs. */
     boolean resetAfterPickUp;
+    /**
+     * Per {@link Direction} of a connection {@link #resetAfterPickUp}: a RST went toward that
+     * direction's receiver and nothing came from it since, so it is taken for reset.
+     */
+    final boolean[] resetSentTo = new boolean[2];
 
     void refuse(RewrittenField field, int clientCallId) {
         refused.remember(clientCallId);

@@ -1116,6 +1116,35 @@ class PptpAlgTest {
         assertEquals(1, alg.connectionsResetAfterPickUp());
     }
 
+    /**
+     * The server got the client's Echo-Request, but its reply was lost in the restart: the first
+     * segment the new tracker sees is the client's retransmission, whose RST the server drops
+     * (below its RCV.NXT). The server's own retransmission then shows it alive and goes on as a
+     * RST toward the client (its RCV.NXT), and the server's next, stripped, draws the client's
+     * RST. Before, every later segment was stripped: both ends kept the connection, the client's
+     * dial "connected" with no reset for as long as the TCPs retried.
+     */
+    @Test
+    void afterARestartAResetTheReceiverIgnoredIsSentTowardTheOtherEnd() {
+        alg.resetConnectionsPickedUp(true);
+        ControlFlow flow = new ControlFlow(CLIENT_A, 40009, SERVER, 1723);
+        assertEquals(SegmentVerdict.RESET, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777, echoRequest())),
+                "the client's retransmission, the server has it already");
+        assertEquals(SegmentVerdict.STRIP, alg.onSegment(TcpSegment.of(flow, Direction.TO_SERVER, 777, echoRequest())),
+                "the server may be reset: a bare ACK draws its RST");
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_CLIENT, 9000 + 20, false,
+                false, false, new byte[0], 0, 0, true, 777 + 16)), "the server's duplicate ACK: it is not reset");
+        assertEquals(SegmentVerdict.RESET, alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, 9000, echoReply())),
+                "the server's lost reply, sent again, resets the client");
+        assertEquals(SegmentVerdict.STRIP, alg.onSegment(TcpSegment.of(flow, Direction.TO_CLIENT, 9000, echoReply())),
+                "the client reset answers the next with its RST");
+        assertEquals(1, alg.connectionCount());
+        assertEquals(SegmentVerdict.ACCEPT, alg.onSegment(new TcpSegment(flow, Direction.TO_SERVER, 777 + 16, false,
+                false, true, new byte[0], 0, 0)), "the client's RST");
+        assertEquals(0, alg.connectionCount());
+        assertEquals(1, alg.connectionsResetAfterPickUp());
+    }
+
     /** Connections seen from their start are followed as ever, also one on the ports of a connection reset. */
     @Test
     void afterARestartNewConnectionsAreTrackedAsEver() {
