@@ -359,6 +359,12 @@ def main():
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
+        # The VPN server's own table holds each session to a share of the connection table, and all
+        # of them to half of it (16,384 of 32,768): the image's kernel must take the ct count rules.
+        if g.run("nft list table inet homerouter_pptp | grep -q 'iifname ct count over 2048' && "
+                 "nft list table inet homerouter_pptp | grep -q 'ct count over 16384'")[0] != 0:
+            print("      " + g.run("nft list table inet homerouter_pptp 2>&1 | head -40; journalctl -u homerouter --no-pager | grep -i firewall | tail -5")[1].replace("\n", "\n      "))
+            failures.append("the VPN server's connection shares are not in its firewall table")
         if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
             failures.append("IP forwarding is off")
         if g.check("cat /proc/sys/kernel/panic /proc/sys/kernel/panic_on_oops").split() != ["10", "1"]:
