@@ -780,7 +780,7 @@ public final class PppSession {
                     return;
                 }
             } else {
-                ccp = new Ccp(settings.mppe().get(), AutomatonSettings.DEFAULTS, clock, sender(PppProtocol.CCP),
+                ccp = new Ccp(id, settings.mppe().get(), AutomatonSettings.DEFAULTS, clock, sender(PppProtocol.CCP),
                         new EncryptionEvents());
                 ccp.lowerLayerUp();
                 ccp.open();
