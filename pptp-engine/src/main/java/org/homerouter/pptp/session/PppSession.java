@@ -1251,6 +1251,7 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = end.settle(ipWasUp);
+        end.peerLastHeard(clock.nanos() - lastHeardNanos);
         String detail = (end.detail().isEmpty() ? "" : " (" + end.detail() + ")")
                 + SessionEndLine.facts(userName, deviceHad, clock.nanos() - startedNanos, ipWasUp ? traffic : null);
         if (failureLogged) {
