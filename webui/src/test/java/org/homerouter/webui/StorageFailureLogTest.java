@@ -54,9 +54,37 @@ class StorageFailureLogTest {
                 "GET /dashboard/status: the storage is full + stack"), log.lines);
     }
 
+    /**
+     * Space freed after three minutes of a full disk: the Dashboard's next status is answered, and
+     * one line says the storage answers again, after how many failures over how long. A request
+     * that never failed (it may not touch the storage, or only read it while writes fail) says
+     * nothing, nor does the next success; the next failure is a new episode, with its stack.
+     */
+    @Test
+    void theFirstAnswerToARequestThatFailedSaysTheStorageAnswersAgainOnce() {
+        for (int i = 0; i < 90; i++) {
+            failures.failed("GET /dashboard/status", full());
+            now.addAndGet(2 * SECOND);
+        }
+        failures.failed("POST /users/add", full());
+        log.lines.clear();
+        failures.answered("GET /logs");
+        assertEquals(List.of(), log.lines, "a request that never failed tells nothing");
+        now.addAndGet(SECOND);
+        failures.answered("GET /dashboard/status");
+        failures.answered("GET /dashboard/status");
+        failures.answered("POST /users/add");
+        assertEquals(List.of("INFO GET /dashboard/status: the storage answers again after 91 failed requests over 3 min 1 s"),
+                log.leveled);
+        failures.failed("POST /users/add", full());
+        assertEquals("POST /users/add: the storage is full + stack", log.lines.getLast());
+    }
+
     /** The lines a logger was given, each with "+ stack" where it came with a throwable. */
     private static final class Lines extends LegacyAbstractLogger {
         final List<String> lines = new CopyOnWriteArrayList<>();
+        /** The INFO lines among them, each with its level first. */
+        final List<String> leveled = new CopyOnWriteArrayList<>();
 
         @Override
         protected String getFullyQualifiedCallerName() {
@@ -67,6 +95,9 @@ class StorageFailureLogTest {
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
                                                    Throwable throwable) {
             lines.add(MessageFormatter.basicArrayFormat(pattern, arguments) + (throwable != null ? " + stack" : ""));
+            if (level == Level.INFO) {
+                leveled.add(level + " " + lines.getLast());
+            }
         }
 
         @Override
