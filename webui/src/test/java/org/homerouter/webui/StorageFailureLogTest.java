@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.SQLException;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.StorageUnavailable;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Marker;
-import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
 
 class StorageFailureLogTest {
     private static final long SECOND = 1_000_000_000L;
-    private final Lines log = new Lines();
+    private final RecordingLogger log = new RecordingLogger();
     private final AtomicLong now = new AtomicLong();
     private final StorageFailureLog failures = new StorageFailureLog(log, now::get);
 
@@ -67,7 +62,7 @@ class StorageFailureLogTest {
             now.addAndGet(2 * SECOND);
         }
         failures.failed("POST /users/add", full());
-        log.lines.clear();
+        log.clear();
         failures.answered("GET /logs");
         assertEquals(List.of(), log.lines, "a request that never failed tells nothing");
         now.addAndGet(SECOND);
@@ -78,51 +73,5 @@ class StorageFailureLogTest {
                 log.leveled);
         failures.failed("POST /users/add", full());
         assertEquals("POST /users/add: the storage is full + stack", log.lines.getLast());
-    }
-
-    /** The lines a logger was given, each with "+ stack" where it came with a throwable. */
-    private static final class Lines extends LegacyAbstractLogger {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        /** The INFO lines among them, each with its level first. */
-        final List<String> leveled = new CopyOnWriteArrayList<>();
-
-        @Override
-        protected String getFullyQualifiedCallerName() {
-            return null;
-        }
-
-        @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-                                                   Throwable throwable) {
-            lines.add(MessageFormatter.basicArrayFormat(pattern, arguments) + (throwable != null ? " + stack" : ""));
-            if (level == Level.INFO) {
-                leveled.add(level + " " + lines.getLast());
-            }
-        }
-
-        @Override
-        public boolean isTraceEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isDebugEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isInfoEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isWarnEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isErrorEnabled() {
-            return true;
-        }
     }
 }
