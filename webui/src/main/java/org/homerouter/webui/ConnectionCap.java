@@ -45,7 +45,10 @@ final class ConnectionCap extends NetworkConnectionLimit {
     @Override
     public void onClosed(SelectableChannel channel) {
         super.onClosed(channel);
-        if (reached && getNetworkConnectionCount() < getMaxNetworkConnectionCount() * 3 / 4) {
+        // The accepted ones a selector has not taken up yet count too, as they do towards the cap: a
+        // busy router takes them up late, and a close meanwhile ended the episode for a second line.
+        if (reached && getNetworkConnectionCount() + getPendingNetworkConnectionCount()
+                < getMaxNetworkConnectionCount() * 3 / 4) {
             reached = false;
         }
     }

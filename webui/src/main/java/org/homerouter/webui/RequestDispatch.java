@@ -46,7 +46,7 @@ final class RequestDispatch extends Handler.Abstract {
     /** Refusals a client causes at will (a wrong host name, a dripped form): logged within a budget. */
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
     /** Requests the storage failed, which the Dashboard's polling repeats every 2 s: the first with its stack. */
-    private static final StorageFailureLog STORAGE_FAILURES = new StorageFailureLog(LOG, System::nanoTime);
+    static final StorageFailureLog STORAGE_FAILURES = new StorageFailureLog(LOG, System::nanoTime);
     /**
      * How long a refused update file is read before the answer goes anyway: 300 MiB over a LAN
      * in time, while a connection dripping bytes holds its slot no longer.
@@ -214,7 +214,9 @@ final class RequestDispatch extends Handler.Abstract {
      */
     private static Reply failed(Request request, String path, Exception e) {
         if (e instanceof StorageUnavailable s) {
-            STORAGE_FAILURES.failed(request.getMethod() + " " + Printable.of(path), s);
+            // Named as its route is (HEAD is GET's), for RequestGuard to report its answer.
+            STORAGE_FAILURES.failed(("HEAD".equals(request.getMethod()) ? "GET" : request.getMethod()) + " "
+                    + Printable.of(path), s);
             Map<String, Object> model = Reply.bareModel("");
             model.put("post", "POST".equals(request.getMethod()));
             model.put("why", s.getMessage());

@@ -43,6 +43,16 @@ final class RequestGuard {
         return session.adminHash.equals(backend.admin().passwordHash().orElse(null));
     }
 
+    /**
+     * Runs the route's action; its return, where the same request failed on the storage before,
+     * is the storage answering again (see {@link StorageFailureLog}).
+     */
+    private static Reply act(Route route, Exchange x) throws Exception {
+        Reply reply = route.action().handle(x);
+        RequestDispatch.STORAGE_FAILURES.answered(route.method() + " " + route.path());
+        return reply;
+    }
+
     /** Session, setup, login and CSRF checks, in that order, before any route runs. */
     Reply run(Route route, Request request, Response response, Form form) throws Exception {
         boolean post = "POST".equals(route.method());
@@ -69,11 +79,11 @@ final class RequestGuard {
             session = null;
         }
         if (route.access() == Route.Access.PUBLIC) {
-            return route.action().handle(new Exchange(request, session, params));
+            return act(route, new Exchange(request, session, params));
         }
         if (route.access() == Route.Access.METRICS
                 && pages.metricsTokenMatches(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-            return route.action().handle(new Exchange(request, session, params));
+            return act(route, new Exchange(request, session, params));
         }
         boolean setUp = backend.admin().passwordHash().isPresent();
         if (post && (session == null || !session.csrfMatches(params.getValue("csrf")))) {
@@ -133,7 +143,7 @@ final class RequestGuard {
         if (session.admin) {
             x.warnings = backend.system();
         }
-        Reply reply = route.action().handle(x);
+        Reply reply = act(route, x);
         boolean goingOff = x.httpsGoingOff && request.isSecure();
         if (goingOff) {
             // HTTPS was switched off by this request, made over it: the browser goes on over

@@ -96,6 +96,8 @@ public final class WebServer implements AutoCloseable {
     private final RouteTable routes;
     private final ListenerSettings listeners;
     private final HttpsListener https;
+    /** Says when every thread is busy and requests queue, and when they no longer do. */
+    private final ThreadPoolWatch threads;
 
     public WebServer(Options options, Backend backend) {
         this(options, backend, System::currentTimeMillis, () -> System.nanoTime() / 1_000_000);
@@ -116,7 +118,10 @@ public final class WebServer implements AutoCloseable {
         this.pages = new Pages(backend, sessions, new LoginThrottle(elapsedMs),
                 new KnownDevices(backend.admin(), wallMs), new PasswordHasher(), wallMs, elapsedMs, this);
         this.routes = new RouteTable(pages.routes());
-        this.server = new Server(threadPool());
+        QueuedThreadPool pool = threadPool();
+        this.server = new Server(pool);
+        this.threads = new ThreadPoolWatch(pool, server.getScheduler(), LoggerFactory.getLogger(ThreadPoolWatch.class),
+                System::nanoTime);
         ConnectionGuard guard = new ConnectionGuard(options.limits().headerTimeout(), options.limits().maxPerSource(),
                 options.limits().maxConnections(), server.getScheduler());
         server.addBean(guard);
@@ -127,6 +132,7 @@ public final class WebServer implements AutoCloseable {
         connector.setHost(options.http().getHostString());
         connector.setPort(options.http().getPort());
         server.addConnector(connector);
+        server.addBean(threads);
         server.setHandler(new RequestDispatch(options, routes, sessions,
                 new RequestGuard(backend, sessions, pages, routes, this), new ReplyWriter(templates), this));
     }
@@ -198,6 +204,11 @@ public final class WebServer implements AutoCloseable {
             n += cap == null ? 0 : cap.episodes();
         }
         return n;
+    }
+
+    /** How many times every UI thread was busy with requests waiting, as logged ({@link ThreadPoolWatch}). */
+    int threadPoolExhausted() {
+        return threads.episodes();
     }
 
     /** How many admin password checks are being computed now (for tests that time logins against them). */

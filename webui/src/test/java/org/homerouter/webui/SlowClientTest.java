@@ -261,6 +261,25 @@ class SlowClientTest {
                 most, waited);
     }
 
+    /**
+     * Slow pages asked for faster than the threads serve them: the log says, within seconds, that
+     * every thread is busy and requests wait (the owner's pages took seconds and the log was silent).
+     */
+    @Test
+    void everyThreadBusyWithRequestsWaitingIsSaidInTheLog() throws Exception {
+        fake.passwordHashReadMs = 1500;
+        start(new WebServer.Limits(Duration.ofSeconds(60), 512, 1000, 8 * 1024));
+        for (int i = 0; i < 40; i++) {
+            connect("127.0.0." + (2 + i % 10)).getOutputStream().write(
+                    "GET /setup HTTP/1.1\r\nHost: router\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.threadPoolExhausted() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(1, server.threadPoolExhausted(), "episodes of every thread busy, as logged");
+    }
+
     /** Every slot held by devices each within its fair share: said once in the log, not once a connection. */
     @Test
     void reachingTheConnectionCapIsLoggedOncePerEpisode() throws Exception {

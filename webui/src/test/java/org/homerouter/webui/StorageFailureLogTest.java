@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.SQLException;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.homerouter.webui.api.StorageUnavailable;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Marker;
-import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
 
 class StorageFailureLogTest {
     private static final long SECOND = 1_000_000_000L;
-    private final Lines log = new Lines();
+    private final RecordingLogger log = new RecordingLogger();
     private final AtomicLong now = new AtomicLong();
     private final StorageFailureLog failures = new StorageFailureLog(log, now::get);
 
@@ -54,44 +49,29 @@ class StorageFailureLogTest {
                 "GET /dashboard/status: the storage is full + stack"), log.lines);
     }
 
-    /** The lines a logger was given, each with "+ stack" where it came with a throwable. */
-    private static final class Lines extends LegacyAbstractLogger {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        @Override
-        protected String getFullyQualifiedCallerName() {
-            return null;
+    /**
+     * Space freed after three minutes of a full disk: the Dashboard's next status is answered, and
+     * one line says the storage answers again, after how many failures over how long. A request
+     * that never failed (it may not touch the storage, or only read it while writes fail) says
+     * nothing, nor does the next success; the next failure is a new episode, with its stack.
+     */
+    @Test
+    void theFirstAnswerToARequestThatFailedSaysTheStorageAnswersAgainOnce() {
+        for (int i = 0; i < 90; i++) {
+            failures.failed("GET /dashboard/status", full());
+            now.addAndGet(2 * SECOND);
         }
-
-        @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-                                                   Throwable throwable) {
-            lines.add(MessageFormatter.basicArrayFormat(pattern, arguments) + (throwable != null ? " + stack" : ""));
-        }
-
-        @Override
-        public boolean isTraceEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isDebugEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isInfoEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isWarnEnabled() {
-            return true;
-        }
-
-        @Override
-        public boolean isErrorEnabled() {
-            return true;
-        }
+        failures.failed("POST /users/add", full());
+        log.clear();
+        failures.answered("GET /logs");
+        assertEquals(List.of(), log.lines, "a request that never failed tells nothing");
+        now.addAndGet(SECOND);
+        failures.answered("GET /dashboard/status");
+        failures.answered("GET /dashboard/status");
+        failures.answered("POST /users/add");
+        assertEquals(List.of("INFO GET /dashboard/status: the storage answers again after 91 failed requests over 3 min 1 s"),
+                log.leveled);
+        failures.failed("POST /users/add", full());
+        assertEquals("POST /users/add: the storage is full + stack", log.lines.getLast());
     }
 }

@@ -279,6 +279,20 @@ final class EndDiagnosis {
     }
 
     /**
+     * The session ends now, the peer last heard from {@code silentNanos} ago: an end for a silent
+     * peer ({@link SessionEnd#PEER_DEAD}, {@link SessionEnd#GRE_NOT_SENT}) says when, in its detail.
+     * The keepalive gives up the same minute or so after the last echo reply either way, so the end
+     * alone did not tell a client that vanished (heard from last a minute before) from one whose
+     * frames still came while ours no longer reached it (heard from a second before: its NAT or
+     * this router's sending, not the client, is what failed).
+     */
+    void peerLastHeard(long silentNanos) {
+        if (endReason == SessionEnd.PEER_DEAD || endReason == SessionEnd.GRE_NOT_SENT) {
+            endDetail = endDetail + "; last heard from " + SessionEndLine.lasted(silentNanos) + " before the end";
+        }
+    }
+
+    /**
      * The peer refused every login method we asked for (LCP Configure-Nak or Configure-Reject of
      * Authentication-Protocol, RFC 1661 §6.2). Its Nak names the method it wants instead: the
      * owner's remedy depends on it, allowing one this router does (the VPN server page) or

@@ -44,11 +44,17 @@ final class FailedLoginLines {
      * @param onAccount whether the login named one of the router's accounts ({@code shownAs} is its name)
      * @param loggedInBefore whether the link had logged in before (the authenticator challenged
      *     again): no stranger's, always logged
-     * @return whether the failure's own line was written (if not, it was counted)
+     * @return whether the failure is accounted for in the log, so that the session's end (logged
+     *     within the strangers' budget unless so) needs no line of its own: its line was written, or
+     *     it is a stranger's guess, counted in that very budget. Counted there again at its end, each
+     *     guess beyond the budget was counted twice, and the "more like this not logged" said twice
+     *     the guesses there were. An account's failure left out of its own budget is not accounted
+     *     for: its end has its chance
      */
     boolean failed(String id, String shownAs, boolean onAccount, boolean loggedInBefore, String why,
                    List<AuthFailureLockout.Lockout> begun) {
-        String more = loggedInBefore ? "" : (onAccount && shownAs != null ? budgetOf(shownAs) : strangers).admit();
+        boolean stranger = !loggedInBefore && !(onAccount && shownAs != null);
+        String more = loggedInBefore ? "" : (stranger ? strangers : budgetOf(shownAs)).admit();
         if (more != null) {
             log.warn("{}: login of {} failed: {}{}", id, shownAs == null ? "(no name)" : shownAs, why, more);
         }
@@ -60,7 +66,7 @@ final class FailedLoginLines {
                 log.warn("{}: {}{}", id, LoginLookups.lockoutBegun(lockout), note);
             }
         }
-        return more != null;
+        return more != null || stranger;
     }
 
     private synchronized LogLimit budgetOf(String account) {

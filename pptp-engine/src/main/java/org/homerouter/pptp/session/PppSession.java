@@ -760,7 +760,8 @@ public final class PppSession {
                 SessionEnd reason = logins.endOf(f);
                 String why = logins.why(f);
                 List<AuthFailureLockout.Lockout> begun = logins.failureCounted(f, reason);
-                // The one line a failed login gets, and one per lockout it began; once written, the
+                // The one line a failed login gets, and one per lockout it began; once written (or a
+                // stranger's guess counted in the budget its end would be counted in again), the
                 // session's end is logged at debug only (else it has its own budget's chance).
                 failureLogged = FAILED_LOGINS.failed(id, userName, failedOnAnAccount, everAuthenticated, why, begun);
                 fail(reason, why + LoginLookups.lockoutsBegun(begun));
@@ -780,7 +781,7 @@ public final class PppSession {
                     return;
                 }
             } else {
-                ccp = new Ccp(settings.mppe().get(), AutomatonSettings.DEFAULTS, clock, sender(PppProtocol.CCP),
+                ccp = new Ccp(id, settings.mppe().get(), AutomatonSettings.DEFAULTS, clock, sender(PppProtocol.CCP),
                         new EncryptionEvents());
                 ccp.lowerLayerUp();
                 ccp.open();
@@ -1251,6 +1252,7 @@ public final class PppSession {
         ended = true;
         phase = SessionPhase.DEAD;
         SessionEnd reason = end.settle(ipWasUp);
+        end.peerLastHeard(clock.nanos() - lastHeardNanos);
         String detail = (end.detail().isEmpty() ? "" : " (" + end.detail() + ")")
                 + SessionEndLine.facts(userName, deviceHad, clock.nanos() - startedNanos, ipWasUp ? traffic : null);
         if (failureLogged) {

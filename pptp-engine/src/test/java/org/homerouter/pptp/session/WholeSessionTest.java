@@ -2233,8 +2233,18 @@ class WholeSessionTest {
 
         network.setImpairment((src, dst, packet) -> src.equals(CLIENT) ? InMemoryGreNetwork.Fate.DROP
                 : InMemoryGreNetwork.Fate.DELIVER);
+        long lastSent = clock.nanos();
         run("ended once nothing came from the client", () -> serverEvents.stream().anyMatch(e -> e.startsWith("ended")));
         assertEquals("ended PEER_DEAD", serverEvents.getLast());
+        // The end says how long the client had been silent: a client that vanished, not one whose
+        // frames kept coming (its last data came up to 5 s before it fell silent).
+        long silent = TimeUnit.NANOSECONDS.toSeconds(clock.nanos() - lastSent);
+        String detail = endDetails.stream().filter(d -> d.startsWith("PEER_DEAD: ")).findFirst().orElseThrow();
+        java.util.regex.Matcher heard = java.util.regex.Pattern.compile("; last heard from (?:(\\d+) min )?(\\d+) s before"
+                + " the end$").matcher(detail);
+        assertTrue(heard.find(), endDetails.toString());
+        long said = (heard.group(1) == null ? 0 : 60 * Long.parseLong(heard.group(1))) + Long.parseLong(heard.group(2));
+        assertTrue(said >= silent && said <= silent + 6, said + " s said, silent " + silent + " s: " + endDetails);
     }
 
     /**
@@ -2267,6 +2277,9 @@ class WholeSessionTest {
         assertEquals(List.of("ended PEER_DEAD"), serverEvents.stream().filter(e -> e.startsWith("ended")).toList());
         assertTrue(clock.nanos() - brokenAt < TimeUnit.SECONDS.toNanos(90), "within the keepalive's minute and a bit: "
                 + (clock.nanos() - brokenAt) / 1_000_000 + " ms");
+        // The end says the client was heard from till the end: not a client that vanished.
+        assertTrue(endDetails.stream().anyMatch(d -> d.startsWith("PEER_DEAD: ") && (d.endsWith("; last heard from 0 s"
+                + " before the end") || d.endsWith("; last heard from 1 s before the end"))), endDetails.toString());
     }
 
     /**

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class Ccp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Ccp.class);
 
+    /** "CCP", after the session's name where it has one: what its log lines start with. */
+    private final String logName;
     private final MppePolicy policy;
     private final ControlPacketSender sender;
     private final CcpListener listener;
@@ -58,14 +60,30 @@ public final class Ccp extends NegotiatedProtocol {
 
     public Ccp(MppePolicy policy, AutomatonSettings settings, Clock clock, ControlPacketSender sender,
                CcpListener listener) {
-        super("CCP");
+        this("", policy, settings, clock, sender, listener);
+    }
+
+    /**
+     * As the other constructor, for one session's link.
+     *
+     * @param session the session's name that starts CCP's log lines ("call 4711 (192.0.2.7)"), as
+     *     LCP's do: with many sessions up, a failed encryption or a lost step is no use without it
+     */
+    public Ccp(String session, MppePolicy policy, AutomatonSettings settings, Clock clock, ControlPacketSender sender,
+               CcpListener listener) {
+        super(logName(session));
+        this.logName = logName(session);
         this.policy = policy;
         this.sender = sender;
         this.listener = listener;
         this.options = new MppeOptionNegotiator(policy, this::fail);
-        attach(new NegotiationAutomaton("CCP", settings, clock, new Layer(), sender));
-        this.resets = new ResetRequester(clock, sender, automaton()::nextIdentifier,
+        attach(new NegotiationAutomaton(logName, settings, clock, new Layer(), sender));
+        this.resets = new ResetRequester(logName, clock, sender, automaton()::nextIdentifier,
                 () -> fail(CcpFailure.RESET_UNANSWERED));
+    }
+
+    private static String logName(String session) {
+        return session.isEmpty() ? "CCP" : session + ": CCP";
     }
 
     /** Administrative Open. */
@@ -138,7 +156,7 @@ public final class Ccp extends NegotiatedProtocol {
             return;
         }
         failed = true;
-        log.debug("CCP: {}", failure.description());
+        log.debug("{}: {}", logName, failure.description());
         listener.failed(failure);
     }
 
@@ -190,7 +208,7 @@ public final class Ccp extends NegotiatedProtocol {
             } else if (agreed.isPresent()) {
                 keysUsed = true;
                 result = agreed.get();
-                log.debug("CCP: up with {}", result);
+                log.debug("{}: up with {}", logName, result);
                 listener.encryptionUp(result);
             } else if (!options.anyEncryption() && !policy.required()) {
                 listener.openedWithoutEncryption();
@@ -240,15 +258,15 @@ public final class Ccp extends NegotiatedProtocol {
                 case CcpCode.RESET_REQUEST -> {
                     // pppd's ccp_extcode: only an Opened CCP has anything to reset.
                     if (state == AutomatonState.OPENED) {
-                        log.debug("CCP: peer asked for a reset (Reset-Request {}): the next packet goes out re-keyed and flushed",
-                                packet.identifier());
+                        log.debug("{}: peer asked for a reset (Reset-Request {}): the next packet goes out re-keyed and flushed",
+                                logName, packet.identifier());
                         listener.peerRequestedReset();
                         sender.send(new ControlPacket(CcpCode.RESET_ACK, packet.identifier()));
                     }
                     return ExtensionEvent.CONSUMED;
                 }
                 case CcpCode.RESET_ACK -> {
-                    log.debug("CCP: Reset-Ack {}", packet.identifier());
+                    log.debug("{}: Reset-Ack {}", logName, packet.identifier());
                     resets.ackReceived(packet.identifier());
                     return ExtensionEvent.CONSUMED;
                 }

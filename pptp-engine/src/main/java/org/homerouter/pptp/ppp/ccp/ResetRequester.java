@@ -30,6 +30,8 @@ final class ResetRequester {
     /** Reset-Requests sent in one exchange before giving up. */
     static final int MAX_REQUESTS = 10;
 
+    /** What the log lines start with: "CCP", after the session's name where it has one. */
+    private final String logName;
     private final Clock clock;
     private final ControlPacketSender sender;
     private final IntSupplier identifiers;
@@ -41,10 +43,13 @@ final class ResetRequester {
     private long deadline;
 
     /**
+     * @param logName what the log lines start with ("call 4711 (192.0.2.7): CCP")
      * @param identifiers hands out the protocol's next Identifier (shared with its other requests)
      * @param unanswered called when {@link #MAX_REQUESTS} went unanswered
      */
-    ResetRequester(Clock clock, ControlPacketSender sender, IntSupplier identifiers, Runnable unanswered) {
+    ResetRequester(String logName, Clock clock, ControlPacketSender sender, IntSupplier identifiers,
+                   Runnable unanswered) {
+        this.logName = logName;
         this.clock = clock;
         this.sender = sender;
         this.identifiers = identifiers;
@@ -106,7 +111,7 @@ final class ResetRequester {
     }
 
     private void send() {
-        LOG.debug("CCP: decryption lost step: Reset-Request {} (#{} of this exchange)", identifier, sent + 1);
+        LOG.debug("{}: decryption lost step: Reset-Request {} (#{} of this exchange)", logName, identifier, sent + 1);
         sent++;
         deadline = clock.nanos() + RETRY_INTERVAL.toNanos();
         sender.send(new ControlPacket(CcpCode.RESET_REQUEST, identifier));

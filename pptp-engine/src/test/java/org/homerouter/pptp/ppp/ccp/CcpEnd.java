@@ -12,7 +12,12 @@ final class CcpEnd implements CcpTestLink.End {
     final Ccp ccp;
 
     CcpEnd(MppePolicy policy, Clock clock, ControlPacketSender sender) {
-        this.ccp = new Ccp(policy, AutomatonSettings.DEFAULTS, clock, sender, events);
+        this("", policy, clock, sender);
+    }
+
+    /** @param session the session's name its CCP logs under, "" for none */
+    CcpEnd(String session, MppePolicy policy, Clock clock, ControlPacketSender sender) {
+        this.ccp = new Ccp(session, policy, AutomatonSettings.DEFAULTS, clock, sender, events);
     }
 
     @Override

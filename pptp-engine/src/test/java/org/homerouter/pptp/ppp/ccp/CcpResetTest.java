@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
+import org.homerouter.pptp.LogCapture;
 import org.homerouter.pptp.mppe.MppeDecryptResult;
 import org.homerouter.pptp.mppe.MppeDecryptor;
 import org.homerouter.pptp.mppe.MppeEncryptor;
@@ -28,7 +29,7 @@ class CcpResetTest {
     private static final Duration TENTH = Duration.ofMillis(100);
 
     private final CcpTestLink link = new CcpTestLink();
-    private final CcpEnd server = new CcpEnd(MppePolicy.DEFAULT, link.clock, link.senderA());
+    private final CcpEnd server = new CcpEnd("call 7 (192.0.2.7)", MppePolicy.DEFAULT, link.clock, link.senderA());
     private final CcpEnd client = new CcpEnd(new MppePolicy(EnumSet.of(MppeStrength.BITS_128), true, false),
             link.clock, link.senderB());
 
@@ -131,6 +132,29 @@ class CcpResetTest {
         }
         assertEquals(ResetRequester.MAX_REQUESTS, resetRequestsFromServer().size());
         assertEquals(List.of(CcpFailure.RESET_UNANSWERED), server.events.failures);
+    }
+
+    /**
+     * A session's CCP names the session in its lines, as its LCP does: with many tunnels up, "CCP:
+     * Reset-Requests went unanswered" was no use to an owner looking for whose encryption failed.
+     */
+    @Test
+    void aSessionsCcpLinesNameTheSession() {
+        link.lose = p -> p.code() == CcpCode.RESET_REQUEST;
+        try (LogCapture log = LogCapture.start()) {
+            server.ccp.receive(new ControlPacket(CcpCode.RESET_REQUEST, 0x42));
+            for (int i = 0; i < 150; i++) {
+                server.ccp.requestReset();
+                link.advance(TENTH, 1);
+            }
+            List<String> ccpLines = log.lines().stream().filter(l -> l.contains("CCP")).toList();
+            assertTrue(ccpLines.contains("DEBUG call 7 (192.0.2.7): CCP: decryption lost step: Reset-Request "
+                    + resetRequestsFromServer().getFirst().identifier() + " (#1 of this exchange)"), ccpLines.toString());
+            assertTrue(ccpLines.stream().anyMatch(l -> l.startsWith("DEBUG call 7 (192.0.2.7): CCP: peer asked for a reset")),
+                    ccpLines.toString());
+            assertTrue(ccpLines.stream().anyMatch(l -> l.startsWith("DEBUG call 7 (192.0.2.7): CCP: "
+                    + CcpFailure.RESET_UNANSWERED.description())), ccpLines.toString());
+        }
     }
 
     @Test
