@@ -361,7 +361,7 @@ def main():
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
         # The VPN server's own table holds each session to a share of the connection table, and all
         # of them to half of it (16,384 of 32,768): the image's kernel must take the ct count rules.
-        if g.run("nft list table inet homerouter_pptp | grep -q 'iifname ct count over 2048' && "
+        if g.run("nft list table inet homerouter_pptp | grep -q 'iif ct count over 2048' && "
                  "nft list table inet homerouter_pptp | grep -q 'ct count over 16384'")[0] != 0:
             print("      " + g.run("nft list table inet homerouter_pptp 2>&1 | head -40; journalctl -u homerouter --no-pager | grep -i firewall | tail -5")[1].replace("\n", "\n      "))
             failures.append("the VPN server's connection shares are not in its firewall table")

@@ -149,6 +149,13 @@ final class PptpService implements AutoCloseable {
             pool = pool(cfg, dataPlane);
             if (previous != null) {
                 previous.handOverTo(pool); // what it still holds too, until given back through it
+            } else if (dataPlane.linux()) {
+                // The kernel's entries of the last run's sessions, whose ends were never swept: the
+                // first client back would be sent the replies meant for whoever had its address.
+                List<TrackedFlows.Network> before = new ArrayList<>(TrackedFlows.Network.covering(
+                        ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END))));
+                staticAddresses(store).forEach(a -> before.add(new TrackedFlows.Network(a, 32)));
+                flowSweep().leftFromBefore(before);
             }
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout, everythingThroughTunnel,
                     cfg), listener);
@@ -782,17 +789,27 @@ final class PptpService implements AutoCloseable {
         public void ended(PppSession s, SessionEnd reason, String detail) {
             traffic.forget(s);
             accounting.ended(s, reason, detail);
-            // The kernel's entries of the branch's networks go too (those of its tunnel address go
-            // before the pool hands it out again, AddressPool#beforeReuse): left, they last days
-            // and count against whoever holds them next. Not while another session of the account
-            // is up by the sweep (a redial): the networks are its now, and so are their flows.
+            s.userName().ifPresent(user -> routes.execute(() -> {
+                forgetNetworksOf(s);
+                routeBackAfter(s, user);
+            }));
+        }
+
+        /**
+         * The kernel's entries of an ended branch session's networks go too (those of its tunnel
+         * address go before the pool hands it out again, AddressPool#beforeReuse): left, they last
+         * days. Not while another session of the account is up by the sweep (a redial): the
+         * networks are its now, and so are their flows. On {@link #routes}, where they were noted:
+         * a session ending while its routes went in would otherwise find nothing noted yet, and be
+         * noted (and kept) for ever after.
+         */
+        private void forgetNetworksOf(PppSession s) {
             List<TrackedFlows.Network> networks = sessionNetworks.remove(s);
             FlowSweep flows = sweep;
             if (networks != null && flows != null) {
                 flows.networksEnded(networks, n -> live.get().stream().anyMatch(o -> o != s && !o.hasEnded()
                         && o.userName().isPresent() && o.userName().equals(s.userName())));
             }
-            s.userName().ifPresent(user -> routes.execute(() -> routeBackAfter(s, user)));
         }
 
         /** Once a second: a session whose byte counters have not moved for the idle timeout is hung up. */

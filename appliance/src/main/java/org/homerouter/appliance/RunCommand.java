@@ -39,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (pptpAddress != null && !pptpAddress.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        if (pptpAddress != null && !org.homerouter.webui.api.Ipv4.valid(pptpAddress)) {
             // PPTP's GRE socket is IPv4 (RFC 2637 carries it over IPv4): an IPv6 listener closed every
             // call, and its address broke the WAN firewall's "ip daddr" rule. Refused before anything starts.
             throw new IllegalArgumentException("--pptp-address takes an IPv4 address (PPTP runs over IPv4), not "

@@ -1101,6 +1101,8 @@ class CliTest {
         oneErrorLine(run("run", "--data-dir", data.toString(), "--pptp-address", "::1", "--ui-port", "0"),
                 "--pptp-address takes an IPv4 address (PPTP runs over IPv4), not ::1");
         assertFalse(Files.exists(data.resolve("appliance.db")), "nothing started");
+        oneErrorLine(run("run", "--data-dir", data.toString(), "--pptp-address", "999.1.1.1", "--ui-port", "0"),
+                "--pptp-address takes an IPv4 address (PPTP runs over IPv4), not 999.1.1.1");
     }
 
     /** One line, "error: ...", and no stack trace: what the owner reads at a shell. */

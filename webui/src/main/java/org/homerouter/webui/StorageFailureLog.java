@@ -10,15 +10,16 @@ import org.slf4j.Logger;
  * The Dashboard polls every 2 s in every open tab, so a storage that stays full or read-only failed
  * a request every second or so, each logged at ERROR with the SQLException's whole stack: a 16 MB
  * volatile journal lost, within the hour, its earlier lines, the evidence of what went wrong first.
- * Now the first failure (after {@link #EPISODE_OVER_AFTER} without one, or once the storage answered
- * again) is logged with its stack,
+ * Now the first failure (after {@link #EPISODE_OVER_AFTER} without one) is logged with its stack,
  * then at most one line each {@link #SUMMARY_EVERY} says how many failed since, with the stack
  * again only if the failure is another. The first time since that a request that had failed on
  * the storage is answered (its route's action returned), one INFO line says the storage answers
  * again, after how many failures over how long: without it the owner who freed space could not
  * tell from the journal whether that helped, or when. Another request's success says nothing: a
  * request that succeeds may not have touched the storage, or only read it while writes still fail
- * (a full disk). Thread-safe.
+ * (a full disk). A storage failing on and off (every other poll) has at most one such line each
+ * {@link #SUMMARY_EVERY}, and its failures stay one episode: a stack and an "answers again" line
+ * at each turn were the flood this class is here to stop. Thread-safe.
  */
 final class StorageFailureLog {
     static final Duration SUMMARY_EVERY = Duration.ofMinutes(1);
@@ -35,6 +36,9 @@ final class StorageFailureLog {
     /** A failure is unanswered: read without the lock, so that each request's success costs one read. */
     private volatile boolean unanswered;
     private long episodeStart;
+    /** When the storage was last said to answer again; whether it ever was. */
+    private long lastAnsweredLine;
+    private boolean answeredSaid;
     private long episodeFailures;
     /** The requests that failed since the storage last answered, at most {@link #REQUESTS_KEPT} of them. */
     private final java.util.Set<String> failedRequests = new java.util.HashSet<>();
@@ -91,23 +95,14 @@ final class StorageFailureLog {
             }
             unanswered = false;
             failedRequests.clear();
-            // The next failure is a new episode, with its stack: what failed before is answered.
-            failing = false;
-            notLogged = 0;
+            long now = nanos.getAsLong();
+            if (answeredSaid && now - lastAnsweredLine < SUMMARY_EVERY.toNanos()) {
+                return; // on and off: said a moment ago, and the failures' own lines go on counting
+            }
+            answeredSaid = true;
+            lastAnsweredLine = now;
             log.info("{}: the storage answers again after {} failed request{} over {}", request, episodeFailures,
-                    episodeFailures == 1 ? "" : "s", lasted(nanos.getAsLong() - episodeStart));
+                    episodeFailures == 1 ? "" : "s", org.homerouter.pptp.SpokenDuration.of(now - episodeStart));
         }
-    }
-
-    /** "0 s", "42 s", "3 min 5 s", "1 h 2 min 5 s": whole seconds, for a person to read. */
-    static String lasted(long nanos) {
-        long s = Math.max(0, nanos) / 1_000_000_000L;
-        if (s < 60) {
-            return s + " s";
-        }
-        if (s < 3600) {
-            return s / 60 + " min " + s % 60 + " s";
-        }
-        return s / 3600 + " h " + s / 60 % 60 + " min " + s % 60 + " s";
     }
 }

@@ -1,6 +1,7 @@
 package org.homerouter.webui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.util.List;
@@ -53,7 +54,7 @@ class StorageFailureLogTest {
      * Space freed after three minutes of a full disk: the Dashboard's next status is answered, and
      * one line says the storage answers again, after how many failures over how long. A request
      * that never failed (it may not touch the storage, or only read it while writes fail) says
-     * nothing, nor does the next success; the next failure is a new episode, with its stack.
+     * nothing, nor does the next success; a failure soon after is counted in the episode's lines.
      */
     @Test
     void theFirstAnswerToARequestThatFailedSaysTheStorageAnswersAgainOnce() {
@@ -71,7 +72,25 @@ class StorageFailureLogTest {
         failures.answered("POST /users/add");
         assertEquals(List.of("INFO GET /dashboard/status: the storage answers again after 91 failed requests over 3 min 1 s"),
                 log.leveled);
+        log.clear();
         failures.failed("POST /users/add", full());
-        assertEquals("POST /users/add: the storage is full + stack", log.lines.getLast());
+        assertEquals(List.of(), log.lines, "a minute since the last line: counted, not a stack again");
+    }
+
+    /**
+     * A storage failing on and off, every other poll of the Dashboard's: each turn logged a stack
+     * and an "answers again" line, the flood this class is here to stop. Over two minutes: the one
+     * stack, and at most a line a minute of each kind.
+     */
+    @Test
+    void aStorageFailingOnAndOffIsNotLoggedAtEachTurn() {
+        for (int i = 0; i < 30; i++) {
+            failures.failed("GET /dashboard/status", full());
+            now.addAndGet(2 * SECOND);
+            failures.answered("GET /dashboard/status");
+            now.addAndGet(2 * SECOND);
+        }
+        assertEquals(1, log.lines.stream().filter(l -> l.endsWith("+ stack")).count(), log.lines.toString());
+        assertTrue(log.lines.size() <= 6, log.lines.toString());
     }
 }

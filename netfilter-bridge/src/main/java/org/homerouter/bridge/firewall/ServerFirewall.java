@@ -110,23 +110,34 @@ public final class ServerFirewall implements AutoCloseable {
                 // VPN clients (and pings: each echo ID is a connection of its own) cannot let a
                 // new connection past the count. A connection dropped here is never confirmed in
                 // the table, and ct count forgets entries the kernel no longer has (a session's,
-                // deleted at its end): the device's next session starts with its whole share.
+                // deleted at its end). Keyed by the device's index, not its name: the kernel gives
+                // the next session the lowest free pptpN at once, but a new index, so entries a
+                // sweep kept (a branch's networks, taken by its redial) or could not delete never
+                // count against another user. Only a connection's first packet (not yet confirmed
+                // in the table) is counted: "new" also matches an unanswered UDP flow's later
+                // packets, which some kernels' nf_conncount added to the count again. A session
+                // over its share is told in the kernel's log (the journal), a few lines a minute.
                 "  set session_connections {",
-                "    type ifname",
+                "    type iface_index",
                 "    size 65535",
                 "    flags dynamic",
                 "  }",
+                "  chain over_share {",
+                "    limit rate 6/minute burst 1 packets log prefix \"homerouter: a VPN session is over its share of "
+                        + sessionShare + " connections: \" level warn",
+                "    counter drop comment \"a session's new connections over its share\"",
+                "  }",
                 "  chain session_new {",
-                "    add @session_connections { iifname ct count over " + sessionShare + " } counter drop comment \"a session's new connections over its share\"",
+                "    add @session_connections { iif ct count over " + sessionShare + " } jump over_share",
                 "    ct count over " + all + " counter drop comment \"all sessions' new connections over their part of the table\"",
                 "  }",
                 "  chain input_share {",
                 "    type filter hook input priority filter - 10; policy accept;",
-                "    iifname " + dev + " ct state new jump session_new",
+                "    iifname " + dev + " ct state new ct status & confirmed == 0 jump session_new",
                 "  }",
                 "  chain forward_share {",
                 "    type filter hook forward priority filter - 10; policy accept;",
-                "    iifname " + dev + " ct state new jump session_new",
+                "    iifname " + dev + " ct state new ct status & confirmed == 0 jump session_new",
                 "  }",
                 "  chain forward {",
                 "    type filter hook forward priority filter; policy accept;",

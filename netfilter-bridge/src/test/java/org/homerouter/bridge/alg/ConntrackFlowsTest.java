@@ -7,16 +7,14 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.homerouter.bridge.netns.CommandResult;
+import org.homerouter.bridge.netns.HeldConnections;
 import org.homerouter.bridge.netns.Netns;
 import org.homerouter.bridge.netns.NetworkNamespace;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +44,7 @@ class ConntrackFlowsTest {
     private Netns session;
     private Netns internet;
     private Netns lan;
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final HeldConnections held = new HeldConnections();
 
     @BeforeEach
     void namespaces() throws Exception {
@@ -64,24 +62,22 @@ class ConntrackFlowsTest {
         CommandResult nat = router.exec(T, "nft", "add table ip t; add chain ip t post { type nat hook postrouting"
                 + " priority 100; }; add rule ip t post oifname eth0 masquerade");
         assertTrue(nat.succeeded(), nat.toString());
-        listen(internet, "203.0.113.9");
-        listen(session, ENDED);
-        listen(session, OTHER);
+        held.listen(internet.name(), "203.0.113.9", PORT);
+        held.listen(session.name(), ENDED, PORT);
+        held.listen(session.name(), OTHER, PORT);
     }
 
     @AfterEach
     void deleteNamespaces() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
+        held.close();
         Netns.closeAll(session, internet, lan, router);
     }
 
     @Test
     void anEndedAddressesEntriesAreGoneAndOthersStay() throws Exception {
         for (String address : List.of(ENDED, OTHER)) {
-            connect(session, address, "203.0.113.9");     // TCP, masqueraded to the internet
-            connect(lan, "192.168.1.20", address);        // TCP from the LAN to it
+            held.connect(session.name(), address, "203.0.113.9", PORT, 2000);     // TCP, masqueraded to the internet
+            held.connect(lan.name(), "192.168.1.20", address, PORT, 2000);       // TCP from the LAN to it
             udp(address, "203.0.113.9", PORT + 1, 1);     // UDP to the internet
             CommandResult ping = session.exec(T, "ping", "-c", "1", "-W", "2", "-I", address, "203.0.113.9");
             assertTrue(ping.succeeded(), ping.toString());
@@ -143,32 +139,6 @@ class ConntrackFlowsTest {
                 + "', 0)); s.sendto(bytes.fromhex('2001880b00000007'), ('192.168.1.20', 0))";
         CommandResult r = session.exec(T, "python3", "-c", py);
         assertTrue(r.succeeded(), r.toString());
-    }
-
-    private void listen(Netns ns, String address) throws IOException {
-        ServerSocket server = new ServerSocket();
-        try (NetworkNamespace.Scope in = NetworkNamespace.enter(ns.name())) {
-            server.bind(new InetSocketAddress(address, PORT));
-        }
-        open.add(server);
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                while (true) {
-                    open.add(server.accept());
-                }
-            } catch (IOException closed) {
-                // the test is over
-            }
-        });
-    }
-
-    private void connect(Netns ns, String from, String to) throws IOException {
-        Socket s = new Socket();
-        open.add(s);
-        try (NetworkNamespace.Scope in = NetworkNamespace.enter(ns.name())) {
-            s.bind(new InetSocketAddress(from, 0));
-            s.connect(new InetSocketAddress(to, PORT), 2000);
-        }
     }
 
     private static Inet4Address ip(String s) throws Exception {

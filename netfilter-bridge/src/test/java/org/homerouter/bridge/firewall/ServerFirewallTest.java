@@ -43,7 +43,7 @@ class ServerFirewallTest {
             assertEquals(2, table.split("maxseg size set rt mtu", -1).length - 1, table);
             assertEquals(1, table.split("a session sends only from its own addresses", -1).length - 1, table);
             int half = Integer.parseInt(java.nio.file.Files.readAllLines(ServerFirewall.CONNTRACK_MAX).getFirst().trim()) / 2;
-            assertTrue(table.contains("iifname ct count over 2048 }") && table.contains("ct count over " + half + " "),
+            assertTrue(table.contains("iif ct count over 2048 }") && table.contains("ct count over " + half + " "),
                     "each session's share, and half the kernel's table (" + half + ") for all of them: " + table);
             assertEquals("0:1\n", sh("ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"));
         }

@@ -80,6 +80,10 @@ public final class AddressPool {
     private AddressPool successor;
     /** The addresses this pool's sessions hold in the successor, to give back there. */
     private final java.util.Set<Inet4Address> heldInSuccessor = new java.util.HashSet<>();
+    /** Given back and waiting for {@link #beforeReuse} to finish: not free, but claimable, see {@link #claim}. */
+    private final java.util.Set<Inet4Address> waiting = new java.util.HashSet<>();
+    /** Waiting ones claimed again meanwhile: their sweep's end must not free them. */
+    private final java.util.Set<Inet4Address> reclaimed = new java.util.HashSet<>();
     /** Addresses this host uses itself, see {@link #avoid}. */
     private volatile java.util.function.Predicate<Inet4Address> usedHere = a -> false;
 
@@ -286,6 +290,17 @@ public final class AddressPool {
             return true;
         }
         int i = indexOf(address);
+        if (waiting.remove(address)) {
+            // A static address (the administrator's choice for this account: claim is for those)
+            // whose session ended a moment ago, its flows still being forgotten: its account
+            // redialling, a dead session replaced, has it again at once rather than a pool address
+            // for the whole session. No other user can be sent the flows of its last session.
+            reclaimed.add(address);
+            if (i >= 0) {
+                holders.put(i, account);
+            }
+            return true;
+        }
         if (i < 0) {
             return staticOutside.add(address);
         }
@@ -406,15 +421,23 @@ public final class AddressPool {
             return;
         }
         BeforeReuse hook = beforeReuse;
-        if (hook != null && holds(address)) {
+        boolean wait;
+        synchronized (this) {
+            wait = hook != null && successor == null && holds(address) && waiting.add(address);
+        }
+        if (wait) {
             hook.givenBack(address, () -> free(address));
         } else {
             free(address);
         }
     }
 
-    /** {@link #release}'s end: the address is free. */
+    /** {@link #release}'s end: the address is free, unless its account claimed it again meanwhile. */
     private synchronized void free(Inet4Address address) {
+        waiting.remove(address);
+        if (reclaimed.remove(address)) {
+            return;
+        }
         if (successor != null) {
             // Handed over while it waited: the successor was given it as held (handOverTo).
             if (heldInSuccessor.remove(address)) {

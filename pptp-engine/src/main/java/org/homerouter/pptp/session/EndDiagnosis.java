@@ -288,7 +288,7 @@ final class EndDiagnosis {
      */
     void peerLastHeard(long silentNanos) {
         if (endReason == SessionEnd.PEER_DEAD || endReason == SessionEnd.GRE_NOT_SENT) {
-            endDetail = endDetail + "; last heard from " + SessionEndLine.lasted(silentNanos) + " before the end";
+            endDetail = endDetail + "; last heard from " + org.homerouter.pptp.SpokenDuration.of(silentNanos) + " before the end";
         }
     }
 

@@ -82,6 +82,24 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
         }
     }
 
+    /**
+     * At the service's start, before any session: forgets the flows sessions of the run before left
+     * in {@code networks} (its pool's range, its static addresses). Their ends were never swept
+     * (the process stopped, crashed or was updated with them up, and a sweep due then never ran),
+     * and the first client back is given one of their addresses. Blocking, on the calling thread.
+     */
+    public void leftFromBefore(List<TrackedFlows.Network> networks) {
+        try {
+            long start = System.nanoTime();
+            int n = flows.forget(List.of(), networks);
+            LOG.info("connection tracking: removed {} entries left by sessions before this start (in {}) in {} ms", n,
+                    networks.stream().map(TrackedFlows.Network::toString).collect(Collectors.joining(", ")),
+                    (System.nanoTime() - start) / 1_000_000);
+        } catch (Exception | LinkageError e) {
+            failed(List.of(), networks, e);
+        }
+    }
+
     private void scheduleLocked() {
         if (!scheduled) {
             scheduled = true;

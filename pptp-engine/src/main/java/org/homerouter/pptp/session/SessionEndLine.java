@@ -23,22 +23,10 @@ final class SessionEndLine {
         if (device != null) {
             b.append("device ").append(device).append(", ");
         }
-        b.append(lasted(lastedNanos));
+        b.append(org.homerouter.pptp.SpokenDuration.of(lastedNanos));
         if (traffic != null) {
             b.append(", ").append(traffic.bytesIn()).append(" bytes in, ").append(traffic.bytesOut()).append(" bytes out");
         }
         return b.append(']').toString();
-    }
-
-    /** "0 s", "42 s", "3 min 5 s", "1 h 2 min 5 s": whole seconds, for a person to read. */
-    static String lasted(long nanos) {
-        long s = Math.max(0, nanos) / 1_000_000_000L;
-        if (s < 60) {
-            return s + " s";
-        }
-        if (s < 3600) {
-            return s / 60 + " min " + s % 60 + " s";
-        }
-        return s / 3600 + " h " + s / 60 % 60 + " min " + s % 60 + " s";
     }
 }

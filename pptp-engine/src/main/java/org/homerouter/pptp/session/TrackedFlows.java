@@ -31,6 +31,22 @@ public interface TrackedFlows {
             }
         }
 
+        /** The fewest networks that hold exactly {@code first} to {@code last}, inclusive (a pool's range). */
+        public static List<Network> covering(Inet4Address first, Inet4Address last) {
+            List<Network> out = new ArrayList<>();
+            long at = AddressPool.toInt(first) & 0xffffffffL;
+            long end = AddressPool.toInt(last) & 0xffffffffL;
+            while (at <= end) {
+                int size = at == 0 ? 32 : Math.min(32, Long.numberOfTrailingZeros(at)); // as large as aligned
+                while (size > 0 && at + (1L << size) - 1 > end) {
+                    size--;
+                }
+                out.add(new Network(AddressPool.fromInt((int) at), 32 - size));
+                at += 1L << size;
+            }
+            return out;
+        }
+
         public boolean contains(Inet4Address a) {
             int mask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
             return (AddressPool.toInt(a) & mask) == (AddressPool.toInt(address) & mask);

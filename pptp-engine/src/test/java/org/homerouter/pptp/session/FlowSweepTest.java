@@ -70,6 +70,51 @@ class FlowSweepTest {
         }
     }
 
+    /**
+     * A user with a static address whose dead session a redial replaced: IPCP claims the address
+     * the moment the old session ends, while its flows are still being forgotten. It gets it, not a
+     * pool address for the whole session (the LAN's rules for that address missed it), and the
+     * sweep's end does not free it under the new session.
+     */
+    @Test
+    void aStaticAddressIsItsAccountsAgainAtOnceAndTheSweepsEndDoesNotFreeIt() throws Exception {
+        Gate gate = new Gate(kernel);
+        AddressPool pool = pool("10.8.0.5", "10.8.0.9", new FlowSweep(gate, background, Duration.ZERO));
+        Inet4Address fixed = ip("10.8.0.7");
+        assertTrue(pool.claim(fixed, "alice"));
+        pool.release(fixed);
+        gate.entered.await(5, TimeUnit.SECONDS);
+        assertTrue(pool.claim(fixed, "alice"), "claimed again while its old flows are forgotten");
+        gate.open.countDown();
+        await(() -> gate.calls == 1 && kernel.calls() == 1);
+        Thread.sleep(200); // the sweep's end, freeing what it swept, has run
+        assertTrue(pool.holds(fixed), "still the new session's");
+        assertTrue(!pool.claim(fixed, "alice"), "never handed out twice");
+        pool.release(fixed);
+        await(() -> pool.inUse() == 0);
+    }
+
+    /**
+     * A restart (an update, a crash, systemctl restart) with sessions up: their ends were never
+     * swept, and the first client back is given one of their addresses. The start forgets what is
+     * left in the pool's range and at the static addresses, and nothing else.
+     */
+    @Test
+    void theStartForgetsWhatTheRunBeforeLeftInThePoolsRange() throws Exception {
+        kernel.add(ip("10.8.0.10"), ip("203.0.113.9"));
+        kernel.add(ip("192.168.1.20"), ip("10.8.0.50"));
+        kernel.add(ip("10.8.0.51"), ip("203.0.113.9"));     // beyond the range
+        kernel.add(ip("192.168.1.30"), ip("192.168.1.20")); // the LAN's own
+        List<TrackedFlows.Network> range = TrackedFlows.Network.covering(ip("10.8.0.10"), ip("10.8.0.50"));
+        assertEquals("[10.8.0.10/31, 10.8.0.12/30, 10.8.0.16/28, 10.8.0.32/28, 10.8.0.48/31, 10.8.0.50/32]",
+                range.toString());
+        new FlowSweep(kernel, background, Duration.ZERO).leftFromBefore(range);
+        assertEquals(List.of(new TrackedFlows.Flow(ip("10.8.0.51"), ip("203.0.113.9")),
+                new TrackedFlows.Flow(ip("192.168.1.30"), ip("192.168.1.20"))), kernel.flows());
+        assertEquals("[0.0.0.0/0]", TrackedFlows.Network.covering(ip("0.0.0.0"), ip("255.255.255.255")).toString());
+        assertEquals("[10.8.0.7/32]", TrackedFlows.Network.covering(ip("10.8.0.7"), ip("10.8.0.7")).toString());
+    }
+
     @Test
     void endsDuringASweepAreGatheredIntoTheNext() throws Exception {
         Gate gate = new Gate(kernel);
