@@ -152,10 +152,12 @@ final class PptpService implements AutoCloseable {
             } else if (dataPlane.linux()) {
                 // The kernel's entries of the last run's sessions, whose ends were never swept: the
                 // first client back would be sent the replies meant for whoever had its address.
-                List<TrackedFlows.Network> before = new ArrayList<>(TrackedFlows.Network.covering(
-                        ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END))));
-                staticAddresses(store).forEach(a -> before.add(new TrackedFlows.Network(a, 32)));
-                flowSweep().leftFromBefore(before);
+                // Not this host's own addresses in the range: the site-to-site dial-out's may be up.
+                Set<Inet4Address> own = ownAddresses();
+                Set<Inet4Address> statics = new HashSet<>(staticAddresses(store));
+                statics.removeAll(own);
+                flowSweep().leftFromBefore(statics, TrackedFlows.Network.covering(
+                        ipv4(cfg.get(Setting.PPTP_POOL_START)), ipv4(cfg.get(Setting.PPTP_POOL_END)), own));
             }
             sessions = new PppSessions(settings, environment(store, dataPlane, pool, lockout, everythingThroughTunnel,
                     cfg), listener);
@@ -289,6 +291,23 @@ final class PptpService implements AutoCloseable {
                     Duration.ofMillis(200));
         }
         return flowSweep;
+    }
+
+    /** This host's IPv4 addresses now, on every interface; none when they cannot be listed. */
+    private static Set<Inet4Address> ownAddresses() {
+        Set<Inet4Address> out = new HashSet<>();
+        try {
+            for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof Inet4Address v4) {
+                        out.add(v4);
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            LOG.debug("interfaces unreadable: {}", e.toString());
+        }
+        return out;
     }
 
     /** The pool address last found to be this host's own, so that it is logged once. */
@@ -662,7 +681,17 @@ final class PptpService implements AutoCloseable {
         }
         control.stop(Duration.ofSeconds(3));
         ticker.shutdownNow();
-        listener.routes.shutdownNow();
+        // What the ended sessions queued runs first (a branch's networks handed to the sweep among
+        // it), for a moment at most: dropped, their flows were never forgotten.
+        listener.routes.shutdown();
+        try {
+            if (!listener.routes.awaitTermination(1, TimeUnit.SECONDS)) {
+                listener.routes.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            listener.routes.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** How long a stop waits for its sessions' Terminate-Acks: a round trip, a shutdown not held up. */

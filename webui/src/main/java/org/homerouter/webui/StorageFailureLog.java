@@ -39,6 +39,8 @@ final class StorageFailureLog {
     /** When the storage was last said to answer again; whether it ever was. */
     private long lastAnsweredLine;
     private boolean answeredSaid;
+    /** A failure was logged since the storage was last said to answer: the journal must not end on it. */
+    private boolean failureLineSinceAnswered;
     private long episodeFailures;
     /** The requests that failed since the storage last answered, at most {@link #REQUESTS_KEPT} of them. */
     private final java.util.Set<String> failedRequests = new java.util.HashSet<>();
@@ -79,6 +81,7 @@ final class StorageFailureLog {
         }
         lastLine = now;
         notLogged = 0;
+        failureLineSinceAnswered = true;
     }
 
     /**
@@ -93,12 +96,15 @@ final class StorageFailureLog {
             if (!unanswered || !failedRequests.contains(request)) {
                 return;
             }
+            long now = nanos.getAsLong();
+            if (answeredSaid && now - lastAnsweredLine < SUMMARY_EVERY.toNanos() && !failureLineSinceAnswered) {
+                // On and off: said a moment ago, and no failure line since says otherwise. The
+                // episode goes on (its count, its start) until it is said, at a later answer.
+                return;
+            }
             unanswered = false;
             failedRequests.clear();
-            long now = nanos.getAsLong();
-            if (answeredSaid && now - lastAnsweredLine < SUMMARY_EVERY.toNanos()) {
-                return; // on and off: said a moment ago, and the failures' own lines go on counting
-            }
+            failureLineSinceAnswered = false;
             answeredSaid = true;
             lastAnsweredLine = now;
             log.info("{}: the storage answers again after {} failed request{} over {}", request, episodeFailures,

@@ -92,5 +92,11 @@ class StorageFailureLogTest {
         }
         assertEquals(1, log.lines.stream().filter(l -> l.endsWith("+ stack")).count(), log.lines.toString());
         assertTrue(log.lines.size() <= 6, log.lines.toString());
+        // Each failure line is followed by an "answers again" one: the journal never ends on a failure
+        // the storage has since answered, and the count covers every turn since the last one said.
+        assertTrue(log.leveled.getLast().startsWith("INFO GET /dashboard/status: the storage answers again after"),
+                log.leveled.toString());
+        assertEquals(log.lines.stream().filter(l -> l.startsWith("GET /dashboard/status: the storage is full")).count(),
+                log.leveled.stream().filter(l -> l.startsWith("INFO")).count(), log.leveled.toString());
     }
 }

@@ -80,10 +80,13 @@ public final class AddressPool {
     private AddressPool successor;
     /** The addresses this pool's sessions hold in the successor, to give back there. */
     private final java.util.Set<Inet4Address> heldInSuccessor = new java.util.HashSet<>();
-    /** Given back and waiting for {@link #beforeReuse} to finish: not free, but claimable, see {@link #claim}. */
+    /**
+     * Given back, not claimed again since, and waiting for {@link #beforeReuse} to finish: not
+     * free, but its account may claim it again ({@link #claim}). Free once its sweeps are all done.
+     */
     private final java.util.Set<Inet4Address> waiting = new java.util.HashSet<>();
-    /** Waiting ones claimed again meanwhile: their sweep's end must not free them. */
-    private final java.util.Set<Inet4Address> reclaimed = new java.util.HashSet<>();
+    /** The sweeps ({@link BeforeReuse#givenBack}) not done yet, per address: one per give-back. */
+    private final Map<Inet4Address, Integer> sweepsDue = new HashMap<>();
     /** Addresses this host uses itself, see {@link #avoid}. */
     private volatile java.util.function.Predicate<Inet4Address> usedHere = a -> false;
 
@@ -294,10 +297,14 @@ public final class AddressPool {
             // A static address (the administrator's choice for this account: claim is for those)
             // whose session ended a moment ago, its flows still being forgotten: its account
             // redialling, a dead session replaced, has it again at once rather than a pool address
-            // for the whole session. No other user can be sent the flows of its last session.
-            reclaimed.add(address);
+            // for the whole session. No other user can be sent the flows of its last session, so a
+            // sweep not begun is called off: it would delete the new session's first connections.
             if (i >= 0) {
                 holders.put(i, account);
+            }
+            BeforeReuse hook = beforeReuse;
+            if (hook != null) {
+                hook.claimedAgain(address);
             }
             return true;
         }
@@ -393,6 +400,13 @@ public final class AddressPool {
      */
     public interface BeforeReuse {
         void givenBack(Inet4Address address, Runnable free);
+
+        /**
+         * {@code address}, given back, was claimed again by its account before being freed: a
+         * {@code free} not begun may be called at once (under the pool's lock), the sweep left undone.
+         */
+        default void claimedAgain(Inet4Address address) {
+        }
     }
 
     private volatile BeforeReuse beforeReuse;
@@ -423,21 +437,42 @@ public final class AddressPool {
         BeforeReuse hook = beforeReuse;
         boolean wait;
         synchronized (this) {
-            wait = hook != null && successor == null && holds(address) && waiting.add(address);
+            if (waiting.contains(address)) {
+                return; // given back twice: once is enough, and free it is not yet
+            }
+            wait = hook != null && successor == null && holds(address);
+            if (wait) {
+                waiting.add(address);
+                sweepsDue.merge(address, 1, Integer::sum);
+            }
         }
         if (wait) {
-            hook.givenBack(address, () -> free(address));
+            hook.givenBack(address, () -> swept(address));
         } else {
             free(address);
         }
     }
 
-    /** {@link #release}'s end: the address is free, unless its account claimed it again meanwhile. */
-    private synchronized void free(Inet4Address address) {
-        waiting.remove(address);
-        if (reclaimed.remove(address)) {
+    /**
+     * One sweep of {@code address} done: free once none is left and its account has not claimed it
+     * again meanwhile. Counted, as it may have been given back, claimed again and given back again
+     * before the first sweep ended: the first sweep's end must neither free it under the session
+     * that claimed it, nor leave it out for ever.
+     */
+    private synchronized void swept(Inet4Address address) {
+        int left = sweepsDue.getOrDefault(address, 1) - 1;
+        if (left > 0) {
+            sweepsDue.put(address, left);
             return;
         }
+        sweepsDue.remove(address);
+        if (waiting.remove(address)) {
+            free(address);
+        }
+    }
+
+    /** {@link #release}'s end: the address is free. */
+    private synchronized void free(Inet4Address address) {
         if (successor != null) {
             // Handed over while it waited: the successor was given it as held (handOverTo).
             if (heldInSuccessor.remove(address)) {

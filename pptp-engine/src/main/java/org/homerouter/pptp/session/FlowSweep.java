@@ -60,10 +60,28 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
     @Override
     public void givenBack(Inet4Address address, Runnable free) {
         synchronized (this) {
-            // Given back twice before a sweep: the first one's free runs after it.
-            if (addresses.putIfAbsent(address, free) == null) {
-                scheduleLocked();
-            }
+            // Given back again (claimed again meanwhile) before a sweep: both frees run after it.
+            addresses.merge(address, free, (first, then) -> () -> {
+                first.run();
+                then.run();
+            });
+            scheduleLocked();
+        }
+    }
+
+    /**
+     * Its account's new session has {@code address} again (a static address): the flows left are
+     * that account's own, and a sweep would delete the new session's first connections. One not
+     * begun is called off (its free runs now); one under way goes on.
+     */
+    @Override
+    public void claimedAgain(Inet4Address address) {
+        Runnable free;
+        synchronized (this) {
+            free = addresses.remove(address);
+        }
+        if (free != null) {
+            free.run();
         }
     }
 
@@ -84,19 +102,21 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
 
     /**
      * At the service's start, before any session: forgets the flows sessions of the run before left
-     * in {@code networks} (its pool's range, its static addresses). Their ends were never swept
+     * at {@code addresses} (the static ones) and in {@code networks} (the pool's range). Their ends were never swept
      * (the process stopped, crashed or was updated with them up, and a sweep due then never ran),
      * and the first client back is given one of their addresses. Blocking, on the calling thread.
      */
-    public void leftFromBefore(List<TrackedFlows.Network> networks) {
+    public void leftFromBefore(java.util.Collection<Inet4Address> addresses, List<TrackedFlows.Network> networks) {
         try {
             long start = System.nanoTime();
-            int n = flows.forget(List.of(), networks);
-            LOG.info("connection tracking: removed {} entries left by sessions before this start (in {}) in {} ms", n,
+            int n = flows.forget(addresses, networks);
+            LOG.info("connection tracking: removed {} entries left by sessions before this start (the pool's range {}"
+                            + " and {} static address{}) in {} ms", n,
                     networks.stream().map(TrackedFlows.Network::toString).collect(Collectors.joining(", ")),
-                    (System.nanoTime() - start) / 1_000_000);
+                    addresses.size(), addresses.size() == 1 ? "" : "es", (System.nanoTime() - start) / 1_000_000);
         } catch (Exception | LinkageError e) {
-            failed(List.of(), networks, e);
+            LOG.warn("connection tracking: what sessions before this start left could not be removed: {}; the next"
+                    + " session given one of their addresses may receive replies meant for the previous user", e.toString());
         }
     }
 

@@ -31,6 +31,28 @@ public interface TrackedFlows {
             }
         }
 
+        /**
+         * The fewest networks that hold exactly {@code first} to {@code last}, inclusive, but
+         * {@code except} (this host's own addresses in a pool's range: the site-to-site dial-out's).
+         */
+        public static List<Network> covering(Inet4Address first, Inet4Address last, Collection<Inet4Address> except) {
+            long start = AddressPool.toInt(first) & 0xffffffffL;
+            long to = AddressPool.toInt(last) & 0xffffffffL;
+            List<Network> out = new ArrayList<>();
+            long from = start;
+            for (long gap : except.stream().mapToLong(a -> AddressPool.toInt(a) & 0xffffffffL)
+                    .filter(a -> a >= start && a <= to).sorted().distinct().toArray()) {
+                if (gap > from) {
+                    out.addAll(covering(AddressPool.fromInt((int) from), AddressPool.fromInt((int) (gap - 1))));
+                }
+                from = gap + 1;
+            }
+            if (from <= to) {
+                out.addAll(covering(AddressPool.fromInt((int) from), AddressPool.fromInt((int) to)));
+            }
+            return out;
+        }
+
         /** The fewest networks that hold exactly {@code first} to {@code last}, inclusive (a pool's range). */
         public static List<Network> covering(Inet4Address first, Inet4Address last) {
             List<Network> out = new ArrayList<>();

@@ -95,6 +95,45 @@ class FlowSweepTest {
     }
 
     /**
+     * Given back, claimed again and given back again before the first sweep ended (a flapping WAN):
+     * the first sweep's end neither frees it under the session that claimed it, nor leaves it out
+     * for ever; a sweep not begun when it is claimed again is called off (the flows are the
+     * account's own, and the new session's first connections would go with them).
+     */
+    @Test
+    void aStaticAddressGivenBackClaimedAndGivenBackAgainIsNeitherLostNorHeldTwice() throws Exception {
+        Gate gate = new Gate(kernel);
+        AddressPool pool = pool("10.8.0.5", "10.8.0.9", new FlowSweep(gate, background, Duration.ZERO));
+        Inet4Address fixed = ip("10.8.0.7");
+        assertTrue(pool.claim(fixed, "alice"));
+        pool.release(fixed);                     // session 1 ends: its sweep starts and waits at the gate
+        gate.entered.await(5, TimeUnit.SECONDS);
+        assertTrue(pool.claim(fixed, "alice"));  // session 2
+        pool.release(fixed);                     // session 2 ends while the first sweep runs
+        assertTrue(pool.claim(fixed, "alice"));  // session 3: the second sweep, not begun, is called off
+        gate.open.countDown();
+        await(() -> gate.calls == 1);
+        Thread.sleep(200);
+        assertEquals(1, gate.calls, "the second sweep was called off");
+        assertTrue(pool.holds(fixed), "session 3's, not freed by the first sweep's end");
+        assertTrue(!pool.claim(fixed, "alice"), "never held twice");
+        pool.release(fixed);                     // session 3 ends: swept, then free
+        await(() -> pool.inUse() == 0);
+        assertTrue(pool.claim(fixed, "alice"), "not lost");
+
+        // Given back, claimed and given back again before any sweep began: freed once both ends are done.
+        AddressPool slow = pool("10.8.0.5", "10.8.0.9", new FlowSweep(kernel, background, Duration.ofMillis(300)));
+        assertTrue(slow.claim(fixed, "alice"));
+        slow.release(fixed);
+        assertTrue(slow.claim(fixed, "alice"));
+        slow.release(fixed);
+        slow.release(fixed);                     // a stray second give-back changes nothing
+        await(() -> slow.inUse() == 0);
+        assertTrue(slow.claim(fixed, "alice"), "free again, once");
+        assertTrue(!slow.claim(fixed, "alice"));
+    }
+
+    /**
      * A restart (an update, a crash, systemctl restart) with sessions up: their ends were never
      * swept, and the first client back is given one of their addresses. The start forgets what is
      * left in the pool's range and at the static addresses, and nothing else.
@@ -108,11 +147,15 @@ class FlowSweepTest {
         List<TrackedFlows.Network> range = TrackedFlows.Network.covering(ip("10.8.0.10"), ip("10.8.0.50"));
         assertEquals("[10.8.0.10/31, 10.8.0.12/30, 10.8.0.16/28, 10.8.0.32/28, 10.8.0.48/31, 10.8.0.50/32]",
                 range.toString());
-        new FlowSweep(kernel, background, Duration.ZERO).leftFromBefore(range);
+        new FlowSweep(kernel, background, Duration.ZERO).leftFromBefore(List.of(), range);
         assertEquals(List.of(new TrackedFlows.Flow(ip("10.8.0.51"), ip("203.0.113.9")),
                 new TrackedFlows.Flow(ip("192.168.1.30"), ip("192.168.1.20"))), kernel.flows());
         assertEquals("[0.0.0.0/0]", TrackedFlows.Network.covering(ip("0.0.0.0"), ip("255.255.255.255")).toString());
         assertEquals("[10.8.0.7/32]", TrackedFlows.Network.covering(ip("10.8.0.7"), ip("10.8.0.7")).toString());
+        // This host's own address in the range (the dial-out's): left out, its flows kept.
+        assertEquals("[10.8.0.8/32, 10.8.0.10/31, 10.8.0.12/32]", TrackedFlows.Network.covering(ip("10.8.0.8"),
+                ip("10.8.0.12"), List.of(ip("10.8.0.9"), ip("10.8.0.13"), ip("10.8.0.1"))).toString());
+        assertEquals("[]", TrackedFlows.Network.covering(ip("10.8.0.8"), ip("10.8.0.8"), List.of(ip("10.8.0.8"))).toString());
     }
 
     @Test
