@@ -35,7 +35,8 @@ class FamiliarAddressLockoutTest {
             assertRefused(a, SessionEnd.LOCKED_OUT, "from a new address",
                     () -> net.dial(a.pptpAddress(), "alice", "alice password"));
             net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME).tunnelAddress(); // alice is let in from home
-            Eventually.value(() -> a.store().sessionHistory(10, true), rows -> rows.size() == 1);
+            Eventually.until("alice's session from home recorded",
+                    () -> a.store().sessionHistory(10, true), rows -> rows.size() == 1);
         }
         // The lockout is in memory, the guesser goes on after the restart; home is remembered from the history.
         try (InMemoryDialIn net = new InMemoryDialIn();
@@ -224,7 +225,8 @@ class FamiliarAddressLockoutTest {
         c.tunnelAddress();
         c.hangUp();
         c.ended.get(10, TimeUnit.SECONDS);
-        Eventually.value(() -> a.store().sessionHistory(10, true), List::isEmpty);
+        Eventually.until(user + "'s session from home recorded as ended",
+                () -> a.store().sessionHistory(10, true), List::isEmpty);
     }
 
     private static void lockByGuesses(InMemoryDialIn net, Appliance a) throws Exception {
