@@ -672,7 +672,7 @@ class ApplianceTest {
             client.placeCall().get(5, TimeUnit.SECONDS);
             // The client hears the call's reply before the server's session for it is in place:
             // a stop in between meets a call and no session (its end then says the call was cleared).
-            Eventually.value(a::sessions, ss -> ss.size() == 1);
+            Eventually.until("the server's session for the call in place", a::sessions, ss -> ss.size() == 1);
             a.close();
             client.closed().get(5, TimeUnit.SECONDS);
             assertEquals("stopped by peer", client.state().closeReason());

@@ -67,7 +67,8 @@ class BackgroundWritesTest {
     /** How long until the history has {@code n} rows, in ms. */
     private long msUntilRows(int n) throws Exception {
         long start = System.nanoTime();
-        Eventually.value(() -> store.sessionHistory(1_000, false).size() + store.sessionHistory(1_000, true).size(),
+        Eventually.until(n + " rows in the history",
+                () -> store.sessionHistory(1_000, false).size() + store.sessionHistory(1_000, true).size(),
                 size -> size >= n);
         return (System.nanoTime() - start) / 1_000_000;
     }

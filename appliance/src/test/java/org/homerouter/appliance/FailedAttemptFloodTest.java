@@ -34,17 +34,18 @@ class FailedAttemptFloodTest {
             for (int i = 1; i < ATTEMPTS; i++) {
                 long done = i + 1;
                 guesser.control.placeCall().get(5, TimeUnit.SECONDS);
-                Eventually.value(() -> a.accounting().authFailures(), n -> n >= done);
+                Eventually.until(done + " failed logins counted", () -> a.accounting().authFailures(), n -> n >= done);
             }
             long failures = Eventually.value(() -> a.accounting().authFailures(), n -> n >= ATTEMPTS);
             assertEquals(ATTEMPTS, failures, "every attempt counted");
             java.util.concurrent.Callable<Long> guesses = () -> a.store().events(100, null).stream()
                     .filter(e -> e.message().startsWith("alice from 127.0.0.")).count();
-            // The records wanted first (a background thread writes them), then a while for any more
-            // that were queued: the check is that there are no more.
-            Eventually.value(() -> a.store().sessionHistory(100, false), r -> r.size() >= AttemptRecords.PER_SOURCE_BURST);
-            Eventually.value(guesses, n -> n >= AttemptRecords.PER_SOURCE_BURST);
-            Thread.sleep(500);
+            // The records wanted first (a background thread writes them), then every record asked
+            // for written (BackgroundWrites holds a flood's for seconds): the check is that there are no more.
+            Eventually.until("the first attempts' history rows",
+                    () -> a.store().sessionHistory(100, false), r -> r.size() >= AttemptRecords.PER_SOURCE_BURST);
+            Eventually.until("the first attempts' events", guesses, n -> n >= AttemptRecords.PER_SOURCE_BURST);
+            a.accounting().flush();
             var rows = a.store().sessionHistory(100, false);
             assertEquals(AttemptRecords.PER_SOURCE_BURST, rows.size(), "history rows for " + ATTEMPTS + " failures");
             var events = a.store().events(100, null);
@@ -74,22 +75,25 @@ class FailedAttemptFloodTest {
             for (int i = 1; i < ATTEMPTS; i++) {
                 long done = i + 1;
                 stranger.control.placeCall().get(5, TimeUnit.SECONDS);
-                Eventually.value(() -> a.accounting().authFailures(), n -> n >= done);
+                Eventually.until(done + " failed logins counted", () -> a.accounting().authFailures(), n -> n >= done);
             }
             stranger.hangUp();
             InMemoryDialIn.Client alice = net.dialFrom(a.pptpAddress(), "alice", "a typo", "127.0.1.77");
             assertEquals(SessionEnd.AUTH_FAILED, alice.ended.get(10, TimeUnit.SECONDS));
-            Eventually.value(() -> a.accounting().authFailures(), n -> n >= ATTEMPTS + 1);
+            Eventually.until("alice's failed login counted",
+                    () -> a.accounting().authFailures(), n -> n >= ATTEMPTS + 1);
             java.util.function.Function<String, java.util.concurrent.Callable<Long>> eventsOf = who -> () ->
                     a.store().events(100, null).stream().filter(e -> e.message().startsWith(who + " from 127.0.1.77"))
                             .count();
-            // What is to be recorded first (a background thread writes it), then a while for any
-            // more that were queued: the stranger's are checked to be no more than before.
-            Eventually.value(() -> a.store().sessionHistory(100, false),
+            // What is to be recorded first (a background thread writes it), then every record asked
+            // for written (BackgroundWrites holds a flood's for seconds): the stranger's are checked
+            // to be no more than before.
+            Eventually.until("alice's history row", () -> a.store().sessionHistory(100, false),
                     r -> r.stream().anyMatch(row -> "alice".equals(row.user())));
-            Eventually.value(eventsOf.apply("alice"), n -> n >= 1);
-            Eventually.value(eventsOf.apply("administrator"), n -> n >= AttemptRecords.PER_SOURCE_BURST);
-            Thread.sleep(500);
+            Eventually.until("alice's event", eventsOf.apply("alice"), n -> n >= 1);
+            Eventually.until("the stranger's first events",
+                    eventsOf.apply("administrator"), n -> n >= AttemptRecords.PER_SOURCE_BURST);
+            a.accounting().flush();
             var rows = a.store().sessionHistory(100, false);
             assertTrue(rows.stream().anyMatch(r -> "alice".equals(r.user())), "alice's failure not recorded: " + rows);
             var events = a.store().events(100, null);
@@ -122,7 +126,8 @@ class FailedAttemptFloodTest {
                 for (int i = 1; i < AttemptRecords.PER_SOURCE_BURST; i++) {
                     long now = ++done;
                     bot.control.placeCall().get(5, TimeUnit.SECONDS);
-                    Eventually.value(() -> a.accounting().authFailures(), n -> n >= now);
+                    Eventually.until(now + " failed logins counted",
+                            () -> a.accounting().authFailures(), n -> n >= now);
                 }
             }
             InMemoryDialIn.Client user = net.dialFrom(a.pptpAddress(), "alice", "alice password", "127.0.4.1",
@@ -152,18 +157,20 @@ class FailedAttemptFloodTest {
             InMemoryDialIn.Client again = net.dial(a.pptpAddress(), "alice", "alice password");
             again.ended.get(10, TimeUnit.SECONDS); // logged in, then refused: the call is cleared
             for (int i = 1; i < ATTEMPTS; i++) {
-                Eventually.value(() -> again.sessions.sessions().size(), n -> n == 0);
+                Eventually.until("the refused session gone at the client",
+                        () -> again.sessions.sessions().size(), n -> n == 0);
                 again.control.placeCall().get(5, TimeUnit.SECONDS);
             }
-            Eventually.value(() -> again.sessions.sessions().size(), n -> n == 0);
+            Eventually.until("the refused session gone at the client",
+                    () -> again.sessions.sessions().size(), n -> n == 0);
             String client = "from " + again.control.state().localAddress().getAddress().getHostAddress();
             java.util.concurrent.Callable<java.util.List<org.homerouter.appliance.store.ApplianceStore.EventRow>> refusals =
                     () -> a.store().events(100, null).stream().filter(e -> e.message().startsWith("alice " + client)
                             && e.message().contains("per-user limit")).toList();
-            // The first ones recorded (a background thread writes them), then a while for any more
-            // that were queued: the check is that there are no more.
-            Eventually.value(refusals, l -> l.size() >= AttemptRecords.PER_SOURCE_BURST);
-            Thread.sleep(500);
+            // The first ones recorded (a background thread writes them), then every record asked
+            // for written (BackgroundWrites holds a flood's for seconds): the check is that there are no more.
+            Eventually.until("the first refusals' events", refusals, l -> l.size() >= AttemptRecords.PER_SOURCE_BURST);
+            a.accounting().flush();
             var events = refusals.call();
             assertTrue(events.size() >= 1, "the refusal is on record: " + a.store().events(100, null));
             assertEquals(AttemptRecords.PER_SOURCE_BURST, events.size(), ATTEMPTS + " refusals: " + events);
@@ -185,22 +192,25 @@ class FailedAttemptFloodTest {
                     java.util.List.of(org.homerouter.pptp.auth.AuthMethod.MSCHAP_V2), java.util.Optional.empty());
             phone.ended.get(10, TimeUnit.SECONDS); // logged in, then refused for want of encryption
             for (int i = 1; i < ATTEMPTS; i++) {
-                Eventually.value(() -> phone.sessions.sessions().size(), n -> n == 0);
+                Eventually.until("the refused session gone at the client",
+                        () -> phone.sessions.sessions().size(), n -> n == 0);
                 phone.control.placeCall().get(5, TimeUnit.SECONDS);
             }
-            Eventually.value(() -> phone.sessions.sessions().size(), n -> n == 0);
+            Eventually.until("the refused session gone at the client",
+                    () -> phone.sessions.sessions().size(), n -> n == 0);
             java.util.function.Function<String, java.util.concurrent.Callable<Long>> refusals = user -> () ->
                     a.store().events(200, null).stream().filter(e -> e.message().startsWith(user + " from " + office))
                             .count();
-            Eventually.value(refusals.apply("carol"), n -> n >= AttemptRecords.PER_SOURCE_BURST);
+            Eventually.until("carol's first refusals' events",
+                    refusals.apply("carol"), n -> n >= AttemptRecords.PER_SOURCE_BURST);
             phone.hangUp(); // the in-memory network has one client per address at a time
             InMemoryDialIn.Client bob = net.dialFrom(a.pptpAddress(), "bob", "bob password", office,
                     java.util.List.of(org.homerouter.pptp.auth.AuthMethod.MSCHAP_V2), java.util.Optional.empty());
             bob.ended.get(10, TimeUnit.SECONDS);
-            // bob's refusal recorded (a background thread writes it), then a while for any more that
-            // were queued: bob's and carol's are checked to be no more.
-            Eventually.value(refusals.apply("bob"), n -> n >= 1);
-            Thread.sleep(500);
+            // bob's refusal recorded (a background thread writes it), then every record asked for
+            // written (BackgroundWrites holds a flood's for seconds): bob's and carol's are checked to be no more.
+            Eventually.until("bob's refusal's event", refusals.apply("bob"), n -> n >= 1);
+            a.accounting().flush();
             assertEquals(1L, refusals.apply("bob").call(), "bob's refusal: " + a.store().events(200, null));
             assertEquals(AttemptRecords.PER_SOURCE_BURST, refusals.apply("carol").call().intValue(), "as before");
         }

@@ -1,12 +1,13 @@
 package org.homerouter.appliance;
 
+import static org.homerouter.appliance.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.session.SessionEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,15 +32,18 @@ class FamiliarAddressLockoutTest {
             before.tunnelAddress();
             before.hangUp();
             lockByGuesses(net, a);
-            assertRefused(net.dial(a.pptpAddress(), "alice", "alice password"), "from a new address");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "from a new address",
+                    () -> net.dial(a.pptpAddress(), "alice", "alice password"));
             net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME).tunnelAddress(); // alice is let in from home
-            Eventually.value(() -> a.store().sessionHistory(10, true), rows -> rows.size() == 1);
+            Eventually.until("alice's session from home recorded",
+                    () -> a.store().sessionHistory(10, true), rows -> rows.size() == 1);
         }
         // The lockout is in memory, the guesser goes on after the restart; home is remembered from the history.
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             lockByGuesses(net, a);
-            assertRefused(net.dial(a.pptpAddress(), "alice", "alice password"), "from a new address");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "from a new address",
+                    () -> net.dial(a.pptpAddress(), "alice", "alice password"));
             net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME).tunnelAddress();
             net.dialFrom(a.pptpAddress(), "alice", "alice password", NEAR_HOME).tunnelAddress(); // its /24 is home too
         }
@@ -62,14 +66,15 @@ class FamiliarAddressLockoutTest {
             assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new password",
                     "password_again", "a new password").statusCode());
             lockByGuesses(net, a);
-            assertRefused(net.dialFrom(a.pptpAddress(), "alice", "a new password", HOME), "from where the old password logged in");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "from where the old password logged in",
+                    () -> net.dialFrom(a.pptpAddress(), "alice", "a new password", HOME));
         }
         // The history still has that login: a restart (an upgrade, a power cut) must not make it familiar again.
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             lockByGuesses(net, a);
-            assertRefused(net.dialFrom(a.pptpAddress(), "alice", "a new password", HOME),
-                    "after a restart, from where the old password logged in");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "after a restart, from where the old password logged in",
+                    () -> net.dialFrom(a.pptpAddress(), "alice", "a new password", HOME));
         }
     }
 
@@ -88,7 +93,8 @@ class FamiliarAddressLockoutTest {
             assertEquals(303, ui.post("/users/password", "name", "alice", "password", "a new password",
                     "password_again", "a new password").statusCode());
             for (int i = 0; i < 8; i++) {
-                assertRefused(net.dial(a.pptpAddress(), "alice", "alice password"), "with the old password");
+                assertRefused(a, SessionEnd.PREVIOUS_PASSWORD, "with the old password",
+                        () -> net.dial(a.pptpAddress(), "alice", "alice password"));
             }
             net.dial(a.pptpAddress(), "alice", "a new password").tunnelAddress(); // a colleague, from a new address
             List<String> events = a.store().recentEvents(40);
@@ -96,7 +102,8 @@ class FamiliarAddressLockoutTest {
                     || e.contains("the password from before its last change")), events.toString());
             // A guess is still a guess.
             lockByGuesses(net, a);
-            assertRefused(net.dial(a.pptpAddress(), "alice", "a new password"), "after five guesses");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "after five guesses",
+                    () -> net.dial(a.pptpAddress(), "alice", "a new password"));
         }
     }
 
@@ -115,8 +122,8 @@ class FamiliarAddressLockoutTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             lockByGuesses(net, a);
-            assertRefused(net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME),
-                    "after a restart, from where the deleted account logged in");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "after a restart, from where the deleted account logged in",
+                    () -> net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME));
         }
     }
 
@@ -134,8 +141,9 @@ class FamiliarAddressLockoutTest {
         try (InMemoryDialIn net = new InMemoryDialIn();
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             lockByGuesses(net, a);
-            assertRefused(net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME),
-                    "after a restart, from where the account logged in before it was disabled");
+            assertRefused(a, SessionEnd.LOCKED_OUT,
+                    "after a restart, from where the account logged in before it was disabled",
+                    () -> net.dialFrom(a.pptpAddress(), "alice", "alice password", HOME));
         }
     }
 
@@ -166,8 +174,8 @@ class FamiliarAddressLockoutTest {
             lockByGuesses(net, a, "alice");
             lockByGuesses(net, a, "bob");
             loginFromHome(net, a, "alice"); // left as it was: still let in from home
-            assertRefused(net.dialFrom(a.pptpAddress(), "bob", "bob's new password", HOME),
-                    "after a restart, from where bob's old password logged in");
+            assertRefused(a, SessionEnd.LOCKED_OUT, "after a restart, from where bob's old password logged in",
+                    () -> net.dialFrom(a.pptpAddress(), "bob", "bob's new password", HOME));
         }
     }
 
@@ -217,7 +225,8 @@ class FamiliarAddressLockoutTest {
         c.tunnelAddress();
         c.hangUp();
         c.ended.get(10, TimeUnit.SECONDS);
-        Eventually.value(() -> a.store().sessionHistory(10, true), List::isEmpty);
+        Eventually.until(user + "'s session from home recorded as ended",
+                () -> a.store().sessionHistory(10, true), List::isEmpty);
     }
 
     private static void lockByGuesses(InMemoryDialIn net, Appliance a) throws Exception {
@@ -229,14 +238,5 @@ class FamiliarAddressLockoutTest {
         for (int i = 0; i < 5; i++) {
             net.dial(a.pptpAddress(), user, "wrong " + i).ended.get(10, TimeUnit.SECONDS);
         }
-    }
-
-    private static void assertRefused(InMemoryDialIn.Client c, String why) throws Exception {
-        try {
-            c.up.get(10, TimeUnit.SECONDS); // completed exceptionally when the session ends before it is up
-        } catch (java.util.concurrent.ExecutionException refused) {
-            return;
-        }
-        fail("let in " + why);
     }
 }

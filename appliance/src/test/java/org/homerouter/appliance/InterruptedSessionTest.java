@@ -35,8 +35,9 @@ class InterruptedSessionTest {
             byte[] packet = new byte[100];
             packet[0] = 0x45;
             alice.devices.getFirst().inject(packet);
-            Eventually.value(() -> a.sessions().getFirst().traffic().bytesIn(), n -> n == 100);
-            Eventually.value(() -> a.store().sessionHistory(10, true), rows -> !rows.isEmpty());
+            Eventually.until("alice's packet counted at the server",
+                    () -> a.sessions().getFirst().traffic().bytesIn(), n -> n == 100);
+            Eventually.until("alice's session row", () -> a.store().sessionHistory(10, true), rows -> !rows.isEmpty());
 
             // What the timer does every 10 minutes.
             seenFrom = System.currentTimeMillis();

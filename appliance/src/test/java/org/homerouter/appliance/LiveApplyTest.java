@@ -305,10 +305,8 @@ class LiveApplyTest {
             for (int i = 0; i < 3; i++) {
                 alice.devices.getFirst().inject(packet);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (a.sessions().getFirst().dataPath().orElseThrow().bytesIn() < 300 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Eventually.until("alice's 300 bytes counted at the server",
+                    () -> a.sessions().getFirst().dataPath().orElseThrow().bytesIn(), n -> n >= 300);
             String dash = ui.get("/").body();
             assertTrue(dash.contains("<td>alice</td><td>127.0.0.5</td><td>192.168.250.10</td><td>connected</td>"), dash);
             assertTrue(dash.contains("300 B"), dash);
@@ -320,10 +318,10 @@ class LiveApplyTest {
 
             InMemoryDialIn.Client mallory = net.dial(a.pptpAddress(), "alice", "wrong password");
             assertEquals(SessionEnd.AUTH_FAILED, mallory.ended.get(15, TimeUnit.SECONDS));
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (a.store().sessionHistory(10, false).size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            // The failed login's row may wait 5 s to be written with others (BackgroundWrites): a
+            // wait of 5 s for it failed now and then.
+            Eventually.until("the failed login's history row", () -> a.store().sessionHistory(10, false),
+                    h -> h.size() >= 2);
             var history = a.store().sessionHistory(10, false);
             assertEquals(2, history.size(), history.toString());
             var done = history.get(1);
@@ -531,7 +529,7 @@ class LiveApplyTest {
             assertEquals(303, ui.post("/vpn", vpnForm("optional", "mschapv2")).statusCode());
             net.blockGre(); // the call is placed, its link held up
             InMemoryDialIn.Client alice = unencrypted(net, a, "alice");
-            Eventually.value(() -> a.sessions().size(), n -> n == 1);
+            Eventually.until("the server's session for alice's call", () -> a.sessions().size(), n -> n == 1);
             assertEquals(1, a.sessions().size(), "the server's session begins with the old settings");
 
             assertEquals(303, ui.post("/vpn", vpnForm("require-128", "mschapv2")).statusCode());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.session.SessionEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,9 +26,8 @@ class LockoutsPageTest {
                 InMemoryDialIn.Client guess = net.dial(a.pptpAddress(), "alice", "wrong " + i);
                 guess.ended.get(10, TimeUnit.SECONDS);
             }
-            InMemoryDialIn.Client refused = net.dial(a.pptpAddress(), "alice", "alice password");
-            refused.ended.get(10, TimeUnit.SECONDS);
-            assertFalse(refused.up.isDone() && !refused.up.isCompletedExceptionally(), "locked: the right password is refused");
+            Refusals.assertRefused(a, SessionEnd.LOCKED_OUT, "while locked: the right password is refused",
+                    () -> net.dial(a.pptpAddress(), "alice", "alice password"));
 
             UiClient ui = UiClient.setUp(a.uiPort());
             String page = ui.get("/lockouts").body();

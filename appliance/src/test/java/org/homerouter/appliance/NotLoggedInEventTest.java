@@ -24,7 +24,7 @@ class NotLoggedInEventTest {
              Appliance a = Appliance.start(db, new Appliance.Overrides("127.0.0.1", 0, 0), net.dataPlane())) {
             net.blockGre();
             InMemoryDialIn.Client c = net.dial(a.pptpAddress(), "alice", "alice password");
-            Eventually.value(() -> a.sessions().size(), n -> n == 1);
+            Eventually.until("the server's session for the call", () -> a.sessions().size(), n -> n == 1);
             c.hangUp();
             var events = Eventually.value(() -> a.store().events(100, null),
                     l -> l.stream().anyMatch(e -> e.message().contains(" from 127.0.0.5: ")));

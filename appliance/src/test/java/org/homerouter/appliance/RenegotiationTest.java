@@ -38,7 +38,8 @@ class RenegotiationTest {
                 // An LCP Configure-Request without options, from the client's side.
                 atServer.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01,
                         (byte) (0x60 + round), 0x00, 0x04}));
-                Eventually.value(() -> atServer.dataPath().orElse(before), p -> p != before);
+                Eventually.until("the data path renegotiated",
+                        () -> atServer.dataPath().orElse(before), p -> p != before);
             }
             assertEquals(1, a.accounting().sessionsTotal(), "one session");
             var open = Eventually.value(() -> a.store().sessionHistory(10, true), rows -> !rows.isEmpty());
@@ -67,7 +68,8 @@ class RenegotiationTest {
             alice.up.get(10, TimeUnit.SECONDS);
             PppSession atServer = a.sessions().getFirst();
             trafficBothWays(alice.devices.getLast(), net.serverDevices.getLast());
-            Eventually.value(dashboard::totals, t -> t.bytesIn() == 100 && t.bytesOut() == 60);
+            Eventually.until("the first path's bytes on the dashboard",
+                    dashboard::totals, t -> t.bytesIn() == 100 && t.bytesOut() == 60);
 
             // Read as often as a busy scraper would, from before the renegotiation to after the end.
             List<String> wentBack = new CopyOnWriteArrayList<>();
@@ -87,13 +89,13 @@ class RenegotiationTest {
             // An LCP Configure-Request without options, from the client's side: both ends renegotiate.
             atServer.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x70,
                     0x00, 0x04}));
-            Eventually.value(() -> atServer.dataPath().orElse(before), p -> p != before);
+            Eventually.until("the data path renegotiated", () -> atServer.dataPath().orElse(before), p -> p != before);
             var again = dashboard.totals();
             assertEquals(100, again.bytesIn(), "the first path's bytes still count once the new one is up");
             assertEquals(60, again.bytesOut());
             // Both ends' new devices started (the data path's swap does not wait for the client's).
-            Eventually.value(() -> alice.devices.size() == 2 && alice.devices.getLast().running()
-                    && net.serverDevices.getLast().running(), started -> started);
+            Eventually.until("both ends' new devices started", () -> alice.devices.size() == 2
+                    && alice.devices.getLast().running() && net.serverDevices.getLast().running());
             trafficBothWays(alice.devices.getLast(), net.serverDevices.getLast());
             var both = Eventually.value(dashboard::totals, t -> t.bytesIn() == 200 && t.bytesOut() == 120);
             assertEquals(200, both.bytesIn(), both.toString());
@@ -102,7 +104,7 @@ class RenegotiationTest {
 
             atServer.close("test over");
             alice.ended.get(10, TimeUnit.SECONDS);
-            Eventually.value(() -> a.sessions().isEmpty(), gone -> gone);
+            Eventually.until("the server's session gone", () -> a.sessions().isEmpty());
             reading.set(false);
             scraper.join();
             var after = dashboard.totals();
@@ -128,7 +130,7 @@ class RenegotiationTest {
             InMemoryDialIn.Client alice = net.dial(a.pptpAddress(), "alice", "alice password");
             assertEquals("192.168.250.10", alice.tunnelAddress());
             PppSession atServer = a.sessions().getFirst();
-            Eventually.value(() -> a.store().sessionHistory(10, true), rows -> !rows.isEmpty());
+            Eventually.until("alice's session row", () -> a.store().sessionHistory(10, true), rows -> !rows.isEmpty());
             a.store().putSettings(java.util.Map.of(Setting.PPTP_POOL_START, "192.168.250.100",
                     Setting.PPTP_POOL_END, "192.168.250.110"));
             a.reconfigure();
@@ -136,7 +138,7 @@ class RenegotiationTest {
             var before = atServer.dataPath().orElseThrow();
             atServer.sink().onPayload(ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x03, (byte) 0xC0, 0x21, 0x01, 0x71,
                     0x00, 0x04}));
-            Eventually.value(() -> atServer.dataPath().orElse(before), p -> p != before);
+            Eventually.until("the data path renegotiated", () -> atServer.dataPath().orElse(before), p -> p != before);
             assertEquals("192.168.250.100", atServer.ipConfiguration().orElseThrow().peerAddress().orElseThrow()
                     .getHostAddress(), "an address of the new pool");
             var open = Eventually.value(() -> a.store().sessionHistory(10, true).getFirst(),

@@ -217,7 +217,9 @@ class GreNatRulesTest {
 
     /** The server's counts of GRE from the public address with keys 4000 and 4001 (nft lists them in hex). */
     private static long[] seen(Netns server) throws Exception {
-        String out = server.exec(T, "nft", "list", "table", "ip", "seen").output();
+        CommandResult listed = server.exec(T, "nft", "list", "table", "ip", "seen");
+        require(listed); // a failed listing counts nothing, and "nothing reached the server" passed on it
+        String out = listed.output();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("@th,48,16 (0xfa0|0xfa1) counter packets (\\d+)").matcher(out);
         long[] counts = new long[2];
         while (m.find()) {
@@ -242,7 +244,13 @@ class GreNatRulesTest {
                 h.group(1)).succeeded());
     }
 
+    /**
+     * The GRE NAT table as nft lists it. The listing must succeed: a failed one (the table gone, nft
+     * missing) contains no rule, and "the call's rules are gone" passed on it whatever was left.
+     */
     private static String listing(Netns ns) throws Exception {
-        return ns.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", GreNatRules.TABLE).output();
+        CommandResult r = ns.exec(Duration.ofSeconds(10), "nft", "list", "table", "ip", GreNatRules.TABLE);
+        assertTrue(r.succeeded(), r.toString());
+        return r.output();
     }
 }

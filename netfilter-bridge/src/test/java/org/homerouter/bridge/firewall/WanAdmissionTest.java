@@ -31,11 +31,21 @@ class WanAdmissionTest {
     }
 
     private String chain() throws Exception {
-        return sh("nft", "list", "chain", "inet", "homerouter", "wan_pptp");
+        return listed("nft", "list", "chain", "inet", "homerouter", "wan_pptp");
     }
 
     private String vpnClients() throws Exception {
-        return sh("nft", "list", "set", "inet", "homerouter", "vpn_clients");
+        return listed("nft", "list", "set", "inet", "homerouter", "vpn_clients");
+    }
+
+    /**
+     * What an nft listing prints. It must succeed: a failed one (the chain or set gone) contains
+     * nothing, and "nothing is admitted any more" passed on it whatever the kernel still admitted.
+     */
+    private String listed(String... command) throws Exception {
+        CommandResult r = ns.exec(Duration.ofSeconds(10), command);
+        assertTrue(r.succeeded(), r.toString());
+        return r.output();
     }
 
     @BeforeEach

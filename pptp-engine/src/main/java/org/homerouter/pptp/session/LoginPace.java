@@ -57,7 +57,6 @@ public final class LoginPace {
         }
     }
 
-    private long linesLogged;
     private final Map<String, Account> accounts = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Account> eldest) {
@@ -85,7 +84,6 @@ public final class LoginPace {
         if (!a.logged || nowNanos - a.loggedAt >= LOGGED_EVERY_NANOS) {
             LOG.warn("{}: its logins are refused until it waits (the password was right){}", why,
                     a.unlogged == 0 ? "" : "; " + a.unlogged + " more refused since this was last logged");
-            linesLogged++;
             a.logged = true;
             a.loggedAt = nowNanos;
             a.unlogged = 0;
@@ -121,11 +119,6 @@ public final class LoginPace {
     /** The logins at once for a per-user limit of {@code maxPerUser}. */
     static int burstFor(int maxPerUser) {
         return Math.max(BURST, 2 * maxPerUser);
-    }
-
-    /** How many refusal lines were logged, for the tests: one per account per {@link #LOGGED_EVERY_NANOS}. */
-    synchronized long linesLogged() {
-        return linesLogged;
     }
 
     /** How many accounts are remembered, for the tests of its bound. */

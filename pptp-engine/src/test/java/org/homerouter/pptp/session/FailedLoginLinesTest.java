@@ -53,17 +53,27 @@ class FailedLoginLinesTest {
                 "WARN call 2000 (203.0.113.5): user alice is now locked out for 30 s after 5 failed logins"), log.lines());
     }
 
-    /** An account's lockout is logged even once guesses at that very account have used up its failures' budget. */
+    /**
+     * An account's lockout is logged even once guesses at that very account have used up its
+     * failures' budget, and a flood of addresses' lockouts the budget of other lockouts' lines.
+     */
     @Test
     void anAccountsLockoutIsNeverLeftOut() {
         for (int i = 0; i < 100; i++) {
             lines.failed("call " + i + " (198.51.100.7)", "alice", true, false, "wrong password", List.of());
         }
+        for (int i = 0; i < 25; i++) { // beyond the budget of 20 at once the other lockouts' lines share
+            lines.failed("call " + (200 + i) + " (198.51.100." + i + ")", "guess" + i, false, false, "no such user",
+                    List.of(new AuthFailureLockout.Lockout("address 198.51.100." + i, 20, java.time.Duration.ofMinutes(1))));
+        }
         log.clear();
         lines.failed("call 100 (198.51.100.7)", "alice", true, false, "wrong password",
                 List.of(new AuthFailureLockout.Lockout("user alice", 100, java.time.Duration.ofMinutes(15))));
+        // Another address's lockout, left out: the budget was spent when alice's line was written.
+        lines.failed("call 300 (198.51.100.99)", "guess", false, false, "no such user",
+                List.of(new AuthFailureLockout.Lockout("address 198.51.100.99", 20, java.time.Duration.ofMinutes(1))));
         assertEquals(List.of("WARN call 100 (198.51.100.7): user alice is now locked out for 900 s after 100 failed logins"),
-                log.lines());
+                log.lines().stream().filter(l -> l.contains("locked out")).toList());
     }
 
     /**

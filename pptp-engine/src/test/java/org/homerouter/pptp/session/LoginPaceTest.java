@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.homerouter.pptp.LogCapture;
 import org.junit.jupiter.api.Test;
 
 /** How often one account may log in, and what a loop of logins costs the log and the memory. */
@@ -22,6 +24,14 @@ class LoginPaceTest {
      */
     @Test
     void anAccountGetsTheBurstThenOneLoginEvery30sAndItsRefusalsAreLoggedOncePerPeriod() {
+        try (LogCapture log = LogCapture.start()) {
+            burstThenOneEvery30sLoggedOncePerPeriod(log);
+        }
+    }
+
+    private static void burstThenOneEvery30sLoggedOncePerPeriod(LogCapture log) {
+        String line = "WARN alice logged in more than 20 times in quick succession, then more than 2 a minute:"
+                + " its logins are refused until it waits (the password was right)";
         LoginPace pace = new LoginPace();
         long now = 1_000 * SECOND;
         for (int i = 0; i < LoginPace.BURST; i++) {
@@ -35,12 +45,13 @@ class LoginPaceTest {
         }
         assertTrue(login(pace, "alice", now + 31 * SECOND), "one more once 30 s have passed");
         assertFalse(login(pace, "alice", now + 32 * SECOND));
-        assertEquals(1, pace.linesLogged(), "31 refusals, one line");
+        assertEquals(List.of(line), log.lines(), "31 refusals, one line");
         assertTrue(login(pace, "alice", now + LoginPace.LOGGED_EVERY_NANOS + 32 * SECOND), "refilled");
         for (int i = 0; i < LoginPace.BURST; i++) {
             login(pace, "alice", now + LoginPace.LOGGED_EVERY_NANOS + 33 * SECOND);
         }
-        assertEquals(2, pace.linesLogged(), "the next period's first refusal is logged");
+        assertEquals(List.of(line, line + "; 30 more refused since this was last logged"), log.lines(),
+                "the next period's first refusal is logged, with the count of those not logged");
     }
 
     /**

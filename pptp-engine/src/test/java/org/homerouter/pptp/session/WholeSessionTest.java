@@ -2713,6 +2713,38 @@ class WholeSessionTest {
         assertTrue(serverSessions.sessions().contains(stays));
     }
 
+    /**
+     * A device whose every login passes the password and is then refused for its encryption (it
+     * offers only 40-bit MPPE, the server requires 128-bit) redials on and on. Its logins never
+     * came up, so each gives its login back ({@link LoginPace#neverCameUp}): beyond
+     * {@link LoginPace#BURST} of them it is still told the truth about its encryption, what its
+     * owner can act on, not that it logs in too often.
+     */
+    @Test
+    void loginsRefusedForTheirEncryptionAfterThePasswordNeverSpendTheAccountsLogins() throws Exception {
+        clientMppe = Optional.of(new MppePolicy(EnumSet.of(MppeStrength.BITS_40), true, true));
+        start(AuthPolicy.DEFAULT, List.of(AuthMethod.MSCHAP_V2), "User", "clientPass", Optional.of(MppePolicy.DEFAULT));
+        ClientConnection client = dial();
+        long started = clock.nanos();
+        int logins = 0;
+        // Beyond the burst and whatever the manual clock's passing refilled meanwhile (one a 30 s).
+        while (logins <= LoginPace.BURST + (clock.nanos() - started) / 1_000_000 * LoginPace.PER_MINUTE / 60_000) {
+            int ended = logins;
+            client.placeCall().get(5, TimeUnit.SECONDS);
+            run("login " + (ended + 1) + " ended on both sides",
+                    () -> ends(serverEvents) > ended && ends(clientEvents) > ended);
+            logins++;
+        }
+        assertEquals(List.of("ended ENCRYPTION_REFUSED"),
+                serverEvents.stream().filter(e -> e.startsWith("ended")).distinct().toList(), serverEvents.toString());
+        assertEquals(logins, serverEvents.stream().filter("auth User"::equals).count(), "each passed the password");
+        assertFalse(serverEvents.contains("up"), serverEvents.toString());
+    }
+
+    private static long ends(List<String> events) {
+        return events.stream().filter(e -> e.startsWith("ended")).count();
+    }
+
     /** The limit on logins in progress overall, and (a router's defaults, 16 and 4) per address. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"overall", "per address"})
