@@ -57,7 +57,9 @@ final class StorageFailureLog {
         boolean anew = !failing || now - lastFailure >= EPISODE_OVER_AFTER.toNanos();
         failing = true;
         lastFailure = now;
-        if (!unanswered) {
+        if (!unanswered || anew) {
+            // A new episode, also after an answer held back whose request never came again: a
+            // failure days later is not "answers again after ... over 3 days".
             unanswered = true;
             episodeStart = now;
             episodeFailures = 0;

@@ -78,6 +78,25 @@ class StorageFailureLogTest {
     }
 
     /**
+     * An answer held back (on and off within a minute) whose request never came again: the next
+     * failure, much later, is an episode of its own, not "answers again after ... over 11 min".
+     */
+    @Test
+    void anAnswerHeldBackDoesNotKeepItsEpisodeOpenForGood() {
+        failures.failed("POST /users/add", full());
+        failures.answered("POST /users/add");          // said
+        now.addAndGet(SECOND);
+        failures.failed("POST /users/add", full());    // counted, no line
+        failures.answered("POST /users/add");          // held back: said a second ago
+        now.addAndGet(11 * 60 * SECOND);
+        log.clear();
+        failures.failed("GET /dashboard/status", full());
+        failures.answered("GET /dashboard/status");
+        assertEquals(List.of("ERROR GET /dashboard/status: the storage is full + stack",
+                "INFO GET /dashboard/status: the storage answers again after 1 failed request over 0 s"), log.leveled);
+    }
+
+    /**
      * A storage failing on and off, every other poll of the Dashboard's: each turn logged a stack
      * and an "answers again" line, the flood this class is here to stop. Over two minutes: the one
      * stack, and at most a line a minute of each kind.

@@ -403,7 +403,8 @@ public final class AddressPool {
 
         /**
          * {@code address}, given back, was claimed again by its account before being freed: a
-         * {@code free} not begun may be called at once (under the pool's lock), the sweep left undone.
+         * {@code free} not begun may be called now, the sweep left undone; not on the calling thread,
+         * which holds the pool's lock (a free may take another pool's, after a handover).
          */
         default void claimedAgain(Inet4Address address) {
         }
@@ -424,6 +425,12 @@ public final class AddressPool {
     public void release(Inet4Address address) {
         AddressPool next;
         synchronized (this) {
+            if (waiting.contains(address)) {
+                // Given back twice: once is enough, and free it is not yet. Before the successor's
+                // part: passed on there, it would start a second sweep for an address still
+                // waiting here.
+                return;
+            }
             next = successor;
             // Only what this pool's sessions hold: a stray release must not free a new session's address.
             if (next != null && !heldInSuccessor.remove(address)) {
@@ -438,7 +445,7 @@ public final class AddressPool {
         boolean wait;
         synchronized (this) {
             if (waiting.contains(address)) {
-                return; // given back twice: once is enough, and free it is not yet
+                return; // given back twice meanwhile
             }
             wait = hook != null && successor == null && holds(address);
             if (wait) {

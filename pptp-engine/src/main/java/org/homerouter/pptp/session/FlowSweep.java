@@ -72,7 +72,8 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
     /**
      * Its account's new session has {@code address} again (a static address): the flows left are
      * that account's own, and a sweep would delete the new session's first connections. One not
-     * begun is called off (its free runs now); one under way goes on.
+     * begun is called off (its free runs on the sweep's thread, as every free does: the caller
+     * holds its pool's lock); one under way goes on.
      */
     @Override
     public void claimedAgain(Inet4Address address) {
@@ -81,7 +82,7 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
             free = addresses.remove(address);
         }
         if (free != null) {
-            free.run();
+            background.execute(free);
         }
     }
 

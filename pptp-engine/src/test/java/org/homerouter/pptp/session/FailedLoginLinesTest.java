@@ -73,7 +73,7 @@ class FailedLoginLinesTest {
         lines.failed("call 300 (198.51.100.99)", "guess", false, false, "no such user",
                 List.of(new AuthFailureLockout.Lockout("address 198.51.100.99", 20, java.time.Duration.ofMinutes(1))));
         assertEquals(List.of("WARN call 100 (198.51.100.7): user alice is now locked out for 900 s after 100 failed logins"),
-                log.lines().stream().filter(l -> l.contains("locked out")).toList());
+                log.lines().stream().filter(l -> l.contains("alice")).toList(), "alice's lockout, and no other line of hers");
     }
 
     /**

@@ -158,6 +158,30 @@ class FlowSweepTest {
         assertEquals("[]", TrackedFlows.Network.covering(ip("10.8.0.8"), ip("10.8.0.8"), List.of(ip("10.8.0.8"))).toString());
     }
 
+    /**
+     * A settings change hands the pool over while an address waits for its sweep, and a stray second
+     * give-back comes: it changes nothing. Passed on to the new pool, it started a second sweep
+     * there, whose free ran under the new pool's lock into the old one's: the two locks in reverse
+     * order, a deadlock of the VPN server.
+     */
+    @Test
+    void aStrayGiveBackAfterAHandoverStartsNoSecondSweep() throws Exception {
+        Gate gate = new Gate(kernel);
+        FlowSweep sweep = new FlowSweep(gate, background, Duration.ZERO);
+        AddressPool old = pool("10.8.0.5", "10.8.0.9", sweep);
+        Inet4Address a = old.allocate().orElseThrow();
+        old.release(a);
+        gate.entered.await(5, TimeUnit.SECONDS);
+        AddressPool next = pool("10.8.0.5", "10.8.0.9", sweep);
+        old.handOverTo(next);
+        old.release(a);
+        gate.open.countDown();
+        await(() -> next.allocatable(5) == 5);
+        Thread.sleep(200);
+        assertEquals(1, gate.calls, "one sweep");
+        assertEquals(5, next.allocatable(5), "free once, in the pool in force");
+    }
+
     @Test
     void endsDuringASweepAreGatheredIntoTheNext() throws Exception {
         Gate gate = new Gate(kernel);
