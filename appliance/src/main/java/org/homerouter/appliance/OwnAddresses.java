@@ -44,6 +44,23 @@ final class OwnAddresses {
         }
     }
 
+    /** This host's IPv4 addresses now, on every interface (of the caller's namespace); none when they cannot be listed. */
+    static java.util.Set<Inet4Address> all() {
+        java.util.Set<Inet4Address> out = new java.util.HashSet<>();
+        try {
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof Inet4Address v4) {
+                        out.add(v4);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // none known: every address of the range counts as another's
+        }
+        return out;
+    }
+
     private static boolean bindProvesIt() {
         try {
             return Files.readString(NONLOCAL_BIND).strip().equals("0");

@@ -153,7 +153,7 @@ final class PptpService implements AutoCloseable {
                 // The kernel's entries of the last run's sessions, whose ends were never swept: the
                 // first client back would be sent the replies meant for whoever had its address.
                 // Not this host's own addresses in the range: the site-to-site dial-out's may be up.
-                Set<Inet4Address> own = ownAddresses();
+                Set<Inet4Address> own = OwnAddresses.all();
                 Set<Inet4Address> statics = new HashSet<>(staticAddresses(store));
                 statics.removeAll(own);
                 flowSweep().leftFromBefore(statics, TrackedFlows.Network.covering(
@@ -291,23 +291,6 @@ final class PptpService implements AutoCloseable {
                     Duration.ofMillis(200));
         }
         return flowSweep;
-    }
-
-    /** This host's IPv4 addresses now, on every interface; none when they cannot be listed. */
-    private static Set<Inet4Address> ownAddresses() {
-        Set<Inet4Address> out = new HashSet<>();
-        try {
-            for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-                for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
-                    if (a instanceof Inet4Address v4) {
-                        out.add(v4);
-                    }
-                }
-            }
-        } catch (java.net.SocketException e) {
-            LOG.debug("interfaces unreadable: {}", e.toString());
-        }
-        return out;
     }
 
     /** The pool address last found to be this host's own, so that it is logged once. */

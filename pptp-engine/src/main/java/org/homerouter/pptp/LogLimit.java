@@ -15,6 +15,8 @@ public final class LogLimit {
     static final int PER_MINUTE = 60;
 
     private final LongSupplier nanos;
+    private final int burst;
+    private final double perMinute;
     private TokenBucket bucket;
     private long left;
 
@@ -23,7 +25,18 @@ public final class LogLimit {
     }
 
     LogLimit(LongSupplier nanos) {
+        this(BURST, PER_MINUTE, nanos);
+    }
+
+    /** A budget of its own: {@code burst} at once, then {@code perMinute} a minute (0.1: one each 10 min). */
+    public LogLimit(int burst, double perMinute) {
+        this(burst, perMinute, System::nanoTime);
+    }
+
+    LogLimit(int burst, double perMinute, LongSupplier nanos) {
         this.nanos = nanos;
+        this.burst = burst;
+        this.perMinute = perMinute;
     }
 
     /**
@@ -33,7 +46,7 @@ public final class LogLimit {
     public synchronized String admit() {
         long now = nanos.getAsLong();
         if (bucket == null) {
-            bucket = new TokenBucket(BURST, PER_MINUTE, now);
+            bucket = new TokenBucket(burst, perMinute, now);
         }
         if (!bucket.take(now)) {
             left++;

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class FlowSweep implements AddressPool.BeforeReuse {
     private static final Logger LOG = LoggerFactory.getLogger(FlowSweep.class);
     static final Duration WARN_EVERY = Duration.ofMinutes(10);
+    /** One warning, then one each {@link #WARN_EVERY}. */
+    private final org.homerouter.pptp.LogLimit failuresLogged = new org.homerouter.pptp.LogLimit(1, 1.0 / WARN_EVERY.toMinutes());
 
     private final TrackedFlows flows;
     private final ScheduledExecutorService background;
@@ -39,9 +41,6 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
     /** Networks of ended branch sessions not swept yet, each with whether a live session holds it again. */
     private final List<EndedNetwork> networks = new ArrayList<>();
     private boolean scheduled;
-    private long lastWarned;
-    private boolean warned;
-    private int failuresUnsaid;
 
     private record EndedNetwork(TrackedFlows.Network network, Predicate<TrackedFlows.Network> heldAgain) {
     }
@@ -169,21 +168,11 @@ public final class FlowSweep implements AddressPool.BeforeReuse {
     }
 
     private void failed(java.util.Collection<Inet4Address> due, List<TrackedFlows.Network> nets, Throwable e) {
-        long now = System.nanoTime();
-        int unsaid;
-        synchronized (this) {
-            if (warned && now - lastWarned < WARN_EVERY.toNanos()) {
-                failuresUnsaid++;
-                return;
-            }
-            warned = true;
-            lastWarned = now;
-            unsaid = failuresUnsaid;
-            failuresUnsaid = 0;
+        String more = failuresLogged.admit();
+        if (more != null) {
+            LOG.warn("connection tracking: the entries of ended sessions ({}) could not be removed: {}; their addresses"
+                            + " are given out again all the same, and the next session given one may receive replies"
+                            + " meant for the previous user{}", what(due, nets), e.toString(), more);
         }
-        LOG.warn("connection tracking: the entries of ended sessions ({}) could not be removed: {}; their addresses"
-                        + " are given out again all the same, and the next session given one may receive replies"
-                        + " meant for the previous user{}", what(due, nets), e.toString(),
-                unsaid == 0 ? "" : " (" + unsaid + " more such failures since the last warning)");
     }
 }
