@@ -708,9 +708,8 @@ final class PptpService implements AutoCloseable {
         volatile java.util.function.Supplier<List<PppSession>> live = List::of;
         /** Forgets the kernel's entries of an ended branch session's networks; null without Linux. */
         volatile FlowSweep sweep;
-        /** The networks routed into each branch session now, for {@link #sweep} at its end. */
-        private final Map<PppSession, List<TrackedFlows.Network>> sessionNetworks =
-                new java.util.concurrent.ConcurrentHashMap<>();
+        /** The networks routed into each branch session now, for {@link #sweep} at its end; touched on {@link #routes} only. */
+        private final Map<PppSession, List<TrackedFlows.Network>> sessionNetworks = new java.util.HashMap<>();
         /** Which session each branch account's networks are routed into now; touched on {@link #routes} only. */
         private final Map<String, RoutedInto> routedInto = new java.util.HashMap<>();
 

@@ -74,11 +74,6 @@ public interface TrackedFlows {
             return (AddressPool.toInt(a) & mask) == (AddressPool.toInt(address) & mask);
         }
 
-        /** Whether the two share any address. */
-        public boolean overlaps(Network other) {
-            return prefixLength <= other.prefixLength ? contains(other.address) : other.contains(address);
-        }
-
         @Override
         public String toString() {
             return address.getHostAddress() + "/" + prefixLength;
