@@ -60,22 +60,30 @@ final class ConntrackTable {
     synchronized boolean delete(ConntrackEntry entry) throws IOException {
         int fd = socket(netns);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(BUFFER, 8);
-            send(fd, arena, buffer, ConntrackMessages.delete(entry, ++sequence), "IPCTNL_MSG_CT_DELETE");
-            long n = receive(fd, arena, buffer);
-            try {
-                if (!ConntrackMessages.acknowledged(buffer.asSlice(0, n).asByteBuffer())) {
-                    throw new IOException("ctnetlink answered the delete of " + entry + " with no acknowledgement");
-                }
-                return true;
-            } catch (ErrnoException e) {
-                if (e.errno() == Errno.ENOENT) {
-                    return false;
-                }
-                throw e;
+            Boolean deleted = deleteOn(fd, arena, arena.allocate(BUFFER, 8), entry);
+            if (deleted == null) {
+                throw new IOException("ctnetlink answered the delete of " + entry + " with no acknowledgement");
             }
+            return deleted;
         } finally {
             LibC.close(fd);
+        }
+    }
+
+    /**
+     * One delete over {@code fd}: true when the kernel acknowledged it, false when the entry was
+     * gone already (ENOENT), null for an answer that is no acknowledgement.
+     */
+    private Boolean deleteOn(int fd, Arena arena, MemorySegment buffer, ConntrackEntry entry) throws IOException {
+        send(fd, arena, buffer, ConntrackMessages.delete(entry, ++sequence), "IPCTNL_MSG_CT_DELETE");
+        long n = receive(fd, arena, buffer);
+        try {
+            return ConntrackMessages.acknowledged(buffer.asSlice(0, n).asByteBuffer()) ? Boolean.TRUE : null;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -92,16 +100,8 @@ final class ConntrackTable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(BUFFER, 8);
             for (ConntrackEntry entry : entries) {
-                send(fd, arena, buffer, ConntrackMessages.delete(entry, ++sequence), "IPCTNL_MSG_CT_DELETE");
-                long n = receive(fd, arena, buffer);
-                try {
-                    if (ConntrackMessages.acknowledged(buffer.asSlice(0, n).asByteBuffer())) {
-                        deleted++;
-                    }
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
+                if (Boolean.TRUE.equals(deleteOn(fd, arena, buffer, entry))) {
+                    deleted++;
                 }
             }
         } finally {
