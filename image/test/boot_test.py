@@ -412,7 +412,10 @@ def main():
             failures.append("the clock was never set by a time server, and the pages do not say so")
         if "set one: this router knows no DNS server" not in vpn:
             failures.append("with no DNS server known, the VPN page does not ask the owner to set one")
-        g.check("resolvectl dns eth0 192.0.2.53 && grep nameserver /run/systemd/resolve/resolv.conf")
+        # resolved rewrites the file after the call returns (on its event loop): seen missing once
+        # right after it (230804e0), so wait up to 5 s for it.
+        g.check("resolvectl dns eth0 192.0.2.53 && for i in $(seq 50); do grep -q 192.0.2.53 "
+                "/run/systemd/resolve/resolv.conf && break; sleep 0.1; done; grep nameserver /run/systemd/resolve/resolv.conf")
         vpn = ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/vpn")
         dns = re.search(r"own DNS servers \(now ([^)]*)\)", vpn)
         print(f"    VPN page: clients get DNS {dns.group(1) if dns else 'NONE'}")

@@ -83,6 +83,20 @@ final class AdminSessions {
             this.admin = adminHash != null;
         }
 
+        /**
+         * How long this login lasts without activity, as of its latest page: the idle limit, or what is
+         * left of the {@link #ABSOLUTE} one where that is nearer (no activity extends it).
+         */
+        Duration loggedOutIn() {
+            long left = createdMs + ABSOLUTE.toMillis() - lastSeenMs;
+            return left < IDLE.toMillis() ? Duration.ofMillis(Math.max(0, left)) : IDLE;
+        }
+
+        /** Whether {@link #loggedOutIn} is the 12-hour limit's: "Stay logged in" cannot help then. */
+        boolean endsForGood() {
+            return createdMs + ABSOLUTE.toMillis() - lastSeenMs < IDLE.toMillis();
+        }
+
         boolean csrfMatches(String token) {
             return token != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.US_ASCII),
                     token.getBytes(StandardCharsets.US_ASCII));

@@ -71,8 +71,12 @@ final class Exchange {
         m.put("httpsFailure", httpsFailure == null ? "" : httpsFailure);
         m.put("clockNotSynchronized", warnings != null && warnings.clockNotSynchronized());
         m.put("storageFull", warnings == null ? "" : warnings.storageFull().orElse(""));
-        // The idle logout, for the warning before it (session.js): only an admin's pages have one.
-        m.put("idleSeconds", session != null && session.admin ? AdminSessions.IDLE.toSeconds() : 0);
+        // The logout, for the warning before it (session.js): only an admin's pages have one. Within the
+        // last half hour of the 12-hour limit, that limit's: a page opened at 11 h 50 min was logged out
+        // 10 minutes later without a word, and its "Stay logged in" could not have helped.
+        boolean admin = session != null && session.admin;
+        m.put("idleSeconds", admin ? session.loggedOutIn().toSeconds() : 0);
+        m.put("loginEndsForGood", admin && session.endsForGood());
         return m;
     }
 }

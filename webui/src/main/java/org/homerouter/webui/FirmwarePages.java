@@ -16,12 +16,19 @@ final class FirmwarePages {
     /** After the last byte the installer still writes and reads back the slot: it may say nothing for a minute. */
     static final java.time.Duration INSTALL_IDLE = java.time.Duration.ofMinutes(5);
 
+    /**
+     * Where a refusal lands: the page's top, not {@code #firmware}. A page reached at a fragment skips
+     * {@code autofocus} (HTML's "flag autofocus candidates"), so the warning at the top of the page, three
+     * cards above the section, was neither in view nor read out: the owner saw an empty file picker.
+     */
+    static final String REFUSED = "/system";
+
     Reply installFirmware(Exchange x) throws Exception {
         org.homerouter.webui.api.Firmware firmware = b.firmware();
         java.util.Optional<String> not = firmware.notUpdatable();
         if (not.isPresent()) {
             x.session.warn("Nothing was installed. " + not.get());
-            return new Reply.Redirect("/system#firmware");
+            return new Reply.Redirect(REFUSED);
         }
         org.eclipse.jetty.io.EndPoint endPoint = x.request.getConnectionMetaData().getConnection().getEndPoint();
         long idle = endPoint.getIdleTimeout();
@@ -42,7 +49,8 @@ final class FirmwarePages {
             x.session.warn("The update was not installed, and the router runs on as it was: "
                     + installerWords(r.outcome().said()));
         }
-        return new Reply.Redirect("/system#firmware");
+        // Installed: the section's own "waiting" block says so where the page lands.
+        return new Reply.Redirect(r.refused() == null && r.outcome().installed() ? "/system#firmware" : REFUSED);
     }
 
     /** The installer's lines as one paragraph, without the program's name before each. */
@@ -54,7 +62,7 @@ final class FirmwarePages {
     Reply restartRouter(Exchange x) {
         org.homerouter.webui.api.Firmware firmware = b.firmware();
         // Back where the button was (the LAN page's, or the System page's firmware section).
-        String back = "lan".equals(x.form().get("from")) ? "/lan" : "/system#firmware";
+        String back = "lan".equals(x.form().get("from")) ? "/lan" : REFUSED;
         java.util.Optional<String> not = firmware.notUpdatable();
         if (not.isPresent()) {
             x.session.warn("The router was not restarted. " + not.get());

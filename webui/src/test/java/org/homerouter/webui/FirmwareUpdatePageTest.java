@@ -170,7 +170,10 @@ class FirmwareUpdatePageTest {
     @Test
     void noFileChosenSaysSo() throws Exception {
         Browser b = admin();
-        assertEquals(303, b.upload(uploadAction(b), "bundle", "", new byte[0]).statusCode());
+        HttpResponse<String> r = b.upload(uploadAction(b), "bundle", "", new byte[0]);
+        assertEquals(303, r.statusCode());
+        // At the page's top, where its warning takes the focus: at #firmware the browser skips autofocus.
+        assertEquals("/system", r.headers().firstValue("Location").orElse(""));
         String page = b.get("/system").body();
         assertTrue(page.contains("Nothing was installed. No update file was chosen"), page);
         assertEquals(1, fake.firmwareAborted, "the installer was told the file never came");
@@ -192,7 +195,9 @@ class FirmwareUpdatePageTest {
         String page = b.get("/system").body();
         assertTrue(page.contains("id=\"firmware-not-here\">Not on the router image."), page);
         assertFalse(ACTION.matcher(page).find(), "no update form where nothing installs it");
-        assertEquals(303, b.post("/system/restart").statusCode());
+        HttpResponse<String> r = b.post("/system/restart");
+        assertEquals(303, r.statusCode());
+        assertEquals("/system", r.headers().firstValue("Location").orElse(""), "at the top, where the warning is");
         assertTrue(b.get("/system").body().contains("The router was not restarted. Not on the router image."));
         assertEquals(0, fake.restarts);
     }

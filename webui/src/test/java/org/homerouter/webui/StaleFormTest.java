@@ -264,11 +264,16 @@ class StaleFormTest {
         assertTrue(r.body().contains("This form was opened before your latest login, so what you entered was not saved.")
                 && r.body().contains("<a id=\"again\" href=\"/vpn\">Open the page again</a>"), r.body());
         assertEquals(applied, fake.applied, "nothing applied");
+        // Its title is its own: "Nothing was saved" alone is also the title of a save the storage refused.
+        assertTrue(r.body().contains("<title>Nothing was saved: the form is from before your latest login — HomeRouter"
+                + "</title>"), r.body());
 
         // A browser not logged in (its session ended) is sent to log in, as before.
         HttpResponse<String> loggedOut = send(new Browser(ui.base), "/vpn", oldTab);
         assertEquals(403, loggedOut.statusCode());
         assertTrue(loggedOut.body().contains("This form had expired") && loggedOut.body().contains("href=\"/login\""),
+                loggedOut.body());
+        assertTrue(loggedOut.body().contains("<title>Nothing was saved: the form had expired — HomeRouter</title>"),
                 loggedOut.body());
     }
 

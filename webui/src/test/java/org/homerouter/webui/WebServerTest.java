@@ -1673,7 +1673,8 @@ class WebServerTest {
         assertTrue(css.contains("input, select, textarea { max-width: 100%;"), css);
         fake.active.add(new LiveSessions.ActiveSession(42, "alice", "192.0.2.7", "192.168.250.10", "NETWORK", 3725,
                 1536, 2 * 1048576, "MPPE-128 stateless"));
-        assertTrue(b.get("/").body().contains("<div class=\"scroll\"><table id=\"sessions\">"), "the sessions' table");
+        assertTrue(b.get("/").body().contains("<div class=\"scroll\" role=\"region\" aria-label=\"Active sessions\"><table id=\"sessions\">"),
+                "the sessions' table, in a box named for a screen reader's list of regions");
     }
 
     /**
@@ -2081,6 +2082,25 @@ class WebServerTest {
                 "auth", "mschapv2", "mppe", "require-128", "max_sessions", "50", "idle_timeout", "0");
         assertEquals(303, saved.statusCode(), saved.body());
         assertEquals(401, away.get("/api/keepalive").statusCode(), "the polling tab was logged out");
+    }
+
+    /**
+     * Ten minutes before the 12-hour limit a page's warning is that limit's, with no "Stay logged in"
+     * (nothing extends it): before, the page said 30 minutes and the owner was logged out in 10 unwarned.
+     */
+    @Test
+    void aPageOpenedNearTheTwelveHourLimitWarnsOfThatLimit() throws Exception {
+        Browser b = admin();
+        for (int i = 0; i < 24; i++) { // 11 h 36 min: activity every 29 minutes
+            now.addAndGet(29 * 60_000L);
+            assertEquals(200, b.get("/api/keepalive").statusCode());
+        }
+        now.addAndGet(14 * 60_000L); // 11 h 50 min after the login
+        String page = b.get("/vpn").body();
+        assertTrue(page.contains("id=\"idle-warning\" data-idle-seconds=\"600\" data-for-good hidden>"), page);
+        assertFalse(page.contains("id=\"idle-stay\""), "nothing extends the 12 hours: " + page);
+        now.addAndGet(10 * 60_000L + 1000);
+        assertEquals(401, b.get("/api/keepalive").statusCode(), "logged out when the page said");
     }
 
     @Test

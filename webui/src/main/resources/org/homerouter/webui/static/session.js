@@ -1,4 +1,4 @@
-// Warns five minutes before the idle logout (AdminSessions.IDLE, 30 minutes): what is typed into a
+// Warns five minutes before the idle logout (AdminSessions.IDLE, 30 minutes), or the 12-hour one: what is typed into a
 // form is no activity the router sees, and a login that ends mid-form loses it (the login then comes
 // back to the page, not to what was typed). "Stay logged in" is activity (/api/keepalive); the
 // Dashboard's own polls are not, so a tab left open still logs out. The focus is not moved.
@@ -6,20 +6,31 @@
   var banner = document.getElementById('idle-warning');
   var said = document.getElementById('idle-said');
   var stay = document.getElementById('idle-stay');
-  if (!banner || !said || !stay) { return; }
-  var idle = Number(banner.getAttribute('data-idle-seconds')) * 1000;
-  var before = 5 * 60 * 1000;
+  if (!banner || !said) { return; }
   var words = banner.querySelector('span');
+  var idle = Number(banner.getAttribute('data-idle-seconds')) * 1000;
+  // 12 hours after the login it ends whatever is done (AdminSessions.ABSOLUTE): no button then.
+  if (banner.hasAttribute('data-for-good') || !stay) {
+    setTimeout(function () {
+      words.textContent = 'Your login ends within 5 minutes, 12 hours after you logged in: save what you typed now, then log in again.';
+      banner.hidden = false;
+      said.textContent = words.textContent;
+    }, Math.max(0, idle - 5 * 60 * 1000));
+    return;
+  }
+  var before = 5 * 60 * 1000;
   var timer;
-  function show(text) {
+  function show(text, where) {
     words.textContent = text;
     banner.hidden = false;
-    said.textContent = text;
+    said.textContent = text + (where || '');
   }
   function arm() {
     clearTimeout(timer);
     timer = setTimeout(function () {
-      show('Without activity you will be logged out in 5 minutes, and what you typed on this page would not be saved.');
+      // Read out where the focus is, maybe 30 tab stops from the button: it says where the button is.
+      show('Without activity you will be logged out in 5 minutes, and what you typed on this page would not be saved.',
+        ' To stay, press "Stay logged in" at the foot of the page.');
     }, Math.max(0, idle - before));
   }
   stay.addEventListener('click', function () {
