@@ -48,6 +48,7 @@ public final class AddressPool {
     /** Lines a client can cause at will, by asking or by calling: within a budget (LogLimit). */
     private static final LogLimit REFUSED_LOGGED = new LogLimit();
     private static final LogLimit REUSED_LOGGED = new LogLimit();
+    private static final LogLimit NOT_YET_LOGGED = new LogLimit();
 
     /** An address of the range given back: by whom (null: unknown) and when ({@link Clock} nanos). */
     private record Freed(String by, long at) {
@@ -57,6 +58,16 @@ public final class AddressPool {
 
         String forWhom() {
             return by == null ? "that session" : by;
+        }
+    }
+
+    /**
+     * An address given back and waiting for its sweep: by whom (null: unknown), the one account
+     * that may {@link #claim} it again before the sweep is done, and the {@code sweep} to call off.
+     */
+    private record Waiting(String by, BeforeReuse sweep) {
+        boolean mayReclaim(String account) {
+            return account != null && account.equals(by);
         }
     }
 
@@ -73,8 +84,11 @@ public final class AddressPool {
      * is taken again.
      */
     private final LinkedHashMap<Integer, Freed> recentlyFreed = new LinkedHashMap<>();
-    /** Static addresses outside the range that are out: still never given to two sessions at once. */
-    private final java.util.Set<Inet4Address> staticOutside = new java.util.HashSet<>();
+    /**
+     * Static addresses outside the range that are out (still never given to two sessions at once),
+     * each with the account it went to (null: none named).
+     */
+    private final Map<Inet4Address, String> staticOutside = new HashMap<>();
     private int cursor;
     /** Set once this pool is retired: from then on it hands out the successor's addresses. */
     private AddressPool successor;
@@ -82,10 +96,14 @@ public final class AddressPool {
     private final java.util.Set<Inet4Address> heldInSuccessor = new java.util.HashSet<>();
     /**
      * Given back, not claimed again since, and waiting for {@link #beforeReuse} to finish: not
-     * free, but its account may claim it again ({@link #claim}). Free once its sweeps are all done.
+     * free, but the account that gave it back may claim it again ({@link #claim}), and no other.
+     * Free once its sweeps are all done. Moved to the successor by {@link #handOverTo}.
      */
-    private final java.util.Set<Inet4Address> waiting = new java.util.HashSet<>();
-    /** The sweeps ({@link BeforeReuse#givenBack}) not done yet, per address: one per give-back. */
+    private final Map<Inet4Address, Waiting> waiting = new HashMap<>();
+    /**
+     * The sweeps ({@link BeforeReuse#givenBack}) not done yet, per address: one per give-back.
+     * Moved to the successor by {@link #handOverTo}, as the sweeps' ends are passed on there.
+     */
     private final Map<Inet4Address, Integer> sweepsDue = new HashMap<>();
     /** Addresses this host uses itself, see {@link #avoid}. */
     private volatile java.util.function.Predicate<Inet4Address> usedHere = a -> false;
@@ -119,8 +137,12 @@ public final class AddressPool {
      * Retires this pool in favour of {@code next}, a fresh pool for the new range: every address
      * out from here is reserved in {@code next} until its session gives it back, so no new client
      * is given an address that is still in use. A session still negotiating with the old settings
-     * asks this pool and gets an address of {@code next}. Locks go from the old pool to the new
-     * one only, so a chain of changes cannot deadlock.
+     * asks this pool and gets an address of {@code next}. An address given back and waiting for its
+     * sweep ({@link #beforeReuse}) waits in {@code next}, as it would have here: the account that gave
+     * it back has it again at once (its redial just after the change is given the new pool), any
+     * other account once the sweep is done. Locks go from the old pool to the new one only, so a
+     * chain of changes cannot deadlock: a sweep's end, which comes to the pool that began it, is
+     * passed on ({@link #swept}), never the other way.
      */
     public synchronized void handOverTo(AddressPool next) {
         if (successor != null) {
@@ -132,9 +154,13 @@ public final class AddressPool {
         for (int i = inUse.nextSetBit(0); i >= 0; i = inUse.nextSetBit(i + 1)) {
             keepInSuccessor(next, fromInt(first + i), holders.get(i));
         }
-        for (Inet4Address a : staticOutside) {
-            keepInSuccessor(next, a, null);
-        }
+        staticOutside.forEach((a, account) -> keepInSuccessor(next, a, account));
+        // What waits for its sweep waits there, no longer this pool's sessions' to give back: its
+        // account's redial, given the new pool, has it again at once as in one pool, another
+        // account not before the sweep's end, which reaches it there (swept).
+        sweepsDue.forEach(next::sweepsFromBefore);
+        sweepsDue.clear();
+        waiting.clear();
         // Given back just before the change, an address the new range has too is still kept
         // from other accounts there.
         forgetExpired();
@@ -151,7 +177,22 @@ public final class AddressPool {
     private void keepInSuccessor(AddressPool next, Inet4Address address, String account) {
         // next is fresh and this pool holds each address once, so the claim cannot fail.
         next.claim(address, account);
-        heldInSuccessor.add(address);
+        Waiting w = waiting.get(address);
+        if (w != null) {
+            next.waitsFromBefore(address, w);
+        } else {
+            heldInSuccessor.add(address);
+        }
+    }
+
+    /** From the pool handed over to this one: {@code address}, held here for it, was given back as {@code w} says. */
+    private synchronized void waitsFromBefore(Inet4Address address, Waiting w) {
+        waiting.put(address, w);
+    }
+
+    /** From the pool handed over to this one: {@code n} sweeps of {@code address}, whose ends come here. */
+    private synchronized void sweepsFromBefore(Inet4Address address, int n) {
+        sweepsDue.merge(address, n, Integer::sum);
     }
 
     /** From the pool handed over to this one: {@code address} was given back as {@code freed} says. */
@@ -282,7 +323,9 @@ public final class AddressPool {
     /**
      * As {@link #claim(Inet4Address)}, for {@code account}'s session (null: none known), whose the
      * address is once given back ({@link #QUARANTINE}). The administrator's choice: whoever gave it
-     * back last does not count.
+     * back last does not count, once what the kernel tracks of that session is gone ({@link
+     * #beforeReuse}); till then only that account's session may have it (again), and another's is
+     * refused (logged), as if it were still held: it gets another address, the next call this one.
      */
     public synchronized boolean claim(Inet4Address address, String account) {
         if (successor != null) {
@@ -293,23 +336,30 @@ public final class AddressPool {
             return true;
         }
         int i = indexOf(address);
-        if (waiting.remove(address)) {
+        Waiting w = waiting.get(address);
+        if (w != null) {
+            if (!w.mayReclaim(account)) {
+                // The administrator gave the address to another account within the second its
+                // sweep takes: had it now, that account's session would be sent the replies to
+                // the connections of the one that gave it back. Out until swept, as if still held.
+                logNotYet(address, w, account);
+                return false;
+            }
             // A static address (the administrator's choice for this account: claim is for those)
             // whose session ended a moment ago, its flows still being forgotten: its account
             // redialling, a dead session replaced, has it again at once rather than a pool address
             // for the whole session. No other user can be sent the flows of its last session, so a
             // sweep not begun is called off: it would delete the new session's first connections.
-            if (i >= 0) {
-                holders.put(i, account);
-            }
-            BeforeReuse hook = beforeReuse;
-            if (hook != null) {
-                hook.claimedAgain(address);
-            }
+            waiting.remove(address);
+            w.sweep().claimedAgain(address);
             return true;
         }
         if (i < 0) {
-            return staticOutside.add(address);
+            if (staticOutside.containsKey(address)) {
+                return false;
+            }
+            staticOutside.put(address, account);
+            return true;
         }
         if (inUse.get(i)) {
             return false;
@@ -385,6 +435,18 @@ public final class AddressPool {
         }
     }
 
+    private void logNotYet(Inet4Address address, Waiting w, String account) {
+        String note = NOT_YET_LOGGED.admit();
+        if (note != null) {
+            String to = account == null ? "a client" : account;
+            String from = w.by() == null ? "the session" : w.by() + "'s session";
+            LOG.info("tunnel address {} not given to {} yet: {} that had it ended a moment ago, and what the"
+                            + " kernel still tracks of its connections is being removed, or {} would receive"
+                            + " replies meant for it; this session gets another address, the next one gets {}{}",
+                    address.getHostAddress(), to, from, to, address.getHostAddress(), note);
+        }
+    }
+
     private String ago(Freed freed) {
         long s = Math.max(0, (clock.nanos() - freed.at()) / 1_000_000_000L);
         return s < 120 ? s + " s" : s / 60 + " min";
@@ -402,9 +464,10 @@ public final class AddressPool {
         void givenBack(Inet4Address address, Runnable free);
 
         /**
-         * {@code address}, given back, was claimed again by its account before being freed: a
-         * {@code free} not begun may be called now, the sweep left undone; not on the calling thread,
-         * which holds the pool's lock (a free may take another pool's, after a handover).
+         * {@code address}, given back, was claimed again by the account that gave it back (no other
+         * may) before being freed: a {@code free} not begun may be called now, the sweep left undone;
+         * not on the calling thread, which holds the pool's lock (a free may take another pool's,
+         * after a handover).
          */
         default void claimedAgain(Inet4Address address) {
         }
@@ -424,34 +487,28 @@ public final class AddressPool {
      */
     public void release(Inet4Address address) {
         AddressPool next;
+        BeforeReuse hook = beforeReuse;
+        boolean wait = false;
         synchronized (this) {
-            if (waiting.contains(address)) {
-                // Given back twice: once is enough, and free it is not yet. Before the successor's
-                // part: passed on there, it would start a second sweep for an address still
-                // waiting here.
-                return;
+            if (waiting.containsKey(address)) {
+                return; // given back twice: once is enough, and free it is not yet
             }
             next = successor;
-            // Only what this pool's sessions hold: a stray release must not free a new session's address.
-            if (next != null && !heldInSuccessor.remove(address)) {
-                return;
+            if (next != null) {
+                // Only what this pool's sessions hold: a stray release must not free a new
+                // session's address, nor start a second sweep there of one handed over waiting.
+                if (!heldInSuccessor.remove(address)) {
+                    return;
+                }
+            } else if (hook != null && holds(address)) {
+                wait = true;
+                waiting.put(address, new Waiting(holder(address), hook));
+                sweepsDue.merge(address, 1, Integer::sum);
             }
         }
         if (next != null) {
             next.release(address); // as the pool in force says
             return;
-        }
-        BeforeReuse hook = beforeReuse;
-        boolean wait;
-        synchronized (this) {
-            if (waiting.contains(address)) {
-                return; // given back twice meanwhile
-            }
-            wait = hook != null && successor == null && holds(address);
-            if (wait) {
-                waiting.add(address);
-                sweepsDue.merge(address, 1, Integer::sum);
-            }
         }
         if (wait) {
             hook.givenBack(address, () -> swept(address));
@@ -464,24 +521,39 @@ public final class AddressPool {
      * One sweep of {@code address} done: free once none is left and its account has not claimed it
      * again meanwhile. Counted, as it may have been given back, claimed again and given back again
      * before the first sweep ended: the first sweep's end must neither free it under the session
-     * that claimed it, nor leave it out for ever.
+     * that claimed it, nor leave it out for ever. Once handed over, passed on to the successor,
+     * which counts them now ({@link #handOverTo}): old to new, as every lock is taken.
      */
-    private synchronized void swept(Inet4Address address) {
-        int left = sweepsDue.getOrDefault(address, 1) - 1;
-        if (left > 0) {
-            sweepsDue.put(address, left);
-            return;
+    private void swept(Inet4Address address) {
+        AddressPool next;
+        synchronized (this) {
+            next = successor;
+            if (next == null) {
+                int left = sweepsDue.getOrDefault(address, 1) - 1;
+                if (left > 0) {
+                    sweepsDue.put(address, left);
+                    return;
+                }
+                sweepsDue.remove(address);
+                if (waiting.remove(address) != null) {
+                    free(address);
+                }
+                return;
+            }
         }
-        sweepsDue.remove(address);
-        if (waiting.remove(address)) {
-            free(address);
-        }
+        next.swept(address);
+    }
+
+    /** The account {@code address}, held, went to (null: none named). */
+    private String holder(Inet4Address address) {
+        int i = indexOf(address);
+        return i >= 0 ? holders.get(i) : staticOutside.get(address);
     }
 
     /** {@link #release}'s end: the address is free. */
     private synchronized void free(Inet4Address address) {
         if (successor != null) {
-            // Handed over while it waited: the successor was given it as held (handOverTo).
+            // Handed over since release looked: the successor was given it as held (handOverTo).
             if (heldInSuccessor.remove(address)) {
                 successor.free(address);
             }
@@ -536,7 +608,7 @@ public final class AddressPool {
             return successor.holds(address);
         }
         int i = indexOf(address);
-        return i >= 0 ? inUse.get(i) : staticOutside.contains(address);
+        return i >= 0 ? inUse.get(i) : staticOutside.containsKey(address);
     }
 
     /**

@@ -80,7 +80,9 @@ final class PeerAddressAssignment {
                         return fixed;
                     }
                     staticHeldElsewhere = fixed.get();
-                    LOG.warn("{}: static address {} of {} is in use by another session; giving a pool address", id,
+                    // Held by another session, or (a moment after a session ended) not free yet: see the pool's line.
+                    LOG.warn("{}: static address {} of {} is not free (in use by another session, or still being"
+                            + " cleared after the last one); giving a pool address", id,
                             fixed.get().getHostAddress(), userName.get());
                 }
                 // Never a user's static address, free while its user is away (as claim below). All

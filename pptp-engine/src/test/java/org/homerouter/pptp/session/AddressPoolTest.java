@@ -8,10 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.homerouter.pptp.LogCapture;
 import org.homerouter.pptp.ManualClock;
 import org.junit.jupiter.api.Test;
 
@@ -300,5 +307,118 @@ class AddressPoolTest {
         assertFalse(next.claimRequested(carols, "bob", NONE), "carol's, given back through the old pool");
         clock.advance(AddressPool.QUARANTINE);
         assertTrue(old.claimRequested(carols, "bob", NONE));
+    }
+
+    /**
+     * The administrator moves alice's static address to bob within the second her ended session's
+     * sweep takes: bob's session does not get it before the sweep is done (it would be sent the
+     * replies to alice's connections), and gets it once it is, in the range or outside.
+     */
+    @Test
+    void aStaticAddressWaitingForItsSweepIsNotAnotherAccountsUntilSwept() throws Exception {
+        Sweeps sweeps = new Sweeps();
+        AddressPool pool = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"));
+        pool.beforeReuse(sweeps);
+        Inet4Address fixed = ip("10.0.0.7");
+        Inet4Address outside = ip("172.16.0.9");
+        assertTrue(pool.claim(fixed, "alice"));
+        assertTrue(pool.claim(outside, "alice"));
+        pool.release(fixed); // alice's sessions end: their sweeps begin
+        pool.release(outside);
+        try (LogCapture log = LogCapture.start()) {
+            assertFalse(pool.claim(fixed, "bob"), "moved to bob while alice's connections are being removed");
+            assertFalse(pool.claim(outside, "bob"), "outside the range too");
+            assertFalse(pool.claim(fixed), "nor to a session of no known account");
+            assertTrue(log.lines().contains("INFO tunnel address 10.0.0.7 not given to bob yet: alice's session that"
+                    + " had it ended a moment ago, and what the kernel still tracks of its connections is being"
+                    + " removed, or bob would receive replies meant for it; this session gets another address,"
+                    + " the next one gets 10.0.0.7"), log.lines().toString());
+        }
+        assertEquals(List.of(), sweeps.calledOff, "alice's sweeps go on");
+        sweeps.finish(fixed);
+        sweeps.finish(outside);
+        assertTrue(pool.claim(fixed, "bob"), "bob's once swept");
+        assertTrue(pool.claim(outside, "bob"));
+    }
+
+    /**
+     * Alice's session drops, and a settings change comes before its sweep is done: her redial, on
+     * the new pool, has her static address again at once (not a pool address for the whole
+     * session), another account only once the sweep, which ends in the old pool, is done there.
+     */
+    @Test
+    void aStaticAddressWaitingInTheOldPoolIsItsAccountsAgainInTheNewOne() throws Exception {
+        Sweeps sweeps = new Sweeps();
+        AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"));
+        old.beforeReuse(sweeps);
+        Inet4Address fixed = ip("10.0.0.7");
+        Inet4Address carols = ip("172.16.0.9");
+        assertTrue(old.claim(fixed, "alice"));
+        assertTrue(old.claim(carols, "carol"));
+        old.release(fixed);
+        old.release(carols);
+        AddressPool next = new AddressPool(ip("10.0.0.1"), ip("10.0.0.19"));
+        next.beforeReuse(sweeps);
+        old.handOverTo(next);
+
+        assertTrue(next.claim(fixed, "alice"), "alice's redial on the new settings has her static address");
+        assertEquals(List.of(fixed), sweeps.calledOff, "her sweep not begun is called off");
+        sweeps.finish(fixed); // the called-off sweep's end
+        assertTrue(next.holds(fixed), "still her new session's");
+        assertFalse(next.claim(fixed, "alice"), "never held twice");
+        old.release(fixed); // a stray give-back through the old pool
+        assertTrue(next.holds(fixed));
+        next.release(fixed); // her new session ends: swept in the new pool
+        assertTrue(next.holds(fixed), "out until swept");
+        sweeps.finish(fixed);
+        assertFalse(next.holds(fixed));
+
+        assertFalse(next.claim(carols, "dave"), "moved to dave: not before the old pool's sweep is done");
+        sweeps.finish(carols);
+        assertTrue(next.claim(carols, "dave"), "free in the new pool once swept in the old one");
+        assertEquals(0, old.inUse(), "the old pool's sessions hold nothing");
+    }
+
+    /**
+     * Given back (its sweep begun), claimed again and handed over, then given back through the old
+     * pool: the first sweep's end, which comes to the old pool, does not free it before the second.
+     */
+    @Test
+    void aSweepUnderWayAtAHandoverDoesNotFreeWhatWasGivenBackAgainAfterIt() throws Exception {
+        Sweeps sweeps = new Sweeps();
+        AddressPool old = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"));
+        old.beforeReuse(sweeps);
+        Inet4Address fixed = ip("10.0.0.7");
+        assertTrue(old.claim(fixed, "alice"));
+        old.release(fixed);
+        assertTrue(old.claim(fixed, "alice")); // its sweep under way goes on
+        AddressPool next = new AddressPool(ip("10.0.0.1"), ip("10.0.0.9"));
+        next.beforeReuse(sweeps);
+        old.handOverTo(next);
+        old.release(fixed); // the old pool's session ends
+        sweeps.finish(fixed); // the first sweep's end
+        assertFalse(next.claim(fixed, "bob"), "the second sweep is not done");
+        sweeps.finish(fixed);
+        assertTrue(next.claim(fixed, "bob"));
+    }
+
+    /** A sweep the test ends by hand: each give-back's free, in turn. */
+    private static final class Sweeps implements AddressPool.BeforeReuse {
+        final Map<Inet4Address, Deque<Runnable>> due = new HashMap<>();
+        final List<Inet4Address> calledOff = new ArrayList<>();
+
+        @Override
+        public void givenBack(Inet4Address address, Runnable free) {
+            due.computeIfAbsent(address, a -> new ArrayDeque<>()).add(free);
+        }
+
+        @Override
+        public void claimedAgain(Inet4Address address) {
+            calledOff.add(address);
+        }
+
+        void finish(Inet4Address address) {
+            due.get(address).remove().run();
+        }
     }
 }

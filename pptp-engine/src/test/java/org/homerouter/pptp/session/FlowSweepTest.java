@@ -182,6 +182,33 @@ class FlowSweepTest {
         assertEquals(5, next.allocatable(5), "free once, in the pool in force");
     }
 
+    /**
+     * Alice's session drops and a settings change comes before its sweep begins: her redial, given
+     * the new pool, has her static address again and the sweep is called off; bob, to whom the
+     * administrator moved it meanwhile, has it only once her next session's end is swept.
+     */
+    @Test
+    void aRedialJustAfterASettingsChangeHasItsStaticAddressAgain() throws Exception {
+        FlowSweep sweep = new FlowSweep(kernel, background, Duration.ofMillis(300));
+        AddressPool old = pool("10.8.0.5", "10.8.0.9", sweep);
+        Inet4Address fixed = ip("10.8.0.7");
+        assertTrue(old.claim(fixed, "alice"));
+        kernel.add(fixed, ip("203.0.113.9"));
+        old.release(fixed);
+        AddressPool next = pool("10.8.0.5", "10.8.0.19", sweep);
+        old.handOverTo(next);
+        assertTrue(!next.claim(fixed, "bob"), "not bob's while alice's connections are being removed");
+        assertTrue(next.claim(fixed, "alice"), "her static address, not a pool address");
+        Thread.sleep(500);
+        assertEquals(0, kernel.calls(), "the sweep not begun was called off");
+        assertTrue(next.holds(fixed), "her new session's");
+        assertTrue(!next.claim(fixed, "alice"), "never held twice");
+        next.release(fixed);
+        await(() -> next.inUse() == 0);
+        assertEquals(1, kernel.calls(), "swept once her new session ended");
+        assertTrue(next.claim(fixed, "bob"));
+    }
+
     @Test
     void endsDuringASweepAreGatheredIntoTheNext() throws Exception {
         Gate gate = new Gate(kernel);
