@@ -167,8 +167,11 @@ final class SessionAccounting implements SessionListener, AutoCloseable {
         String address = tunnelAddress(s);
         String event = user + " connected from " + client + ", got " + address
                 // Said, not in the journal only: the LAN's rules for the static address miss this session.
+                // Which of the two the pool's own line says: moved to this account a moment after
+                // another's session with it ended, it waits for that session's flows to be swept.
                 + s.staticAddressHeldElsewhere().map(a -> " (not its static address " + a.getHostAddress()
-                        + ": another of its sessions holds it)").orElse("")
+                        + ": another session holds it, or the last one's connections are still being cleared)")
+                        .orElse("")
                 + s.encryption().map(e -> ", " + ApplianceSessions.encryption(e)).orElse(", unencrypted");
         Row row = new Row(user, user + " (" + client + ")", address);
         rows.put(s, row);
