@@ -12,7 +12,11 @@ final class DashboardPage {
     /** Elapsed time only (see {@link WebServer}'s constructor), for what is reckoned from differences. */
     private final LongSupplier elapsedMs;
 
-    DashboardPage(Backend backend, LongSupplier elapsedMs) {
+    /** The time of day, for {@link FirmwareAge}. */
+    private final LongSupplier wallMs;
+
+    DashboardPage(Backend backend, LongSupplier elapsedMs, LongSupplier wallMs) {
+        this.wallMs = wallMs;
         this.b = backend;
         this.elapsedMs = elapsedMs;
     }
@@ -28,6 +32,7 @@ final class DashboardPage {
         m.put("problems", b.sessions().problems(5));
         m.put("unknownUsers", b.sessions().unknownUserSummary());
         m.put("users", b.users().count());
+        m.put("firmwareOld", FirmwareAge.warning(b.firmware().version(), wallMs.getAsLong()).orElse(""));
         m.put("dialout", b.siteToSite().status());
         b.sessions().wanSide().ifPresent(w -> m.put("wan", Map.of("addresses", w.addresses(),
                 "standing", w.standing().name(), "vpnPort", w.vpnPort().name(), "port", String.valueOf(w.port()),

@@ -52,14 +52,14 @@ final class Pages {
         this.b = backend;
         this.hasher = hasher;
         this.login = new LoginPages(backend, sessions, throttle, devices, hasher, elapsedMs, this::adminPage);
-        this.dashboard = new DashboardPage(backend, elapsedMs);
+        this.dashboard = new DashboardPage(backend, elapsedMs, clockMs);
         this.vpn = new VpnPage(backend, web);
         this.users = new UserPages(backend);
         this.passthrough = new PassthroughPage(backend);
         this.siteToSite = new SiteToSitePage(backend);
         this.lan = new LanPage(backend);
         this.logs = new LogPages(backend, throttle, clockMs);
-        this.system = new SystemPages(backend, sessions, devices, hasher, web, login);
+        this.system = new SystemPages(backend, sessions, devices, hasher, web, login, clockMs);
         this.firmware = new FirmwarePages(backend);
         this.adminPages = routes().stream().filter(r -> "GET".equals(r.method()) && r.access() == ADMIN
                 && !r.path().startsWith("/api/")).map(Route::path).collect(java.util.stream.Collectors.toUnmodifiableSet());

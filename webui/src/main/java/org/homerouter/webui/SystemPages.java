@@ -23,9 +23,12 @@ final class SystemPages {
     private final WebServer web;
     /** Where the current admin password is checked, as a login's is. */
     private final LoginPages login;
+    /** The time of day, for {@link FirmwareAge}. */
+    private final java.util.function.LongSupplier wallMs;
 
     SystemPages(Backend backend, AdminSessions sessions, KnownDevices devices, PasswordHasher hasher, WebServer web,
-                LoginPages login) {
+                LoginPages login, java.util.function.LongSupplier wallMs) {
+        this.wallMs = wallMs;
         this.b = backend;
         this.sessions = sessions;
         this.devices = devices;
@@ -62,6 +65,7 @@ final class SystemPages {
         m.put("certificateFingerprint", fingerprint == null ? "" : fingerprint);
         org.homerouter.webui.api.Firmware firmware = b.firmware();
         m.put("firmwareVersion", firmware.version());
+        m.put("firmwareOld", FirmwareAge.warning(firmware.version(), wallMs.getAsLong()).orElse(""));
         m.put("firmwareNotUpdatable", firmware.notUpdatable().orElse(""));
         m.put("firmwareWaiting", firmware.waitingForRestart().orElse(""));
         m.put("firmwareFailed", firmware.lastUpdateFailed().orElse(""));

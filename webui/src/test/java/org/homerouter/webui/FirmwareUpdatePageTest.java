@@ -167,6 +167,27 @@ class FirmwareUpdatePageTest {
         }
     }
 
+    /**
+     * Nothing updates the router by itself: a firmware built more than a year ago says so, on the
+     * System page and the Dashboard, where before nothing told the owner it was years behind.
+     */
+    @Test
+    void aFirmwareBuiltMoreThanAYearAgoSaysSo() throws Exception {
+        // Built 2026-12-01 12:00 UTC (FakeBackend's version); 2027-11-30: not yet.
+        now.set(java.time.Instant.parse("2027-11-30T00:00:00Z").toEpochMilli());
+        Browser b = admin();
+        assertFalse(b.get("/system").body().contains("id=\"firmware-old\""), "less than a year old");
+        assertFalse(b.get("/").body().contains("id=\"firmware-old\""));
+        now.set(java.time.Instant.parse("2029-01-15T00:00:00Z").toEpochMilli());
+        b = admin();
+        String system = b.get("/system").body();
+        assertTrue(system.contains("<p class=\"warning\" id=\"firmware-old\">This firmware was built on 1 December"
+                + " 2026, over 2 years ago: fixes made since"), system);
+        String dashboard = b.get("/").body();
+        assertTrue(dashboard.contains("id=\"firmware-old\">This firmware was built on 1 December 2026")
+                && dashboard.contains("<a href=\"/system#firmware\">To the\nfirmware update</a>"), dashboard);
+    }
+
     @Test
     void noFileChosenSaysSo() throws Exception {
         Browser b = admin();
