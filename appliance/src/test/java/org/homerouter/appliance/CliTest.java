@@ -1135,7 +1135,12 @@ class CliTest {
 
         // The default, relative to wherever the command runs.
         Path here = Path.of("data").toAbsolutePath();
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(here.resolve("appliance.db")), "a database is here");
+        if (Files.exists(here.resolve("appliance.db"))) {
+            // The test cannot move the database away: it may be someone's (make run's) with their settings.
+            LoudSkip.skip("CliTest: a command run without --data-dir is not tested: " + here.resolve("appliance.db")
+                    + " exists, which it would find (a service run from this directory made it?). Move it away to test"
+                    + " that part.", "CI must test the default data directory, from a checkout with no data/ in it.");
+        }
         Run defaulted = run("config", "export");
         oneErrorLine(defaulted, "no database at " + here.resolve("appliance.db") + ": give the service's data"
                 + " directory with --data-dir (the homerouter command on the router does), or run this where its data/ is");
