@@ -126,8 +126,14 @@ record ApplianceVpnConfig(Appliance appliance) implements VpnConfig {
     @Override
     public List<String> hostNameServers() {
         return PptpService.offeredToClients(appliance::everythingThroughTunnel, vpn().localAddress(),
-                PptpService.hostNameServers(appliance.dataPlane())).get().stream()
+                () -> PptpService.clientNameServers(appliance.dataPlane()).servers()).get().stream()
                 .map(java.net.InetAddress::getHostAddress).toList();
+    }
+
+    @Override
+    public boolean hostNameServersIpv6Only() {
+        // Under "everything through the tunnel" clients ask this router, whose queries go to the office's.
+        return !appliance.everythingThroughTunnel() && PptpService.clientNameServers(appliance.dataPlane()).wanIpv6Only();
     }
 
     /** As {@link #lanNetworks()}, for the command line and the dial-out. */

@@ -2,12 +2,16 @@ package org.homerouter.appliance;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +31,16 @@ final class HostNameServers implements Supplier<List<Inet4Address>> {
         this.files = List.copyOf(files);
     }
 
+    /**
+     * What VPN clients get when the VPN page names no DNS server.
+     *
+     * @param servers at most two IPv4 addresses, none when there is nothing to give
+     * @param wanIpv6Only the router's own servers (the WAN's) are all IPv6, which IPCP cannot give
+     *     a client: {@code servers} is then this router's own resolver, or none where it has none
+     */
+    record ForClients(List<Inet4Address> servers, boolean wanIpv6Only) {
+    }
+
     /** Up to two usable IPv4 servers, from the first file that names any; empty when none does. */
     @Override
     public List<Inet4Address> get() {
@@ -41,6 +55,75 @@ final class HostNameServers implements Supplier<List<Inet4Address>> {
             }
         }
         return List.of();
+    }
+
+    /**
+     * The servers VPN clients get when the VPN page names none: the router's own IPv4 ones. A WAN
+     * may give IPv6 servers only (an IPv6-only or DS-Lite line), and IPCP's DNS options carry an
+     * IPv4 address (RFC 1877 §1.1): then the router itself, at {@code ownResolver}, which asks those
+     * servers for its clients as it does for the LAN's; none where it has no resolver a client
+     * reaches, and nothing at all while no server is known (it would have nobody to ask).
+     */
+    ForClients forClients(Supplier<Optional<Inet4Address>> ownResolver) {
+        List<Inet4Address> v4 = get();
+        if (!v4.isEmpty() || !namesIpv6()) {
+            return new ForClients(v4, false);
+        }
+        return new ForClients(ownResolver.get().map(List::of).orElse(List.of()), true);
+    }
+
+    /** Whether a file names a usable IPv6 server (not loopback or unspecified). */
+    private boolean namesIpv6() {
+        for (Path f : files) {
+            try {
+                if (namesIpv6(Files.readString(f))) {
+                    return true;
+                }
+            } catch (IOException | RuntimeException e) {
+                // Missing or unreadable: the next file.
+            }
+        }
+        return false;
+    }
+
+    static boolean namesIpv6(String resolvConf) {
+        for (String line : resolvConf.split("\n")) {
+            String[] words = line.trim().split("\\s+");
+            // The zone of a link-local server (fe80::1%eth0) is the router's business, not the question.
+            String literal = words.length < 2 ? "" : words[1].replaceFirst("%.*", "");
+            if (!words[0].equals("nameserver") || !literal.contains(":") || !literal.matches("[0-9A-Fa-f:.]+")) {
+                continue; // comments, options, IPv4 servers; nothing that could make getByName look a name up
+            }
+            try {
+                InetAddress a = InetAddress.getByName(literal);
+                if (a instanceof Inet6Address && !a.isLoopbackAddress() && !a.isAnyLocalAddress()) {
+                    return true;
+                }
+            } catch (UnknownHostException e) {
+                // Not an address.
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The resolver a VPN client reaches on the router image: systemd-resolved's stub listens on the
+     * LAN port's address ({@code DNSStubListenerExtra}, image/overlay/usr/lib/systemd/resolved.conf.d,
+     * written at boot from the same line as that address) as the LAN's DNS server, and VPN clients
+     * reach the router as the LAN does (the base firewall's input chain). Off the image nothing
+     * says a resolver listens anywhere a client reaches: none.
+     */
+    static Optional<Inet4Address> lanResolverOnImage() {
+        if (!ApplianceLan.onImage()) {
+            return Optional.empty();
+        }
+        try {
+            NetworkInterface lan = NetworkInterface.getByName(ApplianceLan.IMAGE_LAN_INTERFACE);
+            return lan == null ? Optional.empty() : lan.inetAddresses().filter(a -> a instanceof Inet4Address)
+                    .map(a -> (Inet4Address) a).findFirst();
+        } catch (SocketException e) {
+            return Optional.empty();
+        }
     }
 
     /** The usable IPv4 {@code nameserver} lines of a resolv.conf, at most two (IPCP offers two, RFC 1877). */

@@ -225,7 +225,7 @@ final class PptpService implements AutoCloseable {
         return new SessionEnvironment(Clock.SYSTEM, random::nextBytes, new StoreUserDirectory(store), pool,
                 user -> staticAddress(store, user), dataPlane.devices()).withLockout(lockout)
                 .withHostNameServers(offeredToClients(everythingThroughTunnel, cfg.get(Setting.PPTP_LOCAL_ADDRESS),
-                        hostNameServers(dataPlane)))
+                        () -> clientNameServers(dataPlane).servers()))
                 .withAssignedStaticAddresses(readAtMostEvery(Duration.ofSeconds(10), () -> staticAddresses(store)));
     }
 
@@ -235,6 +235,16 @@ final class PptpService implements AutoCloseable {
      */
     static Supplier<List<Inet4Address>> hostNameServers(DataPlane dataPlane) {
         return dataPlane.linux() ? HostNameServers.SYSTEM : List::of;
+    }
+
+    /**
+     * As {@link #hostNameServers}, as VPN clients get them (see {@link HostNameServers#forClients}):
+     * where the WAN's are IPv6 only, this router's own resolver on the image. Only for the clients:
+     * the site-to-site's DNS and its checks want the servers the router itself asks.
+     */
+    static HostNameServers.ForClients clientNameServers(DataPlane dataPlane) {
+        return dataPlane.linux() ? HostNameServers.SYSTEM.forClients(HostNameServers::lanResolverOnImage)
+                : new HostNameServers.ForClients(List.of(), false);
     }
 
     /**

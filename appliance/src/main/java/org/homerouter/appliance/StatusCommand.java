@@ -107,7 +107,8 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("tunnel         %s, pool %s-%s, auth %s, encryption %s%n", c.get(Setting.PPTP_LOCAL_ADDRESS),
                     c.get(Setting.PPTP_POOL_START), c.get(Setting.PPTP_POOL_END), c.get(Setting.PPTP_AUTH_METHODS),
                     c.get(Setting.PPTP_MPPE));
-            System.out.printf("client DNS     %s%n", clientDns(c, HostNameServers.SYSTEM.get()));
+            System.out.printf("client DNS     %s%n",
+                    clientDns(c, HostNameServers.SYSTEM.forClients(HostNameServers::lanResolverOnImage)));
             System.out.printf("users          %d%n", store.users().size());
             store.allRoutedSubnets().forEach((user, subnets) ->
                     System.out.printf("branch office  %s routes %s%n", user, subnets));
@@ -238,17 +239,25 @@ final class StatusCommand implements Callable<Integer> {
 
     /**
      * The DNS servers VPN clients get: the VPN page's, else the router's own (the command runs on
-     * the router, so it reads the same files as the service), else none, with what to do.
+     * the router, so it reads the same files as the service), or the router itself where those
+     * are IPv6 only, else none, with what to do.
      */
-    static String clientDns(Map<Setting, String> c, List<Inet4Address> routersOwn) {
+    static String clientDns(Map<Setting, String> c, HostNameServers.ForClients routersOwn) {
         String primary = c.get(Setting.PPTP_DNS_PRIMARY).trim();
         String secondary = c.get(Setting.PPTP_DNS_SECONDARY).trim();
         if (!primary.isEmpty()) {
             return primary + (secondary.isEmpty() ? "" : ", " + secondary);
         }
-        if (!routersOwn.isEmpty()) {
-            return "the router's own: " + String.join(", ",
-                    routersOwn.stream().map(InetAddress::getHostAddress).toList());
+        String servers = String.join(", ", routersOwn.servers().stream().map(InetAddress::getHostAddress).toList());
+        if (routersOwn.wanIpv6Only()) {
+            return servers.isEmpty()
+                    ? "NONE: the WAN's DNS servers are IPv6 only, which PPTP cannot give clients; set an IPv4 one on"
+                            + " the VPN page"
+                    : "this router itself: " + servers + " (its LAN address; the WAN's DNS servers are IPv6 only, which"
+                            + " PPTP cannot give clients)";
+        }
+        if (!servers.isEmpty()) {
+            return "the router's own: " + servers;
         }
         return "NONE: this router knows no DNS server of its own; set one on the VPN page";
     }

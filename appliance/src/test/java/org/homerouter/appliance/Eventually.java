@@ -37,11 +37,19 @@ final class Eventually {
      * silently let the test go on and fail somewhere later, or pass having checked nothing.
      */
     static <T> T until(String what, Callable<T> read, Predicate<T> done) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        return until(what, PATIENCE, read, done);
+    }
+
+    /**
+     * As {@link #until(String, Callable, Predicate)}, waiting {@code patience}: for what the
+     * appliance itself does only after a while (a retry 30 s at most after the last).
+     */
+    static <T> T until(String what, Duration patience, Callable<T> read, Predicate<T> done) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
         T v = read.call();
         while (!done.test(v)) {
             if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("not within " + PATIENCE.toSeconds() + " s: " + what + " (last read: " + v + ")");
+                throw new AssertionError("not within " + patience.toSeconds() + " s: " + what + " (last read: " + v + ")");
             }
             Thread.sleep(10);
             v = read.call();

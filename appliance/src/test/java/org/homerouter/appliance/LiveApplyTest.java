@@ -747,11 +747,10 @@ class LiveApplyTest {
             Thread.sleep(3000); // a retry or two while the port is still held
             assertEquals(null, a.pptpAddress());
             taken.close();
-            long deadline = System.nanoTime() + 40_000_000_000L;
-            while (a.pptpAddress() == null && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertEquals(port, a.pptpAddress() != null ? a.pptpAddress().getPort() : -1, "listening once the port is free");
+            // Its retries come 30 s apart at most, and the last was before the port came free.
+            Eventually.until("the VPN server listening by itself once its port " + port + " came free",
+                    java.time.Duration.ofSeconds(40), a::pptpAddress, java.util.Objects::nonNull);
+            assertEquals(port, a.pptpAddress().getPort(), "listening on the port the settings name");
             assertFalse(ui.get("/").body().contains("could not start"), "the problem is gone");
             assertTrue(a.store().recentEvents(5).stream().anyMatch(e -> e.contains("PPTP server listening on")));
             assertEquals("192.168.250.10", net.dial(a.pptpAddress(), "alice", "alice password").tunnelAddress());
@@ -1276,7 +1275,7 @@ class LiveApplyTest {
                         importing.set(e);
                     }
                 });
-                awaitBlocked(admin1);
+                awaitBlocked("the import (admin1's)", admin1);
                 admin2 = Thread.ofPlatform().start(() -> accounts.setPassword("alice", "new password", "password changed"));
                 admin2.join(2000);
             }
@@ -1300,11 +1299,10 @@ class LiveApplyTest {
         return db;
     }
 
-    private static void awaitBlocked(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != Thread.State.BLOCKED && t.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertEquals(Thread.State.BLOCKED, t.getState(), "waiting for the change lock");
+    /** Waits until {@code t} ({@code who}) waits for the change lock this test holds; fails, naming it, if it never does. */
+    private static void awaitBlocked(String who, Thread t) throws Exception {
+        Thread.State s = Eventually.until(who + " waiting for the change lock", t::getState,
+                state -> state == Thread.State.BLOCKED || state == Thread.State.TERMINATED);
+        assertEquals(Thread.State.BLOCKED, s, who + " ended before it ever waited for the change lock");
     }
 }

@@ -87,8 +87,9 @@ final class ThreadPoolWatch extends AbstractLifeCycle implements Runnable {
         mostQueued = Math.max(mostQueued, queued);
         if (queued == 0) {
             exhausted = false;
-            log.info("web UI: threads free again after {} s busy (at most {} tasks waited)",
-                    Math.max(0, nanos.getAsLong() - since) / 1_000_000_000L, mostQueued);
+            // Spoken as the other lines with a duration are: "3 min 5 s", not "185 s".
+            log.info("web UI: threads free again after {} busy (at most {} tasks waited)",
+                    org.homerouter.pptp.SpokenDuration.of(nanos.getAsLong() - since), mostQueued);
         }
     }
 

@@ -29,6 +29,7 @@ final class VpnPage {
                 b.vpn().routedNetworks().stream().map(n -> org.homerouter.webui.api.RoutedSubnets.cidr(n)
                         + ", routed to " + n.interfaceName())).toList());
         m.put("hostDns", b.vpn().hostNameServers());
+        m.put("hostDnsIpv6Only", b.vpn().hostNameServersIpv6Only());
         m.put("labels", VpnForm.LABELS);
         Map<String, ?> values;
         if (invalid == null) {

@@ -244,7 +244,9 @@ final class FakeBackend implements AdminAccount, VpnConfig, UserAccounts, LiveSe
         return RoutedSubnets.routed(routed, siteToSiteSettings.subnets());
     }
     List<String> hostDns = List.of();
+    boolean hostDnsIpv6Only;
     @Override public List<String> hostNameServers() { return hostDns; }
+    @Override public boolean hostNameServersIpv6Only() { return hostDnsIpv6Only; }
     /** As the appliance decides it: these fields need a new listener. */
     @Override public boolean restartsServer(VpnSettings a, VpnSettings c) {
         return a.enabled() != c.enabled() || !a.listenAddress().equals(c.listenAddress()) || a.port() != c.port();

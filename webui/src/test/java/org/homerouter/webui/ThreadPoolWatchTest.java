@@ -38,8 +38,9 @@ class ThreadPoolWatchTest {
 
     /**
      * Both threads held by slow pages and three more waiting: one warning, however many looks see
-     * it so, and one line once the queue has drained, with how long and how many waited at most.
-     * A pool with work but no queue is not worth a line.
+     * it so, and one line once the queue has drained, with how long (in minutes and seconds, as
+     * the other lines say a duration) and how many waited at most. A pool with work but no queue
+     * is not worth a line.
      */
     @Test
     void everyThreadBusyWithRequestsWaitingIsLoggedOnceAndItsEndToo() throws Exception {
@@ -58,12 +59,12 @@ class ThreadPoolWatchTest {
         assertEquals(List.of("WARN web UI: all 2 threads are busy and 3 tasks wait for one; pages are slow until they"
                 + " are done (a slow storage, or devices asking for many pages at once, does this)"), log.leveled);
 
-        now.addAndGet(5 * SECOND);
+        now.addAndGet(183 * SECOND);
         release.countDown();
         await(() -> done.get() == 6);
         watch.check();
         watch.check();
-        assertEquals(List.of("INFO web UI: threads free again after 7 s busy (at most 4 tasks waited)"),
+        assertEquals(List.of("INFO web UI: threads free again after 3 min 5 s busy (at most 4 tasks waited)"),
                 log.leveled.subList(1, log.leveled.size()));
         assertEquals(1, watch.episodes());
     }

@@ -1021,6 +1021,27 @@ class WebServerTest {
     }
 
     /**
+     * A WAN with IPv6 DNS servers only: PPTP gives clients IPv4 servers only. "This router knows no
+     * DNS server" was untrue: the page says clients get the router itself, which asks those, or,
+     * where it cannot offer itself, that the WAN's are IPv6 only and an IPv4 one is needed here.
+     */
+    @Test
+    void vpnPageSaysWhatClientsGetWhenTheWansDnsServersAreIpv6Only() throws Exception {
+        Browser b = admin();
+        fake.hostDnsIpv6Only = true;
+        fake.hostDns = List.of("192.168.1.1");
+        String page = b.get("/vpn").body();
+        assertTrue(page.contains("left empty, clients get this router itself as their DNS server (now 192.168.1.1, its"
+                + " LAN address), which asks the WAN's DNS servers for them: those are IPv6 only, and PPTP can give"
+                + " clients IPv4 ones only"), page);
+        fake.hostDns = List.of();
+        page = b.get("/vpn").body();
+        assertTrue(page.contains("set one (IPv4): the WAN's DNS servers are IPv6 only, and PPTP can give clients IPv4"
+                + " ones only; without one set here many clients"), page);
+        assertFalse(page.contains("knows no DNS server"), page);
+    }
+
+    /**
      * A call the pool has no address for is refused as busy, so with more sessions allowed than
      * the pool holds the pool is the real limit: saved all the same (earlier versions' defaults
      * were 64 and 50), and the page, the save and the event log say so.

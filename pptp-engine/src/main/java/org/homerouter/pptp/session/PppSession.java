@@ -821,7 +821,7 @@ public final class PppSession {
         // address as given (IPCP with no allocator, RFC 1332 §3.3).
         PeerAddressAllocator allocator = settings.role() == SessionRole.SERVER
                 ? peerAddress.allocator(() -> userName, () -> finishing || ended) : null;
-        ipcp = new Ipcp(ipcpSettings(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
+        ipcp = new Ipcp(id, ipcpSettings(), clock, allocator, sender(PppProtocol.IPCP), new IpEvents());
         if (ownAddressHad != null) {
             // The link was renegotiated: ask for the address we had (RFC 1332 §3.3), not 0.0.0.0,
             // or a server that would keep it for us may give another and break our connections.

@@ -38,6 +38,15 @@ public interface VpnConfig {
         return List.of();
     }
 
+    /**
+     * Whether this router's own DNS servers (the WAN's) are IPv6 only, which PPTP cannot give a
+     * client (IPCP carries IPv4 servers, RFC 1877): {@link #hostNameServers()} then names this
+     * router itself, whose resolver asks them, or is empty where clients reach no resolver of its.
+     */
+    default boolean hostNameServersIpv6Only() {
+        return false;
+    }
+
     boolean passthroughEnabled();
 
     /** The PPTP server inside the LAN that TCP 1723 and GRE from outside are forwarded to; "" for none. */

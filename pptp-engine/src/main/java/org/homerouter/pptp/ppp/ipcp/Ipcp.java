@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class Ipcp extends NegotiatedProtocol {
     private static final Logger log = LoggerFactory.getLogger(Ipcp.class);
 
+    /** "IPCP", after the session's name where it has one: what its log lines start with. */
+    private final String logName;
     private final IpcpListener listener;
     private final OptionRegistry options = new OptionRegistry();
     private final IpAddressOption address;
@@ -43,7 +45,20 @@ public final class Ipcp extends NegotiatedProtocol {
      */
     public Ipcp(IpcpSettings settings, Clock clock, PeerAddressAllocator allocator, ControlPacketSender sender,
                 IpcpListener listener) {
-        super("IPCP");
+        this("", settings, clock, allocator, sender, listener);
+    }
+
+    /**
+     * As the other constructor, for one session's link.
+     *
+     * @param session the session's name that starts IPCP's log lines ("call 4711 (192.0.2.7)"), as
+     *     LCP's and CCP's do: with many sessions up, an address or DNS server agreed is no use
+     *     without whose it was
+     */
+    public Ipcp(String session, IpcpSettings settings, Clock clock, PeerAddressAllocator allocator,
+                ControlPacketSender sender, IpcpListener listener) {
+        super(logName(session));
+        this.logName = logName(session);
         this.listener = listener;
         this.address = new IpAddressOption(settings.localAddress(), settings.acceptAssignedAddress(), allocator,
                 this::poolExhausted);
@@ -52,7 +67,11 @@ public final class Ipcp extends NegotiatedProtocol {
         this.secondaryDns = new NameServerOption(IpcpOptionType.SECONDARY_DNS, settings.secondaryDns(), settings.learnDns());
         this.secondaryNbns = new NameServerOption(IpcpOptionType.SECONDARY_NBNS, settings.secondaryNbns(), false);
         options.register(address).register(primaryDns).register(primaryNbns).register(secondaryDns).register(secondaryNbns);
-        attach(new NegotiationAutomaton("IPCP", settings.automaton(), clock, new Layer(), sender));
+        attach(new NegotiationAutomaton(logName, settings.automaton(), clock, new Layer(), sender));
+    }
+
+    private static String logName(String session) {
+        return session.isEmpty() ? "IPCP" : session + ": IPCP";
     }
 
     /**
@@ -125,7 +144,7 @@ public final class Ipcp extends NegotiatedProtocol {
         public void thisLayerUp() {
             configuration = new IpcpConfiguration(address.localAddress(), address.peerAddress(),
                     primaryDns.agreed(), secondaryDns.agreed(), primaryNbns.agreed(), secondaryNbns.agreed());
-            log.debug("IPCP up: {}", configuration);
+            log.debug("{} up: {}", logName, configuration);
             listener.ipUp(configuration);
         }
 

@@ -382,6 +382,33 @@ class IpcpTest {
     }
 
     /** The session, told, logs the exhausted pool under its own name: IPCP adds no nameless warning of its own. */
+    /**
+     * With many sessions up, "IPCP up" with an address and DNS servers said nothing of whose they
+     * were: it starts with the session's name, as LCP's and CCP's lines do, and so do the
+     * automaton's lines.
+     */
+    @Test
+    void itsLogLinesNameTheSession() {
+        ListAllocator pool = new ListAllocator("192.168.1.100");
+        List<ControlPacket> sent = new ArrayList<>();
+        Events events = new Events();
+        Ipcp server = new Ipcp("call 7 (192.0.2.7)", homeServer(), new ManualClock(), pool, sent::add, events);
+        try (LogCapture log = LogCapture.start()) {
+            server.open();
+            server.lowerLayerUp();
+            server.receive(ByteBuffer.wrap(bytes("01 01 00 0a 03 06 c0 a8 01 64")));
+            server.receive(ByteBuffer.wrap(bytes("7f 01 00 04"))); // a code IPCP does not know, rejected
+            ControlPacket ours = sent.stream().filter(p -> p.code() == ControlPacket.CONFIGURE_REQUEST).findFirst()
+                    .orElseThrow();
+            server.receive(new ControlPacket(ControlPacket.CONFIGURE_ACK, ours.identifier(), ours.data()));
+            assertEquals(AutomatonState.OPENED, server.state());
+            List<String> ipcpLines = log.lines().stream().filter(l -> l.contains("IPCP")).toList();
+            assertTrue(ipcpLines.contains("DEBUG call 7 (192.0.2.7): IPCP up: " + events.configuration), ipcpLines.toString());
+            assertTrue(ipcpLines.stream().allMatch(l -> l.matches("[A-Z]+ call 7 \\(192\\.0\\.2\\.7\\): IPCP.*")),
+                    ipcpLines.toString());
+        }
+    }
+
     @Test
     void exhaustedPoolClosesIpcp() {
         Endpoint server = new Endpoint(homeServer(), new ListAllocator());
