@@ -359,9 +359,13 @@ def main():
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
-        # The VPN server's own table holds each session to a share of the connection table, and all
-        # of them to half of it (16,384 of 32,768): the image's kernel must take the ct count rules.
+        # The VPN server's own table holds each session to a share of the connection table (a branch
+        # office's to 8,192), and all of them to half of it (16,384 of 32,768), each session's
+        # over-share lines limited on their own: the image's kernel must take the ct count rules
+        # and the per-device log limit.
         if g.run("nft list table inet homerouter_pptp | grep -q 'iif ct count over 2048' && "
+                 "nft list table inet homerouter_pptp | grep -q 'iif ct count over 8192' && "
+                 "nft list table inet homerouter_pptp | grep -q 'add @over_share_log { iif limit rate 6/minute' && "
                  "nft list table inet homerouter_pptp | grep -q 'ct count over 16384'")[0] != 0:
             print("      " + g.run("nft list table inet homerouter_pptp 2>&1 | head -40; journalctl -u homerouter --no-pager | grep -i firewall | tail -5")[1].replace("\n", "\n      "))
             failures.append("the VPN server's connection shares are not in its firewall table")

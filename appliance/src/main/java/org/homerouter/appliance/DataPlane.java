@@ -26,10 +26,12 @@ import java.util.function.IntPredicate;
  *                          demultiplexer yet
  * @param loop              the thread that reads and writes the GRE socket and the devices, for the
  *                          service's watchdog; null where they have threads of their own (tests)
+ * @param branchShares      where a branch office's session gets its larger share of the kernel's
+ *                          connection table ({@link BranchShares#NONE} without the server's firewall)
  */
 public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason,
                         AutoCloseable resources, GreDemux demux, AtomicReference<IntPredicate> reserved,
-                        CallIdSpace callIdSpace, java.util.concurrent.Executor loop)
+                        CallIdSpace callIdSpace, java.util.concurrent.Executor loop, BranchShares branchShares)
         implements AutoCloseable, RouterCallIds {
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources) {
@@ -38,8 +40,13 @@ public record DataPlane(GreTransport gre, TunnelDeviceFactory devices, String un
 
     public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources,
                      java.util.concurrent.Executor loop) {
+        this(gre, devices, unavailableReason, resources, loop, BranchShares.NONE);
+    }
+
+    public DataPlane(GreTransport gre, TunnelDeviceFactory devices, String unavailableReason, AutoCloseable resources,
+                     java.util.concurrent.Executor loop, BranchShares branchShares) {
         this(gre, devices, unavailableReason, resources, receiverOf(gre), new AtomicReference<>(id -> false),
-                new CallIdSpace(), loop);
+                new CallIdSpace(), loop, branchShares);
     }
 
     private static GreDemux receiverOf(GreTransport gre) {

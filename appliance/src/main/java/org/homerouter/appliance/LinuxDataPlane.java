@@ -68,7 +68,11 @@ final class LinuxDataPlane {
         EventLoop l = loop;
         LOG.info("data plane: raw GRE socket and TUN devices ready, {}", loop == null
                 ? "each read on a thread of its own" : "read on one thread (" + loop.name() + ")");
-        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l), l == null ? null : l::execute);
+        return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l), l == null ? null : l::execute,
+                f == null ? BranchShares.NONE : device -> {
+                    int index = f.branchShare(device);
+                    return () -> f.plainShare(index);
+                });
     }
 
     /**

@@ -144,6 +144,7 @@ final class PptpService implements AutoCloseable {
             listener.sweep = flowSweep();
         }
         listener.policy = Policy.of(cfg);
+        listener.branchShares = dataPlane.branchShares();
         if (dataPlane.available()) {
             SessionSettings settings = serverSettings(cfg);
             pool = pool(cfg, dataPlane);
@@ -722,6 +723,10 @@ final class PptpService implements AutoCloseable {
         private final Map<PppSession, List<TrackedFlows.Network>> sessionNetworks = new java.util.HashMap<>();
         /** Which session each branch account's networks are routed into now; touched on {@link #routes} only. */
         private final Map<String, RoutedInto> routedInto = new java.util.HashMap<>();
+        /** Where a branch session's device gets the larger connection share its whole LAN needs. */
+        volatile BranchShares branchShares = BranchShares.NONE;
+        /** The larger shares given to branch sessions' devices, taken back at their ends; touched on {@link #routes} only. */
+        private final Map<PppSession, BranchShares.Given> sharesGiven = new java.util.HashMap<>();
 
         /** A session and its device's name (gone from the session once it has ended). */
         private record RoutedInto(PppSession session, String device) {
@@ -777,8 +782,39 @@ final class PptpService implements AutoCloseable {
                 String device = s.deviceName().orElse("?");
                 routedInto.put(user, new RoutedInto(s, device));
                 sessionNetworks.put(s, List.copyOf(networks));
+                giveBranchShare(s, user);
                 LOG.info("{}: {} routed into {} for {}{}", s.id(), String.join(", ", routed), device, user, why);
                 store.logEvent("route", String.join(", ", routed) + " routed into " + device + " for " + user + why);
+            }
+        }
+
+        /**
+         * A branch's whole LAN arrives on its session's device: it gets the larger connection share
+         * (once, however often the networks are routed into it again), as long as the session lasts.
+         * Its failure costs the branch only the larger share, so it is said and the routes stay.
+         */
+        private void giveBranchShare(PppSession s, String user) {
+            Optional<String> device = s.deviceName();
+            if (sharesGiven.containsKey(s) || device.isEmpty() || s.hasEnded()) {
+                return;
+            }
+            try {
+                sharesGiven.put(s, branchShares.give(device.get()));
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("{}: {} of {} keeps a single session's share of connections: {}", s.id(), device.get(), user,
+                        e.getMessage());
+            }
+        }
+
+        /** An ended branch session's larger share goes back, before another device could ever be given its index. */
+        private void takeBranchShareBack(PppSession s) {
+            BranchShares.Given given = sharesGiven.remove(s);
+            if (given != null) {
+                try {
+                    given.takeBack();
+                } catch (java.io.IOException | RuntimeException e) {
+                    LOG.warn("{}: its device's larger share of connections not taken back: {}", s.id(), e.getMessage());
+                }
             }
         }
 
@@ -811,6 +847,7 @@ final class PptpService implements AutoCloseable {
             traffic.forget(s);
             accounting.ended(s, reason, detail);
             s.userName().ifPresent(user -> routes.execute(() -> {
+                takeBranchShareBack(s);
                 forgetNetworksOf(s);
                 routeBackAfter(s, user);
             }));

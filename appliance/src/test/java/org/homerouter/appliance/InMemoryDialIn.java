@@ -90,11 +90,16 @@ final class InMemoryDialIn implements AutoCloseable {
     }
 
     DataPlane dataPlane() {
+        return dataPlane(BranchShares.NONE);
+    }
+
+    /** As {@link #dataPlane()}, with branch sessions' connection shares given through {@code shares}. */
+    DataPlane dataPlane(BranchShares shares) {
         return new DataPlane(network.bind(InetAddress.getLoopbackAddress()), config -> {
             var d = new InMemoryTunnelDevice("pptp" + serverDevices.size(), config);
             serverDevices.add(d);
             return d;
-        }, null, () -> { });
+        }, null, () -> { }, null, shares);
     }
 
     /** One dialled-in client: its session once up, how it ended, its tunnel device. */

@@ -139,6 +139,8 @@ class SiteToSiteNetnsTest {
         assertTrue(b.ip("-4", "route").matches("(?s).*" + LAN_A.replace(".", "\\.") + " dev pptp\\d.*"),
                 b.ip("-4", "route") + context);
         assertTrue(routerA.output().contains("MPPE 128-bit stateless"), "the tunnel must be encrypted" + context);
+        // The branch's whole LAN arrives on that one device: it has a branch office's connection share.
+        assertTrue(branchDevices(b).matches("(?s).*elements = \\{ \"pptp\\d\" }.*"), branchDevices(b) + context);
 
         assertLansReachEachOther(routerA, serverB);
 
@@ -167,7 +169,19 @@ class SiteToSiteNetnsTest {
         }
         assertFalse(b.ip("-4", "route").matches(intoTunnel), "B still routes LAN A: " + b.ip("-4", "route") + serverB.report());
         assertTrue(b.ip("-4", "route").contains("unreachable " + LAN_A), b.ip("-4", "route") + serverB.report());
+        assertFalse(Eventually.value(() -> branchDevices(b), set -> !set.contains("elements")).contains("elements"),
+                "the ended session's device keeps the branch's share: " + branchDevices(b) + serverB.report());
         assertTrue(serverB.process().isAlive(), serverB.report());
+    }
+
+    /** The server's set of the devices with a branch office's connection share, as nft lists it. */
+    private static String branchDevices(Netns server) throws IOException {
+        CommandResult r = server.exec(Duration.ofSeconds(10), "nft", "list", "set", "inet",
+                org.homerouter.bridge.firewall.ServerFirewall.TABLE, "branch_devices");
+        if (!r.succeeded()) {
+            throw new IOException(r.toString());
+        }
+        return r.output();
     }
 
     /**

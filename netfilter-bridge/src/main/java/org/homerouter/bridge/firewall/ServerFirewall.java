@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a packet from a session device whose source address is not routed back into that device
  *       dropped: a client cannot pose as another client, the LAN or anyone else;</li>
  *   <li>each session device's new connections, to the router and through it, held to a share of
- *       the kernel's connection table, and all sessions' together to half of it ({@link
- *       #DEFAULT_SESSION_SHARE}).</li>
+ *       the kernel's connection table ({@link #DEFAULT_SESSION_SHARE}; a branch office's session,
+ *       {@link #branchShare}, to a larger one), and all sessions' together to half of it.</li>
  * </ul>
  */
 public final class ServerFirewall implements AutoCloseable {
@@ -40,6 +40,16 @@ public final class ServerFirewall implements AutoCloseable {
      * thousands) counted against whoever got the device name next, for days.
      */
     public static final int DEFAULT_SESSION_SHARE = 2048;
+    /**
+     * The connections a branch office's session device may open ({@link #branchShare}): its whole
+     * LAN arrives on that one device. At ~100 connections a busy PC holds (browser tabs, mail, sync
+     * and update clients, each with long-lived ones), 2,048 made an office of more than ~20 PCs
+     * fail at random; 8,192 (4 sessions' shares) serves ~80, a small office behind one line. Not
+     * 8 shares: that is all sessions' part on the image (16,384), and one branch could then take it
+     * all; at most half of that part ({@link #apply} caps it on a smaller table), so dial-in users
+     * keep the other half whatever a branch does.
+     */
+    public static final int DEFAULT_BRANCH_SHARE = 4 * DEFAULT_SESSION_SHARE;
     /** Where the kernel says how many connections its table holds, when conntrack is loaded. */
     static final Path CONNTRACK_MAX = Path.of("/proc/sys/net/netfilter/nf_conntrack_max");
     /** Assumed when {@link #CONNTRACK_MAX} cannot be read: the image's table (etc/modprobe.d) holds 32,768. */
@@ -49,6 +59,8 @@ public final class ServerFirewall implements AutoCloseable {
     private final List<String> clampedToo;
     private final AdminCommands commands;
     private final int sessionShare;
+    /** A branch office's session's, before {@link #apply} caps it at half of {@link #allSessions}. */
+    private final int branchShare;
     /** All sessions' connections together; 0: half of {@link #CONNTRACK_MAX}, read at each apply. */
     private final int allSessions;
     private boolean applied;
@@ -67,7 +79,7 @@ public final class ServerFirewall implements AutoCloseable {
      *                   segments that only fit its smaller MTU if they are told so in the SYN
      */
     public ServerFirewall(String devicePattern, List<String> clampedToo, String netns) {
-        this(devicePattern, clampedToo, netns, DEFAULT_SESSION_SHARE, 0);
+        this(devicePattern, clampedToo, netns, DEFAULT_SESSION_SHARE, DEFAULT_BRANCH_SHARE, 0);
     }
 
     /**
@@ -76,14 +88,31 @@ public final class ServerFirewall implements AutoCloseable {
      */
     public ServerFirewall(String devicePattern, List<String> clampedToo, String netns, int sessionShare,
                           int allSessions) {
-        if (sessionShare < 1 || allSessions < 0) {
-            throw new IllegalArgumentException("connection shares " + sessionShare + ", " + allSessions);
+        // Four sessions' shares, as DEFAULT_BRANCH_SHARE is.
+        this(devicePattern, clampedToo, netns, sessionShare, 4 * sessionShare, allSessions);
+    }
+
+    /**
+     * @param branchShare those a branch office's session device may hold ({@link #DEFAULT_BRANCH_SHARE}),
+     *                    at most half of what all may hold, and no fewer than {@code sessionShare}
+     */
+    public ServerFirewall(String devicePattern, List<String> clampedToo, String netns, int sessionShare,
+                          int branchShare, int allSessions) {
+        if (sessionShare < 1 || branchShare < sessionShare || allSessions < 0) {
+            throw new IllegalArgumentException("connection shares " + sessionShare + ", " + branchShare + ", "
+                    + allSessions);
         }
         this.devicePattern = devicePattern;
         this.clampedToo = List.copyOf(clampedToo);
         this.commands = new AdminCommands(netns);
         this.sessionShare = sessionShare;
+        this.branchShare = branchShare;
         this.allSessions = allSessions;
+    }
+
+    /** A branch office's share where all sessions may hold {@code all}: half of that at most, a session's at least. */
+    int cappedBranchShare(int all) {
+        return Math.max(sessionShare, Math.min(branchShare, all / 2));
     }
 
     /**
@@ -116,19 +145,43 @@ public final class ServerFirewall implements AutoCloseable {
                 // count against another user. Only a connection's first packet (not yet confirmed
                 // in the table) is counted: "new" also matches an unanswered UDP flow's later
                 // packets, which some kernels' nf_conncount added to the count again. A session
-                // over its share is told in the kernel's log (the journal), a few lines a minute.
+                // over its share is told in the kernel's log (the journal), a few lines a minute
+                // for each device: one budget for all let one heavy session hide another.
+                // A branch office's device (branch_devices, by index: branchShare) counts in a set
+                // of its own against its larger share; the total counts everyone's in one rule
+                // (an anonymous ct count is that rule's own count).
                 "  set session_connections {",
                 "    type iface_index",
                 "    size 65535",
                 "    flags dynamic",
                 "  }",
+                "  set branch_devices {",
+                "    type iface_index",
+                "  }",
+                "  set branch_connections {",
+                "    type iface_index",
+                "    size 65535",
+                "    flags dynamic",
+                "  }",
+                // Each device's log budget, forgotten an hour after its first line (a dynamic set's
+                // limits are never collected otherwise); a full set logs nothing more, drops the same.
+                "  set over_share_log {",
+                "    type iface_index",
+                "    size 65535",
+                "    flags dynamic,timeout",
+                "    timeout 1h",
+                "  }",
                 "  chain over_share {",
-                "    limit rate 6/minute burst 1 packets log prefix \"homerouter: a VPN session is over its share of "
-                        + sessionShare + " connections: \" level warn",
+                "    " + logOnce("a VPN session is over its share of " + sessionShare + " connections: "),
                 "    counter drop comment \"a session's new connections over its share\"",
                 "  }",
+                "  chain over_branch_share {",
+                "    " + logOnce("a branch office's VPN session is over its share of " + cappedBranchShare(all) + " connections: "),
+                "    counter drop comment \"a branch office's new connections over its share\"",
+                "  }",
                 "  chain session_new {",
-                "    add @session_connections { iif ct count over " + sessionShare + " } jump over_share",
+                "    iif @branch_devices add @branch_connections { iif ct count over " + cappedBranchShare(all) + " } jump over_branch_share",
+                "    iif != @branch_devices add @session_connections { iif ct count over " + sessionShare + " } jump over_share",
                 "    ct count over " + all + " counter drop comment \"all sessions' new connections over their part of the table\"",
                 "  }",
                 "  chain input_share {",
@@ -152,6 +205,49 @@ public final class ServerFirewall implements AutoCloseable {
         return String.join("\n", lines);
     }
 
+    /**
+     * A kernel log line saying {@code what}, at most 6 a minute for each device: the limit is each
+     * {@code over_share_log} element's own. Counted, as a namespace's log lines reach no log the
+     * tests can read (nf_log_all_netns).
+     */
+    private static String logOnce(String what) {
+        return "add @over_share_log { iif limit rate 6/minute burst 1 packets } counter log prefix \"homerouter: "
+                + what + "\" level warn";
+    }
+
+    /**
+     * {@code device}, up now, carries a branch office's networks: its new connections count against
+     * {@link #DEFAULT_BRANCH_SHARE} from now on. Returns the device's index for {@link #plainShare}
+     * at the session's end, when the device (and its name) may be gone already.
+     */
+    public int branchShare(String device) throws IOException {
+        // "3: pptp0: <POINTOPOINT,...": the index the kernel gave this device, never given to another.
+        String link = commands.run(null, "ip", "-o", "link", "show", "dev", device).strip();
+        int index;
+        try {
+            index = Integer.parseInt(link.substring(0, Math.max(0, link.indexOf(':'))));
+        } catch (NumberFormatException e) {
+            throw new IOException("no index for device " + device + " in '" + link + "'");
+        }
+        commands.run(null, "nft", "add", "element", "inet", TABLE, "branch_devices", "{ " + index + " }");
+        return index;
+    }
+
+    /**
+     * The device of index {@code index} ({@link #branchShare}) no longer carries a branch's networks:
+     * were it kept, a plain session given that index would have the larger share (indexes are not
+     * given again while the kernel has others to give, but the set must not fill up either).
+     */
+    public void plainShare(int index) throws IOException {
+        try {
+            commands.run(null, "nft", "delete", "element", "inet", TABLE, "branch_devices", "{ " + index + " }");
+        } catch (IOException e) {
+            if (!AdminCommands.notThere(e)) {
+                throw e;
+            }
+        }
+    }
+
     /** Turns forwarding on and installs the table (replacing any left by a crash). */
     public void apply() throws IOException {
         sysctl("net/ipv4/ip_forward", "1");
@@ -166,9 +262,10 @@ public final class ServerFirewall implements AutoCloseable {
         }
         applied = true;
         LOG.info("firewall: forwarding on, MSS clamped on {} devices, sessions isolated from each other"
-                        + " and held to their own addresses, each to {} new connections and all to {}{}",
+                        + " and held to their own addresses, each to {} new connections (a branch office's to {})"
+                        + " and all to {}{}",
                 clampedToo.isEmpty() ? devicePattern : devicePattern + " and " + String.join(", ", clampedToo),
-                sessionShare, all, allSessions > 0 ? "" : table > 0 ? " (half the kernel's table of " + table + ")"
+                sessionShare, cappedBranchShare(all), all, allSessions > 0 ? "" : table > 0 ? " (half the kernel's table of " + table + ")"
                         : " (the kernel's table size unread: " + CONNTRACK_MAX + ")");
     }
 

@@ -45,6 +45,11 @@ class ServerFirewallTest {
             int half = Integer.parseInt(java.nio.file.Files.readAllLines(ServerFirewall.CONNTRACK_MAX).getFirst().trim()) / 2;
             assertTrue(table.contains("iif ct count over 2048 }") && table.contains("ct count over " + half + " "),
                     "each session's share, and half the kernel's table (" + half + ") for all of them: " + table);
+            assertTrue(table.contains("iif @branch_devices add @branch_connections { iif ct count over "
+                    + Math.max(2048, Math.min(ServerFirewall.DEFAULT_BRANCH_SHARE, half / 2)) + " }"),
+                    "a branch office's share, at most half of all sessions' part: " + table);
+            assertEquals(2, table.split(java.util.regex.Pattern.quote("add @over_share_log { iif limit rate 6/minute burst 1 packets }"), -1).length - 1,
+                    "the over-share lines limited per device: " + table);
             assertEquals("0:1\n", sh("ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"));
         }
         String after = sh("ip", "netns", "exec", ns, "nft", "list", "tables");

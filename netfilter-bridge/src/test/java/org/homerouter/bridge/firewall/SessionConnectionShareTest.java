@@ -113,6 +113,67 @@ class SessionConnectionShareTest {
                 "a new device of the same name starts with its whole share, within what all may hold");
     }
 
+    /**
+     * A branch office's whole LAN arrives on its session's one device: with a dial-in user's share
+     * an office of more than ~20 PCs failed at random. Its device has the larger share while its
+     * networks are routed into it, from any of its hosts; a plain session beside it keeps its own;
+     * at the session's end the index goes back to the plain share.
+     */
+    @Test
+    void aBranchOfficesDeviceHasALargerShareAndAPlainSessionItsOwn() throws Exception {
+        int branch = 2 * SHARE;
+        firewall.close();
+        firewall = new ServerFirewall("pptp*", List.of(), router.name(), SHARE, branch, 4 * branch);
+        firewall.apply();
+        int index = firewall.branchShare("pptp9");
+
+        int made = connections(sessionA, "192.168.250.11", "203.0.113.9", SHARE + 1)
+                + connections(sessionA, "192.168.250.12", "203.0.113.9", SHARE + 1);
+        assertEquals(branch, made, "two of the branch's hosts, the branch's share between them, the last dropped");
+        assertEquals(SHARE, connections(sessionB, "192.168.251.11", "203.0.113.9", SHARE + 1),
+                "a plain session beside it has the plain share");
+        String table = router.exec(T, "nft", "list", "table", "inet", ServerFirewall.TABLE).output();
+        assertTrue(table.contains("iif ct count over " + branch + " }"), table);
+        assertFalse(table.contains("counter packets 0 bytes 0 drop comment \"a branch office's"),
+                "the branch's share dropped its connection over it: " + table);
+
+        firewall.plainShare(index);
+        assertEquals(SHARE, connections(sessionA, "192.168.250.11", "203.0.113.9", SHARE + 1),
+                "given back, the device counts against a plain share (from none: a branch's device ends with its session)");
+        firewall.plainShare(index); // given back twice (its end reported again): nothing to delete, no failure
+    }
+
+    /**
+     * Each session over its share gets its own line in the kernel's log: with one budget of a line
+     * each 10 s for all of them, a heavy session's lines hid another's, and the owner looking for
+     * who fills the table found one of them. Read from the log rule's counter: a namespace's
+     * netfilter log lines reach no log unless the host's nf_log_all_netns says so, host-wide.
+     */
+    @Test
+    void twoSessionsOverTheirSharesEachGetALogLine() throws Exception {
+        firewall.close();
+        firewall = new ServerFirewall("pptp*", List.of(), router.name(), SHARE, 100);
+        firewall.apply();
+        // Both within seconds: a budget for all of them gives one line per 10 s.
+        assertEquals(SHARE, connections(sessionA, "192.168.250.11", "203.0.113.9", SHARE + 1));
+        assertEquals(SHARE, connections(sessionB, "192.168.251.11", "203.0.113.9", SHARE + 1));
+        String table = router.exec(T, "nft", "list", "table", "inet", ServerFirewall.TABLE).output();
+        assertEquals(2, logged(table, "homerouter: a VPN session is over its share"),
+                "one line for each session over its share (each dropped SYN was sent twice): " + table);
+    }
+
+    /** The packets the rule logging {@code prefix} let through its limit, from {@code nft list}. */
+    private static long logged(String table, String prefix) {
+        for (String line : table.split("\n")) {
+            if (line.contains("log prefix \"" + prefix)) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(line);
+                assertTrue(m.find(), line);
+                return Long.parseLong(m.group(1));
+            }
+        }
+        throw new AssertionError("no rule logs '" + prefix + "': " + table);
+    }
+
     /** How many of {@code tries} connections from {@code from} in {@code ns} to {@code to} were made (each kept open). */
     private int connections(Netns ns, String from, String to, int tries) {
         int made = 0;
