@@ -32,7 +32,8 @@ final class DashboardPage {
         m.put("problems", b.sessions().problems(5));
         m.put("unknownUsers", b.sessions().unknownUserSummary());
         m.put("users", b.users().count());
-        m.put("firmwareOld", FirmwareAge.warning(b.firmware().version(), wallMs.getAsLong()).orElse(""));
+        m.put("firmwareOld", b.firmware().waitingForRestart().isPresent() ? ""
+                : FirmwareAge.warning(b.firmware().version(), wallMs.getAsLong()).orElse(""));
         m.put("dialout", b.siteToSite().status());
         b.sessions().wanSide().ifPresent(w -> m.put("wan", Map.of("addresses", w.addresses(),
                 "standing", w.standing().name(), "vpnPort", w.vpnPort().name(), "port", String.valueOf(w.port()),

@@ -78,7 +78,11 @@ final class Pages {
                 new Route("GET", "/", ADMIN, dashboard::dashboard),
                 new Route("GET", "/api/throughput", ADMIN, dashboard::throughput),
                 // The idle warning's "Stay logged in" (session.js): activity, unlike the Dashboard's polls.
-                new Route("GET", "/api/keepalive", ADMIN, x -> new Reply.Text(HttpStatus.OK_200, "text/plain", "ok\n")),
+                // It says how long the login lasts now, for the next warning: within the last half
+                // hour of the 12 hours that limit's, which no activity extends.
+                new Route("GET", "/api/keepalive", ADMIN, x -> new Reply.Text(HttpStatus.OK_200, "text/plain",
+                        "ok\nseconds " + x.session.loggedOutIn().toSeconds() + "\nfor-good " + x.session.endsForGood()
+                                + "\n")),
                 new Route("GET", "/sessions/disconnect", ADMIN, dashboard::confirmDisconnect),
                 new Route("POST", "/sessions/disconnect", ADMIN, dashboard::disconnect),
                 new Route("GET", "/vpn", ADMIN, x -> vpn.vpnPage(x, null)),

@@ -65,7 +65,9 @@ final class SystemPages {
         m.put("certificateFingerprint", fingerprint == null ? "" : fingerprint);
         org.homerouter.webui.api.Firmware firmware = b.firmware();
         m.put("firmwareVersion", firmware.version());
-        m.put("firmwareOld", FirmwareAge.warning(firmware.version(), wallMs.getAsLong()).orElse(""));
+        // Not while a newer one waits for the restart: the section offers that restart instead.
+        m.put("firmwareOld", firmware.waitingForRestart().isPresent() ? ""
+                : FirmwareAge.warning(firmware.version(), wallMs.getAsLong()).orElse(""));
         m.put("firmwareNotUpdatable", firmware.notUpdatable().orElse(""));
         m.put("firmwareWaiting", firmware.waitingForRestart().orElse(""));
         m.put("firmwareFailed", firmware.lastUpdateFailed().orElse(""));

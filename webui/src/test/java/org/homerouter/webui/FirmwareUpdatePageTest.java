@@ -186,6 +186,10 @@ class FirmwareUpdatePageTest {
         String dashboard = b.get("/").body();
         assertTrue(dashboard.contains("id=\"firmware-old\">This firmware was built on 1 December 2026")
                 && dashboard.contains("<a href=\"/system#firmware\">To the\nfirmware update</a>"), dashboard);
+        // Installed, waiting for the restart: the section offers that instead.
+        b.upload(uploadAction(b), "bundle", "homerouter-0.1.0+202901101015.def5678-arm64.update", bundle(1000));
+        assertFalse(b.get("/system").body().contains("id=\"firmware-old\""), "a newer one is installed already");
+        assertFalse(b.get("/").body().contains("id=\"firmware-old\""));
     }
 
     @Test

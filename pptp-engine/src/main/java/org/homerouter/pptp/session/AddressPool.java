@@ -504,15 +504,17 @@ public final class AddressPool {
                 wait = true;
                 waiting.put(address, new Waiting(holder(address), hook));
                 sweepsDue.merge(address, 1, Integer::sum);
+                // Under the lock, as claim calls claimedAgain (pool, then the hook; the hook calls
+                // no pool under its own lock): told after it, a claim in between found no sweep to
+                // call off, and the sweep deleted the new session's first connections.
+                hook.givenBack(address, () -> swept(address));
             }
         }
         if (next != null) {
             next.release(address); // as the pool in force says
             return;
         }
-        if (wait) {
-            hook.givenBack(address, () -> swept(address));
-        } else {
+        if (!wait) {
             free(address);
         }
     }

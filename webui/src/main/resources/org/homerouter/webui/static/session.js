@@ -9,17 +9,20 @@
   if (!banner || !said) { return; }
   var words = banner.querySelector('span');
   var idle = Number(banner.getAttribute('data-idle-seconds')) * 1000;
-  // 12 hours after the login it ends whatever is done (AdminSessions.ABSOLUTE): no button then.
-  if (banner.hasAttribute('data-for-good') || !stay) {
-    setTimeout(function () {
-      words.textContent = 'Your login ends within 5 minutes, 12 hours after you logged in: save what you typed now, then log in again.';
-      banner.hidden = false;
-      said.textContent = words.textContent;
-    }, Math.max(0, idle - 5 * 60 * 1000));
-    return;
-  }
   var before = 5 * 60 * 1000;
   var timer;
+  // 12 hours after the login it ends whatever is done (AdminSessions.ABSOLUTE): no button then.
+  function forGood() {
+    if (stay) { stay.hidden = true; }
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      show('Your login ends within 5 minutes, 12 hours after you logged in: save what you typed now, then log in again.');
+    }, Math.max(0, idle - before));
+  }
+  if (banner.hasAttribute('data-for-good') || !stay) {
+    forGood();
+    return;
+  }
   function show(text, where) {
     words.textContent = text;
     banner.hidden = false;
@@ -35,9 +38,18 @@
   }
   stay.addEventListener('click', function () {
     fetch('/api/keepalive', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      return r.ok ? r.text().then(function (t) { return { ok: true, text: t }; }) : { ok: false, text: '' };
+    }).then(function (r) {
       if (r.ok) {
         banner.hidden = true;
         said.textContent = '';
+        // How long the login lasts from now: within the 12 hours' last half hour, that limit's.
+        var seconds = /^seconds (\d+)$/m.exec(r.text);
+        if (seconds) { idle = Number(seconds[1]) * 1000; }
+        if (/^for-good true$/m.test(r.text)) {
+          forGood();
+          return;
+        }
         arm();
       } else {
         show('You were logged out already: save nothing more here. Copy what you typed, then log in again.');
