@@ -1023,6 +1023,7 @@ public final class ApplianceStore implements AutoCloseable {
             userAccounts.addImported(users, unchangedLoginsAfter, routedSubnets);
             eventLog.insert("config", event);
         });
+        secretsGone(true); // the accounts the import removed or gave another password
     }
 
     /**
@@ -1065,6 +1066,7 @@ public final class ApplianceStore implements AutoCloseable {
             userAccounts.restore(accounts);
             eventLog.insert("config", event);
         });
+        secretsGone(true); // the imported accounts' passwords
     }
 
     /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
@@ -1183,11 +1185,11 @@ public final class ApplianceStore implements AutoCloseable {
 
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret,
                                                String event) throws SQLException {
-        return userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret, event);
+        return secretsGone(userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret, event));
     }
 
     public synchronized boolean removeUser(String name, String event) throws SQLException {
-        return userAccounts.remove(name, event);
+        return secretsGone(userAccounts.remove(name, event));
     }
 
     /**
@@ -1217,11 +1219,30 @@ public final class ApplianceStore implements AutoCloseable {
      */
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret)
             throws SQLException {
-        return userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret);
+        return secretsGone(userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret));
     }
 
     public synchronized boolean removeUser(String name) throws SQLException {
-        return userAccounts.remove(name);
+        return secretsGone(userAccounts.remove(name));
+    }
+
+    /**
+     * After an account was removed or its password replaced ({@code changed}): secure_delete zeroes
+     * the cells the change freed, but the pages as they were, with the old NT hash (as good as the
+     * password against MS-CHAPv2), stay in the WAL until a checkpoint, which SQLite makes by itself
+     * only every 1000 pages: weeks on a quiet router. Checkpointed and truncated at once, best
+     * effort, as {@link #dropChapSecrets}; inside a larger transaction, at its end by its caller.
+     */
+    private boolean secretsGone(boolean changed) {
+        if (changed && !transactionOpen) {
+            try (Statement st = db.createStatement()) {
+                checkpoint(st);
+            } catch (SQLException e) {
+                LOG.warn("a VPN password was removed or replaced, but older copies of it may stay in the database's"
+                        + " log until its next checkpoint: {}", e.getMessage());
+            }
+        }
+        return changed;
     }
 
     /**

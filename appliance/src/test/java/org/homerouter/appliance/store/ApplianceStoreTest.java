@@ -329,6 +329,51 @@ class ApplianceStoreTest {
         }
     }
 
+    /** A hash no other bytes of the files would match by chance: {@code fill} sixteen times. */
+    private static byte[] hash(int fill) {
+        byte[] h = new byte[16];
+        java.util.Arrays.fill(h, (byte) fill);
+        h[0] = 0x5A;
+        return h;
+    }
+
+    /** Whether the file (if there is one) holds {@code bytes} anywhere. */
+    private static boolean holds(Path file, byte[] bytes) throws Exception {
+        if (!java.nio.file.Files.exists(file)) {
+            return false;
+        }
+        byte[] all = java.nio.file.Files.readAllBytes(file);
+        for (int i = 0; i + bytes.length <= all.length; i++) {
+            if (java.util.Arrays.equals(all, i, i + bytes.length, bytes, 0, bytes.length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aRemovedUsersAndAReplacedPasswordsHashesLeaveNoCopyInTheWalOrTheFile() throws Exception {
+        Path db = dir.resolve("wiped.db");
+        Path wal = dir.resolve("wiped.db-wal");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new VpnUser("alice", hash(0xA1), Optional.empty(), true, Optional.empty()));
+            store.addUser(new VpnUser("bob", hash(0xB2), Optional.empty(), true, Optional.empty()));
+            assertTrue(holds(wal, hash(0xA1)) || holds(db, hash(0xA1)), "the test sees a stored hash");
+
+            assertTrue(store.removeUser("alice", "user alice removed"));
+            // bob's password changed twice: the one before the last is no longer kept anywhere.
+            assertTrue(store.setUserSecrets("bob", hash(0xB3), null, null, "password of bob changed"));
+            assertTrue(store.setUserSecrets("bob", hash(0xB4), null, null, "password of bob changed"));
+
+            // While the service runs (its connection open, which would checkpoint at its close).
+            for (Path f : List.of(wal, db)) {
+                assertFalse(holds(f, hash(0xA1)), "the removed alice's NT hash in " + f.getFileName());
+                assertFalse(holds(f, hash(0xB2)), "bob's replaced NT hash in " + f.getFileName());
+            }
+            assertTrue(store.user("bob").isPresent());
+        }
+    }
+
     @Test
     void changesAreSyncedToDiskAtEachCommit() throws Exception {
         try (ApplianceStore store = ApplianceStore.open(dir.resolve("sync.db"))) {
