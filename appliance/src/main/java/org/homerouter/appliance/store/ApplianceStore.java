@@ -1000,6 +1000,8 @@ public final class ApplianceStore implements AutoCloseable {
      * badly still got in. Names as recorded: a failed attempt under a name that matched an account
      * carries the account's own name. An account with a session up shows its newest one up: a
      * phone's session that ended after the laptop's began hid that the laptop was still connected.
+     * Accounts only, each from where its own history begins: a new account named as a deleted one
+     * showed the old person's login time and client address as its own.
      */
     public synchronized Map<String, LastConnection> lastConnections() throws SQLException {
         return sessionRecords.lastConnections();
@@ -1018,9 +1020,10 @@ public final class ApplianceStore implements AutoCloseable {
                                                   Map<String, String> routedSubnets, String event) throws SQLException {
         inTransaction(() -> {
             Map<String, Long> unchangedLoginsAfter = userAccounts.loginsAfterOfUnchanged(users);
+            Map<String, Long> historyAfter = userAccounts.historyAfter();
             userAccounts.removeAll();
             putSettings(settings);
-            userAccounts.addImported(users, unchangedLoginsAfter, routedSubnets);
+            userAccounts.addImported(users, unchangedLoginsAfter, historyAfter, routedSubnets);
             eventLog.insert("config", event);
         });
         secretsGone(true); // the accounts the import removed or gave another password

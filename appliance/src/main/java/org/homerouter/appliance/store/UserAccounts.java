@@ -124,8 +124,8 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
         }
         try (PreparedStatement ps = db.prepareStatement(
                 "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms, "
-                        + "octet_wise_nt_hash, logins_after_session) VALUES (?, ?, ?, ?, ?, ?, ?, " + LAST_SESSION
-                        + ")")) {
+                        + "octet_wise_nt_hash, logins_after_session, history_after_session) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                        + LAST_SESSION + ", " + LAST_SESSION + ")")) {
             ps.setString(1, u.name());
             ps.setBytes(2, u.ntHash());
             ps.setBytes(3, u.chapSecret().orElse(null));
@@ -281,13 +281,23 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
     /**
      * The accounts of an import, with the branch-office accounts' routed subnets (user name to
      * list), inside the caller's transaction: each of {@code unchangedLoginsAfter}'s accounts keeps
-     * where its logins count ({@link #loginsAfterOfUnchanged}).
+     * where its logins count ({@link #loginsAfterOfUnchanged}), and each of {@code historyAfter}'s
+     * where its session history begins ({@link #historyAfter}).
      */
-    void addImported(List<VpnUser> users, Map<String, Long> unchangedLoginsAfter, Map<String, String> routedSubnets)
-            throws SQLException {
+    void addImported(List<VpnUser> users, Map<String, Long> unchangedLoginsAfter, Map<String, Long> historyAfter,
+                     Map<String, String> routedSubnets) throws SQLException {
         for (VpnUser u : users) {
             if (!add(u)) {
                 throw new SQLException("user " + u.name() + " twice in the configuration");
+            }
+            Long history = historyAfter.get(u.name());
+            if (history != null) {
+                try (PreparedStatement ps = db.prepareStatement(
+                        "UPDATE vpn_users SET history_after_session = ? WHERE name = ?")) {
+                    ps.setLong(1, history);
+                    ps.setString(2, u.name());
+                    ps.executeUpdate();
+                }
             }
             Long after = unchangedLoginsAfter.get(u.name());
             if (after != null) {
@@ -342,6 +352,21 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
                         out.put(u.name(), rs.getLong(1));
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where each account's own session history begins, by name: an import that keeps a name keeps
+     * its person (the router's own export put back), and with them their "Last connection".
+     */
+    Map<String, Long> historyAfter() throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        try (Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name, history_after_session FROM vpn_users")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
             }
         }
         return out;
