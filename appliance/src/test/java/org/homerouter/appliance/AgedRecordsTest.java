@@ -104,6 +104,49 @@ class AgedRecordsTest {
         }
     }
 
+    /** A file beside the database, last written {@code ago} before the wall clock's reading now. */
+    private Path copy(String name, Duration ago) throws Exception {
+        Path p = java.nio.file.Files.writeString(dir.resolve(name), "users, sessions, events");
+        java.nio.file.Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(wallMillis.get() - ago.toMillis()));
+        return p;
+    }
+
+    /**
+     * The whole copies of the database set aside beside it (a newer firmware's that did not stay, a
+     * damaged one, one an update's --discard-settings kept) held the history and deleted users'
+     * hashes until a factory reset: they go 90 days after they were set aside, each named in the log.
+     */
+    @Test
+    void copiesOfTheDatabaseSetAsideOverNinetyDaysAgoGoWithTheirSideFiles() throws Exception {
+        long now = wallMillis.get();
+        Duration old = ApplianceStore.COPIES_KEPT_FOR.plusDays(1);
+        Duration recent = ApplianceStore.COPIES_KEPT_FOR.minusDays(1);
+        long setAsideOld = (now - old.toMillis()) / 1000;
+        copy("appliance.db.schema-99", old);
+        copy("appliance.db.damaged-" + (now - old.toMillis()), old);
+        copy("appliance.db.schema-10." + setAsideOld, old);
+        copy("appliance.db.schema-10." + setAsideOld + "-wal", Duration.ofDays(400));
+        copy("appliance.db.schema-10." + setAsideOld + ".lan-address", recent); // goes with its database
+        copy("appliance.db.schema-98", recent);
+        // Last written long ago, but set aside a week ago (a move keeps the file's time): kept.
+        copy("appliance.db.damaged-" + (now - Duration.ofDays(7).toMillis()), Duration.ofDays(400));
+        copy("appliance.db.before-upgrade-from-schema-9", Duration.ofDays(400)); // a rollback's
+        copy("other.db.schema-99", Duration.ofDays(400));
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, () -> true, AgedRecords.PERIOD)) {
+            aged.tryDeleteAged();
+        }
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertEquals(List.of("appliance.db", "appliance.db-shm", "appliance.db-wal",
+                    "appliance.db.before-upgrade-from-schema-9", "appliance.db.damaged-" + (now - Duration.ofDays(7).toMillis()),
+                    "appliance.db.schema-98", "other.db.schema-99"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        List<String> said = messages().stream().filter(m -> m.startsWith("deleted appliance.db.")).toList();
+        assertEquals(5, said.size(), said.toString());
+        assertEquals(true, said.contains("deleted appliance.db.schema-99, a copy of the settings database set aside more"
+                + " than 90 days ago (with the users, sessions and events of then)"), said.toString());
+    }
+
     @Test
     void laterRunsDeleteWhatHasAgedSinceWithoutARestart() throws Exception {
         events(1, Duration.ofDays(400), "admin logged in 400 days ago");

@@ -1140,6 +1140,90 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * How long a whole copy of the database set aside beside it is kept: a newer firmware's that did
+     * not stay ({@code FILE.schema-N}), one an update's --discard-settings kept ({@code
+     * FILE.schema-N.<time>}), a damaged one ({@code FILE.damaged-<time>}). Each holds the history,
+     * the event log and the NT hashes of users deleted since, and stayed until a factory reset;
+     * three months is room to go back to that firmware, or to hand the file to a technician.
+     */
+    public static final java.time.Duration COPIES_KEPT_FOR = java.time.Duration.ofDays(90);
+
+    /**
+     * Deletes the copies ({@link #COPIES_KEPT_FOR}) set aside longer ago than they are kept when the
+     * wall clock reads {@code nowMs}, each with its side files (-wal, -shm, the update's
+     * .lan-address), and logs each by name. Set aside when the later of its last write and the time
+     * its name holds (a move keeps the file's time, so a database last written months ago and set
+     * aside today is not old); the one this run set aside is kept while the Dashboard names it. Not
+     * the copy made before a migration, which an update's rollback needs, and which goes once the
+     * firmware stays. Best effort: a file that cannot be deleted is tried again the next time.
+     *
+     * @return the names of the files deleted
+     */
+    public synchronized List<String> deleteAgedCopies(long nowMs) {
+        String name = file.getFileName().toString();
+        java.util.Map<Path, Long> copies = new java.util.TreeMap<>();
+        try (var found = Files.newDirectoryStream(file.toAbsolutePath().getParent(), name + ".*")) {
+            for (Path p : found) {
+                String suffix = p.getFileName().toString().substring(name.length());
+                if (suffix.startsWith(NEWER_INFIX) || suffix.startsWith(DAMAGED_INFIX)) {
+                    copies.put(p, Files.getLastModifiedTime(p).toMillis());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("could not list the copies of the settings database beside {}: {}", file, e.toString());
+            return List.of();
+        }
+        List<String> deleted = new java.util.ArrayList<>();
+        for (Path p : copies.keySet()) {
+            Path whole = wholeCopy(p);
+            if (setAside != null && whole.getFileName().equals(setAside.getFileName())) {
+                continue;
+            }
+            long written = copies.getOrDefault(whole, copies.get(p));
+            if (nowMs - Math.max(written, setAsideAt(whole.getFileName().toString())) <= COPIES_KEPT_FOR.toMillis()) {
+                continue;
+            }
+            try {
+                Files.deleteIfExists(p);
+                deleted.add(p.getFileName().toString());
+                LOG.info("deleted {}: a copy of the settings database set aside more than {} days ago", p,
+                        COPIES_KEPT_FOR.toDays());
+                logEvent("service", "deleted " + p.getFileName() + ", a copy of the settings database set aside more"
+                        + " than " + COPIES_KEPT_FOR.toDays() + " days ago (with the users, sessions and events of then)");
+            } catch (IOException e) {
+                LOG.warn("could not delete {}, a copy of the settings database set aside more than {} days ago: {}", p,
+                        COPIES_KEPT_FOR.toDays(), e.toString());
+            }
+        }
+        return deleted;
+    }
+
+    /** The copy that {@code p} is, or belongs to as a side file. */
+    private static Path wholeCopy(Path p) {
+        String n = p.getFileName().toString();
+        for (String side : List.of("-wal", "-shm", ".lan-address")) {
+            if (n.endsWith(side)) {
+                return p.resolveSibling(n.substring(0, n.length() - side.length()));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * When a copy was set aside, as its name says ({@code .damaged-<ms>}, {@code .schema-N.<ms>} by
+     * this service, {@code .schema-N.<s>} by homerouter-update's date +%s); 0 for a name without it.
+     */
+    static long setAsideAt(String copyName) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:\\.damaged-|\\.schema-\\d+\\.)(\\d{1,15})$")
+                .matcher(copyName);
+        if (!m.find()) {
+            return 0;
+        }
+        long t = Long.parseLong(m.group(1));
+        return t < 100_000_000_000L ? t * 1000 : t; // seconds until the year 5138
+    }
+
+    /**
      * PRAGMA wal_checkpoint(TRUNCATE). It waits for readers through the busy handler (busy_timeout),
      * then reports one still in the way as busy in its result row instead of failing: checked.
      */
