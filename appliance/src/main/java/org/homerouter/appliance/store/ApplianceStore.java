@@ -784,6 +784,27 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * How long the hash of a password from before its last change is kept ({@link
+     * LoginAccount#previousNtHash}): as good as that password against MS-CHAPv2, and kept only so
+     * that a device not yet given the new one is told apart from a guess. A month is time enough
+     * to reach the devices; after it, such a device's login is a wrong password like any other.
+     */
+    public static final java.time.Duration PREVIOUS_PASSWORD_KEPT_FOR = java.time.Duration.ofDays(30);
+
+    /**
+     * Forgets the previous passwords' hashes kept {@link #PREVIOUS_PASSWORD_KEPT_FOR} when the wall
+     * clock reads {@code nowMs} (one of unknown age is counted from now), with no copy left in the
+     * WAL; how many accounts had one.
+     */
+    public synchronized int forgetAgedPreviousPasswords(long nowMs) throws SQLException {
+        int[] forgotten = new int[1];
+        inTransaction(() -> forgotten[0] = userAccounts.forgetPreviousHashes(nowMs,
+                PREVIOUS_PASSWORD_KEPT_FOR.toMillis()));
+        secretsGone(forgotten[0] > 0);
+        return forgotten[0];
+    }
+
+    /**
      * Deletes every stored CHAP secret (plaintext-equivalent, so not kept a moment longer than
      * CHAP-MD5 is allowed). Returns how many users had one. secure_delete zeroes the freed cells,
      * but the pages as they were stay in the WAL, and in the database file until a checkpoint
@@ -1301,7 +1322,7 @@ public final class ApplianceStore implements AutoCloseable {
     /**
      * Replaces a user's secrets (password change); false if there is no such user. The hash it
      * replaces is kept as the previous one ({@link LoginAccount#previousNtHash}), unless the
-     * password is the same again. The octet-wise NT hash is the new password's, or none
+     * password is the same again, for {@link #PREVIOUS_PASSWORD_KEPT_FOR}. The octet-wise NT hash is the new password's, or none
      * ({@code null}, a password of plain ASCII): the old one's would let its pppd clients in still.
      */
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret)

@@ -115,7 +115,13 @@ final class Migrations {
             // logins_after_session (migration 6). An existing account's making is unknown: 0, its
             // whole history its own, as before.
             new Migration(11, "where each user's own session history begins", List.of(
-                    "ALTER TABLE vpn_users ADD COLUMN history_after_session INTEGER NOT NULL DEFAULT 0")));
+                    "ALTER TABLE vpn_users ADD COLUMN history_after_session INTEGER NOT NULL DEFAULT 0")),
+            // When previous_nt_hash was set (the wall clock's ms): it is as good as that password
+            // against MS-CHAPv2, kept only to tell a device not yet given the new one, and is
+            // forgotten 30 days on (AgedRecords). NULL where that time is unknown (set before this
+            // version): the first aged run, with the clock set, counts from then.
+            new Migration(12, "when the previous password of users was set", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN previous_nt_hash_ms INTEGER")));
 
     static int latest() {
         return ALL.getLast().version();

@@ -151,12 +151,14 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
     boolean setSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret) throws SQLException {
         // SET reads the row as it was: the previous hash is the one being replaced.
         try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"
-                + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, nt_hash = ?1, chap_secret = ?2, "
+                + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, previous_nt_hash_ms = CASE WHEN"
+                + " nt_hash = ?1 THEN previous_nt_hash_ms ELSE ?5 END, nt_hash = ?1, chap_secret = ?2, "
                 + "octet_wise_nt_hash = ?4, logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
             ps.setBytes(1, ntHash);
             ps.setBytes(2, chapSecret);
             ps.setString(3, name);
             ps.setBytes(4, octetWiseNtHash);
+            ps.setLong(5, System.currentTimeMillis());
             return ps.executeUpdate() == 1;
         }
     }
@@ -232,6 +234,23 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM vpn_users")) {
             rs.next();
             return rs.getInt(1);
+        }
+    }
+
+    /**
+     * Forgets each previous password's hash set {@code keptForMs} or more before {@code nowMs}, and
+     * returns how many. One whose time is unknown (set before that was recorded) or ahead of the
+     * clock (set while the clock read wrong) counts from now: kept too long at worst, once.
+     */
+    int forgetPreviousHashes(long nowMs, long keptForMs) throws SQLException {
+        try (PreparedStatement stamp = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash_ms = ?1 WHERE"
+                + " previous_nt_hash IS NOT NULL AND (previous_nt_hash_ms IS NULL OR previous_nt_hash_ms > ?1)");
+             PreparedStatement forget = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = NULL,"
+                     + " previous_nt_hash_ms = NULL WHERE previous_nt_hash IS NOT NULL AND previous_nt_hash_ms <= ?")) {
+            stamp.setLong(1, nowMs);
+            stamp.executeUpdate();
+            forget.setLong(1, nowMs - keptForMs);
+            return forget.executeUpdate();
         }
     }
 

@@ -256,7 +256,7 @@ class ApplianceStoreTest {
         int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE vpn_users DROP COLUMN history_after_session"); // the last migration's
+            st.execute("ALTER TABLE vpn_users DROP COLUMN previous_nt_hash_ms"); // the last migration's
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
         // This firmware's first start migrates it, keeping a copy first.
