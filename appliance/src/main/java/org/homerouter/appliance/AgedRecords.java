@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the event log's and the session history's rows once they are older than they are kept
- * for ({@link ApplianceStore#KEPT_FOR}, {@link ApplianceStore#OTHERS_KEPT_FOR}): at start, then
+ * for ({@link ApplianceStore#KEPT_FOR}, {@link ApplianceStore#OTHERS_KEPT_FOR}), and the whole
+ * copies of the database set aside beside it ({@link ApplianceStore#COPIES_KEPT_FOR}) and the
+ * hashes of passwords replaced a month ago ({@link ApplianceStore#PREVIOUS_PASSWORD_KEPT_FOR}): at start, then
  * every {@link #PERIOD}, on the appliance's housekeeping thread, so that neither a page nor the
  * VPN's data path waits for it. The trimming by count runs with each write; age is checked here,
  * because on a quiet router no write comes to trim anything.
@@ -117,6 +119,21 @@ final class AgedRecords implements AutoCloseable {
         }
         if (deleted > 0) {
             LOG.info("{} row(s) of the event log and session history older than they are kept: deleted", deleted);
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            store.deleteAgedCopies(now); // logs each by name
+            try {
+                int forgotten = store.forgetAgedPreviousPasswords(now);
+                if (forgotten > 0) {
+                    LOG.info("{} account(s): the password from before its last change, kept {} days to tell a device"
+                            + " still using it, forgotten", forgotten, ApplianceStore.PREVIOUS_PASSWORD_KEPT_FOR.toDays());
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("could not forget the old passwords kept after their change: {}", e.toString());
+            }
         }
     }
 

@@ -220,9 +220,15 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
 
     @Override
     public void factoryReset() {
+        // Before the reset, not after it: each session's end writes its user, client address and
+        // times, which after it were the first lines of the next owner's event log.
+        hangUpEveryoneAndRecord("the router was reset to factory settings");
         synchronized (appliance.changeLock()) {
             try {
                 appliance.store().factoryReset();
+                // The names strangers typed, their addresses and where the old accounts logged in
+                // from: the Lockouts page showed them to the next owner until a restart.
+                appliance.vpnLockout().forgetAll();
                 StorageReserve.keep(appliance.store().file().toAbsolutePath().getParent()); // room again, after a full partition
                 appliance.settingsLostDealtWith();
                 Appliance.ensureLocalSecrets(appliance.store());
@@ -240,7 +246,36 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                 throw new StoreFailure(e);
             }
         }
+        // One that logged in while the reset waited (its account was still there): none is left now.
         hangUpSessionsWithoutAccount("the router was reset to factory settings");
+    }
+
+    /** How long a reset waits for its sessions' Terminate-Acks before ending the rest without a word. */
+    static final java.time.Duration RESET_HANG_UP_WAIT = java.time.Duration.ofSeconds(2);
+
+    /**
+     * Hangs up every session, logged in or not, and waits (boundedly) until their ends are written,
+     * so that nothing of them reaches the store after it is reset. Outside the change lock, as
+     * hanging up takes each session's lock.
+     */
+    private void hangUpEveryoneAndRecord(String why) {
+        PptpService pptp = appliance.pptp();
+        try {
+            if (pptp != null) {
+                List<org.homerouter.pptp.session.PppSession> open = pptp.sessions();
+                open.forEach(s -> s.close(why));
+                long deadline = System.nanoTime() + RESET_HANG_UP_WAIT.toNanos();
+                while (open.stream().anyMatch(s -> !s.hasEnded()) && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(10);
+                }
+                // A client that does not answer its Terminate-Request: its call is cleared all the same.
+                open.stream().filter(s -> !s.hasEnded())
+                        .forEach(s -> s.endSilently(org.homerouter.pptp.session.SessionEnd.HUNG_UP, why));
+            }
+            appliance.accounting().flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -104,6 +104,97 @@ class AgedRecordsTest {
         }
     }
 
+    /** A file beside the database, last written {@code ago} before the wall clock's reading now. */
+    private Path copy(String name, Duration ago) throws Exception {
+        Path p = java.nio.file.Files.writeString(dir.resolve(name), "users, sessions, events");
+        java.nio.file.Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(wallMillis.get() - ago.toMillis()));
+        return p;
+    }
+
+    /**
+     * The whole copies of the database set aside beside it (a newer firmware's that did not stay, a
+     * damaged one, one an update's --discard-settings kept) held the history and deleted users'
+     * hashes until a factory reset: they go 90 days after they were set aside, each named in the log.
+     */
+    @Test
+    void copiesOfTheDatabaseSetAsideOverNinetyDaysAgoGoWithTheirSideFiles() throws Exception {
+        long now = wallMillis.get();
+        Duration old = ApplianceStore.COPIES_KEPT_FOR.plusDays(1);
+        Duration recent = ApplianceStore.COPIES_KEPT_FOR.minusDays(1);
+        long setAsideOld = (now - old.toMillis()) / 1000;
+        copy("appliance.db.schema-99", old);
+        copy("appliance.db.damaged-" + (now - old.toMillis()), old);
+        copy("appliance.db.schema-10." + setAsideOld, old);
+        copy("appliance.db.schema-10." + setAsideOld + "-wal", Duration.ofDays(400));
+        copy("appliance.db.schema-10." + setAsideOld + ".lan-address", recent); // goes with its database
+        copy("appliance.db.schema-98", recent);
+        // Last written long ago, but set aside a week ago (a move keeps the file's time): kept.
+        copy("appliance.db.damaged-" + (now - Duration.ofDays(7).toMillis()), Duration.ofDays(400));
+        copy("appliance.db.before-upgrade-from-schema-9", Duration.ofDays(400)); // a rollback's
+        copy("other.db.schema-99", Duration.ofDays(400));
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, () -> true, AgedRecords.PERIOD)) {
+            aged.tryDeleteAged();
+        }
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertEquals(List.of("appliance.db", "appliance.db-shm", "appliance.db-wal",
+                    "appliance.db.before-upgrade-from-schema-9", "appliance.db.damaged-" + (now - Duration.ofDays(7).toMillis()),
+                    "appliance.db.schema-98", "other.db.schema-99"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        List<String> said = messages().stream().filter(m -> m.startsWith("deleted appliance.db.")).toList();
+        assertEquals(5, said.size(), said.toString());
+        assertEquals(true, said.contains("deleted appliance.db.schema-99, a copy of the settings database set aside more"
+                + " than 90 days ago (with the users, sessions and events of then)"), said.toString());
+    }
+
+    /** {@code name}'s previous password hash, as a login reads it. */
+    private java.util.Optional<byte[]> previous(String name) throws Exception {
+        return store.loginAccount(name).orElseThrow().previousNtHash();
+    }
+
+    /**
+     * The hash of the password from before its last change (as good as that password against
+     * MS-CHAPv2) was kept for ever, only to tell a device still using it: it goes 30 days after the
+     * change; one of unknown age (from before that was recorded) 30 days after the first run.
+     */
+    @Test
+    void aReplacedPasswordsHashIsForgottenThirtyDaysAfterTheChange() throws Exception {
+        byte[] old = new byte[16];
+        java.util.Arrays.fill(old, (byte) 0x3C);
+        for (String name : List.of("alice", "bob", "carol")) {
+            store.addUser(new org.homerouter.appliance.store.VpnUser(name, old, java.util.Optional.empty(), true,
+                    java.util.Optional.empty()));
+            store.setUserSecrets(name, new byte[16], null, null);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+             PreparedStatement ps = c.prepareStatement("UPDATE vpn_users SET previous_nt_hash_ms = ? WHERE name = ?")) {
+            ps.setLong(1, wallMillis.get() - Duration.ofDays(31).toMillis());
+            ps.setString(2, "alice");
+            ps.executeUpdate();
+            ps.setLong(1, wallMillis.get() - Duration.ofDays(29).toMillis());
+            ps.setString(2, "bob");
+            ps.executeUpdate();
+            ps.setObject(1, null); // changed before this version recorded when
+            ps.setString(2, "carol");
+            ps.executeUpdate();
+        }
+        try (AgedRecords aged = new AgedRecords(store, wallMillis::get, () -> true, Duration.ofMillis(1))) {
+            aged.tryDeleteAged();
+            assertEquals(java.util.Optional.empty(), previous("alice"), "changed 31 days ago: forgotten");
+            assertEquals(true, previous("bob").isPresent(), "changed 29 days ago: a device may still have it");
+            assertEquals(true, previous("carol").isPresent(), "of unknown age: counted from now");
+            Path wal = dir.resolve("appliance.db-wal");
+            assertEquals(false, java.nio.file.Files.exists(wal) && java.util.HexFormat.of()
+                    .formatHex(java.nio.file.Files.readAllBytes(wal)).contains("3c".repeat(16)), "no copy in the WAL");
+
+            wallMillis.addAndGet(Duration.ofDays(30).toMillis());
+            Thread.sleep(5);
+            aged.tryDeleteAged();
+            assertEquals(java.util.Optional.empty(), previous("bob"));
+            assertEquals(java.util.Optional.empty(), previous("carol"));
+        }
+    }
+
     @Test
     void laterRunsDeleteWhatHasAgedSinceWithoutARestart() throws Exception {
         events(1, Duration.ofDays(400), "admin logged in 400 days ago");

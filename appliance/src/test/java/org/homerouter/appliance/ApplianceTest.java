@@ -115,7 +115,7 @@ class ApplianceTest {
         try (ApplianceStore store = ApplianceStore.open(db)) {
             assertEquals("5", store.settings().get(Setting.PPTP_MAX_SESSIONS));
             assertEquals("office", store.settings().get(Setting.HOST_NAME));
-            assertEquals(10, store.schemaVersion());
+            assertEquals(12, store.schemaVersion());
         }
     }
 

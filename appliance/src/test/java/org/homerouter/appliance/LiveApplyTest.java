@@ -809,6 +809,28 @@ class LiveApplyTest {
         }
     }
 
+    /** The next owner finds nothing of the old one's people: no session's end, no stranger's lockout. */
+    @Test
+    void aResetWithASessionUpLeavesNothingOfItInTheFreshLogOrTheLockouts() throws Exception {
+        try (InMemoryDialIn net = new InMemoryDialIn();
+             Appliance a = start(net, "alice")) {
+            var system = new ApplianceSystem(a, dir.resolve("tls.p12"));
+            InMemoryDialIn.Client alice = up(net.dial(a.pptpAddress(), "alice", "alice password"));
+            for (int i = 0; i < 8; i++) {
+                a.vpnLockout().failed("mallory", java.net.InetAddress.getByName("203.0.113.9"));
+            }
+            assertFalse(a.vpnLockout().current().isEmpty());
+
+            system.factoryReset();
+            alice.ended.get(10, TimeUnit.SECONDS);
+            a.accounting().flush();
+            var events = a.store().recentEvents(100);
+            assertTrue(events.stream().noneMatch(e -> e.contains("alice") || e.contains("disconnect")), events.toString());
+            assertEquals(List.of(), a.store().sessionHistory(100, false), "no session of before in the history");
+            assertEquals(List.of(), a.vpnLockout().current(), "no stranger's name or address on the Lockouts page");
+        }
+    }
+
     /** A restart for the imported settings drops every session: the page's notice names them all. */
     @Test
     void anImportThatRestartsTheServerNamesEveryoneItCutOff() throws Exception {

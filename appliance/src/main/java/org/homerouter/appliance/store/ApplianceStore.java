@@ -784,6 +784,27 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * How long the hash of a password from before its last change is kept ({@link
+     * LoginAccount#previousNtHash}): as good as that password against MS-CHAPv2, and kept only so
+     * that a device not yet given the new one is told apart from a guess. A month is time enough
+     * to reach the devices; after it, such a device's login is a wrong password like any other.
+     */
+    public static final java.time.Duration PREVIOUS_PASSWORD_KEPT_FOR = java.time.Duration.ofDays(30);
+
+    /**
+     * Forgets the previous passwords' hashes kept {@link #PREVIOUS_PASSWORD_KEPT_FOR} when the wall
+     * clock reads {@code nowMs} (one of unknown age is counted from now), with no copy left in the
+     * WAL; how many accounts had one.
+     */
+    public synchronized int forgetAgedPreviousPasswords(long nowMs) throws SQLException {
+        int[] forgotten = new int[1];
+        inTransaction(() -> forgotten[0] = userAccounts.forgetPreviousHashes(nowMs,
+                PREVIOUS_PASSWORD_KEPT_FOR.toMillis()));
+        secretsGone(forgotten[0] > 0);
+        return forgotten[0];
+    }
+
+    /**
      * Deletes every stored CHAP secret (plaintext-equivalent, so not kept a moment longer than
      * CHAP-MD5 is allowed). Returns how many users had one. secure_delete zeroes the freed cells,
      * but the pages as they were stay in the WAL, and in the database file until a checkpoint
@@ -1000,6 +1021,8 @@ public final class ApplianceStore implements AutoCloseable {
      * badly still got in. Names as recorded: a failed attempt under a name that matched an account
      * carries the account's own name. An account with a session up shows its newest one up: a
      * phone's session that ended after the laptop's began hid that the laptop was still connected.
+     * Accounts only, each from where its own history begins: a new account named as a deleted one
+     * showed the old person's login time and client address as its own.
      */
     public synchronized Map<String, LastConnection> lastConnections() throws SQLException {
         return sessionRecords.lastConnections();
@@ -1018,11 +1041,13 @@ public final class ApplianceStore implements AutoCloseable {
                                                   Map<String, String> routedSubnets, String event) throws SQLException {
         inTransaction(() -> {
             Map<String, Long> unchangedLoginsAfter = userAccounts.loginsAfterOfUnchanged(users);
+            Map<String, Long> historyAfter = userAccounts.historyAfter();
             userAccounts.removeAll();
             putSettings(settings);
-            userAccounts.addImported(users, unchangedLoginsAfter, routedSubnets);
+            userAccounts.addImported(users, unchangedLoginsAfter, historyAfter, routedSubnets);
             eventLog.insert("config", event);
         });
+        secretsGone(true); // the accounts the import removed or gave another password
     }
 
     /**
@@ -1065,6 +1090,7 @@ public final class ApplianceStore implements AutoCloseable {
             userAccounts.restore(accounts);
             eventLog.insert("config", event);
         });
+        secretsGone(true); // the imported accounts' passwords
     }
 
     /** Back to a fresh router: defaults, no users, no admin, no history; one transaction. */
@@ -1135,6 +1161,90 @@ public final class ApplianceStore implements AutoCloseable {
     }
 
     /**
+     * How long a whole copy of the database set aside beside it is kept: a newer firmware's that did
+     * not stay ({@code FILE.schema-N}), one an update's --discard-settings kept ({@code
+     * FILE.schema-N.<time>}), a damaged one ({@code FILE.damaged-<time>}). Each holds the history,
+     * the event log and the NT hashes of users deleted since, and stayed until a factory reset;
+     * three months is room to go back to that firmware, or to hand the file to a technician.
+     */
+    public static final java.time.Duration COPIES_KEPT_FOR = java.time.Duration.ofDays(90);
+
+    /**
+     * Deletes the copies ({@link #COPIES_KEPT_FOR}) set aside longer ago than they are kept when the
+     * wall clock reads {@code nowMs}, each with its side files (-wal, -shm, the update's
+     * .lan-address), and logs each by name. Set aside when the later of its last write and the time
+     * its name holds (a move keeps the file's time, so a database last written months ago and set
+     * aside today is not old); the one this run set aside is kept while the Dashboard names it. Not
+     * the copy made before a migration, which an update's rollback needs, and which goes once the
+     * firmware stays. Best effort: a file that cannot be deleted is tried again the next time.
+     *
+     * @return the names of the files deleted
+     */
+    public synchronized List<String> deleteAgedCopies(long nowMs) {
+        String name = file.getFileName().toString();
+        java.util.Map<Path, Long> copies = new java.util.TreeMap<>();
+        try (var found = Files.newDirectoryStream(file.toAbsolutePath().getParent(), name + ".*")) {
+            for (Path p : found) {
+                String suffix = p.getFileName().toString().substring(name.length());
+                if (suffix.startsWith(NEWER_INFIX) || suffix.startsWith(DAMAGED_INFIX)) {
+                    copies.put(p, Files.getLastModifiedTime(p).toMillis());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("could not list the copies of the settings database beside {}: {}", file, e.toString());
+            return List.of();
+        }
+        List<String> deleted = new java.util.ArrayList<>();
+        for (Path p : copies.keySet()) {
+            Path whole = wholeCopy(p);
+            if (setAside != null && whole.getFileName().equals(setAside.getFileName())) {
+                continue;
+            }
+            long written = copies.getOrDefault(whole, copies.get(p));
+            if (nowMs - Math.max(written, setAsideAt(whole.getFileName().toString())) <= COPIES_KEPT_FOR.toMillis()) {
+                continue;
+            }
+            try {
+                Files.deleteIfExists(p);
+                deleted.add(p.getFileName().toString());
+                LOG.info("deleted {}: a copy of the settings database set aside more than {} days ago", p,
+                        COPIES_KEPT_FOR.toDays());
+                logEvent("service", "deleted " + p.getFileName() + ", a copy of the settings database set aside more"
+                        + " than " + COPIES_KEPT_FOR.toDays() + " days ago (with the users, sessions and events of then)");
+            } catch (IOException e) {
+                LOG.warn("could not delete {}, a copy of the settings database set aside more than {} days ago: {}", p,
+                        COPIES_KEPT_FOR.toDays(), e.toString());
+            }
+        }
+        return deleted;
+    }
+
+    /** The copy that {@code p} is, or belongs to as a side file. */
+    private static Path wholeCopy(Path p) {
+        String n = p.getFileName().toString();
+        for (String side : List.of("-wal", "-shm", ".lan-address")) {
+            if (n.endsWith(side)) {
+                return p.resolveSibling(n.substring(0, n.length() - side.length()));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * When a copy was set aside, as its name says ({@code .damaged-<ms>}, {@code .schema-N.<ms>} by
+     * this service, {@code .schema-N.<s>} by homerouter-update's date +%s); 0 for a name without it.
+     */
+    static long setAsideAt(String copyName) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:\\.damaged-|\\.schema-\\d+\\.)(\\d{1,15})$")
+                .matcher(copyName);
+        if (!m.find()) {
+            return 0;
+        }
+        long t = Long.parseLong(m.group(1));
+        return t < 100_000_000_000L ? t * 1000 : t; // seconds until the year 5138
+    }
+
+    /**
      * PRAGMA wal_checkpoint(TRUNCATE). It waits for readers through the busy handler (busy_timeout),
      * then reports one still in the way as busy in its result row instead of failing: checked.
      */
@@ -1183,11 +1293,11 @@ public final class ApplianceStore implements AutoCloseable {
 
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret,
                                                String event) throws SQLException {
-        return userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret, event);
+        return secretsGone(userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret, event));
     }
 
     public synchronized boolean removeUser(String name, String event) throws SQLException {
-        return userAccounts.remove(name, event);
+        return secretsGone(userAccounts.remove(name, event));
     }
 
     /**
@@ -1212,16 +1322,35 @@ public final class ApplianceStore implements AutoCloseable {
     /**
      * Replaces a user's secrets (password change); false if there is no such user. The hash it
      * replaces is kept as the previous one ({@link LoginAccount#previousNtHash}), unless the
-     * password is the same again. The octet-wise NT hash is the new password's, or none
+     * password is the same again, for {@link #PREVIOUS_PASSWORD_KEPT_FOR}. The octet-wise NT hash is the new password's, or none
      * ({@code null}, a password of plain ASCII): the old one's would let its pppd clients in still.
      */
     public synchronized boolean setUserSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret)
             throws SQLException {
-        return userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret);
+        return secretsGone(userAccounts.setSecrets(name, ntHash, octetWiseNtHash, chapSecret));
     }
 
     public synchronized boolean removeUser(String name) throws SQLException {
-        return userAccounts.remove(name);
+        return secretsGone(userAccounts.remove(name));
+    }
+
+    /**
+     * After an account was removed or its password replaced ({@code changed}): secure_delete zeroes
+     * the cells the change freed, but the pages as they were, with the old NT hash (as good as the
+     * password against MS-CHAPv2), stay in the WAL until a checkpoint, which SQLite makes by itself
+     * only every 1000 pages: weeks on a quiet router. Checkpointed and truncated at once, best
+     * effort, as {@link #dropChapSecrets}; inside a larger transaction, at its end by its caller.
+     */
+    private boolean secretsGone(boolean changed) {
+        if (changed && !transactionOpen) {
+            try (Statement st = db.createStatement()) {
+                checkpoint(st);
+            } catch (SQLException e) {
+                LOG.warn("a VPN password was removed or replaced, but older copies of it may stay in the database's"
+                        + " log until its next checkpoint: {}", e.getMessage());
+            }
+        }
+        return changed;
     }
 
     /**

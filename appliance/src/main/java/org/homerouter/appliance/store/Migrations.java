@@ -108,7 +108,20 @@ final class Migrations {
                     // newest first without reading the guesses and good sessions of a year.
                     "CREATE INDEX vpn_sessions_failed ON vpn_sessions(id) WHERE ended_ms IS NOT NULL AND unknown_user = 0"
                             + " AND (problem IS NOT NULL OR end_reason IS NOT NULL AND (was_up = 0 OR end_reason NOT IN"
-                            + " ('HUNG_UP', 'CALL_CLEARED')))")));
+                            + " ('HUNG_UP', 'CALL_CLEARED')))")),
+            // The newest session row when the account was made: the rows up to it are those of an
+            // earlier account of the same name, deleted since, whose login time and client address
+            // the Users page showed as the new person's "Last connection". A row id, not a time, as
+            // logins_after_session (migration 6). An existing account's making is unknown: 0, its
+            // whole history its own, as before.
+            new Migration(11, "where each user's own session history begins", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN history_after_session INTEGER NOT NULL DEFAULT 0")),
+            // When previous_nt_hash was set (the wall clock's ms): it is as good as that password
+            // against MS-CHAPv2, kept only to tell a device not yet given the new one, and is
+            // forgotten 30 days on (AgedRecords). NULL where that time is unknown (set before this
+            // version): the first aged run, with the clock set, counts from then.
+            new Migration(12, "when the previous password of users was set", List.of(
+                    "ALTER TABLE vpn_users ADD COLUMN previous_nt_hash_ms INTEGER")));
 
     static int latest() {
         return ALL.getLast().version();

@@ -305,10 +305,11 @@ final class SessionRecords {
         Map<String, LastConnection> out = new HashMap<>();
         try (PreparedStatement ps = db.prepareStatement("""
                 WITH latest AS (
-                    SELECT user_name, coalesce(max(CASE WHEN was_up = 1 AND ended_ms IS NULL THEN id END),
-                                               max(CASE WHEN was_up = 1 THEN id END)) AS ok,
-                           max(CASE WHEN was_up = 0 THEN id END) AS bad
-                    FROM vpn_sessions WHERE user_name IS NOT NULL GROUP BY user_name)
+                    SELECT s.user_name, coalesce(max(CASE WHEN s.was_up = 1 AND s.ended_ms IS NULL THEN s.id END),
+                                                 max(CASE WHEN s.was_up = 1 THEN s.id END)) AS ok,
+                           max(CASE WHEN s.was_up = 0 THEN s.id END) AS bad
+                    FROM vpn_sessions s JOIN vpn_users u ON u.name = s.user_name
+                    WHERE s.id > u.history_after_session GROUP BY s.user_name)
                 SELECT l.user_name, s.started_ms, s.client, s.id IS NOT NULL AND s.ended_ms IS NULL,
                        coalesce(f.ended_ms, f.started_ms), f.end_reason
                 FROM latest l LEFT JOIN vpn_sessions s ON s.id = l.ok

@@ -124,8 +124,8 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
         }
         try (PreparedStatement ps = db.prepareStatement(
                 "INSERT OR IGNORE INTO vpn_users(name, nt_hash, chap_secret, enabled, static_address, created_ms, "
-                        + "octet_wise_nt_hash, logins_after_session) VALUES (?, ?, ?, ?, ?, ?, ?, " + LAST_SESSION
-                        + ")")) {
+                        + "octet_wise_nt_hash, logins_after_session, history_after_session) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                        + LAST_SESSION + ", " + LAST_SESSION + ")")) {
             ps.setString(1, u.name());
             ps.setBytes(2, u.ntHash());
             ps.setBytes(3, u.chapSecret().orElse(null));
@@ -151,12 +151,14 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
     boolean setSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret) throws SQLException {
         // SET reads the row as it was: the previous hash is the one being replaced.
         try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"
-                + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, nt_hash = ?1, chap_secret = ?2, "
+                + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, previous_nt_hash_ms = CASE WHEN"
+                + " nt_hash = ?1 THEN previous_nt_hash_ms ELSE ?5 END, nt_hash = ?1, chap_secret = ?2, "
                 + "octet_wise_nt_hash = ?4, logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
             ps.setBytes(1, ntHash);
             ps.setBytes(2, chapSecret);
             ps.setString(3, name);
             ps.setBytes(4, octetWiseNtHash);
+            ps.setLong(5, System.currentTimeMillis());
             return ps.executeUpdate() == 1;
         }
     }
@@ -235,6 +237,23 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
         }
     }
 
+    /**
+     * Forgets each previous password's hash set {@code keptForMs} or more before {@code nowMs}, and
+     * returns how many. One whose time is unknown (set before that was recorded) or ahead of the
+     * clock (set while the clock read wrong) counts from now: kept too long at worst, once.
+     */
+    int forgetPreviousHashes(long nowMs, long keptForMs) throws SQLException {
+        try (PreparedStatement stamp = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash_ms = ?1 WHERE"
+                + " previous_nt_hash IS NOT NULL AND (previous_nt_hash_ms IS NULL OR previous_nt_hash_ms > ?1)");
+             PreparedStatement forget = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = NULL,"
+                     + " previous_nt_hash_ms = NULL WHERE previous_nt_hash IS NOT NULL AND previous_nt_hash_ms <= ?")) {
+            stamp.setLong(1, nowMs);
+            stamp.executeUpdate();
+            forget.setLong(1, nowMs - keptForMs);
+            return forget.executeUpdate();
+        }
+    }
+
     int dropChapSecrets() throws SQLException {
         try (Statement st = db.createStatement()) {
             int dropped = st.executeUpdate("UPDATE vpn_users SET chap_secret = NULL WHERE chap_secret IS NOT NULL");
@@ -281,13 +300,23 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
     /**
      * The accounts of an import, with the branch-office accounts' routed subnets (user name to
      * list), inside the caller's transaction: each of {@code unchangedLoginsAfter}'s accounts keeps
-     * where its logins count ({@link #loginsAfterOfUnchanged}).
+     * where its logins count ({@link #loginsAfterOfUnchanged}), and each of {@code historyAfter}'s
+     * where its session history begins ({@link #historyAfter}).
      */
-    void addImported(List<VpnUser> users, Map<String, Long> unchangedLoginsAfter, Map<String, String> routedSubnets)
-            throws SQLException {
+    void addImported(List<VpnUser> users, Map<String, Long> unchangedLoginsAfter, Map<String, Long> historyAfter,
+                     Map<String, String> routedSubnets) throws SQLException {
         for (VpnUser u : users) {
             if (!add(u)) {
                 throw new SQLException("user " + u.name() + " twice in the configuration");
+            }
+            Long history = historyAfter.get(u.name());
+            if (history != null) {
+                try (PreparedStatement ps = db.prepareStatement(
+                        "UPDATE vpn_users SET history_after_session = ? WHERE name = ?")) {
+                    ps.setLong(1, history);
+                    ps.setString(2, u.name());
+                    ps.executeUpdate();
+                }
             }
             Long after = unchangedLoginsAfter.get(u.name());
             if (after != null) {
@@ -342,6 +371,21 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
                         out.put(u.name(), rs.getLong(1));
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where each account's own session history begins, by name: an import that keeps a name keeps
+     * its person (the router's own export put back), and with them their "Last connection".
+     */
+    Map<String, Long> historyAfter() throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        try (Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name, history_after_session FROM vpn_users")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
             }
         }
         return out;

@@ -3,6 +3,7 @@ package org.homerouter.appliance.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -255,9 +256,7 @@ class ApplianceStoreTest {
         int latest = createdWith(db);
         // The database as the previous firmware (one schema version back) left it.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("DROP INDEX vpn_sessions_unknown_user"); // the last migration's
-            st.execute("DROP INDEX vpn_sessions_failed");
-            st.execute("ALTER TABLE vpn_sessions DROP COLUMN unknown_user");
+            st.execute("ALTER TABLE vpn_users DROP COLUMN previous_nt_hash_ms"); // the last migration's
             st.execute("PRAGMA user_version = " + (latest - 1));
         }
         // This firmware's first start migrates it, keeping a copy first.
@@ -326,6 +325,51 @@ class ApplianceStoreTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT name FROM vpn_users")) {
             assertTrue(rs.next() && rs.getString(1).equals("alice"), "the accounts are still there");
+        }
+    }
+
+    /** A hash no other bytes of the files would match by chance: {@code fill} sixteen times. */
+    private static byte[] hash(int fill) {
+        byte[] h = new byte[16];
+        java.util.Arrays.fill(h, (byte) fill);
+        h[0] = 0x5A;
+        return h;
+    }
+
+    /** Whether the file (if there is one) holds {@code bytes} anywhere. */
+    private static boolean holds(Path file, byte[] bytes) throws Exception {
+        if (!java.nio.file.Files.exists(file)) {
+            return false;
+        }
+        byte[] all = java.nio.file.Files.readAllBytes(file);
+        for (int i = 0; i + bytes.length <= all.length; i++) {
+            if (java.util.Arrays.equals(all, i, i + bytes.length, bytes, 0, bytes.length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aRemovedUsersAndAReplacedPasswordsHashesLeaveNoCopyInTheWalOrTheFile() throws Exception {
+        Path db = dir.resolve("wiped.db");
+        Path wal = dir.resolve("wiped.db-wal");
+        try (ApplianceStore store = ApplianceStore.open(db)) {
+            store.addUser(new VpnUser("alice", hash(0xA1), Optional.empty(), true, Optional.empty()));
+            store.addUser(new VpnUser("bob", hash(0xB2), Optional.empty(), true, Optional.empty()));
+            assertTrue(holds(wal, hash(0xA1)) || holds(db, hash(0xA1)), "the test sees a stored hash");
+
+            assertTrue(store.removeUser("alice", "user alice removed"));
+            // bob's password changed twice: the one before the last is no longer kept anywhere.
+            assertTrue(store.setUserSecrets("bob", hash(0xB3), null, null, "password of bob changed"));
+            assertTrue(store.setUserSecrets("bob", hash(0xB4), null, null, "password of bob changed"));
+
+            // While the service runs (its connection open, which would checkpoint at its close).
+            for (Path f : List.of(wal, db)) {
+                assertFalse(holds(f, hash(0xA1)), "the removed alice's NT hash in " + f.getFileName());
+                assertFalse(holds(f, hash(0xB2)), "bob's replaced NT hash in " + f.getFileName());
+            }
+            assertTrue(store.user("bob").isPresent());
         }
     }
 
@@ -735,6 +779,9 @@ class ApplianceStoreTest {
     @Test
     void eachUsersLastConnectionIsItsLatestSessionAndAFailureOnlyWhenItCameAfter() throws Exception {
         try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            for (String name : List.of("alice", "bob", "carol", "dave", "erin")) {
+                store.addUser(user(name));
+            }
             // alice: failed, got in, got in again later, then failed: the later session, then the failure.
             store.sessionEnded(0, 100, 101, "alice", "198.51.100.1", null, 0, 0, "LOCKED_OUT", "", "auth-failure", "x");
             long first = store.sessionStarted(200, "alice", "198.51.100.2", "192.168.250.10", "alice connected");
@@ -766,6 +813,41 @@ class ApplianceStoreTest {
         }
     }
 
+    /**
+     * A deleted person's sessions stay in the history, but are not the next account of that name's:
+     * a new "alice" showed the old alice's login time and client address as her "Last connection".
+     * An import that keeps a name keeps its person, and an account from before this version its history.
+     */
+    @Test
+    void aNewAccountNamedAsADeletedOneHasNoneOfItsLastConnection() throws Exception {
+        try (ApplianceStore store = ApplianceStore.open(dir.resolve("router.db"))) {
+            store.addUser(user("alice"));
+            store.addUser(user("bob"));
+            long old = store.sessionStarted(1_000, "alice", "198.51.100.7", "192.168.250.10", "alice connected");
+            store.sessionEnded(old, 1_000, 2_000, "alice", "198.51.100.7", null, 1, 1, "HUNG_UP", "", "disconnect", "x");
+            store.sessionEnded(0, 2_500, 2_501, "alice", "198.51.100.7", null, 0, 0, "AUTH_FAILED", "", "auth-failure", "x");
+            long bobs = store.sessionStarted(1_500, "bob", "198.51.100.8", "192.168.250.11", "bob connected");
+            store.sessionEnded(bobs, 1_500, 2_000, "bob", "198.51.100.8", null, 1, 1, "HUNG_UP", "", "disconnect", "x");
+            assertEquals("198.51.100.7", store.lastConnections().get("alice").client());
+
+            assertTrue(store.removeUser("alice", "user alice removed"));
+            assertTrue(store.addUser(user("alice"), "user alice added"), "someone else, given the name");
+            assertNull(store.lastConnections().get("alice"), "never, on the Users page: " + store.lastConnections());
+            assertEquals(1, store.sessionHistory(10, false).stream().filter(r -> "alice".equals(r.user()) && r.wasUp()).count(),
+                    "the history still holds the old alice's session");
+
+            long hers = store.sessionStarted(3_000, "alice", "203.0.113.20", "192.168.250.10", "alice connected");
+            assertEquals(new ApplianceStore.LastConnection(3_000, "203.0.113.20", true, 0, null),
+                    store.lastConnections().get("alice"), "her own");
+
+            // The router's own accounts imported again: the same people, the same last connections.
+            store.replaceConfiguration(Map.of(), store.users(), "configuration imported");
+            assertEquals(3_000, store.lastConnections().get("alice").connectedMs());
+            assertEquals(1_500, store.lastConnections().get("bob").connectedMs(), "bob, kept by the import");
+            assertTrue(hers > old);
+        }
+    }
+
     /** The page reads every account's last connection at once: fast with the history full (10,000 rows). */
     @Test
     void theLastConnectionsOfAllUsersComeQuicklyFromAFullHistory() throws Exception {
@@ -773,6 +855,13 @@ class ApplianceStoreTest {
         ApplianceStore.open(db).close();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
             c.setAutoCommit(false);
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO vpn_users(name, nt_hash, created_ms)"
+                    + " VALUES (?, zeroblob(16), 1)")) {
+                for (int i = 0; i < 200; i++) {
+                    ps.setString(1, "user" + i);
+                    ps.executeUpdate();
+                }
+            }
             try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO vpn_sessions(started_ms, ended_ms, "
                     + "user_name, client, was_up, end_reason) VALUES (?, ?, ?, ?, ?, ?)")) {
                 for (int i = 0; i < ApplianceStore.SESSIONS_KEPT; i++) {

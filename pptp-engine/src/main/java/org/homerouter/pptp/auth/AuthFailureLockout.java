@@ -170,6 +170,16 @@ public final class AuthFailureLockout {
     }
 
     /**
+     * The router was reset to factory settings: the names strangers typed, their addresses, and
+     * where the old accounts logged in from are the old owner's business, not the next one's
+     * (the Lockouts page would show them until a restart). Everything starts afresh.
+     */
+    public synchronized void forgetAll() {
+        entries.clear();
+        familiar.forgetAll();
+    }
+
+    /**
      * {@code userName} logged in from {@code source} {@code ago} (before this run, as the session
      * history says): the source is familiar to the name as if it had happened here, for what is
      * left of the 30 days.

@@ -74,6 +74,11 @@ final class FamiliarSources {
         byName.remove(userName);
     }
 
+    /** Every name's sources: the accounts that logged in are gone (a factory reset). */
+    void forgetAll() {
+        byName.clear();
+    }
+
     /** Whether {@code userName} logged in {@link #near} {@code address} less than {@link #FOR} before {@code now}. */
     boolean knows(String userName, InetAddress address, long now) {
         Map<String, Long> sources = byName.get(userName);

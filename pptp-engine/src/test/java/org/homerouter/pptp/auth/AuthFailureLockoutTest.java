@@ -334,6 +334,24 @@ class AuthFailureLockoutTest {
     }
 
     @Test
+    void forgettingAllLeavesNoLockoutAndNoFamiliarSource() throws Exception {
+        InetAddress hotel = ip("198.51.100.40");
+        lockout.succeeded("alice", ip("198.51.100.41"));
+        for (String name : List.of("admin", "test", "guest")) {
+            lockout.failed(name, hotel);
+        }
+        assertFalse(lockout.current().isEmpty());
+        lockout.forgetAll();
+        assertEquals(List.of(), lockout.current(), "no stranger's name or address is left to show");
+        assertEquals(0, lockout.charsHeld());
+        for (String name : List.of("admin", "test", "guest")) {
+            lockout.failed(name, hotel);
+        }
+        assertTrue(lockout.lockedOut("alice", hotel).isPresent(),
+                "where the old alice logged in from spares a new alice nothing");
+    }
+
+    @Test
     void anIpv6LoginMakesItsWhole64FamiliarAndANameKeepsItsEightLatestSources() throws Exception {
         lockout.succeeded("alice", ip("2001:db8:1:1::5"));
         for (int i = 0; i < FamiliarSources.PER_NAME; i++) {
