@@ -269,8 +269,10 @@ record ApplianceSystem(Appliance appliance, Path tlsKeyStore) implements SystemA
                     Thread.sleep(10);
                 }
                 // A client that does not answer its Terminate-Request: its call is cleared all the same.
-                open.stream().filter(s -> !s.hasEnded())
-                        .forEach(s -> s.endSilently(org.homerouter.pptp.session.SessionEnd.HUNG_UP, why));
+                // Every session, not only those not ended: taking an ended one's lock waits until its
+                // end (which sets "ended" before it tells the accounting) has been handed over, so the
+                // flush below writes it before the reset, not after it.
+                open.forEach(s -> s.endSilently(org.homerouter.pptp.session.SessionEnd.HUNG_UP, why));
             }
             appliance.accounting().flush();
         } catch (InterruptedException e) {

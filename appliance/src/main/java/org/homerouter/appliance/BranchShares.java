@@ -20,5 +20,14 @@ public interface BranchShares {
     @FunctionalInterface
     interface Given {
         void takeBack() throws IOException;
+
+        /**
+         * Whether {@code other} was given to this one's device (the same kernel device, not only
+         * its name: a renegotiated link has a new device, maybe of the same name): then it is this
+         * share again, not one to take back apart. Unknown: no.
+         */
+        default boolean sameDeviceAs(Given other) {
+            return false;
+        }
     }
 }

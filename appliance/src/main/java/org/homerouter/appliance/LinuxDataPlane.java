@@ -69,10 +69,7 @@ final class LinuxDataPlane {
         LOG.info("data plane: raw GRE socket and TUN devices ready, {}", loop == null
                 ? "each read on a thread of its own" : "read on one thread (" + loop.name() + ")");
         return new DataPlane(gre, devices, null, () -> closeQuietly(f, d, g::close, l), l == null ? null : l::execute,
-                f == null ? BranchShares.NONE : device -> {
-                    int index = f.branchShare(device);
-                    return () -> f.plainShare(index);
-                });
+                f == null ? BranchShares.NONE : device -> new IndexShare(f, f.branchShare(device)));
     }
 
     /**
@@ -119,6 +116,19 @@ final class LinuxDataPlane {
                     LOG.debug("closing {}: {}", r, e.toString());
                 }
             }
+        }
+    }
+
+    /** A branch's share, given to the device of kernel index {@code index}. */
+    private record IndexShare(ServerFirewall firewall, int index) implements BranchShares.Given {
+        @Override
+        public void takeBack() throws IOException {
+            firewall.plainShare(index);
+        }
+
+        @Override
+        public boolean sameDeviceAs(BranchShares.Given other) {
+            return other instanceof IndexShare o && o.index == index;
         }
     }
 }

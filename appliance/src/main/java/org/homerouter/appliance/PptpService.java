@@ -790,19 +790,34 @@ final class PptpService implements AutoCloseable {
 
         /**
          * A branch's whole LAN arrives on its session's device: it gets the larger connection share
-         * (once, however often the networks are routed into it again), as long as the session lasts.
-         * Its failure costs the branch only the larger share, so it is said and the routes stay.
+         * as long as the session lasts. Given at each routing in: once the same device's (routed in
+         * again), but a renegotiated link's is a new device with a new index, whose connections
+         * counted against a dial-in user's share for the rest of the session; the old one's goes
+         * back. Its failure costs the branch only the larger share, so it is said and the routes stay.
          */
         private void giveBranchShare(PppSession s, String user) {
             Optional<String> device = s.deviceName();
-            if (sharesGiven.containsKey(s) || device.isEmpty() || s.hasEnded()) {
+            if (device.isEmpty() || s.hasEnded()) {
                 return;
             }
+            BranchShares.Given given;
             try {
-                sharesGiven.put(s, branchShares.give(device.get()));
+                given = branchShares.give(device.get());
             } catch (java.io.IOException | RuntimeException e) {
                 LOG.warn("{}: {} of {} keeps a single session's share of connections: {}", s.id(), device.get(), user,
                         e.getMessage());
+                return;
+            }
+            BranchShares.Given had = sharesGiven.get(s);
+            if (had != null && had.sameDeviceAs(given)) {
+                return; // the same share: nft's add of an element it has is no change
+            }
+            takeBranchShareBack(s);
+            sharesGiven.put(s, given);
+            if (s.hasEnded()) {
+                // Ended while the share was given: its device's name may be another session's now,
+                // whose index the give read. Taken back at once, not at the end queued behind this.
+                takeBranchShareBack(s);
             }
         }
 

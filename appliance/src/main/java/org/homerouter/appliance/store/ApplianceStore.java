@@ -1232,10 +1232,11 @@ public final class ApplianceStore implements AutoCloseable {
 
     /**
      * When a copy was set aside, as its name says ({@code .damaged-<ms>}, {@code .schema-N.<ms>} by
-     * this service, {@code .schema-N.<s>} by homerouter-update's date +%s); 0 for a name without it.
+     * this service, {@code .schema-N.<s>} by homerouter-update's date +%s, {@code .schema-unknown.<s>} where it
+     * could not tell the schema); 0 for a name without it.
      */
     static long setAsideAt(String copyName) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:\\.damaged-|\\.schema-\\d+\\.)(\\d{1,15})$")
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:\\.damaged-|\\.schema-[^.]+\\.)(\\d{1,15})$")
                 .matcher(copyName);
         if (!m.find()) {
             return 0;

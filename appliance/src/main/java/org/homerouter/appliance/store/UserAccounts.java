@@ -149,16 +149,18 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
     }
 
     boolean setSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret) throws SQLException {
-        // SET reads the row as it was: the previous hash is the one being replaced.
+        // SET reads the row as it was: the previous hash is the one being replaced. Its time is left
+        // for the next aged run to write (forgetPreviousHashes), which runs only with the clock set:
+        // stamped now, on a board without a battery clock before its time server answered, a step
+        // to the real time made it look months old, and it was forgotten at once.
         try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"
                 + " nt_hash = ?1 THEN previous_nt_hash ELSE nt_hash END, previous_nt_hash_ms = CASE WHEN"
-                + " nt_hash = ?1 THEN previous_nt_hash_ms ELSE ?5 END, nt_hash = ?1, chap_secret = ?2, "
+                + " nt_hash = ?1 THEN previous_nt_hash_ms ELSE NULL END, nt_hash = ?1, chap_secret = ?2, "
                 + "octet_wise_nt_hash = ?4, logins_after_session = " + LAST_SESSION + " WHERE name = ?3")) {
             ps.setBytes(1, ntHash);
             ps.setBytes(2, chapSecret);
             ps.setString(3, name);
             ps.setBytes(4, octetWiseNtHash);
-            ps.setLong(5, System.currentTimeMillis());
             return ps.executeUpdate() == 1;
         }
     }
