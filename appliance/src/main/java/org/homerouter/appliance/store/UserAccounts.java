@@ -150,7 +150,8 @@ record UserAccounts(ApplianceStore store, Connection db, EventLog eventLog) {
 
     boolean setSecrets(String name, byte[] ntHash, byte[] octetWiseNtHash, byte[] chapSecret) throws SQLException {
         // SET reads the row as it was: the previous hash is the one being replaced. Its time is left
-        // for the next aged run to write (forgetPreviousHashes), which runs only with the clock set:
+        // for the next aged run to write (forgetPreviousHashes), which runs once a time server set the
+        // clock (or where the system cannot say whether one did, AgedRecords):
         // stamped now, on a board without a battery clock before its time server answered, a step
         // to the real time made it look months old, and it was forgotten at once.
         try (PreparedStatement ps = db.prepareStatement("UPDATE vpn_users SET previous_nt_hash = CASE WHEN"

@@ -456,9 +456,9 @@ public final class AddressPool {
      * What is done with each address a session gives back before it is free again: the kernel's
      * connection tracking entries of the session are deleted ({@link FlowSweep}), or the next
      * session given the address would receive the replies to the previous user's connections.
-     * Called outside the pool's lock; it must not block (the session's thread gives the address
-     * back), and must call {@code free} once, later, from any thread: till then the address stays
-     * out, as if still held.
+     * Called under the pool's lock (as {@link #claimedAgain} is): it must not block (the session's
+     * thread gives the address back), nor call any pool on the calling thread, and must call {@code
+     * free} once, later, from another thread: till then the address stays out, as if still held.
      */
     public interface BeforeReuse {
         void givenBack(Inet4Address address, Runnable free);

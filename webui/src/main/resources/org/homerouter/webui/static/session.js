@@ -52,6 +52,7 @@
         }
         arm();
       } else {
+        stay.hidden = true; // pressed again it would only be refused again
         show('You were logged out already: save nothing more here. Copy what you typed, then log in again.');
       }
     }, function () {
