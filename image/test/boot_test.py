@@ -367,6 +367,15 @@ def main():
             failures.append("the VPN server's connection shares are not in its firewall table")
         if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
             failures.append("IP forwarding is off")
+        # Strict reverse-path checking on every interface, also those that appear later (the sessions'
+        # pptpN take "default"), and no ICMP redirects sent from any (the kernel sends them when "all"
+        # or the interface says so: eth0 and eth1 must say 0 too).
+        rp = g.check("cd /proc/sys/net/ipv4/conf && grep -H . all/rp_filter default/rp_filter "
+                     "all/send_redirects default/send_redirects eth0/send_redirects eth1/send_redirects")
+        expected = {"all/rp_filter": "1", "default/rp_filter": "1", "all/send_redirects": "0",
+                    "default/send_redirects": "0", "eth0/send_redirects": "0", "eth1/send_redirects": "0"}
+        if dict(re.findall(r"^(\w+/\w+):(\d+)$", rp, re.M)) != expected:
+            failures.append(f"rp_filter or send_redirects not as /etc/sysctl.d/90-homerouter.conf sets them: {rp}")
         if g.check("cat /proc/sys/kernel/panic /proc/sys/kernel/panic_on_oops").split() != ["10", "1"]:
             failures.append("a kernel panic or oops would hang the router instead of rebooting it")
         # Sized by /etc/modprobe.d/homerouter.conf, not from RAM (4,096 on a 512 MB board).
