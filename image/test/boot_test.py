@@ -359,6 +359,25 @@ def main():
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
+        # The UI from the VPN's tunnels: a VPN client's own tunnel address reaches it; a branch office's
+        # LAN, which its site-to-site session routes through the same kind of pptp* device, gets the
+        # router's DNS, not the UI and its login. A veth named like a session's device stands in, its
+        # far end in a namespace holding a client's address (in the vpn_clients set) and a branch host's.
+        g.check("for i in $(seq 30); do nft list set inet homerouter vpn_clients | grep -q 192.168.250.0/24 && break; "
+                "sleep 1; done; ip netns add hrbranch && ip link add pptp99 type veth peer name eth0 netns hrbranch && "
+                "ip addr add 192.168.250.1 peer 192.168.250.99 dev pptp99 && ip link set pptp99 up && "
+                "ip -n hrbranch link set eth0 up && ip -n hrbranch addr add 192.168.250.99 peer 192.168.250.1 dev eth0 && "
+                "ip -n hrbranch addr add 10.77.0.5/32 dev eth0 && ip route add 10.77.0.0/24 via 192.168.250.99 dev pptp99",
+                timeout=60)
+        reach = {}
+        for src, port in (("192.168.250.99", 8080), ("10.77.0.5", 8080), ("10.77.0.5", 53)):
+            reach[f"{src} to :{port}"] = g.run(
+                f"ip -n hrbranch route replace 192.168.1.1 via 192.168.250.1 dev eth0 src {src} && "
+                f"ip netns exec hrbranch timeout 5 bash -c 'exec 3<>/dev/tcp/192.168.1.1/{port}'", timeout=30)[0] == 0
+        g.run("ip netns del hrbranch; ip route del 10.77.0.0/24; true")
+        print(f"    TCP from a session device (pptp99): {reach}")
+        if reach != {"192.168.250.99 to :8080": True, "10.77.0.5 to :8080": False, "10.77.0.5 to :53": True}:
+            failures.append(f"from pptp*, only VPN clients' tunnel addresses must reach the UI, and DNS everyone: {reach}")
         # The VPN server's own table holds each session to a share of the connection table, and all
         # of them to half of it (16,384 of 32,768): the image's kernel must take the ct count rules.
         if g.run("nft list table inet homerouter_pptp | grep -q 'iif ct count over 2048' && "
