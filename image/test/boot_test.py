@@ -117,8 +117,9 @@ def ui_install_update(port, password, bundle):
 
 
 class Guest:
-    def __init__(self, tag, disk, bundle, kernel, initrd, wan_cable=True, lan="192.168.1"):
-        """lan: the first three numbers of the LAN's /24, the router at .1 (its LAN page moves it)."""
+    def __init__(self, tag, disk, bundle, kernel, initrd, wan_cable=True, lan="192.168.1", append=None):
+        """lan: the first three numbers of the LAN's /24, the router at .1 (its LAN page moves it);
+        append: the kernel command line, if not the test's usual one (with the debug shell)."""
         self.tag = tag
         self.monitor_path = os.path.join(WORK, f"monitor-{tag}.sock")
         self.ports = {k: free_port() for k in ("pptp", "ui_lan", "ui_wan")}
@@ -140,8 +141,8 @@ class Guest:
                "-kernel", kernel, "-initrd", initrd,
                # systemd's getty generator also starts a login prompt on hvc0 (a virtual console):
                # masked, or it and the debug shell take turns reading what the test types.
-               "-append", "console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 "
-                          "systemd.mask=serial-getty@hvc0.service quiet",
+               "-append", append or ("console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 "
+                                     "systemd.mask=serial-getty@hvc0.service quiet"),
                "-drive", f"file={disk},if=none,format=raw,id=disk", "-device", "virtio-blk-pci,drive=disk",
                "-drive", f"file={bundle},if=none,format=raw,id=usb,readonly=on", "-device", "virtio-blk-pci,drive=usb",
                # romfile=: the kernel is booted directly, so no firmware needs the NICs' option ROM
@@ -308,6 +309,34 @@ def main():
     kernel, initrd = os.path.join(OUT, f"vmlinuz-{ARCH}"), os.path.join(OUT, f"initrd-{ARCH}.img")
     results = {}
     failures = []
+
+    # A boot the initramfs cannot go on with (no disk by the name given): without a debug shell asked
+    # for, it says why and restarts (QEMU runs with -no-reboot, so it exits); no root shell on the
+    # serial console. With systemd.debug_shell it gives the shell (and QEMU runs on).
+    print("==> boots 0: the initramfs fails (homerouter.disk=/dev/vdz)")
+    for debug in (False, True):
+        g = Guest("fail-debug" if debug else "fail", disk, bundle, kernel, initrd,
+                  append="console=ttyAMA0 homerouter.disk=/dev/vdz" + (" systemd.debug_shell=hvc0" if debug else ""))
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and g.qemu.poll() is None:
+                console = open(g.console, errors="replace").read() if os.path.exists(g.console) else ""
+                if debug and "dropping to a shell" in console:
+                    time.sleep(15)
+                    break
+                time.sleep(1)
+            console = open(g.console, errors="replace").read() if os.path.exists(g.console) else ""
+            lines = [l for l in console.splitlines() if "homerouter-init" in l]
+            print("    " + ("debug: " if debug else "") + " / ".join(lines) + f"; qemu {'exited' if g.qemu.poll() is not None else 'runs'}"
+                  f" after {g.elapsed():.0f} s")
+            if debug:
+                if "dropping to a shell" not in console or g.qemu.poll() is not None:
+                    failures.append("the initramfs gave no shell when the kernel command line asked for a debug shell")
+            elif ("no /dev/vdz3 after 10 s" not in console or "restarting in 10 s" not in console
+                  or "dropping to a shell" in console or g.qemu.poll() is None):
+                failures.append("a failed initramfs did not restart the router (or gave a shell without debug)")
+        finally:
+            g.kill()
 
     print(f"==> boot 1: {name}")
     g = Guest("boot1", disk, bundle, kernel, initrd)
