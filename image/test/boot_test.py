@@ -387,6 +387,15 @@ def main():
         caps = g.check("grep CapEff /proc/$(systemctl show -P MainPID homerouter)/status")
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
+        # The service's class-data archive: the firmware's own, in the read-only root, mapped by the
+        # JVM from the first boot on; none on /data, where the service's user wrote one before (code
+        # that user could leave for every later start).
+        cds = g.run("grep app-cds.jsa /proc/$(systemctl show -P MainPID homerouter)/maps | awk '{print $6}' | sort -u; "
+                    "ls -l /var/lib/homerouter/app-cds.jsa 2>&1")[1]
+        print("    class-data archive: " + cds.replace("\n", "; "))
+        if "/usr/lib/homerouter/app-cds.jsa" not in cds or "/var/lib/homerouter/app-cds.jsa" not in cds \
+                or "No such file" not in cds:
+            failures.append(f"the service does not use the firmware's read-only class-data archive (or one is on /data): {cds}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
         # The UI from the VPN's tunnels: a VPN client's own tunnel address reaches it; a branch office's
         # LAN, which its site-to-site session routes through the same kind of pptp* device, gets the
@@ -600,13 +609,12 @@ def main():
         if f'id="firmware-version">{update_version}<' not in ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/system"):
             failures.append("the System page does not name the updated firmware's version")
         # What the service holds, for the board sizes the README names (printed, not judged: the
-        # guest has 1 GiB), and the class-data archive the JVM wrote on the data partition at its
-        # last exit (the service stopped for the reboot).
+        # guest has 1 GiB), and what the data partition holds.
         print("    service memory: " + g.run("grep -E '^(VmRSS|VmHWM|Threads)' /proc/$(systemctl show -P MainPID "
                                              "homerouter)/status | tr -s ' \\t' ' ' | tr '\\n' ';'; "
                                              "grep -E '^(MemTotal|MemAvailable)' /proc/meminfo | tr -s ' ' | "
                                              "tr '\\n' ';'")[1].strip())
-        print("    data partition: " + g.run("ls -l /var/lib/homerouter/app-cds.jsa; df -k /data | tail -n 1")[1].strip())
+        print("    data partition: " + g.run("df -k /data | tail -n 1")[1].strip())
         # The base firewall reloaded (its configuration starts with "flush ruleset"): the service,
         # PartOf nftables.service, restarts with it and puts its tables and WAN admission back.
         g.check("systemctl restart nftables")
