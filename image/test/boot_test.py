@@ -396,6 +396,30 @@ def main():
         if "/usr/lib/homerouter/app-cds.jsa" not in cds or "/var/lib/homerouter/app-cds.jsa" not in cds \
                 or "No such file" not in cds:
             failures.append(f"the service does not use the firmware's read-only class-data archive (or one is on /data): {cds}")
+        # The service's sandbox, seen from inside: a shell put into its cgroup opens /dev/net/tun (the
+        # sessions' TUN) but not the disk (DevicePolicy=closed), and a JVM started there with the
+        # service's options sizes its heap from the cgroup's MemoryMax=80%: a quarter of RAM, as before
+        # the cap. Its /proc hides other users' processes; the data partition is nosuid,nodev,noexec.
+        cg = "echo $$ > /sys/fs/cgroup$(systemctl show -P ControlGroup homerouter)/cgroup.procs"
+        cg_quoted = cg.replace("$$", "\\$\\$")  # in double quotes: the inner shell's PID, not this one's
+        sandbox = g.run("pid=$(systemctl show -P MainPID homerouter); "
+                        "echo \"memory.max $(cat /sys/fs/cgroup$(systemctl show -P ControlGroup homerouter)/memory.max)\"; "
+                        "echo \"hidepid $(grep -c 'hidepid=invisible' /proc/$pid/mountinfo)\"; "
+                        f"sh -c '{cg} && (exec 3<>/dev/net/tun && echo tun opened); (exec 3</dev/vda && echo disk opened); true' 2>&1; "
+                        "args=$(tr '\\0' '\\n' < /proc/$pid/cmdline | sed '/^-jar$/,$d' | tr '\\n' ' '); "
+                        f"sh -c \"{cg_quoted} && exec $args -XX:+PrintFlagsFinal -version\" | grep -w MaxHeapSize; "
+                        "grep MemTotal /proc/meminfo; findmnt -rno TARGET,OPTIONS /data /var/lib/homerouter /var/lib/systemd/timesync",
+                        timeout=120)[1]
+        print("    sandbox: " + sandbox.replace("\n", "\n      "))
+        heap = re.search(r"MaxHeapSize\s*=\s*(\d+)", sandbox)
+        total = re.search(r"MemTotal:\s*(\d+) kB", sandbox)
+        mounts = re.findall(r"^(/\S*) (\S+)$", sandbox, re.M)
+        if ("tun opened" not in sandbox or "disk opened" in sandbox or "hidepid 0" in sandbox
+                or "memory.max max" in sandbox or not heap or not total
+                or abs(int(heap.group(1)) / (int(total.group(1)) * 1024 / 4) - 1) > 0.06
+                or len(mounts) != 3 or any(not {"nosuid", "nodev", "noexec"} <= set(o.split(",")) for _, o in mounts)):
+            failures.append("the service's sandbox (devices, /proc, memory cap and heap) or the data mounts' options "
+                            f"are not as set: {sandbox}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
         # The UI from the VPN's tunnels: a VPN client's own tunnel address reaches it; a branch office's
         # LAN, which its site-to-site session routes through the same kind of pptp* device, gets the
