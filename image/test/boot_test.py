@@ -408,7 +408,8 @@ def main():
                         f"sh -c '{cg} && (exec 3<>/dev/net/tun && echo tun opened); (exec 3</dev/vda && echo disk opened); true' 2>&1; "
                         "args=$(tr '\\0' '\\n' < /proc/$pid/cmdline | sed '/^-jar$/,$d' | tr '\\n' ' '); "
                         f"sh -c \"{cg_quoted} && exec $args -XX:+PrintFlagsFinal -version\" | grep -w MaxHeapSize; "
-                        "grep MemTotal /proc/meminfo; findmnt -rno TARGET,OPTIONS /data /var/lib/homerouter /var/lib/systemd/timesync",
+                        "grep MemTotal /proc/meminfo; for m in /data /var/lib/homerouter /var/lib/systemd/timesync; do "
+                        "findmnt -rno TARGET,OPTIONS --mountpoint $m; done",
                         timeout=120)[1]
         print("    sandbox: " + sandbox.replace("\n", "\n      "))
         heap = re.search(r"MaxHeapSize\s*=\s*(\d+)", sandbox)
