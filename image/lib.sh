@@ -5,7 +5,13 @@ IMAGE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$IMAGE_DIR")
 ARCH=${ARCH:-arm64}
 SUITE=trixie
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+# https: debootstrap and apt check the archive's signatures either way, but over plain HTTP anyone on
+# the path sees what is fetched and can replay an older signed Release (the main archive's has no
+# Valid-Until), holding the build at packages with known holes.
+MIRROR=${MIRROR:-https://deb.debian.org/debian}
+# The keys the Release file must be signed with (debian-archive-keyring, host-setup.sh): debootstrap
+# is given them by name, as with a mirror named it would otherwise only warn when it cannot check.
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 WORK=${WORK:-$IMAGE_DIR/work/$ARCH}
 OUT=${OUT:-$IMAGE_DIR/out}
 # The root file system image of the version being built (the boot test builds its update elsewhere)

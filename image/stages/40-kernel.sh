@@ -43,7 +43,7 @@ log "kernel: $kver, $(wc -l < "$K/keep.list") of $(wc -l < "$moddir/modules.dep"
 I=$K/initramfs; rm -rf "$I"; mkdir -p "$I"/{bin,dev,proc,sys,mnt,newroot,lib/modules}
 rm -rf "$K/bb"; dpkg-deb -x "$WORK"/debs/busybox-static_*.deb "$K/bb"
 install -m 755 "$(ls "$K"/bb/usr/bin/busybox "$K"/bb/bin/busybox 2>/dev/null | head -1)" "$I/bin/busybox"
-for a in sh mount umount mkdir cat echo sleep insmod switch_root ls rm sync mv dd blkid grep sed readlink uname sort tail printf; do ln -s busybox "$I/bin/$a"; done
+for a in sh mount umount mkdir cat echo sleep insmod switch_root ls rm sync mv dd blkid grep sed readlink uname sort tail printf reboot; do ln -s busybox "$I/bin/$a"; done
 python3 - "$moddir" virtio_pci virtio_blk virtio_mmio crc32c_generic squashfs overlay ext4 mmc_block sdhci-of-arasan dw_mmc-rockchip sdhci-iproc > "$I/lib/modules/load.order" <<'PY'
 import sys, os
 moddir, wanted = sys.argv[1], sys.argv[2:]

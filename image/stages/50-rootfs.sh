@@ -55,6 +55,31 @@ ln -sfn /etc/machine-id "$R/var/lib/dbus/machine-id"
 # Names resolve through systemd-resolved, with the DNS servers DHCP gives the WAN (the time
 # servers' pool needs it); the router itself has no other use for DNS.
 ln -sfn ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
+# The service's class-data archive (CDS), made here into the read-only root. Written by the service's
+# own user on /data at its first run, as before (-XX:+AutoCreateSharedArchive), it was code that user
+# could leave for every later start, across reboots and updates. The classes: those the service
+# loads while it starts and serves its first pages, listed by a run of the same jar with this host's
+# JDK 25 (a list of class names, not machine code) in a network namespace of its own (nothing of this
+# host's network is touched); the target's JVM dumps them below (qemu-user), warning about the few
+# the jlink'd runtime lacks.
+app_classes() {
+  local t rc; t=$(mktemp -d)
+  # shellcheck disable=SC2016
+  unshare --net sh -c '
+    ip link set lo up
+    "$1" -XX:DumpLoadedClassList="$2/classes.lst" -XX:+UseSerialGC -jar "$3" \
+      run --data-dir "$2/data" --ui-port 8080 --ui-address 0.0.0.0 > "$2/run.log" 2>&1 & pid=$!
+    ok=1
+    for i in $(seq 180); do
+      python3 -c "import urllib.request as u; [u.urlopen(\"http://127.0.0.1:8080\" + p, timeout=10).read() for p in (\"/\", \"/setup\", \"/login\")]" 2>/dev/null && { ok=0; break; }
+      sleep 1
+    done
+    kill $pid; wait $pid; exit $ok' sh "$JAVA_HOME/bin/java" "$t" "$REPO_DIR/appliance/target/appliance.jar" && rc=0 || rc=$?
+  cp "$t/classes.lst" "$WORK/app-classes.lst"; cp "$t/run.log" "$WORK/app-classes-run.log"; rm -rf "$t"
+  [ $rc = 0 ] || { tail -20 "$WORK/app-classes-run.log" >&2; echo "the appliance's UI did not answer in its class-listing run" >&2; exit 1; }
+  log "rootfs: $(grep -c '^org/homerouter/' "$WORK/app-classes.lst") of the appliance's classes listed for its CDS archive ($(wc -l < "$WORK/app-classes.lst") lines)"
+}
+app_classes
 mount -t proc proc "$R/proc"; trap 'umount "$R/proc" 2>/dev/null || true' EXIT
 chroot_run "$R" sh -e -c "
   depmod $kver
@@ -65,9 +90,16 @@ chroot_run "$R" sh -e -c "
   # its wear levelling needs (the database rewrites its pages there); it is quiet where unsupported.
   systemctl enable -q fstrim.timer
   systemctl mask -q apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service 2>/dev/null || true
-  # The JDK's own class-data archive (one is made for the application on its first run)
+  # The JDK's own class-data archive (the homerouter command's; the service has its own, below)
   /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null
 "
+# The service's, from the list above: same jar path and GC as homerouter.service's ExecStart.
+cp "$WORK/app-classes.lst" "$R/tmp/app-classes.lst"
+chroot_run "$R" /usr/lib/homerouter/jre/bin/java -Xshare:dump -XX:SharedClassListFile=/tmp/app-classes.lst \
+  -XX:SharedArchiveFile=/usr/lib/homerouter/app-cds.jsa -XX:+UseSerialGC -cp /usr/lib/homerouter/appliance.jar \
+  > "$WORK/app-cds.log" 2>&1 || { tail -20 "$WORK/app-cds.log" >&2; exit 1; }
+rm -f "$R/tmp/app-classes.lst"
+log "rootfs: the service's CDS archive $(du -h "$R/usr/lib/homerouter/app-cds.jsa" | cut -f1) ($(grep -c warning "$WORK/app-cds.log") warnings, $WORK/app-cds.log)"
 umount "$R/proc"
 fi
 mkdir -p "$OUT"

@@ -117,8 +117,9 @@ def ui_install_update(port, password, bundle):
 
 
 class Guest:
-    def __init__(self, tag, disk, bundle, kernel, initrd, wan_cable=True, lan="192.168.1"):
-        """lan: the first three numbers of the LAN's /24, the router at .1 (its LAN page moves it)."""
+    def __init__(self, tag, disk, bundle, kernel, initrd, wan_cable=True, lan="192.168.1", append=None):
+        """lan: the first three numbers of the LAN's /24, the router at .1 (its LAN page moves it);
+        append: the kernel command line, if not the test's usual one (with the debug shell)."""
         self.tag = tag
         self.monitor_path = os.path.join(WORK, f"monitor-{tag}.sock")
         self.ports = {k: free_port() for k in ("pptp", "ui_lan", "ui_wan")}
@@ -140,8 +141,8 @@ class Guest:
                "-kernel", kernel, "-initrd", initrd,
                # systemd's getty generator also starts a login prompt on hvc0 (a virtual console):
                # masked, or it and the debug shell take turns reading what the test types.
-               "-append", "console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 "
-                          "systemd.mask=serial-getty@hvc0.service quiet",
+               "-append", append or ("console=ttyAMA0 net.ifnames=0 systemd.debug_shell=hvc0 "
+                                     "systemd.mask=serial-getty@hvc0.service quiet"),
                "-drive", f"file={disk},if=none,format=raw,id=disk", "-device", "virtio-blk-pci,drive=disk",
                "-drive", f"file={bundle},if=none,format=raw,id=usb,readonly=on", "-device", "virtio-blk-pci,drive=usb",
                # romfile=: the kernel is booted directly, so no firmware needs the NICs' option ROM
@@ -309,6 +310,34 @@ def main():
     results = {}
     failures = []
 
+    # A boot the initramfs cannot go on with (no disk by the name given): without a debug shell asked
+    # for, it says why and restarts (QEMU runs with -no-reboot, so it exits); no root shell on the
+    # serial console. With systemd.debug_shell it gives the shell (and QEMU runs on).
+    print("==> boots 0: the initramfs fails (homerouter.disk=/dev/vdz)")
+    for debug in (False, True):
+        g = Guest("fail-debug" if debug else "fail", disk, bundle, kernel, initrd,
+                  append="console=ttyAMA0 homerouter.disk=/dev/vdz" + (" systemd.debug_shell=hvc0" if debug else ""))
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and g.qemu.poll() is None:
+                console = open(g.console, errors="replace").read() if os.path.exists(g.console) else ""
+                if debug and "dropping to a shell" in console:
+                    time.sleep(15)
+                    break
+                time.sleep(1)
+            console = open(g.console, errors="replace").read() if os.path.exists(g.console) else ""
+            lines = [l for l in console.splitlines() if "homerouter-init" in l]
+            print("    " + ("debug: " if debug else "") + " / ".join(lines) + f"; qemu {'exited' if g.qemu.poll() is not None else 'runs'}"
+                  f" after {g.elapsed():.0f} s")
+            if debug:
+                if "dropping to a shell" not in console or g.qemu.poll() is not None:
+                    failures.append("the initramfs gave no shell when the kernel command line asked for a debug shell")
+            elif ("no /dev/vdz3 after 10 s" not in console or "restarting in 10 s" not in console
+                  or "dropping to a shell" in console or g.qemu.poll() is None):
+                failures.append("a failed initramfs did not restart the router (or gave a shell without debug)")
+        finally:
+            g.kill()
+
     print(f"==> boot 1: {name}")
     g = Guest("boot1", disk, bundle, kernel, initrd)
     try:
@@ -358,7 +387,60 @@ def main():
         caps = g.check("grep CapEff /proc/$(systemctl show -P MainPID homerouter)/status")
         if not caps.strip().endswith("0000000000003400"):
             failures.append(f"service capabilities are not exactly NET_ADMIN, NET_RAW, NET_BIND_SERVICE: {caps}")
+        # The service's class-data archive: the firmware's own, in the read-only root, mapped by the
+        # JVM from the first boot on; none on /data, where the service's user wrote one before (code
+        # that user could leave for every later start).
+        cds = g.run("grep app-cds.jsa /proc/$(systemctl show -P MainPID homerouter)/maps | awk '{print $6}' | sort -u; "
+                    "ls -l /var/lib/homerouter/app-cds.jsa 2>&1")[1]
+        print("    class-data archive: " + cds.replace("\n", "; "))
+        if "/usr/lib/homerouter/app-cds.jsa" not in cds or "/var/lib/homerouter/app-cds.jsa" not in cds \
+                or "No such file" not in cds:
+            failures.append(f"the service does not use the firmware's read-only class-data archive (or one is on /data): {cds}")
+        # The service's sandbox, seen from inside: a shell put into its cgroup opens /dev/net/tun (the
+        # sessions' TUN) but not the disk (DevicePolicy=closed), and a JVM started there with the
+        # service's options sizes its heap from the cgroup's MemoryMax=80%: a quarter of RAM, as before
+        # the cap. Its /proc hides other users' processes; the data partition is nosuid,nodev,noexec.
+        cg = "echo $$ > /sys/fs/cgroup$(systemctl show -P ControlGroup homerouter)/cgroup.procs"
+        cg_quoted = cg.replace("$$", "\\$\\$")  # in double quotes: the inner shell's PID, not this one's
+        sandbox = g.run("pid=$(systemctl show -P MainPID homerouter); "
+                        "echo \"memory.max $(cat /sys/fs/cgroup$(systemctl show -P ControlGroup homerouter)/memory.max)\"; "
+                        "echo \"hidepid $(grep -c 'hidepid=invisible' /proc/$pid/mountinfo)\"; "
+                        f"sh -c '{cg} && (exec 3<>/dev/net/tun && echo tun opened); (exec 3</dev/vda && echo disk opened); true' 2>&1; "
+                        "args=$(tr '\\0' '\\n' < /proc/$pid/cmdline | sed '/^-jar$/,$d' | tr '\\n' ' '); "
+                        f"sh -c \"{cg_quoted} && exec $args -XX:+PrintFlagsFinal -version\" | grep -w MaxHeapSize; "
+                        "grep MemTotal /proc/meminfo; for m in /data /var/lib/homerouter /var/lib/systemd/timesync; do "
+                        "findmnt -rno TARGET,OPTIONS --mountpoint $m; done",
+                        timeout=120)[1]
+        print("    sandbox: " + sandbox.replace("\n", "\n      "))
+        heap = re.search(r"MaxHeapSize\s*=\s*(\d+)", sandbox)
+        total = re.search(r"MemTotal:\s*(\d+) kB", sandbox)
+        mounts = re.findall(r"^(/\S*) (\S+)$", sandbox, re.M)
+        if ("tun opened" not in sandbox or "disk opened" in sandbox or "hidepid 0" in sandbox
+                or "memory.max max" in sandbox or not heap or not total
+                or abs(int(heap.group(1)) / (int(total.group(1)) * 1024 / 4) - 1) > 0.06
+                or len(mounts) != 3 or any(not {"nosuid", "nodev", "noexec"} <= set(o.split(",")) for _, o in mounts)):
+            failures.append("the service's sandbox (devices, /proc, memory cap and heap) or the data mounts' options "
+                            f"are not as set: {sandbox}")
         g.check("nft list chain inet homerouter wan_pptp | grep -c accept")
+        # The UI from the VPN's tunnels: a VPN client's own tunnel address reaches it; a branch office's
+        # LAN, which its site-to-site session routes through the same kind of pptp* device, gets the
+        # router's DNS, not the UI and its login. A veth named like a session's device stands in, its
+        # far end in a namespace holding a client's address (in the vpn_clients set) and a branch host's.
+        g.check("for i in $(seq 30); do nft list set inet homerouter vpn_clients | grep -q 192.168.250.0/24 && break; "
+                "sleep 1; done; ip netns add hrbranch && ip link add pptp99 type veth peer name eth0 netns hrbranch && "
+                "ip addr add 192.168.250.1 peer 192.168.250.99 dev pptp99 && ip link set pptp99 up && "
+                "ip -n hrbranch link set eth0 up && ip -n hrbranch addr add 192.168.250.99 peer 192.168.250.1 dev eth0 && "
+                "ip -n hrbranch addr add 10.77.0.5/32 dev eth0 && ip route add 10.77.0.0/24 via 192.168.250.99 dev pptp99",
+                timeout=60)
+        reach = {}
+        for src, port in (("192.168.250.99", 8080), ("10.77.0.5", 8080), ("10.77.0.5", 53)):
+            reach[f"{src} to :{port}"] = g.run(
+                f"ip -n hrbranch route replace 192.168.1.1 via 192.168.250.1 dev eth0 src {src} && "
+                f"ip netns exec hrbranch timeout 5 bash -c 'exec 3<>/dev/tcp/192.168.1.1/{port}'", timeout=30)[0] == 0
+        g.run("ip netns del hrbranch; ip route del 10.77.0.0/24; true")
+        print(f"    TCP from a session device (pptp99): {reach}")
+        if reach != {"192.168.250.99 to :8080": True, "10.77.0.5 to :8080": False, "10.77.0.5 to :53": True}:
+            failures.append(f"from pptp*, only VPN clients' tunnel addresses must reach the UI, and DNS everyone: {reach}")
         # The VPN server's own table holds each session to a share of the connection table (a branch
         # office's to 8,192), and all of them to half of it (16,384 of 32,768), each session's
         # over-share lines limited on their own: the image's kernel must take the ct count rules
@@ -371,6 +453,15 @@ def main():
             failures.append("the VPN server's connection shares are not in its firewall table")
         if g.check("cat /proc/sys/net/ipv4/ip_forward").strip() != "1":
             failures.append("IP forwarding is off")
+        # Strict reverse-path checking on every interface, also those that appear later (the sessions'
+        # pptpN take "default"), and no ICMP redirects sent from any (the kernel sends them when "all"
+        # or the interface says so: eth0 and eth1 must say 0 too).
+        rp = g.check("cd /proc/sys/net/ipv4/conf && grep -H . all/rp_filter default/rp_filter "
+                     "all/send_redirects default/send_redirects eth0/send_redirects eth1/send_redirects")
+        expected = {"all/rp_filter": "1", "default/rp_filter": "1", "all/send_redirects": "0",
+                    "default/send_redirects": "0", "eth0/send_redirects": "0", "eth1/send_redirects": "0"}
+        if dict(re.findall(r"^(\w+/\w+):(\d+)$", rp, re.M)) != expected:
+            failures.append(f"rp_filter or send_redirects not as /etc/sysctl.d/90-homerouter.conf sets them: {rp}")
         if g.check("cat /proc/sys/kernel/panic /proc/sys/kernel/panic_on_oops").split() != ["10", "1"]:
             failures.append("a kernel panic or oops would hang the router instead of rebooting it")
         # Sized by /etc/modprobe.d/homerouter.conf, not from RAM (4,096 on a 512 MB board).
@@ -550,13 +641,12 @@ def main():
         if f'id="firmware-version">{update_version}<' not in ui_page(g.ports["ui_lan"], "image-test-admin-pw", "/system"):
             failures.append("the System page does not name the updated firmware's version")
         # What the service holds, for the board sizes the README names (printed, not judged: the
-        # guest has 1 GiB), and the class-data archive the JVM wrote on the data partition at its
-        # last exit (the service stopped for the reboot).
+        # guest has 1 GiB), and what the data partition holds.
         print("    service memory: " + g.run("grep -E '^(VmRSS|VmHWM|Threads)' /proc/$(systemctl show -P MainPID "
                                              "homerouter)/status | tr -s ' \\t' ' ' | tr '\\n' ';'; "
                                              "grep -E '^(MemTotal|MemAvailable)' /proc/meminfo | tr -s ' ' | "
                                              "tr '\\n' ';'")[1].strip())
-        print("    data partition: " + g.run("ls -l /var/lib/homerouter/app-cds.jsa; df -k /data | tail -n 1")[1].strip())
+        print("    data partition: " + g.run("df -k /data | tail -n 1")[1].strip())
         # The base firewall reloaded (its configuration starts with "flush ruleset"): the service,
         # PartOf nftables.service, restarts with it and puts its tables and WAN admission back.
         g.check("systemctl restart nftables")
