@@ -97,7 +97,13 @@ class SiteToSiteNetnsTest {
                 Path.of("..", "image", "overlay", "etc", "sysctl.d", "90-homerouter.conf"))) {
             String setting = line.replace(" ", "");
             if (setting.startsWith("net.ipv4.conf.")) {
-                CommandResult r = router.exec(Duration.ofSeconds(10), "sysctl", "-qw", setting);
+                // A pattern (net.ipv4.conf.*.send_redirects) is systemd-sysctl's, which sysctl -w does
+                // not take: each interface's file of it, as systemd-sysctl writes them.
+                String[] kv = setting.split("=", 2);
+                CommandResult r = kv[0].contains("*")
+                        ? router.exec(Duration.ofSeconds(10), "sh", "-c", "for f in /proc/sys/" + kv[0].replace('.', '/')
+                                + "; do echo " + kv[1] + " > \"$f\" || exit 1; done")
+                        : router.exec(Duration.ofSeconds(10), "sysctl", "-qw", setting);
                 if (!r.succeeded()) {
                     throw new IOException(r.toString());
                 }
